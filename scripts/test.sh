@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): installs what the tests need beyond npm when
+# missing, typechecks, then runs every test file with node:test via tsx.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+[ -x /usr/bin/aws ] || need+=(awscli)
+/usr/bin/python3 -c 'import boto3' 2>/dev/null || need+=(python3-boto3)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing Debian packages: ${need[*]}"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}") >/tmp/freshet-apt.log 2>&1 \
+      || { echo "test.sh: apt-get install ${need[*]} failed (see /tmp/freshet-apt.log)"; exit 1; }
+  else
+    echo "test.sh: missing ${need[*]}: install them with apt-get (needs root)"; exit 1
+  fi
+fi
+
+echo "test.sh: typecheck"
+npx --no-install tsc --noEmit -p .
+
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+echo "test.sh: ${#files[@]} test files"
+exec node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}"

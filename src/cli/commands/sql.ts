@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** Registers the `sql` command group (not built yet). */
+export function register(_program: Command): void {}

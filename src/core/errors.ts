@@ -1,0 +1,69 @@
+/**
+ * The one error catalog. Every error Freshet returns over an AWS API is an
+ * AwsError carrying an AWS error code; only the HTTP layer turns it into
+ * `{"__type": ..., "message": ...}`.
+ */
+export const ERROR_CATALOG = {
+  // Shared by AWS JSON services
+  SerializationException: { httpStatus: 400, retryable: false },
+  ValidationException: { httpStatus: 400, retryable: false },
+  UnknownOperationException: { httpStatus: 400, retryable: false },
+  MissingAuthenticationTokenException: { httpStatus: 400, retryable: false },
+  IncompleteSignatureException: { httpStatus: 400, retryable: false },
+  InvalidSignatureException: { httpStatus: 400, retryable: false },
+  UnrecognizedClientException: { httpStatus: 400, retryable: false },
+  AccessDeniedException: { httpStatus: 400, retryable: false },
+  RequestEntityTooLargeException: { httpStatus: 413, retryable: false },
+  InternalFailure: { httpStatus: 500, retryable: true },
+  ServiceUnavailable: { httpStatus: 503, retryable: true },
+  // Kinesis Data Streams
+  ResourceNotFoundException: { httpStatus: 400, retryable: false },
+  ResourceInUseException: { httpStatus: 400, retryable: false },
+  LimitExceededException: { httpStatus: 400, retryable: true },
+  InvalidArgumentException: { httpStatus: 400, retryable: false },
+  ExpiredIteratorException: { httpStatus: 400, retryable: false },
+  ExpiredNextTokenException: { httpStatus: 400, retryable: false },
+  ProvisionedThroughputExceededException: { httpStatus: 400, retryable: true },
+  KMSAccessDeniedException: { httpStatus: 400, retryable: false },
+  // Kinesis Analytics
+  InvalidApplicationConfigurationException: { httpStatus: 400, retryable: false },
+  ConcurrentModificationException: { httpStatus: 400, retryable: true },
+  CodeValidationException: { httpStatus: 400, retryable: false },
+  UnableToDetectSchemaException: { httpStatus: 400, retryable: false },
+  ResourceProvisionedThroughputExceededException: { httpStatus: 400, retryable: true },
+  UnsupportedOperationException: { httpStatus: 400, retryable: false },
+  TooManyTagsException: { httpStatus: 400, retryable: false },
+  // Firehose
+  InvalidArgumentExceptionFirehose: { httpStatus: 400, retryable: false },
+  InvalidKMSResourceException: { httpStatus: 400, retryable: false },
+  InvalidSourceException: { httpStatus: 400, retryable: false },
+} as const satisfies Record<string, { httpStatus: number; retryable: boolean }>;
+
+export type AwsErrorCode = keyof typeof ERROR_CATALOG;
+
+export class AwsError extends Error {
+  readonly code: string;
+  readonly httpStatus: number;
+  readonly retryable: boolean;
+  /** Some AWS errors spell the message field `Message` (SerializationException). */
+  readonly messageField: 'message' | 'Message';
+
+  constructor(
+    code: AwsErrorCode,
+    message: string,
+    options: { cause?: unknown; httpStatus?: number; messageField?: 'message' | 'Message'; wireCode?: string } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AwsError';
+    const entry = ERROR_CATALOG[code];
+    // wireCode lets two catalog entries share an AWS name (Firehose's InvalidArgumentException).
+    this.code = options.wireCode ?? code;
+    this.httpStatus = options.httpStatus ?? entry.httpStatus;
+    this.retryable = entry.retryable;
+    this.messageField = options.messageField ?? 'message';
+  }
+}
+
+export function isAwsError(e: unknown): e is AwsError {
+  return e instanceof AwsError;
+}

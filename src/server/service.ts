@@ -1,0 +1,40 @@
+/**
+ * What an AWS API service plugs into the one Freshet HTTP server.
+ * The server routes `X-Amz-Target: <targetPrefix>.<Action>` to `actions[Action]`.
+ * Every action AWS defines for the service is listed; the ones Freshet does not
+ * implement map to `undefined`, which the server answers with AWS's
+ * UnknownOperationException.
+ */
+import type { Clock } from '../core/clock.ts';
+
+export interface RequestContext {
+  requestId: string;
+  /** Region taken from the SigV4 credential scope, or the server default. */
+  region: string;
+  accountId: string;
+  clock: Clock;
+  /** 'json' for application/x-amz-json-1.0/1.1, 'cbor' for application/x-amz-cbor-1.1. */
+  protocol: 'json' | 'cbor';
+}
+
+/**
+ * A response the handler has already encoded as JSON text (hot paths such as
+ * GetRecords build the body directly instead of allocating an object graph).
+ * Only valid when ctx.protocol === 'json'.
+ */
+export class PreEncodedJson {
+  constructor(readonly body: string | Buffer) {}
+}
+
+export type ActionHandler = (input: Record<string, unknown>, ctx: RequestContext) => unknown | Promise<unknown>;
+
+export interface AwsService {
+  /** e.g. 'Kinesis_20131202', 'Firehose_20150804', 'KinesisAnalytics_20150814'. */
+  readonly targetPrefix: string;
+  /** SigV4 signing name: 'kinesis', 'firehose', 'kinesisanalytics'. */
+  readonly signingName: string;
+  readonly actions: Readonly<Record<string, ActionHandler | undefined>>;
+  /** Largest request body the service accepts, in bytes. */
+  readonly maxRequestBytes?: number;
+  close?(): Promise<void>;
+}

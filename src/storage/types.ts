@@ -1,0 +1,95 @@
+/**
+ * The storage contract. The embedded file log implements it today; a NATS
+ * JetStream backend implements it later (a JetStream stream per shard log,
+ * stream sequence = offset, a KV bucket for the MetaStore).
+ *
+ * Offsets are per-log, dense, start at 0 and never repeat (trim only moves the
+ * start forward). Offsets are assigned synchronously, in call order, when
+ * `append` is called, so a caller that serialises its calls knows the order.
+ * Readers only ever see durable records: `endOffset` is the durable high-water
+ * mark, so nothing a consumer has seen can vanish in a crash.
+ */
+
+export type FsyncMode = { kind: 'always' } | { kind: 'interval'; intervalMs: number } | { kind: 'never' };
+
+export interface AppendRecord {
+  /** Partition key (or any routing key); UTF-8, at most 256 chars for Kinesis. */
+  key: string;
+  data: Uint8Array;
+  /** Arrival time, ms since epoch. Callers keep it non-decreasing per log. */
+  timestampMs: number;
+}
+
+export interface LogRecord {
+  offset: number;
+  key: string;
+  data: Uint8Array;
+  timestampMs: number;
+}
+
+export interface AppendResult {
+  /** Offset of the first record of the batch; the rest follow densely. */
+  firstOffset: number;
+  /** Resolves once the whole batch is durable per the FsyncMode (and visible to readers). Rejects on I/O failure (e.g. ENOSPC), in which case no record of the batch is visible. */
+  durable: Promise<void>;
+}
+
+export interface ReadLimits {
+  maxRecords: number;
+  maxBytes: number;
+}
+
+export interface ReadResult {
+  records: LogRecord[];
+  /** Offset to read from next (== last returned offset + 1, or the requested offset when nothing was returned and it was valid). */
+  nextOffset: number;
+}
+
+export interface ShardLog {
+  readonly id: string;
+  /** First readable offset (moves forward with trim/retention). */
+  readonly startOffset: number;
+  /** One past the last durable offset. */
+  readonly endOffset: number;
+  /** Arrival time of the last durable record, or undefined if the log is empty. */
+  readonly lastTimestampMs: number | undefined;
+
+  append(records: readonly AppendRecord[]): AppendResult;
+  /** Reads durable records from `fromOffset` (clamped up to startOffset). */
+  read(fromOffset: number, limits: ReadLimits): Promise<ReadResult>;
+  /** First offset whose record has timestampMs >= ts (endOffset if none). */
+  offsetForTimestamp(timestampMs: number): Promise<number>;
+  /** Removes whole segments whose records are all older than `timestampMs`. Returns the new startOffset. */
+  trimBefore(timestampMs: number): Promise<number>;
+  /** Calls `listener` (synchronously, after durability) whenever endOffset advances. Returns an unsubscribe. Costs nothing when nobody listens. */
+  onAppend(listener: (endOffset: number) => void): () => void;
+}
+
+/** A small durable key/value store for metadata (streams, shards, tags, checkpoints). */
+export interface MetaStore {
+  get<T = unknown>(key: string): T | undefined;
+  /** Keys starting with `prefix`, sorted. */
+  keys(prefix: string): string[];
+  /** Resolves once durable. */
+  put(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export interface LogStorage {
+  readonly meta: MetaStore;
+  /** Opens (and on the file backend: locks and recovers) the storage. */
+  open(): Promise<void>;
+  /** Ids are opaque, made of [A-Za-z0-9_.-] and '/'; e.g. `<stream-uuid>/shardId-000000000000`. */
+  createLog(id: string): Promise<ShardLog>;
+  getLog(id: string): ShardLog | undefined;
+  listLogs(): string[];
+  deleteLog(id: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StorageError extends Error {
+  constructor(message: string, readonly code: 'ENOSPC' | 'EIO' | 'LOCKED' | 'CLOSED' | 'NOT_FOUND' | 'EXISTS' | 'CORRUPT' | string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
