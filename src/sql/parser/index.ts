@@ -1,0 +1,2 @@
+export { parseApplication, parseType, parseColumnList } from './parser.ts';
+export type * from './ast.ts';
