@@ -1,0 +1,250 @@
+/**
+ * One benchmark run against one server: PutRecords from concurrent keep-alive
+ * clients sending pre-serialized bodies for a fixed duration (or until the
+ * pre-built bodies run out), then a full read-back of every shard from
+ * TRIM_HORIZON, then the accounting (acknowledged vs read back).
+ *
+ * Everything the clock measures is network + server: bodies are built before
+ * timing, responses are kept as raw buffers and parsed after the clock stops.
+ */
+import { randomBytes } from 'node:crypto';
+import { percentile } from '../lib/report.ts';
+import type { KinesisWire, RawResponse } from './wire.ts';
+
+/** Stream names are patched into the pre-built bodies in place, so they all have this length. */
+export const STREAM_NAME_LENGTH = 24;
+const BODY_PREFIX = '{"StreamName":"';
+
+export interface Bodies {
+  recordBytes: number;
+  recordsPerRequest: number;
+  bodies: Buffer[];
+  /** PartitionKey of record j of body i is keyOf(i * recordsPerRequest + j). */
+  keyOf(index: number): string;
+}
+
+export function keyOf(index: number): string {
+  return `pk-${index.toString(36).padStart(8, '0')}`;
+}
+
+/** Builds `requestCount` PutRecords bodies of `recordsPerRequest` records of `recordBytes` random bytes, every partition key unique. */
+export function buildBodies(recordBytes: number, recordsPerRequest: number, requestCount: number): Bodies {
+  // A pool of distinct payloads, cycled: the servers see realistic random bytes without building one per record.
+  const pool = Array.from({ length: 64 }, () => randomBytes(recordBytes).toString('base64'));
+  const bodies: Buffer[] = [];
+  const namePlaceholder = 'x'.repeat(STREAM_NAME_LENGTH);
+  let index = 0;
+  for (let i = 0; i < requestCount; i++) {
+    const parts: string[] = [];
+    for (let j = 0; j < recordsPerRequest; j++, index++) {
+      parts.push(`{"Data":"${pool[index % pool.length]}","PartitionKey":"${keyOf(index)}"}`);
+    }
+    bodies.push(Buffer.from(`${BODY_PREFIX}${namePlaceholder}","Records":[${parts.join(',')}]}`));
+  }
+  return { recordBytes, recordsPerRequest, bodies, keyOf };
+}
+
+function setStreamName(bodies: Bodies, name: string): void {
+  if (name.length !== STREAM_NAME_LENGTH) throw new Error(`stream name must be ${STREAM_NAME_LENGTH} chars: ${name}`);
+  for (const b of bodies.bodies) b.write(name, BODY_PREFIX.length, 'latin1');
+}
+
+export interface RunResult {
+  requests: number;
+  acknowledged: number;
+  /** Records rejected with an ErrorCode, or in a request answered with an error status. */
+  failed: number;
+  failedCodes: Record<string, number>;
+  elapsedMs: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Undefined when the server stores nothing (null server). */
+  readBack?: {
+    records: number;
+    unique: number;
+    duplicates: number;
+    lost: number;
+    /** Acknowledged sequence numbers read back with another partition key, or out of per-shard order. */
+    mismatched: number;
+    outOfOrder: number;
+    elapsedMs: number;
+    recordsPerSec: number;
+  };
+  exhausted: boolean;
+}
+
+interface PutRecordsOutput {
+  Records: { SequenceNumber?: string | null; ShardId?: string; ErrorCode?: string | null }[];
+}
+
+interface GetRecordsOutput {
+  Records: { SequenceNumber: string; PartitionKey: string; Data: string }[];
+  NextShardIterator?: string;
+}
+
+export async function createStream(wire: KinesisWire, name: string, shardCount: number): Promise<string[]> {
+  await wire.call('CreateStream', { StreamName: name, ShardCount: shardCount });
+  for (let i = 0; ; i++) {
+    const d = await wire.call<{ StreamDescriptionSummary: { StreamStatus: string } }>('DescribeStreamSummary', { StreamName: name });
+    if (d.StreamDescriptionSummary.StreamStatus === 'ACTIVE') break;
+    if (i > 400) throw new Error(`stream ${name} not ACTIVE after 20 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return Array.from({ length: shardCount }, (_, i) => `shardId-${String(i).padStart(12, '0')}`);
+}
+
+function seqLess(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length < b.length : a < b;
+}
+
+const NEXT_ITERATOR = Buffer.from('"NextShardIterator":"');
+const EMPTY_RECORDS = Buffer.from('"Records":[]');
+
+/** Finds NextShardIterator and emptiness without parsing the whole (up to 10 MiB) body; falls back to JSON.parse. */
+function scanGetRecords(body: Buffer): { next: string | undefined; empty: boolean } {
+  const at = body.indexOf(NEXT_ITERATOR);
+  const empty = body.indexOf(EMPTY_RECORDS) >= 0;
+  if (at >= 0) {
+    const from = at + NEXT_ITERATOR.length;
+    const to = body.indexOf(0x22, from);
+    return { next: body.toString('latin1', from, to), empty };
+  }
+  const parsed = JSON.parse(body.toString('utf8')) as GetRecordsOutput;
+  return { next: parsed.NextShardIterator ?? undefined, empty: parsed.Records.length === 0 };
+}
+
+async function readShard(wire: KinesisWire, stream: string, shardId: string, out: Buffer[], deadline: number): Promise<void> {
+  const it = await wire.call<{ ShardIterator: string }>('GetShardIterator', { StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' });
+  let iterator: string | undefined = it.ShardIterator;
+  while (iterator !== undefined) {
+    const res = await wire.send('GetRecords', Buffer.from(`{"ShardIterator":"${iterator}","Limit":10000}`));
+    if (res.status !== 200) throw new Error(`GetRecords on ${shardId}: HTTP ${res.status}: ${res.body.toString('utf8', 0, 300)}`);
+    const { next, empty } = scanGetRecords(res.body);
+    // The local servers answer an empty page only once caught up with the shard's end.
+    if (empty) break;
+    out.push(res.body);
+    iterator = next;
+    if (Date.now() > deadline) throw new Error(`read-back of ${shardId} did not finish in time`);
+  }
+}
+
+export interface RunOptions {
+  streamName: string;
+  shardCount: number;
+  concurrency: number;
+  durationMs: number;
+  readBack: boolean;
+  readBackTimeoutMs: number;
+}
+
+export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOptions): Promise<RunResult> {
+  const shardIds = await createStream(wire, opts.streamName, opts.shardCount);
+  setStreamName(bodies, opts.streamName);
+
+  const responses: (RawResponse | undefined)[] = new Array(bodies.bodies.length);
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  const deadline = start + opts.durationMs;
+  const loop = async (): Promise<void> => {
+    for (;;) {
+      const i = next++;
+      if (i >= bodies.bodies.length || performance.now() >= deadline) return;
+      const t0 = performance.now();
+      const res = await wire.send('PutRecords', bodies.bodies[i]!);
+      latencies.push(performance.now() - t0);
+      responses[i] = res;
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, loop));
+  const elapsedMs = performance.now() - start;
+  const requests = Math.min(next, bodies.bodies.length);
+
+  // Accounting, after the clock: acknowledged = records answered with a sequence number.
+  const acked = new Map<string, string>(); // `${shardId}/${seq}` → partition key
+  let failed = 0;
+  const failedCodes: Record<string, number> = {};
+  for (let i = 0; i < requests; i++) {
+    const res = responses[i];
+    if (res === undefined) continue;
+    if (res.status !== 200) {
+      failed += bodies.recordsPerRequest;
+      const code = `HTTP ${res.status} ${/"__type":"([^"]+)"/.exec(res.body.toString('utf8', 0, 400))?.[1] ?? ''}`.trim();
+      failedCodes[code] = (failedCodes[code] ?? 0) + bodies.recordsPerRequest;
+      continue;
+    }
+    const out = JSON.parse(res.body.toString('utf8')) as PutRecordsOutput;
+    for (let j = 0; j < out.Records.length; j++) {
+      const r = out.Records[j]!;
+      // kinesis-local sends `"ErrorCode":null` on success, hence the loose comparisons.
+      if (r.ErrorCode != null || r.SequenceNumber == null) {
+        failed++;
+        const code = r.ErrorCode ?? 'no SequenceNumber';
+        failedCodes[code] = (failedCodes[code] ?? 0) + 1;
+      } else {
+        acked.set(`${r.ShardId}/${r.SequenceNumber}`, bodies.keyOf(i * bodies.recordsPerRequest + j));
+      }
+    }
+  }
+  const result: RunResult = {
+    requests,
+    acknowledged: acked.size,
+    failed,
+    failedCodes,
+    elapsedMs,
+    recordsPerSec: acked.size / (elapsedMs / 1000),
+    mbPerSec: (acked.size * bodies.recordBytes) / 1e6 / (elapsedMs / 1000),
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    exhausted: requests === bodies.bodies.length,
+  };
+  if (!opts.readBack) return result;
+
+  const pages = shardIds.map((): Buffer[] => []);
+  const readStart = performance.now();
+  const readDeadline = Date.now() + opts.readBackTimeoutMs;
+  await Promise.all(shardIds.map((id, s) => readShard(wire, opts.streamName, id, pages[s]!, readDeadline)));
+  const readMs = performance.now() - readStart;
+
+  const seen = new Set<string>();
+  let records = 0;
+  let duplicates = 0;
+  let mismatched = 0;
+  let outOfOrder = 0;
+  let found = 0;
+  const expectedDataLength = Math.ceil(bodies.recordBytes / 3) * 4;
+  for (let s = 0; s < shardIds.length; s++) {
+    let last = '';
+    for (const page of pages[s]!) {
+      const out = JSON.parse(page.toString('utf8')) as GetRecordsOutput;
+      for (const r of out.Records) {
+        records++;
+        const id = `${shardIds[s]}/${r.SequenceNumber}`;
+        if (last !== '' && !seqLess(last, r.SequenceNumber)) outOfOrder++;
+        last = r.SequenceNumber;
+        if (seen.has(id)) {
+          duplicates++;
+          continue;
+        }
+        seen.add(id);
+        const key = acked.get(id);
+        if (key === undefined) continue; // read back but never acknowledged (e.g. answered after a client-side failure)
+        if (key !== r.PartitionKey || r.Data.length !== expectedDataLength) mismatched++;
+        else found++;
+      }
+    }
+  }
+  result.readBack = {
+    records,
+    unique: seen.size,
+    duplicates,
+    lost: acked.size - found - mismatched,
+    mismatched,
+    outOfOrder,
+    elapsedMs: readMs,
+    recordsPerSec: records / (readMs / 1000),
+  };
+  return result;
+}
