@@ -1,0 +1,436 @@
+/**
+ * One random cut tree over a fixed-capacity sample (Guha et al., "Robust Random
+ * Cut Forest Based Anomaly Detection on Streams", ICML 2016; behaviour follows
+ * the reference implementation, random-cut-forest-by-aws).
+ *
+ * Storage is preallocated typed arrays, sized by the sample capacity, so inserts,
+ * deletes and scoring allocate nothing:
+ *   internal nodes: cut dimension, cut value, left/right child, parent, mass and
+ *   bounding box (min/max per dimension);
+ *   leaves: the point, its mass (number of sampled copies) and parent.
+ * A child reference is an internal node index (>= 0) or ~leafIndex (< 0).
+ *
+ * Insertion is the top-down RRCF insertion: at each node a cut is drawn on the
+ * node's box merged with the new point, the dimension chosen with probability
+ * proportional to its range; if the cut separates the point from the box the
+ * point becomes a sibling of that node, otherwise the point follows the node's
+ * existing cut. The resulting tree has the same distribution as one built from
+ * scratch on the sample plus the point. A point equal to an existing leaf raises
+ * that leaf's mass instead of adding a leaf.
+ */
+import { Rng } from './random.ts';
+
+export const NIL = 0x7fffffff;
+
+const LN2 = Math.LN2;
+
+export class RandomCutTree {
+  readonly dims: number;
+  readonly capacity: number;
+  readonly rng: Rng;
+
+  root = NIL;
+
+  // Internal nodes (at most capacity - 1 are in use; one spare slot keeps the code simple).
+  readonly cutDim: Int32Array;
+  readonly cutValue: Float64Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly parent: Int32Array;
+  readonly mass: Int32Array;
+  readonly boxMin: Float64Array;
+  readonly boxMax: Float64Array;
+  readonly freeNodes: Int32Array;
+  freeNodeCount: number;
+
+  // Leaves.
+  readonly leafPoint: Float64Array;
+  readonly leafMass: Int32Array;
+  readonly leafParent: Int32Array;
+  readonly freeLeaves: Int32Array;
+  freeLeafCount: number;
+
+  // Scratch (never escapes a call).
+  private readonly path: Int32Array;
+  private readonly lo: Float64Array;
+  private readonly hi: Float64Array;
+  private readonly inside: Uint8Array;
+  private readonly attrHigh: Float64Array;
+  private readonly attrLow: Float64Array;
+  private readonly shadowMin: Float64Array;
+  private readonly shadowMax: Float64Array;
+  private cutD = 0;
+  private cutV = 0;
+
+  constructor(dims: number, capacity: number, rng: Rng) {
+    this.dims = dims;
+    this.capacity = capacity;
+    this.rng = rng;
+    const n = capacity;
+    this.cutDim = new Int32Array(n);
+    this.cutValue = new Float64Array(n);
+    this.left = new Int32Array(n);
+    this.right = new Int32Array(n);
+    this.parent = new Int32Array(n);
+    this.mass = new Int32Array(n);
+    this.boxMin = new Float64Array(n * dims);
+    this.boxMax = new Float64Array(n * dims);
+    this.freeNodes = new Int32Array(n);
+    this.leafPoint = new Float64Array(n * dims);
+    this.leafMass = new Int32Array(n);
+    this.leafParent = new Int32Array(n);
+    this.freeLeaves = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      this.freeNodes[i] = n - 1 - i;
+      this.freeLeaves[i] = n - 1 - i;
+    }
+    this.freeNodeCount = n;
+    this.freeLeafCount = n;
+    this.path = new Int32Array(n + 1);
+    this.lo = new Float64Array(dims);
+    this.hi = new Float64Array(dims);
+    this.inside = new Uint8Array(dims);
+    this.attrHigh = new Float64Array(dims);
+    this.attrLow = new Float64Array(dims);
+    this.shadowMin = new Float64Array(dims);
+    this.shadowMax = new Float64Array(dims);
+  }
+
+  /** Total mass (number of sampled points, duplicates included). */
+  totalMass(): number {
+    const r = this.root;
+    if (r === NIL) return 0;
+    return r >= 0 ? this.mass[r]! : this.leafMass[~r]!;
+  }
+
+  /** Typed-array bytes held by this tree (its memory, excluding object headers). */
+  byteSize(): number {
+    return this.cutDim.byteLength + this.cutValue.byteLength + this.left.byteLength + this.right.byteLength +
+      this.parent.byteLength + this.mass.byteLength + this.boxMin.byteLength + this.boxMax.byteLength +
+      this.freeNodes.byteLength + this.leafPoint.byteLength + this.leafMass.byteLength + this.leafParent.byteLength +
+      this.freeLeaves.byteLength + this.path.byteLength + this.lo.byteLength + this.hi.byteLength +
+      this.inside.byteLength + this.attrHigh.byteLength + this.attrLow.byteLength + this.shadowMin.byteLength +
+      this.shadowMax.byteLength;
+  }
+
+  private allocLeaf(point: Float64Array): number {
+    const j = this.freeLeaves[--this.freeLeafCount]!;
+    const d = this.dims, base = j * d, lp = this.leafPoint;
+    for (let k = 0; k < d; k++) lp[base + k] = point[k]!;
+    this.leafMass[j] = 1;
+    return j;
+  }
+
+  private allocNode(): number {
+    return this.freeNodes[--this.freeNodeCount]!;
+  }
+
+  private link(par: number, oldRef: number, newRef: number): void {
+    if (par === -1) this.root = newRef;
+    else if (this.left[par] === oldRef) this.left[par] = newRef;
+    else this.right[par] = newRef;
+  }
+
+  /** Draws a cut on the box [lo, hi] (sum of ranges `sum`) into cutD / cutV. */
+  // hot path
+  private drawCut(sum: number): void {
+    const d = this.dims, lo = this.lo, hi = this.hi;
+    let r = this.rng.nextDouble() * sum;
+    let last = -1;
+    for (let k = 0; k < d; k++) {
+      const range = hi[k]! - lo[k]!;
+      if (range <= 0) continue;
+      last = k;
+      if (r < range) {
+        let v = lo[k]! + r;
+        // Rounding can land on the upper bound; a cut must leave the maximum on the right.
+        if (v >= hi[k]!) v = lo[k]!;
+        this.cutD = k;
+        this.cutV = v;
+        return;
+      }
+      r -= range;
+    }
+    // r ran past the total through rounding: take the last dimension with a range.
+    this.cutD = last;
+    this.cutV = lo[last]!;
+  }
+
+  /** Inserts a point (length dims); returns the leaf that now holds it. */
+  // hot path
+  insert(point: Float64Array): number {
+    if (this.root === NIL) {
+      const j = this.allocLeaf(point);
+      this.leafParent[j] = -1;
+      this.root = ~j;
+      return j;
+    }
+    const d = this.dims, lo = this.lo, hi = this.hi;
+    const boxMin = this.boxMin, boxMax = this.boxMax;
+    let node = this.root;
+    let par = -1;
+    for (;;) {
+      if (node < 0) {
+        const j = ~node;
+        const base = j * d, lp = this.leafPoint;
+        let equal = true;
+        let sum = 0;
+        for (let k = 0; k < d; k++) {
+          const a = lp[base + k]!, b = point[k]!;
+          if (a !== b) equal = false;
+          if (a < b) { lo[k] = a; hi[k] = b; sum += b - a; } else { lo[k] = b; hi[k] = a; sum += a - b; }
+        }
+        if (equal) {
+          this.leafMass[j]!++;
+          return j;
+        }
+        this.drawCut(sum);
+        const n = this.allocNode();
+        const leaf = this.allocLeaf(point);
+        const cd = this.cutD, cv = this.cutV;
+        this.cutDim[n] = cd;
+        this.cutValue[n] = cv;
+        const nb = n * d;
+        for (let k = 0; k < d; k++) { boxMin[nb + k] = lo[k]!; boxMax[nb + k] = hi[k]!; }
+        this.mass[n] = this.leafMass[j]! + 1;
+        if (point[cd]! <= cv) { this.left[n] = ~leaf; this.right[n] = node; }
+        else { this.left[n] = node; this.right[n] = ~leaf; }
+        this.leafParent[leaf] = n;
+        this.leafParent[j] = n;
+        this.parent[n] = par;
+        this.link(par, node, n);
+        return leaf;
+      }
+      const i = node, base = i * d;
+      let sum = 0;
+      for (let k = 0; k < d; k++) {
+        const x = point[k]!;
+        const mn = boxMin[base + k]!, mx = boxMax[base + k]!;
+        const l = x < mn ? x : mn, h = x > mx ? x : mx;
+        lo[k] = l;
+        hi[k] = h;
+        sum += h - l;
+      }
+      this.drawCut(sum);
+      const cd = this.cutD, cv = this.cutV;
+      const below = cv < boxMin[base + cd]!;
+      if (below || cv >= boxMax[base + cd]!) {
+        const n = this.allocNode();
+        const leaf = this.allocLeaf(point);
+        this.cutDim[n] = cd;
+        this.cutValue[n] = cv;
+        const nb = n * d;
+        for (let k = 0; k < d; k++) { boxMin[nb + k] = lo[k]!; boxMax[nb + k] = hi[k]!; }
+        this.mass[n] = this.mass[i]! + 1;
+        if (below) { this.left[n] = ~leaf; this.right[n] = i; }
+        else { this.left[n] = i; this.right[n] = ~leaf; }
+        this.leafParent[leaf] = n;
+        this.parent[n] = par;
+        this.parent[i] = n;
+        this.link(par, i, n);
+        return leaf;
+      }
+      // Not separated here: the point lies in this subtree, whose box grows to include it.
+      for (let k = 0; k < d; k++) { boxMin[base + k] = lo[k]!; boxMax[base + k] = hi[k]!; }
+      this.mass[i]!++;
+      par = i;
+      node = point[this.cutDim[i]!]! <= this.cutValue[i]! ? this.left[i]! : this.right[i]!;
+    }
+  }
+
+  /** Removes one copy of the point held by leaf `j`. */
+  // hot path
+  deleteOne(j: number): void {
+    const p = this.leafParent[j]!;
+    for (let a = p; a !== -1; a = this.parent[a]!) this.mass[a]!--;
+    if (--this.leafMass[j]! > 0) return;
+    this.freeLeaves[this.freeLeafCount++] = j;
+    if (p === -1) {
+      this.root = NIL;
+      return;
+    }
+    const sib = this.left[p] === ~j ? this.right[p]! : this.left[p]!;
+    const g = this.parent[p]!;
+    if (sib >= 0) this.parent[sib] = g;
+    else this.leafParent[~sib] = g;
+    this.link(g, p, sib);
+    this.freeNodes[this.freeNodeCount++] = p;
+    // The removed point may have defined ancestors' box edges: shrink until a box is unchanged.
+    for (let n = g; n !== -1; n = this.parent[n]!) {
+      if (!this.recomputeBox(n)) break;
+    }
+  }
+
+  private recomputeBox(n: number): boolean {
+    const d = this.dims, base = n * d;
+    const l = this.left[n]!, r = this.right[n]!;
+    const bmin = this.boxMin, bmax = this.boxMax, lp = this.leafPoint;
+    let changed = false;
+    for (let k = 0; k < d; k++) {
+      let lmin: number, lmax: number, rmin: number, rmax: number;
+      if (l >= 0) { lmin = bmin[l * d + k]!; lmax = bmax[l * d + k]!; } else { lmin = lmax = lp[~l * d + k]!; }
+      if (r >= 0) { rmin = bmin[r * d + k]!; rmax = bmax[r * d + k]!; } else { rmin = rmax = lp[~r * d + k]!; }
+      const mn = lmin < rmin ? lmin : rmin;
+      const mx = lmax > rmax ? lmax : rmax;
+      if (mn !== bmin[base + k] || mx !== bmax[base + k]) {
+        bmin[base + k] = mn;
+        bmax[base + k] = mx;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Walks to the leaf the point would reach; fills `path` and returns ~leaf and depth via fields. */
+  private descend(point: Float64Array): number {
+    const path = this.path;
+    let depth = 0;
+    let node = this.root;
+    const cutDim = this.cutDim, cutValue = this.cutValue, left = this.left, right = this.right;
+    while (node >= 0) {
+      path[depth++] = node;
+      node = point[cutDim[node]!]! <= cutValue[node]! ? left[node]! : right[node]!;
+    }
+    this.depth = depth;
+    return ~node;
+  }
+
+  private depth = 0;
+
+  private leafEquals(j: number, point: Float64Array): boolean {
+    const d = this.dims, base = j * d, lp = this.leafPoint;
+    for (let k = 0; k < d; k++) if (lp[base + k] !== point[k]) return false;
+    return true;
+  }
+
+  /**
+   * The reference's anomaly score for this tree: expected inverse depth at which
+   * the point would be isolated, times log2(mass + 1). A point equal to a leaf
+   * scores damp(leafMass) / (depth + log2(leafMass + 1)) before scaling.
+   */
+  // hot path
+  score(point: Float64Array): number {
+    if (this.root === NIL) return 0;
+    const j = this.descend(point);
+    const depth = this.depth;
+    const treeMass = this.totalMass();
+    const norm = Math.log(treeMass + 1) / LN2;
+    if (this.leafEquals(j, point)) {
+      const m = this.leafMass[j]!;
+      return (1 - m / (2 * treeMass)) / (depth + Math.log(m + 1) / LN2) * norm;
+    }
+    let s = 1 / (depth + 1);
+    const d = this.dims, inside = this.inside, bmin = this.boxMin, bmax = this.boxMax, path = this.path;
+    inside.fill(0);
+    for (let k = depth - 1; k >= 0; k--) {
+      const base = path[k]! * d;
+      let sumNew = 0, sumDiff = 0;
+      for (let c = 0; c < d; c++) {
+        const mn = bmin[base + c]!, mx = bmax[base + c]!;
+        if (inside[c] === 1) { sumNew += mx - mn; continue; }
+        const x = point[c]!;
+        if (x > mx) { sumNew += x - mn; sumDiff += x - mx; }
+        else if (x < mn) { sumNew += mx - x; sumDiff += mn - x; }
+        else { inside[c] = 1; sumNew += mx - mn; }
+      }
+      // Inside this box means inside every ancestor's box too: no further change.
+      if (sumDiff <= 0) break;
+      const prob = sumDiff / sumNew;
+      s = prob / (k + 1) + (1 - prob) * s;
+    }
+    return s * norm;
+  }
+
+  /**
+   * Adds this tree's attribution of the score to `high` / `low` (per dimension):
+   * the probability that the isolating cut falls above (high) or below (low) the
+   * box in each dimension, weighted like the score so that the parts sum to it.
+   * For a point equal to a leaf the reference's counterfactual applies: ancestors
+   * are judged by their other children's boxes (as if the point were absent) and
+   * the result is rescaled to the duplicate's score.
+   */
+  attributionInto(point: Float64Array, high: Float64Array, low: Float64Array): void {
+    if (this.root === NIL) return;
+    const j = this.descend(point);
+    const depth = this.depth;
+    const treeMass = this.totalMass();
+    const norm = Math.log(treeMass + 1) / LN2;
+    const d = this.dims, th = this.attrHigh, tl = this.attrLow, path = this.path;
+    const bmin = this.boxMin, bmax = this.boxMax, lp = this.leafPoint;
+    if (this.leafEquals(j, point)) {
+      const m = this.leafMass[j]!;
+      const saved = (1 - m / (2 * treeMass)) / (depth + Math.log(m + 1) / LN2);
+      th.fill(saved / (2 * d));
+      tl.fill(saved / (2 * d));
+      const smin = this.shadowMin, smax = this.shadowMax;
+      let child = ~j;
+      let first = true;
+      for (let k = depth - 1; k >= 0; k--) {
+        const n = path[k]!;
+        const sib = this.left[n] === child ? this.right[n]! : this.left[n]!;
+        child = n;
+        for (let c = 0; c < d; c++) {
+          let mn: number, mx: number;
+          if (sib >= 0) { mn = bmin[sib * d + c]!; mx = bmax[sib * d + c]!; } else { mn = mx = lp[~sib * d + c]!; }
+          if (first || mn < smin[c]!) smin[c] = mn;
+          if (first || mx > smax[c]!) smax[c] = mx;
+        }
+        first = false;
+        let sumNew = 0, sumDiff = 0;
+        for (let c = 0; c < d; c++) {
+          const x = point[c]!, mn = smin[c]!, mx = smax[c]!;
+          sumNew += (x > mx ? x : mx) - (x < mn ? x : mn);
+          sumDiff += (x > mx ? x - mx : 0) + (x < mn ? mn - x : 0);
+        }
+        const prob = sumNew > 0 ? sumDiff / sumNew : 0;
+        if (prob > 0) {
+          const ns = 1 / (k + 1);
+          for (let c = 0; c < d; c++) {
+            const x = point[c]!;
+            const up = x > smax[c]! ? x - smax[c]! : 0;
+            const down = x < smin[c]! ? smin[c]! - x : 0;
+            th[c] = (up / sumNew) * ns + (1 - prob) * th[c]!;
+            tl[c] = (down / sumNew) * ns + (1 - prob) * tl[c]!;
+          }
+        } else {
+          break;
+        }
+      }
+      let total = 0;
+      for (let c = 0; c < d; c++) total += th[c]! + tl[c]!;
+      const f = total > 0 ? (saved / total) * norm : 0;
+      for (let c = 0; c < d; c++) { high[c] = high[c]! + th[c]! * f; low[c] = low[c]! + tl[c]! * f; }
+      return;
+    }
+    const saved = 1 / (depth + 1);
+    const base = j * d;
+    let sumNew = 0;
+    for (let c = 0; c < d; c++) {
+      const diff = point[c]! - lp[base + c]!;
+      sumNew += diff > 0 ? diff : -diff;
+    }
+    for (let c = 0; c < d; c++) {
+      const diff = point[c]! - lp[base + c]!;
+      th[c] = diff > 0 ? (saved * diff) / sumNew : 0;
+      tl[c] = diff < 0 ? (saved * -diff) / sumNew : 0;
+    }
+    for (let k = depth - 1; k >= 0; k--) {
+      const nb = path[k]! * d;
+      let sNew = 0, sDiff = 0;
+      for (let c = 0; c < d; c++) {
+        const x = point[c]!, mn = bmin[nb + c]!, mx = bmax[nb + c]!;
+        sNew += (x > mx ? x : mx) - (x < mn ? x : mn);
+        sDiff += (x > mx ? x - mx : 0) + (x < mn ? mn - x : 0);
+      }
+      if (sDiff <= 0) break;
+      const prob = sDiff / sNew;
+      const ns = 1 / (k + 1);
+      for (let c = 0; c < d; c++) {
+        const x = point[c]!, mn = bmin[nb + c]!, mx = bmax[nb + c]!;
+        th[c] = ((x > mx ? x - mx : 0) / sNew) * ns + (1 - prob) * th[c]!;
+        tl[c] = ((x < mn ? mn - x : 0) / sNew) * ns + (1 - prob) * tl[c]!;
+      }
+    }
+    for (let c = 0; c < d; c++) { high[c] = high[c]! + th[c]! * norm; low[c] = low[c]! + tl[c]! * norm; }
+  }
+}
