@@ -101,7 +101,7 @@ try {
         const rb = r.readBack;
         log(
           `${size} B run ${run + 1}/${RUNS} ${peer.name}: ${r.recordsPerSec.toFixed(0)} rec/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ` +
-            `acked ${r.acknowledged}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}` +
+            `acked ${r.acknowledged}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}, client CPU ${(100 * r.clientCpuShare).toFixed(0)}% of a core` +
             (rb ? `; read-back ${rb.recordsPerSec.toFixed(0)} rec/s, lost ${rb.lost}, dup ${rb.duplicates}, mismatched ${rb.mismatched}, out-of-order ${rb.outOfOrder}` : ''),
         );
       }
