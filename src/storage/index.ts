@@ -1,3 +1,6 @@
 export { MemoryStorage } from './memory.ts';
+export { FileStorage } from './file/file-storage.ts';
+export type { FileStorageOptions, RecoveryNote } from './file/file-storage.ts';
+export { parseFsyncMode } from './fsync-mode.ts';
 export { StorageError } from './types.ts';
 export type { AppendRecord, AppendResult, FsyncMode, LogRecord, LogStorage, MetaStore, ReadLimits, ReadResult, ShardLog } from './types.ts';

@@ -1,0 +1,384 @@
+/**
+ * The embedded, durable LogStorage: segment-file logs (shard-log.ts) under
+ * `<dataDir>/logs/<id>/`, a journaled MetaStore under `<dataDir>/meta/`, and
+ * a `<dataDir>/LOCK` so one process owns the dir.
+ *
+ * Group commit: `append` only frames and queues. One commit cycle at a time
+ * takes every log's queued batches, writes each log's batches with one
+ * positional writev, fsyncs (fdatasync) every touched file in parallel, then
+ * makes the records visible and resolves `durable` for all of them. Appends
+ * that arrive while a cycle is in flight form the next cycle, so the number
+ * of fsyncs per second is bounded by the disk, not by the request rate.
+ */
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock, TimerHandle } from '../../core/clock.ts';
+import { systemClock } from '../../core/clock.ts';
+import type { FsyncMode, LogStorage, MetaStore, ShardLog } from '../types.ts';
+import { StorageError } from '../types.ts';
+import type { FileLike, FsLayer } from './fs-layer.ts';
+import { nodeFs, writeFully } from './fs-layer.ts';
+import { DirLock } from './lock.ts';
+import { FileMetaStore, fsyncDir } from './meta-store.ts';
+import { Segment, parseSegmentFileName, scanSegment, segmentPath } from './segment.ts';
+import type { LogHost, PendingGroup } from './shard-log.ts';
+import { FileShardLog } from './shard-log.ts';
+
+export interface FileStorageOptions {
+  dataDir: string;
+  fsync: FsyncMode;
+  clock?: Clock;
+  /** A segment rolls before it would grow past this (default 64 MiB). */
+  segmentMaxBytes?: number;
+  /** A segment rolls once its first record is this old, so retention can remove it (default 1 h). */
+  segmentMaxAgeMs?: number;
+  /** Sparse index density (default one entry per 16 KiB). */
+  indexIntervalBytes?: number;
+  /** Verify each record's CRC on read (default true). */
+  verifyReads?: boolean;
+  /** Problems with no caller to report to (background fsync in interval mode, closing trimmed files). */
+  onWarning?: (message: string, cause?: unknown) => void;
+  /** Internal: the file layer, replaced by tests to inject I/O faults. */
+  fs?: FsLayer;
+}
+
+export interface RecoveryNote {
+  log: string;
+  file: string;
+  /** Bytes cut from the end of the file. */
+  truncatedBytes: number;
+  reason: string;
+}
+
+const LOG_MARKER = 'LOG';
+const DELETED_PREFIX = '%deleted-';
+const ID_PATTERN = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
+
+function noop(): void {}
+
+function writeFileDurable(path: string, text: string, sync: boolean): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, text);
+    if (sync) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class FileStorage implements LogStorage, LogHost {
+  readonly fs: FsLayer;
+  readonly clock: Clock;
+  readonly segmentMaxBytes: number;
+  readonly segmentMaxAgeMs: number;
+  readonly indexIntervalBytes: number;
+  readonly verifyReads: boolean;
+  private readonly fsyncMode: FsyncMode;
+  private dataDir: string;
+  private logsDir: string;
+  private metaStore: FileMetaStore | null = null;
+  private lock: DirLock | null = null;
+  private logs = new Map<string, FileShardLog>();
+  private creating = new Set<string>();
+  private dirty: FileShardLog[] = [];
+  private cycle: Promise<void> | null = null;
+  private unsynced = new Set<Segment>();
+  private syncTimer: TimerHandle | null = null;
+  private state: 'new' | 'open' | 'closed' = 'new';
+  private deletedSeq = 0;
+  /** What recovery had to repair on the last open(). */
+  recovery: RecoveryNote[] = [];
+
+  constructor(private readonly options: FileStorageOptions) {
+    this.fs = options.fs ?? nodeFs;
+    this.clock = options.clock ?? systemClock;
+    this.fsyncMode = options.fsync;
+    this.segmentMaxBytes = options.segmentMaxBytes ?? 64 * 1024 * 1024;
+    this.segmentMaxAgeMs = options.segmentMaxAgeMs ?? 60 * 60 * 1000;
+    this.indexIntervalBytes = options.indexIntervalBytes ?? 16 * 1024;
+    this.verifyReads = options.verifyReads ?? true;
+    this.dataDir = options.dataDir;
+    this.logsDir = join(options.dataDir, 'logs');
+  }
+
+  get meta(): MetaStore {
+    if (!this.metaStore) throw new StorageError('storage is not open', 'CLOSED');
+    return this.metaStore;
+  }
+
+  async open(): Promise<void> {
+    if (this.state !== 'new') throw new StorageError(`storage at ${this.dataDir} was already opened`, 'CLOSED');
+    mkdirSync(this.options.dataDir, { recursive: true });
+    this.dataDir = realpathSync(this.options.dataDir);
+    this.logsDir = join(this.dataDir, 'logs');
+    this.lock = DirLock.acquire(this.dataDir);
+    try {
+      const meta = new FileMetaStore(this.dataDir, this.fsyncMode.kind !== 'never');
+      const { truncatedBytes } = meta.load();
+      if (truncatedBytes > 0) this.recovery.push({ log: '(meta)', file: join(this.dataDir, 'meta', 'journal'), truncatedBytes, reason: 'torn journal tail' });
+      this.metaStore = meta;
+      await mkdir(this.logsDir, { recursive: true });
+      await this.recoverLogs();
+      this.state = 'open';
+      if (this.fsyncMode.kind === 'interval') this.armSyncTimer();
+    } catch (e) {
+      await this.closeEverything().catch(noop);
+      this.lock.release();
+      this.lock = null;
+      throw e;
+    }
+  }
+
+  private async recoverLogs(): Promise<void> {
+    for (const name of await readdir(this.logsDir)) {
+      const dir = join(this.logsDir, name);
+      if (name.startsWith(DELETED_PREFIX) || !existsSync(join(dir, LOG_MARKER))) {
+        // A deleteLog or createLog interrupted by a crash.
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      const id = decodeURIComponent(name);
+      const log = new FileShardLog(id, dir, this);
+      const bases = (await readdir(dir)).map(parseSegmentFileName).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
+      if (bases.length === 0) bases.push(0);
+      for (let i = 0; i < bases.length; i++) {
+        const base = bases[i]!;
+        const seg = new Segment(base, segmentPath(dir, base), this.indexIntervalBytes);
+        const file = await this.fs.open(seg.path, existsSync(seg.path) ? 'r+' : 'wx+');
+        seg.file = file;
+        log.segments.push(seg);
+        const scan = await scanSegment(seg, file);
+        if (scan.validBytes < scan.fileBytes) {
+          // A torn tail (crash mid-write) in the last segment; in an older
+          // segment, damage after its data was fsynced. Either way keep the
+          // valid prefix; nothing after a torn frame was acknowledged.
+          await file.truncate(scan.validBytes);
+          if (this.fsyncMode.kind !== 'never') await file.datasync();
+          this.recovery.push({ log: id, file: seg.path, truncatedBytes: scan.fileBytes - scan.validBytes, reason: scan.stopReason ?? 'invalid tail' });
+        }
+      }
+      log.initFromSegments();
+      this.logs.set(id, log);
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.state !== 'open') throw new StorageError(this.state === 'new' ? 'storage is not open' : 'storage is closed', 'CLOSED');
+  }
+
+  async createLog(id: string): Promise<ShardLog> {
+    this.checkOpen();
+    if (!ID_PATTERN.test(id) || id.split('/').some((c) => c === '.' || c === '..')) {
+      throw new StorageError(`invalid log id '${id}'`, 'INVALID');
+    }
+    if (this.logs.has(id) || this.creating.has(id)) throw new StorageError(`log ${id} exists`, 'EXISTS');
+    this.creating.add(id);
+    try {
+      const dir = join(this.logsDir, encodeURIComponent(id));
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir);
+      const log = new FileShardLog(id, dir, this);
+      const seg = new Segment(0, segmentPath(dir, 0), this.indexIntervalBytes);
+      seg.file = await this.fs.open(seg.path, 'wx+');
+      log.segments.push(seg);
+      // The marker makes the log exist; written last so a half-created log is discarded on recovery.
+      writeFileDurable(join(dir, LOG_MARKER), JSON.stringify({ format: 1, id }) + '\n', this.fsyncMode.kind !== 'never');
+      if (this.fsyncMode.kind !== 'never') {
+        fsyncDir(dir);
+        fsyncDir(this.logsDir);
+      }
+      this.logs.set(id, log);
+      return log;
+    } finally {
+      this.creating.delete(id);
+    }
+  }
+
+  getLog(id: string): ShardLog | undefined {
+    return this.logs.get(id);
+  }
+
+  listLogs(): string[] {
+    return [...this.logs.keys()].sort();
+  }
+
+  async deleteLog(id: string): Promise<void> {
+    this.checkOpen();
+    const log = this.logs.get(id);
+    if (!log) return;
+    this.logs.delete(id);
+    log.gone = new StorageError(`log ${id} was deleted`, 'NOT_FOUND');
+    // Let an in-flight cycle finish with this log's files first.
+    while (this.cycle) await this.cycle;
+    const pending = log.pending;
+    log.pending = null;
+    if (pending) pending.reject(new StorageError(`log ${id} was deleted`, 'NOT_FOUND'));
+    await log.closeFiles();
+    for (const s of log.segments) this.unsynced.delete(s);
+    // Rename first (atomic), so a crash mid-delete leaves nothing that looks like a log.
+    const gone = join(this.logsDir, `${DELETED_PREFIX}${process.pid}-${++this.deletedSeq}`);
+    await rename(log.dir, gone);
+    if (this.fsyncMode.kind !== 'never') fsyncDir(this.logsDir);
+    await rm(gone, { recursive: true, force: true });
+  }
+
+  // --- group commit -------------------------------------------------------
+
+  schedule(log: FileShardLog): void {
+    this.dirty.push(log);
+    if (this.cycle === null) this.cycle = this.runCycles();
+  }
+
+  private async runCycles(): Promise<void> {
+    // Let everything appended in this turn of the event loop join the first cycle.
+    await new Promise<void>((r) => setImmediate(r));
+    while (this.dirty.length > 0) {
+      const logs = this.dirty;
+      this.dirty = [];
+      await this.commitOnce(logs);
+    }
+    this.cycle = null;
+  }
+
+  private async commitOnce(logs: FileShardLog[]): Promise<void> {
+    const n = logs.length;
+    const groups: Array<PendingGroup | null> = new Array(n);
+    const errors: Array<unknown> = new Array(n).fill(null);
+    for (let i = 0; i < n; i++) {
+      const log = logs[i]!;
+      groups[i] = log.pending;
+      log.pending = null;
+    }
+    await Promise.all(logs.map((log, i) => (groups[i] ? this.writeGroup(log, groups[i]!).catch((e) => { errors[i] = e; }) : undefined)));
+
+    if (this.fsyncMode.kind === 'always') {
+      const syncs: Array<Promise<void>> = [];
+      const owner: number[] = [];
+      const seen = new Set<Segment>();
+      for (let i = 0; i < n; i++) {
+        const g = groups[i];
+        if (!g || errors[i] !== null) continue;
+        for (const s of g.segs) {
+          if (seen.has(s)) continue;
+          seen.add(s);
+          syncs.push(s.file!.datasync());
+          owner.push(i);
+        }
+      }
+      const results = await Promise.allSettled(syncs);
+      for (let k = 0; k < results.length; k++) {
+        const r = results[k]!;
+        if (r.status === 'rejected' && errors[owner[k]!] === null) errors[owner[k]!] = r.reason;
+      }
+    } else if (this.fsyncMode.kind === 'interval') {
+      for (let i = 0; i < n; i++) {
+        const g = groups[i];
+        if (g && errors[i] === null) for (const s of g.segs) this.unsynced.add(s);
+      }
+    }
+
+    for (let i = 0; i < n; i++) {
+      const g = groups[i];
+      if (!g) continue;
+      const log = logs[i]!;
+      if (errors[i] !== null) log.failGroup(g, this.toStorageError(log, errors[i]));
+      else log.completeGroup(g);
+    }
+  }
+
+  private async writeGroup(log: FileShardLog, g: PendingGroup): Promise<void> {
+    if (log.barrier) await log.barrier;
+    if (log.broken) throw log.broken;
+    const segs = g.segs;
+    let prev: Segment | null = null;
+    let i = 0;
+    while (i < segs.length) {
+      const seg = segs[i]!;
+      const bufs: Buffer[] = [];
+      let total = 0;
+      let j = i;
+      while (j < segs.length && segs[j] === seg) {
+        const b = g.bufs[j]!;
+        bufs.push(b);
+        total += b.length;
+        j++;
+      }
+      // A segment gets data only once every older one is durable, so recovery
+      // can treat damage in any but the newest segment as real corruption.
+      if (prev !== null && this.fsyncMode.kind === 'always') await prev.file!.datasync();
+      await seg.ready;
+      await writeFully(seg.file!, bufs, g.positions[i]!, total);
+      prev = seg;
+      i = j;
+    }
+  }
+
+  private toStorageError(log: FileShardLog, e: unknown): StorageError {
+    if (e instanceof StorageError) return e;
+    const errno = (e as NodeJS.ErrnoException).code;
+    const code = errno === 'ENOSPC' || errno === 'EDQUOT' ? 'ENOSPC' : 'EIO';
+    return new StorageError(`write to log ${log.id} failed: ${(e as Error).message}`, code, { cause: e });
+  }
+
+  async createSegmentFile(seg: Segment, dir: string): Promise<FileLike> {
+    const file = await this.fs.open(seg.path, 'wx+');
+    if (this.fsyncMode.kind !== 'never') fsyncDir(dir);
+    return file;
+  }
+
+  warn(message: string, cause?: unknown): void {
+    if (this.options.onWarning) this.options.onWarning(message, cause);
+    else process.emitWarning(`freshet storage: ${message}${cause ? ` (${(cause as Error).message ?? cause})` : ''}`);
+  }
+
+  private armSyncTimer(): void {
+    if (this.fsyncMode.kind !== 'interval') return;
+    this.syncTimer = this.clock.setTimer(() => {
+      this.syncTimer = null;
+      this.syncUnsynced().finally(() => { if (this.state === 'open') this.armSyncTimer(); });
+    }, this.fsyncMode.intervalMs);
+  }
+
+  /** Fsyncs every segment written since the last sync (interval mode). */
+  private async syncUnsynced(): Promise<void> {
+    const segs = [...this.unsynced];
+    this.unsynced.clear();
+    await Promise.all(segs.map((s) => (s.file ? s.file.datasync().catch((e) => this.warn(`background fsync of ${s.path} failed`, e)) : undefined)));
+  }
+
+  /** Resolves once everything appended so far is written (and synced per the mode). */
+  async flush(): Promise<void> {
+    while (this.cycle) await this.cycle;
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.state === 'new') { this.state = 'closed'; return; }
+    this.state = 'closed';
+    await this.closeEverything();
+    this.lock?.release();
+    this.lock = null;
+  }
+
+  private async closeEverything(): Promise<void> {
+    while (this.cycle) await this.cycle;
+    this.syncTimer?.cancel();
+    this.syncTimer = null;
+    const closed = new StorageError('storage is closed', 'CLOSED');
+    for (const log of this.logs.values()) log.gone = closed;
+    if (this.fsyncMode.kind === 'interval') await this.syncUnsynced();
+    for (const log of this.logs.values()) await log.closeFiles();
+    this.logs.clear();
+    await this.metaStore?.close();
+  }
+}
+
+/** Size on disk of a log's segment files (for tests and `describe`). */
+export async function logDiskBytes(storage: FileStorage, id: string): Promise<number> {
+  const log = storage.getLog(id) as FileShardLog | undefined;
+  if (!log) return 0;
+  let total = 0;
+  for (const s of log.segments) total += (await stat(s.path).catch(() => ({ size: 0 }))).size;
+  return total;
+}
