@@ -8,6 +8,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { isConnectionError } from '../generators/index.ts';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4567';
 
@@ -67,19 +68,6 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
       analytics.destroy();
     },
   };
-}
-
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN']);
-
-/** True when the error means nothing answered at the endpoint. */
-export function isConnectionError(e: unknown): boolean {
-  for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
-    const err = cur as { code?: unknown; errors?: unknown[]; cause?: unknown };
-    if (typeof err.code === 'string' && CONNECTION_CODES.has(err.code)) return true;
-    if (Array.isArray(err.errors) && err.errors.some(isConnectionError)) return true;
-    cur = err.cause;
-  }
-  return false;
 }
 
 /**

@@ -1,4 +1,5 @@
-export { DEFAULT_ENDPOINT, createClients, describeError, isConnectionError, kinesisClient, resolveEndpoint } from './clients.ts';
+export { DEFAULT_ENDPOINT, createClients, describeError, kinesisClient, resolveEndpoint } from './clients.ts';
+export { isConnectionError } from '../generators/index.ts';
 export type { ClientOptions, FreshetClients } from './clients.ts';
 export { readStream } from './stream-reader.ts';
 export type { ReadRecord, ReadStreamOptions, StartPosition } from './stream-reader.ts';

@@ -1,0 +1,15 @@
+export { GENERATORS, getGenerator, encodeRecord } from './registry.ts';
+export { startGenerator, resolveSchedule } from './run.ts';
+export type { GeneratorRunOptions, GeneratorHandle, GeneratorStats } from './run.ts';
+export { startReplay, loadReplayFile, parseEventTime, splitCsvLine } from './replay.ts';
+export type { ReplayOptions, ReplayHandle, ReplayRow } from './replay.ts';
+export { KinesisWriter, isRetryablePutError, isConnectionError } from './writer.ts';
+export type { KinesisWriterOptions, RecordSink, WriterStats } from './writer.ts';
+export { startProgress } from './progress.ts';
+export { Rng } from './random.ts';
+export type { GeneratorKind, GeneratedRecord, RecordFactory, FactoryOptions, RecordFormat, DefaultSchedule } from './types.ts';
+export { STORES, CATEGORIES } from './sales.ts';
+export { TICKERS } from './trades.ts';
+export { PLATFORMS, MARKETPLACES } from './ecommerce.ts';
+export { CRYPTO_TICKERS } from './crypto.ts';
+export { TICKER_SYMBOLS } from './ticker.ts';

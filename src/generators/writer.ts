@@ -1,0 +1,176 @@
+/**
+ * Batches records into PutRecords calls (≤ 500 records, ≤ 5 MiB) and retries
+ * the records a call reports as failed (FailedRecordCount / ErrorCode), plus
+ * whole calls that fail with a retryable error, through core's retry().
+ */
+import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { retry, type RetryOptions } from '../core/index.ts';
+
+/** Where generators put records: the Kinesis writer, or anything shaped like it. */
+export interface RecordSink {
+  add(data: Uint8Array, partitionKey: string): void;
+  /** Sends everything added so far; rejects when records could not be written. */
+  flush(): Promise<void>;
+  readonly stats: WriterStats;
+}
+
+export interface WriterStats {
+  /** Records acknowledged by the stream. */
+  sent: number;
+  /** Record attempts repeated after a partial failure or a retryable error. */
+  retried: number;
+  /** Records given up on. */
+  failed: number;
+  batches: number;
+}
+
+export interface KinesisWriterOptions {
+  client: KinesisClient;
+  streamName: string;
+  /** Records per PutRecords call (AWS maximum 500). */
+  maxBatchRecords?: number;
+  /** Concurrent PutRecords calls. */
+  maxInFlight?: number;
+  retry?: Partial<RetryOptions>;
+}
+
+// AWS: PutRecords ≤ 500 records and ≤ 5 MiB per call; keep a margin for keys.
+const MAX_BATCH_BYTES = 5 * 1024 * 1024 - 64 * 1024;
+
+const RETRYABLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'LimitExceededException',
+  'InternalFailure',
+  'InternalFailureException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'ThrottlingException',
+  'KMSThrottlingException',
+]);
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
+
+/** True when the error means nothing answered at the endpoint (the SDK wraps the socket error). */
+export function isConnectionError(e: unknown): boolean {
+  for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
+    const err = cur as { code?: unknown; errors?: unknown[]; cause?: unknown };
+    if (typeof err.code === 'string' && CONNECTION_CODES.has(err.code)) return true;
+    if (Array.isArray(err.errors) && err.errors.some(isConnectionError)) return true;
+    cur = err.cause;
+  }
+  return false;
+}
+
+class PartialFailure extends Error {
+  constructor(readonly count: number, readonly errorCode: string, readonly errorMessage: string) {
+    super(`${count} record(s) failed: ${errorCode}: ${errorMessage}`);
+  }
+}
+
+export function isRetryablePutError(e: unknown): boolean {
+  if (e instanceof PartialFailure) return true;
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  if (err?.name && RETRYABLE_NAMES.has(err.name)) return true;
+  if (err?.$retryable) return true;
+  if ((err?.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  return isConnectionError(e);
+}
+
+export class KinesisWriter implements RecordSink {
+  readonly stats: WriterStats = { sent: 0, retried: 0, failed: 0, batches: 0 };
+  private buffer: PutRecordsRequestEntry[] = [];
+  private bufferBytes = 0;
+  private inFlight = 0;
+  private readonly waiting: PutRecordsRequestEntry[][] = [];
+  private readonly settled = new Set<Promise<void>>();
+  private firstError: unknown;
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  private readonly retryOptions: RetryOptions;
+
+  constructor(private readonly opts: KinesisWriterOptions) {
+    this.maxBatch = Math.min(500, opts.maxBatchRecords ?? 500);
+    this.maxInFlight = opts.maxInFlight ?? 4;
+    this.retryOptions = {
+      initialDelayMs: 50,
+      maxDelayMs: 2000,
+      maxElapsedMs: 30_000,
+      jitter: 0.5,
+      isRetryable: isRetryablePutError,
+      ...opts.retry,
+    };
+  }
+
+  add(data: Uint8Array, partitionKey: string): void {
+    this.buffer.push({ Data: data, PartitionKey: partitionKey });
+    this.bufferBytes += data.length + partitionKey.length;
+    if (this.buffer.length >= this.maxBatch || this.bufferBytes >= MAX_BATCH_BYTES) this.cut();
+  }
+
+  async flush(): Promise<void> {
+    this.cut();
+    while (this.settled.size > 0 || this.waiting.length > 0) {
+      await Promise.all([...this.settled]);
+    }
+    if (this.firstError !== undefined) {
+      const e = this.firstError;
+      this.firstError = undefined;
+      throw e;
+    }
+  }
+
+  private cut(): void {
+    if (this.buffer.length === 0) return;
+    this.waiting.push(this.buffer);
+    this.buffer = [];
+    this.bufferBytes = 0;
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+      const batch = this.waiting.shift()!;
+      this.inFlight++;
+      const p: Promise<void> = this.send(batch).finally(() => {
+        this.inFlight--;
+        this.settled.delete(p);
+        this.pump();
+      });
+      this.settled.add(p);
+    }
+  }
+
+  private async send(entries: PutRecordsRequestEntry[]): Promise<void> {
+    let pending = entries;
+    try {
+      await retry(async (attempt) => {
+        if (attempt > 1) this.stats.retried += pending.length;
+        this.stats.batches++;
+        const res = await this.opts.client.send(new PutRecordsCommand({ StreamName: this.opts.streamName, Records: pending }));
+        const failedCount = res.FailedRecordCount ?? 0;
+        if (failedCount === 0) {
+          this.stats.sent += pending.length;
+          return;
+        }
+        const failed: PutRecordsRequestEntry[] = [];
+        let code = '';
+        let message = '';
+        const results = res.Records ?? [];
+        for (let i = 0; i < pending.length; i++) {
+          const r = results[i];
+          if (r?.ErrorCode) {
+            failed.push(pending[i]!);
+            code ||= r.ErrorCode;
+            message ||= r.ErrorMessage ?? '';
+          }
+        }
+        this.stats.sent += pending.length - failed.length;
+        pending = failed;
+        throw new PartialFailure(failed.length, code, message);
+      }, this.retryOptions);
+    } catch (e) {
+      this.stats.failed += pending.length;
+      this.firstError ??= e;
+    }
+  }
+}
