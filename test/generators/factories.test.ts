@@ -37,7 +37,8 @@ describe('generator factories', () => {
     }
     assert.equal(stores.size, 5);
     assert.equal(recs[0]!.value.evnt_time, '2021-01-31T14:05:47.190000');
-    assert.equal(getGenerator('sales').defaultSchedule.kind === 'rate' && getGenerator('sales').defaultSchedule.perSecond * 60, 1200);
+    const schedule = getGenerator('sales').defaultSchedule;
+    assert.deepEqual(schedule, { kind: 'rate', perSecond: 20 }, '1,200 events a minute');
   });
 
   it('trades: S2 fields and types, increasing ids', () => {
