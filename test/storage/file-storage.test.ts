@@ -1,0 +1,363 @@
+import { describe, it, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFile, readdir, readFile, stat, truncate, writeFile, open } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ManualClock } from '../../src/core/index.ts';
+import { FileStorage, StorageError } from '../../src/storage/index.ts';
+import type { FileStorageOptions, ShardLog } from '../../src/storage/index.ts';
+import { FaultyFs, tempDir } from './helpers.ts';
+import { rec, text } from './log-suite.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function openStorage(opts: Partial<FileStorageOptions> & { dataDir?: string } = {}): Promise<{ storage: FileStorage; dir: string; clock: ManualClock }> {
+  let dir = opts.dataDir;
+  if (!dir) {
+    const t = await tempDir();
+    dir = t.dir;
+    cleanups.unshift(t.remove);
+  }
+  const clock = (opts.clock as ManualClock | undefined) ?? new ManualClock();
+  const storage = new FileStorage({ fsync: { kind: 'always' }, ...opts, dataDir: dir, clock });
+  await storage.open();
+  cleanups.push(() => storage.close());
+  return { storage, dir, clock };
+}
+
+async function readTexts(log: ShardLog, from = 0): Promise<string[]> {
+  const out: string[] = [];
+  let next = from;
+  for (;;) {
+    const r = await log.read(next, { maxRecords: 10_000, maxBytes: 1 << 24 });
+    if (r.records.length === 0) return out;
+    for (const x of r.records) out.push(text(x.data));
+    next = r.nextOffset;
+  }
+}
+
+function logDir(dir: string, id: string): string {
+  return join(dir, 'logs', encodeURIComponent(id));
+}
+
+async function segmentFiles(dir: string, id: string): Promise<string[]> {
+  return (await readdir(logDir(dir, id))).filter((f) => f.endsWith('.seg')).sort();
+}
+
+describe('FileStorage recovery', () => {
+  it('truncates a torn tail (partial frame plus garbage) and keeps every complete record', async () => {
+    const { storage, dir } = await openStorage();
+    const log = await storage.createLog('s/shard-0');
+    await log.append([rec('a', 'one', 1), rec('b', 'two', 2), rec('c', 'three', 3)]).durable;
+    await storage.close();
+    const [seg] = await segmentFiles(dir, 's/shard-0');
+    const path = join(logDir(dir, 's/shard-0'), seg!);
+    const good = (await stat(path)).size;
+    // A torn write: the start of a frame header claiming 500 bytes, then noise.
+    const torn = Buffer.alloc(40, 0xab);
+    torn.writeUInt32LE(500, 0);
+    await appendFile(path, torn);
+
+    const { storage: s2 } = await openStorage({ dataDir: dir });
+    assert.equal(s2.recovery.length, 1);
+    assert.equal(s2.recovery[0]!.truncatedBytes, 40);
+    assert.match(s2.recovery[0]!.reason, /incomplete frame|corrupt/);
+    assert.equal((await stat(path)).size, good, 'the file is cut back to the last whole frame');
+    const l2 = s2.getLog('s/shard-0')!;
+    assert.equal(l2.endOffset, 3);
+    assert.deepEqual(await readTexts(l2), ['one', 'two', 'three']);
+    const r = l2.append([rec('d', 'four', 4)]);
+    assert.equal(r.firstOffset, 3, 'offsets continue after the last good record');
+    await r.durable;
+    await s2.close();
+    const { storage: s3 } = await openStorage({ dataDir: dir });
+    assert.deepEqual(s3.recovery, [], 'a clean reopen repairs nothing');
+    assert.deepEqual(await readTexts(s3.getLog('s/shard-0')!), ['one', 'two', 'three', 'four']);
+  });
+
+  it('drops a last record whose CRC does not match', async () => {
+    const { storage, dir } = await openStorage();
+    const log = await storage.createLog('crc');
+    await log.append([rec('a', 'first-record', 1)]).durable;
+    await log.append([rec('b', 'second-record', 2)]).durable;
+    await storage.close();
+    const path = join(logDir(dir, 'crc'), (await segmentFiles(dir, 'crc'))[0]!);
+    const bytes = await readFile(path);
+    bytes[bytes.length - 3] ^= 0x01; // one bit of the last record's data
+    await writeFile(path, bytes);
+    const { storage: s2 } = await openStorage({ dataDir: dir });
+    assert.match(s2.recovery[0]!.reason, /corrupt frame/);
+    const l2 = s2.getLog('crc')!;
+    assert.equal(l2.endOffset, 1);
+    assert.deepEqual(await readTexts(l2), ['first-record']);
+  });
+
+  it('keeps later segments when an older, sealed segment is damaged, and skips the lost range', async () => {
+    const { storage, dir } = await openStorage({ segmentMaxBytes: 200 });
+    const log = await storage.createLog('damaged');
+    for (let i = 0; i < 12; i++) await log.append([rec('k', `record-${i}-${'x'.repeat(40)}`, i)]).durable;
+    const files = await segmentFiles(dir, 'damaged');
+    assert.ok(files.length >= 4, `several segments (${files.length})`);
+    await storage.close();
+    // Damage the second record of the first segment.
+    const first = join(logDir(dir, 'damaged'), files[0]!);
+    const bytes = await readFile(first);
+    const len0 = bytes.readUInt32LE(0);
+    bytes[len0 + 30] ^= 0xff;
+    await writeFile(first, bytes);
+    const { storage: s2 } = await openStorage({ dataDir: dir, segmentMaxBytes: 200 });
+    assert.equal(s2.recovery.length, 1);
+    assert.equal(s2.recovery[0]!.file, first);
+    const l2 = s2.getLog('damaged')!;
+    assert.equal(l2.endOffset, 12);
+    const texts = await readTexts(l2);
+    assert.equal(texts[0], `record-0-${'x'.repeat(40)}`);
+    assert.equal(texts.at(-1), `record-11-${'x'.repeat(40)}`);
+    assert.ok(texts.length < 12 && texts.length >= 12 - 3, `only the damaged segment's tail is lost (${texts.length} left)`);
+  });
+
+  it('fails a read of a record damaged after open with StorageError CORRUPT', async () => {
+    const { storage, dir } = await openStorage();
+    const log = await storage.createLog('rot');
+    await log.append([rec('a', 'healthy', 1), rec('b', 'soon-rotten', 2)]).durable;
+    const path = join(logDir(dir, 'rot'), (await segmentFiles(dir, 'rot'))[0]!);
+    const fh = await open(path, 'r+');
+    const size = (await fh.stat()).size;
+    await fh.write(Buffer.from([0x00]), 0, 1, size - 2);
+    await fh.close();
+    await assert.rejects(log.read(0, { maxRecords: 10, maxBytes: 1 << 20 }), (e: unknown) => e instanceof StorageError && e.code === 'CORRUPT');
+    const first = await log.read(0, { maxRecords: 1, maxBytes: 1 << 20 });
+    assert.equal(text(first.records[0]!.data), 'healthy');
+  });
+
+  it('discards a log whose creation or deletion was interrupted', async () => {
+    const { storage, dir } = await openStorage();
+    await storage.createLog('kept');
+    await storage.close();
+    // A createLog interrupted before its marker, and a delete interrupted after its rename.
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'logs', 'half-created'));
+    await writeFile(join(dir, 'logs', 'half-created', '00000000000000000000.seg'), 'junk');
+    await mkdir(join(dir, 'logs', '%deleted-1-1'));
+    const { storage: s2 } = await openStorage({ dataDir: dir });
+    assert.deepEqual(s2.listLogs(), ['kept']);
+    assert.deepEqual((await readdir(join(dir, 'logs'))).sort(), ['kept']);
+  });
+
+  it('truncates a torn metadata journal tail and keeps earlier entries', async () => {
+    const { storage, dir } = await openStorage();
+    await storage.meta.put('a', { n: 1 });
+    await storage.meta.put('b', { n: 2 });
+    await storage.meta.delete('a');
+    await storage.close();
+    await appendFile(join(dir, 'meta', 'journal'), Buffer.from([0x30, 0, 0, 0, 1, 2, 3]));
+    const { storage: s2 } = await openStorage({ dataDir: dir });
+    assert.equal(s2.recovery[0]!.log, '(meta)');
+    assert.equal(s2.meta.get('a'), undefined);
+    assert.deepEqual(s2.meta.get('b'), { n: 2 });
+  });
+
+  it('compacts the metadata journal into a snapshot and reloads it', async () => {
+    const { storage, dir } = await openStorage();
+    const blob = 'v'.repeat(20_000);
+    for (let i = 0; i < 120; i++) await storage.meta.put(`ckpt/${i % 10}`, { i, blob });
+    const journal = (await stat(join(dir, 'meta', 'journal'))).size;
+    assert.ok(existsSync(join(dir, 'meta', 'snapshot')), 'a snapshot was written');
+    assert.ok(journal < 1024 * 1024 + 30_000, `journal stays bounded (${journal} bytes)`);
+    await storage.close();
+    const { storage: s2 } = await openStorage({ dataDir: dir });
+    assert.deepEqual(s2.meta.keys('ckpt/').length, 10);
+    assert.equal(s2.meta.get<{ i: number }>('ckpt/9')!.i, 119);
+  });
+});
+
+describe('FileStorage lock', () => {
+  it('refuses a second open of the same dir in this process with LOCKED', async () => {
+    const { dir } = await openStorage();
+    const second = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
+    await assert.rejects(second.open(), (e: unknown) => e instanceof StorageError && e.code === 'LOCKED' && e.message.includes(dir) && e.message.includes(String(process.pid)));
+  });
+
+  it('refuses a dir held by another live process, naming the dir and its pid', async () => {
+    const { dir, remove } = await tempDir();
+    cleanups.unshift(remove);
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `
+      import('${new URL('../../src/storage/index.ts', import.meta.url).href}').then(async ({ FileStorage }) => {
+        const s = new FileStorage({ dataDir: ${JSON.stringify(dir)}, fsync: { kind: 'always' } });
+        await s.open();
+        process.stdout.write('open\\n');
+        setInterval(() => {}, 1000);
+      });`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(async () => { child.kill('SIGKILL'); });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('open')) resolve(); });
+      child.on('exit', (code) => reject(new Error(`child exited ${code}`)));
+    });
+    const s = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
+    await assert.rejects(s.open(), (e: unknown) => {
+      assert.ok(e instanceof StorageError);
+      assert.equal(e.code, 'LOCKED');
+      assert.ok(e.message.includes(dir), e.message);
+      assert.ok(e.message.includes(`pid ${child.pid}`), e.message);
+      return true;
+    });
+    // After the holder is killed (no cleanup ran), its stale lock is taken over.
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    const { storage } = await openStorage({ dataDir: dir });
+    assert.deepEqual(storage.listLogs(), []);
+  });
+
+  it('takes over a lock file left by a dead process, and releases its own on close', async () => {
+    const { dir, remove } = await tempDir();
+    cleanups.unshift(remove);
+    await writeFile(join(dir, 'LOCK'), JSON.stringify({ pid: 2 ** 22 + 12345 }) + '\n');
+    const s = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
+    await s.open();
+    assert.equal(JSON.parse(await readFile(join(dir, 'LOCK'), 'utf8')).pid, process.pid);
+    await s.close();
+    assert.equal(existsSync(join(dir, 'LOCK')), false);
+  });
+});
+
+describe('FileStorage fsync modes', () => {
+  it('always: durable resolves only after an fsync, and concurrent appends across logs share fsyncs', async () => {
+    const fs = new FaultyFs();
+    const { storage } = await openStorage({ fs });
+    const logs = await Promise.all([0, 1, 2, 3].map((i) => storage.createLog(`g/shard-${i}`)));
+    let visibleAtSync = -1;
+    fs.onDatasync = () => { visibleAtSync = Math.max(visibleAtSync, logs[0]!.endOffset); };
+    const before = fs.datasyncs;
+    const durables: Array<Promise<void>> = [];
+    for (let i = 0; i < 100; i++) {
+      durables.push(logs[i % 4]!.append([rec('k', `r${i}`, i)]).durable);
+    }
+    assert.equal(logs[0]!.endOffset, 0, 'nothing is visible before it is durable');
+    await Promise.all(durables);
+    const syncs = fs.datasyncs - before;
+    assert.ok(syncs >= 4 && syncs <= 8, `100 appends over 4 logs took ${syncs} fsyncs`);
+    assert.equal(visibleAtSync, 0, 'records became visible only after their fsync');
+    for (const log of logs) assert.equal(log.endOffset, 25);
+  });
+
+  it('never: durable resolves without any fsync', async () => {
+    const fs = new FaultyFs();
+    const { storage } = await openStorage({ fs, fsync: { kind: 'never' } });
+    const log = await storage.createLog('n');
+    for (let i = 0; i < 20; i++) await log.append([rec('k', `r${i}`, i)]).durable;
+    assert.equal(fs.datasyncs, 0);
+    assert.equal(log.endOffset, 20);
+  });
+
+  it('interval: durable resolves at write, and the clock-driven timer fsyncs what was written', async () => {
+    const fs = new FaultyFs();
+    const { storage, clock } = await openStorage({ fs, fsync: { kind: 'interval', intervalMs: 200 } });
+    const log = await storage.createLog('iv');
+    await log.append([rec('k', 'a', 1)]).durable;
+    await log.append([rec('k', 'b', 2)]).durable;
+    assert.equal(fs.datasyncs, 0);
+    assert.equal(log.endOffset, 2);
+    clock.advance(199);
+    assert.equal(fs.datasyncs, 0);
+    clock.advance(1);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(fs.datasyncs, 1, 'one fsync for the one written segment');
+    clock.advance(200);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(fs.datasyncs, 1, 'nothing new written, nothing to sync');
+  });
+});
+
+describe('FileStorage retention', () => {
+  it('rolls segments by size and by age, and trimBefore deletes whole expired segment files', async () => {
+    const { storage, dir, clock } = await openStorage({ segmentMaxBytes: 1024, segmentMaxAgeMs: 60_000 });
+    const log = await storage.createLog('ret');
+    const t0 = clock.now();
+    for (let i = 0; i < 30; i++) await log.append([rec('k', `old-${i}-${'o'.repeat(100)}`, t0)]).durable;
+    const bySize = (await segmentFiles(dir, 'ret')).length;
+    assert.ok(bySize >= 3, `rolled by size into ${bySize} segments`);
+    clock.advance(30_000);
+    await log.append([rec('k', 'mid', clock.now())]).durable;
+    assert.equal((await segmentFiles(dir, 'ret')).length, bySize, 'young segment: no roll by age yet');
+    clock.advance(31_000);
+    const t1 = clock.now();
+    await log.append([rec('k', 'new', t1)]).durable;
+    assert.equal((await segmentFiles(dir, 'ret')).length, bySize + 1, 'the 61 s old active segment rolled');
+
+    assert.equal(await log.trimBefore(t0), 0, 'nothing is older than t0');
+    const start = await log.trimBefore(t1);
+    assert.equal(start, 31, 'every segment with only older records is gone');
+    assert.deepEqual(await segmentFiles(dir, 'ret'), ['00000000000000000031.seg']);
+    assert.deepEqual(await readTexts(log), ['new']);
+    // The active segment is never removed, even when all it holds has expired.
+    assert.equal(await log.trimBefore(t1 + 1), 31);
+    assert.equal(log.endOffset, 32);
+    await storage.close();
+    const { storage: s2 } = await openStorage({ dataDir: dir });
+    const l2 = s2.getLog('ret')!;
+    assert.equal(l2.startOffset, 31);
+    assert.equal(l2.endOffset, 32);
+  });
+
+  it('deleteLog removes the log directory and its files', async () => {
+    const { storage, dir } = await openStorage();
+    const log = await storage.createLog('gone/shard-1');
+    await log.append([rec('k', 'x', 1)]).durable;
+    assert.ok(existsSync(logDir(dir, 'gone/shard-1')));
+    await storage.deleteLog('gone/shard-1');
+    assert.equal(existsSync(logDir(dir, 'gone/shard-1')), false);
+    assert.throws(() => log.append([rec('k', 'y', 2)]), (e: unknown) => e instanceof StorageError && e.code === 'NOT_FOUND');
+  });
+});
+
+describe('FileStorage I/O failures', () => {
+  it('EIO on fsync: the batch rejects, none of it becomes visible, the log stays usable', async () => {
+    const fs = new FaultyFs();
+    const { storage, dir } = await openStorage({ fs });
+    const log = await storage.createLog('eio');
+    await log.append([rec('k', 'kept-1', 1), rec('k', 'kept-2', 2)]).durable;
+    fs.failSyncs = 'EIO';
+    const bad = log.append([rec('k', 'lost-1', 3), rec('k', 'lost-2', 4)]);
+    const bad2 = log.append([rec('k', 'lost-3', 5)]);
+    await assert.rejects(bad.durable, (e: unknown) => e instanceof StorageError && e.code === 'EIO');
+    await assert.rejects(bad2.durable, (e: unknown) => e instanceof StorageError && e.code === 'EIO');
+    assert.equal(log.endOffset, 2);
+    fs.failSyncs = null;
+    const ok = log.append([rec('k', 'after', 6)]);
+    assert.equal(ok.firstOffset, 2, 'the failed offsets are reused: they were never visible');
+    await ok.durable;
+    assert.deepEqual(await readTexts(log), ['kept-1', 'kept-2', 'after']);
+    await storage.close();
+    const { storage: s2 } = await openStorage({ dataDir: dir });
+    assert.deepEqual(s2.recovery, []);
+    assert.deepEqual(await readTexts(s2.getLog('eio')!), ['kept-1', 'kept-2', 'after']);
+  });
+
+  it('a failed write (injected ENOSPC after a partial write) is truncated back, also across a segment roll', async () => {
+    const fs = new FaultyFs();
+    const { storage, dir } = await openStorage({ fs, segmentMaxBytes: 300 });
+    const log = await storage.createLog('partial');
+    for (let i = 0; i < 4; i++) await log.append([rec('k', `ok-${i}-${'p'.repeat(60)}`, i)]).durable;
+    const filesBefore = await segmentFiles(dir, 'partial');
+    fs.failWrites = 'ENOSPC';
+    const bad = log.append([rec('k', 'x'.repeat(400), 9)]); // forces a roll into a new segment
+    await assert.rejects(bad.durable, (e: unknown) => e instanceof StorageError && e.code === 'ENOSPC');
+    fs.failWrites = null;
+    const ok = log.append([rec('k', 'fine', 10)]);
+    assert.equal(ok.firstOffset, 4);
+    await ok.durable;
+    const texts = await readTexts(log);
+    assert.equal(texts.length, 5);
+    assert.equal(texts[4], 'fine');
+    await storage.close();
+    const { storage: s2 } = await openStorage({ dataDir: dir });
+    assert.deepEqual(s2.recovery, [], 'nothing torn was left on disk');
+    assert.deepEqual(await readTexts(s2.getLog('partial')!), texts);
+    assert.ok((await segmentFiles(dir, 'partial')).length >= filesBefore.length);
+  });
+});
