@@ -5,6 +5,7 @@
  * Record i of a batch carries the data `<tag>:<i>`.
  */
 import { FileStorage } from '../../src/storage/index.ts';
+import type { ShardLog } from '../../src/storage/index.ts';
 
 const [dataDir, runId] = process.argv.slice(2) as [string, string];
 const LOGS = 3;
@@ -12,7 +13,7 @@ const APPENDERS_PER_LOG = 4;
 
 const storage = new FileStorage({ dataDir, fsync: { kind: 'always' }, segmentMaxBytes: 64 * 1024 });
 await storage.open();
-const logs = [];
+const logs: ShardLog[] = [];
 for (let l = 0; l < LOGS; l++) logs.push(storage.getLog(`crash/shard-${l}`) ?? (await storage.createLog(`crash/shard-${l}`)));
 process.stdout.write('ready\n');
 
