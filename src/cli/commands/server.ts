@@ -1,4 +1,99 @@
+/**
+ * `freshet server`: runs the Kinesis-compatible server until SIGINT/SIGTERM.
+ */
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { startServer } from '../../server/index.ts';
+import type { FreshetServer } from '../../server/index.ts';
+import type { FsyncMode } from '../../storage/index.ts';
 
-/** Registers the `server` command group (not built yet). */
-export function register(_program: Command): void {}
+/** Parses `always`, `never` or `interval:<ms>`. */
+export function parseFsync(value: string): FsyncMode {
+  if (value === 'always') return { kind: 'always' };
+  if (value === 'never') return { kind: 'never' };
+  const m = /^interval:(\d+)$/.exec(value);
+  if (m && Number(m[1]) > 0) return { kind: 'interval', intervalMs: Number(m[1]) };
+  throw new InvalidArgumentError(`expected always, never or interval:<ms>, got '${value}'`);
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0-65535, got '${value}'`);
+  return n;
+}
+
+function parseStorage(value: string): 'file' | 'memory' {
+  if (value === 'file' || value === 'memory') return value;
+  throw new InvalidArgumentError(`expected file or memory, got '${value}'`);
+}
+
+interface ServerFlags {
+  port: number;
+  host: string;
+  dataDir: string;
+  fsync: FsyncMode;
+  storage: 'file' | 'memory';
+  region: string;
+  shardLimit: number;
+}
+
+/** Turns a start-up failure into one line with the fix. */
+export function explainStartError(e: unknown, flags: { port: number; host: string; dataDir: string }): string {
+  const err = e as { code?: string; message?: string };
+  if (err?.code === 'LOCKED') {
+    return `data dir ${flags.dataDir} is in use by another Freshet server; stop that server or pass a different --data-dir`;
+  }
+  if (err?.code === 'EADDRINUSE') return `port ${flags.port} on ${flags.host} is already in use; stop what is using it or pass --port <other>`;
+  if (err?.code === 'EACCES') return `permission denied (${err.message}); check --data-dir and --port`;
+  return err?.message ?? String(e);
+}
+
+export function register(program: Command): void {
+  program
+    .command('server')
+    .description('Run the Kinesis Data Streams compatible server (AWS JSON 1.1 over HTTP/1.1 and h2c)')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 4567)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'where streams are stored', './freshet-data')
+    .option('--fsync <mode>', 'durability: always | interval:<ms> | never', parseFsync, { kind: 'always' } as FsyncMode)
+    .option('--storage <kind>', 'file (durable) or memory (lost on exit)', parseStorage, 'file' as const)
+    .option('--region <region>', 'region reported in ARNs', 'us-east-1')
+    .option('--shard-limit <n>', 'account shard limit', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
+      return n;
+    }, 500)
+    .action(async (flags: ServerFlags) => {
+      let server: FreshetServer;
+      try {
+        server = await startServer({
+          port: flags.port,
+          host: flags.host,
+          dataDir: flags.dataDir,
+          fsync: flags.fsync,
+          storage: flags.storage,
+          region: flags.region,
+          shardLimit: flags.shardLimit,
+        });
+      } catch (e) {
+        throw new Error(explainStartError(e, flags));
+      }
+      const where = flags.storage === 'memory' ? 'in memory' : `in ${flags.dataDir}`;
+      console.log(`freshet: Kinesis endpoint ${server.url} (streams stored ${where})`);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          console.log(`freshet: ${signal} received, closing`);
+          server.close().then(resolve, (e) => {
+            console.error(`freshet: error while closing: ${e instanceof Error ? e.message : String(e)}`);
+            process.exitCode = 1;
+            resolve();
+          });
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}

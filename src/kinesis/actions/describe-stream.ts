@@ -1,0 +1,58 @@
+/**
+ * DescribeStream (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DescribeStream.html)
+ * Reads { StreamName | StreamARN, Limit? (1–10000, default 100), ExclusiveStartShardId? };
+ * writes { StreamDescription: { StreamName, StreamARN, StreamStatus, StreamModeDetails, Shards, HasMoreShards, ... } }.
+ * Shards are listed only once the stream is ACTIVE, as AWS does.
+ */
+import { compileValidator } from '../../server/index.ts';
+import type { ActionHandler } from '../../server/index.ts';
+import type { KinesisEngine, ShardInfo } from '../engine.ts';
+import { SHARD_ID, STREAM_ARN, STREAM_NAME, streamNameOf, toEpochSeconds } from '../shapes.ts';
+
+interface Input {
+  Limit?: number;
+  ExclusiveStartShardId?: string;
+  StreamName?: string;
+  StreamARN?: string;
+}
+
+const validate = compileValidator<Input>({
+  type: 'structure',
+  members: { Limit: { type: 'integer', min: 1, max: 10000 }, ExclusiveStartShardId: SHARD_ID, StreamName: STREAM_NAME, StreamARN: STREAM_ARN },
+});
+
+export function shardToWire(s: ShardInfo): Record<string, unknown> {
+  return {
+    ShardId: s.shardId,
+    HashKeyRange: { StartingHashKey: s.startingHashKey, EndingHashKey: s.endingHashKey },
+    SequenceNumberRange: { StartingSequenceNumber: s.startingSequenceNumber },
+  };
+}
+
+export function describeStream(engine: KinesisEngine): ActionHandler {
+  return (raw) => {
+    const input = validate(raw);
+    const d = engine.describe(streamNameOf(input));
+    const limit = Math.min(input.Limit ?? 100, 100);
+    let shards = d.status === 'CREATING' ? [] : d.shards;
+    if (input.ExclusiveStartShardId !== undefined) {
+      const after = input.ExclusiveStartShardId;
+      shards = shards.filter((s) => s.shardId > after);
+    }
+    const page = shards.slice(0, limit);
+    return {
+      StreamDescription: {
+        StreamName: d.streamName,
+        StreamARN: d.streamArn,
+        StreamStatus: d.status,
+        StreamModeDetails: { StreamMode: d.mode },
+        Shards: page.map(shardToWire),
+        HasMoreShards: shards.length > page.length,
+        RetentionPeriodHours: d.retentionHours,
+        StreamCreationTimestamp: toEpochSeconds(d.createdMs),
+        EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
+        EncryptionType: 'NONE',
+      },
+    };
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Kinesis Data Streams: the engine other modules use in-process, and the AWS
+ * API service the HTTP server mounts.
+ *
+ * In-process use (e.g. from a Firehose source or a SQL app):
+ *   await engine.createStream('orders', { shardCount: 2 }); await engine.whenActive('orders');
+ *   const results = await engine.putRecords('orders', [{ partitionKey: 'k', data: bytes }]);
+ *   for (const s of engine.listShards('orders')) {
+ *     const reader = await engine.openShardReader('orders', s.shardId, { type: 'TRIM_HORIZON' });
+ *     const { records } = await reader.read(1000);
+ *     const stop = reader.onAppend(() => { ... read again ... });
+ *   }
+ */
+export { KinesisEngine, ShardReader, shardIdName, parseShardId, ITERATOR_TTL_MS, MAX_GET_RECORDS_BYTES, ON_DEMAND_SHARDS } from './engine.ts';
+export type {
+  KinesisEngineOptions,
+  KinesisRecord,
+  PutInput,
+  PutResult,
+  ShardInfo,
+  ShardIteratorType,
+  ShardPosition,
+  StreamDescription,
+  StreamMode,
+  StreamStatus,
+} from './engine.ts';
+export { createKinesisService, KINESIS_ACTIONS } from './service.ts';
+export { decodeSequence, encodeSequence, SEQUENCE_LENGTH } from './sequence.ts';
+export type { DecodedSequence } from './sequence.ts';
+export { evenHashKeyRanges, partitionKeyHash } from './hash.ts';
+export { MAX_PUT_RECORDS, MAX_PUT_RECORDS_BYTES, MAX_RECORD_BYTES } from './actions/put-records.ts';

@@ -1,0 +1,86 @@
+/**
+ * The Kinesis Data Streams API (Kinesis_20131202) as an AwsService: one table
+ * listing every action AWS defines. Actions Freshet does not implement map to
+ * undefined, which the server answers with UnknownOperationException.
+ */
+import type { ActionHandler, AwsService } from '../server/index.ts';
+import type { KinesisEngine } from './engine.ts';
+import { createStream } from './actions/create-stream.ts';
+import { deleteStream } from './actions/delete-stream.ts';
+import { describeLimits } from './actions/describe-limits.ts';
+import { describeStream } from './actions/describe-stream.ts';
+import { describeStreamSummary } from './actions/describe-stream-summary.ts';
+import { getRecords } from './actions/get-records.ts';
+import { getShardIterator } from './actions/get-shard-iterator.ts';
+import { listShards } from './actions/list-shards.ts';
+import { listStreams } from './actions/list-streams.ts';
+import { putRecord } from './actions/put-record.ts';
+import { putRecords } from './actions/put-records.ts';
+import { decreaseStreamRetentionPeriod, increaseStreamRetentionPeriod } from './actions/retention.ts';
+import { addTagsToStream, listTagsForResource, listTagsForStream, removeTagsFromStream, tagResource, untagResource } from './actions/tags.ts';
+
+type Factory = (engine: KinesisEngine) => ActionHandler;
+
+/** Every Kinesis_20131202 action, in AWS's alphabetical order. */
+export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
+  AddTagsToStream: addTagsToStream,
+  CreateChannel: undefined,
+  CreateStream: createStream,
+  DecreaseStreamRetentionPeriod: decreaseStreamRetentionPeriod,
+  DeleteChannel: undefined,
+  DeleteResourcePolicy: undefined,
+  DeleteStream: deleteStream,
+  DeregisterStreamConsumer: undefined,
+  DescribeAccountSettings: undefined,
+  DescribeChannel: undefined,
+  DescribeLimits: describeLimits,
+  DescribeStream: describeStream,
+  DescribeStreamConsumer: undefined,
+  DescribeStreamSummary: describeStreamSummary,
+  DisableEnhancedMonitoring: undefined,
+  EnableEnhancedMonitoring: undefined,
+  GetRecords: getRecords,
+  GetResourcePolicy: undefined,
+  GetShardIterator: getShardIterator,
+  IncreaseStreamRetentionPeriod: increaseStreamRetentionPeriod,
+  ListChannels: undefined,
+  ListShards: listShards,
+  ListStreamConsumers: undefined,
+  ListStreams: listStreams,
+  ListTagsForResource: listTagsForResource,
+  ListTagsForStream: listTagsForStream,
+  MergeShards: undefined,
+  PutRecord: putRecord,
+  PutRecords: putRecords,
+  PutResourcePolicy: undefined,
+  RegisterStreamConsumer: undefined,
+  RemoveTagsFromStream: removeTagsFromStream,
+  SplitShard: undefined,
+  StartStreamEncryption: undefined,
+  StopStreamEncryption: undefined,
+  SubscribeToShard: undefined,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  UpdateAccountSettings: undefined,
+  UpdateChannel: undefined,
+  UpdateMaxRecordSize: undefined,
+  UpdateShardCount: undefined,
+  UpdateStreamMode: undefined,
+  UpdateStreamRecordDistributionStrategy: undefined,
+  UpdateStreamWarmThroughput: undefined,
+};
+
+/** PutRecords may carry 5 MiB of data, which base64 turns into ~6.7 MiB of JSON. */
+export const KINESIS_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+
+export function createKinesisService(engine: KinesisEngine): AwsService {
+  const actions: Record<string, ActionHandler | undefined> = {};
+  for (const [name, factory] of Object.entries(KINESIS_ACTIONS)) actions[name] = factory?.(engine);
+  return {
+    targetPrefix: 'Kinesis_20131202',
+    signingName: 'kinesis',
+    actions,
+    maxRequestBytes: KINESIS_MAX_REQUEST_BYTES,
+    close: () => engine.close(),
+  };
+}

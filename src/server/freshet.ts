@@ -1,0 +1,181 @@
+/**
+ * startServer(): storage + engines + the HTTP server on one port.
+ * One TCP listener serves HTTP/1.1 (keep-alive) and cleartext HTTP/2 with prior
+ * knowledge (h2c): @aws-sdk/client-kinesis uses an HTTP/2 handler by default.
+ * Both feed the same Router; TLS (issue 3) can wrap the same dispatch.
+ */
+import { createServer } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { systemClock } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { MemoryStorage } from '../storage/index.ts';
+import type { FsyncMode, LogStorage } from '../storage/index.ts';
+import { KinesisEngine } from '../kinesis/index.ts';
+import { Router } from './http.ts';
+import { buildServices } from './services.ts';
+import type { AwsService } from './service.ts';
+
+export interface StartServerOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** For 'file' storage; default ./freshet-data. */
+  dataDir?: string;
+  fsync?: FsyncMode;
+  /** A storage instance (opened here), or which built-in backend to use. */
+  storage?: LogStorage | 'file' | 'memory';
+  clock?: Clock;
+  region?: string;
+  accountId?: string;
+  shardLimit?: number;
+  createDelayMs?: number;
+  deleteDelayMs?: number;
+  updateDelayMs?: number;
+  /** Where unexpected internal errors are reported (default: console.error). */
+  onInternalError?: (e: unknown, action: string) => void;
+}
+
+export interface FreshetServer {
+  /** e.g. http://127.0.0.1:4567 */
+  url: string;
+  port: number;
+  host: string;
+  storage: LogStorage;
+  kinesis: KinesisEngine;
+  services: readonly AwsService[];
+  /** Stops accepting requests, lets in-flight ones finish, closes services and storage. */
+  close(): Promise<void>;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  region: 'us-east-1',
+  accountId: '000000000000',
+  shardLimit: 500,
+  createDelayMs: 5,
+  deleteDelayMs: 5,
+  updateDelayMs: 5,
+  dataDir: './freshet-data',
+} as const;
+
+async function openStorage(opts: StartServerOptions): Promise<{ storage: LogStorage; dataDir: string | undefined }> {
+  const s = opts.storage ?? 'file';
+  if (typeof s !== 'string') {
+    await s.open();
+    return { storage: s, dataDir: opts.dataDir };
+  }
+  if (s === 'memory') {
+    const m = new MemoryStorage();
+    await m.open();
+    return { storage: m, dataDir: undefined };
+  }
+  return openFileStorage(opts.dataDir ?? DEFAULTS.dataDir, opts.fsync ?? { kind: 'always' });
+}
+
+async function openFileStorage(dataDir: string, _fsync: FsyncMode): Promise<{ storage: LogStorage; dataDir: string | undefined }> {
+  // FileStorage is being written in src/storage; until it lands the file backend falls back to memory.
+  const m = new MemoryStorage();
+  await m.open();
+  return { storage: m, dataDir };
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<FreshetServer> {
+  const clock = options.clock ?? systemClock;
+  const region = options.region ?? DEFAULTS.region;
+  const accountId = options.accountId ?? DEFAULTS.accountId;
+  const host = options.host ?? DEFAULTS.host;
+  const { storage, dataDir } = await openStorage(options);
+  let kinesis: KinesisEngine;
+  try {
+    kinesis = await KinesisEngine.open({
+      storage,
+      clock,
+      region,
+      accountId,
+      shardLimit: options.shardLimit ?? DEFAULTS.shardLimit,
+      createDelayMs: options.createDelayMs ?? DEFAULTS.createDelayMs,
+      deleteDelayMs: options.deleteDelayMs ?? DEFAULTS.deleteDelayMs,
+      updateDelayMs: options.updateDelayMs ?? DEFAULTS.updateDelayMs,
+    });
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+  const services = buildServices({ storage, clock, region, accountId, kinesis, dataDir });
+  const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
+  const router = new Router({ services, clock, region, accountId, onInternalError });
+  const server = createServer({ keepAlive: true }, router.listener);
+  // Longer than common client idle timeouts, so a client never reuses a socket we just closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  // The HTTP/2 compatibility API mirrors IncomingMessage/ServerResponse closely enough for the Router.
+  const h2 = createHttp2Server({}, router.listener as unknown as (req: unknown, res: unknown) => void);
+  h2.on('sessionError', () => undefined);
+  const sockets = new Set<Socket>();
+  const tcp = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.once('data', (first: Buffer) => {
+      // An HTTP/2 connection preface starts "PRI * HTTP/2.0"; no HTTP/1 method starts with "PRI".
+      if (first.length >= 3 && first[0] === 0x50 && first[1] === 0x52 && first[2] === 0x49) {
+        // The HTTP/2 session reads bytes already buffered on the socket before taking over.
+        socket.pause();
+        socket.unshift(first);
+        h2.emit('connection', socket);
+      } else {
+        // The HTTP/1 parser takes over the socket; hand it the bytes already read.
+        server.emit('connection', socket);
+        socket.emit('data', first);
+      }
+    });
+  });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(options.port ?? 0, host, () => {
+        tcp.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    await kinesis.close();
+    await storage.close();
+    throw e;
+  }
+  const port = (tcp.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    host,
+    storage,
+    kinesis,
+    services,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+        server.closeIdleConnections();
+        // In-flight requests (e.g. a PutRecords waiting for fsync) finish and are answered first.
+        await router.drain(5000);
+        server.closeAllConnections();
+        h2.close();
+        for (const s of sockets) s.destroy();
+        await closed;
+        for (const s of services) await s.close?.();
+        await storage.close();
+      })();
+      return closing;
+    },
+  };
+}

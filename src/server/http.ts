@@ -1,0 +1,225 @@
+/**
+ * The HTTP front door: routes `POST /` by `X-Amz-Target: <targetPrefix>.<Action>`
+ * to the registered AwsServices, picks the wire codec by Content-Type, checks
+ * auth (auth.ts), adds AWS's response headers and CORS, enforces the body limit,
+ * and turns AwsError into AWS's wire error. Transport-agnostic apart from the
+ * node:http request/response pair, so h2c/TLS (issue 3) can reuse `handle`.
+ *
+ * Check order follows AWS as observed by kinesalite: CORS preflight, method,
+ * empty body, content type, body decode, unknown operation, auth, then the action.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AwsError, isAwsError } from '../core/errors.ts';
+import type { Clock } from '../core/clock.ts';
+import { authenticate } from './auth.ts';
+import { codecFor } from './codec/index.ts';
+import type { WireCodec } from './codec/index.ts';
+import { PreEncodedJson } from './service.ts';
+import type { AwsService, RequestContext } from './service.ts';
+
+export const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+
+export interface RouterOptions {
+  services: readonly AwsService[];
+  clock: Clock;
+  region: string;
+  accountId: string;
+  /** Called with unexpected (non-AwsError) failures; the request gets a 500 InternalFailure. */
+  onInternalError?: (e: unknown, action: string) => void;
+}
+
+const EXPOSE_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date';
+const NO_OPERATION = 'Unable to determine service/operation name to be authorized';
+
+/** x-amz-id-2 values: 72 random bytes base64-encoded, cut from a pool refilled in bulk. */
+let idPool = Buffer.alloc(0);
+let idPoolPos = 0;
+function amzId2(): string {
+  if (idPoolPos + 72 > idPool.length) {
+    idPool = randomBytes(72 * 256);
+    idPoolPos = 0;
+  }
+  const s = idPool.toString('base64', idPoolPos, idPoolPos + 72);
+  idPoolPos += 72;
+  return s;
+}
+
+function xmlError(res: ServerResponse, type: string, status: number, message?: string): void {
+  const body = message === undefined ? `<${type}/>\n` : `<${type}>\n  <Message>${message}</Message>\n</${type}>\n`;
+  res.statusCode = status;
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
+
+function send(res: ServerResponse, codec: WireCodec, status: number, body: string | Buffer): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', codec.contentType);
+  res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, codec: WireCodec, err: AwsError): void {
+  if (!res.headersSent) res.setHeader('x-amzn-ErrorType', err.code);
+  send(res, codec, err.httpStatus, codec.encodeError(err));
+}
+
+const INTERNAL_MESSAGE = 'The request processing has failed because of an unknown error, exception or failure.';
+
+export class Router {
+  private readonly byPrefix = new Map<string, AwsService>();
+  private readonly maxBytes: number;
+  private inFlight = 0;
+  private drained: Array<() => void> = [];
+
+  constructor(private readonly opts: RouterOptions) {
+    let max = 0;
+    for (const s of opts.services) {
+      this.byPrefix.set(s.targetPrefix, s);
+      max = Math.max(max, s.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES);
+    }
+    this.maxBytes = max || DEFAULT_MAX_REQUEST_BYTES;
+  }
+
+  /** The node:http 'request' listener. Never throws. */
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    req.on('error', () => res.destroy());
+    res.on('error', () => undefined);
+    const declared = Number(req.headers['content-length']);
+    if (declared > this.maxBytes) {
+      this.tooLarge(req, res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let aborted = false;
+    req.on('data', (chunk: Buffer) => {
+      if (aborted) return;
+      size += chunk.length;
+      if (size > this.maxBytes) {
+        aborted = true;
+        chunks.length = 0;
+        this.tooLarge(req, res);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (aborted) return;
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      this.inFlight++;
+      this.handle(req, res, body)
+        .catch((e) => {
+          this.opts.onInternalError?.(e, 'request');
+          if (!res.headersSent) {
+            res.statusCode = 500;
+            res.end();
+          } else res.destroy();
+        })
+        .finally(() => {
+          if (--this.inFlight === 0) for (const d of this.drained.splice(0)) d();
+        });
+    });
+  };
+
+  /** Resolves once no request is being handled (or after `timeoutMs`). */
+  drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      t.unref();
+      this.drained.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private tooLarge(req: IncomingMessage, res: ServerResponse): void {
+    // The rest of the body is not read: answer and close the connection.
+    const codec = codecFor(req.headers['content-type']) ?? codecFor('application/x-amz-json-1.1')!;
+    if (req.httpVersionMajor === 1) res.setHeader('Connection', 'close');
+    res.setHeader('x-amzn-RequestId', randomUUID());
+    const err = new AwsError('RequestEntityTooLargeException', `Request size exceeds the limit of ${this.maxBytes} bytes`);
+    sendError(res, codec, err);
+    req.resume();
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const headers = req.headers;
+    const requestId = randomUUID();
+    res.setHeader('x-amzn-RequestId', requestId);
+    const origin = headers.origin;
+    if (req.method !== 'OPTIONS' || !origin) res.setHeader('x-amz-id-2', amzId2());
+
+    if (origin) {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      if (req.method === 'OPTIONS') {
+        const reqHeaders = headers['access-control-request-headers'];
+        const reqMethod = headers['access-control-request-method'];
+        if (reqHeaders) res.setHeader('Access-Control-Allow-Headers', reqHeaders);
+        if (reqMethod) res.setHeader('Access-Control-Allow-Methods', reqMethod);
+        res.setHeader('Access-Control-Max-Age', '172800');
+        res.statusCode = 200;
+        res.setHeader('Content-Length', 0);
+        res.end();
+        return;
+      }
+      res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+    }
+
+    if (req.method !== 'POST') return xmlError(res, 'AccessDeniedException', 403, NO_OPERATION);
+
+    const codec = codecFor(headers['content-type']);
+    const rawTarget = headers['x-amz-target'];
+    const target = typeof rawTarget === 'string' ? rawTarget : '';
+    const dot = target.indexOf('.');
+    const prefix = dot > 0 ? target.slice(0, dot) : target;
+    const actionName = dot > 0 ? target.slice(dot + 1) : '';
+    const service = this.byPrefix.get(prefix);
+    const handler = service && Object.hasOwn(service.actions, actionName) ? service.actions[actionName] : undefined;
+    const known = handler !== undefined;
+
+    if (body.length === 0) {
+      const c = codec ?? codecFor('application/x-amz-json-1.1')!;
+      return sendError(res, c, new AwsError(known ? 'SerializationException' : 'UnknownOperationException', ''));
+    }
+    if (!codec) {
+      if (!prefix || !actionName) return xmlError(res, 'AccessDeniedException', 403, NO_OPERATION);
+      return xmlError(res, 'UnknownOperationException', 404);
+    }
+
+    let input: Record<string, unknown>;
+    try {
+      input = codec.decode(body);
+    } catch (e) {
+      return sendError(res, codec, isAwsError(e) ? e : new AwsError('SerializationException', '', { messageField: 'Message' }));
+    }
+    if (!known) return sendError(res, codec, new AwsError('UnknownOperationException', ''));
+
+    let region = this.opts.region;
+    try {
+      const auth = authenticate(headers, req.url);
+      if (auth.region) region = auth.region;
+    } catch (e) {
+      return sendError(res, codec, e as AwsError);
+    }
+
+    const ctx: RequestContext = { requestId, region, accountId: this.opts.accountId, clock: this.opts.clock, protocol: codec.protocol };
+    let result: unknown;
+    try {
+      result = await handler!(input, ctx);
+    } catch (e) {
+      if (isAwsError(e)) return sendError(res, codec, e);
+      this.opts.onInternalError?.(e, `${prefix}.${actionName}`);
+      return sendError(res, codec, new AwsError('InternalFailure', INTERNAL_MESSAGE, { cause: e }));
+    }
+    if (result instanceof PreEncodedJson && codec.protocol === 'json') return send(res, codec, 200, result.body);
+    if (result instanceof PreEncodedJson) {
+      // A non-JSON codec re-encodes the pre-built JSON (rare: CBOR clients).
+      const text = typeof result.body === 'string' ? result.body : result.body.toString('utf8');
+      return send(res, codec, 200, codec.encode(JSON.parse(text)));
+    }
+    return send(res, codec, 200, codec.encode(result));
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * The Freshet HTTP server: AWS JSON wire protocol, routing, auth, edge validation.
+ * Leaf modules are listed before freshet.ts on purpose: service modules import
+ * the validation helpers from here while freshet.ts imports the services.
+ */
+export { PreEncodedJson } from './service.ts';
+export type { ActionHandler, AwsService, RequestContext } from './service.ts';
+export { compileValidator, base64DecodedLength, base64Problem } from './validate.ts';
+export type { Shape, StructureShape, Validator } from './validate.ts';
+export { codecFor, registerCodec, jsonCodec10, jsonCodec11 } from './codec/index.ts';
+export type { WireCodec } from './codec/index.ts';
+export { authenticate } from './auth.ts';
+export type { AuthResult } from './auth.ts';
+export { Router, DEFAULT_MAX_REQUEST_BYTES } from './http.ts';
+export type { RouterOptions } from './http.ts';
+export { buildServices } from './services.ts';
+export type { ServiceDeps } from './services.ts';
+export { startServer, DEFAULTS } from './freshet.ts';
+export type { FreshetServer, StartServerOptions } from './freshet.ts';

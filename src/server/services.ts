@@ -1,0 +1,27 @@
+/**
+ * The one list of AWS API services mounted on the Freshet server. Firehose and
+ * Kinesis Analytics add themselves here, built from the same shared deps.
+ */
+import type { Clock } from '../core/clock.ts';
+import type { LogStorage } from '../storage/index.ts';
+import { createKinesisService } from '../kinesis/index.ts';
+import { createAnalyticsService } from '../analytics/index.ts';
+import type { KinesisEngine } from '../kinesis/index.ts';
+import type { AwsService } from './service.ts';
+
+export interface ServiceDeps {
+  storage: LogStorage;
+  clock: Clock;
+  region: string;
+  accountId: string;
+  kinesis: KinesisEngine;
+  /** Undefined with in-memory storage. */
+  dataDir: string | undefined;
+}
+
+export function buildServices(deps: ServiceDeps): AwsService[] {
+  return [
+    createKinesisService(deps.kinesis),
+    createAnalyticsService(deps),
+  ];
+}
