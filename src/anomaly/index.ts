@@ -7,3 +7,5 @@ export { Shingle } from './shingle.ts';
 export { KDA_RCF_DEFAULTS, KDA_RCF_RANGES, checkKdaRcfParameters, kdaForestOptions } from './kda.ts';
 export type { KdaRcfParameters } from './kda.ts';
 export { Rng } from './random.ts';
+export { scoreCsv, splitCsvLine } from './csv.ts';
+export type { CsvScoreOptions } from './csv.ts';

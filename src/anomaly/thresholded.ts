@@ -1,23 +1,23 @@
 /**
  * A detector on top of the forest: turns the raw score stream into an anomaly
- * grade in [0, 1] with an adaptive threshold, after the reference's
+ * grade in [0, 1] with an adaptive threshold, modelled on the reference's
  * ThresholdedRandomCutForest / BasicThresholder (random-cut-forest-by-aws,
- * parkservices). Scores are tracked with exponentially discounted mean and
- * deviation; the threshold is
+ * parkservices) but simpler. Scores are tracked with an exponentially discounted
+ * mean and standard deviation, and
  *
- *     max(absoluteThreshold, mean + (z - 1) * longTermDeviation + deviation)
+ *     threshold = max(absoluteThreshold, mean + zFactor * deviation)
  *
- * blended with `initialThreshold` over the first 2 × minimumScores scores. The
- * long-term deviation is that of the scores *below* the mean (RCF scores are
- * skewed: anomalies must not inflate the threshold that detects them), and for
- * shingled input it is mixed with the deviation of score differences, as the
- * reference does.
+ * blended from `initialThreshold` over the first 2 × minimumScores scores, as
+ * the reference does. A score enters the statistics capped at the grade-1 level
+ * (2 × threshold - mean), so one far outlier cannot raise the bar much (the
+ * reference gets a similar effect from the deviation of scores below the mean).
  *
- * Grade: 0 at or below the threshold, rising linearly to 1 at z further
- * (effective) deviations above it. Like the reference's corrector, a point within
- * shingleSize - 1 points after an anomaly is graded only if its score beats that
- * anomaly's score (the anomalous value is still inside the shingle); this is a
- * simplification of the reference's PredictorCorrector, not a copy of it.
+ * Grade: 0 at or below the threshold, rising linearly to 1 when the score is
+ * twice as far above the mean as the threshold is (the reference's primary
+ * grade, (t - z) / z for t deviations). A point within shingleSize - 1 points
+ * after an anomaly is graded only if its score beats that anomaly's score (the
+ * anomalous value is still inside the shingle), a simplification of the
+ * reference's PredictorCorrector.
  */
 import { RandomCutForest } from './forest.ts';
 import type { ForestOptions, ForestState } from './forest.ts';
@@ -71,7 +71,7 @@ export class Deviation {
 export interface ThresholdOptions {
   /** Deviations above the mean at which scores become anomalies (default 3, as the reference). */
   zFactor?: number;
-  /** Scores below this are never anomalies (default 0.8, as the reference). */
+  /** Scores at or below this are never anomalies (default 1: ordinary points score about 1). */
   absoluteThreshold?: number;
   /** Threshold used until minimumScores scores have been seen (default 1.5). */
   initialThreshold?: number;
@@ -99,27 +99,17 @@ export interface ThresholdedForestState {
   threshold: Required<ThresholdOptions>;
   forest: ForestState;
   primary: number[];
-  secondary: number[];
-  below: number[];
   count: number;
-  lastScore: number;
   sinceAnomaly: number;
   lastAnomalyScore: number;
   lastTimestampMs: number | null;
 }
 
-const SQRT2 = Math.SQRT2;
-/** Weight of the plain score deviation vs the score-difference deviation for shingled input. */
-const SCORE_DIFFERENCING = 0.5;
-
 export class ThresholdedRandomCutForest {
   readonly forest: RandomCutForest;
   readonly thresholdOptions: Readonly<Required<ThresholdOptions>>;
   private primary: Deviation;
-  private secondary: Deviation;
-  private below: Deviation;
   private count = 0;
-  private lastScore = 0;
   private sinceAnomaly = Number.MAX_SAFE_INTEGER;
   private lastAnomalyScore = 0;
   private lastTimestampMs: number | null = null;
@@ -129,7 +119,7 @@ export class ThresholdedRandomCutForest {
     const sampleSize = this.forest.options.sampleSize;
     const t: Required<ThresholdOptions> = {
       zFactor: options.zFactor ?? 3,
-      absoluteThreshold: options.absoluteThreshold ?? 0.8,
+      absoluteThreshold: options.absoluteThreshold ?? 1,
       initialThreshold: options.initialThreshold ?? 1.5,
       minimumScores: options.minimumScores ?? 10,
       scoreDiscount: options.scoreDiscount ?? 1 / (10 * sampleSize),
@@ -139,8 +129,6 @@ export class ThresholdedRandomCutForest {
     if (!Number.isInteger(t.minimumScores) || t.minimumScores < 1) throw new RangeError(`minimumScores must be an integer >= 1`);
     this.thresholdOptions = Object.freeze(t);
     this.primary = new Deviation(t.scoreDiscount);
-    this.secondary = new Deviation(t.scoreDiscount);
-    this.below = new Deviation(t.scoreDiscount / 10);
   }
 
   /** The threshold a score would be compared with now. */
@@ -148,18 +136,8 @@ export class ThresholdedRandomCutForest {
     const t = this.thresholdOptions;
     if (this.count < t.minimumScores) return Math.max(t.initialThreshold, t.absoluteThreshold);
     const frac = this.count >= 2 * t.minimumScores ? 1 : (this.count - t.minimumScores) / t.minimumScores;
-    const scaled = this.scaledDeviation();
-    return Math.max(t.absoluteThreshold, frac * (this.primary.mean + scaled) + (1 - frac) * t.initialThreshold);
-  }
-
-  private scaledDeviation(): number {
-    const z = this.thresholdOptions.zFactor;
-    const pd = this.primary.deviation;
-    let longTerm = Math.min(SQRT2 * this.below.deviation, pd);
-    if (this.forest.options.shingleSize > 1) {
-      longTerm = SCORE_DIFFERENCING * longTerm + (1 - SCORE_DIFFERENCING) * this.secondary.deviation;
-    }
-    return (z - 1) * longTerm + pd;
+    const adaptive = this.primary.mean + t.zFactor * this.primary.deviation;
+    return Math.max(t.absoluteThreshold, frac * adaptive + (1 - frac) * t.initialThreshold);
   }
 
   /** Scores the point, grades it, then adds it to the forest. */
@@ -170,11 +148,9 @@ export class ThresholdedRandomCutForest {
     const threshold = this.currentThreshold();
     let grade = 0;
     if (score > 0 && score > threshold) {
-      const z = this.thresholdOptions.zFactor;
-      const effective = this.count >= this.thresholdOptions.minimumScores ? this.scaledDeviation() / z : 0;
-      grade = effective > 0 ? Math.min(1, (score - threshold) / (z * effective)) : 1;
-      const shingle = f.options.shingleSize;
-      if (this.sinceAnomaly < shingle - 1 && score <= this.lastAnomalyScore) grade = 0;
+      const span = threshold - Math.min(this.primary.mean, this.thresholdOptions.absoluteThreshold);
+      grade = span > 0 ? Math.min(1, (score - threshold) / span) : 1;
+      if (this.sinceAnomaly < f.options.shingleSize - 1 && score <= this.lastAnomalyScore) grade = 0;
     }
     let attribution: { high: Float64Array; low: Float64Array } | undefined;
     if (grade > 0) {
@@ -187,11 +163,9 @@ export class ThresholdedRandomCutForest {
     }
     f.update(point);
     if (score > 0) {
-      const gap = this.primary.mean - score;
-      if (this.count > 0 && gap > 0) this.below.update(gap);
-      this.primary.update(score);
-      this.secondary.update(score - this.lastScore);
-      this.lastScore = score;
+      // Winsorised at the grade-1 level: ordinary tail scores count fully, a far outlier no more than that.
+      const cap = 2 * threshold - this.primary.mean;
+      this.primary.update(score < cap ? score : cap);
       this.count++;
     }
     return attribution ? { score, grade, threshold, attribution } : { score, grade, threshold };
@@ -209,10 +183,7 @@ export class ThresholdedRandomCutForest {
       threshold: { ...this.thresholdOptions },
       forest: this.forest.toJSON(),
       primary: this.primary.toJSON(),
-      secondary: this.secondary.toJSON(),
-      below: this.below.toJSON(),
       count: this.count,
-      lastScore: this.lastScore,
       sinceAnomaly: this.sinceAnomaly,
       lastAnomalyScore: this.lastAnomalyScore,
       lastTimestampMs: this.lastTimestampMs,
@@ -224,10 +195,7 @@ export class ThresholdedRandomCutForest {
     const forest = RandomCutForest.fromJSON(state.forest);
     const t = new ThresholdedRandomCutForest({ ...forest.options, ...state.threshold }, forest);
     t.primary = Deviation.fromJSON(state.primary);
-    t.secondary = Deviation.fromJSON(state.secondary);
-    t.below = Deviation.fromJSON(state.below);
     t.count = state.count;
-    t.lastScore = state.lastScore;
     t.sinceAnomaly = state.sinceAnomaly;
     t.lastAnomalyScore = state.lastAnomalyScore;
     t.lastTimestampMs = state.lastTimestampMs;

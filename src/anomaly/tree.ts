@@ -24,6 +24,18 @@ export const NIL = 0x7fffffff;
 
 const LN2 = Math.LN2;
 
+/** log2(m + 1) for masses up to the largest sample size seen so far (grown on demand, never per point). */
+let LOG2P1 = new Float64Array(0);
+
+function log2Table(capacity: number): Float64Array {
+  if (LOG2P1.length <= capacity + 1) {
+    const t = new Float64Array(capacity + 2);
+    for (let m = 0; m < t.length; m++) t[m] = Math.log(m + 1) / LN2;
+    LOG2P1 = t;
+  }
+  return LOG2P1;
+}
+
 export class RandomCutTree {
   readonly dims: number;
   readonly capacity: number;
@@ -54,7 +66,9 @@ export class RandomCutTree {
   private readonly path: Int32Array;
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
-  private readonly inside: Uint8Array;
+  private readonly inside: Int32Array;
+  private stamp = 0;
+  private readonly log2p1: Float64Array;
   private readonly attrHigh: Float64Array;
   private readonly attrLow: Float64Array;
   private readonly shadowMin: Float64Array;
@@ -89,7 +103,8 @@ export class RandomCutTree {
     this.path = new Int32Array(n + 1);
     this.lo = new Float64Array(dims);
     this.hi = new Float64Array(dims);
-    this.inside = new Uint8Array(dims);
+    this.inside = new Int32Array(dims);
+    this.log2p1 = log2Table(capacity);
     this.attrHigh = new Float64Array(dims);
     this.attrLow = new Float64Array(dims);
     this.shadowMin = new Float64Array(dims);
@@ -314,24 +329,30 @@ export class RandomCutTree {
     const j = this.descend(point);
     const depth = this.depth;
     const treeMass = this.totalMass();
-    const norm = Math.log(treeMass + 1) / LN2;
-    if (this.leafEquals(j, point)) {
+    const log2p1 = this.log2p1;
+    const norm = log2p1[treeMass]!;
+    const d = this.dims, lp = this.leafPoint, lbase = j * d;
+    let equal = true;
+    for (let c = 0; c < d; c++) if (lp[lbase + c] !== point[c]) { equal = false; break; }
+    if (equal) {
       const m = this.leafMass[j]!;
-      return (1 - m / (2 * treeMass)) / (depth + Math.log(m + 1) / LN2) * norm;
+      return (1 - m / (2 * treeMass)) / (depth + log2p1[m]!) * norm;
     }
     let s = 1 / (depth + 1);
-    const d = this.dims, inside = this.inside, bmin = this.boxMin, bmax = this.boxMax, path = this.path;
-    inside.fill(0);
+    const inside = this.inside, bmin = this.boxMin, bmax = this.boxMax, path = this.path;
+    // A coordinate found inside a box stays inside every ancestor's box: mark it with this call's stamp.
+    if (this.stamp >= 0x3fffffff) { inside.fill(0); this.stamp = 0; }
+    const stamp = ++this.stamp;
     for (let k = depth - 1; k >= 0; k--) {
       const base = path[k]! * d;
       let sumNew = 0, sumDiff = 0;
       for (let c = 0; c < d; c++) {
         const mn = bmin[base + c]!, mx = bmax[base + c]!;
-        if (inside[c] === 1) { sumNew += mx - mn; continue; }
+        if (inside[c] === stamp) { sumNew += mx - mn; continue; }
         const x = point[c]!;
         if (x > mx) { sumNew += x - mn; sumDiff += x - mx; }
         else if (x < mn) { sumNew += mx - x; sumDiff += mn - x; }
-        else { inside[c] = 1; sumNew += mx - mn; }
+        else { inside[c] = stamp; sumNew += mx - mn; }
       }
       // Inside this box means inside every ancestor's box too: no further change.
       if (sumDiff <= 0) break;
@@ -354,12 +375,12 @@ export class RandomCutTree {
     const j = this.descend(point);
     const depth = this.depth;
     const treeMass = this.totalMass();
-    const norm = Math.log(treeMass + 1) / LN2;
+    const norm = this.log2p1[treeMass]!;
     const d = this.dims, th = this.attrHigh, tl = this.attrLow, path = this.path;
     const bmin = this.boxMin, bmax = this.boxMax, lp = this.leafPoint;
     if (this.leafEquals(j, point)) {
       const m = this.leafMass[j]!;
-      const saved = (1 - m / (2 * treeMass)) / (depth + Math.log(m + 1) / LN2);
+      const saved = (1 - m / (2 * treeMass)) / (depth + this.log2p1[m]!);
       th.fill(saved / (2 * d));
       tl.fill(saved / (2 * d));
       const smin = this.shadowMin, smax = this.shadowMax;

@@ -1,0 +1,100 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TestRandom } from './helpers.ts';
+
+const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
+const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+
+function freshet(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('freshet anomaly score', () => {
+  let dir = '';
+  let csv = '';
+  const spikeRow = 700;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'freshet-anomaly-'));
+    csv = join(dir, 'series.csv');
+    const rnd = new TestRandom(77);
+    const lines = ['timestamp,value,other'];
+    const start = Date.UTC(2024, 0, 1);
+    for (let i = 0; i < 1000; i++) {
+      const ts = new Date(start + i * 300_000).toISOString().replace('T', ' ').slice(0, 19);
+      const v = i === spikeRow ? 95 : 20 + 5 * Math.sin(i / 20) + rnd.gaussian();
+      lines.push(`${ts},${v.toFixed(3)},"x,${i}"`);
+    }
+    await writeFile(csv, lines.join('\n') + '\n');
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints timestamp,value,anomaly_score,anomaly_grade for every row and flags the spike', async () => {
+    const r = await freshet(['anomaly', 'score', csv, '--trees', '50', '--seed', '3']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '', 'no progress line when stderr is not a terminal');
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines[0], 'timestamp,value,anomaly_score,anomaly_grade');
+    assert.equal(lines.length, 1001);
+    const rows = lines.slice(1).map((l) => l.split(','));
+    assert.equal(rows[0]![0], '2024-01-01 00:00:00');
+    assert.equal(rows[spikeRow]![1], '95.000');
+    const scores = rows.map((c) => Number(c[2]));
+    const grades = rows.map((c) => Number(c[3]));
+    assert.ok(grades.every((g) => g >= 0 && g <= 1));
+    assert.equal(scores[0], 0, 'warm-up rows score 0');
+    const maxIdx = scores.indexOf(Math.max(...scores));
+    assert.equal(maxIdx, spikeRow);
+    assert.ok(grades[spikeRow]! > 0);
+    const again = await freshet(['anomaly', 'score', csv, '--trees', '50', '--seed', '3']);
+    assert.equal(again.stdout, r.stdout, 'same seed, same output');
+  });
+
+  it('takes several columns, shingling and a progress line on request', async () => {
+    const r = await freshet(['anomaly', 'score', csv, '--columns', 'value,value', '--shingle', '4', '--trees', '20', '--sample-size', '64', '--progress']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines[0], 'timestamp,value,value,anomaly_score,anomaly_grade');
+    assert.equal(lines.length, 1001);
+    assert.match(r.stderr, /anomaly score: 1000 rows, \d+ rows\/s \(done\)\n$/);
+  });
+
+  it('fails with one clear line for a missing column, a missing file or a non-number', async () => {
+    const missingCol = await freshet(['anomaly', 'score', csv, '--columns', 'price']);
+    assert.equal(missingCol.code, 1);
+    assert.equal(missingCol.stderr, "freshet: column 'price' not found in the CSV header (columns: timestamp, value, other)\n");
+    const missingTs = await freshet(['anomaly', 'score', csv, '--timestamp', 'time']);
+    assert.equal(missingTs.code, 1);
+    assert.match(missingTs.stderr, /^freshet: timestamp column 'time' not found/);
+    assert.equal(missingTs.stderr.trimEnd().split('\n').length, 1);
+    const missingFile = await freshet(['anomaly', 'score', join(dir, 'nope.csv')]);
+    assert.equal(missingFile.code, 1);
+    assert.equal(missingFile.stderr, `freshet: cannot read '${join(dir, 'nope.csv')}': no such file\n`);
+    const bad = join(dir, 'bad.csv');
+    await writeFile(bad, 'timestamp,value\n2024-01-01,1\n2024-01-02,abc\n');
+    const notNumber = await freshet(['anomaly', 'score', bad]);
+    assert.equal(notNumber.code, 1);
+    assert.match(notNumber.stderr, /^freshet: line 3: column 'value' is not a number: 'abc'\n$/);
+  });
+
+  it('documents its options in --help', async () => {
+    const r = await freshet(['anomaly', 'score', '--help']);
+    assert.equal(r.code, 0);
+    for (const opt of ['--columns', '--timestamp', '--trees', '--sample-size', '--shingle', '--seed', '--progress']) {
+      assert.ok(r.stdout.includes(opt), opt);
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  RandomCutForest,
+  ThresholdedRandomCutForest,
+  checkKdaRcfParameters,
+  kdaForestOptions,
+  KDA_RCF_DEFAULTS,
+} from '../../src/anomaly/index.ts';
+import { TestRandom, tradeBatch } from './helpers.ts';
+import type { Trade } from './helpers.ts';
+
+describe('Scenario S2: anomalous stock trades', () => {
+  it('scores the injected 5% (much higher price and quantity) highest, above 1, and few normal trades above 1', () => {
+    // RANDOM_CUT_FOREST(CURSOR(SELECT STREAM "price", "quantity" ...)) with KDA's defaults.
+    const forest = new RandomCutForest(kdaForestOptions(2));
+    const rnd = new TestRandom(2024);
+    const scored: { trade: Trade; score: number }[] = [];
+    let topInjected = 0, topTotal = 0;
+    for (let b = 0; b < 20; b++) {
+      const batch = tradeBatch(rnd, b * 100).map((trade) => ({ trade, score: forest.scoreAndUpdate([trade.price, trade.quantity]) }));
+      if (b < 2) continue; // warm-up: scores are 0 for the first 64 points
+      scored.push(...batch);
+      const top = [...batch].sort((x, y) => y.score - x.score).slice(0, 5);
+      topInjected += top.filter((s) => s.trade.injected).length;
+      topTotal += 5;
+    }
+    const injected = scored.filter((s) => s.trade.injected);
+    const normal = scored.filter((s) => !s.trade.injected);
+    const injectedAbove = injected.filter((s) => s.score > 1).length / injected.length;
+    const normalAbove = normal.filter((s) => s.score > 1).length / normal.length;
+    assert.ok(injectedAbove >= 0.95, `injected trades with ANOMALY_SCORE > 1: ${injectedAbove}`);
+    assert.ok(normalAbove <= 0.2, `normal trades with ANOMALY_SCORE > 1: ${normalAbove}`);
+    assert.ok(topInjected / topTotal >= 0.9, `injected share of each batch's top 5: ${topInjected / topTotal}`);
+    // The OUTPUT_PUMP keeps ANOMALY_SCORE > 1: the injected trades must dominate what it emits.
+    const emitted = scored.filter((s) => s.score > 1);
+    const injectedShare = emitted.filter((s) => s.trade.injected).length / emitted.length;
+    assert.ok(injectedShare >= 0.2, `injected share of emitted rows: ${injectedShare} (5% of input)`);
+  });
+});
+
+describe('ThresholdedRandomCutForest', () => {
+  it('grades ordinary points 0 and a far outlier in (0, 1], with its attribution', () => {
+    const det = new ThresholdedRandomCutForest({ dimensions: 2, seed: 5 });
+    const rnd = new TestRandom(6);
+    let graded = 0;
+    for (let i = 0; i < 3000; i++) {
+      const r = det.process([rnd.gaussian(), rnd.gaussian()]);
+      assert.ok(r.grade >= 0 && r.grade <= 1);
+      if (i > 500 && r.grade > 0) graded++;
+    }
+    // Gaussian tails are genuinely unusual: about 2.4% of points beyond the threshold here (seeded).
+    assert.ok(graded / 2500 < 0.04, `ordinary points graded anomalous: ${graded} of 2500`);
+    const r = det.process([15, 1]);
+    assert.ok(r.score > r.threshold, `score ${r.score} threshold ${r.threshold}`);
+    assert.ok(r.grade > 0.5 && r.grade <= 1, `grade ${r.grade}`);
+    assert.ok(r.attribution, 'attribution present for an anomaly');
+    assert.ok(r.attribution.high[0]! > r.attribution.low[0]! + r.attribution.high[1]! + r.attribution.low[1]!);
+  });
+
+  it('does not grade before the forest reports scores', () => {
+    const det = new ThresholdedRandomCutForest({ dimensions: 1, numberOfTrees: 10, sampleSize: 32, seed: 1 });
+    for (let i = 0; i < 8; i++) {
+      const r = det.process([i === 5 ? 1e6 : i]);
+      assert.equal(r.score, 0);
+      assert.equal(r.grade, 0);
+    }
+  });
+
+  it('adapts its threshold to the level of the score stream', () => {
+    const det = new ThresholdedRandomCutForest({ dimensions: 1, numberOfTrees: 30, seed: 2 });
+    const rnd = new TestRandom(3);
+    for (let i = 0; i < 1500; i++) det.process([rnd.next() * 10]);
+    const quiet = det.currentThreshold();
+    assert.ok(quiet >= 0.8 && quiet < 2, `threshold ${quiet}`);
+  });
+
+  it('restores from JSON and continues with identical scores and grades', () => {
+    const det = new ThresholdedRandomCutForest({ dimensions: 2, numberOfTrees: 30, shingleSize: 2, seed: 9 });
+    const rnd = new TestRandom(10);
+    for (let i = 0; i < 600; i++) det.process([rnd.gaussian(), rnd.gaussian()], 1_600_000_000_000 + i * 1000);
+    const copy = ThresholdedRandomCutForest.fromJSON(JSON.parse(JSON.stringify(det)));
+    assert.equal(copy.lastTimestamp, det.lastTimestamp);
+    for (let i = 0; i < 400; i++) {
+      const p = i % 97 === 0 ? [9, -9] : [rnd.gaussian(), rnd.gaussian()];
+      const a = det.process(p), b = copy.process(p);
+      assert.equal(b.score, a.score);
+      assert.equal(b.grade, a.grade);
+      assert.equal(b.threshold, a.threshold);
+    }
+  });
+});
+
+describe('KDA RANDOM_CUT_FOREST parameters', () => {
+  it('accepts the documented defaults and ranges and rejects values outside them', () => {
+    assert.equal(checkKdaRcfParameters({}), null);
+    assert.equal(checkKdaRcfParameters({ numberOfTrees: 1000, subSampleSize: 10, timeDecay: 11, shingleSize: 30 }), null);
+    assert.match(checkKdaRcfParameters({ numberOfTrees: 0 })!, /numberOfTrees must be an integer between 1 and 1000/);
+    assert.match(checkKdaRcfParameters({ subSampleSize: 1001 })!, /subSampleSize/);
+    assert.match(checkKdaRcfParameters({ shingleSize: 31 })!, /shingleSize/);
+    assert.match(checkKdaRcfParameters({ subSampleSize: 256, timeDecay: 200 })!, /less than timeDecay/);
+    const o = kdaForestOptions(3, { shingleSize: 4 });
+    assert.equal(o.numberOfTrees, KDA_RCF_DEFAULTS.numberOfTrees);
+    const f = new RandomCutForest(o);
+    assert.equal(f.treeDimensions, 12);
+    assert.equal(f.lambda, 1 / 100000);
+  });
+});

@@ -1,0 +1,237 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { RandomCutForest, Shingle } from '../../src/anomaly/index.ts';
+import { TestRandom, median } from './helpers.ts';
+
+function gaussianForest(seed: number, n: number, opts: Partial<ConstructorParameters<typeof RandomCutForest>[0]> = {}) {
+  const forest = new RandomCutForest({ dimensions: 2, seed, ...opts });
+  const rnd = new TestRandom(seed + 1);
+  const scores: number[] = [];
+  for (let i = 0; i < n; i++) scores.push(forest.scoreAndUpdate([rnd.gaussian(), rnd.gaussian()]));
+  return { forest, scores, rnd };
+}
+
+describe('RandomCutForest scores', () => {
+  it('scores a far outlier far above 1 after warm-up and ordinary points near 1', () => {
+    const { forest, scores, rnd } = gaussianForest(3, 2000);
+    const steady = scores.slice(500);
+    const m = median(steady);
+    assert.ok(m > 0.5 && m < 1.2, `median ordinary score ${m}`);
+    const fresh: number[] = [];
+    for (let i = 0; i < 200; i++) fresh.push(forest.score([rnd.gaussian(), rnd.gaussian()]));
+    assert.ok(median(fresh) < 1.2, `median score of new ordinary points ${median(fresh)}`);
+    const outlier = forest.score([12, -9]);
+    assert.ok(outlier > 4, `outlier score ${outlier}`);
+    assert.ok(outlier > 4 * m, 'the outlier scores several times an ordinary point');
+  });
+
+  it('never exceeds log2(sampleSize + 1)', () => {
+    const { forest } = gaussianForest(5, 600, { sampleSize: 64, numberOfTrees: 30 });
+    const max = Math.log2(65);
+    for (const p of [[1e9, 1e9], [-1e9, 3], [0, 1e12]]) {
+      const s = forest.score(p);
+      assert.ok(s <= max + 1e-9 && s > max * 0.75, `score ${s} vs maximum ${max}`);
+    }
+  });
+
+  it('reports 0 until outputAfter points have been seen', () => {
+    const forest = new RandomCutForest({ dimensions: 1, numberOfTrees: 20, sampleSize: 64, outputAfter: 10, seed: 1 });
+    const scores: number[] = [];
+    for (let i = 0; i < 12; i++) scores.push(forest.scoreAndUpdate([i % 3]));
+    assert.deepEqual(scores.slice(0, 10), new Array(10).fill(0));
+    assert.ok(scores[10]! > 0 && scores[11]! > 0);
+    assert.equal(forest.totalUpdates, 12);
+    assert.equal(new RandomCutForest({ dimensions: 1 }).options.outputAfter, 64, 'default is sampleSize / 4');
+  });
+
+  it('gives a repeated point a low score and keeps duplicates as leaf mass', () => {
+    const forest = new RandomCutForest({ dimensions: 2, numberOfTrees: 20, sampleSize: 32, seed: 2 });
+    const rnd = new TestRandom(9);
+    for (let i = 0; i < 200; i++) forest.update(i % 2 === 0 ? [5, 5] : [rnd.gaussian(), rnd.gaussian()]);
+    for (const m of forest.sampleMasses()) assert.equal(m, 32, 'each sample is full, duplicates counted');
+    assert.ok(forest.score([5, 5]) < 1, `duplicate score ${forest.score([5, 5])}`);
+    assert.ok(forest.score([5, -5]) > 2, `unseen far point ${forest.score([5, -5])}`);
+  });
+
+  it('rejects points of the wrong length or with non-finite values', () => {
+    const forest = new RandomCutForest({ dimensions: 2, numberOfTrees: 5 });
+    assert.throws(() => forest.update([1]), RangeError);
+    assert.throws(() => forest.update([1, NaN]), /not a finite number/);
+    assert.throws(() => new RandomCutForest({ dimensions: 0 }), /dimensions/);
+    assert.throws(() => new RandomCutForest({ dimensions: 2, sampleSize: 1 }), /sampleSize/);
+    assert.throws(() => new RandomCutForest({ dimensions: 2, timeDecay: 0 }), /timeDecay/);
+    assert.throws(() => new RandomCutForest({ dimensions: 3, shingleSize: 2, internalShingling: false }), /multiple of shingleSize/);
+  });
+});
+
+describe('RandomCutForest attribution', () => {
+  it('splits the score into high and low parts per dimension that sum to the score', () => {
+    const { forest } = gaussianForest(11, 1500);
+    for (const p of [[0.1, -0.2], [9, 0.3], [-0.5, -8], [6, 6], [1.5, -1.5]]) {
+      const a = forest.attribution(p);
+      let sum = 0;
+      for (let i = 0; i < 2; i++) {
+        assert.ok(a.high[i]! >= 0 && a.low[i]! >= 0);
+        sum += a.high[i]! + a.low[i]!;
+      }
+      assert.ok(Math.abs(sum - a.score) < 1e-9, `sum ${sum} vs score ${a.score}`);
+      assert.ok(Math.abs(a.score - forest.score(p)) < 1e-9, 'attribution score equals score()');
+    }
+  });
+
+  it('points at the dimension and direction that make the point unusual', () => {
+    const { forest } = gaussianForest(12, 1500);
+    const up = forest.attribution([9, 0.3]);
+    assert.ok(up.high[0]! > 0.8 * up.score, `x high share ${up.high[0]! / up.score}`);
+    const down = forest.attribution([-0.5, -8]);
+    assert.ok(down.low[1]! > 0.8 * down.score, `y low share ${down.low[1]! / down.score}`);
+    assert.ok(down.high[1]! < 0.05 * down.score);
+  });
+
+  it('attributes a duplicate of a sampled point and still sums to its score', () => {
+    const forest = new RandomCutForest({ dimensions: 3, numberOfTrees: 20, sampleSize: 32, seed: 4 });
+    const rnd = new TestRandom(5);
+    for (let i = 0; i < 100; i++) forest.update(i % 4 === 0 ? [1, 2, 3] : [rnd.gaussian(), rnd.gaussian(), rnd.gaussian()]);
+    const a = forest.attribution([1, 2, 3]);
+    const sum = Array.from(a.high).reduce((x, y) => x + y, 0) + Array.from(a.low).reduce((x, y) => x + y, 0);
+    assert.ok(a.score > 0);
+    assert.ok(Math.abs(sum - a.score) < 1e-9);
+    assert.ok(Math.abs(a.score - forest.score([1, 2, 3])) < 1e-9);
+  });
+});
+
+describe('RandomCutForest determinism and checkpoints', () => {
+  it('gives identical scores for the same seed and input, different ones for another seed', () => {
+    const a = gaussianForest(21, 800).scores;
+    const b = gaussianForest(21, 800).scores;
+    assert.deepEqual(a, b);
+    const rnd = new TestRandom(22);
+    const other = new RandomCutForest({ dimensions: 2, seed: 99 });
+    const c: number[] = [];
+    for (let i = 0; i < 800; i++) c.push(other.scoreAndUpdate([rnd.gaussian(), rnd.gaussian()]));
+    assert.notDeepEqual(a.slice(100), c.slice(100));
+  });
+
+  it('restores from JSON and continues exactly as the original', () => {
+    const { forest, rnd } = gaussianForest(31, 700, { numberOfTrees: 40, timeDecay: 500, shingleSize: 2 });
+    const restored = RandomCutForest.fromJSON(JSON.parse(JSON.stringify(forest)));
+    assert.equal(restored.totalUpdates, forest.totalUpdates);
+    for (let i = 0; i < 600; i++) {
+      const p = i === 300 ? [20, 20] : [rnd.gaussian(), rnd.gaussian()];
+      assert.equal(restored.scoreAndUpdate(p), forest.scoreAndUpdate(p), `point ${i}`);
+    }
+    assert.deepEqual(restored.attribution([3, -3]), forest.attribution([3, -3]));
+  });
+
+  it('restores a forest without time decay (timeDecay Infinity survives JSON)', () => {
+    const { forest, rnd } = gaussianForest(32, 300, { numberOfTrees: 10, timeDecay: Infinity });
+    const restored = RandomCutForest.fromJSON(JSON.parse(JSON.stringify(forest)));
+    assert.equal(restored.lambda, 0);
+    for (let i = 0; i < 100; i++) {
+      const p = [rnd.gaussian(), rnd.gaussian()];
+      assert.equal(restored.scoreAndUpdate(p), forest.scoreAndUpdate(p));
+    }
+  });
+
+  it('refuses a state that is not a forest', () => {
+    assert.throws(() => RandomCutForest.fromJSON({} as never), /not a freshet.rcf/);
+  });
+
+  it('reports its memory', () => {
+    const f = new RandomCutForest({ dimensions: 2 });
+    const bytes = f.byteSize();
+    assert.ok(bytes > 100 * 256 * 2 * 8 && bytes < 5_000_000, `bytes ${bytes}`);
+  });
+});
+
+describe('RandomCutForest sampler and time decay', () => {
+  function sampleMeanAge(timeDecay: number): number {
+    const n = 3000;
+    const forest = new RandomCutForest({ dimensions: 1, numberOfTrees: 20, sampleSize: 64, timeDecay, seed: 8 });
+    for (let i = 0; i < n; i++) forest.update([i]);
+    let sum = 0, count = 0;
+    for (let t = 0; t < 20; t++) {
+      for (const p of forest.samplePoints(t)) { sum += n - 1 - p[0]!; count++; }
+    }
+    assert.equal(count, 20 * 64);
+    return sum / count;
+  }
+
+  it('favours recent points more as timeDecay gets smaller', () => {
+    const none = sampleMeanAge(Infinity);
+    const slow = sampleMeanAge(100000);
+    const fast = sampleMeanAge(300);
+    // Without decay the reservoir is uniform over the stream: mean age about n / 2.
+    assert.ok(none > 1200 && none < 1800, `uniform reservoir mean age ${none}`);
+    assert.ok(Math.abs(slow - none) < 250, `timeDecay 100000 is close to uniform on 3000 points (${slow})`);
+    // With lambda = 1/300 the sample covers roughly the last few hundred points.
+    assert.ok(fast < 400, `mean age with timeDecay 300: ${fast}`);
+  });
+
+  it('forgets an old regime: after a level shift, old values leave the sample', () => {
+    const forest = new RandomCutForest({ dimensions: 1, numberOfTrees: 30, sampleSize: 64, timeDecay: 200, seed: 3 });
+    const rnd = new TestRandom(4);
+    for (let i = 0; i < 1000; i++) forest.update([rnd.gaussian()]);
+    const before = forest.score([50 + rnd.gaussian()]);
+    for (let i = 0; i < 2000; i++) forest.update([50 + rnd.gaussian()]);
+    const after = forest.score([50 + rnd.gaussian()]);
+    assert.ok(before > 3, `new level is anomalous at first (${before})`);
+    assert.ok(after < 1.5, `new level is normal later (${after})`);
+    let old = 0;
+    for (let t = 0; t < 30; t++) old += forest.samplePoints(t).filter((p) => p[0]! < 25).length;
+    assert.ok(old < 30 * 64 * 0.02, `old points left: ${old}`);
+  });
+});
+
+describe('RandomCutForest shingling', () => {
+  it('internal shingling scores the same as external shingles built with Shingle', () => {
+    const internal = new RandomCutForest({ dimensions: 1, shingleSize: 4, numberOfTrees: 30, seed: 6 });
+    const external = new RandomCutForest({ dimensions: 4, shingleSize: 4, internalShingling: false, numberOfTrees: 30, seed: 6 });
+    assert.equal(internal.treeDimensions, 4);
+    const sh = new Shingle(1, 4);
+    const rnd = new TestRandom(7);
+    for (let i = 0; i < 800; i++) {
+      const v = Math.sin(i / 8) * 10 + rnd.gaussian() * 0.2;
+      const si = internal.scoreAndUpdate([v]);
+      sh.push([v]);
+      if (i < 3) {
+        assert.equal(si, 0, 'no score until the shingle is full');
+        assert.equal(sh.isFull, false);
+        continue;
+      }
+      assert.equal(si, external.scoreAndUpdate(sh.values), `point ${i}`);
+    }
+    assert.equal(internal.totalUpdates, 800);
+    assert.equal(internal.treePoints, 797);
+  });
+
+  it('detects a break in the shape of a series whose values stay ordinary', () => {
+    const make = (shingleSize: number) => new RandomCutForest({ dimensions: 1, shingleSize, numberOfTrees: 50, seed: 10 });
+    const plain = make(1), shingled = make(8);
+    const rnd = new TestRandom(11);
+    let plainMax = 0, shingledMax = 0, shingledNormalMax = 0;
+    for (let i = 0; i < 2400; i++) {
+      // A sine wave (period 40) where one trough (i = 2030) is replaced by the peak value:
+      // the value is ordinary, the shape is not.
+      const v = (i === 2030 ? 10 : Math.sin((i * 2 * Math.PI) / 40) * 10) + rnd.gaussian() * 0.1;
+      const a = plain.scoreAndUpdate([v]);
+      const b = shingled.scoreAndUpdate([v]);
+      if (i >= 2030 && i < 2038) { plainMax = Math.max(plainMax, a); shingledMax = Math.max(shingledMax, b); }
+      else if (i > 1000) shingledNormalMax = Math.max(shingledNormalMax, b);
+    }
+    assert.ok(shingledMax > 1.6, `shingled score on the broken wave ${shingledMax}`);
+    assert.ok(shingledMax > 1.5 * shingledNormalMax, `vs ordinary maximum ${shingledNormalMax}`);
+    assert.ok(shingledMax > plainMax + 0.5, `single values score only ${plainMax}`);
+  });
+
+  it('folds attribution over shingle positions into input columns', () => {
+    const forest = new RandomCutForest({ dimensions: 2, shingleSize: 3, numberOfTrees: 30, seed: 12 });
+    const rnd = new TestRandom(13);
+    for (let i = 0; i < 600; i++) forest.update([rnd.gaussian(), 10 + rnd.gaussian()]);
+    const a = forest.attribution([0, 40]);
+    assert.equal(a.high.length, 2);
+    assert.ok(a.high[1]! > 0.8 * a.score, `column 1 high share ${a.high[1]! / a.score}`);
+    const sum = a.high[0]! + a.high[1]! + a.low[0]! + a.low[1]!;
+    assert.ok(Math.abs(sum - a.score) < 1e-9);
+  });
+});
