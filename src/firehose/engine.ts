@@ -1,0 +1,514 @@
+/**
+ * FirehoseEngine: delivery streams over a LogStorage. Each delivery stream has
+ * one ShardLog (id `firehose/<uuid>/records`) holding every acknowledged
+ * record, a DeliveryPipeline reading it, and its metadata in storage.meta under
+ * `firehose/stream/<name>`; the pipeline's checkpoint is `firehose/checkpoint/<name>`.
+ * Inputs are typed and validated by the action handlers (service.ts); errors
+ * are AwsErrors with Firehose's codes and texts.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { AwsError } from '../core/errors.ts';
+import type { Clock } from '../core/clock.ts';
+import type { LogStorage, ShardLog } from '../storage/index.ts';
+import type { KinesisEngine, ShardReader } from '../kinesis/index.ts';
+import type { DestinationConfig, ParquetColumn } from './config.ts';
+import { describeDestination } from './config.ts';
+import { DeliveryPipeline } from './pipeline.ts';
+import type { RetrySettings } from './pipeline.ts';
+import { ObjectStores } from './destinations/object-store.ts';
+import type { BucketMapping } from './destinations/object-store.ts';
+import { LambdaHost } from './lambda.ts';
+import { DeliveryMetrics } from './metrics.ts';
+import type { DeliveryMetricsSnapshot } from './metrics.ts';
+import { invalidArgument } from './validate.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface FirehoseOptions {
+  /** Buckets written to a remote S3-compatible store, the null sink, or another directory; others go to `<dataDir>/s3/<bucket>`. */
+  buckets?: Record<string, BucketMapping>;
+  /** Table schemas for record format conversion, keyed `<database>.<table>` (or `<table>`). */
+  tables?: Record<string, ParquetColumn[]>;
+  /** Lambda processors: function name or ARN → JS/TS module path exporting handler(event). */
+  functions?: Record<string, string>;
+  lambdaTimeoutMs?: number;
+  /** CREATING → ACTIVE after this long on the clock (default 1000 ms). */
+  createDelayMs?: number;
+  /** ENABLING/DISABLING → ENABLED/DISABLED after this long (default 1000 ms). */
+  encryptionDelayMs?: number;
+  /** Where embedded buckets live when the server has no data directory. */
+  s3Root?: string;
+  retry?: Partial<RetrySettings>;
+  maxPartitions?: number;
+  logger?: (message: string) => void;
+}
+
+export interface FirehoseDeps {
+  storage: LogStorage;
+  clock: Clock;
+  region: string;
+  accountId: string;
+  dataDir: string | undefined;
+  kinesis?: KinesisEngine;
+  firehose?: FirehoseOptions;
+}
+
+export type DeliveryStreamType = 'DirectPut' | 'KinesisStreamAsSource';
+export interface Tag { Key: string; Value?: string }
+
+/** Persisted delivery stream (JSON in storage.meta). */
+export interface DeliveryStreamMeta {
+  name: string;
+  uuid: string;
+  type: DeliveryStreamType;
+  createdMs: number;
+  activeAtMs: number;
+  updatedMs?: number;
+  version: number;
+  destination: DestinationConfig;
+  tags: Tag[];
+  encryption: { status: 'ENABLED' | 'ENABLING' | 'DISABLED' | 'DISABLING'; keyType?: string; keyArn?: string; changeAtMs?: number };
+  source?: { kinesisStreamArn: string; roleArn: string; startMs: number };
+}
+
+interface Runtime {
+  meta: DeliveryStreamMeta;
+  log: ShardLog;
+  pipeline: DeliveryPipeline;
+  metrics: DeliveryMetrics;
+  source?: KinesisSource;
+}
+
+const META_PREFIX = 'firehose/stream/';
+const CHECKPOINT_PREFIX = 'firehose/checkpoint/';
+const SOURCE_PREFIX = 'firehose/source/';
+
+function loadOptions(dataDir: string | undefined, given: FirehoseOptions | undefined): FirehoseOptions {
+  if (given) return given;
+  // A server data directory may carry firehose.json (buckets, tables, functions).
+  const file = dataDir ? join(dataDir, 'firehose.json') : undefined;
+  if (file && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as FirehoseOptions;
+  return {};
+}
+
+export class FirehoseEngine {
+  readonly options: FirehoseOptions;
+  readonly stores: ObjectStores;
+  private readonly lambda: LambdaHost;
+  private streams = new Map<string, Runtime>();
+  private locks = new Map<string, Promise<unknown>>();
+
+  private constructor(private readonly deps: FirehoseDeps) {
+    this.options = loadOptions(deps.dataDir, deps.firehose);
+    const root = deps.dataDir ?? this.options.s3Root ?? join(tmpdir(), 'freshet-s3');
+    this.stores = new ObjectStores(this.options.s3Root ?? root, this.options.buckets);
+    this.lambda = new LambdaHost({ functions: this.options.functions, timeoutMs: this.options.lambdaTimeoutMs });
+  }
+
+  /** Opens the engine and resumes every persisted delivery stream from its checkpoint. */
+  static open(deps: FirehoseDeps): FirehoseEngine {
+    const e = new FirehoseEngine(deps);
+    e.loadPromise = e.load();
+    return e;
+  }
+
+  private loadPromise: Promise<void> = Promise.resolve();
+
+  /** Resolves once persisted delivery streams are running again. */
+  ready(): Promise<void> { return this.loadPromise; }
+
+  private async load(): Promise<void> {
+    for (const key of this.deps.storage.meta.keys(META_PREFIX)) {
+      const meta = this.deps.storage.meta.get<DeliveryStreamMeta>(key);
+      if (!meta) continue;
+      try {
+        await this.materialise(meta);
+      } catch (e) {
+        this.say(`could not resume delivery stream ${meta.name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private say(message: string): void {
+    (this.options.logger ?? ((m: string) => console.error(m)))(`firehose: ${message}`);
+  }
+
+  get region(): string { return this.deps.region; }
+  get accountId(): string { return this.deps.accountId; }
+  get clock(): Clock { return this.deps.clock; }
+
+  arnFor(name: string): string {
+    return `arn:aws:firehose:${this.deps.region}:${this.deps.accountId}:deliverystream/${name}`;
+  }
+
+  notFound(name: string): AwsError {
+    return new AwsError('ResourceNotFoundException', `Firehose ${name} under account ${this.deps.accountId} not found.`);
+  }
+
+  private async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(fn);
+    this.locks.set(name, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(name) === next) this.locks.delete(name);
+    }
+  }
+
+  private logId(meta: DeliveryStreamMeta): string {
+    return `firehose/${meta.uuid}/records`;
+  }
+
+  private newPipeline(meta: DeliveryStreamMeta, log: ShardLog, metrics: DeliveryMetrics): DeliveryPipeline {
+    return new DeliveryPipeline({
+      name: meta.name,
+      arn: this.arnFor(meta.name),
+      region: this.deps.region,
+      version: meta.version,
+      log,
+      meta: this.deps.storage.meta,
+      clock: this.deps.clock,
+      dest: meta.destination,
+      stores: this.stores,
+      lambda: this.lambda,
+      metrics,
+      checkpointKey: CHECKPOINT_PREFIX + meta.name,
+      tables: this.options.tables ?? {},
+      retry: this.options.retry,
+      maxPartitions: this.options.maxPartitions,
+      logger: (m) => this.say(m),
+    });
+  }
+
+  private async materialise(meta: DeliveryStreamMeta): Promise<Runtime> {
+    const id = this.logId(meta);
+    const log = this.deps.storage.getLog(id) ?? (await this.deps.storage.createLog(id));
+    const metrics = new DeliveryMetrics();
+    const pipeline = this.newPipeline(meta, log, metrics);
+    const rt: Runtime = { meta, log, pipeline, metrics };
+    this.streams.set(meta.name, rt);
+    pipeline.start();
+    if (meta.type === 'KinesisStreamAsSource' && meta.source) {
+      rt.source = new KinesisSource(this.deps, meta, log, (m) => this.say(m));
+      await rt.source.start();
+    }
+    return rt;
+  }
+
+  private persist(meta: DeliveryStreamMeta): Promise<void> {
+    return this.deps.storage.meta.put(META_PREFIX + meta.name, meta);
+  }
+
+  async create(input: {
+    name: string;
+    type: DeliveryStreamType;
+    destination: DestinationConfig;
+    tags: Tag[];
+    encryption?: { keyType: string; keyArn?: string };
+    source?: { kinesisStreamArn: string; roleArn: string };
+  }): Promise<string> {
+    return this.withLock(input.name, async () => {
+      if (this.streams.has(input.name)) {
+        throw new AwsError('ResourceInUseException', `Firehose ${input.name} under accountId ${this.deps.accountId} already exists`);
+      }
+      if (input.source) {
+        const streamName = input.source.kinesisStreamArn.slice(input.source.kinesisStreamArn.lastIndexOf('/') + 1);
+        if (!this.deps.kinesis) throw invalidArgument('KinesisStreamAsSource is not available: this server has no Kinesis engine');
+        try {
+          this.deps.kinesis.describe(streamName);
+        } catch {
+          throw invalidArgument(`Kinesis stream ${input.source.kinesisStreamArn} does not exist or is not accessible`);
+        }
+      }
+      const now = this.deps.clock.now();
+      const meta: DeliveryStreamMeta = {
+        name: input.name,
+        uuid: randomUUID(),
+        type: input.type,
+        createdMs: now,
+        activeAtMs: now + (this.options.createDelayMs ?? 1000),
+        version: 1,
+        destination: input.destination,
+        tags: input.tags,
+        encryption: input.encryption ? { status: 'ENABLED', keyType: input.encryption.keyType, keyArn: input.encryption.keyArn } : { status: 'DISABLED' },
+        source: input.source ? { ...input.source, startMs: now } : undefined,
+      };
+      await this.persist(meta);
+      await this.materialise(meta);
+      return this.arnFor(input.name);
+    });
+  }
+
+  private runtime(name: string): Runtime {
+    const rt = this.streams.get(name);
+    if (!rt) throw this.notFound(name);
+    return rt;
+  }
+
+  status(meta: DeliveryStreamMeta): 'CREATING' | 'ACTIVE' {
+    return this.deps.clock.now() >= meta.activeAtMs ? 'ACTIVE' : 'CREATING';
+  }
+
+  private encryptionStatus(meta: DeliveryStreamMeta): DeliveryStreamMeta['encryption']['status'] {
+    const e = meta.encryption;
+    if (e.changeAtMs !== undefined && this.deps.clock.now() >= e.changeAtMs) {
+      if (e.status === 'ENABLING') return 'ENABLED';
+      if (e.status === 'DISABLING') return 'DISABLED';
+    }
+    return e.status;
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.withLock(name, async () => {
+      const rt = this.runtime(name);
+      this.streams.delete(name);
+      await rt.source?.stop();
+      await rt.pipeline.stop();
+      await this.deps.storage.meta.delete(META_PREFIX + name);
+      await this.deps.storage.meta.delete(CHECKPOINT_PREFIX + name);
+      await this.deps.storage.meta.delete(SOURCE_PREFIX + name);
+      await this.deps.storage.deleteLog(rt.log.id).catch(() => {});
+    });
+  }
+
+  describe(name: string): Record<string, unknown> {
+    const { meta } = this.runtime(name);
+    const enc = meta.encryption;
+    return {
+      DeliveryStreamName: meta.name,
+      DeliveryStreamARN: this.arnFor(meta.name),
+      DeliveryStreamStatus: this.status(meta),
+      DeliveryStreamEncryptionConfiguration: {
+        ...(enc.keyArn ? { KeyARN: enc.keyArn } : {}),
+        ...(enc.keyType ? { KeyType: enc.keyType } : {}),
+        Status: this.encryptionStatus(meta),
+      },
+      DeliveryStreamType: meta.type,
+      VersionId: String(meta.version),
+      CreateTimestamp: meta.createdMs / 1000,
+      ...(meta.updatedMs !== undefined ? { LastUpdateTimestamp: meta.updatedMs / 1000 } : {}),
+      ...(meta.source
+        ? { Source: { KinesisStreamSourceDescription: { KinesisStreamARN: meta.source.kinesisStreamArn, RoleARN: meta.source.roleArn, DeliveryStartTimestamp: meta.source.startMs / 1000 } } }
+        : {}),
+      Destinations: [describeDestination(meta.destination)],
+      HasMoreDestinations: false,
+    };
+  }
+
+  list(opts: { limit: number; type?: string; exclusiveStart?: string }): { names: string[]; hasMore: boolean } {
+    const all = [...this.streams.values()]
+      .filter((r) => !opts.type || r.meta.type === opts.type)
+      .map((r) => r.meta.name)
+      .sort();
+    const from = opts.exclusiveStart ? all.filter((n) => n > opts.exclusiveStart!) : all;
+    return { names: from.slice(0, opts.limit), hasMore: from.length > opts.limit };
+  }
+
+  /** Appends records to the delivery stream's log; resolves once they are durable. Returns the first offset. */
+  async put(name: string, datas: readonly Uint8Array[]): Promise<number> {
+    const rt = this.streams.get(name);
+    if (!rt || this.status(rt.meta) !== 'ACTIVE') throw this.notFound(name);
+    if (rt.meta.type !== 'DirectPut') {
+      throw invalidArgument(`This operation is not permitted on KinesisStreamAsSource delivery stream type.`);
+    }
+    const now = this.deps.clock.now();
+    const batch = new Array(datas.length);
+    let bytes = 0;
+    for (let i = 0; i < datas.length; i++) {
+      batch[i] = { key: '', data: datas[i]!, timestampMs: now };
+      bytes += datas[i]!.length;
+    }
+    const { firstOffset, durable } = rt.log.append(batch);
+    await durable;
+    const m = rt.metrics;
+    m.incomingPutRequests++;
+    m.incomingRecords += datas.length;
+    m.incomingBytes += bytes;
+    return firstOffset;
+  }
+
+  async updateDestination(name: string, currentVersion: string, destinationId: string, build: (current: DestinationConfig) => DestinationConfig): Promise<void> {
+    await this.withLock(name, async () => {
+      const rt = this.runtime(name);
+      if (String(rt.meta.version) !== currentVersion) {
+        throw new AwsError('ConcurrentModificationException', `Cannot update firehose: ${name} since the current version id: ${rt.meta.version} and the given version id: ${currentVersion} do not match`);
+      }
+      if (destinationId !== 'destinationId-000000000001') {
+        throw invalidArgument(`Destination Id ${destinationId} not found.`);
+      }
+      const destination = build(rt.meta.destination);
+      const meta: DeliveryStreamMeta = { ...rt.meta, destination, version: rt.meta.version + 1, updatedMs: this.deps.clock.now() };
+      await this.persist(meta);
+      // Undelivered records (from the checkpoint on) are delivered with the new configuration.
+      await rt.pipeline.stop();
+      rt.meta = meta;
+      rt.pipeline = this.newPipeline(meta, rt.log, rt.metrics);
+      rt.pipeline.start();
+    });
+  }
+
+  meta(name: string): DeliveryStreamMeta {
+    return this.runtime(name).meta;
+  }
+
+  async setTags(name: string, change: (tags: Tag[]) => Tag[]): Promise<void> {
+    await this.withLock(name, async () => {
+      const rt = this.runtime(name);
+      rt.meta = { ...rt.meta, tags: change(rt.meta.tags) };
+      await this.persist(rt.meta);
+    });
+  }
+
+  async setEncryption(name: string, enable: boolean, cfg?: { keyType: string; keyArn?: string }): Promise<void> {
+    await this.withLock(name, async () => {
+      const rt = this.runtime(name);
+      if (rt.meta.type === 'KinesisStreamAsSource') {
+        throw invalidArgument(`Encryption is not supported for delivery stream ${name} because its source is a Kinesis data stream.`);
+      }
+      const changeAtMs = this.deps.clock.now() + (this.options.encryptionDelayMs ?? 1000);
+      const enc = enable
+        ? { status: 'ENABLING' as const, keyType: cfg?.keyType ?? 'AWS_OWNED_CMK', keyArn: cfg?.keyArn, changeAtMs }
+        : { status: 'DISABLING' as const, keyType: rt.meta.encryption.keyType, keyArn: rt.meta.encryption.keyArn, changeAtMs };
+      rt.meta = { ...rt.meta, encryption: enc };
+      await this.persist(rt.meta);
+    });
+  }
+
+  metrics(name: string): DeliveryMetricsSnapshot {
+    return this.runtime(name).metrics.snapshot();
+  }
+
+  /** Test and benchmark hook: resolves once the stream's pipeline is idle (buffers may still wait for their interval). */
+  async settled(name: string): Promise<void> {
+    const rt = this.runtime(name);
+    await rt.source?.settled();
+    await rt.pipeline.settled();
+  }
+
+  /** Local directory of an embedded bucket. */
+  bucketPath(bucket: string): string | undefined {
+    return this.stores.localPath(bucket);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.locks.values()]);
+    for (const rt of this.streams.values()) {
+      await rt.source?.stop();
+      await rt.pipeline.stop();
+    }
+    this.streams.clear();
+    await this.lambda.close();
+  }
+
+  /** A record id in the style of Firehose's (opaque, unique per record). */
+  static recordId(offset: number): string {
+    return offset.toString(16).padStart(16, '0') + randomBytes(24).toString('hex');
+  }
+}
+
+// KPL aggregated records start with these four magic bytes (KPL aggregation-format.md).
+function isAggregated(data: Uint8Array): boolean {
+  return data.length > 20 && data[0] === 0xf3 && data[1] === 0x89 && data[2] === 0x9a && data[3] === 0xc2;
+}
+
+interface UserRecord { partitionKey: string; data: string }
+const agg = require('aws-kinesis-agg') as { deaggregateSync(rec: unknown, checksums: boolean, cb: (err: Error | null, recs?: UserRecord[]) => void): void };
+
+/**
+ * KinesisStreamAsSource: copies a Freshet stream into the delivery stream's
+ * log, starting at LATEST as of creation. Per shard, the next offset to read
+ * is checkpointed after each durable append, so a restart re-copies at most
+ * the last unacknowledged batch (at-least-once). KPL-aggregated records are
+ * de-aggregated into their user records.
+ */
+class KinesisSource {
+  private readers: ShardReader[] = [];
+  private unsubs: (() => void)[] = [];
+  private busy = new Map<string, Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly deps: FirehoseDeps, private readonly meta: DeliveryStreamMeta, private readonly log: ShardLog, private readonly say: (m: string) => void) {}
+
+  private get streamName(): string {
+    const arn = this.meta.source!.kinesisStreamArn;
+    return arn.slice(arn.lastIndexOf('/') + 1);
+  }
+
+  async start(): Promise<void> {
+    const kinesis = this.deps.kinesis;
+    if (!kinesis) return;
+    const key = SOURCE_PREFIX + this.meta.name;
+    const saved = this.deps.storage.meta.get<Record<string, number>>(key) ?? {};
+    const positions: Record<string, number> = { ...saved };
+    for (const shard of kinesis.listShards(this.streamName)) {
+      let reader: ShardReader;
+      if (saved[shard.shardId] !== undefined) {
+        reader = await kinesis.openShardReader(this.streamName, shard.shardId, { type: 'TRIM_HORIZON' });
+        reader.offset = Math.max(reader.offset, saved[shard.shardId]!);
+      } else {
+        reader = await kinesis.openShardReader(this.streamName, shard.shardId, { type: 'LATEST' });
+        positions[shard.shardId] = reader.offset;
+      }
+      this.readers.push(reader);
+    }
+    await this.deps.storage.meta.put(key, positions);
+    for (const r of this.readers) {
+      this.unsubs.push(r.onAppend(() => this.kick(r)));
+      this.kick(r);
+    }
+  }
+
+  private kick(r: ShardReader): void {
+    if (this.stopped || this.busy.has(r.shardId)) return;
+    const p = this.copy(r).finally(() => this.busy.delete(r.shardId));
+    this.busy.set(r.shardId, p);
+  }
+
+  private async copy(r: ShardReader): Promise<void> {
+    const key = SOURCE_PREFIX + this.meta.name;
+    try {
+      for (;;) {
+        if (this.stopped) return;
+        const before = r.offset;
+        const { records } = await r.read(1000);
+        if (r.offset === before) return;
+        const batch: { key: string; data: Uint8Array; timestampMs: number }[] = [];
+        for (const rec of records) {
+          if (!isAggregated(rec.data)) {
+            batch.push({ key: rec.partitionKey, data: rec.data, timestampMs: rec.approximateArrivalTimestampMs });
+            continue;
+          }
+          let users: UserRecord[] | undefined;
+          agg.deaggregateSync({ data: Buffer.from(rec.data).toString('base64'), partitionKey: rec.partitionKey, sequenceNumber: rec.sequenceNumber }, true, (err, recs) => { if (!err) users = recs; });
+          if (!users) batch.push({ key: rec.partitionKey, data: rec.data, timestampMs: rec.approximateArrivalTimestampMs });
+          else for (const u of users) batch.push({ key: u.partitionKey, data: Buffer.from(u.data, 'base64'), timestampMs: rec.approximateArrivalTimestampMs });
+        }
+        // Keep timestamps non-decreasing in the delivery log (shards interleave).
+        const last = this.log.lastTimestampMs ?? 0;
+        for (const b of batch) if (b.timestampMs < last) b.timestampMs = last;
+        if (batch.length) await this.log.append(batch).durable;
+        if (this.stopped) return;
+        const positions = this.deps.storage.meta.get<Record<string, number>>(key) ?? {};
+        positions[r.shardId] = r.offset;
+        await this.deps.storage.meta.put(key, positions);
+      }
+    } catch (e) {
+      this.say(`reading ${this.streamName}/${r.shardId} failed: ${(e as Error).message}`);
+    }
+  }
+
+  async settled(): Promise<void> {
+    while (this.busy.size) await Promise.all([...this.busy.values()]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const u of this.unsubs) u();
+    await this.settled();
+  }
+}

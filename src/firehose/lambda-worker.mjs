@@ -1,0 +1,32 @@
+// Runs user transformation functions (Firehose "Lambda" processors) isolated
+// from the server, in a worker thread. Plain JavaScript on purpose: the worker
+// must start whether or not the parent registered tsx, and registers it
+// itself so user modules may be TypeScript.
+import { parentPort } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+
+try {
+  const { register } = await import('tsx/esm/api');
+  register();
+} catch {
+  // tsx missing: only JavaScript handlers can be loaded.
+}
+
+const modules = new Map();
+
+parentPort.on('message', async (msg) => {
+  try {
+    let mod = modules.get(msg.modulePath);
+    if (!mod) {
+      mod = import(pathToFileURL(msg.modulePath).href);
+      modules.set(msg.modulePath, mod);
+    }
+    const m = await mod;
+    const handler = typeof m.handler === 'function' ? m.handler : typeof m.default?.handler === 'function' ? m.default.handler : m.default;
+    if (typeof handler !== 'function') throw new Error(`${msg.modulePath} does not export handler(event)`);
+    const result = await handler(msg.event, { functionName: msg.functionName, awsRequestId: msg.requestId, invokedFunctionArn: msg.functionArn });
+    parentPort.postMessage({ id: msg.id, ok: true, result });
+  } catch (e) {
+    parentPort.postMessage({ id: msg.id, ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+  }
+});
