@@ -15,6 +15,7 @@ import type { FsyncMode, LogStorage } from '../storage/index.ts';
 import { KinesisEngine } from '../kinesis/index.ts';
 import { Router } from './http.ts';
 import { buildServices } from './services.ts';
+import type { ServiceDeps } from './services.ts';
 import type { AwsService } from './service.ts';
 
 export interface StartServerOptions {
@@ -35,6 +36,8 @@ export interface StartServerOptions {
   updateDelayMs?: number;
   /** Where unexpected internal errors are reported (default: console.error). */
   onInternalError?: (e: unknown, action: string) => void;
+  /** Firehose configuration: bucket mappings, table schemas, transformation functions (see docs/firehose.md). */
+  firehose?: ServiceDeps['firehose'];
 }
 
 export interface FreshetServer {
@@ -103,7 +106,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     await storage.close();
     throw e;
   }
-  const services = buildServices({ storage, clock, region, accountId, kinesis, dataDir });
+  const services = buildServices({ storage, clock, region, accountId, kinesis, dataDir, firehose: options.firehose });
   const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
   const router = new Router({ services, clock, region, accountId, onInternalError });
   const server = createServer({ keepAlive: true }, router.listener);

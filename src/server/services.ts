@@ -7,6 +7,8 @@ import type { LogStorage } from '../storage/index.ts';
 import { createKinesisService } from '../kinesis/index.ts';
 import { createAnalyticsService } from '../analytics/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
+import { createFirehoseService } from '../firehose/index.ts';
+import type { FirehoseOptions } from '../firehose/index.ts';
 import type { AwsService } from './service.ts';
 
 export interface ServiceDeps {
@@ -17,11 +19,14 @@ export interface ServiceDeps {
   kinesis: KinesisEngine;
   /** Undefined with in-memory storage. */
   dataDir: string | undefined;
+  /** Firehose server configuration (bucket mappings, table schemas, transformation functions). */
+  firehose?: FirehoseOptions;
 }
 
 export function buildServices(deps: ServiceDeps): AwsService[] {
   return [
     createKinesisService(deps.kinesis),
+    createFirehoseService(deps),
     createAnalyticsService(deps),
   ];
 }
