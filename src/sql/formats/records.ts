@@ -1,0 +1,212 @@
+/**
+ * Record formats of KDA inputs and outputs (InputSchema.RecordFormat /
+ * DestinationSchema.RecordFormatType): JSON with JSONPath mappings (`$.a.b`,
+ * `$.a[0]`) or CSV with row and column delimiters, into typed column values;
+ * and rows back out as JSON or CSV with KDA's text forms (TIMESTAMP as
+ * `2021-01-31 14:47:00.000`, REAL with float precision).
+ */
+import type { ColumnDef, SqlType } from '../plan/types.ts';
+import { castTo, formatDate, formatTime, formatTimestamp, RowError } from '../runtime/functions.ts';
+
+export interface InputColumn extends ColumnDef {
+  /** JSONPath for JSON records (default `$.<name>`); ignored for CSV (position is used). */
+  mapping?: string;
+}
+
+export interface RecordFormat {
+  type: 'JSON' | 'CSV';
+  /** CSV only: default "\n". */
+  rowDelimiter?: string;
+  /** CSV only: default ",". */
+  columnDelimiter?: string;
+}
+
+export interface ParsedRecord {
+  rows: unknown[][];
+  errors: { message: string; data: string }[];
+}
+
+type Path = (string | number)[];
+
+const pathCache = new Map<string, Path>();
+/** `$.a.b[0]` / `$['a b']` → ['a', 'b', 0]. */
+export function parseJsonPath(path: string): Path {
+  let p = pathCache.get(path);
+  if (p) return p;
+  if (!path.startsWith('$')) throw new RowError('InvalidMapping', `JSONPath must start with $: ${path}`);
+  p = [];
+  const re = /\.([^.[\]]+)|\[(\d+)\]|\['([^']*)'\]|\["([^"]*)"\]/gy;
+  re.lastIndex = 1;
+  while (re.lastIndex < path.length) {
+    const m = re.exec(path);
+    if (!m) throw new RowError('InvalidMapping', `cannot read JSONPath ${path}`);
+    p.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (m[3] ?? m[4]!)));
+  }
+  pathCache.set(path, p);
+  return p;
+}
+
+function pick(obj: unknown, path: Path): unknown {
+  let cur = obj;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return null;
+    cur = (cur as Record<string | number, unknown>)[k];
+    if (cur === undefined) return null;
+  }
+  // A nested object or array mapped to a text column is kept as its JSON text.
+  return cur !== null && typeof cur === 'object' ? JSON.stringify(cur) : cur;
+}
+
+/** Converts one record's data into typed rows for the given columns. */
+export function parseRecord(data: string | Uint8Array, format: RecordFormat, columns: readonly InputColumn[]): ParsedRecord {
+  const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+  const out: ParsedRecord = { rows: [], errors: [] };
+  if (format.type === 'JSON') {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(text);
+    } catch (e) {
+      out.errors.push({ message: `record is not valid JSON: ${(e as Error).message}`, data: text });
+      return out;
+    }
+    const objs = Array.isArray(obj) ? obj : [obj];
+    for (const o of objs) {
+      try {
+        out.rows.push(columns.map((c) => castTo(pick(o, parseJsonPath(c.mapping ?? `$.${c.name}`)), c.type)));
+      } catch (e) {
+        out.errors.push({ message: (e as Error).message, data: JSON.stringify(o) });
+      }
+    }
+    return out;
+  }
+  const rowDelim = format.rowDelimiter ?? '\n';
+  const colDelim = format.columnDelimiter ?? ',';
+  for (const line of text.split(rowDelim)) {
+    if (line.trim() === '') continue;
+    const fields = splitCsv(line.replace(/\r$/, ''), colDelim);
+    try {
+      if (fields.length < columns.length) throw new RowError('ParseError', `expected ${columns.length} fields, got ${fields.length}`);
+      out.rows.push(columns.map((c, i) => castTo(fields[i] === '' && c.type.name !== 'VARCHAR' && c.type.name !== 'CHAR' ? null : fields[i]!, c.type)));
+    } catch (e) {
+      out.errors.push({ message: (e as Error).message, data: line });
+    }
+  }
+  return out;
+}
+
+/** Splits one CSV line; double quotes group a field and "" is a quote. */
+export function splitCsv(line: string, delim: string): string[] {
+  if (!line.includes('"')) return line.split(delim);
+  const out: string[] = [];
+  let cur = '';
+  let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (q) {
+      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; }
+      else if (c === '"') q = false;
+      else cur += c;
+    } else if (c === '"') q = true;
+    else if (line.startsWith(delim, i)) { out.push(cur); cur = ''; i += delim.length - 1; }
+    else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** Shortest decimal text that reads back as the same float32 (Java's Float.toString precision). */
+export function formatReal(x: number): number {
+  if (!Number.isFinite(x) || Number.isInteger(x)) return x;
+  const f = Math.fround(x);
+  for (let p = 1; p <= 9; p++) {
+    const v = Number(f.toPrecision(p));
+    if (Math.fround(v) === f) return v;
+  }
+  return f;
+}
+
+/** A value as KDA writes it to a JSON destination. */
+export function jsonValue(v: unknown, t: SqlType): unknown {
+  if (v === null || v === undefined) return null;
+  switch (t.name) {
+    case 'TIMESTAMP': return formatTimestamp(v as number);
+    case 'DATE': return formatDate(v as number);
+    case 'TIME': return formatTime(v as number);
+    case 'REAL': return formatReal(v as number);
+    default: return v;
+  }
+}
+
+/** One row (as delivered by onOutput: [ROWTIME, ...columns]) → a JSON object text. */
+export function formatRowJson(columns: readonly ColumnDef[], row: readonly unknown[]): string {
+  const o: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) o[columns[i]!.name] = jsonValue(row[i + 1], columns[i]!.type);
+  return JSON.stringify(o);
+}
+
+/** One row → a CSV line (no delimiter at the end). */
+export function formatRowCsv(columns: readonly ColumnDef[], row: readonly unknown[], delimiter = ','): string {
+  const parts: string[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const v = jsonValue(row[i + 1], columns[i]!.type);
+    if (v === null) { parts.push(''); continue; }
+    const s = String(v);
+    parts.push(s.includes(delimiter) || s.includes('"') || s.includes('\n') ? `"${s.replace(/"/g, '""')}"` : s);
+  }
+  return parts.join(delimiter);
+}
+
+/** A row as a plain object with KDA text forms, including ROWTIME (for tests, CLI and console). */
+export function rowToObject(columns: readonly ColumnDef[], row: readonly unknown[], withRowtime = true): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (withRowtime) o.ROWTIME = formatTimestamp(row[0] as number);
+  for (let i = 0; i < columns.length; i++) o[columns[i]!.name] = jsonValue(row[i + 1], columns[i]!.type);
+  return o;
+}
+
+const ISO_TS = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+function inferType(values: unknown[]): SqlType {
+  const vs = values.filter((v) => v !== null && v !== undefined);
+  if (vs.length === 0) return { name: 'VARCHAR', length: 16 };
+  if (vs.every((v) => typeof v === 'boolean')) return { name: 'BOOLEAN' };
+  if (vs.every((v) => typeof v === 'number')) {
+    if (vs.every((v) => Number.isInteger(v))) return (vs as number[]).every((v) => Math.abs(v) <= 2147483647) ? { name: 'INTEGER' } : { name: 'BIGINT' };
+    return { name: 'DOUBLE' };
+  }
+  if (vs.every((v) => typeof v === 'string' && ISO_TS.test(v))) return { name: 'TIMESTAMP' };
+  const maxLen = Math.max(...vs.map((v) => (typeof v === 'string' ? v.length : JSON.stringify(v).length)));
+  // KDA's discovery sizes VARCHAR to the longest sample, rounded up to a power of two.
+  let n = 1;
+  while (n < maxLen) n *= 2;
+  return { name: 'VARCHAR', length: Math.max(n, 1) };
+}
+
+/** Infers columns (with JSONPath mappings) from sample JSON records, like DiscoverInputSchema. */
+export function discoverJsonSchema(samples: readonly string[]): InputColumn[] {
+  const paths = new Map<string, unknown[]>();
+  const walk = (o: unknown, prefix: string, name: string): void => {
+    if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+      for (const [k, v] of Object.entries(o as Record<string, unknown>)) walk(v, `${prefix}.${k}`, k);
+      return;
+    }
+    let list = paths.get(prefix);
+    if (!list) { list = []; paths.set(prefix, list); }
+    list.push(o);
+    void name;
+  };
+  for (const s of samples) {
+    try {
+      walk(JSON.parse(s), '$', '');
+    } catch {
+      // not JSON: skipped
+    }
+  }
+  const used = new Set<string>();
+  return [...paths.entries()].map(([path, values]) => {
+    let name = path.slice(path.lastIndexOf('.') + 1) || 'COL';
+    if (used.has(name)) name = path.slice(2).replace(/\./g, '_');
+    used.add(name);
+    return { name, type: inferType(values), mapping: path };
+  });
+}

@@ -1,0 +1,18 @@
+/**
+ * Kinesis Data Analytics SQL engine: parser → planner → plan → runtime.
+ * Public names of src/sql (see docs/sql.md).
+ */
+export { SqlError } from './errors.ts';
+export { parseApplication, parseType, parseColumnList } from './parser/index.ts';
+export { planApplication } from './planner/index.ts';
+export type { PlanOptions } from './planner/index.ts';
+export { ERROR_STREAM, ERROR_STREAM_COLUMNS, APPROXIMATE_ARRIVAL_TIME, typeToString } from './plan/index.ts';
+export type { ApplicationPlan, ColumnDef, SqlType, SqlTypeName } from './plan/index.ts';
+export { SqlApplication } from './runtime/application.ts';
+export type { SqlApplicationOptions, SqlApplicationState, OutputListener } from './runtime/application.ts';
+export type { Row } from './runtime/operator.ts';
+export { formatTimestamp, parseTimestamp } from './runtime/functions.ts';
+export {
+  parseRecord, parseJsonPath, formatRowJson, formatRowCsv, rowToObject, formatReal, discoverJsonSchema,
+} from './formats/index.ts';
+export type { InputColumn, RecordFormat, ParsedRecord } from './formats/index.ts';

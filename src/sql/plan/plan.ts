@@ -1,0 +1,105 @@
+/**
+ * The serialisable plan: the only contract between the planner and the
+ * runtime (JSON-safe, no functions). Expressions are resolved to row slots;
+ * every row is an array whose slot 0 is ROWTIME (epoch ms).
+ */
+import type { ColumnDef, SqlType } from './types.ts';
+
+export type PExpr =
+  | { k: 'col'; i: number; t: SqlType }
+  | { k: 'lit'; v: string | number | boolean | null; t: SqlType }
+  /** A scalar function or operator from the runtime's function table (`fn` names it). */
+  | { k: 'call'; fn: string; args: PExpr[]; t: SqlType }
+  | { k: 'case'; whens: { when: PExpr; then: PExpr }[]; else: PExpr | null; t: SqlType };
+
+export type AggFn = 'COUNT' | 'SUM' | 'AVG' | 'MIN' | 'MAX' | 'FIRST_VALUE' | 'LAST_VALUE' | 'EXP_AVG' | 'LAG' | 'NTH_VALUE';
+
+export interface AggPlan {
+  fn: AggFn;
+  /** null for COUNT(*). */
+  arg: PExpr | null;
+  /** Constant extra parameter: EXP_AVG half-life ms, LAG offset, NTH_VALUE n. */
+  param: number;
+  distinct: boolean;
+  t: SqlType;
+}
+
+export type OpPlan =
+  | { op: 'scan'; stream: string }
+  | { op: 'filterProject'; input: OpPlan; filter: PExpr | null; project: PExpr[] | null }
+  /** Tumbling GROUP BY: windowStart computes a row's window start; rows out: [windowEnd, ...project]. */
+  | {
+      op: 'tumble'; input: OpPlan; windowStart: PExpr; sizeMs: number; keys: PExpr[]; windowKey: number; aggs: AggPlan[];
+      having: PExpr | null; project: PExpr[];
+    }
+  /** WINDOWED BY STAGGER: a window per partition opens with its first row and closes rangeMs later. */
+  | {
+      op: 'stagger'; input: OpPlan; partition: PExpr[]; rangeMs: number; keys: PExpr[]; aggs: AggPlan[];
+      having: PExpr | null; project: PExpr[];
+    }
+  /** Sliding OVER window: one output per input row; post-row = [...input row, ...aggs]. */
+  | {
+      op: 'sliding'; input: OpPlan; inputWidth: number; partition: PExpr[]; rangeMs: number | null; rows: number | null;
+      aggs: AggPlan[]; filter: PExpr | null; project: PExpr[];
+    }
+  /** ORDER BY inside a time window: buffer rows while timeKey is equal, sort them by keys, emit. */
+  | { op: 'orderWindow'; input: OpPlan; timeKey: number; granularityMs: number; keys: { i: number; desc: boolean }[]; width: number }
+  /** Stream-to-stream join: each arriving row meets the other side's rows within that side's window. */
+  | {
+      op: 'joinStream'; left: OpPlan; right: OpPlan; joinType: 'INNER' | 'LEFT'; on: PExpr | null;
+      leftRangeMs: number; rightRangeMs: number; leftWidth: number; rightWidth: number;
+    }
+  /** Stream-to-reference-table join (hash join when `leftKey`/`rightKey` are set). */
+  | {
+      op: 'joinTable'; input: OpPlan; table: string; joinType: 'INNER' | 'LEFT'; on: PExpr | null;
+      leftWidth: number; rightWidth: number; leftKey: PExpr | null; rightKeyColumn: number;
+    }
+  /**
+   * A table function over a cursor. With passSource the input is the source stream itself and each output
+   * row is [rowtime, ...source row, ...cursor columns, ...function columns] (the comma join of S2).
+   */
+  | {
+      op: 'tableFn'; fn: string; input: OpPlan; filter: PExpr | null; project: PExpr[]; passSource: boolean; sourceWidth: number;
+      cursorColumns: ColumnDef[]; params: (number | string | boolean | null)[];
+    };
+
+export interface StreamPlan {
+  name: string;
+  kind: 'input' | 'stream' | 'error';
+  columns: ColumnDef[];
+}
+
+export interface PumpPlan {
+  name: string;
+  target: string;
+  root: OpPlan;
+  /** For each target column: the select output slot (1-based in the pump's output row), or 0 for NULL. */
+  columnMap: number[];
+}
+
+export interface TablePlan {
+  name: string;
+  columns: ColumnDef[];
+}
+
+export interface ApplicationPlan {
+  version: 1;
+  streams: StreamPlan[];
+  tables: TablePlan[];
+  pumps: PumpPlan[];
+}
+
+/** Name of the in-application stream that receives row and parse errors. */
+export const ERROR_STREAM = 'error_stream';
+/** Columns of error_stream, as in KDA. */
+export const ERROR_STREAM_COLUMNS: ColumnDef[] = [
+  { name: 'ERROR_TIME', type: { name: 'TIMESTAMP' } },
+  { name: 'ERROR_LEVEL', type: { name: 'VARCHAR', length: 10 } },
+  { name: 'ERROR_NAME', type: { name: 'VARCHAR', length: 32 } },
+  { name: 'MESSAGE', type: { name: 'VARCHAR', length: 4096 } },
+  { name: 'DATA_ROWTIME', type: { name: 'TIMESTAMP' } },
+  { name: 'DATA_ROW', type: { name: 'VARCHAR', length: 49152 } },
+  { name: 'PUMP_NAME', type: { name: 'VARCHAR', length: 128 } },
+];
+/** Implicit last column of every input in-application stream. */
+export const APPROXIMATE_ARRIVAL_TIME = 'APPROXIMATE_ARRIVAL_TIME';

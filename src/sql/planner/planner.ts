@@ -1,0 +1,823 @@
+/**
+ * Planner: syntax tree → ApplicationPlan. Resolves names with KDA's case
+ * rules, types every expression, picks the operator for each query shape
+ * (projection/filter, tumbling GROUP BY, STAGGER, sliding OVER, ORDER BY in a
+ * time window, joins, table functions) and reports mistakes with line:column.
+ */
+import { SqlError } from '../errors.ts';
+import type { CreatePump, Expr, FromItem, Ident, Pos, Select, Statement, WindowSpec } from '../parser/ast.ts';
+import { parseApplication } from '../parser/index.ts';
+import type { AggFn, AggPlan, ApplicationPlan, OpPlan, PExpr, PumpPlan, StreamPlan, TablePlan } from '../plan/plan.ts';
+import { APPROXIMATE_ARRIVAL_TIME, ERROR_STREAM, ERROR_STREAM_COLUMNS } from '../plan/plan.ts';
+import type { ColumnDef, SqlType } from '../plan/types.ts';
+import { T, isDatetime, isIntegral, isNumeric, isString, typeToString, widerNumeric } from '../plan/types.ts';
+import { AGGREGATE_FUNCTIONS, ANALYTIC_ONLY, SCALAR_FUNCTIONS, TABLE_FUNCTIONS, UNSUPPORTED_FUNCTIONS } from './functions.ts';
+
+export interface PlanOptions {
+  /** The application's input in-application streams (e.g. SOURCE_SQL_STREAM_001) and their columns. */
+  inputs: { name: string; columns: ColumnDef[] }[];
+  /** Reference tables (AddApplicationReferenceDataSource). */
+  tables?: { name: string; columns: ColumnDef[] }[];
+}
+
+interface ScopeCol {
+  quals: string[];
+  name: string;
+  type: SqlType;
+  index: number;
+  hidden: boolean;
+}
+
+interface Scope {
+  cols: ScopeCol[];
+  /** Slots per row, including ROWTIME at 0. */
+  width: number;
+  /** Qualifiers that name this relation's ROWTIME (slot 0). */
+  rowtimeQuals: string[];
+  /** Extra ROWTIME slots of joined relations: qualifier → slot. */
+  extraRowtimes: Map<string, number>;
+}
+
+interface Relation {
+  root: OpPlan;
+  scope: Scope;
+}
+
+interface OrderInfo {
+  keys: { i: number; desc: boolean }[];
+  extra: PExpr[];
+  timeKey: number;
+  granularityMs: number;
+}
+
+/** A hook lets aggregation and sliding contexts replace sub-expressions before normal planning. */
+type Hook = (e: Expr) => PExpr | undefined;
+
+function describeIdent(id: Ident): string {
+  return id.quoted ? `"${id.name}"` : id.name;
+}
+
+function canon(p: PExpr): string {
+  return JSON.stringify(p);
+}
+
+function isRowtimeBased(p: PExpr): boolean {
+  return p.k === 'call' && (p.fn === 'floorTo' || p.fn === 'step' || p.fn === 'ceilTo') && p.args[0]!.k === 'col' && p.args[0]!.i === 0;
+}
+
+function isMonotonicTime(p: PExpr): boolean {
+  return (p.k === 'col' && p.i === 0) || isRowtimeBased(p);
+}
+
+function lit(v: string | number | boolean | null, t: SqlType): PExpr {
+  return { k: 'lit', v, t };
+}
+
+function compatible(from: SqlType, to: SqlType): boolean {
+  if (from.name === 'NULL' || from.name === 'ANY' || to.name === 'ANY') return true;
+  if (isNumeric(to) && isNumeric(from)) return true;
+  if (isString(to)) return true; // anything can be written as text
+  if (isDatetime(to) && (isDatetime(from) || isString(from) || isIntegral(from))) return true;
+  if (to.name === 'BOOLEAN' && from.name === 'BOOLEAN') return true;
+  if (to.name === from.name) return true;
+  return false;
+}
+
+class Planner {
+  private streams = new Map<string, StreamPlan>();
+  private tables = new Map<string, TablePlan>();
+
+  constructor(private readonly options: PlanOptions) {}
+
+  plan(stmts: Statement[]): ApplicationPlan {
+    for (const input of this.options.inputs) {
+      this.streams.set(input.name, { name: input.name, kind: 'input', columns: input.columns });
+    }
+    this.streams.set(ERROR_STREAM, { name: ERROR_STREAM, kind: 'error', columns: ERROR_STREAM_COLUMNS });
+    for (const t of this.options.tables ?? []) this.tables.set(t.name, { name: t.name, columns: t.columns });
+    const pumpNames = new Set<string>();
+    for (const s of stmts) {
+      if (s.kind !== 'createStream') continue;
+      const existing = this.streams.get(s.name.name);
+      if (existing && (existing.kind !== 'stream' || !s.orReplace)) {
+        throw new SqlError(`stream ${describeIdent(s.name)} already exists${existing.kind === 'stream' ? ' (use CREATE OR REPLACE STREAM)' : ''}`, s.name.pos);
+      }
+      const seen = new Set<string>();
+      for (const c of s.columns) {
+        if (seen.has(c.name.name)) throw new SqlError(`column ${describeIdent(c.name)} appears twice in stream ${describeIdent(s.name)}`, c.name.pos);
+        if (c.name.name === 'ROWTIME') throw new SqlError('ROWTIME is implicit in every stream; do not declare it', c.name.pos);
+        seen.add(c.name.name);
+      }
+      this.streams.set(s.name.name, { name: s.name.name, kind: 'stream', columns: s.columns.map((c) => ({ name: c.name.name, type: c.type })) });
+    }
+    const pumps: PumpPlan[] = [];
+    for (const s of stmts) {
+      if (s.kind !== 'createPump') continue;
+      if (pumpNames.has(s.name.name) && !s.orReplace) throw new SqlError(`pump ${describeIdent(s.name)} already exists (use CREATE OR REPLACE PUMP)`, s.name.pos);
+      pumpNames.add(s.name.name);
+      const i = pumps.findIndex((p) => p.name === s.name.name);
+      const plan = this.pump(s);
+      if (i >= 0) pumps[i] = plan;
+      else pumps.push(plan);
+    }
+    return { version: 1, streams: [...this.streams.values()], tables: [...this.tables.values()], pumps };
+  }
+
+  private pump(s: CreatePump): PumpPlan {
+    const target = this.streams.get(s.target.name);
+    if (!target) throw new SqlError(`pump ${describeIdent(s.name)} inserts into ${describeIdent(s.target)}, which is not a stream; create it first with CREATE OR REPLACE STREAM ${describeIdent(s.target)} (...)`, s.target.pos);
+    if (target.kind !== 'stream') throw new SqlError(`cannot insert into ${target.kind} stream ${describeIdent(s.target)}`, s.target.pos);
+    const { root, columns } = this.select(s.query);
+    let targetIdx: number[];
+    if (s.targetColumns) {
+      targetIdx = s.targetColumns.map((c) => {
+        const i = target.columns.findIndex((tc) => tc.name === c.name);
+        if (i < 0) throw new SqlError(`stream ${describeIdent(s.target)} has no column ${describeIdent(c)}`, c.pos);
+        return i;
+      });
+    } else targetIdx = target.columns.map((_c, i) => i);
+    if (columns.length !== targetIdx.length) {
+      throw new SqlError(`the SELECT returns ${columns.length} column(s) but ${describeIdent(s.target)} expects ${targetIdx.length} (${targetIdx.map((i) => target.columns[i]!.name).join(', ')})`, s.query.pos);
+    }
+    const columnMap = target.columns.map(() => 0);
+    targetIdx.forEach((ti, k) => {
+      const from = columns[k]!.type;
+      const to = target.columns[ti]!.type;
+      if (!compatible(from, to)) {
+        throw new SqlError(`column ${k + 1} of the SELECT is ${typeToString(from)} but ${describeIdent(s.target)}."${target.columns[ti]!.name}" is ${typeToString(to)}; use CAST`, s.query.items[Math.min(k, s.query.items.length - 1)]!.pos);
+      }
+      columnMap[ti] = k + 1;
+    });
+    return { name: s.name.name, target: target.name, root, columnMap };
+  }
+
+  // ---- FROM ----
+  private streamScope(name: string, columns: ColumnDef[], qual: string, input: boolean): Scope {
+    const cols: ScopeCol[] = columns.map((c, i) => ({ quals: [qual], name: c.name, type: c.type, index: i + 1, hidden: false }));
+    if (input) cols.push({ quals: [qual], name: APPROXIMATE_ARRIVAL_TIME, type: T.TIMESTAMP, index: columns.length + 1, hidden: true });
+    void name;
+    return { cols, width: cols.length + 1, rowtimeQuals: [qual], extraRowtimes: new Map() };
+  }
+
+  private fromStream(item: Extract<FromItem, { kind: 'stream' }>): Relation & { table?: TablePlan } {
+    const qual = item.alias?.name ?? item.name.name;
+    const st = this.streams.get(item.name.name);
+    if (st) {
+      if (st.kind === 'error') {
+        return { root: { op: 'scan', stream: st.name }, scope: this.streamScope(st.name, st.columns, qual, false) };
+      }
+      return { root: { op: 'scan', stream: st.name }, scope: this.streamScope(st.name, st.columns, qual, st.kind === 'input') };
+    }
+    const tb = this.tables.get(item.name.name);
+    if (tb) return { root: { op: 'scan', stream: tb.name }, scope: this.streamScope(tb.name, tb.columns, qual, false), table: tb };
+    const hint = [...this.streams.keys(), ...this.tables.keys()].find((n) => n.toUpperCase() === item.name.name.toUpperCase());
+    throw new SqlError(`unknown stream ${describeIdent(item.name)}${hint ? `; did you mean "${hint}"? (quoted names keep their case, unquoted names are upper-cased)` : ''}`, item.name.pos);
+  }
+
+  private from(items: FromItem[], pos: Pos): Relation {
+    if (items.length === 1) return this.fromItem(items[0]!);
+    if (items.length !== 2) throw new SqlError('FROM lists more than two relations; join them with JOIN ... ON', pos);
+    const [a, b] = items as [FromItem, FromItem];
+    // The S2 pattern: TABLE(RANDOM_CUT_FOREST(CURSOR(SELECT STREAM ... FROM X))) AS rcf, X AS source.
+    const fnItem = a.kind === 'tableFn' ? a : b.kind === 'tableFn' ? b : undefined;
+    const streamItem = a.kind === 'stream' ? a : b.kind === 'stream' ? b : undefined;
+    if (fnItem && streamItem) {
+      const cursor = fnItem.args[0];
+      if (cursor?.kind === 'cursor' && cursor.query.from.length === 1 && cursor.query.from[0]!.kind === 'stream' && cursor.query.from[0]!.name.name === streamItem.name.name) {
+        return this.tableFn(fnItem, streamItem);
+      }
+      throw new SqlError('a table function can only be comma-joined with the stream its CURSOR reads (each output row pairs with the row it was computed from)', fnItem.pos);
+    }
+    if (a.kind === 'stream' && b.kind === 'stream') {
+      const left = this.fromStream(a);
+      const right = this.fromStream(b);
+      if (right.table && !left.table) return this.joinTable(left, right, 'INNER', undefined, b.pos);
+      if (left.table && !right.table) return this.joinTable(right, left, 'INNER', undefined, a.pos, true);
+      throw new SqlError('a comma join of two streams has no window; write s1 JOIN s2 OVER (RANGE INTERVAL \'1\' MINUTE PRECEDING) AS x ON ...', b.pos);
+    }
+    throw new SqlError('unsupported FROM list; use JOIN ... ON', pos);
+  }
+
+  private fromItem(item: FromItem): Relation {
+    switch (item.kind) {
+      case 'stream': {
+        const r = this.fromStream(item);
+        if (r.table) throw new SqlError(`${describeIdent(item.name)} is a reference table; join it to a stream (FROM s JOIN ${describeIdent(item.name)} ON ...)`, item.pos);
+        return r;
+      }
+      case 'tableFn':
+        return this.tableFn(item);
+      case 'subquery': {
+        const { root, columns } = this.select(item.query);
+        const qual = item.alias?.name ?? '';
+        return {
+          root,
+          scope: {
+            cols: columns.map((c, i) => ({ quals: qual ? [qual] : [], name: c.name, type: c.type, index: i + 1, hidden: false })),
+            width: columns.length + 1, rowtimeQuals: qual ? [qual] : [], extraRowtimes: new Map(),
+          },
+        };
+      }
+      case 'join':
+        return this.join(item);
+    }
+  }
+
+  private join(item: Extract<FromItem, { kind: 'join' }>): Relation {
+    if (item.joinType === 'RIGHT' || item.joinType === 'FULL') throw new SqlError(`${item.joinType} OUTER JOIN on streams is not supported; swap the sides and use LEFT OUTER JOIN`, item.pos);
+    const joinType = item.joinType === 'LEFT' ? 'LEFT' : 'INNER';
+    if (item.left.kind === 'join' || item.right.kind === 'join') throw new SqlError('Freshet joins two relations per query; chain further joins through an intermediate stream and pump', item.pos);
+    const left = item.left.kind === 'stream' ? this.fromStream(item.left) : this.fromItem(item.left);
+    const right = item.right.kind === 'stream' ? this.fromStream(item.right) : this.fromItem(item.right);
+    if ('table' in left && left.table) throw new SqlError('put the stream on the left of a join with a reference table', item.left.pos);
+    if ('table' in right && right.table) return this.joinTable(left, right, joinType, item.on, item.pos);
+    const lw = item.left.kind === 'stream' && item.left.over ? this.windowRange(item.left.over) : 0;
+    const rw = item.right.kind === 'stream' && item.right.over ? this.windowRange(item.right.over) : 0;
+    if (lw === 0 && rw === 0) throw new SqlError("a stream-to-stream join needs a window on at least one side, e.g. JOIN s2 OVER (RANGE INTERVAL '1' MINUTE PRECEDING) AS b ON ...", item.pos);
+    const scope = this.concatScopes(left.scope, right.scope);
+    const on = item.on ? this.bool(this.expr(item.on, scope), item.on) : null;
+    return {
+      root: { op: 'joinStream', left: left.root, right: right.root, joinType, on, leftRangeMs: lw, rightRangeMs: rw, leftWidth: left.scope.width, rightWidth: right.scope.width },
+      scope,
+    };
+  }
+
+  private windowRange(w: WindowSpec): number {
+    if (!w.frame || w.frame.unit !== 'RANGE' || typeof w.frame.preceding === 'string') throw new SqlError("a join window must be RANGE INTERVAL 'n' unit PRECEDING", w.pos);
+    const r = this.constInterval(w.frame.preceding);
+    const f = w.frame.following && w.frame.following !== 'CURRENT' ? this.constInterval(w.frame.following) : 0;
+    return Math.max(r, f);
+  }
+
+  private constInterval(e: Expr): number {
+    if (e.kind === 'interval') return e.ms;
+    throw new SqlError("expected an interval such as INTERVAL '1' MINUTE", e.pos);
+  }
+
+  private concatScopes(l: Scope, r: Scope): Scope {
+    const cols = [...l.cols, ...r.cols.map((c) => ({ ...c, index: c.index + l.width }))];
+    const extra = new Map(l.extraRowtimes);
+    for (const q of r.rowtimeQuals) extra.set(q, l.width);
+    for (const [q, i] of r.extraRowtimes) extra.set(q, i + l.width);
+    return { cols, width: l.width + r.width, rowtimeQuals: l.rowtimeQuals, extraRowtimes: extra };
+  }
+
+  private joinTable(left: Relation, right: Relation, joinType: 'INNER' | 'LEFT', on: Expr | undefined, pos: Pos, swapped = false): Relation {
+    void pos;
+    void swapped;
+    const scope = this.concatScopes(left.scope, right.scope);
+    const onP = on ? this.bool(this.expr(on, scope), on) : null;
+    // Equi-join on one column of the table → hash join.
+    let leftKey: PExpr | null = null;
+    let rightKeyColumn = -1;
+    if (onP && onP.k === 'call' && onP.fn === 'eq') {
+      const [x, y] = onP.args as [PExpr, PExpr];
+      const inRight = (p: PExpr): boolean => p.k === 'col' && p.i >= left.scope.width;
+      const usesRight = (p: PExpr): boolean => (p.k === 'col' ? p.i >= left.scope.width : p.k === 'call' ? p.args.some(usesRight) : p.k === 'case');
+      if (inRight(x) && !usesRight(y)) { leftKey = y; rightKeyColumn = (x as { i: number }).i - left.scope.width; }
+      else if (inRight(y) && !usesRight(x)) { leftKey = x; rightKeyColumn = (y as { i: number }).i - left.scope.width; }
+    }
+    const table = (right.root as { stream: string }).stream;
+    return {
+      root: { op: 'joinTable', input: left.root, table, joinType, on: onP, leftWidth: left.scope.width, rightWidth: right.scope.width, leftKey, rightKeyColumn },
+      scope,
+    };
+  }
+
+  private tableFn(item: Extract<FromItem, { kind: 'tableFn' }>, zipWith?: Extract<FromItem, { kind: 'stream' }>): Relation {
+    const fn = item.fn.name;
+    if (!TABLE_FUNCTIONS.has(fn)) {
+      if (UNSUPPORTED_FUNCTIONS.has(fn)) throw new SqlError(`table function ${fn} is not supported by Freshet yet`, item.fn.pos);
+      throw new SqlError(`unknown table function ${fn}; Freshet supports ${[...TABLE_FUNCTIONS].join(', ')}`, item.fn.pos);
+    }
+    const cursor = item.args[0];
+    if (!cursor || cursor.kind !== 'cursor') throw new SqlError(`the first argument of ${fn} must be CURSOR(SELECT STREAM ...)`, cursor?.pos ?? item.pos);
+    const explain = fn === 'RANDOM_CUT_FOREST_WITH_EXPLANATION';
+    const defaults: (number | boolean)[] = [100, 256, 100000, 1];
+    if (explain) defaults.push(false);
+    const limits: [number, number, string][] = [[1, 1000, 'numberOfTrees'], [10, 1000, 'subSampleSize'], [1, Number.MAX_SAFE_INTEGER, 'timeDecay'], [1, 30, 'shingleSize']];
+    const rest = item.args.slice(1);
+    if (rest.length > defaults.length) throw new SqlError(`${fn} takes at most ${defaults.length} parameters after the cursor`, rest[defaults.length]!.pos);
+    const params: (number | boolean)[] = defaults.map((d, i) => {
+      const a = rest[i];
+      if (!a || (a.kind === 'literal' && a.value === null)) return d;
+      if (i === 4) {
+        if (a.kind !== 'literal' || typeof a.value !== 'boolean') throw new SqlError('withDirectionality must be TRUE or FALSE', a.pos);
+        return a.value;
+      }
+      if (a.kind !== 'literal' || typeof a.value !== 'number' || !Number.isInteger(a.value)) throw new SqlError(`${limits[i]![2]} must be an integer literal`, a.pos);
+      const [lo, hi, nm] = limits[i]!;
+      if (a.value < lo || a.value > hi) throw new SqlError(`${nm} must be between ${lo} and ${hi}, got ${a.value}`, a.pos);
+      return a.value;
+    });
+    const fnCols: ColumnDef[] = [{ name: 'ANOMALY_SCORE', type: T.DOUBLE }];
+    if (explain) fnCols.push({ name: 'ANOMALY_EXPLANATION', type: { name: 'VARCHAR', length: 20480 } });
+    const fnQual = item.alias?.name ?? fn;
+    if (zipWith) {
+      const q = cursor.query;
+      if (q.groupBy || q.stagger || q.orderBy || q.windows.length) throw new SqlError('when a table function is joined with its source stream, its CURSOR must be a plain SELECT STREAM ... [WHERE ...]', q.pos);
+      const src = this.fromStream(zipWith);
+      const srcScope = this.streamScope(zipWith.name.name, this.streams.get(zipWith.name.name)!.columns, (q.from[0] as { alias?: Ident }).alias?.name ?? zipWith.name.name, this.streams.get(zipWith.name.name)!.kind === 'input');
+      const filter = q.where ? this.bool(this.expr(q.where, srcScope), q.where) : null;
+      const { exprs, columns } = this.projectItems(q, srcScope, undefined);
+      const cursorColumns = columns;
+      const outScope: Scope = {
+        cols: [
+          ...src.scope.cols,
+          ...[...cursorColumns, ...fnCols].map((c, i) => ({ quals: [fnQual], name: c.name, type: c.type, index: src.scope.width + i, hidden: false })),
+        ],
+        width: src.scope.width + cursorColumns.length + fnCols.length,
+        rowtimeQuals: [...src.scope.rowtimeQuals, fnQual],
+        extraRowtimes: new Map(),
+      };
+      return {
+        root: { op: 'tableFn', fn, input: src.root, filter, project: exprs, passSource: true, sourceWidth: src.scope.width, cursorColumns, params },
+        scope: outScope,
+      };
+    }
+    const sub = this.select(cursor.query);
+    const outCols = [...sub.columns, ...fnCols];
+    return {
+      root: {
+        op: 'tableFn', fn, input: sub.root, filter: null, project: sub.columns.map((c, i) => ({ k: 'col', i: i + 1, t: c.type })),
+        passSource: false, sourceWidth: 0, cursorColumns: sub.columns, params,
+      },
+      scope: {
+        cols: outCols.map((c, i) => ({ quals: [fnQual], name: c.name, type: c.type, index: i + 1, hidden: false })),
+        width: outCols.length + 1, rowtimeQuals: [fnQual], extraRowtimes: new Map(),
+      },
+    };
+  }
+
+  // ---- SELECT ----
+  select(q: Select): { root: OpPlan; columns: ColumnDef[] } {
+    if (!q.stream) throw new SqlError('queries on streams must say SELECT STREAM', q.pos);
+    if (q.distinct) throw new SqlError('SELECT STREAM DISTINCT is not supported; use GROUP BY with a time window', q.pos);
+    const rel = this.from(q.from, q.pos);
+    let root = rel.root;
+    const scope = rel.scope;
+    const filter = q.where ? this.bool(this.expr(q.where, scope), q.where) : null;
+    const hasAgg = !!q.groupBy || !!q.stagger || q.items.some((it) => it.kind === 'expr' && this.containsAgg(it.expr)) || (!!q.having);
+    const hasOver = q.items.some((it) => it.kind === 'expr' && this.containsOver(it.expr));
+    if (hasAgg && hasOver) throw new SqlError('a query cannot mix GROUP BY aggregates and OVER windows; split it into two pumps', q.pos);
+
+    let exprs: PExpr[];
+    let columns: ColumnDef[];
+    let hook: Hook | undefined;
+    let orderScope = scope;
+
+    if (hasAgg) {
+      if (filter) root = { op: 'filterProject', input: root, filter, project: null };
+      const keys = (q.groupBy ?? []).map((g) => this.expr(g, scope));
+      const keyCanon = keys.map(canon);
+      const aggs: AggPlan[] = [];
+      hook = this.aggHook(scope, keys, keyCanon, aggs);
+      ({ exprs, columns } = this.projectItems(q, scope, hook));
+      const having = q.having ? this.bool(this.expr(q.having, scope, hook), q.having) : null;
+      const order = this.orderKeys(q, scope, hook, exprs, columns);
+      const project = [...exprs, ...order.extra];
+      if (q.stagger) {
+        const partition = q.stagger.partitionBy.map((e) => this.expr(e, scope));
+        const rangeMs = this.constInterval(q.stagger.range);
+        if (rangeMs <= 0) throw new SqlError('the STAGGER range must be positive', q.stagger.range.pos);
+        root = { op: 'stagger', input: root, partition, rangeMs, keys, aggs, having, project };
+      } else {
+        const wi = keys.findIndex(isRowtimeBased);
+        if (wi < 0) {
+          throw new SqlError("GROUP BY on a stream needs a time window on ROWTIME, e.g. GROUP BY STEP(s.ROWTIME BY INTERVAL '1' MINUTE), ... or FLOOR(s.ROWTIME TO MINUTE)", q.groupBy?.[0]?.pos ?? q.pos);
+        }
+        const wk = keys[wi] as Extract<PExpr, { k: 'call' }>;
+        const sizeMs = this.windowSize(wk, q.groupBy![wi]!);
+        root = { op: 'tumble', input: root, windowStart: wk, sizeMs, keys, windowKey: wi, aggs, having, project };
+      }
+      root = this.wrapOrder(root, order, exprs.length);
+      return { root, columns };
+    }
+
+    if (hasOver) {
+      if (filter) root = { op: 'filterProject', input: root, filter, project: null };
+      const aggs: AggPlan[] = [];
+      const win: { spec?: WindowSpec; canon?: string } = {};
+      hook = this.overHook(q, scope, aggs, win);
+      ({ exprs, columns } = this.projectItems(q, scope, hook));
+      const order = this.orderKeys(q, scope, hook, exprs, columns);
+      const spec = win.spec!;
+      const partition = spec.partitionBy.map((e) => this.expr(e, scope));
+      let rangeMs: number | null = null;
+      let rows: number | null = null;
+      const needRows = aggs.reduce((m, a) => (a.fn === 'LAG' || a.fn === 'NTH_VALUE' ? Math.max(m, a.param + 1) : m), 0);
+      if (spec.frame) {
+        if (spec.frame.following && spec.frame.following !== 'CURRENT') throw new SqlError('sliding windows over streams look back only: use ... PRECEDING', spec.pos);
+        if (spec.frame.preceding === 'UNBOUNDED' || spec.frame.preceding === 'CURRENT') {
+          if (spec.frame.preceding === 'UNBOUNDED') throw new SqlError('UNBOUNDED PRECEDING would keep the whole stream; give a RANGE INTERVAL or ROWS n', spec.pos);
+          rows = 0;
+        } else if (spec.frame.unit === 'RANGE') rangeMs = this.constInterval(spec.frame.preceding);
+        else {
+          const n = spec.frame.preceding;
+          if (n.kind !== 'literal' || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 0) throw new SqlError('ROWS needs a non-negative integer, e.g. ROWS 10 PRECEDING', n.pos);
+          rows = n.value;
+        }
+      } else if (needRows > 0) rows = needRows - 1;
+      else throw new SqlError("a sliding window needs a frame: RANGE INTERVAL '1' MINUTE PRECEDING or ROWS 10 PRECEDING", spec.pos);
+      if (rows !== null && needRows - 1 > rows) rows = needRows - 1;
+      root = { op: 'sliding', input: root, inputWidth: scope.width, partition, rangeMs, rows, aggs, filter: null, project: [...exprs, ...order.extra] };
+      root = this.wrapOrder(root, order, exprs.length);
+      return { root, columns };
+    }
+
+    ({ exprs, columns } = this.projectItems(q, orderScope, undefined));
+    if (q.having) throw new SqlError('HAVING needs GROUP BY', q.having.pos);
+    const order = this.orderKeys(q, orderScope, undefined, exprs, columns);
+    root = { op: 'filterProject', input: root, filter, project: [...exprs, ...order.extra] };
+    root = this.wrapOrder(root, order, exprs.length);
+    return { root, columns };
+  }
+
+  private windowSize(wk: Extract<PExpr, { k: 'call' }>, e: Expr): number {
+    if (wk.fn === 'step') {
+      const by = wk.args[1]!;
+      if (by.k !== 'lit' || typeof by.v !== 'number' || by.v <= 0) throw new SqlError('STEP needs a positive constant interval', e.pos);
+      return by.v;
+    }
+    const unit = (wk.args[1] as { v: string }).v;
+    const sizes: Record<string, number> = { MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 };
+    const s = sizes[unit];
+    if (s === undefined) throw new SqlError(`a tumbling window of one ${unit} has no fixed length; use DAY or a shorter unit`, e.pos);
+    return s;
+  }
+
+  private orderKeys(q: Select, scope: Scope, hook: Hook | undefined, exprs: PExpr[], columns: ColumnDef[]): OrderInfo {
+    if (!q.orderBy) return { keys: [], extra: [], timeKey: -1, granularityMs: 1 };
+    let granularityMs = 1;
+    const extra: PExpr[] = [];
+    const keys: { i: number; desc: boolean }[] = [];
+    const aliases = q.items.map((it, i) => (it.kind === 'expr' ? (it.alias?.name ?? (it.expr.kind === 'column' ? it.expr.name.name : undefined)) : undefined) ?? columns[i]?.name);
+    let timeKey = -1;
+    q.orderBy.forEach((o, n) => {
+      let slot = -1;
+      let p: PExpr | undefined;
+      if (o.expr.kind === 'literal' && typeof o.expr.value === 'number') {
+        slot = o.expr.value;
+        if (slot < 1 || slot > exprs.length) throw new SqlError(`ORDER BY ${slot} is out of range (1..${exprs.length})`, o.expr.pos);
+        p = exprs[slot - 1];
+      } else if (o.expr.kind === 'column' && !o.expr.qualifier && aliases.includes(o.expr.name.name) && !q.items.some((it) => it.kind === 'star')) {
+        slot = aliases.indexOf(o.expr.name.name) + 1;
+        p = exprs[slot - 1];
+      } else {
+        p = this.expr(o.expr, scope, hook);
+        const same = exprs.findIndex((x) => canon(x) === canon(p!));
+        if (same >= 0) slot = same + 1;
+        else {
+          extra.push(p);
+          slot = exprs.length + extra.length;
+        }
+      }
+      if (n === 0) {
+        if (!isMonotonicTime(p!) && !(hook && p!.k === 'col' && p!.i === 0)) {
+          throw new SqlError('ORDER BY on a stream must start with a time window on ROWTIME, e.g. ORDER BY FLOOR(s.ROWTIME TO SECOND), ...', o.expr.pos);
+        }
+        timeKey = slot;
+        if (p!.k === 'call') granularityMs = p!.fn === 'step' ? Number((p!.args[1] as { v: number }).v) : this.windowSize(p!, o.expr);
+        // After GROUP BY the rows of one window share a ROWTIME, so the window itself is the granule.
+        else if (hook) granularityMs = 1;
+      }
+      keys.push({ i: slot, desc: o.desc });
+    });
+    return { keys: keys.slice(1), extra, timeKey, granularityMs };
+  }
+
+  private wrapOrder(root: OpPlan, order: OrderInfo, width: number): OpPlan {
+    if (order.timeKey < 0) return root;
+    return { op: 'orderWindow', input: root, timeKey: order.timeKey, granularityMs: order.granularityMs, keys: order.keys, width };
+  }
+
+  private projectItems(q: Select, scope: Scope, hook: Hook | undefined): { exprs: PExpr[]; columns: ColumnDef[] } {
+    const exprs: PExpr[] = [];
+    const columns: ColumnDef[] = [];
+    let n = 0;
+    for (const it of q.items) {
+      if (it.kind === 'star') {
+        const cols = scope.cols.filter((c) => !c.hidden && (!it.qualifier || c.quals.includes(it.qualifier.name)));
+        if (cols.length === 0) throw new SqlError(it.qualifier ? `no relation called ${describeIdent(it.qualifier)} in FROM` : 'nothing to select', it.pos);
+        for (const c of cols) {
+          const p: PExpr = { k: 'col', i: c.index, t: c.type };
+          exprs.push(hook ? this.expr({ kind: 'column', qualifier: { name: c.quals[0] ?? '', quoted: true, pos: it.pos }, name: { name: c.name, quoted: true, pos: it.pos }, pos: it.pos }, scope, hook) : p);
+          columns.push({ name: c.name, type: c.type });
+        }
+        continue;
+      }
+      n++;
+      const p = this.expr(it.expr, scope, hook);
+      exprs.push(p);
+      const name = it.alias?.name ?? (it.expr.kind === 'column' ? it.expr.name.name : `EXPR$${n - 1}`);
+      columns.push({ name, type: p.t });
+    }
+    return { exprs, columns };
+  }
+
+  // ---- aggregation contexts ----
+  private containsAgg(e: Expr): boolean {
+    let found = false;
+    this.walk(e, (x) => {
+      if (x.kind === 'call' && !x.over && AGGREGATE_FUNCTIONS.has(x.name)) found = true;
+    });
+    return found;
+  }
+
+  private containsOver(e: Expr): boolean {
+    let found = false;
+    this.walk(e, (x) => {
+      if (x.kind === 'call' && x.over) found = true;
+    });
+    return found;
+  }
+
+  private walk(e: Expr, f: (e: Expr) => void): void {
+    f(e);
+    const kids: (Expr | undefined)[] = [];
+    switch (e.kind) {
+      case 'unary': kids.push(e.arg); break;
+      case 'binary': kids.push(e.left, e.right); break;
+      case 'call': kids.push(...e.args); break;
+      case 'cast': kids.push(e.arg); break;
+      case 'case': kids.push(e.operand, e.else, ...e.whens.flatMap((w) => [w.when, w.then])); break;
+      case 'between': kids.push(e.arg, e.low, e.high); break;
+      case 'in': kids.push(e.arg, ...e.list); break;
+      case 'like': kids.push(e.arg, e.pattern, e.escape); break;
+      case 'isNull': kids.push(e.arg); break;
+      case 'floorTo': kids.push(e.arg); break;
+      case 'step': kids.push(e.arg, e.by); break;
+      case 'extract': kids.push(e.arg); break;
+      case 'position': kids.push(e.sub, e.str, e.from); break;
+      case 'trim': kids.push(e.chars, e.arg); break;
+      case 'substring': kids.push(e.arg, e.from, e.for); break;
+      default: break;
+    }
+    for (const k of kids) if (k) this.walk(k, f);
+  }
+
+  private aggPlan(e: Extract<Expr, { kind: 'call' }>, scope: Scope, analytic: boolean): AggPlan {
+    const fn = e.name as AggFn;
+    if (!analytic && ANALYTIC_ONLY.has(fn)) throw new SqlError(`${fn} needs an OVER window`, e.pos);
+    if (e.args.some((a) => this.containsAgg(a))) throw new SqlError('aggregates cannot be nested', e.pos);
+    if (e.star) {
+      if (fn !== 'COUNT') throw new SqlError(`${fn}(*) is not valid; only COUNT(*)`, e.pos);
+      return { fn, arg: null, param: 0, distinct: false, t: T.BIGINT };
+    }
+    if (e.args.length === 0) throw new SqlError(`${fn} needs an argument`, e.pos);
+    if (e.distinct && fn !== 'COUNT') throw new SqlError(`DISTINCT is only supported in COUNT(DISTINCT ...)`, e.pos);
+    const arg = this.expr(e.args[0]!, scope);
+    let param = 0;
+    if (fn === 'EXP_AVG') {
+      const h = e.args[1];
+      if (!h || h.kind !== 'interval') throw new SqlError("EXP_AVG needs a half-life interval: EXP_AVG(x, INTERVAL '10' SECOND)", e.pos);
+      param = h.ms;
+    } else if (fn === 'LAG' || fn === 'NTH_VALUE') {
+      const n = e.args[1];
+      param = fn === 'LAG' ? 1 : 1;
+      if (n) {
+        if (n.kind !== 'literal' || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < (fn === 'LAG' ? 0 : 1)) throw new SqlError(`${fn} needs a constant integer offset`, n.pos);
+        param = n.value;
+      }
+    } else if (e.args.length > 1) throw new SqlError(`${fn} takes one argument`, e.args[1]!.pos);
+    if ((fn === 'SUM' || fn === 'AVG' || fn === 'EXP_AVG') && !isNumeric(arg.t)) throw new SqlError(`${fn} needs a numeric argument, got ${typeToString(arg.t)}`, e.args[0]!.pos);
+    const t: SqlType = fn === 'COUNT' ? T.BIGINT : fn === 'EXP_AVG' ? T.DOUBLE : fn === 'SUM' && isIntegral(arg.t) ? T.BIGINT : { ...arg.t };
+    return { fn, arg, param, distinct: e.distinct, t };
+  }
+
+  private aggHook(scope: Scope, keys: PExpr[], keyCanon: string[], aggs: AggPlan[]): Hook {
+    const nKeys = keys.length;
+    const hook: Hook = (e) => {
+      if (e.kind === 'call' && !e.over && AGGREGATE_FUNCTIONS.has(e.name)) {
+        const a = this.aggPlan(e, scope, false);
+        const c = JSON.stringify(a);
+        let idx = aggs.findIndex((x) => JSON.stringify(x) === c);
+        if (idx < 0) { aggs.push(a); idx = aggs.length - 1; }
+        return { k: 'col', i: 1 + nKeys + idx, t: a.t };
+      }
+      if (e.kind === 'literal' || e.kind === 'interval') return undefined;
+      let p: PExpr | undefined;
+      try {
+        if (!this.containsAgg(e)) p = this.expr(e, scope);
+      } catch {
+        p = undefined;
+      }
+      if (p) {
+        const j = keyCanon.indexOf(canon(p));
+        if (j >= 0) return { k: 'col', i: 1 + j, t: p.t };
+        if (p.k === 'col' && p.i === 0) return { k: 'col', i: 0, t: T.TIMESTAMP };
+      }
+      if (e.kind === 'column') {
+        const name = describeIdent(e.name);
+        throw new SqlError(`column ${name} must appear in GROUP BY or inside an aggregate such as SUM(${name})`, e.pos);
+      }
+      return undefined;
+    };
+    return hook;
+  }
+
+  private overHook(q: Select, scope: Scope, aggs: AggPlan[], win: { spec?: WindowSpec; canon?: string }): Hook {
+    return (e) => {
+      if (e.kind === 'call' && AGGREGATE_FUNCTIONS.has(e.name) && !e.over) throw new SqlError(`${e.name} without OVER in a query with sliding windows; add OVER to every aggregate`, e.pos);
+      if (e.kind !== 'call' || !e.over) return undefined;
+      if (!AGGREGATE_FUNCTIONS.has(e.name)) throw new SqlError(`${e.name} cannot be used with OVER`, e.pos);
+      let spec = e.over;
+      if (spec.ref) {
+        const named = q.windows.find((w) => w.name.name === spec.ref!.name);
+        if (!named) throw new SqlError(`no window called ${describeIdent(spec.ref)}; define it with WINDOW ${describeIdent(spec.ref)} AS (...)`, spec.ref.pos);
+        spec = { ...named.spec, partitionBy: spec.partitionBy.length ? spec.partitionBy : named.spec.partitionBy, frame: spec.frame ?? named.spec.frame };
+      }
+      const c = JSON.stringify({ p: spec.partitionBy.map((x) => canon(this.expr(x, scope))), f: spec.frame ? JSON.stringify(spec.frame, (k, v) => (k === 'pos' ? undefined : v)) : '' });
+      if (win.canon === undefined) { win.canon = c; win.spec = spec; }
+      else if (win.canon !== c) throw new SqlError('all OVER windows of one query must be the same; split different windows into separate pumps', e.pos);
+      const a = this.aggPlan(e, scope, true);
+      const key = JSON.stringify(a);
+      let idx = aggs.findIndex((x) => JSON.stringify(x) === key);
+      if (idx < 0) { aggs.push(a); idx = aggs.length - 1; }
+      return { k: 'col', i: scope.width + idx, t: a.t };
+    };
+  }
+
+  // ---- expressions ----
+  private bool(p: PExpr, e: Expr): PExpr {
+    if (p.t.name !== 'BOOLEAN' && p.t.name !== 'NULL' && p.t.name !== 'ANY') throw new SqlError(`expected a condition (BOOLEAN) but this is ${typeToString(p.t)}`, e.pos);
+    return p;
+  }
+
+  private resolve(e: Extract<Expr, { kind: 'column' }>, scope: Scope): PExpr {
+    const name = e.name.name;
+    const q = e.qualifier?.name;
+    const matches = scope.cols.filter((c) => c.name === name && (!q || c.quals.includes(q)));
+    if (matches.length === 1) return { k: 'col', i: matches[0]!.index, t: matches[0]!.type };
+    if (matches.length > 1) {
+      // The same slot visible under two names is not ambiguous.
+      if (matches.every((m) => m.index === matches[0]!.index)) return { k: 'col', i: matches[0]!.index, t: matches[0]!.type };
+      throw new SqlError(`column ${describeIdent(e.name)} is ambiguous; qualify it (${matches.map((m) => `${m.quals[0]}.${m.name}`).join(' or ')})`, e.pos);
+    }
+    if (name === 'ROWTIME') {
+      if (!q || scope.rowtimeQuals.includes(q)) return { k: 'col', i: 0, t: T.TIMESTAMP };
+      const x = scope.extraRowtimes.get(q);
+      if (x !== undefined) return { k: 'col', i: x, t: T.TIMESTAMP };
+    }
+    if (q && !scope.cols.some((c) => c.quals.includes(q)) && !scope.rowtimeQuals.includes(q) && !scope.extraRowtimes.has(q)) {
+      throw new SqlError(`unknown qualifier ${describeIdent(e.qualifier!)}; FROM names ${[...new Set(scope.cols.flatMap((c) => c.quals))].join(', ')}`, e.qualifier!.pos);
+    }
+    const ci = scope.cols.find((c) => c.name.toUpperCase() === name.toUpperCase() && (!q || c.quals.includes(q)));
+    const hint = ci ? `; did you mean "${ci.name}"? (quoted names keep their case, unquoted names are upper-cased)` : `; available: ${scope.cols.filter((c) => !c.hidden).map((c) => `"${c.name}"`).join(', ')}`;
+    throw new SqlError(`unknown column ${q ? `${e.qualifier!.quoted ? `"${q}"` : q}.` : ''}${describeIdent(e.name)}${hint}`, e.pos);
+  }
+
+  expr(e: Expr, scope: Scope, hook?: Hook): PExpr {
+    if (hook) {
+      const h = hook(e);
+      if (h) return h;
+    }
+    const sub = (x: Expr): PExpr => this.expr(x, scope, hook);
+    switch (e.kind) {
+      case 'literal':
+        return lit(e.value, e.type);
+      case 'interval':
+        return lit(e.ms, T.INTERVAL);
+      case 'column':
+        if (e.name.name === 'CURRENT_ROW_TIMESTAMP' && !e.qualifier) return { k: 'call', fn: 'now', args: [], t: T.TIMESTAMP };
+        return this.resolve(e, scope);
+      case 'unary': {
+        const a = sub(e.arg);
+        if (e.op === 'NOT') return { k: 'call', fn: 'not', args: [this.bool(a, e.arg)], t: T.BOOLEAN };
+        if (!isNumeric(a.t) && a.t.name !== 'INTERVAL') throw new SqlError(`unary ${e.op} needs a number, got ${typeToString(a.t)}`, e.pos);
+        return e.op === '-' ? { k: 'call', fn: 'neg', args: [a], t: a.t } : a;
+      }
+      case 'binary':
+        return this.binary(e, sub(e.left), sub(e.right));
+      case 'cast': {
+        const a = sub(e.arg);
+        if (a.k === 'lit' && a.v !== null && (e.type.name === 'TIMESTAMP' || e.type.name === 'DATE' || e.type.name === 'TIME') && typeof a.v === 'string') {
+          // Fold TIMESTAMP '...' literals at plan time so a bad literal is a plan error with a position.
+          const folded = this.foldCast(a.v, e.type, e.pos);
+          return lit(folded, e.type);
+        }
+        return { k: 'call', fn: 'cast', args: [a, lit(JSON.stringify(e.type), T.VARCHAR)], t: e.type };
+      }
+      case 'case': {
+        const whens = e.whens.map((w) => {
+          const when = e.operand ? { k: 'call' as const, fn: 'eq', args: [sub(e.operand), sub(w.when)], t: T.BOOLEAN } : this.bool(sub(w.when), w.when);
+          return { when, then: sub(w.then) };
+        });
+        const els = e.else ? sub(e.else) : null;
+        const types = [...whens.map((w) => w.then.t), ...(els ? [els.t] : [])].filter((t) => t.name !== 'NULL');
+        let t = types[0] ?? T.NULL;
+        for (const x of types.slice(1)) if (isNumeric(x) && isNumeric(t)) t = widerNumeric(t, x);
+        return { k: 'case', whens, else: els, t };
+      }
+      case 'between': {
+        const p: PExpr = { k: 'call', fn: 'between', args: [sub(e.arg), sub(e.low), sub(e.high)], t: T.BOOLEAN };
+        return e.not ? { k: 'call', fn: 'not', args: [p], t: T.BOOLEAN } : p;
+      }
+      case 'in': {
+        const p: PExpr = { k: 'call', fn: 'in', args: [sub(e.arg), ...e.list.map(sub)], t: T.BOOLEAN };
+        return e.not ? { k: 'call', fn: 'not', args: [p], t: T.BOOLEAN } : p;
+      }
+      case 'like': {
+        const p: PExpr = { k: 'call', fn: e.similar ? 'similar' : 'like', args: [sub(e.arg), sub(e.pattern), e.escape ? sub(e.escape) : lit(null, T.NULL)], t: T.BOOLEAN };
+        return e.not ? { k: 'call', fn: 'not', args: [p], t: T.BOOLEAN } : p;
+      }
+      case 'isNull':
+        return { k: 'call', fn: e.not ? 'isNotNull' : 'isNull', args: [sub(e.arg)], t: T.BOOLEAN };
+      case 'floorTo': {
+        const a = sub(e.arg);
+        if (!isDatetime(a.t) && a.t.name !== 'ANY' && a.t.name !== 'NULL') throw new SqlError(`${e.ceil ? 'CEIL' : 'FLOOR'}(x TO ${e.unit}) needs a TIMESTAMP, got ${typeToString(a.t)}`, e.arg.pos);
+        return { k: 'call', fn: e.ceil ? 'ceilTo' : 'floorTo', args: [a, lit(e.unit, T.VARCHAR)], t: a.t };
+      }
+      case 'step': {
+        const a = sub(e.arg);
+        const by = sub(e.by);
+        if (by.k !== 'lit') throw new SqlError("STEP needs a constant: STEP(x BY INTERVAL '60' SECOND) or STEP(n BY 10)", e.by.pos);
+        if (isDatetime(a.t) && by.t.name !== 'INTERVAL') throw new SqlError("STEP on a time needs an interval: STEP(s.ROWTIME BY INTERVAL '60' SECOND)", e.by.pos);
+        return { k: 'call', fn: 'step', args: [a, by], t: a.t };
+      }
+      case 'extract':
+        return { k: 'call', fn: 'extract', args: [lit(e.unit, T.VARCHAR), sub(e.arg)], t: T.BIGINT };
+      case 'position':
+        return { k: 'call', fn: 'position', args: [sub(e.sub), sub(e.str), e.from ? sub(e.from) : lit(null, T.NULL)], t: T.INTEGER };
+      case 'trim':
+        return { k: 'call', fn: 'trim', args: [lit(e.mode, T.VARCHAR), e.chars ? sub(e.chars) : lit(null, T.NULL), sub(e.arg)], t: T.VARCHAR };
+      case 'substring':
+        return { k: 'call', fn: 'substring', args: [sub(e.arg), sub(e.from), e.for ? sub(e.for) : lit(null, T.NULL)], t: T.VARCHAR };
+      case 'cursor':
+        throw new SqlError('CURSOR(...) is only valid as the first argument of a table function', e.pos);
+      case 'call':
+        return this.call(e, sub);
+    }
+  }
+
+  private foldCast(s: string, t: SqlType, pos: Pos): number {
+    const m = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?\s*$/.exec(s);
+    if (t.name === 'TIME') {
+      const tm = /^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?\s*$/.exec(s);
+      if (!tm) throw new SqlError(`'${s}' is not a TIME literal (HH:MM:SS)`, pos);
+      return ((Number(tm[1]) * 60 + Number(tm[2])) * 60 + Number(tm[3] ?? 0)) * 1000 + Number((tm[4] ?? '0').padEnd(3, '0'));
+    }
+    if (!m) throw new SqlError(`'${s}' is not a ${t.name} literal (YYYY-MM-DD${t.name === 'TIMESTAMP' ? ' HH:MM:SS[.fff]' : ''})`, pos);
+    return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), Number((m[7] ?? '0').padEnd(3, '0')));
+  }
+
+  private binary(e: Extract<Expr, { kind: 'binary' }>, l: PExpr, r: PExpr): PExpr {
+    const op = e.op;
+    if (op === 'AND' || op === 'OR') {
+      this.bool(l, e.left);
+      this.bool(r, e.right);
+      return { k: 'call', fn: op === 'AND' ? 'and' : 'or', args: [l, r], t: T.BOOLEAN };
+    }
+    if (op === 'IS_TRUE' || op === 'IS_FALSE') return { k: 'call', fn: op === 'IS_TRUE' ? 'isTrue' : 'isFalse', args: [l], t: T.BOOLEAN };
+    const cmpFns: Record<string, string> = { '=': 'eq', '<>': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
+    if (cmpFns[op]) {
+      const okPair = (isNumeric(l.t) && isNumeric(r.t)) || (isString(l.t) && isString(r.t)) || (isDatetime(l.t) && (isDatetime(r.t) || isString(r.t))) || (isDatetime(r.t) && isString(l.t)) || l.t.name === r.t.name || l.t.name === 'ANY' || r.t.name === 'ANY';
+      if (!okPair) throw new SqlError(`cannot compare ${typeToString(l.t)} with ${typeToString(r.t)}; use CAST`, e.pos);
+      // Compare a TIMESTAMP with a text literal by converting the literal once at plan time.
+      if (isDatetime(l.t) && r.k === 'lit' && typeof r.v === 'string') r = lit(this.foldCast(r.v, l.t, e.right.pos), l.t);
+      if (isDatetime(r.t) && l.k === 'lit' && typeof l.v === 'string') l = lit(this.foldCast(l.v, r.t, e.left.pos), r.t);
+      return { k: 'call', fn: cmpFns[op]!, args: [l, r], t: T.BOOLEAN };
+    }
+    if (op === '||') return { k: 'call', fn: 'concat', args: [l, r], t: T.VARCHAR };
+    // arithmetic
+    const timeArith = (isDatetime(l.t) || isDatetime(r.t) || l.t.name === 'INTERVAL' || r.t.name === 'INTERVAL');
+    if (timeArith) {
+      if ((op === '+' || op === '-') && isDatetime(l.t) && (r.t.name === 'INTERVAL' || r.t.name === 'NULL')) return { k: 'call', fn: op === '+' ? 'add' : 'sub', args: [l, r], t: l.t };
+      if (op === '+' && l.t.name === 'INTERVAL' && isDatetime(r.t)) return { k: 'call', fn: 'add', args: [l, r], t: r.t };
+      if (op === '-' && isDatetime(l.t) && isDatetime(r.t)) return { k: 'call', fn: 'sub', args: [l, r], t: T.INTERVAL };
+      if ((op === '+' || op === '-') && l.t.name === 'INTERVAL' && r.t.name === 'INTERVAL') return { k: 'call', fn: op === '+' ? 'add' : 'sub', args: [l, r], t: T.INTERVAL };
+      if ((op === '*' || op === '/') && l.t.name === 'INTERVAL' && isNumeric(r.t)) return { k: 'call', fn: op === '*' ? 'mul' : 'div', args: [l, r], t: T.INTERVAL };
+      throw new SqlError(`cannot apply ${op} to ${typeToString(l.t)} and ${typeToString(r.t)}`, e.pos);
+    }
+    if (!isNumeric(l.t) || !isNumeric(r.t)) throw new SqlError(`cannot apply ${op} to ${typeToString(l.t)} and ${typeToString(r.t)}; arithmetic needs numbers`, e.pos);
+    const t = widerNumeric(l.t, r.t);
+    if (op === '/') return { k: 'call', fn: isIntegral(t) ? 'idiv' : 'div', args: [l, r], t };
+    const fn = op === '+' ? 'add' : op === '-' ? 'sub' : op === '*' ? 'mul' : 'mod';
+    const p: PExpr = { k: 'call', fn, args: [l, r], t };
+    // REAL arithmetic rounds to single precision, as Java floats do in KDA.
+    return t.name === 'REAL' ? { k: 'call', fn: 'real', args: [p], t } : p;
+  }
+
+  private call(e: Extract<Expr, { kind: 'call' }>, sub: (x: Expr) => PExpr): PExpr {
+    if (AGGREGATE_FUNCTIONS.has(e.name)) {
+      throw new SqlError(e.over ? `${e.name} OVER (...) is not allowed here` : `aggregate ${e.name} is only allowed in the SELECT list or HAVING of a GROUP BY query`, e.pos);
+    }
+    if (e.over) throw new SqlError(`${e.name} cannot be used with OVER`, e.pos);
+    if (TABLE_FUNCTIONS.has(e.name)) throw new SqlError(`${e.name} is a table function: use FROM TABLE(${e.name}(CURSOR(SELECT STREAM ...)))`, e.pos);
+    if (UNSUPPORTED_FUNCTIONS.has(e.name)) throw new SqlError(`function ${e.name} is not supported by Freshet yet`, e.pos);
+    const f = SCALAR_FUNCTIONS[e.name];
+    if (!f) throw new SqlError(`unknown function ${e.name}`, e.pos);
+    if (e.star || e.args.length < f.min || e.args.length > f.max) {
+      throw new SqlError(`${e.name} takes ${f.min === f.max ? f.min : `${f.min} to ${f.max}`} argument(s), got ${e.star ? '*' : e.args.length}`, e.pos);
+    }
+    const args = e.args.map(sub);
+    if (e.name === 'MOD' && isIntegral(args[0]!.t)) return { k: 'call', fn: 'mod', args, t: args[0]!.t };
+    return { k: 'call', fn: f.runtime, args, t: f.type(args.map((a) => a.t)) };
+  }
+}
+
+/** Plans application code against its input streams; throws SqlError (with line:column) on mistakes. */
+export function planApplication(code: string, options: PlanOptions): ApplicationPlan {
+  const stmts = parseApplication(code);
+  return new Planner(options).plan(stmts);
+}

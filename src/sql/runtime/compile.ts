@@ -1,0 +1,189 @@
+/**
+ * Turns plan expressions into JavaScript source once, at start-up, and builds
+ * functions with `new Function`: per-row evaluation runs straight-line code
+ * over the row array `r` instead of walking a tree.
+ */
+import type { AggPlan, PExpr } from '../plan/plan.ts';
+import { isIntegral } from '../plan/types.ts';
+import { F, likeToRegExp, similarToRegExp } from './functions.ts';
+
+export class ExprCompiler {
+  /** Constants referenced as K[n] by generated code (RegExps, types). */
+  readonly consts: unknown[] = [];
+
+  private temps = 0;
+
+  private temp(): string {
+    return `t${this.temps++}`;
+  }
+
+  private konst(v: unknown): string {
+    this.consts.push(v);
+    return `K[${this.consts.length - 1}]`;
+  }
+
+  /** JS source for `p`, reading the row from variable `row`. */
+  src(p: PExpr, row = 'r'): string {
+    switch (p.k) {
+      case 'col':
+        return `${row}[${p.i}]`;
+      case 'lit':
+        return p.v === null ? 'null' : JSON.stringify(p.v);
+      case 'case': {
+        let s = p.else ? this.src(p.else, row) : 'null';
+        for (let i = p.whens.length - 1; i >= 0; i--) {
+          const w = p.whens[i]!;
+          s = `(${this.src(w.when, row)} === true ? ${this.src(w.then, row)} : ${s})`;
+        }
+        return s;
+      }
+      case 'call':
+        return this.call(p, row);
+    }
+  }
+
+  private call(p: Extract<PExpr, { k: 'call' }>, row: string): string {
+    const a = p.args.map((x) => this.src(x, row));
+    switch (p.fn) {
+      case 'cast':
+        return `F.cast(${a[0]}, ${this.konst(JSON.parse((p.args[1] as { v: string }).v))})`;
+      case 'like':
+      case 'similar': {
+        const pat = p.args[1]!;
+        const esc = p.args[2]!;
+        if (pat.k === 'lit' && typeof pat.v === 'string' && esc.k === 'lit') {
+          const re = (p.fn === 'like' ? likeToRegExp : similarToRegExp)(pat.v, esc.v === null ? null : String(esc.v));
+          const t = this.temp();
+          return `(${t} = ${a[0]}, ${t} === null ? null : ${this.konst(re)}.test(String(${t})))`;
+        }
+        return `F.${p.fn}(${a.join(', ')})`;
+      }
+      case 'and':
+        // Short-circuit on FALSE keeps SQL's three-valued result.
+        {
+          const t = this.temp();
+          return `(${t} = ${a[0]}, ${t} === false ? false : F.and(${t}, ${a[1]}))`;
+        }
+      case 'or': {
+        const t = this.temp();
+        return `(${t} = ${a[0]}, ${t} === true ? true : F.or(${t}, ${a[1]}))`;
+      }
+      default:
+        if (!(p.fn in F)) throw new Error(`internal: no runtime function ${p.fn}`);
+        return `F.${p.fn}(${a.join(', ')})`;
+    }
+  }
+
+  /** Builds a function from a body that uses F, K and the given parameter names. */
+  build<T>(params: string[], body: string): T {
+    // eslint-disable-next-line no-new-func -- compiling expressions once is the point (see file comment)
+    const decl = this.temps > 0 ? `let ${Array.from({ length: this.temps }, (_x, i) => `t${i}`).join(', ')};` : '';
+    const factory = new Function('F', 'K', `"use strict"; return function(${params.join(', ')}) { ${decl} ${body} };`) as (f: typeof F, k: unknown[]) => T;
+    return factory(F, this.consts);
+  }
+
+  fn1(p: PExpr): (r: unknown[]) => unknown {
+    return this.build(['r'], `return ${this.src(p)};`);
+  }
+
+  /** A function building [r[0] or rowtimeSrc, ...exprs]. */
+  projector(exprs: PExpr[], rowtimeSrc = 'r[0]'): (r: unknown[]) => unknown[] {
+    return this.build(['r'], `return [${[rowtimeSrc, ...exprs.map((e) => this.src(e))].join(', ')}];`);
+  }
+}
+
+/**
+ * Aggregate accumulators laid out in one flat array per group: generated
+ * `init()`, `update(a, r)` (adds row r) and `result(a, out, offset)`.
+ */
+export interface AggCode {
+  init: () => unknown[];
+  update: (a: unknown[], r: unknown[]) => void;
+  result: (a: unknown[], out: unknown[], offset: number) => void;
+}
+
+export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
+  const init: string[] = [];
+  const upd: string[] = [];
+  const res: string[] = [];
+  let o = 0;
+  aggs.forEach((a, k) => {
+    const v = a.arg ? c.src(a.arg) : 'null';
+    const out = `out[offset + ${k}]`;
+    switch (a.fn) {
+      case 'COUNT':
+        if (a.distinct) {
+          init.push('new Set()');
+          upd.push(`{ const v = ${v}; if (v !== null) a[${o}].add(v); }`);
+          res.push(`${out} = a[${o}].size;`);
+          o += 1;
+        } else {
+          init.push('0');
+          upd.push(a.arg ? `if (${v} !== null) a[${o}]++;` : `a[${o}]++;`);
+          res.push(`${out} = a[${o}];`);
+          o += 1;
+        }
+        break;
+      case 'SUM':
+        init.push('null');
+        upd.push(`{ const v = ${v}; if (v !== null) a[${o}] = a[${o}] === null ? v : a[${o}] + v; }`);
+        res.push(`${out} = a[${o}];`);
+        o += 1;
+        break;
+      case 'AVG':
+        init.push('0', '0');
+        upd.push(`{ const v = ${v}; if (v !== null) { a[${o}] += v; a[${o + 1}]++; } }`);
+        res.push(`${out} = a[${o + 1}] === 0 ? null : ${isIntegral(a.t) ? 'Math.trunc' : ''}(a[${o}] / a[${o + 1}]);`);
+        o += 2;
+        break;
+      case 'MIN':
+      case 'MAX': {
+        const cmp = a.fn === 'MIN' ? '<' : '>';
+        init.push('null');
+        upd.push(`{ const v = ${v}; if (v !== null && (a[${o}] === null || v ${cmp} a[${o}])) a[${o}] = v; }`);
+        res.push(`${out} = a[${o}];`);
+        o += 1;
+        break;
+      }
+      case 'FIRST_VALUE':
+        init.push('null', 'false');
+        upd.push(`if (!a[${o + 1}]) { a[${o}] = ${v}; a[${o + 1}] = true; }`);
+        res.push(`${out} = a[${o}];`);
+        o += 2;
+        break;
+      case 'LAST_VALUE':
+        init.push('null');
+        upd.push(`a[${o}] = ${v};`);
+        res.push(`${out} = a[${o}];`);
+        o += 1;
+        break;
+      case 'EXP_AVG':
+        // Weighted by age: a value's weight halves every `param` ms of ROWTIME.
+        init.push('0', '0', 'null');
+        upd.push(`{ const v = ${v}; if (v !== null) { const t = r[0]; if (a[${o + 2}] !== null) { const f = Math.pow(2, -(t - a[${o + 2}]) / ${a.param}); a[${o}] *= f; a[${o + 1}] *= f; } a[${o}] += v; a[${o + 1}] += 1; a[${o + 2}] = t; } }`);
+        res.push(`${out} = a[${o + 1}] === 0 ? null : a[${o}] / a[${o + 1}];`);
+        o += 3;
+        break;
+      case 'LAG':
+      case 'NTH_VALUE':
+        // Row-position functions are computed by the sliding operator, not accumulated.
+        init.push('null');
+        res.push(`${out} = null;`);
+        o += 1;
+        break;
+    }
+  });
+  return {
+    init: c.build(['r'], `return [${init.join(', ')}];`),
+    update: c.build(['a', 'r'], upd.join('\n')),
+    result: c.build(['a', 'out', 'offset'], res.join('\n')),
+  };
+}
+
+/** Accumulator arrays hold Sets for COUNT(DISTINCT); make them JSON-safe and back. */
+export function accToJson(a: unknown[]): unknown[] {
+  return a.map((x) => (x instanceof Set ? { $set: [...x] } : x));
+}
+export function accFromJson(a: unknown[]): unknown[] {
+  return a.map((x) => (x && typeof x === 'object' && '$set' in x ? new Set((x as { $set: unknown[] }).$set) : x));
+}

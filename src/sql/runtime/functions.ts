@@ -1,0 +1,406 @@
+/**
+ * Scalar functions and operators that compiled expressions call (`F.name(...)`).
+ * SQL NULL is JS null; every function returns null when a required argument is
+ * null (SQL semantics), except the logical operators (three-valued logic),
+ * IS [NOT] NULL, COALESCE and CASE. A failure raises RowError, which the
+ * operator turns into an error_stream row.
+ */
+import type { SqlType } from '../plan/types.ts';
+
+export class RowError extends Error {
+  readonly errorName: string;
+  constructor(errorName: string, message: string) {
+    super(message);
+    this.errorName = errorName;
+  }
+}
+
+type V = unknown;
+
+const UNIT_MS: Record<string, number> = { MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 };
+
+function floorTs(ms: number, unit: string): number {
+  const u = UNIT_MS[unit];
+  if (u !== undefined) return Math.floor(ms / u) * u;
+  const d = new Date(ms);
+  if (unit === 'MONTH') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  return Date.UTC(d.getUTCFullYear(), 0, 1); // YEAR
+}
+
+function ceilTs(ms: number, unit: string): number {
+  const f = floorTs(ms, unit);
+  if (f === ms) return ms;
+  const u = UNIT_MS[unit];
+  if (u !== undefined) return f + u;
+  const d = new Date(f);
+  if (unit === 'MONTH') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  return Date.UTC(d.getUTCFullYear() + 1, 0, 1);
+}
+
+const likeCache = new Map<string, RegExp>();
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/** LIKE pattern → anchored RegExp (% any run, _ one char, optional escape char). */
+export function likeToRegExp(pattern: string, escape: string | null): RegExp {
+  const key = `L${escape ?? ''}\u0000${pattern}`;
+  let re = likeCache.get(key);
+  if (re) return re;
+  let src = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (escape !== null && c === escape && i + 1 < pattern.length) { src += escapeRe(pattern[++i]!); continue; }
+    src += c === '%' ? '[\\s\\S]*' : c === '_' ? '[\\s\\S]' : escapeRe(c);
+  }
+  re = new RegExp(`^${src}$`);
+  likeCache.set(key, re);
+  return re;
+}
+/** SIMILAR TO pattern → RegExp (SQL regular expressions: % _ plus | * + ? {} [] ()). */
+export function similarToRegExp(pattern: string, escape: string | null): RegExp {
+  const key = `S${escape ?? ''}\u0000${pattern}`;
+  let re = likeCache.get(key);
+  if (re) return re;
+  let src = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (escape !== null && c === escape && i + 1 < pattern.length) { src += escapeRe(pattern[++i]!); continue; }
+    if (c === '%') src += '[\\s\\S]*';
+    else if (c === '_') src += '[\\s\\S]';
+    else if ('|*+?{}()[]^-,'.includes(c)) src += c;
+    else src += escapeRe(c);
+  }
+  re = new RegExp(`^(?:${src})$`);
+  likeCache.set(key, re);
+  return re;
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** KDA's text form of a TIMESTAMP: 2021-01-31 14:47:00.000 (UTC). */
+export function formatTimestamp(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`;
+}
+export function formatDate(ms: number): string {
+  return formatTimestamp(ms).slice(0, 10);
+}
+export function formatTime(ms: number): string {
+  return formatTimestamp(((ms % 86_400_000) + 86_400_000) % 86_400_000).slice(11, 19);
+}
+
+const TS_RE = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/;
+/** Parses '2021-01-31 14:05:47.190', ISO forms with T/Z/offset, or a date; null if it is not one. */
+export function parseTimestamp(s: string): number | null {
+  const m = TS_RE.exec(s);
+  if (!m) return null;
+  const frac = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
+  let ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)) + Math.floor(frac);
+  const z = m[8];
+  if (z && z !== 'Z') {
+    const sign = z[0] === '-' ? -1 : 1;
+    const digits = z.slice(1).replace(':', '');
+    ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  return Number.isFinite(ms) ? ms : null;
+}
+export function parseTime(s: string): number | null {
+  const m = /^\s*(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d+))?)?\s*$/.exec(s);
+  if (!m) return null;
+  return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3] ?? 0)) * 1000 + (m[4] ? Math.floor(Number(`0.${m[4]}`) * 1000) : 0);
+}
+
+/** Java SimpleDateFormat subset (yyyy MM dd HH mm ss SSS, literal text in quotes), as KDA's CHAR_TO_TIMESTAMP uses. */
+function formatWithPattern(ms: number, fmt: string): string {
+  const d = new Date(ms);
+  return fmt.replace(/'([^']*)'|yyyy|yy|MM|dd|HH|hh|mm|ss|SSS|a/g, (tok, lit: string | undefined) => {
+    if (lit !== undefined) return lit;
+    switch (tok) {
+      case 'yyyy': return pad(d.getUTCFullYear(), 4);
+      case 'yy': return pad(d.getUTCFullYear() % 100);
+      case 'MM': return pad(d.getUTCMonth() + 1);
+      case 'dd': return pad(d.getUTCDate());
+      case 'HH': return pad(d.getUTCHours());
+      case 'hh': return pad(((d.getUTCHours() + 11) % 12) + 1);
+      case 'mm': return pad(d.getUTCMinutes());
+      case 'ss': return pad(d.getUTCSeconds());
+      case 'SSS': return pad(d.getUTCMilliseconds(), 3);
+      default: return d.getUTCHours() < 12 ? 'AM' : 'PM';
+    }
+  });
+}
+const patternCache = new Map<string, { re: RegExp; fields: string[] }>();
+function parseWithPattern(s: string, fmt: string): number | null {
+  let p = patternCache.get(fmt);
+  if (!p) {
+    const fields: string[] = [];
+    const src = fmt.replace(/'([^']*)'|yyyy|yy|MM|dd|HH|hh|mm|ss|SSS|S+|a|[.*+?^${}()|[\]\\]/g, (tok, lit: string | undefined) => {
+      if (lit !== undefined) return escapeRe(lit);
+      if (/^[.*+?^${}()|[\]\\]$/.test(tok)) return `\\${tok}`;
+      fields.push(tok);
+      return tok === 'a' ? '(AM|PM|am|pm)' : tok.startsWith('S') ? '(\\d{1,9})' : tok === 'yyyy' ? '(\\d{4})' : '(\\d{1,2})';
+    });
+    p = { re: new RegExp(`^${src}$`), fields };
+    patternCache.set(fmt, p);
+  }
+  const m = p.re.exec(s.trim());
+  if (!m) return null;
+  let y = 1970, mo = 1, day = 1, h = 0, mi = 0, sec = 0, frac = 0, pm = false, h12 = false;
+  for (let i = 0; i < p.fields.length; i++) {
+    const v = m[i + 1]!;
+    switch (p.fields[i]) {
+      case 'yyyy': y = Number(v); break;
+      case 'yy': y = 2000 + Number(v); break;
+      case 'MM': mo = Number(v); break;
+      case 'dd': day = Number(v); break;
+      case 'HH': h = Number(v); break;
+      case 'hh': h = Number(v); h12 = true; break;
+      case 'mm': mi = Number(v); break;
+      case 'ss': sec = Number(v); break;
+      case 'a': pm = v.toUpperCase() === 'PM'; break;
+      default: frac = Math.floor(Number(`0.${v}`) * 1000);
+    }
+  }
+  if (h12) h = (h % 12) + (pm ? 12 : 0);
+  return Date.UTC(y, mo - 1, day, h, mi, sec) + frac;
+}
+
+function num(v: V, what: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') {
+    const n = Number(v.trim());
+    if (v.trim() !== '' && Number.isFinite(n)) return n;
+  }
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  throw new RowError('CastError', `cannot convert '${String(v)}' to ${what}`);
+}
+
+const INT_RANGE: Record<string, [number, number]> = {
+  TINYINT: [-128, 127], SMALLINT: [-32768, 32767], INTEGER: [-2147483648, 2147483647], BIGINT: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+};
+
+/** CAST(v AS t) and assignment of a value to a column of type t. */
+export function castTo(v: V, t: SqlType): V {
+  if (v === null || v === undefined) return null;
+  switch (t.name) {
+    case 'VARCHAR': case 'CHAR': {
+      let s: string;
+      if (typeof v === 'string') s = v;
+      else if (typeof v === 'number' && t.name) s = String(v);
+      else s = String(v);
+      // KDA truncates a value longer than the declared length on assignment.
+      return t.length !== undefined && s.length > t.length ? s.slice(0, t.length) : s;
+    }
+    case 'INTEGER': case 'BIGINT': case 'SMALLINT': case 'TINYINT': {
+      const n = Math.trunc(num(v, t.name));
+      const r = INT_RANGE[t.name]!;
+      if (n < r[0] || n > r[1]) throw new RowError('OutOfRange', `${n} is out of range for ${t.name}`);
+      return n;
+    }
+    case 'REAL': return Math.fround(num(v, 'REAL'));
+    case 'DOUBLE': return num(v, 'DOUBLE');
+    case 'DECIMAL': {
+      const n = num(v, 'DECIMAL');
+      if (t.scale === undefined) return n;
+      const f = 10 ** t.scale;
+      return Math.round(n * f) / f;
+    }
+    case 'BOOLEAN': {
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'number') return v !== 0;
+      const s = String(v).trim().toUpperCase();
+      if (s === 'TRUE') return true;
+      if (s === 'FALSE') return false;
+      throw new RowError('CastError', `cannot convert '${String(v)}' to BOOLEAN`);
+    }
+    case 'TIMESTAMP': case 'DATE': {
+      let ms: number | null;
+      if (typeof v === 'number') ms = v;
+      else ms = parseTimestamp(String(v));
+      if (ms === null) throw new RowError('CastError', `cannot convert '${String(v)}' to ${t.name}`);
+      return t.name === 'DATE' ? Math.floor(ms / 86_400_000) * 86_400_000 : ms;
+    }
+    case 'TIME': {
+      if (typeof v === 'number') return ((v % 86_400_000) + 86_400_000) % 86_400_000;
+      const ms = parseTime(String(v)) ?? (parseTimestamp(String(v)) !== null ? parseTimestamp(String(v))! % 86_400_000 : null);
+      if (ms === null) throw new RowError('CastError', `cannot convert '${String(v)}' to TIME`);
+      return ms;
+    }
+    default:
+      return v;
+  }
+}
+
+function cmp(a: V, b: V): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  const x = typeof a === 'number' ? a : num(a, 'a number');
+  const y = typeof b === 'number' ? b : num(b, 'a number');
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Context the runtime sets before evaluating (CURRENT_ROW_TIMESTAMP reads it). */
+export const evalContext = { nowMs: 0 };
+
+function initcap(s: string): string {
+  return s.toLowerCase().replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase());
+}
+
+function extract(unit: string, ms: number): number {
+  const d = new Date(ms);
+  switch (unit) {
+    case 'YEAR': return d.getUTCFullYear();
+    case 'MONTH': return d.getUTCMonth() + 1;
+    case 'DAY': return d.getUTCDate();
+    case 'HOUR': return d.getUTCHours();
+    case 'MINUTE': return d.getUTCMinutes();
+    case 'SECOND': return d.getUTCSeconds();
+    case 'MILLISECOND': return d.getUTCMilliseconds();
+    case 'DOW': return d.getUTCDay() + 1;
+    case 'DOY': return Math.floor((ms - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
+    case 'QUARTER': return Math.floor(d.getUTCMonth() / 3) + 1;
+    case 'WEEK': {
+      const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+      const day = t.getUTCDay() || 7;
+      t.setUTCDate(t.getUTCDate() + 4 - day);
+      return Math.ceil(((t.getTime() - Date.UTC(t.getUTCFullYear(), 0, 1)) / 86_400_000 + 1) / 7);
+    }
+    default: return Math.floor(ms / 1000); // EPOCH
+  }
+}
+
+// hot path: these run per row from compiled expressions; keep them small so V8 inlines them.
+export const F = {
+  add: (a: V, b: V): V => (a === null || b === null ? null : (a as number) + (b as number)),
+  sub: (a: V, b: V): V => (a === null || b === null ? null : (a as number) - (b as number)),
+  mul: (a: V, b: V): V => (a === null || b === null ? null : (a as number) * (b as number)),
+  div: (a: V, b: V): V => {
+    if (a === null || b === null) return null;
+    if (b === 0) throw new RowError('DivisionByZero', 'division by zero');
+    return (a as number) / (b as number);
+  },
+  idiv: (a: V, b: V): V => {
+    if (a === null || b === null) return null;
+    if (b === 0) throw new RowError('DivisionByZero', 'division by zero');
+    return Math.trunc((a as number) / (b as number));
+  },
+  mod: (a: V, b: V): V => {
+    if (a === null || b === null) return null;
+    if (b === 0) throw new RowError('DivisionByZero', 'division by zero');
+    return (a as number) % (b as number);
+  },
+  neg: (a: V): V => (a === null ? null : -(a as number)),
+  real: (a: V): V => (a === null ? null : Math.fround(a as number)),
+  concat: (a: V, b: V): V => (a === null || b === null ? null : String(a) + String(b)),
+  eq: (a: V, b: V): V => (a === null || b === null ? null : a === b || cmp(a, b) === 0),
+  ne: (a: V, b: V): V => (a === null || b === null ? null : a !== b && cmp(a, b) !== 0),
+  lt: (a: V, b: V): V => (a === null || b === null ? null : typeof a === 'number' && typeof b === 'number' ? a < b : cmp(a, b) < 0),
+  le: (a: V, b: V): V => (a === null || b === null ? null : typeof a === 'number' && typeof b === 'number' ? a <= b : cmp(a, b) <= 0),
+  gt: (a: V, b: V): V => (a === null || b === null ? null : typeof a === 'number' && typeof b === 'number' ? a > b : cmp(a, b) > 0),
+  ge: (a: V, b: V): V => (a === null || b === null ? null : typeof a === 'number' && typeof b === 'number' ? a >= b : cmp(a, b) >= 0),
+  and: (a: V, b: V): V => (a === false || b === false ? false : a === null || b === null ? null : true),
+  or: (a: V, b: V): V => (a === true || b === true ? true : a === null || b === null ? null : false),
+  not: (a: V): V => (a === null ? null : !a),
+  isNull: (a: V): V => a === null,
+  isNotNull: (a: V): V => a !== null,
+  isTrue: (a: V): V => a === true,
+  isFalse: (a: V): V => a === false,
+  between: (a: V, lo: V, hi: V): V => F.and(F.ge(a, lo), F.le(a, hi)),
+  in: (a: V, ...list: V[]): V => {
+    if (a === null) return null;
+    let sawNull = false;
+    for (const x of list) {
+      if (x === null) sawNull = true;
+      else if (F.eq(a, x) === true) return true;
+    }
+    return sawNull ? null : false;
+  },
+  like: (s: V, p: V, esc: V): V => (s === null || p === null ? null : likeToRegExp(String(p), esc === null ? null : String(esc)).test(String(s))),
+  similar: (s: V, p: V, esc: V): V => (s === null || p === null ? null : similarToRegExp(String(p), esc === null ? null : String(esc)).test(String(s))),
+  coalesce: (...xs: V[]): V => {
+    for (const x of xs) if (x !== null) return x;
+    return null;
+  },
+  nullif: (a: V, b: V): V => (F.eq(a, b) === true ? null : a),
+  cast: (v: V, t: SqlType): V => castTo(v, t),
+  // date/time
+  floorTo: (v: V, unit: V): V => (v === null ? null : floorTs(v as number, unit as string)),
+  ceilTo: (v: V, unit: V): V => (v === null ? null : ceilTs(v as number, unit as string)),
+  step: (v: V, by: V): V => (v === null || by === null ? null : Math.floor((v as number) / (by as number)) * (by as number)),
+  extract: (unit: V, v: V): V => (v === null ? null : extract(unit as string, v as number)),
+  tsdiff: (a: V, b: V): V => (a === null || b === null ? null : (a as number) - (b as number)),
+  unixTimestamp: (a: V): V => (a === null ? null : a),
+  toTimestamp: (a: V): V => (a === null ? null : num(a, 'TIMESTAMP')),
+  now: (): V => evalContext.nowMs,
+  charToTimestamp: (fmt: V, s: V): V => {
+    if (fmt === null || s === null) return null;
+    const ms = parseWithPattern(String(s), String(fmt));
+    if (ms === null) throw new RowError('CastError', `'${String(s)}' does not match the format '${String(fmt)}'`);
+    return ms;
+  },
+  timestampToChar: (fmt: V, ts: V): V => (fmt === null || ts === null ? null : formatWithPattern(ts as number, String(fmt))),
+  // strings
+  charLength: (s: V): V => (s === null ? null : String(s).length),
+  upper: (s: V): V => (s === null ? null : String(s).toUpperCase()),
+  lower: (s: V): V => (s === null ? null : String(s).toLowerCase()),
+  initcap: (s: V): V => (s === null ? null : initcap(String(s))),
+  substring: (s: V, from: V, len: V): V => {
+    if (s === null || from === null) return null;
+    const str = String(s);
+    const start = (from as number) - 1;
+    if (len === undefined || len === null) return str.slice(Math.max(0, start));
+    const end = start + (len as number);
+    if ((len as number) < 0) throw new RowError('SubstringError', 'SUBSTRING length must not be negative');
+    return str.slice(Math.max(0, start), Math.max(0, end));
+  },
+  position: (sub: V, s: V, from: V): V => (sub === null || s === null ? null : String(s).indexOf(String(sub), from === null || from === undefined ? 0 : (from as number) - 1) + 1),
+  trim: (mode: V, chars: V, s: V): V => {
+    if (s === null) return null;
+    const c = chars === null ? ' ' : String(chars);
+    let str = String(s);
+    if (c.length === 0) return str;
+    if (mode !== 'TRAILING') while (str.startsWith(c)) str = str.slice(c.length);
+    if (mode !== 'LEADING') while (str.endsWith(c)) str = str.slice(0, str.length - c.length);
+    return str;
+  },
+  regexReplace: (s: V, re: V, rep: V, start: V, occurrence: V): V => {
+    if (s === null || re === null || rep === null) return null;
+    const str = String(s);
+    const from = start === null || start === undefined ? 0 : (start as number) - 1;
+    const occ = occurrence === null || occurrence === undefined ? 0 : (occurrence as number);
+    const rx = new RegExp(String(re), 'g');
+    let n = 0;
+    // Java-style $1 back-references work the same in JS replacement strings.
+    return str.slice(0, from) + str.slice(from).replace(rx, (m, ...groups) => {
+      n++;
+      if (occ !== 0 && n !== occ) return m;
+      const gs = groups.slice(0, -2) as (string | undefined)[];
+      return String(rep).replace(/\$(\d)/g, (_x, d: string) => gs[Number(d) - 1] ?? '');
+    });
+  },
+  // math
+  abs: (a: V): V => (a === null ? null : Math.abs(a as number)),
+  floor: (a: V): V => (a === null ? null : Math.floor(a as number)),
+  ceil: (a: V): V => (a === null ? null : Math.ceil(a as number)),
+  exp: (a: V): V => (a === null ? null : Math.exp(a as number)),
+  ln: (a: V): V => {
+    if (a === null) return null;
+    if ((a as number) <= 0) throw new RowError('InvalidArgument', `LN of ${String(a)} is undefined`);
+    return Math.log(a as number);
+  },
+  log10: (a: V): V => {
+    if (a === null) return null;
+    if ((a as number) <= 0) throw new RowError('InvalidArgument', `LOG10 of ${String(a)} is undefined`);
+    return Math.log10(a as number);
+  },
+  power: (a: V, b: V): V => (a === null || b === null ? null : (a as number) ** (b as number)),
+  sqrt: (a: V): V => (a === null ? null : Math.sqrt(a as number)),
+  round: (a: V, d: V): V => {
+    if (a === null) return null;
+    const f = 10 ** (d === null || d === undefined ? 0 : (d as number));
+    return Math.round((a as number) * f) / f;
+  },
+};
+
+export type FunctionTable = typeof F;

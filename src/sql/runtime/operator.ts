@@ -1,0 +1,39 @@
+/**
+ * The one lifecycle every operator shares (after Arroyo's on_start /
+ * process_batch / handle_watermark / handle_checkpoint): `process` a batch
+ * arriving on an input port, `advance` to a watermark (no row with an earlier
+ * ROWTIME will arrive — windows close by the clock this way), `checkpoint` /
+ * `restore` JSON-safe state, `close`.
+ */
+/** A row: slot 0 is ROWTIME (epoch ms), then the columns in order. */
+export type Row = unknown[];
+export type Emit = (rows: Row[]) => void;
+
+export interface RowErrorReport {
+  errorName: string;
+  message: string;
+  row: Row | null;
+}
+
+export interface OperatorContext {
+  pumpName: string;
+  /** Reports a row that failed; it goes to error_stream and processing continues. */
+  error(report: RowErrorReport): void;
+  /** Reference tables by name (rows shaped like stream rows). */
+  table(name: string): { rows: Row[]; version: number };
+  /** Seed for Random Cut Forests (same seed and input → same scores). */
+  rcfSeed: number;
+}
+
+export interface Operator {
+  process(batch: Row[], port: number): void;
+  advance(watermarkMs: number): void;
+  checkpoint(): unknown;
+  restore(state: unknown): void;
+  close(): void;
+}
+
+export function errorOf(e: unknown): { errorName: string; message: string } {
+  if (e && typeof e === 'object' && 'errorName' in e) return { errorName: String((e as { errorName: unknown }).errorName), message: String((e as unknown as Error).message) };
+  return { errorName: 'RuntimeError', message: e instanceof Error ? e.message : String(e) };
+}
