@@ -1,0 +1,19 @@
+/**
+ * Kinesis Data Analytics (API v1, SQL applications): the
+ * KinesisAnalytics_20150814 service and the host that runs applications on
+ * live Freshet streams.
+ */
+export { createAnalyticsService, TARGET_PREFIX } from './service.ts';
+export type { AnalyticsDeps, AnalyticsOptions, AnalyticsService } from './service.ts';
+export { ACTION_NAMES } from './actions/index.ts';
+export { ApplicationRegistry } from './registry.ts';
+export type { ApplicationRuntime } from './registry.ts';
+export { AnalyticsHost, CHECKPOINT_KEY_PREFIX, ERROR_STREAM_COLUMN_NAMES } from './runtime/host.ts';
+export type { ApplicationStats, HostOptions } from './runtime/host.ts';
+export type { DeliveryPort, SqlPort, CompiledApplication, RecordParser, RowFormatter, StreamEngine } from './runtime/ports.ts';
+export { inferSchema } from './discover.ts';
+export type { DiscoveredSchema } from './discover.ts';
+export { inAppStreamNames, streamNameFromArn, deliveryStreamNameFromArn } from './model.ts';
+export type {
+  ApplicationConfig, ApplicationStatus, AppInput, AppOutput, AppReference, ColumnSpec, RecordSchema, StartingPosition,
+} from './model.ts';

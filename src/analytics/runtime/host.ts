@@ -1,0 +1,593 @@
+/**
+ * The runtime host: runs each started application as
+ *   shard readers → record parser → SqlApplication → output writers,
+ * driven by appends to the source stream and by the injected Clock.
+ *
+ * - Input: every shard of the source stream is read from the starting
+ *   position; a batch from all shards is merged by arrival time and pushed with
+ *   ROWTIME = arrival time, never decreasing. Records that do not parse go to
+ *   error_stream with the reason; the application keeps running.
+ * - Time: a tick every `tickMs` of clock time advances the application to
+ *   `now - graceMs` once everything readable has been pushed, so windows close
+ *   by the clock on a quiet stream too.
+ * - Output: rows of each configured in-app stream are formatted (JSON/CSV) and
+ *   written with Kinesis PutRecords (500 per call) or to a delivery stream.
+ * - At-least-once: every `checkpointIntervalMs` of clock time, and on stop, the
+ *   host (1) waits until the outputs of everything pushed so far are written,
+ *   then (2) stores shard offsets and SqlApplication.checkpoint() in
+ *   storage.meta (`analytics/checkpoint/<app>`). A restart resumes from there,
+ *   so input after the checkpoint is replayed, never skipped.
+ * - Failure of one application (bad code, missing stream, a destination that
+ *   refuses writes) stops that application with a clear message; the error is
+ *   reported through `onFailure` and never escapes to the server.
+ */
+import { AwsError, isAwsError, retry, type Clock, type TimerHandle } from '../../core/index.ts';
+import type { MetaStore } from '../../storage/index.ts';
+import type { ApplicationRuntime } from '../registry.ts';
+import type { AppInput, AppOutput, ApplicationConfig, StartingPosition } from '../model.ts';
+import { deliveryStreamNameFromArn, inAppStreamNames, streamNameFromArn } from '../model.ts';
+import { readObject } from './reference.ts';
+import type {
+  CompiledApplication, DeliveryPort, InputStreamSpec, RecordParser, ReferenceTableSpec, RowFormatter, SqlPort,
+  StreamEngine, StreamShardReader,
+} from './ports.ts';
+
+export const CHECKPOINT_KEY_PREFIX = 'analytics/checkpoint/';
+export const ERROR_STREAM = 'error_stream';
+/** KDA's error_stream columns, in order. */
+export const ERROR_STREAM_COLUMN_NAMES = ['ERROR_TIME', 'ERROR_LEVEL', 'ERROR_NAME', 'MESSAGE', 'DATA_ROWTIME', 'DATA_ROW', 'PUMP_NAME'] as const;
+const ERROR_STREAM_COLUMN_TYPES = ['TIMESTAMP', 'VARCHAR(10)', 'VARCHAR(32)', 'VARCHAR(4096)', 'TIMESTAMP', 'VARCHAR(49152)', 'VARCHAR(128)'] as const;
+const MAX_PUT_RECORDS = 500;
+/** How many recent error_stream rows the host keeps per application for inspection. */
+const RECENT_ERRORS = 100;
+
+export interface HostOptions {
+  /** Clock time between checkpoints (default 10 s). */
+  checkpointIntervalMs?: number;
+  /** Clock time between time advances (default 1 s). */
+  tickMs?: number;
+  /** How far behind the clock the application's time runs, to let late-visible appends arrive first (default 1 s). */
+  graceMs?: number;
+  /** Records read per shard per batch (default 10,000). */
+  readBatch?: number;
+}
+
+export interface HostDeps {
+  meta: MetaStore;
+  clock: Clock;
+  streams: StreamEngine;
+  sql: SqlPort;
+  delivery?: DeliveryPort;
+  dataDir?: string;
+  options?: HostOptions;
+}
+
+interface ShardCheckpoint {
+  offset: number;
+}
+
+interface InputCheckpoint {
+  /** Identity of the stream the offsets belong to (ARN + creation time). */
+  streamKey: string;
+  shards: Record<string, ShardCheckpoint>;
+}
+
+interface StoredCheckpoint {
+  takenMs: number;
+  code: string;
+  inputs: Record<string, InputCheckpoint>;
+  state: unknown;
+  lastRowtimeMs: number;
+}
+
+/** Counters and recent errors of a running application (for tests, the CLI and the console). */
+export interface ApplicationStats {
+  recordsRead: number;
+  rowsPushed: number;
+  parseErrors: number;
+  recordsWritten: number;
+  checkpoints: number;
+  lastCheckpointMs: number | undefined;
+  /** Most recent error_stream rows, as objects keyed by column name. */
+  recentErrors: Array<Record<string, unknown>>;
+  /** A checkpoint that could not be restored (e.g. the code changed), if any. */
+  restoreWarning?: string;
+}
+
+function invalidConfig(message: string, cause?: unknown): AwsError {
+  return new AwsError('InvalidApplicationConfigurationException', message, cause === undefined ? {} : { cause });
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+const decoder = new TextDecoder();
+
+interface ShardFeed {
+  reader: StreamShardReader;
+  /** In-app stream this shard feeds (shards are spread over `<prefix>_001…` by InputParallelism). */
+  inAppStream: string;
+  parser: RecordParser;
+  unsubscribe: () => void;
+}
+
+interface InputFeed {
+  input: AppInput;
+  streamName: string;
+  streamKey: string;
+  shards: ShardFeed[];
+}
+
+class OutputWriter {
+  private pending: Uint8Array[] = [];
+  private seq = 0;
+
+  constructor(
+    readonly output: AppOutput,
+    private readonly formatter: RowFormatter,
+    private readonly host: AnalyticsHost,
+  ) {}
+
+  // hot path: called with every batch of rows an in-app stream emits.
+  readonly onRows = (rows: readonly unknown[][]): void => {
+    const f = this.formatter;
+    const p = this.pending;
+    for (let i = 0; i < rows.length; i++) p.push(f.format(rows[i]!));
+  };
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  async flush(): Promise<number> {
+    let written = 0;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_PUT_RECORDS);
+      await this.write(batch);
+      written += batch.length;
+    }
+    return written;
+  }
+
+  private async write(batch: Uint8Array[]): Promise<void> {
+    const dest = this.output.destination;
+    if (dest.kind === 'kinesis') {
+      const name = streamNameFromArn(dest.resourceArn)!;
+      const records = new Array<{ partitionKey: string; data: Uint8Array }>(batch.length);
+      for (let i = 0; i < batch.length; i++) records[i] = { partitionKey: String(this.seq++ % 1_000_000), data: batch[i]! };
+      await this.host.withRetry(() => this.host.streams.putRecords(name, records));
+    } else if (dest.kind === 'firehose') {
+      const delivery = this.host.delivery;
+      if (!delivery) throw invalidConfig('Output to a delivery stream needs the Firehose service, which is not running');
+      const name = deliveryStreamNameFromArn(dest.resourceArn)!;
+      await this.host.withRetry(() => delivery.putRecordBatch(name, batch));
+    } else {
+      throw invalidConfig('LambdaOutput is not supported by Freshet');
+    }
+  }
+}
+
+class AppRunner {
+  private sql!: CompiledApplication;
+  private inputs: InputFeed[] = [];
+  private writers: OutputWriter[] = [];
+  private errorListeners: Array<(rows: readonly unknown[][]) => void> = [];
+  private timer: TimerHandle | undefined;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private failed = false;
+  private lastRowtimeMs = -Infinity;
+  private advancedToMs = -Infinity;
+  private lastCheckpointMs: number;
+  readonly stats: ApplicationStats = {
+    recordsRead: 0, rowsPushed: 0, parseErrors: 0, recordsWritten: 0, checkpoints: 0, lastCheckpointMs: undefined, recentErrors: [],
+  };
+
+  constructor(readonly app: ApplicationConfig, private readonly host: AnalyticsHost) {
+    this.lastCheckpointMs = host.clock.now();
+  }
+
+  async start(positions: ReadonlyMap<string, StartingPosition>): Promise<void> {
+    const host = this.host;
+    const app = this.app;
+    const checkpoint = host.meta.get<StoredCheckpoint>(CHECKPOINT_KEY_PREFIX + app.name);
+
+    // Resolve sources before compiling so a missing stream is reported as such.
+    const specs: InputStreamSpec[] = [];
+    const resolved: Array<{ input: AppInput; streamName: string; streamKey: string; shardIds: string[] }> = [];
+    for (const input of app.inputs) {
+      if (input.source.kind !== 'kinesis') {
+        throw invalidConfig(`Input ${input.id}: Freshet applications read Kinesis streams; a delivery stream (${input.source.resourceArn}) cannot be an application input`);
+      }
+      const streamName = streamNameFromArn(input.source.resourceArn)!;
+      let d: ReturnType<StreamEngine['describe']>;
+      try {
+        d = host.streams.describe(streamName);
+      } catch (e) {
+        throw invalidConfig(`Input ${input.id}: stream ${streamName} (${input.source.resourceArn}) does not exist`, e);
+      }
+      resolved.push({ input, streamName, streamKey: `${d.streamArn}@${d.createdMs}`, shardIds: d.shards.map((s) => s.shardId) });
+      for (const name of inAppStreamNames(input)) specs.push({ name, columns: input.schema.columns });
+    }
+    for (const output of app.outputs) {
+      const dest = output.destination;
+      if (dest.kind === 'kinesis') {
+        const name = streamNameFromArn(dest.resourceArn)!;
+        try {
+          host.streams.describe(name);
+        } catch (e) {
+          throw invalidConfig(`Output ${output.id}: stream ${name} (${dest.resourceArn}) does not exist`, e);
+        }
+      } else if (dest.kind === 'firehose') {
+        const name = deliveryStreamNameFromArn(dest.resourceArn)!;
+        if (!host.delivery) throw invalidConfig(`Output ${output.id}: delivery stream ${name} needs the Firehose service, which is not running`);
+        if (host.delivery.exists && !host.delivery.exists(name)) throw invalidConfig(`Output ${output.id}: delivery stream ${name} (${dest.resourceArn}) does not exist`);
+      } else {
+        throw invalidConfig(`Output ${output.id}: LambdaOutput is not supported by Freshet`);
+      }
+    }
+    const tables = await host.loadReferenceTables(app);
+
+    try {
+      this.sql = host.sql.compile(app.code, specs, tables);
+    } catch (e) {
+      throw invalidConfig(`Application code does not compile: ${message(e)}`, e);
+    }
+    try {
+      for (const output of app.outputs) {
+        const columns = output.name === ERROR_STREAM ? ERROR_STREAM_COLUMN_NAMES : this.sql.columnsOf(output.name);
+        const types = output.name === ERROR_STREAM ? ERROR_STREAM_COLUMN_TYPES : this.sql.typesOf(output.name);
+        if (!columns || !types) throw invalidConfig(`Output ${output.id}: in-application stream ${output.name} is not created by the application code`);
+        const writer = new OutputWriter(output, host.sql.formatter(output.format, columns, types), host);
+        this.writers.push(writer);
+        if (output.name === ERROR_STREAM) this.errorListeners.push(writer.onRows);
+        else this.sql.onOutput(output.name, writer.onRows);
+      }
+      // Runtime errors raised inside the SQL application join parse errors in error_stream.
+      if (this.sql.columnsOf(ERROR_STREAM)) this.sql.onOutput(ERROR_STREAM, (rows) => this.recordErrors(rows));
+
+      // Starting positions: LAST_STOPPED_POINT resumes from the checkpoint when it belongs to the same stream.
+      let restoreState = checkpoint !== undefined;
+      for (const r of resolved) {
+        const position = positions.get(r.input.id) ?? 'NOW';
+        const saved = checkpoint?.inputs[r.input.id];
+        const resume = position === 'LAST_STOPPED_POINT' && saved !== undefined && saved.streamKey === r.streamKey;
+        if (!resume) restoreState = false;
+        const names = inAppStreamNames(r.input);
+        const parser = host.sql.parser(r.input.schema);
+        const feed: InputFeed = { input: r.input, streamName: r.streamName, streamKey: r.streamKey, shards: [] };
+        for (let i = 0; i < r.shardIds.length; i++) {
+          const shardId = r.shardIds[i]!;
+          const savedShard = resume ? saved!.shards[shardId] : undefined;
+          const type = position === 'TRIM_HORIZON' || savedShard !== undefined ? 'TRIM_HORIZON' : 'LATEST';
+          const reader = await host.streams.openShardReader(r.streamName, shardId, { type });
+          if (savedShard !== undefined) reader.offset = Math.max(reader.offset, savedShard.offset);
+          const unsubscribe = reader.onAppend(this.schedule);
+          feed.shards.push({ reader, inAppStream: names[i % names.length]!, parser, unsubscribe });
+        }
+        this.inputs.push(feed);
+      }
+      if (restoreState && checkpoint) {
+        if (checkpoint.code !== app.code) {
+          this.stats.restoreWarning = 'application code changed since the checkpoint: operator state was not restored';
+        } else {
+          try {
+            this.sql.restore(checkpoint.state);
+            this.lastRowtimeMs = checkpoint.lastRowtimeMs;
+            this.advancedToMs = checkpoint.lastRowtimeMs;
+          } catch (e) {
+            this.stats.restoreWarning = `operator state could not be restored: ${message(e)}`;
+          }
+        }
+      }
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+    this.armTimer();
+    this.schedule();
+  }
+
+  private armTimer(): void {
+    if (this.stopped) return;
+    this.timer = this.host.clock.setTimer(this.onTick, this.host.tickMs);
+  }
+
+  private readonly onTick = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    this.schedule();
+    this.armTimer();
+  };
+
+  /** Runs the pump now, or once more after the current run. */
+  readonly schedule = (): void => {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+    });
+  };
+
+  async whenIdle(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.step();
+      } while (this.again && !this.stopped);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Reads everything readable, pushes it, advances time, writes outputs, checkpoints when due. */
+  private async step(): Promise<void> {
+    const host = this.host;
+    // Everything appended before this moment is readable now, so after reading to the end
+    // no record older than `target` can still arrive (beyond the grace period).
+    const target = host.clock.now() - host.graceMs;
+    for (;;) {
+      const n = await this.readOnce();
+      await this.flush();
+      if (this.stopped) return;
+      if (n === 0) break;
+    }
+    if (target > this.advancedToMs) {
+      this.advancedToMs = target;
+      if (target > this.lastRowtimeMs) this.lastRowtimeMs = target;
+      this.sql.advanceTime(target);
+      await this.flush();
+    }
+    if (host.clock.now() - this.lastCheckpointMs >= host.checkpointIntervalMs) await this.checkpoint();
+  }
+
+  /** One batch from every shard, merged by arrival time and pushed. Returns the number of records read. */
+  private async readOnce(): Promise<number> {
+    const feeds: ShardFeed[] = [];
+    for (const input of this.inputs) for (const s of input.shards) feeds.push(s);
+    const batches = await Promise.all(feeds.map((f) => f.reader.read(this.host.readBatch)));
+    // Even when stopping, what was read is pushed: the readers' offsets have moved past it.
+    let total = 0;
+    for (const b of batches) total += b.records.length;
+    if (total === 0) return 0;
+    this.stats.recordsRead += total;
+    if (feeds.length === 1) {
+      this.pushRecords(feeds[0]!, batches[0]!.records);
+      return total;
+    }
+    // Merge shards by arrival time (k-way by index; batches are each already in order).
+    const idx = new Array<number>(feeds.length).fill(0);
+    for (let done = 0; done < total; done++) {
+      let best = -1;
+      let bestTs = Infinity;
+      for (let k = 0; k < feeds.length; k++) {
+        const r = batches[k]!.records[idx[k]!];
+        if (r !== undefined && r.approximateArrivalTimestampMs < bestTs) {
+          bestTs = r.approximateArrivalTimestampMs;
+          best = k;
+        }
+      }
+      const rec = batches[best]!.records[idx[best]!++]!;
+      this.pushRecord(feeds[best]!, rec.data, rec.approximateArrivalTimestampMs);
+    }
+    return total;
+  }
+
+  // hot path: one call per source record.
+  private pushRecords(feed: ShardFeed, records: ReadonlyArray<{ data: Uint8Array; approximateArrivalTimestampMs: number }>): void {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      this.pushRecord(feed, r.data, r.approximateArrivalTimestampMs);
+    }
+  }
+
+  // hot path
+  private pushRecord(feed: ShardFeed, data: Uint8Array, arrivalMs: number): void {
+    // ROWTIME is the arrival time, kept monotonic across shards and time advances.
+    const rowtime = arrivalMs > this.lastRowtimeMs ? arrivalMs : this.lastRowtimeMs;
+    this.lastRowtimeMs = rowtime;
+    const parsed = feed.parser.parse(data);
+    if (typeof parsed === 'string') {
+      this.stats.parseErrors++;
+      this.emitError(rowtime, 'Input_Parse_Error', parsed, decoder.decode(data));
+      return;
+    }
+    if (parsed.length === 0) return;
+    this.stats.rowsPushed += parsed.length;
+    this.sql.push(feed.inAppStream, parsed, rowtime, arrivalMs);
+  }
+
+  private emitError(rowtime: number, name: string, text: string, dataRow: string): void {
+    const row: unknown[] = [rowtime, this.host.clock.now(), 'ERROR', name, text, rowtime, dataRow, null];
+    this.recordErrors([row]);
+  }
+
+  private recordErrors(rows: readonly unknown[][]): void {
+    const recent = this.stats.recentErrors;
+    for (const row of rows) {
+      const o: Record<string, unknown> = {};
+      for (let c = 0; c < ERROR_STREAM_COLUMN_NAMES.length; c++) o[ERROR_STREAM_COLUMN_NAMES[c]!] = row[c + 1];
+      recent.push(o);
+      if (recent.length > RECENT_ERRORS) recent.shift();
+    }
+    for (const l of this.errorListeners) l(rows);
+  }
+
+  private async flush(): Promise<void> {
+    for (const w of this.writers) this.stats.recordsWritten += await w.flush();
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.flush();
+    const inputs: Record<string, InputCheckpoint> = {};
+    for (const feed of this.inputs) {
+      const shards: Record<string, ShardCheckpoint> = {};
+      for (const s of feed.shards) shards[s.reader.shardId] = { offset: s.reader.offset };
+      inputs[feed.input.id] = { streamKey: feed.streamKey, shards };
+    }
+    const now = this.host.clock.now();
+    const stored: StoredCheckpoint = { takenMs: now, code: this.app.code, inputs, state: this.sql.checkpoint(), lastRowtimeMs: this.lastRowtimeMs };
+    await this.host.meta.put(CHECKPOINT_KEY_PREFIX + this.app.name, stored);
+    this.lastCheckpointMs = now;
+    this.stats.checkpoints++;
+    this.stats.lastCheckpointMs = now;
+  }
+
+  /** Stops reading; with `checkpoint`, first writes outputs and stores the position and state. */
+  async stop(checkpoint: boolean): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.timer?.cancel();
+    await this.whenIdle();
+    try {
+      if (checkpoint && !this.failed) await this.checkpoint();
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    for (const input of this.inputs) for (const s of input.shards) s.unsubscribe();
+    try {
+      this.sql?.close();
+    } catch {
+      // closing a failed application must not throw
+    }
+  }
+
+  private fail(e: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.release();
+    this.host.runnerFailed(this, e);
+  }
+}
+
+/** Runs the applications of one server. Implements the control plane's ApplicationRuntime. */
+export class AnalyticsHost implements ApplicationRuntime {
+  readonly meta: MetaStore;
+  readonly clock: Clock;
+  readonly streams: StreamEngine;
+  readonly sql: SqlPort;
+  delivery: DeliveryPort | undefined;
+  readonly dataDir: string | undefined;
+  readonly checkpointIntervalMs: number;
+  readonly tickMs: number;
+  readonly graceMs: number;
+  readonly readBatch: number;
+  private readonly runners = new Map<string, AppRunner>();
+  /** Set by the service: told when an application stops on its own. */
+  onFailure: (name: string, error: unknown) => void = () => undefined;
+
+  constructor(deps: HostDeps) {
+    this.meta = deps.meta;
+    this.clock = deps.clock;
+    this.streams = deps.streams;
+    this.sql = deps.sql;
+    this.delivery = deps.delivery;
+    this.dataDir = deps.dataDir;
+    const o = deps.options ?? {};
+    this.checkpointIntervalMs = o.checkpointIntervalMs ?? 10_000;
+    this.tickMs = o.tickMs ?? 1_000;
+    this.graceMs = o.graceMs ?? 1_000;
+    this.readBatch = o.readBatch ?? 10_000;
+  }
+
+  async start(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>): Promise<void> {
+    await this.stop(app.name, { checkpoint: true });
+    const runner = new AppRunner(structuredClone(app), this);
+    await runner.start(positions);
+    this.runners.set(app.name, runner);
+  }
+
+  async stop(name: string, options: { checkpoint: boolean }): Promise<void> {
+    const runner = this.runners.get(name);
+    if (!runner) return;
+    this.runners.delete(name);
+    await runner.stop(options.checkpoint);
+  }
+
+  async forget(name: string): Promise<void> {
+    await this.meta.delete(CHECKPOINT_KEY_PREFIX + name);
+  }
+
+  checkCode(app: ApplicationConfig): string | undefined {
+    if (app.code.trim().length === 0) return undefined;
+    const specs: InputStreamSpec[] = [];
+    for (const input of app.inputs) for (const name of inAppStreamNames(input)) specs.push({ name, columns: input.schema.columns });
+    const tables: ReferenceTableSpec[] = app.references.map((r) => ({ name: r.tableName, columns: r.schema.columns, rows: [] }));
+    return this.sql.check(app.code, specs, tables);
+  }
+
+  isRunning(name: string): boolean {
+    return this.runners.has(name);
+  }
+
+  stats(name: string): ApplicationStats | undefined {
+    return this.runners.get(name)?.stats;
+  }
+
+  /** Resolves once the application has processed everything readable and written its outputs. */
+  async whenIdle(name?: string): Promise<void> {
+    const runners = name === undefined ? [...this.runners.values()] : [this.runners.get(name)].filter((r) => r !== undefined);
+    for (const r of runners) await r!.whenIdle();
+  }
+
+  /** Takes a checkpoint of a running application now. */
+  async checkpointNow(name: string): Promise<void> {
+    const r = this.runners.get(name);
+    if (!r) return;
+    await r.whenIdle();
+    await r.checkpoint();
+  }
+
+  async loadReferenceTables(app: ApplicationConfig): Promise<ReferenceTableSpec[]> {
+    const tables: ReferenceTableSpec[] = [];
+    for (const ref of app.references) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await readObject(this.dataDir, ref.bucketArn, ref.fileKey);
+      } catch (e) {
+        throw invalidConfig(`Reference data source ${ref.id} (${ref.tableName}): ${message(e)}`, e);
+      }
+      const parser = this.sql.parser(ref.schema);
+      const rows: unknown[][] = [];
+      // JSON reference files hold one record per line; CSV files are split by the parser's row delimiter.
+      const records = ref.schema.format === 'JSON' ? decoder.decode(bytes).split(/\r?\n/).filter((l) => l.trim().length > 0).map((l) => new TextEncoder().encode(l)) : [bytes];
+      for (const rec of records) {
+        const parsed = parser.parse(rec);
+        if (typeof parsed === 'string') throw invalidConfig(`Reference data source ${ref.id} (${ref.tableName}): ${parsed}`);
+        for (const row of parsed) rows.push(row);
+      }
+      tables.push({ name: ref.tableName, columns: ref.schema.columns, rows });
+    }
+    return tables;
+  }
+
+  /** Retries retryable AwsErrors (throttling) with jittered backoff; anything else fails the application. */
+  withRetry<T>(fn: () => Promise<T>): Promise<T> {
+    return retry(fn, { initialDelayMs: 50, maxDelayMs: 2_000, maxElapsedMs: 30_000, jitter: 0.5, isRetryable: (e) => isAwsError(e) && e.retryable });
+  }
+
+  runnerFailed(runner: AppRunner, error: unknown): void {
+    if (this.runners.get(runner.app.name) === runner) this.runners.delete(runner.app.name);
+    this.onFailure(runner.app.name, error);
+  }
+
+  /** Server shutdown: checkpoint and stop every application, leaving them marked RUNNING so they resume on restart. */
+  async close(): Promise<void> {
+    const names = [...this.runners.keys()];
+    await Promise.all(names.map((n) => this.stop(n, { checkpoint: true }).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * What the runtime host needs from the SQL engine and from delivery streams,
+ * as narrow interfaces. sql-adapter.ts implements SqlPort over src/sql; the
+ * service wires a DeliveryPort to Firehose when that service is present.
+ */
+import type { ColumnSpec, RecordSchema, RecordFormatType } from '../model.ts';
+
+/** An in-application stream fed by an input: its name and record schema. */
+export interface InputStreamSpec {
+  name: string;
+  columns: readonly ColumnSpec[];
+}
+
+export interface ReferenceTableSpec {
+  name: string;
+  columns: readonly ColumnSpec[];
+  /** Parsed rows (without ROWTIME). */
+  rows: unknown[][];
+}
+
+/** One compiled, running SQL application. */
+export interface CompiledApplication {
+  /**
+   * Feeds rows (values in input-column order, without ROWTIME) into an input
+   * in-app stream. `arrivalMs` is the source record's approximate arrival time
+   * (APPROXIMATE_ARRIVAL_TIME); `rowtimeMs` is ROWTIME, never decreasing.
+   */
+  push(stream: string, rows: unknown[][], rowtimeMs: number, arrivalMs: number): void;
+  /** Tells the engine time has reached `nowMs`: windows ending at or before it close. */
+  advanceTime(nowMs: number): void;
+  /** Rows written to an in-app stream; `row[0]` is ROWTIME, then the stream's columns. */
+  onOutput(stream: string, listener: (rows: readonly unknown[][]) => void): void;
+  /** Column names of an in-app stream (for output formatting), or undefined if the code defines no such stream. */
+  columnsOf(stream: string): readonly string[] | undefined;
+  /** Column SQL type names of an in-app stream, parallel to columnsOf. */
+  typesOf(stream: string): readonly string[] | undefined;
+  checkpoint(): unknown;
+  restore(state: unknown): void;
+  close(): void;
+}
+
+export interface RecordParser {
+  /**
+   * Parses one source record into rows (values in column order). Returns an
+   * error message instead when the record does not parse; the host sends that
+   * to error_stream.
+   */
+  parse(data: Uint8Array): unknown[][] | string;
+}
+
+export interface RowFormatter {
+  /** Formats one output row (`row[0]` is ROWTIME, excluded) as a record. */
+  format(row: readonly unknown[]): Uint8Array;
+}
+
+export interface SqlPort {
+  /** Compiles application code against its inputs and reference tables; throws an Error whose message says what is wrong (with line:column). */
+  compile(code: string, inputs: readonly InputStreamSpec[], tables: readonly ReferenceTableSpec[]): CompiledApplication;
+  /** Like compile, but only reports the problem; undefined when the code is valid. */
+  check(code: string, inputs: readonly InputStreamSpec[], tables: readonly ReferenceTableSpec[]): string | undefined;
+  parser(schema: RecordSchema): RecordParser;
+  formatter(format: RecordFormatType, columns: readonly string[], types: readonly string[]): RowFormatter;
+}
+
+/** In-process delivery-stream writes (Firehose PutRecordBatch without the wire). */
+export interface DeliveryPort {
+  putRecordBatch(deliveryStreamName: string, records: readonly Uint8Array[]): Promise<void>;
+  /** Reads records of a delivery stream for DiscoverInputSchema / a Firehose input, if supported. */
+  exists?(deliveryStreamName: string): boolean;
+}
+
+/** The slice of KinesisEngine (src/kinesis) the host uses, structurally typed. */
+export interface StreamShardReader {
+  readonly shardId: string;
+  /** Next log offset to read. */
+  offset: number;
+  read(limit?: number): Promise<{ records: Array<{ sequenceNumber: string; partitionKey: string; data: Uint8Array; approximateArrivalTimestampMs: number }>; millisBehindLatest: number }>;
+  onAppend(listener: (endOffset: number) => void): () => void;
+}
+
+export interface StreamEngine {
+  describe(name: string): { streamName: string; streamArn: string; createdMs: number; status: string; shards: Array<{ shardId: string }> };
+  openShardReader(name: string, shardId: string, position: { type: 'TRIM_HORIZON' | 'LATEST' }): Promise<StreamShardReader>;
+  putRecords(name: string, records: ReadonlyArray<{ partitionKey: string; data: Uint8Array }>): Promise<unknown>;
+}

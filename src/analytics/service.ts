@@ -1,0 +1,130 @@
+/**
+ * The KinesisAnalytics_20150814 service (Kinesis Data Analytics API v1, SQL
+ * applications) as the Freshet server mounts it: control plane + runtime host.
+ */
+import type { Clock } from '../core/index.ts';
+import type { LogStorage } from '../storage/index.ts';
+import type { AwsService } from '../server/index.ts';
+import { bindActions } from './actions/index.ts';
+import type { AnalyticsContext } from './actions/context.ts';
+import { ApplicationRegistry, resumePositions } from './registry.ts';
+import { AnalyticsHost, type HostOptions } from './runtime/host.ts';
+import type { DeliveryPort, SqlPort, StreamEngine } from './runtime/ports.ts';
+import { createSqlPort } from './runtime/sql-adapter.ts';
+import { readObject } from './runtime/reference.ts';
+import type { DiscoverySource } from './discover.ts';
+import { AwsError } from '../core/index.ts';
+import { deliveryStreamNameFromArn, streamNameFromArn, type StartingPosition } from './model.ts';
+
+export interface AnalyticsDeps {
+  storage: LogStorage;
+  clock: Clock;
+  region: string;
+  accountId: string;
+  /** The in-process Kinesis engine (src/kinesis KinesisEngine). */
+  kinesis: StreamEngine;
+  /** Root of the embedded object store (`<dataDir>/s3/<bucket>/<key>`); undefined with in-memory storage. */
+  dataDir: string | undefined;
+}
+
+export interface AnalyticsOptions {
+  host?: HostOptions;
+  /** Delivery-stream writes for Firehose outputs (set later with `setDelivery` if Firehose starts after). */
+  delivery?: DeliveryPort;
+  /** Overrides the SQL engine adapter (tests of the host itself). */
+  sql?: SqlPort;
+}
+
+export interface AnalyticsService extends AwsService {
+  readonly registry: ApplicationRegistry;
+  readonly host: AnalyticsHost;
+  /** Resolves once applications that were running before a restart are running again (or failed). */
+  readonly ready: Promise<void>;
+  setDelivery(delivery: DeliveryPort | undefined): void;
+  close(): Promise<void>;
+}
+
+export const TARGET_PREFIX = 'KinesisAnalytics_20150814';
+
+function discoverySource(deps: AnalyticsDeps): DiscoverySource {
+  return {
+    async sampleStream(resourceArn: string, position: StartingPosition, max: number): Promise<Uint8Array[]> {
+      const name = streamNameFromArn(resourceArn);
+      if (!name) {
+        if (deliveryStreamNameFromArn(resourceArn)) {
+          throw new AwsError('InvalidArgumentException', 'Schema discovery from a delivery stream is not supported by Freshet; use the Kinesis stream that feeds it');
+        }
+        throw new AwsError('InvalidArgumentException', `ResourceARN ${resourceArn} is not a Kinesis stream ARN`);
+      }
+      let d: ReturnType<StreamEngine['describe']>;
+      try {
+        d = deps.kinesis.describe(name);
+      } catch {
+        throw new AwsError('ResourceNotFoundException', `Stream ${name} under account ${deps.accountId} not found.`);
+      }
+      const out: Uint8Array[] = [];
+      // TRIM_HORIZON samples the oldest records; NOW and LAST_STOPPED_POINT the most recent ones.
+      const oldest = position === 'TRIM_HORIZON';
+      for (const shard of d.shards) {
+        const reader = await deps.kinesis.openShardReader(name, shard.shardId, { type: 'TRIM_HORIZON' });
+        const recent: Uint8Array[] = [];
+        for (;;) {
+          const { records } = await reader.read(1000);
+          if (records.length === 0) break;
+          for (const r of records) recent.push(r.data);
+          if (oldest && recent.length >= max) break;
+          if (!oldest && recent.length > max) recent.splice(0, recent.length - max);
+        }
+        out.push(...(oldest ? recent.slice(0, max) : recent.slice(-max)));
+      }
+      if (out.length === 0) {
+        throw new AwsError('UnableToDetectSchemaException', `No data found in stream ${name} to discover a schema from`);
+      }
+      return oldest ? out.slice(0, max) : out.slice(-max);
+    },
+    readObject: (bucketArn, fileKey) => readObject(deps.dataDir, bucketArn, fileKey),
+  };
+}
+
+export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOptions = {}): AnalyticsService {
+  const host = new AnalyticsHost({
+    meta: deps.storage.meta,
+    clock: deps.clock,
+    streams: deps.kinesis,
+    sql: options.sql ?? createSqlPort(),
+    ...(options.delivery ? { delivery: options.delivery } : {}),
+    ...(deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {}),
+    ...(options.host ? { options: options.host } : {}),
+  });
+  const registry = new ApplicationRegistry(deps.storage.meta, deps.clock, host);
+  host.onFailure = registry.onRuntimeFailure;
+  const ctx: AnalyticsContext = {
+    registry,
+    clock: deps.clock,
+    region: deps.region,
+    accountId: deps.accountId,
+    discovery: discoverySource(deps),
+  };
+  const wasRunning = registry.load();
+  // Applications that were running when the server stopped resume where they checkpointed.
+  const ready = Promise.all(wasRunning.map((app) => registry.serialise(app.name, async () => {
+    const live = registry.get(app.name);
+    await registry.startLocked(live, resumePositions(live)).catch(() => undefined);
+  }))).then(() => undefined);
+
+  return {
+    targetPrefix: TARGET_PREFIX,
+    signingName: 'kinesisanalytics',
+    actions: bindActions(ctx),
+    registry,
+    host,
+    ready,
+    setDelivery(delivery) {
+      host.delivery = delivery;
+    },
+    async close() {
+      await ready;
+      await host.close();
+    },
+  };
+}
