@@ -9,6 +9,7 @@ import { register as registerAnomaly } from './commands/anomaly.ts';
 import { register as registerSql } from './commands/sql.ts';
 import { register as registerDelivery } from './commands/delivery.ts';
 import { register as registerGenerate } from './commands/generate.ts';
+import { register as registerPipeline } from './commands/pipeline.ts';
 import { register as registerDemo } from './commands/demo.ts';
 
 const program = new Command();
@@ -24,6 +25,7 @@ registerAnomaly(program);
 registerSql(program);
 registerDelivery(program);
 registerGenerate(program);
+registerPipeline(program);
 registerDemo(program);
 
 try {

@@ -13,3 +13,4 @@ export { TICKERS } from './trades.ts';
 export { PLATFORMS, MARKETPLACES } from './ecommerce.ts';
 export { CRYPTO_TICKERS } from './crypto.ts';
 export { TICKER_SYMBOLS } from './ticker.ts';
+export { parseRate, parseDuration } from './parse.ts';

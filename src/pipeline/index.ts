@@ -1,9 +1,17 @@
 export { DEFAULT_ENDPOINT, createClients, describeError, kinesisClient, resolveEndpoint } from './clients.ts';
-export { isConnectionError } from '../generators/index.ts';
 export type { ClientOptions, FreshetClients } from './clients.ts';
+export { isConnectionError } from '../generators/index.ts';
 export { readStream } from './stream-reader.ts';
 export type { ReadRecord, ReadStreamOptions, StartPosition } from './stream-reader.ts';
 export { formatData } from './format.ts';
 export type { DataFormat } from './format.ts';
 export { waitFor, waitForStreamActive, waitForStreamGone } from './wait.ts';
 export type { WaitOptions } from './wait.ts';
+export { PIPELINE_SCHEMA } from './schema.ts';
+export { PipelineError, loadPipeline, parsePipeline } from './load.ts';
+export type { LoadedPipeline } from './load.ts';
+export type { PipelineSpec, StreamSpec, DeliveryStreamSpec, ApplicationSpec, GeneratorSpec, AppStartPosition } from './types.ts';
+export { PIPELINE_TAG, applyDown, applyUp, formatChange, planDown, planUp, subsetDiff } from './apply.ts';
+export type { ApplyOptions, ChangeAction, PlannedChange, ResourceKind } from './apply.ts';
+export { startPipelineGenerators } from './generators.ts';
+export type { RunningGenerator } from './generators.ts';

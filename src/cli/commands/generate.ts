@@ -4,30 +4,8 @@
  * CSV/JSONL file at a speed-up factor, keeping event times.
  */
 import type { Command } from 'commander';
-import { GENERATORS, KinesisWriter, startGenerator, startProgress, startReplay, type GeneratorStats, type RecordFormat } from '../../generators/index.ts';
+import { GENERATORS, KinesisWriter, parseDuration, parseRate, startGenerator, startProgress, startReplay, type GeneratorStats, type RecordFormat } from '../../generators/index.ts';
 import { describeError, kinesisClient, resolveEndpoint } from '../../pipeline/index.ts';
-
-/** `20`, `20/s`, `1200/min`, `5/m`, `100/h` → records per second. */
-export function parseRate(v: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|second|m|min|minute|h|hour))?\s*$/i.exec(v);
-  if (!m) throw new Error(`--rate must look like 20/s, 1200/min or 100/h, got '${v}'`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 's').toLowerCase();
-  const perSecond = unit.startsWith('h') ? n / 3600 : unit.startsWith('m') ? n / 60 : n;
-  if (!(perSecond > 0)) throw new Error(`--rate must be positive, got '${v}'`);
-  return perSecond;
-}
-
-/** `500ms`, `30s`, `5m`, `1h`, `1d` → milliseconds. */
-export function parseDuration(v: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/i.exec(v);
-  if (!m) throw new Error(`--every must look like 500ms, 30s, 5m or 1h, got '${v}'`);
-  const n = Number(m[1]);
-  const unit = m[2]!.toLowerCase();
-  const ms = n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : unit === 'h' ? 3_600_000 : 86_400_000);
-  if (!(ms >= 1)) throw new Error(`--every must be at least 1ms, got '${v}'`);
-  return ms;
-}
 
 function nonNegativeInt(name: string) {
   return (v: string): number => {
@@ -103,7 +81,7 @@ export function register(program: Command): void {
     .command('generate <kind> [file]')
     .description(`Write scenario records into a stream through PutRecords (Ctrl-C stops).\nKinds:\n${kinds}\n  replay     replay a .csv or .jsonl file: generate replay <file> --stream s --speedup 3600`)
     .requiredOption('--stream <name>', 'stream to write to')
-    .option('--rate <n/s>', 'records per second, e.g. 20/s or 1200/min', parseRate)
+    .option('--rate <n/s>', 'records per second, e.g. 20/s or 1200/min', (v: string) => parseRate(v))
     .option('--every <duration>', 'write a batch every interval instead, e.g. 5m', parseDuration)
     .option('--batch <n>', 'records per --every batch (default: the kind’s own, e.g. 100 trades)', nonNegativeInt('--batch'))
     .option('--count <n>', 'stop after n records', nonNegativeInt('--count'))

@@ -1,0 +1,688 @@
+/**
+ * `freshet up`, `diff` and `down`: compares a pipeline file with what the
+ * endpoint has, through the AWS APIs only (Kinesis, Firehose, Kinesis
+ * Analytics), and applies the difference. Comparison is against the services'
+ * Describe output (fields the file sets must match; fields the service adds or
+ * hides are not compared), so `up` twice changes nothing the second time.
+ */
+import {
+  AddTagsToStreamCommand,
+  CreateStreamCommand,
+  DecreaseStreamRetentionPeriodCommand,
+  DeleteStreamCommand,
+  DescribeStreamSummaryCommand,
+  IncreaseStreamRetentionPeriodCommand,
+  ListTagsForStreamCommand,
+  UpdateShardCountCommand,
+  UpdateStreamModeCommand,
+  type StreamDescriptionSummary,
+} from '@aws-sdk/client-kinesis';
+import {
+  CreateDeliveryStreamCommand,
+  DeleteDeliveryStreamCommand,
+  DescribeDeliveryStreamCommand,
+  ListTagsForDeliveryStreamCommand,
+  UpdateDestinationCommand,
+  type CreateDeliveryStreamCommandInput,
+  type DeliveryStreamDescription,
+  type UpdateDestinationCommandInput,
+} from '@aws-sdk/client-firehose';
+import {
+  AddApplicationOutputCommand,
+  CreateApplicationCommand,
+  DeleteApplicationCommand,
+  DeleteApplicationOutputCommand,
+  DescribeApplicationCommand,
+  ListTagsForResourceCommand,
+  StartApplicationCommand,
+  UpdateApplicationCommand,
+  type ApplicationDetail,
+  type ApplicationUpdate,
+  type CreateApplicationCommandInput,
+  type Output,
+} from '@aws-sdk/client-kinesis-analytics';
+import type { FreshetClients } from './clients.ts';
+import type { LoadedPipeline } from './load.ts';
+import { PipelineState } from './state.ts';
+import type { ApplicationSpec, DeliveryStreamSpec, StreamSpec } from './types.ts';
+import { waitFor, waitForStreamActive, waitForStreamGone } from './wait.ts';
+
+export const PIPELINE_TAG = 'freshet:pipeline';
+
+export type ResourceKind = 'stream' | 'delivery-stream' | 'application';
+export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'unchanged' | 'keep';
+
+export interface PlannedChange {
+  resource: ResourceKind;
+  name: string;
+  action: ChangeAction;
+  /** Human-readable lines: what differs, or why a resource is kept. */
+  details: string[];
+}
+
+interface ExecutableChange extends PlannedChange {
+  apply?: () => Promise<void>;
+}
+
+export interface ApplyOptions {
+  log?: (line: string) => void;
+  /** Timeout for resources to become ACTIVE / disappear. */
+  waitTimeoutMs?: number;
+}
+
+const isNotFound = (e: unknown) => (e as { name?: string })?.name === 'ResourceNotFoundException';
+
+// ---------- references and comparison ----------
+
+const REF = /\$\{(stream|delivery):([^}]+)\}/g;
+
+/** Looks up ARNs for `${stream:x}` / `${delivery:x}` references. */
+class Resolver {
+  private readonly cache = new Map<string, string>();
+  constructor(private readonly clients: FreshetClients) {}
+
+  async arn(kind: string, name: string): Promise<string | undefined> {
+    const key = `${kind}:${name}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    try {
+      const arn =
+        kind === 'stream'
+          ? (await this.clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamARN
+          : (await this.clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription?.DeliveryStreamARN;
+      if (arn) this.cache.set(key, arn);
+      return arn;
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
+  forget(kind: string, name: string): void {
+    this.cache.delete(`${kind}:${name}`);
+  }
+
+  /** Deep copy of `value` with references replaced; unresolvable ones become `<kind name, not created yet>` when lenient. */
+  async resolve<T>(value: T, lenient: boolean): Promise<T> {
+    if (typeof value === 'string') {
+      let out = value as string;
+      for (const m of [...(value as string).matchAll(REF)]) {
+        const arn = await this.arn(m[1]!, m[2]!);
+        if (!arn && !lenient) throw new Error(`${m[0]}: ${m[1]} ${m[2]} does not exist`);
+        out = out.replace(m[0], arn ?? `<${m[1]} ${m[2]}, not created yet>`);
+      }
+      return out as T;
+    }
+    if (Array.isArray(value)) return (await Promise.all(value.map((v) => this.resolve(v, lenient)))) as T;
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = await this.resolve(v, lenient);
+      return out as T;
+    }
+    return value;
+  }
+}
+
+/** Fills `RoleARN` where AWS requires one and the file gave none. */
+function fillRoles(value: unknown, role: string, parentKey = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => fillRoles(v, role, parentKey));
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = fillRoles(v, role, k);
+  const needsRole =
+    /^(KinesisStreamsInput|KinesisFirehoseInput|KinesisStreamsOutput|KinesisFirehoseOutput|LambdaOutput|KinesisStreamSourceConfiguration|S3Configuration|S3BackupConfiguration)$/.test(parentKey) ||
+    /DestinationConfiguration$/.test(parentKey);
+  if (needsRole && out.RoleARN === undefined && !/HttpEndpointDestinationConfiguration/.test(parentKey)) out.RoleARN = role;
+  return out;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
+  if (typeof a === 'boolean' || typeof b === 'boolean') return String(a) === String(b);
+  return a === b;
+}
+
+/**
+ * Paths where `desired` differs from `actual`. Keys the service does not
+ * return (secrets, fields it does not model) are not compared.
+ */
+export function subsetDiff(desired: unknown, actual: unknown, path = ''): string[] {
+  if (actual === undefined || actual === null) return [];
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(actual)) return [path || '.'];
+    if (desired.length !== actual.length) return [`${path} (${actual.length} → ${desired.length} items)`];
+    return desired.flatMap((d, i) => subsetDiff(d, actual[i], `${path}[${i}]`));
+  }
+  if (desired && typeof desired === 'object') {
+    if (typeof actual !== 'object') return [path || '.'];
+    return Object.entries(desired).flatMap(([k, v]) => subsetDiff(v, (actual as Record<string, unknown>)[k], path ? `${path}.${k}` : k));
+  }
+  return same(desired, actual) ? [] : [`${path}: ${JSON.stringify(actual)} → ${JSON.stringify(desired)}`];
+}
+
+const normalizeSql = (s: string | undefined) => (s ?? '').replace(/\r\n/g, '\n').trim();
+
+// ---------- streams ----------
+
+async function describeStream(clients: FreshetClients, name: string): Promise<StreamDescriptionSummary | undefined> {
+  try {
+    return (await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+async function streamTags(clients: FreshetClients, name: string): Promise<Record<string, string>> {
+  try {
+    const res = await clients.kinesis.send(new ListTagsForStreamCommand({ StreamName: name }));
+    return Object.fromEntries((res.Tags ?? []).map((t) => [t.Key!, t.Value ?? '']));
+  } catch {
+    return {};
+  }
+}
+
+async function planStream(s: StreamSpec, ctx: Context): Promise<ExecutableChange> {
+  const { clients, pipeline, state, opts } = ctx;
+  const key = `stream/${s.name}`;
+  const current = await describeStream(clients, s.name);
+  const mode = s.mode === 'on-demand' ? 'ON_DEMAND' : 'PROVISIONED';
+  const wantTags = { ...(s.tags ?? {}) };
+  if (!current) {
+    const shards = s.shards ?? 1;
+    return {
+      resource: 'stream',
+      name: s.name,
+      action: 'create',
+      details: [mode === 'ON_DEMAND' ? 'on-demand' : `${shards} shard${shards === 1 ? '' : 's'}`, `retention ${s.retentionHours ?? 24} h`],
+      apply: async () => {
+        await clients.kinesis.send(
+          new CreateStreamCommand(mode === 'ON_DEMAND' ? { StreamName: s.name, StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : { StreamName: s.name, ShardCount: shards }),
+        );
+        state.markCreated(key);
+        await waitForStreamActive(clients.kinesis, s.name, { timeoutMs: opts.waitTimeoutMs });
+        await clients.kinesis.send(new AddTagsToStreamCommand({ StreamName: s.name, Tags: { ...wantTags, [PIPELINE_TAG]: pipeline } }));
+        if (s.retentionHours !== undefined && s.retentionHours > 24) {
+          await clients.kinesis.send(new IncreaseStreamRetentionPeriodCommand({ StreamName: s.name, RetentionPeriodHours: s.retentionHours }));
+          await waitForStreamActive(clients.kinesis, s.name, { timeoutMs: opts.waitTimeoutMs });
+        }
+      },
+    };
+  }
+  const details: string[] = [];
+  const steps: (() => Promise<unknown>)[] = [];
+  const currentMode = current.StreamModeDetails?.StreamMode ?? 'PROVISIONED';
+  if (s.mode !== undefined && currentMode !== mode) {
+    details.push(`mode ${currentMode} → ${mode}`);
+    steps.push(() => clients.kinesis.send(new UpdateStreamModeCommand({ StreamARN: current.StreamARN, StreamModeDetails: { StreamMode: mode } })));
+  }
+  if (mode === 'PROVISIONED' && s.shards !== undefined && current.OpenShardCount !== s.shards) {
+    details.push(`shards ${current.OpenShardCount} → ${s.shards}`);
+    steps.push(() => clients.kinesis.send(new UpdateShardCountCommand({ StreamName: s.name, TargetShardCount: s.shards, ScalingType: 'UNIFORM_SCALING' })));
+  }
+  if (s.retentionHours !== undefined && current.RetentionPeriodHours !== s.retentionHours) {
+    details.push(`retention ${current.RetentionPeriodHours} h → ${s.retentionHours} h`);
+    const Cmd = s.retentionHours > (current.RetentionPeriodHours ?? 24) ? IncreaseStreamRetentionPeriodCommand : DecreaseStreamRetentionPeriodCommand;
+    steps.push(() => clients.kinesis.send(new Cmd({ StreamName: s.name, RetentionPeriodHours: s.retentionHours! })));
+  }
+  const have = await streamTags(clients, s.name);
+  const changedTags = Object.entries(wantTags).filter(([k, v]) => have[k] !== v);
+  if (changedTags.length) {
+    details.push(`tags ${changedTags.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    steps.push(() => clients.kinesis.send(new AddTagsToStreamCommand({ StreamName: s.name, Tags: Object.fromEntries(changedTags) })));
+  }
+  if (!steps.length) return { resource: 'stream', name: s.name, action: 'unchanged', details: [] };
+  return {
+    resource: 'stream',
+    name: s.name,
+    action: 'update',
+    details,
+    apply: async () => {
+      for (const step of steps) {
+        await step();
+        await waitForStreamActive(clients.kinesis, s.name, { timeoutMs: opts.waitTimeoutMs });
+      }
+    },
+  };
+}
+
+// ---------- delivery streams ----------
+
+async function describeDelivery(clients: FreshetClients, name: string): Promise<DeliveryStreamDescription | undefined> {
+  try {
+    return (await clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+async function waitDeliveryActive(clients: FreshetClients, name: string, timeoutMs?: number): Promise<void> {
+  await waitFor(`delivery stream ${name} to become ACTIVE`, async () => {
+    const d = await describeDelivery(clients, name);
+    if (d?.DeliveryStreamStatus === 'CREATING_FAILED') throw new Error(`delivery stream ${name} failed to create: ${d.FailureDescription?.Details ?? ''}`);
+    return d?.DeliveryStreamStatus === 'ACTIVE' ? true : undefined;
+  }, { timeoutMs });
+}
+
+async function waitDeliveryGone(clients: FreshetClients, name: string, timeoutMs?: number): Promise<void> {
+  await waitFor(`delivery stream ${name} to be deleted`, async () => ((await describeDelivery(clients, name)) ? undefined : true), { timeoutMs });
+}
+
+function deliveryCreateInput(spec: DeliveryStreamSpec, resolved: Record<string, unknown>, pipeline: string): CreateDeliveryStreamCommandInput {
+  const tags = ((spec.Tags as { Key: string; Value?: string }[] | undefined) ?? []).filter((t) => t.Key !== PIPELINE_TAG);
+  return { ...resolved, Tags: [...tags, { Key: PIPELINE_TAG, Value: pipeline }] } as unknown as CreateDeliveryStreamCommandInput;
+}
+
+async function planDelivery(spec: DeliveryStreamSpec, ctx: Context): Promise<ExecutableChange> {
+  const { clients, pipeline, state, resolver, loaded, opts } = ctx;
+  const name = spec.DeliveryStreamName;
+  const key = `delivery-stream/${name}`;
+  const withRoles = fillRoles(spec, loaded.spec.defaultRoleArn) as Record<string, unknown>;
+  const current = await describeDelivery(clients, name);
+  const create = async () => {
+    const resolved = await resolver.resolve(withRoles, false);
+    await clients.firehose.send(new CreateDeliveryStreamCommand(deliveryCreateInput(spec, resolved, pipeline)));
+    state.markCreated(key);
+    await waitDeliveryActive(clients, name, opts.waitTimeoutMs);
+  };
+  const type = (spec.DeliveryStreamType as string | undefined) ?? (spec.KinesisStreamSourceConfiguration ? 'KinesisStreamAsSource' : 'DirectPut');
+  const destKeys = Object.keys(spec).filter((k) => k.endsWith('DestinationConfiguration'));
+  if (!current) {
+    return {
+      resource: 'delivery-stream',
+      name,
+      action: 'create',
+      details: [type, ...destKeys.map((k) => k.replace('DestinationConfiguration', ' destination'))],
+      apply: create,
+    };
+  }
+  const desired = await resolver.resolve(withRoles, true);
+  const replaceWhy: string[] = [];
+  if ((current.DeliveryStreamType ?? 'DirectPut') !== type) replaceWhy.push(`type ${current.DeliveryStreamType} → ${type}`);
+  const wantSource = (desired.KinesisStreamSourceConfiguration as { KinesisStreamARN?: string } | undefined)?.KinesisStreamARN;
+  const haveSource = current.Source?.KinesisStreamSourceDescription?.KinesisStreamARN;
+  if (wantSource && haveSource && wantSource !== haveSource) replaceWhy.push(`source ${haveSource} → ${wantSource}`);
+  if (replaceWhy.length) {
+    return {
+      resource: 'delivery-stream',
+      name,
+      action: 'replace',
+      details: replaceWhy,
+      apply: async () => {
+        await ensureOwned(ctx, 'delivery-stream', name, `the file changes its ${replaceWhy.join(', ')} (AWS cannot update that in place)`);
+        await clients.firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: name }));
+        await waitDeliveryGone(clients, name, opts.waitTimeoutMs);
+        await create();
+      },
+    };
+  }
+  const dest = (current.Destinations ?? [])[0] as unknown as Record<string, unknown> | undefined;
+  const updates: Record<string, unknown> = {};
+  const details: string[] = [];
+  for (const k of destKeys) {
+    const descKey = k.replace('Configuration', 'Description');
+    const have = dest?.[descKey];
+    const diffs = have === undefined ? ['destination type changes'] : subsetDiff(desired[k], have);
+    if (diffs.length) {
+      details.push(...diffs.map((d) => `${k.replace('Configuration', '')}: ${d}`));
+      const update = { ...(desired[k] as Record<string, unknown>) };
+      if (update.S3BackupConfiguration !== undefined) {
+        update.S3BackupUpdate = update.S3BackupConfiguration;
+        delete update.S3BackupConfiguration;
+      }
+      updates[k.replace('Configuration', 'Update')] = update;
+    }
+  }
+  if (!details.length) return { resource: 'delivery-stream', name, action: 'unchanged', details: [] };
+  return {
+    resource: 'delivery-stream',
+    name,
+    action: 'update',
+    details,
+    apply: async () => {
+      const fresh = (await describeDelivery(clients, name))!;
+      const input = {
+        DeliveryStreamName: name,
+        CurrentDeliveryStreamVersionId: fresh.VersionId,
+        DestinationId: fresh.Destinations?.[0]?.DestinationId ?? 'destinationId-000000000001',
+        ...(await resolver.resolve(updates, false)),
+      } as unknown as UpdateDestinationCommandInput;
+      await clients.firehose.send(new UpdateDestinationCommand(input));
+    },
+  };
+}
+
+// ---------- SQL applications ----------
+
+async function describeApp(clients: FreshetClients, name: string): Promise<ApplicationDetail | undefined> {
+  try {
+    return (await clients.analytics.send(new DescribeApplicationCommand({ ApplicationName: name }))).ApplicationDetail;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+function startPosition(spec: ApplicationSpec): string | undefined {
+  if (spec.start === false) return undefined;
+  if (spec.start === undefined || spec.start === true) return 'NOW';
+  return spec.start;
+}
+
+async function startApp(clients: FreshetClients, name: string, position: string): Promise<void> {
+  const detail = await describeApp(clients, name);
+  const inputId = detail?.InputDescriptions?.[0]?.InputId;
+  if (!inputId) return;
+  await clients.analytics.send(
+    new StartApplicationCommand({
+      ApplicationName: name,
+      InputConfigurations: [{ Id: inputId, InputStartingPositionConfiguration: { InputStartingPosition: position as 'NOW' } }],
+    }),
+  );
+}
+
+function outputDestination(o: Record<string, unknown>): { kind: string; arn?: string; role?: string } {
+  for (const kind of ['KinesisFirehoseOutput', 'KinesisStreamsOutput', 'LambdaOutput']) {
+    const v = o[kind] as { ResourceARN?: string; RoleARN?: string } | undefined;
+    if (v) return { kind, arn: v.ResourceARN, role: v.RoleARN };
+  }
+  return { kind: 'none' };
+}
+
+function outputDescriptionDestination(o: Record<string, unknown>): { kind: string; arn?: string } {
+  for (const kind of ['KinesisFirehoseOutput', 'KinesisStreamsOutput', 'LambdaOutput']) {
+    const v = o[`${kind}Description`] as { ResourceARN?: string } | undefined;
+    if (v) return { kind, arn: v.ResourceARN };
+  }
+  return { kind: 'none' };
+}
+
+async function planApplication(spec: ApplicationSpec, ctx: Context): Promise<ExecutableChange> {
+  const { clients, pipeline, state, resolver, loaded, opts } = ctx;
+  const name = spec.ApplicationName;
+  const key = `application/${name}`;
+  const withRoles = fillRoles({ Inputs: spec.Inputs ?? [], Outputs: spec.Outputs ?? [] }, loaded.spec.defaultRoleArn) as {
+    Inputs: Record<string, unknown>[];
+    Outputs: Record<string, unknown>[];
+  };
+  const position = startPosition(spec);
+  const current = await describeApp(clients, name);
+  if (!current) {
+    return {
+      resource: 'application',
+      name,
+      action: 'create',
+      details: [`${(spec.Inputs ?? []).length} input(s), ${(spec.Outputs ?? []).length} output(s)${position ? `, started from ${position}` : ''}`],
+      apply: async () => {
+        const resolved = await resolver.resolve(withRoles, false);
+        const tags = (spec.Tags ?? []).filter((t) => t.Key !== PIPELINE_TAG);
+        const input: CreateApplicationCommandInput = {
+          ApplicationName: name,
+          ApplicationDescription: spec.ApplicationDescription,
+          ApplicationCode: spec.ApplicationCode,
+          Inputs: resolved.Inputs as unknown as CreateApplicationCommandInput['Inputs'],
+          Outputs: resolved.Outputs as unknown as CreateApplicationCommandInput['Outputs'],
+          CloudWatchLoggingOptions: spec.CloudWatchLoggingOptions as CreateApplicationCommandInput['CloudWatchLoggingOptions'],
+          Tags: [...tags, { Key: PIPELINE_TAG, Value: pipeline }],
+        };
+        await clients.analytics.send(new CreateApplicationCommand(input));
+        state.markCreated(key);
+        if (position) await startApp(clients, name, position);
+      },
+    };
+  }
+
+  const desired = await resolver.resolve(withRoles, true);
+  const details: string[] = [];
+  const update: ApplicationUpdate = {};
+  if (normalizeSql(current.ApplicationCode) !== normalizeSql(spec.ApplicationCode)) {
+    details.push('SQL code changed');
+    update.ApplicationCodeUpdate = spec.ApplicationCode;
+  }
+  const inputUpdates: NonNullable<ApplicationUpdate['InputUpdates']> = [];
+  desired.Inputs.forEach((want, i) => {
+    const have = current.InputDescriptions?.[i] as Record<string, unknown> | undefined;
+    if (!have) {
+      details.push(`input ${want.NamePrefix as string}: adding inputs to an existing application is not supported; run \`freshet down\` then \`up\``);
+      return;
+    }
+    const u: Record<string, unknown> = { InputId: have.InputId };
+    const d: string[] = [];
+    if (want.NamePrefix !== have.NamePrefix) {
+      u.NamePrefixUpdate = want.NamePrefix;
+      d.push(`NamePrefix ${JSON.stringify(have.NamePrefix)} → ${JSON.stringify(want.NamePrefix)}`);
+    }
+    const wantKs = want.KinesisStreamsInput as { ResourceARN?: string; RoleARN?: string } | undefined;
+    const haveKs = have.KinesisStreamsInputDescription as { ResourceARN?: string } | undefined;
+    if (wantKs && wantKs.ResourceARN !== haveKs?.ResourceARN) {
+      u.KinesisStreamsInputUpdate = { ResourceARNUpdate: wantKs.ResourceARN, RoleARNUpdate: wantKs.RoleARN };
+      d.push(`source ${haveKs?.ResourceARN ?? 'none'} → ${wantKs.ResourceARN}`);
+    }
+    const schemaDiff = subsetDiff(want.InputSchema, have.InputSchema);
+    if (schemaDiff.length) {
+      const s = want.InputSchema as { RecordFormat: unknown; RecordEncoding?: string; RecordColumns: unknown[] };
+      u.InputSchemaUpdate = { RecordFormatUpdate: s.RecordFormat, RecordEncodingUpdate: s.RecordEncoding, RecordColumnUpdates: s.RecordColumns };
+      d.push(...schemaDiff.map((x) => `InputSchema.${x}`));
+    }
+    if (d.length) {
+      inputUpdates.push(u as unknown as NonNullable<ApplicationUpdate['InputUpdates']>[number]);
+      details.push(...d.map((x) => `input ${want.NamePrefix as string}: ${x}`));
+    }
+  });
+  if (inputUpdates.length) update.InputUpdates = inputUpdates;
+
+  const haveOutputs = (current.OutputDescriptions ?? []) as Record<string, unknown>[];
+  const norm = (n: unknown) => String(n).toUpperCase();
+  const outputUpdates: NonNullable<ApplicationUpdate['OutputUpdates']> = [];
+  const addOutputs: Record<string, unknown>[] = [];
+  for (const want of desired.Outputs) {
+    const have = haveOutputs.find((o) => norm(o.Name) === norm(want.Name));
+    if (!have) {
+      addOutputs.push(want);
+      details.push(`output ${want.Name as string}: add`);
+      continue;
+    }
+    const w = outputDestination(want);
+    const h = outputDescriptionDestination(have);
+    const u: Record<string, unknown> = { OutputId: have.OutputId };
+    const d: string[] = [];
+    if (w.kind !== h.kind || w.arn !== h.arn) {
+      u[`${w.kind}Update`] = { ResourceARNUpdate: w.arn, RoleARNUpdate: w.role };
+      d.push(`destination ${h.arn ?? h.kind} → ${w.arn ?? w.kind}`);
+    }
+    const schemaDiff = subsetDiff(want.DestinationSchema, have.DestinationSchema);
+    if (schemaDiff.length) {
+      u.DestinationSchemaUpdate = want.DestinationSchema;
+      d.push(...schemaDiff.map((x) => `DestinationSchema.${x}`));
+    }
+    if (d.length) {
+      outputUpdates.push(u as unknown as NonNullable<ApplicationUpdate['OutputUpdates']>[number]);
+      details.push(...d.map((x) => `output ${want.Name as string}: ${x}`));
+    }
+  }
+  if (outputUpdates.length) update.OutputUpdates = outputUpdates;
+  const removeOutputs = haveOutputs.filter((h) => !desired.Outputs.some((w) => norm(w.Name) === norm(h.Name)));
+  for (const r of removeOutputs) details.push(`output ${r.Name as string}: remove`);
+
+  const needsStart = position !== undefined && current.ApplicationStatus === 'READY';
+  if (needsStart) details.push(`start (status READY) from ${position}`);
+  const hasUpdate = Object.keys(update).length > 0;
+  if (!details.length) return { resource: 'application', name, action: 'unchanged', details: [] };
+  if (hasUpdate) details.push(`version ${current.ApplicationVersionId} → ${(current.ApplicationVersionId ?? 0) + 1}`);
+  const unsupported = details.some((d) => d.includes('not supported'));
+  return {
+    resource: 'application',
+    name,
+    action: 'update',
+    details,
+    apply: async () => {
+      if (unsupported) throw new Error(`application ${name}: ${details.find((d) => d.includes('not supported'))}`);
+      const version = async () => (await describeApp(clients, name))!.ApplicationVersionId!;
+      if (hasUpdate) {
+        const resolved = await resolver.resolve(update, false);
+        await clients.analytics.send(new UpdateApplicationCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), ApplicationUpdate: resolved }));
+      }
+      for (const o of addOutputs) {
+        const resolved = await resolver.resolve(o, false);
+        await clients.analytics.send(new AddApplicationOutputCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), Output: resolved as unknown as Output }));
+      }
+      for (const r of removeOutputs) {
+        await clients.analytics.send(new DeleteApplicationOutputCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), OutputId: r.OutputId as string }));
+      }
+      if (needsStart) await startApp(clients, name, position!);
+    },
+  };
+}
+
+// ---------- ownership, plans ----------
+
+interface Context {
+  loaded: LoadedPipeline;
+  clients: FreshetClients;
+  pipeline: string;
+  state: PipelineState;
+  resolver: Resolver;
+  opts: ApplyOptions;
+}
+
+function makeContext(loaded: LoadedPipeline, clients: FreshetClients, opts: ApplyOptions): Context {
+  return {
+    loaded,
+    clients,
+    pipeline: loaded.spec.name,
+    state: new PipelineState(loaded.dir, loaded.spec.name, clients.endpoint),
+    resolver: new Resolver(clients),
+    opts,
+  };
+}
+
+/** Whether this pipeline created the resource: its tag, or the local record of `up`. */
+async function ownedBy(ctx: Context, kind: ResourceKind, name: string): Promise<boolean> {
+  if (ctx.state.created(`${kind}/${name}`)) return true;
+  try {
+    if (kind === 'stream') return (await streamTags(ctx.clients, name))[PIPELINE_TAG] === ctx.pipeline;
+    if (kind === 'delivery-stream') {
+      const res = await ctx.clients.firehose.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: name }));
+      return (res.Tags ?? []).some((t) => t.Key === PIPELINE_TAG && t.Value === ctx.pipeline);
+    }
+    const detail = await describeApp(ctx.clients, name);
+    if (!detail?.ApplicationARN) return false;
+    const res = await ctx.clients.analytics.send(new ListTagsForResourceCommand({ ResourceARN: detail.ApplicationARN }));
+    return (res.Tags ?? []).some((t) => t.Key === PIPELINE_TAG && t.Value === ctx.pipeline);
+  } catch {
+    return false;
+  }
+}
+
+async function ensureOwned(ctx: Context, kind: ResourceKind, name: string, why: string): Promise<void> {
+  if (!(await ownedBy(ctx, kind, name))) {
+    throw new Error(`${kind} ${name} must be replaced because ${why}, but this pipeline did not create it; delete it yourself or rename it in the file`);
+  }
+}
+
+async function planUpChanges(ctx: Context): Promise<ExecutableChange[]> {
+  const { spec } = ctx.loaded;
+  const changes: ExecutableChange[] = [];
+  for (const s of spec.streams) changes.push(await planStream(s, ctx));
+  for (const d of spec.deliveryStreams) changes.push(await planDelivery(d, ctx));
+  for (const a of spec.applications) changes.push(await planApplication(a, ctx));
+  return changes;
+}
+
+const strip = ({ apply: _apply, ...c }: ExecutableChange): PlannedChange => c;
+
+/** What `up` would do (`freshet diff`). */
+export async function planUp(loaded: LoadedPipeline, clients: FreshetClients): Promise<PlannedChange[]> {
+  return (await planUpChanges(makeContext(loaded, clients, {}))).map(strip);
+}
+
+/** Creates or updates every resource of the file, in dependency order; returns what was done. */
+export async function applyUp(loaded: LoadedPipeline, clients: FreshetClients, opts: ApplyOptions = {}): Promise<PlannedChange[]> {
+  const ctx = makeContext(loaded, clients, opts);
+  const done: PlannedChange[] = [];
+  // Plan and apply one kind at a time: a delivery stream's plan needs the ARN of a stream created just before.
+  const { spec } = loaded;
+  const groups: (() => Promise<ExecutableChange>)[][] = [
+    spec.streams.map((s) => () => planStream(s, ctx)),
+    spec.deliveryStreams.map((d) => () => planDelivery(d, ctx)),
+    spec.applications.map((a) => () => planApplication(a, ctx)),
+  ];
+  for (const group of groups) {
+    for (const plan of group) {
+      const change = await plan();
+      if (change.apply) await change.apply();
+      opts.log?.(formatChange(change));
+      done.push(strip(change));
+    }
+  }
+  if (spec.functions.length || spec.detectors.length) {
+    opts.log?.(`! skipped ${spec.functions.length} function(s) and ${spec.detectors.length} detector(s): pipeline files do not apply them yet`);
+  }
+  return done;
+}
+
+async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
+  const { spec } = ctx.loaded;
+  const { clients, opts, state } = ctx;
+  const changes: ExecutableChange[] = [];
+  const consider = async (kind: ResourceKind, name: string, exists: boolean, del: () => Promise<void>) => {
+    if (!exists) return;
+    if (!(await ownedBy(ctx, kind, name))) {
+      changes.push({ resource: kind, name, action: 'keep', details: [`not created by pipeline ${ctx.pipeline}`] });
+      return;
+    }
+    changes.push({
+      resource: kind,
+      name,
+      action: 'delete',
+      details: [],
+      apply: async () => {
+        await del();
+        state.markDeleted(`${kind}/${name}`);
+      },
+    });
+  };
+  for (const a of [...spec.applications].reverse()) {
+    const detail = await describeApp(clients, a.ApplicationName);
+    await consider('application', a.ApplicationName, !!detail, async () => {
+      await clients.analytics.send(new DeleteApplicationCommand({ ApplicationName: a.ApplicationName, CreateTimestamp: detail!.CreateTimestamp }));
+    });
+  }
+  for (const d of [...spec.deliveryStreams].reverse()) {
+    await consider('delivery-stream', d.DeliveryStreamName, !!(await describeDelivery(clients, d.DeliveryStreamName)), async () => {
+      await clients.firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: d.DeliveryStreamName }));
+      await waitDeliveryGone(clients, d.DeliveryStreamName, opts.waitTimeoutMs);
+    });
+  }
+  for (const s of [...spec.streams].reverse()) {
+    await consider('stream', s.name, !!(await describeStream(clients, s.name)), async () => {
+      await clients.kinesis.send(new DeleteStreamCommand({ StreamName: s.name, EnforceConsumerDeletion: true }));
+      await waitForStreamGone(clients.kinesis, s.name, { timeoutMs: opts.waitTimeoutMs });
+    });
+  }
+  return changes;
+}
+
+/** What `down` would do. */
+export async function planDown(loaded: LoadedPipeline, clients: FreshetClients): Promise<PlannedChange[]> {
+  return (await planDownChanges(makeContext(loaded, clients, {}))).map(strip);
+}
+
+/** Deletes what this pipeline created (applications, then delivery streams, then streams); leaves everything else. */
+export async function applyDown(loaded: LoadedPipeline, clients: FreshetClients, opts: ApplyOptions = {}): Promise<PlannedChange[]> {
+  const ctx = makeContext(loaded, clients, opts);
+  const changes = await planDownChanges(ctx);
+  for (const c of changes) {
+    if (c.apply) await c.apply();
+    opts.log?.(formatChange(c));
+  }
+  return changes.map(strip);
+}
+
+const SYMBOL: Record<ChangeAction, string> = { create: '+', update: '~', replace: '±', delete: '-', unchanged: '=', keep: '·' };
+
+export function formatChange(c: PlannedChange): string {
+  const head = `${SYMBOL[c.action]} ${c.resource} ${c.name}${c.action === 'unchanged' ? ' (no changes)' : ` (${c.action})`}`;
+  return c.details.length ? `${head}\n${c.details.map((d) => `    ${d}`).join('\n')}` : head;
+}

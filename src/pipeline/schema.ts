@@ -1,0 +1,201 @@
+/**
+ * JSON Schema for `freshet.yaml`. Streams use Freshet's own short keys;
+ * delivery streams and SQL applications use the AWS request shapes
+ * (Firehose CreateDeliveryStream, Kinesis Analytics CreateApplication) so a
+ * configuration moves between Freshet and AWS unchanged. Any string may
+ * reference another resource of the file as `${stream:NAME}` or
+ * `${delivery:NAME}` (replaced by its ARN when applied).
+ */
+import { GENERATORS } from '../generators/index.ts';
+
+const NAME = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_.-]+$' } as const;
+const TAGS = { type: 'object', additionalProperties: { type: 'string', maxLength: 256 }, propertyNames: { minLength: 1, maxLength: 128 } } as const;
+const AWS_OBJECT = { type: 'object' } as const;
+const DURATION = { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$' } as const;
+
+const recordColumn = {
+  type: 'object',
+  required: ['Name', 'SqlType'],
+  properties: {
+    Name: { type: 'string', minLength: 1 },
+    SqlType: { type: 'string', minLength: 1 },
+    Mapping: { type: 'string' },
+  },
+  additionalProperties: false,
+} as const;
+
+const inputSchema = {
+  type: 'object',
+  required: ['RecordFormat', 'RecordColumns'],
+  properties: {
+    RecordFormat: {
+      type: 'object',
+      required: ['RecordFormatType'],
+      properties: { RecordFormatType: { enum: ['JSON', 'CSV'] }, MappingParameters: AWS_OBJECT },
+      additionalProperties: false,
+    },
+    RecordEncoding: { type: 'string' },
+    RecordColumns: { type: 'array', minItems: 1, items: recordColumn },
+  },
+  additionalProperties: false,
+} as const;
+
+export const PIPELINE_SCHEMA = {
+  $id: 'https://freshet.dev/schemas/freshet.yaml.json',
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: { ...NAME, description: 'pipeline name; resources this file creates are tagged freshet:pipeline=<name>' },
+    description: { type: 'string' },
+    defaultRoleArn: { type: 'string', description: 'RoleARN filled in wherever AWS requires one and the file gives none' },
+    streams: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: NAME,
+          shards: { type: 'integer', minimum: 1, maximum: 10000 },
+          mode: { enum: ['provisioned', 'on-demand'] },
+          retentionHours: { type: 'integer', minimum: 24, maximum: 8760 },
+          tags: TAGS,
+        },
+        additionalProperties: false,
+      },
+    },
+    deliveryStreams: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['DeliveryStreamName'],
+        properties: {
+          DeliveryStreamName: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9_.-]+$' },
+          DeliveryStreamType: { enum: ['DirectPut', 'KinesisStreamAsSource', 'MSKAsSource'] },
+          KinesisStreamSourceConfiguration: {
+            type: 'object',
+            required: ['KinesisStreamARN'],
+            properties: { KinesisStreamARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
+            additionalProperties: false,
+          },
+          DeliveryStreamEncryptionConfigurationInput: AWS_OBJECT,
+          S3DestinationConfiguration: AWS_OBJECT,
+          ExtendedS3DestinationConfiguration: {
+            type: 'object',
+            required: ['BucketARN'],
+            properties: { BucketARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
+          },
+          HttpEndpointDestinationConfiguration: AWS_OBJECT,
+          RedshiftDestinationConfiguration: AWS_OBJECT,
+          ElasticsearchDestinationConfiguration: AWS_OBJECT,
+          AmazonopensearchserviceDestinationConfiguration: AWS_OBJECT,
+          SplunkDestinationConfiguration: AWS_OBJECT,
+          Tags: { type: 'array', items: { type: 'object', required: ['Key'], properties: { Key: { type: 'string' }, Value: { type: 'string' } }, additionalProperties: false } },
+        },
+        additionalProperties: false,
+      },
+    },
+    applications: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['ApplicationName'],
+        properties: {
+          ApplicationName: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_.-]+$' },
+          ApplicationDescription: { type: 'string' },
+          ApplicationCode: { type: 'string', minLength: 1, description: 'the SQL inline' },
+          codeFile: { type: 'string', minLength: 1, description: 'the SQL in a file, relative to this yaml' },
+          Inputs: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['NamePrefix', 'InputSchema'],
+              properties: {
+                NamePrefix: { type: 'string', minLength: 1, maxLength: 32 },
+                KinesisStreamsInput: {
+                  type: 'object',
+                  required: ['ResourceARN'],
+                  properties: { ResourceARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
+                  additionalProperties: false,
+                },
+                KinesisFirehoseInput: {
+                  type: 'object',
+                  required: ['ResourceARN'],
+                  properties: { ResourceARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
+                  additionalProperties: false,
+                },
+                InputParallelism: AWS_OBJECT,
+                InputProcessingConfiguration: AWS_OBJECT,
+                InputSchema: inputSchema,
+              },
+              additionalProperties: false,
+            },
+          },
+          Outputs: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['Name', 'DestinationSchema'],
+              properties: {
+                Name: { type: 'string', minLength: 1, maxLength: 32 },
+                KinesisStreamsOutput: {
+                  type: 'object',
+                  required: ['ResourceARN'],
+                  properties: { ResourceARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
+                  additionalProperties: false,
+                },
+                KinesisFirehoseOutput: {
+                  type: 'object',
+                  required: ['ResourceARN'],
+                  properties: { ResourceARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
+                  additionalProperties: false,
+                },
+                LambdaOutput: AWS_OBJECT,
+                DestinationSchema: {
+                  type: 'object',
+                  required: ['RecordFormatType'],
+                  properties: { RecordFormatType: { enum: ['JSON', 'CSV'] } },
+                  additionalProperties: false,
+                },
+              },
+              additionalProperties: false,
+            },
+          },
+          CloudWatchLoggingOptions: { type: 'array' },
+          Tags: { type: 'array', items: { type: 'object', required: ['Key'], properties: { Key: { type: 'string' }, Value: { type: 'string' } }, additionalProperties: false } },
+          start: {
+            description: 'start the application after creating it (default true), reading from NOW, TRIM_HORIZON or LAST_STOPPED_POINT',
+            oneOf: [{ type: 'boolean' }, { enum: ['NOW', 'TRIM_HORIZON', 'LAST_STOPPED_POINT'] }],
+          },
+        },
+        oneOf: [{ required: ['ApplicationCode'] }, { required: ['codeFile'] }],
+        additionalProperties: false,
+      },
+    },
+    generators: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['kind', 'stream'],
+        properties: {
+          kind: { enum: [...Object.keys(GENERATORS), 'replay'] },
+          stream: NAME,
+          rate: { oneOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(/\\s*(s|sec|second|m|min|minute|h|hour))?\\s*$' }] },
+          every: DURATION,
+          batch: { type: 'integer', minimum: 1 },
+          count: { type: 'integer', minimum: 0 },
+          seed: { type: 'integer', minimum: 0 },
+          anomalyRate: { type: 'number', minimum: 0, maximum: 1 },
+          format: { enum: ['json', 'csv'] },
+          file: { type: 'string', minLength: 1, description: 'replay: the .csv or .jsonl file, relative to this yaml' },
+          speedup: { type: 'number', exclusiveMinimum: 0 },
+          timeField: { type: 'string' },
+          partitionKeyField: { type: 'string' },
+        },
+        additionalProperties: false,
+      },
+    },
+    functions: { type: 'array', items: { type: 'object' }, description: 'reserved: stream functions (not applied yet)' },
+    detectors: { type: 'array', items: { type: 'object' }, description: 'reserved: metric anomaly detectors (not applied yet)' },
+  },
+  additionalProperties: false,
+} as const;

@@ -1,0 +1,50 @@
+/**
+ * What `freshet up` created, recorded next to the pipeline file
+ * (`.freshet/<pipeline>.json`, per endpoint). `down` deletes a resource only
+ * when this record or the resource's `freshet:pipeline` tag says this
+ * pipeline created it.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface StateFile {
+  pipeline: string;
+  endpoints: Record<string, { created: string[] }>;
+}
+
+export class PipelineState {
+  private readonly path: string;
+  private data: StateFile;
+
+  constructor(dir: string, private readonly pipeline: string, private readonly endpoint: string) {
+    this.path = join(dir, '.freshet', `${pipeline}.json`);
+    this.data = existsSync(this.path) ? (JSON.parse(readFileSync(this.path, 'utf8')) as StateFile) : { pipeline, endpoints: {} };
+  }
+
+  private entry() {
+    return (this.data.endpoints[this.endpoint] ??= { created: [] });
+  }
+
+  created(key: string): boolean {
+    return this.entry().created.includes(key);
+  }
+
+  markCreated(key: string): void {
+    const e = this.entry();
+    if (!e.created.includes(key)) e.created.push(key);
+    this.save();
+  }
+
+  markDeleted(key: string): void {
+    const e = this.entry();
+    e.created = e.created.filter((k) => k !== key);
+    this.save();
+  }
+
+  private save(): void {
+    mkdirSync(join(this.path, '..'), { recursive: true });
+    const tmp = `${this.path}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(this.data, null, 2)}\n`);
+    renameSync(tmp, this.path);
+  }
+}

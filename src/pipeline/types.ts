@@ -1,0 +1,55 @@
+/** The validated contents of a `freshet.yaml` (see schema.ts for the rules). */
+import type { RecordFormat } from '../generators/index.ts';
+
+export interface StreamSpec {
+  name: string;
+  shards?: number;
+  mode?: 'provisioned' | 'on-demand';
+  retentionHours?: number;
+  tags?: Record<string, string>;
+}
+
+/** Firehose CreateDeliveryStream input, in AWS's shape. */
+export type DeliveryStreamSpec = { DeliveryStreamName: string } & Record<string, unknown>;
+
+export type AppStartPosition = 'NOW' | 'TRIM_HORIZON' | 'LAST_STOPPED_POINT';
+
+/** Kinesis Analytics (SQL) CreateApplication input, in AWS's shape, code already read from codeFile. */
+export interface ApplicationSpec {
+  ApplicationName: string;
+  ApplicationDescription?: string;
+  ApplicationCode: string;
+  Inputs?: Record<string, unknown>[];
+  Outputs?: Record<string, unknown>[];
+  CloudWatchLoggingOptions?: Record<string, unknown>[];
+  Tags?: { Key: string; Value?: string }[];
+  start?: boolean | AppStartPosition;
+}
+
+export interface GeneratorSpec {
+  kind: string;
+  stream: string;
+  rate?: number | string;
+  every?: string;
+  batch?: number;
+  count?: number;
+  seed?: number;
+  anomalyRate?: number;
+  format?: RecordFormat;
+  file?: string;
+  speedup?: number;
+  timeField?: string;
+  partitionKeyField?: string;
+}
+
+export interface PipelineSpec {
+  name: string;
+  description?: string;
+  defaultRoleArn: string;
+  streams: StreamSpec[];
+  deliveryStreams: DeliveryStreamSpec[];
+  applications: ApplicationSpec[];
+  generators: GeneratorSpec[];
+  functions: Record<string, unknown>[];
+  detectors: Record<string, unknown>[];
+}
