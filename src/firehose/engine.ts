@@ -379,6 +379,11 @@ export class FirehoseEngine {
     });
   }
 
+  /** True when server-side encryption is ENABLED (PutRecord's `Encrypted`). */
+  encrypted(name: string): boolean {
+    return this.encryptionStatus(this.runtime(name).meta) === 'ENABLED';
+  }
+
   metrics(name: string): DeliveryMetricsSnapshot {
     return this.runtime(name).metrics.snapshot();
   }

@@ -43,7 +43,7 @@ export function resolveFunctionPath(lambdaArn: string, functions: Readonly<Recor
   throw new FunctionError(`Function not found: ${lambdaArn} (map it to a module path in the server's firehose.functions option, or use an absolute module path)`, 'Lambda.NotFound');
 }
 
-interface Pending { resolve(v: unknown): void; reject(e: unknown): void; timer: NodeJS.Timeout }
+interface Pending { resolve(v: unknown): void; reject(e: unknown): void; timer: NodeJS.Timeout; worker: Worker }
 
 class FunctionWorker {
   private worker: Worker | null = null;
@@ -63,17 +63,18 @@ class FunctionWorker {
       if (msg.ok) p.resolve(msg.result);
       else p.reject(new FunctionError(msg.error ?? 'function failed', 'Lambda.FunctionError'));
     });
-    w.on('error', (e) => this.failAll(new FunctionError(`function worker crashed: ${e.message}`, 'Lambda.FunctionError')));
+    w.on('error', (e) => this.failAll(w, new FunctionError(`function worker crashed: ${e.message}`, 'Lambda.FunctionError')));
     w.on('exit', () => {
       if (this.worker === w) this.worker = null;
-      this.failAll(new FunctionError('function worker exited', 'Lambda.FunctionError'));
+      this.failAll(w, new FunctionError('function worker exited', 'Lambda.FunctionError'));
     });
     this.worker = w;
     return w;
   }
 
-  private failAll(e: Error): void {
+  private failAll(w: Worker, e: Error): void {
     for (const [id, p] of this.pending) {
+      if (p.worker !== w) continue;
       clearTimeout(p.timer);
       p.reject(e);
       this.pending.delete(id);
@@ -91,7 +92,7 @@ class FunctionWorker {
         if (this.worker === w) this.worker = null;
         void w.terminate();
       }, timeoutMs);
-      this.pending.set(id, { resolve: resolvePromise, reject, timer });
+      this.pending.set(id, { resolve: resolvePromise, reject, timer, worker: w });
       w.postMessage({ id, modulePath: this.modulePath, event, functionArn, functionName: functionArn, requestId: randomUUID() });
     });
   }

@@ -68,6 +68,8 @@ interface Buffer_ {
   oldestArrivalMs: number;
   partitionKeys?: Record<string, string>;
   timer: TimerHandle | null;
+  /** Clock time at which the interval expires. */
+  dueMs: number;
 }
 
 interface LambdaBatch {
@@ -257,6 +259,7 @@ export class DeliveryPipeline {
 
   private afterIngest(): void {
     if (this.intervalMs === 0) this.flushAll();
+    else for (const b of [...this.buffers.values()]) if (b.timer === null) this.flush(b);
     this.advance();
   }
 
@@ -361,12 +364,11 @@ export class DeliveryPipeline {
   }
 
   private newBuffer(key: string, kind: 'data' | 'error', oldestArrivalMs: number): Buffer_ {
-    const buf: Buffer_ = { key, kind, records: [], failed: [], bytes: 0, oldestArrivalMs, timer: null };
+    const dueMs = oldestArrivalMs + this.intervalMs;
+    const buf: Buffer_ = { key, kind, records: [], failed: [], bytes: 0, oldestArrivalMs, timer: null, dueMs };
     this.buffers.set(key, buf);
-    if (this.intervalMs > 0) {
-      const due = oldestArrivalMs + this.intervalMs - this.o.clock.now();
-      buf.timer = this.o.clock.setTimer(() => this.flush(buf), Math.max(0, due));
-    }
+    // Records re-read after a restart (or held by a Lambda batch) may already be past their interval: those flush at once.
+    if (this.intervalMs > 0 && dueMs > this.o.clock.now()) buf.timer = this.o.clock.setTimer(() => this.flush(buf), dueMs - this.o.clock.now());
     return buf;
   }
 

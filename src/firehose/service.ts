@@ -152,7 +152,7 @@ export function createFirehoseActions(engine: FirehoseEngine): Record<string, Ac
     const data = rec ? decodeBlob(v, rec.Data, 'record.data') : new Uint8Array(0);
     v.throwIfAny();
     const offset = await engine.put(name, [data]);
-    return { RecordId: FirehoseEngine.recordId(offset), Encrypted: engine.meta(name).encryption.status === 'ENABLED' };
+    return { RecordId: FirehoseEngine.recordId(offset), Encrypted: engine.encrypted(name) };
   };
 
   const PutRecordBatch: ActionHandler = async (input) => {
@@ -184,7 +184,7 @@ export function createFirehoseActions(engine: FirehoseEngine): Record<string, Ac
     }
     const responses = new Array(datas.length);
     for (let i = 0; i < datas.length; i++) responses[i] = { RecordId: FirehoseEngine.recordId(first + i) };
-    return { FailedPutCount: 0, Encrypted: engine.meta(name).encryption.status === 'ENABLED', RequestResponses: responses };
+    return { FailedPutCount: 0, Encrypted: engine.encrypted(name), RequestResponses: responses };
   };
 
   const UpdateDestination: ActionHandler = async (input) => {
