@@ -157,7 +157,7 @@ describe('data processing', () => {
     const errs = files.filter((f) => f.startsWith('format-conversion-failed/'));
     assert.equal(data.length, 1, files.join(','));
     const buf = await readObject(join(h.dir, 's3', 'bkt-parquet'), data[0]!);
-    const rows = await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) });
+    const rows = await parquetReadObjects({ file: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer });
     assert.deepEqual(rows, [{ store_id: 'store_1', sales: 22.78, qty: 3 }, { store_id: 'store_3', sales: 7, qty: 1 }]);
     assert.equal(errs.length, 1);
     const err = JSON.parse((await read(errs[0]!)).trim());
