@@ -140,9 +140,13 @@ export class KinesisEngine {
   private readonly streams = new Map<string, StreamState>();
   private iterators!: IteratorCodec;
   private retentionTimer: TimerHandle | undefined;
+  private trimming: Promise<void> | undefined;
+  private trimAgain = false;
   private closed = false;
   /** Serialises metadata mutations per stream name (create/delete/tags/retention). */
   private locks = new Map<string, Promise<unknown>>();
+  /** Work started by timers (activation, deletion, retention), awaited by whenIdle() and close(). */
+  private background = new Set<Promise<unknown>>();
 
   private constructor(opts: KinesisEngineOptions) {
     this.opts = opts;
@@ -193,6 +197,16 @@ export class KinesisEngine {
       startKeys.push(hashKeyToBuffer(BigInt(info.startingHashKey)));
     }
     return { meta: m, arn: this.arnFor(m.name), shards, startKeys, activeWaiters: [] };
+  }
+
+  private track(p: Promise<unknown>): void {
+    const t = p.catch(() => undefined).finally(() => this.background.delete(t));
+    this.background.add(t);
+  }
+
+  /** Resolves once timer-started work (status changes, deletion, retention trims) has finished. */
+  async whenIdle(): Promise<void> {
+    while (this.background.size) await Promise.all([...this.background]);
   }
 
   arnFor(name: string): string {
@@ -289,10 +303,8 @@ export class KinesisEngine {
       if (state.meta.status !== 'CREATING' && state.meta.status !== 'UPDATING') return;
       state.meta.status = 'ACTIVE';
       const waiters = state.activeWaiters.splice(0);
-      this.persist(state).then(
-        () => { for (const w of waiters) w(); },
-        () => { for (const w of waiters) w(); },
-      );
+      for (const w of waiters) w();
+      this.track(this.persist(state));
     }, delayMs);
   }
 
@@ -315,11 +327,11 @@ export class KinesisEngine {
       s.timer = this.clock.setTimer(() => {
         s.timer = undefined;
         if (this.closed) return;
-        this.withLock(name, async () => {
+        this.track(this.withLock(name, async () => {
           if (this.streams.get(name) !== s) return;
-          await this.finishDelete(s.meta);
           this.streams.delete(name);
-        }).catch(() => undefined);
+          await this.finishDelete(s.meta);
+        }));
       }, this.opts.deleteDelayMs);
     });
   }
@@ -409,10 +421,26 @@ export class KinesisEngine {
     const every = this.opts.retentionCheckIntervalMs ?? 60_000;
     this.retentionTimer = this.clock.setTimer(() => {
       if (this.closed) return;
-      this.trimAll().catch(() => undefined).finally(() => {
-        if (!this.closed) this.scheduleRetention();
-      });
+      this.requestTrim();
+      this.scheduleRetention();
     }, every);
+  }
+
+  /** Runs trimAll(), or once more after the running one if a trim is already under way. */
+  private requestTrim(): void {
+    if (this.trimming) {
+      this.trimAgain = true;
+      return;
+    }
+    this.trimming = (async () => {
+      do {
+        this.trimAgain = false;
+        await this.trimAll();
+      } while (this.trimAgain && !this.closed);
+    })().finally(() => {
+      this.trimming = undefined;
+    });
+    this.track(this.trimming);
   }
 
   /** Removes expired data from every stream (whole segments; see ShardLog.trimBefore). */
@@ -636,6 +664,7 @@ export class KinesisEngine {
     this.retentionTimer?.cancel();
     for (const s of this.streams.values()) s.timer?.cancel();
     await Promise.all([...this.locks.values()]);
+    await this.whenIdle();
   }
 }
 

@@ -10,7 +10,7 @@ import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
-import { MemoryStorage } from '../storage/index.ts';
+import { FileStorage, MemoryStorage } from '../storage/index.ts';
 import type { FsyncMode, LogStorage } from '../storage/index.ts';
 import { KinesisEngine } from '../kinesis/index.ts';
 import { Router } from './http.ts';
@@ -74,14 +74,10 @@ async function openStorage(opts: StartServerOptions): Promise<{ storage: LogStor
     await m.open();
     return { storage: m, dataDir: undefined };
   }
-  return openFileStorage(opts.dataDir ?? DEFAULTS.dataDir, opts.fsync ?? { kind: 'always' });
-}
-
-async function openFileStorage(dataDir: string, _fsync: FsyncMode): Promise<{ storage: LogStorage; dataDir: string | undefined }> {
-  // FileStorage is being written in src/storage; until it lands the file backend falls back to memory.
-  const m = new MemoryStorage();
-  await m.open();
-  return { storage: m, dataDir };
+  const dataDir = opts.dataDir ?? DEFAULTS.dataDir;
+  const f = new FileStorage({ dataDir, fsync: opts.fsync ?? { kind: 'always' }, clock: opts.clock });
+  await f.open();
+  return { storage: f, dataDir };
 }
 
 export async function startServer(options: StartServerOptions = {}): Promise<FreshetServer> {

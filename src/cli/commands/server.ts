@@ -5,15 +5,15 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { startServer } from '../../server/index.ts';
 import type { FreshetServer } from '../../server/index.ts';
+import { parseFsyncMode } from '../../storage/index.ts';
 import type { FsyncMode } from '../../storage/index.ts';
 
-/** Parses `always`, `never` or `interval:<ms>`. */
-export function parseFsync(value: string): FsyncMode {
-  if (value === 'always') return { kind: 'always' };
-  if (value === 'never') return { kind: 'never' };
-  const m = /^interval:(\d+)$/.exec(value);
-  if (m && Number(m[1]) > 0) return { kind: 'interval', intervalMs: Number(m[1]) };
-  throw new InvalidArgumentError(`expected always, never or interval:<ms>, got '${value}'`);
+function parseFsync(value: string): FsyncMode {
+  try {
+    return parseFsyncMode(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 }
 
 function parsePort(value: string): number {
