@@ -435,9 +435,8 @@ export class Parser {
       this.expectSym(')');
       return { kind: 'in', arg: left, list, not, pos: p };
     }
-    if (this.acceptWord('LIKE') || (this.isWord('SIMILAR') && this.isWord('TO', 1))) {
-      const similar = this.peek(-1).image.toUpperCase() === 'SIMILAR';
-      if (similar) this.i += 1;
+    if (this.acceptWord('LIKE')) {
+      const similar = false;
       const pattern = this.concat();
       let escape: Expr | undefined;
       if (this.acceptWord('ESCAPE')) escape = this.concat();
@@ -678,7 +677,8 @@ export class Parser {
     else if (!this.isSym(')')) {
       if (this.acceptWord('DISTINCT')) distinct = true;
       else this.acceptWord('ALL');
-      args.push(this.expr());
+      // POSITION(a IN b): the first argument stops before IN.
+      args.push(name === 'POSITION' ? this.concat() : this.expr());
       if ((name === 'FLOOR' || name === 'CEIL' || name === 'CEILING') && this.acceptWord('TO')) {
         const unit = this.timeUnitWord();
         this.expectSym(')');

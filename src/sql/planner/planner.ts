@@ -4,6 +4,7 @@
  * (projection/filter, tumbling GROUP BY, STAGGER, sliding OVER, ORDER BY in a
  * time window, joins, table functions) and reports mistakes with line:column.
  */
+import { checkKdaRcfParameters } from '../../anomaly/index.ts';
 import { SqlError } from '../errors.ts';
 import type { CreatePump, Expr, FromItem, Ident, Pos, Select, Statement, WindowSpec } from '../parser/ast.ts';
 import { parseApplication } from '../parser/index.ts';
@@ -310,6 +311,8 @@ class Planner {
       if (a.value < lo || a.value > hi) throw new SqlError(`${nm} must be between ${lo} and ${hi}, got ${a.value}`, a.pos);
       return a.value;
     });
+    const rangeProblem = checkKdaRcfParameters({ numberOfTrees: params[0] as number, subSampleSize: params[1] as number, timeDecay: params[2] as number, shingleSize: params[3] as number });
+    if (rangeProblem) throw new SqlError(rangeProblem, item.pos);
     const fnCols: ColumnDef[] = [{ name: 'ANOMALY_SCORE', type: T.DOUBLE }];
     if (explain) fnCols.push({ name: 'ANOMALY_EXPLANATION', type: { name: 'VARCHAR', length: 20480 } });
     const fnQual = item.alias?.name ?? fn;
@@ -368,7 +371,8 @@ class Planner {
 
     if (hasAgg) {
       if (filter) root = { op: 'filterProject', input: root, filter, project: null };
-      const keys = (q.groupBy ?? []).map((g) => this.expr(g, scope));
+      // STAGGER without GROUP BY groups by its PARTITION BY expressions (the KDA reference's form).
+      const keys = (q.groupBy ?? q.stagger?.partitionBy ?? []).map((g) => this.expr(g, scope));
       const keyCanon = keys.map(canon);
       const aggs: AggPlan[] = [];
       hook = this.aggHook(scope, keys, keyCanon, aggs);
