@@ -4,13 +4,14 @@
  * live Freshet streams.
  */
 export { createAnalyticsService, TARGET_PREFIX } from './service.ts';
-export type { AnalyticsDeps, AnalyticsOptions, AnalyticsService } from './service.ts';
+export type { AnalyticsDeps, AnalyticsOptions, AnalyticsService, FirehoseEngineLike } from './service.ts';
 export { ACTION_NAMES } from './actions/index.ts';
 export { ApplicationRegistry } from './registry.ts';
 export type { ApplicationRuntime } from './registry.ts';
-export { AnalyticsHost, CHECKPOINT_KEY_PREFIX, ERROR_STREAM_COLUMN_NAMES } from './runtime/host.ts';
+export { AnalyticsHost, CHECKPOINT_KEY_PREFIX } from './runtime/host.ts';
 export type { ApplicationStats, HostOptions } from './runtime/host.ts';
 export type { DeliveryPort, SqlPort, CompiledApplication, RecordParser, RowFormatter, StreamEngine } from './runtime/ports.ts';
+export { createSqlPort } from './runtime/sql-adapter.ts';
 export { inferSchema } from './discover.ts';
 export type { DiscoveredSchema } from './discover.ts';
 export { inAppStreamNames, streamNameFromArn, deliveryStreamNameFromArn } from './model.ts';

@@ -17,6 +17,8 @@ export interface ApplicationRuntime {
   stop(name: string, options: { checkpoint: boolean }): Promise<void>;
   /** Forgets everything stored for `name` (checkpoints). */
   forget(name: string): Promise<void>;
+  /** An InvalidArgumentException message for unusable RecordColumns (SqlType), or undefined. */
+  checkColumns(app: ApplicationConfig): string | undefined;
   /** A CodeValidationException message for `app`'s code, or undefined when it compiles. */
   checkCode(app: ApplicationConfig): string | undefined;
 }
@@ -130,6 +132,8 @@ export class ApplicationRegistry {
       }
       const draft = structuredClone(app);
       change(draft);
+      const columnError = this.runtime.checkColumns(draft);
+      if (columnError !== undefined) throw new AwsError('InvalidArgumentException', columnError);
       const codeError = this.runtime.checkCode(draft);
       if (codeError !== undefined) throw new AwsError('CodeValidationException', codeError);
       draft.versionId = app.versionId + 1;

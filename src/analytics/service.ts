@@ -27,9 +27,19 @@ export interface AnalyticsDeps {
   dataDir: string | undefined;
 }
 
+/** The slice of src/firehose's FirehoseEngine that outputs to delivery streams use. */
+export interface FirehoseEngineLike {
+  /** Appends records to a DirectPut delivery stream; rejects with ResourceNotFoundException when it does not exist. */
+  put(name: string, datas: readonly Uint8Array[]): Promise<unknown>;
+  /** The stream's metadata; throws when it does not exist. */
+  meta(name: string): unknown;
+}
+
 export interface AnalyticsOptions {
   host?: HostOptions;
-  /** Delivery-stream writes for Firehose outputs (set later with `setDelivery` if Firehose starts after). */
+  /** The Firehose engine, for outputs to delivery streams. */
+  firehose?: FirehoseEngineLike;
+  /** Delivery-stream writes for Firehose outputs, when not given as `firehose`. */
   delivery?: DeliveryPort;
   /** Overrides the SQL engine adapter (tests of the host itself). */
   sql?: SqlPort;
@@ -86,13 +96,30 @@ function discoverySource(deps: AnalyticsDeps): DiscoverySource {
   };
 }
 
+function deliveryPort(engine: FirehoseEngineLike): DeliveryPort {
+  return {
+    async putRecordBatch(name, records) {
+      await engine.put(name, records);
+    },
+    exists(name) {
+      try {
+        engine.meta(name);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
 export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOptions = {}): AnalyticsService {
+  const delivery = options.delivery ?? (options.firehose ? deliveryPort(options.firehose) : undefined);
   const host = new AnalyticsHost({
     meta: deps.storage.meta,
     clock: deps.clock,
     streams: deps.kinesis,
     sql: options.sql ?? createSqlPort(),
-    ...(options.delivery ? { delivery: options.delivery } : {}),
+    ...(delivery ? { delivery } : {}),
     ...(deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {}),
     ...(options.host ? { options: options.host } : {}),
   });

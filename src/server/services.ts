@@ -24,9 +24,11 @@ export interface ServiceDeps {
 }
 
 export function buildServices(deps: ServiceDeps): AwsService[] {
+  const firehose = createFirehoseService(deps);
   return [
     createKinesisService(deps.kinesis),
-    createFirehoseService(deps),
-    createAnalyticsService(deps),
+    firehose,
+    // Applications write to delivery streams in-process through the Firehose engine.
+    createAnalyticsService(deps, { firehose: firehose.engine }),
   ];
 }

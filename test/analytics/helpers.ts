@@ -7,6 +7,8 @@ import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage, type LogStorage } from '../../src/storage/index.ts';
 import { startServer, type FreshetServer } from '../../src/server/index.ts';
 import type { AnalyticsService } from '../../src/analytics/index.ts';
+import type { FirehoseEngine, FirehoseService } from '../../src/firehose/index.ts';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -21,6 +23,10 @@ export interface Harness {
   analytics: KinesisAnalyticsClient;
   kinesis: KinesisClient;
   service: AnalyticsService;
+  firehose: FirehoseClient;
+  firehoseEngine: FirehoseEngine;
+  /** Advances the clock by `ms` and waits until every application has processed what is readable. */
+  tick(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +36,7 @@ export async function startHarness(opts: { storage?: LogStorage; clock?: ManualC
   const server = await startServer({
     port: 0, storage, clock, region: REGION, accountId: ACCOUNT, createDelayMs: 0, deleteDelayMs: 0, updateDelayMs: 0,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+    firehose: { createDelayMs: 1000, logger: () => undefined },
   });
   const config = {
     endpoint: server.url,
@@ -40,13 +47,24 @@ export async function startHarness(opts: { storage?: LogStorage; clock?: ManualC
   };
   const analytics = new KinesisAnalyticsClient(config);
   const kinesis = new KinesisClient(config);
+  const firehose = new FirehoseClient(config);
+  const firehoseService = server.services.find((s) => s.targetPrefix === 'Firehose_20150804') as FirehoseService;
+  const firehoseEngine = firehoseService.engine;
+  await firehoseEngine.ready();
   const service = server.services.find((s) => s.targetPrefix === 'KinesisAnalytics_20150814') as AnalyticsService | undefined;
   if (!service) throw new Error('the Kinesis Analytics service is not registered in src/server/services.ts');
+  await service.ready;
   return {
-    server, clock, storage, analytics, kinesis, service,
+    server, clock, storage, analytics, kinesis, service, firehose, firehoseEngine,
+    async tick(ms) {
+      await service.host.whenIdle();
+      clock.advance(ms);
+      await service.host.whenIdle();
+    },
     async close() {
       analytics.destroy();
       kinesis.destroy();
+      firehose.destroy();
       await server.close();
     },
   };
@@ -70,4 +88,33 @@ export async function awsError(fn: () => Promise<unknown>): Promise<{ name: stri
 let unique = 0;
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${++unique}`;
+}
+
+/** Every record in a stream (all shards, from TRIM_HORIZON), decoded as UTF-8 text. */
+export async function readStream(h: Harness, stream: string): Promise<string[]> {
+  const { ListShardsCommand, GetShardIteratorCommand, GetRecordsCommand } = await import('@aws-sdk/client-kinesis');
+  const shards = await h.kinesis.send(new ListShardsCommand({ StreamName: stream }));
+  const out: string[] = [];
+  for (const shard of shards.Shards ?? []) {
+    let it = (await h.kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    while (it) {
+      const res = await h.kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
+      for (const r of res.Records ?? []) out.push(Buffer.from(r.Data!).toString('utf8'));
+      if ((res.Records ?? []).length === 0) break;
+      it = res.NextShardIterator;
+    }
+  }
+  return out;
+}
+
+/** A small deterministic PRNG (mulberry32) so generated data is the same on every run. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -34,9 +34,6 @@ import type {
 
 export const CHECKPOINT_KEY_PREFIX = 'analytics/checkpoint/';
 export const ERROR_STREAM = 'error_stream';
-/** KDA's error_stream columns, in order. */
-export const ERROR_STREAM_COLUMN_NAMES = ['ERROR_TIME', 'ERROR_LEVEL', 'ERROR_NAME', 'MESSAGE', 'DATA_ROWTIME', 'DATA_ROW', 'PUMP_NAME'] as const;
-const ERROR_STREAM_COLUMN_TYPES = ['TIMESTAMP', 'VARCHAR(10)', 'VARCHAR(32)', 'VARCHAR(4096)', 'TIMESTAMP', 'VARCHAR(49152)', 'VARCHAR(128)'] as const;
 const MAX_PUT_RECORDS = 500;
 /** How many recent error_stream rows the host keeps per application for inspection. */
 const RECENT_ERRORS = 100;
@@ -172,7 +169,7 @@ class AppRunner {
   private sql!: CompiledApplication;
   private inputs: InputFeed[] = [];
   private writers: OutputWriter[] = [];
-  private errorListeners: Array<(rows: readonly unknown[][]) => void> = [];
+  private errorColumns: readonly string[] = [];
   private timer: TimerHandle | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
@@ -231,22 +228,21 @@ class AppRunner {
     const tables = await host.loadReferenceTables(app);
 
     try {
-      this.sql = host.sql.compile(app.code, specs, tables);
+      this.sql = host.sql.compile(app.code, specs, tables, host.clock);
     } catch (e) {
       throw invalidConfig(`Application code does not compile: ${message(e)}`, e);
     }
     try {
       for (const output of app.outputs) {
-        const columns = output.name === ERROR_STREAM ? ERROR_STREAM_COLUMN_NAMES : this.sql.columnsOf(output.name);
-        const types = output.name === ERROR_STREAM ? ERROR_STREAM_COLUMN_TYPES : this.sql.typesOf(output.name);
-        if (!columns || !types) throw invalidConfig(`Output ${output.id}: in-application stream ${output.name} is not created by the application code`);
-        const writer = new OutputWriter(output, host.sql.formatter(output.format, columns, types), host);
+        const stream = this.sql.resolveStream(output.name);
+        if (stream === undefined) throw invalidConfig(`Output ${output.id}: in-application stream ${output.name} is not created by the application code`);
+        const writer = new OutputWriter(output, this.sql.formatter(stream, output.format), host);
         this.writers.push(writer);
-        if (output.name === ERROR_STREAM) this.errorListeners.push(writer.onRows);
-        else this.sql.onOutput(output.name, writer.onRows);
+        this.sql.onOutput(stream, writer.onRows);
       }
-      // Runtime errors raised inside the SQL application join parse errors in error_stream.
-      if (this.sql.columnsOf(ERROR_STREAM)) this.sql.onOutput(ERROR_STREAM, (rows) => this.recordErrors(rows));
+      // Parse errors (reported below) and runtime errors inside the SQL application meet in error_stream.
+      this.errorColumns = this.sql.columnNames(ERROR_STREAM);
+      this.sql.onOutput(ERROR_STREAM, this.recordErrors);
 
       // Starting positions: LAST_STOPPED_POINT resumes from the checkpoint when it belongs to the same stream.
       let restoreState = checkpoint !== undefined;
@@ -396,31 +392,26 @@ class AppRunner {
     const rowtime = arrivalMs > this.lastRowtimeMs ? arrivalMs : this.lastRowtimeMs;
     this.lastRowtimeMs = rowtime;
     const parsed = feed.parser.parse(data);
-    if (typeof parsed === 'string') {
-      this.stats.parseErrors++;
-      this.emitError(rowtime, 'Input_Parse_Error', parsed, decoder.decode(data));
-      return;
+    const errors = parsed.errors;
+    if (errors.length > 0) {
+      this.stats.parseErrors += errors.length;
+      for (let i = 0; i < errors.length; i++) this.sql.reportError('Input_Parse_Error', errors[i]!.message, rowtime, errors[i]!.data);
     }
-    if (parsed.length === 0) return;
-    this.stats.rowsPushed += parsed.length;
-    this.sql.push(feed.inAppStream, parsed, rowtime, arrivalMs);
+    if (parsed.rows.length === 0) return;
+    this.stats.rowsPushed += parsed.rows.length;
+    this.sql.push(feed.inAppStream, parsed.rows, rowtime, arrivalMs);
   }
 
-  private emitError(rowtime: number, name: string, text: string, dataRow: string): void {
-    const row: unknown[] = [rowtime, this.host.clock.now(), 'ERROR', name, text, rowtime, dataRow, null];
-    this.recordErrors([row]);
-  }
-
-  private recordErrors(rows: readonly unknown[][]): void {
+  private readonly recordErrors = (rows: readonly unknown[][]): void => {
     const recent = this.stats.recentErrors;
+    const cols = this.errorColumns;
     for (const row of rows) {
       const o: Record<string, unknown> = {};
-      for (let c = 0; c < ERROR_STREAM_COLUMN_NAMES.length; c++) o[ERROR_STREAM_COLUMN_NAMES[c]!] = row[c + 1];
+      for (let c = 0; c < cols.length; c++) o[cols[c]!] = row[c + 1];
       recent.push(o);
       if (recent.length > RECENT_ERRORS) recent.shift();
     }
-    for (const l of this.errorListeners) l(rows);
-  }
+  };
 
   private async flush(): Promise<void> {
     for (const w of this.writers) this.stats.recordsWritten += await w.flush();
@@ -522,6 +513,18 @@ export class AnalyticsHost implements ApplicationRuntime {
     await this.meta.delete(CHECKPOINT_KEY_PREFIX + name);
   }
 
+  checkColumns(app: ApplicationConfig): string | undefined {
+    for (const input of app.inputs) {
+      const problem = this.sql.checkColumns(input.schema.columns);
+      if (problem) return `Input ${input.id}: ${problem}`;
+    }
+    for (const ref of app.references) {
+      const problem = this.sql.checkColumns(ref.schema.columns);
+      if (problem) return `Reference data source ${ref.id}: ${problem}`;
+    }
+    return undefined;
+  }
+
   checkCode(app: ApplicationConfig): string | undefined {
     if (app.code.trim().length === 0) return undefined;
     const specs: InputStreamSpec[] = [];
@@ -567,8 +570,9 @@ export class AnalyticsHost implements ApplicationRuntime {
       const records = ref.schema.format === 'JSON' ? decoder.decode(bytes).split(/\r?\n/).filter((l) => l.trim().length > 0).map((l) => new TextEncoder().encode(l)) : [bytes];
       for (const rec of records) {
         const parsed = parser.parse(rec);
-        if (typeof parsed === 'string') throw invalidConfig(`Reference data source ${ref.id} (${ref.tableName}): ${parsed}`);
-        for (const row of parsed) rows.push(row);
+        const bad = parsed.errors[0];
+        if (bad) throw invalidConfig(`Reference data source ${ref.id} (${ref.tableName}): ${bad.message} in ${bad.data}`);
+        for (const row of parsed.rows) rows.push(row);
       }
       tables.push({ name: ref.tableName, columns: ref.schema.columns, rows });
     }

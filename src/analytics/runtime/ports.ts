@@ -3,6 +3,7 @@
  * as narrow interfaces. sql-adapter.ts implements SqlPort over src/sql; the
  * service wires a DeliveryPort to Firehose when that service is present.
  */
+import type { Clock } from '../../core/index.ts';
 import type { ColumnSpec, RecordSchema, RecordFormatType } from '../model.ts';
 
 /** An in-application stream fed by an input: its name and record schema. */
@@ -28,24 +29,30 @@ export interface CompiledApplication {
   push(stream: string, rows: unknown[][], rowtimeMs: number, arrivalMs: number): void;
   /** Tells the engine time has reached `nowMs`: windows ending at or before it close. */
   advanceTime(nowMs: number): void;
-  /** Rows written to an in-app stream; `row[0]` is ROWTIME, then the stream's columns. */
+  /** Rows written to an in-app stream (error_stream included); `row[0]` is ROWTIME, then the stream's columns. */
   onOutput(stream: string, listener: (rows: readonly unknown[][]) => void): void;
-  /** Column names of an in-app stream (for output formatting), or undefined if the code defines no such stream. */
-  columnsOf(stream: string): readonly string[] | undefined;
-  /** Column SQL type names of an in-app stream, parallel to columnsOf. */
-  typesOf(stream: string): readonly string[] | undefined;
+  /** Sends a record that could not be used to error_stream. */
+  reportError(errorName: string, message: string, rowtimeMs: number, data: string): void;
+  /** The in-app stream's name as the code defines it (exact, else case-insensitive match), or undefined. */
+  resolveStream(name: string): string | undefined;
+  /** A formatter for rows of an in-app stream, as JSON or CSV records. */
+  formatter(stream: string, format: RecordFormatType): RowFormatter;
+  /** Column names of an in-app stream (without ROWTIME). */
+  columnNames(stream: string): readonly string[];
   checkpoint(): unknown;
   restore(state: unknown): void;
   close(): void;
 }
 
+export interface ParsedRecords {
+  /** Rows of typed values in column order. */
+  rows: unknown[][];
+  /** Rows (or the whole record) that did not parse, with the reason. */
+  errors: Array<{ message: string; data: string }>;
+}
+
 export interface RecordParser {
-  /**
-   * Parses one source record into rows (values in column order). Returns an
-   * error message instead when the record does not parse; the host sends that
-   * to error_stream.
-   */
-  parse(data: Uint8Array): unknown[][] | string;
+  parse(data: Uint8Array): ParsedRecords;
 }
 
 export interface RowFormatter {
@@ -55,11 +62,12 @@ export interface RowFormatter {
 
 export interface SqlPort {
   /** Compiles application code against its inputs and reference tables; throws an Error whose message says what is wrong (with line:column). */
-  compile(code: string, inputs: readonly InputStreamSpec[], tables: readonly ReferenceTableSpec[]): CompiledApplication;
+  compile(code: string, inputs: readonly InputStreamSpec[], tables: readonly ReferenceTableSpec[], clock: Clock): CompiledApplication;
   /** Like compile, but only reports the problem; undefined when the code is valid. */
   check(code: string, inputs: readonly InputStreamSpec[], tables: readonly ReferenceTableSpec[]): string | undefined;
+  /** Reports an unusable RecordColumn SqlType, or undefined. */
+  checkColumns(columns: readonly ColumnSpec[]): string | undefined;
   parser(schema: RecordSchema): RecordParser;
-  formatter(format: RecordFormatType, columns: readonly string[], types: readonly string[]): RowFormatter;
 }
 
 /** In-process delivery-stream writes (Firehose PutRecordBatch without the wire). */
