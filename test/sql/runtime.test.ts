@@ -1,0 +1,129 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  discoverJsonSchema, formatReal, formatRowCsv, formatRowJson, parseApplication, parseRecord, planApplication,
+  SqlApplication, SqlError, type ColumnDef, type Row,
+} from '../../src/sql/index.ts';
+
+const T0 = Date.UTC(2021, 0, 31, 14, 0, 0);
+const INPUT = [{ name: 'SOURCE_SQL_STREAM_001', columns: [{ name: 'TICKER', type: { name: 'VARCHAR', length: 4 } }, { name: 'PRICE', type: { name: 'DOUBLE' } }] as ColumnDef[] }];
+const TUMBLE = `CREATE OR REPLACE STREAM out (ticker VARCHAR(4), total DOUBLE, n INTEGER);
+CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM ticker, SUM(price), COUNT(*) FROM source_sql_stream_001
+GROUP BY ticker, STEP(source_sql_stream_001.ROWTIME BY INTERVAL '1' MINUTE);`;
+
+function collect(app: SqlApplication, stream: string): Row[] {
+  const rows: Row[] = [];
+  app.onOutput(stream, (r) => rows.push(...r));
+  return rows;
+}
+
+describe('SqlApplication checkpoint/restore', () => {
+  it('resumes an open tumbling window from a checkpoint with the same result as an uninterrupted run', () => {
+    const feed = (app: SqlApplication, from: number, to: number): void => {
+      for (let i = from; i < to; i++) app.push('SOURCE_SQL_STREAM_001', [{ TICKER: i % 2 ? 'A' : 'B', PRICE: i }], T0 + i * 1000);
+    };
+    const whole = SqlApplication.compile(TUMBLE, { inputs: INPUT });
+    const wholeOut = collect(whole, 'OUT');
+    feed(whole, 0, 90);
+    whole.advanceTime(T0 + 180_000);
+
+    const first = SqlApplication.compile(TUMBLE, { inputs: INPUT });
+    const firstOut = collect(first, 'OUT');
+    feed(first, 0, 40);
+    const state = JSON.parse(JSON.stringify(first.checkpoint())) as ReturnType<SqlApplication['checkpoint']>;
+    first.close();
+    const second = SqlApplication.compile(TUMBLE, { inputs: INPUT });
+    second.restore(state);
+    const secondOut = collect(second, 'OUT');
+    feed(second, 40, 90);
+    second.advanceTime(T0 + 180_000);
+    assert.equal(firstOut.length, 0, 'no window closed before the checkpoint');
+    assert.deepEqual(secondOut, wholeOut);
+    assert.equal(wholeOut.length, 4);
+  });
+
+  it('restores a Random Cut Forest so scores continue exactly', () => {
+    const code = `CREATE OR REPLACE STREAM out (ticker VARCHAR(4), price DOUBLE, score DOUBLE);
+CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM * FROM TABLE(RANDOM_CUT_FOREST(CURSOR(SELECT STREAM ticker, price FROM source_sql_stream_001), 20, 64, 1000, 1));`;
+    const rows = Array.from({ length: 120 }, (_x, i) => ({ TICKER: 'A', PRICE: 10 + (i % 7) + (i === 100 ? 500 : 0) }));
+    const a = SqlApplication.compile(code, { inputs: INPUT, rcfSeed: 3 });
+    const aOut = collect(a, 'OUT');
+    a.push('SOURCE_SQL_STREAM_001', rows, T0);
+    const b1 = SqlApplication.compile(code, { inputs: INPUT, rcfSeed: 3 });
+    b1.push('SOURCE_SQL_STREAM_001', rows.slice(0, 60), T0);
+    const state = JSON.parse(JSON.stringify(b1.checkpoint())) as ReturnType<SqlApplication['checkpoint']>;
+    const b2 = SqlApplication.compile(code, { inputs: INPUT, rcfSeed: 3 });
+    b2.restore(state);
+    const bOut = collect(b2, 'OUT');
+    b2.push('SOURCE_SQL_STREAM_001', rows.slice(60), T0);
+    assert.deepEqual(bOut.map((r) => r[3]), aOut.slice(60).map((r) => r[3]));
+    const spike = aOut[100]![3] as number;
+    assert.ok(spike > 2 * Math.max(...aOut.slice(80, 100).map((r) => r[3] as number)), `spike scores ${spike}`);
+  });
+});
+
+describe('RANDOM_CUT_FOREST_WITH_EXPLANATION', () => {
+  it('explains a high outlier by the column that moved, with direction', () => {
+    const code = `CREATE OR REPLACE STREAM out (a DOUBLE, b DOUBLE, score DOUBLE, expl VARCHAR(2048));
+CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM * FROM TABLE(RANDOM_CUT_FOREST_WITH_EXPLANATION(CURSOR(SELECT STREAM a, b FROM s), 50, 64, 1000, 1, TRUE));`;
+    const app = SqlApplication.compile(code, { inputs: [{ name: 'S', columns: [{ name: 'A', type: { name: 'DOUBLE' } }, { name: 'B', type: { name: 'DOUBLE' } }] }], rcfSeed: 1 });
+    const out = collect(app, 'OUT');
+    const rows = Array.from({ length: 200 }, (_x, i) => [Math.sin(i) * 2, Math.cos(i) * 2]);
+    rows.push([2, 80]);
+    app.push('S', rows, T0);
+    const last = out[out.length - 1]!;
+    const expl = JSON.parse(last[4] as string) as Record<string, { ATTRIBUTION_SCORE: string; DIRECTION: string; STRENGTH: string }>;
+    assert.equal(expl.B!.DIRECTION, 'HIGH');
+    assert.ok(Number(expl.B!.ATTRIBUTION_SCORE) > Number(expl.A!.ATTRIBUTION_SCORE));
+    assert.ok(Math.abs(Number(expl.A!.ATTRIBUTION_SCORE) + Number(expl.B!.ATTRIBUTION_SCORE) - (last[3] as number)) < 0.05 * (last[3] as number) + 1e-3);
+  });
+});
+
+describe('the plan', () => {
+  it('is plain JSON: an application rebuilt from the serialised plan behaves the same', () => {
+    const plan = planApplication(TUMBLE, { inputs: INPUT });
+    const app = new SqlApplication(JSON.parse(JSON.stringify(plan)));
+    const out = collect(app, 'OUT');
+    app.push('SOURCE_SQL_STREAM_001', [['A', 1.5], ['A', 2]], T0);
+    app.advanceTime(T0 + 60_000);
+    assert.deepEqual(out, [[T0 + 60_000, 'A', 3.5, 2]]);
+  });
+
+  it('reports the end of the code as the position of a missing token', () => {
+    assert.throws(() => parseApplication('CREATE STREAM s (a INTEGER'), (e: unknown) => e instanceof SqlError && e.line === 1 && e.column === 27 && /expected '\)'/.test(e.message));
+  });
+});
+
+describe('record formats', () => {
+  const cols = [
+    { name: 'city', type: { name: 'VARCHAR', length: 8 }, mapping: '$.location.city' },
+    { name: 't', type: { name: 'TIMESTAMP' }, mapping: '$.ts' },
+    { name: 'v', type: { name: 'INTEGER' }, mapping: '$.values[1]' },
+  ] as const;
+  it('maps nested JSON through JSONPath and converts to the column types', () => {
+    const r = parseRecord('{"location":{"city":"Seattle, WA"},"ts":"2021-06-02T22:35:00Z","values":[1,42]}', { type: 'JSON' }, [...cols]);
+    assert.deepEqual(r, { rows: [['Seattle,', Date.UTC(2021, 5, 2, 22, 35), 42]], errors: [] });
+  });
+  it('reports a record that does not parse instead of throwing', () => {
+    assert.equal(parseRecord('{"location":', { type: 'JSON' }, [...cols]).errors.length, 1);
+    assert.match(parseRecord('{"values":[1,"x"]}', { type: 'JSON' }, [...cols]).errors[0]!.message, /cannot convert 'x' to INTEGER/);
+  });
+  it('splits CSV by the row and column delimiters, honouring quotes', () => {
+    const c = [{ name: 'a', type: { name: 'VARCHAR' } }, { name: 'b', type: { name: 'DOUBLE' } }] as ColumnDef[];
+    assert.deepEqual(parseRecord('"x|y"|1.5;z|2', { type: 'CSV', rowDelimiter: ';', columnDelimiter: '|' }, c).rows, [['x|y', 1.5], ['z', 2]]);
+  });
+  it('formats rows as KDA writes them: TIMESTAMP text, REAL at float precision', () => {
+    const c: ColumnDef[] = [{ name: 'store_id', type: { name: 'VARCHAR' } }, { name: 'revenue', type: { name: 'REAL' } }, { name: 'timestamp', type: { name: 'TIMESTAMP' } }];
+    const row = [0, 'store_1', Math.fround(22.78), Date.UTC(2021, 0, 31, 14, 47)];
+    assert.equal(formatRowJson(c, row), '{"store_id":"store_1","revenue":22.78,"timestamp":"2021-01-31 14:47:00.000"}');
+    assert.equal(formatRowCsv(c, row), 'store_1,22.78,2021-01-31 14:47:00.000');
+    assert.equal(formatReal(Math.fround(8671.3125)), 8671.3125);
+  });
+  it('discovers a schema from sample JSON records', () => {
+    const cols2 = discoverJsonSchema(['{"sensor_id": 66, "current_temperature": 69.67, "status": "OK", "event_time": "2022-11-20T18:31:30.693395"}']);
+    assert.deepEqual(cols2.map((c) => [c.name, c.type.name, c.mapping]), [
+      ['sensor_id', 'INTEGER', '$.sensor_id'], ['current_temperature', 'DOUBLE', '$.current_temperature'],
+      ['status', 'VARCHAR', '$.status'], ['event_time', 'TIMESTAMP', '$.event_time'],
+    ]);
+  });
+});
