@@ -1,0 +1,124 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPipeline, parsePipeline, PipelineError } from '../../src/pipeline/index.ts';
+import { ROOT } from '../cli/run-cli.ts';
+
+function problems(yaml: string, file = 'freshet.yaml'): string[] {
+  try {
+    parsePipeline(yaml, file);
+  } catch (e) {
+    if (e instanceof PipelineError) return e.problems;
+    throw e;
+  }
+  assert.fail('expected the pipeline to be rejected');
+}
+
+const APP = `name: p
+streams:
+  - name: src
+deliveryStreams:
+  - DeliveryStreamName: out
+    ExtendedS3DestinationConfiguration:
+      BucketARN: arn:aws:s3:::b
+applications:
+  - ApplicationName: app
+    ApplicationCode: SELECT 1
+    Inputs:
+      - NamePrefix: SOURCE_SQL_STREAM
+        KinesisStreamsInput:
+          ResourceARN: \${stream:src}
+        InputSchema:
+          RecordFormat:
+            RecordFormatType: JSON
+          RecordColumns:
+            - { Name: a, SqlType: INTEGER, Mapping: $.a }
+    Outputs:
+      - Name: DESTINATION_SQL_STREAM
+        KinesisFirehoseOutput:
+          ResourceARN: \${delivery:out}
+        DestinationSchema:
+          RecordFormatType: JSON
+`;
+
+describe('pipeline file validation', () => {
+  it('accepts a complete file and fills the default role', () => {
+    const { spec } = parsePipeline(APP, 'freshet.yaml');
+    assert.equal(spec.name, 'p');
+    assert.equal(spec.applications[0]!.ApplicationCode, 'SELECT 1');
+    assert.match(spec.defaultRoleArn, /^arn:aws:iam::/);
+  });
+
+  it('names the line and column of an unknown property', () => {
+    const yaml = 'name: p\nstreams:\n  - name: a\n    shard: 2\n';
+    assert.deepEqual(problems(yaml), ["freshet.yaml:4:5: streams.0: unknown property 'shard'"]);
+  });
+
+  it('names the line of a value of the wrong type or out of range', () => {
+    const yaml = 'name: p\nstreams:\n  - name: a\n    shards: two\n  - name: b\n    retentionHours: 5\n';
+    assert.deepEqual(problems(yaml), [
+      'freshet.yaml:4:13: streams.0.shards: must be integer',
+      'freshet.yaml:6:21: streams.1.retentionHours: must be >= 24',
+    ]);
+  });
+
+  it('points a missing required property at its parent', () => {
+    const yaml = 'name: p\ngenerators:\n  - kind: sales\n    rate: 20/s\n';
+    assert.deepEqual(problems(yaml), ["freshet.yaml:3:5: generators.0: missing required property 'stream'"]);
+  });
+
+  it('lists the allowed values of an enum', () => {
+    const yaml = 'name: p\ngenerators:\n  - kind: weather\n    stream: s\n';
+    const [p] = problems(yaml);
+    assert.match(p!, /^freshet\.yaml:3:11: generators\.0\.kind: must be one of "sales", "trades", "ecommerce", "ticker", "sensors", "crypto", "replay"$/);
+  });
+
+  it('asks for exactly one of ApplicationCode or codeFile', () => {
+    const yaml = 'name: p\napplications:\n  - ApplicationName: a\n';
+    assert.deepEqual(problems(yaml), ['freshet.yaml:3:5: applications.0: give exactly one of ApplicationCode (inline SQL) or codeFile']);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const [p] = problems('name: p\nstreams:\n  - name: [a\n');
+    assert.match(p!, /^freshet\.yaml:\d+:\d+: YAML: /);
+  });
+
+  it('rejects references to resources the file does not declare', () => {
+    const yaml = APP.replace('${stream:src}', '${stream:elsewhere}');
+    assert.deepEqual(problems(yaml), ['freshet.yaml:14:24: ${stream:elsewhere} does not name a stream of this file (known: src)']);
+  });
+
+  it('rejects duplicate names and a missing codeFile', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'freshet-load-'));
+    const file = join(dir, 'freshet.yaml');
+    writeFileSync(file, 'name: p\nstreams:\n  - name: a\n  - name: a\napplications:\n  - ApplicationName: x\n    codeFile: missing.sql\n');
+    try {
+      loadPipeline(file);
+      assert.fail('expected rejection');
+    } catch (e) {
+      assert.ok(e instanceof PipelineError);
+      assert.equal(e.problems.length, 2);
+      assert.match(e.problems[0]!, /freshet\.yaml:4:11: stream 'a' is declared twice/);
+      assert.match(e.problems[1]!, /freshet\.yaml:7:15: application 'x': codeFile missing\.sql not found/);
+    }
+  });
+
+  it('reads SQL from codeFile relative to the pipeline file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'freshet-load-'));
+    writeFileSync(join(dir, 'app.sql'), 'CREATE OR REPLACE STREAM "X" ("a" INTEGER);\n');
+    writeFileSync(join(dir, 'freshet.yaml'), APP.replace('ApplicationCode: SELECT 1', 'codeFile: app.sql'));
+    const { spec } = loadPipeline(join(dir, 'freshet.yaml'));
+    assert.equal(spec.applications[0]!.ApplicationCode, 'CREATE OR REPLACE STREAM "X" ("a" INTEGER);\n');
+  });
+
+  it('accepts every example pipeline in examples/', () => {
+    const examples = readdirSync(join(ROOT, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory());
+    assert.ok(examples.length >= 4);
+    for (const d of examples) {
+      const { spec } = loadPipeline(join(ROOT, 'examples', d.name, 'freshet.yaml'));
+      assert.ok(spec.streams.length > 0 && spec.generators.length > 0, d.name);
+    }
+  });
+});
