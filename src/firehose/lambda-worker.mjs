@@ -22,6 +22,10 @@ parentPort.on('message', async (msg) => {
       modules.set(msg.modulePath, mod);
     }
     const m = await mod;
+    if (msg.kind === 'load') {
+      parentPort.postMessage({ id: msg.id, ok: true, result: null });
+      return;
+    }
     const handler = typeof m.handler === 'function' ? m.handler : typeof m.default?.handler === 'function' ? m.default.handler : m.default;
     if (typeof handler !== 'function') throw new Error(`${msg.modulePath} does not export handler(event)`);
     const result = await handler(msg.event, { functionName: msg.functionName, awsRequestId: msg.requestId, invokedFunctionArn: msg.functionArn });

@@ -17,6 +17,8 @@ import { randomUUID } from 'node:crypto';
 import type { DeliveryRecord, FailedRecord, LambdaSettings } from './processors.ts';
 
 const WORKER_URL = new URL('./lambda-worker.mjs', import.meta.url);
+/** Limit for starting a worker and importing the function module. */
+const COLD_START_MS = 30_000;
 
 export interface LambdaOptions {
   /** Function name or full ARN → module path. */
@@ -47,6 +49,7 @@ interface Pending { resolve(v: unknown): void; reject(e: unknown): void; timer: 
 
 class FunctionWorker {
   private worker: Worker | null = null;
+  private loaded = false;
   private pending = new Map<number, Pending>();
   private seq = 0;
 
@@ -65,7 +68,7 @@ class FunctionWorker {
     });
     w.on('error', (e) => this.failAll(w, new FunctionError(`function worker crashed: ${e.message}`, 'Lambda.FunctionError')));
     w.on('exit', () => {
-      if (this.worker === w) this.worker = null;
+      if (this.worker === w) { this.worker = null; this.loaded = false; }
       this.failAll(w, new FunctionError('function worker exited', 'Lambda.FunctionError'));
     });
     this.worker = w;
@@ -81,20 +84,33 @@ class FunctionWorker {
     }
   }
 
-  invoke(event: unknown, timeoutMs: number, functionArn: string): Promise<unknown> {
+  /** Starts the worker and loads the module (the cold start, which AWS also times separately from the handler). */
+  private async ensureLoaded(): Promise<Worker> {
+    if (this.worker && this.loaded) return this.worker;
     const w = this.worker ?? this.start();
+    await this.send(w, { kind: 'load', modulePath: this.modulePath }, COLD_START_MS, 'Lambda.FunctionError', 'Function initialisation');
+    this.loaded = true;
+    return w;
+  }
+
+  private send(w: Worker, msg: Record<string, unknown>, timeoutMs: number, code: FunctionError['code'], what: string): Promise<unknown> {
     const id = ++this.seq;
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new FunctionError(`Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, 'Lambda.FunctionTimedOut'));
+        reject(new FunctionError(`${what} timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, code));
         // The only way to stop runaway user code: end the worker; the next call starts a new one.
-        if (this.worker === w) this.worker = null;
+        if (this.worker === w) { this.worker = null; this.loaded = false; }
         void w.terminate();
       }, timeoutMs);
       this.pending.set(id, { resolve: resolvePromise, reject, timer, worker: w });
-      w.postMessage({ id, modulePath: this.modulePath, event, functionArn, functionName: functionArn, requestId: randomUUID() });
+      w.postMessage({ id, ...msg });
     });
+  }
+
+  async invoke(event: unknown, timeoutMs: number, functionArn: string): Promise<unknown> {
+    const w = await this.ensureLoaded();
+    return this.send(w, { kind: 'invoke', modulePath: this.modulePath, event, functionArn, functionName: functionArn, requestId: randomUUID() }, timeoutMs, 'Lambda.FunctionTimedOut', 'Task');
   }
 
   async close(): Promise<void> {

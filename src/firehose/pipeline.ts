@@ -122,6 +122,9 @@ export class DeliveryPipeline {
   private unsubscribe: (() => void) | null = null;
   private sleepers = new Set<{ timer: TimerHandle; reject: (e: unknown) => void }>();
   private started = false;
+  private busyIo = 0;
+  private lambdaRunning = 0;
+  private persistBusy = 0;
 
   constructor(options: PipelineOptions) {
     this.o = options;
@@ -179,15 +182,22 @@ export class DeliveryPipeline {
   /** Offset below which everything is delivered. */
   get checkpoint(): number { return this.committed; }
 
-  /** Resolves once nothing is being read, transformed or delivered (buffers may still wait for their interval). */
-  async settled(): Promise<void> {
+  /**
+   * Resolves once nothing is being read, transformed, written or checkpointed
+   * (buffers may still wait for their interval, and retries for their backoff
+   * on the clock). Tests and benchmarks use it after moving a ManualClock.
+   */
+  async settled(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const q = this.queue;
-      const l = this.lambdaChain;
-      const p = this.persistChain;
-      await Promise.all([q, l, p]);
       await new Promise((r) => setImmediate(r));
-      if (q === this.queue && l === this.lambdaChain && p === this.persistChain && !this.pumping) return;
+      const queueIdle = this.queued === 0 || (this.sleepers.size > 0 && this.busyIo === 0);
+      if (!this.pumping && this.busyIo === 0 && this.lambdaRunning === 0 && queueIdle && this.persistBusy === 0) {
+        // Two consecutive idle observations: work handed over between promises has had its turn.
+        await new Promise((r) => setImmediate(r));
+        if (!this.pumping && this.busyIo === 0 && this.lambdaRunning === 0 && this.persistBusy === 0 && (this.queued === 0 || (this.sleepers.size > 0 && this.busyIo === 0))) return;
+      }
+      if (Date.now() > deadline) throw new Error(`firehose ${this.o.name}: pipeline did not settle within ${timeoutMs} ms`);
     }
   }
 
@@ -285,7 +295,8 @@ export class DeliveryPipeline {
     if (batch.sealed || this.stopped) return;
     batch.sealed = true;
     batch.timer?.cancel();
-    this.lambdaChain = this.lambdaChain.then(() => this.runLambda(batch));
+    this.lambdaRunning++;
+    this.lambdaChain = this.lambdaChain.then(() => this.runLambda(batch)).finally(() => { this.lambdaRunning--; });
   }
 
   private async runLambda(batch: LambdaBatch): Promise<void> {
@@ -352,6 +363,7 @@ export class DeliveryPipeline {
   }
 
   private persist(): void {
+    this.persistBusy++;
     this.persistChain = this.persistChain.then(async () => {
       const offset = this.committed;
       if (offset <= this.persisted || this.stopped) return;
@@ -360,7 +372,7 @@ export class DeliveryPipeline {
       // Everything read is delivered: whole segments before the last record can go.
       const last = this.o.log.lastTimestampMs;
       if (offset === this.o.log.endOffset && last !== undefined) await this.o.log.trimBefore(last).catch(() => {});
-    }).catch((e) => this.say(`checkpoint failed: ${(e as Error).message}`));
+    }).catch((e) => this.say(`checkpoint failed: ${(e as Error).message}`)).finally(() => { this.persistBusy--; });
   }
 
   private newBuffer(key: string, kind: 'data' | 'error', oldestArrivalMs: number): Buffer_ {
@@ -449,7 +461,15 @@ export class DeliveryPipeline {
   }
 
   private withRetry<T>(fn: (attempt: number) => Promise<T>, maxElapsedMs: number, maxDelayMs: number): Promise<T> {
-    return retry(fn, {
+    const io = async (attempt: number): Promise<T> => {
+      this.busyIo++;
+      try {
+        return await fn(attempt);
+      } finally {
+        this.busyIo--;
+      }
+    };
+    return retry(io, {
       initialDelayMs: this.retrySettings.initialDelayMs,
       maxDelayMs,
       maxElapsedMs,
