@@ -96,19 +96,43 @@ describe('FileStorage recovery', () => {
     assert.deepEqual(await readTexts(l2), ['first-record']);
   });
 
-  it('keeps later segments when an older, sealed segment is damaged, and skips the lost range', async () => {
+  it('writes .idx files for sealed segments and opens from them without scanning', async () => {
+    const { storage, dir } = await openStorage({ segmentMaxBytes: 200 });
+    const log = await storage.createLog('indexed');
+    for (let i = 0; i < 12; i++) await log.append([rec('k', `record-${i}-${'x'.repeat(40)}`, 1000 + i)]).durable;
+    await storage.close();
+    const segs = await segmentFiles(dir, 'indexed');
+    const idx = (await readdir(logDir(dir, 'indexed'))).filter((f) => f.endsWith('.idx')).sort();
+    assert.deepEqual(idx, segs.slice(0, -1).map((f) => f.replace('.seg', '.idx')), 'every sealed segment has an index, the active one none');
+    // Damage a sealed segment: the intact .idx is trusted at open (no scan), and the CRC check on read reports it.
+    const first = join(logDir(dir, 'indexed'), segs[0]!);
+    const bytes = await readFile(first);
+    bytes[bytes.readUInt32LE(0) + 30] ^= 0xff;
+    await writeFile(first, bytes);
+    const { storage: s2 } = await openStorage({ dataDir: dir, segmentMaxBytes: 200 });
+    assert.deepEqual(s2.recovery, []);
+    const l2 = s2.getLog('indexed')!;
+    assert.equal(l2.startOffset, 0);
+    assert.equal(l2.endOffset, 12);
+    assert.equal(await l2.offsetForTimestamp(1005), 5, 'timestamps come from the loaded index');
+    await assert.rejects(readTexts(l2), (e: unknown) => e instanceof StorageError && e.code === 'CORRUPT');
+    assert.deepEqual((await l2.read(4, { maxRecords: 100, maxBytes: 1 << 20 })).records.length, 8, 'records past the damage still read');
+  });
+
+  it('scans a sealed segment without a usable .idx, keeps later segments when it is damaged, and skips the lost range', async () => {
     const { storage, dir } = await openStorage({ segmentMaxBytes: 200 });
     const log = await storage.createLog('damaged');
     for (let i = 0; i < 12; i++) await log.append([rec('k', `record-${i}-${'x'.repeat(40)}`, i)]).durable;
     const files = await segmentFiles(dir, 'damaged');
     assert.ok(files.length >= 4, `several segments (${files.length})`);
     await storage.close();
-    // Damage the second record of the first segment.
+    // Damage the second record of the first segment, and its index file.
     const first = join(logDir(dir, 'damaged'), files[0]!);
     const bytes = await readFile(first);
     const len0 = bytes.readUInt32LE(0);
     bytes[len0 + 30] ^= 0xff;
     await writeFile(first, bytes);
+    await writeFile(first.replace('.seg', '.idx'), 'not an index');
     const { storage: s2 } = await openStorage({ dataDir: dir, segmentMaxBytes: 200 });
     assert.equal(s2.recovery.length, 1);
     assert.equal(s2.recovery[0]!.file, first);
@@ -359,5 +383,25 @@ describe('FileStorage I/O failures', () => {
     assert.deepEqual(s2.recovery, [], 'nothing torn was left on disk');
     assert.deepEqual(await readTexts(s2.getLog('partial')!), texts);
     assert.ok((await segmentFiles(dir, 'partial')).length >= filesBefore.length);
+  });
+});
+
+describe('FileStorage recovery after a crash during a segment roll', () => {
+  it('drops an empty newer segment created before the previous one was complete', async () => {
+    const { storage, dir, clock } = await openStorage({ segmentMaxBytes: 4096 });
+    const log = await storage.createLog('roll');
+    const t = clock.now();
+    await log.append([rec('k', 'a', t), rec('k', 'b', t), rec('k', 'c', t)]).durable;
+    await storage.close();
+    // As if a roll at offset 5 had created its file but the batch for 3..4 never reached the disk.
+    await writeFile(join(logDir(dir, 'roll'), '00000000000000000005.seg'), '');
+    const { storage: s2 } = await openStorage({ dataDir: dir, segmentMaxBytes: 4096 });
+    assert.match(s2.recovery[0]!.reason, /empty segment/);
+    const l2 = s2.getLog('roll')!;
+    assert.equal(l2.endOffset, 3, 'the log continues where its data ends');
+    const d = l2.append([rec('k', 'd', t)]);
+    assert.equal(d.firstOffset, 3);
+    await d.durable;
+    assert.deepEqual(await segmentFiles(dir, 'roll'), ['00000000000000000000.seg']);
   });
 });

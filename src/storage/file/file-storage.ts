@@ -10,7 +10,7 @@
  * that arrive while a cycle is in flight form the next cycle, so the number
  * of fsyncs per second is bounded by the disk, not by the request rate.
  */
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
@@ -21,7 +21,7 @@ import type { FileLike, FsLayer } from './fs-layer.ts';
 import { nodeFs, writeFully } from './fs-layer.ts';
 import { DirLock } from './lock.ts';
 import { FileMetaStore, fsyncDir } from './meta-store.ts';
-import { Segment, parseSegmentFileName, scanSegment, segmentPath } from './segment.ts';
+import { Segment, encodeSegmentIndex, indexPath, loadSegmentIndex, parseSegmentFileName, scanSegment, segmentPath } from './segment.ts';
 import type { LogHost, PendingGroup } from './shard-log.ts';
 import { FileShardLog } from './shard-log.ts';
 
@@ -57,10 +57,11 @@ const ID_PATTERN = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 
 function noop(): void {}
 
-function writeFileDurable(path: string, text: string, sync: boolean): void {
+function writeFileDurable(path: string, text: string | Uint8Array, sync: boolean): void {
   const fd = openSync(path, 'w');
   try {
-    writeSync(fd, text);
+    if (typeof text === 'string') writeSync(fd, text);
+    else writeSync(fd, text, 0, text.length);
     if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -140,7 +141,9 @@ export class FileStorage implements LogStorage, LogHost {
       }
       const id = decodeURIComponent(name);
       const log = new FileShardLog(id, dir, this);
-      const bases = (await readdir(dir)).map(parseSegmentFileName).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
+      const names = await readdir(dir);
+      for (const n of names) if (n.endsWith('.tmp')) await unlink(join(dir, n)).catch(noop);
+      const bases = names.map(parseSegmentFileName).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
       if (bases.length === 0) bases.push(0);
       for (let i = 0; i < bases.length; i++) {
         const base = bases[i]!;
@@ -148,6 +151,14 @@ export class FileStorage implements LogStorage, LogHost {
         const file = await this.fs.open(seg.path, existsSync(seg.path) ? 'r+' : 'wx+');
         seg.file = file;
         log.segments.push(seg);
+        const idx = indexPath(seg.path);
+        if (i < bases.length - 1) {
+          // Sealed: trust its .idx if intact and matching the file's size.
+          const bytes = await readFile(idx).catch(() => null);
+          if (bytes && loadSegmentIndex(seg, bytes, (await file.stat()).size)) continue;
+        } else if (existsSync(idx)) {
+          await unlink(idx); // the active segment has no index file
+        }
         const scan = await scanSegment(seg, file);
         if (scan.validBytes < scan.fileBytes) {
           // A torn tail (crash mid-write) in the last segment; in an older
@@ -158,9 +169,51 @@ export class FileStorage implements LogStorage, LogHost {
           this.recovery.push({ log: id, file: seg.path, truncatedBytes: scan.fileBytes - scan.validBytes, reason: scan.stopReason ?? 'invalid tail' });
         }
       }
+      // A roll creates the next segment file before the last batches of the
+      // previous one are written; a crash in between leaves an empty newer
+      // segment whose base is past the previous segment's end. Nothing in
+      // that range was acknowledged: drop the empty segment, so the log
+      // stays dense and continues where its data ends.
+      const segs = log.segments;
+      while (segs.length > 1) {
+        const last = segs[segs.length - 1]!;
+        const prev = segs[segs.length - 2]!;
+        if (last.next !== last.base || prev.next >= last.base) break;
+        segs.pop();
+        await last.file!.close();
+        await unlink(last.path);
+        this.recovery.push({ log: id, file: last.path, truncatedBytes: 0, reason: `removed empty segment after a crash during roll (previous segment ends at offset ${prev.next})` });
+        if (prev.indexFile !== 'none') {
+          prev.indexFile = 'none';
+          await unlink(indexPath(prev.path)).catch(noop);
+        }
+      }
       log.initFromSegments();
       this.logs.set(id, log);
+      this.writeSealedIndexes(log);
     }
+  }
+
+  /** Writes `.idx` files for sealed, fully durable segments that lack one (background; failures only cost a scan at next open). */
+  private writeSealedIndexes(log: FileShardLog): void {
+    const segs = log.segments;
+    for (let i = segs.length - 2; i >= 0; i--) {
+      const seg = segs[i]!;
+      if (seg.indexFile !== 'none') break;
+      if (seg.durableNext !== seg.next || seg.removed) continue;
+      seg.indexFile = 'writing';
+      seg.indexWrite = this.writeIndexFile(seg).then(
+        () => { if (seg.indexFile === 'writing') seg.indexFile = 'written'; },
+        (e) => { if (seg.indexFile === 'writing') seg.indexFile = 'none'; this.warn(`writing ${indexPath(seg.path)} failed`, e); },
+      ).finally(() => { seg.indexWrite = null; });
+    }
+  }
+
+  private async writeIndexFile(seg: Segment): Promise<void> {
+    const path = indexPath(seg.path);
+    const tmp = `${path}.tmp`;
+    writeFileDurable(tmp, encodeSegmentIndex(seg), this.fsyncMode.kind !== 'never');
+    await rename(tmp, path);
   }
 
   private checkOpen(): void {
@@ -283,7 +336,10 @@ export class FileStorage implements LogStorage, LogHost {
       if (!g) continue;
       const log = logs[i]!;
       if (errors[i] !== null) log.failGroup(g, this.toStorageError(log, errors[i]));
-      else log.completeGroup(g);
+      else {
+        log.completeGroup(g);
+        if (log.segments.length > 1 && log.segments[log.segments.length - 2]!.indexFile === 'none') this.writeSealedIndexes(log);
+      }
     }
   }
 
@@ -368,7 +424,10 @@ export class FileStorage implements LogStorage, LogHost {
     const closed = new StorageError('storage is closed', 'CLOSED');
     for (const log of this.logs.values()) log.gone = closed;
     if (this.fsyncMode.kind === 'interval') await this.syncUnsynced();
-    for (const log of this.logs.values()) await log.closeFiles();
+    for (const log of this.logs.values()) {
+      for (const seg of log.segments) if (seg.indexWrite) await seg.indexWrite;
+      await log.closeFiles();
+    }
     this.logs.clear();
     await this.metaStore?.close();
   }

@@ -5,12 +5,15 @@
  * timestamp seen before that entry for offsetForTimestamp). Memory is
  * 24 bytes per entry, i.e. 0.15% of the data at the default 16 KiB interval.
  *
- * The index is rebuilt on open by scanning the segment (verifying every CRC);
- * see docs/architecture.md for why there are no persisted index files yet.
+ * When a segment is sealed (a newer one exists and all its bytes are durable)
+ * its index and summary are written to `<base>.idx`, so opening a large log
+ * scans only the active segment; a missing, damaged or size-mismatched .idx
+ * just means that segment is scanned too (verifying every CRC).
  */
 import { join } from 'node:path';
 import type { FileLike } from './fs-layer.ts';
 import { readFully } from './fs-layer.ts';
+import { crc32 } from './crc32.ts';
 import { checkFrame, FrameCheck, frameLength, frameOffset, frameTimestamp } from './frame.ts';
 
 export const SEGMENT_SUFFIX = '.seg';
@@ -53,6 +56,10 @@ export class Segment {
   /** In-flight reads; a trimmed segment closes its file when this drops to 0. */
   readers = 0;
   removed = false;
+  /** Whether `<base>.idx` describes this (sealed) segment. */
+  indexFile: 'none' | 'writing' | 'written' = 'none';
+  /** The .idx write in flight, if any. */
+  indexWrite: Promise<void> | null = null;
 
   // Sparse index, struct-of-arrays in growable Float64Arrays.
   private idxOffset = new Float64Array(16);
@@ -121,6 +128,31 @@ export class Segment {
     return this.idxPos[lo]!;
   }
 
+  /** The sparse index entries (views of the live arrays; copy before keeping). */
+  indexEntries(): { offsets: Float64Array; positions: Float64Array; prevMaxTs: Float64Array; length: number } {
+    return { offsets: this.idxOffset, positions: this.idxPos, prevMaxTs: this.idxPrevMaxTs, length: this.idxLen };
+  }
+
+  /** Sets the state of a sealed segment from its .idx file (entries as f64 triples). */
+  restore(next: number, size: number, firstTs: number, maxTs: number, lastTs: number, entries: Buffer, count: number): void {
+    const cap = Math.max(16, count);
+    this.idxOffset = new Float64Array(cap);
+    this.idxPos = new Float64Array(cap);
+    this.idxPrevMaxTs = new Float64Array(cap);
+    for (let i = 0; i < count; i++) {
+      this.idxOffset[i] = entries.readDoubleLE(i * 24);
+      this.idxPos[i] = entries.readDoubleLE(i * 24 + 8);
+      this.idxPrevMaxTs[i] = entries.readDoubleLE(i * 24 + 16);
+    }
+    this.idxLen = count;
+    this.lastIndexedPos = count > 0 ? this.idxPos[count - 1]! : -Infinity;
+    this.next = this.durableNext = next;
+    this.size = this.durableSize = size;
+    this.firstTs = firstTs;
+    this.maxTs = this.durableMaxTs = maxTs;
+    this.lastTs = lastTs;
+  }
+
   /** Advances the durable point (called after a successful write + fsync). */
   markDurable(size: number, next: number, maxTs: number): void {
     if (size > this.durableSize) this.durableSize = size;
@@ -137,6 +169,56 @@ export class Segment {
     this.lastIndexedPos = this.idxLen > 0 ? this.idxPos[this.idxLen - 1]! : -Infinity;
     if (this.next === this.base) this.firstTs = NaN;
   }
+}
+
+const IDX_MAGIC = 0x58444946; // 'FIDX'
+const IDX_VERSION = 1;
+const IDX_HEADER_BYTES = 4 + 4 + 6 * 8 + 4;
+
+export function indexPath(segPath: string): string {
+  return segPath.slice(0, -SEGMENT_SUFFIX.length) + '.idx';
+}
+
+/**
+ * Serialises a sealed, fully durable segment's state and sparse index:
+ * magic, version, base, next, size, firstTs, maxTs, lastTs, entry count,
+ * entries (offset, position, prevMaxTs as f64), CRC-32 of everything before.
+ */
+export function encodeSegmentIndex(seg: Segment): Buffer {
+  const { offsets, positions, prevMaxTs, length } = seg.indexEntries();
+  const buf = Buffer.alloc(IDX_HEADER_BYTES + length * 24 + 4);
+  let p = 0;
+  p = buf.writeUInt32LE(IDX_MAGIC, p);
+  p = buf.writeUInt32LE(IDX_VERSION, p);
+  for (const v of [seg.base, seg.durableNext, seg.durableSize, seg.firstTs, seg.durableMaxTs, seg.lastTs]) p = buf.writeDoubleLE(v, p);
+  p = buf.writeUInt32LE(length, p);
+  for (let i = 0; i < length; i++) {
+    p = buf.writeDoubleLE(offsets[i]!, p);
+    p = buf.writeDoubleLE(positions[i]!, p);
+    p = buf.writeDoubleLE(prevMaxTs[i]!, p);
+  }
+  buf.writeUInt32LE(crc32(buf, 0, p), p);
+  return buf;
+}
+
+/**
+ * Loads `buf` (an .idx file) into an empty segment if it is intact and
+ * describes exactly `fileBytes` of data; returns false (and changes nothing)
+ * otherwise, in which case the caller scans the segment instead.
+ */
+export function loadSegmentIndex(seg: Segment, buf: Buffer, fileBytes: number): boolean {
+  if (buf.length < IDX_HEADER_BYTES + 4) return false;
+  if (buf.readUInt32LE(0) !== IDX_MAGIC || buf.readUInt32LE(4) !== IDX_VERSION) return false;
+  const count = buf.readUInt32LE(IDX_HEADER_BYTES - 4);
+  const end = IDX_HEADER_BYTES + count * 24;
+  if (buf.length !== end + 4 || crc32(buf, 0, end) !== buf.readUInt32LE(end)) return false;
+  const base = buf.readDoubleLE(8);
+  const next = buf.readDoubleLE(16);
+  const size = buf.readDoubleLE(24);
+  if (base !== seg.base || size !== fileBytes || next < base) return false;
+  seg.restore(next, size, buf.readDoubleLE(32), buf.readDoubleLE(40), buf.readDoubleLE(48), buf.subarray(IDX_HEADER_BYTES, end), count);
+  seg.indexFile = 'written';
+  return true;
 }
 
 export interface ScanResult {

@@ -13,7 +13,7 @@ import { StorageError } from '../types.ts';
 import type { FileLike, FsLayer } from './fs-layer.ts';
 import { readFully } from './fs-layer.ts';
 import { checkFrame, FRAME_HEADER_BYTES, FrameCheck, frameData, frameKey, frameLength, frameOffset, frameTimestamp, writeFrame } from './frame.ts';
-import { Segment, segmentPath } from './segment.ts';
+import { Segment, indexPath, segmentPath } from './segment.ts';
 
 /** What a log needs from its storage. */
 export interface LogHost {
@@ -195,9 +195,16 @@ export class FileShardLog implements ShardLog {
     }
     const active = this.segments[this.segments.length - 1]!;
     active.rollbackToDurable();
+    // Active again: an .idx written while it looked sealed no longer describes it.
+    const staleIndex = active.indexFile !== 'none';
+    active.indexFile = 'none';
     const prior = this.barrier;
     this.barrier = (async () => {
       if (prior) await prior;
+      if (staleIndex) {
+        if (active.indexWrite) await active.indexWrite;
+        await unlink(indexPath(active.path)).catch(noop);
+      }
       for (const s of dropped) {
         await s.ready.catch(noop);
         if (s.file) await s.file.close().catch(noop);
@@ -356,6 +363,8 @@ export class FileShardLog implements ShardLog {
       this.segments.shift();
       seg.removed = true;
       await unlink(seg.path).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
+      if (seg.indexWrite) await seg.indexWrite;
+      await unlink(indexPath(seg.path)).catch(noop);
       if (seg.readers === 0) this.closeRemoved(seg);
     }
     return this.startOffset;
