@@ -371,3 +371,23 @@ describe('Kinesis actions over the SDK', () => {
     });
   });
 });
+
+describe('GetRecords response encoding', () => {
+  it('round-trips partition keys that need JSON escapes or are non-ASCII, and empty data', async () => {
+    const { server, client } = await startTestServer();
+    try {
+      const name = uniqueName('esc');
+      await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+      await waitActive(client, name);
+      const keys = ['"quoted"\\', '\u0001\u0002\n\t'.repeat(64), 'ключ-🔑', 'x'.repeat(256)];
+      await client.send(new PutRecordsCommand({ StreamName: name, Records: keys.map((k, i) => ({ PartitionKey: k, Data: i === 0 ? new Uint8Array(0) : Buffer.from(`d${i}`) })) }));
+      const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+      const r = await client.send(new GetRecordsCommand({ ShardIterator: it0 }));
+      assert.deepEqual(r.Records!.map((x) => x.PartitionKey), keys);
+      assert.deepEqual(r.Records!.map((x) => Buffer.from(x.Data ?? new Uint8Array(0)).toString()), ['', 'd1', 'd2', 'd3']);
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
+});
