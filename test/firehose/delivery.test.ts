@@ -1,6 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand, PutRecordCommand } from '@aws-sdk/client-firehose';
 import { decompress } from '../../src/firehose/index.ts';
 import type { CompressionFormat } from '../../src/firehose/index.ts';
@@ -68,7 +69,7 @@ describe('S3 destination to the embedded directory store', () => {
       const name = `fmt-${format.toLowerCase().replace('_', '-')}`;
       await create(name, s3Dest(`bkt-${name}`, { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 }, CompressionFormat: format }));
       const lines = Array.from({ length: 300 }, (_, i) => `{"id":${i},"payload":"${'abc'.repeat(i % 50)}"}\n`);
-      for (const l of lines) await h.client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: enc(l) } }));
+      await h.client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: lines.map((l) => ({ Data: enc(l) })) }));
       await h.tick(60_000, name);
       const root = join(h.dir, 's3', `bkt-${name}`);
       const files = await listFiles(root);
@@ -121,4 +122,25 @@ describe('S3 destination to the embedded directory store', () => {
     assert.ok(files[0]!.startsWith(`streaming-csv/data/intvl_date=2021-01-31/intvl_hhmm=${hhmm}/intervals-1-`), files[0]);
   });
 
+
+  it('retries while the bucket directory cannot be written and delivers once it can (nothing lost)', async () => {
+    const name = 'dir-outage';
+    await create(name, s3Dest('bkt-outage', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }));
+    const root = join(h.dir, 's3', 'bkt-outage');
+    // A regular file where the bucket directory should be: every write fails (works even as root).
+    await mkdir(join(h.dir, 's3'), { recursive: true });
+    await writeFile(root, 'not a directory');
+    await h.client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: [{ Data: enc('one\n') }, { Data: enc('two\n') }] }));
+    await h.tick(60_000, name);
+    for (let i = 0; i < 6; i++) await h.tick(10_000, name);
+    const retries = h.engine.metrics(name).DeliveryRetries;
+    assert.ok(retries >= 3, `retries: ${retries}`);
+    assert.equal(h.engine.metrics(name)['DeliveryToS3.Records'], 0);
+    await rm(root);
+    for (let i = 0; i < 5 && (await listFiles(root)).length === 0; i++) await h.tick(60_000, name);
+    const files = await listFiles(root);
+    assert.equal(files.length, 1);
+    assert.equal((await readObject(root, files[0]!)).toString(), 'one\ntwo\n');
+    assert.equal(h.engine.metrics(name)['DeliveryToS3.Records'], 2);
+  });
 });
