@@ -33,6 +33,8 @@ export interface FirehoseEngineLike {
   put(name: string, datas: readonly Uint8Array[]): Promise<unknown>;
   /** The stream's metadata; throws when it does not exist. */
   meta(name: string): unknown;
+  /** Resolves once persisted delivery streams are loaded. */
+  ready?(): Promise<void>;
 }
 
 export interface AnalyticsOptions {
@@ -134,7 +136,10 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
   };
   const wasRunning = registry.load();
   // Applications that were running when the server stopped resume where they checkpointed.
+  // Delivery streams an output writes to must be loaded before those applications start.
+  const firehoseReady = wasRunning.length > 0 ? (options.firehose?.ready?.() ?? Promise.resolve()).catch(() => undefined) : Promise.resolve();
   const ready = Promise.all(wasRunning.map((app) => registry.serialise(app.name, async () => {
+    await firehoseReady;
     const live = registry.get(app.name);
     await registry.startLocked(live, resumePositions(live)).catch(() => undefined);
   }))).then(() => undefined);

@@ -116,7 +116,7 @@ describe('Kinesis Analytics control plane', () => {
     assert.equal(e2.name, 'ValidationException');
     assert.equal(e2.message,
       `2 validation errors detected: Value '${'P'.repeat(33)}' at 'inputs.1.member.namePrefix' failed to satisfy constraint: Member must have length less than or equal to 32; ` +
-      "Value 65 at 'inputs.1.member.inputParallelism.count' failed to satisfy constraint: Member must have value less than or equal to 64");
+      "Value '65' at 'inputs.1.member.inputParallelism.count' failed to satisfy constraint: Member must have value less than or equal to 64");
     const e3 = await awsError(() => h.analytics.send(new CreateApplicationCommand({
       ApplicationName: uniqueName('v'),
       Inputs: [{ ...S1_INPUT, KinesisStreamsInput: { ResourceARN: streamArn('sales'), RoleARN: 'not-a-role' } }],

@@ -53,10 +53,7 @@ export function bindActions(ctx: AnalyticsContext): Record<string, ActionHandler
     }
     const validate = VALIDATORS[name];
     if (!validate) throw new Error(`analytics: no request shape for ${name}`);
-    table[name] = (input) => {
-      validate(input);
-      return handler(ctx, input);
-    };
+    table[name] = (input) => handler(ctx, validate(input));
   }
   return table;
 }
