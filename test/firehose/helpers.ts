@@ -12,6 +12,8 @@ import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import type { FirehoseEngine, FirehoseOptions, FirehoseService } from '../../src/firehose/index.ts';
 
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export const ROLE = 'arn:aws:iam::123456789012:role/firehose_delivery_role';
 export const START_MS = Date.UTC(2021, 0, 31, 14, 5, 47, 190);
 
