@@ -9,6 +9,8 @@ export interface RunningGenerator {
   label: string;
   readonly stats: GeneratorStats;
   done: Promise<GeneratorStats>;
+  /** Sends what has been generated so far. */
+  flush(): Promise<void>;
   stop(): Promise<GeneratorStats>;
 }
 
@@ -46,6 +48,7 @@ export function startPipelineGenerators(loaded: LoadedPipeline, kinesis: Kinesis
         return handle.stats;
       },
       done: handle.done,
+      flush: () => sink.flush(),
       stop: () => handle.stop(),
     };
   });
