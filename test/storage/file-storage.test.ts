@@ -405,3 +405,22 @@ describe('FileStorage recovery after a crash during a segment roll', () => {
     assert.deepEqual(await segmentFiles(dir, 'roll'), ['00000000000000000000.seg']);
   });
 });
+
+describe('FileStorage open files', () => {
+  it('keeps at most maxOpenSealedFiles sealed segment files open, reopening them to read', async () => {
+    const { storage, dir } = await openStorage({ segmentMaxBytes: 300, maxOpenSealedFiles: 3 });
+    const log = await storage.createLog('many');
+    for (let i = 0; i < 40; i++) await log.append([rec('k', `r${i}-${'m'.repeat(100)}`, 1)]).durable;
+    await storage.flush();
+    assert.ok((await segmentFiles(dir, 'many')).length >= 15);
+    assert.ok(storage.openSealedFiles <= 3, `${storage.openSealedFiles} sealed files open`);
+    const texts = await readTexts(log);
+    assert.equal(texts.length, 40);
+    assert.ok(storage.openSealedFiles <= 3, `${storage.openSealedFiles} sealed files open after reading all`);
+    assert.equal(await log.offsetForTimestamp(1), 0);
+    await storage.close();
+    const { storage: s2 } = await openStorage({ dataDir: dir, segmentMaxBytes: 300, maxOpenSealedFiles: 3 });
+    assert.ok(s2.openSealedFiles <= 3);
+    assert.equal((await readTexts(s2.getLog('many')!)).length, 40);
+  });
+});

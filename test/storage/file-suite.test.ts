@@ -5,10 +5,10 @@ import { logStorageSuite } from './log-suite.ts';
 import { tempDir } from './helpers.ts';
 
 // Small segments and a dense index so the suite crosses segment boundaries and index entries.
-logStorageSuite('FileStorage (fsync always, 4 KiB segments)', async () => {
+logStorageSuite('FileStorage (fsync always, 4 KiB segments, 2 open sealed files)', async () => {
   const { dir, remove } = await tempDir();
   const clock = new ManualClock();
-  const make = () => new FileStorage({ dataDir: dir, fsync: { kind: 'always' }, clock, segmentMaxBytes: 4096, indexIntervalBytes: 512 });
+  const make = () => new FileStorage({ dataDir: dir, fsync: { kind: 'always' }, clock, segmentMaxBytes: 4096, indexIntervalBytes: 512, maxOpenSealedFiles: 2 });
   let storage: LogStorage = make();
   await storage.open();
   return {

@@ -35,6 +35,8 @@ export interface FileStorageOptions {
   segmentMaxAgeMs?: number;
   /** Sparse index density (default one entry per 16 KiB). */
   indexIntervalBytes?: number;
+  /** Sealed segments keep at most this many files open, least recently read closed first (default 256). The active segment of each log is always open. */
+  maxOpenSealedFiles?: number;
   /** Verify each record's CRC on read (default true). */
   verifyReads?: boolean;
   /** Problems with no caller to report to (background fsync in interval mode, closing trimmed files). */
@@ -85,6 +87,9 @@ export class FileStorage implements LogStorage, LogHost {
   private dirty: FileShardLog[] = [];
   private cycle: Promise<void> | null = null;
   private unsynced = new Set<Segment>();
+  /** Sealed segments with an open file, least recently used first. */
+  private sealedOpen = new Map<Segment, true>();
+  private readonly maxOpenSealedFiles: number;
   private syncTimer: TimerHandle | null = null;
   private state: 'new' | 'open' | 'closed' = 'new';
   private deletedSeq = 0;
@@ -99,6 +104,7 @@ export class FileStorage implements LogStorage, LogHost {
     this.segmentMaxAgeMs = options.segmentMaxAgeMs ?? 60 * 60 * 1000;
     this.indexIntervalBytes = options.indexIntervalBytes ?? 16 * 1024;
     this.verifyReads = options.verifyReads ?? true;
+    this.maxOpenSealedFiles = Math.max(1, options.maxOpenSealedFiles ?? 256);
     this.dataDir = options.dataDir;
     this.logsDir = join(options.dataDir, 'logs');
   }
@@ -190,6 +196,7 @@ export class FileStorage implements LogStorage, LogHost {
       }
       log.initFromSegments();
       this.logs.set(id, log);
+      for (let i = 0; i < segs.length - 1; i++) if (segs[i]!.indexFile === 'written') this.addSealed(segs[i]!);
       this.writeSealedIndexes(log);
     }
   }
@@ -203,13 +210,22 @@ export class FileStorage implements LogStorage, LogHost {
       if (seg.durableNext !== seg.next || seg.removed) continue;
       seg.indexFile = 'writing';
       seg.indexWrite = this.writeIndexFile(seg).then(
-        () => { if (seg.indexFile === 'writing') seg.indexFile = 'written'; },
+        () => {
+          if (seg.indexFile !== 'writing') return;
+          seg.indexFile = 'written';
+          this.addSealed(seg);
+        },
         (e) => { if (seg.indexFile === 'writing') seg.indexFile = 'none'; this.warn(`writing ${indexPath(seg.path)} failed`, e); },
       ).finally(() => { seg.indexWrite = null; });
     }
   }
 
   private async writeIndexFile(seg: Segment): Promise<void> {
+    // The index may only describe durable data (matters in interval mode).
+    if (this.fsyncMode.kind !== 'never' && seg.file) {
+      await seg.file.datasync();
+      this.unsynced.delete(seg);
+    }
     const path = indexPath(seg.path);
     const tmp = `${path}.tmp`;
     writeFileDurable(tmp, encodeSegmentIndex(seg), this.fsyncMode.kind !== 'never');
@@ -383,6 +399,50 @@ export class FileStorage implements LogStorage, LogHost {
     return file;
   }
 
+  // --- open files of sealed segments ---------------------------------------
+
+  async fileFor(seg: Segment): Promise<FileLike> {
+    await seg.ready;
+    if (seg.file) {
+      if (this.sealedOpen.has(seg)) {
+        this.sealedOpen.delete(seg);
+        this.sealedOpen.set(seg, true);
+      }
+      return seg.file;
+    }
+    if (seg.removed) throw new StorageError(`segment ${seg.path} was removed by retention`, 'NOT_FOUND');
+    if (!seg.opening) {
+      // r+ so that a segment reactivated after a failed roll can be written again.
+      seg.opening = this.fs.open(seg.path, 'r+').then(
+        (f) => { seg.opening = null; seg.file = f; this.addSealed(seg); return f; },
+        (e) => { seg.opening = null; throw e; },
+      );
+    }
+    return seg.opening;
+  }
+
+  private addSealed(seg: Segment): void {
+    this.sealedOpen.set(seg, true);
+    if (this.sealedOpen.size <= this.maxOpenSealedFiles) return;
+    for (const s of this.sealedOpen.keys()) {
+      if (this.sealedOpen.size <= this.maxOpenSealedFiles) break;
+      if (s.readers > 0 || s.indexFile !== 'written') continue;
+      this.sealedOpen.delete(s);
+      const f = s.file;
+      s.file = null;
+      if (f) f.close().catch((e) => this.warn(`closing ${s.path} failed`, e));
+    }
+  }
+
+  unseal(seg: Segment): void {
+    this.sealedOpen.delete(seg);
+  }
+
+  /** Open files of sealed segments (for tests). */
+  get openSealedFiles(): number {
+    return this.sealedOpen.size;
+  }
+
   warn(message: string, cause?: unknown): void {
     if (this.options.onWarning) this.options.onWarning(message, cause);
     else process.emitWarning(`freshet storage: ${message}${cause ? ` (${(cause as Error).message ?? cause})` : ''}`);
@@ -403,9 +463,10 @@ export class FileStorage implements LogStorage, LogHost {
     await Promise.all(segs.map((s) => (s.file ? s.file.datasync().catch((e) => this.warn(`background fsync of ${s.path} failed`, e)) : undefined)));
   }
 
-  /** Resolves once everything appended so far is written (and synced per the mode). */
+  /** Resolves once everything appended so far is written (and synced per the mode), and background index writes are done. */
   async flush(): Promise<void> {
     while (this.cycle) await this.cycle;
+    for (const log of this.logs.values()) for (const seg of log.segments) if (seg.indexWrite) await seg.indexWrite;
   }
 
   async close(): Promise<void> {

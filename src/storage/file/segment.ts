@@ -58,6 +58,8 @@ export class Segment {
   removed = false;
   /** Whether `<base>.idx` describes this (sealed) segment. */
   indexFile: 'none' | 'writing' | 'written' = 'none';
+  /** A reopen of a sealed segment's closed file, in flight. */
+  opening: Promise<FileLike> | null = null;
   /** The .idx write in flight, if any. */
   indexWrite: Promise<void> | null = null;
 

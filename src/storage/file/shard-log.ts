@@ -29,6 +29,10 @@ export interface LogHost {
   createSegmentFile(seg: Segment, dir: string): Promise<FileLike>;
   /** Reports a problem that has no caller to reject (e.g. a background close failure). */
   warn(message: string, cause?: unknown): void;
+  /** The segment's open file, reopening a sealed segment whose handle was closed to bound open files. */
+  fileFor(seg: Segment): Promise<FileLike>;
+  /** Forgets a segment that is no longer sealed (reactivated) or no longer exists. */
+  unseal(seg: Segment): void;
 }
 
 /** All batches appended between two commit cycles; they succeed or fail together. */
@@ -205,13 +209,15 @@ export class FileShardLog implements ShardLog {
         if (active.indexWrite) await active.indexWrite;
         await unlink(indexPath(active.path)).catch(noop);
       }
+      this.host.unseal(active);
       for (const s of dropped) {
         await s.ready.catch(noop);
         if (s.file) await s.file.close().catch(noop);
         await unlink(s.path).catch(noop);
       }
       await active.ready;
-      await active.file!.truncate(active.durableSize);
+      const file = active.file ?? (active.file = await this.host.fs.open(active.path, 'r+'));
+      await file.truncate(active.durableSize);
     })().then(
       () => { this.barrier = null; },
       (e) => {
@@ -244,8 +250,7 @@ export class FileShardLog implements ShardLog {
       const before = off;
       seg.readers++;
       try {
-        await seg.ready;
-        const file = seg.file!;
+        const file = await this.host.fileFor(seg);
         let pos = seg.positionFor(off);
         const limitPos = seg.durableSize;
         let chunk = Math.min(READ_CHUNK_MAX_BYTES, Math.max(READ_CHUNK_MIN_BYTES, limits.maxBytes - bytes + 4096));
@@ -314,8 +319,7 @@ export class FileShardLog implements ShardLog {
       if (seg.durableMaxTs < ts) continue;
       seg.readers++;
       try {
-        await seg.ready;
-        const found = await this.scanForTimestamp(seg, ts, Math.min(end, seg.durableNext));
+        const found = await this.scanForTimestamp(seg, await this.host.fileFor(seg), ts, Math.min(end, seg.durableNext));
         if (found !== undefined) return found;
       } finally {
         seg.readers--;
@@ -325,8 +329,7 @@ export class FileShardLog implements ShardLog {
     return end;
   }
 
-  private async scanForTimestamp(seg: Segment, ts: number, endOffset: number): Promise<number | undefined> {
-    const file = seg.file!;
+  private async scanForTimestamp(seg: Segment, file: FileLike, ts: number, endOffset: number): Promise<number | undefined> {
     let pos = seg.positionForTimestamp(ts);
     const limitPos = seg.durableSize;
     let chunk = READ_CHUNK_MIN_BYTES;
@@ -371,6 +374,7 @@ export class FileShardLog implements ShardLog {
   }
 
   private closeRemoved(seg: Segment): void {
+    this.host.unseal(seg);
     const f = seg.file;
     seg.file = null;
     if (f) f.close().catch((e) => this.host.warn(`closing trimmed segment ${seg.path} failed`, e));
@@ -386,6 +390,7 @@ export class FileShardLog implements ShardLog {
     if (this.barrier) await this.barrier;
     for (const s of this.segments) {
       await s.ready.catch(noop);
+      this.host.unseal(s);
       const f = s.file;
       s.file = null;
       if (f) await f.close();
