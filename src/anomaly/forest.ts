@@ -73,6 +73,9 @@ export interface ForestState {
   treeUpdates: number;
   shingle: number[];
   shingleFill: number;
+  /** Per-tree rejection bounds (see step()), base64 float64: part of the state so a restore decides identically. */
+  rejectBelow: string;
+  rejectValidTo: string;
   trees: TreeState[];
 }
 
@@ -123,6 +126,11 @@ export class RandomCutForest {
   private readonly attrLow: Float64Array;
   private updates = 0;
   private treeUpdates = 0;
+  /** Per tree: u at or below this is certainly rejected while decay <= rejectValidTo (see step()). */
+  private readonly rejectBelow: Float64Array;
+  private readonly rejectValidTo: Float64Array;
+  /** Decay the bound stays valid for: about 1000 points' worth, never more than 0.01. */
+  private readonly boundSlack: number;
 
   constructor(options: ForestOptions) {
     const o = resolveForestOptions(options);
@@ -135,6 +143,9 @@ export class RandomCutForest {
       this.trees.push(new RandomCutTree(this.treeDimensions, o.sampleSize, new Rng(seeder.nextUint32())));
       this.samplers.push(new StreamSampler(o.sampleSize));
     }
+    this.rejectBelow = new Float64Array(o.numberOfTrees);
+    this.rejectValidTo = new Float64Array(o.numberOfTrees).fill(-Infinity);
+    this.boundSlack = Math.min(0.01, this.lambda * 1000);
     this.shingle = new Float64Array(this.treeDimensions);
     this.scratch = new Float64Array(this.treeDimensions);
     this.attrHigh = new Float64Array(this.treeDimensions);
@@ -191,32 +202,56 @@ export class RandomCutForest {
   /** Adds `point` to the stream (each tree's sampler decides whether to keep it). */
   // hot path
   update(point: ArrayLike<number>): void {
-    const full = this.prepare(point);
-    this.updates++;
-    if (this.options.internalShingling) {
-      this.shingle.set(this.scratch);
-      if (this.shingleFill < this.options.shingleSize) this.shingleFill++;
-    }
-    if (!full) return;
-    const decay = this.lambda * this.treeUpdates++;
-    const s = this.scratch, trees = this.trees, samplers = this.samplers;
-    for (let t = 0; t < trees.length; t++) {
-      const tree = trees[t]!, sampler = samplers[t]!, rng = tree.rng;
-      const weight = Math.log(-Math.log(rng.nextOpenDouble())) - decay;
-      const uFill = sampler.size < sampler.capacity ? rng.nextDouble() : 1;
-      if (sampler.offer(weight, uFill)) {
-        if (sampler.evictedLeaf >= 0) tree.deleteOne(sampler.evictedLeaf);
-        sampler.commit(tree.insert(s));
-      }
-    }
+    this.step(point, false);
   }
 
   /** Scores `point`, then adds it: what a streaming caller uses. */
   // hot path
   scoreAndUpdate(point: ArrayLike<number>): number {
-    const score = this.score(point);
-    this.update(point);
-    return score;
+    return this.step(point, true);
+  }
+
+  /**
+   * Update, optionally scoring first. Each tree is scored and then offered the
+   * point before moving to the next tree, so its nodes are still in cache; the
+   * result is the same as scoring every tree and then updating every tree, since
+   * scoring uses no randomness.
+   */
+  // hot path
+  private step(point: ArrayLike<number>, withScore: boolean): number {
+    const full = this.prepare(point);
+    const scoring = withScore && full && this.isOutputReady;
+    this.updates++;
+    if (this.options.internalShingling) {
+      this.shingle.set(this.scratch);
+      if (this.shingleFill < this.options.shingleSize) this.shingleFill++;
+    }
+    if (!full) return 0;
+    const decay = this.lambda * this.treeUpdates++;
+    const s = this.scratch, trees = this.trees, samplers = this.samplers;
+    let sum = 0;
+    for (let t = 0; t < trees.length; t++) {
+      const tree = trees[t]!, sampler = samplers[t]!, rng = tree.rng;
+      if (scoring) sum += tree.score(s);
+      const u = rng.nextOpenDouble();
+      const full = sampler.size === sampler.capacity;
+      // A full sampler takes the point only if log(-log u) - decay < maxWeight, i.e. u > exp(-exp(maxWeight + decay)).
+      // rejectBelow[t] is that bound computed with a little extra decay, so it stays a valid lower bound
+      // for the next points: below it the point is certainly rejected and the two logarithms are skipped.
+      if (full && u <= this.rejectBelow[t]! && decay <= this.rejectValidTo[t]!) continue;
+      const weight = Math.log(-Math.log(u)) - decay;
+      const uFill = full ? 1 : rng.nextDouble();
+      if (sampler.offer(weight, uFill)) {
+        if (sampler.evictedLeaf >= 0) tree.deleteOne(sampler.evictedLeaf);
+        sampler.commit(tree.insert(s));
+      }
+      if (sampler.size === sampler.capacity) {
+        const until = decay + this.boundSlack;
+        this.rejectBelow[t] = Math.exp(-Math.exp(sampler.weights[0]! + until));
+        this.rejectValidTo[t] = until;
+      }
+    }
+    return scoring ? sum / trees.length : 0;
   }
 
   /**
@@ -278,6 +313,8 @@ export class RandomCutForest {
       treeUpdates: this.treeUpdates,
       shingle: Array.from(this.shingle),
       shingleFill: this.shingleFill,
+      rejectBelow: b64(this.rejectBelow),
+      rejectValidTo: b64(this.rejectValidTo),
       trees: this.trees.map((tree, t) => {
         const sampler = this.samplers[t]!;
         return {
@@ -287,8 +324,7 @@ export class RandomCutForest {
           freeLeafCount: tree.freeLeafCount,
           samplerSize: sampler.size,
           arrays: {
-            cutDim: b64(tree.cutDim), cutValue: b64(tree.cutValue), left: b64(tree.left), right: b64(tree.right),
-            parent: b64(tree.parent), mass: b64(tree.mass), boxMin: b64(tree.boxMin), boxMax: b64(tree.boxMax),
+            nodes: b64(tree.nodeF), mass: b64(tree.mass), box: b64(tree.box),
             freeNodes: b64(tree.freeNodes), leafPoint: b64(tree.leafPoint), leafMass: b64(tree.leafMass),
             leafParent: b64(tree.leafParent), freeLeaves: b64(tree.freeLeaves),
             weights: b64(sampler.weights), leaves: b64(sampler.leaves),
@@ -308,12 +344,12 @@ export class RandomCutForest {
     forest.treeUpdates = state.treeUpdates;
     forest.shingle.set(state.shingle);
     forest.shingleFill = state.shingleFill;
+    unb64(state.rejectBelow, forest.rejectBelow);
+    unb64(state.rejectValidTo, forest.rejectValidTo);
     state.trees.forEach((ts, t) => {
       const tree = forest.trees[t]!, sampler = forest.samplers[t]!;
       const a = ts.arrays;
-      unb64(a.cutDim, tree.cutDim); unb64(a.cutValue, tree.cutValue); unb64(a.left, tree.left);
-      unb64(a.right, tree.right); unb64(a.parent, tree.parent); unb64(a.mass, tree.mass);
-      unb64(a.boxMin, tree.boxMin); unb64(a.boxMax, tree.boxMax); unb64(a.freeNodes, tree.freeNodes);
+      unb64(a.nodes, tree.nodeF); unb64(a.mass, tree.mass); unb64(a.box, tree.box); unb64(a.freeNodes, tree.freeNodes);
       unb64(a.leafPoint, tree.leafPoint); unb64(a.leafMass, tree.leafMass); unb64(a.leafParent, tree.leafParent);
       unb64(a.freeLeaves, tree.freeLeaves); unb64(a.weights, sampler.weights); unb64(a.leaves, sampler.leaves);
       tree.root = ts.root;

@@ -5,8 +5,11 @@
  *
  * Storage is preallocated typed arrays, sized by the sample capacity, so inserts,
  * deletes and scoring allocate nothing:
- *   internal nodes: cut dimension, cut value, left/right child, parent, mass and
- *   bounding box (min/max per dimension);
+ *   internal nodes: one 24-byte record per node in `nodeBuf` — cut value (f64),
+ *   then cut dimension, left child, right child, parent (i32) — so a descent
+ *   touches one cache line per level; the mass in `mass`; the bounding box in
+ *   `box`, min and max interleaved per dimension (node i, dimension k:
+ *   box[2(i·d + k)] = min, box[2(i·d + k) + 1] = max);
  *   leaves: the point, its mass (number of sampled copies) and parent.
  * A child reference is an internal node index (>= 0) or ~leafIndex (< 0).
  *
@@ -23,6 +26,14 @@ import { Rng } from './random.ts';
 export const NIL = 0x7fffffff;
 
 const LN2 = Math.LN2;
+
+/** Node record: 3 f64 slots = 6 i32 slots. f64 slot 0: cut value; i32 slots 2..5: cut dim, left, right, parent. */
+const NODE_F64 = 3;
+const NODE_I32 = 6;
+const CUT_DIM = 2;
+const LEFT = 3;
+const RIGHT = 4;
+const PARENT = 5;
 
 /** log2(m + 1) for masses up to the largest sample size seen so far (grown on demand, never per point). */
 let LOG2P1 = new Float64Array(0);
@@ -44,14 +55,11 @@ export class RandomCutTree {
   root = NIL;
 
   // Internal nodes (at most capacity - 1 are in use; one spare slot keeps the code simple).
-  readonly cutDim: Int32Array;
-  readonly cutValue: Float64Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
-  readonly parent: Int32Array;
+  /** Node records (cut value, cut dimension, children, parent); nodeF and nodeI view the same bytes. */
+  readonly nodeF: Float64Array;
+  readonly nodeI: Int32Array;
   readonly mass: Int32Array;
-  readonly boxMin: Float64Array;
-  readonly boxMax: Float64Array;
+  readonly box: Float64Array;
   readonly freeNodes: Int32Array;
   freeNodeCount: number;
 
@@ -75,20 +83,18 @@ export class RandomCutTree {
   private readonly shadowMax: Float64Array;
   private cutD = 0;
   private cutV = 0;
+  private depth = 0;
 
   constructor(dims: number, capacity: number, rng: Rng) {
     this.dims = dims;
     this.capacity = capacity;
     this.rng = rng;
     const n = capacity;
-    this.cutDim = new Int32Array(n);
-    this.cutValue = new Float64Array(n);
-    this.left = new Int32Array(n);
-    this.right = new Int32Array(n);
-    this.parent = new Int32Array(n);
+    const nodeBuf = new ArrayBuffer(n * NODE_F64 * 8);
+    this.nodeF = new Float64Array(nodeBuf);
+    this.nodeI = new Int32Array(nodeBuf);
     this.mass = new Int32Array(n);
-    this.boxMin = new Float64Array(n * dims);
-    this.boxMax = new Float64Array(n * dims);
+    this.box = new Float64Array(n * dims * 2);
     this.freeNodes = new Int32Array(n);
     this.leafPoint = new Float64Array(n * dims);
     this.leafMass = new Int32Array(n);
@@ -120,12 +126,10 @@ export class RandomCutTree {
 
   /** Typed-array bytes held by this tree (its memory, excluding object headers). */
   byteSize(): number {
-    return this.cutDim.byteLength + this.cutValue.byteLength + this.left.byteLength + this.right.byteLength +
-      this.parent.byteLength + this.mass.byteLength + this.boxMin.byteLength + this.boxMax.byteLength +
-      this.freeNodes.byteLength + this.leafPoint.byteLength + this.leafMass.byteLength + this.leafParent.byteLength +
-      this.freeLeaves.byteLength + this.path.byteLength + this.lo.byteLength + this.hi.byteLength +
-      this.inside.byteLength + this.attrHigh.byteLength + this.attrLow.byteLength + this.shadowMin.byteLength +
-      this.shadowMax.byteLength;
+    return this.nodeF.byteLength + this.mass.byteLength + this.box.byteLength + this.freeNodes.byteLength +
+      this.leafPoint.byteLength + this.leafMass.byteLength + this.leafParent.byteLength + this.freeLeaves.byteLength +
+      this.path.byteLength + this.lo.byteLength + this.hi.byteLength + this.inside.byteLength +
+      this.attrHigh.byteLength + this.attrLow.byteLength + this.shadowMin.byteLength + this.shadowMax.byteLength;
   }
 
   private allocLeaf(point: Float64Array): number {
@@ -142,8 +146,21 @@ export class RandomCutTree {
 
   private link(par: number, oldRef: number, newRef: number): void {
     if (par === -1) this.root = newRef;
-    else if (this.left[par] === oldRef) this.left[par] = newRef;
-    else this.right[par] = newRef;
+    else if (this.nodeI[par * NODE_I32 + LEFT] === oldRef) this.nodeI[par * NODE_I32 + LEFT] = newRef;
+    else this.nodeI[par * NODE_I32 + RIGHT] = newRef;
+  }
+
+  /** Writes a new internal node with the cut in cutD / cutV, box [lo, hi] and the given children. */
+  private writeNode(n: number, left: number, right: number, par: number, mass: number): void {
+    const ni = this.nodeI, o = n * NODE_I32;
+    this.nodeF[n * NODE_F64] = this.cutV;
+    ni[o + CUT_DIM] = this.cutD;
+    ni[o + LEFT] = left;
+    ni[o + RIGHT] = right;
+    ni[o + PARENT] = par;
+    this.mass[n] = mass;
+    const d = this.dims, box = this.box, lo = this.lo, hi = this.hi, b = 2 * n * d;
+    for (let k = 0; k < d; k++) { box[b + 2 * k] = lo[k]!; box[b + 2 * k + 1] = hi[k]!; }
   }
 
   /** Draws a cut on the box [lo, hi] (sum of ranges `sum`) into cutD / cutV. */
@@ -180,8 +197,7 @@ export class RandomCutTree {
       this.root = ~j;
       return j;
     }
-    const d = this.dims, lo = this.lo, hi = this.hi;
-    const boxMin = this.boxMin, boxMax = this.boxMax;
+    const d = this.dims, lo = this.lo, hi = this.hi, box = this.box, nodeI = this.nodeI, nodeF = this.nodeF;
     let node = this.root;
     let par = -1;
     for (;;) {
@@ -202,25 +218,18 @@ export class RandomCutTree {
         this.drawCut(sum);
         const n = this.allocNode();
         const leaf = this.allocLeaf(point);
-        const cd = this.cutD, cv = this.cutV;
-        this.cutDim[n] = cd;
-        this.cutValue[n] = cv;
-        const nb = n * d;
-        for (let k = 0; k < d; k++) { boxMin[nb + k] = lo[k]!; boxMax[nb + k] = hi[k]!; }
-        this.mass[n] = this.leafMass[j]! + 1;
-        if (point[cd]! <= cv) { this.left[n] = ~leaf; this.right[n] = node; }
-        else { this.left[n] = node; this.right[n] = ~leaf; }
+        if (point[this.cutD]! <= this.cutV) this.writeNode(n, ~leaf, node, par, this.leafMass[j]! + 1);
+        else this.writeNode(n, node, ~leaf, par, this.leafMass[j]! + 1);
         this.leafParent[leaf] = n;
         this.leafParent[j] = n;
-        this.parent[n] = par;
         this.link(par, node, n);
         return leaf;
       }
-      const i = node, base = i * d;
+      const i = node, b = 2 * i * d;
       let sum = 0;
       for (let k = 0; k < d; k++) {
         const x = point[k]!;
-        const mn = boxMin[base + k]!, mx = boxMax[base + k]!;
+        const mn = box[b + 2 * k]!, mx = box[b + 2 * k + 1]!;
         const l = x < mn ? x : mn, h = x > mx ? x : mx;
         lo[k] = l;
         hi[k] = h;
@@ -228,89 +237,85 @@ export class RandomCutTree {
       }
       this.drawCut(sum);
       const cd = this.cutD, cv = this.cutV;
-      const below = cv < boxMin[base + cd]!;
-      if (below || cv >= boxMax[base + cd]!) {
+      const below = cv < box[b + 2 * cd]!;
+      if (below || cv >= box[b + 2 * cd + 1]!) {
         const n = this.allocNode();
         const leaf = this.allocLeaf(point);
-        this.cutDim[n] = cd;
-        this.cutValue[n] = cv;
-        const nb = n * d;
-        for (let k = 0; k < d; k++) { boxMin[nb + k] = lo[k]!; boxMax[nb + k] = hi[k]!; }
-        this.mass[n] = this.mass[i]! + 1;
-        if (below) { this.left[n] = ~leaf; this.right[n] = i; }
-        else { this.left[n] = i; this.right[n] = ~leaf; }
+        if (below) this.writeNode(n, ~leaf, i, par, this.mass[i]! + 1);
+        else this.writeNode(n, i, ~leaf, par, this.mass[i]! + 1);
         this.leafParent[leaf] = n;
-        this.parent[n] = par;
-        this.parent[i] = n;
+        nodeI[i * NODE_I32 + PARENT] = n;
         this.link(par, i, n);
         return leaf;
       }
       // Not separated here: the point lies in this subtree, whose box grows to include it.
-      for (let k = 0; k < d; k++) { boxMin[base + k] = lo[k]!; boxMax[base + k] = hi[k]!; }
+      for (let k = 0; k < d; k++) { box[b + 2 * k] = lo[k]!; box[b + 2 * k + 1] = hi[k]!; }
       this.mass[i]!++;
       par = i;
-      node = point[this.cutDim[i]!]! <= this.cutValue[i]! ? this.left[i]! : this.right[i]!;
+      const o = i * NODE_I32;
+      node = point[nodeI[o + CUT_DIM]!]! <= nodeF[i * NODE_F64]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
     }
   }
 
   /** Removes one copy of the point held by leaf `j`. */
   // hot path
   deleteOne(j: number): void {
+    const nodeI = this.nodeI;
     const p = this.leafParent[j]!;
-    for (let a = p; a !== -1; a = this.parent[a]!) this.mass[a]!--;
+    for (let a = p; a !== -1; a = nodeI[a * NODE_I32 + PARENT]!) this.mass[a]!--;
     if (--this.leafMass[j]! > 0) return;
     this.freeLeaves[this.freeLeafCount++] = j;
     if (p === -1) {
       this.root = NIL;
       return;
     }
-    const sib = this.left[p] === ~j ? this.right[p]! : this.left[p]!;
-    const g = this.parent[p]!;
-    if (sib >= 0) this.parent[sib] = g;
+    const po = p * NODE_I32;
+    const sib = nodeI[po + LEFT] === ~j ? nodeI[po + RIGHT]! : nodeI[po + LEFT]!;
+    const g = nodeI[po + PARENT]!;
+    if (sib >= 0) nodeI[sib * NODE_I32 + PARENT] = g;
     else this.leafParent[~sib] = g;
     this.link(g, p, sib);
     this.freeNodes[this.freeNodeCount++] = p;
     // The removed point may have defined ancestors' box edges: shrink until a box is unchanged.
-    for (let n = g; n !== -1; n = this.parent[n]!) {
+    for (let n = g; n !== -1; n = nodeI[n * NODE_I32 + PARENT]!) {
       if (!this.recomputeBox(n)) break;
     }
   }
 
   private recomputeBox(n: number): boolean {
-    const d = this.dims, base = n * d;
-    const l = this.left[n]!, r = this.right[n]!;
-    const bmin = this.boxMin, bmax = this.boxMax, lp = this.leafPoint;
+    const d = this.dims, b = 2 * n * d;
+    const l = this.nodeI[n * NODE_I32 + LEFT]!, r = this.nodeI[n * NODE_I32 + RIGHT]!;
+    const box = this.box, lp = this.leafPoint;
     let changed = false;
     for (let k = 0; k < d; k++) {
       let lmin: number, lmax: number, rmin: number, rmax: number;
-      if (l >= 0) { lmin = bmin[l * d + k]!; lmax = bmax[l * d + k]!; } else { lmin = lmax = lp[~l * d + k]!; }
-      if (r >= 0) { rmin = bmin[r * d + k]!; rmax = bmax[r * d + k]!; } else { rmin = rmax = lp[~r * d + k]!; }
+      if (l >= 0) { lmin = box[2 * (l * d + k)]!; lmax = box[2 * (l * d + k) + 1]!; } else { lmin = lmax = lp[~l * d + k]!; }
+      if (r >= 0) { rmin = box[2 * (r * d + k)]!; rmax = box[2 * (r * d + k) + 1]!; } else { rmin = rmax = lp[~r * d + k]!; }
       const mn = lmin < rmin ? lmin : rmin;
       const mx = lmax > rmax ? lmax : rmax;
-      if (mn !== bmin[base + k] || mx !== bmax[base + k]) {
-        bmin[base + k] = mn;
-        bmax[base + k] = mx;
+      if (mn !== box[b + 2 * k] || mx !== box[b + 2 * k + 1]) {
+        box[b + 2 * k] = mn;
+        box[b + 2 * k + 1] = mx;
         changed = true;
       }
     }
     return changed;
   }
 
-  /** Walks to the leaf the point would reach; fills `path` and returns ~leaf and depth via fields. */
+  /** Walks to the leaf the point would reach; fills `path`, sets `depth` and returns the leaf index. */
+  // hot path
   private descend(point: Float64Array): number {
-    const path = this.path;
+    const path = this.path, nodeI = this.nodeI, nodeF = this.nodeF;
     let depth = 0;
     let node = this.root;
-    const cutDim = this.cutDim, cutValue = this.cutValue, left = this.left, right = this.right;
     while (node >= 0) {
       path[depth++] = node;
-      node = point[cutDim[node]!]! <= cutValue[node]! ? left[node]! : right[node]!;
+      const o = node * NODE_I32;
+      node = point[nodeI[o + CUT_DIM]!]! <= nodeF[node * NODE_F64]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
     }
     this.depth = depth;
     return ~node;
   }
-
-  private depth = 0;
 
   private leafEquals(j: number, point: Float64Array): boolean {
     const d = this.dims, base = j * d, lp = this.leafPoint;
@@ -331,23 +336,20 @@ export class RandomCutTree {
     const treeMass = this.totalMass();
     const log2p1 = this.log2p1;
     const norm = log2p1[treeMass]!;
-    const d = this.dims, lp = this.leafPoint, lbase = j * d;
-    let equal = true;
-    for (let c = 0; c < d; c++) if (lp[lbase + c] !== point[c]) { equal = false; break; }
-    if (equal) {
+    if (this.leafEquals(j, point)) {
       const m = this.leafMass[j]!;
       return (1 - m / (2 * treeMass)) / (depth + log2p1[m]!) * norm;
     }
     let s = 1 / (depth + 1);
-    const inside = this.inside, bmin = this.boxMin, bmax = this.boxMax, path = this.path;
+    const d = this.dims, inside = this.inside, box = this.box, path = this.path;
     // A coordinate found inside a box stays inside every ancestor's box: mark it with this call's stamp.
     if (this.stamp >= 0x3fffffff) { inside.fill(0); this.stamp = 0; }
     const stamp = ++this.stamp;
     for (let k = depth - 1; k >= 0; k--) {
-      const base = path[k]! * d;
+      const b = 2 * path[k]! * d;
       let sumNew = 0, sumDiff = 0;
       for (let c = 0; c < d; c++) {
-        const mn = bmin[base + c]!, mx = bmax[base + c]!;
+        const mn = box[b + 2 * c]!, mx = box[b + 2 * c + 1]!;
         if (inside[c] === stamp) { sumNew += mx - mn; continue; }
         const x = point[c]!;
         if (x > mx) { sumNew += x - mn; sumDiff += x - mx; }
@@ -377,7 +379,7 @@ export class RandomCutTree {
     const treeMass = this.totalMass();
     const norm = this.log2p1[treeMass]!;
     const d = this.dims, th = this.attrHigh, tl = this.attrLow, path = this.path;
-    const bmin = this.boxMin, bmax = this.boxMax, lp = this.leafPoint;
+    const box = this.box, lp = this.leafPoint, nodeI = this.nodeI;
     if (this.leafEquals(j, point)) {
       const m = this.leafMass[j]!;
       const saved = (1 - m / (2 * treeMass)) / (depth + this.log2p1[m]!);
@@ -387,12 +389,12 @@ export class RandomCutTree {
       let child = ~j;
       let first = true;
       for (let k = depth - 1; k >= 0; k--) {
-        const n = path[k]!;
-        const sib = this.left[n] === child ? this.right[n]! : this.left[n]!;
+        const n = path[k]!, o = n * NODE_I32;
+        const sib = nodeI[o + LEFT] === child ? nodeI[o + RIGHT]! : nodeI[o + LEFT]!;
         child = n;
         for (let c = 0; c < d; c++) {
           let mn: number, mx: number;
-          if (sib >= 0) { mn = bmin[sib * d + c]!; mx = bmax[sib * d + c]!; } else { mn = mx = lp[~sib * d + c]!; }
+          if (sib >= 0) { mn = box[2 * (sib * d + c)]!; mx = box[2 * (sib * d + c) + 1]!; } else { mn = mx = lp[~sib * d + c]!; }
           if (first || mn < smin[c]!) smin[c] = mn;
           if (first || mx > smax[c]!) smax[c] = mx;
         }
@@ -404,17 +406,14 @@ export class RandomCutTree {
           sumDiff += (x > mx ? x - mx : 0) + (x < mn ? mn - x : 0);
         }
         const prob = sumNew > 0 ? sumDiff / sumNew : 0;
-        if (prob > 0) {
-          const ns = 1 / (k + 1);
-          for (let c = 0; c < d; c++) {
-            const x = point[c]!;
-            const up = x > smax[c]! ? x - smax[c]! : 0;
-            const down = x < smin[c]! ? smin[c]! - x : 0;
-            th[c] = (up / sumNew) * ns + (1 - prob) * th[c]!;
-            tl[c] = (down / sumNew) * ns + (1 - prob) * tl[c]!;
-          }
-        } else {
-          break;
+        if (prob <= 0) break;
+        const ns = 1 / (k + 1);
+        for (let c = 0; c < d; c++) {
+          const x = point[c]!;
+          const up = x > smax[c]! ? x - smax[c]! : 0;
+          const down = x < smin[c]! ? smin[c]! - x : 0;
+          th[c] = (up / sumNew) * ns + (1 - prob) * th[c]!;
+          tl[c] = (down / sumNew) * ns + (1 - prob) * tl[c]!;
         }
       }
       let total = 0;
@@ -436,10 +435,10 @@ export class RandomCutTree {
       tl[c] = diff < 0 ? (saved * -diff) / sumNew : 0;
     }
     for (let k = depth - 1; k >= 0; k--) {
-      const nb = path[k]! * d;
+      const b = 2 * path[k]! * d;
       let sNew = 0, sDiff = 0;
       for (let c = 0; c < d; c++) {
-        const x = point[c]!, mn = bmin[nb + c]!, mx = bmax[nb + c]!;
+        const x = point[c]!, mn = box[b + 2 * c]!, mx = box[b + 2 * c + 1]!;
         sNew += (x > mx ? x : mx) - (x < mn ? x : mn);
         sDiff += (x > mx ? x - mx : 0) + (x < mn ? mn - x : 0);
       }
@@ -447,7 +446,7 @@ export class RandomCutTree {
       const prob = sDiff / sNew;
       const ns = 1 / (k + 1);
       for (let c = 0; c < d; c++) {
-        const x = point[c]!, mn = bmin[nb + c]!, mx = bmax[nb + c]!;
+        const x = point[c]!, mn = box[b + 2 * c]!, mx = box[b + 2 * c + 1]!;
         th[c] = ((x > mx ? x - mx : 0) / sNew) * ns + (1 - prob) * th[c]!;
         tl[c] = ((x < mn ? mn - x : 0) / sNew) * ns + (1 - prob) * tl[c]!;
       }
