@@ -7,7 +7,7 @@
  *   node --import tsx bench/storage/append.ts [--runs 3] [--seconds 2]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStorage } from '../../src/storage/index.ts';
 import type { AppendRecord, FsyncMode, ShardLog } from '../../src/storage/index.ts';
@@ -117,6 +117,7 @@ const cases: Case[] = [
   { name: '100 B × 1/append, 16 appenders/log, fsync always', recordBytes: 100, batch: 1, appendersPerLog: 16, fsync: always },
 ];
 
+const loadBefore = loadavg()[0]!;
 const rows: string[] = [];
 for (const c of cases) {
   const results: RunResult[] = [];
@@ -130,7 +131,7 @@ for (const c of cases) {
 const md = `
 Command: \`node --import tsx bench/storage/append.ts --runs ${RUNS} --seconds ${SECONDS}\`
 
-Machine: ${machineLine()}; data dir on the OS temp dir (${tmpdir()}).
+Machine: ${machineLine()}; data dir on the OS temp dir (${tmpdir()}). 1-minute load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after (the machine is shared; other work on it lowers these figures).
 
 FileStorage directly (no HTTP), ${LOGS} logs, each case run ${RUNS}× for ${SECONDS} s of appends; medians. "Appenders" await each append's \`durable\` before the next, so with \`fsync always\` every acknowledged record was fdatasync'ed first. "Records per fsync" shows group commit at work (fsyncs are counted per file). Read-back reads all logs sequentially with 10,000-record / 10 MiB reads, CRC-checking every record.
 
