@@ -410,9 +410,13 @@ export class FirehoseEngine {
     await this.lambda.close();
   }
 
-  /** A record id in the style of Firehose's (opaque, unique per record). */
-  static recordId(offset: number): string {
-    return offset.toString(16).padStart(16, '0') + randomBytes(24).toString('hex');
+  /** A record id in the style of Firehose's (opaque, unique per record): the log offset, then a random part shared by one request. */
+  static recordId(offset: number, suffix = FirehoseEngine.recordIdSuffix()): string {
+    return offset.toString(16).padStart(16, '0') + suffix;
+  }
+
+  static recordIdSuffix(): string {
+    return randomBytes(24).toString('hex');
   }
 }
 
