@@ -129,8 +129,7 @@ class OutputWriter {
   // hot path: called with every batch of rows an in-app stream emits.
   readonly onRows = (rows: readonly unknown[][]): void => {
     const f = this.formatter;
-    const p = this.pending;
-    for (let i = 0; i < rows.length; i++) p.push(f.format(rows[i]!));
+    for (let i = 0; i < rows.length; i++) this.pending.push(f.format(rows[i]!));
   };
 
   get pendingCount(): number {
@@ -138,13 +137,20 @@ class OutputWriter {
   }
 
   async flush(): Promise<number> {
-    let written = 0;
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, MAX_PUT_RECORDS);
-      await this.write(batch);
-      written += batch.length;
+    const all = this.pending;
+    if (all.length === 0) return 0;
+    this.pending = [];
+    for (let i = 0; i < all.length; i += MAX_PUT_RECORDS) {
+      const batch = all.slice(i, i + MAX_PUT_RECORDS);
+      try {
+        await this.write(batch);
+      } catch (e) {
+        // Keep what was not written, in order, ahead of rows formatted meanwhile.
+        this.pending = all.slice(i).concat(this.pending);
+        throw e;
+      }
     }
-    return written;
+    return all.length;
   }
 
   private async write(batch: Uint8Array[]): Promise<void> {
@@ -358,6 +364,7 @@ class AppRunner {
     this.stats.recordsRead += total;
     if (feeds.length === 1) {
       this.pushRecords(feeds[0]!, batches[0]!.records);
+      this.pushPending();
       return total;
     }
     // Merge shards by arrival time (k-way by index; batches are each already in order).
@@ -375,6 +382,7 @@ class AppRunner {
       const rec = batches[best]!.records[idx[best]!++]!;
       this.pushRecord(feeds[best]!, rec.data, rec.approximateArrivalTimestampMs);
     }
+    this.pushPending();
     return total;
   }
 
@@ -386,6 +394,12 @@ class AppRunner {
     }
   }
 
+  // Rows of consecutive records with the same stream and arrival time go to the engine in one push.
+  private pendingStream = '';
+  private pendingRowtime = 0;
+  private pendingArrival = 0;
+  private pendingRows: unknown[][] = [];
+
   // hot path
   private pushRecord(feed: ShardFeed, data: Uint8Array, arrivalMs: number): void {
     // ROWTIME is the arrival time, kept monotonic across shards and time advances.
@@ -394,12 +408,28 @@ class AppRunner {
     const parsed = feed.parser.parse(data);
     const errors = parsed.errors;
     if (errors.length > 0) {
+      this.pushPending();
       this.stats.parseErrors += errors.length;
       for (let i = 0; i < errors.length; i++) this.sql.reportError('Input_Parse_Error', errors[i]!.message, rowtime, errors[i]!.data);
     }
-    if (parsed.rows.length === 0) return;
-    this.stats.rowsPushed += parsed.rows.length;
-    this.sql.push(feed.inAppStream, parsed.rows, rowtime, arrivalMs);
+    const rows = parsed.rows;
+    if (rows.length === 0) return;
+    this.stats.rowsPushed += rows.length;
+    if (this.pendingRows.length > 0 && (this.pendingStream !== feed.inAppStream || this.pendingRowtime !== rowtime || this.pendingArrival !== arrivalMs)) {
+      this.pushPending();
+    }
+    this.pendingStream = feed.inAppStream;
+    this.pendingRowtime = rowtime;
+    this.pendingArrival = arrivalMs;
+    const pending = this.pendingRows;
+    for (let i = 0; i < rows.length; i++) pending.push(rows[i]!);
+  }
+
+  private pushPending(): void {
+    const rows = this.pendingRows;
+    if (rows.length === 0) return;
+    this.pendingRows = [];
+    this.sql.push(this.pendingStream, rows, this.pendingRowtime, this.pendingArrival);
   }
 
   private readonly recordErrors = (rows: readonly unknown[][]): void => {
