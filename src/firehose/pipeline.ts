@@ -60,7 +60,7 @@ export interface PipelineOptions {
 
 interface Buffer_ {
   key: string;
-  kind: 'data' | 'error';
+  kind: 'data' | 'error' | 'backup';
   errorType?: ErrorOutputType;
   records: DeliveryRecord[];
   failed: FailedRecord[];
@@ -101,6 +101,8 @@ export class DeliveryPipeline {
   private readonly maxBuffered: number;
   private readonly parquet: ParquetPlan | null;
   private readonly writer: ObjectWriter;
+  /** ExtendedS3 S3BackupMode Enabled: source records (before processing) are also written here. */
+  private readonly backup: { cfg: S3DestConfig; writer: ObjectWriter; prefix: PrefixTemplate | null } | null;
 
   private buffers = new Map<string, Buffer_>();
   private dataPartitions = 0;
@@ -144,6 +146,8 @@ export class DeliveryPipeline {
     this.maxBuffered = Math.min(512 * 1024 * 1024, Math.max(4 * this.sizeLimit, 32 * 1024 * 1024));
     this.parquet = d.kind === 's3' && d.s3.dataFormatConversion?.enabled ? this.planParquet(d.s3) : null;
     this.writer = options.stores.forBucket(this.s3.bucket);
+    const b = d.kind === 's3' && d.s3.s3BackupMode === 'Enabled' ? d.s3.s3Backup : undefined;
+    this.backup = b ? { cfg: b, writer: options.stores.forBucket(b.bucket), prefix: b.prefix ? parsePrefix(b.prefix) : null } : null;
   }
 
   private planParquet(s3: S3DestConfig): ParquetPlan {
@@ -243,6 +247,7 @@ export class DeliveryPipeline {
     const lambda = this.chain.lambda;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
+      if (this.backup) this.routeBackup(r);
       this.chain.pre({ data: r.data, arrivalMs: r.timestampMs, offset: r.offset }, outs, failed);
     }
     for (let i = 0; i < failed.length; i++) this.routeFailed(failed[i]!);
@@ -375,7 +380,7 @@ export class DeliveryPipeline {
     }).catch((e) => this.say(`checkpoint failed: ${(e as Error).message}`)).finally(() => { this.persistBusy--; });
   }
 
-  private newBuffer(key: string, kind: 'data' | 'error', oldestArrivalMs: number): Buffer_ {
+  private newBuffer(key: string, kind: Buffer_['kind'], oldestArrivalMs: number): Buffer_ {
     const dueMs = oldestArrivalMs + this.intervalMs;
     const buf: Buffer_ = { key, kind, records: [], failed: [], bytes: 0, oldestArrivalMs, timer: null, dueMs };
     this.buffers.set(key, buf);
@@ -434,6 +439,16 @@ export class DeliveryPipeline {
     if (buf.bytes >= this.sizeLimit) this.flush(buf);
   }
 
+  private routeBackup(r: LogRecord): void {
+    const key = '\u0002backup';
+    const buf = this.buffers.get(key) ?? this.newBuffer(key, 'backup', r.timestampMs);
+    buf.records.push({ data: r.data, arrivalMs: r.timestampMs, offset: r.offset });
+    buf.bytes += r.data.length;
+    this.bufferedBytes += r.data.length;
+    this.addPending(r.offset);
+    if (buf.bytes >= this.sizeLimit) this.flush(buf);
+  }
+
   /** Flushes every buffer now (interval 0, memory pressure). */
   private flushAll(): void {
     this.sealOpenLambda();
@@ -488,6 +503,7 @@ export class DeliveryPipeline {
     try {
       if (this.stopped) return;
       if (buf.kind === 'error') await this.writeErrors(buf.errorType!, buf.failed);
+      else if (buf.kind === 'backup') await this.writeBackup(buf);
       else if (this.http) await this.deliverHttp(buf);
       else await this.deliverS3(buf);
     } catch (e) {
@@ -569,6 +585,13 @@ export class DeliveryPipeline {
       const key = objectKey({ prefix: this.prefix, streamName: this.o.name, version: this.o.version, ext: extensionFor(http.s3.compression), ctx: { timestampMs: buf.oldestArrivalMs, timeZone: http.s3.customTimeZone } });
       await this.withRetry(() => this.writer.put(key, body), this.retrySettings.s3MaxElapsedMs, this.retrySettings.s3MaxDelayMs);
     }
+  }
+
+  private async writeBackup(buf: Buffer_): Promise<void> {
+    const b = this.backup!;
+    const body = compress(b.cfg.compression, concat(buf.records), 'data');
+    const key = objectKey({ prefix: b.prefix, streamName: this.o.name, version: this.o.version, ext: extensionFor(b.cfg.compression), ctx: { timestampMs: buf.oldestArrivalMs, timeZone: b.cfg.customTimeZone } });
+    await this.withRetry(() => b.writer.put(key, body), this.retrySettings.s3MaxElapsedMs, this.retrySettings.s3MaxDelayMs);
   }
 
   private async writeErrors(type: ErrorOutputType, failed: readonly FailedRecord[]): Promise<void> {

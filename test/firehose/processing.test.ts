@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { parquetReadObjects } from 'hyparquet';
@@ -163,5 +163,22 @@ describe('data processing', () => {
     const err = JSON.parse((await read(errs[0]!)).trim());
     assert.equal(err.lastErrorCode, 'DataFormatConversion.MalformedData');
     assert.equal(Buffer.from(err.rawData, 'base64').toString(), '{"store_id":"store_2","sales":1.5,"qty":"x"}');
+  });
+
+  it('S3BackupMode Enabled writes the source records, before processing, to the backup bucket', async () => {
+    const name = 'backup';
+    const { files, read } = await run(name, {
+      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+      ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'Lambda', Parameters: [p('LambdaArn', 'transform')] }] },
+      S3BackupMode: 'Enabled',
+      S3BackupConfiguration: { BucketARN: 'arn:aws:s3:::bkt-backup-src', RoleARN: s3Dest('x').RoleARN, Prefix: 'source/', CompressionFormat: 'GZIP' },
+    }, ['a\n', 'b\n']);
+    assert.equal(files.length, 1);
+    assert.equal(await read(files[0]!), 'A\n\nB\n\n');
+    const root = join(h.dir, 's3', 'bkt-backup-src');
+    const backups = await listFiles(root);
+    assert.equal(backups.length, 1);
+    assert.match(backups[0]!, /^source\/backup-1-.*\.gz$/);
+    assert.equal(gunzipSync(await readObject(root, backups[0]!)).toString(), 'a\nb\n');
   });
 });
