@@ -424,3 +424,60 @@ describe('FileStorage open files', () => {
     assert.equal((await readTexts(s2.getLog('many')!)).length, 40);
   });
 });
+
+describe('FileStorage lifecycle', () => {
+  it('a throwing onAppend listener does not stop commits of other logs', async () => {
+    const warnings: string[] = [];
+    const { storage } = await openStorage({ onWarning: (m) => warnings.push(m) });
+    const a = await storage.createLog('a');
+    const b = await storage.createLog('b');
+    a.onAppend(() => { throw new Error('listener bug'); });
+    const ra = a.append([rec('k', 'x', 1)]);
+    const rb = b.append([rec('k', 'y', 1)]);
+    await Promise.all([ra.durable, rb.durable]);
+    assert.equal(a.endOffset, 1);
+    assert.equal(b.endOffset, 1);
+    assert.match(warnings.join('\n'), /onAppend listener of log a threw/);
+  });
+
+  it('deleteLog completes while other logs keep appending, and its queued batches reject with NOT_FOUND', async () => {
+    const { storage } = await openStorage();
+    const busy = await storage.createLog('busy');
+    const doomed = await storage.createLog('doomed');
+    let stop = false;
+    const load = (async () => { while (!stop) await busy.append([rec('k', 'z', 1)]).durable; })();
+    await doomed.append([rec('k', 'first', 1)]).durable;
+    const queued = doomed.append([rec('k', 'queued', 2)]);
+    await storage.deleteLog('doomed');
+    await assert.rejects(queued.durable, (e: unknown) => e instanceof StorageError && e.code === 'NOT_FOUND');
+    await assert.rejects(doomed.read(0, { maxRecords: 1, maxBytes: 100 }), (e: unknown) => e instanceof StorageError && e.code === 'NOT_FOUND');
+    stop = true;
+    await load;
+    assert.ok(busy.endOffset > 0);
+  });
+
+  it('close writes what was already appended, then refuses appends with CLOSED', async () => {
+    const { storage, dir } = await openStorage();
+    const log = await storage.createLog('c');
+    const r = log.append([rec('k', 'queued-at-close', 1)]);
+    await storage.close();
+    await r.durable;
+    assert.throws(() => log.append([rec('k', 'late', 2)]), (e: unknown) => e instanceof StorageError && e.code === 'CLOSED');
+    const { storage: s2 } = await openStorage({ dataDir: dir });
+    assert.deepEqual(await readTexts(s2.getLog('c')!), ['queued-at-close']);
+  });
+
+  it('rejects a metadata value that cannot be stored, leaving the old value', async () => {
+    const { storage } = await openStorage();
+    await storage.meta.put('k', { ok: true });
+    await assert.rejects(storage.meta.put('k', { f: () => 1 }));
+    assert.deepEqual(storage.meta.get('k'), { ok: true });
+  });
+
+  it('refuses invalid log ids', async () => {
+    const { storage } = await openStorage();
+    for (const bad of ['', '..', 'a/../b', 'a//b', 'sp ace', 'a/']) {
+      await assert.rejects(storage.createLog(bad), (e: unknown) => e instanceof StorageError && e.code === 'INVALID', bad);
+    }
+  });
+});

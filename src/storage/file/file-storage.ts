@@ -86,6 +86,7 @@ export class FileStorage implements LogStorage, LogHost {
   private creating = new Set<string>();
   private dirty: FileShardLog[] = [];
   private cycle: Promise<void> | null = null;
+  private currentCommit: Promise<void> | null = null;
   private unsynced = new Set<Segment>();
   /** Sealed segments with an open file, least recently used first. */
   private sealedOpen = new Map<Segment, true>();
@@ -277,19 +278,22 @@ export class FileStorage implements LogStorage, LogHost {
     const log = this.logs.get(id);
     if (!log) return;
     this.logs.delete(id);
-    log.gone = new StorageError(`log ${id} was deleted`, 'NOT_FOUND');
-    // Let an in-flight cycle finish with this log's files first.
-    while (this.cycle) await this.cycle;
+    const gone = new StorageError(`log ${id} was deleted`, 'NOT_FOUND');
+    log.gone = gone;
+    // Batches not yet taken by a commit are dropped; one already being
+    // written finishes first (waiting for that one commit, not for the
+    // stream of commits other logs may keep going).
     const pending = log.pending;
     log.pending = null;
-    if (pending) pending.reject(new StorageError(`log ${id} was deleted`, 'NOT_FOUND'));
+    if (pending) pending.reject(gone);
+    if (this.currentCommit) await this.currentCommit;
     await log.closeFiles();
     for (const s of log.segments) this.unsynced.delete(s);
     // Rename first (atomic), so a crash mid-delete leaves nothing that looks like a log.
-    const gone = join(this.logsDir, `${DELETED_PREFIX}${process.pid}-${++this.deletedSeq}`);
-    await rename(log.dir, gone);
+    const trash = join(this.logsDir, `${DELETED_PREFIX}${process.pid}-${++this.deletedSeq}`);
+    await rename(log.dir, trash);
     if (this.fsyncMode.kind !== 'never') fsyncDir(this.logsDir);
-    await rm(gone, { recursive: true, force: true });
+    await rm(trash, { recursive: true, force: true });
   }
 
   // --- group commit -------------------------------------------------------
@@ -302,12 +306,23 @@ export class FileStorage implements LogStorage, LogHost {
   private async runCycles(): Promise<void> {
     // Let everything appended in this turn of the event loop join the first cycle.
     await new Promise<void>((r) => setImmediate(r));
-    while (this.dirty.length > 0) {
-      const logs = this.dirty;
+    try {
+      while (this.dirty.length > 0) {
+        const logs = this.dirty;
+        this.dirty = [];
+        this.currentCommit = this.commitOnce(logs);
+        await this.currentCommit;
+      }
+    } catch (e) {
+      // Only a bug gets here (I/O errors are handled per log); fail what is queued rather than hang.
+      this.warn('commit cycle failed', e);
+      const err = new StorageError(`commit failed: ${(e as Error).message}`, 'EIO', { cause: e });
+      for (const log of this.dirty) { log.pending?.reject(err); log.pending = null; }
       this.dirty = [];
-      await this.commitOnce(logs);
+    } finally {
+      this.currentCommit = null;
+      this.cycle = null;
     }
-    this.cycle = null;
   }
 
   private async commitOnce(logs: FileShardLog[]): Promise<void> {
@@ -402,6 +417,7 @@ export class FileStorage implements LogStorage, LogHost {
   // --- open files of sealed segments ---------------------------------------
 
   async fileFor(seg: Segment): Promise<FileLike> {
+    if (this.state === 'closed') throw new StorageError('storage is closed', 'CLOSED');
     await seg.ready;
     if (seg.file) {
       if (this.sealedOpen.has(seg)) {
@@ -479,11 +495,12 @@ export class FileStorage implements LogStorage, LogHost {
   }
 
   private async closeEverything(): Promise<void> {
+    // No new appends; what is already queued is still written.
+    const closed = new StorageError('storage is closed', 'CLOSED');
+    for (const log of this.logs.values()) log.gone = closed;
     while (this.cycle) await this.cycle;
     this.syncTimer?.cancel();
     this.syncTimer = null;
-    const closed = new StorageError('storage is closed', 'CLOSED');
-    for (const log of this.logs.values()) log.gone = closed;
     if (this.fsyncMode.kind === 'interval') await this.syncUnsynced();
     for (const log of this.logs.values()) {
       for (const seg of log.segments) if (seg.indexWrite) await seg.indexWrite;

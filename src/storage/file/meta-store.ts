@@ -109,8 +109,16 @@ export class FileMetaStore implements MetaStore {
 
   put(key: string, value: unknown): Promise<void> {
     if (this.closed) return Promise.reject(new StorageError('storage is closed', 'CLOSED'));
-    const frame = this.frame([OP_PUT, key, value]); // encode first: an unencodable value throws before the map changes
-    this.map.set(key, structuredClone(value));
+    let frame: Buffer;
+    let copy: unknown;
+    try {
+      // Both before the map changes: a value that cannot be cloned or encoded leaves it as it was.
+      copy = structuredClone(value);
+      frame = this.frame([OP_PUT, key, value]);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.map.set(key, copy);
     return this.enqueue(frame);
   }
 

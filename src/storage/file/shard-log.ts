@@ -104,7 +104,11 @@ export class FileShardLog implements ShardLog {
   append(records: readonly AppendRecord[]): AppendResult {
     if (this.gone !== null) throw this.gone;
     const firstOffset = this.nextOffset;
-    if (this.broken) return { firstOffset, durable: Promise.reject(this.broken) };
+    if (this.broken) {
+      const durable = Promise.reject(this.broken);
+      durable.catch(noop); // a dropped `durable` must not become an unhandled rejection
+      return { firstOffset, durable };
+    }
     const n = records.length;
     if (n === 0) return { firstOffset, durable: Promise.resolve() };
 
@@ -175,7 +179,14 @@ export class FileShardLog implements ShardLog {
     const ls = this.listeners;
     if (ls.length > 0) {
       const end = this.durableEnd;
-      for (let i = 0; i < ls.length; i++) ls[i]!(end);
+      for (let i = 0; i < ls.length; i++) {
+        try {
+          ls[i]!(end);
+        } catch (e) {
+          // A listener's bug must not stop the commit of other logs.
+          this.host.warn(`onAppend listener of log ${this.id} threw`, e);
+        }
+      }
     }
   }
 
@@ -229,6 +240,7 @@ export class FileShardLog implements ShardLog {
   }
 
   async read(fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
+    if (this.gone !== null) throw this.gone;
     let off = Math.max(fromOffset, this.startOffset);
     const records: LogRecord[] = [];
     const end = this.durableEnd;
@@ -312,6 +324,7 @@ export class FileShardLog implements ShardLog {
   }
 
   async offsetForTimestamp(ts: number): Promise<number> {
+    if (this.gone !== null) throw this.gone;
     const end = this.durableEnd;
     for (let si = 0; si < this.segments.length; si++) {
       const seg = this.segments[si]!;
@@ -358,6 +371,7 @@ export class FileShardLog implements ShardLog {
   }
 
   async trimBefore(ts: number): Promise<number> {
+    if (this.gone !== null) throw this.gone;
     // Whole segments only, from the oldest, never the active one; a segment
     // still being written (not fully durable) stays.
     while (this.segments.length > 1) {
