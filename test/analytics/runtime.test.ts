@@ -74,6 +74,22 @@ describe('Kinesis Analytics runtime', () => {
     assert.equal(d!.ApplicationVersionId, 1, 'a rejected update changes nothing');
   });
 
+  it('accepts code before its input exists (syntax only) and checks it in full once the input is added', async () => {
+    const name = uniqueName('code-first');
+    await h.analytics.send(new CreateApplicationCommand({ ApplicationName: name, ApplicationCode: PASS_THROUGH }));
+    const syntax = await awsError(() => h.analytics.send(new UpdateApplicationCommand({
+      ApplicationName: name, CurrentApplicationVersionId: 1, ApplicationUpdate: { ApplicationCodeUpdate: 'CREATE OR REPLACE STREAM' },
+    })));
+    assert.equal(syntax.name, 'CodeValidationException');
+    const input = tradesInput('x');
+    input.InputSchema!.RecordColumns = [{ Name: 'ticker', SqlType: 'VARCHAR(8)' }];
+    const { AddApplicationInputCommand } = await import('@aws-sdk/client-kinesis-analytics');
+    const e = await awsError(() => h.analytics.send(new AddApplicationInputCommand({ ApplicationName: name, CurrentApplicationVersionId: 1, Input: input })));
+    assert.equal(e.name, 'CodeValidationException');
+    assert.match(e.message, /price/);
+    await h.analytics.send(new AddApplicationInputCommand({ ApplicationName: name, CurrentApplicationVersionId: 1, Input: tradesInput('x') }));
+  });
+
   it('rejects a RecordColumn with an unknown SqlType with InvalidArgumentException', async () => {
     const input = tradesInput('x');
     input.InputSchema!.RecordColumns![1]!.SqlType = 'MONEY(5)';

@@ -557,6 +557,8 @@ export class AnalyticsHost implements ApplicationRuntime {
 
   checkCode(app: ApplicationConfig): string | undefined {
     if (app.code.trim().length === 0) return undefined;
+    // Until an input is configured the code can only be checked for syntax (it names streams that do not exist yet).
+    if (app.inputs.length === 0) return this.sql.checkSyntax(app.code);
     const specs: InputStreamSpec[] = [];
     for (const input of app.inputs) for (const name of inAppStreamNames(input)) specs.push({ name, columns: input.schema.columns });
     const tables: ReferenceTableSpec[] = app.references.map((r) => ({ name: r.tableName, columns: r.schema.columns, rows: [] }));

@@ -65,6 +65,8 @@ export interface SqlPort {
   compile(code: string, inputs: readonly InputStreamSpec[], tables: readonly ReferenceTableSpec[], clock: Clock): CompiledApplication;
   /** Like compile, but only reports the problem; undefined when the code is valid. */
   check(code: string, inputs: readonly InputStreamSpec[], tables: readonly ReferenceTableSpec[]): string | undefined;
+  /** Syntax only (for code whose inputs are not configured yet); undefined when it parses. */
+  checkSyntax(code: string): string | undefined;
   /** Reports an unusable RecordColumn SqlType, or undefined. */
   checkColumns(columns: readonly ColumnSpec[]): string | undefined;
   parser(schema: RecordSchema): RecordParser;

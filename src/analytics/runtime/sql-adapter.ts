@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../../core/index.ts';
 import {
-  SqlApplication, formatRowCsv, formatRowJson, parseJsonPath, parseRecord, parseType,
+  SqlApplication, formatRowCsv, formatRowJson, parseApplication, parseJsonPath, parseRecord, parseType,
   type ColumnDef, type InputColumn, type RecordFormat, type SqlApplicationState,
 } from '../../sql/index.ts';
 import type { ColumnSpec, RecordFormatType, RecordSchema } from '../model.ts';
@@ -140,6 +140,14 @@ export function createSqlPort(options: { rcfSeed?: number } = {}): SqlPort {
     check(code, inputs, tables) {
       try {
         SqlApplication.compile(code, planInputs(inputs, tables)).close();
+        return undefined;
+      } catch (e) {
+        return messageOf(e);
+      }
+    },
+    checkSyntax(code) {
+      try {
+        parseApplication(code);
         return undefined;
       } catch (e) {
         return messageOf(e);
