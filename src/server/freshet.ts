@@ -122,19 +122,25 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
-    socket.once('data', (first: Buffer) => {
+    let head: Buffer = Buffer.alloc(0);
+    const sniff = (chunk: Buffer): void => {
+      head = head.length ? Buffer.concat([head, chunk]) : chunk;
       // An HTTP/2 connection preface starts "PRI * HTTP/2.0"; no HTTP/1 method starts with "PRI".
-      if (first.length >= 3 && first[0] === 0x50 && first[1] === 0x52 && first[2] === 0x49) {
+      const maybeH2 = head[0] === 0x50 && (head.length < 2 || head[1] === 0x52) && (head.length < 3 || head[2] === 0x49);
+      if (maybeH2 && head.length < 3) return; // wait for enough bytes to decide
+      socket.off('data', sniff);
+      if (maybeH2) {
         // The HTTP/2 session reads bytes already buffered on the socket before taking over.
         socket.pause();
-        socket.unshift(first);
+        socket.unshift(head);
         h2.emit('connection', socket);
       } else {
         // The HTTP/1 parser takes over the socket; hand it the bytes already read.
         server.emit('connection', socket);
-        socket.emit('data', first);
+        socket.emit('data', head);
       }
-    });
+    };
+    socket.on('data', sniff);
   });
 
   try {

@@ -247,3 +247,31 @@ describe('HTTP front door', () => {
     assert.equal((await rawRequest(server, 'ListStreams', {})).status, 200);
   });
 });
+
+describe('protocol sniffing', () => {
+  it('tells HTTP/1.1 from HTTP/2 even when the first bytes arrive one at a time', async () => {
+    const { server } = await startTestServer();
+    try {
+      for (const raw of ['POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}', 'PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']) {
+        const reply = await new Promise<string>((resolve, reject) => {
+          const sock = new Socket();
+          let got = '';
+          sock.connect(server.port, '127.0.0.1', async () => {
+            for (const ch of raw.slice(0, 4)) {
+              sock.write(ch);
+              await new Promise((r) => setTimeout(r, 5));
+            }
+            sock.write(raw.slice(4));
+          });
+          sock.setEncoding('utf8');
+          sock.on('data', (d: string) => (got += d));
+          sock.on('end', () => resolve(got));
+          sock.on('error', reject);
+        });
+        assert.match(reply, /^HTTP\/1\.1 (400|403) /);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
