@@ -13,7 +13,7 @@ import { AwsError } from '../core/errors.ts';
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import type { AppendRecord, LogRecord, LogStorage, ShardLog } from '../storage/index.ts';
 import { evenHashKeyRanges, hashKeyToBuffer, partitionKeyHash, routeHashKey, HASH_SPACE } from './hash.ts';
-import { decodeSequence, encodeSequence, newSalt } from './sequence.ts';
+import { decodeSequence, encodeSequence, newSalt, sequenceFromPrefix, sequencePrefix } from './sequence.ts';
 import { IteratorCodec, amzUtcString } from './iterator.ts';
 
 export type StreamStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING';
@@ -505,7 +505,9 @@ export class KinesisEngine {
         throw internalFailure(e);
       }
       const first = res.firstOffset;
-      for (let k = 0; k < c; k++) seqs[slots[k]!] = encodeSequence(time, shard.shardPart, first + k, s.meta.salt);
+      const prefix = sequencePrefix(time, shard.shardPart);
+      const salt = s.meta.salt;
+      for (let k = 0; k < c; k++) seqs[slots[k]!] = sequenceFromPrefix(prefix, first + k, salt);
       durables.push(res.durable);
     }
     try {

@@ -30,6 +30,16 @@ export function encodeSequence(timeMs: number, shardPart: string, offset: number
   return '4' + pad(timeMs, 15) + shardPart + pad(offset, 20) + salt;
 }
 
+/** The leading 22 digits shared by every record of one shard appended at one time (version, time, shard). */
+export function sequencePrefix(timeMs: number, shardPart: string): string {
+  return '4' + pad(timeMs, 15) + shardPart;
+}
+
+/** hot path: a sequence number from its precomputed prefix. */
+export function sequenceFromPrefix(prefix: string, offset: number, salt: string): string {
+  return prefix + pad(offset, 20) + salt;
+}
+
 export interface DecodedSequence {
   timeMs: number;
   shardIndex: number;
