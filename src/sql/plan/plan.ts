@@ -48,6 +48,8 @@ export type OpPlan =
   | {
       op: 'joinStream'; left: OpPlan; right: OpPlan; joinType: 'INNER' | 'LEFT'; on: PExpr | null;
       leftRangeMs: number; rightRangeMs: number; leftWidth: number; rightWidth: number;
+      /** An equality in ON between a left-only and a right-only expression (each over its own side's row): hash join. */
+      leftKey: PExpr | null; rightKey: PExpr | null;
     }
   /** Stream-to-reference-table join (hash join when `leftKey`/`rightKey` are set). */
   | {
@@ -75,6 +77,8 @@ export interface PumpPlan {
   root: OpPlan;
   /** For each target column: the select output slot (1-based in the pump's output row), or 0 for NULL. */
   columnMap: number[];
+  /** Types of the SELECT's output columns (lets the runtime skip conversions that cannot change a value). */
+  sourceTypes: SqlType[];
 }
 
 export interface TablePlan {

@@ -84,6 +84,44 @@ function compatible(from: SqlType, to: SqlType): boolean {
   return false;
 }
 
+/** Slots an expression reads. */
+function slotsOf(p: PExpr, out: number[] = []): number[] {
+  if (p.k === 'col') out.push(p.i);
+  else if (p.k === 'call') for (const a of p.args) slotsOf(a, out);
+  else if (p.k === 'case') {
+    for (const w of p.whens) { slotsOf(w.when, out); slotsOf(w.then, out); }
+    if (p.else) slotsOf(p.else, out);
+  }
+  return out;
+}
+
+function shiftSlots(p: PExpr, by: number): PExpr {
+  if (p.k === 'col') return { ...p, i: p.i + by };
+  if (p.k === 'call') return { ...p, args: p.args.map((a) => shiftSlots(a, by)) };
+  if (p.k === 'case') return { ...p, whens: p.whens.map((w) => ({ when: shiftSlots(w.when, by), then: shiftSlots(w.then, by) })), else: p.else ? shiftSlots(p.else, by) : null };
+  return p;
+}
+
+/** The first `l = r` conjunct of ON whose sides read only the left row and only the right row. */
+function equiKeys(on: PExpr, leftWidth: number): { left: PExpr; right: PExpr } | null {
+  if (on.k !== 'call') return null;
+  if (on.fn === 'and') return equiKeys(on.args[0]!, leftWidth) ?? equiKeys(on.args[1]!, leftWidth);
+  if (on.fn !== 'eq') return null;
+  const [a, b] = on.args as [PExpr, PExpr];
+  const side = (p: PExpr): 'L' | 'R' | null => {
+    const s = slotsOf(p);
+    if (s.length === 0) return null;
+    if (s.every((i) => i > 0 && i < leftWidth)) return 'L';
+    if (s.every((i) => i > leftWidth)) return 'R';
+    return null;
+  };
+  const sa = side(a);
+  const sb = side(b);
+  if (sa === 'L' && sb === 'R') return { left: a, right: shiftSlots(b, -leftWidth) };
+  if (sa === 'R' && sb === 'L') return { left: b, right: shiftSlots(a, -leftWidth) };
+  return null;
+}
+
 class Planner {
   private streams = new Map<string, StreamPlan>();
   private tables = new Map<string, TablePlan>();
@@ -149,7 +187,7 @@ class Planner {
       }
       columnMap[ti] = k + 1;
     });
-    return { name: s.name.name, target: target.name, root, columnMap };
+    return { name: s.name.name, target: target.name, root, columnMap, sourceTypes: columns.map((c) => c.type) };
   }
 
   // ---- FROM ----
@@ -237,8 +275,14 @@ class Planner {
     if (lw === 0 && rw === 0) throw new SqlError("a stream-to-stream join needs a window on at least one side, e.g. JOIN s2 OVER (RANGE INTERVAL '1' MINUTE PRECEDING) AS b ON ...", item.pos);
     const scope = this.concatScopes(left.scope, right.scope);
     const on = item.on ? this.bool(this.expr(item.on, scope), item.on) : null;
+    const keys = on ? equiKeys(on, left.scope.width) : null;
+    // When ON is just the key equality, the hash lookup decides it (NULL keys never match).
+    const residual = keys && on && on.k === 'call' && on.fn === 'eq' ? null : on;
     return {
-      root: { op: 'joinStream', left: left.root, right: right.root, joinType, on, leftRangeMs: lw, rightRangeMs: rw, leftWidth: left.scope.width, rightWidth: right.scope.width },
+      root: {
+        op: 'joinStream', left: left.root, right: right.root, joinType, on: residual, leftRangeMs: lw, rightRangeMs: rw,
+        leftWidth: left.scope.width, rightWidth: right.scope.width, leftKey: keys?.left ?? null, rightKey: keys?.right ?? null,
+      },
       scope,
     };
   }

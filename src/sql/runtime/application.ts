@@ -143,7 +143,14 @@ export class SqlApplication {
       c.consts.push(col.type);
       return typeCheckSrc(col.type, `r[${src}]`, `K[${c.consts.length - 1}]`);
     });
-    const insert = c.build<(r: Row) => Row>(['r'], `return [r[0], ${parts.join(', ')}];`);
+    // A row whose columns already have the target's types and order is passed on as it is.
+    // REAL is excluded: aggregates of REAL accumulate in double and are rounded here.
+    const same = (a: SqlType | undefined, b: SqlType): boolean => !!a && a.name === b.name && b.name !== 'REAL'
+      && (b.length === undefined || (a.length !== undefined && a.length <= b.length))
+      && (b.scale === undefined || a.scale === b.scale);
+    const identity = plan.columnMap.every((src, i) => src === i + 1 && same(plan.sourceTypes?.[i], cols[i]!.type))
+      && plan.sourceTypes?.length === cols.length && !(plan.root.op === 'filterProject' && plan.root.project === null);
+    const insert = identity ? (r: Row): Row => r : c.build<(r: Row) => Row>(['r'], `return [r[0], ${parts.join(', ')}];`);
     const pump: PumpRt = { plan, ops, sources, insert, target };
     const sink: Emit = (rows) => this.insert(pump, rows);
     const build = (o: OpPlan, emit: Emit): void => {

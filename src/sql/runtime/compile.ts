@@ -22,11 +22,14 @@ export class ExprCompiler {
     return `K[${this.consts.length - 1}]`;
   }
 
+  /** Slots at or above this index read `A[i - aggBase]` instead of the row (sliding windows' aggregate values). */
+  aggBase = Infinity;
+
   /** JS source for `p`, reading the row from variable `row`. */
   src(p: PExpr, row = 'r'): string {
     switch (p.k) {
       case 'col':
-        return `${row}[${p.i}]`;
+        return p.i >= this.aggBase ? `A[${p.i - this.aggBase}]` : `${row}[${p.i}]`;
       case 'lit':
         return p.v === null ? 'null' : JSON.stringify(p.v);
       case 'case': {

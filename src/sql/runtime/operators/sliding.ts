@@ -1,10 +1,12 @@
 /**
  * Sliding window: `agg(...) OVER (PARTITION BY ... RANGE INTERVAL 'n' unit PRECEDING | ROWS n PRECEDING)`.
  * One output per input row, computed over the rows of its partition inside the
- * frame that ends at (and includes) the row. Frames are kept per partition and
- * aggregates are recomputed over the frame: O(frame) per row, no per-row closures.
+ * frame that ends at (and includes) the row. COUNT, SUM and AVG are kept
+ * incrementally (added on arrival, subtracted on eviction); MIN, MAX, EXP_AVG
+ * and COUNT(DISTINCT) are recomputed over the frame; FIRST_VALUE, LAST_VALUE,
+ * LAG and NTH_VALUE read a row position.
  */
-import type { OpPlan } from '../../plan/plan.ts';
+import type { AggPlan, OpPlan } from '../../plan/plan.ts';
 import { ExprCompiler, compileAggregates, type AggCode } from '../compile.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
@@ -12,65 +14,127 @@ import { errorOf } from '../operator.ts';
 interface Frame {
   rows: Row[];
   head: number;
+  /** Running accumulators (incremental aggregates only). */
+  acc: number[];
 }
+
+const INCREMENTAL = new Set(['COUNT', 'SUM', 'AVG']);
+const POSITIONAL = new Set(['LAG', 'NTH_VALUE', 'FIRST_VALUE', 'LAST_VALUE']);
+
+type Project = (r: Row, A: unknown[]) => Row;
 
 export class SlidingOperator implements Operator {
   private readonly partitionKey: (r: Row) => unknown;
-  private readonly agg: AggCode;
-  private readonly project: (post: Row) => Row;
-  private readonly positional: { k: number; fn: 'LAG' | 'NTH_VALUE'; n: number; arg: (r: Row) => unknown }[] = [];
+  private readonly scan: AggCode | null;
+  private readonly scanIdx: number[];
+  private readonly add: ((a: number[], r: Row) => void) | null;
+  private readonly remove: ((a: number[], r: Row) => void) | null;
+  private readonly result: ((a: number[], out: unknown[]) => void) | null;
+  private readonly incInit: number;
+  private readonly project: Project;
+  private readonly positional: { k: number; fn: string; n: number; arg: (r: Row) => unknown }[] = [];
+  private readonly aggOut: unknown[];
+  private readonly scanOut: unknown[];
   private frames = new Map<unknown, Frame>();
 
   constructor(private readonly plan: Extract<OpPlan, { op: 'sliding' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
     const c = new ExprCompiler();
     const parts = plan.partition.map((p) => c.src(p));
     this.partitionKey = c.build(['r'], `return ${parts.length === 0 ? '0' : parts.length === 1 ? parts[0] : parts.map((p) => `String(${p})`).join(" + '\\u0001' + ")};`);
-    this.agg = compileAggregates(c, plan.aggs);
-    this.project = c.projector(plan.project);
+    const scanAggs: AggPlan[] = [];
+    this.scanIdx = [];
+    const add: string[] = [];
+    const rem: string[] = [];
+    const res: string[] = [];
+    let o = 0;
     plan.aggs.forEach((a, k) => {
-      if (a.fn === 'LAG' || a.fn === 'NTH_VALUE') this.positional.push({ k, fn: a.fn, n: a.param, arg: c.fn1(a.arg!) });
+      if (POSITIONAL.has(a.fn)) {
+        this.positional.push({ k, fn: a.fn, n: a.param, arg: c.fn1(a.arg!) });
+      } else if (INCREMENTAL.has(a.fn) && !a.distinct) {
+        const v = a.arg ? c.src(a.arg) : 'null';
+        if (a.fn === 'COUNT') {
+          add.push(a.arg ? `if (${v} !== null) a[${o}]++;` : `a[${o}]++;`);
+          rem.push(a.arg ? `if (${v} !== null) a[${o}]--;` : `a[${o}]--;`);
+          res.push(`out[${k}] = a[${o}];`);
+          o += 1;
+        } else {
+          add.push(`{ const v = ${v}; if (v !== null) { a[${o}] += v; a[${o + 1}]++; } }`);
+          rem.push(`{ const v = ${v}; if (v !== null) { a[${o}] -= v; a[${o + 1}]--; } }`);
+          res.push(a.fn === 'SUM'
+            ? `out[${k}] = a[${o + 1}] === 0 ? null : a[${o}];`
+            : `out[${k}] = a[${o + 1}] === 0 ? null : ${['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT'].includes(a.t.name) ? 'Math.trunc' : ''}(a[${o}] / a[${o + 1}]);`);
+          o += 2;
+        }
+      } else {
+        scanAggs.push(a);
+        this.scanIdx.push(k);
+      }
     });
+    this.incInit = o;
+    this.add = o > 0 ? c.build(['a', 'r'], add.join('\n')) : null;
+    this.remove = o > 0 ? c.build(['a', 'r'], rem.join('\n')) : null;
+    this.result = o > 0 ? c.build(['a', 'out'], res.join('\n')) : null;
+    this.scan = scanAggs.length > 0 ? compileAggregates(c, scanAggs) : null;
+    this.aggOut = new Array(plan.aggs.length).fill(null);
+    this.scanOut = new Array(scanAggs.length).fill(null);
+    c.aggBase = plan.inputWidth;
+    this.project = c.build<Project>(['r', 'A'], `return [r[0]${plan.project.map((e) => `, ${c.src(e)}`).join('')}];`);
   }
 
   private evict(f: Frame, t: number): void {
     const { rangeMs, rows } = this.plan;
+    let head = f.head;
     if (rangeMs !== null) {
       const lo = t - rangeMs;
-      while (f.head < f.rows.length && (f.rows[f.head]![0] as number) < lo) f.head++;
+      while (head < f.rows.length && (f.rows[head]![0] as number) < lo) {
+        if (this.remove) this.remove(f.acc, f.rows[head]!);
+        head++;
+      }
     }
     if (rows !== null) {
       const maxLen = rows + 1;
-      if (f.rows.length - f.head > maxLen) f.head = f.rows.length - maxLen;
+      while (f.rows.length - head > maxLen) {
+        if (this.remove) this.remove(f.acc, f.rows[head]!);
+        head++;
+      }
     }
+    f.head = head;
     // Compact now and then so the array does not grow without bound.
-    if (f.head > 1024 && f.head * 2 > f.rows.length) {
-      f.rows = f.rows.slice(f.head);
+    if (head > 1024 && head * 2 > f.rows.length) {
+      f.rows = f.rows.slice(head);
       f.head = 0;
     }
+  }
+
+  private newFrame(): Frame {
+    return { rows: [], head: 0, acc: new Array<number>(this.incInit).fill(0) };
   }
 
   // hot path
   process(batch: Row[]): void {
     const out: Row[] = [];
-    const width = this.plan.inputWidth;
-    const nAggs = this.plan.aggs.length;
+    const A = this.aggOut;
     for (let i = 0, n = batch.length; i < n; i++) {
       const r = batch[i]!;
       try {
         const pk = this.partitionKey(r);
         let f = this.frames.get(pk);
-        if (!f) { f = { rows: [], head: 0 }; this.frames.set(pk, f); }
+        if (f === undefined) { f = this.newFrame(); this.frames.set(pk, f); }
         f.rows.push(r);
+        if (this.add) this.add(f.acc, r);
         this.evict(f, r[0] as number);
-        const acc = this.agg.init();
-        for (let j = f.head; j < f.rows.length; j++) this.agg.update(acc, f.rows[j]!);
-        const post: Row = r.length === width ? r.concat(new Array(nAggs)) : r.slice(0, width).concat(new Array(nAggs));
-        this.agg.result(acc, post, width);
-        for (const p of this.positional) {
-          const idx = p.fn === 'LAG' ? f.rows.length - 1 - p.n : f.head + p.n - 1;
-          post[width + p.k] = idx >= f.head && idx < f.rows.length ? p.arg(f.rows[idx]!) : null;
+        if (this.result) this.result(f.acc, A);
+        if (this.scan) {
+          const acc = this.scan.init();
+          for (let j = f.head; j < f.rows.length; j++) this.scan.update(acc, f.rows[j]!);
+          this.scan.result(acc, this.scanOut, 0);
+          for (let j = 0; j < this.scanIdx.length; j++) A[this.scanIdx[j]!] = this.scanOut[j];
         }
-        out.push(this.project(post));
+        for (const p of this.positional) {
+          const idx = p.fn === 'LAG' ? f.rows.length - 1 - p.n : p.fn === 'NTH_VALUE' ? f.head + p.n - 1 : p.fn === 'FIRST_VALUE' ? f.head : f.rows.length - 1;
+          A[p.k] = idx >= f.head && idx < f.rows.length ? p.arg(f.rows[idx]!) : null;
+        }
+        out.push(this.project(r, A));
       } catch (e) {
         this.ctx.error({ ...errorOf(e), row: r });
       }
@@ -87,11 +151,11 @@ export class SlidingOperator implements Operator {
   }
 
   checkpoint(): unknown {
-    return [...this.frames.entries()].map(([k, f]) => [k, f.rows.slice(f.head)]);
+    return [...this.frames.entries()].map(([k, f]) => [k, f.rows.slice(f.head), f.acc]);
   }
 
   restore(state: unknown): void {
-    this.frames = new Map((state as [unknown, Row[]][]).map(([k, rows]) => [k, { rows, head: 0 }]));
+    this.frames = new Map((state as [unknown, Row[], number[]][]).map(([k, rows, acc]) => [k, { rows, head: 0, acc }]));
   }
 
   close(): void {

@@ -16,6 +16,8 @@ export class TumbleOperator implements Operator {
   /** Open windows by start, in ascending order (ROWTIME is monotonic, so usually one). */
   private windows = new Map<number, Map<unknown, Group>>();
   private readonly nAggs: number;
+  /** End of the earliest open window (Infinity when none): the only per-row close check. */
+  private minEnd = Infinity;
 
   constructor(private readonly plan: Extract<OpPlan, { op: 'tumble' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
     const c = new ExprCompiler();
@@ -34,7 +36,7 @@ export class TumbleOperator implements Operator {
       const r = batch[i]!;
       try {
         const t = r[0] as number;
-        if (this.windows.size > 0 && t >= this.firstEnd()) {
+        if (t >= this.minEnd) {
           out ??= [];
           this.closeUpTo(t, out);
           curStart = NaN;
@@ -42,7 +44,11 @@ export class TumbleOperator implements Operator {
         const ws = this.windowStart(r) as number;
         if (ws !== curStart) {
           cur = this.windows.get(ws);
-          if (!cur) { cur = new Map(); this.windows.set(ws, cur); }
+          if (!cur) {
+            cur = new Map();
+            this.windows.set(ws, cur);
+            if (ws + this.plan.sizeMs < this.minEnd) this.minEnd = ws + this.plan.sizeMs;
+          }
           curStart = ws;
         }
         const k = code.key(r);
@@ -59,10 +65,10 @@ export class TumbleOperator implements Operator {
     if (out && out.length > 0) this.emit(out);
   }
 
-  private firstEnd(): number {
+  private recomputeMinEnd(): void {
     let min = Infinity;
     for (const s of this.windows.keys()) if (s < min) min = s;
-    return min + this.plan.sizeMs;
+    this.minEnd = min + this.plan.sizeMs;
   }
 
   private closeUpTo(t: number, out: Row[]): void {
@@ -73,10 +79,11 @@ export class TumbleOperator implements Operator {
       this.code.close(this.windows.get(s)!, end, this.plan.windowKey, s, this.nAggs, out, this.ctx);
       this.windows.delete(s);
     }
+    this.recomputeMinEnd();
   }
 
   advance(watermarkMs: number): void {
-    if (this.windows.size === 0 || watermarkMs < this.firstEnd()) return;
+    if (watermarkMs < this.minEnd) return;
     const out: Row[] = [];
     this.closeUpTo(watermarkMs, out);
     if (out.length > 0) this.emit(out);
@@ -88,9 +95,11 @@ export class TumbleOperator implements Operator {
 
   restore(state: unknown): void {
     this.windows = new Map((state as [number, unknown[]][]).map(([s, g]) => [s, groupsFromJson(g)]));
+    this.recomputeMinEnd();
   }
 
   close(): void {
     this.windows.clear();
+    this.minEnd = Infinity;
   }
 }
