@@ -164,6 +164,14 @@ describe('Kinesis actions over the SDK', () => {
         assert.equal(e.message, 'NextToken and StreamName cannot be provided together.');
         return true;
       });
+      await assert.rejects(client.send(new ListShardsCommand({ NextToken: p1.NextToken, ExclusiveStartShardId: 'shardId-000000000000' })), {
+        name: 'InvalidArgumentException',
+        message: 'NextToken and ExclusiveStartShardId cannot be provided together.',
+      });
+      await assert.rejects(client.send(new ListShardsCommand({ NextToken: p1.NextToken, ShardFilter: { Type: 'AT_LATEST' } })), {
+        name: 'InvalidArgumentException',
+        message: 'NextToken and ShardFilter cannot be provided together.',
+      });
       await assert.rejects(client.send(new ListShardsCommand({})), /Either NextToken or StreamName should be provided\./);
       await drop(name);
     });

@@ -69,6 +69,7 @@ export function listShards(engine: KinesisEngine): ActionHandler {
     if (input.NextToken !== undefined) {
       if (hasName) throw new AwsError('InvalidArgumentException', 'NextToken and StreamName cannot be provided together.');
       if (input.ExclusiveStartShardId !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
+      if (input.ShardFilter !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and ShardFilter cannot be provided together.');
       if (input.StreamCreationTimestamp !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
       const tok = decodeToken(input.NextToken);
       if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
