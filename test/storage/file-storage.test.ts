@@ -269,6 +269,19 @@ describe('FileStorage fsync modes', () => {
     for (const log of logs) assert.equal(log.endOffset, 25);
   });
 
+  it('writes a 500-record batch with one writev and one fsync', async () => {
+    const fs = new FaultyFs();
+    const { storage } = await openStorage({ fs });
+    const log = await storage.createLog('one-write');
+    const batch = [];
+    for (let i = 0; i < 500; i++) batch.push({ key: `pk-${i}`, data: Buffer.alloc(1024, i & 0xff), timestampMs: 1 });
+    const [w, s] = [fs.writevs, fs.datasyncs];
+    await log.append(batch).durable;
+    assert.equal(fs.writevs - w, 1);
+    assert.equal(fs.datasyncs - s, 1);
+    assert.equal(log.endOffset, 500);
+  });
+
   it('never: durable resolves without any fsync', async () => {
     const fs = new FaultyFs();
     const { storage } = await openStorage({ fs, fsync: { kind: 'never' } });
@@ -318,14 +331,19 @@ describe('FileStorage retention', () => {
     assert.equal(start, 31, 'every segment with only older records is gone');
     assert.deepEqual(await segmentFiles(dir, 'ret'), ['00000000000000000031.seg']);
     assert.deepEqual(await readTexts(log), ['new']);
-    // The active segment is never removed, even when all it holds has expired.
-    assert.equal(await log.trimBefore(t1 + 1), 31);
+    // A quiet log whose active segment has fully expired: a fresh empty segment replaces it.
+    assert.equal(await log.trimBefore(t1 + 1), 32);
     assert.equal(log.endOffset, 32);
+    assert.deepEqual(await segmentFiles(dir, 'ret'), ['00000000000000000032.seg']);
+    assert.deepEqual(await readTexts(log), []);
     await storage.close();
-    const { storage: s2 } = await openStorage({ dataDir: dir });
+    const { storage: s2, clock: c2 } = await openStorage({ dataDir: dir });
     const l2 = s2.getLog('ret')!;
-    assert.equal(l2.startOffset, 31);
+    assert.equal(l2.startOffset, 32, 'offsets carry on after reopen');
     assert.equal(l2.endOffset, 32);
+    const next = l2.append([rec('k', 'later', c2.now())]);
+    assert.equal(next.firstOffset, 32);
+    await next.durable;
   });
 
   it('deleteLog removes the log directory and its files', async () => {

@@ -372,6 +372,20 @@ export class FileShardLog implements ShardLog {
 
   async trimBefore(ts: number): Promise<number> {
     if (this.gone !== null) throw this.gone;
+    // A quiet log never rolls by age (rolls happen on append), so when every
+    // record of the active segment has expired, start a new empty segment at
+    // the end first; the old one is then sealed and removed below. The new
+    // file exists (and is durable) before the old one goes, so offsets carry
+    // on after a crash.
+    const active = this.segments[this.segments.length - 1]!;
+    if (active.recordCount > 0 && active.durableMaxTs < ts && active.durableNext === active.next && this.pending === null && this.barrier === null) {
+      const fresh = this.roll(this.nextOffset);
+      try {
+        await fresh.ready;
+      } catch {
+        return this.startOffset; // could not create the file; the next append's commit drops `fresh`
+      }
+    }
     // Whole segments only, from the oldest, never the active one; a segment
     // still being written (not fully durable) stays.
     while (this.segments.length > 1) {
