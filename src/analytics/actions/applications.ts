@@ -127,8 +127,11 @@ export async function deleteApplication(ctx: AnalyticsContext, req: Wire): Promi
   const createdSeconds = req.CreateTimestamp as number;
   await ctx.registry.serialise(name, async () => {
     const app = ctx.registry.get(name);
-    // Clients send back the CreateTimestamp from DescribeApplication (seconds with ms precision).
-    if (Math.round(createdSeconds * 1000) !== app.createdMs) {
+    // Clients send back the CreateTimestamp from DescribeApplication: the JS SDK with millisecond
+    // precision, botocore (boto3, AWS CLI) truncated to whole seconds. Both identify the application.
+    const exact = Math.round(createdSeconds * 1000) === app.createdMs;
+    const wholeSeconds = Number.isInteger(createdSeconds) && createdSeconds === Math.floor(app.createdMs / 1000);
+    if (!exact && !wholeSeconds) {
       throw new AwsError(
         'ConcurrentModificationException',
         `CreateTimestamp ${new Date(Math.round(createdSeconds * 1000)).toISOString()} does not match application ${name} (created ${new Date(app.createdMs).toISOString()})`,
