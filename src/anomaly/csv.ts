@@ -59,48 +59,54 @@ export async function scoreCsv(input: Readable, output: Writable, opts: CsvScore
   let chunk = '';
   const every = opts.progressEveryMs ?? 500;
   let lastProgress = Date.now();
-  for await (const raw of rl) {
-    lineNo++;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (header === null) {
-      header = splitCsvLine(line.replace(/^\uFEFF/, '')).map((h) => h.trim());
-      const have = header.join(', ');
-      valueIdx = opts.columns.map((c) => {
-        const i = header!.indexOf(c);
-        if (i < 0) throw new Error(`column '${c}' not found in the CSV header (columns: ${have})`);
-        return i;
-      });
-      tsIdx = header.indexOf(opts.timestampColumn);
-      if (tsIdx < 0) throw new Error(`timestamp column '${opts.timestampColumn}' not found in the CSV header (columns: ${have}); choose one with --timestamp`);
-      detector = new ThresholdedRandomCutForest({ ...opts.forest, dimensions: valueIdx.length });
-      point = new Float64Array(valueIdx.length);
-      chunk = [csvField(opts.timestampColumn), ...opts.columns.map(csvField), 'anomaly_score', 'anomaly_grade'].join(',') + '\n';
-      continue;
-    }
-    if (line.trim() === '') continue;
-    const fields = splitCsvLine(line);
-    let text = csvField(fields[tsIdx] ?? '');
-    for (let k = 0; k < valueIdx.length; k++) {
-      const cell = (fields[valueIdx[k]!] ?? '').trim();
-      const v = cell === '' ? NaN : Number(cell);
-      if (!Number.isFinite(v)) throw new Error(`line ${lineNo}: column '${opts.columns[k]}' is not a number: '${cell}'`);
-      point[k] = v;
-      text += ',' + cell;
-    }
-    const r = detector!.process(point);
-    chunk += `${text},${r.score.toFixed(6)},${r.grade.toFixed(6)}\n`;
-    rows++;
-    if (chunk.length >= 65536) {
-      if (!output.write(chunk)) await once(output, 'drain');
-      chunk = '';
-    }
-    if (opts.onProgress && (rows & 1023) === 0) {
-      const now = Date.now();
-      if (now - lastProgress >= every) {
-        lastProgress = now;
-        opts.onProgress(rows);
+  try {
+    for await (const raw of rl) {
+      lineNo++;
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (header === null) {
+        header = splitCsvLine(line.replace(/^\uFEFF/, '')).map((h) => h.trim());
+        const have = header.join(', ');
+        valueIdx = opts.columns.map((c) => {
+          const i = header!.indexOf(c);
+          if (i < 0) throw new Error(`column '${c}' not found in the CSV header (columns: ${have})`);
+          return i;
+        });
+        tsIdx = header.indexOf(opts.timestampColumn);
+        if (tsIdx < 0) throw new Error(`timestamp column '${opts.timestampColumn}' not found in the CSV header (columns: ${have}); choose one with --timestamp`);
+        detector = new ThresholdedRandomCutForest({ ...opts.forest, dimensions: valueIdx.length });
+        point = new Float64Array(valueIdx.length);
+        chunk = [csvField(opts.timestampColumn), ...opts.columns.map(csvField), 'anomaly_score', 'anomaly_grade'].join(',') + '\n';
+        continue;
+      }
+      if (line.trim() === '') continue;
+      const fields = splitCsvLine(line);
+      let text = csvField(fields[tsIdx] ?? '');
+      for (let k = 0; k < valueIdx.length; k++) {
+        const cell = (fields[valueIdx[k]!] ?? '').trim();
+        const v = cell === '' ? NaN : Number(cell);
+        if (!Number.isFinite(v)) throw new Error(`line ${lineNo}: column '${opts.columns[k]}' is not a number: '${cell}'`);
+        point[k] = v;
+        text += ',' + cell;
+      }
+      const r = detector!.process(point);
+      chunk += `${text},${r.score.toFixed(6)},${r.grade.toFixed(6)}\n`;
+      rows++;
+      if (chunk.length >= 65536) {
+        if (!output.write(chunk)) await once(output, 'drain');
+        chunk = '';
+      }
+      if (opts.onProgress && (rows & 1023) === 0) {
+        const now = Date.now();
+        if (now - lastProgress >= every) {
+          lastProgress = now;
+          opts.onProgress(rows);
+        }
       }
     }
+  } finally {
+    // On an error mid-file, stop reading: close the line reader and its source.
+    rl.close();
+    input.destroy();
   }
   if (header === null) throw new Error('the CSV is empty (no header line)');
   if (chunk.length > 0 && !output.write(chunk)) await once(output, 'drain');

@@ -4,8 +4,8 @@ export type { ForestOptions, ResolvedForestOptions, ForestState, AttributionResu
 export { ThresholdedRandomCutForest, Deviation } from './thresholded.ts';
 export type { ThresholdOptions, ThresholdedForestOptions, ThresholdedResult, ThresholdedForestState } from './thresholded.ts';
 export { Shingle } from './shingle.ts';
-export { KDA_RCF_DEFAULTS, KDA_RCF_RANGES, checkKdaRcfParameters, kdaForestOptions } from './kda.ts';
-export type { KdaRcfParameters } from './kda.ts';
+export { KDA_RCF_DEFAULTS, KDA_RCF_RANGES, checkKdaRcfParameters, kdaForestOptions, kdaExplanation } from './kda.ts';
+export type { KdaRcfParameters, KdaColumnExplanation } from './kda.ts';
 export { Rng } from './random.ts';
 export { scoreCsv, splitCsvLine } from './csv.ts';
 export type { CsvScoreOptions } from './csv.ts';

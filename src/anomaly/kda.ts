@@ -57,3 +57,36 @@ export function kdaForestOptions(columns: number, p: KdaRcfParameters = {}, seed
     seed,
   };
 }
+
+export interface KdaColumnExplanation {
+  /** 'HIGH' or 'LOW': whether the column's value is above or below what the forest has seen (withDirectionality only). */
+  DIRECTION?: 'HIGH' | 'LOW';
+  /** How one-sided the attribution is, 0..1: |high - low| / (high + low) (withDirectionality only). */
+  STRENGTH?: number;
+  /** The column's share of ANOMALY_SCORE (high + low); the shares of all columns sum to the score. */
+  ATTRIBUTION_SCORE: number;
+}
+
+/**
+ * ANOMALY_EXPLANATION for RANDOM_CUT_FOREST_WITH_EXPLANATION, as an object keyed
+ * by column name (the SQL layer serialises it to the JSON string column). Built
+ * from RandomCutForest.attribution(): per column, ATTRIBUTION_SCORE = high + low;
+ * with directionality, DIRECTION is the larger side and STRENGTH how one-sided
+ * it is. The exact STRENGTH formula AWS uses is not documented; this one is ours.
+ */
+export function kdaExplanation(
+  columns: readonly string[],
+  attribution: { high: ArrayLike<number>; low: ArrayLike<number> },
+  withDirectionality: boolean,
+): Record<string, KdaColumnExplanation> {
+  if (columns.length !== attribution.high.length) throw new RangeError(`${columns.length} column names for ${attribution.high.length} attributed columns`);
+  const out: Record<string, KdaColumnExplanation> = {};
+  for (let i = 0; i < columns.length; i++) {
+    const h = attribution.high[i]!, l = attribution.low[i]!;
+    const total = h + l;
+    out[columns[i]!] = withDirectionality
+      ? { DIRECTION: h >= l ? 'HIGH' : 'LOW', STRENGTH: total > 0 ? Math.abs(h - l) / total : 0, ATTRIBUTION_SCORE: total }
+      : { ATTRIBUTION_SCORE: total };
+  }
+  return out;
+}

@@ -4,6 +4,7 @@ import {
   RandomCutForest,
   ThresholdedRandomCutForest,
   checkKdaRcfParameters,
+  kdaExplanation,
   kdaForestOptions,
   KDA_RCF_DEFAULTS,
 } from '../../src/anomaly/index.ts';
@@ -104,5 +105,23 @@ describe('KDA RANDOM_CUT_FOREST parameters', () => {
     const f = new RandomCutForest(o);
     assert.equal(f.treeDimensions, 12);
     assert.equal(f.lambda, 1 / 100000);
+  });
+});
+
+describe('RANDOM_CUT_FOREST_WITH_EXPLANATION explanation', () => {
+  it('gives each column an ATTRIBUTION_SCORE summing to ANOMALY_SCORE, with DIRECTION and STRENGTH on request', () => {
+    const forest = new RandomCutForest(kdaForestOptions(2, {}, 4));
+    const rnd = new TestRandom(8);
+    for (let i = 0; i < 1000; i++) forest.update([50 + rnd.gaussian(), 20 + rnd.gaussian()]);
+    const a = forest.attribution([50, 5]);
+    const plain = kdaExplanation(['purchases', 'carts'], a, false);
+    assert.deepEqual(Object.keys(plain), ['purchases', 'carts']);
+    assert.equal(plain.carts!.DIRECTION, undefined);
+    assert.ok(Math.abs(plain.purchases!.ATTRIBUTION_SCORE + plain.carts!.ATTRIBUTION_SCORE - a.score) < 1e-9);
+    const directed = kdaExplanation(['purchases', 'carts'], a, true);
+    assert.equal(directed.carts!.DIRECTION, 'LOW');
+    assert.ok(directed.carts!.STRENGTH! > 0.9 && directed.carts!.STRENGTH! <= 1);
+    assert.ok(directed.carts!.ATTRIBUTION_SCORE > 0.8 * a.score);
+    assert.throws(() => kdaExplanation(['one'], a, true), RangeError);
   });
 });
