@@ -35,6 +35,8 @@ export class Segment {
   file: FileLike | null = null;
   /** Resolves when `file` is open (and, for a new file, its directory entry is durable). */
   ready: Promise<void> = Promise.resolve();
+  /** False while a rolled segment's file is still being created. */
+  created = true;
   /** Bytes assigned to frames so far (written or still pending). */
   size = 0;
   /** Bytes that are durable and visible to readers. */

@@ -161,7 +161,8 @@ export class FileShardLog implements ShardLog {
     const seg = new Segment(base, segmentPath(this.dir, base), this.host.indexIntervalBytes);
     // After a failed write the rollback may still be removing a file with this very name.
     const after = this.barrier ?? Promise.resolve();
-    seg.ready = after.then(() => this.host.createSegmentFile(seg, this.dir)).then((f) => { seg.file = f; });
+    seg.created = false;
+    seg.ready = after.then(() => this.host.createSegmentFile(seg, this.dir)).then((f) => { seg.file = f; seg.created = true; });
     seg.ready.catch(noop); // observed by the commit cycle
     this.segments.push(seg);
     return seg;
@@ -391,6 +392,9 @@ export class FileShardLog implements ShardLog {
     while (this.segments.length > 1) {
       const seg = this.segments[0]!;
       if (seg.durableNext !== seg.next || seg.durableMaxTs >= ts) break;
+      // Never remove a segment before its successor's file exists: after a
+      // crash the log must still know where its offsets had got to.
+      if (!this.segments[1]!.created) break;
       this.segments.shift();
       seg.removed = true;
       await unlink(seg.path).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
