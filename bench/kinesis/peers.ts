@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,22 @@ export interface Peer {
   /** False for the null server, which stores nothing. */
   readsBack: boolean;
   child: ChildProcess;
+  /** CPU time (user + system, ms) the server process has used so far; NaN where /proc is unavailable. */
+  cpuMs(): number;
   stop(): Promise<void>;
+}
+
+/** utime + stime of a process from /proc (Linux), in ms. On a shared machine CPU per record is steadier than wall-clock rates. */
+export function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based), in clock ticks (100 Hz on Linux).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 export interface PeerSpec {
@@ -91,7 +106,7 @@ export async function startPeer(spec: PeerSpec, timeoutMs = 60_000): Promise<Pee
     await stop();
     throw e;
   }
-  return { name: spec.name, port, readsBack: spec.readsBack, child, stop };
+  return { name: spec.name, port, readsBack: spec.readsBack, child, cpuMs: () => processCpuMs(child.pid), stop };
 }
 
 export const nullServer: PeerSpec = {

@@ -16,6 +16,7 @@
  */
 import { existsSync, readdirSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { machineLine, median, writeSection } from '../lib/report.ts';
 import { freshet, kinesalite, kinesisLocal, nullServer, startPeer, ROOT, type Peer, type PeerSpec } from './peers.ts';
@@ -36,8 +37,8 @@ const { values } = parseArgs({
 });
 
 const QUICK = values.quick;
-const RUNS = Number(values.runs ?? (QUICK ? 1 : 3));
-const DURATION_MS = Number(values['duration-ms'] ?? (QUICK ? 1500 : 5000));
+const RUNS = Number(values.runs ?? (QUICK ? 1 : 5));
+const DURATION_MS = Number(values['duration-ms'] ?? (QUICK ? 1500 : 3000));
 const SIZES = (values.sizes ?? '1024,100').split(',').map(Number);
 const SHARDS = 4;
 const CONCURRENCY = 8;
@@ -71,12 +72,19 @@ const selected = (values.servers ?? Object.keys(SPECS).join(','))
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
 const peers: Peer[] = [];
+// Interrupted: stop the child servers rather than leave them running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.all(peers.map((p) => p.stop())).finally(() => process.exit(130));
+  });
+}
+const loadBefore = loadavg();
+let loadAfter = loadBefore;
 try {
   for (const key of selected) {
     log(`starting ${SPECS[key]!.name}`);
     peers.push(await startPeer(SPECS[key]!));
   }
-  const wires = new Map(peers.map((p) => [p, new KinesisWire(p.port, CONCURRENCY)]));
 
   const results = new Map<string, RunResult[]>(); // `${size}|${peer}` → runs
   let streamCounter = 0;
@@ -88,27 +96,31 @@ try {
       // Servers take turns within each repetition, so slow drift on this shared machine hits all of them alike.
       for (const peer of peers) {
         const streamName = `bench-${size}-${run}-${++streamCounter}-`.padEnd(STREAM_NAME_LENGTH, 'x');
-        const r = await runOnce(wires.get(peer)!, bodies, {
+        // Fresh keep-alive connections per run: pooled ones may have been closed by the server while idle.
+        const wire = new KinesisWire(peer.port, CONCURRENCY);
+        const r = await runOnce(wire, bodies, {
           streamName,
           shardCount: SHARDS,
           concurrency: CONCURRENCY,
           durationMs: DURATION_MS,
           readBack: peer.readsBack,
           readBackTimeoutMs: 180_000,
-        });
+          serverCpuMs: () => peer.cpuMs(),
+        }).finally(() => wire.close());
         const key = `${size}|${peer.name}`;
         results.set(key, [...(results.get(key) ?? []), r]);
         const rb = r.readBack;
         log(
           `${size} B run ${run + 1}/${RUNS} ${peer.name}: ${r.recordsPerSec.toFixed(0)} rec/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ` +
-            `acked ${r.acknowledged}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}, client CPU ${(100 * r.clientCpuShare).toFixed(0)}% of a core` +
-            (rb ? `; read-back ${rb.recordsPerSec.toFixed(0)} rec/s, lost ${rb.lost}, dup ${rb.duplicates}, mismatched ${rb.mismatched}, out-of-order ${rb.outOfOrder}` : ''),
+            `acked ${r.acknowledged}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}, client CPU ${(100 * r.clientCpuShare).toFixed(0)}% of a core, server ${r.serverCpuUsPerRecord.toFixed(2)} µs CPU/record (${((r.serverCpuUsPerRecord * r.recordsPerSec) / 1e4).toFixed(0)}% of a core)` +
+            (r.failed ? ` ${JSON.stringify(r.failedCodes)}` : '') +
+            (rb ? `; read-back ${rb.recordsPerSec.toFixed(0)} rec/s (${rb.serverCpuUsPerRecord.toFixed(2)} µs CPU/record, server ${(100 * rb.serverCpuShare).toFixed(0)}% / client ${(100 * rb.clientCpuShare).toFixed(0)}% of a core), lost ${rb.lost}, dup ${rb.duplicates}, mismatched ${rb.mismatched}, out-of-order ${rb.outOfOrder}` : ''),
         );
       }
     }
   }
-  for (const w of wires.values()) w.close();
   for (const p of peers.splice(0)) await p.stop();
+  loadAfter = loadavg();
 
   const md = report(results);
   process.stdout.write(`${md}\n`);
@@ -136,7 +148,8 @@ function report(results: Map<string, RunResult[]>): string {
   const command = `node --import tsx bench/kinesis/run.ts ${process.argv.slice(2).join(' ')}`.trim();
   lines.push(`Command: \`${command}\``);
   lines.push('');
-  lines.push(`Machine: ${machineLine()}`);
+  const la = (l: number[]): string => l.map((x) => x.toFixed(1)).join(' / ');
+  lines.push(`Machine: ${machineLine()}; load average (1/5/15 min) ${la(loadBefore)} at start, ${la(loadAfter)} at end — this machine is shared with other jobs, so absolute figures swing between runs; ratios within one run are the comparable figures.`);
   lines.push('');
   lines.push(
     `Workload: a ${SHARDS}-shard stream per run; PutRecords of ${RECORDS_PER_REQUEST} records, each with a unique partition key, ` +
@@ -145,11 +158,15 @@ function report(results: Map<string, RunResult[]>): string {
       `with GetRecords (Limit 10000, the 4 shards in parallel). Medians of ${RUNS} run(s) per server, servers taking turns. Every server is a separate ` +
       `child process on 127.0.0.1 (kinesalite in-memory and kinesis-local with 0 ms stream-creation delay). Acknowledged = records answered with a ` +
       `sequence number (throttled/failed records are not); lost = acknowledged − acknowledged read back with the same partition key (summed over runs). ` +
-      `MB/s counts record payload bytes (10^6). The client shares this machine's cores with the server under test.`,
+      `MB/s counts record payload bytes (10^6). The client shares this machine's cores with the server under test. ` +
+      `Server CPU µs/record = the server process's user + system CPU time (from /proc) over the phase divided by its records: ` +
+      `steadier than wall-clock rates when other jobs load the machine; "write CPU × null server" = null server µs/record ÷ this server's.`,
   );
   const targets: string[] = [];
   for (const size of SIZES) {
-    const row = (name: string): { w: number; p50: number; p99: number; mb: number; rb: number; lost: number; failed: number; runs: RunResult[] } | undefined => {
+    const row = (
+      name: string,
+    ): { w: number; p50: number; p99: number; mb: number; rb: number; cpuW: number; cpuR: number; lost: number; failed: number; runs: RunResult[] } | undefined => {
       const runs = results.get(`${size}|${name}`);
       if (!runs?.length) return undefined;
       const rbs = runs.map((r) => r.readBack).filter((r) => r !== undefined);
@@ -159,6 +176,8 @@ function report(results: Map<string, RunResult[]>): string {
         p50: median(runs.map((r) => r.p50Ms)),
         p99: median(runs.map((r) => r.p99Ms)),
         rb: rbs.length ? median(rbs.map((r) => r.recordsPerSec)) : NaN,
+        cpuW: median(runs.map((r) => r.serverCpuUsPerRecord)),
+        cpuR: rbs.length ? median(rbs.map((r) => r.serverCpuUsPerRecord)) : NaN,
         lost: rbs.length ? rbs.reduce((a, r) => a + r.lost + r.mismatched, 0) : NaN,
         failed: runs.reduce((a, r) => a + r.failed, 0),
         runs,
@@ -169,15 +188,17 @@ function report(results: Map<string, RunResult[]>): string {
     lines.push('');
     lines.push(`### ${size === 1024 ? '1 KiB' : `${size} B`} records`);
     lines.push('');
-    lines.push('| server | records/s | MB/s | p50 ms | p99 ms | read-back records/s | lost | failed/throttled | × null server | × kinesalite |');
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push(
+      '| server | records/s | MB/s | p50 ms | p99 ms | read-back records/s | lost | failed/throttled | × null server | × kinesalite | server CPU µs/record write | … read | write CPU × null server |',
+    );
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const name of names) {
       const r = row(name);
       if (!r) continue;
       const dupes = r.runs.reduce((a, x) => a + (x.readBack?.duplicates ?? 0) + (x.readBack?.outOfOrder ?? 0), 0);
       lines.push(
         `| ${name} | ${fmt(r.w)} | ${fmt(r.mb, 1)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.rb)} | ${Number.isNaN(r.lost) ? 'n/a' : fmt(r.lost)}${dupes ? ` (+${dupes} dup/out-of-order)` : ''} | ${fmt(r.failed)} | ` +
-          `${nul ? fmt(r.w / nul.w, 2) : '–'} | ${kl ? fmt(r.w / kl.w, 2) : '–'} |`,
+          `${nul ? fmt(r.w / nul.w, 2) : '–'} | ${kl ? fmt(r.w / kl.w, 2) : '–'} | ${fmt(r.cpuW, 2)} | ${fmt(r.cpuR, 2)} | ${nul ? fmt(nul.cpuW / r.cpuW, 2) : '–'} |`,
       );
     }
     const f = row(freshet('always').name);
@@ -186,7 +207,9 @@ function report(results: Map<string, RunResult[]>): string {
       targets.push(
         `- ${size === 1024 ? '1 KiB' : `${size} B`}: write ≥ 0.7× null server: ${nul ? `${fmt(f.w / nul.w, 2)}× — ${mark(f.w / nul.w >= 0.7)}` : 'not measured'}; ` +
           `write ≥ 8× kinesalite: ${kl ? `${fmt(f.w / kl.w, 2)}× — ${mark(f.w / kl.w >= 8)}` : 'not measured'}; ` +
-          `read-back ≥ 300k records/s: ${fmt(f.rb)} — ${mark(f.rb >= 300_000)}; zero lost: ${fmt(f.lost)} — ${mark(f.lost === 0)}`,
+          `read-back ≥ 300k records/s: ${fmt(f.rb)} — ${mark(f.rb >= 300_000)}; zero lost: ${fmt(f.lost)} — ${mark(f.lost === 0)}. ` +
+          `Per server CPU time, Freshet writes at ${nul ? fmt(nul.cpuW / f.cpuW, 2) : '–'}× the null server's efficiency and ${kl ? fmt(kl.cpuW / f.cpuW, 2) : '–'}× kinesalite's; ` +
+          `its read-back costs ${fmt(f.cpuR, 2)} µs CPU/record (${fmt(1e6 / f.cpuR)} records per CPU-second).`,
       );
     }
   }

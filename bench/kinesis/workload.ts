@@ -71,8 +71,15 @@ export interface RunResult {
     outOfOrder: number;
     elapsedMs: number;
     recordsPerSec: number;
+    /** Server CPU time over the read-back per record read, µs. */
+    serverCpuUsPerRecord: number;
+    /** Server and load-generator CPU time over the read-back, as shares of one core. */
+    serverCpuShare: number;
+    clientCpuShare: number;
   };
   exhausted: boolean;
+  /** Server CPU time (user + system) over the write phase per acknowledged record, µs. */
+  serverCpuUsPerRecord: number;
   /** Load generator's CPU time over the write phase, as a share of one core (1 = a full core). */
   clientCpuShare: number;
 }
@@ -139,6 +146,8 @@ export interface RunOptions {
   durationMs: number;
   readBack: boolean;
   readBackTimeoutMs: number;
+  /** The server process's CPU time so far (ms), to report CPU per record. */
+  serverCpuMs?: () => number;
 }
 
 export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOptions): Promise<RunResult> {
@@ -155,6 +164,7 @@ export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOption
   let sent = 0;
   let ackedCycled = 0;
   const cpu0 = process.cpuUsage();
+  const serverCpu0 = opts.serverCpuMs?.() ?? NaN;
   const start = performance.now();
   const deadline = start + opts.durationMs;
   const loop = async (): Promise<void> => {
@@ -162,7 +172,8 @@ export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOption
       const i = next++;
       if ((i >= n && !cycle) || performance.now() >= deadline) return;
       const t0 = performance.now();
-      const res = await wire.send('PutRecords', bodies.bodies[i % n]!);
+      // A transport error (e.g. the server dropped the connection) fails the request's records; it does not stop the run.
+      const res = await wire.send('PutRecords', bodies.bodies[i % n]!).catch((e: unknown): RawResponse => ({ status: 0, body: Buffer.from(String(e)) }));
       latencies.push(performance.now() - t0);
       sent++;
       if (i < n) responses[i] = res;
@@ -172,6 +183,7 @@ export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOption
   await Promise.all(Array.from({ length: opts.concurrency }, loop));
   const elapsedMs = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
+  const serverCpuWriteMs = (opts.serverCpuMs?.() ?? NaN) - serverCpu0;
   const requests = Math.min(sent, n);
 
   // Accounting, after the clock: acknowledged = records answered with a sequence number.
@@ -183,7 +195,10 @@ export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOption
     if (res === undefined) continue;
     if (res.status !== 200) {
       failed += bodies.recordsPerRequest;
-      const code = `HTTP ${res.status} ${/"__type":"([^"]+)"/.exec(res.body.toString('utf8', 0, 400))?.[1] ?? ''}`.trim();
+      const code =
+        res.status === 0
+          ? `transport error: ${res.body.toString('utf8', 0, 100)}`
+          : `HTTP ${res.status} ${/"__type":"([^"]+)"/.exec(res.body.toString('utf8', 0, 400))?.[1] ?? ''}`.trim();
       failedCodes[code] = (failedCodes[code] ?? 0) + bodies.recordsPerRequest;
       continue;
     }
@@ -214,14 +229,19 @@ export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOption
     p99Ms: percentile(latencies, 99),
     exhausted: !cycle && requests === n,
     clientCpuShare: (cpu.user + cpu.system) / 1000 / elapsedMs,
+    serverCpuUsPerRecord: (serverCpuWriteMs * 1000) / acknowledged,
   };
   if (!opts.readBack) return result;
 
   const pages = shardIds.map((): Buffer[] => []);
+  const readCpu0 = opts.serverCpuMs?.() ?? NaN;
+  const readClientCpu0 = process.cpuUsage();
   const readStart = performance.now();
   const readDeadline = Date.now() + opts.readBackTimeoutMs;
   await Promise.all(shardIds.map((id, s) => readShard(wire, opts.streamName, id, pages[s]!, readDeadline)));
   const readMs = performance.now() - readStart;
+  const readCpuMs = (opts.serverCpuMs?.() ?? NaN) - readCpu0;
+  const readClientCpu = process.cpuUsage(readClientCpu0);
 
   const seen = new Set<string>();
   let records = 0;
@@ -260,6 +280,9 @@ export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOption
     outOfOrder,
     elapsedMs: readMs,
     recordsPerSec: records / (readMs / 1000),
+    serverCpuUsPerRecord: (readCpuMs * 1000) / records,
+    serverCpuShare: readCpuMs / readMs,
+    clientCpuShare: (readClientCpu.user + readClientCpu.system) / 1000 / readMs,
   };
   return result;
 }
