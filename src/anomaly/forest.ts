@@ -287,6 +287,29 @@ export class RandomCutForest {
     return b;
   }
 
+  /**
+   * Verifies every tree's structure and that each tree's sample matches its leaves
+   * (every leaf's mass equals the number of sampler entries pointing at it). For
+   * tests and debugging; throws on the first violation.
+   */
+  checkInvariants(): void {
+    this.trees.forEach((tree, t) => {
+      tree.checkInvariants();
+      const sampler = this.samplers[t]!;
+      const counts = new Map<number, number>();
+      for (let e = 0; e < sampler.size; e++) counts.set(sampler.leaves[e]!, (counts.get(sampler.leaves[e]!) ?? 0) + 1);
+      let total = 0;
+      for (const [leaf, n] of counts) {
+        if (tree.leafMass[leaf] !== n) throw new Error(`tree ${t}: leaf ${leaf} has mass ${tree.leafMass[leaf]} but ${n} sampler entries`);
+        total += n;
+      }
+      if (total !== tree.totalMass()) throw new Error(`tree ${t}: sample of ${total} but tree mass ${tree.totalMass()}`);
+      for (let e = 1; e < sampler.size; e++) {
+        if (sampler.weights[(e - 1) >> 1]! < sampler.weights[e]!) throw new Error(`tree ${t}: sampler heap order broken at ${e}`);
+      }
+    });
+  }
+
   /** Sample sizes per tree (duplicates counted); for inspection and tests. */
   sampleMasses(): number[] {
     return this.trees.map((t) => t.totalMass());

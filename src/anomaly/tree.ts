@@ -453,4 +453,48 @@ export class RandomCutTree {
     }
     for (let c = 0; c < d; c++) { high[c] = high[c]! + th[c]! * norm; low[c] = low[c]! + tl[c]! * norm; }
   }
+
+  /**
+   * Verifies the structure (for tests and debugging, not the hot path): parent
+   * links, masses, boxes equal to the union of the children, cuts that separate
+   * the children, and free lists that account for every slot. Throws on the
+   * first violation.
+   */
+  checkInvariants(): void {
+    const d = this.dims, nodeI = this.nodeI, nodeF = this.nodeF, box = this.box, lp = this.leafPoint;
+    let nodes = 0, leaves = 0;
+    const fail = (msg: string): never => { throw new Error(`tree invariant: ${msg}`); };
+    // Returns the subtree mass; checks the subtree's box against [mins, maxs] written into lo/hi.
+    const visit = (ref: number, par: number): number => {
+      if (ref < 0) {
+        const j = ~ref;
+        leaves++;
+        if (this.leafParent[j] !== par) fail(`leaf ${j} parent ${this.leafParent[j]} != ${par}`);
+        if (this.leafMass[j]! < 1) fail(`leaf ${j} mass ${this.leafMass[j]}`);
+        return this.leafMass[j]!;
+      }
+      nodes++;
+      const o = ref * NODE_I32;
+      if (nodeI[o + PARENT] !== par) fail(`node ${ref} parent ${nodeI[o + PARENT]} != ${par}`);
+      const l = nodeI[o + LEFT]!, r = nodeI[o + RIGHT]!;
+      const m = visit(l, ref) + visit(r, ref);
+      if (m !== this.mass[ref]) fail(`node ${ref} mass ${this.mass[ref]} != ${m}`);
+      const cd = nodeI[o + CUT_DIM]!, cv = nodeF[ref * NODE_F64]!;
+      for (let k = 0; k < d; k++) {
+        const lmin = l >= 0 ? box[2 * (l * d + k)]! : lp[~l * d + k]!;
+        const lmax = l >= 0 ? box[2 * (l * d + k) + 1]! : lp[~l * d + k]!;
+        const rmin = r >= 0 ? box[2 * (r * d + k)]! : lp[~r * d + k]!;
+        const rmax = r >= 0 ? box[2 * (r * d + k) + 1]! : lp[~r * d + k]!;
+        if (box[2 * (ref * d + k)] !== Math.min(lmin, rmin) || box[2 * (ref * d + k) + 1] !== Math.max(lmax, rmax)) {
+          fail(`node ${ref} box in dimension ${k} is not the union of its children`);
+        }
+        if (k === cd && !(lmax <= cv && rmin > cv)) fail(`node ${ref} cut ${cv} does not separate its children`);
+      }
+      return m;
+    };
+    if (this.root !== NIL) visit(this.root, -1);
+    if (nodes + this.freeNodeCount !== this.capacity) fail(`${nodes} nodes + ${this.freeNodeCount} free != ${this.capacity}`);
+    if (leaves + this.freeLeafCount !== this.capacity) fail(`${leaves} leaves + ${this.freeLeafCount} free != ${this.capacity}`);
+    if (this.root !== NIL && leaves !== nodes + 1) fail(`${leaves} leaves for ${nodes} internal nodes`);
+  }
 }

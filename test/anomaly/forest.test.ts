@@ -12,6 +12,23 @@ function gaussianForest(seed: number, n: number, opts: Partial<ConstructorParame
 }
 
 describe('RandomCutForest scores', () => {
+  it('computes the reference formula exactly on a two-point sample', () => {
+    // Sample {0, 1} in one dimension: every tree is a root cut between them with two leaves at depth 1.
+    const forest = new RandomCutForest({ dimensions: 1, numberOfTrees: 7, sampleSize: 64, outputAfter: 2, seed: 1 });
+    forest.update([0]);
+    forest.update([1]);
+    const log2of3 = Math.log2(3);
+    // Unseen, outside the root box: leaf term 1/(1+1); the root's box [0,1] grows to [0,2], separation
+    // probability 1/2, so 1/2 · 1/(0+1) + 1/2 · 1/2 = 0.75, times log2(mass + 1).
+    assert.ok(Math.abs(forest.score([2]) - 0.75 * log2of3) < 1e-12, `score(2) = ${forest.score([2])}`);
+    // Unseen, inside the root box: only the leaf term.
+    assert.ok(Math.abs(forest.score([0.5]) - 0.5 * log2of3) < 1e-12);
+    // Seen (a duplicate of a leaf of mass 1 in a tree of mass 2): damp 1 - 1/4 times 1/(1 + log2(2)).
+    assert.ok(Math.abs(forest.score([0]) - 0.75 * 0.5 * log2of3) < 1e-12);
+    const a = forest.attribution([2]);
+    assert.ok(Math.abs(a.high[0]! - 0.75 * log2of3) < 1e-12 && a.low[0] === 0);
+  });
+
   it('scores a far outlier far above 1 after warm-up and ordinary points near 1', () => {
     const { forest, scores, rnd } = gaussianForest(3, 2000);
     const steady = scores.slice(500);
@@ -141,6 +158,22 @@ describe('RandomCutForest determinism and checkpoints', () => {
     const f = new RandomCutForest({ dimensions: 2 });
     const bytes = f.byteSize();
     assert.ok(bytes > 100 * 256 * 2 * 8 && bytes < 5_000_000, `bytes ${bytes}`);
+  });
+});
+
+describe('RandomCutForest trees', () => {
+  it('keeps every tree consistent through many inserts, evictions and duplicates', () => {
+    const forest = new RandomCutForest({ dimensions: 3, numberOfTrees: 10, sampleSize: 32, timeDecay: 50, seed: 14 });
+    const rnd = new TestRandom(15);
+    for (let i = 0; i < 3000; i++) {
+      // Mix of fresh points, exact repeats, repeats in one coordinate only and a moving level.
+      const r = rnd.next();
+      const p = r < 0.2 ? [1, 2, 3] : r < 0.3 ? [1, rnd.gaussian(), 3] : [rnd.gaussian() + i / 500, rnd.gaussian(), rnd.int(0, 3)];
+      forest.update(p);
+      if (i % 250 === 0) forest.checkInvariants();
+    }
+    forest.checkInvariants();
+    for (const m of forest.sampleMasses()) assert.equal(m, 32);
   });
 });
 
