@@ -255,7 +255,9 @@ describe('Scenario S1: revenue per store per minute', () => {
     assert.equal(errs.length, 2);
     assert.deepEqual(errs.map((e) => e.ERROR_NAME), ['Input_Parse_Error', 'Input_Parse_Error']);
     assert.match(String(errs[0]!.MESSAGE), /not valid JSON/);
-    assert.match(String(errs[0]!.DATA_ROW), /this is not json/);
+    // DATA_ROW is the original data, hex-encoded, as in KDA's error_stream.
+    assert.equal(Buffer.from(String(errs[0]!.DATA_ROW), 'hex').toString(), 'this is not json');
+    assert.match(String(errs[1]!.MESSAGE), /lots/);
     const { ApplicationDetail: d } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
     assert.equal(d!.ApplicationStatus, 'RUNNING');
     assert.equal(h.service.host.stats(app)!.parseErrors, 2);

@@ -176,6 +176,8 @@ class AppRunner {
   private inputs: InputFeed[] = [];
   private writers: OutputWriter[] = [];
   private errorColumns: readonly string[] = [];
+  /** Writers of outputs named error_stream: parse errors are delivered to them directly. */
+  private errorWriters: OutputWriter[] = [];
   private timer: TimerHandle | undefined;
   private pumping: Promise<void> | undefined;
   private again = false;
@@ -245,8 +247,9 @@ class AppRunner {
         const writer = new OutputWriter(output, this.sql.formatter(stream, output.format), host);
         this.writers.push(writer);
         this.sql.onOutput(stream, writer.onRows);
+        if (stream === ERROR_STREAM) this.errorWriters.push(writer);
       }
-      // Parse errors (reported below) and runtime errors inside the SQL application meet in error_stream.
+      // Runtime errors inside the SQL application (error_stream) join parse errors in the host's recent errors.
       this.errorColumns = this.sql.columnNames(ERROR_STREAM);
       this.sql.onOutput(ERROR_STREAM, this.recordErrors);
 
@@ -410,7 +413,7 @@ class AppRunner {
     if (errors.length > 0) {
       this.pushPending();
       this.stats.parseErrors += errors.length;
-      for (let i = 0; i < errors.length; i++) this.sql.reportError('Input_Parse_Error', errors[i]!.message, rowtime, errors[i]!.data);
+      for (let i = 0; i < errors.length; i++) this.parseError(errors[i]!.message, rowtime, errors[i]!.data);
     }
     const rows = parsed.rows;
     if (rows.length === 0) return;
@@ -430,6 +433,19 @@ class AppRunner {
     if (rows.length === 0) return;
     this.pendingRows = [];
     this.sql.push(this.pendingStream, rows, this.pendingRowtime, this.pendingArrival);
+  }
+
+  /**
+   * A record (or one of its rows) that does not fit the input schema. KDA reports it in
+   * error_stream with DATA_ROW holding the original data hex-encoded. Applications cannot
+   * read error_stream, so these rows go straight to its outputs rather than through the SQL engine.
+   */
+  private parseError(message: string, rowtime: number, data: string): void {
+    const now = this.host.clock.now();
+    const row: unknown[] = [now, now, 'ERROR', 'Input_Parse_Error', message, rowtime, Buffer.from(data, 'utf8').toString('hex'), null];
+    const rows = [row];
+    this.recordErrors(rows);
+    for (const w of this.errorWriters) w.onRows(rows);
   }
 
   private readonly recordErrors = (rows: readonly unknown[][]): void => {

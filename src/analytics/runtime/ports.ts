@@ -31,8 +31,6 @@ export interface CompiledApplication {
   advanceTime(nowMs: number): void;
   /** Rows written to an in-app stream (error_stream included); `row[0]` is ROWTIME, then the stream's columns. */
   onOutput(stream: string, listener: (rows: readonly unknown[][]) => void): void;
-  /** Sends a record that could not be used to error_stream. */
-  reportError(errorName: string, message: string, rowtimeMs: number, data: string): void;
   /** The in-app stream's name as the code defines it (exact, else case-insensitive match), or undefined. */
   resolveStream(name: string): string | undefined;
   /** A formatter for rows of an in-app stream, as JSON or CSV records. */

@@ -46,10 +46,6 @@ class CompiledSql implements CompiledApplication {
     this.app.onOutput(stream, listener);
   }
 
-  reportError(errorName: string, message: string, rowtimeMs: number, data: string): void {
-    this.app.reportError({ errorName, message, row: [rowtimeMs, data] }, '');
-  }
-
   resolveStream(name: string): string | undefined {
     const names = this.app.streamNames();
     if (names.includes(name)) return name;
