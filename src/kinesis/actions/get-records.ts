@@ -56,16 +56,15 @@ export function getRecords(engine: KinesisEngine): ActionHandler {
       const r = recs[i]!;
       if (r.timestampMs < cutoff) continue;
       const d = r.data;
-      off += out.write(first ? '{"SequenceNumber":"' : ',{"SequenceNumber":"', off, 'latin1');
+      // Three writes per record: the ASCII head, the base64 data, the UTF-8 tail.
+      off += out.write(
+        `${first ? '' : ','}{"SequenceNumber":"${encodeSequence(r.timestampMs, shardPart, r.offset, salt)}","ApproximateArrivalTimestamp":${r.timestampMs / 1000},"Data":"`,
+        off,
+        'latin1',
+      );
       first = false;
-      off += out.write(encodeSequence(r.timestampMs, shardPart, r.offset, salt), off, 'latin1');
-      off += out.write('","ApproximateArrivalTimestamp":', off, 'latin1');
-      off += out.write(String(r.timestampMs / 1000), off, 'latin1');
-      off += out.write(',"Data":"', off, 'latin1');
       off += out.write((Buffer.isBuffer(d) ? d : Buffer.from(d.buffer, d.byteOffset, d.byteLength)).toString('base64'), off, 'latin1');
-      off += out.write('","PartitionKey":', off, 'latin1');
-      off += out.write(JSON.stringify(r.key), off, 'utf8');
-      out[off++] = 0x7d; // }
+      off += out.write(`","PartitionKey":${JSON.stringify(r.key)}}`, off, 'utf8');
     }
     const last = recs.length ? recs[recs.length - 1]! : undefined;
     const behind = res.nextOffset >= log.endOffset || !last ? 0 : Math.max(0, engine.clock.now() - last.timestampMs);
