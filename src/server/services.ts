@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.ts';
 import type { LogStorage } from '../storage/index.ts';
 import { createKinesisService } from '../kinesis/index.ts';
 import { createAnalyticsService } from '../analytics/index.ts';
+import type { HostOptions as AnalyticsHostOptions } from '../analytics/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
 import { createFirehoseService } from '../firehose/index.ts';
 import type { FirehoseOptions } from '../firehose/index.ts';
@@ -21,6 +22,8 @@ export interface ServiceDeps {
   dataDir: string | undefined;
   /** Firehose server configuration (bucket mappings, table schemas, transformation functions). */
   firehose?: FirehoseOptions;
+  /** Kinesis Analytics runtime settings (checkpoint interval, tick, grace). */
+  analytics?: AnalyticsHostOptions;
 }
 
 export function buildServices(deps: ServiceDeps): AwsService[] {
@@ -29,6 +32,6 @@ export function buildServices(deps: ServiceDeps): AwsService[] {
     createKinesisService(deps.kinesis),
     firehose,
     // Applications write to delivery streams in-process through the Firehose engine.
-    createAnalyticsService(deps, { firehose: firehose.engine }),
+    createAnalyticsService(deps, { firehose: firehose.engine, ...(deps.analytics ? { host: deps.analytics } : {}) }),
   ];
 }
