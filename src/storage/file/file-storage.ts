@@ -35,7 +35,12 @@ export interface FileStorageOptions {
   segmentMaxAgeMs?: number;
   /** Sparse index density (default one entry per 16 KiB). */
   indexIntervalBytes?: number;
-  /** Sealed segments keep at most this many files open, least recently read closed first (default 256). The active segment of each log is always open. */
+  /**
+   * Sealed segments keep at most this many files — and in-memory sparse
+   * indexes — open, least recently read closed first (default 256); they are
+   * reopened (index reloaded from .idx) on demand. Each log's active segment
+   * is always open.
+   */
   maxOpenSealedFiles?: number;
   /** Verify each record's CRC on read (default true). */
   verifyReads?: boolean;
@@ -429,12 +434,31 @@ export class FileStorage implements LogStorage, LogHost {
     if (seg.removed) throw new StorageError(`segment ${seg.path} was removed by retention`, 'NOT_FOUND');
     if (!seg.opening) {
       // r+ so that a segment reactivated after a failed roll can be written again.
-      seg.opening = this.fs.open(seg.path, 'r+').then(
+      seg.opening = this.reopenSealed(seg).then(
         (f) => { seg.opening = null; seg.file = f; this.addSealed(seg); return f; },
         (e) => { seg.opening = null; throw e; },
       );
     }
     return seg.opening;
+  }
+
+  /** Reopens an evicted sealed segment and reloads its sparse index (from .idx, else by a scan). */
+  private async reopenSealed(seg: Segment): Promise<FileLike> {
+    const file = await this.fs.open(seg.path, 'r+');
+    if (seg.indexDropped) {
+      try {
+        const bytes = await readFile(indexPath(seg.path)).catch(() => null);
+        if (!bytes || !loadSegmentIndex(seg, bytes, seg.durableSize)) {
+          const scratch = new Segment(seg.base, seg.path, this.indexIntervalBytes);
+          await scanSegment(scratch, file);
+          seg.adoptIndex(scratch);
+        }
+      } catch (e) {
+        await file.close().catch(noop);
+        throw e;
+      }
+    }
+    return file;
   }
 
   private addSealed(seg: Segment): void {
@@ -446,6 +470,8 @@ export class FileStorage implements LogStorage, LogHost {
       this.sealedOpen.delete(s);
       const f = s.file;
       s.file = null;
+      // The index goes with the file: memory stays bounded by the number of open sealed segments.
+      s.dropIndex();
       if (f) f.close().catch((e) => this.warn(`closing ${s.path} failed`, e));
     }
   }

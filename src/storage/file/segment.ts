@@ -99,7 +99,7 @@ export class Segment {
   }
 
   private growIndex(): void {
-    const n = this.idxOffset.length * 2;
+    const n = Math.max(16, this.idxOffset.length * 2);
     const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(n); b.set(a); return b; };
     this.idxOffset = grow(this.idxOffset);
     this.idxPos = grow(this.idxPos);
@@ -135,6 +135,28 @@ export class Segment {
   /** The sparse index entries (views of the live arrays; copy before keeping). */
   indexEntries(): { offsets: Float64Array; positions: Float64Array; prevMaxTs: Float64Array; length: number } {
     return { offsets: this.idxOffset, positions: this.idxPos, prevMaxTs: this.idxPrevMaxTs, length: this.idxLen };
+  }
+
+  /** Whether the sparse index was dropped to save memory (sealed segment; reload from .idx). */
+  get indexDropped(): boolean {
+    return this.idxLen === 0 && this.next > this.base;
+  }
+
+  /** Frees the sparse index of a sealed segment; the summary fields stay. */
+  dropIndex(): void {
+    this.idxOffset = new Float64Array(0);
+    this.idxPos = new Float64Array(0);
+    this.idxPrevMaxTs = new Float64Array(0);
+    this.idxLen = 0;
+  }
+
+  /** Takes over the index another Segment object built for the same file (by a scan). */
+  adoptIndex(other: Segment): void {
+    this.idxOffset = other.idxOffset;
+    this.idxPos = other.idxPos;
+    this.idxPrevMaxTs = other.idxPrevMaxTs;
+    this.idxLen = other.idxLen;
+    this.lastIndexedPos = other.lastIndexedPos;
   }
 
   /** Sets the state of a sealed segment from its .idx file (entries as f64 triples). */
