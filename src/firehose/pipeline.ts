@@ -16,7 +16,7 @@ import type { Clock, TimerHandle } from '../core/clock.ts';
 import { retry } from '../core/retry.ts';
 import type { MetaStore, ShardLog, LogRecord } from '../storage/index.ts';
 import type { DestinationConfig, HttpDestConfig, ParquetColumn, S3DestConfig } from './config.ts';
-import { compress, extensionFor } from './compression.ts';
+import { compressAsync, extensionFor } from './compression.ts';
 import { parsePrefix, objectKey, errorObjectKey } from './prefix.ts';
 import type { ErrorOutputType, PrefixTemplate } from './prefix.ts';
 import { compileProcessors, errorRecordJson } from './processors.ts';
@@ -535,7 +535,7 @@ export class DeliveryPipeline {
     }
     if (!body) return;
     const rawBytes = body.length;
-    const compressed = compress(this.s3.compression, body, 'data');
+    const compressed = await compressAsync(this.s3.compression, body, 'data');
     const ext = this.s3.fileExtension ?? (this.parquet ? '' : extensionFor(this.s3.compression));
     const key = objectKey({
       prefix: this.prefix,
@@ -581,7 +581,7 @@ export class DeliveryPipeline {
     m.httpBytes += bytes;
     m.httpFreshnessMs = this.o.clock.now() - buf.oldestArrivalMs;
     if (http.s3BackupMode === 'AllData') {
-      const body = compress(http.s3.compression, concat(buf.records), 'data');
+      const body = await compressAsync(http.s3.compression, concat(buf.records), 'data');
       const key = objectKey({ prefix: this.prefix, streamName: this.o.name, version: this.o.version, ext: extensionFor(http.s3.compression), ctx: { timestampMs: buf.oldestArrivalMs, timeZone: http.s3.customTimeZone } });
       await this.withRetry(() => this.writer.put(key, body), this.retrySettings.s3MaxElapsedMs, this.retrySettings.s3MaxDelayMs);
     }
@@ -589,7 +589,7 @@ export class DeliveryPipeline {
 
   private async writeBackup(buf: Buffer_): Promise<void> {
     const b = this.backup!;
-    const body = compress(b.cfg.compression, concat(buf.records), 'data');
+    const body = await compressAsync(b.cfg.compression, concat(buf.records), 'data');
     const key = objectKey({ prefix: b.prefix, streamName: this.o.name, version: this.o.version, ext: extensionFor(b.cfg.compression), ctx: { timestampMs: buf.oldestArrivalMs, timeZone: b.cfg.customTimeZone } });
     await this.withRetry(() => b.writer.put(key, body), this.retrySettings.s3MaxElapsedMs, this.retrySettings.s3MaxDelayMs);
   }
