@@ -215,7 +215,7 @@ export class FileShardLog implements ShardLog {
     const staleIndex = active.indexFile !== 'none';
     active.indexFile = 'none';
     const prior = this.barrier;
-    this.barrier = (async () => {
+    const barrier: Promise<void> = (async () => {
       if (prior) await prior;
       if (staleIndex) {
         if (active.indexWrite) await active.indexWrite;
@@ -231,13 +231,14 @@ export class FileShardLog implements ShardLog {
       const file = active.file ?? (active.file = await this.host.fs.open(active.path, 'r+'));
       await file.truncate(active.durableSize);
     })().then(
-      () => { this.barrier = null; },
+      () => { if (this.barrier === barrier) this.barrier = null; },
       (e) => {
-        this.barrier = null;
+        if (this.barrier === barrier) this.barrier = null;
         this.broken = new StorageError(`log ${this.id} cannot be repaired after a failed write: ${(e as Error).message}`, 'EIO', { cause: e });
         this.host.warn(this.broken.message, e);
       },
     );
+    this.barrier = barrier;
   }
 
   async read(fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
