@@ -177,7 +177,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
         h2.close();
         for (const s of sockets) s.destroy();
         await closed;
-        for (const s of services) await s.close?.();
+        // Reverse order: services listed after Kinesis (Firehose sources, SQL apps) may read from it while closing.
+        for (const s of [...services].reverse()) await s.close?.();
         await storage.close();
       })();
       return closing;

@@ -19,7 +19,7 @@ export function clientFor(server: FreshetServer): KinesisClient {
 }
 
 export async function startTestServer(opts: StartServerOptions = {}): Promise<{ server: FreshetServer; client: KinesisClient }> {
-  const server = await startServer({ port: 0, storage: 'memory', createDelayMs: 0, deleteDelayMs: 0, onInternalError: () => undefined, ...opts });
+  const server = await startServer({ port: 0, storage: 'memory', createDelayMs: 0, deleteDelayMs: 0, ...opts });
   return { server, client: clientFor(server) };
 }
 
