@@ -83,6 +83,8 @@ interface LambdaBatch {
 class Stopped extends Error {}
 
 const READ_RECORDS = 5000;
+/** Objects compressed and written at once: two keep the libuv pool busy (GZIP) while ingest goes on. */
+const DELIVERY_CONCURRENCY = 2;
 const READ_BYTES = 8 * 1024 * 1024;
 const textEncoder = new TextEncoder();
 
@@ -108,8 +110,9 @@ export class DeliveryPipeline {
   private dataPartitions = 0;
   private lambdaBatches: LambdaBatch[] = [];
   private lambdaChain: Promise<void> = Promise.resolve();
-  private queue: Promise<void> = Promise.resolve();
-  private queued = 0;
+  /** Buffers waiting for a delivery slot, and deliveries in progress (at most DELIVERY_CONCURRENCY). */
+  private waiting: Buffer_[] = [];
+  private running = new Set<Promise<void>>();
   private persistChain: Promise<void> = Promise.resolve();
 
   private readOffset = 0;
@@ -179,7 +182,8 @@ export class DeliveryPipeline {
     for (const s of this.sleepers) { s.timer.cancel(); s.reject(new Stopped()); }
     this.sleepers.clear();
     await this.lambdaChain.catch(() => {});
-    await this.queue.catch(() => {});
+    this.waiting = [];
+    await Promise.allSettled([...this.running]);
     await this.persistChain.catch(() => {});
   }
 
@@ -195,11 +199,12 @@ export class DeliveryPipeline {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await new Promise((r) => setImmediate(r));
-      const queueIdle = this.queued === 0 || (this.sleepers.size > 0 && this.busyIo === 0);
-      if (!this.pumping && this.busyIo === 0 && this.lambdaRunning === 0 && queueIdle && this.persistBusy === 0) {
+      // Idle: every delivery still running is asleep in a retry backoff on the clock.
+      const idle = () => !this.pumping && this.busyIo === 0 && this.lambdaRunning === 0 && this.persistBusy === 0 && this.running.size === this.sleepers.size;
+      if (idle()) {
         // Two consecutive idle observations: work handed over between promises has had its turn.
         await new Promise((r) => setImmediate(r));
-        if (!this.pumping && this.busyIo === 0 && this.lambdaRunning === 0 && this.persistBusy === 0 && (this.queued === 0 || (this.sleepers.size > 0 && this.busyIo === 0))) return;
+        if (idle()) return;
       }
       if (Date.now() > deadline) throw new Error(`firehose ${this.o.name}: pipeline did not settle within ${timeoutMs} ms`);
     }
@@ -460,8 +465,19 @@ export class DeliveryPipeline {
     this.buffers.delete(buf.key);
     buf.timer?.cancel();
     if (buf.kind === 'data' && this.dynamic) this.dataPartitions--;
-    this.queued++;
-    this.queue = this.queue.then(() => this.deliver(buf));
+    this.waiting.push(buf);
+    this.startDeliveries();
+  }
+
+  private startDeliveries(): void {
+    while (this.running.size < DELIVERY_CONCURRENCY && this.waiting.length > 0 && !this.stopped) {
+      const buf = this.waiting.shift()!;
+      const p: Promise<void> = this.deliver(buf).finally(() => {
+        this.running.delete(p);
+        this.startDeliveries();
+      });
+      this.running.add(p);
+    }
   }
 
   // ---- delivery ----------------------------------------------------------------
@@ -509,8 +525,6 @@ export class DeliveryPipeline {
     } catch (e) {
       if (!(e instanceof Stopped)) this.say(`delivery failed: ${(e as Error).message}`);
       if (this.stopped) return;
-    } finally {
-      this.queued--;
     }
     if (this.stopped) return;
     this.bufferedBytes -= buf.bytes;

@@ -5,7 +5,7 @@
  * (benchmarks). Writes are atomic: the directory store writes a temp file and
  * renames it into place; S3 PutObject is atomic by itself.
  */
-import { mkdir, rename, writeFile, rm } from 'node:fs/promises';
+import { mkdir, open, rename, writeFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -49,6 +49,13 @@ class DirectoryWriter implements ObjectWriter {
       await mkdir(this.tmpDir, { recursive: true });
       await writeFile(tmp, body, { flush: true });
       await rename(tmp, target);
+      // The rename must survive a machine crash before the checkpoint moves past these records.
+      const dir = await open(dirname(target), 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
     } catch (e) {
       await rm(tmp, { force: true }).catch(() => {});
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
