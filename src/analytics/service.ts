@@ -11,7 +11,7 @@ import { ApplicationRegistry, resumePositions } from './registry.ts';
 import { AnalyticsHost, type HostOptions } from './runtime/host.ts';
 import type { DeliveryPort, SqlPort, StreamEngine } from './runtime/ports.ts';
 import { createSqlPort } from './runtime/sql-adapter.ts';
-import { readObject } from './runtime/reference.ts';
+import { createObjectReader, type BucketLocation, type ObjectReader } from './runtime/reference.ts';
 import type { DiscoverySource } from './discover.ts';
 import { AwsError } from '../core/index.ts';
 import { deliveryStreamNameFromArn, streamNameFromArn, type StartingPosition } from './model.ts';
@@ -25,6 +25,8 @@ export interface AnalyticsDeps {
   kinesis: StreamEngine;
   /** Root of the embedded object store (`<dataDir>/s3/<bucket>/<key>`); undefined with in-memory storage. */
   dataDir: string | undefined;
+  /** Firehose's configuration: reference data is read where Firehose writes each bucket. */
+  firehose?: { buckets?: Readonly<Record<string, BucketLocation>>; s3Root?: string } | undefined;
 }
 
 /** The slice of src/firehose's FirehoseEngine that outputs to delivery streams use. */
@@ -58,7 +60,7 @@ export interface AnalyticsService extends AwsService {
 
 export const TARGET_PREFIX = 'KinesisAnalytics_20150814';
 
-function discoverySource(deps: AnalyticsDeps): DiscoverySource {
+function discoverySource(deps: AnalyticsDeps, readObject: ObjectReader): DiscoverySource {
   return {
     async sampleStream(resourceArn: string, position: StartingPosition, max: number): Promise<Uint8Array[]> {
       const name = streamNameFromArn(resourceArn);
@@ -94,7 +96,7 @@ function discoverySource(deps: AnalyticsDeps): DiscoverySource {
       }
       return oldest ? out.slice(0, max) : out.slice(-max);
     },
-    readObject: (bucketArn, fileKey) => readObject(deps.dataDir, bucketArn, fileKey),
+    readObject,
   };
 }
 
@@ -116,13 +118,14 @@ function deliveryPort(engine: FirehoseEngineLike): DeliveryPort {
 
 export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOptions = {}): AnalyticsService {
   const delivery = options.delivery ?? (options.firehose ? deliveryPort(options.firehose) : undefined);
+  const readObject = createObjectReader({ dataDir: deps.dataDir, buckets: deps.firehose?.buckets, s3Root: deps.firehose?.s3Root });
   const host = new AnalyticsHost({
+    readObject,
     meta: deps.storage.meta,
     clock: deps.clock,
     streams: deps.kinesis,
     sql: options.sql ?? createSqlPort(),
     ...(delivery ? { delivery } : {}),
-    ...(deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {}),
     ...(options.host ? { options: options.host } : {}),
   });
   const registry = new ApplicationRegistry(deps.storage.meta, deps.clock, host);
@@ -132,7 +135,7 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
     clock: deps.clock,
     region: deps.region,
     accountId: deps.accountId,
-    discovery: discoverySource(deps),
+    discovery: discoverySource(deps, readObject),
   };
   const wasRunning = registry.load();
   // Applications that were running when the server stopped resume where they checkpointed.

@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage, type LogStorage } from '../../src/storage/index.ts';
 import { startServer, type FreshetServer } from '../../src/server/index.ts';
 import type { AnalyticsService } from '../../src/analytics/index.ts';
-import type { FirehoseEngine, FirehoseService } from '../../src/firehose/index.ts';
+import type { FirehoseEngine, FirehoseOptions, FirehoseService } from '../../src/firehose/index.ts';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -30,13 +30,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { storage?: LogStorage; clock?: ManualClock; dataDir?: string } = {}): Promise<Harness> {
+export async function startHarness(opts: { storage?: LogStorage; clock?: ManualClock; dataDir?: string; firehose?: FirehoseOptions } = {}): Promise<Harness> {
   const clock = opts.clock ?? new ManualClock();
   const storage = opts.storage ?? new MemoryStorage();
   const server = await startServer({
     port: 0, storage, clock, region: REGION, accountId: ACCOUNT, createDelayMs: 0, deleteDelayMs: 0, updateDelayMs: 0,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-    firehose: { createDelayMs: 1000, logger: () => undefined },
+    firehose: { createDelayMs: 1000, logger: () => undefined, ...opts.firehose },
   });
   const config = {
     endpoint: server.url,

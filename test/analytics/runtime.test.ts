@@ -6,6 +6,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
@@ -216,5 +218,61 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST"
     assert.match(h.service.registry.get(bad).lastError ?? '', /not found/);
     assert.equal(await status(good), 'RUNNING');
     assert.deepEqual(await readStream(h, healthyOut), ['X,1\n']);
+  });
+});
+
+const require = createRequire(import.meta.url);
+interface S3rverInstance { run(): Promise<{ port: number }>; close(): Promise<void> }
+const S3rver = require('s3rver') as new (o: Record<string, unknown>) => S3rverInstance;
+
+describe('Kinesis Analytics reference data from an S3-compatible store', () => {
+  it('reads a reference object from a bucket Firehose maps to a remote store (s3rver)', async () => {
+    const s3dir = mkdtempSync(join(tmpdir(), 'kda-s3rver-'));
+    const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3dir, configureBuckets: [{ name: 'remote-ref' }], allowMismatchedSignatures: true });
+    const { port } = await s3.run();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+    const h = await startHarness({ firehose: { buckets: { 'company-data': { endpoint, forcePathStyle: true, credentials, remoteBucket: 'remote-ref' } } } });
+    const writer = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
+    try {
+      await writer.send(new PutObjectCommand({ Bucket: 'remote-ref', Key: 'ref/company.json', Body: '{"Ticker": "AMZN", "Company": "Amazon"}\n{"Ticker": "MSFT", "Company": "Microsoft"}\n' }));
+      const source = uniqueName('s3ref-in');
+      const dest = uniqueName('s3ref-out');
+      const app = uniqueName('s3ref');
+      await streams(h, source, dest);
+      await h.analytics.send(new CreateApplicationCommand({
+        ApplicationName: app, Inputs: [tradesInput(source)],
+        Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } }],
+      }));
+      const { AddApplicationReferenceDataSourceCommand } = await import('@aws-sdk/client-kinesis-analytics');
+      await h.analytics.send(new AddApplicationReferenceDataSourceCommand({
+        ApplicationName: app, CurrentApplicationVersionId: 1,
+        ReferenceDataSource: {
+          TableName: 'CompanyName',
+          S3ReferenceDataSource: { BucketARN: 'arn:aws:s3:::company-data', FileKey: 'ref/company.json', ReferenceRoleARN: ROLE },
+          ReferenceSchema: {
+            RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+            RecordColumns: [{ Name: 'Ticker', SqlType: 'VARCHAR(8)', Mapping: '$.Ticker' }, { Name: 'Company', SqlType: 'VARCHAR(64)', Mapping: '$.Company' }],
+          },
+        },
+      }));
+      await h.analytics.send(new UpdateApplicationCommand({
+        ApplicationName: app, CurrentApplicationVersionId: 2,
+        ApplicationUpdate: {
+          ApplicationCodeUpdate: `CREATE OR REPLACE STREAM "DEST" ("ticker" VARCHAR(8), "company" VARCHAR(64));
+CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST"
+  SELECT STREAM s."ticker", c."Company" FROM "SOURCE_SQL_STREAM_001" AS s JOIN "CompanyName" AS c ON s."ticker" = c."Ticker";`,
+        },
+      }));
+      await startApp(h, app);
+      await put(h, source, ['MSFT,1', 'IBM,2', 'AMZN,3']);
+      await h.tick(2_000);
+      assert.deepEqual(await readStream(h, dest), ['MSFT,Microsoft\n', 'AMZN,Amazon\n']);
+    } finally {
+      writer.destroy();
+      await h.close();
+      await s3.close().catch(() => undefined);
+      rmSync(s3dir, { recursive: true, force: true });
+    }
   });
 });

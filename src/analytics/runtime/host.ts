@@ -26,7 +26,7 @@ import type { MetaStore } from '../../storage/index.ts';
 import type { ApplicationRuntime } from '../registry.ts';
 import type { AppInput, AppOutput, ApplicationConfig, StartingPosition } from '../model.ts';
 import { deliveryStreamNameFromArn, inAppStreamNames, streamNameFromArn } from '../model.ts';
-import { readObject } from './reference.ts';
+import type { ObjectReader } from './reference.ts';
 import type {
   CompiledApplication, DeliveryPort, InputStreamSpec, RecordParser, ReferenceTableSpec, RowFormatter, SqlPort,
   StreamEngine, StreamShardReader,
@@ -55,7 +55,8 @@ export interface HostDeps {
   streams: StreamEngine;
   sql: SqlPort;
   delivery?: DeliveryPort;
-  dataDir?: string;
+  /** Reads reference data objects (see reference.ts). */
+  readObject: ObjectReader;
   options?: HostOptions;
 }
 
@@ -518,7 +519,7 @@ export class AnalyticsHost implements ApplicationRuntime {
   readonly streams: StreamEngine;
   readonly sql: SqlPort;
   delivery: DeliveryPort | undefined;
-  readonly dataDir: string | undefined;
+  readonly readObject: ObjectReader;
   readonly checkpointIntervalMs: number;
   readonly tickMs: number;
   readonly graceMs: number;
@@ -533,7 +534,7 @@ export class AnalyticsHost implements ApplicationRuntime {
     this.streams = deps.streams;
     this.sql = deps.sql;
     this.delivery = deps.delivery;
-    this.dataDir = deps.dataDir;
+    this.readObject = deps.readObject;
     const o = deps.options ?? {};
     this.checkpointIntervalMs = o.checkpointIntervalMs ?? 10_000;
     this.tickMs = o.tickMs ?? 1_000;
@@ -608,7 +609,7 @@ export class AnalyticsHost implements ApplicationRuntime {
     for (const ref of app.references) {
       let bytes: Uint8Array;
       try {
-        bytes = await readObject(this.dataDir, ref.bucketArn, ref.fileKey);
+        bytes = await this.readObject(ref.bucketArn, ref.fileKey);
       } catch (e) {
         throw invalidConfig(`Reference data source ${ref.id} (${ref.tableName}): ${message(e)}`, e);
       }
