@@ -9,6 +9,8 @@ class MemoryShardLog implements ShardLog {
   private records: LogRecord[] = [];
   private base = 0; // offset of records[0]
   private listeners = new Set<(end: number) => void>();
+  /** Set by deleteLog / close: later calls throw it, as the file backend's do. */
+  gone: StorageError | null = null;
 
   constructor(readonly id: string) {}
 
@@ -17,6 +19,7 @@ class MemoryShardLog implements ShardLog {
   get lastTimestampMs(): number | undefined { return this.records.at(-1)?.timestampMs; }
 
   append(batch: readonly AppendRecord[]): AppendResult {
+    if (this.gone) throw this.gone;
     const firstOffset = this.endOffset;
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
@@ -28,6 +31,7 @@ class MemoryShardLog implements ShardLog {
   }
 
   async read(fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
+    if (this.gone) throw this.gone;
     let i = Math.max(0, fromOffset - this.base);
     const out: LogRecord[] = [];
     let bytes = 0;
@@ -80,6 +84,11 @@ export class MemoryStorage implements LogStorage {
   }
   getLog(id: string): ShardLog | undefined { return this.logs.get(id); }
   listLogs(): string[] { return [...this.logs.keys()].sort(); }
-  async deleteLog(id: string): Promise<void> { this.logs.delete(id); }
+  async deleteLog(id: string): Promise<void> {
+    const log = this.logs.get(id);
+    if (!log) return;
+    log.gone = new StorageError(`log ${id} was deleted`, 'NOT_FOUND');
+    this.logs.delete(id);
+  }
   async close(): Promise<void> {}
 }

@@ -219,6 +219,16 @@ export function logStorageSuite(name: string, make: () => Promise<SuiteBackend>,
       assert.deepEqual(s.listLogs(), ['s1/shardId-000000000001']);
       const again = await s.createLog('s1/shardId-000000000000');
       assert.equal(again.endOffset, 0, 'a re-created log starts empty');
+      await s.deleteLog('no-such-log'); // deleting a missing log is a no-op
+    });
+
+    it('refuses appends and reads on a deleted log with NOT_FOUND', async () => {
+      const log = await s.createLog('deleted');
+      await appendAll(log, [rec('k', 'x', 1)]);
+      await s.deleteLog('deleted');
+      const notFound = (e: unknown) => e instanceof StorageError && e.code === 'NOT_FOUND';
+      assert.throws(() => log.append([rec('k', 'y', 2)]), notFound);
+      await assert.rejects(log.read(0, { maxRecords: 1, maxBytes: 100 }), notFound);
     });
 
     it('commits concurrent appends to many logs, each in call order', async () => {
