@@ -310,6 +310,23 @@ describe('FileStorage fsync modes', () => {
   });
 });
 
+describe('FileStorage interval-mode background fsync failure', () => {
+  it('reports a failed background fsync as a warning (the records were already acknowledged)', async () => {
+    const fs = new FaultyFs();
+    const warnings: string[] = [];
+    const { storage, clock } = await openStorage({ fs, fsync: { kind: 'interval', intervalMs: 100 }, onWarning: (m) => warnings.push(m) });
+    const log = await storage.createLog('bg');
+    await log.append([rec('k', 'a', 1)]).durable;
+    fs.failSyncs = 'EIO';
+    clock.advance(100);
+    await new Promise((r) => setImmediate(r));
+    assert.match(warnings.join('\n'), /background fsync of .* failed/);
+    fs.failSyncs = null;
+    await log.append([rec('k', 'b', 2)]).durable;
+    assert.equal(log.endOffset, 2, 'the log keeps working');
+  });
+});
+
 describe('FileStorage retention', () => {
   it('rolls segments by size and by age, and trimBefore deletes whole expired segment files', async () => {
     const { storage, dir, clock } = await openStorage({ segmentMaxBytes: 1024, segmentMaxAgeMs: 60_000 });
