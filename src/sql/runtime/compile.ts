@@ -103,6 +103,8 @@ export interface AggCode {
   init: () => unknown[];
   update: (a: unknown[], r: unknown[]) => void;
   result: (a: unknown[], out: unknown[], offset: number) => void;
+  /** Source of update's body (over `a` and `r`), for operators that inline it into a generated loop. */
+  updateSrc: string;
 }
 
 export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
@@ -179,6 +181,7 @@ export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
   return {
     init: c.build(['r'], `return [${init.join(', ')}];`),
     update: c.build(['a', 'r'], upd.join('\n')),
+    updateSrc: upd.join('\n'),
     result: c.build(['a', 'out', 'offset'], res.join('\n')),
   };
 }

@@ -20,6 +20,10 @@ export class GroupCode {
   readonly having: ((post: Row) => unknown) | null;
   readonly project: (post: Row) => Row;
   private readonly nKeys: number;
+  /** Source of the key expression over `r` (for generated loops). */
+  readonly keySrc: string;
+  /** The compiler holding the constants the generated sources refer to. */
+  readonly compiler: ExprCompiler;
 
   constructor(keys: PExpr[], skipKey: number, aggs: AggPlan[], having: PExpr | null, project: PExpr[]) {
     const c = new ExprCompiler();
@@ -27,6 +31,8 @@ export class GroupCode {
     // One key: the value itself is the Map key; several: a separator-joined string.
     const keyBody = hashed.length === 0 ? 'return 0;' : hashed.length === 1 ? `return ${hashed[0]};` : `return ${hashed.map((h) => `String(${h})`).join(" + '\\u0001' + ")};`;
     this.key = c.build(['r'], keyBody);
+    this.keySrc = hashed.length === 0 ? '0' : hashed.length === 1 ? hashed[0]! : hashed.map((h) => `String(${h})`).join(" + '\\u0001' + ");
+    this.compiler = c;
     this.keyValues = c.build(['r'], `return [${keys.map((k, i) => (i === skipKey ? 'null' : c.src(k))).join(', ')}];`);
     this.agg = compileAggregates(c, aggs);
     this.having = having ? c.fn1(having) : null;

@@ -36,6 +36,7 @@ export class SlidingOperator implements Operator {
   private readonly aggOut: unknown[];
   private readonly scanOut: unknown[];
   private frames = new Map<unknown, Frame>();
+  private lastSweepMs = -Infinity;
 
   constructor(private readonly plan: Extract<OpPlan, { op: 'sliding' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
     const c = new ExprCompiler();
@@ -143,7 +144,10 @@ export class SlidingOperator implements Operator {
   }
 
   advance(watermarkMs: number): void {
-    if (this.plan.rangeMs === null) return;
+    // Frames are trimmed as rows arrive; this sweep only frees idle partitions, so it runs
+    // once per window length of time rather than on every batch (it visits every partition).
+    if (this.plan.rangeMs === null || watermarkMs - this.lastSweepMs < Math.max(this.plan.rangeMs, 1000)) return;
+    this.lastSweepMs = watermarkMs;
     for (const [k, f] of this.frames) {
       this.evict(f, watermarkMs);
       if (f.head >= f.rows.length) this.frames.delete(k);

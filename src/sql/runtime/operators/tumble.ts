@@ -5,64 +5,74 @@
  * the moment KDA emits them. Groups come out in first-seen order.
  */
 import type { OpPlan } from '../../plan/plan.ts';
-import { ExprCompiler } from '../compile.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
 import { GroupCode, groupsFromJson, groupsToJson, type Group } from './group-aggregate.ts';
 
 export class TumbleOperator implements Operator {
-  private readonly windowStart: (r: Row) => unknown;
   private readonly code: GroupCode;
   /** Open windows by start, in ascending order (ROWTIME is monotonic, so usually one). */
   private windows = new Map<number, Map<unknown, Group>>();
   private readonly nAggs: number;
   /** End of the earliest open window (Infinity when none): the only per-row close check. */
-  private minEnd = Infinity;
+  /** @internal read by the generated loop */
+  minEnd = Infinity;
+
+  private readonly loop: (batch: Row[], self: TumbleOperator) => void;
+  /** Rows of windows closed during the current batch. */
+  private pending: Row[] = [];
 
   constructor(private readonly plan: Extract<OpPlan, { op: 'tumble' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
-    const c = new ExprCompiler();
-    this.windowStart = c.fn1(plan.windowStart);
     this.code = new GroupCode(plan.keys, plan.windowKey, plan.aggs, plan.having, plan.project);
+    const c = this.code.compiler;
     this.nAggs = plan.aggs.length;
+    // hot path: the batch loop is generated with the window, key and accumulator code inlined.
+    const ws = c.src(plan.windowStart);
+    this.loop = c.build(['batch', 'self'], `
+      let curStart = NaN, cur;
+      for (let i = 0, n = batch.length; i < n; i++) {
+        const r = batch[i];
+        try {
+          if (r[0] >= self.minEnd) { self.closeUpTo(r[0], self.pending); curStart = NaN; }
+          const ws = ${ws};
+          if (ws !== curStart) { cur = self.windowFor(ws); curStart = ws; }
+          const k = ${this.code.keySrc};
+          let g = cur.get(k);
+          if (g === undefined) { g = self.newGroup(r); cur.set(k, g); }
+          const a = g.acc;
+          ${this.code.agg.updateSrc}
+        } catch (e) { self.rowError(e, r); }
+      }`);
   }
 
-  // hot path: per-row key lookup and accumulator update.
-  process(batch: Row[]): void {
-    let out: Row[] | null = null;
-    const code = this.code;
-    let curStart = NaN;
-    let cur: Map<unknown, Group> | undefined;
-    for (let i = 0, n = batch.length; i < n; i++) {
-      const r = batch[i]!;
-      try {
-        const t = r[0] as number;
-        if (t >= this.minEnd) {
-          out ??= [];
-          this.closeUpTo(t, out);
-          curStart = NaN;
-        }
-        const ws = this.windowStart(r) as number;
-        if (ws !== curStart) {
-          cur = this.windows.get(ws);
-          if (!cur) {
-            cur = new Map();
-            this.windows.set(ws, cur);
-            if (ws + this.plan.sizeMs < this.minEnd) this.minEnd = ws + this.plan.sizeMs;
-          }
-          curStart = ws;
-        }
-        const k = code.key(r);
-        let g = cur!.get(k);
-        if (g === undefined) {
-          g = { keys: code.keyValues(r), acc: code.agg.init() };
-          cur!.set(k, g);
-        }
-        code.agg.update(g.acc, r);
-      } catch (e) {
-        this.ctx.error({ ...errorOf(e), row: r });
-      }
+  /** @internal used by the generated loop */
+  windowFor(ws: number): Map<unknown, Group> {
+    let cur = this.windows.get(ws);
+    if (!cur) {
+      cur = new Map();
+      this.windows.set(ws, cur);
+      if (ws + this.plan.sizeMs < this.minEnd) this.minEnd = ws + this.plan.sizeMs;
     }
-    if (out && out.length > 0) this.emit(out);
+    return cur;
+  }
+
+  /** @internal */
+  newGroup(r: Row): Group {
+    return { keys: this.code.keyValues(r), acc: this.code.agg.init() };
+  }
+
+  /** @internal */
+  rowError(e: unknown, r: Row): void {
+    this.ctx.error({ ...errorOf(e), row: r });
+  }
+
+  process(batch: Row[]): void {
+    this.loop(batch, this);
+    if (this.pending.length > 0) {
+      const out = this.pending;
+      this.pending = [];
+      this.emit(out);
+    }
   }
 
   private recomputeMinEnd(): void {
@@ -71,7 +81,8 @@ export class TumbleOperator implements Operator {
     this.minEnd = min + this.plan.sizeMs;
   }
 
-  private closeUpTo(t: number, out: Row[]): void {
+  /** @internal */
+  closeUpTo(t: number, out: Row[]): void {
     const starts = [...this.windows.keys()].sort((a, b) => a - b);
     for (const s of starts) {
       const end = s + this.plan.sizeMs;
