@@ -201,8 +201,6 @@ export async function transformBatch(
   const byId = new Map<string, { result?: unknown; data?: unknown; metadata?: { partitionKeys?: Record<string, unknown> } }>();
   for (const r of out) if (r && typeof r === 'object' && typeof (r as { recordId?: unknown }).recordId === 'string') byId.set((r as { recordId: string }).recordId, r as never);
   const result: TransformOutcome = { ok: [], failed: [], dropped: 0, durationMs: Date.now() - started, success: true };
-  const end = ctx.now();
-  void end;
   for (let i = 0; i < records.length; i++) {
     const rec = records[i]!;
     const answer = byId.get(event.records[i]!.recordId);

@@ -306,7 +306,10 @@ export class DeliveryPipeline {
     batch.sealed = true;
     batch.timer?.cancel();
     this.lambdaRunning++;
-    this.lambdaChain = this.lambdaChain.then(() => this.runLambda(batch)).finally(() => { this.lambdaRunning--; });
+    this.lambdaChain = this.lambdaChain
+      .then(() => this.runLambda(batch))
+      .catch((e) => this.say(`transformation failed: ${(e as Error).message}`))
+      .finally(() => { this.lambdaRunning--; });
   }
 
   private async runLambda(batch: LambdaBatch): Promise<void> {
@@ -472,7 +475,7 @@ export class DeliveryPipeline {
   private startDeliveries(): void {
     while (this.running.size < DELIVERY_CONCURRENCY && this.waiting.length > 0 && !this.stopped) {
       const buf = this.waiting.shift()!;
-      const p: Promise<void> = this.deliver(buf).finally(() => {
+      const p: Promise<void> = this.deliver(buf).catch((e) => this.say(`delivery failed: ${(e as Error).message}`)).finally(() => {
         this.running.delete(p);
         this.startDeliveries();
       });
