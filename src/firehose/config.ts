@@ -67,7 +67,8 @@ function prefixCheck(prefix: string | undefined, errorOutputPrefix: string | und
   try {
     validatePrefixes({ prefix, errorOutputPrefix, dynamicPartitioning });
   } catch (e) {
-    if (e instanceof PrefixError) throw invalidArgument(e.message);
+    // AWS's wording, typo included ("Ths supplied prefix(es) …"), as returned by the service.
+    if (e instanceof PrefixError) throw invalidArgument(`Ths supplied prefix(es) do not satisfy the following constraint: ${e.message}`);
     throw e;
   }
 }

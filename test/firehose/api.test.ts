@@ -63,7 +63,7 @@ describe('Firehose API', () => {
 
     it('applies AWS prefix rules with InvalidArgumentException', async () => {
       const cases: [Record<string, unknown>, RegExp][] = [
-        [{ Prefix: 'data/!{timestamp:yyyy}/' }, /ErrorOutputPrefix cannot be null or empty when Prefix contains expressions/],
+        [{ Prefix: 'data/!{timestamp:yyyy}/' }, /^Ths supplied prefix\(es\) do not satisfy the following constraint: ErrorOutputPrefix cannot be null or empty when Prefix contains expressions$/],
         [{ Prefix: 'data/!{firehose:error-output-type}/', ErrorOutputPrefix: 'e/' }, /only allowed in ErrorOutputPrefix/],
         [{ Prefix: 'data/!{unknown:x}/', ErrorOutputPrefix: 'e/' }, /unknown namespace/],
         [{ Prefix: 'data/!{timestamp:yyyy/', ErrorOutputPrefix: 'e/' }, /not closed/],
