@@ -194,6 +194,27 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST"
     assert.deepEqual(await readStream(h, dest), ['A,1\n', 'B,2\n']);
   });
 
+  it('lets the CLI and console tap any in-app stream of a running application', async () => {
+    const source = uniqueName('tap-in');
+    const app = uniqueName('tap');
+    await streams(h, source);
+    await h.analytics.send(new CreateApplicationCommand({ ApplicationName: app, Inputs: [tradesInput(source)], ApplicationCode: PASS_THROUGH }));
+    await startApp(h, app);
+    const seen: Array<Record<string, unknown>> = [];
+    const input: Array<Record<string, unknown>> = [];
+    const stop = h.service.host.tap(app, 'DEST', (rows) => seen.push(...rows));
+    h.service.host.tap(app, 'SOURCE_SQL_STREAM_001', (rows) => input.push(...rows));
+    assert.throws(() => h.service.host.tap(app, 'NOPE', () => undefined), /no in-application stream NOPE/);
+    await put(h, source, ['A,1.5']);
+    await h.tick(1_000);
+    stop();
+    await put(h, source, ['B,2']);
+    await h.tick(1_000);
+    const rowtime = new Date(h.clock.now() - 2_000).toISOString().replace('T', ' ').replace('Z', '');
+    assert.deepEqual(seen, [{ ROWTIME: rowtime, ticker: 'A', price: 1.5 }]);
+    assert.deepEqual(input.map((r) => r.ticker), ['A', 'B']);
+  });
+
   it('fails only the application whose output stream disappears; others keep running', async () => {
     const source = uniqueName('fail-in');
     const doomed = uniqueName('fail-out');

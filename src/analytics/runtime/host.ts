@@ -324,6 +324,16 @@ class AppRunner {
     while (this.pumping) await this.pumping;
   }
 
+  /** Live rows of any in-app stream, as objects (for the CLI and the console's real-time table). */
+  tap(stream: string, listener: (rows: Array<Record<string, unknown>>) => void): () => void {
+    const name = this.sql.resolveStream(stream);
+    if (name === undefined) {
+      throw new AwsError('ResourceNotFoundException', `Application ${this.app.name} has no in-application stream ${stream}; streams: ${this.sql.streamNames().join(', ')}`);
+    }
+    const sql = this.sql;
+    return sql.onOutput(name, (rows) => listener(rows.map((r) => sql.rowObject(name, r))));
+  }
+
   private async pump(): Promise<void> {
     try {
       do {
@@ -588,6 +598,17 @@ export class AnalyticsHost implements ApplicationRuntime {
 
   stats(name: string): ApplicationStats | undefined {
     return this.runners.get(name)?.stats;
+  }
+
+  /**
+   * Subscribes to the rows of an in-app stream of a running application (input streams included),
+   * as objects keyed by column name with ROWTIME. Returns an unsubscribe; the subscription ends
+   * with the application (a restart needs a new tap).
+   */
+  tap(name: string, stream: string, listener: (rows: Array<Record<string, unknown>>) => void): () => void {
+    const runner = this.runners.get(name);
+    if (!runner) throw new AwsError('ResourceInUseException', `Application ${name} is not running`);
+    return runner.tap(stream, listener);
   }
 
   /** Resolves once the application has processed everything readable and written its outputs. */

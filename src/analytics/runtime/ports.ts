@@ -29,8 +29,12 @@ export interface CompiledApplication {
   push(stream: string, rows: unknown[][], rowtimeMs: number, arrivalMs: number): void;
   /** Tells the engine time has reached `nowMs`: windows ending at or before it close. */
   advanceTime(nowMs: number): void;
-  /** Rows written to an in-app stream (error_stream included); `row[0]` is ROWTIME, then the stream's columns. */
-  onOutput(stream: string, listener: (rows: readonly unknown[][]) => void): void;
+  /** Rows written to an in-app stream (error_stream included); `row[0]` is ROWTIME, then the stream's columns. Returns an unsubscribe. */
+  onOutput(stream: string, listener: (rows: readonly unknown[][]) => void): () => void;
+  /** Names of every in-app stream (inputs, streams the code creates, error_stream). */
+  streamNames(): readonly string[];
+  /** One row as an object keyed by column name (TIMESTAMPs as KDA text), with ROWTIME. */
+  rowObject(stream: string, row: readonly unknown[]): Record<string, unknown>;
   /** The in-app stream's name as the code defines it (exact, else case-insensitive match), or undefined. */
   resolveStream(name: string): string | undefined;
   /** A formatter for rows of an in-app stream, as JSON or CSV records. */

@@ -8,7 +8,7 @@
  */
 import type { Clock } from '../../core/index.ts';
 import {
-  SqlApplication, formatRowCsv, formatRowJson, parseApplication, parseJsonPath, parseRecord, parseType,
+  SqlApplication, formatRowCsv, formatRowJson, parseApplication, parseJsonPath, parseRecord, parseType, rowToObject,
   type ColumnDef, type InputColumn, type RecordFormat, type SqlApplicationState,
 } from '../../sql/index.ts';
 import type { ColumnSpec, RecordFormatType, RecordSchema } from '../model.ts';
@@ -42,8 +42,16 @@ class CompiledSql implements CompiledApplication {
     this.app.advanceTime(nowMs);
   }
 
-  onOutput(stream: string, listener: (rows: readonly unknown[][]) => void): void {
-    this.app.onOutput(stream, listener);
+  onOutput(stream: string, listener: (rows: readonly unknown[][]) => void): () => void {
+    return this.app.onOutput(stream, listener);
+  }
+
+  streamNames(): readonly string[] {
+    return this.app.streamNames();
+  }
+
+  rowObject(stream: string, row: readonly unknown[]): Record<string, unknown> {
+    return rowToObject(this.app.columns(stream), row);
   }
 
   resolveStream(name: string): string | undefined {
