@@ -42,7 +42,8 @@ function decodeBlob(v: Violations, value: unknown, path: string): Uint8Array {
   if (!BASE64.test(value)) throw serialization(`'${value.slice(0, 32)}' can not be converted to a Blob: Invalid Base64 character`);
   const b = Buffer.from(value, 'base64');
   if (b.length > MAX_RECORD_BYTES) {
-    v.add(null, path, `Member must have length less than or equal to ${MAX_RECORD_BYTES}`);
+    // AWS renders the blob as the Java buffer it was decoded into.
+    v.add(`java.nio.HeapByteBuffer[pos=0 lim=${b.length} cap=${b.length}]`, path, `Member must have length less than or equal to ${MAX_RECORD_BYTES}`);
   }
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
