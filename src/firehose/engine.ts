@@ -388,6 +388,13 @@ export class FirehoseEngine {
     return this.runtime(name).metrics.snapshot();
   }
 
+  /** Every delivery stream's metrics, keyed by name (for a metrics exporter). */
+  allMetrics(): Record<string, DeliveryMetricsSnapshot> {
+    const out: Record<string, DeliveryMetricsSnapshot> = {};
+    for (const [name, rt] of this.streams) out[name] = rt.metrics.snapshot();
+    return out;
+  }
+
   /** Test and benchmark hook: resolves once the stream's pipeline is idle (buffers may still wait for their interval). */
   async settled(name: string): Promise<void> {
     const rt = this.runtime(name);
