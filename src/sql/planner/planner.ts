@@ -337,6 +337,10 @@ class Planner {
     }
     const cursor = item.args[0];
     if (!cursor || cursor.kind !== 'cursor') throw new SqlError(`the first argument of ${fn} must be CURSOR(SELECT STREAM ...)`, cursor?.pos ?? item.pos);
+    if (fn === 'TOP_K_ITEMS_TUMBLING' || fn === 'COUNT_DISTINCT_ITEMS_TUMBLING') {
+      if (zipWith) throw new SqlError(`${fn} cannot be comma-joined with a stream`, item.pos);
+      return this.itemsFn(item, cursor.query);
+    }
     const explain = fn === 'RANDOM_CUT_FOREST_WITH_EXPLANATION';
     const defaults: (number | boolean)[] = [100, 256, 100000, 1];
     if (explain) defaults.push(false);
@@ -392,6 +396,43 @@ class Planner {
       scope: {
         cols: outCols.map((c, i) => ({ quals: [fnQual], name: c.name, type: c.type, index: i + 1, hidden: false })),
         width: outCols.length + 1, rowtimeQuals: [fnQual], extraRowtimes: new Map(),
+      },
+    };
+  }
+
+  /**
+   * TOP_K_ITEMS_TUMBLING(CURSOR(...), 'column', K, windowSizeSeconds) → (column, ITEM_COUNT) and
+   * COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(...), 'column', windowSizeSeconds) → (NUMBER_OF_DISTINCT_ITEMS),
+   * once per tumbling window of ROWTIME.
+   */
+  private itemsFn(item: Extract<FromItem, { kind: 'tableFn' }>, query: Select): Relation {
+    const fn = item.fn.name;
+    const topK = fn === 'TOP_K_ITEMS_TUMBLING';
+    const rest = item.args.slice(1);
+    const want = topK ? 3 : 2;
+    if (rest.length !== want) throw new SqlError(`${fn} takes the cursor, 'columnName'${topK ? ', K' : ''} and windowSize (seconds)`, item.pos);
+    const colArg = rest[0]!;
+    if (colArg.kind !== 'literal' || typeof colArg.value !== 'string') throw new SqlError("columnName must be a quoted string such as 'TICKER_SYMBOL'", colArg.pos);
+    const sub = this.select(query);
+    const ci = sub.columns.findIndex((c) => c.name === colArg.value);
+    if (ci < 0) throw new SqlError(`the cursor has no column '${colArg.value}'; it has ${sub.columns.map((c) => `'${c.name}'`).join(', ')}`, colArg.pos);
+    const int = (a: Expr, name: string, lo: number, hi: number): number => {
+      if (a.kind !== 'literal' || typeof a.value !== 'number' || !Number.isInteger(a.value)) throw new SqlError(`${name} must be an integer literal`, a.pos);
+      if (a.value < lo || a.value > hi) throw new SqlError(`${name} must be between ${lo} and ${hi}, got ${a.value}`, a.pos);
+      return a.value;
+    };
+    const k = topK ? int(rest[1]!, 'K', 1, 100000) : 0;
+    const windowSeconds = int(rest[want - 1]!, 'windowSize', 1, 3600);
+    const outCols: ColumnDef[] = topK ? [{ name: sub.columns[ci]!.name, type: sub.columns[ci]!.type }, { name: 'ITEM_COUNT', type: T.BIGINT }] : [{ name: 'NUMBER_OF_DISTINCT_ITEMS', type: T.BIGINT }];
+    const qual = item.alias?.name ?? fn;
+    return {
+      root: {
+        op: 'tableFn', fn, input: sub.root, filter: null, project: [{ k: 'col', i: ci + 1, t: sub.columns[ci]!.type }],
+        passSource: false, sourceWidth: 0, cursorColumns: sub.columns, params: [k, windowSeconds * 1000],
+      },
+      scope: {
+        cols: outCols.map((c, i) => ({ quals: [qual], name: c.name, type: c.type, index: i + 1, hidden: false })),
+        width: outCols.length + 1, rowtimeQuals: [qual], extraRowtimes: new Map(),
       },
     };
   }

@@ -27,6 +27,7 @@ import { SlidingOperator } from './operators/sliding.ts';
 import { StaggerOperator } from './operators/stagger.ts';
 import { TableFnOperator } from './operators/table-fn.ts';
 import { TumbleOperator } from './operators/tumble.ts';
+import { TumblingItemsOperator } from './operators/tumbling-items.ts';
 
 export interface SqlApplicationOptions extends PlanOptions {
   /** Drives start()'s ticks, error times and CURRENT_ROW_TIMESTAMP. Default: none (time moves only by push/advanceTime). */
@@ -168,7 +169,9 @@ export class SqlApplication {
         case 'sliding': op = new SlidingOperator(o, ctx, emit); break;
         case 'orderWindow': op = new OrderWindowOperator(o, ctx, emit); break;
         case 'joinTable': op = new JoinTableOperator(o, ctx, emit); break;
-        case 'tableFn': op = new TableFnOperator(o, ctx, emit); break;
+        case 'tableFn':
+          op = o.fn.startsWith('RANDOM_CUT_FOREST') ? new TableFnOperator(o, ctx, emit) : new TumblingItemsOperator(o, ctx, emit);
+          break;
         case 'joinStream': {
           const j = new JoinStreamOperator(o, ctx, emit);
           build(o.left, (rows) => j.process(rows, 0));
