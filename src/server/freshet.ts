@@ -52,6 +52,9 @@ export interface FreshetServer {
   close(): Promise<void>;
 }
 
+/** Per-stream HTTP/2 receive window (the session window is four times this). */
+const H2_WINDOW_BYTES = 16 * 1024 * 1024;
+
 export const DEFAULTS = {
   host: '127.0.0.1',
   region: 'us-east-1',
@@ -115,7 +118,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     else socket.destroy();
   });
   // The HTTP/2 compatibility API mirrors IncomingMessage/ServerResponse closely enough for the Router.
-  const h2 = createHttp2Server({}, router.listener as unknown as (req: unknown, res: unknown) => void);
+  // Large flow-control windows: PutRecords bodies run to megabytes, and HTTP/2's default 64 KiB
+  // windows would make every upload wait on WINDOW_UPDATE round trips.
+  const h2 = createHttp2Server(
+    { maxSessionMemory: 256, settings: { initialWindowSize: H2_WINDOW_BYTES } },
+    router.listener as unknown as (req: unknown, res: unknown) => void,
+  );
+  h2.on('session', (session) => session.setLocalWindowSize(H2_WINDOW_BYTES * 4));
   h2.on('sessionError', () => undefined);
   const sockets = new Set<Socket>();
   const tcp = createTcpServer((socket) => {
