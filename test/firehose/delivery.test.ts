@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdir, writeFile, rm } from 'node:fs/promises';
-import { CreateDeliveryStreamCommand, PutRecordBatchCommand, PutRecordCommand } from '@aws-sdk/client-firehose';
+import { CreateDeliveryStreamCommand, PutRecordBatchCommand, PutRecordCommand, UpdateDestinationCommand } from '@aws-sdk/client-firehose';
 import { decompress } from '../../src/firehose/index.ts';
 import type { CompressionFormat } from '../../src/firehose/index.ts';
 import { startHarness, listFiles, readObject, s3Dest, enc, START_MS } from './helpers.ts';
@@ -142,5 +142,34 @@ describe('S3 destination to the embedded directory store', () => {
     assert.equal(files.length, 1);
     assert.equal((await readObject(root, files[0]!)).toString(), 'one\ntwo\n');
     assert.equal(h.engine.metrics(name)['DeliveryToS3.Records'], 2);
+  });
+
+  it('IntervalInSeconds 0 delivers without waiting for the clock', async () => {
+    const name = 'zero-interval';
+    await create(name, s3Dest('bkt-zero', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 0 } }));
+    await h.client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: enc('now\n') } }));
+    await h.settle(name);
+    const files = await listFiles(join(h.dir, 's3', 'bkt-zero'));
+    assert.equal(files.length, 1);
+  });
+
+  it('UpdateDestination applies to records not yet delivered: new prefix, compression and version in the key', async () => {
+    const name = 'updated';
+    await create(name, s3Dest('bkt-upd', { Prefix: 'v1/', BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }));
+    await h.client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: enc('first\n') } }));
+    await h.tick(60_000, name);
+    await h.client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: enc('second\n') } }));
+    await h.settle(name);
+    await h.client.send(new UpdateDestinationCommand({
+      DeliveryStreamName: name, CurrentDeliveryStreamVersionId: '1', DestinationId: 'destinationId-000000000001',
+      ExtendedS3DestinationUpdate: { Prefix: 'v2/', CompressionFormat: 'GZIP' },
+    }));
+    await h.tick(60_000, name);
+    const root = join(h.dir, 's3', 'bkt-upd');
+    const files = await listFiles(root);
+    assert.equal(files.length, 2, files.join(','));
+    assert.match(files[0]!, /^v1\/updated-1-/);
+    assert.match(files[1]!, /^v2\/updated-2-.*\.gz$/);
+    assert.equal(new TextDecoder().decode(decompress('GZIP', await readObject(root, files[1]!))), 'second\n');
   });
 });
