@@ -159,27 +159,20 @@ export class FileStorage implements LogStorage, LogHost {
       if (bases.length === 0) bases.push(0);
       for (let i = 0; i < bases.length; i++) {
         const base = bases[i]!;
-        const seg = new Segment(base, segmentPath(dir, base), this.indexIntervalBytes);
-        const file = await this.fs.open(seg.path, existsSync(seg.path) ? 'r+' : 'wx+');
-        seg.file = file;
-        log.segments.push(seg);
-        const idx = indexPath(seg.path);
+        const path = segmentPath(dir, base);
         if (i < bases.length - 1) {
-          // Sealed: trust its .idx if intact and matching the file's size.
-          const bytes = await readFile(idx).catch(() => null);
-          if (bytes && loadSegmentIndex(seg, bytes, (await file.stat()).size)) continue;
-        } else if (existsSync(idx)) {
-          await unlink(idx); // the active segment has no index file
+          // Sealed: trust its .idx if intact and matching the file's size. Its
+          // file stays closed and its index is dropped until a read needs them,
+          // so opening a large data dir costs neither file handles nor memory.
+          const seg = new Segment(base, path, this.indexIntervalBytes);
+          const bytes = await readFile(indexPath(path)).catch(() => null);
+          if (bytes && loadSegmentIndex(seg, bytes, (await stat(path)).size)) {
+            seg.dropIndex();
+            log.segments.push(seg);
+            continue;
+          }
         }
-        const scan = await scanSegment(seg, file);
-        if (scan.validBytes < scan.fileBytes) {
-          // A torn tail (crash mid-write) in the last segment; in an older
-          // segment, damage after its data was fsynced. Either way keep the
-          // valid prefix; nothing after a torn frame was acknowledged.
-          await file.truncate(scan.validBytes);
-          if (this.fsyncMode.kind !== 'never') await file.datasync();
-          this.recovery.push({ log: id, file: seg.path, truncatedBytes: scan.fileBytes - scan.validBytes, reason: scan.stopReason ?? 'invalid tail' });
-        }
+        log.segments.push(await this.scanForRecovery(id, base, path, i === bases.length - 1));
       }
       // A roll creates the next segment file before the last batches of the
       // previous one are written; a crash in between leaves an empty newer
@@ -195,24 +188,44 @@ export class FileStorage implements LogStorage, LogHost {
         await last.file!.close();
         await unlink(last.path);
         this.recovery.push({ log: id, file: last.path, truncatedBytes: 0, reason: `removed empty segment after a crash during roll (previous segment ends at offset ${prev.next})` });
-        if (prev.indexFile !== 'none') {
-          prev.indexFile = 'none';
-          await unlink(indexPath(prev.path)).catch(noop);
-        }
+        if (!prev.file) segs[segs.length - 1] = await this.scanForRecovery(id, prev.base, prev.path, true); // active again: open, with a full index
       }
       log.initFromSegments();
       this.logs.set(id, log);
-      for (let i = 0; i < segs.length - 1; i++) if (segs[i]!.indexFile === 'written') this.addSealed(segs[i]!);
-      this.writeSealedIndexes(log);
+      this.writeSealedIndexes(log, true);
     }
   }
 
+  /**
+   * Opens and scans one segment (verifying every frame), truncating it after
+   * the last valid frame. A torn tail is expected only in the active segment
+   * (crash mid-write); in an older one it means damage after its data was
+   * fsynced. Either way the valid prefix is kept: nothing after a torn frame
+   * was acknowledged.
+   */
+  private async scanForRecovery(id: string, base: number, path: string, active: boolean): Promise<Segment> {
+    const seg = new Segment(base, path, this.indexIntervalBytes);
+    const file = await this.fs.open(path, existsSync(path) ? 'r+' : 'wx+');
+    seg.file = file;
+    if (active) await unlink(indexPath(path)).catch(noop); // the active segment has no index file
+    const scan = await scanSegment(seg, file);
+    if (scan.validBytes < scan.fileBytes) {
+      await file.truncate(scan.validBytes);
+      if (this.fsyncMode.kind !== 'never') await file.datasync();
+      this.recovery.push({ log: id, file: path, truncatedBytes: scan.fileBytes - scan.validBytes, reason: scan.stopReason ?? 'invalid tail' });
+    }
+    return seg;
+  }
+
   /** Writes `.idx` files for sealed, fully durable segments that lack one (background; failures only cost a scan at next open). */
-  private writeSealedIndexes(log: FileShardLog): void {
+  private writeSealedIndexes(log: FileShardLog, all = false): void {
     const segs = log.segments;
     for (let i = segs.length - 2; i >= 0; i--) {
       const seg = segs[i]!;
-      if (seg.indexFile !== 'none') break;
+      if (seg.indexFile !== 'none') {
+        if (all) continue;
+        break; // while running, segments are sealed newest-last: older ones are done
+      }
       if (seg.durableNext !== seg.next || seg.removed) continue;
       seg.indexFile = 'writing';
       seg.indexWrite = this.writeIndexFile(seg).then(
