@@ -122,6 +122,22 @@ export function compileProcessors(cfg: ProcessingConfig | undefined): ProcessorC
       }
     });
   }
+  const cwl = byType.get('CloudWatchLogProcessing');
+  if (cwl && cwl.get('DataMessageExtraction') === 'true') {
+    preSteps.push((rec, out, failed) => {
+      let doc: { messageType?: string; logEvents?: { message?: unknown }[] };
+      try {
+        doc = JSON.parse(decoder.decode(rec.data)) as typeof doc;
+      } catch {
+        failed.push({ data: rec.data, arrivalMs: rec.arrivalMs, offset: rec.offset, type: 'processing-failed', errorCode: 'CloudWatchLogProcessing.InvalidData', errorMessage: 'Record is not a CloudWatch Logs subscription message', attemptsMade: 1 });
+        return;
+      }
+      if (doc.messageType === 'CONTROL_MESSAGE') return;
+      for (const e of doc.logEvents ?? []) {
+        if (typeof e.message === 'string') out.push({ data: new TextEncoder().encode(e.message), arrivalMs: rec.arrivalMs, offset: rec.offset, partitionKeys: rec.partitionKeys });
+      }
+    });
+  }
   const deagg = byType.get('RecordDeAggregation');
   if (deagg) {
     const sub = deagg.get('SubRecordType') ?? 'JSON';

@@ -66,6 +66,20 @@ describe('data processing', () => {
     assert.equal(await delim.read(delim.files[0]!), 'a\nb\nc\nd\n');
   });
 
+  it('Decompression + CloudWatchLogProcessing extract the log messages of CloudWatch Logs subscription records', async () => {
+    const sub = (events: string[], type = 'DATA_MESSAGE') => new Uint8Array(gzipSync(JSON.stringify({ messageType: type, owner: '123456789012', logGroup: 'g', logStream: 's', subscriptionFilters: ['f'], logEvents: events.map((m, i) => ({ id: String(i), timestamp: 0, message: m })) })));
+    const { files, read } = await run('cwl', {
+      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+      ProcessingConfiguration: { Enabled: true, Processors: [
+        { Type: 'Decompression', Parameters: [p('CompressionFormat', 'GZIP')] },
+        { Type: 'CloudWatchLogProcessing', Parameters: [p('DataMessageExtraction', 'true')] },
+        { Type: 'AppendDelimiterToRecord' },
+      ] },
+    }, [sub(['GET /a 200', 'GET /b 404']), sub([], 'CONTROL_MESSAGE'), sub(['POST /c 201'])]);
+    assert.equal(files.length, 1);
+    assert.equal(await read(files[0]!), 'GET /a 200\nGET /b 404\nPOST /c 201\n');
+  });
+
   it('Decompression gunzips records before delivery', async () => {
     const { files, read } = await run('decomp', {
       BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
