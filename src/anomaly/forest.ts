@@ -347,7 +347,7 @@ export class RandomCutForest {
           freeLeafCount: tree.freeLeafCount,
           samplerSize: sampler.size,
           arrays: {
-            nodes: b64(tree.nodeF), mass: b64(tree.mass), box: b64(tree.box),
+            nodes: b64(tree.nodeF), mass: b64(tree.mass),
             freeNodes: b64(tree.freeNodes), leafPoint: b64(tree.leafPoint), leafMass: b64(tree.leafMass),
             leafParent: b64(tree.leafParent), freeLeaves: b64(tree.freeLeaves),
             weights: b64(sampler.weights), leaves: b64(sampler.leaves),
@@ -372,7 +372,7 @@ export class RandomCutForest {
     state.trees.forEach((ts, t) => {
       const tree = forest.trees[t]!, sampler = forest.samplers[t]!;
       const a = ts.arrays;
-      unb64(a.nodes, tree.nodeF); unb64(a.mass, tree.mass); unb64(a.box, tree.box); unb64(a.freeNodes, tree.freeNodes);
+      unb64(a.nodes, tree.nodeF); unb64(a.mass, tree.mass); unb64(a.freeNodes, tree.freeNodes);
       unb64(a.leafPoint, tree.leafPoint); unb64(a.leafMass, tree.leafMass); unb64(a.leafParent, tree.leafParent);
       unb64(a.freeLeaves, tree.freeLeaves); unb64(a.weights, sampler.weights); unb64(a.leaves, sampler.leaves);
       tree.root = ts.root;

@@ -5,11 +5,11 @@
  *
  * Storage is preallocated typed arrays, sized by the sample capacity, so inserts,
  * deletes and scoring allocate nothing:
- *   internal nodes: one 24-byte record per node in `nodeBuf` — cut value (f64),
- *   then cut dimension, left child, right child, parent (i32) — so a descent
- *   touches one cache line per level; the mass in `mass`; the bounding box in
- *   `box`, min and max interleaved per dimension (node i, dimension k:
- *   box[2(i·d + k)] = min, box[2(i·d + k) + 1] = max);
+ *   internal nodes: one record of 3 + 2d doubles per node — cut value (f64),
+ *   then cut dimension, left child, right child, parent (four i32 in two f64
+ *   slots), then the bounding box, min and max interleaved per dimension (node
+ *   i, dimension k: min at i·S + 3 + 2k, max right after, S = 3 + 2d) — so the
+ *   walk down and the walk back up touch the same memory; the mass in `mass`;
  *   leaves: the point, its mass (number of sampled copies) and parent.
  * A child reference is an internal node index (>= 0) or ~leafIndex (< 0).
  *
@@ -27,9 +27,8 @@ export const NIL = 0x7fffffff;
 
 const LN2 = Math.LN2;
 
-/** Node record: 3 f64 slots = 6 i32 slots. f64 slot 0: cut value; i32 slots 2..5: cut dim, left, right, parent. */
-const NODE_F64 = 3;
-const NODE_I32 = 6;
+/** Node record: f64 slot 0 cut value; i32 slots 2..5 cut dim, left, right, parent; f64 slots 3.. the box. */
+const BOX = 3;
 const CUT_DIM = 2;
 const LEFT = 3;
 const RIGHT = 4;
@@ -55,11 +54,13 @@ export class RandomCutTree {
   root = NIL;
 
   // Internal nodes (at most capacity - 1 are in use; one spare slot keeps the code simple).
-  /** Node records (cut value, cut dimension, children, parent); nodeF and nodeI view the same bytes. */
+  /** Node records (cut value, cut dimension, children, parent, box); nodeF and nodeI view the same bytes. */
   readonly nodeF: Float64Array;
   readonly nodeI: Int32Array;
+  /** Record stride in f64 slots (3 + 2 × dims) and in i32 slots. */
+  private readonly strideF: number;
+  private readonly strideI: number;
   readonly mass: Int32Array;
-  readonly box: Float64Array;
   readonly freeNodes: Int32Array;
   freeNodeCount: number;
 
@@ -90,11 +91,12 @@ export class RandomCutTree {
     this.capacity = capacity;
     this.rng = rng;
     const n = capacity;
-    const nodeBuf = new ArrayBuffer(n * NODE_F64 * 8);
+    this.strideF = BOX + 2 * dims;
+    this.strideI = 2 * this.strideF;
+    const nodeBuf = new ArrayBuffer(n * this.strideF * 8);
     this.nodeF = new Float64Array(nodeBuf);
     this.nodeI = new Int32Array(nodeBuf);
     this.mass = new Int32Array(n);
-    this.box = new Float64Array(n * dims * 2);
     this.freeNodes = new Int32Array(n);
     this.leafPoint = new Float64Array(n * dims);
     this.leafMass = new Int32Array(n);
@@ -126,7 +128,7 @@ export class RandomCutTree {
 
   /** Typed-array bytes held by this tree (its memory, excluding object headers). */
   byteSize(): number {
-    return this.nodeF.byteLength + this.mass.byteLength + this.box.byteLength + this.freeNodes.byteLength +
+    return this.nodeF.byteLength + this.mass.byteLength + this.freeNodes.byteLength +
       this.leafPoint.byteLength + this.leafMass.byteLength + this.leafParent.byteLength + this.freeLeaves.byteLength +
       this.path.byteLength + this.lo.byteLength + this.hi.byteLength + this.inside.byteLength +
       this.attrHigh.byteLength + this.attrLow.byteLength + this.shadowMin.byteLength + this.shadowMax.byteLength;
@@ -146,20 +148,20 @@ export class RandomCutTree {
 
   private link(par: number, oldRef: number, newRef: number): void {
     if (par === -1) this.root = newRef;
-    else if (this.nodeI[par * NODE_I32 + LEFT] === oldRef) this.nodeI[par * NODE_I32 + LEFT] = newRef;
-    else this.nodeI[par * NODE_I32 + RIGHT] = newRef;
+    else if (this.nodeI[par * this.strideI + LEFT] === oldRef) this.nodeI[par * this.strideI + LEFT] = newRef;
+    else this.nodeI[par * this.strideI + RIGHT] = newRef;
   }
 
   /** Writes a new internal node with the cut in cutD / cutV, box [lo, hi] and the given children. */
   private writeNode(n: number, left: number, right: number, par: number, mass: number): void {
-    const ni = this.nodeI, o = n * NODE_I32;
-    this.nodeF[n * NODE_F64] = this.cutV;
+    const ni = this.nodeI, o = n * this.strideI;
+    this.nodeF[n * this.strideF] = this.cutV;
     ni[o + CUT_DIM] = this.cutD;
     ni[o + LEFT] = left;
     ni[o + RIGHT] = right;
     ni[o + PARENT] = par;
     this.mass[n] = mass;
-    const d = this.dims, box = this.box, lo = this.lo, hi = this.hi, b = 2 * n * d;
+    const d = this.dims, box = this.nodeF, lo = this.lo, hi = this.hi, b = n * this.strideF + BOX;
     for (let k = 0; k < d; k++) { box[b + 2 * k] = lo[k]!; box[b + 2 * k + 1] = hi[k]!; }
   }
 
@@ -197,7 +199,8 @@ export class RandomCutTree {
       this.root = ~j;
       return j;
     }
-    const d = this.dims, lo = this.lo, hi = this.hi, box = this.box, nodeI = this.nodeI, nodeF = this.nodeF;
+    const d = this.dims, lo = this.lo, hi = this.hi, box = this.nodeF, nodeI = this.nodeI, nodeF = this.nodeF;
+    const sf = this.strideF, si = this.strideI;
     let node = this.root;
     let par = -1;
     for (;;) {
@@ -225,7 +228,7 @@ export class RandomCutTree {
         this.link(par, node, n);
         return leaf;
       }
-      const i = node, b = 2 * i * d;
+      const i = node, b = i * sf + BOX;
       let sum = 0;
       for (let k = 0; k < d; k++) {
         const x = point[k]!;
@@ -244,7 +247,7 @@ export class RandomCutTree {
         if (below) this.writeNode(n, ~leaf, i, par, this.mass[i]! + 1);
         else this.writeNode(n, i, ~leaf, par, this.mass[i]! + 1);
         this.leafParent[leaf] = n;
-        nodeI[i * NODE_I32 + PARENT] = n;
+        nodeI[i * this.strideI + PARENT] = n;
         this.link(par, i, n);
         return leaf;
       }
@@ -252,8 +255,8 @@ export class RandomCutTree {
       for (let k = 0; k < d; k++) { box[b + 2 * k] = lo[k]!; box[b + 2 * k + 1] = hi[k]!; }
       this.mass[i]!++;
       par = i;
-      const o = i * NODE_I32;
-      node = point[nodeI[o + CUT_DIM]!]! <= nodeF[i * NODE_F64]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
+      const o = i * si;
+      node = point[nodeI[o + CUT_DIM]!]! <= nodeF[i * sf]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
     }
   }
 
@@ -262,35 +265,35 @@ export class RandomCutTree {
   deleteOne(j: number): void {
     const nodeI = this.nodeI;
     const p = this.leafParent[j]!;
-    for (let a = p; a !== -1; a = nodeI[a * NODE_I32 + PARENT]!) this.mass[a]!--;
+    for (let a = p; a !== -1; a = nodeI[a * this.strideI + PARENT]!) this.mass[a]!--;
     if (--this.leafMass[j]! > 0) return;
     this.freeLeaves[this.freeLeafCount++] = j;
     if (p === -1) {
       this.root = NIL;
       return;
     }
-    const po = p * NODE_I32;
+    const po = p * this.strideI;
     const sib = nodeI[po + LEFT] === ~j ? nodeI[po + RIGHT]! : nodeI[po + LEFT]!;
     const g = nodeI[po + PARENT]!;
-    if (sib >= 0) nodeI[sib * NODE_I32 + PARENT] = g;
+    if (sib >= 0) nodeI[sib * this.strideI + PARENT] = g;
     else this.leafParent[~sib] = g;
     this.link(g, p, sib);
     this.freeNodes[this.freeNodeCount++] = p;
     // The removed point may have defined ancestors' box edges: shrink until a box is unchanged.
-    for (let n = g; n !== -1; n = nodeI[n * NODE_I32 + PARENT]!) {
+    for (let n = g; n !== -1; n = nodeI[n * this.strideI + PARENT]!) {
       if (!this.recomputeBox(n)) break;
     }
   }
 
   private recomputeBox(n: number): boolean {
-    const d = this.dims, b = 2 * n * d;
-    const l = this.nodeI[n * NODE_I32 + LEFT]!, r = this.nodeI[n * NODE_I32 + RIGHT]!;
-    const box = this.box, lp = this.leafPoint;
+    const d = this.dims, b = n * this.strideF + BOX;
+    const l = this.nodeI[n * this.strideI + LEFT]!, r = this.nodeI[n * this.strideI + RIGHT]!;
+    const box = this.nodeF, lp = this.leafPoint;
     let changed = false;
     for (let k = 0; k < d; k++) {
       let lmin: number, lmax: number, rmin: number, rmax: number;
-      if (l >= 0) { lmin = box[2 * (l * d + k)]!; lmax = box[2 * (l * d + k) + 1]!; } else { lmin = lmax = lp[~l * d + k]!; }
-      if (r >= 0) { rmin = box[2 * (r * d + k)]!; rmax = box[2 * (r * d + k) + 1]!; } else { rmin = rmax = lp[~r * d + k]!; }
+      if (l >= 0) { lmin = box[l * this.strideF + BOX + 2 * k]!; lmax = box[l * this.strideF + BOX + 2 * k + 1]!; } else { lmin = lmax = lp[~l * d + k]!; }
+      if (r >= 0) { rmin = box[r * this.strideF + BOX + 2 * k]!; rmax = box[r * this.strideF + BOX + 2 * k + 1]!; } else { rmin = rmax = lp[~r * d + k]!; }
       const mn = lmin < rmin ? lmin : rmin;
       const mx = lmax > rmax ? lmax : rmax;
       if (mn !== box[b + 2 * k] || mx !== box[b + 2 * k + 1]) {
@@ -305,13 +308,13 @@ export class RandomCutTree {
   /** Walks to the leaf the point would reach; fills `path`, sets `depth` and returns the leaf index. */
   // hot path
   private descend(point: Float64Array): number {
-    const path = this.path, nodeI = this.nodeI, nodeF = this.nodeF;
+    const path = this.path, nodeI = this.nodeI, nodeF = this.nodeF, sf = this.strideF, si = this.strideI;
     let depth = 0;
     let node = this.root;
     while (node >= 0) {
       path[depth++] = node;
-      const o = node * NODE_I32;
-      node = point[nodeI[o + CUT_DIM]!]! <= nodeF[node * NODE_F64]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
+      const o = node * si;
+      node = point[nodeI[o + CUT_DIM]!]! <= nodeF[node * sf]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
     }
     this.depth = depth;
     return ~node;
@@ -341,12 +344,12 @@ export class RandomCutTree {
       return (1 - m / (2 * treeMass)) / (depth + log2p1[m]!) * norm;
     }
     let s = 1 / (depth + 1);
-    const d = this.dims, inside = this.inside, box = this.box, path = this.path;
+    const d = this.dims, inside = this.inside, box = this.nodeF, path = this.path, sf = this.strideF;
     // A coordinate found inside a box stays inside every ancestor's box: mark it with this call's stamp.
     if (this.stamp >= 0x3fffffff) { inside.fill(0); this.stamp = 0; }
     const stamp = ++this.stamp;
     for (let k = depth - 1; k >= 0; k--) {
-      const b = 2 * path[k]! * d;
+      const b = path[k]! * sf + BOX;
       let sumNew = 0, sumDiff = 0;
       for (let c = 0; c < d; c++) {
         const mn = box[b + 2 * c]!, mx = box[b + 2 * c + 1]!;
@@ -379,7 +382,7 @@ export class RandomCutTree {
     const treeMass = this.totalMass();
     const norm = this.log2p1[treeMass]!;
     const d = this.dims, th = this.attrHigh, tl = this.attrLow, path = this.path;
-    const box = this.box, lp = this.leafPoint, nodeI = this.nodeI;
+    const box = this.nodeF, lp = this.leafPoint, nodeI = this.nodeI;
     if (this.leafEquals(j, point)) {
       const m = this.leafMass[j]!;
       const saved = (1 - m / (2 * treeMass)) / (depth + this.log2p1[m]!);
@@ -389,12 +392,12 @@ export class RandomCutTree {
       let child = ~j;
       let first = true;
       for (let k = depth - 1; k >= 0; k--) {
-        const n = path[k]!, o = n * NODE_I32;
+        const n = path[k]!, o = n * this.strideI;
         const sib = nodeI[o + LEFT] === child ? nodeI[o + RIGHT]! : nodeI[o + LEFT]!;
         child = n;
         for (let c = 0; c < d; c++) {
           let mn: number, mx: number;
-          if (sib >= 0) { mn = box[2 * (sib * d + c)]!; mx = box[2 * (sib * d + c) + 1]!; } else { mn = mx = lp[~sib * d + c]!; }
+          if (sib >= 0) { mn = box[sib * this.strideF + BOX + 2 * c]!; mx = box[sib * this.strideF + BOX + 2 * c + 1]!; } else { mn = mx = lp[~sib * d + c]!; }
           if (first || mn < smin[c]!) smin[c] = mn;
           if (first || mx > smax[c]!) smax[c] = mx;
         }
@@ -435,7 +438,7 @@ export class RandomCutTree {
       tl[c] = diff < 0 ? (saved * -diff) / sumNew : 0;
     }
     for (let k = depth - 1; k >= 0; k--) {
-      const b = 2 * path[k]! * d;
+      const b = path[k]! * this.strideF + BOX;
       let sNew = 0, sDiff = 0;
       for (let c = 0; c < d; c++) {
         const x = point[c]!, mn = box[b + 2 * c]!, mx = box[b + 2 * c + 1]!;
@@ -461,7 +464,7 @@ export class RandomCutTree {
    * first violation.
    */
   checkInvariants(): void {
-    const d = this.dims, nodeI = this.nodeI, nodeF = this.nodeF, box = this.box, lp = this.leafPoint;
+    const d = this.dims, nodeI = this.nodeI, nodeF = this.nodeF, box = this.nodeF, lp = this.leafPoint;
     let nodes = 0, leaves = 0;
     const fail = (msg: string): never => { throw new Error(`tree invariant: ${msg}`); };
     // Returns the subtree mass; checks the subtree's box against [mins, maxs] written into lo/hi.
@@ -474,18 +477,18 @@ export class RandomCutTree {
         return this.leafMass[j]!;
       }
       nodes++;
-      const o = ref * NODE_I32;
+      const o = ref * this.strideI;
       if (nodeI[o + PARENT] !== par) fail(`node ${ref} parent ${nodeI[o + PARENT]} != ${par}`);
       const l = nodeI[o + LEFT]!, r = nodeI[o + RIGHT]!;
       const m = visit(l, ref) + visit(r, ref);
       if (m !== this.mass[ref]) fail(`node ${ref} mass ${this.mass[ref]} != ${m}`);
-      const cd = nodeI[o + CUT_DIM]!, cv = nodeF[ref * NODE_F64]!;
+      const cd = nodeI[o + CUT_DIM]!, cv = nodeF[ref * this.strideF]!;
       for (let k = 0; k < d; k++) {
-        const lmin = l >= 0 ? box[2 * (l * d + k)]! : lp[~l * d + k]!;
-        const lmax = l >= 0 ? box[2 * (l * d + k) + 1]! : lp[~l * d + k]!;
-        const rmin = r >= 0 ? box[2 * (r * d + k)]! : lp[~r * d + k]!;
-        const rmax = r >= 0 ? box[2 * (r * d + k) + 1]! : lp[~r * d + k]!;
-        if (box[2 * (ref * d + k)] !== Math.min(lmin, rmin) || box[2 * (ref * d + k) + 1] !== Math.max(lmax, rmax)) {
+        const lmin = l >= 0 ? box[l * this.strideF + BOX + 2 * k]! : lp[~l * d + k]!;
+        const lmax = l >= 0 ? box[l * this.strideF + BOX + 2 * k + 1]! : lp[~l * d + k]!;
+        const rmin = r >= 0 ? box[r * this.strideF + BOX + 2 * k]! : lp[~r * d + k]!;
+        const rmax = r >= 0 ? box[r * this.strideF + BOX + 2 * k + 1]! : lp[~r * d + k]!;
+        if (box[ref * this.strideF + BOX + 2 * k] !== Math.min(lmin, rmin) || box[ref * this.strideF + BOX + 2 * k + 1] !== Math.max(lmax, rmax)) {
           fail(`node ${ref} box in dimension ${k} is not the union of its children`);
         }
         if (k === cd && !(lmax <= cv && rmin > cv)) fail(`node ${ref} cut ${cv} does not separate its children`);
