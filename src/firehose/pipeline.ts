@@ -247,6 +247,14 @@ export class DeliveryPipeline {
 
   // hot path: per record through the synchronous processors into buffers
   private ingest(records: readonly LogRecord[]): void {
+    if (this.chain.passthrough) {
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        if (this.backup) this.routeBackup(r);
+        this.route({ data: r.data, arrivalMs: r.timestampMs, offset: r.offset });
+      }
+      return;
+    }
     const outs: DeliveryRecord[] = [];
     const failed: FailedRecord[] = [];
     const lambda = this.chain.lambda;

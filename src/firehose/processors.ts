@@ -52,6 +52,8 @@ export interface ProcessorChain {
   post(rec: DeliveryRecord, out: DeliveryRecord[], failed: FailedRecord[]): void;
   /** True when records need partition keys (MetadataExtraction configured). */
   extractsMetadata: boolean;
+  /** No processor at all: records go straight to the buffers. */
+  passthrough: boolean;
 }
 
 const NEWLINE = Uint8Array.of(0x0a);
@@ -223,7 +225,7 @@ export function compileProcessors(cfg: ProcessingConfig | undefined): ProcessorC
       out.push({ data: d, arrivalMs: rec.arrivalMs, offset: rec.offset, partitionKeys: rec.partitionKeys });
     });
   }
-  return { pre: chain(preSteps), post: chain(postSteps), lambda, extractsMetadata: !!meta };
+  return { pre: chain(preSteps), post: chain(postSteps), lambda, extractsMetadata: !!meta, passthrough: preSteps.length === 0 && postSteps.length === 0 && !lambda };
 }
 
 /** Composes steps; each step's outputs feed the next. One step (the common case) runs without intermediate arrays. */
