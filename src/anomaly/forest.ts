@@ -234,13 +234,13 @@ export class RandomCutForest {
       const tree = trees[t]!, sampler = samplers[t]!, rng = tree.rng;
       if (scoring) sum += tree.score(s);
       const u = rng.nextOpenDouble();
-      const full = sampler.size === sampler.capacity;
+      const samplerFull = sampler.size === sampler.capacity;
       // A full sampler takes the point only if log(-log u) - decay < maxWeight, i.e. u > exp(-exp(maxWeight + decay)).
       // rejectBelow[t] is that bound computed with a little extra decay, so it stays a valid lower bound
       // for the next points: below it the point is certainly rejected and the two logarithms are skipped.
-      if (full && u <= this.rejectBelow[t]! && decay <= this.rejectValidTo[t]!) continue;
+      if (samplerFull && u <= this.rejectBelow[t]! && decay <= this.rejectValidTo[t]!) continue;
       const weight = Math.log(-Math.log(u)) - decay;
-      const uFill = full ? 1 : rng.nextDouble();
+      const uFill = samplerFull ? 1 : rng.nextDouble();
       if (sampler.offer(weight, uFill)) {
         if (sampler.evictedLeaf >= 0) tree.deleteOne(sampler.evictedLeaf);
         sampler.commit(tree.insert(s));
