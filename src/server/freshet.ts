@@ -12,9 +12,8 @@ import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { FileStorage, MemoryStorage } from '../storage/index.ts';
 import type { FsyncMode, LogStorage } from '../storage/index.ts';
-import { KinesisEngine } from '../kinesis/index.ts';
+import type { KinesisEngine } from '../kinesis/index.ts';
 import { Router } from './http.ts';
-import { buildServices } from './services.ts';
 import type { ServiceDeps } from './services.ts';
 import type { AwsService } from './service.ts';
 
@@ -88,6 +87,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   const region = options.region ?? DEFAULTS.region;
   const accountId = options.accountId ?? DEFAULTS.accountId;
   const host = options.host ?? DEFAULTS.host;
+  // The engines and services load here, not at import time: importing the server package
+  // (for its codec, validator or types) stays cheap, and no import cycle runs service code early.
+  const [{ KinesisEngine }, { buildServices }] = await Promise.all([import('../kinesis/index.ts'), import('./services.ts')]);
   const { storage, dataDir } = await openStorage(options);
   let kinesis: KinesisEngine;
   try {

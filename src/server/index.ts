@@ -1,7 +1,7 @@
 /**
  * The Freshet HTTP server: AWS JSON wire protocol, routing, auth, edge validation.
- * Leaf modules are listed before freshet.ts on purpose: service modules import
- * the validation helpers from here while freshet.ts imports the services.
+ * Importing this package is cheap: startServer() loads the engines and the
+ * service list (services.ts) only when called.
  */
 export { PreEncodedJson } from './service.ts';
 export type { ActionHandler, AwsService, RequestContext } from './service.ts';
@@ -13,7 +13,6 @@ export { authenticate } from './auth.ts';
 export type { AuthResult } from './auth.ts';
 export { Router, DEFAULT_MAX_REQUEST_BYTES } from './http.ts';
 export type { RouterOptions } from './http.ts';
-export { buildServices } from './services.ts';
 export type { ServiceDeps } from './services.ts';
 export { startServer, DEFAULTS } from './freshet.ts';
 export type { FreshetServer, StartServerOptions } from './freshet.ts';
