@@ -79,7 +79,8 @@ export type FromItem =
 export type Expr =
   | { kind: 'literal'; value: string | number | boolean | null; type: SqlType; pos: Pos }
   | { kind: 'interval'; ms: number; text: string; pos: Pos }
-  | { kind: 'column'; qualifier?: Ident; name: Ident; pos: Pos }
+  /** `name`, `qualifier.name`, or `qualifier.name.field` (a field of a ROW value, e.g. t.r.COLUMN1). */
+  | { kind: 'column'; qualifier?: Ident; name: Ident; field?: Ident; pos: Pos }
   | { kind: 'unary'; op: '-' | '+' | 'NOT'; arg: Expr; pos: Pos }
   | { kind: 'binary'; op: string; left: Expr; right: Expr; pos: Pos }
   | { kind: 'call'; name: string; args: Expr[]; star: boolean; distinct: boolean; over?: WindowSpec; pos: Pos }

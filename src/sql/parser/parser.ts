@@ -570,6 +570,11 @@ export class Parser {
     if (this.isSym('.')) {
       this.i++;
       const name = this.ident('a column name after the dot');
+      if (this.isSym('.') && (this.peek(1).tokenType.name === 'Ident' || this.peek(1).tokenType.name === 'QuotedIdent')) {
+        this.i++;
+        const field = this.ident('a field name after the dot');
+        return { kind: 'column', qualifier: first, name, field, pos: p };
+      }
       return { kind: 'column', qualifier: first, name, pos: p };
     }
     return { kind: 'column', name: first, pos: p };

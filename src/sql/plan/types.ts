@@ -7,7 +7,7 @@
  */
 export const SQL_TYPE_NAMES = [
   'VARCHAR', 'CHAR', 'INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'REAL', 'DOUBLE', 'DECIMAL',
-  'BOOLEAN', 'TIMESTAMP', 'DATE', 'TIME', 'INTERVAL', 'NULL', 'ANY',
+  'BOOLEAN', 'TIMESTAMP', 'DATE', 'TIME', 'INTERVAL', 'NULL', 'ANY', 'ROW',
 ] as const;
 export type SqlTypeName = (typeof SQL_TYPE_NAMES)[number];
 
@@ -18,6 +18,8 @@ export interface SqlType {
   /** DECIMAL(p, s). */
   precision?: number;
   scale?: number;
+  /** ROW (what the log parsers return): its fields; the value is an array in field order. */
+  fields?: ColumnDef[];
 }
 
 export interface ColumnDef {

@@ -7,7 +7,7 @@
 import { checkKdaRcfParameters } from '../../anomaly/index.ts';
 import { SqlError } from '../errors.ts';
 import type { CreatePump, Expr, FromItem, Ident, Pos, Select, Statement, WindowSpec } from '../parser/ast.ts';
-import { parseApplication } from '../parser/index.ts';
+import { parseApplication, parseColumnList } from '../parser/index.ts';
 import type { AggFn, AggPlan, ApplicationPlan, OpPlan, PExpr, PumpPlan, StreamPlan, TablePlan } from '../plan/plan.ts';
 import { APPROXIMATE_ARRIVAL_TIME, ERROR_STREAM, ERROR_STREAM_COLUMNS } from '../plan/plan.ts';
 import type { ColumnDef, SqlType } from '../plan/types.ts';
@@ -75,6 +75,7 @@ function lit(v: string | number | boolean | null, t: SqlType): PExpr {
 }
 
 function compatible(from: SqlType, to: SqlType): boolean {
+  if (from.name === 'ROW' || to.name === 'ROW') return false;
   if (from.name === 'NULL' || from.name === 'ANY' || to.name === 'ANY') return true;
   if (isNumeric(to) && isNumeric(from)) return true;
   if (isString(to)) return true; // anything can be written as text
@@ -734,6 +735,12 @@ class Planner {
   }
 
   private resolve(e: Extract<Expr, { kind: 'column' }>, scope: Scope): PExpr {
+    if (e.field) return this.fieldOf(this.resolve({ kind: 'column', qualifier: e.qualifier, name: e.name, pos: e.pos }, scope), e.field);
+    // `r.COLUMN1` where r is a ROW column (not a relation name): a field access.
+    if (e.qualifier && !scope.cols.some((c) => c.quals.includes(e.qualifier!.name)) && !scope.rowtimeQuals.includes(e.qualifier.name)) {
+      const row = scope.cols.filter((c) => c.name === e.qualifier!.name && c.type.name === 'ROW');
+      if (row.length === 1) return this.fieldOf({ k: 'col', i: row[0]!.index, t: row[0]!.type }, e.name);
+    }
     const name = e.name.name;
     const q = e.qualifier?.name;
     const matches = scope.cols.filter((c) => c.name === name && (!q || c.quals.includes(q)));
@@ -839,6 +846,51 @@ class Planner {
     }
   }
 
+  private fieldOf(row: PExpr, field: Ident): PExpr {
+    if (row.t.name !== 'ROW' || !row.t.fields) throw new SqlError(`${describeIdent(field)} is a field access, but the value is ${typeToString(row.t)}, not a ROW`, field.pos);
+    const i = row.t.fields.findIndex((f) => f.name === field.name);
+    if (i < 0) throw new SqlError(`the ROW has no field ${describeIdent(field)}; fields: ${row.t.fields.map((f) => f.name).join(', ')}`, field.pos);
+    return { k: 'call', fn: 'field', args: [row, lit(i, T.INTEGER)], t: row.t.fields[i]!.type };
+  }
+
+  /** REGEX_LOG_PARSE / VARIABLE_COLUMN_LOG_PARSE: a ROW whose fields come from the pattern or the column spec. */
+  private logParser(e: Extract<Expr, { kind: 'call' }>, sub: (x: Expr) => PExpr): PExpr {
+    const args = e.args.map(sub);
+    const specFields = (a: Expr | undefined, defaultCount: number): ColumnDef[] => {
+      if (!a) return Array.from({ length: defaultCount }, (_x, i) => ({ name: `COLUMN${i + 1}`, type: { name: 'VARCHAR', length: 1024 } }));
+      if (a.kind === 'literal' && typeof a.value === 'number' && Number.isInteger(a.value) && a.value > 0) return specFields(undefined, a.value);
+      if (a.kind === 'literal' && typeof a.value === 'string') {
+        try {
+          return parseColumnList(a.value);
+        } catch (err) {
+          throw new SqlError(`cannot read the column list '${a.value}': ${err instanceof SqlError ? err.reason : String(err)}`, a.pos);
+        }
+      }
+      throw new SqlError("columns must be a count or a quoted list such as 'NAME VARCHAR(16), AGE INTEGER'", a.pos);
+    };
+    if (e.name === 'REGEX_LOG_PARSE') {
+      if (e.args.length < 2 || e.args.length > 3) throw new SqlError('REGEX_LOG_PARSE takes (text, regex[, columns])', e.pos);
+      const pat = e.args[1]!;
+      if (pat.kind !== 'literal' || typeof pat.value !== 'string') throw new SqlError('the REGEX_LOG_PARSE pattern must be a quoted literal', pat.pos);
+      let re: RegExp;
+      try {
+        re = new RegExp(pat.value);
+      } catch (err) {
+        throw new SqlError(`invalid regular expression: ${(err as Error).message}`, pat.pos);
+      }
+      const groups = new RegExp(`${re.source}|`).exec('')!.length - 1;
+      const fields = specFields(e.args[2], Math.max(1, groups));
+      return { k: 'call', fn: 'regexLogParse', args: [args[0]!, args[1]!, lit(JSON.stringify(fields.map((f) => f.type)), T.VARCHAR)], t: { name: 'ROW', fields } };
+    }
+    if (e.args.length < 3 || e.args.length > 5) throw new SqlError('VARIABLE_COLUMN_LOG_PARSE takes (text, columns, delimiter[, escape[, quote]])', e.pos);
+    const fields = specFields(e.args[1], 1);
+    return {
+      k: 'call', fn: 'variableColumnLogParse',
+      args: [args[0]!, args[2]!, args[3] ?? lit(null, T.NULL), args[4] ?? lit(null, T.NULL), lit(JSON.stringify(fields.map((f) => f.type)), T.VARCHAR)],
+      t: { name: 'ROW', fields },
+    };
+  }
+
   private foldCast(s: string, t: SqlType, pos: Pos): number {
     const m = /^\s*(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?\s*$/.exec(s);
     if (t.name === 'TIME') {
@@ -893,6 +945,7 @@ class Planner {
     }
     if (e.over) throw new SqlError(`${e.name} cannot be used with OVER`, e.pos);
     if (TABLE_FUNCTIONS.has(e.name)) throw new SqlError(`${e.name} is a table function: use FROM TABLE(${e.name}(CURSOR(SELECT STREAM ...)))`, e.pos);
+    if (e.name === 'REGEX_LOG_PARSE' || e.name === 'VARIABLE_COLUMN_LOG_PARSE') return this.logParser(e, sub);
     if (UNSUPPORTED_FUNCTIONS.has(e.name)) throw new SqlError(`function ${e.name} is not supported by Freshet yet`, e.pos);
     const f = SCALAR_FUNCTIONS[e.name];
     if (!f) throw new SqlError(`unknown function ${e.name}`, e.pos);

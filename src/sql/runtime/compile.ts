@@ -50,6 +50,11 @@ export class ExprCompiler {
     switch (p.fn) {
       case 'cast':
         return `F.cast(${a[0]}, ${this.konst(JSON.parse((p.args[1] as { v: string }).v))})`;
+      case 'regexLogParse':
+        // The pattern is a literal (checked by the planner): compile it once.
+        return `F.regexLogParse(${a[0]}, ${this.konst(new RegExp(String((p.args[1] as { v: string }).v)))}, ${this.konst(JSON.parse((p.args[2] as { v: string }).v))})`;
+      case 'variableColumnLogParse':
+        return `F.variableColumnLogParse(${a[0]}, ${a[1]}, ${a[2]}, ${a[3]}, ${this.konst(JSON.parse((p.args[4] as { v: string }).v))})`;
       case 'like':
       case 'similar': {
         const pat = p.args[1]!;

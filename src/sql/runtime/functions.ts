@@ -165,6 +165,22 @@ function parseWithPattern(s: string, fmt: string): number | null {
   return Date.UTC(y, mo - 1, day, h, mi, sec) + frac;
 }
 
+/** Splits on a delimiter, honouring an escape character and a quote character. */
+function splitDelimited(s: string, delim: string, esc: string | null, quote: string | null): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (esc !== null && esc !== '' && c === esc && i + 1 < s.length) { cur += s[++i]; continue; }
+    if (quote !== null && quote !== '' && c === quote) { quoted = !quoted; continue; }
+    if (!quoted && s.startsWith(delim, i)) { out.push(cur); cur = ''; i += delim.length - 1; continue; }
+    cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
 function num(v: V, what: string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {
@@ -378,6 +394,23 @@ export const F = {
       const gs = groups.slice(0, -2) as (string | undefined)[];
       return String(rep).replace(/\$(\d)/g, (_x, d: string) => gs[Number(d) - 1] ?? '');
     });
+  },
+  // log parsers (ROW values are arrays in field order)
+  field: (row: V, i: V): V => (row === null || row === undefined ? null : ((row as V[])[i as number] ?? null)),
+  regexLogParse: (s: V, re: V, types: V): V => {
+    if (s === null) return null;
+    const m = (re as RegExp).exec(String(s));
+    if (!m) return null; // KDA: a line that does not match gives a NULL row
+    const ts = types as SqlType[];
+    return ts.map((t, i) => castTo(m[i + 1] ?? null, t));
+  },
+  variableColumnLogParse: (s: V, delim: V, esc: V, quote: V, types: V): V => {
+    if (s === null) return null;
+    const parts = splitDelimited(String(s), delim === null ? ',' : String(delim), esc === null ? null : String(esc), quote === null ? null : String(quote));
+    const ts = types as SqlType[];
+    // Missing trailing fields are NULL; extra text goes into the last field.
+    if (parts.length > ts.length && ts.length > 0) parts.splice(ts.length - 1, parts.length, parts.slice(ts.length - 1).join(delim === null ? ',' : String(delim)));
+    return ts.map((t, i) => castTo(parts[i] === undefined || parts[i] === '' ? null : parts[i]!, t));
   },
   // math
   abs: (a: V): V => (a === null ? null : Math.abs(a as number)),
