@@ -42,7 +42,12 @@ export interface FileStorageOptions {
    * is always open.
    */
   maxOpenSealedFiles?: number;
-  /** Verify each record's CRC on read (default true). */
+  /**
+   * Check record CRCs on read (default true) — for bytes not already known
+   * good: those this process wrote, or that a recovery scan or an earlier
+   * read checked, are not checked again. In practice: data recovered from
+   * sealed segments is checked once, on its first read.
+   */
   verifyReads?: boolean;
   /** Problems with no caller to report to (background fsync in interval mode, closing trimmed files). */
   onWarning?: (message: string, cause?: unknown) => void;
@@ -465,6 +470,7 @@ export class FileStorage implements LogStorage, LogHost {
           const scratch = new Segment(seg.base, seg.path, this.indexIntervalBytes);
           await scanSegment(scratch, file);
           seg.adoptIndex(scratch);
+          if (scratch.verifiedBytes > seg.verifiedBytes) seg.verifiedBytes = scratch.verifiedBytes;
         }
       } catch (e) {
         await file.close().catch(noop);

@@ -41,6 +41,12 @@ export class Segment {
   size = 0;
   /** Bytes that are durable and visible to readers. */
   durableSize = 0;
+  /**
+   * Bytes from the start known to be good without a CRC check: written by
+   * this process, or already checked by a scan or an earlier read. Reads
+   * check CRCs only beyond this point.
+   */
+  verifiedBytes = 0;
   /** One past the last assigned offset in this segment. */
   next: number;
   /** One past the last durable offset in this segment. */
@@ -182,6 +188,7 @@ export class Segment {
   /** Advances the durable point (called after a successful write + fsync). */
   markDurable(size: number, next: number, maxTs: number): void {
     if (size > this.durableSize) this.durableSize = size;
+    if (size > this.verifiedBytes) this.verifiedBytes = size;
     if (next > this.durableNext) this.durableNext = next;
     if (maxTs > this.durableMaxTs) this.durableMaxTs = maxTs;
   }
@@ -189,6 +196,7 @@ export class Segment {
   /** Forgets everything beyond the durable point (after a failed write). */
   rollbackToDurable(): void {
     this.size = this.durableSize;
+    if (this.verifiedBytes > this.durableSize) this.verifiedBytes = this.durableSize;
     this.next = this.durableNext;
     this.maxTs = this.durableMaxTs;
     while (this.idxLen > 0 && this.idxPos[this.idxLen - 1]! >= this.durableSize) this.idxLen--;

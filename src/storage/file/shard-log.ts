@@ -273,10 +273,12 @@ export class FileShardLog implements ShardLog {
           const want = Math.min(chunk, limitPos - pos);
           const buf = Buffer.allocUnsafe(want);
           const got = await readFully(file, buf, want, pos);
+          // CRCs are checked only for bytes not already known good (see Segment.verifiedBytes).
+          const verifiedBytes = seg.verifiedBytes;
           let p = 0;
           // hot path
           for (;;) {
-            const check = checkFrame(buf, p, got, verify);
+            const check = checkFrame(buf, p, got, verify && pos + p >= verifiedBytes);
             if (check === FrameCheck.SHORT) break;
             if (check === FrameCheck.BAD) {
               throw new StorageError(`corrupt record in ${seg.path} at byte ${pos + p}`, 'CORRUPT');
@@ -299,6 +301,7 @@ export class FileShardLog implements ShardLog {
             // One frame bigger than the chunk: read exactly that frame next.
             chunk = Math.max(chunk, frameLength(buf, 0));
           }
+          if (verify && pos <= verifiedBytes && pos + p > seg.verifiedBytes) seg.verifiedBytes = pos + p;
           pos += p;
           if (got < want) break;
         }
