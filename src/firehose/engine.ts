@@ -78,9 +78,24 @@ export interface DeliveryStreamMeta {
 interface Runtime {
   meta: DeliveryStreamMeta;
   log: ShardLog;
-  pipeline: DeliveryPipeline;
+  pipeline: Pipeline;
   metrics: DeliveryMetrics;
   source?: KinesisSource;
+}
+
+type Pipeline = Pick<DeliveryPipeline, 'start' | 'stop' | 'settled'> & { readonly failure?: string };
+
+/**
+ * Stands in for a pipeline whose configuration cannot run (e.g. a table schema
+ * removed from the server configuration): the stream stays listed, accepts and
+ * keeps records, and describes the failure; nothing is delivered until the
+ * configuration is fixed and the server restarted (or the destination updated).
+ */
+class FailedPipeline {
+  constructor(readonly failure: string) {}
+  start(): void {}
+  async stop(): Promise<void> {}
+  async settled(): Promise<void> {}
 }
 
 const META_PREFIX = 'firehose/stream/';
@@ -164,7 +179,17 @@ export class FirehoseEngine {
     return `firehose/${meta.uuid}/records`;
   }
 
-  private newPipeline(meta: DeliveryStreamMeta, log: ShardLog, metrics: DeliveryMetrics): DeliveryPipeline {
+  private newPipeline(meta: DeliveryStreamMeta, log: ShardLog, metrics: DeliveryMetrics): Pipeline {
+    try {
+      return this.buildPipeline(meta, log, metrics);
+    } catch (e) {
+      const failure = `the delivery configuration cannot run: ${(e as Error).message}`;
+      this.say(`delivery stream ${meta.name}: ${failure}`);
+      return new FailedPipeline(failure);
+    }
+  }
+
+  private buildPipeline(meta: DeliveryStreamMeta, log: ShardLog, metrics: DeliveryMetrics): DeliveryPipeline {
     return new DeliveryPipeline({
       name: meta.name,
       arn: this.arnFor(meta.name),
@@ -277,7 +302,7 @@ export class FirehoseEngine {
   }
 
   describe(name: string): Record<string, unknown> {
-    const { meta } = this.runtime(name);
+    const { meta, pipeline } = this.runtime(name);
     const enc = meta.encryption;
     return {
       DeliveryStreamName: meta.name,
@@ -297,6 +322,7 @@ export class FirehoseEngine {
         : {}),
       Destinations: [describeDestination(meta.destination)],
       HasMoreDestinations: false,
+      ...(pipeline.failure ? { FailureDescription: { Type: 'UNKNOWN_ERROR', Details: pipeline.failure } } : {}),
     };
   }
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { KinesisClient, CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { CreateDeliveryStreamCommand, PutRecordBatchCommand, DescribeDeliveryStreamCommand } from '@aws-sdk/client-firehose';
+import type { FirehoseOptions } from '../../src/firehose/index.ts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ManualClock } from '../../src/core/index.ts';
 import { FileStorage } from '../../src/storage/index.ts';
@@ -53,6 +54,38 @@ describe('restart on the same data dir', () => {
       assert.deepEqual(await read('b-direct'), ['d1', 'd2']);
       assert.deepEqual(await read('b-fromk'), ['k1', 'k2', 'k3']);
       k.destroy();
+      await h.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps a stream whose configuration no longer runs: described with FailureDescription, records kept and delivered once fixed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'freshet-fh-broken-'));
+    const clock = new ManualClock(START_MS);
+    const tables = { 'db.t': [{ name: 'a', type: 'int' }] };
+    const open = (firehose: FirehoseOptions) => startHarness({ dir, clock, firehose, storage: new FileStorage({ dataDir: dir, fsync: { kind: 'always' }, clock }) });
+    try {
+      let h = await open({ tables });
+      await h.client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'pq', ExtendedS3DestinationConfiguration: s3Dest('b-pq', {
+        BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+        DataFormatConversionConfiguration: { Enabled: true, SchemaConfiguration: { DatabaseName: 'db', TableName: 't', RoleARN: ROLE }, OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } } },
+      }) as never }));
+      await h.tick(1000, 'pq');
+      await h.close();
+
+      h = await open({});
+      const d = (await h.client.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'pq' }))).DeliveryStreamDescription!;
+      assert.equal(d.FailureDescription?.Type, 'UNKNOWN_ERROR');
+      assert.match(d.FailureDescription!.Details!, /No table schema declared for db\.t/);
+      await h.client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'pq', Records: [{ Data: enc('{"a":1}') }] }));
+      await h.tick(60_000, 'pq');
+      assert.deepEqual(await listFiles(join(dir, 's3', 'b-pq')), []);
+      await h.close();
+
+      h = await open({ tables });
+      await h.tick(60_000, 'pq');
+      assert.equal((await listFiles(join(dir, 's3', 'b-pq'))).length, 1);
       await h.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
