@@ -160,7 +160,8 @@ function report(results: Map<string, RunResult[]>): string {
       `sequence number (throttled/failed records are not); lost = acknowledged − acknowledged read back with the same partition key (summed over runs). ` +
       `MB/s counts record payload bytes (10^6). The client shares this machine's cores with the server under test. ` +
       `Server CPU µs/record = the server process's user + system CPU time (from /proc) over the phase divided by its records: ` +
-      `steadier than wall-clock rates when other jobs load the machine; "write CPU × null server" = null server µs/record ÷ this server's.`,
+      `steadier than wall-clock rates when other jobs load the machine; "write CPU × null server" = null server µs/record ÷ this server's. ` +
+      `The × columns are medians of per-repetition ratios (each run against the reference's run of the same repetition); the other columns are medians over runs.`,
   );
   const targets: string[] = [];
   for (const size of SIZES) {
@@ -185,6 +186,15 @@ function report(results: Map<string, RunResult[]>): string {
     };
     const nul = row(nullServer.name);
     const kl = row(kinesalite.name);
+    // Ratios pair each run with the reference's run of the same repetition (adjacent in time), then take the median:
+    // on a shared machine that cancels much of the drift that ratios of separate medians keep.
+    const paired = (
+      a: { runs: RunResult[] } | undefined,
+      b: { runs: RunResult[] } | undefined,
+      f: (x: RunResult, y: RunResult) => number,
+    ): number => (a && b ? median(a.runs.slice(0, Math.min(a.runs.length, b.runs.length)).map((x, k) => f(x, b.runs[k]!))) : NaN);
+    const speed = (x: RunResult, y: RunResult): number => x.recordsPerSec / y.recordsPerSec;
+    const efficiency = (x: RunResult, y: RunResult): number => y.serverCpuUsPerRecord / x.serverCpuUsPerRecord;
     lines.push('');
     lines.push(`### ${size === 1024 ? '1 KiB' : `${size} B`} records`);
     lines.push('');
@@ -198,17 +208,17 @@ function report(results: Map<string, RunResult[]>): string {
       const dupes = r.runs.reduce((a, x) => a + (x.readBack?.duplicates ?? 0) + (x.readBack?.outOfOrder ?? 0), 0);
       lines.push(
         `| ${name} | ${fmt(r.w)} | ${fmt(r.mb, 1)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.rb)} | ${Number.isNaN(r.lost) ? 'n/a' : fmt(r.lost)}${dupes ? ` (+${dupes} dup/out-of-order)` : ''} | ${fmt(r.failed)} | ` +
-          `${nul ? fmt(r.w / nul.w, 2) : '–'} | ${kl ? fmt(r.w / kl.w, 2) : '–'} | ${fmt(r.cpuW, 2)} | ${fmt(r.cpuR, 2)} | ${nul ? fmt(nul.cpuW / r.cpuW, 2) : '–'} |`,
+          `${fmt(paired(r, nul, speed), 2)} | ${fmt(paired(r, kl, speed), 2)} | ${fmt(r.cpuW, 2)} | ${fmt(r.cpuR, 2)} | ${fmt(paired(r, nul, efficiency), 2)} |`,
       );
     }
     const f = row(freshet('always').name);
     if (f) {
       const mark = (ok: boolean): string => (ok ? 'met' : '**not met**');
       targets.push(
-        `- ${size === 1024 ? '1 KiB' : `${size} B`}: write ≥ 0.7× null server: ${nul ? `${fmt(f.w / nul.w, 2)}× — ${mark(f.w / nul.w >= 0.7)}` : 'not measured'}; ` +
-          `write ≥ 8× kinesalite: ${kl ? `${fmt(f.w / kl.w, 2)}× — ${mark(f.w / kl.w >= 8)}` : 'not measured'}; ` +
+        `- ${size === 1024 ? '1 KiB' : `${size} B`}: write ≥ 0.7× null server: ${nul ? `${fmt(paired(f, nul, speed), 2)}× — ${mark(paired(f, nul, speed) >= 0.7)}` : 'not measured'}; ` +
+          `write ≥ 8× kinesalite: ${kl ? `${fmt(paired(f, kl, speed), 2)}× — ${mark(paired(f, kl, speed) >= 8)}` : 'not measured'}; ` +
           `read-back ≥ 300k records/s: ${fmt(f.rb)} — ${mark(f.rb >= 300_000)}; zero lost: ${fmt(f.lost)} — ${mark(f.lost === 0)}. ` +
-          `Per server CPU time, Freshet writes at ${nul ? fmt(nul.cpuW / f.cpuW, 2) : '–'}× the null server's efficiency and ${kl ? fmt(kl.cpuW / f.cpuW, 2) : '–'}× kinesalite's; ` +
+          `Per server CPU time, Freshet writes at ${fmt(paired(f, nul, efficiency), 2)}× the null server's efficiency and ${fmt(paired(f, kl, efficiency), 2)}× kinesalite's; ` +
           `its read-back costs ${fmt(f.cpuR, 2)} µs CPU/record (${fmt(1e6 / f.cpuR)} records per CPU-second).`,
       );
     }
