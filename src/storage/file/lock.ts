@@ -60,9 +60,11 @@ export class DirLock {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
+      let raw: string | undefined;
       let holder: LockContent | undefined;
       try {
-        holder = JSON.parse(readFileSync(path, 'utf8')) as LockContent;
+        raw = readFileSync(path, 'utf8');
+        holder = JSON.parse(raw) as LockContent;
       } catch {
         holder = undefined; // unreadable or half-written lock: its writer died before finishing
       }
@@ -75,7 +77,15 @@ export class DirLock {
           );
         }
       }
-      // Stale: the owner is dead (or the pid was recycled). Take it over.
+      // Stale: the owner is dead (or the pid was recycled). Take it over —
+      // unless it changed since we read it (another process just took it over).
+      let again: string | undefined;
+      try {
+        again = readFileSync(path, 'utf8');
+      } catch {
+        again = undefined;
+      }
+      if (again !== undefined && again !== raw) continue;
       try {
         unlinkSync(path);
       } catch (e) {
