@@ -227,6 +227,18 @@ describe('FileStorage lock', () => {
     assert.deepEqual(storage.listLogs(), []);
   });
 
+  it('treats a fresh, still empty lock file as held, and an old one as stale', async () => {
+    const { dir, remove } = await tempDir();
+    cleanups.unshift(remove);
+    const lock = join(dir, 'LOCK');
+    await writeFile(lock, '');
+    await assert.rejects(new FileStorage({ dataDir: dir, fsync: { kind: 'always' } }).open(), (e: unknown) => e instanceof StorageError && e.code === 'LOCKED');
+    const { utimes } = await import('node:fs/promises');
+    await utimes(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const { storage } = await openStorage({ dataDir: dir });
+    assert.deepEqual(storage.listLogs(), []);
+  });
+
   it('takes over a lock file left by a dead process, and releases its own on close', async () => {
     const { dir, remove } = await tempDir();
     cleanups.unshift(remove);

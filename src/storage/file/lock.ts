@@ -5,7 +5,7 @@
  * taken over, which is what makes restart after `kill -9` work without fcntl
  * locks (Node has none).
  */
-import { openSync, readFileSync, unlinkSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageError } from '../types.ts';
 
@@ -66,7 +66,12 @@ export class DirLock {
         raw = readFileSync(path, 'utf8');
         holder = JSON.parse(raw) as LockContent;
       } catch {
-        holder = undefined; // unreadable or half-written lock: its writer died before finishing
+        // Unreadable or half-written: its writer died before finishing — or is
+        // writing it right now, so only an old one counts as stale.
+        holder = undefined;
+        let ageMs = Infinity;
+        try { ageMs = Date.now() - statSync(path).mtimeMs; } catch { /* gone: retry */ }
+        if (ageMs < 2000) throw new StorageError(`data dir ${dir} is being locked by another process (${path} is being written)`, 'LOCKED');
       }
       if (holder && typeof holder.pid === 'number' && holder.pid !== process.pid && isAlive(holder.pid)) {
         const now = processStartTime(holder.pid);
