@@ -146,16 +146,17 @@ export const kinesisLocal: PeerSpec = {
   }),
 };
 
-export function freshet(fsync: 'always' | 'never' | `interval:${number}`, nodeFlags: string[] = []): PeerSpec {
+/** `freshet server` on a fresh temp data dir (removed on stop), or on `dataDir` (kept) when given. */
+export function freshet(fsync: 'always' | 'never' | `interval:${number}`, nodeFlags: string[] = [], dataDir?: string): PeerSpec {
   return {
     name: `Freshet (--fsync ${fsync})`,
     readsBack: true,
     start: (port) => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'freshet-bench-'));
+      const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'freshet-bench-'));
       return {
         command: process.execPath,
-        args: [...nodeFlags, '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'server', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir, '--fsync', fsync],
-        cleanup: () => rmSync(dataDir, { recursive: true, force: true }),
+        args: [...nodeFlags, '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'server', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir, '--fsync', fsync],
+        cleanup: dataDir === undefined ? () => rmSync(dir, { recursive: true, force: true }) : undefined,
       };
     },
   };

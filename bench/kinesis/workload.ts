@@ -44,7 +44,7 @@ export function buildBodies(recordBytes: number, recordsPerRequest: number, requ
   return { recordBytes, recordsPerRequest, bodies, keyOf };
 }
 
-function setStreamName(bodies: Bodies, name: string): void {
+export function setStreamName(bodies: Bodies, name: string): void {
   if (name.length !== STREAM_NAME_LENGTH) throw new Error(`stream name must be ${STREAM_NAME_LENGTH} chars: ${name}`);
   for (const b of bodies.bodies) b.write(name, BODY_PREFIX.length, 'latin1');
 }
@@ -124,7 +124,7 @@ function scanGetRecords(body: Buffer): { next: string | undefined; empty: boolea
   return { next: parsed.NextShardIterator ?? undefined, empty: parsed.Records.length === 0 };
 }
 
-async function readShard(wire: KinesisWire, stream: string, shardId: string, out: Buffer[], deadline: number): Promise<void> {
+export async function readShard(wire: KinesisWire, stream: string, shardId: string, out: Buffer[], deadline: number): Promise<void> {
   const it = await wire.call<{ ShardIterator: string }>('GetShardIterator', { StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' });
   let iterator: string | undefined = it.ShardIterator;
   while (iterator !== undefined) {
