@@ -47,6 +47,8 @@ export interface ReadStreamOptions {
   limit?: number;
   signal?: AbortSignal;
   onRecord: (record: ReadRecord) => void;
+  /** Called once every starting shard has its iterator (LATEST readers see everything put after this). */
+  onReady?: (shardIds: string[]) => void;
 }
 
 interface ShardCursor {
@@ -187,21 +189,24 @@ export async function readStream(opts: ReadStreamOptions): Promise<void> {
   };
 
   const emit = opts.onRecord;
+  const takeIterator = async (cur: ShardCursor) => {
+    const pending = pendingIterators.get(cur.shardId);
+    const res = await client.send(
+      new GetShardIteratorCommand(
+        cur.lastSequence
+          ? { StreamName: streamName, ShardId: cur.shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: cur.lastSequence }
+          : { StreamName: streamName, ShardId: cur.shardId, ShardIteratorType: pending!.type, Timestamp: pending!.timestamp },
+      ),
+    );
+    cur.iterator = res.ShardIterator;
+  };
+  for (const cur of active) await takeIterator(cur);
+  opts.onReady?.(active.map((c) => c.shardId));
   while (!signal?.aborted && active.length > 0) {
     let gotAny = false;
     for (let i = 0; i < active.length && !signal?.aborted; i++) {
       const cur = active[i]!;
-      if (cur.iterator === undefined) {
-        const pending = pendingIterators.get(cur.shardId);
-        const res = await client.send(
-          new GetShardIteratorCommand(
-            cur.lastSequence
-              ? { StreamName: streamName, ShardId: cur.shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: cur.lastSequence }
-              : { StreamName: streamName, ShardId: cur.shardId, ShardIteratorType: pending!.type, Timestamp: pending!.timestamp },
-          ),
-        );
-        cur.iterator = res.ShardIterator;
-      }
+      if (cur.iterator === undefined) await takeIterator(cur);
       let res;
       try {
         res = await client.send(new GetRecordsCommand({ ShardIterator: cur.iterator, Limit: limit }));

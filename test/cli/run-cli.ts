@@ -38,7 +38,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
 }
 
 /** Collects a running child's stdout until `predicate` holds. */
-export function waitForOutput(child: ChildProcessWithoutNullStreams, predicate: (stdout: string) => boolean, timeoutMs = 30_000): Promise<string> {
+export function waitForOutput(child: ChildProcessWithoutNullStreams, predicate: (stdout: string) => boolean, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';

@@ -19,6 +19,16 @@ after(async () => {
   await server.close();
 });
 
+async function createStream(name: string, shards: number): Promise<void> {
+  const client = kinesisClient({ endpoint: server.url });
+  try {
+    await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+    await waitForStreamActive(client, name);
+  } finally {
+    client.destroy();
+  }
+}
+
 function aggregate(records: { partitionKey: string; data: Buffer }[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
@@ -63,7 +73,7 @@ describe('freshet streams', () => {
 
   it('puts records, printing shard and sequence number, and tails them back decoded', async () => {
     const name = uniqueName('cli-put');
-    assert.equal((await runCli(['streams', 'create', name, '--shards', '2'], env)).code, 0);
+    await createStream(name, 2);
     const put = await runCli(['put', name, '{"store_id": "store_1", "sales": 22.78}', '--partition-key', 'k1'], env);
     assert.equal(put.code, 0, put.stderr);
     const [shardId, sequenceNumber] = put.stdout.trim().split(' ');
@@ -91,12 +101,22 @@ describe('freshet streams', () => {
 
   it('follows new records on every shard like tail -f', async () => {
     const name = uniqueName('cli-follow');
-    assert.equal((await runCli(['streams', 'create', name, '--shards', '4'], env)).code, 0);
+    await createStream(name, 4);
     const child = spawnCli(['tail', name, '--from', 'latest'], env);
     const client = kinesisClient({ endpoint: server.url });
     try {
-      // Give tail time to take its LATEST iterators, then write to all shards.
-      await new Promise((r) => setTimeout(r, 2500));
+      // tail says when it holds its LATEST iterators; everything put after that must show.
+      await new Promise<void>((resolve, reject) => {
+        let err = '';
+        const timer = setTimeout(() => reject(new Error(`tail never became ready: ${err}`)), 60_000);
+        child.stderr.on('data', (d: Buffer) => {
+          err += d;
+          if (/following 4 shard\(s\) of /.test(err)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
       const entries = Array.from({ length: 40 }, (_, i) => ({ PartitionKey: `pk-${i}`, Data: Buffer.from(JSON.stringify({ i })) }));
       await client.send(new PutRecordsCommand({ StreamName: name, Records: entries }));
       const out = await waitForOutput(child, (s) => s.trim().split('\n').length >= 40);
@@ -130,7 +150,7 @@ describe('freshet streams', () => {
 
   it('de-aggregates KPL-aggregated records into their user records', async () => {
     const name = uniqueName('cli-kpl');
-    assert.equal((await runCli(['streams', 'create', name], env)).code, 0);
+    await createStream(name, 1);
     const users = Array.from({ length: 5 }, (_, i) => ({ partitionKey: `u${i}`, data: Buffer.from(JSON.stringify({ user: i })) }));
     const blob = await aggregate(users);
     const client = kinesisClient({ endpoint: server.url });

@@ -203,6 +203,11 @@ export function register(program: Command): void {
         const format: DataFormat = o.pretty ? 'pretty' : 'compact';
         const controller = new AbortController();
         const stop = () => controller.abort();
+        // `freshet tail s | head` closes the pipe: stop quietly, like tail does.
+        process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+          if (e.code === 'EPIPE') stop();
+          else throw e;
+        });
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
@@ -215,7 +220,11 @@ export function register(program: Command): void {
               follow: o.follow,
               deaggregate: o.deaggregate,
               signal: controller.signal,
+              onReady: (shards) => {
+                if (o.follow) process.stderr.write(`following ${shards.length} shard(s) of ${stream} from ${o.from} (Ctrl-C stops)\n`);
+              },
               onRecord: (r) => {
+                if (controller.signal.aborted) return;
                 const text = formatData(r.data, format);
                 if (o.meta) {
                   const seq = r.subSequenceNumber === undefined ? r.sequenceNumber : `${r.sequenceNumber}/${r.subSequenceNumber}`;
