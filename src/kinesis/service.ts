@@ -16,8 +16,14 @@ import { listShards } from './actions/list-shards.ts';
 import { listStreams } from './actions/list-streams.ts';
 import { putRecord } from './actions/put-record.ts';
 import { putRecords } from './actions/put-records.ts';
-import { decreaseStreamRetentionPeriod, increaseStreamRetentionPeriod } from './actions/retention.ts';
-import { addTagsToStream, listTagsForResource, listTagsForStream, removeTagsFromStream, tagResource, untagResource } from './actions/tags.ts';
+import { decreaseStreamRetentionPeriod } from './actions/decrease-stream-retention-period.ts';
+import { increaseStreamRetentionPeriod } from './actions/increase-stream-retention-period.ts';
+import { addTagsToStream } from './actions/add-tags-to-stream.ts';
+import { removeTagsFromStream } from './actions/remove-tags-from-stream.ts';
+import { listTagsForStream } from './actions/list-tags-for-stream.ts';
+import { tagResource } from './actions/tag-resource.ts';
+import { untagResource } from './actions/untag-resource.ts';
+import { listTagsForResource } from './actions/list-tags-for-resource.ts';
 
 type Factory = (engine: KinesisEngine) => ActionHandler;
 

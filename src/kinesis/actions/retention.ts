@@ -1,7 +1,6 @@
 /**
- * IncreaseStreamRetentionPeriod / DecreaseStreamRetentionPeriod
- * (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_IncreaseStreamRetentionPeriod.html)
- * Reads { StreamName | StreamARN, RetentionPeriodHours (24–8760) }; answers an empty body.
+ * The shared handler behind IncreaseStreamRetentionPeriod and DecreaseStreamRetentionPeriod:
+ * reads { StreamName | StreamARN, RetentionPeriodHours (24–8760) }; answers an empty body.
  */
 import { compileValidator } from '../../server/index.ts';
 import type { ActionHandler } from '../../server/index.ts';
@@ -19,13 +18,10 @@ const validate = compileValidator<Input>({
   members: { RetentionPeriodHours: { type: 'integer', notNull: true }, StreamName: STREAM_NAME, StreamARN: STREAM_ARN },
 });
 
-function retention(engine: KinesisEngine, direction: 'increase' | 'decrease'): ActionHandler {
+export function retention(engine: KinesisEngine, direction: 'increase' | 'decrease'): ActionHandler {
   return async (raw) => {
     const input = validate(raw);
     await engine.setRetention(streamNameOf(input), input.RetentionPeriodHours, direction);
     return undefined;
   };
 }
-
-export const increaseStreamRetentionPeriod = (engine: KinesisEngine): ActionHandler => retention(engine, 'increase');
-export const decreaseStreamRetentionPeriod = (engine: KinesisEngine): ActionHandler => retention(engine, 'decrease');
