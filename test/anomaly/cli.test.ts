@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +12,13 @@ import { TestRandom } from './helpers.ts';
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 
-function freshet(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function freshet(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    child.stdin!.end(stdin ?? '');
   });
 }
 
@@ -63,8 +64,8 @@ describe('freshet anomaly score', () => {
     assert.ok(grades[spikeRow]! > 0);
   });
 
-  it('takes several columns, shingling and a progress line on request', async () => {
-    const r = await freshet(['anomaly', 'score', csv, '--columns', 'value,value', '--shingle', '4', '--trees', '20', '--sample-size', '64', '--progress']);
+  it('reads standard input with -, takes several columns, shingling and a progress line on request', async () => {
+    const r = await freshet(['anomaly', 'score', '-', '--columns', 'value,value', '--shingle', '4', '--trees', '20', '--sample-size', '64', '--progress'], await readFile(csv, 'utf8'));
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.equal(lines[0], 'timestamp,value,value,anomaly_score,anomaly_grade');

@@ -34,7 +34,7 @@ export function register(program: Command): void {
   anomaly
     .command('score')
     .description('Score every row of a CSV file; prints timestamp,<columns>,anomaly_score,anomaly_grade')
-    .argument('<file.csv>', 'CSV file with a header line')
+    .argument('<file.csv>', "CSV file with a header line ('-' reads standard input)")
     .option('--columns <names>', 'comma-separated numeric columns forming each point', 'value')
     .option('--timestamp <column>', 'column copied to the output as the timestamp', 'timestamp')
     .option('--trees <n>', 'number of trees', intOption('--trees', 1), 100)
@@ -44,14 +44,16 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (same seed and input give the same scores)', intOption('--seed', 0), 0)
     .option('--progress', 'print a progress line on stderr (default: only on a terminal, for files over 1 MiB)')
     .action(async (file: string, flags: ScoreFlags) => {
-      let size: number;
-      try {
-        const st = await stat(file);
-        if (!st.isFile()) throw new Error('not a file');
-        size = st.size;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new Error(`cannot read '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      let size = 0;
+      if (file !== '-') {
+        try {
+          const st = await stat(file);
+          if (!st.isFile()) throw new Error('not a file');
+          size = st.size;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          throw new Error(`cannot read '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+        }
       }
       const columns = flags.columns.split(',').map((c) => c.trim()).filter((c) => c !== '');
       if (columns.length === 0) throw new Error('--columns needs at least one column name');
@@ -65,7 +67,7 @@ export function register(program: Command): void {
       const onProgress = showProgress
         ? (rows: number) => { err.write(err.isTTY ? `\r${line(rows)}` : `${line(rows)}\n`); }
         : undefined;
-      const rows = await scoreCsv(createReadStream(file), process.stdout, {
+      const rows = await scoreCsv(file === '-' ? process.stdin : createReadStream(file), process.stdout, {
         columns,
         timestampColumn: flags.timestamp,
         forest: {
