@@ -79,7 +79,8 @@ export function register(program: Command): void {
     .join('\n');
   program
     .command('generate <kind> [file]')
-    .description(`Write scenario records into a stream through PutRecords (Ctrl-C stops).\nKinds:\n${kinds}\n  replay     replay a .csv or .jsonl file: generate replay <file> --stream s --speedup 3600`)
+    .description('Write scenario records (sales, trades, ecommerce, ticker, sensors, crypto) or replay a file into a stream through PutRecords (Ctrl-C stops)')
+    .addHelpText('after', `\nKinds:\n${kinds}\n  replay     replay a .csv or .jsonl file: generate replay <file> --stream s --speedup 3600\n\nExamples:\n  freshet generate sales --stream sales --rate 1200/min\n  freshet generate trades --stream trades --every 10s --anomaly-rate 0.05\n  freshet generate replay data/series.csv --stream s --speedup 3600 --time-field timestamp`)
     .requiredOption('--stream <name>', 'stream to write to')
     .option('--rate <n/s>', 'records per second, e.g. 20/s or 1200/min', (v: string) => parseRate(v))
     .option('--every <duration>', 'write a batch every interval instead, e.g. 5m', parseDuration)
