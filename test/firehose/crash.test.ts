@@ -64,9 +64,10 @@ describe('SIGKILL during delivery', () => {
           }
         }
       })();
-      await new Promise((r) => setTimeout(r, 2500));
       const root = join(dir, 's3', 'crash-bucket');
-      assert.ok((await listFiles(root)).length > 0, 'some objects were delivered before the kill');
+      await waitFor(async () => (await listFiles(root)).length > 0, 20_000, 'objects delivered before the kill');
+      // Kill while the producer is still writing and the next objects are being buffered or written.
+      await new Promise((r) => setTimeout(r, 400));
       proc.child.kill('SIGKILL');
       await new Promise((r) => proc.child.once('exit', r));
       stop = true;
