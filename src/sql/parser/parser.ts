@@ -520,6 +520,13 @@ export class Parser {
       if (this.isWord('SELECT')) this.fail('an expression (subqueries are only allowed in FROM and CURSOR(...))');
       const e = this.expr();
       this.expectSym(')');
+      // `(ROWTIME - TIMESTAMP '1970-01-01 00:00:00') SECOND`: an interval qualifier (KDA's windowing idiom).
+      const u = this.peek();
+      if (u.tokenType.name === 'Ident' && TIME_UNITS.has(u.image.toUpperCase())) {
+        this.i++;
+        if (this.acceptWord('TO')) this.timeUnitWord();
+        return { kind: 'intervalOf', arg: e, unit: u.image.toUpperCase() as TimeUnit, pos: p };
+      }
       return e;
     }
     if (type === 'QuotedIdent') return this.columnRef();

@@ -27,7 +27,11 @@ export interface AggPlan {
 export type OpPlan =
   | { op: 'scan'; stream: string }
   | { op: 'filterProject'; input: OpPlan; filter: PExpr | null; project: PExpr[] | null }
-  /** Tumbling GROUP BY: windowStart computes a row's window start; rows out: [windowEnd, ...project]. */
+  /**
+   * Tumbling GROUP BY: windowStart computes a row's window start; rows out: [windowEnd, ...project].
+   * sizeMs 0: windowStart is some other expression that only grows with ROWTIME; a window lasts
+   * while its value stays the same.
+   */
   | {
       op: 'tumble'; input: OpPlan; windowStart: PExpr; sizeMs: number; keys: PExpr[]; windowKey: number; aggs: AggPlan[];
       having: PExpr | null; project: PExpr[];
@@ -42,6 +46,8 @@ export type OpPlan =
       op: 'sliding'; input: OpPlan; inputWidth: number; partition: PExpr[]; rangeMs: number | null; rows: number | null;
       aggs: AggPlan[]; filter: PExpr | null; project: PExpr[];
     }
+  /** SELECT STREAM DISTINCT: a row passes the first time its values appear while the monotonic column `timeKey` keeps its value. */
+  | { op: 'distinct'; input: OpPlan; timeKey: number }
   /** ORDER BY inside a time window: buffer rows while timeKey is equal, sort them by keys, emit. */
   | { op: 'orderWindow'; input: OpPlan; timeKey: number; granularityMs: number; keys: { i: number; desc: boolean }[]; width: number }
   /** Stream-to-stream join: each arriving row meets the other side's rows within that side's window. */

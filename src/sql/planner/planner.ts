@@ -103,6 +103,35 @@ function shiftSlots(p: PExpr, by: number): PExpr {
   return p;
 }
 
+/** Output columns whose expression is exactly ROWTIME. */
+function rowtimeCols(exprs: PExpr[]): Set<number> {
+  const out = new Set<number>();
+  exprs.forEach((e, i) => {
+    if (e.k === 'col' && e.i === 0) out.add(i);
+  });
+  return out;
+}
+
+/** Whether an expression never decreases when ROWTIME (slot 0) grows. */
+function monotonic(p: PExpr): boolean {
+  if (p.k === 'lit') return true;
+  if (p.k === 'col') return p.i === 0;
+  if (p.k !== 'call') return false;
+  const [a, b] = p.args as [PExpr, PExpr | undefined];
+  const positiveConst = (x: PExpr | undefined): boolean => !!x && x.k === 'lit' && typeof x.v === 'number' && x.v > 0;
+  switch (p.fn) {
+    case 'add': return monotonic(a) && monotonic(b!);
+    case 'sub': return monotonic(a) && b!.k === 'lit';
+    case 'mul': case 'div': case 'idiv': return monotonic(a) && positiveConst(b);
+    case 'floorTo': case 'ceilTo': case 'step': case 'cast': case 'real': case 'floor': case 'ceil': return monotonic(a);
+    default: return false;
+  }
+}
+
+const UNIT_MS_PLAN: Record<string, number> = {
+  MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000, MONTH: 30 * 86_400_000, YEAR: 365 * 86_400_000,
+};
+
 /** The first `l = r` conjunct of ON whose sides read only the left row and only the right row. */
 function equiKeys(on: PExpr, leftWidth: number): { left: PExpr; right: PExpr } | null {
   if (on.k !== 'call') return null;
@@ -248,12 +277,13 @@ class Planner {
       case 'tableFn':
         return this.tableFn(item);
       case 'subquery': {
-        const { root, columns } = this.select(item.query);
+        const { root, columns, rowtimeCols: rt } = this.select(item.query);
         const qual = item.alias?.name ?? '';
         return {
           root,
           scope: {
-            cols: columns.map((c, i) => ({ quals: qual ? [qual] : [], name: c.name, type: c.type, index: i + 1, hidden: false })),
+            // A column that is exactly ROWTIME (`ROWTIME AS window_time`) reads slot 0, so windows on it are windows on ROWTIME.
+            cols: columns.map((c, i) => ({ quals: qual ? [qual] : [], name: c.name, type: c.type, index: rt.has(i) ? 0 : i + 1, hidden: false })),
             width: columns.length + 1, rowtimeQuals: qual ? [qual] : [], extraRowtimes: new Map(),
           },
         };
@@ -439,15 +469,15 @@ class Planner {
   }
 
   // ---- SELECT ----
-  select(q: Select): { root: OpPlan; columns: ColumnDef[] } {
+  select(q: Select): { root: OpPlan; columns: ColumnDef[]; rowtimeCols: Set<number> } {
     if (!q.stream) throw new SqlError('queries on streams must say SELECT STREAM', q.pos);
-    if (q.distinct) throw new SqlError('SELECT STREAM DISTINCT is not supported; use GROUP BY with a time window', q.pos);
     const rel = this.from(q.from, q.pos);
     let root = rel.root;
     const scope = rel.scope;
     const filter = q.where ? this.bool(this.expr(q.where, scope), q.where) : null;
     const hasAgg = !!q.groupBy || !!q.stagger || q.items.some((it) => it.kind === 'expr' && this.containsAgg(it.expr)) || (!!q.having);
     const hasOver = q.items.some((it) => it.kind === 'expr' && this.containsOver(it.expr));
+    if (q.distinct && (hasAgg || hasOver)) throw new SqlError('SELECT STREAM DISTINCT with aggregates is not supported; drop DISTINCT (GROUP BY already gives one row per group)', q.pos);
     if (hasAgg && hasOver) throw new SqlError('a query cannot mix GROUP BY aggregates and OVER windows; split it into two pumps', q.pos);
 
     let exprs: PExpr[];
@@ -472,8 +502,16 @@ class Planner {
         if (rangeMs <= 0) throw new SqlError('the STAGGER range must be positive', q.stagger.range.pos);
         root = { op: 'stagger', input: root, partition, rangeMs, keys, aggs, having, project };
       } else {
-        const wi = keys.findIndex(isRowtimeBased);
+        let wi = keys.findIndex(isRowtimeBased);
         if (wi < 0) {
+          // Any other expression that only grows with ROWTIME also windows the stream, e.g.
+          // FLOOR((s.ROWTIME - TIMESTAMP '1970-01-01 00:00:00') SECOND / 10 TO SECOND).
+          wi = keys.findIndex((k) => k.k === 'call' && slotsOf(k).length > 0 && slotsOf(k).every((i) => i === 0) && monotonic(k));
+          if (wi >= 0) {
+            root = { op: 'tumble', input: root, windowStart: keys[wi]!, sizeMs: 0, keys, windowKey: wi, aggs, having, project };
+            root = this.wrapOrder(root, order, exprs.length);
+            return { root, columns, rowtimeCols: rowtimeCols(exprs) };
+          }
           throw new SqlError("GROUP BY on a stream needs a time window on ROWTIME, e.g. GROUP BY STEP(s.ROWTIME BY INTERVAL '1' MINUTE), ... or FLOOR(s.ROWTIME TO MINUTE)", q.groupBy?.[0]?.pos ?? q.pos);
         }
         const wk = keys[wi] as Extract<PExpr, { k: 'call' }>;
@@ -481,7 +519,7 @@ class Planner {
         root = { op: 'tumble', input: root, windowStart: wk, sizeMs, keys, windowKey: wi, aggs, having, project };
       }
       root = this.wrapOrder(root, order, exprs.length);
-      return { root, columns };
+      return { root, columns, rowtimeCols: rowtimeCols(exprs) };
     }
 
     if (hasOver) {
@@ -512,15 +550,21 @@ class Planner {
       if (rows !== null && needRows - 1 > rows) rows = needRows - 1;
       root = { op: 'sliding', input: root, inputWidth: scope.width, partition, rangeMs, rows, aggs, filter: null, project: [...exprs, ...order.extra] };
       root = this.wrapOrder(root, order, exprs.length);
-      return { root, columns };
+      return { root, columns, rowtimeCols: rowtimeCols(exprs) };
     }
 
     ({ exprs, columns } = this.projectItems(q, orderScope, undefined));
     if (q.having) throw new SqlError('HAVING needs GROUP BY', q.having.pos);
     const order = this.orderKeys(q, orderScope, undefined, exprs, columns);
     root = { op: 'filterProject', input: root, filter, project: [...exprs, ...order.extra] };
+    if (q.distinct) {
+      // KDA: DISTINCT on a stream needs a column that only grows with ROWTIME, which bounds the memory.
+      const tk = exprs.findIndex((x) => slotsOf(x).every((i) => i === 0) && slotsOf(x).length > 0 && monotonic(x));
+      if (tk < 0) throw new SqlError('SELECT STREAM DISTINCT needs a column based on ROWTIME in the SELECT list, e.g. ROWTIME or STEP(s.ROWTIME BY INTERVAL \'5\' SECOND)', q.pos);
+      root = { op: 'distinct', input: root, timeKey: tk + 1 };
+    }
     root = this.wrapOrder(root, order, exprs.length);
-    return { root, columns };
+    return { root, columns, rowtimeCols: rowtimeCols(exprs) };
   }
 
   private windowSize(wk: Extract<PExpr, { k: 'call' }>, e: Expr): number {
@@ -636,6 +680,7 @@ class Planner {
       case 'like': kids.push(e.arg, e.pattern, e.escape); break;
       case 'isNull': kids.push(e.arg); break;
       case 'floorTo': kids.push(e.arg); break;
+      case 'intervalOf': kids.push(e.arg); break;
       case 'step': kids.push(e.arg, e.by); break;
       case 'extract': kids.push(e.arg); break;
       case 'position': kids.push(e.sub, e.str, e.from); break;
@@ -819,9 +864,15 @@ class Planner {
       }
       case 'isNull':
         return { k: 'call', fn: e.not ? 'isNotNull' : 'isNull', args: [sub(e.arg)], t: T.BOOLEAN };
+      case 'intervalOf': {
+        const a = sub(e.arg);
+        if (a.t.name === 'INTERVAL') return a; // intervals are milliseconds whatever their unit
+        if (!isNumeric(a.t)) throw new SqlError(`(x) ${e.unit} needs an interval or a number, got ${typeToString(a.t)}`, e.pos);
+        return { k: 'call', fn: 'mul', args: [a, lit(UNIT_MS_PLAN[e.unit]!, T.BIGINT)], t: T.INTERVAL };
+      }
       case 'floorTo': {
         const a = sub(e.arg);
-        if (!isDatetime(a.t) && a.t.name !== 'ANY' && a.t.name !== 'NULL') throw new SqlError(`${e.ceil ? 'CEIL' : 'FLOOR'}(x TO ${e.unit}) needs a TIMESTAMP, got ${typeToString(a.t)}`, e.arg.pos);
+        if (!isDatetime(a.t) && a.t.name !== 'INTERVAL' && a.t.name !== 'ANY' && a.t.name !== 'NULL') throw new SqlError(`${e.ceil ? 'CEIL' : 'FLOOR'}(x TO ${e.unit}) needs a TIMESTAMP, got ${typeToString(a.t)}`, e.arg.pos);
         return { k: 'call', fn: e.ceil ? 'ceilTo' : 'floorTo', args: [a, lit(e.unit, T.VARCHAR)], t: a.t };
       }
       case 'step': {

@@ -19,6 +19,7 @@ import { ExprCompiler } from './compile.ts';
 import { castTo, evalContext } from './functions.ts';
 import type { Emit, Operator, OperatorContext, Row, RowErrorReport } from './operator.ts';
 import { errorOf } from './operator.ts';
+import { DistinctOperator } from './operators/distinct.ts';
 import { FilterProjectOperator } from './operators/filter-project.ts';
 import { JoinStreamOperator } from './operators/join-stream.ts';
 import { JoinTableOperator } from './operators/join-table.ts';
@@ -168,6 +169,7 @@ export class SqlApplication {
         case 'stagger': op = new StaggerOperator(o, ctx, emit); break;
         case 'sliding': op = new SlidingOperator(o, ctx, emit); break;
         case 'orderWindow': op = new OrderWindowOperator(o, ctx, emit); break;
+        case 'distinct': op = new DistinctOperator(o, ctx, emit); break;
         case 'joinTable': op = new JoinTableOperator(o, ctx, emit); break;
         case 'tableFn':
           op = o.fn.startsWith('RANDOM_CUT_FOREST') ? new TableFnOperator(o, ctx, emit) : new TumblingItemsOperator(o, ctx, emit);

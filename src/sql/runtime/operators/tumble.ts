@@ -11,6 +11,7 @@ import { GroupCode, groupsFromJson, groupsToJson, type Group } from './group-agg
 
 export class TumbleOperator implements Operator {
   private readonly code: GroupCode;
+  private readonly windowStart: (r: Row) => unknown;
   /** Open windows by start, in ascending order (ROWTIME is monotonic, so usually one). */
   private windows = new Map<number, Map<unknown, Group>>();
   private readonly nAggs: number;
@@ -25,6 +26,7 @@ export class TumbleOperator implements Operator {
   constructor(private readonly plan: Extract<OpPlan, { op: 'tumble' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
     this.code = new GroupCode(plan.keys, plan.windowKey, plan.aggs, plan.having, plan.project);
     const c = this.code.compiler;
+    this.windowStart = c.fn1(plan.windowStart);
     this.nAggs = plan.aggs.length;
     // hot path: the batch loop is generated with the window, key and accumulator code inlined.
     const ws = c.src(plan.windowStart);
@@ -67,6 +69,10 @@ export class TumbleOperator implements Operator {
   }
 
   process(batch: Row[]): void {
+    if (this.plan.sizeMs === 0) {
+      this.processGeneric(batch);
+      return;
+    }
     this.loop(batch, this);
     if (this.pending.length > 0) {
       const out = this.pending;
@@ -79,6 +85,50 @@ export class TumbleOperator implements Operator {
     let min = Infinity;
     for (const s of this.windows.keys()) if (s < min) min = s;
     this.minEnd = min + this.plan.sizeMs;
+  }
+
+  // ---- windows of a general monotonic expression of ROWTIME (sizeMs 0) ----
+  private genKey: unknown = undefined;
+  private genLast = -Infinity;
+  private keyAt(t: number): unknown {
+    return this.windowStart([t]);
+  }
+
+  private processGeneric(batch: Row[]): void {
+    const out: Row[] = [];
+    const code = this.code;
+    for (const r of batch) {
+      try {
+        const t = r[0] as number;
+        const k = this.windowStart(r);
+        if (this.genKey !== undefined && k !== this.genKey) this.closeGeneric(t, out);
+        let groups = this.windows.get(k as number);
+        if (!groups) { groups = new Map(); this.windows.set(k as number, groups); this.genKey = k; }
+        this.genLast = t;
+        const gk = code.key(r);
+        let g = groups.get(gk);
+        if (g === undefined) { g = this.newGroup(r); groups.set(gk, g); }
+        code.agg.update(g.acc, r);
+      } catch (e) {
+        this.rowError(e, r);
+      }
+    }
+    if (out.length > 0) this.emit(out);
+  }
+
+  /** Closes the open window; its end is the first millisecond after its last row where the key changes. */
+  private closeGeneric(limit: number, out: Row[]): void {
+    let lo = this.genLast;
+    let hi = limit;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.keyAt(mid) !== this.genKey) hi = mid;
+      else lo = mid;
+    }
+    const groups = this.windows.get(this.genKey as number);
+    if (groups) this.code.close(groups, hi, this.plan.windowKey, this.genKey as number, this.nAggs, out, this.ctx);
+    this.windows.clear();
+    this.genKey = undefined;
   }
 
   /** @internal */
@@ -94,6 +144,14 @@ export class TumbleOperator implements Operator {
   }
 
   advance(watermarkMs: number): void {
+    if (this.plan.sizeMs === 0) {
+      if (this.genKey !== undefined && watermarkMs > this.genLast && this.keyAt(watermarkMs) !== this.genKey) {
+        const out: Row[] = [];
+        this.closeGeneric(watermarkMs, out);
+        if (out.length > 0) this.emit(out);
+      }
+      return;
+    }
     if (watermarkMs < this.minEnd) return;
     const out: Row[] = [];
     this.closeUpTo(watermarkMs, out);
@@ -101,11 +159,14 @@ export class TumbleOperator implements Operator {
   }
 
   checkpoint(): unknown {
-    return [...this.windows.entries()].map(([s, g]) => [s, groupsToJson(g)]);
+    return { windows: [...this.windows.entries()].map(([s, g]) => [s, groupsToJson(g)]), genLast: this.genLast === -Infinity ? null : this.genLast };
   }
 
   restore(state: unknown): void {
-    this.windows = new Map((state as [number, unknown[]][]).map(([s, g]) => [s, groupsFromJson(g)]));
+    const st = state as { windows: [number, unknown[]][]; genLast: number | null };
+    this.windows = new Map(st.windows.map(([s, g]) => [s, groupsFromJson(g)]));
+    this.genLast = st.genLast ?? -Infinity;
+    this.genKey = this.plan.sizeMs === 0 && this.windows.size > 0 ? [...this.windows.keys()][0] : undefined;
     this.recomputeMinEnd();
   }
 

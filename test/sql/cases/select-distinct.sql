@@ -1,0 +1,19 @@
+-- test: SELECT STREAM DISTINCT per 5-second step, then an exact distinct count (the KDA reference's COUNT_DISTINCT example shape)
+-- input SOURCE_SQL_STREAM_001: ticker_symbol VARCHAR(4), price REAL
+-- at 0 SOURCE_SQL_STREAM_001: {"TICKER_SYMBOL": "A", "PRICE": 1}
+-- at 1000 SOURCE_SQL_STREAM_001: {"TICKER_SYMBOL": "A", "PRICE": 1}
+-- at 2000 SOURCE_SQL_STREAM_001: {"TICKER_SYMBOL": "A", "PRICE": 2}
+-- at 3000 SOURCE_SQL_STREAM_001: {"TICKER_SYMBOL": "B", "PRICE": 1}
+-- at 6000 SOURCE_SQL_STREAM_001: {"TICKER_SYMBOL": "A", "PRICE": 1}
+-- advance 10000
+-- expect OUTPUT_STREAM: {"ROWTIME": "2021-01-31 14:00:05.000", "TICKER_SYMBOL": "A", "UNIQUE_COUNT": 2}
+-- expect OUTPUT_STREAM: {"ROWTIME": "2021-01-31 14:00:05.000", "TICKER_SYMBOL": "B", "UNIQUE_COUNT": 1}
+-- expect OUTPUT_STREAM: {"ROWTIME": "2021-01-31 14:00:10.000", "TICKER_SYMBOL": "A", "UNIQUE_COUNT": 1}
+CREATE OR REPLACE STREAM output_stream (ticker_symbol VARCHAR(4), unique_count BIGINT);
+CREATE OR REPLACE PUMP stream_pump AS INSERT INTO output_stream
+  SELECT STREAM TICKER_SYMBOL, COUNT(distinct_stream.price) AS unique_count
+  FROM (
+    SELECT STREAM DISTINCT STEP((SOURCE_SQL_STREAM_001.rowtime) BY INTERVAL '5' SECOND) AS window_time,
+      TICKER_SYMBOL, PRICE
+    FROM SOURCE_SQL_STREAM_001) AS distinct_stream
+  GROUP BY TICKER_SYMBOL, STEP((distinct_stream.rowtime) BY INTERVAL '5' SECOND);
