@@ -224,6 +224,7 @@ export class FileStorage implements LogStorage, LogHost {
 
   /** Writes `.idx` files for sealed, fully durable segments that lack one (background; failures only cost a scan at next open). */
   private writeSealedIndexes(log: FileShardLog, all = false): void {
+    if (log.gone !== null) return;
     const segs = log.segments;
     for (let i = segs.length - 2; i >= 0; i--) {
       const seg = segs[i]!;

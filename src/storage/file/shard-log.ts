@@ -426,6 +426,7 @@ export class FileShardLog implements ShardLog {
     if (this.barrier) await this.barrier;
     for (const s of this.segments) {
       await s.ready.catch(noop);
+      if (s.indexWrite) await s.indexWrite;
       this.host.unseal(s);
       const f = s.file;
       s.file = null;
