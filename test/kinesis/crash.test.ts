@@ -5,6 +5,10 @@
  * its sequence number, partition key and data, in per-shard order, once;
  * records in flight at the kill may or may not be there, but never twice.
  * Repeated over several kill/restart cycles, the checks covering all cycles.
+ *
+ * About 10 s on an idle 2-core machine, most of it five server start-ups; the
+ * timeout is generous because start-up alone takes 5–10 s when the machine is
+ * loaded.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +48,7 @@ async function waitActive(c: KinesisClient, stream: string): Promise<void> {
 }
 
 describe('freshet server under SIGKILL', () => {
-  it('reads back every acknowledged record once, in order, after repeated kill -9 and restart mid-load', { timeout: 60_000 }, async (t) => {
+  it('reads back every acknowledged record once, in order, after repeated kill -9 and restart mid-load', { timeout: 180_000 }, async (t) => {
     const dataDir = mkdtempSync(join(tmpdir(), 'freshet-crash-'));
     const port = await freePort();
     const stream = `crash-${process.pid}-${Date.now()}`;
@@ -57,6 +61,7 @@ describe('freshet server under SIGKILL', () => {
       await waitActive(c, stream);
 
       for (let cycle = 0; cycle < CYCLES; cycle++) {
+        const t0 = performance.now();
         const ackedBefore = ledger.acked.size;
         const attemptedBefore = ledger.attempted.size;
         let killed = false;
@@ -77,7 +82,9 @@ describe('freshet server under SIGKILL', () => {
         const inFlight = ledger.attempted.size - attemptedBefore - (ledger.acked.size - ackedBefore);
         assert.ok(inFlight >= WRITERS, `only ${inFlight} records were in flight at the kill`);
 
+        const t1 = performance.now();
         server = await startFreshet({ port, dataDir });
+        const t2 = performance.now();
         c = client(port);
         const back = await readAll(c, stream);
         assert.equal(back.shardIds.length, SHARDS, 'the stream keeps its shards across the crash');
@@ -85,7 +92,10 @@ describe('freshet server under SIGKILL', () => {
         assert.deepEqual(problems.slice(0, 20), [], `after kill ${cycle + 1}: ${problems.length} problems`);
         const total = [...back.records.values()].reduce((a, l) => a + l.length, 0);
         assert.ok(total >= ledger.acked.size, `read back ${total} records, acknowledged ${ledger.acked.size}`);
-        t.diagnostic(`kill ${cycle + 1}: ${ledger.acked.size - ackedBefore} acknowledged this cycle, ${inFlight} in flight at the kill, ${total} read back in all (${total - ledger.acked.size} unacknowledged survivors)`);
+        t.diagnostic(
+          `kill ${cycle + 1}: ${ledger.acked.size - ackedBefore} acknowledged this cycle, ${inFlight} in flight at the kill, ${total} read back in all (${total - ledger.acked.size} unacknowledged survivors); ` +
+            `load ${(t1 - t0).toFixed(0)} ms, restart ${(t2 - t1).toFixed(0)} ms, read-back ${(performance.now() - t2).toFixed(0)} ms`,
+        );
       }
       c.destroy();
     } finally {
