@@ -302,7 +302,9 @@ export class SqlApplication {
   pushRows(stream: string, rows: Row[], arrivalMs: number): void {
     if (this.closed) throw new SqlError('the application is closed');
     const s = this.inputStream(stream);
-    const rowtime = Math.max(arrivalMs, s.lastRowtime);
+    // ROWTIME is the application's arrival clock: never behind any input's time already seen, so
+    // a window closed by time never receives a late row.
+    const rowtime = Math.max(arrivalMs, s.lastRowtime, this.lastNowMs);
     const last = s.plan.columns.length + 1;
     for (let i = 0, n = rows.length; i < n; i++) {
       const r = rows[i]!;
