@@ -201,6 +201,7 @@ export function logStorageSuite(name: string, make: () => Promise<SuiteBackend>,
       assert.equal(await log.trimBefore(10_000), 201, 'everything expired: the log is empty at its end');
       assert.equal(log.startOffset, 201);
       assert.equal(log.endOffset, 201);
+      assert.equal(log.lastTimestampMs, undefined, 'an emptied log has no last timestamp');
       assert.deepEqual(await log.read(0, { maxRecords: 10, maxBytes: 1000 }), { records: [], nextOffset: 201 });
       const next = await appendAll(log, [rec('k', 'after', 3_000)]);
       assert.equal(next, 201);

@@ -86,7 +86,7 @@ export class FileShardLog implements ShardLog {
     return first ? Math.min(first.base, this.durableEnd) : this.durableEnd;
   }
   get endOffset(): number { return this.durableEnd; }
-  get lastTimestampMs(): number | undefined { return this.durableLastTs; }
+  get lastTimestampMs(): number | undefined { return this.startOffset >= this.durableEnd ? undefined : this.durableLastTs; }
 
   /** Sets the durable state after recovery. */
   initFromSegments(): void {
