@@ -353,8 +353,11 @@ export class DeliveryPipeline {
       // Compact first: drop the prefix below the committed offset.
       const shift = this.committed - this.base;
       if (shift > 0) {
-        this.pending.copyWithin(0, shift);
-        this.pending.fill(0, this.pending.length - shift);
+        if (shift >= this.pending.length) this.pending.fill(0);
+        else {
+          this.pending.copyWithin(0, shift);
+          this.pending.fill(0, this.pending.length - shift);
+        }
         this.base = this.committed;
         idx = offset - this.base;
       }
@@ -376,7 +379,8 @@ export class DeliveryPipeline {
   private advance(): void {
     const to = this.ingestedTo;
     let c = this.committed;
-    while (c < to && this.pending[c - this.base] === 0) c++;
+    // Offsets past the array never had an output (dropped, or de-aggregated into nothing): they count as done.
+    while (c < to && (this.pending[c - this.base] ?? 0) === 0) c++;
     if (c !== this.committed) {
       this.committed = c;
       this.persist();

@@ -196,4 +196,19 @@ describe('data processing', () => {
     assert.match(backups[0]!, /^source\/backup-1-.*\.gz$/);
     assert.equal(gunzipSync(await readObject(root, backups[0]!)).toString(), 'a\nb\n');
   });
+
+  it('moves the checkpoint past records that produce no output (thousands of empty records de-aggregated into nothing)', async () => {
+    const name = 'empties';
+    const { files } = await run(name, {
+      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+      ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'RecordDeAggregation', Parameters: [p('SubRecordType', 'DELIMITED'), p('Delimiter', Buffer.from('|').toString('base64'))] }] },
+    }, Array.from({ length: 500 }, () => ''));
+    assert.deepEqual(files, []);
+    for (let i = 0; i < 5; i++) {
+      await h.client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: Array.from({ length: 500 }, () => ({ Data: new Uint8Array(0) })) }));
+    }
+    await h.tick(60_000, name);
+    const cp = h.server.storage.meta.get<{ offset: number }>(`firehose/checkpoint/${name}`);
+    assert.equal(cp?.offset, 3000);
+  });
 });
