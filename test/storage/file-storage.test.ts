@@ -157,9 +157,22 @@ describe('FileStorage recovery', () => {
     await mkdir(join(dir, 'logs', 'half-created'));
     await writeFile(join(dir, 'logs', 'half-created', '00000000000000000000.seg'), 'junk');
     await mkdir(join(dir, 'logs', '%deleted-1-1'));
+    await mkdir(join(dir, 'logs', 'torn-marker'));
+    await writeFile(join(dir, 'logs', 'torn-marker', 'LOG'), '{"form');
     const { storage: s2 } = await openStorage({ dataDir: dir });
     assert.deepEqual(s2.listLogs(), ['kept']);
     assert.deepEqual((await readdir(join(dir, 'logs'))).sort(), ['kept']);
+  });
+
+  it('refuses to open a log written in an unknown on-disk format', async () => {
+    const { storage, dir } = await openStorage();
+    await storage.createLog('future');
+    await storage.close();
+    await writeFile(join(logDir(dir, 'future'), 'LOG'), JSON.stringify({ format: 2, id: 'future' }));
+    const s2 = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
+    await assert.rejects(s2.open(), (e: unknown) => e instanceof StorageError && e.code === 'CORRUPT' && /format 2/.test(e.message));
+    // The failed open released its lock: a retry fails for the same reason, not LOCKED.
+    await assert.rejects(new FileStorage({ dataDir: dir, fsync: { kind: 'always' } }).open(), (e: unknown) => e instanceof StorageError && e.code === 'CORRUPT');
   });
 
   it('truncates a torn metadata journal tail and keeps earlier entries', async () => {

@@ -151,10 +151,16 @@ export class FileStorage implements LogStorage, LogHost {
   private async recoverLogs(): Promise<void> {
     for (const name of await readdir(this.logsDir)) {
       const dir = join(this.logsDir, name);
-      if (name.startsWith(DELETED_PREFIX) || !existsSync(join(dir, LOG_MARKER))) {
-        // A deleteLog or createLog interrupted by a crash.
+      const marker = name.startsWith(DELETED_PREFIX) ? undefined : await readFile(join(dir, LOG_MARKER), 'utf8').then((t) => {
+        try { return JSON.parse(t) as { format?: unknown }; } catch { return undefined; }
+      }, () => undefined);
+      if (!marker) {
+        // A deleteLog or createLog interrupted by a crash (the marker is written, and fsynced, last).
         await rm(dir, { recursive: true, force: true });
         continue;
+      }
+      if (marker.format !== 1) {
+        throw new StorageError(`log directory ${dir} has on-disk format ${String(marker.format)}; this Freshet reads format 1`, 'CORRUPT');
       }
       const id = decodeURIComponent(name);
       const log = new FileShardLog(id, dir, this);
