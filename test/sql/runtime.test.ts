@@ -127,3 +127,21 @@ describe('record formats', () => {
     ]);
   });
 });
+
+describe('HOTSPOTS', () => {
+  it('finds the dense region among the last windowSize rows and reports its bounding box', () => {
+    const code = `CREATE OR REPLACE STREAM out (x DOUBLE, y DOUBLE, hotspots_result VARCHAR(10000));
+CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM "x", "y", HOTSPOTS_RESULT FROM TABLE(HOTSPOTS(CURSOR(SELECT STREAM "x", "y" FROM s), 100, 1, 5));`;
+    const app = SqlApplication.compile(code, { inputs: [{ name: 'S', columns: [{ name: 'x', type: { name: 'DOUBLE' } }, { name: 'y', type: { name: 'DOUBLE' } }] }] });
+    const out = collect(app, 'OUT');
+    const rows: number[][] = [];
+    for (let i = 0; i < 70; i++) rows.push([(i % 10) * 10 + 50, Math.floor(i / 10) * 10 + 50]); // a sparse lattice, 10 apart
+    for (let i = 0; i < 30; i++) rows.push([10 + (i % 6) * 0.1, 10 + Math.floor(i / 6) * 0.1]); // a dense patch
+    app.push('S', rows, T0);
+    assert.equal(out.length, 100);
+    const last = JSON.parse(out[99]![3] as string) as { hotspots: { density: number; minValues: number[]; maxValues: number[] }[] };
+    assert.equal(last.hotspots.length, 1);
+    assert.deepEqual(last.hotspots[0], { density: 0.3, minValues: [10, 10], maxValues: [10.5, 10.4] });
+    assert.deepEqual(JSON.parse(out[10]![3] as string), { hotspots: [] });
+  });
+});

@@ -368,6 +368,10 @@ class Planner {
     }
     const cursor = item.args[0];
     if (!cursor || cursor.kind !== 'cursor') throw new SqlError(`the first argument of ${fn} must be CURSOR(SELECT STREAM ...)`, cursor?.pos ?? item.pos);
+    if (fn === 'HOTSPOTS') {
+      if (zipWith) throw new SqlError('HOTSPOTS cannot be comma-joined with a stream; its output already carries the cursor columns', item.pos);
+      return this.hotspots(item, cursor.query);
+    }
     if (fn === 'TOP_K_ITEMS_TUMBLING' || fn === 'COUNT_DISTINCT_ITEMS_TUMBLING') {
       if (zipWith) throw new SqlError(`${fn} cannot be comma-joined with a stream`, item.pos);
       return this.itemsFn(item, cursor.query);
@@ -427,6 +431,34 @@ class Planner {
       scope: {
         cols: outCols.map((c, i) => ({ quals: [fnQual], name: c.name, type: c.type, index: i + 1, hidden: false })),
         width: outCols.length + 1, rowtimeQuals: [fnQual], extraRowtimes: new Map(),
+      },
+    };
+  }
+
+  /** HOTSPOTS(CURSOR(...), windowSize, scanRadius, minimumNumberOfPointsInAHotspot) → cursor columns + HOTSPOTS_RESULT. */
+  private hotspots(item: Extract<FromItem, { kind: 'tableFn' }>, query: Select): Relation {
+    const rest = item.args.slice(1);
+    if (rest.length !== 3) throw new SqlError('HOTSPOTS takes the cursor, windowSize, scanRadius and minimumNumberOfPointsInAHotspot', item.pos);
+    const num = (a: Expr, name: string, lo: number, hi: number, integer: boolean): number => {
+      if (a.kind !== 'literal' || typeof a.value !== 'number' || (integer && !Number.isInteger(a.value))) throw new SqlError(`${name} must be ${integer ? 'an integer' : 'a number'} literal`, a.pos);
+      if (a.value < lo || a.value > hi) throw new SqlError(`${name} must be between ${lo} and ${hi}, got ${a.value}`, a.pos);
+      return a.value;
+    };
+    const windowSize = num(rest[0]!, 'windowSize', 100, 1000, true);
+    const scanRadius = num(rest[1]!, 'scanRadius', Number.MIN_VALUE, Number.MAX_VALUE, false);
+    const minPoints = num(rest[2]!, 'minimumNumberOfPointsInAHotspot', 2, windowSize, true);
+    const sub = this.select(query);
+    if (!sub.columns.some((c) => isNumeric(c.type) && c.type.name !== 'NULL')) throw new SqlError('HOTSPOTS needs at least one numeric column in its cursor', query.pos);
+    const outCols = [...sub.columns, { name: 'HOTSPOTS_RESULT', type: { name: 'VARCHAR', length: 10000 } } as ColumnDef];
+    const qual = item.alias?.name ?? 'HOTSPOTS';
+    return {
+      root: {
+        op: 'tableFn', fn: 'HOTSPOTS', input: sub.root, filter: null, project: sub.columns.map((c, i) => ({ k: 'col', i: i + 1, t: c.type })),
+        passSource: false, sourceWidth: 0, cursorColumns: sub.columns, params: [windowSize, scanRadius, minPoints],
+      },
+      scope: {
+        cols: outCols.map((c, i) => ({ quals: [qual], name: c.name, type: c.type, index: i + 1, hidden: false })),
+        width: outCols.length + 1, rowtimeQuals: [qual], extraRowtimes: new Map(),
       },
     };
   }

@@ -21,6 +21,7 @@ import type { Emit, Operator, OperatorContext, Row, RowErrorReport } from './ope
 import { errorOf } from './operator.ts';
 import { DistinctOperator } from './operators/distinct.ts';
 import { FilterProjectOperator } from './operators/filter-project.ts';
+import { HotspotsOperator } from './operators/hotspots.ts';
 import { JoinStreamOperator } from './operators/join-stream.ts';
 import { JoinTableOperator } from './operators/join-table.ts';
 import { OrderWindowOperator } from './operators/order-window.ts';
@@ -172,7 +173,8 @@ export class SqlApplication {
         case 'distinct': op = new DistinctOperator(o, ctx, emit); break;
         case 'joinTable': op = new JoinTableOperator(o, ctx, emit); break;
         case 'tableFn':
-          op = o.fn.startsWith('RANDOM_CUT_FOREST') ? new TableFnOperator(o, ctx, emit) : new TumblingItemsOperator(o, ctx, emit);
+          op = o.fn.startsWith('RANDOM_CUT_FOREST') ? new TableFnOperator(o, ctx, emit)
+            : o.fn === 'HOTSPOTS' ? new HotspotsOperator(o, ctx, emit) : new TumblingItemsOperator(o, ctx, emit);
           break;
         case 'joinStream': {
           const j = new JoinStreamOperator(o, ctx, emit);
