@@ -67,6 +67,8 @@ export interface Select {
   stagger?: { partitionBy: Expr[]; range: Expr; pos: Pos };
   windows: { name: Ident; spec: WindowSpec }[];
   orderBy?: OrderItem[];
+  /** `... UNION ALL SELECT STREAM ...`: the next branch. */
+  unionAll?: Select;
   pos: Pos;
 }
 

@@ -241,6 +241,11 @@ export class Parser {
       this.expectWord('BY');
       q.orderBy = this.orderList();
     }
+    if (this.isWord('UNION')) {
+      this.i++;
+      this.expectWord('ALL', ' (streams are merged with UNION ALL)');
+      q.unionAll = this.select();
+    }
     return q;
   }
 

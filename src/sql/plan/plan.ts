@@ -46,6 +46,8 @@ export type OpPlan =
       op: 'sliding'; input: OpPlan; inputWidth: number; partition: PExpr[]; rangeMs: number | null; rows: number | null;
       aggs: AggPlan[]; filter: PExpr | null; project: PExpr[];
     }
+  /** UNION ALL: rows of every input, as they come. */
+  | { op: 'union'; inputs: OpPlan[] }
   /** SELECT STREAM DISTINCT: a row passes the first time its values appear while the monotonic column `timeKey` keeps its value. */
   | { op: 'distinct'; input: OpPlan; timeKey: number }
   /** ORDER BY inside a time window: buffer rows while timeKey is equal, sort them by keys, emit. */

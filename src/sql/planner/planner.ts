@@ -502,6 +502,20 @@ class Planner {
 
   // ---- SELECT ----
   select(q: Select): { root: OpPlan; columns: ColumnDef[]; rowtimeCols: Set<number> } {
+    if (q.unionAll) {
+      const branches: Select[] = [];
+      for (let b: Select | undefined = q; b; b = b.unionAll) branches.push({ ...b, unionAll: undefined });
+      const planned = branches.map((b) => this.select(b));
+      const first = planned[0]!;
+      planned.slice(1).forEach((p, n) => {
+        const at = branches[n + 1]!.pos;
+        if (p.columns.length !== first.columns.length) throw new SqlError(`each UNION ALL branch must return ${first.columns.length} column(s); this one returns ${p.columns.length}`, at);
+        p.columns.forEach((c, i) => {
+          if (!compatible(c.type, first.columns[i]!.type)) throw new SqlError(`column ${i + 1} is ${typeToString(c.type)} here but ${typeToString(first.columns[i]!.type)} in the first UNION ALL branch`, at);
+        });
+      });
+      return { root: { op: 'union', inputs: planned.map((p) => p.root) }, columns: first.columns, rowtimeCols: first.rowtimeCols };
+    }
     if (!q.stream) throw new SqlError('queries on streams must say SELECT STREAM', q.pos);
     const rel = this.from(q.from, q.pos);
     let root = rel.root;

@@ -110,6 +110,7 @@ export class SqlApplication {
       const walk = (o: OpPlan): void => {
         if (o.op === 'scan') { out.push(o.stream); return; }
         if (o.op === 'joinStream') { walk(o.left); walk(o.right); return; }
+        if (o.op === 'union') { for (const x of o.inputs) walk(x); return; }
         walk(o.input);
       };
       walk(p.root);
@@ -176,6 +177,10 @@ export class SqlApplication {
           op = o.fn.startsWith('RANDOM_CUT_FOREST') ? new TableFnOperator(o, ctx, emit)
             : o.fn === 'HOTSPOTS' ? new HotspotsOperator(o, ctx, emit) : new TumblingItemsOperator(o, ctx, emit);
           break;
+        case 'union':
+          // Merging needs no state: each branch hands its rows straight on (ROWTIME is clamped at insert).
+          for (const x of o.inputs) build(x, emit);
+          return;
         case 'joinStream': {
           const j = new JoinStreamOperator(o, ctx, emit);
           build(o.left, (rows) => j.process(rows, 0));
