@@ -40,7 +40,7 @@ export interface FirehoseOptions {
   createDelayMs?: number;
   /** ENABLING/DISABLING → ENABLED/DISABLED after this long (default 1000 ms). */
   encryptionDelayMs?: number;
-  /** Where embedded buckets live when the server has no data directory. */
+  /** Directory holding the embedded buckets (`<s3Root>/<bucket>`) when the server has no data directory. */
   s3Root?: string;
   retry?: Partial<RetrySettings>;
   maxPartitions?: number;
@@ -119,8 +119,9 @@ export class FirehoseEngine {
 
   private constructor(private readonly deps: FirehoseDeps) {
     this.options = loadOptions(deps.dataDir, deps.firehose);
-    const root = deps.dataDir ?? this.options.s3Root ?? join(tmpdir(), 'freshet-s3');
-    this.stores = new ObjectStores(this.options.s3Root ?? root, this.options.buckets);
+    // Embedded buckets: <dataDir>/s3/<bucket>, or <s3Root>/<bucket> when the server keeps no data directory.
+    const root = deps.dataDir !== undefined ? join(deps.dataDir, 's3') : this.options.s3Root ?? join(tmpdir(), 'freshet-s3');
+    this.stores = new ObjectStores(root, this.options.buckets);
     this.lambda = new LambdaHost({ functions: this.options.functions, timeoutMs: this.options.lambdaTimeoutMs });
   }
 

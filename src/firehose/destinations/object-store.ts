@@ -91,14 +91,15 @@ const NULL_WRITER: ObjectWriter = { description: 'null sink', put: async () => {
 
 export class ObjectStores {
   private writers = new Map<string, ObjectWriter>();
-  constructor(private readonly dataDir: string, private readonly buckets: Readonly<Record<string, BucketMapping>> = {}) {}
+  /** `root` holds the embedded buckets: `<dataDir>/s3`, or FirehoseOptions.s3Root without a data directory. */
+  constructor(private readonly root: string, private readonly buckets: Readonly<Record<string, BucketMapping>> = {}) {}
 
   /** The writer for a bucket name (from `arn:aws:s3:::<bucket>`). */
   forBucket(bucket: string): ObjectWriter {
     let w = this.writers.get(bucket);
     if (w) return w;
     const m = this.buckets[bucket];
-    if (!m) w = new DirectoryWriter(join(this.dataDir, 's3', bucket), join(this.dataDir, 's3', '.tmp'));
+    if (!m) w = new DirectoryWriter(join(this.root, bucket), join(this.root, '.tmp'));
     else if (m.kind === 'null') w = NULL_WRITER;
     else if (m.kind === 'directory') w = new DirectoryWriter(m.path, join(m.path, '..', `.${bucket}.tmp`));
     else w = new S3Writer(m.remoteBucket ?? bucket, m);
@@ -109,7 +110,7 @@ export class ObjectStores {
   /** Local path of an embedded bucket (for the CLI and tests), or undefined when it is remote. */
   localPath(bucket: string): string | undefined {
     const m = this.buckets[bucket];
-    if (!m) return join(this.dataDir, 's3', bucket);
+    if (!m) return join(this.root, bucket);
     if (m.kind === 'directory') return m.path;
     return undefined;
   }
