@@ -2,7 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { PutRecordCommand, PutRecordsCommand, CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import aggLib from 'aws-kinesis-agg';
-import { kinesisClient, waitForStreamActive } from '../../src/pipeline/index.ts';
+import { kinesisClient, waitForStreamActive, waitForStreamGone } from '../../src/pipeline/index.ts';
+import { parseStartPosition } from '../../src/cli/commands/streams.ts';
 import { startTestServer, type TestServer } from './server-harness.ts';
 import { runCli, spawnCli, waitForOutput } from './run-cli.ts';
 
@@ -66,9 +67,12 @@ describe('freshet streams', () => {
 
     const deleted = await runCli(['streams', 'delete', name], env);
     assert.equal(deleted.code, 0, deleted.stderr);
-    const again = await runCli(['streams', 'describe', name], env);
-    assert.equal(again.code, 1);
-    assert.match(again.stderr, /ResourceNotFoundException/);
+    const client = kinesisClient({ endpoint: server.url });
+    try {
+      await waitForStreamGone(client, name);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('puts records, printing shard and sequence number, and tails them back decoded', async () => {
@@ -174,18 +178,23 @@ describe('freshet streams', () => {
     assert.equal(res.stderr.trim(), 'freshet: cannot reach Freshet at http://127.0.0.1:9 — start it with `npx freshet server` (or pass --endpoint / set FRESHET_ENDPOINT)');
   });
 
-  it('rejects a bad --from with the accepted forms', async () => {
-    const res = await runCli(['tail', 'x', '--from', 'yesterday-ish'], env);
-    assert.equal(res.code, 1);
-    assert.match(res.stderr, /--from must be trim-horizon, latest or an ISO timestamp/);
+  it('reads --from as trim-horizon, latest or a timestamp and rejects anything else with the accepted forms', () => {
+    assert.deepEqual(parseStartPosition('trim-horizon'), { kind: 'trim-horizon' });
+    assert.deepEqual(parseStartPosition('LATEST'), { kind: 'latest' });
+    assert.deepEqual(parseStartPosition('2021-01-31T14:05:00Z'), { kind: 'at-timestamp', timestamp: new Date(Date.UTC(2021, 0, 31, 14, 5)) });
+    assert.throws(() => parseStartPosition('yesterday-ish'), /--from must be trim-horizon, latest or an ISO timestamp/);
   });
 
-  it('prints help for every streams command', async () => {
+  it('names a missing stream', async () => {
+    const res = await runCli(['tail', 'no-such-stream', '--no-follow'], env);
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /^freshet: ResourceNotFoundException: Stream no-such-stream under account \d+ not found\.\n$/);
+  });
+
+  it('prints help for a streams command', async () => {
     const res = await runCli(['streams', 'create', '--help']);
     assert.equal(res.code, 0);
     assert.match(res.stdout, /--on-demand/);
     assert.match(res.stdout, /--shards <n>/);
-    const tail = await runCli(['tail', '--help']);
-    assert.match(tail.stdout, /--no-follow/);
   });
 });
