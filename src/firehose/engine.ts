@@ -482,9 +482,28 @@ class KinesisSource {
     return arn.slice(arn.lastIndexOf('/') + 1);
   }
 
+  /** Starts copying; a source stream still CREATING is waited for in the background (LATEST then means "from when it became ACTIVE"). */
   async start(): Promise<void> {
     const kinesis = this.deps.kinesis;
     if (!kinesis) return;
+    const open = () => {
+      if (this.stopped) return;
+      // Tracked with the shard copies only once the stream is ACTIVE: settled() and stop() never wait on the clock.
+      const p = this.openReaders()
+        .catch((e) => this.say(`cannot read ${this.streamName}: ${(e as Error).message}`))
+        .finally(() => this.busy.delete('\u0000init'));
+      this.busy.set('\u0000init', p);
+    };
+    try {
+      void kinesis.whenActive(this.streamName).then(open);
+    } catch (e) {
+      this.say(`cannot read ${this.streamName}: ${(e as Error).message}`);
+    }
+  }
+
+  private async openReaders(): Promise<void> {
+    const kinesis = this.deps.kinesis!;
+    if (this.stopped) return;
     const key = SOURCE_PREFIX + this.meta.name;
     const saved = this.deps.storage.meta.get<Record<string, number>>(key) ?? {};
     const positions: Record<string, number> = { ...saved };
@@ -500,6 +519,7 @@ class KinesisSource {
       this.readers.push(reader);
     }
     await this.deps.storage.meta.put(key, positions);
+    if (this.stopped) return;
     for (const r of this.readers) {
       this.unsubs.push(r.onAppend(() => this.kick(r)));
       this.kick(r);

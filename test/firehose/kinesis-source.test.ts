@@ -71,4 +71,21 @@ describe('KinesisStreamAsSource', () => {
       ExtendedS3DestinationConfiguration: s3Dest('b') as never,
     })), { name: 'InvalidArgumentException' });
   });
+
+  it('waits for a source stream that is still CREATING', async () => {
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'late', ShardCount: 1 }));
+    await h.client.send(new CreateDeliveryStreamCommand({
+      DeliveryStreamName: 'from-late', DeliveryStreamType: 'KinesisStreamAsSource',
+      KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/late', RoleARN: ROLE },
+      ExtendedS3DestinationConfiguration: s3Dest('bkt-late', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
+    }));
+    await h.tick(1000, 'from-late');
+    await kinesis.send(new PutRecordCommand({ StreamName: 'late', PartitionKey: 'p', Data: enc('after active\n') }));
+    await h.tick(60_000, 'from-late');
+    await h.tick(60_000, 'from-late');
+    const root = join(h.dir, 's3', 'bkt-late');
+    const files = await listFiles(root);
+    assert.equal(files.length, 1);
+    assert.equal((await readObject(root, files[0]!)).toString(), 'after active\n');
+  });
 });
