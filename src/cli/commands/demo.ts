@@ -1,4 +1,161 @@
+/**
+ * `freshet demo` (what `npm start` runs): the server on the embedded default
+ * store, the S1 and S2 example pipelines applied through the AWS APIs, their
+ * generators writing real records, and a live status line. Ctrl-C stops
+ * cleanly; the next run resumes with the same data dir (`up` is idempotent
+ * and running applications restart from their checkpoints).
+ */
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { startServer } from '../../server/index.ts';
+import type { FreshetServer } from '../../server/index.ts';
+import type { AnalyticsService } from '../../analytics/index.ts';
+import type { FirehoseService } from '../../firehose/index.ts';
+import { applyUp, createClients, loadPipeline, startPipelineGenerators } from '../../pipeline/index.ts';
+import type { LoadedPipeline, RunningGenerator } from '../../pipeline/index.ts';
+import { explainStartError } from './server.ts';
 
-/** Registers the `demo` command group (not built yet). */
-export function register(_program: Command): void {}
+const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
+const EXAMPLES: Record<string, string> = {
+  s1: 's1-revenue-per-store',
+  s2: 's2-anomalous-trades',
+  s3: 's3-ecommerce-metrics',
+  s4: 's4-ticker-to-files',
+};
+
+interface DemoFlags {
+  port: number;
+  host: string;
+  dataDir: string;
+  examples: string[];
+  seconds?: number;
+}
+
+export interface DemoStatus {
+  recordsIn: number;
+  sqlRowsOut: number;
+  filesDelivered: number;
+  recordsDelivered: number;
+}
+
+/** Sums what the demo's parts have done so far. */
+export function demoStatus(server: FreshetServer, generators: readonly RunningGenerator[]): DemoStatus {
+  let recordsIn = 0;
+  for (const g of generators) recordsIn += g.stats.sent;
+  let sqlRowsOut = 0;
+  let filesDelivered = 0;
+  let recordsDelivered = 0;
+  for (const service of server.services) {
+    if (service.targetPrefix === 'KinesisAnalytics_20150814') {
+      const analytics = service as AnalyticsService;
+      for (const app of analytics.registry.list()) sqlRowsOut += analytics.host.stats(app.name)?.recordsWritten ?? 0;
+    } else if (service.targetPrefix === 'Firehose_20150804') {
+      const metrics = (service as FirehoseService).engine.allMetrics();
+      for (const m of Object.values(metrics)) {
+        filesDelivered += m['DeliveryToS3.ObjectCount'];
+        recordsDelivered += m['DeliveryToS3.Records'];
+      }
+    }
+  }
+  return { recordsIn, sqlRowsOut, filesDelivered, recordsDelivered };
+}
+
+export function formatStatus(s: DemoStatus): string {
+  return `records in ${s.recordsIn} · SQL rows out ${s.sqlRowsOut} · files delivered ${s.filesDelivered} (${s.recordsDelivered} records)`;
+}
+
+function parseExamples(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const n of names) if (!EXAMPLES[n]) throw new InvalidArgumentError(`unknown example '${n}'; choose from ${Object.keys(EXAMPLES).join(', ')}`);
+  return names;
+}
+
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('Start the server with the S1 (revenue per store per minute) and S2 (anomalous trades) pipelines and their generators, and show live status (what `npm start` runs)')
+    .option('--port <port>', 'port to listen on', (v) => Number(v), 4567)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--data-dir <dir>', 'where streams, checkpoints and delivered files live', './freshet-data')
+    .option('--examples <list>', 'example pipelines to run, comma-separated (s1, s2, s3, s4)', parseExamples, ['s1', 's2'])
+    .option('--seconds <n>', 'stop by itself after this many seconds (default: run until Ctrl-C)', parsePositive)
+    .action(async (flags: DemoFlags) => {
+      await runDemo(flags);
+    });
+}
+
+async function runDemo(flags: DemoFlags): Promise<void> {
+  const dataDir = resolve(flags.dataDir);
+  let server: FreshetServer;
+  try {
+    server = await startServer({ port: flags.port, host: flags.host, dataDir, storage: 'file' });
+  } catch (e) {
+    throw new Error(explainStartError(e, { port: flags.port, host: flags.host, dataDir }));
+  }
+  const clients = createClients({ endpoint: server.url });
+  const generators: RunningGenerator[] = [];
+  let stopping = false;
+  let ticker: NodeJS.Timeout | undefined;
+
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (ticker) clearInterval(ticker);
+    process.stderr.write(`\nfreshet demo: ${why}; stopping generators and the server…\n`);
+    await Promise.allSettled(generators.map((g) => g.stop()));
+    console.log(`final: ${formatStatus(demoStatus(server, generators))}`);
+    clients.destroy();
+    await server.close();
+    process.stderr.write('freshet demo: stopped. Run `npm start` again to resume with the same data.\n');
+  };
+  const onSignal = () => void stop('interrupted');
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    console.log(`Freshet is listening on ${server.url} (data in ${dataDir})`);
+    const pipelines: LoadedPipeline[] = flags.examples.map((n) => loadPipeline(join(EXAMPLES_DIR, EXAMPLES[n]!, 'freshet.yaml')));
+    for (const p of pipelines) {
+      const changes = await applyUp(p, clients, { log: () => {} });
+      const made = changes.filter((c) => c.action !== 'unchanged' && c.action !== 'keep').length;
+      console.log(`  pipeline ${p.spec.name}: ${made === 0 ? 'already up (resuming)' : `${made} resource(s) created or updated`}`);
+      generators.push(...startPipelineGenerators(p, clients.kinesis));
+    }
+    console.log(`Delivered files appear under ${join(dataDir, 's3')}/ (S1 after its 60 s window and 60 s buffer).`);
+    console.log(`Try: npx freshet tail s1-sales-events   ·   aws --endpoint-url ${server.url} kinesis list-streams   ·   Ctrl-C to stop`);
+  } catch (e) {
+    await stop('could not set up the demo pipelines');
+    throw e;
+  }
+
+  const tty = process.stdout.isTTY === true;
+  const started = Date.now();
+  let lastPrinted = 0;
+  await new Promise<void>((done) => {
+    ticker = setInterval(() => {
+      if (stopping) return done();
+      const s = demoStatus(server, generators);
+      const elapsed = Math.round((Date.now() - started) / 1000);
+      const line = `[${elapsed}s] ${formatStatus(s)}`;
+      // A TTY gets a line rewritten every second; a log gets one every 10 s.
+      if (tty) process.stdout.write(`\r${line}\x1b[K`);
+      else if (elapsed - lastPrinted >= 10 || lastPrinted === 0) {
+        console.log(line);
+        lastPrinted = Math.max(elapsed, 1);
+      }
+      if (flags.seconds !== undefined && elapsed >= flags.seconds) {
+        void stop(`ran for ${flags.seconds} s`).then(done, done);
+      }
+    }, 1000);
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+}
