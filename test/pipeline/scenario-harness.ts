@@ -71,6 +71,8 @@ export async function startScenario(example: string, opts: { startMs?: number } 
           else out.push({ key: `${prefix}${n}`, text: readFileSync(p, 'utf8') });
         }
       };
+      // Firehose's `s3Root` option has meant both "<root>/<bucket>" and "<root>/s3/<bucket>"; read whichever exists.
+      walk(join(s3Root, bucket), '');
       walk(join(s3Root, 's3', bucket), '');
       return out.sort((a, b) => a.key.localeCompare(b.key));
     },

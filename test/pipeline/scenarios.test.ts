@@ -46,7 +46,7 @@ describe('example pipelines end to end', () => {
       const input = await readInput(s, 's1-sales-events');
       assert.ok(input.length >= 3000, `${input.length} sales events`);
       const out = rowsOf(s, 'freshet-s1');
-      assert.ok(out.every((o) => o.key.startsWith('sales_revenue/')));
+      for (const o of out) assert.match(o.key, /^sales_revenue\/2021\/01\/31\/14\/s1-revenue-per-minute-1-2021-01-31-14-\d\d-\d\d-[0-9a-f-]{36}$/);
       const byStart = windows(input, 60_000);
       const starts = [...byStart.keys()].sort((a, b) => a - b);
       // Whole minutes only: the first and last minute of the run are partial on the producer side but still windows.
@@ -83,7 +83,9 @@ describe('example pipelines end to end', () => {
       assert.ok(out.every((r) => r.ANOMALY_SCORE > 1));
       assert.ok(flaggedInjected / out.length >= 0.8, `${flaggedInjected} of ${out.length} delivered rows are injected anomalies`);
       assert.ok(flaggedInjected / injected >= 0.8, `${flaggedInjected} of ${injected} injected anomalies delivered`);
-      assert.ok(s.files('freshet-s2').length >= 3, 'a new file about every minute');
+      const files = s.files('freshet-s2');
+      assert.ok(files.length >= 3, 'a new file about every minute');
+      for (const f of files) assert.match(f.key, /^anomalous-trades\/2021-01-31\/s2-anomalous-trades-1-/);
     } finally {
       await s.close();
     }
