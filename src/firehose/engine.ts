@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { AwsError } from '../core/errors.ts';
-import type { Clock } from '../core/clock.ts';
+import type { Clock, TimerHandle } from '../core/clock.ts';
 import type { LogStorage, ShardLog } from '../storage/index.ts';
 import type { KinesisEngine, ShardReader } from '../kinesis/index.ts';
 import type { DestinationConfig, ParquetColumn } from './config.ts';
@@ -469,8 +469,13 @@ const agg = require('aws-kinesis-agg') as { deaggregateSync(rec: unknown, checks
  * the last unacknowledged batch (at-least-once). KPL-aggregated records are
  * de-aggregated into their user records.
  */
+/** How often a Kinesis source looks for shards created by resharding. */
+const RESCAN_MS = 10_000;
+
 class KinesisSource {
   private readers: ShardReader[] = [];
+  private known = new Set<string>();
+  private rescanTimer: TimerHandle | null = null;
   private unsubs: (() => void)[] = [];
   private busy = new Map<string, Promise<void>>();
   private stopped = false;
@@ -501,29 +506,54 @@ class KinesisSource {
     }
   }
 
+  /**
+   * Opens a reader for every shard not yet read: at start, shards of a fresh
+   * delivery stream begin at LATEST; shards that appear later (children of a
+   * split or merge, found by the periodic rescan or after a restart) begin at
+   * TRIM_HORIZON, since all their records arrived after the delivery stream
+   * started reading.
+   */
   private async openReaders(): Promise<void> {
     const kinesis = this.deps.kinesis!;
     if (this.stopped) return;
     const key = SOURCE_PREFIX + this.meta.name;
-    const saved = this.deps.storage.meta.get<Record<string, number>>(key) ?? {};
+    const saved = this.deps.storage.meta.get<Record<string, number>>(key);
+    const firstStart = saved === undefined && this.readers.length === 0;
     const positions: Record<string, number> = { ...saved };
+    const opened: ShardReader[] = [];
     for (const shard of kinesis.listShards(this.streamName)) {
+      if (this.known.has(shard.shardId)) continue;
       let reader: ShardReader;
-      if (saved[shard.shardId] !== undefined) {
+      if (saved?.[shard.shardId] !== undefined) {
         reader = await kinesis.openShardReader(this.streamName, shard.shardId, { type: 'TRIM_HORIZON' });
         reader.offset = Math.max(reader.offset, saved[shard.shardId]!);
       } else {
-        reader = await kinesis.openShardReader(this.streamName, shard.shardId, { type: 'LATEST' });
+        reader = await kinesis.openShardReader(this.streamName, shard.shardId, { type: firstStart ? 'LATEST' : 'TRIM_HORIZON' });
         positions[shard.shardId] = reader.offset;
       }
-      this.readers.push(reader);
+      this.known.add(shard.shardId);
+      opened.push(reader);
     }
-    await this.deps.storage.meta.put(key, positions);
+    if (opened.length || firstStart) await this.deps.storage.meta.put(key, positions);
     if (this.stopped) return;
-    for (const r of this.readers) {
+    for (const r of opened) {
+      this.readers.push(r);
       this.unsubs.push(r.onAppend(() => this.kick(r)));
       this.kick(r);
     }
+    this.scheduleRescan();
+  }
+
+  private scheduleRescan(): void {
+    if (this.stopped || this.rescanTimer) return;
+    this.rescanTimer = this.deps.clock.setTimer(() => {
+      this.rescanTimer = null;
+      if (this.stopped || this.busy.has('\u0000init')) return;
+      const p = this.openReaders()
+        .catch((e) => this.say(`cannot list the shards of ${this.streamName}: ${(e as Error).message}`))
+        .finally(() => this.busy.delete('\u0000init'));
+      this.busy.set('\u0000init', p);
+    }, RESCAN_MS);
   }
 
   private kick(r: ShardReader): void {
@@ -571,6 +601,7 @@ class KinesisSource {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.rescanTimer?.cancel();
     for (const u of this.unsubs) u();
     await this.settled();
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { KinesisClient, CreateStreamCommand, PutRecordsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { KinesisClient, CreateStreamCommand, PutRecordsCommand, PutRecordCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, PutRecordCommand as FhPutRecord } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startHarness, listFiles, readObject, s3Dest, enc, ROLE } from './helpers.ts';
@@ -87,5 +87,28 @@ describe('KinesisStreamAsSource', () => {
     const files = await listFiles(root);
     assert.equal(files.length, 1);
     assert.equal((await readObject(root, files[0]!)).toString(), 'after active\n');
+  });
+
+  it('follows the child shards of a split', async () => {
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'splitting', ShardCount: 1 }));
+    await h.tick(1000);
+    await h.client.send(new CreateDeliveryStreamCommand({
+      DeliveryStreamName: 'from-split', DeliveryStreamType: 'KinesisStreamAsSource',
+      KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/splitting', RoleARN: ROLE },
+      ExtendedS3DestinationConfiguration: s3Dest('bkt-split', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
+    }));
+    await h.tick(1000, 'from-split');
+    await kinesis.send(new PutRecordCommand({ StreamName: 'splitting', PartitionKey: 'p', Data: enc('parent\n') }));
+    await kinesis.send(new SplitShardCommand({ StreamName: 'splitting', ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 127n).toString() }));
+    await h.tick(1000, 'from-split');
+    await kinesis.send(new PutRecordsCommand({ StreamName: 'splitting', Records: Array.from({ length: 20 }, (_, i) => ({ PartitionKey: `key-${i}`, Data: enc(`child ${i}\n`) })) }));
+    await h.tick(10_000, 'from-split');
+    await h.tick(60_000, 'from-split');
+    await h.tick(60_000, 'from-split');
+    const root = join(h.dir, 's3', 'bkt-split');
+    let text = '';
+    for (const f of await listFiles(root)) text += (await readObject(root, f)).toString();
+    const lines = text.split('\n').filter(Boolean).sort();
+    assert.deepEqual(lines, ['parent', ...Array.from({ length: 20 }, (_, i) => `child ${i}`)].sort());
   });
 });
