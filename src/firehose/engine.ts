@@ -77,6 +77,7 @@ export interface DeliveryStreamMeta {
 
 interface Runtime {
   meta: DeliveryStreamMeta;
+  lastArrivalMs: number;
   log: ShardLog;
   pipeline: Pipeline;
   metrics: DeliveryMetrics;
@@ -216,7 +217,7 @@ export class FirehoseEngine {
     const log = this.deps.storage.getLog(id) ?? (await this.deps.storage.createLog(id));
     const metrics = new DeliveryMetrics();
     const pipeline = this.newPipeline(meta, log, metrics);
-    const rt: Runtime = { meta, log, pipeline, metrics };
+    const rt: Runtime = { meta, log, pipeline, metrics, lastArrivalMs: log.lastTimestampMs ?? 0 };
     this.streams.set(meta.name, rt);
     pipeline.start();
     if (meta.type === 'KinesisStreamAsSource' && meta.source) {
@@ -343,7 +344,9 @@ export class FirehoseEngine {
     if (rt.meta.type !== 'DirectPut') {
       throw invalidArgument(`This operation is not permitted on KinesisStreamAsSource delivery stream type.`);
     }
-    const now = this.deps.clock.now();
+    // Arrival times stay non-decreasing per log (the storage contract), even if the wall clock steps back.
+    const now = Math.max(this.deps.clock.now(), rt.lastArrivalMs);
+    rt.lastArrivalMs = now;
     const batch = new Array(datas.length);
     let bytes = 0;
     for (let i = 0; i < datas.length; i++) {
