@@ -479,11 +479,14 @@ class KinesisSource {
   private readers: ShardReader[] = [];
   private known = new Set<string>();
   private rescanTimer: TimerHandle | null = null;
+  private lastTs: number;
   private unsubs: (() => void)[] = [];
   private busy = new Map<string, Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly deps: FirehoseDeps, private readonly meta: DeliveryStreamMeta, private readonly log: ShardLog, private readonly say: (m: string) => void) {}
+  constructor(private readonly deps: FirehoseDeps, private readonly meta: DeliveryStreamMeta, private readonly log: ShardLog, private readonly say: (m: string) => void) {
+    this.lastTs = log.lastTimestampMs ?? 0;
+  }
 
   private get streamName(): string {
     const arn = this.meta.source!.kinesisStreamArn;
@@ -584,9 +587,11 @@ class KinesisSource {
           if (!users) batch.push({ key: rec.partitionKey, data: rec.data, timestampMs: rec.approximateArrivalTimestampMs });
           else for (const u of users) batch.push({ key: u.partitionKey, data: Buffer.from(u.data, 'base64'), timestampMs: rec.approximateArrivalTimestampMs });
         }
-        // Keep timestamps non-decreasing in the delivery log (shards interleave).
-        const last = this.log.lastTimestampMs ?? 0;
-        for (const b of batch) if (b.timestampMs < last) b.timestampMs = last;
+        // Keep timestamps non-decreasing in the delivery log (shards interleave; appends may be in flight).
+        for (const b of batch) {
+          if (b.timestampMs < this.lastTs) b.timestampMs = this.lastTs;
+          else this.lastTs = b.timestampMs;
+        }
         if (batch.length) await this.log.append(batch).durable;
         if (this.stopped) return;
         const positions = this.deps.storage.meta.get<Record<string, number>>(key) ?? {};
