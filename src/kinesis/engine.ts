@@ -26,6 +26,16 @@ export interface ShardInfo {
   startingHashKey: string;
   endingHashKey: string;
   startingSequenceNumber: string;
+  /** Set once the shard is closed by a split or merge. */
+  endingSequenceNumber?: string;
+  parentShardId?: string;
+  adjacentParentShardId?: string;
+  /** Clock time the shard opened; undefined for the stream's first shards (open "since forever"). */
+  openedMs?: number;
+  /** Clock time the shard closed. */
+  closedMs?: number;
+  /** For a closed shard: one past its last log offset (may be missing after a crash mid-reshard; recovered from the log). */
+  endOffset?: number;
 }
 
 /** Persisted stream metadata (JSON in storage.meta). */
@@ -39,6 +49,14 @@ export interface StreamMeta {
   retentionHours: number;
   tags: Record<string, string>;
   shards: ShardInfo[];
+}
+
+/** A child of a closed shard, as GetRecords and SubscribeToShard report it. */
+export interface ChildShard {
+  shardId: string;
+  parentShards: string[];
+  startingHashKey: string;
+  endingHashKey: string;
 }
 
 export interface StreamDescription {
@@ -89,12 +107,19 @@ export interface KinesisEngineOptions {
   updateDelayMs: number;
   /** How often retention trimming runs, in ms of clock time (default 60 s). */
   retentionCheckIntervalMs?: number;
+  /** How often ON_DEMAND streams are checked for hot shards, in ms of clock time (default 60 s). */
+  scalingCheckIntervalMs?: number;
 }
 
 export const ITERATOR_TTL_MS = 300_000;
 export const NEXT_TOKEN_TTL_MS = 300_000;
 export const MAX_GET_RECORDS_BYTES = 10 * 1024 * 1024;
 export const ON_DEMAND_SHARDS = 4;
+/** ON_DEMAND streams split a shard whose writes, over one scaling check interval, average above half a shard's write limit. */
+export const ON_DEMAND_SPLIT_BYTES_PER_SEC = 512 * 1024;
+export const ON_DEMAND_SPLIT_RECORDS_PER_SEC = 500;
+/** AWS's default quota of on-demand streams per account. */
+export const ON_DEMAND_STREAM_LIMIT = 50;
 const META_PREFIX = 'kinesis/stream/';
 const KEY_META = 'kinesis/iterator-key';
 
@@ -107,15 +132,27 @@ export interface ShardState {
   readonly shardPart: string;
   /** Last arrival time handed out; keeps sequence numbers' time field non-decreasing. */
   lastTimeMs: number;
+  /** The shard's metadata entry (shared with StreamMeta.shards). */
+  readonly info: ShardInfo;
+  /** Next offset append() will assign (ahead of the durable endOffset while writes are in flight). */
+  nextOffset: number;
+  /** Set when closed: one past the shard's last offset. Readers reaching it move to the children. */
+  closedEnd: number | undefined;
+  /** Records and bytes written since the last on-demand scaling check. */
+  writeRecords: number;
+  writeBytes: number;
 }
 
 /** Runtime state of one stream. */
 export interface StreamState {
   meta: StreamMeta;
   readonly arn: string;
-  readonly shards: ShardState[];
-  /** Shards' starting hash keys as 16-byte buffers, for routing. */
-  readonly startKeys: Buffer[];
+  /** Every shard still kept (open or closed, within retention), by shard index; removed ones are undefined. */
+  readonly shards: Array<ShardState | undefined>;
+  /** Open shards, ascending by starting hash key: what writes route to. */
+  open: ShardState[];
+  /** Open shards' starting hash keys as 16-byte buffers, for routing (parallel to `open`). */
+  startKeys: Buffer[];
   timer?: TimerHandle;
   activeWaiters: Array<() => void>;
 }
@@ -140,6 +177,7 @@ export class KinesisEngine {
   private readonly streams = new Map<string, StreamState>();
   private iterators!: IteratorCodec;
   private retentionTimer: TimerHandle | undefined;
+  private scalingTimer: TimerHandle | undefined;
   private trimming: Promise<void> | undefined;
   private trimAgain = false;
   private closed = false;
@@ -184,19 +222,41 @@ export class KinesisEngine {
       if (m.status === 'CREATING' || m.status === 'UPDATING') this.scheduleActive(state, this.opts.createDelayMs);
     }
     this.scheduleRetention();
+    this.scheduleScaling();
   }
 
   private async materialise(m: StreamMeta): Promise<StreamState> {
-    const shards: ShardState[] = [];
-    const startKeys: Buffer[] = [];
-    for (let i = 0; i < m.shards.length; i++) {
-      const info = m.shards[i]!;
+    const shards: Array<ShardState | undefined> = [];
+    for (const info of m.shards) {
+      const index = parseShardId(info.shardId)!;
       const logId = `${m.uuid}/${info.shardId}`;
       const log = this.storage.getLog(logId) ?? (await this.storage.createLog(logId));
-      shards.push({ index: i, shardId: info.shardId, log, shardPart: String(i).padStart(6, '0'), lastTimeMs: Math.max(m.createdMs, log.lastTimestampMs ?? 0) });
-      startKeys.push(hashKeyToBuffer(BigInt(info.startingHashKey)));
+      let closedEnd: number | undefined;
+      if (info.endingSequenceNumber !== undefined) {
+        // A crash between persisting a reshard and applying it leaves endOffset unset; records not durable then were never acknowledged.
+        if (info.endOffset === undefined) {
+          info.endingSequenceNumber = encodeSequence(Math.max(info.closedMs ?? 0, log.lastTimestampMs ?? 0), String(index).padStart(6, '0'), Math.max(log.endOffset - 1, 0), m.salt);
+        }
+        closedEnd = info.endOffset === undefined ? log.endOffset : Math.min(info.endOffset, log.endOffset);
+        info.endOffset = closedEnd;
+      }
+      shards[index] = {
+        index, shardId: info.shardId, log, shardPart: String(index).padStart(6, '0'), lastTimeMs: Math.max(m.createdMs, log.lastTimestampMs ?? 0),
+        info, nextOffset: log.endOffset, closedEnd, writeRecords: 0, writeBytes: 0,
+      };
     }
-    return { meta: m, arn: this.arnFor(m.name), shards, startKeys, activeWaiters: [] };
+    const state: StreamState = { meta: m, arn: this.arnFor(m.name), shards, open: [], startKeys: [], activeWaiters: [] };
+    this.reroute(state);
+    return state;
+  }
+
+  /** Rebuilds the routing table from the open shards. */
+  private reroute(state: StreamState): void {
+    const open: ShardState[] = [];
+    for (const sh of state.shards) if (sh && sh.closedEnd === undefined) open.push(sh);
+    open.sort((a, b) => (BigInt(a.info.startingHashKey) < BigInt(b.info.startingHashKey) ? -1 : 1));
+    state.open = open;
+    state.startKeys = open.map((sh) => hashKeyToBuffer(BigInt(sh.info.startingHashKey)));
   }
 
   private track(p: Promise<unknown>): void {
@@ -346,7 +406,7 @@ export class KinesisEngine {
 
   openShardCount(): number {
     let n = 0;
-    for (const s of this.streams.values()) n += s.shards.length;
+    for (const s of this.streams.values()) n += s.open.length;
     return n;
   }
 
@@ -451,14 +511,268 @@ export class KinesisEngine {
   private async trimStream(s: StreamState): Promise<void> {
     if (s.meta.status === 'DELETING') return;
     const cutoff = this.clock.now() - s.meta.retentionHours * 3_600_000;
-    for (const sh of s.shards) await sh.log.trimBefore(cutoff);
+    let expired = false;
+    for (const sh of s.shards) {
+      if (!sh) continue;
+      if (sh.info.closedMs !== undefined && sh.info.closedMs < cutoff) expired = true;
+      else await sh.log.trimBefore(cutoff);
+    }
+    if (expired) await this.removeExpiredShards(s, cutoff);
+  }
+
+  /** Closed shards whose close time is past the retention period go, with their logs (as AWS drops them from ListShards). */
+  private async removeExpiredShards(s: StreamState, cutoff: number): Promise<void> {
+    await this.withLock(s.meta.name, async () => {
+      if (this.streams.get(s.meta.name) !== s || s.meta.status === 'DELETING') return;
+      const gone: ShardState[] = [];
+      for (const sh of s.shards) if (sh && sh.info.closedMs !== undefined && sh.info.closedMs < cutoff) gone.push(sh);
+      if (!gone.length) return;
+      for (const sh of gone) s.shards[sh.index] = undefined;
+      s.meta.shards = s.meta.shards.filter((i) => !(i.closedMs !== undefined && i.closedMs < cutoff));
+      await this.persist(s);
+      for (const sh of gone) if (this.storage.getLog(sh.log.id)) await this.storage.deleteLog(sh.log.id);
+    });
+  }
+
+  // ---------------------------------------------------------------- resharding
+
+  private notActive(s: StreamState): AwsError {
+    return new AwsError('ResourceInUseException', `Stream ${s.meta.name} under account ${this.accountId} not ACTIVE, instead in state ${s.meta.status}`);
+  }
+
+  private shardLimitError(current: number, additional: number): AwsError {
+    return new AwsError(
+      'LimitExceededException',
+      `This request would exceed the shard limit for the account ${this.accountId} in ${this.region}. ` +
+        `Current shard count for the account: ${current}. Limit: ${this.shardLimit}. ` +
+        `Number of additional shards that would have resulted from this request: ${additional}. ` +
+        'Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) ' +
+        'for current limits and how to request higher limits.',
+    );
+  }
+
+  /** An open shard of the stream by id, or AWS's ResourceNotFoundException. */
+  private openShard(s: StreamState, shardId: string): ShardState {
+    const index = parseShardId(shardId);
+    const sh = index === undefined ? undefined : s.shards[index];
+    if (!sh || sh.closedEnd !== undefined) {
+      throw new AwsError('ResourceNotFoundException', `Could not find shard ${shardId} in stream ${s.meta.name} under account ${this.accountId}.`);
+    }
+    return sh;
+  }
+
+  /** SplitShard: the stream is UPDATING for `updateDelayMs`, then the shard closes and two children open. */
+  async splitShard(name: string, shardId: string, newStartingHashKey: string): Promise<void> {
+    await this.withLock(name, async () => {
+      const s = this.stream(name);
+      const sh = this.openShard(s, shardId);
+      const current = this.openShardCount();
+      if (current + 1 > this.shardLimit) throw this.shardLimitError(current, 1);
+      const h = BigInt(newStartingHashKey);
+      const start = BigInt(sh.info.startingHashKey);
+      const end = BigInt(sh.info.endingHashKey);
+      if (h <= start + 1n || h >= end) {
+        throw new AwsError('InvalidArgumentException',
+          `NewStartingHashKey ${newStartingHashKey} used in SplitShard() on shard ${sh.shardId} in stream ${name} under account ${this.accountId} ` +
+            `is not both greater than one plus the shard's StartingHashKey ${sh.info.startingHashKey} and less than the shard's EndingHashKey ${sh.info.endingHashKey}.`);
+      }
+      if (s.meta.status !== 'ACTIVE') throw this.notActive(s);
+      await this.beginReshard(s, (p) => p.split(sh.index, h));
+    });
+  }
+
+  /** MergeShards: two adjacent open shards close and one child covering both opens. */
+  async mergeShards(name: string, shardId: string, adjacentShardId: string): Promise<void> {
+    await this.withLock(name, async () => {
+      const s = this.stream(name);
+      const a = this.openShard(s, shardId);
+      const b = this.openShard(s, adjacentShardId);
+      if (BigInt(a.info.endingHashKey) + 1n !== BigInt(b.info.startingHashKey)) {
+        throw new AwsError('InvalidArgumentException',
+          `Shards ${a.shardId} and ${b.shardId} in stream ${name} under account ${this.accountId} are not an adjacent pair of shards eligible for merging`);
+      }
+      if (s.meta.status !== 'ACTIVE') throw this.notActive(s);
+      await this.beginReshard(s, (p) => p.merge(a.index, b.index));
+    });
+  }
+
+  /**
+   * UpdateShardCount with UNIFORM_SCALING, as AWS does it: splits and merges until the open shards
+   * split the hash space evenly into `target` shards. Every child has at most two parents, so readers
+   * that finish parents before children keep per-key order. Intermediate shards open and close empty.
+   */
+  async updateShardCount(name: string, target: number): Promise<{ current: number; target: number }> {
+    return this.withLock(name, async () => {
+      const s = this.stream(name);
+      if (s.meta.status !== 'ACTIVE') throw this.notActive(s);
+      const open = s.open.length;
+      if (target > this.shardLimit) {
+        throw new AwsError('LimitExceededException', `Target shard count or number of open shards cannot be greater than ${this.shardLimit}. Current open shard count: ${open}, Target shard count: ${target}`);
+      }
+      if (target > open * 2) {
+        throw new AwsError('LimitExceededException', `UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: ${open}, Target shard count: ${target}`);
+      }
+      if (target < open / 2) {
+        throw new AwsError('LimitExceededException', `UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: ${open}, Target shard count: ${target}`);
+      }
+      const others = this.openShardCount() - open;
+      if (others + target > this.shardLimit) throw this.shardLimitError(this.openShardCount(), target - open);
+      await this.beginReshard(s, (p) => p.uniform(target));
+      return { current: open, target };
+    });
+  }
+
+  /** UpdateStreamMode: PROVISIONED ⇄ ON_DEMAND, UPDATING for `updateDelayMs`. */
+  async updateStreamMode(name: string, mode: StreamMode): Promise<void> {
+    await this.withLock(name, async () => {
+      const s = this.stream(name);
+      if (s.meta.status !== 'ACTIVE') throw this.notActive(s);
+      if (mode === 'ON_DEMAND' && s.meta.mode !== 'ON_DEMAND' && this.onDemandStreamCount() >= ON_DEMAND_STREAM_LIMIT) {
+        throw new AwsError('LimitExceededException', `This request would exceed the limit of ${ON_DEMAND_STREAM_LIMIT} on-demand streams for the account ${this.accountId} in ${this.region}.`);
+      }
+      s.meta.status = 'UPDATING';
+      await this.persist(s);
+      s.timer?.cancel();
+      s.timer = this.clock.setTimer(() => {
+        s.timer = undefined;
+        if (this.closed || this.streams.get(name) !== s) return;
+        s.meta.mode = mode;
+        this.finishUpdate(s);
+      }, this.opts.updateDelayMs);
+    });
+  }
+
+  private finishUpdate(s: StreamState): void {
+    s.meta.status = 'ACTIVE';
+    const waiters = s.activeWaiters.splice(0);
+    for (const w of waiters) w();
+    this.track(this.persist(s));
+  }
+
+  /**
+   * Marks the stream UPDATING and, after `updateDelayMs` of clock time, applies the plan: child logs are
+   * created first, the plan is persisted (a crash after that completes it on load), then parents close and
+   * children open in one synchronous step, so no write can land on a parent after a child took its keys.
+   */
+  private async beginReshard(s: StreamState, build: (p: ReshardPlan) => void): Promise<void> {
+    const plan = new ReshardPlan(s);
+    build(plan);
+    if (!plan.created.length) return;
+    s.meta.status = 'UPDATING';
+    await this.persist(s);
+    s.timer?.cancel();
+    s.timer = this.clock.setTimer(() => {
+      s.timer = undefined;
+      if (this.closed) return;
+      this.track(this.withLock(s.meta.name, () => this.applyReshard(s, plan)));
+    }, this.opts.updateDelayMs);
+  }
+
+  private async applyReshard(s: StreamState, plan: ReshardPlan): Promise<void> {
+    if (this.streams.get(s.meta.name) !== s || s.meta.status !== 'UPDATING') return;
+    const m = s.meta;
+    const logs = new Map<number, ShardLog>();
+    for (const c of plan.created) {
+      const id = `${m.uuid}/${shardIdName(c.index)}`;
+      logs.set(c.index, this.storage.getLog(id) ?? (await this.storage.createLog(id)));
+    }
+    const now = this.clock.now();
+    const infos: ShardInfo[] = plan.created.map((c) => ({
+      shardId: shardIdName(c.index),
+      startingHashKey: c.start.toString(),
+      endingHashKey: c.end.toString(),
+      startingSequenceNumber: encodeSequence(now, String(c.index).padStart(6, '0'), 0, m.salt),
+      ...(c.parent !== undefined ? { parentShardId: shardIdName(c.parent) } : {}),
+      ...(c.adjacentParent !== undefined ? { adjacentParentShardId: shardIdName(c.adjacentParent) } : {}),
+      openedMs: now,
+      ...(c.closes ? { endingSequenceNumber: encodeSequence(now, String(c.index).padStart(6, '0'), 0, m.salt), closedMs: now, endOffset: 0 } : {}),
+    }));
+    // The plan, persisted before it takes effect: closing parents carry a provisional ending (endOffset is fixed on load).
+    const planned: StreamMeta = {
+      ...m,
+      shards: [
+        ...m.shards.map((i) => (plan.closing.has(parseShardId(i.shardId)!) ? { ...i, endingSequenceNumber: encodeSequence(now, '000000', 0, m.salt), closedMs: now } : i)),
+        ...infos,
+      ],
+    };
+    await this.storage.meta.put(META_PREFIX + m.name, planned);
+    if (this.streams.get(m.name) !== s) return;
+    // Synchronous from here: parents close at exactly the offsets already assigned.
+    const at = this.clock.now();
+    for (const index of plan.closing) {
+      const sh = s.shards[index]!;
+      const end = sh.nextOffset;
+      sh.closedEnd = end;
+      sh.info.endOffset = end;
+      sh.info.closedMs = at;
+      sh.info.endingSequenceNumber = encodeSequence(Math.max(at, sh.lastTimeMs), sh.shardPart, Math.max(end - 1, 0), m.salt);
+    }
+    for (let i = 0; i < infos.length; i++) {
+      const info = infos[i]!;
+      const c = plan.created[i]!;
+      m.shards.push(info);
+      s.shards[c.index] = {
+        index: c.index, shardId: info.shardId, log: logs.get(c.index)!, shardPart: String(c.index).padStart(6, '0'), lastTimeMs: now,
+        info, nextOffset: 0, closedEnd: c.closes ? 0 : undefined, writeRecords: 0, writeBytes: 0,
+      };
+    }
+    this.reroute(s);
+    this.finishUpdate(s);
+    await this.persist(s);
+  }
+
+  /** Children of a shard (shards naming it as parent or adjacent parent), with their parents, as GetRecords' ChildShards. */
+  childShards(s: StreamState, shard: ShardState): ChildShard[] {
+    const out: ChildShard[] = [];
+    for (const i of s.meta.shards) {
+      if (i.parentShardId !== shard.shardId && i.adjacentParentShardId !== shard.shardId) continue;
+      const parents = [i.parentShardId!];
+      if (i.adjacentParentShardId !== undefined) parents.push(i.adjacentParentShardId);
+      out.push({ shardId: i.shardId, parentShards: parents, startingHashKey: i.startingHashKey, endingHashKey: i.endingHashKey });
+    }
+    return out;
+  }
+
+  /** ON_DEMAND streams: splits shards that ran hot over the last interval (see ON_DEMAND_SPLIT_*). */
+  private scheduleScaling(): void {
+    const every = this.opts.scalingCheckIntervalMs ?? 60_000;
+    this.scalingTimer = this.clock.setTimer(() => {
+      if (this.closed) return;
+      for (const s of this.streams.values()) this.checkHotShards(s, every);
+      this.scheduleScaling();
+    }, every);
+  }
+
+  private checkHotShards(s: StreamState, intervalMs: number): void {
+    const hot: ShardState[] = [];
+    const seconds = intervalMs / 1000;
+    for (const sh of s.open) {
+      if (sh.writeBytes / seconds > ON_DEMAND_SPLIT_BYTES_PER_SEC || sh.writeRecords / seconds > ON_DEMAND_SPLIT_RECORDS_PER_SEC) hot.push(sh);
+      sh.writeBytes = 0;
+      sh.writeRecords = 0;
+    }
+    if (s.meta.mode !== 'ON_DEMAND' || s.meta.status !== 'ACTIVE' || !hot.length) return;
+    this.track(this.withLock(s.meta.name, async () => {
+      if (this.streams.get(s.meta.name) !== s || s.meta.status !== 'ACTIVE') return;
+      const room = this.shardLimit - this.openShardCount();
+      await this.beginReshard(s, (p) => {
+        let n = 0;
+        for (const sh of hot) {
+          const start = BigInt(sh.info.startingHashKey);
+          const end = BigInt(sh.info.endingHashKey);
+          if (sh.closedEnd !== undefined || end - start < 2n || n >= room) continue;
+          p.split(sh.index, start + (end - start + 1n) / 2n);
+          n++;
+        }
+      });
+    }));
   }
 
   // ---------------------------------------------------------------- writes
 
   /** Routes a 16-byte hash key to a shard index. */
   route(s: StreamState, hashKey: Uint8Array): number {
-    return routeHashKey(hashKey, s.startKeys);
+    return s.open[routeHashKey(hashKey, s.startKeys)]!.index;
   }
 
   /** The 16-byte hash key for an ExplicitHashKey, or InvalidArgumentException when out of range. */
@@ -493,11 +807,17 @@ export class KinesisEngine {
       const batch = new Array<AppendRecord>(c);
       const slots = new Uint32Array(c);
       let j = 0;
+      let bytes = 0;
       for (let i = 0; i < n; i++) {
         if (shardOf[i] !== sh) continue;
-        batch[j] = { key: keys[i]!, data: datas[i]!, timestampMs: time };
+        const k = keys[i]!;
+        const d = datas[i]!;
+        bytes += d.byteLength + k.length;
+        batch[j] = { key: k, data: d, timestampMs: time };
         slots[j++] = i;
       }
+      shard.writeRecords += c;
+      shard.writeBytes += bytes;
       let res;
       try {
         res = shard.log.append(batch);
@@ -505,6 +825,7 @@ export class KinesisEngine {
         throw internalFailure(e);
       }
       const first = res.firstOffset;
+      shard.nextOffset = first + c;
       const prefix = sequencePrefix(time, shard.shardPart);
       const salt = s.meta.salt;
       for (let k = 0; k < c; k++) seqs[slots[k]!] = sequenceFromPrefix(prefix, first + k, salt);
@@ -553,8 +874,9 @@ export class KinesisEngine {
     }
     const s = this.streams.get(name);
     const canonical = shardIdName(index);
-    if (!s || s.meta.status === 'DELETING' || index >= s.shards.length) throw this.shardNotFound(canonical, name);
-    return { stream: s, shard: s.shards[index]! };
+    const shard = s?.shards[index];
+    if (!s || !shard || s.meta.status === 'DELETING') throw this.shardNotFound(canonical, name);
+    return { stream: s, shard };
   }
 
   /** The log offset a position names (GetShardIterator semantics, AWS's errors). */
@@ -632,8 +954,9 @@ export class KinesisEngine {
     }
     const s = this.streams.get(p.streamName);
     const shardId = shardIdName(p.shardIndex);
-    if (!s || s.meta.salt !== p.salt || s.meta.status === 'DELETING' || p.shardIndex >= s.shards.length) throw this.shardNotFound(shardId, p.streamName);
-    return { stream: s, shard: s.shards[p.shardIndex]!, offset: p.offset };
+    const shard = s?.shards[p.shardIndex];
+    if (!s || !shard || s.meta.salt !== p.salt || s.meta.status === 'DELETING') throw this.shardNotFound(shardId, p.streamName);
+    return { stream: s, shard, offset: p.offset };
   }
 
   /** Sequence number of a stored record. */
@@ -664,9 +987,87 @@ export class KinesisEngine {
   async close(): Promise<void> {
     this.closed = true;
     this.retentionTimer?.cancel();
+    this.scalingTimer?.cancel();
     for (const s of this.streams.values()) s.timer?.cancel();
     await Promise.all([...this.locks.values()]);
     await this.whenIdle();
+  }
+}
+
+interface PlannedShard {
+  index: number;
+  start: bigint;
+  end: bigint;
+  parent?: number;
+  adjacentParent?: number;
+  /** An intermediate shard of a multi-step plan: opens and closes empty. */
+  closes: boolean;
+}
+
+/** A sequence of splits and merges over the open shards, computed up front and applied at once. */
+class ReshardPlan {
+  readonly created: PlannedShard[] = [];
+  readonly closing = new Set<number>();
+  private nextIndex: number;
+  /** Open shards as the plan goes: index → range. */
+  private readonly live = new Map<number, { start: bigint; end: bigint; planned?: PlannedShard }>();
+
+  constructor(s: StreamState) {
+    this.nextIndex = s.shards.length;
+    for (const sh of s.open) this.live.set(sh.index, { start: BigInt(sh.info.startingHashKey), end: BigInt(sh.info.endingHashKey) });
+  }
+
+  private close(index: number): void {
+    const l = this.live.get(index)!;
+    this.live.delete(index);
+    if (l.planned) l.planned.closes = true;
+    else this.closing.add(index);
+  }
+
+  private open(start: bigint, end: bigint, parent: number, adjacentParent?: number): number {
+    const p: PlannedShard = { index: this.nextIndex++, start, end, parent, closes: false };
+    if (adjacentParent !== undefined) p.adjacentParent = adjacentParent;
+    this.created.push(p);
+    this.live.set(p.index, { start, end, planned: p });
+    return p.index;
+  }
+
+  split(index: number, at: bigint): [number, number] {
+    const l = this.live.get(index)!;
+    this.close(index);
+    return [this.open(l.start, at - 1n, index), this.open(at, l.end, index)];
+  }
+
+  merge(a: number, b: number): number {
+    const la = this.live.get(a)!;
+    const lb = this.live.get(b)!;
+    this.close(a);
+    this.close(b);
+    return this.open(la.start, lb.end, a, b);
+  }
+
+  /** Splits at every target boundary inside a shard, then merges the pieces of each target range left to right. */
+  uniform(target: number): void {
+    const ranges = evenHashKeyRanges(target);
+    const ordered = [...this.live.entries()].sort((x, y) => (x[1].start < y[1].start ? -1 : 1)).map((e) => e[0]);
+    const pieces: number[] = [];
+    for (const idx of ordered) {
+      let cur = idx;
+      for (const r of ranges) {
+        const l = this.live.get(cur)!;
+        if (r.startingHashKey > l.start && r.startingHashKey <= l.end) {
+          const [left, right] = this.split(cur, r.startingHashKey);
+          pieces.push(left);
+          cur = right;
+        }
+      }
+      pieces.push(cur);
+    }
+    let p = 0;
+    for (const r of ranges) {
+      let acc = pieces[p++]!;
+      while (p < pieces.length && this.live.get(pieces[p]!)!.start <= r.endingHashKey) acc = this.merge(acc, pieces[p++]!);
+    }
   }
 }
 
@@ -685,6 +1086,15 @@ export class ShardReader {
 
   get shardId(): string {
     return this.shard.shardId;
+  }
+
+  /** True once the shard is closed and every record in it has been read: continue with childShards(). */
+  get ended(): boolean {
+    return this.shard.closedEnd !== undefined && this.offset >= this.shard.closedEnd;
+  }
+
+  childShards(): ChildShard[] {
+    return this.engine.childShards(this.stream, this.shard);
   }
 
   /** Reads up to `limit` records (default 10,000; at most 10 MiB). */

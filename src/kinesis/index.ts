@@ -13,6 +13,7 @@
  */
 export { KinesisEngine, ShardReader, shardIdName, parseShardId, ITERATOR_TTL_MS, MAX_GET_RECORDS_BYTES, ON_DEMAND_SHARDS } from './engine.ts';
 export type {
+  ChildShard,
   KinesisEngineOptions,
   KinesisRecord,
   PutInput,

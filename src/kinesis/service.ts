@@ -24,6 +24,10 @@ import { listTagsForStream } from './actions/list-tags-for-stream.ts';
 import { tagResource } from './actions/tag-resource.ts';
 import { untagResource } from './actions/untag-resource.ts';
 import { listTagsForResource } from './actions/list-tags-for-resource.ts';
+import { splitShard } from './actions/split-shard.ts';
+import { mergeShards } from './actions/merge-shards.ts';
+import { updateShardCount } from './actions/update-shard-count.ts';
+import { updateStreamMode } from './actions/update-stream-mode.ts';
 
 type Factory = (engine: KinesisEngine) => ActionHandler;
 
@@ -55,13 +59,13 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
   ListStreams: listStreams,
   ListTagsForResource: listTagsForResource,
   ListTagsForStream: listTagsForStream,
-  MergeShards: undefined,
+  MergeShards: mergeShards,
   PutRecord: putRecord,
   PutRecords: putRecords,
   PutResourcePolicy: undefined,
   RegisterStreamConsumer: undefined,
   RemoveTagsFromStream: removeTagsFromStream,
-  SplitShard: undefined,
+  SplitShard: splitShard,
   StartStreamEncryption: undefined,
   StopStreamEncryption: undefined,
   SubscribeToShard: undefined,
@@ -70,8 +74,8 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
   UpdateAccountSettings: undefined,
   UpdateChannel: undefined,
   UpdateMaxRecordSize: undefined,
-  UpdateShardCount: undefined,
-  UpdateStreamMode: undefined,
+  UpdateShardCount: updateShardCount,
+  UpdateStreamMode: updateStreamMode,
   UpdateStreamRecordDistributionStrategy: undefined,
   UpdateStreamWarmThroughput: undefined,
 };

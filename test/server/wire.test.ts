@@ -78,7 +78,7 @@ describe('HTTP front door', () => {
   });
 
   it('answers unknown and unimplemented operations with UnknownOperationException', async () => {
-    for (const action of ['NoSuchAction', 'SplitShard', 'SubscribeToShard', 'toString', '__proto__']) {
+    for (const action of ['NoSuchAction', 'CreateChannel', 'UpdateAccountSettings', 'toString', '__proto__']) {
       const r = await rawRequest(server, action, {});
       assert.equal(r.status, 400, action);
       assert.deepEqual(r.json, { __type: 'UnknownOperationException' }, action);

@@ -27,7 +27,7 @@ export function describeStreamSummary(engine: KinesisEngine): ActionHandler {
         StreamCreationTimestamp: toEpochSeconds(d.createdMs),
         EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
         EncryptionType: 'NONE',
-        OpenShardCount: d.status === 'CREATING' ? 0 : d.shards.length,
+        OpenShardCount: d.status === 'CREATING' ? 0 : d.shards.filter((s) => s.endingSequenceNumber === undefined).length,
         ConsumerCount: 0,
       },
     };

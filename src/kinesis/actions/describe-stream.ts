@@ -2,7 +2,8 @@
  * DescribeStream (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DescribeStream.html)
  * Reads { StreamName | StreamARN, Limit? (1–10000, default 100), ExclusiveStartShardId? };
  * writes { StreamDescription: { StreamName, StreamARN, StreamStatus, StreamModeDetails, Shards, HasMoreShards, ... } }.
- * Shards are listed only once the stream is ACTIVE, as AWS does.
+ * Shards are listed only once the stream is ACTIVE, as AWS does; closed shards (within retention) are listed too,
+ * with EndingSequenceNumber and their children's ParentShardId / AdjacentParentShardId.
  */
 import { compileValidator } from '../../server/index.ts';
 import type { ActionHandler } from '../../server/index.ts';
@@ -22,11 +23,14 @@ const validate = compileValidator<Input>({
 });
 
 export function shardToWire(s: ShardInfo): Record<string, unknown> {
-  return {
-    ShardId: s.shardId,
-    HashKeyRange: { StartingHashKey: s.startingHashKey, EndingHashKey: s.endingHashKey },
-    SequenceNumberRange: { StartingSequenceNumber: s.startingSequenceNumber },
-  };
+  const out: Record<string, unknown> = { ShardId: s.shardId };
+  if (s.parentShardId !== undefined) out.ParentShardId = s.parentShardId;
+  if (s.adjacentParentShardId !== undefined) out.AdjacentParentShardId = s.adjacentParentShardId;
+  out.HashKeyRange = { StartingHashKey: s.startingHashKey, EndingHashKey: s.endingHashKey };
+  out.SequenceNumberRange = s.endingSequenceNumber === undefined
+    ? { StartingSequenceNumber: s.startingSequenceNumber }
+    : { StartingSequenceNumber: s.startingSequenceNumber, EndingSequenceNumber: s.endingSequenceNumber };
+  return out;
 }
 
 export function describeStream(engine: KinesisEngine): ActionHandler {

@@ -2,13 +2,15 @@
  * GetRecords (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html)
  * Reads { ShardIterator, Limit? (1–10000, default 10000) };
  * writes { Records: [{ SequenceNumber, ApproximateArrivalTimestamp, Data, PartitionKey }], NextShardIterator, MillisBehindLatest }.
+ * When a read reaches the end of a closed shard (split or merged), NextShardIterator is left out (null) and
+ * ChildShards lists the children with their ParentShards and HashKeyRange.
  * At most 10 MiB of data per call. Records older than the retention period are skipped
  * (trimming removes whole segments, so some may linger on disk for a while).
  */
 import { PreEncodedJson, compileValidator } from '../../server/index.ts';
 import type { ActionHandler } from '../../server/index.ts';
 import { MAX_GET_RECORDS_BYTES } from '../engine.ts';
-import type { KinesisEngine } from '../engine.ts';
+import type { ChildShard, KinesisEngine, ShardState, StreamState } from '../engine.ts';
 import { encodeSequence } from '../sequence.ts';
 
 interface Input {
@@ -36,6 +38,15 @@ const validate = compileValidator<Input>({
   },
 });
 
+/** `"ChildShards":[...]` for a shard read to its end (ASCII: ids and decimal hash keys). */
+function childShardsJson(engine: KinesisEngine, stream: StreamState, shard: ShardState): string {
+  return `"ChildShards":${JSON.stringify(engine.childShards(stream, shard).map(childShardToWire))}`;
+}
+
+export function childShardToWire(c: ChildShard): Record<string, unknown> {
+  return { ShardId: c.shardId, ParentShards: c.parentShards, HashKeyRange: { StartingHashKey: c.startingHashKey, EndingHashKey: c.endingHashKey } };
+}
+
 export function getRecords(engine: KinesisEngine): ActionHandler {
   return async (raw) => {
     const input = validate(raw);
@@ -56,8 +67,10 @@ export function getRecords(engine: KinesisEngine): ActionHandler {
       kept++;
       size += RECORD_OVERHEAD + 4 * Math.ceil(r.data.byteLength / 3) + 6 * r.key.length; // JSON escapes are at most 6 bytes per UTF-16 unit
     }
-    const nextIterator = engine.iteratorAt(stream, shard, res.nextOffset);
-    size += nextIterator.length;
+    const ended = shard.closedEnd !== undefined && res.nextOffset >= shard.closedEnd;
+    const nextIterator = ended ? '' : engine.iteratorAt(stream, shard, res.nextOffset);
+    const tail = ended ? childShardsJson(engine, stream, shard) : `"NextShardIterator":"${nextIterator}"`;
+    size += tail.length;
     const out = Buffer.allocUnsafe(size) as Buffer & RawWriters;
     let off = out.latin1Write('{"Records":[', 0);
     let first = true;
@@ -76,7 +89,7 @@ export function getRecords(engine: KinesisEngine): ActionHandler {
     }
     const last = recs.length ? recs[recs.length - 1]! : undefined;
     const behind = res.nextOffset >= log.endOffset || !last ? 0 : Math.max(0, engine.clock.now() - last.timestampMs);
-    off += out.latin1Write(`],"NextShardIterator":"${nextIterator}","MillisBehindLatest":${behind}}`, off);
+    off += out.latin1Write(`],${tail},"MillisBehindLatest":${behind}}`, off);
     return new PreEncodedJson(out.subarray(0, off));
   };
 }

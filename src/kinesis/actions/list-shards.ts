@@ -3,13 +3,16 @@
  * Reads { StreamName | StreamARN | NextToken, ExclusiveStartShardId?, MaxResults? (1–10000, default 1000),
  * StreamCreationTimestamp?, ShardFilter? }; writes { Shards, NextToken? }.
  * NextToken identifies the stream by itself and expires after 300 s (ExpiredNextTokenException).
- * Freshet never closes shards (no resharding), so every filter type but AFTER_SHARD_ID returns all shards.
+ * ShardFilter, per the API reference: AT_LATEST = open shards; AT_TRIM_HORIZON = shards open at the trim horizon
+ * (now − retention); FROM_TRIM_HORIZON = every shard still kept; AT_TIMESTAMP = shards opened at or before T and
+ * closed at or after T (or open); FROM_TIMESTAMP = shards closed at or after T, and open ones; AFTER_SHARD_ID.
+ * The stream's first shards count as open since before any timestamp. The filter is carried in the NextToken.
  */
 import { AwsError } from '../../core/errors.ts';
 import { compileValidator } from '../../server/index.ts';
 import type { ActionHandler } from '../../server/index.ts';
 import { NEXT_TOKEN_TTL_MS } from '../engine.ts';
-import type { KinesisEngine } from '../engine.ts';
+import type { KinesisEngine, ShardInfo } from '../engine.ts';
 import { SHARD_ID, STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 import { shardToWire } from './describe-stream.ts';
 
@@ -48,6 +51,28 @@ interface Token {
   u: string; // stream incarnation (salt)
   a: string; // last shard id returned
   t: number; // issued at, ms
+  f?: string; // filter type
+  ft?: number; // filter timestamp, ms
+}
+
+/** Whether a shard passes a time-based ShardFilter (`thMs` = trim horizon). */
+function passes(sh: ShardInfo, type: string | undefined, atMs: number | undefined, thMs: number): boolean {
+  const opened = sh.openedMs ?? -Infinity;
+  const closed = sh.closedMs ?? Infinity;
+  switch (type) {
+    case 'AT_LATEST':
+      return sh.endingSequenceNumber === undefined;
+    case 'AT_TRIM_HORIZON':
+      return opened <= thMs && closed >= thMs;
+    case 'FROM_TRIM_HORIZON':
+      return closed >= thMs;
+    case 'AT_TIMESTAMP':
+      return opened <= atMs! && closed >= atMs!;
+    case 'FROM_TIMESTAMP':
+      return closed >= atMs!;
+    default:
+      return true;
+  }
 }
 
 function decodeToken(token: string): Token | undefined {
@@ -66,6 +91,8 @@ export function listShards(engine: KinesisEngine): ActionHandler {
     const hasName = input.StreamName !== undefined || input.StreamARN !== undefined;
     let name: string;
     let after: string | undefined;
+    let filterType: string | undefined;
+    let filterMs: number | undefined;
     if (input.NextToken !== undefined) {
       if (hasName) throw new AwsError('InvalidArgumentException', 'NextToken and StreamName cannot be provided together.');
       if (input.ExclusiveStartShardId !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
@@ -76,6 +103,8 @@ export function listShards(engine: KinesisEngine): ActionHandler {
       if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);
       name = tok.s;
       after = tok.a;
+      filterType = tok.f;
+      filterMs = tok.ft;
       const s = engine.stream(name);
       if (s.meta.salt !== tok.u) throw engine.notFound(name);
     } else {
@@ -90,6 +119,8 @@ export function listShards(engine: KinesisEngine): ActionHandler {
         } else if ((f.Type === 'AT_TIMESTAMP' || f.Type === 'FROM_TIMESTAMP') && f.Timestamp === undefined) {
           throw new AwsError('InvalidArgumentException', `Timestamp must be specified in ShardFilter when Type is ${f.Type}.`);
         }
+        filterType = f.Type;
+        if (f.Timestamp !== undefined) filterMs = Math.round(f.Timestamp * 1000);
       }
       const created = input.StreamCreationTimestamp;
       const s = engine.stream(name);
@@ -102,11 +133,17 @@ export function listShards(engine: KinesisEngine): ActionHandler {
       const a = after;
       shards = shards.filter((x) => x.shardId > a);
     }
+    if (filterType !== undefined && filterType !== 'AFTER_SHARD_ID') {
+      const th = engine.retentionCutoffMs(engine.stream(name));
+      shards = shards.filter((x) => passes(x, filterType, filterMs, th));
+    }
     const max = input.MaxResults ?? 1000;
     const page = shards.slice(0, max);
     const out: Record<string, unknown> = { Shards: page.map(shardToWire) };
     if (shards.length > page.length) {
       const tok: Token = { s: name, u: engine.stream(name).meta.salt, a: page.at(-1)!.shardId, t: engine.clock.now() };
+      if (filterType !== undefined) tok.f = filterType;
+      if (filterMs !== undefined) tok.ft = filterMs;
       out.NextToken = Buffer.from(JSON.stringify(tok)).toString('base64url');
     }
     return out;

@@ -47,7 +47,7 @@ export function putRecord(engine: KinesisEngine): ActionHandler {
     const ordering = input.SequenceNumberForOrdering;
     if (ordering !== undefined) {
       const d = decodeSequence(ordering);
-      if (!d || d.timeMs > Math.max(engine.clock.now(), ...s.shards.map((x) => x.lastTimeMs))) {
+      if (!d || d.timeMs > Math.max(engine.clock.now(), ...s.open.map((x) => x.lastTimeMs))) {
         throw new AwsError('InvalidArgumentException', `ExclusiveMinimumSequenceNumber ${ordering} used in PutRecord on stream ${name} under account ${engine.accountId} is invalid.`);
       }
     }
