@@ -562,12 +562,3 @@ export class FileStorage implements LogStorage, LogHost {
     await this.metaStore?.close();
   }
 }
-
-/** Size on disk of a log's segment files (for tests and `describe`). */
-export async function logDiskBytes(storage: FileStorage, id: string): Promise<number> {
-  const log = storage.getLog(id) as FileShardLog | undefined;
-  if (!log) return 0;
-  let total = 0;
-  for (const s of log.segments) total += (await stat(s.path).catch(() => ({ size: 0 }))).size;
-  return total;
-}
