@@ -8,6 +8,8 @@ import type { MetaStore } from '../storage/index.ts';
 import type { ApplicationConfig, StartingPosition } from './model.ts';
 
 export const APP_KEY_PREFIX = 'analytics/app/';
+/** Where the runtime host keeps an application's checkpoint (runtime/host.ts CHECKPOINT_KEY_PREFIX). */
+const CHECKPOINT_KEY = 'analytics/checkpoint/';
 
 /** What the control plane needs from whatever runs applications. */
 export interface ApplicationRuntime {
@@ -38,7 +40,7 @@ export class ApplicationRegistry {
       app.status = 'READY';
       app.lastError = error instanceof Error ? error.message : String(error);
       await this.save(app);
-    });
+    }).catch(() => undefined); // a failure to persist the status must not become an unhandled rejection
   };
 
   constructor(
@@ -54,7 +56,9 @@ export class ApplicationRegistry {
       const app = this.meta.get<ApplicationConfig>(key);
       if (!app) continue;
       if (app.status === 'DELETING') {
-        void this.meta.delete(key);
+        // Deleted while the server went down: finish the deletion.
+        this.meta.delete(key).catch(() => undefined);
+        this.meta.delete(CHECKPOINT_KEY + app.name).catch(() => undefined);
         continue;
       }
       if (app.status === 'RUNNING' || app.status === 'STARTING' || app.status === 'UPDATING') wasRunning.push(app);
