@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  discoverJsonSchema, formatReal, formatRowCsv, formatRowJson, parseApplication, parseRecord, planApplication,
+  discoverJsonSchema, formatReal, formatRowCsv, formatRowJson, parseApplication, parseRecord, parseTimestamp, planApplication,
   SqlApplication, SqlError, type ColumnDef, type Row,
 } from '../../src/sql/index.ts';
 
@@ -119,6 +119,16 @@ describe('record formats', () => {
     assert.equal(formatRowCsv(c, row), 'store_1,22.78,2021-01-31 14:47:00.000');
     assert.equal(formatReal(Math.fround(8671.3125)), 8671.3125);
   });
+  it('reads timestamps in the forms producers write (fast path and zones agree with Date.parse)', () => {
+    for (const [text, iso] of [
+      ['2021-01-31T14:05:47.190114', '2021-01-31T14:05:47.190Z'], ['2021-01-31 14:05:47', '2021-01-31T14:05:47Z'],
+      ['1969-12-31 23:59:59.999', '1969-12-31T23:59:59.999Z'], ['2000-02-29T00:00:00.5', '2000-02-29T00:00:00.500Z'],
+      ['2020-08-01T12:00:00.000Z', '2020-08-01T12:00:00.000Z'], ['2020-08-01T12:00:00+02:00', '2020-08-01T10:00:00Z'], ['2021-06-02', '2021-06-02T00:00:00Z'],
+    ] as const) assert.equal(parseTimestamp(text), Date.parse(iso), text);
+    assert.equal(parseTimestamp('2021-13-01 00:00:00'), null);
+    assert.equal(parseTimestamp('yesterday'), null);
+  });
+
   it('discovers a schema from sample JSON records', () => {
     const cols2 = discoverJsonSchema(['{"sensor_id": 66, "current_temperature": 69.67, "status": "OK", "event_time": "2022-11-20T18:31:30.693395"}']);
     assert.deepEqual(cols2.map((c) => [c.name, c.type.name, c.mapping]), [

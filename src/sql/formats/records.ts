@@ -57,10 +57,47 @@ function pick(obj: unknown, path: Path): unknown {
   return cur !== null && typeof cur === 'object' ? JSON.stringify(cur) : cur;
 }
 
+const decoder = new TextDecoder();
+
+interface CompiledColumns {
+  paths: Path[];
+  types: SqlType[];
+  text: boolean[];
+}
+const compiledCache = new WeakMap<readonly InputColumn[], CompiledColumns>();
+
+/** Paths and types resolved once per schema (the schema array is the cache key). */
+function compiled(columns: readonly InputColumn[]): CompiledColumns {
+  let c = compiledCache.get(columns);
+  if (!c) {
+    c = {
+      paths: columns.map((col) => parseJsonPath(col.mapping ?? `$.${col.name}`)),
+      types: columns.map((col) => col.type),
+      text: columns.map((col) => col.type.name === 'VARCHAR' || col.type.name === 'CHAR'),
+    };
+    compiledCache.set(columns, c);
+  }
+  return c;
+}
+
+// hot path: one call per input record.
+function jsonRow(o: unknown, c: CompiledColumns): unknown[] {
+  const n = c.paths.length;
+  const row = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) {
+    const path = c.paths[i]!;
+    // A one-step path is a plain property read.
+    const v = path.length === 1 && o !== null && typeof o === 'object' ? ((o as Record<string, unknown>)[path[0] as string] ?? null) : pick(o, path);
+    row[i] = v !== null && typeof v === 'object' ? castTo(JSON.stringify(v), c.types[i]!) : castTo(v, c.types[i]!);
+  }
+  return row;
+}
+
 /** Converts one record's data into typed rows for the given columns. */
 export function parseRecord(data: string | Uint8Array, format: RecordFormat, columns: readonly InputColumn[]): ParsedRecord {
-  const text = typeof data === 'string' ? data : new TextDecoder().decode(data);
+  const text = typeof data === 'string' ? data : decoder.decode(data);
   const out: ParsedRecord = { rows: [], errors: [] };
+  const c = compiled(columns);
   if (format.type === 'JSON') {
     let obj: unknown;
     try {
@@ -69,10 +106,17 @@ export function parseRecord(data: string | Uint8Array, format: RecordFormat, col
       out.errors.push({ message: `record is not valid JSON: ${(e as Error).message}`, data: text });
       return out;
     }
-    const objs = Array.isArray(obj) ? obj : [obj];
-    for (const o of objs) {
+    if (!Array.isArray(obj)) {
       try {
-        out.rows.push(columns.map((c) => castTo(pick(o, parseJsonPath(c.mapping ?? `$.${c.name}`)), c.type)));
+        out.rows.push(jsonRow(obj, c));
+      } catch (e) {
+        out.errors.push({ message: (e as Error).message, data: text });
+      }
+      return out;
+    }
+    for (const o of obj) {
+      try {
+        out.rows.push(jsonRow(o, c));
       } catch (e) {
         out.errors.push({ message: (e as Error).message, data: JSON.stringify(o) });
       }
@@ -86,7 +130,9 @@ export function parseRecord(data: string | Uint8Array, format: RecordFormat, col
     const fields = splitCsv(line.replace(/\r$/, ''), colDelim);
     try {
       if (fields.length < columns.length) throw new RowError('ParseError', `expected ${columns.length} fields, got ${fields.length}`);
-      out.rows.push(columns.map((c, i) => castTo(fields[i] === '' && c.type.name !== 'VARCHAR' && c.type.name !== 'CHAR' ? null : fields[i]!, c.type)));
+      const row = new Array<unknown>(columns.length);
+      for (let i = 0; i < columns.length; i++) row[i] = castTo(fields[i] === '' && !c.text[i] ? null : fields[i]!, c.types[i]!);
+      out.rows.push(row);
     } catch (e) {
       out.errors.push({ message: (e as Error).message, data: line });
     }

@@ -90,10 +90,59 @@ export function formatTime(ms: number): string {
 }
 
 const TS_RE = /^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$/;
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+const TS_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18] as const;
+const d2 = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + (s.charCodeAt(i + 1) - 48);
+
+// hot path: every TIMESTAMP column of every input record. The common 'YYYY-MM-DD[T ]HH:MM:SS[.fff…]'
+// form is read by character codes; anything else (zones, short forms) goes through the regular expression.
+function parseTimestampFast(s: string): number | null {
+  const n = s.length;
+  if (n < 19 || n > 29 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return null;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return null;
+  for (let k = 0; k < TS_DIGITS.length; k++) {
+    const c = s.charCodeAt(TS_DIGITS[k]!);
+    if (c < 48 || c > 57) return null;
+  }
+  let ms = 0;
+  if (n > 19) {
+    if (s.charCodeAt(19) !== 46) return null;
+    let scale = 100;
+    for (let i = 20; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) return null;
+      if (scale >= 1) ms += (c - 48) * scale;
+      scale /= 10;
+    }
+    ms = Math.floor(ms);
+  }
+  const y = d2(s, 0) * 100 + d2(s, 2);
+  const mo = d2(s, 5);
+  const d = d2(s, 8);
+  const h = d2(s, 11);
+  const mi = d2(s, 14);
+  const sec = d2(s, 17);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) return null;
+  return ((daysFromCivil(y, mo, d) * 24 + h) * 60 + mi) * 60_000 + sec * 1000 + ms;
+}
+
 /** Parses '2021-01-31 14:05:47.190', ISO forms with T/Z/offset, or a date; null if it is not one. */
 export function parseTimestamp(s: string): number | null {
+  const fast = parseTimestampFast(s);
+  if (fast !== null) return fast;
   const m = TS_RE.exec(s);
   if (!m) return null;
+  if (Number(m[2]) < 1 || Number(m[2]) > 12 || Number(m[3]) < 1 || Number(m[3]) > 31 || Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) return null;
   const frac = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
   let ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)) + Math.floor(frac);
   const z = m[8];
