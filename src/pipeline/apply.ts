@@ -41,6 +41,7 @@ import {
   type CreateApplicationCommandInput,
   type Output,
 } from '@aws-sdk/client-kinesis-analytics';
+import { join } from 'node:path';
 import type { FreshetClients } from './clients.ts';
 import type { LoadedPipeline } from './load.ts';
 import { PipelineState } from './state.ts';
@@ -66,6 +67,8 @@ interface ExecutableChange extends PlannedChange {
 
 export interface ApplyOptions {
   log?: (line: string) => void;
+  /** Where the record of created resources lives (default: `.freshet` next to the pipeline file). */
+  stateDir?: string;
   /** Timeout for resources to become ACTIVE / disappear. */
   waitTimeoutMs?: number;
 }
@@ -551,7 +554,7 @@ function makeContext(loaded: LoadedPipeline, clients: FreshetClients, opts: Appl
     loaded,
     clients,
     pipeline: loaded.spec.name,
-    state: new PipelineState(loaded.dir, loaded.spec.name, clients.endpoint),
+    state: new PipelineState(opts.stateDir ?? join(loaded.dir, '.freshet'), loaded.spec.name, clients.endpoint),
     resolver: new Resolver(clients),
     opts,
   };
@@ -593,8 +596,8 @@ async function planUpChanges(ctx: Context): Promise<ExecutableChange[]> {
 const strip = ({ apply: _apply, ...c }: ExecutableChange): PlannedChange => c;
 
 /** What `up` would do (`freshet diff`). */
-export async function planUp(loaded: LoadedPipeline, clients: FreshetClients): Promise<PlannedChange[]> {
-  return (await planUpChanges(makeContext(loaded, clients, {}))).map(strip);
+export async function planUp(loaded: LoadedPipeline, clients: FreshetClients, opts: Pick<ApplyOptions, 'stateDir'> = {}): Promise<PlannedChange[]> {
+  return (await planUpChanges(makeContext(loaded, clients, opts))).map(strip);
 }
 
 /** Creates or updates every resource of the file, in dependency order; returns what was done. */
@@ -665,8 +668,8 @@ async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
 }
 
 /** What `down` would do. */
-export async function planDown(loaded: LoadedPipeline, clients: FreshetClients): Promise<PlannedChange[]> {
-  return (await planDownChanges(makeContext(loaded, clients, {}))).map(strip);
+export async function planDown(loaded: LoadedPipeline, clients: FreshetClients, opts: Pick<ApplyOptions, 'stateDir'> = {}): Promise<PlannedChange[]> {
+  return (await planDownChanges(makeContext(loaded, clients, opts))).map(strip);
 }
 
 /** Deletes what this pipeline created (applications, then delivery streams, then streams); leaves everything else. */

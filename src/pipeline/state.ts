@@ -4,7 +4,7 @@
  * when this record or the resource's `freshet:pipeline` tag says this
  * pipeline created it.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface StateFile {
@@ -16,8 +16,9 @@ export class PipelineState {
   private readonly path: string;
   private data: StateFile;
 
-  constructor(dir: string, private readonly pipeline: string, private readonly endpoint: string) {
-    this.path = join(dir, '.freshet', `${pipeline}.json`);
+  /** `stateDir` is the folder holding the record (default: `.freshet` next to the pipeline file). */
+  constructor(stateDir: string, private readonly pipeline: string, private readonly endpoint: string) {
+    this.path = join(stateDir, `${pipeline}.json`);
     this.data = existsSync(this.path) ? (JSON.parse(readFileSync(this.path, 'utf8')) as StateFile) : { pipeline, endpoints: {} };
   }
 
@@ -26,7 +27,7 @@ export class PipelineState {
   }
 
   created(key: string): boolean {
-    return this.entry().created.includes(key);
+    return this.data.endpoints[this.endpoint]?.created.includes(key) ?? false;
   }
 
   markCreated(key: string): void {
@@ -36,12 +37,19 @@ export class PipelineState {
   }
 
   markDeleted(key: string): void {
-    const e = this.entry();
+    const e = this.data.endpoints[this.endpoint];
+    if (!e?.created.includes(key)) return;
     e.created = e.created.filter((k) => k !== key);
     this.save();
   }
 
   private save(): void {
+    // Nothing left to remember: no file, rather than a list of empty endpoints.
+    for (const [k, v] of Object.entries(this.data.endpoints)) if (v.created.length === 0) delete this.data.endpoints[k];
+    if (Object.keys(this.data.endpoints).length === 0) {
+      rmSync(this.path, { force: true });
+      return;
+    }
     mkdirSync(join(this.path, '..'), { recursive: true });
     const tmp = `${this.path}.tmp`;
     writeFileSync(tmp, `${JSON.stringify(this.data, null, 2)}\n`);

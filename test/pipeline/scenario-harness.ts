@@ -34,10 +34,12 @@ export async function startScenario(example: string, opts: { startMs?: number } 
   const server = await startServer({ port: 0, storage: 'memory', clock, firehose: { s3Root } });
   const clients = createClients({ endpoint: server.url });
   const loaded = loadPipeline(join(ROOT, 'examples', example, 'freshet.yaml'));
+  // The record of what `up` created goes to a temp dir, not into examples/.
+  const stateDir = join(s3Root, '.freshet-state');
   // Creation waits (CREATING → ACTIVE) run on the server's clock: keep it moving meanwhile.
   const pump = setInterval(() => clock.advance(100), 5);
   try {
-    await applyUp(loaded, clients, { waitTimeoutMs: 30_000 });
+    await applyUp(loaded, clients, { waitTimeoutMs: 30_000, stateDir });
   } finally {
     clearInterval(pump);
   }
@@ -80,7 +82,7 @@ export async function startScenario(example: string, opts: { startMs?: number } 
       for (const g of generators) await g.stop().catch(() => {});
       const pump2 = setInterval(() => clock.advance(100), 5);
       try {
-        await applyDown(loaded, clients, { waitTimeoutMs: 30_000 });
+        await applyDown(loaded, clients, { waitTimeoutMs: 30_000, stateDir });
       } finally {
         clearInterval(pump2);
         clients.destroy();

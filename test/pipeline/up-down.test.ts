@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, ListStreamsCommand, ListTagsForStreamCommand } from '@aws-sdk/client-kinesis';
@@ -56,6 +56,10 @@ describe('freshet up / diff / down (streams and generators)', () => {
 
       const up = await runCli(['up', '-f', file], env);
       assert.equal(up.code, 0, up.stderr);
+      assert.deepEqual((JSON.parse(readFileSync(join(dir, '.freshet', `${p}.json`), 'utf8')) as { endpoints: Record<string, { created: string[] }> }).endpoints[server.url]!.created, [
+        `stream/${p}-sales`,
+        `stream/${p}-archive`,
+      ]);
       assert.match(up.stdout, new RegExp(`pipeline ${p} is up at ${server.url}`));
       const records: string[] = [];
       await readStream({ client, streamName: `${p}-sales`, follow: false, idlePollMs: 10, onRecord: (r) => records.push(Buffer.from(r.data).toString()) });
@@ -90,6 +94,7 @@ describe('freshet up / diff / down (streams and generators)', () => {
       assert.ok(names.includes(`${p}-shared`));
       assert.ok(!names.includes(`${p}-sales`) && !names.includes(`${p}-archive`));
 
+      assert.ok(!existsSync(join(dir, '.freshet', `${p}.json`)), 'nothing left to remember');
       // A second `down` finds nothing of its own left.
       const down2 = await runCli(['down', '-f', file], env);
       assert.match(down2.stdout, /0 deleted, 1 kept/);

@@ -22,6 +22,7 @@ import {
 
 const FILE_HELP = 'pipeline file';
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
+const STATE_HELP = 'folder for the record of what up created (default: .freshet next to the file)';
 
 async function withPipeline<T>(file: string, endpointOpt: string | undefined, fn: (loaded: LoadedPipeline, clients: FreshetClients) => Promise<T>): Promise<T> {
   const loaded = loadPipeline(file);
@@ -56,9 +57,11 @@ export function register(program: Command): void {
     .option('-f, --file <path>', FILE_HELP, 'freshet.yaml')
     .option('--down', 'show what `freshet down` would delete instead')
     .option('--exit-code', 'exit with status 2 when there are changes')
+    .option('--state-dir <dir>', STATE_HELP)
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (o: { file: string; down?: boolean; exitCode?: boolean; endpoint?: string }) => {
-      const changes = await withPipeline(o.file, o.endpoint, (loaded, clients) => (o.down ? planDown(loaded, clients) : planUp(loaded, clients)));
+    .action(async (o: { file: string; down?: boolean; exitCode?: boolean; stateDir?: string; endpoint?: string }) => {
+      const opts = { stateDir: o.stateDir };
+      const changes = await withPipeline(o.file, o.endpoint, (loaded, clients) => (o.down ? planDown(loaded, clients, opts) : planUp(loaded, clients, opts)));
       for (const c of changes) console.log(formatChange(c));
       const count = (a: string) => changes.filter((c) => c.action === a).length;
       const pending = changes.filter((c) => c.action !== 'unchanged' && c.action !== 'keep').length;
@@ -75,10 +78,11 @@ export function register(program: Command): void {
     .description('Create or update the streams, delivery streams and SQL applications of a pipeline file, then run its generators (Ctrl-C stops them)')
     .option('-f, --file <path>', FILE_HELP, 'freshet.yaml')
     .option('--no-generators', 'do not start the generators')
+    .option('--state-dir <dir>', STATE_HELP)
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (o: { file: string; generators: boolean; endpoint?: string }) => {
+    .action(async (o: { file: string; generators: boolean; stateDir?: string; endpoint?: string }) => {
       await withPipeline(o.file, o.endpoint, async (loaded, clients) => {
-        await applyUp(loaded, clients, { log: (l) => console.log(l) });
+        await applyUp(loaded, clients, { log: (l) => console.log(l), stateDir: o.stateDir });
         console.log(`pipeline ${loaded.spec.name} is up at ${clients.endpoint}`);
         if (!o.generators || loaded.spec.generators.length === 0) return;
         const running = startPipelineGenerators(loaded, clients.kinesis);
@@ -104,10 +108,11 @@ export function register(program: Command): void {
     .command('down')
     .description('Delete what `freshet up` created from this file (applications, delivery streams, streams) and nothing else')
     .option('-f, --file <path>', FILE_HELP, 'freshet.yaml')
+    .option('--state-dir <dir>', STATE_HELP)
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (o: { file: string; endpoint?: string }) => {
+    .action(async (o: { file: string; stateDir?: string; endpoint?: string }) => {
       await withPipeline(o.file, o.endpoint, async (loaded, clients) => {
-        const changes = await applyDown(loaded, clients, { log: (l) => console.log(l) });
+        const changes = await applyDown(loaded, clients, { log: (l) => console.log(l), stateDir: o.stateDir });
         console.log(`pipeline ${loaded.spec.name}: ${changes.filter((c) => c.action === 'delete').length} deleted, ${changes.filter((c) => c.action === 'keep').length} kept`);
       });
     });
