@@ -54,9 +54,14 @@ describe('freshet streams', () => {
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, new RegExp(`created stream ${name} \\(3 shards, PROVISIONED, ACTIVE\\)`));
 
+    const onDemand = await runCli(['streams', 'create', `${name}-od`, '--on-demand'], env);
+    assert.equal(onDemand.code, 0, onDemand.stderr);
+    assert.match(onDemand.stdout, new RegExp(`created stream ${name}-od \\(4 shards, ON_DEMAND, ACTIVE\\)`));
+
     const listed = await runCli(['streams', 'list', '--json'], env);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.ok((JSON.parse(listed.stdout) as string[]).includes(name));
+    const names = JSON.parse(listed.stdout) as string[];
+    assert.ok(names.includes(name) && names.includes(`${name}-od`));
 
     const described = await runCli(['streams', 'describe', name, '--json'], env);
     assert.equal(described.code, 0, described.stderr);
