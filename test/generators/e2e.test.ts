@@ -4,9 +4,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import { KinesisWriter, startGenerator, getGenerator, encodeRecord } from '../../src/generators/index.ts';
-import { kinesisClient, readStream, waitForStreamActive } from '../../src/pipeline/index.ts';
+import { kinesisClient, readStream, waitFor, waitForStreamActive } from '../../src/pipeline/index.ts';
 import { startTestServer, type TestServer } from '../cli/server-harness.ts';
-import { runCli } from '../cli/run-cli.ts';
+import { runCli, spawnCli } from '../cli/run-cli.ts';
 
 let server: TestServer;
 let seq = 0;
@@ -169,6 +169,24 @@ describe('generators end to end', () => {
     // Nine hours of event time at 36000× take about 0.9 s.
     assert.ok(Date.now() - started >= 900);
     assert.deepEqual(await readAll(name), rows.map((r) => `${r}\n`));
+  });
+
+  it('`freshet generate` without --count runs until Ctrl-C, then flushes and reports what it sent', async () => {
+    const name = uniqueName('gen-sigint');
+    await createStream(name, 1);
+    const child = spawnCli(['generate', 'ticker', '--stream', name, '--rate', '200/s'], { FRESHET_ENDPOINT: server.url });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const closed = new Promise<number | null>((r) => child.once('close', (code) => r(code)));
+    // The counter prints its first line after a second of running.
+    await waitFor('the live counter', async () => (/ticker → .*: [\d,]+ sent/.test(stderr) ? true : undefined), { timeoutMs: 60_000 });
+    child.kill('SIGINT');
+    assert.equal(await closed, 0, stderr);
+    const last = stderr.trim().split('\n').at(-1)!;
+    const sent = Number(/: ([\d,]+) sent/.exec(last)![1]!.replace(/,/g, ''));
+    assert.ok(sent > 0);
+    assert.match(last, /, 0 pending, 0 retried, 0 failed/);
+    assert.equal((await readAll(name)).length, sent);
   });
 
   it('`freshet generate` names the missing stream and how to create it', async () => {
