@@ -301,8 +301,12 @@ class Planner {
     const right = item.right.kind === 'stream' ? this.fromStream(item.right) : this.fromItem(item.right);
     if ('table' in left && left.table) throw new SqlError('put the stream on the left of a join with a reference table', item.left.pos);
     if ('table' in right && right.table) return this.joinTable(left, right, joinType, item.on, item.pos);
-    const lw = item.left.kind === 'stream' && item.left.over ? this.windowRange(item.left.over) : 0;
-    const rw = item.right.kind === 'stream' && item.right.over ? this.windowRange(item.right.over) : 0;
+    // A side's PRECEDING window keeps that side's rows for the interval; its FOLLOWING window means rows
+    // of that side may arrive up to the interval after the other side's row, so the other side keeps its rows.
+    const lwin = item.left.kind === 'stream' && item.left.over ? this.windowRange(item.left.over) : { preceding: 0, following: 0 };
+    const rwin = item.right.kind === 'stream' && item.right.over ? this.windowRange(item.right.over) : { preceding: 0, following: 0 };
+    const lw = Math.max(lwin.preceding, rwin.following);
+    const rw = Math.max(rwin.preceding, lwin.following);
     if (lw === 0 && rw === 0) throw new SqlError("a stream-to-stream join needs a window on at least one side, e.g. JOIN s2 OVER (RANGE INTERVAL '1' MINUTE PRECEDING) AS b ON ...", item.pos);
     const scope = this.concatScopes(left.scope, right.scope);
     const on = item.on ? this.bool(this.expr(item.on, scope), item.on) : null;
@@ -318,11 +322,11 @@ class Planner {
     };
   }
 
-  private windowRange(w: WindowSpec): number {
-    if (!w.frame || w.frame.unit !== 'RANGE' || typeof w.frame.preceding === 'string') throw new SqlError("a join window must be RANGE INTERVAL 'n' unit PRECEDING", w.pos);
-    const r = this.constInterval(w.frame.preceding);
-    const f = w.frame.following && w.frame.following !== 'CURRENT' ? this.constInterval(w.frame.following) : 0;
-    return Math.max(r, f);
+  private windowRange(w: WindowSpec): { preceding: number; following: number } {
+    if (!w.frame || w.frame.unit !== 'RANGE' || w.frame.preceding === 'UNBOUNDED') throw new SqlError("a join window must be RANGE INTERVAL 'n' unit PRECEDING (or FOLLOWING)", w.pos);
+    const preceding = w.frame.preceding === 'CURRENT' ? 0 : this.constInterval(w.frame.preceding);
+    const following = w.frame.following && w.frame.following !== 'CURRENT' ? this.constInterval(w.frame.following) : 0;
+    return { preceding, following };
   }
 
   private constInterval(e: Expr): number {
