@@ -30,7 +30,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { storage?: LogStorage; clock?: ManualClock; dataDir?: string; firehose?: FirehoseOptions } = {}): Promise<Harness> {
+/** `storage: 'file'` opens FileStorage in `dataDir` (which must then be given). */
+export async function startHarness(opts: { storage?: LogStorage | 'file'; clock?: ManualClock; dataDir?: string; firehose?: FirehoseOptions } = {}): Promise<Harness> {
   const clock = opts.clock ?? new ManualClock();
   const storage = opts.storage ?? new MemoryStorage();
   const server = await startServer({
@@ -55,7 +56,7 @@ export async function startHarness(opts: { storage?: LogStorage; clock?: ManualC
   if (!service) throw new Error('the Kinesis Analytics service is not registered in src/server/services.ts');
   await service.ready;
   return {
-    server, clock, storage, analytics, kinesis, service, firehose, firehoseEngine,
+    server, clock, storage: server.storage, analytics, kinesis, service, firehose, firehoseEngine,
     async tick(ms) {
       await service.host.whenIdle();
       clock.advance(ms);

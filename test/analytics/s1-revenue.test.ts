@@ -305,13 +305,15 @@ describe('Scenario S1: revenue per store per minute', () => {
 });
 
 describe('Scenario S1 across a server restart', () => {
-  it('restarts a RUNNING application where it checkpointed, without skipping input', async () => {
-    const storage = new MemoryStorage();
+  for (const backend of ['memory', 'file'] as const) it(`restarts a RUNNING application where it checkpointed, without skipping input (${backend} storage)`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kda-restart-'));
+    const memory = new MemoryStorage();
+    const opts = backend === 'file' ? { storage: 'file' as const, dataDir: dir } : { storage: memory };
     const clock = new ManualClock();
     const source = uniqueName('sales-restart');
     const dest = uniqueName('revenue-restart');
     const app = uniqueName('s1-restart');
-    let h = await startHarness({ storage, clock });
+    let h = await startHarness({ ...opts, clock });
     const sent: Array<{ sale: Sale; arrivalMs: number }> = [];
     try {
       await createStream(h, source, 1);
@@ -329,7 +331,7 @@ describe('Scenario S1 across a server restart', () => {
     } finally {
       await h.close();
     }
-    h = await startHarness({ storage, clock });
+    h = await startHarness({ ...opts, clock });
     try {
       const { ApplicationDetail: d } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
       assert.equal(d!.ApplicationStatus, 'RUNNING');
@@ -343,6 +345,7 @@ describe('Scenario S1 across a server restart', () => {
       assertSameRevenue(actual(await readStream(h, dest)), want.expected());
     } finally {
       await h.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
