@@ -587,7 +587,9 @@ export class DeliveryPipeline {
   private async deliverHttp(buf: Buffer_): Promise<void> {
     const http = this.http!;
     const m = this.o.metrics;
+    // One request, retried as is: same id and generation time on every attempt.
     const requestId = randomUUID();
+    const generatedMs = this.o.clock.now();
     const data = buf.records.map((r) => r.data);
     let attempts = 0;
     let bytes = 0;
@@ -596,7 +598,7 @@ export class DeliveryPipeline {
       await this.withRetry(async () => {
         attempts++;
         m.httpAttempts++;
-        await postBatch(http, this.o.arn, { requestId, timestampMs: this.o.clock.now(), records: data });
+        await postBatch(http, this.o.arn, { requestId, timestampMs: generatedMs, records: data });
         m.httpSuccesses++;
       }, http.retryDurationInSeconds * 1000, this.retrySettings.httpMaxDelayMs);
     } catch (e) {

@@ -114,6 +114,7 @@ describe('HTTP endpoint destination', () => {
     assert.equal(ep.received.length, 4);
     assert.equal(new Set(ep.received.map((r) => r.body.requestId)).size, 1, 'same request id on every retry');
     assert.equal(new Set(ep.received.map((r) => r.headers['x-amz-firehose-request-id'])).size, 1);
+    assert.equal(new Set(ep.received.map((r) => r.body.timestamp)).size, 1, 'same request body on every retry');
     await h.tick(10_000, 'http-retry');
     assert.equal(ep.received.length, 4, 'delivered exactly once after success');
     const m = h.engine.metrics('http-retry');
