@@ -185,10 +185,10 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST"
     await startApp(h, app);
     await put(h, source, ['A,1', 'B,2']);
     await h.tick(1_000);
-    assert.equal(h.service.host.stats(app)!.checkpoints, 0);
+    assert.equal(h.service.host.stats(app)!.checkpoints, 1, 'the starting point is checkpointed');
     for (let i = 0; i < 10; i++) await h.tick(1_000);
     const stats = h.service.host.stats(app)!;
-    assert.equal(stats.checkpoints, 1);
+    assert.equal(stats.checkpoints, 2);
     const stored = h.storage.meta.get<{ inputs: Record<string, { shards: Record<string, { offset: number }> }> }>(CHECKPOINT_KEY_PREFIX + app);
     assert.deepEqual(Object.values(stored!.inputs['1.1']!.shards).map((s) => s.offset), [2]);
     assert.deepEqual(await readStream(h, dest), ['A,1\n', 'B,2\n']);

@@ -75,7 +75,8 @@ interface StoredCheckpoint {
   code: string;
   inputs: Record<string, InputCheckpoint>;
   state: unknown;
-  lastRowtimeMs: number;
+  /** null before the first row (JSON has no -Infinity). */
+  lastRowtimeMs: number | null;
 }
 
 /** Counters and recent errors of a running application (for tests, the CLI and the console). */
@@ -281,13 +282,16 @@ class AppRunner {
         } else {
           try {
             this.sql.restore(checkpoint.state);
-            this.lastRowtimeMs = checkpoint.lastRowtimeMs;
-            this.advancedToMs = checkpoint.lastRowtimeMs;
+            this.lastRowtimeMs = checkpoint.lastRowtimeMs ?? -Infinity;
+            this.advancedToMs = this.lastRowtimeMs;
           } catch (e) {
             this.stats.restoreWarning = `operator state could not be restored: ${message(e)}`;
           }
         }
       }
+      // The starting point is the first checkpoint, so a crash before the first periodic one
+      // still resumes from here rather than from NOW.
+      await this.checkpoint();
     } catch (e) {
       this.release();
       throw e;
@@ -483,7 +487,10 @@ class AppRunner {
       inputs[feed.input.id] = { streamKey: feed.streamKey, shards };
     }
     const now = this.host.clock.now();
-    const stored: StoredCheckpoint = { takenMs: now, code: this.app.code, inputs, state: this.sql.checkpoint(), lastRowtimeMs: this.lastRowtimeMs };
+    const stored: StoredCheckpoint = {
+      takenMs: now, code: this.app.code, inputs, state: this.sql.checkpoint(),
+      lastRowtimeMs: Number.isFinite(this.lastRowtimeMs) ? this.lastRowtimeMs : null,
+    };
     await this.host.meta.put(CHECKPOINT_KEY_PREFIX + this.app.name, stored);
     this.lastCheckpointMs = now;
     this.stats.checkpoints++;
