@@ -9,7 +9,7 @@ import { retry, type RetryOptions } from '../core/index.ts';
 /** Where generators put records: the Kinesis writer, or anything shaped like it. */
 export interface RecordSink {
   add(data: Uint8Array, partitionKey: string): void;
-  /** Sends everything added so far; rejects when records could not be written. */
+  /** Sends everything added so far; rejects (now and on every later call) once records could not be written. */
   flush(): Promise<void>;
   readonly stats: WriterStats;
 }
@@ -112,11 +112,9 @@ export class KinesisWriter implements RecordSink {
     while (this.settled.size > 0 || this.waiting.length > 0) {
       await Promise.all([...this.settled]);
     }
-    if (this.firstError !== undefined) {
-      const e = this.firstError;
-      this.firstError = undefined;
-      throw e;
-    }
+    // Sticky: once records were given up on, every later flush reports it, so
+    // no caller (of several concurrent flushes) can miss the loss.
+    if (this.firstError !== undefined) throw this.firstError;
   }
 
   private cut(): void {

@@ -189,6 +189,21 @@ describe('generators end to end', () => {
     assert.equal((await readAll(name)).length, sent);
   });
 
+  it('rejects every flush once records could not be written, so concurrent callers all see the loss', async () => {
+    const client = kinesisClient({ endpoint: server.url });
+    try {
+      const w = new KinesisWriter({ client, streamName: 'no-such-stream-writer' });
+      w.add(Buffer.from('a'), 'k');
+      const results = await Promise.allSettled([w.flush(), w.flush(), w.flush()]);
+      assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+      await assert.rejects(w.flush(), { name: 'ResourceNotFoundException' });
+      assert.equal(w.stats.failed, 1);
+      assert.equal(w.stats.sent, 0);
+    } finally {
+      client.destroy();
+    }
+  });
+
   it('`freshet generate` names the missing stream and how to create it', async () => {
     const res = await runCli(['generate', 'sales', '--stream', 'no-such-stream', '--count', '5', '-q'], { FRESHET_ENDPOINT: server.url });
     assert.equal(res.code, 1);
