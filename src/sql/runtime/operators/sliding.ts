@@ -35,7 +35,8 @@ export class SlidingOperator implements Operator {
   private readonly positional: { k: number; fn: string; n: number; arg: (r: Row) => unknown }[] = [];
   private readonly aggOut: unknown[];
   private readonly scanOut: unknown[];
-  private frames = new Map<unknown, Frame>();
+  /** @internal read by the generated loop */
+  frames = new Map<unknown, Frame>();
   private lastSweepMs = -Infinity;
 
   constructor(private readonly plan: Extract<OpPlan, { op: 'sliding' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
@@ -79,7 +80,45 @@ export class SlidingOperator implements Operator {
     this.aggOut = new Array(plan.aggs.length).fill(null);
     this.scanOut = new Array(scanAggs.length).fill(null);
     c.aggBase = plan.inputWidth;
-    this.project = c.build<Project>(['r', 'A'], `return [r[0]${plan.project.map((e) => `, ${c.src(e)}`).join('')}];`);
+    const projectSrc = `[r[0]${plan.project.map((e) => `, ${c.src(e)}`).join('')}]`;
+    this.project = c.build<Project>(['r', 'A'], `return ${projectSrc};`);
+    // hot path: when every aggregate is incremental (COUNT/SUM/AVG), the whole batch loop is generated
+    // with the partition key, accumulator updates, eviction and projection inlined.
+    if (scanAggs.length === 0 && this.positional.length === 0 && o > 0) {
+      c.aggBase = Infinity;
+      const pk = parts.length === 0 ? '0' : parts.length === 1 ? parts[0]! : parts.map((p) => `String(${p})`).join(" + '\\u0001' + ");
+      const evictRange = plan.rangeMs === null ? '' : `
+          const lo = r[0] - ${plan.rangeMs};
+          while (head < rows.length && rows[head][0] < lo) { const a = acc; const r = rows[head]; ${rem.join(' ')} head++; }`;
+      const evictRows = plan.rows === null ? '' : `
+          while (rows.length - head > ${plan.rows + 1}) { const a = acc; const r = rows[head]; ${rem.join(' ')} head++; }`;
+      this.loop = c.build(['batch', 'self', 'out', 'A'], `
+        const frames = self.frames;
+        for (let i = 0, n = batch.length; i < n; i++) {
+          const r = batch[i];
+          try {
+            const pk = ${pk};
+            let f = frames.get(pk);
+            if (f === undefined) { f = self.newFrame(); frames.set(pk, f); }
+            const rows = f.rows;
+            rows.push(r);
+            const acc = f.acc;
+            { const a = acc; ${add.join(' ')} }
+            let head = f.head;${evictRange}${evictRows}
+            f.head = head;
+            if (head > 1024 && head * 2 > rows.length) { f.rows = rows.slice(head); f.head = 0; }
+            { const a = acc; const out = A; ${res.join(' ')} }
+            out.push(${projectSrc});
+          } catch (e) { self.rowError(e, r); }
+        }`);
+    }
+  }
+
+  private readonly loop: ((batch: Row[], self: SlidingOperator, out: Row[], A: unknown[]) => void) | null = null;
+
+  /** @internal used by the generated loop */
+  rowError(e: unknown, r: Row): void {
+    this.ctx.error({ ...errorOf(e), row: r });
   }
 
   private evict(f: Frame, t: number): void {
@@ -107,7 +146,8 @@ export class SlidingOperator implements Operator {
     }
   }
 
-  private newFrame(): Frame {
+  /** @internal used by the generated loop */
+  newFrame(): Frame {
     return { rows: [], head: 0, acc: new Array<number>(this.incInit).fill(0) };
   }
 
@@ -115,6 +155,11 @@ export class SlidingOperator implements Operator {
   process(batch: Row[]): void {
     const out: Row[] = [];
     const A = this.aggOut;
+    if (this.loop) {
+      this.loop(batch, this, out, A);
+      if (out.length > 0) this.emit(out);
+      return;
+    }
     for (let i = 0, n = batch.length; i < n; i++) {
       const r = batch[i]!;
       try {
