@@ -27,6 +27,7 @@ import type { ApplicationRuntime } from '../registry.ts';
 import type { AppInput, AppOutput, ApplicationConfig, StartingPosition } from '../model.ts';
 import { deliveryStreamNameFromArn, inAppStreamNames, streamNameFromArn } from '../model.ts';
 import type { ObjectReader } from './reference.ts';
+import { decodeSequence } from '../../kinesis/index.ts';
 import type {
   CompiledApplication, DeliveryPort, InputStreamSpec, RecordParser, ReferenceTableSpec, RowFormatter, SqlPort,
   StreamEngine, StreamShardReader,
@@ -385,9 +386,37 @@ class AppRunner {
       this.pushPending();
       return total;
     }
+    // A batch that may not be the end of its shard bounds what can be merged: past its last arrival
+    // time another shard's later records could still belong in between. Records beyond that
+    // horizon are put back (the reader's offset moves back to them) and read again next round.
+    let horizon = Infinity;
+    for (let k = 0; k < feeds.length; k++) {
+      const b = batches[k]!;
+      const last = b.records[b.records.length - 1];
+      if (last !== undefined && (b.records.length >= this.host.readBatch || b.millisBehindLatest > 0)) {
+        if (last.approximateArrivalTimestampMs < horizon) horizon = last.approximateArrivalTimestampMs;
+      }
+    }
+    let merged = total;
+    if (horizon !== Infinity) {
+      merged = 0;
+      for (let k = 0; k < feeds.length; k++) {
+        const recs = batches[k]!.records;
+        let keep = 0;
+        while (keep < recs.length && recs[keep]!.approximateArrivalTimestampMs <= horizon) keep++;
+        if (keep < recs.length) {
+          const back = decodeSequence(recs[keep]!.sequenceNumber);
+          if (!back) throw new Error(`cannot decode sequence number ${recs[keep]!.sequenceNumber}`);
+          feeds[k]!.reader.offset = back.offset;
+          batches[k]!.records = recs.slice(0, keep);
+        }
+        merged += keep;
+      }
+      this.stats.recordsRead -= total - merged;
+    }
     // Merge shards by arrival time (k-way by index; batches are each already in order).
     const idx = new Array<number>(feeds.length).fill(0);
-    for (let done = 0; done < total; done++) {
+    for (let done = 0; done < merged; done++) {
       let best = -1;
       let bestTs = Infinity;
       for (let k = 0; k < feeds.length; k++) {
@@ -401,7 +430,7 @@ class AppRunner {
       this.pushRecord(feeds[best]!, rec.data, rec.approximateArrivalTimestampMs);
     }
     this.pushPending();
-    return total;
+    return merged;
   }
 
   // hot path: one call per source record.
