@@ -66,3 +66,9 @@ function crc32Native(buf: Uint8Array, start: number, end: number, crc = 0): numb
 /** CRC-32 of `buf[start, end)`: native when the runtime has it, else the JS tables. */
 export const crc32: (buf: Uint8Array, start: number, end: number, crc?: number) => number = native ? crc32Native : crc32Js;
 export const crc32Implementation: 'native' | 'js' = native ? 'native' : 'js';
+
+/** CRC-32 of all of `data`, continuing from `crc`; native for long inputs without making a subarray. */
+// hot path
+export function crc32Of(data: Uint8Array, crc: number): number {
+  return native !== undefined && data.length >= 256 ? native(data, crc) : crc32Js(data, 0, data.length, crc);
+}
