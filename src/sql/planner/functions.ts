@@ -54,6 +54,6 @@ export const ANALYTIC_ONLY = new Set(['LAG', 'NTH_VALUE']);
 export const TABLE_FUNCTIONS = new Set(['RANDOM_CUT_FOREST', 'RANDOM_CUT_FOREST_WITH_EXPLANATION', 'TOP_K_ITEMS_TUMBLING', 'COUNT_DISTINCT_ITEMS_TUMBLING', 'HOTSPOTS']);
 /** Named in the KDA reference but not implemented in Freshet yet (a clear error beats "unknown function"). */
 export const UNSUPPORTED_FUNCTIONS = new Set([
-  'W3C_LOG_PARSE', 'FIXED_COLUMN_LOG_PARSE', 'SYS_LOG_PARSE', 'FAST_REGEX_LOG_PARSER', 'STDDEV_POP', 'STDDEV_SAMP',
+  'FAST_REGEX_LOG_PARSER', 'STDDEV_POP', 'STDDEV_SAMP',
   'VAR_POP', 'VAR_SAMP', 'MONOTONIC', 'GROUP_RANK',
 ]);

@@ -112,6 +112,81 @@ function rowtimeCols(exprs: PExpr[]): Set<number> {
   return out;
 }
 
+const LOG_PARSERS = new Set(['REGEX_LOG_PARSE', 'VARIABLE_COLUMN_LOG_PARSE', 'SYS_LOG_PARSE', 'W3C_LOG_PARSE', 'FIXED_COLUMN_LOG_PARSE']);
+
+const W3C_PREDEFINED: Record<string, string> = {
+  COMMON: '%h %l %u %t "%r" %>s %b',
+  'COMMON WITH VHOST': '%v %h %l %u %t "%r" %>s %b',
+  'NCSA EXTENDED': '%h %l %u %t "%r" %>s %b "%[Referer]i" "%[User-agent]i"',
+  REFERER: '%[Referer]i ---> %U',
+  AGENT: '%[User-agent]i',
+};
+
+/**
+ * An Apache log format (or a W3C predefined name) → a regular expression with one group per
+ * specifier and the column types (KDA: "one column for each specifier", typed by what it can hold).
+ */
+function w3cFormat(format: string): { regex: string; types: SqlType[] } {
+  const f = W3C_PREDEFINED[format.trim().toUpperCase()] ?? format;
+  if (format.trim().toUpperCase() === 'IIS') throw new Error('the IIS format is not supported by Freshet yet');
+  const types: SqlType[] = [];
+  let re = '';
+  const text: SqlType = { name: 'VARCHAR', length: 4096 };
+  for (let i = 0; i < f.length; i++) {
+    const c = f[i]!;
+    if (c !== '%') {
+      re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      continue;
+    }
+    i++;
+    // Modifiers: status-code conditions, '<' / '>' (original / final request).
+    while (i < f.length && /[<>!0-9,]/.test(f[i]!)) i++;
+    let name = '';
+    if (f[i] === '{' || f[i] === '[') {
+      const close = f[i] === '{' ? '}' : ']';
+      const j = f.indexOf(close, i);
+      if (j < 0) throw new Error(`unclosed ${f[i]} in log format '${format}'`);
+      name = f.slice(i + 1, j);
+      i = j + 1;
+    }
+    const spec = f[i];
+    if (spec === undefined) throw new Error(`log format '${format}' ends in the middle of a specifier`);
+    void name;
+    if (spec === '%') { re += '%'; continue; }
+    const quoted = re.endsWith('"');
+    switch (spec) {
+      case 's': case 'p': case 'P': re += '(\\d{3}|-)'; types.push(T.INTEGER); break;
+      case 'b': case 'D': case 'T': case 'I': case 'O': re += '(\\d+|-)'; types.push(T.BIGINT); break;
+      case 't': re += '(\\[[^\\]]*\\])'; types.push(text); break;
+      default: re += quoted ? '((?:[^"\\\\]|\\\\.)*)' : '(\\S*)'; types.push(text); break;
+    }
+  }
+  return { regex: `^${re}$`, types };
+}
+
+/** FIXED_COLUMN_LOG_PARSE's description: `name TYPE type [NOT NULL] START n [FOR m]`, comma-separated. */
+function fixedColumns(desc: string): { name: string; type: SqlType; start: number; length: number | null; format: string | null }[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = false;
+  let cur = '';
+  for (const ch of desc) {
+    if (ch === "'" || ch === '"') quote = !quote;
+    if (!quote && ch === '(') depth++;
+    if (!quote && ch === ')') depth--;
+    if (!quote && depth === 0 && ch === ',') { parts.push(cur); cur = ''; continue; }
+    cur += ch;
+  }
+  if (cur.trim()) parts.push(cur);
+  return parts.map((p) => {
+    const m = /^\s*("[^"]+"|[A-Za-z_][A-Za-z0-9_]*)\s+TYPE\s+(.+?)(?:\s+'([^']*)')?(?:\s+NOT\s+NULL)?\s+START\s+(\d+)(?:\s+FOR\s+(\d+))?\s*$/i.exec(p);
+    if (!m) throw new Error(`cannot read the column description '${p.trim()}' (expected: name TYPE type START n [FOR m])`);
+    const name = m[1]!.startsWith('"') ? m[1]!.slice(1, -1) : m[1]!.toUpperCase();
+    const cols = parseColumnList(`x ${m[2]}`);
+    return { name, type: cols[0]!.type, start: Number(m[4]), length: m[5] === undefined ? null : Number(m[5]), format: m[3] ?? null };
+  });
+}
+
 /** Whether an expression never decreases when ROWTIME (slot 0) grows. */
 function monotonic(p: PExpr): boolean {
   if (p.k === 'lit') return true;
@@ -212,6 +287,9 @@ class Planner {
     targetIdx.forEach((ti, k) => {
       const from = columns[k]!.type;
       const to = target.columns[ti]!.type;
+      if (from.name === 'ROW') {
+        throw new SqlError(`column ${k + 1} of the SELECT is a ROW (a log parser's result); select its fields instead, e.g. t.r.${from.fields?.[0]?.name ?? 'COLUMN1'}`, s.query.items[Math.min(k, s.query.items.length - 1)]!.pos);
+      }
       if (!compatible(from, to)) {
         throw new SqlError(`column ${k + 1} of the SELECT is ${typeToString(from)} but ${describeIdent(s.target)}."${target.columns[ti]!.name}" is ${typeToString(to)}; use CAST`, s.query.items[Math.min(k, s.query.items.length - 1)]!.pos);
       }
@@ -983,6 +1061,37 @@ class Planner {
       const fields = specFields(e.args[2], Math.max(1, groups));
       return { k: 'call', fn: 'regexLogParse', args: [args[0]!, args[1]!, lit(JSON.stringify(fields.map((f) => f.type)), T.VARCHAR)], t: { name: 'ROW', fields } };
     }
+    if (e.name === 'SYS_LOG_PARSE') {
+      if (e.args.length !== 1) throw new SqlError('SYS_LOG_PARSE takes one argument: the log line', e.pos);
+      const fields: ColumnDef[] = [{ name: 'COLUMN1', type: T.TIMESTAMP }, { name: 'COLUMN2', type: { name: 'VARCHAR', length: 4096 } }];
+      return { k: 'call', fn: 'sysLogParse', args: [args[0]!], t: { name: 'ROW', fields } };
+    }
+    if (e.name === 'W3C_LOG_PARSE') {
+      const fmt = e.args[1];
+      if (e.args.length !== 2 || !fmt || fmt.kind !== 'literal' || typeof fmt.value !== 'string') throw new SqlError("W3C_LOG_PARSE takes (text, 'COMMON' | 'COMMON WITH VHOST' | 'NCSA EXTENDED' | 'REFERER' | 'AGENT' | an Apache format)", e.pos);
+      let spec: { regex: string; types: SqlType[] };
+      try {
+        spec = w3cFormat(fmt.value);
+      } catch (err) {
+        throw new SqlError(String((err as Error).message), fmt.pos);
+      }
+      const fields: ColumnDef[] = spec.types.map((t, i) => ({ name: `COLUMN${i + 1}`, type: t }));
+      return { k: 'call', fn: 'regexLogParse', args: [args[0]!, lit(spec.regex, T.VARCHAR), lit(JSON.stringify(spec.types), T.VARCHAR)], t: { name: 'ROW', fields } };
+    }
+    if (e.name === 'FIXED_COLUMN_LOG_PARSE') {
+      const d = e.args[1];
+      if (e.args.length !== 2 || !d || d.kind !== 'literal' || typeof d.value !== 'string') throw new SqlError("FIXED_COLUMN_LOG_PARSE takes (text, 'name TYPE type START n [FOR m], ...')", e.pos);
+      let cols: { name: string; type: SqlType; start: number; length: number | null; format: string | null }[];
+      try {
+        cols = fixedColumns(d.value);
+      } catch (err) {
+        throw new SqlError(String((err as Error).message), d.pos);
+      }
+      return {
+        k: 'call', fn: 'fixedColumnLogParse', args: [args[0]!, lit(JSON.stringify(cols.map((c) => ({ type: c.type, start: c.start, length: c.length, format: c.format }))), T.VARCHAR)],
+        t: { name: 'ROW', fields: cols.map((c) => ({ name: c.name, type: c.type })) },
+      };
+    }
     if (e.args.length < 3 || e.args.length > 5) throw new SqlError('VARIABLE_COLUMN_LOG_PARSE takes (text, columns, delimiter[, escape[, quote]])', e.pos);
     const fields = specFields(e.args[1], 1);
     return {
@@ -1046,7 +1155,7 @@ class Planner {
     }
     if (e.over) throw new SqlError(`${e.name} cannot be used with OVER`, e.pos);
     if (TABLE_FUNCTIONS.has(e.name)) throw new SqlError(`${e.name} is a table function: use FROM TABLE(${e.name}(CURSOR(SELECT STREAM ...)))`, e.pos);
-    if (e.name === 'REGEX_LOG_PARSE' || e.name === 'VARIABLE_COLUMN_LOG_PARSE') return this.logParser(e, sub);
+    if (LOG_PARSERS.has(e.name)) return this.logParser(e, sub);
     if (UNSUPPORTED_FUNCTIONS.has(e.name)) throw new SqlError(`function ${e.name} is not supported by Freshet yet`, e.pos);
     const f = SCALAR_FUNCTIONS[e.name];
     if (!f) throw new SqlError(`unknown function ${e.name}`, e.pos);

@@ -53,6 +53,8 @@ export class ExprCompiler {
       case 'regexLogParse':
         // The pattern is a literal (checked by the planner): compile it once.
         return `F.regexLogParse(${a[0]}, ${this.konst(new RegExp(String((p.args[1] as { v: string }).v)))}, ${this.konst(JSON.parse((p.args[2] as { v: string }).v))})`;
+      case 'fixedColumnLogParse':
+        return `F.fixedColumnLogParse(${a[0]}, ${this.konst(JSON.parse((p.args[1] as { v: string }).v))})`;
       case 'variableColumnLogParse':
         return `F.variableColumnLogParse(${a[0]}, ${a[1]}, ${a[2]}, ${a[3]}, ${this.konst(JSON.parse((p.args[4] as { v: string }).v))})`;
       case 'like':

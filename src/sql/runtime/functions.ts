@@ -37,6 +37,8 @@ function ceilTs(ms: number, unit: string): number {
   return Date.UTC(d.getUTCFullYear() + 1, 0, 1);
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
 const likeCache = new Map<string, RegExp>();
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -183,11 +185,11 @@ function parseWithPattern(s: string, fmt: string): number | null {
   let p = patternCache.get(fmt);
   if (!p) {
     const fields: string[] = [];
-    const src = fmt.replace(/'([^']*)'|yyyy|yy|MM|dd|HH|hh|mm|ss|SSS|S+|a|[.*+?^${}()|[\]\\]/g, (tok, lit: string | undefined) => {
+    const src = fmt.replace(/'([^']*)'|yyyy|yy|MMM|MM|dd|HH|hh|mm|ss|SSS|S+|a|[.*+?^${}()|[\]\\]/g, (tok, lit: string | undefined) => {
       if (lit !== undefined) return escapeRe(lit);
       if (/^[.*+?^${}()|[\]\\]$/.test(tok)) return `\\${tok}`;
       fields.push(tok);
-      return tok === 'a' ? '(AM|PM|am|pm)' : tok.startsWith('S') ? '(\\d{1,9})' : tok === 'yyyy' ? '(\\d{4})' : '(\\d{1,2})';
+      return tok === 'a' ? '(AM|PM|am|pm)' : tok === 'MMM' ? '([A-Za-z]{3})' : tok.startsWith('S') ? '(\\d{1,9})' : tok === 'yyyy' ? '(\\d{4})' : '(\\d{1,2})';
     });
     p = { re: new RegExp(`^${src}$`), fields };
     patternCache.set(fmt, p);
@@ -201,6 +203,7 @@ function parseWithPattern(s: string, fmt: string): number | null {
       case 'yyyy': y = Number(v); break;
       case 'yy': y = 2000 + Number(v); break;
       case 'MM': mo = Number(v); break;
+      case 'MMM': mo = MONTHS.findIndex((x) => x.toLowerCase() === v.toLowerCase()) + 1; break;
       case 'dd': day = Number(v); break;
       case 'HH': h = Number(v); break;
       case 'hh': h = Number(v); h12 = true; break;
@@ -451,7 +454,31 @@ export const F = {
     const m = (re as RegExp).exec(String(s));
     if (!m) return null; // KDA: a line that does not match gives a NULL row
     const ts = types as SqlType[];
-    return ts.map((t, i) => castTo(m[i + 1] ?? null, t));
+    // '-' is how web server logs write "no value".
+    return ts.map((t, i) => castTo(m[i + 1] === undefined || (m[i + 1] === '-' && t.name !== 'VARCHAR') ? null : m[i + 1]!, t));
+  },
+  sysLogParse: (s: V): V => {
+    if (s === null) return null;
+    // 'Mon DD HH:MM:SS rest': syslog carries no year, so the year is 1970 (as Java's parser gives).
+    const m = /^([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) ?(.*)$/.exec(String(s));
+    if (!m) return null;
+    const mo = MONTHS.indexOf(m[1]!);
+    if (mo < 0) return null;
+    return [Date.UTC(1970, mo, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])), m[6]!];
+  },
+  fixedColumnLogParse: (s: V, cols: V): V => {
+    if (s === null) return null;
+    const str = String(s);
+    return (cols as { type: SqlType; start: number; length: number | null; format: string | null }[]).map((c) => {
+      const raw = (c.length === null ? str.slice(c.start) : str.slice(c.start, c.start + c.length)).trim();
+      if (raw === '') return null;
+      if (c.format && (c.type.name === 'TIMESTAMP' || c.type.name === 'DATE' || c.type.name === 'TIME')) {
+        const ms = parseWithPattern(raw, c.format);
+        if (ms === null) throw new RowError('ParseError', `'${raw}' does not match the format '${c.format}'`);
+        return ms;
+      }
+      return castTo(raw, c.type);
+    });
   },
   variableColumnLogParse: (s: V, delim: V, esc: V, quote: V, types: V): V => {
     if (s === null) return null;
