@@ -73,7 +73,8 @@ interface InputCheckpoint {
 
 interface StoredCheckpoint {
   takenMs: number;
-  code: string;
+  /** Code plus input and reference schemas the operator state was built for. */
+  plan: string;
   inputs: Record<string, InputCheckpoint>;
   state: unknown;
   /** null before the first row (JSON has no -Infinity). */
@@ -193,8 +194,16 @@ class AppRunner {
     recordsRead: 0, rowsPushed: 0, parseErrors: 0, recordsWritten: 0, checkpoints: 0, lastCheckpointMs: undefined, recentErrors: [],
   };
 
+  /** What operator state depends on: restoring state into a different plan would misread it. */
+  private readonly planKey: string;
+
   constructor(readonly app: ApplicationConfig, private readonly host: AnalyticsHost) {
     this.lastCheckpointMs = host.clock.now();
+    this.planKey = JSON.stringify({
+      code: app.code,
+      inputs: app.inputs.map((i) => [i.namePrefix, i.parallelism, i.schema.columns]),
+      tables: app.references.map((r) => [r.tableName, r.schema.columns]),
+    });
   }
 
   async start(positions: ReadonlyMap<string, StartingPosition>): Promise<void> {
@@ -278,8 +287,8 @@ class AppRunner {
         this.inputs.push(feed);
       }
       if (restoreState && checkpoint) {
-        if (checkpoint.code !== app.code) {
-          this.stats.restoreWarning = 'application code changed since the checkpoint: operator state was not restored';
+        if (checkpoint.plan !== this.planKey) {
+          this.stats.restoreWarning = 'the application code or its input/reference schemas changed since the checkpoint: operator state was not restored';
         } else {
           try {
             this.sql.restore(checkpoint.state);
@@ -517,7 +526,7 @@ class AppRunner {
     }
     const now = this.host.clock.now();
     const stored: StoredCheckpoint = {
-      takenMs: now, code: this.app.code, inputs, state: this.sql.checkpoint(),
+      takenMs: now, plan: this.planKey, inputs, state: this.sql.checkpoint(),
       lastRowtimeMs: Number.isFinite(this.lastRowtimeMs) ? this.lastRowtimeMs : null,
     };
     await this.host.meta.put(CHECKPOINT_KEY_PREFIX + this.app.name, stored);
