@@ -49,7 +49,22 @@ export interface StreamMeta {
   retentionHours: number;
   tags: Record<string, string>;
   shards: ShardInfo[];
+  /** Enhanced fan-out consumers registered on the stream. */
+  consumers?: ConsumerMeta[];
 }
+
+export type ConsumerStatus = 'CREATING' | 'DELETING' | 'ACTIVE';
+
+/** A registered enhanced fan-out consumer. */
+export interface ConsumerMeta {
+  name: string;
+  arn: string;
+  status: ConsumerStatus;
+  createdMs: number;
+}
+
+/** At most this many consumers per stream (AWS's quota). */
+export const MAX_CONSUMERS_PER_STREAM = 20;
 
 /** A child of a closed shard, as GetRecords and SubscribeToShard report it. */
 export interface ChildShard {
@@ -141,6 +156,8 @@ export interface ShardState {
   /** Records and bytes written since the last on-demand scaling check. */
   writeRecords: number;
   writeBytes: number;
+  /** Called once when the shard closes (SubscribeToShard moves on to the children). */
+  readonly closeListeners: Set<() => void>;
 }
 
 /** Runtime state of one stream. */
@@ -178,6 +195,7 @@ export class KinesisEngine {
   private iterators!: IteratorCodec;
   private retentionTimer: TimerHandle | undefined;
   private scalingTimer: TimerHandle | undefined;
+  private readonly consumerListeners = new Set<(consumerArn: string) => void>();
   private trimming: Promise<void> | undefined;
   private trimAgain = false;
   private closed = false;
@@ -219,6 +237,11 @@ export class KinesisEngine {
       }
       const state = await this.materialise(m);
       this.streams.set(m.name, state);
+      if (m.consumers?.some((c) => c.status === 'DELETING')) {
+        m.consumers = m.consumers.filter((c) => c.status !== 'DELETING');
+        await this.persist(state);
+      }
+      for (const c of m.consumers ?? []) if (c.status === 'CREATING') this.scheduleConsumerActive(state, c);
       if (m.status === 'CREATING' || m.status === 'UPDATING') this.scheduleActive(state, this.opts.createDelayMs);
     }
     this.scheduleRetention();
@@ -242,7 +265,7 @@ export class KinesisEngine {
       }
       shards[index] = {
         index, shardId: info.shardId, log, shardPart: String(index).padStart(6, '0'), lastTimeMs: Math.max(m.createdMs, log.lastTimestampMs ?? 0),
-        info, nextOffset: log.endOffset, closedEnd, writeRecords: 0, writeBytes: 0,
+        info, nextOffset: log.endOffset, closedEnd, writeRecords: 0, writeBytes: 0, closeListeners: new Set(),
       };
     }
     const state: StreamState = { meta: m, arn: this.arnFor(m.name), shards, open: [], startKeys: [], activeWaiters: [] };
@@ -376,11 +399,15 @@ export class KinesisEngine {
   }
 
   /** DeleteStream: DELETING now, gone (logs deleted) after `deleteDelayMs`. */
-  async deleteStream(name: string, _opts: { enforceConsumerDeletion?: boolean } = {}): Promise<void> {
-    // Freshet has no registered consumers (enhanced fan-out), so EnforceConsumerDeletion changes nothing.
+  async deleteStream(name: string, opts: { enforceConsumerDeletion?: boolean } = {}): Promise<void> {
     await this.withLock(name, async () => {
       const s = this.stream(name);
       if (s.meta.status === 'DELETING') return;
+      const consumers = s.meta.consumers ?? [];
+      if (consumers.length && !opts.enforceConsumerDeletion) {
+        throw new AwsError('ResourceInUseException', `Stream ${name} under account ${this.accountId} has registered consumers. Use EnforceConsumerDeletion to delete it with its consumers.`);
+      }
+      for (const c of consumers) for (const l of this.consumerListeners) l(c.arn);
       s.timer?.cancel();
       s.meta.status = 'DELETING';
       await this.persist(s);
@@ -532,6 +559,92 @@ export class KinesisEngine {
       await this.persist(s);
       for (const sh of gone) if (this.storage.getLog(sh.log.id)) await this.storage.deleteLog(sh.log.id);
     });
+  }
+
+  // ---------------------------------------------------------------- enhanced fan-out consumers
+
+  /** `arn:aws:kinesis:<region>:<account>:stream/<name>/consumer/<consumer>:<creation epoch seconds>`. */
+  consumerArnFor(stream: string, consumer: string, createdMs: number): string {
+    return `${this.arnFor(stream)}/consumer/${consumer}:${Math.floor(createdMs / 1000)}`;
+  }
+
+  private consumerNotFound(stream: string, consumer: string): AwsError {
+    return new AwsError('ResourceNotFoundException', `Consumer ${consumer} under stream ${stream} under account ${this.accountId} not found.`);
+  }
+
+  /** RegisterStreamConsumer: CREATING for `createDelayMs` of clock time, then ACTIVE. */
+  async registerConsumer(streamName: string, consumerName: string): Promise<ConsumerMeta> {
+    return this.withLock(streamName, async () => {
+      const s = this.stream(streamName);
+      if (s.meta.status !== 'ACTIVE' && s.meta.status !== 'UPDATING') throw this.notActive(s);
+      const list = (s.meta.consumers ??= []);
+      if (list.some((c) => c.name === consumerName)) {
+        throw new AwsError('ResourceInUseException', `Consumer ${consumerName} under stream ${streamName} under account ${this.accountId} already exists.`);
+      }
+      if (list.length >= MAX_CONSUMERS_PER_STREAM) {
+        throw new AwsError('LimitExceededException', `Stream ${streamName} under account ${this.accountId} already has ${list.length} registered consumers. The limit is ${MAX_CONSUMERS_PER_STREAM}.`);
+      }
+      const createdMs = this.clock.now();
+      const c: ConsumerMeta = { name: consumerName, arn: this.consumerArnFor(streamName, consumerName, createdMs), status: 'CREATING', createdMs };
+      list.push(c);
+      await this.persist(s);
+      this.scheduleConsumerActive(s, c);
+      return { ...c };
+    });
+  }
+
+  private scheduleConsumerActive(s: StreamState, c: ConsumerMeta): void {
+    this.clock.setTimer(() => {
+      if (this.closed || this.streams.get(s.meta.name) !== s || c.status !== 'CREATING') return;
+      c.status = 'ACTIVE';
+      this.track(this.persist(s));
+    }, this.opts.createDelayMs);
+  }
+
+  /** Finds a consumer by stream + name, or by ARN alone (DescribeStreamConsumer / DeregisterStreamConsumer rules). */
+  findConsumer(ref: { streamName?: string; consumerName?: string; consumerArn?: string }): { stream: StreamState; consumer: ConsumerMeta } {
+    if (ref.consumerArn !== undefined) {
+      const m = /^arn:aws[^:]*:kinesis:[^:]*:\d{12}:stream\/([^/]+)\/consumer\/(.+):(\d+)$/.exec(ref.consumerArn);
+      const s = m ? this.streams.get(m[1]!) : undefined;
+      const c = s?.meta.consumers?.find((x) => x.arn === ref.consumerArn);
+      if (!m || !s || !c) throw new AwsError('ResourceNotFoundException', `Consumer ${ref.consumerArn} not found.`);
+      return { stream: s, consumer: c };
+    }
+    const name = ref.streamName!;
+    const s = this.stream(name);
+    const c = s.meta.consumers?.find((x) => x.name === ref.consumerName);
+    if (!c) throw this.consumerNotFound(name, ref.consumerName!);
+    return { stream: s, consumer: c };
+  }
+
+  /** DeregisterStreamConsumer: DELETING for `deleteDelayMs`, then gone; its subscriptions end. */
+  async deregisterConsumer(ref: { streamName?: string; consumerName?: string; consumerArn?: string }): Promise<void> {
+    const { stream } = this.findConsumer(ref);
+    await this.withLock(stream.meta.name, async () => {
+      const { stream: s, consumer: c } = this.findConsumer(ref);
+      if (c.status === 'DELETING') return;
+      c.status = 'DELETING';
+      await this.persist(s);
+      for (const l of this.consumerListeners) l(c.arn);
+      this.clock.setTimer(() => {
+        if (this.closed) return;
+        this.track(this.withLock(s.meta.name, async () => {
+          if (this.streams.get(s.meta.name) !== s) return;
+          s.meta.consumers = (s.meta.consumers ?? []).filter((x) => x !== c);
+          await this.persist(s);
+        }));
+      }, this.opts.deleteDelayMs);
+    });
+  }
+
+  listConsumers(streamName: string): ConsumerMeta[] {
+    return [...(this.stream(streamName).meta.consumers ?? [])];
+  }
+
+  /** Called with a consumer's ARN when it starts deregistering (subscriptions end). Returns an unsubscribe. */
+  onConsumerGone(listener: (consumerArn: string) => void): () => void {
+    this.consumerListeners.add(listener);
+    return () => this.consumerListeners.delete(listener);
   }
 
   // ---------------------------------------------------------------- resharding
@@ -713,11 +826,12 @@ export class KinesisEngine {
       m.shards.push(info);
       s.shards[c.index] = {
         index: c.index, shardId: info.shardId, log: logs.get(c.index)!, shardPart: String(c.index).padStart(6, '0'), lastTimeMs: now,
-        info, nextOffset: 0, closedEnd: c.closes ? 0 : undefined, writeRecords: 0, writeBytes: 0,
+        info, nextOffset: 0, closedEnd: c.closes ? 0 : undefined, writeRecords: 0, writeBytes: 0, closeListeners: new Set(),
       };
     }
     this.reroute(s);
     this.finishUpdate(s);
+    for (const index of plan.closing) for (const l of s.shards[index]!.closeListeners) l();
     await this.persist(s);
   }
 
@@ -923,7 +1037,8 @@ export class KinesisEngine {
         if (d.salt !== s.meta.salt) {
           throw new AwsError('InvalidArgumentException', `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.shardId} in stream ${name} under account ${this.accountId} is invalid because it did not come from this stream.`);
         }
-        const off = pos.type === 'AT_SEQUENCE_NUMBER' ? d.offset : d.offset + 1;
+        // A time field of 0 marks "just before offset" (see beforeOffsetSequence): no record carries it.
+        const off = pos.type === 'AT_SEQUENCE_NUMBER' || d.timeMs === 0 ? d.offset : d.offset + 1;
         // A number from the future of this shard (never issued) starts at the tip.
         return Math.max(log.startOffset, Math.min(off, log.endOffset));
       }

@@ -60,3 +60,12 @@ export function newSalt(random: () => number = Math.random): string {
   // 1 + 13 random digits: never starts with 0 so it always prints as 14 digits.
   return String(1 + Math.floor(random() * 9)) + pad(Math.floor(random() * 1e13), 13);
 }
+
+/**
+ * A sequence number for the position just before `offset` when no record precedes it (a SubscribeToShard
+ * ContinuationSequenceNumber on an empty shard): time field 0, which no record carries. AFTER_SEQUENCE_NUMBER
+ * and AT_SEQUENCE_NUMBER both resume at `offset`, and it sorts before every record of the shard.
+ */
+export function beforeOffsetSequence(shardPart: string, offset: number, salt: string): string {
+  return encodeSequence(0, shardPart, offset, salt);
+}

@@ -25,6 +25,12 @@ import { tagResource } from './actions/tag-resource.ts';
 import { untagResource } from './actions/untag-resource.ts';
 import { listTagsForResource } from './actions/list-tags-for-resource.ts';
 import { splitShard } from './actions/split-shard.ts';
+import { registerStreamConsumer } from './actions/register-stream-consumer.ts';
+import { deregisterStreamConsumer } from './actions/deregister-stream-consumer.ts';
+import { describeStreamConsumer } from './actions/describe-stream-consumer.ts';
+import { listStreamConsumers } from './actions/list-stream-consumers.ts';
+import { subscribeToShard } from './actions/subscribe-to-shard.ts';
+import { hubFor } from './subscription.ts';
 import { mergeShards } from './actions/merge-shards.ts';
 import { updateShardCount } from './actions/update-shard-count.ts';
 import { updateStreamMode } from './actions/update-stream-mode.ts';
@@ -40,12 +46,12 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
   DeleteChannel: undefined,
   DeleteResourcePolicy: undefined,
   DeleteStream: deleteStream,
-  DeregisterStreamConsumer: undefined,
+  DeregisterStreamConsumer: deregisterStreamConsumer,
   DescribeAccountSettings: undefined,
   DescribeChannel: undefined,
   DescribeLimits: describeLimits,
   DescribeStream: describeStream,
-  DescribeStreamConsumer: undefined,
+  DescribeStreamConsumer: describeStreamConsumer,
   DescribeStreamSummary: describeStreamSummary,
   DisableEnhancedMonitoring: undefined,
   EnableEnhancedMonitoring: undefined,
@@ -55,7 +61,7 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
   IncreaseStreamRetentionPeriod: increaseStreamRetentionPeriod,
   ListChannels: undefined,
   ListShards: listShards,
-  ListStreamConsumers: undefined,
+  ListStreamConsumers: listStreamConsumers,
   ListStreams: listStreams,
   ListTagsForResource: listTagsForResource,
   ListTagsForStream: listTagsForStream,
@@ -63,12 +69,12 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
   PutRecord: putRecord,
   PutRecords: putRecords,
   PutResourcePolicy: undefined,
-  RegisterStreamConsumer: undefined,
+  RegisterStreamConsumer: registerStreamConsumer,
   RemoveTagsFromStream: removeTagsFromStream,
   SplitShard: splitShard,
   StartStreamEncryption: undefined,
   StopStreamEncryption: undefined,
-  SubscribeToShard: undefined,
+  SubscribeToShard: subscribeToShard,
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateAccountSettings: undefined,
@@ -91,6 +97,9 @@ export function createKinesisService(engine: KinesisEngine): AwsService {
     signingName: 'kinesis',
     actions,
     maxRequestBytes: KINESIS_MAX_REQUEST_BYTES,
-    close: () => engine.close(),
+    close: async () => {
+      hubFor(engine).closeAll();
+      await engine.close();
+    },
   };
 }

@@ -15,8 +15,8 @@ import type { Clock } from '../core/clock.ts';
 import { authenticate } from './auth.ts';
 import { codecFor } from './codec/index.ts';
 import type { WireCodec } from './codec/index.ts';
-import { PreEncodedJson } from './service.ts';
-import type { AwsService, RequestContext } from './service.ts';
+import { PreEncodedJson, StreamingResponse } from './service.ts';
+import type { AwsService, RequestContext, ResponseSink } from './service.ts';
 
 export const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
@@ -62,6 +62,45 @@ function send(res: ServerResponse, codec: WireCodec, status: number, body: strin
 function sendError(res: ServerResponse, codec: WireCodec, err: AwsError): void {
   if (!res.headersSent) res.setHeader('x-amzn-ErrorType', err.code);
   send(res, codec, err.httpStatus, codec.encodeError(err));
+}
+
+/** Sends the head of a streaming response and hands its body to the handler. */
+function startStreaming(res: ServerResponse, result: StreamingResponse): void {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', result.contentType);
+  res.flushHeaders();
+  let closed = false;
+  const closeListeners: Array<() => void> = [];
+  const onClosed = (): void => {
+    if (closed) return;
+    closed = true;
+    for (const l of closeListeners.splice(0)) l();
+  };
+  res.on('close', onClosed);
+  const sink: ResponseSink = {
+    write: (chunk) => (closed ? false : res.write(chunk)),
+    drained: () => (closed || !res.writableNeedDrain ? Promise.resolve() : new Promise((resolve) => {
+      const done = (): void => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    })),
+    end: () => {
+      if (!closed) res.end();
+      onClosed();
+    },
+    onClose: (l) => {
+      if (closed) l();
+      else closeListeners.push(l);
+    },
+    get closed() {
+      return closed;
+    },
+  };
+  result.start(sink);
 }
 
 const INTERNAL_MESSAGE = 'The request processing has failed because of an unknown error, exception or failure.';
@@ -214,6 +253,7 @@ export class Router {
       this.opts.onInternalError?.(e, `${prefix}.${actionName}`);
       return sendError(res, codec, new AwsError('InternalFailure', INTERNAL_MESSAGE, { cause: e }));
     }
+    if (result instanceof StreamingResponse) return startStreaming(res, result);
     if (result instanceof PreEncodedJson && codec.protocol === 'json') return send(res, codec, 200, result.body);
     if (result instanceof PreEncodedJson) {
       // A non-JSON codec re-encodes the pre-built JSON (rare: CBOR clients).

@@ -3,11 +3,11 @@
  * Importing this package is cheap: startServer() loads the engines and the
  * service list (services.ts) only when called.
  */
-export { PreEncodedJson } from './service.ts';
-export type { ActionHandler, AwsService, RequestContext } from './service.ts';
+export { PreEncodedJson, StreamingResponse } from './service.ts';
+export type { ActionHandler, AwsService, RequestContext, ResponseSink } from './service.ts';
 export { compileValidator, base64DecodedLength, base64Problem } from './validate.ts';
 export type { Shape, StructureShape, Validator } from './validate.ts';
-export { codecFor, registerCodec, jsonCodec10, jsonCodec11 } from './codec/index.ts';
+export { codecFor, registerCodec, jsonCodec10, jsonCodec11, cborCodec, cborDecode, cborEncode } from './codec/index.ts';
 export type { WireCodec } from './codec/index.ts';
 export { authenticate } from './auth.ts';
 export type { AuthResult } from './auth.ts';

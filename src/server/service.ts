@@ -26,6 +26,29 @@ export class PreEncodedJson {
   constructor(readonly body: string | Buffer) {}
 }
 
+/** Where a streaming response writes (HTTP/1.1 chunked body or an HTTP/2 stream). */
+export interface ResponseSink {
+  /** Writes one chunk; false when the transport's buffer is full (wait for drained()). */
+  write(chunk: Uint8Array): boolean;
+  /** Resolves when buffered chunks have been handed to the transport (or the response closed). */
+  drained(): Promise<void>;
+  end(): void;
+  /** Called once when the response closes, by end() or because the client or server went away. */
+  onClose(listener: () => void): void;
+  readonly closed: boolean;
+}
+
+/**
+ * A response whose body is written over time (SubscribeToShard's event stream). The router sends
+ * status 200 with `contentType`, then calls start(); the handler owns the body from there.
+ */
+export class StreamingResponse {
+  constructor(
+    readonly contentType: string,
+    readonly start: (sink: ResponseSink) => void,
+  ) {}
+}
+
 export type ActionHandler = (input: Record<string, unknown>, ctx: RequestContext) => unknown | Promise<unknown>;
 
 export interface AwsService {

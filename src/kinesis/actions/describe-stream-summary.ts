@@ -28,7 +28,7 @@ export function describeStreamSummary(engine: KinesisEngine): ActionHandler {
         EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
         EncryptionType: 'NONE',
         OpenShardCount: d.status === 'CREATING' ? 0 : d.shards.filter((s) => s.endingSequenceNumber === undefined).length,
-        ConsumerCount: 0,
+        ConsumerCount: engine.stream(d.streamName).meta.consumers?.length ?? 0,
       },
     };
   };

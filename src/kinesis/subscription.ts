@@ -1,0 +1,260 @@
+/**
+ * Enhanced fan-out push: one Subscription per SubscribeToShard call, fed by ShardLog.onAppend (no polling).
+ * AWS's rules (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_SubscribeToShard.html):
+ *  - the consumer must be ACTIVE;
+ *  - a second call for the same consumer and shard within 5 s of a successful one fails with
+ *    ResourceInUseException; a later one takes over and the older subscription ends;
+ *  - a subscription lasts 5 minutes (clock time), then its response ends and the client resubscribes
+ *    from the last ContinuationSequenceNumber;
+ *  - at the end of a closed shard the last event carries ChildShards and no ContinuationSequenceNumber.
+ * Events are written only when there is something to say: records, the first event after subscribing
+ * (so the client learns its continuation point), the shard's end, and a heartbeat every 5 s of clock time.
+ */
+import { AwsError } from '../core/errors.ts';
+import type { TimerHandle } from '../core/clock.ts';
+import type { ResponseSink } from '../server/index.ts';
+import type { ChildShard, ConsumerMeta, KinesisEngine, KinesisRecord, ShardPosition, ShardState, StreamState } from './engine.ts';
+import { beforeOffsetSequence, encodeSequence } from './sequence.ts';
+
+export const SUBSCRIPTION_TTL_MS = 300_000;
+export const RESUBSCRIBE_GUARD_MS = 5_000;
+export const HEARTBEAT_MS = 5_000;
+/** Per event, at most this many records / bytes (AWS pushes up to 2 MiB/s per shard and consumer). */
+export const EVENT_MAX_RECORDS = 10_000;
+export const EVENT_MAX_BYTES = 1024 * 1024;
+
+/** The content of one SubscribeToShardEvent, before the wire encoding. */
+export interface ShardEvent {
+  records: KinesisRecord[];
+  /** Undefined once the shard has ended. */
+  continuationSequenceNumber: string | undefined;
+  millisBehindLatest: number;
+  childShards: ChildShard[] | undefined;
+}
+
+/** Encodes events and the initial response for one wire protocol (JSON or CBOR). */
+export interface EventEncoder {
+  initialResponse(): Uint8Array;
+  event(e: ShardEvent): Uint8Array;
+}
+
+export class Subscription {
+  private offset: number;
+  private pumping = false;
+  private again = false;
+  private ended = false;
+  private sink: ResponseSink | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private ttlTimer: TimerHandle | undefined;
+  private heartbeatTimer: TimerHandle | undefined;
+  private lastSeq: string | undefined;
+  private sentAny = false;
+  readonly startedMs: number;
+
+  constructor(
+    private readonly hub: SubscriptionHub,
+    readonly key: string,
+    readonly consumerArn: string,
+    private readonly stream: StreamState,
+    private readonly shard: ShardState,
+    offset: number,
+    private readonly encoder: EventEncoder,
+  ) {
+    this.offset = offset;
+    this.startedMs = hub.engine.clock.now();
+  }
+
+  /** Called by the router once the response head is out. */
+  start(sink: ResponseSink): void {
+    this.sink = sink;
+    sink.onClose(() => this.stop(false));
+    if (this.ended) {
+      sink.end();
+      return;
+    }
+    sink.write(this.encoder.initialResponse());
+    const clock = this.hub.engine.clock;
+    this.ttlTimer = clock.setTimer(() => this.stop(true), SUBSCRIPTION_TTL_MS);
+    const offAppend = this.shard.log.onAppend(this.onAppend);
+    const closeListeners = this.shard.closeListeners;
+    closeListeners.add(this.onAppend);
+    this.unsubscribe = () => {
+      offAppend();
+      closeListeners.delete(this.onAppend);
+    };
+    this.armHeartbeat();
+    this.pump();
+  }
+
+  private readonly onAppend = (): void => {
+    this.pump();
+  };
+
+  private armHeartbeat(): void {
+    this.heartbeatTimer?.cancel();
+    this.heartbeatTimer = this.hub.engine.clock.setTimer(() => {
+      this.heartbeatTimer = undefined;
+      if (this.ended) return;
+      this.sentAny = false;
+      this.pump();
+    }, HEARTBEAT_MS);
+  }
+
+  /** Sends whatever is readable; re-runs if new data landed meanwhile. */
+  private pump(): void {
+    if (this.ended) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.drain()
+      .catch(() => this.stop(true))
+      .finally(() => {
+        this.pumping = false;
+      });
+  }
+
+  private async drain(): Promise<void> {
+    const engine = this.hub.engine;
+    const log = this.shard.log;
+    do {
+      this.again = false;
+      while (!this.ended) {
+        const closedEnd = this.shard.closedEnd;
+        const atEnd = closedEnd !== undefined && this.offset >= closedEnd;
+        if (atEnd) {
+          this.send({ records: [], continuationSequenceNumber: undefined, millisBehindLatest: 0, childShards: engine.childShards(this.stream, this.shard) });
+          this.stop(true);
+          return;
+        }
+        if (this.offset >= log.endOffset && this.sentAny) break;
+        const res = await log.read(this.offset, { maxRecords: EVENT_MAX_RECORDS, maxBytes: EVENT_MAX_BYTES });
+        if (this.ended) return;
+        const cutoff = engine.retentionCutoffMs(this.stream);
+        const records: KinesisRecord[] = [];
+        const salt = this.stream.meta.salt;
+        const part = this.shard.shardPart;
+        // hot path: one object per record, no closures
+        for (let i = 0; i < res.records.length; i++) {
+          const r = res.records[i]!;
+          if (r.timestampMs < cutoff) continue;
+          records.push({ sequenceNumber: encodeSequence(r.timestampMs, part, r.offset, salt), partitionKey: r.key, data: r.data, approximateArrivalTimestampMs: r.timestampMs });
+        }
+        this.offset = res.nextOffset;
+        const last = res.records.at(-1);
+        if (records.length) this.lastSeq = records[records.length - 1]!.sequenceNumber;
+        else if (last) this.lastSeq = encodeSequence(last.timestampMs, part, last.offset, salt);
+        const behind = res.nextOffset >= log.endOffset || !last ? 0 : Math.max(0, engine.clock.now() - last.timestampMs);
+        const endsHere = this.shard.closedEnd !== undefined && this.offset >= this.shard.closedEnd;
+        this.send({
+          records,
+          continuationSequenceNumber: endsHere ? undefined : this.continuation(),
+          millisBehindLatest: behind,
+          childShards: endsHere ? engine.childShards(this.stream, this.shard) : undefined,
+        });
+        if (endsHere) {
+          this.stop(true);
+          return;
+        }
+        await this.sink!.drained();
+        if (res.records.length === 0) break;
+      }
+    } while (this.again && !this.ended);
+  }
+
+  /** The sequence number to resume after: the last record delivered, or a marker just before the current offset. */
+  private continuation(): string {
+    if (this.lastSeq !== undefined) return this.lastSeq;
+    const part = this.shard.shardPart;
+    if (this.offset === 0) return beforeOffsetSequence(part, 0, this.stream.meta.salt);
+    // No record seen yet, but some precede: a number between record offset-1 and the next one.
+    return encodeSequence(this.shard.lastTimeMs, part, this.offset - 1, this.stream.meta.salt);
+  }
+
+  private send(e: ShardEvent): void {
+    this.sentAny = true;
+    this.sink!.write(this.encoder.event(e));
+    this.armHeartbeat();
+  }
+
+  /** Ends the subscription; `endResponse` closes the HTTP response (the client resubscribes). */
+  stop(endResponse: boolean): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.unsubscribe?.();
+    this.ttlTimer?.cancel();
+    this.heartbeatTimer?.cancel();
+    this.hub.forget(this);
+    if (endResponse) this.sink?.end();
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+}
+
+/** All live subscriptions of one engine, with AWS's one-subscription-per-consumer-and-shard rule. */
+export class SubscriptionHub {
+  private readonly live = new Map<string, Subscription>();
+  private readonly stopConsumerWatch: () => void;
+
+  constructor(readonly engine: KinesisEngine) {
+    this.stopConsumerWatch = engine.onConsumerGone((arn) => {
+      for (const s of [...this.live.values()]) if (s.consumerArn === arn) s.stop(true);
+    });
+  }
+
+  /** Validates and registers a subscription; the caller starts it once the response head is sent. */
+  async open(consumerArn: string, shardId: string, position: ShardPosition, encoder: EventEncoder): Promise<Subscription> {
+    const engine = this.engine;
+    const { stream, consumer } = engine.findConsumer({ consumerArn });
+    assertActive(engine, stream, consumer);
+    const { shard } = engine.shardFor(stream.meta.name, shardId);
+    const offset = await engine.resolvePosition(stream, shard, position);
+    const key = `${consumerArn}|${shard.index}`;
+    const existing = this.live.get(key);
+    const now = engine.clock.now();
+    if (existing && !existing.isEnded) {
+      if (now - existing.startedMs < RESUBSCRIBE_GUARD_MS) {
+        throw new AwsError('ResourceInUseException', `Another active subscription exists for this consumer: ${engine.accountId}:${stream.meta.name}:${shard.shardId}:${consumer.name}`);
+      }
+      existing.stop(true);
+    }
+    const sub = new Subscription(this, key, consumerArn, stream, shard, offset, encoder);
+    this.live.set(key, sub);
+    return sub;
+  }
+
+  forget(sub: Subscription): void {
+    if (this.live.get(sub.key) === sub) this.live.delete(sub.key);
+  }
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  closeAll(): void {
+    this.stopConsumerWatch();
+    for (const s of [...this.live.values()]) s.stop(true);
+  }
+}
+
+function assertActive(engine: KinesisEngine, stream: StreamState, c: ConsumerMeta): void {
+  if (c.status !== 'ACTIVE') {
+    throw new AwsError('ResourceInUseException',
+      `Consumer ${c.name} with creation timestamp ${Math.floor(c.createdMs / 1000)} under stream: ${stream.meta.name} , account ${engine.accountId} is not in ACTIVE status.`);
+  }
+}
+
+const hubs = new WeakMap<KinesisEngine, SubscriptionHub>();
+
+/** The engine's subscription hub (one per engine). */
+export function hubFor(engine: KinesisEngine): SubscriptionHub {
+  let h = hubs.get(engine);
+  if (!h) {
+    h = new SubscriptionHub(engine);
+    hubs.set(engine, h);
+  }
+  return h;
+}
