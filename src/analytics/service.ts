@@ -77,19 +77,14 @@ function discoverySource(deps: AnalyticsDeps, readObject: ObjectReader): Discove
         throw new AwsError('ResourceNotFoundException', `Stream ${name} under account ${deps.accountId} not found.`);
       }
       const out: Uint8Array[] = [];
-      // TRIM_HORIZON samples the oldest records; NOW and LAST_STOPPED_POINT the most recent ones.
+      // TRIM_HORIZON samples the oldest records; NOW and LAST_STOPPED_POINT the most recent ones
+      // (the reader starts `max` records before the tip; the log clamps that to its start).
       const oldest = position === 'TRIM_HORIZON';
       for (const shard of d.shards) {
-        const reader = await deps.kinesis.openShardReader(name, shard.shardId, { type: 'TRIM_HORIZON' });
-        const recent: Uint8Array[] = [];
-        for (;;) {
-          const { records } = await reader.read(1000);
-          if (records.length === 0) break;
-          for (const r of records) recent.push(r.data);
-          if (oldest && recent.length >= max) break;
-          if (!oldest && recent.length > max) recent.splice(0, recent.length - max);
-        }
-        out.push(...(oldest ? recent.slice(0, max) : recent.slice(-max)));
+        const reader = await deps.kinesis.openShardReader(name, shard.shardId, { type: oldest ? 'TRIM_HORIZON' : 'LATEST' });
+        if (!oldest) reader.offset = Math.max(0, reader.offset - max);
+        const { records } = await reader.read(max);
+        for (const r of records) out.push(r.data);
       }
       if (out.length === 0) {
         throw new AwsError('UnableToDetectSchemaException', `No data found in stream ${name} to discover a schema from`);

@@ -294,6 +294,25 @@ describe('Kinesis Analytics control plane', () => {
     assert.equal(e.name, 'UnableToDetectSchemaException');
   });
 
+  it('samples the newest 100 records for NOW and the oldest for TRIM_HORIZON', async () => {
+    const stream = uniqueName('disc-pos');
+    await h.kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+    h.clock.advance(10);
+    for (let b = 0; b < 3; b++) {
+      await h.kinesis.send(new PutRecordsCommand({
+        StreamName: stream,
+        Records: Array.from({ length: 50 }, (_, i) => ({ PartitionKey: 'k', Data: Buffer.from(`{"n": ${b * 50 + i}}`) })),
+      }));
+    }
+    const now = await h.analytics.send(new DiscoverInputSchemaCommand({ ResourceARN: streamArn(stream), RoleARN: ROLE, InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }));
+    assert.equal(now.RawInputRecords!.length, 100);
+    assert.equal(now.RawInputRecords![0], '{"n": 50}');
+    assert.equal(now.RawInputRecords![99], '{"n": 149}');
+    const oldest = await h.analytics.send(new DiscoverInputSchemaCommand({ ResourceARN: streamArn(stream), RoleARN: ROLE, InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }));
+    assert.equal(oldest.RawInputRecords![0], '{"n": 0}');
+    assert.deepEqual(oldest.InputSchema!.RecordColumns, [{ Name: 'n', Mapping: '$.n', SqlType: 'INTEGER' }]);
+  });
+
   it('discovers a CSV schema from a file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kda-disc-'));
     try {
