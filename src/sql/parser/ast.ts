@@ -98,6 +98,8 @@ export type Expr =
   | { kind: 'position'; sub: Expr; str: Expr; from?: Expr; pos: Pos }
   | { kind: 'trim'; mode: 'BOTH' | 'LEADING' | 'TRAILING'; chars?: Expr; arg: Expr; pos: Pos }
   | { kind: 'substring'; arg: Expr; from: Expr; for?: Expr; pos: Pos }
+  /** `expr.FIELD` on a ROW-valued expression, e.g. REGEX_LOG_PARSE(...).COLUMN1 */
+  | { kind: 'field'; arg: Expr; field: Ident; pos: Pos }
   /** `(t1 - t2) SECOND`: an expression read as an interval of the given unit. */
   | { kind: 'intervalOf'; arg: Expr; unit: TimeUnit; pos: Pos }
   | { kind: 'cursor'; query: Select; pos: Pos };

@@ -571,7 +571,15 @@ export class Parser {
       default:
         break;
     }
-    if (this.isSym('(', 1)) return this.call();
+    if (this.isSym('(', 1)) {
+      let e = this.call();
+      // A field of a ROW-valued call: REGEX_LOG_PARSE(...).COLUMN1
+      while (this.isSym('.') && (this.peek(1).tokenType.name === 'Ident' || this.peek(1).tokenType.name === 'QuotedIdent')) {
+        this.i++;
+        e = { kind: 'field', arg: e, field: this.ident(), pos: e.pos };
+      }
+      return e;
+    }
     if (RESERVED.has(w)) this.fail('an expression');
     return this.columnRef();
   }
@@ -671,6 +679,18 @@ export class Parser {
       const arg = this.expr();
       this.expectSym(')');
       return { kind: 'extract', unit: u as TimeUnit, arg, pos: p };
+    }
+    if (name === 'OVERLAY') {
+      // OVERLAY(str PLACING replacement FROM start [FOR length])
+      const str = this.expr();
+      this.expectWord('PLACING', ' in OVERLAY(string PLACING replacement FROM start [FOR length])');
+      const rep = this.expr();
+      this.expectWord('FROM');
+      const from = this.expr();
+      const args: Expr[] = [str, rep, from];
+      if (this.acceptWord('FOR')) args.push(this.expr());
+      this.expectSym(')');
+      return { kind: 'call', name, args, star: false, distinct: false, pos: p };
     }
     if (name === 'TRIM') {
       let mode: 'BOTH' | 'LEADING' | 'TRAILING' = 'BOTH';

@@ -12,7 +12,9 @@ export type PExpr =
   | { k: 'call'; fn: string; args: PExpr[]; t: SqlType }
   | { k: 'case'; whens: { when: PExpr; then: PExpr }[]; else: PExpr | null; t: SqlType };
 
-export type AggFn = 'COUNT' | 'SUM' | 'AVG' | 'MIN' | 'MAX' | 'FIRST_VALUE' | 'LAST_VALUE' | 'EXP_AVG' | 'LAG' | 'NTH_VALUE';
+export type AggFn =
+  | 'COUNT' | 'SUM' | 'AVG' | 'MIN' | 'MAX' | 'FIRST_VALUE' | 'LAST_VALUE' | 'EXP_AVG' | 'LAG' | 'NTH_VALUE'
+  | 'STDDEV_POP' | 'STDDEV_SAMP' | 'VAR_POP' | 'VAR_SAMP';
 
 export interface AggPlan {
   fn: AggFn;

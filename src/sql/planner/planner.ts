@@ -112,7 +112,7 @@ function rowtimeCols(exprs: PExpr[]): Set<number> {
   return out;
 }
 
-const LOG_PARSERS = new Set(['REGEX_LOG_PARSE', 'VARIABLE_COLUMN_LOG_PARSE', 'SYS_LOG_PARSE', 'W3C_LOG_PARSE', 'FIXED_COLUMN_LOG_PARSE']);
+const LOG_PARSERS = new Set(['REGEX_LOG_PARSE', 'FAST_REGEX_LOG_PARSER', 'VARIABLE_COLUMN_LOG_PARSE', 'SYS_LOG_PARSE', 'W3C_LOG_PARSE', 'FIXED_COLUMN_LOG_PARSE']);
 
 const W3C_PREDEFINED: Record<string, string> = {
   COMMON: '%h %l %u %t "%r" %>s %b',
@@ -809,6 +809,7 @@ class Planner {
       case 'isNull': kids.push(e.arg); break;
       case 'floorTo': kids.push(e.arg); break;
       case 'intervalOf': kids.push(e.arg); break;
+      case 'field': kids.push(e.arg); break;
       case 'step': kids.push(e.arg, e.by); break;
       case 'extract': kids.push(e.arg); break;
       case 'position': kids.push(e.sub, e.str, e.from); break;
@@ -843,8 +844,9 @@ class Planner {
         param = n.value;
       }
     } else if (e.args.length > 1) throw new SqlError(`${fn} takes one argument`, e.args[1]!.pos);
-    if ((fn === 'SUM' || fn === 'AVG' || fn === 'EXP_AVG') && !isNumeric(arg.t)) throw new SqlError(`${fn} needs a numeric argument, got ${typeToString(arg.t)}`, e.args[0]!.pos);
-    const t: SqlType = fn === 'COUNT' ? T.BIGINT : fn === 'EXP_AVG' ? T.DOUBLE : fn === 'SUM' && isIntegral(arg.t) ? T.BIGINT : { ...arg.t };
+    const statistical = fn === 'STDDEV_POP' || fn === 'STDDEV_SAMP' || fn === 'VAR_POP' || fn === 'VAR_SAMP';
+    if ((fn === 'SUM' || fn === 'AVG' || fn === 'EXP_AVG' || statistical) && !isNumeric(arg.t)) throw new SqlError(`${fn} needs a numeric argument, got ${typeToString(arg.t)}`, e.args[0]!.pos);
+    const t: SqlType = fn === 'COUNT' ? T.BIGINT : fn === 'EXP_AVG' || statistical ? T.DOUBLE : fn === 'SUM' && isIntegral(arg.t) ? T.BIGINT : { ...arg.t };
     return { fn, arg, param, distinct: e.distinct, t };
   }
 
@@ -992,6 +994,8 @@ class Planner {
       }
       case 'isNull':
         return { k: 'call', fn: e.not ? 'isNotNull' : 'isNull', args: [sub(e.arg)], t: T.BOOLEAN };
+      case 'field':
+        return this.fieldOf(sub(e.arg), e.field);
       case 'intervalOf': {
         const a = sub(e.arg);
         if (a.t.name === 'INTERVAL') return a; // intervals are milliseconds whatever their unit
@@ -1047,10 +1051,10 @@ class Planner {
       }
       throw new SqlError("columns must be a count or a quoted list such as 'NAME VARCHAR(16), AGE INTEGER'", a.pos);
     };
-    if (e.name === 'REGEX_LOG_PARSE') {
-      if (e.args.length < 2 || e.args.length > 3) throw new SqlError('REGEX_LOG_PARSE takes (text, regex[, columns])', e.pos);
+    if (e.name === 'REGEX_LOG_PARSE' || e.name === 'FAST_REGEX_LOG_PARSER') {
+      if (e.args.length < 2 || e.args.length > 3) throw new SqlError(`${e.name} takes (text, regex[, columns])`, e.pos);
       const pat = e.args[1]!;
-      if (pat.kind !== 'literal' || typeof pat.value !== 'string') throw new SqlError('the REGEX_LOG_PARSE pattern must be a quoted literal', pat.pos);
+      if (pat.kind !== 'literal' || typeof pat.value !== 'string') throw new SqlError(`the ${e.name} pattern must be a quoted literal`, pat.pos);
       let re: RegExp;
       try {
         re = new RegExp(pat.value);

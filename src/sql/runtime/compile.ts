@@ -176,6 +176,19 @@ export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
         res.push(`${out} = a[${o + 1}] === 0 ? null : a[${o}] / a[${o + 1}];`);
         o += 3;
         break;
+      case 'STDDEV_POP':
+      case 'STDDEV_SAMP':
+      case 'VAR_POP':
+      case 'VAR_SAMP': {
+        // Welford's running mean and sum of squared deviations (numerically stable).
+        init.push('0', '0', '0');
+        upd.push(`{ const v = ${v}; if (v !== null) { const n = ++a[${o}]; const d = v - a[${o + 1}]; a[${o + 1}] += d / n; a[${o + 2}] += d * (v - a[${o + 1}]); } }`);
+        const sample = a.fn.endsWith('SAMP');
+        const variance = `a[${o + 2}] / (a[${o}]${sample ? ' - 1' : ''})`;
+        res.push(`${out} = a[${o}] ${sample ? '< 2' : '=== 0'} ? null : ${a.fn.startsWith('STDDEV') ? `Math.sqrt(${variance})` : variance};`);
+        o += 3;
+        break;
+      }
       case 'LAG':
       case 'NTH_VALUE':
         // Row-position functions are computed by the sliding operator, not accumulated.

@@ -407,6 +407,24 @@ export const F = {
     if (ms === null) throw new RowError('CastError', `'${String(s)}' does not match the format '${String(fmt)}'`);
     return ms;
   },
+  charToDate: (fmt: V, s: V): V => {
+    const ms = F.charToTimestamp(fmt, s);
+    return ms === null ? null : Math.floor((ms as number) / 86_400_000) * 86_400_000;
+  },
+  charToTime: (fmt: V, s: V): V => {
+    const ms = F.charToTimestamp(fmt, s);
+    return ms === null ? null : (((ms as number) % 86_400_000) + 86_400_000) % 86_400_000;
+  },
+  currentDate: (): V => Math.floor(evalContext.nowMs / 86_400_000) * 86_400_000,
+  currentTime: (): V => evalContext.nowMs % 86_400_000,
+  overlay: (s: V, rep: V, from: V, len: V): V => {
+    if (s === null || rep === null || from === null) return null;
+    const str = String(s);
+    const r = String(rep);
+    const start = (from as number) - 1;
+    const n = len === undefined || len === null ? r.length : (len as number);
+    return str.slice(0, Math.max(0, start)) + r + str.slice(Math.max(0, start + n));
+  },
   timestampToChar: (fmt: V, ts: V): V => (fmt === null || ts === null ? null : formatWithPattern(ts as number, String(fmt))),
   // strings
   charLength: (s: V): V => (s === null ? null : String(s).length),
