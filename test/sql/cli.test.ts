@@ -83,4 +83,28 @@ describe('freshet sql run', () => {
     assert.deepEqual([...got.keys()].sort(), ['store_1', 'store_2', 'store_3']);
     for (const [k, v] of totals) assert.ok(Math.abs(got.get(k)! - v) < 1e-3, `${k}: ${got.get(k)} vs ${v}`);
   });
+
+  it('reads CSV records with --schema and prints rows as CSV, bad records to error_stream', async () => {
+    const client = new KinesisClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const name = `sql-cli-csv-${Date.now()}`;
+    await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+    const { DescribeStreamSummaryCommand } = await import('@aws-sdk/client-kinesis');
+    for (let i = 0; i < 50; i++) {
+      const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: name })).catch(() => undefined);
+      if (d?.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const lines = ['AMZN,50', 'MSFT,oops', 'AMZN,70', 'GOOG,10'];
+    await client.send(new PutRecordsCommand({ StreamName: name, Records: lines.map((l) => ({ PartitionKey: 'k', Data: Buffer.from(l) })) }));
+    client.destroy();
+    const f = join(dir, 'csv.sql');
+    writeFileSync(f, `CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker VARCHAR(4), price DOUBLE);
+CREATE OR REPLACE PUMP p AS INSERT INTO "DESTINATION_SQL_STREAM" SELECT STREAM ticker, price FROM "SOURCE_SQL_STREAM_001" WHERE price > 20;`);
+    const r = await runCli(['sql', 'run', f, '--input', name, '--from', 'trim-horizon', '--no-follow', '--endpoint', server.url,
+      '--format', 'csv', '--schema', 'ticker VARCHAR(4), price DOUBLE', '--output-format', 'csv']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.stdout.trim().split('\n');
+    assert.deepEqual(out.filter((l) => l.startsWith('DESTINATION_SQL_STREAM,')).map((l) => l.split(',').slice(2).join(',')), ['AMZN,50', 'AMZN,70']);
+    assert.ok(out.some((l) => l.startsWith('error_stream,') && l.includes("cannot convert 'oops' to DOUBLE")), r.stdout);
+  });
 });
