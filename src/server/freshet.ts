@@ -2,11 +2,14 @@
  * startServer(): storage + engines + the HTTP server on one port.
  * One TCP listener serves HTTP/1.1 (keep-alive) and cleartext HTTP/2 with prior
  * knowledge (h2c): @aws-sdk/client-kinesis uses an HTTP/2 handler by default.
- * Both feed the same Router; TLS (issue 3) can wrap the same dispatch.
+ * With `tls`, the same port also accepts TLS (first byte 0x16, a handshake record) and picks HTTP/2 or
+ * HTTP/1.1 by ALPN; cleartext clients keep working on that port.
  */
 import { createServer } from 'node:http';
 import { createServer as createHttp2Server } from 'node:http2';
 import { createServer as createTcpServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
@@ -35,13 +38,23 @@ export interface StartServerOptions {
   updateDelayMs?: number;
   /** Where unexpected internal errors are reported (default: console.error). */
   onInternalError?: (e: unknown, action: string) => void;
+  /**
+   * Serve HTTPS (ALPN h2 / http/1.1) on the same port as cleartext: `true` uses a self-signed certificate kept
+   * in `<dataDir>/tls/` (generated on first start), or pass PEM `cert` and `key`.
+   */
+  tls?: boolean | { cert: string | Buffer; key: string | Buffer };
+  /** Enforce AWS's per-shard throughput limits (ProvisionedThroughputExceededException). Off by default. */
+  enforceLimits?: boolean;
   /** Firehose configuration: bucket mappings, table schemas, transformation functions (see docs/firehose.md). */
   firehose?: ServiceDeps['firehose'];
 }
 
 export interface FreshetServer {
-  /** e.g. http://127.0.0.1:4567 */
+  /** e.g. http://127.0.0.1:4567 (https:// with `tls`) */
   url: string;
+  /** With `tls`: the certificate served (PEM), for clients to trust; and where it is kept when generated. */
+  tlsCert?: string;
+  tlsCertPath?: string;
   port: number;
   host: string;
   storage: LogStorage;
@@ -128,6 +141,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   );
   h2.on('session', (session) => session.setLocalWindowSize(H2_WINDOW_BYTES * 4));
   h2.on('sessionError', () => undefined);
+  let tlsServer: ReturnType<typeof createTlsServer> | undefined;
+  let tlsCert: string | undefined;
+  let tlsCertPath: string | undefined;
+  if (options.tls) {
+    const { selfSignedIn } = await import('./tls.ts');
+    const material = options.tls === true ? await selfSignedIn(dataDir) : { ...options.tls, certPath: undefined };
+    tlsCert = material.cert.toString();
+    tlsCertPath = material.certPath;
+    tlsServer = createTlsServer({ cert: material.cert, key: material.key, ALPNProtocols: ['h2', 'http/1.1'] }, (tlsSocket: TLSSocket) => {
+      tlsSocket.on('error', () => tlsSocket.destroy());
+      if (tlsSocket.alpnProtocol === 'h2') h2.emit('connection', tlsSocket);
+      else server.emit('connection', tlsSocket);
+    });
+    tlsServer.on('tlsClientError', (_e, socket) => socket.destroy());
+  }
   const sockets = new Set<Socket>();
   const tcp = createTcpServer((socket) => {
     sockets.add(socket);
@@ -140,7 +168,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
       const maybeH2 = head[0] === 0x50 && (head.length < 2 || head[1] === 0x52) && (head.length < 3 || head[2] === 0x49);
       if (maybeH2 && head.length < 3) return; // wait for enough bytes to decide
       socket.off('data', sniff);
-      if (maybeH2) {
+      if (tlsServer && head[0] === 0x16) {
+        // A TLS handshake record: no HTTP/1 method or HTTP/2 preface starts with 0x16.
+        socket.pause();
+        socket.unshift(head);
+        tlsServer.emit('connection', socket);
+      } else if (maybeH2) {
         // The HTTP/2 session reads bytes already buffered on the socket before taking over.
         socket.pause();
         socket.unshift(head);
@@ -172,7 +205,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${tlsServer ? 'https' : 'http'}://${urlHost}:${port}`,
+    ...(tlsCert !== undefined ? { tlsCert } : {}),
+    ...(tlsCertPath !== undefined ? { tlsCertPath } : {}),
     port,
     host,
     storage,

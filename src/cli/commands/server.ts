@@ -35,6 +35,10 @@ interface ServerFlags {
   storage: 'file' | 'memory';
   region: string;
   shardLimit: number;
+  tls?: boolean;
+  cert?: string;
+  key?: string;
+  enforceLimits?: boolean;
 }
 
 /** Turns a start-up failure into one line with the fix. */
@@ -63,8 +67,18 @@ export function register(program: Command): void {
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
       return n;
     }, 500)
+    .option('--tls', 'also serve HTTPS (ALPN h2/http1.1) on the same port; self-signed cert kept in <data-dir>/tls unless --cert/--key')
+    .option('--cert <file>', 'PEM certificate for --tls')
+    .option('--key <file>', 'PEM private key for --tls')
+    .option('--enforce-limits', "enforce AWS's per-shard throughput limits (ProvisionedThroughputExceededException)")
     .action(async (flags: ServerFlags) => {
       let server: FreshetServer;
+      if ((flags.cert === undefined) !== (flags.key === undefined)) throw new Error('--cert and --key go together');
+      let tls: boolean | { cert: Buffer; key: Buffer } | undefined = flags.tls || flags.cert !== undefined ? true : undefined;
+      if (flags.cert !== undefined && flags.key !== undefined) {
+        const { readFile } = await import('node:fs/promises');
+        tls = { cert: await readFile(flags.cert), key: await readFile(flags.key) };
+      }
       try {
         server = await startServer({
           port: flags.port,
@@ -74,12 +88,15 @@ export function register(program: Command): void {
           storage: flags.storage,
           region: flags.region,
           shardLimit: flags.shardLimit,
+          ...(tls ? { tls } : {}),
+          ...(flags.enforceLimits ? { enforceLimits: true } : {}),
         });
       } catch (e) {
         throw new Error(explainStartError(e, flags));
       }
       const where = flags.storage === 'memory' ? 'in memory' : `in ${flags.dataDir}`;
       console.log(`freshet: Kinesis endpoint ${server.url} (streams stored ${where})`);
+      if (server.tlsCertPath) console.log(`freshet: TLS certificate ${server.tlsCertPath} (self-signed; trust it with e.g. AWS_CA_BUNDLE or --ca-bundle)`);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
