@@ -51,7 +51,18 @@ export interface StreamMeta {
   shards: ShardInfo[];
   /** Enhanced fan-out consumers registered on the stream. */
   consumers?: ConsumerMeta[];
+  /** Server-side encryption state (StartStreamEncryption); Freshet records it, data is stored as written. */
+  encryptionType?: 'NONE' | 'KMS';
+  keyId?: string;
+  /** Enhanced monitoring (EnableEnhancedMonitoring): the shard-level metrics switched on. */
+  shardLevelMetrics?: string[];
 }
+
+/** Every shard-level metric, in AWS's order (what 'ALL' stands for). */
+export const SHARD_LEVEL_METRICS = [
+  'IncomingBytes', 'IncomingRecords', 'OutgoingBytes', 'OutgoingRecords',
+  'WriteProvisionedThroughputExceeded', 'ReadProvisionedThroughputExceeded', 'IteratorAgeMilliseconds',
+] as const;
 
 export type ConsumerStatus = 'CREATING' | 'DELETING' | 'ACTIVE';
 
@@ -558,6 +569,46 @@ export class KinesisEngine {
       s.meta.shards = s.meta.shards.filter((i) => !(i.closedMs !== undefined && i.closedMs < cutoff));
       await this.persist(s);
       for (const sh of gone) if (this.storage.getLog(sh.log.id)) await this.storage.deleteLog(sh.log.id);
+    });
+  }
+
+  // ---------------------------------------------------------------- encryption & monitoring
+
+  /** Start/StopStreamEncryption: the stream is UPDATING for `updateDelayMs`, then reports the new state. */
+  async setEncryption(name: string, type: 'NONE' | 'KMS', keyId: string | undefined): Promise<void> {
+    await this.withLock(name, async () => {
+      const s = this.stream(name);
+      if (s.meta.status !== 'ACTIVE') throw this.notActive(s);
+      s.meta.status = 'UPDATING';
+      await this.persist(s);
+      s.timer?.cancel();
+      s.timer = this.clock.setTimer(() => {
+        s.timer = undefined;
+        if (this.closed || this.streams.get(name) !== s) return;
+        s.meta.encryptionType = type;
+        if (type === 'KMS') s.meta.keyId = keyId;
+        else delete s.meta.keyId;
+        this.finishUpdate(s);
+      }, this.opts.updateDelayMs);
+    });
+  }
+
+  /** Enable/DisableEnhancedMonitoring ('ALL' names every metric). Returns the metrics before and after. */
+  async setMonitoring(name: string, metrics: readonly string[], enable: boolean): Promise<{ current: string[]; desired: string[] }> {
+    return this.withLock(name, async () => {
+      const s = this.stream(name);
+      if (s.meta.status !== 'ACTIVE') throw this.notActive(s);
+      const named = new Set(metrics.includes('ALL') ? SHARD_LEVEL_METRICS : metrics);
+      const current = s.meta.shardLevelMetrics ?? [];
+      const next = new Set(current);
+      for (const m of named) {
+        if (enable) next.add(m);
+        else next.delete(m);
+      }
+      const desired = SHARD_LEVEL_METRICS.filter((m) => next.has(m));
+      s.meta.shardLevelMetrics = desired;
+      await this.persist(s);
+      return { current: [...current], desired };
     });
   }
 

@@ -31,6 +31,8 @@ import { describeStreamConsumer } from './actions/describe-stream-consumer.ts';
 import { listStreamConsumers } from './actions/list-stream-consumers.ts';
 import { subscribeToShard } from './actions/subscribe-to-shard.ts';
 import { hubFor } from './subscription.ts';
+import { startStreamEncryption, stopStreamEncryption } from './actions/stream-encryption.ts';
+import { enableEnhancedMonitoring, disableEnhancedMonitoring } from './actions/enhanced-monitoring.ts';
 import { mergeShards } from './actions/merge-shards.ts';
 import { updateShardCount } from './actions/update-shard-count.ts';
 import { updateStreamMode } from './actions/update-stream-mode.ts';
@@ -53,8 +55,8 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
   DescribeStream: describeStream,
   DescribeStreamConsumer: describeStreamConsumer,
   DescribeStreamSummary: describeStreamSummary,
-  DisableEnhancedMonitoring: undefined,
-  EnableEnhancedMonitoring: undefined,
+  DisableEnhancedMonitoring: disableEnhancedMonitoring,
+  EnableEnhancedMonitoring: enableEnhancedMonitoring,
   GetRecords: getRecords,
   GetResourcePolicy: undefined,
   GetShardIterator: getShardIterator,
@@ -72,8 +74,8 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
   RegisterStreamConsumer: registerStreamConsumer,
   RemoveTagsFromStream: removeTagsFromStream,
   SplitShard: splitShard,
-  StartStreamEncryption: undefined,
-  StopStreamEncryption: undefined,
+  StartStreamEncryption: startStreamEncryption,
+  StopStreamEncryption: stopStreamEncryption,
   SubscribeToShard: subscribeToShard,
   TagResource: tagResource,
   UntagResource: untagResource,

@@ -17,6 +17,7 @@ const validate = compileValidator<Input>({ type: 'structure', members: { StreamN
 export function describeStreamSummary(engine: KinesisEngine): ActionHandler {
   return (raw) => {
     const d = engine.describe(streamNameOf(validate(raw)));
+    const m = engine.stream(d.streamName).meta;
     return {
       StreamDescriptionSummary: {
         StreamName: d.streamName,
@@ -25,8 +26,9 @@ export function describeStreamSummary(engine: KinesisEngine): ActionHandler {
         StreamModeDetails: { StreamMode: d.mode },
         RetentionPeriodHours: d.retentionHours,
         StreamCreationTimestamp: toEpochSeconds(d.createdMs),
-        EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
-        EncryptionType: 'NONE',
+        EnhancedMonitoring: [{ ShardLevelMetrics: m.shardLevelMetrics ?? [] }],
+        EncryptionType: m.encryptionType ?? 'NONE',
+        ...(m.keyId !== undefined ? { KeyId: m.keyId } : {}),
         OpenShardCount: d.status === 'CREATING' ? 0 : d.shards.filter((s) => s.endingSequenceNumber === undefined).length,
         ConsumerCount: engine.stream(d.streamName).meta.consumers?.length ?? 0,
       },

@@ -37,6 +37,7 @@ export function describeStream(engine: KinesisEngine): ActionHandler {
   return (raw) => {
     const input = validate(raw);
     const d = engine.describe(streamNameOf(input));
+    const m = engine.stream(d.streamName).meta;
     const limit = Math.min(input.Limit ?? 100, 100);
     let shards = d.status === 'CREATING' ? [] : d.shards;
     if (input.ExclusiveStartShardId !== undefined) {
@@ -54,8 +55,9 @@ export function describeStream(engine: KinesisEngine): ActionHandler {
         HasMoreShards: shards.length > page.length,
         RetentionPeriodHours: d.retentionHours,
         StreamCreationTimestamp: toEpochSeconds(d.createdMs),
-        EnhancedMonitoring: [{ ShardLevelMetrics: [] }],
-        EncryptionType: 'NONE',
+        EnhancedMonitoring: [{ ShardLevelMetrics: m.shardLevelMetrics ?? [] }],
+        EncryptionType: m.encryptionType ?? 'NONE',
+        ...(m.keyId !== undefined ? { KeyId: m.keyId } : {}),
       },
     };
   };
