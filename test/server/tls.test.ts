@@ -77,7 +77,7 @@ describe('--tls', () => {
         client.destroy();
         // Cleartext still works on the same port (HTTP/1.1 and h2c).
         const plain = await fetch(`http://127.0.0.1:${server.port}/`, { method: 'POST', headers: HEADERS, body: '{}' });
-        assert.deepEqual((await plain.json()).StreamNames, ['over-tls']);
+        assert.deepEqual(((await plain.json()) as { StreamNames: string[] }).StreamNames, ["over-tls"]);
         const h2c = await h2List(`http://127.0.0.1:${server.port}`, ca);
         assert.deepEqual(JSON.parse(h2c.body).StreamNames, ['over-tls']);
         // An untrusted client is refused by its own verification, not served.
