@@ -622,7 +622,8 @@ class Planner {
       hook = this.aggHook(scope, keys, keyCanon, aggs);
       ({ exprs, columns } = this.projectItems(q, scope, hook));
       const having = q.having ? this.bool(this.expr(q.having, scope, hook), q.having) : null;
-      const order = this.orderKeys(q, scope, hook, exprs, columns);
+      const timeKeySlots = new Set(keys.map((k, j) => (isRowtimeBased(k) || (slotsOf(k).length > 0 && slotsOf(k).every((i) => i === 0) && monotonic(k)) ? 1 + j : -1)).filter((x) => x > 0));
+      const order = this.orderKeys(q, scope, hook, exprs, columns, timeKeySlots);
       const project = [...exprs, ...order.extra];
       if (q.stagger) {
         const partition = q.stagger.partitionBy.map((e) => this.expr(e, scope));
@@ -708,7 +709,8 @@ class Planner {
     return s;
   }
 
-  private orderKeys(q: Select, scope: Scope, hook: Hook | undefined, exprs: PExpr[], columns: ColumnDef[]): OrderInfo {
+  /** timeKeySlots: after GROUP BY, the post-aggregation slots of group keys that are windows on ROWTIME. */
+  private orderKeys(q: Select, scope: Scope, hook: Hook | undefined, exprs: PExpr[], columns: ColumnDef[], timeKeySlots?: Set<number>): OrderInfo {
     if (!q.orderBy) return { keys: [], extra: [], timeKey: -1, granularityMs: 1 };
     let granularityMs = 1;
     const extra: PExpr[] = [];
@@ -735,7 +737,7 @@ class Planner {
         }
       }
       if (n === 0) {
-        if (!isMonotonicTime(p!) && !(hook && p!.k === 'col' && p!.i === 0)) {
+        if (!isMonotonicTime(p!) && !(hook && p!.k === 'col' && (p!.i === 0 || (timeKeySlots?.has(p!.i) ?? false)))) {
           throw new SqlError('ORDER BY on a stream must start with a time window on ROWTIME, e.g. ORDER BY FLOOR(s.ROWTIME TO SECOND), ...', o.expr.pos);
         }
         timeKey = slot;

@@ -1,0 +1,22 @@
+-- test: ORDER BY the window, then an aggregate, in a GROUP BY query (top tickers per minute)
+-- input SOURCE_SQL_STREAM_001: ticker VARCHAR(4)
+-- at 0 SOURCE_SQL_STREAM_001: {"TICKER": "A"}
+-- at 1 SOURCE_SQL_STREAM_001: {"TICKER": "B"}
+-- at 2 SOURCE_SQL_STREAM_001: {"TICKER": "B"}
+-- at 3 SOURCE_SQL_STREAM_001: {"TICKER": "C"}
+-- at 4 SOURCE_SQL_STREAM_001: {"TICKER": "C"}
+-- at 5 SOURCE_SQL_STREAM_001: {"TICKER": "C"}
+-- at 61000 SOURCE_SQL_STREAM_001: {"TICKER": "A"}
+-- at 61001 SOURCE_SQL_STREAM_001: {"TICKER": "B"}
+-- at 61002 SOURCE_SQL_STREAM_001: {"TICKER": "A"}
+-- advance 120000
+-- expect OUT: {"ROWTIME": "2021-01-31 14:01:00.000", "TICKER": "C", "N": 3}
+-- expect OUT: {"ROWTIME": "2021-01-31 14:01:00.000", "TICKER": "B", "N": 2}
+-- expect OUT: {"ROWTIME": "2021-01-31 14:01:00.000", "TICKER": "A", "N": 1}
+-- expect OUT: {"ROWTIME": "2021-01-31 14:02:00.000", "TICKER": "A", "N": 2}
+-- expect OUT: {"ROWTIME": "2021-01-31 14:02:00.000", "TICKER": "B", "N": 1}
+CREATE OR REPLACE STREAM out (ticker VARCHAR(4), n INTEGER);
+CREATE OR REPLACE PUMP p AS INSERT INTO out
+  SELECT STREAM ticker, COUNT(*) AS n FROM source_sql_stream_001 AS s
+  GROUP BY ticker, STEP(s.ROWTIME BY INTERVAL '1' MINUTE)
+  ORDER BY STEP(s.ROWTIME BY INTERVAL '1' MINUTE), n DESC;
