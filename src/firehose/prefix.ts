@@ -196,6 +196,16 @@ export function evaluatePrefix(t: PrefixTemplate, ctx: KeyContext): string {
 const DEFAULT_PREFIX = compileJavaPattern("yyyy/MM/dd/HH/");
 const NAME_TIME = compileJavaPattern('yyyy-MM-dd-HH-mm-ss');
 
+/**
+ * A custom prefix with no timestamp expression gets the default time folders
+ * appended, as Firehose does: Prefix `sales_revenue/` delivers under
+ * `sales_revenue/2021/01/31/14/`. A dynamic-partitioning prefix (it carries
+ * partition-key expressions) is used as written.
+ */
+function appendsDefaultTime(t: PrefixTemplate): boolean {
+  return !t.parts.some((p) => p.kind === 'timestamp') && t.partitionKeys.query.length === 0 && t.partitionKeys.lambda.length === 0;
+}
+
 /** The key of one delivered object. `prefix` null → the default yyyy/MM/dd/HH/ prefix. */
 export function objectKey(opts: {
   prefix: PrefixTemplate | null;
@@ -205,7 +215,12 @@ export function objectKey(opts: {
   ctx: KeyContext;
 }): string {
   const fields = zonedFields(opts.ctx.timestampMs, opts.ctx.timeZone);
-  const prefix = opts.prefix ? evaluatePrefix(opts.prefix, opts.ctx) : DEFAULT_PREFIX(fields);
+  let prefix: string;
+  if (!opts.prefix) prefix = DEFAULT_PREFIX(fields);
+  else {
+    prefix = evaluatePrefix(opts.prefix, opts.ctx);
+    if (appendsDefaultTime(opts.prefix)) prefix += DEFAULT_PREFIX(fields);
+  }
   return `${prefix}${opts.streamName}-${opts.version}-${NAME_TIME(fields)}-${randomUUID()}${opts.ext}`;
 }
 

@@ -168,8 +168,8 @@ describe('S3 destination to the embedded directory store', () => {
     const root = join(h.dir, 's3', 'bkt-upd');
     const files = await listFiles(root);
     assert.equal(files.length, 2, files.join(','));
-    assert.match(files[0]!, /^v1\/updated-1-/);
-    assert.match(files[1]!, /^v2\/updated-2-.*\.gz$/);
+    assert.match(files[0]!, /^v1\/2021\/01\/31\/14\/updated-1-/); // no timestamp expression: Firehose appends yyyy/MM/dd/HH/
+    assert.match(files[1]!, /^v2\/2021\/01\/31\/14\/updated-2-.*\.gz$/);
     assert.equal(new TextDecoder().decode(decompress('GZIP', await readObject(root, files[1]!))), 'second\n');
   });
 });

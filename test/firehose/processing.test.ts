@@ -41,7 +41,7 @@ describe('data processing', () => {
       ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
     }, ['{"store_id": "store_1", "revenue": 8671.3125}', '{"store_id": "store_2", "revenue": 1.5}']);
     assert.equal(files.length, 1);
-    assert.match(files[0]!, /^sales_revenue\/append-1-/);
+    assert.match(files[0]!, /^sales_revenue\/2021\/01\/31\/14\/append-1-/); // S1: sales_revenue/2021/01/31/14/<name>-1-…
     assert.equal(await read(files[0]!), '{"store_id": "store_1", "revenue": 8671.3125}\n{"store_id": "store_2", "revenue": 1.5}\n');
   });
 
@@ -193,7 +193,7 @@ describe('data processing', () => {
     const root = join(h.dir, 's3', 'bkt-backup-src');
     const backups = await listFiles(root);
     assert.equal(backups.length, 1);
-    assert.match(backups[0]!, /^source\/backup-1-.*\.gz$/);
+    assert.match(backups[0]!, /^source\/2021\/01\/31\/14\/backup-1-.*\.gz$/);
     assert.equal(gunzipSync(await readObject(root, backups[0]!)).toString(), 'a\nb\n');
   });
 

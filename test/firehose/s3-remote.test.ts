@@ -60,7 +60,7 @@ describe('S3-compatible remote bucket (s3rver)', () => {
     await h.tick(60_000, 'remote');
     const k = await keys();
     assert.equal(k.length, 1);
-    assert.match(k[0]!, /^logs\/remote-1-2021-01-31-\d\d-\d\d-\d\d-[0-9a-f-]{36}\.gz$/);
+    assert.match(k[0]!, /^logs\/2021\/01\/31\/\d\d\/remote-1-2021-01-31-\d\d-\d\d-\d\d-[0-9a-f-]{36}\.gz$/);
     assert.equal(new TextDecoder().decode(decompress('GZIP', await body(k[0]!))), lines.join(''));
   });
 

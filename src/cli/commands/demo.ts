@@ -124,7 +124,8 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     console.log(`Freshet is listening on ${server.url} (data in ${dataDir})`);
     const pipelines: LoadedPipeline[] = flags.examples.map((n) => loadPipeline(join(EXAMPLES_DIR, EXAMPLES[n]!, 'freshet.yaml')));
     for (const p of pipelines) {
-      const changes = await applyUp(p, clients, { log: () => {} });
+      // Pipeline records live with the data, not next to the example files.
+      const changes = await applyUp(p, clients, { log: () => {}, stateDir: join(dataDir, 'pipelines') });
       const made = changes.filter((c) => c.action !== 'unchanged' && c.action !== 'keep').length;
       console.log(`  pipeline ${p.spec.name}: ${made === 0 ? 'already up (resuming)' : `${made} resource(s) created or updated`}`);
       generators.push(...startPipelineGenerators(p, clients.kinesis));
