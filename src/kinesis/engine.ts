@@ -15,6 +15,7 @@ import type { AppendRecord, LogRecord, LogStorage, ShardLog } from '../storage/i
 import { evenHashKeyRanges, hashKeyToBuffer, partitionKeyHash, routeHashKey, HASH_SPACE } from './hash.ts';
 import { decodeSequence, encodeSequence, newSalt, sequenceFromPrefix, sequencePrefix } from './sequence.ts';
 import { IteratorCodec, amzUtcString } from './iterator.ts';
+import { ShardLimiter } from './limits.ts';
 
 export type StreamStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING';
 export type StreamMode = 'PROVISIONED' | 'ON_DEMAND';
@@ -135,6 +136,8 @@ export interface KinesisEngineOptions {
   retentionCheckIntervalMs?: number;
   /** How often ON_DEMAND streams are checked for hot shards, in ms of clock time (default 60 s). */
   scalingCheckIntervalMs?: number;
+  /** Enforce AWS's per-shard throughput limits (see limits.ts). Off by default. */
+  enforceLimits?: boolean;
 }
 
 export const ITERATOR_TTL_MS = 300_000;
@@ -169,6 +172,8 @@ export interface ShardState {
   writeBytes: number;
   /** Called once when the shard closes (SubscribeToShard moves on to the children). */
   readonly closeListeners: Set<() => void>;
+  /** Throughput limiter, created on first use when limits are enforced. */
+  limiter?: ShardLimiter;
 }
 
 /** Runtime state of one stream. */
@@ -201,6 +206,8 @@ export class KinesisEngine {
   readonly region: string;
   readonly accountId: string;
   readonly shardLimit: number;
+  /** Whether per-shard throughput limits are enforced (limiterFor() then returns a limiter). */
+  readonly enforceLimits: boolean;
   private readonly opts: KinesisEngineOptions;
   private readonly streams = new Map<string, StreamState>();
   private iterators!: IteratorCodec;
@@ -222,6 +229,17 @@ export class KinesisEngine {
     this.region = opts.region;
     this.accountId = opts.accountId;
     this.shardLimit = opts.shardLimit;
+    this.enforceLimits = opts.enforceLimits ?? false;
+  }
+
+  /** The shard's throughput limiter (only call when enforceLimits). */
+  limiterFor(shard: ShardState): ShardLimiter {
+    return (shard.limiter ??= new ShardLimiter(this.clock.now()));
+  }
+
+  /** AWS's ProvisionedThroughputExceededException text for a shard. */
+  rateExceededMessage(s: StreamState, shard: ShardState): string {
+    return `Rate exceeded for shard ${shard.shardId} in stream ${s.meta.name} under account ${this.accountId}.`;
   }
 
   /** Loads persisted streams from an opened storage, resuming pending status changes. */

@@ -115,6 +115,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
       createDelayMs: options.createDelayMs ?? DEFAULTS.createDelayMs,
       deleteDelayMs: options.deleteDelayMs ?? DEFAULTS.deleteDelayMs,
       updateDelayMs: options.updateDelayMs ?? DEFAULTS.updateDelayMs,
+      enforceLimits: options.enforceLimits ?? false,
     });
   } catch (e) {
     await storage.close();

@@ -7,6 +7,7 @@
  * At most 10 MiB of data per call. Records older than the retention period are skipped
  * (trimming removes whole segments, so some may linger on disk for a while).
  */
+import { AwsError } from '../../core/errors.ts';
 import { PreEncodedJson, compileValidator } from '../../server/index.ts';
 import type { ActionHandler } from '../../server/index.ts';
 import { MAX_GET_RECORDS_BYTES } from '../engine.ts';
@@ -52,7 +53,15 @@ export function getRecords(engine: KinesisEngine): ActionHandler {
     const input = validate(raw);
     const { stream, shard, offset } = engine.openIterator(input.ShardIterator);
     const log = shard.log;
+    if (engine.enforceLimits && !engine.limiterFor(shard).admitRead(engine.clock.now())) {
+      throw new AwsError('ProvisionedThroughputExceededException', engine.rateExceededMessage(stream, shard));
+    }
     const res = await log.read(offset, { maxRecords: input.Limit ?? 10_000, maxBytes: MAX_GET_RECORDS_BYTES });
+    if (engine.enforceLimits) {
+      let bytes = 0;
+      for (let i = 0; i < res.records.length; i++) bytes += res.records[i]!.data.byteLength + res.records[i]!.key.length;
+      engine.limiterFor(shard).chargeRead(engine.clock.now(), bytes);
+    }
     const cutoff = engine.retentionCutoffMs(stream);
     const recs = res.records;
     const salt = stream.meta.salt;

@@ -52,6 +52,12 @@ export function putRecord(engine: KinesisEngine): ActionHandler {
       }
     }
     const shard = engine.route(s, hk);
+    if (engine.enforceLimits) {
+      const state = s.shards[shard]!;
+      if (!engine.limiterFor(state).admitWrite(engine.clock.now(), data.length + Buffer.byteLength(input.PartitionKey))) {
+        throw new AwsError('ProvisionedThroughputExceededException', engine.rateExceededMessage(s, state));
+      }
+    }
     const shardOf = new Uint32Array(1);
     shardOf[0] = shard;
     const [seq] = await engine.appendRouted(s, [input.PartitionKey], [data], shardOf);

@@ -3,12 +3,13 @@
  * Reads { StreamName | StreamARN, Records: [{ Data (base64), PartitionKey, ExplicitHashKey? }] (1–500) };
  * writes { FailedRecordCount: 0, Records: [{ SequenceNumber, ShardId }] } once every record is durable.
  * Limits: 5 MiB per request (data + partition keys), 1 MiB per record's data.
- * Freshet has no throughput throttling, so records never fail individually.
+ * With enforced limits (engine.enforceLimits), records over their shard's allowance fail individually with
+ * ErrorCode ProvisionedThroughputExceededException and AWS's ErrorMessage; the others are written.
  */
 import { AwsError } from '../../core/errors.ts';
 import { PreEncodedJson, base64DecodedLength, base64Problem, compileValidator } from '../../server/index.ts';
 import type { ActionHandler } from '../../server/index.ts';
-import type { KinesisEngine } from '../engine.ts';
+import type { KinesisEngine, StreamState } from '../engine.ts';
 import { partitionKeyHash } from '../hash.ts';
 import { DATA, HASH_KEY, PARTITION_KEY, STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 
@@ -64,6 +65,27 @@ function plainlyValid(raw: Record<string, unknown>): boolean {
   return true;
 }
 
+/** PutRecords under throughput limits: each record is admitted or refused by its shard's limiter, in order. */
+async function putLimited(engine: KinesisEngine, s: StreamState, keys: string[], datas: Buffer[], shardOf: Uint32Array): Promise<PreEncodedJson> {
+  const n = keys.length;
+  const now = engine.clock.now();
+  const admitted: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (engine.limiterFor(s.shards[shardOf[i]!]!).admitWrite(now, datas[i]!.length + Buffer.byteLength(keys[i]!))) admitted.push(i);
+  }
+  const okShards = new Uint32Array(admitted.length);
+  for (let j = 0; j < admitted.length; j++) okShards[j] = shardOf[admitted[j]!]!;
+  const seqs = admitted.length ? await engine.appendRouted(s, admitted.map((i) => keys[i]!), admitted.map((i) => datas[i]!), okShards) : [];
+  const parts = new Array<string>(n);
+  const failed = n - admitted.length;
+  for (let i = 0, j = 0; i < n; i++) {
+    const shard = s.shards[shardOf[i]!]!;
+    if (admitted[j] === i) parts[i] = `{"SequenceNumber":"${seqs[j++]}","ShardId":"${shard.shardId}"}`;
+    else parts[i] = JSON.stringify({ ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: engine.rateExceededMessage(s, shard) });
+  }
+  return new PreEncodedJson(`{"FailedRecordCount":${failed},"Records":[${parts.join(',')}]}`);
+}
+
 export function putRecords(engine: KinesisEngine): ActionHandler {
   return async (raw) => {
     // hot path: one pass of cheap checks; the full validator only runs to word an error (or for rare members).
@@ -94,6 +116,7 @@ export function putRecords(engine: KinesisEngine): ActionHandler {
     const s = engine.activeStream(streamNameOf(input));
     const shardOf = new Uint32Array(n);
     for (let i = 0; i < n; i++) shardOf[i] = engine.route(s, hashes[i] ?? partitionKeyHash(keys[i]!));
+    if (engine.enforceLimits) return putLimited(engine, s, keys, datas, shardOf);
     const seqs = await engine.appendRouted(s, keys, datas, shardOf);
     let body = '{"FailedRecordCount":0,"Records":[';
     for (let i = 0; i < n; i++) {
