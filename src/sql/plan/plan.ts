@@ -53,7 +53,11 @@ export type OpPlan =
   /** SELECT STREAM DISTINCT: a row passes the first time its values appear while the monotonic column `timeKey` keeps its value. */
   | { op: 'distinct'; input: OpPlan; timeKey: number }
   /** ORDER BY inside a time window: buffer rows while timeKey is equal, sort them by keys, emit. */
-  | { op: 'orderWindow'; input: OpPlan; timeKey: number; granularityMs: number; keys: { i: number; desc: boolean }[]; width: number }
+  | {
+      op: 'orderWindow'; input: OpPlan; timeKey: number; granularityMs: number; keys: { i: number; desc: boolean }[]; width: number;
+      /** For a time key that is not a STEP/FLOOR start: the key as a function of ROWTIME alone; the clock flushes when it changes. */
+      timeKeyExpr: PExpr | null;
+    }
   /** Stream-to-stream join: each arriving row meets the other side's rows within that side's window. */
   | {
       op: 'joinStream'; left: OpPlan; right: OpPlan; joinType: 'INNER' | 'LEFT'; on: PExpr | null;

@@ -49,6 +49,7 @@ interface OrderInfo {
   extra: PExpr[];
   timeKey: number;
   granularityMs: number;
+  timeKeyExpr: PExpr | null;
 }
 
 /** A hook lets aggregation and sliding contexts replace sub-expressions before normal planning. */
@@ -62,12 +63,13 @@ function canon(p: PExpr): string {
   return JSON.stringify(p);
 }
 
+/** STEP/FLOOR of ROWTIME: the value is the start of a fixed-size window. (CEIL gives the end, so it is windowed as a general monotonic key.) */
 function isRowtimeBased(p: PExpr): boolean {
-  return p.k === 'call' && (p.fn === 'floorTo' || p.fn === 'step' || p.fn === 'ceilTo') && p.args[0]!.k === 'col' && p.args[0]!.i === 0;
+  return p.k === 'call' && (p.fn === 'floorTo' || p.fn === 'step') && p.args[0]!.k === 'col' && p.args[0]!.i === 0;
 }
 
 function isMonotonicTime(p: PExpr): boolean {
-  return (p.k === 'col' && p.i === 0) || isRowtimeBased(p);
+  return (p.k === 'col' && p.i === 0) || isRowtimeBased(p) || (p.k === 'call' && slotsOf(p).length > 0 && slotsOf(p).every((i) => i === 0) && monotonic(p));
 }
 
 function lit(v: string | number | boolean | null, t: SqlType): PExpr {
@@ -711,8 +713,9 @@ class Planner {
 
   /** timeKeySlots: after GROUP BY, the post-aggregation slots of group keys that are windows on ROWTIME. */
   private orderKeys(q: Select, scope: Scope, hook: Hook | undefined, exprs: PExpr[], columns: ColumnDef[], timeKeySlots?: Set<number>): OrderInfo {
-    if (!q.orderBy) return { keys: [], extra: [], timeKey: -1, granularityMs: 1 };
+    if (!q.orderBy) return { keys: [], extra: [], timeKey: -1, granularityMs: 1, timeKeyExpr: null };
     let granularityMs = 1;
+    let timeKeyExpr: PExpr | null = null;
     const extra: PExpr[] = [];
     const keys: { i: number; desc: boolean }[] = [];
     const aliases = q.items.map((it, i) => (it.kind === 'expr' ? (it.alias?.name ?? (it.expr.kind === 'column' ? it.expr.name.name : undefined)) : undefined) ?? columns[i]?.name);
@@ -741,18 +744,20 @@ class Planner {
           throw new SqlError('ORDER BY on a stream must start with a time window on ROWTIME, e.g. ORDER BY FLOOR(s.ROWTIME TO SECOND), ...', o.expr.pos);
         }
         timeKey = slot;
-        if (p!.k === 'call') granularityMs = p!.fn === 'step' ? Number((p!.args[1] as { v: number }).v) : this.windowSize(p!, o.expr);
+        // Rows are held until time passes the granule their key names (1 ms for keys that are not a STEP/FLOOR start).
+        if (p!.k === 'call' && isRowtimeBased(p!)) granularityMs = p!.fn === 'step' ? Number((p!.args[1] as { v: number }).v) : this.windowSize(p!, o.expr);
+        else if (!hook && p!.k === 'call') timeKeyExpr = p!;
         // After GROUP BY the rows of one window share a ROWTIME, so the window itself is the granule.
         else if (hook) granularityMs = 1;
       }
       keys.push({ i: slot, desc: o.desc });
     });
-    return { keys: keys.slice(1), extra, timeKey, granularityMs };
+    return { keys: keys.slice(1), extra, timeKey, granularityMs, timeKeyExpr };
   }
 
   private wrapOrder(root: OpPlan, order: OrderInfo, width: number): OpPlan {
     if (order.timeKey < 0) return root;
-    return { op: 'orderWindow', input: root, timeKey: order.timeKey, granularityMs: order.granularityMs, keys: order.keys, width };
+    return { op: 'orderWindow', input: root, timeKey: order.timeKey, granularityMs: order.granularityMs, keys: order.keys, width, timeKeyExpr: order.timeKeyExpr };
   }
 
   private projectItems(q: Select, scope: Scope, hook: Hook | undefined): { exprs: PExpr[]; columns: ColumnDef[] } {

@@ -4,6 +4,7 @@
  * keys and emitted when a later key arrives or the watermark passes the granule.
  */
 import type { OpPlan } from '../../plan/plan.ts';
+import { ExprCompiler } from '../compile.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 
 function compareValues(a: unknown, b: unknown): number {
@@ -18,8 +19,10 @@ export class OrderWindowOperator implements Operator {
   private buffer: Row[] = [];
   private key: number | null = null;
   private readonly cmp: (a: Row, b: Row) => number;
+  private readonly keyAt: ((r: Row) => unknown) | null;
 
   constructor(private readonly plan: Extract<OpPlan, { op: 'orderWindow' }>, _ctx: OperatorContext, private readonly emit: Emit) {
+    this.keyAt = plan.timeKeyExpr ? new ExprCompiler().fn1(plan.timeKeyExpr) : null;
     const keys = plan.keys;
     this.cmp = (a, b) => {
       for (const k of keys) {
@@ -53,7 +56,8 @@ export class OrderWindowOperator implements Operator {
 
   advance(watermarkMs: number): void {
     if (this.key === null || this.buffer.length === 0) return;
-    if (watermarkMs >= this.key + this.plan.granularityMs) {
+    const passed = this.keyAt ? this.keyAt([watermarkMs]) !== this.key : watermarkMs >= this.key + this.plan.granularityMs;
+    if (passed) {
       const out: Row[] = [];
       this.flush(out);
       this.emit(out);
