@@ -50,6 +50,7 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFn> = {
   CURRENT_TIME: { runtime: 'currentTime', min: 0, max: 0, type: fixed(T.TIME) },
   LOCALTIME: { runtime: 'currentTime', min: 0, max: 0, type: fixed(T.TIME) },
   OVERLAY: { runtime: 'overlay', min: 3, max: 4, type: fixed(T.VARCHAR) },
+  NUMBER_TO_CHAR: { runtime: 'numberToChar', min: 2, max: 2, type: fixed(T.VARCHAR) },
   CURRENT_ROW_TIMESTAMP: { runtime: 'now', min: 0, max: 0, type: fixed(T.TIMESTAMP) },
   CURRENT_TIMESTAMP: { runtime: 'now', min: 0, max: 0, type: fixed(T.TIMESTAMP) },
   LOCALTIMESTAMP: { runtime: 'now', min: 0, max: 0, type: fixed(T.TIMESTAMP) },
@@ -64,5 +65,5 @@ export const ANALYTIC_ONLY = new Set(['LAG', 'NTH_VALUE']);
 export const TABLE_FUNCTIONS = new Set(['RANDOM_CUT_FOREST', 'RANDOM_CUT_FOREST_WITH_EXPLANATION', 'TOP_K_ITEMS_TUMBLING', 'COUNT_DISTINCT_ITEMS_TUMBLING', 'HOTSPOTS']);
 /** Named in the KDA reference but not implemented in Freshet yet (a clear error beats "unknown function"). */
 export const UNSUPPORTED_FUNCTIONS = new Set([
-  'MONOTONIC', 'GROUP_RANK', 'NUMBER_TO_CHAR',
+  'MONOTONIC', 'GROUP_RANK',
 ]);

@@ -233,6 +233,25 @@ function splitDelimited(s: string, delim: string, esc: string | null, quote: str
   return out;
 }
 
+/** Java DecimalFormat subset for NUMBER_TO_CHAR: '#,##0.00', '0.###', '000', literal prefix/suffix, '%'. */
+function decimalFormat(x: number, fmt: string): string {
+  const m = /^([^#0,.]*)([#0,]*)(?:\.([#0]*))?([^#0,.]*)$/.exec(fmt);
+  if (!m) throw new RowError('InvalidArgument', `unsupported number format '${fmt}'`);
+  const [, prefix, intPart, fracPart = '', suffix] = m as unknown as [string, string, string, string | undefined, string];
+  if (suffix.includes('%')) x *= 100;
+  const minFrac = (fracPart.match(/0/g) ?? []).length;
+  const maxFrac = fracPart.length;
+  const minInt = (intPart.match(/0/g) ?? []).length;
+  const group = intPart.includes(',') ? intPart.length - intPart.lastIndexOf(',') - 1 : 0;
+  let [ip, fp = ''] = Math.abs(x).toFixed(maxFrac).split('.') as [string, string | undefined];
+  while (fp.length > minFrac && fp.endsWith('0')) fp = fp.slice(0, -1);
+  ip = ip.replace(/^0+(?=\d)/, '');
+  if (ip === '0' && minInt === 0 && fp !== '') ip = '';
+  ip = ip.padStart(minInt, '0');
+  if (group > 0) ip = ip.replace(new RegExp(`\\B(?=(\\d{${group}})+(?!\\d))`, 'g'), ',');
+  return `${x < 0 ? '-' : ''}${prefix}${ip}${fp ? `.${fp}` : ''}${suffix}`;
+}
+
 function num(v: V, what: string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {
@@ -417,6 +436,7 @@ export const F = {
   },
   currentDate: (): V => Math.floor(evalContext.nowMs / 86_400_000) * 86_400_000,
   currentTime: (): V => evalContext.nowMs % 86_400_000,
+  numberToChar: (n: V, fmt: V): V => (n === null || fmt === null ? null : decimalFormat(n as number, String(fmt))),
   overlay: (s: V, rep: V, from: V, len: V): V => {
     if (s === null || rep === null || from === null) return null;
     const str = String(s);
