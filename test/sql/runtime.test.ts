@@ -155,3 +155,24 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM "x", "y", HOTSPOTS_RES
     assert.deepEqual(JSON.parse(out[10]![3] as string), { hotspots: [] });
   });
 });
+
+describe('restore after a code change', () => {
+  it('starts a changed pump fresh and keeps the state of unchanged pumps', () => {
+    const v1 = `CREATE OR REPLACE STREAM a_out (n INTEGER);
+CREATE OR REPLACE STREAM b_out (total DOUBLE);
+CREATE OR REPLACE PUMP pa AS INSERT INTO a_out SELECT STREAM COUNT(*) FROM source_sql_stream_001 GROUP BY FLOOR(source_sql_stream_001.ROWTIME TO MINUTE);
+CREATE OR REPLACE PUMP pb AS INSERT INTO b_out SELECT STREAM SUM(price) FROM source_sql_stream_001 GROUP BY FLOOR(source_sql_stream_001.ROWTIME TO MINUTE);`;
+    const v2 = v1.replace('SUM(price)', 'MAX(price)');
+    const first = SqlApplication.compile(v1, { inputs: INPUT });
+    first.push('SOURCE_SQL_STREAM_001', [{ TICKER: 'A', PRICE: 5 }, { TICKER: 'A', PRICE: 7 }], T0);
+    const state = first.checkpoint();
+    const second = SqlApplication.compile(v2, { inputs: INPUT });
+    second.restore(state);
+    const a = collect(second, 'A_OUT');
+    const b = collect(second, 'B_OUT');
+    second.push('SOURCE_SQL_STREAM_001', [{ TICKER: 'A', PRICE: 1 }], T0 + 1000);
+    second.advanceTime(T0 + 60_000);
+    assert.deepEqual(a, [[T0 + 60_000, 3]], 'unchanged pump kept its two rows');
+    assert.deepEqual(b, [[T0 + 60_000, 1]], 'changed pump started fresh');
+  });
+});

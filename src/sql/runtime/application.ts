@@ -45,6 +45,19 @@ export interface SqlApplicationState {
   version: 1;
   streams: Record<string, number>;
   pumps: Record<string, unknown[]>;
+  /** Per pump, a hash of its plan: state is restored only into an identical pump. */
+  fingerprints?: Record<string, string>;
+}
+
+/** FNV-1a of a pump's plan, to recognise the same pump after UpdateApplication. */
+function fingerprint(p: PumpPlan): string {
+  const text = JSON.stringify(p);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${h.toString(16)}:${text.length}`;
 }
 
 interface StreamRt {
@@ -364,8 +377,12 @@ export class SqlApplication {
     const streams: Record<string, number> = {};
     for (const s of this.streams.values()) if (s.lastRowtime !== -Infinity) streams[s.plan.name] = s.lastRowtime;
     const pumps: Record<string, unknown[]> = {};
-    for (const p of this.pumps) pumps[p.plan.name] = p.ops.map((o) => o.checkpoint());
-    return { version: 1, streams, pumps };
+    const fingerprints: Record<string, string> = {};
+    for (const p of this.pumps) {
+      pumps[p.plan.name] = p.ops.map((o) => o.checkpoint());
+      fingerprints[p.plan.name] = fingerprint(p.plan);
+    }
+    return { version: 1, streams, pumps, fingerprints };
   }
 
   /** Restores state taken by checkpoint() from an application built from the same plan. */
@@ -377,7 +394,9 @@ export class SqlApplication {
     }
     for (const p of this.pumps) {
       const ops = state.pumps[p.plan.name];
-      if (!ops || ops.length !== p.ops.length) continue; // pump changed (UpdateApplication): start it fresh
+      // A pump whose code changed (UpdateApplication) starts fresh: its old state may not fit.
+      if (!ops || ops.length !== p.ops.length) continue;
+      if (state.fingerprints && state.fingerprints[p.plan.name] !== fingerprint(p.plan)) continue;
       p.ops.forEach((o, i) => o.restore(ops[i]));
     }
   }
