@@ -101,7 +101,17 @@ describe('example pipelines end to end', () => {
       assert.ok(input.length >= 18 * 4, `${input.length} ecommerce rows`);
       const files = s.files('freshet-s3');
       assert.ok(files.length >= 3);
-      for (const f of files) assert.match(f.key, /^streaming-csv\/data\/intvl_date=2021-01-31\/intvl_hhmm=\d{4}\/[^/]+$/);
+      for (const f of files) {
+        const m = /^streaming-csv\/data\/intvl_date=(2021-01-31)\/intvl_hhmm=(\d\d)([0-5][05])\/[^/]+$/.exec(f.key);
+        assert.ok(m, f.key);
+        // Every row of an interval's file has its event time inside that 5-minute interval.
+        for (const line of f.text.split('\n').filter((l) => l !== '')) {
+          const eventTime = line.split(',')[1]!;
+          const [, hh, mm] = /(\d\d):(\d\d):/.exec(eventTime) ?? [];
+          assert.equal(eventTime.slice(0, 10), m[1], line);
+          assert.equal(`${hh}${String(Math.floor(Number(mm) / 5) * 5).padStart(2, '0')}`, `${m[2]}${m[3]}`, `${line} under ${f.key}`);
+        }
+      }
       const delivered = files.flatMap((f) => f.text.split('\n').filter((l) => l !== '')).sort();
       const expected = input.map(([, marketplace, eventTime, views]) => `${marketplace},${eventTime},${views}`).sort();
       assert.deepEqual(delivered, expected);
