@@ -109,13 +109,22 @@ function seqLess(a: string, b: string): boolean {
 }
 
 const NEXT_ITERATOR = Buffer.from('"NextShardIterator":"');
-const EMPTY_RECORDS = Buffer.from('"Records":[]');
+const RECORDS = Buffer.from('"Records":[');
 
-/** Finds NextShardIterator and emptiness without parsing the whole (up to 10 MiB) body; falls back to JSON.parse. */
+/**
+ * Finds NextShardIterator and emptiness without parsing the whole (10+ MB)
+ * body; falls back to JSON.parse. The members may come in any order, so the
+ * iterator is looked for before the record list, then after it from the end:
+ * neither search crosses the record list, which keeps the load generator's CPU
+ * per page small next to the server's (a full scan cost it ~1–4 µs per 1 KiB record).
+ */
+// hot path: once per GetRecords page during the timed read-back.
 function scanGetRecords(body: Buffer): { next: string | undefined; empty: boolean } {
-  const at = body.indexOf(NEXT_ITERATOR);
-  const empty = body.indexOf(EMPTY_RECORDS) >= 0;
-  if (at >= 0) {
+  const r = body.indexOf(RECORDS);
+  const empty = r >= 0 && body[r + RECORDS.length] === 0x5d; // ]
+  let at = r >= 0 ? body.subarray(0, r).indexOf(NEXT_ITERATOR) : -1;
+  if (at < 0) at = body.lastIndexOf(NEXT_ITERATOR);
+  if (at >= 0 && r >= 0) {
     const from = at + NEXT_ITERATOR.length;
     const to = body.indexOf(0x22, from);
     return { next: body.toString('latin1', from, to), empty };
