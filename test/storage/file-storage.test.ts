@@ -2,7 +2,7 @@ import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { appendFile, readdir, readFile, rm, stat, writeFile, open } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/index.ts';
 import { FileStorage, StorageError } from '../../src/storage/index.ts';
@@ -265,9 +265,9 @@ describe('FileStorage lock', () => {
 });
 
 describe('FileStorage fsync modes', () => {
-  it('always: durable resolves only after an fsync, and concurrent appends across logs share fsyncs', async () => {
+  it('always (fdatasync): durable resolves only after an fsync, and concurrent appends across logs share fsyncs', async () => {
     const fs = new FaultyFs();
-    const { storage } = await openStorage({ fs });
+    const { storage } = await openStorage({ fs, syncMethod: 'fdatasync' });
     const logs = await Promise.all([0, 1, 2, 3].map((i) => storage.createLog(`g/shard-${i}`)));
     let visibleAtSync = -1;
     fs.onDatasync = () => { visibleAtSync = Math.max(visibleAtSync, logs[0]!.endOffset); };
@@ -284,9 +284,9 @@ describe('FileStorage fsync modes', () => {
     for (const log of logs) assert.equal(log.endOffset, 25);
   });
 
-  it('writes a 500-record batch with one writev and one fsync', async () => {
+  it('always (fdatasync): writes a 500-record batch with one writev and one fsync', async () => {
     const fs = new FaultyFs();
-    const { storage } = await openStorage({ fs });
+    const { storage } = await openStorage({ fs, syncMethod: 'fdatasync' });
     const log = await storage.createLog('one-write');
     const batch = [];
     for (let i = 0; i < 500; i++) batch.push({ key: `pk-${i}`, data: Buffer.alloc(1024, i & 0xff), timestampMs: 1 });
@@ -295,6 +295,41 @@ describe('FileStorage fsync modes', () => {
     assert.equal(fs.writevs - w, 1);
     assert.equal(fs.datasyncs - s, 1);
     assert.equal(log.endOffset, 500);
+  });
+
+  it('always (default, O_DSYNC): segment files are opened with O_DSYNC, a 500-record batch is one writev and needs no fdatasync', async () => {
+    const fs = new FaultyFs();
+    const { storage } = await openStorage({ fs });
+    const log = await storage.createLog('dsync');
+    assert.ok(fs.openFlags.length > 0 && fs.openFlags.every((f) => typeof f === 'number' && (f & fsConstants.O_DSYNC) !== 0), `flags ${fs.openFlags}`);
+    const batch = [];
+    for (let i = 0; i < 500; i++) batch.push({ key: `pk-${i}`, data: Buffer.alloc(1024, i & 0xff), timestampMs: 1 });
+    const [w, s] = [fs.writevs, fs.datasyncs];
+    const r = log.append(batch);
+    assert.equal(log.endOffset, 0, 'not visible before the write returned');
+    await r.durable;
+    assert.equal(fs.writevs - w, 1);
+    assert.equal(fs.datasyncs - s, 0);
+    assert.equal(log.endOffset, 500);
+  });
+
+  it('always (default, O_DSYNC): EIO on the write rejects the batch, keeps it invisible, and the log goes on', async () => {
+    const fs = new FaultyFs();
+    const { storage, dir } = await openStorage({ fs, segmentMaxBytes: 400 });
+    const log = await storage.createLog('dsync-eio');
+    await log.append([rec('k', 'kept', 1)]).durable;
+    fs.failWrites = 'EIO';
+    const bad = log.append([rec('k', 'lost'.repeat(100), 2)]);
+    await assert.rejects(bad.durable, (e: unknown) => e instanceof StorageError && e.code === 'EIO');
+    assert.equal(log.endOffset, 1);
+    fs.failWrites = null;
+    const ok = log.append([rec('k', 'after', 3)]);
+    assert.equal(ok.firstOffset, 1);
+    await ok.durable;
+    await storage.close();
+    const { storage: s2 } = await openStorage({ dataDir: dir, segmentMaxBytes: 400 });
+    assert.deepEqual(s2.recovery, []);
+    assert.deepEqual(await readTexts(s2.getLog('dsync-eio')!), ['kept', 'after']);
   });
 
   it('never: durable resolves without any fsync', async () => {
@@ -390,9 +425,9 @@ describe('FileStorage retention', () => {
 });
 
 describe('FileStorage I/O failures', () => {
-  it('EIO on fsync: the batch rejects, none of it becomes visible, the log stays usable', async () => {
+  it('EIO on fsync (fdatasync method): the batch rejects, none of it becomes visible, the log stays usable', async () => {
     const fs = new FaultyFs();
-    const { storage, dir } = await openStorage({ fs });
+    const { storage, dir } = await openStorage({ fs, syncMethod: 'fdatasync' });
     const log = await storage.createLog('eio');
     await log.append([rec('k', 'kept-1', 1), rec('k', 'kept-2', 2)]).durable;
     fs.failSyncs = 'EIO';

@@ -29,7 +29,11 @@ export class FaultyFs implements FsLayer {
   /** Called before each datasync completes (lets a test observe ordering). */
   onDatasync: (() => void) | null = null;
 
-  async open(path: string, flags: string): Promise<FileLike> {
+  /** Flags of every open, in order. */
+  readonly openFlags: Array<string | number> = [];
+
+  async open(path: string, flags: string | number): Promise<FileLike> {
+    this.openFlags.push(flags);
     const inner = await nodeFs.open(path, flags);
     const fs = this;
     return {

@@ -11,7 +11,7 @@
  * of fsyncs per second is bounded by the disk, not by the request rate.
  */
 import { mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, fsyncSync, mkdirSync, openSync, realpathSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
@@ -51,6 +51,13 @@ export interface FileStorageOptions {
   verifyReads?: boolean;
   /** Problems with no caller to report to (background fsync in interval mode, closing trimmed files). */
   onWarning?: (message: string, cause?: unknown) => void;
+  /**
+   * How `fsync: always` makes a write durable: 'dsync' (default) opens
+   * segment files with O_DSYNC, so each commit's writev returns only once its
+   * bytes are on disk — one thread-pool round trip per log and commit; or
+   * 'fdatasync': plain writes, then fdatasync of every touched file.
+   */
+  syncMethod?: 'dsync' | 'fdatasync';
   /** Internal: the file layer, replaced by tests to inject I/O faults. */
   fs?: FsLayer;
 }
@@ -88,6 +95,8 @@ export class FileStorage implements LogStorage, LogHost {
   readonly indexIntervalBytes: number;
   readonly verifyReads: boolean;
   private readonly fsyncMode: FsyncMode;
+  /** fsync 'always' through O_DSYNC writes (no separate fdatasync). */
+  readonly dsync: boolean;
   private dataDir: string;
   private logsDir: string;
   private metaStore: FileMetaStore | null = null;
@@ -111,6 +120,7 @@ export class FileStorage implements LogStorage, LogHost {
     this.fs = options.fs ?? nodeFs;
     this.clock = options.clock ?? systemClock;
     this.fsyncMode = options.fsync;
+    this.dsync = options.fsync.kind === 'always' && (options.syncMethod ?? 'dsync') === 'dsync';
     this.segmentMaxBytes = options.segmentMaxBytes ?? 64 * 1024 * 1024;
     this.segmentMaxAgeMs = options.segmentMaxAgeMs ?? 60 * 60 * 1000;
     this.indexIntervalBytes = options.indexIntervalBytes ?? 16 * 1024;
@@ -216,7 +226,7 @@ export class FileStorage implements LogStorage, LogHost {
    */
   private async scanForRecovery(id: string, base: number, path: string, active: boolean): Promise<Segment> {
     const seg = new Segment(base, path, this.indexIntervalBytes);
-    const file = await this.fs.open(path, existsSync(path) ? 'r+' : 'wx+');
+    const file = await this.fs.open(path, this.openFlags(!existsSync(path)));
     seg.file = file;
     if (active) await unlink(indexPath(path)).catch(noop); // the active segment has no index file
     const scan = await scanSegment(seg, file);
@@ -280,7 +290,7 @@ export class FileStorage implements LogStorage, LogHost {
       await mkdir(dir);
       const log = new FileShardLog(id, dir, this);
       const seg = new Segment(0, segmentPath(dir, 0), this.indexIntervalBytes);
-      seg.file = await this.fs.open(seg.path, 'wx+');
+      seg.file = await this.fs.open(seg.path, this.openFlags(true));
       log.segments.push(seg);
       // The marker makes the log exist; written last so a half-created log is discarded on recovery.
       writeFileDurable(join(dir, LOG_MARKER), JSON.stringify({ format: 1, id }) + '\n', this.fsyncMode.kind !== 'never');
@@ -366,7 +376,7 @@ export class FileStorage implements LogStorage, LogHost {
     }
     await Promise.all(logs.map((log, i) => (groups[i] ? this.writeGroup(log, groups[i]!).catch((e) => { errors[i] = e; }) : undefined)));
 
-    if (this.fsyncMode.kind === 'always') {
+    if (this.fsyncMode.kind === 'always' && !this.dsync) {
       const syncs: Array<Promise<void>> = [];
       const owner: number[] = [];
       const seen = new Set<Segment>();
@@ -423,7 +433,8 @@ export class FileStorage implements LogStorage, LogHost {
       }
       // A segment gets data only once every older one is durable, so recovery
       // can treat damage in any but the newest segment as real corruption.
-      if (prev !== null && this.fsyncMode.kind === 'always') await prev.file!.datasync();
+      // (With O_DSYNC the older segment's bytes were durable when its writev returned.)
+      if (prev !== null && this.fsyncMode.kind === 'always' && !this.dsync) await prev.file!.datasync();
       await seg.ready;
       await writeFully(seg.file!, bufs, g.positions[i]!, total);
       prev = seg;
@@ -439,7 +450,7 @@ export class FileStorage implements LogStorage, LogHost {
   }
 
   async createSegmentFile(seg: Segment, dir: string): Promise<FileLike> {
-    const file = await this.fs.open(seg.path, 'wx+');
+    const file = await this.fs.open(seg.path, this.openFlags(true));
     if (this.fsyncMode.kind !== 'never') fsyncDir(dir);
     return file;
   }
@@ -469,7 +480,7 @@ export class FileStorage implements LogStorage, LogHost {
 
   /** Reopens an evicted sealed segment and reloads its sparse index (from .idx, else by a scan). */
   private async reopenSealed(seg: Segment): Promise<FileLike> {
-    const file = await this.fs.open(seg.path, 'r+');
+    const file = await this.fs.open(seg.path, this.openFlags(false));
     if (seg.indexDropped) {
       try {
         const bytes = await readFile(indexPath(seg.path)).catch(() => null);
@@ -509,6 +520,13 @@ export class FileStorage implements LogStorage, LogHost {
   /** Open files of sealed segments (for tests). */
   get openSealedFiles(): number {
     return this.sealedOpen.size;
+  }
+
+  /** Flags for opening a segment file for writing. */
+  openFlags(create: boolean): string | number {
+    if (!this.dsync) return create ? 'wx+' : 'r+';
+    const c = fsConstants;
+    return c.O_RDWR | c.O_DSYNC | (create ? c.O_CREAT | c.O_EXCL : 0);
   }
 
   warn(message: string, cause?: unknown): void {

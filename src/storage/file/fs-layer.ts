@@ -16,8 +16,8 @@ export interface FileLike {
 }
 
 export interface FsLayer {
-  /** `flags` as for fs.open: 'r+' (existing file), 'wx+' (new file). */
-  open(path: string, flags: string): Promise<FileLike>;
+  /** `flags` as for fs.open: 'r+' (existing file), 'wx+' (new file), or numeric (with O_DSYNC). */
+  open(path: string, flags: string | number): Promise<FileLike>;
 }
 
 export const nodeFs: FsLayer = {

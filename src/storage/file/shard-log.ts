@@ -31,6 +31,8 @@ export interface LogHost {
   warn(message: string, cause?: unknown): void;
   /** The segment's open file, reopening a sealed segment whose handle was closed to bound open files. */
   fileFor(seg: Segment): Promise<FileLike>;
+  /** Flags for opening a segment file for writing (O_DSYNC in fsync-always mode). */
+  openFlags(create: boolean): string | number;
   /** Forgets a segment that is no longer sealed (reactivated) or no longer exists. */
   unseal(seg: Segment): void;
 }
@@ -228,7 +230,7 @@ export class FileShardLog implements ShardLog {
         await unlink(s.path).catch(noop);
       }
       await active.ready;
-      const file = active.file ?? (active.file = await this.host.fs.open(active.path, 'r+'));
+      const file = active.file ?? (active.file = await this.host.fs.open(active.path, this.host.openFlags(false)));
       await file.truncate(active.durableSize);
     })().then(
       () => { if (this.barrier === barrier) this.barrier = null; },
