@@ -7,8 +7,8 @@
  *  - a subscription lasts 5 minutes (clock time), then its response ends and the client resubscribes
  *    from the last ContinuationSequenceNumber;
  *  - at the end of a closed shard the last event carries ChildShards and no ContinuationSequenceNumber.
- * Events are written only when there is something to say: records, the first event after subscribing
- * (so the client learns its continuation point), the shard's end, and a heartbeat every 5 s of clock time.
+ * Events are written only when there is something to say: records, the shard's end, and a heartbeat (an empty
+ * event with the continuation point) after 5 s of clock time without one.
  */
 import { AwsError } from '../core/errors.ts';
 import type { TimerHandle } from '../core/clock.ts';
@@ -48,7 +48,8 @@ export class Subscription {
   private ttlTimer: TimerHandle | undefined;
   private heartbeatTimer: TimerHandle | undefined;
   private lastSeq: string | undefined;
-  private sentAny = false;
+  /** Whether an event went out since the last heartbeat tick (an idle subscription then sends an empty one). */
+  private sentAny = true;
   readonly startedMs: number;
 
   constructor(
@@ -83,7 +84,9 @@ export class Subscription {
       closeListeners.delete(this.onAppend);
     };
     this.armHeartbeat();
-    this.pump();
+    // The first event goes out on a later turn than the initial response, in its own write: some event-stream
+    // parsers (lifion-aws-event-stream) expect one message per chunk they read.
+    setImmediate(this.onAppend);
   }
 
   private readonly onAppend = (): void => {
