@@ -22,4 +22,7 @@ npx --no-install tsc --noEmit -p .
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 echo "test.sh: ${#files[@]} test files"
-exec node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}"
+# --test-timeout: a hung test fails after 4 minutes instead of stalling the run;
+# --test-force-exit: a file whose tests are done exits even if a client library
+# left a socket or timer behind.
+exec node --import tsx --test --test-concurrency=2 --test-timeout=240000 --test-force-exit --test-reporter=spec "${files[@]}"
