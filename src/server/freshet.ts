@@ -147,14 +147,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   let tlsCertPath: string | undefined;
   if (options.tls) {
     const { selfSignedIn } = await import('./tls.ts');
-    const material = options.tls === true ? await selfSignedIn(dataDir) : { ...options.tls, certPath: undefined };
-    tlsCert = material.cert.toString();
-    tlsCertPath = material.certPath;
-    tlsServer = createTlsServer({ cert: material.cert, key: material.key, ALPNProtocols: ['h2', 'http/1.1'] }, (tlsSocket: TLSSocket) => {
-      tlsSocket.on('error', () => tlsSocket.destroy());
-      if (tlsSocket.alpnProtocol === 'h2') h2.emit('connection', tlsSocket);
-      else server.emit('connection', tlsSocket);
-    });
+    try {
+      const material = options.tls === true ? await selfSignedIn(dataDir) : { ...options.tls, certPath: undefined };
+      tlsCert = material.cert.toString();
+      tlsCertPath = material.certPath;
+      tlsServer = createTlsServer({ cert: material.cert, key: material.key, ALPNProtocols: ['h2', 'http/1.1'] }, (tlsSocket: TLSSocket) => {
+        tlsSocket.on('error', () => tlsSocket.destroy());
+        if (tlsSocket.alpnProtocol === 'h2') h2.emit('connection', tlsSocket);
+        else server.emit('connection', tlsSocket);
+      });
+    } catch (e) {
+      // A bad certificate or key fails start-up cleanly: nothing stays open.
+      for (const svc of [...services].reverse()) await svc.close?.();
+      await storage.close();
+      throw e;
+    }
     tlsServer.on('tlsClientError', (_e, socket) => socket.destroy());
   }
   const sockets = new Set<Socket>();

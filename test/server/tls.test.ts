@@ -100,3 +100,16 @@ describe('--tls', () => {
     }
   });
 });
+
+describe('--tls with a bad certificate', () => {
+  it('fails start-up with the TLS error and leaves the data dir free for the next start', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'freshet-tls-bad-'));
+    try {
+      await assert.rejects(startServer({ port: 0, dataDir: dir, tls: { cert: 'not a cert', key: 'not a key' }, fsync: { kind: 'never' } }));
+      const ok = await startServer({ port: 0, dataDir: dir, fsync: { kind: 'never' } });
+      await ok.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
