@@ -56,21 +56,21 @@ export function summariseProfile(path: string, top = 25): string {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const inKinesisAction = (id: number): boolean => {
+  const inDataPlane = (id: number): boolean => {
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      if (byId.get(cur)!.callFrame.url.includes('/src/kinesis/')) return true;
+      if (/\/src\/kinesis\/actions\/(put-records|get-records)\.ts/.test(byId.get(cur)!.callFrame.url)) return true;
     }
     return false;
   };
   const selfUs = new Map<number, number>();
-  // Self time from samples × time deltas, skipping start-up: samples before the first one inside a Kinesis action.
+  // Self time from samples × time deltas, skipping start-up: samples before the first one inside PutRecords/GetRecords.
   let skippedUs = 0;
   if (p.samples && p.timeDeltas) {
     let started = false;
     for (let i = 0; i < p.samples.length; i++) {
       const id = p.samples[i]!;
       const dt = p.timeDeltas[i] ?? 0;
-      if (!started && !(started = inKinesisAction(id))) {
+      if (!started && !(started = inDataPlane(id))) {
         skippedUs += dt;
         continue;
       }

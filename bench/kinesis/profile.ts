@@ -27,6 +27,15 @@ const dataDir = mkdtempSync(join(tmpdir(), 'freshet-prof-data-'));
 const stream = 'profile-'.padEnd(STREAM_NAME_LENGTH, 'x');
 const shards: string[] = [];
 
+/** Waits until the server stops burning CPU after start-up (it keeps loading modules for a while after it listens). */
+async function settle(peer: { cpuMs(): number }): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    const before = peer.cpuMs();
+    await new Promise((r) => setTimeout(r, 500));
+    if (peer.cpuMs() - before < 25) return;
+  }
+}
+
 try {
   const bodies = buildBodies(size, PER_REQUEST, Math.ceil(records / PER_REQUEST));
   {
@@ -35,6 +44,7 @@ try {
     const wire = new KinesisWire(peer.port, CONCURRENCY);
     shards.push(...(await createStream(wire, stream, 4)));
     setStreamName(bodies, stream);
+    await settle(peer);
     let next = 0;
     const cpu0 = peer.cpuMs();
     const t0 = performance.now();
@@ -56,6 +66,7 @@ try {
     mkdirSync(join(out, 'read'), { recursive: true });
     const peer = await startPeer(freshet('always', ['--cpu-prof', '--cpu-prof-dir', join(out, 'read')], dataDir));
     const wire = new KinesisWire(peer.port, 4);
+    await settle(peer);
     const pages = shards.map((): Buffer[] => []);
     const cpu0 = peer.cpuMs();
     const t0 = performance.now();
