@@ -310,3 +310,95 @@ describe('UpdateStreamMode and ON_DEMAND scaling', () => {
     }
   });
 });
+
+describe('resharding across a restart (FileStorage)', () => {
+  it('keeps closed parents, children and routing, and reads parents then children in order', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'freshet-reshard-'));
+    const name = uniqueName();
+    try {
+      const first = await startTestServer({ storage: 'file', dataDir: dir, fsync: { kind: 'never' }, updateDelayMs: 0 });
+      try {
+        await first.client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+        await waitActive(first.client, name);
+        await first.client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('p') }));
+        await first.client.send(new SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (1n << 127n).toString() }));
+        await waitActive(first.client, name);
+        await first.server.kinesis.whenIdle();
+        await first.client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('c') }));
+      } finally {
+        first.client.destroy();
+        await first.server.close();
+      }
+      const second = await startTestServer({ storage: 'file', dataDir: dir, fsync: { kind: 'never' } });
+      try {
+        const shards = await shardsOf(second.client, name);
+        assert.deepEqual(shards.map((s) => [s.ShardId, s.ParentShardId, !!s.SequenceNumberRange!.EndingSequenceNumber]), [
+          ['shardId-000000000000', undefined, true], ['shardId-000000000001', 'shardId-000000000000', false], ['shardId-000000000002', 'shardId-000000000000', false],
+        ]);
+        const put = await second.client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('after') }));
+        assert.notEqual(put.ShardId, 'shardId-000000000000');
+        assert.deepEqual(await readLineage(second.client, name), [['k', 'p'], ['k', 'c'], ['k', 'after']]);
+      } finally {
+        second.client.destroy();
+        await second.server.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a reshard interrupted by a crash', () => {
+  it('completes on restart when the plan was persisted: parents close at their last durable record', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { FileStorage } = await import('../../src/storage/index.ts');
+    const dir = await mkdtemp(join(tmpdir(), 'freshet-reshard-crash-'));
+    const name = uniqueName();
+    try {
+      const first = await startTestServer({ storage: 'file', dataDir: dir, fsync: { kind: 'always' } });
+      try {
+        await first.client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+        await waitActive(first.client, name);
+        for (const d of ['a', 'b']) await first.client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from(d) }));
+      } finally {
+        first.client.destroy();
+        await first.server.close();
+      }
+      // What applyReshard persists before the switch: the parent marked closed (no endOffset yet), children listed.
+      const storage = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
+      await storage.open();
+      const key = `kinesis/stream/${name}`;
+      const meta = storage.meta.get<any>(key)!;
+      const parent = meta.shards[0];
+      const half = 1n << 127n;
+      meta.status = 'UPDATING';
+      meta.shards = [
+        { ...parent, endingSequenceNumber: '4' + '0'.repeat(55), closedMs: Date.now() },
+        { shardId: 'shardId-000000000001', startingHashKey: '0', endingHashKey: (half - 1n).toString(), startingSequenceNumber: parent.startingSequenceNumber, parentShardId: parent.shardId, openedMs: Date.now() },
+        { shardId: 'shardId-000000000002', startingHashKey: half.toString(), endingHashKey: parent.endingHashKey, startingSequenceNumber: parent.startingSequenceNumber, parentShardId: parent.shardId, openedMs: Date.now() },
+      ];
+      await storage.meta.put(key, meta);
+      await storage.close();
+      const second = await startTestServer({ storage: 'file', dataDir: dir, fsync: { kind: 'always' } });
+      try {
+        await waitActive(second.client, name);
+        const shards = await shardsOf(second.client, name);
+        const ending = shards[0]!.SequenceNumberRange!.EndingSequenceNumber!;
+        assert.notEqual(ending, '4' + '0'.repeat(55), 'the provisional ending is recomputed from the log');
+        const put = await second.client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('c') }));
+        assert.notEqual(put.ShardId, 'shardId-000000000000');
+        assert.deepEqual(await readLineage(second.client, name), [['k', 'a'], ['k', 'b'], ['k', 'c']]);
+      } finally {
+        second.client.destroy();
+        await second.server.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
