@@ -47,6 +47,8 @@ export interface StartServerOptions {
   enforceLimits?: boolean;
   /** Firehose configuration: bucket mappings, table schemas, transformation functions (see docs/firehose.md). */
   firehose?: ServiceDeps['firehose'];
+  /** SQL applications' runtime: e.g. `checkpointIntervalMs` (clock time between checkpoints, default 10 s). */
+  analytics?: ServiceDeps['analytics'];
 }
 
 export interface FreshetServer {
@@ -121,7 +123,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     await storage.close();
     throw e;
   }
-  const services = buildServices({ storage, clock, region, accountId, kinesis, dataDir, firehose: options.firehose });
+  const services = buildServices({ storage, clock, region, accountId, kinesis, dataDir, firehose: options.firehose, ...(options.analytics ? { analytics: options.analytics } : {}) });
   const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
   const router = new Router({ services, clock, region, accountId, onInternalError });
   const server = createServer({ keepAlive: true }, router.listener);

@@ -39,6 +39,7 @@ interface ServerFlags {
   cert?: string;
   key?: string;
   enforceLimits?: boolean;
+  checkpointInterval?: number;
 }
 
 /** Turns a start-up failure into one line with the fix. */
@@ -71,6 +72,11 @@ export function register(program: Command): void {
     .option('--cert <file>', 'PEM certificate for --tls')
     .option('--key <file>', 'PEM private key for --tls')
     .option('--enforce-limits', "enforce AWS's per-shard throughput limits (ProvisionedThroughputExceededException)")
+    .option('--checkpoint-interval <seconds>', 'SQL applications: seconds between checkpoints of input positions and operator state', (v: string) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got '${v}'`);
+      return n;
+    })
     .action(async (flags: ServerFlags) => {
       let server: FreshetServer;
       if ((flags.cert === undefined) !== (flags.key === undefined)) throw new Error('--cert and --key go together');
@@ -90,6 +96,7 @@ export function register(program: Command): void {
           shardLimit: flags.shardLimit,
           ...(tls ? { tls } : {}),
           ...(flags.enforceLimits ? { enforceLimits: true } : {}),
+          ...(flags.checkpointInterval !== undefined ? { analytics: { checkpointIntervalMs: Math.round(flags.checkpointInterval * 1000) } } : {}),
         });
       } catch (e) {
         throw new Error(explainStartError(e, flags));
