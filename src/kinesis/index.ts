@@ -9,11 +9,20 @@
  *     const reader = await engine.openShardReader('orders', s.shardId, { type: 'TRIM_HORIZON' });
  *     const { records } = await reader.read(1000);
  *     const stop = reader.onAppend(() => { ... read again ... });
+ *     // after resharding: when reader.ended, continue with reader.childShards() (parents before children)
  *   }
  */
-export { KinesisEngine, ShardReader, shardIdName, parseShardId, ITERATOR_TTL_MS, MAX_GET_RECORDS_BYTES, ON_DEMAND_SHARDS } from './engine.ts';
+export {
+  KinesisEngine, ShardReader, shardIdName, parseShardId, ITERATOR_TTL_MS, MAX_GET_RECORDS_BYTES, ON_DEMAND_SHARDS,
+  ON_DEMAND_SPLIT_BYTES_PER_SEC, ON_DEMAND_SPLIT_RECORDS_PER_SEC, MAX_CONSUMERS_PER_STREAM, SHARD_LEVEL_METRICS,
+} from './engine.ts';
+export { SUBSCRIPTION_TTL_MS, RESUBSCRIBE_GUARD_MS, HEARTBEAT_MS } from './subscription.ts';
+export { WRITE_BYTES_PER_SEC, WRITE_RECORDS_PER_SEC, READ_BYTES_PER_SEC, READ_CALLS_PER_SEC } from './limits.ts';
+export { decodeFrame as decodeEventStreamFrame, EVENT_STREAM_CONTENT_TYPE } from './event-stream.ts';
 export type {
   ChildShard,
+  ConsumerMeta,
+  ConsumerStatus,
   KinesisEngineOptions,
   KinesisRecord,
   PutInput,
