@@ -9,7 +9,7 @@ import { bindActions } from './actions/index.ts';
 import type { AnalyticsContext } from './actions/context.ts';
 import { ApplicationRegistry, resumePositions } from './registry.ts';
 import { AnalyticsHost, type HostOptions } from './runtime/host.ts';
-import type { DeliveryPort, SqlPort, StreamEngine } from './runtime/ports.ts';
+import type { DeliveryInputReader, DeliveryPort, SqlPort, StreamEngine } from './runtime/ports.ts';
 import { createSqlPort } from './runtime/sql-adapter.ts';
 import { createObjectReader, type BucketLocation, type ObjectReader } from './runtime/reference.ts';
 import type { DiscoverySource } from './discover.ts';
@@ -37,6 +37,9 @@ export interface FirehoseEngineLike {
   meta(name: string): unknown;
   /** Resolves once persisted delivery streams are loaded. */
   ready?(): Promise<void>;
+  /** A reader over a delivery stream's records (FirehoseEngine.openRecordReader), for delivery-stream inputs. */
+  openRecordReader?(name: string, position: 'TRIM_HORIZON' | 'LATEST', holder: string): Promise<DeliveryInputReader>;
+  releaseRecordReader?(name: string, holder: string): Promise<void>;
 }
 
 export interface AnalyticsOptions {
@@ -100,6 +103,8 @@ function deliveryPort(engine: FirehoseEngineLike): DeliveryPort {
     async putRecordBatch(name, records) {
       await engine.put(name, records);
     },
+    ...(engine.openRecordReader ? { openReader: (name: string, position: 'TRIM_HORIZON' | 'LATEST', holder: string) => engine.openRecordReader!(name, position, holder) } : {}),
+    ...(engine.releaseRecordReader ? { releaseReader: (name: string, holder: string) => engine.releaseRecordReader!(name, holder) } : {}),
     exists(name) {
       try {
         engine.meta(name);

@@ -82,6 +82,8 @@ interface Runtime {
   pipeline: Pipeline;
   metrics: DeliveryMetrics;
   source?: KinesisSource;
+  /** Open record readers (openRecordReader): delivered records they have not read are not trimmed. */
+  readers: Set<DeliveryRecordReader>;
 }
 
 type Pipeline = Pick<DeliveryPipeline, 'start' | 'stop' | 'settled'> & { readonly failure?: string };
@@ -102,6 +104,7 @@ class FailedPipeline {
 const META_PREFIX = 'firehose/stream/';
 const CHECKPOINT_PREFIX = 'firehose/checkpoint/';
 const SOURCE_PREFIX = 'firehose/source/';
+const HOLD_PREFIX = 'firehose/hold/';
 
 function loadOptions(dataDir: string | undefined, given: FirehoseOptions | undefined): FirehoseOptions {
   if (given) return given;
@@ -183,7 +186,7 @@ export class FirehoseEngine {
 
   private newPipeline(meta: DeliveryStreamMeta, log: ShardLog, metrics: DeliveryMetrics): Pipeline {
     try {
-      return this.buildPipeline(meta, log, metrics);
+      return this.buildPipeline(meta, this.holdingLog(meta.name, log), metrics);
     } catch (e) {
       const failure = `the delivery configuration cannot run: ${(e as Error).message}`;
       this.say(`delivery stream ${meta.name}: ${failure}`);
@@ -217,7 +220,7 @@ export class FirehoseEngine {
     const log = this.deps.storage.getLog(id) ?? (await this.deps.storage.createLog(id));
     const metrics = new DeliveryMetrics();
     const pipeline = this.newPipeline(meta, log, metrics);
-    const rt: Runtime = { meta, log, pipeline, metrics, lastArrivalMs: log.lastTimestampMs ?? 0 };
+    const rt: Runtime = { meta, log, pipeline, metrics, lastArrivalMs: log.lastTimestampMs ?? 0, readers: new Set() };
     this.streams.set(meta.name, rt);
     pipeline.start();
     if (meta.type === 'KinesisStreamAsSource' && meta.source) {
@@ -299,6 +302,7 @@ export class FirehoseEngine {
       await this.deps.storage.meta.delete(META_PREFIX + name);
       await this.deps.storage.meta.delete(CHECKPOINT_PREFIX + name);
       await this.deps.storage.meta.delete(SOURCE_PREFIX + name);
+      for (const key of this.deps.storage.meta.keys(HOLD_PREFIX + name + '/')) await this.deps.storage.meta.delete(key);
       await this.deps.storage.deleteLog(rt.log.id).catch(() => {});
     });
   }
@@ -430,6 +434,64 @@ export class FirehoseEngine {
     const rt = this.runtime(name);
     await rt.source?.settled();
     await rt.pipeline.settled();
+  }
+
+  /**
+   * A reader over the records of a delivery stream (as put, or as copied from its Kinesis source), in
+   * arrival order, for consumers such as a SQL application input. The log holds nothing but those
+   * records. `sequenceNumber` is the record's log offset in decimal. Delivered segments may be trimmed;
+   * while the reader is open (until `close()`), and from the offset last given to `retain()` (kept in
+   * storage.meta, so it outlives restarts, until `release()`), nothing at or after it is trimmed.
+   */
+  async openRecordReader(name: string, position: 'TRIM_HORIZON' | 'LATEST', holder: string): Promise<DeliveryRecordReader> {
+    const rt = this.runtime(name);
+    const log = rt.log;
+    const r = new DeliveryRecordReader(log, this.deps.clock, position === 'TRIM_HORIZON' ? log.startOffset : log.endOffset, rt.meta.createdMs,
+      HOLD_PREFIX + name + '/' + holder, this.deps.storage.meta, (reader) => rt.readers.delete(reader));
+    rt.readers.add(r);
+    return r;
+  }
+
+  /** Drops a consumer's retained position (e.g. its application was deleted). */
+  async releaseRecordReader(name: string, holder: string): Promise<void> {
+    await this.deps.storage.meta.delete(HOLD_PREFIX + name + '/' + holder);
+  }
+
+  /** The log as the pipeline sees it: trimming stops short of what a record reader still needs. */
+  private holdingLog(name: string, log: ShardLog): ShardLog {
+    const heldFrom = (): number => this.heldFrom(name);
+    return {
+      get id() { return log.id; },
+      get startOffset() { return log.startOffset; },
+      get endOffset() { return log.endOffset; },
+      get lastTimestampMs() { return log.lastTimestampMs; },
+      append: (records) => log.append(records),
+      read: (fromOffset, limits) => log.read(fromOffset, limits),
+      offsetForTimestamp: (ts) => log.offsetForTimestamp(ts),
+      onAppend: (listener) => log.onAppend(listener),
+      async trimBefore(timestampMs: number): Promise<number> {
+        const held = heldFrom();
+        if (held < log.endOffset) {
+          const { records } = await log.read(held, { maxRecords: 1, maxBytes: Number.MAX_SAFE_INTEGER });
+          const t = records[0]?.timestampMs;
+          if (t !== undefined && t < timestampMs) timestampMs = t;
+        }
+        return log.trimBefore(timestampMs);
+      },
+    };
+  }
+
+  /** Lowest offset an open or retained reader still needs (Infinity when none). */
+  private heldFrom(name: string): number {
+    let min = Infinity;
+    const rt = this.streams.get(name);
+    if (rt) for (const r of rt.readers) if (r.offset < min) min = r.offset;
+    const meta = this.deps.storage.meta;
+    for (const key of meta.keys(HOLD_PREFIX + name + '/')) {
+      const off = meta.get<number>(key);
+      if (typeof off === 'number' && off < min) min = off;
+    }
+    return min;
   }
 
   /** Local directory of an embedded bucket. */
@@ -612,5 +674,59 @@ class KinesisSource {
     this.rescanTimer?.cancel();
     for (const u of this.unsubs) u();
     await this.settled();
+  }
+}
+
+/** Reads a delivery stream's records (see FirehoseEngine.openRecordReader). Shaped like a Kinesis ShardReader. */
+export class DeliveryRecordReader {
+  readonly shardId = 'deliveryStream';
+  private closed = false;
+
+  constructor(
+    private readonly log: ShardLog,
+    private readonly clock: Clock,
+    /** Next offset to read. */
+    public offset: number,
+    /** Creation time of the delivery stream (with its ARN, identifies this incarnation of it). */
+    readonly createdMs: number,
+    private readonly holdKey: string,
+    private readonly meta: LogStorage['meta'],
+    private readonly onClose: (r: DeliveryRecordReader) => void,
+  ) {}
+
+  async read(limit = 10_000): Promise<{ records: Array<{ sequenceNumber: string; partitionKey: string; data: Uint8Array; approximateArrivalTimestampMs: number }>; millisBehindLatest: number }> {
+    const log = this.log;
+    const res = await log.read(this.offset, { maxRecords: limit, maxBytes: 10 * 1024 * 1024 });
+    const recs = res.records;
+    const out = new Array<{ sequenceNumber: string; partitionKey: string; data: Uint8Array; approximateArrivalTimestampMs: number }>(recs.length);
+    for (let i = 0; i < recs.length; i++) {
+      const r = recs[i]!;
+      out[i] = { sequenceNumber: String(r.offset), partitionKey: r.key, data: r.data, approximateArrivalTimestampMs: r.timestampMs };
+    }
+    this.offset = res.nextOffset;
+    const last = recs.at(-1);
+    const behind = res.nextOffset >= log.endOffset || !last ? 0 : Math.max(0, this.clock.now() - last.timestampMs);
+    return { records: out, millisBehindLatest: behind };
+  }
+
+  /** The log offset of a record this reader returned. */
+  offsetOf(sequenceNumber: string): number {
+    return Number(sequenceNumber);
+  }
+
+  onAppend(listener: (endOffset: number) => void): () => void {
+    return this.log.onAppend(listener);
+  }
+
+  /** Keeps records from `offset` on from being trimmed after delivery, across restarts, until release. */
+  async retain(offset: number): Promise<void> {
+    await this.meta.put(this.holdKey, offset);
+  }
+
+  /** Stops holding records for this open reader (a retained offset stays). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this);
   }
 }

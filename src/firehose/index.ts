@@ -4,7 +4,7 @@
  */
 export { createFirehoseService, createFirehoseActions, MAX_BATCH_RECORDS, MAX_BATCH_BYTES, MAX_RECORD_BYTES } from './service.ts';
 export type { FirehoseService } from './service.ts';
-export { FirehoseEngine } from './engine.ts';
+export { FirehoseEngine, DeliveryRecordReader } from './engine.ts';
 export type { FirehoseDeps, FirehoseOptions, DeliveryStreamMeta, DeliveryStreamType } from './engine.ts';
 export type { DeliveryMetricsSnapshot } from './metrics.ts';
 export { compress, decompress, extensionFor, crc32c, COMPRESSION_FORMATS } from './compression.ts';

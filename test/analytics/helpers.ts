@@ -6,7 +6,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage, type LogStorage } from '../../src/storage/index.ts';
 import { startServer, type FreshetServer } from '../../src/server/index.ts';
-import type { AnalyticsService } from '../../src/analytics/index.ts';
+import type { AnalyticsService, HostOptions } from '../../src/analytics/index.ts';
 import type { FirehoseEngine, FirehoseOptions, FirehoseService } from '../../src/firehose/index.ts';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 
@@ -31,13 +31,14 @@ export interface Harness {
 }
 
 /** `storage: 'file'` opens FileStorage in `dataDir` (which must then be given). */
-export async function startHarness(opts: { storage?: LogStorage | 'file'; clock?: ManualClock; dataDir?: string; firehose?: FirehoseOptions } = {}): Promise<Harness> {
+export async function startHarness(opts: { storage?: LogStorage | 'file'; clock?: ManualClock; dataDir?: string; firehose?: FirehoseOptions; analytics?: HostOptions } = {}): Promise<Harness> {
   const clock = opts.clock ?? new ManualClock();
   const storage = opts.storage ?? new MemoryStorage();
   const server = await startServer({
     port: 0, storage, clock, region: REGION, accountId: ACCOUNT, createDelayMs: 0, deleteDelayMs: 0, updateDelayMs: 0,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     firehose: { createDelayMs: 1000, logger: () => undefined, ...opts.firehose },
+    ...(opts.analytics ? { analytics: opts.analytics } : {}),
   });
   const config = {
     endpoint: server.url,

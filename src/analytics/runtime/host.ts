@@ -29,7 +29,7 @@ import { deliveryStreamNameFromArn, inAppStreamNames, streamNameFromArn } from '
 import type { ObjectReader } from './reference.ts';
 import { decodeSequence } from '../../kinesis/index.ts';
 import type {
-  CompiledApplication, DeliveryPort, InputStreamSpec, RecordParser, ReferenceTableSpec, RowFormatter, SqlPort,
+  CompiledApplication, DeliveryInputReader, DeliveryPort, InputStreamSpec, RecordParser, ReferenceTableSpec, RowFormatter, SqlPort,
   StreamEngine, StreamShardReader,
 } from './ports.ts';
 
@@ -69,6 +69,8 @@ interface InputCheckpoint {
   /** Identity of the stream the offsets belong to (ARN + creation time). */
   streamKey: string;
   shards: Record<string, ShardCheckpoint>;
+  /** For a delivery-stream input: its name (the reader's retained position is released with the checkpoint). */
+  delivery?: string;
 }
 
 interface StoredCheckpoint {
@@ -105,17 +107,26 @@ function message(e: unknown): string {
 
 const decoder = new TextDecoder();
 
+/** Who holds a delivery stream's records for an application input. */
+function deliveryHolder(app: string, inputId: string): string {
+  return `analytics:${app}:${inputId}`;
+}
+
 interface ShardFeed {
   reader: StreamShardReader;
   /** In-app stream this shard feeds (shards are spread over `<prefix>_001…` by InputParallelism). */
   inAppStream: string;
   parser: RecordParser;
   unsubscribe: () => void;
+  /** Set for a delivery-stream input. */
+  delivery?: DeliveryInputReader;
 }
 
 interface InputFeed {
   input: AppInput;
+  /** Kinesis stream or delivery stream name. */
   streamName: string;
+  delivery: boolean;
   streamKey: string;
   shards: ShardFeed[];
 }
@@ -213,10 +224,27 @@ class AppRunner {
 
     // Resolve sources before compiling so a missing stream is reported as such.
     const specs: InputStreamSpec[] = [];
-    const resolved: Array<{ input: AppInput; streamName: string; streamKey: string; shardIds: string[] }> = [];
+    const resolved: Array<{ input: AppInput; streamName: string; streamKey: string; shardIds: string[]; delivery: boolean }> = [];
     for (const input of app.inputs) {
+      if (input.source.kind === 'firehose') {
+        // A delivery stream is read like a stream with one shard: the records put into it, in arrival order.
+        const name = deliveryStreamNameFromArn(input.source.resourceArn)!;
+        const delivery = host.delivery;
+        if (!delivery?.openReader) throw invalidConfig(`Input ${input.id}: reading delivery stream ${name} needs the Firehose service, which is not running`);
+        if (delivery.exists && !delivery.exists(name)) throw invalidConfig(`Input ${input.id}: delivery stream ${name} (${input.source.resourceArn}) does not exist`);
+        let probe: DeliveryInputReader;
+        try {
+          probe = await delivery.openReader(name, 'LATEST', deliveryHolder(app.name, input.id));
+        } catch (e) {
+          throw invalidConfig(`Input ${input.id}: delivery stream ${name} (${input.source.resourceArn}) cannot be read: ${message(e)}`, e);
+        }
+        probe.close();
+        resolved.push({ input, streamName: name, streamKey: `${input.source.resourceArn}@${probe.createdMs}`, shardIds: [probe.shardId], delivery: true });
+        for (const n of inAppStreamNames(input)) specs.push({ name: n, columns: input.schema.columns });
+        continue;
+      }
       if (input.source.kind !== 'kinesis') {
-        throw invalidConfig(`Input ${input.id}: Freshet applications read Kinesis streams; a delivery stream (${input.source.resourceArn}) cannot be an application input`);
+        throw invalidConfig(`Input ${input.id}: an application input is a Kinesis stream or a delivery stream, not ${input.source.resourceArn}`);
       }
       const streamName = streamNameFromArn(input.source.resourceArn)!;
       let d: ReturnType<StreamEngine['describe']>;
@@ -225,7 +253,7 @@ class AppRunner {
       } catch (e) {
         throw invalidConfig(`Input ${input.id}: stream ${streamName} (${input.source.resourceArn}) does not exist`, e);
       }
-      resolved.push({ input, streamName, streamKey: `${d.streamArn}@${d.createdMs}`, shardIds: d.shards.map((s) => s.shardId) });
+      resolved.push({ input, streamName, streamKey: `${d.streamArn}@${d.createdMs}`, shardIds: d.shards.map((s) => s.shardId), delivery: false });
       for (const name of inAppStreamNames(input)) specs.push({ name, columns: input.schema.columns });
     }
     for (const output of app.outputs) {
@@ -274,15 +302,22 @@ class AppRunner {
         if (!resume) restoreState = false;
         const names = inAppStreamNames(r.input);
         const parser = host.sql.parser(r.input.schema);
-        const feed: InputFeed = { input: r.input, streamName: r.streamName, streamKey: r.streamKey, shards: [] };
+        const feed: InputFeed = { input: r.input, streamName: r.streamName, delivery: r.delivery, streamKey: r.streamKey, shards: [] };
         for (let i = 0; i < r.shardIds.length; i++) {
           const shardId = r.shardIds[i]!;
           const savedShard = resume ? saved!.shards[shardId] : undefined;
           const type = position === 'TRIM_HORIZON' || savedShard !== undefined ? 'TRIM_HORIZON' : 'LATEST';
-          const reader = await host.streams.openShardReader(r.streamName, shardId, { type });
+          let reader: StreamShardReader;
+          let delivery: DeliveryInputReader | undefined;
+          if (r.delivery) {
+            delivery = await host.delivery!.openReader!(r.streamName, type, deliveryHolder(app.name, r.input.id));
+            reader = delivery;
+          } else {
+            reader = await host.streams.openShardReader(r.streamName, shardId, { type });
+          }
           if (savedShard !== undefined) reader.offset = Math.max(reader.offset, savedShard.offset);
           const unsubscribe = reader.onAppend(this.schedule);
-          feed.shards.push({ reader, inAppStream: names[i % names.length]!, parser, unsubscribe });
+          feed.shards.push({ reader, inAppStream: names[i % names.length]!, parser, unsubscribe, ...(delivery ? { delivery } : {}) });
         }
         this.inputs.push(feed);
       }
@@ -414,9 +449,11 @@ class AppRunner {
         let keep = 0;
         while (keep < recs.length && recs[keep]!.approximateArrivalTimestampMs <= horizon) keep++;
         if (keep < recs.length) {
-          const back = decodeSequence(recs[keep]!.sequenceNumber);
-          if (!back) throw new Error(`cannot decode sequence number ${recs[keep]!.sequenceNumber}`);
-          feeds[k]!.reader.offset = back.offset;
+          const reader = feeds[k]!.reader;
+          const seq = recs[keep]!.sequenceNumber;
+          const back = reader.offsetOf ? reader.offsetOf(seq) : decodeSequence(seq)?.offset;
+          if (back === undefined) throw new Error(`cannot decode sequence number ${seq}`);
+          reader.offset = back;
           batches[k]!.records = recs.slice(0, keep);
         }
         merged += keep;
@@ -521,8 +558,12 @@ class AppRunner {
     const inputs: Record<string, InputCheckpoint> = {};
     for (const feed of this.inputs) {
       const shards: Record<string, ShardCheckpoint> = {};
-      for (const s of feed.shards) shards[s.reader.shardId] = { offset: s.reader.offset };
-      inputs[feed.input.id] = { streamKey: feed.streamKey, shards };
+      for (const s of feed.shards) {
+        shards[s.reader.shardId] = { offset: s.reader.offset };
+        // The delivery stream keeps undelivered-to-us records from being trimmed once Firehose has delivered them.
+        if (s.delivery) await s.delivery.retain(s.reader.offset);
+      }
+      inputs[feed.input.id] = { streamKey: feed.streamKey, shards, ...(feed.delivery ? { delivery: feed.streamName } : {}) };
     }
     const now = this.host.clock.now();
     const stored: StoredCheckpoint = {
@@ -551,7 +592,12 @@ class AppRunner {
   private release(): void {
     this.stopped = true;
     this.timer?.cancel();
-    for (const input of this.inputs) for (const s of input.shards) s.unsubscribe();
+    for (const input of this.inputs) {
+      for (const s of input.shards) {
+        s.unsubscribe();
+        s.delivery?.close();
+      }
+    }
     try {
       this.sql?.close();
     } catch {
@@ -612,6 +658,10 @@ export class AnalyticsHost implements ApplicationRuntime {
   }
 
   async forget(name: string): Promise<void> {
+    const saved = this.meta.get<StoredCheckpoint>(CHECKPOINT_KEY_PREFIX + name);
+    for (const [id, input] of Object.entries(saved?.inputs ?? {})) {
+      if (input.delivery !== undefined) await this.delivery?.releaseReader?.(input.delivery, deliveryHolder(name, id)).catch(() => undefined);
+    }
     await this.meta.delete(CHECKPOINT_KEY_PREFIX + name);
   }
 

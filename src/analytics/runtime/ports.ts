@@ -77,8 +77,23 @@ export interface SqlPort {
 /** In-process delivery-stream writes (Firehose PutRecordBatch without the wire). */
 export interface DeliveryPort {
   putRecordBatch(deliveryStreamName: string, records: readonly Uint8Array[]): Promise<void>;
-  /** Reads records of a delivery stream for DiscoverInputSchema / a Firehose input, if supported. */
+  /** True when the delivery stream exists. */
   exists?(deliveryStreamName: string): boolean;
+  /**
+   * Opens a reader over the records put into a delivery stream (an application input), at its oldest
+   * record or its tip. `holder` names the consumer: positions it `retain()`s are kept from being
+   * trimmed after delivery until `releaseReader(name, holder)`. Rejects when the stream does not exist.
+   */
+  openReader?(deliveryStreamName: string, position: 'TRIM_HORIZON' | 'LATEST', holder: string): Promise<DeliveryInputReader>;
+  releaseReader?(deliveryStreamName: string, holder: string): Promise<void>;
+}
+
+/** A delivery stream read like a single shard. */
+export interface DeliveryInputReader extends StreamShardReader {
+  /** Creation time of the delivery stream (identifies this incarnation of the name). */
+  readonly createdMs: number;
+  retain(offset: number): Promise<void>;
+  close(): void;
 }
 
 /** The slice of KinesisEngine (src/kinesis) the host uses, structurally typed. */
@@ -88,6 +103,8 @@ export interface StreamShardReader {
   offset: number;
   read(limit?: number): Promise<{ records: Array<{ sequenceNumber: string; partitionKey: string; data: Uint8Array; approximateArrivalTimestampMs: number }>; millisBehindLatest: number }>;
   onAppend(listener: (endOffset: number) => void): () => void;
+  /** The log offset of a record this reader returned (default: decoded from a Kinesis sequence number). */
+  offsetOf?(sequenceNumber: string): number;
 }
 
 export interface StreamEngine {
