@@ -10,11 +10,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { AwsError } from '../core/errors.ts';
-import type { Clock, TimerHandle } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import type { LogStorage, ShardLog } from '../storage/index.ts';
-import type { KinesisEngine, ShardReader } from '../kinesis/index.ts';
+import type { KinesisEngine } from '../kinesis/index.ts';
 import type { DestinationConfig, ParquetColumn } from './config.ts';
 import { describeDestination } from './config.ts';
 import { DeliveryPipeline } from './pipeline.ts';
@@ -22,11 +21,10 @@ import type { RetrySettings } from './pipeline.ts';
 import { ObjectStores } from './destinations/object-store.ts';
 import type { BucketMapping } from './destinations/object-store.ts';
 import { LambdaHost } from './lambda.ts';
+import { KinesisSource, SOURCE_PREFIX } from './kinesis-source.ts';
 import { DeliveryMetrics } from './metrics.ts';
 import type { DeliveryMetricsSnapshot } from './metrics.ts';
 import { invalidArgument } from './validate.ts';
-
-const require = createRequire(import.meta.url);
 
 export interface FirehoseOptions {
   /** Buckets written to a remote S3-compatible store, the null sink, or another directory; others go to `<dataDir>/s3/<bucket>`. */
@@ -103,7 +101,6 @@ class FailedPipeline {
 
 const META_PREFIX = 'firehose/stream/';
 const CHECKPOINT_PREFIX = 'firehose/checkpoint/';
-const SOURCE_PREFIX = 'firehose/source/';
 const HOLD_PREFIX = 'firehose/hold/';
 
 function loadOptions(dataDir: string | undefined, given: FirehoseOptions | undefined): FirehoseOptions {
@@ -516,164 +513,6 @@ export class FirehoseEngine {
 
   static recordIdSuffix(): string {
     return randomBytes(24).toString('hex');
-  }
-}
-
-// KPL aggregated records start with these four magic bytes (KPL aggregation-format.md).
-function isAggregated(data: Uint8Array): boolean {
-  return data.length > 20 && data[0] === 0xf3 && data[1] === 0x89 && data[2] === 0x9a && data[3] === 0xc2;
-}
-
-interface UserRecord { partitionKey: string; data: string }
-const agg = require('aws-kinesis-agg') as { deaggregateSync(rec: unknown, checksums: boolean, cb: (err: Error | null, recs?: UserRecord[]) => void): void };
-
-/**
- * KinesisStreamAsSource: copies a Freshet stream into the delivery stream's
- * log, starting at LATEST as of creation. Per shard, the next offset to read
- * is checkpointed after each durable append, so a restart re-copies at most
- * the last unacknowledged batch (at-least-once). KPL-aggregated records are
- * de-aggregated into their user records.
- */
-/** How often a Kinesis source looks for shards created by resharding. */
-const RESCAN_MS = 10_000;
-
-class KinesisSource {
-  private readers: ShardReader[] = [];
-  private known = new Set<string>();
-  private rescanTimer: TimerHandle | null = null;
-  private lastTs: number;
-  private unsubs: (() => void)[] = [];
-  private busy = new Map<string, Promise<void>>();
-  private stopped = false;
-
-  constructor(private readonly deps: FirehoseDeps, private readonly meta: DeliveryStreamMeta, private readonly log: ShardLog, private readonly say: (m: string) => void) {
-    this.lastTs = log.lastTimestampMs ?? 0;
-  }
-
-  private get streamName(): string {
-    const arn = this.meta.source!.kinesisStreamArn;
-    return arn.slice(arn.lastIndexOf('/') + 1);
-  }
-
-  /** Starts copying; a source stream still CREATING is waited for in the background (LATEST then means "from when it became ACTIVE"). */
-  async start(): Promise<void> {
-    const kinesis = this.deps.kinesis;
-    if (!kinesis) return;
-    const open = () => {
-      if (this.stopped) return;
-      // Tracked with the shard copies only once the stream is ACTIVE: settled() and stop() never wait on the clock.
-      const p = this.openReaders()
-        .catch((e) => this.say(`cannot read ${this.streamName}: ${(e as Error).message}`))
-        .finally(() => this.busy.delete('\u0000init'));
-      this.busy.set('\u0000init', p);
-    };
-    try {
-      void kinesis.whenActive(this.streamName).then(open);
-    } catch (e) {
-      this.say(`cannot read ${this.streamName}: ${(e as Error).message}`);
-    }
-  }
-
-  /**
-   * Opens a reader for every shard not yet read: at start, shards of a fresh
-   * delivery stream begin at LATEST; shards that appear later (children of a
-   * split or merge, found by the periodic rescan or after a restart) begin at
-   * TRIM_HORIZON, since all their records arrived after the delivery stream
-   * started reading.
-   */
-  private async openReaders(): Promise<void> {
-    const kinesis = this.deps.kinesis!;
-    if (this.stopped) return;
-    const key = SOURCE_PREFIX + this.meta.name;
-    const saved = this.deps.storage.meta.get<Record<string, number>>(key);
-    const firstStart = saved === undefined && this.readers.length === 0;
-    const positions: Record<string, number> = { ...saved };
-    const opened: ShardReader[] = [];
-    for (const shard of kinesis.listShards(this.streamName)) {
-      if (this.known.has(shard.shardId)) continue;
-      let reader: ShardReader;
-      if (saved?.[shard.shardId] !== undefined) {
-        reader = await kinesis.openShardReader(this.streamName, shard.shardId, { type: 'TRIM_HORIZON' });
-        reader.offset = Math.max(reader.offset, saved[shard.shardId]!);
-      } else {
-        reader = await kinesis.openShardReader(this.streamName, shard.shardId, { type: firstStart ? 'LATEST' : 'TRIM_HORIZON' });
-        positions[shard.shardId] = reader.offset;
-      }
-      this.known.add(shard.shardId);
-      opened.push(reader);
-    }
-    if (opened.length || firstStart) await this.deps.storage.meta.put(key, positions);
-    if (this.stopped) return;
-    for (const r of opened) {
-      this.readers.push(r);
-      this.unsubs.push(r.onAppend(() => this.kick(r)));
-      this.kick(r);
-    }
-    this.scheduleRescan();
-  }
-
-  private scheduleRescan(): void {
-    if (this.stopped || this.rescanTimer) return;
-    this.rescanTimer = this.deps.clock.setTimer(() => {
-      this.rescanTimer = null;
-      if (this.stopped || this.busy.has('\u0000init')) return;
-      const p = this.openReaders()
-        .catch((e) => this.say(`cannot list the shards of ${this.streamName}: ${(e as Error).message}`))
-        .finally(() => this.busy.delete('\u0000init'));
-      this.busy.set('\u0000init', p);
-    }, RESCAN_MS);
-  }
-
-  private kick(r: ShardReader): void {
-    if (this.stopped || this.busy.has(r.shardId)) return;
-    const p = this.copy(r).finally(() => this.busy.delete(r.shardId));
-    this.busy.set(r.shardId, p);
-  }
-
-  private async copy(r: ShardReader): Promise<void> {
-    const key = SOURCE_PREFIX + this.meta.name;
-    try {
-      for (;;) {
-        if (this.stopped) return;
-        const before = r.offset;
-        const { records } = await r.read(1000);
-        if (r.offset === before) return;
-        const batch: { key: string; data: Uint8Array; timestampMs: number }[] = [];
-        for (const rec of records) {
-          if (!isAggregated(rec.data)) {
-            batch.push({ key: rec.partitionKey, data: rec.data, timestampMs: rec.approximateArrivalTimestampMs });
-            continue;
-          }
-          let users: UserRecord[] | undefined;
-          agg.deaggregateSync({ data: Buffer.from(rec.data).toString('base64'), partitionKey: rec.partitionKey, sequenceNumber: rec.sequenceNumber }, true, (err, recs) => { if (!err) users = recs; });
-          if (!users) batch.push({ key: rec.partitionKey, data: rec.data, timestampMs: rec.approximateArrivalTimestampMs });
-          else for (const u of users) batch.push({ key: u.partitionKey, data: Buffer.from(u.data, 'base64'), timestampMs: rec.approximateArrivalTimestampMs });
-        }
-        // Keep timestamps non-decreasing in the delivery log (shards interleave; appends may be in flight).
-        for (const b of batch) {
-          if (b.timestampMs < this.lastTs) b.timestampMs = this.lastTs;
-          else this.lastTs = b.timestampMs;
-        }
-        if (batch.length) await this.log.append(batch).durable;
-        if (this.stopped) return;
-        const positions = this.deps.storage.meta.get<Record<string, number>>(key) ?? {};
-        positions[r.shardId] = r.offset;
-        await this.deps.storage.meta.put(key, positions);
-      }
-    } catch (e) {
-      this.say(`reading ${this.streamName}/${r.shardId} failed: ${(e as Error).message}`);
-    }
-  }
-
-  async settled(): Promise<void> {
-    while (this.busy.size) await Promise.all([...this.busy.values()]);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.rescanTimer?.cancel();
-    for (const u of this.unsubs) u();
-    await this.settled();
   }
 }
 
