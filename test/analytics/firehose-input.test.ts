@@ -175,3 +175,51 @@ describe('Kinesis Analytics: configurable checkpoint interval', () => {
     }
   });
 });
+
+describe('Kinesis Analytics: error_stream rows from the SQL engine', () => {
+  it('a runtime error inside the application reaches an error_stream output with DATA_ROW hex-encoded, like a parse error', async () => {
+    const h = await startHarness();
+    try {
+      const delivery = uniqueName('fh-err');
+      const errors = uniqueName('fh-errors');
+      const app = uniqueName('fh-err');
+      await createDelivery(h, delivery);
+      await h.kinesis.send(new CreateStreamCommand({ StreamName: errors, ShardCount: 1 }));
+      await h.tick(10);
+      await h.analytics.send(new CreateApplicationCommand({
+        ApplicationName: app,
+        Inputs: [{
+          NamePrefix: 'SOURCE_SQL_STREAM',
+          KinesisFirehoseInput: { ResourceARN: deliveryArn(delivery), RoleARN: ROLE },
+          InputSchema: {
+            RecordFormat: { RecordFormatType: 'CSV', MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } } },
+            RecordColumns: [{ Name: 'ticker', SqlType: 'VARCHAR(8)' }, { Name: 'price', SqlType: 'DOUBLE' }],
+          },
+        }],
+        Outputs: [{ Name: 'error_stream', KinesisStreamsOutput: { ResourceARN: streamArn(errors), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
+        ApplicationCode: `CREATE OR REPLACE STREAM "DEST" ("ticker" VARCHAR(8), "n" INTEGER);
+CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "ticker", CAST("ticker" AS INTEGER) FROM "SOURCE_SQL_STREAM_001";`,
+      }));
+      await start(h, app, 'TRIM_HORIZON');
+      await h.firehose.send(new PutRecordBatchCommand({
+        DeliveryStreamName: delivery,
+        Records: [{ Data: Buffer.from('AB,1.5') }, { Data: Buffer.from('CD,oops') }, { Data: Buffer.from('42,2') }],
+      }));
+      await h.tick(1000);
+      const errs = (await readStream(h, errors)).map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(errs.length, 2, JSON.stringify(errs));
+      const parse = errs.find((e) => e.ERROR_NAME === 'Input_Parse_Error')!;
+      const runtime = errs.find((e) => e.ERROR_NAME !== 'Input_Parse_Error')!;
+      assert.equal(Buffer.from(String(parse.DATA_ROW), 'hex').toString(), 'CD,oops');
+      assert.match(String(runtime.DATA_ROW), /^[0-9a-f]+$/, 'DATA_ROW of a runtime error is hex');
+      assert.deepEqual((JSON.parse(Buffer.from(String(runtime.DATA_ROW), 'hex').toString()) as unknown[]).slice(0, 2), ['AB', 1.5]);
+      assert.match(String(runtime.MESSAGE), /AB/);
+      assert.equal(runtime.PUMP_NAME, 'P');
+      const recent = h.service.host.stats(app)!.recentErrors;
+      assert.equal(recent.length, 2);
+      for (const e of recent) assert.match(String(e.DATA_ROW), /^[0-9a-f]+$/);
+    } finally {
+      await h.close();
+    }
+  });
+});

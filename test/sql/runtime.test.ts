@@ -176,3 +176,35 @@ CREATE OR REPLACE PUMP pb AS INSERT INTO b_out SELECT STREAM SUM(price) FROM sou
     assert.deepEqual(b, [[T0 + 60_000, 1]], 'changed pump started fresh');
   });
 });
+
+describe('SqlApplication runtime errors reach error_stream with DATA_ROW hex-encoded', () => {
+  const fromHex = (v: unknown): string => Buffer.from(String(v), 'hex').toString('utf8');
+
+  it('a row whose expression fails: the input row values, as JSON, hex-encoded; the application keeps running', () => {
+    const code = `CREATE OR REPLACE STREAM out (ticker VARCHAR(4), n INTEGER);
+CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM ticker, CAST(ticker AS INTEGER) FROM source_sql_stream_001;`;
+    const app = SqlApplication.compile(code, { inputs: INPUT });
+    const out = collect(app, 'OUT');
+    const errors = collect(app, 'error_stream');
+    app.push('SOURCE_SQL_STREAM_001', [{ TICKER: 'AB', PRICE: 1.5 }, { TICKER: '42', PRICE: 2 }], T0);
+    assert.deepEqual(out.map((r) => r.slice(1)), [['42', 42]]);
+    assert.equal(errors.length, 1);
+    const [, , level, name, message, dataRowtime, dataRow, pump] = errors[0]!;
+    assert.equal(level, 'ERROR');
+    assert.equal(typeof name, 'string');
+    assert.match(String(message), /AB/);
+    assert.equal(dataRowtime, T0);
+    assert.match(String(dataRow), /^[0-9a-f]+$/, 'DATA_ROW is hex');
+    assert.deepEqual(JSON.parse(fromHex(dataRow)).slice(0, 2), ['AB', 1.5]);
+    assert.equal(pump, 'P');
+  });
+
+  it('a pushed row that does not fit the input columns: the record as given, hex-encoded', () => {
+    const app = SqlApplication.compile(TUMBLE, { inputs: INPUT });
+    const errors = collect(app, 'error_stream');
+    app.push('SOURCE_SQL_STREAM_001', [{ TICKER: 'A', PRICE: 'lots' }], T0);
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]![4]), /lots/);
+    assert.deepEqual(JSON.parse(fromHex(errors[0]![6])), { TICKER: 'A', PRICE: 'lots' });
+  });
+});

@@ -143,7 +143,7 @@ export function register(program: Command): void {
       const feed = (a: SqlApplication, rec: ReadRecord): void => {
         const parsed = parseRecord(rec.data, format, columns!);
         const now = systemClock.now();
-        for (const err of parsed.errors) a.reportError({ errorName: 'ParseError', message: err.message, row: [now, err.data] }, '');
+        for (const err of parsed.errors) a.reportError({ errorName: 'ParseError', message: err.message, row: [now], data: err.data }, '');
         if (parsed.rows.length > 0) a.push(o.inputName, parsed.rows, now, rec.approximateArrivalTimestamp?.getTime() ?? now);
       };
       const onRecord = (rec: ReadRecord): void => {

@@ -50,6 +50,13 @@ export interface SqlApplicationState {
 }
 
 /** FNV-1a of a pump's plan, to recognise the same pump after UpdateApplication. */
+/** JSON for error_stream's DATA_ROW: BIGINTs as numbers' text, binary values as hex. */
+function jsonValue(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return v;
+}
+
 function fingerprint(p: PumpPlan): string {
   const text = JSON.stringify(p);
   let h = 0x811c9dc5;
@@ -246,14 +253,16 @@ export class SqlApplication {
       const now = this.clock ? this.clock.now() : this.lastNowMs;
       const rowtime = Math.max(now, s.lastRowtime === -Infinity ? now : s.lastRowtime);
       s.lastRowtime = rowtime;
-      let data: string | null = null;
-      if (report.row) {
+      // DATA_ROW is hex-encoded, as KDA reports it: the record's text, or the row's values as a JSON array.
+      let text: string | null = report.data ?? null;
+      if (text === null && report.row) {
         try {
-          data = JSON.stringify(report.row.slice(1));
+          text = JSON.stringify(report.row.slice(1), jsonValue);
         } catch {
-          data = String(report.row);
+          text = String(report.row.slice(1));
         }
       }
+      const data = text === null ? null : Buffer.from(text, 'utf8').toString('hex');
       const dataRowtime = report.row && typeof report.row[0] === 'number' ? report.row[0] : null;
       this.deliver(s, [[rowtime, now, 'ERROR', report.errorName, report.message, dataRowtime, data, pumpName]]);
     } finally {
@@ -306,7 +315,7 @@ export class SqlApplication {
         if (Array.isArray(v)) for (let i = 0; i < cols.length; i++) r[i + 1] = castTo(v[i] ?? null, cols[i]!.type);
         else for (let i = 0; i < cols.length; i++) r[i + 1] = castTo((v as Record<string, unknown>)[cols[i]!.name] ?? null, cols[i]!.type);
       } catch (e) {
-        this.reportError({ ...errorOf(e), row: [rowtime, JSON.stringify(v)] }, '');
+        this.reportError({ ...errorOf(e), row: [rowtime], data: JSON.stringify(v, jsonValue) }, '');
         continue;
       }
       r[cols.length + 1] = approx;

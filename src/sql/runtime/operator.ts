@@ -13,6 +13,8 @@ export interface RowErrorReport {
   errorName: string;
   message: string;
   row: Row | null;
+  /** The failed record's original text, when there is one (DATA_ROW then holds it rather than the row's values). */
+  data?: string;
 }
 
 export interface OperatorContext {
