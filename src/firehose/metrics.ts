@@ -12,12 +12,16 @@ export interface DeliveryMetricsSnapshot {
   'DeliveryToS3.Bytes': number;
   /** Successful object writes / attempted object writes. */
   'DeliveryToS3.Success': number;
-  /** Age (ms) of the oldest record in the last object delivered. */
+  /**
+   * As CloudWatch defines it: age (seconds) of the oldest record in the delivery
+   * stream not yet delivered to S3 (now − its arrival); 0 when nothing is pending.
+   */
   'DeliveryToS3.DataFreshness': number;
   'DeliveryToS3.ObjectCount': number;
   'DeliveryToHttpEndpoint.Records': number;
   'DeliveryToHttpEndpoint.Bytes': number;
   'DeliveryToHttpEndpoint.Success': number;
+  /** Like DeliveryToS3.DataFreshness, for an HTTP endpoint destination. */
   'DeliveryToHttpEndpoint.DataFreshness': number;
   'ExecuteProcessing.Duration': number;
   'ExecuteProcessing.Success': number;
@@ -29,6 +33,16 @@ export interface DeliveryMetricsSnapshot {
   BufferedRecords: number;
   /** Retries waiting on an unavailable destination. */
   DeliveryRetries: number;
+  /** Freshet: records (and their bytes) given up after the retry window (24 h for S3/directory), as AWS discards them. */
+  DroppedRecords: number;
+  DroppedBytes: number;
+}
+
+/** What the running pipeline reports for DataFreshness. */
+export interface PendingProbe {
+  destination: 's3' | 'http';
+  /** Age (ms) of the oldest record not yet delivered; 0 when none. */
+  ageMs(): number;
 }
 
 export class DeliveryMetrics {
@@ -40,12 +54,10 @@ export class DeliveryMetrics {
   s3Attempts = 0;
   s3Successes = 0;
   s3Objects = 0;
-  s3FreshnessMs = 0;
   httpRecords = 0;
   httpBytes = 0;
   httpAttempts = 0;
   httpSuccesses = 0;
-  httpFreshnessMs = 0;
   processingDurationMs = 0;
   processingInvocations = 0;
   processingSuccesses = 0;
@@ -55,8 +67,14 @@ export class DeliveryMetrics {
   partitionCountExceeded = 0;
   bufferedRecords = 0;
   retries = 0;
+  droppedRecords = 0;
+  droppedBytes = 0;
+  /** Set by the pipeline delivering the stream (replaced on UpdateDestination). */
+  pending: PendingProbe | null = null;
 
   snapshot(): DeliveryMetricsSnapshot {
+    const p = this.pending;
+    const ageSeconds = p ? p.ageMs() / 1000 : 0;
     return {
       IncomingBytes: this.incomingBytes,
       IncomingRecords: this.incomingRecords,
@@ -64,12 +82,12 @@ export class DeliveryMetrics {
       'DeliveryToS3.Records': this.s3Records,
       'DeliveryToS3.Bytes': this.s3Bytes,
       'DeliveryToS3.Success': this.s3Attempts ? this.s3Successes / this.s3Attempts : 1,
-      'DeliveryToS3.DataFreshness': this.s3FreshnessMs / 1000,
+      'DeliveryToS3.DataFreshness': p?.destination === 's3' ? ageSeconds : 0,
       'DeliveryToS3.ObjectCount': this.s3Objects,
       'DeliveryToHttpEndpoint.Records': this.httpRecords,
       'DeliveryToHttpEndpoint.Bytes': this.httpBytes,
       'DeliveryToHttpEndpoint.Success': this.httpAttempts ? this.httpSuccesses / this.httpAttempts : 1,
-      'DeliveryToHttpEndpoint.DataFreshness': this.httpFreshnessMs / 1000,
+      'DeliveryToHttpEndpoint.DataFreshness': p?.destination === 'http' ? ageSeconds : 0,
       'ExecuteProcessing.Duration': this.processingDurationMs,
       'ExecuteProcessing.Success': this.processingInvocations ? this.processingSuccesses / this.processingInvocations : 1,
       'SucceedProcessing.Records': this.processedRecords,
@@ -78,6 +96,8 @@ export class DeliveryMetrics {
       PartitionCountExceeded: this.partitionCountExceeded,
       BufferedRecords: this.bufferedRecords,
       DeliveryRetries: this.retries,
+      DroppedRecords: this.droppedRecords,
+      DroppedBytes: this.droppedBytes,
     };
   }
 }

@@ -113,6 +113,10 @@ export class DeliveryPipeline {
   /** Buffers waiting for a delivery slot, and deliveries in progress (at most DELIVERY_CONCURRENCY). */
   private waiting: Buffer_[] = [];
   private running = new Set<Promise<void>>();
+  /** Flushed buffers not yet delivered (waiting or being delivered): they count for DataFreshness. */
+  private inFlight = new Set<Buffer_>();
+  /** Arrival time of the last record read from the log (records not yet read arrived no earlier). */
+  private lastReadArrivalMs = 0;
   private persistChain: Promise<void> = Promise.resolve();
 
   private readOffset = 0;
@@ -148,6 +152,7 @@ export class DeliveryPipeline {
     this.intervalMs = (this.http ? this.http.intervalInSeconds : this.s3.intervalInSeconds) * 1000;
     this.maxBuffered = Math.min(512 * 1024 * 1024, Math.max(4 * this.sizeLimit, 32 * 1024 * 1024));
     this.parquet = d.kind === 's3' && d.s3.dataFormatConversion?.enabled ? this.planParquet(d.s3) : null;
+    options.metrics.pending = { destination: this.http ? 'http' : 's3', ageMs: () => this.oldestPendingAgeMs() };
     this.writer = options.stores.forBucket(this.s3.bucket);
     const b = d.kind === 's3' && d.s3.s3BackupMode === 'Enabled' ? d.s3.s3Backup : undefined;
     this.backup = b ? { cfg: b, writer: options.stores.forBucket(b.bucket), prefix: b.prefix ? parsePrefix(b.prefix) : null } : null;
@@ -185,6 +190,21 @@ export class DeliveryPipeline {
     this.waiting = [];
     await Promise.allSettled([...this.running]);
     await this.persistChain.catch(() => {});
+  }
+
+  /**
+   * DataFreshness: now − arrival of the oldest record not yet delivered (in a
+   * buffer, a Lambda batch, a delivery waiting or retrying, or still unread in
+   * the log); 0 when everything is delivered. Read when metrics are read, not per record.
+   */
+  private oldestPendingAgeMs(): number {
+    let oldest = Infinity;
+    for (const b of this.buffers.values()) if (b.oldestArrivalMs < oldest) oldest = b.oldestArrivalMs;
+    for (const b of this.inFlight) if (b.oldestArrivalMs < oldest) oldest = b.oldestArrivalMs;
+    for (const lb of this.lambdaBatches) if (lb.records.length && lb.oldestArrivalMs < oldest) oldest = lb.oldestArrivalMs;
+    // Unread records arrived at or after the last one read (arrival times are non-decreasing in the log).
+    if (oldest === Infinity && this.readOffset < this.o.log.endOffset) oldest = this.lastReadArrivalMs || this.o.clock.now();
+    return oldest === Infinity ? 0 : Math.max(0, this.o.clock.now() - oldest);
   }
 
   /** Offset below which everything is delivered. */
@@ -233,6 +253,7 @@ export class DeliveryPipeline {
           }
           const { records, nextOffset } = await this.o.log.read(this.readOffset, { maxRecords: READ_RECORDS, maxBytes: READ_BYTES });
           if (this.stopped || records.length === 0) break;
+          this.lastReadArrivalMs = records[records.length - 1]!.timestampMs;
           this.ingest(records);
           this.readOffset = nextOffset;
           this.afterIngest();
@@ -480,6 +501,7 @@ export class DeliveryPipeline {
     this.buffers.delete(buf.key);
     buf.timer?.cancel();
     if (buf.kind === 'data' && this.dynamic) this.dataPartitions--;
+    this.inFlight.add(buf);
     this.waiting.push(buf);
     this.startDeliveries();
   }
@@ -532,14 +554,27 @@ export class DeliveryPipeline {
 
   private async deliver(buf: Buffer_): Promise<void> {
     try {
+      await this.attempt(buf);
+    } finally {
+      this.inFlight.delete(buf);
+    }
+  }
+
+  private async attempt(buf: Buffer_): Promise<void> {
+    try {
       if (this.stopped) return;
       if (buf.kind === 'error') await this.writeErrors(buf.errorType!, buf.failed);
       else if (buf.kind === 'backup') await this.writeBackup(buf);
       else if (this.http) await this.deliverHttp(buf);
       else await this.deliverS3(buf);
     } catch (e) {
-      if (!(e instanceof Stopped)) this.say(`delivery failed: ${(e as Error).message}`);
-      if (this.stopped) return;
+      if (this.stopped || e instanceof Stopped) return;
+      // The retry window (24 h for S3 and directory destinations) has passed: AWS discards the data.
+      // Freshet does too, but counts it (DroppedRecords / DroppedBytes) and says so in the log.
+      const n = buf.records.length + buf.failed.length;
+      this.o.metrics.droppedRecords += n;
+      this.o.metrics.droppedBytes += buf.bytes;
+      this.say(`delivery gave up after the retry window; ${n} record(s) (${buf.bytes} bytes) dropped: ${(e as Error).message}`);
     }
     if (this.stopped) return;
     this.bufferedBytes -= buf.bytes;
@@ -581,7 +616,6 @@ export class DeliveryPipeline {
     m.s3Records += count;
     m.s3Bytes += rawBytes;
     m.s3Objects++;
-    m.s3FreshnessMs = this.o.clock.now() - buf.oldestArrivalMs;
   }
 
   private async deliverHttp(buf: Buffer_): Promise<void> {
@@ -610,7 +644,6 @@ export class DeliveryPipeline {
     }
     m.httpRecords += buf.records.length;
     m.httpBytes += bytes;
-    m.httpFreshnessMs = this.o.clock.now() - buf.oldestArrivalMs;
     if (http.s3BackupMode === 'AllData') {
       const body = await compressAsync(http.s3.compression, concat(buf.records), 'data');
       const key = objectKey({ prefix: this.prefix, streamName: this.o.name, version: this.o.version, ext: extensionFor(http.s3.compression), ctx: { timestampMs: buf.oldestArrivalMs, timeZone: http.s3.customTimeZone } });
