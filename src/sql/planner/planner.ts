@@ -125,12 +125,26 @@ const W3C_PREDEFINED: Record<string, string> = {
 };
 
 /**
+ * 'IIS': Microsoft IIS's (non-W3C) log file format, one request per line, fields separated by
+ * ", " with a trailing comma: client IP, user name, date, time, service and instance, server name,
+ * server IP, time taken, client bytes sent, server bytes sent, service status, Windows status,
+ * request type, target, parameters. KDA names the format without listing its columns; these follow
+ * IIS's field order. '-' in a numeric field is NULL.
+ */
+const IIS_FORMAT: { regex: string; types: SqlType[] } = (() => {
+  const text: SqlType = { name: 'VARCHAR', length: 4096 };
+  const types: SqlType[] = [text, text, text, text, text, text, text, T.BIGINT, T.BIGINT, T.BIGINT, T.INTEGER, T.INTEGER, text, text, text];
+  const groups = types.map((t) => (t === text ? '([^,]*)' : '(\\d+|-)'));
+  return { regex: `^\\s*${groups.join(',\\s*')},?\\s*$`, types };
+})();
+
+/**
  * An Apache log format (or a W3C predefined name) → a regular expression with one group per
  * specifier and the column types (KDA: "one column for each specifier", typed by what it can hold).
  */
 function w3cFormat(format: string): { regex: string; types: SqlType[] } {
+  if (format.trim().toUpperCase() === 'IIS') return IIS_FORMAT;
   const f = W3C_PREDEFINED[format.trim().toUpperCase()] ?? format;
-  if (format.trim().toUpperCase() === 'IIS') throw new Error('the IIS format is not supported by Freshet yet');
   const types: SqlType[] = [];
   let re = '';
   const text: SqlType = { name: 'VARCHAR', length: 4096 };
@@ -1079,7 +1093,7 @@ class Planner {
     }
     if (e.name === 'W3C_LOG_PARSE') {
       const fmt = e.args[1];
-      if (e.args.length !== 2 || !fmt || fmt.kind !== 'literal' || typeof fmt.value !== 'string') throw new SqlError("W3C_LOG_PARSE takes (text, 'COMMON' | 'COMMON WITH VHOST' | 'NCSA EXTENDED' | 'REFERER' | 'AGENT' | an Apache format)", e.pos);
+      if (e.args.length !== 2 || !fmt || fmt.kind !== 'literal' || typeof fmt.value !== 'string') throw new SqlError("W3C_LOG_PARSE takes (text, 'COMMON' | 'COMMON WITH VHOST' | 'NCSA EXTENDED' | 'REFERER' | 'AGENT' | 'IIS' | an Apache format)", e.pos);
       let spec: { regex: string; types: SqlType[] };
       try {
         spec = w3cFormat(fmt.value);
