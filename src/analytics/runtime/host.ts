@@ -5,7 +5,9 @@
  *
  * - Input: every shard of the source stream is read from the starting
  *   position; a batch from all shards is merged by arrival time and pushed with
- *   ROWTIME = arrival time, never decreasing. Records that do not parse go to
+ *   ROWTIME = arrival time, never decreasing. A delivery stream as the input is
+ *   read like one shard (DeliveryPort.openReader); its checkpointed position is
+ *   retained against Firehose's post-delivery trimming until the app is deleted. Records that do not parse go to
  *   error_stream with the reason; the application keeps running.
  * - Time: a tick every `tickMs` of clock time advances the application to
  *   `now - graceMs` once everything readable has been pushed, so windows close
