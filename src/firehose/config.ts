@@ -177,6 +177,10 @@ export function parseS3(v: Violations, raw: Record<string, unknown>, path: strin
   const dynamic = cfg.dynamicPartitioning?.enabled ?? false;
   prefixCheck(cfg.prefix, cfg.errorOutputPrefix, dynamic);
   if (dynamic && cfg.sizeInMBs < 64) throw invalidArgument('BufferingHints.SizeInMBs must be at least 64 when dynamic partitioning is enabled');
+  // AWS's text (seen in users' reports); checked on a size given in this request.
+  if (cfg.dataFormatConversion?.enabled && sizeInMBs !== undefined && sizeInMBs < 64) {
+    throw invalidArgument('BufferingHints.SizeInMBs must be at least 64 when data format conversion is enabled.');
+  }
   if (cfg.dataFormatConversion?.enabled && cfg.compression !== 'UNCOMPRESSED') {
     throw invalidArgument('CompressionFormat must be UNCOMPRESSED when data format conversion is enabled');
   }

@@ -367,7 +367,7 @@ export class FirehoseEngine {
     await this.withLock(name, async () => {
       const rt = this.runtime(name);
       if (String(rt.meta.version) !== currentVersion) {
-        throw new AwsError('ConcurrentModificationException', `Cannot update firehose: ${name} since the current version id: ${rt.meta.version} and the given version id: ${currentVersion} do not match`);
+        throw new AwsError('ConcurrentModificationException', `Cannot update firehose: ${name} since the current version id: ${rt.meta.version} and specified version id: ${currentVersion} do not match`);
       }
       if (destinationId !== 'destinationId-000000000001') {
         throw invalidArgument(`Destination Id ${destinationId} not found.`);

@@ -70,6 +70,9 @@ describe('Firehose API', () => {
         [{ Prefix: 'data/!{timestamp:yyyy-bbb}/', ErrorOutputPrefix: 'e/' }, /not a valid Java DateTimeFormatter pattern/],
         [{ Prefix: 'data/!{partitionKeyFromQuery:id}/', ErrorOutputPrefix: 'e/' }, /dynamic partitioning is not enabled/],
         [{ CustomTimeZone: 'Mars/Olympus' }, /CustomTimeZone/],
+        // AWS's text, as users have reported it.
+        [{ BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 60 }, DataFormatConversionConfiguration: { Enabled: true, SchemaConfiguration: { DatabaseName: 'db', TableName: 't', RoleARN: s3Dest('x').RoleARN }, OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } } } },
+          /^BufferingHints\.SizeInMBs must be at least 64 when data format conversion is enabled\.$/],
       ];
       for (const [extra, re] of cases) {
         await rejects(h.client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'rules', ExtendedS3DestinationConfiguration: s3Dest('b1', extra) })), 'InvalidArgumentException', re);
@@ -131,7 +134,7 @@ describe('Firehose API', () => {
       assert.deepEqual(ext.BufferingHints, { SizeInMBs: 64, IntervalInSeconds: 60 });
       await rejects(h.client.send(new UpdateDestinationCommand({
         DeliveryStreamName: 'api-upd', CurrentDeliveryStreamVersionId: '1', DestinationId: 'destinationId-000000000001', ExtendedS3DestinationUpdate: { Prefix: 'p2/' },
-      })), 'ConcurrentModificationException');
+      })), 'ConcurrentModificationException', 'Cannot update firehose: api-upd since the current version id: 2 and specified version id: 1 do not match');
     });
   });
 
