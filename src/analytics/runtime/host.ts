@@ -34,6 +34,8 @@ import type {
   CompiledApplication, DeliveryInputReader, DeliveryPort, InputStreamSpec, RecordParser, ReferenceTableSpec, RowFormatter, SqlPort,
   StreamEngine, StreamShardReader,
 } from './ports.ts';
+import { ShardFollower } from './shard-follower.ts';
+import { deaggregate, isAggregated } from './kpl.ts';
 
 export const CHECKPOINT_KEY_PREFIX = 'analytics/checkpoint/';
 export const ERROR_STREAM = 'error_stream';
@@ -131,6 +133,8 @@ interface InputFeed {
   delivery: boolean;
   streamKey: string;
   shards: ShardFeed[];
+  /** For a Kinesis input: follows its shards across resharding (parents before children). */
+  follower?: ShardFollower<ShardFeed>;
 }
 
 class OutputWriter {
@@ -305,6 +309,14 @@ class AppRunner {
         const names = inAppStreamNames(r.input);
         const parser = host.sql.parser(r.input.schema);
         const feed: InputFeed = { input: r.input, streamName: r.streamName, delivery: r.delivery, streamKey: r.streamKey, shards: [] };
+        if (!r.delivery) {
+          feed.follower = new ShardFollower<ShardFeed>(host.streams, r.streamName, feed.shards, (reader, i) => (
+            { reader, inAppStream: names[i % names.length]!, parser, unsubscribe: reader.onAppend(this.schedule) }
+          ));
+          this.inputs.push(feed);
+          await feed.follower.start(position === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST', resume ? saved!.shards : undefined);
+          continue;
+        }
         for (let i = 0; i < r.shardIds.length; i++) {
           const shardId = r.shardIds[i]!;
           const savedShard = resume ? saved!.shards[shardId] : undefined;
@@ -403,10 +415,13 @@ class AppRunner {
     // no record older than `target` can still arrive (beyond the grace period).
     const target = host.clock.now() - host.graceMs;
     for (;;) {
+      for (const input of this.inputs) if (input.follower) await input.follower.refresh();
+      if (this.stopped) return;
       const n = await this.readOnce();
       await this.flush();
       if (this.stopped) return;
-      if (n === 0) break;
+      // Nothing read: done, unless a parent just finished and its children may be read now.
+      if (n === 0 && !this.readableChanged()) break;
     }
     if (target > this.advancedToMs) {
       this.advancedToMs = target;
@@ -420,7 +435,11 @@ class AppRunner {
   /** One batch from every shard, merged by arrival time and pushed. Returns the number of records read. */
   private async readOnce(): Promise<number> {
     const feeds: ShardFeed[] = [];
-    for (const input of this.inputs) for (const s of input.shards) feeds.push(s);
+    for (const input of this.inputs) {
+      const follower = input.follower;
+      for (const s of input.shards) if (!follower || follower.readable(s)) feeds.push(s);
+    }
+    if (feeds.length === 0) return 0;
     const batches = await Promise.all(feeds.map((f) => f.reader.read(this.host.readBatch)));
     // Even when stopping, what was read is pushed: the readers' offsets have moved past it.
     let total = 0;
@@ -475,17 +494,17 @@ class AppRunner {
         }
       }
       const rec = batches[best]!.records[idx[best]!++]!;
-      this.pushRecord(feeds[best]!, rec.data, rec.approximateArrivalTimestampMs);
+      this.pushRecord(feeds[best]!, rec.data, rec.approximateArrivalTimestampMs, rec.partitionKey, rec.sequenceNumber);
     }
     this.pushPending();
     return merged;
   }
 
   // hot path: one call per source record.
-  private pushRecords(feed: ShardFeed, records: ReadonlyArray<{ data: Uint8Array; approximateArrivalTimestampMs: number }>): void {
+  private pushRecords(feed: ShardFeed, records: ReadonlyArray<{ data: Uint8Array; approximateArrivalTimestampMs: number; partitionKey: string; sequenceNumber: string }>): void {
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      this.pushRecord(feed, r.data, r.approximateArrivalTimestampMs);
+      this.pushRecord(feed, r.data, r.approximateArrivalTimestampMs, r.partitionKey, r.sequenceNumber);
     }
   }
 
@@ -495,8 +514,26 @@ class AppRunner {
   private pendingArrival = 0;
   private pendingRows: unknown[][] = [];
 
+  private readableChanged(): boolean {
+    let changed = false;
+    for (const input of this.inputs) if (input.follower?.readableChanged()) changed = true;
+    return changed;
+  }
+
+  // hot path: one call per source record. A KPL-aggregated record gives one row source per user record.
+  private pushRecord(feed: ShardFeed, data: Uint8Array, arrivalMs: number, partitionKey = '', sequenceNumber = ''): void {
+    if (isAggregated(data)) {
+      const users = deaggregate(data, partitionKey, sequenceNumber);
+      if (users !== undefined) {
+        for (let i = 0; i < users.length; i++) this.pushData(feed, users[i]!.data, arrivalMs);
+        return;
+      }
+    }
+    this.pushData(feed, data, arrivalMs);
+  }
+
   // hot path
-  private pushRecord(feed: ShardFeed, data: Uint8Array, arrivalMs: number): void {
+  private pushData(feed: ShardFeed, data: Uint8Array, arrivalMs: number): void {
     // ROWTIME is the arrival time, kept monotonic across shards and time advances.
     const rowtime = arrivalMs > this.lastRowtimeMs ? arrivalMs : this.lastRowtimeMs;
     this.lastRowtimeMs = rowtime;

@@ -105,10 +105,12 @@ export interface StreamShardReader {
   onAppend(listener: (endOffset: number) => void): () => void;
   /** The log offset of a record this reader returned (default: decoded from a Kinesis sequence number). */
   offsetOf?(sequenceNumber: string): number;
+  /** True once the shard is closed (split or merged) and read to its end; its children come next. */
+  readonly ended?: boolean;
 }
 
 export interface StreamEngine {
-  describe(name: string): { streamName: string; streamArn: string; createdMs: number; status: string; shards: Array<{ shardId: string }> };
+  describe(name: string): { streamName: string; streamArn: string; createdMs: number; status: string; shards: Array<{ shardId: string; parentShardId?: string; adjacentParentShardId?: string }> };
   openShardReader(name: string, shardId: string, position: { type: 'TRIM_HORIZON' | 'LATEST' }): Promise<StreamShardReader>;
   putRecords(name: string, records: ReadonlyArray<{ partitionKey: string; data: Uint8Array }>): Promise<unknown>;
 }
