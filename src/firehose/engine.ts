@@ -186,6 +186,8 @@ export class FirehoseEngine {
       return this.buildPipeline(meta, this.holdingLog(meta.name, log), metrics);
     } catch (e) {
       const failure = `the delivery configuration cannot run: ${(e as Error).message}`;
+      // Nothing runs: DataFreshness must not keep reading a replaced pipeline.
+      metrics.pending = null;
       this.say(`delivery stream ${meta.name}: ${failure}`);
       return new FailedPipeline(failure);
     }
