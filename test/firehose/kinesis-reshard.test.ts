@@ -114,7 +114,7 @@ describe('KinesisStreamAsSource across resharding', () => {
       await h.close();
 
       // While the delivery stream is down: a backlog larger than one copy batch (1,000) in the parent,
-      // then a split, more records in the children, a merge and more records in the merged shard.
+      // then a split, more records in the children, a merge, more records in the merged shard, UpdateShardCount 1 → 2 and more.
       const fs = storage();
       await fs.open();
       const kin = await KinesisEngine.open({ storage: fs, clock, region: 'us-east-1', accountId: '000000000000', shardLimit: 500, createDelayMs: 5, deleteDelayMs: 5, updateDelayMs: 5 });
@@ -134,6 +134,9 @@ describe('KinesisStreamAsSource across resharding', () => {
       await reshardDone();
       await put(50);
       await kin.mergeShards('rb', 'shardId-000000000001', 'shardId-000000000002');
+      await reshardDone();
+      await put(10);
+      await kin.updateShardCount('rb', 2);
       await reshardDone();
       await put(10);
       await kin.close();
