@@ -4,13 +4,14 @@
  * parent to its end before its children, so every record reaches the output
  * once and the records of each partition key stay in order, live, on a backlog
  * replayed in small batches, and across a stop and a LAST_STOPPED_POINT start
- * with a reshard in between. Real server, ManualClock, SDK clients.
+ * with a reshard in between; shards an ON_DEMAND stream splits by itself are
+ * picked up too. Real server, ManualClock, SDK clients.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CreateStreamCommand, DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, PutRecordsCommand, SplitShardCommand,
-  UpdateShardCountCommand,
+  UpdateShardCountCommand, UpdateStreamModeCommand,
 } from '@aws-sdk/client-kinesis';
 import {
   CreateApplicationCommand, DescribeApplicationCommand, StartApplicationCommand, StopApplicationCommand, type InputStartingPosition,
@@ -202,5 +203,51 @@ describe('Kinesis Analytics: inputs follow resharding', () => {
     await h.tick(2000);
     // A clean stop checkpoints after the outputs are written, so nothing is read twice either.
     assertExactlyOnceInOrder(await outputByKey(h, dest), 40);
+  });
+
+  it('an ON_DEMAND stream that splits a hot shard by itself: the children are picked up, per-key order kept', async () => {
+    const input = uniqueName('rs-od-in');
+    const dest = uniqueName('rs-od-out');
+    const app = uniqueName('rs-od-app');
+    await createStream(h, input, 1);
+    await createStream(h, dest, 1);
+    await h.kinesis.send(new UpdateStreamModeCommand({ StreamARN: h.server.kinesis.arnFor(input), StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
+    await activate(h, input);
+    await createApp(h, app, input, dest);
+    await start(h, app, 'NOW');
+    // 600 records/s for a scaling check interval (60 s of clock time) is above ON_DEMAND's 500 records/s split threshold.
+    const keys = 7;
+    const next = new Array<number>(keys).fill(0);
+    const before = (await h.kinesis.send(new ListShardsCommand({ StreamName: input }))).Shards!.length;
+    for (let sec = 0; sec < 62; sec++) {
+      for (let b = 0; b < 2; b++) {
+        const Records = [];
+        for (let i = 0; i < 300; i++) {
+          const k = i % keys;
+          Records.push({ PartitionKey: `k${k}`, Data: Buffer.from(`k${k},${next[k]!++}`) });
+        }
+        const res = await h.kinesis.send(new PutRecordsCommand({ StreamName: input, Records }));
+        assert.equal(res.FailedRecordCount, 0);
+      }
+      await h.tick(1000);
+    }
+    await activate(h, input);
+    const after = (await h.kinesis.send(new ListShardsCommand({ StreamName: input }))).Shards!;
+    assert.ok(after.length > before, 'the hot shard split');
+    // After the split: more records, which land in the children.
+    for (let round = 0; round < 3; round++) {
+      const Records = [];
+      for (let k = 0; k < keys; k++) Records.push({ PartitionKey: `k${k}`, Data: Buffer.from(`k${k},${next[k]!++}`) });
+      await h.kinesis.send(new PutRecordsCommand({ StreamName: input, Records }));
+    }
+    await h.tick(2000);
+    await h.tick(2000);
+    const byKey = await outputByKey(h, dest);
+    assert.equal(byKey.size, keys);
+    for (const [k, seqs] of byKey) {
+      const n = next[Number(k.slice(1))]!;
+      assert.equal(seqs.length, n, `records of ${k}`);
+      for (let i = 0; i < n; i++) if (seqs[i] !== i) assert.fail(`records of ${k}: position ${i} holds ${seqs[i]}`);
+    }
   });
 });
