@@ -57,11 +57,16 @@ export class ShardFollower<F extends FollowedFeed> {
 
   /** Lists the shards; opens new ones at TRIM_HORIZON and drops those removed after retention. */
   async refresh(): Promise<void> {
-    const shards = this.list();
-    if (shards.length === this.byId.size && this.byId.has(shards[shards.length - 1]?.shardId ?? '')) {
-      // Nothing new (shards are listed in creation order, so a new one would be last).
+    let current: ReadonlyArray<{ shardId: string }>;
+    try {
+      current = this.streams.describe(this.streamName).shards;
+    } catch {
+      // The stream is gone (deleted): the shards already open are read to what they hold.
       return;
     }
+    // Nothing new: shards are listed in creation order, so a new one would be last.
+    if (current.length === this.byId.size && (current.length === 0 || this.byId.has(current[current.length - 1]!.shardId))) return;
+    const shards = this.list();
     const listed = new Set<string>();
     for (const s of shards) {
       listed.add(s.shardId);
