@@ -8,7 +8,9 @@
  *   ROWTIME = arrival time, never decreasing. A delivery stream as the input is
  *   read like one shard (DeliveryPort.openReader); its checkpointed position is
  *   retained against Firehose's post-delivery trimming until the app is deleted. Records that do not parse go to
- *   error_stream with the reason; the application keeps running.
+ *   error_stream with the reason; the application keeps running. Shards are
+ *   followed across resharding, parents before children (shard-follower.ts),
+ *   and KPL-aggregated records give one row source per user record (kpl.ts).
  * - Time: a tick every `tickMs` of clock time advances the application to
  *   `now - graceMs` once everything readable has been pushed, so windows close
  *   by the clock on a quiet stream too.
