@@ -16,13 +16,12 @@
  * re-read, and at most the batch in flight at the crash is copied twice
  * (at-least-once). KPL-aggregated records are de-aggregated.
  */
-import { createRequire } from 'node:module';
 import type { TimerHandle } from '../core/clock.ts';
 import type { ShardLog } from '../storage/index.ts';
 import type { ShardReader } from '../kinesis/index.ts';
+import { deaggregate, isAggregated } from '../kinesis/index.ts';
 import type { FirehoseDeps, DeliveryStreamMeta } from './engine.ts';
 
-const require = createRequire(import.meta.url);
 
 export const SOURCE_PREFIX = 'firehose/source/';
 
@@ -37,13 +36,6 @@ export const RESCAN_MS = 10_000;
 /** Records copied per read from one shard. */
 const COPY_BATCH = 1000;
 
-// KPL aggregated records start with these four magic bytes (KPL aggregation-format.md).
-function isAggregated(data: Uint8Array): boolean {
-  return data.length > 20 && data[0] === 0xf3 && data[1] === 0x89 && data[2] === 0x9a && data[3] === 0xc2;
-}
-
-interface UserRecord { partitionKey: string; data: string }
-const agg = require('aws-kinesis-agg') as { deaggregateSync(rec: unknown, checksums: boolean, cb: (err: Error | null, recs?: UserRecord[]) => void): void };
 
 const INIT = '\u0000init';
 
@@ -223,10 +215,9 @@ export class KinesisSource {
             batch.push({ key: rec.partitionKey, data: rec.data, timestampMs: rec.approximateArrivalTimestampMs });
             continue;
           }
-          let users: UserRecord[] | undefined;
-          agg.deaggregateSync({ data: Buffer.from(rec.data).toString('base64'), partitionKey: rec.partitionKey, sequenceNumber: rec.sequenceNumber }, true, (err, recs) => { if (!err) users = recs; });
+          const users = deaggregate(rec.data, rec.partitionKey, rec.sequenceNumber);
           if (!users) batch.push({ key: rec.partitionKey, data: rec.data, timestampMs: rec.approximateArrivalTimestampMs });
-          else for (const u of users) batch.push({ key: u.partitionKey, data: Buffer.from(u.data, 'base64'), timestampMs: rec.approximateArrivalTimestampMs });
+          else for (const u of users) batch.push({ key: u.partitionKey, data: u.data, timestampMs: rec.approximateArrivalTimestampMs });
         }
         // Keep timestamps non-decreasing in the delivery log (shards interleave; appends may be in flight).
         for (const b of batch) {

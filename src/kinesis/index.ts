@@ -39,3 +39,5 @@ export { decodeSequence, encodeSequence, SEQUENCE_LENGTH } from './sequence.ts';
 export type { DecodedSequence } from './sequence.ts';
 export { evenHashKeyRanges, partitionKeyHash } from './hash.ts';
 export { MAX_PUT_RECORDS, MAX_PUT_RECORDS_BYTES, MAX_RECORD_BYTES } from './actions/put-records.ts';
+export { isAggregated, deaggregate } from './kpl.ts';
+export type { KplUserRecord } from './kpl.ts';

@@ -17,7 +17,7 @@ import {
   type ShardIteratorType,
   type _Record,
 } from '@aws-sdk/client-kinesis';
-import aggLib from 'aws-kinesis-agg';
+import { deaggregate, isAggregated } from '../kinesis/index.ts';
 
 export type StartPosition = { kind: 'trim-horizon' } | { kind: 'latest' } | { kind: 'at-timestamp'; timestamp: Date };
 
@@ -58,30 +58,9 @@ interface ShardCursor {
   caughtUp: boolean;
 }
 
-// KPL aggregated records start with these four magic bytes (aggregation-format.md).
-const KPL_MAGIC = [0xf3, 0x89, 0x9a, 0xc2];
-
-function isAggregated(data: Uint8Array): boolean {
-  return data.length > 20 && data[0] === KPL_MAGIC[0] && data[1] === KPL_MAGIC[1] && data[2] === KPL_MAGIC[2] && data[3] === KPL_MAGIC[3];
-}
-
-interface UserRecord {
-  partitionKey: string;
-  sequenceNumber: string;
-  subSequenceNumber: number;
-  data: string;
-}
-
-function deaggregate(shardId: string, r: _Record, data: Uint8Array, out: (rec: ReadRecord) => void): void {
-  const payload = { data: Buffer.from(data).toString('base64'), partitionKey: r.PartitionKey, sequenceNumber: r.SequenceNumber };
-  let users: UserRecord[] | undefined;
-  let failure: Error | undefined;
-  (aggLib as unknown as { deaggregateSync: (rec: unknown, checksums: boolean, cb: (err: Error | null, recs?: UserRecord[]) => void) => void })
-    .deaggregateSync(payload, true, (err, recs) => {
-      if (err) failure = err;
-      users = recs;
-    });
-  if (failure || !users) {
+function emitDeaggregated(shardId: string, r: _Record, data: Uint8Array, out: (rec: ReadRecord) => void): void {
+  const users = deaggregate(data, r.PartitionKey!, r.SequenceNumber!);
+  if (!users) {
     // A corrupt aggregate is shown as-is rather than dropped.
     out({ shardId, sequenceNumber: r.SequenceNumber!, partitionKey: r.PartitionKey!, data, approximateArrivalTimestamp: r.ApproximateArrivalTimestamp });
     return;
@@ -89,10 +68,10 @@ function deaggregate(shardId: string, r: _Record, data: Uint8Array, out: (rec: R
   for (const u of users) {
     out({
       shardId,
-      sequenceNumber: String(u.sequenceNumber),
+      sequenceNumber: u.sequenceNumber,
       subSequenceNumber: u.subSequenceNumber,
       partitionKey: u.partitionKey,
-      data: Buffer.from(u.data, 'base64'),
+      data: u.data,
       approximateArrivalTimestamp: r.ApproximateArrivalTimestamp,
     });
   }
@@ -223,7 +202,7 @@ export async function readStream(opts: ReadStreamOptions): Promise<void> {
       for (let j = 0; j < records.length; j++) {
         const r = records[j]!;
         const data = r.Data ?? new Uint8Array(0);
-        if (unpack && isAggregated(data)) deaggregate(cur.shardId, r, data, emit);
+        if (unpack && isAggregated(data)) emitDeaggregated(cur.shardId, r, data, emit);
         else emit({ shardId: cur.shardId, sequenceNumber: r.SequenceNumber!, partitionKey: r.PartitionKey!, data, approximateArrivalTimestamp: r.ApproximateArrivalTimestamp });
         cur.lastSequence = r.SequenceNumber;
       }

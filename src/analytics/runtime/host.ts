@@ -37,7 +37,7 @@ import type {
   StreamEngine, StreamShardReader,
 } from './ports.ts';
 import { ShardFollower } from './shard-follower.ts';
-import { deaggregate, isAggregated } from './kpl.ts';
+import { deaggregate, isAggregated } from '../../kinesis/index.ts';
 
 export const CHECKPOINT_KEY_PREFIX = 'analytics/checkpoint/';
 export const ERROR_STREAM = 'error_stream';
