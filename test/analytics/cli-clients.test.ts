@@ -4,20 +4,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { awsCli, python3 } from '../helpers/third-party-clients.ts';
 import { ROLE, startHarness, streamArn, uniqueName, type Harness } from './helpers.ts';
 
-const run = promisify(execFile);
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_PAGER: '',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-};
 
 describe('Kinesis Analytics with third-party clients', () => {
   let h: Harness;
@@ -29,8 +18,7 @@ describe('Kinesis Analytics with third-party clients', () => {
   });
 
   async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run('/usr/bin/aws', ['--endpoint-url', h.server.url, '--output', 'json', 'kinesisanalytics', ...args], { env: ENV, timeout: 60_000 });
-    return stdout.trim() ? JSON.parse(stdout) : undefined;
+    return awsCli(h.server.url, ['kinesisanalytics', ...args]);
   }
 
   it('AWS CLI: create-application, describe-application, list-applications, delete-application', async () => {
@@ -74,7 +62,7 @@ print(d2['ApplicationVersionId'])
 c.delete_application(ApplicationName=name, CreateTimestamp=d['CreateTimestamp'])
 print(len([a for a in c.list_applications()['ApplicationSummaries'] if a['ApplicationName'] == name]))
 `;
-    const { stdout } = await run('/usr/bin/python3', ['-c', script, h.server.url, name], { env: ENV, timeout: 60_000 });
+    const stdout = await python3(script, [h.server.url, name]);
     assert.deepEqual(stdout.trim().split('\n'), ['ConcurrentModificationException', '2', '0']);
   });
 });

@@ -4,22 +4,11 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { awsCli, python3 } from '../helpers/third-party-clients.ts';
 import { join } from 'node:path';
 import { startHarness, listFiles, readObject } from './helpers.ts';
 import type { Harness } from './helpers.ts';
 
-const run = promisify(execFile);
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_PAGER: '',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-};
 
 describe('third-party Firehose producers', () => {
   let h: Harness;
@@ -27,8 +16,7 @@ describe('third-party Firehose producers', () => {
   after(async () => { await h.close(); });
 
   async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run('/usr/bin/aws', ['--endpoint-url', h.server.url, '--output', 'json', '--cli-binary-format', 'raw-in-base64-out', 'firehose', ...args], { env: ENV, timeout: 60_000 });
-    return stdout.trim() ? JSON.parse(stdout) : undefined;
+    return awsCli(h.server.url, ['--cli-binary-format', 'raw-in-base64-out', 'firehose', ...args]);
   }
 
   it('AWS CLI: create-delivery-stream, put-record, put-record-batch, describe-delivery-stream', async () => {
@@ -66,7 +54,7 @@ except ClientError as e:
     codes.append(e.response['Error']['Code'])
 print(json.dumps({'failed': res['FailedPutCount'], 'n': len(res['RequestResponses']), 'codes': codes}))
 `;
-    const { stdout } = await run('/usr/bin/python3', ['-c', script, h.server.url], { env: ENV, timeout: 60_000 });
+    const stdout = await python3(script, [h.server.url]);
     const out = JSON.parse(stdout);
     assert.deepEqual(out, { failed: 0, n: 10, codes: ['ResourceNotFoundException', 'ResourceInUseException'] });
     await h.tick(60_000, 'boto');

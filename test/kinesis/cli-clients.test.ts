@@ -4,21 +4,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { awsCli, python3 } from '../helpers/third-party-clients.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { startTestServer, uniqueName } from './helpers.ts';
 
-const run = promisify(execFile);
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_PAGER: '',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-};
 
 describe('third-party clients', () => {
   let server: FreshetServer;
@@ -26,8 +15,7 @@ describe('third-party clients', () => {
   after(async () => server.close());
 
   async function aws(...args: string[]): Promise<any> {
-    const { stdout } = await run('/usr/bin/aws', ['--endpoint-url', server.url, '--output', 'json', 'kinesis', ...args], { env: ENV, timeout: 60_000 });
-    return stdout.trim() ? JSON.parse(stdout) : undefined;
+    return awsCli(server.url, ['kinesis', ...args]);
   }
 
   it('AWS CLI: create-stream, put-record, get-shard-iterator, get-records', async () => {
@@ -61,7 +49,7 @@ for shard in k.list_shards(StreamName=name)['Shards']:
     got += [r['Data'].decode() for r in k.get_records(ShardIterator=it)['Records']]
 print(json.dumps({'failed': put['FailedRecordCount'], 'got': sorted(got)}))
 `;
-    const { stdout } = await run('/usr/bin/python3', ['-c', script, server.url, name], { timeout: 60_000 });
+    const stdout = await python3(script, [server.url, name]);
     const out = JSON.parse(stdout) as { failed: number; got: string[] };
     assert.equal(out.failed, 0);
     assert.deepEqual(out.got, Array.from({ length: 10 }, (_, i) => `rec ${i}`).sort());

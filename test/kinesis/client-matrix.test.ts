@@ -5,22 +5,15 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { awsCli, python3 } from '../helpers/third-party-clients.ts';
 import { createRequire } from 'node:module';
-import { promisify } from 'node:util';
 import * as K from '@aws-sdk/client-kinesis';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KINESIS_ACTIONS } from '../../src/kinesis/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { clientFor, startTestServer, uniqueName, waitActive } from './helpers.ts';
 
-const run = promisify(execFile);
 const require = createRequire(import.meta.url);
-const ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-};
 const HALF = (1n << 127n).toString();
 
 async function consumerActive(client: KinesisClient, arn: string): Promise<void> {
@@ -104,8 +97,7 @@ describe('real-client matrix', () => {
 
   it('AWS CLI v2: create, put, get, split, merge, list-shards, register-stream-consumer', async () => {
     const aws = async (...args: string[]): Promise<any> => {
-      const { stdout } = await run('/usr/bin/aws', ['--endpoint-url', server.url, '--output', 'json', 'kinesis', ...args], { env: ENV, timeout: 60_000 });
-      return stdout.trim() ? JSON.parse(stdout) : undefined;
+      return awsCli(server.url, ['kinesis', ...args]);
     };
     const name = uniqueName('cli');
     await aws('create-stream', '--stream-name', name, '--shard-count', '2');
@@ -168,7 +160,7 @@ print(json.dumps({
   'childShards': [s['ShardId'] for s in parent['ChildShards']], 'pushed': pushed, 'children': children,
 }))
 `;
-    const { stdout } = await run('/usr/bin/python3', ['-c', script, server.url, uniqueName('boto')], { timeout: 60_000 });
+    const stdout = await python3(script, [server.url, uniqueName('boto')]);
     const out = JSON.parse(stdout);
     assert.deepEqual(out.shards, [
       ['shardId-000000000000', null, null, true],
