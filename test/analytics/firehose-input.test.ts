@@ -7,12 +7,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateApplicationCommand, DeleteApplicationCommand, DescribeApplicationCommand, StartApplicationCommand, StopApplicationCommand,
-  type InputStartingPosition,
+  CreateApplicationCommand, DeleteApplicationCommand, DescribeApplicationCommand, StartApplicationCommand, StopApplicationCommand, type InputStartingPosition,
 } from '@aws-sdk/client-kinesis-analytics';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { readStream, ROLE, startHarness, streamArn, uniqueName, type Harness } from './helpers.ts';
+import { readStream, ROLE, startApplication, startHarness, streamArn, uniqueName, type Harness } from './helpers.ts';
 
 const CODE = `CREATE OR REPLACE STREAM "DEST" ("ticker" VARCHAR(8), "price" DOUBLE);
 CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "ticker", "price" FROM "SOURCE_SQL_STREAM_001";`;
@@ -47,14 +46,6 @@ async function createApp(h: Harness, app: string, delivery: string, dest: string
     Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } }],
     ApplicationCode: CODE,
   }));
-}
-
-async function start(h: Harness, app: string, position: InputStartingPosition): Promise<void> {
-  await h.analytics.send(new StartApplicationCommand({
-    ApplicationName: app, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: position } }],
-  }));
-  const { ApplicationDetail: d } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
-  assert.equal(d!.ApplicationStatus, 'RUNNING', d!.ApplicationStatus);
 }
 
 async function putBatch(h: Harness, delivery: string, from: number, to: number): Promise<void> {
@@ -93,7 +84,7 @@ describe('Kinesis Analytics: a delivery stream as the application input', () => 
     await createApp(h, app, delivery, dest);
 
     await putBatch(h, delivery, 0, 5); // before the start: read from TRIM_HORIZON
-    await start(h, app, 'TRIM_HORIZON');
+    await startApplication(h, app, 'TRIM_HORIZON');
     await h.tick(1000);
     await putBatch(h, delivery, 5, 10); // live
     await h.tick(1000);
@@ -112,7 +103,7 @@ describe('Kinesis Analytics: a delivery stream as the application input', () => 
     await h.firehoseEngine.settled(delivery);
     assert.equal(h.firehoseEngine.metrics(delivery)['DeliveryToS3.Records'], 20, 'Firehose delivered every record');
 
-    await start(h, app, 'LAST_STOPPED_POINT');
+    await startApplication(h, app, 'LAST_STOPPED_POINT');
     await h.tick(1000);
     await putBatch(h, delivery, 20, 25);
     await h.tick(1000);
@@ -121,7 +112,7 @@ describe('Kinesis Analytics: a delivery stream as the application input', () => 
     // NOW skips what is already there.
     await h.analytics.send(new StopApplicationCommand({ ApplicationName: app }));
     await putBatch(h, delivery, 25, 30);
-    await start(h, app, 'NOW');
+    await startApplication(h, app, 'NOW');
     await putBatch(h, delivery, 30, 32);
     await h.tick(1000);
     assert.deepEqual(await output(h, dest), [...expected(0, 25), ...expected(30, 32)]);
@@ -153,7 +144,7 @@ describe('Kinesis Analytics: configurable checkpoint interval', () => {
       await h.kinesis.send(new CreateStreamCommand({ StreamName: dest, ShardCount: 1 }));
       await h.tick(10);
       await createApp(h, app, delivery, dest);
-      await start(h, app, 'TRIM_HORIZON');
+      await startApplication(h, app, 'TRIM_HORIZON');
       const stats = h.service.host.stats(app)!;
       assert.equal(stats.checkpoints, 1, 'the starting point is checkpointed');
       const startedMs = stats.lastCheckpointMs!;
@@ -200,7 +191,7 @@ describe('Kinesis Analytics: error_stream rows from the SQL engine', () => {
         ApplicationCode: `CREATE OR REPLACE STREAM "DEST" ("ticker" VARCHAR(8), "n" INTEGER);
 CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "ticker", CAST("ticker" AS INTEGER) FROM "SOURCE_SQL_STREAM_001";`,
       }));
-      await start(h, app, 'TRIM_HORIZON');
+      await startApplication(h, app, 'TRIM_HORIZON');
       await h.firehose.send(new PutRecordBatchCommand({
         DeliveryStreamName: delivery,
         Records: [{ Data: Buffer.from('AB,1.5') }, { Data: Buffer.from('CD,oops') }, { Data: Buffer.from('42,2') }],

@@ -1,6 +1,7 @@
 /** Shared set-up for the Kinesis Analytics tests: a real Freshet server on port 0 and real SDK clients. */
 import http from 'node:http';
-import { KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
+import assert from 'node:assert/strict';
+import { DescribeApplicationCommand, KinesisAnalyticsClient, StartApplicationCommand, type InputStartingPosition } from '@aws-sdk/client-kinesis-analytics';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ManualClock } from '../../src/core/index.ts';
@@ -119,4 +120,13 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** StartApplication for the single input '1.1' at `position`, then checks the application is RUNNING. */
+export async function startApplication(h: Harness, app: string, position: InputStartingPosition): Promise<void> {
+  await h.analytics.send(new StartApplicationCommand({
+    ApplicationName: app, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: position } }],
+  }));
+  const { ApplicationDetail: d } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
+  assert.equal(d!.ApplicationStatus, 'RUNNING', d!.ApplicationStatus);
 }

@@ -14,13 +14,13 @@ import {
   UpdateShardCountCommand, UpdateStreamModeCommand,
 } from '@aws-sdk/client-kinesis';
 import {
-  CreateApplicationCommand, DescribeApplicationCommand, StartApplicationCommand, StopApplicationCommand, type InputStartingPosition,
+  CreateApplicationCommand, DescribeApplicationCommand, StopApplicationCommand,
 } from '@aws-sdk/client-kinesis-analytics';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/index.ts';
-import { readStream, ROLE, startHarness, streamArn, uniqueName, type Harness } from './helpers.ts';
+import { readStream, ROLE, startApplication, startHarness, streamArn, uniqueName, type Harness } from './helpers.ts';
 
 const KEYS = 12;
 
@@ -56,14 +56,6 @@ async function createApp(h: Harness, app: string, input: string, dest: string): 
     Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } }],
     ApplicationCode: CODE,
   }));
-}
-
-async function start(h: Harness, app: string, position: InputStartingPosition): Promise<void> {
-  await h.analytics.send(new StartApplicationCommand({
-    ApplicationName: app, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: position } }],
-  }));
-  const { ApplicationDetail: d } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
-  assert.equal(d!.ApplicationStatus, 'RUNNING');
 }
 
 /** Puts seq `from`..`to`-1 of every key (one PutRecords per seq, keys spread over all shards). */
@@ -135,7 +127,7 @@ describe('Kinesis Analytics: inputs follow resharding', () => {
     await createStream(h, input, 2);
     await createStream(h, dest, 1);
     await createApp(h, app, input, dest);
-    await start(h, app, 'NOW');
+    await startApplication(h, app, 'NOW');
     await put(h, input, 0, 10);
     await updateShardCount(h, input, 4);
     await put(h, input, 10, 20);
@@ -174,7 +166,7 @@ describe('Kinesis Analytics: inputs follow resharding', () => {
       const { Shards } = await small.kinesis.send(new ListShardsCommand({ StreamName: input }));
       assert.equal(Shards!.length, 2 + 4 + 2 + 2 + 1);
       await createApp(small, app, input, dest);
-      await start(small, app, 'TRIM_HORIZON');
+      await startApplication(small, app, 'TRIM_HORIZON');
       await small.tick(2000);
       await small.tick(2000);
       assertExactlyOnceInOrder(await outputByKey(small, dest), 40);
@@ -190,7 +182,7 @@ describe('Kinesis Analytics: inputs follow resharding', () => {
     await createStream(h, input, 2);
     await createStream(h, dest, 1);
     await createApp(h, app, input, dest);
-    await start(h, app, 'NOW');
+    await startApplication(h, app, 'NOW');
     await put(h, input, 0, 10);
     await updateShardCount(h, input, 4);
     await put(h, input, 10, 20);
@@ -201,7 +193,7 @@ describe('Kinesis Analytics: inputs follow resharding', () => {
     await put(h, input, 20, 25);
     await updateShardCount(h, input, 2);
     await put(h, input, 25, 35);
-    await start(h, app, 'LAST_STOPPED_POINT');
+    await startApplication(h, app, 'LAST_STOPPED_POINT');
     await put(h, input, 35, 40);
     await h.tick(2000);
     await h.tick(2000);
@@ -218,7 +210,7 @@ describe('Kinesis Analytics: inputs follow resharding', () => {
     await h.kinesis.send(new UpdateStreamModeCommand({ StreamARN: h.server.kinesis.arnFor(input), StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
     await activate(h, input);
     await createApp(h, app, input, dest);
-    await start(h, app, 'NOW');
+    await startApplication(h, app, 'NOW');
     // 600 records/s for a scaling check interval (60 s of clock time) is above ON_DEMAND's 500 records/s split threshold.
     const keys = 7;
     const next = new Array<number>(keys).fill(0);
@@ -267,7 +259,7 @@ describe('Kinesis Analytics: inputs follow resharding', () => {
         await createStream(r, input, 2);
         await createStream(r, dest, 1);
         await createApp(r, app, input, dest);
-        await start(r, app, 'NOW');
+        await startApplication(r, app, 'NOW');
         await put(r, input, 0, 10);
         await updateShardCount(r, input, 4);
         await put(r, input, 10, 20);

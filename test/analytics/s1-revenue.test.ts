@@ -10,14 +10,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
-  CreateApplicationCommand, DescribeApplicationCommand, StartApplicationCommand, StopApplicationCommand, UpdateApplicationCommand,
-  type Input, type InputStartingPosition,
+  CreateApplicationCommand, DescribeApplicationCommand, StopApplicationCommand, UpdateApplicationCommand, type Input,
 } from '@aws-sdk/client-kinesis-analytics';
 import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage } from '../../src/storage/index.ts';
-import { prng, readStream, ROLE, startHarness, streamArn, uniqueName, type Harness } from './helpers.ts';
+import { prng, readStream, ROLE, startApplication, startHarness, streamArn, uniqueName, type Harness } from './helpers.ts';
 
 const S1_CODE = `CREATE OR REPLACE STREAM "DEST_SQL_STREAM_BY_STORE_ID" ("store_id" VARCHAR(16),"revenue" REAL, "timestamp" TIMESTAMP);
 CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DEST_SQL_STREAM_BY_STORE_ID"
@@ -120,14 +119,6 @@ async function createStream(h: Harness, name: string, shards: number): Promise<v
   await h.tick(10);
 }
 
-async function start(h: Harness, app: string, position: InputStartingPosition): Promise<void> {
-  await h.analytics.send(new StartApplicationCommand({
-    ApplicationName: app, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: position } }],
-  }));
-  const { ApplicationDetail: d } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
-  assert.equal(d!.ApplicationStatus, 'RUNNING');
-}
-
 function listFiles(root: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
@@ -190,7 +181,7 @@ describe('Scenario S1: revenue per store per minute', () => {
       ],
       ApplicationCode: S1_CODE,
     }));
-    await start(h, app, 'NOW');
+    await startApplication(h, app, 'NOW');
 
     // ~1,200 events a minute for three minutes: 20 events every second.
     const producer = new SalesProducer(h, source, 1);
@@ -240,7 +231,7 @@ describe('Scenario S1: revenue per store per minute', () => {
       ],
       ApplicationCode: S1_CODE,
     }));
-    await start(h, app, 'TRIM_HORIZON');
+    await startApplication(h, app, 'TRIM_HORIZON');
     const minuteStart = Math.ceil(h.clock.now() / 60_000) * 60_000;
     await h.tick(minuteStart - h.clock.now() + 1_000);
     await h.kinesis.send(new PutRecordsCommand({
@@ -280,14 +271,14 @@ describe('Scenario S1: revenue per store per minute', () => {
       Outputs: [{ Name: 'DEST_SQL_STREAM_BY_STORE_ID', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
       ApplicationCode: S1_CODE,
     }));
-    await start(h, app, 'NOW');
+    await startApplication(h, app, 'NOW');
     const producer = new SalesProducer(h, source, 2);
     await producer.run(25, 10, 1000); // mid-minute
     await h.analytics.send(new StopApplicationCommand({ ApplicationName: app }));
     const { ApplicationDetail: stopped } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
     assert.equal(stopped!.ApplicationStatus, 'READY');
     await producer.run(20, 10, 1000); // arrives while the application is stopped
-    await start(h, app, 'LAST_STOPPED_POINT');
+    await startApplication(h, app, 'LAST_STOPPED_POINT');
     await producer.run(30, 10, 1000);
     // A configuration change restarts the running application from where it stopped, too.
     await h.analytics.send(new UpdateApplicationCommand({
@@ -324,7 +315,7 @@ describe('Scenario S1 across a server restart', () => {
         Outputs: [{ Name: 'DEST_SQL_STREAM_BY_STORE_ID', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
         ApplicationCode: S1_CODE,
       }));
-      await start(h, app, 'NOW');
+      await startApplication(h, app, 'NOW');
       const p1 = new SalesProducer(h, source, 3);
       await p1.run(90, 10, 1000);
       sent.push(...p1.sent);
