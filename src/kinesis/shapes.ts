@@ -8,13 +8,13 @@ import type { Shape } from '../server/index.ts';
 import type { KinesisEngine } from './engine.ts';
 
 export const STREAM_NAME = { type: 'string', pattern: '[a-zA-Z0-9_.-]+', minLength: 1, maxLength: 128 } as const satisfies Shape;
-export const STREAM_ARN = { type: 'string', pattern: 'arn:aws.*:kinesis:.*:\\d{12}:stream/.+', minLength: 1, maxLength: 2048 } as const satisfies Shape;
+export const STREAM_ARN = { type: 'string', pattern: 'arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+', minLength: 1, maxLength: 2048 } as const satisfies Shape;
 export const SHARD_ID = { type: 'string', pattern: '[a-zA-Z0-9_.-]+', minLength: 1, maxLength: 128 } as const satisfies Shape;
 export const SEQUENCE_NUMBER = { type: 'string', pattern: '0|([1-9]\\d{0,128})' } as const satisfies Shape;
 export const HASH_KEY = { type: 'string', pattern: '0|([1-9]\\d{0,38})' } as const satisfies Shape;
 export const PARTITION_KEY = { type: 'string', notNull: true, minLength: 1, maxLength: 256 } as const satisfies Shape;
 export const DATA = { type: 'blob', notNull: true, maxLength: 1048576 } as const satisfies Shape;
-export const RESOURCE_ARN = { type: 'string', notNull: true, pattern: 'arn:aws.*:kinesis:.*:\\d{12}:.+', minLength: 1, maxLength: 2048 } as const satisfies Shape;
+export const RESOURCE_ARN = { type: 'string', notNull: true, pattern: 'arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+', minLength: 1, maxLength: 2048 } as const satisfies Shape;
 
 export interface StreamRef {
   StreamName?: string;

@@ -56,6 +56,30 @@ export function base64Problem(val: string): string | undefined {
   return undefined;
 }
 
+/** Values of the base64 alphabet by char code (-1: not in it), for the trailing-bits check. */
+const B64_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+
+/**
+ * hot path: whether `decoded` (= `Buffer.from(s, 'base64')`) is what AWS's strict decoder makes of `s`,
+ * i.e. `base64Problem(s)` is undefined — without re-encoding. Node's decoder is lenient where AWS's is
+ * not: it skips characters outside the alphabet (caught here by the decoded length), accepts the
+ * base64url characters `-` and `_`, and ignores non-zero bits in the last character before the padding
+ * ('QR==' decodes like 'QQ=='), which AWS refuses ("Invalid last non-pad Base64 character dectected").
+ */
+export function isStrictBase64(s: string, decoded: Buffer): boolean {
+  const n = s.length;
+  if ((n & 3) !== 0 || decoded.length !== base64DecodedLength(s)) return false;
+  if (n === 0) return true;
+  if (s.indexOf('-') !== -1 || s.indexOf('_') !== -1) return false;
+  if (s.charCodeAt(n - 1) !== 61) return true;
+  // One '=': the last data character carries 2 unused bits; two: 4.
+  const two = s.charCodeAt(n - 2) === 61;
+  const c = s.charCodeAt(two ? n - 3 : n - 2);
+  const v = c < 128 ? B64_VALUE[c]! : -1;
+  return v >= 0 && (v & (two ? 15 : 3)) === 0;
+}
+
 function describeJsType(val: unknown): 'boolean' | 'number' | 'string' | 'list' | 'map' | 'other' {
   if (typeof val === 'boolean') return 'boolean';
   if (typeof val === 'number') return 'number';

@@ -94,7 +94,9 @@ export function listShards(engine: KinesisEngine): ActionHandler {
     let filterType: string | undefined;
     let filterMs: number | undefined;
     if (input.NextToken !== undefined) {
-      if (hasName) throw new AwsError('InvalidArgumentException', 'NextToken and StreamName cannot be provided together.');
+      // AWS's texts, as users pasted them: the member named is the one the request carried.
+      if (input.StreamName !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamName cannot be provided together.');
+      if (input.StreamARN !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamARN cannot be provided together.');
       if (input.ExclusiveStartShardId !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
       if (input.ShardFilter !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and ShardFilter cannot be provided together.');
       if (input.StreamCreationTimestamp !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');

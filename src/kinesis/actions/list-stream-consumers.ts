@@ -2,10 +2,13 @@
  * ListStreamConsumers (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_ListStreamConsumers.html)
  * Reads { StreamARN, MaxResults? (1–10000, default 100), NextToken?, StreamCreationTimestamp? };
  * writes { Consumers: [Consumer], NextToken? }. Consumers are listed in registration order.
+ * NextToken is bound to the stream's incarnation and, as the API reference says, expires after 300 s
+ * (ExpiredNextTokenException); like ListShards, it cannot be combined with StreamCreationTimestamp.
  */
 import { AwsError } from '../../core/errors.ts';
 import { compileValidator } from '../../server/index.ts';
 import type { ActionHandler } from '../../server/index.ts';
+import { NEXT_TOKEN_TTL_MS } from '../engine.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, streamNameOf } from '../shapes.ts';
 import { consumerToWire } from './consumer-shapes.ts';
@@ -27,23 +30,46 @@ const validate = compileValidator<Input>({
   },
 });
 
+interface Token {
+  u: string; // stream incarnation (salt)
+  o: number; // offset of the next consumer
+  t: number; // issued at, ms
+}
+
+function decodeToken(token: string): Token | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<Token>;
+    if (typeof v.u === 'string' && Number.isInteger(v.o) && v.o! >= 0 && typeof v.t === 'number') return v as Token;
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
 export function listStreamConsumers(engine: KinesisEngine): ActionHandler {
   return (raw) => {
     const input = validate(raw);
     const name = streamNameOf(input);
-    const s = engine.stream(name);
-    if (input.StreamCreationTimestamp !== undefined && Math.floor(input.StreamCreationTimestamp) !== Math.floor(s.meta.createdMs / 1000)) throw engine.notFound(name);
     let start = 0;
     if (input.NextToken !== undefined) {
-      const n = Number(Buffer.from(input.NextToken, 'base64url').toString('utf8'));
-      if (!Number.isInteger(n) || n < 0) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
-      start = n;
+      if (input.StreamCreationTimestamp !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
+      const tok = decodeToken(input.NextToken);
+      if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
+      if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);
+      // A token of another stream (or of a deleted stream that had this name) does not page this one.
+      if (engine.stream(name).meta.salt !== tok.u) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
+      start = tok.o;
     }
+    const s = engine.stream(name);
+    if (input.StreamCreationTimestamp !== undefined && Math.floor(input.StreamCreationTimestamp) !== Math.floor(s.meta.createdMs / 1000)) throw engine.notFound(name);
     const all = engine.listConsumers(name);
     const max = input.MaxResults ?? 100;
     const page = all.slice(start, start + max);
     const out: Record<string, unknown> = { Consumers: page.map(consumerToWire) };
-    if (start + max < all.length) out.NextToken = Buffer.from(String(start + max)).toString('base64url');
+    if (start + max < all.length) {
+      const tok: Token = { u: s.meta.salt, o: start + max, t: engine.clock.now() };
+      out.NextToken = Buffer.from(JSON.stringify(tok)).toString('base64url');
+    }
     return out;
   };
 }
