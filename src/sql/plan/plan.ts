@@ -32,7 +32,8 @@ export type OpPlan =
   /**
    * Tumbling GROUP BY: windowStart computes a row's window start; rows out: [windowEnd, ...project].
    * sizeMs 0: windowStart is some other expression that only grows with ROWTIME; a window lasts
-   * while its value stays the same.
+   * while its value stays the same. sizeMs -1: windowStart is a declared MONOTONIC(x) over other
+   * columns; a window closes only when a row brings another value, its rows out at that row's ROWTIME.
    */
   | {
       op: 'tumble'; input: OpPlan; windowStart: PExpr; sizeMs: number; keys: PExpr[]; windowKey: number; aggs: AggPlan[];
@@ -52,7 +53,10 @@ export type OpPlan =
   | { op: 'union'; inputs: OpPlan[] }
   /** SELECT STREAM DISTINCT: a row passes the first time its values appear while the monotonic column `timeKey` keeps its value. */
   | { op: 'distinct'; input: OpPlan; timeKey: number }
-  /** ORDER BY inside a time window: buffer rows while timeKey is equal, sort them by keys, emit. */
+  /**
+   * ORDER BY inside a time window: buffer rows while timeKey is equal, sort them by keys, emit.
+   * granularityMs 0: the key is a declared MONOTONIC(x); only a row with another value ends the granule.
+   */
   | {
       op: 'orderWindow'; input: OpPlan; timeKey: number; granularityMs: number; keys: { i: number; desc: boolean }[]; width: number;
       /** For a time key that is not a STEP/FLOOR start: the key as a function of ROWTIME alone; the clock flushes when it changes. */

@@ -72,6 +72,15 @@ function isMonotonicTime(p: PExpr): boolean {
   return (p.k === 'col' && p.i === 0) || isRowtimeBased(p) || (p.k === 'call' && slotsOf(p).length > 0 && slotsOf(p).every((i) => i === 0) && monotonic(p));
 }
 
+/**
+ * MONOTONIC(x) over columns other than ROWTIME: the user asserts x never changes direction (KDA's
+ * Monotonic Function), so a group or an ORDER BY granule ends when x takes another value. Only
+ * a new row can tell that; the clock cannot.
+ */
+function isDeclaredMonotonic(p: PExpr): boolean {
+  return p.k === 'call' && p.fn === 'monotonic' && slotsOf(p).some((i) => i !== 0);
+}
+
 function lit(v: string | number | boolean | null, t: SqlType): PExpr {
   return { k: 'lit', v, t };
 }
@@ -211,6 +220,7 @@ function monotonic(p: PExpr): boolean {
   const [a, b] = p.args as [PExpr, PExpr | undefined];
   const positiveConst = (x: PExpr | undefined): boolean => !!x && x.k === 'lit' && typeof x.v === 'number' && x.v > 0;
   switch (p.fn) {
+    case 'monotonic': return true; // declared by the user (KDA's MONOTONIC function)
     case 'add': return monotonic(a) && monotonic(b!);
     case 'sub': return monotonic(a) && b!.k === 'lit';
     case 'mul': case 'div': case 'idiv': return monotonic(a) && positiveConst(b);
@@ -474,6 +484,10 @@ class Planner {
       if (zipWith) throw new SqlError(`${fn} cannot be comma-joined with a stream`, item.pos);
       return this.itemsFn(item, cursor.query);
     }
+    if (fn === 'GROUP_RANK') {
+      if (zipWith) throw new SqlError('GROUP_RANK cannot be comma-joined with a stream; its output already carries the cursor columns', item.pos);
+      return this.groupRank(item, cursor.query);
+    }
     const explain = fn === 'RANDOM_CUT_FOREST_WITH_EXPLANATION';
     const defaults: (number | boolean)[] = [100, 256, 100000, 1];
     if (explain) defaults.push(false);
@@ -598,6 +612,62 @@ class Planner {
     };
   }
 
+  /**
+   * GROUP_RANK(CURSOR(...), 'rankByColumnName', 'rankOutColumnName', sortOrder, outputOrder, maxIdle, outputMax)
+   * → the cursor's columns and the rank (INTEGER) under rankOutColumnName (KDA's Group Rank: rows that
+   * share a ROWTIME form a group; RANK() by the column; 'asc' | 'desc'; maxIdle ms, 0 = no idle timeout;
+   * outputMax rows per group, 0 = all).
+   */
+  private groupRank(item: Extract<FromItem, { kind: 'tableFn' }>, query: Select): Relation {
+    const rest = item.args.slice(1);
+    if (rest.length !== 6) {
+      throw new SqlError(`GROUP_RANK takes the cursor, 'rankByColumnName', 'rankOutColumnName', sortOrder ('asc' or 'desc'), outputOrder ('asc' or 'desc'), maxIdle (ms) and outputMax; got ${rest.length} parameter(s) after the cursor`, item.pos);
+    }
+    const text = (a: Expr, name: string): string => {
+      if (a.kind !== 'literal' || typeof a.value !== 'string') throw new SqlError(`${name} must be a quoted string`, a.pos);
+      return a.value;
+    };
+    const order = (a: Expr, name: string): 'asc' | 'desc' => {
+      const v = a.kind === 'literal' && typeof a.value === 'string' ? a.value.trim().toLowerCase() : '';
+      if (v !== 'asc' && v !== 'desc') throw new SqlError(`${name} must be 'asc' or 'desc'`, a.pos);
+      return v;
+    };
+    const int = (a: Expr, name: string): number => {
+      if (a.kind !== 'literal' || typeof a.value !== 'number' || !Number.isInteger(a.value) || a.value < 0 || a.value > 2147483647) {
+        throw new SqlError(`${name} must be a non-negative integer literal (0 = ${name === 'maxIdle' ? 'no idle timeout' : 'no limit'})`, a.pos);
+      }
+      return a.value;
+    };
+    const sub = this.select(query);
+    const rankBy = text(rest[0]!, 'rankByColumnName');
+    const ci = sub.columns.findIndex((c) => c.name === rankBy);
+    if (ci < 0) {
+      const hint = sub.columns.find((c) => c.name.toUpperCase() === rankBy.toUpperCase());
+      throw new SqlError(`the cursor has no column '${rankBy}'${hint ? `; did you mean '${hint.name}'? (the name is matched exactly)` : `; it has ${sub.columns.map((c) => `'${c.name}'`).join(', ')}`}`, rest[0]!.pos);
+    }
+    const t = sub.columns[ci]!.type;
+    if (!isNumeric(t) && !isString(t) && !isDatetime(t)) throw new SqlError(`GROUP_RANK ranks by a number, text or time column; '${rankBy}' is ${typeToString(t)}`, rest[0]!.pos);
+    const rankOut = text(rest[1]!, 'rankOutColumnName');
+    if (rankOut.length === 0) throw new SqlError('rankOutColumnName cannot be empty', rest[1]!.pos);
+    if (sub.columns.some((c) => c.name === rankOut)) throw new SqlError(`rankOutColumnName '${rankOut}' is already a column of the cursor; choose another name`, rest[1]!.pos);
+    const sortOrder = order(rest[2]!, 'sortOrder');
+    const outputOrder = order(rest[3]!, 'outputOrder');
+    const maxIdle = int(rest[4]!, 'maxIdle');
+    const outputMax = int(rest[5]!, 'outputMax');
+    const outCols: ColumnDef[] = [...sub.columns, { name: rankOut, type: T.INTEGER }];
+    const qual = item.alias?.name ?? 'GROUP_RANK';
+    return {
+      root: {
+        op: 'tableFn', fn: 'GROUP_RANK', input: sub.root, filter: null, project: [{ k: 'col', i: ci + 1, t }],
+        passSource: false, sourceWidth: 0, cursorColumns: sub.columns, params: [sortOrder, outputOrder, maxIdle, outputMax],
+      },
+      scope: {
+        cols: outCols.map((c, i) => ({ quals: [qual], name: c.name, type: c.type, index: i + 1, hidden: false })),
+        width: outCols.length + 1, rowtimeQuals: [qual], extraRowtimes: new Map(),
+      },
+    };
+  }
+
   // ---- SELECT ----
   select(q: Select): { root: OpPlan; columns: ColumnDef[]; rowtimeCols: Set<number> } {
     if (q.unionAll) {
@@ -638,7 +708,7 @@ class Planner {
       hook = this.aggHook(scope, keys, keyCanon, aggs);
       ({ exprs, columns } = this.projectItems(q, scope, hook));
       const having = q.having ? this.bool(this.expr(q.having, scope, hook), q.having) : null;
-      const timeKeySlots = new Set(keys.map((k, j) => (isRowtimeBased(k) || (slotsOf(k).length > 0 && slotsOf(k).every((i) => i === 0) && monotonic(k)) ? 1 + j : -1)).filter((x) => x > 0));
+      const timeKeySlots = new Set(keys.map((k, j) => (isRowtimeBased(k) || isDeclaredMonotonic(k) || (slotsOf(k).length > 0 && slotsOf(k).every((i) => i === 0) && monotonic(k)) ? 1 + j : -1)).filter((x) => x > 0));
       const order = this.orderKeys(q, scope, hook, exprs, columns, timeKeySlots);
       const project = [...exprs, ...order.extra];
       if (q.stagger) {
@@ -657,7 +727,14 @@ class Planner {
             root = this.wrapOrder(root, order, exprs.length);
             return { root, columns, rowtimeCols: rowtimeCols(exprs) };
           }
-          throw new SqlError("GROUP BY on a stream needs a time window on ROWTIME, e.g. GROUP BY STEP(s.ROWTIME BY INTERVAL '1' MINUTE), ... or FLOOR(s.ROWTIME TO MINUTE)", q.groupBy?.[0]?.pos ?? q.pos);
+          // GROUP BY MONOTONIC(orderId), ...: a group closes when a row brings another value (sizeMs -1).
+          wi = keys.findIndex(isDeclaredMonotonic);
+          if (wi >= 0) {
+            root = { op: 'tumble', input: root, windowStart: keys[wi]!, sizeMs: -1, keys, windowKey: wi, aggs, having, project };
+            root = this.wrapOrder(root, order, exprs.length);
+            return { root, columns, rowtimeCols: rowtimeCols(exprs) };
+          }
+          throw new SqlError("GROUP BY on a stream needs a time window on ROWTIME, e.g. GROUP BY STEP(s.ROWTIME BY INTERVAL '1' MINUTE), ... or FLOOR(s.ROWTIME TO MINUTE), or an expression declared MONOTONIC(...)", q.groupBy?.[0]?.pos ?? q.pos);
         }
         const wk = keys[wi] as Extract<PExpr, { k: 'call' }>;
         const sizeMs = this.windowSize(wk, q.groupBy![wi]!);
@@ -704,7 +781,7 @@ class Planner {
     root = { op: 'filterProject', input: root, filter, project: [...exprs, ...order.extra] };
     if (q.distinct) {
       // KDA: DISTINCT on a stream needs a column that only grows with ROWTIME, which bounds the memory.
-      const tk = exprs.findIndex((x) => slotsOf(x).every((i) => i === 0) && slotsOf(x).length > 0 && monotonic(x));
+      const tk = exprs.findIndex((x) => isDeclaredMonotonic(x) || (slotsOf(x).every((i) => i === 0) && slotsOf(x).length > 0 && monotonic(x)));
       if (tk < 0) throw new SqlError('SELECT STREAM DISTINCT needs a column based on ROWTIME in the SELECT list, e.g. ROWTIME or STEP(s.ROWTIME BY INTERVAL \'5\' SECOND)', q.pos);
       root = { op: 'distinct', input: root, timeKey: tk + 1 };
     }
@@ -754,12 +831,14 @@ class Planner {
         }
       }
       if (n === 0) {
-        if (!isMonotonicTime(p!) && !(hook && p!.k === 'col' && (p!.i === 0 || (timeKeySlots?.has(p!.i) ?? false)))) {
-          throw new SqlError('ORDER BY on a stream must start with a time window on ROWTIME, e.g. ORDER BY FLOOR(s.ROWTIME TO SECOND), ...', o.expr.pos);
+        if (!isMonotonicTime(p!) && !isDeclaredMonotonic(p!) && !(hook && p!.k === 'col' && (p!.i === 0 || (timeKeySlots?.has(p!.i) ?? false)))) {
+          throw new SqlError('ORDER BY on a stream must start with a time window on ROWTIME, e.g. ORDER BY FLOOR(s.ROWTIME TO SECOND), ..., or an expression declared MONOTONIC(...)', o.expr.pos);
         }
         timeKey = slot;
         // Rows are held until time passes the granule their key names (1 ms for keys that are not a STEP/FLOOR start).
-        if (p!.k === 'call' && isRowtimeBased(p!)) granularityMs = p!.fn === 'step' ? Number((p!.args[1] as { v: number }).v) : this.windowSize(p!, o.expr);
+        // A declared MONOTONIC key over other columns: held until a row brings another value (granularity 0: the clock never flushes).
+        if (isDeclaredMonotonic(p!)) granularityMs = 0;
+        else if (p!.k === 'call' && isRowtimeBased(p!)) granularityMs = p!.fn === 'step' ? Number((p!.args[1] as { v: number }).v) : this.windowSize(p!, o.expr);
         else if (!hook && p!.k === 'call') timeKeyExpr = p!;
         // After GROUP BY the rows of one window share a ROWTIME, so the window itself is the granule.
         else if (hook) granularityMs = 1;
@@ -889,7 +968,9 @@ class Planner {
         p = undefined;
       }
       if (p) {
-        const j = keyCanon.indexOf(canon(p));
+        let j = keyCanon.indexOf(canon(p));
+        // MONOTONIC(x) returns x, so a GROUP BY MONOTONIC(x) key also answers for x.
+        if (j < 0) j = keyCanon.indexOf(canon({ k: 'call', fn: 'monotonic', args: [p], t: p.t }));
         if (j >= 0) return { k: 'col', i: 1 + j, t: p.t };
         if (p.k === 'col' && p.i === 0) return { k: 'col', i: 0, t: T.TIMESTAMP };
       }
@@ -1188,6 +1269,9 @@ class Planner {
       throw new SqlError(`${e.name} takes ${f.min === f.max ? f.min : `${f.min} to ${f.max}`} argument(s), got ${e.star ? '*' : e.args.length}`, e.pos);
     }
     const args = e.args.map(sub);
+    if (e.name === 'MONOTONIC' && slotsOf(args[0]!).length === 0) {
+      throw new SqlError('MONOTONIC needs an expression over a column (a constant cannot key a streaming GROUP BY), e.g. MONOTONIC("orderId")', e.args[0]!.pos);
+    }
     if (e.name === 'MOD' && isIntegral(args[0]!.t)) return { k: 'call', fn: 'mod', args, t: args[0]!.t };
     return { k: 'call', fn: f.runtime, args, t: f.type(args.map((a) => a.t)) };
   }

@@ -21,15 +21,14 @@ import type { Emit, Operator, OperatorContext, Row, RowErrorReport } from './ope
 import { errorOf } from './operator.ts';
 import { DistinctOperator } from './operators/distinct.ts';
 import { FilterProjectOperator } from './operators/filter-project.ts';
-import { HotspotsOperator } from './operators/hotspots.ts';
 import { JoinStreamOperator } from './operators/join-stream.ts';
 import { JoinTableOperator } from './operators/join-table.ts';
 import { OrderWindowOperator } from './operators/order-window.ts';
 import { SlidingOperator } from './operators/sliding.ts';
 import { StaggerOperator } from './operators/stagger.ts';
-import { TableFnOperator } from './operators/table-fn.ts';
+import { createTableFnOperator } from './operators/table-fn.ts';
 import { TumbleOperator } from './operators/tumble.ts';
-import { TumblingItemsOperator } from './operators/tumbling-items.ts';
+import { UnionOperator } from './operators/union.ts';
 
 export interface SqlApplicationOptions extends PlanOptions {
   /** Drives start()'s ticks, error times and CURRENT_ROW_TIMESTAMP. Default: none (time moves only by push/advanceTime). */
@@ -193,14 +192,14 @@ export class SqlApplication {
         case 'orderWindow': op = new OrderWindowOperator(o, ctx, emit); break;
         case 'distinct': op = new DistinctOperator(o, ctx, emit); break;
         case 'joinTable': op = new JoinTableOperator(o, ctx, emit); break;
-        case 'tableFn':
-          op = o.fn.startsWith('RANDOM_CUT_FOREST') ? new TableFnOperator(o, ctx, emit)
-            : o.fn === 'HOTSPOTS' ? new HotspotsOperator(o, ctx, emit) : new TumblingItemsOperator(o, ctx, emit);
-          break;
-        case 'union':
-          // Merging needs no state: each branch hands its rows straight on (ROWTIME is clamped at insert).
-          for (const x of o.inputs) build(x, emit);
+        case 'tableFn': op = createTableFnOperator(o, ctx, emit); break;
+        case 'union': {
+          // Branches are merged on ROWTIME (KDA's streaming UNION ALL), each on its own port.
+          const u = new UnionOperator(o, ctx, emit);
+          o.inputs.forEach((x, port) => build(x, (rows) => u.process(rows, port)));
+          ops.push(u);
           return;
+        }
         case 'joinStream': {
           const j = new JoinStreamOperator(o, ctx, emit);
           build(o.left, (rows) => j.process(rows, 0));

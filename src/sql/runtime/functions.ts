@@ -378,6 +378,8 @@ export const F = {
     return (a as number) % (b as number);
   },
   neg: (a: V): V => (a === null ? null : -(a as number)),
+  /** MONOTONIC(x): x itself; the declaration only matters to the planner. */
+  monotonic: (a: V): V => a,
   real: (a: V): V => (a === null ? null : Math.fround(a as number)),
   concat: (a: V, b: V): V => (a === null || b === null ? null : String(a) + String(b)),
   eq: (a: V, b: V): V => (a === null || b === null ? null : a === b || cmp(a, b) === 0),

@@ -56,7 +56,8 @@ export class OrderWindowOperator implements Operator {
 
   advance(watermarkMs: number): void {
     if (this.key === null || this.buffer.length === 0) return;
-    const passed = this.keyAt ? this.keyAt([watermarkMs]) !== this.key : watermarkMs >= this.key + this.plan.granularityMs;
+    // Granularity 0 (a declared MONOTONIC(x) key): only a row with another value ends the granule.
+    const passed = this.keyAt ? this.keyAt([watermarkMs]) !== this.key : this.plan.granularityMs > 0 && watermarkMs >= this.key + this.plan.granularityMs;
     if (passed) {
       const out: Row[] = [];
       this.flush(out);

@@ -15,6 +15,17 @@ import { isNumeric } from '../../plan/types.ts';
 import { ExprCompiler } from '../compile.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
+import { GroupRankOperator } from './group-rank.ts';
+import { HotspotsOperator } from './hotspots.ts';
+import { TumblingItemsOperator } from './tumbling-items.ts';
+
+/** The operator for one `TABLE(fn(CURSOR(...), ...))`, by function name. */
+export function createTableFnOperator(plan: Extract<OpPlan, { op: 'tableFn' }>, ctx: OperatorContext, emit: Emit): Operator {
+  if (plan.fn.startsWith('RANDOM_CUT_FOREST')) return new TableFnOperator(plan, ctx, emit);
+  if (plan.fn === 'HOTSPOTS') return new HotspotsOperator(plan, ctx, emit);
+  if (plan.fn === 'GROUP_RANK') return new GroupRankOperator(plan, ctx, emit);
+  return new TumblingItemsOperator(plan, ctx, emit);
+}
 
 const fmt = (x: number): string => String(Math.round(x * 1e6) / 1e6);
 

@@ -69,7 +69,7 @@ export class TumbleOperator implements Operator {
   }
 
   process(batch: Row[]): void {
-    if (this.plan.sizeMs === 0) {
+    if (this.plan.sizeMs <= 0) {
       this.processGeneric(batch);
       return;
     }
@@ -87,7 +87,7 @@ export class TumbleOperator implements Operator {
     this.minEnd = min + this.plan.sizeMs;
   }
 
-  // ---- windows of a general monotonic expression of ROWTIME (sizeMs 0) ----
+  // ---- windows of a general monotonic expression of ROWTIME (sizeMs 0) or a declared MONOTONIC(x) (sizeMs -1) ----
   private genKey: unknown = undefined;
   private genLast = -Infinity;
   private keyAt(t: number): unknown {
@@ -116,11 +116,14 @@ export class TumbleOperator implements Operator {
     if (out.length > 0) this.emit(out);
   }
 
-  /** Closes the open window; its end is the first millisecond after its last row where the key changes. */
+  /**
+   * Closes the open window; its end is the first millisecond after its last row where the key changes.
+   * For MONOTONIC(x) only a row can show the change: the rows come out at that row's ROWTIME (`limit`).
+   */
   private closeGeneric(limit: number, out: Row[]): void {
     let lo = this.genLast;
     let hi = limit;
-    while (hi - lo > 1) {
+    while (this.plan.sizeMs === 0 && hi - lo > 1) {
       const mid = Math.floor((lo + hi) / 2);
       if (this.keyAt(mid) !== this.genKey) hi = mid;
       else lo = mid;
@@ -144,6 +147,7 @@ export class TumbleOperator implements Operator {
   }
 
   advance(watermarkMs: number): void {
+    if (this.plan.sizeMs < 0) return;
     if (this.plan.sizeMs === 0) {
       if (this.genKey !== undefined && watermarkMs > this.genLast && this.keyAt(watermarkMs) !== this.genKey) {
         const out: Row[] = [];
@@ -166,7 +170,7 @@ export class TumbleOperator implements Operator {
     const st = state as { windows: [number, unknown[]][]; genLast: number | null };
     this.windows = new Map(st.windows.map(([s, g]) => [s, groupsFromJson(g)]));
     this.genLast = st.genLast ?? -Infinity;
-    this.genKey = this.plan.sizeMs === 0 && this.windows.size > 0 ? [...this.windows.keys()][0] : undefined;
+    this.genKey = this.plan.sizeMs <= 0 && this.windows.size > 0 ? [...this.windows.keys()][0] : undefined;
     this.recomputeMinEnd();
   }
 

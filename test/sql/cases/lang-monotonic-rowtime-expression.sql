@@ -1,0 +1,13 @@
+-- test: MONOTONIC declares an expression of ROWTIME Freshet cannot prove monotonic; such a window also closes by the clock
+-- input SOURCE_SQL_STREAM_001: ticker VARCHAR(4)
+-- at 0 SOURCE_SQL_STREAM_001: {"TICKER": "AAA"}
+-- at 5000 SOURCE_SQL_STREAM_001: {"TICKER": "BBB"}
+-- at 12000 SOURCE_SQL_STREAM_001: {"TICKER": "AAA"}
+-- advance 30000
+-- expect BUCKETS: {"ROWTIME": "2021-01-31 14:00:10.000", "BUCKET": 161210160, "N": 2}
+-- expect BUCKETS: {"ROWTIME": "2021-01-31 14:00:20.000", "BUCKET": 161210161, "N": 1}
+CREATE OR REPLACE STREAM buckets (bucket BIGINT, n BIGINT);
+CREATE OR REPLACE PUMP p AS INSERT INTO buckets
+  SELECT STREAM MONOTONIC(UNIX_TIMESTAMP(s.ROWTIME) / 10000), COUNT(*)
+  FROM source_sql_stream_001 AS s
+  GROUP BY MONOTONIC(UNIX_TIMESTAMP(s.ROWTIME) / 10000);
