@@ -62,9 +62,12 @@ export type OpPlan =
       /** For a time key that is not a STEP/FLOOR start: the key as a function of ROWTIME alone; the clock flushes when it changes. */
       timeKeyExpr: PExpr | null;
     }
-  /** Stream-to-stream join: each arriving row meets the other side's rows within that side's window. */
+  /**
+   * Stream-to-stream join: rows l, r meet when -leftRangeMs ≤ l.ROWTIME − r.ROWTIME ≤ rightRangeMs. An outer
+   * side's unmatched row comes out null-extended once the other side's time passes the end of its window.
+   */
   | {
-      op: 'joinStream'; left: OpPlan; right: OpPlan; joinType: 'INNER' | 'LEFT'; on: PExpr | null;
+      op: 'joinStream'; left: OpPlan; right: OpPlan; joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL'; on: PExpr | null;
       leftRangeMs: number; rightRangeMs: number; leftWidth: number; rightWidth: number;
       /** An equality in ON between a left-only and a right-only expression (each over its own side's row): hash join. */
       leftKey: PExpr | null; rightKey: PExpr | null;

@@ -398,13 +398,17 @@ class Planner {
   }
 
   private join(item: Extract<FromItem, { kind: 'join' }>): Relation {
-    if (item.joinType === 'RIGHT' || item.joinType === 'FULL') throw new SqlError(`${item.joinType} OUTER JOIN on streams is not supported; swap the sides and use LEFT OUTER JOIN`, item.pos);
-    const joinType = item.joinType === 'LEFT' ? 'LEFT' : 'INNER';
+    // CROSS JOIN is an INNER JOIN without ON; RIGHT / FULL OUTER keep the right (or both) sides' unmatched rows.
+    const joinType = item.joinType === 'CROSS' ? 'INNER' : item.joinType;
     if (item.left.kind === 'join' || item.right.kind === 'join') throw new SqlError('Freshet joins two relations per query; chain further joins through an intermediate stream and pump', item.pos);
     const left = item.left.kind === 'stream' ? this.fromStream(item.left) : this.fromItem(item.left);
     const right = item.right.kind === 'stream' ? this.fromStream(item.right) : this.fromItem(item.right);
     if ('table' in left && left.table) throw new SqlError('put the stream on the left of a join with a reference table', item.left.pos);
-    if ('table' in right && right.table) return this.joinTable(left, right, joinType, item.on, item.pos);
+    if ('table' in right && right.table) {
+      // A table row never stops being able to match a future stream row, so it could never come out unmatched.
+      if (joinType === 'RIGHT' || joinType === 'FULL') throw new SqlError(`${joinType} OUTER JOIN with a reference table is not supported: its rows would wait for the stream forever; use INNER or LEFT OUTER JOIN with the stream on the left`, item.pos);
+      return this.joinTable(left, right, joinType, item.on, item.pos);
+    }
     // A side's PRECEDING window keeps that side's rows for the interval; its FOLLOWING window means rows
     // of that side may arrive up to the interval after the other side's row, so the other side keeps its rows.
     const lwin = item.left.kind === 'stream' && item.left.over ? this.windowRange(item.left.over) : { preceding: 0, following: 0 };

@@ -1,24 +1,42 @@
 /**
- * Stream-to-stream join over time windows: `FROM a JOIN b OVER (RANGE INTERVAL 'n' unit PRECEDING) AS b ON ...`.
- * Each side keeps its rows for its window; an arriving row meets the other
- * side's kept rows with ROWTIME within that window before it. Output ROWTIME
- * is the arriving row's. LEFT OUTER emits an unmatched left row with NULLs
- * when it arrives (right rows arriving later do not retract it). An equality
- * between the two sides in ON makes it a hash join; the whole ON is still checked.
+ * Stream-to-stream join over time windows:
+ * `FROM a [LEFT|RIGHT|FULL [OUTER]] JOIN b OVER (RANGE INTERVAL 'n' unit PRECEDING|FOLLOWING) AS b ON ...`.
+ *
+ * The windows become one rule on ROWTIMEs (the planner folds them into two reaches):
+ * a left row l and a right row r meet when  -leftRangeMs ≤ l.t − r.t ≤ rightRangeMs,
+ * i.e. l's window on the right is [l.t − rightRangeMs, l.t + leftRangeMs] and r's on the
+ * left is [r.t − leftRangeMs, r.t + rightRangeMs]. Rows meet whichever arrives first, so a
+ * side that lags (an intermediate stream fed by a window) still meets the other side's rows.
+ *
+ * SQLstream's rules for window joins (which KDA runs) set the output: a matched pair's ROWTIME
+ * is the later of the two rows'; an unmatched row of a preserved (outer) side is emitted,
+ * null-extended, once the other side's time has passed the end of its window — never while a
+ * match is still possible — with ROWTIME = that window end; output rows come in non-decreasing
+ * ROWTIME. A side's time is the later of its latest ROWTIME and the watermark (`advance`: the
+ * application clock), so a quiet stream's pending rows still come out.
+ *
+ * Rows are kept while the other side could still meet them (window end ≥ the other side's time).
+ * Output rows wait in `pending` until both sides' times have reached their ROWTIME: nothing
+ * produced later can be earlier (a future match involves a future row; a future null row's window
+ * end is still ahead of the other side's time). An equality between the two sides in ON makes it a
+ * hash join; the whole ON is still checked.
  */
 import type { OpPlan } from '../../plan/plan.ts';
 import { ExprCompiler } from '../compile.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
 
-/** One side's kept rows: arrival order for eviction, plus a key index when hashing. */
+/** One side's kept rows: arrival order for closing windows, plus a key index when hashing. */
 class Side {
   rows: Row[] = [];
   head = 0;
   readonly index: Map<unknown, Row[]> | null;
+  /** Kept rows that met a row of the other side (only for a preserved side of an outer join). */
+  readonly matched: Set<Row> | null;
 
-  constructor(private readonly key: ((r: Row) => unknown) | null) {
+  constructor(private readonly key: ((r: Row) => unknown) | null, outer: boolean) {
     this.index = key ? new Map() : null;
+    this.matched = outer ? new Set() : null;
   }
 
   add(r: Row, k: unknown): void {
@@ -30,28 +48,27 @@ class Side {
     }
   }
 
-  evict(lo: number): void {
-    const rows = this.rows;
-    while (this.head < rows.length && (rows[this.head]![0] as number) < lo) {
-      const r = rows[this.head++]!;
-      if (this.index) {
-        const k = this.key!(r);
-        const list = this.index.get(k);
-        if (list) {
-          list.shift(); // per key, rows are also in arrival order
-          if (list.length === 0) this.index.delete(k);
-        }
-      }
-    }
-    if (this.head > 1024 && this.head * 2 > rows.length) {
-      this.rows = rows.slice(this.head);
-      this.head = 0;
-    }
+  /** The first kept row, or undefined. */
+  first(): Row | undefined {
+    return this.head < this.rows.length ? this.rows[this.head] : undefined;
   }
 
-  candidates(k: unknown): Row[] {
-    if (this.index) return k === null ? EMPTY : (this.index.get(k) ?? EMPTY);
-    return this.head === 0 ? this.rows : this.rows.slice(this.head);
+  /** Drops the first kept row (rows close in arrival order, so it is also first under its key). */
+  shift(): Row {
+    const r = this.rows[this.head++]!;
+    if (this.index) {
+      const k = this.key!(r);
+      const list = this.index.get(k);
+      if (list) {
+        list.shift();
+        if (list.length === 0) this.index.delete(k);
+      }
+    }
+    if (this.head > 1024 && this.head * 2 > this.rows.length) {
+      this.rows = this.rows.slice(this.head);
+      this.head = 0;
+    }
+    return r;
   }
 
   live(): Row[] {
@@ -61,79 +78,207 @@ class Side {
 
 const EMPTY: Row[] = [];
 
+interface JoinState {
+  left: Row[];
+  right: Row[];
+  /** Positions in `left`/`right` of rows that already met a row of the other side (outer sides only). */
+  leftMatched?: number[];
+  rightMatched?: number[];
+  /** Latest ROWTIME seen per side and the watermark (null = none yet). */
+  leftTime?: number | null;
+  rightTime?: number | null;
+  watermark?: number | null;
+  /** Output rows waiting for both sides' time to reach their ROWTIME. */
+  pending?: Row[];
+}
+
 export class JoinStreamOperator implements Operator {
   private left: Side;
   private right: Side;
   private readonly on: ((r: Row) => unknown) | null;
   private readonly leftKey: ((r: Row) => unknown) | null;
   private readonly rightKey: ((r: Row) => unknown) | null;
+  private readonly leftOuter: boolean;
+  private readonly rightOuter: boolean;
+  private readonly leftNulls: Row;
+  private readonly rightNulls: Row;
+  /** Latest ROWTIME seen on each input, and the watermark from advance(). */
+  private leftTime = -Infinity;
+  private rightTime = -Infinity;
+  private watermark = -Infinity;
+  /** Produced rows not yet emitted; `pendingSorted` while they were produced in ROWTIME order. */
+  private pending: Row[] = [];
+  private pendingSorted = true;
+  private pendingLast = -Infinity;
 
   constructor(private readonly plan: Extract<OpPlan, { op: 'joinStream' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
     const c = new ExprCompiler();
     this.on = plan.on ? c.fn1(plan.on) : null;
     this.leftKey = plan.leftKey ? c.fn1(plan.leftKey) : null;
     this.rightKey = plan.rightKey ? c.fn1(plan.rightKey) : null;
-    this.left = new Side(this.leftKey);
-    this.right = new Side(this.rightKey);
+    this.leftOuter = plan.joinType === 'LEFT' || plan.joinType === 'FULL';
+    this.rightOuter = plan.joinType === 'RIGHT' || plan.joinType === 'FULL';
+    this.leftNulls = new Array(plan.leftWidth).fill(null);
+    this.rightNulls = new Array(plan.rightWidth).fill(null);
+    this.left = new Side(this.leftKey, this.leftOuter);
+    this.right = new Side(this.rightKey, this.rightOuter);
+  }
+
+  private put(r: Row): void {
+    const t = r[0] as number;
+    if (t < this.pendingLast) this.pendingSorted = false;
+    else this.pendingLast = t;
+    this.pending.push(r);
   }
 
   // hot path
   process(batch: Row[], port: number): void {
-    const out: Row[] = [];
-    const { leftRangeMs, rightRangeMs, rightWidth, joinType } = this.plan;
+    const { leftRangeMs, rightRangeMs } = this.plan;
     const on = this.on;
+    const isLeft = port === 0;
+    const other = isLeft ? this.right : this.left;
+    const self = isLeft ? this.left : this.right;
+    const keyOf = isLeft ? this.leftKey : this.rightKey;
+    const selfOuter = isLeft ? this.leftOuter : this.rightOuter;
+    // How far ahead this side's rows reach into the other side's time, and how far back.
+    const ahead = isLeft ? leftRangeMs : rightRangeMs;
+    const back = isLeft ? rightRangeMs : leftRangeMs;
+    const otherTime = Math.max(isLeft ? this.rightTime : this.leftTime, this.watermark);
+    let seen = isLeft ? this.leftTime : this.rightTime;
     for (let i = 0, n = batch.length; i < n; i++) {
       const r = batch[i]!;
       const t = r[0] as number;
+      if (t > seen) seen = t;
       try {
-        if (port === 0) {
-          this.right.evict(t - rightRangeMs);
-          const k = this.leftKey ? this.leftKey(r) : null;
-          let matched = false;
-          const cands = this.right.candidates(k);
-          for (let j = 0; j < cands.length; j++) {
-            const c = r.concat(cands[j]!);
-            if (on === null || on(c) === true) { out.push(c); matched = true; }
+        const k = keyOf ? keyOf(r) : null;
+        let matched = false;
+        let cands: Row[];
+        let from: number;
+        if (other.index) { cands = k === null ? EMPTY : (other.index.get(k) ?? EMPTY); from = 0; }
+        else { cands = other.rows; from = other.head; }
+        for (let j = from, m = cands.length; j < m; j++) {
+          const o = cands[j]!;
+          const ot = o[0] as number;
+          if (ot < t - back || ot > t + ahead) continue;
+          const c = isLeft ? r.concat(o) : o.concat(r);
+          c[0] = ot > t ? ot : t;
+          if (on === null || on(c) === true) {
+            this.put(c);
+            matched = true;
+            if (other.matched) other.matched.add(o);
           }
-          if (!matched && joinType === 'LEFT') out.push(r.concat(new Array(rightWidth).fill(null)));
-          if (leftRangeMs > 0) this.left.add(r, k);
-        } else {
-          this.left.evict(t - leftRangeMs);
-          const k = this.rightKey ? this.rightKey(r) : null;
-          const cands = this.left.candidates(k);
-          for (let j = 0; j < cands.length; j++) {
-            const c = cands[j]!.concat(r);
-            c[0] = t;
-            if (on === null || on(c) === true) out.push(c);
-          }
-          if (rightRangeMs > 0) this.right.add(r, k);
         }
+        // Keep the row while the other side can still reach it; else it is done now.
+        if (t + ahead >= otherTime) {
+          self.add(r, k);
+          if (matched && self.matched) self.matched.add(r);
+        } else if (!matched && selfOuter) this.put(this.nullExtended(r, isLeft, t + ahead));
       } catch (e) {
         this.ctx.error({ ...errorOf(e), row: r });
       }
     }
-    if (out.length > 0) this.emit(out);
+    if (isLeft) this.leftTime = seen;
+    else this.rightTime = seen;
+    this.closeWindows();
+    this.release();
+  }
+
+  private nullExtended(r: Row, isLeft: boolean, t: number): Row {
+    const c = isLeft ? r.concat(this.rightNulls) : this.leftNulls.concat(r);
+    c[0] = t;
+    return c;
+  }
+
+  /** Drops rows whose window end the other side's time has passed; an unmatched preserved row comes out null-extended. */
+  private closeWindows(): void {
+    const leftTime = Math.max(this.leftTime, this.watermark);
+    const rightTime = Math.max(this.rightTime, this.watermark);
+    this.closeSide(this.left, this.plan.leftRangeMs, rightTime, true);
+    this.closeSide(this.right, this.plan.rightRangeMs, leftTime, false);
+  }
+
+  private closeSide(side: Side, ahead: number, otherTime: number, isLeft: boolean): void {
+    for (let r = side.first(); r !== undefined && (r[0] as number) + ahead < otherTime; r = side.first()) {
+      side.shift();
+      if (side.matched && !side.matched.delete(r)) this.put(this.nullExtended(r, isLeft, (r[0] as number) + ahead));
+    }
+  }
+
+  /** Emits pending rows whose ROWTIME both sides' time has reached, in ROWTIME order. */
+  private release(): void {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    const frontier = Math.min(Math.max(this.leftTime, this.watermark), Math.max(this.rightTime, this.watermark));
+    if (!this.pendingSorted) {
+      pending.sort((a, b) => (a[0] as number) - (b[0] as number)); // stable: production order within a ROWTIME
+      this.pendingSorted = true;
+    }
+    let n = 0;
+    while (n < pending.length && (pending[n]![0] as number) <= frontier) n++;
+    if (n === 0) return;
+    if (n === pending.length) {
+      this.pending = [];
+      this.pendingLast = -Infinity;
+      this.emit(pending);
+    } else {
+      this.pending = pending.slice(n);
+      this.emit(pending.slice(0, n));
+    }
   }
 
   advance(watermarkMs: number): void {
-    this.left.evict(watermarkMs - this.plan.leftRangeMs);
-    this.right.evict(watermarkMs - this.plan.rightRangeMs);
+    if (watermarkMs <= this.watermark) return;
+    this.watermark = watermarkMs;
+    this.closeWindows();
+    this.release();
   }
 
   checkpoint(): unknown {
-    return { left: this.left.live(), right: this.right.live() };
+    const left = this.left.live();
+    const right = this.right.live();
+    const positions = (rows: Row[], matched: Set<Row> | null): number[] | undefined => {
+      if (!matched) return undefined;
+      const out: number[] = [];
+      for (let i = 0; i < rows.length; i++) if (matched.has(rows[i]!)) out.push(i);
+      return out;
+    };
+    const time = (t: number): number | null => (t === -Infinity ? null : t);
+    const state: JoinState = {
+      left, right, leftMatched: positions(left, this.left.matched), rightMatched: positions(right, this.right.matched),
+      leftTime: time(this.leftTime), rightTime: time(this.rightTime), watermark: time(this.watermark), pending: this.pending.slice(),
+    };
+    return state;
   }
 
   restore(state: unknown): void {
-    const s = state as { left: Row[]; right: Row[] };
-    this.left = new Side(this.leftKey);
-    this.right = new Side(this.rightKey);
-    for (const r of s.left) this.left.add(r, this.leftKey ? this.leftKey(r) : null);
-    for (const r of s.right) this.right.add(r, this.rightKey ? this.rightKey(r) : null);
+    const s = state as JoinState;
+    this.left = new Side(this.leftKey, this.leftOuter);
+    this.right = new Side(this.rightKey, this.rightOuter);
+    const fill = (side: Side, rows: Row[], key: ((r: Row) => unknown) | null, matched: number[] | undefined): void => {
+      const at = matched ? new Set(matched) : null;
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        side.add(r, key ? key(r) : null);
+        // State from before outer rows waited for their window (no positions): those rows were already emitted.
+        if (side.matched && (!at || at.has(i))) side.matched.add(r);
+      }
+    };
+    fill(this.left, s.left, this.leftKey, s.leftMatched);
+    fill(this.right, s.right, this.rightKey, s.rightMatched);
+    this.leftTime = s.leftTime ?? -Infinity;
+    this.rightTime = s.rightTime ?? -Infinity;
+    this.watermark = s.watermark ?? -Infinity;
+    this.pending = [];
+    this.pendingSorted = true;
+    this.pendingLast = -Infinity;
+    for (const r of s.pending ?? []) this.put(r);
   }
 
   close(): void {
-    this.left = new Side(this.leftKey);
-    this.right = new Side(this.rightKey);
+    this.left = new Side(this.leftKey, this.leftOuter);
+    this.right = new Side(this.rightKey, this.rightOuter);
+    this.pending = [];
+    this.pendingSorted = true;
+    this.pendingLast = -Infinity;
   }
 }
