@@ -512,6 +512,10 @@ export class Parser {
       this.i++;
       const isInt = /^\d+$/.test(t.image);
       const v = Number(t.image);
+      // BIGINT values are doubles, exact within ±(2^53 − 1); a longer integer would silently change value.
+      if (isInt && !Number.isSafeInteger(v)) {
+        throw new SqlError(`integer literal ${t.image} is beyond 9007199254740991, the largest BIGINT Freshet holds exactly; write ${t.image}E0 for an approximate DOUBLE`, p);
+      }
       const litType: SqlType = isInt ? (Math.abs(v) > 2147483647 ? { name: 'BIGINT' } : { name: 'INTEGER' }) : /[eE]/.test(t.image) ? { name: 'DOUBLE' } : { name: 'DECIMAL' };
       return { kind: 'literal', value: v, type: litType, pos: p };
     }

@@ -224,7 +224,7 @@ function monotonic(p: PExpr): boolean {
     case 'add': return monotonic(a) && monotonic(b!);
     case 'sub': return monotonic(a) && b!.k === 'lit';
     case 'mul': case 'div': case 'idiv': return monotonic(a) && positiveConst(b);
-    case 'floorTo': case 'ceilTo': case 'step': case 'cast': case 'real': case 'floor': case 'ceil': return monotonic(a);
+    case 'floorTo': case 'ceilTo': case 'step': case 'cast': case 'real': case 'checkBigint': case 'floor': case 'ceil': return monotonic(a);
     default: return false;
   }
 }
@@ -1256,7 +1256,10 @@ class Planner {
     const fn = op === '+' ? 'add' : op === '-' ? 'sub' : op === '*' ? 'mul' : 'mod';
     const p: PExpr = { k: 'call', fn, args: [l, r], t };
     // REAL arithmetic rounds to single precision, as Java floats do in KDA.
-    return t.name === 'REAL' ? { k: 'call', fn: 'real', args: [p], t } : p;
+    if (t.name === 'REAL') return { k: 'call', fn: 'real', args: [p], t };
+    // BIGINT values are doubles: a sum, difference or product beyond ±(2^53 − 1) is a row error rather than a rounded value.
+    if (t.name === 'BIGINT' && fn !== 'mod') return { k: 'call', fn: 'checkBigint', args: [p], t };
+    return p;
   }
 
   private call(e: Extract<Expr, { kind: 'call' }>, sub: (x: Expr) => PExpr): PExpr {

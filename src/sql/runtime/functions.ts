@@ -378,6 +378,11 @@ export const F = {
     return (a as number) % (b as number);
   },
   neg: (a: V): V => (a === null ? null : -(a as number)),
+  /** BIGINT arithmetic result: exact within ±(2^53 − 1) (BIGINT values are doubles), else a row error, never a rounded value. */
+  checkBigint: (a: V): V => {
+    if (a === null || Number.isSafeInteger(a)) return a;
+    throw new RowError('OutOfRange', `${String(a)} is out of range for BIGINT (Freshet holds BIGINT exactly within ±9007199254740991)`);
+  },
   /** MONOTONIC(x): x itself; the declaration only matters to the planner. */
   monotonic: (a: V): V => a,
   real: (a: V): V => (a === null ? null : Math.fround(a as number)),
