@@ -22,8 +22,21 @@ export interface DiscoverySource {
 
 export interface DiscoveredSchema {
   schema: RecordSchema;
-  /** One entry per row: each column's value as text (null when absent). */
-  parsed: Array<Array<string | null>>;
+  /**
+   * ParsedInputRecords: one entry per row (a record can hold several), each column's value as
+   * text. An absent value is '' (the wire list is not sparse: SDKs drop nulls from it, which
+   * would shift the columns).
+   */
+  parsed: string[][];
+}
+
+/**
+ * UnableToDetectSchemaException with the error shape's members: RawInputRecords (the
+ * sample) and ProcessedInputRecords (the sample after preprocessing: the same records, as
+ * Freshet has no Lambda preprocessing).
+ */
+export function unableToDetectSchema(message: string, raw: readonly string[]): AwsError {
+  return new AwsError('UnableToDetectSchemaException', message, { fields: { RawInputRecords: [...raw], ProcessedInputRecords: [...raw] } });
 }
 
 /** Words that cannot be unquoted column names in KDA SQL; discovery prefixes them with `COL_`. */
@@ -147,7 +160,7 @@ function inferJson(rows: Array<Record<string, unknown>>, rowPath: string): Disco
   const columns: ColumnSpec[] = stats.map((s) => ({ name: s.name, mapping: s.mapping!, sqlType: sqlType(s) }));
   const parsed = rowLeaves.map((m) => stats.map((s) => {
     const v = m.get(s.mapping!);
-    return v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v);
+    return v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
   }));
   return { schema: { format: 'JSON', rowPath, encoding: 'UTF-8', columns }, parsed };
 }
@@ -185,38 +198,46 @@ function inferCsv(texts: string[]): DiscoveredSchema | undefined {
       format: 'CSV', rowDelimiter: '\n', columnDelimiter: delimiter, encoding: 'UTF-8',
       columns: stats.map((s) => ({ name: s.name, sqlType: sqlType(s) })),
     },
-    parsed: rows.map((r) => stats.map((_, c) => r[c] ?? null)),
+    parsed: rows.map((r) => stats.map((_, c) => r[c] ?? '')),
   };
 }
 
-/** Infers a schema from raw sample records (UTF-8 text). Throws UnableToDetectSchemaException when there is nothing to go on. */
+/**
+ * Infers a schema from raw sample records (UTF-8 text). Throws UnableToDetectSchemaException
+ * (carrying the records) when there is nothing to go on, or when some records are JSON objects
+ * and others are not (no one format reads them all).
+ */
 export function inferSchema(records: readonly string[]): DiscoveredSchema {
   const texts = records.map((r) => r.trim()).filter((r) => r.length > 0);
-  if (texts.length === 0) throw new AwsError('UnableToDetectSchemaException', 'Unable to detect a schema: no sample records were found');
+  if (texts.length === 0) throw unableToDetectSchema('Unable to detect a schema: no sample records were found', records);
   const jsonRows: Array<Record<string, unknown>> = [];
-  let allJson = true;
+  let objects = 0;
   let arrays = false;
   for (const t of texts) {
     let v: unknown;
     try {
       v = JSON.parse(t);
     } catch {
-      allJson = false;
-      break;
+      continue;
     }
-    if (Array.isArray(v) && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+    if (Array.isArray(v) && v.length > 0 && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
       arrays = true;
+      objects++;
       jsonRows.push(...(v as Array<Record<string, unknown>>));
     } else if (v && typeof v === 'object' && !Array.isArray(v)) {
+      objects++;
       jsonRows.push(v as Record<string, unknown>);
-    } else {
-      allJson = false;
-      break;
     }
   }
-  if (allJson && jsonRows.length > 0) return inferJson(jsonRows, arrays ? '$[0:]' : '$');
+  if (objects === texts.length) return inferJson(jsonRows, arrays ? '$[0:]' : '$');
+  if (objects > 0) {
+    throw unableToDetectSchema(
+      `Unable to detect a schema: ${objects} of ${texts.length} sample records are JSON objects and the others are not; the records of one input must share a format`,
+      records,
+    );
+  }
   const csv = inferCsv(texts);
-  if (!csv) throw new AwsError('UnableToDetectSchemaException', 'Unable to detect a schema from the sample records');
+  if (!csv) throw unableToDetectSchema('Unable to detect a schema from the sample records', records);
   return csv;
 }
 

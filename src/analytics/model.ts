@@ -84,6 +84,12 @@ export interface ApplicationConfig {
   description?: string;
   arn: string;
   status: ApplicationStatus;
+  /**
+   * While the status is transitional (STARTING, STOPPING, UPDATING): the status it settles to.
+   * UPDATING settles to READY or RUNNING depending on the status the update started from, so a
+   * restart in the middle of an update knows whether to resume the application.
+   */
+  targetStatus?: 'READY' | 'RUNNING';
   createdMs: number;
   updatedMs: number;
   versionId: number;

@@ -1,11 +1,22 @@
 /**
  * The applications of one Freshet server: their persisted configuration
  * (storage.meta, key `analytics/app/<name>`), per-application serialisation of
- * control-plane calls, version checks, and the hand-off to the runtime host.
+ * control-plane calls, version checks, status transitions, and the hand-off to
+ * the runtime host.
+ *
+ * Status transitions follow the ApplicationStatus enum of the KDA v1 API
+ * reference: StartApplication → STARTING → RUNNING, StopApplication →
+ * STOPPING → READY, a versioned change (UpdateApplication, Add*, Delete*) →
+ * UPDATING → the status it started from, DeleteApplication → DELETING → gone.
+ * The work happens when the call is made (inputs attached, outputs written and
+ * checkpointed, runtime stopped); the application settles into its next status
+ * after a short delay of clock time (StatusDelays), as a Kinesis stream goes
+ * CREATING → ACTIVE, so clients poll DescribeApplication as they do against AWS.
+ * A delay of 0 settles before the call answers.
  */
-import { AwsError, type Clock } from '../core/index.ts';
+import { AwsError, type Clock, type TimerHandle } from '../core/index.ts';
 import type { MetaStore } from '../storage/index.ts';
-import type { ApplicationConfig, StartingPosition } from './model.ts';
+import type { ApplicationConfig, ApplicationStatus, StartingPosition } from './model.ts';
 
 export const APP_KEY_PREFIX = 'analytics/app/';
 /** Where the runtime host keeps an application's checkpoint (runtime/host.ts CHECKPOINT_KEY_PREFIX). */
@@ -25,19 +36,57 @@ export interface ApplicationRuntime {
   checkCode(app: ApplicationConfig): string | undefined;
 }
 
+/** Clock time each transitional status lasts once its work is done. 0 settles before the call answers. */
+export interface StatusDelays {
+  /** STARTING → RUNNING, counted from when the inputs are attached. */
+  startMs: number;
+  /** STOPPING → READY, counted from when outputs are written and the checkpoint taken. */
+  stopMs: number;
+  /** UPDATING → READY or RUNNING, counted from when a running application is running on the new configuration. */
+  updateMs: number;
+  /** DELETING → gone (ResourceNotFoundException), counted from when the runtime is stopped and checkpoints dropped. */
+  deleteMs: number;
+}
+
+/** Short, like the Kinesis stream CREATING → ACTIVE delay: enough for a client to see the transition, not to wait on it. */
+export const DEFAULT_STATUS_DELAYS: Readonly<StatusDelays> = { startMs: 100, stopMs: 100, updateMs: 100, deleteMs: 100 };
+
+// Error texts. The codes are the API reference's; AWS's wording for these is not published
+// anywhere we could find, so the messages are Freshet's (docs/compatibility.md lists them).
+
 export function notFound(name: string): AwsError {
   return new AwsError('ResourceNotFoundException', `Application ${name} is not found`);
+}
+
+/** ResourceInUseException for an action the application's status does not allow. */
+export function inUse(name: string, status: ApplicationStatus, needs: string): AwsError {
+  return new AwsError('ResourceInUseException', `Application ${name} is in ${status} state; ${needs}`);
+}
+
+export function versionMismatch(given: number, current: number): AwsError {
+  return new AwsError(
+    'ConcurrentModificationException',
+    `Provided application version id (${given}) does not match the current application version id (${current})`,
+  );
 }
 
 export class ApplicationRegistry {
   private readonly apps = new Map<string, ApplicationConfig>();
   private readonly queues = new Map<string, Promise<unknown>>();
-  /** Called when a running application fails on its own (the runtime reports it). */
+  /** The timer that settles each application's transitional status. */
+  private readonly settling = new Map<string, TimerHandle>();
+  /** Writes started by timers, awaited by whenSettled(). */
+  private readonly writes = new Set<Promise<unknown>>();
+  readonly delays: Readonly<StatusDelays>;
+
+  /** Called when a running (or starting, or updating) application fails on its own (the runtime reports it). */
   readonly onRuntimeFailure = (name: string, error: unknown): void => {
     void this.serialise(name, async () => {
       const app = this.apps.get(name);
-      if (!app || app.status !== 'RUNNING') return;
+      if (!app || (app.status !== 'RUNNING' && app.status !== 'STARTING' && app.status !== 'UPDATING')) return;
+      this.cancelSettling(name);
       app.status = 'READY';
+      delete app.targetStatus;
       app.lastError = error instanceof Error ? error.message : String(error);
       await this.save(app);
     }).catch(() => undefined); // a failure to persist the status must not become an unhandled rejection
@@ -47,9 +96,12 @@ export class ApplicationRegistry {
     private readonly meta: MetaStore,
     readonly clock: Clock,
     readonly runtime: ApplicationRuntime,
-  ) {}
+    delays: Partial<StatusDelays> = {},
+  ) {
+    this.delays = { ...DEFAULT_STATUS_DELAYS, ...delays };
+  }
 
-  /** Loads persisted applications; returns those that were running when the server stopped. */
+  /** Loads persisted applications; returns those that were running (or on their way to it) when the server stopped. */
   load(): ApplicationConfig[] {
     const wasRunning: ApplicationConfig[] = [];
     for (const key of this.meta.keys(APP_KEY_PREFIX)) {
@@ -61,9 +113,12 @@ export class ApplicationRegistry {
         this.meta.delete(CHECKPOINT_KEY + app.name).catch(() => undefined);
         continue;
       }
-      if (app.status === 'RUNNING' || app.status === 'STARTING' || app.status === 'UPDATING') wasRunning.push(app);
+      // An UPDATING application without a target predates targetStatus: only running ones were UPDATING then.
+      const resume = app.status === 'RUNNING' || app.status === 'STARTING' || (app.status === 'UPDATING' && app.targetStatus !== 'READY');
+      if (resume) wasRunning.push(app);
       // Transitional states do not survive a restart: the app is READY until resumed.
       app.status = 'READY';
+      delete app.targetStatus;
       this.apps.set(app.name, app);
     }
     return wasRunning;
@@ -73,7 +128,7 @@ export class ApplicationRegistry {
     return this.apps.has(name);
   }
 
-  /** The live config (do not mutate outside `mutate`). */
+  /** The live config (do not mutate outside the registry's methods). */
   get(name: string): ApplicationConfig {
     const app = this.apps.get(name);
     if (!app) throw notFound(name);
@@ -95,11 +150,6 @@ export class ApplicationRegistry {
     await this.save(app);
   }
 
-  async remove(name: string): Promise<void> {
-    this.apps.delete(name);
-    await this.meta.delete(APP_KEY_PREFIX + name);
-  }
-
   async save(app: ApplicationConfig): Promise<void> {
     await this.meta.put(APP_KEY_PREFIX + app.name, app);
   }
@@ -119,61 +169,161 @@ export class ApplicationRegistry {
   /**
    * A versioned configuration change (UpdateApplication, Add*, Delete*): checks
    * the status and CurrentApplicationVersionId, lets `change` edit a copy,
-   * validates the code, bumps the version, persists, and restarts a running
-   * application on the new configuration from where it stopped.
+   * validates the code, bumps the version and persists. The application is
+   * UPDATING until it settles back to READY, or to RUNNING once a running
+   * application runs on the new configuration from where it stopped.
    */
   mutate(name: string, currentVersionId: number, change: (draft: ApplicationConfig) => void): Promise<void> {
     return this.serialise(name, async () => {
       const app = this.get(name);
-      if (app.status !== 'READY' && app.status !== 'RUNNING') {
-        throw new AwsError('ResourceInUseException', `Application ${name} is in ${app.status} state`);
-      }
-      if (currentVersionId !== app.versionId) {
-        throw new AwsError(
-          'ConcurrentModificationException',
-          `Provided application version id (${currentVersionId}) does not match the current application version id (${app.versionId})`,
-        );
-      }
+      if (app.status !== 'READY' && app.status !== 'RUNNING') throw inUse(name, app.status, 'it can be changed when READY or RUNNING');
+      if (currentVersionId !== app.versionId) throw versionMismatch(currentVersionId, app.versionId);
       const draft = structuredClone(app);
       change(draft);
       const columnError = this.runtime.checkColumns(draft);
       if (columnError !== undefined) throw new AwsError('InvalidArgumentException', columnError);
       const codeError = this.runtime.checkCode(draft);
       if (codeError !== undefined) throw new AwsError('CodeValidationException', codeError);
+      const target = app.status;
       draft.versionId = app.versionId + 1;
       draft.updatedMs = this.clock.now();
-      const wasRunning = app.status === 'RUNNING';
-      if (wasRunning) {
-        app.status = 'UPDATING';
-        await this.runtime.stop(name, { checkpoint: true });
-      }
-      draft.status = 'READY';
+      this.cancelSettling(name);
+      // The old object is what concurrent describes see until the draft replaces it.
+      app.status = 'UPDATING';
+      app.targetStatus = target;
+      if (target === 'RUNNING') await this.runtime.stop(name, { checkpoint: true });
+      draft.status = 'UPDATING';
+      draft.targetStatus = target;
       this.apps.set(name, draft);
-      // A restart that fails leaves the new configuration in place and the app READY with lastError.
-      if (wasRunning) await this.startLocked(draft, resumePositions(draft)).catch(() => undefined);
-      else await this.save(draft);
+      await this.save(draft);
+      if (target === 'RUNNING') {
+        try {
+          await this.attach(draft, resumePositions(draft));
+        } catch (e) {
+          // A restart that fails leaves the new configuration in place and the app READY with lastError.
+          await this.fail(draft, e);
+          return;
+        }
+      }
+      await this.settle(draft, 'UPDATING', target, this.delays.updateMs);
     });
   }
 
-  /** Starts an app (caller holds the app's queue). On failure the app is READY with lastError, and the error is rethrown. */
+  /** Starts an app (caller holds the app's queue and checked it is READY): STARTING, then RUNNING. On failure the app is READY with lastError, and the error is rethrown. */
   async startLocked(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>): Promise<void> {
+    this.cancelSettling(app.name);
     app.status = 'STARTING';
+    app.targetStatus = 'RUNNING';
     delete app.lastError;
+    await this.save(app);
+    try {
+      await this.attach(app, positions);
+    } catch (e) {
+      await this.fail(app, e);
+      throw e;
+    }
+    await this.settle(app, 'STARTING', 'RUNNING', this.delays.startMs);
+  }
+
+  /** StopApplication (caller holds the app's queue): outputs written and positions checkpointed now, STOPPING, then READY. */
+  async stopLocked(app: ApplicationConfig): Promise<void> {
+    if (app.status !== 'RUNNING') throw inUse(app.name, app.status, 'only a RUNNING application can be stopped');
+    this.cancelSettling(app.name);
+    app.status = 'STOPPING';
+    app.targetStatus = 'READY';
+    await this.save(app);
+    try {
+      await this.runtime.stop(app.name, { checkpoint: true });
+    } catch (e) {
+      app.status = 'READY';
+      delete app.targetStatus;
+      await this.save(app);
+      throw e;
+    }
+    await this.settle(app, 'STOPPING', 'READY', this.delays.stopMs);
+  }
+
+  /** DeleteApplication (caller holds the app's queue): runtime stopped and checkpoints dropped now, DELETING, then gone. */
+  async deleteLocked(app: ApplicationConfig): Promise<void> {
+    if (app.status === 'DELETING') throw inUse(app.name, app.status, 'it is already being deleted');
+    this.cancelSettling(app.name);
+    app.status = 'DELETING';
+    delete app.targetStatus;
+    await this.save(app);
+    await this.runtime.stop(app.name, { checkpoint: false });
+    await this.runtime.forget(app.name);
+    if (this.delays.deleteMs <= 0) {
+      this.apps.delete(app.name);
+      await this.meta.delete(APP_KEY_PREFIX + app.name);
+      return;
+    }
+    const timer = this.clock.setTimer(() => {
+      if (this.settling.get(app.name) === timer) this.settling.delete(app.name);
+      if (this.apps.get(app.name) !== app) return;
+      // Forget the name and start the metadata delete in the same turn, so a CreateApplication
+      // of the same name that follows is written after this delete, not before it.
+      this.apps.delete(app.name);
+      this.track(this.meta.delete(APP_KEY_PREFIX + app.name));
+    }, this.delays.deleteMs);
+    this.settling.set(app.name, timer);
+  }
+
+  /** Resolves once status changes started by timers are persisted (tests, shutdown). */
+  async whenSettled(): Promise<void> {
+    while (this.writes.size > 0) await Promise.all([...this.writes]);
+  }
+
+  /** Cancels pending status changes (server shutdown): persisted transitional states are resolved by load(). */
+  async close(): Promise<void> {
+    for (const t of this.settling.values()) t.cancel();
+    this.settling.clear();
+    await this.whenSettled();
+  }
+
+  /** Records the starting positions in the config and starts the runtime. */
+  private async attach(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>): Promise<void> {
     for (const input of app.inputs) {
       const p = positions.get(input.id);
       if (p) input.startingPosition = p;
     }
+    await this.runtime.start(app, positions);
+  }
+
+  /** The runtime did not start: READY with the reason in lastError. */
+  private async fail(app: ApplicationConfig, error: unknown): Promise<void> {
+    app.status = 'READY';
+    delete app.targetStatus;
+    app.lastError = error instanceof Error ? error.message : String(error);
     await this.save(app);
-    try {
-      await this.runtime.start(app, positions);
-      app.status = 'RUNNING';
-    } catch (e) {
-      app.status = 'READY';
-      app.lastError = e instanceof Error ? e.message : String(e);
+  }
+
+  /** Moves `app` from the transitional status `from` to `to` after `delayMs` of clock time (0: now). */
+  private async settle(app: ApplicationConfig, from: ApplicationStatus, to: 'READY' | 'RUNNING', delayMs: number): Promise<void> {
+    if (delayMs <= 0) {
+      app.status = to;
+      delete app.targetStatus;
       await this.save(app);
-      throw e;
+      return;
     }
-    await this.save(app);
+    const timer = this.clock.setTimer(() => {
+      if (this.settling.get(app.name) === timer) this.settling.delete(app.name);
+      // Every call that changes the status cancels this timer first; the checks guard against a replaced config.
+      if (this.apps.get(app.name) !== app || app.status !== from) return;
+      app.status = to;
+      delete app.targetStatus;
+      this.track(this.save(app));
+    }, delayMs);
+    this.settling.set(app.name, timer);
+  }
+
+  private cancelSettling(name: string): void {
+    this.settling.get(name)?.cancel();
+    this.settling.delete(name);
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch(() => undefined).finally(() => this.writes.delete(tracked));
+    this.writes.add(tracked);
   }
 }
 

@@ -12,7 +12,7 @@ import { AnalyticsHost, type HostOptions } from './runtime/host.ts';
 import type { DeliveryInputReader, DeliveryPort, SqlPort, StreamEngine } from './runtime/ports.ts';
 import { createSqlPort } from './runtime/sql-adapter.ts';
 import { createObjectReader, type BucketLocation, type ObjectReader } from './runtime/reference.ts';
-import type { DiscoverySource } from './discover.ts';
+import { unableToDetectSchema, type DiscoverySource } from './discover.ts';
 import { AwsError } from '../core/index.ts';
 import { deliveryStreamNameFromArn, streamNameFromArn, type StartingPosition } from './model.ts';
 
@@ -90,7 +90,7 @@ function discoverySource(deps: AnalyticsDeps, readObject: ObjectReader): Discove
         for (const r of records) out.push(r.data);
       }
       if (out.length === 0) {
-        throw new AwsError('UnableToDetectSchemaException', `No data found in stream ${name} to discover a schema from`);
+        throw unableToDetectSchema(`No data found in stream ${name} to discover a schema from`, []);
       }
       return oldest ? out.slice(0, max) : out.slice(-max);
     },
@@ -128,7 +128,13 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
     ...(delivery ? { delivery } : {}),
     ...(options.host ? { options: options.host } : {}),
   });
-  const registry = new ApplicationRegistry(deps.storage.meta, deps.clock, host);
+  const o = options.host ?? {};
+  const registry = new ApplicationRegistry(deps.storage.meta, deps.clock, host, {
+    ...(o.startDelayMs !== undefined ? { startMs: o.startDelayMs } : {}),
+    ...(o.stopDelayMs !== undefined ? { stopMs: o.stopDelayMs } : {}),
+    ...(o.updateDelayMs !== undefined ? { updateMs: o.updateDelayMs } : {}),
+    ...(o.deleteDelayMs !== undefined ? { deleteMs: o.deleteDelayMs } : {}),
+  });
   host.onFailure = registry.onRuntimeFailure;
   const ctx: AnalyticsContext = {
     registry,
@@ -159,6 +165,7 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
     },
     async close() {
       await ready;
+      await registry.close();
       await host.close();
     },
   };

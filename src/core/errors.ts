@@ -47,11 +47,16 @@ export class AwsError extends Error {
   readonly retryable: boolean;
   /** Some AWS errors spell the message field `Message` (SerializationException). */
   readonly messageField: 'message' | 'Message';
+  /**
+   * Members of the error shape besides the message, written next to it on the wire
+   * (Kinesis Analytics' UnableToDetectSchemaException carries RawInputRecords and ProcessedInputRecords).
+   */
+  readonly fields: Readonly<Record<string, unknown>> | undefined;
 
   constructor(
     code: AwsErrorCode,
     message: string,
-    options: { cause?: unknown; httpStatus?: number; messageField?: 'message' | 'Message'; wireCode?: string } = {},
+    options: { cause?: unknown; httpStatus?: number; messageField?: 'message' | 'Message'; wireCode?: string; fields?: Record<string, unknown> } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AwsError';
@@ -61,6 +66,7 @@ export class AwsError extends Error {
     this.httpStatus = options.httpStatus ?? entry.httpStatus;
     this.retryable = entry.retryable;
     this.messageField = options.messageField ?? 'message';
+    this.fields = options.fields;
   }
 }
 

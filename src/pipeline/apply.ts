@@ -46,7 +46,9 @@ import type { FreshetClients } from './clients.ts';
 import type { LoadedPipeline } from './load.ts';
 import { PipelineState } from './state.ts';
 import type { ApplicationSpec, DeliveryStreamSpec, StreamSpec } from './types.ts';
-import { waitFor, waitForStreamActive, waitForStreamGone } from './wait.ts';
+import {
+  waitFor, waitForApplicationGone, waitForApplicationRunning, waitForApplicationSettled, waitForStreamActive, waitForStreamGone,
+} from './wait.ts';
 
 export const PIPELINE_TAG = 'freshet:pipeline';
 
@@ -373,7 +375,8 @@ function startPosition(spec: ApplicationSpec): string | undefined {
   return spec.start;
 }
 
-async function startApp(clients: FreshetClients, name: string, position: string): Promise<void> {
+/** StartApplication, then polls until the application is RUNNING (it is STARTING meanwhile, as on AWS). */
+async function startApp(clients: FreshetClients, name: string, position: string, timeoutMs: number | undefined): Promise<void> {
   const detail = await describeApp(clients, name);
   const inputId = detail?.InputDescriptions?.[0]?.InputId;
   if (!inputId) return;
@@ -383,6 +386,7 @@ async function startApp(clients: FreshetClients, name: string, position: string)
       InputConfigurations: [{ Id: inputId, InputStartingPositionConfiguration: { InputStartingPosition: position as 'NOW' } }],
     }),
   );
+  await waitForApplicationRunning(clients.analytics, name, { timeoutMs });
 }
 
 function outputDestination(o: Record<string, unknown>): { kind: string; arn?: string; role?: string } {
@@ -431,7 +435,7 @@ async function planApplication(spec: ApplicationSpec, ctx: Context): Promise<Exe
         };
         await clients.analytics.send(new CreateApplicationCommand(input));
         state.markCreated(key);
-        if (position) await startApp(clients, name, position);
+        if (position) await startApp(clients, name, position, opts.waitTimeoutMs);
       },
     };
   }
@@ -522,18 +526,25 @@ async function planApplication(spec: ApplicationSpec, ctx: Context): Promise<Exe
     apply: async () => {
       if (unsupported) throw new Error(`application ${name}: ${details.find((d) => d.includes('not supported'))}`);
       const version = async () => (await describeApp(clients, name))!.ApplicationVersionId!;
+      // Every change leaves the application UPDATING for a moment, and a change is refused
+      // (ResourceInUseException) until it is READY or RUNNING again: wait before each one.
+      const settled = () => waitForApplicationSettled(clients.analytics, name, { timeoutMs: opts.waitTimeoutMs });
+      await settled();
       if (hasUpdate) {
         const resolved = await resolver.resolve(update, false);
         await clients.analytics.send(new UpdateApplicationCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), ApplicationUpdate: resolved }));
+        await settled();
       }
       for (const o of addOutputs) {
         const resolved = await resolver.resolve(o, false);
         await clients.analytics.send(new AddApplicationOutputCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), Output: resolved as unknown as Output }));
+        await settled();
       }
       for (const r of removeOutputs) {
         await clients.analytics.send(new DeleteApplicationOutputCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), OutputId: r.OutputId as string }));
+        await settled();
       }
-      if (needsStart) await startApp(clients, name, position!);
+      if (needsStart) await startApp(clients, name, position!, opts.waitTimeoutMs);
     },
   };
 }
@@ -650,6 +661,7 @@ async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
     const detail = await describeApp(clients, a.ApplicationName);
     await consider('application', a.ApplicationName, !!detail, async () => {
       await clients.analytics.send(new DeleteApplicationCommand({ ApplicationName: a.ApplicationName, CreateTimestamp: detail!.CreateTimestamp }));
+      await waitForApplicationGone(clients.analytics, a.ApplicationName, { timeoutMs: opts.waitTimeoutMs });
     });
   }
   for (const d of [...spec.deliveryStreams].reverse()) {

@@ -254,8 +254,9 @@ describe('Kinesis Analytics control plane', () => {
       ApplicationName: name, InputConfigurations: [{ Id: '9.9', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
     })));
     assert.equal(bad.name, 'InvalidArgumentException');
-    // Stopping an application that is not running is accepted.
-    await h.analytics.send(new StopApplicationCommand({ ApplicationName: name }));
+    // "You can stop an application only if it is in the running state" (StopApplication reference).
+    const stop = await awsError(() => h.analytics.send(new StopApplicationCommand({ ApplicationName: name })));
+    assert.equal(stop.name, 'ResourceInUseException');
   });
 
   it('discovers a JSON schema from the records in a stream', async () => {
@@ -287,6 +288,8 @@ describe('Kinesis Analytics control plane', () => {
     });
     assert.deepEqual(res.ParsedInputRecords, [['AMZN', 'BUY', '100.5', '12', '1', 'XNAS'], ['GOOGL', 'SELL', '99', '7', '2', 'XNYS']]);
     assert.deepEqual(res.RawInputRecords, trades.map((t) => JSON.stringify(t)));
+    // No Lambda preprocessing: the processed records are the raw ones.
+    assert.deepEqual(res.ProcessedInputRecords, res.RawInputRecords);
     const empty = uniqueName('empty');
     await h.kinesis.send(new CreateStreamCommand({ StreamName: empty, ShardCount: 1 }));
     h.clock.advance(10);

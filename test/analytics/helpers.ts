@@ -16,6 +16,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const ROLE = 'arn:aws:iam::000000000000:role/kda-role';
 export const REGION = 'us-east-1';
 export const ACCOUNT = '000000000000';
+/** Host options that make STARTING/STOPPING/UPDATING/DELETING settle before the call answers. */
+export const IMMEDIATE_STATUS = { startDelayMs: 0, stopDelayMs: 0, updateDelayMs: 0, deleteDelayMs: 0 } as const;
 
 export interface Harness {
   server: FreshetServer;
@@ -39,7 +41,8 @@ export async function startHarness(opts: { storage?: LogStorage | 'file'; clock?
     port: 0, storage, clock, region: REGION, accountId: ACCOUNT, createDelayMs: 0, deleteDelayMs: 0, updateDelayMs: 0,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     firehose: { createDelayMs: 1000, logger: () => undefined, ...opts.firehose },
-    ...(opts.analytics ? { analytics: opts.analytics } : {}),
+    // Status transitions settle before each call answers unless a test asks for delays (and drives them with the clock).
+    analytics: { ...IMMEDIATE_STATUS, ...opts.analytics },
   });
   const config = {
     endpoint: server.url,
@@ -77,13 +80,13 @@ export function streamArn(name: string): string {
   return `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 }
 
-/** Runs `fn` and returns the AWS error it fails with (throws if it succeeds). */
-export async function awsError(fn: () => Promise<unknown>): Promise<{ name: string; message: string }> {
+/** Runs `fn` and returns the AWS error it fails with (throws if it succeeds): code, message and HTTP status as the SDK saw them. */
+export async function awsError(fn: () => Promise<unknown>): Promise<{ name: string; message: string; httpStatus: number | undefined }> {
   try {
     await fn();
   } catch (e) {
-    const err = e as { name: string; message: string };
-    return { name: err.name, message: err.message };
+    const err = e as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+    return { name: err.name, message: err.message, httpStatus: err.$metadata?.httpStatusCode };
   }
   throw new Error('expected the call to fail');
 }
@@ -122,11 +125,23 @@ export function prng(seed: number): () => number {
   };
 }
 
-/** StartApplication for the single input '1.1' at `position`, then checks the application is RUNNING. */
-export async function startApplication(h: Harness, app: string, position: InputStartingPosition): Promise<void> {
+/** The application's ApplicationStatus, as DescribeApplication reports it. */
+export async function appStatus(h: Harness, app: string): Promise<string | undefined> {
+  return (await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }))).ApplicationDetail!.ApplicationStatus;
+}
+
+/**
+ * StartApplication for the single input '1.1' at `position`, then checks the application is RUNNING.
+ * With a start delay (startHarness({ analytics: { startDelayMs } })) it checks STARTING first and
+ * moves the clock over the delay.
+ */
+export async function startApplication(h: Harness, app: string, position: InputStartingPosition, startDelayMs = 0): Promise<void> {
   await h.analytics.send(new StartApplicationCommand({
     ApplicationName: app, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: position } }],
   }));
-  const { ApplicationDetail: d } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
-  assert.equal(d!.ApplicationStatus, 'RUNNING', d!.ApplicationStatus);
+  if (startDelayMs > 0) {
+    assert.equal(await appStatus(h, app), 'STARTING');
+    h.clock.advance(startDelayMs);
+  }
+  assert.equal(await appStatus(h, app), 'RUNNING');
 }

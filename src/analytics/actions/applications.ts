@@ -137,12 +137,7 @@ export async function deleteApplication(ctx: AnalyticsContext, req: Wire): Promi
         `CreateTimestamp ${new Date(Math.round(createdSeconds * 1000)).toISOString()} does not match application ${name} (created ${new Date(app.createdMs).toISOString()})`,
       );
     }
-    if (app.status === 'DELETING') throw new AwsError('ResourceInUseException', `Application ${name} is in DELETING state`);
-    app.status = 'DELETING';
-    await ctx.registry.save(app);
-    await ctx.registry.runtime.stop(name, { checkpoint: false });
-    await ctx.registry.runtime.forget(name);
-    await ctx.registry.remove(name);
+    await ctx.registry.deleteLocked(app);
   });
   return {};
 }

@@ -3,7 +3,11 @@
  * Reads `ResourceARN` + `InputStartingPositionConfiguration` (a Freshet stream or
  * delivery stream) or `S3Configuration{BucketARN, FileKey}` (an object in the
  * embedded store, one sample record per line); writes `{InputSchema,
- * ParsedInputRecords, RawInputRecords}`.
+ * ParsedInputRecords, ProcessedInputRecords, RawInputRecords}`: RawInputRecords
+ * the sampled records as text, ProcessedInputRecords the same records (what a
+ * Lambda preprocessor would have changed; Freshet has none), ParsedInputRecords
+ * one list of column values per row. A sample no schema fits is
+ * UnableToDetectSchemaException carrying RawInputRecords and ProcessedInputRecords.
  */
 import { AwsError } from '../../core/index.ts';
 import type { StartingPosition } from '../model.ts';
@@ -32,5 +36,5 @@ export async function discoverInputSchema(ctx: AnalyticsContext, req: Wire): Pro
     raw = records.map((r) => decoder.decode(r));
   }
   const { schema, parsed } = inferSchema(raw);
-  return { InputSchema: schemaToWire(schema), ParsedInputRecords: parsed, RawInputRecords: raw };
+  return { InputSchema: schemaToWire(schema), ParsedInputRecords: parsed, ProcessedInputRecords: raw, RawInputRecords: raw };
 }

@@ -1,12 +1,21 @@
 /**
  * StartApplication and StopApplication
- * (https://docs.aws.amazon.com/kinesisanalytics/latest/dev/API_StartApplication.html).
+ * (https://docs.aws.amazon.com/kinesisanalytics/latest/dev/API_StartApplication.html,
+ * https://docs.aws.amazon.com/kinesisanalytics/latest/dev/API_StopApplication.html).
  * Start reads `InputConfigurations[{Id, InputStartingPositionConfiguration}]`;
- * both answer `{}`. Freshet starts the runtime before answering, so a client
- * that polls DescribeApplication sees RUNNING on its first look.
+ * both answer `{}`.
+ *
+ * "The application status must be READY for you to start an application" and
+ * "you can stop an application only if it is in the running state" (API
+ * reference); any other status is ResourceInUseException. Start attaches the
+ * inputs before answering (a missing stream is reported to the caller) and the
+ * application is STARTING until it settles to RUNNING; Stop writes outputs and
+ * checkpoints before answering and the application is STOPPING until READY
+ * (registry.ts, StatusDelays). Clients poll DescribeApplication, as with AWS.
  */
 import { AwsError } from '../../core/index.ts';
 import type { StartingPosition } from '../model.ts';
+import { inUse } from '../registry.ts';
 import type { AnalyticsContext, Wire } from './context.ts';
 
 export async function startApplication(ctx: AnalyticsContext, req: Wire): Promise<Wire> {
@@ -14,7 +23,7 @@ export async function startApplication(ctx: AnalyticsContext, req: Wire): Promis
   const configs = req.InputConfigurations as Wire[];
   await ctx.registry.serialise(name, async () => {
     const app = ctx.registry.get(name);
-    if (app.status !== 'READY') throw new AwsError('ResourceInUseException', `Application ${name} is in ${app.status} state`);
+    if (app.status !== 'READY') throw inUse(name, app.status, 'only a READY application can be started');
     const positions = new Map<string, StartingPosition>();
     for (const c of configs) {
       const id = c.Id as string;
@@ -35,18 +44,6 @@ export async function startApplication(ctx: AnalyticsContext, req: Wire): Promis
 
 export async function stopApplication(ctx: AnalyticsContext, req: Wire): Promise<Wire> {
   const name = req.ApplicationName as string;
-  await ctx.registry.serialise(name, async () => {
-    const app = ctx.registry.get(name);
-    if (app.status === 'READY') return; // already stopped: nothing to do
-    if (app.status !== 'RUNNING') throw new AwsError('ResourceInUseException', `Application ${name} is in ${app.status} state`);
-    app.status = 'STOPPING';
-    await ctx.registry.save(app);
-    try {
-      await ctx.registry.runtime.stop(name, { checkpoint: true });
-    } finally {
-      app.status = 'READY';
-      await ctx.registry.save(app);
-    }
-  });
+  await ctx.registry.serialise(name, () => ctx.registry.stopLocked(ctx.registry.get(name)));
   return {};
 }

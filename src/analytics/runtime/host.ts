@@ -54,6 +54,15 @@ export interface HostOptions {
   graceMs?: number;
   /** Records read per shard per batch (default 10,000). */
   readBatch?: number;
+  /**
+   * Clock time an application stays STARTING / STOPPING / UPDATING / DELETING once the
+   * work of the call is done (the control plane's status transitions, registry.ts; default
+   * 100 ms each). 0 settles before the call answers.
+   */
+  startDelayMs?: number;
+  stopDelayMs?: number;
+  updateDelayMs?: number;
+  deleteDelayMs?: number;
 }
 
 export interface HostDeps {
