@@ -191,7 +191,15 @@ export class ApplicationRegistry {
       // The old object is what concurrent describes see until the draft replaces it.
       app.status = 'UPDATING';
       app.targetStatus = target;
-      if (target === 'RUNNING') await this.runtime.stop(name, { checkpoint: true });
+      if (target === 'RUNNING') {
+        try {
+          await this.runtime.stop(name, { checkpoint: true });
+        } catch (e) {
+          app.status = target;
+          delete app.targetStatus;
+          throw e;
+        }
+      }
       draft.status = 'UPDATING';
       draft.targetStatus = target;
       this.apps.set(name, draft);

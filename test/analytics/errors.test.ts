@@ -16,7 +16,7 @@ import {
   ListApplicationsCommand, ListTagsForResourceCommand, StartApplicationCommand, StopApplicationCommand, TagResourceCommand,
   UpdateApplicationCommand, type CreateApplicationCommandInput, type InputStartingPosition,
 } from '@aws-sdk/client-kinesis-analytics';
-import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DeleteStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { AwsError, ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage } from '../../src/storage/index.ts';
 import { appStatus, awsError, readStream, ROLE, startApplication, startHarness, streamArn, uniqueName, type Harness } from './helpers.ts';
@@ -371,6 +371,27 @@ describe('KinesisAnalytics status transitions', () => {
     await h.analytics.send(new CreateApplicationCommand({ ApplicationName: name }));
     await h.service.registry.whenSettled();
     assert.equal(h.storage.meta.get<{ status: string }>(`analytics/app/${name}`)?.status, 'READY');
+  });
+
+  it('an application that fails while STARTING is READY and stays so when the start delay ends', async () => {
+    const slow = await startHarness({ analytics: { ...DELAYS, startDelayMs: 60_000 } });
+    try {
+      const name = uniqueName('fails-starting');
+      await createApp(slow, name);
+      await start(slow, name);
+      assert.equal(await appStatus(slow, name), 'STARTING');
+      await slow.kinesis.send(new DeleteStreamCommand({ StreamName: `${name}-out` }));
+      await slow.tick(100);
+      await slow.kinesis.send(new PutRecordsCommand({ StreamName: `${name}-in`, Records: [{ PartitionKey: 'k', Data: Buffer.from('{"id": 1}') }] }));
+      await slow.tick(1_000);
+      await slow.tick(1_000);
+      assert.equal(await appStatus(slow, name), 'READY');
+      assert.match(slow.service.registry.get(name).lastError ?? '', /not found/);
+      slow.clock.advance(60_000);
+      assert.equal(await appStatus(slow, name), 'READY');
+    } finally {
+      await slow.close();
+    }
   });
 
   it('a restart in the middle of a transition resumes only applications that were running or starting', async () => {

@@ -2,7 +2,9 @@
  * CreateApplication, DescribeApplication, ListApplications, DeleteApplication
  * (https://docs.aws.amazon.com/kinesisanalytics/latest/dev/API_CreateApplication.html and siblings).
  * These handlers are a few lines each and share the limit checks below, so they
- * live together rather than one file per action.
+ * live together rather than one file per action. DeleteApplication "halts
+ * application execution and deletes the application" in any status but
+ * DELETING; the application is DELETING for a moment, then gone (registry.ts).
  */
 import { AwsError } from '../../core/index.ts';
 import type { ApplicationConfig, AppInput, AppOutput, AppReference } from '../model.ts';
