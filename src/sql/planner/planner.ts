@@ -677,6 +677,11 @@ class Planner {
     if (q.unionAll) {
       const branches: Select[] = [];
       for (let b: Select | undefined = q; b; b = b.unionAll) branches.push({ ...b, unionAll: undefined });
+      // An ORDER BY after the last branch belongs to the whole UNION ALL (SQL; KDA's ORDER BY reference
+      // sorts `... UNION ALL ... ORDER BY ROWTIME, MOD(x, 5)`): it sorts the merged rows by their columns.
+      const lastBranch = branches[branches.length - 1]!;
+      const orderBy = lastBranch.orderBy;
+      if (orderBy) branches[branches.length - 1] = { ...lastBranch, orderBy: undefined };
       const planned = branches.map((b) => this.select(b));
       const first = planned[0]!;
       planned.slice(1).forEach((p, n) => {
@@ -686,7 +691,19 @@ class Planner {
           if (!compatible(c.type, first.columns[i]!.type)) throw new SqlError(`column ${i + 1} is ${typeToString(c.type)} here but ${typeToString(first.columns[i]!.type)} in the first UNION ALL branch`, at);
         });
       });
-      return { root: { op: 'union', inputs: planned.map((p) => p.root) }, columns: first.columns, rowtimeCols: first.rowtimeCols };
+      let root: OpPlan = { op: 'union', inputs: planned.map((p) => p.root) };
+      if (orderBy) {
+        const cols = first.columns;
+        const scope: Scope = {
+          cols: cols.map((c, i) => ({ quals: [], name: c.name, type: c.type, index: i + 1, hidden: false })),
+          width: cols.length + 1, rowtimeQuals: [], extraRowtimes: new Map(),
+        };
+        const exprs: PExpr[] = cols.map((c, i) => ({ k: 'col', i: i + 1, t: c.type }));
+        const order = this.orderKeys({ ...q, items: [], orderBy }, scope, undefined, exprs, cols);
+        if (order.extra.length > 0) root = { op: 'filterProject', input: root, filter: null, project: [...exprs, ...order.extra] };
+        root = this.wrapOrder(root, order, exprs.length);
+      }
+      return { root, columns: first.columns, rowtimeCols: first.rowtimeCols };
     }
     if (!q.stream) throw new SqlError('queries on streams must say SELECT STREAM', q.pos);
     const rel = this.from(q.from, q.pos);
