@@ -11,7 +11,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freshet, startPeer } from './peers.ts';
 import { KinesisWire } from './wire.ts';
-import { buildBodies, createStream, readShard, setStreamName, STREAM_NAME_LENGTH } from './workload.ts';
+import { buildBodies, createStream, pageBody, readShard, setStreamName, STREAM_NAME_LENGTH } from './workload.ts';
+import type { Page } from './workload.ts';
 import { summariseProfile } from './profile-summary.ts';
 
 const { values } = parseArgs({
@@ -67,13 +68,13 @@ try {
     const peer = await startPeer(freshet('always', ['--cpu-prof', '--cpu-prof-dir', join(out, 'read')], dataDir));
     const wire = new KinesisWire(peer.port, 4);
     await settle(peer);
-    const pages = shards.map((): Buffer[] => []);
+    const pages = shards.map((): Page[] => []);
     const cpu0 = peer.cpuMs();
     const t0 = performance.now();
     await Promise.all(shards.map((id, s) => readShard(wire, stream, id, pages[s]!, Date.now() + 300_000)));
     const ms = performance.now() - t0;
     let n = 0;
-    for (const list of pages) for (const page of list) n += (JSON.parse(page.toString('utf8')) as { Records: unknown[] }).Records.length;
+    for (const list of pages) for (const page of list) n += (JSON.parse(pageBody(page).toString('utf8')) as { Records: unknown[] }).Records.length;
     console.log(`read-back: ${n} records in ${ms.toFixed(0)} ms (${((n / ms) * 1000).toFixed(0)} rec/s), server ${(((peer.cpuMs() - cpu0) * 1000) / n).toFixed(2)} µs CPU/record`);
     wire.close();
     await peer.stop();

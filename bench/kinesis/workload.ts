@@ -119,30 +119,62 @@ const RECORDS = Buffer.from('"Records":[');
  * per page small next to the server's (a full scan cost it ~1–4 µs per 1 KiB record).
  */
 // hot path: once per GetRecords page during the timed read-back.
-function scanGetRecords(body: Buffer): { next: string | undefined; empty: boolean } {
-  const r = body.indexOf(RECORDS);
-  const empty = r >= 0 && body[r + RECORDS.length] === 0x5d; // ]
-  let at = r >= 0 ? body.subarray(0, r).indexOf(NEXT_ITERATOR) : -1;
-  if (at < 0) at = body.lastIndexOf(NEXT_ITERATOR);
-  if (at >= 0 && r >= 0) {
-    const from = at + NEXT_ITERATOR.length;
-    const to = body.indexOf(0x22, from);
-    return { next: body.toString('latin1', from, to), empty };
+function scanGetRecords(chunks: Buffer[], length: number): { next: string | undefined; empty: boolean } {
+  const head = joinFirst(chunks, EDGE_BYTES);
+  const r = head.indexOf(RECORDS);
+  const empty = r >= 0 && head[r + RECORDS.length] === 0x5d; // ]
+  let tail = head;
+  let at = r >= 0 ? head.subarray(0, r).indexOf(NEXT_ITERATOR) : -1;
+  if (at < 0 && r >= 0) {
+    tail = length > head.length ? joinLast(chunks, EDGE_BYTES) : head;
+    at = tail.lastIndexOf(NEXT_ITERATOR);
   }
-  const parsed = JSON.parse(body.toString('utf8')) as GetRecordsOutput;
+  if (at >= 0) {
+    const from = at + NEXT_ITERATOR.length;
+    const to = tail.indexOf(0x22, from);
+    if (to > 0) return { next: tail.toString('latin1', from, to), empty };
+  }
+  const parsed = JSON.parse(Buffer.concat(chunks, length).toString('utf8')) as GetRecordsOutput;
   return { next: parsed.NextShardIterator ?? undefined, empty: parsed.Records.length === 0 };
 }
 
-export async function readShard(wire: KinesisWire, stream: string, shardId: string, out: Buffer[], deadline: number): Promise<void> {
+/** How much of a page's start and end the scan looks at: the members besides Records are well within it. */
+const EDGE_BYTES = 64 * 1024;
+
+function joinFirst(chunks: Buffer[], atLeast: number): Buffer {
+  let n = 0;
+  let bytes = 0;
+  while (n < chunks.length && bytes < atLeast) bytes += chunks[n++]!.length;
+  return n === 1 ? chunks[0]! : Buffer.concat(chunks.slice(0, n), bytes);
+}
+
+function joinLast(chunks: Buffer[], atLeast: number): Buffer {
+  let n = chunks.length;
+  let bytes = 0;
+  while (n > 0 && bytes < atLeast) bytes += chunks[--n]!.length;
+  return n === chunks.length - 1 ? chunks[n]! : Buffer.concat(chunks.slice(n), bytes);
+}
+
+/** A GetRecords page as received: its body's chunks (joined once the clock has stopped). */
+export interface Page {
+  chunks: Buffer[];
+  length: number;
+}
+
+export function pageBody(p: Page): Buffer {
+  return p.chunks.length === 1 ? p.chunks[0]! : Buffer.concat(p.chunks, p.length);
+}
+
+export async function readShard(wire: KinesisWire, stream: string, shardId: string, out: Page[], deadline: number): Promise<void> {
   const it = await wire.call<{ ShardIterator: string }>('GetShardIterator', { StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' });
   let iterator: string | undefined = it.ShardIterator;
   while (iterator !== undefined) {
-    const res = await wire.send('GetRecords', Buffer.from(`{"ShardIterator":"${iterator}","Limit":10000}`));
-    if (res.status !== 200) throw new Error(`GetRecords on ${shardId}: HTTP ${res.status}: ${res.body.toString('utf8', 0, 300)}`);
-    const { next, empty } = scanGetRecords(res.body);
+    const res = await wire.sendForChunks('GetRecords', Buffer.from(`{"ShardIterator":"${iterator}","Limit":10000}`));
+    if (res.status !== 200) throw new Error(`GetRecords on ${shardId}: HTTP ${res.status}: ${Buffer.concat(res.chunks).toString('utf8', 0, 300)}`);
+    const { next, empty } = scanGetRecords(res.chunks, res.length);
     // The local servers answer an empty page only once caught up with the shard's end.
     if (empty) break;
-    out.push(res.body);
+    out.push({ chunks: res.chunks, length: res.length });
     iterator = next;
     if (Date.now() > deadline) throw new Error(`read-back of ${shardId} did not finish in time`);
   }
@@ -242,7 +274,7 @@ export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOption
   };
   if (!opts.readBack) return result;
 
-  const pages = shardIds.map((): Buffer[] => []);
+  const pages = shardIds.map((): Page[] => []);
   const readCpu0 = opts.serverCpuMs?.() ?? NaN;
   const readClientCpu0 = process.cpuUsage();
   const readStart = performance.now();
@@ -262,7 +294,7 @@ export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOption
   for (let s = 0; s < shardIds.length; s++) {
     let last = '';
     for (const page of pages[s]!) {
-      const out = JSON.parse(page.toString('utf8')) as GetRecordsOutput;
+      const out = JSON.parse(pageBody(page).toString('utf8')) as GetRecordsOutput;
       for (const r of out.Records) {
         records++;
         const id = `${shardIds[s]}/${r.SequenceNumber}`;

@@ -4,3 +4,4 @@ export { AwsError, ERROR_CATALOG, isAwsError } from './errors.ts';
 export type { AwsErrorCode } from './errors.ts';
 export { retry } from './retry.ts';
 export type { RetryOptions } from './retry.ts';
+export { BufferPool, dataBuffers } from './buffer-pool.ts';

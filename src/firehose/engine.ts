@@ -466,6 +466,7 @@ export class FirehoseEngine {
       get lastTimestampMs() { return log.lastTimestampMs; },
       append: (records) => log.append(records),
       read: (fromOffset, limits) => log.read(fromOffset, limits),
+      readSpans: (fromOffset, limits) => log.readSpans(fromOffset, limits),
       offsetForTimestamp: (ts) => log.offsetForTimestamp(ts),
       onAppend: (listener) => log.onAppend(listener),
       async trimBefore(timestampMs: number): Promise<number> {

@@ -254,10 +254,14 @@ export class Router {
       return sendError(res, codec, new AwsError('InternalFailure', INTERNAL_MESSAGE, { cause: e }));
     }
     if (result instanceof StreamingResponse) return startStreaming(res, result);
-    if (result instanceof PreEncodedJson && codec.protocol === 'json') return send(res, codec, 200, result.body);
+    if (result instanceof PreEncodedJson && codec.protocol === 'json') {
+      if (result.onSent) res.once('finish', result.onSent);
+      return send(res, codec, 200, result.body);
+    }
     if (result instanceof PreEncodedJson) {
       // A non-JSON codec re-encodes the pre-built JSON (rare: CBOR clients).
       const text = typeof result.body === 'string' ? result.body : result.body.toString('utf8');
+      result.onSent?.();
       return send(res, codec, 200, codec.encode(JSON.parse(text)));
     }
     return send(res, codec, 200, codec.encode(result));

@@ -3,4 +3,5 @@ export { FileStorage } from './file/file-storage.ts';
 export type { FileStorageOptions, RecoveryNote } from './file/file-storage.ts';
 export { parseFsyncMode } from './fsync-mode.ts';
 export { StorageError } from './types.ts';
-export type { AppendRecord, AppendResult, FsyncMode, LogRecord, LogStorage, MetaStore, ReadLimits, ReadResult, ShardLog } from './types.ts';
+export { SpanBuilder, recordsFromSpans, spansFromRecords } from './spans.ts';
+export type { AppendRecord, AppendResult, FsyncMode, LogRecord, LogStorage, MetaStore, ReadLimits, ReadResult, RecordSpans, ShardLog } from './types.ts';

@@ -2,7 +2,8 @@
  * In-memory LogStorage: no durability. Used with `--storage memory` and as the
  * reference semantics for the shared storage test suite.
  */
-import type { AppendRecord, AppendResult, LogRecord, LogStorage, MetaStore, ReadLimits, ReadResult, ShardLog } from './types.ts';
+import type { AppendRecord, AppendResult, LogRecord, LogStorage, MetaStore, ReadLimits, ReadResult, RecordSpans, ShardLog } from './types.ts';
+import { spansFromRecords } from './spans.ts';
 import { StorageError } from './types.ts';
 
 class MemoryShardLog implements ShardLog {
@@ -43,6 +44,11 @@ class MemoryShardLog implements ShardLog {
       i++;
     }
     return { records: out, nextOffset: this.base + i };
+  }
+
+  async readSpans(fromOffset: number, limits: ReadLimits): Promise<RecordSpans> {
+    const { records, nextOffset } = await this.read(fromOffset, limits);
+    return spansFromRecords(records, nextOffset);
   }
 
   async offsetForTimestamp(ts: number): Promise<number> {

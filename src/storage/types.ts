@@ -45,6 +45,31 @@ export interface ReadResult {
   nextOffset: number;
 }
 
+/**
+ * The records of one read as spans of the buffers they were read into — no
+ * object per record. GetRecords encodes its response straight from these.
+ * Record i (0 ≤ i < count) lives in `bufs[buf[i]]`: its UTF-8 key is bytes
+ * [keyStart[i], dataStart[i]) and its data [dataStart[i], dataEnd[i]).
+ * The arrays may be longer than `count`.
+ */
+export interface RecordSpans {
+  count: number;
+  /** As ReadResult.nextOffset. */
+  nextOffset: number;
+  offsets: Float64Array;
+  timestamps: Float64Array;
+  bufs: Buffer[];
+  buf: Uint32Array;
+  keyStart: Uint32Array;
+  dataStart: Uint32Array;
+  dataEnd: Uint32Array;
+  /**
+   * Optional: recycles the buffers behind the spans. Call it only once nothing
+   * refers to their bytes any more (no views kept); afterwards the spans are void.
+   */
+  release(): void;
+}
+
 export interface ShardLog {
   readonly id: string;
   /** First readable offset (moves forward with trim/retention). */
@@ -57,6 +82,8 @@ export interface ShardLog {
   append(records: readonly AppendRecord[]): AppendResult;
   /** Reads durable records from `fromOffset` (clamped up to startOffset). */
   read(fromOffset: number, limits: ReadLimits): Promise<ReadResult>;
+  /** The same read as `read`, as spans (see RecordSpans): the hot path of GetRecords. */
+  readSpans(fromOffset: number, limits: ReadLimits): Promise<RecordSpans>;
   /** First offset whose record has timestampMs >= ts (endOffset if none). */
   offsetForTimestamp(timestampMs: number): Promise<number>;
   /** Removes whole segments whose records are all older than `timestampMs`. Returns the new startOffset. */

@@ -81,6 +81,10 @@ export function frameTimestamp(buf: Buffer, pos: number): number {
   return buf.readDoubleLE(pos + 16);
 }
 
+export function frameKeyBytes(buf: Buffer, pos: number): number {
+  return buf.readUInt16LE(pos + 24);
+}
+
 export function frameKey(buf: Buffer, pos: number): string {
   const keyBytes = buf.readUInt16LE(pos + 24);
   return keyBytes === 0 ? '' : buf.toString('utf8', pos + FRAME_HEADER_BYTES, pos + FRAME_HEADER_BYTES + keyBytes);

@@ -8,11 +8,13 @@
  */
 import { unlink } from 'node:fs/promises';
 import type { Clock } from '../../core/clock.ts';
-import type { AppendRecord, AppendResult, LogRecord, ReadLimits, ReadResult, ShardLog } from '../types.ts';
+import { dataBuffers } from '../../core/buffer-pool.ts';
+import type { AppendRecord, AppendResult, ReadLimits, ReadResult, RecordSpans, ShardLog } from '../types.ts';
+import { SpanBuilder, recordsFromSpans } from '../spans.ts';
 import { StorageError } from '../types.ts';
 import type { FileLike, FsLayer } from './fs-layer.ts';
 import { readFully } from './fs-layer.ts';
-import { checkFrame, FRAME_HEADER_BYTES, FrameCheck, frameData, frameKey, frameLength, frameOffset, frameTimestamp, writeFrame } from './frame.ts';
+import { checkFrame, FRAME_HEADER_BYTES, FrameCheck, frameKeyBytes, frameLength, frameOffset, frameTimestamp, writeFrame } from './frame.ts';
 import { Segment, indexPath, segmentPath } from './segment.ts';
 
 /** What a log needs from its storage. */
@@ -63,6 +65,8 @@ function noop(): void {}
 
 const READ_CHUNK_MIN_BYTES = 64 * 1024;
 const READ_CHUNK_MAX_BYTES = 1024 * 1024;
+/** Span arrays start this long and double as needed. */
+const SPANS_INITIAL_CAPACITY = 1024;
 
 export class FileShardLog implements ShardLog {
   readonly segments: Segment[] = [];
@@ -244,14 +248,20 @@ export class FileShardLog implements ShardLog {
   }
 
   async read(fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
+    const spans = await this.readSpans(fromOffset, limits);
+    return { records: recordsFromSpans(spans), nextOffset: spans.nextOffset };
+  }
+
+  async readSpans(fromOffset: number, limits: ReadLimits): Promise<RecordSpans> {
     if (this.gone !== null) throw this.gone;
     let off = Math.max(fromOffset, this.startOffset);
-    const records: LogRecord[] = [];
     const end = this.durableEnd;
-    if (off >= end || limits.maxRecords <= 0) return { records, nextOffset: off };
+    const out = new SpanBuilder(Math.min(limits.maxRecords, Math.max(0, end - off), SPANS_INITIAL_CAPACITY));
+    out.nextOffset = off;
+    if (off >= end || limits.maxRecords <= 0) return out;
     let bytes = 0;
     const verify = this.host.verifyReads;
-    while (records.length < limits.maxRecords && off < end) {
+    while (out.count < limits.maxRecords && off < end) {
       // Looked up afresh each time round: a concurrent trim may have shifted the array.
       const si = this.segmentIndexFor(off);
       const seg = this.segments[si];
@@ -273,7 +283,8 @@ export class FileShardLog implements ShardLog {
         let stop = false;
         while (!stop && pos < limitPos) {
           const want = Math.min(chunk, limitPos - pos);
-          const buf = Buffer.allocUnsafe(want);
+          const buf = dataBuffers.acquire(want);
+          out.addBuffer(buf, true);
           const got = await readFully(file, buf, want, pos);
           // CRCs are checked only for bytes not already known good (see Segment.verifiedBytes).
           const verifiedBytes = seg.verifiedBytes;
@@ -289,12 +300,14 @@ export class FileShardLog implements ShardLog {
             const len = frameLength(buf, p);
             if (o >= off) {
               if (o >= end) { stop = true; break; }
-              const data = frameData(buf, p);
-              if (records.length > 0 && bytes + data.length > limits.maxBytes) { stop = true; break; }
-              bytes += data.length;
-              records.push({ offset: o, key: frameKey(buf, p), data, timestampMs: frameTimestamp(buf, p) });
+              const keyStart = p + FRAME_HEADER_BYTES;
+              const dataStart = keyStart + frameKeyBytes(buf, p);
+              const dataBytes = p + len - dataStart;
+              if (out.count > 0 && bytes + dataBytes > limits.maxBytes) { stop = true; break; }
+              bytes += dataBytes;
+              out.add(o, frameTimestamp(buf, p), keyStart, dataStart, p + len);
               off = o + 1;
-              if (records.length >= limits.maxRecords) { stop = true; break; }
+              if (out.count >= limits.maxRecords) { stop = true; break; }
             }
             p += len;
           }
@@ -314,7 +327,8 @@ export class FileShardLog implements ShardLog {
       }
       if (off === before) break; // no progress (durable bytes not yet readable): return what we have
     }
-    return { records, nextOffset: off };
+    out.nextOffset = off;
+    return out;
   }
 
   /** Index of the segment holding `offset` (the last one whose base ≤ offset). */
