@@ -5,8 +5,8 @@
 -- at 20000 ORDERS: {"ORDER_ID": 2}
 -- at 50000 SHIPMENTS: {"ORDER_ID": 2, "CARRIER": "dhl"}
 -- no more rows on either input: only the clock moves
+-- advance 59999
 -- advance 60000
--- advance 60001
 -- advance 90000
 -- expect SHIPPED: {"ROWTIME": "2021-01-31 14:00:50.000", "ORDER_ID": 2, "CARRIER": "dhl"}
 -- expect SHIPPED: {"ROWTIME": "2021-01-31 14:01:00.000", "ORDER_ID": 1, "CARRIER": null}

@@ -7,8 +7,9 @@
 -- shipment 8 is matched by an order arriving 30 s after it: the orders window reaches 1 minute ahead of a shipment
 -- at 30000 SHIPMENTS: {"ORDER_ID": 8, "CARRIER": "fedex"}
 -- at 60000 ORDERS: {"ORDER_ID": 8, "ITEM": "pen"}
--- at 80000 ORDERS: {"ORDER_ID": 9, "ITEM": "cup"}
--- at 80001 ORDERS: {"ORDER_ID": 10, "ITEM": "mug"}
+-- shipment 7's window on the orders ends at 80000
+-- at 79999 ORDERS: {"ORDER_ID": 9, "ITEM": "cup"}
+-- at 80000 ORDERS: {"ORDER_ID": 10, "ITEM": "mug"}
 -- expect SHIPPED: {"ROWTIME": "2021-01-31 14:00:10.000", "ORDER_ID": 1, "ITEM": "book", "CARRIER": "ups"}
 -- expect SHIPPED: {"ROWTIME": "2021-01-31 14:01:00.000", "ORDER_ID": 8, "ITEM": "pen", "CARRIER": "fedex"}
 -- expect SHIPPED: {"ROWTIME": "2021-01-31 14:01:20.000", "ORDER_ID": null, "ITEM": null, "CARRIER": "dhl"}

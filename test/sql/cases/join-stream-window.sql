@@ -6,8 +6,6 @@
 -- at 30000 SHIPMENTS: {"ORDER_ID": 1, "CARRIER": "ups"}
 -- at 90000 SHIPMENTS: {"ORDER_ID": 2, "CARRIER": "dhl"}
 -- at 95000 ORDERS: {"ORDER_ID": 3, "ITEM": "cup"}
--- the null-extended row for order 3 waits until time passes its window end (a shipment at 95000 could still match)
--- advance 95001
 -- expect MATCHED: {"ROWTIME": "2021-01-31 14:00:30.000", "ORDER_ID": 1, "ITEM": "book", "CARRIER": "ups"}
 -- expect ORDERS_WITH_RECENT_SHIPMENT: {"ROWTIME": "2021-01-31 14:00:00.000", "ORDER_ID": 1, "CARRIER": null}
 -- expect ORDERS_WITH_RECENT_SHIPMENT: {"ROWTIME": "2021-01-31 14:00:01.000", "ORDER_ID": 2, "CARRIER": null}

@@ -10,12 +10,16 @@
  *
  * SQLstream's rules for window joins (which KDA runs) set the output: a matched pair's ROWTIME
  * is the later of the two rows'; an unmatched row of a preserved (outer) side is emitted,
- * null-extended, once the other side's time has passed the end of its window — never while a
- * match is still possible — with ROWTIME = that window end; output rows come in non-decreasing
- * ROWTIME. A side's time is the later of its latest ROWTIME and the watermark (`advance`: the
- * application clock), so a quiet stream's pending rows still come out.
+ * null-extended, only when its window closes, with ROWTIME = that window end; output rows come in
+ * non-decreasing ROWTIME. A window closes when the other side's time reaches its end; a side's
+ * time is the later of its latest ROWTIME and the watermark (`advance`: the application clock),
+ * so a quiet stream's pending rows still come out. Rows of the other side with exactly the end
+ * ROWTIME match while the window is open: when they are what brings that side's time there
+ * (matching runs before closing), not when the clock got there first. Closing at the end rather
+ * than after it lets a PRECEDING-only row (end = its own ROWTIME) come out in the push that
+ * brought it, and such a row is not kept at all when the other side is already there.
  *
- * Rows are kept while the other side could still meet them (window end ≥ the other side's time).
+ * Rows are kept while the other side could still meet them (window end > the other side's time).
  * Output rows wait in `pending` until both sides' times have reached their ROWTIME: nothing
  * produced later can be earlier (a future match involves a future row; a future null row's window
  * end is still ahead of the other side's time). An equality between the two sides in ON makes it a
@@ -29,18 +33,21 @@ import { errorOf } from '../operator.ts';
 /** One side's kept rows: arrival order for closing windows, plus a key index when hashing. */
 class Side {
   rows: Row[] = [];
+  /** Each kept row's join key (kept, not recomputed, so closing always finds the row's index entry). */
+  keys: unknown[] = [];
   head = 0;
   readonly index: Map<unknown, Row[]> | null;
   /** Kept rows that met a row of the other side (only for a preserved side of an outer join). */
   readonly matched: Set<Row> | null;
 
-  constructor(private readonly key: ((r: Row) => unknown) | null, outer: boolean) {
-    this.index = key ? new Map() : null;
+  constructor(hashed: boolean, outer: boolean) {
+    this.index = hashed ? new Map() : null;
     this.matched = outer ? new Set() : null;
   }
 
   add(r: Row, k: unknown): void {
     this.rows.push(r);
+    this.keys.push(k);
     if (this.index) {
       const list = this.index.get(k);
       if (list) list.push(r);
@@ -55,9 +62,9 @@ class Side {
 
   /** Drops the first kept row (rows close in arrival order, so it is also first under its key). */
   shift(): Row {
-    const r = this.rows[this.head++]!;
+    const r = this.rows[this.head]!;
+    const k = this.keys[this.head++];
     if (this.index) {
-      const k = this.key!(r);
       const list = this.index.get(k);
       if (list) {
         list.shift();
@@ -66,6 +73,7 @@ class Side {
     }
     if (this.head > 1024 && this.head * 2 > this.rows.length) {
       this.rows = this.rows.slice(this.head);
+      this.keys = this.keys.slice(this.head);
       this.head = 0;
     }
     return r;
@@ -120,8 +128,8 @@ export class JoinStreamOperator implements Operator {
     this.rightOuter = plan.joinType === 'RIGHT' || plan.joinType === 'FULL';
     this.leftNulls = new Array(plan.leftWidth).fill(null);
     this.rightNulls = new Array(plan.rightWidth).fill(null);
-    this.left = new Side(this.leftKey, this.leftOuter);
-    this.right = new Side(this.rightKey, this.rightOuter);
+    this.left = new Side(this.leftKey !== null, this.leftOuter);
+    this.right = new Side(this.rightKey !== null, this.rightOuter);
   }
 
   private put(r: Row): void {
@@ -169,7 +177,7 @@ export class JoinStreamOperator implements Operator {
           }
         }
         // Keep the row while the other side can still reach it; else it is done now.
-        if (t + ahead >= otherTime) {
+        if (t + ahead > otherTime) {
           self.add(r, k);
           if (matched && self.matched) self.matched.add(r);
         } else if (!matched && selfOuter) this.put(this.nullExtended(r, isLeft, t + ahead));
@@ -189,7 +197,7 @@ export class JoinStreamOperator implements Operator {
     return c;
   }
 
-  /** Drops rows whose window end the other side's time has passed; an unmatched preserved row comes out null-extended. */
+  /** Drops rows whose window end the other side's time has reached; an unmatched preserved row comes out null-extended. */
   private closeWindows(): void {
     const leftTime = Math.max(this.leftTime, this.watermark);
     const rightTime = Math.max(this.rightTime, this.watermark);
@@ -198,7 +206,7 @@ export class JoinStreamOperator implements Operator {
   }
 
   private closeSide(side: Side, ahead: number, otherTime: number, isLeft: boolean): void {
-    for (let r = side.first(); r !== undefined && (r[0] as number) + ahead < otherTime; r = side.first()) {
+    for (let r = side.first(); r !== undefined && (r[0] as number) + ahead <= otherTime; r = side.first()) {
       side.shift();
       if (side.matched && !side.matched.delete(r)) this.put(this.nullExtended(r, isLeft, (r[0] as number) + ahead));
     }
@@ -227,8 +235,7 @@ export class JoinStreamOperator implements Operator {
   }
 
   advance(watermarkMs: number): void {
-    if (watermarkMs <= this.watermark) return;
-    this.watermark = watermarkMs;
+    if (watermarkMs > this.watermark) this.watermark = watermarkMs;
     this.closeWindows();
     this.release();
   }
@@ -252,8 +259,8 @@ export class JoinStreamOperator implements Operator {
 
   restore(state: unknown): void {
     const s = state as JoinState;
-    this.left = new Side(this.leftKey, this.leftOuter);
-    this.right = new Side(this.rightKey, this.rightOuter);
+    this.left = new Side(this.leftKey !== null, this.leftOuter);
+    this.right = new Side(this.rightKey !== null, this.rightOuter);
     const fill = (side: Side, rows: Row[], key: ((r: Row) => unknown) | null, matched: number[] | undefined): void => {
       const at = matched ? new Set(matched) : null;
       for (let i = 0; i < rows.length; i++) {
@@ -275,8 +282,8 @@ export class JoinStreamOperator implements Operator {
   }
 
   close(): void {
-    this.left = new Side(this.leftKey, this.leftOuter);
-    this.right = new Side(this.rightKey, this.rightOuter);
+    this.left = new Side(this.leftKey !== null, this.leftOuter);
+    this.right = new Side(this.rightKey !== null, this.rightOuter);
     this.pending = [];
     this.pendingSorted = true;
     this.pendingLast = -Infinity;
