@@ -88,8 +88,11 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
   UpdateStreamWarmThroughput: undefined,
 };
 
-/** PutRecords may carry 5 MiB of data, which base64 turns into ~6.7 MiB of JSON. */
-export const KINESIS_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
+/**
+ * Kinesis refuses bodies over 7 MiB with a bare 413 (the limit kinesalite recorded from AWS). A maximal
+ * PutRecords — 5 MiB of data and keys, the data base64-encoded — is about 7.0 MB, so it fits.
+ */
+export const KINESIS_MAX_REQUEST_BYTES = 7 * 1024 * 1024;
 
 export function createKinesisService(engine: KinesisEngine): AwsService {
   const actions: Record<string, ActionHandler | undefined> = {};

@@ -124,8 +124,9 @@ export class Router {
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     req.on('error', () => res.destroy());
     res.on('error', () => undefined);
+    const limit = this.limitFor(req.headers['x-amz-target']);
     const declared = Number(req.headers['content-length']);
-    if (declared > this.maxBytes) {
+    if (declared > limit) {
       this.tooLarge(req, res);
       return;
     }
@@ -135,7 +136,7 @@ export class Router {
     req.on('data', (chunk: Buffer) => {
       if (aborted) return;
       size += chunk.length;
-      if (size > this.maxBytes) {
+      if (size > limit) {
         aborted = true;
         chunks.length = 0;
         this.tooLarge(req, res);
@@ -174,13 +175,23 @@ export class Router {
     });
   }
 
+  /** The body limit of the service a request is for (the largest of all when its target is unknown). */
+  private limitFor(target: string | string[] | undefined): number {
+    if (typeof target !== 'string') return this.maxBytes;
+    const dot = target.indexOf('.');
+    const service = this.byPrefix.get(dot > 0 ? target.slice(0, dot) : target);
+    return service?.maxRequestBytes ?? this.maxBytes;
+  }
+
   private tooLarge(req: IncomingMessage, res: ServerResponse): void {
-    // The rest of the body is not read: answer and close the connection.
-    const codec = codecFor(req.headers['content-type']) ?? codecFor('application/x-amz-json-1.1')!;
+    // AWS answers an oversized body with a bare 413: no error type, no body (boto3 shows
+    // "An error occurred (413) when calling the PutRecords operation:"). The rest of the body
+    // is not read: answer and close the connection.
     if (req.httpVersionMajor === 1) res.setHeader('Connection', 'close');
     res.setHeader('x-amzn-RequestId', randomUUID());
-    const err = new AwsError('RequestEntityTooLargeException', `Request size exceeds the limit of ${this.maxBytes} bytes`);
-    sendError(res, codec, err);
+    res.statusCode = 413;
+    res.setHeader('Content-Length', 0);
+    res.end();
     req.resume();
   }
 

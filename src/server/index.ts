@@ -5,7 +5,7 @@
  */
 export { PreEncodedJson, StreamingResponse } from './service.ts';
 export type { ActionHandler, AwsService, RequestContext, ResponseSink } from './service.ts';
-export { compileValidator, base64DecodedLength, base64Problem } from './validate.ts';
+export { compileValidator, base64DecodedLength, base64Problem, isStrictBase64 } from './validate.ts';
 export type { Shape, StructureShape, Validator } from './validate.ts';
 export { codecFor, registerCodec, jsonCodec10, jsonCodec11, cborCodec, cborDecode, cborEncode } from './codec/index.ts';
 export type { WireCodec } from './codec/index.ts';

@@ -218,12 +218,12 @@ describe('Blobs that are not strict base64', () => {
     }
   });
 
-  it('PutRecords answers SerializationException for a length or alphabet error', async () => {
+  it('PutRecords answers SerializationException with the same texts (its fast path included)', async () => {
     const { server, client } = await startTestServer();
     try {
       const name = uniqueName();
       await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
-      for (const [data, message] of [CASES[0]!, CASES[1]!, CASES[5]!]) {
+      for (const [data, message] of CASES) {
         await expectError(server, 'PutRecords', { StreamName: name, Records: [{ PartitionKey: 'k', Data: 'AAAA' }, { PartitionKey: 'k', Data: data }] },
           'SerializationException', message, 'Message');
       }

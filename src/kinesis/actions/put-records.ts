@@ -7,7 +7,7 @@
  * ErrorCode ProvisionedThroughputExceededException and AWS's ErrorMessage; the others are written.
  */
 import { AwsError } from '../../core/errors.ts';
-import { PreEncodedJson, base64DecodedLength, base64Problem, compileValidator } from '../../server/index.ts';
+import { PreEncodedJson, base64Problem, compileValidator, isStrictBase64 } from '../../server/index.ts';
 import type { ActionHandler } from '../../server/index.ts';
 import type { KinesisEngine, StreamState } from '../engine.ts';
 import { partitionKeyHash } from '../hash.ts';
@@ -100,7 +100,7 @@ export function putRecords(engine: KinesisEngine): ActionHandler {
       const r = recs[i]!;
       const d = r.Data;
       const data = Buffer.from(d, 'base64');
-      if (data.length !== base64DecodedLength(d)) {
+      if (!isStrictBase64(d, data)) {
         throw new AwsError('SerializationException', base64Problem(d) ?? `'${d}' can not be converted to a Blob`, { messageField: 'Message' });
       }
       const k = r.PartitionKey;
