@@ -68,7 +68,7 @@ export class KinesisWire {
    * CPU during a read-back); callers join the chunks once timing is over.
    */
   // hot path: one call per timed GetRecords
-  sendForChunks(action: string, body: Buffer): Promise<{ status: number; chunks: Buffer[]; length: number }> {
+  sendForChunks(action: string, body: Buffer, keep: (chunk: Buffer) => Buffer = (c) => c): Promise<{ status: number; chunks: Buffer[]; length: number }> {
     return new Promise((resolve, reject) => {
       const headers = this.headers(action);
       headers['Content-Length'] = String(body.length);
@@ -76,7 +76,7 @@ export class KinesisWire {
         const chunks: Buffer[] = [];
         let length = 0;
         res.on('data', (c: Buffer) => {
-          chunks.push(c);
+          chunks.push(keep(c));
           length += c.length;
         });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, chunks, length }));

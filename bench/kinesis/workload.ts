@@ -165,11 +165,43 @@ export function pageBody(p: Page): Buffer {
   return p.chunks.length === 1 ? p.chunks[0]! : Buffer.concat(p.chunks, p.length);
 }
 
-export async function readShard(wire: KinesisWire, stream: string, shardId: string, out: Page[], deadline: number): Promise<void> {
+/**
+ * Where the read-back keeps the pages it receives: large blocks allocated before the clock starts,
+ * each received chunk copied in. Keeping the socket's own 64 KiB chunks instead grows the process's
+ * off-heap memory by hundreds of MB during the read-back, and V8 answers that with a full
+ * mark-compact every few tens of MB — the load generator's CPU, not the server's, then set the pace.
+ */
+export class PageArena {
+  private readonly blocks: Buffer[] = [];
+  private block: Buffer;
+  private pos = 0;
+
+  constructor(expectedBytes: number, private readonly blockBytes = 64 * 1024 * 1024) {
+    for (let b = 0; b < Math.max(1, Math.ceil(expectedBytes / blockBytes)); b++) this.blocks.push(Buffer.allocUnsafeSlow(blockBytes));
+    this.block = this.blocks[0]!;
+  }
+
+  // hot path: once per received chunk during the timed read-back
+  readonly keep = (chunk: Buffer): Buffer => {
+    if (chunk.length > this.blockBytes) return chunk;
+    if (this.pos + chunk.length > this.block.length) {
+      const i = this.blocks.indexOf(this.block) + 1;
+      if (i >= this.blocks.length) this.blocks.push(Buffer.allocUnsafeSlow(this.blockBytes));
+      this.block = this.blocks[i]!;
+      this.pos = 0;
+    }
+    const view = this.block.subarray(this.pos, this.pos + chunk.length);
+    chunk.copy(view);
+    this.pos += chunk.length;
+    return view;
+  };
+}
+
+export async function readShard(wire: KinesisWire, stream: string, shardId: string, out: Page[], deadline: number, arena?: PageArena): Promise<void> {
   const it = await wire.call<{ ShardIterator: string }>('GetShardIterator', { StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' });
   let iterator: string | undefined = it.ShardIterator;
   while (iterator !== undefined) {
-    const res = await wire.sendForChunks('GetRecords', Buffer.from(`{"ShardIterator":"${iterator}","Limit":10000}`));
+    const res = await wire.sendForChunks('GetRecords', Buffer.from(`{"ShardIterator":"${iterator}","Limit":10000}`), arena?.keep);
     if (res.status !== 200) throw new Error(`GetRecords on ${shardId}: HTTP ${res.status}: ${Buffer.concat(res.chunks).toString('utf8', 0, 300)}`);
     const { next, empty } = scanGetRecords(res.chunks, res.length);
     // The local servers answer an empty page only once caught up with the shard's end.
@@ -275,11 +307,13 @@ export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOption
   if (!opts.readBack) return result;
 
   const pages = shardIds.map((): Page[] => []);
+  // Room for every acknowledged record's JSON (base64 data, a 56-digit sequence number, key, member names).
+  const arena = new PageArena(acknowledged * (Math.ceil(bodies.recordBytes / 3) * 4 + 200));
   const readCpu0 = opts.serverCpuMs?.() ?? NaN;
   const readClientCpu0 = process.cpuUsage();
   const readStart = performance.now();
   const readDeadline = Date.now() + opts.readBackTimeoutMs;
-  await Promise.all(shardIds.map((id, s) => readShard(wire, opts.streamName, id, pages[s]!, readDeadline)));
+  await Promise.all(shardIds.map((id, s) => readShard(wire, opts.streamName, id, pages[s]!, readDeadline, arena)));
   const readMs = performance.now() - readStart;
   const readCpuMs = (opts.serverCpuMs?.() ?? NaN) - readCpu0;
   const readClientCpu = process.cpuUsage(readClientCpu0);

@@ -4,7 +4,7 @@
  * HashKeyRange holds it. Shard start keys are kept as 16-byte big-endian
  * buffers so routing is a few native Buffer compares, no BigInt per record.
  */
-import { hash } from 'node:crypto';
+import { md5OfString } from './md5.ts';
 
 export const HASH_SPACE = 1n << 128n;
 
@@ -39,7 +39,9 @@ export function bufferToHashKey(b: Uint8Array): bigint {
 
 /** hot path: MD5 of the partition key as a 16-byte big-endian hash key. */
 export function partitionKeyHash(partitionKey: string): Buffer {
-  return hash('md5', partitionKey, 'buffer') as Buffer;
+  const out = Buffer.allocUnsafe(16);
+  md5OfString(partitionKey, out);
+  return out;
 }
 
 /**

@@ -15,7 +15,7 @@ import { getShardIterator } from './actions/get-shard-iterator.ts';
 import { listShards } from './actions/list-shards.ts';
 import { listStreams } from './actions/list-streams.ts';
 import { putRecord } from './actions/put-record.ts';
-import { putRecords } from './actions/put-records.ts';
+import { putRecords, putRecordsRaw } from './actions/put-records.ts';
 import { decreaseStreamRetentionPeriod } from './actions/decrease-stream-retention-period.ts';
 import { increaseStreamRetentionPeriod } from './actions/increase-stream-retention-period.ts';
 import { addTagsToStream } from './actions/add-tags-to-stream.ts';
@@ -101,6 +101,7 @@ export function createKinesisService(engine: KinesisEngine): AwsService {
     targetPrefix: 'Kinesis_20131202',
     signingName: 'kinesis',
     actions,
+    rawJsonActions: { PutRecords: putRecordsRaw(engine) },
     maxRequestBytes: KINESIS_MAX_REQUEST_BYTES,
     close: async () => {
       hubFor(engine).closeAll();

@@ -239,26 +239,54 @@ export class Router {
       return xmlError(res, 'UnknownOperationException', 404);
     }
 
-    let input: Record<string, unknown>;
-    try {
-      input = codec.decode(body);
-    } catch (e) {
-      return sendError(res, codec, isAwsError(e) ? e : new AwsError('SerializationException', '', { messageField: 'Message' }));
-    }
-    if (!known) return sendError(res, codec, new AwsError('UnknownOperationException', ''));
-
-    let region = this.opts.region;
-    try {
-      const auth = authenticate(headers, req.url);
-      if (auth.region) region = auth.region;
-    } catch (e) {
-      return sendError(res, codec, e as AwsError);
-    }
-
-    const ctx: RequestContext = { requestId, region, accountId: this.opts.accountId, clock: this.opts.clock, protocol: codec.protocol };
+    const raw = known && codec.protocol === 'json' ? service!.rawJsonActions?.[actionName] : undefined;
     let result: unknown;
+    let pending: Promise<unknown> | undefined;
+    let ctx: RequestContext | undefined;
+    if (raw !== undefined) {
+      // The fast path runs only for a request that passes auth; otherwise the ordinary order of checks words the error.
+      let auth: ReturnType<typeof authenticate> | undefined;
+      try {
+        auth = authenticate(headers, req.url);
+      } catch {
+        auth = undefined;
+      }
+      if (auth !== undefined) {
+        ctx = { requestId, region: auth.region || this.opts.region, accountId: this.opts.accountId, clock: this.opts.clock, protocol: codec.protocol };
+        try {
+          pending = raw(body, ctx);
+        } catch (e) {
+          pending = Promise.reject(e);
+        }
+      }
+    }
+
+    if (pending === undefined) {
+      let input: Record<string, unknown>;
+      try {
+        input = codec.decode(body);
+      } catch (e) {
+        return sendError(res, codec, isAwsError(e) ? e : new AwsError('SerializationException', '', { messageField: 'Message' }));
+      }
+      if (!known) return sendError(res, codec, new AwsError('UnknownOperationException', ''));
+
+      let region = this.opts.region;
+      try {
+        const auth = authenticate(headers, req.url);
+        if (auth.region) region = auth.region;
+      } catch (e) {
+        return sendError(res, codec, e as AwsError);
+      }
+      ctx = { requestId, region, accountId: this.opts.accountId, clock: this.opts.clock, protocol: codec.protocol };
+      try {
+        pending = Promise.resolve(handler!(input, ctx));
+      } catch (e) {
+        pending = Promise.reject(e);
+      }
+    }
+
     try {
-      result = await handler!(input, ctx);
+      result = await pending;
     } catch (e) {
       if (isAwsError(e)) return sendError(res, codec, e);
       this.opts.onInternalError?.(e, `${prefix}.${actionName}`);

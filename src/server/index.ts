@@ -4,8 +4,8 @@
  * service list (services.ts) only when called.
  */
 export { PreEncodedJson, StreamingResponse } from './service.ts';
-export type { ActionHandler, AwsService, RequestContext, ResponseSink } from './service.ts';
-export { compileValidator, base64DecodedLength, base64Problem, isStrictBase64 } from './validate.ts';
+export type { ActionHandler, AwsService, RawJsonHandler, RequestContext, ResponseSink } from './service.ts';
+export { compileValidator, base64DecodedLength, base64Problem, isStrictBase64, isStrictBase64Length } from './validate.ts';
 export type { Shape, StructureShape, Validator } from './validate.ts';
 export { codecFor, registerCodec, jsonCodec10, jsonCodec11, cborCodec, cborDecode, cborEncode } from './codec/index.ts';
 export type { WireCodec } from './codec/index.ts';

@@ -55,12 +55,23 @@ export class StreamingResponse {
 
 export type ActionHandler = (input: Record<string, unknown>, ctx: RequestContext) => unknown | Promise<unknown>;
 
+/**
+ * A fast path over an action's raw AWS JSON body, tried before the body is decoded (PutRecords'
+ * hot path reads its records in place). Returns undefined to decline — anything it does not
+ * plainly understand, including every error case — and the router then decodes the body and calls
+ * the action's ordinary handler, which words the error. It runs only once the request's checks
+ * (content type, auth) have passed, and must not keep references into `body`.
+ */
+export type RawJsonHandler = (body: Buffer, ctx: RequestContext) => Promise<unknown> | undefined;
+
 export interface AwsService {
   /** e.g. 'Kinesis_20131202', 'Firehose_20150804', 'KinesisAnalytics_20150814'. */
   readonly targetPrefix: string;
   /** SigV4 signing name: 'kinesis', 'firehose', 'kinesisanalytics'. */
   readonly signingName: string;
   readonly actions: Readonly<Record<string, ActionHandler | undefined>>;
+  /** Optional fast paths for some actions' JSON bodies (see RawJsonHandler). */
+  readonly rawJsonActions?: Readonly<Record<string, RawJsonHandler | undefined>>;
   /** Largest request body the service accepts, in bytes. */
   readonly maxRequestBytes?: number;
   close?(): Promise<void>;

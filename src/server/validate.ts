@@ -68,8 +68,13 @@ for (let i = 0; i < 64; i++) B64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn
  * ('QR==' decodes like 'QQ=='), which AWS refuses ("Invalid last non-pad Base64 character dectected").
  */
 export function isStrictBase64(s: string, decoded: Buffer): boolean {
+  return isStrictBase64Length(s, decoded.length);
+}
+
+/** hot path: as isStrictBase64, given only how many bytes Node's decoder made of `s`. */
+export function isStrictBase64Length(s: string, decodedLength: number): boolean {
   const n = s.length;
-  if ((n & 3) !== 0 || decoded.length !== base64DecodedLength(s)) return false;
+  if ((n & 3) !== 0 || decodedLength !== base64DecodedLength(s)) return false;
   if (n === 0) return true;
   if (s.indexOf('-') !== -1 || s.indexOf('_') !== -1) return false;
   if (s.charCodeAt(n - 1) !== 61) return true;

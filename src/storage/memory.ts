@@ -24,7 +24,8 @@ class MemoryShardLog implements ShardLog {
     const firstOffset = this.endOffset;
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
-      this.records.push({ offset: firstOffset + i, key: r.key, data: r.data, timestampMs: r.timestampMs });
+      // Copied: callers may reuse their buffers once append returns (as the file backend allows).
+      this.records.push({ offset: firstOffset + i, key: r.key, data: Buffer.from(r.data), timestampMs: r.timestampMs });
     }
     const end = this.endOffset;
     if (this.listeners.size) for (const l of this.listeners) l(end);

@@ -79,6 +79,7 @@ export interface ShardLog {
   /** Arrival time of the last durable record, or undefined if the log is empty. */
   readonly lastTimestampMs: number | undefined;
 
+  /** Takes a copy of the records' keys and bytes before it returns: callers may reuse their buffers at once. */
   append(records: readonly AppendRecord[]): AppendResult;
   /** Reads durable records from `fromOffset` (clamped up to startOffset). */
   read(fromOffset: number, limits: ReadLimits): Promise<ReadResult>;

@@ -6,11 +6,13 @@
  * With enforced limits (engine.enforceLimits), records over their shard's allowance fail individually with
  * ErrorCode ProvisionedThroughputExceededException and AWS's ErrorMessage; the others are written.
  */
-import { AwsError } from '../../core/errors.ts';
-import { PreEncodedJson, base64Problem, compileValidator, isStrictBase64 } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { AwsError, dataBuffers } from '../../core/index.ts';
+import { PreEncodedJson, base64Problem, compileValidator, isStrictBase64, isStrictBase64Length } from '../../server/index.ts';
+import type { ActionHandler, RawJsonHandler } from '../../server/index.ts';
 import type { KinesisEngine, StreamState } from '../engine.ts';
 import { partitionKeyHash } from '../hash.ts';
+import { md5Into } from '../md5.ts';
+import { readPutRecordsBody } from '../put-records-body.ts';
 import { DATA, HASH_KEY, PARTITION_KEY, STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 
 export const MAX_PUT_RECORDS = 500;
@@ -117,11 +119,100 @@ export function putRecords(engine: KinesisEngine): ActionHandler {
     const shardOf = new Uint32Array(n);
     for (let i = 0; i < n; i++) shardOf[i] = engine.route(s, hashes[i] ?? partitionKeyHash(keys[i]!));
     if (engine.enforceLimits) return putLimited(engine, s, keys, datas, shardOf);
-    const seqs = await engine.appendRouted(s, keys, datas, shardOf);
-    let body = '{"FailedRecordCount":0,"Records":[';
+    return respond(s, await engine.appendRouted(s, keys, datas, shardOf), shardOf);
+  };
+}
+
+function respond(s: StreamState, seqs: readonly string[], shardOf: Uint32Array): PreEncodedJson {
+  let body = '{"FailedRecordCount":0,"Records":[';
+  for (let i = 0; i < seqs.length; i++) {
+    body += `${i ? ',' : ''}{"SequenceNumber":"${seqs[i]}","ShardId":"${s.shards[shardOf[i]!]!.shardId}"}`;
+  }
+  return new PreEncodedJson(body + ']}');
+}
+
+interface RawBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  base64Write(s: string, offset: number, length: number): number;
+}
+
+const hashKey = new Uint8Array(16);
+const decodedLengths = new Uint32Array(MAX_PUT_RECORDS);
+
+/**
+ * hot path: PutRecords straight from the request bytes (src/kinesis/put-records-body.ts): each
+ * record's data is base64-decoded from the body into one pooled buffer, its key hashed in place
+ * (src/kinesis/md5.ts). Declines (undefined) whatever the plain path below would answer with an
+ * error, or with a check it alone makes (StreamARN, ExplicitHashKey, non-ASCII keys, enforced
+ * limits), so every answer but a plain success comes from `putRecords`.
+ */
+export function putRecordsRaw(engine: KinesisEngine): RawJsonHandler {
+  return (body) => {
+    if (engine.enforceLimits) return undefined;
+    const req = readPutRecordsBody(body);
+    if (req === undefined || !STREAM_NAME_RE.test(req.streamName)) return undefined;
+    const { count: n, dataStart, dataEnd, keyStart, keyEnd } = req;
+    const b = body as RawBuffer;
+    let total = 0;
     for (let i = 0; i < n; i++) {
-      body += `${i ? ',' : ''}{"SequenceNumber":"${seqs[i]}","ShardId":"${s.shards[shardOf[i]!]!.shardId}"}`;
+      const ks = keyStart[i]!;
+      const ke = keyEnd[i]!;
+      if (ke - ks < 1 || ke - ks > 256) return undefined;
+      for (let k = ks; k < ke; k++) {
+        const c = b[k]!;
+        if (c < 0x20 || c > 0x7e) return undefined;
+      }
+      const ds = dataStart[i]!;
+      const de = dataEnd[i]!;
+      if (((de - ds) & 3) !== 0) return undefined;
+      const pad = de === ds ? 0 : (b[de - 1] === 0x3d ? 1 : 0) + (b[de - 2] === 0x3d ? 1 : 0);
+      const len = ((de - ds) >>> 2) * 3 - pad;
+      if (len + (ke - ks) > MAX_RECORD_BYTES) return undefined;
+      decodedLengths[i] = len;
+      total += len + (ke - ks);
     }
-    return new PreEncodedJson(body + ']}');
+    if (total > MAX_PUT_RECORDS_BYTES) return undefined;
+    const decoded = dataBuffers.acquire(total) as RawBuffer;
+    const keys = new Array<string>(n);
+    const datas = new Array<Uint8Array>(n);
+    let off = 0;
+    for (let i = 0; i < n; i++) {
+      const len = decodedLengths[i]!;
+      const ds = dataStart[i]!;
+      const de = dataEnd[i]!;
+      if (de > ds) {
+        const text = b.latin1Slice(ds, de);
+        if (!isStrictBase64Length(text, decoded.base64Write(text, off, len))) {
+          dataBuffers.release(decoded);
+          return undefined;
+        }
+      }
+      datas[i] = decoded.subarray(off, off + len);
+      off += len;
+      keys[i] = b.latin1Slice(keyStart[i]!, keyEnd[i]!);
+    }
+    let s: StreamState;
+    try {
+      s = engine.activeStream(req.streamName);
+    } catch (e) {
+      dataBuffers.release(decoded);
+      throw e;
+    }
+    const shardOf = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      md5Into(b, keyStart[i]!, keyEnd[i]!, hashKey);
+      shardOf[i] = engine.route(s, hashKey);
+    }
+    // The log copies the records' bytes when they are appended; the pooled buffer is free again once that is done.
+    return engine.appendRouted(s, keys, datas, shardOf).then(
+      (seqs) => {
+        dataBuffers.release(decoded);
+        return respond(s, seqs, shardOf);
+      },
+      (e: unknown) => {
+        dataBuffers.release(decoded);
+        throw e;
+      },
+    );
   };
 }
