@@ -242,6 +242,10 @@ describe('KinesisAnalytics errors', () => {
     assert.deepEqual(await awsError(() => h.analytics.send(new DiscoverInputSchemaCommand(request as never))), {
       name: 'UnableToDetectSchemaException', message, httpStatus: 400,
     });
+    // Over the wire the SDK's modeled exception carries the shape's members.
+    const wire = await h.analytics.send(new DiscoverInputSchemaCommand(request as never)).then(() => undefined, (e: unknown) => e as { RawInputRecords?: string[]; ProcessedInputRecords?: string[] });
+    assert.deepEqual(wire?.RawInputRecords, records);
+    assert.deepEqual(wire?.ProcessedInputRecords, records);
     // The error shape's members, as the action raises them; the JSON codec writes AwsError.fields next to the message.
     let raised: unknown;
     try {

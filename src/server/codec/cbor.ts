@@ -108,8 +108,9 @@ export const cborCodec: WireCodec = {
     return value === undefined ? '' : cborEncode(value);
   },
   encodeError(err: AwsErrorType): Buffer {
-    const out: Record<string, string> = { __type: err.code };
+    const out: Record<string, unknown> = { __type: err.code };
     if (err.message !== '') out[err.messageField] = err.message;
+    if (err.fields) Object.assign(out, err.fields);
     return encoder.encode(out) as Buffer;
   },
 };

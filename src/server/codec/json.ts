@@ -42,8 +42,11 @@ function makeJsonCodec(contentType: string): WireCodec {
     },
     encodeError(err: AwsErrorType): string {
       // AWS omits the message member when there is none (e.g. a SerializationException for an empty body).
-      if (err.message === '') return `{"__type":${JSON.stringify(err.code)}}`;
-      return `{"__type":${JSON.stringify(err.code)},"${err.messageField}":${JSON.stringify(err.message)}}`;
+      // Members of the error shape besides the message (e.g. UnableToDetectSchemaException's RawInputRecords).
+      let extra = '';
+      if (err.fields) for (const [k, v] of Object.entries(err.fields)) extra += `,${JSON.stringify(k)}:${JSON.stringify(v)}`;
+      if (err.message === '') return `{"__type":${JSON.stringify(err.code)}${extra}}`;
+      return `{"__type":${JSON.stringify(err.code)},"${err.messageField}":${JSON.stringify(err.message)}${extra}}`;
     },
   };
 }
