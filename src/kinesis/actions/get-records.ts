@@ -82,6 +82,7 @@ const AFTER_SEQUENCE = ascii('","ApproximateArrivalTimestamp":');
 const BEFORE_DATA = ascii(',"Data":"');
 const BEFORE_KEY = ascii('","PartitionKey":"');
 const CLOSE = ascii('"}');
+const EMPTY = new Uint8Array(0);
 
 // hot path: small constant copies as a loop (a native call costs more than the copy)
 function put(out: Uint8Array, off: number, bytes: Uint8Array): number {
@@ -143,7 +144,7 @@ export function encodeRecordsInto(target: Buffer, spans: RecordSpans, cutoffMs: 
   let prevTs = NaN;
   let prevOffset = NaN;
   let prevSeq = 0;
-  let tsText = '';
+  let tsText: Uint8Array = EMPTY;
   for (let i = 0; i < n; i++) {
     const ts = timestamps[i]!;
     if (ts < cutoffMs) continue;
@@ -152,12 +153,12 @@ export function encodeRecordsInto(target: Buffer, spans: RecordSpans, cutoffMs: 
     off = put(out, off, OPEN);
     const seq = off;
     // [0,22): '4', 15 digits of time, 6 of shard index
-    if (ts === prevTs) out.copyWithin(seq, prevSeq, prevSeq + 22);
+    if (ts === prevTs) for (let k = 0; k < 22; k++) out[seq + k] = out[prevSeq + k]!;
     else {
       out[seq] = 0x34;
       digits(out, seq + 16, ts, 15);
       put(out, seq + 16, shardBytes);
-      tsText = String(ts / 1000);
+      tsText = ascii(String(ts / 1000));
       prevTs = ts;
     }
     // [22,42): the offset, 20 digits — one more than the previous record's when consecutive
@@ -172,7 +173,7 @@ export function encodeRecordsInto(target: Buffer, spans: RecordSpans, cutoffMs: 
     prevOffset = o;
     prevSeq = seq;
     off = put(out, seq + 56, AFTER_SEQUENCE);
-    off += out.latin1Write(tsText, off);
+    off = put(out, off, tsText);
     off = put(out, off, BEFORE_DATA);
     const b = bufs[buf[i]!]! as RawBuffer;
     const ks = keyStart[i]!;
