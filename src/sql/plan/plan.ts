@@ -71,6 +71,12 @@ export type OpPlan =
       leftRangeMs: number; rightRangeMs: number; leftWidth: number; rightWidth: number;
       /** An equality in ON between a left-only and a right-only expression (each over its own side's row): hash join. */
       leftKey: PExpr | null; rightKey: PExpr | null;
+      /**
+       * `OVER (ROWS n PRECEDING)` on one side (the other side has no window; both range reaches are 0): a row of
+       * the other side at time t meets that side's last n+1 rows with ROWTIME ≤ t. Absent for RANGE joins, so
+       * their plans (and checkpoint fingerprints) stay as they were.
+       */
+      rowsWindow?: { side: 'left' | 'right'; n: number };
     }
   /** Stream-to-reference-table join (hash join when `leftKey`/`rightKey` are set). */
   | {

@@ -411,11 +411,23 @@ class Planner {
     }
     // A side's PRECEDING window keeps that side's rows for the interval; its FOLLOWING window means rows
     // of that side may arrive up to the interval after the other side's row, so the other side keeps its rows.
-    const lwin = item.left.kind === 'stream' && item.left.over ? this.windowRange(item.left.over) : { preceding: 0, following: 0 };
-    const rwin = item.right.kind === 'stream' && item.right.over ? this.windowRange(item.right.over) : { preceding: 0, following: 0 };
+    // A side without a window takes part with its current row only (reach 0).
+    const lspec = item.left.kind === 'stream' ? item.left.over : undefined;
+    const rspec = item.right.kind === 'stream' ? item.right.over : undefined;
+    const lwin = lspec ? this.joinWindow(lspec) : { preceding: 0, following: 0, rows: null };
+    const rwin = rspec ? this.joinWindow(rspec) : { preceding: 0, following: 0, rows: null };
+    // A ROWS window counts the rows of its own stream, against the other side's current row (KDA: a side
+    // without a window contributes its current row); it is not combined with a window on the other side.
+    let rowsWindow: { side: 'left' | 'right'; n: number } | undefined;
+    if (lwin.rows !== null || rwin.rows !== null) {
+      const [mine, other, otherSpec] = lwin.rows !== null ? [lwin, rwin, rspec] : [rwin, lwin, lspec];
+      if (other.rows !== null) throw new SqlError('ROWS windows on both sides of a join are not supported: keep OVER (ROWS n PRECEDING) on one side and no window on the other', otherSpec!.pos);
+      if (other.preceding !== 0 || other.following !== 0) throw new SqlError('a ROWS window on one side of a join cannot be combined with a RANGE window on the other: drop one of them, or use RANGE INTERVAL windows on both sides', otherSpec!.pos);
+      rowsWindow = { side: lwin.rows !== null ? 'left' : 'right', n: mine.rows! };
+    }
     const lw = Math.max(lwin.preceding, rwin.following);
     const rw = Math.max(rwin.preceding, lwin.following);
-    if (lw === 0 && rw === 0) throw new SqlError("a stream-to-stream join needs a window on at least one side, e.g. JOIN s2 OVER (RANGE INTERVAL '1' MINUTE PRECEDING) AS b ON ...", item.pos);
+    if (lw === 0 && rw === 0 && !rowsWindow) throw new SqlError("a stream-to-stream join needs a window on at least one side, e.g. JOIN s2 OVER (RANGE INTERVAL '1' MINUTE PRECEDING) AS b ON ... or OVER (ROWS 10 PRECEDING)", item.pos);
     const scope = this.concatScopes(left.scope, right.scope);
     const on = item.on ? this.bool(this.expr(item.on, scope), item.on) : null;
     const keys = on ? equiKeys(on, left.scope.width) : null;
@@ -425,16 +437,33 @@ class Planner {
       root: {
         op: 'joinStream', left: left.root, right: right.root, joinType, on: residual, leftRangeMs: lw, rightRangeMs: rw,
         leftWidth: left.scope.width, rightWidth: right.scope.width, leftKey: keys?.left ?? null, rightKey: keys?.right ?? null,
+        ...(rowsWindow ? { rowsWindow } : {}),
       },
       scope,
     };
   }
 
-  private windowRange(w: WindowSpec): { preceding: number; following: number } {
-    if (!w.frame || w.frame.unit !== 'RANGE' || w.frame.preceding === 'UNBOUNDED') throw new SqlError("a join window must be RANGE INTERVAL 'n' unit PRECEDING (or FOLLOWING)", w.pos);
+  /**
+   * A join window: RANGE reaches in ms, or ROWS n PRECEDING (rows = n). SQLstream (KDA's engine) allows
+   * neither PARTITION BY in a join window nor windows that reach into the future by a count of rows.
+   */
+  private joinWindow(w: WindowSpec): { preceding: number; following: number; rows: number | null } {
+    if (w.ref) throw new SqlError(`a join window must be written in place, e.g. OVER (ROWS 10 PRECEDING) or OVER (RANGE INTERVAL '1' MINUTE PRECEDING); a named window (OVER ${describeIdent(w.ref)}) is not supported in a join`, w.ref.pos);
+    if (w.partitionBy.length) throw new SqlError('a join window cannot have PARTITION BY (it holds the rows of the whole stream); put the key in ON instead, e.g. ON a.k = b.k', w.partitionBy[0]!.pos);
+    if (!w.frame) throw new SqlError("a join window needs a frame: RANGE INTERVAL 'n' unit PRECEDING (or FOLLOWING), or ROWS n PRECEDING", w.pos);
+    if (w.frame.unit === 'ROWS') {
+      const f = w.frame;
+      if (f.following && f.following !== 'CURRENT') throw new SqlError("a ROWS join window counts back only: write ROWS n PRECEDING, or use RANGE INTERVAL 'n' unit FOLLOWING for rows that come later", typeof f.following === 'object' ? f.following.pos : w.pos);
+      if (f.preceding === 'UNBOUNDED') throw new SqlError('ROWS UNBOUNDED PRECEDING would keep the whole stream; give a count, e.g. ROWS 10 PRECEDING', w.pos);
+      if (f.preceding === 'CURRENT') return { preceding: 0, following: 0, rows: 0 };
+      const n = f.preceding;
+      if (n.kind !== 'literal' || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 0) throw new SqlError('ROWS needs a non-negative integer, e.g. ROWS 10 PRECEDING', n.pos);
+      return { preceding: 0, following: 0, rows: n.value };
+    }
+    if (w.frame.preceding === 'UNBOUNDED') throw new SqlError("RANGE UNBOUNDED PRECEDING would keep the whole stream; give an interval, e.g. RANGE INTERVAL '1' MINUTE PRECEDING", w.pos);
     const preceding = w.frame.preceding === 'CURRENT' ? 0 : this.constInterval(w.frame.preceding);
     const following = w.frame.following && w.frame.following !== 'CURRENT' ? this.constInterval(w.frame.following) : 0;
-    return { preceding, following };
+    return { preceding, following, rows: null };
   }
 
   private constInterval(e: Expr): number {

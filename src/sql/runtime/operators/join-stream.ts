@@ -24,6 +24,21 @@
  * produced later can be earlier (a future match involves a future row; a future null row's window
  * end is still ahead of the other side's time). An equality between the two sides in ON makes it a
  * hash join; the whole ON is still checked.
+ *
+ * ROWS windows (`JOIN b OVER (ROWS n PRECEDING) AS b`, on either side; the other side has no window,
+ * so only its current row takes part — KDA's rule for a side without a window). A row of the other side
+ * at time t meets the windowed side's last n+1 rows with ROWTIME ≤ t in arrival order (n preceding rows
+ * plus the current one, the frame SQLstream's ROWS windows use); the window is not partitioned (SQLstream
+ * forbids PARTITION BY in join windows), ON filters inside it. That window is known once the windowed
+ * side's time reaches t, so the row waits until then (as a RANGE row waits for its window end) and meets
+ * the whole window at once; its pairs carry ROWTIME t, which could not be emitted earlier anyway (output
+ * waits for both sides' time). Unmatched, it comes out null-extended at t. A windowed row stays
+ * while a row of the other side could still count it: until n+1 later rows of its own side have ROWTIMEs
+ * the other side's time has reached. Only then is an unmatched one (RIGHT/FULL: the windowed side) known
+ * to be unmatched; it comes out null-extended with the ROWTIME of the (n+1)th later row, the row that
+ * pushed it out of every future window. A count does not pass with the clock: on a quiet windowed
+ * stream the last n+1 rows stay in the window, and an unmatched one of them waits for more rows of its
+ * own stream (the clock alone cannot release it).
  */
 import type { OpPlan } from '../../plan/plan.ts';
 import { ExprCompiler } from '../compile.ts';
@@ -84,7 +99,72 @@ class Side {
   }
 }
 
+/**
+ * The ROWS-windowed side: kept rows numbered by arrival (seq), so a window is a seq range; with a hash
+ * key the index lists each key's seqs in order.
+ */
+class CountedSide {
+  rows: Row[] = [];
+  keys: unknown[] = [];
+  head = 0;
+  /** seq of rows[head]. */
+  base = 0;
+  readonly index: Map<unknown, number[]> | null;
+  /** Kept rows that met a row of the other side (only for a preserved side of an outer join). */
+  readonly matched: Set<Row> | null;
+
+  constructor(hashed: boolean, outer: boolean) {
+    this.index = hashed ? new Map() : null;
+    this.matched = outer ? new Set() : null;
+  }
+
+  /** seq the next row will get (one past the last kept row). */
+  end(): number {
+    return this.base + this.rows.length - this.head;
+  }
+
+  at(seq: number): Row {
+    return this.rows[this.head + seq - this.base]!;
+  }
+
+  add(r: Row, k: unknown): void {
+    const seq = this.end();
+    this.rows.push(r);
+    this.keys.push(k);
+    if (this.index) {
+      const list = this.index.get(k);
+      if (list) list.push(seq);
+      else this.index.set(k, [seq]);
+    }
+  }
+
+  /** Drops the first kept row (it is also the first seq under its key). */
+  shift(): Row {
+    const r = this.rows[this.head]!;
+    const k = this.keys[this.head++];
+    this.base++;
+    if (this.index) {
+      const list = this.index.get(k);
+      if (list) {
+        list.shift();
+        if (list.length === 0) this.index.delete(k);
+      }
+    }
+    if (this.head > 1024 && this.head * 2 > this.rows.length) {
+      this.rows = this.rows.slice(this.head);
+      this.keys = this.keys.slice(this.head);
+      this.head = 0;
+    }
+    return r;
+  }
+
+  live(): Row[] {
+    return this.rows.slice(this.head);
+  }
+}
+
 const EMPTY: Row[] = [];
+const NO_SEQS: number[] = [];
 
 interface JoinState {
   left: Row[];
@@ -118,6 +198,15 @@ export class JoinStreamOperator implements Operator {
   private pending: Row[] = [];
   private pendingSorted = true;
   private pendingLast = -Infinity;
+  /**
+   * ROWS mode (plan.rowsWindow): `counted` holds the windowed side's rows, `waiting` the other side's rows
+   * whose window is not known yet (the windowed side's time has not reached them). null in RANGE mode.
+   */
+  private counted: CountedSide | null = null;
+  private waiting: Side | null = null;
+  /** Which port is the windowed side, and its n (window = n+1 rows). */
+  private readonly countedLeft: boolean;
+  private readonly rowsN: number;
 
   constructor(private readonly plan: Extract<OpPlan, { op: 'joinStream' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
     const c = new ExprCompiler();
@@ -130,6 +219,15 @@ export class JoinStreamOperator implements Operator {
     this.rightNulls = new Array(plan.rightWidth).fill(null);
     this.left = new Side(this.leftKey !== null, this.leftOuter);
     this.right = new Side(this.rightKey !== null, this.rightOuter);
+    this.countedLeft = plan.rowsWindow?.side === 'left';
+    this.rowsN = plan.rowsWindow?.n ?? 0;
+    if (plan.rowsWindow) this.resetRows();
+  }
+
+  /** Empty ROWS-mode sides. */
+  private resetRows(): void {
+    this.counted = new CountedSide(this.leftKey !== null, this.countedLeft ? this.leftOuter : this.rightOuter);
+    this.waiting = new Side(false, false);
   }
 
   private put(r: Row): void {
@@ -141,6 +239,10 @@ export class JoinStreamOperator implements Operator {
 
   // hot path
   process(batch: Row[], port: number): void {
+    if (this.counted !== null) {
+      this.processRows(batch, port);
+      return;
+    }
     const { leftRangeMs, rightRangeMs } = this.plan;
     const on = this.on;
     const isLeft = port === 0;
@@ -191,6 +293,113 @@ export class JoinStreamOperator implements Operator {
     this.release();
   }
 
+  // hot path: ROWS mode. Windowed rows are kept; the other side's rows meet their window once it is known.
+  private processRows(batch: Row[], port: number): void {
+    const isLeft = port === 0;
+    const counted = this.counted!;
+    const waiting = this.waiting!;
+    const keyOf = isLeft ? this.leftKey : this.rightKey;
+    let seen = isLeft ? this.leftTime : this.rightTime;
+    if (isLeft === this.countedLeft) {
+      for (let i = 0, n = batch.length; i < n; i++) {
+        const r = batch[i]!;
+        const t = r[0] as number;
+        if (t > seen) seen = t;
+        try {
+          counted.add(r, keyOf ? keyOf(r) : null);
+        } catch (e) {
+          this.ctx.error({ ...errorOf(e), row: r });
+        }
+      }
+    } else {
+      const countedTime = Math.max(this.countedLeft ? this.leftTime : this.rightTime, this.watermark);
+      for (let i = 0, n = batch.length; i < n; i++) {
+        const r = batch[i]!;
+        const t = r[0] as number;
+        if (t > seen) seen = t;
+        try {
+          const k = keyOf ? keyOf(r) : null;
+          // The windowed side is already at t: its window for this row is complete.
+          if (t <= countedTime) this.meetWindow(r, k);
+          else waiting.add(r, k);
+        } catch (e) {
+          this.ctx.error({ ...errorOf(e), row: r });
+        }
+      }
+    }
+    if (isLeft) this.leftTime = seen;
+    else this.rightTime = seen;
+    this.closeRows();
+    this.release();
+  }
+
+  /**
+   * A row of the unwindowed side (ROWTIME t, key k) meets the windowed side's last n+1 rows with
+   * ROWTIME ≤ t; unmatched and preserved, it comes out null-extended at t.
+   */
+  private meetWindow(r: Row, k: unknown): void {
+    const c = this.counted!;
+    const t = r[0] as number;
+    let hi = c.end() - 1;
+    while (hi >= c.base && (c.at(hi)[0] as number) > t) hi--;
+    const lo = Math.max(c.base, hi - this.rowsN);
+    let matched = false;
+    if (hi >= lo) {
+      if (c.index) {
+        const seqs = k === null ? NO_SEQS : (c.index.get(k) ?? NO_SEQS);
+        let j = seqs.length - 1;
+        while (j >= 0 && seqs[j]! > hi) j--;
+        let i = j;
+        while (i >= 0 && seqs[i]! >= lo) i--;
+        for (let x = i + 1; x <= j; x++) if (this.pairWith(r, t, c.at(seqs[x]!))) matched = true;
+      } else {
+        for (let seq = lo; seq <= hi; seq++) if (this.pairWith(r, t, c.at(seq))) matched = true;
+      }
+    }
+    if (!matched && (this.countedLeft ? this.rightOuter : this.leftOuter)) this.put(this.nullExtended(r, !this.countedLeft, t));
+  }
+
+  /** Pairs an unwindowed row with a windowed one if ON holds; ROWTIME = the later of the two. */
+  private pairWith(r: Row, t: number, o: Row): boolean {
+    const c = this.countedLeft ? o.concat(r) : r.concat(o);
+    const ot = o[0] as number;
+    c[0] = ot > t ? ot : t;
+    if (this.on !== null && this.on(c) !== true) return false;
+    this.put(c);
+    if (this.counted!.matched) this.counted!.matched.add(o);
+    return true;
+  }
+
+  /**
+   * ROWS mode: waiting rows the windowed side's time has reached meet their window; then windowed rows
+   * that no row of the other side can count any more (n+1 later rows at or before its time) are dropped.
+   */
+  private closeRows(): void {
+    const c = this.counted!;
+    const waiting = this.waiting!;
+    const countedTime = Math.max(this.countedLeft ? this.leftTime : this.rightTime, this.watermark);
+    for (let r = waiting.first(); r !== undefined && (r[0] as number) <= countedTime; r = waiting.first()) {
+      const k = waiting.keys[waiting.head];
+      waiting.shift();
+      try {
+        this.meetWindow(r, k);
+      } catch (e) {
+        this.ctx.error({ ...errorOf(e), row: r });
+      }
+    }
+    // Later rows of the other side have ROWTIME ≥ its time: their windows all end at or after row p.
+    const otherTime = Math.max(this.countedLeft ? this.rightTime : this.leftTime, this.watermark);
+    let p = c.end() - 1;
+    while (p >= c.base && (c.at(p)[0] as number) > otherTime) p--;
+    const keepFrom = p - this.rowsN;
+    while (c.base < keepFrom) {
+      // The (n+1)th later row pushed it out of every window still to come.
+      const outAt = c.at(c.base + this.rowsN + 1)[0] as number;
+      const r = c.shift();
+      if (c.matched && !c.matched.delete(r)) this.put(this.nullExtended(r, this.countedLeft, outAt));
+    }
+  }
+
   private nullExtended(r: Row, isLeft: boolean, t: number): Row {
     const c = isLeft ? r.concat(this.rightNulls) : this.leftNulls.concat(r);
     c[0] = t;
@@ -199,6 +408,10 @@ export class JoinStreamOperator implements Operator {
 
   /** Drops rows whose window end the other side's time has reached; an unmatched preserved row comes out null-extended. */
   private closeWindows(): void {
+    if (this.counted !== null) {
+      this.closeRows();
+      return;
+    }
     const leftTime = Math.max(this.leftTime, this.watermark);
     const rightTime = Math.max(this.rightTime, this.watermark);
     this.closeSide(this.left, this.plan.leftRangeMs, rightTime, true);
@@ -241,8 +454,6 @@ export class JoinStreamOperator implements Operator {
   }
 
   checkpoint(): unknown {
-    const left = this.left.live();
-    const right = this.right.live();
     const positions = (rows: Row[], matched: Set<Row> | null): number[] | undefined => {
       if (!matched) return undefined;
       const out: number[] = [];
@@ -250,8 +461,21 @@ export class JoinStreamOperator implements Operator {
       return out;
     };
     const time = (t: number): number | null => (t === -Infinity ? null : t);
+    let left: Row[], right: Row[], leftMatched: number[] | undefined, rightMatched: number[] | undefined;
+    if (this.counted !== null) {
+      // ROWS mode: the windowed side's kept rows (with which already met a row), the other side's waiting rows.
+      const kept = this.counted.live();
+      const keptMatched = positions(kept, this.counted.matched);
+      const waiting = this.waiting!.live();
+      [left, right, leftMatched, rightMatched] = this.countedLeft ? [kept, waiting, keptMatched, undefined] : [waiting, kept, undefined, keptMatched];
+    } else {
+      left = this.left.live();
+      right = this.right.live();
+      leftMatched = positions(left, this.left.matched);
+      rightMatched = positions(right, this.right.matched);
+    }
     const state: JoinState = {
-      left, right, leftMatched: positions(left, this.left.matched), rightMatched: positions(right, this.right.matched),
+      left, right, leftMatched, rightMatched,
       leftTime: time(this.leftTime), rightTime: time(this.rightTime), watermark: time(this.watermark), pending: this.pending.slice(),
     };
     return state;
@@ -270,8 +494,23 @@ export class JoinStreamOperator implements Operator {
         if (side.matched && (!at || at.has(i))) side.matched.add(r);
       }
     };
-    fill(this.left, s.left, this.leftKey, s.leftMatched);
-    fill(this.right, s.right, this.rightKey, s.rightMatched);
+    if (this.counted !== null) {
+      this.resetRows();
+      const counted = this.counted as CountedSide;
+      const [kept, keptKey, keptMatched, waiting, waitingKey] = this.countedLeft
+        ? [s.left, this.leftKey, s.leftMatched, s.right, this.rightKey]
+        : [s.right, this.rightKey, s.rightMatched, s.left, this.leftKey];
+      const at = keptMatched ? new Set(keptMatched) : null;
+      for (let i = 0; i < kept.length; i++) {
+        const r = kept[i]!;
+        counted.add(r, keptKey ? keptKey(r) : null);
+        if (counted.matched && (!at || at.has(i))) counted.matched.add(r);
+      }
+      for (const r of waiting) this.waiting!.add(r, waitingKey ? waitingKey(r) : null);
+    } else {
+      fill(this.left, s.left, this.leftKey, s.leftMatched);
+      fill(this.right, s.right, this.rightKey, s.rightMatched);
+    }
     this.leftTime = s.leftTime ?? -Infinity;
     this.rightTime = s.rightTime ?? -Infinity;
     this.watermark = s.watermark ?? -Infinity;
@@ -284,6 +523,7 @@ export class JoinStreamOperator implements Operator {
   close(): void {
     this.left = new Side(this.leftKey !== null, this.leftOuter);
     this.right = new Side(this.rightKey !== null, this.rightOuter);
+    if (this.counted !== null) this.resetRows();
     this.pending = [];
     this.pendingSorted = true;
     this.pendingLast = -Infinity;
