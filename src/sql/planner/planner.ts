@@ -407,6 +407,9 @@ class Planner {
     if ('table' in right && right.table) {
       // A table row never stops being able to match a future stream row, so it could never come out unmatched.
       if (joinType === 'RIGHT' || joinType === 'FULL') throw new SqlError(`${joinType} OUTER JOIN with a reference table is not supported: its rows would wait for the stream forever; use INNER or LEFT OUTER JOIN with the stream on the left`, item.pos);
+      // Each stream row meets the table as it is when the row arrives: a window on either side would be ignored.
+      const over = (item.right.kind === 'stream' ? item.right.over : undefined) ?? (item.left.kind === 'stream' ? item.left.over : undefined);
+      if (over) throw new SqlError('a join with a reference table takes no window: each stream row meets the whole table as it is; drop OVER (...)', over.pos);
       return this.joinTable(left, right, joinType, item.on, item.pos);
     }
     // A side's PRECEDING window keeps that side's rows for the interval; its FOLLOWING window means rows
