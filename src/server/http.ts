@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError, isAwsError } from '../core/errors.ts';
+import { dataBuffers } from '../core/buffer-pool.ts';
 import type { Clock } from '../core/clock.ts';
 import { authenticate } from './auth.ts';
 import { codecFor } from './codec/index.ts';
@@ -103,6 +104,13 @@ function startStreaming(res: ServerResponse, result: StreamingResponse): void {
   result.start(sink);
 }
 
+/** Request bodies at least this large (and in more than one chunk) are gathered into pooled buffers. */
+const POOLED_BODY_BYTES = 64 * 1024;
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.startsWith('application/x-amz-json');
+}
+
 const INTERNAL_MESSAGE = 'The request processing has failed because of an unknown error, exception or failure.';
 
 export class Router {
@@ -146,7 +154,18 @@ export class Router {
     });
     req.on('end', () => {
       if (aborted) return;
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      // A large JSON body is gathered into a pooled buffer, given back once the request is answered:
+      // JSON handlers keep no reference into it (decoding copies), unlike CBOR's decoder.
+      let pooled: Buffer | undefined;
+      let body: Buffer;
+      if (chunks.length === 1) body = chunks[0]!;
+      else if (size >= POOLED_BODY_BYTES && isJson(req.headers['content-type'])) {
+        pooled = dataBuffers.acquire(size);
+        let p = 0;
+        for (let i = 0; i < chunks.length; i++) p += chunks[i]!.copy(pooled, p);
+        body = pooled.subarray(0, size);
+      } else body = Buffer.concat(chunks, size);
+      chunks.length = 0;
       this.inFlight++;
       this.handle(req, res, body)
         .catch((e) => {
@@ -157,6 +176,7 @@ export class Router {
           } else res.destroy();
         })
         .finally(() => {
+          if (pooled !== undefined) dataBuffers.release(pooled);
           if (--this.inFlight === 0) for (const d of this.drained.splice(0)) d();
         });
     });

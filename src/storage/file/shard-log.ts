@@ -42,6 +42,8 @@ export interface LogHost {
 /** All batches appended between two commit cycles; they succeed or fail together. */
 export class PendingGroup {
   readonly bufs: Buffer[] = [];
+  /** Pool buffers behind some of `bufs`, given back when the group is done. */
+  readonly pooled: Buffer[] = [];
   readonly segs: Segment[] = [];
   readonly positions: number[] = [];
   /** Per batch: offset one past its last record, and its segment's running max timestamp after it. */
@@ -62,6 +64,14 @@ export class PendingGroup {
 }
 
 function noop(): void {}
+
+function releasePooled(g: PendingGroup): void {
+  for (let i = 0; i < g.pooled.length; i++) dataBuffers.release(g.pooled[i]!);
+  g.pooled.length = 0;
+}
+
+/** Batches of at least this many bytes are framed into pooled buffers. */
+const POOLED_BATCH_BYTES = 16 * 1024;
 
 const READ_CHUNK_MIN_BYTES = 64 * 1024;
 const READ_CHUNK_MAX_BYTES = 1024 * 1024;
@@ -132,7 +142,14 @@ export class FileShardLog implements ShardLog {
       seg = this.roll(firstOffset);
     }
 
-    const buf = Buffer.allocUnsafe(bytes);
+    // A large batch's frames go into a pooled buffer, given back once the commit cycle has
+    // written them (completeGroup / failGroup); small ones come from Node's own slab.
+    let buf: Buffer;
+    if (bytes >= POOLED_BATCH_BYTES) {
+      const whole = dataBuffers.acquire(bytes);
+      buf = whole.subarray(0, bytes);
+      (this.pending ?? this.newPendingGroup()).pooled.push(whole);
+    } else buf = Buffer.allocUnsafe(bytes);
     const base = seg.size;
     let p = 0;
     let off = firstOffset;
@@ -147,11 +164,7 @@ export class FileShardLog implements ShardLog {
     seg.size = base + bytes;
     this.nextOffset = off;
 
-    let g = this.pending;
-    if (g === null) {
-      g = this.pending = new PendingGroup();
-      this.host.schedule(this);
-    }
+    const g = this.pending ?? this.newPendingGroup();
     g.bufs.push(buf);
     g.segs.push(seg);
     g.positions.push(base);
@@ -160,6 +173,12 @@ export class FileShardLog implements ShardLog {
     g.endOffset = off;
     g.lastTs = ts;
     return { firstOffset, durable: g.promise };
+  }
+
+  private newPendingGroup(): PendingGroup {
+    const g = (this.pending = new PendingGroup());
+    this.host.schedule(this);
+    return g;
   }
 
   /** Starts a new active segment at `base`; its file is created before anything is written to it. */
@@ -182,6 +201,7 @@ export class FileShardLog implements ShardLog {
     }
     this.durableEnd = g.endOffset;
     this.durableLastTs = g.lastTs;
+    releasePooled(g);
     g.resolve();
     const ls = this.listeners;
     if (ls.length > 0) {
@@ -203,10 +223,14 @@ export class FileShardLog implements ShardLog {
    * and truncates the files back to the durable point.
    */
   failGroup(g: PendingGroup, err: StorageError): void {
+    releasePooled(g);
     g.reject(err);
     const later = this.pending;
     this.pending = null;
-    if (later) later.reject(err);
+    if (later) {
+      releasePooled(later);
+      later.reject(err);
+    }
     this.nextOffset = this.durableEnd;
     const dropped: Segment[] = [];
     while (this.segments.length > 1) {
