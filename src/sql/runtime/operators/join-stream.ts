@@ -1,5 +1,5 @@
 /**
- * Stream-to-stream join over time windows:
+ * Stream-to-stream join over time windows (and, below, row windows):
  * `FROM a [LEFT|RIGHT|FULL [OUTER]] JOIN b OVER (RANGE INTERVAL 'n' unit PRECEDING|FOLLOWING) AS b ON ...`.
  *
  * The windows become one rule on ROWTIMEs (the planner folds them into two reaches):
@@ -34,8 +34,8 @@
  * the whole window at once; its pairs carry ROWTIME t, which could not be emitted earlier anyway (output
  * waits for both sides' time). Unmatched, it comes out null-extended at t. A windowed row stays
  * while a row of the other side could still count it: until n+1 later rows of its own side have ROWTIMEs
- * the other side's time has reached. Only then is an unmatched one (RIGHT/FULL: the windowed side) known
- * to be unmatched; it comes out null-extended with the ROWTIME of the (n+1)th later row, the row that
+ * the other side's time has reached. Only then is an unmatched one of a preserved windowed side (RIGHT
+ * or FULL with the window on b; LEFT or FULL with it on a) known to be unmatched; it comes out null-extended with the ROWTIME of the (n+1)th later row, the row that
  * pushed it out of every future window. A count does not pass with the clock: on a quiet windowed
  * stream the last n+1 rows stay in the window, and an unmatched one of them waits for more rows of its
  * own stream (the clock alone cannot release it).
