@@ -45,71 +45,18 @@ import { ExprCompiler } from '../compile.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
 
-/** One side's kept rows: arrival order for closing windows, plus a key index when hashing. */
-class Side {
-  rows: Row[] = [];
-  /** Each kept row's join key (kept, not recomputed, so closing always finds the row's index entry). */
-  keys: unknown[] = [];
-  head = 0;
-  readonly index: Map<unknown, Row[]> | null;
-  /** Kept rows that met a row of the other side (only for a preserved side of an outer join). */
-  readonly matched: Set<Row> | null;
-
-  constructor(hashed: boolean, outer: boolean) {
-    this.index = hashed ? new Map() : null;
-    this.matched = outer ? new Set() : null;
-  }
-
-  add(r: Row, k: unknown): void {
-    this.rows.push(r);
-    this.keys.push(k);
-    if (this.index) {
-      const list = this.index.get(k);
-      if (list) list.push(r);
-      else this.index.set(k, [r]);
-    }
-  }
-
-  /** The first kept row, or undefined. */
-  first(): Row | undefined {
-    return this.head < this.rows.length ? this.rows[this.head] : undefined;
-  }
-
-  /** Drops the first kept row (rows close in arrival order, so it is also first under its key). */
-  shift(): Row {
-    const r = this.rows[this.head]!;
-    const k = this.keys[this.head++];
-    if (this.index) {
-      const list = this.index.get(k);
-      if (list) {
-        list.shift();
-        if (list.length === 0) this.index.delete(k);
-      }
-    }
-    if (this.head > 1024 && this.head * 2 > this.rows.length) {
-      this.rows = this.rows.slice(this.head);
-      this.keys = this.keys.slice(this.head);
-      this.head = 0;
-    }
-    return r;
-  }
-
-  live(): Row[] {
-    return this.rows.slice(this.head);
-  }
-}
-
 /**
- * The ROWS-windowed side: kept rows numbered by arrival (seq), so a window is a seq range; with a hash
- * key the index lists each key's seqs in order.
+ * One side's kept rows in arrival order (rows close in that order), numbered by arrival (seq), with
+ * each row's join key kept (not recomputed, so closing always finds the row's index entry) and, when
+ * hashing, an index from key to entries in arrival order.
  */
-class CountedSide {
+abstract class KeptRows<E> {
   rows: Row[] = [];
   keys: unknown[] = [];
   head = 0;
   /** seq of rows[head]. */
   base = 0;
-  readonly index: Map<unknown, number[]> | null;
+  readonly index: Map<unknown, E[]> | null;
   /** Kept rows that met a row of the other side (only for a preserved side of an outer join). */
   readonly matched: Set<Row> | null;
 
@@ -118,13 +65,12 @@ class CountedSide {
     this.matched = outer ? new Set() : null;
   }
 
+  /** What the key index lists for a row. */
+  protected abstract entry(r: Row, seq: number): E;
+
   /** seq the next row will get (one past the last kept row). */
   end(): number {
     return this.base + this.rows.length - this.head;
-  }
-
-  at(seq: number): Row {
-    return this.rows[this.head + seq - this.base]!;
   }
 
   add(r: Row, k: unknown): void {
@@ -133,12 +79,12 @@ class CountedSide {
     this.keys.push(k);
     if (this.index) {
       const list = this.index.get(k);
-      if (list) list.push(seq);
-      else this.index.set(k, [seq]);
+      if (list) list.push(this.entry(r, seq));
+      else this.index.set(k, [this.entry(r, seq)]);
     }
   }
 
-  /** Drops the first kept row (it is also the first seq under its key). */
+  /** Drops the first kept row (it is also the first entry under its key). */
   shift(): Row {
     const r = this.rows[this.head]!;
     const k = this.keys[this.head++];
@@ -160,6 +106,29 @@ class CountedSide {
 
   live(): Row[] {
     return this.rows.slice(this.head);
+  }
+}
+
+/** A RANGE-windowed (or unwindowed) side: the index lists the rows themselves. */
+class Side extends KeptRows<Row> {
+  protected entry(r: Row): Row {
+    return r;
+  }
+
+  /** The first kept row, or undefined. */
+  first(): Row | undefined {
+    return this.head < this.rows.length ? this.rows[this.head] : undefined;
+  }
+}
+
+/** The ROWS-windowed side: a window is a seq range; the index lists each key's seqs in order. */
+class CountedSide extends KeptRows<number> {
+  protected entry(_r: Row, seq: number): number {
+    return seq;
+  }
+
+  at(seq: number): Row {
+    return this.rows[this.head + seq - this.base]!;
   }
 }
 
