@@ -46,4 +46,6 @@ for (const entry of Object.values(packages)) {
 }
 lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)));
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(added.length ? `complete-lockfile: added ${added.length} optional platform entries: ${added.join(', ')}` : 'complete-lockfile: lock already complete');
+console.log(
+  added.length ? `complete-lockfile: added ${added.length} optional platform entries: ${added.join(', ')}` : 'complete-lockfile: lock already complete',
+);

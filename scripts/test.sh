@@ -19,6 +19,9 @@ fi
 
 echo "test.sh: typecheck"
 npx --no-install tsc --noEmit -p .
+echo "test.sh: lint and format (biome)"
+npx --no-install biome ci --error-on-warnings .
+node scripts/check-code.mjs
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 echo "test.sh: ${#files[@]} test files"

@@ -59,7 +59,9 @@ function records(n: number, startMs: number): { data: Uint8Array[]; arrivals: nu
   const arrivals: number[] = [];
   for (let i = 0; i < n; i++) {
     const t = startMs + Math.floor(i / 20) * 50; // 400 records a second
-    data.push(enc.encode(JSON.stringify({ category: 'Books', store_id: `store_${1 + (i % 5)}`, evnt_time: new Date(t).toISOString(), sales: (i % 10_000) / 100 })));
+    data.push(
+      enc.encode(JSON.stringify({ category: 'Books', store_id: `store_${1 + (i % 5)}`, evnt_time: new Date(t).toISOString(), sales: (i % 10_000) / 100 })),
+    );
     arrivals.push(t);
   }
   return { data, arrivals };
@@ -69,7 +71,16 @@ async function hostRun(app: AppName, n: number): Promise<number> {
   const clock = new ManualClock();
   const storage = new MemoryStorage();
   await storage.open();
-  const kinesis = await KinesisEngine.open({ storage, clock, region: 'us-east-1', accountId: '000000000000', shardLimit: 100, createDelayMs: 0, deleteDelayMs: 0, updateDelayMs: 0 });
+  const kinesis = await KinesisEngine.open({
+    storage,
+    clock,
+    region: 'us-east-1',
+    accountId: '000000000000',
+    shardLimit: 100,
+    createDelayMs: 0,
+    deleteDelayMs: 0,
+    updateDelayMs: 0,
+  });
   await kinesis.createStream('in', { shardCount: SHARDS });
   await kinesis.createStream('out', { shardCount: 1 });
   clock.advance(1);
@@ -77,24 +88,39 @@ async function hostRun(app: AppName, n: number): Promise<number> {
   await kinesis.whenActive('out');
   const { data } = records(n, clock.now());
   for (let i = 0; i < n; i += 500) {
-    await kinesis.putRecords('in', data.slice(i, i + 500).map((d, j) => ({ partitionKey: String(i + j), data: d })));
+    await kinesis.putRecords(
+      'in',
+      data.slice(i, i + 500).map((d, j) => ({ partitionKey: String(i + j), data: d })),
+    );
   }
   const service = createAnalyticsService({ storage, clock, region: 'us-east-1', accountId: '000000000000', kinesis, dataDir: undefined });
   const ctx = { requestId: 'bench', region: 'us-east-1', accountId: '000000000000', clock, protocol: 'json' } as RequestContext;
-  await service.actions.CreateApplication!({
-    ApplicationName: 'bench',
-    Inputs: [{
-      NamePrefix: 'SOURCE_SQL_STREAM',
-      KinesisStreamsInput: { ResourceARN: arn('in'), RoleARN: ROLE },
-      InputSchema: { RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } }, RecordColumns: COLUMNS },
-    }],
-    Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: arn('out'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
-    ApplicationCode: APPS[app],
-  }, ctx);
+  await service.actions.CreateApplication!(
+    {
+      ApplicationName: 'bench',
+      Inputs: [
+        {
+          NamePrefix: 'SOURCE_SQL_STREAM',
+          KinesisStreamsInput: { ResourceARN: arn('in'), RoleARN: ROLE },
+          InputSchema: {
+            RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+            RecordColumns: COLUMNS,
+          },
+        },
+      ],
+      Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: arn('out'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
+      ApplicationCode: APPS[app],
+    },
+    ctx,
+  );
   const t0 = performance.now();
-  await service.actions.StartApplication!({
-    ApplicationName: 'bench', InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }],
-  }, ctx);
+  await service.actions.StartApplication!(
+    {
+      ApplicationName: 'bench',
+      InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }],
+    },
+    ctx,
+  );
   await service.host.whenIdle('bench');
   const ms = performance.now() - t0;
   const stats = service.host.stats('bench')!;
@@ -141,11 +167,15 @@ for (const app of Object.keys(APPS) as AppName[]) {
     host.push(await hostRun(app, N));
   }
   results.push({ app, host: median(host), floor: median(floor), formatted: median(formatted) });
-  process.stdout.write(`${app}: host ${fmt(median(host))} records/s; SQL engine alone ${fmt(median(floor))}; engine + JSON output formatting ${fmt(median(formatted))}\n`);
+  process.stdout.write(
+    `${app}: host ${fmt(median(host))} records/s; SQL engine alone ${fmt(median(floor))}; engine + JSON output formatting ${fmt(median(formatted))}\n`,
+  );
 }
 
 if (values.write) {
-  const rows = results.map((r) => `| ${r.app} | ${fmt(r.host)} | ${fmt(r.formatted)} | ${fmt(r.floor)} | ${(r.host / r.formatted).toFixed(2)} | ${(r.host / r.floor).toFixed(2)} |`);
+  const rows = results.map(
+    (r) => `| ${r.app} | ${fmt(r.host)} | ${fmt(r.formatted)} | ${fmt(r.floor)} | ${(r.host / r.formatted).toFixed(2)} | ${(r.host / r.floor).toFixed(2)} |`,
+  );
   const md = `Command: \`node --import tsx bench/analytics/host.ts --records ${N} --runs ${RUNS} --shards ${SHARDS} --write\`
 
 Machine: ${machineLine()}

@@ -19,7 +19,12 @@ export interface Series {
 }
 
 function parseTime(s: string): number {
-  const t = Date.parse(s.trim().replace(' ', 'T').replace(/\.\d+$/, '') + 'Z');
+  const t = Date.parse(
+    `${s
+      .trim()
+      .replace(' ', 'T')
+      .replace(/\.\d+$/, '')}Z`,
+  );
   if (Number.isNaN(t)) throw new Error(`bad timestamp '${s}'`);
   return t;
 }
@@ -68,9 +73,15 @@ export function evaluate(series: Series, cfg: DetectorConfig, seed = 0): SeriesR
   const hitRaw = new Array<boolean>(series.windows.length).fill(false);
   const hitGrade = new Array<boolean>(series.windows.length).fill(false);
   const r: SeriesResult = {
-    file: series.file, rows: n, windows: series.windows.length,
-    rawWindowsHit: 0, rawOutside: 0, rawOutsideProbation: 0,
-    gradeWindowsHit: 0, gradeOutside: 0, gradeOutsideProbation: 0,
+    file: series.file,
+    rows: n,
+    windows: series.windows.length,
+    rawWindowsHit: 0,
+    rawOutside: 0,
+    rawOutsideProbation: 0,
+    gradeWindowsHit: 0,
+    gradeOutside: 0,
+    gradeOutsideProbation: 0,
   };
   const point = new Float64Array(1);
   for (let i = 0; i < n; i++) {
@@ -83,11 +94,17 @@ export function evaluate(series: Series, cfg: DetectorConfig, seed = 0): SeriesR
     const w = series.windows.findIndex(([a, b]) => t >= a && t <= b);
     if (raw) {
       if (w >= 0) hitRaw[w] = true;
-      else { r.rawOutside++; if (i < probationEnd) r.rawOutsideProbation++; }
+      else {
+        r.rawOutside++;
+        if (i < probationEnd) r.rawOutsideProbation++;
+      }
     }
     if (graded) {
       if (w >= 0) hitGrade[w] = true;
-      else { r.gradeOutside++; if (i < probationEnd) r.gradeOutsideProbation++; }
+      else {
+        r.gradeOutside++;
+        if (i < probationEnd) r.gradeOutsideProbation++;
+      }
     }
   }
   r.rawWindowsHit = hitRaw.filter(Boolean).length;
@@ -96,15 +113,22 @@ export function evaluate(series: Series, cfg: DetectorConfig, seed = 0): SeriesR
 }
 
 function shortName(file: string): string {
-  return file.split('/').pop()!.replace(/\.csv$/, '');
+  return file
+    .split('/')
+    .pop()!
+    .replace(/\.csv$/, '');
 }
 
 export function detectionTable(results: SeriesResult[], cfg: DetectorConfig): string {
   const head = `| series | rows | windows | raw > ${cfg.rawThreshold}: windows hit | raw: flagged rows outside (in probation) | grade > 0: windows hit | grade: flagged rows outside (in probation) |\n|---|---:|---:|---:|---:|---:|---:|`;
-  const rows = results.map((r) =>
-    `| ${shortName(r.file)} | ${r.rows} | ${r.windows} | ${r.rawWindowsHit}/${r.windows} | ${r.rawOutside} (${r.rawOutsideProbation}) | ${r.gradeWindowsHit}/${r.windows} | ${r.gradeOutside} (${r.gradeOutsideProbation}) |`);
+  const rows = results.map(
+    (r) =>
+      `| ${shortName(r.file)} | ${r.rows} | ${r.windows} | ${r.rawWindowsHit}/${r.windows} | ${r.rawOutside} (${r.rawOutsideProbation}) | ${r.gradeWindowsHit}/${r.windows} | ${r.gradeOutside} (${r.gradeOutsideProbation}) |`,
+  );
   const sum = (f: (r: SeriesResult) => number) => results.reduce((s, r) => s + f(r), 0);
-  rows.push(`| **total** | ${sum((r) => r.rows)} | ${sum((r) => r.windows)} | ${sum((r) => r.rawWindowsHit)}/${sum((r) => r.windows)} | ${sum((r) => r.rawOutside)} (${sum((r) => r.rawOutsideProbation)}) | ${sum((r) => r.gradeWindowsHit)}/${sum((r) => r.windows)} | ${sum((r) => r.gradeOutside)} (${sum((r) => r.gradeOutsideProbation)}) |`);
+  rows.push(
+    `| **total** | ${sum((r) => r.rows)} | ${sum((r) => r.windows)} | ${sum((r) => r.rawWindowsHit)}/${sum((r) => r.windows)} | ${sum((r) => r.rawOutside)} (${sum((r) => r.rawOutsideProbation)}) | ${sum((r) => r.gradeWindowsHit)}/${sum((r) => r.windows)} | ${sum((r) => r.gradeOutside)} (${sum((r) => r.gradeOutsideProbation)}) |`,
+  );
   return `${head}\n${rows.join('\n')}`;
 }
 
@@ -114,7 +138,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const rawThreshold of [1.5, 2, 3]) {
       const cfg = { name: `shingle ${shingleSize}`, shingleSize, rawThreshold };
       console.log(`\n### shingleSize ${shingleSize}, raw threshold ${rawThreshold}`);
-      console.log(detectionTable(series.map((s) => evaluate(s, cfg)), cfg));
+      console.log(
+        detectionTable(
+          series.map((s) => evaluate(s, cfg)),
+          cfg,
+        ),
+      );
     }
   }
 }

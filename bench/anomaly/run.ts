@@ -27,7 +27,10 @@ function makeStream(dims: number, n: number): Float64Array {
   const out = new Float64Array(n * dims);
   let x = 12345;
   const rand = (): number => {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 4294967296;
   };
   for (let i = 0; i < n; i++) {
@@ -38,7 +41,12 @@ function makeStream(dims: number, n: number): Float64Array {
   return out;
 }
 
-interface SpeedRow { dims: number; pointsPerSec: number[]; pointsPerCpuSec: number[]; bytes: number }
+interface SpeedRow {
+  dims: number;
+  pointsPerSec: number[];
+  pointsPerCpuSec: number[];
+  bytes: number;
+}
 
 function speed(dims: number): SpeedRow {
   const data = makeStream(dims, WARMUP + POINTS);
@@ -75,8 +83,12 @@ function measuredBytes(dims: number, count = 5): number {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return NaN;
   const data = makeStream(dims, 1000);
-  const mem = (): number => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
-  gc(); gc();
+  const mem = (): number => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  gc();
+  gc();
   const before = mem();
   const forests: RandomCutForest[] = [];
   for (let f = 0; f < count; f++) {
@@ -84,7 +96,8 @@ function measuredBytes(dims: number, count = 5): number {
     for (let i = 0; i < 1000; i++) forest.update(data.subarray(i * dims, i * dims + dims));
     forests.push(forest);
   }
-  gc(); gc();
+  gc();
+  gc();
   const after = mem();
   if (forests.length !== count) throw new Error('unreachable');
   return (after - before) / count;
@@ -92,12 +105,16 @@ function measuredBytes(dims: number, count = 5): number {
 
 const mib = (b: number): string => (b / (1 << 20)).toFixed(2);
 
-const loadAtStart = loadavg().map((x) => x.toFixed(2)).join(', ');
+const loadAtStart = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(', ');
 const speedRows: SpeedRow[] = [];
 for (const dims of [1, 2, 4, 16]) {
   const row = speed(dims);
   speedRows.push(row);
-  console.log(`dims ${dims}: ${row.pointsPerSec.map((r) => Math.round(r)).join(', ')} points/s wall; ${row.pointsPerCpuSec.map((r) => Math.round(r)).join(', ')} per CPU-second; ${mib(row.bytes)} MiB typed arrays`);
+  console.log(
+    `dims ${dims}: ${row.pointsPerSec.map((r) => Math.round(r)).join(', ')} points/s wall; ${row.pointsPerCpuSec.map((r) => Math.round(r)).join(', ')} per CPU-second; ${mib(row.bytes)} MiB typed arrays`,
+  );
 }
 const base = median(speedRows[1]!.pointsPerCpuSec);
 const memRows = [1, 2, 4, 16].map((d) => ({ dims: d, measured: measuredBytes(d) }));
@@ -120,17 +137,21 @@ for (const shingleSize of [1, 4, 8]) {
     const found = detection.find((d) => d.cfg.shingleSize === shingleSize && d.cfg.rawThreshold === rawThreshold);
     const results = found ? found.results : series.map((s) => evaluate(s, { name: '', shingleSize, rawThreshold }));
     const sum = (f: (r: SeriesResult) => number) => results.reduce((a, r) => a + f(r), 0);
-    sweep.push(`| ${shingleSize} | ${rawThreshold} | ${sum((r) => r.rawWindowsHit)}/${sum((r) => r.windows)} | ${sum((r) => r.rawOutside)} | ${sum((r) => r.gradeWindowsHit)}/${sum((r) => r.windows)} | ${sum((r) => r.gradeOutside)} |`);
+    sweep.push(
+      `| ${shingleSize} | ${rawThreshold} | ${sum((r) => r.rawWindowsHit)}/${sum((r) => r.windows)} | ${sum((r) => r.rawOutside)} | ${sum((r) => r.gradeWindowsHit)}/${sum((r) => r.windows)} | ${sum((r) => r.gradeOutside)} |`,
+    );
   }
 }
 console.log(sweep.join('\n'));
 
 function summary(): string {
-  return detection.map(({ cfg, results }) => {
-    const sum = (f: (r: SeriesResult) => number) => results.reduce((a, r) => a + f(r), 0);
-    const rows = sum((r) => r.rows);
-    return `${cfg.name}: grades hit ${sum((r) => r.gradeWindowsHit)}/${sum((r) => r.windows)} windows with ${sum((r) => r.gradeOutside)} rows (${((100 * sum((r) => r.gradeOutside)) / rows).toFixed(2)}% of ${rows}) flagged outside; raw > ${cfg.rawThreshold} hits ${sum((r) => r.rawWindowsHit)}/${sum((r) => r.windows)} with ${sum((r) => r.rawOutside)} outside.`;
-  }).join(' ');
+  return detection
+    .map(({ cfg, results }) => {
+      const sum = (f: (r: SeriesResult) => number) => results.reduce((a, r) => a + f(r), 0);
+      const rows = sum((r) => r.rows);
+      return `${cfg.name}: grades hit ${sum((r) => r.gradeWindowsHit)}/${sum((r) => r.windows)} windows with ${sum((r) => r.gradeOutside)} rows (${((100 * sum((r) => r.gradeOutside)) / rows).toFixed(2)}% of ${rows}) flagged outside; raw > ${cfg.rawThreshold} hits ${sum((r) => r.rawWindowsHit)}/${sum((r) => r.windows)} with ${sum((r) => r.rawOutside)} outside.`;
+    })
+    .join(' ');
 }
 
 const md = `

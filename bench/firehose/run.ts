@@ -66,7 +66,9 @@ function makeRecords(n: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
     const head = `{"id":${i},"store_id":"store_${i % 5}","category":"Electronics","sales":${(i % 1000) / 10},"noise":"`;
-    const noise = randomBytes(400).toString('base64').slice(0, RECORD_BYTES - head.length - 3);
+    const noise = randomBytes(400)
+      .toString('base64')
+      .slice(0, RECORD_BYTES - head.length - 3);
     out.push(new TextEncoder().encode(`${head}${noise}"}\n`));
   }
   return out;
@@ -76,24 +78,32 @@ async function runOnce(config: Config, records: Uint8Array[], run: number): Prom
   const dir = await mkdtemp(join(tmpdir(), 'freshet-bench-fh-'));
   const storage = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
   const server = await startServer({
-    port: 0, storage, dataDir: dir,
+    port: 0,
+    storage,
+    dataDir: dir,
     firehose: { createDelayMs: 0, logger: () => {}, buckets: { 'bench-null': { kind: 'null' } } },
   });
   const engine = (server.services.find((s) => s.targetPrefix === 'Firehose_20150804') as FirehoseService).engine;
   const client = new FirehoseClient({
-    endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1,
+    endpoint: server.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    maxAttempts: 1,
     requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY }) }),
   });
   const name = `bench-${run}`;
   try {
-    await client.send(new CreateDeliveryStreamCommand({
-      DeliveryStreamName: name,
-      ExtendedS3DestinationConfiguration: {
-        BucketARN: `arn:aws:s3:::${config === 'null' ? 'bench-null' : 'bench-dir'}`, RoleARN: ROLE,
-        BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 1 },
-        CompressionFormat: config === 'directory+gzip' ? 'GZIP' : 'UNCOMPRESSED',
-      },
-    }));
+    await client.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: name,
+        ExtendedS3DestinationConfiguration: {
+          BucketARN: `arn:aws:s3:::${config === 'null' ? 'bench-null' : 'bench-dir'}`,
+          RoleARN: ROLE,
+          BufferingHints: { SizeInMBs: 5, IntervalInSeconds: 1 },
+          CompressionFormat: config === 'directory+gzip' ? 'GZIP' : 'UNCOMPRESSED',
+        },
+      }),
+    );
     // DataFreshness as CloudWatch defines it (age of the oldest record not yet delivered), sampled every 5 ms.
     const freshness: number[] = [];
     const sampler = setInterval(() => {
@@ -103,14 +113,16 @@ async function runOnce(config: Config, records: Uint8Array[], run: number): Prom
     let acked = 0;
     let next = 0;
     const deadline = start + DURATION_MS;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline) {
-        const batch: { Data: Uint8Array }[] = new Array(PER_REQUEST);
-        for (let i = 0; i < PER_REQUEST; i++) batch[i] = { Data: records[(next++) % records.length]! };
-        const res = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: batch }));
-        acked += PER_REQUEST - (res.FailedPutCount ?? 0);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < deadline) {
+          const batch: { Data: Uint8Array }[] = new Array(PER_REQUEST);
+          for (let i = 0; i < PER_REQUEST; i++) batch[i] = { Data: records[next++ % records.length]! };
+          const res = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: batch }));
+          acked += PER_REQUEST - (res.FailedPutCount ?? 0);
+        }
+      }),
+    );
     const ingestS = (performance.now() - start) / 1000;
     while (engine.metrics(name)['DeliveryToS3.Records'] < acked) await new Promise((r) => setTimeout(r, 5));
     const deliveredS = (performance.now() - start) / 1000;
@@ -130,7 +142,9 @@ const results: RunResult[] = [];
 for (let r = 0; r < RUNS; r++) {
   for (const config of ['null', 'directory', 'directory+gzip'] as Config[]) {
     const res = await runOnce(config, records, r);
-    log(`run ${r + 1}/${RUNS} ${config}: ${res.records} records, ingest ${res.ingestMBps.toFixed(1)} MB/s, delivered ${res.deliveredMBps.toFixed(1)} MB/s, freshness p50 ${median(res.freshnessMs).toFixed(0)} ms`);
+    log(
+      `run ${r + 1}/${RUNS} ${config}: ${res.records} records, ingest ${res.ingestMBps.toFixed(1)} MB/s, delivered ${res.deliveredMBps.toFixed(1)} MB/s, freshness p50 ${median(res.freshnessMs).toFixed(0)} ms`,
+    );
     results.push(res);
   }
 }

@@ -55,7 +55,16 @@ for (let run = 0; run < RUNS; run++) {
 
   t = performance.now();
   let got = 0;
-  await readStream({ client, streamName: s2, follow: false, idlePollMs: 1, limit: 10_000, onRecord: () => { got++; } });
+  await readStream({
+    client,
+    streamName: s2,
+    follow: false,
+    idlePollMs: 1,
+    limit: 10_000,
+    onRecord: () => {
+      got++;
+    },
+  });
   if (got !== N) throw new Error(`read back ${got} of ${N}`);
   read.push(N / ((performance.now() - t) / 1000));
   await client.send(new DeleteStreamCommand({ StreamName: s1 }));

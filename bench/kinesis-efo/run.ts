@@ -31,11 +31,16 @@ const { values } = parseArgs({
 const RECORDS = Number(values.records ?? 300);
 const LOAD_SECONDS = Number(values.seconds ?? 8);
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
-const loadStart = loadavg().map((x) => x.toFixed(1)).join(' / ');
+const loadStart = loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' / ');
 
 async function startFreshet(): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'freshet-efo-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'server', '--port', '0', '--data-dir', dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'server', '--port', '0', '--data-dir', dir], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((res, rej) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
@@ -87,26 +92,30 @@ async function latencyRun(url: string, subscribers: number): Promise<{ p50: numb
     const sc = client(url);
     const ctrl = new AbortController();
     stops.push(() => ctrl.abort());
-    const sub = await sc.send(new K.SubscribeToShardCommand({ ConsumerARN: arn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } }), { abortSignal: ctrl.signal });
-    readers.push((async () => {
-      try {
-        for await (const e of sub.EventStream!) {
-          const now = performance.now();
-          for (const r of e.SubscribeToShardEvent?.Records ?? []) {
-            const id = Number(Buffer.from(r.Data!).toString());
-            const ack = acked.get(id);
-            received++;
-            // The ack is recorded right after PutRecord resolves; an event that beat it counts as 0 ms.
-            latencies.push(ack === undefined ? 0 : Math.max(0, now - ack));
+    const sub = await sc.send(new K.SubscribeToShardCommand({ ConsumerARN: arn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } }), {
+      abortSignal: ctrl.signal,
+    });
+    readers.push(
+      (async () => {
+        try {
+          for await (const e of sub.EventStream!) {
+            const now = performance.now();
+            for (const r of e.SubscribeToShardEvent?.Records ?? []) {
+              const id = Number(Buffer.from(r.Data!).toString());
+              const ack = acked.get(id);
+              received++;
+              // The ack is recorded right after PutRecord resolves; an event that beat it counts as 0 ms.
+              latencies.push(ack === undefined ? 0 : Math.max(0, now - ack));
+            }
+            if (received >= RECORDS * subscribers) break;
           }
-          if (received >= RECORDS * subscribers) break;
+        } catch {
+          // aborted at the end of the run
+        } finally {
+          sc.destroy();
         }
-      } catch {
-        // aborted at the end of the run
-      } finally {
-        sc.destroy();
-      }
-    })());
+      })(),
+    );
   }
   await sleep(200);
   for (let i = 0; i < RECORDS; i++) {
@@ -232,8 +241,10 @@ try {
 } finally {
   await server.stop();
 }
-const loadEnd = loadavg().map((x) => x.toFixed(1)).join(' / ');
-const cmd = `node --import tsx bench/kinesis-efo/run.ts${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
+const loadEnd = loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' / ');
+const cmd = `node --import tsx bench/kinesis-efo/run.ts${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}`;
 const md = `
 Command: \`${cmd}\`
 

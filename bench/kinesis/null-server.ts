@@ -46,7 +46,7 @@ function putRecords(input: { Records?: PutRecordsEntry[] }): string {
     const seq = SEQ_PREFIX + String(++counter).padStart(20, '0');
     out += `${i === 0 ? '' : ','}{"SequenceNumber":"${seq}","ShardId":"${shardIds[shard]}"}`;
   }
-  return out + ']}';
+  return `${out}]}`;
 }
 
 function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -67,7 +67,7 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
       reply(res, 200, '');
       return;
     case 'DescribeStreamSummary':
-      reply(res, 200, JSON.stringify({ StreamDescriptionSummary: { StreamName: input['StreamName'], StreamStatus: 'ACTIVE', OpenShardCount: shardCount } }));
+      reply(res, 200, JSON.stringify({ StreamDescriptionSummary: { StreamName: input.StreamName, StreamStatus: 'ACTIVE', OpenShardCount: shardCount } }));
       return;
     default:
       reply(res, 400, `{"__type":"UnknownOperationException","message":"${action} is not served by the null server"}`);

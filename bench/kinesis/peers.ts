@@ -121,7 +121,19 @@ export const kinesalite: PeerSpec = {
   // In-memory store (no --path). Its CREATING delay defaults to 500 ms; 0 keeps stream set-up out of the run.
   start: (port) => ({
     command: process.execPath,
-    args: ['--require', LOOPBACK_ONLY, require.resolve('kinesalite/cli.js'), '--port', String(port), '--createStreamMs', '0', '--deleteStreamMs', '0', '--shardLimit', '1000'],
+    args: [
+      '--require',
+      LOOPBACK_ONLY,
+      require.resolve('kinesalite/cli.js'),
+      '--port',
+      String(port),
+      '--createStreamMs',
+      '0',
+      '--deleteStreamMs',
+      '0',
+      '--shardLimit',
+      '1000',
+    ],
   }),
 };
 
@@ -155,7 +167,21 @@ export function freshet(fsync: 'always' | 'never' | `interval:${number}`, nodeFl
       const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'freshet-bench-'));
       return {
         command: process.execPath,
-        args: [...nodeFlags, '--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'server', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dir, '--fsync', fsync],
+        args: [
+          ...nodeFlags,
+          '--import',
+          'tsx',
+          join(ROOT, 'src', 'cli', 'main.ts'),
+          'server',
+          '--port',
+          String(port),
+          '--host',
+          '127.0.0.1',
+          '--data-dir',
+          dir,
+          '--fsync',
+          fsync,
+        ],
         cleanup: dataDir === undefined ? () => rmSync(dir, { recursive: true, force: true }) : undefined,
       };
     },

@@ -16,7 +16,11 @@ import type { Page } from './workload.ts';
 import { summariseProfile } from './profile-summary.ts';
 
 const { values } = parseArgs({
-  options: { size: { type: 'string', default: '1024' }, records: { type: 'string', default: '150000' }, out: { type: 'string', default: join(tmpdir(), 'freshet-prof') } },
+  options: {
+    size: { type: 'string', default: '1024' },
+    records: { type: 'string', default: '150000' },
+    out: { type: 'string', default: join(tmpdir(), 'freshet-prof') },
+  },
 });
 const size = Number(values.size);
 const records = Number(values.records);
@@ -59,7 +63,9 @@ try {
     );
     const ms = performance.now() - t0;
     const n = bodies.bodies.length * PER_REQUEST;
-    console.log(`write: ${n} × ${size} B records in ${ms.toFixed(0)} ms (${((n / ms) * 1000).toFixed(0)} rec/s), server ${(((peer.cpuMs() - cpu0) * 1000) / n).toFixed(2)} µs CPU/record`);
+    console.log(
+      `write: ${n} × ${size} B records in ${ms.toFixed(0)} ms (${((n / ms) * 1000).toFixed(0)} rec/s), server ${(((peer.cpuMs() - cpu0) * 1000) / n).toFixed(2)} µs CPU/record`,
+    );
     wire.close();
     await peer.stop();
   }
@@ -75,7 +81,9 @@ try {
     const ms = performance.now() - t0;
     let n = 0;
     for (const list of pages) for (const page of list) n += (JSON.parse(pageBody(page).toString('utf8')) as { Records: unknown[] }).Records.length;
-    console.log(`read-back: ${n} records in ${ms.toFixed(0)} ms (${((n / ms) * 1000).toFixed(0)} rec/s), server ${(((peer.cpuMs() - cpu0) * 1000) / n).toFixed(2)} µs CPU/record`);
+    console.log(
+      `read-back: ${n} records in ${ms.toFixed(0)} ms (${((n / ms) * 1000).toFixed(0)} rec/s), server ${(((peer.cpuMs() - cpu0) * 1000) / n).toFixed(2)} µs CPU/record`,
+    );
     wire.close();
     await peer.stop();
   }

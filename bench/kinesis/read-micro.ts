@@ -14,7 +14,9 @@ import { systemClock } from '../../src/core/index.ts';
 import { FileStorage } from '../../src/storage/index.ts';
 import { encodeRecords } from '../../src/kinesis/actions/get-records.ts';
 
-const { values } = parseArgs({ options: { size: { type: 'string', default: '1024' }, records: { type: 'string', default: '40000' }, rounds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { size: { type: 'string', default: '1024' }, records: { type: 'string', default: '40000' }, rounds: { type: 'string', default: '5' } },
+});
 const size = Number(values.size);
 const total = Number(values.records);
 const dir = mkdtempSync(join(tmpdir(), 'freshet-read-micro-'));
@@ -25,7 +27,11 @@ try {
   const pool = Array.from({ length: 64 }, () => randomBytes(size));
   const now = Date.now();
   for (let i = 0; i < total; i += 500) {
-    const batch = Array.from({ length: Math.min(500, total - i) }, (_, j) => ({ key: `pk-${(i + j).toString(36).padStart(8, '0')}`, data: pool[(i + j) % 64]!, timestampMs: now + Math.floor(i / 5000) }));
+    const batch = Array.from({ length: Math.min(500, total - i) }, (_, j) => ({
+      key: `pk-${(i + j).toString(36).padStart(8, '0')}`,
+      data: pool[(i + j) % 64]!,
+      timestampMs: now + Math.floor(i / 5000),
+    }));
     await log.append(batch).durable;
   }
   for (let r = 0; r < Number(values.rounds); r++) {
@@ -41,7 +47,9 @@ try {
     }
     const c = process.cpuUsage(c0);
     const ms = performance.now() - t0;
-    console.log(`round ${r + 1}: ${n} records, ${(bytes / 1e6).toFixed(0)} MB of JSON, ${(((c.user + c.system) / n)).toFixed(2)} µs CPU/record, ${Math.round(n / (ms / 1000))} records/s`);
+    console.log(
+      `round ${r + 1}: ${n} records, ${(bytes / 1e6).toFixed(0)} MB of JSON, ${((c.user + c.system) / n).toFixed(2)} µs CPU/record, ${Math.round(n / (ms / 1000))} records/s`,
+    );
   }
 } finally {
   await storage.close();

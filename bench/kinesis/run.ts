@@ -58,16 +58,14 @@ const SPECS: Record<string, PeerSpec> = {
   'kinesis-local': kinesisLocal,
 };
 const freshetReady = existsSync(join(ROOT, 'src', 'server', 'index.ts'));
-const selected = (values.servers ?? Object.keys(SPECS).join(','))
-  .split(',')
-  .filter((s) => {
-    if (!(s in SPECS)) throw new Error(`unknown server ${s}; known: ${Object.keys(SPECS).join(', ')}`);
-    if (s.startsWith('freshet') && !freshetReady) {
-      console.error(`skipping ${s}: src/server/index.ts does not exist yet`);
-      return false;
-    }
-    return true;
-  });
+const selected = (values.servers ?? Object.keys(SPECS).join(',')).split(',').filter((s) => {
+  if (!(s in SPECS)) throw new Error(`unknown server ${s}; known: ${Object.keys(SPECS).join(', ')}`);
+  if (s.startsWith('freshet') && !freshetReady) {
+    console.error(`skipping ${s}: src/server/index.ts does not exist yet`);
+    return false;
+  }
+  return true;
+});
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
@@ -114,7 +112,9 @@ try {
           `${size} B run ${run + 1}/${RUNS} ${peer.name}: ${r.recordsPerSec.toFixed(0)} rec/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ` +
             `acked ${r.acknowledged}, failed ${r.failed}${r.exhausted ? ' (bodies exhausted)' : ''}, client CPU ${(100 * r.clientCpuShare).toFixed(0)}% of a core, server ${r.serverCpuUsPerRecord.toFixed(2)} µs CPU/record (${((r.serverCpuUsPerRecord * r.recordsPerSec) / 1e4).toFixed(0)}% of a core)` +
             (r.failed ? ` ${JSON.stringify(r.failedCodes)}` : '') +
-            (rb ? `; read-back ${rb.recordsPerSec.toFixed(0)} rec/s (${rb.serverCpuUsPerRecord.toFixed(2)} µs CPU/record, server ${(100 * rb.serverCpuShare).toFixed(0)}% / client ${(100 * rb.clientCpuShare).toFixed(0)}% of a core), lost ${rb.lost}, dup ${rb.duplicates}, mismatched ${rb.mismatched}, out-of-order ${rb.outOfOrder}` : ''),
+            (rb
+              ? `; read-back ${rb.recordsPerSec.toFixed(0)} rec/s (${rb.serverCpuUsPerRecord.toFixed(2)} µs CPU/record, server ${(100 * rb.serverCpuShare).toFixed(0)}% / client ${(100 * rb.clientCpuShare).toFixed(0)}% of a core), lost ${rb.lost}, dup ${rb.duplicates}, mismatched ${rb.mismatched}, out-of-order ${rb.outOfOrder}`
+              : ''),
         );
       }
     }
@@ -149,12 +149,16 @@ function report(results: Map<string, RunResult[]>): string {
   lines.push(`Command: \`${command}\``);
   lines.push('');
   const la = (l: number[]): string => l.map((x) => x.toFixed(1)).join(' / ');
-  lines.push(`Machine: ${machineLine()}; load average (1/5/15 min) ${la(loadBefore)} at start, ${la(loadAfter)} at end — this machine is shared with other jobs, so absolute figures swing between runs; ratios within one run are the comparable figures.`);
+  lines.push(
+    `Machine: ${machineLine()}; load average (1/5/15 min) ${la(loadBefore)} at start, ${la(loadAfter)} at end — this machine is shared with other jobs, so absolute figures swing between runs; ratios within one run are the comparable figures.`,
+  );
   lines.push('');
   lines.push(
     `Workload: a ${SHARDS}-shard stream per run; PutRecords of ${RECORDS_PER_REQUEST} records, each with a unique partition key, ` +
       `from ${CONCURRENCY} concurrent keep-alive node:http clients sending bodies serialized before timing, for ${DURATION_MS / 1000} s ` +
-      `(or until ${Object.entries(MAX_RECORDS).map(([s, n]) => `${fmt(n)} × ${s} B`).join(' / ')} records run out); then every shard read from TRIM_HORIZON ` +
+      `(or until ${Object.entries(MAX_RECORDS)
+        .map(([s, n]) => `${fmt(n)} × ${s} B`)
+        .join(' / ')} records run out); then every shard read from TRIM_HORIZON ` +
       `with GetRecords (Limit 10000, the 4 shards in parallel). Medians of ${RUNS} run(s) per server, servers taking turns. Every server is a separate ` +
       `child process on 127.0.0.1 (kinesalite in-memory and kinesis-local with 0 ms stream-creation delay). Acknowledged = records answered with a ` +
       `sequence number (throttled/failed records are not); lost = acknowledged − acknowledged read back with the same partition key (summed over runs). ` +
@@ -167,7 +171,9 @@ function report(results: Map<string, RunResult[]>): string {
   for (const size of SIZES) {
     const row = (
       name: string,
-    ): { w: number; p50: number; p99: number; mb: number; rb: number; cpuW: number; cpuR: number; lost: number; failed: number; runs: RunResult[] } | undefined => {
+    ):
+      | { w: number; p50: number; p99: number; mb: number; rb: number; cpuW: number; cpuR: number; lost: number; failed: number; runs: RunResult[] }
+      | undefined => {
       const runs = results.get(`${size}|${name}`);
       if (!runs?.length) return undefined;
       const rbs = runs.map((r) => r.readBack).filter((r) => r !== undefined);
@@ -188,11 +194,8 @@ function report(results: Map<string, RunResult[]>): string {
     const kl = row(kinesalite.name);
     // Ratios pair each run with the reference's run of the same repetition (adjacent in time), then take the median:
     // on a shared machine that cancels much of the drift that ratios of separate medians keep.
-    const paired = (
-      a: { runs: RunResult[] } | undefined,
-      b: { runs: RunResult[] } | undefined,
-      f: (x: RunResult, y: RunResult) => number,
-    ): number => (a && b ? median(a.runs.slice(0, Math.min(a.runs.length, b.runs.length)).map((x, k) => f(x, b.runs[k]!))) : NaN);
+    const paired = (a: { runs: RunResult[] } | undefined, b: { runs: RunResult[] } | undefined, f: (x: RunResult, y: RunResult) => number): number =>
+      a && b ? median(a.runs.slice(0, Math.min(a.runs.length, b.runs.length)).map((x, k) => f(x, b.runs[k]!))) : NaN;
     const speed = (x: RunResult, y: RunResult): number => x.recordsPerSec / y.recordsPerSec;
     const efficiency = (x: RunResult, y: RunResult): number => y.serverCpuUsPerRecord / x.serverCpuUsPerRecord;
     lines.push('');
@@ -225,7 +228,9 @@ function report(results: Map<string, RunResult[]>): string {
     }
   }
   lines.push('');
-  lines.push('† in that many runs the server took every pre-built body before the duration was up, so the run was shorter (its rate is still acknowledged records ÷ elapsed time).');
+  lines.push(
+    '† in that many runs the server took every pre-built body before the duration was up, so the run was shorter (its rate is still acknowledged records ÷ elapsed time).',
+  );
   lines.push('');
   lines.push('Targets from issue 2, for Freshet with `--fsync always`:');
   lines.push('');

@@ -176,7 +176,10 @@ export class PageArena {
   private block: Buffer;
   private pos = 0;
 
-  constructor(expectedBytes: number, private readonly blockBytes = 64 * 1024 * 1024) {
+  constructor(
+    expectedBytes: number,
+    private readonly blockBytes = 64 * 1024 * 1024,
+  ) {
     // Touched now (fill), before any clock starts: first-touch page faults on fresh memory would
     // otherwise cost the load generator ~40% of its read-back CPU.
     for (let b = 0; b < Math.max(1, Math.ceil(expectedBytes / blockBytes)); b++) this.blocks.push(Buffer.allocUnsafeSlow(blockBytes).fill(0));

@@ -28,15 +28,38 @@ const rnd = (): number => {
 };
 const CHANNELS = ['Google', 'Facebook', 'Baidu', 'Apple'];
 
-interface Bid { auction: number; bidder: number; price: number; channel: string; url: string; rt: number }
-interface Person { id: number; name: string; city: string; state: string; rt: number }
-interface Auction { id: number; seller: number; reserve: number; category: number; rt: number }
+interface Bid {
+  auction: number;
+  bidder: number;
+  price: number;
+  channel: string;
+  url: string;
+  rt: number;
+}
+interface Person {
+  id: number;
+  name: string;
+  city: string;
+  state: string;
+  rt: number;
+}
+interface Auction {
+  id: number;
+  seller: number;
+  reserve: number;
+  category: number;
+  rt: number;
+}
 
 const bids: Bid[] = [];
 for (let i = 0; i < N_BIDS; i++) {
   bids.push({
-    auction: Math.floor(rnd() * AUCTIONS), bidder: Math.floor(rnd() * 100_000), price: 100 + Math.floor(rnd() * 99_900),
-    channel: CHANNELS[i & 3]!, url: `https://www.nexmark.com/item/${i % 997}`, rt: T0 + Math.floor((i * 1000) / EVENTS_PER_SECOND),
+    auction: Math.floor(rnd() * AUCTIONS),
+    bidder: Math.floor(rnd() * 100_000),
+    price: 100 + Math.floor(rnd() * 99_900),
+    channel: CHANNELS[i & 3]!,
+    url: `https://www.nexmark.com/item/${i % 997}`,
+    rt: T0 + Math.floor((i * 1000) / EVENTS_PER_SECOND),
   });
 }
 // q8: Nexmark's 1 person : 3 auctions; sellers are people who joined in the last ~5 s (most joins hit).
@@ -54,11 +77,24 @@ for (let i = 0; i < N_PERSONS; i++) {
 
 const vc = (n: number): ColumnDef['type'] => ({ name: 'VARCHAR', length: n });
 const BID_COLS: ColumnDef[] = [
-  { name: 'AUCTION', type: { name: 'INTEGER' } }, { name: 'BIDDER', type: { name: 'INTEGER' } }, { name: 'PRICE', type: { name: 'DOUBLE' } },
-  { name: 'CHANNEL', type: vc(16) }, { name: 'URL', type: vc(64) },
+  { name: 'AUCTION', type: { name: 'INTEGER' } },
+  { name: 'BIDDER', type: { name: 'INTEGER' } },
+  { name: 'PRICE', type: { name: 'DOUBLE' } },
+  { name: 'CHANNEL', type: vc(16) },
+  { name: 'URL', type: vc(64) },
 ];
-const PERSON_COLS: ColumnDef[] = [{ name: 'ID', type: { name: 'INTEGER' } }, { name: 'NAME', type: vc(32) }, { name: 'CITY', type: vc(16) }, { name: 'STATE', type: vc(2) }];
-const AUCTION_COLS: ColumnDef[] = [{ name: 'ID', type: { name: 'INTEGER' } }, { name: 'SELLER', type: { name: 'INTEGER' } }, { name: 'RESERVE', type: { name: 'INTEGER' } }, { name: 'CATEGORY', type: { name: 'INTEGER' } }];
+const PERSON_COLS: ColumnDef[] = [
+  { name: 'ID', type: { name: 'INTEGER' } },
+  { name: 'NAME', type: vc(32) },
+  { name: 'CITY', type: vc(16) },
+  { name: 'STATE', type: vc(2) },
+];
+const AUCTION_COLS: ColumnDef[] = [
+  { name: 'ID', type: { name: 'INTEGER' } },
+  { name: 'SELLER', type: { name: 'INTEGER' } },
+  { name: 'RESERVE', type: { name: 'INTEGER' } },
+  { name: 'CATEGORY', type: { name: 'INTEGER' } },
+];
 
 /** Internal row shape [ROWTIME, ...columns, APPROXIMATE_ARRIVAL_TIME], built once (the "already in memory" input). */
 const bidRows: Row[] = bids.map((b) => [b.rt, b.auction, b.bidder, b.price, b.channel, b.url, b.rt]);
@@ -118,7 +154,12 @@ const bidEnd = bids[bids.length - 1]!.rt + 60_000;
 
 const QUERIES: Query[] = [
   {
-    id: 'q0', what: 'pass-through', events: N_BIDS, feed: feedBids, end: bidEnd, inputs: [{ name: 'BID', columns: BID_COLS }],
+    id: 'q0',
+    what: 'pass-through',
+    events: N_BIDS,
+    feed: feedBids,
+    end: bidEnd,
+    inputs: [{ name: 'BID', columns: BID_COLS }],
     code: `CREATE OR REPLACE STREAM out (auction INTEGER, bidder INTEGER, price DOUBLE, channel VARCHAR(16), url VARCHAR(64));
 CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM * FROM bid;`,
     loop: () => {
@@ -129,7 +170,12 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM * FROM bid;`,
     duck: 'CREATE OR REPLACE TEMP TABLE o AS SELECT auction, bidder, price, channel, url, rt FROM bid',
   },
   {
-    id: 'q1', what: 'projection (price in EUR)', events: N_BIDS, feed: feedBids, end: bidEnd, inputs: [{ name: 'BID', columns: BID_COLS }],
+    id: 'q1',
+    what: 'projection (price in EUR)',
+    events: N_BIDS,
+    feed: feedBids,
+    end: bidEnd,
+    inputs: [{ name: 'BID', columns: BID_COLS }],
     code: `CREATE OR REPLACE STREAM out (auction INTEGER, bidder INTEGER, price DOUBLE, channel VARCHAR(16));
 CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM auction, bidder, price * 0.908, channel FROM bid;`,
     loop: () => {
@@ -140,7 +186,12 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM auction, bidder, price
     duck: 'CREATE OR REPLACE TEMP TABLE o AS SELECT auction, bidder, price * 0.908 AS price, channel, rt FROM bid',
   },
   {
-    id: 'q2', what: 'filter (auction % 123 = 0)', events: N_BIDS, feed: feedBids, end: bidEnd, inputs: [{ name: 'BID', columns: BID_COLS }],
+    id: 'q2',
+    what: 'filter (auction % 123 = 0)',
+    events: N_BIDS,
+    feed: feedBids,
+    end: bidEnd,
+    inputs: [{ name: 'BID', columns: BID_COLS }],
     code: `CREATE OR REPLACE STREAM out (auction INTEGER, price DOUBLE);
 CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM auction, price FROM bid WHERE MOD(auction, 123) = 0;`,
     loop: () => {
@@ -151,7 +202,12 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM auction, price FROM bi
     duck: 'CREATE OR REPLACE TEMP TABLE o AS SELECT auction, price, rt FROM bid WHERE auction % 123 = 0',
   },
   {
-    id: 'q7', what: 'tumbling MAX(price) per 10 s', events: N_BIDS, feed: feedBids, end: bidEnd, inputs: [{ name: 'BID', columns: BID_COLS }],
+    id: 'q7',
+    what: 'tumbling MAX(price) per 10 s',
+    events: N_BIDS,
+    feed: feedBids,
+    end: bidEnd,
+    inputs: [{ name: 'BID', columns: BID_COLS }],
     code: `CREATE OR REPLACE STREAM out (max_price DOUBLE);
 CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM MAX(price) FROM bid GROUP BY STEP(bid.ROWTIME BY INTERVAL '10' SECOND);`,
     loop: () => {
@@ -167,7 +223,12 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM MAX(price) FROM bid GR
     duck: 'CREATE OR REPLACE TEMP TABLE o AS SELECT floor(rt / 10000) AS w, max(price) AS max_price FROM bid GROUP BY w',
   },
   {
-    id: 'q5', what: 'sliding COUNT(*) per auction, 10 s', events: N_BIDS, feed: feedBids, end: bidEnd, inputs: [{ name: 'BID', columns: BID_COLS }],
+    id: 'q5',
+    what: 'sliding COUNT(*) per auction, 10 s',
+    events: N_BIDS,
+    feed: feedBids,
+    end: bidEnd,
+    inputs: [{ name: 'BID', columns: BID_COLS }],
     code: `CREATE OR REPLACE STREAM out (auction INTEGER, n BIGINT);
 CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM auction, COUNT(*) OVER (PARTITION BY auction RANGE INTERVAL '10' SECOND PRECEDING) FROM bid;`,
     loop: () => {
@@ -177,7 +238,10 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM auction, COUNT(*) OVER
         const k = r[1] as number;
         const t = r[0] as number;
         let f = frames.get(k);
-        if (!f) { f = []; frames.set(k, f); }
+        if (!f) {
+          f = [];
+          frames.set(k, f);
+        }
         f.push(t);
         while (f[0]! < t - 10_000) f.shift();
         sink.push([t, k, f.length]);
@@ -187,9 +251,15 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM auction, COUNT(*) OVER
     duck: 'CREATE OR REPLACE TEMP TABLE o AS SELECT auction, count(*) OVER (PARTITION BY auction ORDER BY rt RANGE BETWEEN 10000 PRECEDING AND CURRENT ROW) AS n FROM bid',
   },
   {
-    id: 'q8', what: 'windowed join: auctions × people who joined in the last 10 s', events: personRows.length + auctionRows.length, feed: feedQ8,
+    id: 'q8',
+    what: 'windowed join: auctions × people who joined in the last 10 s',
+    events: personRows.length + auctionRows.length,
+    feed: feedQ8,
     end: persons[persons.length - 1]!.rt + 60_000,
-    inputs: [{ name: 'PERSON', columns: PERSON_COLS }, { name: 'AUCTION', columns: AUCTION_COLS }],
+    inputs: [
+      { name: 'PERSON', columns: PERSON_COLS },
+      { name: 'AUCTION', columns: AUCTION_COLS },
+    ],
     code: `CREATE OR REPLACE STREAM out (id INTEGER, name VARCHAR(32), reserve INTEGER);
 CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM p.id, p.name, a.reserve
   FROM auction AS a JOIN person OVER (RANGE INTERVAL '10' SECOND PRECEDING) AS p ON a.seller = p.id;`,
@@ -200,7 +270,10 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM p.id, p.name, a.reserv
       let pi = 0;
       for (const a of auctionRows) {
         const t = a[0] as number;
-        while (pi < personRows.length && (personRows[pi]![0] as number) <= t) { byId.set(personRows[pi]![1] as number, personRows[pi]!); pi++; }
+        while (pi < personRows.length && (personRows[pi]![0] as number) <= t) {
+          byId.set(personRows[pi]![1] as number, personRows[pi]!);
+          pi++;
+        }
         const p = byId.get(a[2] as number);
         if (p && (p[0] as number) >= t - 10_000) sink.push([t, p[1], p[2], a[3]]);
       }
@@ -214,7 +287,9 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM p.id, p.name, a.reserv
 function runFreshet(q: Query): { ms: number; rows: number } {
   const app = SqlApplication.compile(q.code, { inputs: q.inputs });
   let rows = 0;
-  app.onOutput('OUT', (r) => { rows += r.length; });
+  app.onOutput('OUT', (r) => {
+    rows += r.length;
+  });
   const t = performance.now();
   q.feed(app);
   app.advanceTime(q.end);
@@ -235,13 +310,35 @@ async function loadDuck(con: DuckDBConnection): Promise<void> {
   await con.run('CREATE TABLE person (id INTEGER, name VARCHAR, city VARCHAR, state VARCHAR, rt DOUBLE)');
   await con.run('CREATE TABLE auction (id INTEGER, seller INTEGER, reserve INTEGER, category INTEGER, rt DOUBLE)');
   let ap = await con.createAppender('bid');
-  for (const b of bids) { ap.appendInteger(b.auction); ap.appendInteger(b.bidder); ap.appendDouble(b.price); ap.appendVarchar(b.channel); ap.appendVarchar(b.url); ap.appendDouble(b.rt); ap.endRow(); }
+  for (const b of bids) {
+    ap.appendInteger(b.auction);
+    ap.appendInteger(b.bidder);
+    ap.appendDouble(b.price);
+    ap.appendVarchar(b.channel);
+    ap.appendVarchar(b.url);
+    ap.appendDouble(b.rt);
+    ap.endRow();
+  }
   ap.closeSync();
   ap = await con.createAppender('person');
-  for (const p of persons) { ap.appendInteger(p.id); ap.appendVarchar(p.name); ap.appendVarchar(p.city); ap.appendVarchar(p.state); ap.appendDouble(p.rt); ap.endRow(); }
+  for (const p of persons) {
+    ap.appendInteger(p.id);
+    ap.appendVarchar(p.name);
+    ap.appendVarchar(p.city);
+    ap.appendVarchar(p.state);
+    ap.appendDouble(p.rt);
+    ap.endRow();
+  }
   ap.closeSync();
   ap = await con.createAppender('auction');
-  for (const a of auctions) { ap.appendInteger(a.id); ap.appendInteger(a.seller); ap.appendInteger(a.reserve); ap.appendInteger(a.category); ap.appendDouble(a.rt); ap.endRow(); }
+  for (const a of auctions) {
+    ap.appendInteger(a.id);
+    ap.appendInteger(a.seller);
+    ap.appendInteger(a.reserve);
+    ap.appendInteger(a.category);
+    ap.appendDouble(a.rt);
+    ap.endRow();
+  }
   ap.closeSync();
 }
 
@@ -274,13 +371,19 @@ async function main(): Promise<void> {
       const a = runFreshet(q);
       const b = runLoop(q);
       const c = await runDuck(con, q);
-      f.push(a.ms); l.push(b.ms); d.push(c.ms);
+      f.push(a.ms);
+      l.push(b.ms);
+      d.push(c.ms);
       rows = { freshet: a.rows, loop: b.rows, duck: c.rows };
     }
-    const mf = median(f), ml = median(l), md = median(d);
+    const mf = median(f),
+      ml = median(l),
+      md = median(d);
     summary.push({ id: q.id, freshet: mf, loop: ml, duck: md });
     const check = rows.freshet === rows.loop && rows.loop === rows.duck ? 'equal' : `DIFFER (Freshet ${rows.freshet}, loop ${rows.loop}, DuckDB ${rows.duck})`;
-    lines.push(`| ${q.id} | ${q.what} | ${q.events.toLocaleString('en')} | ${fmtRate(q.events, mf)} | ${fmtRate(q.events, ml)} | ${fmtRate(q.events, md)} | ${(mf / md).toFixed(2)}× | ${(mf / ml).toFixed(1)}× | ${rows.freshet.toLocaleString('en')} (${check}) |`);
+    lines.push(
+      `| ${q.id} | ${q.what} | ${q.events.toLocaleString('en')} | ${fmtRate(q.events, mf)} | ${fmtRate(q.events, ml)} | ${fmtRate(q.events, md)} | ${(mf / md).toFixed(2)}× | ${(mf / ml).toFixed(1)}× | ${rows.freshet.toLocaleString('en')} (${check}) |`,
+    );
     console.log(lines[lines.length - 1]);
   }
   con.closeSync();
@@ -294,9 +397,16 @@ async function main(): Promise<void> {
     { name: 'sales', type: { name: 'REAL' }, mapping: '$.sales' },
   ];
   const N_REC = Math.min(200_000, N_BIDS);
-  const recs = Array.from({ length: N_REC }, (_x, i) => new TextEncoder().encode(JSON.stringify({
-    category: 'Electronics', store_id: `store_${1 + (i % 5)}`, evnt_time: '2021-01-31T14:05:47.190114', sales: Math.round(rnd() * 10000) / 100,
-  })));
+  const recs = Array.from({ length: N_REC }, (_x, i) =>
+    new TextEncoder().encode(
+      JSON.stringify({
+        category: 'Electronics',
+        store_id: `store_${1 + (i % 5)}`,
+        evnt_time: '2021-01-31T14:05:47.190114',
+        sales: Math.round(rnd() * 10000) / 100,
+      }),
+    ),
+  );
   const parseTimes: number[] = [];
   for (let run = 0; run <= RUNS; run++) {
     const t = performance.now();
@@ -308,7 +418,9 @@ async function main(): Promise<void> {
   const parseLine = `Input parsing (\`parseRecord\`, JSON with JSONPath mappings to VARCHAR/TIMESTAMP/REAL columns, S1's record shape): ${fmtRate(N_REC, median(parseTimes))} records (${N_REC.toLocaleString('en')} records, median of ${RUNS}).`;
   console.log(parseLine);
   const md = `Command: \`node --import tsx bench/sql/nexmark.ts\` (FRESHET_BENCH_EVENTS=${N_BIDS}, FRESHET_BENCH_RUNS=${RUNS}).
-Machine: ${machineLine()}; load average at the end of the run ${loadavg().map((x) => x.toFixed(1)).join(' / ')} (the machine is shared: compare the ratios within this run, not absolute figures).
+Machine: ${machineLine()}; load average at the end of the run ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ')} (the machine is shared: compare the ratios within this run, not absolute figures).
 
 Input: ${N_BIDS.toLocaleString('en')} Nexmark-style bids (10,000 auctions, event time 10k bids/s) and, for q8, ${N_PERSONS.toLocaleString('en')} people + ${(N_PERSONS * 3).toLocaleString('en')} auctions, generated once and held in memory as rows. Freshet runs the query as a KDA SQL application (compile excluded; rows pushed in batches of ${BATCH}; every output row goes through the pump's typed insert into the output stream). DuckDB ${'(@duckdb/node-api, `SET threads = 1`)'} runs the same query as a batch over the same records loaded into tables (\`CREATE TEMP TABLE o AS ...\`, load excluded). The JS loop is a hand-written single-purpose loop over the same rows that materialises its output rows the same way (arrays, handed on per batch): the floor. Throughput = input events / median wall time of ${RUNS} runs after one untimed warm-up run, one core. "vs DuckDB" and "vs loop" are Freshet's time divided by theirs (lower is better); the last column checks that all three produce the same number of rows.
 

@@ -33,11 +33,16 @@ class CountingFs implements FsLayer {
   writes = 0;
   async open(path: string, flags: string | number): Promise<FileLike> {
     const f = await nodeFs.open(path, flags);
-    const self = this;
     return {
-      writev: (b, p) => { self.writes++; return f.writev(b, p); },
+      writev: (b, p) => {
+        this.writes++;
+        return f.writev(b, p);
+      },
       read: (b, o, l, p) => f.read(b, o, l, p),
-      datasync: () => { self.syncs++; return f.datasync(); },
+      datasync: () => {
+        this.syncs++;
+        return f.datasync();
+      },
       truncate: (l) => f.truncate(l),
       stat: () => f.stat(),
       close: () => f.close(),
@@ -45,9 +50,23 @@ class CountingFs implements FsLayer {
   }
 }
 
-interface Case { name: string; recordBytes: number; batch: number; appendersPerLog: number; fsync: FsyncMode }
+interface Case {
+  name: string;
+  recordBytes: number;
+  batch: number;
+  appendersPerLog: number;
+  fsync: FsyncMode;
+}
 
-interface RunResult { appendsPerSec: number; mbPerSec: number; recordsPerSync: number; readPerSec: number; readMbPerSec: number; readNoCrcPerSec: number; records: number }
+interface RunResult {
+  appendsPerSec: number;
+  mbPerSec: number;
+  recordsPerSync: number;
+  readPerSec: number;
+  readMbPerSec: number;
+  readNoCrcPerSec: number;
+  records: number;
+}
 
 function makeBatch(recordBytes: number, n: number): AppendRecord[] {
   const out: AppendRecord[] = [];
@@ -194,7 +213,10 @@ function crcMicrosPerKiB(): number {
   let x = 0;
   const t = performance.now();
   while (performance.now() - t < 300) {
-    for (let p = 0; p + 1050 <= big.length; p += 1050) { x ^= crc32(big, p + 8, p + 1050); n++; }
+    for (let p = 0; p + 1050 <= big.length; p += 1050) {
+      x ^= crc32(big, p + 8, p + 1050);
+      n++;
+    }
   }
   if (x === 0.5) console.log(x); // keep the loop observable
   return ((performance.now() - t) * 1000) / n;

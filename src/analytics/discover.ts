@@ -41,12 +41,80 @@ export function unableToDetectSchema(message: string, raw: readonly string[]): A
 
 /** Words that cannot be unquoted column names in KDA SQL; discovery prefixes them with `COL_`. */
 const RESERVED = new Set([
-  'ALL', 'AND', 'ANY', 'AS', 'BETWEEN', 'BY', 'CASE', 'CAST', 'CHAR', 'CURRENT', 'DATE', 'DAY', 'DECIMAL', 'DEFAULT',
-  'DISTINCT', 'DOUBLE', 'ELSE', 'END', 'EXISTS', 'FALSE', 'FLOAT', 'FOR', 'FROM', 'FULL', 'GROUP', 'HAVING', 'HOUR',
-  'IN', 'INNER', 'INSERT', 'INT', 'INTEGER', 'INTERVAL', 'INTO', 'IS', 'JOIN', 'LEFT', 'LIKE', 'LIMIT', 'MINUTE',
-  'MONTH', 'NOT', 'NULL', 'OF', 'ON', 'OR', 'ORDER', 'OUTER', 'OVER', 'PARTITION', 'RANGE', 'REAL', 'RIGHT', 'ROW',
-  'ROWS', 'ROWTIME', 'SECOND', 'SELECT', 'STREAM', 'TABLE', 'THEN', 'TIME', 'TIMESTAMP', 'TO', 'TRUE', 'UNION',
-  'USER', 'VALUE', 'VALUES', 'WHEN', 'WHERE', 'WINDOW', 'WITH', 'YEAR',
+  'ALL',
+  'AND',
+  'ANY',
+  'AS',
+  'BETWEEN',
+  'BY',
+  'CASE',
+  'CAST',
+  'CHAR',
+  'CURRENT',
+  'DATE',
+  'DAY',
+  'DECIMAL',
+  'DEFAULT',
+  'DISTINCT',
+  'DOUBLE',
+  'ELSE',
+  'END',
+  'EXISTS',
+  'FALSE',
+  'FLOAT',
+  'FOR',
+  'FROM',
+  'FULL',
+  'GROUP',
+  'HAVING',
+  'HOUR',
+  'IN',
+  'INNER',
+  'INSERT',
+  'INT',
+  'INTEGER',
+  'INTERVAL',
+  'INTO',
+  'IS',
+  'JOIN',
+  'LEFT',
+  'LIKE',
+  'LIMIT',
+  'MINUTE',
+  'MONTH',
+  'NOT',
+  'NULL',
+  'OF',
+  'ON',
+  'OR',
+  'ORDER',
+  'OUTER',
+  'OVER',
+  'PARTITION',
+  'RANGE',
+  'REAL',
+  'RIGHT',
+  'ROW',
+  'ROWS',
+  'ROWTIME',
+  'SECOND',
+  'SELECT',
+  'STREAM',
+  'TABLE',
+  'THEN',
+  'TIME',
+  'TIMESTAMP',
+  'TO',
+  'TRUE',
+  'UNION',
+  'USER',
+  'VALUE',
+  'VALUES',
+  'WHEN',
+  'WHERE',
+  'WINDOW',
+  'WITH',
+  'YEAR',
 ]);
 
 const INT32_MAX = 2147483647;
@@ -92,12 +160,18 @@ function merge(a: Kind | undefined, b: Kind): Kind {
 
 function sqlType(stats: ColumnStats): string {
   switch (stats.kind) {
-    case 'int': return 'INTEGER';
-    case 'bigint': return 'BIGINT';
-    case 'double': return 'DOUBLE';
-    case 'boolean': return 'BOOLEAN';
-    case 'timestamp': return 'TIMESTAMP';
-    case 'date': return 'DATE';
+    case 'int':
+      return 'INTEGER';
+    case 'bigint':
+      return 'BIGINT';
+    case 'double':
+      return 'DOUBLE';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'timestamp':
+      return 'TIMESTAMP';
+    case 'date':
+      return 'DATE';
     default: {
       let n = 1;
       while (n < stats.maxLength) n *= 2;
@@ -158,10 +232,12 @@ function inferJson(rows: Array<Record<string, unknown>>, rowPath: string): Disco
     s.name = name;
   }
   const columns: ColumnSpec[] = stats.map((s) => ({ name: s.name, mapping: s.mapping!, sqlType: sqlType(s) }));
-  const parsed = rowLeaves.map((m) => stats.map((s) => {
-    const v = m.get(s.mapping!);
-    return v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  }));
+  const parsed = rowLeaves.map((m) =>
+    stats.map((s) => {
+      const v = m.get(s.mapping!);
+      return v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+    }),
+  );
   return { schema: { format: 'JSON', rowPath, encoding: 'UTF-8', columns }, parsed };
 }
 
@@ -195,7 +271,10 @@ function inferCsv(texts: string[]): DiscoveredSchema | undefined {
   }
   return {
     schema: {
-      format: 'CSV', rowDelimiter: '\n', columnDelimiter: delimiter, encoding: 'UTF-8',
+      format: 'CSV',
+      rowDelimiter: '\n',
+      columnDelimiter: delimiter,
+      encoding: 'UTF-8',
       columns: stats.map((s) => ({ name: s.name, sqlType: sqlType(s) })),
     },
     parsed: rows.map((r) => stats.map((_, c) => r[c] ?? '')),

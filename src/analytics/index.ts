@@ -16,5 +16,12 @@ export { inferSchema } from './discover.ts';
 export type { DiscoveredSchema } from './discover.ts';
 export { inAppStreamNames, streamNameFromArn, deliveryStreamNameFromArn } from './model.ts';
 export type {
-  ApplicationConfig, ApplicationStatus, AppInput, AppOutput, AppReference, ColumnSpec, RecordSchema, StartingPosition,
+  ApplicationConfig,
+  ApplicationStatus,
+  AppInput,
+  AppOutput,
+  AppReference,
+  ColumnSpec,
+  RecordSchema,
+  StartingPosition,
 } from './model.ts';

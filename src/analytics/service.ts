@@ -69,7 +69,10 @@ function discoverySource(deps: AnalyticsDeps, readObject: ObjectReader): Discove
       const name = streamNameFromArn(resourceArn);
       if (!name) {
         if (deliveryStreamNameFromArn(resourceArn)) {
-          throw new AwsError('InvalidArgumentException', 'Schema discovery from a delivery stream is not supported by Freshet; use the Kinesis stream that feeds it');
+          throw new AwsError(
+            'InvalidArgumentException',
+            'Schema discovery from a delivery stream is not supported by Freshet; use the Kinesis stream that feeds it',
+          );
         }
         throw new AwsError('InvalidArgumentException', `ResourceARN ${resourceArn} is not a Kinesis stream ARN`);
       }
@@ -103,7 +106,9 @@ function deliveryPort(engine: FirehoseEngineLike): DeliveryPort {
     async putRecordBatch(name, records) {
       await engine.put(name, records);
     },
-    ...(engine.openRecordReader ? { openReader: (name: string, position: 'TRIM_HORIZON' | 'LATEST', holder: string) => engine.openRecordReader!(name, position, holder) } : {}),
+    ...(engine.openRecordReader
+      ? { openReader: (name: string, position: 'TRIM_HORIZON' | 'LATEST', holder: string) => engine.openRecordReader!(name, position, holder) }
+      : {}),
     ...(engine.releaseRecordReader ? { releaseReader: (name: string, holder: string) => engine.releaseRecordReader!(name, holder) } : {}),
     exists(name) {
       try {
@@ -147,11 +152,15 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
   // Applications that were running when the server stopped resume where they checkpointed.
   // Delivery streams an output writes to must be loaded before those applications start.
   const firehoseReady = wasRunning.length > 0 ? (options.firehose?.ready?.() ?? Promise.resolve()).catch(() => undefined) : Promise.resolve();
-  const ready = Promise.all(wasRunning.map((app) => registry.serialise(app.name, async () => {
-    await firehoseReady;
-    const live = registry.get(app.name);
-    await registry.startLocked(live, resumePositions(live)).catch(() => undefined);
-  }))).then(() => undefined);
+  const ready = Promise.all(
+    wasRunning.map((app) =>
+      registry.serialise(app.name, async () => {
+        await firehoseReady;
+        const live = registry.get(app.name);
+        await registry.startLocked(live, resumePositions(live)).catch(() => undefined);
+      }),
+    ),
+  ).then(() => undefined);
 
   return {
     targetPrefix: TARGET_PREFIX,

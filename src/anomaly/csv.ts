@@ -32,11 +32,16 @@ export function splitCsvLine(line: string): string[] {
     const ch = line[i]!;
     if (quoted) {
       if (ch === '"') {
-        if (line[i + 1] === '"') { cur += '"'; i++; } else quoted = false;
+        if (line[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else quoted = false;
       } else cur += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { out.push(cur); cur = ''; }
-    else cur += ch;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur);
   return out;
@@ -72,10 +77,11 @@ export async function scoreCsv(input: Readable, output: Writable, opts: CsvScore
           return i;
         });
         tsIdx = header.indexOf(opts.timestampColumn);
-        if (tsIdx < 0) throw new Error(`timestamp column '${opts.timestampColumn}' not found in the CSV header (columns: ${have}); choose one with --timestamp`);
+        if (tsIdx < 0)
+          throw new Error(`timestamp column '${opts.timestampColumn}' not found in the CSV header (columns: ${have}); choose one with --timestamp`);
         detector = new ThresholdedRandomCutForest({ ...opts.forest, dimensions: valueIdx.length });
         point = new Float64Array(valueIdx.length);
-        chunk = [csvField(opts.timestampColumn), ...opts.columns.map(csvField), 'anomaly_score', 'anomaly_grade'].join(',') + '\n';
+        chunk = `${[csvField(opts.timestampColumn), ...opts.columns.map(csvField), 'anomaly_score', 'anomaly_grade'].join(',')}\n`;
         continue;
       }
       if (line.trim() === '') continue;
@@ -86,7 +92,7 @@ export async function scoreCsv(input: Readable, output: Writable, opts: CsvScore
         const v = cell === '' ? NaN : Number(cell);
         if (!Number.isFinite(v)) throw new Error(`line ${lineNo}: column '${opts.columns[k]}' is not a number: '${cell}'`);
         point[k] = v;
-        text += ',' + cell;
+        text += `,${cell}`;
       }
       const r = detector!.process(point);
       chunk += `${text},${r.score.toFixed(6)},${r.grade.toFixed(6)}\n`;

@@ -178,12 +178,14 @@ export class RandomCutForest {
   /** Writes the tree point that `point` would make into scratch; false if the shingle is not yet full. */
   private prepare(point: ArrayLike<number>): boolean {
     this.checkPoint(point);
-    const s = this.scratch, n = this.inputDimensions;
+    const s = this.scratch,
+      n = this.inputDimensions;
     if (!this.options.internalShingling) {
       for (let i = 0; i < n; i++) s[i] = point[i]!;
       return true;
     }
-    const total = this.treeDimensions, sh = this.shingle;
+    const total = this.treeDimensions,
+      sh = this.shingle;
     for (let i = n; i < total; i++) s[i - n] = sh[i]!;
     for (let i = 0; i < n; i++) s[total - n + i] = point[i]!;
     return this.shingleFill + 1 >= this.options.shingleSize;
@@ -193,7 +195,8 @@ export class RandomCutForest {
   // hot path
   score(point: ArrayLike<number>): number {
     if (!this.prepare(point) || !this.isOutputReady) return 0;
-    const s = this.scratch, trees = this.trees;
+    const s = this.scratch,
+      trees = this.trees;
     let sum = 0;
     for (let t = 0; t < trees.length; t++) sum += trees[t]!.score(s);
     return sum / trees.length;
@@ -228,10 +231,14 @@ export class RandomCutForest {
     }
     if (!full) return 0;
     const decay = this.lambda * this.treeUpdates++;
-    const s = this.scratch, trees = this.trees, samplers = this.samplers;
+    const s = this.scratch,
+      trees = this.trees,
+      samplers = this.samplers;
     let sum = 0;
     for (let t = 0; t < trees.length; t++) {
-      const tree = trees[t]!, sampler = samplers[t]!, rng = tree.rng;
+      const tree = trees[t]!,
+        sampler = samplers[t]!,
+        rng = tree.rng;
       if (scoring) sum += tree.score(s);
       const u = rng.nextOpenDouble();
       const samplerFull = sampler.size === sampler.capacity;
@@ -261,18 +268,23 @@ export class RandomCutForest {
    */
   attribution(point: ArrayLike<number>): AttributionResult {
     const n = this.inputDimensions;
-    const high = new Float64Array(n), low = new Float64Array(n);
+    const high = new Float64Array(n),
+      low = new Float64Array(n);
     if (!this.prepare(point) || !this.isOutputReady) return { high, low, score: 0 };
-    const th = this.attrHigh, tl = this.attrLow, s = this.scratch, trees = this.trees;
+    const th = this.attrHigh,
+      tl = this.attrLow,
+      s = this.scratch,
+      trees = this.trees;
     th.fill(0);
     tl.fill(0);
     for (let t = 0; t < trees.length; t++) trees[t]!.attributionInto(s, th, tl);
     const inv = 1 / trees.length;
     let score = 0;
     for (let i = 0; i < this.treeDimensions; i++) {
-      const h = th[i]! * inv, l = tl[i]! * inv;
-      high[i % n] += h;
-      low[i % n] += l;
+      const h = th[i]! * inv,
+        l = tl[i]! * inv;
+      high[i % n]! += h;
+      low[i % n]! += l;
       score += h + l;
     }
     return { high, low, score };
@@ -317,9 +329,11 @@ export class RandomCutForest {
 
   /** Points currently in tree `t`'s sample, one entry per sampled copy (for inspection and tests). */
   samplePoints(t: number): number[][] {
-    const tree = this.trees[t], sampler = this.samplers[t];
+    const tree = this.trees[t],
+      sampler = this.samplers[t];
     if (!tree || !sampler) throw new RangeError(`no tree ${t}`);
-    const d = this.treeDimensions, out: number[][] = [];
+    const d = this.treeDimensions,
+      out: number[][] = [];
     for (let e = 0; e < sampler.size; e++) {
       const j = sampler.leaves[e]!;
       out.push(Array.from(tree.leafPoint.subarray(j * d, j * d + d)));
@@ -347,10 +361,15 @@ export class RandomCutForest {
           freeLeafCount: tree.freeLeafCount,
           samplerSize: sampler.size,
           arrays: {
-            nodes: b64(tree.nodeF), mass: b64(tree.mass),
-            freeNodes: b64(tree.freeNodes), leafPoint: b64(tree.leafPoint), leafMass: b64(tree.leafMass),
-            leafParent: b64(tree.leafParent), freeLeaves: b64(tree.freeLeaves),
-            weights: b64(sampler.weights), leaves: b64(sampler.leaves),
+            nodes: b64(tree.nodeF),
+            mass: b64(tree.mass),
+            freeNodes: b64(tree.freeNodes),
+            leafPoint: b64(tree.leafPoint),
+            leafMass: b64(tree.leafMass),
+            leafParent: b64(tree.leafParent),
+            freeLeaves: b64(tree.freeLeaves),
+            weights: b64(sampler.weights),
+            leaves: b64(sampler.leaves),
           },
         };
       }),
@@ -370,11 +389,18 @@ export class RandomCutForest {
     unb64(state.rejectBelow, forest.rejectBelow);
     unb64(state.rejectValidTo, forest.rejectValidTo);
     state.trees.forEach((ts, t) => {
-      const tree = forest.trees[t]!, sampler = forest.samplers[t]!;
+      const tree = forest.trees[t]!,
+        sampler = forest.samplers[t]!;
       const a = ts.arrays;
-      unb64(a.nodes, tree.nodeF); unb64(a.mass, tree.mass); unb64(a.freeNodes, tree.freeNodes);
-      unb64(a.leafPoint, tree.leafPoint); unb64(a.leafMass, tree.leafMass); unb64(a.leafParent, tree.leafParent);
-      unb64(a.freeLeaves, tree.freeLeaves); unb64(a.weights, sampler.weights); unb64(a.leaves, sampler.leaves);
+      unb64(a.nodes, tree.nodeF);
+      unb64(a.mass, tree.mass);
+      unb64(a.freeNodes, tree.freeNodes);
+      unb64(a.leafPoint, tree.leafPoint);
+      unb64(a.leafMass, tree.leafMass);
+      unb64(a.leafParent, tree.leafParent);
+      unb64(a.freeLeaves, tree.freeLeaves);
+      unb64(a.weights, sampler.weights);
+      unb64(a.leaves, sampler.leaves);
       tree.root = ts.root;
       tree.freeNodeCount = ts.freeNodeCount;
       tree.freeLeafCount = ts.freeLeafCount;

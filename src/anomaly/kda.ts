@@ -82,7 +82,8 @@ export function kdaExplanation(
   if (columns.length !== attribution.high.length) throw new RangeError(`${columns.length} column names for ${attribution.high.length} attributed columns`);
   const out: Record<string, KdaColumnExplanation> = {};
   for (let i = 0; i < columns.length; i++) {
-    const h = attribution.high[i]!, l = attribution.low[i]!;
+    const h = attribution.high[i]!,
+      l = attribution.low[i]!;
     const total = h + l;
     out[columns[i]!] = withDirectionality
       ? { DIRECTION: h >= l ? 'HIGH' : 'LOW', STRENGTH: total > 0 ? Math.abs(h - l) / total : 0, ATTRIBUTION_SCORE: total }

@@ -83,8 +83,10 @@ export class StreamSampler {
   }
 
   private siftUp(i: number): void {
-    const w = this.weights, l = this.leaves;
-    const wi = w[i]!, li = l[i]!;
+    const w = this.weights,
+      l = this.leaves;
+    const wi = w[i]!,
+      li = l[i]!;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (w[p]! >= wi) break;
@@ -97,8 +99,11 @@ export class StreamSampler {
   }
 
   private siftDown(i: number): void {
-    const w = this.weights, l = this.leaves, n = this.size;
-    const wi = w[i]!, li = l[i]!;
+    const w = this.weights,
+      l = this.leaves,
+      n = this.size;
+    const wi = w[i]!,
+      li = l[i]!;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;

@@ -22,7 +22,8 @@ export class Shingle {
   /** Appends one input, dropping the oldest; returns the shingle (a view, reused on every call). */
   // hot path
   push(input: ArrayLike<number>): Float64Array {
-    const d = this.dimensions, v = this.values;
+    const d = this.dimensions,
+      v = this.values;
     if (input.length !== d) throw new RangeError(`input has ${input.length} values, expected ${d}`);
     v.copyWithin(0, d);
     const base = v.length - d;

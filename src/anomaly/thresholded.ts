@@ -165,7 +165,7 @@ export class ThresholdedRandomCutForest {
     if (score > 0) {
       // Winsorised at the grade-1 level: ordinary tail scores count fully, a far outlier no more than that.
       const cap = 2 * threshold - this.primary.mean;
-      this.primary.update(score < cap ? score : cap);
+      this.primary.update(Math.min(score, cap));
       this.count++;
     }
     return attribution ? { score, grade, threshold, attribution } : { score, grade, threshold };

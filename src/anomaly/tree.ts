@@ -21,7 +21,7 @@
  * scratch on the sample plus the point. A point equal to an existing leaf raises
  * that leaf's mass instead of adding a leaf.
  */
-import { Rng } from './random.ts';
+import type { Rng } from './random.ts';
 
 export const NIL = 0x7fffffff;
 
@@ -128,15 +128,30 @@ export class RandomCutTree {
 
   /** Typed-array bytes held by this tree (its memory, excluding object headers). */
   byteSize(): number {
-    return this.nodeF.byteLength + this.mass.byteLength + this.freeNodes.byteLength +
-      this.leafPoint.byteLength + this.leafMass.byteLength + this.leafParent.byteLength + this.freeLeaves.byteLength +
-      this.path.byteLength + this.lo.byteLength + this.hi.byteLength + this.inside.byteLength +
-      this.attrHigh.byteLength + this.attrLow.byteLength + this.shadowMin.byteLength + this.shadowMax.byteLength;
+    return (
+      this.nodeF.byteLength +
+      this.mass.byteLength +
+      this.freeNodes.byteLength +
+      this.leafPoint.byteLength +
+      this.leafMass.byteLength +
+      this.leafParent.byteLength +
+      this.freeLeaves.byteLength +
+      this.path.byteLength +
+      this.lo.byteLength +
+      this.hi.byteLength +
+      this.inside.byteLength +
+      this.attrHigh.byteLength +
+      this.attrLow.byteLength +
+      this.shadowMin.byteLength +
+      this.shadowMax.byteLength
+    );
   }
 
   private allocLeaf(point: Float64Array): number {
     const j = this.freeLeaves[--this.freeLeafCount]!;
-    const d = this.dims, base = j * d, lp = this.leafPoint;
+    const d = this.dims,
+      base = j * d,
+      lp = this.leafPoint;
     for (let k = 0; k < d; k++) lp[base + k] = point[k]!;
     this.leafMass[j] = 1;
     return j;
@@ -154,21 +169,31 @@ export class RandomCutTree {
 
   /** Writes a new internal node with the cut in cutD / cutV, box [lo, hi] and the given children. */
   private writeNode(n: number, left: number, right: number, par: number, mass: number): void {
-    const ni = this.nodeI, o = n * this.strideI;
+    const ni = this.nodeI,
+      o = n * this.strideI;
     this.nodeF[n * this.strideF] = this.cutV;
     ni[o + CUT_DIM] = this.cutD;
     ni[o + LEFT] = left;
     ni[o + RIGHT] = right;
     ni[o + PARENT] = par;
     this.mass[n] = mass;
-    const d = this.dims, box = this.nodeF, lo = this.lo, hi = this.hi, b = n * this.strideF + BOX;
-    for (let k = 0; k < d; k++) { box[b + 2 * k] = lo[k]!; box[b + 2 * k + 1] = hi[k]!; }
+    const d = this.dims,
+      box = this.nodeF,
+      lo = this.lo,
+      hi = this.hi,
+      b = n * this.strideF + BOX;
+    for (let k = 0; k < d; k++) {
+      box[b + 2 * k] = lo[k]!;
+      box[b + 2 * k + 1] = hi[k]!;
+    }
   }
 
   /** Draws a cut on the box [lo, hi] (sum of ranges `sum`) into cutD / cutV. */
   // hot path
   private drawCut(sum: number): void {
-    const d = this.dims, lo = this.lo, hi = this.hi;
+    const d = this.dims,
+      lo = this.lo,
+      hi = this.hi;
     let r = this.rng.nextDouble() * sum;
     let last = -1;
     for (let k = 0; k < d; k++) {
@@ -199,20 +224,36 @@ export class RandomCutTree {
       this.root = ~j;
       return j;
     }
-    const d = this.dims, lo = this.lo, hi = this.hi, box = this.nodeF, nodeI = this.nodeI, nodeF = this.nodeF;
-    const sf = this.strideF, si = this.strideI;
+    const d = this.dims,
+      lo = this.lo,
+      hi = this.hi,
+      box = this.nodeF,
+      nodeI = this.nodeI,
+      nodeF = this.nodeF;
+    const sf = this.strideF,
+      si = this.strideI;
     let node = this.root;
     let par = -1;
     for (;;) {
       if (node < 0) {
         const j = ~node;
-        const base = j * d, lp = this.leafPoint;
+        const base = j * d,
+          lp = this.leafPoint;
         let equal = true;
         let sum = 0;
         for (let k = 0; k < d; k++) {
-          const a = lp[base + k]!, b = point[k]!;
+          const a = lp[base + k]!,
+            b = point[k]!;
           if (a !== b) equal = false;
-          if (a < b) { lo[k] = a; hi[k] = b; sum += b - a; } else { lo[k] = b; hi[k] = a; sum += a - b; }
+          if (a < b) {
+            lo[k] = a;
+            hi[k] = b;
+            sum += b - a;
+          } else {
+            lo[k] = b;
+            hi[k] = a;
+            sum += a - b;
+          }
         }
         if (equal) {
           this.leafMass[j]!++;
@@ -228,18 +269,22 @@ export class RandomCutTree {
         this.link(par, node, n);
         return leaf;
       }
-      const i = node, b = i * sf + BOX;
+      const i = node,
+        b = i * sf + BOX;
       let sum = 0;
       for (let k = 0; k < d; k++) {
         const x = point[k]!;
-        const mn = box[b + 2 * k]!, mx = box[b + 2 * k + 1]!;
-        const l = x < mn ? x : mn, h = x > mx ? x : mx;
+        const mn = box[b + 2 * k]!,
+          mx = box[b + 2 * k + 1]!;
+        const l = Math.min(x, mn),
+          h = Math.max(x, mx);
         lo[k] = l;
         hi[k] = h;
         sum += h - l;
       }
       this.drawCut(sum);
-      const cd = this.cutD, cv = this.cutV;
+      const cd = this.cutD,
+        cv = this.cutV;
       const below = cv < box[b + 2 * cd]!;
       if (below || cv >= box[b + 2 * cd + 1]!) {
         const n = this.allocNode();
@@ -252,7 +297,10 @@ export class RandomCutTree {
         return leaf;
       }
       // Not separated here: the point lies in this subtree, whose box grows to include it.
-      for (let k = 0; k < d; k++) { box[b + 2 * k] = lo[k]!; box[b + 2 * k + 1] = hi[k]!; }
+      for (let k = 0; k < d; k++) {
+        box[b + 2 * k] = lo[k]!;
+        box[b + 2 * k + 1] = hi[k]!;
+      }
       this.mass[i]!++;
       par = i;
       const o = i * si;
@@ -286,16 +334,29 @@ export class RandomCutTree {
   }
 
   private recomputeBox(n: number): boolean {
-    const d = this.dims, b = n * this.strideF + BOX;
-    const l = this.nodeI[n * this.strideI + LEFT]!, r = this.nodeI[n * this.strideI + RIGHT]!;
-    const box = this.nodeF, lp = this.leafPoint;
+    const d = this.dims,
+      b = n * this.strideF + BOX;
+    const l = this.nodeI[n * this.strideI + LEFT]!,
+      r = this.nodeI[n * this.strideI + RIGHT]!;
+    const box = this.nodeF,
+      lp = this.leafPoint;
     let changed = false;
     for (let k = 0; k < d; k++) {
       let lmin: number, lmax: number, rmin: number, rmax: number;
-      if (l >= 0) { lmin = box[l * this.strideF + BOX + 2 * k]!; lmax = box[l * this.strideF + BOX + 2 * k + 1]!; } else { lmin = lmax = lp[~l * d + k]!; }
-      if (r >= 0) { rmin = box[r * this.strideF + BOX + 2 * k]!; rmax = box[r * this.strideF + BOX + 2 * k + 1]!; } else { rmin = rmax = lp[~r * d + k]!; }
-      const mn = lmin < rmin ? lmin : rmin;
-      const mx = lmax > rmax ? lmax : rmax;
+      if (l >= 0) {
+        lmin = box[l * this.strideF + BOX + 2 * k]!;
+        lmax = box[l * this.strideF + BOX + 2 * k + 1]!;
+      } else {
+        lmin = lmax = lp[~l * d + k]!;
+      }
+      if (r >= 0) {
+        rmin = box[r * this.strideF + BOX + 2 * k]!;
+        rmax = box[r * this.strideF + BOX + 2 * k + 1]!;
+      } else {
+        rmin = rmax = lp[~r * d + k]!;
+      }
+      const mn = Math.min(lmin, rmin);
+      const mx = Math.max(lmax, rmax);
       if (mn !== box[b + 2 * k] || mx !== box[b + 2 * k + 1]) {
         box[b + 2 * k] = mn;
         box[b + 2 * k + 1] = mx;
@@ -308,7 +369,11 @@ export class RandomCutTree {
   /** Walks to the leaf the point would reach; fills `path`, sets `depth` and returns the leaf index. */
   // hot path
   private descend(point: Float64Array): number {
-    const path = this.path, nodeI = this.nodeI, nodeF = this.nodeF, sf = this.strideF, si = this.strideI;
+    const path = this.path,
+      nodeI = this.nodeI,
+      nodeF = this.nodeF,
+      sf = this.strideF,
+      si = this.strideI;
     let depth = 0;
     let node = this.root;
     while (node >= 0) {
@@ -321,7 +386,9 @@ export class RandomCutTree {
   }
 
   private leafEquals(j: number, point: Float64Array): boolean {
-    const d = this.dims, base = j * d, lp = this.leafPoint;
+    const d = this.dims,
+      base = j * d,
+      lp = this.leafPoint;
     for (let k = 0; k < d; k++) if (lp[base + k] !== point[k]) return false;
     return true;
   }
@@ -341,23 +408,42 @@ export class RandomCutTree {
     const norm = log2p1[treeMass]!;
     if (this.leafEquals(j, point)) {
       const m = this.leafMass[j]!;
-      return (1 - m / (2 * treeMass)) / (depth + log2p1[m]!) * norm;
+      return ((1 - m / (2 * treeMass)) / (depth + log2p1[m]!)) * norm;
     }
     let s = 1 / (depth + 1);
-    const d = this.dims, inside = this.inside, box = this.nodeF, path = this.path, sf = this.strideF;
+    const d = this.dims,
+      inside = this.inside,
+      box = this.nodeF,
+      path = this.path,
+      sf = this.strideF;
     // A coordinate found inside a box stays inside every ancestor's box: mark it with this call's stamp.
-    if (this.stamp >= 0x3fffffff) { inside.fill(0); this.stamp = 0; }
+    if (this.stamp >= 0x3fffffff) {
+      inside.fill(0);
+      this.stamp = 0;
+    }
     const stamp = ++this.stamp;
     for (let k = depth - 1; k >= 0; k--) {
       const b = path[k]! * sf + BOX;
-      let sumNew = 0, sumDiff = 0;
+      let sumNew = 0,
+        sumDiff = 0;
       for (let c = 0; c < d; c++) {
-        const mn = box[b + 2 * c]!, mx = box[b + 2 * c + 1]!;
-        if (inside[c] === stamp) { sumNew += mx - mn; continue; }
+        const mn = box[b + 2 * c]!,
+          mx = box[b + 2 * c + 1]!;
+        if (inside[c] === stamp) {
+          sumNew += mx - mn;
+          continue;
+        }
         const x = point[c]!;
-        if (x > mx) { sumNew += x - mn; sumDiff += x - mx; }
-        else if (x < mn) { sumNew += mx - x; sumDiff += mn - x; }
-        else { inside[c] = stamp; sumNew += mx - mn; }
+        if (x > mx) {
+          sumNew += x - mn;
+          sumDiff += x - mx;
+        } else if (x < mn) {
+          sumNew += mx - x;
+          sumDiff += mn - x;
+        } else {
+          inside[c] = stamp;
+          sumNew += mx - mn;
+        }
       }
       // Inside this box means inside every ancestor's box too: no further change.
       if (sumDiff <= 0) break;
@@ -381,31 +467,46 @@ export class RandomCutTree {
     const depth = this.depth;
     const treeMass = this.totalMass();
     const norm = this.log2p1[treeMass]!;
-    const d = this.dims, th = this.attrHigh, tl = this.attrLow, path = this.path;
-    const box = this.nodeF, lp = this.leafPoint, nodeI = this.nodeI;
+    const d = this.dims,
+      th = this.attrHigh,
+      tl = this.attrLow,
+      path = this.path;
+    const box = this.nodeF,
+      lp = this.leafPoint,
+      nodeI = this.nodeI;
     if (this.leafEquals(j, point)) {
       const m = this.leafMass[j]!;
       const saved = (1 - m / (2 * treeMass)) / (depth + this.log2p1[m]!);
       th.fill(saved / (2 * d));
       tl.fill(saved / (2 * d));
-      const smin = this.shadowMin, smax = this.shadowMax;
+      const smin = this.shadowMin,
+        smax = this.shadowMax;
       let child = ~j;
       let first = true;
       for (let k = depth - 1; k >= 0; k--) {
-        const n = path[k]!, o = n * this.strideI;
+        const n = path[k]!,
+          o = n * this.strideI;
         const sib = nodeI[o + LEFT] === child ? nodeI[o + RIGHT]! : nodeI[o + LEFT]!;
         child = n;
         for (let c = 0; c < d; c++) {
           let mn: number, mx: number;
-          if (sib >= 0) { mn = box[sib * this.strideF + BOX + 2 * c]!; mx = box[sib * this.strideF + BOX + 2 * c + 1]!; } else { mn = mx = lp[~sib * d + c]!; }
+          if (sib >= 0) {
+            mn = box[sib * this.strideF + BOX + 2 * c]!;
+            mx = box[sib * this.strideF + BOX + 2 * c + 1]!;
+          } else {
+            mn = mx = lp[~sib * d + c]!;
+          }
           if (first || mn < smin[c]!) smin[c] = mn;
           if (first || mx > smax[c]!) smax[c] = mx;
         }
         first = false;
-        let sumNew = 0, sumDiff = 0;
+        let sumNew = 0,
+          sumDiff = 0;
         for (let c = 0; c < d; c++) {
-          const x = point[c]!, mn = smin[c]!, mx = smax[c]!;
-          sumNew += (x > mx ? x : mx) - (x < mn ? x : mn);
+          const x = point[c]!,
+            mn = smin[c]!,
+            mx = smax[c]!;
+          sumNew += Math.max(x, mx) - Math.min(x, mn);
           sumDiff += (x > mx ? x - mx : 0) + (x < mn ? mn - x : 0);
         }
         const prob = sumNew > 0 ? sumDiff / sumNew : 0;
@@ -422,7 +523,10 @@ export class RandomCutTree {
       let total = 0;
       for (let c = 0; c < d; c++) total += th[c]! + tl[c]!;
       const f = total > 0 ? (saved / total) * norm : 0;
-      for (let c = 0; c < d; c++) { high[c] = high[c]! + th[c]! * f; low[c] = low[c]! + tl[c]! * f; }
+      for (let c = 0; c < d; c++) {
+        high[c] = high[c]! + th[c]! * f;
+        low[c] = low[c]! + tl[c]! * f;
+      }
       return;
     }
     const saved = 1 / (depth + 1);
@@ -439,22 +543,30 @@ export class RandomCutTree {
     }
     for (let k = depth - 1; k >= 0; k--) {
       const b = path[k]! * this.strideF + BOX;
-      let sNew = 0, sDiff = 0;
+      let sNew = 0,
+        sDiff = 0;
       for (let c = 0; c < d; c++) {
-        const x = point[c]!, mn = box[b + 2 * c]!, mx = box[b + 2 * c + 1]!;
-        sNew += (x > mx ? x : mx) - (x < mn ? x : mn);
+        const x = point[c]!,
+          mn = box[b + 2 * c]!,
+          mx = box[b + 2 * c + 1]!;
+        sNew += Math.max(x, mx) - Math.min(x, mn);
         sDiff += (x > mx ? x - mx : 0) + (x < mn ? mn - x : 0);
       }
       if (sDiff <= 0) break;
       const prob = sDiff / sNew;
       const ns = 1 / (k + 1);
       for (let c = 0; c < d; c++) {
-        const x = point[c]!, mn = box[b + 2 * c]!, mx = box[b + 2 * c + 1]!;
+        const x = point[c]!,
+          mn = box[b + 2 * c]!,
+          mx = box[b + 2 * c + 1]!;
         th[c] = ((x > mx ? x - mx : 0) / sNew) * ns + (1 - prob) * th[c]!;
         tl[c] = ((x < mn ? mn - x : 0) / sNew) * ns + (1 - prob) * tl[c]!;
       }
     }
-    for (let c = 0; c < d; c++) { high[c] = high[c]! + th[c]! * norm; low[c] = low[c]! + tl[c]! * norm; }
+    for (let c = 0; c < d; c++) {
+      high[c] = high[c]! + th[c]! * norm;
+      low[c] = low[c]! + tl[c]! * norm;
+    }
   }
 
   /**
@@ -464,9 +576,16 @@ export class RandomCutTree {
    * first violation.
    */
   checkInvariants(): void {
-    const d = this.dims, nodeI = this.nodeI, nodeF = this.nodeF, box = this.nodeF, lp = this.leafPoint;
-    let nodes = 0, leaves = 0;
-    const fail = (msg: string): never => { throw new Error(`tree invariant: ${msg}`); };
+    const d = this.dims,
+      nodeI = this.nodeI,
+      nodeF = this.nodeF,
+      box = this.nodeF,
+      lp = this.leafPoint;
+    let nodes = 0,
+      leaves = 0;
+    const fail = (msg: string): never => {
+      throw new Error(`tree invariant: ${msg}`);
+    };
     // Returns the subtree mass; checks the subtree's box against [mins, maxs] written into lo/hi.
     const visit = (ref: number, par: number): number => {
       if (ref < 0) {
@@ -479,10 +598,12 @@ export class RandomCutTree {
       nodes++;
       const o = ref * this.strideI;
       if (nodeI[o + PARENT] !== par) fail(`node ${ref} parent ${nodeI[o + PARENT]} != ${par}`);
-      const l = nodeI[o + LEFT]!, r = nodeI[o + RIGHT]!;
+      const l = nodeI[o + LEFT]!,
+        r = nodeI[o + RIGHT]!;
       const m = visit(l, ref) + visit(r, ref);
       if (m !== this.mass[ref]) fail(`node ${ref} mass ${this.mass[ref]} != ${m}`);
-      const cd = nodeI[o + CUT_DIM]!, cv = nodeF[ref * this.strideF]!;
+      const cd = nodeI[o + CUT_DIM]!,
+        cv = nodeF[ref * this.strideF]!;
       for (let k = 0; k < d; k++) {
         const lmin = l >= 0 ? box[l * this.strideF + BOX + 2 * k]! : lp[~l * d + k]!;
         const lmax = l >= 0 ? box[l * this.strideF + BOX + 2 * k + 1]! : lp[~l * d + k]!;

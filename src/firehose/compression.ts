@@ -22,10 +22,15 @@ export type CompressionFormat = (typeof COMPRESSION_FORMATS)[number];
 
 export function extensionFor(format: CompressionFormat): string {
   switch (format) {
-    case 'GZIP': return '.gz';
-    case 'ZIP': return '.zip';
-    case 'Snappy': case 'HADOOP_SNAPPY': return '.snappy';
-    default: return '';
+    case 'GZIP':
+      return '.gz';
+    case 'ZIP':
+      return '.zip';
+    case 'Snappy':
+    case 'HADOOP_SNAPPY':
+      return '.snappy';
+    default:
+      return '';
   }
 }
 
@@ -140,18 +145,26 @@ export function hadoopUnsnappy(data: Uint8Array): Uint8Array {
 function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
 /** Compresses one object body. `entryName` names the single zip entry. */
 export function compress(format: CompressionFormat, body: Uint8Array, entryName = 'data'): Uint8Array {
   switch (format) {
-    case 'UNCOMPRESSED': return body;
-    case 'GZIP': return gzipSync(body, { level: 6 });
-    case 'ZIP': return zipSync({ [entryName]: body });
-    case 'Snappy': return snappyFrame(body);
-    case 'HADOOP_SNAPPY': return hadoopSnappy(body);
+    case 'UNCOMPRESSED':
+      return body;
+    case 'GZIP':
+      return gzipSync(body, { level: 6 });
+    case 'ZIP':
+      return zipSync({ [entryName]: body });
+    case 'Snappy':
+      return snappyFrame(body);
+    case 'HADOOP_SNAPPY':
+      return hadoopSnappy(body);
   }
 }
 
@@ -170,14 +183,18 @@ export async function compressAsync(format: CompressionFormat, body: Uint8Array,
 /** The inverse of compress (used by tests, the CLI and the Decompression processor). */
 export function decompress(format: CompressionFormat, body: Uint8Array): Uint8Array {
   switch (format) {
-    case 'UNCOMPRESSED': return body;
-    case 'GZIP': return gunzipSync(body);
+    case 'UNCOMPRESSED':
+      return body;
+    case 'GZIP':
+      return gunzipSync(body);
     case 'ZIP': {
       const files = unzipSync(body);
       const first = Object.values(files)[0];
       return first ?? new Uint8Array(0);
     }
-    case 'Snappy': return snappyUnframe(body);
-    case 'HADOOP_SNAPPY': return hadoopUnsnappy(body);
+    case 'Snappy':
+      return snappyUnframe(body);
+    case 'HADOOP_SNAPPY':
+      return hadoopUnsnappy(body);
   }
 }

@@ -10,15 +10,33 @@ import type { CompressionFormat } from './compression.ts';
 import { validatePrefixes, PrefixError } from './prefix.ts';
 import { assertTimeZone } from './java-time.ts';
 import {
-  Violations, invalidArgument, BUCKET_ARN_PATTERN, BUCKET_ARN_TEXT, ROLE_ARN_PATTERN, ROLE_ARN_TEXT,
-  FILE_EXTENSION_PATTERN, FILE_EXTENSION_TEXT,
+  type Violations,
+  invalidArgument,
+  BUCKET_ARN_PATTERN,
+  BUCKET_ARN_TEXT,
+  ROLE_ARN_PATTERN,
+  ROLE_ARN_TEXT,
+  FILE_EXTENSION_PATTERN,
+  FILE_EXTENSION_TEXT,
 } from './validate.ts';
 
-export interface ProcessorParam { ParameterName: string; ParameterValue: string }
-export interface ProcessorConfig { Type: string; Parameters?: ProcessorParam[] }
-export interface ProcessingConfig { Enabled: boolean; Processors: ProcessorConfig[] }
+export interface ProcessorParam {
+  ParameterName: string;
+  ParameterValue: string;
+}
+export interface ProcessorConfig {
+  Type: string;
+  Parameters?: ProcessorParam[];
+}
+export interface ProcessingConfig {
+  Enabled: boolean;
+  Processors: ProcessorConfig[];
+}
 
-export interface ParquetColumn { name: string; type: string }
+export interface ParquetColumn {
+  name: string;
+  type: string;
+}
 
 export interface S3DestConfig {
   bucketArn: string;
@@ -56,12 +74,22 @@ export interface HttpDestConfig {
   cloudWatchLoggingOptions?: Record<string, unknown>;
 }
 
-export type DestinationConfig =
-  | { kind: 's3'; extended: boolean; s3: S3DestConfig }
-  | { kind: 'http'; http: HttpDestConfig };
+export type DestinationConfig = { kind: 's3'; extended: boolean; s3: S3DestConfig } | { kind: 'http'; http: HttpDestConfig };
 
 const PROCESSOR_TYPES = ['RecordDeAggregation', 'Decompression', 'CloudWatchLogProcessing', 'Lambda', 'MetadataExtraction', 'AppendDelimiterToRecord'] as const;
-const PARAM_NAMES = ['LambdaArn', 'NumberOfRetries', 'MetadataExtractionQuery', 'JsonParsingEngine', 'RoleArn', 'BufferSizeInMBs', 'BufferIntervalInSeconds', 'SubRecordType', 'Delimiter', 'CompressionFormat', 'DataMessageExtraction'] as const;
+const PARAM_NAMES = [
+  'LambdaArn',
+  'NumberOfRetries',
+  'MetadataExtractionQuery',
+  'JsonParsingEngine',
+  'RoleArn',
+  'BufferSizeInMBs',
+  'BufferIntervalInSeconds',
+  'SubRecordType',
+  'Delimiter',
+  'CompressionFormat',
+  'DataMessageExtraction',
+] as const;
 
 function prefixCheck(prefix: string | undefined, errorOutputPrefix: string | undefined, dynamicPartitioning: boolean): void {
   try {
@@ -85,8 +113,11 @@ function parseProcessing(v: Violations, raw: Record<string, unknown> | undefined
     const Parameters: ProcessorParam[] = params.map((q, j) => {
       const po = v.obj(q, `${path}.processors.${i + 1}.member.parameters.${j + 1}.member`) ?? {};
       return {
-        ParameterName: v.str(po.ParameterName, `${path}.processors.${i + 1}.member.parameters.${j + 1}.member.parameterName`, { required: true, enumValues: PARAM_NAMES }) ?? '',
-        ParameterValue: v.str(po.ParameterValue, `${path}.processors.${i + 1}.member.parameters.${j + 1}.member.parameterValue`, { required: true, min: 1, max: 5120 }) ?? '',
+        ParameterName:
+          v.str(po.ParameterName, `${path}.processors.${i + 1}.member.parameters.${j + 1}.member.parameterName`, { required: true, enumValues: PARAM_NAMES }) ??
+          '',
+        ParameterValue:
+          v.str(po.ParameterValue, `${path}.processors.${i + 1}.member.parameters.${j + 1}.member.parameterValue`, { required: true, min: 1, max: 5120 }) ?? '',
       };
     });
     processors.push(Parameters.length ? { Type, Parameters } : { Type });
@@ -99,14 +130,18 @@ function checkProcessingSemantics(p: ProcessingConfig | undefined): void {
   for (const proc of p.Processors) {
     const params = new Map((proc.Parameters ?? []).map((x) => [x.ParameterName, x.ParameterValue]));
     if (proc.Type === 'Lambda' && !params.get('LambdaArn')) throw invalidArgument('LambdaArn is a required parameter for a Lambda processor');
-    if (proc.Type === 'MetadataExtraction' && !params.get('MetadataExtractionQuery')) throw invalidArgument('MetadataExtractionQuery is a required parameter for a MetadataExtraction processor');
+    if (proc.Type === 'MetadataExtraction' && !params.get('MetadataExtractionQuery'))
+      throw invalidArgument('MetadataExtractionQuery is a required parameter for a MetadataExtraction processor');
     if (proc.Type === 'Lambda') {
       const size = params.get('BufferSizeInMBs');
-      if (size !== undefined && !(Number(size) >= 0.2 && Number(size) <= 3)) throw invalidArgument('BufferSizeInMBs for the Lambda processor must be between 0.2 and 3');
+      if (size !== undefined && !(Number(size) >= 0.2 && Number(size) <= 3))
+        throw invalidArgument('BufferSizeInMBs for the Lambda processor must be between 0.2 and 3');
       const interval = params.get('BufferIntervalInSeconds');
-      if (interval !== undefined && !(Number.isInteger(Number(interval)) && Number(interval) >= 60 && Number(interval) <= 900)) throw invalidArgument('BufferIntervalInSeconds for the Lambda processor must be between 60 and 900');
+      if (interval !== undefined && !(Number.isInteger(Number(interval)) && Number(interval) >= 60 && Number(interval) <= 900))
+        throw invalidArgument('BufferIntervalInSeconds for the Lambda processor must be between 60 and 900');
       const retries = params.get('NumberOfRetries');
-      if (retries !== undefined && !(Number.isInteger(Number(retries)) && Number(retries) >= 0 && Number(retries) <= 300)) throw invalidArgument('NumberOfRetries must be between 0 and 300');
+      if (retries !== undefined && !(Number.isInteger(Number(retries)) && Number(retries) >= 0 && Number(retries) <= 300))
+        throw invalidArgument('NumberOfRetries must be between 0 and 300');
     }
     if (proc.Type === 'RecordDeAggregation') {
       const sub = params.get('SubRecordType');
@@ -123,8 +158,14 @@ function checkProcessingSemantics(p: ProcessingConfig | undefined): void {
 /** Parses ExtendedS3DestinationConfiguration (extended = true) or S3DestinationConfiguration. `base` merges an *Update onto an existing config. */
 export function parseS3(v: Violations, raw: Record<string, unknown>, path: string, extended: boolean, base?: S3DestConfig): S3DestConfig {
   const isUpdate = base !== undefined;
-  const bucketArn = v.str(raw.BucketARN, `${path}.bucketARN`, { required: !isUpdate, min: 1, max: 2048, pattern: BUCKET_ARN_PATTERN, patternText: BUCKET_ARN_TEXT }) ?? base?.bucketArn ?? '';
-  const roleArn = v.str(raw.RoleARN, `${path}.roleARN`, { required: !isUpdate, min: 1, max: 512, pattern: ROLE_ARN_PATTERN, patternText: ROLE_ARN_TEXT }) ?? base?.roleArn ?? '';
+  const bucketArn =
+    v.str(raw.BucketARN, `${path}.bucketARN`, { required: !isUpdate, min: 1, max: 2048, pattern: BUCKET_ARN_PATTERN, patternText: BUCKET_ARN_TEXT }) ??
+    base?.bucketArn ??
+    '';
+  const roleArn =
+    v.str(raw.RoleARN, `${path}.roleARN`, { required: !isUpdate, min: 1, max: 512, pattern: ROLE_ARN_PATTERN, patternText: ROLE_ARN_TEXT }) ??
+    base?.roleArn ??
+    '';
   const prefix = v.str(raw.Prefix, `${path}.prefix`, { max: 1024 });
   const errorOutputPrefix = v.str(raw.ErrorOutputPrefix, `${path}.errorOutputPrefix`, { max: 1024 });
   const hints = v.obj(raw.BufferingHints, `${path}.bufferingHints`);
@@ -132,13 +173,25 @@ export function parseS3(v: Violations, raw: Record<string, unknown>, path: strin
   const intervalInSeconds = v.int(hints?.IntervalInSeconds, `${path}.bufferingHints.intervalInSeconds`, { min: 0, max: 900 });
   const compression = v.str(raw.CompressionFormat, `${path}.compressionFormat`, { enumValues: COMPRESSION_FORMATS }) as CompressionFormat | undefined;
   const customTimeZone = extended ? v.str(raw.CustomTimeZone, `${path}.customTimeZone`, { max: 50 }) : undefined;
-  const fileExtension = extended ? v.str(raw.FileExtension, `${path}.fileExtension`, { max: 128, pattern: FILE_EXTENSION_PATTERN, patternText: FILE_EXTENSION_TEXT }) : undefined;
-  const processing = extended ? parseProcessing(v, v.obj(raw.ProcessingConfiguration, `${path}.processingConfiguration`), `${path}.processingConfiguration`) : undefined;
+  const fileExtension = extended
+    ? v.str(raw.FileExtension, `${path}.fileExtension`, { max: 128, pattern: FILE_EXTENSION_PATTERN, patternText: FILE_EXTENSION_TEXT })
+    : undefined;
+  const processing = extended
+    ? parseProcessing(v, v.obj(raw.ProcessingConfiguration, `${path}.processingConfiguration`), `${path}.processingConfiguration`)
+    : undefined;
   const dp = extended ? v.obj(raw.DynamicPartitioningConfiguration, `${path}.dynamicPartitioningConfiguration`) : undefined;
   const dpEnabled = dp ? v.bool(dp.Enabled, `${path}.dynamicPartitioningConfiguration.enabled`) : undefined;
-  const dpRetry = dp ? v.int(v.obj(dp.RetryOptions, `${path}.dynamicPartitioningConfiguration.retryOptions`)?.DurationInSeconds, `${path}.dynamicPartitioningConfiguration.retryOptions.durationInSeconds`, { min: 0, max: 7200 }) : undefined;
+  const dpRetry = dp
+    ? v.int(
+        v.obj(dp.RetryOptions, `${path}.dynamicPartitioningConfiguration.retryOptions`)?.DurationInSeconds,
+        `${path}.dynamicPartitioningConfiguration.retryOptions.durationInSeconds`,
+        { min: 0, max: 7200 },
+      )
+    : undefined;
   const dfc = extended ? v.obj(raw.DataFormatConversionConfiguration, `${path}.dataFormatConversionConfiguration`) : undefined;
-  const backupMode = extended ? v.str(raw.S3BackupMode, `${path}.s3BackupMode`, { enumValues: ['Disabled', 'Enabled'] }) as 'Disabled' | 'Enabled' | undefined : undefined;
+  const backupMode = extended
+    ? (v.str(raw.S3BackupMode, `${path}.s3BackupMode`, { enumValues: ['Disabled', 'Enabled'] }) as 'Disabled' | 'Enabled' | undefined)
+    : undefined;
   const backupRaw = extended ? v.obj(raw.S3BackupConfiguration ?? raw.S3BackupUpdate, `${path}.s3BackupConfiguration`) : undefined;
   const s3Backup = backupRaw ? parseS3(v, backupRaw, `${path}.s3BackupConfiguration`, false, isUpdate ? base?.s3Backup : undefined) : base?.s3Backup;
   const cw = v.obj(raw.CloudWatchLoggingOptions, `${path}.cloudWatchLoggingOptions`);
@@ -151,8 +204,8 @@ export function parseS3(v: Violations, raw: Record<string, unknown>, path: strin
     roleArn,
     prefix: prefix !== undefined ? prefix : base?.prefix,
     errorOutputPrefix: errorOutputPrefix !== undefined ? errorOutputPrefix : base?.errorOutputPrefix,
-    sizeInMBs: sizeInMBs ?? (hints ? 5 : base?.sizeInMBs ?? 5),
-    intervalInSeconds: intervalInSeconds ?? (hints ? 300 : base?.intervalInSeconds ?? 300),
+    sizeInMBs: sizeInMBs ?? (hints ? 5 : (base?.sizeInMBs ?? 5)),
+    intervalInSeconds: intervalInSeconds ?? (hints ? 300 : (base?.intervalInSeconds ?? 300)),
     compression: compression ?? base?.compression ?? 'UNCOMPRESSED',
     customTimeZone: customTimeZone || base?.customTimeZone || 'UTC',
     fileExtension: fileExtension !== undefined ? fileExtension : base?.fileExtension,
@@ -193,14 +246,23 @@ export function parseHttp(v: Violations, raw: Record<string, unknown>, path: str
   const isUpdate = base !== undefined;
   const ep = v.obj(raw.EndpointConfiguration, `${path}.endpointConfiguration`, !isUpdate);
   // AWS requires https://; Freshet also accepts http:// so local endpoints work (documented difference).
-  const url = v.str(ep?.Url, `${path}.endpointConfiguration.url`, { required: !!ep, min: 1, max: 1000, pattern: /^https?:\/\/.+$/, patternText: '^https://.*' });
+  const url = v.str(ep?.Url, `${path}.endpointConfiguration.url`, {
+    required: !!ep,
+    min: 1,
+    max: 1000,
+    pattern: /^https?:\/\/.+$/,
+    patternText: '^https://.*',
+  });
   const name = v.str(ep?.Name, `${path}.endpointConfiguration.name`, { min: 1, max: 256 });
   const accessKey = v.str(ep?.AccessKey, `${path}.endpointConfiguration.accessKey`, { max: 4096 });
   const hints = v.obj(raw.BufferingHints, `${path}.bufferingHints`);
   const sizeInMBs = v.int(hints?.SizeInMBs, `${path}.bufferingHints.sizeInMBs`, { min: 1, max: 64 });
   const intervalInSeconds = v.int(hints?.IntervalInSeconds, `${path}.bufferingHints.intervalInSeconds`, { min: 0, max: 900 });
   const rc = v.obj(raw.RequestConfiguration, `${path}.requestConfiguration`);
-  const contentEncoding = v.str(rc?.ContentEncoding, `${path}.requestConfiguration.contentEncoding`, { enumValues: ['NONE', 'GZIP'] }) as 'NONE' | 'GZIP' | undefined;
+  const contentEncoding = v.str(rc?.ContentEncoding, `${path}.requestConfiguration.contentEncoding`, { enumValues: ['NONE', 'GZIP'] }) as
+    | 'NONE'
+    | 'GZIP'
+    | undefined;
   const attrs = v.list(rc?.CommonAttributes, `${path}.requestConfiguration.commonAttributes`, { max: 50 });
   const retry = v.obj(raw.RetryOptions, `${path}.retryOptions`);
   const retryDuration = v.int(retry?.DurationInSeconds, `${path}.retryOptions.durationInSeconds`, { min: 0, max: 7200 });
@@ -215,7 +277,7 @@ export function parseHttp(v: Violations, raw: Record<string, unknown>, path: str
         const o = (a ?? {}) as Record<string, unknown>;
         return { AttributeName: String(o.AttributeName ?? ''), AttributeValue: String(o.AttributeValue ?? '') };
       })
-    : base?.commonAttributes ?? [];
+    : (base?.commonAttributes ?? []);
   const s3 = s3Raw ? parseS3(v, s3Raw, `${path}.s3Configuration`, false, isUpdate ? base?.s3 : undefined) : base!.s3;
   const cfg: HttpDestConfig = {
     url: url ?? base?.url ?? '',
@@ -268,7 +330,14 @@ export function describeDestination(d: DestinationConfig): Record<string, unknow
         S3BackupMode: c.s3BackupMode,
         ...(c.s3Backup ? { S3BackupDescription: describeS3Plain(c.s3Backup) } : {}),
         ...(c.dataFormatConversion ? { DataFormatConversionConfiguration: c.dataFormatConversion.raw } : {}),
-        ...(c.dynamicPartitioning ? { DynamicPartitioningConfiguration: { Enabled: c.dynamicPartitioning.enabled, RetryOptions: { DurationInSeconds: c.dynamicPartitioning.retryDurationInSeconds } } } : {}),
+        ...(c.dynamicPartitioning
+          ? {
+              DynamicPartitioningConfiguration: {
+                Enabled: c.dynamicPartitioning.enabled,
+                RetryOptions: { DurationInSeconds: c.dynamicPartitioning.retryDurationInSeconds },
+              },
+            }
+          : {}),
         ...(c.fileExtension ? { FileExtension: c.fileExtension } : {}),
         ...(c.customTimeZone !== 'UTC' ? { CustomTimeZone: c.customTimeZone } : {}),
       },

@@ -56,7 +56,10 @@ export interface FirehoseDeps {
 }
 
 export type DeliveryStreamType = 'DirectPut' | 'KinesisStreamAsSource';
-export interface Tag { Key: string; Value?: string }
+export interface Tag {
+  Key: string;
+  Value?: string;
+}
 
 /** Persisted delivery stream (JSON in storage.meta). */
 export interface DeliveryStreamMeta {
@@ -121,7 +124,7 @@ export class FirehoseEngine {
   private constructor(private readonly deps: FirehoseDeps) {
     this.options = loadOptions(deps.dataDir, deps.firehose);
     // Embedded buckets: <dataDir>/s3/<bucket>, or <s3Root>/<bucket> when the server keeps no data directory.
-    const root = deps.dataDir !== undefined ? join(deps.dataDir, 's3') : this.options.s3Root ?? join(tmpdir(), 'freshet-s3');
+    const root = deps.dataDir !== undefined ? join(deps.dataDir, 's3') : (this.options.s3Root ?? join(tmpdir(), 'freshet-s3'));
     this.stores = new ObjectStores(root, this.options.buckets);
     this.lambda = new LambdaHost({ functions: this.options.functions, timeoutMs: this.options.lambdaTimeoutMs });
   }
@@ -136,7 +139,9 @@ export class FirehoseEngine {
   private loadPromise: Promise<void> = Promise.resolve();
 
   /** Resolves once persisted delivery streams are running again. */
-  ready(): Promise<void> { return this.loadPromise; }
+  ready(): Promise<void> {
+    return this.loadPromise;
+  }
 
   private async load(): Promise<void> {
     for (const key of this.deps.storage.meta.keys(META_PREFIX)) {
@@ -154,9 +159,15 @@ export class FirehoseEngine {
     (this.options.logger ?? ((m: string) => console.error(m)))(`firehose: ${message}`);
   }
 
-  get region(): string { return this.deps.region; }
-  get accountId(): string { return this.deps.accountId; }
-  get clock(): Clock { return this.deps.clock; }
+  get region(): string {
+    return this.deps.region;
+  }
+  get accountId(): string {
+    return this.deps.accountId;
+  }
+  get clock(): Clock {
+    return this.deps.clock;
+  }
 
   arnFor(name: string): string {
     return `arn:aws:firehose:${this.deps.region}:${this.deps.accountId}:deliverystream/${name}`;
@@ -301,7 +312,7 @@ export class FirehoseEngine {
       await this.deps.storage.meta.delete(META_PREFIX + name);
       await this.deps.storage.meta.delete(CHECKPOINT_PREFIX + name);
       await this.deps.storage.meta.delete(SOURCE_PREFIX + name);
-      for (const key of this.deps.storage.meta.keys(HOLD_PREFIX + name + '/')) await this.deps.storage.meta.delete(key);
+      for (const key of this.deps.storage.meta.keys(`${HOLD_PREFIX + name}/`)) await this.deps.storage.meta.delete(key);
       await this.deps.storage.deleteLog(rt.log.id).catch(() => {});
     });
   }
@@ -323,7 +334,15 @@ export class FirehoseEngine {
       CreateTimestamp: meta.createdMs / 1000,
       ...(meta.updatedMs !== undefined ? { LastUpdateTimestamp: meta.updatedMs / 1000 } : {}),
       ...(meta.source
-        ? { Source: { KinesisStreamSourceDescription: { KinesisStreamARN: meta.source.kinesisStreamArn, RoleARN: meta.source.roleArn, DeliveryStartTimestamp: meta.source.startMs / 1000 } } }
+        ? {
+            Source: {
+              KinesisStreamSourceDescription: {
+                KinesisStreamARN: meta.source.kinesisStreamArn,
+                RoleARN: meta.source.roleArn,
+                DeliveryStartTimestamp: meta.source.startMs / 1000,
+              },
+            },
+          }
         : {}),
       Destinations: [describeDestination(meta.destination)],
       HasMoreDestinations: false,
@@ -365,11 +384,19 @@ export class FirehoseEngine {
     return firstOffset;
   }
 
-  async updateDestination(name: string, currentVersion: string, destinationId: string, build: (current: DestinationConfig) => DestinationConfig): Promise<void> {
+  async updateDestination(
+    name: string,
+    currentVersion: string,
+    destinationId: string,
+    build: (current: DestinationConfig) => DestinationConfig,
+  ): Promise<void> {
     await this.withLock(name, async () => {
       const rt = this.runtime(name);
       if (String(rt.meta.version) !== currentVersion) {
-        throw new AwsError('ConcurrentModificationException', `Cannot update firehose: ${name} since the current version id: ${rt.meta.version} and specified version id: ${currentVersion} do not match`);
+        throw new AwsError(
+          'ConcurrentModificationException',
+          `Cannot update firehose: ${name} since the current version id: ${rt.meta.version} and specified version id: ${currentVersion} do not match`,
+        );
       }
       if (destinationId !== 'destinationId-000000000001') {
         throw invalidArgument(`Destination Id ${destinationId} not found.`);
@@ -445,25 +472,40 @@ export class FirehoseEngine {
   async openRecordReader(name: string, position: 'TRIM_HORIZON' | 'LATEST', holder: string): Promise<DeliveryRecordReader> {
     const rt = this.runtime(name);
     const log = rt.log;
-    const r = new DeliveryRecordReader(log, this.deps.clock, position === 'TRIM_HORIZON' ? log.startOffset : log.endOffset, rt.meta.createdMs,
-      HOLD_PREFIX + name + '/' + holder, this.deps.storage.meta, (reader) => rt.readers.delete(reader));
+    const r = new DeliveryRecordReader(
+      log,
+      this.deps.clock,
+      position === 'TRIM_HORIZON' ? log.startOffset : log.endOffset,
+      rt.meta.createdMs,
+      `${HOLD_PREFIX + name}/${holder}`,
+      this.deps.storage.meta,
+      (reader) => rt.readers.delete(reader),
+    );
     rt.readers.add(r);
     return r;
   }
 
   /** Drops a consumer's retained position (e.g. its application was deleted). */
   async releaseRecordReader(name: string, holder: string): Promise<void> {
-    await this.deps.storage.meta.delete(HOLD_PREFIX + name + '/' + holder);
+    await this.deps.storage.meta.delete(`${HOLD_PREFIX + name}/${holder}`);
   }
 
   /** The log as the pipeline sees it: trimming stops short of what a record reader still needs. */
   private holdingLog(name: string, log: ShardLog): ShardLog {
     const heldFrom = (): number => this.heldFrom(name);
     return {
-      get id() { return log.id; },
-      get startOffset() { return log.startOffset; },
-      get endOffset() { return log.endOffset; },
-      get lastTimestampMs() { return log.lastTimestampMs; },
+      get id() {
+        return log.id;
+      },
+      get startOffset() {
+        return log.startOffset;
+      },
+      get endOffset() {
+        return log.endOffset;
+      },
+      get lastTimestampMs() {
+        return log.lastTimestampMs;
+      },
       append: (records) => log.append(records),
       read: (fromOffset, limits) => log.read(fromOffset, limits),
       readSpans: (fromOffset, limits) => log.readSpans(fromOffset, limits),
@@ -487,7 +529,7 @@ export class FirehoseEngine {
     const rt = this.streams.get(name);
     if (rt) for (const r of rt.readers) if (r.offset < min) min = r.offset;
     const meta = this.deps.storage.meta;
-    for (const key of meta.keys(HOLD_PREFIX + name + '/')) {
+    for (const key of meta.keys(`${HOLD_PREFIX + name}/`)) {
       const off = meta.get<number>(key);
       if (typeof off === 'number' && off < min) min = off;
     }
@@ -536,7 +578,10 @@ export class DeliveryRecordReader {
     private readonly onClose: (r: DeliveryRecordReader) => void,
   ) {}
 
-  async read(limit = 10_000): Promise<{ records: Array<{ sequenceNumber: string; partitionKey: string; data: Uint8Array; approximateArrivalTimestampMs: number }>; millisBehindLatest: number }> {
+  async read(limit = 10_000): Promise<{
+    records: Array<{ sequenceNumber: string; partitionKey: string; data: Uint8Array; approximateArrivalTimestampMs: number }>;
+    millisBehindLatest: number;
+  }> {
     const log = this.log;
     const res = await log.read(this.offset, { maxRecords: limit, maxBytes: 10 * 1024 * 1024 });
     const recs = res.records;

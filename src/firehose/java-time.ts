@@ -42,8 +42,8 @@ const QUARTER_LONG = ['1st quarter', '2nd quarter', '3rd quarter', '4th quarter'
 function pad(n: number, width: number): string {
   const neg = n < 0;
   let s = String(Math.abs(n));
-  while (s.length < width) s = '0' + s;
-  return neg ? '-' + s : s;
+  while (s.length < width) s = `0${s}`;
+  return neg ? `-${s}` : s;
 }
 
 /** Java's year printing: 'yy' → two-digit reduced; 'y'/'yyy' → as is (padded to the count); 'yyyy'+ → padded, sign when exceeding. */
@@ -52,7 +52,7 @@ function yearPiece(count: number, get: (f: ZonedFields) => number): Piece {
   return (f) => {
     const y = get(f);
     const s = pad(y, count < 4 ? count : count);
-    return count >= 4 && String(Math.abs(y)).length > count && y > 0 ? '+' + s : s;
+    return count >= 4 && String(Math.abs(y)).length > count && y > 0 ? `+${s}` : s;
   };
 }
 
@@ -86,7 +86,7 @@ function localizedOffset(minutes: number, full: boolean): string {
   const h = Math.floor(abs / 60);
   const m = abs % 60;
   if (full) return `GMT${sign}${pad(h, 2)}:${pad(m, 2)}`;
-  return `GMT${sign}${h}${m ? ':' + pad(m, 2) : ''}`;
+  return `GMT${sign}${h}${m ? `:${pad(m, 2)}` : ''}`;
 }
 
 /** US-locale week fields: week starts Sunday, first week has >= 1 day. */
@@ -94,11 +94,11 @@ function usDayOfWeek(f: ZonedFields): number {
   return (f.dayOfWeek % 7) + 1; // Sunday = 1 .. Saturday = 7
 }
 function usWeekOfYear(f: ZonedFields): number {
-  const jan1Dow = ((usDayOfWeek(f) - 1 - ((f.dayOfYear - 1) % 7) + 14) % 7); // 0 = Sunday
+  const jan1Dow = (usDayOfWeek(f) - 1 - ((f.dayOfYear - 1) % 7) + 14) % 7; // 0 = Sunday
   return Math.floor((f.dayOfYear - 1 + jan1Dow) / 7) + 1;
 }
 function usWeekOfMonth(f: ZonedFields): number {
-  const firstDow = ((usDayOfWeek(f) - 1 - ((f.day - 1) % 7) + 14) % 7);
+  const firstDow = (usDayOfWeek(f) - 1 - ((f.day - 1) % 7) + 14) % 7;
   return Math.floor((f.day - 1 + firstDow) / 7) + 1;
 }
 function usWeekBasedYear(f: ZonedFields): number {
@@ -116,42 +116,89 @@ function usWeekOfWeekBasedYear(f: ZonedFields): number {
 
 function compileLetter(letter: string, count: number): Piece {
   switch (letter) {
-    case 'G': return count <= 3 ? (f) => (f.year > 0 ? 'AD' : 'BC') : count === 4 ? (f) => (f.year > 0 ? 'Anno Domini' : 'Before Christ') : (f) => (f.year > 0 ? 'A' : 'B');
-    case 'u': return yearPiece(count, (f) => f.year);
-    case 'y': return yearPiece(count, (f) => (f.year > 0 ? f.year : 1 - f.year));
-    case 'Y': return yearPiece(count, usWeekBasedYear);
-    case 'M': case 'L': return textPiece(count, MONTHS, (f) => f.month - 1, (c) => (f) => pad(f.month, c));
-    case 'Q': case 'q':
+    case 'G':
+      return count <= 3
+        ? (f) => (f.year > 0 ? 'AD' : 'BC')
+        : count === 4
+          ? (f) => (f.year > 0 ? 'Anno Domini' : 'Before Christ')
+          : (f) => (f.year > 0 ? 'A' : 'B');
+    case 'u':
+      return yearPiece(count, (f) => f.year);
+    case 'y':
+      return yearPiece(count, (f) => (f.year > 0 ? f.year : 1 - f.year));
+    case 'Y':
+      return yearPiece(count, usWeekBasedYear);
+    case 'M':
+    case 'L':
+      return textPiece(
+        count,
+        MONTHS,
+        (f) => f.month - 1,
+        (c) => (f) => pad(f.month, c),
+      );
+    case 'Q':
+    case 'q':
       if (count <= 2) return (f) => pad(Math.ceil(f.month / 3), count);
-      if (count === 3) return (f) => 'Q' + Math.ceil(f.month / 3);
+      if (count === 3) return (f) => `Q${Math.ceil(f.month / 3)}`;
       if (count === 4) return (f) => QUARTER_LONG[Math.ceil(f.month / 3) - 1]!;
       if (count === 5) return (f) => String(Math.ceil(f.month / 3));
       throw new PatternError(`Too many pattern letters: ${letter}`);
-    case 'd': return numberPiece(letter, count, 2, (f) => f.day);
-    case 'D': return numberPiece(letter, count, 3, (f) => f.dayOfYear);
-    case 'w': return numberPiece(letter, count, 2, usWeekOfWeekBasedYear);
-    case 'W': return numberPiece(letter, count, 1, usWeekOfMonth);
-    case 'F': return numberPiece(letter, count, 1, (f) => Math.floor((f.day - 1) / 7) + 1);
-    case 'E': return textPiece(count, DAYS, (f) => f.dayOfWeek - 1);
-    case 'e': case 'c': return textPiece(count, DAYS, (f) => f.dayOfWeek - 1, (c) => (f) => pad(usDayOfWeek(f), c));
-    case 'a': if (count > 1) throw new PatternError('Too many pattern letters: a'); return (f) => (f.hour < 12 ? 'AM' : 'PM');
-    case 'H': return numberPiece(letter, count, 2, (f) => f.hour);
-    case 'k': return numberPiece(letter, count, 2, (f) => (f.hour === 0 ? 24 : f.hour));
-    case 'K': return numberPiece(letter, count, 2, (f) => f.hour % 12);
-    case 'h': return numberPiece(letter, count, 2, (f) => (f.hour % 12 === 0 ? 12 : f.hour % 12));
-    case 'm': return numberPiece(letter, count, 2, (f) => f.minute);
-    case 's': return numberPiece(letter, count, 2, (f) => f.second);
-    case 'S': if (count > 9) throw new PatternError('Too many pattern letters: S'); return (f) => pad(f.millis, 3).concat('000000').slice(0, count);
-    case 'A': return (f) => pad(((f.hour * 60 + f.minute) * 60 + f.second) * 1000 + f.millis, count);
-    case 'n': return (f) => pad(f.millis * 1_000_000, count);
-    case 'N': return (f) => pad((((f.hour * 60 + f.minute) * 60 + f.second) * 1000 + f.millis) * 1_000_000, count);
-    case 'V': if (count !== 2) throw new PatternError('Pattern letter count must be 2: V'); return (f) => f.zoneId;
-    case 'z': if (count > 4) throw new PatternError('Too many pattern letters: z'); return (f) => zoneName(f, count === 4);
+    case 'd':
+      return numberPiece(letter, count, 2, (f) => f.day);
+    case 'D':
+      return numberPiece(letter, count, 3, (f) => f.dayOfYear);
+    case 'w':
+      return numberPiece(letter, count, 2, usWeekOfWeekBasedYear);
+    case 'W':
+      return numberPiece(letter, count, 1, usWeekOfMonth);
+    case 'F':
+      return numberPiece(letter, count, 1, (f) => Math.floor((f.day - 1) / 7) + 1);
+    case 'E':
+      return textPiece(count, DAYS, (f) => f.dayOfWeek - 1);
+    case 'e':
+    case 'c':
+      return textPiece(
+        count,
+        DAYS,
+        (f) => f.dayOfWeek - 1,
+        (c) => (f) => pad(usDayOfWeek(f), c),
+      );
+    case 'a':
+      if (count > 1) throw new PatternError('Too many pattern letters: a');
+      return (f) => (f.hour < 12 ? 'AM' : 'PM');
+    case 'H':
+      return numberPiece(letter, count, 2, (f) => f.hour);
+    case 'k':
+      return numberPiece(letter, count, 2, (f) => (f.hour === 0 ? 24 : f.hour));
+    case 'K':
+      return numberPiece(letter, count, 2, (f) => f.hour % 12);
+    case 'h':
+      return numberPiece(letter, count, 2, (f) => (f.hour % 12 === 0 ? 12 : f.hour % 12));
+    case 'm':
+      return numberPiece(letter, count, 2, (f) => f.minute);
+    case 's':
+      return numberPiece(letter, count, 2, (f) => f.second);
+    case 'S':
+      if (count > 9) throw new PatternError('Too many pattern letters: S');
+      return (f) => pad(f.millis, 3).concat('000000').slice(0, count);
+    case 'A':
+      return (f) => pad(((f.hour * 60 + f.minute) * 60 + f.second) * 1000 + f.millis, count);
+    case 'n':
+      return (f) => pad(f.millis * 1_000_000, count);
+    case 'N':
+      return (f) => pad((((f.hour * 60 + f.minute) * 60 + f.second) * 1000 + f.millis) * 1_000_000, count);
+    case 'V':
+      if (count !== 2) throw new PatternError('Pattern letter count must be 2: V');
+      return (f) => f.zoneId;
+    case 'z':
+      if (count > 4) throw new PatternError('Too many pattern letters: z');
+      return (f) => zoneName(f, count === 4);
     case 'O':
       if (count === 1) return (f) => localizedOffset(f.offsetMinutes, false);
       if (count === 4) return (f) => localizedOffset(f.offsetMinutes, true);
       throw new PatternError('Pattern letter count must be 1 or 4: O');
-    case 'X': case 'x': {
+    case 'X':
+    case 'x': {
       const zero = letter === 'X' ? 'Z' : null;
       if (count === 1) return (f) => offsetString(f.offsetMinutes, false, 'nonzero', zero);
       if (count === 2 || count === 4) return (f) => offsetString(f.offsetMinutes, false, 'always', zero);
@@ -202,7 +249,11 @@ export function compileJavaPattern(pattern: string): CompiledPattern {
         const e = pattern.indexOf("'", k);
         if (e < 0) throw new PatternError(`Pattern ends with an incomplete string literal: ${pattern}`);
         lit += pattern.slice(k, e);
-        if (pattern[e + 1] === "'") { lit += "'"; k = e + 2; continue; }
+        if (pattern[e + 1] === "'") {
+          lit += "'";
+          k = e + 2;
+          continue;
+        }
         i = e + 1;
         break;
       }
@@ -212,7 +263,7 @@ export function compileJavaPattern(pattern: string): CompiledPattern {
       optionalDepth++;
       i++;
     } else if (ch === ']') {
-      if (optionalDepth === 0) throw new PatternError("Pattern invalid as it contains ] without previous [");
+      if (optionalDepth === 0) throw new PatternError('Pattern invalid as it contains ] without previous [');
       optionalDepth--;
       i++;
     } else if (ch === '{' || ch === '}' || ch === '#') {
@@ -243,7 +294,16 @@ export function zonedFields(epochMs: number, zone = 'UTC'): ZonedFields {
   if (zone !== 'UTC') {
     let fmt = zoneFormatters.get(zone);
     if (!fmt) {
-      fmt = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+      fmt = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
       zoneFormatters.set(zone, fmt);
     }
     const p: Record<string, number> = {};

@@ -22,7 +22,6 @@ import type { ShardReader } from '../kinesis/index.ts';
 import { deaggregate, isAggregated } from '../kinesis/index.ts';
 import type { FirehoseDeps, DeliveryStreamMeta } from './engine.ts';
 
-
 export const SOURCE_PREFIX = 'firehose/source/';
 
 /**
@@ -35,7 +34,6 @@ export const RESCAN_MS = 10_000;
 
 /** Records copied per read from one shard. */
 const COPY_BATCH = 1000;
-
 
 const INIT = '\u0000init';
 
@@ -55,7 +53,12 @@ export class KinesisSource {
   private busy = new Map<string, Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly deps: FirehoseDeps, private readonly meta: DeliveryStreamMeta, private readonly log: ShardLog, private readonly say: (m: string) => void) {
+  constructor(
+    private readonly deps: FirehoseDeps,
+    private readonly meta: DeliveryStreamMeta,
+    private readonly log: ShardLog,
+    private readonly say: (m: string) => void,
+  ) {
     this.lastTs = log.lastTimestampMs ?? 0;
   }
 

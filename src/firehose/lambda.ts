@@ -28,7 +28,10 @@ export interface LambdaOptions {
 }
 
 export class FunctionError extends Error {
-  constructor(message: string, readonly code: 'Lambda.FunctionError' | 'Lambda.FunctionTimedOut' | 'Lambda.NotFound' | 'Lambda.InvalidResponse') {
+  constructor(
+    message: string,
+    readonly code: 'Lambda.FunctionError' | 'Lambda.FunctionTimedOut' | 'Lambda.NotFound' | 'Lambda.InvalidResponse',
+  ) {
     super(message);
     this.name = 'FunctionError';
   }
@@ -42,10 +45,18 @@ export function resolveFunctionPath(lambdaArn: string, functions: Readonly<Recor
   const name = m ? m[1]! : lambdaArn;
   if (functions[name]) return resolve(functions[name]!);
   if (lambdaArn.startsWith('./') || lambdaArn.startsWith('../')) return resolve(lambdaArn);
-  throw new FunctionError(`Function not found: ${lambdaArn} (map it to a module path in the server's firehose.functions option, or use an absolute module path)`, 'Lambda.NotFound');
+  throw new FunctionError(
+    `Function not found: ${lambdaArn} (map it to a module path in the server's firehose.functions option, or use an absolute module path)`,
+    'Lambda.NotFound',
+  );
 }
 
-interface Pending { resolve(v: unknown): void; reject(e: unknown): void; timer: NodeJS.Timeout; worker: Worker }
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  timer: NodeJS.Timeout;
+  worker: Worker;
+}
 
 class FunctionWorker {
   private worker: Worker | null = null;
@@ -68,7 +79,10 @@ class FunctionWorker {
     });
     w.on('error', (e) => this.failAll(w, new FunctionError(`function worker crashed: ${e.message}`, 'Lambda.FunctionError')));
     w.on('exit', () => {
-      if (this.worker === w) { this.worker = null; this.loaded = false; }
+      if (this.worker === w) {
+        this.worker = null;
+        this.loaded = false;
+      }
       this.failAll(w, new FunctionError('function worker exited', 'Lambda.FunctionError'));
     });
     this.worker = w;
@@ -100,7 +114,10 @@ class FunctionWorker {
         this.pending.delete(id);
         reject(new FunctionError(`${what} timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, code));
         // The only way to stop runaway user code: end the worker; the next call starts a new one.
-        if (this.worker === w) { this.worker = null; this.loaded = false; }
+        if (this.worker === w) {
+          this.worker = null;
+          this.loaded = false;
+        }
         void w.terminate();
       }, timeoutMs);
       this.pending.set(id, { resolve: resolvePromise, reject, timer, worker: w });
@@ -110,7 +127,13 @@ class FunctionWorker {
 
   async invoke(event: unknown, timeoutMs: number, functionArn: string): Promise<unknown> {
     const w = await this.ensureLoaded();
-    return this.send(w, { kind: 'invoke', modulePath: this.modulePath, event, functionArn, functionName: functionArn, requestId: randomUUID() }, timeoutMs, 'Lambda.FunctionTimedOut', 'Task');
+    return this.send(
+      w,
+      { kind: 'invoke', modulePath: this.modulePath, event, functionArn, functionName: functionArn, requestId: randomUUID() },
+      timeoutMs,
+      'Lambda.FunctionTimedOut',
+      'Task',
+    );
   }
 
   async close(): Promise<void> {
@@ -187,29 +210,67 @@ export async function transformBatch(
   }
   const failAll = (code: string, message: string): TransformOutcome => ({
     ok: [],
-    failed: records.map((r) => ({ data: r.data, arrivalMs: r.arrivalMs, offset: r.offset, type: 'processing-failed', errorCode: code, errorMessage: message, attemptsMade: attempts, lambdaArn: settings.lambdaArn })),
+    failed: records.map((r) => ({
+      data: r.data,
+      arrivalMs: r.arrivalMs,
+      offset: r.offset,
+      type: 'processing-failed',
+      errorCode: code,
+      errorMessage: message,
+      attemptsMade: attempts,
+      lambdaArn: settings.lambdaArn,
+    })),
     dropped: 0,
     durationMs: Date.now() - started,
     success: false,
   });
   if (lastError) {
-    const msg = lastError.code === 'Lambda.FunctionError' ? `The Lambda function was successfully invoked but it returned an error result. ${lastError.message}` : lastError.message;
+    const msg =
+      lastError.code === 'Lambda.FunctionError'
+        ? `The Lambda function was successfully invoked but it returned an error result. ${lastError.message}`
+        : lastError.message;
     return failAll(lastError.code, msg);
   }
   const out = (response as { records?: unknown } | null)?.records;
   if (!Array.isArray(out)) return failAll('Lambda.InvalidResponse', 'The Lambda function response is not valid JSON or has no records array');
   const byId = new Map<string, { result?: unknown; data?: unknown; metadata?: { partitionKeys?: Record<string, unknown> } }>();
-  for (const r of out) if (r && typeof r === 'object' && typeof (r as { recordId?: unknown }).recordId === 'string') byId.set((r as { recordId: string }).recordId, r as never);
+  for (const r of out)
+    if (r && typeof r === 'object' && typeof (r as { recordId?: unknown }).recordId === 'string') byId.set((r as { recordId: string }).recordId, r as never);
   const result: TransformOutcome = { ok: [], failed: [], dropped: 0, durationMs: Date.now() - started, success: true };
   for (let i = 0; i < records.length; i++) {
     const rec = records[i]!;
     const answer = byId.get(event.records[i]!.recordId);
-    const fail = (code: string, message: string) => result.failed.push({ data: rec.data, arrivalMs: rec.arrivalMs, offset: rec.offset, type: 'processing-failed', errorCode: code, errorMessage: message, attemptsMade: attempts, lambdaArn: settings.lambdaArn });
-    if (!answer) { fail('Lambda.MissingRecordId', 'One or more record Ids were not returned. Ensure that the Lambda function returns all received record Ids.'); continue; }
-    if (answer.result === 'Dropped') { result.dropped++; continue; }
-    if (answer.result === 'ProcessingFailed') { fail('Lambda.ProcessingFailedStatus', 'ProcessingFailed status set for record'); continue; }
-    if (answer.result !== 'Ok') { fail('Lambda.InvalidResult', `Invalid result ${String(answer.result)} for record; expected Ok, Dropped or ProcessingFailed`); continue; }
-    if (typeof answer.data !== 'string') { fail('Lambda.MissingData', 'The data field of an Ok record is missing or not a base64 string'); continue; }
+    const fail = (code: string, message: string) =>
+      result.failed.push({
+        data: rec.data,
+        arrivalMs: rec.arrivalMs,
+        offset: rec.offset,
+        type: 'processing-failed',
+        errorCode: code,
+        errorMessage: message,
+        attemptsMade: attempts,
+        lambdaArn: settings.lambdaArn,
+      });
+    if (!answer) {
+      fail('Lambda.MissingRecordId', 'One or more record Ids were not returned. Ensure that the Lambda function returns all received record Ids.');
+      continue;
+    }
+    if (answer.result === 'Dropped') {
+      result.dropped++;
+      continue;
+    }
+    if (answer.result === 'ProcessingFailed') {
+      fail('Lambda.ProcessingFailedStatus', 'ProcessingFailed status set for record');
+      continue;
+    }
+    if (answer.result !== 'Ok') {
+      fail('Lambda.InvalidResult', `Invalid result ${String(answer.result)} for record; expected Ok, Dropped or ProcessingFailed`);
+      continue;
+    }
+    if (typeof answer.data !== 'string') {
+      fail('Lambda.MissingData', 'The data field of an Ok record is missing or not a base64 string');
+      continue;
+    }
     const keys = answer.metadata?.partitionKeys;
     const partitionKeys = keys && typeof keys === 'object' ? Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, String(v)])) : undefined;
     result.ok.push({

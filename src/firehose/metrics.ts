@@ -27,8 +27,8 @@ export interface DeliveryMetricsSnapshot {
   'ExecuteProcessing.Success': number;
   'SucceedProcessing.Records': number;
   'SucceedProcessing.Bytes': number;
-  'PartitionCount': number;
-  'PartitionCountExceeded': number;
+  PartitionCount: number;
+  PartitionCountExceeded: number;
   /** Records read from the log but not yet delivered. */
   BufferedRecords: number;
   /** Retries waiting on an unavailable destination. */

@@ -31,7 +31,9 @@ export function hiveToBasic(hive: string): BasicType {
   if (t === 'boolean') return 'BOOLEAN';
   if (t === 'timestamp') return 'TIMESTAMP';
   if (t === 'date') return 'STRING';
-  throw new Error(`Unsupported column type ${hive} (supported: string, varchar, char, int, smallint, tinyint, bigint, double, decimal, float, boolean, timestamp, date)`);
+  throw new Error(
+    `Unsupported column type ${hive} (supported: string, varchar, char, int, smallint, tinyint, bigint, double, decimal, float, boolean, timestamp, date)`,
+  );
 }
 
 export function planParquet(columns: readonly ParquetColumn[], compression: string | undefined): ParquetPlan {
@@ -44,7 +46,8 @@ export function planParquet(columns: readonly ParquetColumn[], compression: stri
 function convert(v: unknown, type: BasicType): unknown {
   if (v === null || v === undefined) return null;
   switch (type) {
-    case 'STRING': return typeof v === 'string' ? v : JSON.stringify(v);
+    case 'STRING':
+      return typeof v === 'string' ? v : JSON.stringify(v);
     case 'INT32': {
       const n = typeof v === 'string' ? Number(v) : v;
       if (typeof n !== 'number' || !Number.isInteger(n) || n > 2147483647 || n < -2147483648) throw new Error(`cannot convert ${JSON.stringify(v)} to int`);
@@ -55,7 +58,8 @@ function convert(v: unknown, type: BasicType): unknown {
       if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
       throw new Error(`cannot convert ${JSON.stringify(v)} to bigint`);
     }
-    case 'DOUBLE': case 'FLOAT': {
+    case 'DOUBLE':
+    case 'FLOAT': {
       const n = typeof v === 'string' ? Number(v) : v;
       if (typeof n !== 'number' || Number.isNaN(n)) throw new Error(`cannot convert ${JSON.stringify(v)} to ${type.toLowerCase()}`);
       return n;
@@ -65,7 +69,10 @@ function convert(v: unknown, type: BasicType): unknown {
       if (v === 'true' || v === 'false') return v === 'true';
       throw new Error(`cannot convert ${JSON.stringify(v)} to boolean`);
     case 'TIMESTAMP': {
-      const ms = typeof v === 'number' ? v : Date.parse(typeof v === 'string' && /^\d{4}-\d\d-\d\d \d/.test(v) ? v.replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? '' : 'Z') : String(v));
+      const ms =
+        typeof v === 'number'
+          ? v
+          : Date.parse(typeof v === 'string' && /^\d{4}-\d\d-\d\d \d/.test(v) ? v.replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? '' : 'Z') : String(v));
       if (Number.isNaN(ms)) throw new Error(`cannot convert ${JSON.stringify(v)} to timestamp`);
       return new Date(ms);
     }
@@ -75,7 +82,10 @@ function convert(v: unknown, type: BasicType): unknown {
 const decoder = new TextDecoder();
 
 /** Converts a buffer of JSON records; returns the Parquet bytes (null when no record converted) and the failures. */
-export function toParquet(plan: ParquetPlan, records: readonly DeliveryRecord[]): { body: Uint8Array | null; failed: FailedRecord[]; converted: DeliveryRecord[] } {
+export function toParquet(
+  plan: ParquetPlan,
+  records: readonly DeliveryRecord[],
+): { body: Uint8Array | null; failed: FailedRecord[]; converted: DeliveryRecord[] } {
   const cols: unknown[][] = plan.columns.map(() => []);
   const failed: FailedRecord[] = [];
   const converted: DeliveryRecord[] = [];
@@ -91,7 +101,15 @@ export function toParquet(plan: ParquetPlan, records: readonly DeliveryRecord[])
       for (let c = 0; c < plan.columns.length; c++) cols[c]!.push(row[c]);
       converted.push(rec);
     } catch (e) {
-      failed.push({ data: rec.data, arrivalMs: rec.arrivalMs, offset: rec.offset, type: 'format-conversion-failed', errorCode: 'DataFormatConversion.MalformedData', errorMessage: `The data could not be converted: ${(e as Error).message}`, attemptsMade: 1 });
+      failed.push({
+        data: rec.data,
+        arrivalMs: rec.arrivalMs,
+        offset: rec.offset,
+        type: 'format-conversion-failed',
+        errorCode: 'DataFormatConversion.MalformedData',
+        errorMessage: `The data could not be converted: ${(e as Error).message}`,
+        attemptsMade: 1,
+      });
     }
   }
   if (converted.length === 0) return { body: null, failed, converted };

@@ -21,7 +21,7 @@ import { parsePrefix, objectKey, errorObjectKey } from './prefix.ts';
 import type { ErrorOutputType, PrefixTemplate } from './prefix.ts';
 import { compileProcessors, errorRecordJson } from './processors.ts';
 import type { DeliveryRecord, FailedRecord, ProcessorChain } from './processors.ts';
-import { LambdaHost, transformBatch } from './lambda.ts';
+import { type LambdaHost, transformBatch } from './lambda.ts';
 import { planParquet, toParquet } from './parquet.ts';
 import type { ParquetPlan } from './parquet.ts';
 import type { ObjectStores, ObjectWriter } from './destinations/object-store.ts';
@@ -159,7 +159,10 @@ export class DeliveryPipeline {
   }
 
   private planParquet(s3: S3DestConfig): ParquetPlan {
-    const raw = s3.dataFormatConversion!.raw as { SchemaConfiguration?: { DatabaseName?: string; TableName?: string }; OutputFormatConfiguration?: { Serializer?: { ParquetSerDe?: { Compression?: string } } } };
+    const raw = s3.dataFormatConversion!.raw as {
+      SchemaConfiguration?: { DatabaseName?: string; TableName?: string };
+      OutputFormatConfiguration?: { Serializer?: { ParquetSerDe?: { Compression?: string } } };
+    };
     const db = raw.SchemaConfiguration?.DatabaseName ?? '';
     const table = raw.SchemaConfiguration?.TableName ?? '';
     const cols = this.o.tables[`${db}.${table}`] ?? this.o.tables[table];
@@ -184,7 +187,10 @@ export class DeliveryPipeline {
     this.unsubscribe?.();
     for (const b of this.buffers.values()) b.timer?.cancel();
     for (const lb of this.lambdaBatches) lb.timer?.cancel();
-    for (const s of this.sleepers) { s.timer.cancel(); s.reject(new Stopped()); }
+    for (const s of this.sleepers) {
+      s.timer.cancel();
+      s.reject(new Stopped());
+    }
     this.sleepers.clear();
     await this.lambdaChain.catch(() => {});
     this.waiting = [];
@@ -208,7 +214,9 @@ export class DeliveryPipeline {
   }
 
   /** Offset below which everything is delivered. */
-  get checkpoint(): number { return this.committed; }
+  get checkpoint(): number {
+    return this.committed;
+  }
 
   /**
    * Resolves once nothing is being read, transformed, written or checkpointed
@@ -236,7 +244,10 @@ export class DeliveryPipeline {
 
   private kick(): void {
     if (this.stopped) return;
-    if (this.pumping) { this.repump = true; return; }
+    if (this.pumping) {
+      this.repump = true;
+      return;
+    }
     void this.pump();
   }
 
@@ -302,7 +313,7 @@ export class DeliveryPipeline {
 
   private get ingestedTo(): number {
     const first = this.lambdaBatches[0];
-    if (first && first.records.length) return Math.min(first.records[0]!.offset, this.readOffset);
+    if (first?.records.length) return Math.min(first.records[0]!.offset, this.readOffset);
     return this.readOffset;
   }
 
@@ -338,13 +349,19 @@ export class DeliveryPipeline {
     this.lambdaChain = this.lambdaChain
       .then(() => this.runLambda(batch))
       .catch((e) => this.say(`transformation failed: ${(e as Error).message}`))
-      .finally(() => { this.lambdaRunning--; });
+      .finally(() => {
+        this.lambdaRunning--;
+      });
   }
 
   private async runLambda(batch: LambdaBatch): Promise<void> {
     if (this.stopped) return;
     const m = this.o.metrics;
-    const outcome = await transformBatch(this.o.lambda, this.chain.lambda!, batch.records, { deliveryStreamArn: this.o.arn, region: this.o.region, now: () => this.o.clock.now() });
+    const outcome = await transformBatch(this.o.lambda, this.chain.lambda!, batch.records, {
+      deliveryStreamArn: this.o.arn,
+      region: this.o.region,
+      now: () => this.o.clock.now(),
+    });
     if (this.stopped) return;
     m.processingInvocations++;
     if (outcome.success) m.processingSuccesses++;
@@ -410,15 +427,20 @@ export class DeliveryPipeline {
 
   private persist(): void {
     this.persistBusy++;
-    this.persistChain = this.persistChain.then(async () => {
-      const offset = this.committed;
-      if (offset <= this.persisted || this.stopped) return;
-      await this.o.meta.put(this.o.checkpointKey, { offset });
-      this.persisted = offset;
-      // Everything read is delivered: whole segments before the last record can go.
-      const last = this.o.log.lastTimestampMs;
-      if (offset === this.o.log.endOffset && last !== undefined) await this.o.log.trimBefore(last).catch(() => {});
-    }).catch((e) => this.say(`checkpoint failed: ${(e as Error).message}`)).finally(() => { this.persistBusy--; });
+    this.persistChain = this.persistChain
+      .then(async () => {
+        const offset = this.committed;
+        if (offset <= this.persisted || this.stopped) return;
+        await this.o.meta.put(this.o.checkpointKey, { offset });
+        this.persisted = offset;
+        // Everything read is delivered: whole segments before the last record can go.
+        const last = this.o.log.lastTimestampMs;
+        if (offset === this.o.log.endOffset && last !== undefined) await this.o.log.trimBefore(last).catch(() => {});
+      })
+      .catch((e) => this.say(`checkpoint failed: ${(e as Error).message}`))
+      .finally(() => {
+        this.persistBusy--;
+      });
   }
 
   private newBuffer(key: string, kind: Buffer_['kind'], oldestArrivalMs: number): Buffer_ {
@@ -437,11 +459,22 @@ export class DeliveryPipeline {
       let missing: string | null = null;
       for (const k of this.partitionKeyNames) {
         const v = keys?.[k];
-        if (v === undefined) { missing = k; break; }
-        key += '\u0000' + v;
+        if (v === undefined) {
+          missing = k;
+          break;
+        }
+        key += `\u0000${v}`;
       }
       if (missing !== null) {
-        this.routeFailed({ data: rec.data, arrivalMs: rec.arrivalMs, offset: rec.offset, type: 'processing-failed', errorCode: 'DynamicPartitioning.PartitionKeyMissing', errorMessage: `The partition key ${missing} used in the prefix was not found in the record's metadata`, attemptsMade: 1 });
+        this.routeFailed({
+          data: rec.data,
+          arrivalMs: rec.arrivalMs,
+          offset: rec.offset,
+          type: 'processing-failed',
+          errorCode: 'DynamicPartitioning.PartitionKeyMissing',
+          errorMessage: `The partition key ${missing} used in the prefix was not found in the record's metadata`,
+          attemptsMade: 1,
+        });
         return;
       }
     }
@@ -449,7 +482,15 @@ export class DeliveryPipeline {
     if (!buf) {
       if (this.dynamic && this.dataPartitions >= (this.o.maxPartitions ?? 500)) {
         this.o.metrics.partitionCountExceeded++;
-        this.routeFailed({ data: rec.data, arrivalMs: rec.arrivalMs, offset: rec.offset, type: 'processing-failed', errorCode: 'DynamicPartitioning.ActivePartitionsLimitExceeded', errorMessage: `The number of active partitions exceeded the limit of ${this.o.maxPartitions ?? 500}`, attemptsMade: 1 });
+        this.routeFailed({
+          data: rec.data,
+          arrivalMs: rec.arrivalMs,
+          offset: rec.offset,
+          type: 'processing-failed',
+          errorCode: 'DynamicPartitioning.ActivePartitionsLimitExceeded',
+          errorMessage: `The number of active partitions exceeded the limit of ${this.o.maxPartitions ?? 500}`,
+          attemptsMade: 1,
+        });
         return;
       }
       buf = this.newBuffer(key, 'data', rec.arrivalMs);
@@ -469,7 +510,7 @@ export class DeliveryPipeline {
   }
 
   private routeFailed(f: FailedRecord): void {
-    const key = '\u0001' + f.type;
+    const key = `\u0001${f.type}`;
     const buf = this.buffers.get(key) ?? this.newBuffer(key, 'error', f.arrivalMs);
     buf.errorType = f.type;
     buf.failed.push(f);
@@ -509,10 +550,12 @@ export class DeliveryPipeline {
   private startDeliveries(): void {
     while (this.running.size < DELIVERY_CONCURRENCY && this.waiting.length > 0 && !this.stopped) {
       const buf = this.waiting.shift()!;
-      const p: Promise<void> = this.deliver(buf).catch((e) => this.say(`delivery failed: ${(e as Error).message}`)).finally(() => {
-        this.running.delete(p);
-        this.startDeliveries();
-      });
+      const p: Promise<void> = this.deliver(buf)
+        .catch((e) => this.say(`delivery failed: ${(e as Error).message}`))
+        .finally(() => {
+          this.running.delete(p);
+          this.startDeliveries();
+        });
       this.running.add(p);
     }
   }
@@ -521,9 +564,15 @@ export class DeliveryPipeline {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (this.stopped) { reject(new Stopped()); return; }
+      if (this.stopped) {
+        reject(new Stopped());
+        return;
+      }
       const entry = { timer: null as unknown as TimerHandle, reject };
-      entry.timer = this.o.clock.setTimer(() => { this.sleepers.delete(entry); resolve(); }, ms);
+      entry.timer = this.o.clock.setTimer(() => {
+        this.sleepers.delete(entry);
+        resolve();
+      }, ms);
       this.sleepers.add(entry);
     });
   }
@@ -608,11 +657,15 @@ export class DeliveryPipeline {
       ext,
       ctx: { timestampMs: buf.oldestArrivalMs, timeZone: this.s3.customTimeZone, partitionKeys: buf.partitionKeys },
     });
-    await this.withRetry(async () => {
-      m.s3Attempts++;
-      await this.writer.put(key, compressed);
-      m.s3Successes++;
-    }, this.retrySettings.s3MaxElapsedMs, this.retrySettings.s3MaxDelayMs);
+    await this.withRetry(
+      async () => {
+        m.s3Attempts++;
+        await this.writer.put(key, compressed);
+        m.s3Successes++;
+      },
+      this.retrySettings.s3MaxElapsedMs,
+      this.retrySettings.s3MaxDelayMs,
+    );
     m.s3Records += count;
     m.s3Bytes += rawBytes;
     m.s3Objects++;
@@ -629,24 +682,45 @@ export class DeliveryPipeline {
     let bytes = 0;
     for (const d of data) bytes += d.length;
     try {
-      await this.withRetry(async () => {
-        attempts++;
-        m.httpAttempts++;
-        await postBatch(http, this.o.arn, { requestId, timestampMs: generatedMs, records: data });
-        m.httpSuccesses++;
-      }, http.retryDurationInSeconds * 1000, this.retrySettings.httpMaxDelayMs);
+      await this.withRetry(
+        async () => {
+          attempts++;
+          m.httpAttempts++;
+          await postBatch(http, this.o.arn, { requestId, timestampMs: generatedMs, records: data });
+          m.httpSuccesses++;
+        },
+        http.retryDurationInSeconds * 1000,
+        this.retrySettings.httpMaxDelayMs,
+      );
     } catch (e) {
       if (e instanceof Stopped || this.stopped) throw e;
       const code = (e as { code?: string }).code ?? 'HttpEndpoint.DestinationException';
       this.say(`HTTP delivery gave up after ${attempts} attempts: ${(e as Error).message}`);
-      await this.writeErrors('http-endpoint-failed', buf.records.map((r) => ({ data: r.data, arrivalMs: r.arrivalMs, offset: r.offset, type: 'http-endpoint-failed' as const, errorCode: code, errorMessage: (e as Error).message, attemptsMade: attempts })));
+      await this.writeErrors(
+        'http-endpoint-failed',
+        buf.records.map((r) => ({
+          data: r.data,
+          arrivalMs: r.arrivalMs,
+          offset: r.offset,
+          type: 'http-endpoint-failed' as const,
+          errorCode: code,
+          errorMessage: (e as Error).message,
+          attemptsMade: attempts,
+        })),
+      );
       return;
     }
     m.httpRecords += buf.records.length;
     m.httpBytes += bytes;
     if (http.s3BackupMode === 'AllData') {
       const body = await compressAsync(http.s3.compression, concat(buf.records), 'data');
-      const key = objectKey({ prefix: this.prefix, streamName: this.o.name, version: this.o.version, ext: extensionFor(http.s3.compression), ctx: { timestampMs: buf.oldestArrivalMs, timeZone: http.s3.customTimeZone } });
+      const key = objectKey({
+        prefix: this.prefix,
+        streamName: this.o.name,
+        version: this.o.version,
+        ext: extensionFor(http.s3.compression),
+        ctx: { timestampMs: buf.oldestArrivalMs, timeZone: http.s3.customTimeZone },
+      });
       await this.withRetry(() => this.writer.put(key, body), this.retrySettings.s3MaxElapsedMs, this.retrySettings.s3MaxDelayMs);
     }
   }
@@ -654,7 +728,13 @@ export class DeliveryPipeline {
   private async writeBackup(buf: Buffer_): Promise<void> {
     const b = this.backup!;
     const body = await compressAsync(b.cfg.compression, concat(buf.records), 'data');
-    const key = objectKey({ prefix: b.prefix, streamName: this.o.name, version: this.o.version, ext: extensionFor(b.cfg.compression), ctx: { timestampMs: buf.oldestArrivalMs, timeZone: b.cfg.customTimeZone } });
+    const key = objectKey({
+      prefix: b.prefix,
+      streamName: this.o.name,
+      version: this.o.version,
+      ext: extensionFor(b.cfg.compression),
+      ctx: { timestampMs: buf.oldestArrivalMs, timeZone: b.cfg.customTimeZone },
+    });
     await this.withRetry(() => b.writer.put(key, body), this.retrySettings.s3MaxElapsedMs, this.retrySettings.s3MaxDelayMs);
   }
 
@@ -664,7 +744,7 @@ export class DeliveryPipeline {
     for (const f of failed) if (f.arrivalMs < oldest) oldest = f.arrivalMs;
     const now = this.o.clock.now();
     let text = '';
-    for (const f of failed) text += errorRecordJson(f, now) + '\n';
+    for (const f of failed) text += `${errorRecordJson(f, now)}\n`;
     const key = errorObjectKey({
       prefix: this.prefix,
       errorPrefix: this.errorPrefix,

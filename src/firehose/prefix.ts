@@ -61,7 +61,10 @@ export function parsePrefix(source: string): PrefixTemplate {
   let text = '';
   while (i < source.length) {
     const start = source.indexOf('!{', i);
-    if (start < 0) { text += source.slice(i); break; }
+    if (start < 0) {
+      text += source.slice(i);
+      break;
+    }
     text += source.slice(i, start);
     const end = source.indexOf('}', start);
     if (end < 0) throw new PrefixError(`The expression starting at position ${start} of '${source}' is not closed with '}'`);
@@ -71,9 +74,15 @@ export function parsePrefix(source: string): PrefixTemplate {
     if (colon < 0) throw new PrefixError(`The expression !{${body}} must have the form !{namespace:value}`);
     const ns = body.slice(0, colon);
     const value = body.slice(colon + 1);
-    if (!NAMESPACES.includes(ns)) throw new PrefixError(`The expression !{${body}} uses an unknown namespace '${ns}'. Valid namespaces are firehose, timestamp, partitionKeyFromQuery and partitionKeyFromLambda`);
+    if (!NAMESPACES.includes(ns))
+      throw new PrefixError(
+        `The expression !{${body}} uses an unknown namespace '${ns}'. Valid namespaces are firehose, timestamp, partitionKeyFromQuery and partitionKeyFromLambda`,
+      );
     if (value.length === 0) throw new PrefixError(`The expression !{${body}} has an empty value`);
-    if (text) { parts.push({ kind: 'text', text }); text = ''; }
+    if (text) {
+      parts.push({ kind: 'text', text });
+      text = '';
+    }
     hasExpressions = true;
     switch (ns) {
       case 'timestamp':
@@ -96,8 +105,10 @@ export function parsePrefix(source: string): PrefixTemplate {
       }
       case 'firehose':
         if (value === 'random-string') parts.push({ kind: 'random' });
-        else if (value === 'error-output-type') { parts.push({ kind: 'errorType' }); usesErrorType = true; }
-        else throw new PrefixError(`The expression !{${body}} is invalid: the firehose namespace supports only random-string and error-output-type`);
+        else if (value === 'error-output-type') {
+          parts.push({ kind: 'errorType' });
+          usesErrorType = true;
+        } else throw new PrefixError(`The expression !{${body}} is invalid: the firehose namespace supports only random-string and error-output-type`);
         break;
       case 'partitionKeyFromQuery':
         parts.push({ kind: 'query', key: value });
@@ -149,7 +160,10 @@ export function validatePrefixes(input: PrefixRulesInput): { prefix: PrefixTempl
     throw new PrefixError('Prefix contains partitionKeyFromQuery or partitionKeyFromLambda expressions but dynamic partitioning is not enabled');
   }
   if (input.dynamicPartitioning) {
-    if (pk === 0) throw new PrefixError('When dynamic partitioning is enabled, Prefix must contain at least one partitionKeyFromQuery or partitionKeyFromLambda expression');
+    if (pk === 0)
+      throw new PrefixError(
+        'When dynamic partitioning is enabled, Prefix must contain at least one partitionKeyFromQuery or partitionKeyFromLambda expression',
+      );
     if (!errorPrefix) throw new PrefixError('ErrorOutputPrefix cannot be null or empty when dynamic partitioning is enabled');
   }
   return { prefix, errorPrefix };
@@ -176,24 +190,36 @@ export function evaluatePrefix(t: PrefixTemplate, ctx: KeyContext): string {
   let out = '';
   for (const p of t.parts) {
     switch (p.kind) {
-      case 'text': out += p.text; break;
+      case 'text':
+        out += p.text;
+        break;
       case 'timestamp': {
-        if (p.floorMs === 0) { out += p.fmt(fields); break; }
+        if (p.floorMs === 0) {
+          out += p.fmt(fields);
+          break;
+        }
         // Floor in local time so PT1H / P1D boundaries follow the configured zone.
         const localMs = ctx.timestampMs + fields.offsetMinutes * 60000;
         const flooredLocal = Math.floor(localMs / p.floorMs) * p.floorMs;
         out += p.fmt(zonedFields(ctx.timestampMs - (localMs - flooredLocal), ctx.timeZone));
         break;
       }
-      case 'random': out += randomString(); break;
-      case 'errorType': out += ctx.errorType ?? 'processing-failed'; break;
-      case 'query': case 'lambda': out += ctx.partitionKeys?.[p.key] ?? ''; break;
+      case 'random':
+        out += randomString();
+        break;
+      case 'errorType':
+        out += ctx.errorType ?? 'processing-failed';
+        break;
+      case 'query':
+      case 'lambda':
+        out += ctx.partitionKeys?.[p.key] ?? '';
+        break;
     }
   }
   return out;
 }
 
-const DEFAULT_PREFIX = compileJavaPattern("yyyy/MM/dd/HH/");
+const DEFAULT_PREFIX = compileJavaPattern('yyyy/MM/dd/HH/');
 const NAME_TIME = compileJavaPattern('yyyy-MM-dd-HH-mm-ss');
 
 /**
@@ -207,13 +233,7 @@ function appendsDefaultTime(t: PrefixTemplate): boolean {
 }
 
 /** The key of one delivered object. `prefix` null → the default yyyy/MM/dd/HH/ prefix. */
-export function objectKey(opts: {
-  prefix: PrefixTemplate | null;
-  streamName: string;
-  version: number;
-  ext: string;
-  ctx: KeyContext;
-}): string {
+export function objectKey(opts: { prefix: PrefixTemplate | null; streamName: string; version: number; ext: string; ctx: KeyContext }): string {
   const fields = zonedFields(opts.ctx.timestampMs, opts.ctx.timeZone);
   let prefix: string;
   if (!opts.prefix) prefix = DEFAULT_PREFIX(fields);
@@ -235,7 +255,7 @@ export function errorObjectKey(opts: {
   const fields = zonedFields(opts.ctx.timestampMs, opts.ctx.timeZone);
   let prefix: string;
   if (opts.errorPrefix) prefix = evaluatePrefix(opts.errorPrefix, opts.ctx);
-  else prefix = (opts.prefix && !opts.prefix.hasExpressions ? opts.prefix.source : '') + `${opts.ctx.errorType}/` + DEFAULT_PREFIX(fields);
+  else prefix = `${opts.prefix && !opts.prefix.hasExpressions ? opts.prefix.source : ''}${opts.ctx.errorType}/${DEFAULT_PREFIX(fields)}`;
   return `${prefix}${opts.streamName}-${opts.version}-${NAME_TIME(fields)}-${randomUUID()}`;
 }
 

@@ -96,8 +96,9 @@ export function splitJsonObjects(data: Uint8Array): Uint8Array[] | null {
       continue;
     }
     if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) { if (depth++ === 0) start = i; }
-    else if (c === 0x7d || c === 0x5d) {
+    else if (c === 0x7b || c === 0x5b) {
+      if (depth++ === 0) start = i;
+    } else if (c === 0x7d || c === 0x5d) {
       if (--depth === 0) out.push(data.subarray(start, i + 1));
       else if (depth < 0) return null;
     } else if (depth === 0 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return null;
@@ -120,7 +121,15 @@ export function compileProcessors(cfg: ProcessingConfig | undefined): ProcessorC
       try {
         out.push({ ...rec, data: new Uint8Array(gunzipSync(rec.data)) });
       } catch (e) {
-        failed.push({ data: rec.data, arrivalMs: rec.arrivalMs, offset: rec.offset, type: 'processing-failed', errorCode: 'Decompression.InvalidData', errorMessage: `Record is not GZIP data: ${(e as Error).message}`, attemptsMade: 1 });
+        failed.push({
+          data: rec.data,
+          arrivalMs: rec.arrivalMs,
+          offset: rec.offset,
+          type: 'processing-failed',
+          errorCode: 'Decompression.InvalidData',
+          errorMessage: `Record is not GZIP data: ${(e as Error).message}`,
+          attemptsMade: 1,
+        });
       }
     });
   }
@@ -131,12 +140,21 @@ export function compileProcessors(cfg: ProcessingConfig | undefined): ProcessorC
       try {
         doc = JSON.parse(decoder.decode(rec.data)) as typeof doc;
       } catch {
-        failed.push({ data: rec.data, arrivalMs: rec.arrivalMs, offset: rec.offset, type: 'processing-failed', errorCode: 'CloudWatchLogProcessing.InvalidData', errorMessage: 'Record is not a CloudWatch Logs subscription message', attemptsMade: 1 });
+        failed.push({
+          data: rec.data,
+          arrivalMs: rec.arrivalMs,
+          offset: rec.offset,
+          type: 'processing-failed',
+          errorCode: 'CloudWatchLogProcessing.InvalidData',
+          errorMessage: 'Record is not a CloudWatch Logs subscription message',
+          attemptsMade: 1,
+        });
         return;
       }
       if (doc.messageType === 'CONTROL_MESSAGE') return;
       for (const e of doc.logEvents ?? []) {
-        if (typeof e.message === 'string') out.push({ data: new TextEncoder().encode(e.message), arrivalMs: rec.arrivalMs, offset: rec.offset, partitionKeys: rec.partitionKeys });
+        if (typeof e.message === 'string')
+          out.push({ data: new TextEncoder().encode(e.message), arrivalMs: rec.arrivalMs, offset: rec.offset, partitionKeys: rec.partitionKeys });
       }
     });
   }
@@ -159,7 +177,15 @@ export function compileProcessors(cfg: ProcessingConfig | undefined): ProcessorC
       preSteps.push((rec, out, failed) => {
         const parts = splitJsonObjects(rec.data);
         if (!parts) {
-          failed.push({ data: rec.data, arrivalMs: rec.arrivalMs, offset: rec.offset, type: 'processing-failed', errorCode: 'RecordDeAggregation.InvalidJson', errorMessage: 'Record is not a sequence of JSON objects', attemptsMade: 1 });
+          failed.push({
+            data: rec.data,
+            arrivalMs: rec.arrivalMs,
+            offset: rec.offset,
+            type: 'processing-failed',
+            errorCode: 'RecordDeAggregation.InvalidJson',
+            errorMessage: 'Record is not a sequence of JSON objects',
+            attemptsMade: 1,
+          });
           return;
         }
         for (const p of parts) out.push({ data: p, arrivalMs: rec.arrivalMs, offset: rec.offset, partitionKeys: rec.partitionKeys });
@@ -188,7 +214,16 @@ export function compileProcessors(cfg: ProcessingConfig | undefined): ProcessorC
       throw new Error(`MetadataExtractionQuery is not a valid JQ expression: ${(e as Error)?.message ?? e}`);
     }
     postSteps.push((rec, out, failed) => {
-      const fail = (msg: string) => failed.push({ data: rec.data, arrivalMs: rec.arrivalMs, offset: rec.offset, type: 'processing-failed', errorCode: 'DynamicPartitioning.MetadataExtractionFailed', errorMessage: msg, attemptsMade: 1 });
+      const fail = (msg: string) =>
+        failed.push({
+          data: rec.data,
+          arrivalMs: rec.arrivalMs,
+          offset: rec.offset,
+          type: 'processing-failed',
+          errorCode: 'DynamicPartitioning.MetadataExtractionFailed',
+          errorMessage: msg,
+          attemptsMade: 1,
+        });
       let doc: unknown;
       try {
         doc = JSON.parse(decoder.decode(rec.data));
@@ -198,7 +233,10 @@ export function compileProcessors(cfg: ProcessingConfig | undefined): ProcessorC
       }
       let result: unknown;
       try {
-        for (const v of filter(doc)) { result = v; break; }
+        for (const v of filter(doc)) {
+          result = v;
+          break;
+        }
       } catch (e) {
         fail(`JQ query failed: ${(e as Error)?.message ?? e}`);
         return;
@@ -209,7 +247,10 @@ export function compileProcessors(cfg: ProcessingConfig | undefined): ProcessorC
       }
       const keys: Record<string, string> = { ...rec.partitionKeys };
       for (const [k, v] of Object.entries(result)) {
-        if (v === null || v === undefined) { fail(`Partition key ${k} is null`); return; }
+        if (v === null || v === undefined) {
+          fail(`Partition key ${k} is null`);
+          return;
+        }
         keys[k] = typeof v === 'string' ? v : JSON.stringify(v);
       }
       out.push({ data: rec.data, arrivalMs: rec.arrivalMs, offset: rec.offset, partitionKeys: keys });
@@ -225,12 +266,21 @@ export function compileProcessors(cfg: ProcessingConfig | undefined): ProcessorC
       out.push({ data: d, arrivalMs: rec.arrivalMs, offset: rec.offset, partitionKeys: rec.partitionKeys });
     });
   }
-  return { pre: chain(preSteps), post: chain(postSteps), lambda, extractsMetadata: !!meta, passthrough: preSteps.length === 0 && postSteps.length === 0 && !lambda };
+  return {
+    pre: chain(preSteps),
+    post: chain(postSteps),
+    lambda,
+    extractsMetadata: !!meta,
+    passthrough: preSteps.length === 0 && postSteps.length === 0 && !lambda,
+  };
 }
 
 /** Composes steps; each step's outputs feed the next. One step (the common case) runs without intermediate arrays. */
 function chain(steps: ((rec: DeliveryRecord, out: DeliveryRecord[], failed: FailedRecord[]) => void)[]): ProcessorChain['pre'] {
-  if (steps.length === 0) return (rec, out) => { out.push(rec); };
+  if (steps.length === 0)
+    return (rec, out) => {
+      out.push(rec);
+    };
   if (steps.length === 1) return steps[0]!;
   return (rec, out, failed) => {
     let cur: DeliveryRecord[] = [rec];
@@ -246,7 +296,14 @@ function chain(steps: ((rec: DeliveryRecord, out: DeliveryRecord[], failed: Fail
 export function errorRecordJson(f: FailedRecord, attemptEndingMs: number): string {
   const raw = Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength).toString('base64');
   if (f.type === 'format-conversion-failed') {
-    return JSON.stringify({ attemptsMade: f.attemptsMade, arrivalTimestamp: f.arrivalMs, lastErrorCode: f.errorCode, lastErrorMessage: f.errorMessage, attemptEndingTimestamp: attemptEndingMs, rawData: raw });
+    return JSON.stringify({
+      attemptsMade: f.attemptsMade,
+      arrivalTimestamp: f.arrivalMs,
+      lastErrorCode: f.errorCode,
+      lastErrorMessage: f.errorMessage,
+      attemptEndingTimestamp: attemptEndingMs,
+      rawData: raw,
+    });
   }
   return JSON.stringify({
     attemptsMade: f.attemptsMade,

@@ -15,7 +15,11 @@ export class Violations {
     this.items.push(`Value ${renderValue(value)} at '${path}' failed to satisfy constraint: ${constraint}`);
   }
 
-  str(value: unknown, path: string, opts: { required?: boolean; min?: number; max?: number; pattern?: RegExp; patternText?: string; enumValues?: readonly string[] }): string | undefined {
+  str(
+    value: unknown,
+    path: string,
+    opts: { required?: boolean; min?: number; max?: number; pattern?: RegExp; patternText?: string; enumValues?: readonly string[] },
+  ): string | undefined {
     if (value === undefined || value === null) {
       if (opts.required) this.add(null, path, 'Member must not be null');
       return undefined;
@@ -23,7 +27,8 @@ export class Violations {
     if (typeof value !== 'string') throw serialization(`Unexpected value type for ${path}`);
     if (opts.min !== undefined && value.length < opts.min) this.add(value, path, `Member must have length greater than or equal to ${opts.min}`);
     if (opts.max !== undefined && value.length > opts.max) this.add(value, path, `Member must have length less than or equal to ${opts.max}`);
-    if (opts.pattern && !opts.pattern.test(value)) this.add(value, path, `Member must satisfy regular expression pattern: ${opts.patternText ?? opts.pattern.source}`);
+    if (opts.pattern && !opts.pattern.test(value))
+      this.add(value, path, `Member must satisfy regular expression pattern: ${opts.patternText ?? opts.pattern.source}`);
     if (opts.enumValues && !opts.enumValues.includes(value)) this.add(value, path, `Member must satisfy enum value set: [${opts.enumValues.join(', ')}]`);
     return value;
   }
@@ -65,7 +70,9 @@ export class Violations {
     return value;
   }
 
-  get count(): number { return this.items.length; }
+  get count(): number {
+    return this.items.length;
+  }
 
   /** Throws AWS's ValidationException if anything was recorded. */
   throwIfAny(): void {

@@ -130,7 +130,10 @@ export function loadReplayFile(file: string, o: { timeField?: string; partitionK
     if (Number.isNaN(eventTimeMs)) throw new Error(`${file}:${i + 1}: cannot read event time ${JSON.stringify(obj[timeField])}`);
     const key = o.partitionKeyField ? obj[o.partitionKeyField] : undefined;
     let data = lines[i]!.trim();
-    if (o.format === 'csv') data = `${Object.values(obj).map((v) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v))).join(',')}\n`;
+    if (o.format === 'csv')
+      data = `${Object.values(obj)
+        .map((v) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v)))
+        .join(',')}\n`;
     rows.push({ eventTimeMs, partitionKey: key === undefined || key === null || key === '' ? String(i + 1) : String(key), data });
   }
   return rows;

@@ -37,9 +37,7 @@ export const trades: GeneratorKind = {
       next() {
         const t = rng.pick(TICKERS);
         const anomalous = anomalyRate > 0 && rng.chance(anomalyRate);
-        const price = anomalous
-          ? t.basePrice * rng.uniform(ANOMALY_PRICE_FACTOR[0], ANOMALY_PRICE_FACTOR[1])
-          : t.basePrice * (1 + 0.05 * rng.normal());
+        const price = anomalous ? t.basePrice * rng.uniform(ANOMALY_PRICE_FACTOR[0], ANOMALY_PRICE_FACTOR[1]) : t.basePrice * (1 + 0.05 * rng.normal());
         const quantity = anomalous ? rng.int(ANOMALY_QUANTITY[0], ANOMALY_QUANTITY[1]) : rng.int(1, NORMAL_QUANTITY_MAX);
         id += 1;
         return {

@@ -62,7 +62,11 @@ export function isConnectionError(e: unknown): boolean {
 }
 
 class PartialFailure extends Error {
-  constructor(readonly count: number, readonly errorCode: string, readonly errorMessage: string) {
+  constructor(
+    readonly count: number,
+    readonly errorCode: string,
+    readonly errorMessage: string,
+  ) {
     super(`${count} record(s) failed: ${errorCode}: ${errorMessage}`);
   }
 }

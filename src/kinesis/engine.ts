@@ -61,8 +61,13 @@ export interface StreamMeta {
 
 /** Every shard-level metric, in AWS's order (what 'ALL' stands for). */
 export const SHARD_LEVEL_METRICS = [
-  'IncomingBytes', 'IncomingRecords', 'OutgoingBytes', 'OutgoingRecords',
-  'WriteProvisionedThroughputExceeded', 'ReadProvisionedThroughputExceeded', 'IteratorAgeMilliseconds',
+  'IncomingBytes',
+  'IncomingRecords',
+  'OutgoingBytes',
+  'OutgoingRecords',
+  'WriteProvisionedThroughputExceeded',
+  'ReadProvisionedThroughputExceeded',
+  'IteratorAgeMilliseconds',
 ] as const;
 
 export type ConsumerStatus = 'CREATING' | 'DELETING' | 'ACTIVE';
@@ -287,14 +292,28 @@ export class KinesisEngine {
       if (info.endingSequenceNumber !== undefined) {
         // A crash between persisting a reshard and applying it leaves endOffset unset; records not durable then were never acknowledged.
         if (info.endOffset === undefined) {
-          info.endingSequenceNumber = encodeSequence(Math.max(info.closedMs ?? 0, log.lastTimestampMs ?? 0), String(index).padStart(6, '0'), Math.max(log.endOffset - 1, 0), m.salt);
+          info.endingSequenceNumber = encodeSequence(
+            Math.max(info.closedMs ?? 0, log.lastTimestampMs ?? 0),
+            String(index).padStart(6, '0'),
+            Math.max(log.endOffset - 1, 0),
+            m.salt,
+          );
         }
         closedEnd = info.endOffset === undefined ? log.endOffset : Math.min(info.endOffset, log.endOffset);
         info.endOffset = closedEnd;
       }
       shards[index] = {
-        index, shardId: info.shardId, log, shardPart: String(index).padStart(6, '0'), lastTimeMs: Math.max(m.createdMs, log.lastTimestampMs ?? 0),
-        info, nextOffset: log.endOffset, closedEnd, writeRecords: 0, writeBytes: 0, closeListeners: new Set(),
+        index,
+        shardId: info.shardId,
+        log,
+        shardPart: String(index).padStart(6, '0'),
+        lastTimeMs: Math.max(m.createdMs, log.lastTimestampMs ?? 0),
+        info,
+        nextOffset: log.endOffset,
+        closedEnd,
+        writeRecords: 0,
+        writeBytes: 0,
+        closeListeners: new Set(),
       };
     }
     const state: StreamState = { meta: m, arn: this.arnFor(m.name), shards, open: [], startKeys: [], activeWaiters: [] };
@@ -398,7 +417,17 @@ export class KinesisEngine {
         endingHashKey: r.endingHashKey.toString(),
         startingSequenceNumber: encodeSequence(createdMs, String(i).padStart(6, '0'), 0, salt),
       }));
-      const meta: StreamMeta = { name, uuid: randomUUID(), salt, createdMs, status: 'CREATING', mode, retentionHours: 24, tags: { ...(opts.tags ?? {}) }, shards };
+      const meta: StreamMeta = {
+        name,
+        uuid: randomUUID(),
+        salt,
+        createdMs,
+        status: 'CREATING',
+        mode,
+        retentionHours: 24,
+        tags: { ...(opts.tags ?? {}) },
+        shards,
+      };
       // Metadata first: a crash before the logs exist is repaired on load (materialise creates missing logs).
       await this.storage.meta.put(META_PREFIX + name, meta);
       const state = await this.materialise(meta);
@@ -434,7 +463,10 @@ export class KinesisEngine {
       if (s.meta.status === 'DELETING') return;
       const consumers = s.meta.consumers ?? [];
       if (consumers.length && !opts.enforceConsumerDeletion) {
-        throw new AwsError('ResourceInUseException', `Stream ${name} under account ${this.accountId} has registered consumers. Use EnforceConsumerDeletion to delete it with its consumers.`);
+        throw new AwsError(
+          'ResourceInUseException',
+          `Stream ${name} under account ${this.accountId} has registered consumers. Use EnforceConsumerDeletion to delete it with its consumers.`,
+        );
       }
       for (const c of consumers) for (const l of this.consumerListeners) l(c.arn);
       s.timer?.cancel();
@@ -443,11 +475,13 @@ export class KinesisEngine {
       s.timer = this.clock.setTimer(() => {
         s.timer = undefined;
         if (this.closed) return;
-        this.track(this.withLock(name, async () => {
-          if (this.streams.get(name) !== s) return;
-          this.streams.delete(name);
-          await this.finishDelete(s.meta);
-        }));
+        this.track(
+          this.withLock(name, async () => {
+            if (this.streams.get(name) !== s) return;
+            this.streams.delete(name);
+            await this.finishDelete(s.meta);
+          }),
+        );
       }, this.opts.deleteDelayMs);
     });
   }
@@ -480,7 +514,16 @@ export class KinesisEngine {
   describe(name: string): StreamDescription {
     const s = this.stream(name);
     const m = s.meta;
-    return { streamName: m.name, streamArn: s.arn, status: m.status, mode: m.mode, retentionHours: m.retentionHours, createdMs: m.createdMs, shards: m.shards, tags: m.tags };
+    return {
+      streamName: m.name,
+      streamArn: s.arn,
+      status: m.status,
+      mode: m.mode,
+      retentionHours: m.retentionHours,
+      createdMs: m.createdMs,
+      shards: m.shards,
+      tags: m.tags,
+    };
   }
 
   listShards(name: string): ShardInfo[] {
@@ -493,17 +536,29 @@ export class KinesisEngine {
     await this.withLock(name, async () => {
       const s = this.stream(name);
       if (hours < 24) {
-        throw new AwsError('InvalidArgumentException', `Minimum allowed retention period is 24 hours. Requested retention period (${hours} hours) is too short.`);
+        throw new AwsError(
+          'InvalidArgumentException',
+          `Minimum allowed retention period is 24 hours. Requested retention period (${hours} hours) is too short.`,
+        );
       }
       if (hours > 8760) {
-        throw new AwsError('InvalidArgumentException', `Maximum allowed retention period is 8760 hours. Requested retention period (${hours} hours) is too long.`);
+        throw new AwsError(
+          'InvalidArgumentException',
+          `Maximum allowed retention period is 8760 hours. Requested retention period (${hours} hours) is too long.`,
+        );
       }
       const cur = s.meta.retentionHours;
       if (direction === 'increase' && cur > hours) {
-        throw new AwsError('InvalidArgumentException', `Requested retention period (${hours} hours) for stream ${name} can not be shorter than existing retention period (${cur} hours). Use DecreaseRetentionPeriod API.`);
+        throw new AwsError(
+          'InvalidArgumentException',
+          `Requested retention period (${hours} hours) for stream ${name} can not be shorter than existing retention period (${cur} hours). Use DecreaseRetentionPeriod API.`,
+        );
       }
       if (direction === 'decrease' && cur < hours) {
-        throw new AwsError('InvalidArgumentException', `Requested retention period (${hours} hours) for stream ${name} can not be longer than existing retention period (${cur} hours). Use IncreaseRetentionPeriod API.`);
+        throw new AwsError(
+          'InvalidArgumentException',
+          `Requested retention period (${hours} hours) for stream ${name} can not be longer than existing retention period (${cur} hours). Use IncreaseRetentionPeriod API.`,
+        );
       }
       s.meta.retentionHours = hours;
       await this.persist(s);
@@ -516,7 +571,10 @@ export class KinesisEngine {
       const s = this.stream(name);
       const merged = { ...s.meta.tags, ...tags };
       if (Object.keys(merged).length > 50) {
-        throw new AwsError('InvalidArgumentException', `Failed to add tags to stream ${name} under account ${this.accountId} because a given stream cannot have more than 50 tags associated with it.`);
+        throw new AwsError(
+          'InvalidArgumentException',
+          `Failed to add tags to stream ${name} under account ${this.accountId} because a given stream cannot have more than 50 tags associated with it.`,
+        );
       }
       s.meta.tags = merged;
       await this.persist(s);
@@ -651,7 +709,10 @@ export class KinesisEngine {
         throw new AwsError('ResourceInUseException', `Consumer ${consumerName} under stream ${streamName} under account ${this.accountId} already exists.`);
       }
       if (list.length >= MAX_CONSUMERS_PER_STREAM) {
-        throw new AwsError('LimitExceededException', `Stream ${streamName} under account ${this.accountId} already has ${list.length} registered consumers. The limit is ${MAX_CONSUMERS_PER_STREAM}.`);
+        throw new AwsError(
+          'LimitExceededException',
+          `Stream ${streamName} under account ${this.accountId} already has ${list.length} registered consumers. The limit is ${MAX_CONSUMERS_PER_STREAM}.`,
+        );
       }
       const createdMs = this.clock.now();
       const c: ConsumerMeta = { name: consumerName, arn: this.consumerArnFor(streamName, consumerName, createdMs), status: 'CREATING', createdMs };
@@ -697,11 +758,13 @@ export class KinesisEngine {
       for (const l of this.consumerListeners) l(c.arn);
       this.clock.setTimer(() => {
         if (this.closed) return;
-        this.track(this.withLock(s.meta.name, async () => {
-          if (this.streams.get(s.meta.name) !== s) return;
-          s.meta.consumers = (s.meta.consumers ?? []).filter((x) => x !== c);
-          await this.persist(s);
-        }));
+        this.track(
+          this.withLock(s.meta.name, async () => {
+            if (this.streams.get(s.meta.name) !== s) return;
+            s.meta.consumers = (s.meta.consumers ?? []).filter((x) => x !== c);
+            await this.persist(s);
+          }),
+        );
       }, this.opts.deleteDelayMs);
     });
   }
@@ -754,9 +817,11 @@ export class KinesisEngine {
       const start = BigInt(sh.info.startingHashKey);
       const end = BigInt(sh.info.endingHashKey);
       if (h <= start + 1n || h >= end) {
-        throw new AwsError('InvalidArgumentException',
+        throw new AwsError(
+          'InvalidArgumentException',
           `NewStartingHashKey ${newStartingHashKey} used in SplitShard() on shard ${sh.shardId} in stream ${name} under account ${this.accountId} ` +
-            `is not both greater than one plus the shard's StartingHashKey ${sh.info.startingHashKey} and less than the shard's EndingHashKey ${sh.info.endingHashKey}.`);
+            `is not both greater than one plus the shard's StartingHashKey ${sh.info.startingHashKey} and less than the shard's EndingHashKey ${sh.info.endingHashKey}.`,
+        );
       }
       if (s.meta.status !== 'ACTIVE') throw this.notActive(s);
       await this.beginReshard(s, (p) => p.split(sh.index, h));
@@ -770,8 +835,10 @@ export class KinesisEngine {
       const a = this.openShard(s, shardId);
       const b = this.openShard(s, adjacentShardId);
       if (BigInt(a.info.endingHashKey) + 1n !== BigInt(b.info.startingHashKey)) {
-        throw new AwsError('InvalidArgumentException',
-          `Shards ${a.shardId} and ${b.shardId} in stream ${name} under account ${this.accountId} are not an adjacent pair of shards eligible for merging`);
+        throw new AwsError(
+          'InvalidArgumentException',
+          `Shards ${a.shardId} and ${b.shardId} in stream ${name} under account ${this.accountId} are not an adjacent pair of shards eligible for merging`,
+        );
       }
       if (s.meta.status !== 'ACTIVE') throw this.notActive(s);
       await this.beginReshard(s, (p) => p.merge(a.index, b.index));
@@ -789,13 +856,22 @@ export class KinesisEngine {
       if (s.meta.status !== 'ACTIVE') throw this.notActive(s);
       const open = s.open.length;
       if (target > this.shardLimit) {
-        throw new AwsError('LimitExceededException', `Target shard count or number of open shards cannot be greater than ${this.shardLimit}. Current open shard count: ${open}, Target shard count: ${target}`);
+        throw new AwsError(
+          'LimitExceededException',
+          `Target shard count or number of open shards cannot be greater than ${this.shardLimit}. Current open shard count: ${open}, Target shard count: ${target}`,
+        );
       }
       if (target > open * 2) {
-        throw new AwsError('LimitExceededException', `UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: ${open}, Target shard count: ${target}`);
+        throw new AwsError(
+          'LimitExceededException',
+          `UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: ${open}, Target shard count: ${target}`,
+        );
       }
       if (target < open / 2) {
-        throw new AwsError('LimitExceededException', `UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: ${open}, Target shard count: ${target}`);
+        throw new AwsError(
+          'LimitExceededException',
+          `UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: ${open}, Target shard count: ${target}`,
+        );
       }
       const others = this.openShardCount() - open;
       if (others + target > this.shardLimit) throw this.shardLimitError(this.openShardCount(), target - open);
@@ -810,7 +886,10 @@ export class KinesisEngine {
       const s = this.stream(name);
       if (s.meta.status !== 'ACTIVE') throw this.notActive(s);
       if (mode === 'ON_DEMAND' && s.meta.mode !== 'ON_DEMAND' && this.onDemandStreamCount() >= ON_DEMAND_STREAM_LIMIT) {
-        throw new AwsError('LimitExceededException', `This request would exceed the limit of ${ON_DEMAND_STREAM_LIMIT} on-demand streams for the account ${this.accountId} in ${this.region}.`);
+        throw new AwsError(
+          'LimitExceededException',
+          `This request would exceed the limit of ${ON_DEMAND_STREAM_LIMIT} on-demand streams for the account ${this.accountId} in ${this.region}.`,
+        );
       }
       s.meta.status = 'UPDATING';
       await this.persist(s);
@@ -873,7 +952,9 @@ export class KinesisEngine {
     const planned: StreamMeta = {
       ...m,
       shards: [
-        ...m.shards.map((i) => (plan.closing.has(parseShardId(i.shardId)!) ? { ...i, endingSequenceNumber: encodeSequence(now, '000000', 0, m.salt), closedMs: now } : i)),
+        ...m.shards.map((i) =>
+          plan.closing.has(parseShardId(i.shardId)!) ? { ...i, endingSequenceNumber: encodeSequence(now, '000000', 0, m.salt), closedMs: now } : i,
+        ),
         ...infos,
       ],
     };
@@ -894,8 +975,17 @@ export class KinesisEngine {
       const c = plan.created[i]!;
       m.shards.push(info);
       s.shards[c.index] = {
-        index: c.index, shardId: info.shardId, log: logs.get(c.index)!, shardPart: String(c.index).padStart(6, '0'), lastTimeMs: now,
-        info, nextOffset: 0, closedEnd: c.closes ? 0 : undefined, writeRecords: 0, writeBytes: 0, closeListeners: new Set(),
+        index: c.index,
+        shardId: info.shardId,
+        log: logs.get(c.index)!,
+        shardPart: String(c.index).padStart(6, '0'),
+        lastTimeMs: now,
+        info,
+        nextOffset: 0,
+        closedEnd: c.closes ? 0 : undefined,
+        writeRecords: 0,
+        writeBytes: 0,
+        closeListeners: new Set(),
       };
     }
     this.reroute(s);
@@ -935,20 +1025,22 @@ export class KinesisEngine {
       sh.writeRecords = 0;
     }
     if (s.meta.mode !== 'ON_DEMAND' || s.meta.status !== 'ACTIVE' || !hot.length) return;
-    this.track(this.withLock(s.meta.name, async () => {
-      if (this.streams.get(s.meta.name) !== s || s.meta.status !== 'ACTIVE') return;
-      const room = this.shardLimit - this.openShardCount();
-      await this.beginReshard(s, (p) => {
-        let n = 0;
-        for (const sh of hot) {
-          const start = BigInt(sh.info.startingHashKey);
-          const end = BigInt(sh.info.endingHashKey);
-          if (sh.closedEnd !== undefined || end - start < 2n || n >= room) continue;
-          p.split(sh.index, start + (end - start + 1n) / 2n);
-          n++;
-        }
-      });
-    }));
+    this.track(
+      this.withLock(s.meta.name, async () => {
+        if (this.streams.get(s.meta.name) !== s || s.meta.status !== 'ACTIVE') return;
+        const room = this.shardLimit - this.openShardCount();
+        await this.beginReshard(s, (p) => {
+          let n = 0;
+          for (const sh of hot) {
+            const start = BigInt(sh.info.startingHashKey);
+            const end = BigInt(sh.info.endingHashKey);
+            if (sh.closedEnd !== undefined || end - start < 2n || n >= room) continue;
+            p.split(sh.index, start + (end - start + 1n) / 2n);
+            n++;
+          }
+        });
+      }),
+    );
   }
 
   // ---------------------------------------------------------------- writes
@@ -962,7 +1054,10 @@ export class KinesisEngine {
   explicitHashKey(value: string): Buffer {
     const k = BigInt(value);
     if (k < 0n || k >= HASH_SPACE) {
-      throw new AwsError('InvalidArgumentException', `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${value}`);
+      throw new AwsError(
+        'InvalidArgumentException',
+        `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${value}`,
+      );
     }
     return hashKeyToBuffer(k);
   }
@@ -985,7 +1080,7 @@ export class KinesisEngine {
       const c = counts[sh]!;
       if (c === 0) continue;
       const shard = s.shards[sh]!;
-      const time = now > shard.lastTimeMs ? now : shard.lastTimeMs;
+      const time = Math.max(now, shard.lastTimeMs);
       shard.lastTimeMs = time;
       const batch = new Array<AppendRecord>(c);
       const slots = new Uint32Array(c);
@@ -1069,9 +1164,11 @@ export class KinesisEngine {
     const seq = pos.sequenceNumber;
     if (seq !== undefined && (pos.type === 'TRIM_HORIZON' || pos.type === 'LATEST' || pos.type === 'AT_TIMESTAMP')) {
       if (pos.type !== 'AT_TIMESTAMP') {
-        throw new AwsError('InvalidArgumentException',
+        throw new AwsError(
+          'InvalidArgumentException',
           'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or ' +
-            `(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${pos.type} and also a StartingSequenceNumber.`);
+            `(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${pos.type} and also a StartingSequenceNumber.`,
+        );
       }
     }
     switch (pos.type) {
@@ -1082,29 +1179,46 @@ export class KinesisEngine {
       case 'AT_TIMESTAMP': {
         const now = this.clock.now();
         if (pos.timestampMs === undefined) {
-          throw new AwsError('InvalidArgumentException', 'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.');
+          throw new AwsError(
+            'InvalidArgumentException',
+            'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.',
+          );
         }
         if (pos.timestampMs > now) {
-          throw new AwsError('InvalidArgumentException', `The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: ${pos.timestampMs}, currentTimestampInMillis: ${now}`);
+          throw new AwsError(
+            'InvalidArgumentException',
+            `The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: ${pos.timestampMs}, currentTimestampInMillis: ${now}`,
+          );
         }
         return Math.max(log.startOffset, await log.offsetForTimestamp(pos.timestampMs));
       }
       case 'AT_SEQUENCE_NUMBER':
       case 'AFTER_SEQUENCE_NUMBER': {
         if (seq === undefined) {
-          throw new AwsError('InvalidArgumentException',
+          throw new AwsError(
+            'InvalidArgumentException',
             'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or ' +
-              `(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${pos.type} and no StartingSequenceNumber.`);
+              `(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${pos.type} and no StartingSequenceNumber.`,
+          );
         }
         const d = decodeSequence(seq);
         if (!d) {
-          throw new AwsError('InvalidArgumentException', `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.shardId} in stream ${name} under account ${this.accountId} is invalid.`);
+          throw new AwsError(
+            'InvalidArgumentException',
+            `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.shardId} in stream ${name} under account ${this.accountId} is invalid.`,
+          );
         }
         if (d.shardIndex !== shard.index) {
-          throw new AwsError('InvalidArgumentException', `Invalid StartingSequenceNumber. It encodes ${shardIdName(d.shardIndex)}, while it was used in a call to a shard with ${shard.shardId}`);
+          throw new AwsError(
+            'InvalidArgumentException',
+            `Invalid StartingSequenceNumber. It encodes ${shardIdName(d.shardIndex)}, while it was used in a call to a shard with ${shard.shardId}`,
+          );
         }
         if (d.salt !== s.meta.salt) {
-          throw new AwsError('InvalidArgumentException', `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.shardId} in stream ${name} under account ${this.accountId} is invalid because it did not come from this stream.`);
+          throw new AwsError(
+            'InvalidArgumentException',
+            `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.shardId} in stream ${name} under account ${this.accountId} is invalid because it did not come from this stream.`,
+          );
         }
         // A time field of 0 marks "just before offset" (see beforeOffsetSequence): no record carries it.
         const off = pos.type === 'AT_SEQUENCE_NUMBER' || d.timeMs === 0 ? d.offset : d.offset + 1;
@@ -1132,9 +1246,11 @@ export class KinesisEngine {
     if (!p) throw new AwsError('InvalidArgumentException', 'Invalid ShardIterator.');
     const now = this.clock.now();
     if (now - p.createdMs > ITERATOR_TTL_MS) {
-      throw new AwsError('ExpiredIteratorException',
+      throw new AwsError(
+        'ExpiredIteratorException',
         `Iterator expired. The iterator was created at time ${amzUtcString(p.createdMs)} while right now it is ${amzUtcString(now)} ` +
-          `which is further in the future than the tolerated delay of ${ITERATOR_TTL_MS} milliseconds.`);
+          `which is further in the future than the tolerated delay of ${ITERATOR_TTL_MS} milliseconds.`,
+      );
     }
     const s = this.streams.get(p.streamName);
     const shardId = shardIdName(p.shardIndex);
@@ -1289,7 +1405,12 @@ export class ShardReader {
     const out: KinesisRecord[] = [];
     for (const r of res.records) {
       if (r.timestampMs < cutoff) continue;
-      out.push({ sequenceNumber: this.engine.sequenceOf(this.stream, this.shard, r), partitionKey: r.key, data: r.data, approximateArrivalTimestampMs: r.timestampMs });
+      out.push({
+        sequenceNumber: this.engine.sequenceOf(this.stream, this.shard, r),
+        partitionKey: r.key,
+        data: r.data,
+        approximateArrivalTimestampMs: r.timestampMs,
+      });
     }
     this.offset = res.nextOffset;
     const last = res.records.at(-1);

@@ -32,7 +32,9 @@ export class IteratorCodec {
     buf.writeUInt32BE(p.shardIndex, 17);
     buf.writeDoubleBE(Number(p.salt), 21);
     buf.write(p.streamName, HEADER, 'utf8');
-    const mac = createHmac('sha256', this.key).update(buf.subarray(0, HEADER + nameLen)).digest();
+    const mac = createHmac('sha256', this.key)
+      .update(buf.subarray(0, HEADER + nameLen))
+      .digest();
     mac.copy(buf, HEADER + nameLen, 0, MAC_BYTES);
     return buf.toString('base64');
   }

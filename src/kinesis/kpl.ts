@@ -9,7 +9,12 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-interface AggUserRecord { partitionKey: string; sequenceNumber: string; subSequenceNumber: number; data: string }
+interface AggUserRecord {
+  partitionKey: string;
+  sequenceNumber: string;
+  subSequenceNumber: number;
+  data: string;
+}
 const agg = require('aws-kinesis-agg') as {
   deaggregateSync(rec: unknown, checksums: boolean, cb: (err: Error | null, recs?: AggUserRecord[]) => void): void;
 };
@@ -35,14 +40,23 @@ export function isAggregated(data: Uint8Array): boolean {
  */
 export function deaggregate(data: Uint8Array, partitionKey: string, sequenceNumber: string): KplUserRecord[] | undefined {
   let users: AggUserRecord[] | undefined;
-  agg.deaggregateSync({ data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'), partitionKey, sequenceNumber }, true, (err, recs) => {
-    if (!err) users = recs;
-  });
+  agg.deaggregateSync(
+    { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'), partitionKey, sequenceNumber },
+    true,
+    (err, recs) => {
+      if (!err) users = recs;
+    },
+  );
   if (users === undefined) return undefined;
   const out = new Array<KplUserRecord>(users.length);
   for (let i = 0; i < users.length; i++) {
     const u = users[i]!;
-    out[i] = { partitionKey: u.partitionKey, sequenceNumber: String(u.sequenceNumber), subSequenceNumber: u.subSequenceNumber, data: Buffer.from(u.data, 'base64') };
+    out[i] = {
+      partitionKey: u.partitionKey,
+      sequenceNumber: String(u.sequenceNumber),
+      subSequenceNumber: u.subSequenceNumber,
+      data: Buffer.from(u.data, 'base64'),
+    };
   }
   return out;
 }

@@ -29,25 +29,33 @@ function block(src: Uint8Array, p: number): void {
   let x = 0;
   for (let i = 0; i < 16; i++) {
     x = (a + ((b & c) | (~b & d)) + K[i]! + M[i]!) | 0;
-    t = d; d = c; c = b;
+    t = d;
+    d = c;
+    c = b;
     b = (b + rotl(x, R1[i & 3]!)) | 0;
     a = t;
   }
   for (let i = 16; i < 32; i++) {
     x = (a + ((d & b) | (~d & c)) + K[i]! + M[(5 * i + 1) & 15]!) | 0;
-    t = d; d = c; c = b;
+    t = d;
+    d = c;
+    c = b;
     b = (b + rotl(x, R2[i & 3]!)) | 0;
     a = t;
   }
   for (let i = 32; i < 48; i++) {
     x = (a + (b ^ c ^ d) + K[i]! + M[(3 * i + 5) & 15]!) | 0;
-    t = d; d = c; c = b;
+    t = d;
+    d = c;
+    c = b;
     b = (b + rotl(x, R3[i & 3]!)) | 0;
     a = t;
   }
   for (let i = 48; i < 64; i++) {
     x = (a + (c ^ (b | ~d)) + K[i]! + M[(7 * i) & 15]!) | 0;
-    t = d; d = c; c = b;
+    t = d;
+    d = c;
+    c = b;
     b = (b + rotl(x, R4[i & 3]!)) | 0;
     a = t;
   }
@@ -116,7 +124,10 @@ export function md5OfString(key: string, out: Uint8Array): void {
     if (c >= 0x80) ascii = false;
     else KEY_BYTES[i] = c;
   }
-  if (ascii) return md5Into(KEY_BYTES, 0, n, out);
+  if (ascii) {
+    md5Into(KEY_BYTES, 0, n, out);
+    return;
+  }
   const bytes = Buffer.from(key, 'utf8');
   md5Into(bytes, 0, bytes.length, out);
 }

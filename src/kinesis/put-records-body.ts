@@ -88,7 +88,8 @@ export function readPutRecordsBody(body: Buffer): PutRecordsBody | undefined {
       i = after;
     } else return undefined;
     i = ws(body, i);
-    if (body[i] === 0x2c) { // ,
+    if (body[i] === 0x2c) {
+      // ,
       i = ws(body, i + 1);
       continue;
     }

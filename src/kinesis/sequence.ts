@@ -27,12 +27,12 @@ export function shardSequenceParts(shardIndex: number, salt: string): { shardPar
 
 /** hot path: encodes (time, shard, offset, salt). `shardPart` is pad6(shard index), `salt` 14 digits. */
 export function encodeSequence(timeMs: number, shardPart: string, offset: number, salt: string): string {
-  return '4' + pad(timeMs, 15) + shardPart + pad(offset, 20) + salt;
+  return `4${pad(timeMs, 15)}${shardPart}${pad(offset, 20)}${salt}`;
 }
 
 /** The leading 22 digits shared by every record of one shard appended at one time (version, time, shard). */
 export function sequencePrefix(timeMs: number, shardPart: string): string {
-  return '4' + pad(timeMs, 15) + shardPart;
+  return `4${pad(timeMs, 15)}${shardPart}`;
 }
 
 /** hot path: a sequence number from its precomputed prefix. */

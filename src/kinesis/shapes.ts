@@ -14,7 +14,13 @@ export const SEQUENCE_NUMBER = { type: 'string', pattern: '0|([1-9]\\d{0,128})' 
 export const HASH_KEY = { type: 'string', pattern: '0|([1-9]\\d{0,38})' } as const satisfies Shape;
 export const PARTITION_KEY = { type: 'string', notNull: true, minLength: 1, maxLength: 256 } as const satisfies Shape;
 export const DATA = { type: 'blob', notNull: true, maxLength: 1048576 } as const satisfies Shape;
-export const RESOURCE_ARN = { type: 'string', notNull: true, pattern: 'arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+', minLength: 1, maxLength: 2048 } as const satisfies Shape;
+export const RESOURCE_ARN = {
+  type: 'string',
+  notNull: true,
+  pattern: 'arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+',
+  minLength: 1,
+  maxLength: 2048,
+} as const satisfies Shape;
 
 export interface StreamRef {
   StreamName?: string;

@@ -142,7 +142,12 @@ export class Subscription {
         for (let i = 0; i < res.records.length; i++) {
           const r = res.records[i]!;
           if (r.timestampMs < cutoff) continue;
-          records.push({ sequenceNumber: encodeSequence(r.timestampMs, part, r.offset, salt), partitionKey: r.key, data: r.data, approximateArrivalTimestampMs: r.timestampMs });
+          records.push({
+            sequenceNumber: encodeSequence(r.timestampMs, part, r.offset, salt),
+            partitionKey: r.key,
+            data: r.data,
+            approximateArrivalTimestampMs: r.timestampMs,
+          });
         }
         this.offset = res.nextOffset;
         const last = res.records.at(-1);
@@ -220,7 +225,10 @@ export class SubscriptionHub {
     const now = engine.clock.now();
     if (existing && !existing.isEnded) {
       if (now - existing.startedMs < RESUBSCRIBE_GUARD_MS) {
-        throw new AwsError('ResourceInUseException', `Another active subscription exists for this consumer: ${engine.accountId}:${stream.meta.name}:${shard.shardId}:${consumer.name}`);
+        throw new AwsError(
+          'ResourceInUseException',
+          `Another active subscription exists for this consumer: ${engine.accountId}:${stream.meta.name}:${shard.shardId}:${consumer.name}`,
+        );
       }
       existing.stop(true);
     }
@@ -245,8 +253,10 @@ export class SubscriptionHub {
 
 function assertActive(engine: KinesisEngine, stream: StreamState, c: ConsumerMeta): void {
   if (c.status !== 'ACTIVE') {
-    throw new AwsError('ResourceInUseException',
-      `Consumer ${c.name} with creation timestamp ${Math.floor(c.createdMs / 1000)} under stream: ${stream.meta.name} , account ${engine.accountId} is not in ACTIVE status.`);
+    throw new AwsError(
+      'ResourceInUseException',
+      `Consumer ${c.name} with creation timestamp ${Math.floor(c.createdMs / 1000)} under stream: ${stream.meta.name} , account ${engine.accountId} is not in ACTIVE status.`,
+    );
   }
 }
 

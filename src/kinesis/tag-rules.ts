@@ -6,19 +6,39 @@ import { AwsError } from '../core/errors.ts';
 import type { Shape } from '../server/index.ts';
 import type { KinesisEngine } from './engine.ts';
 
-export const TAG_MAP = { type: 'map', notNull: true, value: { type: 'string' }, minLength: 1, maxLength: 200, keyLengths: [1, 128], valueLengths: [0, 256] } as const satisfies Shape;
-export const TAG_KEYS = { type: 'list', notNull: true, member: { type: 'string' }, minLength: 1, maxLength: 50, memberLengths: [1, 128] } as const satisfies Shape;
+export const TAG_MAP = {
+  type: 'map',
+  notNull: true,
+  value: { type: 'string' },
+  minLength: 1,
+  maxLength: 200,
+  keyLengths: [1, 128],
+  valueLengths: [0, 256],
+} as const satisfies Shape;
+export const TAG_KEYS = {
+  type: 'list',
+  notNull: true,
+  member: { type: 'string' },
+  minLength: 1,
+  maxLength: 50,
+  memberLengths: [1, 128],
+} as const satisfies Shape;
 
 // Unicode letters, digits, white space and _ . / = + - % @ (AWS's tag character rule).
-const BAD_TAG_CHAR = /[^\p{L}\p{N}\s_.\/=+\-%@:]/u;
+const BAD_TAG_CHAR = /[^\p{L}\p{N}\s_./=+\-%@:]/u;
 
 export function checkTagChars(strings: readonly string[], verb: 'add' | 'remove', name: string, engine: KinesisEngine): void {
   if (strings.some((s) => BAD_TAG_CHAR.test(s))) {
-    throw new AwsError('InvalidArgumentException', 'Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.');
+    throw new AwsError(
+      'InvalidArgumentException',
+      'Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.',
+    );
   }
   if (strings.some((s) => s.includes('%'))) {
-    throw new AwsError('InvalidArgumentException',
+    throw new AwsError(
+      'InvalidArgumentException',
       `Failed to ${verb} tags ${verb === 'add' ? 'to' : 'from'} stream ${name} under account ${engine.accountId} because some tags contained illegal characters. ` +
-        "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.");
+        "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.",
+    );
   }
 }

@@ -46,9 +46,7 @@ import type { FreshetClients } from './clients.ts';
 import type { LoadedPipeline } from './load.ts';
 import { PipelineState } from './state.ts';
 import type { ApplicationSpec, DeliveryStreamSpec, StreamSpec } from './types.ts';
-import {
-  waitFor, waitForApplicationGone, waitForApplicationRunning, waitForApplicationSettled, waitForStreamActive, waitForStreamGone,
-} from './wait.ts';
+import { waitFor, waitForApplicationGone, waitForApplicationRunning, waitForApplicationSettled, waitForStreamActive, waitForStreamGone } from './wait.ts';
 
 export const PIPELINE_TAG = 'freshet:pipeline';
 
@@ -135,8 +133,9 @@ function fillRoles(value: unknown, role: string, parentKey = ''): unknown {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = fillRoles(v, role, k);
   const needsRole =
-    /^(KinesisStreamsInput|KinesisFirehoseInput|KinesisStreamsOutput|KinesisFirehoseOutput|LambdaOutput|KinesisStreamSourceConfiguration|S3Configuration|S3BackupConfiguration)$/.test(parentKey) ||
-    /DestinationConfiguration$/.test(parentKey);
+    /^(KinesisStreamsInput|KinesisFirehoseInput|KinesisStreamsOutput|KinesisFirehoseOutput|LambdaOutput|KinesisStreamSourceConfiguration|S3Configuration|S3BackupConfiguration)$/.test(
+      parentKey,
+    ) || /DestinationConfiguration$/.test(parentKey);
   if (needsRole && out.RoleARN === undefined && !/HttpEndpointDestinationConfiguration/.test(parentKey)) out.RoleARN = role;
   return out;
 }
@@ -202,7 +201,9 @@ async function planStream(s: StreamSpec, ctx: Context): Promise<ExecutableChange
       details: [mode === 'ON_DEMAND' ? 'on-demand' : `${shards} shard${shards === 1 ? '' : 's'}`, `retention ${s.retentionHours ?? 24} h`],
       apply: async () => {
         await clients.kinesis.send(
-          new CreateStreamCommand(mode === 'ON_DEMAND' ? { StreamName: s.name, StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : { StreamName: s.name, ShardCount: shards }),
+          new CreateStreamCommand(
+            mode === 'ON_DEMAND' ? { StreamName: s.name, StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : { StreamName: s.name, ShardCount: shards },
+          ),
         );
         state.markCreated(key);
         await waitForStreamActive(clients.kinesis, s.name, { timeoutMs: opts.waitTimeoutMs });
@@ -263,11 +264,15 @@ async function describeDelivery(clients: FreshetClients, name: string): Promise<
 }
 
 async function waitDeliveryActive(clients: FreshetClients, name: string, timeoutMs?: number): Promise<void> {
-  await waitFor(`delivery stream ${name} to become ACTIVE`, async () => {
-    const d = await describeDelivery(clients, name);
-    if (d?.DeliveryStreamStatus === 'CREATING_FAILED') throw new Error(`delivery stream ${name} failed to create: ${d.FailureDescription?.Details ?? ''}`);
-    return d?.DeliveryStreamStatus === 'ACTIVE' ? true : undefined;
-  }, { timeoutMs });
+  await waitFor(
+    `delivery stream ${name} to become ACTIVE`,
+    async () => {
+      const d = await describeDelivery(clients, name);
+      if (d?.DeliveryStreamStatus === 'CREATING_FAILED') throw new Error(`delivery stream ${name} failed to create: ${d.FailureDescription?.Details ?? ''}`);
+      return d?.DeliveryStreamStatus === 'ACTIVE' ? true : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 async function waitDeliveryGone(clients: FreshetClients, name: string, timeoutMs?: number): Promise<void> {
@@ -532,16 +537,22 @@ async function planApplication(spec: ApplicationSpec, ctx: Context): Promise<Exe
       await settled();
       if (hasUpdate) {
         const resolved = await resolver.resolve(update, false);
-        await clients.analytics.send(new UpdateApplicationCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), ApplicationUpdate: resolved }));
+        await clients.analytics.send(
+          new UpdateApplicationCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), ApplicationUpdate: resolved }),
+        );
         await settled();
       }
       for (const o of addOutputs) {
         const resolved = await resolver.resolve(o, false);
-        await clients.analytics.send(new AddApplicationOutputCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), Output: resolved as unknown as Output }));
+        await clients.analytics.send(
+          new AddApplicationOutputCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), Output: resolved as unknown as Output }),
+        );
         await settled();
       }
       for (const r of removeOutputs) {
-        await clients.analytics.send(new DeleteApplicationOutputCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), OutputId: r.OutputId as string }));
+        await clients.analytics.send(
+          new DeleteApplicationOutputCommand({ ApplicationName: name, CurrentApplicationVersionId: await version(), OutputId: r.OutputId as string }),
+        );
         await settled();
       }
       if (needsStart) await startApp(clients, name, position!, opts.waitTimeoutMs);

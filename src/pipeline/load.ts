@@ -12,7 +12,10 @@ import { PIPELINE_SCHEMA } from './schema.ts';
 import type { ApplicationSpec, PipelineSpec } from './types.ts';
 
 export class PipelineError extends Error {
-  constructor(readonly file: string, readonly problems: string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
     super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p}`).join('\n')}`);
     this.name = 'PipelineError';
   }
@@ -33,7 +36,13 @@ type Pos = { line: number; col: number };
 
 /** The node at a JSON-pointer path, and the deepest node reached if the path goes further than the document. */
 function nodeAt(doc: Document, pointer: string): { node: YamlNode | null; exact: boolean } {
-  const parts = pointer === '' ? [] : pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts =
+    pointer === ''
+      ? []
+      : pointer
+          .slice(1)
+          .split('/')
+          .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let cur: unknown = doc.contents;
   for (const part of parts) {
     if (isMap(cur)) {
@@ -71,7 +80,7 @@ function describeAjvError(e: ErrorObject): string {
     case 'additionalProperties':
       return `${where}: unknown property '${(e.params as { additionalProperty: string }).additionalProperty}'`;
     case 'enum':
-      return `${where}: must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues).map((v) => JSON.stringify(v)).join(', ')}`;
+      return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'oneOf':
       if (/^\/applications\/\d+$/.test(e.instancePath)) return `${where}: give exactly one of ApplicationCode (inline SQL) or codeFile`;
       return `${where}: ${e.message}`;
@@ -124,7 +133,10 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
   if (!validate(data)) {
     const located = schemaProblems(doc, lc, file, validate.errors ?? []);
     located.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
-    throw new PipelineError(file, located.map((l) => l.text));
+    throw new PipelineError(
+      file,
+      located.map((l) => l.text),
+    );
   }
   type RawApp = Omit<ApplicationSpec, 'ApplicationCode'> & { ApplicationCode?: string; codeFile?: string };
   const raw = data as Omit<PipelineSpec, 'applications'> & { applications?: RawApp[] };
@@ -154,11 +166,24 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
       else seen.set(n, i);
     });
   };
-  dupes(spec.streams.map((s) => s.name), (i) => `/streams/${i}/name`, 'stream');
-  dupes(spec.deliveryStreams.map((d) => d.DeliveryStreamName as string), (i) => `/deliveryStreams/${i}/DeliveryStreamName`, 'delivery stream');
-  dupes((raw.applications ?? []).map((a) => a.ApplicationName), (i) => `/applications/${i}/ApplicationName`, 'application');
+  dupes(
+    spec.streams.map((s) => s.name),
+    (i) => `/streams/${i}/name`,
+    'stream',
+  );
+  dupes(
+    spec.deliveryStreams.map((d) => d.DeliveryStreamName as string),
+    (i) => `/deliveryStreams/${i}/DeliveryStreamName`,
+    'delivery stream',
+  );
+  dupes(
+    (raw.applications ?? []).map((a) => a.ApplicationName),
+    (i) => `/applications/${i}/ApplicationName`,
+    'application',
+  );
   spec.streams.forEach((s, i) => {
-    if (s.mode === 'on-demand' && s.shards !== undefined) at(`/streams/${i}/shards`, `stream '${s.name}': shards is set by the service in on-demand mode; remove it or use mode: provisioned`);
+    if (s.mode === 'on-demand' && s.shards !== undefined)
+      at(`/streams/${i}/shards`, `stream '${s.name}': shards is set by the service in on-demand mode; remove it or use mode: provisioned`);
   });
 
   (raw.applications ?? []).forEach((a, i) => {
@@ -187,17 +212,22 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
     if (typeof value === 'string') {
       for (const m of value.matchAll(REF)) {
         const known = m[1] === 'stream' ? streamNames : deliveryNames;
-        if (!known.has(m[2]!)) at(pointer, `${m[0]} does not name a ${m[1] === 'stream' ? 'stream' : 'delivery stream'} of this file (known: ${[...known].join(', ') || 'none'})`);
+        if (!known.has(m[2]!))
+          at(pointer, `${m[0]} does not name a ${m[1] === 'stream' ? 'stream' : 'delivery stream'} of this file (known: ${[...known].join(', ') || 'none'})`);
       }
     } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${pointer}/${i}`));
-    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) walk(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
   };
   walk(raw.deliveryStreams ?? [], '/deliveryStreams');
   walk(raw.applications ?? [], '/applications');
 
   if (problems.length) {
     problems.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
-    throw new PipelineError(file, problems.map((p) => p.text));
+    throw new PipelineError(
+      file,
+      problems.map((p) => p.text),
+    );
   }
   return { file, dir, spec };
 }

@@ -89,7 +89,10 @@ export const PIPELINE_SCHEMA = {
           ElasticsearchDestinationConfiguration: AWS_OBJECT,
           AmazonopensearchserviceDestinationConfiguration: AWS_OBJECT,
           SplunkDestinationConfiguration: AWS_OBJECT,
-          Tags: { type: 'array', items: { type: 'object', required: ['Key'], properties: { Key: { type: 'string' }, Value: { type: 'string' } }, additionalProperties: false } },
+          Tags: {
+            type: 'array',
+            items: { type: 'object', required: ['Key'], properties: { Key: { type: 'string' }, Value: { type: 'string' } }, additionalProperties: false },
+          },
         },
         additionalProperties: false,
       },
@@ -161,7 +164,10 @@ export const PIPELINE_SCHEMA = {
             },
           },
           CloudWatchLoggingOptions: { type: 'array' },
-          Tags: { type: 'array', items: { type: 'object', required: ['Key'], properties: { Key: { type: 'string' }, Value: { type: 'string' } }, additionalProperties: false } },
+          Tags: {
+            type: 'array',
+            items: { type: 'object', required: ['Key'], properties: { Key: { type: 'string' }, Value: { type: 'string' } }, additionalProperties: false },
+          },
           start: {
             description: 'start the application after creating it (default true), reading from NOW, TRIM_HORIZON or LAST_STOPPED_POINT',
             oneOf: [{ type: 'boolean' }, { enum: ['NOW', 'TRIM_HORIZON', 'LAST_STOPPED_POINT'] }],
@@ -179,7 +185,12 @@ export const PIPELINE_SCHEMA = {
         properties: {
           kind: { enum: [...Object.keys(GENERATORS), 'replay'] },
           stream: NAME,
-          rate: { oneOf: [{ type: 'number', exclusiveMinimum: 0 }, { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(/\\s*(s|sec|second|m|min|minute|h|hour))?\\s*$' }] },
+          rate: {
+            oneOf: [
+              { type: 'number', exclusiveMinimum: 0 },
+              { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(/\\s*(s|sec|second|m|min|minute|h|hour))?\\s*$' },
+            ],
+          },
           every: DURATION,
           batch: { type: 'integer', minimum: 1 },
           count: { type: 'integer', minimum: 0 },

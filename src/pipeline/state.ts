@@ -17,7 +17,11 @@ export class PipelineState {
   private data: StateFile;
 
   /** `stateDir` is the folder holding the record (default: `.freshet` next to the pipeline file). */
-  constructor(stateDir: string, private readonly pipeline: string, private readonly endpoint: string) {
+  constructor(
+    stateDir: string,
+    pipeline: string,
+    private readonly endpoint: string,
+  ) {
     this.path = join(stateDir, `${pipeline}.json`);
     this.data = existsSync(this.path) ? (JSON.parse(readFileSync(this.path, 'utf8')) as StateFile) : { pipeline, endpoints: {} };
   }

@@ -145,7 +145,7 @@ export async function readStream(opts: ReadStreamOptions): Promise<void> {
     } else {
       // A shard whose parents are gone (expired) or outside the selection is a root.
       const trackedParents = parentsOf(s).filter((p) => byId.has(p) && wanted(byId.get(p)!));
-      if (trackedParents.length === 0 || (opts.shardId === s.ShardId)) {
+      if (trackedParents.length === 0 || opts.shardId === s.ShardId) {
         start(s, from.kind === 'trim-horizon' ? 'TRIM_HORIZON' : 'AT_TIMESTAMP', from.kind === 'at-timestamp' ? from.timestamp : undefined);
       }
     }
@@ -203,7 +203,14 @@ export async function readStream(opts: ReadStreamOptions): Promise<void> {
         const r = records[j]!;
         const data = r.Data ?? new Uint8Array(0);
         if (unpack && isAggregated(data)) emitDeaggregated(cur.shardId, r, data, emit);
-        else emit({ shardId: cur.shardId, sequenceNumber: r.SequenceNumber!, partitionKey: r.PartitionKey!, data, approximateArrivalTimestamp: r.ApproximateArrivalTimestamp });
+        else
+          emit({
+            shardId: cur.shardId,
+            sequenceNumber: r.SequenceNumber!,
+            partitionKey: r.PartitionKey!,
+            data,
+            approximateArrivalTimestamp: r.ApproximateArrivalTimestamp,
+          });
         cur.lastSequence = r.SequenceNumber;
       }
       if (records.length > 0) gotAny = true;
@@ -213,7 +220,12 @@ export async function readStream(opts: ReadStreamOptions): Promise<void> {
         i--;
         for (const c of res.ChildShards ?? []) {
           if (!byId.has(c.ShardId!)) {
-            byId.set(c.ShardId!, { ShardId: c.ShardId, ParentShardId: c.ParentShards?.[0], AdjacentParentShardId: c.ParentShards?.[1], HashKeyRange: c.HashKeyRange } as Shard);
+            byId.set(c.ShardId!, {
+              ShardId: c.ShardId,
+              ParentShardId: c.ParentShards?.[0],
+              AdjacentParentShardId: c.ParentShards?.[1],
+              HashKeyRange: c.HashKeyRange,
+            } as Shard);
             shards.push(byId.get(c.ShardId!)!);
           }
         }

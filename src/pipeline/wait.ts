@@ -28,23 +28,31 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 export async function waitForStreamActive(client: KinesisClient, streamName: string, opts: WaitOptions = {}): Promise<void> {
-  await waitFor(`stream ${streamName} to become ACTIVE`, async () => {
-    const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? true : undefined;
-  }, opts);
+  await waitFor(
+    `stream ${streamName} to become ACTIVE`,
+    async () => {
+      const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+      return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? true : undefined;
+    },
+    opts,
+  );
 }
 
 /** Waits until DescribeStreamSummary says the stream is gone. */
 export async function waitForStreamGone(client: KinesisClient, streamName: string, opts: WaitOptions = {}): Promise<void> {
-  await waitFor(`stream ${streamName} to be deleted`, async () => {
-    try {
-      await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-      return undefined;
-    } catch (e) {
-      if ((e as { name?: string }).name === 'ResourceNotFoundException') return true;
-      throw e;
-    }
-  }, opts);
+  await waitFor(
+    `stream ${streamName} to be deleted`,
+    async () => {
+      try {
+        await client.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+        return undefined;
+      } catch (e) {
+        if ((e as { name?: string }).name === 'ResourceNotFoundException') return true;
+        throw e;
+      }
+    },
+    opts,
+  );
 }
 
 /** ApplicationStatus values an application passes through on its way to READY, RUNNING or deletion. */
@@ -52,10 +60,14 @@ const TRANSITIONAL_APP_STATUS: ReadonlySet<string> = new Set(['STARTING', 'STOPP
 
 /** Waits until the application's status is no longer transitional; returns it (READY or RUNNING). */
 export async function waitForApplicationSettled(client: KinesisAnalyticsClient, name: string, opts: WaitOptions = {}): Promise<string> {
-  return waitFor(`application ${name} to leave its transitional status`, async () => {
-    const status = (await client.send(new DescribeApplicationCommand({ ApplicationName: name }))).ApplicationDetail?.ApplicationStatus;
-    return status === undefined || TRANSITIONAL_APP_STATUS.has(status) ? undefined : status;
-  }, opts);
+  return waitFor(
+    `application ${name} to leave its transitional status`,
+    async () => {
+      const status = (await client.send(new DescribeApplicationCommand({ ApplicationName: name }))).ApplicationDetail?.ApplicationStatus;
+      return status === undefined || TRANSITIONAL_APP_STATUS.has(status) ? undefined : status;
+    },
+    opts,
+  );
 }
 
 /** After StartApplication: waits for RUNNING; fails if the application settles to READY instead (it stopped while starting). */
@@ -66,13 +78,17 @@ export async function waitForApplicationRunning(client: KinesisAnalyticsClient, 
 
 /** After DeleteApplication: waits until DescribeApplication says the application is gone. */
 export async function waitForApplicationGone(client: KinesisAnalyticsClient, name: string, opts: WaitOptions = {}): Promise<void> {
-  await waitFor(`application ${name} to be deleted`, async () => {
-    try {
-      await client.send(new DescribeApplicationCommand({ ApplicationName: name }));
-      return undefined;
-    } catch (e) {
-      if ((e as { name?: string }).name === 'ResourceNotFoundException') return true;
-      throw e;
-    }
-  }, opts);
+  await waitFor(
+    `application ${name} to be deleted`,
+    async () => {
+      try {
+        await client.send(new DescribeApplicationCommand({ ApplicationName: name }));
+        return undefined;
+      } catch (e) {
+        if ((e as { name?: string }).name === 'ResourceNotFoundException') return true;
+        throw e;
+      }
+    },
+    opts,
+  );
 }

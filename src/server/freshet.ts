@@ -123,7 +123,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     await storage.close();
     throw e;
   }
-  const services = buildServices({ storage, clock, region, accountId, kinesis, dataDir, firehose: options.firehose, ...(options.analytics ? { analytics: options.analytics } : {}) });
+  const services = buildServices({
+    storage,
+    clock,
+    region,
+    accountId,
+    kinesis,
+    dataDir,
+    firehose: options.firehose,
+    ...(options.analytics ? { analytics: options.analytics } : {}),
+  });
   const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
   const router = new Router({ services, clock, region, accountId, onInternalError });
   const server = createServer({ keepAlive: true }, router.listener);

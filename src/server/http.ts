@@ -80,15 +80,18 @@ function startStreaming(res: ServerResponse, result: StreamingResponse): void {
   res.on('close', onClosed);
   const sink: ResponseSink = {
     write: (chunk) => (closed ? false : res.write(chunk)),
-    drained: () => (closed || !res.writableNeedDrain ? Promise.resolve() : new Promise((resolve) => {
-      const done = (): void => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    })),
+    drained: () =>
+      closed || !res.writableNeedDrain
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const done = (): void => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          }),
     end: () => {
       if (!closed) res.end();
       onClosed();
@@ -108,7 +111,7 @@ function startStreaming(res: ServerResponse, result: StreamingResponse): void {
 const POOLED_BODY_BYTES = 64 * 1024;
 
 function isJson(contentType: string | undefined): boolean {
-  return contentType !== undefined && contentType.startsWith('application/x-amz-json');
+  return contentType?.startsWith('application/x-amz-json') === true;
 }
 
 const INTERNAL_MESSAGE = 'The request processing has failed because of an unknown error, exception or failure.';

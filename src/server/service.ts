@@ -27,7 +27,10 @@ export class PreEncodedJson {
    * `onSent`: called once the transport no longer refers to `body` (the response finished), so a
    * pooled buffer can be reused; not called when the response is aborted (the GC reclaims it then).
    */
-  constructor(readonly body: string | Buffer, readonly onSent?: () => void) {}
+  constructor(
+    readonly body: string | Buffer,
+    readonly onSent?: () => void,
+  ) {}
 }
 
 /** Where a streaming response writes (HTTP/1.1 chunked body or an HTTP/2 stream). */

@@ -20,7 +20,14 @@ export type Shape =
   | (Common & { type: 'blob'; minLength?: number; maxLength?: number })
   | (Common & { type: 'timestamp' })
   | (Common & { type: 'list'; member: Shape; minLength?: number; maxLength?: number; memberStr?: string; memberLengths?: readonly [number, number] })
-  | (Common & { type: 'map'; value: Shape; minLength?: number; maxLength?: number; keyLengths?: readonly [number, number]; valueLengths?: readonly [number, number] })
+  | (Common & {
+      type: 'map';
+      value: Shape;
+      minLength?: number;
+      maxLength?: number;
+      keyLengths?: readonly [number, number];
+      valueLengths?: readonly [number, number];
+    })
   | (Common & { type: 'structure'; members: Readonly<Record<string, Shape>> });
 
 export type StructureShape = Extract<Shape, { type: 'structure' }>;
@@ -181,7 +188,9 @@ function valueString(data: unknown, shape: Shape): string {
     case 'list':
       return `'[${(data as unknown[]).map((x) => shape.memberStr ?? String(x)).join(', ')}]'`;
     case 'map':
-      return `'{${Object.keys(data as object).map((k) => `${k}=${(data as Record<string, unknown>)[k]}`).join(', ')}}'`;
+      return `'{${Object.keys(data as object)
+        .map((k) => `${k}=${(data as Record<string, unknown>)[k]}`)
+        .join(', ')}}'`;
     default:
       return `'${typeof data === 'object' ? JSON.stringify(data) : String(data)}'`;
   }
@@ -209,8 +218,10 @@ function checkMember(path: string, data: unknown, shape: Shape, errors: string[]
       if (shape.max !== undefined && !((data as number) <= shape.max)) fail(`Member must have value less than or equal to ${shape.max}`);
       return;
     case 'string':
-      if (shape.pattern !== undefined && !compiledPattern(shape.pattern).test(data as string)) fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
-      if (shape.minLength !== undefined && (data as string).length < shape.minLength) fail(`Member must have length greater than or equal to ${shape.minLength}`);
+      if (shape.pattern !== undefined && !compiledPattern(shape.pattern).test(data as string))
+        fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
+      if (shape.minLength !== undefined && (data as string).length < shape.minLength)
+        fail(`Member must have length greater than or equal to ${shape.minLength}`);
       if (shape.maxLength !== undefined && (data as string).length > shape.maxLength) fail(`Member must have length less than or equal to ${shape.maxLength}`);
       if (shape.enum !== undefined && !shape.enum.includes(data as string)) fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
       return;
@@ -224,7 +235,9 @@ function checkMember(path: string, data: unknown, shape: Shape, errors: string[]
         if (shape.memberLengths) {
           const [lo, hi] = shape.memberLengths;
           if (!arr.every((x) => typeof x === 'string' && x.length >= lo && x.length <= hi)) {
-            fail(`Member must satisfy constraint: [Member must have length less than or equal to ${hi}, Member must have length greater than or equal to ${lo}]`);
+            fail(
+              `Member must satisfy constraint: [Member must have length less than or equal to ${hi}, Member must have length greater than or equal to ${lo}]`,
+            );
           }
         }
         for (let i = 0; i < arr.length && errors.length < MAX_ERRORS; i++) checkMember(`${path}.${i + 1}.member`, arr[i], shape.member, errors);
@@ -234,13 +247,17 @@ function checkMember(path: string, data: unknown, shape: Shape, errors: string[]
         if (shape.keyLengths) {
           const [lo, hi] = shape.keyLengths;
           if (!keys.every((k) => k.length >= lo && k.length <= hi)) {
-            fail(`Map keys must satisfy constraint: [Member must have length less than or equal to ${hi}, Member must have length greater than or equal to ${lo}]`);
+            fail(
+              `Map keys must satisfy constraint: [Member must have length less than or equal to ${hi}, Member must have length greater than or equal to ${lo}]`,
+            );
           }
         }
         if (shape.valueLengths) {
           const [lo, hi] = shape.valueLengths;
           if (!keys.every((k) => typeof obj[k] === 'string' && (obj[k] as string).length >= lo && (obj[k] as string).length <= hi)) {
-            fail(`Map value must satisfy constraint: [Member must have length less than or equal to ${hi}, Member must have length greater than or equal to ${lo}]`);
+            fail(
+              `Map value must satisfy constraint: [Member must have length less than or equal to ${hi}, Member must have length greater than or equal to ${lo}]`,
+            );
           }
         }
       }

@@ -13,6 +13,12 @@ export type { SqlApplicationOptions, SqlApplicationState, OutputListener } from 
 export type { Row } from './runtime/operator.ts';
 export { formatTimestamp, parseTimestamp } from './runtime/functions.ts';
 export {
-  parseRecord, parseJsonPath, formatRowJson, formatRowCsv, rowToObject, formatReal, discoverJsonSchema,
+  parseRecord,
+  parseJsonPath,
+  formatRowJson,
+  formatRowCsv,
+  rowToObject,
+  formatReal,
+  discoverJsonSchema,
 } from './formats/index.ts';
 export type { InputColumn, RecordFormat, ParsedRecord } from './formats/index.ts';

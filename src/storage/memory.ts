@@ -15,9 +15,15 @@ class MemoryShardLog implements ShardLog {
 
   constructor(readonly id: string) {}
 
-  get startOffset(): number { return this.base; }
-  get endOffset(): number { return this.base + this.records.length; }
-  get lastTimestampMs(): number | undefined { return this.records.at(-1)?.timestampMs; }
+  get startOffset(): number {
+    return this.base;
+  }
+  get endOffset(): number {
+    return this.base + this.records.length;
+  }
+  get lastTimestampMs(): number | undefined {
+    return this.records.at(-1)?.timestampMs;
+  }
 
   append(batch: readonly AppendRecord[]): AppendResult {
     if (this.gone) throw this.gone;
@@ -73,10 +79,18 @@ class MemoryShardLog implements ShardLog {
 
 class MemoryMetaStore implements MetaStore {
   private map = new Map<string, unknown>();
-  get<T>(key: string): T | undefined { return structuredClone(this.map.get(key)) as T | undefined; }
-  keys(prefix: string): string[] { return [...this.map.keys()].filter((k) => k.startsWith(prefix)).sort(); }
-  async put(key: string, value: unknown): Promise<void> { this.map.set(key, structuredClone(value)); }
-  async delete(key: string): Promise<void> { this.map.delete(key); }
+  get<T>(key: string): T | undefined {
+    return structuredClone(this.map.get(key)) as T | undefined;
+  }
+  keys(prefix: string): string[] {
+    return [...this.map.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+  async put(key: string, value: unknown): Promise<void> {
+    this.map.set(key, structuredClone(value));
+  }
+  async delete(key: string): Promise<void> {
+    this.map.delete(key);
+  }
 }
 
 export class MemoryStorage implements LogStorage {
@@ -89,8 +103,12 @@ export class MemoryStorage implements LogStorage {
     this.logs.set(id, log);
     return log;
   }
-  getLog(id: string): ShardLog | undefined { return this.logs.get(id); }
-  listLogs(): string[] { return [...this.logs.keys()].sort(); }
+  getLog(id: string): ShardLog | undefined {
+    return this.logs.get(id);
+  }
+  listLogs(): string[] {
+    return [...this.logs.keys()].sort();
+  }
   async deleteLog(id: string): Promise<void> {
     const log = this.logs.get(id);
     if (!log) return;

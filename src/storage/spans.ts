@@ -61,8 +61,16 @@ export class SpanBuilder implements RecordSpans {
 
   private grow(): void {
     const c = this.offsets.length * 2;
-    const f64 = (a: Float64Array): Float64Array => { const b = new Float64Array(c); b.set(a); return b; };
-    const u32 = (a: Uint32Array): Uint32Array => { const b = new Uint32Array(c); b.set(a); return b; };
+    const f64 = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(c);
+      b.set(a);
+      return b;
+    };
+    const u32 = (a: Uint32Array): Uint32Array => {
+      const b = new Uint32Array(c);
+      b.set(a);
+      return b;
+    };
     this.offsets = f64(this.offsets);
     this.timestamps = f64(this.timestamps);
     this.buf = u32(this.buf);

@@ -116,7 +116,11 @@ export interface LogStorage {
 }
 
 export class StorageError extends Error {
-  constructor(message: string, readonly code: 'ENOSPC' | 'EIO' | 'LOCKED' | 'CLOSED' | 'NOT_FOUND' | 'EXISTS' | 'CORRUPT' | string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly code: 'ENOSPC' | 'EIO' | 'LOCKED' | 'CLOSED' | 'NOT_FOUND' | 'EXISTS' | 'CORRUPT' | string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'StorageError';
   }

@@ -54,7 +54,10 @@ describe('freshet server --checkpoint-interval', () => {
       const out = await waitForOutput(child, (s) => /Kinesis endpoint http:\/\/\S+/.test(s), 30_000);
       const url = /Kinesis endpoint (http:\/\/\S+)/.exec(out)![1]!;
       const config = {
-        endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1,
+        endpoint: url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+        maxAttempts: 1,
         requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: false }) }),
       };
       const kinesis = new KinesisClient(config);
@@ -62,26 +65,41 @@ describe('freshet server --checkpoint-interval', () => {
       try {
         for (const s of ['in', 'out']) await kinesis.send(new CreateStreamCommand({ StreamName: s, ShardCount: 1 }));
         for (const s of ['in', 'out']) {
-          await waitFor(`${s} ACTIVE`, async () => (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: s }))).StreamDescriptionSummary!.StreamStatus === 'ACTIVE');
+          await waitFor(
+            `${s} ACTIVE`,
+            async () => (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: s }))).StreamDescriptionSummary!.StreamStatus === 'ACTIVE',
+          );
         }
-        await analytics.send(new CreateApplicationCommand({
-          ApplicationName: 'ckpt',
-          Inputs: [{
-            NamePrefix: 'SOURCE_SQL_STREAM',
-            KinesisStreamsInput: { ResourceARN: streamArn('in'), RoleARN: ROLE },
-            InputSchema: {
-              RecordFormat: { RecordFormatType: 'CSV', MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } } },
-              RecordColumns: [{ Name: 'id', SqlType: 'INTEGER' }],
-            },
-          }],
-          Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn('out'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } }],
-          ApplicationCode: `CREATE OR REPLACE STREAM "DEST" ("id" INTEGER);
+        await analytics.send(
+          new CreateApplicationCommand({
+            ApplicationName: 'ckpt',
+            Inputs: [
+              {
+                NamePrefix: 'SOURCE_SQL_STREAM',
+                KinesisStreamsInput: { ResourceARN: streamArn('in'), RoleARN: ROLE },
+                InputSchema: {
+                  RecordFormat: {
+                    RecordFormatType: 'CSV',
+                    MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } },
+                  },
+                  RecordColumns: [{ Name: 'id', SqlType: 'INTEGER' }],
+                },
+              },
+            ],
+            Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn('out'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } }],
+            ApplicationCode: `CREATE OR REPLACE STREAM "DEST" ("id" INTEGER);
 CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "id" FROM "SOURCE_SQL_STREAM_001";`,
-        }));
-        await analytics.send(new StartApplicationCommand({
-          ApplicationName: 'ckpt', InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
-        }));
-        await kinesis.send(new PutRecordsCommand({ StreamName: 'in', Records: [1, 2, 3].map((i) => ({ PartitionKey: String(i), Data: Buffer.from(String(i)) })) }));
+          }),
+        );
+        await analytics.send(
+          new StartApplicationCommand({
+            ApplicationName: 'ckpt',
+            InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
+          }),
+        );
+        await kinesis.send(
+          new PutRecordsCommand({ StreamName: 'in', Records: [1, 2, 3].map((i) => ({ PartitionKey: String(i), Data: Buffer.from(String(i)) })) }),
+        );
         await sleep(2_500); // > 1 s interval (+ 1 s tick granularity), < the 10 s default
       } finally {
         kinesis.destroy();
@@ -94,9 +112,13 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "id" FROM "SOURCE
     const storage = new FileStorage({ dataDir: dir, fsync: { kind: 'never' } });
     await storage.open();
     try {
-      const saved = storage.meta.get<{ inputs: Record<string, { shards: Record<string, { offset: number }> }> }>(CHECKPOINT_KEY_PREFIX + 'ckpt');
+      const saved = storage.meta.get<{ inputs: Record<string, { shards: Record<string, { offset: number }> }> }>(`${CHECKPOINT_KEY_PREFIX}ckpt`);
       assert.ok(saved, 'a checkpoint is stored');
-      assert.deepEqual(Object.values(saved.inputs['1.1']!.shards).map((s) => s.offset), [3], 'the periodic checkpoint covers the records read');
+      assert.deepEqual(
+        Object.values(saved.inputs['1.1']!.shards).map((s) => s.offset),
+        [3],
+        'the periodic checkpoint covers the records read',
+      );
     } finally {
       await storage.close();
     }

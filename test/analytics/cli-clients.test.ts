@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { awsCli, python3 } from '../helpers/third-party-clients.ts';
 import { ROLE, startHarness, streamArn, uniqueName, type Harness } from './helpers.ts';
 
-
 describe('Kinesis Analytics with third-party clients', () => {
   let h: Harness;
   before(async () => {

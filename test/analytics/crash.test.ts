@@ -14,11 +14,14 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import {
-  CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, PutRecordsCommand,
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import {
-  CreateApplicationCommand, DescribeApplicationCommand, KinesisAnalyticsClient, StartApplicationCommand,
-} from '@aws-sdk/client-kinesis-analytics';
+import { CreateApplicationCommand, DescribeApplicationCommand, KinesisAnalyticsClient, StartApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
 import { freePort, startFreshet, type FreshetProcess } from '../kinesis/crash/freshet-process.ts';
 import { ROLE, streamArn } from './helpers.ts';
 
@@ -34,7 +37,14 @@ function clients(port: number): { kinesis: KinesisClient; analytics: KinesisAnal
   };
   const kinesis = new KinesisClient(config);
   const analytics = new KinesisAnalyticsClient(config);
-  return { kinesis, analytics, destroy: () => { kinesis.destroy(); analytics.destroy(); } };
+  return {
+    kinesis,
+    analytics,
+    destroy: () => {
+      kinesis.destroy();
+      analytics.destroy();
+    },
+  };
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -47,7 +57,8 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 
 async function outputIds(kinesis: KinesisClient, stream: string): Promise<number[]> {
   const ids: number[] = [];
-  let it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+  let it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })))
+    .ShardIterator;
   while (it) {
     const res = await kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
     for (const r of res.Records ?? []) ids.push((JSON.parse(Buffer.from(r.Data!).toString()) as { id: number }).id);
@@ -83,25 +94,41 @@ describe('Kinesis Analytics across a crash', () => {
       await c.kinesis.send(new CreateStreamCommand({ StreamName: 'in', ShardCount: 2 }));
       await c.kinesis.send(new CreateStreamCommand({ StreamName: 'out', ShardCount: 1 }));
       for (const s of ['in', 'out']) {
-        await waitFor(`${s} ACTIVE`, async () => (await c.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: s }))).StreamDescriptionSummary!.StreamStatus === 'ACTIVE');
+        await waitFor(
+          `${s} ACTIVE`,
+          async () => (await c.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: s }))).StreamDescriptionSummary!.StreamStatus === 'ACTIVE',
+        );
       }
-      await c.analytics.send(new CreateApplicationCommand({
-        ApplicationName: 'passthrough',
-        Inputs: [{
-          NamePrefix: 'SOURCE_SQL_STREAM',
-          KinesisStreamsInput: { ResourceARN: streamArn('in'), RoleARN: ROLE },
-          InputSchema: {
-            RecordFormat: { RecordFormatType: 'CSV', MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } } },
-            RecordColumns: [{ Name: 'id', SqlType: 'INTEGER' }, { Name: 'v', SqlType: 'VARCHAR(8)' }],
-          },
-        }],
-        Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn('out'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
-        ApplicationCode: `CREATE OR REPLACE STREAM "DEST" ("id" INTEGER, "v" VARCHAR(8));
+      await c.analytics.send(
+        new CreateApplicationCommand({
+          ApplicationName: 'passthrough',
+          Inputs: [
+            {
+              NamePrefix: 'SOURCE_SQL_STREAM',
+              KinesisStreamsInput: { ResourceARN: streamArn('in'), RoleARN: ROLE },
+              InputSchema: {
+                RecordFormat: {
+                  RecordFormatType: 'CSV',
+                  MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } },
+                },
+                RecordColumns: [
+                  { Name: 'id', SqlType: 'INTEGER' },
+                  { Name: 'v', SqlType: 'VARCHAR(8)' },
+                ],
+              },
+            },
+          ],
+          Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn('out'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
+          ApplicationCode: `CREATE OR REPLACE STREAM "DEST" ("id" INTEGER, "v" VARCHAR(8));
 CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "id", "v" FROM "SOURCE_SQL_STREAM_001";`,
-      }));
-      await c.analytics.send(new StartApplicationCommand({
-        ApplicationName: 'passthrough', InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
-      }));
+        }),
+      );
+      await c.analytics.send(
+        new StartApplicationCommand({
+          ApplicationName: 'passthrough',
+          InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
+        }),
+      );
       // Past the first periodic checkpoint (10 s), then crash mid-stream.
       const until = Date.now() + 11_500;
       while (Date.now() < until) {
@@ -118,8 +145,11 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "id", "v" FROM "S
     proc = await startFreshet({ port, dataDir: dir });
     c = clients(port);
     try {
-      await waitFor('the application RUNNING again', async () =>
-        (await c.analytics.send(new DescribeApplicationCommand({ ApplicationName: 'passthrough' }))).ApplicationDetail!.ApplicationStatus === 'RUNNING');
+      await waitFor(
+        'the application RUNNING again',
+        async () =>
+          (await c.analytics.send(new DescribeApplicationCommand({ ApplicationName: 'passthrough' }))).ApplicationDetail!.ApplicationStatus === 'RUNNING',
+      );
       await put(100);
       const total = nextId - 1;
       let ids: number[] = [];

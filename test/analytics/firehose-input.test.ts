@@ -7,7 +7,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateApplicationCommand, DeleteApplicationCommand, DescribeApplicationCommand, StartApplicationCommand, StopApplicationCommand, type InputStartingPosition,
+  CreateApplicationCommand,
+  DeleteApplicationCommand,
+  DescribeApplicationCommand,
+  StartApplicationCommand,
+  StopApplicationCommand,
 } from '@aws-sdk/client-kinesis-analytics';
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
@@ -21,31 +25,42 @@ function deliveryArn(name: string): string {
 }
 
 async function createDelivery(h: Harness, name: string): Promise<void> {
-  await h.firehose.send(new CreateDeliveryStreamCommand({
-    DeliveryStreamName: name,
-    DeliveryStreamType: 'DirectPut',
-    ExtendedS3DestinationConfiguration: {
-      RoleARN: ROLE, BucketARN: 'arn:aws:s3:::fh-input-bucket', Prefix: `${name}/`,
-      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
-    },
-  }));
+  await h.firehose.send(
+    new CreateDeliveryStreamCommand({
+      DeliveryStreamName: name,
+      DeliveryStreamType: 'DirectPut',
+      ExtendedS3DestinationConfiguration: {
+        RoleARN: ROLE,
+        BucketARN: 'arn:aws:s3:::fh-input-bucket',
+        Prefix: `${name}/`,
+        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+      },
+    }),
+  );
   await h.tick(1000); // CREATING → ACTIVE
 }
 
 async function createApp(h: Harness, app: string, delivery: string, dest: string): Promise<void> {
-  await h.analytics.send(new CreateApplicationCommand({
-    ApplicationName: app,
-    Inputs: [{
-      NamePrefix: 'SOURCE_SQL_STREAM',
-      KinesisFirehoseInput: { ResourceARN: deliveryArn(delivery), RoleARN: ROLE },
-      InputSchema: {
-        RecordFormat: { RecordFormatType: 'CSV', MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } } },
-        RecordColumns: [{ Name: 'ticker', SqlType: 'VARCHAR(8)' }, { Name: 'price', SqlType: 'DOUBLE' }],
-      },
-    }],
-    Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } }],
-    ApplicationCode: CODE,
-  }));
+  await h.analytics.send(
+    new CreateApplicationCommand({
+      ApplicationName: app,
+      Inputs: [
+        {
+          NamePrefix: 'SOURCE_SQL_STREAM',
+          KinesisFirehoseInput: { ResourceARN: deliveryArn(delivery), RoleARN: ROLE },
+          InputSchema: {
+            RecordFormat: { RecordFormatType: 'CSV', MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } } },
+            RecordColumns: [
+              { Name: 'ticker', SqlType: 'VARCHAR(8)' },
+              { Name: 'price', SqlType: 'DOUBLE' },
+            ],
+          },
+        },
+      ],
+      Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } }],
+      ApplicationCode: CODE,
+    }),
+  );
 }
 
 async function putBatch(h: Harness, delivery: string, from: number, to: number): Promise<void> {
@@ -116,7 +131,12 @@ describe('Kinesis Analytics: a delivery stream as the application input', () => 
     await putBatch(h, delivery, 30, 32);
     await h.tick(1000);
     assert.deepEqual(await output(h, dest), [...expected(0, 25), ...expected(30, 32)]);
-    await h.analytics.send(new DeleteApplicationCommand({ ApplicationName: app, CreateTimestamp: (await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }))).ApplicationDetail!.CreateTimestamp! }));
+    await h.analytics.send(
+      new DeleteApplicationCommand({
+        ApplicationName: app,
+        CreateTimestamp: (await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }))).ApplicationDetail!.CreateTimestamp!,
+      }),
+    );
     assert.deepEqual(h.storage.meta.keys(`firehose/hold/${delivery}/`), [], 'deleting the application releases what it held');
   });
 
@@ -127,7 +147,12 @@ describe('Kinesis Analytics: a delivery stream as the application input', () => 
     await h.tick(10);
     await createApp(h, app, uniqueName('no-such-delivery'), dest);
     await assert.rejects(
-      h.analytics.send(new StartApplicationCommand({ ApplicationName: app, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }] })),
+      h.analytics.send(
+        new StartApplicationCommand({
+          ApplicationName: app,
+          InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
+        }),
+      ),
       (e: Error) => e.name === 'InvalidApplicationConfigurationException' && /delivery stream .* does not exist/.test(e.message),
     );
   });
@@ -159,7 +184,11 @@ describe('Kinesis Analytics: configurable checkpoint interval', () => {
       assert.equal(stats.checkpoints, 3, 'after 6 s');
       assert.equal(stats.lastCheckpointMs, startedMs + 6_000);
       const stored = h.storage.meta.get<{ inputs: Record<string, { shards: Record<string, { offset: number }> }> }>(`analytics/checkpoint/${app}`);
-      assert.deepEqual(Object.values(stored!.inputs['1.1']!.shards).map((s) => s.offset), [3], 'the delivery-stream position is in the checkpoint');
+      assert.deepEqual(
+        Object.values(stored!.inputs['1.1']!.shards).map((s) => s.offset),
+        [3],
+        'the delivery-stream position is in the checkpoint',
+      );
       assert.deepEqual(await output(h, dest), expected(0, 3));
     } finally {
       await h.close();
@@ -177,25 +206,39 @@ describe('Kinesis Analytics: error_stream rows from the SQL engine', () => {
       await createDelivery(h, delivery);
       await h.kinesis.send(new CreateStreamCommand({ StreamName: errors, ShardCount: 1 }));
       await h.tick(10);
-      await h.analytics.send(new CreateApplicationCommand({
-        ApplicationName: app,
-        Inputs: [{
-          NamePrefix: 'SOURCE_SQL_STREAM',
-          KinesisFirehoseInput: { ResourceARN: deliveryArn(delivery), RoleARN: ROLE },
-          InputSchema: {
-            RecordFormat: { RecordFormatType: 'CSV', MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } } },
-            RecordColumns: [{ Name: 'ticker', SqlType: 'VARCHAR(8)' }, { Name: 'price', SqlType: 'DOUBLE' }],
-          },
-        }],
-        Outputs: [{ Name: 'error_stream', KinesisStreamsOutput: { ResourceARN: streamArn(errors), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
-        ApplicationCode: `CREATE OR REPLACE STREAM "DEST" ("ticker" VARCHAR(8), "n" INTEGER);
+      await h.analytics.send(
+        new CreateApplicationCommand({
+          ApplicationName: app,
+          Inputs: [
+            {
+              NamePrefix: 'SOURCE_SQL_STREAM',
+              KinesisFirehoseInput: { ResourceARN: deliveryArn(delivery), RoleARN: ROLE },
+              InputSchema: {
+                RecordFormat: {
+                  RecordFormatType: 'CSV',
+                  MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } },
+                },
+                RecordColumns: [
+                  { Name: 'ticker', SqlType: 'VARCHAR(8)' },
+                  { Name: 'price', SqlType: 'DOUBLE' },
+                ],
+              },
+            },
+          ],
+          Outputs: [
+            { Name: 'error_stream', KinesisStreamsOutput: { ResourceARN: streamArn(errors), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } },
+          ],
+          ApplicationCode: `CREATE OR REPLACE STREAM "DEST" ("ticker" VARCHAR(8), "n" INTEGER);
 CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "ticker", CAST("ticker" AS INTEGER) FROM "SOURCE_SQL_STREAM_001";`,
-      }));
+        }),
+      );
       await startApplication(h, app, 'TRIM_HORIZON');
-      await h.firehose.send(new PutRecordBatchCommand({
-        DeliveryStreamName: delivery,
-        Records: [{ Data: Buffer.from('AB,1.5') }, { Data: Buffer.from('CD,oops') }, { Data: Buffer.from('42,2') }],
-      }));
+      await h.firehose.send(
+        new PutRecordBatchCommand({
+          DeliveryStreamName: delivery,
+          Records: [{ Data: Buffer.from('AB,1.5') }, { Data: Buffer.from('CD,oops') }, { Data: Buffer.from('42,2') }],
+        }),
+      );
       await h.tick(1000);
       const errs = (await readStream(h, errors)).map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.equal(errs.length, 2, JSON.stringify(errs));

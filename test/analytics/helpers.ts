@@ -34,11 +34,20 @@ export interface Harness {
 }
 
 /** `storage: 'file'` opens FileStorage in `dataDir` (which must then be given). */
-export async function startHarness(opts: { storage?: LogStorage | 'file'; clock?: ManualClock; dataDir?: string; firehose?: FirehoseOptions; analytics?: HostOptions } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { storage?: LogStorage | 'file'; clock?: ManualClock; dataDir?: string; firehose?: FirehoseOptions; analytics?: HostOptions } = {},
+): Promise<Harness> {
   const clock = opts.clock ?? new ManualClock();
   const storage = opts.storage ?? new MemoryStorage();
   const server = await startServer({
-    port: 0, storage, clock, region: REGION, accountId: ACCOUNT, createDelayMs: 0, deleteDelayMs: 0, updateDelayMs: 0,
+    port: 0,
+    storage,
+    clock,
+    region: REGION,
+    accountId: ACCOUNT,
+    createDelayMs: 0,
+    deleteDelayMs: 0,
+    updateDelayMs: 0,
     ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
     firehose: { createDelayMs: 1000, logger: () => undefined, ...opts.firehose },
     // Status transitions settle before each call answers unless a test asks for delays (and drives them with the clock).
@@ -61,7 +70,14 @@ export async function startHarness(opts: { storage?: LogStorage | 'file'; clock?
   if (!service) throw new Error('the Kinesis Analytics service is not registered in src/server/services.ts');
   await service.ready;
   return {
-    server, clock, storage: server.storage, analytics, kinesis, service, firehose, firehoseEngine,
+    server,
+    clock,
+    storage: server.storage,
+    analytics,
+    kinesis,
+    service,
+    firehose,
+    firehoseEngine,
     async tick(ms) {
       await service.host.whenIdle();
       clock.advance(ms);
@@ -102,7 +118,8 @@ export async function readStream(h: Harness, stream: string): Promise<string[]> 
   const shards = await h.kinesis.send(new ListShardsCommand({ StreamName: stream }));
   const out: string[] = [];
   for (const shard of shards.Shards ?? []) {
-    let it = (await h.kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let it = (await h.kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' })))
+      .ShardIterator;
     while (it) {
       const res = await h.kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
       for (const r of res.Records ?? []) out.push(Buffer.from(r.Data!).toString('utf8'));
@@ -136,9 +153,12 @@ export async function appStatus(h: Harness, app: string): Promise<string | undef
  * moves the clock over the delay.
  */
 export async function startApplication(h: Harness, app: string, position: InputStartingPosition, startDelayMs = 0): Promise<void> {
-  await h.analytics.send(new StartApplicationCommand({
-    ApplicationName: app, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: position } }],
-  }));
+  await h.analytics.send(
+    new StartApplicationCommand({
+      ApplicationName: app,
+      InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: position } }],
+    }),
+  );
   if (startDelayMs > 0) {
     assert.equal(await appStatus(h, app), 'STARTING');
     h.clock.advance(startDelayMs);

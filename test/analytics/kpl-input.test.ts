@@ -24,10 +24,15 @@ const agg = require('aws-kinesis-agg') as {
 function aggregate(records: Array<{ partitionKey: string; data: Buffer }>): Promise<Array<{ partitionKey: string; data: Buffer }>> {
   return new Promise((resolve, reject) => {
     const out: Array<{ partitionKey: string; data: Buffer }> = [];
-    agg.aggregate(records, (r, cb) => {
-      out.push(r);
-      cb();
-    }, () => resolve(out), reject);
+    agg.aggregate(
+      records,
+      (r, cb) => {
+        out.push(r);
+        cb();
+      },
+      () => resolve(out),
+      reject,
+    );
   });
 }
 
@@ -50,22 +55,32 @@ describe('Kinesis Analytics: KPL-aggregated input records', () => {
     const app = uniqueName('kpl-app');
     for (const s of [input, dest]) await h.kinesis.send(new CreateStreamCommand({ StreamName: s, ShardCount: 1 }));
     await h.tick(0);
-    await h.analytics.send(new CreateApplicationCommand({
-      ApplicationName: app,
-      Inputs: [{
-        NamePrefix: 'SOURCE_SQL_STREAM',
-        KinesisStreamsInput: { ResourceARN: streamArn(input), RoleARN: ROLE },
-        InputSchema: {
-          RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
-          RecordColumns: [{ Name: 'id', SqlType: 'INTEGER', Mapping: '$.id' }, { Name: 'v', SqlType: 'VARCHAR(16)', Mapping: '$.v' }],
-        },
-      }],
-      Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
-      ApplicationCode: CODE,
-    }));
-    await h.analytics.send(new StartApplicationCommand({
-      ApplicationName: app, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
-    }));
+    await h.analytics.send(
+      new CreateApplicationCommand({
+        ApplicationName: app,
+        Inputs: [
+          {
+            NamePrefix: 'SOURCE_SQL_STREAM',
+            KinesisStreamsInput: { ResourceARN: streamArn(input), RoleARN: ROLE },
+            InputSchema: {
+              RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+              RecordColumns: [
+                { Name: 'id', SqlType: 'INTEGER', Mapping: '$.id' },
+                { Name: 'v', SqlType: 'VARCHAR(16)', Mapping: '$.v' },
+              ],
+            },
+          },
+        ],
+        Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
+        ApplicationCode: CODE,
+      }),
+    );
+    await h.analytics.send(
+      new StartApplicationCommand({
+        ApplicationName: app,
+        InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
+      }),
+    );
 
     const putOne = (pk: string, data: Uint8Array) => h.kinesis.send(new PutRecordCommand({ StreamName: input, PartitionKey: pk, Data: data }));
     await putOne('plain', Buffer.from(JSON.stringify({ id: 0, v: 'plain-before' })));
@@ -82,10 +97,16 @@ describe('Kinesis Analytics: KPL-aggregated input records', () => {
     await h.tick(2000);
 
     const rows = (await readStream(h, dest)).map((l) => JSON.parse(l) as { id: number; v: string; arrived: string });
-    assert.deepEqual(rows.map((r) => r.v), ['plain-before', ...users.map((_, i) => `user-${i}`), 'plain-after']);
-    assert.deepEqual(rows.map((r) => r.id), [0, 1, 2, 3, 4, 5, 6, 7, 100]);
+    assert.deepEqual(
+      rows.map((r) => r.v),
+      ['plain-before', ...users.map((_, i) => `user-${i}`), 'plain-after'],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [0, 1, 2, 3, 4, 5, 6, 7, 100],
+    );
     const arrivals = rows.map((r) => r.arrived);
-    assert.equal(new Set(arrivals.slice(1, 8)).size, 1, 'user records share their aggregate\'s arrival time');
+    assert.equal(new Set(arrivals.slice(1, 8)).size, 1, "user records share their aggregate's arrival time");
     assert.notEqual(arrivals[0], arrivals[1]);
     assert.notEqual(arrivals[7], arrivals[8]);
     const stats = h.service.host.stats(app)!;

@@ -10,12 +10,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateStreamCommand, DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, PutRecordsCommand, SplitShardCommand,
-  UpdateShardCountCommand, UpdateStreamModeCommand,
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  ListShardsCommand,
+  MergeShardsCommand,
+  PutRecordsCommand,
+  SplitShardCommand,
+  UpdateShardCountCommand,
+  UpdateStreamModeCommand,
 } from '@aws-sdk/client-kinesis';
-import {
-  CreateApplicationCommand, DescribeApplicationCommand, StopApplicationCommand,
-} from '@aws-sdk/client-kinesis-analytics';
+import { CreateApplicationCommand, DescribeApplicationCommand, StopApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,19 +47,26 @@ async function createStream(h: Harness, name: string, shards: number): Promise<v
 }
 
 async function createApp(h: Harness, app: string, input: string, dest: string): Promise<void> {
-  await h.analytics.send(new CreateApplicationCommand({
-    ApplicationName: app,
-    Inputs: [{
-      NamePrefix: 'SOURCE_SQL_STREAM',
-      KinesisStreamsInput: { ResourceARN: streamArn(input), RoleARN: ROLE },
-      InputSchema: {
-        RecordFormat: { RecordFormatType: 'CSV', MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } } },
-        RecordColumns: [{ Name: 'k', SqlType: 'VARCHAR(8)' }, { Name: 'seq', SqlType: 'INTEGER' }],
-      },
-    }],
-    Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } }],
-    ApplicationCode: CODE,
-  }));
+  await h.analytics.send(
+    new CreateApplicationCommand({
+      ApplicationName: app,
+      Inputs: [
+        {
+          NamePrefix: 'SOURCE_SQL_STREAM',
+          KinesisStreamsInput: { ResourceARN: streamArn(input), RoleARN: ROLE },
+          InputSchema: {
+            RecordFormat: { RecordFormatType: 'CSV', MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } } },
+            RecordColumns: [
+              { Name: 'k', SqlType: 'VARCHAR(8)' },
+              { Name: 'seq', SqlType: 'INTEGER' },
+            ],
+          },
+        },
+      ],
+      Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } }],
+      ApplicationCode: CODE,
+    }),
+  );
 }
 
 /** Puts seq `from`..`to`-1 of every key (one PutRecords per seq, keys spread over all shards). */

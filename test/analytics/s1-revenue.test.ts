@@ -10,7 +10,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import {
-  CreateApplicationCommand, DescribeApplicationCommand, StopApplicationCommand, UpdateApplicationCommand, type Input,
+  CreateApplicationCommand,
+  DescribeApplicationCommand,
+  StopApplicationCommand,
+  UpdateApplicationCommand,
+  type Input,
 } from '@aws-sdk/client-kinesis-analytics';
 import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
@@ -27,7 +31,12 @@ CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DEST_SQL_STREAM_BY_STORE_ID
 
 const CATEGORIES = ['Electronics', 'Books', 'Clothing', 'Toys', 'Grocery'];
 
-interface Sale { category: string; store_id: string; evnt_time: string; sales: number }
+interface Sale {
+  category: string;
+  store_id: string;
+  evnt_time: string;
+  sales: number;
+}
 
 function s1Input(stream: string): Input {
   return {
@@ -55,7 +64,11 @@ class SalesProducer {
   readonly sent: Array<{ sale: Sale; arrivalMs: number }> = [];
   private readonly random: () => number;
 
-  constructor(private readonly h: Harness, private readonly stream: string, seed: number) {
+  constructor(
+    private readonly h: Harness,
+    private readonly stream: string,
+    seed: number,
+  ) {
     this.random = prng(seed);
   }
 
@@ -72,10 +85,12 @@ class SalesProducer {
           sales: Math.round(this.random() * 10_000) / 100,
         });
       }
-      const res = await this.h.kinesis.send(new PutRecordsCommand({
-        StreamName: this.stream,
-        Records: sales.map((s) => ({ PartitionKey: s.store_id, Data: Buffer.from(JSON.stringify(s)) })),
-      }));
+      const res = await this.h.kinesis.send(
+        new PutRecordsCommand({
+          StreamName: this.stream,
+          Records: sales.map((s) => ({ PartitionKey: s.store_id, Data: Buffer.from(JSON.stringify(s)) })),
+        }),
+      );
       assert.equal(res.FailedRecordCount ?? 0, 0);
       for (const sale of sales) this.sent.push({ sale, arrivalMs: now });
     }
@@ -155,32 +170,40 @@ describe('Scenario S1: revenue per store per minute', () => {
     const app = uniqueName('s1');
     await createStream(h, source, 2);
     await createStream(h, dest, 1);
-    await h.firehose.send(new CreateDeliveryStreamCommand({
-      DeliveryStreamName: delivery,
-      DeliveryStreamType: 'DirectPut',
-      ExtendedS3DestinationConfiguration: {
-        RoleARN: ROLE,
-        BucketARN: 'arn:aws:s3:::sales-bucket',
-        Prefix: 'sales_revenue/!{timestamp:yyyy/MM/dd/HH}/',
-        ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/',
-        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
-        ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
-      },
-    }));
-    await h.tick(1000);
-    await h.analytics.send(new CreateApplicationCommand({
-      ApplicationName: app,
-      Inputs: [s1Input(source)],
-      Outputs: [
-        { Name: 'DEST_SQL_STREAM_BY_STORE_ID', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } },
-        {
-          Name: 'DEST_SQL_STREAM_BY_STORE_ID',
-          KinesisFirehoseOutput: { ResourceARN: `arn:aws:firehose:us-east-1:000000000000:deliverystream/${delivery}`, RoleARN: ROLE },
-          DestinationSchema: { RecordFormatType: 'JSON' },
+    await h.firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: delivery,
+        DeliveryStreamType: 'DirectPut',
+        ExtendedS3DestinationConfiguration: {
+          RoleARN: ROLE,
+          BucketARN: 'arn:aws:s3:::sales-bucket',
+          Prefix: 'sales_revenue/!{timestamp:yyyy/MM/dd/HH}/',
+          ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/',
+          BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+          ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
         },
-      ],
-      ApplicationCode: S1_CODE,
-    }));
+      }),
+    );
+    await h.tick(1000);
+    await h.analytics.send(
+      new CreateApplicationCommand({
+        ApplicationName: app,
+        Inputs: [s1Input(source)],
+        Outputs: [
+          {
+            Name: 'DEST_SQL_STREAM_BY_STORE_ID',
+            KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE },
+            DestinationSchema: { RecordFormatType: 'JSON' },
+          },
+          {
+            Name: 'DEST_SQL_STREAM_BY_STORE_ID',
+            KinesisFirehoseOutput: { ResourceARN: `arn:aws:firehose:us-east-1:000000000000:deliverystream/${delivery}`, RoleARN: ROLE },
+            DestinationSchema: { RecordFormatType: 'JSON' },
+          },
+        ],
+        ApplicationCode: S1_CODE,
+      }),
+    );
     await startApplication(h, app, 'NOW');
 
     // ~1,200 events a minute for three minutes: 20 events every second.
@@ -198,7 +221,12 @@ describe('Scenario S1: revenue per store per minute', () => {
     await h.tick(61_000);
     const root = join(dir, 's3', 'sales-bucket');
     // The delivery pipeline writes asynchronously: settle it a few times, as the Firehose tests do.
-    const readLines = (): string[] => listFiles(root).flatMap((f) => readFileSync(join(root, f), 'utf8').split('\n').filter((l) => l.length > 0));
+    const readLines = (): string[] =>
+      listFiles(root).flatMap((f) =>
+        readFileSync(join(root, f), 'utf8')
+          .split('\n')
+          .filter((l) => l.length > 0),
+      );
     for (let i = 0; i < 20 && readLines().length < want.size; i++) {
       await h.firehoseEngine.settled(delivery);
       await new Promise((r) => setImmediate(r));
@@ -222,34 +250,45 @@ describe('Scenario S1: revenue per store per minute', () => {
     await createStream(h, source, 1);
     await createStream(h, dest, 1);
     await createStream(h, errors, 1);
-    await h.analytics.send(new CreateApplicationCommand({
-      ApplicationName: app,
-      Inputs: [s1Input(source)],
-      Outputs: [
-        { Name: 'DEST_SQL_STREAM_BY_STORE_ID', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } },
-        { Name: 'error_stream', KinesisStreamsOutput: { ResourceARN: streamArn(errors), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } },
-      ],
-      ApplicationCode: S1_CODE,
-    }));
+    await h.analytics.send(
+      new CreateApplicationCommand({
+        ApplicationName: app,
+        Inputs: [s1Input(source)],
+        Outputs: [
+          {
+            Name: 'DEST_SQL_STREAM_BY_STORE_ID',
+            KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE },
+            DestinationSchema: { RecordFormatType: 'CSV' },
+          },
+          { Name: 'error_stream', KinesisStreamsOutput: { ResourceARN: streamArn(errors), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } },
+        ],
+        ApplicationCode: S1_CODE,
+      }),
+    );
     await startApplication(h, app, 'TRIM_HORIZON');
     const minuteStart = Math.ceil(h.clock.now() / 60_000) * 60_000;
     await h.tick(minuteStart - h.clock.now() + 1_000);
-    await h.kinesis.send(new PutRecordsCommand({
-      StreamName: source,
-      Records: [
-        { PartitionKey: 'a', Data: Buffer.from('{"category": "Books", "store_id": "store_1", "sales": 10.5}') },
-        { PartitionKey: 'b', Data: Buffer.from('this is not json') },
-        { PartitionKey: 'c', Data: Buffer.from('{"category": "Books", "store_id": "store_1", "sales": "lots"}') },
-        { PartitionKey: 'd', Data: Buffer.from('{"category": "Books", "store_id": "store_1", "sales": 4.25}') },
-      ],
-    }));
+    await h.kinesis.send(
+      new PutRecordsCommand({
+        StreamName: source,
+        Records: [
+          { PartitionKey: 'a', Data: Buffer.from('{"category": "Books", "store_id": "store_1", "sales": 10.5}') },
+          { PartitionKey: 'b', Data: Buffer.from('this is not json') },
+          { PartitionKey: 'c', Data: Buffer.from('{"category": "Books", "store_id": "store_1", "sales": "lots"}') },
+          { PartitionKey: 'd', Data: Buffer.from('{"category": "Books", "store_id": "store_1", "sales": 4.25}') },
+        ],
+      }),
+    );
     await h.tick(61_000);
     await h.tick(1_000);
     const rows = await readStream(h, dest);
     assert.deepEqual(rows, [`store_1,14.75,${kdaTimestamp(minuteStart + 60_000)}\n`]);
     const errs = (await readStream(h, errors)).map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(errs.length, 2);
-    assert.deepEqual(errs.map((e) => e.ERROR_NAME), ['Input_Parse_Error', 'Input_Parse_Error']);
+    assert.deepEqual(
+      errs.map((e) => e.ERROR_NAME),
+      ['Input_Parse_Error', 'Input_Parse_Error'],
+    );
     assert.match(String(errs[0]!.MESSAGE), /not valid JSON/);
     // DATA_ROW is the original data, hex-encoded, as in KDA's error_stream.
     assert.equal(Buffer.from(String(errs[0]!.DATA_ROW), 'hex').toString(), 'this is not json');
@@ -265,12 +304,20 @@ describe('Scenario S1: revenue per store per minute', () => {
     const app = uniqueName('s1-stop');
     await createStream(h, source, 2);
     await createStream(h, dest, 1);
-    await h.analytics.send(new CreateApplicationCommand({
-      ApplicationName: app,
-      Inputs: [s1Input(source)],
-      Outputs: [{ Name: 'DEST_SQL_STREAM_BY_STORE_ID', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
-      ApplicationCode: S1_CODE,
-    }));
+    await h.analytics.send(
+      new CreateApplicationCommand({
+        ApplicationName: app,
+        Inputs: [s1Input(source)],
+        Outputs: [
+          {
+            Name: 'DEST_SQL_STREAM_BY_STORE_ID',
+            KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE },
+            DestinationSchema: { RecordFormatType: 'JSON' },
+          },
+        ],
+        ApplicationCode: S1_CODE,
+      }),
+    );
     await startApplication(h, app, 'NOW');
     const producer = new SalesProducer(h, source, 2);
     await producer.run(25, 10, 1000); // mid-minute
@@ -281,10 +328,13 @@ describe('Scenario S1: revenue per store per minute', () => {
     await startApplication(h, app, 'LAST_STOPPED_POINT');
     await producer.run(30, 10, 1000);
     // A configuration change restarts the running application from where it stopped, too.
-    await h.analytics.send(new UpdateApplicationCommand({
-      ApplicationName: app, CurrentApplicationVersionId: 1,
-      ApplicationUpdate: { OutputUpdates: [{ OutputId: '1.1', DestinationSchemaUpdate: { RecordFormatType: 'JSON' } }] },
-    }));
+    await h.analytics.send(
+      new UpdateApplicationCommand({
+        ApplicationName: app,
+        CurrentApplicationVersionId: 1,
+        ApplicationUpdate: { OutputUpdates: [{ OutputId: '1.1', DestinationSchemaUpdate: { RecordFormatType: 'JSON' } }] },
+      }),
+    );
     const { ApplicationDetail: updated } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
     assert.equal(updated!.ApplicationStatus, 'RUNNING');
     assert.equal(updated!.ApplicationVersionId, 2);
@@ -296,47 +346,56 @@ describe('Scenario S1: revenue per store per minute', () => {
 });
 
 describe('Scenario S1 across a server restart', () => {
-  for (const backend of ['memory', 'file'] as const) it(`restarts a RUNNING application where it checkpointed, without skipping input (${backend} storage)`, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kda-restart-'));
-    const memory = new MemoryStorage();
-    const opts = backend === 'file' ? { storage: 'file' as const, dataDir: dir } : { storage: memory };
-    const clock = new ManualClock();
-    const source = uniqueName('sales-restart');
-    const dest = uniqueName('revenue-restart');
-    const app = uniqueName('s1-restart');
-    let h = await startHarness({ ...opts, clock });
-    const sent: Array<{ sale: Sale; arrivalMs: number }> = [];
-    try {
-      await createStream(h, source, 1);
-      await createStream(h, dest, 1);
-      await h.analytics.send(new CreateApplicationCommand({
-        ApplicationName: app,
-        Inputs: [s1Input(source)],
-        Outputs: [{ Name: 'DEST_SQL_STREAM_BY_STORE_ID', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
-        ApplicationCode: S1_CODE,
-      }));
-      await startApplication(h, app, 'NOW');
-      const p1 = new SalesProducer(h, source, 3);
-      await p1.run(90, 10, 1000);
-      sent.push(...p1.sent);
-    } finally {
-      await h.close();
-    }
-    h = await startHarness({ ...opts, clock });
-    try {
-      const { ApplicationDetail: d } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
-      assert.equal(d!.ApplicationStatus, 'RUNNING');
-      const p2 = new SalesProducer(h, source, 4);
-      await p2.run(60, 10, 1000);
-      sent.push(...p2.sent);
-      await h.tick(62_000);
-      await h.tick(1_000);
-      const want = new SalesProducer(h, source, 0);
-      want.sent.push(...sent);
-      assertSameRevenue(actual(await readStream(h, dest)), want.expected());
-    } finally {
-      await h.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  for (const backend of ['memory', 'file'] as const)
+    it(`restarts a RUNNING application where it checkpointed, without skipping input (${backend} storage)`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kda-restart-'));
+      const memory = new MemoryStorage();
+      const opts = backend === 'file' ? { storage: 'file' as const, dataDir: dir } : { storage: memory };
+      const clock = new ManualClock();
+      const source = uniqueName('sales-restart');
+      const dest = uniqueName('revenue-restart');
+      const app = uniqueName('s1-restart');
+      let h = await startHarness({ ...opts, clock });
+      const sent: Array<{ sale: Sale; arrivalMs: number }> = [];
+      try {
+        await createStream(h, source, 1);
+        await createStream(h, dest, 1);
+        await h.analytics.send(
+          new CreateApplicationCommand({
+            ApplicationName: app,
+            Inputs: [s1Input(source)],
+            Outputs: [
+              {
+                Name: 'DEST_SQL_STREAM_BY_STORE_ID',
+                KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE },
+                DestinationSchema: { RecordFormatType: 'JSON' },
+              },
+            ],
+            ApplicationCode: S1_CODE,
+          }),
+        );
+        await startApplication(h, app, 'NOW');
+        const p1 = new SalesProducer(h, source, 3);
+        await p1.run(90, 10, 1000);
+        sent.push(...p1.sent);
+      } finally {
+        await h.close();
+      }
+      h = await startHarness({ ...opts, clock });
+      try {
+        const { ApplicationDetail: d } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
+        assert.equal(d!.ApplicationStatus, 'RUNNING');
+        const p2 = new SalesProducer(h, source, 4);
+        await p2.run(60, 10, 1000);
+        sent.push(...p2.sent);
+        await h.tick(62_000);
+        await h.tick(1_000);
+        const want = new SalesProducer(h, source, 0);
+        want.sent.push(...sent);
+        assertSameRevenue(actual(await readStream(h, dest)), want.expected());
+      } finally {
+        await h.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 });

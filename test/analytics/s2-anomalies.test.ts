@@ -6,9 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CreateApplicationCommand, DescribeApplicationCommand, DiscoverInputSchemaCommand, StartApplicationCommand,
-} from '@aws-sdk/client-kinesis-analytics';
+import { CreateApplicationCommand, DescribeApplicationCommand, DiscoverInputSchemaCommand, StartApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
 import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { prng, readStream, ROLE, startHarness, streamArn, uniqueName, type Harness } from './helpers.ts';
 
@@ -19,7 +17,13 @@ CREATE OR REPLACE PUMP "OUTPUT_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM" SEL
 
 const TICKERS = ['AAPL', 'AMZN', 'MSFT', 'INTC', 'TBV', 'GOOGL'];
 
-interface Trade { tickerSymbol: string; tradeType: 'BUY' | 'SELL'; price: number; quantity: number; id: number }
+interface Trade {
+  tickerSymbol: string;
+  tradeType: 'BUY' | 'SELL';
+  price: number;
+  quantity: number;
+  id: number;
+}
 
 /** One producer invocation: 100 trades, `anomalyRate` of them with a much higher price and quantity. */
 function invocation(random: () => number, firstId: number, anomalyRate: number): { trades: Trade[]; anomalous: Set<number> } {
@@ -66,29 +70,55 @@ describe('Scenario S2: anomalous stock trades', () => {
       const inv = invocation(random, nextId, 0.05);
       nextId += 100;
       for (const id of inv.anomalous) anomalous.add(id);
-      const res = await h.kinesis.send(new PutRecordsCommand({
-        StreamName: source,
-        Records: inv.trades.map((t) => ({ PartitionKey: t.tickerSymbol, Data: Buffer.from(JSON.stringify(t)) })),
-      }));
+      const res = await h.kinesis.send(
+        new PutRecordsCommand({
+          StreamName: source,
+          Records: inv.trades.map((t) => ({ PartitionKey: t.tickerSymbol, Data: Buffer.from(JSON.stringify(t)) })),
+        }),
+      );
       assert.equal(res.FailedRecordCount ?? 0, 0);
     };
 
     await put();
-    const discovered = await h.analytics.send(new DiscoverInputSchemaCommand({
-      ResourceARN: streamArn(source), RoleARN: ROLE, InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' },
-    }));
-    assert.deepEqual(discovered.InputSchema!.RecordColumns!.map((c) => [c.Name, c.SqlType]), [
-      ['tickerSymbol', 'VARCHAR(8)'], ['tradeType', 'VARCHAR(4)'], ['price', 'DOUBLE'], ['quantity', 'INTEGER'], ['id', 'INTEGER'],
-    ]);
-    await h.analytics.send(new CreateApplicationCommand({
-      ApplicationName: app,
-      Inputs: [{ NamePrefix: 'SOURCE_SQL_STREAM', KinesisStreamsInput: { ResourceARN: streamArn(source), RoleARN: ROLE }, InputSchema: discovered.InputSchema! }],
-      Outputs: [{ Name: 'DESTINATION_SQL_STREAM', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
-      ApplicationCode: S2_CODE,
-    }));
-    await h.analytics.send(new StartApplicationCommand({
-      ApplicationName: app, InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }],
-    }));
+    const discovered = await h.analytics.send(
+      new DiscoverInputSchemaCommand({
+        ResourceARN: streamArn(source),
+        RoleARN: ROLE,
+        InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' },
+      }),
+    );
+    assert.deepEqual(
+      discovered.InputSchema!.RecordColumns!.map((c) => [c.Name, c.SqlType]),
+      [
+        ['tickerSymbol', 'VARCHAR(8)'],
+        ['tradeType', 'VARCHAR(4)'],
+        ['price', 'DOUBLE'],
+        ['quantity', 'INTEGER'],
+        ['id', 'INTEGER'],
+      ],
+    );
+    await h.analytics.send(
+      new CreateApplicationCommand({
+        ApplicationName: app,
+        Inputs: [
+          { NamePrefix: 'SOURCE_SQL_STREAM', KinesisStreamsInput: { ResourceARN: streamArn(source), RoleARN: ROLE }, InputSchema: discovered.InputSchema! },
+        ],
+        Outputs: [
+          {
+            Name: 'DESTINATION_SQL_STREAM',
+            KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE },
+            DestinationSchema: { RecordFormatType: 'JSON' },
+          },
+        ],
+        ApplicationCode: S2_CODE,
+      }),
+    );
+    await h.analytics.send(
+      new StartApplicationCommand({
+        ApplicationName: app,
+        InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }],
+      }),
+    );
     // 30 producer invocations, two seconds apart: 3,000 trades, 150 of them injected.
     for (let i = 1; i < 30; i++) {
       await h.tick(2_000);
@@ -117,7 +147,9 @@ describe('Scenario S2: anomalous stock trades', () => {
         assert.ok(prev.ANOMALY_SCORE >= cur.ANOMALY_SCORE, `rows ${prev.id} and ${cur.id} out of score order`);
       }
     }
-    console.log(`# S2: ${rows.length} output rows, ${injected} injected (${(share * 100).toFixed(1)}%); caught ${caught}/${lateInjected.length} injected after warm-up`);
+    console.log(
+      `# S2: ${rows.length} output rows, ${injected} injected (${(share * 100).toFixed(1)}%); caught ${caught}/${lateInjected.length} injected after warm-up`,
+    );
     const { ApplicationDetail: d } = await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }));
     assert.equal(d!.ApplicationStatus, 'RUNNING');
     const stats = h.service.host.stats(app)!;

@@ -25,7 +25,16 @@ describe('Kinesis Analytics shard merge', () => {
     const clock = new ManualClock();
     const storage = new MemoryStorage();
     await storage.open();
-    const kinesis = await KinesisEngine.open({ storage, clock, region: 'us-east-1', accountId: '000000000000', shardLimit: 10, createDelayMs: 0, deleteDelayMs: 0, updateDelayMs: 0 });
+    const kinesis = await KinesisEngine.open({
+      storage,
+      clock,
+      region: 'us-east-1',
+      accountId: '000000000000',
+      shardLimit: 10,
+      createDelayMs: 0,
+      deleteDelayMs: 0,
+      updateDelayMs: 0,
+    });
     const service = createAnalyticsService(
       { storage, clock, region: 'us-east-1', accountId: '000000000000', kinesis, dataDir: undefined },
       { host: { readBatch: 7 } },
@@ -57,22 +66,34 @@ describe('Kinesis Analytics shard merge', () => {
         }
         await kinesis.putRecords('in', batch);
       }
-      await service.actions.CreateApplication!({
-        ApplicationName: 'merge',
-        Inputs: [{
-          NamePrefix: 'SOURCE_SQL_STREAM',
-          KinesisStreamsInput: { ResourceARN: streamArn('in'), RoleARN: ROLE },
-          InputSchema: {
-            RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
-            RecordColumns: [{ Name: 'store_id', SqlType: 'VARCHAR(16)', Mapping: '$.store_id' }, { Name: 'sales', SqlType: 'DOUBLE', Mapping: '$.sales' }],
-          },
-        }],
-        Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn('out'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
-        ApplicationCode: CODE,
-      }, ctx);
-      await service.actions.StartApplication!({
-        ApplicationName: 'merge', InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }],
-      }, ctx);
+      await service.actions.CreateApplication!(
+        {
+          ApplicationName: 'merge',
+          Inputs: [
+            {
+              NamePrefix: 'SOURCE_SQL_STREAM',
+              KinesisStreamsInput: { ResourceARN: streamArn('in'), RoleARN: ROLE },
+              InputSchema: {
+                RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+                RecordColumns: [
+                  { Name: 'store_id', SqlType: 'VARCHAR(16)', Mapping: '$.store_id' },
+                  { Name: 'sales', SqlType: 'DOUBLE', Mapping: '$.sales' },
+                ],
+              },
+            },
+          ],
+          Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn('out'), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'JSON' } }],
+          ApplicationCode: CODE,
+        },
+        ctx,
+      );
+      await service.actions.StartApplication!(
+        {
+          ApplicationName: 'merge',
+          InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }],
+        },
+        ctx,
+      );
       await service.host.whenIdle('merge');
       clock.advance(11_000); // the clock closes the last window
       await service.host.whenIdle('merge');
@@ -88,7 +109,10 @@ describe('Kinesis Analytics shard merge', () => {
       const rounded = (m: Map<string, { n: number; revenue: number }>) =>
         [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, v.n, Math.round(v.revenue * 10) / 10]);
       assert.deepEqual(rounded(got), rounded(expected));
-      assert.equal(service.host.stats('merge')!.recordsRead, [...expected.values()].reduce((a, e) => a + e.n, 0));
+      assert.equal(
+        service.host.stats('merge')!.recordsRead,
+        [...expected.values()].reduce((a, e) => a + e.n, 0),
+      );
     } finally {
       await service.close();
       await kinesis.close();

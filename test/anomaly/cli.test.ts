@@ -38,7 +38,7 @@ describe('freshet anomaly score', () => {
       const v = i === spikeRow ? 95 : 20 + 5 * Math.sin(i / 20) + rnd.gaussian();
       lines.push(`${ts},${v.toFixed(3)},"x,${i}"`);
     }
-    await writeFile(csv, lines.join('\n') + '\n');
+    await writeFile(csv, `${lines.join('\n')}\n`);
   });
 
   after(async () => {
@@ -65,7 +65,10 @@ describe('freshet anomaly score', () => {
   });
 
   it('reads standard input with -, takes several columns, shingling and a progress line on request', async () => {
-    const r = await freshet(['anomaly', 'score', '-', '--columns', 'value,value', '--shingle', '4', '--trees', '20', '--sample-size', '64', '--progress'], await readFile(csv, 'utf8'));
+    const r = await freshet(
+      ['anomaly', 'score', '-', '--columns', 'value,value', '--shingle', '4', '--trees', '20', '--sample-size', '64', '--progress'],
+      await readFile(csv, 'utf8'),
+    );
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.equal(lines[0], 'timestamp,value,value,anomaly_score,anomaly_grade');
@@ -97,17 +100,20 @@ describe('freshet anomaly score', () => {
     const ts = await inProcess(['anomaly', 'score', csv, '--timestamp', 'time']);
     assert.match((ts as Error).message, /^timestamp column 'time' not found in the CSV header \(columns: timestamp, value, other\)/);
     const missing = join(dir, 'nope.csv');
-    assert.equal((await inProcess(['anomaly', 'score', missing]) as Error).message, `cannot read '${missing}': no such file`);
+    assert.equal(((await inProcess(['anomaly', 'score', missing])) as Error).message, `cannot read '${missing}': no such file`);
     const bad = join(dir, 'bad.csv');
     await writeFile(bad, 'timestamp,value\n2024-01-01,1\n2024-01-02,abc\n');
-    assert.equal((await inProcess(['anomaly', 'score', bad, '--trees', '5']) as Error).message, "line 3: column 'value' is not a number: 'abc'");
-    assert.match((await inProcess(['anomaly', 'score', csv, '--trees', '0']) as Error).message, /--trees must be an integer >= 1/);
+    assert.equal(((await inProcess(['anomaly', 'score', bad, '--trees', '5'])) as Error).message, "line 3: column 'value' is not a number: 'abc'");
+    assert.match(((await inProcess(['anomaly', 'score', csv, '--trees', '0'])) as Error).message, /--trees must be an integer >= 1/);
   });
 
   it('documents its options in --help', () => {
     const program = new Command();
     register(program);
-    const help = program.commands.find((c) => c.name() === 'anomaly')!.commands.find((c) => c.name() === 'score')!.helpInformation();
+    const help = program.commands
+      .find((c) => c.name() === 'anomaly')!
+      .commands.find((c) => c.name() === 'score')!
+      .helpInformation();
     for (const opt of ['<file.csv>', '--columns', '--timestamp', '--trees', '--sample-size', '--shingle', '--time-decay', '--seed', '--progress']) {
       assert.ok(help.includes(opt), opt);
     }

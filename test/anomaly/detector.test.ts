@@ -17,7 +17,8 @@ describe('Scenario S2: anomalous stock trades', () => {
     const forest = new RandomCutForest(kdaForestOptions(2));
     const rnd = new TestRandom(2024);
     const scored: { trade: Trade; score: number }[] = [];
-    let topInjected = 0, topTotal = 0;
+    let topInjected = 0,
+      topTotal = 0;
     for (let b = 0; b < 20; b++) {
       const batch = tradeBatch(rnd, b * 100).map((trade) => ({ trade, score: forest.scoreAndUpdate([trade.price, trade.quantity]) }));
       if (b < 2) continue; // warm-up: scores are 0 for the first 64 points
@@ -84,7 +85,8 @@ describe('ThresholdedRandomCutForest', () => {
     assert.equal(copy.lastTimestamp, det.lastTimestamp);
     for (let i = 0; i < 400; i++) {
       const p = i % 97 === 0 ? [9, -9] : [rnd.gaussian(), rnd.gaussian()];
-      const a = det.process(p), b = copy.process(p);
+      const a = det.process(p),
+        b = copy.process(p);
       assert.equal(b.score, a.score);
       assert.equal(b.grade, a.grade);
       assert.equal(b.threshold, a.threshold);

@@ -45,7 +45,11 @@ describe('RandomCutForest scores', () => {
   it('never exceeds log2(sampleSize + 1)', () => {
     const { forest } = gaussianForest(5, 600, { sampleSize: 64, numberOfTrees: 30 });
     const max = Math.log2(65);
-    for (const p of [[1e9, 1e9], [-1e9, 3], [0, 1e12]]) {
+    for (const p of [
+      [1e9, 1e9],
+      [-1e9, 3],
+      [0, 1e12],
+    ]) {
       const s = forest.score(p);
       assert.ok(s <= max + 1e-9 && s > max * 0.75, `score ${s} vs maximum ${max}`);
     }
@@ -84,7 +88,13 @@ describe('RandomCutForest scores', () => {
 describe('RandomCutForest attribution', () => {
   it('splits the score into high and low parts per dimension that sum to the score', () => {
     const { forest } = gaussianForest(11, 1500);
-    for (const p of [[0.1, -0.2], [9, 0.3], [-0.5, -8], [6, 6], [1.5, -1.5]]) {
+    for (const p of [
+      [0.1, -0.2],
+      [9, 0.3],
+      [-0.5, -8],
+      [6, 6],
+      [1.5, -1.5],
+    ]) {
       const a = forest.attribution(p);
       let sum = 0;
       for (let i = 0; i < 2; i++) {
@@ -182,9 +192,13 @@ describe('RandomCutForest sampler and time decay', () => {
     const n = 3000;
     const forest = new RandomCutForest({ dimensions: 1, numberOfTrees: 20, sampleSize: 64, timeDecay, seed: 8 });
     for (let i = 0; i < n; i++) forest.update([i]);
-    let sum = 0, count = 0;
+    let sum = 0,
+      count = 0;
     for (let t = 0; t < 20; t++) {
-      for (const p of forest.samplePoints(t)) { sum += n - 1 - p[0]!; count++; }
+      for (const p of forest.samplePoints(t)) {
+        sum += n - 1 - p[0]!;
+        count++;
+      }
     }
     assert.equal(count, 20 * 64);
     return sum / count;
@@ -240,17 +254,22 @@ describe('RandomCutForest shingling', () => {
 
   it('detects a break in the shape of a series whose values stay ordinary', () => {
     const make = (shingleSize: number) => new RandomCutForest({ dimensions: 1, shingleSize, numberOfTrees: 50, seed: 10 });
-    const plain = make(1), shingled = make(8);
+    const plain = make(1),
+      shingled = make(8);
     const rnd = new TestRandom(11);
-    let plainMax = 0, shingledMax = 0, shingledNormalMax = 0;
+    let plainMax = 0,
+      shingledMax = 0,
+      shingledNormalMax = 0;
     for (let i = 0; i < 2400; i++) {
       // A sine wave (period 40) where one trough (i = 2030) is replaced by the peak value:
       // the value is ordinary, the shape is not.
       const v = (i === 2030 ? 10 : Math.sin((i * 2 * Math.PI) / 40) * 10) + rnd.gaussian() * 0.1;
       const a = plain.scoreAndUpdate([v]);
       const b = shingled.scoreAndUpdate([v]);
-      if (i >= 2030 && i < 2038) { plainMax = Math.max(plainMax, a); shingledMax = Math.max(shingledMax, b); }
-      else if (i > 1000) shingledNormalMax = Math.max(shingledNormalMax, b);
+      if (i >= 2030 && i < 2038) {
+        plainMax = Math.max(plainMax, a);
+        shingledMax = Math.max(shingledMax, b);
+      } else if (i > 1000) shingledNormalMax = Math.max(shingledNormalMax, b);
     }
     assert.ok(shingledMax > 1.6, `shingled score on the broken wave ${shingledMax}`);
     assert.ok(shingledMax > 1.5 * shingledNormalMax, `vs ordinary maximum ${shingledNormalMax}`);

@@ -3,7 +3,7 @@ export class TestRandom {
   private state: number;
 
   constructor(seed: number) {
-    this.state = (seed >>> 0) || 1;
+    this.state = seed >>> 0 || 1;
   }
 
   /** Uniform in [0, 1) (xorshift32). */

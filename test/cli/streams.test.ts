@@ -33,9 +33,11 @@ async function createStream(name: string, shards: number): Promise<void> {
 function aggregate(records: { partitionKey: string; data: Buffer }[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
-    (aggLib as unknown as {
-      aggregate: (r: unknown[], onEncoded: (e: { data: Buffer }, cb: () => void) => void, done: () => void, onErr: (e: Error) => void) => void;
-    }).aggregate(
+    (
+      aggLib as unknown as {
+        aggregate: (r: unknown[], onEncoded: (e: { data: Buffer }, cb: () => void) => void, done: () => void, onErr: (e: Error) => void) => void;
+      }
+    ).aggregate(
       records,
       (encoded, cb) => {
         out.push(encoded.data);
@@ -129,8 +131,15 @@ describe('freshet streams', () => {
       const entries = Array.from({ length: 40 }, (_, i) => ({ PartitionKey: `pk-${i}`, Data: Buffer.from(JSON.stringify({ i })) }));
       await client.send(new PutRecordsCommand({ StreamName: name, Records: entries }));
       const out = await waitForOutput(child, (s) => s.trim().split('\n').length >= 40);
-      const seen = out.trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i).sort((a, b) => a - b);
-      assert.deepEqual(seen, Array.from({ length: 40 }, (_, i) => i));
+      const seen = out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { i: number }).i)
+        .sort((a, b) => a - b);
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 40 }, (_, i) => i),
+      );
     } finally {
       child.kill('SIGINT');
       await new Promise((r) => child.once('close', r));
@@ -170,9 +179,18 @@ describe('freshet streams', () => {
     }
     const tail = await runCli(['tail', name, '--from', 'trim-horizon', '--no-follow', '--meta'], env);
     assert.equal(tail.code, 0, tail.stderr);
-    const lines = tail.stdout.trim().split('\n').map((l) => l.split('\t'));
-    assert.deepEqual(lines.map((l) => [l[2], l[3]]), users.map((u, i) => [`u${i}`, `{"user":${i}}`]));
-    assert.deepEqual(lines.map((l) => l[1]!.split('/')[1]), ['0', '1', '2', '3', '4']);
+    const lines = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    assert.deepEqual(
+      lines.map((l) => [l[2], l[3]]),
+      users.map((_u, i) => [`u${i}`, `{"user":${i}}`]),
+    );
+    assert.deepEqual(
+      lines.map((l) => l[1]!.split('/')[1]),
+      ['0', '1', '2', '3', '4'],
+    );
     const raw = await runCli(['tail', name, '--from', 'trim-horizon', '--no-follow', '--no-deaggregate'], env);
     assert.match(raw.stdout.trim(), /^base64:84mawg/);
   });
@@ -180,7 +198,10 @@ describe('freshet streams', () => {
   it('explains an unreachable endpoint in one line with the fix', async () => {
     const res = await runCli(['streams', 'list', '--endpoint', 'http://127.0.0.1:9']);
     assert.equal(res.code, 1);
-    assert.equal(res.stderr.trim(), 'freshet: cannot reach Freshet at http://127.0.0.1:9 — start it with `npx freshet server` (or pass --endpoint / set FRESHET_ENDPOINT)');
+    assert.equal(
+      res.stderr.trim(),
+      'freshet: cannot reach Freshet at http://127.0.0.1:9 — start it with `npx freshet server` (or pass --endpoint / set FRESHET_ENDPOINT)',
+    );
   });
 
   it('reads --from as trim-horizon, latest or a timestamp and rejects anything else with the accepted forms', () => {

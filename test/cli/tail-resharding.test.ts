@@ -23,16 +23,21 @@ describe('readStream after resharding', () => {
       await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
       await waitForStreamActive(client, name);
       for (let i = 0; i < 5; i++) await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: `k${i % 2}`, Data: Buffer.from(`before-${i}`) }));
-      await client.send(
-        new SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 127n).toString() }),
-      );
+      await client.send(new SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 127n).toString() }));
       await waitForStreamActive(client, name);
       for (let i = 0; i < 5; i++) await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: `k${i % 2}`, Data: Buffer.from(`after-${i}`) }));
       const shards = (await client.send(new ListShardsCommand({ StreamName: name }))).Shards ?? [];
       assert.equal(shards.length, 3);
 
       const seen: { shardId: string; text: string }[] = [];
-      await readStream({ client, streamName: name, from: { kind: 'trim-horizon' }, follow: false, idlePollMs: 10, onRecord: (r) => seen.push({ shardId: r.shardId, text: Buffer.from(r.data).toString() }) });
+      await readStream({
+        client,
+        streamName: name,
+        from: { kind: 'trim-horizon' },
+        follow: false,
+        idlePollMs: 10,
+        onRecord: (r) => seen.push({ shardId: r.shardId, text: Buffer.from(r.data).toString() }),
+      });
       const texts = seen.map((s) => s.text);
       assert.deepEqual(texts.slice(0, 5), ['before-0', 'before-1', 'before-2', 'before-3', 'before-4']);
       assert.deepEqual(texts.slice(5).sort(), ['after-0', 'after-1', 'after-2', 'after-3', 'after-4']);

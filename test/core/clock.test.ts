@@ -20,7 +20,10 @@ describe('ManualClock', () => {
   it('fires timers scheduled by timers within the same advance', () => {
     const clock = new ManualClock(0);
     const fired: number[] = [];
-    clock.setTimer(() => { fired.push(clock.now()); clock.setTimer(() => fired.push(clock.now()), 10); }, 10);
+    clock.setTimer(() => {
+      fired.push(clock.now());
+      clock.setTimer(() => fired.push(clock.now()), 10);
+    }, 10);
     clock.advance(25);
     assert.deepEqual(fired, [10, 20]);
   });
@@ -30,14 +33,39 @@ describe('retry', () => {
   it('retries retryable errors with growing delays and gives up on others', async () => {
     const delays: number[] = [];
     let calls = 0;
-    const result = await retry(async () => { if (++calls < 4) throw new Error('flaky'); return 'ok'; }, {
-      initialDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 60_000, jitter: 0,
-      isRetryable: () => true, sleep: async (ms) => { delays.push(ms); }, now: () => 0,
-    });
+    const result = await retry(
+      async () => {
+        if (++calls < 4) throw new Error('flaky');
+        return 'ok';
+      },
+      {
+        initialDelayMs: 100,
+        maxDelayMs: 1000,
+        maxElapsedMs: 60_000,
+        jitter: 0,
+        isRetryable: () => true,
+        sleep: async (ms) => {
+          delays.push(ms);
+        },
+        now: () => 0,
+      },
+    );
     assert.equal(result, 'ok');
     assert.deepEqual(delays, [100, 200, 400]);
-    await assert.rejects(retry(async () => { throw new Error('fatal'); }, {
-      initialDelayMs: 1, maxDelayMs: 1, maxElapsedMs: 1000, jitter: 0, isRetryable: () => false,
-    }), /fatal/);
+    await assert.rejects(
+      retry(
+        async () => {
+          throw new Error('fatal');
+        },
+        {
+          initialDelayMs: 1,
+          maxDelayMs: 1,
+          maxElapsedMs: 1000,
+          jitter: 0,
+          isRetryable: () => false,
+        },
+      ),
+      /fatal/,
+    );
   });
 });

@@ -9,18 +9,26 @@ import { join } from 'node:path';
 import { startHarness, listFiles, readObject } from './helpers.ts';
 import type { Harness } from './helpers.ts';
 
-
 describe('third-party Firehose producers', () => {
   let h: Harness;
-  before(async () => { h = await startHarness({ firehose: { createDelayMs: 0 } }); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startHarness({ firehose: { createDelayMs: 0 } });
+  });
+  after(async () => {
+    await h.close();
+  });
 
   async function aws(...args: string[]): Promise<any> {
     return awsCli(h.server.url, ['--cli-binary-format', 'raw-in-base64-out', 'firehose', ...args]);
   }
 
   it('AWS CLI: create-delivery-stream, put-record, put-record-batch, describe-delivery-stream', async () => {
-    const dest = JSON.stringify({ BucketARN: 'arn:aws:s3:::cli-bucket', RoleARN: 'arn:aws:iam::123456789012:role/r', Prefix: 'cli/', BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } });
+    const dest = JSON.stringify({
+      BucketARN: 'arn:aws:s3:::cli-bucket',
+      RoleARN: 'arn:aws:iam::123456789012:role/r',
+      Prefix: 'cli/',
+      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+    });
     const created = await aws('create-delivery-stream', '--delivery-stream-name', 'aws-cli', '--extended-s3-destination-configuration', dest);
     assert.equal(created.DeliveryStreamARN, 'arn:aws:firehose:us-east-1:000000000000:deliverystream/aws-cli');
     const put = await aws('put-record', '--delivery-stream-name', 'aws-cli', '--record', JSON.stringify({ Data: 'one\n' }));

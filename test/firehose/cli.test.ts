@@ -11,7 +11,9 @@ async function cli(args: string[]): Promise<string> {
   register(program);
   const lines: string[] = [];
   const log = console.log;
-  console.log = (...a: unknown[]) => { lines.push(a.map(String).join(' ')); };
+  console.log = (...a: unknown[]) => {
+    lines.push(a.map(String).join(' '));
+  };
   try {
     await program.parseAsync(['node', 'freshet', ...args]);
   } finally {
@@ -22,12 +24,30 @@ async function cli(args: string[]): Promise<string> {
 
 describe('freshet delivery CLI', () => {
   let h: Harness;
-  before(async () => { h = await startHarness(); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
 
   it('creates, puts, lists, describes with metrics, and deletes', async () => {
     const ep = ['--endpoint', h.server.url];
-    const arn = await cli(['delivery', 'create', 'cli-stream', '--bucket', 'cli-bucket', '--interval', '60', '--size-mb', '1', '--compression', 'GZIP', '--newline', ...ep]);
+    const arn = await cli([
+      'delivery',
+      'create',
+      'cli-stream',
+      '--bucket',
+      'cli-bucket',
+      '--interval',
+      '60',
+      '--size-mb',
+      '1',
+      '--compression',
+      'GZIP',
+      '--newline',
+      ...ep,
+    ]);
     assert.equal(arn, 'arn:aws:firehose:us-east-1:000000000000:deliverystream/cli-stream');
     await h.tick(1000, 'cli-stream');
     assert.equal(await cli(['delivery', 'put', 'cli-stream', 'one', 'two', ...ep]), 'put 2 record(s)');

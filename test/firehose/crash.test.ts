@@ -23,7 +23,9 @@ const CHILD = fileURLToPath(new URL('./fixtures/crash-server.ts', import.meta.ur
 async function startChild(dir: string, port: number): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+  child.stderr!.on('data', (c: Buffer) => {
+    out += c.toString();
+  });
   const ready = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       const m = /ready (\d+)/.exec(c.toString());
@@ -36,7 +38,10 @@ async function startChild(dir: string, port: number): Promise<{ child: ChildProc
 
 function client(port: number): FirehoseClient {
   return new FirehoseClient({
-    endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1,
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    maxAttempts: 1,
     requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
   });
 }
@@ -48,8 +53,18 @@ describe('SIGKILL during delivery', () => {
     const port = proc.port;
     let c = client(port);
     try {
-      await c.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'crash', ExtendedS3DestinationConfiguration: s3Dest('crash-bucket', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 1 } }) as never }));
-      await waitFor(async () => (await c.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'crash' }))).DeliveryStreamDescription?.DeliveryStreamStatus === 'ACTIVE', 5000, 'ACTIVE');
+      await c.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: 'crash',
+          ExtendedS3DestinationConfiguration: s3Dest('crash-bucket', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 1 } }) as never,
+        }),
+      );
+      await waitFor(
+        async () =>
+          (await c.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'crash' }))).DeliveryStreamDescription?.DeliveryStreamStatus === 'ACTIVE',
+        5000,
+        'ACTIVE',
+      );
       const acked = new Set<number>();
       let next = 0;
       let stop = false;
@@ -58,7 +73,9 @@ describe('SIGKILL during delivery', () => {
           const ids = Array.from({ length: 50 }, () => next++);
           try {
             const res = await c.send(new PutRecordBatchCommand({ DeliveryStreamName: 'crash', Records: ids.map((i) => ({ Data: enc(`${i}\n`) })) }));
-            res.RequestResponses!.forEach((r, k) => { if (r.RecordId) acked.add(ids[k]!); });
+            res.RequestResponses!.forEach((r, k) => {
+              if (r.RecordId) acked.add(ids[k]!);
+            });
           } catch {
             // the kill: this batch was not acknowledged
           }
@@ -78,14 +95,19 @@ describe('SIGKILL during delivery', () => {
       proc = await startChild(dir, port);
       c = client(port);
       const delivered = new Map<number, number>();
-      await waitFor(async () => {
-        delivered.clear();
-        for (const f of await listFiles(root)) {
-          for (const line of (await readFile(join(root, f), 'utf8')).split('\n')) if (line) delivered.set(Number(line), (delivered.get(Number(line)) ?? 0) + 1);
-        }
-        for (const id of acked) if (!delivered.has(id)) return false;
-        return true;
-      }, 15_000, 'every acknowledged record delivered');
+      await waitFor(
+        async () => {
+          delivered.clear();
+          for (const f of await listFiles(root)) {
+            for (const line of (await readFile(join(root, f), 'utf8')).split('\n'))
+              if (line) delivered.set(Number(line), (delivered.get(Number(line)) ?? 0) + 1);
+          }
+          for (const id of acked) if (!delivered.has(id)) return false;
+          return true;
+        },
+        15_000,
+        'every acknowledged record delivered',
+      );
       let dupes = 0;
       for (const n of delivered.values()) if (n > 1) dupes++;
       // At-least-once: re-delivery is bounded by what was in flight at the kill.

@@ -5,13 +5,17 @@ import { mkdir, writeFile, rm } from 'node:fs/promises';
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand, PutRecordCommand, UpdateDestinationCommand } from '@aws-sdk/client-firehose';
 import { decompress } from '../../src/firehose/index.ts';
 import type { CompressionFormat } from '../../src/firehose/index.ts';
-import { startHarness, listFiles, readObject, s3Dest, enc, START_MS } from './helpers.ts';
+import { startHarness, listFiles, readObject, s3Dest, enc } from './helpers.ts';
 import type { Harness } from './helpers.ts';
 
 describe('S3 destination to the embedded directory store', () => {
   let h: Harness;
-  before(async () => { h = await startHarness(); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => {
+    await h.close();
+  });
 
   async function create(name: string, dest: Record<string, unknown>): Promise<void> {
     await h.client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: name, ExtendedS3DestinationConfiguration: dest as never }));
@@ -43,7 +47,7 @@ describe('S3 destination to the embedded directory store', () => {
   it('flushes as soon as the size hint is reached (measured before compression)', async () => {
     const name = 'size-flush';
     await create(name, s3Dest('bkt-size', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 900 }, CompressionFormat: 'GZIP' }));
-    const chunk = 'x'.repeat(1000) + '\n';
+    const chunk = `${'x'.repeat(1000)}\n`;
     for (let b = 0; b < 3; b++) {
       const recs = Array.from({ length: 400 }, () => ({ Data: enc(chunk) }));
       await h.client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: recs }));
@@ -83,13 +87,16 @@ describe('S3 destination to the embedded directory store', () => {
 
   it('evaluates custom prefixes once per object at the oldest arrival time, in CustomTimeZone, with FileExtension', async () => {
     const name = 'custom-prefix';
-    await create(name, s3Dest('bkt-prefix', {
-      Prefix: "sales_revenue/!{timestamp:yyyy/MM/dd/HH}/year=!{timestamp:yyyy}/q=!{timestamp:Q}/!{firehose:random-string}/",
-      ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy}/',
-      CustomTimeZone: 'Asia/Tokyo',
-      FileExtension: '.json',
-      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
-    }));
+    await create(
+      name,
+      s3Dest('bkt-prefix', {
+        Prefix: 'sales_revenue/!{timestamp:yyyy/MM/dd/HH}/year=!{timestamp:yyyy}/q=!{timestamp:Q}/!{firehose:random-string}/',
+        ErrorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy}/',
+        CustomTimeZone: 'Asia/Tokyo',
+        FileExtension: '.json',
+        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+      }),
+    );
     const first = h.clock.now();
     await h.client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: enc('a\n') } }));
     await h.tick(30_000, name);
@@ -106,11 +113,14 @@ describe('S3 destination to the embedded directory store', () => {
 
   it('produces the interval micro-batch layout with the timestampFloor extension (scenario S3)', async () => {
     const name = 'intervals';
-    await create(name, s3Dest('bkt-intvl', {
-      Prefix: "streaming-csv/data/intvl_date=!{timestampFloor:PT5M:yyyy-MM-dd}/intvl_hhmm=!{timestampFloor:PT5M:HHmm}/",
-      ErrorOutputPrefix: 'streaming-csv/errors/!{firehose:error-output-type}/',
-      BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
-    }));
+    await create(
+      name,
+      s3Dest('bkt-intvl', {
+        Prefix: 'streaming-csv/data/intvl_date=!{timestampFloor:PT5M:yyyy-MM-dd}/intvl_hhmm=!{timestampFloor:PT5M:HHmm}/',
+        ErrorOutputPrefix: 'streaming-csv/errors/!{firehose:error-output-type}/',
+        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+      }),
+    );
     const arrival = h.clock.now();
     const floored = new Date(Math.floor(arrival / 300_000) * 300_000);
     const hhmm = String(floored.getUTCHours()).padStart(2, '0') + String(floored.getUTCMinutes()).padStart(2, '0');
@@ -121,7 +131,6 @@ describe('S3 destination to the embedded directory store', () => {
     assert.equal(files.length, 1);
     assert.ok(files[0]!.startsWith(`streaming-csv/data/intvl_date=2021-01-31/intvl_hhmm=${hhmm}/intervals-1-`), files[0]);
   });
-
 
   it('retries while the bucket directory cannot be written and delivers once it can (nothing lost)', async () => {
     const name = 'dir-outage';
@@ -160,10 +169,14 @@ describe('S3 destination to the embedded directory store', () => {
     await h.tick(60_000, name);
     await h.client.send(new PutRecordCommand({ DeliveryStreamName: name, Record: { Data: enc('second\n') } }));
     await h.settle(name);
-    await h.client.send(new UpdateDestinationCommand({
-      DeliveryStreamName: name, CurrentDeliveryStreamVersionId: '1', DestinationId: 'destinationId-000000000001',
-      ExtendedS3DestinationUpdate: { Prefix: 'v2/', CompressionFormat: 'GZIP' },
-    }));
+    await h.client.send(
+      new UpdateDestinationCommand({
+        DeliveryStreamName: name,
+        CurrentDeliveryStreamVersionId: '1',
+        DestinationId: 'destinationId-000000000001',
+        ExtendedS3DestinationUpdate: { Prefix: 'v2/', CompressionFormat: 'GZIP' },
+      }),
+    );
     await h.tick(60_000, name);
     const root = join(h.dir, 's3', 'bkt-upd');
     const files = await listFiles(root);

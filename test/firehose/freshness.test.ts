@@ -11,11 +11,20 @@ import type { Harness } from './helpers.ts';
 describe('DataFreshness and the retry window', () => {
   let h: Harness;
   // Backoff capped at 1 h so that 24 h of clock pass in a few dozen retries.
-  before(async () => { h = await startHarness({ firehose: { retry: { s3MaxDelayMs: 3_600_000 } } }); });
-  after(async () => { await h.close(); });
+  before(async () => {
+    h = await startHarness({ firehose: { retry: { s3MaxDelayMs: 3_600_000 } } });
+  });
+  after(async () => {
+    await h.close();
+  });
 
   async function create(name: string, bucket: string): Promise<string> {
-    await h.client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: name, ExtendedS3DestinationConfiguration: s3Dest(bucket, { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never }));
+    await h.client.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: name,
+        ExtendedS3DestinationConfiguration: s3Dest(bucket, { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
+      }),
+    );
     await h.tick(1000, name);
     const root = join(h.dir, 's3', bucket);
     return root;
@@ -82,9 +91,14 @@ describe('DataFreshness and the retry window', () => {
     let up = false;
     const server = http.createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       req.on('end', () => {
-        if (!up) { res.writeHead(503).end(); return; }
+        if (!up) {
+          res.writeHead(503).end();
+          return;
+        }
         const id = (JSON.parse(body) as { requestId: string }).requestId;
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ requestId: id, timestamp: Date.now() }));
       });
@@ -93,15 +107,17 @@ describe('DataFreshness and the retry window', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const name = 'fresh-http';
     try {
-      await h.client.send(new CreateDeliveryStreamCommand({
-        DeliveryStreamName: name,
-        HttpEndpointDestinationConfiguration: {
-          EndpointConfiguration: { Url: url, Name: 'fresh' },
-          BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
-          RetryOptions: { DurationInSeconds: 7200 },
-          S3Configuration: { BucketARN: 'arn:aws:s3:::backup-fresh-http', RoleARN: ROLE },
-        } as never,
-      }));
+      await h.client.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: name,
+          HttpEndpointDestinationConfiguration: {
+            EndpointConfiguration: { Url: url, Name: 'fresh' },
+            BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+            RetryOptions: { DurationInSeconds: 7200 },
+            S3Configuration: { BucketARN: 'arn:aws:s3:::backup-fresh-http', RoleARN: ROLE },
+          } as never,
+        }),
+      );
       await h.tick(1000, name);
       await h.client.send(new PutRecordBatchCommand({ DeliveryStreamName: name, Records: [{ Data: enc('h\n') }] }));
       await h.tick(60_000, name);

@@ -9,7 +9,10 @@ import { CreateDeliveryStreamCommand, PutRecordBatchCommand, DescribeDeliveryStr
 import { startHarness, listFiles, readObject, enc, ROLE } from './helpers.ts';
 import type { Harness } from './helpers.ts';
 
-interface Received { headers: Record<string, string | string[] | undefined>; body: { requestId: string; timestamp: number; records: { data: string }[] } }
+interface Received {
+  headers: Record<string, string | string[] | undefined>;
+  body: { requestId: string; timestamp: number; records: { data: string }[] };
+}
 
 /** A Firehose HTTP endpoint: answers per `mode`, records what it received. */
 class Endpoint {
@@ -30,7 +33,11 @@ class Endpoint {
         this.received.push({ headers: req.headers, body });
         const fail = this.mode === 'error' || this.failuresLeft > 0;
         if (this.failuresLeft > 0) this.failuresLeft--;
-        if (fail) { res.writeHead(503); res.end('{"errorMessage":"busy"}'); return; }
+        if (fail) {
+          res.writeHead(503);
+          res.end('{"errorMessage":"busy"}');
+          return;
+        }
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ requestId: this.mode === 'wrong-id' ? 'other' : body.requestId, timestamp: Date.now() }));
       });
@@ -58,18 +65,25 @@ describe('HTTP endpoint destination', () => {
   });
 
   async function create(name: string, extra: Record<string, unknown> = {}): Promise<void> {
-    await h.client.send(new CreateDeliveryStreamCommand({
-      DeliveryStreamName: name,
-      HttpEndpointDestinationConfiguration: {
-        EndpointConfiguration: { Url: ep.url, Name: 'test endpoint', AccessKey: 'secret-key' },
-        BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
-        RequestConfiguration: { ContentEncoding: 'GZIP', CommonAttributes: [{ AttributeName: 'env', AttributeValue: 'test' }] },
-        RetryOptions: { DurationInSeconds: 30 },
-        S3BackupMode: 'FailedDataOnly',
-        S3Configuration: { BucketARN: `arn:aws:s3:::backup-${name}`, RoleARN: ROLE, ErrorOutputPrefix: 'failed/!{firehose:error-output-type}/', Prefix: 'raw/!{timestamp:yyyy}/' },
-        ...extra,
-      } as never,
-    }));
+    await h.client.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: name,
+        HttpEndpointDestinationConfiguration: {
+          EndpointConfiguration: { Url: ep.url, Name: 'test endpoint', AccessKey: 'secret-key' },
+          BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+          RequestConfiguration: { ContentEncoding: 'GZIP', CommonAttributes: [{ AttributeName: 'env', AttributeValue: 'test' }] },
+          RetryOptions: { DurationInSeconds: 30 },
+          S3BackupMode: 'FailedDataOnly',
+          S3Configuration: {
+            BucketARN: `arn:aws:s3:::backup-${name}`,
+            RoleARN: ROLE,
+            ErrorOutputPrefix: 'failed/!{firehose:error-output-type}/',
+            Prefix: 'raw/!{timestamp:yyyy}/',
+          },
+          ...extra,
+        } as never,
+      }),
+    );
     await h.tick(1000, name);
   }
 
@@ -93,7 +107,10 @@ describe('HTTP endpoint destination', () => {
     assert.deepEqual(JSON.parse(String(r.headers['x-amz-firehose-common-attributes'])), { commonAttributes: { env: 'test' } });
     assert.equal(r.headers['content-encoding'], 'gzip');
     assert.equal(typeof r.body.timestamp, 'number');
-    assert.deepEqual(r.body.records.map((x) => Buffer.from(x.data, 'base64').toString()), payloads);
+    assert.deepEqual(
+      r.body.records.map((x) => Buffer.from(x.data, 'base64').toString()),
+      payloads,
+    );
     const m = h.engine.metrics('http-ok');
     assert.equal(m['DeliveryToHttpEndpoint.Records'], 3);
     assert.equal(m['DeliveryToHttpEndpoint.Success'], 1);
@@ -135,8 +152,15 @@ describe('HTTP endpoint destination', () => {
     const files = await listFiles(root);
     assert.equal(files.length, 1, files.join(','));
     assert.match(files[0]!, /^failed\/http-endpoint-failed\/http-fail-1-/);
-    const lines = (await readObject(root, files[0]!)).toString().trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => Buffer.from(l.rawData, 'base64').toString()), ['lost?', 'not lost']);
+    const lines = (await readObject(root, files[0]!))
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => Buffer.from(l.rawData, 'base64').toString()),
+      ['lost?', 'not lost'],
+    );
     assert.equal(lines[0].errorCode, 'HttpEndpoint.InvalidResponseFromDestination');
     assert.equal(lines[0].attemptsMade, ep.received.length);
   });

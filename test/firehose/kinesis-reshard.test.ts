@@ -4,7 +4,15 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { KinesisClient, CreateStreamCommand, PutRecordsCommand, SplitShardCommand, MergeShardsCommand, UpdateShardCountCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import {
+  KinesisClient,
+  CreateStreamCommand,
+  PutRecordsCommand,
+  SplitShardCommand,
+  MergeShardsCommand,
+  UpdateShardCountCommand,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
 import { CreateDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ManualClock } from '../../src/core/index.ts';
@@ -44,17 +52,26 @@ function assertInOrderAndComplete(byKey: Map<string, number[]>, count: number): 
   for (const [k, seqs] of byKey) assert.deepEqual(seqs, expected, `order of ${k}`);
 }
 
-const kinesisClient = (url: string) => new KinesisClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }) });
+const kinesisClient = (url: string) =>
+  new KinesisClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
+  });
 
 // One object per test: a large buffer, flushed by the 900 s interval at the end.
 const BIG_BUFFER = { BufferingHints: { SizeInMBs: 128, IntervalInSeconds: 900 } };
 
 async function createFromKinesis(h: Harness, name: string, stream: string, bucket: string): Promise<void> {
-  await h.client.send(new CreateDeliveryStreamCommand({
-    DeliveryStreamName: name, DeliveryStreamType: 'KinesisStreamAsSource',
-    KinesisStreamSourceConfiguration: { KinesisStreamARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`, RoleARN: ROLE },
-    ExtendedS3DestinationConfiguration: s3Dest(bucket, BIG_BUFFER) as never,
-  }));
+  await h.client.send(
+    new CreateDeliveryStreamCommand({
+      DeliveryStreamName: name,
+      DeliveryStreamType: 'KinesisStreamAsSource',
+      KinesisStreamSourceConfiguration: { KinesisStreamARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`, RoleARN: ROLE },
+      ExtendedS3DestinationConfiguration: s3Dest(bucket, BIG_BUFFER) as never,
+    }),
+  );
   await h.tick(1000, name);
 }
 
@@ -98,7 +115,7 @@ describe('KinesisStreamAsSource across resharding', () => {
     }
   });
 
-  it('after a restart, reads a closed parent\'s backlog to its end before its children, then neither skips nor re-reads', async () => {
+  it("after a restart, reads a closed parent's backlog to its end before its children, then neither skips nor re-reads", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'freshet-fh-reshard-'));
     const clock = new ManualClock(START_MS);
     const storage = () => new FileStorage({ dataDir: dir, fsync: { kind: 'always' }, clock });
@@ -117,11 +134,24 @@ describe('KinesisStreamAsSource across resharding', () => {
       // then a split, more records in the children, a merge, more records in the merged shard, UpdateShardCount 1 → 2 and more.
       const fs = storage();
       await fs.open();
-      const kin = await KinesisEngine.open({ storage: fs, clock, region: 'us-east-1', accountId: '000000000000', shardLimit: 500, createDelayMs: 5, deleteDelayMs: 5, updateDelayMs: 5 });
+      const kin = await KinesisEngine.open({
+        storage: fs,
+        clock,
+        region: 'us-east-1',
+        accountId: '000000000000',
+        shardLimit: 500,
+        createDelayMs: 5,
+        deleteDelayMs: 5,
+        updateDelayMs: 5,
+      });
       let next = 2;
       const put = async (perKey: number) => {
         const recs = roundRecords(next, perKey);
-        for (let i = 0; i < recs.length; i += 500) await kin.putRecords('rb', recs.slice(i, i + 500).map((r) => ({ partitionKey: r.PartitionKey, data: r.Data })));
+        for (let i = 0; i < recs.length; i += 500)
+          await kin.putRecords(
+            'rb',
+            recs.slice(i, i + 500).map((r) => ({ partitionKey: r.PartitionKey, data: r.Data })),
+          );
         next += perKey;
       };
       const reshardDone = async () => {

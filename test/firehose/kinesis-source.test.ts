@@ -11,13 +11,26 @@ import type { Harness } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
 const agg = require('aws-kinesis-agg') as {
-  aggregate(records: { partitionKey: string; data: Buffer }[], onEncoded: (r: { partitionKey: string; data: Buffer }, cb: (err?: Error) => void) => void, after: () => void, onError: (e: Error) => void): void;
+  aggregate(
+    records: { partitionKey: string; data: Buffer }[],
+    onEncoded: (r: { partitionKey: string; data: Buffer }, cb: (err?: Error) => void) => void,
+    after: () => void,
+    onError: (e: Error) => void,
+  ): void;
 };
 
 function aggregate(records: { partitionKey: string; data: Buffer }[]): Promise<{ partitionKey: string; data: Buffer }[]> {
   return new Promise((resolve, reject) => {
     const out: { partitionKey: string; data: Buffer }[] = [];
-    agg.aggregate(records, (r, cb) => { out.push(r); cb(); }, () => resolve(out), reject);
+    agg.aggregate(
+      records,
+      (r, cb) => {
+        out.push(r);
+        cb();
+      },
+      () => resolve(out),
+      reject,
+    );
   });
 }
 
@@ -26,7 +39,12 @@ describe('KinesisStreamAsSource', () => {
   let kinesis: KinesisClient;
   before(async () => {
     h = await startHarness();
-    kinesis = new KinesisClient({ endpoint: h.server.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }) });
+    kinesis = new KinesisClient({
+      endpoint: h.server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
+    });
   });
   after(async () => {
     kinesis.destroy();
@@ -37,18 +55,25 @@ describe('KinesisStreamAsSource', () => {
     await kinesis.send(new CreateStreamCommand({ StreamName: 'src', ShardCount: 2 }));
     await h.tick(1000);
     await kinesis.send(new PutRecordCommand({ StreamName: 'src', PartitionKey: 'early', Data: enc('before creation\n') }));
-    await h.client.send(new CreateDeliveryStreamCommand({
-      DeliveryStreamName: 'from-kinesis', DeliveryStreamType: 'KinesisStreamAsSource',
-      KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/src', RoleARN: ROLE },
-      ExtendedS3DestinationConfiguration: s3Dest('bkt-kin', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
-    }));
+    await h.client.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'from-kinesis',
+        DeliveryStreamType: 'KinesisStreamAsSource',
+        KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/src', RoleARN: ROLE },
+        ExtendedS3DestinationConfiguration: s3Dest('bkt-kin', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
+      }),
+    );
     await h.tick(1000, 'from-kinesis');
     const d = (await h.client.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'from-kinesis' }))).DeliveryStreamDescription!;
     assert.equal(d.DeliveryStreamType, 'KinesisStreamAsSource');
     assert.equal(d.Source?.KinesisStreamSourceDescription?.KinesisStreamARN, 'arn:aws:kinesis:us-east-1:000000000000:stream/src');
-    await assert.rejects(h.client.send(new FhPutRecord({ DeliveryStreamName: 'from-kinesis', Record: { Data: enc('x') } })), { name: 'InvalidArgumentException' });
+    await assert.rejects(h.client.send(new FhPutRecord({ DeliveryStreamName: 'from-kinesis', Record: { Data: enc('x') } })), {
+      name: 'InvalidArgumentException',
+    });
 
-    await kinesis.send(new PutRecordsCommand({ StreamName: 'src', Records: Array.from({ length: 10 }, (_, i) => ({ PartitionKey: `k${i}`, Data: enc(`plain ${i}\n`) })) }));
+    await kinesis.send(
+      new PutRecordsCommand({ StreamName: 'src', Records: Array.from({ length: 10 }, (_, i) => ({ PartitionKey: `k${i}`, Data: enc(`plain ${i}\n`) })) }),
+    );
     const aggregated = await aggregate(Array.from({ length: 5 }, (_, i) => ({ partitionKey: `u${i}`, data: Buffer.from(`user ${i}\n`) })));
     assert.equal(aggregated.length, 1);
     await kinesis.send(new PutRecordCommand({ StreamName: 'src', PartitionKey: aggregated[0]!.partitionKey, Data: new Uint8Array(aggregated[0]!.data) }));
@@ -65,20 +90,29 @@ describe('KinesisStreamAsSource', () => {
   });
 
   it('rejects a source stream that does not exist', async () => {
-    await assert.rejects(h.client.send(new CreateDeliveryStreamCommand({
-      DeliveryStreamName: 'from-nowhere', DeliveryStreamType: 'KinesisStreamAsSource',
-      KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/missing', RoleARN: ROLE },
-      ExtendedS3DestinationConfiguration: s3Dest('b') as never,
-    })), { name: 'InvalidArgumentException' });
+    await assert.rejects(
+      h.client.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: 'from-nowhere',
+          DeliveryStreamType: 'KinesisStreamAsSource',
+          KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/missing', RoleARN: ROLE },
+          ExtendedS3DestinationConfiguration: s3Dest('b') as never,
+        }),
+      ),
+      { name: 'InvalidArgumentException' },
+    );
   });
 
   it('waits for a source stream that is still CREATING', async () => {
     await kinesis.send(new CreateStreamCommand({ StreamName: 'late', ShardCount: 1 }));
-    await h.client.send(new CreateDeliveryStreamCommand({
-      DeliveryStreamName: 'from-late', DeliveryStreamType: 'KinesisStreamAsSource',
-      KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/late', RoleARN: ROLE },
-      ExtendedS3DestinationConfiguration: s3Dest('bkt-late', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
-    }));
+    await h.client.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'from-late',
+        DeliveryStreamType: 'KinesisStreamAsSource',
+        KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/late', RoleARN: ROLE },
+        ExtendedS3DestinationConfiguration: s3Dest('bkt-late', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
+      }),
+    );
     await h.tick(1000, 'from-late');
     await kinesis.send(new PutRecordCommand({ StreamName: 'late', PartitionKey: 'p', Data: enc('after active\n') }));
     await h.tick(60_000, 'from-late');
@@ -92,16 +126,24 @@ describe('KinesisStreamAsSource', () => {
   it('follows the child shards of a split', async () => {
     await kinesis.send(new CreateStreamCommand({ StreamName: 'splitting', ShardCount: 1 }));
     await h.tick(1000);
-    await h.client.send(new CreateDeliveryStreamCommand({
-      DeliveryStreamName: 'from-split', DeliveryStreamType: 'KinesisStreamAsSource',
-      KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/splitting', RoleARN: ROLE },
-      ExtendedS3DestinationConfiguration: s3Dest('bkt-split', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
-    }));
+    await h.client.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'from-split',
+        DeliveryStreamType: 'KinesisStreamAsSource',
+        KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/splitting', RoleARN: ROLE },
+        ExtendedS3DestinationConfiguration: s3Dest('bkt-split', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
+      }),
+    );
     await h.tick(1000, 'from-split');
     await kinesis.send(new PutRecordCommand({ StreamName: 'splitting', PartitionKey: 'p', Data: enc('parent\n') }));
     await kinesis.send(new SplitShardCommand({ StreamName: 'splitting', ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 127n).toString() }));
     await h.tick(1000, 'from-split');
-    await kinesis.send(new PutRecordsCommand({ StreamName: 'splitting', Records: Array.from({ length: 20 }, (_, i) => ({ PartitionKey: `key-${i}`, Data: enc(`child ${i}\n`) })) }));
+    await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: 'splitting',
+        Records: Array.from({ length: 20 }, (_, i) => ({ PartitionKey: `key-${i}`, Data: enc(`child ${i}\n`) })),
+      }),
+    );
     await h.tick(10_000, 'from-split');
     await h.tick(60_000, 'from-split');
     await h.tick(60_000, 'from-split');

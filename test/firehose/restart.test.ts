@@ -19,16 +19,30 @@ describe('restart on the same data dir', () => {
     const open = () => startHarness({ dir, clock, storage: new FileStorage({ dataDir: dir, fsync: { kind: 'always' }, clock }) });
     try {
       let h = await open();
-      const kinesis = (url: string) => new KinesisClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }) });
+      const kinesis = (url: string) =>
+        new KinesisClient({
+          endpoint: url,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+          requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
+        });
       let k = kinesis(h.server.url);
       await k.send(new CreateStreamCommand({ StreamName: 'src', ShardCount: 1 }));
       await h.tick(1000);
-      await h.client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'direct', ExtendedS3DestinationConfiguration: s3Dest('b-direct', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never }));
-      await h.client.send(new CreateDeliveryStreamCommand({
-        DeliveryStreamName: 'fromk', DeliveryStreamType: 'KinesisStreamAsSource',
-        KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/src', RoleARN: ROLE },
-        ExtendedS3DestinationConfiguration: s3Dest('b-fromk', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
-      }));
+      await h.client.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: 'direct',
+          ExtendedS3DestinationConfiguration: s3Dest('b-direct', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
+        }),
+      );
+      await h.client.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: 'fromk',
+          DeliveryStreamType: 'KinesisStreamAsSource',
+          KinesisStreamSourceConfiguration: { KinesisStreamARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/src', RoleARN: ROLE },
+          ExtendedS3DestinationConfiguration: s3Dest('b-fromk', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
+        }),
+      );
       await h.tick(1000, 'direct', 'fromk');
       await h.client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'direct', Records: [{ Data: enc('d1\n') }] }));
       await k.send(new PutRecordsCommand({ StreamName: 'src', Records: [{ PartitionKey: 'p', Data: enc('k1\n') }] }));
@@ -64,13 +78,23 @@ describe('restart on the same data dir', () => {
     const dir = await mkdtemp(join(tmpdir(), 'freshet-fh-broken-'));
     const clock = new ManualClock(START_MS);
     const tables = { 'db.t': [{ name: 'a', type: 'int' }] };
-    const open = (firehose: FirehoseOptions) => startHarness({ dir, clock, firehose, storage: new FileStorage({ dataDir: dir, fsync: { kind: 'always' }, clock }) });
+    const open = (firehose: FirehoseOptions) =>
+      startHarness({ dir, clock, firehose, storage: new FileStorage({ dataDir: dir, fsync: { kind: 'always' }, clock }) });
     try {
       let h = await open({ tables });
-      await h.client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'pq', ExtendedS3DestinationConfiguration: s3Dest('b-pq', {
-        BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
-        DataFormatConversionConfiguration: { Enabled: true, SchemaConfiguration: { DatabaseName: 'db', TableName: 't', RoleARN: ROLE }, OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } } },
-      }) as never }));
+      await h.client.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: 'pq',
+          ExtendedS3DestinationConfiguration: s3Dest('b-pq', {
+            BufferingHints: { SizeInMBs: 64, IntervalInSeconds: 60 },
+            DataFormatConversionConfiguration: {
+              Enabled: true,
+              SchemaConfiguration: { DatabaseName: 'db', TableName: 't', RoleARN: ROLE },
+              OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } },
+            },
+          }) as never,
+        }),
+      );
       await h.tick(1000, 'pq');
       await h.close();
 

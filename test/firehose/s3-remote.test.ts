@@ -11,7 +11,10 @@ import { startHarness, s3Dest, enc } from './helpers.ts';
 import type { Harness } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
-interface S3rverInstance { run(): Promise<{ port: number }>; close(): Promise<void> }
+interface S3rverInstance {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
 const S3rver = require('s3rver') as new (o: Record<string, unknown>) => S3rverInstance;
 
 describe('S3-compatible remote bucket (s3rver)', () => {
@@ -22,7 +25,14 @@ describe('S3-compatible remote bucket (s3rver)', () => {
   let reader: S3Client;
 
   async function startS3(p = 0): Promise<void> {
-    s3 = new S3rver({ port: p, address: '127.0.0.1', silent: true, directory: s3dir, configureBuckets: [{ name: 'remote-bucket' }], allowMismatchedSignatures: true });
+    s3 = new S3rver({
+      port: p,
+      address: '127.0.0.1',
+      silent: true,
+      directory: s3dir,
+      configureBuckets: [{ name: 'remote-bucket' }],
+      allowMismatchedSignatures: true,
+    });
     port = (await s3.run()).port;
   }
 
@@ -31,10 +41,23 @@ describe('S3-compatible remote bucket (s3rver)', () => {
     await startS3();
     h = await startHarness({
       firehose: {
-        buckets: { 'my-firehose-bucket': { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, remoteBucket: 'remote-bucket' } },
+        buckets: {
+          'my-firehose-bucket': {
+            endpoint: `http://127.0.0.1:${port}`,
+            region: 'us-east-1',
+            forcePathStyle: true,
+            credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+            remoteBucket: 'remote-bucket',
+          },
+        },
       },
     });
-    reader = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    reader = new S3Client({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
   });
   after(async () => {
     reader.destroy();
@@ -53,7 +76,16 @@ describe('S3-compatible remote bucket (s3rver)', () => {
   }
 
   it('writes GZIP objects to the mapped bucket with PutObject', async () => {
-    await h.client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'remote', ExtendedS3DestinationConfiguration: s3Dest('my-firehose-bucket', { Prefix: 'logs/', CompressionFormat: 'GZIP', BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never }));
+    await h.client.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'remote',
+        ExtendedS3DestinationConfiguration: s3Dest('my-firehose-bucket', {
+          Prefix: 'logs/',
+          CompressionFormat: 'GZIP',
+          BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 },
+        }) as never,
+      }),
+    );
     await h.tick(1000, 'remote');
     const lines = Array.from({ length: 100 }, (_, i) => `line ${i}\n`);
     await h.client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'remote', Records: lines.map((l) => ({ Data: enc(l) })) }));

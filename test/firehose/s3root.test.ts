@@ -17,7 +17,12 @@ describe('embedded buckets without a data directory', () => {
     const client = new FirehoseClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     try {
       const engine = (server.services.find((s) => s.targetPrefix === 'Firehose_20150804') as FirehoseService).engine;
-      await client.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'mem', ExtendedS3DestinationConfiguration: s3Dest('mem-bucket', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never }));
+      await client.send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: 'mem',
+          ExtendedS3DestinationConfiguration: s3Dest('mem-bucket', { BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 60 } }) as never,
+        }),
+      );
       await client.send(new PutRecordCommand({ DeliveryStreamName: 'mem', Record: { Data: enc('x\n') } }));
       await engine.settled('mem');
       clock.advance(60_000);

@@ -73,7 +73,10 @@ async function startThrottlingProxy(target: string, budget: number): Promise<{ u
           if (dropped > 0 && upRes.statusCode === 200) {
             const parsed = JSON.parse(out.toString()) as { FailedRecordCount: number; Records: unknown[] };
             for (let i = 0; i < dropped; i++) {
-              parsed.Records.push({ ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded for shard shardId-000000000000 in stream s under account 000000000000.' });
+              parsed.Records.push({
+                ErrorCode: 'ProvisionedThroughputExceededException',
+                ErrorMessage: 'Rate exceeded for shard shardId-000000000000 in stream s under account 000000000000.',
+              });
             }
             parsed.FailedRecordCount += dropped;
             out = Buffer.from(JSON.stringify(parsed));
@@ -89,7 +92,11 @@ async function startThrottlingProxy(target: string, budget: number): Promise<{ u
   return {
     url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     injected: () => injected,
-    close: () => new Promise<void>((r) => { proxy.closeAllConnections(); proxy.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        proxy.closeAllConnections();
+        proxy.close(() => r());
+      }),
   };
 }
 
@@ -139,13 +146,18 @@ describe('generators end to end', () => {
       await proxy.close();
     }
     const ids = (await readAll(name)).map((s) => (JSON.parse(s) as { id: number }).id).sort((a, b) => a - b);
-    assert.deepEqual(ids, Array.from({ length: 300 }, (_, i) => i + 1));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 300 }, (_, i) => i + 1),
+    );
   });
 
   it('`freshet generate trades` writes 100 trades per invocation with about 5% anomalies', async () => {
     const name = uniqueName('gen-cli');
     await createStream(name, 2);
-    const res = await runCli(['generate', 'trades', '--stream', name, '--count', '400', '--every', '50ms', '--seed', '9', '-q'], { FRESHET_ENDPOINT: server.url });
+    const res = await runCli(['generate', 'trades', '--stream', name, '--count', '400', '--every', '50ms', '--seed', '9', '-q'], {
+      FRESHET_ENDPOINT: server.url,
+    });
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stderr, /400 records sent to/);
     const trades = (await readAll(name)).map((s) => JSON.parse(s) as { price: number; quantity: number; tickerSymbol: string });
@@ -168,7 +180,10 @@ describe('generators end to end', () => {
     assert.equal(res.code, 0, res.stderr);
     // Nine hours of event time at 36000× take about 0.9 s.
     assert.ok(Date.now() - started >= 900);
-    assert.deepEqual(await readAll(name), rows.map((r) => `${r}\n`));
+    assert.deepEqual(
+      await readAll(name),
+      rows.map((r) => `${r}\n`),
+    );
   });
 
   it('`freshet generate` without --count runs until Ctrl-C, then flushes and reports what it sent', async () => {
@@ -195,7 +210,10 @@ describe('generators end to end', () => {
       const w = new KinesisWriter({ client, streamName: 'no-such-stream-writer' });
       w.add(Buffer.from('a'), 'k');
       const results = await Promise.allSettled([w.flush(), w.flush(), w.flush()]);
-      assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['rejected', 'rejected', 'rejected'],
+      );
       await assert.rejects(w.flush(), { name: 'ResourceNotFoundException' });
       assert.equal(w.stats.failed, 1);
       assert.equal(w.stats.sent, 0);
@@ -207,6 +225,9 @@ describe('generators end to end', () => {
   it('`freshet generate` names the missing stream and how to create it', async () => {
     const res = await runCli(['generate', 'sales', '--stream', 'no-such-stream', '--count', '5', '-q'], { FRESHET_ENDPOINT: server.url });
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /freshet: stream no-such-stream not found at http:\/\/127\.0\.0\.1:\d+ — create it with `npx freshet streams create no-such-stream`/);
+    assert.match(
+      res.stderr,
+      /freshet: stream no-such-stream not found at http:\/\/127\.0\.0\.1:\d+ — create it with `npx freshet streams create no-such-stream`/,
+    );
   });
 });

@@ -1,6 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { GENERATORS, encodeRecord, getGenerator, STORES, CATEGORIES, TICKERS, PLATFORMS, MARKETPLACES, CRYPTO_TICKERS, TICKER_SYMBOLS } from '../../src/generators/index.ts';
+import {
+  GENERATORS,
+  encodeRecord,
+  getGenerator,
+  STORES,
+  CATEGORIES,
+  TICKERS,
+  PLATFORMS,
+  MARKETPLACES,
+  CRYPTO_TICKERS,
+  TICKER_SYMBOLS,
+} from '../../src/generators/index.ts';
 import type { GeneratedRecord } from '../../src/generators/index.ts';
 
 const T0 = Date.UTC(2021, 0, 31, 14, 5, 47, 190);

@@ -33,7 +33,10 @@ describe('generator schedules on an injected clock', () => {
     assert.equal(sink.records.length, 1200);
     const perSecond = new Map<number, number>();
     for (const r of sink.records) perSecond.set(Math.floor((r.atMs - t0 - 1) / 1000), (perSecond.get(Math.floor((r.atMs - t0 - 1) / 1000)) ?? 0) + 1);
-    assert.ok([...perSecond.values()].every((n) => n === 20), 'twenty records in every second');
+    assert.ok(
+      [...perSecond.values()].every((n) => n === 20),
+      'twenty records in every second',
+    );
     // Event times come from the clock.
     const first = JSON.parse(sink.records[0]!.data) as { evnt_time: string };
     assert.equal(first.evnt_time, new Date(sink.records[0]!.atMs).toISOString().replace('Z', '000'));
@@ -89,8 +92,14 @@ describe('generator schedules on an injected clock', () => {
     clock.advance(10_000);
     const stats = await h.done;
     assert.equal(stats.generated, 4);
-    assert.deepEqual(sink.records.map((r) => r.atMs - t0), [0, 1000, 1500, 3500]);
-    assert.deepEqual(sink.records.map((r) => r.data), ['2014-04-01 00:00:00,10\n', '2014-04-01 01:00:00,11\n', '2014-04-01 01:30:00,"12"\n', '2014-04-01 03:30:00,13\n']);
+    assert.deepEqual(
+      sink.records.map((r) => r.atMs - t0),
+      [0, 1000, 1500, 3500],
+    );
+    assert.deepEqual(
+      sink.records.map((r) => r.data),
+      ['2014-04-01 00:00:00,10\n', '2014-04-01 01:00:00,11\n', '2014-04-01 01:30:00,"12"\n', '2014-04-01 03:30:00,13\n'],
+    );
   });
 
   it('replay of JSONL keeps each line as written, converts CSV to JSON on request, and uses a key field', async () => {
@@ -106,10 +115,13 @@ describe('generator schedules on an injected clock', () => {
     const h = startReplay({ file, sink, speedup: 60, partitionKeyField: 'store_id', clock });
     clock.advance(1000);
     await h.done;
-    assert.deepEqual(sink.records.map((r) => [r.atMs - t0, r.key, r.data]), [
-      [0, 'store_1', lines[0]],
-      [1000, 'store_2', lines[1]],
-    ]);
+    assert.deepEqual(
+      sink.records.map((r) => [r.atMs - t0, r.key, r.data]),
+      [
+        [0, 'store_1', lines[0]],
+        [1000, 'store_2', lines[1]],
+      ],
+    );
 
     const csv = join(tmp, 'trades.csv');
     writeFileSync(csv, 'event_time,tickerSymbol,price\n2021-01-01T00:00:00Z,AAPL,90.5\n');

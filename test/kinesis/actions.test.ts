@@ -5,11 +5,29 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  AddTagsToStreamCommand, CreateStreamCommand, DecreaseStreamRetentionPeriodCommand, DeleteStreamCommand, DescribeLimitsCommand,
-  DescribeStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, IncreaseStreamRetentionPeriodCommand,
-  ListShardsCommand, ListStreamsCommand, ListTagsForResourceCommand, ListTagsForStreamCommand, PutRecordCommand, PutRecordsCommand,
-  RemoveTagsFromStreamCommand, TagResourceCommand, UntagResourceCommand, ResourceNotFoundException, ResourceInUseException,
-  LimitExceededException, InvalidArgumentException,
+  AddTagsToStreamCommand,
+  CreateStreamCommand,
+  DecreaseStreamRetentionPeriodCommand,
+  DeleteStreamCommand,
+  DescribeLimitsCommand,
+  DescribeStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  IncreaseStreamRetentionPeriodCommand,
+  ListShardsCommand,
+  ListStreamsCommand,
+  ListTagsForResourceCommand,
+  ListTagsForStreamCommand,
+  PutRecordCommand,
+  PutRecordsCommand,
+  RemoveTagsFromStreamCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  ResourceNotFoundException,
+  ResourceInUseException,
+  LimitExceededException,
+  InvalidArgumentException,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { FreshetServer } from '../../src/server/index.ts';
@@ -47,7 +65,10 @@ describe('Kinesis actions over the SDK', () => {
       assert.equal(d.HasMoreShards, false);
       assert.equal(d.EncryptionType, 'NONE');
       assert.ok(d.StreamCreationTimestamp instanceof Date);
-      assert.deepEqual(d.Shards!.map((s) => s.ShardId), ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']);
+      assert.deepEqual(
+        d.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002'],
+      );
       assert.equal(d.Shards![0]!.HashKeyRange!.StartingHashKey, '0');
       assert.equal(d.Shards![0]!.HashKeyRange!.EndingHashKey, '113427455640312821154458202477256070484');
       assert.equal(d.Shards![2]!.HashKeyRange!.EndingHashKey, '340282366920938463463374607431768211455');
@@ -71,10 +92,17 @@ describe('Kinesis actions over the SDK', () => {
     it('paginates DescribeStream with Limit and ExclusiveStartShardId', async () => {
       const name = await stream(5);
       const p1 = (await client.send(new DescribeStreamCommand({ StreamName: name, Limit: 2 }))).StreamDescription!;
-      assert.deepEqual(p1.Shards!.map((s) => s.ShardId), ['shardId-000000000000', 'shardId-000000000001']);
+      assert.deepEqual(
+        p1.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000000', 'shardId-000000000001'],
+      );
       assert.equal(p1.HasMoreShards, true);
-      const p2 = (await client.send(new DescribeStreamCommand({ StreamName: name, Limit: 10, ExclusiveStartShardId: 'shardId-000000000001' }))).StreamDescription!;
-      assert.deepEqual(p2.Shards!.map((s) => s.ShardId), ['shardId-000000000002', 'shardId-000000000003', 'shardId-000000000004']);
+      const p2 = (await client.send(new DescribeStreamCommand({ StreamName: name, Limit: 10, ExclusiveStartShardId: 'shardId-000000000001' })))
+        .StreamDescription!;
+      assert.deepEqual(
+        p2.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000002', 'shardId-000000000003', 'shardId-000000000004'],
+      );
       assert.equal(p2.HasMoreShards, false);
       await drop(name);
     });
@@ -144,17 +172,32 @@ describe('Kinesis actions over the SDK', () => {
     it('pages with MaxResults and NextToken, and filters', async () => {
       const name = await stream(5);
       const p1 = await client.send(new ListShardsCommand({ StreamName: name, MaxResults: 2 }));
-      assert.deepEqual(p1.Shards!.map((s) => s.ShardId), ['shardId-000000000000', 'shardId-000000000001']);
+      assert.deepEqual(
+        p1.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000000', 'shardId-000000000001'],
+      );
       assert.ok(p1.NextToken);
       const p2 = await client.send(new ListShardsCommand({ NextToken: p1.NextToken, MaxResults: 2 }));
-      assert.deepEqual(p2.Shards!.map((s) => s.ShardId), ['shardId-000000000002', 'shardId-000000000003']);
+      assert.deepEqual(
+        p2.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000002', 'shardId-000000000003'],
+      );
       const p3 = await client.send(new ListShardsCommand({ NextToken: p2.NextToken }));
-      assert.deepEqual(p3.Shards!.map((s) => s.ShardId), ['shardId-000000000004']);
+      assert.deepEqual(
+        p3.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000004'],
+      );
       assert.equal(p3.NextToken, undefined);
       const after = await client.send(new ListShardsCommand({ StreamName: name, ExclusiveStartShardId: 'shardId-000000000003' }));
-      assert.deepEqual(after.Shards!.map((s) => s.ShardId), ['shardId-000000000004']);
+      assert.deepEqual(
+        after.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000004'],
+      );
       const filtered = await client.send(new ListShardsCommand({ StreamName: name, ShardFilter: { Type: 'AFTER_SHARD_ID', ShardId: 'shardId-000000000002' } }));
-      assert.deepEqual(filtered.Shards!.map((s) => s.ShardId), ['shardId-000000000003', 'shardId-000000000004']);
+      assert.deepEqual(
+        filtered.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000003', 'shardId-000000000004'],
+      );
       const latest = await client.send(new ListShardsCommand({ StreamName: name, ShardFilter: { Type: 'AT_LATEST' } }));
       assert.equal(latest.Shards!.length, 5);
       const ranges = evenHashKeyRanges(5);
@@ -184,23 +227,35 @@ describe('Kinesis actions over the SDK', () => {
       const a = await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'a', Data: Buffer.from('1') }));
       assert.equal(a.ShardId, 'shardId-000000000000');
       const ranges = evenHashKeyRanges(4);
-      const last = await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'a', ExplicitHashKey: ranges[3]!.startingHashKey.toString(), Data: Buffer.from('2') }));
+      const last = await client.send(
+        new PutRecordCommand({ StreamName: name, PartitionKey: 'a', ExplicitHashKey: ranges[3]!.startingHashKey.toString(), Data: Buffer.from('2') }),
+      );
       assert.equal(last.ShardId, 'shardId-000000000003');
-      const edge = await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'a', ExplicitHashKey: ranges[2]!.endingHashKey.toString(), Data: Buffer.from('3') }));
+      const edge = await client.send(
+        new PutRecordCommand({ StreamName: name, PartitionKey: 'a', ExplicitHashKey: ranges[2]!.endingHashKey.toString(), Data: Buffer.from('3') }),
+      );
       assert.equal(edge.ShardId, 'shardId-000000000002');
       await assert.rejects(
         client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'a', ExplicitHashKey: (1n << 128n).toString(), Data: Buffer.from('x') })),
         (e: unknown) => {
           assert.ok(e instanceof InvalidArgumentException);
-          assert.equal(e.message, 'Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was 340282366920938463463374607431768211456');
+          assert.equal(
+            e.message,
+            'Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was 340282366920938463463374607431768211456',
+          );
           return true;
         },
       );
-      const ordered = await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'a', Data: Buffer.from('4'), SequenceNumberForOrdering: a.SequenceNumber }));
+      const ordered = await client.send(
+        new PutRecordCommand({ StreamName: name, PartitionKey: 'a', Data: Buffer.from('4'), SequenceNumberForOrdering: a.SequenceNumber }),
+      );
       assert.ok(ordered.SequenceNumber! > a.SequenceNumber!);
       await assert.rejects(
         client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'a', Data: Buffer.from('5'), SequenceNumberForOrdering: '123' })),
-        { name: 'InvalidArgumentException', message: `ExclusiveMinimumSequenceNumber 123 used in PutRecord on stream ${name} under account 000000000000 is invalid.` },
+        {
+          name: 'InvalidArgumentException',
+          message: `ExclusiveMinimumSequenceNumber 123 used in PutRecord on stream ${name} under account 000000000000 is invalid.`,
+        },
       );
       await drop(name);
     });
@@ -208,10 +263,12 @@ describe('Kinesis actions over the SDK', () => {
     it('reads with every iterator type', async () => {
       const name = await stream(1);
       const shard = 'shardId-000000000000';
-      const put = await client.send(new PutRecordsCommand({
-        StreamName: name,
-        Records: Array.from({ length: 10 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(`r${i}`) })),
-      }));
+      const put = await client.send(
+        new PutRecordsCommand({
+          StreamName: name,
+          Records: Array.from({ length: 10 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(`r${i}`) })),
+        }),
+      );
       const seqs = put.Records!.map((r) => r.SequenceNumber!);
       for (let i = 1; i < seqs.length; i++) assert.ok(seqs[i]! > seqs[i - 1]!);
       const read = async (type: string, extra: Record<string, unknown> = {}) => {
@@ -219,9 +276,18 @@ describe('Kinesis actions over the SDK', () => {
         return client.send(new GetRecordsCommand({ ShardIterator: it0.ShardIterator! }));
       };
       const th = await read('TRIM_HORIZON');
-      assert.deepEqual(th.Records!.map((r) => Buffer.from(r.Data!).toString()), Array.from({ length: 10 }, (_, i) => `r${i}`));
-      assert.deepEqual(th.Records!.map((r) => r.SequenceNumber), seqs);
-      assert.deepEqual(th.Records!.map((r) => r.PartitionKey), Array.from({ length: 10 }, (_, i) => `k${i}`));
+      assert.deepEqual(
+        th.Records!.map((r) => Buffer.from(r.Data!).toString()),
+        Array.from({ length: 10 }, (_, i) => `r${i}`),
+      );
+      assert.deepEqual(
+        th.Records!.map((r) => r.SequenceNumber),
+        seqs,
+      );
+      assert.deepEqual(
+        th.Records!.map((r) => r.PartitionKey),
+        Array.from({ length: 10 }, (_, i) => `k${i}`),
+      );
       assert.ok(th.Records![0]!.ApproximateArrivalTimestamp instanceof Date);
       const at = await read('AT_SEQUENCE_NUMBER', { StartingSequenceNumber: seqs[4] });
       assert.equal(at.Records![0]!.SequenceNumber, seqs[4]);
@@ -236,14 +302,20 @@ describe('Kinesis actions over the SDK', () => {
       const li = await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shard, ShardIteratorType: 'LATEST' }));
       await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'z', Data: Buffer.from('new') }));
       const got = await client.send(new GetRecordsCommand({ ShardIterator: li.ShardIterator! }));
-      assert.deepEqual(got.Records!.map((r) => Buffer.from(r.Data!).toString()), ['new']);
+      assert.deepEqual(
+        got.Records!.map((r) => Buffer.from(r.Data!).toString()),
+        ['new'],
+      );
       await drop(name);
     });
 
     it('honours Limit, chains NextShardIterator and reports MillisBehindLatest', async () => {
       const name = await stream(1);
-      await client.send(new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 25 }, (_, i) => ({ PartitionKey: 'p', Data: Buffer.from(String(i)) })) }));
-      let iter = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+      await client.send(
+        new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 25 }, (_, i) => ({ PartitionKey: 'p', Data: Buffer.from(String(i)) })) }),
+      );
+      let iter = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })))
+        .ShardIterator!;
       const seen: string[] = [];
       const sizes: number[] = [];
       for (let i = 0; i < 4; i++) {
@@ -255,7 +327,10 @@ describe('Kinesis actions over the SDK', () => {
         iter = r.NextShardIterator!;
       }
       assert.deepEqual(sizes, [10, 10, 5, 0]);
-      assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => String(i)));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 25 }, (_, i) => String(i)),
+      );
       await drop(name);
     });
 
@@ -265,38 +340,86 @@ describe('Kinesis actions over the SDK', () => {
       const pa = await client.send(new PutRecordCommand({ StreamName: a, PartitionKey: 'k', ExplicitHashKey: '0', Data: Buffer.from('x') }));
       const pb = await client.send(new PutRecordCommand({ StreamName: b, PartitionKey: 'k', Data: Buffer.from('x') }));
       await assert.rejects(
-        client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'shardId-000000000001', ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: pa.SequenceNumber })),
-        { name: 'InvalidArgumentException', message: 'Invalid StartingSequenceNumber. It encodes shardId-000000000000, while it was used in a call to a shard with shardId-000000000001' },
+        client.send(
+          new GetShardIteratorCommand({
+            StreamName: a,
+            ShardId: 'shardId-000000000001',
+            ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+            StartingSequenceNumber: pa.SequenceNumber,
+          }),
+        ),
+        {
+          name: 'InvalidArgumentException',
+          message: 'Invalid StartingSequenceNumber. It encodes shardId-000000000000, while it was used in a call to a shard with shardId-000000000001',
+        },
       );
       await assert.rejects(
-        client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'shardId-000000000000', ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: pb.SequenceNumber })),
-        { name: 'InvalidArgumentException', message: `StartingSequenceNumber ${pb.SequenceNumber} used in GetShardIterator on shard shardId-000000000000 in stream ${a} under account 000000000000 is invalid because it did not come from this stream.` },
+        client.send(
+          new GetShardIteratorCommand({
+            StreamName: a,
+            ShardId: 'shardId-000000000000',
+            ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+            StartingSequenceNumber: pb.SequenceNumber,
+          }),
+        ),
+        {
+          name: 'InvalidArgumentException',
+          message: `StartingSequenceNumber ${pb.SequenceNumber} used in GetShardIterator on shard shardId-000000000000 in stream ${a} under account 000000000000 is invalid because it did not come from this stream.`,
+        },
       );
       await assert.rejects(
-        client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'shardId-000000000000', ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: '12345' })),
-        { name: 'InvalidArgumentException', message: `StartingSequenceNumber 12345 used in GetShardIterator on shard shardId-000000000000 in stream ${a} under account 000000000000 is invalid.` },
+        client.send(
+          new GetShardIteratorCommand({
+            StreamName: a,
+            ShardId: 'shardId-000000000000',
+            ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+            StartingSequenceNumber: '12345',
+          }),
+        ),
+        {
+          name: 'InvalidArgumentException',
+          message: `StartingSequenceNumber 12345 used in GetShardIterator on shard shardId-000000000000 in stream ${a} under account 000000000000 is invalid.`,
+        },
       );
       await assert.rejects(
-        client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'shardId-000000000000', ShardIteratorType: 'LATEST', StartingSequenceNumber: pa.SequenceNumber })),
-        { name: 'InvalidArgumentException', message: 'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified LATEST and also a StartingSequenceNumber.' },
+        client.send(
+          new GetShardIteratorCommand({
+            StreamName: a,
+            ShardId: 'shardId-000000000000',
+            ShardIteratorType: 'LATEST',
+            StartingSequenceNumber: pa.SequenceNumber,
+          }),
+        ),
+        {
+          name: 'InvalidArgumentException',
+          message:
+            'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified LATEST and also a StartingSequenceNumber.',
+        },
       );
       await assert.rejects(
         client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'shardId-000000000000', ShardIteratorType: 'AT_SEQUENCE_NUMBER' })),
-        { name: 'InvalidArgumentException', message: 'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified AT_SEQUENCE_NUMBER and no StartingSequenceNumber.' },
+        {
+          name: 'InvalidArgumentException',
+          message:
+            'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified AT_SEQUENCE_NUMBER and no StartingSequenceNumber.',
+        },
       );
-      await assert.rejects(
-        client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'shardId-000000000009', ShardIteratorType: 'LATEST' })),
-        { name: 'ResourceNotFoundException', message: `Shard shardId-000000000009 in stream ${a} under account 000000000000 does not exist` },
-      );
-      await assert.rejects(
-        client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'nope', ShardIteratorType: 'LATEST' })),
-        { name: 'ResourceNotFoundException', message: `Could not find shard nope in stream ${a} under account 000000000000.` },
-      );
-      await assert.rejects(
-        client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'shardId-000000000000', ShardIteratorType: 'AT_TIMESTAMP' })),
-        { name: 'InvalidArgumentException', message: 'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.' },
-      );
-      await assert.rejects(client.send(new GetRecordsCommand({ ShardIterator: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })), { name: 'InvalidArgumentException', message: 'Invalid ShardIterator.' });
+      await assert.rejects(client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'shardId-000000000009', ShardIteratorType: 'LATEST' })), {
+        name: 'ResourceNotFoundException',
+        message: `Shard shardId-000000000009 in stream ${a} under account 000000000000 does not exist`,
+      });
+      await assert.rejects(client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'nope', ShardIteratorType: 'LATEST' })), {
+        name: 'ResourceNotFoundException',
+        message: `Could not find shard nope in stream ${a} under account 000000000000.`,
+      });
+      await assert.rejects(client.send(new GetShardIteratorCommand({ StreamName: a, ShardId: 'shardId-000000000000', ShardIteratorType: 'AT_TIMESTAMP' })), {
+        name: 'InvalidArgumentException',
+        message: 'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.',
+      });
+      await assert.rejects(client.send(new GetRecordsCommand({ ShardIterator: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })), {
+        name: 'InvalidArgumentException',
+        message: 'Invalid ShardIterator.',
+      });
       await drop(a);
       await drop(b);
     });
@@ -309,7 +432,12 @@ describe('Kinesis actions over the SDK', () => {
       const name = await stream(1);
       const mib = Buffer.alloc(1024 * 1024 - 10, 1);
       await assert.rejects(
-        client.send(new PutRecordsCommand({ StreamName: name, Records: [...Array.from({ length: 5 }, () => ({ PartitionKey: 'k', Data: mib })), { PartitionKey: 'k', Data: Buffer.alloc(100_000) }] })),
+        client.send(
+          new PutRecordsCommand({
+            StreamName: name,
+            Records: [...Array.from({ length: 5 }, () => ({ PartitionKey: 'k', Data: mib })), { PartitionKey: 'k', Data: Buffer.alloc(100_000) }],
+          }),
+        ),
         { name: 'InvalidArgumentException', message: 'Records size exceeds 5 MB limit' },
       );
       await drop(name);
@@ -348,7 +476,10 @@ describe('Kinesis actions over the SDK', () => {
       const name = await stream(1);
       await client.send(new AddTagsToStreamCommand({ StreamName: name, Tags: { team: 'data', env: 'dev', cost: '42' } }));
       const p1 = await client.send(new ListTagsForStreamCommand({ StreamName: name, Limit: 2 }));
-      assert.deepEqual(p1.Tags, [{ Key: 'cost', Value: '42' }, { Key: 'env', Value: 'dev' }]);
+      assert.deepEqual(p1.Tags, [
+        { Key: 'cost', Value: '42' },
+        { Key: 'env', Value: 'dev' },
+      ]);
       assert.equal(p1.HasMoreTags, true);
       const p2 = await client.send(new ListTagsForStreamCommand({ StreamName: name, ExclusiveStartTagKey: 'env' }));
       assert.deepEqual(p2.Tags, [{ Key: 'team', Value: 'data' }]);
@@ -358,7 +489,10 @@ describe('Kinesis actions over the SDK', () => {
       await client.send(new TagResourceCommand({ ResourceARN: arn, Tags: { owner: 'me' } }));
       await client.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ['env'] }));
       const r = await client.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
-      assert.deepEqual(r.Tags, [{ Key: 'owner', Value: 'me' }, { Key: 'team', Value: 'data' }]);
+      assert.deepEqual(r.Tags, [
+        { Key: 'owner', Value: 'me' },
+        { Key: 'team', Value: 'data' },
+      ]);
       await assert.rejects(client.send(new AddTagsToStreamCommand({ StreamName: name, Tags: { 'bad#key': 'v' } })), {
         name: 'InvalidArgumentException',
         message: 'Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.',
@@ -388,11 +522,23 @@ describe('GetRecords response encoding', () => {
       await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
       await waitActive(client, name);
       const keys = ['"quoted"\\', '\u0001\u0002\n\t'.repeat(64), 'ключ-🔑', 'x'.repeat(256)];
-      await client.send(new PutRecordsCommand({ StreamName: name, Records: keys.map((k, i) => ({ PartitionKey: k, Data: i === 0 ? new Uint8Array(0) : Buffer.from(`d${i}`) })) }));
-      const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+      await client.send(
+        new PutRecordsCommand({
+          StreamName: name,
+          Records: keys.map((k, i) => ({ PartitionKey: k, Data: i === 0 ? new Uint8Array(0) : Buffer.from(`d${i}`) })),
+        }),
+      );
+      const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })))
+        .ShardIterator!;
       const r = await client.send(new GetRecordsCommand({ ShardIterator: it0 }));
-      assert.deepEqual(r.Records!.map((x) => x.PartitionKey), keys);
-      assert.deepEqual(r.Records!.map((x) => Buffer.from(x.Data ?? new Uint8Array(0)).toString()), ['', 'd1', 'd2', 'd3']);
+      assert.deepEqual(
+        r.Records!.map((x) => x.PartitionKey),
+        keys,
+      );
+      assert.deepEqual(
+        r.Records!.map((x) => Buffer.from(x.Data ?? new Uint8Array(0)).toString()),
+        ['', 'd1', 'd2', 'd3'],
+      );
     } finally {
       client.destroy();
       await server.close();

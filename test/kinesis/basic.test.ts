@@ -1,6 +1,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand, PutRecordsCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  PutRecordCommand,
+  PutRecordsCommand,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { startTestServer, uniqueName, waitActive } from './helpers.ts';
@@ -20,10 +27,12 @@ describe('Kinesis round trip with @aws-sdk/client-kinesis', () => {
     await waitActive(client, name);
     const one = await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'pk-0', Data: Buffer.from('hello') }));
     assert.match(one.SequenceNumber!, /^\d{56}$/);
-    const batch = await client.send(new PutRecordsCommand({
-      StreamName: name,
-      Records: Array.from({ length: 50 }, (_, i) => ({ PartitionKey: `pk-${i}`, Data: Buffer.from(`record ${i}`) })),
-    }));
+    const batch = await client.send(
+      new PutRecordsCommand({
+        StreamName: name,
+        Records: Array.from({ length: 50 }, (_, i) => ({ PartitionKey: `pk-${i}`, Data: Buffer.from(`record ${i}`) })),
+      }),
+    );
     assert.equal(batch.FailedRecordCount, 0);
     assert.equal(batch.Records!.length, 50);
     const shards = (await client.send(new ListShardsCommand({ StreamName: name }))).Shards!;

@@ -8,7 +8,6 @@ import { awsCli, python3 } from '../helpers/third-party-clients.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { startTestServer, uniqueName } from './helpers.ts';
 
-
 describe('third-party clients', () => {
   let server: FreshetServer;
   before(async () => ({ server } = await startTestServer()));

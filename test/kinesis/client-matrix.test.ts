@@ -62,36 +62,57 @@ describe('real-client matrix', () => {
     await step('DecreaseStreamRetentionPeriod', () => client.send(new K.DecreaseStreamRetentionPeriodCommand({ StreamName: name, RetentionPeriodHours: 24 })));
     const put = await step('PutRecord', () => client.send(new K.PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('one') })));
     await step('PutRecords', () => client.send(new K.PutRecordsCommand({ StreamName: name, Records: [{ PartitionKey: 'k', Data: Buffer.from('two') }] })));
-    const it0 = await step('GetShardIterator', () => client.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: put.ShardId, ShardIteratorType: 'TRIM_HORIZON' })));
+    const it0 = await step('GetShardIterator', () =>
+      client.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: put.ShardId, ShardIteratorType: 'TRIM_HORIZON' })),
+    );
     const got = await step('GetRecords', () => client.send(new K.GetRecordsCommand({ ShardIterator: it0.ShardIterator })));
-    assert.deepEqual(got.Records.map((r: K._Record) => Buffer.from(r.Data!).toString()), ['one', 'two']);
+    assert.deepEqual(
+      got.Records.map((r: K._Record) => Buffer.from(r.Data!).toString()),
+      ['one', 'two'],
+    );
     await step('EnableEnhancedMonitoring', () => client.send(new K.EnableEnhancedMonitoringCommand({ StreamName: name, ShardLevelMetrics: ['ALL'] })));
     await step('DisableEnhancedMonitoring', () => client.send(new K.DisableEnhancedMonitoringCommand({ StreamName: name, ShardLevelMetrics: ['ALL'] })));
-    await step('StartStreamEncryption', () => client.send(new K.StartStreamEncryptionCommand({ StreamName: name, EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' })));
+    await step('StartStreamEncryption', () =>
+      client.send(new K.StartStreamEncryptionCommand({ StreamName: name, EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' })),
+    );
     await waitActive(client, name);
-    await step('StopStreamEncryption', () => client.send(new K.StopStreamEncryptionCommand({ StreamName: name, EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' })));
+    await step('StopStreamEncryption', () =>
+      client.send(new K.StopStreamEncryptionCommand({ StreamName: name, EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' })),
+    );
     await waitActive(client, name);
     const reg = await step('RegisterStreamConsumer', () => client.send(new K.RegisterStreamConsumerCommand({ StreamARN: arn, ConsumerName: 'c' })));
     await step('ListStreamConsumers', () => client.send(new K.ListStreamConsumersCommand({ StreamARN: arn })));
     await step('DescribeStreamConsumer', () => consumerActive(client, reg.Consumer.ConsumerARN));
-    const sub = await step('SubscribeToShard', () => client.send(new K.SubscribeToShardCommand({ ConsumerARN: reg.Consumer.ConsumerARN, ShardId: put.ShardId, StartingPosition: { Type: 'TRIM_HORIZON' } })));
+    const sub = await step('SubscribeToShard', () =>
+      client.send(new K.SubscribeToShardCommand({ ConsumerARN: reg.Consumer.ConsumerARN, ShardId: put.ShardId, StartingPosition: { Type: 'TRIM_HORIZON' } })),
+    );
     for await (const e of sub.EventStream as AsyncIterable<K.SubscribeToShardEventStream>) {
       if (e.SubscribeToShardEvent?.Records?.length) {
-        assert.deepEqual(e.SubscribeToShardEvent.Records.map((r) => Buffer.from(r.Data!).toString()), ['one', 'two']);
+        assert.deepEqual(
+          e.SubscribeToShardEvent.Records.map((r) => Buffer.from(r.Data!).toString()),
+          ['one', 'two'],
+        );
         break;
       }
     }
     await step('DeregisterStreamConsumer', () => client.send(new K.DeregisterStreamConsumerCommand({ ConsumerARN: reg.Consumer.ConsumerARN })));
-    await step('SplitShard', () => client.send(new K.SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: '1000' })));
+    await step('SplitShard', () =>
+      client.send(new K.SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: '1000' })),
+    );
     await waitActive(client, name);
-    await step('MergeShards', () => client.send(new K.MergeShardsCommand({ StreamName: name, ShardToMerge: 'shardId-000000000002', AdjacentShardToMerge: 'shardId-000000000003' })));
+    await step('MergeShards', () =>
+      client.send(new K.MergeShardsCommand({ StreamName: name, ShardToMerge: 'shardId-000000000002', AdjacentShardToMerge: 'shardId-000000000003' })),
+    );
     await waitActive(client, name);
     await step('UpdateShardCount', () => client.send(new K.UpdateShardCountCommand({ StreamName: name, TargetShardCount: 3, ScalingType: 'UNIFORM_SCALING' })));
     await waitActive(client, name);
     await step('UpdateStreamMode', () => client.send(new K.UpdateStreamModeCommand({ StreamARN: arn, StreamModeDetails: { StreamMode: 'ON_DEMAND' } })));
     await waitActive(client, name);
     await step('DeleteStream', () => client.send(new K.DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true })));
-    const implemented = Object.entries(KINESIS_ACTIONS).filter(([, f]) => f !== undefined).map(([n]) => n).sort();
+    const implemented = Object.entries(KINESIS_ACTIONS)
+      .filter(([, f]) => f !== undefined)
+      .map(([n]) => n)
+      .sort();
     assert.deepEqual([...done].sort(), implemented);
   });
 
@@ -102,7 +123,17 @@ describe('real-client matrix', () => {
     const name = uniqueName('cli');
     await aws('create-stream', '--stream-name', name, '--shard-count', '2');
     await server.kinesis.whenActive(name);
-    const put = await aws('put-record', '--stream-name', name, '--partition-key', 'pk', '--explicit-hash-key', '0', '--data', Buffer.from('via cli').toString('base64'));
+    const put = await aws(
+      'put-record',
+      '--stream-name',
+      name,
+      '--partition-key',
+      'pk',
+      '--explicit-hash-key',
+      '0',
+      '--data',
+      Buffer.from('via cli').toString('base64'),
+    );
     const it0 = await aws('get-shard-iterator', '--stream-name', name, '--shard-id', put.ShardId, '--shard-iterator-type', 'TRIM_HORIZON');
     const got = await aws('get-records', '--shard-iterator', it0.ShardIterator);
     assert.equal(Buffer.from(got.Records[0].Data, 'base64').toString(), 'via cli');
@@ -111,7 +142,10 @@ describe('real-client matrix', () => {
     await aws('merge-shards', '--stream-name', name, '--shard-to-merge', 'shardId-000000000003', '--adjacent-shard-to-merge', 'shardId-000000000001');
     await server.kinesis.whenActive(name);
     const open = await aws('list-shards', '--stream-name', name, '--shard-filter', 'Type=AT_LATEST');
-    assert.deepEqual(open.Shards.map((s: { ShardId: string }) => s.ShardId), ['shardId-000000000002', 'shardId-000000000004']);
+    assert.deepEqual(
+      open.Shards.map((s: { ShardId: string }) => s.ShardId),
+      ['shardId-000000000002', 'shardId-000000000004'],
+    );
     assert.equal(open.Shards[1].ParentShardId, 'shardId-000000000003');
     assert.equal(open.Shards[1].AdjacentParentShardId, 'shardId-000000000001');
     const all = await aws('list-shards', '--stream-name', name);
@@ -195,7 +229,8 @@ print(json.dumps({
     const name = uniqueName('lifion');
     await client.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
     await waitActive(client, name);
-    const arn = (await client.send(new K.RegisterStreamConsumerCommand({ StreamARN: server.kinesis.arnFor(name), ConsumerName: 'lifion' }))).Consumer!.ConsumerARN!;
+    const arn = (await client.send(new K.RegisterStreamConsumerCommand({ StreamARN: server.kinesis.arnFor(name), ConsumerName: 'lifion' }))).Consumer!
+      .ConsumerARN!;
     await consumerActive(client, arn);
     const got: string[] = [];
     const checkpoints: string[] = [];
@@ -204,9 +239,19 @@ print(json.dumps({
     const quiet = { debug() {}, info() {}, warn() {}, error() {} };
     const consumer = new FanOutConsumer({
       awsOptions: { endpoint: server.url, region: 'us-east-1', accessKeyId: 'AKID', secretAccessKey: 's' },
-      checkpoint: null, client: {}, compression: undefined, consumerArn: arn, initialPositionInStream: 'TRIM_HORIZON',
-      leaseExpiration: new Date(Date.now() + 600_000).toISOString(), logger: quiet, s3: {}, shardId: 'shardId-000000000000',
-      shouldDeaggregate: false, shouldParseJson: false, useS3ForLargeItems: false, streamName: name,
+      checkpoint: null,
+      client: {},
+      compression: undefined,
+      consumerArn: arn,
+      initialPositionInStream: 'TRIM_HORIZON',
+      leaseExpiration: new Date(Date.now() + 600_000).toISOString(),
+      logger: quiet,
+      s3: {},
+      shardId: 'shardId-000000000000',
+      shouldDeaggregate: false,
+      shouldParseJson: false,
+      useS3ForLargeItems: false,
+      streamName: name,
       stateStore: {
         getShardsData: async () => ({ shardsPath: 'shards', shardsPathNames: {} }),
         storeShardCheckpoint: async (_s: string, seq: string) => void checkpoints.push(seq),
@@ -224,14 +269,26 @@ print(json.dumps({
     consumer.stop();
     await started.catch(() => undefined);
     (dns as { lookup: unknown }).lookup = realLookup;
-    assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => `r${i}`));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 20 }, (_, i) => `r${i}`),
+    );
     assert.ok(checkpoints.length > 0);
   });
 
   it('aws-kinesis-agg: KPL-aggregated records pass through unchanged and de-aggregate on read', async () => {
     const agg = require('aws-kinesis-agg') as {
-      aggregate(records: object[], handler: (e: { data: Buffer; partitionKey: string; explicitHashKey?: string }, cb: (err?: Error) => void) => void, done: () => void, onError: (e: Error) => void): void;
-      deaggregateSync(record: object, checksums: boolean, cb: (err: Error | null, recs?: Array<{ PartitionKey: string; Data: Uint8Array | string }>) => void): void;
+      aggregate(
+        records: object[],
+        handler: (e: { data: Buffer; partitionKey: string; explicitHashKey?: string }, cb: (err?: Error) => void) => void,
+        done: () => void,
+        onError: (e: Error) => void,
+      ): void;
+      deaggregateSync(
+        record: object,
+        checksums: boolean,
+        cb: (err: Error | null, recs?: Array<{ PartitionKey: string; Data: Uint8Array | string }>) => void,
+      ): void;
     };
     const name = uniqueName('agg');
     await client.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
@@ -239,12 +296,20 @@ print(json.dumps({
     const users = Array.from({ length: 50 }, (_, i) => ({ partitionKey: `user-${i}`, data: Buffer.from(`payload ${i}`) }));
     const sent: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
-      agg.aggregate(users, (e, cb) => {
-        sent.push(e.data);
-        client.send(new K.PutRecordCommand({ StreamName: name, PartitionKey: e.partitionKey, ExplicitHashKey: e.explicitHashKey, Data: e.data })).then(() => cb(), cb);
-      }, resolve, reject);
+      agg.aggregate(
+        users,
+        (e, cb) => {
+          sent.push(e.data);
+          client
+            .send(new K.PutRecordCommand({ StreamName: name, PartitionKey: e.partitionKey, ExplicitHashKey: e.explicitHashKey, Data: e.data }))
+            .then(() => cb(), cb);
+        },
+        resolve,
+        reject,
+      );
     });
-    const it0 = (await client.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+    const it0 = (await client.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })))
+      .ShardIterator!;
     const recs = (await client.send(new K.GetRecordsCommand({ ShardIterator: it0 }))).Records!;
     assert.equal(recs.length, sent.length);
     assert.deepEqual(Buffer.from(recs[0]!.Data!), sent[0], 'stored byte for byte, magic prefix included');
@@ -258,6 +323,9 @@ print(json.dumps({
       });
     }
     const text = (d: Uint8Array | string): string => (typeof d === 'string' ? Buffer.from(d, 'base64') : Buffer.from(d)).toString();
-    assert.deepEqual(out.map((u) => [u.PartitionKey, text(u.Data)]), users.map((u) => [u.partitionKey, u.data.toString()]));
+    assert.deepEqual(
+      out.map((u) => [u.PartitionKey, text(u.Data)]),
+      users.map((u) => [u.partitionKey, u.data.toString()]),
+    );
   });
 });

@@ -6,8 +6,16 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateStreamCommand, DeleteStreamCommand, DeregisterStreamConsumerCommand, DescribeStreamConsumerCommand, DescribeStreamSummaryCommand,
-  ListStreamConsumersCommand, PutRecordCommand, RegisterStreamConsumerCommand, SplitShardCommand, SubscribeToShardCommand,
+  CreateStreamCommand,
+  DeleteStreamCommand,
+  DeregisterStreamConsumerCommand,
+  DescribeStreamConsumerCommand,
+  DescribeStreamSummaryCommand,
+  ListStreamConsumersCommand,
+  PutRecordCommand,
+  RegisterStreamConsumerCommand,
+  SplitShardCommand,
+  SubscribeToShardCommand,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisClient, SubscribeToShardEvent } from '@aws-sdk/client-kinesis';
 import { ManualClock } from '../../src/core/index.ts';
@@ -24,7 +32,10 @@ async function activeConsumer(client: KinesisClient, streamArn: string, name: st
 }
 
 /** Pulls events from a subscription until `until` says stop (or the stream ends). */
-async function collect(events: AsyncIterable<{ SubscribeToShardEvent?: SubscribeToShardEvent }>, until: (all: SubscribeToShardEvent[]) => boolean): Promise<SubscribeToShardEvent[]> {
+async function collect(
+  events: AsyncIterable<{ SubscribeToShardEvent?: SubscribeToShardEvent }>,
+  until: (all: SubscribeToShardEvent[]) => boolean,
+): Promise<SubscribeToShardEvent[]> {
   const all: SubscribeToShardEvent[] = [];
   for await (const e of events) {
     if (e.SubscribeToShardEvent) all.push(e.SubscribeToShardEvent);
@@ -61,7 +72,10 @@ describe('stream consumers', () => {
       assert.equal((await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!.ConsumerCount, 20);
       await assert.rejects(client.send(new DeleteStreamCommand({ StreamName: name })), { name: 'ResourceInUseException' });
       await client.send(new DeregisterStreamConsumerCommand({ ConsumerARN: r.Consumer!.ConsumerARN! }));
-      assert.equal((await client.send(new DescribeStreamConsumerCommand({ ConsumerARN: r.Consumer!.ConsumerARN! }))).ConsumerDescription!.ConsumerStatus, 'DELETING');
+      assert.equal(
+        (await client.send(new DescribeStreamConsumerCommand({ ConsumerARN: r.Consumer!.ConsumerARN! }))).ConsumerDescription!.ConsumerStatus,
+        'DELETING',
+      );
       clock.advance(300);
       await server.kinesis.whenIdle();
       await assert.rejects(client.send(new DescribeStreamConsumerCommand({ ConsumerARN: r.Consumer!.ConsumerARN! })), { name: 'ResourceNotFoundException' });
@@ -82,7 +96,9 @@ describe('SubscribeToShard (SDK, HTTP/2)', () => {
       await waitActive(client, name);
       await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('before') }));
       const consumerArn = await activeConsumer(client, server.kinesis.arnFor(name), 'push');
-      const sub = await client.send(new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'TRIM_HORIZON' } }));
+      const sub = await client.send(
+        new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'TRIM_HORIZON' } }),
+      );
       await assert.rejects(
         client.send(new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } })),
         (e: Error) => e.name === 'ResourceInUseException' && e.message.startsWith('Another active subscription exists for this consumer'),
@@ -121,7 +137,9 @@ describe('SubscribeToShard (SDK, HTTP/2)', () => {
         (e: Error) => e.name === 'ResourceInUseException' && /is not in ACTIVE status/.test(e.message),
       );
       clock.advance(0);
-      const sub = await client.send(new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } }));
+      const sub = await client.send(
+        new SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } }),
+      );
       const it = sub.EventStream![Symbol.asyncIterator]();
       const pending = it.next();
       clock.advance(5_000); // an idle subscription hears an empty event every 5 s
@@ -135,19 +153,28 @@ describe('SubscribeToShard (SDK, HTTP/2)', () => {
       }
       // Resubscribe (more than 5 s later) from the continuation point, then split the shard.
       await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('last') }));
-      const sub2 = await client.send(new SubscribeToShardCommand({
-        ConsumerARN: consumerArn, ShardId: 'shardId-000000000000',
-        StartingPosition: { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: first.value.SubscribeToShardEvent.ContinuationSequenceNumber },
-      }));
+      const sub2 = await client.send(
+        new SubscribeToShardCommand({
+          ConsumerARN: consumerArn,
+          ShardId: 'shardId-000000000000',
+          StartingPosition: { Type: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: first.value.SubscribeToShardEvent.ContinuationSequenceNumber },
+        }),
+      );
       await client.send(new SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (1n << 127n).toString() }));
       clock.advance(10);
       await server.kinesis.whenIdle();
       const events: SubscribeToShardEvent[] = [];
       for await (const e of sub2.EventStream!) if (e.SubscribeToShardEvent) events.push(e.SubscribeToShardEvent);
-      assert.deepEqual(events.flatMap((e) => e.Records!).map((r) => Buffer.from(r.Data!).toString()), ['last']);
+      assert.deepEqual(
+        events.flatMap((e) => e.Records!).map((r) => Buffer.from(r.Data!).toString()),
+        ['last'],
+      );
       const end = events.at(-1)!;
       assert.equal(end.ContinuationSequenceNumber, undefined);
-      assert.deepEqual(end.ChildShards!.map((c) => c.ShardId), ['shardId-000000000001', 'shardId-000000000002']);
+      assert.deepEqual(
+        end.ChildShards!.map((c) => c.ShardId),
+        ['shardId-000000000001', 'shardId-000000000002'],
+      );
     } finally {
       client.destroy();
       await server.close();

@@ -7,9 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import {
-  CreateStreamCommand, ListShardsCommand, ListStreamConsumersCommand, RegisterStreamConsumerCommand,
-} from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, ListShardsCommand, ListStreamConsumersCommand, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import { ManualClock } from '../../src/core/index.ts';
 import { base64Problem, isStrictBase64 } from '../../src/server/validate.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
@@ -18,7 +16,14 @@ import { rawRequest, startTestServer, uniqueName } from './helpers.ts';
 const ACCOUNT = '000000000000';
 const arnOf = (name: string): string => `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/${name}`;
 
-async function expectError(server: FreshetServer, action: string, body: unknown, type: string, message: string, field: 'message' | 'Message' = 'message'): Promise<void> {
+async function expectError(
+  server: FreshetServer,
+  action: string,
+  body: unknown,
+  type: string,
+  message: string,
+  field: 'message' | 'Message' = 'message',
+): Promise<void> {
   const r = await rawRequest(server, action, body);
   assert.equal(r.status, 400, `${action}: ${r.text}`);
   assert.deepEqual(r.json, { __type: type, [field]: message }, action);
@@ -57,8 +62,13 @@ describe('A request that names no stream', () => {
       // ListShards may name its stream by NextToken instead (kinesalite's capture of AWS's text).
       await expectError(server, 'ListShards', {}, 'InvalidArgumentException', 'Either NextToken or StreamName should be provided.');
       // Where the model requires StreamARN, Coral's null-member validation answers first.
-      await expectError(server, 'ListStreamConsumers', {}, 'ValidationException',
-        "1 validation error detected: Value null at 'streamARN' failed to satisfy constraint: Member must not be null");
+      await expectError(
+        server,
+        'ListStreamConsumers',
+        {},
+        'ValidationException',
+        "1 validation error detected: Value null at 'streamARN' failed to satisfy constraint: Member must not be null",
+      );
     } finally {
       client.destroy();
       await server.close();
@@ -69,11 +79,21 @@ describe('A request that names no stream', () => {
     const { server, client } = await startTestServer();
     try {
       const arn = `${arnOf('has space')}`;
-      await expectError(server, 'DescribeStreamSummary', { StreamARN: arn }, 'ValidationException',
-        `1 validation error detected: Value '${arn}' at 'streamARN' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+`);
+      await expectError(
+        server,
+        'DescribeStreamSummary',
+        { StreamARN: arn },
+        'ValidationException',
+        `1 validation error detected: Value '${arn}' at 'streamARN' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+`,
+      );
       const res = 'arn:aws:kinesis:us-east-1:000000000000:table/x';
-      await expectError(server, 'ListTagsForResource', { ResourceARN: res }, 'ValidationException',
-        `1 validation error detected: Value '${res}' at 'resourceARN' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+`);
+      await expectError(
+        server,
+        'ListTagsForResource',
+        { ResourceARN: res },
+        'ValidationException',
+        `1 validation error detected: Value '${res}' at 'resourceARN' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+`,
+      );
     } finally {
       client.destroy();
       await server.close();
@@ -93,12 +113,25 @@ describe('ListShards NextToken', () => {
       const together = (what: string): string => `NextToken and ${what} cannot be provided together.`;
       await expectError(server, 'ListShards', { NextToken: token, StreamName: name }, 'InvalidArgumentException', together('StreamName'));
       await expectError(server, 'ListShards', { NextToken: token, StreamARN: arnOf(name) }, 'InvalidArgumentException', together('StreamARN'));
-      await expectError(server, 'ListShards', { NextToken: token, ExclusiveStartShardId: 'shardId-000000000000' }, 'InvalidArgumentException', together('ExclusiveStartShardId'));
+      await expectError(
+        server,
+        'ListShards',
+        { NextToken: token, ExclusiveStartShardId: 'shardId-000000000000' },
+        'InvalidArgumentException',
+        together('ExclusiveStartShardId'),
+      );
       await expectError(server, 'ListShards', { NextToken: token, ShardFilter: { Type: 'AT_LATEST' } }, 'InvalidArgumentException', together('ShardFilter'));
-      await expectError(server, 'ListShards', { NextToken: token, StreamCreationTimestamp: 1 }, 'InvalidArgumentException', together('StreamCreationTimestamp'));
+      await expectError(
+        server,
+        'ListShards',
+        { NextToken: token, StreamCreationTimestamp: 1 },
+        'InvalidArgumentException',
+        together('StreamCreationTimestamp'),
+      );
       // The SDK surfaces the same type and text.
       await assert.rejects(client.send(new ListShardsCommand({ NextToken: token, StreamARN: arnOf(name) })), {
-        name: 'InvalidArgumentException', message: together('StreamARN'),
+        name: 'InvalidArgumentException',
+        message: together('StreamARN'),
       });
     } finally {
       client.destroy();
@@ -117,7 +150,10 @@ describe('ListShards NextToken', () => {
       const token = (await client.send(new ListShardsCommand({ StreamName: name, MaxResults: 1 }))).NextToken!;
       clock.advance(300_000);
       const page = await client.send(new ListShardsCommand({ NextToken: token }));
-      assert.deepEqual(page.Shards!.map((s) => s.ShardId), ['shardId-000000000001']);
+      assert.deepEqual(
+        page.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000001'],
+      );
       clock.advance(1);
       await expectError(server, 'ListShards', { NextToken: token }, 'ExpiredNextTokenException', `The NextToken ${token} has expired.`);
       await assert.rejects(client.send(new ListShardsCommand({ NextToken: token })), { name: 'ExpiredNextTokenException' });
@@ -143,15 +179,28 @@ describe('ListStreamConsumers NextToken', () => {
     const { clock, server, client, name } = await withConsumers(3);
     try {
       const first = await client.send(new ListStreamConsumersCommand({ StreamARN: arnOf(name), MaxResults: 2 }));
-      assert.deepEqual(first.Consumers!.map((c) => c.ConsumerName), ['c0', 'c1']);
+      assert.deepEqual(
+        first.Consumers!.map((c) => c.ConsumerName),
+        ['c0', 'c1'],
+      );
       clock.advance(300_000);
       const second = await client.send(new ListStreamConsumersCommand({ StreamARN: arnOf(name), NextToken: first.NextToken! }));
-      assert.deepEqual(second.Consumers!.map((c) => c.ConsumerName), ['c2']);
+      assert.deepEqual(
+        second.Consumers!.map((c) => c.ConsumerName),
+        ['c2'],
+      );
       assert.equal(second.NextToken, undefined);
       clock.advance(1);
-      await expectError(server, 'ListStreamConsumers', { StreamARN: arnOf(name), NextToken: first.NextToken }, 'ExpiredNextTokenException',
-        `The NextToken ${first.NextToken} has expired.`);
-      await assert.rejects(client.send(new ListStreamConsumersCommand({ StreamARN: arnOf(name), NextToken: first.NextToken! })), { name: 'ExpiredNextTokenException' });
+      await expectError(
+        server,
+        'ListStreamConsumers',
+        { StreamARN: arnOf(name), NextToken: first.NextToken },
+        'ExpiredNextTokenException',
+        `The NextToken ${first.NextToken} has expired.`,
+      );
+      await assert.rejects(client.send(new ListStreamConsumersCommand({ StreamARN: arnOf(name), NextToken: first.NextToken! })), {
+        name: 'ExpiredNextTokenException',
+      });
     } finally {
       client.destroy();
       await server.close();
@@ -162,12 +211,23 @@ describe('ListStreamConsumers NextToken', () => {
     const { server, client, name } = await withConsumers(2);
     try {
       const token = (await client.send(new ListStreamConsumersCommand({ StreamARN: arnOf(name), MaxResults: 1 }))).NextToken!;
-      await expectError(server, 'ListStreamConsumers', { StreamARN: arnOf(name), NextToken: token, StreamCreationTimestamp: 1 }, 'InvalidArgumentException',
-        'NextToken and StreamCreationTimestamp cannot be provided together.');
+      await expectError(
+        server,
+        'ListStreamConsumers',
+        { StreamARN: arnOf(name), NextToken: token, StreamCreationTimestamp: 1 },
+        'InvalidArgumentException',
+        'NextToken and StreamCreationTimestamp cannot be provided together.',
+      );
       await expectError(server, 'ListStreamConsumers', { StreamARN: arnOf(name), NextToken: 'bogus' }, 'InvalidArgumentException', 'Invalid NextToken: bogus');
       const other = uniqueName();
       await client.send(new CreateStreamCommand({ StreamName: other, ShardCount: 1 }));
-      await expectError(server, 'ListStreamConsumers', { StreamARN: arnOf(other), NextToken: token }, 'InvalidArgumentException', `Invalid NextToken: ${token}`);
+      await expectError(
+        server,
+        'ListStreamConsumers',
+        { StreamARN: arnOf(other), NextToken: token },
+        'InvalidArgumentException',
+        `Invalid NextToken: ${token}`,
+      );
     } finally {
       client.destroy();
       await server.close();
@@ -180,8 +240,13 @@ describe('ListStreams NextToken', () => {
     const { server, client } = await startTestServer();
     try {
       await expectError(server, 'ListStreams', { NextToken: 'bogus' }, 'InvalidArgumentException', 'Invalid NextToken: bogus');
-      await expectError(server, 'ListStreams', { NextToken: 'bogus', ExclusiveStartStreamName: 'a' }, 'InvalidArgumentException',
-        'NextToken and ExclusiveStartStreamName cannot be provided together.');
+      await expectError(
+        server,
+        'ListStreams',
+        { NextToken: 'bogus', ExclusiveStartStreamName: 'a' },
+        'InvalidArgumentException',
+        'NextToken and ExclusiveStartStreamName cannot be provided together.',
+      );
     } finally {
       client.destroy();
       await server.close();
@@ -211,7 +276,14 @@ describe('Blobs that are not strict base64', () => {
         await expectError(server, 'PutRecord', { StreamName: name, PartitionKey: 'k', Data: data }, 'SerializationException', message, 'Message');
       }
       // The type check runs before any constraint or stream check.
-      await expectError(server, 'PutRecord', { StreamName: 'no such stream!', PartitionKey: '', Data: 'Foo' }, 'SerializationException', CASES[0]![1], 'Message');
+      await expectError(
+        server,
+        'PutRecord',
+        { StreamName: 'no such stream!', PartitionKey: '', Data: 'Foo' },
+        'SerializationException',
+        CASES[0]![1],
+        'Message',
+      );
     } finally {
       client.destroy();
       await server.close();
@@ -224,8 +296,20 @@ describe('Blobs that are not strict base64', () => {
       const name = uniqueName();
       await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
       for (const [data, message] of CASES) {
-        await expectError(server, 'PutRecords', { StreamName: name, Records: [{ PartitionKey: 'k', Data: 'AAAA' }, { PartitionKey: 'k', Data: data }] },
-          'SerializationException', message, 'Message');
+        await expectError(
+          server,
+          'PutRecords',
+          {
+            StreamName: name,
+            Records: [
+              { PartitionKey: 'k', Data: 'AAAA' },
+              { PartitionKey: 'k', Data: data },
+            ],
+          },
+          'SerializationException',
+          message,
+          'Message',
+        );
       }
     } finally {
       client.destroy();
@@ -241,12 +325,15 @@ describe('Blobs that are not strict base64', () => {
       checked++;
     };
     // Every 4-character string over the set, alone and after or before a valid quantum.
-    for (const c of alphabet) for (const d of alphabet) for (const e of alphabet) for (const f of alphabet) {
-      const q = c + d + e + f;
-      check(q);
-      check('QUJD' + q);
-      check(q + 'QUJD');
-    }
+    for (const c of alphabet)
+      for (const d of alphabet)
+        for (const e of alphabet)
+          for (const f of alphabet) {
+            const q = c + d + e + f;
+            check(q);
+            check(`QUJD${q}`);
+            check(`${q}QUJD`);
+          }
     assert.ok(checked > 10_000);
     for (const s of ['', 'AAAA', 'QQ==', 'QUI=', 'QUJD', 'A===', '====', 'QR==', 'QUJ=']) {
       assert.equal(isStrictBase64(s, Buffer.from(s, 'base64')), base64Problem(s) === undefined, s);
@@ -258,15 +345,21 @@ describe('Blobs that are not strict base64', () => {
 function postBytes(server: FreshetServer, contentType: string, size: number): Promise<{ status: number; body: Buffer; connection: string | undefined }> {
   return new Promise((resolve, reject) => {
     const url = new URL(server.url);
-    const req = request({
-      host: url.hostname, port: url.port, method: 'POST', path: '/',
-      headers: { 'Content-Type': contentType, 'X-Amz-Target': 'Kinesis_20131202.PutRecords', 'Content-Length': size },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), connection: res.headers.connection }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/',
+        headers: { 'Content-Type': contentType, 'X-Amz-Target': 'Kinesis_20131202.PutRecords', 'Content-Length': size },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks), connection: res.headers.connection }));
+        res.on('error', reject);
+      },
+    );
     // The server may answer and close before the whole body is sent.
     req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
     req.end(Buffer.alloc(size, 0x61));

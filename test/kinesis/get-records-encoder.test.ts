@@ -57,7 +57,10 @@ test('encodeRecords leaves out records older than the retention cut-off and writ
   const body = encodeRecords(spansFromRecords(records, 3), t0 + 1, SHARD, SALT, tail);
   const parsed = JSON.parse(body.toString('utf8')) as { Records: Array<{ PartitionKey: string; SequenceNumber: string }> };
   assert.deepEqual(parsed, expected(records, t0 + 1, tail));
-  assert.deepEqual(parsed.Records.map((r) => r.PartitionKey), ['b', 'c']);
+  assert.deepEqual(
+    parsed.Records.map((r) => r.PartitionKey),
+    ['b', 'c'],
+  );
   const none = encodeRecords(spansFromRecords(records, 3), t0 + 5000, SHARD, SALT, tail);
   assert.deepEqual(JSON.parse(none.toString('utf8')), { Records: [], NextShardIterator: 'it', MillisBehindLatest: 5 });
 });

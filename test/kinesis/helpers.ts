@@ -49,7 +49,7 @@ export async function rawRequest(
     headers['X-Amz-Date'] = '20210131T140000Z';
   }
   Object.assign(headers, opts.headers ?? {});
-  const res = await fetch(server.url + '/', {
+  const res = await fetch(`${server.url}/`, {
     method: opts.method ?? 'POST',
     headers,
     body: opts.method === 'GET' || opts.method === 'OPTIONS' ? undefined : (opts.rawBody ?? JSON.stringify(body)),

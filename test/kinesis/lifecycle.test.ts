@@ -9,8 +9,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CreateStreamCommand, DeleteStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand,
-  ListStreamsCommand, PutRecordCommand, PutRecordsCommand,
+  CreateStreamCommand,
+  DeleteStreamCommand,
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  ListStreamsCommand,
+  PutRecordCommand,
+  PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage } from '../../src/storage/index.ts';
@@ -27,7 +34,9 @@ describe('stream status transitions (ManualClock)', () => {
       const creating = (await client.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription!;
       assert.equal(creating.StreamStatus, 'CREATING');
       assert.deepEqual(creating.Shards, []);
-      await assert.rejects(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('x') })), { name: 'ResourceNotFoundException' });
+      await assert.rejects(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('x') })), {
+        name: 'ResourceNotFoundException',
+      });
       clock.advance(499);
       assert.equal((await client.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription!.StreamStatus, 'CREATING');
       clock.advance(1);
@@ -56,7 +65,8 @@ describe('expiry (ManualClock)', () => {
       const name = uniqueName();
       await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
       clock.advance(0);
-      const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+      const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })))
+        .ShardIterator!;
       clock.advance(300_000);
       const ok = await client.send(new GetRecordsCommand({ ShardIterator: it0 }));
       assert.deepEqual(ok.Records, []);
@@ -65,7 +75,8 @@ describe('expiry (ManualClock)', () => {
       assert.equal(r.status, 400);
       assert.deepEqual(r.json, {
         __type: 'ExpiredIteratorException',
-        message: 'Iterator expired. The iterator was created at time Thu Jan 22 01:17:02 UTC 2015 while right now it is Thu Jan 22 01:22:02 UTC 2015 which is further in the future than the tolerated delay of 300000 milliseconds.',
+        message:
+          'Iterator expired. The iterator was created at time Thu Jan 22 01:17:02 UTC 2015 while right now it is Thu Jan 22 01:22:02 UTC 2015 which is further in the future than the tolerated delay of 300000 milliseconds.',
       });
       // The NextShardIterator returned at 300 s is fresh.
       const next = await client.send(new GetRecordsCommand({ ShardIterator: ok.NextShardIterator! }));
@@ -73,7 +84,10 @@ describe('expiry (ManualClock)', () => {
       // An iterator for a deleted stream names the shard as missing.
       await client.send(new DeleteStreamCommand({ StreamName: name }));
       const gone = await rawRequest(server, 'GetRecords', { ShardIterator: next.NextShardIterator });
-      assert.deepEqual(gone.json, { __type: 'ResourceNotFoundException', message: `Shard shardId-000000000000 in stream ${name} under account 000000000000 does not exist` });
+      assert.deepEqual(gone.json, {
+        __type: 'ResourceNotFoundException',
+        message: `Shard shardId-000000000000 in stream ${name} under account 000000000000 does not exist`,
+      });
     } finally {
       client.destroy();
       await server.close();
@@ -108,9 +122,13 @@ describe('expiry (ManualClock)', () => {
       await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('new') }));
       clock.advance(3_600_000 + 1);
       await server.kinesis.whenIdle();
-      const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+      const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })))
+        .ShardIterator!;
       const r = await client.send(new GetRecordsCommand({ ShardIterator: it0 }));
-      assert.deepEqual(r.Records!.map((x) => Buffer.from(x.Data!).toString()), ['new']);
+      assert.deepEqual(
+        r.Records!.map((x) => Buffer.from(x.Data!).toString()),
+        ['new'],
+      );
       const log = server.storage.getLog(server.storage.listLogs()[0]!)!;
       assert.equal(log.startOffset, 1, 'the expired record was trimmed by the retention timer');
     } finally {
@@ -132,7 +150,9 @@ describe('restart persistence (FileStorage)', () => {
         await first.server.kinesis.whenActive(name);
         await first.server.kinesis.addTags(name, { team: 'data' });
         await first.server.kinesis.setRetention(name, 48, 'increase');
-        const put = await first.client.send(new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 20 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(`v${i}`) })) }));
+        const put = await first.client.send(
+          new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 20 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(`v${i}`) })) }),
+        );
         seqs = put.Records!.map((r) => r.SequenceNumber!);
       } finally {
         first.client.destroy();
@@ -146,7 +166,8 @@ describe('restart persistence (FileStorage)', () => {
         assert.deepEqual(d.tags, { team: 'data' });
         const got: string[] = [];
         for (const s of d.shards) {
-          const it0 = (await second.client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: s.shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+          const it0 = (await second.client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: s.shardId, ShardIteratorType: 'TRIM_HORIZON' })))
+            .ShardIterator!;
           const r = await second.client.send(new GetRecordsCommand({ ShardIterator: it0 }));
           for (const x of r.Records!) got.push(x.SequenceNumber!);
         }
@@ -155,7 +176,16 @@ describe('restart persistence (FileStorage)', () => {
         const more = await second.client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k0', Data: Buffer.from('later') }));
         assert.ok(seqs.every((s) => s < more.SequenceNumber!));
         // AT_SEQUENCE_NUMBER with a number issued before the restart.
-        const at = (await second.client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: more.ShardId!, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: more.SequenceNumber }))).ShardIterator!;
+        const at = (
+          await second.client.send(
+            new GetShardIteratorCommand({
+              StreamName: name,
+              ShardId: more.ShardId!,
+              ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+              StartingSequenceNumber: more.SequenceNumber,
+            }),
+          )
+        ).ShardIterator!;
         assert.deepEqual((await second.client.send(new GetRecordsCommand({ ShardIterator: at }))).Records, []);
       } finally {
         second.client.destroy();
@@ -218,12 +248,24 @@ describe('KinesisEngine in-process API', () => {
       const reader = await engine.openShardReader(name, 'shardId-000000000000', { type: 'LATEST' });
       const notified: number[] = [];
       const stop = reader.onAppend((end) => notified.push(end));
-      const results = await engine.putRecords(name, [{ partitionKey: 'a', data: Buffer.from('one') }, { partitionKey: 'a', data: Buffer.from('two') }]);
-      assert.deepEqual(results.map((r) => r.shardId), ['shardId-000000000000', 'shardId-000000000000']);
+      const results = await engine.putRecords(name, [
+        { partitionKey: 'a', data: Buffer.from('one') },
+        { partitionKey: 'a', data: Buffer.from('two') },
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.shardId),
+        ['shardId-000000000000', 'shardId-000000000000'],
+      );
       assert.ok(notified.length >= 1);
       const { records, millisBehindLatest } = await reader.read();
-      assert.deepEqual(records.map((r) => Buffer.from(r.data).toString()), ['one', 'two']);
-      assert.deepEqual(records.map((r) => r.sequenceNumber), results.map((r) => r.sequenceNumber));
+      assert.deepEqual(
+        records.map((r) => Buffer.from(r.data).toString()),
+        ['one', 'two'],
+      );
+      assert.deepEqual(
+        records.map((r) => r.sequenceNumber),
+        results.map((r) => r.sequenceNumber),
+      );
       assert.equal(millisBehindLatest, 0);
       stop();
       const unsubscribe = engine.subscribe(name, 'shardId-000000000000', () => notified.push(-1));
@@ -245,17 +287,20 @@ describe('concurrent writers (FileStorage, fsync always)', () => {
       await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 3 }));
       await server.kinesis.whenActive(name);
       const acked = new Map<string, string>(); // sequence number → data
-      await Promise.all(Array.from({ length: 8 }, async (_, w) => {
-        for (let b = 0; b < 10; b++) {
-          const records = Array.from({ length: 40 }, (_, i) => ({ PartitionKey: `w${w}-${i % 7}`, Data: Buffer.from(`w${w} b${b} r${i}`) }));
-          const r = await client.send(new PutRecordsCommand({ StreamName: name, Records: records }));
-          r.Records!.forEach((x, i) => acked.set(x.SequenceNumber!, `w${w} b${b} r${i}`));
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          for (let b = 0; b < 10; b++) {
+            const records = Array.from({ length: 40 }, (_, i) => ({ PartitionKey: `w${w}-${i % 7}`, Data: Buffer.from(`w${w} b${b} r${i}`) }));
+            const r = await client.send(new PutRecordsCommand({ StreamName: name, Records: records }));
+            r.Records!.forEach((x, i) => acked.set(x.SequenceNumber!, `w${w} b${b} r${i}`));
+          }
+        }),
+      );
       assert.equal(acked.size, 8 * 10 * 40, 'every sequence number is unique');
       let read = 0;
       for (const s of server.kinesis.listShards(name)) {
-        const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: s.shardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+        const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: s.shardId, ShardIteratorType: 'TRIM_HORIZON' })))
+          .ShardIterator!;
         const r = await client.send(new GetRecordsCommand({ ShardIterator: it0 }));
         let prev = '';
         for (const x of r.Records!) {

@@ -19,7 +19,12 @@ describe('throughput limits', () => {
       const batch = (tag: string) => Array.from({ length: 400 }, (_, i) => ({ PartitionKey: `${tag}${i}`, ExplicitHashKey: '1', Data: Buffer.alloc(100) }));
       assert.equal((await client.send(new PutRecordsCommand({ StreamName: name, Records: batch('a') }))).FailedRecordCount, 0);
       assert.equal((await client.send(new PutRecordsCommand({ StreamName: name, Records: batch('b') }))).FailedRecordCount, 0);
-      const third = await client.send(new PutRecordsCommand({ StreamName: name, Records: [...batch('c'), { PartitionKey: 'other', ExplicitHashKey: (1n << 127n).toString(), Data: Buffer.from('x') }] }));
+      const third = await client.send(
+        new PutRecordsCommand({
+          StreamName: name,
+          Records: [...batch('c'), { PartitionKey: 'other', ExplicitHashKey: (1n << 127n).toString(), Data: Buffer.from('x') }],
+        }),
+      );
       assert.equal(third.FailedRecordCount, 200);
       assert.ok(third.Records![199]!.SequenceNumber);
       assert.deepEqual(third.Records![200], {
@@ -28,7 +33,8 @@ describe('throughput limits', () => {
       });
       assert.equal(third.Records![400]!.ShardId, 'shardId-000000000001', 'the other shard has its own allowance');
       await assert.rejects(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'p', ExplicitHashKey: '1', Data: Buffer.from('x') })), {
-        name: 'ProvisionedThroughputExceededException', message: `Rate exceeded for shard shardId-000000000000 in stream ${name} under account 000000000000.`,
+        name: 'ProvisionedThroughputExceededException',
+        message: `Rate exceeded for shard shardId-000000000000 in stream ${name} under account 000000000000.`,
       });
       clock.advance(100);
       const r = await client.send(new PutRecordsCommand({ StreamName: name, Records: batch('d').slice(0, 101) }));
@@ -63,11 +69,14 @@ describe('throughput limits', () => {
       const name = uniqueName();
       await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
       clock.advance(0);
-      const iter = async () => (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+      const iter = async () =>
+        (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })))
+          .ShardIterator!;
       const it0 = await iter();
       for (let i = 0; i < 5; i++) await client.send(new GetRecordsCommand({ ShardIterator: it0 }));
       await assert.rejects(client.send(new GetRecordsCommand({ ShardIterator: it0 })), {
-        name: 'ProvisionedThroughputExceededException', message: `Rate exceeded for shard shardId-000000000000 in stream ${name} under account 000000000000.`,
+        name: 'ProvisionedThroughputExceededException',
+        message: `Rate exceeded for shard shardId-000000000000 in stream ${name} under account 000000000000.`,
       });
       clock.advance(200);
       await client.send(new GetRecordsCommand({ ShardIterator: it0 }));

@@ -16,7 +16,19 @@ test('md5Into equals node:crypto for every length from 0 to 1,100 bytes, at any 
 
 test('md5OfString hashes the UTF-8 bytes of ASCII and non-ASCII keys', () => {
   const out = new Uint8Array(16);
-  for (const key of ['', 'a', 'pk-00000001', 'x'.repeat(55), 'y'.repeat(56), 'z'.repeat(64), 'w'.repeat(256), 'naïve', 'ключ', '😀 emoji', 'mixed-ü-'.repeat(40)]) {
+  for (const key of [
+    '',
+    'a',
+    'pk-00000001',
+    'x'.repeat(55),
+    'y'.repeat(56),
+    'z'.repeat(64),
+    'w'.repeat(256),
+    'naïve',
+    'ключ',
+    '😀 emoji',
+    'mixed-ü-'.repeat(40),
+  ]) {
     md5OfString(key, out);
     assert.equal(Buffer.from(out).toString('hex'), hash('md5', key, 'hex'), key);
   }

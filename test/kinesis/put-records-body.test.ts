@@ -22,7 +22,7 @@ function rng(seed: number): () => number {
 const WS = ['', ' ', '\n', '\t', '\r\n  '];
 
 function generate(r: () => number): { body: string; plain: boolean } {
-  const pick = <T,>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
   const w = (): string => (r() < 0.7 ? '' : pick(WS));
   let plain = true;
   const str = (s: string): string => {
@@ -89,7 +89,7 @@ test('whatever the body reader accepts is exactly what JSON.parse reads; plain b
   assert.ok(accepted > 2000, `only ${accepted} accepted`);
 });
 
-test('records in shapes the fast path declines land byte for byte, and the fast path\'s land too', async () => {
+test("records in shapes the fast path declines land byte for byte, and the fast path's land too", async () => {
   const { server, client } = await startTestServer();
   try {
     const name = uniqueName('body');
@@ -110,7 +110,12 @@ test('records in shapes the fast path declines land byte for byte, and the fast 
     const page = await client.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator! }));
     assert.deepEqual(
       page.Records!.map((x) => [x.PartitionKey, Buffer.from(x.Data!).toString('hex')]),
-      [['plain', '000102'], ['spaced', '030405'], ['esc"aped', '0607'], ['naïve-ключ', '09']],
+      [
+        ['plain', '000102'],
+        ['spaced', '030405'],
+        ['esc"aped', '0607'],
+        ['naïve-ключ', '09'],
+      ],
     );
   } finally {
     client.destroy();

@@ -49,7 +49,9 @@ test('concurrent GetRecords pages built in recycled buffers are each exactly rig
     const payload = (i: number): Buffer => Buffer.alloc(700 + (i % 300), i % 251);
     const total = 3000;
     for (let i = 0; i < total; i += 500) {
-      const r = await client.send(new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 500 }, (_, j) => ({ PartitionKey: `k${i + j}`, Data: payload(i + j) })) }));
+      const r = await client.send(
+        new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 500 }, (_, j) => ({ PartitionKey: `k${i + j}`, Data: payload(i + j) })) }),
+      );
       assert.equal(r.FailedRecordCount, 0);
     }
     const iterator = async (): Promise<string> =>
@@ -58,7 +60,9 @@ test('concurrent GetRecords pages built in recycled buffers are each exactly rig
     const writer = (async () => {
       let i = total;
       while (writing) {
-        await client.send(new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 100 }, (_, j) => ({ PartitionKey: `k${i + j}`, Data: payload(i + j) })) }));
+        await client.send(
+          new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 100 }, (_, j) => ({ PartitionKey: `k${i + j}`, Data: payload(i + j) })) }),
+        );
         i += 100;
       }
     })();
@@ -81,13 +85,20 @@ test('concurrent GetRecords pages built in recycled buffers are each exactly rig
       for (let k = 0; k < 10; k++) {
         const it = await iterator();
         await new Promise<void>((resolve) => {
-          const req = request(`${server.url}/`, {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'Kinesis_20131202.GetRecords' },
-          }, (res) => {
-            res.once('data', () => { req.destroy(); resolve(); });
-            res.once('error', () => resolve());
-          });
+          const req = request(
+            `${server.url}/`,
+            {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'Kinesis_20131202.GetRecords' },
+            },
+            (res) => {
+              res.once('data', () => {
+                req.destroy();
+                resolve();
+              });
+              res.once('error', () => resolve());
+            },
+          );
           req.on('error', () => resolve());
           req.end(JSON.stringify({ ShardIterator: it }));
         });

@@ -5,8 +5,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateStreamCommand, DescribeStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand,
-  MergeShardsCommand, PutRecordCommand, PutRecordsCommand, SplitShardCommand, UpdateShardCountCommand, UpdateStreamModeCommand,
+  CreateStreamCommand,
+  DescribeStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  MergeShardsCommand,
+  PutRecordCommand,
+  PutRecordsCommand,
+  SplitShardCommand,
+  UpdateShardCountCommand,
+  UpdateStreamModeCommand,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisClient, Shard, ShardFilter } from '@aws-sdk/client-kinesis';
 import { ManualClock } from '../../src/core/index.ts';
@@ -25,7 +35,9 @@ async function readLineage(client: KinesisClient, name: string): Promise<Array<[
   const out: Array<[string, string]> = [];
   const known = new Set(shards.map((s) => s.ShardId!));
   while (done.size < shards.length) {
-    const ready = shards.filter((s) => !done.has(s.ShardId!) && [s.ParentShardId, s.AdjacentParentShardId].every((p) => p === undefined || done.has(p) || !known.has(p)));
+    const ready = shards.filter(
+      (s) => !done.has(s.ShardId!) && [s.ParentShardId, s.AdjacentParentShardId].every((p) => p === undefined || done.has(p) || !known.has(p)),
+    );
     assert.ok(ready.length > 0, 'a shard must be readable');
     for (const s of ready) {
       let it = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: s.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
@@ -61,13 +73,18 @@ describe('SplitShard and MergeShards', () => {
         message: `NewStartingHashKey 1 used in SplitShard() on shard shardId-000000000000 in stream ${name} under account 000000000000 is not both greater than one plus the shard's StartingHashKey 0 and less than the shard's EndingHashKey ${s0!.HashKeyRange!.EndingHashKey}.`,
       });
       await assert.rejects(client.send(new SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000009', NewStartingHashKey: mid.toString() })), {
-        name: 'ResourceNotFoundException', message: `Could not find shard shardId-000000000009 in stream ${name} under account 000000000000.`,
+        name: 'ResourceNotFoundException',
+        message: `Could not find shard shardId-000000000009 in stream ${name} under account 000000000000.`,
       });
       await client.send(new SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: mid.toString() }));
       assert.equal((await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!.StreamStatus, 'UPDATING');
-      await assert.rejects(client.send(new SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000001', NewStartingHashKey: (MAX - 5n).toString() })), {
-        name: 'ResourceInUseException', message: `Stream ${name} under account 000000000000 not ACTIVE, instead in state UPDATING`,
-      });
+      await assert.rejects(
+        client.send(new SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000001', NewStartingHashKey: (MAX - 5n).toString() })),
+        {
+          name: 'ResourceInUseException',
+          message: `Stream ${name} under account 000000000000 not ACTIVE, instead in state UPDATING`,
+        },
+      );
       // Writes during UPDATING still go to the parent.
       const before = await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'a', Data: Buffer.from('x'), ExplicitHashKey: '5' }));
       assert.equal(before.ShardId, 'shardId-000000000000');
@@ -75,7 +92,10 @@ describe('SplitShard and MergeShards', () => {
       await server.kinesis.whenIdle();
       const d = (await client.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription!;
       assert.equal(d.StreamStatus, 'ACTIVE');
-      assert.deepEqual(d.Shards!.map((s) => s.ShardId), ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002', 'shardId-000000000003']);
+      assert.deepEqual(
+        d.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002', 'shardId-000000000003'],
+      );
       const [p, , c1, c2] = d.Shards!;
       assert.ok(p!.SequenceNumberRange!.EndingSequenceNumber! >= before.SequenceNumber!);
       assert.equal(c1!.ParentShardId, 'shardId-000000000000');
@@ -87,20 +107,30 @@ describe('SplitShard and MergeShards', () => {
       assert.equal(after.ShardId, 'shardId-000000000002');
 
       // The parent reads to its end: the last call has no NextShardIterator and names the children.
-      const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator!;
+      const it0 = (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })))
+        .ShardIterator!;
       const r = await client.send(new GetRecordsCommand({ ShardIterator: it0 }));
-      assert.deepEqual(r.Records!.map((x) => Buffer.from(x.Data!).toString()), ['x']);
+      assert.deepEqual(
+        r.Records!.map((x) => Buffer.from(x.Data!).toString()),
+        ['x'],
+      );
       assert.equal(r.NextShardIterator, undefined);
-      assert.deepEqual(r.ChildShards!.map((c) => [c.ShardId, c.ParentShards, c.HashKeyRange!.StartingHashKey]), [
-        ['shardId-000000000002', ['shardId-000000000000'], '0'],
-        ['shardId-000000000003', ['shardId-000000000000'], mid.toString()],
-      ]);
+      assert.deepEqual(
+        r.ChildShards!.map((c) => [c.ShardId, c.ParentShards, c.HashKeyRange!.StartingHashKey]),
+        [
+          ['shardId-000000000002', ['shardId-000000000000'], '0'],
+          ['shardId-000000000003', ['shardId-000000000000'], mid.toString()],
+        ],
+      );
 
       // Merge the two children back.
-      await assert.rejects(client.send(new MergeShardsCommand({ StreamName: name, ShardToMerge: 'shardId-000000000002', AdjacentShardToMerge: 'shardId-000000000001' })), {
-        name: 'InvalidArgumentException',
-        message: `Shards shardId-000000000002 and shardId-000000000001 in stream ${name} under account 000000000000 are not an adjacent pair of shards eligible for merging`,
-      });
+      await assert.rejects(
+        client.send(new MergeShardsCommand({ StreamName: name, ShardToMerge: 'shardId-000000000002', AdjacentShardToMerge: 'shardId-000000000001' })),
+        {
+          name: 'InvalidArgumentException',
+          message: `Shards shardId-000000000002 and shardId-000000000001 in stream ${name} under account 000000000000 are not an adjacent pair of shards eligible for merging`,
+        },
+      );
       await client.send(new MergeShardsCommand({ StreamName: name, ShardToMerge: 'shardId-000000000002', AdjacentShardToMerge: 'shardId-000000000003' }));
       clock.advance(1000);
       await server.kinesis.whenIdle();
@@ -109,7 +139,10 @@ describe('SplitShard and MergeShards', () => {
       assert.equal(merged.ParentShardId, 'shardId-000000000002');
       assert.equal(merged.AdjacentParentShardId, 'shardId-000000000003');
       assert.deepEqual(merged.HashKeyRange, s0!.HashKeyRange);
-      assert.deepEqual(await readLineage(client, name), [['a', 'x'], ['a', 'y']]);
+      assert.deepEqual(await readLineage(client, name), [
+        ['a', 'x'],
+        ['a', 'y'],
+      ]);
     } finally {
       client.destroy();
       await server.close();
@@ -144,7 +177,10 @@ describe('ListShards ShardFilter', () => {
       const p1 = await client.send(new ListShardsCommand({ StreamName: name, MaxResults: 1, ShardFilter: { Type: 'AT_LATEST' } }));
       assert.equal(p1.Shards![0]!.ShardId, 'shardId-000000000001');
       const p2 = await client.send(new ListShardsCommand({ NextToken: p1.NextToken! }));
-      assert.deepEqual(p2.Shards!.map((s) => s.ShardId), ['shardId-000000000002']);
+      assert.deepEqual(
+        p2.Shards!.map((s) => s.ShardId),
+        ['shardId-000000000002'],
+      );
       assert.equal(p2.NextToken, undefined);
     } finally {
       client.destroy();
@@ -171,11 +207,17 @@ describe('closed shards and retention', () => {
       assert.equal((await shardsOf(client, name)).length, 3);
       clock.advance(3_600_000 + 60_000);
       await server.kinesis.whenIdle();
-      assert.deepEqual((await shardsOf(client, name)).map((s) => [s.ShardId, s.ParentShardId]), [
-        ['shardId-000000000001', 'shardId-000000000000'], ['shardId-000000000002', 'shardId-000000000000'],
-      ]);
+      assert.deepEqual(
+        (await shardsOf(client, name)).map((s) => [s.ShardId, s.ParentShardId]),
+        [
+          ['shardId-000000000001', 'shardId-000000000000'],
+          ['shardId-000000000002', 'shardId-000000000000'],
+        ],
+      );
       assert.equal(server.storage.listLogs().length, 2);
-      await assert.rejects(client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })), { name: 'ResourceNotFoundException' });
+      await assert.rejects(client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })), {
+        name: 'ResourceNotFoundException',
+      });
     } finally {
       client.destroy();
       await server.close();
@@ -191,10 +233,12 @@ describe('UpdateShardCount', () => {
       await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 4 }));
       await waitActive(client, name);
       await assert.rejects(client.send(new UpdateShardCountCommand({ StreamName: name, TargetShardCount: 9, ScalingType: 'UNIFORM_SCALING' })), {
-        name: 'LimitExceededException', message: 'UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: 4, Target shard count: 9',
+        name: 'LimitExceededException',
+        message: 'UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: 4, Target shard count: 9',
       });
       await assert.rejects(client.send(new UpdateShardCountCommand({ StreamName: name, TargetShardCount: 1, ScalingType: 'UNIFORM_SCALING' })), {
-        name: 'LimitExceededException', message: 'UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: 4, Target shard count: 1',
+        name: 'LimitExceededException',
+        message: 'UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: 4, Target shard count: 1',
       });
       const r = await client.send(new UpdateShardCountCommand({ StreamName: name, TargetShardCount: 3, ScalingType: 'UNIFORM_SCALING' }));
       assert.equal(r.CurrentShardCount, 4);
@@ -251,7 +295,11 @@ describe('UpdateShardCount', () => {
       }
       for (let k = 0; k < keys; k++) {
         const list = perKey.get(`key-${k}`)!;
-        assert.deepEqual(list, Array.from({ length: counters[k]! }, (_, i) => i), `key-${k} read once, in order`);
+        assert.deepEqual(
+          list,
+          Array.from({ length: counters[k]! }, (_, i) => i),
+          `key-${k} read once, in order`,
+        );
       }
       assert.ok(counters[0]! > 3, 'writes ran during the resharding');
     } finally {
@@ -292,7 +340,9 @@ describe('UpdateStreamMode and ON_DEMAND scaling', () => {
       await server.kinesis.whenIdle();
       const shards = await shardsOf(client, name);
       assert.equal(shards.length, 3, 'the hot shard split in two');
-      await client.send(new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 7 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(String(n++)) })) }));
+      await client.send(
+        new PutRecordsCommand({ StreamName: name, Records: Array.from({ length: 7 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(String(n++)) })) }),
+      );
       const seen = await readLineage(client, name);
       assert.equal(seen.length, n);
       const last = new Map<string, number>();
@@ -303,7 +353,10 @@ describe('UpdateStreamMode and ON_DEMAND scaling', () => {
       await client.send(new UpdateStreamModeCommand({ StreamARN: arn, StreamModeDetails: { StreamMode: 'PROVISIONED' } }));
       clock.advance(100);
       await server.kinesis.whenIdle();
-      assert.equal((await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!.StreamModeDetails!.StreamMode, 'PROVISIONED');
+      assert.equal(
+        (await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!.StreamModeDetails!.StreamMode,
+        'PROVISIONED',
+      );
     } finally {
       client.destroy();
       await server.close();
@@ -335,12 +388,21 @@ describe('resharding across a restart (FileStorage)', () => {
       const second = await startTestServer({ storage: 'file', dataDir: dir, fsync: { kind: 'never' } });
       try {
         const shards = await shardsOf(second.client, name);
-        assert.deepEqual(shards.map((s) => [s.ShardId, s.ParentShardId, !!s.SequenceNumberRange!.EndingSequenceNumber]), [
-          ['shardId-000000000000', undefined, true], ['shardId-000000000001', 'shardId-000000000000', false], ['shardId-000000000002', 'shardId-000000000000', false],
-        ]);
+        assert.deepEqual(
+          shards.map((s) => [s.ShardId, s.ParentShardId, !!s.SequenceNumberRange!.EndingSequenceNumber]),
+          [
+            ['shardId-000000000000', undefined, true],
+            ['shardId-000000000001', 'shardId-000000000000', false],
+            ['shardId-000000000002', 'shardId-000000000000', false],
+          ],
+        );
         const put = await second.client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('after') }));
         assert.notEqual(put.ShardId, 'shardId-000000000000');
-        assert.deepEqual(await readLineage(second.client, name), [['k', 'p'], ['k', 'c'], ['k', 'after']]);
+        assert.deepEqual(await readLineage(second.client, name), [
+          ['k', 'p'],
+          ['k', 'c'],
+          ['k', 'after'],
+        ]);
       } finally {
         second.client.destroy();
         await second.server.close();
@@ -378,9 +440,23 @@ describe('a reshard interrupted by a crash', () => {
       const half = 1n << 127n;
       meta.status = 'UPDATING';
       meta.shards = [
-        { ...parent, endingSequenceNumber: '4' + '0'.repeat(55), closedMs: Date.now() },
-        { shardId: 'shardId-000000000001', startingHashKey: '0', endingHashKey: (half - 1n).toString(), startingSequenceNumber: parent.startingSequenceNumber, parentShardId: parent.shardId, openedMs: Date.now() },
-        { shardId: 'shardId-000000000002', startingHashKey: half.toString(), endingHashKey: parent.endingHashKey, startingSequenceNumber: parent.startingSequenceNumber, parentShardId: parent.shardId, openedMs: Date.now() },
+        { ...parent, endingSequenceNumber: `4${'0'.repeat(55)}`, closedMs: Date.now() },
+        {
+          shardId: 'shardId-000000000001',
+          startingHashKey: '0',
+          endingHashKey: (half - 1n).toString(),
+          startingSequenceNumber: parent.startingSequenceNumber,
+          parentShardId: parent.shardId,
+          openedMs: Date.now(),
+        },
+        {
+          shardId: 'shardId-000000000002',
+          startingHashKey: half.toString(),
+          endingHashKey: parent.endingHashKey,
+          startingSequenceNumber: parent.startingSequenceNumber,
+          parentShardId: parent.shardId,
+          openedMs: Date.now(),
+        },
       ];
       await storage.meta.put(key, meta);
       await storage.close();
@@ -389,10 +465,14 @@ describe('a reshard interrupted by a crash', () => {
         await waitActive(second.client, name);
         const shards = await shardsOf(second.client, name);
         const ending = shards[0]!.SequenceNumberRange!.EndingSequenceNumber!;
-        assert.notEqual(ending, '4' + '0'.repeat(55), 'the provisional ending is recomputed from the log');
+        assert.notEqual(ending, `4${'0'.repeat(55)}`, 'the provisional ending is recomputed from the log');
         const put = await second.client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('c') }));
         assert.notEqual(put.ShardId, 'shardId-000000000000');
-        assert.deepEqual(await readLineage(second.client, name), [['k', 'a'], ['k', 'b'], ['k', 'c']]);
+        assert.deepEqual(await readLineage(second.client, name), [
+          ['k', 'a'],
+          ['k', 'b'],
+          ['k', 'c'],
+        ]);
       } finally {
         second.client.destroy();
         await second.server.close();

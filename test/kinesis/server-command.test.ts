@@ -14,7 +14,10 @@ const CLI = ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')];
 describe('freshet server', () => {
   it('prints its endpoint, refuses a second server on the same data dir, and closes on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'freshet-cli-'));
-    const child = spawn(process.execPath, [...CLI, 'server', '--port', '0', '--data-dir', dir, '--fsync', 'interval:50'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI, 'server', '--port', '0', '--data-dir', dir, '--fsync', 'interval:50'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let out = '';
       child.stdout.setEncoding('utf8');
@@ -26,7 +29,11 @@ describe('freshet server', () => {
         });
         child.once('exit', (code) => reject(new Error(`server exited early (${code}): ${out}`)));
       });
-      const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'Kinesis_20131202.ListStreams' }, body: '{}' });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-amz-json-1.1', 'X-Amz-Target': 'Kinesis_20131202.ListStreams' },
+        body: '{}',
+      });
       assert.equal(res.status, 400, 'unsigned requests are answered, with MissingAuthenticationTokenException');
       await res.text();
 
@@ -35,7 +42,7 @@ describe('freshet server', () => {
         (e: { code: number; stderr: string }) => e,
       );
       assert.equal(second.code, 1);
-      assert.match(second.stderr, new RegExp(`^freshet: data dir .* is in use by another Freshet server; stop that server or pass a different --data-dir\\n$`));
+      assert.match(second.stderr, /^freshet: data dir .* is in use by another Freshet server; stop that server or pass a different --data-dir\n$/);
 
       child.kill('SIGTERM');
       const [code] = await once(child, 'exit');

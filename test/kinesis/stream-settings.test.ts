@@ -4,8 +4,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CreateStreamCommand, DescribeStreamCommand, DescribeStreamSummaryCommand, DisableEnhancedMonitoringCommand, EnableEnhancedMonitoringCommand,
-  StartStreamEncryptionCommand, StopStreamEncryptionCommand,
+  CreateStreamCommand,
+  DescribeStreamCommand,
+  DescribeStreamSummaryCommand,
+  DisableEnhancedMonitoringCommand,
+  EnableEnhancedMonitoringCommand,
+  StartStreamEncryptionCommand,
+  StopStreamEncryptionCommand,
 } from '@aws-sdk/client-kinesis';
 import { ManualClock } from '../../src/core/index.ts';
 import { startTestServer, uniqueName } from './helpers.ts';
@@ -23,7 +28,8 @@ describe('stream encryption and enhanced monitoring', () => {
       assert.equal(mid.StreamStatus, 'UPDATING');
       assert.equal(mid.EncryptionType, 'NONE');
       await assert.rejects(client.send(new StopStreamEncryptionCommand({ StreamName: name, EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' })), {
-        name: 'ResourceInUseException', message: `Stream ${name} under account 000000000000 not ACTIVE, instead in state UPDATING`,
+        name: 'ResourceInUseException',
+        message: `Stream ${name} under account 000000000000 not ACTIVE, instead in state UPDATING`,
       });
       clock.advance(200);
       await server.kinesis.whenIdle();
@@ -59,7 +65,9 @@ describe('stream encryption and enhanced monitoring', () => {
       assert.equal(d1.DesiredShardLevelMetrics!.length, 5);
       const desc = (await client.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription!;
       assert.deepEqual(desc.EnhancedMonitoring, [{ ShardLevelMetrics: d1.DesiredShardLevelMetrics }]);
-      await assert.rejects(client.send(new EnableEnhancedMonitoringCommand({ StreamName: name, ShardLevelMetrics: ['Nope' as never] })), { name: 'ValidationException' });
+      await assert.rejects(client.send(new EnableEnhancedMonitoringCommand({ StreamName: name, ShardLevelMetrics: ['Nope' as never] })), {
+        name: 'ValidationException',
+      });
     } finally {
       client.destroy();
       await server.close();

@@ -45,7 +45,10 @@ deliveryStreams:
 applications:
   - ApplicationName: appdel-app
     ApplicationCode: |
-${sql.split('\n').map((l) => `      ${l}`).join('\n')}
+${sql
+  .split('\n')
+  .map((l) => `      ${l}`)
+  .join('\n')}
     Inputs:
       - NamePrefix: SOURCE_SQL_STREAM
         KinesisStreamsInput:
@@ -75,25 +78,36 @@ describe('freshet up / diff / down (delivery streams and SQL applications)', () 
     const file = join(dir, 'freshet.yaml');
     writeFileSync(file, yaml(SQL_V1, 60));
     // Created outside the pipeline: `up` leaves it as it is, `down` keeps it.
-    await clients.firehose.send(new CreateDeliveryStreamCommand({ DeliveryStreamName: 'appdel-preexisting', ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::appdel', RoleARN: 'arn:aws:iam::000000000000:role/freshet-pipeline' } }));
+    await clients.firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'appdel-preexisting',
+        ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::appdel', RoleARN: 'arn:aws:iam::000000000000:role/freshet-pipeline' },
+      }),
+    );
 
     const created = await applyUp(loadPipeline(file), clients);
-    assert.deepEqual(created.map((c) => `${c.resource}:${c.name}:${c.action}`), [
-      'stream:appdel-quotes:create',
-      'delivery-stream:appdel-files:create',
-      'delivery-stream:appdel-preexisting:unchanged',
-      'application:appdel-app:create',
-    ]);
+    assert.deepEqual(
+      created.map((c) => `${c.resource}:${c.name}:${c.action}`),
+      ['stream:appdel-quotes:create', 'delivery-stream:appdel-files:create', 'delivery-stream:appdel-preexisting:unchanged', 'application:appdel-app:create'],
+    );
     const app1 = (await clients.analytics.send(new DescribeApplicationCommand({ ApplicationName: 'appdel-app' }))).ApplicationDetail!;
     assert.equal(app1.InputDescriptions?.[0]?.KinesisStreamsInputDescription?.ResourceARN, `arn:aws:kinesis:us-east-1:000000000000:stream/appdel-quotes`);
     assert.match(app1.OutputDescriptions?.[0]?.KinesisFirehoseOutputDescription?.ResourceARN ?? '', /deliverystream\/appdel-files$/);
-    await waitFor('application to run', async () => {
-      const d = await clients.analytics.send(new DescribeApplicationCommand({ ApplicationName: 'appdel-app' }));
-      return d.ApplicationDetail?.ApplicationStatus === 'RUNNING' ? true : undefined;
-    }, { timeoutMs: 10_000 });
+    await waitFor(
+      'application to run',
+      async () => {
+        const d = await clients.analytics.send(new DescribeApplicationCommand({ ApplicationName: 'appdel-app' }));
+        return d.ApplicationDetail?.ApplicationStatus === 'RUNNING' ? true : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
 
     const second = await planUp(loadPipeline(file), clients);
-    assert.deepEqual(second.filter((c) => c.action !== 'unchanged'), [], 'a second up changes nothing');
+    assert.deepEqual(
+      second.filter((c) => c.action !== 'unchanged'),
+      [],
+      'a second up changes nothing',
+    );
 
     writeFileSync(file, yaml(SQL_V2, 120));
     const plan = await planUp(loadPipeline(file), clients);
@@ -111,15 +125,16 @@ describe('freshet up / diff / down (delivery streams and SQL applications)', () 
     assert.match(app2.ApplicationCode ?? '', /WHERE "price" > 50/);
     const del = (await clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'appdel-files' }))).DeliveryStreamDescription!;
     assert.equal(del.Destinations?.[0]?.ExtendedS3DestinationDescription?.BufferingHints?.IntervalInSeconds, 120);
-    assert.deepEqual((await planUp(loadPipeline(file), clients)).filter((c) => c.action !== 'unchanged'), []);
+    assert.deepEqual(
+      (await planUp(loadPipeline(file), clients)).filter((c) => c.action !== 'unchanged'),
+      [],
+    );
 
     const removed = await applyDown(loadPipeline(file), clients);
-    assert.deepEqual(removed.map((c) => `${c.resource}:${c.name}:${c.action}`), [
-      'application:appdel-app:delete',
-      'delivery-stream:appdel-preexisting:keep',
-      'delivery-stream:appdel-files:delete',
-      'stream:appdel-quotes:delete',
-    ]);
+    assert.deepEqual(
+      removed.map((c) => `${c.resource}:${c.name}:${c.action}`),
+      ['application:appdel-app:delete', 'delivery-stream:appdel-preexisting:keep', 'delivery-stream:appdel-files:delete', 'stream:appdel-quotes:delete'],
+    );
     assert.deepEqual((await clients.analytics.send(new ListApplicationsCommand({}))).ApplicationSummaries ?? [], []);
     assert.deepEqual((await clients.firehose.send(new ListDeliveryStreamsCommand({}))).DeliveryStreamNames, ['appdel-preexisting']);
   });

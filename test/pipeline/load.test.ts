@@ -58,10 +58,7 @@ describe('pipeline file validation', () => {
 
   it('names the line of a value of the wrong type or out of range', () => {
     const yaml = 'name: p\nstreams:\n  - name: a\n    shards: two\n  - name: b\n    retentionHours: 5\n';
-    assert.deepEqual(problems(yaml), [
-      'freshet.yaml:4:13: streams.0.shards: must be integer',
-      'freshet.yaml:6:21: streams.1.retentionHours: must be >= 24',
-    ]);
+    assert.deepEqual(problems(yaml), ['freshet.yaml:4:13: streams.0.shards: must be integer', 'freshet.yaml:6:21: streams.1.retentionHours: must be >= 24']);
   });
 
   it('points a missing required property at its parent', () => {

@@ -21,7 +21,14 @@ after(async () => {
 describe('pipeline generators', () => {
   it('runs a file’s generators (a kind on a schedule and a replay) on an injected clock', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'freshet-pgen-'));
-    writeFileSync(join(dir, 'series.jsonl'), ['{"timestamp":"2014-04-01T00:00:00Z","value":1}', '{"timestamp":"2014-04-01T01:00:00Z","value":2}', '{"timestamp":"2014-04-01T02:00:00Z","value":3}'].join('\n'));
+    writeFileSync(
+      join(dir, 'series.jsonl'),
+      [
+        '{"timestamp":"2014-04-01T00:00:00Z","value":1}',
+        '{"timestamp":"2014-04-01T01:00:00Z","value":2}',
+        '{"timestamp":"2014-04-01T02:00:00Z","value":3}',
+      ].join('\n'),
+    );
     writeFileSync(
       join(dir, 'freshet.yaml'),
       `name: pgen
@@ -37,7 +44,10 @@ generators:
     await applyUp(loaded, clients);
     const clock = new ManualClock();
     const running = startPipelineGenerators(loaded, clients.kinesis, { clock });
-    assert.deepEqual(running.map((r) => r.label), ['crypto → pgen-crypto', 'replay → pgen-series']);
+    assert.deepEqual(
+      running.map((r) => r.label),
+      ['crypto → pgen-crypto', 'replay → pgen-series'],
+    );
     await Promise.all(running.map((r) => r.flush()));
     assert.equal(running[0]!.stats.generated, 7);
     assert.equal(running[1]!.stats.generated, 1);
@@ -51,13 +61,22 @@ generators:
 
     const read = async (stream: string) => {
       const out: string[] = [];
-      await readStream({ client: clients.kinesis, streamName: stream, follow: false, idlePollMs: 5, onRecord: (r) => out.push(Buffer.from(r.data).toString()) });
+      await readStream({
+        client: clients.kinesis,
+        streamName: stream,
+        follow: false,
+        idlePollMs: 5,
+        onRecord: (r) => out.push(Buffer.from(r.data).toString()),
+      });
       return out;
     };
     const prices = (await read('pgen-crypto')).map((s) => JSON.parse(s) as { ticker: string; price: number });
     assert.equal(prices.length, 21);
     assert.ok(prices.every((p) => ['BTC', 'ETH', 'BNB', 'XRP', 'DOGE'].includes(p.ticker) && p.price >= 0 && p.price <= 100));
-    assert.deepEqual((await read('pgen-series')).map((s) => (JSON.parse(s) as { value: number }).value), [1, 2, 3]);
+    assert.deepEqual(
+      (await read('pgen-series')).map((s) => (JSON.parse(s) as { value: number }).value),
+      [1, 2, 3],
+    );
     await applyDown(loaded, clients);
   });
 });

@@ -9,7 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/index.ts';
 import { startServer, type FreshetServer } from '../../src/server/index.ts';
-import { applyDown, applyUp, createClients, loadPipeline, startPipelineGenerators, type FreshetClients, type LoadedPipeline, type RunningGenerator } from '../../src/pipeline/index.ts';
+import {
+  applyDown,
+  applyUp,
+  createClients,
+  loadPipeline,
+  startPipelineGenerators,
+  type FreshetClients,
+  type LoadedPipeline,
+  type RunningGenerator,
+} from '../../src/pipeline/index.ts';
 import { ROOT } from '../cli/run-cli.ts';
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

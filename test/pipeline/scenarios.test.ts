@@ -15,7 +15,12 @@ async function readInput(s: Scenario, stream: string): Promise<ReadRecord[]> {
 }
 
 const rowsOf = (s: Scenario, bucket: string) =>
-  s.files(bucket).flatMap((f) => f.text.split('\n').filter((l) => l.trim() !== '').map((l) => ({ key: f.key, row: JSON.parse(l) as Record<string, unknown> })));
+  s.files(bucket).flatMap((f) =>
+    f.text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => ({ key: f.key, row: JSON.parse(l) as Record<string, unknown> })),
+  );
 
 /** KDA prints TIMESTAMP as `yyyy-MM-dd HH:mm:ss.SSS` (UTC). */
 const kdaTime = (v: unknown) => Date.parse(`${String(v).replace(' ', 'T')}Z`);

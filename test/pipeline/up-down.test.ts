@@ -56,10 +56,11 @@ describe('freshet up / diff / down (streams and generators)', () => {
 
       const up = await runCli(['up', '-f', file], env);
       assert.equal(up.code, 0, up.stderr);
-      assert.deepEqual((JSON.parse(readFileSync(join(dir, '.freshet', `${p}.json`), 'utf8')) as { endpoints: Record<string, { created: string[] }> }).endpoints[server.url]!.created, [
-        `stream/${p}-sales`,
-        `stream/${p}-archive`,
-      ]);
+      assert.deepEqual(
+        (JSON.parse(readFileSync(join(dir, '.freshet', `${p}.json`), 'utf8')) as { endpoints: Record<string, { created: string[] }> }).endpoints[server.url]!
+          .created,
+        [`stream/${p}-sales`, `stream/${p}-archive`],
+      );
       assert.match(up.stdout, new RegExp(`pipeline ${p} is up at ${server.url}`));
       const records: string[] = [];
       await readStream({ client, streamName: `${p}-sales`, follow: false, idlePollMs: 10, onRecord: (r) => records.push(Buffer.from(r.data).toString()) });

@@ -18,11 +18,22 @@ function head(major: number, n: number | bigint): Buffer {
   if (big < 24n) return Buffer.from([(major << 5) | Number(big)]);
   if (big < 256n) return Buffer.from([(major << 5) | 24, Number(big)]);
   if (big < 65536n) return Buffer.from([(major << 5) | 25, Number(big >> 8n), Number(big & 255n)]);
-  if (big < 4294967296n) { const b = Buffer.alloc(5); b[0] = (major << 5) | 26; b.writeUInt32BE(Number(big), 1); return b; }
-  const b = Buffer.alloc(9); b[0] = (major << 5) | 27; b.writeBigUInt64BE(big, 1); return b;
+  if (big < 4294967296n) {
+    const b = Buffer.alloc(5);
+    b[0] = (major << 5) | 26;
+    b.writeUInt32BE(Number(big), 1);
+    return b;
+  }
+  const b = Buffer.alloc(9);
+  b[0] = (major << 5) | 27;
+  b.writeBigUInt64BE(big, 1);
+  return b;
 }
 function enc(v: V): Buffer {
-  if (typeof v === 'string') { const s = Buffer.from(v, 'utf8'); return Buffer.concat([head(3, s.length), s]); }
+  if (typeof v === 'string') {
+    const s = Buffer.from(v, 'utf8');
+    return Buffer.concat([head(3, s.length), s]);
+  }
   if (typeof v === 'number') return head(0, v);
   if (v instanceof Uint8Array) return Buffer.concat([head(2, v.length), v]);
   if (Array.isArray(v)) return Buffer.concat([Buffer.from([0x9f]), ...v.map(enc), Buffer.from([0xff])]);
@@ -44,7 +55,7 @@ describe('AWS CBOR protocol', () => {
   after(async () => server.close());
 
   async function call(action: string, body: V): Promise<{ status: number; type: string | null; value: any; raw: Buffer }> {
-    const res = await fetch(server.url + '/', {
+    const res = await fetch(`${server.url}/`, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/x-amz-cbor-1.1',
@@ -67,10 +78,21 @@ describe('AWS CBOR protocol', () => {
     assert.equal(put.status, 200);
     assert.equal(put.type, 'application/x-amz-cbor-1.1');
     assert.equal(put.value.ShardId, 'shardId-000000000000');
-    const many = await call('PutRecords', { StreamName: name, Records: [{ Data: Buffer.from('a'), PartitionKey: 'x' }, { Data: Buffer.from('b'), PartitionKey: 'y' }] });
+    const many = await call('PutRecords', {
+      StreamName: name,
+      Records: [
+        { Data: Buffer.from('a'), PartitionKey: 'x' },
+        { Data: Buffer.from('b'), PartitionKey: 'y' },
+      ],
+    });
     assert.equal(many.value.FailedRecordCount, 0);
     const before = Date.now() - 60_000;
-    const it0 = await call('GetShardIterator', { StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'AT_TIMESTAMP', Timestamp: { tag1Ms: before } });
+    const it0 = await call('GetShardIterator', {
+      StreamName: name,
+      ShardId: 'shardId-000000000000',
+      ShardIteratorType: 'AT_TIMESTAMP',
+      Timestamp: { tag1Ms: before },
+    });
     assert.equal(it0.status, 200, JSON.stringify(it0.value));
     const got = await call('GetRecords', { ShardIterator: it0.value.ShardIterator, Limit: 10 });
     assert.equal(got.status, 200);
@@ -96,7 +118,11 @@ describe('AWS CBOR protocol', () => {
     assert.deepEqual(missing.value, { __type: 'ResourceNotFoundException', message: 'Stream no-such-stream under account 000000000000 not found.' });
     const bad = await call('PutRecord', { StreamName: name, PartitionKey: 'pk' });
     assert.equal(bad.value.__type, 'ValidationException');
-    const garbage = await fetch(server.url + '/', { method: 'POST', headers: { 'Content-Type': 'application/x-amz-cbor-1.1', 'X-Amz-Target': 'Kinesis_20131202.ListStreams' }, body: Buffer.from([0xbf, 0x61]) });
+    const garbage = await fetch(`${server.url}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-cbor-1.1', 'X-Amz-Target': 'Kinesis_20131202.ListStreams' },
+      body: Buffer.from([0xbf, 0x61]),
+    });
     assert.equal(garbage.status, 400);
     assert.equal(cborXDecode(Buffer.from(await garbage.arrayBuffer())).__type, 'SerializationException');
   });
@@ -113,10 +139,15 @@ describe('AWS CBOR protocol', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     const ctrl = new AbortController();
-    const res = await fetch(server.url + '/', {
+    const res = await fetch(`${server.url}/`, {
       method: 'POST',
       signal: ctrl.signal,
-      headers: { 'Content-Type': 'application/x-amz-cbor-1.1', 'X-Amz-Target': 'Kinesis_20131202.SubscribeToShard', Authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20210131/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=abcd', 'X-Amz-Date': '20210131T140000Z' },
+      headers: {
+        'Content-Type': 'application/x-amz-cbor-1.1',
+        'X-Amz-Target': 'Kinesis_20131202.SubscribeToShard',
+        Authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20210131/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=abcd',
+        'X-Amz-Date': '20210131T140000Z',
+      },
       body: enc({ ConsumerARN: arn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'TRIM_HORIZON' } }),
     });
     assert.equal(res.headers.get('content-type'), 'application/vnd.amazon.eventstream');

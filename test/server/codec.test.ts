@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { AwsError } from '../../src/core/index.ts';
 import { codecFor, compileValidator, jsonCodec11 } from '../../src/server/index.ts';
 
-const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'sdk-requests.json'), 'utf8')) as Array<{ headers: Record<string, string>; body: string }>;
+const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'sdk-requests.json'), 'utf8')) as Array<{
+  headers: Record<string, string>;
+  body: string;
+}>;
 
 describe('JSON codec', () => {
   it('is chosen by Content-Type, ignoring parameters and case', () => {
@@ -27,13 +30,23 @@ describe('JSON codec', () => {
   it('decodes only whole bodies: every truncation is a SerializationException', () => {
     const body = Buffer.from(fixtures[1]!.body);
     for (let cut = 0; cut < body.length; cut++) {
-      assert.throws(() => jsonCodec11.decode(body.subarray(0, cut)), (e: unknown) => e instanceof AwsError && e.code === 'SerializationException', `cut at ${cut}`);
+      assert.throws(
+        () => jsonCodec11.decode(body.subarray(0, cut)),
+        (e: unknown) => e instanceof AwsError && e.code === 'SerializationException',
+        `cut at ${cut}`,
+      );
     }
   });
 
   it('encodes errors as AWS does, with Message for SerializationException', () => {
-    assert.equal(jsonCodec11.encodeError(new AwsError('ResourceNotFoundException', 'Stream x under account 1 not found.')), '{"__type":"ResourceNotFoundException","message":"Stream x under account 1 not found."}');
-    assert.equal(jsonCodec11.encodeError(new AwsError('SerializationException', 'bad', { messageField: 'Message' })), '{"__type":"SerializationException","Message":"bad"}');
+    assert.equal(
+      jsonCodec11.encodeError(new AwsError('ResourceNotFoundException', 'Stream x under account 1 not found.')),
+      '{"__type":"ResourceNotFoundException","message":"Stream x under account 1 not found."}',
+    );
+    assert.equal(
+      jsonCodec11.encodeError(new AwsError('SerializationException', 'bad', { messageField: 'Message' })),
+      '{"__type":"SerializationException","Message":"bad"}',
+    );
     assert.equal(jsonCodec11.encodeError(new AwsError('UnknownOperationException', '')), '{"__type":"UnknownOperationException"}');
   });
 });
@@ -57,26 +70,31 @@ describe('edge validator', () => {
   });
 
   it('reports up to ten errors in member order', () => {
-    assert.throws(() => validate({ Limit: 0, Name: 'ABCD', Tags: { abc: 'xy', d: 'e', f: 'g' }, Keys: ['abc'] }), (e: unknown) => {
-      assert.ok(e instanceof AwsError);
-      assert.equal(e.code, 'ValidationException');
-      assert.equal(
-        e.message,
-        "7 validation errors detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
-          "Value 'ABCD' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z]+; " +
-          "Value 'ABCD' at 'name' failed to satisfy constraint: Member must have length less than or equal to 3; " +
-          "Value '{abc=xy, d=e, f=g}' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 2; " +
-          "Value '{abc=xy, d=e, f=g}' at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 2, Member must have length greater than or equal to 1]; " +
-          "Value '{abc=xy, d=e, f=g}' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 1, Member must have length greater than or equal to 0]; " +
-          "Value '[abc]' at 'keys' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 2, Member must have length greater than or equal to 1]",
-      );
-      return true;
-    });
+    assert.throws(
+      () => validate({ Limit: 0, Name: 'ABCD', Tags: { abc: 'xy', d: 'e', f: 'g' }, Keys: ['abc'] }),
+      (e: unknown) => {
+        assert.ok(e instanceof AwsError);
+        assert.equal(e.code, 'ValidationException');
+        assert.equal(
+          e.message,
+          "7 validation errors detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1; " +
+            "Value 'ABCD' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-z]+; " +
+            "Value 'ABCD' at 'name' failed to satisfy constraint: Member must have length less than or equal to 3; " +
+            "Value '{abc=xy, d=e, f=g}' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 2; " +
+            "Value '{abc=xy, d=e, f=g}' at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 2, Member must have length greater than or equal to 1]; " +
+            "Value '{abc=xy, d=e, f=g}' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 1, Member must have length greater than or equal to 0]; " +
+            "Value '[abc]' at 'keys' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 2, Member must have length greater than or equal to 1]",
+        );
+        return true;
+      },
+    );
   });
 
   it('words type errors as Coral does', () => {
     assert.throws(() => validate({ Name: 'a', Flag: 'yes' }), { code: 'SerializationException', message: "'YES' can not be converted to an Boolean" });
-    assert.throws(() => validate({ Name: 'a', Flag: 1 }), { message: 'class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an Boolean' });
+    assert.throws(() => validate({ Name: 'a', Flag: 1 }), {
+      message: 'class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an Boolean',
+    });
     assert.throws(() => validate({ Name: 'a', Tags: [] }), { message: 'Start of list found where not expected' });
     assert.throws(() => validate({ Name: 'a', Keys: {} }), { message: 'Start of structure or map found where not expected.' });
   });

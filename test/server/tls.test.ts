@@ -69,7 +69,10 @@ describe('--tls', () => {
         assert.deepEqual(JSON.parse(h2.body).StreamNames, []);
         // HTTP/1.1 over TLS through the SDK
         const client = new KinesisClient({
-          endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 's' }, maxAttempts: 1,
+          endpoint: server.url,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'AKID', secretAccessKey: 's' },
+          maxAttempts: 1,
           requestHandler: new NodeHttpHandler({ httpsAgent: new Agent({ ca, servername: 'localhost' }) }),
         });
         await client.send(new CreateStreamCommand({ StreamName: 'over-tls', ShardCount: 1 }));
@@ -77,15 +80,18 @@ describe('--tls', () => {
         client.destroy();
         // Cleartext still works on the same port (HTTP/1.1 and h2c).
         const plain = await fetch(`http://127.0.0.1:${server.port}/`, { method: 'POST', headers: HEADERS, body: '{}' });
-        assert.deepEqual(((await plain.json()) as { StreamNames: string[] }).StreamNames, ["over-tls"]);
+        assert.deepEqual(((await plain.json()) as { StreamNames: string[] }).StreamNames, ['over-tls']);
         const h2c = await h2List(`http://127.0.0.1:${server.port}`, ca);
         assert.deepEqual(JSON.parse(h2c.body).StreamNames, ['over-tls']);
         // An untrusted client is refused by its own verification, not served.
-        await assert.rejects(new Promise((resolve, reject) => {
-          const r = httpsRequest({ host: '127.0.0.1', port: server.port, method: 'POST', headers: HEADERS }, resolve);
-          r.on('error', reject);
-          r.end('{}');
-        }), /self.signed|certificate/i);
+        await assert.rejects(
+          new Promise((resolve, reject) => {
+            const r = httpsRequest({ host: '127.0.0.1', port: server.port, method: 'POST', headers: HEADERS }, resolve);
+            r.on('error', reject);
+            r.end('{}');
+          }),
+          /self.signed|certificate/i,
+        );
       } finally {
         await server.close();
       }

@@ -104,10 +104,18 @@ describe('HTTP front door', () => {
       ['CreateStream', { StreamName: true, ShardCount: 1 }, 'class java.lang.Boolean can not be converted to an String'],
       ['CreateStream', { StreamName: ['a'], ShardCount: 1 }, 'Start of list found where not expected'],
       ['CreateStream', { StreamName: { a: 1 }, ShardCount: 1 }, 'Start of structure or map found where not expected.'],
-      ['PutRecord', { StreamName: 'a', PartitionKey: 'k', Data: 'abc' }, "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 3"],
+      [
+        'PutRecord',
+        { StreamName: 'a', PartitionKey: 'k', Data: 'abc' },
+        "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 3",
+      ],
       ['PutRecord', { StreamName: 'a', PartitionKey: 'k', Data: 'ab$d' }, "'ab$d' can not be converted to a Blob: Invalid Base64 character: '$'"],
       ['PutRecords', { StreamName: 'a', Records: 'x' }, 'Expected list or null'],
-      ['GetShardIterator', { StreamName: 'a', ShardId: 'x', ShardIteratorType: 'AT_TIMESTAMP', Timestamp: 'now' }, 'class java.lang.String can not be converted to milliseconds since epoch'],
+      [
+        'GetShardIterator',
+        { StreamName: 'a', ShardId: 'x', ShardIteratorType: 'AT_TIMESTAMP', Timestamp: 'now' },
+        'class java.lang.String can not be converted to milliseconds since epoch',
+      ],
     ];
     for (const [action, body, message] of cases) {
       const r = await rawRequest(server, action, body);
@@ -120,7 +128,8 @@ describe('HTTP front door', () => {
     const one = await rawRequest(server, 'DescribeStream', { StreamName: 'bad name!' });
     assert.deepEqual(one.json, {
       __type: 'ValidationException',
-      message: "1 validation error detected: Value 'bad name!' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+      message:
+        "1 validation error detected: Value 'bad name!' at 'streamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
     });
     const two = await rawRequest(server, 'CreateStream', { StreamName: '', ShardCount: 0 });
     assert.equal(two.status, 400);
@@ -137,9 +146,15 @@ describe('HTTP front door', () => {
       nested.json.message,
       "1 validation error detected: Value '' at 'records.1.member.partitionKey' failed to satisfy constraint: Member must have length greater than or equal to 1",
     );
-    const tooMany = await rawRequest(server, 'PutRecords', { StreamName: 'a', Records: Array.from({ length: 501 }, () => ({ Data: 'AAAA', PartitionKey: 'k' })) });
+    const tooMany = await rawRequest(server, 'PutRecords', {
+      StreamName: 'a',
+      Records: Array.from({ length: 501 }, () => ({ Data: 'AAAA', PartitionKey: 'k' })),
+    });
     assert.equal(tooMany.json.__type, 'ValidationException');
-    assert.match(tooMany.json.message, /^1 validation error detected: Value '\[com\.amazonaws\.kinesis\.v20131202\.PutRecordsRequestEntry@c965e310, .*\]' at 'records' failed to satisfy constraint: Member must have length less than or equal to 500$/);
+    assert.match(
+      tooMany.json.message,
+      /^1 validation error detected: Value '\[com\.amazonaws\.kinesis\.v20131202\.PutRecordsRequestEntry@c965e310, .*\]' at 'records' failed to satisfy constraint: Member must have length less than or equal to 500$/,
+    );
     const big = await rawRequest(server, 'PutRecord', { StreamName: 'a', PartitionKey: 'k', Data: Buffer.alloc(1048577).toString('base64') });
     assert.equal(
       big.json.message,
@@ -162,7 +177,7 @@ describe('HTTP front door', () => {
   });
 
   it('answers non-POST methods and unknown content types as AWS does', async () => {
-    const get = await fetch(server.url + '/');
+    const get = await fetch(`${server.url}/`);
     assert.equal(get.status, 403);
     assert.match(await get.text(), /<AccessDeniedException>\n {2}<Message>Unable to determine service\/operation name to be authorized<\/Message>/);
     const xml = await rawRequest(server, 'ListStreams', {}, { headers: { 'Content-Type': 'text/plain' } });
@@ -171,7 +186,7 @@ describe('HTTP front door', () => {
   });
 
   it('answers CORS preflights and exposes AWS headers to browsers', async () => {
-    const pre = await fetch(server.url + '/', {
+    const pre = await fetch(`${server.url}/`, {
       method: 'OPTIONS',
       headers: { Origin: 'http://localhost:3000', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type,x-amz-target' },
     });
@@ -213,10 +228,35 @@ describe('HTTP front door', () => {
   it('survives garbage: random bodies, bad headers, raw bytes, aborted uploads', async () => {
     const name = uniqueName('fuzz');
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-    const actions = ['CreateStream', 'PutRecord', 'PutRecords', 'GetRecords', 'GetShardIterator', 'ListShards', 'DescribeStream', 'AddTagsToStream', 'ListStreams'];
+    const rand = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const actions = [
+      'CreateStream',
+      'PutRecord',
+      'PutRecords',
+      'GetRecords',
+      'GetShardIterator',
+      'ListShards',
+      'DescribeStream',
+      'AddTagsToStream',
+      'ListStreams',
+    ];
     const values: unknown[] = [null, true, -1, 1e308, 'x', '', [], {}, [{}], { a: [1] }, name, 'AAAA', '%%%', 'a'.repeat(300)];
-    const members = ['StreamName', 'ShardCount', 'Records', 'Data', 'PartitionKey', 'ShardIterator', 'ShardId', 'ShardIteratorType', 'Limit', 'Tags', 'NextToken', 'StreamARN', 'ExplicitHashKey', 'Timestamp'];
+    const members = [
+      'StreamName',
+      'ShardCount',
+      'Records',
+      'Data',
+      'PartitionKey',
+      'ShardIterator',
+      'ShardId',
+      'ShardIteratorType',
+      'Limit',
+      'Tags',
+      'NextToken',
+      'StreamARN',
+      'ExplicitHashKey',
+      'Timestamp',
+    ];
     for (let i = 0; i < 150; i++) {
       const body: Record<string, unknown> = {};
       for (let j = 0; j < 3; j++) body[members[Math.floor(rand() * members.length)]!] = values[Math.floor(rand() * values.length)];
@@ -238,10 +278,19 @@ describe('HTTP front door', () => {
     }
     // Header values node:http accepts but that mean nothing.
     await new Promise<void>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: server.port, method: 'POST', path: '/?%zz', headers: { 'x-amz-target': '.....', 'content-type': ';;;', authorization: '=' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve());
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'POST',
+          path: '/?%zz',
+          headers: { 'x-amz-target': '.....', 'content-type': ';;;', authorization: '=' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });
@@ -253,7 +302,10 @@ describe('protocol sniffing', () => {
   it('tells HTTP/1.1 from HTTP/2 even when the first bytes arrive one at a time', async () => {
     const { server } = await startTestServer();
     try {
-      for (const raw of ['POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}', 'PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n']) {
+      for (const raw of [
+        'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.1\r\nX-Amz-Target: Kinesis_20131202.ListStreams\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+        'PUT / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      ]) {
         const reply = await new Promise<string>((resolve, reject) => {
           const sock = new Socket();
           let got = '';

@@ -37,7 +37,7 @@ const TRADES_SCHEMA: InputColumn[] = [
 ];
 
 describe('S1 revenue per store per minute (verbatim)', () => {
-  it('emits, per store and minute, the sum of that minute\'s sales at REAL precision, and closes the last minute by the clock', () => {
+  it("emits, per store and minute, the sum of that minute's sales at REAL precision, and closes the last minute by the clock", () => {
     const clock = new ManualClock(Date.UTC(2021, 0, 31, 14, 45, 0));
     const app = SqlApplication.compile(S1, { inputs: [{ name: 'STORE_REVENUE_PER_MIN_001', columns: SALES_SCHEMA }], clock });
     const cols = app.columns('DEST_SQL_STREAM_BY_STORE_ID');

@@ -7,7 +7,9 @@ import { readCase, runCase } from './run-case.ts';
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'cases');
 
 describe('SQL cases (test/sql/cases/*.sql)', () => {
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.sql')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.sql'))
+    .sort()) {
     const c = readCase(join(dir, f));
     it(`${f}: ${c.title}`, () => runCase(c));
   }

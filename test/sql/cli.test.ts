@@ -20,7 +20,10 @@ CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DEST_SQL_STREAM_BY_STORE_ID
 describe('freshet sql check', () => {
   it('prints file:line:column and fails for a wrong column name', async () => {
     const f = join(dir, 'bad.sql');
-    writeFileSync(f, 'CREATE OR REPLACE STREAM out (p DOUBLE);\nCREATE OR REPLACE PUMP p AS INSERT INTO out\n  SELECT STREAM price FROM SOURCE_SQL_STREAM_001;\n');
+    writeFileSync(
+      f,
+      'CREATE OR REPLACE STREAM out (p DOUBLE);\nCREATE OR REPLACE PUMP p AS INSERT INTO out\n  SELECT STREAM price FROM SOURCE_SQL_STREAM_001;\n',
+    );
     const r = await runCli(['sql', 'check', f, '--schema', '"price" DOUBLE']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /bad\.sql:3:17: error: unknown column PRICE; did you mean "price"\?/);
@@ -69,7 +72,20 @@ describe('freshet sql run', () => {
     client.destroy();
     const f = join(dir, 's1-run.sql');
     writeFileSync(f, S1);
-    const r = await runCli(['sql', 'run', f, '--input', name, '--from', 'trim-horizon', '--no-follow', '--endpoint', server.url, '--input-name', 'STORE_REVENUE_PER_MIN_001']);
+    const r = await runCli([
+      'sql',
+      'run',
+      f,
+      '--input',
+      name,
+      '--from',
+      'trim-horizon',
+      '--no-follow',
+      '--endpoint',
+      server.url,
+      '--input-name',
+      'STORE_REVENUE_PER_MIN_001',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /input schema "category" VARCHAR\(8\), "store_id" VARCHAR\(8\), "evnt_time" TIMESTAMP, "sales" DOUBLE/);
     const got = new Map<string, number>();
@@ -98,13 +114,38 @@ describe('freshet sql run', () => {
     await client.send(new PutRecordsCommand({ StreamName: name, Records: lines.map((l) => ({ PartitionKey: 'k', Data: Buffer.from(l) })) }));
     client.destroy();
     const f = join(dir, 'csv.sql');
-    writeFileSync(f, `CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker VARCHAR(4), price DOUBLE);
-CREATE OR REPLACE PUMP p AS INSERT INTO "DESTINATION_SQL_STREAM" SELECT STREAM ticker, price FROM "SOURCE_SQL_STREAM_001" WHERE price > 20;`);
-    const r = await runCli(['sql', 'run', f, '--input', name, '--from', 'trim-horizon', '--no-follow', '--endpoint', server.url,
-      '--format', 'csv', '--schema', 'ticker VARCHAR(4), price DOUBLE', '--output-format', 'csv']);
+    writeFileSync(
+      f,
+      `CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker VARCHAR(4), price DOUBLE);
+CREATE OR REPLACE PUMP p AS INSERT INTO "DESTINATION_SQL_STREAM" SELECT STREAM ticker, price FROM "SOURCE_SQL_STREAM_001" WHERE price > 20;`,
+    );
+    const r = await runCli([
+      'sql',
+      'run',
+      f,
+      '--input',
+      name,
+      '--from',
+      'trim-horizon',
+      '--no-follow',
+      '--endpoint',
+      server.url,
+      '--format',
+      'csv',
+      '--schema',
+      'ticker VARCHAR(4), price DOUBLE',
+      '--output-format',
+      'csv',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const out = r.stdout.trim().split('\n');
-    assert.deepEqual(out.filter((l) => l.startsWith('DESTINATION_SQL_STREAM,')).map((l) => l.split(',').slice(2).join(',')), ['AMZN,50', 'AMZN,70']);
-    assert.ok(out.some((l) => l.startsWith('error_stream,') && l.includes("cannot convert 'oops' to DOUBLE")), r.stdout);
+    assert.deepEqual(
+      out.filter((l) => l.startsWith('DESTINATION_SQL_STREAM,')).map((l) => l.split(',').slice(2).join(',')),
+      ['AMZN,50', 'AMZN,70'],
+    );
+    assert.ok(
+      out.some((l) => l.startsWith('error_stream,') && l.includes("cannot convert 'oops' to DOUBLE")),
+      r.stdout,
+    );
   });
 });

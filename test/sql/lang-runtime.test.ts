@@ -10,7 +10,7 @@ const ctx = { pumpName: 'p', error: () => {}, table: () => ({ rows: [], version:
 function collect(app: SqlApplication, stream: string): unknown[][] {
   const rows: unknown[][] = [];
   app.onOutput(stream, (batch) => {
-    for (const r of batch) rows.push([r[0] as number - T0, ...r.slice(1)]);
+    for (const r of batch) rows.push([(r[0] as number) - T0, ...r.slice(1)]);
   });
   return rows;
 }
@@ -25,7 +25,14 @@ describe('GROUP_RANK', () => {
   it('resumes a half-gathered group from a checkpoint and ranks it when the next ROWTIME arrives', () => {
     const a = SqlApplication.compile(GROUP_RANK_APP, { inputs: SCORES });
     const before = collect(a, 'OUT');
-    a.push('SCORES', [{ NAME: 'x', SCORE: 1 }, { NAME: 'y', SCORE: 7 }], T0);
+    a.push(
+      'SCORES',
+      [
+        { NAME: 'x', SCORE: 1 },
+        { NAME: 'y', SCORE: 7 },
+      ],
+      T0,
+    );
     const state = JSON.parse(JSON.stringify(a.checkpoint()));
     a.close();
     assert.deepEqual(before, []);
@@ -37,7 +44,11 @@ describe('GROUP_RANK', () => {
     b.restore(state);
     b.push('SCORES', [{ NAME: 'z', SCORE: 7 }], T0);
     b.push('SCORES', [{ NAME: 'next', SCORE: 0 }], T0 + 10);
-    assert.deepEqual(after, [[0, 'y', 7, 1], [0, 'z', 7, 1], [0, 'x', 1, 3]]);
+    assert.deepEqual(after, [
+      [0, 'y', 7, 1],
+      [0, 'z', 7, 1],
+      [0, 'x', 1, 3],
+    ]);
     b.close();
   });
 });
@@ -68,23 +79,62 @@ CREATE OR REPLACE PUMP p AS INSERT INTO totals
 describe('UNION ALL merge', () => {
   it('holds a branch row until every branch has reached its ROWTIME, then emits in ROWTIME order', () => {
     const out: Row[] = [];
-    const u = new UnionOperator({ op: 'union', inputs: [{ op: 'scan', stream: 'A' }, { op: 'scan', stream: 'B' }] }, ctx, (rows) => out.push(...rows));
-    u.process([[10, 'a10'], [30, 'a30']], 0);
+    const u = new UnionOperator(
+      {
+        op: 'union',
+        inputs: [
+          { op: 'scan', stream: 'A' },
+          { op: 'scan', stream: 'B' },
+        ],
+      },
+      ctx,
+      (rows) => out.push(...rows),
+    );
+    u.process(
+      [
+        [10, 'a10'],
+        [30, 'a30'],
+      ],
+      0,
+    );
     assert.deepEqual(out, [], 'branch B has not reached 10 yet');
     u.process([[20, 'b20']], 1);
-    assert.deepEqual(out, [[10, 'a10'], [20, 'b20']]);
+    assert.deepEqual(out, [
+      [10, 'a10'],
+      [20, 'b20'],
+    ]);
     // Equal ROWTIMEs held together come out in branch order.
     u.process([[30, 'b30']], 1);
-    assert.deepEqual(out.slice(2), [[30, 'a30'], [30, 'b30']]);
+    assert.deepEqual(out.slice(2), [
+      [30, 'a30'],
+      [30, 'b30'],
+    ]);
     u.process([[40, 'a40']], 0);
     const state = JSON.parse(JSON.stringify(u.checkpoint()));
 
     const out2: Row[] = [];
-    const v = new UnionOperator({ op: 'union', inputs: [{ op: 'scan', stream: 'A' }, { op: 'scan', stream: 'B' }] }, ctx, (rows) => out2.push(...rows));
+    const v = new UnionOperator(
+      {
+        op: 'union',
+        inputs: [
+          { op: 'scan', stream: 'A' },
+          { op: 'scan', stream: 'B' },
+        ],
+      },
+      ctx,
+      (rows) => out2.push(...rows),
+    );
     v.restore(state);
     v.process([[35, 'b35']], 1);
     assert.deepEqual(out2, [[35, 'b35']]);
     v.advance(40);
-    assert.deepEqual(out2, [[35, 'b35'], [40, 'a40']], 'the watermark releases what no branch can precede');
+    assert.deepEqual(
+      out2,
+      [
+        [35, 'b35'],
+        [40, 'a40'],
+      ],
+      'the watermark releases what no branch can precede',
+    );
   });
 });

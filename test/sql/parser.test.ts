@@ -6,10 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { parseApplication, planApplication, SqlError } from '../../src/sql/index.ts';
 
 const S2 = readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'acceptance.test.ts'), 'utf8').match(/const S2 = `([\s\S]*?)`;/)![1]!;
-const INPUT = [{ name: 'SOURCE_SQL_STREAM_001', columns: [
-  { name: 'tickerSymbol', type: { name: 'VARCHAR' as const, length: 8 } }, { name: 'tradeType', type: { name: 'VARCHAR' as const, length: 4 } },
-  { name: 'price', type: { name: 'DOUBLE' as const } }, { name: 'quantity', type: { name: 'INTEGER' as const } }, { name: 'id', type: { name: 'INTEGER' as const } },
-] }];
+const INPUT = [
+  {
+    name: 'SOURCE_SQL_STREAM_001',
+    columns: [
+      { name: 'tickerSymbol', type: { name: 'VARCHAR' as const, length: 8 } },
+      { name: 'tradeType', type: { name: 'VARCHAR' as const, length: 4 } },
+      { name: 'price', type: { name: 'DOUBLE' as const } },
+      { name: 'quantity', type: { name: 'INTEGER' as const } },
+      { name: 'id', type: { name: 'INTEGER' as const } },
+    ],
+  },
+];
 
 describe('parser and planner on damaged code', () => {
   it('answers every prefix of S2 with a plan or a SqlError carrying a position inside the text', () => {
@@ -40,9 +48,10 @@ describe('parser and planner on damaged code', () => {
 
   it('parses S2 verbatim, resolving unquoted ANOMALY_SCORE and `source` to the quoted upper-case names', () => {
     const stmts = parseApplication(S2);
-    assert.deepEqual(stmts.map((s) => `${s.kind}:${s.name.name}`), [
-      'createStream:TEMP_STREAM', 'createStream:DESTINATION_SQL_STREAM', 'createPump:STREAM_PUMP', 'createPump:OUTPUT_PUMP',
-    ]);
+    assert.deepEqual(
+      stmts.map((s) => `${s.kind}:${s.name.name}`),
+      ['createStream:TEMP_STREAM', 'createStream:DESTINATION_SQL_STREAM', 'createPump:STREAM_PUMP', 'createPump:OUTPUT_PUMP'],
+    );
     const plan = planApplication(S2, { inputs: INPUT });
     assert.equal(plan.pumps[0]!.root.op, 'filterProject');
     assert.equal((plan.pumps[0]!.root as { input: { op: string } }).input.op, 'tableFn');

@@ -20,7 +20,10 @@ import { parseColumnList, rowToObject, SqlApplication, SqlError, type ColumnDef 
 
 export const BASE_MS = Date.UTC(2021, 0, 31, 14, 0, 0);
 
-type Step = { kind: 'push'; at: number; stream: string; row: Record<string, unknown> } | { kind: 'advance'; at: number } | { kind: 'tablerow'; table: string; row: Record<string, unknown> };
+type Step =
+  | { kind: 'push'; at: number; stream: string; row: Record<string, unknown> }
+  | { kind: 'advance'; at: number }
+  | { kind: 'tablerow'; table: string; row: Record<string, unknown> };
 
 export interface Case {
   title: string;
@@ -42,16 +45,26 @@ export function readCase(path: string): Case {
     const [, dir, rest] = m as unknown as [string, string, string];
     const named = /^([^:]+):\s*(.*)$/.exec(rest);
     switch (dir) {
-      case 'test': c.title = rest; break;
-      case 'input': c.inputs.push({ name: named![1]!.trim(), columns: parseColumnList(named![2]!) }); break;
-      case 'table': c.tables.push({ name: named![1]!.trim(), columns: parseColumnList(named![2]!) }); break;
-      case 'table-rows': c.steps.push({ kind: 'tablerow', table: named![1]!.trim(), row: JSON.parse(named![2]!) }); break;
+      case 'test':
+        c.title = rest;
+        break;
+      case 'input':
+        c.inputs.push({ name: named![1]!.trim(), columns: parseColumnList(named![2]!) });
+        break;
+      case 'table':
+        c.tables.push({ name: named![1]!.trim(), columns: parseColumnList(named![2]!) });
+        break;
+      case 'table-rows':
+        c.steps.push({ kind: 'tablerow', table: named![1]!.trim(), row: JSON.parse(named![2]!) });
+        break;
       case 'at': {
         const a = /^(\d+)\s+([^:]+):\s*(.*)$/.exec(rest)!;
         c.steps.push({ kind: 'push', at: Number(a[1]), stream: a[2]!.trim(), row: JSON.parse(a[3]!) });
         break;
       }
-      case 'advance': c.steps.push({ kind: 'advance', at: Number(rest) }); break;
+      case 'advance':
+        c.steps.push({ kind: 'advance', at: Number(rest) });
+        break;
       case 'expect':
       case 'expect-partial': {
         const name = named![1]!.trim();
@@ -60,13 +73,16 @@ export function readCase(path: string): Case {
         c.expects.set(name, list);
         break;
       }
-      case 'expect-none': c.none.add(rest.trim()); break;
+      case 'expect-none':
+        c.none.add(rest.trim());
+        break;
       case 'expect-error': {
         const e = /^(\d+):(\d+)\s+(.*)$/.exec(rest)!;
         c.error = { line: Number(e[1]), column: Number(e[2]), text: e[3]! };
         break;
       }
-      default: break; // ordinary comment
+      default:
+        break; // ordinary comment
     }
   }
   return c;

@@ -1,12 +1,30 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  discoverJsonSchema, formatReal, formatRowCsv, formatRowJson, parseApplication, parseRecord, parseTimestamp, planApplication,
-  SqlApplication, SqlError, type ColumnDef, type Row,
+  discoverJsonSchema,
+  formatReal,
+  formatRowCsv,
+  formatRowJson,
+  parseApplication,
+  parseRecord,
+  parseTimestamp,
+  planApplication,
+  SqlApplication,
+  SqlError,
+  type ColumnDef,
+  type Row,
 } from '../../src/sql/index.ts';
 
 const T0 = Date.UTC(2021, 0, 31, 14, 0, 0);
-const INPUT = [{ name: 'SOURCE_SQL_STREAM_001', columns: [{ name: 'TICKER', type: { name: 'VARCHAR', length: 4 } }, { name: 'PRICE', type: { name: 'DOUBLE' } }] as ColumnDef[] }];
+const INPUT = [
+  {
+    name: 'SOURCE_SQL_STREAM_001',
+    columns: [
+      { name: 'TICKER', type: { name: 'VARCHAR', length: 4 } },
+      { name: 'PRICE', type: { name: 'DOUBLE' } },
+    ] as ColumnDef[],
+  },
+];
 const TUMBLE = `CREATE OR REPLACE STREAM out (ticker VARCHAR(4), total DOUBLE, n INTEGER);
 CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM ticker, SUM(price), COUNT(*) FROM source_sql_stream_001
 GROUP BY ticker, STEP(source_sql_stream_001.ROWTIME BY INTERVAL '1' MINUTE);`;
@@ -56,7 +74,10 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM * FROM TABLE(RANDOM_CU
     b2.restore(state);
     const bOut = collect(b2, 'OUT');
     b2.push('SOURCE_SQL_STREAM_001', rows.slice(60), T0);
-    assert.deepEqual(bOut.map((r) => r[3]), aOut.slice(60).map((r) => r[3]));
+    assert.deepEqual(
+      bOut.map((r) => r[3]),
+      aOut.slice(60).map((r) => r[3]),
+    );
     const spike = aOut[100]![3] as number;
     assert.ok(spike > 2 * Math.max(...aOut.slice(80, 100).map((r) => r[3] as number)), `spike scores ${spike}`);
   });
@@ -66,7 +87,18 @@ describe('RANDOM_CUT_FOREST_WITH_EXPLANATION', () => {
   it('explains a high outlier by the column that moved, with direction', () => {
     const code = `CREATE OR REPLACE STREAM out (a DOUBLE, b DOUBLE, score DOUBLE, expl VARCHAR(2048));
 CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM * FROM TABLE(RANDOM_CUT_FOREST_WITH_EXPLANATION(CURSOR(SELECT STREAM a, b FROM s), 50, 64, 1000, 1, TRUE));`;
-    const app = SqlApplication.compile(code, { inputs: [{ name: 'S', columns: [{ name: 'A', type: { name: 'DOUBLE' } }, { name: 'B', type: { name: 'DOUBLE' } }] }], rcfSeed: 1 });
+    const app = SqlApplication.compile(code, {
+      inputs: [
+        {
+          name: 'S',
+          columns: [
+            { name: 'A', type: { name: 'DOUBLE' } },
+            { name: 'B', type: { name: 'DOUBLE' } },
+          ],
+        },
+      ],
+      rcfSeed: 1,
+    });
     const out = collect(app, 'OUT');
     const rows = Array.from({ length: 200 }, (_x, i) => [Math.sin(i) * 2, Math.cos(i) * 2]);
     rows.push([2, 80]);
@@ -84,13 +116,23 @@ describe('the plan', () => {
     const plan = planApplication(TUMBLE, { inputs: INPUT });
     const app = new SqlApplication(JSON.parse(JSON.stringify(plan)));
     const out = collect(app, 'OUT');
-    app.push('SOURCE_SQL_STREAM_001', [['A', 1.5], ['A', 2]], T0);
+    app.push(
+      'SOURCE_SQL_STREAM_001',
+      [
+        ['A', 1.5],
+        ['A', 2],
+      ],
+      T0,
+    );
     app.advanceTime(T0 + 60_000);
     assert.deepEqual(out, [[T0 + 60_000, 'A', 3.5, 2]]);
   });
 
   it('reports the end of the code as the position of a missing token', () => {
-    assert.throws(() => parseApplication('CREATE STREAM s (a INTEGER'), (e: unknown) => e instanceof SqlError && e.line === 1 && e.column === 27 && /expected '\)'/.test(e.message));
+    assert.throws(
+      () => parseApplication('CREATE STREAM s (a INTEGER'),
+      (e: unknown) => e instanceof SqlError && e.line === 1 && e.column === 27 && /expected '\)'/.test(e.message),
+    );
   });
 });
 
@@ -109,11 +151,21 @@ describe('record formats', () => {
     assert.match(parseRecord('{"values":[1,"x"]}', { type: 'JSON' }, [...cols]).errors[0]!.message, /cannot convert 'x' to INTEGER/);
   });
   it('splits CSV by the row and column delimiters, honouring quotes', () => {
-    const c = [{ name: 'a', type: { name: 'VARCHAR' } }, { name: 'b', type: { name: 'DOUBLE' } }] as ColumnDef[];
-    assert.deepEqual(parseRecord('"x|y"|1.5;z|2', { type: 'CSV', rowDelimiter: ';', columnDelimiter: '|' }, c).rows, [['x|y', 1.5], ['z', 2]]);
+    const c = [
+      { name: 'a', type: { name: 'VARCHAR' } },
+      { name: 'b', type: { name: 'DOUBLE' } },
+    ] as ColumnDef[];
+    assert.deepEqual(parseRecord('"x|y"|1.5;z|2', { type: 'CSV', rowDelimiter: ';', columnDelimiter: '|' }, c).rows, [
+      ['x|y', 1.5],
+      ['z', 2],
+    ]);
   });
   it('formats rows as KDA writes them: TIMESTAMP text, REAL at float precision', () => {
-    const c: ColumnDef[] = [{ name: 'store_id', type: { name: 'VARCHAR' } }, { name: 'revenue', type: { name: 'REAL' } }, { name: 'timestamp', type: { name: 'TIMESTAMP' } }];
+    const c: ColumnDef[] = [
+      { name: 'store_id', type: { name: 'VARCHAR' } },
+      { name: 'revenue', type: { name: 'REAL' } },
+      { name: 'timestamp', type: { name: 'TIMESTAMP' } },
+    ];
     const row = [0, 'store_1', Math.fround(22.78), Date.UTC(2021, 0, 31, 14, 47)];
     assert.equal(formatRowJson(c, row), '{"store_id":"store_1","revenue":22.78,"timestamp":"2021-01-31 14:47:00.000"}');
     assert.equal(formatRowCsv(c, row), 'store_1,22.78,2021-01-31 14:47:00.000');
@@ -121,20 +173,30 @@ describe('record formats', () => {
   });
   it('reads timestamps in the forms producers write (fast path and zones agree with Date.parse)', () => {
     for (const [text, iso] of [
-      ['2021-01-31T14:05:47.190114', '2021-01-31T14:05:47.190Z'], ['2021-01-31 14:05:47', '2021-01-31T14:05:47Z'],
-      ['1969-12-31 23:59:59.999', '1969-12-31T23:59:59.999Z'], ['2000-02-29T00:00:00.5', '2000-02-29T00:00:00.500Z'],
-      ['2020-08-01T12:00:00.000Z', '2020-08-01T12:00:00.000Z'], ['2020-08-01T12:00:00+02:00', '2020-08-01T10:00:00Z'], ['2021-06-02', '2021-06-02T00:00:00Z'],
-    ] as const) assert.equal(parseTimestamp(text), Date.parse(iso), text);
+      ['2021-01-31T14:05:47.190114', '2021-01-31T14:05:47.190Z'],
+      ['2021-01-31 14:05:47', '2021-01-31T14:05:47Z'],
+      ['1969-12-31 23:59:59.999', '1969-12-31T23:59:59.999Z'],
+      ['2000-02-29T00:00:00.5', '2000-02-29T00:00:00.500Z'],
+      ['2020-08-01T12:00:00.000Z', '2020-08-01T12:00:00.000Z'],
+      ['2020-08-01T12:00:00+02:00', '2020-08-01T10:00:00Z'],
+      ['2021-06-02', '2021-06-02T00:00:00Z'],
+    ] as const)
+      assert.equal(parseTimestamp(text), Date.parse(iso), text);
     assert.equal(parseTimestamp('2021-13-01 00:00:00'), null);
     assert.equal(parseTimestamp('yesterday'), null);
   });
 
   it('discovers a schema from sample JSON records', () => {
     const cols2 = discoverJsonSchema(['{"sensor_id": 66, "current_temperature": 69.67, "status": "OK", "event_time": "2022-11-20T18:31:30.693395"}']);
-    assert.deepEqual(cols2.map((c) => [c.name, c.type.name, c.mapping]), [
-      ['sensor_id', 'INTEGER', '$.sensor_id'], ['current_temperature', 'DOUBLE', '$.current_temperature'],
-      ['status', 'VARCHAR', '$.status'], ['event_time', 'TIMESTAMP', '$.event_time'],
-    ]);
+    assert.deepEqual(
+      cols2.map((c) => [c.name, c.type.name, c.mapping]),
+      [
+        ['sensor_id', 'INTEGER', '$.sensor_id'],
+        ['current_temperature', 'DOUBLE', '$.current_temperature'],
+        ['status', 'VARCHAR', '$.status'],
+        ['event_time', 'TIMESTAMP', '$.event_time'],
+      ],
+    );
   });
 });
 
@@ -142,7 +204,17 @@ describe('HOTSPOTS', () => {
   it('finds the dense region among the last windowSize rows and reports its bounding box', () => {
     const code = `CREATE OR REPLACE STREAM out (x DOUBLE, y DOUBLE, hotspots_result VARCHAR(10000));
 CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM "x", "y", HOTSPOTS_RESULT FROM TABLE(HOTSPOTS(CURSOR(SELECT STREAM "x", "y" FROM s), 100, 1, 5));`;
-    const app = SqlApplication.compile(code, { inputs: [{ name: 'S', columns: [{ name: 'x', type: { name: 'DOUBLE' } }, { name: 'y', type: { name: 'DOUBLE' } }] }] });
+    const app = SqlApplication.compile(code, {
+      inputs: [
+        {
+          name: 'S',
+          columns: [
+            { name: 'x', type: { name: 'DOUBLE' } },
+            { name: 'y', type: { name: 'DOUBLE' } },
+          ],
+        },
+      ],
+    });
     const out = collect(app, 'OUT');
     const rows: number[][] = [];
     for (let i = 0; i < 70; i++) rows.push([(i % 10) * 10 + 50, Math.floor(i / 10) * 10 + 50]); // a sparse lattice, 10 apart
@@ -164,7 +236,14 @@ CREATE OR REPLACE PUMP pa AS INSERT INTO a_out SELECT STREAM COUNT(*) FROM sourc
 CREATE OR REPLACE PUMP pb AS INSERT INTO b_out SELECT STREAM SUM(price) FROM source_sql_stream_001 GROUP BY FLOOR(source_sql_stream_001.ROWTIME TO MINUTE);`;
     const v2 = v1.replace('SUM(price)', 'MAX(price)');
     const first = SqlApplication.compile(v1, { inputs: INPUT });
-    first.push('SOURCE_SQL_STREAM_001', [{ TICKER: 'A', PRICE: 5 }, { TICKER: 'A', PRICE: 7 }], T0);
+    first.push(
+      'SOURCE_SQL_STREAM_001',
+      [
+        { TICKER: 'A', PRICE: 5 },
+        { TICKER: 'A', PRICE: 7 },
+      ],
+      T0,
+    );
     const state = first.checkpoint();
     const second = SqlApplication.compile(v2, { inputs: INPUT });
     second.restore(state);
@@ -186,8 +265,18 @@ CREATE OR REPLACE PUMP p AS INSERT INTO out SELECT STREAM ticker, CAST(ticker AS
     const app = SqlApplication.compile(code, { inputs: INPUT });
     const out = collect(app, 'OUT');
     const errors = collect(app, 'error_stream');
-    app.push('SOURCE_SQL_STREAM_001', [{ TICKER: 'AB', PRICE: 1.5 }, { TICKER: '42', PRICE: 2 }], T0);
-    assert.deepEqual(out.map((r) => r.slice(1)), [['42', 42]]);
+    app.push(
+      'SOURCE_SQL_STREAM_001',
+      [
+        { TICKER: 'AB', PRICE: 1.5 },
+        { TICKER: '42', PRICE: 2 },
+      ],
+      T0,
+    );
+    assert.deepEqual(
+      out.map((r) => r.slice(1)),
+      [['42', 42]],
+    );
     assert.equal(errors.length, 1);
     const [, , level, name, message, dataRowtime, dataRow, pump] = errors[0]!;
     assert.equal(level, 'ERROR');

@@ -7,7 +7,12 @@ import { tempDir } from './helpers.ts';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 
-interface Ack { log: number; firstOffset: number; count: number; tag: string }
+interface Ack {
+  log: number;
+  firstOffset: number;
+  count: number;
+  tag: string;
+}
 
 /** Runs the writer until it has acknowledged `minAcks` batches, then SIGKILLs it. */
 async function runAndKill(dataDir: string, runId: string, minAcks: number): Promise<Ack[]> {
@@ -16,7 +21,10 @@ async function runAndKill(dataDir: string, runId: string, minAcks: number): Prom
   let buffered = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 8000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, 8000);
     child.stdout!.on('data', (d: Buffer) => {
       buffered += d.toString();
       let nl: number;
@@ -32,7 +40,9 @@ async function runAndKill(dataDir: string, runId: string, minAcks: number): Prom
         resolve();
       }
     });
-    child.once('exit', (code, signal) => { if (signal !== 'SIGKILL') reject(new Error(`writer exited early: ${code ?? signal}`)); });
+    child.once('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') reject(new Error(`writer exited early: ${code ?? signal}`));
+    });
   });
   await exited;
   return acks;

@@ -7,7 +7,15 @@ describe('crc32', () => {
     assert.equal(crc32Js(Buffer.from('123456789'), 0, 9), 0xcbf43926);
     const buf = Buffer.alloc(5000);
     for (let i = 0; i < buf.length; i++) buf[i] = (i * 7919 + 13) & 0xff;
-    for (const [start, end] of [[0, 0], [0, 1], [3, 11], [0, 255], [1, 257], [17, 4999], [0, 5000]] as const) {
+    for (const [start, end] of [
+      [0, 0],
+      [0, 1],
+      [3, 11],
+      [0, 255],
+      [1, 257],
+      [17, 4999],
+      [0, 5000],
+    ] as const) {
       const whole = crc32Js(buf, start, end);
       assert.equal(crc32(buf, start, end), whole, `[${start}, ${end})`);
       for (const cut of [start, Math.floor((start + end) / 2), end]) {

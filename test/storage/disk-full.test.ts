@@ -53,7 +53,8 @@ describe('FileStorage on a full disk', () => {
       for (let i = 0; i < 200 && failure === undefined; i++) {
         const tag = `b${String(i).padStart(5, '0')}`;
         const batch = [];
-        for (let r = 0; r < 8; r++) batch.push({ key: 'k', data: Buffer.concat([Buffer.from(`${tag}-${r}`.padEnd(12)), Buffer.alloc(8 * 1024, r)]), timestampMs: i });
+        for (let r = 0; r < 8; r++)
+          batch.push({ key: 'k', data: Buffer.concat([Buffer.from(`${tag}-${r}`.padEnd(12)), Buffer.alloc(8 * 1024, r)]), timestampMs: i });
         if (!mounted && i === 50) fs!.failWrites = 'ENOSPC';
         const before = log.endOffset;
         const res = log.append(batch);

@@ -1,7 +1,7 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFile, readdir, readFile, rm, stat, writeFile, open } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { constants as fsConstants, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/index.ts';
@@ -87,7 +87,7 @@ describe('FileStorage recovery', () => {
     await storage.close();
     const path = join(logDir(dir, 'crc'), (await segmentFiles(dir, 'crc'))[0]!);
     const bytes = await readFile(path);
-    bytes[bytes.length - 3] ^= 0x01; // one bit of the last record's data
+    bytes[bytes.length - 3]! ^= 0x01; // one bit of the last record's data
     await writeFile(path, bytes);
     const { storage: s2 } = await openStorage({ dataDir: dir });
     assert.match(s2.recovery[0]!.reason, /corrupt frame/);
@@ -103,11 +103,15 @@ describe('FileStorage recovery', () => {
     await storage.close();
     const segs = await segmentFiles(dir, 'indexed');
     const idx = (await readdir(logDir(dir, 'indexed'))).filter((f) => f.endsWith('.idx')).sort();
-    assert.deepEqual(idx, segs.slice(0, -1).map((f) => f.replace('.seg', '.idx')), 'every sealed segment has an index, the active one none');
+    assert.deepEqual(
+      idx,
+      segs.slice(0, -1).map((f) => f.replace('.seg', '.idx')),
+      'every sealed segment has an index, the active one none',
+    );
     // Damage a sealed segment: the intact .idx is trusted at open (no scan), and the CRC check on read reports it.
     const first = join(logDir(dir, 'indexed'), segs[0]!);
     const bytes = await readFile(first);
-    bytes[bytes.readUInt32LE(0) + 30] ^= 0xff;
+    bytes[bytes.readUInt32LE(0) + 30]! ^= 0xff;
     await writeFile(first, bytes);
     const { storage: s2 } = await openStorage({ dataDir: dir, segmentMaxBytes: 200 });
     assert.deepEqual(s2.recovery, []);
@@ -134,7 +138,7 @@ describe('FileStorage recovery', () => {
     const first = join(logDir(dir, 'damaged'), files[0]!);
     const bytes = await readFile(first);
     const len0 = bytes.readUInt32LE(0);
-    bytes[len0 + 30] ^= 0xff;
+    bytes[len0 + 30]! ^= 0xff;
     await writeFile(first, bytes);
     await writeFile(first.replace('.seg', '.idx'), 'not an index');
     const { storage: s2 } = await openStorage({ dataDir: dir, segmentMaxBytes: 200 });
@@ -172,7 +176,10 @@ describe('FileStorage recovery', () => {
     const s2 = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
     await assert.rejects(s2.open(), (e: unknown) => e instanceof StorageError && e.code === 'CORRUPT' && /format 2/.test(e.message));
     // The failed open released its lock: a retry fails for the same reason, not LOCKED.
-    await assert.rejects(new FileStorage({ dataDir: dir, fsync: { kind: 'always' } }).open(), (e: unknown) => e instanceof StorageError && e.code === 'CORRUPT');
+    await assert.rejects(
+      new FileStorage({ dataDir: dir, fsync: { kind: 'always' } }).open(),
+      (e: unknown) => e instanceof StorageError && e.code === 'CORRUPT',
+    );
   });
 
   it('truncates a torn metadata journal tail and keeps earlier entries', async () => {
@@ -206,22 +213,38 @@ describe('FileStorage lock', () => {
   it('refuses a second open of the same dir in this process with LOCKED', async () => {
     const { dir } = await openStorage();
     const second = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
-    await assert.rejects(second.open(), (e: unknown) => e instanceof StorageError && e.code === 'LOCKED' && e.message.includes(dir) && e.message.includes(String(process.pid)));
+    await assert.rejects(
+      second.open(),
+      (e: unknown) => e instanceof StorageError && e.code === 'LOCKED' && e.message.includes(dir) && e.message.includes(String(process.pid)),
+    );
   });
 
   it('refuses a dir held by another live process, naming the dir and its pid', async () => {
     const { dir, remove } = await tempDir();
     cleanups.unshift(remove);
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `
       import('${new URL('../../src/storage/index.ts', import.meta.url).href}').then(async ({ FileStorage }) => {
         const s = new FileStorage({ dataDir: ${JSON.stringify(dir)}, fsync: { kind: 'always' } });
         await s.open();
         process.stdout.write('open\\n');
         setInterval(() => {}, 1000);
-      });`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    cleanups.push(async () => { child.kill('SIGKILL'); });
+      });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    cleanups.push(async () => {
+      child.kill('SIGKILL');
+    });
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('open')) resolve(); });
+      child.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('open')) resolve();
+      });
       child.on('exit', (code) => reject(new Error(`child exited ${code}`)));
     });
     const s = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
@@ -255,7 +278,7 @@ describe('FileStorage lock', () => {
   it('takes over a lock file left by a dead process, and releases its own on close', async () => {
     const { dir, remove } = await tempDir();
     cleanups.unshift(remove);
-    await writeFile(join(dir, 'LOCK'), JSON.stringify({ pid: 2 ** 22 + 12345 }) + '\n');
+    await writeFile(join(dir, 'LOCK'), `${JSON.stringify({ pid: 2 ** 22 + 12345 })}\n`);
     const s = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
     await s.open();
     assert.equal(JSON.parse(await readFile(join(dir, 'LOCK'), 'utf8')).pid, process.pid);
@@ -270,7 +293,9 @@ describe('FileStorage fsync modes', () => {
     const { storage } = await openStorage({ fs, syncMethod: 'fdatasync' });
     const logs = await Promise.all([0, 1, 2, 3].map((i) => storage.createLog(`g/shard-${i}`)));
     let visibleAtSync = -1;
-    fs.onDatasync = () => { visibleAtSync = Math.max(visibleAtSync, logs[0]!.endOffset); };
+    fs.onDatasync = () => {
+      visibleAtSync = Math.max(visibleAtSync, logs[0]!.endOffset);
+    };
     const before = fs.datasyncs;
     const durables: Array<Promise<void>> = [];
     for (let i = 0; i < 100; i++) {
@@ -420,7 +445,10 @@ describe('FileStorage retention', () => {
     assert.ok(existsSync(logDir(dir, 'gone/shard-1')));
     await storage.deleteLog('gone/shard-1');
     assert.equal(existsSync(logDir(dir, 'gone/shard-1')), false);
-    assert.throws(() => log.append([rec('k', 'y', 2)]), (e: unknown) => e instanceof StorageError && e.code === 'NOT_FOUND');
+    assert.throws(
+      () => log.append([rec('k', 'y', 2)]),
+      (e: unknown) => e instanceof StorageError && e.code === 'NOT_FOUND',
+    );
   });
 });
 
@@ -524,7 +552,9 @@ describe('FileStorage lifecycle', () => {
     const { storage } = await openStorage({ onWarning: (m) => warnings.push(m) });
     const a = await storage.createLog('a');
     const b = await storage.createLog('b');
-    a.onAppend(() => { throw new Error('listener bug'); });
+    a.onAppend(() => {
+      throw new Error('listener bug');
+    });
     const ra = a.append([rec('k', 'x', 1)]);
     const rb = b.append([rec('k', 'y', 1)]);
     await Promise.all([ra.durable, rb.durable]);
@@ -538,7 +568,9 @@ describe('FileStorage lifecycle', () => {
     const busy = await storage.createLog('busy');
     const doomed = await storage.createLog('doomed');
     let stop = false;
-    const load = (async () => { while (!stop) await busy.append([rec('k', 'z', 1)]).durable; })();
+    const load = (async () => {
+      while (!stop) await busy.append([rec('k', 'z', 1)]).durable;
+    })();
     await doomed.append([rec('k', 'first', 1)]).durable;
     const queued = doomed.append([rec('k', 'queued', 2)]);
     await storage.deleteLog('doomed');
@@ -555,7 +587,10 @@ describe('FileStorage lifecycle', () => {
     const r = log.append([rec('k', 'queued-at-close', 1)]);
     await storage.close();
     await r.durable;
-    assert.throws(() => log.append([rec('k', 'late', 2)]), (e: unknown) => e instanceof StorageError && e.code === 'CLOSED');
+    assert.throws(
+      () => log.append([rec('k', 'late', 2)]),
+      (e: unknown) => e instanceof StorageError && e.code === 'CLOSED',
+    );
     const { storage: s2 } = await openStorage({ dataDir: dir });
     assert.deepEqual(await readTexts(s2.getLog('c')!), ['queued-at-close']);
   });
@@ -603,8 +638,14 @@ describe('FileStorage concurrent readers and writers', () => {
         }
         if (r.records.length === 0) {
           await new Promise<void>((resolve) => {
-            const off = log.onAppend(() => { off(); resolve(); });
-            if (log.endOffset > next) { off(); resolve(); } // it landed before we subscribed
+            const off = log.onAppend(() => {
+              off();
+              resolve();
+            });
+            if (log.endOffset > next) {
+              off();
+              resolve();
+            } // it landed before we subscribed
           });
         }
       }

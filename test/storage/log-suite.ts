@@ -118,15 +118,28 @@ export function logStorageSuite(name: string, make: () => Promise<SuiteBackend>,
       for (let i = 0; i < 50; i++) batch.push(rec(`k${i}`, 'x'.repeat(100), i));
       await appendAll(log, batch);
       let r = await log.read(0, { maxRecords: 7, maxBytes: 1 << 20 });
-      assert.deepEqual(r.records.map((x) => x.offset), [0, 1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(
+        r.records.map((x) => x.offset),
+        [0, 1, 2, 3, 4, 5, 6],
+      );
       assert.equal(r.nextOffset, 7);
       r = await log.read(7, { maxRecords: 100, maxBytes: 350 });
-      assert.deepEqual(r.records.map((x) => x.offset), [7, 8, 9]);
+      assert.deepEqual(
+        r.records.map((x) => x.offset),
+        [7, 8, 9],
+      );
       assert.equal(r.nextOffset, 10);
       r = await log.read(10, { maxRecords: 100, maxBytes: 10 });
-      assert.deepEqual(r.records.map((x) => x.offset), [10], 'a record larger than maxBytes still comes alone');
+      assert.deepEqual(
+        r.records.map((x) => x.offset),
+        [10],
+        'a record larger than maxBytes still comes alone',
+      );
       r = await log.read(45, { maxRecords: 100, maxBytes: 1 << 20 });
-      assert.deepEqual(r.records.map((x) => x.offset), [45, 46, 47, 48, 49]);
+      assert.deepEqual(
+        r.records.map((x) => x.offset),
+        [45, 46, 47, 48, 49],
+      );
       assert.equal(r.nextOffset, 50);
     });
 
@@ -260,7 +273,10 @@ export function logStorageSuite(name: string, make: () => Promise<SuiteBackend>,
       assert.equal(r.records[0]!.data.length, big.length);
       assert.ok(Buffer.from(r.records[0]!.data).equals(Buffer.from(big)));
       const all = await readAll(log);
-      assert.deepEqual(all.map((x) => x.offset), [0, 1, 2]);
+      assert.deepEqual(
+        all.map((x) => x.offset),
+        [0, 1, 2],
+      );
     });
 
     it('stores metadata: get/keys/put/delete, with copies isolated from callers', async () => {
@@ -282,20 +298,24 @@ export function logStorageSuite(name: string, make: () => Promise<SuiteBackend>,
       assert.deepEqual(m.keys(''), ['app/x', 'stream/orders']);
     });
 
-    if (opts.durable) it('keeps acknowledged records and metadata across a reopen', async () => {
-      const log = await s.createLog('persist/shardId-000000000000');
-      await appendAll(log, [rec('a', 'one', 1), rec('b', 'two', 2)]);
-      await s.meta.put('k', { v: 1 });
-      s = await b.reopen!();
-      const again = s.getLog('persist/shardId-000000000000')!;
-      assert.ok(again, 'log is listed after reopen');
-      assert.equal(again.endOffset, 2);
-      assert.equal(again.lastTimestampMs, 2);
-      assert.deepEqual((await readAll(again)).map((x) => x.text), ['one', 'two']);
-      assert.deepEqual(s.meta.get('k'), { v: 1 });
-      const c = again.append([rec('c', 'three', 3)]);
-      assert.equal(c.firstOffset, 2);
-      await c.durable;
-    });
+    if (opts.durable)
+      it('keeps acknowledged records and metadata across a reopen', async () => {
+        const log = await s.createLog('persist/shardId-000000000000');
+        await appendAll(log, [rec('a', 'one', 1), rec('b', 'two', 2)]);
+        await s.meta.put('k', { v: 1 });
+        s = await b.reopen!();
+        const again = s.getLog('persist/shardId-000000000000')!;
+        assert.ok(again, 'log is listed after reopen');
+        assert.equal(again.endOffset, 2);
+        assert.equal(again.lastTimestampMs, 2);
+        assert.deepEqual(
+          (await readAll(again)).map((x) => x.text),
+          ['one', 'two'],
+        );
+        assert.deepEqual(s.meta.get('k'), { v: 1 });
+        const c = again.append([rec('c', 'three', 3)]);
+        assert.equal(c.firstOffset, 2);
+        await c.durable;
+      });
   });
 }

@@ -30,14 +30,19 @@ function summary(rs: ReadonlyArray<{ offset: number; key: string; data: Uint8Arr
 
 describe('FileStorage against the MemoryStorage model', () => {
   // fsync 'never' keeps the runs fast; one run pays for 'always'.
-  for (const [seed, fsync, ops] of [[1, 'always', 150], [2, 'never', 400], [3, 'never', 400]] as const) {
+  for (const [seed, fsync, ops] of [
+    [1, 'always', 150],
+    [2, 'never', 400],
+    [3, 'never', 400],
+  ] as const) {
     it(`agrees on ${ops} random operations (seed ${seed}, fsync ${fsync})`, async () => {
       const rnd = prng(seed);
       const int = (n: number): number => Math.floor(rnd() * n);
       const { dir, remove } = await tempDir('freshet-model-');
       const clock = new ManualClock();
       const fs = new FaultyFs();
-      const make = () => new FileStorage({ dataDir: dir, fsync: { kind: fsync }, clock, fs, segmentMaxBytes: 600, indexIntervalBytes: 128, maxOpenSealedFiles: 2 });
+      const make = () =>
+        new FileStorage({ dataDir: dir, fsync: { kind: fsync }, clock, fs, segmentMaxBytes: 600, indexIntervalBytes: 128, maxOpenSealedFiles: 2 });
       let file = make();
       await file.open();
       const mem = new MemoryStorage();
@@ -76,7 +81,11 @@ describe('FileStorage against the MemoryStorage model', () => {
           } else if (kind < 0.85) {
             const target = clock.now() + int(ts - clock.now() + 10);
             const start = m.startOffset;
-            assert.equal(Math.max(start, await f.offsetForTimestamp(target)), Math.max(start, await m.offsetForTimestamp(target)), `op ${op}: offsetForTimestamp(${target})`);
+            assert.equal(
+              Math.max(start, await f.offsetForTimestamp(target)),
+              Math.max(start, await m.offsetForTimestamp(target)),
+              `op ${op}: offsetForTimestamp(${target})`,
+            );
           } else if (kind < 0.9) {
             const cutoff = clock.now() + int(ts - clock.now() + 1);
             const fs2 = await f.trimBefore(cutoff);

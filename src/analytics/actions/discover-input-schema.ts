@@ -27,7 +27,11 @@ export async function discoverInputSchema(ctx: AnalyticsContext, req: Wire): Pro
   if (s3) {
     if (arn !== undefined) throw new AwsError('InvalidArgumentException', 'Specify either ResourceARN or S3Configuration, not both');
     const bytes = await ctx.discovery.readObject(s3.BucketARN as string, s3.FileKey as string);
-    raw = decoder.decode(bytes).split(/\r?\n/).filter((l) => l.length > 0).slice(0, DISCOVERY_SAMPLE_SIZE);
+    raw = decoder
+      .decode(bytes)
+      .split(/\r?\n/)
+      .filter((l) => l.length > 0)
+      .slice(0, DISCOVERY_SAMPLE_SIZE);
   } else {
     if (arn === undefined) throw new AwsError('InvalidArgumentException', 'Either ResourceARN or S3Configuration must be specified');
     if (req.RoleARN === undefined) throw new AwsError('InvalidArgumentException', 'RoleARN is required with ResourceARN');

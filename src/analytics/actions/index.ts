@@ -7,8 +7,14 @@ import type { ActionHandler } from '../../server/index.ts';
 import { VALIDATORS } from '../wire/shapes.ts';
 import { createApplication, deleteApplication, describeApplication, listApplications } from './applications.ts';
 import {
-  addApplicationCloudWatchLoggingOption, addApplicationInput, addApplicationOutput, addApplicationReferenceDataSource,
-  deleteApplicationCloudWatchLoggingOption, deleteApplicationOutput, deleteApplicationReferenceDataSource, updateApplication,
+  addApplicationCloudWatchLoggingOption,
+  addApplicationInput,
+  addApplicationOutput,
+  addApplicationReferenceDataSource,
+  deleteApplicationCloudWatchLoggingOption,
+  deleteApplicationOutput,
+  deleteApplicationReferenceDataSource,
+  updateApplication,
 } from './configuration.ts';
 import { discoverInputSchema } from './discover-input-schema.ts';
 import { startApplication, stopApplication } from './lifecycle.ts';

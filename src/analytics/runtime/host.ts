@@ -33,8 +33,16 @@ import { deliveryStreamNameFromArn, inAppStreamNames, streamNameFromArn } from '
 import type { ObjectReader } from './reference.ts';
 import { decodeSequence } from '../../kinesis/index.ts';
 import type {
-  CompiledApplication, DeliveryInputReader, DeliveryPort, InputStreamSpec, RecordParser, ReferenceTableSpec, RowFormatter, SqlPort,
-  StreamEngine, StreamShardReader,
+  CompiledApplication,
+  DeliveryInputReader,
+  DeliveryPort,
+  InputStreamSpec,
+  RecordParser,
+  ReferenceTableSpec,
+  RowFormatter,
+  SqlPort,
+  StreamEngine,
+  StreamShardReader,
 } from './ports.ts';
 import { ShardFollower } from './shard-follower.ts';
 import { deaggregate, isAggregated } from '../../kinesis/index.ts';
@@ -219,13 +227,22 @@ class AppRunner {
   private advancedToMs = -Infinity;
   private lastCheckpointMs: number;
   readonly stats: ApplicationStats = {
-    recordsRead: 0, rowsPushed: 0, parseErrors: 0, recordsWritten: 0, checkpoints: 0, lastCheckpointMs: undefined, recentErrors: [],
+    recordsRead: 0,
+    rowsPushed: 0,
+    parseErrors: 0,
+    recordsWritten: 0,
+    checkpoints: 0,
+    lastCheckpointMs: undefined,
+    recentErrors: [],
   };
 
   /** What operator state depends on: restoring state into a different plan would misread it. */
   private readonly planKey: string;
 
-  constructor(readonly app: ApplicationConfig, private readonly host: AnalyticsHost) {
+  constructor(
+    readonly app: ApplicationConfig,
+    private readonly host: AnalyticsHost,
+  ) {
     this.lastCheckpointMs = host.clock.now();
     this.planKey = JSON.stringify({
       code: app.code,
@@ -248,7 +265,8 @@ class AppRunner {
         const name = deliveryStreamNameFromArn(input.source.resourceArn)!;
         const delivery = host.delivery;
         if (!delivery?.openReader) throw invalidConfig(`Input ${input.id}: reading delivery stream ${name} needs the Firehose service, which is not running`);
-        if (delivery.exists && !delivery.exists(name)) throw invalidConfig(`Input ${input.id}: delivery stream ${name} (${input.source.resourceArn}) does not exist`);
+        if (delivery.exists && !delivery.exists(name))
+          throw invalidConfig(`Input ${input.id}: delivery stream ${name} (${input.source.resourceArn}) does not exist`);
         let probe: DeliveryInputReader;
         try {
           probe = await delivery.openReader(name, 'LATEST', deliveryHolder(app.name, input.id));
@@ -285,7 +303,8 @@ class AppRunner {
       } else if (dest.kind === 'firehose') {
         const name = deliveryStreamNameFromArn(dest.resourceArn)!;
         if (!host.delivery) throw invalidConfig(`Output ${output.id}: delivery stream ${name} needs the Firehose service, which is not running`);
-        if (host.delivery.exists && !host.delivery.exists(name)) throw invalidConfig(`Output ${output.id}: delivery stream ${name} (${dest.resourceArn}) does not exist`);
+        if (host.delivery.exists && !host.delivery.exists(name))
+          throw invalidConfig(`Output ${output.id}: delivery stream ${name} (${dest.resourceArn}) does not exist`);
       } else {
         throw invalidConfig(`Output ${output.id}: LambdaOutput is not supported by Freshet`);
       }
@@ -321,9 +340,12 @@ class AppRunner {
         const parser = host.sql.parser(r.input.schema);
         const feed: InputFeed = { input: r.input, streamName: r.streamName, delivery: r.delivery, streamKey: r.streamKey, shards: [] };
         if (!r.delivery) {
-          feed.follower = new ShardFollower<ShardFeed>(host.streams, r.streamName, feed.shards, (reader, i) => (
-            { reader, inAppStream: names[i % names.length]!, parser, unsubscribe: reader.onAppend(this.schedule) }
-          ));
+          feed.follower = new ShardFollower<ShardFeed>(host.streams, r.streamName, feed.shards, (reader, i) => ({
+            reader,
+            inAppStream: names[i % names.length]!,
+            parser,
+            unsubscribe: reader.onAppend(this.schedule),
+          }));
           this.inputs.push(feed);
           await feed.follower.start(position === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST', resume ? saved!.shards : undefined);
           continue;
@@ -402,7 +424,10 @@ class AppRunner {
   tap(stream: string, listener: (rows: Array<Record<string, unknown>>) => void): () => void {
     const name = this.sql.resolveStream(stream);
     if (name === undefined) {
-      throw new AwsError('ResourceNotFoundException', `Application ${this.app.name} has no in-application stream ${stream}; streams: ${this.sql.streamNames().join(', ')}`);
+      throw new AwsError(
+        'ResourceNotFoundException',
+        `Application ${this.app.name} has no in-application stream ${stream}; streams: ${this.sql.streamNames().join(', ')}`,
+      );
     }
     const sql = this.sql;
     return sql.onOutput(name, (rows) => listener(rows.map((r) => sql.rowObject(name, r))));
@@ -512,7 +537,10 @@ class AppRunner {
   }
 
   // hot path: one call per source record.
-  private pushRecords(feed: ShardFeed, records: ReadonlyArray<{ data: Uint8Array; approximateArrivalTimestampMs: number; partitionKey: string; sequenceNumber: string }>): void {
+  private pushRecords(
+    feed: ShardFeed,
+    records: ReadonlyArray<{ data: Uint8Array; approximateArrivalTimestampMs: number; partitionKey: string; sequenceNumber: string }>,
+  ): void {
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       this.pushRecord(feed, r.data, r.approximateArrivalTimestampMs, r.partitionKey, r.sequenceNumber);
@@ -546,7 +574,7 @@ class AppRunner {
   // hot path
   private pushData(feed: ShardFeed, data: Uint8Array, arrivalMs: number): void {
     // ROWTIME is the arrival time, kept monotonic across shards and time advances.
-    const rowtime = arrivalMs > this.lastRowtimeMs ? arrivalMs : this.lastRowtimeMs;
+    const rowtime = Math.max(arrivalMs, this.lastRowtimeMs);
     this.lastRowtimeMs = rowtime;
     const parsed = feed.parser.parse(data);
     const errors = parsed.errors;
@@ -617,7 +645,10 @@ class AppRunner {
     }
     const now = this.host.clock.now();
     const stored: StoredCheckpoint = {
-      takenMs: now, plan: this.planKey, inputs, state: this.sql.checkpoint(),
+      takenMs: now,
+      plan: this.planKey,
+      inputs,
+      state: this.sql.checkpoint(),
       lastRowtimeMs: Number.isFinite(this.lastRowtimeMs) ? this.lastRowtimeMs : null,
     };
     await this.host.meta.put(CHECKPOINT_KEY_PREFIX + this.app.name, stored);
@@ -782,7 +813,14 @@ export class AnalyticsHost implements ApplicationRuntime {
       const parser = this.sql.parser(ref.schema);
       const rows: unknown[][] = [];
       // JSON reference files hold one record per line; CSV files are split by the parser's row delimiter.
-      const records = ref.schema.format === 'JSON' ? decoder.decode(bytes).split(/\r?\n/).filter((l) => l.trim().length > 0).map((l) => new TextEncoder().encode(l)) : [bytes];
+      const records =
+        ref.schema.format === 'JSON'
+          ? decoder
+              .decode(bytes)
+              .split(/\r?\n/)
+              .filter((l) => l.trim().length > 0)
+              .map((l) => new TextEncoder().encode(l))
+          : [bytes];
       for (const rec of records) {
         const parsed = parser.parse(rec);
         const bad = parsed.errors[0];

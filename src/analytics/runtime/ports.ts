@@ -101,7 +101,10 @@ export interface StreamShardReader {
   readonly shardId: string;
   /** Next log offset to read. */
   offset: number;
-  read(limit?: number): Promise<{ records: Array<{ sequenceNumber: string; partitionKey: string; data: Uint8Array; approximateArrivalTimestampMs: number }>; millisBehindLatest: number }>;
+  read(limit?: number): Promise<{
+    records: Array<{ sequenceNumber: string; partitionKey: string; data: Uint8Array; approximateArrivalTimestampMs: number }>;
+    millisBehindLatest: number;
+  }>;
   onAppend(listener: (endOffset: number) => void): () => void;
   /** The log offset of a record this reader returned (default: decoded from a Kinesis sequence number). */
   offsetOf?(sequenceNumber: string): number;
@@ -110,7 +113,13 @@ export interface StreamShardReader {
 }
 
 export interface StreamEngine {
-  describe(name: string): { streamName: string; streamArn: string; createdMs: number; status: string; shards: Array<{ shardId: string; parentShardId?: string; adjacentParentShardId?: string }> };
+  describe(name: string): {
+    streamName: string;
+    streamArn: string;
+    createdMs: number;
+    status: string;
+    shards: Array<{ shardId: string; parentShardId?: string; adjacentParentShardId?: string }>;
+  };
   openShardReader(name: string, shardId: string, position: { type: 'TRIM_HORIZON' | 'LATEST' }): Promise<StreamShardReader>;
   putRecords(name: string, records: ReadonlyArray<{ partitionKey: string; data: Uint8Array }>): Promise<unknown>;
 }

@@ -15,7 +15,7 @@ import { parseArn } from '../model.ts';
 
 export function bucketFromArn(bucketArn: string): string | undefined {
   const p = parseArn(bucketArn);
-  if (!p || p.service !== 's3' || !p.resourceName || p.resourceType !== '') return undefined;
+  if (p?.service !== 's3' || !p.resourceName || p.resourceType !== '') return undefined;
   return p.resourceName;
 }
 
@@ -31,7 +31,14 @@ export function objectPath(rootDir: string, bucket: string, key: string): string
 export type BucketLocation =
   | { kind: 'null' }
   | { kind: 'directory'; path: string }
-  | { kind?: 's3'; endpoint: string; region?: string; credentials?: { accessKeyId: string; secretAccessKey: string }; forcePathStyle?: boolean; remoteBucket?: string };
+  | {
+      kind?: 's3';
+      endpoint: string;
+      region?: string;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+      forcePathStyle?: boolean;
+      remoteBucket?: string;
+    };
 
 export interface ObjectStoreConfig {
   /** The server's data directory: embedded buckets are `<dataDir>/s3/<bucket>`. */
@@ -93,7 +100,9 @@ export function createObjectReader(config: ObjectStoreConfig): ObjectReader {
         return await res.Body!.transformToByteArray();
       } catch (e) {
         if ((e as { name?: string }).name === 'NoSuchKey') throw notFound(bucket, fileKey, mapping.endpoint);
-        throw new AwsError('ResourceNotFoundException', `Reading ${fileKey} from bucket ${bucket} at ${mapping.endpoint} failed: ${(e as Error).message}`, { cause: e });
+        throw new AwsError('ResourceNotFoundException', `Reading ${fileKey} from bucket ${bucket} at ${mapping.endpoint} failed: ${(e as Error).message}`, {
+          cause: e,
+        });
       }
     }
     const root = config.dataDir !== undefined ? join(config.dataDir, 's3') : config.s3Root;

@@ -8,19 +8,29 @@
  */
 import type { Clock } from '../../core/index.ts';
 import {
-  SqlApplication, formatRowCsv, formatRowJson, parseApplication, parseJsonPath, parseRecord, parseType, rowToObject,
-  type ColumnDef, type InputColumn, type RecordFormat, type SqlApplicationState,
+  SqlApplication,
+  formatRowCsv,
+  formatRowJson,
+  parseApplication,
+  parseJsonPath,
+  parseRecord,
+  parseType,
+  rowToObject,
+  type ColumnDef,
+  type InputColumn,
+  type RecordFormat,
+  type SqlApplicationState,
 } from '../../sql/index.ts';
 import type { ColumnSpec, RecordFormatType, RecordSchema } from '../model.ts';
-import type {
-  CompiledApplication, InputStreamSpec, ParsedRecords, RecordParser, ReferenceTableSpec, RowFormatter, SqlPort,
-} from './ports.ts';
+import type { CompiledApplication, InputStreamSpec, ParsedRecords, RecordParser, ReferenceTableSpec, RowFormatter, SqlPort } from './ports.ts';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 function toColumns(specs: readonly ColumnSpec[]): InputColumn[] {
-  return specs.map((c) => (c.mapping === undefined ? { name: c.name, type: parseType(c.sqlType) } : { name: c.name, type: parseType(c.sqlType), mapping: c.mapping }));
+  return specs.map((c) =>
+    c.mapping === undefined ? { name: c.name, type: parseType(c.sqlType) } : { name: c.name, type: parseType(c.sqlType), mapping: c.mapping },
+  );
 }
 
 function planInputs(inputs: readonly InputStreamSpec[], tables: readonly ReferenceTableSpec[]) {
@@ -101,9 +111,8 @@ class SchemaParser implements RecordParser {
 
   constructor(schema: RecordSchema) {
     this.columns = toColumns(schema.columns);
-    this.format = schema.format === 'JSON'
-      ? { type: 'JSON' }
-      : { type: 'CSV', rowDelimiter: schema.rowDelimiter ?? '\n', columnDelimiter: schema.columnDelimiter ?? ',' };
+    this.format =
+      schema.format === 'JSON' ? { type: 'JSON' } : { type: 'CSV', rowDelimiter: schema.rowDelimiter ?? '\n', columnDelimiter: schema.columnDelimiter ?? ',' };
     this.rowPath = schema.format === 'JSON' ? rowPathOf(schema.rowPath) : undefined;
   }
 
@@ -132,7 +141,11 @@ function messageOf(e: unknown): string {
 export function createSqlPort(options: { rcfSeed?: number } = {}): SqlPort {
   return {
     compile(code, inputs, tables, clock: Clock) {
-      const app = SqlApplication.compile(code, { ...planInputs(inputs, tables), clock, ...(options.rcfSeed !== undefined ? { rcfSeed: options.rcfSeed } : {}) });
+      const app = SqlApplication.compile(code, {
+        ...planInputs(inputs, tables),
+        clock,
+        ...(options.rcfSeed !== undefined ? { rcfSeed: options.rcfSeed } : {}),
+      });
       try {
         for (const t of tables) app.setReferenceTable(t.name, t.rows);
       } catch (e) {

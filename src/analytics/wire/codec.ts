@@ -7,9 +7,7 @@
  *         the JSON 1.1 protocol carries them).
  */
 import { AwsError } from '../../core/index.ts';
-import type {
-  AppInput, AppLoggingOption, AppOutput, AppReference, ApplicationConfig, ColumnSpec, Endpoint, RecordSchema,
-} from '../model.ts';
+import type { AppInput, AppLoggingOption, AppOutput, AppReference, ApplicationConfig, ColumnSpec, Endpoint, RecordSchema } from '../model.ts';
 import { inAppStreamNames } from '../model.ts';
 
 type Wire = Record<string, unknown>;
@@ -55,12 +53,15 @@ export function schemaFromWire(w: Wire, what: string): RecordSchema {
 }
 
 export function schemaToWire(s: RecordSchema): Wire {
-  const mappingParameters = s.format === 'JSON'
-    ? { JSONMappingParameters: { RecordRowPath: s.rowPath ?? '$' } }
-    : { CSVMappingParameters: { RecordRowDelimiter: s.rowDelimiter, RecordColumnDelimiter: s.columnDelimiter } };
+  const mappingParameters =
+    s.format === 'JSON'
+      ? { JSONMappingParameters: { RecordRowPath: s.rowPath ?? '$' } }
+      : { CSVMappingParameters: { RecordRowDelimiter: s.rowDelimiter, RecordColumnDelimiter: s.columnDelimiter } };
   const out: Wire = {
     RecordFormat: { RecordFormatType: s.format, MappingParameters: mappingParameters },
-    RecordColumns: s.columns.map((c) => (c.mapping === undefined ? { Name: c.name, SqlType: c.sqlType } : { Name: c.name, Mapping: c.mapping, SqlType: c.sqlType })),
+    RecordColumns: s.columns.map((c) =>
+      c.mapping === undefined ? { Name: c.name, SqlType: c.sqlType } : { Name: c.name, Mapping: c.mapping, SqlType: c.sqlType },
+    ),
   };
   out.RecordEncoding = s.encoding ?? 'UTF-8';
   return out;
@@ -80,7 +81,14 @@ export function inputFromWire(w: Wire, id: string): AppInput {
   const input: AppInput = {
     id,
     namePrefix: w.NamePrefix as string,
-    source: oneEndpoint(w, [['KinesisStreamsInput', 'kinesis'], ['KinesisFirehoseInput', 'firehose']], 'Input'),
+    source: oneEndpoint(
+      w,
+      [
+        ['KinesisStreamsInput', 'kinesis'],
+        ['KinesisFirehoseInput', 'firehose'],
+      ],
+      'Input',
+    ),
     schema: schemaFromWire(obj(w.InputSchema)!, 'InputSchema'),
     parallelism: (obj(w.InputParallelism)?.Count as number | undefined) ?? 1,
   };
@@ -93,7 +101,15 @@ export function outputFromWire(w: Wire, id: string): AppOutput {
   return {
     id,
     name: w.Name as string,
-    destination: oneEndpoint(w, [['KinesisStreamsOutput', 'kinesis'], ['KinesisFirehoseOutput', 'firehose'], ['LambdaOutput', 'lambda']], 'Output'),
+    destination: oneEndpoint(
+      w,
+      [
+        ['KinesisStreamsOutput', 'kinesis'],
+        ['KinesisFirehoseOutput', 'firehose'],
+        ['LambdaOutput', 'lambda'],
+      ],
+      'Output',
+    ),
     format: obj(w.DestinationSchema)!.RecordFormatType as 'JSON' | 'CSV',
   };
 }
@@ -160,7 +176,9 @@ export function applicationDetail(app: ApplicationConfig): Wire {
       ReferenceSchema: schemaToWire(r.schema),
     })),
     CloudWatchLoggingOptionDescriptions: app.logging.map((l) => ({
-      CloudWatchLoggingOptionId: l.id, LogStreamARN: l.logStreamArn, RoleARN: l.roleArn,
+      CloudWatchLoggingOptionId: l.id,
+      LogStreamARN: l.logStreamArn,
+      RoleARN: l.roleArn,
     })),
     ApplicationVersionId: app.versionId,
   };

@@ -23,7 +23,8 @@ function toServerShape(shape: Shape, notNull: boolean): ServerShape {
   switch (shape.t) {
     case 'string':
       return {
-        ...common, type: 'string',
+        ...common,
+        type: 'string',
         ...(shape.min !== undefined ? { minLength: shape.min } : {}),
         ...(shape.max !== undefined ? { maxLength: shape.max } : {}),
         ...(shape.pattern !== undefined ? { pattern: shape.pattern } : {}),
@@ -38,7 +39,9 @@ function toServerShape(shape: Shape, notNull: boolean): ServerShape {
       return { ...common, type: 'timestamp' };
     case 'list':
       return {
-        ...common, type: 'list', member: toServerShape(shape.member, true),
+        ...common,
+        type: 'list',
+        member: toServerShape(shape.member, true),
         ...(shape.min !== undefined ? { minLength: shape.min } : {}),
         ...(shape.max !== undefined ? { maxLength: shape.max } : {}),
       };

@@ -55,7 +55,10 @@ export function register(program: Command): void {
           throw new Error(`cannot read '${file}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
         }
       }
-      const columns = flags.columns.split(',').map((c) => c.trim()).filter((c) => c !== '');
+      const columns = flags.columns
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== '');
       if (columns.length === 0) throw new Error('--columns needs at least one column name');
       const err = process.stderr;
       const showProgress = flags.progress === true || (err.isTTY === true && size >= PROGRESS_MIN_BYTES);
@@ -65,7 +68,9 @@ export function register(program: Command): void {
         return `anomaly score: ${rows} rows, ${Math.round(rows / Math.max(secs, 0.001))} rows/s`;
       };
       const onProgress = showProgress
-        ? (rows: number) => { err.write(err.isTTY ? `\r${line(rows)}` : `${line(rows)}\n`); }
+        ? (rows: number) => {
+            err.write(err.isTTY ? `\r${line(rows)}` : `${line(rows)}\n`);
+          }
         : undefined;
       const rows = await scoreCsv(file === '-' ? process.stdin : createReadStream(file), process.stdout, {
         columns,

@@ -34,7 +34,10 @@ async function withClient<T>(endpointOpt: string | undefined, fn: (client: Fireh
 
 /** Calls a Freshet extension action (not in the SDK) with a well-formed, unsigned-in-effect SigV4 header; Freshet accepts any credentials. */
 async function callExtension(endpoint: string, action: string, body: unknown): Promise<Record<string, unknown>> {
-  const date = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const date = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const res = await fetch(endpoint, {
     method: 'POST',
     headers: {
@@ -119,7 +122,9 @@ function formatMetrics(m: Record<string, number>): string {
 
 /** Registers the `delivery` command group. */
 export function register(program: Command): void {
-  const delivery = program.command('delivery').description('Firehose-compatible delivery streams (buffer records and deliver them to files, S3 or an HTTP endpoint)');
+  const delivery = program
+    .command('delivery')
+    .description('Firehose-compatible delivery streams (buffer records and deliver them to files, S3 or an HTTP endpoint)');
 
   delivery
     .command('create <name>')
@@ -196,7 +201,9 @@ export function register(program: Command): void {
         }
         if (hd) {
           lines.push(`  destination  ${hd.EndpointConfiguration?.Url} (backup ${hd.S3DestinationDescription?.BucketARN}, ${hd.S3BackupMode})`);
-          lines.push(`  buffering    ${hd.BufferingHints?.SizeInMBs} MiB / ${hd.BufferingHints?.IntervalInSeconds} s, retry ${hd.RetryOptions?.DurationInSeconds} s`);
+          lines.push(
+            `  buffering    ${hd.BufferingHints?.SizeInMBs} MiB / ${hd.BufferingHints?.IntervalInSeconds} s, retry ${hd.RetryOptions?.DurationInSeconds} s`,
+          );
         }
         if (metrics) lines.push('  metrics', formatMetrics(metrics));
         console.log(lines.join('\n'));
@@ -211,7 +218,12 @@ export function register(program: Command): void {
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, records: string[], o: { file?: string; newline?: boolean; endpoint?: string }) => {
       let all = records;
-      if (o.file) all = all.concat(readFileSync(o.file === '-' ? 0 : o.file, 'utf8').split('\n').filter((l) => l.length > 0));
+      if (o.file)
+        all = all.concat(
+          readFileSync(o.file === '-' ? 0 : o.file, 'utf8')
+            .split('\n')
+            .filter((l) => l.length > 0),
+        );
       if (all.length === 0) throw new Error('nothing to put: give records as arguments or with --file');
       await withClient(o.endpoint, async (c) => {
         let failed = 0;

@@ -67,7 +67,10 @@ export function formatStatus(s: DemoStatus): string {
 }
 
 function parseExamples(value: string): string[] {
-  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   for (const n of names) if (!EXAMPLES[n]) throw new InvalidArgumentError(`unknown example '${n}'; choose from ${Object.keys(EXAMPLES).join(', ')}`);
   return names;
 }
@@ -81,7 +84,9 @@ function parsePositive(value: string): number {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('Start the server with the S1 (revenue per store per minute) and S2 (anomalous trades) pipelines and their generators, and show live status (what `npm start` runs)')
+    .description(
+      'Start the server with the S1 (revenue per store per minute) and S2 (anomalous trades) pipelines and their generators, and show live status (what `npm start` runs)',
+    )
     .option('--port <port>', 'port to listen on', (v) => Number(v), 4567)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'where streams, checkpoints and delivered files live', './freshet-data')

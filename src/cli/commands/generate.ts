@@ -4,7 +4,17 @@
  * CSV/JSONL file at a speed-up factor, keeping event times.
  */
 import type { Command } from 'commander';
-import { GENERATORS, KinesisWriter, parseDuration, parseRate, startGenerator, startProgress, startReplay, type GeneratorStats, type RecordFormat } from '../../generators/index.ts';
+import {
+  GENERATORS,
+  KinesisWriter,
+  parseDuration,
+  parseRate,
+  startGenerator,
+  startProgress,
+  startReplay,
+  type GeneratorStats,
+  type RecordFormat,
+} from '../../generators/index.ts';
 import { describeError, kinesisClient, resolveEndpoint } from '../../pipeline/index.ts';
 
 function nonNegativeInt(name: string) {
@@ -80,7 +90,10 @@ export function register(program: Command): void {
   program
     .command('generate <kind> [file]')
     .description('Write scenario records (sales, trades, ecommerce, ticker, sensors, crypto) or replay a file into a stream through PutRecords (Ctrl-C stops)')
-    .addHelpText('after', `\nKinds:\n${kinds}\n  replay     replay a .csv or .jsonl file: generate replay <file> --stream s --speedup 3600\n\nExamples:\n  freshet generate sales --stream sales --rate 1200/min\n  freshet generate trades --stream trades --every 10s --anomaly-rate 0.05\n  freshet generate replay data/series.csv --stream s --speedup 3600 --time-field timestamp`)
+    .addHelpText(
+      'after',
+      `\nKinds:\n${kinds}\n  replay     replay a .csv or .jsonl file: generate replay <file> --stream s --speedup 3600\n\nExamples:\n  freshet generate sales --stream sales --rate 1200/min\n  freshet generate trades --stream trades --every 10s --anomaly-rate 0.05\n  freshet generate replay data/series.csv --stream s --speedup 3600 --time-field timestamp`,
+    )
     .requiredOption('--stream <name>', 'stream to write to')
     .option('--rate <n/s>', 'records per second, e.g. 20/s or 1200/min', (v: string) => parseRate(v))
     .option('--every <duration>', 'write a batch every interval instead, e.g. 5m', parseDuration)
@@ -106,7 +119,15 @@ export function register(program: Command): void {
       try {
         const handle =
           kindName === 'replay'
-            ? startReplay({ file: file!, sink, speedup: o.speedup, timeField: o.timeField, partitionKeyField: o.partitionKeyField, format: o.format, count: o.count })
+            ? startReplay({
+                file: file!,
+                sink,
+                speedup: o.speedup,
+                timeField: o.timeField,
+                partitionKeyField: o.partitionKeyField,
+                format: o.format,
+                count: o.count,
+              })
             : startGenerator({
                 kind: kindName,
                 sink,

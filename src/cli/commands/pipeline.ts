@@ -113,7 +113,9 @@ export function register(program: Command): void {
     .action(async (o: { file: string; stateDir?: string; endpoint?: string }) => {
       await withPipeline(o.file, o.endpoint, async (loaded, clients) => {
         const changes = await applyDown(loaded, clients, { log: (l) => console.log(l), stateDir: o.stateDir });
-        console.log(`pipeline ${loaded.spec.name}: ${changes.filter((c) => c.action === 'delete').length} deleted, ${changes.filter((c) => c.action === 'keep').length} kept`);
+        console.log(
+          `pipeline ${loaded.spec.name}: ${changes.filter((c) => c.action === 'delete').length} deleted, ${changes.filter((c) => c.action === 'keep').length} kept`,
+        );
       });
     });
 }

@@ -63,11 +63,16 @@ export function register(program: Command): void {
     .option('--fsync <mode>', 'durability: always | interval:<ms> | never', parseFsync, { kind: 'always' } as FsyncMode)
     .option('--storage <kind>', 'file (durable) or memory (lost on exit)', parseStorage, 'file' as const)
     .option('--region <region>', 'region reported in ARNs', 'us-east-1')
-    .option('--shard-limit <n>', 'account shard limit', (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
-      return n;
-    }, 500)
+    .option(
+      '--shard-limit <n>',
+      'account shard limit',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got '${v}'`);
+        return n;
+      },
+      500,
+    )
     .option('--tls', 'also serve HTTPS (ALPN h2/http1.1) on the same port; self-signed cert kept in <data-dir>/tls unless --cert/--key')
     .option('--cert <file>', 'PEM certificate for --tls')
     .option('--key <file>', 'PEM private key for --tls')

@@ -9,8 +9,16 @@ import type { Command } from 'commander';
 import { systemClock } from '../../core/index.ts';
 import { describeError, kinesisClient, readStream, resolveEndpoint, type ReadRecord, type StartPosition } from '../../pipeline/index.ts';
 import {
-  discoverJsonSchema, formatRowCsv, parseApplication, parseColumnList, parseRecord, rowToObject, SqlApplication, SqlError,
-  type InputColumn, type RecordFormat,
+  discoverJsonSchema,
+  formatRowCsv,
+  parseApplication,
+  parseColumnList,
+  parseRecord,
+  rowToObject,
+  SqlApplication,
+  SqlError,
+  type InputColumn,
+  type RecordFormat,
 } from '../../sql/index.ts';
 
 interface CheckOptions {
@@ -103,7 +111,11 @@ export function register(program: Command): void {
     .option('--no-follow', 'stop once the stream is caught up')
     .action(async (file: string, o: RunOptions) => {
       const code = readCode(file);
-      const format: RecordFormat = { type: o.format.toLowerCase() === 'csv' ? 'CSV' : 'JSON', rowDelimiter: o.rowDelimiter, columnDelimiter: o.columnDelimiter };
+      const format: RecordFormat = {
+        type: o.format.toLowerCase() === 'csv' ? 'CSV' : 'JSON',
+        rowDelimiter: o.rowDelimiter,
+        columnDelimiter: o.columnDelimiter,
+      };
       if (!['json', 'csv'].includes(o.format.toLowerCase())) throw new Error(`--format must be json or csv, got '${o.format}'`);
       if (format.type === 'CSV' && !o.schema) throw new Error('CSV input needs --schema (column names and types in field order)');
       const from = startPosition(o.from);

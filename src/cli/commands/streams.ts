@@ -75,15 +75,15 @@ export function register(program: Command): void {
       await withClient(o.endpoint, async (client) => {
         await client.send(
           new CreateStreamCommand(
-            o.onDemand
-              ? { StreamName: name, StreamModeDetails: { StreamMode: 'ON_DEMAND' } }
-              : { StreamName: name, ShardCount: o.shards },
+            o.onDemand ? { StreamName: name, StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : { StreamName: name, ShardCount: o.shards },
           ),
         );
         if (o.wait) await waitForStreamActive(client, name);
         const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
         const d = summary.StreamDescriptionSummary!;
-        console.log(`created stream ${name} (${d.OpenShardCount} shard${d.OpenShardCount === 1 ? '' : 's'}, ${d.StreamModeDetails?.StreamMode ?? 'PROVISIONED'}, ${d.StreamStatus})`);
+        console.log(
+          `created stream ${name} (${d.OpenShardCount} shard${d.OpenShardCount === 1 ? '' : 's'}, ${d.StreamModeDetails?.StreamMode ?? 'PROVISIONED'}, ${d.StreamStatus})`,
+        );
       });
     });
 
@@ -145,14 +145,23 @@ export function register(program: Command): void {
           console.log(JSON.stringify(view, null, 2));
           return;
         }
-        console.log(`${view.StreamName}  ${view.StreamStatus}  ${view.StreamMode}  retention ${view.RetentionPeriodHours} h  ${view.OpenShardCount} open shard(s)`);
+        console.log(
+          `${view.StreamName}  ${view.StreamStatus}  ${view.StreamMode}  retention ${view.RetentionPeriodHours} h  ${view.OpenShardCount} open shard(s)`,
+        );
         console.log(`  arn      ${view.StreamARN}`);
         console.log(`  created  ${view.StreamCreationTimestamp}`);
-        if (Object.keys(tags).length) console.log(`  tags     ${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+        if (Object.keys(tags).length)
+          console.log(
+            `  tags     ${Object.entries(tags)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')}`,
+          );
         for (const s of view.Shards) {
           const state = s.EndingSequenceNumber ? 'closed' : 'open';
           const parents = [s.ParentShardId, s.AdjacentParentShardId].filter(Boolean).join('+');
-          console.log(`  ${s.ShardId}  ${state}  hash ${s.HashKeyRange?.StartingHashKey}..${s.HashKeyRange?.EndingHashKey}${parents ? `  parent ${parents}` : ''}`);
+          console.log(
+            `  ${s.ShardId}  ${state}  hash ${s.HashKeyRange?.StartingHashKey}..${s.HashKeyRange?.EndingHashKey}${parents ? `  parent ${parents}` : ''}`,
+          );
         }
       });
     });

@@ -1,12 +1,7 @@
-/**
- * Shared pieces of the Firehose action handlers: limits, blob decoding, tags,
- * encryption input and destination resource checks.
- */
-import { AwsError } from '../../core/errors.ts';
 import type { FirehoseEngine, Tag } from '../engine.ts';
 import type { DestinationConfig } from '../config.ts';
 import { compileProcessors } from '../processors.ts';
-import { Violations, invalidArgument, serialization } from '../validate.ts';
+import { type Violations, invalidArgument, serialization } from '../validate.ts';
 
 export const MAX_BATCH_RECORDS = 500;
 export const MAX_RECORD_BYTES = 1_024_000;
@@ -14,9 +9,15 @@ export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 export const MAX_TAGS = 50;
 
 export const DESTINATION_FIELDS = [
-  'S3DestinationConfiguration', 'ExtendedS3DestinationConfiguration', 'HttpEndpointDestinationConfiguration',
-  'RedshiftDestinationConfiguration', 'ElasticsearchDestinationConfiguration', 'AmazonopensearchserviceDestinationConfiguration',
-  'SplunkDestinationConfiguration', 'AmazonOpenSearchServerlessDestinationConfiguration', 'SnowflakeDestinationConfiguration',
+  'S3DestinationConfiguration',
+  'ExtendedS3DestinationConfiguration',
+  'HttpEndpointDestinationConfiguration',
+  'RedshiftDestinationConfiguration',
+  'ElasticsearchDestinationConfiguration',
+  'AmazonopensearchserviceDestinationConfiguration',
+  'SplunkDestinationConfiguration',
+  'AmazonOpenSearchServerlessDestinationConfiguration',
+  'SnowflakeDestinationConfiguration',
   'IcebergDestinationConfiguration',
 ] as const;
 
@@ -29,7 +30,10 @@ export function decodeBlob(v: Violations, value: unknown, path: string): Uint8Ar
     return new Uint8Array(0);
   }
   if (typeof value !== 'string') throw serialization(`Unexpected value type for ${path}`);
-  if (value.length % 4 !== 0) throw serialization(`'${value.slice(0, 32)}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: ${value.length}`);
+  if (value.length % 4 !== 0)
+    throw serialization(
+      `'${value.slice(0, 32)}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: ${value.length}`,
+    );
   if (!BASE64.test(value)) throw serialization(`'${value.slice(0, 32)}' can not be converted to a Blob: Invalid Base64 character`);
   const b = Buffer.from(value, 'base64');
   if (b.length > MAX_RECORD_BYTES) {
@@ -43,8 +47,19 @@ export function parseTags(v: Violations, value: unknown, path: string, required:
   const list = v.list(value, path, { required, min: 1, max: MAX_TAGS }) ?? [];
   return list.map((t, i) => {
     const o = v.obj(t, `${path}.${i + 1}.member`) ?? {};
-    const Key = v.str(o.Key, `${path}.${i + 1}.member.key`, { required: true, min: 1, max: 128, pattern: /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@%]*$/u, patternText: '^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$' }) ?? '';
-    const Value = v.str(o.Value, `${path}.${i + 1}.member.value`, { max: 256, pattern: /^[\p{L}\p{Z}\p{N}_.:/=+\-@%]*$/u, patternText: '^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$' });
+    const Key =
+      v.str(o.Key, `${path}.${i + 1}.member.key`, {
+        required: true,
+        min: 1,
+        max: 128,
+        pattern: /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@%]*$/u,
+        patternText: '^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$',
+      }) ?? '';
+    const Value = v.str(o.Value, `${path}.${i + 1}.member.value`, {
+      max: 256,
+      pattern: /^[\p{L}\p{Z}\p{N}_.:/=+\-@%]*$/u,
+      patternText: '^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$',
+    });
     return Value === undefined ? { Key } : { Key, Value };
   });
 }
@@ -63,7 +78,12 @@ export function encryptionInput(v: Violations, raw: unknown, path: string): { ke
   const o = v.obj(raw, path);
   if (!o) return undefined;
   const keyType = v.str(o.KeyType, `${path}.keyType`, { required: true, enumValues: ['AWS_OWNED_CMK', 'CUSTOMER_MANAGED_CMK'] }) ?? 'AWS_OWNED_CMK';
-  const keyArn = v.str(o.KeyARN, `${path}.keyARN`, { min: 1, max: 512, pattern: /^arn:.*:kms:[a-zA-Z0-9-]+:\d{12}:(key|alias)\/[a-zA-Z_0-9+=,.@\-_/]+$/, patternText: 'arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\\-_/]+' });
+  const keyArn = v.str(o.KeyARN, `${path}.keyARN`, {
+    min: 1,
+    max: 512,
+    pattern: /^arn:.*:kms:[a-zA-Z0-9-]+:\d{12}:(key|alias)\/[a-zA-Z_0-9+=,.@\-_/]+$/,
+    patternText: 'arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\\-_/]+',
+  });
   v.throwIfAny();
   if (keyType === 'CUSTOMER_MANAGED_CMK' && !keyArn) throw invalidArgument('KeyARN must be specified when KeyType is CUSTOMER_MANAGED_CMK');
   if (keyType === 'AWS_OWNED_CMK' && keyArn) throw invalidArgument('KeyARN must not be specified when KeyType is AWS_OWNED_CMK');
@@ -83,8 +103,9 @@ export function checkDestinationResources(engine: FirehoseEngine, d: Destination
     const sc = (dfc.raw as { SchemaConfiguration?: { DatabaseName?: string; TableName?: string } }).SchemaConfiguration;
     const tables = engine.options.tables ?? {};
     if (!sc?.TableName || !(tables[`${sc.DatabaseName ?? ''}.${sc.TableName}`] ?? tables[sc.TableName])) {
-      throw invalidArgument(`SchemaConfiguration refers to table ${sc?.DatabaseName ?? ''}.${sc?.TableName ?? ''}, which is not declared in the server's firehose.tables option`);
+      throw invalidArgument(
+        `SchemaConfiguration refers to table ${sc?.DatabaseName ?? ''}.${sc?.TableName ?? ''}, which is not declared in the server's firehose.tables option`,
+      );
     }
   }
 }
-

@@ -13,7 +13,8 @@ export function tagDeliveryStream(engine: FirehoseEngine): ActionHandler {
     v.throwIfAny();
     await engine.setTags(name, (current) => {
       const merged = mergeTags(current, tags);
-      if (merged.length > MAX_TAGS) throw new AwsError('LimitExceededException', `Number of tags for delivery stream ${name} exceeds the limit of ${MAX_TAGS}.`);
+      if (merged.length > MAX_TAGS)
+        throw new AwsError('LimitExceededException', `Number of tags for delivery stream ${name} exceeds the limit of ${MAX_TAGS}.`);
       return merged;
     });
     return {};

@@ -23,9 +23,9 @@ export function buildHttpBody(batch: HttpBatch): string {
   // hot path: one base64 string per record, no intermediate objects
   for (let i = 0; i < batch.records.length; i++) {
     const r = batch.records[i]!;
-    s += (i ? ',{"data":"' : '{"data":"') + Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('base64') + '"}';
+    s += `${(i ? ',{"data":"' : '{"data":"') + Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('base64')}"}`;
   }
-  return s + ']}';
+  return `${s}]}`;
 }
 
 export async function postBatch(cfg: HttpDestConfig, sourceArn: string, batch: HttpBatch, timeoutMs = 180_000): Promise<void> {
@@ -52,7 +52,11 @@ export async function postBatch(cfg: HttpDestConfig, sourceArn: string, batch: H
     res = await fetch(cfg.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     const timedOut = (e as Error).name === 'TimeoutError';
-    throw new DestinationError(`${timedOut ? 'Timed out' : 'Could not connect'} delivering to ${cfg.url}: ${(e as Error).message}`, timedOut ? 'HttpEndpoint.ResponseTimeout' : 'HttpEndpoint.ConnectionFailed', { cause: e });
+    throw new DestinationError(
+      `${timedOut ? 'Timed out' : 'Could not connect'} delivering to ${cfg.url}: ${(e as Error).message}`,
+      timedOut ? 'HttpEndpoint.ResponseTimeout' : 'HttpEndpoint.ConnectionFailed',
+      { cause: e },
+    );
   }
   const text = await res.text().catch(() => '');
   if (res.status !== 200) {
@@ -65,6 +69,9 @@ export async function postBatch(cfg: HttpDestConfig, sourceArn: string, batch: H
     throw new DestinationError('The response received from the endpoint is invalid: the body is not JSON', 'HttpEndpoint.InvalidResponseFromDestination');
   }
   if (echoed !== batch.requestId) {
-    throw new DestinationError(`The response received from the endpoint has requestId ${String(echoed)}, expected ${batch.requestId}`, 'HttpEndpoint.InvalidResponseFromDestination');
+    throw new DestinationError(
+      `The response received from the endpoint has requestId ${String(echoed)}, expected ${batch.requestId}`,
+      'HttpEndpoint.InvalidResponseFromDestination',
+    );
   }
 }

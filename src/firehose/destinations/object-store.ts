@@ -28,7 +28,11 @@ export interface ObjectWriter {
 }
 
 export class DestinationError extends Error {
-  constructor(message: string, readonly code: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'DestinationError';
   }
@@ -36,7 +40,10 @@ export class DestinationError extends Error {
 
 class DirectoryWriter implements ObjectWriter {
   readonly description: string;
-  constructor(private readonly root: string, private readonly tmpDir: string) {
+  constructor(
+    private readonly root: string,
+    private readonly tmpDir: string,
+  ) {
     this.description = `directory ${root}`;
   }
 
@@ -67,7 +74,10 @@ class DirectoryWriter implements ObjectWriter {
 class S3Writer implements ObjectWriter {
   readonly description: string;
   private client: S3Client;
-  constructor(private readonly bucket: string, cfg: RemoteBucket) {
+  constructor(
+    private readonly bucket: string,
+    cfg: RemoteBucket,
+  ) {
     this.description = `s3 ${cfg.endpoint}/${bucket}`;
     this.client = new S3Client({
       endpoint: cfg.endpoint,
@@ -92,7 +102,10 @@ const NULL_WRITER: ObjectWriter = { description: 'null sink', put: async () => {
 export class ObjectStores {
   private writers = new Map<string, ObjectWriter>();
   /** `root` holds the embedded buckets: `<dataDir>/s3`, or FirehoseOptions.s3Root without a data directory. */
-  constructor(private readonly root: string, private readonly buckets: Readonly<Record<string, BucketMapping>> = {}) {}
+  constructor(
+    private readonly root: string,
+    private readonly buckets: Readonly<Record<string, BucketMapping>> = {},
+  ) {}
 
   /** The writer for a bucket name (from `arn:aws:s3:::<bucket>`). */
   forBucket(bucket: string): ObjectWriter {
@@ -115,4 +128,3 @@ export class ObjectStores {
     return undefined;
   }
 }
-

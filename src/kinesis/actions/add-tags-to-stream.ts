@@ -8,7 +8,11 @@ import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 import { TAG_MAP, checkTagChars } from '../tag-rules.ts';
 
-interface AddInput { Tags: Record<string, string>; StreamName?: string; StreamARN?: string }
+interface AddInput {
+  Tags: Record<string, string>;
+  StreamName?: string;
+  StreamARN?: string;
+}
 const validateAdd = compileValidator<AddInput>({ type: 'structure', members: { Tags: TAG_MAP, StreamName: STREAM_NAME, StreamARN: STREAM_ARN } });
 
 export function addTagsToStream(engine: KinesisEngine): ActionHandler {

@@ -7,7 +7,10 @@ import { toEpochSeconds } from '../shapes.ts';
 
 export const CONSUMER_NAME = { type: 'string', pattern: '[a-zA-Z0-9_.-]+', minLength: 1, maxLength: 128 } as const satisfies Shape;
 export const CONSUMER_ARN = {
-  type: 'string', pattern: '^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+', minLength: 1, maxLength: 2048,
+  type: 'string',
+  pattern: '^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+',
+  minLength: 1,
+  maxLength: 2048,
 } as const satisfies Shape;
 
 /** The `Consumer` structure (RegisterStreamConsumer, ListStreamConsumers). */

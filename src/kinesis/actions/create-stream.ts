@@ -31,7 +31,10 @@ export function createStream(engine: KinesisEngine): ActionHandler {
     const input = validate(raw);
     const mode = input.StreamModeDetails?.StreamMode ?? 'PROVISIONED';
     if (mode === 'PROVISIONED' && input.ShardCount === undefined) {
-      throw new AwsError('ValidationException', "1 validation error detected: Value null at 'shardCount' failed to satisfy constraint: Member must not be null");
+      throw new AwsError(
+        'ValidationException',
+        "1 validation error detected: Value null at 'shardCount' failed to satisfy constraint: Member must not be null",
+      );
     }
     await engine.createStream(input.StreamName, { shardCount: input.ShardCount, mode, tags: input.Tags });
     return undefined;

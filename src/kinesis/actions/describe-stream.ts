@@ -27,9 +27,10 @@ export function shardToWire(s: ShardInfo): Record<string, unknown> {
   if (s.parentShardId !== undefined) out.ParentShardId = s.parentShardId;
   if (s.adjacentParentShardId !== undefined) out.AdjacentParentShardId = s.adjacentParentShardId;
   out.HashKeyRange = { StartingHashKey: s.startingHashKey, EndingHashKey: s.endingHashKey };
-  out.SequenceNumberRange = s.endingSequenceNumber === undefined
-    ? { StartingSequenceNumber: s.startingSequenceNumber }
-    : { StartingSequenceNumber: s.startingSequenceNumber, EndingSequenceNumber: s.endingSequenceNumber };
+  out.SequenceNumberRange =
+    s.endingSequenceNumber === undefined
+      ? { StartingSequenceNumber: s.startingSequenceNumber }
+      : { StartingSequenceNumber: s.startingSequenceNumber, EndingSequenceNumber: s.endingSequenceNumber };
   return out;
 }
 

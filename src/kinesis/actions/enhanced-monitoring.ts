@@ -26,7 +26,16 @@ const validate = compileValidator<Input>({
       maxLength: 7,
       member: {
         type: 'string',
-        enum: ['IncomingBytes', 'IncomingRecords', 'OutgoingBytes', 'OutgoingRecords', 'WriteProvisionedThroughputExceeded', 'ReadProvisionedThroughputExceeded', 'IteratorAgeMilliseconds', 'ALL'],
+        enum: [
+          'IncomingBytes',
+          'IncomingRecords',
+          'OutgoingBytes',
+          'OutgoingRecords',
+          'WriteProvisionedThroughputExceeded',
+          'ReadProvisionedThroughputExceeded',
+          'IteratorAgeMilliseconds',
+          'ALL',
+        ],
       },
     },
     StreamName: STREAM_NAME,

@@ -38,7 +38,11 @@ const validate = compileValidator<Input>({
     ShardFilter: {
       type: 'structure',
       members: {
-        Type: { type: 'string', notNull: true, enum: ['AFTER_SHARD_ID', 'AT_TRIM_HORIZON', 'FROM_TRIM_HORIZON', 'AT_LATEST', 'AT_TIMESTAMP', 'FROM_TIMESTAMP'] },
+        Type: {
+          type: 'string',
+          notNull: true,
+          enum: ['AFTER_SHARD_ID', 'AT_TRIM_HORIZON', 'FROM_TRIM_HORIZON', 'AT_LATEST', 'AT_TIMESTAMP', 'FROM_TIMESTAMP'],
+        },
         ShardId: SHARD_ID,
         Timestamp: { type: 'timestamp' },
       },
@@ -97,9 +101,11 @@ export function listShards(engine: KinesisEngine): ActionHandler {
       // AWS's texts, as users pasted them: the member named is the one the request carried.
       if (input.StreamName !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamName cannot be provided together.');
       if (input.StreamARN !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamARN cannot be provided together.');
-      if (input.ExclusiveStartShardId !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
+      if (input.ExclusiveStartShardId !== undefined)
+        throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
       if (input.ShardFilter !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and ShardFilter cannot be provided together.');
-      if (input.StreamCreationTimestamp !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
+      if (input.StreamCreationTimestamp !== undefined)
+        throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
       const tok = decodeToken(input.NextToken);
       if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
       if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);

@@ -52,7 +52,8 @@ export function listStreamConsumers(engine: KinesisEngine): ActionHandler {
     const name = streamNameOf(input);
     let start = 0;
     if (input.NextToken !== undefined) {
-      if (input.StreamCreationTimestamp !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
+      if (input.StreamCreationTimestamp !== undefined)
+        throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
       const tok = decodeToken(input.NextToken);
       if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
       if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);
@@ -61,7 +62,8 @@ export function listStreamConsumers(engine: KinesisEngine): ActionHandler {
       start = tok.o;
     }
     const s = engine.stream(name);
-    if (input.StreamCreationTimestamp !== undefined && Math.floor(input.StreamCreationTimestamp) !== Math.floor(s.meta.createdMs / 1000)) throw engine.notFound(name);
+    if (input.StreamCreationTimestamp !== undefined && Math.floor(input.StreamCreationTimestamp) !== Math.floor(s.meta.createdMs / 1000))
+      throw engine.notFound(name);
     const all = engine.listConsumers(name);
     const max = input.MaxResults ?? 100;
     const page = all.slice(start, start + max);

@@ -51,7 +51,13 @@ export function listStreams(engine: KinesisEngine): ActionHandler {
       HasMoreStreams: more,
       StreamSummaries: page.map((n) => {
         const d = engine.describe(n);
-        return { StreamName: n, StreamARN: d.streamArn, StreamStatus: d.status, StreamModeDetails: { StreamMode: d.mode }, StreamCreationTimestamp: toEpochSeconds(d.createdMs) };
+        return {
+          StreamName: n,
+          StreamARN: d.streamArn,
+          StreamStatus: d.status,
+          StreamModeDetails: { StreamMode: d.mode },
+          StreamCreationTimestamp: toEpochSeconds(d.createdMs),
+        };
       }),
     };
     if (more) out.NextToken = Buffer.from(JSON.stringify({ after: page.at(-1) })).toString('base64url');

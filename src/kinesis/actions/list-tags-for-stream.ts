@@ -7,7 +7,12 @@ import type { ActionHandler } from '../../server/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 
-interface ListInput { Limit?: number; ExclusiveStartTagKey?: string; StreamName?: string; StreamARN?: string }
+interface ListInput {
+  Limit?: number;
+  ExclusiveStartTagKey?: string;
+  StreamName?: string;
+  StreamARN?: string;
+}
 const validateList = compileValidator<ListInput>({
   type: 'structure',
   members: {

@@ -40,7 +40,10 @@ export function putRecord(engine: KinesisEngine): ActionHandler {
     const name = streamNameOf(input);
     const data = Buffer.from(input.Data, 'base64');
     if (data.length + input.PartitionKey.length > MAX_RECORD_BYTES) {
-      throw new AwsError('InvalidArgumentException', `Record size (data plus partition key) of ${data.length + input.PartitionKey.length} bytes exceeds the 1 MiB limit.`);
+      throw new AwsError(
+        'InvalidArgumentException',
+        `Record size (data plus partition key) of ${data.length + input.PartitionKey.length} bytes exceeds the 1 MiB limit.`,
+      );
     }
     const s = engine.activeStream(name);
     const hk = input.ExplicitHashKey !== undefined ? engine.explicitHashKey(input.ExplicitHashKey) : partitionKeyHash(input.PartitionKey);
@@ -48,7 +51,10 @@ export function putRecord(engine: KinesisEngine): ActionHandler {
     if (ordering !== undefined) {
       const d = decodeSequence(ordering);
       if (!d || d.timeMs > Math.max(engine.clock.now(), ...s.open.map((x) => x.lastTimeMs))) {
-        throw new AwsError('InvalidArgumentException', `ExclusiveMinimumSequenceNumber ${ordering} used in PutRecord on stream ${name} under account ${engine.accountId} is invalid.`);
+        throw new AwsError(
+          'InvalidArgumentException',
+          `ExclusiveMinimumSequenceNumber ${ordering} used in PutRecord on stream ${name} under account ${engine.accountId} is invalid.`,
+        );
       }
     }
     const shard = engine.route(s, hk);

@@ -77,7 +77,14 @@ async function putLimited(engine: KinesisEngine, s: StreamState, keys: string[],
   }
   const okShards = new Uint32Array(admitted.length);
   for (let j = 0; j < admitted.length; j++) okShards[j] = shardOf[admitted[j]!]!;
-  const seqs = admitted.length ? await engine.appendRouted(s, admitted.map((i) => keys[i]!), admitted.map((i) => datas[i]!), okShards) : [];
+  const seqs = admitted.length
+    ? await engine.appendRouted(
+        s,
+        admitted.map((i) => keys[i]!),
+        admitted.map((i) => datas[i]!),
+        okShards,
+      )
+    : [];
   const parts = new Array<string>(n);
   const failed = n - admitted.length;
   for (let i = 0, j = 0; i < n; i++) {
@@ -107,7 +114,10 @@ export function putRecords(engine: KinesisEngine): ActionHandler {
       }
       const k = r.PartitionKey;
       if (data.length + k.length > MAX_RECORD_BYTES) {
-        throw new AwsError('InvalidArgumentException', `Record size (data plus partition key) of ${data.length + k.length} bytes exceeds the 1 MiB limit at records.${i + 1}.`);
+        throw new AwsError(
+          'InvalidArgumentException',
+          `Record size (data plus partition key) of ${data.length + k.length} bytes exceeds the 1 MiB limit at records.${i + 1}.`,
+        );
       }
       total += data.length + k.length;
       keys[i] = k;
@@ -128,7 +138,7 @@ function respond(s: StreamState, seqs: readonly string[], shardOf: Uint32Array):
   for (let i = 0; i < seqs.length; i++) {
     body += `${i ? ',' : ''}{"SequenceNumber":"${seqs[i]}","ShardId":"${s.shards[shardOf[i]!]!.shardId}"}`;
   }
-  return new PreEncodedJson(body + ']}');
+  return new PreEncodedJson(`${body}]}`);
 }
 
 interface RawBuffer extends Buffer {

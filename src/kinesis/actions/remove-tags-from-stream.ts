@@ -8,7 +8,11 @@ import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 import { TAG_KEYS, checkTagChars } from '../tag-rules.ts';
 
-interface RemoveInput { TagKeys: string[]; StreamName?: string; StreamARN?: string }
+interface RemoveInput {
+  TagKeys: string[];
+  StreamName?: string;
+  StreamARN?: string;
+}
 const validateRemove = compileValidator<RemoveInput>({ type: 'structure', members: { TagKeys: TAG_KEYS, StreamName: STREAM_NAME, StreamARN: STREAM_ARN } });
 
 export function removeTagsFromStream(engine: KinesisEngine): ActionHandler {

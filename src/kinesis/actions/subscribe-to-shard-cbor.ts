@@ -14,7 +14,12 @@ function cborEvent(e: ShardEvent): Uint8Array {
   const records = new Array(e.records.length);
   for (let i = 0; i < e.records.length; i++) {
     const r = e.records[i]!;
-    records[i] = { SequenceNumber: r.sequenceNumber, ApproximateArrivalTimestamp: new Date(r.approximateArrivalTimestampMs), Data: r.data, PartitionKey: r.partitionKey };
+    records[i] = {
+      SequenceNumber: r.sequenceNumber,
+      ApproximateArrivalTimestamp: new Date(r.approximateArrivalTimestampMs),
+      Data: r.data,
+      PartitionKey: r.partitionKey,
+    };
   }
   const out: Record<string, unknown> = { Records: records, MillisBehindLatest: e.millisBehindLatest };
   if (e.continuationSequenceNumber !== undefined) out.ContinuationSequenceNumber = e.continuationSequenceNumber;

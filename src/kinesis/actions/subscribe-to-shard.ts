@@ -26,7 +26,13 @@ interface Input {
 const validate = compileValidator<Input>({
   type: 'structure',
   members: {
-    ConsumerARN: { type: 'string', notNull: true, pattern: '^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+', minLength: 1, maxLength: 2048 },
+    ConsumerARN: {
+      type: 'string',
+      notNull: true,
+      pattern: '^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+',
+      minLength: 1,
+      maxLength: 2048,
+    },
     ShardId: { ...SHARD_ID, notNull: true },
     StartingPosition: {
       type: 'structure',
@@ -55,7 +61,7 @@ function jsonEvent(e: ShardEvent): Uint8Array {
   body += `],"MillisBehindLatest":${e.millisBehindLatest}`;
   if (e.continuationSequenceNumber !== undefined) body += `,"ContinuationSequenceNumber":"${e.continuationSequenceNumber}"`;
   if (e.childShards !== undefined) body += `,"ChildShards":${JSON.stringify(e.childShards.map(childShardToWire))}`;
-  return eventFrame('SubscribeToShardEvent', body + '}', JSON_TYPE);
+  return eventFrame('SubscribeToShardEvent', `${body}}`, JSON_TYPE);
 }
 
 const jsonEncoder: EventEncoder = {
@@ -68,11 +74,16 @@ export function subscribeToShard(engine: KinesisEngine): ActionHandler {
   return async (raw, ctx) => {
     const input = validate(raw);
     const p = input.StartingPosition;
-    const sub = await hub.open(input.ConsumerARN, input.ShardId, {
-      type: p.Type,
-      sequenceNumber: p.SequenceNumber,
-      timestampMs: p.Timestamp === undefined ? undefined : Math.round(p.Timestamp * 1000),
-    }, ctx.protocol === 'cbor' ? cborEventEncoder : jsonEncoder);
+    const sub = await hub.open(
+      input.ConsumerARN,
+      input.ShardId,
+      {
+        type: p.Type,
+        sequenceNumber: p.SequenceNumber,
+        timestampMs: p.Timestamp === undefined ? undefined : Math.round(p.Timestamp * 1000),
+      },
+      ctx.protocol === 'cbor' ? cborEventEncoder : jsonEncoder,
+    );
     return new StreamingResponse(EVENT_STREAM_CONTENT_TYPE, (sink) => sub.start(sink));
   };
 }

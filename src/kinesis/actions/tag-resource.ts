@@ -8,7 +8,10 @@ import type { KinesisEngine } from '../engine.ts';
 import { RESOURCE_ARN, streamNameOfResource } from '../shapes.ts';
 import { TAG_MAP, checkTagChars } from '../tag-rules.ts';
 
-interface TagResourceInput { Tags: Record<string, string>; ResourceARN: string }
+interface TagResourceInput {
+  Tags: Record<string, string>;
+  ResourceARN: string;
+}
 const validateTagResource = compileValidator<TagResourceInput>({ type: 'structure', members: { Tags: TAG_MAP, ResourceARN: RESOURCE_ARN } });
 
 export function tagResource(engine: KinesisEngine): ActionHandler {

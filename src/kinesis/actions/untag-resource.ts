@@ -8,7 +8,10 @@ import type { KinesisEngine } from '../engine.ts';
 import { RESOURCE_ARN, streamNameOfResource } from '../shapes.ts';
 import { TAG_KEYS, checkTagChars } from '../tag-rules.ts';
 
-interface UntagResourceInput { TagKeys: string[]; ResourceARN: string }
+interface UntagResourceInput {
+  TagKeys: string[];
+  ResourceARN: string;
+}
 const validateUntagResource = compileValidator<UntagResourceInput>({ type: 'structure', members: { TagKeys: TAG_KEYS, ResourceARN: RESOURCE_ARN } });
 
 export function untagResource(engine: KinesisEngine): ActionHandler {

@@ -35,7 +35,10 @@ const encoder = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Ar
 
 /** Response members that are timestamps (epoch seconds in the JSON shapes) in the Kinesis API. */
 export const TIMESTAMP_MEMBERS: ReadonlySet<string> = new Set([
-  'ApproximateArrivalTimestamp', 'StreamCreationTimestamp', 'ConsumerCreationTimestamp', 'Timestamp',
+  'ApproximateArrivalTimestamp',
+  'StreamCreationTimestamp',
+  'ConsumerCreationTimestamp',
+  'Timestamp',
 ]);
 /** Response members that are blobs (base64 strings in the JSON shapes). */
 export const BLOB_MEMBERS: ReadonlySet<string> = new Set(['Data']);

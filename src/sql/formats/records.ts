@@ -149,12 +149,17 @@ export function splitCsv(line: string, delim: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const c = line[i]!;
     if (q) {
-      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; }
-      else if (c === '"') q = false;
+      if (c === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (c === '"') q = false;
       else cur += c;
     } else if (c === '"') q = true;
-    else if (line.startsWith(delim, i)) { out.push(cur); cur = ''; i += delim.length - 1; }
-    else cur += c;
+    else if (line.startsWith(delim, i)) {
+      out.push(cur);
+      cur = '';
+      i += delim.length - 1;
+    } else cur += c;
   }
   out.push(cur);
   return out;
@@ -175,11 +180,16 @@ export function formatReal(x: number): number {
 export function jsonValue(v: unknown, t: SqlType): unknown {
   if (v === null || v === undefined) return null;
   switch (t.name) {
-    case 'TIMESTAMP': return formatTimestamp(v as number);
-    case 'DATE': return formatDate(v as number);
-    case 'TIME': return formatTime(v as number);
-    case 'REAL': return formatReal(v as number);
-    default: return v;
+    case 'TIMESTAMP':
+      return formatTimestamp(v as number);
+    case 'DATE':
+      return formatDate(v as number);
+    case 'TIME':
+      return formatTime(v as number);
+    case 'REAL':
+      return formatReal(v as number);
+    default:
+      return v;
   }
 }
 
@@ -195,7 +205,10 @@ export function formatRowCsv(columns: readonly ColumnDef[], row: readonly unknow
   const parts: string[] = [];
   for (let i = 0; i < columns.length; i++) {
     const v = jsonValue(row[i + 1], columns[i]!.type);
-    if (v === null) { parts.push(''); continue; }
+    if (v === null) {
+      parts.push('');
+      continue;
+    }
     const s = String(v);
     parts.push(s.includes(delimiter) || s.includes('"') || s.includes('\n') ? `"${s.replace(/"/g, '""')}"` : s);
   }
@@ -237,7 +250,10 @@ export function discoverJsonSchema(samples: readonly string[]): InputColumn[] {
       return;
     }
     let list = paths.get(prefix);
-    if (!list) { list = []; paths.set(prefix, list); }
+    if (!list) {
+      list = [];
+      paths.set(prefix, list);
+    }
     list.push(o);
     void name;
   };

@@ -7,30 +7,96 @@
 import type { IToken } from 'chevrotain';
 import { SqlError } from '../errors.ts';
 import type { SqlType, SqlTypeName } from '../plan/types.ts';
-import type {
-  CreatePump, CreateStream, Expr, FromItem, Ident, OrderItem, Pos, Select, SelectItem, Statement, TimeUnit, WindowSpec,
-} from './ast.ts';
+import type { CreatePump, CreateStream, Expr, FromItem, Ident, OrderItem, Pos, Select, SelectItem, Statement, TimeUnit, WindowSpec } from './ast.ts';
 import { tokenize } from './lexer.ts';
 
 /** Words that end an expression or FROM item, so they can never be an implicit alias. */
 const RESERVED = new Set([
-  'SELECT', 'STREAM', 'FROM', 'WHERE', 'GROUP', 'BY', 'HAVING', 'ORDER', 'WINDOW', 'WINDOWED', 'ON', 'JOIN', 'INNER', 'LEFT',
-  'RIGHT', 'FULL', 'OUTER', 'CROSS', 'AS', 'AND', 'OR', 'NOT', 'IS', 'NULL', 'LIKE', 'SIMILAR', 'BETWEEN', 'IN', 'CASE',
-  'WHEN', 'THEN', 'ELSE', 'END', 'UNION', 'OVER', 'PARTITION', 'RANGE', 'ROWS', 'PRECEDING', 'FOLLOWING', 'CREATE',
-  'INSERT', 'INTO', 'VALUES', 'DESC', 'ASC', 'LIMIT', 'TO', 'ESCAPE', 'DISTINCT', 'ALL', 'TRUE', 'FALSE',
+  'SELECT',
+  'STREAM',
+  'FROM',
+  'WHERE',
+  'GROUP',
+  'BY',
+  'HAVING',
+  'ORDER',
+  'WINDOW',
+  'WINDOWED',
+  'ON',
+  'JOIN',
+  'INNER',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'OUTER',
+  'CROSS',
+  'AS',
+  'AND',
+  'OR',
+  'NOT',
+  'IS',
+  'NULL',
+  'LIKE',
+  'SIMILAR',
+  'BETWEEN',
+  'IN',
+  'CASE',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'END',
+  'UNION',
+  'OVER',
+  'PARTITION',
+  'RANGE',
+  'ROWS',
+  'PRECEDING',
+  'FOLLOWING',
+  'CREATE',
+  'INSERT',
+  'INTO',
+  'VALUES',
+  'DESC',
+  'ASC',
+  'LIMIT',
+  'TO',
+  'ESCAPE',
+  'DISTINCT',
+  'ALL',
+  'TRUE',
+  'FALSE',
 ]);
 
 const TIME_UNITS = new Set(['YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE', 'SECOND', 'MILLISECOND']);
 const UNIT_MS: Record<string, number> = {
-  MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000,
+  MILLISECOND: 1,
+  SECOND: 1000,
+  MINUTE: 60_000,
+  HOUR: 3_600_000,
+  DAY: 86_400_000,
   // KDA's year-month intervals have no fixed length; Freshet uses 30-day months (documented in docs/sql.md).
-  MONTH: 30 * 86_400_000, YEAR: 365 * 86_400_000,
+  MONTH: 30 * 86_400_000,
+  YEAR: 365 * 86_400_000,
 };
 
 const TYPE_ALIASES: Record<string, SqlTypeName> = {
-  VARCHAR: 'VARCHAR', CHAR: 'CHAR', CHARACTER: 'CHAR', INTEGER: 'INTEGER', INT: 'INTEGER', BIGINT: 'BIGINT',
-  SMALLINT: 'SMALLINT', TINYINT: 'TINYINT', REAL: 'REAL', FLOAT: 'DOUBLE', DOUBLE: 'DOUBLE', DECIMAL: 'DECIMAL',
-  NUMERIC: 'DECIMAL', BOOLEAN: 'BOOLEAN', TIMESTAMP: 'TIMESTAMP', DATE: 'DATE', TIME: 'TIME',
+  VARCHAR: 'VARCHAR',
+  CHAR: 'CHAR',
+  CHARACTER: 'CHAR',
+  INTEGER: 'INTEGER',
+  INT: 'INTEGER',
+  BIGINT: 'BIGINT',
+  SMALLINT: 'SMALLINT',
+  TINYINT: 'TINYINT',
+  REAL: 'REAL',
+  FLOAT: 'DOUBLE',
+  DOUBLE: 'DOUBLE',
+  DECIMAL: 'DECIMAL',
+  NUMERIC: 'DECIMAL',
+  BOOLEAN: 'BOOLEAN',
+  TIMESTAMP: 'TIMESTAMP',
+  DATE: 'DATE',
+  TIME: 'TIME',
 };
 
 const EOF_TOKEN = { image: '<end of input>', startLine: 0, startColumn: 0, startOffset: -1, tokenType: { name: 'EOF' } } as unknown as IToken;
@@ -65,11 +131,17 @@ export class Parser {
     return (t.tokenType.name === 'Op' || t.tokenType.name === 'Punct') && t.image === s;
   }
   private acceptWord(w: string): boolean {
-    if (this.isWord(w)) { this.i++; return true; }
+    if (this.isWord(w)) {
+      this.i++;
+      return true;
+    }
     return false;
   }
   private acceptSym(s: string): boolean {
-    if (this.isSym(s)) { this.i++; return true; }
+    if (this.isSym(s)) {
+      this.i++;
+      return true;
+    }
     return false;
   }
   private fail(expected: string, t: IToken = this.peek()): never {
@@ -122,7 +194,10 @@ export class Parser {
     if (!this.isWord('CREATE')) this.fail('CREATE STREAM or CREATE PUMP (an application is a list of CREATE statements)');
     this.i++;
     let orReplace = false;
-    if (this.acceptWord('OR')) { this.expectWord('REPLACE'); orReplace = true; }
+    if (this.acceptWord('OR')) {
+      this.expectWord('REPLACE');
+      orReplace = true;
+    }
     if (this.acceptWord('STREAM')) return this.createStream(orReplace, start);
     if (this.acceptWord('PUMP')) return this.createPump(orReplace, start);
     return this.fail('STREAM or PUMP after CREATE');
@@ -151,7 +226,8 @@ export class Parser {
     if (this.isSym('(')) {
       this.i++;
       targetColumns = [];
-      do targetColumns.push(this.ident('a column name')); while (this.acceptSym(','));
+      do targetColumns.push(this.ident('a column name'));
+      while (this.acceptSym(','));
       this.expectSym(')');
     }
     const query = this.select();
@@ -164,7 +240,11 @@ export class Parser {
     if (t.tokenType.name !== 'Ident') this.fail('a column type such as VARCHAR(16), INTEGER, DOUBLE or TIMESTAMP');
     const word = t.image.toUpperCase();
     const name = TYPE_ALIASES[word];
-    if (!name) throw new SqlError(`unknown type ${t.image}; use one of VARCHAR(n), CHAR(n), INTEGER, BIGINT, SMALLINT, TINYINT, REAL, DOUBLE, DECIMAL(p,s), BOOLEAN, TIMESTAMP, DATE, TIME`, this.pos(t));
+    if (!name)
+      throw new SqlError(
+        `unknown type ${t.image}; use one of VARCHAR(n), CHAR(n), INTEGER, BIGINT, SMALLINT, TINYINT, REAL, DOUBLE, DECIMAL(p,s), BOOLEAN, TIMESTAMP, DATE, TIME`,
+        this.pos(t),
+      );
     this.i++;
     if (word === 'DOUBLE') this.acceptWord('PRECISION');
     if (word === 'CHARACTER' && this.acceptWord('VARYING')) return this.lengthType('VARCHAR');
@@ -203,10 +283,12 @@ export class Parser {
     if (this.acceptWord('DISTINCT')) distinct = true;
     else this.acceptWord('ALL');
     const items: SelectItem[] = [];
-    do items.push(this.selectItem()); while (this.acceptSym(','));
+    do items.push(this.selectItem());
+    while (this.acceptSym(','));
     this.expectWord('FROM', ' (every SELECT reads FROM a stream)');
     const from: FromItem[] = [];
-    do from.push(this.fromItem()); while (this.acceptSym(','));
+    do from.push(this.fromItem());
+    while (this.acceptSym(','));
     const q: Select = { kind: 'select', stream, distinct, items, from, windows: [], pos: this.pos(start) };
     if (this.acceptWord('WHERE')) q.where = this.expr();
     if (this.isWord('WINDOWED')) {
@@ -218,7 +300,8 @@ export class Parser {
       this.expectWord('PARTITION');
       this.expectWord('BY');
       const partitionBy: Expr[] = [];
-      do partitionBy.push(this.expr()); while (this.acceptSym(','));
+      do partitionBy.push(this.expr());
+      while (this.acceptSym(','));
       this.expectWord('RANGE');
       const range = this.primary();
       this.expectSym(')');
@@ -227,7 +310,8 @@ export class Parser {
     if (this.acceptWord('GROUP')) {
       this.expectWord('BY');
       q.groupBy = [];
-      do q.groupBy.push(this.expr()); while (this.acceptSym(','));
+      do q.groupBy.push(this.expr());
+      while (this.acceptSym(','));
     }
     if (this.acceptWord('HAVING')) q.having = this.expr();
     if (this.acceptWord('WINDOW')) {
@@ -282,9 +366,15 @@ export class Parser {
       const p = this.pos();
       let joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'CROSS' | undefined;
       if (this.acceptWord('JOIN')) joinType = 'INNER';
-      else if (this.isWord('INNER')) { this.i++; this.expectWord('JOIN'); joinType = 'INNER'; }
-      else if (this.isWord('CROSS')) { this.i++; this.expectWord('JOIN'); joinType = 'CROSS'; }
-      else if (this.isWord('LEFT') || this.isWord('RIGHT') || this.isWord('FULL')) {
+      else if (this.isWord('INNER')) {
+        this.i++;
+        this.expectWord('JOIN');
+        joinType = 'INNER';
+      } else if (this.isWord('CROSS')) {
+        this.i++;
+        this.expectWord('JOIN');
+        joinType = 'CROSS';
+      } else if (this.isWord('LEFT') || this.isWord('RIGHT') || this.isWord('FULL')) {
         joinType = this.peek().image.toUpperCase() as 'LEFT' | 'RIGHT' | 'FULL';
         this.i++;
         this.acceptWord('OUTER');
@@ -309,7 +399,9 @@ export class Parser {
       const fn = this.ident('a table function name');
       this.expectSym('(');
       const args: Expr[] = [];
-      if (!this.isSym(')')) do args.push(this.expr()); while (this.acceptSym(','));
+      if (!this.isSym(')'))
+        do args.push(this.expr());
+        while (this.acceptSym(','));
       this.expectSym(')');
       this.expectSym(')', ' to close TABLE(');
       item = { kind: 'tableFn', fn, args, pos: p };
@@ -321,11 +413,17 @@ export class Parser {
     } else {
       const name = this.ident('a stream name');
       item = { kind: 'stream', name, pos: p };
-      if (this.isWord('OVER')) { this.i++; item.over = this.windowSpec(); }
+      if (this.isWord('OVER')) {
+        this.i++;
+        item.over = this.windowSpec();
+      }
     }
     if (this.acceptWord('AS')) item.alias = this.ident('an alias after AS');
     else if (this.isIdentStart()) item.alias = this.ident();
-    if (item.kind === 'stream' && !item.over && this.isWord('OVER')) { this.i++; item.over = this.windowSpec(); }
+    if (item.kind === 'stream' && !item.over && this.isWord('OVER')) {
+      this.i++;
+      item.over = this.windowSpec();
+    }
     return item;
   }
 
@@ -339,15 +437,22 @@ export class Parser {
     }
     if (this.acceptWord('PARTITION')) {
       this.expectWord('BY');
-      do spec.partitionBy.push(this.expr()); while (this.acceptSym(','));
+      do spec.partitionBy.push(this.expr());
+      while (this.acceptSym(','));
     }
-    if (this.acceptWord('ORDER')) { this.expectWord('BY'); spec.orderBy = this.orderList(); }
+    if (this.acceptWord('ORDER')) {
+      this.expectWord('BY');
+      spec.orderBy = this.orderList();
+    }
     if (this.isWord('RANGE') || this.isWord('ROWS')) {
       const unit = this.peek().image.toUpperCase() as 'RANGE' | 'ROWS';
       this.i++;
       const bound = (): Expr | 'UNBOUNDED' | 'CURRENT' => {
         if (this.acceptWord('UNBOUNDED')) return 'UNBOUNDED';
-        if (this.acceptWord('CURRENT')) { this.expectWord('ROW'); return 'CURRENT'; }
+        if (this.acceptWord('CURRENT')) {
+          this.expectWord('ROW');
+          return 'CURRENT';
+        }
         return this.additive();
       };
       if (this.acceptWord('BETWEEN')) {
@@ -362,7 +467,10 @@ export class Parser {
         const lo = bound();
         if (lo !== 'CURRENT') {
           if (this.acceptWord('FOLLOWING')) spec.frame = { unit, preceding: 'CURRENT', following: lo as Expr };
-          else { this.expectWord('PRECEDING'); spec.frame = { unit, preceding: lo }; }
+          else {
+            this.expectWord('PRECEDING');
+            spec.frame = { unit, preceding: lo };
+          }
         } else spec.frame = { unit, preceding: lo };
       }
     }
@@ -436,7 +544,8 @@ export class Parser {
     if (this.acceptWord('IN')) {
       this.expectSym('(');
       const list: Expr[] = [];
-      do list.push(this.expr()); while (this.acceptSym(','));
+      do list.push(this.expr());
+      while (this.acceptSym(','));
       this.expectSym(')');
       return { kind: 'in', arg: left, list, not, pos: p };
     }
@@ -514,9 +623,18 @@ export class Parser {
       const v = Number(t.image);
       // BIGINT values are doubles, exact within ±(2^53 − 1); a longer integer would silently change value.
       if (isInt && !Number.isSafeInteger(v)) {
-        throw new SqlError(`integer literal ${t.image} is beyond 9007199254740991, the largest BIGINT Freshet holds exactly; write ${t.image}E0 for an approximate DOUBLE`, p);
+        throw new SqlError(
+          `integer literal ${t.image} is beyond 9007199254740991, the largest BIGINT Freshet holds exactly; write ${t.image}E0 for an approximate DOUBLE`,
+          p,
+        );
       }
-      const litType: SqlType = isInt ? (Math.abs(v) > 2147483647 ? { name: 'BIGINT' } : { name: 'INTEGER' }) : /[eE]/.test(t.image) ? { name: 'DOUBLE' } : { name: 'DECIMAL' };
+      const litType: SqlType = isInt
+        ? Math.abs(v) > 2147483647
+          ? { name: 'BIGINT' }
+          : { name: 'INTEGER' }
+        : /[eE]/.test(t.image)
+          ? { name: 'DOUBLE' }
+          : { name: 'DECIMAL' };
       return { kind: 'literal', value: v, type: litType, pos: p };
     }
     if (type === 'StringLit') {
@@ -542,17 +660,26 @@ export class Parser {
     if (type !== 'Ident') return this.fail('an expression');
     const w = t.image.toUpperCase();
     switch (w) {
-      case 'NULL': this.i++; return { kind: 'literal', value: null, type: { name: 'NULL' }, pos: p };
-      case 'TRUE': case 'FALSE': this.i++; return { kind: 'literal', value: w === 'TRUE', type: { name: 'BOOLEAN' }, pos: p };
-      case 'INTERVAL': return this.intervalLiteral();
-      case 'TIMESTAMP': case 'DATE': case 'TIME':
+      case 'NULL':
+        this.i++;
+        return { kind: 'literal', value: null, type: { name: 'NULL' }, pos: p };
+      case 'TRUE':
+      case 'FALSE':
+        this.i++;
+        return { kind: 'literal', value: w === 'TRUE', type: { name: 'BOOLEAN' }, pos: p };
+      case 'INTERVAL':
+        return this.intervalLiteral();
+      case 'TIMESTAMP':
+      case 'DATE':
+      case 'TIME':
         if (this.peek(1).tokenType.name === 'StringLit') {
           this.i++;
           const s = this.toks[this.i++]!.image.slice(1, -1);
           return { kind: 'cast', arg: { kind: 'literal', value: s, type: { name: 'VARCHAR' }, pos: p }, type: { name: w }, pos: p };
         }
         break;
-      case 'CASE': return this.caseExpr();
+      case 'CASE':
+        return this.caseExpr();
       case 'CAST': {
         this.i++;
         this.expectSym('(');
@@ -569,8 +696,16 @@ export class Parser {
         this.expectSym(')');
         return { kind: 'cursor', query, pos: p };
       }
-      case 'CURRENT_TIMESTAMP': case 'CURRENT_ROW_TIMESTAMP': case 'LOCALTIMESTAMP': case 'CURRENT_DATE': case 'CURRENT_TIME': case 'LOCALTIME':
-        if (!this.isSym('(', 1)) { this.i++; return { kind: 'call', name: w, args: [], star: false, distinct: false, pos: p }; }
+      case 'CURRENT_TIMESTAMP':
+      case 'CURRENT_ROW_TIMESTAMP':
+      case 'LOCALTIMESTAMP':
+      case 'CURRENT_DATE':
+      case 'CURRENT_TIME':
+      case 'LOCALTIME':
+        if (!this.isSym('(', 1)) {
+          this.i++;
+          return { kind: 'call', name: w, args: [], star: false, distinct: false, pos: p };
+        }
         break;
       default:
         break;
@@ -623,7 +758,11 @@ export class Parser {
       this.i++;
       ms = this.compoundInterval(text, unit, to, t);
     } else {
-      if (this.isSym('(')) { this.i++; this.intLiteral('a precision'); this.expectSym(')'); }
+      if (this.isSym('(')) {
+        this.i++;
+        this.intLiteral('a precision');
+        this.expectSym(')');
+      }
       const n = Number(text.replace(/^-/, ''));
       if (!Number.isFinite(n)) throw new SqlError(`interval amount '${text}' is not a number`, this.pos(t));
       ms = n * UNIT_MS[unit]! * (text.startsWith('-') ? -1 : 1);
@@ -677,7 +816,8 @@ export class Parser {
     // Special syntaxes: FLOOR(x TO unit), STEP(x BY interval), EXTRACT(unit FROM x), POSITION(a IN b), TRIM(...), SUBSTRING(x FROM a FOR b).
     if (name === 'EXTRACT') {
       const u = this.peek().image.toUpperCase();
-      if (!TIME_UNITS.has(u) && !['DOW', 'DOY', 'WEEK', 'QUARTER', 'EPOCH'].includes(u)) this.fail('a unit to EXTRACT (YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, ...)');
+      if (!TIME_UNITS.has(u) && !['DOW', 'DOY', 'WEEK', 'QUARTER', 'EPOCH'].includes(u))
+        this.fail('a unit to EXTRACT (YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, ...)');
       this.i++;
       this.expectWord('FROM');
       const arg = this.expr();
@@ -705,7 +845,12 @@ export class Parser {
         this.expectWord('FROM');
       } else {
         const first = this.expr();
-        if (this.acceptWord('FROM')) { chars = first; } else { this.expectSym(')'); return { kind: 'trim', mode, arg: first, pos: p }; }
+        if (this.acceptWord('FROM')) {
+          chars = first;
+        } else {
+          this.expectSym(')');
+          return { kind: 'trim', mode, arg: first, pos: p };
+        }
       }
       const arg = this.expr();
       this.expectSym(')');
@@ -714,8 +859,10 @@ export class Parser {
     const args: Expr[] = [];
     let star = false;
     let distinct = false;
-    if (this.isSym('*')) { this.i++; star = true; }
-    else if (!this.isSym(')')) {
+    if (this.isSym('*')) {
+      this.i++;
+      star = true;
+    } else if (!this.isSym(')')) {
       if (this.acceptWord('DISTINCT')) distinct = true;
       else this.acceptWord('ALL');
       // POSITION(a IN b): the first argument stops before IN.

@@ -13,8 +13,20 @@ export type PExpr =
   | { k: 'case'; whens: { when: PExpr; then: PExpr }[]; else: PExpr | null; t: SqlType };
 
 export type AggFn =
-  | 'COUNT' | 'SUM' | 'AVG' | 'MIN' | 'MAX' | 'FIRST_VALUE' | 'LAST_VALUE' | 'EXP_AVG' | 'LAG' | 'NTH_VALUE'
-  | 'STDDEV_POP' | 'STDDEV_SAMP' | 'VAR_POP' | 'VAR_SAMP';
+  | 'COUNT'
+  | 'SUM'
+  | 'AVG'
+  | 'MIN'
+  | 'MAX'
+  | 'FIRST_VALUE'
+  | 'LAST_VALUE'
+  | 'EXP_AVG'
+  | 'LAG'
+  | 'NTH_VALUE'
+  | 'STDDEV_POP'
+  | 'STDDEV_SAMP'
+  | 'VAR_POP'
+  | 'VAR_SAMP';
 
 export interface AggPlan {
   fn: AggFn;
@@ -36,18 +48,38 @@ export type OpPlan =
    * columns; a window closes only when a row brings another value, its rows out at that row's ROWTIME.
    */
   | {
-      op: 'tumble'; input: OpPlan; windowStart: PExpr; sizeMs: number; keys: PExpr[]; windowKey: number; aggs: AggPlan[];
-      having: PExpr | null; project: PExpr[];
+      op: 'tumble';
+      input: OpPlan;
+      windowStart: PExpr;
+      sizeMs: number;
+      keys: PExpr[];
+      windowKey: number;
+      aggs: AggPlan[];
+      having: PExpr | null;
+      project: PExpr[];
     }
   /** WINDOWED BY STAGGER: a window per partition opens with its first row and closes rangeMs later. */
   | {
-      op: 'stagger'; input: OpPlan; partition: PExpr[]; rangeMs: number; keys: PExpr[]; aggs: AggPlan[];
-      having: PExpr | null; project: PExpr[];
+      op: 'stagger';
+      input: OpPlan;
+      partition: PExpr[];
+      rangeMs: number;
+      keys: PExpr[];
+      aggs: AggPlan[];
+      having: PExpr | null;
+      project: PExpr[];
     }
   /** Sliding OVER window: one output per input row; post-row = [...input row, ...aggs]. */
   | {
-      op: 'sliding'; input: OpPlan; inputWidth: number; partition: PExpr[]; rangeMs: number | null; rows: number | null;
-      aggs: AggPlan[]; filter: PExpr | null; project: PExpr[];
+      op: 'sliding';
+      input: OpPlan;
+      inputWidth: number;
+      partition: PExpr[];
+      rangeMs: number | null;
+      rows: number | null;
+      aggs: AggPlan[];
+      filter: PExpr | null;
+      project: PExpr[];
     }
   /** UNION ALL: rows of every input, as they come. */
   | { op: 'union'; inputs: OpPlan[] }
@@ -58,7 +90,12 @@ export type OpPlan =
    * granularityMs 0: the key is a declared MONOTONIC(x); only a row with another value ends the granule.
    */
   | {
-      op: 'orderWindow'; input: OpPlan; timeKey: number; granularityMs: number; keys: { i: number; desc: boolean }[]; width: number;
+      op: 'orderWindow';
+      input: OpPlan;
+      timeKey: number;
+      granularityMs: number;
+      keys: { i: number; desc: boolean }[];
+      width: number;
       /** For a time key that is not a STEP/FLOOR start: the key as a function of ROWTIME alone; the clock flushes when it changes. */
       timeKeyExpr: PExpr | null;
     }
@@ -67,10 +104,18 @@ export type OpPlan =
    * side's unmatched row comes out null-extended once the other side's time passes the end of its window.
    */
   | {
-      op: 'joinStream'; left: OpPlan; right: OpPlan; joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL'; on: PExpr | null;
-      leftRangeMs: number; rightRangeMs: number; leftWidth: number; rightWidth: number;
+      op: 'joinStream';
+      left: OpPlan;
+      right: OpPlan;
+      joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL';
+      on: PExpr | null;
+      leftRangeMs: number;
+      rightRangeMs: number;
+      leftWidth: number;
+      rightWidth: number;
       /** An equality in ON between a left-only and a right-only expression (each over its own side's row): hash join. */
-      leftKey: PExpr | null; rightKey: PExpr | null;
+      leftKey: PExpr | null;
+      rightKey: PExpr | null;
       /**
        * `OVER (ROWS n PRECEDING)` on one side (the other side has no window; both range reaches are 0): a row of
        * the other side at time t meets that side's last n+1 rows with ROWTIME ≤ t. Absent for RANGE joins, so
@@ -80,16 +125,30 @@ export type OpPlan =
     }
   /** Stream-to-reference-table join (hash join when `leftKey`/`rightKey` are set). */
   | {
-      op: 'joinTable'; input: OpPlan; table: string; joinType: 'INNER' | 'LEFT'; on: PExpr | null;
-      leftWidth: number; rightWidth: number; leftKey: PExpr | null; rightKeyColumn: number;
+      op: 'joinTable';
+      input: OpPlan;
+      table: string;
+      joinType: 'INNER' | 'LEFT';
+      on: PExpr | null;
+      leftWidth: number;
+      rightWidth: number;
+      leftKey: PExpr | null;
+      rightKeyColumn: number;
     }
   /**
    * A table function over a cursor. With passSource the input is the source stream itself and each output
    * row is [rowtime, ...source row, ...cursor columns, ...function columns] (the comma join of S2).
    */
   | {
-      op: 'tableFn'; fn: string; input: OpPlan; filter: PExpr | null; project: PExpr[]; passSource: boolean; sourceWidth: number;
-      cursorColumns: ColumnDef[]; params: (number | string | boolean | null)[];
+      op: 'tableFn';
+      fn: string;
+      input: OpPlan;
+      filter: PExpr | null;
+      project: PExpr[];
+      passSource: boolean;
+      sourceWidth: number;
+      cursorColumns: ColumnDef[];
+      params: (number | string | boolean | null)[];
     };
 
 export interface StreamPlan {

@@ -6,8 +6,23 @@
  * INTERVAL as milliseconds, and null for SQL NULL.
  */
 export const SQL_TYPE_NAMES = [
-  'VARCHAR', 'CHAR', 'INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT', 'REAL', 'DOUBLE', 'DECIMAL',
-  'BOOLEAN', 'TIMESTAMP', 'DATE', 'TIME', 'INTERVAL', 'NULL', 'ANY', 'ROW',
+  'VARCHAR',
+  'CHAR',
+  'INTEGER',
+  'BIGINT',
+  'SMALLINT',
+  'TINYINT',
+  'REAL',
+  'DOUBLE',
+  'DECIMAL',
+  'BOOLEAN',
+  'TIMESTAMP',
+  'DATE',
+  'TIME',
+  'INTERVAL',
+  'NULL',
+  'ANY',
+  'ROW',
 ] as const;
 export type SqlTypeName = (typeof SQL_TYPE_NAMES)[number];
 
@@ -50,7 +65,13 @@ export function typeToString(t: SqlType): string {
 }
 
 const NUMERIC_RANK: Partial<Record<SqlTypeName, number>> = {
-  TINYINT: 1, SMALLINT: 2, INTEGER: 3, BIGINT: 4, DECIMAL: 5, REAL: 6, DOUBLE: 7,
+  TINYINT: 1,
+  SMALLINT: 2,
+  INTEGER: 3,
+  BIGINT: 4,
+  DECIMAL: 5,
+  REAL: 6,
+  DOUBLE: 7,
 };
 
 /** The type of `a op b` for arithmetic on two numeric types (SQL widening). */

@@ -59,11 +59,31 @@ export const SCALAR_FUNCTIONS: Record<string, ScalarFn> = {
 };
 
 export const AGGREGATE_FUNCTIONS = new Set([
-  'COUNT', 'SUM', 'AVG', 'MIN', 'MAX', 'FIRST_VALUE', 'LAST_VALUE', 'EXP_AVG', 'LAG', 'NTH_VALUE', 'STDDEV_POP', 'STDDEV_SAMP', 'VAR_POP', 'VAR_SAMP',
+  'COUNT',
+  'SUM',
+  'AVG',
+  'MIN',
+  'MAX',
+  'FIRST_VALUE',
+  'LAST_VALUE',
+  'EXP_AVG',
+  'LAG',
+  'NTH_VALUE',
+  'STDDEV_POP',
+  'STDDEV_SAMP',
+  'VAR_POP',
+  'VAR_SAMP',
 ]);
 /** Analytic-only functions: valid with OVER, not in GROUP BY. */
 export const ANALYTIC_ONLY = new Set(['LAG', 'NTH_VALUE']);
 
-export const TABLE_FUNCTIONS = new Set(['RANDOM_CUT_FOREST', 'RANDOM_CUT_FOREST_WITH_EXPLANATION', 'TOP_K_ITEMS_TUMBLING', 'COUNT_DISTINCT_ITEMS_TUMBLING', 'HOTSPOTS', 'GROUP_RANK']);
+export const TABLE_FUNCTIONS = new Set([
+  'RANDOM_CUT_FOREST',
+  'RANDOM_CUT_FOREST_WITH_EXPLANATION',
+  'TOP_K_ITEMS_TUMBLING',
+  'COUNT_DISTINCT_ITEMS_TUMBLING',
+  'HOTSPOTS',
+  'GROUP_RANK',
+]);
 /** Named in the KDA reference but not implemented in Freshet yet (a clear error beats "unknown function"). Empty today. */
 export const UNSUPPORTED_FUNCTIONS = new Set<string>([]);

@@ -101,7 +101,10 @@ function slotsOf(p: PExpr, out: number[] = []): number[] {
   if (p.k === 'col') out.push(p.i);
   else if (p.k === 'call') for (const a of p.args) slotsOf(a, out);
   else if (p.k === 'case') {
-    for (const w of p.whens) { slotsOf(w.when, out); slotsOf(w.then, out); }
+    for (const w of p.whens) {
+      slotsOf(w.when, out);
+      slotsOf(w.then, out);
+    }
     if (p.else) slotsOf(p.else, out);
   }
   return out;
@@ -110,7 +113,8 @@ function slotsOf(p: PExpr, out: number[] = []): number[] {
 function shiftSlots(p: PExpr, by: number): PExpr {
   if (p.k === 'col') return { ...p, i: p.i + by };
   if (p.k === 'call') return { ...p, args: p.args.map((a) => shiftSlots(a, by)) };
-  if (p.k === 'case') return { ...p, whens: p.whens.map((w) => ({ when: shiftSlots(w.when, by), then: shiftSlots(w.then, by) })), else: p.else ? shiftSlots(p.else, by) : null };
+  if (p.k === 'case')
+    return { ...p, whens: p.whens.map((w) => ({ when: shiftSlots(w.when, by), then: shiftSlots(w.then, by) })), else: p.else ? shiftSlots(p.else, by) : null };
   return p;
 }
 
@@ -123,7 +127,14 @@ function rowtimeCols(exprs: PExpr[]): Set<number> {
   return out;
 }
 
-const LOG_PARSERS = new Set(['REGEX_LOG_PARSE', 'FAST_REGEX_LOG_PARSER', 'VARIABLE_COLUMN_LOG_PARSE', 'SYS_LOG_PARSE', 'W3C_LOG_PARSE', 'FIXED_COLUMN_LOG_PARSE']);
+const LOG_PARSERS = new Set([
+  'REGEX_LOG_PARSE',
+  'FAST_REGEX_LOG_PARSER',
+  'VARIABLE_COLUMN_LOG_PARSE',
+  'SYS_LOG_PARSE',
+  'W3C_LOG_PARSE',
+  'FIXED_COLUMN_LOG_PARSE',
+]);
 
 const W3C_PREDEFINED: Record<string, string> = {
   COMMON: '%h %l %u %t "%r" %>s %b',
@@ -177,13 +188,34 @@ function w3cFormat(format: string): { regex: string; types: SqlType[] } {
     const spec = f[i];
     if (spec === undefined) throw new Error(`log format '${format}' ends in the middle of a specifier`);
     void name;
-    if (spec === '%') { re += '%'; continue; }
+    if (spec === '%') {
+      re += '%';
+      continue;
+    }
     const quoted = re.endsWith('"');
     switch (spec) {
-      case 's': case 'p': case 'P': re += '(\\d{3}|-)'; types.push(T.INTEGER); break;
-      case 'b': case 'D': case 'T': case 'I': case 'O': re += '(\\d+|-)'; types.push(T.BIGINT); break;
-      case 't': re += '(\\[[^\\]]*\\])'; types.push(text); break;
-      default: re += quoted ? '((?:[^"\\\\]|\\\\.)*)' : '(\\S*)'; types.push(text); break;
+      case 's':
+      case 'p':
+      case 'P':
+        re += '(\\d{3}|-)';
+        types.push(T.INTEGER);
+        break;
+      case 'b':
+      case 'D':
+      case 'T':
+      case 'I':
+      case 'O':
+        re += '(\\d+|-)';
+        types.push(T.BIGINT);
+        break;
+      case 't':
+        re += '(\\[[^\\]]*\\])';
+        types.push(text);
+        break;
+      default:
+        re += quoted ? '((?:[^"\\\\]|\\\\.)*)' : '(\\S*)';
+        types.push(text);
+        break;
     }
   }
   return { regex: `^${re}$`, types };
@@ -199,7 +231,11 @@ function fixedColumns(desc: string): { name: string; type: SqlType; start: numbe
     if (ch === "'" || ch === '"') quote = !quote;
     if (!quote && ch === '(') depth++;
     if (!quote && ch === ')') depth--;
-    if (!quote && depth === 0 && ch === ',') { parts.push(cur); cur = ''; continue; }
+    if (!quote && depth === 0 && ch === ',') {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
     cur += ch;
   }
   if (cur.trim()) parts.push(cur);
@@ -220,17 +256,38 @@ function monotonic(p: PExpr): boolean {
   const [a, b] = p.args as [PExpr, PExpr | undefined];
   const positiveConst = (x: PExpr | undefined): boolean => !!x && x.k === 'lit' && typeof x.v === 'number' && x.v > 0;
   switch (p.fn) {
-    case 'monotonic': return true; // declared by the user (KDA's MONOTONIC function)
-    case 'add': return monotonic(a) && monotonic(b!);
-    case 'sub': return monotonic(a) && b!.k === 'lit';
-    case 'mul': case 'div': case 'idiv': return monotonic(a) && positiveConst(b);
-    case 'floorTo': case 'ceilTo': case 'step': case 'cast': case 'real': case 'checkBigint': case 'floor': case 'ceil': return monotonic(a);
-    default: return false;
+    case 'monotonic':
+      return true; // declared by the user (KDA's MONOTONIC function)
+    case 'add':
+      return monotonic(a) && monotonic(b!);
+    case 'sub':
+      return monotonic(a) && b!.k === 'lit';
+    case 'mul':
+    case 'div':
+    case 'idiv':
+      return monotonic(a) && positiveConst(b);
+    case 'floorTo':
+    case 'ceilTo':
+    case 'step':
+    case 'cast':
+    case 'real':
+    case 'checkBigint':
+    case 'floor':
+    case 'ceil':
+      return monotonic(a);
+    default:
+      return false;
   }
 }
 
 const UNIT_MS_PLAN: Record<string, number> = {
-  MILLISECOND: 1, SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000, MONTH: 30 * 86_400_000, YEAR: 365 * 86_400_000,
+  MILLISECOND: 1,
+  SECOND: 1000,
+  MINUTE: 60_000,
+  HOUR: 3_600_000,
+  DAY: 86_400_000,
+  MONTH: 30 * 86_400_000,
+  YEAR: 365 * 86_400_000,
 };
 
 /** The first `l = r` conjunct of ON whose sides read only the left row and only the right row. */
@@ -283,7 +340,8 @@ class Planner {
     const pumps: PumpPlan[] = [];
     for (const s of stmts) {
       if (s.kind !== 'createPump') continue;
-      if (pumpNames.has(s.name.name) && !s.orReplace) throw new SqlError(`pump ${describeIdent(s.name)} already exists (use CREATE OR REPLACE PUMP)`, s.name.pos);
+      if (pumpNames.has(s.name.name) && !s.orReplace)
+        throw new SqlError(`pump ${describeIdent(s.name)} already exists (use CREATE OR REPLACE PUMP)`, s.name.pos);
       pumpNames.add(s.name.name);
       const i = pumps.findIndex((p) => p.name === s.name.name);
       const plan = this.pump(s);
@@ -295,7 +353,11 @@ class Planner {
 
   private pump(s: CreatePump): PumpPlan {
     const target = this.streams.get(s.target.name);
-    if (!target) throw new SqlError(`pump ${describeIdent(s.name)} inserts into ${describeIdent(s.target)}, which is not a stream; create it first with CREATE OR REPLACE STREAM ${describeIdent(s.target)} (...)`, s.target.pos);
+    if (!target)
+      throw new SqlError(
+        `pump ${describeIdent(s.name)} inserts into ${describeIdent(s.target)}, which is not a stream; create it first with CREATE OR REPLACE STREAM ${describeIdent(s.target)} (...)`,
+        s.target.pos,
+      );
     if (target.kind !== 'stream') throw new SqlError(`cannot insert into ${target.kind} stream ${describeIdent(s.target)}`, s.target.pos);
     const { root, columns } = this.select(s.query);
     let targetIdx: number[];
@@ -307,17 +369,26 @@ class Planner {
       });
     } else targetIdx = target.columns.map((_c, i) => i);
     if (columns.length !== targetIdx.length) {
-      throw new SqlError(`the SELECT returns ${columns.length} column(s) but ${describeIdent(s.target)} expects ${targetIdx.length} (${targetIdx.map((i) => target.columns[i]!.name).join(', ')})`, s.query.pos);
+      throw new SqlError(
+        `the SELECT returns ${columns.length} column(s) but ${describeIdent(s.target)} expects ${targetIdx.length} (${targetIdx.map((i) => target.columns[i]!.name).join(', ')})`,
+        s.query.pos,
+      );
     }
     const columnMap = target.columns.map(() => 0);
     targetIdx.forEach((ti, k) => {
       const from = columns[k]!.type;
       const to = target.columns[ti]!.type;
       if (from.name === 'ROW') {
-        throw new SqlError(`column ${k + 1} of the SELECT is a ROW (a log parser's result); select its fields instead, e.g. t.r.${from.fields?.[0]?.name ?? 'COLUMN1'}`, s.query.items[Math.min(k, s.query.items.length - 1)]!.pos);
+        throw new SqlError(
+          `column ${k + 1} of the SELECT is a ROW (a log parser's result); select its fields instead, e.g. t.r.${from.fields?.[0]?.name ?? 'COLUMN1'}`,
+          s.query.items[Math.min(k, s.query.items.length - 1)]!.pos,
+        );
       }
       if (!compatible(from, to)) {
-        throw new SqlError(`column ${k + 1} of the SELECT is ${typeToString(from)} but ${describeIdent(s.target)}."${target.columns[ti]!.name}" is ${typeToString(to)}; use CAST`, s.query.items[Math.min(k, s.query.items.length - 1)]!.pos);
+        throw new SqlError(
+          `column ${k + 1} of the SELECT is ${typeToString(from)} but ${describeIdent(s.target)}."${target.columns[ti]!.name}" is ${typeToString(to)}; use CAST`,
+          s.query.items[Math.min(k, s.query.items.length - 1)]!.pos,
+        );
       }
       columnMap[ti] = k + 1;
     });
@@ -344,7 +415,10 @@ class Planner {
     const tb = this.tables.get(item.name.name);
     if (tb) return { root: { op: 'scan', stream: tb.name }, scope: this.streamScope(tb.name, tb.columns, qual, false), table: tb };
     const hint = [...this.streams.keys(), ...this.tables.keys()].find((n) => n.toUpperCase() === item.name.name.toUpperCase());
-    throw new SqlError(`unknown stream ${describeIdent(item.name)}${hint ? `; did you mean "${hint}"? (quoted names keep their case, unquoted names are upper-cased)` : ''}`, item.name.pos);
+    throw new SqlError(
+      `unknown stream ${describeIdent(item.name)}${hint ? `; did you mean "${hint}"? (quoted names keep their case, unquoted names are upper-cased)` : ''}`,
+      item.name.pos,
+    );
   }
 
   private from(items: FromItem[], pos: Pos): Relation {
@@ -356,17 +430,25 @@ class Planner {
     const streamItem = a.kind === 'stream' ? a : b.kind === 'stream' ? b : undefined;
     if (fnItem && streamItem) {
       const cursor = fnItem.args[0];
-      if (cursor?.kind === 'cursor' && cursor.query.from.length === 1 && cursor.query.from[0]!.kind === 'stream' && cursor.query.from[0]!.name.name === streamItem.name.name) {
+      if (
+        cursor?.kind === 'cursor' &&
+        cursor.query.from.length === 1 &&
+        cursor.query.from[0]!.kind === 'stream' &&
+        cursor.query.from[0]!.name.name === streamItem.name.name
+      ) {
         return this.tableFn(fnItem, streamItem);
       }
-      throw new SqlError('a table function can only be comma-joined with the stream its CURSOR reads (each output row pairs with the row it was computed from)', fnItem.pos);
+      throw new SqlError(
+        'a table function can only be comma-joined with the stream its CURSOR reads (each output row pairs with the row it was computed from)',
+        fnItem.pos,
+      );
     }
     if (a.kind === 'stream' && b.kind === 'stream') {
       const left = this.fromStream(a);
       const right = this.fromStream(b);
       if (right.table && !left.table) return this.joinTable(left, right, 'INNER', undefined, b.pos);
       if (left.table && !right.table) return this.joinTable(right, left, 'INNER', undefined, a.pos, true);
-      throw new SqlError('a comma join of two streams has no window; write s1 JOIN s2 OVER (RANGE INTERVAL \'1\' MINUTE PRECEDING) AS x ON ...', b.pos);
+      throw new SqlError("a comma join of two streams has no window; write s1 JOIN s2 OVER (RANGE INTERVAL '1' MINUTE PRECEDING) AS x ON ...", b.pos);
     }
     throw new SqlError('unsupported FROM list; use JOIN ... ON', pos);
   }
@@ -375,7 +457,11 @@ class Planner {
     switch (item.kind) {
       case 'stream': {
         const r = this.fromStream(item);
-        if (r.table) throw new SqlError(`${describeIdent(item.name)} is a reference table; join it to a stream (FROM s JOIN ${describeIdent(item.name)} ON ...)`, item.pos);
+        if (r.table)
+          throw new SqlError(
+            `${describeIdent(item.name)} is a reference table; join it to a stream (FROM s JOIN ${describeIdent(item.name)} ON ...)`,
+            item.pos,
+          );
         return r;
       }
       case 'tableFn':
@@ -388,7 +474,9 @@ class Planner {
           scope: {
             // A column that is exactly ROWTIME (`ROWTIME AS window_time`) reads slot 0, so windows on it are windows on ROWTIME.
             cols: columns.map((c, i) => ({ quals: qual ? [qual] : [], name: c.name, type: c.type, index: rt.has(i) ? 0 : i + 1, hidden: false })),
-            width: columns.length + 1, rowtimeQuals: qual ? [qual] : [], extraRowtimes: new Map(),
+            width: columns.length + 1,
+            rowtimeQuals: qual ? [qual] : [],
+            extraRowtimes: new Map(),
           },
         };
       }
@@ -400,13 +488,18 @@ class Planner {
   private join(item: Extract<FromItem, { kind: 'join' }>): Relation {
     // CROSS JOIN is an INNER JOIN without ON; RIGHT / FULL OUTER keep the right (or both) sides' unmatched rows.
     const joinType = item.joinType === 'CROSS' ? 'INNER' : item.joinType;
-    if (item.left.kind === 'join' || item.right.kind === 'join') throw new SqlError('Freshet joins two relations per query; chain further joins through an intermediate stream and pump', item.pos);
+    if (item.left.kind === 'join' || item.right.kind === 'join')
+      throw new SqlError('Freshet joins two relations per query; chain further joins through an intermediate stream and pump', item.pos);
     const left = item.left.kind === 'stream' ? this.fromStream(item.left) : this.fromItem(item.left);
     const right = item.right.kind === 'stream' ? this.fromStream(item.right) : this.fromItem(item.right);
     if ('table' in left && left.table) throw new SqlError('put the stream on the left of a join with a reference table', item.left.pos);
     if ('table' in right && right.table) {
       // A table row never stops being able to match a future stream row, so it could never come out unmatched.
-      if (joinType === 'RIGHT' || joinType === 'FULL') throw new SqlError(`${joinType} OUTER JOIN with a reference table is not supported: its rows would wait for the stream forever; use INNER or LEFT OUTER JOIN with the stream on the left`, item.pos);
+      if (joinType === 'RIGHT' || joinType === 'FULL')
+        throw new SqlError(
+          `${joinType} OUTER JOIN with a reference table is not supported: its rows would wait for the stream forever; use INNER or LEFT OUTER JOIN with the stream on the left`,
+          item.pos,
+        );
       // Each stream row meets the table as it is when the row arrives: a window on either side would be ignored.
       const over = (item.right.kind === 'stream' ? item.right.over : undefined) ?? (item.left.kind === 'stream' ? item.left.over : undefined);
       if (over) throw new SqlError('a join with a reference table takes no window: each stream row meets the whole table as it is; drop OVER (...)', over.pos);
@@ -424,13 +517,25 @@ class Planner {
     let rowsWindow: { side: 'left' | 'right'; n: number } | undefined;
     if (lwin.rows !== null || rwin.rows !== null) {
       const [mine, other, otherSpec] = lwin.rows !== null ? [lwin, rwin, rspec] : [rwin, lwin, lspec];
-      if (other.rows !== null) throw new SqlError('ROWS windows on both sides of a join are not supported: keep OVER (ROWS n PRECEDING) on one side and no window on the other', otherSpec!.pos);
-      if (other.preceding !== 0 || other.following !== 0) throw new SqlError('a ROWS window on one side of a join cannot be combined with a RANGE window on the other: drop one of them, or use RANGE INTERVAL windows on both sides', otherSpec!.pos);
+      if (other.rows !== null)
+        throw new SqlError(
+          'ROWS windows on both sides of a join are not supported: keep OVER (ROWS n PRECEDING) on one side and no window on the other',
+          otherSpec!.pos,
+        );
+      if (other.preceding !== 0 || other.following !== 0)
+        throw new SqlError(
+          'a ROWS window on one side of a join cannot be combined with a RANGE window on the other: drop one of them, or use RANGE INTERVAL windows on both sides',
+          otherSpec!.pos,
+        );
       rowsWindow = { side: lwin.rows !== null ? 'left' : 'right', n: mine.rows! };
     }
     const lw = Math.max(lwin.preceding, rwin.following);
     const rw = Math.max(rwin.preceding, lwin.following);
-    if (lw === 0 && rw === 0 && !rowsWindow) throw new SqlError("a stream-to-stream join needs a window on at least one side, e.g. JOIN s2 OVER (RANGE INTERVAL '1' MINUTE PRECEDING) AS b ON ... or OVER (ROWS 10 PRECEDING)", item.pos);
+    if (lw === 0 && rw === 0 && !rowsWindow)
+      throw new SqlError(
+        "a stream-to-stream join needs a window on at least one side, e.g. JOIN s2 OVER (RANGE INTERVAL '1' MINUTE PRECEDING) AS b ON ... or OVER (ROWS 10 PRECEDING)",
+        item.pos,
+      );
     const scope = this.concatScopes(left.scope, right.scope);
     const on = item.on ? this.bool(this.expr(item.on, scope), item.on) : null;
     const keys = on ? equiKeys(on, left.scope.width) : null;
@@ -438,8 +543,17 @@ class Planner {
     const residual = keys && on && on.k === 'call' && on.fn === 'eq' ? null : on;
     return {
       root: {
-        op: 'joinStream', left: left.root, right: right.root, joinType, on: residual, leftRangeMs: lw, rightRangeMs: rw,
-        leftWidth: left.scope.width, rightWidth: right.scope.width, leftKey: keys?.left ?? null, rightKey: keys?.right ?? null,
+        op: 'joinStream',
+        left: left.root,
+        right: right.root,
+        joinType,
+        on: residual,
+        leftRangeMs: lw,
+        rightRangeMs: rw,
+        leftWidth: left.scope.width,
+        rightWidth: right.scope.width,
+        leftKey: keys?.left ?? null,
+        rightKey: keys?.right ?? null,
         ...(rowsWindow ? { rowsWindow } : {}),
       },
       scope,
@@ -451,19 +565,33 @@ class Planner {
    * neither PARTITION BY in a join window nor windows that reach into the future by a count of rows.
    */
   private joinWindow(w: WindowSpec): { preceding: number; following: number; rows: number | null } {
-    if (w.ref) throw new SqlError(`a join window must be written in place, e.g. OVER (ROWS 10 PRECEDING) or OVER (RANGE INTERVAL '1' MINUTE PRECEDING); a named window (OVER ${describeIdent(w.ref)}) is not supported in a join`, w.ref.pos);
-    if (w.partitionBy.length) throw new SqlError('a join window cannot have PARTITION BY (it holds the rows of the whole stream); put the key in ON instead, e.g. ON a.k = b.k', w.partitionBy[0]!.pos);
+    if (w.ref)
+      throw new SqlError(
+        `a join window must be written in place, e.g. OVER (ROWS 10 PRECEDING) or OVER (RANGE INTERVAL '1' MINUTE PRECEDING); a named window (OVER ${describeIdent(w.ref)}) is not supported in a join`,
+        w.ref.pos,
+      );
+    if (w.partitionBy.length)
+      throw new SqlError(
+        'a join window cannot have PARTITION BY (it holds the rows of the whole stream); put the key in ON instead, e.g. ON a.k = b.k',
+        w.partitionBy[0]!.pos,
+      );
     if (!w.frame) throw new SqlError("a join window needs a frame: RANGE INTERVAL 'n' unit PRECEDING (or FOLLOWING), or ROWS n PRECEDING", w.pos);
     if (w.frame.unit === 'ROWS') {
       const f = w.frame;
-      if (f.following && f.following !== 'CURRENT') throw new SqlError("a ROWS join window counts back only: write ROWS n PRECEDING, or use RANGE INTERVAL 'n' unit FOLLOWING for rows that come later", typeof f.following === 'object' ? f.following.pos : w.pos);
+      if (f.following && f.following !== 'CURRENT')
+        throw new SqlError(
+          "a ROWS join window counts back only: write ROWS n PRECEDING, or use RANGE INTERVAL 'n' unit FOLLOWING for rows that come later",
+          typeof f.following === 'object' ? f.following.pos : w.pos,
+        );
       if (f.preceding === 'UNBOUNDED') throw new SqlError('ROWS UNBOUNDED PRECEDING would keep the whole stream; give a count, e.g. ROWS 10 PRECEDING', w.pos);
       if (f.preceding === 'CURRENT') return { preceding: 0, following: 0, rows: 0 };
       const n = f.preceding;
-      if (n.kind !== 'literal' || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 0) throw new SqlError('ROWS needs a non-negative integer, e.g. ROWS 10 PRECEDING', n.pos);
+      if (n.kind !== 'literal' || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 0)
+        throw new SqlError('ROWS needs a non-negative integer, e.g. ROWS 10 PRECEDING', n.pos);
       return { preceding: 0, following: 0, rows: n.value };
     }
-    if (w.frame.preceding === 'UNBOUNDED') throw new SqlError("RANGE UNBOUNDED PRECEDING would keep the whole stream; give an interval, e.g. RANGE INTERVAL '1' MINUTE PRECEDING", w.pos);
+    if (w.frame.preceding === 'UNBOUNDED')
+      throw new SqlError("RANGE UNBOUNDED PRECEDING would keep the whole stream; give an interval, e.g. RANGE INTERVAL '1' MINUTE PRECEDING", w.pos);
     const preceding = w.frame.preceding === 'CURRENT' ? 0 : this.constInterval(w.frame.preceding);
     const following = w.frame.following && w.frame.following !== 'CURRENT' ? this.constInterval(w.frame.following) : 0;
     return { preceding, following, rows: null };
@@ -494,12 +622,27 @@ class Planner {
       const [x, y] = onP.args as [PExpr, PExpr];
       const inRight = (p: PExpr): boolean => p.k === 'col' && p.i >= left.scope.width;
       const usesRight = (p: PExpr): boolean => (p.k === 'col' ? p.i >= left.scope.width : p.k === 'call' ? p.args.some(usesRight) : p.k === 'case');
-      if (inRight(x) && !usesRight(y)) { leftKey = y; rightKeyColumn = (x as { i: number }).i - left.scope.width; }
-      else if (inRight(y) && !usesRight(x)) { leftKey = x; rightKeyColumn = (y as { i: number }).i - left.scope.width; }
+      if (inRight(x) && !usesRight(y)) {
+        leftKey = y;
+        rightKeyColumn = (x as { i: number }).i - left.scope.width;
+      } else if (inRight(y) && !usesRight(x)) {
+        leftKey = x;
+        rightKeyColumn = (y as { i: number }).i - left.scope.width;
+      }
     }
     const table = (right.root as { stream: string }).stream;
     return {
-      root: { op: 'joinTable', input: left.root, table, joinType, on: onP, leftWidth: left.scope.width, rightWidth: right.scope.width, leftKey, rightKeyColumn },
+      root: {
+        op: 'joinTable',
+        input: left.root,
+        table,
+        joinType,
+        on: onP,
+        leftWidth: left.scope.width,
+        rightWidth: right.scope.width,
+        leftKey,
+        rightKeyColumn,
+      },
       scope,
     };
   }
@@ -511,7 +654,7 @@ class Planner {
       throw new SqlError(`unknown table function ${fn}; Freshet supports ${[...TABLE_FUNCTIONS].join(', ')}`, item.fn.pos);
     }
     const cursor = item.args[0];
-    if (!cursor || cursor.kind !== 'cursor') throw new SqlError(`the first argument of ${fn} must be CURSOR(SELECT STREAM ...)`, cursor?.pos ?? item.pos);
+    if (cursor?.kind !== 'cursor') throw new SqlError(`the first argument of ${fn} must be CURSOR(SELECT STREAM ...)`, cursor?.pos ?? item.pos);
     if (fn === 'HOTSPOTS') {
       if (zipWith) throw new SqlError('HOTSPOTS cannot be comma-joined with a stream; its output already carries the cursor columns', item.pos);
       return this.hotspots(item, cursor.query);
@@ -527,7 +670,12 @@ class Planner {
     const explain = fn === 'RANDOM_CUT_FOREST_WITH_EXPLANATION';
     const defaults: (number | boolean)[] = [100, 256, 100000, 1];
     if (explain) defaults.push(false);
-    const limits: [number, number, string][] = [[1, 1000, 'numberOfTrees'], [10, 1000, 'subSampleSize'], [1, Number.MAX_SAFE_INTEGER, 'timeDecay'], [1, 30, 'shingleSize']];
+    const limits: [number, number, string][] = [
+      [1, 1000, 'numberOfTrees'],
+      [10, 1000, 'subSampleSize'],
+      [1, Number.MAX_SAFE_INTEGER, 'timeDecay'],
+      [1, 30, 'shingleSize'],
+    ];
     const rest = item.args.slice(1);
     if (rest.length > defaults.length) throw new SqlError(`${fn} takes at most ${defaults.length} parameters after the cursor`, rest[defaults.length]!.pos);
     const params: (number | boolean)[] = defaults.map((d, i) => {
@@ -537,21 +685,33 @@ class Planner {
         if (a.kind !== 'literal' || typeof a.value !== 'boolean') throw new SqlError('withDirectionality must be TRUE or FALSE', a.pos);
         return a.value;
       }
-      if (a.kind !== 'literal' || typeof a.value !== 'number' || !Number.isInteger(a.value)) throw new SqlError(`${limits[i]![2]} must be an integer literal`, a.pos);
+      if (a.kind !== 'literal' || typeof a.value !== 'number' || !Number.isInteger(a.value))
+        throw new SqlError(`${limits[i]![2]} must be an integer literal`, a.pos);
       const [lo, hi, nm] = limits[i]!;
       if (a.value < lo || a.value > hi) throw new SqlError(`${nm} must be between ${lo} and ${hi}, got ${a.value}`, a.pos);
       return a.value;
     });
-    const rangeProblem = checkKdaRcfParameters({ numberOfTrees: params[0] as number, subSampleSize: params[1] as number, timeDecay: params[2] as number, shingleSize: params[3] as number });
+    const rangeProblem = checkKdaRcfParameters({
+      numberOfTrees: params[0] as number,
+      subSampleSize: params[1] as number,
+      timeDecay: params[2] as number,
+      shingleSize: params[3] as number,
+    });
     if (rangeProblem) throw new SqlError(rangeProblem, item.pos);
     const fnCols: ColumnDef[] = [{ name: 'ANOMALY_SCORE', type: T.DOUBLE }];
     if (explain) fnCols.push({ name: 'ANOMALY_EXPLANATION', type: { name: 'VARCHAR', length: 20480 } });
     const fnQual = item.alias?.name ?? fn;
     if (zipWith) {
       const q = cursor.query;
-      if (q.groupBy || q.stagger || q.orderBy || q.windows.length) throw new SqlError('when a table function is joined with its source stream, its CURSOR must be a plain SELECT STREAM ... [WHERE ...]', q.pos);
+      if (q.groupBy || q.stagger || q.orderBy || q.windows.length)
+        throw new SqlError('when a table function is joined with its source stream, its CURSOR must be a plain SELECT STREAM ... [WHERE ...]', q.pos);
       const src = this.fromStream(zipWith);
-      const srcScope = this.streamScope(zipWith.name.name, this.streams.get(zipWith.name.name)!.columns, (q.from[0] as { alias?: Ident }).alias?.name ?? zipWith.name.name, this.streams.get(zipWith.name.name)!.kind === 'input');
+      const srcScope = this.streamScope(
+        zipWith.name.name,
+        this.streams.get(zipWith.name.name)!.columns,
+        (q.from[0] as { alias?: Ident }).alias?.name ?? zipWith.name.name,
+        this.streams.get(zipWith.name.name)!.kind === 'input',
+      );
       const filter = q.where ? this.bool(this.expr(q.where, srcScope), q.where) : null;
       const { exprs, columns } = this.projectItems(q, srcScope, undefined);
       const cursorColumns = columns;
@@ -573,12 +733,21 @@ class Planner {
     const outCols = [...sub.columns, ...fnCols];
     return {
       root: {
-        op: 'tableFn', fn, input: sub.root, filter: null, project: sub.columns.map((c, i) => ({ k: 'col', i: i + 1, t: c.type })),
-        passSource: false, sourceWidth: 0, cursorColumns: sub.columns, params,
+        op: 'tableFn',
+        fn,
+        input: sub.root,
+        filter: null,
+        project: sub.columns.map((c, i) => ({ k: 'col', i: i + 1, t: c.type })),
+        passSource: false,
+        sourceWidth: 0,
+        cursorColumns: sub.columns,
+        params,
       },
       scope: {
         cols: outCols.map((c, i) => ({ quals: [fnQual], name: c.name, type: c.type, index: i + 1, hidden: false })),
-        width: outCols.length + 1, rowtimeQuals: [fnQual], extraRowtimes: new Map(),
+        width: outCols.length + 1,
+        rowtimeQuals: [fnQual],
+        extraRowtimes: new Map(),
       },
     };
   }
@@ -588,7 +757,8 @@ class Planner {
     const rest = item.args.slice(1);
     if (rest.length !== 3) throw new SqlError('HOTSPOTS takes the cursor, windowSize, scanRadius and minimumNumberOfPointsInAHotspot', item.pos);
     const num = (a: Expr, name: string, lo: number, hi: number, integer: boolean): number => {
-      if (a.kind !== 'literal' || typeof a.value !== 'number' || (integer && !Number.isInteger(a.value))) throw new SqlError(`${name} must be ${integer ? 'an integer' : 'a number'} literal`, a.pos);
+      if (a.kind !== 'literal' || typeof a.value !== 'number' || (integer && !Number.isInteger(a.value)))
+        throw new SqlError(`${name} must be ${integer ? 'an integer' : 'a number'} literal`, a.pos);
       if (a.value < lo || a.value > hi) throw new SqlError(`${name} must be between ${lo} and ${hi}, got ${a.value}`, a.pos);
       return a.value;
     };
@@ -596,17 +766,27 @@ class Planner {
     const scanRadius = num(rest[1]!, 'scanRadius', Number.MIN_VALUE, Number.MAX_VALUE, false);
     const minPoints = num(rest[2]!, 'minimumNumberOfPointsInAHotspot', 2, windowSize, true);
     const sub = this.select(query);
-    if (!sub.columns.some((c) => isNumeric(c.type) && c.type.name !== 'NULL')) throw new SqlError('HOTSPOTS needs at least one numeric column in its cursor', query.pos);
+    if (!sub.columns.some((c) => isNumeric(c.type) && c.type.name !== 'NULL'))
+      throw new SqlError('HOTSPOTS needs at least one numeric column in its cursor', query.pos);
     const outCols = [...sub.columns, { name: 'HOTSPOTS_RESULT', type: { name: 'VARCHAR', length: 10000 } } as ColumnDef];
     const qual = item.alias?.name ?? 'HOTSPOTS';
     return {
       root: {
-        op: 'tableFn', fn: 'HOTSPOTS', input: sub.root, filter: null, project: sub.columns.map((c, i) => ({ k: 'col', i: i + 1, t: c.type })),
-        passSource: false, sourceWidth: 0, cursorColumns: sub.columns, params: [windowSize, scanRadius, minPoints],
+        op: 'tableFn',
+        fn: 'HOTSPOTS',
+        input: sub.root,
+        filter: null,
+        project: sub.columns.map((c, i) => ({ k: 'col', i: i + 1, t: c.type })),
+        passSource: false,
+        sourceWidth: 0,
+        cursorColumns: sub.columns,
+        params: [windowSize, scanRadius, minPoints],
       },
       scope: {
         cols: outCols.map((c, i) => ({ quals: [qual], name: c.name, type: c.type, index: i + 1, hidden: false })),
-        width: outCols.length + 1, rowtimeQuals: [qual], extraRowtimes: new Map(),
+        width: outCols.length + 1,
+        rowtimeQuals: [qual],
+        extraRowtimes: new Map(),
       },
     };
   }
@@ -623,7 +803,8 @@ class Planner {
     const want = topK ? 3 : 2;
     if (rest.length !== want) throw new SqlError(`${fn} takes the cursor, 'columnName'${topK ? ', K' : ''} and windowSize (seconds)`, item.pos);
     const colArg = rest[0]!;
-    if (colArg.kind !== 'literal' || typeof colArg.value !== 'string') throw new SqlError("columnName must be a quoted string such as 'TICKER_SYMBOL'", colArg.pos);
+    if (colArg.kind !== 'literal' || typeof colArg.value !== 'string')
+      throw new SqlError("columnName must be a quoted string such as 'TICKER_SYMBOL'", colArg.pos);
     const sub = this.select(query);
     const ci = sub.columns.findIndex((c) => c.name === colArg.value);
     if (ci < 0) throw new SqlError(`the cursor has no column '${colArg.value}'; it has ${sub.columns.map((c) => `'${c.name}'`).join(', ')}`, colArg.pos);
@@ -634,16 +815,30 @@ class Planner {
     };
     const k = topK ? int(rest[1]!, 'K', 1, 100000) : 0;
     const windowSeconds = int(rest[want - 1]!, 'windowSize', 1, 3600);
-    const outCols: ColumnDef[] = topK ? [{ name: sub.columns[ci]!.name, type: sub.columns[ci]!.type }, { name: 'ITEM_COUNT', type: T.BIGINT }] : [{ name: 'NUMBER_OF_DISTINCT_ITEMS', type: T.BIGINT }];
+    const outCols: ColumnDef[] = topK
+      ? [
+          { name: sub.columns[ci]!.name, type: sub.columns[ci]!.type },
+          { name: 'ITEM_COUNT', type: T.BIGINT },
+        ]
+      : [{ name: 'NUMBER_OF_DISTINCT_ITEMS', type: T.BIGINT }];
     const qual = item.alias?.name ?? fn;
     return {
       root: {
-        op: 'tableFn', fn, input: sub.root, filter: null, project: [{ k: 'col', i: ci + 1, t: sub.columns[ci]!.type }],
-        passSource: false, sourceWidth: 0, cursorColumns: sub.columns, params: [k, windowSeconds * 1000],
+        op: 'tableFn',
+        fn,
+        input: sub.root,
+        filter: null,
+        project: [{ k: 'col', i: ci + 1, t: sub.columns[ci]!.type }],
+        passSource: false,
+        sourceWidth: 0,
+        cursorColumns: sub.columns,
+        params: [k, windowSeconds * 1000],
       },
       scope: {
         cols: outCols.map((c, i) => ({ quals: [qual], name: c.name, type: c.type, index: i + 1, hidden: false })),
-        width: outCols.length + 1, rowtimeQuals: [qual], extraRowtimes: new Map(),
+        width: outCols.length + 1,
+        rowtimeQuals: [qual],
+        extraRowtimes: new Map(),
       },
     };
   }
@@ -657,7 +852,10 @@ class Planner {
   private groupRank(item: Extract<FromItem, { kind: 'tableFn' }>, query: Select): Relation {
     const rest = item.args.slice(1);
     if (rest.length !== 6) {
-      throw new SqlError(`GROUP_RANK takes the cursor, 'rankByColumnName', 'rankOutColumnName', sortOrder ('asc' or 'desc'), outputOrder ('asc' or 'desc'), maxIdle (ms) and outputMax; got ${rest.length} parameter(s) after the cursor`, item.pos);
+      throw new SqlError(
+        `GROUP_RANK takes the cursor, 'rankByColumnName', 'rankOutColumnName', sortOrder ('asc' or 'desc'), outputOrder ('asc' or 'desc'), maxIdle (ms) and outputMax; got ${rest.length} parameter(s) after the cursor`,
+        item.pos,
+      );
     }
     const text = (a: Expr, name: string): string => {
       if (a.kind !== 'literal' || typeof a.value !== 'string') throw new SqlError(`${name} must be a quoted string`, a.pos);
@@ -679,13 +877,18 @@ class Planner {
     const ci = sub.columns.findIndex((c) => c.name === rankBy);
     if (ci < 0) {
       const hint = sub.columns.find((c) => c.name.toUpperCase() === rankBy.toUpperCase());
-      throw new SqlError(`the cursor has no column '${rankBy}'${hint ? `; did you mean '${hint.name}'? (the name is matched exactly)` : `; it has ${sub.columns.map((c) => `'${c.name}'`).join(', ')}`}`, rest[0]!.pos);
+      throw new SqlError(
+        `the cursor has no column '${rankBy}'${hint ? `; did you mean '${hint.name}'? (the name is matched exactly)` : `; it has ${sub.columns.map((c) => `'${c.name}'`).join(', ')}`}`,
+        rest[0]!.pos,
+      );
     }
     const t = sub.columns[ci]!.type;
-    if (!isNumeric(t) && !isString(t) && !isDatetime(t)) throw new SqlError(`GROUP_RANK ranks by a number, text or time column; '${rankBy}' is ${typeToString(t)}`, rest[0]!.pos);
+    if (!isNumeric(t) && !isString(t) && !isDatetime(t))
+      throw new SqlError(`GROUP_RANK ranks by a number, text or time column; '${rankBy}' is ${typeToString(t)}`, rest[0]!.pos);
     const rankOut = text(rest[1]!, 'rankOutColumnName');
     if (rankOut.length === 0) throw new SqlError('rankOutColumnName cannot be empty', rest[1]!.pos);
-    if (sub.columns.some((c) => c.name === rankOut)) throw new SqlError(`rankOutColumnName '${rankOut}' is already a column of the cursor; choose another name`, rest[1]!.pos);
+    if (sub.columns.some((c) => c.name === rankOut))
+      throw new SqlError(`rankOutColumnName '${rankOut}' is already a column of the cursor; choose another name`, rest[1]!.pos);
     const sortOrder = order(rest[2]!, 'sortOrder');
     const outputOrder = order(rest[3]!, 'outputOrder');
     const maxIdle = int(rest[4]!, 'maxIdle');
@@ -694,12 +897,21 @@ class Planner {
     const qual = item.alias?.name ?? 'GROUP_RANK';
     return {
       root: {
-        op: 'tableFn', fn: 'GROUP_RANK', input: sub.root, filter: null, project: [{ k: 'col', i: ci + 1, t }],
-        passSource: false, sourceWidth: 0, cursorColumns: sub.columns, params: [sortOrder, outputOrder, maxIdle, outputMax],
+        op: 'tableFn',
+        fn: 'GROUP_RANK',
+        input: sub.root,
+        filter: null,
+        project: [{ k: 'col', i: ci + 1, t }],
+        passSource: false,
+        sourceWidth: 0,
+        cursorColumns: sub.columns,
+        params: [sortOrder, outputOrder, maxIdle, outputMax],
       },
       scope: {
         cols: outCols.map((c, i) => ({ quals: [qual], name: c.name, type: c.type, index: i + 1, hidden: false })),
-        width: outCols.length + 1, rowtimeQuals: [qual], extraRowtimes: new Map(),
+        width: outCols.length + 1,
+        rowtimeQuals: [qual],
+        extraRowtimes: new Map(),
       },
     };
   }
@@ -718,9 +930,11 @@ class Planner {
       const first = planned[0]!;
       planned.slice(1).forEach((p, n) => {
         const at = branches[n + 1]!.pos;
-        if (p.columns.length !== first.columns.length) throw new SqlError(`each UNION ALL branch must return ${first.columns.length} column(s); this one returns ${p.columns.length}`, at);
+        if (p.columns.length !== first.columns.length)
+          throw new SqlError(`each UNION ALL branch must return ${first.columns.length} column(s); this one returns ${p.columns.length}`, at);
         p.columns.forEach((c, i) => {
-          if (!compatible(c.type, first.columns[i]!.type)) throw new SqlError(`column ${i + 1} is ${typeToString(c.type)} here but ${typeToString(first.columns[i]!.type)} in the first UNION ALL branch`, at);
+          if (!compatible(c.type, first.columns[i]!.type))
+            throw new SqlError(`column ${i + 1} is ${typeToString(c.type)} here but ${typeToString(first.columns[i]!.type)} in the first UNION ALL branch`, at);
         });
       });
       let root: OpPlan = { op: 'union', inputs: planned.map((p) => p.root) };
@@ -728,7 +942,9 @@ class Planner {
         const cols = first.columns;
         const scope: Scope = {
           cols: cols.map((c, i) => ({ quals: [], name: c.name, type: c.type, index: i + 1, hidden: false })),
-          width: cols.length + 1, rowtimeQuals: [], extraRowtimes: new Map(),
+          width: cols.length + 1,
+          rowtimeQuals: [],
+          extraRowtimes: new Map(),
         };
         const exprs: PExpr[] = cols.map((c, i) => ({ k: 'col', i: i + 1, t: c.type }));
         const order = this.orderKeys({ ...q, items: [], orderBy }, scope, undefined, exprs, cols);
@@ -742,15 +958,16 @@ class Planner {
     let root = rel.root;
     const scope = rel.scope;
     const filter = q.where ? this.bool(this.expr(q.where, scope), q.where) : null;
-    const hasAgg = !!q.groupBy || !!q.stagger || q.items.some((it) => it.kind === 'expr' && this.containsAgg(it.expr)) || (!!q.having);
+    const hasAgg = !!q.groupBy || !!q.stagger || q.items.some((it) => it.kind === 'expr' && this.containsAgg(it.expr)) || !!q.having;
     const hasOver = q.items.some((it) => it.kind === 'expr' && this.containsOver(it.expr));
-    if (q.distinct && (hasAgg || hasOver)) throw new SqlError('SELECT STREAM DISTINCT with aggregates is not supported; drop DISTINCT (GROUP BY already gives one row per group)', q.pos);
+    if (q.distinct && (hasAgg || hasOver))
+      throw new SqlError('SELECT STREAM DISTINCT with aggregates is not supported; drop DISTINCT (GROUP BY already gives one row per group)', q.pos);
     if (hasAgg && hasOver) throw new SqlError('a query cannot mix GROUP BY aggregates and OVER windows; split it into two pumps', q.pos);
 
     let exprs: PExpr[];
     let columns: ColumnDef[];
     let hook: Hook | undefined;
-    let orderScope = scope;
+    const orderScope = scope;
 
     if (hasAgg) {
       if (filter) root = { op: 'filterProject', input: root, filter, project: null };
@@ -761,7 +978,13 @@ class Planner {
       hook = this.aggHook(scope, keys, keyCanon, aggs);
       ({ exprs, columns } = this.projectItems(q, scope, hook));
       const having = q.having ? this.bool(this.expr(q.having, scope, hook), q.having) : null;
-      const timeKeySlots = new Set(keys.map((k, j) => (isRowtimeBased(k) || isDeclaredMonotonic(k) || (slotsOf(k).length > 0 && slotsOf(k).every((i) => i === 0) && monotonic(k)) ? 1 + j : -1)).filter((x) => x > 0));
+      const timeKeySlots = new Set(
+        keys
+          .map((k, j) =>
+            isRowtimeBased(k) || isDeclaredMonotonic(k) || (slotsOf(k).length > 0 && slotsOf(k).every((i) => i === 0) && monotonic(k)) ? 1 + j : -1,
+          )
+          .filter((x) => x > 0),
+      );
       const order = this.orderKeys(q, scope, hook, exprs, columns, timeKeySlots);
       const project = [...exprs, ...order.extra];
       if (q.stagger) {
@@ -787,7 +1010,10 @@ class Planner {
             root = this.wrapOrder(root, order, exprs.length);
             return { root, columns, rowtimeCols: rowtimeCols(exprs) };
           }
-          throw new SqlError("GROUP BY on a stream needs a time window on ROWTIME, e.g. GROUP BY STEP(s.ROWTIME BY INTERVAL '1' MINUTE), ... or FLOOR(s.ROWTIME TO MINUTE), or an expression declared MONOTONIC(...)", q.groupBy?.[0]?.pos ?? q.pos);
+          throw new SqlError(
+            "GROUP BY on a stream needs a time window on ROWTIME, e.g. GROUP BY STEP(s.ROWTIME BY INTERVAL '1' MINUTE), ... or FLOOR(s.ROWTIME TO MINUTE), or an expression declared MONOTONIC(...)",
+            q.groupBy?.[0]?.pos ?? q.pos,
+          );
         }
         const wk = keys[wi] as Extract<PExpr, { k: 'call' }>;
         const sizeMs = this.windowSize(wk, q.groupBy![wi]!);
@@ -810,14 +1036,17 @@ class Planner {
       let rows: number | null = null;
       const needRows = aggs.reduce((m, a) => (a.fn === 'LAG' || a.fn === 'NTH_VALUE' ? Math.max(m, a.param + 1) : m), 0);
       if (spec.frame) {
-        if (spec.frame.following && spec.frame.following !== 'CURRENT') throw new SqlError('sliding windows over streams look back only: use ... PRECEDING', spec.pos);
+        if (spec.frame.following && spec.frame.following !== 'CURRENT')
+          throw new SqlError('sliding windows over streams look back only: use ... PRECEDING', spec.pos);
         if (spec.frame.preceding === 'UNBOUNDED' || spec.frame.preceding === 'CURRENT') {
-          if (spec.frame.preceding === 'UNBOUNDED') throw new SqlError('UNBOUNDED PRECEDING would keep the whole stream; give a RANGE INTERVAL or ROWS n', spec.pos);
+          if (spec.frame.preceding === 'UNBOUNDED')
+            throw new SqlError('UNBOUNDED PRECEDING would keep the whole stream; give a RANGE INTERVAL or ROWS n', spec.pos);
           rows = 0;
         } else if (spec.frame.unit === 'RANGE') rangeMs = this.constInterval(spec.frame.preceding);
         else {
           const n = spec.frame.preceding;
-          if (n.kind !== 'literal' || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 0) throw new SqlError('ROWS needs a non-negative integer, e.g. ROWS 10 PRECEDING', n.pos);
+          if (n.kind !== 'literal' || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < 0)
+            throw new SqlError('ROWS needs a non-negative integer, e.g. ROWS 10 PRECEDING', n.pos);
           rows = n.value;
         }
       } else if (needRows > 0) rows = needRows - 1;
@@ -835,7 +1064,11 @@ class Planner {
     if (q.distinct) {
       // KDA: DISTINCT on a stream needs a column that only grows with ROWTIME, which bounds the memory.
       const tk = exprs.findIndex((x) => isDeclaredMonotonic(x) || (slotsOf(x).every((i) => i === 0) && slotsOf(x).length > 0 && monotonic(x)));
-      if (tk < 0) throw new SqlError('SELECT STREAM DISTINCT needs a column based on ROWTIME in the SELECT list, e.g. ROWTIME or STEP(s.ROWTIME BY INTERVAL \'5\' SECOND)', q.pos);
+      if (tk < 0)
+        throw new SqlError(
+          "SELECT STREAM DISTINCT needs a column based on ROWTIME in the SELECT list, e.g. ROWTIME or STEP(s.ROWTIME BY INTERVAL '5' SECOND)",
+          q.pos,
+        );
       root = { op: 'distinct', input: root, timeKey: tk + 1 };
     }
     root = this.wrapOrder(root, order, exprs.length);
@@ -862,7 +1095,9 @@ class Planner {
     let timeKeyExpr: PExpr | null = null;
     const extra: PExpr[] = [];
     const keys: { i: number; desc: boolean }[] = [];
-    const aliases = q.items.map((it, i) => (it.kind === 'expr' ? (it.alias?.name ?? (it.expr.kind === 'column' ? it.expr.name.name : undefined)) : undefined) ?? columns[i]?.name);
+    const aliases = q.items.map(
+      (it, i) => (it.kind === 'expr' ? (it.alias?.name ?? (it.expr.kind === 'column' ? it.expr.name.name : undefined)) : undefined) ?? columns[i]?.name,
+    );
     let timeKey = -1;
     q.orderBy.forEach((o, n) => {
       let slot = -1;
@@ -885,13 +1120,17 @@ class Planner {
       }
       if (n === 0) {
         if (!isMonotonicTime(p!) && !isDeclaredMonotonic(p!) && !(hook && p!.k === 'col' && (p!.i === 0 || (timeKeySlots?.has(p!.i) ?? false)))) {
-          throw new SqlError('ORDER BY on a stream must start with a time window on ROWTIME, e.g. ORDER BY FLOOR(s.ROWTIME TO SECOND), ..., or an expression declared MONOTONIC(...)', o.expr.pos);
+          throw new SqlError(
+            'ORDER BY on a stream must start with a time window on ROWTIME, e.g. ORDER BY FLOOR(s.ROWTIME TO SECOND), ..., or an expression declared MONOTONIC(...)',
+            o.expr.pos,
+          );
         }
         timeKey = slot;
         // Rows are held until time passes the granule their key names (1 ms for keys that are not a STEP/FLOOR start).
         // A declared MONOTONIC key over other columns: held until a row brings another value (granularity 0: the clock never flushes).
         if (isDeclaredMonotonic(p!)) granularityMs = 0;
-        else if (p!.k === 'call' && isRowtimeBased(p!)) granularityMs = p!.fn === 'step' ? Number((p!.args[1] as { v: number }).v) : this.windowSize(p!, o.expr);
+        else if (p!.k === 'call' && isRowtimeBased(p!))
+          granularityMs = p!.fn === 'step' ? Number((p!.args[1] as { v: number }).v) : this.windowSize(p!, o.expr);
         else if (!hook && p!.k === 'call') timeKeyExpr = p!;
         // After GROUP BY the rows of one window share a ROWTIME, so the window itself is the granule.
         else if (hook) granularityMs = 1;
@@ -903,7 +1142,15 @@ class Planner {
 
   private wrapOrder(root: OpPlan, order: OrderInfo, width: number): OpPlan {
     if (order.timeKey < 0) return root;
-    return { op: 'orderWindow', input: root, timeKey: order.timeKey, granularityMs: order.granularityMs, keys: order.keys, width, timeKeyExpr: order.timeKeyExpr };
+    return {
+      op: 'orderWindow',
+      input: root,
+      timeKey: order.timeKey,
+      granularityMs: order.granularityMs,
+      keys: order.keys,
+      width,
+      timeKeyExpr: order.timeKeyExpr,
+    };
   }
 
   private projectItems(q: Select, scope: Scope, hook: Hook | undefined): { exprs: PExpr[]; columns: ColumnDef[] } {
@@ -916,7 +1163,20 @@ class Planner {
         if (cols.length === 0) throw new SqlError(it.qualifier ? `no relation called ${describeIdent(it.qualifier)} in FROM` : 'nothing to select', it.pos);
         for (const c of cols) {
           const p: PExpr = { k: 'col', i: c.index, t: c.type };
-          exprs.push(hook ? this.expr({ kind: 'column', qualifier: { name: c.quals[0] ?? '', quoted: true, pos: it.pos }, name: { name: c.name, quoted: true, pos: it.pos }, pos: it.pos }, scope, hook) : p);
+          exprs.push(
+            hook
+              ? this.expr(
+                  {
+                    kind: 'column',
+                    qualifier: { name: c.quals[0] ?? '', quoted: true, pos: it.pos },
+                    name: { name: c.name, quoted: true, pos: it.pos },
+                    pos: it.pos,
+                  },
+                  scope,
+                  hook,
+                )
+              : p,
+          );
           columns.push({ name: c.name, type: c.type });
         }
         continue;
@@ -951,24 +1211,59 @@ class Planner {
     f(e);
     const kids: (Expr | undefined)[] = [];
     switch (e.kind) {
-      case 'unary': kids.push(e.arg); break;
-      case 'binary': kids.push(e.left, e.right); break;
-      case 'call': kids.push(...e.args); break;
-      case 'cast': kids.push(e.arg); break;
-      case 'case': kids.push(e.operand, e.else, ...e.whens.flatMap((w) => [w.when, w.then])); break;
-      case 'between': kids.push(e.arg, e.low, e.high); break;
-      case 'in': kids.push(e.arg, ...e.list); break;
-      case 'like': kids.push(e.arg, e.pattern, e.escape); break;
-      case 'isNull': kids.push(e.arg); break;
-      case 'floorTo': kids.push(e.arg); break;
-      case 'intervalOf': kids.push(e.arg); break;
-      case 'field': kids.push(e.arg); break;
-      case 'step': kids.push(e.arg, e.by); break;
-      case 'extract': kids.push(e.arg); break;
-      case 'position': kids.push(e.sub, e.str, e.from); break;
-      case 'trim': kids.push(e.chars, e.arg); break;
-      case 'substring': kids.push(e.arg, e.from, e.for); break;
-      default: break;
+      case 'unary':
+        kids.push(e.arg);
+        break;
+      case 'binary':
+        kids.push(e.left, e.right);
+        break;
+      case 'call':
+        kids.push(...e.args);
+        break;
+      case 'cast':
+        kids.push(e.arg);
+        break;
+      case 'case':
+        kids.push(e.operand, e.else, ...e.whens.flatMap((w) => [w.when, w.then]));
+        break;
+      case 'between':
+        kids.push(e.arg, e.low, e.high);
+        break;
+      case 'in':
+        kids.push(e.arg, ...e.list);
+        break;
+      case 'like':
+        kids.push(e.arg, e.pattern, e.escape);
+        break;
+      case 'isNull':
+        kids.push(e.arg);
+        break;
+      case 'floorTo':
+        kids.push(e.arg);
+        break;
+      case 'intervalOf':
+        kids.push(e.arg);
+        break;
+      case 'field':
+        kids.push(e.arg);
+        break;
+      case 'step':
+        kids.push(e.arg, e.by);
+        break;
+      case 'extract':
+        kids.push(e.arg);
+        break;
+      case 'position':
+        kids.push(e.sub, e.str, e.from);
+        break;
+      case 'trim':
+        kids.push(e.chars, e.arg);
+        break;
+      case 'substring':
+        kids.push(e.arg, e.from, e.for);
+        break;
+      default:
+        break;
     }
     for (const k of kids) if (k) this.walk(k, f);
   }
@@ -987,18 +1282,20 @@ class Planner {
     let param = 0;
     if (fn === 'EXP_AVG') {
       const h = e.args[1];
-      if (!h || h.kind !== 'interval') throw new SqlError("EXP_AVG needs a half-life interval: EXP_AVG(x, INTERVAL '10' SECOND)", e.pos);
+      if (h?.kind !== 'interval') throw new SqlError("EXP_AVG needs a half-life interval: EXP_AVG(x, INTERVAL '10' SECOND)", e.pos);
       param = h.ms;
     } else if (fn === 'LAG' || fn === 'NTH_VALUE') {
       const n = e.args[1];
       param = fn === 'LAG' ? 1 : 1;
       if (n) {
-        if (n.kind !== 'literal' || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < (fn === 'LAG' ? 0 : 1)) throw new SqlError(`${fn} needs a constant integer offset`, n.pos);
+        if (n.kind !== 'literal' || typeof n.value !== 'number' || !Number.isInteger(n.value) || n.value < (fn === 'LAG' ? 0 : 1))
+          throw new SqlError(`${fn} needs a constant integer offset`, n.pos);
         param = n.value;
       }
     } else if (e.args.length > 1) throw new SqlError(`${fn} takes one argument`, e.args[1]!.pos);
     const statistical = fn === 'STDDEV_POP' || fn === 'STDDEV_SAMP' || fn === 'VAR_POP' || fn === 'VAR_SAMP';
-    if ((fn === 'SUM' || fn === 'AVG' || fn === 'EXP_AVG' || statistical) && !isNumeric(arg.t)) throw new SqlError(`${fn} needs a numeric argument, got ${typeToString(arg.t)}`, e.args[0]!.pos);
+    if ((fn === 'SUM' || fn === 'AVG' || fn === 'EXP_AVG' || statistical) && !isNumeric(arg.t))
+      throw new SqlError(`${fn} needs a numeric argument, got ${typeToString(arg.t)}`, e.args[0]!.pos);
     const t: SqlType = fn === 'COUNT' ? T.BIGINT : fn === 'EXP_AVG' || statistical ? T.DOUBLE : fn === 'SUM' && isIntegral(arg.t) ? T.BIGINT : { ...arg.t };
     return { fn, arg, param, distinct: e.distinct, t };
   }
@@ -1010,7 +1307,10 @@ class Planner {
         const a = this.aggPlan(e, scope, false);
         const c = JSON.stringify(a);
         let idx = aggs.findIndex((x) => JSON.stringify(x) === c);
-        if (idx < 0) { aggs.push(a); idx = aggs.length - 1; }
+        if (idx < 0) {
+          aggs.push(a);
+          idx = aggs.length - 1;
+        }
         return { k: 'col', i: 1 + nKeys + idx, t: a.t };
       }
       if (e.kind === 'literal' || e.kind === 'interval') return undefined;
@@ -1038,7 +1338,8 @@ class Planner {
 
   private overHook(q: Select, scope: Scope, aggs: AggPlan[], win: { spec?: WindowSpec; canon?: string }): Hook {
     return (e) => {
-      if (e.kind === 'call' && AGGREGATE_FUNCTIONS.has(e.name) && !e.over) throw new SqlError(`${e.name} without OVER in a query with sliding windows; add OVER to every aggregate`, e.pos);
+      if (e.kind === 'call' && AGGREGATE_FUNCTIONS.has(e.name) && !e.over)
+        throw new SqlError(`${e.name} without OVER in a query with sliding windows; add OVER to every aggregate`, e.pos);
       if (e.kind !== 'call' || !e.over) return undefined;
       if (!AGGREGATE_FUNCTIONS.has(e.name)) throw new SqlError(`${e.name} cannot be used with OVER`, e.pos);
       let spec = e.over;
@@ -1047,20 +1348,29 @@ class Planner {
         if (!named) throw new SqlError(`no window called ${describeIdent(spec.ref)}; define it with WINDOW ${describeIdent(spec.ref)} AS (...)`, spec.ref.pos);
         spec = { ...named.spec, partitionBy: spec.partitionBy.length ? spec.partitionBy : named.spec.partitionBy, frame: spec.frame ?? named.spec.frame };
       }
-      const c = JSON.stringify({ p: spec.partitionBy.map((x) => canon(this.expr(x, scope))), f: spec.frame ? JSON.stringify(spec.frame, (k, v) => (k === 'pos' ? undefined : v)) : '' });
-      if (win.canon === undefined) { win.canon = c; win.spec = spec; }
-      else if (win.canon !== c) throw new SqlError('all OVER windows of one query must be the same; split different windows into separate pumps', e.pos);
+      const c = JSON.stringify({
+        p: spec.partitionBy.map((x) => canon(this.expr(x, scope))),
+        f: spec.frame ? JSON.stringify(spec.frame, (k, v) => (k === 'pos' ? undefined : v)) : '',
+      });
+      if (win.canon === undefined) {
+        win.canon = c;
+        win.spec = spec;
+      } else if (win.canon !== c) throw new SqlError('all OVER windows of one query must be the same; split different windows into separate pumps', e.pos);
       const a = this.aggPlan(e, scope, true);
       const key = JSON.stringify(a);
       let idx = aggs.findIndex((x) => JSON.stringify(x) === key);
-      if (idx < 0) { aggs.push(a); idx = aggs.length - 1; }
+      if (idx < 0) {
+        aggs.push(a);
+        idx = aggs.length - 1;
+      }
       return { k: 'col', i: scope.width + idx, t: a.t };
     };
   }
 
   // ---- expressions ----
   private bool(p: PExpr, e: Expr): PExpr {
-    if (p.t.name !== 'BOOLEAN' && p.t.name !== 'NULL' && p.t.name !== 'ANY') throw new SqlError(`expected a condition (BOOLEAN) but this is ${typeToString(p.t)}`, e.pos);
+    if (p.t.name !== 'BOOLEAN' && p.t.name !== 'NULL' && p.t.name !== 'ANY')
+      throw new SqlError(`expected a condition (BOOLEAN) but this is ${typeToString(p.t)}`, e.pos);
     return p;
   }
 
@@ -1086,10 +1396,18 @@ class Planner {
       if (x !== undefined) return { k: 'col', i: x, t: T.TIMESTAMP };
     }
     if (q && !scope.cols.some((c) => c.quals.includes(q)) && !scope.rowtimeQuals.includes(q) && !scope.extraRowtimes.has(q)) {
-      throw new SqlError(`unknown qualifier ${describeIdent(e.qualifier!)}; FROM names ${[...new Set(scope.cols.flatMap((c) => c.quals))].join(', ')}`, e.qualifier!.pos);
+      throw new SqlError(
+        `unknown qualifier ${describeIdent(e.qualifier!)}; FROM names ${[...new Set(scope.cols.flatMap((c) => c.quals))].join(', ')}`,
+        e.qualifier!.pos,
+      );
     }
     const ci = scope.cols.find((c) => c.name.toUpperCase() === name.toUpperCase() && (!q || c.quals.includes(q)));
-    const hint = ci ? `; did you mean "${ci.name}"? (quoted names keep their case, unquoted names are upper-cased)` : `; available: ${scope.cols.filter((c) => !c.hidden).map((c) => `"${c.name}"`).join(', ')}`;
+    const hint = ci
+      ? `; did you mean "${ci.name}"? (quoted names keep their case, unquoted names are upper-cased)`
+      : `; available: ${scope.cols
+          .filter((c) => !c.hidden)
+          .map((c) => `"${c.name}"`)
+          .join(', ')}`;
     throw new SqlError(`unknown column ${q ? `${e.qualifier!.quoted ? `"${q}"` : q}.` : ''}${describeIdent(e.name)}${hint}`, e.pos);
   }
 
@@ -1144,7 +1462,12 @@ class Planner {
         return e.not ? { k: 'call', fn: 'not', args: [p], t: T.BOOLEAN } : p;
       }
       case 'like': {
-        const p: PExpr = { k: 'call', fn: e.similar ? 'similar' : 'like', args: [sub(e.arg), sub(e.pattern), e.escape ? sub(e.escape) : lit(null, T.NULL)], t: T.BOOLEAN };
+        const p: PExpr = {
+          k: 'call',
+          fn: e.similar ? 'similar' : 'like',
+          args: [sub(e.arg), sub(e.pattern), e.escape ? sub(e.escape) : lit(null, T.NULL)],
+          t: T.BOOLEAN,
+        };
         return e.not ? { k: 'call', fn: 'not', args: [p], t: T.BOOLEAN } : p;
       }
       case 'isNull':
@@ -1159,14 +1482,16 @@ class Planner {
       }
       case 'floorTo': {
         const a = sub(e.arg);
-        if (!isDatetime(a.t) && a.t.name !== 'INTERVAL' && a.t.name !== 'ANY' && a.t.name !== 'NULL') throw new SqlError(`${e.ceil ? 'CEIL' : 'FLOOR'}(x TO ${e.unit}) needs a TIMESTAMP, got ${typeToString(a.t)}`, e.arg.pos);
+        if (!isDatetime(a.t) && a.t.name !== 'INTERVAL' && a.t.name !== 'ANY' && a.t.name !== 'NULL')
+          throw new SqlError(`${e.ceil ? 'CEIL' : 'FLOOR'}(x TO ${e.unit}) needs a TIMESTAMP, got ${typeToString(a.t)}`, e.arg.pos);
         return { k: 'call', fn: e.ceil ? 'ceilTo' : 'floorTo', args: [a, lit(e.unit, T.VARCHAR)], t: a.t };
       }
       case 'step': {
         const a = sub(e.arg);
         const by = sub(e.by);
         if (by.k !== 'lit') throw new SqlError("STEP needs a constant: STEP(x BY INTERVAL '60' SECOND) or STEP(n BY 10)", e.by.pos);
-        if (isDatetime(a.t) && by.t.name !== 'INTERVAL') throw new SqlError("STEP on a time needs an interval: STEP(s.ROWTIME BY INTERVAL '60' SECOND)", e.by.pos);
+        if (isDatetime(a.t) && by.t.name !== 'INTERVAL')
+          throw new SqlError("STEP on a time needs an interval: STEP(s.ROWTIME BY INTERVAL '60' SECOND)", e.by.pos);
         return { k: 'call', fn: 'step', args: [a, by], t: a.t };
       }
       case 'extract':
@@ -1185,7 +1510,8 @@ class Planner {
   }
 
   private fieldOf(row: PExpr, field: Ident): PExpr {
-    if (row.t.name !== 'ROW' || !row.t.fields) throw new SqlError(`${describeIdent(field)} is a field access, but the value is ${typeToString(row.t)}, not a ROW`, field.pos);
+    if (row.t.name !== 'ROW' || !row.t.fields)
+      throw new SqlError(`${describeIdent(field)} is a field access, but the value is ${typeToString(row.t)}, not a ROW`, field.pos);
     const i = row.t.fields.findIndex((f) => f.name === field.name);
     if (i < 0) throw new SqlError(`the ROW has no field ${describeIdent(field)}; fields: ${row.t.fields.map((f) => f.name).join(', ')}`, field.pos);
     return { k: 'call', fn: 'field', args: [row, lit(i, T.INTEGER)], t: row.t.fields[i]!.type };
@@ -1218,16 +1544,28 @@ class Planner {
       }
       const groups = new RegExp(`${re.source}|`).exec('')!.length - 1;
       const fields = specFields(e.args[2], Math.max(1, groups));
-      return { k: 'call', fn: 'regexLogParse', args: [args[0]!, args[1]!, lit(JSON.stringify(fields.map((f) => f.type)), T.VARCHAR)], t: { name: 'ROW', fields } };
+      return {
+        k: 'call',
+        fn: 'regexLogParse',
+        args: [args[0]!, args[1]!, lit(JSON.stringify(fields.map((f) => f.type)), T.VARCHAR)],
+        t: { name: 'ROW', fields },
+      };
     }
     if (e.name === 'SYS_LOG_PARSE') {
       if (e.args.length !== 1) throw new SqlError('SYS_LOG_PARSE takes one argument: the log line', e.pos);
-      const fields: ColumnDef[] = [{ name: 'COLUMN1', type: T.TIMESTAMP }, { name: 'COLUMN2', type: { name: 'VARCHAR', length: 4096 } }];
+      const fields: ColumnDef[] = [
+        { name: 'COLUMN1', type: T.TIMESTAMP },
+        { name: 'COLUMN2', type: { name: 'VARCHAR', length: 4096 } },
+      ];
       return { k: 'call', fn: 'sysLogParse', args: [args[0]!], t: { name: 'ROW', fields } };
     }
     if (e.name === 'W3C_LOG_PARSE') {
       const fmt = e.args[1];
-      if (e.args.length !== 2 || !fmt || fmt.kind !== 'literal' || typeof fmt.value !== 'string') throw new SqlError("W3C_LOG_PARSE takes (text, 'COMMON' | 'COMMON WITH VHOST' | 'NCSA EXTENDED' | 'REFERER' | 'AGENT' | 'IIS' | an Apache format)", e.pos);
+      if (e.args.length !== 2 || !fmt || fmt.kind !== 'literal' || typeof fmt.value !== 'string')
+        throw new SqlError(
+          "W3C_LOG_PARSE takes (text, 'COMMON' | 'COMMON WITH VHOST' | 'NCSA EXTENDED' | 'REFERER' | 'AGENT' | 'IIS' | an Apache format)",
+          e.pos,
+        );
       let spec: { regex: string; types: SqlType[] };
       try {
         spec = w3cFormat(fmt.value);
@@ -1235,11 +1573,17 @@ class Planner {
         throw new SqlError(String((err as Error).message), fmt.pos);
       }
       const fields: ColumnDef[] = spec.types.map((t, i) => ({ name: `COLUMN${i + 1}`, type: t }));
-      return { k: 'call', fn: 'regexLogParse', args: [args[0]!, lit(spec.regex, T.VARCHAR), lit(JSON.stringify(spec.types), T.VARCHAR)], t: { name: 'ROW', fields } };
+      return {
+        k: 'call',
+        fn: 'regexLogParse',
+        args: [args[0]!, lit(spec.regex, T.VARCHAR), lit(JSON.stringify(spec.types), T.VARCHAR)],
+        t: { name: 'ROW', fields },
+      };
     }
     if (e.name === 'FIXED_COLUMN_LOG_PARSE') {
       const d = e.args[1];
-      if (e.args.length !== 2 || !d || d.kind !== 'literal' || typeof d.value !== 'string') throw new SqlError("FIXED_COLUMN_LOG_PARSE takes (text, 'name TYPE type START n [FOR m], ...')", e.pos);
+      if (e.args.length !== 2 || !d || d.kind !== 'literal' || typeof d.value !== 'string')
+        throw new SqlError("FIXED_COLUMN_LOG_PARSE takes (text, 'name TYPE type START n [FOR m], ...')", e.pos);
       let cols: { name: string; type: SqlType; start: number; length: number | null; format: string | null }[];
       try {
         cols = fixedColumns(d.value);
@@ -1247,14 +1591,17 @@ class Planner {
         throw new SqlError(String((err as Error).message), d.pos);
       }
       return {
-        k: 'call', fn: 'fixedColumnLogParse', args: [args[0]!, lit(JSON.stringify(cols.map((c) => ({ type: c.type, start: c.start, length: c.length, format: c.format }))), T.VARCHAR)],
+        k: 'call',
+        fn: 'fixedColumnLogParse',
+        args: [args[0]!, lit(JSON.stringify(cols.map((c) => ({ type: c.type, start: c.start, length: c.length, format: c.format }))), T.VARCHAR)],
         t: { name: 'ROW', fields: cols.map((c) => ({ name: c.name, type: c.type })) },
       };
     }
     if (e.args.length < 3 || e.args.length > 5) throw new SqlError('VARIABLE_COLUMN_LOG_PARSE takes (text, columns, delimiter[, escape[, quote]])', e.pos);
     const fields = specFields(e.args[1], 1);
     return {
-      k: 'call', fn: 'variableColumnLogParse',
+      k: 'call',
+      fn: 'variableColumnLogParse',
       args: [args[0]!, args[2]!, args[3] ?? lit(null, T.NULL), args[4] ?? lit(null, T.NULL), lit(JSON.stringify(fields.map((f) => f.type)), T.VARCHAR)],
       t: { name: 'ROW', fields },
     };
@@ -1268,7 +1615,15 @@ class Planner {
       return ((Number(tm[1]) * 60 + Number(tm[2])) * 60 + Number(tm[3] ?? 0)) * 1000 + Number((tm[4] ?? '0').padEnd(3, '0'));
     }
     if (!m) throw new SqlError(`'${s}' is not a ${t.name} literal (YYYY-MM-DD${t.name === 'TIMESTAMP' ? ' HH:MM:SS[.fff]' : ''})`, pos);
-    return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0), Number((m[7] ?? '0').padEnd(3, '0')));
+    return Date.UTC(
+      Number(m[1]),
+      Number(m[2]) - 1,
+      Number(m[3]),
+      Number(m[4] ?? 0),
+      Number(m[5] ?? 0),
+      Number(m[6] ?? 0),
+      Number((m[7] ?? '0').padEnd(3, '0')),
+    );
   }
 
   private binary(e: Extract<Expr, { kind: 'binary' }>, l: PExpr, r: PExpr): PExpr {
@@ -1281,7 +1636,14 @@ class Planner {
     if (op === 'IS_TRUE' || op === 'IS_FALSE') return { k: 'call', fn: op === 'IS_TRUE' ? 'isTrue' : 'isFalse', args: [l], t: T.BOOLEAN };
     const cmpFns: Record<string, string> = { '=': 'eq', '<>': 'ne', '<': 'lt', '<=': 'le', '>': 'gt', '>=': 'ge' };
     if (cmpFns[op]) {
-      const okPair = (isNumeric(l.t) && isNumeric(r.t)) || (isString(l.t) && isString(r.t)) || (isDatetime(l.t) && (isDatetime(r.t) || isString(r.t))) || (isDatetime(r.t) && isString(l.t)) || l.t.name === r.t.name || l.t.name === 'ANY' || r.t.name === 'ANY';
+      const okPair =
+        (isNumeric(l.t) && isNumeric(r.t)) ||
+        (isString(l.t) && isString(r.t)) ||
+        (isDatetime(l.t) && (isDatetime(r.t) || isString(r.t))) ||
+        (isDatetime(r.t) && isString(l.t)) ||
+        l.t.name === r.t.name ||
+        l.t.name === 'ANY' ||
+        r.t.name === 'ANY';
       if (!okPair) throw new SqlError(`cannot compare ${typeToString(l.t)} with ${typeToString(r.t)}; use CAST`, e.pos);
       // Compare a TIMESTAMP with a text literal by converting the literal once at plan time.
       if (isDatetime(l.t) && r.k === 'lit' && typeof r.v === 'string') r = lit(this.foldCast(r.v, l.t, e.right.pos), l.t);
@@ -1290,16 +1652,20 @@ class Planner {
     }
     if (op === '||') return { k: 'call', fn: 'concat', args: [l, r], t: T.VARCHAR };
     // arithmetic
-    const timeArith = (isDatetime(l.t) || isDatetime(r.t) || l.t.name === 'INTERVAL' || r.t.name === 'INTERVAL');
+    const timeArith = isDatetime(l.t) || isDatetime(r.t) || l.t.name === 'INTERVAL' || r.t.name === 'INTERVAL';
     if (timeArith) {
-      if ((op === '+' || op === '-') && isDatetime(l.t) && (r.t.name === 'INTERVAL' || r.t.name === 'NULL')) return { k: 'call', fn: op === '+' ? 'add' : 'sub', args: [l, r], t: l.t };
+      if ((op === '+' || op === '-') && isDatetime(l.t) && (r.t.name === 'INTERVAL' || r.t.name === 'NULL'))
+        return { k: 'call', fn: op === '+' ? 'add' : 'sub', args: [l, r], t: l.t };
       if (op === '+' && l.t.name === 'INTERVAL' && isDatetime(r.t)) return { k: 'call', fn: 'add', args: [l, r], t: r.t };
       if (op === '-' && isDatetime(l.t) && isDatetime(r.t)) return { k: 'call', fn: 'sub', args: [l, r], t: T.INTERVAL };
-      if ((op === '+' || op === '-') && l.t.name === 'INTERVAL' && r.t.name === 'INTERVAL') return { k: 'call', fn: op === '+' ? 'add' : 'sub', args: [l, r], t: T.INTERVAL };
-      if ((op === '*' || op === '/') && l.t.name === 'INTERVAL' && isNumeric(r.t)) return { k: 'call', fn: op === '*' ? 'mul' : 'div', args: [l, r], t: T.INTERVAL };
+      if ((op === '+' || op === '-') && l.t.name === 'INTERVAL' && r.t.name === 'INTERVAL')
+        return { k: 'call', fn: op === '+' ? 'add' : 'sub', args: [l, r], t: T.INTERVAL };
+      if ((op === '*' || op === '/') && l.t.name === 'INTERVAL' && isNumeric(r.t))
+        return { k: 'call', fn: op === '*' ? 'mul' : 'div', args: [l, r], t: T.INTERVAL };
       throw new SqlError(`cannot apply ${op} to ${typeToString(l.t)} and ${typeToString(r.t)}`, e.pos);
     }
-    if (!isNumeric(l.t) || !isNumeric(r.t)) throw new SqlError(`cannot apply ${op} to ${typeToString(l.t)} and ${typeToString(r.t)}; arithmetic needs numbers`, e.pos);
+    if (!isNumeric(l.t) || !isNumeric(r.t))
+      throw new SqlError(`cannot apply ${op} to ${typeToString(l.t)} and ${typeToString(r.t)}; arithmetic needs numbers`, e.pos);
     const t = widerNumeric(l.t, r.t);
     if (op === '/') return { k: 'call', fn: isIntegral(t) ? 'idiv' : 'div', args: [l, r], t };
     const fn = op === '+' ? 'add' : op === '-' ? 'sub' : op === '*' ? 'mul' : 'mod';
@@ -1313,7 +1679,10 @@ class Planner {
 
   private call(e: Extract<Expr, { kind: 'call' }>, sub: (x: Expr) => PExpr): PExpr {
     if (AGGREGATE_FUNCTIONS.has(e.name)) {
-      throw new SqlError(e.over ? `${e.name} OVER (...) is not allowed here` : `aggregate ${e.name} is only allowed in the SELECT list or HAVING of a GROUP BY query`, e.pos);
+      throw new SqlError(
+        e.over ? `${e.name} OVER (...) is not allowed here` : `aggregate ${e.name} is only allowed in the SELECT list or HAVING of a GROUP BY query`,
+        e.pos,
+      );
     }
     if (e.over) throw new SqlError(`${e.name} cannot be used with OVER`, e.pos);
     if (TABLE_FUNCTIONS.has(e.name)) throw new SqlError(`${e.name} is a table function: use FROM TABLE(${e.name}(CURSOR(SELECT STREAM ...)))`, e.pos);

@@ -85,16 +85,27 @@ interface PumpRt {
 
 function typeCheckSrc(t: SqlType, v: string, k: string): string {
   switch (t.name) {
-    case 'REAL': return `(typeof ${v} === 'number' ? Math.fround(${v}) : F.cast(${v}, ${k}))`;
-    case 'DOUBLE': return `(typeof ${v} === 'number' ? ${v} : F.cast(${v}, ${k}))`;
-    case 'DECIMAL': return t.scale === undefined ? `(typeof ${v} === 'number' ? ${v} : F.cast(${v}, ${k}))` : `F.cast(${v}, ${k})`;
-    case 'INTEGER': return `((${v} | 0) === ${v} ? ${v} : F.cast(${v}, ${k}))`;
-    case 'BIGINT': return `(Number.isSafeInteger(${v}) ? ${v} : F.cast(${v}, ${k}))`;
-    case 'VARCHAR': case 'CHAR':
-      return t.length === undefined ? `(typeof ${v} === 'string' ? ${v} : F.cast(${v}, ${k}))` : `(typeof ${v} === 'string' && ${v}.length <= ${t.length} ? ${v} : F.cast(${v}, ${k}))`;
-    case 'BOOLEAN': return `(typeof ${v} === 'boolean' ? ${v} : F.cast(${v}, ${k}))`;
-    case 'TIMESTAMP': return `(typeof ${v} === 'number' ? ${v} : F.cast(${v}, ${k}))`;
-    default: return `F.cast(${v}, ${k})`;
+    case 'REAL':
+      return `(typeof ${v} === 'number' ? Math.fround(${v}) : F.cast(${v}, ${k}))`;
+    case 'DOUBLE':
+      return `(typeof ${v} === 'number' ? ${v} : F.cast(${v}, ${k}))`;
+    case 'DECIMAL':
+      return t.scale === undefined ? `(typeof ${v} === 'number' ? ${v} : F.cast(${v}, ${k}))` : `F.cast(${v}, ${k})`;
+    case 'INTEGER':
+      return `((${v} | 0) === ${v} ? ${v} : F.cast(${v}, ${k}))`;
+    case 'BIGINT':
+      return `(Number.isSafeInteger(${v}) ? ${v} : F.cast(${v}, ${k}))`;
+    case 'VARCHAR':
+    case 'CHAR':
+      return t.length === undefined
+        ? `(typeof ${v} === 'string' ? ${v} : F.cast(${v}, ${k}))`
+        : `(typeof ${v} === 'string' && ${v}.length <= ${t.length} ? ${v} : F.cast(${v}, ${k}))`;
+    case 'BOOLEAN':
+      return `(typeof ${v} === 'boolean' ? ${v} : F.cast(${v}, ${k}))`;
+    case 'TIMESTAMP':
+      return `(typeof ${v} === 'number' ? ${v} : F.cast(${v}, ${k}))`;
+    default:
+      return `F.cast(${v}, ${k})`;
   }
 }
 
@@ -127,9 +138,19 @@ export class SqlApplication {
     const sourcesOf = (p: PumpPlan): string[] => {
       const out: string[] = [];
       const walk = (o: OpPlan): void => {
-        if (o.op === 'scan') { out.push(o.stream); return; }
-        if (o.op === 'joinStream') { walk(o.left); walk(o.right); return; }
-        if (o.op === 'union') { for (const x of o.inputs) walk(x); return; }
+        if (o.op === 'scan') {
+          out.push(o.stream);
+          return;
+        }
+        if (o.op === 'joinStream') {
+          walk(o.left);
+          walk(o.right);
+          return;
+        }
+        if (o.op === 'union') {
+          for (const x of o.inputs) walk(x);
+          return;
+        }
         walk(o.input);
       };
       walk(p.root);
@@ -168,11 +189,16 @@ export class SqlApplication {
     });
     // A row whose columns already have the target's types and order is passed on as it is.
     // REAL is excluded: aggregates of REAL accumulate in double and are rounded here.
-    const same = (a: SqlType | undefined, b: SqlType): boolean => !!a && a.name === b.name && b.name !== 'REAL'
-      && (b.length === undefined || (a.length !== undefined && a.length <= b.length))
-      && (b.scale === undefined || a.scale === b.scale);
-    const identity = plan.columnMap.every((src, i) => src === i + 1 && same(plan.sourceTypes?.[i], cols[i]!.type))
-      && plan.sourceTypes?.length === cols.length && !(plan.root.op === 'filterProject' && plan.root.project === null);
+    const same = (a: SqlType | undefined, b: SqlType): boolean =>
+      !!a &&
+      a.name === b.name &&
+      b.name !== 'REAL' &&
+      (b.length === undefined || (a.length !== undefined && a.length <= b.length)) &&
+      (b.scale === undefined || a.scale === b.scale);
+    const identity =
+      plan.columnMap.every((src, i) => src === i + 1 && same(plan.sourceTypes?.[i], cols[i]!.type)) &&
+      plan.sourceTypes?.length === cols.length &&
+      !(plan.root.op === 'filterProject' && plan.root.project === null);
     const insert = identity ? (r: Row): Row => r : c.build<(r: Row) => Row>(['r'], `return [r[0], ${parts.join(', ')}];`);
     const pump: PumpRt = { plan, ops, sources, insert, target };
     const sink: Emit = (rows) => this.insert(pump, rows);
@@ -185,14 +211,30 @@ export class SqlApplication {
           sources.push(o.stream);
           return;
         }
-        case 'filterProject': op = new FilterProjectOperator(o, ctx, emit); break;
-        case 'tumble': op = new TumbleOperator(o, ctx, emit); break;
-        case 'stagger': op = new StaggerOperator(o, ctx, emit); break;
-        case 'sliding': op = new SlidingOperator(o, ctx, emit); break;
-        case 'orderWindow': op = new OrderWindowOperator(o, ctx, emit); break;
-        case 'distinct': op = new DistinctOperator(o, ctx, emit); break;
-        case 'joinTable': op = new JoinTableOperator(o, ctx, emit); break;
-        case 'tableFn': op = createTableFnOperator(o, ctx, emit); break;
+        case 'filterProject':
+          op = new FilterProjectOperator(o, ctx, emit);
+          break;
+        case 'tumble':
+          op = new TumbleOperator(o, ctx, emit);
+          break;
+        case 'stagger':
+          op = new StaggerOperator(o, ctx, emit);
+          break;
+        case 'sliding':
+          op = new SlidingOperator(o, ctx, emit);
+          break;
+        case 'orderWindow':
+          op = new OrderWindowOperator(o, ctx, emit);
+          break;
+        case 'distinct':
+          op = new DistinctOperator(o, ctx, emit);
+          break;
+        case 'joinTable':
+          op = new JoinTableOperator(o, ctx, emit);
+          break;
+        case 'tableFn':
+          op = createTableFnOperator(o, ctx, emit);
+          break;
         case 'union': {
           // Branches are merged on ROWTIME (KDA's streaming UNION ALL), each on its own port.
           const u = new UnionOperator(o, ctx, emit);
@@ -291,7 +333,13 @@ export class SqlApplication {
 
   private inputStream(stream: string): StreamRt {
     const s = this.streams.get(stream);
-    if (!s || s.plan.kind !== 'input') throw new SqlError(`"${stream}" is not an input stream of this application; inputs: ${this.plan.streams.filter((x) => x.kind === 'input').map((x) => x.name).join(', ')}`);
+    if (s?.plan.kind !== 'input')
+      throw new SqlError(
+        `"${stream}" is not an input stream of this application; inputs: ${this.plan.streams
+          .filter((x) => x.kind === 'input')
+          .map((x) => x.name)
+          .join(', ')}`,
+      );
     return s;
   }
 
@@ -374,7 +422,8 @@ export class SqlApplication {
     t.rows = rows.map((v) => {
       const r: Row = new Array(cols.length + 1);
       r[0] = 0;
-      for (let i = 0; i < cols.length; i++) r[i + 1] = castTo(Array.isArray(v) ? (v[i] ?? null) : ((v as Record<string, unknown>)[cols[i]!.name] ?? null), cols[i]!.type);
+      for (let i = 0; i < cols.length; i++)
+        r[i + 1] = castTo(Array.isArray(v) ? (v[i] ?? null) : ((v as Record<string, unknown>)[cols[i]!.name] ?? null), cols[i]!.type);
       return r;
     });
     t.version++;

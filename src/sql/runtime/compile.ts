@@ -68,8 +68,7 @@ export class ExprCompiler {
         }
         return `F.${p.fn}(${a.join(', ')})`;
       }
-      case 'and':
-        // Short-circuit on FALSE keeps SQL's three-valued result.
+      case 'and': // Short-circuit on FALSE keeps SQL's three-valued result.
         {
           const t = this.temp();
           return `(${t} = ${a[0]}, ${t} === false ? false : F.and(${t}, ${a[1]}))`;
@@ -172,7 +171,9 @@ export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
       case 'EXP_AVG':
         // Weighted by age: a value's weight halves every `param` ms of ROWTIME.
         init.push('0', '0', 'null');
-        upd.push(`{ const v = ${v}; if (v !== null) { const t = r[0]; if (a[${o + 2}] !== null) { const f = Math.pow(2, -(t - a[${o + 2}]) / ${a.param}); a[${o}] *= f; a[${o + 1}] *= f; } a[${o}] += v; a[${o + 1}] += 1; a[${o + 2}] = t; } }`);
+        upd.push(
+          `{ const v = ${v}; if (v !== null) { const t = r[0]; if (a[${o + 2}] !== null) { const f = Math.pow(2, -(t - a[${o + 2}]) / ${a.param}); a[${o}] *= f; a[${o + 1}] *= f; } a[${o}] += v; a[${o + 1}] += 1; a[${o + 2}] = t; } }`,
+        );
         res.push(`${out} = a[${o + 1}] === 0 ? null : a[${o}] / a[${o + 1}];`);
         o += 3;
         break;
@@ -182,7 +183,9 @@ export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
       case 'VAR_SAMP': {
         // Welford's running mean and sum of squared deviations (numerically stable).
         init.push('0', '0', '0');
-        upd.push(`{ const v = ${v}; if (v !== null) { const n = ++a[${o}]; const d = v - a[${o + 1}]; a[${o + 1}] += d / n; a[${o + 2}] += d * (v - a[${o + 1}]); } }`);
+        upd.push(
+          `{ const v = ${v}; if (v !== null) { const n = ++a[${o}]; const d = v - a[${o + 1}]; a[${o + 1}] += d / n; a[${o + 2}] += d * (v - a[${o + 1}]); } }`,
+        );
         const sample = a.fn.endsWith('SAMP');
         const variance = `a[${o + 2}] / (a[${o}]${sample ? ' - 1' : ''})`;
         res.push(`${out} = a[${o}] ${sample ? '< 2' : '=== 0'} ? null : ${a.fn.startsWith('STDDEV') ? `Math.sqrt(${variance})` : variance};`);

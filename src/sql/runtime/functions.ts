@@ -51,7 +51,10 @@ export function likeToRegExp(pattern: string, escape: string | null): RegExp {
   let src = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (escape !== null && c === escape && i + 1 < pattern.length) { src += escapeRe(pattern[++i]!); continue; }
+    if (escape !== null && c === escape && i + 1 < pattern.length) {
+      src += escapeRe(pattern[++i]!);
+      continue;
+    }
     src += c === '%' ? '[\\s\\S]*' : c === '_' ? '[\\s\\S]' : escapeRe(c);
   }
   re = new RegExp(`^${src}$`);
@@ -66,7 +69,10 @@ export function similarToRegExp(pattern: string, escape: string | null): RegExp 
   let src = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (escape !== null && c === escape && i + 1 < pattern.length) { src += escapeRe(pattern[++i]!); continue; }
+    if (escape !== null && c === escape && i + 1 < pattern.length) {
+      src += escapeRe(pattern[++i]!);
+      continue;
+    }
     if (c === '%') src += '[\\s\\S]*';
     else if (c === '_') src += '[\\s\\S]';
     else if ('|*+?{}()[]^-,'.includes(c)) src += c;
@@ -144,7 +150,16 @@ export function parseTimestamp(s: string): number | null {
   if (fast !== null) return fast;
   const m = TS_RE.exec(s);
   if (!m) return null;
-  if (Number(m[2]) < 1 || Number(m[2]) > 12 || Number(m[3]) < 1 || Number(m[3]) > 31 || Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) return null;
+  if (
+    Number(m[2]) < 1 ||
+    Number(m[2]) > 12 ||
+    Number(m[3]) < 1 ||
+    Number(m[3]) > 31 ||
+    Number(m[4] ?? 0) > 23 ||
+    Number(m[5] ?? 0) > 59 ||
+    Number(m[6] ?? 0) > 59
+  )
+    return null;
   const frac = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
   let ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)) + Math.floor(frac);
   const z = m[8];
@@ -167,16 +182,26 @@ function formatWithPattern(ms: number, fmt: string): string {
   return fmt.replace(/'([^']*)'|yyyy|yy|MM|dd|HH|hh|mm|ss|SSS|a/g, (tok, lit: string | undefined) => {
     if (lit !== undefined) return lit;
     switch (tok) {
-      case 'yyyy': return pad(d.getUTCFullYear(), 4);
-      case 'yy': return pad(d.getUTCFullYear() % 100);
-      case 'MM': return pad(d.getUTCMonth() + 1);
-      case 'dd': return pad(d.getUTCDate());
-      case 'HH': return pad(d.getUTCHours());
-      case 'hh': return pad(((d.getUTCHours() + 11) % 12) + 1);
-      case 'mm': return pad(d.getUTCMinutes());
-      case 'ss': return pad(d.getUTCSeconds());
-      case 'SSS': return pad(d.getUTCMilliseconds(), 3);
-      default: return d.getUTCHours() < 12 ? 'AM' : 'PM';
+      case 'yyyy':
+        return pad(d.getUTCFullYear(), 4);
+      case 'yy':
+        return pad(d.getUTCFullYear() % 100);
+      case 'MM':
+        return pad(d.getUTCMonth() + 1);
+      case 'dd':
+        return pad(d.getUTCDate());
+      case 'HH':
+        return pad(d.getUTCHours());
+      case 'hh':
+        return pad(((d.getUTCHours() + 11) % 12) + 1);
+      case 'mm':
+        return pad(d.getUTCMinutes());
+      case 'ss':
+        return pad(d.getUTCSeconds());
+      case 'SSS':
+        return pad(d.getUTCMilliseconds(), 3);
+      default:
+        return d.getUTCHours() < 12 ? 'AM' : 'PM';
     }
   });
 }
@@ -196,21 +221,51 @@ function parseWithPattern(s: string, fmt: string): number | null {
   }
   const m = p.re.exec(s.trim());
   if (!m) return null;
-  let y = 1970, mo = 1, day = 1, h = 0, mi = 0, sec = 0, frac = 0, pm = false, h12 = false;
+  let y = 1970,
+    mo = 1,
+    day = 1,
+    h = 0,
+    mi = 0,
+    sec = 0,
+    frac = 0,
+    pm = false,
+    h12 = false;
   for (let i = 0; i < p.fields.length; i++) {
     const v = m[i + 1]!;
     switch (p.fields[i]) {
-      case 'yyyy': y = Number(v); break;
-      case 'yy': y = 2000 + Number(v); break;
-      case 'MM': mo = Number(v); break;
-      case 'MMM': mo = MONTHS.findIndex((x) => x.toLowerCase() === v.toLowerCase()) + 1; break;
-      case 'dd': day = Number(v); break;
-      case 'HH': h = Number(v); break;
-      case 'hh': h = Number(v); h12 = true; break;
-      case 'mm': mi = Number(v); break;
-      case 'ss': sec = Number(v); break;
-      case 'a': pm = v.toUpperCase() === 'PM'; break;
-      default: frac = Math.floor(Number(`0.${v}`) * 1000);
+      case 'yyyy':
+        y = Number(v);
+        break;
+      case 'yy':
+        y = 2000 + Number(v);
+        break;
+      case 'MM':
+        mo = Number(v);
+        break;
+      case 'MMM':
+        mo = MONTHS.findIndex((x) => x.toLowerCase() === v.toLowerCase()) + 1;
+        break;
+      case 'dd':
+        day = Number(v);
+        break;
+      case 'HH':
+        h = Number(v);
+        break;
+      case 'hh':
+        h = Number(v);
+        h12 = true;
+        break;
+      case 'mm':
+        mi = Number(v);
+        break;
+      case 'ss':
+        sec = Number(v);
+        break;
+      case 'a':
+        pm = v.toUpperCase() === 'PM';
+        break;
+      default:
+        frac = Math.floor(Number(`0.${v}`) * 1000);
     }
   }
   if (h12) h = (h % 12) + (pm ? 12 : 0);
@@ -224,9 +279,20 @@ function splitDelimited(s: string, delim: string, esc: string | null, quote: str
   let quoted = false;
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (esc !== null && esc !== '' && c === esc && i + 1 < s.length) { cur += s[++i]; continue; }
-    if (quote !== null && quote !== '' && c === quote) { quoted = !quoted; continue; }
-    if (!quoted && s.startsWith(delim, i)) { out.push(cur); cur = ''; i += delim.length - 1; continue; }
+    if (esc !== null && esc !== '' && c === esc && i + 1 < s.length) {
+      cur += s[++i];
+      continue;
+    }
+    if (quote !== null && quote !== '' && c === quote) {
+      quoted = !quoted;
+      continue;
+    }
+    if (!quoted && s.startsWith(delim, i)) {
+      out.push(cur);
+      cur = '';
+      i += delim.length - 1;
+      continue;
+    }
     cur += c;
   }
   out.push(cur);
@@ -263,14 +329,18 @@ function num(v: V, what: string): number {
 }
 
 const INT_RANGE: Record<string, [number, number]> = {
-  TINYINT: [-128, 127], SMALLINT: [-32768, 32767], INTEGER: [-2147483648, 2147483647], BIGINT: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  TINYINT: [-128, 127],
+  SMALLINT: [-32768, 32767],
+  INTEGER: [-2147483648, 2147483647],
+  BIGINT: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 
 /** CAST(v AS t) and assignment of a value to a column of type t. */
 export function castTo(v: V, t: SqlType): V {
   if (v === null || v === undefined) return null;
   switch (t.name) {
-    case 'VARCHAR': case 'CHAR': {
+    case 'VARCHAR':
+    case 'CHAR': {
       let s: string;
       if (typeof v === 'string') s = v;
       else if (typeof v === 'number' && t.name) s = String(v);
@@ -278,14 +348,19 @@ export function castTo(v: V, t: SqlType): V {
       // KDA truncates a value longer than the declared length on assignment.
       return t.length !== undefined && s.length > t.length ? s.slice(0, t.length) : s;
     }
-    case 'INTEGER': case 'BIGINT': case 'SMALLINT': case 'TINYINT': {
+    case 'INTEGER':
+    case 'BIGINT':
+    case 'SMALLINT':
+    case 'TINYINT': {
       const n = Math.trunc(num(v, t.name));
       const r = INT_RANGE[t.name]!;
       if (n < r[0] || n > r[1]) throw new RowError('OutOfRange', `${n} is out of range for ${t.name}`);
       return n;
     }
-    case 'REAL': return Math.fround(num(v, 'REAL'));
-    case 'DOUBLE': return num(v, 'DOUBLE');
+    case 'REAL':
+      return Math.fround(num(v, 'REAL'));
+    case 'DOUBLE':
+      return num(v, 'DOUBLE');
     case 'DECIMAL': {
       const n = num(v, 'DECIMAL');
       if (t.scale === undefined) return n;
@@ -300,7 +375,8 @@ export function castTo(v: V, t: SqlType): V {
       if (s === 'FALSE') return false;
       throw new RowError('CastError', `cannot convert '${String(v)}' to BOOLEAN`);
     }
-    case 'TIMESTAMP': case 'DATE': {
+    case 'TIMESTAMP':
+    case 'DATE': {
       let ms: number | null;
       if (typeof v === 'number') ms = v;
       else ms = parseTimestamp(String(v));
@@ -337,23 +413,34 @@ function initcap(s: string): string {
 function extract(unit: string, ms: number): number {
   const d = new Date(ms);
   switch (unit) {
-    case 'YEAR': return d.getUTCFullYear();
-    case 'MONTH': return d.getUTCMonth() + 1;
-    case 'DAY': return d.getUTCDate();
-    case 'HOUR': return d.getUTCHours();
-    case 'MINUTE': return d.getUTCMinutes();
-    case 'SECOND': return d.getUTCSeconds();
-    case 'MILLISECOND': return d.getUTCMilliseconds();
-    case 'DOW': return d.getUTCDay() + 1;
-    case 'DOY': return Math.floor((ms - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
-    case 'QUARTER': return Math.floor(d.getUTCMonth() / 3) + 1;
+    case 'YEAR':
+      return d.getUTCFullYear();
+    case 'MONTH':
+      return d.getUTCMonth() + 1;
+    case 'DAY':
+      return d.getUTCDate();
+    case 'HOUR':
+      return d.getUTCHours();
+    case 'MINUTE':
+      return d.getUTCMinutes();
+    case 'SECOND':
+      return d.getUTCSeconds();
+    case 'MILLISECOND':
+      return d.getUTCMilliseconds();
+    case 'DOW':
+      return d.getUTCDay() + 1;
+    case 'DOY':
+      return Math.floor((ms - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1;
+    case 'QUARTER':
+      return Math.floor(d.getUTCMonth() / 3) + 1;
     case 'WEEK': {
       const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
       const day = t.getUTCDay() || 7;
       t.setUTCDate(t.getUTCDate() + 4 - day);
       return Math.ceil(((t.getTime() - Date.UTC(t.getUTCFullYear(), 0, 1)) / 86_400_000 + 1) / 7);
     }
-    default: return Math.floor(ms / 1000); // EPOCH
+    default:
+      return Math.floor(ms / 1000); // EPOCH
   }
 }
 
@@ -467,7 +554,8 @@ export const F = {
     if ((len as number) < 0) throw new RowError('SubstringError', 'SUBSTRING length must not be negative');
     return str.slice(Math.max(0, start), Math.max(0, end));
   },
-  position: (sub: V, s: V, from: V): V => (sub === null || s === null ? null : String(s).indexOf(String(sub), from === null || from === undefined ? 0 : (from as number) - 1) + 1),
+  position: (sub: V, s: V, from: V): V =>
+    sub === null || s === null ? null : String(s).indexOf(String(sub), from === null || from === undefined ? 0 : (from as number) - 1) + 1,
   trim: (mode: V, chars: V, s: V): V => {
     if (s === null) return null;
     const c = chars === null ? ' ' : String(chars);
@@ -485,12 +573,15 @@ export const F = {
     const rx = new RegExp(String(re), 'g');
     let n = 0;
     // Java-style $1 back-references work the same in JS replacement strings.
-    return str.slice(0, from) + str.slice(from).replace(rx, (m, ...groups) => {
-      n++;
-      if (occ !== 0 && n !== occ) return m;
-      const gs = groups.slice(0, -2) as (string | undefined)[];
-      return String(rep).replace(/\$(\d)/g, (_x, d: string) => gs[Number(d) - 1] ?? '');
-    });
+    return (
+      str.slice(0, from) +
+      str.slice(from).replace(rx, (m, ...groups) => {
+        n++;
+        if (occ !== 0 && n !== occ) return m;
+        const gs = groups.slice(0, -2) as (string | undefined)[];
+        return String(rep).replace(/\$(\d)/g, (_x, d: string) => gs[Number(d) - 1] ?? '');
+      })
+    );
   },
   // log parsers (ROW values are arrays in field order)
   field: (row: V, i: V): V => (row === null || row === undefined ? null : ((row as V[])[i as number] ?? null)),
@@ -530,7 +621,8 @@ export const F = {
     const parts = splitDelimited(String(s), delim === null ? ',' : String(delim), esc === null ? null : String(esc), quote === null ? null : String(quote));
     const ts = types as SqlType[];
     // Missing trailing fields are NULL; extra text goes into the last field.
-    if (parts.length > ts.length && ts.length > 0) parts.splice(ts.length - 1, parts.length, parts.slice(ts.length - 1).join(delim === null ? ',' : String(delim)));
+    if (parts.length > ts.length && ts.length > 0)
+      parts.splice(ts.length - 1, parts.length, parts.slice(ts.length - 1).join(delim === null ? ',' : String(delim)));
     return ts.map((t, i) => castTo(parts[i] === undefined || parts[i] === '' ? null : parts[i]!, t));
   },
   // math

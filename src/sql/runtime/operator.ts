@@ -36,6 +36,7 @@ export interface Operator {
 }
 
 export function errorOf(e: unknown): { errorName: string; message: string } {
-  if (e && typeof e === 'object' && 'errorName' in e) return { errorName: String((e as { errorName: unknown }).errorName), message: String((e as unknown as Error).message) };
+  if (e && typeof e === 'object' && 'errorName' in e)
+    return { errorName: String((e as { errorName: unknown }).errorName), message: String((e as unknown as Error).message) };
   return { errorName: 'RuntimeError', message: e instanceof Error ? e.message : String(e) };
 }

@@ -37,7 +37,7 @@ export function crc32Js(buf: Uint8Array, start: number, end: number, crc = 0): n
   let i = start;
   const end8 = end - ((end - start) & 7);
   while (i < end8) {
-    const lo = (c ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)));
+    const lo = c ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24));
     const hi = buf[i + 4]! | (buf[i + 5]! << 8) | (buf[i + 6]! << 16) | (buf[i + 7]! << 24);
     c =
       t[1792 + (lo & 0xff)]! ^

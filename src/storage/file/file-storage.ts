@@ -161,9 +161,18 @@ export class FileStorage implements LogStorage, LogHost {
   private async recoverLogs(): Promise<void> {
     for (const name of await readdir(this.logsDir)) {
       const dir = join(this.logsDir, name);
-      const marker = name.startsWith(DELETED_PREFIX) ? undefined : await readFile(join(dir, LOG_MARKER), 'utf8').then((t) => {
-        try { return JSON.parse(t) as { format?: unknown }; } catch { return undefined; }
-      }, () => undefined);
+      const marker = name.startsWith(DELETED_PREFIX)
+        ? undefined
+        : await readFile(join(dir, LOG_MARKER), 'utf8').then(
+            (t) => {
+              try {
+                return JSON.parse(t) as { format?: unknown };
+              } catch {
+                return undefined;
+              }
+            },
+            () => undefined,
+          );
       if (!marker) {
         // A deleteLog or createLog interrupted by a crash (the marker is written, and fsynced, last).
         await rm(dir, { recursive: true, force: true });
@@ -176,7 +185,10 @@ export class FileStorage implements LogStorage, LogHost {
       const log = new FileShardLog(id, dir, this);
       const names = await readdir(dir);
       for (const n of names) if (n.endsWith('.tmp')) await unlink(join(dir, n)).catch(noop);
-      const bases = names.map(parseSegmentFileName).filter((b): b is number => b !== undefined).sort((a, b) => a - b);
+      const bases = names
+        .map(parseSegmentFileName)
+        .filter((b): b is number => b !== undefined)
+        .sort((a, b) => a - b);
       if (bases.length === 0) bases.push(0);
       for (let i = 0; i < bases.length; i++) {
         const base = bases[i]!;
@@ -208,7 +220,12 @@ export class FileStorage implements LogStorage, LogHost {
         segs.pop();
         await last.file!.close();
         await unlink(last.path);
-        this.recovery.push({ log: id, file: last.path, truncatedBytes: 0, reason: `removed empty segment after a crash during roll (previous segment ends at offset ${prev.next})` });
+        this.recovery.push({
+          log: id,
+          file: last.path,
+          truncatedBytes: 0,
+          reason: `removed empty segment after a crash during roll (previous segment ends at offset ${prev.next})`,
+        });
         if (!prev.file) segs[segs.length - 1] = await this.scanForRecovery(id, prev.base, prev.path, true); // active again: open, with a full index
       }
       log.initFromSegments();
@@ -250,14 +267,21 @@ export class FileStorage implements LogStorage, LogHost {
       }
       if (seg.durableNext !== seg.next || seg.removed) continue;
       seg.indexFile = 'writing';
-      seg.indexWrite = this.writeIndexFile(seg).then(
-        () => {
-          if (seg.indexFile !== 'writing') return;
-          seg.indexFile = 'written';
-          this.addSealed(seg);
-        },
-        (e) => { if (seg.indexFile === 'writing') seg.indexFile = 'none'; this.warn(`writing ${indexPath(seg.path)} failed`, e); },
-      ).finally(() => { seg.indexWrite = null; });
+      seg.indexWrite = this.writeIndexFile(seg)
+        .then(
+          () => {
+            if (seg.indexFile !== 'writing') return;
+            seg.indexFile = 'written';
+            this.addSealed(seg);
+          },
+          (e) => {
+            if (seg.indexFile === 'writing') seg.indexFile = 'none';
+            this.warn(`writing ${indexPath(seg.path)} failed`, e);
+          },
+        )
+        .finally(() => {
+          seg.indexWrite = null;
+        });
     }
   }
 
@@ -293,7 +317,7 @@ export class FileStorage implements LogStorage, LogHost {
       seg.file = await this.fs.open(seg.path, this.openFlags(true));
       log.segments.push(seg);
       // The marker makes the log exist; written last so a half-created log is discarded on recovery.
-      writeFileDurable(join(dir, LOG_MARKER), JSON.stringify({ format: 1, id }) + '\n', this.fsyncMode.kind !== 'never');
+      writeFileDurable(join(dir, LOG_MARKER), `${JSON.stringify({ format: 1, id })}\n`, this.fsyncMode.kind !== 'never');
       if (this.fsyncMode.kind !== 'never') {
         fsyncDir(dir);
         fsyncDir(this.logsDir);
@@ -357,7 +381,10 @@ export class FileStorage implements LogStorage, LogHost {
       // Only a bug gets here (I/O errors are handled per log); fail what is queued rather than hang.
       this.warn('commit cycle failed', e);
       const err = new StorageError(`commit failed: ${(e as Error).message}`, 'EIO', { cause: e });
-      for (const log of this.dirty) { log.pending?.reject(err); log.pending = null; }
+      for (const log of this.dirty) {
+        log.pending?.reject(err);
+        log.pending = null;
+      }
       this.dirty = [];
     } finally {
       this.currentCommit = null;
@@ -374,7 +401,15 @@ export class FileStorage implements LogStorage, LogHost {
       groups[i] = log.pending;
       log.pending = null;
     }
-    await Promise.all(logs.map((log, i) => (groups[i] ? this.writeGroup(log, groups[i]!).catch((e) => { errors[i] = e; }) : undefined)));
+    await Promise.all(
+      logs.map((log, i) =>
+        groups[i]
+          ? this.writeGroup(log, groups[i]!).catch((e) => {
+              errors[i] = e;
+            })
+          : undefined,
+      ),
+    );
 
     if (this.fsyncMode.kind === 'always' && !this.dsync) {
       const syncs: Array<Promise<void>> = [];
@@ -471,8 +506,16 @@ export class FileStorage implements LogStorage, LogHost {
     if (!seg.opening) {
       // r+ so that a segment reactivated after a failed roll can be written again.
       seg.opening = this.reopenSealed(seg).then(
-        (f) => { seg.opening = null; seg.file = f; this.addSealed(seg); return f; },
-        (e) => { seg.opening = null; throw e; },
+        (f) => {
+          seg.opening = null;
+          seg.file = f;
+          this.addSealed(seg);
+          return f;
+        },
+        (e) => {
+          seg.opening = null;
+          throw e;
+        },
       );
     }
     return seg.opening;
@@ -538,7 +581,9 @@ export class FileStorage implements LogStorage, LogHost {
     if (this.fsyncMode.kind !== 'interval') return;
     this.syncTimer = this.clock.setTimer(() => {
       this.syncTimer = null;
-      this.syncUnsynced().finally(() => { if (this.state === 'open') this.armSyncTimer(); });
+      this.syncUnsynced().finally(() => {
+        if (this.state === 'open') this.armSyncTimer();
+      });
     }, this.fsyncMode.intervalMs);
   }
 
@@ -557,7 +602,10 @@ export class FileStorage implements LogStorage, LogHost {
 
   async close(): Promise<void> {
     if (this.state === 'closed') return;
-    if (this.state === 'new') { this.state = 'closed'; return; }
+    if (this.state === 'new') {
+      this.state = 'closed';
+      return;
+    }
     this.state = 'closed';
     await this.closeEverything();
     this.lock?.release();

@@ -32,7 +32,10 @@ export async function writeFully(file: FileLike, buffers: Uint8Array[], position
     const rest: Uint8Array[] = [];
     let skip = done;
     for (const b of buffers) {
-      if (skip >= b.length) { skip -= b.length; continue; }
+      if (skip >= b.length) {
+        skip -= b.length;
+        continue;
+      }
       rest.push(skip > 0 ? b.subarray(skip) : b);
       skip = 0;
     }

@@ -38,7 +38,10 @@ function isAlive(pid: number): boolean {
 }
 
 export class DirLock {
-  private constructor(readonly dir: string, readonly path: string) {}
+  private constructor(
+    readonly dir: string,
+    readonly path: string,
+  ) {}
 
   static acquire(dir: string): DirLock {
     const path = join(dir, 'LOCK');
@@ -50,7 +53,7 @@ export class DirLock {
       try {
         const fd = openSync(path, 'wx');
         try {
-          writeSync(fd, JSON.stringify(mine) + '\n');
+          writeSync(fd, `${JSON.stringify(mine)}\n`);
           fsyncSync(fd);
         } finally {
           closeSync(fd);
@@ -70,7 +73,11 @@ export class DirLock {
         // writing it right now, so only an old one counts as stale.
         holder = undefined;
         let ageMs = Infinity;
-        try { ageMs = Date.now() - statSync(path).mtimeMs; } catch { /* gone: retry */ }
+        try {
+          ageMs = Date.now() - statSync(path).mtimeMs;
+        } catch {
+          /* gone: retry */
+        }
         if (ageMs < 2000) throw new StorageError(`data dir ${dir} is being locked by another process (${path} is being written)`, 'LOCKED');
       }
       if (holder && typeof holder.pid === 'number' && holder.pid !== process.pid && isAlive(holder.pid)) {

@@ -34,7 +34,10 @@ export class FileMetaStore implements MetaStore {
   private flushing: Promise<void> | null = null;
   private closed = false;
 
-  constructor(dataDir: string, private readonly sync: boolean) {
+  constructor(
+    dataDir: string,
+    private readonly sync: boolean,
+  ) {
     this.dir = join(dataDir, 'meta');
   }
 
@@ -153,13 +156,21 @@ export class FileMetaStore implements MetaStore {
         this.journalBytes += buf.length;
         for (const w of waiters) w.resolve();
       } catch (e) {
-        try { ftruncateSync(this.fd, this.journalBytes); } catch { /* the next load() truncates the torn tail */ }
+        try {
+          ftruncateSync(this.fd, this.journalBytes);
+        } catch {
+          /* the next load() truncates the torn tail */
+        }
         const code = (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'ENOSPC' : 'EIO';
         const err = new StorageError(`metadata write failed: ${(e as Error).message}`, code, { cause: e });
         for (const w of waiters) w.reject(err);
       }
       if (this.journalBytes > COMPACT_MIN_BYTES && this.journalBytes > 2 * this.snapshotBytes) {
-        try { this.compact(); } catch { /* keep journaling; compaction retries next time */ }
+        try {
+          this.compact();
+        } catch {
+          /* keep journaling; compaction retries next time */
+        }
       }
       if (this.queue.length > 0) await new Promise<void>((r) => setImmediate(r));
     }

@@ -78,7 +78,11 @@ export class Segment {
   private idxLen = 0;
   private lastIndexedPos = -Infinity;
 
-  constructor(readonly base: number, readonly path: string, private readonly indexIntervalBytes: number) {
+  constructor(
+    readonly base: number,
+    readonly path: string,
+    private readonly indexIntervalBytes: number,
+  ) {
     this.next = base;
     this.durableNext = base;
   }
@@ -106,7 +110,11 @@ export class Segment {
 
   private growIndex(): void {
     const n = Math.max(16, this.idxOffset.length * 2);
-    const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => { const b = new Float64Array(n); b.set(a); return b; };
+    const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
     this.idxOffset = grow(this.idxOffset);
     this.idxPos = grow(this.idxPos);
     this.idxPrevMaxTs = grow(this.idxPrevMaxTs);
@@ -210,7 +218,7 @@ const IDX_VERSION = 1;
 const IDX_HEADER_BYTES = 4 + 4 + 6 * 8 + 4;
 
 export function indexPath(segPath: string): string {
-  return segPath.slice(0, -SEGMENT_SUFFIX.length) + '.idx';
+  return `${segPath.slice(0, -SEGMENT_SUFFIX.length)}.idx`;
 }
 
 /**
@@ -294,7 +302,11 @@ export async function scanSegment(seg: Segment, file: FileLike): Promise<ScanRes
         if (p === 0) {
           // A single frame larger than the chunk: grow the buffer to hold it.
           const len = got >= 4 ? frameLength(buf, 0) : 0;
-          if (len <= buf.length) { stopReason = `unreadable frame at byte ${chunkStart}`; pos = chunkStart; break outer; }
+          if (len <= buf.length) {
+            stopReason = `unreadable frame at byte ${chunkStart}`;
+            pos = chunkStart;
+            break outer;
+          }
           buf = Buffer.allocUnsafe(len);
         }
         pos = chunkStart + p;

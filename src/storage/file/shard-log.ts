@@ -57,7 +57,10 @@ export class PendingGroup {
   reject!: (e: Error) => void;
 
   constructor() {
-    this.promise = new Promise<void>((res, rej) => { this.resolve = res; this.reject = rej; });
+    this.promise = new Promise<void>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
     // Callers may drop `durable`; a failed group must not become an unhandled rejection.
     this.promise.catch(noop);
   }
@@ -95,14 +98,22 @@ export class FileShardLog implements ShardLog {
   gone: StorageError | null = null;
   private listeners: Array<(end: number) => void> = [];
 
-  constructor(readonly id: string, readonly dir: string, private readonly host: LogHost) {}
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+    private readonly host: LogHost,
+  ) {}
 
   get startOffset(): number {
     const first = this.segments[0];
     return first ? Math.min(first.base, this.durableEnd) : this.durableEnd;
   }
-  get endOffset(): number { return this.durableEnd; }
-  get lastTimestampMs(): number | undefined { return this.startOffset >= this.durableEnd ? undefined : this.durableLastTs; }
+  get endOffset(): number {
+    return this.durableEnd;
+  }
+  get lastTimestampMs(): number | undefined {
+    return this.startOffset >= this.durableEnd ? undefined : this.durableLastTs;
+  }
 
   /** Sets the durable state after recovery. */
   initFromSegments(): void {
@@ -112,7 +123,10 @@ export class FileShardLog implements ShardLog {
     this.durableLastTs = undefined;
     for (let i = this.segments.length - 1; i >= 0; i--) {
       const s = this.segments[i]!;
-      if (s.next > s.base) { this.durableLastTs = s.lastTs; break; }
+      if (s.next > s.base) {
+        this.durableLastTs = s.lastTs;
+        break;
+      }
     }
   }
 
@@ -187,7 +201,12 @@ export class FileShardLog implements ShardLog {
     // After a failed write the rollback may still be removing a file with this very name.
     const after = this.barrier ?? Promise.resolve();
     seg.created = false;
-    seg.ready = after.then(() => this.host.createSegmentFile(seg, this.dir)).then((f) => { seg.file = f; seg.created = true; });
+    seg.ready = after
+      .then(() => this.host.createSegmentFile(seg, this.dir))
+      .then((f) => {
+        seg.file = f;
+        seg.created = true;
+      });
     seg.ready.catch(noop); // observed by the commit cycle
     this.segments.push(seg);
     return seg;
@@ -261,7 +280,9 @@ export class FileShardLog implements ShardLog {
       const file = active.file ?? (active.file = await this.host.fs.open(active.path, this.host.openFlags(false)));
       await file.truncate(active.durableSize);
     })().then(
-      () => { if (this.barrier === barrier) this.barrier = null; },
+      () => {
+        if (this.barrier === barrier) this.barrier = null;
+      },
       (e) => {
         if (this.barrier === barrier) this.barrier = null;
         this.broken = new StorageError(`log ${this.id} cannot be repaired after a failed write: ${(e as Error).message}`, 'EIO', { cause: e });
@@ -323,15 +344,24 @@ export class FileShardLog implements ShardLog {
             const o = frameOffset(buf, p);
             const len = frameLength(buf, p);
             if (o >= off) {
-              if (o >= end) { stop = true; break; }
+              if (o >= end) {
+                stop = true;
+                break;
+              }
               const keyStart = p + FRAME_HEADER_BYTES;
               const dataStart = keyStart + frameKeyBytes(buf, p);
               const dataBytes = p + len - dataStart;
-              if (out.count > 0 && bytes + dataBytes > limits.maxBytes) { stop = true; break; }
+              if (out.count > 0 && bytes + dataBytes > limits.maxBytes) {
+                stop = true;
+                break;
+              }
               bytes += dataBytes;
               out.add(o, frameTimestamp(buf, p), keyStart, dataStart, p + len);
               off = o + 1;
-              if (out.count >= limits.maxRecords) { stop = true; break; }
+              if (out.count >= limits.maxRecords) {
+                stop = true;
+                break;
+              }
             }
             p += len;
           }
@@ -441,7 +471,9 @@ export class FileShardLog implements ShardLog {
       if (!this.segments[1]!.created) break;
       this.segments.shift();
       seg.removed = true;
-      await unlink(seg.path).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
+      await unlink(seg.path).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
       if (seg.indexWrite) await seg.indexWrite;
       await unlink(indexPath(seg.path)).catch(noop);
       if (seg.readers === 0) this.closeRemoved(seg);
@@ -458,7 +490,9 @@ export class FileShardLog implements ShardLog {
 
   onAppend(listener: (endOffset: number) => void): () => void {
     this.listeners = [...this.listeners, listener];
-    return () => { this.listeners = this.listeners.filter((l) => l !== listener); };
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   /** Closes every segment file (after the storage has drained pending writes). */

@@ -45,7 +45,20 @@ export interface FreshetProcess {
 }
 
 export async function startFreshet(opts: { port: number; dataDir: string; fsync?: string; timeoutMs?: number }): Promise<FreshetProcess> {
-  const args = ['--import', 'tsx', MAIN, 'server', '--port', String(opts.port), '--host', '127.0.0.1', '--data-dir', opts.dataDir, '--fsync', opts.fsync ?? 'always'];
+  const args = [
+    '--import',
+    'tsx',
+    MAIN,
+    'server',
+    '--port',
+    String(opts.port),
+    '--host',
+    '127.0.0.1',
+    '--data-dir',
+    opts.dataDir,
+    '--fsync',
+    opts.fsync ?? 'always',
+  ];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (c: Buffer): void => {

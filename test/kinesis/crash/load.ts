@@ -72,7 +72,8 @@ export async function runWriters(client: KinesisClient, ledger: Ledger, opts: Wr
             new PutRecordsCommand({ StreamName: opts.stream, Records: batch.map((r) => ({ PartitionKey: r.key, Data: Buffer.from(r.data) })) }),
           );
           const results = out.Records ?? [];
-          if (results.length !== batch.length) ledger.unexpectedErrors.push(`${writer}: PutRecords answered ${results.length} results for ${batch.length} records`);
+          if (results.length !== batch.length)
+            ledger.unexpectedErrors.push(`${writer}: PutRecords answered ${results.length} results for ${batch.length} records`);
           for (let i = 0; i < results.length; i++) {
             const res = results[i]!;
             const r = batch[i]!;
@@ -162,7 +163,8 @@ export function check(ledger: Ledger, back: ReadBack): string[] {
       }
       // A writer waits for each answer before its next request, so its acknowledged records on one shard are in its order.
       const prev = lastSeqOfWriter.get(ack.writer);
-      if (prev !== undefined && !seqLess(prev, ack.sequenceNumber)) problems.push(`${shardId}: writer ${ack.writer}'s records out of order at ${ack.sequenceNumber}`);
+      if (prev !== undefined && !seqLess(prev, ack.sequenceNumber))
+        problems.push(`${shardId}: writer ${ack.writer}'s records out of order at ${ack.sequenceNumber}`);
       lastSeqOfWriter.set(ack.writer, ack.sequenceNumber);
     }
   }

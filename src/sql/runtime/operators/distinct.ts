@@ -19,7 +19,11 @@ export class DistinctOperator implements Operator {
   private seen = new Set<string>();
   private current: unknown = undefined;
 
-  constructor(private readonly plan: Extract<OpPlan, { op: 'distinct' }>, _ctx: OperatorContext, private readonly emit: Emit) {}
+  constructor(
+    private readonly plan: Extract<OpPlan, { op: 'distinct' }>,
+    _ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {}
 
   process(batch: Row[]): void {
     const out: Row[] = [];

@@ -12,18 +12,25 @@ type Loop = (batch: Row[], out: Row[], onError: (e: unknown, r: Row) => void) =>
 export class FilterProjectOperator implements Operator {
   private readonly loop: Loop;
 
-  constructor(plan: Extract<OpPlan, { op: 'filterProject' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    plan: Extract<OpPlan, { op: 'filterProject' }>,
+    private readonly ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     const c = new ExprCompiler();
     const cond = plan.filter ? c.src(plan.filter) : 'true';
     const proj = plan.project ? `[r[0]${plan.project.map((e) => `, ${c.src(e)}`).join('')}]` : 'r';
     // hot path: generated per-batch loop; try/catch per row so one bad row does not stop the batch.
-    this.loop = c.build<Loop>(['batch', 'out', 'onError'], `
+    this.loop = c.build<Loop>(
+      ['batch', 'out', 'onError'],
+      `
       for (let i = 0, n = batch.length; i < n; i++) {
         const r = batch[i];
         try {
           if (${cond} === true) out.push(${proj});
         } catch (e) { onError(e, r); }
-      }`);
+      }`,
+    );
   }
 
   private readonly onError = (e: unknown, r: Row): void => {

@@ -29,7 +29,8 @@ export class GroupCode {
     const c = new ExprCompiler();
     const hashed = keys.map((k, i) => (i === skipKey ? null : c.src(k))).filter((x): x is string => x !== null);
     // One key: the value itself is the Map key; several: a separator-joined string.
-    const keyBody = hashed.length === 0 ? 'return 0;' : hashed.length === 1 ? `return ${hashed[0]};` : `return ${hashed.map((h) => `String(${h})`).join(" + '\\u0001' + ")};`;
+    const keyBody =
+      hashed.length === 0 ? 'return 0;' : hashed.length === 1 ? `return ${hashed[0]};` : `return ${hashed.map((h) => `String(${h})`).join(" + '\\u0001' + ")};`;
     this.key = c.build(['r'], keyBody);
     this.keySrc = hashed.length === 0 ? '0' : hashed.length === 1 ? hashed[0]! : hashed.map((h) => `String(${h})`).join(" + '\\u0001' + ");
     this.compiler = c;

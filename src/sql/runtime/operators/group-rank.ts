@@ -32,7 +32,11 @@ export class GroupRankOperator implements Operator {
   private readonly maxIdleMs: number;
   private readonly outputMax: number;
 
-  constructor(plan: Extract<OpPlan, { op: 'tableFn' }>, _ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    plan: Extract<OpPlan, { op: 'tableFn' }>,
+    _ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     this.col = (plan.project[0] as { i: number }).i;
     this.width = plan.cursorColumns.length + 1;
     const [sortOrder, outputOrder, maxIdle, outputMax] = plan.params as ['asc' | 'desc', 'asc' | 'desc', number, number];
@@ -82,7 +86,7 @@ export class GroupRankOperator implements Operator {
     const seq: number[] = [];
     if (!this.outputDesc) for (let k = 0; k < n; k++) seq.push(k);
     else {
-      for (let end = n; end > 0;) {
+      for (let end = n; end > 0; ) {
         let start = end - 1;
         while (start > 0 && ranks[start - 1] === ranks[end - 1]) start--;
         for (let k = start; k < end; k++) seq.push(k);

@@ -25,7 +25,11 @@ export class HotspotsOperator implements Operator {
   private readonly radius: number;
   private readonly minPoints: number;
 
-  constructor(plan: Extract<OpPlan, { op: 'tableFn' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    plan: Extract<OpPlan, { op: 'tableFn' }>,
+    private readonly ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     this.numeric = plan.cursorColumns.map((c, i) => (isNumeric(c.type) && c.type.name !== 'NULL' ? i : -1)).filter((i) => i >= 0);
     [this.size, this.radius, this.minPoints] = plan.params as [number, number, number];
   }
@@ -57,7 +61,10 @@ export class HotspotsOperator implements Operator {
         if (!list) continue;
         for (const j of list) {
           let s = 0;
-          for (let k = 0; k < d; k++) { const x = p[k]! - pts[j]![k]!; s += x * x; }
+          for (let k = 0; k < d; k++) {
+            const x = p[k]! - pts[j]![k]!;
+            s += x * x;
+          }
           if (s <= r2) out.push(j);
         }
       }
@@ -79,7 +86,10 @@ export class HotspotsOperator implements Operator {
         const nq = q === i ? n0 : neighbours(q);
         if (nq.length < this.minPoints) continue; // border point: in the hotspot, does not extend it
         for (const j of nq) {
-          if (label[j] === -1) { label[j] = cluster; queue.push(j); }
+          if (label[j] === -1) {
+            label[j] = cluster;
+            queue.push(j);
+          }
         }
       }
       const minValues = pts[members[0]!]!.slice();

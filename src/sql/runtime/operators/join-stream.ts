@@ -177,7 +177,11 @@ export class JoinStreamOperator implements Operator {
   private readonly countedLeft: boolean;
   private readonly rowsN: number;
 
-  constructor(private readonly plan: Extract<OpPlan, { op: 'joinStream' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    private readonly plan: Extract<OpPlan, { op: 'joinStream' }>,
+    private readonly ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     const c = new ExprCompiler();
     this.on = plan.on ? c.fn1(plan.on) : null;
     this.leftKey = plan.leftKey ? c.fn1(plan.leftKey) : null;
@@ -233,14 +237,19 @@ export class JoinStreamOperator implements Operator {
         let matched = false;
         let cands: Row[];
         let from: number;
-        if (other.index) { cands = k === null ? EMPTY : (other.index.get(k) ?? EMPTY); from = 0; }
-        else { cands = other.rows; from = other.head; }
+        if (other.index) {
+          cands = k === null ? EMPTY : (other.index.get(k) ?? EMPTY);
+          from = 0;
+        } else {
+          cands = other.rows;
+          from = other.head;
+        }
         for (let j = from, m = cands.length; j < m; j++) {
           const o = cands[j]!;
           const ot = o[0] as number;
           if (ot < t - back || ot > t + ahead) continue;
           const c = isLeft ? r.concat(o) : o.concat(r);
-          c[0] = ot > t ? ot : t;
+          c[0] = Math.max(ot, t);
           if (on === null || on(c) === true) {
             this.put(c);
             matched = true;
@@ -332,7 +341,7 @@ export class JoinStreamOperator implements Operator {
   private pairWith(r: Row, t: number, o: Row): boolean {
     const c = this.countedLeft ? o.concat(r) : r.concat(o);
     const ot = o[0] as number;
-    c[0] = ot > t ? ot : t;
+    c[0] = Math.max(ot, t);
     if (this.on !== null && this.on(c) !== true) return false;
     this.put(c);
     if (this.counted!.matched) this.counted!.matched.add(o);
@@ -444,8 +453,14 @@ export class JoinStreamOperator implements Operator {
       rightMatched = positions(right, this.right.matched);
     }
     const state: JoinState = {
-      left, right, leftMatched, rightMatched,
-      leftTime: time(this.leftTime), rightTime: time(this.rightTime), watermark: time(this.watermark), pending: this.pending.slice(),
+      left,
+      right,
+      leftMatched,
+      rightMatched,
+      leftTime: time(this.leftTime),
+      rightTime: time(this.rightTime),
+      watermark: time(this.watermark),
+      pending: this.pending.slice(),
     };
     return state;
   }

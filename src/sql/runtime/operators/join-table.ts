@@ -13,7 +13,11 @@ export class JoinTableOperator implements Operator {
   private index: Map<unknown, Row[]> | null = null;
   private indexVersion = -1;
 
-  constructor(private readonly plan: Extract<OpPlan, { op: 'joinTable' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    private readonly plan: Extract<OpPlan, { op: 'joinTable' }>,
+    private readonly ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     const c = new ExprCompiler();
     this.on = plan.on ? c.fn1(plan.on) : null;
     this.leftKey = plan.leftKey ? c.fn1(plan.leftKey) : null;
@@ -26,7 +30,10 @@ export class JoinTableOperator implements Operator {
       for (const t of rows) {
         const k = t[this.plan.rightKeyColumn];
         let list = this.index.get(k);
-        if (!list) { list = []; this.index.set(k, list); }
+        if (!list) {
+          list = [];
+          this.index.set(k, list);
+        }
         list.push(t);
       }
       this.indexVersion = version;
@@ -42,7 +49,10 @@ export class JoinTableOperator implements Operator {
         let matched = false;
         for (const t of this.candidates(r, table.rows, table.version)) {
           const c = r.concat(t);
-          if (this.on === null || this.on(c) === true) { out.push(c); matched = true; }
+          if (this.on === null || this.on(c) === true) {
+            out.push(c);
+            matched = true;
+          }
         }
         if (!matched && this.plan.joinType === 'LEFT') out.push(r.concat(new Array(this.plan.rightWidth).fill(null)));
       } catch (e) {

@@ -21,7 +21,11 @@ export class OrderWindowOperator implements Operator {
   private readonly cmp: (a: Row, b: Row) => number;
   private readonly keyAt: ((r: Row) => unknown) | null;
 
-  constructor(private readonly plan: Extract<OpPlan, { op: 'orderWindow' }>, _ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    private readonly plan: Extract<OpPlan, { op: 'orderWindow' }>,
+    _ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     this.keyAt = plan.timeKeyExpr ? new ExprCompiler().fn1(plan.timeKeyExpr) : null;
     const keys = plan.keys;
     this.cmp = (a, b) => {

@@ -39,10 +39,17 @@ export class SlidingOperator implements Operator {
   frames = new Map<unknown, Frame>();
   private lastSweepMs = -Infinity;
 
-  constructor(private readonly plan: Extract<OpPlan, { op: 'sliding' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    private readonly plan: Extract<OpPlan, { op: 'sliding' }>,
+    private readonly ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     const c = new ExprCompiler();
     const parts = plan.partition.map((p) => c.src(p));
-    this.partitionKey = c.build(['r'], `return ${parts.length === 0 ? '0' : parts.length === 1 ? parts[0] : parts.map((p) => `String(${p})`).join(" + '\\u0001' + ")};`);
+    this.partitionKey = c.build(
+      ['r'],
+      `return ${parts.length === 0 ? '0' : parts.length === 1 ? parts[0] : parts.map((p) => `String(${p})`).join(" + '\\u0001' + ")};`,
+    );
     const scanAggs: AggPlan[] = [];
     this.scanIdx = [];
     const add: string[] = [];
@@ -62,9 +69,11 @@ export class SlidingOperator implements Operator {
         } else {
           add.push(`{ const v = ${v}; if (v !== null) { a[${o}] += v; a[${o + 1}]++; } }`);
           rem.push(`{ const v = ${v}; if (v !== null) { a[${o}] -= v; a[${o + 1}]--; } }`);
-          res.push(a.fn === 'SUM'
-            ? `out[${k}] = a[${o + 1}] === 0 ? null : a[${o}];`
-            : `out[${k}] = a[${o + 1}] === 0 ? null : ${['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT'].includes(a.t.name) ? 'Math.trunc' : ''}(a[${o}] / a[${o + 1}]);`);
+          res.push(
+            a.fn === 'SUM'
+              ? `out[${k}] = a[${o + 1}] === 0 ? null : a[${o}];`
+              : `out[${k}] = a[${o + 1}] === 0 ? null : ${['INTEGER', 'BIGINT', 'SMALLINT', 'TINYINT'].includes(a.t.name) ? 'Math.trunc' : ''}(a[${o}] / a[${o + 1}]);`,
+          );
           o += 2;
         }
       } else {
@@ -87,12 +96,20 @@ export class SlidingOperator implements Operator {
     if (scanAggs.length === 0 && this.positional.length === 0 && o > 0) {
       c.aggBase = Infinity;
       const pk = parts.length === 0 ? '0' : parts.length === 1 ? parts[0]! : parts.map((p) => `String(${p})`).join(" + '\\u0001' + ");
-      const evictRange = plan.rangeMs === null ? '' : `
+      const evictRange =
+        plan.rangeMs === null
+          ? ''
+          : `
           const lo = r[0] - ${plan.rangeMs};
           while (head < rows.length && rows[head][0] < lo) { const a = acc; const r = rows[head]; ${rem.join(' ')} head++; }`;
-      const evictRows = plan.rows === null ? '' : `
+      const evictRows =
+        plan.rows === null
+          ? ''
+          : `
           while (rows.length - head > ${plan.rows + 1}) { const a = acc; const r = rows[head]; ${rem.join(' ')} head++; }`;
-      this.loop = c.build(['batch', 'self', 'out', 'A'], `
+      this.loop = c.build(
+        ['batch', 'self', 'out', 'A'],
+        `
         const frames = self.frames;
         for (let i = 0, n = batch.length; i < n; i++) {
           const r = batch[i];
@@ -110,7 +127,8 @@ export class SlidingOperator implements Operator {
             { const a = acc; const out = A; ${res.join(' ')} }
             out.push(${projectSrc});
           } catch (e) { self.rowError(e, r); }
-        }`);
+        }`,
+      );
     }
   }
 
@@ -165,7 +183,10 @@ export class SlidingOperator implements Operator {
       try {
         const pk = this.partitionKey(r);
         let f = this.frames.get(pk);
-        if (f === undefined) { f = this.newFrame(); this.frames.set(pk, f); }
+        if (f === undefined) {
+          f = this.newFrame();
+          this.frames.set(pk, f);
+        }
         f.rows.push(r);
         if (this.add) this.add(f.acc, r);
         this.evict(f, r[0] as number);

@@ -20,7 +20,11 @@ export class StaggerOperator implements Operator {
   /** Insertion order = opening order = closing order (ROWTIME is monotonic). */
   private windows = new Map<unknown, Window>();
 
-  constructor(private readonly plan: Extract<OpPlan, { op: 'stagger' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    private readonly plan: Extract<OpPlan, { op: 'stagger' }>,
+    private readonly ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     const c = new ExprCompiler();
     const parts = plan.partition.map((p) => `String(${c.src(p)})`);
     this.partitionKey = c.build(['r'], `return ${parts.length ? parts.join(" + '\\u0001' + ") : '0'};`);
@@ -40,7 +44,10 @@ export class StaggerOperator implements Operator {
         }
         const k = this.code.key(r);
         let g = w.groups.get(k);
-        if (!g) { g = { keys: this.code.keyValues(r), acc: this.code.agg.init() }; w.groups.set(k, g); }
+        if (!g) {
+          g = { keys: this.code.keyValues(r), acc: this.code.agg.init() };
+          w.groups.set(k, g);
+        }
         this.code.agg.update(g.acc, r);
       } catch (e) {
         this.ctx.error({ ...errorOf(e), row: r });

@@ -38,7 +38,11 @@ export class TableFnOperator implements Operator {
   private readonly explain: boolean;
   private readonly directional: boolean;
 
-  constructor(private readonly plan: Extract<OpPlan, { op: 'tableFn' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    private readonly plan: Extract<OpPlan, { op: 'tableFn' }>,
+    private readonly ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     const c = new ExprCompiler();
     this.filter = plan.filter ? c.fn1(plan.filter) : null;
     this.project = c.projector(plan.project);

@@ -23,14 +23,20 @@ export class TumbleOperator implements Operator {
   /** Rows of windows closed during the current batch. */
   private pending: Row[] = [];
 
-  constructor(private readonly plan: Extract<OpPlan, { op: 'tumble' }>, private readonly ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    private readonly plan: Extract<OpPlan, { op: 'tumble' }>,
+    private readonly ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     this.code = new GroupCode(plan.keys, plan.windowKey, plan.aggs, plan.having, plan.project);
     const c = this.code.compiler;
     this.windowStart = c.fn1(plan.windowStart);
     this.nAggs = plan.aggs.length;
     // hot path: the batch loop is generated with the window, key and accumulator code inlined.
     const ws = c.src(plan.windowStart);
-    this.loop = c.build(['batch', 'self'], `
+    this.loop = c.build(
+      ['batch', 'self'],
+      `
       let curStart = NaN, cur;
       for (let i = 0, n = batch.length; i < n; i++) {
         const r = batch[i];
@@ -44,7 +50,8 @@ export class TumbleOperator implements Operator {
           const a = g.acc;
           ${this.code.agg.updateSrc}
         } catch (e) { self.rowError(e, r); }
-      }`);
+      }`,
+    );
   }
 
   /** @internal used by the generated loop */
@@ -103,11 +110,18 @@ export class TumbleOperator implements Operator {
         const k = this.windowStart(r);
         if (this.genKey !== undefined && k !== this.genKey) this.closeGeneric(t, out);
         let groups = this.windows.get(k as number);
-        if (!groups) { groups = new Map(); this.windows.set(k as number, groups); this.genKey = k; }
+        if (!groups) {
+          groups = new Map();
+          this.windows.set(k as number, groups);
+          this.genKey = k;
+        }
         this.genLast = t;
         const gk = code.key(r);
         let g = groups.get(gk);
-        if (g === undefined) { g = this.newGroup(r); groups.set(gk, g); }
+        if (g === undefined) {
+          g = this.newGroup(r);
+          groups.set(gk, g);
+        }
         code.agg.update(g.acc, r);
       } catch (e) {
         this.rowError(e, r);

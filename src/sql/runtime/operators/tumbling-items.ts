@@ -17,7 +17,11 @@ export class TumblingItemsOperator implements Operator {
   private readonly sizeMs: number;
   private readonly topK: boolean;
 
-  constructor(plan: Extract<OpPlan, { op: 'tableFn' }>, _ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    plan: Extract<OpPlan, { op: 'tableFn' }>,
+    _ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     this.col = (plan.project[0] as { i: number }).i;
     this.k = plan.params[0] as number;
     this.sizeMs = plan.params[1] as number;

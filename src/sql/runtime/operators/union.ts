@@ -22,7 +22,11 @@ export class UnionOperator implements Operator {
   private bounds: number[];
   private watermark = -Infinity;
 
-  constructor(plan: Extract<OpPlan, { op: 'union' }>, _ctx: OperatorContext, private readonly emit: Emit) {
+  constructor(
+    plan: Extract<OpPlan, { op: 'union' }>,
+    _ctx: OperatorContext,
+    private readonly emit: Emit,
+  ) {
     const n = plan.inputs.length;
     this.queues = Array.from({ length: n }, () => []);
     this.heads = new Array<number>(n).fill(0);
@@ -54,7 +58,7 @@ export class UnionOperator implements Operator {
     const n = this.queues.length;
     let limit = Infinity;
     for (let p = 0; p < n; p++) {
-      const b = this.bounds[p]! > this.watermark ? this.bounds[p]! : this.watermark;
+      const b = Math.max(this.bounds[p]!, this.watermark);
       if (b < limit) limit = b;
     }
     let out: Row[] | null = null;
@@ -66,7 +70,10 @@ export class UnionOperator implements Operator {
         const q = this.queues[p]!;
         if (h < q.length) {
           const t = q[h]![0] as number;
-          if (t < bestT) { bestT = t; best = p; }
+          if (t < bestT) {
+            bestT = t;
+            best = p;
+          }
         }
       }
       if (best < 0 || bestT > limit) break;
@@ -81,20 +88,27 @@ export class UnionOperator implements Operator {
         const q = this.queues[p]!;
         if (h < q.length) {
           const t = q[h]![0] as number;
-          if (p < best) { if (t < below) below = t; }
-          else if (t < upTo) upTo = t;
+          if (p < best) {
+            if (t < below) below = t;
+          } else if (t < upTo) upTo = t;
         }
       }
       const q = this.queues[best]!;
       let h = this.heads[best]!;
       let t: number;
-      do out.push(q[h++]!); while (h < q.length && (t = q[h]![0] as number) < below && t <= upTo);
+      do out.push(q[h++]!);
+      while (h < q.length && (t = q[h]![0] as number) < below && t <= upTo);
       this.heads[best] = h;
     }
     for (let p = 0; p < n; p++) {
       const h = this.heads[p]!;
-      if (h > 0 && h === this.queues[p]!.length) { this.queues[p] = []; this.heads[p] = 0; }
-      else if (h > 1024 && h * 2 > this.queues[p]!.length) { this.queues[p] = this.queues[p]!.slice(h); this.heads[p] = 0; }
+      if (h > 0 && h === this.queues[p]!.length) {
+        this.queues[p] = [];
+        this.heads[p] = 0;
+      } else if (h > 1024 && h * 2 > this.queues[p]!.length) {
+        this.queues[p] = this.queues[p]!.slice(h);
+        this.heads[p] = 0;
+      }
     }
     if (out !== null) this.emit(out);
   }
