@@ -1,0 +1,358 @@
+/**
+ * One running application: resolves its sources, compiles its code, opens a
+ * reader per shard (following resharding), and runs a pump — read and push
+ * everything readable (row-feed.ts), advance time by the clock, write outputs
+ * (output-writer.ts), checkpoint when due (checkpoint.ts) — until it is
+ * stopped or fails. A failure stops this application only and is reported to
+ * the host.
+ */
+import { AwsError, type Clock, type TimerHandle } from '../../core/index.ts';
+import type { MetaStore } from '../../storage/index.ts';
+import type { ApplicationConfig, StartingPosition } from '../model.ts';
+import { inAppStreamNames } from '../model.ts';
+import type { InputCheckpoint, ShardCheckpoint, StoredCheckpoint } from './checkpoint.ts';
+import { CHECKPOINT_KEY_PREFIX, deliveryHolder } from './checkpoint.ts';
+import { errorMessage, invalidConfig } from './config-errors.ts';
+import type { OutputSink } from './output-writer.ts';
+import { OutputWriter } from './output-writer.ts';
+import type { CompiledApplication, DeliveryInputReader, ReferenceTableSpec, SqlPort, StreamShardReader } from './ports.ts';
+import type { InputFeed, ShardFeed } from './row-feed.ts';
+import { RowFeed } from './row-feed.ts';
+import { ShardFollower } from './shard-follower.ts';
+import { resolveSources } from './sources.ts';
+
+export const ERROR_STREAM = 'error_stream';
+/** How many recent error_stream rows the host keeps per application for inspection. */
+const RECENT_ERRORS = 100;
+
+/** Counters and recent errors of a running application (for tests, the CLI and the console). */
+export interface ApplicationStats {
+  recordsRead: number;
+  rowsPushed: number;
+  parseErrors: number;
+  recordsWritten: number;
+  checkpoints: number;
+  lastCheckpointMs: number | undefined;
+  /** Most recent error_stream rows, as objects keyed by column name. */
+  recentErrors: Array<Record<string, unknown>>;
+  /** A checkpoint that could not be restored (e.g. the code changed), if any. */
+  restoreWarning?: string;
+}
+
+/** What a runner needs from the host that runs it. */
+export interface RunnerHost extends OutputSink {
+  readonly meta: MetaStore;
+  readonly clock: Clock;
+  readonly sql: SqlPort;
+  readonly checkpointIntervalMs: number;
+  readonly tickMs: number;
+  readonly graceMs: number;
+  readonly readBatch: number;
+  loadReferenceTables(app: ApplicationConfig): Promise<ReferenceTableSpec[]>;
+  /** The runner stopped on its own after `error`. */
+  runnerFailed(runner: AppRunner, error: unknown): void;
+}
+
+export class AppRunner {
+  private sql!: CompiledApplication;
+  private feed!: RowFeed;
+  private inputs: InputFeed[] = [];
+  private writers: OutputWriter[] = [];
+  private errorColumns: readonly string[] = [];
+  /** Writers of outputs named error_stream: parse errors are delivered to them directly. */
+  private errorWriters: OutputWriter[] = [];
+  private timer: TimerHandle | undefined;
+  private pumping: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private failed = false;
+  private advancedToMs = -Infinity;
+  private lastCheckpointMs: number;
+  readonly stats: ApplicationStats = {
+    recordsRead: 0,
+    rowsPushed: 0,
+    parseErrors: 0,
+    recordsWritten: 0,
+    checkpoints: 0,
+    lastCheckpointMs: undefined,
+    recentErrors: [],
+  };
+
+  /** What operator state depends on: restoring state into a different plan would misread it. */
+  private readonly planKey: string;
+
+  constructor(
+    readonly app: ApplicationConfig,
+    private readonly host: RunnerHost,
+  ) {
+    this.lastCheckpointMs = host.clock.now();
+    this.planKey = JSON.stringify({
+      code: app.code,
+      inputs: app.inputs.map((i) => [i.namePrefix, i.parallelism, i.schema.columns]),
+      tables: app.references.map((r) => [r.tableName, r.schema.columns]),
+    });
+  }
+
+  async start(positions: ReadonlyMap<string, StartingPosition>): Promise<void> {
+    const host = this.host;
+    const app = this.app;
+    const checkpoint = host.meta.get<StoredCheckpoint>(CHECKPOINT_KEY_PREFIX + app.name);
+
+    // Resolve sources before compiling so a missing stream is reported as such.
+    const { specs, resolved } = await resolveSources(host, app);
+    const tables = await host.loadReferenceTables(app);
+
+    try {
+      this.sql = host.sql.compile(app.code, specs, tables, host.clock);
+    } catch (e) {
+      throw invalidConfig(`Application code does not compile: ${errorMessage(e)}`, e);
+    }
+    this.feed = new RowFeed(this.sql, this.stats, host.readBatch, (m, rowtimeMs, data) => this.parseError(m, rowtimeMs, data));
+    try {
+      for (const output of app.outputs) {
+        const stream = this.sql.resolveStream(output.name);
+        if (stream === undefined) throw invalidConfig(`Output ${output.id}: in-application stream ${output.name} is not created by the application code`);
+        const writer = new OutputWriter(output, this.sql.formatter(stream, output.format), host);
+        this.writers.push(writer);
+        this.sql.onOutput(stream, writer.onRows);
+        if (stream === ERROR_STREAM) this.errorWriters.push(writer);
+      }
+      // Runtime errors inside the SQL application (error_stream) join parse errors in the host's recent errors.
+      this.errorColumns = this.sql.columnNames(ERROR_STREAM);
+      this.sql.onOutput(ERROR_STREAM, this.recordErrors);
+
+      // Starting positions: LAST_STOPPED_POINT resumes from the checkpoint when it belongs to the same stream.
+      let restoreState = checkpoint !== undefined;
+      for (const r of resolved) {
+        const position = positions.get(r.input.id) ?? 'NOW';
+        const saved = checkpoint?.inputs[r.input.id];
+        const resume = position === 'LAST_STOPPED_POINT' && saved !== undefined && saved.streamKey === r.streamKey;
+        if (!resume) restoreState = false;
+        const names = inAppStreamNames(r.input);
+        const parser = host.sql.parser(r.input.schema);
+        const feed: InputFeed = { input: r.input, streamName: r.streamName, delivery: r.delivery, streamKey: r.streamKey, shards: [] };
+        if (!r.delivery) {
+          feed.follower = new ShardFollower<ShardFeed>(host.streams, r.streamName, feed.shards, (reader, i) => ({
+            reader,
+            inAppStream: names[i % names.length]!,
+            parser,
+            unsubscribe: reader.onAppend(this.schedule),
+          }));
+          this.inputs.push(feed);
+          await feed.follower.start(position === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST', resume ? saved!.shards : undefined);
+          continue;
+        }
+        for (let i = 0; i < r.shardIds.length; i++) {
+          const shardId = r.shardIds[i]!;
+          const savedShard = resume ? saved!.shards[shardId] : undefined;
+          const type = position === 'TRIM_HORIZON' || savedShard !== undefined ? 'TRIM_HORIZON' : 'LATEST';
+          let reader: StreamShardReader;
+          let delivery: DeliveryInputReader | undefined;
+          if (r.delivery) {
+            delivery = await host.delivery!.openReader!(r.streamName, type, deliveryHolder(app.name, r.input.id));
+            reader = delivery;
+          } else {
+            reader = await host.streams.openShardReader(r.streamName, shardId, { type });
+          }
+          if (savedShard !== undefined) reader.offset = Math.max(reader.offset, savedShard.offset);
+          const unsubscribe = reader.onAppend(this.schedule);
+          feed.shards.push({ reader, inAppStream: names[i % names.length]!, parser, unsubscribe, ...(delivery ? { delivery } : {}) });
+        }
+        this.inputs.push(feed);
+      }
+      if (restoreState && checkpoint) {
+        if (checkpoint.plan !== this.planKey) {
+          this.stats.restoreWarning = 'the application code or its input/reference schemas changed since the checkpoint: operator state was not restored';
+        } else {
+          try {
+            this.sql.restore(checkpoint.state);
+            this.feed.lastRowtimeMs = checkpoint.lastRowtimeMs ?? -Infinity;
+            this.advancedToMs = this.feed.lastRowtimeMs;
+          } catch (e) {
+            this.stats.restoreWarning = `operator state could not be restored: ${errorMessage(e)}`;
+          }
+        }
+      }
+      // The starting point is the first checkpoint, so a crash before the first periodic one
+      // still resumes from here rather than from NOW.
+      await this.checkpoint();
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+    this.armTimer();
+    this.schedule();
+  }
+
+  private armTimer(): void {
+    if (this.stopped) return;
+    this.timer = this.host.clock.setTimer(this.onTick, this.host.tickMs);
+  }
+
+  private readonly onTick = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    this.schedule();
+    this.armTimer();
+  };
+
+  /** Runs the pump now, or once more after the current run. */
+  readonly schedule = (): void => {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
+    });
+  };
+
+  async whenIdle(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  /** Live rows of any in-app stream, as objects (for the CLI and the console's real-time table). */
+  tap(stream: string, listener: (rows: Array<Record<string, unknown>>) => void): () => void {
+    const name = this.sql.resolveStream(stream);
+    if (name === undefined) {
+      throw new AwsError(
+        'ResourceNotFoundException',
+        `Application ${this.app.name} has no in-application stream ${stream}; streams: ${this.sql.streamNames().join(', ')}`,
+      );
+    }
+    const sql = this.sql;
+    return sql.onOutput(name, (rows) => listener(rows.map((r) => sql.rowObject(name, r))));
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        await this.step();
+      } while (this.again && !this.stopped);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** Reads everything readable, pushes it, advances time, writes outputs, checkpoints when due. */
+  private async step(): Promise<void> {
+    const host = this.host;
+    // Everything appended before this moment is readable now, so after reading to the end
+    // no record older than `target` can still arrive (beyond the grace period).
+    const target = host.clock.now() - host.graceMs;
+    for (;;) {
+      for (const input of this.inputs) if (input.follower) await input.follower.refresh();
+      if (this.stopped) return;
+      const n = await this.feed.readOnce(this.inputs);
+      await this.flush();
+      if (this.stopped) return;
+      // Nothing read: done, unless a parent just finished and its children may be read now.
+      if (n === 0 && !this.readableChanged()) break;
+    }
+    if (target > this.advancedToMs) {
+      this.advancedToMs = target;
+      if (target > this.feed.lastRowtimeMs) this.feed.lastRowtimeMs = target;
+      this.sql.advanceTime(target);
+      await this.flush();
+    }
+    if (host.clock.now() - this.lastCheckpointMs >= host.checkpointIntervalMs) await this.checkpoint();
+  }
+
+  private readableChanged(): boolean {
+    let changed = false;
+    for (const input of this.inputs) if (input.follower?.readableChanged()) changed = true;
+    return changed;
+  }
+
+  /**
+   * A record (or one of its rows) that does not fit the input schema. KDA reports it in
+   * error_stream with DATA_ROW holding the original data hex-encoded. Applications cannot
+   * read error_stream, so these rows go straight to its outputs rather than through the SQL engine.
+   */
+  private parseError(message: string, rowtime: number, data: string): void {
+    const now = this.host.clock.now();
+    const row: unknown[] = [now, now, 'ERROR', 'Input_Parse_Error', message, rowtime, Buffer.from(data, 'utf8').toString('hex'), null];
+    const rows = [row];
+    this.recordErrors(rows);
+    for (const w of this.errorWriters) w.onRows(rows);
+  }
+
+  private readonly recordErrors = (rows: readonly unknown[][]): void => {
+    const recent = this.stats.recentErrors;
+    const cols = this.errorColumns;
+    for (const row of rows) {
+      const o: Record<string, unknown> = {};
+      for (let c = 0; c < cols.length; c++) o[cols[c]!] = row[c + 1];
+      recent.push(o);
+      if (recent.length > RECENT_ERRORS) recent.shift();
+    }
+  };
+
+  private async flush(): Promise<void> {
+    for (const w of this.writers) this.stats.recordsWritten += await w.flush();
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.flush();
+    const inputs: Record<string, InputCheckpoint> = {};
+    for (const feed of this.inputs) {
+      const shards: Record<string, ShardCheckpoint> = {};
+      for (const s of feed.shards) {
+        shards[s.reader.shardId] = { offset: s.reader.offset };
+        // The delivery stream keeps undelivered-to-us records from being trimmed once Firehose has delivered them.
+        if (s.delivery) await s.delivery.retain(s.reader.offset);
+      }
+      inputs[feed.input.id] = { streamKey: feed.streamKey, shards, ...(feed.delivery ? { delivery: feed.streamName } : {}) };
+    }
+    const now = this.host.clock.now();
+    const stored: StoredCheckpoint = {
+      takenMs: now,
+      plan: this.planKey,
+      inputs,
+      state: this.sql.checkpoint(),
+      lastRowtimeMs: Number.isFinite(this.feed.lastRowtimeMs) ? this.feed.lastRowtimeMs : null,
+    };
+    await this.host.meta.put(CHECKPOINT_KEY_PREFIX + this.app.name, stored);
+    this.lastCheckpointMs = now;
+    this.stats.checkpoints++;
+    this.stats.lastCheckpointMs = now;
+  }
+
+  /** Stops reading; with `checkpoint`, first writes outputs and stores the position and state. */
+  async stop(checkpoint: boolean): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.timer?.cancel();
+    await this.whenIdle();
+    try {
+      if (checkpoint && !this.failed) await this.checkpoint();
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    for (const input of this.inputs) {
+      for (const s of input.shards) {
+        s.unsubscribe();
+        s.delivery?.close();
+      }
+    }
+    try {
+      this.sql?.close();
+    } catch {
+      // closing a failed application must not throw
+    }
+  }
+
+  private fail(e: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.release();
+    this.host.runnerFailed(this, e);
+  }
+}

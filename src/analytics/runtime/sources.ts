@@ -1,0 +1,81 @@
+/**
+ * Checks an application's inputs and outputs against what exists before it
+ * compiles, so a missing stream is reported as such: each input's source (a
+ * Kinesis stream and its current shards, or a delivery stream read like one
+ * shard), its identity for checkpoints, and the in-app streams it feeds.
+ */
+import type { AppInput, ApplicationConfig } from '../model.ts';
+import { deliveryStreamNameFromArn, inAppStreamNames, streamNameFromArn } from '../model.ts';
+import { deliveryHolder } from './checkpoint.ts';
+import { errorMessage, invalidConfig } from './config-errors.ts';
+import type { DeliveryInputReader, DeliveryPort, InputStreamSpec, StreamEngine } from './ports.ts';
+
+export interface ResolvedInput {
+  input: AppInput;
+  /** Kinesis stream or delivery stream name. */
+  streamName: string;
+  /** Identity of this incarnation of the stream (ARN + creation time): a checkpoint of another one is not resumed. */
+  streamKey: string;
+  shardIds: string[];
+  delivery: boolean;
+}
+
+/** Resolves every input and checks every output; throws InvalidApplicationConfigurationException naming the first problem. */
+export async function resolveSources(
+  sources: { readonly streams: StreamEngine; readonly delivery: DeliveryPort | undefined },
+  app: ApplicationConfig,
+): Promise<{ specs: InputStreamSpec[]; resolved: ResolvedInput[] }> {
+  const specs: InputStreamSpec[] = [];
+  const resolved: ResolvedInput[] = [];
+  for (const input of app.inputs) {
+    if (input.source.kind === 'firehose') {
+      // A delivery stream is read like a stream with one shard: the records put into it, in arrival order.
+      const name = deliveryStreamNameFromArn(input.source.resourceArn)!;
+      const delivery = sources.delivery;
+      if (!delivery?.openReader) throw invalidConfig(`Input ${input.id}: reading delivery stream ${name} needs the Firehose service, which is not running`);
+      if (delivery.exists && !delivery.exists(name))
+        throw invalidConfig(`Input ${input.id}: delivery stream ${name} (${input.source.resourceArn}) does not exist`);
+      let probe: DeliveryInputReader;
+      try {
+        probe = await delivery.openReader(name, 'LATEST', deliveryHolder(app.name, input.id));
+      } catch (e) {
+        throw invalidConfig(`Input ${input.id}: delivery stream ${name} (${input.source.resourceArn}) cannot be read: ${errorMessage(e)}`, e);
+      }
+      probe.close();
+      resolved.push({ input, streamName: name, streamKey: `${input.source.resourceArn}@${probe.createdMs}`, shardIds: [probe.shardId], delivery: true });
+      for (const n of inAppStreamNames(input)) specs.push({ name: n, columns: input.schema.columns });
+      continue;
+    }
+    if (input.source.kind !== 'kinesis') {
+      throw invalidConfig(`Input ${input.id}: an application input is a Kinesis stream or a delivery stream, not ${input.source.resourceArn}`);
+    }
+    const streamName = streamNameFromArn(input.source.resourceArn)!;
+    let d: ReturnType<StreamEngine['describe']>;
+    try {
+      d = sources.streams.describe(streamName);
+    } catch (e) {
+      throw invalidConfig(`Input ${input.id}: stream ${streamName} (${input.source.resourceArn}) does not exist`, e);
+    }
+    resolved.push({ input, streamName, streamKey: `${d.streamArn}@${d.createdMs}`, shardIds: d.shards.map((s) => s.shardId), delivery: false });
+    for (const name of inAppStreamNames(input)) specs.push({ name, columns: input.schema.columns });
+  }
+  for (const output of app.outputs) {
+    const dest = output.destination;
+    if (dest.kind === 'kinesis') {
+      const name = streamNameFromArn(dest.resourceArn)!;
+      try {
+        sources.streams.describe(name);
+      } catch (e) {
+        throw invalidConfig(`Output ${output.id}: stream ${name} (${dest.resourceArn}) does not exist`, e);
+      }
+    } else if (dest.kind === 'firehose') {
+      const name = deliveryStreamNameFromArn(dest.resourceArn)!;
+      if (!sources.delivery) throw invalidConfig(`Output ${output.id}: delivery stream ${name} needs the Firehose service, which is not running`);
+      if (sources.delivery.exists && !sources.delivery.exists(name))
+        throw invalidConfig(`Output ${output.id}: delivery stream ${name} (${dest.resourceArn}) does not exist`);
+    } else {
+      throw invalidConfig(`Output ${output.id}: LambdaOutput is not supported by Freshet`);
+    }
+  }
+  return { specs, resolved };
+}
