@@ -5,3 +5,8 @@ export type { AwsErrorCode } from './errors.ts';
 export { retry } from './retry.ts';
 export type { RetryOptions } from './retry.ts';
 export { BufferPool, dataBuffers } from './buffer-pool.ts';
+export { KeyedMutex } from './keyed-mutex.ts';
+export { LruCache } from './lru.ts';
+export { splitCsvLine, splitCsvRecords, formatCsvField, CsvRecordSplitter } from './csv.ts';
+export { log, createLogger, configureDefaultLogger, swallowedErrors, LOG_LEVELS, LOG_FORMATS } from './log.ts';
+export type { Logger, LoggerOptions, LogLevel, LogFormat, LogFields } from './log.ts';
