@@ -14,7 +14,7 @@
  * CREATING → ACTIVE, so clients poll DescribeApplication as they do against AWS.
  * A delay of 0 settles before the call answers.
  */
-import { AwsError, type Clock, type TimerHandle } from '../core/index.ts';
+import { AwsError, KeyedMutex, type Clock, type TimerHandle } from '../core/index.ts';
 import type { MetaStore } from '../storage/index.ts';
 import type { ApplicationConfig, ApplicationStatus, StartingPosition } from './model.ts';
 
@@ -72,7 +72,7 @@ export function versionMismatch(given: number, current: number): AwsError {
 
 export class ApplicationRegistry {
   private readonly apps = new Map<string, ApplicationConfig>();
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new KeyedMutex();
   /** The timer that settles each application's transitional status. */
   private readonly settling = new Map<string, TimerHandle>();
   /** Writes started by timers, awaited by whenSettled(). */
@@ -156,14 +156,7 @@ export class ApplicationRegistry {
 
   /** Runs `fn` after every earlier call for the same application has finished. */
   serialise<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(name) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.queues.set(name, tail);
-    void tail.then(() => {
-      if (this.queues.get(name) === tail) this.queues.delete(name);
-    });
-    return next;
+    return this.queues.run(name, fn);
   }
 
   /**

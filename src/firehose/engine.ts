@@ -11,6 +11,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { AwsError } from '../core/errors.ts';
+import { KeyedMutex } from '../core/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LogStorage, ShardLog } from '../storage/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
@@ -119,7 +120,8 @@ export class FirehoseEngine {
   readonly stores: ObjectStores;
   private readonly lambda: LambdaHost;
   private streams = new Map<string, Runtime>();
-  private locks = new Map<string, Promise<unknown>>();
+  /** Control-plane changes to one delivery stream run one at a time. */
+  private readonly locks = new KeyedMutex();
 
   private constructor(private readonly deps: FirehoseDeps) {
     this.options = loadOptions(deps.dataDir, deps.firehose);
@@ -177,15 +179,8 @@ export class FirehoseEngine {
     return new AwsError('ResourceNotFoundException', `Firehose ${name} under account ${this.deps.accountId} not found.`);
   }
 
-  private async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(name) ?? Promise.resolve();
-    const next = prev.catch(() => {}).then(fn);
-    this.locks.set(name, next);
-    try {
-      return await next;
-    } finally {
-      if (this.locks.get(name) === next) this.locks.delete(name);
-    }
+  private withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(name, fn);
   }
 
   private logId(meta: DeliveryStreamMeta): string {
@@ -542,7 +537,7 @@ export class FirehoseEngine {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.locks.values()]);
+    await this.locks.idle();
     for (const rt of this.streams.values()) {
       await rt.source?.stop();
       await rt.pipeline.stop();

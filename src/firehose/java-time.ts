@@ -9,6 +9,7 @@
  * timestamp then only reads calendar fields (computed once per call) and
  * appends strings.
  */
+import { LruCache } from '../core/index.ts';
 
 export interface ZonedFields {
   year: number;
@@ -281,7 +282,8 @@ export function compileJavaPattern(pattern: string): CompiledPattern {
   };
 }
 
-const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+/** Per CustomTimeZone spelling (zone ids are case-insensitive, so spellings are many): bounded. */
+const zoneFormatters = new LruCache<string, Intl.DateTimeFormat>(256);
 
 /** Throws RangeError for an unknown IANA zone. */
 export function assertTimeZone(zone: string): void {

@@ -1,7 +1,9 @@
 export { GENERATORS, getGenerator, encodeRecord } from './registry.ts';
 export { startGenerator, resolveSchedule } from './run.ts';
 export type { GeneratorRunOptions, GeneratorHandle, GeneratorStats } from './run.ts';
-export { startReplay, loadReplayFile, parseEventTime, splitCsvLine } from './replay.ts';
+export { startReplay, loadReplayFile, parseEventTime } from './replay.ts';
+/** Kept for callers of src/generators: the CSV splitter now lives in core. */
+export { splitCsvLine } from '../core/index.ts';
 export type { ReplayOptions, ReplayHandle, ReplayRow } from './replay.ts';
 export { KinesisWriter, isRetryablePutError, isConnectionError } from './writer.ts';
 export type { KinesisWriterOptions, RecordSink, WriterStats } from './writer.ts';

@@ -1,4 +1,5 @@
 /** Every generator kind by name. */
+import { formatCsvField } from '../core/index.ts';
 import { sales } from './sales.ts';
 import { trades } from './trades.ts';
 import { ecommerce } from './ecommerce.ts';
@@ -15,18 +16,13 @@ export function getGenerator(name: string): GeneratorKind {
   return g;
 }
 
-function csvField(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** The bytes of one record: a JSON object, or a CSV line in `fields` order (no header, newline-terminated). */
 export function encodeRecord(rec: GeneratedRecord, fields: readonly string[], format: RecordFormat): string {
   if (format === 'json') return JSON.stringify(rec.value);
   let line = '';
   for (let i = 0; i < fields.length; i++) {
     if (i > 0) line += ',';
-    line += csvField(rec.value[fields[i]!] ?? '');
+    line += formatCsvField(String(rec.value[fields[i]!] ?? ''));
   }
   return `${line}\n`;
 }

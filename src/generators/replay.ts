@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { systemClock, type Clock, type TimerHandle } from '../core/index.ts';
+import { formatCsvField, splitCsvLine, splitCsvRecords, systemClock, type Clock, type TimerHandle } from '../core/index.ts';
 import type { RecordFormat } from './types.ts';
 import type { RecordSink } from './writer.ts';
 import type { GeneratorStats } from './run.ts';
@@ -42,29 +42,6 @@ export interface ReplayHandle {
 
 const TIME_FIELDS = ['event_time', 'evnt_time', 'EVENT_TIME', 'eventTime', 'timestamp', 'time', 'ts', 'TX_DATETIME'];
 
-/** Splits one CSV line (RFC 4180 quoting; a quoted field may not span lines). */
-export function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(field);
-      field = '';
-    } else field += ch;
-  }
-  out.push(field);
-  return out;
-}
-
 /**
  * Event time in ms from a field value: epoch seconds or milliseconds, ISO
  * 8601, or `yyyy-MM-dd HH:mm:ss[.f]`; values without a zone are UTC.
@@ -88,8 +65,9 @@ function coerce(v: string): string | number {
 /** Reads a replay file into rows with their event times. */
 export function loadReplayFile(file: string, o: { timeField?: string; partitionKeyField?: string; format?: RecordFormat } = {}): ReplayRow[] {
   const text = readFileSync(file, 'utf8');
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
   const isCsv = extname(file).toLowerCase() === '.csv';
+  // CSV records may hold line breaks inside quoted fields; JSONL is one object per line.
+  const lines = (isCsv ? splitCsvRecords(text) : text.split(/\r?\n/)).filter((l) => l.trim() !== '');
   const rows: ReplayRow[] = [];
   if (isCsv) {
     if (lines.length === 0) return rows;
@@ -132,7 +110,7 @@ export function loadReplayFile(file: string, o: { timeField?: string; partitionK
     let data = lines[i]!.trim();
     if (o.format === 'csv')
       data = `${Object.values(obj)
-        .map((v) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v)))
+        .map((v) => (typeof v === 'string' ? formatCsvField(v) : String(v)))
         .join(',')}\n`;
     rows.push({ eventTimeMs, partitionKey: key === undefined || key === null || key === '' ? String(i + 1) : String(key), data });
   }

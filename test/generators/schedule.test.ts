@@ -129,6 +129,22 @@ describe('generator schedules on an injected clock', () => {
     assert.deepEqual(JSON.parse(rows[0]!.data), { event_time: '2021-01-01T00:00:00Z', tickerSymbol: 'AAPL', price: 90.5 });
   });
 
+  it('replay reads CSV rows whose quoted fields hold commas, quotes and line breaks (CRLF files too), keeping each row as written', () => {
+    const file = join(tmp, 'quoted.csv');
+    const row1 = '2021-01-01T00:00:00Z,"Smith, J","said ""hi""\r\nthen left"';
+    writeFileSync(file, `event_time,name,note\r\n${row1}\r\n2021-01-01T00:00:01Z,plain,x\r\n`);
+    const rows = loadReplayFile(file);
+    assert.deepEqual(
+      rows.map((r) => r.data),
+      [`${row1}\n`, '2021-01-01T00:00:01Z,plain,x\n'],
+    );
+    assert.deepEqual(JSON.parse(loadReplayFile(file, { format: 'json' })[0]!.data), {
+      event_time: '2021-01-01T00:00:00Z',
+      name: 'Smith, J',
+      note: 'said "hi"\r\nthen left',
+    });
+  });
+
   it('replay names the missing time column and the fix', () => {
     const file = join(tmp, 'notime.csv');
     writeFileSync(file, 'a,b\n1,2\n');

@@ -9,6 +9,7 @@ import { mkdir, open, rename, writeFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
+import { LruCache } from '../../core/index.ts';
 
 export interface RemoteBucket {
   kind?: 's3';
@@ -100,7 +101,8 @@ class S3Writer implements ObjectWriter {
 const NULL_WRITER: ObjectWriter = { description: 'null sink', put: async () => {} };
 
 export class ObjectStores {
-  private writers = new Map<string, ObjectWriter>();
+  /** Writers hold no state beyond their settings, so the map is a bounded cache (bucket names come from the API). */
+  private readonly writers = new LruCache<string, ObjectWriter>(1024);
   /** `root` holds the embedded buckets: `<dataDir>/s3`, or FirehoseOptions.s3Root without a data directory. */
   constructor(
     private readonly root: string,

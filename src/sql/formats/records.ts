@@ -5,6 +5,7 @@
  * and rows back out as JSON or CSV with KDA's text forms (TIMESTAMP as
  * `2021-01-31 14:47:00.000`, REAL with float precision).
  */
+import { LruCache, formatCsvField, splitCsvLine } from '../../core/index.ts';
 import type { ColumnDef, SqlType } from '../plan/types.ts';
 import { castTo, formatDate, formatTime, formatTimestamp, RowError } from '../runtime/functions.ts';
 
@@ -28,7 +29,8 @@ export interface ParsedRecord {
 
 type Path = (string | number)[];
 
-const pathCache = new Map<string, Path>();
+/** JSONPaths come from user schemas: bounded so a stream of distinct mappings cannot grow memory. */
+const pathCache = new LruCache<string, Path>(1024);
 /** `$.a.b[0]` / `$['a b']` → ['a', 'b', 0]. */
 export function parseJsonPath(path: string): Path {
   let p = pathCache.get(path);
@@ -127,7 +129,7 @@ export function parseRecord(data: string | Uint8Array, format: RecordFormat, col
   const colDelim = format.columnDelimiter ?? ',';
   for (const line of text.split(rowDelim)) {
     if (line.trim() === '') continue;
-    const fields = splitCsv(line.replace(/\r$/, ''), colDelim);
+    const fields = splitCsvLine(line.replace(/\r$/, ''), colDelim);
     try {
       if (fields.length < columns.length) throw new RowError('ParseError', `expected ${columns.length} fields, got ${fields.length}`);
       const row = new Array<unknown>(columns.length);
@@ -140,29 +142,9 @@ export function parseRecord(data: string | Uint8Array, format: RecordFormat, col
   return out;
 }
 
-/** Splits one CSV line; double quotes group a field and "" is a quote. */
+/** Splits one CSV line; double quotes group a field and "" is a quote (core's splitter, kept under this name for callers of src/sql). */
 export function splitCsv(line: string, delim: string): string[] {
-  if (!line.includes('"')) return line.split(delim);
-  const out: string[] = [];
-  let cur = '';
-  let q = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (q) {
-      if (c === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') q = false;
-      else cur += c;
-    } else if (c === '"') q = true;
-    else if (line.startsWith(delim, i)) {
-      out.push(cur);
-      cur = '';
-      i += delim.length - 1;
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
+  return splitCsvLine(line, delim);
 }
 
 /** Shortest decimal text that reads back as the same float32 (Java's Float.toString precision). */
@@ -209,8 +191,7 @@ export function formatRowCsv(columns: readonly ColumnDef[], row: readonly unknow
       parts.push('');
       continue;
     }
-    const s = String(v);
-    parts.push(s.includes(delimiter) || s.includes('"') || s.includes('\n') ? `"${s.replace(/"/g, '""')}"` : s);
+    parts.push(formatCsvField(String(v), delimiter));
   }
   return parts.join(delimiter);
 }

@@ -5,6 +5,7 @@
  * IS [NOT] NULL, COALESCE and CASE. A failure raises RowError, which the
  * operator turns into an error_stream row.
  */
+import { LruCache } from '../../core/index.ts';
 import type { SqlType } from '../plan/types.ts';
 
 export class RowError extends Error {
@@ -39,7 +40,11 @@ function ceilTs(ms: number, unit: string): number {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-const likeCache = new Map<string, RegExp>();
+/**
+ * Compiled LIKE / SIMILAR TO patterns. A pattern can be a column value, so the cache is bounded:
+ * a stream of distinct patterns recompiles instead of growing memory.
+ */
+const likeCache = new LruCache<string, RegExp>(1024);
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -205,7 +210,8 @@ function formatWithPattern(ms: number, fmt: string): string {
     }
   });
 }
-const patternCache = new Map<string, { re: RegExp; fields: string[] }>();
+/** Compiled date/time patterns (formats can come from data): bounded like likeCache. */
+const patternCache = new LruCache<string, { re: RegExp; fields: string[] }>(256);
 function parseWithPattern(s: string, fmt: string): number | null {
   let p = patternCache.get(fmt);
   if (!p) {
