@@ -14,7 +14,7 @@
  * CREATING → ACTIVE, so clients poll DescribeApplication as they do against AWS.
  * A delay of 0 settles before the call answers.
  */
-import { AwsError, KeyedMutex, type Clock, type TimerHandle } from '../core/index.ts';
+import { AwsError, KeyedMutex, log, type Clock, type TimerHandle } from '../core/index.ts';
 import type { MetaStore } from '../storage/index.ts';
 import type { ApplicationConfig, ApplicationStatus, StartingPosition } from './model.ts';
 
@@ -70,6 +70,8 @@ export function versionMismatch(given: number, current: number): AwsError {
   );
 }
 
+const logger = log.child('analytics');
+
 export class ApplicationRegistry {
   private readonly apps = new Map<string, ApplicationConfig>();
   private readonly queues = new KeyedMutex();
@@ -89,7 +91,7 @@ export class ApplicationRegistry {
       delete app.targetStatus;
       app.lastError = error instanceof Error ? error.message : String(error);
       await this.save(app);
-    }).catch(() => undefined); // a failure to persist the status must not become an unhandled rejection
+    }).catch((e) => logger.swallowed('saving the status of a failed application', e, { application: name }));
   };
 
   constructor(
@@ -109,8 +111,9 @@ export class ApplicationRegistry {
       if (!app) continue;
       if (app.status === 'DELETING') {
         // Deleted while the server went down: finish the deletion.
-        this.meta.delete(key).catch(() => undefined);
-        this.meta.delete(CHECKPOINT_KEY + app.name).catch(() => undefined);
+        // A delete that fails leaves the entries for the next start to finish: log it, count it, go on loading.
+        this.meta.delete(key).catch((e) => logger.swallowed('finishing a deletion', e, { application: app.name }));
+        this.meta.delete(CHECKPOINT_KEY + app.name).catch((e) => logger.swallowed('finishing a deletion', e, { application: app.name }));
         continue;
       }
       // An UPDATING application without a target predates targetStatus: only running ones were UPDATING then.
@@ -323,7 +326,8 @@ export class ApplicationRegistry {
   }
 
   private track(p: Promise<unknown>): void {
-    const tracked = p.catch(() => undefined).finally(() => this.writes.delete(tracked));
+    // Writes started by timers have no caller to fail: log and count a failure instead.
+    const tracked = p.catch((e) => logger.swallowed('a status write', e)).finally(() => this.writes.delete(tracked));
     this.writes.add(tracked);
   }
 }

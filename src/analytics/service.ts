@@ -13,8 +13,10 @@ import type { DeliveryInputReader, DeliveryPort, SqlPort, StreamEngine } from '.
 import { createSqlPort } from './runtime/sql-adapter.ts';
 import { createObjectReader, type BucketLocation, type ObjectReader } from './runtime/reference.ts';
 import { unableToDetectSchema, type DiscoverySource } from './discover.ts';
-import { AwsError } from '../core/index.ts';
+import { AwsError, log } from '../core/index.ts';
 import { deliveryStreamNameFromArn, streamNameFromArn, type StartingPosition } from './model.ts';
+
+const logger = log.child('analytics');
 
 export interface AnalyticsDeps {
   storage: LogStorage;
@@ -151,13 +153,18 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
   const wasRunning = registry.load();
   // Applications that were running when the server stopped resume where they checkpointed.
   // Delivery streams an output writes to must be loaded before those applications start.
-  const firehoseReady = wasRunning.length > 0 ? (options.firehose?.ready?.() ?? Promise.resolve()).catch(() => undefined) : Promise.resolve();
+  // If Firehose fails to load, applications still resume (an output to a missing delivery stream then fails that application).
+  const firehoseReady =
+    wasRunning.length > 0
+      ? (options.firehose?.ready?.() ?? Promise.resolve()).catch((e) => logger.swallowed('waiting for delivery streams to load', e))
+      : Promise.resolve();
   const ready = Promise.all(
     wasRunning.map((app) =>
       registry.serialise(app.name, async () => {
         await firehoseReady;
         const live = registry.get(app.name);
-        await registry.startLocked(live, resumePositions(live)).catch(() => undefined);
+        // startLocked records the failure on the application (READY with lastError); the others still resume.
+        await registry.startLocked(live, resumePositions(live)).catch((e) => logger.swallowed('resuming the application', e, { application: app.name }));
       }),
     ),
   ).then(() => undefined);

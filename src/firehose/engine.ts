@@ -11,7 +11,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { AwsError } from '../core/errors.ts';
-import { KeyedMutex } from '../core/index.ts';
+import { KeyedMutex, log } from '../core/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LogStorage, ShardLog } from '../storage/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
@@ -103,6 +103,7 @@ class FailedPipeline {
   async settled(): Promise<void> {}
 }
 
+const logger = log.child('firehose');
 const META_PREFIX = 'firehose/stream/';
 const CHECKPOINT_PREFIX = 'firehose/checkpoint/';
 const HOLD_PREFIX = 'firehose/hold/';
@@ -308,7 +309,8 @@ export class FirehoseEngine {
       await this.deps.storage.meta.delete(CHECKPOINT_PREFIX + name);
       await this.deps.storage.meta.delete(SOURCE_PREFIX + name);
       for (const key of this.deps.storage.meta.keys(`${HOLD_PREFIX + name}/`)) await this.deps.storage.meta.delete(key);
-      await this.deps.storage.deleteLog(rt.log.id).catch(() => {});
+      // The stream is gone from the metadata already; a log left behind only wastes space: log it, count it, go on.
+      await this.deps.storage.deleteLog(rt.log.id).catch((e) => logger.swallowed('deleting the records log', e, { deliveryStream: name }));
     });
   }
 

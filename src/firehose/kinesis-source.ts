@@ -164,6 +164,7 @@ export class KinesisSource {
   /** Persists the positions; writes are chained so an older map never lands after a newer one. */
   private checkpoint(): Promise<void> {
     const snapshot = { ...this.positions };
+    // Benign: a failed earlier save was returned to (and reported by) its own caller; this only keeps the chain going.
     this.saving = this.saving.catch(() => {}).then(() => this.deps.storage.meta.put(this.key, snapshot));
     return this.saving;
   }

@@ -17,6 +17,7 @@
  * offsets still have outputs in flight).
  */
 import type { Clock, TimerHandle } from '../core/clock.ts';
+import { log } from '../core/index.ts';
 import type { LogRecord, MetaStore, ShardLog } from '../storage/index.ts';
 import type { DestinationConfig, ParquetColumn } from './config.ts';
 import type { ObjectStores } from './destinations/object-store.ts';
@@ -61,6 +62,8 @@ interface Buffer_ extends OutputBatch {
   /** Clock time at which the interval expires. */
   dueMs: number;
 }
+
+const logger = log.child('firehose');
 
 const READ_RECORDS = 5000;
 /** Objects compressed and written at once: two keep the libuv pool busy (GZIP) while ingest goes on. */
@@ -325,7 +328,10 @@ export class DeliveryPipeline {
         this.persisted = offset;
         // Everything read is delivered: whole segments before the last record can go.
         const last = this.o.log.lastTimestampMs;
-        if (offset === this.o.log.endOffset && last !== undefined) await this.o.log.trimBefore(last).catch(() => {});
+        if (offset === this.o.log.endOffset && last !== undefined) {
+          // A failed trim only keeps delivered records on disk longer (the next checkpoint retries it): log it, count it, go on.
+          await this.o.log.trimBefore(last).catch((e) => logger.swallowed('trimming delivered records', e, { deliveryStream: this.o.name }));
+        }
       })
       .catch((e) => this.say(`checkpoint failed: ${(e as Error).message}`))
       .finally(() => {

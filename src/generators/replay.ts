@@ -138,6 +138,7 @@ export function startReplay(opts: ReplayOptions): ReplayHandle {
     resolveDone = res;
     rejectDone = rej;
   });
+  // Benign: the rejection reaches whoever awaits `done`; a caller that only uses stop() must not see an unhandled rejection.
   done.catch(() => {});
 
   const finish = (error?: unknown) => {

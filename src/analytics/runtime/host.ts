@@ -31,7 +31,7 @@
  * reference tables in reference-tables.ts and the checkpoint layout in
  * checkpoint.ts.
  */
-import { AwsError, isAwsError, retry, type Clock } from '../../core/index.ts';
+import { AwsError, isAwsError, log, retry, type Clock } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import type { ApplicationRuntime } from '../registry.ts';
 import type { ApplicationConfig, StartingPosition } from '../model.ts';
@@ -47,6 +47,8 @@ import { loadReferenceTables } from './reference-tables.ts';
 export { CHECKPOINT_KEY_PREFIX } from './checkpoint.ts';
 export { ERROR_STREAM } from './app-runner.ts';
 export type { ApplicationStats } from './app-runner.ts';
+
+const logger = log.child('analytics');
 
 export interface HostOptions {
   /** Clock time between checkpoints (default 10 s). */
@@ -126,7 +128,11 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   async forget(name: string): Promise<void> {
     const saved = this.meta.get<StoredCheckpoint>(CHECKPOINT_KEY_PREFIX + name);
     for (const [id, input] of Object.entries(saved?.inputs ?? {})) {
-      if (input.delivery !== undefined) await this.delivery?.releaseReader?.(input.delivery, deliveryHolder(name, id)).catch(() => undefined);
+      if (input.delivery === undefined) continue;
+      // A hold that is not released keeps the delivery stream's delivered records from being trimmed: log it, count it, go on deleting.
+      await this.delivery
+        ?.releaseReader?.(input.delivery, deliveryHolder(name, id))
+        .catch((e) => logger.swallowed('releasing the delivery-stream input', e, { application: name, deliveryStream: input.delivery }));
     }
     await this.meta.delete(CHECKPOINT_KEY_PREFIX + name);
   }
@@ -203,6 +209,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   /** Server shutdown: checkpoint and stop every application, leaving them marked RUNNING so they resume on restart. */
   async close(): Promise<void> {
     const names = [...this.runners.keys()];
-    await Promise.all(names.map((n) => this.stop(n, { checkpoint: true }).catch(() => undefined)));
+    // Shutdown goes on for the others; an application whose checkpoint failed replays from its previous one on restart.
+    await Promise.all(names.map((n) => this.stop(n, { checkpoint: true }).catch((e) => logger.swallowed('checkpointing at shutdown', e, { application: n }))));
   }
 }

@@ -58,6 +58,7 @@ export async function postBatch(cfg: HttpDestConfig, sourceArn: string, batch: H
       { cause: e },
     );
   }
+  // Benign: an unreadable body only loses text for the message; the status (or the missing requestId echo) still fails the delivery.
   const text = await res.text().catch(() => '');
   if (res.status !== 200) {
     throw new DestinationError(`The HTTP endpoint responded with status ${res.status}: ${text.slice(0, 200)}`, 'HttpEndpoint.ResponseReceivedWithErrorStatus');

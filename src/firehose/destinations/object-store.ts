@@ -9,7 +9,9 @@ import { mkdir, open, rename, writeFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
-import { LruCache } from '../../core/index.ts';
+import { LruCache, log } from '../../core/index.ts';
+
+const logger = log.child('firehose');
 
 export interface RemoteBucket {
   kind?: 's3';
@@ -65,7 +67,8 @@ class DirectoryWriter implements ObjectWriter {
         await dir.close();
       }
     } catch (e) {
-      await rm(tmp, { force: true }).catch(() => {});
+      // The write failed and is retried; a temp file left behind only wastes space: log it, count it, go on.
+      await rm(tmp, { force: true }).catch((err) => logger.swallowed('removing a temporary object file', err, { path: tmp }));
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
       throw new DestinationError(`Writing ${target} failed: ${(e as Error).message}`, `S3.${code}`, { cause: e });
     }

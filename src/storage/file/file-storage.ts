@@ -198,6 +198,7 @@ export class FileStorage implements LogStorage, LogHost {
           // file stays closed and its index is dropped until a read needs them,
           // so opening a large data dir costs neither file handles nor memory.
           const seg = new Segment(base, path, this.indexIntervalBytes);
+          // Benign: an .idx is a cache; without a readable one the segment is scanned (and checked) instead.
           const bytes = await readFile(indexPath(path)).catch(() => null);
           if (bytes && loadSegmentIndex(seg, bytes, (await stat(path)).size)) {
             seg.dropIndex();
@@ -526,6 +527,7 @@ export class FileStorage implements LogStorage, LogHost {
     const file = await this.fs.open(seg.path, this.openFlags(false));
     if (seg.indexDropped) {
       try {
+        // Benign: an .idx is a cache; without a readable one the segment is scanned (and checked) instead.
         const bytes = await readFile(indexPath(seg.path)).catch(() => null);
         if (!bytes || !loadSegmentIndex(seg, bytes, seg.durableSize)) {
           const scratch = new Segment(seg.base, seg.path, this.indexIntervalBytes);
