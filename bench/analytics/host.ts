@@ -18,7 +18,7 @@ import { MemoryStorage } from '../../src/storage/index.ts';
 import { KinesisEngine } from '../../src/kinesis/index.ts';
 import { createAnalyticsService } from '../../src/analytics/index.ts';
 import { SqlApplication, formatRowJson, parseRecord, parseType } from '../../src/sql/index.ts';
-import type { RequestContext } from '../../src/server/index.ts';
+import type { RequestContext } from '../../src/aws/index.ts';
 import { machineLine, median, writeSection } from '../lib/report.ts';
 
 const { values } = parseArgs({

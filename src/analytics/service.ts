@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../core/index.ts';
 import type { LogStorage } from '../storage/index.ts';
-import type { AwsService } from '../server/index.ts';
+import type { AwsService } from '../aws/index.ts';
 import { bindActions } from './actions/index.ts';
 import type { AnalyticsContext } from './actions/context.ts';
 import { ApplicationRegistry, resumePositions } from './registry.ts';

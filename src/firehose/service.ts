@@ -6,7 +6,7 @@
  * InvalidArgumentException) and call the FirehoseEngine.
  * `FreshetGetDeliveryStreamMetrics` is a Freshet extension (read by the CLI).
  */
-import type { ActionHandler, AwsService } from '../server/service.ts';
+import type { ActionHandler, AwsService } from '../aws/index.ts';
 import { FirehoseEngine } from './engine.ts';
 import type { FirehoseDeps } from './engine.ts';
 import { createDeliveryStream } from './actions/create-delivery-stream.ts';

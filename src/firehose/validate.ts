@@ -6,7 +6,7 @@
  * 2. semantic rules → InvalidArgumentException with Firehose's messages.
  * Inner layers receive typed, valid values.
  */
-import { AwsError } from '../core/errors.ts';
+import { AwsError } from '../core/index.ts';
 
 export class Violations {
   private items: string[] = [];

@@ -3,7 +3,7 @@
  * listing every action AWS defines. Actions Freshet does not implement map to
  * undefined, which the server answers with UnknownOperationException.
  */
-import type { ActionHandler, AwsService } from '../server/index.ts';
+import type { ActionHandler, AwsService } from '../aws/index.ts';
 import type { KinesisEngine } from './engine.ts';
 import { createStream } from './actions/create-stream.ts';
 import { deleteStream } from './actions/delete-stream.ts';

@@ -3,8 +3,8 @@
  * (Kinesis_20131202 service model; member order = the order AWS reports
  * validation errors in, as captured by kinesalite).
  */
-import { AwsError } from '../core/errors.ts';
-import type { Shape } from '../server/index.ts';
+import { AwsError } from '../core/index.ts';
+import type { Shape } from '../aws/index.ts';
 import type { KinesisEngine } from './engine.ts';
 
 export const STREAM_NAME = { type: 'string', pattern: '[a-zA-Z0-9_.-]+', minLength: 1, maxLength: 128 } as const satisfies Shape;

@@ -12,7 +12,7 @@
  */
 import { AwsError } from '../core/errors.ts';
 import type { TimerHandle } from '../core/clock.ts';
-import type { ResponseSink } from '../server/index.ts';
+import type { ResponseSink } from '../aws/index.ts';
 import type { ChildShard, ConsumerMeta, KinesisEngine, KinesisRecord, ShardPosition, ShardState, StreamState } from './engine.ts';
 import { beforeOffsetSequence, encodeSequence } from './sequence.ts';
 

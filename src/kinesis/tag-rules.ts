@@ -3,7 +3,7 @@
  * the member shapes and AWS's character rule with its two error texts.
  */
 import { AwsError } from '../core/errors.ts';
-import type { Shape } from '../server/index.ts';
+import type { Shape } from '../aws/index.ts';
 import type { KinesisEngine } from './engine.ts';
 
 export const TAG_MAP = {

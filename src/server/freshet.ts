@@ -11,14 +11,14 @@ import { createServer as createTcpServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
-import { systemClock } from '../core/clock.ts';
-import type { Clock } from '../core/clock.ts';
+import { systemClock } from '../core/index.ts';
+import type { Clock } from '../core/index.ts';
 import { FileStorage, MemoryStorage } from '../storage/index.ts';
 import type { FsyncMode, LogStorage } from '../storage/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
-import { Router } from './http.ts';
+import { Router } from '../aws/index.ts';
 import type { ServiceDeps } from './services.ts';
-import type { AwsService } from './service.ts';
+import type { AwsService } from '../aws/index.ts';
 
 export interface StartServerOptions {
   /** 0 (default) picks a free port. */

@@ -2,7 +2,7 @@
  * The one list of AWS API services mounted on the Freshet server. Firehose and
  * Kinesis Analytics add themselves here, built from the same shared deps.
  */
-import type { Clock } from '../core/clock.ts';
+import type { Clock } from '../core/index.ts';
 import type { LogStorage } from '../storage/index.ts';
 import { createKinesisService } from '../kinesis/index.ts';
 import { createAnalyticsService } from '../analytics/index.ts';
@@ -10,7 +10,7 @@ import type { HostOptions as AnalyticsHostOptions } from '../analytics/index.ts'
 import type { KinesisEngine } from '../kinesis/index.ts';
 import { createFirehoseService } from '../firehose/index.ts';
 import type { FirehoseOptions } from '../firehose/index.ts';
-import type { AwsService } from './service.ts';
+import type { AwsService } from '../aws/index.ts';
 
 export interface ServiceDeps {
   storage: LogStorage;

@@ -11,7 +11,7 @@ import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage } from '../../src/storage/index.ts';
 import { KinesisEngine } from '../../src/kinesis/index.ts';
 import { createAnalyticsService } from '../../src/analytics/index.ts';
-import type { RequestContext } from '../../src/server/index.ts';
+import type { RequestContext } from '../../src/aws/index.ts';
 import { prng, ROLE, streamArn } from './helpers.ts';
 
 const CODE = `CREATE OR REPLACE STREAM "DEST" ("store_id" VARCHAR(16), "n" INTEGER, "revenue" DOUBLE, "ts" TIMESTAMP);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { CreateStreamCommand, ListShardsCommand, ListStreamConsumersCommand, RegisterStreamConsumerCommand } from '@aws-sdk/client-kinesis';
 import { ManualClock } from '../../src/core/index.ts';
-import { base64Problem, isStrictBase64 } from '../../src/server/validate.ts';
+import { base64Problem, isStrictBase64 } from '../../src/aws/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { rawRequest, startTestServer, uniqueName } from './helpers.ts';
 

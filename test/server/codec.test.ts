@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsError } from '../../src/core/index.ts';
-import { codecFor, compileValidator, jsonCodec11 } from '../../src/server/index.ts';
+import { codecFor, compileValidator, jsonCodec11 } from '../../src/aws/index.ts';
 
 const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'sdk-requests.json'), 'utf8')) as Array<{
   headers: Record<string, string>;

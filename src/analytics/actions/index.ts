@@ -3,7 +3,7 @@
  * explicitly to `undefined` (the server answers UnknownOperationException).
  * Requests are validated against the service model's constraints first.
  */
-import type { ActionHandler } from '../../server/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import { VALIDATORS } from '../wire/shapes.ts';
 import { createApplication, deleteApplication, describeApplication, listApplications } from './applications.ts';
 import {

@@ -8,7 +8,7 @@
  * `N validation error(s) detected: Value '<v>' at '<path>' failed to satisfy
  * constraint: Member must ...`.
  */
-import { compileValidator as compileServerValidator, type Shape as ServerShape, type StructureShape } from '../../server/index.ts';
+import { compileValidator as compileServerValidator, type Shape as ServerShape, type StructureShape } from '../../aws/index.ts';
 
 export type Shape =
   | { t: 'string'; min?: number; max?: number; pattern?: string; enum?: readonly string[] }

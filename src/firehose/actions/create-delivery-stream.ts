@@ -1,5 +1,5 @@
 /** Firehose CreateDeliveryStream — API_CreateDeliveryStream: DeliveryStreamName, DeliveryStreamType, KinesisStreamSourceConfiguration, one destination configuration, Tags, DeliveryStreamEncryptionConfigurationInput → { DeliveryStreamARN } */
-import type { ActionHandler } from '../../server/service.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { FirehoseEngine } from '../engine.ts';
 import { Violations, invalidArgument, validateStreamName, KINESIS_ARN_PATTERN, KINESIS_ARN_TEXT, ROLE_ARN_PATTERN, ROLE_ARN_TEXT } from '../validate.ts';
 import { parseS3, parseHttp } from '../config.ts';

@@ -1,5 +1,5 @@
 /** Firehose DescribeDeliveryStream — API_DescribeDeliveryStream: DeliveryStreamName, Limit, ExclusiveStartDestinationId → { DeliveryStreamDescription } */
-import type { ActionHandler } from '../../server/service.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { FirehoseEngine } from '../engine.ts';
 import { Violations, validateStreamName } from '../validate.ts';
 

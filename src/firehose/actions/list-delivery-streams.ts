@@ -1,5 +1,5 @@
 /** Firehose ListDeliveryStreams — API_ListDeliveryStreams: Limit, DeliveryStreamType, ExclusiveStartDeliveryStreamName → { DeliveryStreamNames, HasMoreDeliveryStreams } */
-import type { ActionHandler } from '../../server/service.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { FirehoseEngine } from '../engine.ts';
 import { Violations } from '../validate.ts';
 

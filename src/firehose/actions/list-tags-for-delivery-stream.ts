@@ -1,5 +1,5 @@
 /** Firehose ListTagsForDeliveryStream — API_ListTagsForDeliveryStream: DeliveryStreamName, ExclusiveStartTagKey, Limit → { Tags, HasMoreTags } */
-import type { ActionHandler } from '../../server/service.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { FirehoseEngine } from '../engine.ts';
 import { Violations, validateStreamName } from '../validate.ts';
 

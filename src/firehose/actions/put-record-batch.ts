@@ -1,7 +1,7 @@
 /** Firehose PutRecordBatch — API_PutRecordBatch: DeliveryStreamName, Records [{ Data }] (≤ 500, ≤ 4 MiB) → { FailedPutCount, Encrypted, RequestResponses [{ RecordId | ErrorCode, ErrorMessage }] } */
-import type { ActionHandler } from '../../server/service.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import { FirehoseEngine } from '../engine.ts';
-import { AwsError } from '../../core/errors.ts';
+import { AwsError } from '../../core/index.ts';
 import { Violations, invalidArgument, validateStreamName } from '../validate.ts';
 import { decodeBlob, MAX_BATCH_RECORDS, MAX_BATCH_BYTES } from './common.ts';
 

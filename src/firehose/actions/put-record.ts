@@ -1,5 +1,5 @@
 /** Firehose PutRecord — API_PutRecord: DeliveryStreamName, Record { Data } → { RecordId, Encrypted } */
-import type { ActionHandler } from '../../server/service.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import { FirehoseEngine } from '../engine.ts';
 import { Violations, validateStreamName } from '../validate.ts';
 import { decodeBlob } from './common.ts';

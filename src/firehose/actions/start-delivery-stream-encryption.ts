@@ -1,5 +1,5 @@
 /** Firehose StartDeliveryStreamEncryption — API_StartDeliveryStreamEncryption: DeliveryStreamName, DeliveryStreamEncryptionConfigurationInput → {} */
-import type { ActionHandler } from '../../server/service.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { FirehoseEngine } from '../engine.ts';
 import { Violations, validateStreamName } from '../validate.ts';
 import { encryptionInput } from './common.ts';

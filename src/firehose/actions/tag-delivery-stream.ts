@@ -1,7 +1,7 @@
 /** Firehose TagDeliveryStream — API_TagDeliveryStream: DeliveryStreamName, Tags → {} */
-import type { ActionHandler } from '../../server/service.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { FirehoseEngine } from '../engine.ts';
-import { AwsError } from '../../core/errors.ts';
+import { AwsError } from '../../core/index.ts';
 import { Violations, validateStreamName } from '../validate.ts';
 import { parseTags, mergeTags, MAX_TAGS } from './common.ts';
 

@@ -1,5 +1,5 @@
 /** Firehose UntagDeliveryStream — API_UntagDeliveryStream: DeliveryStreamName, TagKeys → {} */
-import type { ActionHandler } from '../../server/service.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { FirehoseEngine } from '../engine.ts';
 import { Violations, validateStreamName } from '../validate.ts';
 import { MAX_TAGS } from './common.ts';

@@ -1,5 +1,5 @@
 /** Firehose UpdateDestination — API_UpdateDestination: DeliveryStreamName, CurrentDeliveryStreamVersionId, DestinationId, one *DestinationUpdate → {} */
-import type { ActionHandler } from '../../server/service.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { FirehoseEngine } from '../engine.ts';
 import { Violations, invalidArgument, validateStreamName } from '../validate.ts';
 import { parseS3, parseHttp } from '../config.ts';

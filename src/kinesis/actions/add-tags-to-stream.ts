@@ -2,8 +2,8 @@
  * AddTagsToStream (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_AddTagsToStream.html)
  * Reads { StreamName | StreamARN, Tags }; answers an empty body. At most 50 tags per stream.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 import { TAG_MAP, checkTagChars } from '../tag-rules.ts';

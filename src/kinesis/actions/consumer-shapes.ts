@@ -1,7 +1,7 @@
 /**
  * Shapes shared by the enhanced fan-out consumer actions (Register/Deregister/Describe/ListStreamConsumers).
  */
-import type { Shape } from '../../server/index.ts';
+import type { Shape } from '../../aws/index.ts';
 import type { ConsumerMeta } from '../engine.ts';
 import { toEpochSeconds } from '../shapes.ts';
 

@@ -3,9 +3,9 @@
  * Reads { StreamName, ShardCount?, StreamModeDetails?: { StreamMode }, Tags? }; answers an empty body.
  * ON_DEMAND streams start with 4 shards.
  */
-import { AwsError } from '../../core/errors.ts';
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { AwsError } from '../../core/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine, StreamMode } from '../engine.ts';
 import { STREAM_NAME } from '../shapes.ts';
 

@@ -3,9 +3,9 @@
  * Reads { StreamARN + ConsumerName | ConsumerARN }; answers an empty body. The consumer is DELETING for the
  * engine's deleteDelayMs, then gone; its subscriptions end at once.
  */
-import { AwsError } from '../../core/errors.ts';
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { AwsError } from '../../core/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, streamNameOf } from '../shapes.ts';
 import { CONSUMER_ARN, CONSUMER_NAME } from './consumer-shapes.ts';

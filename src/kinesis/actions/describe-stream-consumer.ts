@@ -3,8 +3,8 @@
  * Reads { StreamARN + ConsumerName | ConsumerARN };
  * writes { ConsumerDescription: { ConsumerName, ConsumerARN, ConsumerStatus, ConsumerCreationTimestamp, StreamARN } }.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN } from '../shapes.ts';
 import { CONSUMER_ARN, CONSUMER_NAME, consumerToWire } from './consumer-shapes.ts';

@@ -2,8 +2,8 @@
  * DescribeStreamSummary (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DescribeStreamSummary.html)
  * Reads { StreamName | StreamARN }; writes { StreamDescriptionSummary: { ..., OpenShardCount, ConsumerCount } }.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf, toEpochSeconds } from '../shapes.ts';
 

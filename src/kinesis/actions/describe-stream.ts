@@ -5,8 +5,8 @@
  * Shards are listed only once the stream is ACTIVE, as AWS does; closed shards (within retention) are listed too,
  * with EndingSequenceNumber and their children's ParentShardId / AdjacentParentShardId.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine, ShardInfo } from '../engine.ts';
 import { SHARD_ID, STREAM_ARN, STREAM_NAME, streamNameOf, toEpochSeconds } from '../shapes.ts';
 

@@ -5,8 +5,8 @@
  * writes { StreamName, StreamARN, CurrentShardLevelMetrics, DesiredShardLevelMetrics }.
  * The state shows in DescribeStream / DescribeStreamSummary's EnhancedMonitoring (no CloudWatch here).
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 

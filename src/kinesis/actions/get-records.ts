@@ -8,8 +8,8 @@
  * (trimming removes whole segments, so some may linger on disk for a while).
  */
 import { AwsError, dataBuffers } from '../../core/index.ts';
-import { PreEncodedJson, compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { PreEncodedJson, compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import { MAX_GET_RECORDS_BYTES } from '../engine.ts';
 import type { ChildShard, KinesisEngine, ShardState, StreamState } from '../engine.ts';
 import type { RecordSpans } from '../../storage/index.ts';

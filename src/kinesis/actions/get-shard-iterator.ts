@@ -3,8 +3,8 @@
  * Reads { StreamName | StreamARN, ShardId, ShardIteratorType, StartingSequenceNumber?, Timestamp? (epoch s) };
  * writes { ShardIterator } — opaque, valid for 5 minutes.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine, ShardIteratorType } from '../engine.ts';
 import { SEQUENCE_NUMBER, SHARD_ID, STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 

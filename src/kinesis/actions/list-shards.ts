@@ -8,9 +8,9 @@
  * closed at or after T (or open); FROM_TIMESTAMP = shards closed at or after T, and open ones; AFTER_SHARD_ID.
  * The stream's first shards count as open since before any timestamp. The filter is carried in the NextToken.
  */
-import { AwsError } from '../../core/errors.ts';
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { AwsError } from '../../core/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import { NEXT_TOKEN_TTL_MS } from '../engine.ts';
 import type { KinesisEngine, ShardInfo } from '../engine.ts';
 import { SHARD_ID, STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';

@@ -5,9 +5,9 @@
  * NextToken is bound to the stream's incarnation and, as the API reference says, expires after 300 s
  * (ExpiredNextTokenException); like ListShards, it cannot be combined with StreamCreationTimestamp.
  */
-import { AwsError } from '../../core/errors.ts';
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { AwsError } from '../../core/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import { NEXT_TOKEN_TTL_MS } from '../engine.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, streamNameOf } from '../shapes.ts';

@@ -3,9 +3,9 @@
  * Reads { Limit? (1–10000, default and cap 100), ExclusiveStartStreamName?, NextToken? };
  * writes { StreamNames, HasMoreStreams, NextToken?, StreamSummaries }.
  */
-import { AwsError } from '../../core/errors.ts';
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { AwsError } from '../../core/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_NAME, toEpochSeconds } from '../shapes.ts';
 

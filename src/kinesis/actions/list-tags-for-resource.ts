@@ -2,8 +2,8 @@
  * ListTagsForResource (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_ListTagsForResource.html)
  * Reads { ResourceARN (stream ARNs only) }; writes { Tags: [{Key, Value}] }.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { RESOURCE_ARN, streamNameOfResource } from '../shapes.ts';
 

@@ -2,8 +2,8 @@
  * ListTagsForStream (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_ListTagsForStream.html)
  * Reads { StreamName | StreamARN, Limit?, ExclusiveStartTagKey? }; writes { Tags: [{Key, Value}], HasMoreTags }.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 

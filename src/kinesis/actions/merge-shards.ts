@@ -3,8 +3,8 @@
  * Reads { StreamName | StreamARN, ShardToMerge, AdjacentShardToMerge }; answers an empty body.
  * The child takes ShardToMerge as ParentShardId and AdjacentShardToMerge as AdjacentParentShardId.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { SHARD_ID, STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 

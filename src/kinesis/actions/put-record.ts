@@ -4,9 +4,9 @@
  * writes { ShardId, SequenceNumber } once the record is durable.
  * Sequence numbers already increase strictly per shard, so SequenceNumberForOrdering is only checked.
  */
-import { AwsError } from '../../core/errors.ts';
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { AwsError } from '../../core/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { partitionKeyHash } from '../hash.ts';
 import { decodeSequence } from '../sequence.ts';

@@ -7,8 +7,8 @@
  * ErrorCode ProvisionedThroughputExceededException and AWS's ErrorMessage; the others are written.
  */
 import { AwsError, dataBuffers } from '../../core/index.ts';
-import { PreEncodedJson, base64Problem, compileValidator, isStrictBase64, isStrictBase64Length } from '../../server/index.ts';
-import type { ActionHandler, RawJsonHandler } from '../../server/index.ts';
+import { PreEncodedJson, base64Problem, compileValidator, isStrictBase64, isStrictBase64Length } from '../../aws/index.ts';
+import type { ActionHandler, RawJsonHandler } from '../../aws/index.ts';
 import type { KinesisEngine, StreamState } from '../engine.ts';
 import { partitionKeyHash } from '../hash.ts';
 import { md5Into } from '../md5.ts';

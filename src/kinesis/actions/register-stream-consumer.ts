@@ -3,8 +3,8 @@
  * Reads { StreamARN, ConsumerName, Tags? }; writes { Consumer: { ConsumerName, ConsumerARN, ConsumerStatus: CREATING, ConsumerCreationTimestamp } }.
  * The consumer turns ACTIVE after the engine's createDelayMs; at most 20 per stream (LimitExceededException).
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, streamNameOf } from '../shapes.ts';
 import { CONSUMER_NAME, consumerToWire } from './consumer-shapes.ts';

@@ -2,8 +2,8 @@
  * RemoveTagsFromStream (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_RemoveTagsFromStream.html)
  * Reads { StreamName | StreamARN, TagKeys }; answers an empty body.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 import { TAG_KEYS, checkTagChars } from '../tag-rules.ts';

@@ -2,8 +2,8 @@
  * The shared handler behind IncreaseStreamRetentionPeriod and DecreaseStreamRetentionPeriod:
  * reads { StreamName | StreamARN, RetentionPeriodHours (24–8760) }; answers an empty body.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 

@@ -3,8 +3,8 @@
  * Reads { StreamName | StreamARN, ShardToSplit, NewStartingHashKey }; answers an empty body.
  * The stream is UPDATING until the split takes effect (the engine's updateDelayMs of clock time).
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { HASH_KEY, SHARD_ID, STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 

@@ -5,9 +5,9 @@
  * engine's updateDelayMs, then DescribeStream / DescribeStreamSummary report EncryptionType and KeyId.
  * Freshet keeps the state only: it stores records as written (there is no KMS here).
  */
-import { AwsError } from '../../core/errors.ts';
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { AwsError } from '../../core/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 

@@ -3,7 +3,7 @@
  * the same members as the JSON events, with Data as a byte string and ApproximateArrivalTimestamp as
  * an epoch timestamp (CBOR tag 1), as the Java SDK's CBOR unmarshaller reads them.
  */
-import { cborEncode } from '../../server/index.ts';
+import { cborEncode } from '../../aws/index.ts';
 import { eventFrame } from '../event-stream.ts';
 import type { EventEncoder, ShardEvent } from '../subscription.ts';
 import { childShardToWire } from './get-records.ts';

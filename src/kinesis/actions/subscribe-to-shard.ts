@@ -7,8 +7,8 @@
  * Errors found before the stream starts (unknown consumer or shard, consumer not ACTIVE, a subscription
  * within 5 s) are ordinary error responses, as AWS sends them.
  */
-import { StreamingResponse, compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { StreamingResponse, compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine, ShardIteratorType } from '../engine.ts';
 import { EVENT_STREAM_CONTENT_TYPE, eventFrame } from '../event-stream.ts';
 import { SEQUENCE_NUMBER, SHARD_ID } from '../shapes.ts';

@@ -2,8 +2,8 @@
  * UntagResource (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UntagResource.html)
  * Reads { ResourceARN (stream ARNs only), TagKeys }; answers an empty body.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { RESOURCE_ARN, streamNameOfResource } from '../shapes.ts';
 import { TAG_KEYS, checkTagChars } from '../tag-rules.ts';

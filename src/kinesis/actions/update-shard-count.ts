@@ -4,8 +4,8 @@
  * writes { StreamName, StreamARN, CurrentShardCount, TargetShardCount }.
  * Targets outside ½×–2× the open shard count fail with LimitExceededException, in AWS's words.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
 

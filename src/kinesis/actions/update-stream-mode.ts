@@ -3,8 +3,8 @@
  * Reads { StreamARN, StreamModeDetails: { StreamMode: PROVISIONED | ON_DEMAND } }; answers an empty body.
  * The stream is UPDATING for the engine's updateDelayMs; shards are unchanged by the switch itself.
  */
-import { compileValidator } from '../../server/index.ts';
-import type { ActionHandler } from '../../server/index.ts';
+import { compileValidator } from '../../aws/index.ts';
+import type { ActionHandler } from '../../aws/index.ts';
 import type { KinesisEngine, StreamMode } from '../engine.ts';
 import { STREAM_ARN, streamNameOf } from '../shapes.ts';
 

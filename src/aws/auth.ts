@@ -6,7 +6,7 @@
  * (a later issue) slots in at the end of `authenticate`.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { AwsError } from '../core/errors.ts';
+import { AwsError } from '../core/index.ts';
 
 export interface AuthResult {
   /** Region from the credential scope (`Credential=AKID/20210131/us-east-1/kinesis/aws4_request`), if any. */

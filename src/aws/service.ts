@@ -5,7 +5,7 @@
  * implement map to `undefined`, which the server answers with AWS's
  * UnknownOperationException.
  */
-import type { Clock } from '../core/clock.ts';
+import type { Clock } from '../core/index.ts';
 
 export interface RequestContext {
   requestId: string;

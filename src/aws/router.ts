@@ -10,9 +10,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AwsError, isAwsError } from '../core/errors.ts';
-import { dataBuffers } from '../core/buffer-pool.ts';
-import type { Clock } from '../core/clock.ts';
+import { AwsError, isAwsError } from '../core/index.ts';
+import { dataBuffers } from '../core/index.ts';
+import type { Clock } from '../core/index.ts';
 import { authenticate } from './auth.ts';
 import { codecFor } from './codec/index.ts';
 import type { WireCodec } from './codec/index.ts';

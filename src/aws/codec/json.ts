@@ -3,8 +3,8 @@
  * Pure: bytes → request object, response object → bytes. Blobs stay base64
  * strings and timestamps epoch seconds here; the action layer converts them.
  */
-import { AwsError } from '../../core/errors.ts';
-import type { AwsError as AwsErrorType } from '../../core/errors.ts';
+import { AwsError } from '../../core/index.ts';
+import type { AwsError as AwsErrorType } from '../../core/index.ts';
 
 export interface WireCodec {
   /** Content type echoed on responses. */

@@ -10,8 +10,8 @@
  * Tag-1 values below 1e11 are taken as seconds (a CBOR client following RFC 8949 rather than the Java SDK).
  */
 import { Encoder, addExtension } from 'cbor-x';
-import { AwsError } from '../../core/errors.ts';
-import type { AwsError as AwsErrorType } from '../../core/errors.ts';
+import { AwsError } from '../../core/index.ts';
+import type { AwsError as AwsErrorType } from '../../core/index.ts';
 import type { WireCodec } from './json.ts';
 
 /** A timestamp (tag 1) in epoch milliseconds, both ways. */

@@ -8,7 +8,7 @@
  * A schema is compiled once at start-up into a validator; handlers then receive
  * typed values. Member order in a schema is the order AWS reports errors in.
  */
-import { AwsError } from '../core/errors.ts';
+import { AwsError } from '../core/index.ts';
 
 interface Common {
   notNull?: boolean;

@@ -1,0 +1,71 @@
+/**
+ * scripts/check-code.mjs's import rules, run against small trees: a wrong-way import between src/ folders,
+ * an import past a folder's index.ts, and a cycle between folders of one layer each fail the run.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const SCRIPT = new URL('../../scripts/check-code.mjs', import.meta.url).pathname;
+
+function check(files: Record<string, string>): { status: number | null; stderr: string } {
+  const root = mkdtempSync(join(tmpdir(), 'freshet-layers-'));
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, path)), { recursive: true });
+      writeFileSync(join(root, path), text);
+    }
+    const r = spawnSync(process.execPath, [SCRIPT, '--root', root], { encoding: 'utf8' });
+    return { status: r.status, stderr: r.stderr };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+describe('check-code import rules', () => {
+  it('passes imports that go down the layers through index.ts, and generated model files', () => {
+    const r = check({
+      'src/core/index.ts': 'export const a = 1;\n',
+      'src/aws/index.ts': "export { a } from '../core/index.ts';\n",
+      'src/aws/models/sqs.ts': 'export const sqsModel = {};\n',
+      'src/queues/actions/send.ts': "import { a } from '../../aws/index.ts';\nimport { sqsModel } from '../../aws/models/sqs.ts';\n",
+      'src/queues/index.ts': "export * from './actions/send.ts';\n",
+      'src/server/index.ts': "const m = import('../queues/index.ts');\n",
+    });
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0);
+  });
+
+  it('fails on a service importing the composition root', () => {
+    const r = check({ 'src/server/index.ts': '', 'src/kinesis/service.ts': "import type { X } from '../server/index.ts';\n" });
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      /src\/kinesis\/service\.ts: imports src\/server\/index\.ts — src\/kinesis\/ \(engines\/services\) must not import src\/server\/ \(server\)/,
+    );
+  });
+
+  it('fails on the toolkit importing a service, by dynamic import too', () => {
+    const r = check({ 'src/kinesis/index.ts': '', 'src/aws/router.ts': "const k = await import('../kinesis/index.ts');\n" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /src\/aws\/router\.ts: imports src\/kinesis\/index\.ts — src\/aws\/ \(aws\) must not import src\/kinesis\//);
+  });
+
+  it('fails on an import past another folder’s index.ts', () => {
+    const r = check({ 'src/core/errors.ts': '', 'src/firehose/engine2.ts': "export { AwsError } from '../core/errors.ts';\n" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /src\/firehose\/engine2\.ts: imports src\/core\/errors\.ts — import src\/core\/index\.ts instead/);
+  });
+
+  it('fails on two service folders importing each other', () => {
+    const r = check({
+      'src/firehose/index.ts': "import '../analytics/index.ts';\n",
+      'src/analytics/index.ts': "import { x } from '../firehose/index.ts';\n",
+    });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /folders import each other in a cycle: (analytics → firehose → analytics|firehose → analytics → firehose)/);
+  });
+});
