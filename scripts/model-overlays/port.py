@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Writes overlay entries for what a newer botocore adds to a service model (run by hand, never by a build).
 
-    python3 scripts/model-overlays/port.py <newer botocore data dir> <service> [<service> ...]
+    python3 scripts/model-overlays/port.py [--constraints] <newer botocore data dir> <service> [<service> ...]
 
 For each service, compares the newer service-2.json with the Debian copy gen-models.py reads and
 appends to scripts/model-overlays/<service>.json one entry per operation the newer model adds (with
 every shape it needs that the Debian model lacks) and one entry per existing structure that gained
-members (with their new shapes). Constraint changes of existing shapes are not ported: the Debian
-model's constraints are the ones Freshet's tests pin, so a change there is a deliberate overlay edit.
+members (with their new shapes). Constraint changes of existing shapes (min, max, pattern, enum) are
+ported only with --constraints: the Debian model's constraints are the ones Freshet's tests pin, so
+taking AWS's newer ones is a deliberate choice per service.
 Entries cite the newer model's botocore version and file.
 """
 import gzip
@@ -60,16 +61,19 @@ def closure(new, old, roots):
 
 
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    constraints = '--constraints' in args
+    args = [a for a in args if a != '--constraints']
+    if len(args) < 2:
         sys.exit(__doc__)
-    newer_dir = sys.argv[1]
+    newer_dir = args[0]
     version = 'unknown'
     init = os.path.join(os.path.dirname(newer_dir.rstrip('/')), '__init__.py')
     if os.path.exists(init):
         for line in open(init, encoding='utf-8'):
             if line.startswith('__version__'):
                 version = line.split('=')[1].strip().strip('\'"')
-    for service in sys.argv[2:]:
+    for service in args[1:]:
         api = next(v for s, v, _, _ in gen.SERVICES if s == service)
         old, _ = gen.load_model(service, api)
         new = load(os.path.join(newer_dir, service, api, 'service-2.json'))
@@ -107,6 +111,13 @@ def main():
                 shapes[name]['addRequired'] = req
             shapes.update(closure(new, old, [n['members'][m]['shape'] for m in added]))
             entries.append({'cite': f'{cite}: members {", ".join(added)} of {name}', 'shapes': shapes})
+        for name in sorted(old['shapes']) if constraints else []:
+            o, n = old['shapes'][name], new['shapes'].get(name)
+            if not n:
+                continue
+            changed = {k: n[k] for k in ('min', 'max', 'pattern', 'enum') if k in n and o.get(k) != n[k]}
+            if changed:
+                entries.append({'cite': f'{cite}: {", ".join(changed)} of {name}', 'shapes': {name: changed}})
         with open(path, 'w', encoding='utf-8') as f:
             json.dump(overlay, f, indent=2, ensure_ascii=False)
             f.write('\n')

@@ -4,8 +4,11 @@
  */
 import type { Clock } from '../core/index.ts';
 import type { LogStorage } from '../storage/index.ts';
+import { defineService } from '../aws/index.ts';
 import type { AwsService } from '../aws/index.ts';
-import { bindActions } from './actions/index.ts';
+import { kinesisAnalyticsModel } from '../aws/models/kinesisanalytics.ts';
+import { ANALYTICS_ACTIONS } from './actions/index.ts';
+import { analyticsErrors } from './errors.ts';
 import type { AnalyticsContext } from './actions/context.ts';
 import { ApplicationRegistry, resumePositions } from './registry.ts';
 import { AnalyticsHost, type HostOptions } from './runtime/host.ts';
@@ -169,10 +172,9 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
     ),
   ).then(() => undefined);
 
+  const service = defineService({ model: kinesisAnalyticsModel, actions: ANALYTICS_ACTIONS, errors: analyticsErrors }, ctx);
   return {
-    targetPrefix: TARGET_PREFIX,
-    signingName: 'kinesisanalytics',
-    actions: bindActions(ctx),
+    ...service,
     registry,
     host,
     ready,

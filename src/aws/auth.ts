@@ -12,15 +12,32 @@ export interface AuthResult {
   /** Region from the credential scope (`Credential=AKID/20210131/us-east-1/kinesis/aws4_request`), if any. */
   region: string | undefined;
   accessKeyId: string | undefined;
+  /** Service from the credential scope (`kinesis`, `sqs`, `monitoring`…), if any: tells apart query services sharing an Action. */
+  service: string | undefined;
 }
 
 const AUTH_PARAMS = ['Credential', 'Signature', 'SignedHeaders'] as const;
 const QUERY_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Date'] as const;
 
 function scope(credential: string | undefined): AuthResult {
-  if (!credential) return { region: undefined, accessKeyId: undefined };
+  if (!credential) return { region: undefined, accessKeyId: undefined, service: undefined };
   const parts = credential.split('/');
-  return { accessKeyId: parts[0] || undefined, region: parts.length >= 5 && parts[2] ? parts[2] : undefined };
+  return {
+    accessKeyId: parts[0] || undefined,
+    region: parts.length >= 5 && parts[2] ? parts[2] : undefined,
+    service: parts.length >= 5 && parts[3] ? parts[3] : undefined,
+  };
+}
+
+/** The credential scope of a request's Authorization header or presigned query, without checking anything. */
+export function credentialScope(headers: IncomingHttpHeaders, url: string | undefined): AuthResult {
+  const header = headers.authorization;
+  if (typeof header === 'string') {
+    const m = /Credential=([^,\s]+)/.exec(header);
+    return scope(m?.[1]);
+  }
+  const q = url ? url.indexOf('?') : -1;
+  return scope(q >= 0 ? (new URLSearchParams(url!.slice(q + 1)).get('X-Amz-Credential') ?? undefined) : undefined);
 }
 
 /** Throws the AwsError AWS answers for a missing or incomplete signature. */

@@ -5,14 +5,40 @@
  * See docs/architecture.md, "Adding a service".
  */
 export { AwsError, isAwsError } from '../core/index.ts';
-export type { AwsErrorCode } from '../core/index.ts';
+export type { AwsErrorCode, ErrorSpec } from '../core/index.ts';
 export { PreEncodedJson, StreamingResponse } from './service.ts';
-export type { ActionHandler, AwsService, RawJsonHandler, RequestContext, ResponseSink } from './service.ts';
-export { compileValidator, base64DecodedLength, base64Problem, isStrictBase64, isStrictBase64Length } from './validate.ts';
-export type { Shape, StructureShape, Validator } from './validate.ts';
+export type { ActionHandler, AwsService, RawJsonHandler, RequestContext, ResponseSink, WireProtocol } from './service.ts';
+export { defineAction, actionTable, defineService, noActions } from './define.ts';
+export type {
+  ActionContext,
+  ActionDefinition,
+  ActionFunction,
+  ActionResult,
+  ActionTable,
+  OperationInput,
+  OperationOutput,
+  ServiceDefinition,
+} from './define.ts';
+export { defineErrors, COMMON_ERRORS, fillTemplate, modelErrors } from './errors.ts';
+export type { ErrorCatalog, ErrorEntry, TemplateParams } from './errors.ts';
+export { validatorsFor, compilePattern } from './validate.ts';
+export type { InputValidator, ValidationOptions } from './validate.ts';
+export type {
+  ServiceModel,
+  ServiceMetadata,
+  OperationModel,
+  ShapeModel,
+  MemberModel,
+  StructureShapeModel,
+  ProtocolName,
+  TimestampFormat,
+} from './model.ts';
+export { compileValidator } from './legacy-validate.ts';
+export type { Shape, StructureShape } from './legacy-validate.ts';
+export { base64DecodedLength, base64Problem, isStrictBase64, isStrictBase64Length } from './base64.ts';
 export { codecFor, registerCodec, jsonCodec10, jsonCodec11, cborCodec, cborDecode, cborEncode } from './codec/index.ts';
 export type { WireCodec } from './codec/index.ts';
 export { authenticate } from './auth.ts';
 export type { AuthResult } from './auth.ts';
 export { Router, DEFAULT_MAX_REQUEST_BYTES } from './router.ts';
-export type { RouterOptions } from './router.ts';
+export type { HttpRoute, RouterOptions } from './router.ts';

@@ -154,16 +154,13 @@ export type ShapeModel =
   | TimestampShapeModel
   | BooleanShapeModel;
 
-/** What a generated `<Service>Operations` interface looks like: each operation's input and output type. */
-export type OperationTypes = { readonly [op: string]: { readonly input: unknown; readonly output: unknown } };
-
 /**
  * A generated service model. `Ops` (never present at run time) carries each operation's input and
  * output TypeScript types, so `defineAction(model, 'PutRecord', handler)` types its handler.
  */
-export interface ServiceModel<Ops = OperationTypes> {
+export interface ServiceModel<Ops = object> {
   readonly metadata: ServiceMetadata;
-  readonly operations: { readonly [K in keyof Ops & string]: OperationModel };
+  readonly operations: Readonly<Record<string, OperationModel>> & { readonly [K in keyof Ops & string]: OperationModel };
   readonly shapes: Readonly<Record<string, ShapeModel>>;
   readonly types?: Ops;
 }

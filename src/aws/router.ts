@@ -1,28 +1,56 @@
 /**
- * The HTTP front door: routes `POST /` by `X-Amz-Target: <targetPrefix>.<Action>`
- * to the registered AwsServices, picks the wire codec by Content-Type, checks
- * auth (auth.ts), adds AWS's response headers and CORS, enforces the body limit,
- * and turns AwsError into AWS's wire error. Transport-agnostic apart from the
- * node:http request/response pair, so h2c/TLS (issue 3) can reuse `handle`.
+ * The HTTP front door for every AWS service on the one port. A request is routed, in this order, by:
+ *  1. a mounted non-AWS route (`GET /health`, `/console/…`, SSE: RouterOptions.routes), before its body is read;
+ *  2. Smithy RPC v2 CBOR: `POST /service/<Service>/operation/<Op>` with `smithy-protocol: rpc-v2-cbor`;
+ *  3. `X-Amz-Target: <targetPrefix>.<Action>` (AWS JSON 1.0/1.1, Kinesis's CBOR), the codec by Content-Type;
+ *  4. awsQuery: `Action=…&Version=…` in a form body or the query string (the SigV4 credential scope's
+ *     service decides between services that share an Action and version);
+ *  5. restJson1: method + the models' requestUri templates;
+ *  6. otherwise as 3, whose fallbacks answer as AWS's Kinesis front end does.
+ * It checks auth (auth.ts), adds AWS's response headers and CORS, enforces the body limit, and turns
+ * AwsError into each protocol's wire error. Transport-agnostic apart from the node:http request/response
+ * pair, so h2c/TLS reuse it.
  *
- * Check order follows AWS as observed by kinesalite: CORS preflight, method,
- * empty body, content type, body decode, unknown operation, auth, then the action.
+ * For X-Amz-Target requests the order of checks follows AWS as observed by kinesalite: CORS preflight,
+ * method, empty body, content type, body decode, unknown operation, auth, then the action.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AwsError, isAwsError } from '../core/index.ts';
 import { dataBuffers } from '../core/index.ts';
 import type { Clock } from '../core/index.ts';
-import { authenticate } from './auth.ts';
+import type { ErrorSpec } from '../core/index.ts';
+import { authenticate, credentialScope } from './auth.ts';
 import { codecFor } from './codec/index.ts';
 import type { WireCodec } from './codec/index.ts';
+import { QUERY_CONTENT_TYPE, decodeQueryInput, encodeQueryError, encodeQueryOutput, parseForm } from './codec/query.ts';
+import { compileRoutes, decodeRestJsonInput, encodeRestJsonError, encodeRestJsonOutput, matchRoute } from './codec/rest-json.ts';
+import type { RestRoute } from './codec/rest-json.ts';
+import { RPCV2_CONTENT_TYPE, RPCV2_PROTOCOL, decodeRpcV2, encodeRpcV2Error, encodeRpcV2Output, parseRpcV2Path } from './codec/rpcv2.ts';
+import { toJsonForms } from './codec/shape-walk.ts';
+import { modelErrors } from './errors.ts';
 import { PreEncodedJson, StreamingResponse } from './service.ts';
-import type { AwsService, RequestContext, ResponseSink } from './service.ts';
+import type { ActionHandler, AwsService, RequestContext, ResponseSink, WireProtocol } from './service.ts';
 
 export const DEFAULT_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 
+/**
+ * A non-AWS HTTP route mounted on the same port (`GET /health`, `/console/…`, `/metrics`, server-sent
+ * events). Matched before AWS routing and before the body is read: the handler owns the request.
+ */
+export interface HttpRoute {
+  /** Any method when absent. */
+  readonly method?: string;
+  /** The path (without query); with `prefix`, every path under it too. */
+  readonly path: string;
+  readonly prefix?: boolean;
+  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
+}
+
 export interface RouterOptions {
   services: readonly AwsService[];
+  /** Non-AWS routes (see HttpRoute). */
+  routes?: readonly HttpRoute[];
   clock: Clock;
   region: string;
   accountId: string;
@@ -116,8 +144,46 @@ function isJson(contentType: string | undefined): boolean {
 
 const INTERNAL_MESSAGE = 'The request processing has failed because of an unknown error, exception or failure.';
 
+/** An error's wire form for awsQuery and query-compatible services: the query code and fault, from the error or the service. */
+function errorSpec(service: AwsService | undefined, err: AwsError): ErrorSpec | undefined {
+  if (err.spec) return err.spec;
+  const fromCatalog = service?.errors?.spec(err.code);
+  if (fromCatalog) return fromCatalog;
+  if (!service?.model) return undefined;
+  const m = modelErrors(service.model).get(err.code);
+  return m ? { code: err.code, httpStatus: m.httpStatus ?? err.httpStatus, retryable: err.retryable, ...m } : undefined;
+}
+
+/** `x-amzn-query-error: <query code>;<Sender|Receiver>`, which SDKs of query-compatible services read the error code from. */
+function queryErrorHeader(service: AwsService | undefined, err: AwsError): string | undefined {
+  if (!service?.model?.metadata.awsQueryCompatible) return undefined;
+  const spec = errorSpec(service, err);
+  const sender = spec?.senderFault ?? err.httpStatus < 500;
+  return `${spec?.queryCode ?? err.code};${sender ? 'Sender' : 'Receiver'}`;
+}
+
+function internalFailure(e: unknown): AwsError {
+  return new AwsError('InternalFailure', INTERNAL_MESSAGE, { cause: e });
+}
+
+function pathOf(url: string | undefined): string {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return q < 0 ? u : u.slice(0, q);
+}
+
+function queryOf(url: string | undefined): URLSearchParams {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return new URLSearchParams(q < 0 ? '' : u.slice(q + 1));
+}
+
 export class Router {
   private readonly byPrefix = new Map<string, AwsService>();
+  private readonly rpcv2 = new Map<string, AwsService>();
+  private readonly query: AwsService[] = [];
+  private readonly rest: Array<{ service: AwsService; routes: RestRoute[] }> = [];
+  private readonly routes: readonly HttpRoute[];
   private readonly maxBytes: number;
   private inFlight = 0;
   private drained: Array<() => void> = [];
@@ -125,9 +191,14 @@ export class Router {
   constructor(private readonly opts: RouterOptions) {
     let max = 0;
     for (const s of opts.services) {
-      this.byPrefix.set(s.targetPrefix, s);
+      const protocols = s.model?.metadata.protocols;
+      if (!protocols || protocols.includes('json')) this.byPrefix.set(s.targetPrefix, s);
+      if (protocols?.includes('smithy-rpc-v2-cbor') && s.model?.metadata.targetPrefix) this.rpcv2.set(s.model.metadata.targetPrefix, s);
+      if (protocols?.includes('query')) this.query.push(s);
+      if (protocols?.includes('rest-json')) this.rest.push({ service: s, routes: compileRoutes(s.model!) });
       max = Math.max(max, s.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES);
     }
+    this.routes = opts.routes ?? [];
     this.maxBytes = max || DEFAULT_MAX_REQUEST_BYTES;
   }
 
@@ -135,6 +206,25 @@ export class Router {
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     req.on('error', () => res.destroy());
     res.on('error', () => undefined);
+    if (this.routes.length) {
+      const route = this.routeFor(req);
+      if (route) {
+        this.inFlight++;
+        Promise.resolve()
+          .then(() => route.handle(req, res))
+          .catch((e) => {
+            this.opts.onInternalError?.(e, `${req.method} ${pathOf(req.url)}`);
+            if (!res.headersSent) {
+              res.statusCode = 500;
+              res.end();
+            } else res.destroy();
+          })
+          .finally(() => {
+            if (--this.inFlight === 0) for (const d of this.drained.splice(0)) d();
+          });
+        return;
+      }
+    }
     const limit = this.limitFor(req.headers['x-amz-target']);
     const declared = Number(req.headers['content-length']);
     if (declared > limit) {
@@ -184,6 +274,15 @@ export class Router {
         });
     });
   };
+
+  private routeFor(req: IncomingMessage): HttpRoute | undefined {
+    const path = pathOf(req.url);
+    for (const r of this.routes) {
+      if (r.method !== undefined && r.method !== req.method) continue;
+      if (path === r.path || (r.prefix === true && path.startsWith(r.path.endsWith('/') ? r.path : `${r.path}/`))) return r;
+    }
+    return undefined;
+  }
 
   /** Resolves once no request is being handled (or after `timeoutMs`). */
   drain(timeoutMs: number): Promise<void> {
@@ -239,6 +338,27 @@ export class Router {
         return;
       }
       res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+    }
+
+    if (headers['smithy-protocol'] === RPCV2_PROTOCOL && req.method === 'POST') {
+      const names = parseRpcV2Path(pathOf(req.url));
+      if (names) return this.handleRpcV2(req, res, body, requestId, names.service, names.operation);
+    }
+    if (headers['x-amz-target'] === undefined) {
+      if (this.query.length) {
+        const contentType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        const params = req.method === 'POST' && contentType === QUERY_CONTENT_TYPE ? parseForm(body.toString('utf8')) : undefined;
+        const urlParams = queryOf(req.url);
+        if (params?.has('Action') || urlParams.has('Action')) {
+          const all = params ?? new Map<string, string>();
+          for (const [k, v] of urlParams) if (!all.has(k)) all.set(k, v);
+          return this.handleQuery(req, res, requestId, all);
+        }
+      }
+      if (this.rest.length) {
+        const match = this.restMatch(req);
+        if (match) return this.handleRest(req, res, body, requestId, match.service, match.operation, match.labels);
+      }
     }
 
     if (req.method !== 'POST') return xmlError(res, 'AccessDeniedException', 403, NO_OPERATION);
@@ -311,9 +431,11 @@ export class Router {
     try {
       result = await pending;
     } catch (e) {
-      if (isAwsError(e)) return sendError(res, codec, e);
-      this.opts.onInternalError?.(e, `${prefix}.${actionName}`);
-      return sendError(res, codec, new AwsError('InternalFailure', INTERNAL_MESSAGE, { cause: e }));
+      const err = isAwsError(e) ? e : internalFailure(e);
+      if (!isAwsError(e)) this.opts.onInternalError?.(e, `${prefix}.${actionName}`);
+      const queryError = queryErrorHeader(service, err);
+      if (queryError !== undefined && !res.headersSent) res.setHeader('x-amzn-query-error', queryError);
+      return sendError(res, codec, err);
     }
     if (result instanceof StreamingResponse) return startStreaming(res, result);
     if (result instanceof PreEncodedJson && codec.protocol === 'json') {
@@ -326,6 +448,128 @@ export class Router {
       result.onSent?.();
       return send(res, codec, 200, codec.encode(JSON.parse(text)));
     }
-    return send(res, codec, 200, codec.encode(result));
+    const outputShape = service!.model?.operations[actionName]?.output;
+    return send(res, codec, 200, codec.encode(outputShape ? toJsonForms(service!.model!, result, outputShape) : result));
   }
+
+  /** Calls an action with the request's context; an unexpected failure becomes InternalFailure. */
+  private async invoke(handler: ActionHandler, input: Record<string, unknown>, ctx: RequestContext, name: string): Promise<unknown> {
+    try {
+      return await handler(input, ctx);
+    } catch (e) {
+      if (isAwsError(e)) throw e;
+      this.opts.onInternalError?.(e, name);
+      throw internalFailure(e);
+    }
+  }
+
+  private context(req: IncomingMessage, requestId: string, protocol: WireProtocol): RequestContext {
+    const auth = authenticate(req.headers, req.url);
+    return { requestId, region: auth.region || this.opts.region, accountId: this.opts.accountId, clock: this.opts.clock, protocol };
+  }
+
+  private handleRpcV2(req: IncomingMessage, res: ServerResponse, body: Buffer, requestId: string, serviceName: string, opName: string): Promise<void> {
+    const service = this.rpcv2.get(serviceName);
+    const fail = (err: AwsError): void => {
+      res.setHeader('smithy-protocol', RPCV2_PROTOCOL);
+      if (!res.headersSent) res.setHeader('x-amzn-ErrorType', err.code);
+      const queryError = queryErrorHeader(service, err);
+      if (queryError !== undefined) res.setHeader('x-amzn-query-error', queryError);
+      sendRaw(res, err.httpStatus, RPCV2_CONTENT_TYPE, encodeRpcV2Error(err));
+    };
+    return (async () => {
+      const op = service?.model?.operations[opName];
+      const handler = service && op && Object.hasOwn(service.actions, opName) ? service.actions[opName] : undefined;
+      if (!service || !op || !handler) return fail(new AwsError('UnknownOperationException', '', { httpStatus: 404 }));
+      const input = decodeRpcV2(body);
+      const ctx = this.context(req, requestId, 'rpcv2-cbor');
+      const result = await this.invoke(handler, input, ctx, `${serviceName}.${opName}`);
+      res.setHeader('smithy-protocol', RPCV2_PROTOCOL);
+      sendRaw(res, 200, RPCV2_CONTENT_TYPE, encodeRpcV2Output(service.model!, op.output, result));
+    })().catch((e) => fail(isAwsError(e) ? e : internalFailure(e)));
+  }
+
+  private handleQuery(req: IncomingMessage, res: ServerResponse, requestId: string, params: Map<string, string>): Promise<void> {
+    const action = params.get('Action') ?? '';
+    const version = params.get('Version');
+    let candidates = this.query.filter(
+      (s) => Object.hasOwn(s.model!.operations, action) && (version === undefined || s.model!.metadata.apiVersion === version),
+    );
+    if (candidates.length > 1) {
+      const scope = credentialScope(req.headers, req.url).service;
+      const bySigning = candidates.filter((s) => s.signingName === scope || s.model!.metadata.endpointPrefix === scope);
+      if (bySigning.length) candidates = bySigning;
+    }
+    const service = candidates[0];
+    const fail = (err: AwsError): void => {
+      sendRaw(res, err.httpStatus, 'text/xml', encodeQueryError(service?.model, err, errorSpec(service, err), requestId));
+    };
+    return (async () => {
+      const handler = service && Object.hasOwn(service.actions, action) ? service.actions[action] : undefined;
+      if (!service || !handler) {
+        throw new AwsError('ValidationException', `Could not find operation ${action} for version ${version ?? 'NO_VERSION_SPECIFIED'}`, {
+          wireCode: 'InvalidAction',
+        });
+      }
+      const op = service.model!.operations[action]!;
+      const ctx = this.context(req, requestId, 'query');
+      const input = decodeQueryInput(service.model!, op, params);
+      const result = await this.invoke(handler, input, ctx, `${service.model!.metadata.serviceId}.${action}`);
+      sendRaw(res, 200, 'text/xml', encodeQueryOutput(service.model!, action, op, result, requestId));
+    })().catch((e) => fail(isAwsError(e) ? e : internalFailure(e)));
+  }
+
+  private restMatch(req: IncomingMessage): { service: AwsService; operation: string; labels: Readonly<Record<string, string>> } | undefined {
+    const path = pathOf(req.url);
+    const query = queryOf(req.url);
+    const found: Array<{ service: AwsService; operation: string; labels: Readonly<Record<string, string>> }> = [];
+    for (const { service, routes } of this.rest) {
+      const m = matchRoute(routes, req.method ?? 'GET', path, query);
+      if (m) found.push({ service, ...m });
+    }
+    if (found.length > 1) {
+      const scope = credentialScope(req.headers, req.url).service;
+      return found.find((f) => f.service.signingName === scope) ?? found[0];
+    }
+    return found[0];
+  }
+
+  private handleRest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    requestId: string,
+    service: AwsService,
+    opName: string,
+    labels: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    const model = service.model!;
+    const fail = (err: AwsError): void => {
+      if (!res.headersSent) res.setHeader('x-amzn-ErrorType', err.code);
+      sendRaw(res, err.httpStatus, 'application/json', encodeRestJsonError(model, err));
+    };
+    return (async () => {
+      const op = model.operations[opName]!;
+      const handler = Object.hasOwn(service.actions, opName) ? service.actions[opName] : undefined;
+      if (!handler) throw new AwsError('UnknownOperationException', `The operation ${opName} is not supported by Freshet.`, { httpStatus: 404 });
+      const ctx = this.context(req, requestId, 'rest-json');
+      const input = decodeRestJsonInput(model, op, { labels, query: queryOf(req.url), headers: req.headers, body });
+      const result = await this.invoke(handler, input, ctx, `${model.metadata.serviceId}.${opName}`);
+      if (result instanceof StreamingResponse) return startStreaming(res, result);
+      const out = encodeRestJsonOutput(model, op, result);
+      for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+      sendRaw(res, out.status, out.contentType, out.body);
+    })().catch((e) => fail(isAwsError(e) ? e : internalFailure(e)));
+  }
+}
+
+function sendRaw(res: ServerResponse, status: number, contentType: string | undefined, body: string | Buffer): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.statusCode = status;
+  if (contentType !== undefined) res.setHeader('Content-Type', contentType);
+  res.setHeader('Content-Length', typeof body === 'string' ? Buffer.byteLength(body) : body.length);
+  res.end(body);
 }

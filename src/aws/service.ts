@@ -5,7 +5,8 @@
  * implement map to `undefined`, which the server answers with AWS's
  * UnknownOperationException.
  */
-import type { Clock } from '../core/index.ts';
+import type { Clock, ErrorSpec } from '../core/index.ts';
+import type { ServiceModel } from './model.ts';
 
 export interface RequestContext {
   requestId: string;
@@ -13,8 +14,11 @@ export interface RequestContext {
   region: string;
   accountId: string;
   clock: Clock;
-  /** 'json' for application/x-amz-json-1.0/1.1, 'cbor' for application/x-amz-cbor-1.1. */
-  protocol: 'json' | 'cbor';
+  /**
+   * The protocol the request came in: 'json' (application/x-amz-json-1.0/1.1), 'cbor' (Kinesis's
+   * application/x-amz-cbor-1.1), 'rpcv2-cbor' (Smithy RPC v2), 'query' (awsQuery) or 'rest-json'.
+   */
+  protocol: WireProtocol;
 }
 
 /**
@@ -56,6 +60,8 @@ export class StreamingResponse {
   ) {}
 }
 
+export type WireProtocol = 'json' | 'cbor' | 'rpcv2-cbor' | 'query' | 'rest-json';
+
 export type ActionHandler = (input: Record<string, unknown>, ctx: RequestContext) => unknown | Promise<unknown>;
 
 /**
@@ -77,5 +83,12 @@ export interface AwsService {
   readonly rawJsonActions?: Readonly<Record<string, RawJsonHandler | undefined>>;
   /** Largest request body the service accepts, in bytes. */
   readonly maxRequestBytes?: number;
+  /**
+   * The generated model of a service made with defineService: which protocols it speaks, its REST routes
+   * and the output shapes responses are encoded from.
+   */
+  readonly model?: ServiceModel;
+  /** The service's error catalog: statuses and awsQuery codes of its errors. */
+  readonly errors?: { spec(code: string): ErrorSpec | undefined };
   close?(): Promise<void>;
 }

@@ -1,311 +1,388 @@
 /**
- * Edge validation for AWS JSON services, producing AWS's own wire messages
- * (the Coral framework's texts, as kinesalite captured them from AWS):
- *  1. type checks → SerializationException with `Message`
- *     ("class java.lang.String can not be converted to an Integer");
- *  2. constraints → ValidationException
- *     ("2 validation errors detected: Value '' at 'streamName' failed to satisfy constraint: ...; ...").
- * A schema is compiled once at start-up into a validator; handlers then receive
- * typed values. Member order in a schema is the order AWS reports errors in.
+ * Request validation compiled from a generated service model (src/aws/models), answering in AWS's
+ * Coral front end's words (as kinesalite recorded them from AWS):
+ *  1. wrong types → SerializationException with `Message`
+ *     ("class java.lang.String can not be converted to an Integer"), the first one found;
+ *  2. constraints (required, length, range, pattern, enum) → ValidationException, every violation
+ *     (at most 10) in member order ("2 validation errors detected: Value '' at 'streamName' failed to
+ *     satisfy constraint: Member must ...; ...").
+ * Values come from a codec in JSON's forms (blobs as base64 text or bytes, timestamps as epoch seconds);
+ * the validator returns the input in Freshet's canonical forms: blobs as Buffers, timestamps as epoch
+ * seconds, integers truncated as Coral does, members the model does not declare dropped.
+ * One validator per operation, compiled once at start-up.
  */
 import { AwsError } from '../core/index.ts';
-
-interface Common {
-  notNull?: boolean;
-}
-export type Shape =
-  | (Common & { type: 'string'; pattern?: string; minLength?: number; maxLength?: number; enum?: readonly string[] })
-  | (Common & { type: 'integer' | 'long' | 'double'; min?: number; max?: number })
-  | (Common & { type: 'boolean' })
-  | (Common & { type: 'blob'; minLength?: number; maxLength?: number })
-  | (Common & { type: 'timestamp' })
-  | (Common & { type: 'list'; member: Shape; minLength?: number; maxLength?: number; memberStr?: string; memberLengths?: readonly [number, number] })
-  | (Common & {
-      type: 'map';
-      value: Shape;
-      minLength?: number;
-      maxLength?: number;
-      keyLengths?: readonly [number, number];
-      valueLengths?: readonly [number, number];
-    })
-  | (Common & { type: 'structure'; members: Readonly<Record<string, Shape>> });
-
-export type StructureShape = Extract<Shape, { type: 'structure' }>;
+import { base64Problem } from './base64.ts';
+import type { ListShapeModel, MapShapeModel, ServiceModel, ShapeModel, StructureShapeModel } from './model.ts';
 
 const MAX_ERRORS = 10;
+const NUMBER_CLASS = 'class com.amazon.coral.value.json.numbers.TruncatingBigNumber';
+/** Java's identity hash in `Object.toString()`: arbitrary on AWS; one fixed value here. */
+const JAVA_HASH = 'c965e310';
 
-function typeError(message: string): AwsError {
-  return new AwsError('SerializationException', message, { messageField: 'Message' });
+/** Where a validator's texts and error codes differ by service. */
+export interface ValidationOptions {
+  /** The code of constraint errors: 'ValidationException' (JSON services), 'ValidationError' (IAM, STS, CloudWatch over query). */
+  readonly validationCode?: string;
+  /**
+   * Patterns Freshet applies instead of the model's, by shape name (e.g. Firehose accepts http:// endpoint
+   * URLs for local use). Error texts still quote the model's pattern.
+   */
+  readonly patternOverrides?: Readonly<Record<string, RegExp>>;
+}
+
+/** A compiled validator: the input in canonical form, or throws AWS's error. */
+export type InputValidator<T> = (input: Record<string, unknown>) => T;
+
+interface Node {
+  readonly name: string;
+  readonly shape: ShapeModel;
+  pattern?: RegExp;
+  enumSet?: ReadonlySet<string>;
+  /** structure */
+  members?: MemberNode[];
+  /** list member, map key and value */
+  member?: Node;
+  key?: Node;
+  value?: Node;
+  /** How a value of this shape prints inside a list (Java's toString). */
+  javaName?: string;
+}
+
+interface MemberNode {
+  readonly name: string;
+  /** The member's name as Coral prints it in paths: first letter lower-cased. */
+  readonly path: string;
+  readonly required: boolean;
+  readonly node: Node;
 }
 
 function lowerFirst(s: string): string {
   return s.length ? s[0]!.toLowerCase() + s.slice(1) : s;
 }
 
-/** Decoded length of a well-formed base64 string, without decoding it. */
-export function base64DecodedLength(s: string): number {
-  const n = s.length;
-  if (n === 0) return 0;
-  let pad = 0;
-  if (s.charCodeAt(n - 1) === 61) pad++;
-  if (n > 1 && s.charCodeAt(n - 2) === 61) pad++;
-  return (n / 4) * 3 - pad;
-}
-
-const BASE64_BAD = /[^a-zA-Z0-9+/=]|=[^=]/;
-
-/** AWS's Blob checks, in its words. Returns the error message or undefined. */
-export function base64Problem(val: string): string | undefined {
-  if (val.length % 4) return `'${val}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: ${val.length}`;
-  const m = BASE64_BAD.exec(val);
-  if (m) return `'${val}' can not be converted to a Blob: Invalid Base64 character: '${m[0][0]}'`;
-  if (Buffer.from(val, 'base64').toString('base64') !== val) return `'${val}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected`;
-  return undefined;
-}
-
-/** Values of the base64 alphabet by char code (-1: not in it), for the trailing-bits check. */
-const B64_VALUE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 64; i++) B64_VALUE['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
-
 /**
- * hot path: whether `decoded` (= `Buffer.from(s, 'base64')`) is what AWS's strict decoder makes of `s`,
- * i.e. `base64Problem(s)` is undefined — without re-encoding. Node's decoder is lenient where AWS's is
- * not: it skips characters outside the alphabet (caught here by the decoded length), accepts the
- * base64url characters `-` and `_`, and ignores non-zero bits in the last character before the padding
- * ('QR==' decodes like 'QQ=='), which AWS refuses ("Invalid last non-pad Base64 character dectected").
+ * A model pattern (Java regex) as a JS RegExp matching the whole value. Java's possessive quantifiers
+ * (`\d{1}+`) become greedy ones: the same language for these anchored patterns.
  */
-export function isStrictBase64(s: string, decoded: Buffer): boolean {
-  return isStrictBase64Length(s, decoded.length);
+export function compilePattern(pattern: string): RegExp {
+  for (const flags of ['u', '']) {
+    try {
+      return new RegExp(`^(?:${pattern})$`, flags);
+    } catch {
+      // try the next form
+    }
+  }
+  const greedy = pattern.replace(/([}*+?])\+/g, '$1');
+  return new RegExp(`^(?:${greedy})$`);
 }
 
-/** hot path: as isStrictBase64, given only how many bytes Node's decoder made of `s`. */
-export function isStrictBase64Length(s: string, decodedLength: number): boolean {
-  const n = s.length;
-  if ((n & 3) !== 0 || decodedLength !== base64DecodedLength(s)) return false;
-  if (n === 0) return true;
-  if (s.indexOf('-') !== -1 || s.indexOf('_') !== -1) return false;
-  if (s.charCodeAt(n - 1) !== 61) return true;
-  // One '=': the last data character carries 2 unused bits; two: 4.
-  const two = s.charCodeAt(n - 2) === 61;
-  const c = s.charCodeAt(two ? n - 3 : n - 2);
-  const v = c < 128 ? B64_VALUE[c]! : -1;
-  return v >= 0 && (v & (two ? 15 : 3)) === 0;
+function typeError(message: string): AwsError {
+  return new AwsError('SerializationException', message, { messageField: 'Message' });
 }
 
-function describeJsType(val: unknown): 'boolean' | 'number' | 'string' | 'list' | 'map' | 'other' {
+type JsType = 'boolean' | 'number' | 'string' | 'list' | 'map' | 'bytes' | 'other';
+
+function jsType(val: unknown): JsType {
   if (typeof val === 'boolean') return 'boolean';
-  if (typeof val === 'number') return 'number';
+  if (typeof val === 'number' || typeof val === 'bigint') return 'number';
   if (typeof val === 'string') return 'string';
   if (Array.isArray(val)) return 'list';
+  if (val instanceof Uint8Array) return 'bytes';
   if (typeof val === 'object') return 'map';
   return 'other';
 }
 
-const NUMBER_CLASS = 'class com.amazon.coral.value.json.numbers.TruncatingBigNumber';
+function structural(t: JsType): never {
+  throw typeError(t === 'list' ? 'Start of list found where not expected' : 'Start of structure or map found where not expected.');
+}
 
-/** Checks and normalises JSON types (integers floored and capped as Coral does). */
-function checkType(val: unknown, shape: Shape): unknown {
+const NUMBER_NAMES: Record<string, string> = { integer: 'Integer', long: 'Long', float: 'Float', double: 'Double' };
+
+/** Type checks and canonical forms (phase 1). Returns undefined for null/absent. */
+function convert(val: unknown, node: Node): unknown {
   if (val === null || val === undefined) return undefined;
-  const t = describeJsType(val);
-  const structural = (): never => {
-    throw typeError(t === 'list' ? 'Start of list found where not expected' : 'Start of structure or map found where not expected.');
-  };
+  const t = jsType(val);
+  const shape = node.shape;
   switch (shape.type) {
     case 'boolean':
       if (t === 'number') throw typeError(`${NUMBER_CLASS} can not be converted to an Boolean`);
       if (t === 'string') throw typeError(`'${(val as string).toUpperCase()}' can not be converted to an Boolean`);
-      if (t === 'list' || t === 'map') structural();
+      if (t !== 'boolean') structural(t);
       return val;
     case 'integer':
     case 'long':
+    case 'float':
     case 'double': {
-      const name = shape.type === 'integer' ? 'Integer' : shape.type === 'long' ? 'Long' : 'Double';
+      const name = NUMBER_NAMES[shape.type]!;
       if (t === 'boolean') throw typeError(`class java.lang.Boolean can not be converted to an ${name}`);
       if (t === 'string') throw typeError(`class java.lang.String can not be converted to an ${name}`);
-      if (t === 'list' || t === 'map') structural();
-      let n = val as number;
-      if (shape.type !== 'double') n = Math.floor(n);
+      if (t !== 'number') structural(t);
+      let n = Number(val);
+      if (shape.type === 'integer' || shape.type === 'long') n = Math.floor(n);
       if (shape.type === 'integer') n = Math.min(n, 2147483647);
       return n;
     }
     case 'string':
       if (t === 'boolean') throw typeError('class java.lang.Boolean can not be converted to an String');
       if (t === 'number') throw typeError(`${NUMBER_CLASS} can not be converted to an String`);
-      if (t === 'list' || t === 'map') structural();
+      if (t !== 'string') structural(t);
       return val;
     case 'blob': {
+      if (t === 'bytes') {
+        const b = val as Uint8Array;
+        return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      }
       if (t === 'boolean') throw typeError('class java.lang.Boolean can not be converted to a Blob');
       if (t === 'number') throw typeError(`${NUMBER_CLASS} can not be converted to a Blob`);
-      if (t === 'list' || t === 'map') structural();
+      if (t !== 'string') structural(t);
       const problem = base64Problem(val as string);
       if (problem) throw typeError(problem);
-      return val;
+      return Buffer.from(val as string, 'base64');
     }
     case 'timestamp':
+      if (val instanceof Date) return val.getTime() / 1000;
       if (t === 'boolean') throw typeError('class java.lang.Boolean can not be converted to milliseconds since epoch');
       if (t === 'string') throw typeError('class java.lang.String can not be converted to milliseconds since epoch');
-      if (t === 'list' || t === 'map') structural();
-      return val;
+      if (t !== 'number') structural(t);
+      return Number(val);
     case 'list': {
-      if (t === 'boolean' || t === 'number' || t === 'string') throw typeError('Expected list or null');
-      if (t === 'map') structural();
+      if (t === 'boolean' || t === 'number' || t === 'string' || t === 'bytes') throw typeError('Expected list or null');
+      if (t !== 'list') structural(t);
       const arr = val as unknown[];
       const out = new Array<unknown>(arr.length);
-      for (let i = 0; i < arr.length; i++) out[i] = checkType(arr[i], shape.member);
+      for (let i = 0; i < arr.length; i++) out[i] = convert(arr[i], node.member!);
       return out;
     }
     case 'map': {
-      if (t === 'boolean' || t === 'number' || t === 'string') throw typeError('Expected map or null');
-      if (t === 'list') structural();
+      if (t === 'boolean' || t === 'number' || t === 'string' || t === 'bytes') throw typeError('Expected map or null');
+      if (t !== 'map') structural(t);
       const out: Record<string, unknown> = {};
-      for (const k of Object.keys(val as object)) out[k] = checkType((val as Record<string, unknown>)[k], shape.value);
+      const obj = val as Record<string, unknown>;
+      for (const k of Object.keys(obj)) out[k] = convert(obj[k], node.value!);
       return out;
     }
     case 'structure': {
-      if (t === 'boolean' || t === 'number' || t === 'string') throw typeError('Expected null');
-      if (t === 'list') structural();
-      return checkStructureTypes(val as Record<string, unknown>, shape);
+      if (shape.document) return val;
+      if (t === 'boolean' || t === 'number' || t === 'string' || t === 'bytes') throw typeError('Expected null');
+      if (t !== 'map') structural(t);
+      return convertStructure(val as Record<string, unknown>, node);
     }
   }
 }
 
-function checkStructureTypes(val: Record<string, unknown>, shape: StructureShape): Record<string, unknown> {
+function convertStructure(val: Record<string, unknown>, node: Node): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key in shape.members) {
-    const v = checkType(val[key], shape.members[key]!);
-    if (v !== undefined) out[key] = v;
+  for (const m of node.members!) {
+    const v = convert(val[m.name], m.node);
+    if (v !== undefined) out[m.name] = v;
   }
   return out;
 }
 
-function valueString(data: unknown, shape: Shape): string {
+/** A value as Coral prints it in a message (Java's toString, quoted). */
+function render(data: unknown, node: Node): string {
   if (data === undefined || data === null) return 'null';
-  switch (shape.type) {
+  switch (node.shape.type) {
     case 'blob': {
-      const n = base64DecodedLength(data as string);
+      const n = (data as Uint8Array).length;
       return `'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]'`;
     }
     case 'list':
-      return `'[${(data as unknown[]).map((x) => shape.memberStr ?? String(x)).join(', ')}]'`;
-    case 'map':
-      return `'{${Object.keys(data as object)
-        .map((k) => `${k}=${(data as Record<string, unknown>)[k]}`)
+      return `'[${(data as unknown[]).map((x) => javaString(x, node.member!)).join(', ')}]'`;
+    case 'map': {
+      const obj = data as Record<string, unknown>;
+      return `'{${Object.keys(obj)
+        .map((k) => `${k}=${javaString(obj[k], node.value!)}`)
         .join(', ')}}'`;
+    }
     default:
-      return `'${typeof data === 'object' ? JSON.stringify(data) : String(data)}'`;
+      return `'${javaString(data, node)}'`;
   }
 }
 
-function lengthOf(data: unknown, shape: Shape): number {
-  if (shape.type === 'blob') return base64DecodedLength(data as string);
-  if (typeof data === 'string' || Array.isArray(data)) return data.length;
+function javaString(data: unknown, node: Node): string {
+  if (data === undefined || data === null) return 'null';
+  if (node.shape.type === 'structure') return node.javaName!;
+  if (node.shape.type === 'blob') {
+    const n = (data as Uint8Array).length;
+    return `java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]`;
+  }
+  if (Array.isArray(data)) return `[${data.map((x) => javaString(x, node.member!)).join(', ')}]`;
+  return String(data);
+}
+
+function lengthOf(data: unknown): number {
+  if (typeof data === 'string' || Array.isArray(data) || data instanceof Uint8Array) return data.length;
   return Object.keys(data as object).length;
 }
 
-function checkMember(path: string, data: unknown, shape: Shape, errors: string[]): void {
+/** The constraints of a scalar shape, as Coral lists them in `[...]` for list members and map keys/values. */
+function constraintList(node: Node): string[] {
+  const s = node.shape;
+  const out: string[] = [];
+  if (s.type === 'string' || s.type === 'blob') {
+    if (s.max !== undefined) out.push(`Member must have length less than or equal to ${s.max}`);
+    if (s.min !== undefined) out.push(`Member must have length greater than or equal to ${s.min}`);
+  }
+  if (s.type === 'string' && s.pattern !== undefined) out.push(`Member must satisfy regular expression pattern: ${s.pattern}`);
+  if (s.type === 'string' && s.enum !== undefined) out.push(`Member must satisfy enum value set: [${s.enum.join(', ')}]`);
+  return out;
+}
+
+/** Whether a scalar value meets its shape's constraints. */
+function scalarOk(data: unknown, node: Node): boolean {
+  const s = node.shape;
+  if (s.type === 'string') {
+    const v = data as string;
+    if (s.min !== undefined && v.length < s.min) return false;
+    if (s.max !== undefined && v.length > s.max) return false;
+    if (node.pattern && !node.pattern.test(v)) return false;
+    if (node.enumSet && !node.enumSet.has(v)) return false;
+  }
+  return true;
+}
+
+function isScalar(node: Node): boolean {
+  const t = node.shape.type;
+  return t !== 'structure' && t !== 'list' && t !== 'map';
+}
+
+/** Constraint checks (phase 2), appending AWS's texts to `errors`. */
+function check(path: string, data: unknown, node: Node, required: boolean, errors: string[]): void {
   const fail = (msg: string): void => {
-    if (errors.length < MAX_ERRORS) errors.push(`Value ${valueString(data, shape)} at '${path}' failed to satisfy constraint: ${msg}`);
+    if (errors.length < MAX_ERRORS) errors.push(`Value ${render(data, node)} at '${path}' failed to satisfy constraint: ${msg}`);
   };
   if (data === undefined) {
-    if (shape.notNull) fail('Member must not be null');
+    if (required) fail('Member must not be null');
     return;
   }
-  switch (shape.type) {
+  const s = node.shape;
+  switch (s.type) {
     case 'integer':
     case 'long':
+    case 'float':
     case 'double':
-      if (shape.min !== undefined && !((data as number) >= shape.min)) fail(`Member must have value greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && !((data as number) <= shape.max)) fail(`Member must have value less than or equal to ${shape.max}`);
+      if (s.min !== undefined && !((data as number) >= s.min)) fail(`Member must have value greater than or equal to ${s.min}`);
+      if (s.max !== undefined && !((data as number) <= s.max)) fail(`Member must have value less than or equal to ${s.max}`);
       return;
-    case 'string':
-      if (shape.pattern !== undefined && !compiledPattern(shape.pattern).test(data as string))
-        fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
-      if (shape.minLength !== undefined && (data as string).length < shape.minLength)
-        fail(`Member must have length greater than or equal to ${shape.minLength}`);
-      if (shape.maxLength !== undefined && (data as string).length > shape.maxLength) fail(`Member must have length less than or equal to ${shape.maxLength}`);
-      if (shape.enum !== undefined && !shape.enum.includes(data as string)) fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+    case 'string': {
+      const v = data as string;
+      if (node.pattern && !node.pattern.test(v)) fail(`Member must satisfy regular expression pattern: ${s.pattern}`);
+      if (s.min !== undefined && v.length < s.min) fail(`Member must have length greater than or equal to ${s.min}`);
+      if (s.max !== undefined && v.length > s.max) fail(`Member must have length less than or equal to ${s.max}`);
+      if (node.enumSet && !node.enumSet.has(v)) fail(`Member must satisfy enum value set: [${s.enum!.join(', ')}]`);
       return;
+    }
     case 'blob':
-    case 'list':
-    case 'map': {
-      if (shape.minLength !== undefined && lengthOf(data, shape) < shape.minLength) fail(`Member must have length greater than or equal to ${shape.minLength}`);
-      if (shape.maxLength !== undefined && lengthOf(data, shape) > shape.maxLength) fail(`Member must have length less than or equal to ${shape.maxLength}`);
-      if (shape.type === 'list') {
-        const arr = data as unknown[];
-        if (shape.memberLengths) {
-          const [lo, hi] = shape.memberLengths;
-          if (!arr.every((x) => typeof x === 'string' && x.length >= lo && x.length <= hi)) {
-            fail(
-              `Member must satisfy constraint: [Member must have length less than or equal to ${hi}, Member must have length greater than or equal to ${lo}]`,
-            );
-          }
-        }
-        for (let i = 0; i < arr.length && errors.length < MAX_ERRORS; i++) checkMember(`${path}.${i + 1}.member`, arr[i], shape.member, errors);
-      } else if (shape.type === 'map') {
-        const obj = data as Record<string, unknown>;
-        const keys = Object.keys(obj);
-        if (shape.keyLengths) {
-          const [lo, hi] = shape.keyLengths;
-          if (!keys.every((k) => k.length >= lo && k.length <= hi)) {
-            fail(
-              `Map keys must satisfy constraint: [Member must have length less than or equal to ${hi}, Member must have length greater than or equal to ${lo}]`,
-            );
-          }
-        }
-        if (shape.valueLengths) {
-          const [lo, hi] = shape.valueLengths;
-          if (!keys.every((k) => typeof obj[k] === 'string' && (obj[k] as string).length >= lo && (obj[k] as string).length <= hi)) {
-            fail(
-              `Map value must satisfy constraint: [Member must have length less than or equal to ${hi}, Member must have length greater than or equal to ${lo}]`,
-            );
-          }
-        }
+      if (s.min !== undefined && lengthOf(data) < s.min) fail(`Member must have length greater than or equal to ${s.min}`);
+      if (s.max !== undefined && lengthOf(data) > s.max) fail(`Member must have length less than or equal to ${s.max}`);
+      return;
+    case 'list': {
+      const arr = data as unknown[];
+      if (s.min !== undefined && arr.length < s.min) fail(`Member must have length greater than or equal to ${s.min}`);
+      if (s.max !== undefined && arr.length > s.max) fail(`Member must have length less than or equal to ${s.max}`);
+      const member = node.member!;
+      if (isScalar(member)) {
+        const list = constraintList(member);
+        if (list.length && !arr.every((x) => x === undefined || scalarOk(x, member))) fail(`Member must satisfy constraint: [${list.join(', ')}]`);
+        return;
       }
+      for (let i = 0; i < arr.length && errors.length < MAX_ERRORS; i++) check(`${path}.${i + 1}.member`, arr[i], member, true, errors);
+      return;
+    }
+    case 'map': {
+      const obj = data as Record<string, unknown>;
+      const keys = Object.keys(obj);
+      if (s.min !== undefined && keys.length < s.min) fail(`Member must have length greater than or equal to ${s.min}`);
+      if (s.max !== undefined && keys.length > s.max) fail(`Member must have length less than or equal to ${s.max}`);
+      const keyList = constraintList(node.key!);
+      if (keyList.length && !keys.every((k) => scalarOk(k, node.key!))) fail(`Map keys must satisfy constraint: [${keyList.join(', ')}]`);
+      const value = node.value!;
+      if (isScalar(value)) {
+        const valueList = constraintList(value);
+        if (valueList.length && !keys.every((k) => obj[k] === undefined || scalarOk(obj[k], value)))
+          fail(`Map value must satisfy constraint: [${valueList.join(', ')}]`);
+        return;
+      }
+      for (const k of keys) if (errors.length < MAX_ERRORS) check(`${path}.${k}`, obj[k], value, true, errors);
       return;
     }
     case 'structure':
-      checkStructure(path, data as Record<string, unknown>, shape, errors);
+      if (s.document) return;
+      checkStructure(path, data as Record<string, unknown>, node, errors);
       return;
     default:
       return;
   }
 }
 
-function checkStructure(prefix: string, data: Record<string, unknown>, shape: StructureShape, errors: string[]): void {
-  for (const key in shape.members) {
-    checkMember(prefix ? `${prefix}.${lowerFirst(key)}` : lowerFirst(key), data[key], shape.members[key]!, errors);
-  }
+function checkStructure(prefix: string, data: Record<string, unknown>, node: Node, errors: string[]): void {
+  for (const m of node.members!) check(prefix ? `${prefix}.${m.path}` : m.path, data[m.name], m.node, m.required, errors);
 }
 
-const patternCache = new Map<string, RegExp>();
-function compiledPattern(p: string): RegExp {
-  let re = patternCache.get(p);
-  if (!re) {
-    re = new RegExp(`^(?:${p})$`);
-    patternCache.set(p, re);
+/** Builds (once per shape, recursion-safe) the nodes a model's validators share. */
+class Compiler {
+  private readonly nodes = new Map<string, Node>();
+  private readonly javaPrefix: string;
+
+  constructor(
+    private readonly model: ServiceModel,
+    private readonly options: ValidationOptions,
+  ) {
+    this.javaPrefix = `com.amazonaws.${model.metadata.endpointPrefix}.v${model.metadata.apiVersion.replace(/-/g, '')}`;
   }
-  return re;
-}
 
-/** A compiled validator: returns the typed, normalised input or throws AWS's error. */
-export type Validator<T> = (input: Record<string, unknown>) => T;
-
-export function compileValidator<T>(shape: StructureShape): Validator<T> {
-  // Compile every pattern now, so a bad schema fails at start-up, not on a request.
-  const visit = (s: Shape): void => {
-    if (s.type === 'string' && s.pattern) compiledPattern(s.pattern);
-    if (s.type === 'list') visit(s.member);
-    if (s.type === 'map') visit(s.value);
-    if (s.type === 'structure') for (const k in s.members) visit(s.members[k]!);
-  };
-  visit(shape);
-  return (input) => {
-    const typed = checkStructureTypes(input, shape);
-    const errors: string[] = [];
-    checkStructure('', typed, shape, errors);
-    if (errors.length) {
-      throw new AwsError('ValidationException', `${errors.length} validation error${errors.length > 1 ? 's' : ''} detected: ${errors.join('; ')}`);
+  node(name: string): Node {
+    const existing = this.nodes.get(name);
+    if (existing) return existing;
+    const shape = this.model.shapes[name];
+    if (!shape) throw new Error(`model ${this.model.metadata.serviceId}: no shape ${name}`);
+    const node: Node = { name, shape };
+    this.nodes.set(name, node);
+    switch (shape.type) {
+      case 'string':
+        if (shape.pattern !== undefined) node.pattern = this.options.patternOverrides?.[name] ?? compilePattern(shape.pattern);
+        if (shape.enum !== undefined) node.enumSet = new Set(shape.enum);
+        break;
+      case 'list':
+        node.member = this.node((shape as ListShapeModel).member.shape);
+        break;
+      case 'map':
+        node.key = this.node((shape as MapShapeModel).key.shape);
+        node.value = this.node((shape as MapShapeModel).value.shape);
+        break;
+      case 'structure': {
+        const s = shape as StructureShapeModel;
+        const required = new Set(s.required ?? []);
+        node.javaName = `${this.javaPrefix}.${name}@${JAVA_HASH}`;
+        node.members = Object.entries(s.members).map(([m, spec]) => ({ name: m, path: lowerFirst(m), required: required.has(m), node: this.node(spec.shape) }));
+        break;
+      }
+      default:
+        break;
     }
-    return typed as T;
+    return node;
+  }
+}
+
+/** Compiles validators for a model's input shapes; patterns are compiled here, at start-up. */
+export function validatorsFor(model: ServiceModel, options: ValidationOptions = {}): <T>(shapeName: string) => InputValidator<T> {
+  const compiler = new Compiler(model, options);
+  const code = options.validationCode ?? 'ValidationException';
+  return <T>(shapeName: string): InputValidator<T> => {
+    const root = compiler.node(shapeName);
+    if (root.shape.type !== 'structure') throw new Error(`model ${model.metadata.serviceId}: input ${shapeName} is not a structure`);
+    return (input) => {
+      const typed = convertStructure(input, root);
+      const errors: string[] = [];
+      checkStructure('', typed, root, errors);
+      if (errors.length) {
+        throw new AwsError('ValidationException', `${errors.length} validation error${errors.length > 1 ? 's' : ''} detected: ${errors.join('; ')}`, {
+          wireCode: code,
+        });
+      }
+      return typed as T;
+    };
   };
 }

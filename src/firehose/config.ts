@@ -5,20 +5,21 @@
  * AWS's *Description shapes for DescribeDeliveryStream.
  * Reference: Firehose API Reference, data types of the same names.
  */
-import { COMPRESSION_FORMATS } from './compression.ts';
 import type { CompressionFormat } from './compression.ts';
 import { validatePrefixes, PrefixError } from './prefix.ts';
 import { assertTimeZone } from './java-time.ts';
-import {
-  type Violations,
-  invalidArgument,
-  BUCKET_ARN_PATTERN,
-  BUCKET_ARN_TEXT,
-  ROLE_ARN_PATTERN,
-  ROLE_ARN_TEXT,
-  FILE_EXTENSION_PATTERN,
-  FILE_EXTENSION_TEXT,
-} from './validate.ts';
+import type {
+  ExtendedS3DestinationUpdate,
+  HttpEndpointDestinationUpdate,
+  ProcessingConfiguration as ProcessingInput,
+  S3DestinationConfiguration,
+} from '../aws/models/firehose.ts';
+import { firehoseErrors, invalidArgument } from './errors.ts';
+
+/** Any of the S3 destination shapes (configuration or update, extended or not), validated against the model. */
+export type S3Input = ExtendedS3DestinationUpdate & { S3BackupConfiguration?: S3DestinationConfiguration };
+/** HttpEndpointDestinationConfiguration or its update, validated against the model. */
+export type HttpInput = HttpEndpointDestinationUpdate & { S3Configuration?: S3DestinationConfiguration };
 
 export interface ProcessorParam {
   ParameterName: string;
@@ -76,21 +77,6 @@ export interface HttpDestConfig {
 
 export type DestinationConfig = { kind: 's3'; extended: boolean; s3: S3DestConfig } | { kind: 'http'; http: HttpDestConfig };
 
-const PROCESSOR_TYPES = ['RecordDeAggregation', 'Decompression', 'CloudWatchLogProcessing', 'Lambda', 'MetadataExtraction', 'AppendDelimiterToRecord'] as const;
-const PARAM_NAMES = [
-  'LambdaArn',
-  'NumberOfRetries',
-  'MetadataExtractionQuery',
-  'JsonParsingEngine',
-  'RoleArn',
-  'BufferSizeInMBs',
-  'BufferIntervalInSeconds',
-  'SubRecordType',
-  'Delimiter',
-  'CompressionFormat',
-  'DataMessageExtraction',
-] as const;
-
 function prefixCheck(prefix: string | undefined, errorOutputPrefix: string | undefined, dynamicPartitioning: boolean): void {
   try {
     validatePrefixes({ prefix, errorOutputPrefix, dynamicPartitioning });
@@ -101,28 +87,19 @@ function prefixCheck(prefix: string | undefined, errorOutputPrefix: string | und
   }
 }
 
-function parseProcessing(v: Violations, raw: Record<string, unknown> | undefined, path: string): ProcessingConfig | undefined {
+/** A member the create form requires, missing from an update that changes the destination's kind. */
+function missing(path: string): Error {
+  return firehoseErrors.format('ValidationException', 'missing', { path });
+}
+
+function processingFrom(raw: ProcessingInput | undefined): ProcessingConfig | undefined {
   if (!raw) return undefined;
-  const enabled = v.bool(raw.Enabled, `${path}.enabled`) ?? false;
-  const list = v.list(raw.Processors, `${path}.processors`, {}) ?? [];
-  const processors: ProcessorConfig[] = [];
-  list.forEach((p, i) => {
-    const o = v.obj(p, `${path}.processors.${i + 1}.member`) ?? {};
-    const Type = v.str(o.Type, `${path}.processors.${i + 1}.member.type`, { required: true, enumValues: PROCESSOR_TYPES }) ?? '';
-    const params = v.list(o.Parameters, `${path}.processors.${i + 1}.member.parameters`, {}) ?? [];
-    const Parameters: ProcessorParam[] = params.map((q, j) => {
-      const po = v.obj(q, `${path}.processors.${i + 1}.member.parameters.${j + 1}.member`) ?? {};
-      return {
-        ParameterName:
-          v.str(po.ParameterName, `${path}.processors.${i + 1}.member.parameters.${j + 1}.member.parameterName`, { required: true, enumValues: PARAM_NAMES }) ??
-          '',
-        ParameterValue:
-          v.str(po.ParameterValue, `${path}.processors.${i + 1}.member.parameters.${j + 1}.member.parameterValue`, { required: true, min: 1, max: 5120 }) ?? '',
-      };
-    });
-    processors.push(Parameters.length ? { Type, Parameters } : { Type });
-  });
-  return { Enabled: enabled, Processors: processors };
+  const processors: ProcessorConfig[] = (raw.Processors ?? []).map((p) =>
+    p.Parameters?.length
+      ? { Type: p.Type, Parameters: p.Parameters.map((q) => ({ ParameterName: q.ParameterName, ParameterValue: q.ParameterValue })) }
+      : { Type: p.Type },
+  );
+  return { Enabled: raw.Enabled ?? false, Processors: processors };
 }
 
 function checkProcessingSemantics(p: ProcessingConfig | undefined): void {
@@ -155,48 +132,31 @@ function checkProcessingSemantics(p: ProcessingConfig | undefined): void {
   }
 }
 
-/** Parses ExtendedS3DestinationConfiguration (extended = true) or S3DestinationConfiguration. `base` merges an *Update onto an existing config. */
-export function parseS3(v: Violations, raw: Record<string, unknown>, path: string, extended: boolean, base?: S3DestConfig): S3DestConfig {
-  const isUpdate = base !== undefined;
-  const bucketArn =
-    v.str(raw.BucketARN, `${path}.bucketARN`, { required: !isUpdate, min: 1, max: 2048, pattern: BUCKET_ARN_PATTERN, patternText: BUCKET_ARN_TEXT }) ??
-    base?.bucketArn ??
-    '';
-  const roleArn =
-    v.str(raw.RoleARN, `${path}.roleARN`, { required: !isUpdate, min: 1, max: 512, pattern: ROLE_ARN_PATTERN, patternText: ROLE_ARN_TEXT }) ??
-    base?.roleArn ??
-    '';
-  const prefix = v.str(raw.Prefix, `${path}.prefix`, { max: 1024 });
-  const errorOutputPrefix = v.str(raw.ErrorOutputPrefix, `${path}.errorOutputPrefix`, { max: 1024 });
-  const hints = v.obj(raw.BufferingHints, `${path}.bufferingHints`);
-  const sizeInMBs = v.int(hints?.SizeInMBs, `${path}.bufferingHints.sizeInMBs`, { min: 1, max: 128 });
-  const intervalInSeconds = v.int(hints?.IntervalInSeconds, `${path}.bufferingHints.intervalInSeconds`, { min: 0, max: 900 });
-  const compression = v.str(raw.CompressionFormat, `${path}.compressionFormat`, { enumValues: COMPRESSION_FORMATS }) as CompressionFormat | undefined;
-  const customTimeZone = extended ? v.str(raw.CustomTimeZone, `${path}.customTimeZone`, { max: 50 }) : undefined;
-  const fileExtension = extended
-    ? v.str(raw.FileExtension, `${path}.fileExtension`, { max: 128, pattern: FILE_EXTENSION_PATTERN, patternText: FILE_EXTENSION_TEXT })
-    : undefined;
-  const processing = extended
-    ? parseProcessing(v, v.obj(raw.ProcessingConfiguration, `${path}.processingConfiguration`), `${path}.processingConfiguration`)
-    : undefined;
-  const dp = extended ? v.obj(raw.DynamicPartitioningConfiguration, `${path}.dynamicPartitioningConfiguration`) : undefined;
-  const dpEnabled = dp ? v.bool(dp.Enabled, `${path}.dynamicPartitioningConfiguration.enabled`) : undefined;
-  const dpRetry = dp
-    ? v.int(
-        v.obj(dp.RetryOptions, `${path}.dynamicPartitioningConfiguration.retryOptions`)?.DurationInSeconds,
-        `${path}.dynamicPartitioningConfiguration.retryOptions.durationInSeconds`,
-        { min: 0, max: 7200 },
-      )
-    : undefined;
-  const dfc = extended ? v.obj(raw.DataFormatConversionConfiguration, `${path}.dataFormatConversionConfiguration`) : undefined;
-  const backupMode = extended
-    ? (v.str(raw.S3BackupMode, `${path}.s3BackupMode`, { enumValues: ['Disabled', 'Enabled'] }) as 'Disabled' | 'Enabled' | undefined)
-    : undefined;
-  const backupRaw = extended ? v.obj(raw.S3BackupConfiguration ?? raw.S3BackupUpdate, `${path}.s3BackupConfiguration`) : undefined;
-  const s3Backup = backupRaw ? parseS3(v, backupRaw, `${path}.s3BackupConfiguration`, false, isUpdate ? base?.s3Backup : undefined) : base?.s3Backup;
-  const cw = v.obj(raw.CloudWatchLoggingOptions, `${path}.cloudWatchLoggingOptions`);
-  const enc = v.obj(raw.EncryptionConfiguration, `${path}.encryptionConfiguration`);
-  v.throwIfAny();
+/**
+ * ExtendedS3DestinationConfiguration (extended = true) or S3DestinationConfiguration, or their *Update
+ * merged onto `base`, as one config; `path` names the member in errors. Semantic rules → InvalidArgumentException.
+ */
+export function parseS3(raw: S3Input, path: string, extended: boolean, base?: S3DestConfig): S3DestConfig {
+  const bucketArn = raw.BucketARN ?? base?.bucketArn;
+  if (bucketArn === undefined) throw missing(`${path}.bucketARN`);
+  const roleArn = raw.RoleARN ?? base?.roleArn;
+  if (roleArn === undefined) throw missing(`${path}.roleARN`);
+  const prefix = raw.Prefix;
+  const errorOutputPrefix = raw.ErrorOutputPrefix;
+  const hints = raw.BufferingHints;
+  const sizeInMBs = hints?.SizeInMBs;
+  const intervalInSeconds = hints?.IntervalInSeconds;
+  const compression = raw.CompressionFormat as CompressionFormat | undefined;
+  const customTimeZone = extended ? raw.CustomTimeZone : undefined;
+  const fileExtension = extended ? raw.FileExtension : undefined;
+  const processing = extended ? processingFrom(raw.ProcessingConfiguration) : undefined;
+  const dp = extended ? raw.DynamicPartitioningConfiguration : undefined;
+  const dfc = extended ? raw.DataFormatConversionConfiguration : undefined;
+  const backupMode = extended ? raw.S3BackupMode : undefined;
+  const backupRaw = extended ? (raw.S3BackupConfiguration ?? raw.S3BackupUpdate) : undefined;
+  const s3Backup = backupRaw ? parseS3(backupRaw, `${path}.s3BackupConfiguration`, false, base?.s3Backup) : base?.s3Backup;
+  const cw = raw.CloudWatchLoggingOptions as Record<string, unknown> | undefined;
+  const enc = raw.EncryptionConfiguration as Record<string, unknown> | undefined;
 
   const cfg: S3DestConfig = {
     bucketArn,
@@ -210,8 +170,8 @@ export function parseS3(v: Violations, raw: Record<string, unknown>, path: strin
     customTimeZone: customTimeZone || base?.customTimeZone || 'UTC',
     fileExtension: fileExtension !== undefined ? fileExtension : base?.fileExtension,
     processing: processing ?? base?.processing,
-    dynamicPartitioning: dp ? { enabled: dpEnabled ?? false, retryDurationInSeconds: dpRetry ?? 300 } : base?.dynamicPartitioning,
-    dataFormatConversion: dfc ? { enabled: dfc.Enabled !== false, raw: dfc } : base?.dataFormatConversion,
+    dynamicPartitioning: dp ? { enabled: dp.Enabled ?? false, retryDurationInSeconds: dp.RetryOptions?.DurationInSeconds ?? 300 } : base?.dynamicPartitioning,
+    dataFormatConversion: dfc ? { enabled: dfc.Enabled !== false, raw: dfc as Record<string, unknown> } : base?.dataFormatConversion,
     s3BackupMode: backupMode ?? base?.s3BackupMode ?? 'Disabled',
     s3Backup,
     cloudWatchLoggingOptions: cw ?? base?.cloudWatchLoggingOptions,
@@ -242,43 +202,28 @@ export function parseS3(v: Violations, raw: Record<string, unknown>, path: strin
   return cfg;
 }
 
-export function parseHttp(v: Violations, raw: Record<string, unknown>, path: string, base?: HttpDestConfig): HttpDestConfig {
-  const isUpdate = base !== undefined;
-  const ep = v.obj(raw.EndpointConfiguration, `${path}.endpointConfiguration`, !isUpdate);
-  // AWS requires https://; Freshet also accepts http:// so local endpoints work (documented difference).
-  const url = v.str(ep?.Url, `${path}.endpointConfiguration.url`, {
-    required: !!ep,
-    min: 1,
-    max: 1000,
-    pattern: /^https?:\/\/.+$/,
-    patternText: '^https://.*',
-  });
-  const name = v.str(ep?.Name, `${path}.endpointConfiguration.name`, { min: 1, max: 256 });
-  const accessKey = v.str(ep?.AccessKey, `${path}.endpointConfiguration.accessKey`, { max: 4096 });
-  const hints = v.obj(raw.BufferingHints, `${path}.bufferingHints`);
-  const sizeInMBs = v.int(hints?.SizeInMBs, `${path}.bufferingHints.sizeInMBs`, { min: 1, max: 64 });
-  const intervalInSeconds = v.int(hints?.IntervalInSeconds, `${path}.bufferingHints.intervalInSeconds`, { min: 0, max: 900 });
-  const rc = v.obj(raw.RequestConfiguration, `${path}.requestConfiguration`);
-  const contentEncoding = v.str(rc?.ContentEncoding, `${path}.requestConfiguration.contentEncoding`, { enumValues: ['NONE', 'GZIP'] }) as
-    | 'NONE'
-    | 'GZIP'
-    | undefined;
-  const attrs = v.list(rc?.CommonAttributes, `${path}.requestConfiguration.commonAttributes`, { max: 50 });
-  const retry = v.obj(raw.RetryOptions, `${path}.retryOptions`);
-  const retryDuration = v.int(retry?.DurationInSeconds, `${path}.retryOptions.durationInSeconds`, { min: 0, max: 7200 });
-  const backupMode = v.str(raw.S3BackupMode, `${path}.s3BackupMode`, { enumValues: ['FailedDataOnly', 'AllData'] }) as 'FailedDataOnly' | 'AllData' | undefined;
-  const s3Raw = v.obj(raw.S3Configuration ?? raw.S3Update, `${path}.s3Configuration`, !isUpdate);
-  const processing = parseProcessing(v, v.obj(raw.ProcessingConfiguration, `${path}.processingConfiguration`), `${path}.processingConfiguration`);
-  const roleArn = v.str(raw.RoleARN, `${path}.roleARN`, { min: 1, max: 512, pattern: ROLE_ARN_PATTERN, patternText: ROLE_ARN_TEXT });
-  const cw = v.obj(raw.CloudWatchLoggingOptions, `${path}.cloudWatchLoggingOptions`);
-  v.throwIfAny();
-  const commonAttributes = attrs
-    ? attrs.map((a) => {
-        const o = (a ?? {}) as Record<string, unknown>;
-        return { AttributeName: String(o.AttributeName ?? ''), AttributeValue: String(o.AttributeValue ?? '') };
-      })
-    : (base?.commonAttributes ?? []);
-  const s3 = s3Raw ? parseS3(v, s3Raw, `${path}.s3Configuration`, false, isUpdate ? base?.s3 : undefined) : base!.s3;
+/** HttpEndpointDestinationConfiguration, or its update merged onto `base`. */
+export function parseHttp(raw: HttpInput, path: string, base?: HttpDestConfig): HttpDestConfig {
+  const ep = raw.EndpointConfiguration;
+  if (!ep && !base) throw missing(`${path}.endpointConfiguration`);
+  const url = ep?.Url;
+  const name = ep?.Name;
+  const accessKey = ep?.AccessKey;
+  const hints = raw.BufferingHints;
+  const sizeInMBs = hints?.SizeInMBs;
+  const intervalInSeconds = hints?.IntervalInSeconds;
+  const rc = raw.RequestConfiguration;
+  const contentEncoding = rc?.ContentEncoding;
+  const attrs = rc?.CommonAttributes;
+  const retryDuration = raw.RetryOptions?.DurationInSeconds;
+  const backupMode = raw.S3BackupMode;
+  const s3Raw = raw.S3Configuration ?? raw.S3Update;
+  if (!s3Raw && !base) throw missing(`${path}.s3Configuration`);
+  const processing = processingFrom(raw.ProcessingConfiguration);
+  const roleArn = raw.RoleARN;
+  const cw = raw.CloudWatchLoggingOptions as Record<string, unknown> | undefined;
+  const commonAttributes = attrs ? attrs.map((a) => ({ AttributeName: a.AttributeName, AttributeValue: a.AttributeValue })) : (base?.commonAttributes ?? []);
+  const s3 = s3Raw ? parseS3(s3Raw, `${path}.s3Configuration`, false, base?.s3) : base!.s3;
   const cfg: HttpDestConfig = {
     url: url ?? base?.url ?? '',
     name: name ?? base?.name,

@@ -2,7 +2,7 @@
  * Firehose-compatible delivery streams: the AWS API service, the engine other
  * modules can use in-process, and the key/format helpers tests and tools use.
  */
-export { createFirehoseService, createFirehoseActions, MAX_BATCH_RECORDS, MAX_BATCH_BYTES, MAX_RECORD_BYTES } from './service.ts';
+export { createFirehoseService, FIREHOSE_ACTIONS, MAX_BATCH_RECORDS, MAX_BATCH_BYTES, MAX_RECORD_BYTES } from './service.ts';
 export type { FirehoseService } from './service.ts';
 export { FirehoseEngine, DeliveryRecordReader } from './engine.ts';
 export type { FirehoseDeps, FirehoseOptions, DeliveryStreamMeta, DeliveryStreamType } from './engine.ts';

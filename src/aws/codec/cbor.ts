@@ -15,7 +15,7 @@ import type { AwsError as AwsErrorType } from '../../core/index.ts';
 import type { WireCodec } from './json.ts';
 
 /** A timestamp (tag 1) in epoch milliseconds, both ways. */
-class EpochMillis {
+export class EpochMillis {
   constructor(readonly ms: number) {}
 }
 

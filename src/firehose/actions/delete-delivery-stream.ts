@@ -1,15 +1,9 @@
 /** Firehose DeleteDeliveryStream — API_DeleteDeliveryStream: DeliveryStreamName, AllowForceDelete → {} */
-import type { ActionHandler } from '../../aws/index.ts';
-import type { FirehoseEngine } from '../engine.ts';
-import { Violations, validateStreamName } from '../validate.ts';
+import { defineAction } from '../../aws/index.ts';
+import { firehoseModel } from '../../aws/models/firehose.ts';
+import type { FirehoseContext } from './common.ts';
 
-export function deleteDeliveryStream(engine: FirehoseEngine): ActionHandler {
-  return async (input) => {
-    const v = new Violations();
-    const name = validateStreamName(v, input.DeliveryStreamName);
-    v.bool(input.AllowForceDelete, 'allowForceDelete');
-    v.throwIfAny();
-    await engine.delete(name);
-    return {};
-  };
-}
+export const deleteDeliveryStream = defineAction(firehoseModel, 'DeleteDeliveryStream', async (input, ctx: FirehoseContext) => {
+  await ctx.deps.delete(input.DeliveryStreamName);
+  return {};
+});

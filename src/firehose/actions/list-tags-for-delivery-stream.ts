@@ -1,22 +1,16 @@
-/** Firehose ListTagsForDeliveryStream — API_ListTagsForDeliveryStream: DeliveryStreamName, ExclusiveStartTagKey, Limit → { Tags, HasMoreTags } */
-import type { ActionHandler } from '../../aws/index.ts';
-import type { FirehoseEngine } from '../engine.ts';
-import { Violations, validateStreamName } from '../validate.ts';
+/** Firehose ListTagsForDeliveryStream — API_ListTagsForDeliveryStream: DeliveryStreamName, ExclusiveStartTagKey, Limit (default 50) → { Tags, HasMoreTags } */
+import { defineAction } from '../../aws/index.ts';
+import { firehoseModel } from '../../aws/models/firehose.ts';
+import type { FirehoseContext } from './common.ts';
 
-export function listTagsForDeliveryStream(engine: FirehoseEngine): ActionHandler {
-  return (input) => {
-    const v = new Violations();
-    const name = validateStreamName(v, input.DeliveryStreamName);
-    const start = v.str(input.ExclusiveStartTagKey, 'exclusiveStartTagKey', { min: 1, max: 128 });
-    const limit = v.int(input.Limit, 'limit', { min: 1, max: 50 }) ?? 50;
-    v.throwIfAny();
-    const tags = engine.meta(name).tags;
-    let from = 0;
-    if (start !== undefined) {
-      const i = tags.findIndex((t) => t.Key === start);
-      from = i >= 0 ? i + 1 : tags.length;
-    }
-    const page = tags.slice(from, from + limit);
-    return { Tags: page, HasMoreTags: from + limit < tags.length };
-  };
-}
+export const listTagsForDeliveryStream = defineAction(firehoseModel, 'ListTagsForDeliveryStream', (input, ctx: FirehoseContext) => {
+  const tags = ctx.deps.meta(input.DeliveryStreamName).tags;
+  const start = input.ExclusiveStartTagKey;
+  const limit = input.Limit ?? 50;
+  let from = 0;
+  if (start !== undefined) {
+    const i = tags.findIndex((t) => t.Key === start);
+    from = i >= 0 ? i + 1 : tags.length;
+  }
+  return { Tags: tags.slice(from, from + limit), HasMoreTags: from + limit < tags.length };
+});

@@ -1,16 +1,10 @@
 /** Firehose StartDeliveryStreamEncryption — API_StartDeliveryStreamEncryption: DeliveryStreamName, DeliveryStreamEncryptionConfigurationInput → {} */
-import type { ActionHandler } from '../../aws/index.ts';
-import type { FirehoseEngine } from '../engine.ts';
-import { Violations, validateStreamName } from '../validate.ts';
+import { defineAction } from '../../aws/index.ts';
+import { firehoseModel } from '../../aws/models/firehose.ts';
 import { encryptionInput } from './common.ts';
+import type { FirehoseContext } from './common.ts';
 
-export function startDeliveryStreamEncryption(engine: FirehoseEngine): ActionHandler {
-  return async (input) => {
-    const v = new Violations();
-    const name = validateStreamName(v, input.DeliveryStreamName);
-    v.throwIfAny();
-    const cfg = encryptionInput(v, input.DeliveryStreamEncryptionConfigurationInput, 'deliveryStreamEncryptionConfigurationInput');
-    await engine.setEncryption(name, true, cfg);
-    return {};
-  };
-}
+export const startDeliveryStreamEncryption = defineAction(firehoseModel, 'StartDeliveryStreamEncryption', async (input, ctx: FirehoseContext) => {
+  await ctx.deps.setEncryption(input.DeliveryStreamName, true, encryptionInput(input.DeliveryStreamEncryptionConfigurationInput));
+  return {};
+});

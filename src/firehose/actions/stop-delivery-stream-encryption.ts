@@ -1,14 +1,9 @@
 /** Firehose StopDeliveryStreamEncryption — API_StopDeliveryStreamEncryption: DeliveryStreamName → {} */
-import type { ActionHandler } from '../../aws/index.ts';
-import type { FirehoseEngine } from '../engine.ts';
-import { Violations, validateStreamName } from '../validate.ts';
+import { defineAction } from '../../aws/index.ts';
+import { firehoseModel } from '../../aws/models/firehose.ts';
+import type { FirehoseContext } from './common.ts';
 
-export function stopDeliveryStreamEncryption(engine: FirehoseEngine): ActionHandler {
-  return async (input) => {
-    const v = new Violations();
-    const name = validateStreamName(v, input.DeliveryStreamName);
-    v.throwIfAny();
-    await engine.setEncryption(name, false);
-    return {};
-  };
-}
+export const stopDeliveryStreamEncryption = defineAction(firehoseModel, 'StopDeliveryStreamEncryption', async (input, ctx: FirehoseContext) => {
+  await ctx.deps.setEncryption(input.DeliveryStreamName, false);
+  return {};
+});

@@ -1,22 +1,17 @@
-/** Firehose TagDeliveryStream — API_TagDeliveryStream: DeliveryStreamName, Tags → {} */
-import type { ActionHandler } from '../../aws/index.ts';
-import type { FirehoseEngine } from '../engine.ts';
-import { AwsError } from '../../core/index.ts';
-import { Violations, validateStreamName } from '../validate.ts';
-import { parseTags, mergeTags, MAX_TAGS } from './common.ts';
+/** Firehose TagDeliveryStream — API_TagDeliveryStream: DeliveryStreamName, Tags (1–50) → {}; at most 50 tags per stream (LimitExceededException). */
+import { defineAction } from '../../aws/index.ts';
+import { firehoseModel } from '../../aws/models/firehose.ts';
+import { firehoseErrors } from '../errors.ts';
+import { MAX_TAGS, mergeTags, tagsFrom } from './common.ts';
+import type { FirehoseContext } from './common.ts';
 
-export function tagDeliveryStream(engine: FirehoseEngine): ActionHandler {
-  return async (input) => {
-    const v = new Violations();
-    const name = validateStreamName(v, input.DeliveryStreamName);
-    const tags = parseTags(v, input.Tags, 'tags', true);
-    v.throwIfAny();
-    await engine.setTags(name, (current) => {
-      const merged = mergeTags(current, tags);
-      if (merged.length > MAX_TAGS)
-        throw new AwsError('LimitExceededException', `Number of tags for delivery stream ${name} exceeds the limit of ${MAX_TAGS}.`);
-      return merged;
-    });
-    return {};
-  };
-}
+export const tagDeliveryStream = defineAction(firehoseModel, 'TagDeliveryStream', async (input, ctx: FirehoseContext) => {
+  const name = input.DeliveryStreamName;
+  const tags = tagsFrom(input.Tags);
+  await ctx.deps.setTags(name, (current) => {
+    const merged = mergeTags(current, tags);
+    if (merged.length > MAX_TAGS) throw firehoseErrors.format('LimitExceededException', 'tags', { name, limit: MAX_TAGS });
+    return merged;
+  });
+  return {};
+});

@@ -1,17 +1,10 @@
-/** Firehose UntagDeliveryStream — API_UntagDeliveryStream: DeliveryStreamName, TagKeys → {} */
-import type { ActionHandler } from '../../aws/index.ts';
-import type { FirehoseEngine } from '../engine.ts';
-import { Violations, validateStreamName } from '../validate.ts';
-import { MAX_TAGS } from './common.ts';
+/** Firehose UntagDeliveryStream — API_UntagDeliveryStream: DeliveryStreamName, TagKeys (1–50) → {} */
+import { defineAction } from '../../aws/index.ts';
+import { firehoseModel } from '../../aws/models/firehose.ts';
+import type { FirehoseContext } from './common.ts';
 
-export function untagDeliveryStream(engine: FirehoseEngine): ActionHandler {
-  return async (input) => {
-    const v = new Violations();
-    const name = validateStreamName(v, input.DeliveryStreamName);
-    const keys = v.list(input.TagKeys, 'tagKeys', { required: true, min: 1, max: MAX_TAGS }) ?? [];
-    keys.forEach((k, i) => v.str(k, `tagKeys.${i + 1}.member`, { required: true, min: 1, max: 128 }));
-    v.throwIfAny();
-    await engine.setTags(name, (current) => current.filter((t) => !keys.includes(t.Key)));
-    return {};
-  };
-}
+export const untagDeliveryStream = defineAction(firehoseModel, 'UntagDeliveryStream', async (input, ctx: FirehoseContext) => {
+  const keys = input.TagKeys;
+  await ctx.deps.setTags(input.DeliveryStreamName, (current) => current.filter((t) => !keys.includes(t.Key)));
+  return {};
+});
