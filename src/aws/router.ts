@@ -21,7 +21,7 @@ import { dataBuffers } from '../core/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { ErrorSpec } from '../core/index.ts';
 import { authenticate, credentialScope } from './auth.ts';
-import { codecFor } from './codec/index.ts';
+import { cborCodec, codecFor } from './codec/index.ts';
 import type { WireCodec } from './codec/index.ts';
 import { QUERY_CONTENT_TYPE, decodeQueryInput, encodeQueryError, encodeQueryOutput, parseForm } from './codec/query.ts';
 import { compileRoutes, decodeRestJsonInput, encodeRestJsonError, encodeRestJsonOutput, matchRoute } from './codec/rest-json.ts';
@@ -137,6 +137,32 @@ function startStreaming(res: ServerResponse, result: StreamingResponse): void {
 
 /** Request bodies at least this large (and in more than one chunk) are gathered into pooled buffers. */
 const POOLED_BODY_BYTES = 64 * 1024;
+
+/** `application/json` (parameters and spaces aside): Coral's old JSON envelope, which AWS no longer serves. */
+function isPlainJson(contentType: string | undefined): boolean {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+}
+
+/**
+ * AWS's answer to a non-empty `application/json` request (kinesalite's recording of AWS): a body that is not a
+ * JSON object is a 400 SerializationException, any other a 404 UnknownOperationException, both in Coral's old
+ * `{"Output": {"__type": …}, "Version": "1.0"}` envelope, before auth or the target are looked at.
+ */
+function deprecatedJsonError(res: ServerResponse, body: Buffer): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  const ok = typeof value === 'object' && value !== null;
+  const type = ok ? 'UnknownOperationException' : 'SerializationException';
+  const text = `{"Output":{"__type":"com.amazon.coral.service#${type}"},"Version":"1.0"}`;
+  res.statusCode = ok ? 404 : 400;
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(text);
+}
 
 function isJson(contentType: string | undefined): boolean {
   return contentType?.startsWith('application/x-amz-json') === true;
@@ -374,10 +400,13 @@ export class Router {
     const known = handler !== undefined;
 
     if (body.length === 0) {
-      const c = codec ?? codecFor('application/x-amz-json-1.1')!;
+      // AWS answers an empty body in JSON only to a JSON request; without a content type, or with one it
+      // does not take (application/json too), it answers in CBOR (kinesalite's recordings of AWS).
+      const c = codec?.protocol === 'json' ? codec : cborCodec;
       return sendError(res, c, new AwsError(known ? 'SerializationException' : 'UnknownOperationException', ''));
     }
     if (!codec) {
+      if (isPlainJson(headers['content-type'])) return deprecatedJsonError(res, body);
       if (!prefix || !actionName) return xmlError(res, 'AccessDeniedException', 403, NO_OPERATION);
       return xmlError(res, 'UnknownOperationException', 404);
     }

@@ -89,6 +89,9 @@ export function cborDecode(body: Uint8Array): unknown {
   return normaliseIn(encoder.decode(body));
 }
 
+const INDEFINITE_MAP = Uint8Array.of(0xbf);
+const BREAK = Uint8Array.of(0xff);
+
 function serialization(message?: string): AwsError {
   return new AwsError('SerializationException', message ?? '', { messageField: 'Message' });
 }
@@ -111,9 +114,11 @@ export const cborCodec: WireCodec = {
     return value === undefined ? '' : cborEncode(value);
   },
   encodeError(err: AwsErrorType): Buffer {
-    const out: Record<string, unknown> = { __type: err.code };
-    if (err.message !== '') out[err.messageField] = err.message;
-    if (err.fields) Object.assign(out, err.fields);
-    return encoder.encode(out) as Buffer;
+    // An indefinite-length map (0xbf … 0xff), as AWS's Java CBOR writer sends errors (kinesalite's recording).
+    const parts: Uint8Array[] = [INDEFINITE_MAP, encoder.encode('__type'), encoder.encode(err.code)];
+    if (err.message !== '') parts.push(encoder.encode(err.messageField), encoder.encode(err.message));
+    if (err.fields) for (const [k, v] of Object.entries(err.fields)) parts.push(encoder.encode(k), encoder.encode(normaliseOut(v, k)));
+    parts.push(BREAK);
+    return Buffer.concat(parts);
   },
 };
