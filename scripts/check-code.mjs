@@ -21,7 +21,6 @@ const ALLOWED_DOUBLE_CASTS = {
   'src/pipeline/apply.ts': 8,
   'src/firehose/pipeline.ts': 1,
   'src/storage/file/crc32.ts': 1,
-  'src/kinesis/actions/put-records.ts': 1,
   'test/sql/run-case.ts': 1,
   'test/cli/streams.test.ts': 1,
 };

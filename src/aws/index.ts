@@ -33,8 +33,6 @@ export type {
   ProtocolName,
   TimestampFormat,
 } from './model.ts';
-export { compileValidator } from './legacy-validate.ts';
-export type { Shape, StructureShape } from './legacy-validate.ts';
 export { base64DecodedLength, base64Problem, isStrictBase64, isStrictBase64Length } from './base64.ts';
 export { codecFor, registerCodec, jsonCodec10, jsonCodec11, cborCodec, cborDecode, cborEncode } from './codec/index.ts';
 export type { WireCodec } from './codec/index.ts';

@@ -1,9 +1,13 @@
 /**
- * The Kinesis Data Streams API (Kinesis_20131202) as an AwsService: one table
- * listing every action AWS defines. Actions Freshet does not implement map to
- * undefined, which the server answers with UnknownOperationException.
+ * The Kinesis Data Streams API (Kinesis_20131202) as an AwsService: one table listing every operation
+ * of the generated model (src/aws/models/kinesis.ts). Operations Freshet does not implement map to
+ * undefined, which the server answers with UnknownOperationException. Requests are checked against the
+ * model (AWS's texts) before an action runs; PutRecords also has a raw-body fast path.
  */
-import type { ActionHandler, AwsService } from '../aws/index.ts';
+import { actionTable, defineService } from '../aws/index.ts';
+import type { AwsService } from '../aws/index.ts';
+import { kinesisModel } from '../aws/models/kinesis.ts';
+import { kinesisErrors } from './errors.ts';
 import type { KinesisEngine } from './engine.ts';
 import { createStream } from './actions/create-stream.ts';
 import { deleteStream } from './actions/delete-stream.ts';
@@ -37,20 +41,15 @@ import { mergeShards } from './actions/merge-shards.ts';
 import { updateShardCount } from './actions/update-shard-count.ts';
 import { updateStreamMode } from './actions/update-stream-mode.ts';
 
-type Factory = (engine: KinesisEngine) => ActionHandler;
-
-/** Every Kinesis_20131202 action, in AWS's alphabetical order. */
-export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
+/** Every Kinesis_20131202 operation, in AWS's alphabetical order. */
+export const KINESIS_ACTIONS = actionTable(kinesisModel, {
   AddTagsToStream: addTagsToStream,
-  CreateChannel: undefined,
   CreateStream: createStream,
   DecreaseStreamRetentionPeriod: decreaseStreamRetentionPeriod,
-  DeleteChannel: undefined,
   DeleteResourcePolicy: undefined,
   DeleteStream: deleteStream,
   DeregisterStreamConsumer: deregisterStreamConsumer,
   DescribeAccountSettings: undefined,
-  DescribeChannel: undefined,
   DescribeLimits: describeLimits,
   DescribeStream: describeStream,
   DescribeStreamConsumer: describeStreamConsumer,
@@ -61,7 +60,6 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
   GetResourcePolicy: undefined,
   GetShardIterator: getShardIterator,
   IncreaseStreamRetentionPeriod: increaseStreamRetentionPeriod,
-  ListChannels: undefined,
   ListShards: listShards,
   ListStreamConsumers: listStreamConsumers,
   ListStreams: listStreams,
@@ -80,13 +78,11 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateAccountSettings: undefined,
-  UpdateChannel: undefined,
   UpdateMaxRecordSize: undefined,
   UpdateShardCount: updateShardCount,
   UpdateStreamMode: updateStreamMode,
-  UpdateStreamRecordDistributionStrategy: undefined,
   UpdateStreamWarmThroughput: undefined,
-};
+});
 
 /**
  * Kinesis refuses bodies over 7 MiB with a bare 413 (the limit kinesalite recorded from AWS). A maximal
@@ -95,17 +91,18 @@ export const KINESIS_ACTIONS: Readonly<Record<string, Factory | undefined>> = {
 export const KINESIS_MAX_REQUEST_BYTES = 7 * 1024 * 1024;
 
 export function createKinesisService(engine: KinesisEngine): AwsService {
-  const actions: Record<string, ActionHandler | undefined> = {};
-  for (const [name, factory] of Object.entries(KINESIS_ACTIONS)) actions[name] = factory?.(engine);
-  return {
-    targetPrefix: 'Kinesis_20131202',
-    signingName: 'kinesis',
-    actions,
-    rawJsonActions: { PutRecords: putRecordsRaw(engine) },
-    maxRequestBytes: KINESIS_MAX_REQUEST_BYTES,
-    close: async () => {
-      hubFor(engine).closeAll();
-      await engine.close();
+  return defineService(
+    {
+      model: kinesisModel,
+      actions: KINESIS_ACTIONS,
+      errors: kinesisErrors,
+      rawJsonActions: { PutRecords: putRecordsRaw(engine) },
+      maxRequestBytes: KINESIS_MAX_REQUEST_BYTES,
+      close: async () => {
+        hubFor(engine).closeAll();
+        await engine.close();
+      },
     },
-  };
+    engine,
+  );
 }

@@ -1,26 +1,9 @@
 /**
- * Input schema fragments shared by the Kinesis actions, with AWS's constraints
- * (Kinesis_20131202 service model; member order = the order AWS reports
- * validation errors in, as captured by kinesalite).
+ * Helpers the Kinesis actions share to read their (model-validated) input: which stream a request
+ * names, and epoch seconds for the wire.
  */
 import { AwsError } from '../core/index.ts';
-import type { Shape } from '../aws/index.ts';
 import type { KinesisEngine } from './engine.ts';
-
-export const STREAM_NAME = { type: 'string', pattern: '[a-zA-Z0-9_.-]+', minLength: 1, maxLength: 128 } as const satisfies Shape;
-export const STREAM_ARN = { type: 'string', pattern: 'arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+', minLength: 1, maxLength: 2048 } as const satisfies Shape;
-export const SHARD_ID = { type: 'string', pattern: '[a-zA-Z0-9_.-]+', minLength: 1, maxLength: 128 } as const satisfies Shape;
-export const SEQUENCE_NUMBER = { type: 'string', pattern: '0|([1-9]\\d{0,128})' } as const satisfies Shape;
-export const HASH_KEY = { type: 'string', pattern: '0|([1-9]\\d{0,38})' } as const satisfies Shape;
-export const PARTITION_KEY = { type: 'string', notNull: true, minLength: 1, maxLength: 256 } as const satisfies Shape;
-export const DATA = { type: 'blob', notNull: true, maxLength: 1048576 } as const satisfies Shape;
-export const RESOURCE_ARN = {
-  type: 'string',
-  notNull: true,
-  pattern: 'arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+',
-  minLength: 1,
-  maxLength: 2048,
-} as const satisfies Shape;
 
 export interface StreamRef {
   StreamName?: string;

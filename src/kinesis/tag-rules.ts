@@ -1,28 +1,9 @@
 /**
- * Tag constraints shared by the stream-tagging actions (AddTagsToStream, TagResource, ...):
- * the member shapes and AWS's character rule with its two error texts.
+ * Tag rules shared by the stream-tagging actions (AddTagsToStream, TagResource, ...) beyond the model's
+ * lengths: AWS's character rule with its two error texts.
  */
 import { AwsError } from '../core/errors.ts';
-import type { Shape } from '../aws/index.ts';
 import type { KinesisEngine } from './engine.ts';
-
-export const TAG_MAP = {
-  type: 'map',
-  notNull: true,
-  value: { type: 'string' },
-  minLength: 1,
-  maxLength: 200,
-  keyLengths: [1, 128],
-  valueLengths: [0, 256],
-} as const satisfies Shape;
-export const TAG_KEYS = {
-  type: 'list',
-  notNull: true,
-  member: { type: 'string' },
-  minLength: 1,
-  maxLength: 50,
-  memberLengths: [1, 128],
-} as const satisfies Shape;
 
 // Unicode letters, digits, white space and _ . / = + - % @ (AWS's tag character rule).
 const BAD_TAG_CHAR = /[^\p{L}\p{N}\s_./=+\-%@:]/u;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsError } from '../../src/core/index.ts';
-import { codecFor, compileValidator, jsonCodec11 } from '../../src/aws/index.ts';
+import { codecFor, jsonCodec11, validatorsFor } from '../../src/aws/index.ts';
+import type { ServiceModel } from '../../src/aws/index.ts';
 
 const fixtures = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'sdk-requests.json'), 'utf8')) as Array<{
   headers: Record<string, string>;
@@ -52,20 +53,33 @@ describe('JSON codec', () => {
 });
 
 describe('edge validator', () => {
-  const validate = compileValidator<Record<string, unknown>>({
-    type: 'structure',
-    members: {
+  // A model in botocore's terms (src/aws/model.ts); validators are compiled from its shapes.
+  const model: ServiceModel = {
+    metadata: { apiVersion: '2020-01-01', endpointPrefix: 'test', signingName: 'test', serviceId: 'Test', protocol: 'json', protocols: ['json'] },
+    operations: {},
+    shapes: {
+      In: {
+        type: 'structure',
+        required: ['Name'],
+        members: { Limit: { shape: 'Limit' }, Name: { shape: 'Name' }, Tags: { shape: 'Tags' }, Keys: { shape: 'Keys' }, Flag: { shape: 'Flag' } },
+      },
       Limit: { type: 'integer', min: 1, max: 10 },
-      Name: { type: 'string', notNull: true, pattern: '[a-z]+', minLength: 1, maxLength: 3 },
-      Tags: { type: 'map', value: { type: 'string' }, maxLength: 2, keyLengths: [1, 2], valueLengths: [0, 1] },
-      Keys: { type: 'list', member: { type: 'string' }, memberLengths: [1, 2] },
+      Name: { type: 'string', pattern: '[a-z]+', min: 1, max: 3 },
+      Tags: { type: 'map', key: { shape: 'Key' }, value: { shape: 'Value' }, max: 2 },
+      Key: { type: 'string', min: 1, max: 2 },
+      Value: { type: 'string', min: 0, max: 1 },
+      Keys: { type: 'list', member: { shape: 'Key' } },
       Flag: { type: 'boolean' },
+      Big: { type: 'structure', members: { N: { shape: 'N' } } },
+      N: { type: 'integer' },
     },
-  });
+  };
+  const validators = validatorsFor(model);
+  const validate = validators<Record<string, unknown>>('In');
 
   it('normalises numbers, drops nulls and unknown members', () => {
     assert.deepEqual(validate({ Limit: 2.9, Name: 'ab', Extra: 1, Flag: null }), { Limit: 2, Name: 'ab' });
-    const big = compileValidator<{ N?: number }>({ type: 'structure', members: { N: { type: 'integer' } } });
+    const big = validators<{ N?: number }>('Big');
     assert.equal(big({ N: 1e12 }).N, 2147483647);
   });
 

@@ -4,8 +4,8 @@
  *  - blobs as CBOR byte strings (major type 2), and
  *  - timestamps as CBOR tag 1 wrapping an integer of epoch *milliseconds* (the Java SDK's SdkCborGenerator
  *    writes `writeTag(1); writeNumber(date.getTime())` and its unmarshaller reads the number back as ms).
- * Pure: bytes → request object, response object → bytes. Requests are normalised to the JSON codec's shapes
- * (blobs → base64 strings, timestamps → epoch seconds) so actions and the edge validator see one form;
+ * Pure: bytes → request object, response object → bytes. Requests come out in the forms the model-driven
+ * validator reads (timestamps → epoch seconds; byte strings stay bytes, so blobs skip base64 altogether);
  * responses go the other way for the members named in BLOB_MEMBERS / TIMESTAMP_MEMBERS.
  * Tag-1 values below 1e11 are taken as seconds (a CBOR client following RFC 8949 rather than the Java SDK).
  */
@@ -47,10 +47,10 @@ function isBytes(v: unknown): v is Uint8Array {
   return v instanceof Uint8Array;
 }
 
-/** Request side: byte strings → base64, tag-1 timestamps → epoch seconds. */
+/** Request side: tag-1 timestamps → epoch seconds, big integers → numbers; byte strings stay bytes. */
 function normaliseIn(v: unknown): unknown {
   if (v instanceof EpochMillis) return v.ms / 1000;
-  if (isBytes(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (isBytes(v)) return v;
   if (typeof v === 'bigint') return Number(v);
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) v[i] = normaliseIn(v[i]);

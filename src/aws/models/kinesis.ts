@@ -7,8 +7,8 @@ export interface AccessDeniedException {
 }
 
 export interface AddTagsToStreamInput {
-  StreamName?: string;
   Tags: Record<string, string>;
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
@@ -35,8 +35,8 @@ export interface ConsumerDescription {
 }
 
 export interface CreateStreamInput {
-  StreamName: string;
   ShardCount?: number;
+  StreamName: string;
   StreamModeDetails?: StreamModeDetails;
   Tags?: Record<string, string>;
   WarmThroughputMiBps?: number;
@@ -44,8 +44,8 @@ export interface CreateStreamInput {
 }
 
 export interface DecreaseStreamRetentionPeriodInput {
-  StreamName?: string;
   RetentionPeriodHours: number;
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
@@ -57,8 +57,8 @@ export interface DeleteResourcePolicyInput {
 
 export interface DeleteStreamInput {
   StreamName?: string;
-  EnforceConsumerDeletion?: boolean;
   StreamARN?: string;
+  EnforceConsumerDeletion?: boolean;
   StreamId?: string;
 }
 
@@ -96,9 +96,9 @@ export interface DescribeStreamConsumerOutput {
 }
 
 export interface DescribeStreamInput {
-  StreamName?: string;
   Limit?: number;
   ExclusiveStartShardId?: string;
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
@@ -118,7 +118,6 @@ export interface DescribeStreamSummaryOutput {
 }
 
 export interface DisableEnhancedMonitoringInput {
-  StreamName?: string;
   ShardLevelMetrics: (
     | 'IncomingBytes'
     | 'IncomingRecords'
@@ -129,12 +128,12 @@ export interface DisableEnhancedMonitoringInput {
     | 'IteratorAgeMilliseconds'
     | 'ALL'
   )[];
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
 
 export interface EnableEnhancedMonitoringInput {
-  StreamName?: string;
   ShardLevelMetrics: (
     | 'IncomingBytes'
     | 'IncomingRecords'
@@ -145,6 +144,7 @@ export interface EnableEnhancedMonitoringInput {
     | 'IteratorAgeMilliseconds'
     | 'ALL'
   )[];
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
@@ -196,8 +196,8 @@ export interface ExpiredNextTokenException {
 }
 
 export interface GetRecordsInput {
-  ShardIterator: string;
   Limit?: number;
+  ShardIterator: string;
   StreamARN?: string;
   StreamId?: string;
 }
@@ -219,12 +219,12 @@ export interface GetResourcePolicyOutput {
 }
 
 export interface GetShardIteratorInput {
-  StreamName?: string;
   ShardId: string;
-  ShardIteratorType: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER' | 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+  ShardIteratorType: 'AFTER_SEQUENCE_NUMBER' | 'LATEST' | 'AT_TIMESTAMP' | 'AT_SEQUENCE_NUMBER' | 'TRIM_HORIZON';
   StartingSequenceNumber?: string;
-  Timestamp?: number;
+  StreamName?: string;
   StreamARN?: string;
+  Timestamp?: number;
   StreamId?: string;
 }
 
@@ -238,8 +238,8 @@ export interface HashKeyRange {
 }
 
 export interface IncreaseStreamRetentionPeriodInput {
-  StreamName?: string;
   RetentionPeriodHours: number;
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
@@ -281,13 +281,13 @@ export interface LimitExceededException {
 }
 
 export interface ListShardsInput {
-  StreamName?: string;
-  NextToken?: string;
   ExclusiveStartShardId?: string;
   MaxResults?: number;
+  NextToken?: string;
   StreamCreationTimestamp?: number;
-  ShardFilter?: ShardFilter;
+  StreamName?: string;
   StreamARN?: string;
+  ShardFilter?: ShardFilter;
   StreamId?: string;
 }
 
@@ -298,8 +298,8 @@ export interface ListShardsOutput {
 
 export interface ListStreamConsumersInput {
   StreamARN: string;
-  NextToken?: string;
   MaxResults?: number;
+  NextToken?: string;
   StreamCreationTimestamp?: number;
   StreamId?: string;
 }
@@ -332,9 +332,9 @@ export interface ListTagsForResourceOutput {
 }
 
 export interface ListTagsForStreamInput {
-  StreamName?: string;
-  ExclusiveStartTagKey?: string;
   Limit?: number;
+  ExclusiveStartTagKey?: string;
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
@@ -346,9 +346,9 @@ export interface ListTagsForStreamOutput {
 
 export interface MergeShardsInput {
   StreamName?: string;
-  ShardToMerge: string;
-  AdjacentShardToMerge: string;
   StreamARN?: string;
+  AdjacentShardToMerge: string;
+  ShardToMerge: string;
   StreamId?: string;
 }
 
@@ -368,11 +368,11 @@ export interface ProvisionedThroughputExceededException {
 }
 
 export interface PutRecordInput {
-  StreamName?: string;
-  Data: Uint8Array;
+  SequenceNumberForOrdering?: string;
   PartitionKey: string;
   ExplicitHashKey?: string;
-  SequenceNumberForOrdering?: string;
+  Data: Uint8Array;
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
@@ -397,9 +397,9 @@ export interface PutRecordsOutput {
 }
 
 export interface PutRecordsRequestEntry {
-  Data: Uint8Array;
-  ExplicitHashKey?: string;
   PartitionKey: string;
+  ExplicitHashKey?: string;
+  Data: Uint8Array;
 }
 
 export interface PutRecordsResultEntry {
@@ -426,8 +426,8 @@ export interface Record_ {
 export interface RegisterStreamConsumerInput {
   StreamARN: string;
   ConsumerName: string;
-  StreamId?: string;
   Tags?: Record<string, string>;
+  StreamId?: string;
 }
 
 export interface RegisterStreamConsumerOutput {
@@ -435,8 +435,8 @@ export interface RegisterStreamConsumerOutput {
 }
 
 export interface RemoveTagsFromStreamInput {
-  StreamName?: string;
   TagKeys: string[];
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
@@ -469,31 +469,31 @@ export interface ShardFilter {
 }
 
 export interface SplitShardInput {
-  StreamName?: string;
-  ShardToSplit: string;
   NewStartingHashKey: string;
+  StreamName?: string;
   StreamARN?: string;
+  ShardToSplit: string;
   StreamId?: string;
 }
 
 export interface StartStreamEncryptionInput {
-  StreamName?: string;
   EncryptionType: 'NONE' | 'KMS';
   KeyId: string;
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
 
 export interface StartingPosition {
-  Type: 'AT_SEQUENCE_NUMBER' | 'AFTER_SEQUENCE_NUMBER' | 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+  Type: 'AFTER_SEQUENCE_NUMBER' | 'LATEST' | 'AT_TIMESTAMP' | 'AT_SEQUENCE_NUMBER' | 'TRIM_HORIZON';
   SequenceNumber?: string;
   Timestamp?: number;
 }
 
 export interface StopStreamEncryptionInput {
-  StreamName?: string;
   EncryptionType: 'NONE' | 'KMS';
   KeyId: string;
+  StreamName?: string;
   StreamARN?: string;
   StreamId?: string;
 }
@@ -592,9 +592,9 @@ export interface UpdateMaxRecordSizeInput {
 
 export interface UpdateShardCountInput {
   StreamName?: string;
+  StreamARN?: string;
   TargetShardCount: number;
   ScalingType: 'UNIFORM_SCALING';
-  StreamARN?: string;
   StreamId?: string;
 }
 
@@ -1135,11 +1135,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     AddTagsToStreamInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         Tags: {
           shape: 'TagMap',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -1243,11 +1243,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     CreateStreamInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         ShardCount: {
           shape: 'PositiveIntegerObject',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamModeDetails: {
           shape: 'StreamModeDetails',
@@ -1272,11 +1272,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     DecreaseStreamRetentionPeriodInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         RetentionPeriodHours: {
           shape: 'RetentionPeriodHours',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -1305,11 +1305,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
         StreamName: {
           shape: 'StreamName',
         },
-        EnforceConsumerDeletion: {
-          shape: 'BooleanObject',
-        },
         StreamARN: {
           shape: 'StreamARN',
+        },
+        EnforceConsumerDeletion: {
+          shape: 'BooleanObject',
         },
         StreamId: {
           shape: 'StreamId',
@@ -1396,14 +1396,14 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     DescribeStreamInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         Limit: {
           shape: 'DescribeStreamInputLimit',
         },
         ExclusiveStartShardId: {
           shape: 'ShardId',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -1453,11 +1453,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     DisableEnhancedMonitoringInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         ShardLevelMetrics: {
           shape: 'MetricsNameList',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -1471,11 +1471,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     EnableEnhancedMonitoringInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         ShardLevelMetrics: {
           shape: 'MetricsNameList',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -1548,11 +1548,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     GetRecordsInput: {
       type: 'structure',
       members: {
-        ShardIterator: {
-          shape: 'ShardIterator',
-        },
         Limit: {
           shape: 'GetRecordsInputLimit',
+        },
+        ShardIterator: {
+          shape: 'ShardIterator',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -1610,9 +1610,6 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     GetShardIteratorInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         ShardId: {
           shape: 'ShardId',
         },
@@ -1622,11 +1619,14 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
         StartingSequenceNumber: {
           shape: 'SequenceNumber',
         },
-        Timestamp: {
-          shape: 'Timestamp',
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
+        },
+        Timestamp: {
+          shape: 'Timestamp',
         },
         StreamId: {
           shape: 'StreamId',
@@ -1661,11 +1661,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     IncreaseStreamRetentionPeriodInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         RetentionPeriodHours: {
           shape: 'RetentionPeriodHours',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -1766,26 +1766,26 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     ListShardsInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
-        NextToken: {
-          shape: 'NextToken',
-        },
         ExclusiveStartShardId: {
           shape: 'ShardId',
         },
         MaxResults: {
           shape: 'ListShardsInputLimit',
         },
+        NextToken: {
+          shape: 'NextToken',
+        },
         StreamCreationTimestamp: {
           shape: 'Timestamp',
         },
-        ShardFilter: {
-          shape: 'ShardFilter',
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
+        },
+        ShardFilter: {
+          shape: 'ShardFilter',
         },
         StreamId: {
           shape: 'StreamId',
@@ -1814,11 +1814,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
         StreamARN: {
           shape: 'StreamARN',
         },
-        NextToken: {
-          shape: 'NextToken',
-        },
         MaxResults: {
           shape: 'ListStreamConsumersInputLimit',
+        },
+        NextToken: {
+          shape: 'NextToken',
         },
         StreamCreationTimestamp: {
           shape: 'Timestamp',
@@ -1905,14 +1905,14 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     ListTagsForStreamInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
+        Limit: {
+          shape: 'ListTagsForStreamInputLimit',
         },
         ExclusiveStartTagKey: {
           shape: 'TagKey',
         },
-        Limit: {
-          shape: 'ListTagsForStreamInputLimit',
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -1950,14 +1950,14 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
         StreamName: {
           shape: 'StreamName',
         },
-        ShardToMerge: {
-          shape: 'ShardId',
+        StreamARN: {
+          shape: 'StreamARN',
         },
         AdjacentShardToMerge: {
           shape: 'ShardId',
         },
-        StreamARN: {
-          shape: 'StreamARN',
+        ShardToMerge: {
+          shape: 'ShardId',
         },
         StreamId: {
           shape: 'StreamId',
@@ -2068,11 +2068,8 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     PutRecordInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
-        Data: {
-          shape: 'Data',
+        SequenceNumberForOrdering: {
+          shape: 'SequenceNumber',
         },
         PartitionKey: {
           shape: 'PartitionKey',
@@ -2080,8 +2077,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
         ExplicitHashKey: {
           shape: 'HashKey',
         },
-        SequenceNumberForOrdering: {
-          shape: 'SequenceNumber',
+        Data: {
+          shape: 'Data',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -2143,14 +2143,14 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     PutRecordsRequestEntry: {
       type: 'structure',
       members: {
-        Data: {
-          shape: 'Data',
+        PartitionKey: {
+          shape: 'PartitionKey',
         },
         ExplicitHashKey: {
           shape: 'HashKey',
         },
-        PartitionKey: {
-          shape: 'PartitionKey',
+        Data: {
+          shape: 'Data',
         },
       },
       required: ['Data', 'PartitionKey'],
@@ -2239,11 +2239,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
         ConsumerName: {
           shape: 'ConsumerName',
         },
-        StreamId: {
-          shape: 'StreamId',
-        },
         Tags: {
           shape: 'TagMap',
+        },
+        StreamId: {
+          shape: 'StreamId',
         },
       },
       required: ['StreamARN', 'ConsumerName'],
@@ -2260,11 +2260,11 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     RemoveTagsFromStreamInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         TagKeys: {
           shape: 'TagKeyList',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -2386,7 +2386,7 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     },
     ShardIteratorType: {
       type: 'string',
-      enum: ['AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'],
+      enum: ['AFTER_SEQUENCE_NUMBER', 'LATEST', 'AT_TIMESTAMP', 'AT_SEQUENCE_NUMBER', 'TRIM_HORIZON'],
     },
     ShardList: {
       type: 'list',
@@ -2397,17 +2397,17 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     SplitShardInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
-        ShardToSplit: {
-          shape: 'ShardId',
-        },
         NewStartingHashKey: {
           shape: 'HashKey',
         },
+        StreamName: {
+          shape: 'StreamName',
+        },
         StreamARN: {
           shape: 'StreamARN',
+        },
+        ShardToSplit: {
+          shape: 'ShardId',
         },
         StreamId: {
           shape: 'StreamId',
@@ -2418,14 +2418,14 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     StartStreamEncryptionInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         EncryptionType: {
           shape: 'EncryptionType',
         },
         KeyId: {
           shape: 'KeyId',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -2454,14 +2454,14 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
     StopStreamEncryptionInput: {
       type: 'structure',
       members: {
-        StreamName: {
-          shape: 'StreamName',
-        },
         EncryptionType: {
           shape: 'EncryptionType',
         },
         KeyId: {
           shape: 'KeyId',
+        },
+        StreamName: {
+          shape: 'StreamName',
         },
         StreamARN: {
           shape: 'StreamARN',
@@ -2830,14 +2830,14 @@ export const kinesisModel: ServiceModel<KinesisOperations> = {
         StreamName: {
           shape: 'StreamName',
         },
+        StreamARN: {
+          shape: 'StreamARN',
+        },
         TargetShardCount: {
           shape: 'PositiveIntegerObject',
         },
         ScalingType: {
           shape: 'ScalingType',
-        },
-        StreamARN: {
-          shape: 'StreamARN',
         },
         StreamId: {
           shape: 'StreamId',

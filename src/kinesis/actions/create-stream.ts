@@ -4,39 +4,16 @@
  * ON_DEMAND streams start with 4 shards.
  */
 import { AwsError } from '../../core/index.ts';
-import { compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
-import type { KinesisEngine, StreamMode } from '../engine.ts';
-import { STREAM_NAME } from '../shapes.ts';
+import { defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import type { KinesisContext } from './context.ts';
 
-interface Input {
-  ShardCount?: number;
-  StreamName: string;
-  StreamModeDetails?: { StreamMode: StreamMode };
-  Tags?: Record<string, string>;
-}
-
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: {
-    ShardCount: { type: 'integer', min: 1, max: 100000 },
-    StreamName: { ...STREAM_NAME, notNull: true },
-    StreamModeDetails: { type: 'structure', members: { StreamMode: { type: 'string', notNull: true, enum: ['PROVISIONED', 'ON_DEMAND'] } } },
-    Tags: { type: 'map', value: { type: 'string' }, minLength: 1, maxLength: 50, keyLengths: [1, 128], valueLengths: [0, 256] },
-  },
+export const createStream = defineAction(kinesisModel, 'CreateStream', async (input, ctx: KinesisContext) => {
+  const engine = ctx.deps;
+  const mode = input.StreamModeDetails?.StreamMode ?? 'PROVISIONED';
+  if (mode === 'PROVISIONED' && input.ShardCount === undefined) {
+    throw new AwsError('ValidationException', "1 validation error detected: Value null at 'shardCount' failed to satisfy constraint: Member must not be null");
+  }
+  await engine.createStream(input.StreamName, { shardCount: input.ShardCount, mode, tags: input.Tags });
+  return undefined;
 });
-
-export function createStream(engine: KinesisEngine): ActionHandler {
-  return async (raw) => {
-    const input = validate(raw);
-    const mode = input.StreamModeDetails?.StreamMode ?? 'PROVISIONED';
-    if (mode === 'PROVISIONED' && input.ShardCount === undefined) {
-      throw new AwsError(
-        'ValidationException',
-        "1 validation error detected: Value null at 'shardCount' failed to satisfy constraint: Member must not be null",
-      );
-    }
-    await engine.createStream(input.StreamName, { shardCount: input.ShardCount, mode, tags: input.Tags });
-    return undefined;
-  };
-}

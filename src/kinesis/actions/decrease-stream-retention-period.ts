@@ -2,8 +2,12 @@
  * DecreaseStreamRetentionPeriod (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DecreaseStreamRetentionPeriod.html)
  * Reads { StreamName | StreamARN, RetentionPeriodHours (24–8760) }; answers an empty body.
  */
-import type { ActionHandler } from '../../aws/index.ts';
-import type { KinesisEngine } from '../engine.ts';
+
+import { defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import type { KinesisContext } from './context.ts';
 import { retention } from './retention.ts';
 
-export const decreaseStreamRetentionPeriod = (engine: KinesisEngine): ActionHandler => retention(engine, 'decrease');
+export const decreaseStreamRetentionPeriod = defineAction(kinesisModel, 'DecreaseStreamRetentionPeriod', (input, ctx: KinesisContext) =>
+  retention(ctx.deps, input, 'decrease'),
+);

@@ -3,26 +3,17 @@
  * Reads { StreamARN + ConsumerName | ConsumerARN }; answers an empty body. The consumer is DELETING for the
  * engine's deleteDelayMs, then gone; its subscriptions end at once.
  */
-import { AwsError } from '../../core/index.ts';
-import { compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
-import type { KinesisEngine } from '../engine.ts';
-import { STREAM_ARN, streamNameOf } from '../shapes.ts';
-import { CONSUMER_ARN, CONSUMER_NAME } from './consumer-shapes.ts';
-
-interface Input {
-  StreamARN?: string;
-  ConsumerName?: string;
-  ConsumerARN?: string;
-}
-
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: { StreamARN: STREAM_ARN, ConsumerName: CONSUMER_NAME, ConsumerARN: CONSUMER_ARN },
-});
+import { AwsError, defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import { streamNameOf } from '../shapes.ts';
+import type { KinesisContext } from './context.ts';
 
 /** The consumer reference AWS accepts: ConsumerARN, or StreamARN with ConsumerName. */
-export function consumerRef(input: Input): { streamName?: string; consumerName?: string; consumerArn?: string } {
+export function consumerRef(input: { StreamARN?: string; ConsumerName?: string; ConsumerARN?: string }): {
+  streamName?: string;
+  consumerName?: string;
+  consumerArn?: string;
+} {
   if (input.ConsumerARN !== undefined) return { consumerArn: input.ConsumerARN };
   if (input.StreamARN === undefined || input.ConsumerName === undefined) {
     throw new AwsError('InvalidArgumentException', 'Either ConsumerARN or both ConsumerName and StreamARN must be provided.');
@@ -30,9 +21,7 @@ export function consumerRef(input: Input): { streamName?: string; consumerName?:
   return { streamName: streamNameOf({ StreamARN: input.StreamARN }), consumerName: input.ConsumerName };
 }
 
-export function deregisterStreamConsumer(engine: KinesisEngine): ActionHandler {
-  return async (raw) => {
-    await engine.deregisterConsumer(consumerRef(validate(raw)));
-    return undefined;
-  };
-}
+export const deregisterStreamConsumer = defineAction(kinesisModel, 'DeregisterStreamConsumer', async (input, ctx: KinesisContext) => {
+  await ctx.deps.deregisterConsumer(consumerRef(input));
+  return undefined;
+});

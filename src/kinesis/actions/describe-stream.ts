@@ -5,22 +5,13 @@
  * Shards are listed only once the stream is ACTIVE, as AWS does; closed shards (within retention) are listed too,
  * with EndingSequenceNumber and their children's ParentShardId / AdjacentParentShardId.
  */
-import { compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
-import type { KinesisEngine, ShardInfo } from '../engine.ts';
-import { SHARD_ID, STREAM_ARN, STREAM_NAME, streamNameOf, toEpochSeconds } from '../shapes.ts';
-
-interface Input {
-  Limit?: number;
-  ExclusiveStartShardId?: string;
-  StreamName?: string;
-  StreamARN?: string;
-}
-
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: { Limit: { type: 'integer', min: 1, max: 10000 }, ExclusiveStartShardId: SHARD_ID, StreamName: STREAM_NAME, StreamARN: STREAM_ARN },
-});
+import { defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import type { KinesisContext } from './context.ts';
+import { wire } from './context.ts';
+import type { DescribeStreamOutput } from '../../aws/models/kinesis.ts';
+import type { ShardInfo } from '../engine.ts';
+import { streamNameOf, toEpochSeconds } from '../shapes.ts';
 
 export function shardToWire(s: ShardInfo): Record<string, unknown> {
   const out: Record<string, unknown> = { ShardId: s.shardId };
@@ -34,32 +25,30 @@ export function shardToWire(s: ShardInfo): Record<string, unknown> {
   return out;
 }
 
-export function describeStream(engine: KinesisEngine): ActionHandler {
-  return (raw) => {
-    const input = validate(raw);
-    const d = engine.describe(streamNameOf(input));
-    const m = engine.stream(d.streamName).meta;
-    const limit = Math.min(input.Limit ?? 100, 100);
-    let shards = d.status === 'CREATING' ? [] : d.shards;
-    if (input.ExclusiveStartShardId !== undefined) {
-      const after = input.ExclusiveStartShardId;
-      shards = shards.filter((s) => s.shardId > after);
-    }
-    const page = shards.slice(0, limit);
-    return {
-      StreamDescription: {
-        StreamName: d.streamName,
-        StreamARN: d.streamArn,
-        StreamStatus: d.status,
-        StreamModeDetails: { StreamMode: d.mode },
-        Shards: page.map(shardToWire),
-        HasMoreShards: shards.length > page.length,
-        RetentionPeriodHours: d.retentionHours,
-        StreamCreationTimestamp: toEpochSeconds(d.createdMs),
-        EnhancedMonitoring: [{ ShardLevelMetrics: m.shardLevelMetrics ?? [] }],
-        EncryptionType: m.encryptionType ?? 'NONE',
-        ...(m.keyId !== undefined ? { KeyId: m.keyId } : {}),
-      },
-    };
-  };
-}
+export const describeStream = defineAction(kinesisModel, 'DescribeStream', (input, ctx: KinesisContext) => {
+  const engine = ctx.deps;
+  const d = engine.describe(streamNameOf(input));
+  const m = engine.stream(d.streamName).meta;
+  const limit = Math.min(input.Limit ?? 100, 100);
+  let shards = d.status === 'CREATING' ? [] : d.shards;
+  if (input.ExclusiveStartShardId !== undefined) {
+    const after = input.ExclusiveStartShardId;
+    shards = shards.filter((s) => s.shardId > after);
+  }
+  const page = shards.slice(0, limit);
+  return wire<DescribeStreamOutput>({
+    StreamDescription: {
+      StreamName: d.streamName,
+      StreamARN: d.streamArn,
+      StreamStatus: d.status,
+      StreamModeDetails: { StreamMode: d.mode },
+      Shards: page.map(shardToWire),
+      HasMoreShards: shards.length > page.length,
+      RetentionPeriodHours: d.retentionHours,
+      StreamCreationTimestamp: toEpochSeconds(d.createdMs),
+      EnhancedMonitoring: [{ ShardLevelMetrics: m.shardLevelMetrics ?? [] }],
+      EncryptionType: m.encryptionType ?? 'NONE',
+      ...(m.keyId !== undefined ? { KeyId: m.keyId } : {}),
+    },
+  });
+});

@@ -5,57 +5,34 @@
  * writes { StreamName, StreamARN, CurrentShardLevelMetrics, DesiredShardLevelMetrics }.
  * The state shows in DescribeStream / DescribeStreamSummary's EnhancedMonitoring (no CloudWatch here).
  */
-import { compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
+
+import { defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import type { EnhancedMonitoringOutput } from '../../aws/models/kinesis.ts';
 import type { KinesisEngine } from '../engine.ts';
-import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
+import { streamNameOf } from '../shapes.ts';
+import type { KinesisContext } from './context.ts';
+import { wire } from './context.ts';
 
-interface Input {
-  ShardLevelMetrics: string[];
-  StreamName?: string;
-  StreamARN?: string;
+async function setMonitoring(
+  engine: KinesisEngine,
+  input: { ShardLevelMetrics: string[]; StreamName?: string; StreamARN?: string },
+  enable: boolean,
+): Promise<EnhancedMonitoringOutput> {
+  const name = streamNameOf(input);
+  const r = await engine.setMonitoring(name, input.ShardLevelMetrics, enable);
+  return wire<EnhancedMonitoringOutput>({
+    StreamName: name,
+    StreamARN: engine.arnFor(name),
+    CurrentShardLevelMetrics: r.current,
+    DesiredShardLevelMetrics: r.desired,
+  });
 }
 
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: {
-    ShardLevelMetrics: {
-      type: 'list',
-      notNull: true,
-      minLength: 1,
-      maxLength: 7,
-      member: {
-        type: 'string',
-        enum: [
-          'IncomingBytes',
-          'IncomingRecords',
-          'OutgoingBytes',
-          'OutgoingRecords',
-          'WriteProvisionedThroughputExceeded',
-          'ReadProvisionedThroughputExceeded',
-          'IteratorAgeMilliseconds',
-          'ALL',
-        ],
-      },
-    },
-    StreamName: STREAM_NAME,
-    StreamARN: STREAM_ARN,
-  },
-});
+export const enableEnhancedMonitoring = defineAction(kinesisModel, 'EnableEnhancedMonitoring', (input, ctx: KinesisContext) =>
+  setMonitoring(ctx.deps, input, true),
+);
 
-function handler(engine: KinesisEngine, enable: boolean): ActionHandler {
-  return async (raw) => {
-    const input = validate(raw);
-    const name = streamNameOf(input);
-    const r = await engine.setMonitoring(name, input.ShardLevelMetrics, enable);
-    return { StreamName: name, StreamARN: engine.arnFor(name), CurrentShardLevelMetrics: r.current, DesiredShardLevelMetrics: r.desired };
-  };
-}
-
-export function enableEnhancedMonitoring(engine: KinesisEngine): ActionHandler {
-  return handler(engine, true);
-}
-
-export function disableEnhancedMonitoring(engine: KinesisEngine): ActionHandler {
-  return handler(engine, false);
-}
+export const disableEnhancedMonitoring = defineAction(kinesisModel, 'DisableEnhancedMonitoring', (input, ctx: KinesisContext) =>
+  setMonitoring(ctx.deps, input, false),
+);

@@ -8,27 +8,15 @@
  * (trimming removes whole segments, so some may linger on disk for a while).
  */
 import { AwsError, dataBuffers } from '../../core/index.ts';
-import { PreEncodedJson, compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
+import { PreEncodedJson, defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import type { KinesisContext } from './context.ts';
 import { MAX_GET_RECORDS_BYTES } from '../engine.ts';
 import type { ChildShard, KinesisEngine, ShardState, StreamState } from '../engine.ts';
 import type { RecordSpans } from '../../storage/index.ts';
 
-interface Input {
-  Limit?: number;
-  ShardIterator: string;
-}
-
 /** Bytes of one record's JSON besides its data and key: member names, quotes, a 56-digit sequence number, a timestamp. */
 const RECORD_OVERHEAD = 160;
-
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: {
-    Limit: { type: 'integer', min: 1, max: 10000 },
-    ShardIterator: { type: 'string', notNull: true, minLength: 1, maxLength: 512 },
-  },
-});
 
 /** `"ChildShards":[...]` for a shard read to its end (ASCII: ids and decimal hash keys). */
 function childShardsJson(engine: KinesisEngine, stream: StreamState, shard: ShardState): string {
@@ -39,32 +27,30 @@ export function childShardToWire(c: ChildShard): Record<string, unknown> {
   return { ShardId: c.shardId, ParentShards: c.parentShards, HashKeyRange: { StartingHashKey: c.startingHashKey, EndingHashKey: c.endingHashKey } };
 }
 
-export function getRecords(engine: KinesisEngine): ActionHandler {
-  return async (raw) => {
-    const input = validate(raw);
-    const { stream, shard, offset } = engine.openIterator(input.ShardIterator);
-    const log = shard.log;
-    if (engine.enforceLimits && !engine.limiterFor(shard).admitRead(engine.clock.now())) {
-      throw new AwsError('ProvisionedThroughputExceededException', engine.rateExceededMessage(stream, shard));
-    }
-    const spans = await log.readSpans(offset, { maxRecords: input.Limit ?? 10_000, maxBytes: MAX_GET_RECORDS_BYTES });
-    const n = spans.count;
-    if (engine.enforceLimits) {
-      let bytes = 0;
-      for (let i = 0; i < n; i++) bytes += spans.dataEnd[i]! - spans.keyStart[i]!;
-      engine.limiterFor(shard).chargeRead(engine.clock.now(), bytes);
-    }
-    const ended = shard.closedEnd !== undefined && spans.nextOffset >= shard.closedEnd;
-    const tail = ended ? childShardsJson(engine, stream, shard) : `"NextShardIterator":"${engine.iteratorAt(stream, shard, spans.nextOffset)}"`;
-    const lastTs = n > 0 ? spans.timestamps[n - 1]! : 0;
-    const behind = spans.nextOffset >= log.endOffset || n === 0 ? 0 : Math.max(0, engine.clock.now() - lastTs);
-    const end = `],${tail},"MillisBehindLatest":${behind}}`;
-    const out = dataBuffers.acquire(encodedSize(spans, end));
-    const length = encodeRecordsInto(out, spans, engine.retentionCutoffMs(stream), shard.shardPart, stream.meta.salt, end);
-    spans.release();
-    return new PreEncodedJson(out.subarray(0, length), () => dataBuffers.release(out));
-  };
-}
+export const getRecords = defineAction(kinesisModel, 'GetRecords', async (input, ctx: KinesisContext) => {
+  const engine = ctx.deps;
+  const { stream, shard, offset } = engine.openIterator(input.ShardIterator);
+  const log = shard.log;
+  if (engine.enforceLimits && !engine.limiterFor(shard).admitRead(engine.clock.now())) {
+    throw new AwsError('ProvisionedThroughputExceededException', engine.rateExceededMessage(stream, shard));
+  }
+  const spans = await log.readSpans(offset, { maxRecords: input.Limit ?? 10_000, maxBytes: MAX_GET_RECORDS_BYTES });
+  const n = spans.count;
+  if (engine.enforceLimits) {
+    let bytes = 0;
+    for (let i = 0; i < n; i++) bytes += spans.dataEnd[i]! - spans.keyStart[i]!;
+    engine.limiterFor(shard).chargeRead(engine.clock.now(), bytes);
+  }
+  const ended = shard.closedEnd !== undefined && spans.nextOffset >= shard.closedEnd;
+  const tail = ended ? childShardsJson(engine, stream, shard) : `"NextShardIterator":"${engine.iteratorAt(stream, shard, spans.nextOffset)}"`;
+  const lastTs = n > 0 ? spans.timestamps[n - 1]! : 0;
+  const behind = spans.nextOffset >= log.endOffset || n === 0 ? 0 : Math.max(0, engine.clock.now() - lastTs);
+  const end = `],${tail},"MillisBehindLatest":${behind}}`;
+  const out = dataBuffers.acquire(encodedSize(spans, end));
+  const length = encodeRecordsInto(out, spans, engine.retentionCutoffMs(stream), shard.shardPart, stream.meta.salt, end);
+  spans.release();
+  return new PreEncodedJson(out.subarray(0, length), () => dataBuffers.release(out));
+});
 
 /**
  * Buffer's native string writers. `buf.write(str, off, enc)` spends a measurable share of

@@ -9,46 +9,13 @@
  * The stream's first shards count as open since before any timestamp. The filter is carried in the NextToken.
  */
 import { AwsError } from '../../core/index.ts';
-import { compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
+import { defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import type { KinesisContext } from './context.ts';
 import { NEXT_TOKEN_TTL_MS } from '../engine.ts';
-import type { KinesisEngine, ShardInfo } from '../engine.ts';
-import { SHARD_ID, STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
+import type { ShardInfo } from '../engine.ts';
+import { streamNameOf } from '../shapes.ts';
 import { shardToWire } from './describe-stream.ts';
-
-interface Input {
-  ExclusiveStartShardId?: string;
-  MaxResults?: number;
-  NextToken?: string;
-  StreamCreationTimestamp?: number;
-  StreamName?: string;
-  StreamARN?: string;
-  ShardFilter?: { Type: string; ShardId?: string; Timestamp?: number };
-}
-
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: {
-    ExclusiveStartShardId: SHARD_ID,
-    MaxResults: { type: 'integer', min: 1, max: 10000 },
-    NextToken: { type: 'string', minLength: 1, maxLength: 1048576 },
-    StreamCreationTimestamp: { type: 'timestamp' },
-    StreamName: STREAM_NAME,
-    StreamARN: STREAM_ARN,
-    ShardFilter: {
-      type: 'structure',
-      members: {
-        Type: {
-          type: 'string',
-          notNull: true,
-          enum: ['AFTER_SHARD_ID', 'AT_TRIM_HORIZON', 'FROM_TRIM_HORIZON', 'AT_LATEST', 'AT_TIMESTAMP', 'FROM_TIMESTAMP'],
-        },
-        ShardId: SHARD_ID,
-        Timestamp: { type: 'timestamp' },
-      },
-    },
-  },
-});
 
 interface Token {
   s: string; // stream name
@@ -89,71 +56,69 @@ function decodeToken(token: string): Token | undefined {
   return undefined;
 }
 
-export function listShards(engine: KinesisEngine): ActionHandler {
-  return (raw) => {
-    const input = validate(raw);
-    const hasName = input.StreamName !== undefined || input.StreamARN !== undefined;
-    let name: string;
-    let after: string | undefined;
-    let filterType: string | undefined;
-    let filterMs: number | undefined;
-    if (input.NextToken !== undefined) {
-      // AWS's texts, as users pasted them: the member named is the one the request carried.
-      if (input.StreamName !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamName cannot be provided together.');
-      if (input.StreamARN !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamARN cannot be provided together.');
-      if (input.ExclusiveStartShardId !== undefined)
-        throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
-      if (input.ShardFilter !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and ShardFilter cannot be provided together.');
-      if (input.StreamCreationTimestamp !== undefined)
-        throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
-      const tok = decodeToken(input.NextToken);
-      if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
-      if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);
-      name = tok.s;
-      after = tok.a;
-      filterType = tok.f;
-      filterMs = tok.ft;
-      const s = engine.stream(name);
-      if (s.meta.salt !== tok.u) throw engine.notFound(name);
-    } else {
-      if (!hasName) throw new AwsError('InvalidArgumentException', 'Either NextToken or StreamName should be provided.');
-      name = streamNameOf(input);
-      after = input.ExclusiveStartShardId;
-      const f = input.ShardFilter;
-      if (f) {
-        if (f.Type === 'AFTER_SHARD_ID') {
-          if (f.ShardId === undefined) throw new AwsError('InvalidArgumentException', 'ShardId must be specified in ShardFilter when Type is AFTER_SHARD_ID.');
-          if (after === undefined || f.ShardId > after) after = f.ShardId;
-        } else if ((f.Type === 'AT_TIMESTAMP' || f.Type === 'FROM_TIMESTAMP') && f.Timestamp === undefined) {
-          throw new AwsError('InvalidArgumentException', `Timestamp must be specified in ShardFilter when Type is ${f.Type}.`);
-        }
-        filterType = f.Type;
-        if (f.Timestamp !== undefined) filterMs = Math.round(f.Timestamp * 1000);
+export const listShards = defineAction(kinesisModel, 'ListShards', (input, ctx: KinesisContext) => {
+  const engine = ctx.deps;
+  const hasName = input.StreamName !== undefined || input.StreamARN !== undefined;
+  let name: string;
+  let after: string | undefined;
+  let filterType: string | undefined;
+  let filterMs: number | undefined;
+  if (input.NextToken !== undefined) {
+    // AWS's texts, as users pasted them: the member named is the one the request carried.
+    if (input.StreamName !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamName cannot be provided together.');
+    if (input.StreamARN !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamARN cannot be provided together.');
+    if (input.ExclusiveStartShardId !== undefined)
+      throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
+    if (input.ShardFilter !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and ShardFilter cannot be provided together.');
+    if (input.StreamCreationTimestamp !== undefined)
+      throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
+    const tok = decodeToken(input.NextToken);
+    if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
+    if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);
+    name = tok.s;
+    after = tok.a;
+    filterType = tok.f;
+    filterMs = tok.ft;
+    const s = engine.stream(name);
+    if (s.meta.salt !== tok.u) throw engine.notFound(name);
+  } else {
+    if (!hasName) throw new AwsError('InvalidArgumentException', 'Either NextToken or StreamName should be provided.');
+    name = streamNameOf(input);
+    after = input.ExclusiveStartShardId;
+    const f = input.ShardFilter;
+    if (f) {
+      if (f.Type === 'AFTER_SHARD_ID') {
+        if (f.ShardId === undefined) throw new AwsError('InvalidArgumentException', 'ShardId must be specified in ShardFilter when Type is AFTER_SHARD_ID.');
+        if (after === undefined || f.ShardId > after) after = f.ShardId;
+      } else if ((f.Type === 'AT_TIMESTAMP' || f.Type === 'FROM_TIMESTAMP') && f.Timestamp === undefined) {
+        throw new AwsError('InvalidArgumentException', `Timestamp must be specified in ShardFilter when Type is ${f.Type}.`);
       }
-      const created = input.StreamCreationTimestamp;
-      const s = engine.stream(name);
-      // StreamCreationTimestamp tells apart streams that reused a name; ours must match to the second.
-      if (created !== undefined && Math.floor(created) !== Math.floor(s.meta.createdMs / 1000)) throw engine.notFound(name);
+      filterType = f.Type;
+      if (f.Timestamp !== undefined) filterMs = Math.round(f.Timestamp * 1000);
     }
-    const d = engine.describe(name);
-    let shards = d.status === 'CREATING' ? [] : d.shards;
-    if (after !== undefined) {
-      const a = after;
-      shards = shards.filter((x) => x.shardId > a);
-    }
-    if (filterType !== undefined && filterType !== 'AFTER_SHARD_ID') {
-      const th = engine.retentionCutoffMs(engine.stream(name));
-      shards = shards.filter((x) => passes(x, filterType, filterMs, th));
-    }
-    const max = input.MaxResults ?? 1000;
-    const page = shards.slice(0, max);
-    const out: Record<string, unknown> = { Shards: page.map(shardToWire) };
-    if (shards.length > page.length) {
-      const tok: Token = { s: name, u: engine.stream(name).meta.salt, a: page.at(-1)!.shardId, t: engine.clock.now() };
-      if (filterType !== undefined) tok.f = filterType;
-      if (filterMs !== undefined) tok.ft = filterMs;
-      out.NextToken = Buffer.from(JSON.stringify(tok)).toString('base64url');
-    }
-    return out;
-  };
-}
+    const created = input.StreamCreationTimestamp;
+    const s = engine.stream(name);
+    // StreamCreationTimestamp tells apart streams that reused a name; ours must match to the second.
+    if (created !== undefined && Math.floor(created) !== Math.floor(s.meta.createdMs / 1000)) throw engine.notFound(name);
+  }
+  const d = engine.describe(name);
+  let shards = d.status === 'CREATING' ? [] : d.shards;
+  if (after !== undefined) {
+    const a = after;
+    shards = shards.filter((x) => x.shardId > a);
+  }
+  if (filterType !== undefined && filterType !== 'AFTER_SHARD_ID') {
+    const th = engine.retentionCutoffMs(engine.stream(name));
+    shards = shards.filter((x) => passes(x, filterType, filterMs, th));
+  }
+  const max = input.MaxResults ?? 1000;
+  const page = shards.slice(0, max);
+  const out: Record<string, unknown> = { Shards: page.map(shardToWire) };
+  if (shards.length > page.length) {
+    const tok: Token = { s: name, u: engine.stream(name).meta.salt, a: page.at(-1)!.shardId, t: engine.clock.now() };
+    if (filterType !== undefined) tok.f = filterType;
+    if (filterMs !== undefined) tok.ft = filterMs;
+    out.NextToken = Buffer.from(JSON.stringify(tok)).toString('base64url');
+  }
+  return out;
+});

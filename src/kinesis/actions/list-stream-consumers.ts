@@ -6,29 +6,12 @@
  * (ExpiredNextTokenException); like ListShards, it cannot be combined with StreamCreationTimestamp.
  */
 import { AwsError } from '../../core/index.ts';
-import { compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
+import { defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import type { KinesisContext } from './context.ts';
 import { NEXT_TOKEN_TTL_MS } from '../engine.ts';
-import type { KinesisEngine } from '../engine.ts';
-import { STREAM_ARN, streamNameOf } from '../shapes.ts';
+import { streamNameOf } from '../shapes.ts';
 import { consumerToWire } from './consumer-shapes.ts';
-
-interface Input {
-  StreamARN: string;
-  MaxResults?: number;
-  NextToken?: string;
-  StreamCreationTimestamp?: number;
-}
-
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: {
-    StreamARN: { ...STREAM_ARN, notNull: true },
-    MaxResults: { type: 'integer', min: 1, max: 10000 },
-    NextToken: { type: 'string', minLength: 1, maxLength: 1048576 },
-    StreamCreationTimestamp: { type: 'timestamp' },
-  },
-});
 
 interface Token {
   u: string; // stream incarnation (salt)
@@ -46,32 +29,30 @@ function decodeToken(token: string): Token | undefined {
   return undefined;
 }
 
-export function listStreamConsumers(engine: KinesisEngine): ActionHandler {
-  return (raw) => {
-    const input = validate(raw);
-    const name = streamNameOf(input);
-    let start = 0;
-    if (input.NextToken !== undefined) {
-      if (input.StreamCreationTimestamp !== undefined)
-        throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
-      const tok = decodeToken(input.NextToken);
-      if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
-      if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);
-      // A token of another stream (or of a deleted stream that had this name) does not page this one.
-      if (engine.stream(name).meta.salt !== tok.u) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
-      start = tok.o;
-    }
-    const s = engine.stream(name);
-    if (input.StreamCreationTimestamp !== undefined && Math.floor(input.StreamCreationTimestamp) !== Math.floor(s.meta.createdMs / 1000))
-      throw engine.notFound(name);
-    const all = engine.listConsumers(name);
-    const max = input.MaxResults ?? 100;
-    const page = all.slice(start, start + max);
-    const out: Record<string, unknown> = { Consumers: page.map(consumerToWire) };
-    if (start + max < all.length) {
-      const tok: Token = { u: s.meta.salt, o: start + max, t: engine.clock.now() };
-      out.NextToken = Buffer.from(JSON.stringify(tok)).toString('base64url');
-    }
-    return out;
-  };
-}
+export const listStreamConsumers = defineAction(kinesisModel, 'ListStreamConsumers', (input, ctx: KinesisContext) => {
+  const engine = ctx.deps;
+  const name = streamNameOf(input);
+  let start = 0;
+  if (input.NextToken !== undefined) {
+    if (input.StreamCreationTimestamp !== undefined)
+      throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
+    const tok = decodeToken(input.NextToken);
+    if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
+    if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);
+    // A token of another stream (or of a deleted stream that had this name) does not page this one.
+    if (engine.stream(name).meta.salt !== tok.u) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
+    start = tok.o;
+  }
+  const s = engine.stream(name);
+  if (input.StreamCreationTimestamp !== undefined && Math.floor(input.StreamCreationTimestamp) !== Math.floor(s.meta.createdMs / 1000))
+    throw engine.notFound(name);
+  const all = engine.listConsumers(name);
+  const max = input.MaxResults ?? 100;
+  const page = all.slice(start, start + max);
+  const out: Record<string, unknown> = { Consumers: page.map(consumerToWire) };
+  if (start + max < all.length) {
+    const tok: Token = { u: s.meta.salt, o: start + max, t: engine.clock.now() };
+    out.NextToken = Buffer.from(JSON.stringify(tok)).toString('base64url');
+  }
+  return out;
+});

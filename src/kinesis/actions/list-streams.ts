@@ -4,25 +4,12 @@
  * writes { StreamNames, HasMoreStreams, NextToken?, StreamSummaries }.
  */
 import { AwsError } from '../../core/index.ts';
-import { compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
-import type { KinesisEngine } from '../engine.ts';
-import { STREAM_NAME, toEpochSeconds } from '../shapes.ts';
-
-interface Input {
-  Limit?: number;
-  ExclusiveStartStreamName?: string;
-  NextToken?: string;
-}
-
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: {
-    Limit: { type: 'integer', min: 1, max: 10000 },
-    ExclusiveStartStreamName: STREAM_NAME,
-    NextToken: { type: 'string', minLength: 1, maxLength: 1048576 },
-  },
-});
+import { defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import type { KinesisContext } from './context.ts';
+import { wire } from './context.ts';
+import type { ListStreamsOutput } from '../../aws/models/kinesis.ts';
+import { toEpochSeconds } from '../shapes.ts';
 
 function decodeToken(token: string): string {
   try {
@@ -34,33 +21,31 @@ function decodeToken(token: string): string {
   throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${token}`);
 }
 
-export function listStreams(engine: KinesisEngine): ActionHandler {
-  return (raw) => {
-    const input = validate(raw);
-    const limit = Math.min(input.Limit ?? 100, 100);
-    if (input.NextToken !== undefined && input.ExclusiveStartStreamName !== undefined) {
-      throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartStreamName cannot be provided together.');
-    }
-    const after = input.NextToken !== undefined ? decodeToken(input.NextToken) : input.ExclusiveStartStreamName;
-    let names = engine.listStreams();
-    if (after !== undefined) names = names.filter((n) => n > after);
-    const page = names.slice(0, limit);
-    const more = names.length > page.length;
-    const out: Record<string, unknown> = {
-      StreamNames: page,
-      HasMoreStreams: more,
-      StreamSummaries: page.map((n) => {
-        const d = engine.describe(n);
-        return {
-          StreamName: n,
-          StreamARN: d.streamArn,
-          StreamStatus: d.status,
-          StreamModeDetails: { StreamMode: d.mode },
-          StreamCreationTimestamp: toEpochSeconds(d.createdMs),
-        };
-      }),
-    };
-    if (more) out.NextToken = Buffer.from(JSON.stringify({ after: page.at(-1) })).toString('base64url');
-    return out;
+export const listStreams = defineAction(kinesisModel, 'ListStreams', (input, ctx: KinesisContext) => {
+  const engine = ctx.deps;
+  const limit = Math.min(input.Limit ?? 100, 100);
+  if (input.NextToken !== undefined && input.ExclusiveStartStreamName !== undefined) {
+    throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartStreamName cannot be provided together.');
+  }
+  const after = input.NextToken !== undefined ? decodeToken(input.NextToken) : input.ExclusiveStartStreamName;
+  let names = engine.listStreams();
+  if (after !== undefined) names = names.filter((n) => n > after);
+  const page = names.slice(0, limit);
+  const more = names.length > page.length;
+  const out: Record<string, unknown> = {
+    StreamNames: page,
+    HasMoreStreams: more,
+    StreamSummaries: page.map((n) => {
+      const d = engine.describe(n);
+      return {
+        StreamName: n,
+        StreamARN: d.streamArn,
+        StreamStatus: d.status,
+        StreamModeDetails: { StreamMode: d.mode },
+        StreamCreationTimestamp: toEpochSeconds(d.createdMs),
+      };
+    }),
   };
-}
+  if (more) out.NextToken = Buffer.from(JSON.stringify({ after: page.at(-1) })).toString('base64url');
+  return wire<ListStreamsOutput>(out);
+});

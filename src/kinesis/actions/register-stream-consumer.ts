@@ -3,30 +3,16 @@
  * Reads { StreamARN, ConsumerName, Tags? }; writes { Consumer: { ConsumerName, ConsumerARN, ConsumerStatus: CREATING, ConsumerCreationTimestamp } }.
  * The consumer turns ACTIVE after the engine's createDelayMs; at most 20 per stream (LimitExceededException).
  */
-import { compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
-import type { KinesisEngine } from '../engine.ts';
-import { STREAM_ARN, streamNameOf } from '../shapes.ts';
-import { CONSUMER_NAME, consumerToWire } from './consumer-shapes.ts';
+import { defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import type { KinesisContext } from './context.ts';
+import { wire } from './context.ts';
+import type { Consumer } from '../../aws/models/kinesis.ts';
+import { streamNameOf } from '../shapes.ts';
+import { consumerToWire } from './consumer-shapes.ts';
 
-interface Input {
-  StreamARN: string;
-  ConsumerName: string;
-}
-
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: {
-    StreamARN: { ...STREAM_ARN, notNull: true },
-    ConsumerName: { ...CONSUMER_NAME, notNull: true },
-    Tags: { type: 'map', value: { type: 'string' }, minLength: 1, maxLength: 50 },
-  },
+export const registerStreamConsumer = defineAction(kinesisModel, 'RegisterStreamConsumer', async (input, ctx: KinesisContext) => {
+  const engine = ctx.deps;
+  const c = await engine.registerConsumer(streamNameOf(input), input.ConsumerName);
+  return { Consumer: wire<Consumer>(consumerToWire(c)) };
 });
-
-export function registerStreamConsumer(engine: KinesisEngine): ActionHandler {
-  return async (raw) => {
-    const input = validate(raw);
-    const c = await engine.registerConsumer(streamNameOf(input), input.ConsumerName);
-    return { Consumer: consumerToWire(c) };
-  };
-}

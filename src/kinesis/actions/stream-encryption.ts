@@ -5,44 +5,25 @@
  * engine's updateDelayMs, then DescribeStream / DescribeStreamSummary report EncryptionType and KeyId.
  * Freshet keeps the state only: it stores records as written (there is no KMS here).
  */
-import { AwsError } from '../../core/index.ts';
-import { compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
+
+import { AwsError, defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisEngine } from '../engine.ts';
-import { STREAM_ARN, STREAM_NAME, streamNameOf } from '../shapes.ts';
+import { streamNameOf } from '../shapes.ts';
+import type { KinesisContext } from './context.ts';
 
-interface Input {
-  EncryptionType: 'NONE' | 'KMS';
-  KeyId: string;
-  StreamName?: string;
-  StreamARN?: string;
+async function setEncryption(
+  engine: KinesisEngine,
+  input: { EncryptionType: string; KeyId: string; StreamName?: string; StreamARN?: string },
+  start: boolean,
+): Promise<undefined> {
+  if (input.EncryptionType !== 'KMS') {
+    throw new AwsError('InvalidArgumentException', `Encryption type ${input.EncryptionType} is not supported. Only KMS is supported.`);
+  }
+  await engine.setEncryption(streamNameOf(input), start ? 'KMS' : 'NONE', input.KeyId);
+  return undefined;
 }
 
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: {
-    EncryptionType: { type: 'string', notNull: true, enum: ['NONE', 'KMS'] },
-    KeyId: { type: 'string', notNull: true, minLength: 1, maxLength: 2048 },
-    StreamName: STREAM_NAME,
-    StreamARN: STREAM_ARN,
-  },
-});
+export const startStreamEncryption = defineAction(kinesisModel, 'StartStreamEncryption', (input, ctx: KinesisContext) => setEncryption(ctx.deps, input, true));
 
-function handler(engine: KinesisEngine, start: boolean): ActionHandler {
-  return async (raw) => {
-    const input = validate(raw);
-    if (input.EncryptionType !== 'KMS') {
-      throw new AwsError('InvalidArgumentException', `Encryption type ${input.EncryptionType} is not supported. Only KMS is supported.`);
-    }
-    await engine.setEncryption(streamNameOf(input), start ? 'KMS' : 'NONE', input.KeyId);
-    return undefined;
-  };
-}
-
-export function startStreamEncryption(engine: KinesisEngine): ActionHandler {
-  return handler(engine, true);
-}
-
-export function stopStreamEncryption(engine: KinesisEngine): ActionHandler {
-  return handler(engine, false);
-}
+export const stopStreamEncryption = defineAction(kinesisModel, 'StopStreamEncryption', (input, ctx: KinesisContext) => setEncryption(ctx.deps, input, false));

@@ -7,44 +7,14 @@
  * Errors found before the stream starts (unknown consumer or shard, consumer not ACTIVE, a subscription
  * within 5 s) are ordinary error responses, as AWS sends them.
  */
-import { StreamingResponse, compileValidator } from '../../aws/index.ts';
-import type { ActionHandler } from '../../aws/index.ts';
-import type { KinesisEngine, ShardIteratorType } from '../engine.ts';
+import { StreamingResponse, defineAction } from '../../aws/index.ts';
+import { kinesisModel } from '../../aws/models/kinesis.ts';
+import type { KinesisContext } from './context.ts';
 import { EVENT_STREAM_CONTENT_TYPE, eventFrame } from '../event-stream.ts';
-import { SEQUENCE_NUMBER, SHARD_ID } from '../shapes.ts';
 import { hubFor } from '../subscription.ts';
 import type { EventEncoder, ShardEvent } from '../subscription.ts';
 import { childShardToWire } from './get-records.ts';
 import { cborEventEncoder } from './subscribe-to-shard-cbor.ts';
-
-interface Input {
-  ConsumerARN: string;
-  ShardId: string;
-  StartingPosition: { Type: ShardIteratorType; SequenceNumber?: string; Timestamp?: number };
-}
-
-const validate = compileValidator<Input>({
-  type: 'structure',
-  members: {
-    ConsumerARN: {
-      type: 'string',
-      notNull: true,
-      pattern: '^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+',
-      minLength: 1,
-      maxLength: 2048,
-    },
-    ShardId: { ...SHARD_ID, notNull: true },
-    StartingPosition: {
-      type: 'structure',
-      notNull: true,
-      members: {
-        Type: { type: 'string', notNull: true, enum: ['AT_SEQUENCE_NUMBER', 'AFTER_SEQUENCE_NUMBER', 'TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] },
-        SequenceNumber: SEQUENCE_NUMBER,
-        Timestamp: { type: 'timestamp' },
-      },
-    },
-  },
-});
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
 
@@ -69,21 +39,19 @@ const jsonEncoder: EventEncoder = {
   event: jsonEvent,
 };
 
-export function subscribeToShard(engine: KinesisEngine): ActionHandler {
-  const hub = hubFor(engine);
-  return async (raw, ctx) => {
-    const input = validate(raw);
-    const p = input.StartingPosition;
-    const sub = await hub.open(
-      input.ConsumerARN,
-      input.ShardId,
-      {
-        type: p.Type,
-        sequenceNumber: p.SequenceNumber,
-        timestampMs: p.Timestamp === undefined ? undefined : Math.round(p.Timestamp * 1000),
-      },
-      ctx.protocol === 'cbor' ? cborEventEncoder : jsonEncoder,
-    );
-    return new StreamingResponse(EVENT_STREAM_CONTENT_TYPE, (sink) => sub.start(sink));
-  };
-}
+export const subscribeToShard = defineAction(kinesisModel, 'SubscribeToShard', async (input, ctx: KinesisContext) => {
+  // One subscription hub per engine (subscription.ts keeps it).
+  const hub = hubFor(ctx.deps);
+  const p = input.StartingPosition;
+  const sub = await hub.open(
+    input.ConsumerARN,
+    input.ShardId,
+    {
+      type: p.Type,
+      sequenceNumber: p.SequenceNumber,
+      timestampMs: p.Timestamp === undefined ? undefined : Math.round(p.Timestamp * 1000),
+    },
+    ctx.protocol === 'cbor' ? cborEventEncoder : jsonEncoder,
+  );
+  return new StreamingResponse(EVENT_STREAM_CONTENT_TYPE, (sink) => sub.start(sink));
+});
