@@ -17,6 +17,7 @@ import { FileStorage, MemoryStorage } from '../storage/index.ts';
 import type { FsyncMode, LogStorage } from '../storage/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
 import { Router } from '../aws/index.ts';
+import type { HttpRoute } from '../aws/index.ts';
 import type { ServiceDeps } from './services.ts';
 import type { AwsService } from '../aws/index.ts';
 
@@ -49,6 +50,8 @@ export interface StartServerOptions {
   firehose?: ServiceDeps['firehose'];
   /** SQL applications' runtime: e.g. `checkpointIntervalMs` (clock time between checkpoints, default 10 s). */
   analytics?: ServiceDeps['analytics'];
+  /** Non-AWS HTTP routes on the same port (`GET /health`, `/console/…`, `/metrics`, SSE); see HttpRoute in src/aws. */
+  httpRoutes?: readonly HttpRoute[];
 }
 
 export interface FreshetServer {
@@ -134,7 +137,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     ...(options.analytics ? { analytics: options.analytics } : {}),
   });
   const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
-  const router = new Router({ services, clock, region, accountId, onInternalError });
+  const router = new Router({ services, clock, region, accountId, onInternalError, ...(options.httpRoutes ? { routes: options.httpRoutes } : {}) });
   const server = createServer({ keepAlive: true }, router.listener);
   // Longer than common client idle timeouts, so a client never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;

@@ -9,7 +9,7 @@ import { Encoder, Tag } from 'cbor-x';
 import { AwsError } from '../../core/index.ts';
 import type { ServiceModel } from '../model.ts';
 import { EpochMillis } from './cbor.ts';
-import { blobBytes, needsConversion, shapeOf } from './shape-walk.ts';
+import { blobBytes, memoFor, needsConversion, shapeOf } from './shape-walk.ts';
 
 export const RPCV2_CONTENT_TYPE = 'application/cbor';
 export const RPCV2_PROTOCOL = 'rpc-v2-cbor';
@@ -89,7 +89,7 @@ function toCborForms(model: ServiceModel, value: unknown, shapeName: string, mem
 
 /** An operation's output (undefined: none) as an RPC v2 body: always a map. */
 export function encodeRpcV2Output(model: ServiceModel, outputShape: string | undefined, output: unknown): Buffer {
-  const value = outputShape && output !== undefined && output !== null ? toCborForms(model, output, outputShape, new Map()) : {};
+  const value = outputShape && output !== undefined && output !== null ? toCborForms(model, output, outputShape, memoFor(model)) : {};
   return encoder.encode(value) as Buffer;
 }
 

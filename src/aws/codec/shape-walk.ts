@@ -52,7 +52,7 @@ export function blobBase64(value: unknown): string {
  * Output values in JSON's forms (blobs as base64 text, timestamps as epoch seconds), walking only what
  * the output shape says may need it. Returns the value itself when nothing changes.
  */
-export function toJsonForms(model: ServiceModel, value: unknown, shapeName: string, seen: Map<string, boolean> = new Map()): unknown {
+export function toJsonForms(model: ServiceModel, value: unknown, shapeName: string, seen: Map<string, boolean> = memoFor(model)): unknown {
   if (value === undefined || value === null || !needsConversion(model, shapeName, seen)) return value;
   const s = shapeOf(model, shapeName);
   switch (s.type) {
@@ -81,11 +81,23 @@ export function toJsonForms(model: ServiceModel, value: unknown, shapeName: stri
   }
 }
 
+const memos = new WeakMap<ServiceModel, Map<string, boolean>>();
+
+/** needsConversion's answers for one model, kept for the model's life (models are static). */
+export function memoFor(model: ServiceModel): Map<string, boolean> {
+  let m = memos.get(model);
+  if (!m) {
+    m = new Map();
+    memos.set(model, m);
+  }
+  return m;
+}
+
 /** Whether a shape holds, anywhere, a blob or timestamp (memoised per shape). */
 export function needsConversion(model: ServiceModel, name: string, memo: Map<string, boolean>): boolean {
   const known = memo.get(name);
   if (known !== undefined) return known;
-  memo.set(name, false); // recursion guard
+  memo.set(name, true); // recursion guard: a shape that contains itself is assumed to need walking (safe)
   const s = shapeOf(model, name);
   let r = false;
   if (s.type === 'blob' || s.type === 'timestamp') r = true;
