@@ -1,0 +1,130 @@
+/**
+ * DuckDB macros for the Redshift functions streaming-ingestion SQL uses, and for the pg_catalog functions
+ * psql and drivers call that DuckDB lacks. Created (CREATE OR REPLACE) in the views database when it opens.
+ *
+ * Redshift semantics, from the Amazon Redshift Database Developer Guide:
+ * - JSON_PARSE(varchar | varbyte) → SUPER; invalid JSON is an error.
+ * - CAN_JSON_PARSE(varchar | varbyte) → true when JSON_PARSE would succeed (non-UTF-8 bytes: false).
+ * - JSON_EXTRACT_PATH_TEXT(json, 'k1', 'k2' …[, null_if_invalid]) → VARCHAR; a missing path is NULL; invalid
+ *   JSON an error unless null_if_invalid (the translator builds the path, see translate.ts).
+ * - JSON_EXTRACT_ARRAY_ELEMENT_TEXT(json, pos[, null_if_invalid]), JSON_SERIALIZE(super), JSON_TYPEOF(super),
+ *   IS_VALID_JSON, IS_VALID_JSON_ARRAY.
+ * - FROM_VARBYTE(varbyte, 'utf-8' | 'utf8' | 'hex' | 'base64'), TO_VARBYTE(varchar, format), IS_UTF8(varbyte).
+ * - GETDATE(), NVL, NVL2.
+ */
+
+/** SQL statements creating every macro (one per entry, run in order). */
+export const MACROS: readonly string[] = [
+  // SUPER
+  `CREATE OR REPLACE MACRO json_parse(x BLOB) AS json(decode(x)), (x VARCHAR) AS json(x)`,
+  `CREATE OR REPLACE MACRO can_json_parse(x BLOB) AS CASE WHEN x IS NULL THEN NULL ELSE coalesce(json_valid(try(decode(x))), false) END,
+     (x VARCHAR) AS json_valid(x)`,
+  `CREATE OR REPLACE MACRO is_valid_json(x VARCHAR) AS json_valid(x)`,
+  `CREATE OR REPLACE MACRO is_valid_json_array(x VARCHAR) AS json_valid(x) AND json_type(x) = 'ARRAY'`,
+  `CREATE OR REPLACE MACRO json_serialize(x) AS CAST(x AS VARCHAR)`,
+  `CREATE OR REPLACE MACRO json_typeof(x) AS CASE json_type(x) WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array'
+     WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' ELSE 'number' END`,
+  // Navigation helpers (translate.ts): exact attribute, else the first attribute equal ignoring case.
+  `CREATE OR REPLACE MACRO __super_attr(j, p, nm) AS coalesce(json_extract(j, p),
+     CASE WHEN json_type(j) = 'OBJECT' THEN json_extract(j, '$."' || replace(list_filter(json_keys(j), k -> lower(k) = lower(nm))[1], '"', '\\"') || '"') END)`,
+  `CREATE OR REPLACE MACRO __super_text(x) AS json_extract_string(x, '$')`,
+  `CREATE OR REPLACE MACRO __super_number(x) AS TRY_CAST(x AS DOUBLE)`,
+  // JSON_EXTRACT_PATH_TEXT with a path built by the translator ($."k1"."k2"), or a list of keys.
+  `CREATE OR REPLACE MACRO __jept(j, p) AS json_extract_string(j, p)`,
+  `CREATE OR REPLACE MACRO __jept_nii(j, p) AS CASE WHEN json_valid(j) THEN json_extract_string(j, p) END`,
+  `CREATE OR REPLACE MACRO __json_extract_path_text(j, keys, nii) AS CASE WHEN nii AND NOT json_valid(j) THEN NULL ELSE
+     json_extract_string(j, '$' || list_reduce(list_transform(keys, k -> '."' || replace(CAST(k AS VARCHAR), '"', '\\"') || '"'), (a, b) -> a || b)) END`,
+  `CREATE OR REPLACE MACRO json_extract_array_element_text(j, pos) AS json_extract_string(j, '$[' || CAST(pos AS VARCHAR) || ']'),
+     (j, pos, nii) AS CASE WHEN nii AND NOT json_valid(j) THEN NULL ELSE json_extract_string(j, '$[' || CAST(pos AS VARCHAR) || ']') END`,
+  // VARBYTE
+  `CREATE OR REPLACE MACRO from_varbyte(x BLOB, fmt VARCHAR) AS CASE lower(fmt) WHEN 'utf-8' THEN decode(x) WHEN 'utf8' THEN decode(x)
+     WHEN 'hex' THEN lower(hex(x)) WHEN 'base64' THEN to_base64(x)
+     ELSE error('invalid format "' || fmt || '" for FROM_VARBYTE: use utf-8, utf8, hex or base64') END`,
+  `CREATE OR REPLACE MACRO to_varbyte(x VARCHAR, fmt VARCHAR) AS CASE lower(fmt) WHEN 'utf-8' THEN encode(x) WHEN 'utf8' THEN encode(x)
+     WHEN 'hex' THEN unhex(x) WHEN 'base64' THEN from_base64(x)
+     ELSE error('invalid format "' || fmt || '" for TO_VARBYTE: use utf-8, utf8, hex or base64') END`,
+  `CREATE OR REPLACE MACRO is_utf8(x BLOB) AS CASE WHEN x IS NULL THEN NULL ELSE try(decode(x)) IS NOT NULL END`,
+  // Misc Redshift
+  `CREATE OR REPLACE MACRO getdate() AS CAST(current_timestamp AS TIMESTAMP)`,
+  `CREATE OR REPLACE MACRO nvl(a, b) AS coalesce(a, b)`,
+  `CREATE OR REPLACE MACRO nvl2(e, a, b) AS CASE WHEN e IS NOT NULL THEN a ELSE b END`,
+  // pg_catalog shims (names in translate.ts PG_FUNCTION_SHIMS)
+  `CREATE OR REPLACE MACRO __pg_get_userbyid(x) AS 'freshet'`,
+  `CREATE OR REPLACE MACRO __pg_get_expr(a, b) AS CAST(NULL AS VARCHAR), (a, b, c) AS CAST(NULL AS VARCHAR)`,
+  `CREATE OR REPLACE MACRO __pg_table_is_visible(x) AS true`,
+  `CREATE OR REPLACE MACRO __pg_encoding_to_char(x) AS 'UTF8'`,
+  `CREATE OR REPLACE MACRO __pg_get_indexdef(a) AS CAST(NULL AS VARCHAR), (a, b, c) AS CAST(NULL AS VARCHAR)`,
+  `CREATE OR REPLACE MACRO __pg_get_constraintdef(a) AS CAST(NULL AS VARCHAR), (a, b) AS CAST(NULL AS VARCHAR)`,
+  `CREATE OR REPLACE MACRO __pg_get_viewdef(a) AS (SELECT sql FROM duckdb_views() WHERE view_oid = a), (a, b) AS (SELECT sql FROM duckdb_views() WHERE view_oid = a)`,
+  `CREATE OR REPLACE MACRO __pg_null1(a) AS CAST(NULL AS VARCHAR)`,
+  `CREATE OR REPLACE MACRO __pg_false1(a) AS false`,
+  `CREATE OR REPLACE MACRO __array_to_string(a, d) AS array_to_string(a, d)`,
+  `CREATE OR REPLACE MACRO __obj_description(a) AS CAST(NULL AS VARCHAR), (a, b) AS CAST(NULL AS VARCHAR)`,
+  `CREATE OR REPLACE MACRO __col_description(a, b) AS CAST(NULL AS VARCHAR)`,
+  `CREATE OR REPLACE MACRO __has_privilege(a, b) AS true, (a, b, c) AS true`,
+  `CREATE OR REPLACE MACRO __pg_backend_pid() AS 0`,
+  `CREATE OR REPLACE MACRO __pg_postmaster_start_time() AS current_timestamp`,
+  `CREATE OR REPLACE MACRO __array_upper(a, d) AS CASE WHEN a IS NULL OR len(a) = 0 THEN NULL ELSE len(a) END`,
+  `CREATE OR REPLACE MACRO __quote_ident(x) AS '"' || replace(x, '"', '""') || '"'`,
+  `CREATE OR REPLACE MACRO __regclass(n) AS (SELECT oid FROM pg_catalog.pg_class WHERE relname = CASE WHEN contains(n, '.') THEN split_part(n, '.', 2) ELSE n END LIMIT 1)`,
+  // pg_class as psql reads it: materialized views are relkind 'm', Freshet's own catalog is hidden, and the
+  // columns newer psql versions select exist.
+  `CREATE OR REPLACE VIEW freshet_views.pg_class AS SELECT c.* REPLACE (CASE WHEN v.name IS NOT NULL THEN 'm' ELSE c.relkind END AS relkind),
+     false AS relforcerowsecurity
+   FROM pg_catalog.pg_class c
+   LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   LEFT JOIN freshet_views.views v ON v.schema_name = n.nspname AND v.name = c.relname
+   WHERE n.nspname IS DISTINCT FROM 'freshet_views' OR c.relname = 'svv_mv_info'`,
+  // pg_attribute with Postgres type OIDs and numeric typmods (DuckDB reports its own type ids).
+  `CREATE OR REPLACE VIEW freshet_views.pg_attribute AS SELECT a.* REPLACE (
+       CASE WHEN c.data_type IS NULL THEN a.atttypid
+         WHEN c.data_type = 'BOOLEAN' THEN 16 WHEN c.data_type IN ('TINYINT', 'SMALLINT', 'UTINYINT') THEN 21
+         WHEN c.data_type IN ('INTEGER', 'USMALLINT') THEN 23 WHEN c.data_type IN ('BIGINT', 'UINTEGER') THEN 20
+         WHEN c.data_type IN ('HUGEINT', 'UBIGINT', 'UHUGEINT') OR c.data_type LIKE 'DECIMAL%' THEN 1700
+         WHEN c.data_type = 'FLOAT' THEN 700 WHEN c.data_type = 'DOUBLE' THEN 701 WHEN c.data_type = 'VARCHAR' THEN 1043
+         WHEN c.data_type = 'JSON' THEN 114 WHEN c.data_type = 'BLOB' THEN 17 WHEN c.data_type = 'DATE' THEN 1082
+         WHEN c.data_type = 'TIME' THEN 1083 WHEN c.data_type LIKE 'TIMESTAMP WITH TIME ZONE' THEN 1184
+         WHEN c.data_type LIKE 'TIMESTAMP%' THEN 1114 WHEN c.data_type = 'INTERVAL' THEN 1186 WHEN c.data_type = 'UUID' THEN 2950
+         ELSE 25 END AS atttypid,
+       CASE WHEN c.data_type LIKE 'DECIMAL%' THEN ((c.numeric_precision << 16) | c.numeric_scale) + 4 ELSE -1 END AS atttypmod)
+   FROM pg_catalog.pg_attribute a
+   LEFT JOIN duckdb_columns() c ON c.table_oid = a.attrelid AND c.column_index = a.attnum`,
+  // Catalogs psql's \d reads that DuckDB lacks: empty, with the columns psql selects.
+  `CREATE OR REPLACE VIEW freshet_views.pg_policy AS SELECT CAST(NULL AS BIGINT) AS oid, CAST(NULL AS VARCHAR) AS polname, CAST(NULL AS BIGINT) AS polrelid,
+     CAST(NULL AS VARCHAR) AS polcmd, CAST(NULL AS BOOLEAN) AS polpermissive, CAST(NULL AS BIGINT[]) AS polroles, CAST(NULL AS VARCHAR) AS polqual,
+     CAST(NULL AS VARCHAR) AS polwithcheck WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_roles AS SELECT CAST(10 AS BIGINT) AS oid, 'freshet' AS rolname, true AS rolsuper, true AS rolinherit,
+     true AS rolcreaterole, true AS rolcreatedb, true AS rolcanlogin, false AS rolreplication, -1 AS rolconnlimit, CAST(NULL AS TIMESTAMP) AS rolvaliduntil,
+     true AS rolbypassrls, CAST(NULL AS VARCHAR[]) AS rolconfig`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_user AS SELECT 'freshet' AS usename, CAST(10 AS BIGINT) AS usesysid, true AS usecreatedb, true AS usesuper`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_statistic_ext AS SELECT CAST(NULL AS BIGINT) AS oid, CAST(NULL AS BIGINT) AS stxrelid, CAST(NULL AS VARCHAR) AS stxname,
+     CAST(NULL AS BIGINT) AS stxnamespace, CAST(NULL AS INTEGER) AS stxstattarget, CAST(NULL AS VARCHAR[]) AS stxkind, CAST(NULL AS INTEGER[]) AS stxkeys,
+     CAST(NULL AS VARCHAR) AS stxexprs WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_publication AS SELECT CAST(NULL AS BIGINT) AS oid, CAST(NULL AS VARCHAR) AS pubname, CAST(NULL AS BOOLEAN) AS puballtables,
+     CAST(NULL AS BOOLEAN) AS pubinsert, CAST(NULL AS BOOLEAN) AS pubupdate, CAST(NULL AS BOOLEAN) AS pubdelete, CAST(NULL AS BOOLEAN) AS pubtruncate,
+     CAST(NULL AS BOOLEAN) AS pubviaroot WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_publication_rel AS SELECT CAST(NULL AS BIGINT) AS oid, CAST(NULL AS BIGINT) AS prpubid, CAST(NULL AS BIGINT) AS prrelid,
+     CAST(NULL AS VARCHAR) AS prqual, CAST(NULL AS INTEGER[]) AS prattrs WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_publication_namespace AS SELECT CAST(NULL AS BIGINT) AS oid, CAST(NULL AS BIGINT) AS pnpubid, CAST(NULL AS BIGINT) AS pnnspid WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_inherits AS SELECT CAST(NULL AS BIGINT) AS inhrelid, CAST(NULL AS BIGINT) AS inhparent, CAST(NULL AS INTEGER) AS inhseqno,
+     CAST(NULL AS BOOLEAN) AS inhdetachpending WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_trigger AS SELECT CAST(NULL AS BIGINT) AS oid, CAST(NULL AS BIGINT) AS tgrelid, CAST(NULL AS BIGINT) AS tgparentid,
+     CAST(NULL AS VARCHAR) AS tgname, CAST(NULL AS VARCHAR) AS tgenabled, CAST(NULL AS BOOLEAN) AS tgisinternal, CAST(NULL AS BIGINT) AS tgconstraint WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_rewrite AS SELECT CAST(NULL AS BIGINT) AS oid, CAST(NULL AS VARCHAR) AS rulename, CAST(NULL AS BIGINT) AS ev_class,
+     CAST(NULL AS VARCHAR) AS ev_type, CAST(NULL AS VARCHAR) AS ev_enabled WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_matviews AS SELECT v.schema_name AS schemaname, v.name AS matviewname, 'freshet' AS matviewowner,
+     CAST(NULL AS VARCHAR) AS tablespace, false AS hasindexes, true AS ispopulated, v.query AS definition FROM freshet_views.views v`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_foreign_table AS SELECT CAST(NULL AS BIGINT) AS ftrelid, CAST(NULL AS BIGINT) AS ftserver, CAST(NULL AS VARCHAR[]) AS ftoptions WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_partitioned_table AS SELECT CAST(NULL AS BIGINT) AS partrelid, CAST(NULL AS VARCHAR) AS partstrat WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_stat_activity AS SELECT CAST(NULL AS BIGINT) AS pid, CAST(NULL AS VARCHAR) AS datname, CAST(NULL AS VARCHAR) AS usename,
+     CAST(NULL AS VARCHAR) AS application_name, CAST(NULL AS VARCHAR) AS state, CAST(NULL AS VARCHAR) AS query WHERE false`,
+  // format_type(oid, typmod) as Postgres names types (psql \d shows these).
+  `CREATE OR REPLACE MACRO __format_type(t, m) AS CASE t
+     WHEN 16 THEN 'boolean' WHEN 17 THEN 'bytea' WHEN 20 THEN 'bigint' WHEN 21 THEN 'smallint' WHEN 23 THEN 'integer'
+     WHEN 25 THEN 'text' WHEN 114 THEN 'json' WHEN 700 THEN 'real' WHEN 701 THEN 'double precision'
+     WHEN 1043 THEN 'character varying' WHEN 1082 THEN 'date' WHEN 1083 THEN 'time without time zone'
+     WHEN 1114 THEN 'timestamp without time zone' WHEN 1184 THEN 'timestamp with time zone' WHEN 1186 THEN 'interval'
+     WHEN 1700 THEN CASE WHEN m IS NOT NULL AND m > 4 THEN 'numeric(' || ((m - 4) >> 16) || ',' || ((m - 4) & 65535) || ')' ELSE 'numeric' END
+     WHEN 2950 THEN 'uuid'
+     ELSE coalesce((SELECT typname FROM pg_catalog.pg_type WHERE oid = t LIMIT 1), 'unknown') END`,
+];
