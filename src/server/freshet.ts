@@ -20,6 +20,7 @@ import { Router } from '../aws/index.ts';
 import type { HttpRoute } from '../aws/index.ts';
 import type { ServiceDeps } from './services.ts';
 import type { AwsService } from '../aws/index.ts';
+import type { PgEndpoint, PgEndpointOptions } from '../views/index.ts';
 
 export interface StartServerOptions {
   /** 0 (default) picks a free port. */
@@ -52,6 +53,8 @@ export interface StartServerOptions {
   analytics?: ServiceDeps['analytics'];
   /** Non-AWS HTTP routes on the same port (`GET /health`, `/console/…`, `/metrics`, SSE); see HttpRoute in src/aws. */
   httpRoutes?: readonly HttpRoute[];
+  /** The Postgres endpoint for materialized views (src/views, docs/views.md): off unless given; 5439 is Redshift's port. */
+  pg?: Omit<PgEndpointOptions, 'dataDir' | 'streams' | 'clock' | 'tls'> | false;
 }
 
 export interface FreshetServer {
@@ -65,6 +68,8 @@ export interface FreshetServer {
   storage: LogStorage;
   kinesis: KinesisEngine;
   services: readonly AwsService[];
+  /** The Postgres endpoint, when started (`pg` option). */
+  pg?: PgEndpoint;
   /** Stops accepting requests, lets in-flight ones finish, closes services and storage. */
   close(): Promise<void>;
 }
@@ -159,11 +164,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   let tlsServer: ReturnType<typeof createTlsServer> | undefined;
   let tlsCert: string | undefined;
   let tlsCertPath: string | undefined;
+  let tlsKeyPair: { cert: string | Buffer; key: string | Buffer } | undefined;
   if (options.tls) {
     const { selfSignedIn } = await import('./tls.ts');
     try {
       const material = options.tls === true ? await selfSignedIn(dataDir) : { ...options.tls, certPath: undefined };
       tlsCert = material.cert.toString();
+      tlsKeyPair = { cert: material.cert, key: material.key };
       tlsCertPath = material.certPath;
       tlsServer = createTlsServer({ cert: material.cert, key: material.key, ALPNProtocols: ['h2', 'http/1.1'] }, (tlsSocket: TLSSocket) => {
         tlsSocket.on('error', () => tlsSocket.destroy());
@@ -223,6 +230,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     throw e;
   }
   const port = (tcp.address() as AddressInfo).port;
+  let pg: PgEndpoint | undefined;
+  if (options.pg) {
+    try {
+      const { startPgEndpoint } = await import('../views/index.ts');
+      pg = await startPgEndpoint({ host, ...options.pg, dataDir, streams: kinesis, clock, ...(tlsKeyPair ? { tls: tlsKeyPair } : {}) });
+    } catch (e) {
+      tcp.close();
+      for (const svc of [...services].reverse()) await svc.close?.();
+      await storage.close();
+      throw e;
+    }
+  }
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
 
@@ -235,8 +254,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     storage,
     kinesis,
     services,
+    ...(pg ? { pg } : {}),
     close() {
       closing ??= (async () => {
+        // Views stop refreshing (they read streams) before the engines close.
+        await pg?.close();
         const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
         server.closeIdleConnections();
         // In-flight requests (e.g. a PutRecords waiting for fsync) finish and are answered first.

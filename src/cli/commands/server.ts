@@ -4,7 +4,10 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { startServer } from '../../server/index.ts';
-import type { FreshetServer } from '../../server/index.ts';
+import type { FreshetServer, StartServerOptions } from '../../server/index.ts';
+
+/** Redshift's port, the Postgres endpoint's default (src/views's DEFAULT_PG_PORT; not imported, so `freshet` starts fast). */
+const DEFAULT_PG_PORT = 5439;
 import { parseFsyncMode } from '../../storage/index.ts';
 import type { FsyncMode } from '../../storage/index.ts';
 
@@ -40,6 +43,9 @@ interface ServerFlags {
   key?: string;
   enforceLimits?: boolean;
   checkpointInterval?: number;
+  /** Postgres endpoint port; false with --no-pg. */
+  pg: number | false;
+  pgPort?: number;
 }
 
 /** Turns a start-up failure into one line with the fix. */
@@ -82,6 +88,8 @@ export function register(program: Command): void {
       if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got '${v}'`);
       return n;
     })
+    .option('--pg-port <port>', 'Postgres endpoint for materialized views (psql, JDBC, …); 0 picks a free one (default 5439, or free with --port 0)', parsePort)
+    .option('--no-pg', 'do not serve the Postgres endpoint')
     .action(async (flags: ServerFlags) => {
       let server: FreshetServer;
       if ((flags.cert === undefined) !== (flags.key === undefined)) throw new Error('--cert and --key go together');
@@ -90,24 +98,41 @@ export function register(program: Command): void {
         const { readFile } = await import('node:fs/promises');
         tls = { cert: await readFile(flags.cert), key: await readFile(flags.key) };
       }
+      // Postgres endpoint: --pg-port, else Redshift's 5439 (a free port when --port 0 asks for free ports).
+      const pgPort = flags.pg === false ? undefined : (flags.pgPort ?? (flags.port === 0 ? 0 : DEFAULT_PG_PORT));
+      const options: StartServerOptions = {
+        port: flags.port,
+        host: flags.host,
+        dataDir: flags.dataDir,
+        fsync: flags.fsync,
+        storage: flags.storage,
+        region: flags.region,
+        shardLimit: flags.shardLimit,
+        ...(tls ? { tls } : {}),
+        ...(flags.enforceLimits ? { enforceLimits: true } : {}),
+        ...(flags.checkpointInterval !== undefined ? { analytics: { checkpointIntervalMs: Math.round(flags.checkpointInterval * 1000) } } : {}),
+        ...(pgPort !== undefined ? { pg: { port: pgPort } } : {}),
+      };
       try {
-        server = await startServer({
-          port: flags.port,
-          host: flags.host,
-          dataDir: flags.dataDir,
-          fsync: flags.fsync,
-          storage: flags.storage,
-          region: flags.region,
-          shardLimit: flags.shardLimit,
-          ...(tls ? { tls } : {}),
-          ...(flags.enforceLimits ? { enforceLimits: true } : {}),
-          ...(flags.checkpointInterval !== undefined ? { analytics: { checkpointIntervalMs: Math.round(flags.checkpointInterval * 1000) } } : {}),
-        });
+        server = await startServer(options);
       } catch (e) {
-        throw new Error(explainStartError(e, flags));
+        const err = e as { code?: string; port?: number };
+        // The default Postgres port taken (another Freshet, a tunnel to Redshift…): serve the rest and say so.
+        if (err.code === 'EADDRINUSE' && flags.pgPort === undefined && pgPort !== undefined && pgPort !== 0 && err.port === pgPort) {
+          console.error(`freshet: port ${pgPort} is in use: Postgres endpoint off (pass --pg-port <other>, or --no-pg)`);
+          try {
+            server = await startServer({ ...options, pg: false });
+          } catch (e2) {
+            throw new Error(explainStartError(e2, flags));
+          }
+        } else throw new Error(explainStartError(e, flags));
       }
       const where = flags.storage === 'memory' ? 'in memory' : `in ${flags.dataDir}`;
       console.log(`freshet: Kinesis endpoint ${server.url} (streams stored ${where})`);
+      if (server.pg)
+        console.log(
+          `freshet: Postgres endpoint ${server.pg.host}:${server.pg.port} for materialized views (psql -h ${server.pg.host} -p ${server.pg.port} dev)`,
+        );
       if (server.tlsCertPath) console.log(`freshet: TLS certificate ${server.tlsCertPath} (self-signed; trust it with e.g. AWS_CA_BUNDLE or --ca-bundle)`);
       await new Promise<void>((resolve) => {
         let stopping = false;
