@@ -6,9 +6,10 @@ import { ecommerce } from './ecommerce.ts';
 import { ticker } from './ticker.ts';
 import { sensors } from './sensors.ts';
 import { crypto } from './crypto.ts';
+import { cardPayments } from './card-payments.ts';
 import type { GeneratorKind, GeneratedRecord, RecordFormat } from './types.ts';
 
-export const GENERATORS: Readonly<Record<string, GeneratorKind>> = { sales, trades, ecommerce, ticker, sensors, crypto };
+export const GENERATORS: Readonly<Record<string, GeneratorKind>> = { sales, trades, ecommerce, ticker, sensors, crypto, 'card-payments': cardPayments };
 
 export function getGenerator(name: string): GeneratorKind {
   const g = GENERATORS[name];

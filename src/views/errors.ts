@@ -13,6 +13,7 @@ export const SQLSTATE = {
   invalid_transaction_state: '25000',
   in_failed_sql_transaction: '25P02',
   syntax_error: '42601',
+  grouping_error: '42803',
   undefined_table: '42P01',
   undefined_column: '42703',
   undefined_function: '42883',
@@ -65,7 +66,7 @@ export class PgError extends Error {
  */
 export function fromDuckDbError(e: unknown): PgError {
   if (e instanceof PgError) return e;
-  const raw = e instanceof Error ? e.message : String(e);
+  const raw = (e instanceof Error ? e.message : String(e)).replace(/^Failed to (?:extract statements|prepare statement): /, '');
   const m = /^([A-Za-z ]+?) Error: ([\s\S]*)$/.exec(raw);
   const kind = m ? m[1]!.toLowerCase() : '';
   const textAll = m ? m[2]! : raw;
@@ -102,7 +103,7 @@ export function fromDuckDbError(e: unknown): PgError {
         hint: 'No function matches the given name and argument types. You might need to add explicit type casts.',
       });
     }
-    if (/must appear in the GROUP BY clause/.test(message)) return new PgError('42803' as SqlState, message, extra);
+    if (/must appear in the GROUP BY clause/.test(message)) return new PgError(SQLSTATE.grouping_error, message, extra);
     return new PgError(SQLSTATE.datatype_mismatch, message, extra);
   }
   if (kind === 'conversion') return new PgError(SQLSTATE.invalid_text_representation, message);

@@ -424,7 +424,7 @@ export class Session {
         });
       }
     }
-    return translateTokens(lowerUnquoted(tokens), {
+    return translateTokens(tokens, {
       jsonColumns: (r) => engine.jsonColumns(r),
       setting: (name) => this.settings.get(name),
     });
@@ -982,20 +982,6 @@ function castParams(tokens: readonly Token[], typeOf: (n: number) => string | un
       }
     }
     out.push(t);
-  }
-  return out;
-}
-
-/**
- * Unquoted identifiers folded to lower case, as Postgres and Redshift fold them: result columns named by an
- * unquoted alias (`AS TRANSACTION_ID`) come back as `transaction_id`. DuckDB resolves names without regard
- * to case, so nothing else changes.
- */
-function lowerUnquoted(tokens: readonly Token[]): Token[] {
-  const out: Token[] = new Array(tokens.length);
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    out[i] = t.kind === 'ident' && /[A-Z]/.test(t.text) ? { kind: 'ident', text: t.text.toLowerCase(), start: t.start } : t;
   }
   return out;
 }

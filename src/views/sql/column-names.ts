@@ -280,8 +280,25 @@ function selectItems(tokens: readonly Token[]): Array<[number, number]> | undefi
   return items;
 }
 
+/**
+ * True for a plain column reference (`col`, `t.col`, `s.t.col` with `t`/`s.t` a relation in scope): DuckDB
+ * already names those after the column, and an alias would turn a misspelt column into a self-reference.
+ */
+function isPlainColumn(m: readonly Token[], scope: ReadonlySet<string>): boolean {
+  const names: string[] = [];
+  for (let i = 0; i < m.length; i++) {
+    if (i % 2 === 0) {
+      if (!isIdent(m[i])) return false;
+      names.push(identName(m[i]!));
+    } else if (!isPunct(m[i], '.')) return false;
+  }
+  if (m.length % 2 === 0) return false;
+  if (names.length === 1) return true;
+  return scope.has(names.slice(0, -1).join('.'));
+}
+
 /** The statement's tokens with `AS "name"` after each unaliased item of its outermost SELECT list. */
-export function withDefaultAliases(tokens: readonly Token[]): Token[] {
+export function withDefaultAliases(tokens: readonly Token[], scope: ReadonlySet<string> = new Set()): Token[] {
   const items = selectItems(tokens);
   if (items === undefined) return [...tokens];
   const insertAfter = new Map<number, string>();
@@ -293,7 +310,7 @@ export function withDefaultAliases(tokens: readonly Token[]): Token[] {
       m.push(tokens[i]!);
       lastMeaningful = i;
     }
-    if (m.length === 0 || hasAlias(m)) continue;
+    if (m.length === 0 || hasAlias(m) || isPlainColumn(m, scope)) continue;
     const name = figureColumnName(m);
     if (name === undefined) continue;
     insertAfter.set(lastMeaningful, name);

@@ -301,7 +301,8 @@ function joinTokens(tokens: readonly Token[], a: number, b: number): string {
 
 /** Translates one statement's tokens to DuckDB SQL text. */
 export function translateTokens(input: readonly Token[], ctx: TranslateContext, nested = false): string {
-  const tokens = nested ? input : withDefaultAliases(input);
+  const folded = nested ? input : lowerUnquoted(input);
+  const tokens = nested ? input : withDefaultAliases(folded, new Set(relationsInScope(folded).keys()));
   const scope = relationsInScope(tokens);
   // JSON columns reachable without a qualifier: union over the relations in scope.
   const bareJson = new Map<string, string>();
@@ -575,4 +576,18 @@ function resolveNavigation(chain: Chain, scope: Map<string, string>, bareJson: M
     if (scope.has(qualified) && ctx.jsonColumns(qualified)?.has(s2.name)) return navExpression(`${s0.text}.${s1.text}.${s2.text}`, segs, 3);
   }
   return undefined;
+}
+
+/**
+ * Unquoted identifiers folded to lower case, as Postgres and Redshift fold them: result columns named by an
+ * unquoted alias (`AS TRANSACTION_ID`) come back as `transaction_id`. DuckDB resolves names without regard
+ * to case, so nothing else changes.
+ */
+export function lowerUnquoted(tokens: readonly Token[]): Token[] {
+  const out: Token[] = new Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    out[i] = t.kind === 'ident' && /[A-Z]/.test(t.text) ? { kind: 'ident', text: t.text.toLowerCase(), start: t.start } : t;
+  }
+  return out;
 }
