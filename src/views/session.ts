@@ -136,7 +136,7 @@ export class Session {
   private phase: 'startup' | 'auth' | 'ready' | 'closed' = 'startup';
   private user = '';
   private database = '';
-  private processing = false;
+  private pumping: Promise<void> | undefined;
   private skipUntilSync = false;
   private conn: DuckDBConnection | undefined;
   private engine: ViewsEngine | undefined;
@@ -162,7 +162,7 @@ export class Session {
   private attach(socket: Socket): void {
     socket.on('data', (chunk: Buffer) => {
       this.decoder.push(chunk);
-      void this.pump();
+      this.pump();
     });
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
@@ -179,17 +179,23 @@ export class Session {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
     this.host.unregister(this);
+    if (!this.socket.destroyed) this.socket.destroy();
+    void this.release();
+  }
+
+  /** Frees DuckDB resources once no statement is running on them (closing under a running one crashes). */
+  private async release(): Promise<void> {
+    if (this.executing) this.conn?.interrupt();
+    while (this.pumping) await this.pumping.catch(() => undefined);
+    for (const p of this.portals.values()) delete p.result;
+    this.portals.clear();
     for (const p of this.statements.values()) p.duck?.destroySync();
     this.statements.clear();
-    this.portals.clear();
-    if (this.conn) {
-      const c = this.conn;
-      this.conn = undefined;
-      if (this.tx !== 'I') void c.run('ROLLBACK').catch(() => undefined);
-      // A statement may still be running on the connection: close it once that has finished.
-      setImmediate(() => c.closeSync());
-    }
-    if (!this.socket.destroyed) this.socket.destroy();
+    const c = this.conn;
+    this.conn = undefined;
+    if (c === undefined) return;
+    if (this.tx !== 'I') await c.run('ROLLBACK').catch(() => undefined);
+    c.closeSync();
   }
 
   // ---- output ----
@@ -226,30 +232,40 @@ export class Session {
     void this.flush().then(() => this.socket.end());
     this.phase = 'closed';
     this.host.unregister(this);
+    void this.release();
   }
 
   // ---- message loop ----
 
-  private async pump(): Promise<void> {
-    if (this.processing) return;
-    this.processing = true;
-    try {
-      for (;;) {
-        if (this.phase === 'closed') return;
-        let msg: FrontendMessage | undefined;
-        try {
-          msg = this.decoder.next();
-        } catch (e) {
-          this.fatal(SQLSTATE.protocol_violation, e instanceof ProtocolError ? e.message : String(e));
-          return;
-        }
-        if (msg === undefined) break;
-        await this.handle(msg);
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = this.loop().finally(() => {
+      this.pumping = undefined;
+      // Bytes that arrived while the last message was handled.
+      if (this.phase !== 'closed' && this.decoder.hasMessage()) this.pump();
+    });
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      if (this.phase === 'closed') return;
+      let msg: FrontendMessage | undefined;
+      try {
+        msg = this.decoder.next();
+      } catch (e) {
+        this.fatal(SQLSTATE.protocol_violation, e instanceof ProtocolError ? e.message : String(e));
+        return;
       }
-      await this.flush();
-    } finally {
-      this.processing = false;
+      if (msg === undefined) break;
+      try {
+        await this.handle(msg);
+      } catch (e) {
+        // Anything unexpected is answered as an internal error; the session stays usable.
+        this.sendError(e);
+        this.out.readyForQuery(this.tx);
+      }
     }
+    await this.flush();
   }
 
   private async handle(msg: FrontendMessage): Promise<void> {

@@ -221,6 +221,15 @@ export class FrontendDecoder {
     return msg;
   }
 
+  /** True when a whole message is buffered (cheap: reads the header only). */
+  hasMessage(): boolean {
+    const headerBytes = this.expectStartup ? 4 : 5;
+    if (this.buffered < headerBytes) return false;
+    const head = this.peek(headerBytes);
+    const length = head.readInt32BE(this.expectStartup ? 0 : 1);
+    return this.buffered >= length + (this.expectStartup ? 0 : 1);
+  }
+
   /** Bytes received but not yet decoded (e.g. a TLS ClientHello sent right after the SSLRequest). */
   drain(): Buffer {
     const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
