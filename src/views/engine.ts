@@ -76,7 +76,8 @@ export class ViewsEngine {
   static async open(opts: ViewsOptions): Promise<ViewsEngine> {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     let path = ':memory:';
-    const config: Record<string, string> = { memory_limit: opts.memoryLimit ?? '1GB' };
+    // Typed macro parameters (json_parse(x BLOB) / (x VARCHAR)) need DuckDB's v1.4 storage format.
+    const config: Record<string, string> = { memory_limit: opts.memoryLimit ?? '1GB', storage_compatibility_version: 'v1.4.0' };
     if (opts.threads !== undefined) config.threads = String(opts.threads);
     if (opts.dataDir !== undefined) {
       const dir = join(opts.dataDir, 'views');
