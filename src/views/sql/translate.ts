@@ -394,7 +394,8 @@ export function translateTokens(input: readonly Token[], ctx: TranslateContext, 
         continue;
       }
       // current_setting('name'[, missing_ok]) → the session's value as a literal
-      if (lower === 'current_setting' && isPunct(next, '(') && !isPunct(prev, '.')) {
+      const pgCatalogQualified = isPunct(prev, '.') && isWord(tokens[prevMeaningful(tokens, prevMeaningful(tokens, i))], 'pg_catalog');
+      if (lower === 'current_setting' && isPunct(next, '(') && (!isPunct(prev, '.') || pgCatalogQualified)) {
         const call = callArguments(tokens, nextIdx);
         const arg = call?.args[0];
         const lit = arg ? tokens.slice(arg[0], arg[1] + 1).filter((x) => !isTrivia(x)) : [];
