@@ -46,11 +46,13 @@ import type { FreshetClients } from './clients.ts';
 import type { LoadedPipeline } from './load.ts';
 import { PipelineState } from './state.ts';
 import type { ApplicationSpec, DeliveryStreamSpec, StreamSpec } from './types.ts';
+import { ViewsConnection, planViewsDown, planViewsUp, postgresUrl } from './views.ts';
+import type { ViewsContext } from './views.ts';
 import { waitFor, waitForApplicationGone, waitForApplicationRunning, waitForApplicationSettled, waitForStreamActive, waitForStreamGone } from './wait.ts';
 
 export const PIPELINE_TAG = 'freshet:pipeline';
 
-export type ResourceKind = 'stream' | 'delivery-stream' | 'application';
+export type ResourceKind = 'stream' | 'delivery-stream' | 'application' | 'external-schema' | 'materialized-view';
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'unchanged' | 'keep';
 
 export interface PlannedChange {
@@ -571,6 +573,16 @@ interface Context {
   opts: ApplyOptions;
 }
 
+/** `views:` through the Postgres endpoint (views.ts); undefined when the file has none. */
+function viewsContext(ctx: Context): { vctx: ViewsContext; conn: ViewsConnection } | undefined {
+  const views = ctx.loaded.spec.views;
+  if (views === undefined) return undefined;
+  return {
+    vctx: { views, defaultRoleArn: ctx.loaded.spec.defaultRoleArn, pipeline: ctx.pipeline, endpoint: ctx.clients.endpoint, state: ctx.state },
+    conn: new ViewsConnection(postgresUrl(views, ctx.clients.endpoint)),
+  };
+}
+
 function makeContext(loaded: LoadedPipeline, clients: FreshetClients, opts: ApplyOptions): Context {
   return {
     loaded,
@@ -612,6 +624,11 @@ async function planUpChanges(ctx: Context): Promise<ExecutableChange[]> {
   for (const s of spec.streams) changes.push(await planStream(s, ctx));
   for (const d of spec.deliveryStreams) changes.push(await planDelivery(d, ctx));
   for (const a of spec.applications) changes.push(await planApplication(a, ctx));
+  const v = viewsContext(ctx);
+  if (v) {
+    // Views of streams this plan would create cannot be checked yet: they are created after them.
+    changes.push(...(await planViewsUp(v.vctx, v.conn)));
+  }
   return changes;
 }
 
@@ -636,6 +653,15 @@ export async function applyUp(loaded: LoadedPipeline, clients: FreshetClients, o
   for (const group of groups) {
     for (const plan of group) {
       const change = await plan();
+      if (change.apply) await change.apply();
+      opts.log?.(formatChange(change));
+      done.push(strip(change));
+    }
+  }
+  // Views last: they read the streams created above.
+  const v = viewsContext(ctx);
+  if (v) {
+    for (const change of await planViewsUp(v.vctx, v.conn)) {
       if (change.apply) await change.apply();
       opts.log?.(formatChange(change));
       done.push(strip(change));
@@ -668,6 +694,9 @@ async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
       },
     });
   };
+  // Views first: they read the streams deleted below.
+  const v = viewsContext(ctx);
+  if (v) changes.push(...(await planViewsDown(v.vctx, v.conn)));
   for (const a of [...spec.applications].reverse()) {
     const detail = await describeApp(clients, a.ApplicationName);
     await consider('application', a.ApplicationName, !!detail, async () => {

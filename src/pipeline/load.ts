@@ -139,7 +139,11 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
     );
   }
   type RawApp = Omit<ApplicationSpec, 'ApplicationCode'> & { ApplicationCode?: string; codeFile?: string };
-  const raw = data as Omit<PipelineSpec, 'applications'> & { applications?: RawApp[] };
+  type RawViews = Omit<NonNullable<PipelineSpec['views']>, 'materializedViews' | 'externalSchemas'> & {
+    externalSchemas?: Array<{ name: string; iamRole?: string }>;
+    materializedViews?: Array<{ name: string; sql?: string; sqlFile?: string }>;
+  };
+  const raw = data as Omit<PipelineSpec, 'applications' | 'views'> & { applications?: RawApp[]; views?: RawViews };
   const dir = dirname(resolve(file));
   const problems: Located[] = [];
   const at = (pointer: string, message: string) => {
@@ -196,6 +200,33 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
     const { codeFile: _codeFile, ...rest } = a;
     spec.applications.push({ ...rest, ApplicationCode: code ?? '' });
   });
+
+  if (raw.views !== undefined) {
+    const views: NonNullable<PipelineSpec['views']> = {
+      ...(raw.views.postgres !== undefined ? { postgres: raw.views.postgres } : {}),
+      externalSchemas: raw.views.externalSchemas ?? [],
+      materializedViews: [],
+    };
+    (raw.views.materializedViews ?? []).forEach((v, i) => {
+      let sql = v.sql ?? '';
+      if (v.sqlFile !== undefined) {
+        const path = resolve(dir, v.sqlFile);
+        if (!existsSync(path))
+          at(`/views/materializedViews/${i}/sqlFile`, `materialized view '${v.name}': sqlFile ${v.sqlFile} not found (looked for ${path})`);
+        else sql = readFileSync(path, 'utf8');
+      }
+      if (sql !== '' && !new RegExp(`^\\s*(?:--[^\\n]*\\n\\s*)*create\\s+materialized\\s+view\\s+("?)${v.name}\\1(?=\\s|$)`, 'i').test(sql)) {
+        at(`/views/materializedViews/${i}`, `materialized view '${v.name}': its SQL must be CREATE MATERIALIZED VIEW ${v.name} … (the name the file gives it)`);
+      }
+      views.materializedViews.push({ name: v.name, sql: sql.trim().replace(/;\s*$/, '') });
+    });
+    dupes(
+      views.materializedViews.map((v) => v.name),
+      (i) => `/views/materializedViews/${i}/name`,
+      'materialized view',
+    );
+    spec.views = views;
+  }
 
   spec.generators.forEach((g, i) => {
     if (g.kind === 'replay') {

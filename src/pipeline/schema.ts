@@ -205,6 +205,41 @@ export const PIPELINE_SCHEMA = {
         additionalProperties: false,
       },
     },
+    views: {
+      type: 'object',
+      description: "Redshift-style external schemas and materialized views, applied through Freshet's Postgres endpoint",
+      properties: {
+        postgres: {
+          type: 'string',
+          pattern: '^postgres(ql)?://',
+          description: 'the Postgres endpoint (default: $FRESHET_PG_URL, else the endpoint host, port 5439)',
+        },
+        externalSchemas: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name'],
+            properties: { name: { type: 'string', pattern: '^[a-zA-Z_][a-zA-Z0-9_$]*$' }, iamRole: { type: 'string' } },
+            additionalProperties: false,
+          },
+        },
+        materializedViews: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['name'],
+            properties: {
+              name: { type: 'string', pattern: '^[a-zA-Z_][a-zA-Z0-9_$]*$' },
+              sql: { type: 'string', minLength: 1, description: 'the CREATE MATERIALIZED VIEW statement' },
+              sqlFile: { type: 'string', minLength: 1, description: 'a file holding the CREATE MATERIALIZED VIEW statement, relative to this yaml' },
+            },
+            oneOf: [{ required: ['sql'] }, { required: ['sqlFile'] }],
+            additionalProperties: false,
+          },
+        },
+      },
+      additionalProperties: false,
+    },
     functions: { type: 'array', items: { type: 'object' }, description: 'reserved: stream functions (not applied yet)' },
     detectors: { type: 'array', items: { type: 'object' }, description: 'reserved: metric anomaly detectors (not applied yet)' },
   },

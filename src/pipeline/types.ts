@@ -42,6 +42,15 @@ export interface GeneratorSpec {
   partitionKeyField?: string;
 }
 
+/** `views:`: Redshift-style external schemas and materialized views (see views.ts). */
+export interface ViewsSpec {
+  /** The Postgres endpoint's URL (default: $FRESHET_PG_URL, else the endpoint's host, port 5439). */
+  postgres?: string;
+  externalSchemas: Array<{ name: string; iamRole?: string }>;
+  /** Each view's CREATE MATERIALIZED VIEW statement (sqlFile already read). */
+  materializedViews: Array<{ name: string; sql: string }>;
+}
+
 export interface PipelineSpec {
   name: string;
   description?: string;
@@ -52,4 +61,5 @@ export interface PipelineSpec {
   generators: GeneratorSpec[];
   functions: Record<string, unknown>[];
   detectors: Record<string, unknown>[];
+  views?: ViewsSpec;
 }
