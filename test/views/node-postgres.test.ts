@@ -8,9 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
-import type pg from 'pg';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import { RawClient } from './raw-client.ts';
-import { cardLoad, centsOf, createStream, putAll, seedDdl, startViews, uniqueName } from './helpers.ts';
+import { cardLoad, centsOf, createStream, putAll, seedDdl, startViews, tempDir, uniqueName } from './helpers.ts';
 import type { ViewsHarness } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
@@ -365,5 +367,53 @@ describe('Postgres endpoint authentication hook', () => {
       h.client({ password: 'wrong' }),
       (e) => pgError(e).code === '28P01' && /password authentication failed for user "analyst"/.test(pgError(e).message),
     );
+  });
+});
+
+describe('Postgres endpoint over TLS', () => {
+  it('answers SSLRequest with S and serves the session over TLS when the server runs with --tls', async () => {
+    const tmp = await tempDir('views-tls');
+    const { startServer } = await import('../../src/server/index.ts');
+    const server = await startServer({ port: 0, dataDir: tmp.dir, fsync: { kind: 'never' }, tls: true, pg: { port: 0 } });
+    try {
+      const c = new pg.Client({ host: '127.0.0.1', port: server.pg!.port, user: 'analyst', database: 'dev', ssl: { rejectUnauthorized: false } });
+      await c.connect();
+      const socket = Reflect.get(Reflect.get(c, 'connection') as object, 'stream') as { encrypted?: boolean };
+      assert.equal(socket.encrypted, true);
+      assert.deepEqual((await c.query('SELECT 40 + 2 AS x')).rows, [{ x: 42 }]);
+      await c.end();
+      // psql with sslmode=require
+      const { stdout } = await promisify(execFile)('/usr/bin/psql', [
+        '-X',
+        '-A',
+        '-t',
+        '-c',
+        'SELECT 7',
+        `host=127.0.0.1 port=${server.pg!.port} user=analyst dbname=dev sslmode=require`,
+      ]);
+      assert.equal(stdout.trim(), '7');
+    } finally {
+      await server.close();
+      await tmp.remove();
+    }
+  });
+
+  it('answers SSLRequest with N without --tls, and the client goes on in cleartext', async () => {
+    const h = await startViews();
+    try {
+      const c = new pg.Client({ host: '127.0.0.1', port: h.pgPort, user: 'analyst', database: 'dev', ssl: { rejectUnauthorized: false } });
+      await assert.rejects(c.connect(), /does not support SSL/);
+      const { stdout } = await promisify(execFile)('/usr/bin/psql', [
+        '-X',
+        '-A',
+        '-t',
+        '-c',
+        'SELECT 8',
+        `host=127.0.0.1 port=${h.pgPort} user=analyst dbname=dev sslmode=prefer`,
+      ]);
+      assert.equal(stdout.trim(), '8');
+    } finally {
+      await h.close();
+    }
   });
 });
