@@ -16,6 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -104,6 +105,7 @@ const BUILD = (n: number) => `CREATE TABLE card_rows AS SELECT TIMESTAMP '2024-0
   CAST(hash(i) % 1000 AS INTEGER) AS terminal_id, CAST((hash(i * 7) % 100000) / 100.0 AS DECIMAL(18,2)) AS amount FROM range(${n}) t(i)`;
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!;
   const server = await startFreshet();
   const wire = new KinesisWire(server.port, SHARDS);
   const client = new pg.Client({ host: '127.0.0.1', port: server.pgPort, user: 'bench', database: 'dev' });
@@ -202,7 +204,7 @@ async function main(): Promise<void> {
     const fmt = (n: number) => Math.round(n).toLocaleString('en');
     lines.push(
       `Command: \`node --import tsx bench/views/run.ts${QUICK ? ' --quick' : ''}\` (records ${RECORDS.toLocaleString('en')}, rows ${ROWS.toLocaleString('en')}, runs ${RUNS}).`,
-      `Machine: ${machineLine()}. \`freshet server --storage memory\` in a child process; the bench process is the client (and, for the query comparison, also runs DuckDB directly), sharing the machine's cores.`,
+      `Machine: ${machineLine()}. \`freshet server --storage memory\` in a child process; the bench process is the client (and, for the query comparison, also runs DuckDB directly), sharing the machine's cores; 1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other jobs on the machine: figures are comparable within a run, not across runs).`,
       '',
       '| measure | Freshet | reference | ratio | target |',
       '|---|---|---|---|---|',
