@@ -49,6 +49,8 @@ export interface PgEndpoint {
 export async function startPgEndpoint(opts: PgEndpointOptions): Promise<PgEndpoint> {
   const host = opts.host ?? '127.0.0.1';
   const sessions = new Map<number, Session>();
+  /** Every session, registered or still starting, until its resources are freed. */
+  const live = new Set<Session>();
   const sockets = new Set<Socket>();
   let enginePromise: Promise<ViewsEngine> | undefined;
   let closing = false;
@@ -88,7 +90,9 @@ export async function startPgEndpoint(opts: PgEndpointOptions): Promise<PgEndpoi
     socket.on('close', () => sockets.delete(socket));
     let pid = randomInt(1, 2 ** 31 - 1);
     while (sessions.has(pid)) pid = randomInt(1, 2 ** 31 - 1);
-    new Session(socket, hostApi, pid, randomInt(-(2 ** 31), 2 ** 31 - 1));
+    const session = new Session(socket, hostApi, pid, randomInt(-(2 ** 31), 2 ** 31 - 1));
+    live.add(session);
+    socket.once('close', () => void session.close().finally(() => live.delete(session)));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -116,8 +120,9 @@ export async function startPgEndpoint(opts: PgEndpointOptions): Promise<PgEndpoi
       if (closing) return;
       closing = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sessions.values()) s.close();
       for (const s of sockets) s.destroy();
+      // Sessions free their DuckDB connections (after any running statement) before the database closes.
+      await Promise.all([...live].map((s) => s.close()));
       await closed;
       if (enginePromise) {
         const e = await enginePromise.catch(() => undefined);

@@ -137,6 +137,7 @@ export class Session {
   private user = '';
   private database = '';
   private pumping: Promise<void> | undefined;
+  private released: Promise<void> | undefined;
   private skipUntilSync = false;
   private conn: DuckDBConnection | undefined;
   private engine: ViewsEngine | undefined;
@@ -164,8 +165,8 @@ export class Session {
       this.decoder.push(chunk);
       this.pump();
     });
-    socket.on('error', () => this.close());
-    socket.on('close', () => this.close());
+    socket.on('error', () => void this.close());
+    socket.on('close', () => void this.close());
   }
 
   /** Interrupts the statement running now (a CancelRequest named this session). */
@@ -175,12 +176,15 @@ export class Session {
     this.conn?.interrupt();
   }
 
-  close(): void {
-    if (this.phase === 'closed') return;
-    this.phase = 'closed';
-    this.host.unregister(this);
-    if (!this.socket.destroyed) this.socket.destroy();
-    void this.release();
+  /** Closes the connection; resolves once its DuckDB resources are freed. */
+  close(): Promise<void> {
+    if (this.phase !== 'closed') {
+      this.phase = 'closed';
+      this.host.unregister(this);
+      if (!this.socket.destroyed) this.socket.destroy();
+      this.released ??= this.release();
+    }
+    return this.released ?? Promise.resolve();
   }
 
   /** Frees DuckDB resources once no statement is running on them (closing under a running one crashes). */
@@ -232,7 +236,7 @@ export class Session {
     void this.flush().then(() => this.socket.end());
     this.phase = 'closed';
     this.host.unregister(this);
-    void this.release();
+    this.released ??= this.release();
   }
 
   // ---- message loop ----
@@ -299,7 +303,7 @@ export class Session {
         this.out.readyForQuery(this.tx);
         return this.flush();
       case 'terminate':
-        this.close();
+        void this.close();
         return;
       case 'copyData':
       case 'copyDone':

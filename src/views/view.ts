@@ -324,6 +324,7 @@ export class MaterializedView {
       await conn.run('ROLLBACK').catch(() => undefined);
       throw e;
     }
+    this.rowCount = await this.countRows(conn);
     this.lastRefreshMs = start;
     this.pendingSinceMs = undefined;
     for (const d of this.engine.dependentsOf(this)) d.kick();
@@ -479,17 +480,30 @@ export class MaterializedView {
     }
     await conn.run(`DELETE FROM ${STAGE}`);
     for (const f of this.feeds) this.committed.set(f.reader.shardId, f.reader.offset);
+    if (staged > 0 || this.rowCount === undefined) this.rowCount = await this.countRows(conn);
     if (staged > 0) for (const d of this.engine.dependentsOf(this)) d.kick();
   }
 
+  /** Rows in the view, counted on the refresh connection after each refresh (never concurrently with one). */
+  private rowCount: number | undefined;
+
+  private async countRows(conn: DuckDBConnection): Promise<number> {
+    const r = await conn.runAndReadAll(`SELECT count(*) FROM ${this.qualifiedName}`);
+    return Number(r.getRows()[0]?.[0] ?? 0);
+  }
+
   async status(): Promise<ViewStatus> {
-    let rows = 0;
-    try {
-      const conn = await this.connection();
-      const r = await conn.runAndReadAll(`SELECT count(*) FROM ${this.qualifiedName}`);
-      rows = Number(r.getRows()[0]?.[0] ?? 0);
-    } catch {
-      rows = 0;
+    let rows = this.rowCount;
+    if (rows === undefined) {
+      // Not refreshed since start-up: count on a connection of its own (the refresh connection may be busy).
+      const conn = await this.engine.connect();
+      try {
+        rows = await this.countRows(conn);
+      } catch {
+        rows = 0;
+      } finally {
+        conn.closeSync();
+      }
     }
     return {
       schema: this.def.schema,

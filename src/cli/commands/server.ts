@@ -1,6 +1,7 @@
 /**
  * `freshet server`: runs the Kinesis-compatible server until SIGINT/SIGTERM.
  */
+import { createServer as createNetServer } from 'node:net';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { startServer } from '../../server/index.ts';
@@ -46,6 +47,15 @@ interface ServerFlags {
   /** Postgres endpoint port; false with --no-pg. */
   pg: number | false;
   pgPort?: number;
+}
+
+/** True when nothing listens on host:port (a listen that is closed again at once). */
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createNetServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
 }
 
 /** Turns a start-up failure into one line with the fix. */
@@ -99,7 +109,12 @@ export function register(program: Command): void {
         tls = { cert: await readFile(flags.cert), key: await readFile(flags.key) };
       }
       // Postgres endpoint: --pg-port, else Redshift's 5439 (a free port when --port 0 asks for free ports).
-      const pgPort = flags.pg === false ? undefined : (flags.pgPort ?? (flags.port === 0 ? 0 : DEFAULT_PG_PORT));
+      let pgPort = flags.pg === false ? undefined : (flags.pgPort ?? (flags.port === 0 ? 0 : DEFAULT_PG_PORT));
+      // The default port taken (another Freshet, a tunnel to Redshift…): serve the rest and say so.
+      if (pgPort === DEFAULT_PG_PORT && flags.pgPort === undefined && !(await portFree(flags.host, pgPort))) {
+        console.error(`freshet: port ${pgPort} is in use: Postgres endpoint off (pass --pg-port <other>, or --no-pg)`);
+        pgPort = undefined;
+      }
       const options: StartServerOptions = {
         port: flags.port,
         host: flags.host,
@@ -117,7 +132,7 @@ export function register(program: Command): void {
         server = await startServer(options);
       } catch (e) {
         const err = e as { code?: string; port?: number };
-        // The default Postgres port taken (another Freshet, a tunnel to Redshift…): serve the rest and say so.
+        // The default Postgres port taken between the check above and the listen.
         if (err.code === 'EADDRINUSE' && flags.pgPort === undefined && pgPort !== undefined && pgPort !== 0 && err.port === pgPort) {
           console.error(`freshet: port ${pgPort} is in use: Postgres endpoint off (pass --pg-port <other>, or --no-pg)`);
           try {
