@@ -69,7 +69,10 @@ describe('pipeline file validation', () => {
   it('lists the allowed values of an enum', () => {
     const yaml = 'name: p\ngenerators:\n  - kind: weather\n    stream: s\n';
     const [p] = problems(yaml);
-    assert.match(p!, /^freshet\.yaml:3:11: generators\.0\.kind: must be one of "sales", "trades", "ecommerce", "ticker", "sensors", "crypto", "card-payments", "replay"$/);
+    assert.match(
+      p!,
+      /^freshet\.yaml:3:11: generators\.0\.kind: must be one of "sales", "trades", "ecommerce", "ticker", "sensors", "crypto", "card-payments", "replay"$/,
+    );
   });
 
   it('asks for exactly one of ApplicationCode or codeFile', () => {
