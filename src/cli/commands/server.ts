@@ -140,6 +140,8 @@ export function register(program: Command): void {
           } catch (e2) {
             throw new Error(explainStartError(e2, flags));
           }
+        } else if (err.code === 'EADDRINUSE' && pgPort !== undefined && err.port === pgPort) {
+          throw new Error(`Postgres port ${pgPort} on ${flags.host} is already in use; stop what is using it or pass --pg-port <other> (or --no-pg)`);
         } else throw new Error(explainStartError(e, flags));
       }
       const where = flags.storage === 'memory' ? 'in memory' : `in ${flags.dataDir}`;
