@@ -84,6 +84,22 @@ const EDGES = [
   'line1\nline2 \'str\nstr\' "id\r\nid" tail @',
   "INTERVAL '1:30' MINUTE TO SECOND",
   'a\u0000b',
+  '"ab""cd',
+  "'ab''cd",
+  '"""',
+  '""""x',
+  "'''",
+  "''",
+  '""',
+  '"a""b""c',
+  "'a''\n''b",
+  '1e+x 1e-1e1 1..2 .e5 ..5',
+  '/*/ x */y',
+  '/*a*/*/',
+  '---x\n-',
+  '\r',
+  '\r\r\n\n x',
+  '<>=!=||=',
 ];
 
 /** A seeded mix of the characters every token rule starts or ends with. */
