@@ -4,11 +4,10 @@
  * SELECT STREAM, windows, table functions). Input: application code; output:
  * the statements' syntax tree. Every error carries line and column.
  */
-import type { IToken } from 'chevrotain';
 import { SqlError } from '../errors.ts';
 import type { SqlType, SqlTypeName } from '../plan/types.ts';
 import type { CreatePump, CreateStream, Expr, FromItem, Ident, OrderItem, Pos, Select, SelectItem, Statement, TimeUnit, WindowSpec } from './ast.ts';
-import { tokenize } from './lexer.ts';
+import { tokenize, type Token as IToken } from './lexer.ts';
 
 /** Words that end an expression or FROM item, so they can never be an implicit alias. */
 const RESERVED = new Set([
@@ -99,7 +98,7 @@ const TYPE_ALIASES: Record<string, SqlTypeName> = {
   TIME: 'TIME',
 };
 
-const EOF_TOKEN = { image: '<end of input>', startLine: 0, startColumn: 0, startOffset: -1, tokenType: { name: 'EOF' } } as unknown as IToken;
+const EOF_TOKEN: IToken = { image: '<end of input>', startLine: 0, startColumn: 0, startOffset: -1, tokenType: { name: 'EOF' } };
 
 export class Parser {
   private toks: IToken[];
