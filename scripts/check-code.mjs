@@ -14,7 +14,6 @@ const rootArg = process.argv.indexOf('--root');
 const root = rootArg > 0 ? resolve(process.argv[rootArg + 1]) : new URL('..', import.meta.url).pathname;
 
 const ALLOWED_DOUBLE_CASTS = {
-  'src/sql/parser/parser.ts': 1,
   'src/sql/runtime/functions.ts': 1,
   'src/sql/runtime/operator.ts': 1,
   'src/server/freshet.ts': 1,
