@@ -105,7 +105,7 @@ export class DestinationWriter {
     let body: Uint8Array | null;
     let count = batch.records.length;
     if (this.parquet) {
-      const res = toParquet(this.parquet, batch.records);
+      const res = await toParquet(this.parquet, batch.records);
       if (res.failed.length) await this.writeErrors('format-conversion-failed', res.failed);
       body = res.body;
       count = res.converted.length;

@@ -10,7 +10,6 @@
  * Output: one Parquet file per object, Snappy-compressed pages by default
  * (ParquetSerDe.Compression SNAPPY | UNCOMPRESSED), written with hyparquet-writer.
  */
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { ParquetColumn } from './config.ts';
 import type { DeliveryRecord, FailedRecord } from './processors.ts';
 
@@ -81,11 +80,15 @@ function convert(v: unknown, type: BasicType): unknown {
 
 const decoder = new TextDecoder();
 
+/** hyparquet-writer, loaded by the first conversion: only delivery streams that convert to Parquet need it. */
+let writer: Promise<typeof import('hyparquet-writer')> | undefined;
+
 /** Converts a buffer of JSON records; returns the Parquet bytes (null when no record converted) and the failures. */
-export function toParquet(
+export async function toParquet(
   plan: ParquetPlan,
   records: readonly DeliveryRecord[],
-): { body: Uint8Array | null; failed: FailedRecord[]; converted: DeliveryRecord[] } {
+): Promise<{ body: Uint8Array | null; failed: FailedRecord[]; converted: DeliveryRecord[] }> {
+  const { parquetWriteBuffer } = await (writer ??= import('hyparquet-writer'));
   const cols: unknown[][] = plan.columns.map(() => []);
   const failed: FailedRecord[] = [];
   const converted: DeliveryRecord[] = [];

@@ -15,9 +15,11 @@ interface AggUserRecord {
   subSequenceNumber: number;
   data: string;
 }
-const agg = require('aws-kinesis-agg') as {
+interface AggLibrary {
   deaggregateSync(rec: unknown, checksums: boolean, cb: (err: Error | null, recs?: AggUserRecord[]) => void): void;
-};
+}
+/** aws-kinesis-agg (and the protobufjs it loads), required by the first aggregated record: most servers see none. */
+let agg: AggLibrary | undefined;
 
 export interface KplUserRecord {
   partitionKey: string;
@@ -40,6 +42,7 @@ export function isAggregated(data: Uint8Array): boolean {
  */
 export function deaggregate(data: Uint8Array, partitionKey: string, sequenceNumber: string): KplUserRecord[] | undefined {
   let users: AggUserRecord[] | undefined;
+  agg ??= require('aws-kinesis-agg') as AggLibrary;
   agg.deaggregateSync(
     { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'), partitionKey, sequenceNumber },
     true,

@@ -9,7 +9,8 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// Loaded by the first read from a remote store: the client costs ~0.3 s to load, and most servers never need it.
+import type { S3Client } from '@aws-sdk/client-s3';
 import { AwsError } from '../../core/index.ts';
 import { parseArn } from '../model.ts';
 
@@ -85,6 +86,7 @@ export function createObjectReader(config: ObjectStoreConfig): ObjectReader {
     if (mapping?.kind === 'null') throw notFound(bucket, fileKey, 'the bucket is mapped to the null sink');
     if (mapping?.kind === 'directory') return readLocal(mapping.path, '.', fileKey);
     if (mapping) {
+      const { GetObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
       let client = clients.get(bucket);
       if (!client) {
         client = new S3Client({

@@ -8,8 +8,14 @@
 import { mkdir, open, rename, writeFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { LruCache, log } from '../../core/index.ts';
+// Loaded on the first PutObject: most servers never write to a remote store, and the client costs ~0.3 s to load.
+import type { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
+interface S3Connection {
+  client: S3Client;
+  PutObjectCommand: typeof PutObjectCommand;
+}
 
 const logger = log.child('firehose');
 
@@ -77,24 +83,33 @@ class DirectoryWriter implements ObjectWriter {
 
 class S3Writer implements ObjectWriter {
   readonly description: string;
-  private client: S3Client;
+  private connection: Promise<S3Connection> | undefined;
   constructor(
     private readonly bucket: string,
-    cfg: RemoteBucket,
+    private readonly cfg: RemoteBucket,
   ) {
     this.description = `s3 ${cfg.endpoint}/${bucket}`;
-    this.client = new S3Client({
-      endpoint: cfg.endpoint,
-      region: cfg.region ?? 'us-east-1',
-      forcePathStyle: cfg.forcePathStyle ?? true,
-      credentials: cfg.credentials ?? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      maxAttempts: 1,
-    });
+  }
+
+  private connect(): Promise<S3Connection> {
+    const cfg = this.cfg;
+    this.connection ??= import('@aws-sdk/client-s3').then(({ S3Client, PutObjectCommand }) => ({
+      client: new S3Client({
+        endpoint: cfg.endpoint,
+        region: cfg.region ?? 'us-east-1',
+        forcePathStyle: cfg.forcePathStyle ?? true,
+        credentials: cfg.credentials ?? { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        maxAttempts: 1,
+      }),
+      PutObjectCommand,
+    }));
+    return this.connection;
   }
 
   async put(key: string, body: Uint8Array, contentType?: string): Promise<void> {
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+      const { client, PutObjectCommand } = await this.connect();
+      await client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
     } catch (e) {
       throw new DestinationError(`PutObject ${this.bucket}/${key} failed: ${(e as Error).message}`, `S3.${(e as Error).name ?? 'Error'}`, { cause: e });
     }
