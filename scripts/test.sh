@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (`npm test`): installs what the tests need beyond npm when
-# missing, typechecks, then runs every test file with node:test via tsx.
+# missing, typechecks, lints, builds dist/, then runs every test file with
+# node:test via tsx (tests that spawn `freshet` run the built dist/cli.js).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +24,8 @@ npx --no-install tsc --noEmit -p .
 echo "test.sh: lint and format (biome)"
 npx --no-install biome ci --error-on-warnings .
 node scripts/check-code.mjs
+echo "test.sh: build (dist/, which the tests that spawn the CLI run)"
+node scripts/build.mjs
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 echo "test.sh: ${#files[@]} test files"

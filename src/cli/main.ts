@@ -1,29 +1,14 @@
+#!/usr/bin/env node
 /**
- * `freshet` command line. Each capability registers its own commands from
- * src/cli/commands/<name>.ts; this file only lists them.
+ * `freshet` command line. Each capability registers its own commands from src/cli/commands/<name>.ts; the
+ * table of them is src/cli/command-table.ts.
  *
- * Command modules pull in heavy dependencies (AWS SDK clients, the SQL parser,
- * the server), so only the module that owns the command being run is loaded;
- * `--help` and unknown commands load them all. This keeps `freshet server`'s
- * start-up to the server's own imports.
+ * Command modules pull in heavy dependencies (AWS SDK clients, the SQL front end, the server), so only the
+ * module that owns the command being run (or named by `freshet help <command>`) is loaded. The top-level help,
+ * and an unknown command's error, come from the table alone: `freshet --help` loads commander and nothing else.
  */
 import { Command } from 'commander';
-
-type Registrar = { register(program: Command): void };
-
-const MODULES: Record<string, () => Promise<Registrar>> = {
-  server: () => import('./commands/server.ts'),
-  streams: () => import('./commands/streams.ts'),
-  anomaly: () => import('./commands/anomaly.ts'),
-  sql: () => import('./commands/sql.ts'),
-  delivery: () => import('./commands/delivery.ts'),
-  generate: () => import('./commands/generate.ts'),
-  pipeline: () => import('./commands/pipeline.ts'),
-  demo: () => import('./commands/demo.ts'),
-};
-
-/** Top-level command name → the module that registers it (when it differs from the name). */
-const OWNER: Record<string, string> = { put: 'streams', tail: 'streams', validate: 'pipeline', diff: 'pipeline', up: 'pipeline', down: 'pipeline' };
+import { findCommand, listCommands, MODULES } from './command-table.ts';
 
 const program = new Command();
 program
@@ -33,9 +18,9 @@ program
   .showHelpAfterError('(run with --help for usage)');
 
 const first = process.argv[2];
-const owner = first === undefined ? undefined : (OWNER[first] ?? (first in MODULES ? first : undefined));
-const toLoad = owner ? [owner] : Object.keys(MODULES);
-for (const mod of await Promise.all(toLoad.map((name) => MODULES[name]!()))) mod.register(program);
+const entry = findCommand(first === 'help' ? process.argv[3] : first);
+if (entry) (await MODULES[entry.module]()).register(program);
+else listCommands(program);
 
 try {
   await program.parseAsync(process.argv);

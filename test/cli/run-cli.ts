@@ -1,9 +1,17 @@
-/** Runs the real CLI (`node --import tsx src/cli/main.ts …`) as a child process. */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+/**
+ * Runs the real CLI as a child process: the built one (`node dist/cli.js …`), as users run it, so these tests
+ * test what ships. Importing this module first brings dist/ up to date (`scripts/build.mjs --if-stale`: a no-op
+ * when nothing changed since the last build, which `npm test` runs before every test file).
+ */
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = 'src/cli/main.ts';
+/** The built CLI: spawn `process.execPath` with `[CLI, ...args]`. */
+export const CLI = join(ROOT, 'dist', 'cli.js');
+
+execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
 
 export interface CliResult {
   code: number | null;
@@ -12,7 +20,7 @@ export interface CliResult {
 }
 
 export function spawnCli(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  return spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: 'pipe',

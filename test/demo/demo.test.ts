@@ -3,14 +3,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { join } from 'node:path';
+import { CLI, ROOT } from '../cli/run-cli.ts';
 
 function runDemo(dataDir: string, seconds: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--port', '0', '--data-dir', dataDir, '--seconds', String(seconds)], {
+    const child = spawn(process.execPath, [CLI, 'demo', '--port', '0', '--data-dir', dataDir, '--seconds', String(seconds)], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

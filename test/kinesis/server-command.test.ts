@@ -7,9 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { CLI as BUILT_CLI, ROOT } from '../cli/run-cli.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const CLI = ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts')];
+const CLI = [BUILT_CLI];
 
 describe('freshet server', () => {
   it('prints its endpoint, refuses a second server on the same data dir, and closes on SIGTERM', async () => {

@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { startServer } from '../../server/index.ts';
@@ -17,7 +18,20 @@ import { applyUp, createClients, loadPipeline, startPipelineGenerators } from '.
 import type { LoadedPipeline, RunningGenerator } from '../../pipeline/index.ts';
 import { explainStartError } from './server.ts';
 
-const EXAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples');
+/**
+ * The package's examples/ folder: the nearest one above this module, which runs from src/cli/commands/ (tsx)
+ * or from a chunk in dist/ (the built CLI, also when installed from npm).
+ */
+function examplesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'examples');
+    if (existsSync(join(candidate, EXAMPLES.s1!, 'freshet.yaml'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`the example pipelines are missing: no examples/ folder above ${fileURLToPath(import.meta.url)}; reinstall Freshet`);
+    dir = parent;
+  }
+}
 const EXAMPLES: Record<string, string> = {
   s1: 's1-revenue-per-store',
   s2: 's2-anomalous-trades',
@@ -127,7 +141,8 @@ async function runDemo(flags: DemoFlags): Promise<void> {
 
   try {
     console.log(`Freshet is listening on ${server.url} (data in ${dataDir})`);
-    const pipelines: LoadedPipeline[] = flags.examples.map((n) => loadPipeline(join(EXAMPLES_DIR, EXAMPLES[n]!, 'freshet.yaml')));
+    const examples = examplesDir();
+    const pipelines: LoadedPipeline[] = flags.examples.map((n) => loadPipeline(join(examples, EXAMPLES[n]!, 'freshet.yaml')));
     for (const p of pipelines) {
       // Pipeline records live with the data, not next to the example files.
       const changes = await applyUp(p, clients, { log: () => {}, stateDir: join(dataDir, 'pipelines') });

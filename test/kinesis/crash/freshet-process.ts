@@ -4,11 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
+import { CLI, ROOT } from '../../cli/run-cli.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -45,20 +41,7 @@ export interface FreshetProcess {
 }
 
 export async function startFreshet(opts: { port: number; dataDir: string; fsync?: string; timeoutMs?: number }): Promise<FreshetProcess> {
-  const args = [
-    '--import',
-    'tsx',
-    MAIN,
-    'server',
-    '--port',
-    String(opts.port),
-    '--host',
-    '127.0.0.1',
-    '--data-dir',
-    opts.dataDir,
-    '--fsync',
-    opts.fsync ?? 'always',
-  ];
+  const args = [CLI, 'server', '--port', String(opts.port), '--host', '127.0.0.1', '--data-dir', opts.dataDir, '--fsync', opts.fsync ?? 'always'];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (c: Buffer): void => {

@@ -1,0 +1,46 @@
+/**
+ * src/cli/command-table.ts lists every top-level command for `freshet --help` without loading the command
+ * modules; these tests keep it equal to what the modules register.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Command } from 'commander';
+import { COMMANDS, listCommands, MODULES, type CommandEntry } from '../../src/cli/command-table.ts';
+import { runCli } from './run-cli.ts';
+
+/** What each module registers, as the table would list it. */
+async function registered(): Promise<CommandEntry[]> {
+  const out: CommandEntry[] = [];
+  for (const module of Object.keys(MODULES) as (keyof typeof MODULES)[]) {
+    const program = new Command();
+    (await MODULES[module]()).register(program);
+    const help = program.createHelp();
+    for (const c of program.commands) out.push({ name: c.name(), module, term: help.subcommandTerm(c), description: help.subcommandDescription(c) });
+  }
+  return out;
+}
+
+describe('command table', () => {
+  it('lists exactly the commands the modules register, with their modules, usage terms and descriptions', async () => {
+    const byName = (a: CommandEntry, b: CommandEntry) => a.name.localeCompare(b.name);
+    assert.deepEqual([...COMMANDS].sort(byName), (await registered()).sort(byName));
+  });
+
+  it('prints the same top-level help as the modules would', async () => {
+    const full = new Command().name('freshet');
+    for (const load of Object.values(MODULES)) (await load()).register(full);
+    const table = new Command().name('freshet');
+    listCommands(table);
+    assert.equal(table.helpInformation(), full.helpInformation());
+  });
+
+  it('loads the owning module for `freshet help <command>` and names a mistyped command', async () => {
+    const help = await runCli(['help', 'tail']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: freshet tail \[options\] <stream>/);
+    assert.match(help.stdout, /--from <position>/);
+    const typo = await runCli(['srever']);
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /unknown command 'srever'\n\(Did you mean server\?\)/);
+  });
+});
