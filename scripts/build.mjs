@@ -16,7 +16,7 @@
  * started in parallel) take turns through a lock directory, and every file is written to a temporary name and
  * renamed, so a process starting meanwhile sees either the old or the new file, never half of one.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -129,8 +129,6 @@ export async function build() {
   // Chunks first, the entry last: a process starting now finds every chunk the entry it reads imports.
   const names = [...outputs.keys()].sort((a, b) => (a === 'cli.js') - (b === 'cli.js'));
   for (const name of names) writeAtomic(join(DIST, name), outputs.get(name));
-  // The entry runs as `./dist/cli.js` too (its #! line comes from src/cli/main.ts); npm sets this bit on install.
-  chmodSync(join(DIST, 'cli.js'), 0o755);
   const inputs = [...Object.keys(result.metafile.inputs), ...assets].sort();
   writeAtomic(INFO, `${JSON.stringify({ builtAtMs: started, inputs, outputs: [...outputs.keys()].sort() }, null, 1)}\n`);
   // Chunks of earlier builds that nothing imports any more.

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `freshet` command line. Each capability registers its own commands from src/cli/commands/<name>.ts; the
  * table of them is src/cli/command-table.ts.

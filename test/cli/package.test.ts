@@ -73,7 +73,7 @@ describe('npm package', () => {
   });
 
   it('packs the built CLI, its run-time files and the examples, and no sources or tests', () => {
-    for (const f of ['package.json', 'README.md', 'dist/cli.js', 'dist/lambda-worker.mjs', 'examples/s1-revenue-per-store/freshet.yaml']) {
+    for (const f of ['package.json', 'README.md', 'bin/freshet.js', 'dist/cli.js', 'dist/lambda-worker.mjs', 'examples/s1-revenue-per-store/freshet.yaml']) {
       assert.ok(packed.includes(f), `${f} missing from the package: ${packed.join(', ')}`);
     }
     assert.deepEqual(

@@ -1,6 +1,6 @@
 /**
- * Runs the real CLI as a child process: the built one (`node dist/cli.js …`), as users run it, so these tests
- * test what ships. Importing this module first brings dist/ up to date (`scripts/build.mjs --if-stale`: a no-op
+ * Runs the real CLI as a child process: the built one (`bin/freshet.js`, which runs dist/cli.js), as users run
+ * it, so these tests test what ships. Importing this module first brings dist/ up to date (`scripts/build.mjs --if-stale`: a no-op
  * when nothing changed since the last build, which `npm test` runs before every test file).
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The built CLI: spawn `process.execPath` with `[CLI, ...args]`. */
-export const CLI = join(ROOT, 'dist', 'cli.js');
+/** The package's bin, which runs the built CLI: spawn `process.execPath` with `[CLI, ...args]`. */
+export const CLI = join(ROOT, 'bin', 'freshet.js');
 
 execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
 
