@@ -1,6 +1,7 @@
 /**
  * Start-up times of the built CLI, side by side with `node -e 0` (the floor: Node itself):
- *   - `freshet --help` and `npx freshet --help` (in this checkout): time until the process exits;
+ *   - `freshet --help`, and `npx freshet --help` both in this checkout and in a project that installed the packed
+ *     package (test/cli/install-package.ts: what users run): time until the process exits;
  *   - `freshet server`: time until it accepts a TCP connection, on an empty data dir (a new one each run) and on
  *     a data dir populated by `freshet demo` (S1 and S2: streams, SQL applications, delivery streams).
  * Each case runs --runs times, the cases interleaved so that they share the machine's load; medians reported.
@@ -20,6 +21,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineLine, median, writeSection } from '../lib/report.ts';
+import { installPackage } from '../../test/cli/install-package.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const { values } = parseArgs({
@@ -135,14 +137,17 @@ execFileSync(process.execPath, ['dist/cli.js', 'demo', '--port', '0', '--data-di
   stdio: 'ignore',
 });
 const demoBytes = Number(execFileSync('du', ['-sk', demoDir], { encoding: 'utf8' }).split('\t')[0]) * 1024;
+console.log('packing and installing the package…');
+const installed = await installPackage(join(work, 'package'));
 let emptyDirs = 0;
 const emptyDir = (): string => join(work, `empty-${emptyDirs++}`);
 
-const CLI = [join(ROOT, 'dist', 'cli.js')];
+const CLI = [join(ROOT, 'bin', 'freshet.js')];
 const cases: Case[] = [
   { name: '`node -e 0` (floor)', run: () => untilExit(process.execPath, ['-e', '0'], ROOT) },
   { name: '`freshet --help`', target: 300, run: () => untilExit(process.execPath, [...CLI, '--help'], ROOT) },
-  { name: '`npx freshet --help`', run: () => untilExit('npx', ['freshet', '--help'], ROOT) },
+  { name: '`npx freshet --help`, installed package', run: () => untilExit('npx', ['freshet', '--help'], installed.app) },
+  { name: '`npx freshet --help`, in this checkout', run: () => untilExit('npx', ['freshet', '--help'], ROOT) },
   { name: '`freshet server`, empty data dir: accepting', target: 800, run: () => untilAccepting(process.execPath, CLI, ROOT, emptyDir()) },
   { name: "`freshet server`, the demo's data dir: accepting", run: () => untilAccepting(process.execPath, CLI, ROOT, demoDir) },
 ];
@@ -191,7 +196,7 @@ if (values.write) {
 
 Machine: ${machineLine()}; load average ${load(loadBefore)} before, ${load(loadAfter)} after (1 / 5 / 15 min; the machine is shared: compare rows within this run).
 
-The built CLI (\`dist/cli.js\`, what \`npx freshet\` runs). "--help": time until the process exits. "server … accepting": time from spawning \`freshet server --port <p> --data-dir <dir>\` until a TCP connection to the port succeeds (polled every 2 ms), on a new empty data dir each run, and on a data dir that \`freshet demo --seconds ${values['demo-seconds']}\` populated (${(demoBytes / 1048576).toFixed(1)} MiB: S1 and S2's streams, SQL applications and delivery streams, which the server reopens). Medians of ${RUNS} runs after one warm-up run each, the cases interleaved run by run; CPU = user + system time of the process (until it exits, or until it accepts); "over the floor" = median wall minus \`node -e 0\`'s.${BEFORE ? ' "before" rows: the same cases from the sources of main before this build, run through tsx as \\`npm start\\` and the bin did then.' : ''}
+The built CLI (\`bin/freshet.js\` running \`dist/cli.js\`, what \`npx freshet\` runs). "--help": time until the process exits; \`npx\` in a project that installed the packed package (\`npm pack\`, then \`npm ci\` of it and its dependencies, as \`npm install freshet\` would), and in this checkout (where npm first reads the whole development tree of node_modules to find the project's own bin). "server … accepting": time from spawning \`freshet server --port <p> --data-dir <dir>\` until a TCP connection to the port succeeds (polled every 2 ms), on a new empty data dir each run, and on a data dir that \`freshet demo --seconds ${values['demo-seconds']}\` populated (${(demoBytes / 1048576).toFixed(1)} MiB: S1 and S2's streams, SQL applications and delivery streams, which the server reopens). Medians of ${RUNS} runs after one warm-up run each, the cases interleaved run by run; CPU = user + system time of the process (until it exits, or until it accepts); "over the floor" = median wall minus \`node -e 0\`'s.${BEFORE ? ' "before" rows: the same cases from the sources of main before this build, run through tsx as \\`npm start\\` and the bin did then.' : ''}
 
 ${table}`,
   );
