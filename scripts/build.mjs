@@ -26,8 +26,8 @@ const INFO = join(DIST, 'build-info.json');
 const LOCK = join(ROOT, '.build-lock');
 /** Besides the bundle's inputs, a change to these rebuilds too. */
 const ALSO = ['package.json', 'scripts/build.mjs'];
-/** A lock older than this was left by a build that died. */
-const STALE_LOCK_MS = 120_000;
+/** A lock without a pid older than this was left by a build that died before writing it. */
+const STALE_LOCK_MS = 10_000;
 
 /** Why dist/ needs building, or undefined when it is up to date. */
 export function staleReason() {
@@ -50,15 +50,30 @@ function sleep(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** True while the build that holds the lock is alive (its pid is in the lock directory). */
+function lockHolderAlive() {
+  try {
+    process.kill(Number(readFileSync(join(LOCK, 'pid'), 'utf8')), 0);
+    return true;
+  } catch (e) {
+    // EPERM: alive, another user's; no pid file yet: the holder is between mkdir and writing it.
+    if (e.code === 'EPERM') return true;
+    if (e.code === 'ENOENT') return Date.now() - statSync(LOCK).mtimeMs < STALE_LOCK_MS;
+    return false;
+  }
+}
+
 function withLock(fn) {
   for (;;) {
     try {
       mkdirSync(LOCK);
+      writeFileSync(join(LOCK, 'pid'), String(process.pid));
       break;
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
       try {
-        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+        // Left by a build that was killed: take it over.
+        if (!lockHolderAlive()) rmSync(LOCK, { recursive: true, force: true });
       } catch {
         // removed by its owner meanwhile
       }
