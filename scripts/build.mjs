@@ -102,7 +102,12 @@ function writeAtomic(path, contents) {
 
 export async function build() {
   const started = Date.now();
-  const { build: esbuild } = await import('esbuild');
+  let esbuild;
+  try {
+    ({ build: esbuild } = await import('esbuild'));
+  } catch {
+    throw new Error('esbuild is missing: it is a development dependency, so install with them (npm ci, not npm ci --omit=dev)');
+  }
   const result = await esbuild({
     absWorkingDir: ROOT,
     entryPoints: { cli: 'src/cli/main.ts' },
