@@ -25,7 +25,7 @@ const DIST = join(ROOT, 'dist');
 const INFO = join(DIST, 'build-info.json');
 const LOCK = join(ROOT, '.build-lock');
 /** Besides the bundle's inputs, a change to these rebuilds too. */
-const ALSO = ['package.json', 'scripts/build.mjs'];
+const ALSO = ['package.json', 'tsconfig.json', 'scripts/build.mjs'];
 /** A lock without a pid older than this was left by a build that died before writing it. */
 const STALE_LOCK_MS = 10_000;
 

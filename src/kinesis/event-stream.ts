@@ -5,18 +5,28 @@
  * Pure: values in, frames out. Events carry `:message-type: event`, `:event-type`, `:content-type`;
  * errors carry `:message-type: exception` and `:exception-type`, as the SDKs' unmarshallers expect.
  */
-import { EventStreamCodec } from '@smithy/eventstream-codec';
-import type { MessageHeaders } from '@smithy/eventstream-codec';
+import { createRequire } from 'node:module';
+import type { EventStreamCodec, MessageHeaders } from '@smithy/eventstream-codec';
 
-const codec = new EventStreamCodec(
-  (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-  (text: string) => Buffer.from(text, 'utf8'),
-);
+const require = createRequire(import.meta.url);
+
+/** Made by the first frame: the codec's package costs ~50 ms to load, and most servers never serve SubscribeToShard. */
+let codecInstance: EventStreamCodec | undefined;
+function codec(): EventStreamCodec {
+  if (codecInstance === undefined) {
+    const { EventStreamCodec: Codec } = require('@smithy/eventstream-codec') as typeof import('@smithy/eventstream-codec');
+    codecInstance = new Codec(
+      (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+      (text: string) => Buffer.from(text, 'utf8'),
+    );
+  }
+  return codecInstance;
+}
 
 export const EVENT_STREAM_CONTENT_TYPE = 'application/vnd.amazon.eventstream';
 
 function frame(headers: MessageHeaders, payload: string | Uint8Array): Uint8Array {
-  return codec.encode({ headers, body: typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload });
+  return codec().encode({ headers, body: typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload });
 }
 
 /** An `event` message whose payload is `payload` in `contentType` (JSON text or CBOR bytes). */
@@ -45,7 +55,7 @@ export function exceptionFrame(code: string, message: string, contentType: strin
 
 /** Decodes one complete frame (for tests and tools). */
 export function decodeFrame(bytes: Uint8Array): { headers: Record<string, unknown>; body: Uint8Array } {
-  const m = codec.decode(bytes);
+  const m = codec().decode(bytes);
   const headers: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(m.headers)) headers[k] = v.value;
   return { headers, body: m.body };

@@ -1,7 +1,8 @@
 /**
  * What the built CLI loads at start-up: `freshet --help` only commander and the command table, `freshet server`
- * none of the libraries only some requests need (the AWS SDK clients, Parquet, KPL de-aggregation, pipeline
- * files, TLS certificates, DuckDB, TypeScript). fixtures/log-loads.mjs records every ESM and CommonJS module the
+ * none of the libraries only some requests need (the AWS SDK clients, Parquet, ZIP and Snappy compression,
+ * SubscribeToShard's event-stream codec, KPL de-aggregation, pipeline files, TLS certificates, DuckDB,
+ * TypeScript). fixtures/log-loads.mjs records every ESM and CommonJS module the
  * process loads.
  */
 import { describe, it, before, after } from 'node:test';
@@ -62,7 +63,7 @@ describe('CLI start-up', () => {
     assert.deepEqual([...dist], ['cli.js']);
   });
 
-  it('`freshet server` starts without the AWS SDK clients, Parquet, KPL, pipeline, TLS, DuckDB or TypeScript libraries', async () => {
+  it('`freshet server` starts without the AWS SDK clients, Parquet, ZIP, Snappy, event-stream, KPL, pipeline, TLS, DuckDB or TypeScript libraries', async () => {
     const dataDir = join(dir, 'data');
     const lines = await loadsOf(['server', '--port', '0', '--data-dir', dataDir], dir, (out) => out.includes('Kinesis endpoint'));
     const { packages } = summarize(lines);
@@ -72,6 +73,9 @@ describe('CLI start-up', () => {
       '@aws-sdk/client-firehose',
       '@aws-sdk/client-kinesis-analytics',
       'hyparquet-writer',
+      'fflate',
+      'snappyjs',
+      '@smithy/eventstream-codec',
       'aws-kinesis-agg',
       'protobufjs',
       'ajv',
