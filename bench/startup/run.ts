@@ -17,7 +17,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineLine, median, writeSection } from '../lib/report.ts';
@@ -189,6 +189,11 @@ console.log(table);
 
 if (values.write) {
   const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' / ');
+  const cores = cpus().length;
+  const busy =
+    Math.max(loadBefore[0]!, loadAfter[0]!) > cores
+      ? ` Other work kept this machine busy during the run (load average above its ${cores} cores), so every process waited for a core: wall times, the floor's included, are several times what they are on an idle machine; the CPU column is much less affected, and the targets are judged on the wall medians as measured.`
+      : '';
   writeSection(
     'startup',
     'Start-up',
@@ -196,7 +201,7 @@ if (values.write) {
 
 Machine: ${machineLine()}; load average ${load(loadBefore)} before, ${load(loadAfter)} after (1 / 5 / 15 min; the machine is shared: compare rows within this run).
 
-The built CLI (\`bin/freshet.js\` running \`dist/cli.js\`, what \`npx freshet\` runs). "--help": time until the process exits; \`npx\` in a project that installed the packed package (\`npm pack\`, then \`npm ci\` of it and its dependencies, as \`npm install freshet\` would), and in this checkout (where npm first reads the whole development tree of node_modules to find the project's own bin). "server … accepting": time from spawning \`freshet server --port <p> --data-dir <dir>\` until a TCP connection to the port succeeds (polled every 2 ms), on a new empty data dir each run, and on a data dir that \`freshet demo --seconds ${values['demo-seconds']}\` populated (${(demoBytes / 1048576).toFixed(1)} MiB: S1 and S2's streams, SQL applications and delivery streams, which the server reopens). Medians of ${RUNS} runs after one warm-up run each, the cases interleaved run by run; CPU = user + system time of the process (until it exits, or until it accepts); "over the floor" = median wall minus \`node -e 0\`'s.${BEFORE ? ' "before" rows: the same cases from the sources of main before this build, run through tsx as \\`npm start\\` and the bin did then.' : ''}
+The built CLI (\`bin/freshet.js\` running \`dist/cli.js\`, what \`npx freshet\` runs). "--help": time until the process exits; \`npx\` in a project that installed the packed package (\`npm pack\`, then \`npm ci\` of it and its dependencies, as \`npm install freshet\` would), and in this checkout (where npm first reads the whole development tree of node_modules to find the project's own bin). "server … accepting": time from spawning \`freshet server --port <p> --data-dir <dir>\` until a TCP connection to the port succeeds (polled every 2 ms), on a new empty data dir each run, and on a data dir that \`freshet demo --seconds ${values['demo-seconds']}\` populated (${(demoBytes / 1048576).toFixed(1)} MiB: S1 and S2's streams, SQL applications and delivery streams, which the server reopens). Medians of ${RUNS} runs after one warm-up run each, the cases interleaved run by run; CPU = user + system time of the process (until it exits, or until it accepts); "over the floor" = median wall minus \`node -e 0\`'s.${BEFORE ? ' "before" rows: the same cases from the sources of main before this build, run through tsx as `npm start` and the bin did then.' : ''}${busy}
 
 ${table}`,
   );
