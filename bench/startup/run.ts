@@ -50,7 +50,7 @@ interface Case {
 
 /** Runs a command to its end; CPU time through /usr/bin/time when the machine has it. */
 function untilExit(command: string, args: string[], cwd: string): Promise<Sample> {
-  const out = join(tmpdir(), `freshet-startup-time-${process.pid}.txt`);
+  const out = join(work, 'time.txt');
   const [cmd, argv] = TIME ? [TIME, ['-f', '%U %S', '-o', out, command, ...args]] : [command, args];
   return new Promise((resolvePromise, reject) => {
     const t0 = performance.now();
@@ -130,6 +130,7 @@ async function untilAccepting(command: string, args: string[], cwd: string, data
 // ---- set-up ----
 execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
 const work = mkdtempSync(join(tmpdir(), 'freshet-startup-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const demoDir = join(work, 'demo');
 console.log(`populating ${demoDir} with \`freshet demo --seconds ${values['demo-seconds']}\`…`);
 execFileSync(process.execPath, ['dist/cli.js', 'demo', '--port', '0', '--data-dir', demoDir, '--seconds', values['demo-seconds']!], {
