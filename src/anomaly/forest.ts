@@ -290,6 +290,72 @@ export class RandomCutForest {
     return { high, low, score };
   }
 
+  /**
+   * Writes into `out` (length treeDimensions) the tree point that `point` would
+   * make now: with internal shingling the last shingleSize − 1 inputs followed by
+   * `point`. Returns false while the shingle would not yet be full. Changes nothing.
+   */
+  treePointOf(point: ArrayLike<number>, out: Float64Array): boolean {
+    const full = this.prepare(point);
+    out.set(this.scratch);
+    return full;
+  }
+
+  /** Score of a ready-made tree point (length treeDimensions), without shingling; 0 before outputAfter. */
+  scoreTreePoint(p: Float64Array): number {
+    if (!this.isOutputReady) return 0;
+    const trees = this.trees;
+    let sum = 0;
+    for (let t = 0; t < trees.length; t++) sum += trees[t]!.score(p);
+    return sum / trees.length;
+  }
+
+  /**
+   * The reference's DiVector for a ready-made tree point: `high`/`low` (length
+   * treeDimensions) receive each tree dimension's share of the score, unsummed
+   * over shingle positions. Returns the score (the sum of both).
+   */
+  attributionTreePoint(p: Float64Array, high: Float64Array, low: Float64Array): number {
+    high.fill(0);
+    low.fill(0);
+    if (!this.isOutputReady) return 0;
+    const trees = this.trees;
+    for (let t = 0; t < trees.length; t++) trees[t]!.attributionInto(p, high, low);
+    const inv = 1 / trees.length;
+    let score = 0;
+    for (let i = 0; i < high.length; i++) {
+      high[i] = high[i]! * inv;
+      low[i] = low[i]! * inv;
+      score += high[i]! + low[i]!;
+    }
+    return score;
+  }
+
+  /**
+   * Expected values for some entries of a tree point given the others (the
+   * reference's imputeMissingValues): each tree imputes the entries listed in
+   * `missing` from the leaf that makes the completed point least anomalous, and
+   * the forest takes the median over trees of each imputed entry. Writes the
+   * completed point into `out`.
+   */
+  imputeTreePoint(p: Float64Array, missing: readonly number[], out: Float64Array): void {
+    out.set(p);
+    if (missing.length === 0 || this.treeUpdates === 0) return;
+    const mask = new Uint8Array(this.treeDimensions);
+    for (const i of missing) mask[i] = 1;
+    const per = new Float64Array(this.trees.length * missing.length);
+    const tmp = new Float64Array(this.treeDimensions);
+    for (let t = 0; t < this.trees.length; t++) {
+      this.trees[t]!.imputeInto(p, mask, tmp);
+      for (let k = 0; k < missing.length; k++) per[k * this.trees.length + t] = tmp[missing[k]!]!;
+    }
+    for (let k = 0; k < missing.length; k++) {
+      const col = per.subarray(k * this.trees.length, (k + 1) * this.trees.length).sort();
+      const m = col.length >> 1;
+      out[missing[k]!] = col.length % 2 ? col[m]! : (col[m - 1]! + col[m]!) / 2;
+    }
+  }
+
   /** Bytes of typed arrays held by the forest (the bulk of its memory). */
   byteSize(): number {
     let b = this.shingle.byteLength + this.scratch.byteLength + this.attrHigh.byteLength + this.attrLow.byteLength;

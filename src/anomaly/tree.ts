@@ -570,6 +570,73 @@ export class RandomCutTree {
   }
 
   /**
+   * Conditional imputation (the reference's ImputeVisitor): fills the entries of
+   * `point` flagged in `missing` with the values of the leaf that makes the
+   * completed point least anomalous in this tree. The walk follows the point's
+   * cuts, but a node cutting on a missing dimension sends it down both sides; at
+   * a leaf the missing entries are copied from the leaf and the candidate's rank
+   * is the score the completed point would get there; going back up, every
+   * ancestor mixes in 1/(depth + 1) with the probability that a random cut of its
+   * box separates the candidate, and a split node keeps the lower-ranked side.
+   * Writes the completed point into `out`; returns its rank (lower = more
+   * typical). Not a hot path: called only for points already judged anomalous.
+   */
+  imputeInto(point: Float64Array, missing: Uint8Array, out: Float64Array): number {
+    if (this.root === NIL) {
+      out.set(point);
+      return Infinity;
+    }
+    const r = this.imputeVisit(this.root, 0, point, missing);
+    out.set(r.q);
+    return r.rank;
+  }
+
+  private imputeVisit(ref: number, depth: number, point: Float64Array, missing: Uint8Array): { rank: number; q: Float64Array } {
+    const d = this.dims;
+    if (ref < 0) {
+      const j = ~ref,
+        base = j * d,
+        lp = this.leafPoint;
+      const q = Float64Array.from(point);
+      let same = true;
+      for (let k = 0; k < d; k++) {
+        if (missing[k]) q[k] = lp[base + k]!;
+        else if (q[k] !== lp[base + k]) same = false;
+      }
+      const m = this.leafMass[j]!;
+      const rank = same ? (depth === 0 ? 0 : 1 / (depth + this.log2p1[m]!)) : 1 / (depth + 1);
+      return { rank, q };
+    }
+    const o = ref * this.strideI,
+      cd = this.nodeI[o + CUT_DIM]!;
+    let r: { rank: number; q: Float64Array };
+    if (missing[cd]) {
+      const a = this.imputeVisit(this.nodeI[o + LEFT]!, depth + 1, point, missing);
+      const b = this.imputeVisit(this.nodeI[o + RIGHT]!, depth + 1, point, missing);
+      r = b.rank < a.rank ? b : a;
+    } else {
+      r = this.imputeVisit(point[cd]! <= this.nodeF[ref * this.strideF]! ? this.nodeI[o + LEFT]! : this.nodeI[o + RIGHT]!, depth + 1, point, missing);
+    }
+    const b = ref * this.strideF + BOX,
+      box = this.nodeF,
+      q = r.q;
+    let sumNew = 0,
+      sumDiff = 0;
+    for (let k = 0; k < d; k++) {
+      const x = q[k]!,
+        mn = box[b + 2 * k]!,
+        mx = box[b + 2 * k + 1]!;
+      sumNew += Math.max(x, mx) - Math.min(x, mn);
+      sumDiff += (x > mx ? x - mx : 0) + (x < mn ? mn - x : 0);
+    }
+    if (sumDiff > 0) {
+      const prob = sumDiff / sumNew;
+      r.rank = prob / (depth + 1) + (1 - prob) * r.rank;
+    }
+    return r;
+  }
+
+  /**
    * Verifies the structure (for tests and debugging, not the hot path): parent
    * links, masses, boxes equal to the union of the children, cuts that separate
    * the children, and free lists that account for every slot. Throws on the
