@@ -8,7 +8,7 @@
  *     value; the raw surprise is |residual| / (6 × residual scale), capped at 1.
  *     This sees contextual anomalies: a normal-looking value at the wrong time
  *     of day or week, a flat line where the day should rise.
- *  2. Value isolation. A Random Cut Forest over single values (50 trees, 256
+ *  2. Value isolation. A Random Cut Forest over single values (100 trees, 256
  *     samples, timeDecay 100,000) scores how isolated the value is among the
  *     values sampled; the raw surprise is score / log2(sampleSize + 1). This
  *     sees values that are rare whatever the time.
@@ -18,10 +18,12 @@
  * under a normal fit to the last 8640 averages. The evidence is −log10 of the
  * smaller of the two probabilities, and the grade is evidence / 10 (p = 10⁻⁵ →
  * 0.5, 10⁻¹⁰ → 1). Two rules shape the alerts, as in Numenta's detector:
- *  - a red alert (p ≤ 10⁻⁵) right after a red alert is lowered to a yellow
- *    (grade 0.3): a continuing burst alerts once, not on every point;
  *  - a value beyond everything seen so far by more than 5% of the seen range
- *    (after the warm-up) gets grade 1 (a spatial anomaly).
+ *    (after the warm-up), while the likelihood stage finds the recent behaviour
+ *    at least somewhat unlikely (p ≤ 0.1), gets grade 1 (a spatial anomaly);
+ *  - after an alert (red, p ≤ 10⁻⁵, or spatial), further alerts are lowered to
+ *    a yellow (grade 0.3) until p has risen above the yellow level (10⁻³) once:
+ *    a continuing burst or a level shift alerts once, not on every point.
  * During the warm-up (the first minHistory + 16 inputs) the grade is 0.
  *
  * Missing intervals: pass NaN as the value (or simply skip the interval; the
@@ -40,16 +42,20 @@ import type { ForecasterOptions, ForecasterState } from './seasonal.ts';
 export const CONFLUENCE_DEFAULTS = {
   /** Residual scales that make a raw forecast surprise of 1. */
   residualScales: 6,
-  /** Trees of the value-isolation forest. */
-  numberOfTrees: 50,
+  /** Trees of the value-isolation forest (100: the isolation score's noise halved against 50; see docs/anomaly.md). */
+  numberOfTrees: 100,
   sampleSize: 256,
   timeDecay: 100000,
   /** A value beyond the seen range by more than this fraction of it is a spatial anomaly. */
   spatialTolerance: 0.05,
-  /** p at or below this is a red alert (a second red in a row is lowered to yellow). */
+  /** A spatial anomaly also needs the likelihood stage to find the recent behaviour at least this unlikely. */
+  spatialProbability: 0.1,
+  /** p at or below this is a red alert (an alert right after an alert is lowered to yellow). */
   redProbability: 1e-5,
-  /** The grade a red alert following a red alert is lowered to. */
+  /** The grade an alert during an alert is lowered to. */
   yellowGrade: 0.3,
+  /** An alert ends when p rises above this (the yellow level, 10⁻³). */
+  yellowProbability: 1e-3,
   seed: 0,
 } as const;
 
@@ -63,8 +69,10 @@ export interface ConfluenceOptions {
   sampleSize?: number;
   timeDecay?: number;
   spatialTolerance?: number;
+  spatialProbability?: number;
   redProbability?: number;
   yellowGrade?: number;
+  yellowProbability?: number;
   seed?: number;
 }
 
@@ -124,8 +132,10 @@ export class ConfluenceDetector {
       sampleSize: options.sampleSize ?? CONFLUENCE_DEFAULTS.sampleSize,
       timeDecay: options.timeDecay ?? CONFLUENCE_DEFAULTS.timeDecay,
       spatialTolerance: options.spatialTolerance ?? CONFLUENCE_DEFAULTS.spatialTolerance,
+      spatialProbability: options.spatialProbability ?? CONFLUENCE_DEFAULTS.spatialProbability,
       redProbability: options.redProbability ?? CONFLUENCE_DEFAULTS.redProbability,
       yellowGrade: options.yellowGrade ?? CONFLUENCE_DEFAULTS.yellowGrade,
+      yellowProbability: options.yellowProbability ?? CONFLUENCE_DEFAULTS.yellowProbability,
       seed: options.seed ?? CONFLUENCE_DEFAULTS.seed,
       forecaster: { ...options.forecaster },
       likelihood: { ...options.likelihood },
@@ -134,6 +144,7 @@ export class ConfluenceDetector {
     if (!(o.spatialTolerance >= 0)) throw new RangeError(`spatialTolerance must be >= 0, got ${o.spatialTolerance}`);
     if (!(o.redProbability > 0 && o.redProbability < 1)) throw new RangeError(`redProbability must be in (0, 1), got ${o.redProbability}`);
     if (!(o.yellowGrade >= 0 && o.yellowGrade <= 1)) throw new RangeError(`yellowGrade must be in [0, 1], got ${o.yellowGrade}`);
+    if (!(o.yellowProbability >= o.redProbability && o.yellowProbability < 1)) throw new RangeError('yellowProbability must be in [redProbability, 1)');
     this.options = Object.freeze(o);
     this.forecaster = new SeasonalForecaster(o.forecaster);
     this.forest = new RandomCutForest({ dimensions: 1, numberOfTrees: o.numberOfTrees, sampleSize: o.sampleSize, timeDecay: o.timeDecay, seed: o.seed });
@@ -174,13 +185,17 @@ export class ConfluenceDetector {
     const score = -Math.log10(p);
     let grade = score / 10;
     let reason: DetectorResult['reason'] = grade > 0 ? (pF <= pI ? 'forecast' : 'isolation') : 'none';
-    const red = p <= o.redProbability;
-    if (red && this.lastRed) grade = Math.min(grade, o.yellowGrade);
-    this.lastRed = red;
-    if (spatial && this.forecastLikelihood.isReady) {
+    const isSpatial = spatial && p <= o.spatialProbability && this.forecastLikelihood.isReady;
+    if (isSpatial) {
       grade = 1;
       reason = 'spatial';
     }
+    // Hysteresis: after an alert (red or spatial), further alerts are lowered to a yellow until the
+    // evidence has dropped below the yellow level once; a burst or a shift alerts once.
+    const alert = isSpatial || p <= o.redProbability;
+    if (alert && this.lastRed) grade = Math.min(grade, o.yellowGrade);
+    if (alert) this.lastRed = true;
+    else if (p > o.yellowProbability) this.lastRed = false;
     return { grade, score, expected: f.expected, deviation: f.scale, reason, missing: false };
   }
 

@@ -132,10 +132,9 @@ export class Preprocessor {
   }
 
   /** Per column: input = transformed × scale + shift (for the position after `previous`). */
-  scale(): Float64Array {
+  scale(out: Float64Array = new Float64Array(this.options.inputLength)): Float64Array {
     const o = this.options,
-      n = o.inputLength,
-      out = new Float64Array(n);
+      n = o.inputLength;
     for (let i = 0; i < n; i++) {
       if (o.transform === 'NORMALIZE') out[i] = 2 * (this.stats[i]!.deviation + NORMALIZATION_PRECISION);
       else if (o.transform === 'NORMALIZE_DIFFERENCE') out[i] = 2 * (this.stats[n + i]!.deviation + NORMALIZATION_PRECISION);
@@ -144,10 +143,9 @@ export class Preprocessor {
     return out;
   }
 
-  shift(previous: ArrayLike<number> = this.previousInput()): Float64Array {
+  shift(previous: ArrayLike<number> = this.previousInput(), out: Float64Array = new Float64Array(this.options.inputLength)): Float64Array {
     const o = this.options,
-      n = o.inputLength,
-      out = new Float64Array(n);
+      n = o.inputLength;
     for (let i = 0; i < n; i++) {
       if (o.transform === 'NORMALIZE') out[i] = this.stats[i]!.mean;
       else if (o.transform === 'DIFFERENCE') out[i] = previous[i]!;

@@ -160,6 +160,8 @@ export class ThresholdedRandomCutForest {
   };
   private readonly scaled: Float64Array;
   private readonly point: Float64Array;
+  private readonly shiftNow: Float64Array;
+  private readonly scaleNow: Float64Array;
 
   constructor(options: ThresholdedForestOptions, parts?: { forest: RandomCutForest; preprocessor: Preprocessor; thresholder: BasicThresholder }) {
     const sampleSize = options.sampleSize ?? TRCF_DEFAULTS.sampleSize;
@@ -211,6 +213,8 @@ export class ThresholdedRandomCutForest {
     this.thresholder = parts?.thresholder ?? new BasicThresholder(this.forest.lambda, o.anomalyRate, options);
     this.scaled = new Float64Array(n);
     this.point = new Float64Array(this.forest.treeDimensions);
+    this.shiftNow = new Float64Array(n);
+    this.scaleNow = new Float64Array(n);
   }
 
   /** The largest score the forest can give: log2(sampleSize + 1). */
@@ -242,8 +246,8 @@ export class ThresholdedRandomCutForest {
     }
     pre.transform(input, this.scaled);
     forest.treePointOf(this.scaled, this.point);
-    const shift = pre.shift(),
-      scale = pre.scale();
+    const shift = pre.shift(pre.previousInput(), this.shiftNow),
+      scale = pre.scale(this.scaleNow);
     const internal = pre.internalTimeStamp;
     const r = this.detect(this.point, internal, shift, scale);
     const out: ThresholdedResult = { score: r.score, grade: r.grade, threshold: r.threshold, inHighScoreRegion: r.inHigh };
@@ -379,21 +383,28 @@ export class ThresholdedRandomCutForest {
     return diff > DIFFERENTIAL_FACTOR * last.score && (diff * dims) / difference > threshold;
   }
 
-  /** The shingle with the last anomaly's entries replaced by their expected values (and its shift skew undone). */
+  /**
+   * The shingle with the last anomaly's entries replaced by their expected values
+   * (and its shift skew undone); `p` itself when the last anomaly is too far back
+   * to matter (the common case: no copy).
+   */
   private applyPastCorrector(p: Float64Array, gap: number, shift: Float64Array, scale: Float64Array): Float64Array {
-    const corrected = Float64Array.from(p);
     const last = this.lastAnomaly,
       n = this.inputDimensions,
       s = this.shingleSize,
       len = p.length;
     const method = this.options.transform;
-    if (last.expectedPoint !== null && last.point !== null) {
+    const pastApplies = last.expectedPoint !== null && last.point !== null && gap <= s;
+    const shiftApplies = last.deltaShift !== null && method === 'NORMALIZE' && gap < 2 * s;
+    if (!pastApplies && !shiftApplies) return p;
+    const corrected = Float64Array.from(p);
+    if (pastApplies && last.expectedPoint !== null && last.point !== null) {
       if (gap < s) for (let i = 0; i < len - gap * n; i++) corrected[i] = last.expectedPoint[gap * n + i]!;
       if (gap <= s && last.relativeIndex === 0 && (method === 'DIFFERENCE' || method === 'NORMALIZE_DIFFERENCE')) {
         for (let y = 0; y < n; y++) corrected[len - gap * n + y]! += last.point[len - n + y]! - last.expectedPoint[len - n + y]!;
       }
     }
-    if (last.deltaShift !== null && method === 'NORMALIZE' && gap < 2 * s) {
+    if (shiftApplies && last.deltaShift !== null) {
       const factor = Math.exp(-gap * this.options.transformDecay);
       const number = Math.min(gap, s);
       for (let y = 0; y < n; y++) {
@@ -488,7 +499,7 @@ export class ThresholdedRandomCutForest {
         if (!this.trigger(attribution, difference, null, threshold)) grade = 0;
         index = s === 1 && grade > 0 ? 0 : this.maxContribution(attribution, relative) + 1;
       } else {
-        if (!arraysEqual(correctedPoint, point)) {
+        if (correctedPoint !== point && !arraysEqual(correctedPoint, point)) {
           attribution = this.attribution(correctedPoint);
           correctedScore = sumDi(attribution);
           if (correctedScore > threshold && relative + s > 0) {

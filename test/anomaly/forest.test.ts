@@ -287,3 +287,38 @@ describe('RandomCutForest shingling', () => {
     assert.ok(Math.abs(sum - a.score) < 1e-9);
   });
 });
+
+describe('RandomCutForest tree-point queries (for the predictor-corrector)', () => {
+  it('scores and attributes a given tree point exactly as the input that makes it', () => {
+    const forest = new RandomCutForest({ dimensions: 1, shingleSize: 4, numberOfTrees: 20, seed: 21 });
+    for (let i = 0; i < 500; i++) forest.update([Math.sin(i / 5)]);
+    const p = new Float64Array(4);
+    assert.equal(forest.treePointOf([3], p), true);
+    assert.deepEqual(Array.from(p.subarray(0, 3)), [Math.sin(497 / 5), Math.sin(498 / 5), Math.sin(499 / 5)]);
+    assert.equal(p[3], 3);
+    assert.equal(forest.scoreTreePoint(p), forest.score([3]));
+    const high = new Float64Array(4),
+      low = new Float64Array(4);
+    const s = forest.attributionTreePoint(p, high, low);
+    assert.ok(Math.abs(s - forest.score([3])) < 1e-9);
+    assert.ok(high[3]! > 0.8 * s, 'the new entry carries the attribution, on the high side');
+    const folded = forest.attribution([3]);
+    assert.ok(Math.abs(folded.high[0]! - (high[0]! + high[1]! + high[2]! + high[3]!)) < 1e-12);
+  });
+
+  it('imputes a missing entry from what the forest has seen in that context', () => {
+    // Pairs (x, 2x + 1): given x, the forest's expected y is near 2x + 1.
+    const forest = new RandomCutForest({ dimensions: 2, numberOfTrees: 50, seed: 22 });
+    const rnd = new TestRandom(23);
+    for (let i = 0; i < 1000; i++) {
+      const x = rnd.next() * 10;
+      forest.update([x, 2 * x + 1 + 0.05 * rnd.gaussian()]);
+    }
+    const out = new Float64Array(2);
+    for (const x of [1, 4.5, 8]) {
+      forest.imputeTreePoint(Float64Array.of(x, -100), [1], out);
+      assert.equal(out[0], x, 'known entries stay');
+      assert.ok(Math.abs(out[1]! - (2 * x + 1)) < 0.6, `x ${x}: imputed ${out[1]} for ${2 * x + 1}`);
+    }
+  });
+});

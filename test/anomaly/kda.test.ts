@@ -1,13 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  RandomCutForest,
-  ThresholdedRandomCutForest,
-  checkKdaRcfParameters,
-  kdaExplanation,
-  kdaForestOptions,
-  KDA_RCF_DEFAULTS,
-} from '../../src/anomaly/index.ts';
+import { RandomCutForest, checkKdaRcfParameters, kdaExplanation, kdaForestOptions, KDA_RCF_DEFAULTS } from '../../src/anomaly/index.ts';
 import { TestRandom, tradeBatch } from './helpers.ts';
 import type { Trade } from './helpers.ts';
 
@@ -38,59 +31,6 @@ describe('Scenario S2: anomalous stock trades', () => {
     const emitted = scored.filter((s) => s.score > 1);
     const injectedShare = emitted.filter((s) => s.trade.injected).length / emitted.length;
     assert.ok(injectedShare >= 0.2, `injected share of emitted rows: ${injectedShare} (5% of input)`);
-  });
-});
-
-describe('ThresholdedRandomCutForest', () => {
-  it('grades ordinary points 0 and a far outlier in (0, 1], with its attribution', () => {
-    const det = new ThresholdedRandomCutForest({ dimensions: 2, seed: 5 });
-    const rnd = new TestRandom(6);
-    let graded = 0;
-    for (let i = 0; i < 3000; i++) {
-      const r = det.process([rnd.gaussian(), rnd.gaussian()]);
-      assert.ok(r.grade >= 0 && r.grade <= 1);
-      if (i > 500 && r.grade > 0) graded++;
-    }
-    // Unshingled, the reference's thresholder flags the Gaussian tails: 5.6% of points here (seeded).
-    assert.ok(graded / 2500 < 0.08, `ordinary points graded anomalous: ${graded} of 2500`);
-    const r = det.process([15, 1]);
-    assert.ok(r.score > r.threshold, `score ${r.score} threshold ${r.threshold}`);
-    assert.ok(r.grade > 0.5 && r.grade <= 1, `grade ${r.grade}`);
-    assert.ok(r.attribution, 'attribution present for an anomaly');
-    assert.ok(r.attribution.high[0]! > r.attribution.low[0]! + r.attribution.high[1]! + r.attribution.low[1]!);
-  });
-
-  it('does not grade before the forest reports scores', () => {
-    const det = new ThresholdedRandomCutForest({ dimensions: 1, numberOfTrees: 10, sampleSize: 32, seed: 1 });
-    for (let i = 0; i < 8; i++) {
-      const r = det.process([i === 5 ? 1e6 : i]);
-      assert.equal(r.score, 0);
-      assert.equal(r.grade, 0);
-    }
-  });
-
-  it('adapts its threshold to the level of the score stream', () => {
-    const det = new ThresholdedRandomCutForest({ dimensions: 1, numberOfTrees: 30, seed: 2 });
-    const rnd = new TestRandom(3);
-    for (let i = 0; i < 1500; i++) det.process([rnd.next() * 10]);
-    const quiet = det.currentThreshold();
-    assert.ok(quiet >= 0.8 && quiet < 2, `threshold ${quiet}`);
-  });
-
-  it('restores from JSON and continues with identical scores and grades', () => {
-    const det = new ThresholdedRandomCutForest({ dimensions: 2, numberOfTrees: 30, shingleSize: 2, seed: 9 });
-    const rnd = new TestRandom(10);
-    for (let i = 0; i < 600; i++) det.process([rnd.gaussian(), rnd.gaussian()], 1_600_000_000_000 + i * 1000);
-    const copy = ThresholdedRandomCutForest.fromJSON(JSON.parse(JSON.stringify(det)));
-    for (let i = 0; i < 400; i++) {
-      const p = i % 97 === 0 ? [9, -9] : [rnd.gaussian(), rnd.gaussian()];
-      const a = det.process(p),
-        b = copy.process(p);
-      assert.equal(b.score, a.score);
-      assert.equal(b.grade, a.grade);
-      assert.equal(b.threshold, a.threshold);
-      assert.deepEqual(b.expected, a.expected);
-    }
   });
 });
 
