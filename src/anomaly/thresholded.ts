@@ -222,6 +222,11 @@ export class ThresholdedRandomCutForest {
     return Math.log2(this.forest.options.sampleSize + 1);
   }
 
+  /** Bytes of typed arrays held (the forest's, essentially; the rest is a few hundred bytes). */
+  byteSize(): number {
+    return this.forest.byteSize() + this.scaled.byteLength + this.point.byteLength + this.shiftNow.byteLength + this.scaleNow.byteLength;
+  }
+
   /** The transformation in use. */
   get transform(): TransformMethod {
     return this.options.transform;
