@@ -67,7 +67,8 @@ interface TreeState {
 
 export interface ForestState {
   format: 'freshet.rcf';
-  version: 1;
+  /** 2 since node records carry their box's range sum; version 1 states are upgraded on restore. */
+  version: 1 | 2;
   options: ResolvedForestOptions;
   totalUpdates: number;
   treeUpdates: number;
@@ -410,7 +411,7 @@ export class RandomCutForest {
   toJSON(): ForestState {
     return {
       format: 'freshet.rcf',
-      version: 1,
+      version: 2,
       options: { ...this.options },
       totalUpdates: this.updates,
       treeUpdates: this.treeUpdates,
@@ -443,7 +444,7 @@ export class RandomCutForest {
   }
 
   static fromJSON(state: ForestState): RandomCutForest {
-    if (state?.format !== 'freshet.rcf' || state.version !== 1) throw new RangeError('not a freshet.rcf version 1 forest state');
+    if (state?.format !== 'freshet.rcf' || (state.version !== 1 && state.version !== 2)) throw new RangeError('not a freshet.rcf version 1 or 2 forest state');
     // JSON has no Infinity: a forest without decay comes back with timeDecay null.
     const timeDecay = (state.options.timeDecay as number | null) ?? Infinity;
     const forest = new RandomCutForest({ ...state.options, timeDecay });
@@ -458,7 +459,15 @@ export class RandomCutForest {
       const tree = forest.trees[t]!,
         sampler = forest.samplers[t]!;
       const a = ts.arrays;
-      unb64(a.nodes, tree.nodeF);
+      if (state.version === 1) {
+        const old = Buffer.from(a.nodes ?? '', 'base64');
+        const records = RandomCutTree.upgradeNodeRecords(
+          new Float64Array(old.buffer.slice(old.byteOffset, old.byteOffset + old.byteLength)),
+          forest.treeDimensions,
+        );
+        if (records.length !== tree.nodeF.length) throw new RangeError('forest state array has the wrong size');
+        tree.nodeF.set(records);
+      } else unb64(a.nodes, tree.nodeF);
       unb64(a.mass, tree.mass);
       unb64(a.freeNodes, tree.freeNodes);
       unb64(a.leafPoint, tree.leafPoint);

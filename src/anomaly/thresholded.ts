@@ -238,6 +238,7 @@ export class ThresholdedRandomCutForest {
   }
 
   /** Scores and grades one input, then learns it. `timestampMs` is kept to report when a past input was the anomaly. */
+  // hot path
   process(input: ArrayLike<number>, timestampMs?: number): ThresholdedResult {
     const n = this.inputDimensions;
     if (input.length !== n) throw new RangeError(`input has ${input.length} values, expected ${n}`);

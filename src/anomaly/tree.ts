@@ -5,10 +5,11 @@
  *
  * Storage is preallocated typed arrays, sized by the sample capacity, so inserts,
  * deletes and scoring allocate nothing:
- *   internal nodes: one record of 3 + 2d doubles per node — cut value (f64),
+ *   internal nodes: one record of 4 + 2d doubles per node — cut value (f64),
  *   then cut dimension, left child, right child, parent (four i32 in two f64
- *   slots), then the bounding box, min and max interleaved per dimension (node
- *   i, dimension k: min at i·S + 3 + 2k, max right after, S = 3 + 2d) — so the
+ *   slots), the sum of the box's ranges, then the bounding box, min and max
+ *   interleaved per dimension (node i, dimension k: min at i·S + 4 + 2k, max
+ *   right after, S = 4 + 2d) — so the
  *   walk down and the walk back up touch the same memory; the mass in `mass`;
  *   leaves: the point, its mass (number of sampled copies) and parent.
  * A child reference is an internal node index (>= 0) or ~leafIndex (< 0).
@@ -17,7 +18,8 @@
  * node's box merged with the new point, the dimension chosen with probability
  * proportional to its range; if the cut separates the point from the box the
  * point becomes a sibling of that node, otherwise the point follows the node's
- * existing cut. The resulting tree has the same distribution as one built from
+ * existing cut (a point inside the node's box cannot be separated, so no cut is
+ * drawn there). The resulting tree has the same distribution as one built from
  * scratch on the sample plus the point. A point equal to an existing leaf raises
  * that leaf's mass instead of adding a leaf.
  */
@@ -27,8 +29,13 @@ export const NIL = 0x7fffffff;
 
 const LN2 = Math.LN2;
 
-/** Node record: f64 slot 0 cut value; i32 slots 2..5 cut dim, left, right, parent; f64 slots 3.. the box. */
-const BOX = 3;
+/**
+ * Node record: f64 slot 0 cut value; i32 slots 2..5 cut dim, left, right, parent;
+ * f64 slot 3 the sum of the box's ranges (so a score walk need not re-add the
+ * ranges of dimensions the point is inside); f64 slots 4.. the box.
+ */
+const RANGE = 3;
+const BOX = 4;
 const CUT_DIM = 2;
 const LEFT = 3;
 const RIGHT = 4;
@@ -75,8 +82,7 @@ export class RandomCutTree {
   private readonly path: Int32Array;
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
-  private readonly inside: Int32Array;
-  private stamp = 0;
+  private readonly active: Int32Array;
   private readonly log2p1: Float64Array;
   private readonly attrHigh: Float64Array;
   private readonly attrLow: Float64Array;
@@ -111,12 +117,38 @@ export class RandomCutTree {
     this.path = new Int32Array(n + 1);
     this.lo = new Float64Array(dims);
     this.hi = new Float64Array(dims);
-    this.inside = new Int32Array(dims);
+    this.active = new Int32Array(dims);
     this.log2p1 = log2Table(capacity);
     this.attrHigh = new Float64Array(dims);
     this.attrLow = new Float64Array(dims);
     this.shadowMin = new Float64Array(dims);
     this.shadowMax = new Float64Array(dims);
+  }
+
+  /**
+   * Node records of a version-1 checkpoint (3 + 2d doubles per node, no range
+   * sum) in today's layout, with each node's range sum computed from its box.
+   */
+  static upgradeNodeRecords(old: Float64Array, dims: number): Float64Array {
+    const oldStride = 3 + 2 * dims,
+      stride = BOX + 2 * dims;
+    const n = old.length / oldStride;
+    const out = new Float64Array(n * stride);
+    for (let i = 0; i < n; i++) {
+      const o = i * oldStride,
+        q = i * stride;
+      out[q] = old[o]!;
+      out[q + 1] = old[o + 1]!;
+      out[q + 2] = old[o + 2]!;
+      let range = 0;
+      for (let k = 0; k < dims; k++) {
+        out[q + BOX + 2 * k] = old[o + 3 + 2 * k]!;
+        out[q + BOX + 2 * k + 1] = old[o + 3 + 2 * k + 1]!;
+        range += old[o + 3 + 2 * k + 1]! - old[o + 3 + 2 * k]!;
+      }
+      out[q + RANGE] = range;
+    }
+    return out;
   }
 
   /** Total mass (number of sampled points, duplicates included). */
@@ -139,7 +171,7 @@ export class RandomCutTree {
       this.path.byteLength +
       this.lo.byteLength +
       this.hi.byteLength +
-      this.inside.byteLength +
+      this.active.byteLength +
       this.attrHigh.byteLength +
       this.attrLow.byteLength +
       this.shadowMin.byteLength +
@@ -182,10 +214,13 @@ export class RandomCutTree {
       lo = this.lo,
       hi = this.hi,
       b = n * this.strideF + BOX;
+    let range = 0;
     for (let k = 0; k < d; k++) {
       box[b + 2 * k] = lo[k]!;
       box[b + 2 * k + 1] = hi[k]!;
+      range += hi[k]! - lo[k]!;
     }
+    box[n * this.strideF + RANGE] = range;
   }
 
   /** Draws a cut on the box [lo, hi] (sum of ranges `sum`) into cutD / cutV. */
@@ -271,16 +306,26 @@ export class RandomCutTree {
       }
       const i = node,
         b = i * sf + BOX;
-      let sum = 0;
+      let sum = 0,
+        grew = false;
       for (let k = 0; k < d; k++) {
         const x = point[k]!;
         const mn = box[b + 2 * k]!,
           mx = box[b + 2 * k + 1]!;
+        if (x < mn || x > mx) grew = true;
         const l = Math.min(x, mn),
           h = Math.max(x, mx);
         lo[k] = l;
         hi[k] = h;
         sum += h - l;
+      }
+      if (!grew) {
+        // Inside the node's box: no cut of that box can separate the point, so none is drawn.
+        this.mass[i]!++;
+        par = i;
+        const o = i * si;
+        node = point[nodeI[o + CUT_DIM]!]! <= nodeF[i * sf]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
+        continue;
       }
       this.drawCut(sum);
       const cd = this.cutD,
@@ -301,6 +346,7 @@ export class RandomCutTree {
         box[b + 2 * k] = lo[k]!;
         box[b + 2 * k + 1] = hi[k]!;
       }
+      box[i * sf + RANGE] = sum;
       this.mass[i]!++;
       par = i;
       const o = i * si;
@@ -341,6 +387,7 @@ export class RandomCutTree {
     const box = this.nodeF,
       lp = this.leafPoint;
     let changed = false;
+    let range = 0;
     for (let k = 0; k < d; k++) {
       let lmin: number, lmax: number, rmin: number, rmax: number;
       if (l >= 0) {
@@ -357,12 +404,14 @@ export class RandomCutTree {
       }
       const mn = Math.min(lmin, rmin);
       const mx = Math.max(lmax, rmax);
+      range += mx - mn;
       if (mn !== box[b + 2 * k] || mx !== box[b + 2 * k + 1]) {
         box[b + 2 * k] = mn;
         box[b + 2 * k + 1] = mx;
         changed = true;
       }
     }
+    if (changed) box[n * this.strideF + RANGE] = range;
     return changed;
   }
 
@@ -411,43 +460,36 @@ export class RandomCutTree {
       return ((1 - m / (2 * treeMass)) / (depth + log2p1[m]!)) * norm;
     }
     let s = 1 / (depth + 1);
-    const d = this.dims,
-      inside = this.inside,
-      box = this.nodeF,
+    const box = this.nodeF,
       path = this.path,
-      sf = this.strideF;
-    // A coordinate found inside a box stays inside every ancestor's box: mark it with this call's stamp.
-    if (this.stamp >= 0x3fffffff) {
-      inside.fill(0);
-      this.stamp = 0;
-    }
-    const stamp = ++this.stamp;
+      sf = this.strideF,
+      active = this.active;
+    // Dimensions the point is still outside of, compacted as the walk goes up: a coordinate
+    // inside a box is inside every ancestor's box, so it never adds to the separation again.
+    let na = this.dims;
+    for (let c = 0; c < na; c++) active[c] = c;
     for (let k = depth - 1; k >= 0; k--) {
-      const b = path[k]! * sf + BOX;
-      let sumNew = 0,
-        sumDiff = 0;
-      for (let c = 0; c < d; c++) {
-        const mn = box[b + 2 * c]!,
-          mx = box[b + 2 * c + 1]!;
-        if (inside[c] === stamp) {
-          sumNew += mx - mn;
+      const node = path[k]! * sf,
+        b = node + BOX;
+      let sumDiff = 0;
+      for (let j = 0; j < na; ) {
+        const c = active[j]!,
+          x = point[c]!;
+        const mx = box[b + 2 * c + 1]!;
+        if (x > mx) {
+          sumDiff += x - mx;
+          j++;
           continue;
         }
-        const x = point[c]!;
-        if (x > mx) {
-          sumNew += x - mn;
-          sumDiff += x - mx;
-        } else if (x < mn) {
-          sumNew += mx - x;
+        const mn = box[b + 2 * c]!;
+        if (x < mn) {
           sumDiff += mn - x;
-        } else {
-          inside[c] = stamp;
-          sumNew += mx - mn;
-        }
+          j++;
+        } else active[j] = active[--na]!;
       }
       // Inside this box means inside every ancestor's box too: no further change.
       if (sumDiff <= 0) break;
-      const prob = sumDiff / sumNew;
+      const prob = sumDiff / (box[node + RANGE]! + sumDiff);
       s = prob / (k + 1) + (1 - prob) * s;
     }
     return s * norm;
@@ -681,6 +723,10 @@ export class RandomCutTree {
         }
         if (k === cd && !(lmax <= cv && rmin > cv)) fail(`node ${ref} cut ${cv} does not separate its children`);
       }
+      let range = 0;
+      for (let k = 0; k < d; k++) range += box[ref * this.strideF + BOX + 2 * k + 1]! - box[ref * this.strideF + BOX + 2 * k]!;
+      const stored = box[ref * this.strideF + RANGE]!;
+      if (Math.abs(stored - range) > 1e-9 * Math.max(1, Math.abs(range))) fail(`node ${ref} range sum ${stored} != ${range}`);
       return m;
     };
     if (this.root !== NIL) visit(this.root, -1);

@@ -68,7 +68,8 @@ describe('RandomCutForest scores', () => {
   it('gives a repeated point a low score and keeps duplicates as leaf mass', () => {
     const forest = new RandomCutForest({ dimensions: 2, numberOfTrees: 20, sampleSize: 32, seed: 2 });
     const rnd = new TestRandom(9);
-    for (let i = 0; i < 200; i++) forest.update(i % 2 === 0 ? [5, 5] : [rnd.gaussian(), rnd.gaussian()]);
+    // The last free slot of a sample is taken with probability ~3.6% per point: 400 points fill every tree.
+    for (let i = 0; i < 400; i++) forest.update(i % 2 === 0 ? [5, 5] : [rnd.gaussian(), rnd.gaussian()]);
     for (const m of forest.sampleMasses()) assert.equal(m, 32, 'each sample is full, duplicates counted');
     assert.ok(forest.score([5, 5]) < 1, `duplicate score ${forest.score([5, 5])}`);
     assert.ok(forest.score([5, -5]) > 2, `unseen far point ${forest.score([5, -5])}`);
@@ -319,6 +320,34 @@ describe('RandomCutForest tree-point queries (for the predictor-corrector)', () 
       forest.imputeTreePoint(Float64Array.of(x, -100), [1], out);
       assert.equal(out[0], x, 'known entries stay');
       assert.ok(Math.abs(out[1]! - (2 * x + 1)) < 0.6, `x ${x}: imputed ${out[1]} for ${2 * x + 1}`);
+    }
+  });
+});
+
+describe('RandomCutForest checkpoint versions', () => {
+  it('restores a version 1 state (node records without range sums) and scores as the original', () => {
+    const forest = new RandomCutForest({ dimensions: 3, numberOfTrees: 10, seed: 31 });
+    const rnd = new TestRandom(32);
+    for (let i = 0; i < 500; i++) forest.update([rnd.gaussian(), rnd.gaussian(), 5 + rnd.gaussian()]);
+    const state = forest.toJSON();
+    // Version 1 stored 3 + 2d doubles per node: drop the range sum (slot 3).
+    const v1 = JSON.parse(JSON.stringify(state));
+    v1.version = 1;
+    for (const t of v1.trees) {
+      const now = new Float64Array(new Uint8Array(Buffer.from(t.arrays.nodes, 'base64')).buffer);
+      const stride = 4 + 2 * 3,
+        old = new Float64Array((now.length / stride) * (stride - 1));
+      for (let i = 0; i < now.length / stride; i++) {
+        old.set(now.subarray(i * stride, i * stride + 3), i * (stride - 1));
+        old.set(now.subarray(i * stride + 4, (i + 1) * stride), i * (stride - 1) + 3);
+      }
+      t.arrays.nodes = Buffer.from(old.buffer).toString('base64');
+    }
+    const restored = RandomCutForest.fromJSON(v1);
+    restored.checkInvariants();
+    for (let i = 0; i < 200; i++) {
+      const p = [rnd.gaussian(), rnd.gaussian(), i % 50 === 0 ? 20 : 5 + rnd.gaussian()];
+      assert.ok(Math.abs(restored.scoreAndUpdate(p) - forest.scoreAndUpdate(p)) < 1e-12);
     }
   });
 });
