@@ -3,7 +3,7 @@
  * uses by default for one univariate series (how they were chosen: docs/anomaly.md).
  */
 import { ConfluenceDetector } from './confluence.ts';
-import type { ConfluenceOptions } from './confluence.ts';
+import type { ConfluenceOptions, ConfluenceState } from './confluence.ts';
 
 export const DETECTOR_NAMES = ['trcf', 'confluence', 'kda'] as const;
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
@@ -24,4 +24,9 @@ export const TRCF_UNIVARIATE_DEFAULTS = {
 /** The detector behind `best`, for one series (what the metric detectors use). */
 export function createBestDetector(options: ConfluenceOptions = {}): ConfluenceDetector {
   return new ConfluenceDetector(options);
+}
+
+/** Restores a best detector from its `toJSON()` state (a checkpoint). */
+export function restoreBestDetector(state: ConfluenceState): ConfluenceDetector {
+  return ConfluenceDetector.fromJSON(state);
 }

@@ -11,7 +11,7 @@ export { AnomalyLikelihood, LIKELIHOOD_DEFAULTS } from './likelihood.ts';
 export type { LikelihoodOptions } from './likelihood.ts';
 export { SeasonalForecaster, FORECASTER_DEFAULTS, DAY_MS, WEEK_MS } from './seasonal.ts';
 export type { ForecasterOptions, Forecast } from './seasonal.ts';
-export { BEST_DETECTOR, DETECTOR_NAMES, TRCF_UNIVARIATE_DEFAULTS, createBestDetector } from './detectors.ts';
+export { BEST_DETECTOR, DETECTOR_NAMES, TRCF_UNIVARIATE_DEFAULTS, createBestDetector, restoreBestDetector } from './detectors.ts';
 export type { DetectorName } from './detectors.ts';
 export { Deviation } from './deviation.ts';
 export { Shingle } from './shingle.ts';

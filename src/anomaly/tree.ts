@@ -82,7 +82,8 @@ export class RandomCutTree {
   private readonly path: Int32Array;
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
-  private readonly active: Int32Array;
+  private readonly inside: Int32Array;
+  private stamp = 0;
   private readonly log2p1: Float64Array;
   private readonly attrHigh: Float64Array;
   private readonly attrLow: Float64Array;
@@ -117,7 +118,7 @@ export class RandomCutTree {
     this.path = new Int32Array(n + 1);
     this.lo = new Float64Array(dims);
     this.hi = new Float64Array(dims);
-    this.active = new Int32Array(dims);
+    this.inside = new Int32Array(dims);
     this.log2p1 = log2Table(capacity);
     this.attrHigh = new Float64Array(dims);
     this.attrLow = new Float64Array(dims);
@@ -171,7 +172,7 @@ export class RandomCutTree {
       this.path.byteLength +
       this.lo.byteLength +
       this.hi.byteLength +
-      this.active.byteLength +
+      this.inside.byteLength +
       this.attrHigh.byteLength +
       this.attrLow.byteLength +
       this.shadowMin.byteLength +
@@ -460,32 +461,33 @@ export class RandomCutTree {
       return ((1 - m / (2 * treeMass)) / (depth + log2p1[m]!)) * norm;
     }
     let s = 1 / (depth + 1);
-    const box = this.nodeF,
+    const d = this.dims,
+      inside = this.inside,
+      box = this.nodeF,
       path = this.path,
-      sf = this.strideF,
-      active = this.active;
-    // Dimensions the point is still outside of, compacted as the walk goes up: a coordinate
-    // inside a box is inside every ancestor's box, so it never adds to the separation again.
-    let na = this.dims;
-    for (let c = 0; c < na; c++) active[c] = c;
+      sf = this.strideF;
+    // A coordinate inside a box is inside every ancestor's box, so it never adds to the
+    // separation again: mark it with this call's stamp and skip it further up.
+    if (this.stamp >= 0x3fffffff) {
+      inside.fill(0);
+      this.stamp = 0;
+    }
+    const stamp = ++this.stamp;
     for (let k = depth - 1; k >= 0; k--) {
       const node = path[k]! * sf,
         b = node + BOX;
       let sumDiff = 0;
-      for (let j = 0; j < na; ) {
-        const c = active[j]!,
-          x = point[c]!;
-        const mx = box[b + 2 * c + 1]!;
+      for (let c = 0; c < d; c++) {
+        if (inside[c] === stamp) continue;
+        const x = point[c]!,
+          mx = box[b + 2 * c + 1]!;
         if (x > mx) {
           sumDiff += x - mx;
-          j++;
           continue;
         }
         const mn = box[b + 2 * c]!;
-        if (x < mn) {
-          sumDiff += mn - x;
-          j++;
-        } else active[j] = active[--na]!;
+        if (x < mn) sumDiff += mn - x;
+        else inside[c] = stamp;
       }
       // Inside this box means inside every ancestor's box too: no further change.
       if (sumDiff <= 0) break;
