@@ -127,6 +127,9 @@ describe('freshet anomaly score', () => {
     assert.equal(missing[5], 'missing');
     const spike = lines[spikeRow + 1]!.split(',');
     assert.ok(Number(spike[3]) >= 0.5, `spike grade ${spike[3]}`);
+    // A row out of time order (NAB's machine_temperature has one, at a DST change) is scored, not refused.
+    const swapped = csvText.replace('2024-01-01 12:00:00', '2024-01-01 11:00:00');
+    assert.equal((await scoreText(swapped, { kind: 'confluence', options: {} })).length, 1001);
     const best = await freshet(['anomaly', 'score', csv, '--detector', 'best']);
     assert.equal(best.code, 0, best.stderr);
     assert.equal(best.stdout.split('\n')[0], 'timestamp,value,anomaly_score,anomaly_grade,expected,reason');
