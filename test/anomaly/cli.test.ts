@@ -5,7 +5,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { register } from '../../src/cli/commands/anomaly.ts';
 import { RandomCutForest, kdaForestOptions, parseTimestamp, scoreCsv } from '../../src/anomaly/index.ts';
