@@ -51,7 +51,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     term: 'tail [options] <stream>',
     description: 'Print records from every shard and follow new ones (like tail -f); JSON is re-printed, UTF-8 shown as text, anything else as base64',
   },
-  { name: 'anomaly', module: 'anomaly', term: 'anomaly', description: 'Random Cut Forest anomaly detection' },
+  { name: 'anomaly', module: 'anomaly', term: 'anomaly', description: 'Anomaly detection: Random Cut Forest, thresholded RCF, and the Confluence detector' },
   { name: 'sql', module: 'sql', term: 'sql', description: 'Check and run Kinesis Data Analytics SQL application code' },
   {
     name: 'delivery',
