@@ -86,7 +86,9 @@ describe('freshet server under SIGKILL', () => {
         server = await startFreshet({ port, dataDir });
         const t2 = performance.now();
         c = client(port);
-        const back = await readAll(c, stream);
+        const back = await readAll(c, stream).catch((e: unknown) => {
+          throw new Error(`read-back after kill ${cycle + 1} failed: ${String(e)}\nserver output:\n${server.output()}`);
+        });
         assert.equal(back.shardIds.length, SHARDS, 'the stream keeps its shards across the crash');
         const problems = check(ledger, back);
         assert.deepEqual(problems.slice(0, 20), [], `after kill ${cycle + 1}: ${problems.length} problems`);

@@ -24,7 +24,7 @@ async function runAndKill(dataDir: string, runId: string, minAcks: number): Prom
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       resolve();
-    }, 8000);
+    }, 60_000); // a safety net only: the kill normally comes after minAcks acknowledgements (a loaded machine starts the writer slowly)
     child.stdout!.on('data', (d: Buffer) => {
       buffered += d.toString();
       let nl: number;
