@@ -83,11 +83,12 @@ describe('freshet server under SIGKILL', () => {
         assert.ok(inFlight >= WRITERS, `only ${inFlight} records were in flight at the kill`);
 
         const t1 = performance.now();
-        server = await startFreshet({ port, dataDir });
+        const restarted = await startFreshet({ port, dataDir });
+        server = restarted;
         const t2 = performance.now();
         c = client(port);
         const back = await readAll(c, stream).catch((e: unknown) => {
-          throw new Error(`read-back after kill ${cycle + 1} failed: ${String(e)}\nserver output:\n${server.output()}`);
+          throw new Error(`read-back after kill ${cycle + 1} failed: ${String(e)}\nserver output:\n${restarted.output()}`);
         });
         assert.equal(back.shardIds.length, SHARDS, 'the stream keeps its shards across the crash');
         const problems = check(ledger, back);
