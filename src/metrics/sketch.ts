@@ -153,6 +153,13 @@ export class Sketch {
     this.size = n;
   }
 
+  /** Empties the sketch, keeping its arrays. */
+  clear(): void {
+    this.zeroCount = 0;
+    this.total = 0;
+    this.size = 0;
+  }
+
   clone(): Sketch {
     const s = new Sketch(Math.max(1, this.size));
     s.zeroCount = this.zeroCount;

@@ -1,0 +1,324 @@
+/**
+ * GetMetricData (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html):
+ * up to 500 MetricDataQueries, each a MetricStat (a metric, period, statistic,
+ * optional unit) or a metric math Expression over other queries' Ids;
+ * ReturnData, Label (with dynamic labels), ScanBy (newest first by default),
+ * MaxDatapoints (100,800 by default) with NextToken pagination across the
+ * returned results, StatusCode Complete/PartialData.
+ *
+ * Request errors are AWS's ValidationError with its "The value … for
+ * parameter MetricDataQueries.member.N.…" texts, several joined by newlines.
+ * Expression errors name the query Id; their wording is Freshet's own.
+ */
+import { createHash } from 'node:crypto';
+import { MetricsError } from './errors.ts';
+import { type BandFunction, type EvalContext, MathEvalError, type MathValue, type TimeSeries, evaluate } from './math/evaluate.ts';
+import { MathSyntaxError, type Node, parseExpression, referencedIds } from './math/parser.ts';
+import { type MetricRef, checkTimeRange, seriesOf } from './metric-data.ts';
+import { aggregate, alignStartSec, isValidPeriod } from './query.ts';
+import { needsDistribution, parseStatistic } from './stats.ts';
+import type { MetricStore } from './store/store.ts';
+
+export interface MetricStatInput {
+  metric: MetricRef;
+  periodSec: number;
+  stat: string;
+  unit?: string;
+}
+
+export interface MetricDataQueryInput {
+  id: string;
+  metricStat?: MetricStatInput;
+  expression?: string;
+  label?: string;
+  returnData?: boolean;
+  periodSec?: number;
+  accountId?: string;
+}
+
+export interface GetMetricDataInput {
+  queries: readonly MetricDataQueryInput[];
+  startTimeMs: number;
+  endTimeMs: number;
+  nextToken?: string;
+  scanBy?: 'TimestampDescending' | 'TimestampAscending';
+  maxDatapoints?: number;
+}
+
+export interface MetricDataResultOut {
+  id: string;
+  label: string;
+  timestampsMs: number[];
+  values: number[];
+  statusCode: 'Complete' | 'PartialData' | 'InternalError' | 'Forbidden';
+  messages: Array<{ code: string; value: string }>;
+}
+
+export interface GetMetricDataOutput {
+  results: MetricDataResultOut[];
+  nextToken?: string;
+  messages: Array<{ code: string; value: string }>;
+}
+
+const ID_PATTERN = /^[a-z][a-zA-Z0-9_]*$/;
+const DEFAULT_MAX_DATAPOINTS = 100_800;
+const MAX_QUERIES = 500;
+
+interface Compiled {
+  query: MetricDataQueryInput;
+  index: number;
+  ast: Node | null;
+}
+
+/** Checks a request's queries; every problem found is reported, one per line, as AWS does. */
+export function validateQueries(queries: readonly MetricDataQueryInput[], prefix = 'MetricDataQueries'): Compiled[] {
+  const problems: string[] = [];
+  if (queries.length === 0) problems.push(`The parameter ${prefix} is required.`);
+  if (queries.length > MAX_QUERIES) problems.push(`The collection ${prefix} must not have a size greater than ${MAX_QUERIES}.`);
+  const seen = new Set<string>();
+  const compiled: Compiled[] = [];
+  queries.forEach((q, i) => {
+    const p = `${prefix}.member.${i + 1}`;
+    if (!ID_PATTERN.test(q.id)) problems.push(`The value ${q.id} for parameter ${p}.Id is not matching the expected pattern ^[a-z][a-zA-Z0-9_]*$.`);
+    else if (seen.has(q.id)) problems.push(`The value ${q.id} for parameter ${p}.Id is not unique.`);
+    seen.add(q.id);
+    let ast: Node | null = null;
+    if (q.metricStat && q.expression !== undefined)
+      problems.push(`The parameters ${p}.MetricStat and ${p}.Expression are mutually exclusive and you have specified both.`);
+    else if (!q.metricStat && q.expression === undefined) problems.push(`The parameter ${p}.MetricStat is required.`);
+    else if (q.metricStat) {
+      const ms = q.metricStat;
+      if (!parseStatistic(ms.stat)) problems.push(`The value ${ms.stat} for parameter ${p}.MetricStat.Stat is not a valid statistic.`);
+      if (!isValidPeriod(ms.periodSec))
+        problems.push(`The parameter ${p}.MetricStat.Period must be a value in the set [ 1, 5, 10, 20, 30 ] or a multiple of 60.`);
+    } else {
+      if (q.periodSec !== undefined && !isValidPeriod(q.periodSec))
+        problems.push(`The parameter ${p}.Period must be a value in the set [ 1, 5, 10, 20, 30 ] or a multiple of 60.`);
+      try {
+        ast = parseExpression(q.expression!);
+      } catch (e) {
+        if (!(e instanceof MathSyntaxError)) throw e;
+        problems.push(`Error in expression ${q.id}: ${e.message}.`);
+      }
+    }
+    compiled.push({ query: q, index: i, ast });
+  });
+  if (problems.length > 0) throw new MetricsError('ValidationError', problems.map((m) => `${m}\n`).join(''));
+  return compiled;
+}
+
+/** Default band: mean ± k standard deviations of the series itself (stands in until a trained detector is plugged in). */
+export const defaultBand: BandFunction = (s, k) => {
+  const n = s.v.length;
+  const mean = n ? s.v.reduce((a, b) => a + b, 0) / n : 0;
+  const sd = n ? Math.sqrt(s.v.reduce((a, b) => a + (b - mean) ** 2, 0) / n) : 0;
+  return {
+    upper: { label: `${s.label} upper band`, periodSec: s.periodSec, t: [...s.t], v: s.t.map(() => mean + k * sd) },
+    lower: { label: `${s.label} lower band`, periodSec: s.periodSec, t: [...s.t], v: s.t.map(() => mean - k * sd) },
+  };
+};
+
+/**
+ * Evaluates every query (MetricStat reads and expressions) over [startMs, endMs).
+ * Returns each query's value by Id. Used by GetMetricData and metric-math alarms.
+ */
+export async function evaluateQueries(
+  store: MetricStore,
+  nowMs: number,
+  compiled: readonly Compiled[],
+  startMs: number,
+  endMs: number,
+  band: BandFunction,
+): Promise<Map<string, MathValue>> {
+  const values = new Map<string, MathValue>();
+  const metricSeries: Array<{ id: string; series: TimeSeries }> = [];
+  const endSec = Math.ceil(endMs / 1000);
+  let minPeriod = Number.POSITIVE_INFINITY;
+  for (const c of compiled) {
+    const ms = c.query.metricStat;
+    if (!ms) continue;
+    minPeriod = Math.min(minPeriod, ms.periodSec);
+    const spec = parseStatistic(ms.stat)!;
+    const startSec = alignStartSec(startMs, nowMs, ms.periodSec);
+    const buckets = await aggregate(store, seriesOf(store, ms.metric, ms.unit), startSec, endSec, ms.periodSec, needsDistribution(spec), nowMs);
+    const t: number[] = [];
+    const v: number[] = [];
+    for (let i = 0; i < buckets.n; i++) {
+      const x = buckets.value(i, spec);
+      if (x === undefined) continue;
+      t.push(buckets.startSec + i * buckets.periodSec);
+      v.push(x);
+    }
+    const series: TimeSeries = {
+      label: c.query.label ?? ms.metric.metricName,
+      periodSec: ms.periodSec,
+      t,
+      v,
+      source: { id: c.query.id, metric: ms.metric, stat: ms.stat, periodSec: ms.periodSec },
+    };
+    values.set(c.query.id, { kind: 'series', series });
+    metricSeries.push({ id: c.query.id, series });
+  }
+  const byId = new Map(compiled.map((c) => [c.query.id, c] as const));
+  const evaluating = new Set<string>();
+  const evalExpression = (c: Compiled): MathValue => {
+    const done = values.get(c.query.id);
+    if (done) return done;
+    if (evaluating.has(c.query.id))
+      throw new MetricsError('ValidationError', `Error in expression ${c.query.id}: it depends on itself through the expressions it uses.\n`);
+    evaluating.add(c.query.id);
+    const period = c.query.periodSec ?? (Number.isFinite(minPeriod) ? minPeriod : 60);
+    const ctx: EvalContext = {
+      startSec: alignStartSec(startMs, nowMs, period),
+      endSec,
+      defaultPeriodSec: period,
+      lookup: (id) => {
+        const other = byId.get(id);
+        if (!other) return undefined;
+        return other.ast ? evalExpression(other) : values.get(id);
+      },
+      metricSeries: () => metricSeries,
+      band,
+    };
+    try {
+      const v = evaluate(c.ast!, ctx);
+      if (v.kind !== 'series' && v.kind !== 'array')
+        throw new MathEvalError(`the expression must return a time series or an array of time series, not a ${v.kind}`);
+      values.set(c.query.id, v);
+      return v;
+    } catch (e) {
+      if (e instanceof MathEvalError) throw new MetricsError('ValidationError', `Error in expression ${c.query.id}: ${e.message}.\n`);
+      throw e;
+    } finally {
+      evaluating.delete(c.query.id);
+    }
+  };
+  for (const c of compiled) if (c.ast) evalExpression(c);
+  return values;
+}
+
+function formatNumber(x: number): string {
+  return Number.isInteger(x) ? String(x) : String(Number(x.toFixed(3)));
+}
+
+/** Fills ${…} dynamic labels (CloudWatch User Guide, "Using dynamic labels"). */
+export function dynamicLabel(template: string, s: TimeSeries, fallback: string): string {
+  if (!template.includes('${')) return template;
+  const src = s.source;
+  return template.replace(/\$\{([^}]*)\}/g, (whole, inner: string) => {
+    const expr = inner.trim();
+    const prop = /^PROP\(\s*'([^']+)'\s*\)$/.exec(expr);
+    if (prop) {
+      const name = prop[1]!;
+      if (!src) return '';
+      if (name === 'MetricName') return src.metric.metricName;
+      if (name === 'Namespace') return src.metric.namespace;
+      if (name === 'Period') return String(src.periodSec);
+      if (name === 'Stat') return src.stat;
+      if (name.startsWith('Dim.')) return src.metric.dimensions.find((d) => d.name === name.slice(4))?.value ?? '';
+      return '';
+    }
+    const vs = s.v;
+    switch (expr) {
+      case 'LABEL':
+        return fallback;
+      case 'AVG':
+        return vs.length ? formatNumber(vs.reduce((a, b) => a + b, 0) / vs.length) : '';
+      case 'SUM':
+        return vs.length ? formatNumber(vs.reduce((a, b) => a + b, 0)) : '';
+      case 'MIN':
+        return vs.length ? formatNumber(Math.min(...vs)) : '';
+      case 'MAX':
+        return vs.length ? formatNumber(Math.max(...vs)) : '';
+      case 'FIRST':
+        return vs.length ? formatNumber(vs[0]!) : '';
+      case 'LAST':
+        return vs.length ? formatNumber(vs[vs.length - 1]!) : '';
+      case 'DATAPOINT_COUNT':
+        return String(vs.length);
+      default:
+        return whole;
+    }
+  });
+}
+
+function requestHash(input: GetMetricDataInput): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([input.queries, input.startTimeMs, input.endTimeMs, input.scanBy ?? 'TimestampDescending']));
+  return h.digest('base64url').slice(0, 16);
+}
+
+export async function getMetricData(
+  store: MetricStore,
+  nowMs: number,
+  input: GetMetricDataInput,
+  band: BandFunction = defaultBand,
+): Promise<GetMetricDataOutput> {
+  const compiled = validateQueries(input.queries);
+  checkTimeRange(input.startTimeMs, input.endTimeMs);
+  const max = input.maxDatapoints ?? DEFAULT_MAX_DATAPOINTS;
+  if (!(max > 0)) throw new MetricsError('ValidationError', `The value ${max} for parameter MaxDatapoints is invalid.\n`);
+  // Every expression an expression uses must exist (checked before any data is read).
+  for (const c of compiled) {
+    if (!c.ast) continue;
+    for (const id of referencedIds(c.ast)) {
+      if (!compiled.some((o) => o.query.id === id))
+        throw new MetricsError('ValidationError', `Error in expression ${c.query.id}: Unrecognized metric or expression id '${id}'.\n`);
+    }
+  }
+  const hash = requestHash(input);
+  let offsets: number[] | null = null;
+  if (input.nextToken !== undefined) {
+    try {
+      const tok = JSON.parse(Buffer.from(input.nextToken, 'base64url').toString('utf8')) as { h: string; o: number[] };
+      if (tok.h !== hash || !Array.isArray(tok.o)) throw new Error('other request');
+      offsets = tok.o;
+    } catch {
+      throw new MetricsError('InvalidNextToken', 'The service cannot process the NextToken provided.');
+    }
+  }
+  const values = await evaluateQueries(store, nowMs, compiled, input.startTimeMs, input.endTimeMs, band);
+  const descending = (input.scanBy ?? 'TimestampDescending') === 'TimestampDescending';
+  // Every returned series, in request order (an array expression returns one result per series, all with its Id).
+  const outputs: Array<{ id: string; label: string; s: TimeSeries }> = [];
+  for (const c of compiled) {
+    if (c.query.returnData === false) continue;
+    const v = values.get(c.query.id)!;
+    if (v.kind === 'series') {
+      const fallback = c.query.label === undefined ? (c.query.metricStat ? c.query.metricStat.metric.metricName : c.query.id) : c.query.label;
+      outputs.push({ id: c.query.id, label: dynamicLabel(c.query.label ?? fallback, v.series, fallback), s: v.series });
+    } else if (v.kind === 'array') {
+      for (const item of v.items) {
+        const itemLabel = dynamicLabel(item.label, item, item.label);
+        const label = c.query.label ? `${dynamicLabel(c.query.label, item, c.query.id)} ${itemLabel}`.trim() : itemLabel;
+        outputs.push({ id: c.query.id, label, s: item });
+      }
+    }
+  }
+  let budget = max;
+  const nextOffsets: number[] = [];
+  let more = false;
+  const results: MetricDataResultOut[] = outputs.map((o, k) => {
+    const from = offsets?.[k] ?? 0;
+    const n = o.s.t.length;
+    const order: number[] = [];
+    for (let i = 0; i < n; i++) order.push(descending ? n - 1 - i : i);
+    const take = Math.max(0, Math.min(budget, n - from));
+    budget -= take;
+    const idx = order.slice(from, from + take);
+    nextOffsets.push(from + take);
+    const partial = from + take < n;
+    if (partial) more = true;
+    return {
+      id: o.id,
+      label: o.label,
+      timestampsMs: idx.map((i) => o.s.t[i]! * 1000),
+      values: idx.map((i) => o.s.v[i]!),
+      statusCode: partial ? 'PartialData' : 'Complete',
+      messages: [],
+    };
+  });
+  const out: GetMetricDataOutput = { results, messages: [] };
+  if (more) out.nextToken = Buffer.from(JSON.stringify({ h: hash, o: nextOffsets }), 'utf8').toString('base64url');
+  return out;
+}
