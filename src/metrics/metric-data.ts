@@ -224,7 +224,7 @@ export async function getMetricStatistics(
   const specs: Array<{ name: string; spec: StatisticSpec; extended: boolean }> = [];
   for (const s of stats) {
     const spec = parseStatistic(s);
-    if (!spec || spec.kind !== 'basic') throw new MetricsError('InvalidParameterValue', `The value ${s} for parameter Statistics is not supported.`);
+    if (spec?.kind !== 'basic') throw new MetricsError('InvalidParameterValue', `The value ${s} for parameter Statistics is not supported.`);
     specs.push({ name: s, spec, extended: false });
   }
   for (const s of ext) {
