@@ -23,6 +23,9 @@ export interface SeriesInfo {
   highResolution: boolean;
   /** Time (s) of the newest datapoint's arrival, for ListMetrics' two weeks and RecentlyActive. */
   lastSeenSec: number;
+  /** SampleCount and Sum recorded since this process started (Prometheus counters; not persisted). */
+  totalCount: number;
+  totalSum: number;
 }
 
 export function sortDimensions(dims: readonly Dimension[]): Dimension[] {
@@ -71,9 +74,9 @@ export class SeriesCatalog {
     return this.byMetric.entries();
   }
 
-  add(info: Omit<SeriesInfo, 'metricKey'>): SeriesInfo {
+  add(info: Omit<SeriesInfo, 'metricKey' | 'totalCount' | 'totalSum'>): SeriesInfo {
     const metricKey = metricKeyOf(info.namespace, info.metricName, info.dimensions);
-    const full: SeriesInfo = { ...info, metricKey };
+    const full: SeriesInfo = { ...info, metricKey, totalCount: 0, totalSum: 0 };
     this.byId.set(full.id, full);
     this.byKey.set(seriesKeyOf(metricKey, full.unit), full);
     let list = this.byMetric.get(metricKey);

@@ -172,6 +172,8 @@ export class MetricStore {
     const nowSec = Math.floor(this.clock.now() / 1000);
     if (nowSec > series.lastSeenSec) series.lastSeenSec = nowSec;
     if (highResolution) series.highResolution = true;
+    series.totalCount += count;
+    series.totalSum += sum;
     const tsSec = Math.floor(timestampMs / 1000);
     if (this.wal) {
       const w = this.wal.batch;
