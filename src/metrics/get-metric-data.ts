@@ -15,8 +15,8 @@ import { MetricsError } from './errors.ts';
 import { type BandFunction, type EvalContext, MathEvalError, type MathValue, type TimeSeries, evaluate } from './math/evaluate.ts';
 import { MathSyntaxError, type Node, parseExpression, referencedIds } from './math/parser.ts';
 import { type MetricRef, checkTimeRange, seriesOf } from './metric-data.ts';
-import { aggregate, alignStartSec, isValidPeriod } from './query.ts';
-import { needsDistribution, parseStatistic } from './stats.ts';
+import { Aggregation, type Buckets, alignStartSec, isValidPeriod } from './query.ts';
+import { type StatisticSpec, needsDistribution, parseStatistic } from './stats.ts';
 import type { MetricStore } from './store/store.ts';
 
 export interface MetricStatInput {
@@ -107,14 +107,50 @@ export function validateQueries(queries: readonly MetricDataQueryInput[], prefix
   return compiled;
 }
 
+/** The buckets' values of one statistic as a time series (seconds, values), periods without a value left out. */
+// hot path
+function seriesValues(b: Buckets, spec: StatisticSpec): { t: Float64Array; v: Float64Array } {
+  const count = b.count;
+  const n = b.n;
+  const start = b.startSec;
+  const period = b.periodSec;
+  if (spec.kind === 'basic') {
+    // The five basic statistics straight from the columns, into arrays sized once.
+    let k = 0;
+    for (let i = 0; i < n; i++) if (count[i]! > 0) k++;
+    const t = new Float64Array(k);
+    const v = new Float64Array(k);
+    const col = spec.name === 'Sum' || spec.name === 'Average' ? b.sum : spec.name === 'Minimum' ? b.min : spec.name === 'Maximum' ? b.max : count;
+    const avg = spec.name === 'Average';
+    let j = 0;
+    for (let i = 0; i < n; i++) {
+      const c = count[i]!;
+      if (!(c > 0)) continue;
+      t[j] = start + i * period;
+      v[j++] = avg ? col[i]! / c : col[i]!;
+    }
+    return { t, v };
+  }
+  const t: number[] = [];
+  const v: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!(count[i]! > 0)) continue;
+    const x = b.value(i, spec);
+    if (x === undefined) continue;
+    t.push(start + i * period);
+    v.push(x);
+  }
+  return { t: Float64Array.from(t), v: Float64Array.from(v) };
+}
+
 /** Default band: mean ± k standard deviations of the series itself (stands in until a trained detector is plugged in). */
 export const defaultBand: BandFunction = (s, k) => {
   const n = s.v.length;
   const mean = n ? s.v.reduce((a, b) => a + b, 0) / n : 0;
   const sd = n ? Math.sqrt(s.v.reduce((a, b) => a + (b - mean) ** 2, 0) / n) : 0;
   return {
-    upper: { label: `${s.label} upper band`, periodSec: s.periodSec, t: [...s.t], v: s.t.map(() => mean + k * sd) },
-    lower: { label: `${s.label} lower band`, periodSec: s.periodSec, t: [...s.t], v: s.t.map(() => mean - k * sd) },
+    upper: { label: `${s.label} upper band`, periodSec: s.periodSec, t: s.t.slice(), v: s.t.map(() => mean + k * sd) },
+    lower: { label: `${s.label} lower band`, periodSec: s.periodSec, t: s.t.slice(), v: s.t.map(() => mean - k * sd) },
   };
 };
 
@@ -134,21 +170,24 @@ export async function evaluateQueries(
   const metricSeries: Array<{ id: string; series: TimeSeries }> = [];
   const endSec = Math.ceil(endMs / 1000);
   let minPeriod = Number.POSITIVE_INFINITY;
+  // Queries of the same shape (period, aligned start) share one Aggregation: one plan, one load, one bucket set.
+  const shapes = new Map<string, Aggregation>();
   for (const c of compiled) {
     const ms = c.query.metricStat;
     if (!ms) continue;
     minPeriod = Math.min(minPeriod, ms.periodSec);
     const spec = parseStatistic(ms.stat)!;
     const startSec = alignStartSec(startMs, nowMs, ms.periodSec);
-    const buckets = await aggregate(store, seriesOf(store, ms.metric, ms.unit), startSec, endSec, ms.periodSec, needsDistribution(spec), nowMs);
-    const t: number[] = [];
-    const v: number[] = [];
-    for (let i = 0; i < buckets.n; i++) {
-      const x = buckets.value(i, spec);
-      if (x === undefined) continue;
-      t.push(buckets.startSec + i * buckets.periodSec);
-      v.push(x);
+    const minMax = spec.kind !== 'basic' || spec.name === 'Minimum' || spec.name === 'Maximum';
+    const key = `${ms.periodSec}/${startSec}/${needsDistribution(spec)}/${minMax}`;
+    let agg = shapes.get(key);
+    if (!agg) {
+      agg = new Aggregation(store, startSec, endSec, ms.periodSec, needsDistribution(spec), nowMs, minMax);
+      await agg.load();
+      shapes.set(key, agg);
     }
+    const buckets = agg.run(seriesOf(store, ms.metric, ms.unit));
+    const { t, v } = seriesValues(buckets, spec);
     const series: TimeSeries = {
       label: c.query.label ?? ms.metric.metricName,
       periodSec: ms.periodSec,
@@ -277,10 +316,29 @@ export async function getMetricData(
       throw new MetricsError('InvalidNextToken', 'The service cannot process the NextToken provided.');
     }
   }
-  const values = await evaluateQueries(store, nowMs, compiled, input.startTimeMs, input.endTimeMs, band);
   const descending = (input.scanBy ?? 'TimestampDescending') === 'TimestampDescending';
+  // Later pages come from the first page's results (kept a minute), so paging is consistent and reads the data once.
+  let cache = pageCache.get(store);
+  if (!cache) pageCache.set(store, (cache = new Map()));
+  for (const [k, v] of cache) if (v.atMs < nowMs - PAGE_CACHE_MS) cache.delete(k);
+  const cached = offsets ? cache.get(hash) : undefined;
+  const outputs = cached?.outputs ?? (await computeOutputs(store, nowMs, compiled, input, band));
+  if (!cached) {
+    cache.set(hash, { atMs: nowMs, outputs });
+    while (cache.size > PAGE_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  }
+  return page(outputs, offsets, max, descending, hash);
+}
+
+const PAGE_CACHE_MS = 60_000;
+const PAGE_CACHE_ENTRIES = 8;
+type Output = { id: string; label: string; s: TimeSeries };
+const pageCache = new WeakMap<MetricStore, Map<string, { atMs: number; outputs: Output[] }>>();
+
+async function computeOutputs(store: MetricStore, nowMs: number, compiled: Compiled[], input: GetMetricDataInput, band: BandFunction): Promise<Output[]> {
+  const values = await evaluateQueries(store, nowMs, compiled, input.startTimeMs, input.endTimeMs, band);
   // Every returned series, in request order (an array expression returns one result per series, all with its Id).
-  const outputs: Array<{ id: string; label: string; s: TimeSeries }> = [];
+  const outputs: Output[] = [];
   for (const c of compiled) {
     if (c.query.returnData === false) continue;
     const v = values.get(c.query.id)!;
@@ -295,28 +353,30 @@ export async function getMetricData(
       }
     }
   }
+  return outputs;
+}
+
+/** One page of the results: MaxDatapoints values at most, across the results in order, resuming at `offsets`. */
+function page(outputs: Output[], offsets: number[] | null, max: number, descending: boolean, hash: string): GetMetricDataOutput {
   let budget = max;
   const nextOffsets: number[] = [];
   let more = false;
   const results: MetricDataResultOut[] = outputs.map((o, k) => {
     const from = offsets?.[k] ?? 0;
     const n = o.s.t.length;
-    const order: number[] = [];
-    for (let i = 0; i < n; i++) order.push(descending ? n - 1 - i : i);
     const take = Math.max(0, Math.min(budget, n - from));
     budget -= take;
-    const idx = order.slice(from, from + take);
+    const timestampsMs = new Array<number>(take);
+    const values = new Array<number>(take);
+    for (let j = 0; j < take; j++) {
+      const i = descending ? n - 1 - (from + j) : from + j;
+      timestampsMs[j] = o.s.t[i]! * 1000;
+      values[j] = o.s.v[i]!;
+    }
     nextOffsets.push(from + take);
     const partial = from + take < n;
     if (partial) more = true;
-    return {
-      id: o.id,
-      label: o.label,
-      timestampsMs: idx.map((i) => o.s.t[i]! * 1000),
-      values: idx.map((i) => o.s.v[i]!),
-      statusCode: partial ? 'PartialData' : 'Complete',
-      messages: [],
-    };
+    return { id: o.id, label: o.label, timestampsMs, values, statusCode: partial ? 'PartialData' : 'Complete', messages: [] };
   });
   const out: GetMetricDataOutput = { results, messages: [] };
   if (more) out.nextToken = Buffer.from(JSON.stringify({ h: hash, o: nextOffsets }), 'utf8').toString('base64url');

@@ -61,6 +61,8 @@ export class Buckets {
   readonly sketches: Array<Sketch | null> | null;
   /** Per bucket: some contribution had no distribution. */
   readonly lost: Uint8Array | null;
+  /** True while the buckets receive one series only: a dense run of cells can then be copied in as it is. */
+  single = false;
   private readonly tmp = new StatAgg();
 
   constructor(
@@ -68,6 +70,8 @@ export class Buckets {
     readonly periodSec: number,
     readonly n: number,
     keepDistribution: boolean,
+    /** Fold Minimum and Maximum too (false when only SampleCount/Sum/Average are read: half the bytes to scan). */
+    readonly minMax = true,
   ) {
     this.count = new Float64Array(n);
     this.sum = new Float64Array(n);
@@ -77,6 +81,20 @@ export class Buckets {
     this.lost = keepDistribution ? new Uint8Array(n) : null;
   }
 
+  /** Empties every bucket, so one Buckets serves the series of a query one after the other. */
+  reset(): void {
+    this.count.fill(0);
+    this.sum.fill(0);
+    if (this.minMax) {
+      this.min.fill(Number.POSITIVE_INFINITY);
+      this.max.fill(Number.NEGATIVE_INFINITY);
+    }
+    if (this.sketches) {
+      this.sketches.fill(null);
+      this.lost!.fill(0);
+    }
+  }
+
   timestampMs(i: number): number {
     return (this.startSec + i * this.periodSec) * 1000;
   }
@@ -84,31 +102,84 @@ export class Buckets {
   /** Folds cells [i0, i1) of a run (from the block starting at blockStartSec, cells of resSec) into their buckets. */
   // hot path
   addCells(run: CellRun, i0: number, i1: number, blockStartSec: number, resSec: number): void {
-    const start = this.startSec;
-    const period = this.periodSec;
     const count = this.count;
     const sum = this.sum;
     const min = this.min;
     const max = this.max;
+    const off = run.off;
+    const rc = run.count;
+    const rs = run.sum;
+    const rmin = run.min;
+    const rmax = run.max;
+    const n = this.n;
+    // Cells and buckets both sit on integer grids: a cell's bucket is (cells from the query start) / (cells per bucket).
+    const cellsPerBucket = this.periodSec / resSec;
+    const aligned = Number.isInteger(cellsPerBucket) && (blockStartSec - this.startSec) % resSec === 0;
+    if (aligned && this.sketches === null) {
+      const base = ((blockStartSec - this.startSec) / resSec) | 0;
+      if (cellsPerBucket === 1 && this.single && i1 > i0 && off[i1 - 1]! - off[i0]! === i1 - 1 - i0) {
+        // One series, consecutive cells, one cell per bucket: the columns are the answer (memcpy, no loop).
+        const b0 = base + off[i0]!;
+        if (b0 >= 0 && b0 + (i1 - i0) <= n) {
+          count.set(rc.subarray(i0, i1), b0);
+          sum.set(rs.subarray(i0, i1), b0);
+          if (this.minMax) {
+            min.set(rmin.subarray(i0, i1), b0);
+            max.set(rmax.subarray(i0, i1), b0);
+          }
+          return;
+        }
+      }
+      if (cellsPerBucket === 1 && !this.minMax) {
+        for (let i = i0; i < i1; i++) {
+          const b = base + off[i]!;
+          if (b < 0 || b >= n) continue;
+          count[b]! += rc[i]!;
+          sum[b]! += rs[i]!;
+        }
+        return;
+      }
+      if (cellsPerBucket === 1) {
+        for (let i = i0; i < i1; i++) {
+          const b = base + off[i]!;
+          if (b < 0 || b >= n) continue;
+          count[b]! += rc[i]!;
+          sum[b]! += rs[i]!;
+          if (rmin[i]! < min[b]!) min[b] = rmin[i]!;
+          if (rmax[i]! > max[b]!) max[b] = rmax[i]!;
+        }
+        return;
+      }
+      for (let i = i0; i < i1; i++) {
+        const b = Math.floor((base + off[i]!) / cellsPerBucket);
+        if (b < 0 || b >= n) continue;
+        count[b]! += rc[i]!;
+        sum[b]! += rs[i]!;
+        if (rmin[i]! < min[b]!) min[b] = rmin[i]!;
+        if (rmax[i]! > max[b]!) max[b] = rmax[i]!;
+      }
+      return;
+    }
+    const start = this.startSec;
+    const period = this.periodSec;
     const sk = this.sketches;
     for (let i = i0; i < i1; i++) {
-      const t = blockStartSec + run.off[i]! * resSec;
+      const t = blockStartSec + off[i]! * resSec;
       const b = Math.floor((t - start) / period);
-      if (b < 0 || b >= this.n) continue;
-      count[b]! += run.count[i]!;
-      sum[b]! += run.sum[i]!;
-      const lo = run.min[i]!;
-      const hi = run.max[i]!;
-      if (lo < min[b]!) min[b] = lo;
-      if (hi > max[b]!) max[b] = hi;
+      if (b < 0 || b >= n) continue;
+      count[b]! += rc[i]!;
+      sum[b]! += rs[i]!;
+      if (rmin[i]! < min[b]!) min[b] = rmin[i]!;
+      if (rmax[i]! > max[b]!) max[b] = rmax[i]!;
       if (sk !== null) {
-        const cell = run.sketches ? run.sketches[i]! : null;
-        if (cell === null) {
+        if (!run.hasSketch(i)) {
           this.lost![b] = 1;
           sk[b] = null;
         } else if (this.lost![b] === 0) {
+          // Cells hold encoded sketches: each decode is a fresh object the bucket owns.
+          const cell = run.sketchAt(i)!;
           const mine = sk[b]!;
-          if (mine === null) sk[b] = cell.clone();
+          if (mine === null) sk[b] = cell;
           else mine.merge(cell);
         }
       }
@@ -145,6 +216,68 @@ export class Buckets {
 }
 
 /**
+ * One query shape (start, end, period, now): the tier of each bucket is
+ * planned once, the blocks loaded once, and one Buckets reused for every
+ * series read with it (`run`).
+ */
+export class Aggregation {
+  private readonly buckets: Buckets;
+  private readonly plans = new Map<boolean, Array<{ tier: Tier; from: number; to: number }>>();
+
+  constructor(
+    private readonly store: MetricStore,
+    readonly startSec: number,
+    readonly endSec: number,
+    readonly periodSec: number,
+    keepDistribution: boolean,
+    private readonly nowMs: number,
+    minMax = true,
+  ) {
+    this.buckets = new Buckets(startSec, periodSec, requestedDatapoints(startSec, endSec, periodSec), keepDistribution, minMax);
+  }
+
+  /** Consecutive buckets answered by the same tier form one scan range. */
+  private plan(highRes: boolean): Array<{ tier: Tier; from: number; to: number }> {
+    let ranges = this.plans.get(highRes);
+    if (ranges) return ranges;
+    ranges = [];
+    const n = this.buckets.n;
+    const nowSec = Math.floor(this.nowMs / 1000);
+    let rangeTier: Tier | null = null;
+    let rangeFrom = this.startSec;
+    for (let i = 0; i <= n; i++) {
+      const bStart = this.startSec + i * this.periodSec;
+      const tier = i < n ? tierFor(nowSec - bStart, this.periodSec, highRes) : null;
+      if (i === n || tier !== rangeTier) {
+        if (rangeTier) ranges.push({ tier: rangeTier, from: rangeFrom, to: Math.min(bStart, this.endSec) });
+        rangeTier = tier;
+        rangeFrom = bStart;
+      }
+    }
+    this.plans.set(highRes, ranges);
+    return ranges;
+  }
+
+  /** Loads the blocks every series of this shape may need. */
+  async load(): Promise<void> {
+    for (const highRes of [false, true]) for (const r of this.plan(highRes)) await this.store.load(r.tier, r.from, r.to);
+  }
+
+  /** Aggregates `series` (folded together) into the shared buckets; valid until the next run. Call load() first. */
+  run(series: readonly SeriesInfo[]): Buckets {
+    const b = this.buckets;
+    b.reset();
+    if (b.n === 0 || series.length === 0) return b;
+    let highRes = false;
+    for (const s of series) if (s.highResolution) highRes = true;
+    b.single = series.length === 1;
+    const visit = (run: CellRun, i0: number, i1: number, blockStart: number, res: number): void => b.addCells(run, i0, i1, blockStart, res);
+    for (const r of this.plan(highRes)) for (const s of series) this.store.scan(s.id, r.tier, r.from, r.to, visit);
+    return b;
+  }
+}
+
+/**
  * Aggregates the cells of `series` (all folded together) into `periodSec`
  * buckets from `startSec` (already aligned) up to `endSec`, choosing the tier
  * by each bucket's age at `nowMs`.
@@ -158,29 +291,7 @@ export async function aggregate(
   keepDistribution: boolean,
   nowMs: number,
 ): Promise<Buckets> {
-  const n = requestedDatapoints(startSec, endSec, periodSec);
-  const buckets = new Buckets(startSec, periodSec, n, keepDistribution);
-  if (n === 0 || series.length === 0) return buckets;
-  const nowSec = Math.floor(nowMs / 1000);
-  const highRes = series.some((s) => s.highResolution);
-  // Consecutive buckets answered by the same tier form one scan range.
-  let rangeTier: Tier | null = null;
-  let rangeFrom = startSec;
-  const ranges: Array<{ tier: Tier; from: number; to: number }> = [];
-  for (let i = 0; i <= n; i++) {
-    const bStart = startSec + i * periodSec;
-    const tier = i < n ? tierFor(nowSec - bStart, periodSec, highRes) : null;
-    if (i === n || tier !== rangeTier) {
-      if (rangeTier) ranges.push({ tier: rangeTier, from: rangeFrom, to: Math.min(bStart, endSec) });
-      rangeTier = tier;
-      rangeFrom = bStart;
-    }
-  }
-  for (const r of ranges) {
-    await store.load(r.tier, r.from, r.to);
-    for (const s of series) {
-      store.scan(s.id, r.tier, r.from, r.to, (run, i0, i1, blockStart, res) => buckets.addCells(run, i0, i1, blockStart, res));
-    }
-  }
-  return buckets;
+  const a = new Aggregation(store, startSec, endSec, periodSec, keepDistribution, nowMs);
+  await a.load();
+  return a.run(series);
 }

@@ -106,7 +106,7 @@ describe('MetricStore', () => {
     store.record(s, T0 + MINUTE, 1, 4, 4, 4, null, false);
     const seen: Array<boolean> = [];
     store.scan(s.id, TIER_1M, T0 / 1000, (T0 + HOUR) / 1000, (run, i0, i1) => {
-      for (let i = i0; i < i1; i++) seen.push(run.sketches?.[i] != null);
+      for (let i = i0; i < i1; i++) seen.push(run.hasSketch(i));
     });
     assert.deepEqual(seen, [true, false]);
   });
@@ -137,6 +137,22 @@ describe('MetricStore', () => {
     const third = await openStore(clock, d);
     const s3 = third.series('App', 'Bytes', [{ name: 'Stream', value: 'orders' }], 'Bytes');
     assert.deepEqual(await cells(third, s3, TIER_5M, T0, T0 + HOUR), [[T0, 2, 150, 50, 100]]);
+    // The distribution of a cell that only ever got sketched contributions came back from the block file.
+    const sketched = third.series('App', 'Sketched', [], 'None');
+    const sk2 = new Sketch();
+    sk2.add(7);
+    third.record(sketched, T0, 1, 7, 7, 7, sk2, false);
+    third.record(sketched, T0, 1, 7, 7, 7, sk2, false);
+    await third.checkpoint();
+    const fourth = await openStore(clock, d);
+    const s4 = fourth.series('App', 'Sketched', [], 'None');
+    await fourth.load(TIER_1M, T0 / 1000, (T0 + HOUR) / 1000);
+    const quantiles: number[] = [];
+    fourth.scan(s4.id, TIER_1M, T0 / 1000, (T0 + HOUR) / 1000, (run, i0) => {
+      const back = run.sketchAt(i0)!;
+      quantiles.push(back.total, Math.round(back.quantile(0.5)));
+    });
+    assert.deepEqual(quantiles, [2, 7]);
   });
 
   it('replays a log whose checkpoint was interrupted after the blocks were written without counting twice', async () => {

@@ -19,9 +19,9 @@ import type { Node } from './parser.ts';
 export interface TimeSeries {
   label: string;
   periodSec: number;
-  /** Seconds since the epoch, ascending. */
-  t: number[];
-  v: number[];
+  /** Seconds since the epoch, ascending. Typed arrays: results of many series stay off the JS heap. */
+  t: Float64Array;
+  v: Float64Array;
   /** For series read from a stored metric (METRICS(), PERIOD(), dynamic labels). */
   source?: { id: string; metric: MetricRef; stat: string; periodSec: number };
 }
@@ -77,21 +77,22 @@ function describe(v: MathValue): string {
   }
 }
 
-function series(label: string, periodSec: number, t: number[], v: number[]): TimeSeries {
-  return { label, periodSec, t, v };
+function series(label: string, periodSec: number, t: ArrayLike<number>, v: ArrayLike<number>): TimeSeries {
+  return { label, periodSec, t: t instanceof Float64Array ? t : Float64Array.from(t), v: v instanceof Float64Array ? v : Float64Array.from(v) };
 }
 
 /** Drops points that are not finite numbers (division by zero, log of 0). */
 function finite(s: TimeSeries): TimeSeries {
-  let ok = true;
-  for (const x of s.v) if (!Number.isFinite(x)) ok = false;
-  if (ok) return s;
-  const t: number[] = [];
-  const v: number[] = [];
+  let bad = 0;
+  for (let i = 0; i < s.v.length; i++) if (!Number.isFinite(s.v[i]!)) bad++;
+  if (bad === 0) return s;
+  const t = new Float64Array(s.t.length - bad);
+  const v = new Float64Array(s.t.length - bad);
+  let j = 0;
   for (let i = 0; i < s.t.length; i++) {
     if (Number.isFinite(s.v[i]!)) {
-      t.push(s.t[i]!);
-      v.push(s.v[i]!);
+      t[j] = s.t[i]!;
+      v[j++] = s.v[i]!;
     }
   }
   return { ...s, t, v };
@@ -185,46 +186,117 @@ function grid(ctx: EvalContext, periodSec: number): number[] {
   return out;
 }
 
-function stddev(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const mean = values.reduce((s, x) => s + x, 0) / values.length;
-  return Math.sqrt(values.reduce((s, x) => s + (x - mean) ** 2, 0) / values.length);
-}
-
 type Reducer = 'SUM' | 'AVG' | 'MIN' | 'MAX' | 'STDDEV';
 
-function reduceValues(fn: Reducer, xs: number[]): number {
+function reduceValues(fn: Reducer, xs: ArrayLike<number>): number {
+  const n = xs.length;
+  if (n === 0) return fn === 'SUM' ? 0 : Number.NaN;
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i]!;
+    sum += x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
   switch (fn) {
     case 'SUM':
-      return xs.reduce((s, x) => s + x, 0);
+      return sum;
     case 'AVG':
-      return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN;
+      return sum / n;
     case 'MIN':
-      return xs.length ? Math.min(...xs) : Number.NaN;
+      return min;
     case 'MAX':
-      return xs.length ? Math.max(...xs) : Number.NaN;
-    case 'STDDEV':
-      return stddev(xs);
+      return max;
+    case 'STDDEV': {
+      const mean = sum / n;
+      let sq = 0;
+      for (let i = 0; i < n; i++) sq += (xs[i]! - mean) ** 2;
+      return Math.sqrt(sq / n);
+    }
   }
 }
 
-/** Per timestamp across an array of series. */
+/**
+ * Per timestamp across an array of series. Series on a common grid (the usual
+ * case: the same period and aligned start) are folded into dense columns;
+ * others through a map by timestamp.
+ */
 function reduceArray(fn: Reducer, items: TimeSeries[], label: string): TimeSeries {
-  const times = new Set<number>();
-  for (const s of items) for (const t of s.t) times.add(t);
-  const t = [...times].sort((a, b) => a - b);
-  const index = items.map((s) => new Map(s.t.map((x, i) => [x, s.v[i]!] as const)));
-  const v = t.map((ts) => {
-    const present: number[] = [];
-    for (const m of index) {
-      const x = m.get(ts);
-      if (x !== undefined) present.push(x);
+  if (items.length === 0) return series(label, 60, [], []);
+  let period = Number.POSITIVE_INFINITY;
+  let tMin = Number.POSITIVE_INFINITY;
+  let tMax = Number.NEGATIVE_INFINITY;
+  for (const s of items) {
+    if (s.periodSec < period) period = s.periodSec;
+    if (s.t.length === 0) continue;
+    if (s.t[0]! < tMin) tMin = s.t[0]!;
+    if (s.t[s.t.length - 1]! > tMax) tMax = s.t[s.t.length - 1]!;
+  }
+  if (tMin > tMax) return series(label, period, [], []);
+  const n = (tMax - tMin) / period + 1;
+  let aligned = Number.isInteger(n) && n <= 10_000_000;
+  if (aligned) {
+    for (const s of items) {
+      for (const t of s.t) {
+        if ((t - tMin) % period !== 0) {
+          aligned = false;
+          break;
+        }
+      }
+      if (!aligned) break;
     }
-    // AVG and SUM count a series without a value at this time as 0 (User Guide: "Missing values are treated as 0").
-    if (fn === 'AVG') return present.reduce((s, x) => s + x, 0) / items.length;
-    return reduceValues(fn, present);
-  });
-  const period = items.length ? Math.min(...items.map((s) => s.periodSec)) : 60;
+  }
+  let slots: number[] = [];
+  let index: Map<number, number> | null = null;
+  if (!aligned) {
+    const times = new Set<number>();
+    for (const s of items) for (const t of s.t) times.add(t);
+    slots = [...times].sort((x, y) => x - y);
+    index = new Map(slots.map((t, i) => [t, i] as const));
+  }
+  const size = aligned ? n : slots.length;
+  const count = new Float64Array(size);
+  const acc = new Float64Array(size);
+  const sq = fn === 'STDDEV' ? new Float64Array(size) : null;
+  if (fn === 'MIN') acc.fill(Number.POSITIVE_INFINITY);
+  if (fn === 'MAX') acc.fill(Number.NEGATIVE_INFINITY);
+  // hot path: one pass over every point, one specialised update per reducer.
+  for (const s of items) {
+    const ts = s.t;
+    const vs = s.v;
+    for (let i = 0; i < ts.length; i++) {
+      const k = index === null ? ((ts[i]! - tMin) / period) | 0 : index.get(ts[i]!)!;
+      const x = vs[i]!;
+      count[k]!++;
+      if (fn === 'MIN') {
+        if (x < acc[k]!) acc[k] = x;
+      } else if (fn === 'MAX') {
+        if (x > acc[k]!) acc[k] = x;
+      } else {
+        acc[k]! += x;
+        if (sq !== null) sq[k]! += x * x;
+      }
+    }
+  }
+  let present = 0;
+  for (let k = 0; k < size; k++) if (count[k]! > 0) present++;
+  const t = new Float64Array(present);
+  const v = new Float64Array(present);
+  let j = 0;
+  for (let k = 0; k < size; k++) {
+    const c = count[k]!;
+    if (c === 0) continue;
+    t[j] = index === null ? tMin + k * period : slots[k]!;
+    if (fn === 'AVG')
+      v[j] = acc[k]! / items.length; // a series without a value here counts as 0 ("Missing values are treated as 0")
+    else if (fn === 'STDDEV') {
+      const mean = acc[k]! / c;
+      v[j] = Math.sqrt(Math.max(0, sq![k]! / c - mean * mean));
+    } else v[j] = acc[k]!;
+    j++;
+  }
   return finite(series(label, period, t, v));
 }
 
@@ -360,7 +432,7 @@ function call(name: string, args: Node[], ctx: EvalContext): MathValue {
           t.push(s.t[i]!);
           v.push(name === 'DIFF' ? dv : name === 'DIFF_TIME' ? dt : dv / dt);
         }
-        return finite({ label: s.label, periodSec: s.periodSec, t, v });
+        return finite(series(s.label, s.periodSec, t, v));
       });
     }
     case 'FILL': {
@@ -482,14 +554,21 @@ function timePart(name: string, ts: number): number {
   }
 }
 
+/** Value by timestamp. */
+function indexByTime(s: TimeSeries): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let i = 0; i < s.t.length; i++) m.set(s.t[i]!, s.v[i]!);
+  return m;
+}
+
 function fill(s: TimeSeries, how: MathValue, ctx: EvalContext): TimeSeries {
   const t = grid(ctx, s.periodSec);
-  const have = new Map(s.t.map((x, i) => [x, s.v[i]!] as const));
+  const have = indexByTime(s);
   const v: Array<number | undefined> = t.map((x) => have.get(x));
   if (how.kind === 'scalar') {
     for (let i = 0; i < v.length; i++) if (v[i] === undefined) v[i] = how.value;
   } else if (how.kind === 'series') {
-    const other = new Map(how.series.t.map((x, i) => [x, how.series.v[i]!] as const));
+    const other = indexByTime(how.series);
     for (let i = 0; i < v.length; i++) if (v[i] === undefined) v[i] = other.get(t[i]!);
   } else if (how.kind === 'keyword' && how.name === 'REPEAT') {
     let last: number | undefined;
@@ -518,8 +597,7 @@ function fill(s: TimeSeries, how: MathValue, ctx: EvalContext): TimeSeries {
     outT.push(t[i]!);
     outV.push(v[i]!);
   }
-  // Points of the input outside the grid (none in practice) are kept as they were.
-  return { label: s.label, periodSec: s.periodSec, t: outT, v: outV, source: s.source };
+  return { ...series(s.label, s.periodSec, outT, outV), source: s.source };
 }
 
 /** IF(condition, trueValue, falseValue?) as the User Guide's IF table defines it. */
@@ -542,8 +620,8 @@ function ifExpression(args: Node[], ctx: EvalContext): MathValue {
   }
   if (cond.kind !== 'series') throw new MathEvalError(`The IF condition must be a time series or a scalar, not ${describe(cond)}`);
   const c = cond.series;
-  const yesMap = yes.kind === 'series' ? new Map(yes.series.t.map((x, i) => [x, yes.series.v[i]!] as const)) : null;
-  const noMap = no?.kind === 'series' ? new Map(no.series.t.map((x, i) => [x, no.series.v[i]!] as const)) : null;
+  const yesMap = yes.kind === 'series' ? indexByTime(yes.series) : null;
+  const noMap = no?.kind === 'series' ? indexByTime(no.series) : null;
   const t: number[] = [];
   const v: number[] = [];
   for (let i = 0; i < c.t.length; i++) {

@@ -6,6 +6,13 @@
  * merge is "same cell as the last one" or "append", and an insert in the middle
  * (late data) shifts the columns.
  *
+ * Sketches are kept encoded (the same bytes as in block files) in one byte
+ * arena per run, not as objects: a day of latency distributions is hundreds of
+ * thousands of cells, and as objects they made every garbage collection walk
+ * them. A cell's sketch is decoded when a percentile query or a merge needs it;
+ * a merge appends the new encoding and leaves the old bytes as garbage, which
+ * is compacted away once it outweighs the live bytes.
+ *
  * Block files are these columns for every series of the block:
  *
  *   "FMB1" u8 version u8 tier u16 0 u32 seriesCount f64 blockStartSec u32 coveredWal u32 0
@@ -29,6 +36,8 @@ export const LAYOUT_FULL = 2;
 const MAGIC = 0x31424d46; // "FMB1" little-endian
 const VERSION = 1;
 
+const scratch = new ByteWriter(1024);
+
 export class CellRun {
   n = 0;
   off: Uint16Array;
@@ -36,8 +45,12 @@ export class CellRun {
   sum: Float64Array;
   min: Float64Array;
   max: Float64Array;
-  /** Per cell; null when no cell of the run has a distribution. */
-  sketches: Array<Sketch | null> | null = null;
+  /** Per cell: where its encoded sketch starts in `arena`, or −1 (no distribution); null while no cell has one. */
+  skAt: Int32Array | null = null;
+  skLen: Uint32Array | null = null;
+  arena: Uint8Array | null = null;
+  arenaUsed = 0;
+  private arenaGarbage = 0;
 
   constructor(capacity = 4) {
     this.off = new Uint16Array(capacity);
@@ -47,11 +60,9 @@ export class CellRun {
     this.max = new Float64Array(capacity);
   }
 
-  /** Approximate heap bytes (columns + sketches), for the cache budget. */
+  /** Approximate bytes (columns + sketch arena), for the cache budget. */
   bytes(): number {
-    let b = 64 + this.off.length * 34;
-    if (this.sketches) for (let i = 0; i < this.n; i++) b += 8 + (this.sketches[i] ? 64 + this.sketches[i]!.keys.length * 10 : 0);
-    return b;
+    return 64 + this.off.length * 34 + (this.skAt ? this.off.length * 8 + this.arena!.length : 0);
   }
 
   private grow(): void {
@@ -63,6 +74,14 @@ export class CellRun {
     this.sum = growF64(this.sum, cap);
     this.min = growF64(this.min, cap);
     this.max = growF64(this.max, cap);
+    if (this.skAt) {
+      const at = new Int32Array(cap).fill(-1);
+      at.set(this.skAt);
+      this.skAt = at;
+      const len = new Uint32Array(cap);
+      len.set(this.skLen!);
+      this.skLen = len;
+    }
   }
 
   /** Index of the cell at `offset`, or −(insertion point) − 1. */
@@ -85,10 +104,77 @@ export class CellRun {
     return i >= 0 ? i : -i - 1;
   }
 
+  /** True when cell i has a distribution. */
+  hasSketch(i: number): boolean {
+    return this.skAt !== null && this.skAt[i]! >= 0;
+  }
+
+  /** Cell i's distribution, decoded (a fresh object the caller may change), or null. */
+  sketchAt(i: number): Sketch | null {
+    if (!this.hasSketch(i)) return null;
+    const at = this.skAt![i]!;
+    return Sketch.decode(new ByteReader(Buffer.from(this.arena!.buffer, this.arena!.byteOffset, this.arena!.length), at, at + this.skLen![i]!));
+  }
+
+  /** The encoded bytes of cell i's sketch (for block files). */
+  sketchBytes(i: number): Uint8Array | null {
+    if (!this.hasSketch(i)) return null;
+    const at = this.skAt![i]!;
+    return this.arena!.subarray(at, at + this.skLen![i]!);
+  }
+
+  /** Stores already-encoded sketch bytes for cell i. */
+  setSketchBytes(i: number, bytes: Uint8Array): void {
+    if (!this.skAt) {
+      this.skAt = new Int32Array(this.off.length).fill(-1);
+      this.skLen = new Uint32Array(this.off.length);
+    }
+    if (this.skAt[i]! >= 0) this.arenaGarbage += this.skLen![i]!;
+    if (!this.arena || this.arenaUsed + bytes.length > this.arena.length) this.growArena(bytes.length);
+    this.arena!.set(bytes, this.arenaUsed);
+    this.skAt[i] = this.arenaUsed;
+    this.skLen![i] = bytes.length;
+    this.arenaUsed += bytes.length;
+  }
+
+  private setSketch(i: number, s: Sketch): void {
+    scratch.reset();
+    s.encode(scratch);
+    this.setSketchBytes(i, scratch.buf.subarray(0, scratch.pos));
+  }
+
+  private dropSketch(i: number): void {
+    if (this.skAt && this.skAt[i]! >= 0) {
+      this.arenaGarbage += this.skLen![i]!;
+      this.skAt[i] = -1;
+    }
+  }
+
+  /** Makes room for `extra` bytes: compacts when most of the arena is garbage, otherwise grows it 1.5×. */
+  private growArena(extra: number): void {
+    const live = this.arenaUsed - this.arenaGarbage;
+    const size = Math.max(256, Math.ceil((live + extra) * 1.5));
+    const next = new Uint8Array(size);
+    let p = 0;
+    if (this.arena) {
+      for (let i = 0; i < this.n; i++) {
+        const at = this.skAt![i]!;
+        if (at < 0) continue;
+        const len = this.skLen![i]!;
+        next.set(this.arena.subarray(at, at + len), p);
+        this.skAt![i] = p;
+        p += len;
+      }
+    }
+    this.arena = next;
+    this.arenaUsed = p;
+    this.arenaGarbage = 0;
+  }
+
   /**
    * Folds a contribution into the cell at `offset`. `sketch` null means the
    * contribution carries no distribution, which makes the cell's unavailable.
-   * The sketch is cloned when kept, so callers may reuse theirs.
+   * The sketch is encoded into the run, so callers may reuse theirs.
    */
   // hot path
   merge(offset: number, count: number, sum: number, min: number, max: number, sketch: Sketch | null): void {
@@ -106,23 +192,20 @@ export class CellRun {
       this.sum[i] = sum;
       this.min[i] = min;
       this.max[i] = max;
-      if (sketch) this.setSketch(i, sketch.clone());
+      if (sketch) this.setSketch(i, sketch);
       return;
     }
     this.count[i]! += count;
     this.sum[i]! += sum;
     if (min < this.min[i]!) this.min[i] = min;
     if (max > this.max[i]!) this.max[i] = max;
-    const own = this.sketches ? this.sketches[i]! : null;
-    if (own) {
-      if (sketch) own.merge(sketch);
-      else this.sketches![i] = null;
+    if (this.hasSketch(i)) {
+      if (sketch) {
+        const own = this.sketchAt(i)!;
+        own.merge(sketch);
+        this.setSketch(i, own);
+      } else this.dropSketch(i);
     }
-  }
-
-  private setSketch(i: number, s: Sketch): void {
-    if (!this.sketches) this.sketches = new Array<Sketch | null>(this.off.length).fill(null);
-    this.sketches[i] = s;
   }
 
   private insert(i: number, offset: number): number {
@@ -133,14 +216,17 @@ export class CellRun {
       this.sum.copyWithin(i + 1, i, this.n);
       this.min.copyWithin(i + 1, i, this.n);
       this.max.copyWithin(i + 1, i, this.n);
-      if (this.sketches) this.sketches.splice(i, 0, null);
+      if (this.skAt) {
+        this.skAt.copyWithin(i + 1, i, this.n);
+        this.skLen!.copyWithin(i + 1, i, this.n);
+      }
     }
     this.off[i] = offset;
     this.count[i] = 0;
     this.sum[i] = 0;
     this.min[i] = 0;
     this.max[i] = 0;
-    if (this.sketches) this.sketches[i] = null;
+    if (this.skAt) this.skAt[i] = -1;
     this.n++;
     return i;
   }
@@ -193,12 +279,12 @@ export function encodeBlock(tierIndex: number, startSec: number, coveredWal: num
     const lenAt = w.pos;
     w.u32(0);
     const sketchStart = w.pos;
-    if (run.sketches) {
+    if (run.skAt) {
       for (let i = 0; i < n; i++) {
-        const s = run.sketches[i];
-        if (s) {
+        const b = run.sketchBytes(i);
+        if (b) {
           w.u8(1);
-          s.encode(w);
+          w.bytes(b);
         } else w.u8(0);
       }
     }
@@ -251,15 +337,20 @@ export function decodeBlock(buf: Buffer): DecodedBlock {
       run.min.set(r.f64Array(n));
       run.max.set(r.f64Array(n));
     }
+    run.n = n;
     const sketchBytes = r.u32();
     const sketchEnd = r.pos + sketchBytes;
     if (sketchBytes > 0) {
-      run.sketches = new Array<Sketch | null>(run.off.length).fill(null);
-      for (let i = 0; i < n; i++) if (r.u8() === 1) run.sketches[i] = Sketch.decode(r);
+      // The file holds the same encodings the arena does: copy them in, decoding only to find where each ends.
+      for (let i = 0; i < n; i++) {
+        if (r.u8() !== 1) continue;
+        const from = r.pos;
+        Sketch.decode(r);
+        run.setSketchBytes(i, r.buf.subarray(from, r.pos));
+      }
     }
     r.pos = sketchEnd;
     r.align(8);
-    run.n = n;
     runs.set(id, run);
   }
   return { tierIndex, startSec, coveredWal, runs };

@@ -78,8 +78,19 @@ class Block {
   }
 }
 
+/** A small-integer key (tier, block number): map lookups on the read path stay on V8's fast integer keys. */
+const TIER_SHIFT = 2 ** 26;
 function blockKey(tierIndex: number, startSec: number): number {
-  return tierIndex * 1e10 + startSec;
+  return tierIndex * TIER_SHIFT + startSec / TIERS[tierIndex]!.blockSec;
+}
+
+function keyTier(key: number): number {
+  return Math.floor(key / TIER_SHIFT);
+}
+
+function keyStart(key: number): number {
+  const t = keyTier(key);
+  return (key - t * TIER_SHIFT) * TIERS[t]!.blockSec;
 }
 
 export type CellVisitor = (run: CellRun, from: number, to: number, blockStartSec: number, resSec: number) => void;
@@ -401,8 +412,8 @@ export class MetricStore {
         }
       }
       for (const key of [...this.onDisk]) {
-        const t = Math.floor(key / 1e10);
-        const start = key - t * 1e10;
+        const t = keyTier(key);
+        const start = keyStart(key);
         if (t !== tier.index || !expired(start)) continue;
         this.onDisk.delete(key);
         try {
