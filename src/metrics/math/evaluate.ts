@@ -238,14 +238,15 @@ function reduceArray(fn: Reducer, items: TimeSeries[], label: string): TimeSerie
   const n = (tMax - tMin) / period + 1;
   let aligned = Number.isInteger(n) && n <= 10_000_000;
   if (aligned) {
-    for (const s of items) {
-      for (const t of s.t) {
-        if ((t - tMin) % period !== 0) {
+    for (let j = 0; j < items.length && aligned; j++) {
+      const ts = items[j]!.t;
+      for (let i = 0; i < ts.length; i++) {
+        const q = (ts[i]! - tMin) / period;
+        if (q !== Math.floor(q)) {
           aligned = false;
           break;
         }
       }
-      if (!aligned) break;
     }
   }
   let slots: number[] = [];
@@ -262,21 +263,24 @@ function reduceArray(fn: Reducer, items: TimeSeries[], label: string): TimeSerie
   const sq = fn === 'STDDEV' ? new Float64Array(size) : null;
   if (fn === 'MIN') acc.fill(Number.POSITIVE_INFINITY);
   if (fn === 'MAX') acc.fill(Number.NEGATIVE_INFINITY);
-  // hot path: one pass over every point, one specialised update per reducer.
-  for (const s of items) {
-    const ts = s.t;
-    const vs = s.v;
-    for (let i = 0; i < ts.length; i++) {
+  // hot path: one pass over every point, one loop per reducer.
+  const isMin = fn === 'MIN';
+  const isMax = fn === 'MAX';
+  for (let j = 0; j < items.length; j++) {
+    const ts = items[j]!.t;
+    const vs = items[j]!.v;
+    const len = ts.length;
+    for (let i = 0; i < len; i++) {
       const k = index === null ? ((ts[i]! - tMin) / period) | 0 : index.get(ts[i]!)!;
       const x = vs[i]!;
-      count[k]!++;
-      if (fn === 'MIN') {
+      count[k] = count[k]! + 1;
+      if (isMin) {
         if (x < acc[k]!) acc[k] = x;
-      } else if (fn === 'MAX') {
+      } else if (isMax) {
         if (x > acc[k]!) acc[k] = x;
       } else {
-        acc[k]! += x;
-        if (sq !== null) sq[k]! += x * x;
+        acc[k] = acc[k]! + x;
+        if (sq !== null) sq[k] = sq[k]! + x * x;
       }
     }
   }

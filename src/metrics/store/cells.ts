@@ -48,7 +48,7 @@ export class CellRun {
   /** Per cell: where its encoded sketch starts in `arena`, or −1 (no distribution); null while no cell has one. */
   skAt: Int32Array | null = null;
   skLen: Uint32Array | null = null;
-  arena: Uint8Array | null = null;
+  arena: Buffer | null = null;
   arenaUsed = 0;
   private arenaGarbage = 0;
 
@@ -113,7 +113,7 @@ export class CellRun {
   sketchAt(i: number): Sketch | null {
     if (!this.hasSketch(i)) return null;
     const at = this.skAt![i]!;
-    return Sketch.decode(new ByteReader(Buffer.from(this.arena!.buffer, this.arena!.byteOffset, this.arena!.length), at, at + this.skLen![i]!));
+    return Sketch.decode(new ByteReader(this.arena!, at, at + this.skLen![i]!));
   }
 
   /** The encoded bytes of cell i's sketch (for block files). */
@@ -154,7 +154,7 @@ export class CellRun {
   private growArena(extra: number): void {
     const live = this.arenaUsed - this.arenaGarbage;
     const size = Math.max(256, Math.ceil((live + extra) * 1.5));
-    const next = new Uint8Array(size);
+    const next = Buffer.alloc(size);
     let p = 0;
     if (this.arena) {
       for (let i = 0; i < this.n; i++) {
