@@ -19,7 +19,7 @@ import type { MetricStore } from './store/store.ts';
 import type { SeriesInfo } from './store/series.ts';
 import { TIER_1H, TIER_1M, TIER_1S, TIER_5M, type Tier } from './store/tiers.ts';
 import { StatAgg, type StatisticSpec, statisticValue } from './stats.ts';
-import type { Sketch } from './sketch.ts';
+import { type Sketch, quantileOfEncoded } from './sketch.ts';
 
 export const HIGH_RES_PERIODS = [1, 5, 10, 20, 30] as const;
 
@@ -61,6 +61,13 @@ export class Buckets {
   readonly sketches: Array<Sketch | null> | null;
   /** Per bucket: some contribution had no distribution. */
   readonly lost: Uint8Array | null;
+  /**
+   * Per bucket of a one-series query with one cell per bucket: the cell whose
+   * (still encoded) sketch is the bucket's; a percentile is read from its bytes
+   * without decoding. Decoded as soon as anything else needs the sketch.
+   */
+  private readonly refRun: Array<CellRun | null> | null;
+  private readonly refCell: Int32Array | null;
   /** True while the buckets receive one series only: a dense run of cells can then be copied in as it is. */
   single = false;
   private readonly tmp = new StatAgg();
@@ -79,6 +86,8 @@ export class Buckets {
     this.max = new Float64Array(n).fill(Number.NEGATIVE_INFINITY);
     this.sketches = keepDistribution ? new Array<Sketch | null>(n).fill(null) : null;
     this.lost = keepDistribution ? new Uint8Array(n) : null;
+    this.refRun = keepDistribution ? new Array<CellRun | null>(n).fill(null) : null;
+    this.refCell = keepDistribution ? new Int32Array(n) : null;
   }
 
   /** Empties every bucket, so one Buckets serves the series of a query one after the other. */
@@ -92,6 +101,7 @@ export class Buckets {
     if (this.sketches) {
       this.sketches.fill(null);
       this.lost!.fill(0);
+      this.refRun!.fill(null);
     }
   }
 
@@ -176,14 +186,32 @@ export class Buckets {
           this.lost![b] = 1;
           sk[b] = null;
         } else if (this.lost![b] === 0) {
+          const mine = sk[b]!;
+          if (mine === null && this.refRun![b] === null && count[b] === rc[i]) {
+            // First cell of the bucket: remember it, decode later only if needed.
+            this.refRun![b] = run;
+            this.refCell![b] = i;
+            continue;
+          }
           // Cells hold encoded sketches: each decode is a fresh object the bucket owns.
           const cell = run.sketchAt(i)!;
-          const mine = sk[b]!;
-          if (mine === null) sk[b] = cell;
-          else mine.merge(cell);
+          const base = mine ?? this.takeRef(b);
+          if (base === null) sk[b] = cell;
+          else {
+            base.merge(cell);
+            sk[b] = base;
+          }
         }
       }
     }
+  }
+
+  /** Decodes a remembered cell's sketch into the bucket (or null when there is none). */
+  private takeRef(b: number): Sketch | null {
+    const run = this.refRun![b];
+    if (!run) return null;
+    this.refRun![b] = null;
+    return run.sketchAt(this.refCell![b]!);
   }
 
   /** The statistic's value for bucket i, or undefined (no samples, or no distribution for a percentile). */
@@ -203,6 +231,17 @@ export class Buckets {
         case 'Maximum':
           return this.max[i]!;
       }
+    }
+    const ref = this.refRun?.[i] ?? null;
+    if (ref !== null && this.lost![i] === 0) {
+      if (spec.kind === 'percentile') {
+        if (spec.p === 0) return this.min[i]!;
+        if (spec.p === 100) return this.max[i]!;
+        const at = ref.skAt![this.refCell![i]!]!;
+        const v = quantileOfEncoded(ref.arena!, at, (spec.p / 100) * (c - 1));
+        return Math.min(Math.max(v, this.min[i]!), this.max[i]!);
+      }
+      this.sketches![i] = this.takeRef(i);
     }
     const a = this.tmp;
     a.count = c;

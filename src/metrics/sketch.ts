@@ -35,6 +35,42 @@ export function sketchValue(key: number): number {
   return (2 * GAMMA ** key) / (GAMMA + 1);
 }
 
+/**
+ * The value of rank `rank` (0-based, fractional allowed) read straight from an
+ * encoded sketch in buf[start, end), without decoding it into an object: what
+ * a percentile of a one-cell period costs.
+ */
+export function quantileOfEncoded(buf: Uint8Array, start: number, rank: number): number {
+  let p = start;
+  const varint = (): number => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const b = buf[p++]!;
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 0x80;
+    }
+  };
+  const f64 = (): number => {
+    const v = new DataView(buf.buffer, buf.byteOffset + p, 8).getFloat64(0, true);
+    p += 8;
+    return v;
+  };
+  const whole = buf[p++] === 1;
+  const n = varint();
+  let seen = whole ? varint() : f64();
+  if (rank < seen) return 0;
+  let key = 0;
+  for (let i = 0; i < n; i++) {
+    const z = varint();
+    key += z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    seen += whole ? varint() : f64();
+    if (rank < seen) return sketchValue(key);
+  }
+  return n > 0 ? sketchValue(key) : 0;
+}
+
 export class Sketch {
   zeroCount = 0;
   /** Sum of all counts, the zero bucket included. */

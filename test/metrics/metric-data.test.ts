@@ -121,6 +121,29 @@ describe('PutMetricData → GetMetricStatistics', () => {
     assert.equal(ext.p100, 100);
   });
 
+  it('merges the distributions of the cells a period spans for its percentiles', async () => {
+    const { store, clock } = await setup();
+    for (let m = 0; m < 5; m++)
+      putMetricData(store, clock.now(), 'App', [
+        { metricName: 'Lat', timestampMs: T0 + m * MINUTE, values: Array.from({ length: 20 }, (_, i) => m * 20 + i + 1) },
+      ]);
+    const q = (periodSec: number) =>
+      getMetricStatistics(store, clock.now(), {
+        namespace: 'App',
+        metricName: 'Lat',
+        dimensions: [],
+        startTimeMs: T0,
+        endTimeMs: T0 + 5 * MINUTE,
+        periodSec,
+        extendedStatistics: ['p50', 'p90'],
+      });
+    const five = (await q(300)).datapoints[0]!.extendedStatistics!;
+    assert.ok(Math.abs(five.p50! - 50.5) <= 1, String(five.p50)); // 1..100 → rank 49.5
+    assert.ok(Math.abs(five.p90! - 90) <= 1, String(five.p90));
+    const perMinute = (await q(60)).datapoints.map((d) => d.extendedStatistics!.p50!);
+    perMinute.forEach((p50, m) => assert.ok(Math.abs(p50 - (m * 20 + 10.5)) <= 1.5, `minute ${m}: ${p50}`));
+  });
+
   it('serves 1-second periods for high-resolution data within 3 hours', async () => {
     const { store, clock } = await setup(T0 + MINUTE);
     for (let s = 0; s < 20; s++) putMetricData(store, clock.now(), 'App', [{ metricName: 'Fast', timestampMs: T0 + s * 1000, value: s, storageResolution: 1 }]);

@@ -129,7 +129,11 @@ export class CellRun {
       this.skAt = new Int32Array(this.off.length).fill(-1);
       this.skLen = new Uint32Array(this.off.length);
     }
-    if (this.skAt[i]! >= 0) this.arenaGarbage += this.skLen![i]!;
+    if (this.skAt[i]! >= 0) {
+      // The old encoding becomes garbage (and must not be copied if the arena is compacted now).
+      this.arenaGarbage += this.skLen![i]!;
+      this.skAt[i] = -1;
+    }
     if (!this.arena || this.arenaUsed + bytes.length > this.arena.length) this.growArena(bytes.length);
     this.arena!.set(bytes, this.arenaUsed);
     this.skAt[i] = this.arenaUsed;
