@@ -80,7 +80,12 @@ export class MetricsEngine {
   }
 
   static async open(opts: MetricsEngineOptions): Promise<MetricsEngine> {
-    const store = await MetricStore.open({
+    return MetricsEngine.openSync(opts);
+  }
+
+  /** Opens the store (recovering it), loads alarms and starts evaluating, synchronously. */
+  static openSync(opts: MetricsEngineOptions): MetricsEngine {
+    const store = MetricStore.openSync({
       dir: opts.dataDir === undefined ? undefined : join(opts.dataDir, 'metrics'),
       clock: opts.clock,
       fsync: opts.fsync,

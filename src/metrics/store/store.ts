@@ -130,6 +130,11 @@ export class MetricStore {
   }
 
   static async open(opts: MetricStoreOptions): Promise<MetricStore> {
+    return MetricStore.openSync(opts);
+  }
+
+  /** Opens (and recovers) synchronously: recovery reads the catalog and the logs with synchronous I/O once. */
+  static openSync(opts: MetricStoreOptions): MetricStore {
     const store = new MetricStore(opts);
     if (store.dir) store.recover();
     store.scheduleCommit();
