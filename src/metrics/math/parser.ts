@@ -261,19 +261,3 @@ export function referencedIds(node: Node, out: string[] = []): string[] {
   }
   return out;
 }
-
-/** True when the expression calls METRICS() (so it depends on every metric query). */
-export function usesMetricsFunction(node: Node): boolean {
-  switch (node.type) {
-    case 'call':
-      return node.name === 'METRICS' || node.args.some(usesMetricsFunction);
-    case 'array':
-      return node.items.some(usesMetricsFunction);
-    case 'unary':
-      return usesMetricsFunction(node.arg);
-    case 'binary':
-      return usesMetricsFunction(node.left) || usesMetricsFunction(node.right);
-    default:
-      return false;
-  }
-}

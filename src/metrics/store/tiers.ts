@@ -37,11 +37,3 @@ export const TIER_1S = TIERS[0]!;
 export const TIER_1M = TIERS[1]!;
 export const TIER_5M = TIERS[2]!;
 export const TIER_1H = TIERS[3]!;
-
-/** The tier whose data covers an instant `ageSec` seconds old (the finest one still kept). */
-export function tierForAge(ageSec: number, highResolution: boolean): Tier {
-  if (highResolution && ageSec <= TIER_1S.retentionSec) return TIER_1S;
-  if (ageSec <= TIER_1M.retentionSec) return TIER_1M;
-  if (ageSec <= TIER_5M.retentionSec) return TIER_5M;
-  return TIER_1H;
-}
