@@ -86,3 +86,62 @@ describe('Alarm evaluation details', () => {
     assert.equal(evaluateWindow(points('- - -'), opts).state, 'INSUFFICIENT_DATA');
   });
 });
+
+/**
+ * The same tables end to end: datapoints published through PutMetricData one per minute, the alarm
+ * evaluated by the engine at the boundary after the fifth minute on a ManualClock. Each case starts
+ * from a state set with SetAlarmState; "retain" cases run from OK and from ALARM and must keep each.
+ */
+describe('Alarm evaluation through the engine on a ManualClock (the User Guide tables)', () => {
+  const T0 = Date.UTC(2021, 0, 31, 14, 0, 0);
+  const run = async (data: string, m: number, mode: TreatMissingData, start: 'OK' | 'ALARM' = 'OK'): Promise<string> => {
+    const { MetricsEngine } = await import('../../src/metrics/index.ts');
+    const { MemoryStorage } = await import('../../src/storage/index.ts');
+    const { ManualClock } = await import('../../src/core/index.ts');
+    const clock = new ManualClock(T0 + 5 * 60_000);
+    const e = await MetricsEngine.open({ clock, meta: new MemoryStorage().meta, evaluationDelayMs: 0 });
+    try {
+      data.split(' ').forEach((c, i) => {
+        if (c !== '-') e.putMetricData('Table', [{ metricName: 'M', timestampMs: T0 + i * 60_000, value: c === 'X' ? 10 : 0 }]);
+      });
+      await e.alarms.putMetricAlarm({
+        alarmName: 'a',
+        namespace: 'Table',
+        metricName: 'M',
+        statistic: 'Maximum',
+        periodSec: 60,
+        evaluationPeriods: 3,
+        datapointsToAlarm: m,
+        threshold: 5,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: mode,
+      });
+      e.alarms.setAlarmState('a', start, 'the starting state');
+      await e.alarms.evaluateNow('a', T0 + 5 * 60_000);
+      const state = e.alarms.get('a')!.state;
+      return state.value === start && state.reason === 'the starting state' ? 'retain' : state.value;
+    } finally {
+      await e.close();
+    }
+  };
+  for (const [rows, m] of [
+    [THREE_OF_THREE, 3],
+    [TWO_OF_THREE, 2],
+  ] as const) {
+    for (const [data, ...expected] of rows) {
+      MODES.forEach((mode, k) => {
+        const want = expected[k]!;
+        it(`${m} of 3: ${data} with ${mode} → ${want}`, async () => {
+          if (want === 'retain') {
+            assert.equal(await run(data, m, mode, 'OK'), 'retain');
+            assert.equal(await run(data, m, mode, 'ALARM'), 'retain');
+            return;
+          }
+          // Start from the other side of the expected state, so reaching it is a real transition.
+          const got = await run(data, m, mode, want === 'ALARM' ? 'OK' : 'ALARM');
+          assert.equal(got, want);
+        });
+      });
+    }
+  }
+});
