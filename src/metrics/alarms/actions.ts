@@ -14,7 +14,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../core/index.ts';
-import { retry } from '../../core/index.ts';
+import { log, retry } from '../../core/index.ts';
+
+const logger = log.child('metrics').child('alarms');
 
 /** The CloudWatch alarm JSON (the SNS `Message` of an alarm notification), with AWS's field order. */
 export type AlarmNotification = Record<string, unknown> & {
@@ -47,7 +49,7 @@ export interface AlarmActionsConfig {
   topics?: Record<string, readonly string[]>;
   /** Invokes a function for `arn:aws:lambda:…` actions (wired once functions exist). */
   invokeFunction?: (functionArn: string, event: AlarmFunctionEvent) => Promise<void>;
-  /** Where action log lines go (default: nowhere). */
+  /** Where action log lines go (default: the `metrics.alarms` logger, at info). */
   log?: (line: string) => void;
   fetch?: typeof fetch;
 }
@@ -60,7 +62,7 @@ export class ActionDispatcher {
     private readonly config: AlarmActionsConfig,
     private readonly clock: Clock,
   ) {
-    this.log = config.log ?? (() => undefined);
+    this.log = config.log ?? ((line) => logger.info(line));
     this.doFetch = config.fetch ?? fetch;
   }
 
@@ -121,6 +123,7 @@ export class ActionDispatcher {
               },
               body,
             });
+            // The status decides; an endpoint that drops the body after answering has still answered.
             await res.arrayBuffer().catch(() => undefined);
             if (res.status >= 500 || res.status === 429) throw Object.assign(new Error(`HTTP ${res.status}`), { retryable: true });
             if (res.status >= 400) throw new Error(`HTTP ${res.status}`);

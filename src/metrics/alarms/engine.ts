@@ -18,6 +18,7 @@
  * the next evaluation. Alarms, their states and two weeks of history live in
  * the MetaStore, so a restart keeps them.
  */
+import { log } from '../../core/index.ts';
 import type { Clock, TimerHandle } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import { MetricsError } from '../errors.ts';
@@ -157,6 +158,8 @@ export interface AlarmEngineOptions {
   onWarning?: (message: string) => void;
 }
 
+const logger = log.child('metrics').child('alarms');
+
 const ALARM_KEY = 'cloudwatch/alarm/';
 const HISTORY_KEY = 'cloudwatch/alarm-history/';
 const HISTORY_RETENTION_MS = 14 * 86_400_000;
@@ -195,7 +198,7 @@ export class AlarmEngine {
     this.accountId = opts.accountId ?? '000000000000';
     this.delayMs = opts.evaluationDelayMs ?? 2000;
     this.band = opts.band ?? defaultBand;
-    this.warn = opts.onWarning ?? (() => undefined);
+    this.warn = opts.onWarning ?? ((message) => logger.warn(message));
   }
 
   /** Loads alarms and history from the MetaStore and starts evaluating. */

@@ -26,6 +26,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { log } from '../../core/index.ts';
 import type { Clock, TimerHandle } from '../../core/index.ts';
 import { ByteReader } from '../bytes.ts';
 import { Sketch } from '../sketch.ts';
@@ -54,6 +55,8 @@ export interface RecoveryReport {
   walBytesTruncated: number;
   damagedBlocks: string[];
 }
+
+const logger = log.child('metrics');
 
 const REC_SERIES = 1;
 const REC_DATA = 2;
@@ -126,7 +129,7 @@ export class MetricStore {
     this.commitIntervalMs = opts.commitIntervalMs ?? 1000;
     this.checkpointIntervalMs = opts.checkpointIntervalMs ?? 5 * 60_000;
     this.maxCacheBytes = opts.maxCacheBytes ?? 64 * 1024 * 1024;
-    this.warn = opts.onWarning ?? (() => undefined);
+    this.warn = opts.onWarning ?? ((message) => logger.warn(message));
   }
 
   static async open(opts: MetricStoreOptions): Promise<MetricStore> {
@@ -423,8 +426,8 @@ export class MetricStore {
         this.onDisk.delete(key);
         try {
           unlinkSync(join(this.dir!, 'blocks', TIER_DIRS[t]!, `${start}.blk`));
-        } catch {
-          /* already gone */
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') logger.swallowed('deleting an expired metrics block', e);
         }
       }
     }
@@ -445,6 +448,7 @@ export class MetricStore {
     const t = this.clock.setTimer(() => {
       this.timers = this.timers.filter((x) => x !== t);
       this.expire();
+      // doCheckpoint already warned; the logs stay and the next checkpoint writes the blocks again.
       this.checkpoint().catch(() => undefined);
       this.scheduleCheckpoint();
     }, this.checkpointIntervalMs);
@@ -458,8 +462,9 @@ export class MetricStore {
     if (this.dir && this.wal) {
       try {
         await this.checkpoint();
-      } catch {
-        /* the logs are still there for the next open */
+      } catch (e) {
+        // The logs are still there: the next open replays them.
+        logger.swallowed('the metrics checkpoint at close', e);
       }
       await this.wal.close();
     }

@@ -14,7 +14,10 @@
 import { mkdirSync, openSync, closeSync, fsyncSync, readdirSync, readFileSync, ftruncateSync, unlinkSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { log } from '../../core/index.ts';
 import { ByteWriter, crc32 } from '../bytes.ts';
+
+const logger = log.child('metrics');
 
 const FRAME_HEADER = 8;
 
@@ -101,7 +104,8 @@ export class WalWriter {
 
   /** Commits what is pending to the current log, then starts log seq + 1. Returns the old seq. */
   rotate(): number {
-    void this.commit().catch(() => undefined);
+    // A failed write is recorded in lastError and warned about by the store's commit timer; rotation goes on.
+    this.commit().catch((e: unknown) => logger.swallowed('writing the metrics log before rotating it', e));
     const old = this.seq;
     this.seq = old + 1;
     return old;
@@ -139,15 +143,16 @@ export class WalWriter {
       }
       try {
         unlinkSync(join(this.dir, walFileName(s)));
-      } catch {
-        /* already gone */
+      } catch (e) {
+        // A log left behind is replayed harmlessly (the blocks say what they cover) and deleted next time.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') logger.swallowed('deleting a retired metrics log', e);
       }
     }
     if (this.fsync) fsyncDirSync(this.dir);
   }
 
   async close(): Promise<void> {
-    await this.commit().catch(() => undefined);
+    await this.commit().catch((e: unknown) => logger.swallowed('writing the metrics log at close', e));
     await this.chain;
     if (this.fh) await this.fh.close();
     this.fh = null;
