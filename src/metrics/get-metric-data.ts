@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { MetricsError } from './errors.ts';
 import { type BandFunction, type EvalContext, MathEvalError, type MathValue, type TimeSeries, evaluate } from './math/evaluate.ts';
 import { MathSyntaxError, type Node, parseExpression, referencedIds } from './math/parser.ts';
+import { SearchSyntaxError, parseSearch, searchMatches } from './math/search.ts';
 import { type MetricRef, checkTimeRange, seriesOf } from './metric-data.ts';
 import { Aggregation, type Buckets, alignStartSec, isValidPeriod } from './query.ts';
 import { type StatisticSpec, needsDistribution, parseStatistic } from './stats.ts';
@@ -107,6 +108,82 @@ export function validateQueries(queries: readonly MetricDataQueryInput[], prefix
   return compiled;
 }
 
+const SEARCH_MAX_SERIES = 500;
+const SEARCH_MAX_AGE_SEC = 14 * 86_400;
+
+/** Every SEARCH(...) call in the expressions, run against the catalog before evaluation (reads are asynchronous, evaluation is not). */
+async function runSearches(
+  store: MetricStore,
+  nowMs: number,
+  compiled: readonly Compiled[],
+  startMs: number,
+  endSec: number,
+  shapes: Map<string, Aggregation>,
+): Promise<Map<Node, TimeSeries[]>> {
+  const calls: Array<{ node: Extract<Node, { type: 'call' }>; id: string }> = [];
+  const walk = (n: Node, id: string): void => {
+    if (n.type === 'call') {
+      if (n.name === 'SEARCH') calls.push({ node: n, id });
+      for (const a of n.args) walk(a, id);
+    } else if (n.type === 'array') for (const a of n.items) walk(a, id);
+    else if (n.type === 'unary') walk(n.arg, id);
+    else if (n.type === 'binary') {
+      walk(n.left, id);
+      walk(n.right, id);
+    }
+  };
+  for (const c of compiled) if (c.ast) walk(c.ast, c.query.id);
+  const out = new Map<Node, TimeSeries[]>();
+  for (const { node, id } of calls) {
+    const [q, stat, period] = node.args;
+    const fail = (why: string): never => {
+      throw new MetricsError('ValidationError', `Error in expression ${id}: ${why}.\n`);
+    };
+    if (node.args.length !== 3 || q?.type !== 'string' || stat?.type !== 'string' || period?.type !== 'number') {
+      return fail("SEARCH takes a search expression, a statistic and a period: SEARCH(' {Namespace, Dimension} term ', 'Statistic', Period)");
+    }
+    const spec = parseStatistic(stat.value);
+    if (!spec) return fail(`${stat.value} is not a valid statistic`);
+    if (!isValidPeriod(period.value)) return fail(`${period.value} is not a valid period`);
+    let query: ReturnType<typeof parseSearch>;
+    try {
+      query = parseSearch(q.value);
+    } catch (e) {
+      if (e instanceof SearchSyntaxError) return fail(e.message);
+      throw e;
+    }
+    const minSeen = Math.floor(nowMs / 1000) - SEARCH_MAX_AGE_SEC;
+    const found: Array<{ key: string; ref: MetricRef }> = [];
+    for (const [key, list] of store.catalog.metrics()) {
+      const s = list[0]!;
+      const ref = { namespace: s.namespace, metricName: s.metricName, dimensions: s.dimensions };
+      if (list.some((x) => x.lastSeenSec >= minSeen) && searchMatches(query, ref)) found.push({ key, ref });
+    }
+    found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const refs = found.slice(0, SEARCH_MAX_SERIES).map((f) => f.ref);
+    const names = new Set(refs.map((r) => r.metricName));
+    const startSec = alignStartSec(startMs, nowMs, period.value);
+    const minMax = spec.kind !== 'basic' || spec.name === 'Minimum' || spec.name === 'Maximum';
+    const key = `${period.value}/${startSec}/${needsDistribution(spec)}/${minMax}`;
+    let agg = shapes.get(key);
+    if (!agg) {
+      agg = new Aggregation(store, startSec, endSec, period.value, needsDistribution(spec), nowMs, minMax);
+      await agg.load();
+      shapes.set(key, agg);
+    }
+    const series: TimeSeries[] = [];
+    for (const ref of refs) {
+      const { t, v } = seriesValues(agg.run(seriesOf(store, ref, undefined)), spec);
+      // Labelled by the dimension values, with the metric name when the results mix metrics.
+      const parts = ref.dimensions.map((d) => d.value);
+      if (names.size > 1 || parts.length === 0) parts.push(ref.metricName);
+      series.push({ label: parts.join(' '), periodSec: period.value, t, v, source: { id, metric: ref, stat: stat.value, periodSec: period.value } });
+    }
+    out.set(node, series);
+  }
+  return out;
+}
+
 /** The buckets' values of one statistic as a time series (seconds, values), periods without a value left out. */
 // hot path
 function seriesValues(b: Buckets, spec: StatisticSpec): { t: Float64Array; v: Float64Array } {
@@ -198,6 +275,7 @@ export async function evaluateQueries(
     values.set(c.query.id, { kind: 'series', series });
     metricSeries.push({ id: c.query.id, series });
   }
+  const searches = await runSearches(store, nowMs, compiled, startMs, endSec, shapes);
   const byId = new Map(compiled.map((c) => [c.query.id, c] as const));
   const evaluating = new Set<string>();
   const evalExpression = (c: Compiled): MathValue => {
@@ -217,6 +295,7 @@ export async function evaluateQueries(
         return other.ast ? evalExpression(other) : values.get(id);
       },
       metricSeries: () => metricSeries,
+      search: (node) => searches.get(node),
       band,
     };
     try {

@@ -188,3 +188,74 @@ describe('GetMetricData: metric math (the User Guide examples)', () => {
     await check([expr('e', 'f + 1'), expr('f', 'e * 2')], 'Error in expression e: it depends on itself through the expressions it uses.\n');
   });
 });
+
+describe('GetMetricData: SEARCH expressions', () => {
+  it('tokenizes and matches partially as the User Guide describes', async () => {
+    const { tokensOf, partialMatch } = await import('../../src/metrics/math/search.ts');
+    assert.deepEqual(tokensOf('CustomCount1'), ['Custom', 'Count', '1']);
+    assert.deepEqual(tokensOf('SDBFailure'), ['SDB', 'Failure']);
+    assert.deepEqual(tokensOf('Project2-trial333'), ['Project', '2', 'trial', '333']);
+    for (const term of ['count', 'Count', 'COUNT', 'CustomCount', 'Count1']) assert.ok(partialMatch(term, 'CustomCount1'), term);
+    for (const term of ['couNT', 'customcount', 'count1']) assert.ok(!partialMatch(term, 'CustomCount1'), term);
+    for (const term of ['network/errors', 'network+errors', 'network-errors', 'Network_Errors']) {
+      assert.ok(partialMatch(term, 'Network-Errors-2'), term);
+      assert.ok(partialMatch(term, 'NetworkErrors2'), term);
+    }
+    assert.ok(partialMatch('sdbfailure', 'SDBFailure'));
+  });
+
+  it('finds metrics by schema, property, exact and partial terms with AND, OR, NOT', async () => {
+    const clock = clockAt(T0 + HOUR);
+    const store = await MetricStore.open({ clock });
+    stores.push(store);
+    const put = (ns: string, name: string, dims: Array<[string, string]>, v: number) =>
+      putMetricData(store, clock.now(), ns, [{ metricName: name, dimensions: dims.map(([n, x]) => ({ name: n, value: x })), timestampMs: T0, value: v }]);
+    put('Lambda', 'Errors', [['FunctionName', 'ProjectA-ingest']], 1);
+    put('Lambda', 'Errors', [['FunctionName', 'ProjectB-ingest']], 2);
+    put('Lambda', 'Invocations', [['FunctionName', 'ProjectA-ingest']], 10);
+    put('Lambda', 'Invocations', [['FunctionName', 'other']], 20);
+    put(
+      'Lambda',
+      'Errors',
+      [
+        ['FunctionName', 'x'],
+        ['Resource', 'y'],
+      ],
+      100,
+    );
+    const search = async (expression: string): Promise<Array<[string, number]>> => {
+      const out = await getMetricData(store, clock.now(), { queries: [{ id: 'e', expression }], startTimeMs: T0, endTimeMs: T0 + MINUTE });
+      return out.results.map((r) => [r.label, r.values[0]!] as [string, number]).sort();
+    };
+    assert.deepEqual(await search(`SEARCH(' {Lambda,FunctionName} MetricName="Errors" ', 'Sum', 60)`), [
+      ['ProjectA-ingest', 1],
+      ['ProjectB-ingest', 2],
+    ]);
+    assert.deepEqual(
+      await search(`SEARCH(' {Lambda,FunctionName} MetricName="Errors" OR (MetricName="Invocations" AND (ProjectA OR ProjectB)) ', 'Sum', 60)`),
+      [
+        ['ProjectA-ingest Errors', 1],
+        ['ProjectA-ingest Invocations', 10],
+        ['ProjectB-ingest Errors', 2],
+      ],
+    );
+    assert.deepEqual(await search(`SEARCH(' {Lambda,FunctionName} Invocations NOT "other" ', 'Sum', 60)`), [['ProjectA-ingest', 10]]);
+    assert.deepEqual(await search(`SEARCH(' FunctionName=project MetricName=Invocations ', 'Sum', 60)`), [['ProjectA-ingest', 10]]);
+    const sum = await getMetricData(store, clock.now(), {
+      queries: [
+        { id: 'e1', expression: `SEARCH(' {Lambda,FunctionName} MetricName="Errors" ', 'Sum', 60)`, returnData: false },
+        { id: 'total', expression: 'SUM(e1)' },
+      ],
+      startTimeMs: T0,
+      endTimeMs: T0 + MINUTE,
+    });
+    assert.deepEqual(
+      sum.results.map((r) => [r.id, r.values]),
+      [['total', [3]]],
+    );
+    await assert.rejects(
+      getMetricData(store, clock.now(), { queries: [{ id: 'e', expression: `SEARCH(' {Lambda ', 'Sum', 60)` }], startTimeMs: T0, endTimeMs: T0 + MINUTE }),
+      (e: unknown) => e instanceof MetricsError && e.message === 'Error in expression e: The metric schema has no closing }.\n',
+    );
+  });
+});

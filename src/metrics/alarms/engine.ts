@@ -318,6 +318,10 @@ export class AlarmEngine {
       if (input.dimensions && input.dimensions.length > 0)
         throw invalid('The parameters Metrics and Dimensions are mutually exclusive and you have specified both.');
       compiled = validateQueries(input.metrics, 'Metrics');
+      // User Guide: "You can't create an alarm based on a SEARCH expression."
+      if (input.metrics.some((q) => q.expression !== undefined && /\bSEARCH\s*\(/.test(q.expression))) {
+        throw invalid('SEARCH expressions cannot be used in alarms: an alarm watches a single time series.');
+      }
       const returning = input.metrics.filter((q) => q.returnData !== false);
       const wanted = band ? input.metrics.filter((q) => q.id !== input.thresholdMetricId && q.returnData !== false) : returning;
       if (wanted.length !== 1) throw invalid('Exactly one element of the Metrics array must have ReturnData set to true.');

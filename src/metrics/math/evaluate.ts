@@ -50,6 +50,8 @@ export interface EvalContext {
   lookup(id: string): MathValue | undefined;
   /** Every MetricStat query's series, in request order (METRICS()). */
   metricSeries(): Array<{ id: string; series: TimeSeries }>;
+  /** The series a SEARCH(...) call found (the caller ran the searches before evaluating). */
+  search?(node: Node): TimeSeries[] | undefined;
   band: BandFunction;
 }
 
@@ -60,7 +62,7 @@ export class MathEvalError extends Error {
   }
 }
 
-const FUNCTIONS_NOT_SUPPORTED = new Set(['SEARCH', 'INSIGHT_RULE_METRIC', 'SERVICE_QUOTA', 'LAMBDA', 'DB_PERF_INSIGHTS']);
+const FUNCTIONS_NOT_SUPPORTED = new Set(['INSIGHT_RULE_METRIC', 'SERVICE_QUOTA', 'LAMBDA', 'DB_PERF_INSIGHTS']);
 
 function describe(v: MathValue): string {
   switch (v.kind) {
@@ -338,8 +340,14 @@ export function evaluate(node: Node, ctx: EvalContext): MathValue {
     }
     case 'binary':
       return applyBinary(node.op, evaluate(node.left, ctx), evaluate(node.right, ctx));
-    case 'call':
+    case 'call': {
+      if (node.name === 'SEARCH') {
+        const found = ctx.search?.(node);
+        if (!found) throw new MathEvalError('SEARCH is not available here');
+        return { kind: 'array', items: found };
+      }
       return call(node.name, node.args, ctx);
+    }
   }
 }
 
