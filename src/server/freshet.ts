@@ -51,10 +51,12 @@ export interface StartServerOptions {
   firehose?: ServiceDeps['firehose'];
   /** SQL applications' runtime: e.g. `checkpointIntervalMs` (clock time between checkpoints, default 10 s). */
   analytics?: ServiceDeps['analytics'];
-  /** Non-AWS HTTP routes on the same port (`GET /health`, `/console/…`, `/metrics`, SSE); see HttpRoute in src/aws. */
+  /** Non-AWS HTTP routes on the same port (`GET /health`, `/console/…`, SSE); see HttpRoute in src/aws. The services' own (`GET /metrics`) come first. */
   httpRoutes?: readonly HttpRoute[];
   /** The Postgres endpoint for materialized views (src/views, docs/views.md): off unless given; 5439 is Redshift's port. */
   pg?: Omit<PgEndpointOptions, 'dataDir' | 'streams' | 'clock' | 'tls'> | false;
+  /** Metrics and alarms: alarm action topics (webhook endpoints per SNS topic), evaluation delay, fsync of the metrics store. */
+  metrics?: ServiceDeps['metrics'];
 }
 
 export interface FreshetServer {
@@ -112,7 +114,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   const host = options.host ?? DEFAULTS.host;
   // The engines and services load here, not at import time: importing the server package
   // (for its codec, validator or types) stays cheap, and no import cycle runs service code early.
-  const [{ KinesisEngine }, { buildServices }] = await Promise.all([import('../kinesis/index.ts'), import('./services.ts')]);
+  const [{ KinesisEngine }, { buildServices, buildRoutes }] = await Promise.all([import('../kinesis/index.ts'), import('./services.ts')]);
   const { storage, dataDir } = await openStorage(options);
   let kinesis: KinesisEngine;
   try {
@@ -140,9 +142,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     dataDir,
     firehose: options.firehose,
     ...(options.analytics ? { analytics: options.analytics } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
-  const router = new Router({ services, clock, region, accountId, onInternalError, ...(options.httpRoutes ? { routes: options.httpRoutes } : {}) });
+  const router = new Router({ services, clock, region, accountId, onInternalError, routes: [...buildRoutes(services), ...(options.httpRoutes ?? [])] });
   const server = createServer({ keepAlive: true }, router.listener);
   // Longer than common client idle timeouts, so a client never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;

@@ -1,6 +1,7 @@
 /**
- * The one list of AWS API services mounted on the Freshet server. Firehose and
- * Kinesis Analytics add themselves here, built from the same shared deps.
+ * The one list of AWS API services mounted on the Freshet server. Firehose,
+ * Kinesis Analytics and CloudWatch add themselves here, built from the same
+ * shared deps; `buildRoutes` lists the non-AWS HTTP routes they bring.
  */
 import type { Clock } from '../core/index.ts';
 import type { LogStorage } from '../storage/index.ts';
@@ -10,7 +11,10 @@ import type { HostOptions as AnalyticsHostOptions } from '../analytics/index.ts'
 import type { KinesisEngine } from '../kinesis/index.ts';
 import { createFirehoseService } from '../firehose/index.ts';
 import type { FirehoseOptions } from '../firehose/index.ts';
-import type { AwsService } from '../aws/index.ts';
+import type { AwsService, HttpRoute } from '../aws/index.ts';
+import { MetricsEngine } from '../metrics/index.ts';
+import type { AlarmActionsConfig } from '../metrics/index.ts';
+import { createCloudWatchService, prometheusRoute } from '../cloudwatch/index.ts';
 
 export interface ServiceDeps {
   storage: LogStorage;
@@ -24,14 +28,36 @@ export interface ServiceDeps {
   firehose?: FirehoseOptions;
   /** Kinesis Analytics runtime settings (checkpoint interval, tick, grace). */
   analytics?: AnalyticsHostOptions;
+  /** Metrics and alarms: alarm action topics (webhook endpoints per SNS topic), evaluation delay, fsync of the metrics store. */
+  metrics?: { actions?: AlarmActionsConfig; evaluationDelayMs?: number; fsync?: boolean };
 }
 
 export function buildServices(deps: ServiceDeps): AwsService[] {
   const firehose = createFirehoseService(deps);
+  // The metrics store lives in <data-dir>/metrics; alarms and dashboards in the storage's metadata.
+  const metrics = MetricsEngine.openSync({
+    dataDir: deps.dataDir,
+    meta: deps.storage.meta,
+    clock: deps.clock,
+    region: deps.region,
+    accountId: deps.accountId,
+    ...(deps.metrics?.actions ? { actions: deps.metrics.actions } : {}),
+    ...(deps.metrics?.evaluationDelayMs !== undefined ? { evaluationDelayMs: deps.metrics.evaluationDelayMs } : {}),
+    ...(deps.metrics?.fsync !== undefined ? { fsync: deps.metrics.fsync } : {}),
+  });
   return [
+    // First, so it closes last: the other services may still emit metrics while they close.
+    createCloudWatchService(metrics),
     createKinesisService(deps.kinesis),
     firehose,
     // Applications write to delivery streams in-process through the Firehose engine.
     createAnalyticsService(deps, { firehose: firehose.engine, ...(deps.analytics ? { host: deps.analytics } : {}) }),
   ];
+}
+
+/** The non-AWS HTTP routes the services bring: `GET /metrics` (Prometheus) from the CloudWatch service. */
+export function buildRoutes(services: readonly AwsService[]): HttpRoute[] {
+  const routes: HttpRoute[] = [];
+  for (const s of services) if ('metrics' in s && s.metrics instanceof MetricsEngine) routes.push(prometheusRoute(s.metrics));
+  return routes;
 }

@@ -10,14 +10,17 @@ import type { ErrorCatalog, ErrorEntry, ServiceModel } from '../../src/aws/index
 import { kinesisModel } from '../../src/aws/models/kinesis.ts';
 import { firehoseModel } from '../../src/aws/models/firehose.ts';
 import { kinesisAnalyticsModel } from '../../src/aws/models/kinesisanalytics.ts';
+import { cloudWatchModel } from '../../src/aws/models/cloudwatch.ts';
 import { kinesisErrors } from '../../src/kinesis/errors.ts';
 import { firehoseErrors } from '../../src/firehose/errors.ts';
 import { analyticsErrors } from '../../src/analytics/errors.ts';
+import { cloudWatchErrors } from '../../src/cloudwatch/index.ts';
 
 const CATALOGS: Array<[string, ServiceModel, ErrorCatalog<Readonly<Record<string, ErrorEntry>>>]> = [
   ['kinesis', kinesisModel, kinesisErrors],
   ['firehose', firehoseModel, firehoseErrors],
   ['kinesisanalytics', kinesisAnalyticsModel, analyticsErrors],
+  ['cloudwatch', cloudWatchModel, cloudWatchErrors],
 ];
 
 const compatibility = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');
