@@ -445,6 +445,11 @@ export class FirehoseEngine {
     return this.runtime(name).metrics.snapshot();
   }
 
+  /** Every delivery stream's live counters, for the AWS/Firehose emitter (see emitDeliveryMetrics). */
+  *deliveryMetrics(): IterableIterator<[string, DeliveryMetrics]> {
+    for (const [name, rt] of this.streams) yield [name, rt.metrics];
+  }
+
   /** Every delivery stream's metrics, keyed by name (for a metrics exporter). */
   allMetrics(): Record<string, DeliveryMetricsSnapshot> {
     const out: Record<string, DeliveryMetricsSnapshot> = {};

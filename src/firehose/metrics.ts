@@ -2,8 +2,10 @@
  * Per-delivery-stream metrics, named as Firehose publishes them to CloudWatch
  * (namespace AWS/Firehose): IncomingBytes, IncomingRecords, DeliveryToS3.*,
  * DeliveryToHttpEndpoint.*, ExecuteProcessing.*. Plain counters and last
- * values: updating them costs an addition; the metrics issue can export them.
+ * values: updating them costs an addition. `emitDeliveryMetrics` turns them
+ * into AWS/Firehose time series once a second.
  */
+import type { MetricHandle, MetricsRegistry } from '../metrics/index.ts';
 export interface DeliveryMetricsSnapshot {
   IncomingBytes: number;
   IncomingRecords: number;
@@ -100,4 +102,113 @@ export class DeliveryMetrics {
       DroppedBytes: this.droppedBytes,
     };
   }
+}
+
+/** The counters an emitter compares from one second to the next. */
+interface Previous {
+  incomingBytes: number;
+  incomingRecords: number;
+  incomingPutRequests: number;
+  s3Records: number;
+  s3Bytes: number;
+  s3Attempts: number;
+  s3Successes: number;
+  s3Objects: number;
+  httpRecords: number;
+  httpBytes: number;
+  httpAttempts: number;
+  httpSuccesses: number;
+  processingInvocations: number;
+  processingSuccesses: number;
+  processedRecords: number;
+  processedBytes: number;
+}
+
+interface Emitting {
+  metrics: DeliveryMetrics;
+  prev: Previous;
+  h: Record<string, MetricHandle>;
+}
+
+const COUNTS: ReadonlyArray<[keyof Previous, string, string]> = [
+  ['incomingBytes', 'IncomingBytes', 'Bytes'],
+  ['incomingRecords', 'IncomingRecords', 'Count'],
+  ['incomingPutRequests', 'IncomingPutRequests', 'Count'],
+  ['s3Records', 'DeliveryToS3.Records', 'Count'],
+  ['s3Bytes', 'DeliveryToS3.Bytes', 'Bytes'],
+  ['s3Objects', 'DeliveryToS3.ObjectCount', 'Count'],
+  ['httpRecords', 'DeliveryToHttpEndpoint.Records', 'Count'],
+  ['httpBytes', 'DeliveryToHttpEndpoint.Bytes', 'Bytes'],
+  ['processedRecords', 'SucceedProcessing.Records', 'Count'],
+  ['processedBytes', 'SucceedProcessing.Bytes', 'Bytes'],
+];
+
+function counters(m: DeliveryMetrics): Previous {
+  return {
+    incomingBytes: m.incomingBytes,
+    incomingRecords: m.incomingRecords,
+    incomingPutRequests: m.incomingPutRequests,
+    s3Records: m.s3Records,
+    s3Bytes: m.s3Bytes,
+    s3Attempts: m.s3Attempts,
+    s3Successes: m.s3Successes,
+    s3Objects: m.s3Objects,
+    httpRecords: m.httpRecords,
+    httpBytes: m.httpBytes,
+    httpAttempts: m.httpAttempts,
+    httpSuccesses: m.httpSuccesses,
+    processingInvocations: m.processingInvocations,
+    processingSuccesses: m.processingSuccesses,
+    processedRecords: m.processedRecords,
+    processedBytes: m.processedBytes,
+  };
+}
+
+/**
+ * Emits every delivery stream's counters as AWS/Firehose metrics (dimension
+ * DeliveryStreamName), once a second through the registry: each counter's
+ * increase in that second is one datapoint (so Sum is exact; SampleCount counts
+ * seconds with activity, where AWS counts requests); the Success metrics are
+ * one sample per delivery attempt (1 or 0), so their Average is the success
+ * rate; DeliveryToS3/HttpEndpoint.DataFreshness is the age (s) of the oldest
+ * undelivered record, sampled each second; ExecuteProcessing.Duration the last
+ * processing call's duration (ms) in a second with calls. Returns the collector's removal.
+ */
+export function emitDeliveryMetrics(registry: MetricsRegistry, streams: () => Iterable<[string, DeliveryMetrics]>): () => void {
+  const emitting = new Map<string, Emitting>();
+  return registry.addCollector(() => {
+    const seen = new Set<string>();
+    for (const [name, m] of streams()) {
+      seen.add(name);
+      let e = emitting.get(name);
+      if (!e || e.metrics !== m) {
+        const dims = [{ name: 'DeliveryStreamName', value: name }];
+        const h: Record<string, MetricHandle> = {};
+        for (const [, metric, unit] of COUNTS) h[metric] = registry.handle('AWS/Firehose', metric, dims, unit);
+        for (const metric of ['DeliveryToS3.Success', 'DeliveryToHttpEndpoint.Success', 'ExecuteProcessing.Success'])
+          h[metric] = registry.handle('AWS/Firehose', metric, dims, 'None');
+        h['DeliveryToS3.DataFreshness'] = registry.handle('AWS/Firehose', 'DeliveryToS3.DataFreshness', dims, 'Seconds');
+        h['DeliveryToHttpEndpoint.DataFreshness'] = registry.handle('AWS/Firehose', 'DeliveryToHttpEndpoint.DataFreshness', dims, 'Seconds');
+        h['ExecuteProcessing.Duration'] = registry.handle('AWS/Firehose', 'ExecuteProcessing.Duration', dims, 'Milliseconds', { distribution: true });
+        // A stream seen for the first time starts from its current counters (nothing from before the emitter).
+        e = { metrics: m, prev: counters(m), h };
+        emitting.set(name, e);
+      }
+      const now = counters(m);
+      const p = e.prev;
+      for (const [key, metric] of COUNTS) if (now[key] > p[key]) e.h[metric]!.record(now[key] - p[key]);
+      const outcomes = (metric: string, attempts: number, successes: number): void => {
+        for (let i = 0; i < successes; i++) e.h[metric]!.record(1);
+        for (let i = successes; i < attempts; i++) e.h[metric]!.record(0);
+      };
+      outcomes('DeliveryToS3.Success', now.s3Attempts - p.s3Attempts, now.s3Successes - p.s3Successes);
+      outcomes('DeliveryToHttpEndpoint.Success', now.httpAttempts - p.httpAttempts, now.httpSuccesses - p.httpSuccesses);
+      outcomes('ExecuteProcessing.Success', now.processingInvocations - p.processingInvocations, now.processingSuccesses - p.processingSuccesses);
+      if (now.processingInvocations > p.processingInvocations) e.h['ExecuteProcessing.Duration']!.record(m.processingDurationMs);
+      const pending = m.pending;
+      if (pending) e.h[pending.destination === 's3' ? 'DeliveryToS3.DataFreshness' : 'DeliveryToHttpEndpoint.DataFreshness']!.record(pending.ageMs() / 1000);
+      e.prev = now;
+    }
+    for (const name of emitting.keys()) if (!seen.has(name)) emitting.delete(name);
+  });
 }

@@ -75,6 +75,7 @@ export class MetricsEngine {
       evaluationDelayMs: opts.evaluationDelayMs,
       band: this.band,
       onWarning: opts.onWarning,
+      beforeEvaluation: () => void this.registry.flush(),
     });
     this.dashboards = new Dashboards(opts.meta, clock, accountId);
   }

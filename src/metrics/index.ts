@@ -7,7 +7,7 @@
 export { MetricsEngine } from './engine.ts';
 export type { MetricsEngineOptions } from './engine.ts';
 export { MetricsRegistry, MetricHandle } from './registry.ts';
-export type { HandleOptions } from './registry.ts';
+export type { HandleOptions, MetricsCollector } from './registry.ts';
 export { MetricStore } from './store/store.ts';
 export type { MetricStoreOptions, RecoveryReport } from './store/store.ts';
 export type { Dimension, SeriesInfo } from './store/series.ts';

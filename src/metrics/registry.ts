@@ -6,15 +6,20 @@
  * no allocation. Once a second the registry folds every handle that saw
  * samples into the store as one datapoint (SampleCount, Sum, Minimum, Maximum
  * and, for distributions, the sketch) timestamped with the second of its first
- * sample, and resets it.
+ * sample, and resets it. After a second with nothing to write it polls every
+ * 10 s instead (samples still carry their own time; readers flush first), so
+ * an idle server has no timer ticking every second.
  *
  * Until a store is attached (`attach`), the registry is off and `record`
  * returns at its first line: emission costs nothing when nobody listens.
  */
+import { log } from '../core/index.ts';
 import type { Clock, TimerHandle } from '../core/index.ts';
 import { Sketch } from './sketch.ts';
 import type { MetricStore } from './store/store.ts';
 import type { Dimension, SeriesInfo } from './store/series.ts';
+
+const logger = log.child('metrics');
 
 export interface HandleOptions {
   /** Keep the distribution (percentile statistics). Costs a sketch insert per sample; use for latencies. */
@@ -67,18 +72,27 @@ export class MetricHandle {
   }
 }
 
+/** Called once a second before the flush: reads an engine's counters and records them into handles. */
+export type MetricsCollector = () => void;
+
 export class MetricsRegistry {
   /** True while a store is attached. */
   on = false;
   /** Handles with samples since the last flush. */
   dirty: MetricHandle[] = [];
+  private collectors: MetricsCollector[] = [];
   private store: MetricStore | null = null;
   private timer: TimerHandle | null = null;
   flushes = 0;
 
+  /** The last flush found nothing to write: tick slower until something is recorded again. */
+  private quiet = false;
+
   constructor(
     readonly clock: Clock,
     private readonly flushIntervalMs = 1000,
+    /** Between flushes that found nothing (collectors still run, a handle's samples keep their time). */
+    private readonly quietIntervalMs = 10_000,
   ) {}
 
   /** A handle for one series. Call once per resource, not per sample. */
@@ -103,17 +117,40 @@ export class MetricsRegistry {
   }
 
   private schedule(): void {
-    this.timer = this.clock.setTimer(() => {
-      this.flush();
-      if (this.on) this.schedule();
-    }, this.flushIntervalMs);
+    this.timer = this.clock.setTimer(
+      () => {
+        this.quiet = !this.flush();
+        if (this.on) this.schedule();
+      },
+      this.quiet ? this.quietIntervalMs : this.flushIntervalMs,
+    );
   }
 
-  /** Folds every handle's samples into the store now. */
-  flush(): void {
+  /**
+   * Adds a collector, for engines that keep their own counters (Firehose's
+   * delivery metrics): it runs before each flush while the registry is on.
+   * Returns its removal.
+   */
+  addCollector(collector: MetricsCollector): () => void {
+    this.collectors.push(collector);
+    return () => {
+      this.collectors = this.collectors.filter((c) => c !== collector);
+    };
+  }
+
+  /** Folds every handle's samples into the store now; false when there was nothing to write. */
+  flush(): boolean {
     const store = this.store;
+    if (!store) return false;
+    for (const c of this.collectors) {
+      try {
+        c();
+      } catch (e) {
+        logger.swallowed('a metrics collector', e);
+      }
+    }
     const dirty = this.dirty;
-    if (!store || dirty.length === 0) return;
+    if (dirty.length === 0) return false;
     this.dirty = [];
     this.flushes++;
     for (const h of dirty) {
@@ -127,5 +164,6 @@ export class MetricsRegistry {
       h.max = Number.NEGATIVE_INFINITY;
       h.sketch?.clear();
     }
+    return true;
   }
 }

@@ -9,7 +9,7 @@ import { createKinesisService } from '../kinesis/index.ts';
 import { createAnalyticsService } from '../analytics/index.ts';
 import type { HostOptions as AnalyticsHostOptions } from '../analytics/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
-import { createFirehoseService } from '../firehose/index.ts';
+import { createFirehoseService, emitDeliveryMetrics } from '../firehose/index.ts';
 import type { FirehoseOptions } from '../firehose/index.ts';
 import type { AwsService, HttpRoute } from '../aws/index.ts';
 import { MetricsEngine } from '../metrics/index.ts';
@@ -45,6 +45,8 @@ export function buildServices(deps: ServiceDeps): AwsService[] {
     ...(deps.metrics?.evaluationDelayMs !== undefined ? { evaluationDelayMs: deps.metrics.evaluationDelayMs } : {}),
     ...(deps.metrics?.fsync !== undefined ? { fsync: deps.metrics.fsync } : {}),
   });
+  // AWS/Firehose: every delivery stream's counters, once a second.
+  emitDeliveryMetrics(metrics.registry, () => firehose.engine.deliveryMetrics());
   return [
     // First, so it closes last: the other services may still emit metrics while they close.
     createCloudWatchService(metrics),

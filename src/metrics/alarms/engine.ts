@@ -156,6 +156,8 @@ export interface AlarmEngineOptions {
   band?: BandFunction;
   /** Called with evaluation failures (they never stop the engine). */
   onWarning?: (message: string) => void;
+  /** Runs before each evaluation (the metrics engine flushes emitted samples into the store). */
+  beforeEvaluation?: () => void;
 }
 
 const logger = log.child('metrics').child('alarms');
@@ -187,6 +189,7 @@ export class AlarmEngine {
   private readonly delayMs: number;
   private readonly band: BandFunction;
   private readonly warn: (message: string) => void;
+  private readonly beforeEvaluation: () => void;
   private closed = false;
 
   constructor(opts: AlarmEngineOptions) {
@@ -199,6 +202,7 @@ export class AlarmEngine {
     this.delayMs = opts.evaluationDelayMs ?? 2000;
     this.band = opts.band ?? defaultBand;
     this.warn = opts.onWarning ?? ((message) => logger.warn(message));
+    this.beforeEvaluation = opts.beforeEvaluation ?? (() => undefined);
   }
 
   /** Loads alarms and history from the MetaStore and starts evaluating. */
@@ -524,6 +528,7 @@ export class AlarmEngine {
 
   private async evaluateMetricAlarm(a: LiveAlarm, boundaryMs: number): Promise<void> {
     if (this.alarms.get(a.name) !== a) return;
+    this.beforeEvaluation();
     const m = a.metric!;
     const periodSec = this.periodOf(a);
     const n = m.evaluationPeriods;

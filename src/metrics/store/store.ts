@@ -114,6 +114,7 @@ export class MetricStore {
   private readonly warn: (message: string) => void;
   private wal: WalWriter | null = null;
   private timers: TimerHandle[] = [];
+  private commitTimer: TimerHandle | null = null;
   private checkpointing: Promise<void> | null = null;
   private closed = false;
   private useCounter = 0;
@@ -140,7 +141,6 @@ export class MetricStore {
   static openSync(opts: MetricStoreOptions): MetricStore {
     const store = new MetricStore(opts);
     if (store.dir) store.recover();
-    store.scheduleCommit();
     store.scheduleCheckpoint();
     return store;
   }
@@ -168,6 +168,7 @@ export class MetricStore {
     });
     this.activity = true;
     if (this.wal) {
+      if (!this.commitTimer) this.scheduleCommit();
       const body = Buffer.from(JSON.stringify([info.namespace, info.metricName, info.dimensions.map((d) => [d.name, d.value]), info.unit]));
       const w = this.wal.batch;
       w.u8(REC_SERIES);
@@ -195,6 +196,7 @@ export class MetricStore {
     series.totalSum += sum;
     const tsSec = Math.floor(timestampMs / 1000);
     if (this.wal) {
+      if (!this.commitTimer) this.scheduleCommit();
       const w = this.wal.batch;
       w.u8(REC_DATA);
       w.u32(series.id);
@@ -433,14 +435,13 @@ export class MetricStore {
     }
   }
 
+  /** Arms the group-commit timer once something is waiting in the log; an idle store has no timer ticking. */
   private scheduleCommit(): void {
-    if (this.closed || !this.wal) return;
-    const t = this.clock.setTimer(() => {
-      this.timers = this.timers.filter((x) => x !== t);
+    if (this.closed || !this.wal || this.commitTimer) return;
+    this.commitTimer = this.clock.setTimer(() => {
+      this.commitTimer = null;
       if (this.wal?.pending) this.wal.commit().catch((e: unknown) => this.warn(`metrics log write failed: ${(e as Error).message}`));
-      this.scheduleCommit();
     }, this.commitIntervalMs);
-    this.timers.push(t);
   }
 
   private scheduleCheckpoint(): void {
@@ -459,6 +460,8 @@ export class MetricStore {
     if (this.closed) return;
     for (const t of this.timers) t.cancel();
     this.timers = [];
+    this.commitTimer?.cancel();
+    this.commitTimer = null;
     if (this.dir && this.wal) {
       try {
         await this.checkpoint();
