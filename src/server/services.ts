@@ -6,7 +6,7 @@
 import type { Clock } from '../core/index.ts';
 import type { LogStorage } from '../storage/index.ts';
 import { createKinesisService } from '../kinesis/index.ts';
-import { createAnalyticsService } from '../analytics/index.ts';
+import { createAnalyticsService, emitApplicationMetrics } from '../analytics/index.ts';
 import type { HostOptions as AnalyticsHostOptions } from '../analytics/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
 import { createFirehoseService, emitDeliveryMetrics } from '../firehose/index.ts';
@@ -47,13 +47,17 @@ export function buildServices(deps: ServiceDeps): AwsService[] {
   });
   // AWS/Firehose: every delivery stream's counters, once a second.
   emitDeliveryMetrics(metrics.registry, () => firehose.engine.deliveryMetrics());
+  const kinesis = createKinesisService(deps.kinesis);
+  // Applications write to delivery streams in-process through the Firehose engine.
+  const analytics = createAnalyticsService(deps, { firehose: firehose.engine, ...(deps.analytics ? { host: deps.analytics } : {}) });
+  // AWS/KinesisAnalytics: every running application's input and output counters, once a second.
+  emitApplicationMetrics(metrics.registry, () => analytics.host.runningStats());
   return [
     // First, so it closes last: the other services may still emit metrics while they close.
     createCloudWatchService(metrics),
-    createKinesisService(deps.kinesis),
+    kinesis,
     firehose,
-    // Applications write to delivery streams in-process through the Firehose engine.
-    createAnalyticsService(deps, { firehose: firehose.engine, ...(deps.analytics ? { host: deps.analytics } : {}) }),
+    analytics,
   ];
 }
 

@@ -13,7 +13,7 @@ import { inAppStreamNames } from '../model.ts';
 import type { InputCheckpoint, ShardCheckpoint, StoredCheckpoint } from './checkpoint.ts';
 import { CHECKPOINT_KEY_PREFIX, deliveryHolder } from './checkpoint.ts';
 import { errorMessage, invalidConfig } from './config-errors.ts';
-import type { OutputSink } from './output-writer.ts';
+import type { OutputSink, OutputStats } from './output-writer.ts';
 import { OutputWriter } from './output-writer.ts';
 import type { CompiledApplication, DeliveryInputReader, ReferenceTableSpec, SqlPort, StreamShardReader } from './ports.ts';
 import type { InputFeed, ShardFeed } from './row-feed.ts';
@@ -28,6 +28,10 @@ const RECENT_ERRORS = 100;
 /** Counters and recent errors of a running application (for tests, the CLI and the console). */
 export interface ApplicationStats {
   recordsRead: number;
+  /** Bytes of the records read. */
+  bytesRead: number;
+  /** The largest MillisBehindLatest of the last read's shards. */
+  millisBehindLatest: number;
   rowsPushed: number;
   parseErrors: number;
   recordsWritten: number;
@@ -70,6 +74,8 @@ export class AppRunner {
   private lastCheckpointMs: number;
   readonly stats: ApplicationStats = {
     recordsRead: 0,
+    bytesRead: 0,
+    millisBehindLatest: 0,
     rowsPushed: 0,
     parseErrors: 0,
     recordsWritten: 0,
@@ -77,6 +83,11 @@ export class AppRunner {
     lastCheckpointMs: undefined,
     recentErrors: [],
   };
+
+  /** Each output's write counters, keyed by output id. */
+  *outputStats(): IterableIterator<[string, OutputStats]> {
+    for (const w of this.writers) yield [w.output.id, w.stats];
+  }
 
   /** What operator state depends on: restoring state into a different plan would misread it. */
   private readonly planKey: string;

@@ -43,12 +43,26 @@ import { AppRunner } from './app-runner.ts';
 import type { StoredCheckpoint } from './checkpoint.ts';
 import { CHECKPOINT_KEY_PREFIX, deliveryHolder } from './checkpoint.ts';
 import { loadReferenceTables } from './reference-tables.ts';
+import type { OutputStats } from './output-writer.ts';
 
 export { CHECKPOINT_KEY_PREFIX } from './checkpoint.ts';
 export { ERROR_STREAM } from './app-runner.ts';
 export type { ApplicationStats } from './app-runner.ts';
+export type { OutputStats };
+
+/** A running application's counters: what it read (its input ids) and what each output wrote. */
+export interface RunningStats {
+  application: string;
+  inputIds: readonly string[];
+  stats: ApplicationStats;
+  outputs: Iterable<[string, OutputStats]>;
+}
 
 const logger = log.child('analytics');
+
+function runningStats(r: AppRunner): RunningStats {
+  return { application: r.app.name, inputIds: r.app.inputs.map((i) => i.id), stats: r.stats, outputs: [...r.outputStats()] };
+}
 
 export interface HostOptions {
   /** Clock time between checkpoints (default 10 s). */
@@ -94,6 +108,8 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   readonly graceMs: number;
   readonly readBatch: number;
   private readonly runners = new Map<string, AppRunner>();
+  /** Final counters of applications that stopped since `runningStats` was last read (one per name). */
+  private readonly ended = new Map<string, RunningStats>();
   /** Set by the service: told when an application stops on its own. */
   onFailure: (name: string, error: unknown) => void = () => undefined;
 
@@ -122,7 +138,11 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
     const runner = this.runners.get(name);
     if (!runner) return;
     this.runners.delete(name);
-    await runner.stop(options.checkpoint);
+    try {
+      await runner.stop(options.checkpoint);
+    } finally {
+      this.ended.set(name, runningStats(runner));
+    }
   }
 
   async forget(name: string): Promise<void> {
@@ -168,6 +188,17 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   }
 
   /**
+   * Every running application's counters (for the AWS/KinesisAnalytics metrics), after the final
+   * counters of those that stopped since the last call, so what they did last is not missed.
+   */
+  *runningStats(): IterableIterator<RunningStats> {
+    const ended = [...this.ended.values()];
+    this.ended.clear();
+    yield* ended;
+    for (const r of this.runners.values()) yield runningStats(r);
+  }
+
+  /**
    * Subscribes to the rows of an in-app stream of a running application (input streams included),
    * as objects keyed by column name with ROWTIME. Returns an unsubscribe; the subscription ends
    * with the application (a restart needs a new tap).
@@ -203,6 +234,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
 
   runnerFailed(runner: AppRunner, error: unknown): void {
     if (this.runners.get(runner.app.name) === runner) this.runners.delete(runner.app.name);
+    this.ended.set(runner.app.name, runningStats(runner));
     this.onFailure(runner.app.name, error);
   }
 

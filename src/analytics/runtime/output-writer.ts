@@ -18,9 +18,19 @@ export interface OutputSink {
   withRetry<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+/** What an output has written (for the AWS/KinesisAnalytics metrics). */
+export interface OutputStats {
+  records: number;
+  bytes: number;
+  /** Write calls (PutRecords / PutRecordBatch, after their retries) and how many of them succeeded. */
+  attempts: number;
+  successes: number;
+}
+
 export class OutputWriter {
   private pending: Uint8Array[] = [];
   private seq = 0;
+  readonly stats: OutputStats = { records: 0, bytes: 0, attempts: 0, successes: 0 };
 
   constructor(
     readonly output: AppOutput,
@@ -44,6 +54,8 @@ export class OutputWriter {
     this.pending = [];
     for (let i = 0; i < all.length; i += MAX_PUT_RECORDS) {
       const batch = all.slice(i, i + MAX_PUT_RECORDS);
+      const stats = this.stats;
+      stats.attempts++;
       try {
         await this.write(batch);
       } catch (e) {
@@ -51,6 +63,9 @@ export class OutputWriter {
         this.pending = all.slice(i).concat(this.pending);
         throw e;
       }
+      stats.successes++;
+      stats.records += batch.length;
+      for (let k = 0; k < batch.length; k++) stats.bytes += batch[k]!.length;
     }
     return all.length;
   }

@@ -35,6 +35,10 @@ export interface InputFeed {
 /** The counters a RowFeed keeps (part of the application's stats). */
 export interface FeedStats {
   recordsRead: number;
+  /** Bytes of the records read (their data, before de-aggregation). */
+  bytesRead: number;
+  /** The largest MillisBehindLatest of the last read's shards (0 once caught up). */
+  millisBehindLatest: number;
   rowsPushed: number;
   parseErrors: number;
 }
@@ -67,10 +71,16 @@ export class RowFeed {
     const batches = await Promise.all(feeds.map((f) => f.reader.read(this.readBatch)));
     // Even when stopping, what was read is pushed: the readers' offsets have moved past it.
     let total = 0;
-    for (const b of batches) total += b.records.length;
+    let behind = 0;
+    for (const b of batches) {
+      total += b.records.length;
+      if (b.millisBehindLatest > behind) behind = b.millisBehindLatest;
+    }
+    this.stats.millisBehindLatest = behind;
     if (total === 0) return 0;
     this.stats.recordsRead += total;
     if (feeds.length === 1) {
+      this.stats.bytesRead += dataBytes(batches[0]!.records);
       this.pushRecords(feeds[0]!, batches[0]!.records);
       this.pushPending();
       return total;
@@ -105,6 +115,7 @@ export class RowFeed {
       }
       this.stats.recordsRead -= total - merged;
     }
+    for (const b of batches) this.stats.bytesRead += dataBytes(b.records);
     // Merge shards by arrival time (k-way by index; batches are each already in order).
     const idx = new Array<number>(feeds.length).fill(0);
     for (let done = 0; done < merged; done++) {
@@ -178,4 +189,10 @@ export class RowFeed {
     this.pendingRows = [];
     this.sql.push(this.pendingStream, rows, this.pendingRowtime, this.pendingArrival);
   }
+}
+
+function dataBytes(records: ReadonlyArray<{ data: Uint8Array }>): number {
+  let n = 0;
+  for (let i = 0; i < records.length; i++) n += records[i]!.data.length;
+  return n;
 }
