@@ -199,6 +199,13 @@ function seriesValues(b: Buckets, spec: StatisticSpec): { t: Float64Array; v: Fl
     const v = new Float64Array(k);
     const col = spec.name === 'Sum' || spec.name === 'Average' ? b.sum : spec.name === 'Minimum' ? b.min : spec.name === 'Maximum' ? b.max : count;
     const avg = spec.name === 'Average';
+    if (k === n) {
+      // A value in every period (the usual case): the column as it is.
+      for (let i = 0; i < n; i++) t[i] = start + i * period;
+      if (!avg) v.set(col.subarray(0, n));
+      else for (let i = 0; i < n; i++) v[i] = col[i]! / count[i]!;
+      return { t, v };
+    }
     let j = 0;
     for (let i = 0; i < n; i++) {
       const c = count[i]!;

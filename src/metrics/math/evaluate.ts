@@ -239,10 +239,24 @@ function reduceArray(fn: Reducer, items: TimeSeries[], label: string): TimeSerie
   if (tMin > tMax) return series(label, period, [], []);
   const n = (tMax - tMin) / period + 1;
   let aligned = Number.isInteger(n) && n <= 10_000_000;
+  // Per series on the grid: the slot of its first point when its points fill consecutive slots (the
+  // usual case: a point in every period), else -1 (each point's slot computed).
+  const first = new Int32Array(items.length);
   if (aligned) {
     for (let j = 0; j < items.length && aligned; j++) {
       const ts = items[j]!.t;
-      for (let i = 0; i < ts.length; i++) {
+      const len = ts.length;
+      if (len === 0) continue;
+      const t0 = ts[0]!;
+      const q0 = (t0 - tMin) / period;
+      let dense = q0 === Math.floor(q0);
+      for (let i = 1; i < len && dense; i++) dense = ts[i] === t0 + i * period;
+      if (dense) {
+        first[j] = q0;
+        continue;
+      }
+      first[j] = -1;
+      for (let i = 0; i < len; i++) {
         const q = (ts[i]! - tMin) / period;
         if (q !== Math.floor(q)) {
           aligned = false;
@@ -265,20 +279,31 @@ function reduceArray(fn: Reducer, items: TimeSeries[], label: string): TimeSerie
   const sq = fn === 'STDDEV' ? new Float64Array(size) : null;
   if (fn === 'MIN') acc.fill(Number.POSITIVE_INFINITY);
   if (fn === 'MAX') acc.fill(Number.NEGATIVE_INFINITY);
-  // hot path: one pass over every point, one loop per reducer.
-  const isMin = fn === 'MIN';
-  const isMax = fn === 'MAX';
+  // hot path: one pass over every point.
   for (let j = 0; j < items.length; j++) {
     const ts = items[j]!.t;
     const vs = items[j]!.v;
     const len = ts.length;
+    const base = index === null ? first[j]! : -1;
+    if (base >= 0 && sq === null) {
+      // Consecutive slots from base: no slot arithmetic per point.
+      for (let i = 0; i < len; i++) count[base + i]! += 1;
+      if (fn === 'MIN') {
+        for (let i = 0; i < len; i++) if (vs[i]! < acc[base + i]!) acc[base + i] = vs[i]!;
+      } else if (fn === 'MAX') {
+        for (let i = 0; i < len; i++) if (vs[i]! > acc[base + i]!) acc[base + i] = vs[i]!;
+      } else {
+        for (let i = 0; i < len; i++) acc[base + i]! += vs[i]!;
+      }
+      continue;
+    }
     for (let i = 0; i < len; i++) {
       const k = index === null ? ((ts[i]! - tMin) / period) | 0 : index.get(ts[i]!)!;
       const x = vs[i]!;
       count[k] = count[k]! + 1;
-      if (isMin) {
+      if (fn === 'MIN') {
         if (x < acc[k]!) acc[k] = x;
-      } else if (isMax) {
+      } else if (fn === 'MAX') {
         if (x > acc[k]!) acc[k] = x;
       } else {
         acc[k] = acc[k]! + x;
