@@ -12,14 +12,20 @@
  *    PutMetricData values and latency distributions; log bytes per record;
  *    checkpoint and reopen times.
  *
- *   node --import tsx bench/metrics/run.ts [--runs 5] [--series 1000] [--no-write]
+ * 4. PutRecords with AWS/Kinesis emission off (no emitter attached), on, and on
+ *    with every shard-level metric enabled: the Kinesis raw-body PutRecords
+ *    handler called in-process on an in-memory log (no HTTP), 500 records a call.
+ *
+ *   node --import tsx bench/metrics/run.ts [--runs 5] [--series 1000] [--no-write] [--put-records-only]
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage } from '../../src/storage/index.ts';
-import { MetricStore, MetricsEngine, MetricsRegistry, type MetricDataQueryInput } from '../../src/metrics/index.ts';
+import { MetricStore, MetricsEngine, MetricsRegistry, attachKinesisMetrics, type MetricDataQueryInput } from '../../src/metrics/index.ts';
+import { KinesisEngine, createKinesisService } from '../../src/kinesis/index.ts';
+import type { RawJsonHandler, RequestContext } from '../../src/aws/index.ts';
 import { Sketch } from '../../src/metrics/sketch.ts';
 import { machineLine, median, writeSection } from '../lib/report.ts';
 
@@ -64,6 +70,76 @@ function emission(): Array<[string, number]> {
     out.push([label, median(samples)]);
   }
   return out;
+}
+
+// ------------------------------------------------------------------ 4. PutRecords with emission off / on
+
+interface PutVariant {
+  label: string;
+  handler: RawJsonHandler;
+  flush: () => void;
+}
+
+async function putRecordsCost(): Promise<Array<[string, Timed]>> {
+  const CALLS = 200;
+  const clock = new ManualClock(T0);
+  const ctx = { requestId: 'bench', region: 'us-east-1', accountId: '000000000000', clock, protocol: 'json' } as RequestContext;
+  const records = Array.from({ length: 500 }, (_, i) => ({ Data: Buffer.alloc(48, i).toString('base64'), PartitionKey: `key-${i}` }));
+  const open = async (): Promise<KinesisEngine> => {
+    const storage = new MemoryStorage();
+    await storage.open();
+    return KinesisEngine.open({
+      storage,
+      clock,
+      region: 'us-east-1',
+      accountId: '000000000000',
+      shardLimit: 100,
+      createDelayMs: 0,
+      deleteDelayMs: 0,
+      updateDelayMs: 0,
+    });
+  };
+  const variants: PutVariant[] = [];
+  const engines: KinesisEngine[] = [];
+  for (const mode of ['off', 'on', 'enhanced'] as const) {
+    const kin = await open();
+    engines.push(kin);
+    await kin.createStream('bench', { shardCount: 4 });
+    clock.advance(1);
+    await kin.whenActive('bench');
+    let flush = (): void => {};
+    if (mode !== 'off') {
+      const metrics = MetricsEngine.openSync({ dataDir: undefined, meta: new MemoryStorage().meta, clock, region: 'us-east-1', accountId: '000000000000' });
+      attachKinesisMetrics(kin, metrics.registry);
+      if (mode === 'enhanced') await kin.setMonitoring('bench', ['ALL'], true);
+      flush = () => metrics.registry.flush();
+    }
+    const label =
+      mode === 'off'
+        ? 'emission off (no emitter attached)'
+        : mode === 'on'
+          ? 'emission on (stream-level metrics)'
+          : 'emission on, enhanced monitoring ALL (4 shards)';
+    variants.push({ label, handler: createKinesisService(kin).rawJsonActions!.PutRecords!, flush });
+  }
+  const body = Buffer.from(JSON.stringify({ StreamName: 'bench', Records: records }));
+  const samples = variants.map(() => [] as Timed[]);
+  for (let r = 0; r < RUNS + 1; r++) {
+    for (let v = 0; v < variants.length; v++) {
+      const { handler, flush } = variants[v]!;
+      const t = await timed(async () => {
+        for (let i = 0; i < CALLS; i++) {
+          await handler(body, ctx);
+          // The registry's once-a-second flush, at a PutRecords rate of ~50 calls a second per stream.
+          if (i % 50 === 49) flush();
+        }
+      });
+      // The first round warms up.
+      if (r > 0) samples[v]!.push({ wall: (t.wall * 1000) / CALLS, cpu: (t.cpu * 1000) / CALLS });
+    }
+  }
+  for (const k of engines) await k.close();
+  return variants.map((v, i) => [v.label, med(samples[i]!)]);
 }
 
 // ------------------------------------------------------------------ 2. queries
@@ -244,7 +320,13 @@ async function storage(kind: 'emitter' | 'single' | 'distribution'): Promise<Sto
   }
 }
 
+if (args.includes('--put-records-only')) {
+  // A quick look at section 4 alone (nothing written).
+  for (const [l, t] of await putRecordsCost()) console.log(`${l}: wall ${fmt(t.wall, 1)} µs, CPU ${fmt(t.cpu, 1)} µs per call`);
+  process.exit(0);
+}
 const em = emission();
+const pr = await putRecordsCost();
 const q = await queries();
 const st = [await storage('emitter'), await storage('single'), await storage('distribution')];
 const load1 = loadavg()[0]!;
@@ -263,6 +345,14 @@ Machine: ${machineLine()}; 1-minute load average ${load0.toFixed(1)} before, ${l
 ${em.map(([l, ns]) => `| ${l} | ${fmt(ns, 1)} |`).join('\n')}
 
 An engine records a handful of samples per API call (PutRecords: IncomingRecords, IncomingBytes, PutRecords.Records/Bytes/Latency/Success), not per record, so a 500-record PutRecords pays about ${fmt((em[2]![1] + 5 * em[1]![1]) / 1000, 2)} µs of emission.
+
+### PutRecords with AWS/Kinesis emission on and off
+
+The Kinesis raw-body PutRecords handler called in-process on an in-memory log (no HTTP, so the relative cost is an upper bound of what a client sees), 500 records of 48 bytes per call, 200 calls a round, rounds alternating between the variants; the registry flushes every 50 calls:
+
+| PutRecords | Wall µs per call, median | CPU µs per call, median | CPU vs off |
+|---|---:|---:|---:|
+${pr.map(([l, t]) => `| ${l} | ${fmt(t.wall, 1)} | ${fmt(t.cpu, 1)} | ${l === pr[0]![0] ? '' : `${((t.cpu / pr[0]![1].cpu - 1) * 100).toFixed(1)} %`} |`).join('\n')}
 
 ### Queries: ${fmt(SERIES)} series × 1 day at 1-minute resolution
 

@@ -15,6 +15,7 @@ import type { TimerHandle } from '../core/clock.ts';
 import type { ResponseSink } from '../aws/index.ts';
 import type { ChildShard, ConsumerMeta, KinesisEngine, KinesisRecord, ShardPosition, ShardState, StreamState } from './engine.ts';
 import { beforeOffsetSequence, encodeSequence } from './sequence.ts';
+import { kinesisMetricsOf } from '../metrics/index.ts';
 
 export const SUBSCRIPTION_TTL_MS = 300_000;
 export const RESUBSCRIBE_GUARD_MS = 5_000;
@@ -155,6 +156,12 @@ export class Subscription {
         else if (last) this.lastSeq = encodeSequence(last.timestampMs, part, last.offset, salt);
         const behind = res.nextOffset >= log.endOffset || !last ? 0 : Math.max(0, engine.clock.now() - last.timestampMs);
         const endsHere = this.shard.closedEnd !== undefined && this.offset >= this.shard.closedEnd;
+        const metrics = kinesisMetricsOf(engine);
+        if (metrics) {
+          let bytes = 0;
+          for (let i = 0; i < records.length; i++) bytes += records[i]!.data.length;
+          metrics.stream(this.stream.meta.name, this.stream.meta.shardLevelMetrics).subscribeEvent(this.shard.shardId, records.length, bytes, behind);
+        }
         this.send({
           records,
           continuationSequenceNumber: endsHere ? undefined : this.continuation(),
@@ -225,6 +232,7 @@ export class SubscriptionHub {
     const now = engine.clock.now();
     if (existing && !existing.isEnded) {
       if (now - existing.startedMs < RESUBSCRIBE_GUARD_MS) {
+        kinesisMetricsOf(engine)?.stream(stream.meta.name, stream.meta.shardLevelMetrics).subscribe(false);
         throw new AwsError(
           'ResourceInUseException',
           `Another active subscription exists for this consumer: ${engine.accountId}:${stream.meta.name}:${shard.shardId}:${consumer.name}`,
@@ -234,6 +242,7 @@ export class SubscriptionHub {
     }
     const sub = new Subscription(this, key, consumerArn, stream, shard, offset, encoder);
     this.live.set(key, sub);
+    kinesisMetricsOf(engine)?.stream(stream.meta.name, stream.meta.shardLevelMetrics).subscribe(true);
     return sub;
   }
 

@@ -31,4 +31,6 @@ export { COMPARISON_OPERATORS } from './alarms/evaluate.ts';
 export type { AlarmStateValue, ComparisonOperator, TreatMissingData } from './alarms/evaluate.ts';
 export { Dashboards, validateDashboardBody } from './dashboards.ts';
 export type { DashboardEntry } from './dashboards.ts';
+export { KINESIS_NAMESPACE, KINESIS_SHARD_LEVEL_METRICS, KinesisMetrics, KinesisStreamMetrics, attachKinesisMetrics, kinesisMetricsOf } from './kinesis.ts';
+export type { KinesisShardRef, KinesisSpansRef } from './kinesis.ts';
 export { prometheusText, prometheusName, PROMETHEUS_CONTENT_TYPE } from './prometheus.ts';

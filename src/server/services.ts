@@ -12,7 +12,7 @@ import type { KinesisEngine } from '../kinesis/index.ts';
 import { createFirehoseService, emitDeliveryMetrics } from '../firehose/index.ts';
 import type { FirehoseOptions } from '../firehose/index.ts';
 import type { AwsService, HttpRoute } from '../aws/index.ts';
-import { MetricsEngine } from '../metrics/index.ts';
+import { MetricsEngine, attachKinesisMetrics } from '../metrics/index.ts';
 import type { AlarmActionsConfig } from '../metrics/index.ts';
 import { createCloudWatchService, prometheusRoute } from '../cloudwatch/index.ts';
 
@@ -47,6 +47,8 @@ export function buildServices(deps: ServiceDeps): AwsService[] {
   });
   // AWS/Firehose: every delivery stream's counters, once a second.
   emitDeliveryMetrics(metrics.registry, () => firehose.engine.deliveryMetrics());
+  // AWS/Kinesis: the stream actions record into the registry (per shard where enhanced monitoring is on).
+  attachKinesisMetrics(deps.kinesis, metrics.registry);
   const kinesis = createKinesisService(deps.kinesis);
   // Applications write to delivery streams in-process through the Firehose engine.
   const analytics = createAnalyticsService(deps, { firehose: firehose.engine, ...(deps.analytics ? { host: deps.analytics } : {}) });

@@ -3,7 +3,8 @@
  * (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_EnableEnhancedMonitoring.html)
  * Reads { StreamName | StreamARN, ShardLevelMetrics: [IncomingBytes | … | ALL] (1–7) };
  * writes { StreamName, StreamARN, CurrentShardLevelMetrics, DesiredShardLevelMetrics }.
- * The state shows in DescribeStream / DescribeStreamSummary's EnhancedMonitoring (no CloudWatch here).
+ * The state shows in DescribeStream / DescribeStreamSummary's EnhancedMonitoring; the actions publish the shard-level metrics it
+ * switched on (src/metrics/kinesis.ts).
  */
 
 import { defineAction } from '../../aws/index.ts';

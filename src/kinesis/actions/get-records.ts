@@ -14,6 +14,7 @@ import type { KinesisContext } from './context.ts';
 import { MAX_GET_RECORDS_BYTES } from '../engine.ts';
 import type { ChildShard, KinesisEngine, ShardState, StreamState } from '../engine.ts';
 import type { RecordSpans } from '../../storage/index.ts';
+import { kinesisMetricsOf } from '../../metrics/index.ts';
 
 /** Bytes of one record's JSON besides its data and key: member names, quotes, a 56-digit sequence number, a timestamp. */
 const RECORD_OVERHEAD = 160;
@@ -29,9 +30,13 @@ export function childShardToWire(c: ChildShard): Record<string, unknown> {
 
 export const getRecords = defineAction(kinesisModel, 'GetRecords', async (input, ctx: KinesisContext) => {
   const engine = ctx.deps;
+  const t0 = performance.now();
   const { stream, shard, offset } = engine.openIterator(input.ShardIterator);
   const log = shard.log;
   if (engine.enforceLimits && !engine.limiterFor(shard).admitRead(engine.clock.now())) {
+    kinesisMetricsOf(engine)
+      ?.stream(stream.meta.name, stream.meta.shardLevelMetrics)
+      .getRecordsThrottled(shard.shardId, performance.now() - t0);
     throw new AwsError('ProvisionedThroughputExceededException', engine.rateExceededMessage(stream, shard));
   }
   const spans = await log.readSpans(offset, { maxRecords: input.Limit ?? 10_000, maxBytes: MAX_GET_RECORDS_BYTES });
@@ -47,6 +52,9 @@ export const getRecords = defineAction(kinesisModel, 'GetRecords', async (input,
   const behind = spans.nextOffset >= log.endOffset || n === 0 ? 0 : Math.max(0, engine.clock.now() - lastTs);
   const end = `],${tail},"MillisBehindLatest":${behind}}`;
   const out = dataBuffers.acquire(encodedSize(spans, end));
+  kinesisMetricsOf(engine)
+    ?.stream(stream.meta.name, stream.meta.shardLevelMetrics)
+    .getRecords(shard.shardId, spans, n > 0 ? lastTs : undefined, engine.clock.now(), performance.now() - t0);
   const length = encodeRecordsInto(out, spans, engine.retentionCutoffMs(stream), shard.shardPart, stream.meta.salt, end);
   spans.release();
   return new PreEncodedJson(out.subarray(0, length), () => dataBuffers.release(out));

@@ -12,9 +12,11 @@ import { partitionKeyHash } from '../hash.ts';
 import { decodeSequence } from '../sequence.ts';
 import { streamNameOf } from '../shapes.ts';
 import { MAX_RECORD_BYTES } from './put-records.ts';
+import { kinesisMetricsOf } from '../../metrics/index.ts';
 
 export const putRecord = defineAction(kinesisModel, 'PutRecord', async (input, ctx: KinesisContext) => {
   const engine = ctx.deps;
+  const t0 = performance.now();
   const name = streamNameOf(input);
   const data = input.Data;
   if (data.length + input.PartitionKey.length > MAX_RECORD_BYTES) {
@@ -39,11 +41,17 @@ export const putRecord = defineAction(kinesisModel, 'PutRecord', async (input, c
   if (engine.enforceLimits) {
     const state = s.shards[shard]!;
     if (!engine.limiterFor(state).admitWrite(engine.clock.now(), data.length + Buffer.byteLength(input.PartitionKey))) {
+      kinesisMetricsOf(engine)
+        ?.stream(name, s.meta.shardLevelMetrics)
+        .putRecordThrottled(state.shardId, performance.now() - t0);
       throw new AwsError('ProvisionedThroughputExceededException', engine.rateExceededMessage(s, state));
     }
   }
   const shardOf = new Uint32Array(1);
   shardOf[0] = shard;
   const [seq] = await engine.appendRouted(s, [input.PartitionKey], [data], shardOf);
+  kinesisMetricsOf(engine)
+    ?.stream(name, s.meta.shardLevelMetrics)
+    .putRecord(s.shards[shard]!.shardId, data.length, performance.now() - t0);
   return { ShardId: s.shards[shard]!.shardId, SequenceNumber: seq! };
 });

@@ -16,6 +16,7 @@ import { partitionKeyHash } from '../hash.ts';
 import { md5Into } from '../md5.ts';
 import { readPutRecordsBody } from '../put-records-body.ts';
 import { streamNameOf } from '../shapes.ts';
+import { kinesisMetricsOf } from '../../metrics/index.ts';
 
 export const MAX_PUT_RECORDS = 500;
 export const MAX_PUT_RECORDS_BYTES = 5 * 1024 * 1024;
@@ -24,7 +25,14 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 const STREAM_NAME_RE = /^[a-zA-Z0-9_.-]{1,128}$/;
 
 /** PutRecords under throughput limits: each record is admitted or refused by its shard's limiter, in order. */
-async function putLimited(engine: KinesisEngine, s: StreamState, keys: string[], datas: Uint8Array[], shardOf: Uint32Array): Promise<PreEncodedJson> {
+async function putLimited(
+  engine: KinesisEngine,
+  s: StreamState,
+  keys: string[],
+  datas: Uint8Array[],
+  shardOf: Uint32Array,
+  t0: number,
+): Promise<PreEncodedJson> {
   const n = keys.length;
   const now = engine.clock.now();
   const admitted: number[] = [];
@@ -33,16 +41,26 @@ async function putLimited(engine: KinesisEngine, s: StreamState, keys: string[],
   }
   const okShards = new Uint32Array(admitted.length);
   for (let j = 0; j < admitted.length; j++) okShards[j] = shardOf[admitted[j]!]!;
+  const okDatas = admitted.map((i) => datas[i]!);
   const seqs = admitted.length
     ? await engine.appendRouted(
         s,
         admitted.map((i) => keys[i]!),
-        admitted.map((i) => datas[i]!),
+        okDatas,
         okShards,
       )
     : [];
   const parts = new Array<string>(n);
   const failed = n - admitted.length;
+  const metrics = kinesisMetricsOf(engine);
+  if (metrics) {
+    const refused = new Uint32Array(failed);
+    for (let i = 0, j = 0, r = 0; i < n; i++) {
+      if (admitted[j] === i) j++;
+      else refused[r++] = shardOf[i]!;
+    }
+    metrics.stream(s.meta.name, s.meta.shardLevelMetrics).putRecords(n, okShards, okDatas, refused, performance.now() - t0, s.shards);
+  }
   for (let i = 0, j = 0; i < n; i++) {
     const shard = s.shards[shardOf[i]!]!;
     if (admitted[j] === i) parts[i] = `{"SequenceNumber":"${seqs[j++]}","ShardId":"${shard.shardId}"}`;
@@ -53,6 +71,7 @@ async function putLimited(engine: KinesisEngine, s: StreamState, keys: string[],
 
 export const putRecords = defineAction(kinesisModel, 'PutRecords', async (input, ctx: KinesisContext) => {
   const engine = ctx.deps;
+  const t0 = performance.now();
   // The model's checks (strict base64 included) ran before this; plain SDK requests take putRecordsRaw below.
   const recs = input.Records;
   const n = recs.length;
@@ -79,8 +98,12 @@ export const putRecords = defineAction(kinesisModel, 'PutRecords', async (input,
   const s = engine.activeStream(streamNameOf(input));
   const shardOf = new Uint32Array(n);
   for (let i = 0; i < n; i++) shardOf[i] = engine.route(s, hashes[i] ?? partitionKeyHash(keys[i]!));
-  if (engine.enforceLimits) return putLimited(engine, s, keys, datas, shardOf);
-  return respond(s, await engine.appendRouted(s, keys, datas, shardOf), shardOf);
+  if (engine.enforceLimits) return putLimited(engine, s, keys, datas, shardOf, t0);
+  const seqs = await engine.appendRouted(s, keys, datas, shardOf);
+  kinesisMetricsOf(engine)
+    ?.stream(s.meta.name, s.meta.shardLevelMetrics)
+    .putRecords(n, shardOf, datas, null, performance.now() - t0, s.shards);
+  return respond(s, seqs, shardOf);
 });
 
 function respond(s: StreamState, seqs: readonly string[], shardOf: Uint32Array): PreEncodedJson {
@@ -109,6 +132,7 @@ const decodedLengths = new Uint32Array(MAX_PUT_RECORDS);
 export function putRecordsRaw(engine: KinesisEngine): RawJsonHandler {
   return (body) => {
     if (engine.enforceLimits) return undefined;
+    const t0 = performance.now();
     const req = readPutRecordsBody(body);
     if (req === undefined || !STREAM_NAME_RE.test(req.streamName)) return undefined;
     const { count: n, dataStart, dataEnd, keyStart, keyEnd } = req;
@@ -166,6 +190,9 @@ export function putRecordsRaw(engine: KinesisEngine): RawJsonHandler {
     // The log copies the records' bytes when they are appended; the pooled buffer is free again once that is done.
     return engine.appendRouted(s, keys, datas, shardOf).then(
       (seqs) => {
+        kinesisMetricsOf(engine)
+          ?.stream(s.meta.name, s.meta.shardLevelMetrics)
+          .putRecords(n, shardOf, datas, null, performance.now() - t0, s.shards);
         dataBuffers.release(decoded);
         return respond(s, seqs, shardOf);
       },
