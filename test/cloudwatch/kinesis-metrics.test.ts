@@ -11,10 +11,14 @@ import {
   KinesisClient,
   PutRecordCommand,
   PutRecordsCommand,
+  RegisterStreamConsumerCommand,
+  DescribeStreamConsumerCommand,
+  SubscribeToShardCommand,
 } from '@aws-sdk/client-kinesis';
 import { ManualClock } from '../../src/core/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
+import { startTestServer, waitActive } from '../kinesis/helpers.ts';
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
@@ -221,6 +225,60 @@ describe('AWS/Kinesis metrics under enforced limits', () => {
     } finally {
       kinesis.destroy();
       cw.destroy();
+      await server.close();
+    }
+  });
+});
+
+describe('AWS/Kinesis enhanced fan-out metrics', () => {
+  it('counts subscriptions, refused resubscriptions and the records and bytes pushed in SubscribeToShardEvents', async () => {
+    const { server, client } = await startTestServer();
+    const cw = new CloudWatchClient({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+    try {
+      await client.send(new CreateStreamCommand({ StreamName: 'fanout', ShardCount: 1 }));
+      await waitActive(client, 'fanout');
+      await client.send(new EnableEnhancedMonitoringCommand({ StreamName: 'fanout', ShardLevelMetrics: ['OutgoingRecords'] }));
+      const payloads = ['a', 'bb', 'ccc', 'dddd'];
+      for (const p of payloads) await client.send(new PutRecordCommand({ StreamName: 'fanout', PartitionKey: 'k', Data: Buffer.from(p) }));
+      const reg = await client.send(new RegisterStreamConsumerCommand({ StreamARN: server.kinesis.arnFor('fanout'), ConsumerName: 'app' }));
+      const arn = reg.Consumer!.ConsumerARN!;
+      for (let i = 0; i < 200; i++) {
+        const d = await client.send(new DescribeStreamConsumerCommand({ ConsumerARN: arn }));
+        if (d.ConsumerDescription!.ConsumerStatus === 'ACTIVE') break;
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      const start = { ConsumerARN: arn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'TRIM_HORIZON' as const } };
+      const sub = await client.send(new SubscribeToShardCommand(start));
+      await assert.rejects(client.send(new SubscribeToShardCommand(start)), { name: 'ResourceInUseException' });
+      let received = 0;
+      for await (const e of sub.EventStream!) {
+        received += e.SubscribeToShardEvent?.Records?.length ?? 0;
+        if (received >= payloads.length) break;
+      }
+      const sum = async (metric: string, dims: Record<string, string>, statistic: Statistic = 'Sum') => {
+        const now = Date.now();
+        const r = await cw.send(
+          new GetMetricStatisticsCommand({
+            Namespace: 'AWS/Kinesis',
+            MetricName: metric,
+            Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
+            StartTime: new Date(now - HOUR),
+            EndTime: new Date(now + HOUR),
+            Period: 7200,
+            Statistics: [statistic],
+          }),
+        );
+        return r.Datapoints?.[0]?.[statistic];
+      };
+      assert.equal(await sum('SubscribeToShard.Success', { StreamName: 'fanout' }), 1);
+      assert.equal(await sum('SubscribeToShard.Success', { StreamName: 'fanout' }, 'SampleCount'), 2, 'the refused call counts as a failure');
+      assert.equal(await sum('SubscribeToShard.RateExceeded', { StreamName: 'fanout' }), 1);
+      assert.equal(await sum('SubscribeToShardEvent.Records', { StreamName: 'fanout' }), payloads.length);
+      assert.equal(await sum('SubscribeToShardEvent.Bytes', { StreamName: 'fanout' }), payloads.join('').length);
+      assert.equal(await sum('OutgoingRecords', { StreamName: 'fanout', ShardId: 'shardId-000000000000' }), payloads.length);
+    } finally {
+      cw.destroy();
+      client.destroy();
       await server.close();
     }
   });
