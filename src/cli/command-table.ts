@@ -21,6 +21,7 @@ export const MODULES = {
   generate: () => import('./commands/generate.ts'),
   pipeline: () => import('./commands/pipeline.ts'),
   demo: () => import('./commands/demo.ts'),
+  metrics: () => import('./commands/metrics.ts'),
 } as const satisfies Record<string, () => Promise<CommandModule>>;
 
 export interface CommandEntry {
@@ -86,6 +87,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     description:
       'Start the server with the S1 (revenue per store per minute) and S2 (anomalous trades) pipelines and their generators, and show live status (what `npm start` runs)',
   },
+  {
+    name: 'metrics',
+    module: 'metrics',
+    term: 'metrics [options] [namespace] [metric]',
+    description: 'Chart a metric in the terminal (one bar per period); without a metric, list the metrics (of a namespace)',
+  },
+  { name: 'alarms', module: 'metrics', term: 'alarms [options]', description: 'List alarms and their states (ALARM first), metric and composite' },
 ];
 
 /** The entry for a top-level command name, if there is one. */
