@@ -190,8 +190,9 @@ export function emitDeliveryMetrics(registry: MetricsRegistry, streams: () => It
         h['DeliveryToS3.DataFreshness'] = registry.handle('AWS/Firehose', 'DeliveryToS3.DataFreshness', dims, 'Seconds');
         h['DeliveryToHttpEndpoint.DataFreshness'] = registry.handle('AWS/Firehose', 'DeliveryToHttpEndpoint.DataFreshness', dims, 'Seconds');
         h['ExecuteProcessing.Duration'] = registry.handle('AWS/Firehose', 'ExecuteProcessing.Duration', dims, 'Milliseconds', { distribution: true });
-        // A stream seen for the first time starts from its current counters (nothing from before the emitter).
-        e = { metrics: m, prev: counters(m), h };
+        // A stream's counters start at zero when its DeliveryMetrics is made, so a stream seen for the first time
+        // starts from zero: what it did before the collector first ran (up to 10 s on an idle registry) is kept.
+        e = { metrics: m, prev: counters(new DeliveryMetrics()), h };
         emitting.set(name, e);
       }
       const now = counters(m);
