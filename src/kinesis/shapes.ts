@@ -31,7 +31,7 @@ export function streamNameOfResource(arn: string, engine: KinesisEngine): string
   if (i < 0 || rest.includes('/')) {
     throw new AwsError('InvalidArgumentException', `Resource ${arn} is not a stream; Freshet supports tags on streams only.`);
   }
-  engine.stream(rest);
+  engine.requireStream(rest);
   return rest;
 }
 

@@ -13,8 +13,7 @@
 import { AwsError } from '../core/errors.ts';
 import type { TimerHandle } from '../core/clock.ts';
 import type { ResponseSink } from '../aws/index.ts';
-import type { ChildShard, ConsumerMeta, KinesisEngine, KinesisRecord, ShardPosition, ShardState, StreamState } from './engine.ts';
-import { beforeOffsetSequence, encodeSequence } from './sequence.ts';
+import type { ChildShard, ConsumerMeta, KinesisEngine, KinesisRecord, ShardCursor, ShardPosition } from './engine.ts';
 import { kinesisMetricsOf } from '../metrics/index.ts';
 
 export const SUBSCRIPTION_TTL_MS = 300_000;
@@ -57,12 +56,10 @@ export class Subscription {
     private readonly hub: SubscriptionHub,
     readonly key: string,
     readonly consumerArn: string,
-    private readonly stream: StreamState,
-    private readonly shard: ShardState,
-    offset: number,
+    private readonly cursor: ShardCursor,
     private readonly encoder: EventEncoder,
   ) {
-    this.offset = offset;
+    this.offset = cursor.offset;
     this.startedMs = hub.engine.clock.now();
   }
 
@@ -77,12 +74,11 @@ export class Subscription {
     sink.write(this.encoder.initialResponse());
     const clock = this.hub.engine.clock;
     this.ttlTimer = clock.setTimer(() => this.stop(true), SUBSCRIPTION_TTL_MS);
-    const offAppend = this.shard.log.onAppend(this.onAppend);
-    const closeListeners = this.shard.closeListeners;
-    closeListeners.add(this.onAppend);
+    const offAppend = this.cursor.onAppend(this.onAppend);
+    const offClose = this.cursor.onClose(this.onAppend);
     this.unsubscribe = () => {
       offAppend();
-      closeListeners.delete(this.onAppend);
+      offClose();
     };
     this.armHeartbeat();
     // The first event goes out on a later turn than the initial response, in its own write: some event-stream
@@ -120,31 +116,26 @@ export class Subscription {
   }
 
   private async drain(): Promise<void> {
-    const engine = this.hub.engine;
-    const log = this.shard.log;
+    const cursor = this.cursor;
     do {
       this.again = false;
       while (!this.ended) {
-        const closedEnd = this.shard.closedEnd;
-        const atEnd = closedEnd !== undefined && this.offset >= closedEnd;
-        if (atEnd) {
-          this.send({ records: [], continuationSequenceNumber: undefined, millisBehindLatest: 0, childShards: engine.childShards(this.stream, this.shard) });
+        if (cursor.endsAt(this.offset)) {
+          this.send({ records: [], continuationSequenceNumber: undefined, millisBehindLatest: 0, childShards: cursor.childShards() });
           this.stop(true);
           return;
         }
-        if (this.offset >= log.endOffset && this.sentAny) break;
-        const res = await log.read(this.offset, { maxRecords: EVENT_MAX_RECORDS, maxBytes: EVENT_MAX_BYTES });
+        if (this.offset >= cursor.endOffset && this.sentAny) break;
+        const res = await cursor.read(this.offset, { maxRecords: EVENT_MAX_RECORDS, maxBytes: EVENT_MAX_BYTES });
         if (this.ended) return;
-        const cutoff = engine.retentionCutoffMs(this.stream);
+        const cutoff = cursor.retentionCutoffMs();
         const records: KinesisRecord[] = [];
-        const salt = this.stream.meta.salt;
-        const part = this.shard.shardPart;
         // hot path: one object per record, no closures
         for (let i = 0; i < res.records.length; i++) {
           const r = res.records[i]!;
           if (r.timestampMs < cutoff) continue;
           records.push({
-            sequenceNumber: encodeSequence(r.timestampMs, part, r.offset, salt),
+            sequenceNumber: cursor.sequenceNumber(r.offset, r.timestampMs),
             partitionKey: r.key,
             data: r.data,
             approximateArrivalTimestampMs: r.timestampMs,
@@ -153,20 +144,20 @@ export class Subscription {
         this.offset = res.nextOffset;
         const last = res.records.at(-1);
         if (records.length) this.lastSeq = records[records.length - 1]!.sequenceNumber;
-        else if (last) this.lastSeq = encodeSequence(last.timestampMs, part, last.offset, salt);
-        const behind = res.nextOffset >= log.endOffset || !last ? 0 : Math.max(0, engine.clock.now() - last.timestampMs);
-        const endsHere = this.shard.closedEnd !== undefined && this.offset >= this.shard.closedEnd;
-        const metrics = kinesisMetricsOf(engine);
+        else if (last) this.lastSeq = cursor.sequenceNumber(last.offset, last.timestampMs);
+        const behind = cursor.millisBehindLatest(res.nextOffset, last?.timestampMs);
+        const endsHere = cursor.endsAt(this.offset);
+        const metrics = kinesisMetricsOf(this.hub.engine);
         if (metrics) {
           let bytes = 0;
           for (let i = 0; i < records.length; i++) bytes += records[i]!.data.length;
-          metrics.stream(this.stream.meta.name, this.stream.meta.shardLevelMetrics).subscribeEvent(this.shard.shardId, records.length, bytes, behind);
+          metrics.stream(cursor.streamName, cursor.shardLevelMetrics).subscribeEvent(cursor.shardId, records.length, bytes, behind);
         }
         this.send({
           records,
           continuationSequenceNumber: endsHere ? undefined : this.continuation(),
           millisBehindLatest: behind,
-          childShards: endsHere ? engine.childShards(this.stream, this.shard) : undefined,
+          childShards: endsHere ? cursor.childShards() : undefined,
         });
         if (endsHere) {
           this.stop(true);
@@ -180,11 +171,7 @@ export class Subscription {
 
   /** The sequence number to resume after: the last record delivered, or a marker just before the current offset. */
   private continuation(): string {
-    if (this.lastSeq !== undefined) return this.lastSeq;
-    const part = this.shard.shardPart;
-    if (this.offset === 0) return beforeOffsetSequence(part, 0, this.stream.meta.salt);
-    // No record seen yet, but some precede: a number between record offset-1 and the next one.
-    return encodeSequence(this.shard.lastTimeMs, part, this.offset - 1, this.stream.meta.salt);
+    return this.lastSeq ?? this.cursor.continuationBefore(this.offset);
   }
 
   private send(e: ShardEvent): void {
@@ -223,26 +210,25 @@ export class SubscriptionHub {
   /** Validates and registers a subscription; the caller starts it once the response head is sent. */
   async open(consumerArn: string, shardId: string, position: ShardPosition, encoder: EventEncoder): Promise<Subscription> {
     const engine = this.engine;
-    const { stream, consumer } = engine.findConsumer({ consumerArn });
-    assertActive(engine, stream, consumer);
-    const { shard } = engine.shardFor(stream.meta.name, shardId);
-    const offset = await engine.resolvePosition(stream, shard, position);
-    const key = `${consumerArn}|${shard.index}`;
+    const { streamName, consumer } = engine.describeConsumer({ consumerArn });
+    assertActive(engine, streamName, consumer);
+    const cursor = await engine.openShard(streamName, shardId, position);
+    const key = `${consumerArn}|${cursor.shardId}`;
     const existing = this.live.get(key);
     const now = engine.clock.now();
     if (existing && !existing.isEnded) {
       if (now - existing.startedMs < RESUBSCRIBE_GUARD_MS) {
-        kinesisMetricsOf(engine)?.stream(stream.meta.name, stream.meta.shardLevelMetrics).subscribe(false);
+        kinesisMetricsOf(engine)?.stream(streamName, cursor.shardLevelMetrics).subscribe(false);
         throw new AwsError(
           'ResourceInUseException',
-          `Another active subscription exists for this consumer: ${engine.accountId}:${stream.meta.name}:${shard.shardId}:${consumer.name}`,
+          `Another active subscription exists for this consumer: ${engine.accountId}:${streamName}:${cursor.shardId}:${consumer.name}`,
         );
       }
       existing.stop(true);
     }
-    const sub = new Subscription(this, key, consumerArn, stream, shard, offset, encoder);
+    const sub = new Subscription(this, key, consumerArn, cursor, encoder);
     this.live.set(key, sub);
-    kinesisMetricsOf(engine)?.stream(stream.meta.name, stream.meta.shardLevelMetrics).subscribe(true);
+    kinesisMetricsOf(engine)?.stream(streamName, cursor.shardLevelMetrics).subscribe(true);
     return sub;
   }
 
@@ -260,11 +246,11 @@ export class SubscriptionHub {
   }
 }
 
-function assertActive(engine: KinesisEngine, stream: StreamState, c: ConsumerMeta): void {
+function assertActive(engine: KinesisEngine, streamName: string, c: ConsumerMeta): void {
   if (c.status !== 'ACTIVE') {
     throw new AwsError(
       'ResourceInUseException',
-      `Consumer ${c.name} with creation timestamp ${Math.floor(c.createdMs / 1000)} under stream: ${stream.meta.name} , account ${engine.accountId} is not in ACTIVE status.`,
+      `Consumer ${c.name} with creation timestamp ${Math.floor(c.createdMs / 1000)} under stream: ${streamName} , account ${engine.accountId} is not in ACTIVE status.`,
     );
   }
 }

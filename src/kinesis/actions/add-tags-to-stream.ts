@@ -11,7 +11,7 @@ import { checkTagChars } from '../tag-rules.ts';
 export const addTagsToStream = defineAction(kinesisModel, 'AddTagsToStream', async (input, ctx: KinesisContext) => {
   const engine = ctx.deps;
   const name = streamNameOf(input);
-  engine.stream(name);
+  engine.requireStream(name);
   checkTagChars([...Object.keys(input.Tags), ...Object.values(input.Tags)], 'add', name, engine);
   await engine.addTags(name, input.Tags);
   return undefined;

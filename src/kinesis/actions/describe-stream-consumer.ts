@@ -12,6 +12,6 @@ import { consumerToWire } from './consumer-shapes.ts';
 import { consumerRef } from './deregister-stream-consumer.ts';
 
 export const describeStreamConsumer = defineAction(kinesisModel, 'DescribeStreamConsumer', (input, ctx: KinesisContext) => {
-  const { stream, consumer } = ctx.deps.findConsumer(consumerRef(input));
-  return { ConsumerDescription: wire<ConsumerDescription>({ ...consumerToWire(consumer), StreamARN: stream.arn }) };
+  const { streamArn, consumer } = ctx.deps.describeConsumer(consumerRef(input));
+  return { ConsumerDescription: wire<ConsumerDescription>({ ...consumerToWire(consumer), StreamARN: streamArn }) };
 });

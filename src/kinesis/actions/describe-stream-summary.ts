@@ -12,7 +12,6 @@ import { streamNameOf, toEpochSeconds } from '../shapes.ts';
 export const describeStreamSummary = defineAction(kinesisModel, 'DescribeStreamSummary', (input, ctx: KinesisContext) => {
   const engine = ctx.deps;
   const d = engine.describe(streamNameOf(input));
-  const m = engine.stream(d.streamName).meta;
   return wire<DescribeStreamSummaryOutput>({
     StreamDescriptionSummary: {
       StreamName: d.streamName,
@@ -21,11 +20,11 @@ export const describeStreamSummary = defineAction(kinesisModel, 'DescribeStreamS
       StreamModeDetails: { StreamMode: d.mode },
       RetentionPeriodHours: d.retentionHours,
       StreamCreationTimestamp: toEpochSeconds(d.createdMs),
-      EnhancedMonitoring: [{ ShardLevelMetrics: m.shardLevelMetrics ?? [] }],
-      EncryptionType: m.encryptionType ?? 'NONE',
-      ...(m.keyId !== undefined ? { KeyId: m.keyId } : {}),
-      OpenShardCount: d.status === 'CREATING' ? 0 : d.shards.filter((s) => s.endingSequenceNumber === undefined).length,
-      ConsumerCount: engine.stream(d.streamName).meta.consumers?.length ?? 0,
+      EnhancedMonitoring: [{ ShardLevelMetrics: d.shardLevelMetrics }],
+      EncryptionType: d.encryptionType,
+      ...(d.keyId !== undefined ? { KeyId: d.keyId } : {}),
+      OpenShardCount: d.openShardCount,
+      ConsumerCount: d.consumerCount,
     },
   });
 });

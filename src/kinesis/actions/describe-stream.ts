@@ -28,9 +28,8 @@ export function shardToWire(s: ShardInfo): Record<string, unknown> {
 export const describeStream = defineAction(kinesisModel, 'DescribeStream', (input, ctx: KinesisContext) => {
   const engine = ctx.deps;
   const d = engine.describe(streamNameOf(input));
-  const m = engine.stream(d.streamName).meta;
   const limit = Math.min(input.Limit ?? 100, 100);
-  let shards = d.status === 'CREATING' ? [] : d.shards;
+  let shards = d.shards;
   if (input.ExclusiveStartShardId !== undefined) {
     const after = input.ExclusiveStartShardId;
     shards = shards.filter((s) => s.shardId > after);
@@ -46,9 +45,9 @@ export const describeStream = defineAction(kinesisModel, 'DescribeStream', (inpu
       HasMoreShards: shards.length > page.length,
       RetentionPeriodHours: d.retentionHours,
       StreamCreationTimestamp: toEpochSeconds(d.createdMs),
-      EnhancedMonitoring: [{ ShardLevelMetrics: m.shardLevelMetrics ?? [] }],
-      EncryptionType: m.encryptionType ?? 'NONE',
-      ...(m.keyId !== undefined ? { KeyId: m.keyId } : {}),
+      EnhancedMonitoring: [{ ShardLevelMetrics: d.shardLevelMetrics }],
+      EncryptionType: d.encryptionType,
+      ...(d.keyId !== undefined ? { KeyId: d.keyId } : {}),
     },
   });
 });

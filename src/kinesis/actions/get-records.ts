@@ -12,7 +12,7 @@ import { PreEncodedJson, defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisContext } from './context.ts';
 import { MAX_GET_RECORDS_BYTES } from '../engine.ts';
-import type { ChildShard, KinesisEngine, ShardState, StreamState } from '../engine.ts';
+import type { ChildShard } from '../engine.ts';
 import type { RecordSpans } from '../../storage/index.ts';
 import { kinesisMetricsOf } from '../../metrics/index.ts';
 
@@ -20,8 +20,8 @@ import { kinesisMetricsOf } from '../../metrics/index.ts';
 const RECORD_OVERHEAD = 160;
 
 /** `"ChildShards":[...]` for a shard read to its end (ASCII: ids and decimal hash keys). */
-function childShardsJson(engine: KinesisEngine, stream: StreamState, shard: ShardState): string {
-  return `"ChildShards":${JSON.stringify(engine.childShards(stream, shard).map(childShardToWire))}`;
+function childShardsJson(children: ChildShard[]): string {
+  return `"ChildShards":${JSON.stringify(children.map(childShardToWire))}`;
 }
 
 export function childShardToWire(c: ChildShard): Record<string, unknown> {
@@ -31,31 +31,30 @@ export function childShardToWire(c: ChildShard): Record<string, unknown> {
 export const getRecords = defineAction(kinesisModel, 'GetRecords', async (input, ctx: KinesisContext) => {
   const engine = ctx.deps;
   const t0 = performance.now();
-  const { stream, shard, offset } = engine.openIterator(input.ShardIterator);
-  const log = shard.log;
-  if (engine.enforceLimits && !engine.limiterFor(shard).admitRead(engine.clock.now())) {
+  const cursor = engine.openIterator(input.ShardIterator);
+  if (engine.enforceLimits && !cursor.admitRead()) {
     kinesisMetricsOf(engine)
-      ?.stream(stream.meta.name, stream.meta.shardLevelMetrics)
-      .getRecordsThrottled(shard.shardId, performance.now() - t0);
-    throw new AwsError('ProvisionedThroughputExceededException', engine.rateExceededMessage(stream, shard));
+      ?.stream(cursor.streamName, cursor.shardLevelMetrics)
+      .getRecordsThrottled(cursor.shardId, performance.now() - t0);
+    throw new AwsError('ProvisionedThroughputExceededException', cursor.rateExceededMessage());
   }
-  const spans = await log.readSpans(offset, { maxRecords: input.Limit ?? 10_000, maxBytes: MAX_GET_RECORDS_BYTES });
+  const spans = await cursor.readSpans(cursor.offset, { maxRecords: input.Limit ?? 10_000, maxBytes: MAX_GET_RECORDS_BYTES });
   const n = spans.count;
   if (engine.enforceLimits) {
     let bytes = 0;
     for (let i = 0; i < n; i++) bytes += spans.dataEnd[i]! - spans.keyStart[i]!;
-    engine.limiterFor(shard).chargeRead(engine.clock.now(), bytes);
+    cursor.chargeRead(bytes);
   }
-  const ended = shard.closedEnd !== undefined && spans.nextOffset >= shard.closedEnd;
-  const tail = ended ? childShardsJson(engine, stream, shard) : `"NextShardIterator":"${engine.iteratorAt(stream, shard, spans.nextOffset)}"`;
-  const lastTs = n > 0 ? spans.timestamps[n - 1]! : 0;
-  const behind = spans.nextOffset >= log.endOffset || n === 0 ? 0 : Math.max(0, engine.clock.now() - lastTs);
+  const tail = cursor.endsAt(spans.nextOffset) ? childShardsJson(cursor.childShards()) : `"NextShardIterator":"${cursor.iteratorAt(spans.nextOffset)}"`;
+  const lastTs = n > 0 ? spans.timestamps[n - 1]! : undefined;
+  const behind = cursor.millisBehindLatest(spans.nextOffset, lastTs);
   const end = `],${tail},"MillisBehindLatest":${behind}}`;
   const out = dataBuffers.acquire(encodedSize(spans, end));
   kinesisMetricsOf(engine)
-    ?.stream(stream.meta.name, stream.meta.shardLevelMetrics)
-    .getRecords(shard.shardId, spans, n > 0 ? lastTs : undefined, engine.clock.now(), performance.now() - t0);
-  const length = encodeRecordsInto(out, spans, engine.retentionCutoffMs(stream), shard.shardPart, stream.meta.salt, end);
+    ?.stream(cursor.streamName, cursor.shardLevelMetrics)
+    .getRecords(cursor.shardId, spans, lastTs, engine.clock.now(), performance.now() - t0);
+  const { shardPart, salt } = cursor.sequenceFields();
+  const length = encodeRecordsInto(out, spans, cursor.retentionCutoffMs(), shardPart, salt, end);
   spans.release();
   return new PreEncodedJson(out.subarray(0, length), () => dataBuffers.release(out));
 });

@@ -79,8 +79,7 @@ export const listShards = defineAction(kinesisModel, 'ListShards', (input, ctx: 
     after = tok.a;
     filterType = tok.f;
     filterMs = tok.ft;
-    const s = engine.stream(name);
-    if (s.meta.salt !== tok.u) throw engine.notFound(name);
+    if (engine.describe(name).incarnation !== tok.u) throw engine.notFound(name);
   } else {
     if (!hasName) throw new AwsError('InvalidArgumentException', 'Either NextToken or StreamName should be provided.');
     name = streamNameOf(input);
@@ -97,25 +96,25 @@ export const listShards = defineAction(kinesisModel, 'ListShards', (input, ctx: 
       if (f.Timestamp !== undefined) filterMs = Math.round(f.Timestamp * 1000);
     }
     const created = input.StreamCreationTimestamp;
-    const s = engine.stream(name);
+    const createdMs = engine.describe(name).createdMs;
     // StreamCreationTimestamp tells apart streams that reused a name; ours must match to the second.
-    if (created !== undefined && Math.floor(created) !== Math.floor(s.meta.createdMs / 1000)) throw engine.notFound(name);
+    if (created !== undefined && Math.floor(created) !== Math.floor(createdMs / 1000)) throw engine.notFound(name);
   }
   const d = engine.describe(name);
-  let shards = d.status === 'CREATING' ? [] : d.shards;
+  let shards = d.shards;
   if (after !== undefined) {
     const a = after;
     shards = shards.filter((x) => x.shardId > a);
   }
   if (filterType !== undefined && filterType !== 'AFTER_SHARD_ID') {
-    const th = engine.retentionCutoffMs(engine.stream(name));
+    const th = engine.trimHorizonMs(name);
     shards = shards.filter((x) => passes(x, filterType, filterMs, th));
   }
   const max = input.MaxResults ?? 1000;
   const page = shards.slice(0, max);
   const out: Record<string, unknown> = { Shards: page.map(shardToWire) };
   if (shards.length > page.length) {
-    const tok: Token = { s: name, u: engine.stream(name).meta.salt, a: page.at(-1)!.shardId, t: engine.clock.now() };
+    const tok: Token = { s: name, u: d.incarnation, a: page.at(-1)!.shardId, t: engine.clock.now() };
     if (filterType !== undefined) tok.f = filterType;
     if (filterMs !== undefined) tok.ft = filterMs;
     out.NextToken = Buffer.from(JSON.stringify(tok)).toString('base64url');

@@ -40,18 +40,17 @@ export const listStreamConsumers = defineAction(kinesisModel, 'ListStreamConsume
     if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
     if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);
     // A token of another stream (or of a deleted stream that had this name) does not page this one.
-    if (engine.stream(name).meta.salt !== tok.u) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
+    if (engine.describe(name).incarnation !== tok.u) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
     start = tok.o;
   }
-  const s = engine.stream(name);
-  if (input.StreamCreationTimestamp !== undefined && Math.floor(input.StreamCreationTimestamp) !== Math.floor(s.meta.createdMs / 1000))
-    throw engine.notFound(name);
+  const d = engine.describe(name);
+  if (input.StreamCreationTimestamp !== undefined && Math.floor(input.StreamCreationTimestamp) !== Math.floor(d.createdMs / 1000)) throw engine.notFound(name);
   const all = engine.listConsumers(name);
   const max = input.MaxResults ?? 100;
   const page = all.slice(start, start + max);
   const out: Record<string, unknown> = { Consumers: page.map(consumerToWire) };
   if (start + max < all.length) {
-    const tok: Token = { u: s.meta.salt, o: start + max, t: engine.clock.now() };
+    const tok: Token = { u: d.incarnation, o: start + max, t: engine.clock.now() };
     out.NextToken = Buffer.from(JSON.stringify(tok)).toString('base64url');
   }
   return out;

@@ -9,7 +9,6 @@ import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisContext } from './context.ts';
 import { partitionKeyHash } from '../hash.ts';
-import { decodeSequence } from '../sequence.ts';
 import { streamNameOf } from '../shapes.ts';
 import { MAX_RECORD_BYTES } from './put-records.ts';
 import { kinesisMetricsOf } from '../../metrics/index.ts';
@@ -25,33 +24,21 @@ export const putRecord = defineAction(kinesisModel, 'PutRecord', async (input, c
       `Record size (data plus partition key) of ${data.length + input.PartitionKey.length} bytes exceeds the 1 MiB limit.`,
     );
   }
-  const s = engine.activeStream(name);
+  const w = engine.writer(name);
   const hk = input.ExplicitHashKey !== undefined ? engine.explicitHashKey(input.ExplicitHashKey) : partitionKeyHash(input.PartitionKey);
-  const ordering = input.SequenceNumberForOrdering;
-  if (ordering !== undefined) {
-    const d = decodeSequence(ordering);
-    if (!d || d.timeMs > Math.max(engine.clock.now(), ...s.open.map((x) => x.lastTimeMs))) {
-      throw new AwsError(
-        'InvalidArgumentException',
-        `ExclusiveMinimumSequenceNumber ${ordering} used in PutRecord on stream ${name} under account ${engine.accountId} is invalid.`,
-      );
-    }
-  }
-  const shard = engine.route(s, hk);
-  if (engine.enforceLimits) {
-    const state = s.shards[shard]!;
-    if (!engine.limiterFor(state).admitWrite(engine.clock.now(), data.length + Buffer.byteLength(input.PartitionKey))) {
-      kinesisMetricsOf(engine)
-        ?.stream(name, s.meta.shardLevelMetrics)
-        .putRecordThrottled(state.shardId, performance.now() - t0);
-      throw new AwsError('ProvisionedThroughputExceededException', engine.rateExceededMessage(s, state));
-    }
+  if (input.SequenceNumberForOrdering !== undefined) w.checkOrderingSequence(input.SequenceNumberForOrdering);
+  const shard = w.route(hk);
+  if (engine.enforceLimits && !w.admitWrite(shard, data.length + Buffer.byteLength(input.PartitionKey))) {
+    kinesisMetricsOf(engine)
+      ?.stream(name, w.shardLevelMetrics)
+      .putRecordThrottled(w.shardId(shard), performance.now() - t0);
+    throw new AwsError('ProvisionedThroughputExceededException', w.rateExceededMessage(shard));
   }
   const shardOf = new Uint32Array(1);
   shardOf[0] = shard;
-  const [seq] = await engine.appendRouted(s, [input.PartitionKey], [data], shardOf);
+  const [seq] = await w.append([input.PartitionKey], [data], shardOf);
   kinesisMetricsOf(engine)
-    ?.stream(name, s.meta.shardLevelMetrics)
-    .putRecord(s.shards[shard]!.shardId, data.length, performance.now() - t0);
-  return { ShardId: s.shards[shard]!.shardId, SequenceNumber: seq! };
+    ?.stream(name, w.shardLevelMetrics)
+    .putRecord(w.shardId(shard), data.length, performance.now() - t0);
+  return { ShardId: w.shardId(shard), SequenceNumber: seq! };
 });

@@ -11,7 +11,7 @@ import { PreEncodedJson, defineAction, isStrictBase64Length } from '../../aws/in
 import type { RawJsonHandler } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisContext } from './context.ts';
-import type { KinesisEngine, StreamState } from '../engine.ts';
+import type { KinesisEngine, StreamWriter } from '../engine.ts';
 import { partitionKeyHash } from '../hash.ts';
 import { md5Into } from '../md5.ts';
 import { readPutRecordsBody } from '../put-records-body.ts';
@@ -27,24 +27,22 @@ const STREAM_NAME_RE = /^[a-zA-Z0-9_.-]{1,128}$/;
 /** PutRecords under throughput limits: each record is admitted or refused by its shard's limiter, in order. */
 async function putLimited(
   engine: KinesisEngine,
-  s: StreamState,
+  w: StreamWriter,
   keys: string[],
   datas: Uint8Array[],
   shardOf: Uint32Array,
   t0: number,
 ): Promise<PreEncodedJson> {
   const n = keys.length;
-  const now = engine.clock.now();
   const admitted: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (engine.limiterFor(s.shards[shardOf[i]!]!).admitWrite(now, datas[i]!.length + Buffer.byteLength(keys[i]!))) admitted.push(i);
+    if (w.admitWrite(shardOf[i]!, datas[i]!.length + Buffer.byteLength(keys[i]!))) admitted.push(i);
   }
   const okShards = new Uint32Array(admitted.length);
   for (let j = 0; j < admitted.length; j++) okShards[j] = shardOf[admitted[j]!]!;
   const okDatas = admitted.map((i) => datas[i]!);
   const seqs = admitted.length
-    ? await engine.appendRouted(
-        s,
+    ? await w.append(
         admitted.map((i) => keys[i]!),
         okDatas,
         okShards,
@@ -59,12 +57,12 @@ async function putLimited(
       if (admitted[j] === i) j++;
       else refused[r++] = shardOf[i]!;
     }
-    metrics.stream(s.meta.name, s.meta.shardLevelMetrics).putRecords(n, okShards, okDatas, refused, performance.now() - t0, s.shards);
+    metrics.stream(w.streamName, w.shardLevelMetrics).putRecords(n, okShards, okDatas, refused, performance.now() - t0, w.shards);
   }
   for (let i = 0, j = 0; i < n; i++) {
-    const shard = s.shards[shardOf[i]!]!;
-    if (admitted[j] === i) parts[i] = `{"SequenceNumber":"${seqs[j++]}","ShardId":"${shard.shardId}"}`;
-    else parts[i] = JSON.stringify({ ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: engine.rateExceededMessage(s, shard) });
+    const shard = shardOf[i]!;
+    if (admitted[j] === i) parts[i] = `{"SequenceNumber":"${seqs[j++]}","ShardId":"${w.shardId(shard)}"}`;
+    else parts[i] = JSON.stringify({ ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: w.rateExceededMessage(shard) });
   }
   return new PreEncodedJson(`{"FailedRecordCount":${failed},"Records":[${parts.join(',')}]}`);
 }
@@ -95,21 +93,21 @@ export const putRecords = defineAction(kinesisModel, 'PutRecords', async (input,
     if (r.ExplicitHashKey != null) hashes[i] = engine.explicitHashKey(r.ExplicitHashKey);
   }
   if (total > MAX_PUT_RECORDS_BYTES) throw new AwsError('InvalidArgumentException', 'Records size exceeds 5 MB limit');
-  const s = engine.activeStream(streamNameOf(input));
+  const w = engine.writer(streamNameOf(input));
   const shardOf = new Uint32Array(n);
-  for (let i = 0; i < n; i++) shardOf[i] = engine.route(s, hashes[i] ?? partitionKeyHash(keys[i]!));
-  if (engine.enforceLimits) return putLimited(engine, s, keys, datas, shardOf, t0);
-  const seqs = await engine.appendRouted(s, keys, datas, shardOf);
+  for (let i = 0; i < n; i++) shardOf[i] = w.route(hashes[i] ?? partitionKeyHash(keys[i]!));
+  if (engine.enforceLimits) return putLimited(engine, w, keys, datas, shardOf, t0);
+  const seqs = await w.append(keys, datas, shardOf);
   kinesisMetricsOf(engine)
-    ?.stream(s.meta.name, s.meta.shardLevelMetrics)
-    .putRecords(n, shardOf, datas, null, performance.now() - t0, s.shards);
-  return respond(s, seqs, shardOf);
+    ?.stream(w.streamName, w.shardLevelMetrics)
+    .putRecords(n, shardOf, datas, null, performance.now() - t0, w.shards);
+  return respond(w, seqs, shardOf);
 });
 
-function respond(s: StreamState, seqs: readonly string[], shardOf: Uint32Array): PreEncodedJson {
+function respond(w: StreamWriter, seqs: readonly string[], shardOf: Uint32Array): PreEncodedJson {
   let body = '{"FailedRecordCount":0,"Records":[';
   for (let i = 0; i < seqs.length; i++) {
-    body += `${i ? ',' : ''}{"SequenceNumber":"${seqs[i]}","ShardId":"${s.shards[shardOf[i]!]!.shardId}"}`;
+    body += `${i ? ',' : ''}{"SequenceNumber":"${seqs[i]}","ShardId":"${w.shardId(shardOf[i]!)}"}`;
   }
   return new PreEncodedJson(`${body}]}`);
 }
@@ -175,9 +173,9 @@ export function putRecordsRaw(engine: KinesisEngine): RawJsonHandler {
       off += len;
       keys[i] = b.latin1Slice(keyStart[i]!, keyEnd[i]!);
     }
-    let s: StreamState;
+    let w: StreamWriter;
     try {
-      s = engine.activeStream(req.streamName);
+      w = engine.writer(req.streamName);
     } catch (e) {
       dataBuffers.release(decoded);
       throw e;
@@ -185,16 +183,16 @@ export function putRecordsRaw(engine: KinesisEngine): RawJsonHandler {
     const shardOf = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       md5Into(b, keyStart[i]!, keyEnd[i]!, hashKey);
-      shardOf[i] = engine.route(s, hashKey);
+      shardOf[i] = w.route(hashKey);
     }
     // The log copies the records' bytes when they are appended; the pooled buffer is free again once that is done.
-    return engine.appendRouted(s, keys, datas, shardOf).then(
+    return w.append(keys, datas, shardOf).then(
       (seqs) => {
         kinesisMetricsOf(engine)
-          ?.stream(s.meta.name, s.meta.shardLevelMetrics)
-          .putRecords(n, shardOf, datas, null, performance.now() - t0, s.shards);
+          ?.stream(w.streamName, w.shardLevelMetrics)
+          .putRecords(n, shardOf, datas, null, performance.now() - t0, w.shards);
         dataBuffers.release(decoded);
-        return respond(s, seqs, shardOf);
+        return respond(w, seqs, shardOf);
       },
       (e: unknown) => {
         dataBuffers.release(decoded);

@@ -11,7 +11,7 @@ import { checkTagChars } from '../tag-rules.ts';
 export const removeTagsFromStream = defineAction(kinesisModel, 'RemoveTagsFromStream', async (input, ctx: KinesisContext) => {
   const engine = ctx.deps;
   const name = streamNameOf(input);
-  engine.stream(name);
+  engine.requireStream(name);
   checkTagChars(input.TagKeys, 'remove', name, engine);
   await engine.removeTags(name, input.TagKeys);
   return undefined;

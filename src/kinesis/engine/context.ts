@@ -1,0 +1,107 @@
+/**
+ * What the parts of the Kinesis engine share: configuration, the stream table, the per-stream lock that
+ * serialises metadata changes, and the tracking of timer-started work (so whenIdle() and close() can
+ * wait for it). Each part (registry, writes, reads, resharding, consumers, retention) holds one context.
+ */
+import type { Clock } from '../../core/index.ts';
+import type { LogStorage } from '../../storage/index.ts';
+import { streamNotActive, streamNotFound } from './errors.ts';
+import { META_PREFIX } from './model.ts';
+import type { KinesisEngineOptions, StreamState } from './model.ts';
+
+export class EngineContext {
+  readonly storage: LogStorage;
+  readonly clock: Clock;
+  readonly region: string;
+  readonly accountId: string;
+  readonly shardLimit: number;
+  readonly enforceLimits: boolean;
+  readonly opts: KinesisEngineOptions;
+  /** Every stream not yet gone (DELETING ones included), by name. */
+  readonly streams = new Map<string, StreamState>();
+  /** Set by close(): timers that fire afterwards do nothing. */
+  closed = false;
+  /** Serialises metadata mutations per stream name (create/delete/tags/retention/resharding). */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  /** Work started by timers (activation, deletion, retention), awaited by whenIdle() and close(). */
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(opts: KinesisEngineOptions) {
+    this.opts = opts;
+    this.storage = opts.storage;
+    this.clock = opts.clock;
+    this.region = opts.region;
+    this.accountId = opts.accountId;
+    this.shardLimit = opts.shardLimit;
+    this.enforceLimits = opts.enforceLimits ?? false;
+  }
+
+  arnFor(name: string): string {
+    return `arn:aws:kinesis:${this.region}:${this.accountId}:stream/${name}`;
+  }
+
+  /** The stream in any status, or ResourceNotFoundException. */
+  stream(name: string): StreamState {
+    const s = this.streams.get(name);
+    if (!s) throw streamNotFound(name, this.accountId);
+    return s;
+  }
+
+  /** The stream, which must accept reads and writes (ACTIVE or UPDATING). */
+  activeStream(name: string): StreamState {
+    const s = this.streams.get(name);
+    if (!s || (s.meta.status !== 'ACTIVE' && s.meta.status !== 'UPDATING')) throw streamNotFound(name, this.accountId);
+    return s;
+  }
+
+  notActive(s: StreamState): Error {
+    return streamNotActive(s.meta.name, s.meta.status, this.accountId);
+  }
+
+  /** Open shards over every stream (what the account's shard limit counts). */
+  openShardCount(): number {
+    let n = 0;
+    for (const s of this.streams.values()) n += s.open.length;
+    return n;
+  }
+
+  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(name, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(name) === tail) this.locks.delete(name);
+    }
+  }
+
+  /** Resolves once every lock holder queued so far has finished. */
+  async locksSettled(): Promise<void> {
+    await Promise.all([...this.locks.values()]);
+  }
+
+  /** Keeps a timer-started promise for whenIdle(); its failure is the owner's to report. */
+  track(p: Promise<unknown>): void {
+    const t = p.catch(() => undefined).finally(() => this.background.delete(t));
+    this.background.add(t);
+  }
+
+  /** Resolves once timer-started work (status changes, deletion, retention trims) has finished. */
+  async whenIdle(): Promise<void> {
+    while (this.background.size) await Promise.all([...this.background]);
+  }
+
+  async persist(state: StreamState): Promise<void> {
+    await this.storage.meta.put(META_PREFIX + state.meta.name, state.meta);
+  }
+
+  /** UPDATING (or CREATING) → ACTIVE: wakes whenActive() callers and persists the status. */
+  finishUpdate(s: StreamState): void {
+    s.meta.status = 'ACTIVE';
+    const waiters = s.activeWaiters.splice(0);
+    for (const w of waiters) w();
+    this.track(this.persist(s));
+  }
+}

@@ -1,0 +1,315 @@
+/**
+ * The stream registry: loading streams from storage.meta, CreateStream / DeleteStream and the status
+ * changes the clock drives (CREATING → ACTIVE, DELETING → gone), and the per-stream settings that are
+ * metadata only (tags, encryption, enhanced monitoring, stream mode).
+ */
+import { randomUUID } from 'node:crypto';
+import { AwsError } from '../../core/index.ts';
+import { evenHashKeyRanges } from '../hash.ts';
+import { encodeSequence, newSalt } from '../sequence.ts';
+import type { EngineContext } from './context.ts';
+import { shardLimitExceeded, streamInUse } from './errors.ts';
+import { META_PREFIX, ON_DEMAND_SHARDS, ON_DEMAND_STREAM_LIMIT, SHARD_LEVEL_METRICS, parseShardId, rebuildRoutes, shardIdName } from './model.ts';
+import type { ShardInfo, ShardState, StreamDescription, StreamMeta, StreamMode, StreamState } from './model.ts';
+
+/** What the registry tells the other parts about a stream's life. */
+export interface RegistryHooks {
+  /** A stream was loaded from storage at start-up. */
+  loaded(state: StreamState): Promise<void>;
+  /** A stream started deleting. */
+  deleting(state: StreamState): void;
+}
+
+export class StreamRegistry {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly hooks: RegistryHooks,
+  ) {}
+
+  /** Loads persisted streams, finishing deletions and resuming pending status changes. */
+  async load(): Promise<void> {
+    const meta = this.ctx.storage.meta;
+    for (const k of meta.keys(META_PREFIX)) {
+      const m = meta.get<StreamMeta>(k);
+      if (!m) continue;
+      if (m.status === 'DELETING') {
+        await this.finishDelete(m);
+        continue;
+      }
+      const state = await this.materialise(m);
+      this.ctx.streams.set(m.name, state);
+      await this.hooks.loaded(state);
+      if (m.status === 'CREATING' || m.status === 'UPDATING') this.scheduleActive(state, this.ctx.opts.createDelayMs);
+    }
+  }
+
+  private async materialise(m: StreamMeta): Promise<StreamState> {
+    const storage = this.ctx.storage;
+    const shards: Array<ShardState | undefined> = [];
+    for (const info of m.shards) {
+      const index = parseShardId(info.shardId)!;
+      const logId = `${m.uuid}/${info.shardId}`;
+      const log = storage.getLog(logId) ?? (await storage.createLog(logId));
+      let closedEnd: number | undefined;
+      if (info.endingSequenceNumber !== undefined) {
+        // A crash between persisting a reshard and applying it leaves endOffset unset; records not durable then were never acknowledged.
+        if (info.endOffset === undefined) {
+          info.endingSequenceNumber = encodeSequence(
+            Math.max(info.closedMs ?? 0, log.lastTimestampMs ?? 0),
+            String(index).padStart(6, '0'),
+            Math.max(log.endOffset - 1, 0),
+            m.salt,
+          );
+        }
+        closedEnd = info.endOffset === undefined ? log.endOffset : Math.min(info.endOffset, log.endOffset);
+        info.endOffset = closedEnd;
+      }
+      shards[index] = {
+        index,
+        shardId: info.shardId,
+        log,
+        shardPart: String(index).padStart(6, '0'),
+        lastTimeMs: Math.max(m.createdMs, log.lastTimestampMs ?? 0),
+        info,
+        nextOffset: log.endOffset,
+        closedEnd,
+        writeRecords: 0,
+        writeBytes: 0,
+        closeListeners: new Set(),
+      };
+    }
+    const state: StreamState = { meta: m, arn: this.ctx.arnFor(m.name), shards, open: [], startKeys: [], activeWaiters: [] };
+    rebuildRoutes(state);
+    return state;
+  }
+
+  /** CreateStream. The stream is CREATING until `createDelayMs` of clock time has passed; see whenActive(). */
+  async create(name: string, opts: { shardCount?: number; mode?: StreamMode; tags?: Record<string, string> }): Promise<void> {
+    const ctx = this.ctx;
+    const mode = opts.mode ?? 'PROVISIONED';
+    const shardCount = mode === 'ON_DEMAND' ? (opts.shardCount ?? ON_DEMAND_SHARDS) : opts.shardCount;
+    if (shardCount === undefined) {
+      throw new AwsError('InvalidArgumentException', 'ShardCount must be specified for streams in PROVISIONED mode.');
+    }
+    await ctx.withLock(name, async () => {
+      if (ctx.streams.has(name)) throw streamInUse(name, ctx.accountId);
+      const current = ctx.openShardCount();
+      if (current + shardCount > ctx.shardLimit) throw shardLimitExceeded(ctx.accountId, ctx.region, current, ctx.shardLimit, shardCount);
+      const createdMs = ctx.clock.now();
+      const salt = newSalt();
+      const ranges = evenHashKeyRanges(shardCount);
+      const shards: ShardInfo[] = ranges.map((r, i) => ({
+        shardId: shardIdName(i),
+        startingHashKey: r.startingHashKey.toString(),
+        endingHashKey: r.endingHashKey.toString(),
+        startingSequenceNumber: encodeSequence(createdMs, String(i).padStart(6, '0'), 0, salt),
+      }));
+      const meta: StreamMeta = {
+        name,
+        uuid: randomUUID(),
+        salt,
+        createdMs,
+        status: 'CREATING',
+        mode,
+        retentionHours: 24,
+        tags: { ...(opts.tags ?? {}) },
+        shards,
+      };
+      // Metadata first: a crash before the logs exist is repaired on load (materialise creates missing logs).
+      await ctx.storage.meta.put(META_PREFIX + name, meta);
+      const state = await this.materialise(meta);
+      ctx.streams.set(name, state);
+      this.scheduleActive(state, ctx.opts.createDelayMs);
+    });
+  }
+
+  private scheduleActive(state: StreamState, delayMs: number): void {
+    const ctx = this.ctx;
+    state.timer?.cancel();
+    state.timer = ctx.clock.setTimer(() => {
+      state.timer = undefined;
+      if (ctx.closed || ctx.streams.get(state.meta.name) !== state) return;
+      if (state.meta.status !== 'CREATING' && state.meta.status !== 'UPDATING') return;
+      ctx.finishUpdate(state);
+    }, delayMs);
+  }
+
+  /** Resolves once the stream is ACTIVE (immediately if it already is). */
+  whenActive(name: string): Promise<void> {
+    const s = this.ctx.stream(name);
+    if (s.meta.status === 'ACTIVE') return Promise.resolve();
+    return new Promise((resolve) => s.activeWaiters.push(resolve));
+  }
+
+  /** DeleteStream: DELETING now, gone (logs deleted) after `deleteDelayMs`. */
+  async delete(name: string, opts: { enforceConsumerDeletion?: boolean }): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.withLock(name, async () => {
+      const s = ctx.stream(name);
+      if (s.meta.status === 'DELETING') return;
+      if (s.meta.consumers?.length && !opts.enforceConsumerDeletion) {
+        throw new AwsError(
+          'ResourceInUseException',
+          `Stream ${name} under account ${ctx.accountId} has registered consumers. Use EnforceConsumerDeletion to delete it with its consumers.`,
+        );
+      }
+      this.hooks.deleting(s);
+      s.timer?.cancel();
+      s.meta.status = 'DELETING';
+      await ctx.persist(s);
+      s.timer = ctx.clock.setTimer(() => {
+        s.timer = undefined;
+        if (ctx.closed) return;
+        ctx.track(
+          ctx.withLock(name, async () => {
+            if (ctx.streams.get(name) !== s) return;
+            ctx.streams.delete(name);
+            await this.finishDelete(s.meta);
+          }),
+        );
+      }, ctx.opts.deleteDelayMs);
+    });
+  }
+
+  private async finishDelete(m: StreamMeta): Promise<void> {
+    const storage = this.ctx.storage;
+    for (const sh of m.shards) {
+      const id = `${m.uuid}/${sh.shardId}`;
+      if (storage.getLog(id)) await storage.deleteLog(id);
+    }
+    await storage.meta.delete(META_PREFIX + m.name);
+  }
+
+  onDemandStreamCount(): number {
+    let n = 0;
+    for (const s of this.ctx.streams.values()) if (s.meta.mode === 'ON_DEMAND') n++;
+    return n;
+  }
+
+  /** Stream names, sorted. */
+  list(): string[] {
+    return [...this.ctx.streams.keys()].sort();
+  }
+
+  describe(name: string): StreamDescription {
+    const s = this.ctx.stream(name);
+    const m = s.meta;
+    const shards = m.status === 'CREATING' ? [] : m.shards;
+    let open = 0;
+    for (const sh of shards) if (sh.endingSequenceNumber === undefined) open++;
+    return {
+      streamName: m.name,
+      streamArn: s.arn,
+      status: m.status,
+      mode: m.mode,
+      retentionHours: m.retentionHours,
+      createdMs: m.createdMs,
+      shards,
+      tags: m.tags,
+      openShardCount: open,
+      consumerCount: m.consumers?.length ?? 0,
+      encryptionType: m.encryptionType ?? 'NONE',
+      keyId: m.keyId,
+      shardLevelMetrics: m.shardLevelMetrics ?? [],
+      incarnation: m.salt,
+    };
+  }
+
+  async addTags(name: string, tags: Record<string, string>): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.withLock(name, async () => {
+      const s = ctx.stream(name);
+      const merged = { ...s.meta.tags, ...tags };
+      if (Object.keys(merged).length > 50) {
+        throw new AwsError(
+          'InvalidArgumentException',
+          `Failed to add tags to stream ${name} under account ${ctx.accountId} because a given stream cannot have more than 50 tags associated with it.`,
+        );
+      }
+      s.meta.tags = merged;
+      await ctx.persist(s);
+    });
+  }
+
+  async removeTags(name: string, keys: readonly string[]): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.withLock(name, async () => {
+      const s = ctx.stream(name);
+      const next = { ...s.meta.tags };
+      for (const k of keys) delete next[k];
+      s.meta.tags = next;
+      await ctx.persist(s);
+    });
+  }
+
+  /** Start/StopStreamEncryption: the stream is UPDATING for `updateDelayMs`, then reports the new state. */
+  async setEncryption(name: string, type: 'NONE' | 'KMS', keyId: string | undefined): Promise<void> {
+    await this.whileUpdating(name, (s) => {
+      s.meta.encryptionType = type;
+      if (type === 'KMS') s.meta.keyId = keyId;
+      else delete s.meta.keyId;
+    });
+  }
+
+  /** UpdateStreamMode: PROVISIONED ⇄ ON_DEMAND, UPDATING for `updateDelayMs`. */
+  async updateStreamMode(name: string, mode: StreamMode): Promise<void> {
+    const ctx = this.ctx;
+    await this.whileUpdating(
+      name,
+      (s) => {
+        s.meta.mode = mode;
+      },
+      (s) => {
+        if (mode === 'ON_DEMAND' && s.meta.mode !== 'ON_DEMAND' && this.onDemandStreamCount() >= ON_DEMAND_STREAM_LIMIT) {
+          throw new AwsError(
+            'LimitExceededException',
+            `This request would exceed the limit of ${ON_DEMAND_STREAM_LIMIT} on-demand streams for the account ${ctx.accountId} in ${ctx.region}.`,
+          );
+        }
+      },
+    );
+  }
+
+  /** An ACTIVE stream goes UPDATING, and after `updateDelayMs` takes `apply` and turns ACTIVE again. */
+  private async whileUpdating(name: string, apply: (s: StreamState) => void, check?: (s: StreamState) => void): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.withLock(name, async () => {
+      const s = ctx.stream(name);
+      if (s.meta.status !== 'ACTIVE') throw ctx.notActive(s);
+      check?.(s);
+      s.meta.status = 'UPDATING';
+      await ctx.persist(s);
+      s.timer?.cancel();
+      s.timer = ctx.clock.setTimer(() => {
+        s.timer = undefined;
+        if (ctx.closed || ctx.streams.get(name) !== s) return;
+        apply(s);
+        ctx.finishUpdate(s);
+      }, ctx.opts.updateDelayMs);
+    });
+  }
+
+  /** Enable/DisableEnhancedMonitoring ('ALL' names every metric). Returns the metrics before and after. */
+  async setMonitoring(name: string, metrics: readonly string[], enable: boolean): Promise<{ current: string[]; desired: string[] }> {
+    const ctx = this.ctx;
+    return ctx.withLock(name, async () => {
+      const s = ctx.stream(name);
+      if (s.meta.status !== 'ACTIVE') throw ctx.notActive(s);
+      const named = new Set(metrics.includes('ALL') ? SHARD_LEVEL_METRICS : metrics);
+      const current = s.meta.shardLevelMetrics ?? [];
+      const next = new Set(current);
+      for (const m of named) {
+        if (enable) next.add(m);
+        else next.delete(m);
+      }
+      const desired = SHARD_LEVEL_METRICS.filter((m) => next.has(m));
+      s.meta.shardLevelMetrics = desired;
+      await ctx.persist(s);
+      return { current: [...current], desired };
+    });
+  }
+
+  cancelTimers(): void {
+    for (const s of this.ctx.streams.values()) s.timer?.cancel();
+  }
+}

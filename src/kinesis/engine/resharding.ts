@@ -1,0 +1,317 @@
+/**
+ * Resharding: SplitShard, MergeShards, UpdateShardCount (UNIFORM_SCALING) and the automatic splits of
+ * ON_DEMAND streams. Every change is a plan of splits and merges computed up front, applied after the
+ * stream has been UPDATING for `updateDelayMs`: parents close and children open in one synchronous step.
+ */
+import { AwsError } from '../../core/index.ts';
+import type { ShardLog } from '../../storage/index.ts';
+import { evenHashKeyRanges } from '../hash.ts';
+import { encodeSequence } from '../sequence.ts';
+import type { EngineContext } from './context.ts';
+import { shardLimitExceeded } from './errors.ts';
+import { META_PREFIX, ON_DEMAND_SPLIT_BYTES_PER_SEC, ON_DEMAND_SPLIT_RECORDS_PER_SEC, parseShardId, rebuildRoutes, shardIdName } from './model.ts';
+import type { ShardInfo, ShardState, StreamMeta, StreamState } from './model.ts';
+import type { TimerHandle } from '../../core/index.ts';
+
+interface PlannedShard {
+  index: number;
+  start: bigint;
+  end: bigint;
+  parent?: number;
+  adjacentParent?: number;
+  /** An intermediate shard of a multi-step plan: opens and closes empty. */
+  closes: boolean;
+}
+
+/** A sequence of splits and merges over the open shards, computed up front and applied at once. */
+class ReshardPlan {
+  readonly created: PlannedShard[] = [];
+  readonly closing = new Set<number>();
+  private nextIndex: number;
+  /** Open shards as the plan goes: index → range. */
+  private readonly live = new Map<number, { start: bigint; end: bigint; planned?: PlannedShard }>();
+
+  constructor(s: StreamState) {
+    this.nextIndex = s.shards.length;
+    for (const sh of s.open) this.live.set(sh.index, { start: BigInt(sh.info.startingHashKey), end: BigInt(sh.info.endingHashKey) });
+  }
+
+  private close(index: number): void {
+    const l = this.live.get(index)!;
+    this.live.delete(index);
+    if (l.planned) l.planned.closes = true;
+    else this.closing.add(index);
+  }
+
+  private open(start: bigint, end: bigint, parent: number, adjacentParent?: number): number {
+    const p: PlannedShard = { index: this.nextIndex++, start, end, parent, closes: false };
+    if (adjacentParent !== undefined) p.adjacentParent = adjacentParent;
+    this.created.push(p);
+    this.live.set(p.index, { start, end, planned: p });
+    return p.index;
+  }
+
+  split(index: number, at: bigint): [number, number] {
+    const l = this.live.get(index)!;
+    this.close(index);
+    return [this.open(l.start, at - 1n, index), this.open(at, l.end, index)];
+  }
+
+  merge(a: number, b: number): number {
+    const la = this.live.get(a)!;
+    const lb = this.live.get(b)!;
+    this.close(a);
+    this.close(b);
+    return this.open(la.start, lb.end, a, b);
+  }
+
+  /** Splits at every target boundary inside a shard, then merges the pieces of each target range left to right. */
+  uniform(target: number): void {
+    const ranges = evenHashKeyRanges(target);
+    const ordered = [...this.live.entries()].sort((x, y) => (x[1].start < y[1].start ? -1 : 1)).map((e) => e[0]);
+    const pieces: number[] = [];
+    for (const idx of ordered) {
+      let cur = idx;
+      for (const r of ranges) {
+        const l = this.live.get(cur)!;
+        if (r.startingHashKey > l.start && r.startingHashKey <= l.end) {
+          const [left, right] = this.split(cur, r.startingHashKey);
+          pieces.push(left);
+          cur = right;
+        }
+      }
+      pieces.push(cur);
+    }
+    let p = 0;
+    for (const r of ranges) {
+      let acc = pieces[p++]!;
+      while (p < pieces.length && this.live.get(pieces[p]!)!.start <= r.endingHashKey) acc = this.merge(acc, pieces[p++]!);
+    }
+  }
+}
+
+export class Resharding {
+  private scalingTimer: TimerHandle | undefined;
+
+  constructor(private readonly ctx: EngineContext) {}
+
+  private shardLimitError(current: number, additional: number): AwsError {
+    return shardLimitExceeded(this.ctx.accountId, this.ctx.region, current, this.ctx.shardLimit, additional);
+  }
+
+  /** An open shard of the stream by id, or AWS's ResourceNotFoundException. */
+  private openShard(s: StreamState, shardId: string): ShardState {
+    const index = parseShardId(shardId);
+    const sh = index === undefined ? undefined : s.shards[index];
+    if (!sh || sh.closedEnd !== undefined) {
+      throw new AwsError('ResourceNotFoundException', `Could not find shard ${shardId} in stream ${s.meta.name} under account ${this.ctx.accountId}.`);
+    }
+    return sh;
+  }
+
+  /** SplitShard: the stream is UPDATING for `updateDelayMs`, then the shard closes and two children open. */
+  async splitShard(name: string, shardId: string, newStartingHashKey: string): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.withLock(name, async () => {
+      const s = ctx.stream(name);
+      const sh = this.openShard(s, shardId);
+      const current = ctx.openShardCount();
+      if (current + 1 > ctx.shardLimit) throw this.shardLimitError(current, 1);
+      const h = BigInt(newStartingHashKey);
+      const start = BigInt(sh.info.startingHashKey);
+      const end = BigInt(sh.info.endingHashKey);
+      if (h <= start + 1n || h >= end) {
+        throw new AwsError(
+          'InvalidArgumentException',
+          `NewStartingHashKey ${newStartingHashKey} used in SplitShard() on shard ${sh.shardId} in stream ${name} under account ${ctx.accountId} ` +
+            `is not both greater than one plus the shard's StartingHashKey ${sh.info.startingHashKey} and less than the shard's EndingHashKey ${sh.info.endingHashKey}.`,
+        );
+      }
+      if (s.meta.status !== 'ACTIVE') throw ctx.notActive(s);
+      await this.beginReshard(s, (p) => p.split(sh.index, h));
+    });
+  }
+
+  /** MergeShards: two adjacent open shards close and one child covering both opens. */
+  async mergeShards(name: string, shardId: string, adjacentShardId: string): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.withLock(name, async () => {
+      const s = ctx.stream(name);
+      const a = this.openShard(s, shardId);
+      const b = this.openShard(s, adjacentShardId);
+      if (BigInt(a.info.endingHashKey) + 1n !== BigInt(b.info.startingHashKey)) {
+        throw new AwsError(
+          'InvalidArgumentException',
+          `Shards ${a.shardId} and ${b.shardId} in stream ${name} under account ${ctx.accountId} are not an adjacent pair of shards eligible for merging`,
+        );
+      }
+      if (s.meta.status !== 'ACTIVE') throw ctx.notActive(s);
+      await this.beginReshard(s, (p) => p.merge(a.index, b.index));
+    });
+  }
+
+  /**
+   * UpdateShardCount with UNIFORM_SCALING, as AWS does it: splits and merges until the open shards
+   * split the hash space evenly into `target` shards. Every child has at most two parents, so readers
+   * that finish parents before children keep per-key order. Intermediate shards open and close empty.
+   */
+  async updateShardCount(name: string, target: number): Promise<{ current: number; target: number }> {
+    const ctx = this.ctx;
+    return ctx.withLock(name, async () => {
+      const s = ctx.stream(name);
+      if (s.meta.status !== 'ACTIVE') throw ctx.notActive(s);
+      const open = s.open.length;
+      if (target > ctx.shardLimit) {
+        throw new AwsError(
+          'LimitExceededException',
+          `Target shard count or number of open shards cannot be greater than ${ctx.shardLimit}. Current open shard count: ${open}, Target shard count: ${target}`,
+        );
+      }
+      if (target > open * 2) {
+        throw new AwsError(
+          'LimitExceededException',
+          `UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: ${open}, Target shard count: ${target}`,
+        );
+      }
+      if (target < open / 2) {
+        throw new AwsError(
+          'LimitExceededException',
+          `UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: ${open}, Target shard count: ${target}`,
+        );
+      }
+      const others = ctx.openShardCount() - open;
+      if (others + target > ctx.shardLimit) throw this.shardLimitError(ctx.openShardCount(), target - open);
+      await this.beginReshard(s, (p) => p.uniform(target));
+      return { current: open, target };
+    });
+  }
+
+  /**
+   * Marks the stream UPDATING and, after `updateDelayMs` of clock time, applies the plan: child logs are
+   * created first, the plan is persisted (a crash after that completes it on load), then parents close and
+   * children open in one synchronous step, so no write can land on a parent after a child took its keys.
+   */
+  private async beginReshard(s: StreamState, build: (p: ReshardPlan) => void): Promise<void> {
+    const ctx = this.ctx;
+    const plan = new ReshardPlan(s);
+    build(plan);
+    if (!plan.created.length) return;
+    s.meta.status = 'UPDATING';
+    await ctx.persist(s);
+    s.timer?.cancel();
+    s.timer = ctx.clock.setTimer(() => {
+      s.timer = undefined;
+      if (ctx.closed) return;
+      ctx.track(ctx.withLock(s.meta.name, () => this.applyReshard(s, plan)));
+    }, ctx.opts.updateDelayMs);
+  }
+
+  private async applyReshard(s: StreamState, plan: ReshardPlan): Promise<void> {
+    const ctx = this.ctx;
+    if (ctx.streams.get(s.meta.name) !== s || s.meta.status !== 'UPDATING') return;
+    const m = s.meta;
+    const logs = new Map<number, ShardLog>();
+    for (const c of plan.created) {
+      const id = `${m.uuid}/${shardIdName(c.index)}`;
+      logs.set(c.index, ctx.storage.getLog(id) ?? (await ctx.storage.createLog(id)));
+    }
+    const now = ctx.clock.now();
+    const infos: ShardInfo[] = plan.created.map((c) => ({
+      shardId: shardIdName(c.index),
+      startingHashKey: c.start.toString(),
+      endingHashKey: c.end.toString(),
+      startingSequenceNumber: encodeSequence(now, String(c.index).padStart(6, '0'), 0, m.salt),
+      ...(c.parent !== undefined ? { parentShardId: shardIdName(c.parent) } : {}),
+      ...(c.adjacentParent !== undefined ? { adjacentParentShardId: shardIdName(c.adjacentParent) } : {}),
+      openedMs: now,
+      ...(c.closes ? { endingSequenceNumber: encodeSequence(now, String(c.index).padStart(6, '0'), 0, m.salt), closedMs: now, endOffset: 0 } : {}),
+    }));
+    // The plan, persisted before it takes effect: closing parents carry a provisional ending (endOffset is fixed on load).
+    const planned: StreamMeta = {
+      ...m,
+      shards: [
+        ...m.shards.map((i) =>
+          plan.closing.has(parseShardId(i.shardId)!) ? { ...i, endingSequenceNumber: encodeSequence(now, '000000', 0, m.salt), closedMs: now } : i,
+        ),
+        ...infos,
+      ],
+    };
+    await ctx.storage.meta.put(META_PREFIX + m.name, planned);
+    if (ctx.streams.get(m.name) !== s) return;
+    // Synchronous from here: parents close at exactly the offsets already assigned.
+    const at = ctx.clock.now();
+    for (const index of plan.closing) {
+      const sh = s.shards[index]!;
+      const end = sh.nextOffset;
+      sh.closedEnd = end;
+      sh.info.endOffset = end;
+      sh.info.closedMs = at;
+      sh.info.endingSequenceNumber = encodeSequence(Math.max(at, sh.lastTimeMs), sh.shardPart, Math.max(end - 1, 0), m.salt);
+    }
+    for (let i = 0; i < infos.length; i++) {
+      const info = infos[i]!;
+      const c = plan.created[i]!;
+      m.shards.push(info);
+      s.shards[c.index] = {
+        index: c.index,
+        shardId: info.shardId,
+        log: logs.get(c.index)!,
+        shardPart: String(c.index).padStart(6, '0'),
+        lastTimeMs: now,
+        info,
+        nextOffset: 0,
+        closedEnd: c.closes ? 0 : undefined,
+        writeRecords: 0,
+        writeBytes: 0,
+        closeListeners: new Set(),
+      };
+    }
+    rebuildRoutes(s);
+    ctx.finishUpdate(s);
+    for (const index of plan.closing) for (const l of s.shards[index]!.closeListeners) l();
+    await ctx.persist(s);
+  }
+
+  /** ON_DEMAND streams: splits shards that ran hot over the last interval (see ON_DEMAND_SPLIT_*). */
+  scheduleScaling(): void {
+    const ctx = this.ctx;
+    const every = ctx.opts.scalingCheckIntervalMs ?? 60_000;
+    this.scalingTimer = ctx.clock.setTimer(() => {
+      if (ctx.closed) return;
+      for (const s of ctx.streams.values()) this.checkHotShards(s, every);
+      this.scheduleScaling();
+    }, every);
+  }
+
+  cancelScaling(): void {
+    this.scalingTimer?.cancel();
+  }
+
+  private checkHotShards(s: StreamState, intervalMs: number): void {
+    const ctx = this.ctx;
+    const hot: ShardState[] = [];
+    const seconds = intervalMs / 1000;
+    for (const sh of s.open) {
+      if (sh.writeBytes / seconds > ON_DEMAND_SPLIT_BYTES_PER_SEC || sh.writeRecords / seconds > ON_DEMAND_SPLIT_RECORDS_PER_SEC) hot.push(sh);
+      sh.writeBytes = 0;
+      sh.writeRecords = 0;
+    }
+    if (s.meta.mode !== 'ON_DEMAND' || s.meta.status !== 'ACTIVE' || !hot.length) return;
+    ctx.track(
+      ctx.withLock(s.meta.name, async () => {
+        if (ctx.streams.get(s.meta.name) !== s || s.meta.status !== 'ACTIVE') return;
+        const room = ctx.shardLimit - ctx.openShardCount();
+        await this.beginReshard(s, (p) => {
+          let n = 0;
+          for (const sh of hot) {
+            const start = BigInt(sh.info.startingHashKey);
+            const end = BigInt(sh.info.endingHashKey);
+            if (sh.closedEnd !== undefined || end - start < 2n || n >= room) continue;
+            p.split(sh.index, start + (end - start + 1n) / 2n);
+            n++;
+          }
+        });
+      }),
+    );
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The write path: routing a hash key to an open shard and appending records (PutRecord, PutRecords and
+ * in-process producers). Actions hold a StreamWriter for one request; it exposes routing, the throughput
+ * limiter and the append, never the stream's internals.
+ */
+import { AwsError } from '../../core/index.ts';
+import type { AppendRecord } from '../../storage/index.ts';
+import { HASH_SPACE, hashKeyToBuffer, partitionKeyHash, routeHashKey } from '../hash.ts';
+import { ShardLimiter } from '../limits.ts';
+import { decodeSequence, sequenceFromPrefix, sequencePrefix } from '../sequence.ts';
+import type { EngineContext } from './context.ts';
+import { internalFailure, rateExceededMessage } from './errors.ts';
+import type { PutInput, PutResult, ShardState, StreamState } from './model.ts';
+
+/** The 16-byte hash key for an ExplicitHashKey, or InvalidArgumentException when out of range. */
+export function explicitHashKey(value: string): Buffer {
+  const k = BigInt(value);
+  if (k < 0n || k >= HASH_SPACE) {
+    throw new AwsError('InvalidArgumentException', `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${value}`);
+  }
+  return hashKeyToBuffer(k);
+}
+
+/** One request's handle on a stream that accepts writes (ACTIVE or UPDATING). */
+export class StreamWriter {
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly s: StreamState,
+  ) {}
+
+  get streamName(): string {
+    return this.s.meta.name;
+  }
+
+  /** The stream's enabled shard-level metrics (the array the stream keeps, for the metrics emitter). */
+  get shardLevelMetrics(): readonly string[] | undefined {
+    return this.s.meta.shardLevelMetrics;
+  }
+
+  /** The stream's shards by the index `route` returns (each with its shardId; for the metrics emitter). */
+  get shards(): readonly ({ readonly shardId: string } | undefined)[] {
+    return this.s.shards;
+  }
+
+  /** hot path: the index of the open shard whose hash key range holds the 16-byte `hashKey`. */
+  route(hashKey: Uint8Array): number {
+    return this.s.open[routeHashKey(hashKey, this.s.startKeys)]!.index;
+  }
+
+  /** The shard id of a shard index `route` returned. */
+  shardId(index: number): string {
+    return this.s.shards[index]!.shardId;
+  }
+
+  /** With enforced limits: admits one record of `bytes` (data + partition key) to the shard now, or refuses it. */
+  admitWrite(index: number, bytes: number): boolean {
+    return limiterFor(this.ctx, this.s.shards[index]!).admitWrite(this.ctx.clock.now(), bytes);
+  }
+
+  /** AWS's ProvisionedThroughputExceededException text for the shard. */
+  rateExceededMessage(index: number): string {
+    return rateExceededMessage(this.s.shards[index]!.shardId, this.s.meta.name, this.ctx.accountId);
+  }
+
+  /**
+   * PutRecord's SequenceNumberForOrdering: a number this stream could have issued, not from the future.
+   * Sequence numbers already increase strictly per shard, so it needs no other effect.
+   */
+  checkOrderingSequence(seq: string): void {
+    const d = decodeSequence(seq);
+    let latest = this.ctx.clock.now();
+    for (const sh of this.s.open) if (sh.lastTimeMs > latest) latest = sh.lastTimeMs;
+    if (!d || d.timeMs > latest) {
+      throw new AwsError(
+        'InvalidArgumentException',
+        `ExclusiveMinimumSequenceNumber ${seq} used in PutRecord on stream ${this.s.meta.name} under account ${this.ctx.accountId} is invalid.`,
+      );
+    }
+  }
+
+  /**
+   * hot path: appends pre-routed records. `shardOf[i]` is record i's shard index (from `route`).
+   * Returns sequence numbers in input order, once every record is durable.
+   * Storage failures become InternalFailure (HTTP 500); nothing is acknowledged.
+   */
+  async append(keys: readonly string[], datas: readonly Uint8Array[], shardOf: Uint32Array): Promise<string[]> {
+    const s = this.s;
+    const n = keys.length;
+    const shardCount = s.shards.length;
+    const seqs = new Array<string>(n);
+    // Group per shard without closures: count, then fill.
+    const counts = new Uint32Array(shardCount);
+    for (let i = 0; i < n; i++) counts[shardOf[i]!]!++;
+    const durables: Promise<void>[] = [];
+    const now = this.ctx.clock.now();
+    for (let sh = 0; sh < shardCount; sh++) {
+      const c = counts[sh]!;
+      if (c === 0) continue;
+      const shard = s.shards[sh]!;
+      const time = Math.max(now, shard.lastTimeMs);
+      shard.lastTimeMs = time;
+      const batch = new Array<AppendRecord>(c);
+      const slots = new Uint32Array(c);
+      let j = 0;
+      let bytes = 0;
+      for (let i = 0; i < n; i++) {
+        if (shardOf[i] !== sh) continue;
+        const k = keys[i]!;
+        const d = datas[i]!;
+        bytes += d.byteLength + k.length;
+        batch[j] = { key: k, data: d, timestampMs: time };
+        slots[j++] = i;
+      }
+      shard.writeRecords += c;
+      shard.writeBytes += bytes;
+      let res;
+      try {
+        res = shard.log.append(batch);
+      } catch (e) {
+        throw internalFailure(e);
+      }
+      const first = res.firstOffset;
+      shard.nextOffset = first + c;
+      const prefix = sequencePrefix(time, shard.shardPart);
+      const salt = s.meta.salt;
+      for (let k = 0; k < c; k++) seqs[slots[k]!] = sequenceFromPrefix(prefix, first + k, salt);
+      durables.push(res.durable);
+    }
+    try {
+      if (durables.length === 1) await durables[0];
+      else await Promise.all(durables);
+    } catch (e) {
+      throw internalFailure(e);
+    }
+    return seqs;
+  }
+}
+
+/** The shard's throughput limiter (only used when limits are enforced). */
+export function limiterFor(ctx: EngineContext, shard: ShardState): ShardLimiter {
+  return (shard.limiter ??= new ShardLimiter(ctx.clock.now()));
+}
+
+export class WritePath {
+  constructor(private readonly ctx: EngineContext) {}
+
+  /** A writer for a stream that accepts writes, or ResourceNotFoundException (AWS's answer for a stream not ACTIVE/UPDATING). */
+  writer(name: string): StreamWriter {
+    return new StreamWriter(this.ctx, this.ctx.activeStream(name));
+  }
+
+  /** PutRecords for in-process callers. */
+  async putRecords(name: string, records: readonly PutInput[]): Promise<PutResult[]> {
+    const w = this.writer(name);
+    const n = records.length;
+    const keys = new Array<string>(n);
+    const datas = new Array<Uint8Array>(n);
+    const shardOf = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = records[i]!;
+      const hk = r.explicitHashKey !== undefined ? explicitHashKey(r.explicitHashKey) : partitionKeyHash(r.partitionKey);
+      shardOf[i] = w.route(hk);
+      keys[i] = r.partitionKey;
+      datas[i] = r.data;
+    }
+    const seqs = await w.append(keys, datas, shardOf);
+    const out = new Array<PutResult>(n);
+    for (let i = 0; i < n; i++) out[i] = { shardId: w.shardId(shardOf[i]!), sequenceNumber: seqs[i]! };
+    return out;
+  }
+}
