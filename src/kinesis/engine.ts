@@ -50,6 +50,7 @@ export {
   ON_DEMAND_SPLIT_RECORDS_PER_SEC,
   ON_DEMAND_STREAM_LIMIT,
   SHARD_LEVEL_METRICS,
+  canonicalShardId,
   parseShardId,
   shardIdName,
 } from './engine/model.ts';

@@ -5,8 +5,10 @@
 import { AwsError } from '../core/errors.ts';
 import type { KinesisEngine } from './engine.ts';
 
-// Unicode letters, digits, white space and _ . / = + - % @ (AWS's tag character rule).
-const BAD_TAG_CHAR = /[^\p{L}\p{N}\s_./=+\-%@:]/u;
+// Unicode letters, digits, white space and _ . / = + - % @ (AWS's tag character rule), plus ':' as AWS's tagging
+// pattern [\p{L}\p{Z}\p{N}_.:/=+\-@%] allows. "White space" is Unicode's separators (\p{Z}: space, no-break
+// space, …): tab, newline and the other control characters are refused, as AWS refuses them.
+const BAD_TAG_CHAR = /[^\p{L}\p{Z}\p{N}_./=+\-%@:]/u;
 
 export function checkTagChars(strings: readonly string[], verb: 'add' | 'remove', name: string, engine: KinesisEngine): void {
   if (strings.some((s) => BAD_TAG_CHAR.test(s))) {

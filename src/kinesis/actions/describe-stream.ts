@@ -10,6 +10,7 @@ import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisContext } from './context.ts';
 import { wire } from './context.ts';
 import type { DescribeStreamOutput } from '../../aws/models/kinesis.ts';
+import { canonicalShardId } from '../engine.ts';
 import type { ShardInfo } from '../engine.ts';
 import { streamNameOf, toEpochSeconds } from '../shapes.ts';
 
@@ -31,7 +32,7 @@ export const describeStream = defineAction(kinesisModel, 'DescribeStream', (inpu
   const limit = Math.min(input.Limit ?? 100, 100);
   let shards = d.shards;
   if (input.ExclusiveStartShardId !== undefined) {
-    const after = input.ExclusiveStartShardId;
+    const after = canonicalShardId(input.ExclusiveStartShardId);
     shards = shards.filter((s) => s.shardId > after);
   }
   const page = shards.slice(0, limit);

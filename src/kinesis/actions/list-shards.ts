@@ -12,7 +12,7 @@ import { AwsError } from '../../core/index.ts';
 import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisContext } from './context.ts';
-import { NEXT_TOKEN_TTL_MS } from '../engine.ts';
+import { NEXT_TOKEN_TTL_MS, canonicalShardId } from '../engine.ts';
 import type { ShardInfo } from '../engine.ts';
 import { streamNameOf } from '../shapes.ts';
 import { shardToWire } from './describe-stream.ts';
@@ -83,12 +83,13 @@ export const listShards = defineAction(kinesisModel, 'ListShards', (input, ctx: 
   } else {
     if (!hasName) throw new AwsError('InvalidArgumentException', 'Either NextToken or StreamName should be provided.');
     name = streamNameOf(input);
-    after = input.ExclusiveStartShardId;
+    after = input.ExclusiveStartShardId === undefined ? undefined : canonicalShardId(input.ExclusiveStartShardId);
     const f = input.ShardFilter;
     if (f) {
       if (f.Type === 'AFTER_SHARD_ID') {
         if (f.ShardId === undefined) throw new AwsError('InvalidArgumentException', 'ShardId must be specified in ShardFilter when Type is AFTER_SHARD_ID.');
-        if (after === undefined || f.ShardId > after) after = f.ShardId;
+        const id = canonicalShardId(f.ShardId);
+        if (after === undefined || id > after) after = id;
       } else if ((f.Type === 'AT_TIMESTAMP' || f.Type === 'FROM_TIMESTAMP') && f.Timestamp === undefined) {
         throw new AwsError('InvalidArgumentException', `Timestamp must be specified in ShardFilter when Type is ${f.Type}.`);
       }

@@ -100,6 +100,7 @@ export class EngineContext {
   /** UPDATING (or CREATING) → ACTIVE: wakes whenActive() callers and persists the status. */
   finishUpdate(s: StreamState): void {
     s.meta.status = 'ACTIVE';
+    s.everActive = true;
     const waiters = s.activeWaiters.splice(0);
     for (const w of waiters) w();
     this.track(this.persist(s));

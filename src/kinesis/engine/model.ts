@@ -88,7 +88,7 @@ export interface StreamDescription {
   mode: StreamMode;
   retentionHours: number;
   createdMs: number;
-  /** Every shard still kept (open and closed), in shard-id order; empty while the stream is CREATING, as AWS lists them. */
+  /** Every shard still kept (open and closed), in shard-id order; none until the stream has been ACTIVE (also when deleted while CREATING), as AWS lists them. */
   shards: ShardInfo[];
   tags: Record<string, string>;
   /** Open shards (0 while CREATING). */
@@ -208,16 +208,40 @@ export interface StreamState {
   startKeys: Buffer[];
   timer?: TimerHandle;
   activeWaiters: Array<() => void>;
+  /** Whether the stream has been ACTIVE: until then (CREATING, or DELETING straight from CREATING) AWS lists no shards. */
+  everActive: boolean;
 }
 
 export function shardIdName(index: number): string {
   return `shardId-${String(index).padStart(12, '0')}`;
 }
 
-/** 'shardId-000000000001', 'shardId-1' and '1' all name shard 1, as AWS accepts. */
+/** The largest shard index a shard id can name (2^31 − 1); AWS answers a larger one as an unknown shard id. */
+export const MAX_SHARD_INDEX = 2147483647;
+
+/**
+ * The shard index a shard id names, by AWS's loose rule (as kinesalite recorded it against AWS): the text
+ * after the first '-' (the whole id when it has none) must be decimal digits naming 0 … 2^31 − 1. So
+ * 'shardId-000000000005', 'shardId-5', 'shard-5', 'foo-5', '-5' and '5' all name shard 5, which messages
+ * call by its canonical id (shardIdName). Undefined for anything else ('ABKLFD8', '2.14E4', 'shardId-002147483648').
+ */
 export function parseShardId(id: string): number | undefined {
-  const m = /^(?:shardId-)?(\d{1,12})$/.exec(id);
-  return m ? Number(m[1]) : undefined;
+  const dash = id.indexOf('-');
+  let digits = id;
+  if (dash >= 0) {
+    const next = id.indexOf('-', dash + 1);
+    const part = id.slice(dash + 1, next < 0 ? id.length : next);
+    if (part !== '') digits = part;
+  }
+  if (!/^\d+$/.test(digits)) return undefined;
+  const n = Number(digits);
+  return n <= MAX_SHARD_INDEX ? n : undefined;
+}
+
+/** The canonical id of the shard a shard id names loosely ('shard-5' → 'shardId-000000000005'), or the id as given. */
+export function canonicalShardId(id: string): string {
+  const index = parseShardId(id);
+  return index === undefined ? id : shardIdName(index);
 }
 
 /** Rebuilds a stream's routing table (`open`, `startKeys`) from its shards. */

@@ -9,7 +9,7 @@ import type { ReadLimits, ReadResult, RecordSpans } from '../../storage/index.ts
 import { IteratorCodec, amzUtcString } from '../iterator.ts';
 import { beforeOffsetSequence, decodeSequence, encodeSequence } from '../sequence.ts';
 import type { EngineContext } from './context.ts';
-import { rateExceededMessage, shardDoesNotExist } from './errors.ts';
+import { couldNotFindShard, rateExceededMessage, shardDoesNotExist } from './errors.ts';
 import { ITERATOR_TTL_MS, MAX_GET_RECORDS_BYTES, childShardsOf, parseShardId, shardIdName } from './model.ts';
 import type { ChildShard, KinesisRecord, ShardPosition, ShardState, StreamState } from './model.ts';
 import { limiterFor } from './writes.ts';
@@ -153,9 +153,8 @@ export class ReadPath {
   /** Resolves a shard id to its state, with GetShardIterator's AWS errors. */
   private shardFor(name: string, shardId: string): { stream: StreamState; shard: ShardState } {
     const index = parseShardId(shardId);
-    if (index === undefined) {
-      throw new AwsError('ResourceNotFoundException', `Could not find shard ${shardId} in stream ${name} under account ${this.ctx.accountId}.`);
-    }
+    // AWS checks the id before the stream: one that names no shard index is answered as given.
+    if (index === undefined) throw couldNotFindShard(shardId, name, this.ctx.accountId);
     const s = this.ctx.streams.get(name);
     const canonical = shardIdName(index);
     const shard = s?.shards[index];

@@ -78,7 +78,15 @@ export class StreamRegistry {
         closeListeners: new Set(),
       };
     }
-    const state: StreamState = { meta: m, arn: this.ctx.arnFor(m.name), shards, open: [], startKeys: [], activeWaiters: [] };
+    const state: StreamState = {
+      meta: m,
+      arn: this.ctx.arnFor(m.name),
+      shards,
+      open: [],
+      startKeys: [],
+      activeWaiters: [],
+      everActive: m.status !== 'CREATING',
+    };
     rebuildRoutes(state);
     return state;
   }
@@ -194,7 +202,7 @@ export class StreamRegistry {
   describe(name: string): StreamDescription {
     const s = this.ctx.stream(name);
     const m = s.meta;
-    const shards = m.status === 'CREATING' ? [] : m.shards;
+    const shards = s.everActive ? m.shards : [];
     let open = 0;
     for (const sh of shards) if (sh.endingSequenceNumber === undefined) open++;
     return {

@@ -8,7 +8,7 @@ import type { ShardLog } from '../../storage/index.ts';
 import { evenHashKeyRanges } from '../hash.ts';
 import { encodeSequence } from '../sequence.ts';
 import type { EngineContext } from './context.ts';
-import { shardLimitExceeded } from './errors.ts';
+import { couldNotFindShard, shardLimitExceeded } from './errors.ts';
 import { META_PREFIX, ON_DEMAND_SPLIT_BYTES_PER_SEC, ON_DEMAND_SPLIT_RECORDS_PER_SEC, parseShardId, rebuildRoutes, shardIdName } from './model.ts';
 import type { ShardInfo, ShardState, StreamMeta, StreamState } from './model.ts';
 import type { TimerHandle } from '../../core/index.ts';
@@ -99,22 +99,41 @@ export class Resharding {
     return shardLimitExceeded(this.ctx.accountId, this.ctx.region, current, this.ctx.shardLimit, additional);
   }
 
-  /** An open shard of the stream by id, or AWS's ResourceNotFoundException. */
-  private openShard(s: StreamState, shardId: string): ShardState {
+  /**
+   * The shard index a SplitShard / MergeShards shard id names. AWS checks the id before the stream: one that
+   * names no shard index is "Could not find shard <id as given>" even when the stream does not exist.
+   */
+  private shardIndex(name: string, shardId: string): number {
     const index = parseShardId(shardId);
-    const sh = index === undefined ? undefined : s.shards[index];
-    if (!sh || sh.closedEnd !== undefined) {
-      throw new AwsError('ResourceNotFoundException', `Could not find shard ${shardId} in stream ${s.meta.name} under account ${this.ctx.accountId}.`);
+    if (index === undefined) throw couldNotFindShard(shardId, name, this.ctx.accountId);
+    return index;
+  }
+
+  /** The open shard at `index` of an ACTIVE stream, with AWS's errors (by its canonical id). */
+  private openShard(s: StreamState, index: number): ShardState {
+    const sh = s.shards[index];
+    if (!sh) throw couldNotFindShard(shardIdName(index), s.meta.name, this.ctx.accountId);
+    if (sh.closedEnd !== undefined) {
+      // moto's capture of AWS's text; kinesalite does not record this case.
+      throw new AwsError(
+        'InvalidArgumentException',
+        `Shard ${sh.shardId} in stream ${s.meta.name} under account ${this.ctx.accountId} has already been merged or split, and thus is not eligible for merging or splitting.`,
+      );
     }
     return sh;
   }
 
-  /** SplitShard: the stream is UPDATING for `updateDelayMs`, then the shard closes and two children open. */
+  /**
+   * SplitShard: the stream is UPDATING for `updateDelayMs`, then the shard closes and two children open.
+   * AWS's order of checks: the shard id, the stream, its status, the shard, the account's shard limit, the hash key.
+   */
   async splitShard(name: string, shardId: string, newStartingHashKey: string): Promise<void> {
     const ctx = this.ctx;
+    const index = this.shardIndex(name, shardId);
     await ctx.withLock(name, async () => {
       const s = ctx.stream(name);
-      const sh = this.openShard(s, shardId);
+      if (s.meta.status !== 'ACTIVE') throw ctx.notActive(s);
+      const sh = this.openShard(s, index);
       const current = ctx.openShardCount();
       if (current + 1 > ctx.shardLimit) throw this.shardLimitError(current, 1);
       const h = BigInt(newStartingHashKey);
@@ -127,25 +146,29 @@ export class Resharding {
             `is not both greater than one plus the shard's StartingHashKey ${sh.info.startingHashKey} and less than the shard's EndingHashKey ${sh.info.endingHashKey}.`,
         );
       }
-      if (s.meta.status !== 'ACTIVE') throw ctx.notActive(s);
       await this.beginReshard(s, (p) => p.split(sh.index, h));
     });
   }
 
-  /** MergeShards: two adjacent open shards close and one child covering both opens. */
+  /**
+   * MergeShards: two adjacent open shards close and one child covering both opens.
+   * AWS's order of checks: both shard ids, the stream, its status, both shards, their adjacency.
+   */
   async mergeShards(name: string, shardId: string, adjacentShardId: string): Promise<void> {
     const ctx = this.ctx;
+    const ia = this.shardIndex(name, shardId);
+    const ib = this.shardIndex(name, adjacentShardId);
     await ctx.withLock(name, async () => {
       const s = ctx.stream(name);
-      const a = this.openShard(s, shardId);
-      const b = this.openShard(s, adjacentShardId);
+      if (s.meta.status !== 'ACTIVE') throw ctx.notActive(s);
+      const a = this.openShard(s, ia);
+      const b = this.openShard(s, ib);
       if (BigInt(a.info.endingHashKey) + 1n !== BigInt(b.info.startingHashKey)) {
         throw new AwsError(
           'InvalidArgumentException',
           `Shards ${a.shardId} and ${b.shardId} in stream ${name} under account ${ctx.accountId} are not an adjacent pair of shards eligible for merging`,
         );
       }
-      if (s.meta.status !== 'ACTIVE') throw ctx.notActive(s);
       await this.beginReshard(s, (p) => p.merge(a.index, b.index));
     });
   }
