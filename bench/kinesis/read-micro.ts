@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { systemClock } from '../../src/core/index.ts';
 import { FileStorage } from '../../src/storage/index.ts';
 import { encodeRecords } from '../../src/kinesis/actions/get-records.ts';
+import { ShardSequences } from '../../src/kinesis/sequence.ts';
 
 const { values } = parseArgs({
   options: { size: { type: 'string', default: '1024' }, records: { type: 'string', default: '40000' }, rounds: { type: 'string', default: '5' } },
@@ -41,7 +42,7 @@ try {
     let n = 0;
     for (let off = 0; off < total; ) {
       const spans = await log.readSpans(off, { maxRecords: 10_000, maxBytes: 10 * 1024 * 1024 });
-      bytes += encodeRecords(spans, 0, '000000', '12345678901234', '],"NextShardIterator":"x","MillisBehindLatest":0}').length;
+      bytes += encodeRecords(spans, 0, new ShardSequences(0, now), '],"NextShardIterator":"x","MillisBehindLatest":0}').length;
       n += spans.count;
       off = spans.nextOffset;
     }

@@ -72,7 +72,8 @@ export type {
   StreamStatus,
 } from './engine/model.ts';
 export { ShardReader } from './engine/reads.ts';
-export type { ShardCursor, SequenceFields } from './engine/reads.ts';
+export type { ShardCursor } from './engine/reads.ts';
+export type { ShardSequences } from './sequence.ts';
 export type { StreamWriter } from './engine/writes.ts';
 
 export class KinesisEngine {

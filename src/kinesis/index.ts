@@ -44,7 +44,7 @@ export type {
   StreamStatus,
 } from './engine.ts';
 export { createKinesisService, KINESIS_ACTIONS } from './service.ts';
-export { decodeSequence, encodeSequence, SEQUENCE_LENGTH } from './sequence.ts';
+export { decodeSequence, SEQUENCE_LENGTH } from './sequence.ts';
 export type { DecodedSequence } from './sequence.ts';
 export { evenHashKeyRanges, partitionKeyHash } from './hash.ts';
 export { MAX_PUT_RECORDS, MAX_PUT_RECORDS_BYTES, MAX_RECORD_BYTES } from './actions/put-records.ts';

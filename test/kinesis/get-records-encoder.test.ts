@@ -1,25 +1,24 @@
 /**
  * GetRecords' in-place response encoder against a plain JSON.stringify of the
- * same records: sequence-number digits (carries across 9→10, shared and
- * changing timestamps, gaps), keys that need escaping or are not ASCII, empty
+ * same records: sequence-number digits (consecutive offsets within a second, carries between
+ * the limbs of the in-place addition, new seconds, gaps), keys that need escaping or are not ASCII, empty
  * data, retention cut-off.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeRecords } from '../../src/kinesis/actions/get-records.ts';
-import { encodeSequence } from '../../src/kinesis/sequence.ts';
+import { ShardSequences } from '../../src/kinesis/sequence.ts';
 import { spansFromRecords } from '../../src/storage/index.ts';
 import type { LogRecord } from '../../src/storage/index.ts';
 
-const SALT = '12345678901234';
-const SHARD = '000003';
+const SEQ = new ShardSequences(3, 1_763_700_000_000);
 
 function expected(records: LogRecord[], cutoff: number, tail: string): unknown {
   const kept = records.filter((r) => r.timestampMs >= cutoff);
   return JSON.parse(
     `{"Records":${JSON.stringify(
       kept.map((r) => ({
-        SequenceNumber: encodeSequence(r.timestampMs, SHARD, r.offset, SALT),
+        SequenceNumber: SEQ.record(r.offset, r.timestampMs),
         ApproximateArrivalTimestamp: r.timestampMs / 1000,
         Data: Buffer.from(r.data).toString('base64'),
         PartitionKey: r.key,
@@ -46,7 +45,7 @@ test('encodeRecords writes what JSON.stringify would, record for record', () => 
   records.push(rec(1_000_000_000_002, t0 + 6, '', 'empty key'));
   const tail = '],"NextShardIterator":"abc","MillisBehindLatest":0}';
   const spans = spansFromRecords(records, 1_000_000_000_003);
-  const body = encodeRecords(spans, 0, SHARD, SALT, tail);
+  const body = encodeRecords(spans, 0, SEQ, tail);
   assert.deepEqual(JSON.parse(body.toString('utf8')), expected(records, 0, tail));
 });
 
@@ -54,14 +53,14 @@ test('encodeRecords leaves out records older than the retention cut-off and writ
   const t0 = 1_763_800_000_000;
   const records = [rec(0, t0, 'a', 'old'), rec(1, t0 + 1000, 'b', 'new'), rec(2, t0 + 1000, 'c', 'newer')];
   const tail = '],"NextShardIterator":"it","MillisBehindLatest":5}';
-  const body = encodeRecords(spansFromRecords(records, 3), t0 + 1, SHARD, SALT, tail);
+  const body = encodeRecords(spansFromRecords(records, 3), t0 + 1, SEQ, tail);
   const parsed = JSON.parse(body.toString('utf8')) as { Records: Array<{ PartitionKey: string; SequenceNumber: string }> };
   assert.deepEqual(parsed, expected(records, t0 + 1, tail));
   assert.deepEqual(
     parsed.Records.map((r) => r.PartitionKey),
     ['b', 'c'],
   );
-  const none = encodeRecords(spansFromRecords(records, 3), t0 + 5000, SHARD, SALT, tail);
+  const none = encodeRecords(spansFromRecords(records, 3), t0 + 5000, SEQ, tail);
   assert.deepEqual(JSON.parse(none.toString('utf8')), { Records: [], NextShardIterator: 'it', MillisBehindLatest: 5 });
 });
 

@@ -12,7 +12,8 @@ import { PreEncodedJson, defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisContext } from './context.ts';
 import { MAX_GET_RECORDS_BYTES } from '../engine.ts';
-import type { ChildShard } from '../engine.ts';
+import type { ChildShard, ShardSequences } from '../engine.ts';
+import { SEQUENCE_LENGTH, SequenceWriter } from '../sequence.ts';
 import type { RecordSpans } from '../../storage/index.ts';
 import { kinesisMetricsOf } from '../../metrics/index.ts';
 
@@ -53,8 +54,7 @@ export const getRecords = defineAction(kinesisModel, 'GetRecords', async (input,
   kinesisMetricsOf(engine)
     ?.stream(cursor.streamName, cursor.shardLevelMetrics)
     .getRecords(cursor.shardId, spans, lastTs, engine.clock.now(), performance.now() - t0);
-  const { shardPart, salt } = cursor.sequenceFields();
-  const length = encodeRecordsInto(out, spans, cursor.retentionCutoffMs(), shardPart, salt, end);
+  const length = encodeRecordsInto(out, spans, cursor.retentionCutoffMs(), cursor.sequences(), end);
   spans.release();
   return new PreEncodedJson(out.subarray(0, length), () => dataBuffers.release(out));
 });
@@ -83,16 +83,6 @@ function put(out: Uint8Array, off: number, bytes: Uint8Array): number {
   return off + bytes.length;
 }
 
-/** Writes `value` as exactly `width` decimal digits ending before `end` (value < 10^width, a safe integer). */
-function digits(out: Uint8Array, end: number, value: number, width: number): void {
-  let v = value;
-  for (let i = end - 1; i >= end - width; i--) {
-    const q = Math.floor(v / 10);
-    out[i] = 48 + (v - q * 10);
-    v = q;
-  }
-}
-
 /** JSON-safe without escaping: printable ASCII other than `"` and `\`. */
 function plainAscii(b: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) {
@@ -105,13 +95,13 @@ function plainAscii(b: Uint8Array, start: number, end: number): boolean {
 /**
  * hot path: the GetRecords response body, written straight into one Buffer sized up front
  * (a 10,000-record page allocates a few objects, not several per record). Sequence numbers
- * are written as digits in place: consecutive records of one shard share the leading
- * time+shard digits when they share a timestamp, and their offsets count up by one.
+ * are written as digits in place by a SequenceWriter: the next offset in the same second is
+ * the previous number plus 2^80, two additions (see src/kinesis/sequence.ts).
  * Records older than `cutoffMs` (retention) are left out.
  */
-export function encodeRecords(spans: RecordSpans, cutoffMs: number, shardPart: string, salt: string, tail: string): Buffer {
+export function encodeRecords(spans: RecordSpans, cutoffMs: number, sequences: ShardSequences, tail: string): Buffer {
   const out = Buffer.allocUnsafe(encodedSize(spans, tail));
-  return out.subarray(0, encodeRecordsInto(out, spans, cutoffMs, shardPart, salt, tail));
+  return out.subarray(0, encodeRecordsInto(out, spans, cutoffMs, sequences, tail));
 }
 
 /** An upper bound of the encoded page's size. */
@@ -126,17 +116,15 @@ export function encodedSize(spans: RecordSpans, tail: string): number {
 
 /** Writes the page into `target` (at least `encodedSize` bytes) and returns its length. */
 // hot path
-export function encodeRecordsInto(target: Buffer, spans: RecordSpans, cutoffMs: number, shardPart: string, salt: string, tail: string): number {
+export function encodeRecordsInto(target: Buffer, spans: RecordSpans, cutoffMs: number, sequences: ShardSequences, tail: string): number {
   const n = spans.count;
   const { bufs, buf, keyStart, dataStart, dataEnd, offsets, timestamps } = spans;
   const out = target as RawBuffer;
-  const saltBytes = ascii(salt);
-  const shardBytes = ascii(shardPart);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const seqs = new SequenceWriter(sequences);
   let off = out.latin1Write('{"Records":[', 0);
   let first = true;
   let prevTs = NaN;
-  let prevOffset = NaN;
-  let prevSeq = 0;
   let tsText: Uint8Array = EMPTY;
   for (let i = 0; i < n; i++) {
     const ts = timestamps[i]!;
@@ -144,28 +132,12 @@ export function encodeRecordsInto(target: Buffer, spans: RecordSpans, cutoffMs: 
     if (!first) out[off++] = 0x2c; // ,
     first = false;
     off = put(out, off, OPEN);
-    const seq = off;
-    // [0,22): '4', 15 digits of time, 6 of shard index
-    if (ts === prevTs) for (let k = 0; k < 22; k++) out[seq + k] = out[prevSeq + k]!;
-    else {
-      out[seq] = 0x34;
-      digits(out, seq + 16, ts, 15);
-      put(out, seq + 16, shardBytes);
+    seqs.write(out, view, off, offsets[i]!, ts);
+    if (ts !== prevTs) {
       tsText = ascii(String(ts / 1000));
       prevTs = ts;
     }
-    // [22,42): the offset, 20 digits — one more than the previous record's when consecutive
-    const o = offsets[i]!;
-    if (o === prevOffset + 1) {
-      for (let k = 0; k < 20; k++) out[seq + 22 + k] = out[prevSeq + 22 + k]!;
-      let k = seq + 41;
-      while (out[k] === 0x39) out[k--] = 0x30;
-      out[k]!++;
-    } else digits(out, seq + 42, o, 20);
-    put(out, seq + 42, saltBytes);
-    prevOffset = o;
-    prevSeq = seq;
-    off = put(out, seq + 56, AFTER_SEQUENCE);
+    off = put(out, off + SEQUENCE_LENGTH, AFTER_SEQUENCE);
     off = put(out, off, tsText);
     off = put(out, off, BEFORE_DATA);
     const b = bufs[buf[i]!]! as RawBuffer;

@@ -8,6 +8,7 @@ import type { Clock, TimerHandle } from '../../core/index.ts';
 import type { LogStorage, ShardLog } from '../../storage/index.ts';
 import { hashKeyToBuffer } from '../hash.ts';
 import type { ShardLimiter } from '../limits.ts';
+import type { SequenceWriter, ShardSequences } from '../sequence.ts';
 
 export type StreamStatus = 'CREATING' | 'ACTIVE' | 'DELETING' | 'UPDATING';
 export type StreamMode = 'PROVISIONED' | 'ON_DEMAND';
@@ -177,8 +178,10 @@ export interface ShardState {
   readonly index: number;
   readonly shardId: string;
   readonly log: ShardLog;
-  /** pad6(index): the fixed shard field of its sequence numbers. */
-  readonly shardPart: string;
+  /** The shard's sequence numbers (its index and creation time are part of every one). */
+  readonly seq: ShardSequences;
+  /** Writes PutRecords' sequence numbers (consecutive offsets cost two additions, see SequenceWriter). */
+  readonly putSeq: SequenceWriter;
   /** Last arrival time handed out; keeps sequence numbers' time field non-decreasing. */
   lastTimeMs: number;
   /** The shard's metadata entry (shared with StreamMeta.shards). */
@@ -242,6 +245,11 @@ export function parseShardId(id: string): number | undefined {
 export function canonicalShardId(id: string): string {
   const index = parseShardId(id);
   return index === undefined ? id : shardIdName(index);
+}
+
+/** When a shard opened, as its sequence numbers record it: the stream's creation for its first shards. */
+export function shardCreateMs(meta: StreamMeta, info: ShardInfo): number {
+  return info.openedMs ?? meta.createdMs;
 }
 
 /** Rebuilds a stream's routing table (`open`, `startKeys`) from its shards. */

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { AwsError } from '../../core/index.ts';
 import type { ReadLimits, ReadResult, RecordSpans } from '../../storage/index.ts';
 import { IteratorCodec, amzUtcString } from '../iterator.ts';
-import { beforeOffsetSequence, decodeSequence, encodeSequence } from '../sequence.ts';
+import { SequenceWriter, encodedShardName, parseSequence } from '../sequence.ts';
+import type { ShardSequences } from '../sequence.ts';
 import type { EngineContext } from './context.ts';
 import { couldNotFindShard, rateExceededMessage, shardDoesNotExist } from './errors.ts';
 import { ITERATOR_TTL_MS, MAX_GET_RECORDS_BYTES, childShardsOf, parseShardId, shardIdName } from './model.ts';
@@ -16,14 +17,10 @@ import { limiterFor } from './writes.ts';
 
 const KEY_META = 'kinesis/iterator-key';
 
-/** The fields of a shard's sequence numbers that are fixed per shard (what GetRecords' encoder writes in place). */
-export interface SequenceFields {
-  shardPart: string;
-  salt: string;
-}
-
 /** One reader's position in one shard of one stream. */
 export class ShardCursor {
+  private writer: SequenceWriter | undefined;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly reads: ReadPath,
@@ -86,14 +83,15 @@ export class ShardCursor {
     return this.reads.iteratorFor(this.stream, this.shard, offset);
   }
 
-  /** The fixed fields of this shard's sequence numbers. */
-  sequenceFields(): SequenceFields {
-    return { shardPart: this.shard.shardPart, salt: this.stream.meta.salt };
+  /** The shard's sequence numbers (GetRecords' encoder writes them in place with a SequenceWriter). */
+  sequences(): ShardSequences {
+    return this.shard.seq;
   }
 
-  /** The sequence number of the record at `offset` that arrived at `timestampMs`. */
+  /** hot path: the sequence number of the record at `offset` that arrived at `timestampMs` (cheapest in offset order). */
   sequenceNumber(offset: number, timestampMs: number): string {
-    return encodeSequence(timestampMs, this.shard.shardPart, offset, this.stream.meta.salt);
+    this.writer ??= new SequenceWriter(this.shard.seq);
+    return this.writer.next(offset, timestampMs);
   }
 
   /**
@@ -101,10 +99,7 @@ export class ShardCursor {
    * with it continues at `offset` (SubscribeToShard's ContinuationSequenceNumber before any record).
    */
   continuationBefore(offset: number): string {
-    const part = this.shard.shardPart;
-    if (offset === 0) return beforeOffsetSequence(part, 0, this.stream.meta.salt);
-    // No record seen yet, but some precede: a number between record offset-1 and the next one.
-    return encodeSequence(this.shard.lastTimeMs, part, offset - 1, this.stream.meta.salt);
+    return this.shard.seq.before(offset, this.shard.lastTimeMs);
   }
 
   /** Fires when new records are readable; returns an unsubscribe. */
@@ -205,28 +200,39 @@ export class ReadPath {
               `(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${pos.type} and no StartingSequenceNumber.`,
           );
         }
-        const d = decodeSequence(seq);
-        if (!d) {
+        // AWS's checks, in its order: a layout it reads, the shard the number encodes, then that it came from this
+        // shard of this stream (same layout version and shard creation time; Freshet's earlier layout: same salt).
+        const p = parseSequence(seq);
+        if (!p) {
           throw new AwsError(
             'InvalidArgumentException',
             `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.shardId} in stream ${name} under account ${accountId} is invalid.`,
           );
         }
-        if (d.shardIndex !== shard.index) {
+        if (p.shardIndex !== shard.index) {
           throw new AwsError(
             'InvalidArgumentException',
-            `Invalid StartingSequenceNumber. It encodes ${shardIdName(d.shardIndex)}, while it was used in a call to a shard with ${shard.shardId}`,
+            `Invalid StartingSequenceNumber. It encodes ${encodedShardName(p.shardIndex)}, while it was used in a call to a shard with ${shard.shardId}`,
           );
         }
-        if (d.salt !== s.meta.salt) {
+        let at: number;
+        let before: boolean;
+        if (p.layout === 'v2' && p.shardCreateSecs === shard.seq.shardCreateSecs) {
+          // Index 0 is the position before the first record; index k is the record at offset k − 1.
+          before = p.index === 0n;
+          at = before ? 0 : Number(p.index - 1n);
+        } else if (p.layout === 'legacy' && p.salt === s.meta.salt) {
+          // A time field of 0 marked "just before offset": no record carried it.
+          before = p.timeMs === 0;
+          at = p.offset;
+        } else {
           throw new AwsError(
             'InvalidArgumentException',
-            `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.shardId} in stream ${name} under account ${accountId} is invalid because it did not come from this stream.`,
+            `StartingSequenceNumber ${p.display} used in GetShardIterator on shard ${shard.shardId} in stream ${name} under account ${accountId} is invalid because it did not come from this stream.`,
           );
         }
-        // A time field of 0 marks "just before offset" (see beforeOffsetSequence): no record carries it.
-        const off = pos.type === 'AT_SEQUENCE_NUMBER' || d.timeMs === 0 ? d.offset : d.offset + 1;
-        // A number from the future of this shard (never issued) starts at the tip.
+        const off = pos.type === 'AT_SEQUENCE_NUMBER' || before ? at : at + 1;
+        // A number from the future of this shard (never issued, or an EndingSequenceNumber) starts at the tip.
         return Math.max(log.startOffset, Math.min(off, log.endOffset));
       }
     }

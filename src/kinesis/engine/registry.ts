@@ -6,10 +6,19 @@
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../../core/index.ts';
 import { evenHashKeyRanges } from '../hash.ts';
-import { encodeSequence, newSalt } from '../sequence.ts';
+import { SequenceWriter, ShardSequences, parseSequence } from '../sequence.ts';
 import type { EngineContext } from './context.ts';
 import { shardLimitExceeded, streamInUse } from './errors.ts';
-import { META_PREFIX, ON_DEMAND_SHARDS, ON_DEMAND_STREAM_LIMIT, SHARD_LEVEL_METRICS, parseShardId, rebuildRoutes, shardIdName } from './model.ts';
+import {
+  META_PREFIX,
+  ON_DEMAND_SHARDS,
+  ON_DEMAND_STREAM_LIMIT,
+  SHARD_LEVEL_METRICS,
+  parseShardId,
+  rebuildRoutes,
+  shardCreateMs,
+  shardIdName,
+} from './model.ts';
 import type { ShardInfo, ShardState, StreamDescription, StreamMeta, StreamMode, StreamState } from './model.ts';
 
 /** What the registry tells the other parts about a stream's life. */
@@ -36,6 +45,7 @@ export class StreamRegistry {
         await this.finishDelete(m);
         continue;
       }
+      if (migrateLegacySequences(m)) await meta.put(k, m);
       const state = await this.materialise(m);
       this.ctx.streams.set(m.name, state);
       await this.hooks.loaded(state);
@@ -52,23 +62,18 @@ export class StreamRegistry {
       const log = storage.getLog(logId) ?? (await storage.createLog(logId));
       let closedEnd: number | undefined;
       if (info.endingSequenceNumber !== undefined) {
-        // A crash between persisting a reshard and applying it leaves endOffset unset; records not durable then were never acknowledged.
-        if (info.endOffset === undefined) {
-          info.endingSequenceNumber = encodeSequence(
-            Math.max(info.closedMs ?? 0, log.lastTimestampMs ?? 0),
-            String(index).padStart(6, '0'),
-            Math.max(log.endOffset - 1, 0),
-            m.salt,
-          );
-        }
+        // A crash between persisting a reshard and applying it leaves endOffset unset; records not durable then were
+        // never acknowledged. (The EndingSequenceNumber does not depend on the offset: the plan's stands.)
         closedEnd = info.endOffset === undefined ? log.endOffset : Math.min(info.endOffset, log.endOffset);
         info.endOffset = closedEnd;
       }
+      const seq = new ShardSequences(index, shardCreateMs(m, info));
       shards[index] = {
         index,
         shardId: info.shardId,
         log,
-        shardPart: String(index).padStart(6, '0'),
+        seq,
+        putSeq: new SequenceWriter(seq),
         lastTimeMs: Math.max(m.createdMs, log.lastTimestampMs ?? 0),
         info,
         nextOffset: log.endOffset,
@@ -110,7 +115,7 @@ export class StreamRegistry {
         shardId: shardIdName(i),
         startingHashKey: r.startingHashKey.toString(),
         endingHashKey: r.endingHashKey.toString(),
-        startingSequenceNumber: encodeSequence(createdMs, String(i).padStart(6, '0'), 0, salt),
+        startingSequenceNumber: new ShardSequences(i, createdMs).starting(),
       }));
       const meta: StreamMeta = {
         name,
@@ -320,4 +325,32 @@ export class StreamRegistry {
   cancelTimers(): void {
     for (const s of this.ctx.streams.values()) s.timer?.cancel();
   }
+}
+
+/** A fresh 14-digit salt for a new stream incarnation (tells its iterators and pagination tokens from an earlier one's). */
+function newSalt(random: () => number = Math.random): string {
+  // 1 + 13 random digits: never starts with 0 so it always prints as 14 digits.
+  return String(1 + Math.floor(random() * 9)) + String(Math.floor(random() * 1e13)).padStart(13, '0');
+}
+
+/**
+ * Data dirs written before issue 11 keep shard ranges in Freshet's earlier sequence layout: rewrites them in
+ * AWS's (records' numbers are computed when read, so nothing else changes). Clients' checkpoints in the old
+ * layout stay readable (parseSequence). Returns whether anything changed.
+ */
+export function migrateLegacySequences(m: StreamMeta): boolean {
+  let changed = false;
+  for (const info of m.shards) {
+    const index = parseShardId(info.shardId)!;
+    const seq = new ShardSequences(index, shardCreateMs(m, info));
+    if (parseSequence(info.startingSequenceNumber)?.layout === 'legacy') {
+      info.startingSequenceNumber = seq.starting();
+      changed = true;
+    }
+    if (info.endingSequenceNumber !== undefined && parseSequence(info.endingSequenceNumber)?.layout === 'legacy') {
+      info.endingSequenceNumber = seq.ending(info.closedMs ?? m.createdMs);
+      changed = true;
+    }
+  }
+  return changed;
 }

@@ -6,7 +6,7 @@
 import { AwsError } from '../../core/index.ts';
 import type { ShardLog } from '../../storage/index.ts';
 import { evenHashKeyRanges } from '../hash.ts';
-import { encodeSequence } from '../sequence.ts';
+import { SequenceWriter, ShardSequences } from '../sequence.ts';
 import type { EngineContext } from './context.ts';
 import { couldNotFindShard, shardLimitExceeded } from './errors.ts';
 import { META_PREFIX, ON_DEMAND_SPLIT_BYTES_PER_SEC, ON_DEMAND_SPLIT_RECORDS_PER_SEC, parseShardId, rebuildRoutes, shardIdName } from './model.ts';
@@ -239,23 +239,25 @@ export class Resharding {
       logs.set(c.index, ctx.storage.getLog(id) ?? (await ctx.storage.createLog(id)));
     }
     const now = ctx.clock.now();
-    const infos: ShardInfo[] = plan.created.map((c) => ({
+    const seqs = plan.created.map((c) => new ShardSequences(c.index, now));
+    const infos: ShardInfo[] = plan.created.map((c, i) => ({
       shardId: shardIdName(c.index),
       startingHashKey: c.start.toString(),
       endingHashKey: c.end.toString(),
-      startingSequenceNumber: encodeSequence(now, String(c.index).padStart(6, '0'), 0, m.salt),
+      startingSequenceNumber: seqs[i]!.starting(),
       ...(c.parent !== undefined ? { parentShardId: shardIdName(c.parent) } : {}),
       ...(c.adjacentParent !== undefined ? { adjacentParentShardId: shardIdName(c.adjacentParent) } : {}),
       openedMs: now,
-      ...(c.closes ? { endingSequenceNumber: encodeSequence(now, String(c.index).padStart(6, '0'), 0, m.salt), closedMs: now, endOffset: 0 } : {}),
+      ...(c.closes ? { endingSequenceNumber: seqs[i]!.ending(now), closedMs: now, endOffset: 0 } : {}),
     }));
-    // The plan, persisted before it takes effect: closing parents carry a provisional ending (endOffset is fixed on load).
+    // The plan, persisted before it takes effect: closing parents carry their ending (endOffset is fixed on load).
     const planned: StreamMeta = {
       ...m,
       shards: [
-        ...m.shards.map((i) =>
-          plan.closing.has(parseShardId(i.shardId)!) ? { ...i, endingSequenceNumber: encodeSequence(now, '000000', 0, m.salt), closedMs: now } : i,
-        ),
+        ...m.shards.map((i) => {
+          const index = parseShardId(i.shardId)!;
+          return plan.closing.has(index) ? { ...i, endingSequenceNumber: s.shards[index]!.seq.ending(now), closedMs: now } : i;
+        }),
         ...infos,
       ],
     };
@@ -269,7 +271,7 @@ export class Resharding {
       sh.closedEnd = end;
       sh.info.endOffset = end;
       sh.info.closedMs = at;
-      sh.info.endingSequenceNumber = encodeSequence(Math.max(at, sh.lastTimeMs), sh.shardPart, Math.max(end - 1, 0), m.salt);
+      sh.info.endingSequenceNumber = sh.seq.ending(at);
     }
     for (let i = 0; i < infos.length; i++) {
       const info = infos[i]!;
@@ -279,7 +281,8 @@ export class Resharding {
         index: c.index,
         shardId: info.shardId,
         log: logs.get(c.index)!,
-        shardPart: String(c.index).padStart(6, '0'),
+        seq: seqs[i]!,
+        putSeq: new SequenceWriter(seqs[i]!),
         lastTimeMs: now,
         info,
         nextOffset: 0,

@@ -7,7 +7,7 @@ import { AwsError } from '../../core/index.ts';
 import type { AppendRecord } from '../../storage/index.ts';
 import { HASH_SPACE, hashKeyToBuffer, partitionKeyHash, routeHashKey } from '../hash.ts';
 import { ShardLimiter } from '../limits.ts';
-import { decodeSequence, sequenceFromPrefix, sequencePrefix } from '../sequence.ts';
+import { parseSequence } from '../sequence.ts';
 import type { EngineContext } from './context.ts';
 import { internalFailure, rateExceededMessage } from './errors.ts';
 import type { PutInput, PutResult, ShardState, StreamState } from './model.ts';
@@ -63,14 +63,15 @@ export class StreamWriter {
   }
 
   /**
-   * PutRecord's SequenceNumberForOrdering: a number this stream could have issued, not from the future.
-   * Sequence numbers already increase strictly per shard, so it needs no other effect.
+   * PutRecord's SequenceNumberForOrdering: a sequence number in a layout AWS reads, whose time is not in the
+   * future (AWS's rule, as kinesalite recorded it). Numbers already increase strictly per shard, so it needs no
+   * other effect.
    */
   checkOrderingSequence(seq: string): void {
-    const d = decodeSequence(seq);
+    const p = parseSequence(seq);
     let latest = this.ctx.clock.now();
     for (const sh of this.s.open) if (sh.lastTimeMs > latest) latest = sh.lastTimeMs;
-    if (!d || d.timeMs > latest) {
+    if (!p || (p.timeMs !== undefined && p.timeMs > latest)) {
       throw new AwsError(
         'InvalidArgumentException',
         `ExclusiveMinimumSequenceNumber ${seq} used in PutRecord on stream ${this.s.meta.name} under account ${this.ctx.accountId} is invalid.`,
@@ -121,9 +122,8 @@ export class StreamWriter {
       }
       const first = res.firstOffset;
       shard.nextOffset = first + c;
-      const prefix = sequencePrefix(time, shard.shardPart);
-      const salt = s.meta.salt;
-      for (let k = 0; k < c; k++) seqs[slots[k]!] = sequenceFromPrefix(prefix, first + k, salt);
+      const w = shard.putSeq;
+      for (let k = 0; k < c; k++) seqs[slots[k]!] = w.next(first + k, time);
       durables.push(res.durable);
     }
     try {
