@@ -158,10 +158,18 @@ export const kinesisLocal: PeerSpec = {
   }),
 };
 
-/** `freshet server` on a fresh temp data dir (removed on stop), or on `dataDir` (kept) when given. */
-export function freshet(fsync: 'always' | 'never' | `interval:${number}`, nodeFlags: string[] = [], dataDir?: string): PeerSpec {
+/**
+ * `freshet server` on a fresh temp data dir (removed on stop), or on `dataDir` (kept) when given; from this
+ * checkout, or from another one at `root` (e.g. a build of main, for side-by-side runs) named by `label`.
+ */
+export function freshet(
+  fsync: 'always' | 'never' | `interval:${number}`,
+  nodeFlags: string[] = [],
+  dataDir?: string,
+  other?: { root: string; label: string },
+): PeerSpec {
   return {
-    name: `Freshet (--fsync ${fsync})`,
+    name: `Freshet${other ? ` ${other.label}` : ''} (--fsync ${fsync})`,
     readsBack: true,
     start: (port) => {
       const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'freshet-bench-'));
@@ -171,7 +179,7 @@ export function freshet(fsync: 'always' | 'never' | `interval:${number}`, nodeFl
           ...nodeFlags,
           '--import',
           'tsx',
-          join(ROOT, 'src', 'cli', 'main.ts'),
+          join(other?.root ?? ROOT, 'src', 'cli', 'main.ts'),
           'server',
           '--port',
           String(port),

@@ -10,9 +10,12 @@
  *
  * Options: --runs N, --duration-ms N, --servers null,kinesalite,kinesis-local,freshet-always,freshet-never,
  * --sizes 1024,100, --no-write (print the table, leave docs/benchmarks.md alone),
- * --cpu-prof <dir> (profile the Freshet servers; the summary is printed).
+ * --cpu-prof <dir> (profile the Freshet servers; the summary is printed),
+ * --baseline-root <dir> [--baseline-label <text>]: also run `freshet server` (--fsync always) from another
+ * checkout (e.g. `git worktree add /tmp/base main`, its node_modules linked) and compare this build with it.
  *
- * Figures go to docs/benchmarks.md through writeSection('kinesis', ...).
+ * Figures go to docs/benchmarks.md through writeSection('kinesis', ...); a run with a baseline goes to its own
+ * section, writeSection('kinesis-baseline', ...), with the side-by-side ratios.
  */
 import { existsSync, readdirSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,8 +36,11 @@ const { values } = parseArgs({
     sizes: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    'baseline-root': { type: 'string' },
+    'baseline-label': { type: 'string', default: 'baseline' },
   },
 });
+const BASELINE = values['baseline-root'] !== undefined ? { root: resolve(values['baseline-root']), label: `@ ${values['baseline-label']}` } : undefined;
 
 const QUICK = values.quick;
 const RUNS = Number(values.runs ?? (QUICK ? 1 : 5));
@@ -56,9 +62,11 @@ const SPECS: Record<string, PeerSpec> = {
   'freshet-never': freshet('never', freshetFlags),
   kinesalite,
   'kinesis-local': kinesisLocal,
+  ...(BASELINE ? { 'freshet-baseline': freshet('always', freshetFlags, undefined, BASELINE) } : {}),
 };
 const freshetReady = existsSync(join(ROOT, 'src', 'server', 'index.ts'));
 const selected = (values.servers ?? Object.keys(SPECS).join(',')).split(',').filter((s) => {
+  if (s === 'freshet-baseline' && !BASELINE) throw new Error('server freshet-baseline needs --baseline-root <dir>');
   if (!(s in SPECS)) throw new Error(`unknown server ${s}; known: ${Object.keys(SPECS).join(', ')}`);
   if (s.startsWith('freshet') && !freshetReady) {
     console.error(`skipping ${s}: src/server/index.ts does not exist yet`);
@@ -125,8 +133,13 @@ try {
   const md = report(results);
   process.stdout.write(`${md}\n`);
   if (!values['no-write']) {
-    writeSection('kinesis', 'Kinesis Data Streams: PutRecords / GetRecords', md);
-    log('wrote the kinesis section of docs/benchmarks.md');
+    if (BASELINE) {
+      writeSection('kinesis-baseline', `Kinesis Data Streams: this build side by side with ${values['baseline-label']}`, md);
+      log('wrote the kinesis-baseline section of docs/benchmarks.md');
+    } else {
+      writeSection('kinesis', 'Kinesis Data Streams: PutRecords / GetRecords', md);
+      log('wrote the kinesis section of docs/benchmarks.md');
+    }
   }
   if (profDir) {
     for (const f of readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'))) {
@@ -168,6 +181,7 @@ function report(results: Map<string, RunResult[]>): string {
       `The × columns are medians of per-repetition ratios (each run against the reference's run of the same repetition); the other columns are medians over runs.`,
   );
   const targets: string[] = [];
+  const baselines: string[] = [];
   for (const size of SIZES) {
     const row = (
       name: string,
@@ -216,6 +230,24 @@ function report(results: Map<string, RunResult[]>): string {
       );
     }
     const f = row(freshet('always').name);
+    const base = BASELINE ? row(freshet('always', [], undefined, BASELINE).name) : undefined;
+    if (f && base) {
+      const cpuRatio = (pick: (x: RunResult) => number) => (x: RunResult, y: RunResult) => pick(x) / pick(y);
+      const readRate = (x: RunResult, y: RunResult): number => (x.readBack?.recordsPerSec ?? NaN) / (y.readBack?.recordsPerSec ?? NaN);
+      const readCpu = cpuRatio((x) => x.readBack?.serverCpuUsPerRecord ?? NaN);
+      baselines.push(
+        `- ${size === 1024 ? '1 KiB' : `${size} B`}: PutRecords records/s ${fmt(paired(f, base, speed), 3)}×, server CPU µs/record written ${fmt(
+          paired(
+            f,
+            base,
+            cpuRatio((x) => x.serverCpuUsPerRecord),
+          ),
+          3,
+        )}×; ` +
+          `GetRecords read-back records/s ${fmt(paired(f, base, readRate), 3)}×, server CPU µs/record read ${fmt(paired(f, base, readCpu), 3)}× ` +
+          `(this build ÷ ${values['baseline-label']}, medians of per-repetition ratios; CPU below 1 and rates above 1 favour this build).`,
+      );
+    }
     if (f) {
       const mark = (ok: boolean): string => (ok ? 'met' : '**not met**');
       targets.push(
@@ -231,6 +263,13 @@ function report(results: Map<string, RunResult[]>): string {
   lines.push(
     '† in that many runs the server took every pre-built body before the duration was up, so the run was shorter (its rate is still acknowledged records ÷ elapsed time).',
   );
+  lines.push('');
+  if (baselines.length) {
+    lines.push('');
+    lines.push(`Side by side, Freshet (--fsync always) of this build against ${values['baseline-label']} (\`${values['baseline-root']}\`):`);
+    lines.push('');
+    lines.push(...baselines);
+  }
   lines.push('');
   lines.push('Targets from issue 2, for Freshet with `--fsync always`:');
   lines.push('');

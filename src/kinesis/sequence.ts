@@ -194,67 +194,59 @@ export class ShardSequences {
 
 /**
  * hot path: writes the sequence numbers of records of one shard, read in offset order, as 56 ASCII digits.
- * The number is kept as three parts — its top 31 digits (ASCII) and two Number limbs of 10 and 15 digits —
- * so that the next offset in the same second is two additions (2^80 split over the limbs) and the digits are
- * written four at a time; anything else (a new second, a gap) is converted from a BigInt once.
+ * The number is kept as three parts — its top 31 digits (ASCII, as eight little-endian words) and two Number
+ * limbs of 10 and 15 digits — so that the next offset in the same second is two additions (2^80 split over the
+ * limbs) and the digits are stored four at a time; anything else (a new second, a gap) is converted from a
+ * BigInt once.
  */
 export class SequenceWriter {
-  private readonly hi = new Uint8Array(31);
+  /** Digits [0, 32) as u32 words; the byte for digit 31 is overwritten by the middle limb. */
+  private readonly hi = new Uint32Array(8);
+  private readonly hiBytes = new Uint8Array(this.hi.buffer);
   private mid = 0;
   private low = 0;
   private offset = Number.NaN;
-  private sec = Number.NaN;
+  /** The second the limbs were computed for: [secondStartMs, secondStartMs + 1000). */
+  private secondStartMs = Number.NaN;
   private readonly scratch = Buffer.allocUnsafe(SEQUENCE_LENGTH) as Latin1Buffer;
   private readonly scratchView = new DataView(this.scratch.buffer, this.scratch.byteOffset, SEQUENCE_LENGTH);
 
   constructor(private readonly seq: ShardSequences) {}
 
-  private advance(offset: number, timeMs: number): void {
-    const sec = Math.floor(timeMs / 1000);
-    if (offset === this.offset + 1 && sec === this.sec) {
+  private reset(offset: number, timeMs: number): void {
+    const digits = this.seq.numberAt(BigInt(offset) + 1n, timeMs).toString();
+    const hi = this.hiBytes;
+    for (let k = 0; k < 31; k++) hi[k] = digits.charCodeAt(k);
+    this.mid = Number(digits.slice(31, 41));
+    this.low = Number(digits.slice(41));
+    this.secondStartMs = Math.floor(timeMs / 1000) * 1000;
+  }
+
+  /** Writes the number of the record at (offset, timeMs) as ASCII digits at [pos, pos + 56) of the bytes under `view`. */
+  write(view: DataView, pos: number, offset: number, timeMs: number): void {
+    if (offset === this.offset + 1 && timeMs >= this.secondStartMs && timeMs < this.secondStartMs + 1000) {
       let low = this.low + LOW_STEP;
-      let carry = 0;
+      let mid = this.mid + MID_STEP;
       if (low >= E15) {
         low -= E15;
-        carry = 1;
+        mid++;
       }
-      let mid = this.mid + MID_STEP + carry;
       if (mid >= E10) {
         mid -= E10;
-        const hi = this.hi;
+        const hi = this.hiBytes;
         let k = 30;
         while (hi[k] === 57) hi[k--] = 48;
         hi[k]!++;
       }
       this.low = low;
       this.mid = mid;
-    } else {
-      const digits = this.seq.numberAt(BigInt(offset) + 1n, timeMs).toString();
-      for (let k = 0; k < 31; k++) this.hi[k] = digits.charCodeAt(k);
-      this.mid = Number(digits.slice(31, 41));
-      this.low = Number(digits.slice(41));
-      this.sec = sec;
-    }
+    } else this.reset(offset, timeMs);
     this.offset = offset;
-  }
-
-  /** Writes the number of the record at (offset, timeMs) into out[pos, pos + 56); `view` is a DataView over `out`. */
-  write(out: Uint8Array, view: DataView, pos: number, offset: number, timeMs: number): void {
-    this.advance(offset, timeMs);
     const hi = this.hi;
-    for (let k = 0; k < 31; k++) out[pos + k] = hi[k]!;
-    // digits [31, 41): 2 + 4 + 4
-    let x = this.mid;
+    for (let k = 0; k < 8; k++) view.setUint32(pos + 4 * k, hi[k]!, true);
+    // digits [41, 56): 4 + 4 + 4, then the top 3 as a word at [40, 44) whose first byte [40] the middle limb rewrites
+    let x = this.low;
     let q = Math.floor(x / 10000);
-    view.setUint32(pos + 37, QUADS[x - q * 10000]!, true);
-    x = q;
-    q = Math.floor(x / 10000);
-    view.setUint32(pos + 33, QUADS[x - q * 10000]!, true);
-    out[pos + 31] = 48 + Math.floor(q / 10);
-    out[pos + 32] = 48 + (q % 10);
-    // digits [41, 56): 3 + 4 + 4 + 4
-    x = this.low;
-    q = Math.floor(x / 10000);
     view.setUint32(pos + 52, QUADS[x - q * 10000]!, true);
     x = q;
     q = Math.floor(x / 10000);
@@ -262,14 +254,20 @@ export class SequenceWriter {
     x = q;
     q = Math.floor(x / 10000);
     view.setUint32(pos + 44, QUADS[x - q * 10000]!, true);
-    out[pos + 41] = 48 + Math.floor(q / 100);
-    out[pos + 42] = 48 + (Math.floor(q / 10) % 10);
-    out[pos + 43] = 48 + (q % 10);
+    view.setUint32(pos + 40, QUADS[q]!, true);
+    // digits [31, 41): 4 + 4, then the top 2
+    x = this.mid;
+    q = Math.floor(x / 10000);
+    view.setUint32(pos + 37, QUADS[x - q * 10000]!, true);
+    x = q;
+    q = Math.floor(x / 10000);
+    view.setUint32(pos + 33, QUADS[x - q * 10000]!, true);
+    view.setUint16(pos + 31, QUADS[q]! >>> 16, true);
   }
 
   /** The number of the record at (offset, timeMs) as a string. */
   next(offset: number, timeMs: number): string {
-    this.write(this.scratch, this.scratchView, 0, offset, timeMs);
+    this.write(this.scratchView, 0, offset, timeMs);
     return this.scratch.latin1Slice(0, SEQUENCE_LENGTH);
   }
 }

@@ -128,7 +128,7 @@ describe('sequence numbers', () => {
     for (const [offset, t] of cases) {
       const expected = seq.record(offset, t);
       const pos = offset % 97;
-      writer.write(out, view, pos, offset, t);
+      writer.write(view, pos, offset, t);
       assert.equal(out.toString('latin1', pos, pos + 56), expected, `offset ${offset}`);
     }
     const strings = new SequenceWriter(new ShardSequences(1234, created));

@@ -132,7 +132,7 @@ export function encodeRecordsInto(target: Buffer, spans: RecordSpans, cutoffMs: 
     if (!first) out[off++] = 0x2c; // ,
     first = false;
     off = put(out, off, OPEN);
-    seqs.write(out, view, off, offsets[i]!, ts);
+    seqs.write(view, off, offsets[i]!, ts);
     if (ts !== prevTs) {
       tsText = ascii(String(ts / 1000));
       prevTs = ts;
