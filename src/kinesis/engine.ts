@@ -74,7 +74,7 @@ export type {
 export { ShardReader } from './engine/reads.ts';
 export type { ShardCursor } from './engine/reads.ts';
 export type { ShardSequences } from './sequence.ts';
-export type { StreamWriter } from './engine/writes.ts';
+export type { Appended, StreamWriter } from './engine/writes.ts';
 
 export class KinesisEngine {
   readonly clock: Clock;

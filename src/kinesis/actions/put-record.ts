@@ -36,9 +36,9 @@ export const putRecord = defineAction(kinesisModel, 'PutRecord', async (input, c
   }
   const shardOf = new Uint32Array(1);
   shardOf[0] = shard;
-  const [seq] = await w.append([input.PartitionKey], [data], shardOf);
+  const done = await w.append([input.PartitionKey], [data], shardOf);
   kinesisMetricsOf(engine)
     ?.stream(name, w.shardLevelMetrics)
-    .putRecord(w.shardId(shard), data.length, performance.now() - t0);
-  return { ShardId: w.shardId(shard), SequenceNumber: seq! };
+    .putRecord(done.shardId(0), data.length, performance.now() - t0);
+  return { ShardId: done.shardId(0), SequenceNumber: done.sequenceNumber(0) };
 });

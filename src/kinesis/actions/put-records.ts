@@ -11,7 +11,8 @@ import { PreEncodedJson, defineAction, isStrictBase64Length } from '../../aws/in
 import type { RawJsonHandler } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisContext } from './context.ts';
-import type { KinesisEngine, StreamWriter } from '../engine.ts';
+import type { Appended, KinesisEngine, StreamWriter } from '../engine.ts';
+import { SEQUENCE_LENGTH } from '../sequence.ts';
 import { partitionKeyHash } from '../hash.ts';
 import { md5Into } from '../md5.ts';
 import { readPutRecordsBody } from '../put-records-body.ts';
@@ -41,13 +42,13 @@ async function putLimited(
   const okShards = new Uint32Array(admitted.length);
   for (let j = 0; j < admitted.length; j++) okShards[j] = shardOf[admitted[j]!]!;
   const okDatas = admitted.map((i) => datas[i]!);
-  const seqs = admitted.length
+  const done = admitted.length
     ? await w.append(
         admitted.map((i) => keys[i]!),
         okDatas,
         okShards,
       )
-    : [];
+    : undefined;
   const parts = new Array<string>(n);
   const failed = n - admitted.length;
   const metrics = kinesisMetricsOf(engine);
@@ -61,7 +62,7 @@ async function putLimited(
   }
   for (let i = 0, j = 0; i < n; i++) {
     const shard = shardOf[i]!;
-    if (admitted[j] === i) parts[i] = `{"SequenceNumber":"${seqs[j++]}","ShardId":"${w.shardId(shard)}"}`;
+    if (admitted[j] === i) parts[i] = `{"SequenceNumber":"${done!.sequenceNumber(j++)}","ShardId":"${w.shardId(shard)}"}`;
     else parts[i] = JSON.stringify({ ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: w.rateExceededMessage(shard) });
   }
   return new PreEncodedJson(`{"FailedRecordCount":${failed},"Records":[${parts.join(',')}]}`);
@@ -97,19 +98,46 @@ export const putRecords = defineAction(kinesisModel, 'PutRecords', async (input,
   const shardOf = new Uint32Array(n);
   for (let i = 0; i < n; i++) shardOf[i] = w.route(hashes[i] ?? partitionKeyHash(keys[i]!));
   if (engine.enforceLimits) return putLimited(engine, w, keys, datas, shardOf, t0);
-  const seqs = await w.append(keys, datas, shardOf);
+  const done = await w.append(keys, datas, shardOf);
   kinesisMetricsOf(engine)
     ?.stream(w.streamName, w.shardLevelMetrics)
     .putRecords(n, shardOf, datas, null, performance.now() - t0, w.shards);
-  return respond(w, seqs, shardOf);
+  return respond(done);
 });
 
-function respond(w: StreamWriter, seqs: readonly string[], shardOf: Uint32Array): PreEncodedJson {
-  let body = '{"FailedRecordCount":0,"Records":[';
-  for (let i = 0; i < seqs.length; i++) {
-    body += `${i ? ',' : ''}{"SequenceNumber":"${seqs[i]}","ShardId":"${w.shardId(shardOf[i]!)}"}`;
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const RESPONSE_HEAD = ascii('{"FailedRecordCount":0,"Records":[');
+const BEFORE_SEQUENCE = ascii('{"SequenceNumber":"');
+const BEFORE_SHARD_ID = ascii('","ShardId":"');
+
+// hot path: small constant copies as a loop (a native call costs more than the copy)
+function put(out: Uint8Array, off: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) out[off + i] = bytes[i]!;
+  return off + bytes.length;
+}
+
+/**
+ * hot path: the success response, written straight into a pooled buffer: no string per record (each sequence
+ * number is written as digits in place, see SequenceWriter).
+ */
+function respond(done: Appended): PreEncodedJson {
+  const n = done.count;
+  // Per record: the fixed text, 56 digits, a shard id (at most 8 + 12 digits of index), '"}' and a comma.
+  const out = dataBuffers.acquire(RESPONSE_HEAD.length + n * (BEFORE_SEQUENCE.length + SEQUENCE_LENGTH + BEFORE_SHARD_ID.length + 24) + 2);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  let off = put(out, 0, RESPONSE_HEAD);
+  for (let i = 0; i < n; i++) {
+    if (i) out[off++] = 0x2c; // ,
+    off = put(out, off, BEFORE_SEQUENCE);
+    done.writeSequenceNumber(view, off, i);
+    off = put(out, off + SEQUENCE_LENGTH, BEFORE_SHARD_ID);
+    off = put(out, off, done.shardIdAscii(i));
+    out[off++] = 0x22; // "
+    out[off++] = 0x7d; // }
   }
-  return new PreEncodedJson(`${body}]}`);
+  out[off++] = 0x5d; // ]
+  out[off++] = 0x7d; // }
+  return new PreEncodedJson(out.subarray(0, off), () => dataBuffers.release(out));
 }
 
 interface RawBuffer extends Buffer {
@@ -187,12 +215,12 @@ export function putRecordsRaw(engine: KinesisEngine): RawJsonHandler {
     }
     // The log copies the records' bytes when they are appended; the pooled buffer is free again once that is done.
     return w.append(keys, datas, shardOf).then(
-      (seqs) => {
+      (done) => {
         kinesisMetricsOf(engine)
           ?.stream(w.streamName, w.shardLevelMetrics)
           .putRecords(n, shardOf, datas, null, performance.now() - t0, w.shards);
         dataBuffers.release(decoded);
-        return respond(w, seqs, shardOf);
+        return respond(done);
       },
       (e: unknown) => {
         dataBuffers.release(decoded);

@@ -177,6 +177,8 @@ export const META_PREFIX = 'kinesis/stream/';
 export interface ShardState {
   readonly index: number;
   readonly shardId: string;
+  /** The shard id as ASCII bytes, for responses written in place. */
+  readonly shardIdAscii: Uint8Array;
   readonly log: ShardLog;
   /** The shard's sequence numbers (its index and creation time are part of every one). */
   readonly seq: ShardSequences;

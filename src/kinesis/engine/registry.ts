@@ -71,6 +71,7 @@ export class StreamRegistry {
       shards[index] = {
         index,
         shardId: info.shardId,
+        shardIdAscii: Buffer.from(info.shardId, 'latin1'),
         log,
         seq,
         putSeq: new SequenceWriter(seq),

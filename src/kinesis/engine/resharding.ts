@@ -280,6 +280,7 @@ export class Resharding {
       s.shards[c.index] = {
         index: c.index,
         shardId: info.shardId,
+        shardIdAscii: Buffer.from(info.shardId, 'latin1'),
         log: logs.get(c.index)!,
         seq: seqs[i]!,
         putSeq: new SequenceWriter(seqs[i]!),

@@ -81,14 +81,15 @@ export class StreamWriter {
 
   /**
    * hot path: appends pre-routed records. `shardOf[i]` is record i's shard index (from `route`).
-   * Returns sequence numbers in input order, once every record is durable.
+   * Resolves once every record is durable, with where each landed (its sequence number on demand).
    * Storage failures become InternalFailure (HTTP 500); nothing is acknowledged.
    */
-  async append(keys: readonly string[], datas: readonly Uint8Array[], shardOf: Uint32Array): Promise<string[]> {
+  async append(keys: readonly string[], datas: readonly Uint8Array[], shardOf: Uint32Array): Promise<Appended> {
     const s = this.s;
     const n = keys.length;
     const shardCount = s.shards.length;
-    const seqs = new Array<string>(n);
+    const offsets = new Float64Array(n);
+    const timesMs = new Float64Array(n);
     // Group per shard without closures: count, then fill.
     const counts = new Uint32Array(shardCount);
     for (let i = 0; i < n; i++) counts[shardOf[i]!]!++;
@@ -122,8 +123,11 @@ export class StreamWriter {
       }
       const first = res.firstOffset;
       shard.nextOffset = first + c;
-      const w = shard.putSeq;
-      for (let k = 0; k < c; k++) seqs[slots[k]!] = w.next(first + k, time);
+      for (let k = 0; k < c; k++) {
+        const i = slots[k]!;
+        offsets[i] = first + k;
+        timesMs[i] = time;
+      }
       durables.push(res.durable);
     }
     try {
@@ -132,7 +136,40 @@ export class StreamWriter {
     } catch (e) {
       throw internalFailure(e);
     }
-    return seqs;
+    return new Appended(s, shardOf, offsets, timesMs);
+  }
+}
+
+/** The records one StreamWriter.append made durable, in input order: each one's shard, and its sequence number on demand. */
+export class Appended {
+  constructor(
+    private readonly s: StreamState,
+    private readonly shardOf: Uint32Array,
+    private readonly offsets: Float64Array,
+    private readonly timesMs: Float64Array,
+  ) {}
+
+  get count(): number {
+    return this.offsets.length;
+  }
+
+  shardId(i: number): string {
+    return this.s.shards[this.shardOf[i]!]!.shardId;
+  }
+
+  /** Record i's shard id as ASCII bytes (20 of them). */
+  shardIdAscii(i: number): Uint8Array {
+    return this.s.shards[this.shardOf[i]!]!.shardIdAscii;
+  }
+
+  /** Record i's sequence number. */
+  sequenceNumber(i: number): string {
+    return this.s.shards[this.shardOf[i]!]!.putSeq.next(this.offsets[i]!, this.timesMs[i]!);
+  }
+
+  /** hot path: writes record i's sequence number as 56 ASCII digits at `pos` of the bytes under `view` (in input order it costs two additions). */
+  writeSequenceNumber(view: DataView, pos: number, i: number): void {
+    this.s.shards[this.shardOf[i]!]!.putSeq.write(view, pos, this.offsets[i]!, this.timesMs[i]!);
   }
 }
 
@@ -163,9 +200,9 @@ export class WritePath {
       keys[i] = r.partitionKey;
       datas[i] = r.data;
     }
-    const seqs = await w.append(keys, datas, shardOf);
+    const done = await w.append(keys, datas, shardOf);
     const out = new Array<PutResult>(n);
-    for (let i = 0; i < n; i++) out[i] = { shardId: w.shardId(shardOf[i]!), sequenceNumber: seqs[i]! };
+    for (let i = 0; i < n; i++) out[i] = { shardId: done.shardId(i), sequenceNumber: done.sequenceNumber(i) };
     return out;
   }
 }
