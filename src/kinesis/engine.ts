@@ -120,6 +120,11 @@ export class KinesisEngine {
     return e;
   }
 
+  /** Timer-started work that failed so far (each one also logged as `kinesis: … failed: …`). */
+  get backgroundFailures(): number {
+    return this.ctx.backgroundFailures;
+  }
+
   /** Resolves once timer-started work (status changes, deletion, retention trims) has finished. */
   whenIdle(): Promise<void> {
     return this.ctx.whenIdle();

@@ -20,6 +20,7 @@ import {
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { ManualClock } from '../../src/core/index.ts';
+import { KinesisEngine } from '../../src/kinesis/index.ts';
 import { MemoryStorage } from '../../src/storage/index.ts';
 import type { AppendRecord, AppendResult, ShardLog } from '../../src/storage/index.ts';
 import { rawRequest, startTestServer, uniqueName } from './helpers.ts';
@@ -277,6 +278,47 @@ describe('KinesisEngine in-process API', () => {
       unsubscribe();
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('background work that fails', () => {
+  it('is logged and counted, not lost: a stream whose ACTIVE status cannot be persisted', async () => {
+    const clock = new ManualClock();
+    const storage = new MemoryStorage();
+    await storage.open();
+    let failPuts = false;
+    const put = storage.meta.put.bind(storage.meta);
+    storage.meta.put = (key, value) => (failPuts ? Promise.reject(new Error('disk full')) : put(key, value));
+    const engine = await KinesisEngine.open({
+      storage,
+      clock,
+      region: 'us-east-1',
+      accountId: '000000000000',
+      shardLimit: 10,
+      createDelayMs: 100,
+      deleteDelayMs: 100,
+      updateDelayMs: 100,
+    });
+    const logged: string[] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args.join(' '));
+    try {
+      await engine.createStream('s', { shardCount: 1 });
+      failPuts = true;
+      clock.advance(100);
+      await engine.whenIdle();
+      assert.equal(engine.backgroundFailures, 1);
+      assert.deepEqual(logged, ['kinesis: persisting stream s as ACTIVE failed: disk full']);
+      // The stream is ACTIVE in memory; the next persisted change carries the status.
+      assert.equal(engine.describe('s').status, 'ACTIVE');
+      failPuts = false;
+      await engine.addTags('s', { a: 'b' });
+      assert.equal(storage.meta.get<{ status: string }>('kinesis/stream/s')?.status, 'ACTIVE');
+    } finally {
+      console.error = consoleError;
+      await engine.close();
+      await storage.close();
     }
   });
 });

@@ -68,7 +68,7 @@ export class Consumers {
     ctx.clock.setTimer(() => {
       if (ctx.closed || ctx.streams.get(s.meta.name) !== s || c.status !== 'CREATING') return;
       c.status = 'ACTIVE';
-      ctx.track(ctx.persist(s));
+      ctx.track(ctx.persist(s), `persisting consumer ${c.name} of stream ${s.meta.name} as ACTIVE`);
     }, ctx.opts.createDelayMs);
   }
 
@@ -112,6 +112,7 @@ export class Consumers {
             s.meta.consumers = (s.meta.consumers ?? []).filter((x) => x !== c);
             await ctx.persist(s);
           }),
+          `removing consumer ${c.name} of stream ${s.meta.name}`,
         );
       }, ctx.opts.deleteDelayMs);
     });

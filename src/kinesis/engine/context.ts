@@ -82,9 +82,20 @@ export class EngineContext {
     await Promise.all([...this.locks.values()]);
   }
 
-  /** Keeps a timer-started promise for whenIdle(); its failure is the owner's to report. */
-  track(p: Promise<unknown>): void {
-    const t = p.catch(() => undefined).finally(() => this.background.delete(t));
+  /** Timer-started work that failed (a status change not persisted, a trim or a deletion not done), counted and logged. */
+  backgroundFailures = 0;
+
+  /**
+   * Keeps timer-started work for whenIdle(). Nobody awaits it, so a failure is logged (`kinesis: <what> failed`)
+   * and counted here instead of being lost; the next timer (or restart) retries what it was doing.
+   */
+  track(p: Promise<unknown>, what: string): void {
+    const t = p
+      .catch((e: unknown) => {
+        this.backgroundFailures++;
+        console.error(`kinesis: ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+      })
+      .finally(() => this.background.delete(t));
     this.background.add(t);
   }
 
@@ -103,6 +114,6 @@ export class EngineContext {
     s.everActive = true;
     const waiters = s.activeWaiters.splice(0);
     for (const w of waiters) w();
-    this.track(this.persist(s));
+    this.track(this.persist(s), `persisting stream ${s.meta.name} as ACTIVE`);
   }
 }

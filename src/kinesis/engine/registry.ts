@@ -180,6 +180,7 @@ export class StreamRegistry {
             ctx.streams.delete(name);
             await this.finishDelete(s.meta);
           }),
+          `deleting stream ${name}`,
         );
       }, ctx.opts.deleteDelayMs);
     });

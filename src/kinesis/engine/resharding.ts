@@ -225,7 +225,10 @@ export class Resharding {
     s.timer = ctx.clock.setTimer(() => {
       s.timer = undefined;
       if (ctx.closed) return;
-      ctx.track(ctx.withLock(s.meta.name, () => this.applyReshard(s, plan)));
+      ctx.track(
+        ctx.withLock(s.meta.name, () => this.applyReshard(s, plan)),
+        `resharding stream ${s.meta.name}`,
+      );
     }, ctx.opts.updateDelayMs);
   }
 
@@ -339,6 +342,7 @@ export class Resharding {
           }
         });
       }),
+      `splitting hot shards of stream ${s.meta.name}`,
     );
   }
 }

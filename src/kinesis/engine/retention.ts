@@ -84,7 +84,7 @@ export class Retention {
     })().finally(() => {
       this.trimming = undefined;
     });
-    this.ctx.track(this.trimming);
+    this.ctx.track(this.trimming, 'the retention trim');
   }
 
   /** Removes expired data from every stream (whole segments; see ShardLog.trimBefore). */
