@@ -4,10 +4,13 @@
  * wait for it). Each part (registry, writes, reads, resharding, consumers, retention) holds one context.
  */
 import type { Clock } from '../../core/index.ts';
+import { KeyedMutex, log } from '../../core/index.ts';
 import type { LogStorage } from '../../storage/index.ts';
 import { streamNotActive, streamNotFound } from './errors.ts';
 import { META_PREFIX } from './model.ts';
 import type { KinesisEngineOptions, StreamState } from './model.ts';
+
+const kinesisLog = log.child('kinesis');
 
 export class EngineContext {
   readonly storage: LogStorage;
@@ -22,7 +25,7 @@ export class EngineContext {
   /** Set by close(): timers that fire afterwards do nothing. */
   closed = false;
   /** Serialises metadata mutations per stream name (create/delete/tags/retention/resharding). */
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedMutex<string>();
   /** Work started by timers (activation, deletion, retention), awaited by whenIdle() and close(). */
   private readonly background = new Set<Promise<unknown>>();
 
@@ -65,35 +68,27 @@ export class EngineContext {
     return n;
   }
 
-  async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(name) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    const tail = run.catch(() => undefined);
-    this.locks.set(name, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(name) === tail) this.locks.delete(name);
-    }
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(name, fn);
   }
 
   /** Resolves once every lock holder queued so far has finished. */
-  async locksSettled(): Promise<void> {
-    await Promise.all([...this.locks.values()]);
+  locksSettled(): Promise<void> {
+    return this.locks.idle();
   }
 
   /** Timer-started work that failed (a status change not persisted, a trim or a deletion not done), counted and logged. */
   backgroundFailures = 0;
 
   /**
-   * Keeps timer-started work for whenIdle(). Nobody awaits it, so a failure is logged (`kinesis: <what> failed`)
-   * and counted here instead of being lost; the next timer (or restart) retries what it was doing.
+   * Keeps timer-started work for whenIdle(). Nobody awaits it, so a failure is logged (`<what> failed`, namespace
+   * `kinesis`, counted in the errors.swallowed metric) and counted here instead of being lost.
    */
   track(p: Promise<unknown>, what: string): void {
     const t = p
       .catch((e: unknown) => {
         this.backgroundFailures++;
-        console.error(`kinesis: ${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+        kinesisLog.swallowed(what, e);
       })
       .finally(() => this.background.delete(t));
     this.background.add(t);
