@@ -3,6 +3,7 @@
  * runtime (JSON-safe, no functions). Expressions are resolved to row slots;
  * every row is an array whose slot 0 is ROWTIME (epoch ms).
  */
+import type { FlinkOpPlan, FlinkScriptPlan, FlinkTablePlan } from './flink.ts';
 import type { ColumnDef, SqlType } from './types.ts';
 
 export type PExpr =
@@ -26,7 +27,9 @@ export type AggFn =
   | 'STDDEV_POP'
   | 'STDDEV_SAMP'
   | 'VAR_POP'
-  | 'VAR_SAMP';
+  | 'VAR_SAMP'
+  /** Flink: LISTAGG(x[, separator]). */
+  | 'LISTAGG';
 
 export interface AggPlan {
   fn: AggFn;
@@ -36,6 +39,10 @@ export interface AggPlan {
   param: number;
   distinct: boolean;
   t: SqlType;
+  /** Flink: `agg(...) FILTER (WHERE cond)`: only rows where cond is TRUE are aggregated. */
+  filter?: PExpr;
+  /** Flink: LISTAGG's separator (default ','). */
+  separator?: string;
 }
 
 export type OpPlan =
@@ -149,12 +156,16 @@ export type OpPlan =
       sourceWidth: number;
       cursorColumns: ColumnDef[];
       params: (number | string | boolean | null)[];
-    };
+    }
+  /** Operators of the Flink SQL dialect (plan/flink.ts); a KDA plan never holds them. */
+  | FlinkOpPlan;
 
 export interface StreamPlan {
   name: string;
   kind: 'input' | 'stream' | 'error';
   columns: ColumnDef[];
+  /** Flink SQL: the table's connector, column sources, watermark and changelog (plan/flink.ts). */
+  flink?: FlinkTablePlan;
 }
 
 export interface PumpPlan {
@@ -165,6 +176,8 @@ export interface PumpPlan {
   columnMap: number[];
   /** Types of the SELECT's output columns (lets the runtime skip conversions that cannot change a value). */
   sourceTypes: SqlType[];
+  /** Flink SQL: the select output slot holding the row kind when the query is a changelog. */
+  kindSlot?: number;
 }
 
 export interface TablePlan {
@@ -177,6 +190,9 @@ export interface ApplicationPlan {
   streams: StreamPlan[];
   tables: TablePlan[];
   pumps: PumpPlan[];
+  /** Absent for KDA SQL; Flink SQL plans run in FlinkApplication (event time, changelogs). */
+  dialect?: 'flink';
+  flink?: FlinkScriptPlan;
 }
 
 /** Name of the in-application stream that receives row and parse errors. */
@@ -193,3 +209,21 @@ export const ERROR_STREAM_COLUMNS: ColumnDef[] = [
 ];
 /** Implicit last column of every input in-application stream. */
 export const APPROXIMATE_ARRIVAL_TIME = 'APPROXIMATE_ARRIVAL_TIME';
+
+/** The inputs of an operator (none for a scan), in port order. */
+export function inputsOf(o: OpPlan): OpPlan[] {
+  switch (o.op) {
+    case 'scan':
+      return [];
+    case 'joinStream':
+    case 'intervalJoin':
+    case 'regularJoin':
+    case 'temporalJoin':
+      return [o.left, o.right];
+    case 'union':
+    case 'unionAll':
+      return o.inputs;
+    default:
+      return [o.input];
+  }
+}

@@ -23,6 +23,10 @@ export const SQL_TYPE_NAMES = [
   'NULL',
   'ANY',
   'ROW',
+  // Flink SQL's collection and binary types (src/sql/flink); KDA code never declares them.
+  'ARRAY',
+  'MAP',
+  'BYTES',
 ] as const;
 export type SqlTypeName = (typeof SQL_TYPE_NAMES)[number];
 
@@ -35,6 +39,13 @@ export interface SqlType {
   scale?: number;
   /** ROW (what the log parsers return): its fields; the value is an array in field order. */
   fields?: ColumnDef[];
+  /** Flink: TIMESTAMP_LTZ (TIMESTAMP WITH LOCAL TIME ZONE); the value is epoch ms as for TIMESTAMP. */
+  ltz?: boolean;
+  /** Flink: ARRAY's element type (the value is a JS array). */
+  element?: SqlType;
+  /** Flink: MAP's key and value types (the value is a JS Map). */
+  key?: SqlType;
+  value?: SqlType;
 }
 
 export interface ColumnDef {

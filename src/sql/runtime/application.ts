@@ -12,7 +12,7 @@
 import type { Clock, TimerHandle } from '../../core/index.ts';
 import { SqlError } from '../errors.ts';
 import type { ApplicationPlan, OpPlan, PumpPlan, StreamPlan } from '../plan/plan.ts';
-import { ERROR_STREAM } from '../plan/plan.ts';
+import { ERROR_STREAM, inputsOf } from '../plan/plan.ts';
 import type { ColumnDef, SqlType } from '../plan/types.ts';
 import { planApplication, type PlanOptions } from '../planner/index.ts';
 import { ExprCompiler } from './compile.ts';
@@ -142,16 +142,7 @@ export class SqlApplication {
           out.push(o.stream);
           return;
         }
-        if (o.op === 'joinStream') {
-          walk(o.left);
-          walk(o.right);
-          return;
-        }
-        if (o.op === 'union') {
-          for (const x of o.inputs) walk(x);
-          return;
-        }
-        walk(o.input);
+        for (const x of inputsOf(o)) walk(x);
       };
       walk(p.root);
       return out;
@@ -249,6 +240,8 @@ export class SqlApplication {
           ops.push(j);
           return;
         }
+        default:
+          throw new SqlError(`${o.op} is an operator of the Flink SQL dialect; run Flink plans with FlinkApplication`);
       }
       const child = op;
       build(o.input, (rows) => child.process(rows, 0));

@@ -5,6 +5,7 @@
  */
 import type { AggPlan, PExpr } from '../plan/plan.ts';
 import { isIntegral } from '../plan/types.ts';
+import { FLINK_FUNCTIONS } from './flink-functions.ts';
 import { F, likeToRegExp, similarToRegExp } from './functions.ts';
 
 export class ExprCompiler {
@@ -50,6 +51,13 @@ export class ExprCompiler {
     switch (p.fn) {
       case 'cast':
         return `F.cast(${a[0]}, ${this.konst(JSON.parse((p.args[1] as { v: string }).v))})`;
+      // Flink SQL: the target type is a constant (a literal of its JSON), parsed once here.
+      case 'fCast':
+      case 'tryCast':
+      case 'fText':
+        return `G.${p.fn}(${a[0]}, ${this.konst(JSON.parse((p.args[1] as { v: string }).v))})`;
+      case 'jsonValue':
+        return `G.jsonValue(${a[0]}, ${a[1]}, ${this.konst(JSON.parse((p.args[2] as { v: string }).v))}, ${a.slice(3).join(', ')})`;
       case 'regexLogParse':
         // The pattern is a literal (checked by the planner): compile it once.
         return `F.regexLogParse(${a[0]}, ${this.konst(new RegExp(String((p.args[1] as { v: string }).v)))}, ${this.konst(JSON.parse((p.args[2] as { v: string }).v))})`;
@@ -78,8 +86,12 @@ export class ExprCompiler {
         return `(${t} = ${a[0]}, ${t} === true ? true : F.or(${t}, ${a[1]}))`;
       }
       default:
-        if (!(p.fn in F)) throw new Error(`internal: no runtime function ${p.fn}`);
-        return `F.${p.fn}(${a.join(', ')})`;
+        // MATCH_RECOGNIZE reads the match so far through its context M (match-recognize.ts).
+        if (p.fn.startsWith('mr.')) return `M.${p.fn.slice(3)}(${a.join(', ')})`;
+        if (p.fn in F) return `F.${p.fn}(${a.join(', ')})`;
+        // Flink SQL's functions live in their own table (G), so KDA's (F) stays as it was.
+        if (p.fn in FLINK_FUNCTIONS) return `G.${p.fn}(${a.join(', ')})`;
+        throw new Error(`internal: no runtime function ${p.fn}`);
     }
   }
 
@@ -87,8 +99,12 @@ export class ExprCompiler {
   build<T>(params: string[], body: string): T {
     // eslint-disable-next-line no-new-func -- compiling expressions once is the point (see file comment)
     const decl = this.temps > 0 ? `let ${Array.from({ length: this.temps }, (_x, i) => `t${i}`).join(', ')};` : '';
-    const factory = new Function('F', 'K', `"use strict"; return function(${params.join(', ')}) { ${decl} ${body} };`) as (f: typeof F, k: unknown[]) => T;
-    return factory(F, this.consts);
+    const factory = new Function('F', 'K', 'G', `"use strict"; return function(${params.join(', ')}) { ${decl} ${body} };`) as (
+      f: typeof F,
+      k: unknown[],
+      g: typeof FLINK_FUNCTIONS,
+    ) => T;
+    return factory(F, this.consts, FLINK_FUNCTIONS);
   }
 
   fn1(p: PExpr): (r: unknown[]) => unknown {
@@ -121,6 +137,7 @@ export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
   aggs.forEach((a, k) => {
     const v = a.arg ? c.src(a.arg) : 'null';
     const out = `out[offset + ${k}]`;
+    const updatesBefore = upd.length;
     switch (a.fn) {
       case 'COUNT':
         if (a.distinct) {
@@ -199,7 +216,15 @@ export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
         res.push(`${out} = null;`);
         o += 1;
         break;
+      case 'LISTAGG':
+        init.push('null');
+        upd.push(`{ const v = ${v}; if (v !== null) a[${o}] = a[${o}] === null ? String(v) : a[${o}] + ${JSON.stringify(a.separator ?? ',')} + String(v); }`);
+        res.push(`${out} = a[${o}];`);
+        o += 1;
+        break;
     }
+    // Flink's FILTER (WHERE cond): the update applies only to rows where cond is TRUE.
+    if (a.filter && upd.length > updatesBefore) upd[upd.length - 1] = `if (${c.src(a.filter)} === true) { ${upd[upd.length - 1]} }`;
   });
   return {
     init: c.build(['r'], `return [${init.join(', ')}];`),

@@ -410,7 +410,7 @@ function cmp(a: V, b: V): number {
 }
 
 /** Context the runtime sets before evaluating (CURRENT_ROW_TIMESTAMP reads it). */
-export const evalContext = { nowMs: 0 };
+export const evalContext = { nowMs: 0, /** Flink's CURRENT_WATERMARK: the watermark of the input being processed. */ watermarkMs: -Infinity };
 
 function initcap(s: string): string {
   return s.toLowerCase().replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, p: string, c: string) => p + c.toUpperCase());

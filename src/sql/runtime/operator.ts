@@ -25,11 +25,23 @@ export interface OperatorContext {
   table(name: string): { rows: Row[]; version: number };
   /** Seed for Random Cut Forests (same seed and input → same scores). */
   rcfSeed: number;
+  /** Flink SQL operators only (FlinkApplication). */
+  flink?: FlinkOperatorContext;
+}
+
+/** What FlinkApplication gives its operators besides the KDA context. */
+export interface FlinkOperatorContext {
+  /** Counts rows dropped because they arrived after the watermark passed them (Flink's numLateRecordsDropped). */
+  late(rows: number): void;
+  /** The processing-time clock. */
+  now(): number;
 }
 
 export interface Operator {
   process(batch: Row[], port: number): void;
   advance(watermarkMs: number): void;
+  /** Flink SQL: processing time moved to nowMs (proctime windows, state TTL). */
+  onProcessingTime?(nowMs: number): void;
   checkpoint(): unknown;
   restore(state: unknown): void;
   close(): void;
