@@ -1500,6 +1500,10 @@ export class FlinkParser {
   }
 
   private jsonBehavior<T extends string>(allowed: T[]): { kind: T; value?: Expr } | undefined {
+    if (this.isWord('DEFAULT') && (allowed as string[]).includes('DEFAULT')) {
+      this.i++;
+      return { kind: 'DEFAULT' as T, value: this.additive() };
+    }
     for (const a of allowed) {
       const words = a.split(' ');
       if (words.every((w, k) => this.isWord(w, k))) {
@@ -1687,7 +1691,12 @@ export class FlinkParser {
     } else if (!this.isSym(')')) {
       if (this.acceptWord('DISTINCT')) distinct = true;
       else this.acceptWord('ALL');
-      args.push(name === 'POSITION' ? this.concat() : this.expr());
+      if ((this.peek().kind === 'ident' || this.peek().kind === 'quoted') && this.isSym('.', 1) && this.isSym('*', 2)) {
+        // COUNT(A.*) in MATCH_RECOGNIZE: the rows mapped to pattern variable A.
+        const v = this.ident();
+        this.i += 2;
+        args.push({ kind: 'column', parts: [v], pos: v.pos });
+      } else args.push(name === 'POSITION' ? this.concat() : this.expr());
       if ((name === 'FLOOR' || name === 'CEIL' || name === 'CEILING') && this.acceptWord('TO')) {
         const unit = this.timeUnit();
         this.expectSym(')');

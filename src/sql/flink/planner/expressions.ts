@@ -170,6 +170,11 @@ export function cast(a: PExpr, to: SqlType, tryCast: boolean, pos: Pos): PExpr {
   }
   if (!tryCast && a.t.name === to.name && a.t.length === to.length && a.t.scale === to.scale && !!a.t.ltz === !!to.ltz && a.t.name !== 'DECIMAL')
     return { ...a, t: to };
+  if (isText(to) && !isText(a.t) && a.t.name !== 'NULL') {
+    // The text of a value depends on its type (1.0E7 for a DOUBLE, 2021-01-31 14:00:00.500 for a TIMESTAMP(3)).
+    const txt = call('fText', [a, typeLit(a.t)], FT.STRING);
+    return to.length === undefined ? txt : call('fCast', [txt, typeLit(to)], to);
+  }
   if ((to.name === 'ARRAY' || to.name === 'MAP' || to.name === 'ROW') && a.t.name !== to.name && a.t.name !== 'NULL')
     throw new SqlError(`Cast function cannot convert value of type ${flinkType(a.t)} to type ${flinkType(to)}`, pos);
   return call(tryCast ? 'tryCast' : 'fCast', [a, typeLit(to)], to);

@@ -206,7 +206,7 @@ export class WindowAggOperator implements Operator {
         let merged = false;
         for (let i = list.length - 1; i >= 0; i--) {
           const s = list[i]!;
-          if (t < s.end && t + gap > s.start) {
+          if (t <= s.end && t + gap >= s.start) {
             start = Math.min(start, s.start);
             end = Math.max(end, s.end);
             for (const x of s.rows) rows.push(x);

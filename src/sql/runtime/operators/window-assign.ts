@@ -90,7 +90,7 @@ export class WindowAssignOperator implements Operator {
     let merged = false;
     for (let i = list.length - 1; i >= 0; i--) {
       const s = list[i]!;
-      if (t < s.end && t + gap > s.start) {
+      if (t <= s.end && t + gap >= s.start) {
         start = Math.min(start, s.start);
         end = Math.max(end, s.end);
         rows.push(...s.rows);
