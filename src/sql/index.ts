@@ -11,11 +11,15 @@ export type { ApplicationPlan, ColumnDef, SqlType, SqlTypeName } from './plan/in
 export { SqlApplication } from './runtime/application.ts';
 export { FlinkApplication, FormatError } from './runtime/flink-application.ts';
 export type { FlinkApplicationOptions, FlinkListener, FlinkMetrics, FlinkState, SourceRecord } from './runtime/flink-application.ts';
-export { planFlink, planFlinkScript, parseFlinkScript, parseFlinkType, flinkType, flinkTimestampText } from './flink/index.ts';
+export { planFlink, planFlinkScript, parseFlinkScript, parseFlinkType, flinkType } from './flink/index.ts';
+export { flinkTimestampText } from './runtime/flink-functions.ts';
 export type { FlinkScript, StatementResult, FlinkPlanOptions } from './flink/index.ts';
 export { ROW_KIND, ROW_KIND_NAMES } from './plan/flink.ts';
 export type { RowKind, ConnectorPlan, FormatPlan, FlinkTablePlan } from './plan/flink.ts';
 export { createDecoder, createEncoder, printRow, printValueText } from './formats/flink.ts';
+export { DatagenSource, FileSystemSink, readFileTable, resolveTablePath, PathError } from './flink/index.ts';
+export type { FileSinkState, FileSinkOptions, PathRoots } from './flink/index.ts';
+export type { StreamPlan, PumpPlan, TablePlan } from './plan/index.ts';
 export type { RecordDecoder, RowEncoder, DecodedRecord } from './formats/flink.ts';
 export type { SqlApplicationOptions, SqlApplicationState, OutputListener } from './runtime/application.ts';
 export type { Row } from './runtime/operator.ts';

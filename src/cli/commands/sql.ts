@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { systemClock } from '../../core/index.ts';
+import { flinkCheck, flinkRun } from './flink-sql.ts';
 import { describeError, kinesisClient, readStream, resolveEndpoint, type ReadRecord, type StartPosition } from '../../pipeline/index.ts';
 import {
   discoverJsonSchema,
@@ -24,6 +25,8 @@ import {
 interface CheckOptions {
   inputName: string;
   schema?: string;
+  dialect: string;
+  set?: string[];
 }
 
 interface RunOptions extends CheckOptions {
@@ -36,6 +39,8 @@ interface RunOptions extends CheckOptions {
   follow: boolean;
   rowDelimiter: string;
   columnDelimiter: string;
+  resultMode: string;
+  dataDir: string;
 }
 
 function readCode(file: string): string {
@@ -61,20 +66,37 @@ function startPosition(v: string): StartPosition {
   throw new Error(`--from must be trim-horizon or latest, got '${v}'`);
 }
 
-function printError(file: string, e: SqlError): void {
-  console.error(`${file}:${e.line}:${e.column}: error: ${e.reason}`);
+function printError(file: string, e: SqlError, code?: string): void {
+  // KDA's parser stops at Flink DDL on the first statement: say how to check Flink SQL.
+  const hint =
+    code && /^\s*(create\s+(temporary\s+)?(table|view)|insert\s+into|set\s+')/im.test(code) && /STREAM or (CREATE )?PUMP/.test(e.reason)
+      ? ' (for Flink SQL, pass --dialect flink)'
+      : '';
+  console.error(`${file}:${e.line}:${e.column}: error: ${e.reason}${hint}`);
+}
+
+function dialectOf(v: string): 'kda' | 'flink' {
+  const d = v.toLowerCase();
+  if (d === 'kda' || d === 'flink') return d;
+  throw new Error(`--dialect must be kda or flink, got '${v}'`);
 }
 
 export function register(program: Command): void {
-  const sql = program.command('sql').description('Check and run Kinesis Data Analytics SQL application code');
+  const sql = program.command('sql').description('Check and run SQL application code: Kinesis Data Analytics SQL, or Flink SQL with --dialect flink');
 
   sql
     .command('check <file>')
     .description('Validate application code; prints errors as file:line:column')
-    .option('--input-name <name>', 'name of the input in-application stream', 'SOURCE_SQL_STREAM_001')
-    .option('--schema <columns>', 'input columns, e.g. \'"price" DOUBLE, "ticker" VARCHAR(8)\' (without it only the syntax is checked)')
+    .option('--dialect <kda|flink>', 'kda: KDA SQL (CREATE STREAM/PUMP); flink: Flink SQL (CREATE TABLE ... WITH, INSERT INTO)', 'kda')
+    .option('--input-name <name>', 'KDA: name of the input in-application stream', 'SOURCE_SQL_STREAM_001')
+    .option('--schema <columns>', 'KDA: input columns, e.g. \'"price" DOUBLE, "ticker" VARCHAR(8)\' (without it only the syntax is checked)')
+    .option('--set <key=value...>', "Flink: options set before the script, e.g. --set table.exec.state.ttl='1 h'")
     .action((file: string, o: CheckOptions) => {
       const code = readCode(file);
+      if (dialectOf(o.dialect) === 'flink') {
+        flinkCheck(file, code, o.set);
+        return;
+      }
       try {
         if (o.schema) {
           const app = SqlApplication.compile(code, { inputs: [{ name: o.inputName, columns: schemaOf(o.schema) }] });
@@ -87,7 +109,7 @@ export function register(program: Command): void {
         }
       } catch (e) {
         if (e instanceof SqlError) {
-          printError(file, e);
+          printError(file, e, code);
           process.exitCode = 1;
           return;
         }
@@ -97,8 +119,9 @@ export function register(program: Command): void {
 
   sql
     .command('run <file>')
-    .description('Run application code over a Kinesis stream and print each in-application stream live')
-    .requiredOption('--input <stream>', 'Kinesis stream to read')
+    .description('Run application code and print its output live: KDA SQL over --input, or a Flink SQL script (--dialect flink) over its tables')
+    .option('--dialect <kda|flink>', 'kda: KDA SQL over --input; flink: a Flink SQL script, its tables read and written through their connectors', 'kda')
+    .option('--input <stream>', 'KDA: Kinesis stream to read (required for KDA SQL)')
     .option('--format <json|csv>', 'record format of the input stream', 'json')
     .option('--output-format <json|csv>', 'how rows are printed', 'json')
     .option('--from <position>', 'trim-horizon or latest', 'latest')
@@ -109,8 +132,23 @@ export function register(program: Command): void {
     .option('--row-delimiter <s>', 'CSV row delimiter', '\n')
     .option('--column-delimiter <s>', 'CSV column delimiter', ',')
     .option('--no-follow', 'stop once the stream is caught up')
-    .action(async (file: string, o: RunOptions) => {
+    .option('--result-mode <changelog|table>', 'Flink: print query results as a changelog (op | columns) or as the final table', 'changelog')
+    .option('--data-dir <dir>', "Flink: where 's3://bucket/...' filesystem paths live (the server's data directory)", './freshet-data')
+    .option('--set <key=value...>', 'Flink: options set before the script')
+    .action(async (file: string, o: RunOptions & { set?: string[] }) => {
       const code = readCode(file);
+      if (dialectOf(o.dialect) === 'flink') {
+        await flinkRun(file, code, {
+          ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+          ...(o.from !== 'latest' ? { from: o.from } : {}),
+          follow: o.follow,
+          resultMode: o.resultMode,
+          dataDir: o.dataDir,
+          ...(o.set ? { set: o.set } : {}),
+        });
+        return;
+      }
+      if (!o.input) throw new Error('KDA SQL needs --input <stream> (the Kinesis stream to read); for a Flink SQL script pass --dialect flink');
       const format: RecordFormat = {
         type: o.format.toLowerCase() === 'csv' ? 'CSV' : 'JSON',
         rowDelimiter: o.rowDelimiter,
