@@ -347,12 +347,16 @@ export async function flinkRun(file: string, code: string, o: FlinkRunOptions): 
       readers.push(
         new Promise<void>((resolve) => {
           const tick = (): void => {
-            if (abort.signal.aborted) return resolve();
+            if (abort.signal.aborted) {
+              resolve();
+              return;
+            }
             const rows = gen.poll(Date.now());
             if (rows.length > 0) app.pushRows(name, rows, Date.now());
             if (gen.finished) {
               app.finishSplit(name, '');
-              return resolve();
+              resolve();
+              return;
             }
             timers.push(setTimeout(tick, 100));
           };
