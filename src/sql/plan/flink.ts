@@ -150,6 +150,12 @@ export type FlinkOpPlan =
       on: PExpr | null;
       leftWidth: number;
       rightWidth: number;
+      /**
+       * The SELECT list (and WHERE) right above the join, fused into it by the planner: rows out are
+       * [time, ...project] built straight from the two rows, without the joined row in between.
+       */
+      project?: PExpr[];
+      filter?: PExpr | null;
     }
   /**
    * Regular join: both sides kept (per key), every pair that satisfies ON comes out. Inner joins of

@@ -127,6 +127,8 @@ export interface AggCode {
   result: (a: unknown[], out: unknown[], offset: number) => void;
   /** Source of update's body (over `a` and `r`), for operators that inline it into a generated loop. */
   updateSrc: string;
+  /** Where each aggregate's accumulator slots start in the flat array. */
+  offsets: number[];
 }
 
 export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
@@ -134,7 +136,9 @@ export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
   const upd: string[] = [];
   const res: string[] = [];
   let o = 0;
+  const offsets: number[] = [];
   aggs.forEach((a, k) => {
+    offsets.push(o);
     const v = a.arg ? c.src(a.arg) : 'null';
     const out = `out[offset + ${k}]`;
     const updatesBefore = upd.length;
@@ -231,7 +235,56 @@ export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
     update: c.build(['a', 'r'], upd.join('\n')),
     updateSrc: upd.join('\n'),
     result: c.build(['a', 'out', 'offset'], res.join('\n')),
+    offsets,
   };
+}
+
+/**
+ * Flink's merging windows (SESSION): a function folding accumulator `b` (a later group) into `a` (an
+ * earlier one), for accumulators laid out by compileAggregates; null when an aggregate cannot be merged.
+ */
+export function compileAggregateMerge(c: ExprCompiler, aggs: AggPlan[], code: AggCode): ((a: unknown[], b: unknown[]) => void) | null {
+  const parts: string[] = [];
+  for (let k = 0; k < aggs.length; k++) {
+    const a = aggs[k]!;
+    const o = code.offsets[k]!;
+    switch (a.fn) {
+      case 'COUNT':
+        parts.push(a.distinct ? `for (const v of b[${o}]) a[${o}].add(v);` : `a[${o}] += b[${o}];`);
+        break;
+      case 'SUM':
+        parts.push(`if (b[${o}] !== null) a[${o}] = a[${o}] === null ? b[${o}] : a[${o}] + b[${o}];`);
+        break;
+      case 'AVG':
+        parts.push(`a[${o}] += b[${o}]; a[${o + 1}] += b[${o + 1}];`);
+        break;
+      case 'MIN':
+      case 'MAX':
+        parts.push(`if (b[${o}] !== null && (a[${o}] === null || b[${o}] ${a.fn === 'MIN' ? '<' : '>'} a[${o}])) a[${o}] = b[${o}];`);
+        break;
+      case 'FIRST_VALUE':
+        parts.push(`if (!a[${o + 1}] && b[${o + 1}]) { a[${o}] = b[${o}]; a[${o + 1}] = true; }`);
+        break;
+      case 'LAST_VALUE':
+        parts.push(`a[${o}] = b[${o}];`);
+        break;
+      case 'LISTAGG':
+        parts.push(`if (b[${o}] !== null) a[${o}] = a[${o}] === null ? b[${o}] : a[${o}] + ${JSON.stringify(a.separator ?? ',')} + b[${o}];`);
+        break;
+      case 'STDDEV_POP':
+      case 'STDDEV_SAMP':
+      case 'VAR_POP':
+      case 'VAR_SAMP':
+        // Chan et al.'s pairwise update of Welford's (n, mean, M2).
+        parts.push(
+          `{ const n = a[${o}] + b[${o}]; if (b[${o}] > 0) { const d = b[${o + 1}] - a[${o + 1}]; a[${o + 2}] += b[${o + 2}] + d * d * a[${o}] * b[${o}] / n; a[${o + 1}] += d * b[${o}] / n; a[${o}] = n; } }`,
+        );
+        break;
+      default:
+        return null;
+    }
+  }
+  return c.build(['a', 'b'], parts.join('\n'));
 }
 
 /** Accumulator arrays hold Sets for COUNT(DISTINCT); make them JSON-safe and back. */

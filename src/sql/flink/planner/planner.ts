@@ -581,8 +581,9 @@ class FlinkPlanner implements PlannerContext {
     this.results.push({ kind: 'query', pos, stream: name });
   }
 
-  /** Keeps the streams and tables the job's pumps use. */
+  /** Keeps the streams and tables the job's pumps use (their operator trees fused where that saves a pass). */
   private finishPlan(): ApplicationPlan {
+    for (const p of this.pumps) p.root = fuse(p.root);
     const used = new Set<string>();
     const walk = (o: OpPlan): void => {
       if (o.op === 'scan') used.add(o.stream);
@@ -601,6 +602,32 @@ class FlinkPlanner implements PlannerContext {
       pumps: this.pumps,
       flink: { options: { ...this.options }, sinks: this.sinks },
     };
+  }
+}
+
+/**
+ * A projection/filter right above an interval join is done by the join itself, reading both rows
+ * directly (the joined row is never built): one array and one pass less per output row.
+ */
+function fuse(o: OpPlan): OpPlan {
+  switch (o.op) {
+    case 'scan':
+      return o;
+    case 'filterProject': {
+      const input = fuse(o.input);
+      if (input.op === 'intervalJoin' && !input.project && o.project) return { ...input, project: o.project, filter: o.filter };
+      return { ...o, input };
+    }
+    case 'intervalJoin':
+    case 'regularJoin':
+    case 'temporalJoin':
+    case 'joinStream':
+      return { ...o, left: fuse(o.left), right: fuse(o.right) };
+    case 'union':
+    case 'unionAll':
+      return { ...o, inputs: o.inputs.map(fuse) };
+    default:
+      return { ...o, input: fuse(o.input) } as OpPlan;
   }
 }
 

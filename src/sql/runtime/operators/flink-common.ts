@@ -54,58 +54,126 @@ export function rowComparator(c: ExprCompiler, order: { expr: PExpr; desc: boole
   };
 }
 
-/** A binary min-heap on a numeric priority. */
+/** A binary min-heap on a numeric priority: priorities and values in parallel arrays (no object per entry), sifted through a hole. */
 export class MinHeap<T> {
-  private readonly items: { p: number; v: T }[] = [];
+  private ps: number[] = [];
+  private vs: T[] = [];
 
   get size(): number {
-    return this.items.length;
+    return this.ps.length;
   }
 
   push(p: number, v: T): void {
-    const a = this.items;
-    a.push({ p, v });
-    let i = a.length - 1;
+    const ps = this.ps;
+    const vs = this.vs;
+    let i = ps.length;
+    ps.push(p);
+    vs.push(v);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (a[parent]!.p <= a[i]!.p) break;
-      [a[parent], a[i]] = [a[i]!, a[parent]!];
+      const pp = ps[parent]!;
+      if (pp <= p) break;
+      ps[i] = pp;
+      vs[i] = vs[parent]!;
       i = parent;
     }
+    ps[i] = p;
+    vs[i] = v;
   }
 
   peek(): number {
-    return this.items.length > 0 ? this.items[0]!.p : Infinity;
+    return this.ps.length > 0 ? this.ps[0]! : Infinity;
   }
 
   pop(): T | undefined {
-    const a = this.items;
-    if (a.length === 0) return undefined;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
+    const ps = this.ps;
+    const vs = this.vs;
+    const n = ps.length;
+    if (n === 0) return undefined;
+    const top = vs[0]!;
+    const lastP = ps.pop()!;
+    const lastV = vs.pop()!;
+    const m = n - 1;
+    if (m > 0) {
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l]!.p < a[m]!.p) m = l;
-        if (r < a.length && a[r]!.p < a[m]!.p) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
+        let c = 2 * i + 1;
+        if (c >= m) break;
+        if (c + 1 < m && ps[c + 1]! < ps[c]!) c++;
+        if (ps[c]! >= lastP) break;
+        ps[i] = ps[c]!;
+        vs[i] = vs[c]!;
+        i = c;
       }
+      ps[i] = lastP;
+      vs[i] = lastV;
     }
-    return top.v;
+    return top;
   }
 
   values(): { p: number; v: T }[] {
-    return this.items;
+    return this.ps.map((p, i) => ({ p, v: this.vs[i]! }));
   }
 
   clear(): void {
-    this.items.length = 0;
+    this.ps = [];
+    this.vs = [];
+  }
+}
+
+/**
+ * Timers in due order for streams that mostly arrive in time order: a new timer usually goes at the end
+ * (O(1)), an earlier one is inserted by binary search; due timers leave from the front. Parallel arrays,
+ * no object per timer.
+ */
+export class TimerQueue<T> {
+  private ps: number[] = [];
+  private vs: T[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.ps.length - this.head;
+  }
+
+  push(p: number, v: T): void {
+    const ps = this.ps;
+    const n = ps.length;
+    if (n === this.head || ps[n - 1]! <= p) {
+      ps.push(p);
+      this.vs.push(v);
+      return;
+    }
+    let lo = this.head;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ps[mid]! <= p) lo = mid + 1;
+      else hi = mid;
+    }
+    ps.splice(lo, 0, p);
+    this.vs.splice(lo, 0, v);
+  }
+
+  peek(): number {
+    return this.head < this.ps.length ? this.ps[this.head]! : Infinity;
+  }
+
+  pop(): T | undefined {
+    if (this.head >= this.ps.length) return undefined;
+    const v = this.vs[this.head]!;
+    this.head++;
+    if (this.head > 4096 && this.head * 2 > this.ps.length) {
+      this.ps = this.ps.slice(this.head);
+      this.vs = this.vs.slice(this.head);
+      this.head = 0;
+    }
+    return v;
+  }
+
+  clear(): void {
+    this.ps = [];
+    this.vs = [];
+    this.head = 0;
   }
 }
 

@@ -12,15 +12,83 @@ import type { OpPlan } from '../../plan/plan.ts';
 import { ExprCompiler } from '../compile.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
-import { keySource, MinHeap } from './flink-common.ts';
+import { keySource } from './flink-common.ts';
 
-interface Kept {
-  row: Row;
-  t: number;
-  key: unknown;
-  matched: boolean;
-  expiry: number;
-  gone: boolean;
+/**
+ * One side's kept rows: per key (for probing) and in expiry order (for cleanup). Rows are kept as they
+ * are — no wrapper object per row — and mostly arrive in time order, so a new row goes at the end of the
+ * queue; an out-of-order one is inserted by binary search. Outer sides remember which rows met a partner.
+ */
+class Side {
+  byKey = new Map<unknown, Row[]>();
+  queue: Row[] = [];
+  /** Each queued row's expiry, parallel to `queue`. */
+  expiries: number[] = [];
+  head = 0;
+  matched: Set<Row> | null;
+
+  constructor(outer: boolean) {
+    this.matched = outer ? new Set() : null;
+  }
+
+  keep(r: Row, k: unknown, expiry: number): void {
+    const list = this.byKey.get(k);
+    if (list === undefined) this.byKey.set(k, [r]);
+    else list.push(r);
+    const e = this.expiries;
+    const n = e.length;
+    if (n === this.head || e[n - 1]! <= expiry) {
+      this.queue.push(r);
+      e.push(expiry);
+      return;
+    }
+    let lo = this.head;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (e[mid]! <= expiry) lo = mid + 1;
+      else hi = mid;
+    }
+    this.queue.splice(lo, 0, r);
+    e.splice(lo, 0, expiry);
+  }
+
+  /** The next kept row whose expiry is at or before w (removed from its key's list), or undefined. */
+  shiftDue(w: number, keyOf: (r: Row) => unknown): Row | undefined {
+    const h = this.head;
+    if (h >= this.queue.length || this.expiries[h]! > w) return undefined;
+    const r = this.queue[h]!;
+    this.head = h + 1;
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.expiries = this.expiries.slice(this.head);
+      this.head = 0;
+    }
+    const k = keyOf(r);
+    const list = this.byKey.get(k);
+    if (list) {
+      // Rows mostly expire in arrival order: the oldest is usually first.
+      if (list.length === 1) this.byKey.delete(k);
+      else {
+        const i = list[0] === r ? 0 : list.indexOf(r);
+        if (i === 0) list.shift();
+        else if (i > 0) list.splice(i, 1);
+      }
+    }
+    return r;
+  }
+
+  rows(): Row[] {
+    return this.queue.slice(this.head);
+  }
+
+  clear(): void {
+    this.byKey.clear();
+    this.queue = [];
+    this.expiries = [];
+    this.head = 0;
+    this.matched?.clear();
+  }
 }
 
 type Plan = Extract<OpPlan, { op: 'intervalJoin' }>;
@@ -30,11 +98,12 @@ export class IntervalJoinOperator implements Operator {
   private readonly rightTime: (r: Row) => unknown;
   private readonly leftKey: (r: Row) => unknown;
   private readonly rightKey: (r: Row) => unknown;
-  private readonly on: ((r: Row) => unknown) | null;
-  private left = new Map<unknown, Kept[]>();
-  private right = new Map<unknown, Kept[]>();
-  private readonly leftExpiry = new MinHeap<Kept>();
-  private readonly rightExpiry = new MinHeap<Kept>();
+  private readonly on: ((l: Row, r: Row) => unknown) | null;
+  private readonly filter: ((l: Row, r: Row) => unknown) | null;
+  /** The output row of a pair (the joined row, or the fused SELECT list). */
+  private readonly make: (l: Row, r: Row) => Row;
+  private readonly left: Side;
+  private readonly right: Side;
   private wm = -Infinity;
   private readonly leftOuter: boolean;
   private readonly rightOuter: boolean;
@@ -51,11 +120,20 @@ export class IntervalJoinOperator implements Operator {
     this.rightTime = c.fn1(plan.rightTime);
     this.leftKey = c.build(['r'], `return ${keySource(c, plan.leftKeys)};`);
     this.rightKey = c.build(['r'], `return ${keySource(c, plan.rightKeys)};`);
-    this.on = plan.on ? c.fn1(plan.on) : null;
+    // ON and a fused SELECT list read the left row as r and the right one as A (slots past the left's).
+    c.aggBase = plan.leftWidth;
+    this.on = plan.on ? c.build(['r', 'A'], `return ${c.src(plan.on)};`) : null;
+    this.filter = plan.filter ? c.build(['r', 'A'], `return ${c.src(plan.filter)};`) : null;
+    this.make = plan.project
+      ? c.build(['r', 'A'], `return [r[0] === null ? A[0] : r[0], ${plan.project.map((e) => c.src(e)).join(', ')}];`)
+      : (l: Row, r: Row) => this.join(l, r);
     this.leftOuter = plan.joinType === 'LEFT' || plan.joinType === 'FULL';
     this.rightOuter = plan.joinType === 'RIGHT' || plan.joinType === 'FULL';
     this.nullLeft = new Array(plan.leftWidth).fill(null);
     this.nullRight = new Array(plan.rightWidth).fill(null);
+    // Until when a row of the other side could still meet a kept row.
+    this.left = new Side(this.leftOuter);
+    this.right = new Side(this.rightOuter);
   }
 
   // hot path: probe the other side's rows of the key, keep the row while it can still match.
@@ -65,12 +143,16 @@ export class IntervalJoinOperator implements Operator {
     const lo = this.plan.lowerMs;
     const hi = this.plan.upperMs;
     const timeOf = isLeft ? this.leftTime : this.rightTime;
+    const otherTime = isLeft ? this.rightTime : this.leftTime;
     const keyOf = isLeft ? this.leftKey : this.rightKey;
     const other = isLeft ? this.right : this.left;
     const own = isLeft ? this.left : this.right;
-    const heap = isLeft ? this.leftExpiry : this.rightExpiry;
-    const outer = isLeft ? this.leftOuter : this.rightOuter;
+    const outer = own.matched !== null;
+    const otherMatched = other.matched;
     const on = this.on;
+    const filter = this.filter;
+    const make = this.make;
+    const wm = this.wm;
     for (let i = 0, n = batch.length; i < n; i++) {
       const r = batch[i]!;
       try {
@@ -78,37 +160,33 @@ export class IntervalJoinOperator implements Operator {
         if (t === null) continue;
         const k = keyOf(r);
         if (k === null) {
-          if (outer) out.push(isLeft ? r.concat(this.nullRight) : this.padLeft(r));
+          if (outer) this.unmatched(r, isLeft, out);
           continue;
         }
         let matched = false;
-        const cands = other.get(k);
+        const cands = other.byKey.get(k);
         if (cands !== undefined) {
           for (let j = 0; j < cands.length; j++) {
             const c = cands[j]!;
-            const d = isLeft ? c.t - t : t - c.t;
+            const ct = otherTime(c) as number;
+            const d = isLeft ? ct - t : t - ct;
             if (d < lo || d > hi) continue;
-            const joined = isLeft ? r.concat(c.row) : c.row.concat(r);
-            if (on !== null && on(joined) !== true) continue;
-            out.push(joined);
+            const l = isLeft ? r : c;
+            const rr = isLeft ? c : r;
+            if (on !== null && on(l, rr) !== true) continue;
             matched = true;
-            c.matched = true;
+            if (otherMatched !== null) otherMatched.add(c);
+            if (filter !== null && filter(l, rr) !== true) continue;
+            out.push(make(l, rr));
           }
         }
-        // Until when a row of the other side could still meet this one.
         const expiry = isLeft ? t + hi : t - lo;
-        if (expiry <= this.wm) {
-          if (outer && !matched) out.push(isLeft ? r.concat(this.nullRight) : this.padLeft(r));
+        if (expiry <= wm) {
+          if (outer && !matched) this.unmatched(r, isLeft, out);
           continue;
         }
-        const kept: Kept = { row: r, t, key: k, matched, expiry, gone: false };
-        let list = own.get(k);
-        if (list === undefined) {
-          list = [];
-          own.set(k, list);
-        }
-        list.push(kept);
-        heap.push(expiry, kept);
+        if (matched && outer) own.matched!.add(r);
+        own.keep(r, k, expiry);
       } catch (e) {
         this.ctx.error({ ...errorOf(e), row: r });
       }
@@ -116,27 +194,31 @@ export class IntervalJoinOperator implements Operator {
     if (out.length > 0) this.emit(out);
   }
 
-  /** A right row with no left row: the time slot takes the right row's time. */
-  private padLeft(r: Row): Row {
-    const row = this.nullLeft.concat(r);
-    row[0] = r[0];
-    return row;
+  /** [...left, ...right] (a copy loop: Array.prototype.concat is several times slower here). */
+  private join(l: Row, r: Row): Row {
+    const lw = this.plan.leftWidth;
+    const rw = this.plan.rightWidth;
+    const j: Row = new Array(lw + rw);
+    for (let i = 0; i < lw; i++) j[i] = l[i];
+    for (let i = 0; i < rw; i++) j[lw + i] = r[i];
+    return j;
   }
 
-  private expire(heap: MinHeap<Kept>, own: Map<unknown, Kept[]>, w: number, outer: boolean, isLeft: boolean, out: Row[]): void {
-    while (heap.size > 0 && heap.peek() <= w) {
-      const kept = heap.pop()!;
-      if (kept.gone) continue;
-      kept.gone = true;
-      const list = own.get(kept.key);
-      if (list) {
-        // Rows mostly expire in arrival order: the oldest is usually first.
-        const i = list[0] === kept ? 0 : list.indexOf(kept);
-        if (i === 0) list.shift();
-        else if (i > 0) list.splice(i, 1);
-        if (list.length === 0) own.delete(kept.key);
-      }
-      if (outer && !kept.matched) out.push(isLeft ? kept.row.concat(this.nullRight) : this.padLeft(kept.row));
+  /** An outer side's row that met nothing, null-extended (a right row keeps its time in slot 0). */
+  private unmatched(row: Row, isLeft: boolean, out: Row[]): void {
+    const l = isLeft ? row : this.nullLeft;
+    const r = isLeft ? this.nullRight : row;
+    if (this.filter !== null && this.filter(l, r) !== true) return;
+    const o = this.make(l, r);
+    if (!isLeft) o[0] = row[0];
+    out.push(o);
+  }
+
+  private expire(side: Side, keyOf: (r: Row) => unknown, w: number, isLeft: boolean, out: Row[]): void {
+    const matched = side.matched;
+    for (let r = side.shiftDue(w, keyOf); r !== undefined; r = side.shiftDue(w, keyOf)) {
+      if (matched === null) continue;
+      if (!matched.delete(r)) this.unmatched(r, isLeft, out);
     }
   }
 
@@ -144,38 +226,32 @@ export class IntervalJoinOperator implements Operator {
     if (watermarkMs <= this.wm) return;
     this.wm = watermarkMs;
     const out: Row[] = [];
-    this.expire(this.leftExpiry, this.left, watermarkMs, this.leftOuter, true, out);
-    this.expire(this.rightExpiry, this.right, watermarkMs, this.rightOuter, false, out);
+    this.expire(this.left, this.leftKey, watermarkMs, true, out);
+    this.expire(this.right, this.rightKey, watermarkMs, false, out);
     if (out.length > 0) this.emit(out);
   }
 
   checkpoint(): unknown {
-    const side = (m: Map<unknown, Kept[]>): unknown[] => [...m.values()].flat().map((k) => [k.row, k.t, k.key, k.matched, k.expiry]);
+    const side = (x: Side): [Row, boolean][] => x.rows().map((r) => [r, x.matched?.has(r) ?? false]);
     return { wm: Number.isFinite(this.wm) ? this.wm : null, left: side(this.left), right: side(this.right) };
   }
 
   restore(state: unknown): void {
-    const st = state as { wm: number | null; left: [Row, number, unknown, boolean, number][]; right: [Row, number, unknown, boolean, number][] };
+    const st = state as { wm: number | null; left: [Row, boolean][]; right: [Row, boolean][] };
     this.wm = st.wm ?? -Infinity;
-    const load = (rows: [Row, number, unknown, boolean, number][], m: Map<unknown, Kept[]>, heap: MinHeap<Kept>): void => {
-      m.clear();
-      heap.clear();
-      for (const [row, t, key, matched, expiry] of rows) {
-        const kept: Kept = { row, t, key, matched, expiry, gone: false };
-        const list = m.get(key) ?? [];
-        list.push(kept);
-        m.set(key, list);
-        heap.push(expiry, kept);
+    const load = (rows: [Row, boolean][], x: Side, timeOf: (r: Row) => unknown, keyOf: (r: Row) => unknown, bound: number): void => {
+      x.clear();
+      for (const [row, matched] of rows) {
+        x.keep(row, keyOf(row), (timeOf(row) as number) + bound);
+        if (matched) x.matched?.add(row);
       }
     };
-    load(st.left, this.left, this.leftExpiry);
-    load(st.right, this.right, this.rightExpiry);
+    load(st.left, this.left, this.leftTime, this.leftKey, this.plan.upperMs);
+    load(st.right, this.right, this.rightTime, this.rightKey, -this.plan.lowerMs);
   }
 
   close(): void {
     this.left.clear();
     this.right.clear();
-    this.leftExpiry.clear();
-    this.rightExpiry.clear();
   }
 }

@@ -11,10 +11,10 @@
  * Processing-time windows fire by the clock (onProcessingTime) instead.
  */
 import type { OpPlan } from '../../plan/plan.ts';
-import { accFromJson, accToJson, compileAggregates, ExprCompiler, type AggCode } from '../compile.ts';
+import { accFromJson, accToJson, compileAggregateMerge, compileAggregates, ExprCompiler, type AggCode } from '../compile.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
-import { keySource, MinHeap, windowsOf } from './flink-common.ts';
+import { keySource, TimerQueue, windowsOf } from './flink-common.ts';
 
 interface Group {
   keys: unknown[];
@@ -29,9 +29,12 @@ interface Win {
 
 interface Session {
   key: unknown;
+  keys: unknown[];
   start: number;
   end: number;
-  rows: Row[];
+  /** The accumulators when the aggregates can be merged; otherwise the rows, aggregated when the session fires. */
+  acc: unknown[] | null;
+  rows: Row[] | null;
   dead: boolean;
 }
 
@@ -39,6 +42,7 @@ type Plan = Extract<OpPlan, { op: 'windowAgg' }>;
 
 export class WindowAggOperator implements Operator {
   private readonly agg: AggCode;
+  private readonly merge: ((a: unknown[], b: unknown[]) => void) | null;
   private readonly time: (r: Row) => unknown;
   private readonly key: (r: Row) => unknown;
   private readonly keyValues: (r: Row) => unknown[];
@@ -52,8 +56,15 @@ export class WindowAggOperator implements Operator {
   private windows = new Map<number, Win>();
   /** Open window ends, ascending. */
   private ends: number[] = [];
-  private sessions = new Map<unknown, Session[]>();
-  private readonly sessionHeap = new MinHeap<Session>();
+  /** Open sessions per key: one Session (the usual case), or several while a closed one waits for the watermark. */
+  private sessions = new Map<unknown, Session | Session[] | null>();
+  /**
+   * Keys whose sessions all fired stay in the map as null (deleting and re-adding a key for every session
+   * churns the hash table: most keys come back); they are swept when they are over half the map.
+   */
+  private idleKeys = 0;
+  /** Session ends in due order; an extended session gets a new entry, the stale one is skipped. */
+  private readonly sessionHeap = new TimerQueue<Session>();
   private readonly bounds: number[] = [];
 
   constructor(
@@ -63,6 +74,7 @@ export class WindowAggOperator implements Operator {
   ) {
     const c = new ExprCompiler();
     this.agg = compileAggregates(c, plan.aggs);
+    this.merge = plan.window.kind === 'SESSION' ? compileAggregateMerge(c, plan.aggs, this.agg) : null;
     this.time = c.fn1(plan.time);
     const ks = keySource(c, plan.keys);
     this.key = c.build(['r'], `return ${ks};`);
@@ -98,7 +110,81 @@ export class WindowAggOperator implements Operator {
           } catch (e) { self.rowError(e, r); }
         }`,
       );
+    } else if (plan.window.kind === 'HOP' && !plan.proctime) {
+      // hot path: HOP by event time — the row's size/slide windows, their group maps cached while the
+      // last window start stays the same (rows mostly come in time order), the update inlined per window.
+      const { sizeMs: size, slideMs: slide, offsetMs: off } = plan.window;
+      const per = size / slide;
+      this.loop = c.build(
+        ['batch', 'self'],
+        `
+        let curLast = NaN;
+        const wins = new Array(${per});
+        const wm = self.wm;
+        for (let i = 0, n = batch.length; i < n; i++) {
+          const r = batch[i];
+          try {
+            const t = ${c.src(plan.time)};
+            if (t === null) { self.nullTime(r); continue; }
+            const m = (t - ${off}) % ${slide};
+            const last = t - (m < 0 ? m + ${slide} : m);
+            if (last !== curLast) {
+              for (let j = 0; j < ${per}; j++) {
+                const s = last - j * ${slide};
+                wins[j] = s + ${size - 1} <= wm ? null : self.windowFor(s, s + ${size}).groups;
+              }
+              curLast = last;
+            }
+            if (wins[0] === null) { self.lateRow(); continue; }
+            const k = ${ks};
+            for (let j = 0; j < ${per}; j++) {
+              const cur = wins[j];
+              if (cur === null) break;
+              let g = cur.get(k);
+              if (g === undefined) { g = self.newGroup(r); cur.set(k, g); }
+              const a = g.acc;
+              ${this.agg.updateSrc}
+            }
+          } catch (e) { self.rowError(e, r); }
+        }`,
+      );
+    } else if (plan.window.kind === 'SESSION' && this.merge !== null) {
+      // hot path: a row that falls into (or extends) its key's only open session is handled inline;
+      // anything else (a new session, several open ones, a late row) goes to sessionRow().
+      const gap = plan.window.gapMs;
+      this.loop = c.build(
+        ['batch', 'self'],
+        `
+        const sessions = self.sessionMap();
+        for (let i = 0, n = batch.length; i < n; i++) {
+          const r = batch[i];
+          try {
+            const t = ${c.src(plan.time)};
+            if (t === null) { self.nullTime(r); continue; }
+            const k = ${ks};
+            const v = sessions.get(k);
+            if (v !== undefined && v !== null && v.acc !== undefined && t <= v.end && t + ${gap} >= v.start) {
+              if (t < v.start) v.start = t;
+              if (t + ${gap} > v.end) { v.end = t + ${gap}; self.sessionTimer(v); }
+              const a = v.acc;
+              ${this.agg.updateSrc}
+              continue;
+            }
+            self.sessionRow(r, t, k, v);
+          } catch (e) { self.rowError(e, r); }
+        }`,
+      );
     } else this.loop = null;
+  }
+
+  /** @internal read by the generated session loop */
+  sessionMap(): Map<unknown, Session | Session[] | null> {
+    return this.sessions;
+  }
+
+  /** @internal */
+  sessionTimer(s: Session): void {
+    this.sessionHeap.push(s.end, s);
   }
 
   /** @internal */
@@ -186,8 +272,8 @@ export class WindowAggOperator implements Operator {
   }
 
   private processSessions(batch: Row[]): void {
-    const gap = (this.plan.window as { gapMs: number }).gapMs;
-    for (const r of batch) {
+    for (let i = 0, n = batch.length; i < n; i++) {
+      const r = batch[i]!;
       try {
         const t = this.time(r) as number | null;
         if (t === null) {
@@ -195,38 +281,101 @@ export class WindowAggOperator implements Operator {
           continue;
         }
         const k = this.key(r);
-        let list = this.sessions.get(k);
-        if (!list) {
-          list = [];
-          this.sessions.set(k, list);
-        }
-        let start = t;
-        let end = t + gap;
-        const rows: Row[] = [];
-        let merged = false;
-        for (let i = list.length - 1; i >= 0; i--) {
-          const s = list[i]!;
-          if (t <= s.end && t + gap >= s.start) {
-            start = Math.min(start, s.start);
-            end = Math.max(end, s.end);
-            for (const x of s.rows) rows.push(x);
-            s.dead = true;
-            list.splice(i, 1);
-            merged = true;
-          }
-        }
-        if (!merged && !this.plan.proctime && end - 1 <= this.wm) {
-          this.lateRow();
-          if (list.length === 0) this.sessions.delete(k);
-          continue;
-        }
-        rows.push(r);
-        const s: Session = { key: k, start, end, rows, dead: false };
-        list.push(s);
-        this.sessionHeap.push(end, s);
+        this.sessionRow(r, t, k, this.sessions.get(k));
       } catch (e) {
         this.rowError(e, r);
       }
+    }
+  }
+
+  /** @internal One row of a SESSION window: joins, extends, starts or bridges the key's open sessions, or is late. */
+  sessionRow(r: Row, t: number, k: unknown, v: Session | Session[] | null | undefined): void {
+    const gap = (this.plan.window as { gapMs: number }).gapMs;
+    const proctime = this.plan.proctime;
+    const sessions = this.sessions;
+    if (v === undefined || v === null) {
+      if (!proctime && t + gap - 1 <= this.wm) {
+        this.lateRow();
+        return;
+      }
+      if (v === null) this.idleKeys--;
+      sessions.set(k, this.newSession(k, r, t, t + gap, null));
+      return;
+    }
+    if (!Array.isArray(v)) {
+      if (t <= v.end && t + gap >= v.start) {
+        if (t < v.start) v.start = t;
+        if (t + gap > v.end) {
+          v.end = t + gap;
+          this.sessionHeap.push(v.end, v);
+        }
+        if (v.acc !== null) this.agg.update(v.acc, r);
+        else v.rows!.push(r);
+        return;
+      }
+      if (!proctime && t + gap - 1 <= this.wm) {
+        this.lateRow();
+        return;
+      }
+      sessions.set(k, [v, this.newSession(k, r, t, t + gap, null)]);
+      return;
+    }
+    // Several open sessions: the row may join, extend or bridge some of them.
+    const list = v;
+    let start = t;
+    let end = t + gap;
+    let merged: Session[] | null = null;
+    for (let j = list.length - 1; j >= 0; j--) {
+      const s = list[j]!;
+      if (t <= s.end && t + gap >= s.start) {
+        start = Math.min(start, s.start);
+        end = Math.max(end, s.end);
+        (merged ??= []).push(s);
+        s.dead = true;
+        list.splice(j, 1);
+      }
+    }
+    if (merged === null && !proctime && end - 1 <= this.wm) {
+      this.lateRow();
+      return;
+    }
+    merged?.sort((a, b) => a.start - b.start);
+    list.push(this.newSession(k, r, start, end, merged));
+  }
+
+  /** A session starting with row r (and the sessions it merges, oldest first). */
+  private newSession(k: unknown, r: Row, start: number, end: number, merged: Session[] | null): Session {
+    const s: Session = { key: k, keys: merged?.[0]?.keys ?? this.keyValues(r), start, end, acc: null, rows: null, dead: false };
+    if (this.merge !== null) {
+      s.acc = this.agg.init();
+      if (merged) for (const m of merged) this.merge(s.acc, m.acc!);
+      this.agg.update(s.acc, r);
+    } else {
+      s.rows = [];
+      if (merged) for (const m of merged) for (const x of m.rows!) s.rows.push(x);
+      s.rows.push(r);
+    }
+    this.sessionHeap.push(end, s);
+    return s;
+  }
+
+  private dropSession(s: Session): void {
+    const v = this.sessions.get(s.key);
+    if (v === s) {
+      this.sessions.set(s.key, null);
+      this.idleKeys++;
+    } else if (Array.isArray(v)) {
+      const i = v.indexOf(s);
+      if (i >= 0) v.splice(i, 1);
+      if (v.length === 1) this.sessions.set(s.key, v[0]!);
+      else if (v.length === 0) {
+        this.sessions.set(s.key, null);
+        this.idleKeys++;
+      }
+    }
+    if (this.idleKeys > 4096 && this.idleKeys * 2 > this.sessions.size) {
+      for (const [k, x] of this.sessions) if (x === null) this.sessions.delete(k);
+      this.idleKeys = 0;
     }
   }
 
@@ -235,24 +384,25 @@ export class WindowAggOperator implements Operator {
     if (this.plan.window.kind === 'SESSION') {
       const heap = this.sessionHeap;
       while (heap.size > 0 && heap.peek() - 1 <= w) {
+        const due = heap.peek();
         const s = heap.pop()!;
         if (s.dead) continue;
+        // A session extended in place since this timer was set has a later one.
+        if (s.end !== due) continue;
         s.dead = true;
-        const list = this.sessions.get(s.key);
-        if (list) {
-          const i = list.indexOf(s);
-          if (i >= 0) list.splice(i, 1);
-          if (list.length === 0) this.sessions.delete(s.key);
-        }
-        const acc = this.agg.init();
-        for (const r of s.rows) {
-          try {
-            this.agg.update(acc, r);
-          } catch (e) {
-            this.rowError(e, r);
+        this.dropSession(s);
+        let acc = s.acc;
+        if (acc === null) {
+          acc = this.agg.init();
+          for (const r of s.rows!) {
+            try {
+              this.agg.update(acc, r);
+            } catch (e) {
+              this.rowError(e, r);
+            }
           }
         }
-        this.emitGroup(this.keyValues(s.rows[0]!), acc, s.start, s.end, out);
+        this.emitGroup(s.keys, acc, s.start, s.end, out);
       }
     } else {
       const ends = this.ends;
@@ -300,12 +450,19 @@ export class WindowAggOperator implements Operator {
     return {
       wm: Number.isFinite(this.wm) ? this.wm : null,
       windows: [...this.windows.values()].map((w) => [w.start, w.end, [...w.groups.entries()].map(([k, g]) => [k, g.keys, accToJson(g.acc)])]),
-      sessions: [...this.sessions.values()].flat().map((s) => [s.key, s.start, s.end, s.rows]),
+      sessions: [...this.sessions.values()]
+        .flat()
+        .filter((s) => s !== null)
+        .map((s) => [s.key, s.keys, s.start, s.end, s.acc ? accToJson(s.acc) : null, s.rows]),
     };
   }
 
   restore(state: unknown): void {
-    const st = state as { wm: number | null; windows: [number, number, [unknown, unknown[], unknown[]][]][]; sessions: [unknown, number, number, Row[]][] };
+    const st = state as {
+      wm: number | null;
+      windows: [number, number, [unknown, unknown[], unknown[]][]][];
+      sessions: [unknown, unknown[], number, number, unknown[] | null, Row[] | null][];
+    };
     this.wm = st.wm ?? -Infinity;
     this.windows.clear();
     this.ends = [];
@@ -314,12 +471,12 @@ export class WindowAggOperator implements Operator {
       for (const [k, keys, acc] of groups) w.groups.set(k, { keys, acc: accFromJson(acc) });
     }
     this.sessions.clear();
+    this.idleKeys = 0;
     this.sessionHeap.clear();
-    for (const [key, start, end, rows] of st.sessions) {
-      const s: Session = { key, start, end, rows, dead: false };
-      const list = this.sessions.get(key) ?? [];
-      list.push(s);
-      this.sessions.set(key, list);
+    for (const [key, keys, start, end, acc, rows] of st.sessions) {
+      const s: Session = { key, keys, start, end, acc: acc ? accFromJson(acc) : null, rows, dead: false };
+      const v = this.sessions.get(key);
+      this.sessions.set(key, v === undefined || v === null ? s : Array.isArray(v) ? [...v, s] : [v, s]);
       this.sessionHeap.push(end, s);
     }
   }
