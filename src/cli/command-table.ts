@@ -53,7 +53,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: 'Print records from every shard and follow new ones (like tail -f); JSON is re-printed, UTF-8 shown as text, anything else as base64',
   },
   { name: 'anomaly', module: 'anomaly', term: 'anomaly', description: 'Anomaly detection: Random Cut Forest, thresholded RCF, and the Confluence detector' },
-  { name: 'sql', module: 'sql', term: 'sql', description: 'Check and run Kinesis Data Analytics SQL application code' },
+  { name: 'sql', module: 'sql', term: 'sql', description: 'Check and run SQL application code: Kinesis Data Analytics SQL, or Flink SQL with --dialect flink' },
   {
     name: 'delivery',
     module: 'delivery',

@@ -264,7 +264,7 @@ export async function flinkRun(file: string, code: string, o: FlinkRunOptions): 
         break;
       }
       case 'filesystem': {
-        const sink = new FileSystemSink({
+        const sink = await FileSystemSink.open({
           dir: resolveTablePath(c.options.path!, roots),
           columns: st.columns,
           partitionKeys: st.flink!.partitionedBy ?? [],

@@ -105,9 +105,9 @@ describe('FileSystemSink (filesystem connector)', () => {
     assert.ok(existsSync(join(dir, 'dt=2021-01-31/hr=14/_SUCCESS')));
   });
 
-  it('writes Parquet files', () => {
+  it('writes Parquet files', async () => {
     const dir = join(root, 'd');
-    const s = new FileSystemSink({ dir, columns, partitionKeys: [], format: { name: 'parquet', options: {} }, options: {}, fileId: 'pq' });
+    const s = await FileSystemSink.open({ dir, columns, partitionKeys: [], format: { name: 'parquet', options: {} }, options: {}, fileId: 'pq' });
     s.write([[0, 'BTC', 1.5, 'x', 'y']], T);
     s.commit(s.prepare(), T, 0);
     const bytes = readFileSync(join(dir, 'part-pq-0-0'));

@@ -22,11 +22,12 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { FormatPlan } from '../../plan/flink.ts';
 import type { ColumnDef } from '../../plan/types.ts';
 import { createEncoder } from '../../formats/flink.ts';
 import { formatTimestamp } from '../../runtime/functions.ts';
+
+let parquetWriter: typeof import('hyparquet-writer') | undefined;
 
 export interface FileSinkState {
   /** Files written and synced under their in-progress name: [in-progress path, final path], relative to the sink's directory. */
@@ -112,7 +113,18 @@ export class FileSystemSink {
   private readonly pattern: string | null;
   private readonly defaultName: string;
 
+  /**
+   * A sink ready to write: Parquet's writer is loaded first (it is not loaded with the SQL engine, so a
+   * server that never writes Parquet does not pay for it).
+   */
+  static async open(opts: FileSinkOptions): Promise<FileSystemSink> {
+    if (opts.format.name === 'parquet') parquetWriter ??= await import('hyparquet-writer');
+    return new FileSystemSink(opts);
+  }
+
+  /** Use FileSystemSink.open() for Parquet (the constructor cannot load the writer). */
   constructor(private readonly opts: FileSinkOptions) {
+    if (opts.format.name === 'parquet' && parquetWriter === undefined) throw new Error('a Parquet file sink is created with FileSystemSink.open()');
     this.dir = opts.dir;
     this.columns = opts.columns;
     this.partCols = opts.partitionKeys.map((k) => opts.columns.findIndex((c) => c.name === k));
@@ -220,7 +232,7 @@ export class FileSystemSink {
       return { name: c.name, data: data as never, type: t };
     });
     return new Uint8Array(
-      parquetWriteBuffer({
+      parquetWriter!.parquetWriteBuffer({
         columnData,
         codec: (this.opts.format.options.compression ?? 'SNAPPY').toUpperCase() === 'UNCOMPRESSED' ? 'UNCOMPRESSED' : 'SNAPPY',
       }),
