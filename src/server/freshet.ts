@@ -51,6 +51,8 @@ export interface StartServerOptions {
   firehose?: ServiceDeps['firehose'];
   /** SQL applications' runtime: e.g. `checkpointIntervalMs` (clock time between checkpoints, default 10 s). */
   analytics?: ServiceDeps['analytics'];
+  /** KinesisAnalyticsV2 status delays (clock time in STARTING, STOPPING, UPDATING, DELETING; default 100 ms each). */
+  analyticsV2?: ServiceDeps['analyticsV2'];
   /** Non-AWS HTTP routes on the same port (`GET /health`, `/console/…`, SSE); see HttpRoute in src/aws. The services' own (`GET /metrics`) come first. */
   httpRoutes?: readonly HttpRoute[];
   /** The Postgres endpoint for materialized views (src/views, docs/views.md): off unless given; 5439 is Redshift's port. */
@@ -143,6 +145,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     firehose: options.firehose,
     ...(options.analytics ? { analytics: options.analytics } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.analyticsV2 ? { analyticsV2: options.analyticsV2 } : {}),
   });
   const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
   const router = new Router({ services, clock, region, accountId, onInternalError, routes: [...buildRoutes(services), ...(options.httpRoutes ?? [])] });

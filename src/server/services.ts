@@ -6,8 +6,8 @@
 import type { Clock } from '../core/index.ts';
 import type { LogStorage } from '../storage/index.ts';
 import { createKinesisService } from '../kinesis/index.ts';
-import { createAnalyticsService, emitApplicationMetrics } from '../analytics/index.ts';
-import type { HostOptions as AnalyticsHostOptions } from '../analytics/index.ts';
+import { createAnalyticsService, createAnalyticsV2Service, emitApplicationMetrics } from '../analytics/index.ts';
+import type { AnalyticsV2Delays, HostOptions as AnalyticsHostOptions } from '../analytics/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
 import { createFirehoseService, emitDeliveryMetrics } from '../firehose/index.ts';
 import type { FirehoseOptions } from '../firehose/index.ts';
@@ -30,6 +30,8 @@ export interface ServiceDeps {
   analytics?: AnalyticsHostOptions;
   /** Metrics and alarms: alarm action topics (webhook endpoints per SNS topic), evaluation delay, fsync of the metrics store. */
   metrics?: { actions?: AlarmActionsConfig; evaluationDelayMs?: number; fsync?: boolean };
+  /** KinesisAnalyticsV2 status delays (tests set them to 0). */
+  analyticsV2?: Partial<AnalyticsV2Delays>;
 }
 
 export function buildServices(deps: ServiceDeps): AwsService[] {
@@ -60,6 +62,8 @@ export function buildServices(deps: ServiceDeps): AwsService[] {
     kinesis,
     firehose,
     analytics,
+    // API v2 (Flink SQL applications); v1 applications show through it as SQL-1_0.
+    createAnalyticsV2Service(deps, { v1: analytics.registry, ...(deps.analyticsV2 ? { delays: deps.analyticsV2 } : {}) }),
   ];
 }
 

@@ -1,0 +1,226 @@
+/**
+ * KinesisAnalyticsV2 applications of one server: persisted configuration with every version
+ * (storage.meta `analytics-v2/app/<name>`), snapshots (`analytics-v2/snapshot/<name>/<snapshot>`),
+ * the periodic checkpoint of a running job (`analytics-v2/checkpoint/<name>`), per-application
+ * serialisation of control-plane calls, and statuses that settle on the injected clock
+ * (STARTING → RUNNING, STOPPING/FORCE_STOPPING → READY, UPDATING/ROLLING_BACK → where it was,
+ * DELETING → gone), as Kinesis streams go CREATING → ACTIVE.
+ */
+import { AwsError, KeyedMutex, log, type Clock, type TimerHandle } from '../../core/index.ts';
+import type { MetaStore } from '../../storage/index.ts';
+import type { StreamEngine } from '../runtime/ports.ts';
+import { FlinkJob, type JobState } from './job.ts';
+import { sqlOptions, type V2App, type V2Status } from './model.ts';
+
+const APP_KEY = 'analytics-v2/app/';
+const SNAPSHOT_KEY = 'analytics-v2/snapshot/';
+const CHECKPOINT_KEY = 'analytics-v2/checkpoint/';
+const logger = log.child('analytics-v2');
+
+export interface V2Delays {
+  startMs: number;
+  stopMs: number;
+  updateMs: number;
+  deleteMs: number;
+}
+
+export const DEFAULT_V2_DELAYS: V2Delays = { startMs: 100, stopMs: 100, updateMs: 100, deleteMs: 100 };
+
+export function notFoundV2(name: string): AwsError {
+  return new AwsError('ResourceNotFoundException', `Application ${name} is not found`);
+}
+
+export function inUseV2(name: string, status: V2Status, needs: string): AwsError {
+  return new AwsError('ResourceInUseException', `Application ${name} is in ${status} status; ${needs}`);
+}
+
+export class V2Registry {
+  private readonly apps = new Map<string, V2App>();
+  private readonly queues = new KeyedMutex();
+  private readonly timers = new Map<string, TimerHandle>();
+  private readonly checkpointTimers = new Map<string, TimerHandle>();
+  private readonly jobs = new Map<string, FlinkJob>();
+  private readonly writes = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly meta: MetaStore,
+    readonly clock: Clock,
+    private readonly streams: StreamEngine,
+    readonly delays: V2Delays = DEFAULT_V2_DELAYS,
+  ) {}
+
+  /** Loads persisted applications; returns those that were running when the server stopped. */
+  load(): V2App[] {
+    const wasRunning: V2App[] = [];
+    for (const key of this.meta.keys(APP_KEY)) {
+      const app = this.meta.get<V2App>(key);
+      if (!app) continue;
+      if (app.status === 'DELETING') {
+        void this.forget(app.name).catch((e) => logger.swallowed('finishing a deletion', e, { application: app.name }));
+        continue;
+      }
+      const target = app.targetStatus ?? app.status;
+      if (target === 'RUNNING' || app.status === 'RUNNING' || app.status === 'STARTING') wasRunning.push(app);
+      app.status = 'READY';
+      delete app.targetStatus;
+      this.apps.set(app.name, app);
+    }
+    return wasRunning;
+  }
+
+  has(name: string): boolean {
+    return this.apps.has(name);
+  }
+
+  get(name: string): V2App {
+    const app = this.apps.get(name);
+    if (!app) throw notFoundV2(name);
+    return app;
+  }
+
+  byArn(arn: string): V2App | undefined {
+    for (const a of this.apps.values()) if (a.arn === arn) return a;
+    return undefined;
+  }
+
+  list(): V2App[] {
+    return [...this.apps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  job(name: string): FlinkJob | undefined {
+    return this.jobs.get(name);
+  }
+
+  serialise<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.queues.run(name, fn);
+  }
+
+  async add(app: V2App): Promise<void> {
+    this.apps.set(app.name, app);
+    await this.save(app);
+  }
+
+  async save(app: V2App): Promise<void> {
+    await this.meta.put(APP_KEY + app.name, app);
+  }
+
+  snapshotState(app: string, snapshot: string): JobState | undefined {
+    return this.meta.get<JobState>(`${SNAPSHOT_KEY}${app}/${snapshot}`);
+  }
+
+  async putSnapshotState(app: string, snapshot: string, state: JobState): Promise<void> {
+    await this.meta.put(`${SNAPSHOT_KEY}${app}/${snapshot}`, state);
+  }
+
+  async deleteSnapshotState(app: string, snapshot: string): Promise<void> {
+    await this.meta.delete(`${SNAPSHOT_KEY}${app}/${snapshot}`);
+  }
+
+  /** The last periodic checkpoint of the running job (what a restart resumes from). */
+  checkpointState(name: string): JobState | undefined {
+    return this.meta.get<JobState>(CHECKPOINT_KEY + name);
+  }
+
+  /** Moves `app` to a transitional status that settles into `target` after `delayMs` of clock time. */
+  transition(app: V2App, now: V2Status, target: V2Status, delayMs: number, after?: () => void): void {
+    this.timers.get(app.name)?.cancel();
+    this.timers.delete(app.name);
+    app.status = now;
+    app.targetStatus = target;
+    const done = (): void => {
+      this.timers.delete(app.name);
+      if (this.apps.get(app.name) !== app || app.status !== now) return;
+      app.status = target;
+      delete app.targetStatus;
+      after?.();
+      this.track(this.save(app));
+    };
+    if (delayMs <= 0) done();
+    else this.timers.set(app.name, this.clock.setTimer(done, delayMs));
+  }
+
+  private track(p: Promise<unknown>): void {
+    const q = p.catch((e) => logger.swallowed('saving an application', e)).finally(() => this.writes.delete(q));
+    this.writes.add(q);
+  }
+
+  /** Resolves once status writes started by timers have landed. */
+  async whenSettled(): Promise<void> {
+    await Promise.all([...this.writes]);
+  }
+
+  /** Runs the application's current version from `state` (nothing: from the tables' start positions). */
+  async startJob(app: V2App, state: JobState | undefined): Promise<void> {
+    const v = app.current;
+    const job = await FlinkJob.start(app.name, v.code.sql, sqlOptions(v), this.clock, this.streams, state);
+    job.onFailure = (e) => {
+      void this.serialise(app.name, async () => {
+        if (this.jobs.get(app.name) !== job) return;
+        this.dropJob(app.name);
+        app.lastError = e.message;
+        app.status = 'READY';
+        delete app.targetStatus;
+        await this.save(app);
+      });
+    };
+    this.jobs.set(app.name, job);
+    const c = v.checkpointing;
+    if (c.enabled) {
+      const every = Math.max(c.intervalMs, c.minPauseMs, 1);
+      const tick = (): void => {
+        if (this.jobs.get(app.name) !== job) return;
+        void this.serialise(app.name, async () => {
+          if (this.jobs.get(app.name) !== job) return;
+          await this.meta.put(CHECKPOINT_KEY + app.name, await job.checkpoint());
+        })
+          .catch((e) => logger.swallowed('checkpointing a Flink application', e, { application: app.name }))
+          .finally(() => {
+            if (this.jobs.get(app.name) === job) this.checkpointTimers.set(app.name, this.clock.setTimer(tick, every));
+          });
+      };
+      this.checkpointTimers.set(app.name, this.clock.setTimer(tick, every));
+    }
+  }
+
+  /** Stops the running job; with `checkpoint`, returns its final state (after every pending write) and saves it as the latest checkpoint. */
+  async stopJob(name: string, checkpoint: boolean): Promise<JobState | undefined> {
+    const job = this.jobs.get(name);
+    if (!job) return undefined;
+    let state: JobState | undefined;
+    if (checkpoint) {
+      state = await job.checkpoint();
+      await this.meta.put(CHECKPOINT_KEY + name, state);
+    }
+    this.dropJob(name);
+    return state;
+  }
+
+  private dropJob(name: string): void {
+    this.checkpointTimers.get(name)?.cancel();
+    this.checkpointTimers.delete(name);
+    this.jobs.get(name)?.close();
+    this.jobs.delete(name);
+  }
+
+  /** Forgets an application and everything stored for it. */
+  async forget(name: string): Promise<void> {
+    this.dropJob(name);
+    this.timers.get(name)?.cancel();
+    this.timers.delete(name);
+    this.apps.delete(name);
+    for (const k of this.meta.keys(`${SNAPSHOT_KEY}${name}/`)) await this.meta.delete(k);
+    await this.meta.delete(CHECKPOINT_KEY + name);
+    await this.meta.delete(APP_KEY + name);
+  }
+
+  async close(): Promise<void> {
+    for (const name of [...this.jobs.keys()]) {
+      await this.serialise(name, async () => {
+        await this.stopJob(name, true).catch((e) => logger.swallowed('checkpointing on shutdown', e, { application: name }));
+      });
+    }
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    await this.whenSettled();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The KinesisAnalytics_20180523 service (Managed Service for Apache Flink, API v2) as the server mounts
+ * it: Flink SQL applications on the Kinesis engine, with the KDA v1 applications listed beside them as
+ * SQL-1_0 applications.
+ */
+import { defineService, type AwsService } from '../../aws/index.ts';
+import { kinesisAnalyticsV2Model } from '../../aws/models/kinesisanalyticsv2.ts';
+import { log, type Clock } from '../../core/index.ts';
+import type { LogStorage } from '../../storage/index.ts';
+import type { ApplicationRegistry } from '../registry.ts';
+import type { StreamEngine } from '../runtime/ports.ts';
+import { createObjectReader, type ObjectReader } from '../runtime/reference.ts';
+import { ANALYTICS_V2_ACTIONS, type V2Context } from './actions.ts';
+import { analyticsV2Errors } from './errors.ts';
+import { DEFAULT_V2_DELAYS, V2Registry, type V2Delays } from './registry.ts';
+
+const logger = log.child('analytics-v2');
+
+export interface AnalyticsV2Deps {
+  storage: LogStorage;
+  clock: Clock;
+  region: string;
+  accountId: string;
+  kinesis: StreamEngine;
+  dataDir: string | undefined;
+}
+
+export interface AnalyticsV2Options {
+  /** The v1 applications to show as SQL-1_0 applications. */
+  v1?: ApplicationRegistry;
+  delays?: Partial<V2Delays>;
+  readObject?: ObjectReader;
+}
+
+export interface AnalyticsV2Service extends AwsService {
+  readonly registry: V2Registry;
+  /** Resolves once applications that were running before a restart run again (from their last checkpoint). */
+  readonly ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createAnalyticsV2Service(deps: AnalyticsV2Deps, options: AnalyticsV2Options = {}): AnalyticsV2Service {
+  const registry = new V2Registry(deps.storage.meta, deps.clock, deps.kinesis, { ...DEFAULT_V2_DELAYS, ...options.delays });
+  const ctx: V2Context = {
+    registry,
+    region: deps.region,
+    accountId: deps.accountId,
+    readObject: options.readObject ?? createObjectReader({ dataDir: deps.dataDir }),
+    v1: options.v1,
+  };
+  const wasRunning = registry.load();
+  const ready = Promise.all(
+    wasRunning.map((app) =>
+      registry
+        .serialise(app.name, async () => {
+          await registry.startJob(app, registry.checkpointState(app.name));
+          app.status = 'RUNNING';
+          await registry.save(app);
+        })
+        .catch((e) => logger.swallowed('resuming a Flink application', e, { application: app.name })),
+    ),
+  ).then(() => undefined);
+  const service = defineService({ model: kinesisAnalyticsV2Model, actions: ANALYTICS_V2_ACTIONS, errors: analyticsV2Errors }, ctx);
+  return {
+    ...service,
+    registry,
+    ready,
+    async close() {
+      await ready;
+      await registry.close();
+    },
+  };
+}
