@@ -15,12 +15,15 @@ import { kinesisErrors } from '../../src/kinesis/errors.ts';
 import { firehoseErrors } from '../../src/firehose/errors.ts';
 import { analyticsErrors } from '../../src/analytics/errors.ts';
 import { cloudWatchErrors } from '../../src/cloudwatch/index.ts';
+import { kinesisAnalyticsV2Model } from '../../src/aws/models/kinesisanalyticsv2.ts';
+import { analyticsV2Errors } from '../../src/analytics/v2/errors.ts';
 
 const CATALOGS: Array<[string, ServiceModel, ErrorCatalog<Readonly<Record<string, ErrorEntry>>>]> = [
   ['kinesis', kinesisModel, kinesisErrors],
   ['firehose', firehoseModel, firehoseErrors],
   ['kinesisanalytics', kinesisAnalyticsModel, analyticsErrors],
   ['cloudwatch', cloudWatchModel, cloudWatchErrors],
+  ['kinesisanalyticsv2', kinesisAnalyticsV2Model, analyticsV2Errors],
 ];
 
 const compatibility = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');
