@@ -42,6 +42,7 @@ import {
   type Output,
 } from '@aws-sdk/client-kinesis-analytics';
 import { join } from 'node:path';
+import { deleteV2Application, describeV2, isV2Application, planV2Application } from './apps-v2.ts';
 import type { FreshetClients } from './clients.ts';
 import type { LoadedPipeline } from './load.ts';
 import { PipelineState } from './state.ts';
@@ -416,6 +417,17 @@ async function planApplication(spec: ApplicationSpec, ctx: Context): Promise<Exe
   const { clients, pipeline, state, resolver, loaded, opts } = ctx;
   const name = spec.ApplicationName;
   const key = `application/${name}`;
+  if (isV2Application(spec)) {
+    const tags = [
+      ...(spec.Tags ?? []).filter((t) => t.Key !== PIPELINE_TAG).map((t) => ({ Key: t.Key, Value: t.Value ?? '' })),
+      { Key: PIPELINE_TAG, Value: pipeline },
+    ];
+    const c = await planV2Application(clients.analyticsV2, spec, loaded.spec.defaultRoleArn, tags, {
+      ...(opts.waitTimeoutMs !== undefined ? { timeoutMs: opts.waitTimeoutMs } : {}),
+      onCreated: () => state.markCreated(key),
+    });
+    return { resource: 'application', name, action: c.action, details: c.details, ...(c.apply ? { apply: c.apply } : {}) };
+  }
   const withRoles = fillRoles({ Inputs: spec.Inputs ?? [], Outputs: spec.Outputs ?? [] }, loaded.spec.defaultRoleArn) as {
     Inputs: Record<string, unknown>[];
     Outputs: Record<string, unknown>[];
@@ -698,6 +710,13 @@ async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
   const v = viewsContext(ctx);
   if (v) changes.push(...(await planViewsDown(v.vctx, v.conn)));
   for (const a of [...spec.applications].reverse()) {
+    if (isV2Application(a)) {
+      const v2 = await describeV2(clients.analyticsV2, a.ApplicationName);
+      await consider('application', a.ApplicationName, !!v2, () =>
+        deleteV2Application(clients.analyticsV2, v2!, opts.waitTimeoutMs !== undefined ? { timeoutMs: opts.waitTimeoutMs } : {}),
+      );
+      continue;
+    }
     const detail = await describeApp(clients, a.ApplicationName);
     await consider('application', a.ApplicationName, !!detail, async () => {
       await clients.analytics.send(new DeleteApplicationCommand({ ApplicationName: a.ApplicationName, CreateTimestamp: detail!.CreateTimestamp }));

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
+import { KinesisAnalyticsV2Client } from '@aws-sdk/client-kinesis-analytics-v2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isConnectionError } from '../generators/index.ts';
 
@@ -25,6 +26,8 @@ export interface FreshetClients {
   kinesis: KinesisClient;
   firehose: FirehoseClient;
   analytics: KinesisAnalyticsClient;
+  /** KinesisAnalyticsV2 (Flink SQL applications). */
+  analyticsV2: KinesisAnalyticsV2Client;
   destroy(): void;
 }
 
@@ -57,15 +60,18 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
   const kinesis = new KinesisClient(config);
   const firehose = new FirehoseClient(config);
   const analytics = new KinesisAnalyticsClient(config);
+  const analyticsV2 = new KinesisAnalyticsV2Client(config);
   return {
     endpoint: config.endpoint,
     kinesis,
     firehose,
     analytics,
+    analyticsV2,
     destroy() {
       kinesis.destroy();
       firehose.destroy();
       analytics.destroy();
+      analyticsV2.destroy();
     },
   };
 }

@@ -202,6 +202,11 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
       if (!existsSync(path)) at(`/applications/${i}/codeFile`, `application '${a.ApplicationName}': codeFile ${a.codeFile} not found (looked for ${path})`);
       else code = readFileSync(path, 'utf8');
     }
+    if (a.RuntimeEnvironment !== undefined && a.RuntimeEnvironment !== 'SQL-1_0' && (a.Inputs !== undefined || a.Outputs !== undefined))
+      at(
+        `/applications/${i}/${a.Inputs !== undefined ? 'Inputs' : 'Outputs'}`,
+        `application '${a.ApplicationName}': a ${a.RuntimeEnvironment} application declares its sources and sinks in its SQL (CREATE TABLE ... WITH ('connector' = 'kinesis', ...)); remove Inputs/Outputs`,
+      );
     const { codeFile: _codeFile, ...rest } = a;
     spec.applications.push({ ...rest, ApplicationCode: code ?? '' });
   });

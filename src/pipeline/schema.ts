@@ -168,6 +168,14 @@ export const PIPELINE_SCHEMA = {
             type: 'array',
             items: { type: 'object', required: ['Key'], properties: { Key: { type: 'string' }, Value: { type: 'string' } }, additionalProperties: false },
           },
+          RuntimeEnvironment: {
+            type: 'string',
+            pattern: '^(SQL-1_0|FLINK-[0-9_]+|ZEPPELIN-FLINK-[0-9_]+)$',
+            description: 'KinesisAnalyticsV2: a FLINK-* runtime runs the SQL as a Flink SQL application (v2 API)',
+          },
+          ServiceExecutionRole: { type: 'string' },
+          ApplicationConfiguration: AWS_OBJECT,
+          RunConfiguration: AWS_OBJECT,
           start: {
             description: 'start the application after creating it (default true), reading from NOW, TRIM_HORIZON or LAST_STOPPED_POINT',
             oneOf: [{ type: 'boolean' }, { enum: ['NOW', 'TRIM_HORIZON', 'LAST_STOPPED_POINT'] }],

@@ -24,6 +24,16 @@ export interface ApplicationSpec {
   CloudWatchLoggingOptions?: Record<string, unknown>[];
   Tags?: { Key: string; Value?: string }[];
   start?: boolean | AppStartPosition;
+  /**
+   * KinesisAnalyticsV2 shape: a Flink runtime (`FLINK-1_15`, ...) makes this a Flink SQL application created
+   * through the v2 API, its SQL (ApplicationCode / codeFile) as PLAINTEXT code; absent or `SQL-1_0`: a KDA SQL application (v1).
+   */
+  RuntimeEnvironment?: string;
+  ServiceExecutionRole?: string;
+  /** v2 ApplicationConfiguration (Flink, environment properties, snapshots); the code is filled in from the SQL. */
+  ApplicationConfiguration?: Record<string, unknown>;
+  /** v2 RunConfiguration for StartApplication (e.g. ApplicationRestoreConfiguration). */
+  RunConfiguration?: Record<string, unknown>;
 }
 
 export interface GeneratorSpec {

@@ -63,7 +63,23 @@ export function buildServices(deps: ServiceDeps): AwsService[] {
     firehose,
     analytics,
     // API v2 (Flink SQL applications); v1 applications show through it as SQL-1_0.
-    createAnalyticsV2Service(deps, { v1: analytics.registry, ...(deps.analyticsV2 ? { delays: deps.analyticsV2 } : {}) }),
+    createAnalyticsV2Service(deps, {
+      v1: analytics.registry,
+      delivery: {
+        putRecordBatch: async (name, records) => {
+          await firehose.engine.put(name, records);
+        },
+        exists: (name) => {
+          try {
+            firehose.engine.meta(name);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      },
+      ...(deps.analyticsV2 ? { delays: deps.analyticsV2 } : {}),
+    }),
   ];
 }
 

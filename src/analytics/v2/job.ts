@@ -1,18 +1,21 @@
 /**
  * A Flink SQL application running inside the server: a FlinkApplication fed from the Kinesis engine
  * (one split per shard, from TRIM_HORIZON/LATEST per `scan.stream.initpos`, or from checkpointed
- * offsets), writing its `kinesis` sinks back into the engine and its `print` sinks to the log.
- * Other connectors (filesystem, firehose, datagen) run under `freshet sql run --dialect flink`; a job
- * that uses them here is refused at start with a message that says so.
+ * offsets), writing its `kinesis` sinks back into the engine, `firehose` sinks into delivery streams,
+ * `filesystem` sinks into the embedded object store (`s3://bucket/...` → `<dataDir>/s3/bucket/...`)
+ * or a directory, and `print` sinks to the log. `datagen` and file sources run under
+ * `freshet sql run --dialect flink`; a job that uses them here is refused at start.
  *
  * A checkpoint is the operator state plus each shard's next offset, taken between batches, so
- * restoring it replays nothing twice and skips nothing (sinks are at-least-once across a crash: rows
- * written after the last checkpoint are written again).
+ * restoring it replays nothing twice and skips nothing. Kinesis and Firehose sinks are at-least-once
+ * across a crash (rows written after the last checkpoint are written again); file sinks are
+ * exactly-once: files are committed once the checkpoint that covers them is stored (commit()).
  */
 import { randomUUID } from 'node:crypto';
 import { AwsError, log, type Clock } from '../../core/index.ts';
 import { FlinkApplication, SqlError, type FlinkState, type Row } from '../../sql/index.ts';
-import type { StreamEngine, StreamShardReader } from '../runtime/ports.ts';
+import { FileSystemSink, resolveTablePath, type FileSinkState } from '../../sql/index.ts';
+import type { DeliveryPort, StreamEngine, StreamShardReader } from '../runtime/ports.ts';
 import { streamNameFromArn } from '../model.ts';
 
 const logger = log.child('analytics-v2');
@@ -21,6 +24,15 @@ export interface JobState {
   flink: FlinkState;
   /** table → shardId → next offset */
   offsets: Record<string, Record<string, number>>;
+  /** filesystem sink → its files prepared for this checkpoint */
+  files?: Record<string, FileSinkState>;
+}
+
+/** Where a job's sinks write besides Kinesis. */
+export interface JobOutputs {
+  delivery?: DeliveryPort | undefined;
+  /** `<dataDir>/s3`: the embedded object store, for `s3://` filesystem paths; undefined with in-memory storage. */
+  s3Root?: string | undefined;
 }
 
 interface Feed {
@@ -30,12 +42,13 @@ interface Feed {
   off: () => void;
 }
 
-const SUPPORTED = new Set(['kinesis', 'print', 'blackhole']);
+const SUPPORTED = new Set(['kinesis', 'firehose', 'filesystem', 'print', 'blackhole']);
 
 export class FlinkJob {
   readonly app: FlinkApplication;
   private feeds: Feed[] = [];
   private pending: Promise<unknown> = Promise.resolve();
+  private readonly files = new Map<string, FileSystemSink>();
   private draining: Promise<void> | null = null;
   private again = false;
   private closed = false;
@@ -47,6 +60,7 @@ export class FlinkJob {
     app: FlinkApplication,
     private readonly streams: StreamEngine,
     private readonly label: string,
+    private readonly clock: Clock,
   ) {
     this.app = app;
   }
@@ -60,24 +74,32 @@ export class FlinkJob {
       if (connector !== undefined && !SUPPORTED.has(connector)) {
         app.close();
         throw new SqlError(
-          `table "${name}" uses the '${connector}' connector, which Freshet runs only under \`freshet sql run --dialect flink\`; applications in the server read and write 'kinesis' tables (and 'print')`,
+          `table "${name}" uses the '${connector}' connector, which Freshet runs only under \`freshet sql run --dialect flink\`; applications in the server read 'kinesis' tables and write 'kinesis', 'firehose', 'filesystem' and 'print' tables`,
         );
       }
     }
     return app;
   }
 
-  static async start(label: string, sql: string, options: Record<string, string>, clock: Clock, streams: StreamEngine, state?: JobState): Promise<FlinkJob> {
+  static async start(
+    label: string,
+    sql: string,
+    options: Record<string, string>,
+    clock: Clock,
+    streams: StreamEngine,
+    outputs: JobOutputs,
+    state?: JobState,
+  ): Promise<FlinkJob> {
     let app: FlinkApplication;
     try {
       app = FlinkJob.plan(sql, options, clock);
     } catch (e) {
       throw new AwsError('InvalidApplicationConfigurationException', e instanceof Error ? e.message : String(e));
     }
-    const job = new FlinkJob(app, streams, label);
+    const job = new FlinkJob(app, streams, label, clock);
     try {
       if (state) app.restore(state.flink);
-      job.attachSinks();
+      await job.attachSinks(outputs, state?.files ?? {}, clock.now());
       await job.attachSources(state?.offsets ?? {});
     } catch (e) {
       job.close();
@@ -88,7 +110,7 @@ export class FlinkJob {
     return job;
   }
 
-  private attachSinks(): void {
+  private async attachSinks(outputs: JobOutputs, filesState: Record<string, FileSinkState>, nowMs: number): Promise<void> {
     for (const sink of this.app.sinkNames()) {
       const plan = this.app.stream(sink);
       const c = plan.flink?.connector;
@@ -105,6 +127,41 @@ export class FlinkJob {
           if (records.length === 0) return;
           this.pending = this.pending.then(() => this.streams.putRecords(stream, records)).catch((e) => this.fail(e));
         });
+      } else if (c.connector === 'firehose') {
+        const target = c.options['delivery-stream'] ?? '';
+        const delivery = outputs.delivery;
+        if (!delivery)
+          throw new AwsError('InvalidApplicationConfigurationException', `table "${sink}" writes delivery stream ${target}, but Firehose is not available`);
+        if (delivery.exists && !delivery.exists(target))
+          throw new AwsError('InvalidApplicationConfigurationException', `table "${sink}" writes delivery stream ${target}, which does not exist`);
+        const encode = this.app.encoder(sink);
+        this.app.onOutput(sink, (rows: Row[]) => {
+          const records: Uint8Array[] = [];
+          for (const r of rows) {
+            const text = encode(r);
+            if (text !== null) records.push(Buffer.from(`${text}\n`, 'utf8'));
+          }
+          if (records.length === 0) return;
+          this.pending = this.pending.then(() => delivery.putRecordBatch(target, records)).catch((e) => this.fail(e));
+        });
+      } else if (c.connector === 'filesystem') {
+        let dir: string;
+        try {
+          dir = resolveTablePath(c.options.path ?? '', { s3Root: outputs.s3Root });
+        } catch (e) {
+          throw new AwsError('InvalidApplicationConfigurationException', `table "${sink}": ${e instanceof Error ? e.message : String(e)}`);
+        }
+        const files = await FileSystemSink.open({
+          dir,
+          columns: plan.columns,
+          partitionKeys: plan.flink!.partitionedBy ?? [],
+          format: c.format!,
+          options: c.options,
+          fileId: this.label,
+        });
+        files.recover(filesState[sink], nowMs, this.watermark());
+        this.files.set(sink, files);
+        this.app.onOutput(sink, (rows: Row[]) => files.write(rows, this.clock.now()));
       } else if (c.connector === 'print') {
         this.app.onOutput(sink, (rows: Row[]) => {
           for (const r of rows) logger.info('print', { application: this.label, sink, row: this.app.printText(sink, r) });
@@ -204,11 +261,34 @@ export class FlinkJob {
     await this.pending;
   }
 
+  /** The lowest source watermark (what partition-time commits wait for). */
+  private watermark(): number {
+    let w = Infinity;
+    for (const t of this.app.sourceNames()) w = Math.min(w, this.app.watermark(t) ?? -Infinity);
+    return w;
+  }
+
+  /** A checkpoint; file sinks' buffers become in-progress files it lists (commit() makes them visible once it is stored). */
   async checkpoint(): Promise<JobState> {
     await this.settle();
     const offsets: JobState['offsets'] = {};
     for (const f of this.feeds) (offsets[f.table] ??= {})[f.reader.shardId] = f.reader.offset;
-    return { flink: this.app.checkpoint(), offsets };
+    const state: JobState = { flink: this.app.checkpoint(), offsets };
+    if (this.files.size > 0) {
+      state.files = {};
+      for (const [name, sink] of this.files) state.files[name] = sink.prepare();
+    }
+    return state;
+  }
+
+  /** After `state` is stored: commits the files it lists (partition commit, success files). */
+  commit(state: JobState): void {
+    const now = this.clock.now();
+    const wm = this.watermark();
+    for (const [name, sink] of this.files) {
+      const st = state.files?.[name];
+      if (st) sink.commit(st, now, wm);
+    }
   }
 
   close(): void {

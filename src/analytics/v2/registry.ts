@@ -9,7 +9,7 @@
 import { AwsError, KeyedMutex, log, type Clock, type TimerHandle } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import type { StreamEngine } from '../runtime/ports.ts';
-import { FlinkJob, type JobState } from './job.ts';
+import { FlinkJob, type JobOutputs, type JobState } from './job.ts';
 import { sqlOptions, type V2App, type V2Status } from './model.ts';
 
 const APP_KEY = 'analytics-v2/app/';
@@ -47,6 +47,7 @@ export class V2Registry {
     readonly clock: Clock,
     private readonly streams: StreamEngine,
     readonly delays: V2Delays = DEFAULT_V2_DELAYS,
+    private readonly outputs: JobOutputs = {},
   ) {}
 
   /** Loads persisted applications; returns those that were running when the server stopped. */
@@ -110,6 +111,7 @@ export class V2Registry {
 
   async putSnapshotState(app: string, snapshot: string, state: JobState): Promise<void> {
     await this.meta.put(`${SNAPSHOT_KEY}${app}/${snapshot}`, state);
+    this.jobs.get(app)?.commit(state);
   }
 
   async deleteSnapshotState(app: string, snapshot: string): Promise<void> {
@@ -152,7 +154,7 @@ export class V2Registry {
   /** Runs the application's current version from `state` (nothing: from the tables' start positions). */
   async startJob(app: V2App, state: JobState | undefined): Promise<void> {
     const v = app.current;
-    const job = await FlinkJob.start(app.name, v.code.sql, sqlOptions(v), this.clock, this.streams, state);
+    const job = await FlinkJob.start(app.name, v.code.sql, sqlOptions(v), this.clock, this.streams, this.outputs, state);
     job.onFailure = (e) => {
       void this.serialise(app.name, async () => {
         if (this.jobs.get(app.name) !== job) return;
@@ -171,7 +173,9 @@ export class V2Registry {
         if (this.jobs.get(app.name) !== job) return;
         void this.serialise(app.name, async () => {
           if (this.jobs.get(app.name) !== job) return;
-          await this.meta.put(CHECKPOINT_KEY + app.name, await job.checkpoint());
+          const state = await job.checkpoint();
+          await this.meta.put(CHECKPOINT_KEY + app.name, state);
+          job.commit(state);
         })
           .catch((e) => logger.swallowed('checkpointing a Flink application', e, { application: app.name }))
           .finally(() => {
@@ -190,6 +194,7 @@ export class V2Registry {
     if (checkpoint) {
       state = await job.checkpoint();
       await this.meta.put(CHECKPOINT_KEY + name, state);
+      job.commit(state);
     }
     this.dropJob(name);
     return state;

@@ -8,7 +8,8 @@ import { kinesisAnalyticsV2Model } from '../../aws/models/kinesisanalyticsv2.ts'
 import { log, type Clock } from '../../core/index.ts';
 import type { LogStorage } from '../../storage/index.ts';
 import type { ApplicationRegistry } from '../registry.ts';
-import type { StreamEngine } from '../runtime/ports.ts';
+import type { DeliveryPort, StreamEngine } from '../runtime/ports.ts';
+import { join } from 'node:path';
 import { createObjectReader, type ObjectReader } from '../runtime/reference.ts';
 import { ANALYTICS_V2_ACTIONS, type V2Context } from './actions.ts';
 import { analyticsV2Errors } from './errors.ts';
@@ -30,6 +31,8 @@ export interface AnalyticsV2Options {
   v1?: ApplicationRegistry;
   delays?: Partial<V2Delays>;
   readObject?: ObjectReader;
+  /** Delivery streams for `firehose` sinks. */
+  delivery?: DeliveryPort;
 }
 
 export interface AnalyticsV2Service extends AwsService {
@@ -40,7 +43,13 @@ export interface AnalyticsV2Service extends AwsService {
 }
 
 export function createAnalyticsV2Service(deps: AnalyticsV2Deps, options: AnalyticsV2Options = {}): AnalyticsV2Service {
-  const registry = new V2Registry(deps.storage.meta, deps.clock, deps.kinesis, { ...DEFAULT_V2_DELAYS, ...options.delays });
+  const registry = new V2Registry(
+    deps.storage.meta,
+    deps.clock,
+    deps.kinesis,
+    { ...DEFAULT_V2_DELAYS, ...options.delays },
+    { delivery: options.delivery, s3Root: deps.dataDir !== undefined ? join(deps.dataDir, 's3') : undefined },
+  );
   const ctx: V2Context = {
     registry,
     region: deps.region,
