@@ -62,6 +62,8 @@ export interface AnalyticsService extends AwsService {
   readonly host: AnalyticsHost;
   /** Resolves once applications that were running before a restart are running again (or failed). */
   readonly ready: Promise<void>;
+  /** What the v1 actions run with (the v2 API serves SQL-1_0 applications through it). */
+  readonly context: AnalyticsContext;
   setDelivery(delivery: DeliveryPort | undefined): void;
   close(): Promise<void>;
 }
@@ -178,6 +180,7 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
     registry,
     host,
     ready,
+    context: ctx,
     setDelivery(delivery) {
       host.delivery = delivery;
     },

@@ -64,7 +64,7 @@ export function buildServices(deps: ServiceDeps): AwsService[] {
     analytics,
     // API v2 (Flink SQL applications); v1 applications show through it as SQL-1_0.
     createAnalyticsV2Service(deps, {
-      v1: analytics.registry,
+      v1: analytics.context,
       delivery: {
         putRecordBatch: async (name, records) => {
           await firehose.engine.put(name, records);

@@ -375,4 +375,60 @@ describe('KinesisAnalyticsV2 (Flink SQL applications)', () => {
     await v2.send(new DeleteApplicationCommand({ ApplicationName: 'ticker', CreateTimestamp: d.ApplicationDetail!.CreateTimestamp! }));
     await assert.rejects(v2.send(new DescribeApplicationCommand({ ApplicationName: 'ticker' })), (e: Error) => e.name === 'ResourceNotFoundException');
   });
+
+  it('creates, starts, stops and deletes a SQL-1_0 application through v2 on the KDA SQL engine', async () => {
+    const created = await v2.send(
+      new CreateApplicationCommand({
+        ApplicationName: 'kda-sql',
+        RuntimeEnvironment: 'SQL-1_0',
+        ServiceExecutionRole: ROLE,
+        ApplicationConfiguration: {
+          ApplicationCodeConfiguration: {
+            CodeContentType: 'PLAINTEXT',
+            CodeContent: {
+              TextContent: `CREATE OR REPLACE STREAM "DEST" ("ticker" VARCHAR(8), "price" DOUBLE);
+CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "ticker", "price" FROM "SOURCE_SQL_STREAM_001";`,
+            },
+          },
+          SqlApplicationConfiguration: {
+            Inputs: [
+              {
+                NamePrefix: 'SOURCE_SQL_STREAM',
+                KinesisStreamsInput: { ResourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/ticks' },
+                InputSchema: {
+                  RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+                  RecordColumns: [
+                    { Name: 'ticker', SqlType: 'VARCHAR(8)', Mapping: '$.ticker' },
+                    { Name: 'price', SqlType: 'DOUBLE', Mapping: '$.price' },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      }),
+    );
+    assert.equal(created.ApplicationDetail?.RuntimeEnvironment, 'SQL-1_0');
+    assert.equal(
+      created.ApplicationDetail?.ApplicationConfigurationDescription?.SqlApplicationConfigurationDescription?.InputDescriptions?.[0]?.InputId,
+      '1.1',
+    );
+    await v2.send(
+      new StartApplicationCommand({
+        ApplicationName: 'kda-sql',
+        RunConfiguration: { SqlRunConfigurations: [{ InputId: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }] },
+      }),
+    );
+    const running = await v2.send(new DescribeApplicationCommand({ ApplicationName: 'kda-sql' }));
+    assert.equal(running.ApplicationDetail?.ApplicationStatus, 'RUNNING');
+    await v2.send(new StopApplicationCommand({ ApplicationName: 'kda-sql' }));
+    const stopped = await v2.send(new DescribeApplicationCommand({ ApplicationName: 'kda-sql' }));
+    assert.equal(stopped.ApplicationDetail?.ApplicationStatus, 'READY');
+    await assert.rejects(
+      v2.send(new UpdateApplicationCommand({ ApplicationName: 'kda-sql', CurrentApplicationVersionId: 1 })),
+      (e: Error) => e.name === 'UnsupportedOperationException',
+    );
+    await v2.send(new DeleteApplicationCommand({ ApplicationName: 'kda-sql', CreateTimestamp: stopped.ApplicationDetail!.CreateTimestamp! }));
+    await assert.rejects(v2.send(new DescribeApplicationCommand({ ApplicationName: 'kda-sql' })), (e: Error) => e.name === 'ResourceNotFoundException');
+  });
 });

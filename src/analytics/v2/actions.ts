@@ -11,6 +11,9 @@ import { kinesisAnalyticsV2Model } from '../../aws/models/kinesisanalyticsv2.ts'
 import { SqlError } from '../../sql/index.ts';
 import type { ObjectReader } from '../runtime/reference.ts';
 import type { ApplicationConfig } from '../model.ts';
+import type { AnalyticsContext } from '../actions/context.ts';
+import { createApplication as createV1, deleteApplication as deleteV1 } from '../actions/applications.ts';
+import { startApplication as startV1, stopApplication as stopV1 } from '../actions/lifecycle.ts';
 import { analyticsV2Errors } from './errors.ts';
 import { FlinkJob, type JobState } from './job.ts';
 import {
@@ -36,7 +39,7 @@ export interface V2Context {
   accountId: string;
   readObject: ObjectReader;
   /** The KDA v1 applications, shown through v2 as SQL-1_0 applications. */
-  v1?: { list(): ApplicationConfig[]; has(name: string): boolean; get(name: string): ApplicationConfig } | undefined;
+  v1?: AnalyticsContext | undefined;
 }
 
 const MAX_TAGS = 50;
@@ -154,12 +157,12 @@ function v1Detail(a: ApplicationConfig): M.ApplicationDetail {
 function sqlOnly(name: string): AwsError {
   return new AwsError(
     'UnsupportedOperationException',
-    `Application ${name} is a SQL-1_0 (Kinesis Data Analytics SQL) application; manage it through the KinesisAnalytics_20150814 API`,
+    `Application ${name} is a SQL-1_0 (Kinesis Data Analytics SQL) application: change its configuration through the KinesisAnalytics_20150814 API`,
   );
 }
 
 function getApp(ctx: V2Context, name: string): V2App {
-  if (!ctx.registry.has(name) && ctx.v1?.has(name)) throw sqlOnly(name);
+  if (!ctx.registry.has(name) && ctx.v1?.registry.has(name)) throw sqlOnly(name);
   return ctx.registry.get(name);
 }
 
@@ -168,12 +171,29 @@ const createApplication = defineAction(
   'CreateApplication',
   async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.CreateApplicationResponse> => {
     const name = req.ApplicationName;
-    if (ctx.registry.has(name) || ctx.v1?.has(name)) throw new AwsError('ResourceInUseException', `Application ${name} already exists`);
+    if (ctx.registry.has(name) || ctx.v1?.registry.has(name)) throw new AwsError('ResourceInUseException', `Application ${name} already exists`);
+    if (req.RuntimeEnvironment === 'SQL-1_0' && ctx.v1) {
+      // A KDA SQL application: the v1 engine runs it; v2's SqlApplicationConfiguration carries v1's Inputs/Outputs.
+      const cfg = req.ApplicationConfiguration ?? {};
+      const sql = cfg.SqlApplicationConfiguration;
+      if (sql?.ReferenceDataSources?.length)
+        throw new AwsError(
+          'InvalidArgumentException',
+          'Add reference data sources to a SQL-1_0 application with the v1 API (AddApplicationReferenceDataSource)',
+        );
+      await createV1(ctx.v1, {
+        ApplicationName: name,
+        ...(req.ApplicationDescription !== undefined ? { ApplicationDescription: req.ApplicationDescription } : {}),
+        ApplicationCode: cfg.ApplicationCodeConfiguration?.CodeContent?.TextContent ?? '',
+        Inputs: sql?.Inputs ?? [],
+        Outputs: sql?.Outputs ?? [],
+        CloudWatchLoggingOptions: (req.CloudWatchLoggingOptions ?? []).map((l) => ({ LogStreamARN: l.LogStreamARN, RoleARN: req.ServiceExecutionRole })),
+        Tags: req.Tags ?? [],
+      });
+      return { ApplicationDetail: v1Detail(ctx.v1.registry.get(name)) };
+    }
     if (!isFlink(req.RuntimeEnvironment)) {
-      throw new AwsError(
-        'InvalidArgumentException',
-        `RuntimeEnvironment ${req.RuntimeEnvironment} is not served through this API by Freshet; create SQL-1_0 applications with the KinesisAnalytics_20150814 API (aws kinesisanalytics create-application)`,
-      );
+      throw new AwsError('InvalidArgumentException', `RuntimeEnvironment ${req.RuntimeEnvironment} is not served by Freshet`);
     }
     const cfg = req.ApplicationConfiguration ?? {};
     if (cfg.SqlApplicationConfiguration) throw new AwsError('InvalidArgumentException', 'SqlApplicationConfiguration is only valid for SQL-1_0 applications');
@@ -239,7 +259,8 @@ const describeApplication = defineAction(
   kinesisAnalyticsV2Model,
   'DescribeApplication',
   async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.DescribeApplicationResponse> => {
-    if (!ctx.registry.has(req.ApplicationName) && ctx.v1?.has(req.ApplicationName)) return { ApplicationDetail: v1Detail(ctx.v1.get(req.ApplicationName)) };
+    if (!ctx.registry.has(req.ApplicationName) && ctx.v1?.registry.has(req.ApplicationName))
+      return { ApplicationDetail: v1Detail(ctx.v1.registry.get(req.ApplicationName)) };
     return { ApplicationDetail: detail(ctx, ctx.registry.get(req.ApplicationName)) };
   },
 );
@@ -248,7 +269,7 @@ const listApplications = defineAction(
   kinesisAnalyticsV2Model,
   'ListApplications',
   async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.ListApplicationsResponse> => {
-    const all = [...ctx.registry.list().map(applicationSummaryV2), ...(ctx.v1?.list().map(v1Summary) ?? [])].sort((a, b) =>
+    const all = [...ctx.registry.list().map(applicationSummaryV2), ...(ctx.v1?.registry.list().map(v1Summary) ?? [])].sort((a, b) =>
       a.ApplicationName < b.ApplicationName ? -1 : 1,
     );
     return page(
@@ -272,6 +293,10 @@ const deleteApplication = defineAction(
   'DeleteApplication',
   async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.DeleteApplicationResponse> => {
     const name = req.ApplicationName;
+    if (!ctx.registry.has(name) && ctx.v1?.registry.has(name)) {
+      await deleteV1(ctx.v1, { ApplicationName: name, CreateTimestamp: req.CreateTimestamp });
+      return {};
+    }
     await ctx.registry.serialise(name, async () => {
       const app = getApp(ctx, name);
       const given = req.CreateTimestamp;
@@ -310,6 +335,14 @@ const startApplication = defineAction(
   'StartApplication',
   async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.StartApplicationResponse> => {
     const name = req.ApplicationName;
+    if (!ctx.registry.has(name) && ctx.v1?.registry.has(name)) {
+      const runs = req.RunConfiguration?.SqlRunConfigurations ?? [];
+      await startV1(ctx.v1, {
+        ApplicationName: name,
+        InputConfigurations: runs.map((r) => ({ Id: r.InputId, InputStartingPositionConfiguration: r.InputStartingPositionConfiguration })),
+      });
+      return {};
+    }
     await ctx.registry.serialise(name, async () => {
       const app = getApp(ctx, name);
       if (app.status !== 'READY') throw inUseV2(name, app.status, 'only a READY application can be started');
@@ -332,6 +365,10 @@ const stopApplication = defineAction(
   'StopApplication',
   async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.StopApplicationResponse> => {
     const name = req.ApplicationName;
+    if (!ctx.registry.has(name) && ctx.v1?.registry.has(name)) {
+      await stopV1(ctx.v1, { ApplicationName: name });
+      return {};
+    }
     await ctx.registry.serialise(name, async () => {
       const app = getApp(ctx, name);
       const force = req.Force === true;
@@ -381,7 +418,7 @@ async function newVersion(ctx: V2Context, app: V2App, change: (v: V2Version) => 
   app.history.push(app.current);
   app.current = v;
   app.jobPlan = jobPlan;
-  if (target === 'RUNNING') await ctx.registry.startJob(app, v.allowNonRestoredState || state ? state : undefined);
+  if (target === 'RUNNING') await ctx.registry.startJob(app, state);
   ctx.registry.transition(app, extra.rolledBackTo !== undefined ? 'ROLLING_BACK' : 'UPDATING', target, ctx.registry.delays.updateMs);
   await ctx.registry.save(app);
 }
@@ -672,7 +709,7 @@ function setTag(tags: [string, string][], key: string, value: string): void {
 function byArn(ctx: V2Context, arn: string): V2App {
   const app = ctx.registry.byArn(arn);
   if (!app) {
-    if (ctx.v1?.list().some((a) => a.arn === arn))
+    if (ctx.v1?.registry.list().some((a) => a.arn === arn))
       throw new AwsError('UnsupportedOperationException', `Tag SQL-1_0 application ${arn} through the KinesisAnalytics_20150814 API`);
     throw new AwsError('ResourceNotFoundException', `Application with ARN ${arn} is not found`);
   }

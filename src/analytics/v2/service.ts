@@ -7,7 +7,7 @@ import { defineService, type AwsService } from '../../aws/index.ts';
 import { kinesisAnalyticsV2Model } from '../../aws/models/kinesisanalyticsv2.ts';
 import { log, type Clock } from '../../core/index.ts';
 import type { LogStorage } from '../../storage/index.ts';
-import type { ApplicationRegistry } from '../registry.ts';
+import type { AnalyticsContext } from '../actions/context.ts';
 import type { DeliveryPort, StreamEngine } from '../runtime/ports.ts';
 import { join } from 'node:path';
 import { createObjectReader, type ObjectReader } from '../runtime/reference.ts';
@@ -27,8 +27,8 @@ export interface AnalyticsV2Deps {
 }
 
 export interface AnalyticsV2Options {
-  /** The v1 applications to show as SQL-1_0 applications. */
-  v1?: ApplicationRegistry;
+  /** The v1 API's context: its applications are the SQL-1_0 applications of v2. */
+  v1?: AnalyticsContext;
   delays?: Partial<V2Delays>;
   readObject?: ObjectReader;
   /** Delivery streams for `firehose` sinks. */
