@@ -319,7 +319,7 @@ export class KinesisEngine {
    * `read()` returns the next batch; `onAppend` fires when new data lands.
    */
   async openShardReader(name: string, shardId: string, position: ShardPosition): Promise<ShardReader> {
-    return new ShardReader(await this.reads.openShard(name, shardId, position));
+    return new ShardReader(await this.reads.openShard(name, shardId, position), this, () => this.clock.now());
   }
 
   /** Calls `listener` whenever new records become readable in a shard. Returns an unsubscribe. */

@@ -296,6 +296,15 @@ export class KinesisStreamMetrics {
     const n = spans.count;
     let bytes = 0;
     for (let i = 0; i < n; i++) bytes += spans.dataEnd[i]! - spans.dataStart[i]!;
+    this.recordsRead(shardId, n, bytes, lastArrivalMs, nowMs, latencyMs);
+  }
+
+  /**
+   * A read of `n` records (`bytes` of data) from shard `shardId` by a GetRecords call or an in-process
+   * consumer (a delivery stream's or SQL application's shard reader, which AWS's services read with GetRecords too).
+   */
+  recordsRead(shardId: string, n: number, bytes: number, lastArrivalMs: number | undefined, nowMs: number, latencyMs: number): void {
+    if (!this.registry.on) return;
     const age = lastArrivalMs === undefined ? 0 : Math.max(0, nowMs - lastArrivalMs);
     this.getRecordsRecords.record(n);
     this.getRecordsBytes.record(bytes);

@@ -137,6 +137,19 @@ describe('AWS/Kinesis metrics', () => {
     assert.equal(await stat('IncomingRecords', 'Sum', { StreamName: 'clicks' }), 80, 'stream level goes on');
   });
 
+  it('counts the reads of in-process consumers (delivery streams, SQL applications) as GetRecords, as AWS services read with GetRecords', async () => {
+    await createStream('internal', 1);
+    await kinesis.send(new PutRecordCommand({ StreamName: 'internal', PartitionKey: 'k', Data: new TextEncoder().encode('hello') }));
+    clock.advance(30_000);
+    const reader = await server.kinesis.openShardReader('internal', 'shardId-000000000000', { type: 'TRIM_HORIZON' });
+    const { records } = await reader.read();
+    assert.equal(records.length, 1);
+    clock.advance(1000);
+    assert.equal(await stat('GetRecords.Records', 'Sum', { StreamName: 'internal' }), 1);
+    assert.equal(await stat('GetRecords.Bytes', 'Sum', { StreamName: 'internal' }), 5);
+    assert.equal(await stat('GetRecords.IteratorAgeMilliseconds', 'Maximum', { StreamName: 'internal' }), 30_000);
+  });
+
   it('GetRecords.IteratorAgeMilliseconds grows while a consumer stops reading and falls once it catches up', async () => {
     await createStream('lagging', 1);
     const put = (i: number) => kinesis.send(new PutRecordCommand({ StreamName: 'lagging', PartitionKey: 'k', Data: new TextEncoder().encode(`r${i}`) }));

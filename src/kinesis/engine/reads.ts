@@ -14,6 +14,7 @@ import { couldNotFindShard, rateExceededMessage, shardDoesNotExist } from './err
 import { ITERATOR_TTL_MS, MAX_GET_RECORDS_BYTES, childShardsOf, parseShardId, shardIdName } from './model.ts';
 import type { ChildShard, KinesisRecord, ShardPosition, ShardState, StreamState } from './model.ts';
 import { limiterFor } from './writes.ts';
+import { kinesisMetricsOf } from '../../metrics/index.ts';
 
 const KEY_META = 'kinesis/iterator-key';
 
@@ -286,7 +287,12 @@ export class ReadPath {
  * `read()` returns the next batch; `onAppend` fires when new data lands.
  */
 export class ShardReader {
-  constructor(private readonly cursor: ShardCursor) {}
+  constructor(
+    private readonly cursor: ShardCursor,
+    /** The engine whose AWS/Kinesis metrics (src/metrics/kinesis.ts) count this reader's reads. */
+    private readonly owner: object,
+    private readonly now: () => number,
+  ) {}
 
   /** Next offset to read. */
   get offset(): number {
@@ -313,6 +319,7 @@ export class ShardReader {
   /** Reads up to `limit` records (default 10,000; at most 10 MiB). */
   async read(limit = 10_000): Promise<{ records: KinesisRecord[]; millisBehindLatest: number }> {
     const c = this.cursor;
+    const t0 = performance.now();
     const res = await c.read(c.offset, { maxRecords: limit, maxBytes: MAX_GET_RECORDS_BYTES });
     const cutoff = c.retentionCutoffMs();
     const out: KinesisRecord[] = [];
@@ -321,6 +328,14 @@ export class ShardReader {
       out.push({ sequenceNumber: c.sequenceNumber(r.offset, r.timestampMs), partitionKey: r.key, data: r.data, approximateArrivalTimestampMs: r.timestampMs });
     }
     c.offset = res.nextOffset;
+    // AWS/Kinesis GetRecords.*: in-process consumers (delivery streams, SQL applications) read as AWS's services do, with GetRecords.
+    const metrics = kinesisMetricsOf(this.owner);
+    if (metrics !== undefined) {
+      let bytes = 0;
+      for (let i = 0; i < out.length; i++) bytes += out[i]!.data.length;
+      const lastMs = out.length > 0 ? out[out.length - 1]!.approximateArrivalTimestampMs : undefined;
+      metrics.stream(c.streamName, c.shardLevelMetrics).recordsRead(c.shardId, out.length, bytes, lastMs, this.now(), performance.now() - t0);
+    }
     return { records: out, millisBehindLatest: c.millisBehindLatest(res.nextOffset, res.records.at(-1)?.timestampMs) };
   }
 
