@@ -19,6 +19,7 @@ import { ManualClock } from '../../src/core/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { startTestServer, waitActive } from '../kinesis/helpers.ts';
+import { awsCli, python3 } from '../helpers/third-party-clients.ts';
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
@@ -104,6 +105,40 @@ describe('AWS/Kinesis metrics', () => {
     assert.equal(await stat('WriteProvisionedThroughputExceeded', 'Sum', dims), 0);
     const latency = await stat('PutRecords.Latency', 'Maximum', dims);
     assert.ok(latency !== undefined && latency >= 0, 'a latency datapoint');
+
+    // The AWS CLI (query protocol) and boto3 read the same figures.
+    const cli = await awsCli(server.url, [
+      'cloudwatch',
+      'get-metric-statistics',
+      '--namespace',
+      'AWS/Kinesis',
+      '--metric-name',
+      'IncomingRecords',
+      '--dimensions',
+      'Name=StreamName,Value=orders',
+      '--start-time',
+      new Date(T0 - HOUR).toISOString(),
+      '--end-time',
+      new Date(T0 + HOUR).toISOString(),
+      '--period',
+      '7200',
+      '--statistics',
+      'Sum',
+    ]);
+    assert.deepEqual(
+      cli.Datapoints.map((d: { Sum: number; Unit: string }) => [d.Sum, d.Unit]),
+      [[13, 'Count']],
+    );
+    const py = await python3(
+      `import boto3, json, sys, datetime
+cw = boto3.client('cloudwatch', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='a', aws_secret_access_key='s')
+t0 = datetime.datetime.fromtimestamp(${T0 / 1000}, datetime.timezone.utc)
+q = lambda i, m: {'Id': i, 'MetricStat': {'Metric': {'Namespace': 'AWS/Kinesis', 'MetricName': m, 'Dimensions': [{'Name': 'StreamName', 'Value': 'orders'}]}, 'Period': 3600, 'Stat': 'Sum'}}
+r = cw.get_metric_data(StartTime=t0 - datetime.timedelta(hours=1), EndTime=t0 + datetime.timedelta(hours=1), MetricDataQueries=[q('bytes', 'IncomingBytes'), q('read', 'GetRecords.Bytes')])
+print(json.dumps([sum(x['Values']) for x in r['MetricDataResults']]))`,
+      [server.url],
+    );
+    assert.deepEqual(JSON.parse(py), [written, a.bytes + b.bytes]);
 
     // No shard-level series until enhanced monitoring is enabled.
     const listed = await cw.send(new ListMetricsCommand({ Namespace: 'AWS/Kinesis', Dimensions: [{ Name: 'ShardId' }] }));
