@@ -354,6 +354,8 @@ The Kinesis raw-body PutRecords handler called in-process on an in-memory log (n
 |---|---:|---:|---:|
 ${pr.map(([l, t]) => `| ${l} | ${fmt(t.wall, 1)} | ${fmt(t.cpu, 1)} | ${l === pr[0]![0] ? '' : `${((t.cpu / pr[0]![1].cpu - 1) * 100).toFixed(1)} %`} |`).join('\n')}
 
+Stream-level emission is 10 counter samples and one latency distribution per PutRecords call plus a loop adding the 500 data lengths: about ${fmt((10 * em[1]![1] + em[2]![1] + 500) / 1000, 1)} µs at the hot-loop figures above, ${fmt(((10 * em[1]![1] + em[2]![1] + 500) / 1000 / pr[0]![1].cpu) * 100, 2)} % of the call's CPU time. Differences between the rows smaller than the run-to-run spread (several % on a loaded machine) are noise; wall time there is mostly waiting for the cores.
+
 ### Queries: ${fmt(SERIES)} series × 1 day at 1-minute resolution
 
 In-memory store holding ${fmt(q.cells)} cells (the day's 1-minute, 5-minute and 1-hour tiers of ${fmt(SERIES)} counter series and 100 latency series with distributions): ${fmt(q.memoryBytes / 1048576, 1)} MiB.
