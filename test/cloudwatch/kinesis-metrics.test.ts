@@ -1,4 +1,7 @@
 import { describe, it, before, after } from 'node:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import type { Statistic } from '@aws-sdk/client-cloudwatch';
@@ -328,6 +331,63 @@ describe('AWS/Kinesis enhanced fan-out metrics', () => {
       cw.destroy();
       client.destroy();
       await server.close();
+    }
+  });
+});
+
+describe('AWS/Kinesis metrics across a restart', () => {
+  it('keeps the series and the enhanced-monitoring setting: shard-level metrics go on after the server restarts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'freshet-kinesis-metrics-'));
+    const clock = new ManualClock(T0);
+    const open = () => startServer({ storage: 'file', dataDir: dir, clock, fsync: { kind: 'never' }, createDelayMs: 0 });
+    const put = async (server: FreshetServer, n: number) => {
+      const kinesis = new KinesisClient({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+      try {
+        const records = Array.from({ length: n }, (_, i) => ({ PartitionKey: `k${i}`, Data: new Uint8Array(8) }));
+        await kinesis.send(new PutRecordsCommand({ StreamName: 'kept', Records: records }));
+      } finally {
+        kinesis.destroy();
+      }
+    };
+    try {
+      let server = await open();
+      const kinesis = new KinesisClient({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+      await kinesis.send(new CreateStreamCommand({ StreamName: 'kept', ShardCount: 1 }));
+      clock.advance(10);
+      await server.kinesis.whenIdle();
+      await kinesis.send(new EnableEnhancedMonitoringCommand({ StreamName: 'kept', ShardLevelMetrics: ['IncomingRecords'] }));
+      kinesis.destroy();
+      await put(server, 7);
+      clock.advance(1000);
+      await server.close();
+
+      server = await open();
+      await put(server, 5);
+      clock.advance(1000);
+      const cw = new CloudWatchClient({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+      try {
+        const sum = async (dims: Record<string, string>) =>
+          (
+            await cw.send(
+              new GetMetricStatisticsCommand({
+                Namespace: 'AWS/Kinesis',
+                MetricName: 'IncomingRecords',
+                Dimensions: Object.entries(dims).map(([Name, Value]) => ({ Name, Value })),
+                StartTime: new Date(T0 - HOUR),
+                EndTime: new Date(T0 + HOUR),
+                Period: 7200,
+                Statistics: ['Sum'],
+              }),
+            )
+          ).Datapoints?.[0]?.Sum;
+        assert.equal(await sum({ StreamName: 'kept' }), 12, 'before and after the restart');
+        assert.equal(await sum({ StreamName: 'kept', ShardId: 'shardId-000000000000' }), 12, 'shard level before and after the restart');
+      } finally {
+        cw.destroy();
+        await server.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
