@@ -4,6 +4,7 @@
  * shared deps; `buildRoutes` lists the non-AWS HTTP routes they bring.
  */
 import type { Clock } from '../core/index.ts';
+import { MemoryStorage } from '../storage/index.ts';
 import type { LogStorage } from '../storage/index.ts';
 import { createKinesisService } from '../kinesis/index.ts';
 import { createAnalyticsService, createAnalyticsV2Service, emitApplicationMetrics } from '../analytics/index.ts';
@@ -45,7 +46,9 @@ export function buildServices(deps: ServiceDeps): AwsService[] {
     accountId: deps.accountId,
     ...(deps.metrics?.actions ? { actions: deps.metrics.actions } : {}),
     ...(deps.metrics?.evaluationDelayMs !== undefined ? { evaluationDelayMs: deps.metrics.evaluationDelayMs } : {}),
-    ...(deps.metrics?.fsync !== undefined ? { fsync: deps.metrics.fsync } : {}),
+    // Metrics are as durable as the streams: over in-memory streams (tests, `--storage memory` with a data dir) their
+    // block files are written without fsync, which otherwise costs a sync per block at every checkpoint.
+    fsync: deps.metrics?.fsync ?? !(deps.storage instanceof MemoryStorage),
   });
   // AWS/Firehose: every delivery stream's counters, once a second.
   emitDeliveryMetrics(metrics.registry, () => firehose.engine.deliveryMetrics());
