@@ -127,6 +127,7 @@ export async function build() {
   });
   const outputs = new Map();
   for (const file of result.outputFiles) outputs.set(relative(DIST, file.path), file.contents);
+  const consoleInputs = await buildConsole(esbuild, outputs);
 
   // Run-time siblings: `new URL('./x.mjs', import.meta.url)` in a chunk names a file that must sit beside it.
   const sources = [...files(join(ROOT, 'src'))].filter((p) => !p.endsWith('.ts'));
@@ -145,18 +146,48 @@ export async function build() {
     }
   }
 
-  mkdirSync(DIST, { recursive: true });
+  mkdirSync(join(DIST, 'console'), { recursive: true });
   // Chunks first, the entry last: a process starting now finds every chunk the entry it reads imports.
   const names = [...outputs.keys()].sort((a, b) => (a === 'cli.js') - (b === 'cli.js'));
   for (const name of names) writeAtomic(join(DIST, name), outputs.get(name));
-  const inputs = [...Object.keys(result.metafile.inputs), ...assets].sort();
+  const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...assets, ...consoleInputs])].sort();
   writeAtomic(INFO, `${JSON.stringify({ builtAtMs: started, inputs, outputs: [...outputs.keys()].sort() }, null, 1)}\n`);
   // Chunks of earlier builds that nothing imports any more.
   for (const name of readdirSync(DIST)) {
-    if (!outputs.has(name) && name !== 'build-info.json') rmSync(join(DIST, name), { recursive: true, force: true });
+    if (!outputs.has(name) && name !== 'build-info.json' && name !== 'console') rmSync(join(DIST, name), { recursive: true, force: true });
+  }
+  for (const name of readdirSync(join(DIST, 'console'))) {
+    if (!outputs.has(`console/${name}`)) rmSync(join(DIST, 'console', name), { recursive: true, force: true });
   }
   const bytes = [...outputs.values()].reduce((n, c) => n + c.length, 0);
   return { files: outputs.size, bytes, ms: Date.now() - started };
+}
+
+/**
+ * The web console's browser code (src/console/app/, docs/console.md): one minified ES module and its CSS in
+ * dist/console/, which the server serves under /console/assets/. Everything it uses is bundled: no CDN.
+ * Returns its input files (for --if-stale).
+ */
+async function buildConsole(esbuild, outputs) {
+  const result = await esbuild({
+    absWorkingDir: ROOT,
+    entryPoints: { app: 'src/console/app/main.tsx' },
+    outdir: 'dist/console',
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    minify: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+  });
+  for (const file of result.outputFiles) outputs.set(relative(DIST, file.path), file.contents);
+  return Object.keys(result.metafile.inputs).filter((p) => !p.startsWith('node_modules/'));
 }
 
 const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];

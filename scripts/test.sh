@@ -20,7 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 echo "test.sh: typecheck"
-npx --no-install tsc --noEmit -p .
+npx --no-install tsc --noEmit -p . && npx --no-install tsc --noEmit -p src/console/app
 echo "test.sh: lint and format (biome)"
 npx --no-install biome ci --error-on-warnings .
 node scripts/check-code.mjs

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { startServer } from '../../server/index.ts';
+import { createConsole } from '../../console/index.ts';
 import type { FreshetServer } from '../../server/index.ts';
 import type { AnalyticsService } from '../../analytics/index.ts';
 import type { FirehoseService } from '../../firehose/index.ts';
@@ -114,11 +115,13 @@ export function register(program: Command): void {
 async function runDemo(flags: DemoFlags): Promise<void> {
   const dataDir = resolve(flags.dataDir);
   let server: FreshetServer;
+  const webConsole = createConsole();
   try {
-    server = await startServer({ port: flags.port, host: flags.host, dataDir, storage: 'file' });
+    server = await startServer({ port: flags.port, host: flags.host, dataDir, storage: 'file', httpRoutes: webConsole.routes });
   } catch (e) {
     throw new Error(explainStartError(e, { port: flags.port, host: flags.host, dataDir }));
   }
+  webConsole.attach({ kinesis: server.kinesis, services: server.services, dataDir, region: 'us-east-1' });
   const clients = createClients({ endpoint: server.url });
   const generators: RunningGenerator[] = [];
   let stopping = false;
@@ -132,6 +135,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     await Promise.allSettled(generators.map((g) => g.stop()));
     console.log(`final: ${formatStatus(demoStatus(server, generators))}`);
     clients.destroy();
+    webConsole.close();
     await server.close();
     process.stderr.write('freshet demo: stopped. Run `npm start` again to resume with the same data.\n');
   };
@@ -141,6 +145,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
 
   try {
     console.log(`Freshet is listening on ${server.url} (data in ${dataDir})`);
+    console.log(`Console: ${server.url}/console/ (open it in a browser to watch the pipelines)`);
     const examples = examplesDir();
     const pipelines: LoadedPipeline[] = flags.examples.map((n) => loadPipeline(join(examples, EXAMPLES[n]!, 'freshet.yaml')));
     for (const p of pipelines) {

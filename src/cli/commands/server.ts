@@ -5,6 +5,7 @@ import { createServer as createNetServer } from 'node:net';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { startServer } from '../../server/index.ts';
+import { createConsole } from '../../console/index.ts';
 import type { FreshetServer, StartServerOptions } from '../../server/index.ts';
 
 /** Redshift's port, the Postgres endpoint's default (src/views's DEFAULT_PG_PORT; not imported, so `freshet` starts fast). */
@@ -102,6 +103,7 @@ export function register(program: Command): void {
     .option('--no-pg', 'do not serve the Postgres endpoint')
     .action(async (flags: ServerFlags) => {
       let server: FreshetServer;
+      const webConsole = createConsole();
       if ((flags.cert === undefined) !== (flags.key === undefined)) throw new Error('--cert and --key go together');
       let tls: boolean | { cert: Buffer; key: Buffer } | undefined = flags.tls || flags.cert !== undefined ? true : undefined;
       if (flags.cert !== undefined && flags.key !== undefined) {
@@ -127,6 +129,7 @@ export function register(program: Command): void {
         ...(flags.enforceLimits ? { enforceLimits: true } : {}),
         ...(flags.checkpointInterval !== undefined ? { analytics: { checkpointIntervalMs: Math.round(flags.checkpointInterval * 1000) } } : {}),
         ...(pgPort !== undefined ? { pg: { port: pgPort } } : {}),
+        httpRoutes: webConsole.routes,
       };
       try {
         server = await startServer(options);
@@ -145,7 +148,14 @@ export function register(program: Command): void {
         } else throw new Error(explainStartError(e, flags));
       }
       const where = flags.storage === 'memory' ? 'in memory' : `in ${flags.dataDir}`;
+      webConsole.attach({
+        kinesis: server.kinesis,
+        services: server.services,
+        dataDir: flags.storage === 'memory' ? undefined : flags.dataDir,
+        region: flags.region,
+      });
       console.log(`freshet: Kinesis endpoint ${server.url} (streams stored ${where})`);
+      console.log(`freshet: console ${server.url}/console/`);
       if (server.pg)
         console.log(
           `freshet: Postgres endpoint ${server.pg.host}:${server.pg.port} for materialized views (psql -h ${server.pg.host} -p ${server.pg.port} dev)`,
@@ -157,6 +167,7 @@ export function register(program: Command): void {
           if (stopping) return;
           stopping = true;
           console.log(`freshet: ${signal} received, closing`);
+          webConsole.close();
           server.close().then(resolve, (e) => {
             console.error(`freshet: error while closing: ${e instanceof Error ? e.message : String(e)}`);
             process.exitCode = 1;

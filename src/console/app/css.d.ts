@@ -1,0 +1,2 @@
+/** CSS imports are bundled by esbuild into dist/console/app.css. */
+declare module '*.css';

@@ -1,0 +1,284 @@
+/**
+ * Overview: every resource with its status and a sparkline of its main rate, and the pipeline graphs
+ * (stream → SQL application → delivery stream → bucket) with live rates on the edges.
+ */
+import { aws, useLive, useLoad } from '../api.ts';
+import type { LiveState } from '../api.ts';
+import { Sparkline } from '../charts.tsx';
+import { num, statusClass } from '../format.ts';
+import { link } from '../main.tsx';
+import type { LiveSnapshot } from '../types.ts';
+
+interface DeliveryDescription {
+  Destinations?: Array<{ ExtendedS3DestinationDescription?: { BucketARN?: string }; S3DestinationDescription?: { BucketARN?: string } }>;
+  Source?: { KinesisStreamSourceDescription?: { KinesisStreamARN?: string } };
+}
+
+interface DeliveryInfo {
+  name: string;
+  bucket?: string;
+  sourceStream?: string;
+}
+
+function nameOfArn(arn: string | undefined): string | undefined {
+  if (!arn) return undefined;
+  const i = Math.max(arn.lastIndexOf('/'), arn.lastIndexOf(':'));
+  return arn.slice(i + 1);
+}
+
+async function describeDeliveries(names: string[]): Promise<DeliveryInfo[]> {
+  return Promise.all(
+    names.map(async (name) => {
+      try {
+        const d = await aws<{ DeliveryStreamDescription: DeliveryDescription }>('firehose', 'DescribeDeliveryStream', { DeliveryStreamName: name });
+        const desc = d.DeliveryStreamDescription;
+        const dest = desc.Destinations?.[0] ?? {};
+        const s3 = dest.ExtendedS3DestinationDescription ?? dest.S3DestinationDescription;
+        return { name, bucket: nameOfArn(s3?.BucketARN), sourceStream: nameOfArn(desc.Source?.KinesisStreamSourceDescription?.KinesisStreamARN) };
+      } catch {
+        return { name };
+      }
+    }),
+  );
+}
+
+interface GraphNode {
+  id: string;
+  kind: 'stream' | 'app' | 'delivery' | 'bucket';
+  label: string;
+  rate?: number;
+  href?: string;
+}
+interface GraphEdge {
+  from: string;
+  to: string;
+  rate: number | undefined;
+}
+
+function buildGraphs(snap: LiveSnapshot, deliveries: DeliveryInfo[]): Array<{ nodes: GraphNode[]; edges: GraphEdge[] }> {
+  const nodes = new Map<string, GraphNode>();
+  const edges: GraphEdge[] = [];
+  for (const s of snap.streams)
+    nodes.set(`stream:${s.name}`, { id: `stream:${s.name}`, kind: 'stream', label: s.name, rate: s.rate, href: link('streams', s.name) });
+  for (const d of snap.deliveries)
+    nodes.set(`delivery:${d.name}`, { id: `delivery:${d.name}`, kind: 'delivery', label: d.name, rate: d.rate, href: link('deliveries', d.name) });
+  for (const a of snap.apps) {
+    nodes.set(`app:${a.name}`, { id: `app:${a.name}`, kind: 'app', label: a.name, rate: a.rate, href: link('apps', a.name) });
+    for (const i of a.inputs) edges.push({ from: `stream:${i}`, to: `app:${a.name}`, rate: a.rate });
+    for (const o of a.outputs) {
+      const to = nodes.has(`stream:${o}`) ? `stream:${o}` : `delivery:${o}`;
+      edges.push({ from: `app:${a.name}`, to, rate: a.outRate / Math.max(1, a.outputs.length) });
+    }
+  }
+  const bySample = new Map(snap.deliveries.map((d) => [d.name, d]));
+  for (const d of deliveries) {
+    const sample = bySample.get(d.name);
+    if (d.sourceStream) edges.push({ from: `stream:${d.sourceStream}`, to: `delivery:${d.name}`, rate: sample?.rate });
+    if (d.bucket) {
+      const id = `bucket:${d.bucket}`;
+      if (!nodes.has(id)) nodes.set(id, { id, kind: 'bucket', label: `s3://${d.bucket}`, href: link('deliveries', d.name) });
+      edges.push({ from: `delivery:${d.name}`, to: id, rate: sample?.deliveredRate });
+    }
+  }
+  // Connected components: one graph per pipeline.
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.get(r) !== undefined && parent.get(r) !== r) r = parent.get(r)!;
+    return r;
+  };
+  for (const id of nodes.keys()) parent.set(id, id);
+  for (const e of edges) if (nodes.has(e.from) && nodes.has(e.to)) parent.set(find(e.from), find(e.to));
+  const groups = new Map<string, { nodes: GraphNode[]; edges: GraphEdge[] }>();
+  for (const n of nodes.values()) {
+    const root = find(n.id);
+    if (!groups.has(root)) groups.set(root, { nodes: [], edges: [] });
+    groups.get(root)!.nodes.push(n);
+  }
+  for (const e of edges) if (nodes.has(e.from) && nodes.has(e.to)) groups.get(find(e.from))!.edges.push(e);
+  return [...groups.values()].filter((g) => g.edges.length > 0);
+}
+
+const NODE_W = 190;
+const NODE_H = 44;
+const COL_GAP = 70;
+const ROW_GAP = 14;
+const KIND_LABEL = { stream: 'stream', app: 'SQL app', delivery: 'delivery', bucket: 'bucket' } as const;
+
+function PipelineGraph({ graph }: { graph: { nodes: GraphNode[]; edges: GraphEdge[] } }) {
+  // Column = longest path from a source.
+  const depth = new Map<string, number>(graph.nodes.map((n) => [n.id, 0]));
+  for (let pass = 0; pass < graph.nodes.length; pass++) {
+    for (const e of graph.edges) depth.set(e.to, Math.max(depth.get(e.to) ?? 0, (depth.get(e.from) ?? 0) + 1));
+  }
+  const columns: GraphNode[][] = [];
+  for (const n of graph.nodes) (columns[depth.get(n.id)!] ??= []).push(n);
+  const pos = new Map<string, { x: number; y: number }>();
+  let maxRows = 0;
+  columns.forEach((col, c) => {
+    col.sort((a, b) => a.label.localeCompare(b.label));
+    col.forEach((n, r) => pos.set(n.id, { x: 10 + c * (NODE_W + COL_GAP), y: 10 + r * (NODE_H + ROW_GAP) }));
+    maxRows = Math.max(maxRows, col.length);
+  });
+  const width = 20 + columns.length * (NODE_W + COL_GAP) - COL_GAP;
+  const height = 20 + maxRows * (NODE_H + ROW_GAP) - ROW_GAP;
+  return (
+    <svg class="graph" width={width} height={height} viewBox={`0 0 ${width} ${height}`}>
+      <title>pipeline graph</title>
+      <defs>
+        <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+          <path d="M 0 0 L 10 5 L 0 10 z" fill="#6b7a90" />
+        </marker>
+      </defs>
+      {graph.edges.map((e) => {
+        const a = pos.get(e.from)!;
+        const b = pos.get(e.to)!;
+        const x1 = a.x + NODE_W;
+        const y1 = a.y + NODE_H / 2;
+        const x2 = b.x;
+        const y2 = b.y + NODE_H / 2;
+        return (
+          <g key={`${e.from}>${e.to}`} class="edge">
+            <path d={`M${x1},${y1} C${x1 + 35},${y1} ${x2 - 35},${y2} ${x2},${y2}`} fill="none" stroke="#6b7a90" stroke-width="1.5" marker-end="url(#arrow)" />
+            {e.rate !== undefined ? (
+              <text x={(x1 + x2) / 2} y={(y1 + y2) / 2 - 6} text-anchor="middle" class="edge-rate">
+                {num(e.rate)}/s
+              </text>
+            ) : null}
+          </g>
+        );
+      })}
+      {graph.nodes.map((n) => {
+        const p = pos.get(n.id)!;
+        return (
+          <a key={n.id} href={n.href}>
+            <g class={`node ${n.kind}`} transform={`translate(${p.x},${p.y})`}>
+              <rect width={NODE_W} height={NODE_H} rx="6" />
+              <text x="10" y="17" class="node-kind">
+                {KIND_LABEL[n.kind]}
+              </text>
+              <text x="10" y="34" class="node-label">
+                {n.label.length > 26 ? `${n.label.slice(0, 25)}…` : n.label}
+              </text>
+            </g>
+          </a>
+        );
+      })}
+    </svg>
+  );
+}
+
+/** The latest snapshot with every rate averaged over the last ten seconds (generators write in bursts). */
+function smoothed(live: LiveState): LiveSnapshot | undefined {
+  const last = live.history.slice(-10);
+  const snap = live.latest;
+  if (!snap || last.length === 0) return snap;
+  const mean = (pick: (s: LiveSnapshot) => number | undefined): number => last.reduce((n, s) => n + (pick(s) ?? 0), 0) / last.length;
+  return {
+    ...snap,
+    streams: snap.streams.map((x) => ({ ...x, rate: mean((s) => s.streams.find((y) => y.name === x.name)?.rate) })),
+    apps: snap.apps.map((x) => ({
+      ...x,
+      rate: mean((s) => s.apps.find((y) => y.name === x.name)?.rate),
+      outRate: mean((s) => s.apps.find((y) => y.name === x.name)?.outRate),
+    })),
+    deliveries: snap.deliveries.map((x) => ({
+      ...x,
+      rate: mean((s) => s.deliveries.find((y) => y.name === x.name)?.rate),
+      deliveredRate: mean((s) => s.deliveries.find((y) => y.name === x.name)?.deliveredRate),
+    })),
+  };
+}
+
+function series(live: LiveState, pick: (s: LiveSnapshot) => number | undefined): number[] {
+  return live.history.map((s) => pick(s) ?? 0);
+}
+
+export function Overview() {
+  const live = useLive();
+  const snap = smoothed(live);
+  const deliveryNames = snap?.deliveries.map((d) => d.name).join(',') ?? '';
+  const { data: deliveries } = useLoad(() => describeDeliveries(deliveryNames ? deliveryNames.split(',') : []), [deliveryNames]);
+  if (!snap) return <p class="muted">Connecting to the live feed…</p>;
+  const graphs = buildGraphs(snap, deliveries ?? []);
+  return (
+    <div class="overview">
+      <h1>Overview</h1>
+      <section>
+        <h2>Pipelines</h2>
+        <p class="muted">Record rates per second, averaged over the last 10 seconds.</p>
+        {graphs.length === 0 ? <p class="muted">No pipelines yet: apply a freshet.yaml (npx freshet up -f …) or run npm start.</p> : null}
+        <div class="graphs">
+          {graphs.map((g) => (
+            <div class="graph-box" key={g.nodes.map((n) => n.id).join()}>
+              <PipelineGraph graph={g} />
+            </div>
+          ))}
+        </div>
+      </section>
+      <section class="resource-grid">
+        <div>
+          <h2>Streams</h2>
+          <table class="resources" data-testid="overview-streams">
+            <tbody>
+              {snap.streams.map((s) => (
+                <tr key={s.name} data-name={s.name}>
+                  <td>
+                    <a href={link('streams', s.name)}>{s.name}</a>
+                  </td>
+                  <td>
+                    <span class={statusClass(s.status)}>{s.status}</span>
+                  </td>
+                  <td class="rate">{num(s.rate)}/s</td>
+                  <td>
+                    <Sparkline values={series(live, (x) => x.streams.find((y) => y.name === s.name)?.rate)} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div>
+          <h2>SQL applications</h2>
+          <table class="resources" data-testid="overview-apps">
+            <tbody>
+              {snap.apps.map((a) => (
+                <tr key={a.name} data-name={a.name}>
+                  <td>
+                    <a href={link('apps', a.name)}>{a.name}</a>
+                  </td>
+                  <td>
+                    <span class={statusClass(a.status)}>{a.status}</span>
+                  </td>
+                  <td class="rate">{num(a.rate)}/s</td>
+                  <td>
+                    <Sparkline values={series(live, (x) => x.apps.find((y) => y.name === a.name)?.rate)} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <div>
+          <h2>Delivery streams</h2>
+          <table class="resources" data-testid="overview-deliveries">
+            <tbody>
+              {snap.deliveries.map((d) => (
+                <tr key={d.name} data-name={d.name}>
+                  <td>
+                    <a href={link('deliveries', d.name)}>{d.name}</a>
+                  </td>
+                  <td>{num(d.metrics['DeliveryToS3.ObjectCount'] ?? 0)} files</td>
+                  <td class="rate">{num(d.rate)}/s</td>
+                  <td>
+                    <Sparkline values={series(live, (x) => x.deliveries.find((y) => y.name === d.name)?.rate)} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,422 @@
+/**
+ * The console's routes, mounted on the Freshet server through `startServer({ httpRoutes })`:
+ *
+ *   GET  /console/                   the single-page app (index.html; assets under /console/assets/, built by
+ *                                    scripts/build.mjs into dist/console/)
+ *   GET  /console/api/config         region and auth mode, for the browser's SigV4 signer
+ *   GET  /console/api/live           Server-Sent Events: a LiveSnapshot once a second (streams, apps, deliveries)
+ *   GET  /console/api/rows?app=A     Server-Sent Events: the latest rows of each in-application stream of A
+ *   POST /console/api/sql-check      {code, application?} → {errors: [{line, column, message}]}
+ *   GET  /console/api/objects?bucket=B[&prefix=P]   delivered objects (key, size, modified), newest first
+ *   GET  /console/api/object?bucket=B&key=K         one object's bytes
+ *
+ * Everything else the console does (create, put, reshard, start/stop/update, describe) goes through the AWS
+ * APIs on the same port, signed in the browser like any client. These routes are read-only; the one POST
+ * compiles code without running or storing it.
+ */
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HttpRoute } from '../aws/index.ts';
+import { inAppStreamNames } from '../analytics/index.ts';
+import type { ApplicationConfig } from '../analytics/index.ts';
+import { parseApplication, parseType, SqlApplication, SqlError } from '../sql/index.ts';
+import type { ColumnDef } from '../sql/index.ts';
+import { analyticsOf, LiveSampler } from './live.ts';
+import type { ConsoleTarget } from './live.ts';
+
+/** The live feed's cadence: the issue asks for at most one refresh a second. */
+export const LIVE_INTERVAL_MS = 1000;
+/** Rows kept per in-application stream for the live table. */
+const ROWS_KEPT = 200;
+const MAX_CHECK_BYTES = 1024 * 1024;
+const MAX_OBJECTS_LISTED = 2000;
+
+export interface ConsoleOptions {
+  /** Where the built assets are (default: dist/console of the Freshet package). */
+  assetsDir?: string;
+  /** Wall-clock time for the live feed's timestamps (default Date.now). */
+  now?: () => number;
+}
+
+export interface Console {
+  /** Pass to startServer({ httpRoutes }). */
+  readonly routes: readonly HttpRoute[];
+  /** Connects the routes to the started server's engines; until then the API answers 503. */
+  attach(target: ConsoleTarget): void;
+  /** Ends open live feeds (their timers and taps). */
+  close(): void;
+}
+
+/** The package root: the nearest folder above this module holding Freshet's package.json. */
+function packageRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'freshet') return dir;
+      } catch {
+        // not ours; keep looking upwards
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export function defaultAssetsDir(): string | undefined {
+  const root = packageRoot();
+  return root === undefined ? undefined : join(root, 'dist', 'console');
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+const INDEX_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Freshet console</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/console/assets/app.css">
+</head>
+<body>
+<div id="app"></div>
+<script type="module" src="/console/assets/app.js"></script>
+</body>
+</html>
+`;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, jsonValue);
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Rows carry bigints, Dates and byte arrays; JSON gets numbers, ISO text and base64. */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return value;
+}
+
+function queryOf(req: IncomingMessage): URLSearchParams {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  return new URLSearchParams(q >= 0 ? url.slice(q + 1) : '');
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Opens a Server-Sent Events response; returns a writer of one event. */
+function openEvents(req: IncomingMessage, res: ServerResponse, onClose: () => void): (event: string, data: unknown) => void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.write('retry: 2000\n\n');
+  req.on('close', onClose);
+  return (event, data) => {
+    if (!res.writableEnded) res.write(`event: ${event}\ndata: ${JSON.stringify(data, jsonValue)}\n\n`);
+  };
+}
+
+export interface CheckError {
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** Compiles code against an application's inputs (or only parses it without one): what `freshet sql check` does. */
+export function checkSql(code: string, app: ApplicationConfig | undefined): CheckError[] {
+  try {
+    if (!app || app.inputs.length === 0) {
+      parseApplication(code);
+      return [];
+    }
+    const inputs: Array<{ name: string; columns: ColumnDef[] }> = [];
+    for (const input of app.inputs) {
+      const columns = input.schema.columns.map((c) =>
+        c.mapping === undefined ? { name: c.name, type: parseType(c.sqlType) } : { name: c.name, type: parseType(c.sqlType), mapping: c.mapping },
+      ) as ColumnDef[];
+      for (const name of inAppStreamNames(input)) inputs.push({ name, columns });
+    }
+    const tables = app.references.map((r) => ({
+      name: r.tableName,
+      columns: r.schema.columns.map((c) => ({ name: c.name, type: parseType(c.sqlType) })) as ColumnDef[],
+    }));
+    SqlApplication.compile(code, { inputs, tables }).close();
+    return [];
+  } catch (e) {
+    if (e instanceof SqlError) return [{ line: e.line || 1, column: e.column || 1, message: e.reason }];
+    return [{ line: 1, column: 1, message: e instanceof Error ? e.message : String(e) }];
+  }
+}
+
+/** The in-application streams an application's code creates (its outputs' sources), in code order. */
+function inAppStreamsOf(app: ApplicationConfig): string[] {
+  try {
+    const inputs: Array<{ name: string; columns: ColumnDef[] }> = [];
+    for (const input of app.inputs) {
+      const columns = input.schema.columns.map((c) => ({ name: c.name, type: parseType(c.sqlType) })) as ColumnDef[];
+      for (const name of inAppStreamNames(input)) inputs.push({ name, columns });
+    }
+    const compiled = SqlApplication.compile(app.code, { inputs });
+    const names = compiled.plan.streams.filter((s) => s.kind === 'stream').map((s) => s.name);
+    compiled.close();
+    return names;
+  } catch {
+    return [];
+  }
+}
+
+export function createConsole(options: ConsoleOptions = {}): Console {
+  const now = options.now ?? Date.now;
+  const assetsDir = options.assetsDir ?? defaultAssetsDir();
+  let target: ConsoleTarget | undefined;
+  let sampler: LiveSampler | undefined;
+  const liveClients = new Set<(event: string, data: unknown) => void>();
+  let liveTimer: NodeJS.Timeout | undefined;
+  const closers = new Set<() => void>();
+
+  const tickLive = (): void => {
+    if (!sampler) return;
+    const snapshot = sampler.sample(now());
+    for (const send of liveClients) send('snapshot', snapshot);
+  };
+
+  const notReady = (res: ServerResponse): void => sendJson(res, 503, { message: 'the console is starting; try again in a moment' });
+
+  const serveAsset = (req: IncomingMessage, res: ServerResponse): void => {
+    const path = (req.url ?? '').split('?')[0]!;
+    const name = path.slice('/console/assets/'.length);
+    if (!assetsDir || !/^[\w.-]+$/.test(name) || name.startsWith('.')) {
+      res.writeHead(404).end();
+      return;
+    }
+    const file = join(assetsDir, name);
+    if (!existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`${name} is missing: build the console with \`npm run build\``);
+      return;
+    }
+    const ext = name.slice(name.lastIndexOf('.'));
+    res.writeHead(200, {
+      'content-type': CONTENT_TYPES[ext] ?? 'application/octet-stream',
+      'content-length': statSync(file).size,
+      'cache-control': 'no-cache',
+    });
+    createReadStream(file).pipe(res);
+  };
+
+  const bucketRoot = (bucket: string | null): string | undefined => {
+    if (!target?.dataDir || !bucket || !/^[a-z0-9][a-z0-9.-]{1,62}$/.test(bucket)) return undefined;
+    return join(resolve(target.dataDir), 's3', bucket);
+  };
+
+  const listObjects = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const q = queryOf(req);
+    const root = bucketRoot(q.get('bucket'));
+    if (!root) return sendJson(res, 400, { message: 'bucket must name a bucket of delivered objects' });
+    const prefix = q.get('prefix') ?? '';
+    const objects: Array<{ key: string; size: number; modifiedMs: number }> = [];
+    const walk = async (dir: string, rel: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return; // no such bucket (yet): an empty listing
+      }
+      for (const e of entries) {
+        const key = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(join(dir, e.name), key);
+        else if (e.isFile() && key.startsWith(prefix) && !e.name.endsWith('.tmp')) {
+          const st = await stat(join(dir, e.name));
+          objects.push({ key, size: st.size, modifiedMs: st.mtimeMs });
+        }
+      }
+    };
+    await walk(root, '');
+    objects.sort((a, b) => b.modifiedMs - a.modifiedMs || a.key.localeCompare(b.key));
+    sendJson(res, 200, { bucket: q.get('bucket'), objects: objects.slice(0, MAX_OBJECTS_LISTED), truncated: objects.length > MAX_OBJECTS_LISTED });
+  };
+
+  const getObject = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const q = queryOf(req);
+    const root = bucketRoot(q.get('bucket'));
+    const key = q.get('key') ?? '';
+    if (!root || !key) return sendJson(res, 400, { message: 'bucket and key are required' });
+    const file = resolve(root, key);
+    if (!file.startsWith(root + sep)) return sendJson(res, 400, { message: 'key must stay inside the bucket' });
+    let size: number;
+    try {
+      const st = await stat(file);
+      if (!st.isFile()) throw new Error('not a file');
+      size = st.size;
+    } catch {
+      return sendJson(res, 404, { message: `no object ${key} in bucket ${q.get('bucket')}` });
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size, 'cache-control': 'no-store' });
+    createReadStream(file).pipe(res);
+  };
+
+  const sqlCheck = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const body = await readBody(req, MAX_CHECK_BYTES);
+    if (!body) return sendJson(res, 413, { message: 'code over 1 MiB' });
+    let input: { code?: unknown; application?: unknown };
+    try {
+      input = JSON.parse(body.toString('utf8')) as typeof input;
+    } catch {
+      return sendJson(res, 400, { message: 'expected a JSON body {"code": "...", "application": "..."}' });
+    }
+    if (typeof input.code !== 'string') return sendJson(res, 400, { message: 'code must be a string' });
+    const registry = target ? analyticsOf(target)?.registry : undefined;
+    const name = typeof input.application === 'string' ? input.application : undefined;
+    const app = name !== undefined && registry?.has(name) ? registry.get(name) : undefined;
+    sendJson(res, 200, { errors: checkSql(input.code, app) });
+  };
+
+  const live = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!target || !sampler) {
+      notReady(res);
+      return;
+    }
+    const send = openEvents(req, res, () => {
+      liveClients.delete(send);
+      closers.delete(end);
+      if (liveClients.size === 0 && liveTimer) {
+        clearInterval(liveTimer);
+        liveTimer = undefined;
+      }
+    });
+    const end = () => res.end();
+    closers.add(end);
+    liveClients.add(send);
+    // The first snapshot at once (rates show from the second one on).
+    send('snapshot', sampler.sample(now()));
+    liveTimer ??= setInterval(tickLive, LIVE_INTERVAL_MS);
+  };
+
+  /** Taps every in-application stream of a running application and sends their latest rows once a second. */
+  const rows = (req: IncomingMessage, res: ServerResponse): void => {
+    const analytics = target ? analyticsOf(target) : undefined;
+    const name = queryOf(req).get('app') ?? '';
+    if (!analytics) {
+      notReady(res);
+      return;
+    }
+    if (!analytics.registry.has(name)) {
+      sendJson(res, 404, { message: `Application ${name} is not found` });
+      return;
+    }
+    const latest = new Map<string, Array<Record<string, unknown>>>();
+    let untap: Array<() => void> = [];
+    let tappedRunner: unknown;
+    let tappedVersion = -1;
+    let dirty = true;
+    const retap = (): void => {
+      for (const u of untap) u();
+      untap = [];
+      tappedRunner = analytics.host.stats(name);
+      if (!analytics.registry.has(name)) return;
+      const app = analytics.registry.get(name);
+      tappedVersion = app.versionId;
+      if (!tappedRunner) return;
+      const streams = inAppStreamsOf(app);
+      for (const s of [...latest.keys()]) if (!streams.includes(s)) latest.delete(s);
+      for (const stream of streams) {
+        if (!latest.has(stream)) latest.set(stream, []);
+        try {
+          untap.push(
+            analytics.host.tap(name, stream, (batch) => {
+              const kept = latest.get(stream)!;
+              for (const row of batch) kept.push(row);
+              if (kept.length > ROWS_KEPT) kept.splice(0, kept.length - ROWS_KEPT);
+              dirty = true;
+            }),
+          );
+        } catch {
+          // stopped between the check and the tap: retried on the next tick
+        }
+      }
+      dirty = true;
+    };
+    const tick = (): void => {
+      const runner = analytics.host.stats(name);
+      const version = analytics.registry.has(name) ? analytics.registry.get(name).versionId : -1;
+      if (runner !== tappedRunner || version !== tappedVersion) retap();
+      if (!dirty) return;
+      dirty = false;
+      send('rows', { versionId: version, running: runner !== undefined, streams: Object.fromEntries(latest) });
+    };
+    const timer = setInterval(tick, LIVE_INTERVAL_MS);
+    const end = () => res.end();
+    const send = openEvents(req, res, () => {
+      clearInterval(timer);
+      for (const u of untap) u();
+      closers.delete(end);
+    });
+    closers.add(end);
+    tick();
+  };
+
+  const handleApi = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '').split('?')[0]!;
+    if (!target) return notReady(res);
+    if (path === '/console/api/config' && req.method === 'GET') return sendJson(res, 200, { region: target.region, auth: 'open' });
+    if (path === '/console/api/live' && req.method === 'GET') return live(req, res);
+    if (path === '/console/api/rows' && req.method === 'GET') return rows(req, res);
+    if (path === '/console/api/sql-check' && req.method === 'POST') return sqlCheck(req, res);
+    if (path === '/console/api/objects' && req.method === 'GET') return listObjects(req, res);
+    if (path === '/console/api/object' && req.method === 'GET') return getObject(req, res);
+    sendJson(res, 404, { message: `no console API ${req.method} ${path}` });
+  };
+
+  const routes: HttpRoute[] = [
+    {
+      method: 'GET',
+      path: '/console',
+      handle(_req, res) {
+        res.writeHead(302, { location: '/console/' }).end();
+      },
+    },
+    {
+      method: 'GET',
+      path: '/console/',
+      handle(_req, res) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).end(INDEX_HTML);
+      },
+    },
+    { method: 'GET', path: '/console/assets', prefix: true, handle: serveAsset },
+    { path: '/console/api', prefix: true, handle: handleApi },
+  ];
+
+  return {
+    routes,
+    attach(t) {
+      target = t;
+      sampler = new LiveSampler(t);
+    },
+    close() {
+      if (liveTimer) clearInterval(liveTimer);
+      liveTimer = undefined;
+      for (const end of [...closers]) end();
+      liveClients.clear();
+    },
+  };
+}

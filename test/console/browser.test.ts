@@ -1,0 +1,290 @@
+/**
+ * The console in a real browser: `freshet demo` (what `npm start` runs) as a child process, Debian's
+ * chromium driven by playwright-core, and the AWS SDK putting data from outside, as a user would.
+ * Screenshots of each page go to test-artifacts/console/ (FRESHET_UPDATE_SCREENSHOTS=1 also copies the key
+ * ones to docs/images/ for the README).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { PutRecordCommand, CreateStreamCommand } from '@aws-sdk/client-kinesis';
+import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { CreateApplicationCommand, StartApplicationCommand, DescribeApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
+import { createClients, waitForStreamActive } from '../../src/pipeline/index.ts';
+import type { FreshetClients } from '../../src/pipeline/index.ts';
+import { ROOT, spawnCli } from '../cli/run-cli.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
+const KEY_SCREENSHOTS = ['overview', 'stream', 'sql-app', 'delivery', 'anomalies'];
+
+/** Starts the demo on a free port and resolves with the console URL it prints. */
+function startDemo(dataDir: string): Promise<{ child: ChildProcessWithoutNullStreams; endpoint: string; consoleUrl: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawnCli(['demo', '--port', '0', '--data-dir', dataDir]);
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`demo did not print its console URL; stdout: ${out} stderr: ${err}`)), 60_000);
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /Console: (http:\/\/[^\s]+\/console\/)/.exec(out);
+      // The console URL is printed before the pipelines are applied; wait for both.
+      if (m && /pipeline s2-anomalous-trades:/.test(out)) {
+        clearTimeout(timer);
+        resolve({ child, endpoint: m[1]!.replace(/\/console\/$/, ''), consoleUrl: m[1]! });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`demo exited with ${code}: ${err}`)));
+  });
+}
+
+/** Polls `probe` until it returns true, failing with `what` after `timeoutMs`. */
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: false });
+  if (process.env.FRESHET_UPDATE_SCREENSHOTS === '1' && KEY_SCREENSHOTS.includes(name)) {
+    copyFileSync(path, join(ROOT, 'docs', 'images', `console-${name}.png`));
+  }
+}
+
+describe('console in chromium against the demo', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-console-'));
+  let demo: Awaited<ReturnType<typeof startDemo>>;
+  let clients: FreshetClients;
+  let browser: Browser;
+  let page: Page;
+  const browserErrors: string[] = [];
+  let feeding: NodeJS.Timeout | undefined;
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does it)`);
+    demo = await startDemo(dataDir);
+    clients = createClients({ endpoint: demo.endpoint });
+    const profile = mkdtempSync(join(tmpdir(), 'freshet-chromium-'));
+    browser = await chromium
+      .launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-quic',
+          '--no-first-run',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          `--user-data-dir=${profile}`,
+        ],
+      })
+      .catch(async (e: unknown) => {
+        // Chromium refuses --user-data-dir through launch() on some versions: fall back to Playwright's own fresh profile.
+        if (!String(e).includes('user-data-dir')) throw e;
+        return chromium.launch({
+          executablePath: CHROMIUM,
+          headless: true,
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-quic',
+            '--no-first-run',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+          ],
+        });
+      });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('console', (m) => {
+      if (m.type() === 'error') browserErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => browserErrors.push(e.message));
+  });
+
+  after(async () => {
+    if (feeding) clearInterval(feeding);
+    await browser?.close();
+    clients?.destroy();
+    if (demo) {
+      const exited = new Promise((r) => demo.child.once('exit', r));
+      demo.child.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      demo.child.kill('SIGKILL');
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows S1 and S2 on the overview with non-zero rates and their pipeline graphs', async () => {
+    await page.goto(demo.consoleUrl);
+    const rateOf = async (table: string, name: string) => {
+      const text = await page.locator(`[data-testid=${table}] tr[data-name="${name}"] td.rate`).textContent({ timeout: 20_000 });
+      return Number.parseFloat(text ?? '0');
+    };
+    await until(
+      'S1 and S2 streams with non-zero rates on the overview',
+      async () => (await rateOf('overview-streams', 's1-sales-events')) > 0 && (await rateOf('overview-streams', 's2-trades')) > 0,
+      40_000,
+    );
+    assert.ok((await rateOf('overview-apps', 's1-revenue-per-store')) > 0, 'S1 application reads records');
+    // One graph per pipeline, S1's ending in its bucket.
+    await page.locator('svg.graph').first().waitFor();
+    assert.ok((await page.locator('svg.graph').count()) >= 2);
+    assert.match((await page.locator('.graphs').textContent()) ?? '', /s1-sales-events.*s1-revenue-per-store/s);
+    await shot(page, 'overview');
+  });
+
+  it('shows a record put through the SDK in the live tail, and filters it', async () => {
+    await page.goto(`${demo.consoleUrl}#/streams/s1-sales-events`);
+    // The tail has its iterators once the generator's records show up.
+    await page.locator('.tail-table tbody tr').first().waitFor({ timeout: 20_000 });
+    const marker = `console-tail-${Date.now()}`;
+    await clients.kinesis.send(
+      new PutRecordCommand({ StreamName: 's1-sales-events', PartitionKey: marker, Data: Buffer.from(JSON.stringify({ marker, store_id: 'X', sales: 1 })) }),
+    );
+    await page.locator('.tail-table tbody tr', { hasText: marker }).first().waitFor({ timeout: 10_000 });
+    await page.fill('[data-testid=tail-filter]', marker);
+    assert.equal(await page.locator('.tail-table tbody tr').count(), 1);
+    assert.match((await page.locator('.tail-table tbody tr').first().textContent()) ?? '', /"marker":"console-tail-/);
+    await page.fill('[data-testid=tail-filter]', '');
+    await shot(page, 'stream');
+  });
+
+  const APP = 'console-test-app';
+  const CODE_V1 = [
+    'CREATE OR REPLACE STREAM "DEST" ("v" INTEGER, "tag" VARCHAR(8));',
+    'CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "v", \'one\' FROM "SOURCE_SQL_STREAM_001";',
+  ].join('\n');
+
+  it('shows sql check errors inline at the right line while editing', async () => {
+    await clients.kinesis.send(new CreateStreamCommand({ StreamName: 'console-test-in', ShardCount: 1 }));
+    await waitForStreamActive(clients.kinesis, 'console-test-in');
+    const arn = `arn:aws:kinesis:us-east-1:000000000000:stream/console-test-in`;
+    await clients.analytics.send(
+      new CreateApplicationCommand({
+        ApplicationName: APP,
+        ApplicationCode: CODE_V1,
+        Inputs: [
+          {
+            NamePrefix: 'SOURCE_SQL_STREAM',
+            KinesisStreamsInput: { ResourceARN: arn, RoleARN: 'arn:aws:iam::000000000000:role/r' },
+            InputSchema: {
+              RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+              RecordColumns: [{ Name: 'v', SqlType: 'INTEGER', Mapping: '$.v' }],
+            },
+          },
+        ],
+      }),
+    );
+    const inputId = (await clients.analytics.send(new DescribeApplicationCommand({ ApplicationName: APP }))).ApplicationDetail!.InputDescriptions![0]!.InputId!;
+    await clients.analytics.send(
+      new StartApplicationCommand({
+        ApplicationName: APP,
+        InputConfigurations: [{ Id: inputId, InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
+      }),
+    );
+    let v = 0;
+    feeding = setInterval(() => {
+      v = (v % 9) + 1;
+      clients.kinesis
+        .send(new PutRecordCommand({ StreamName: 'console-test-in', PartitionKey: 'k', Data: Buffer.from(JSON.stringify({ v })) }))
+        .catch(() => undefined); // the demo is stopping at the end of the file
+    }, 300);
+
+    await page.goto(`${demo.consoleUrl}#/apps/${APP}`);
+    await page.locator('.cm-content').waitFor();
+    await page.locator('[data-testid=check-result]', { hasText: 'no errors' }).waitFor({ timeout: 10_000 });
+    // A typo in the second line: SELEC for SELECT.
+    await page.locator('.cm-content').click();
+    await page.keyboard.press('Control+a');
+    await page.keyboard.insertText(CODE_V1.replace('SELECT STREAM', 'SELEC STREAM'));
+    const result = page.locator('[data-testid=check-result]');
+    await result.filter({ hasText: 'line 2' }).waitFor({ timeout: 10_000 });
+    assert.match((await result.textContent()) ?? '', /line 2, column \d+/);
+    await page.locator('.cm-lintRange-error').first().waitFor();
+    assert.equal(await page.locator('[data-testid=app-update]').isDisabled(), true, 'update is disabled while the code has errors');
+    await shot(page, 'sql-error');
+  });
+
+  it('updates the application from the editor and its output table changes', async () => {
+    await page.locator('.rows[data-stream=DEST] tbody tr').first().waitFor({ timeout: 20_000 });
+    const before = (await page.locator('[data-testid=app-version]').textContent()) ?? '';
+    await page.locator('.cm-content').click();
+    await page.keyboard.press('Control+a');
+    await page.keyboard.insertText(CODE_V1.replace('SELECT STREAM "v", \'one\'', 'SELECT STREAM "v" * 10, \'ten\''));
+    await page.locator('[data-testid=check-result]', { hasText: 'no errors' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=app-update]').click();
+    await until('a new application version', async () => ((await page.locator('[data-testid=app-version]').textContent()) ?? '') !== before, 10_000);
+    await page.locator('.rows[data-stream=DEST] tbody tr', { hasText: 'ten' }).first().waitFor({ timeout: 20_000 });
+    const cells = await page.locator('.rows[data-stream=DEST] tbody tr', { hasText: 'ten' }).first().locator('td').allTextContents();
+    assert.ok(
+      cells.some((c) => /^\d+$/.test(c) && Number(c) % 10 === 0 && Number(c) >= 10),
+      `a row of the new version carries v * 10: ${cells.join(' | ')}`,
+    );
+    await shot(page, 'sql-app');
+  });
+
+  it('opens a delivered file in the bucket viewer', async () => {
+    await clients.firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'console-test-files',
+        DeliveryStreamType: 'DirectPut',
+        ExtendedS3DestinationConfiguration: {
+          BucketARN: 'arn:aws:s3:::console-test',
+          RoleARN: 'arn:aws:iam::000000000000:role/r',
+          Prefix: 'rows/',
+          BufferingHints: { IntervalInSeconds: 0, SizeInMBs: 1 },
+        },
+      }),
+    );
+    await until(
+      'records accepted by console-test-files',
+      async () => {
+        try {
+          const r = await clients.firehose.send(
+            new PutRecordBatchCommand({
+              DeliveryStreamName: 'console-test-files',
+              Records: [1, 2, 3].map((n) => ({ Data: Buffer.from(`${JSON.stringify({ n, word: `delivered-${n}` })}\n`) })),
+            }),
+          );
+          return r.FailedPutCount === 0;
+        } catch {
+          return false; // still CREATING
+        }
+      },
+      10_000,
+    );
+    await page.goto(`${demo.consoleUrl}#/deliveries/console-test-files`);
+    const file = page.locator('[data-testid=bucket] button[data-key^="rows/"]').first();
+    await file.waitFor({ timeout: 20_000 });
+    await file.click();
+    const viewer = page.locator('[data-testid=viewer]');
+    await viewer.locator('td', { hasText: 'delivered-2' }).waitFor({ timeout: 10_000 });
+    assert.match((await viewer.textContent()) ?? '', /NDJSON/);
+    await shot(page, 'delivery');
+  });
+
+  it('draws S2 price series with anomaly scores', async () => {
+    await page.goto(`${demo.consoleUrl}#/anomalies`);
+    await page.locator('[data-testid=anomaly-chart] .uplot').first().waitFor({ timeout: 30_000 });
+    assert.match((await page.locator('[data-testid=anomaly-chart]').first().textContent()) ?? '', /ANOMALY_SCORE/);
+    await shot(page, 'anomalies');
+  });
+
+  it('logged no errors in the browser console', () => {
+    assert.deepEqual(browserErrors, []);
+  });
+});
