@@ -226,11 +226,14 @@ export interface RunOptions {
   readBackTimeoutMs: number;
   /** The server process's CPU time so far (ms), to report CPU per record. */
   serverCpuMs?: () => number;
+  /** Runs once the stream is ACTIVE, before the clock starts (bench/console opens a console here). */
+  beforeWrite?: (shardIds: string[]) => Promise<void>;
 }
 
 export async function runOnce(wire: KinesisWire, bodies: Bodies, opts: RunOptions): Promise<RunResult> {
   const shardIds = await createStream(wire, opts.streamName, opts.shardCount);
   setStreamName(bodies, opts.streamName);
+  await opts.beforeWrite?.(shardIds);
 
   // A server that stores nothing (the null server) gets the bodies round-robin for the whole
   // duration: its keys need not be unique, and it outruns any pool of pre-built bodies.

@@ -266,10 +266,15 @@ interface TailRecord {
 interface GetRecordsOutput {
   Records: Array<{ Data: string; PartitionKey: string; SequenceNumber: string; ApproximateArrivalTimestamp: number }>;
   NextShardIterator?: string;
+  MillisBehindLatest: number;
   ChildShards?: Array<{ ShardId: string }>;
 }
 
 const TAIL_KEPT = 300;
+/** Records per shard and poll: the tail reads at most this many a second per shard (keeps an open console cheap). */
+const TAIL_PAGE = 200;
+/** A tail further behind than this (from LATEST) skips to the newest records. */
+const SKIP_AHEAD_MS = 3000;
 
 /** Live tail: GetRecords on every shard once a second, newest first, with pause, filter and a start time. */
 function Tail({ stream }: { stream: string }) {
@@ -279,6 +284,7 @@ function Tail({ stream }: { stream: string }) {
   const [from, setFrom] = useState('');
   const [startAt, setStartAt] = useState<number | undefined>(undefined);
   const [error, setError] = useState<string | undefined>();
+  const [skipped, setSkipped] = useState(0);
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
 
@@ -302,7 +308,7 @@ function Tail({ stream }: { stream: string }) {
         if (!pausedRef.current) {
           const got: TailRecord[] = [];
           for (const [shardId, it] of [...iterators]) {
-            const r = await aws<GetRecordsOutput>('kinesis', 'GetRecords', { ShardIterator: it, Limit: 1000 });
+            const r = await aws<GetRecordsOutput>('kinesis', 'GetRecords', { ShardIterator: it, Limit: TAIL_PAGE });
             for (const rec of r.Records)
               got.push({
                 shardId,
@@ -311,7 +317,11 @@ function Tail({ stream }: { stream: string }) {
                 arrivalMs: rec.ApproximateArrivalTimestamp * 1000,
                 decoded: decodeRecord(rec.Data),
               });
-            if (r.NextShardIterator) iterators.set(shardId, r.NextShardIterator);
+            if (r.NextShardIterator && startAt === undefined && r.MillisBehindLatest > SKIP_AHEAD_MS) {
+              // Faster than a page a second: a live tail shows the newest records, so it jumps to the end.
+              await open(shardId, 'LATEST');
+              setSkipped((n) => n + 1);
+            } else if (r.NextShardIterator) iterators.set(shardId, r.NextShardIterator);
             else {
               iterators.delete(shardId);
               for (const c of r.ChildShards ?? []) if (!iterators.has(c.ShardId)) await open(c.ShardId, 'TRIM_HORIZON');
@@ -368,6 +378,7 @@ function Tail({ stream }: { stream: string }) {
         </button>
         <span class="muted">
           {shown.length} of {records.length} record(s){paused ? ' · paused' : ''}
+          {skipped ? ` · skipped ahead ${skipped}× (over ${TAIL_PAGE} records/s per shard)` : ''}
         </span>
       </div>
       {error ? <p class="error">{error}</p> : null}
