@@ -378,7 +378,9 @@ export function createConsole(options: ConsoleOptions = {}): Console {
   const handleApi = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '').split('?')[0]!;
     if (!target) return notReady(res);
-    if (path === '/console/api/config' && req.method === 'GET') return sendJson(res, 200, { region: target.region, auth: 'open' });
+    if (path === '/console/api/config' && req.method === 'GET') {
+      return sendJson(res, 200, { region: target.region, auth: 'open', services: target.services.map((s) => s.targetPrefix) });
+    }
     if (path === '/console/api/live' && req.method === 'GET') return live(req, res);
     if (path === '/console/api/rows' && req.method === 'GET') return rows(req, res);
     if (path === '/console/api/sql-check' && req.method === 'POST') return sqlCheck(req, res);

@@ -8,9 +8,10 @@ import type { LiveSnapshot } from './types.ts';
 
 /** Signing name and X-Amz-Target prefix of each API the console calls. */
 const SERVICES = {
-  kinesis: { signingName: 'kinesis', target: 'Kinesis_20131202' },
-  firehose: { signingName: 'firehose', target: 'Firehose_20150804' },
-  analytics: { signingName: 'kinesisanalytics', target: 'KinesisAnalytics_20150814' },
+  kinesis: { signingName: 'kinesis', target: 'Kinesis_20131202', json: '1.1' },
+  firehose: { signingName: 'firehose', target: 'Firehose_20150804', json: '1.1' },
+  analytics: { signingName: 'kinesisanalytics', target: 'KinesisAnalytics_20150814', json: '1.1' },
+  cloudwatch: { signingName: 'monitoring', target: 'GraniteServiceVersion20100801', json: '1.0' },
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 
@@ -23,8 +24,16 @@ function credentials(): { accessKeyId: string; secretAccessKey: string } {
 }
 
 let region = 'us-east-1';
-export function setRegion(r: string): void {
-  region = r;
+/** The AWS APIs the server mounts (their X-Amz-Target prefixes), from /console/api/config. */
+let mounted: readonly string[] = [];
+export function configure(c: { region: string; services?: string[] }): void {
+  region = c.region;
+  mounted = c.services ?? [];
+}
+
+/** Whether the server has the CloudWatch-compatible API (pages and charts that need it show only then). */
+export function hasCloudWatch(): boolean {
+  return mounted.includes(SERVICES.cloudwatch.target);
 }
 
 export class ApiError extends Error {
@@ -36,13 +45,13 @@ export class ApiError extends Error {
   }
 }
 
-/** One AWS JSON 1.1 call, e.g. aws('kinesis', 'ListStreams', {}). */
+/** One AWS JSON call, e.g. aws('kinesis', 'ListStreams', {}). */
 export async function aws<T = Record<string, unknown>>(service: ServiceName, action: string, body: unknown): Promise<T> {
   const s = SERVICES[service];
   const client = new AwsClient({ ...credentials(), service: s.signingName, region, retries: 0 });
   const res = await client.fetch(`${location.origin}/`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${s.target}.${action}` },
+    headers: { 'content-type': `application/x-amz-json-${s.json}`, 'x-amz-target': `${s.target}.${action}` },
     body: JSON.stringify(body),
   });
   const text = await res.text();

@@ -3,12 +3,13 @@ import 'uplot/dist/uPlot.min.css';
 import './app.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { consoleGet, setRegion, useLive } from './api.ts';
+import { configure, consoleGet, hasCloudWatch, useLive } from './api.ts';
 import { Overview } from './pages/overview.tsx';
 import { StreamsPage } from './pages/streams.tsx';
 import { AppsPage } from './pages/apps.tsx';
 import { DeliveriesPage } from './pages/deliveries.tsx';
 import { AnomaliesPage } from './pages/anomalies.tsx';
+import { MetricsPage } from './pages/metrics.tsx';
 
 const PAGES = [
   { path: 'overview', label: 'Overview' },
@@ -16,6 +17,7 @@ const PAGES = [
   { path: 'apps', label: 'SQL applications' },
   { path: 'deliveries', label: 'Delivery streams' },
   { path: 'anomalies', label: 'Anomalies' },
+  { path: 'metrics', label: 'Metrics and alarms' },
 ] as const;
 
 function currentRoute(): string[] {
@@ -50,6 +52,9 @@ function App() {
     case 'anomalies':
       body = <AnomaliesPage />;
       break;
+    case 'metrics':
+      body = <MetricsPage />;
+      break;
     default:
       body = <Overview />;
   }
@@ -60,7 +65,7 @@ function App() {
           Freshet
         </a>
         <nav>
-          {PAGES.map((p) => (
+          {PAGES.filter((p) => p.path !== 'metrics' || hasCloudWatch()).map((p) => (
             <a key={p.path} href={link(p.path)} class={p.path === (page ?? 'overview') ? 'active' : ''}>
               {p.label}
             </a>
@@ -75,8 +80,11 @@ function App() {
   );
 }
 
-consoleGet<{ region: string }>('config').then(
-  (c) => setRegion(c.region),
-  () => undefined, // the default region stays: the server is starting or older
+// The configuration first: which APIs exist decides which pages and charts show.
+consoleGet<{ region: string; services: string[] }>('config').then(
+  (c) => {
+    configure(c);
+    render(<App />, document.getElementById('app')!);
+  },
+  () => render(<App />, document.getElementById('app')!), // defaults: us-east-1, no CloudWatch
 );
-render(<App />, document.getElementById('app')!);

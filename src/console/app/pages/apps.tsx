@@ -4,7 +4,8 @@
  * error_stream rows and its record-rate chart.
  */
 import { useState } from 'preact/hooks';
-import { aws, errorText, useEvents, useLive, useLoad } from '../api.ts';
+import { aws, errorText, hasCloudWatch, useEvents, useLive, useLoad } from '../api.ts';
+import { MetricChart } from '../metrics.tsx';
 import { LiveChart, Sparkline } from '../charts.tsx';
 import { cell, num, statusClass } from '../format.ts';
 import { link } from '../main.tsx';
@@ -218,6 +219,22 @@ function AppDetail({ name }: { name: string }) {
         ]}
         height={150}
       />
+      {hasCloudWatch() ? (
+        <MetricChart
+          title="Lag behind the input stream"
+          queries={[
+            {
+              id: 'lag',
+              label: 'MillisBehindLatest (Maximum)',
+              color: '#8a4fd0',
+              namespace: 'AWS/KinesisAnalytics',
+              metricName: 'MillisBehindLatest',
+              dimensions: { Application: name },
+              stat: 'Maximum',
+            },
+          ]}
+        />
+      ) : null}
       <h2>In-application streams</h2>
       {!rows?.running ? <p class="muted">The application is not running: start it to see its rows.</p> : null}
       {Object.entries(rows?.streams ?? {}).map(([stream, list]) => (

@@ -3,7 +3,8 @@
  * charts, its configuration, and its bucket as a browsable tree with a viewer for the delivered files.
  */
 import { useState } from 'preact/hooks';
-import { aws, consoleGet, errorText, useLive, useLoad } from '../api.ts';
+import { aws, consoleGet, errorText, hasCloudWatch, useLive, useLoad } from '../api.ts';
+import { MetricChart } from '../metrics.tsx';
 import { LiveChart, Sparkline } from '../charts.tsx';
 import { bytes, cell, num } from '../format.ts';
 import { link } from '../main.tsx';
@@ -126,6 +127,48 @@ function DeliveryDetail({ name }: { name: string }) {
           height={140}
         />
       </div>
+      {hasCloudWatch() ? (
+        <div class="charts">
+          <MetricChart
+            title="DataFreshness"
+            queries={[
+              {
+                id: 'fresh',
+                label: 'DeliveryToS3.DataFreshness (Maximum)',
+                color: '#d0602f',
+                namespace: 'AWS/Firehose',
+                metricName: 'DeliveryToS3.DataFreshness',
+                dimensions: { DeliveryStreamName: name },
+                stat: 'Maximum',
+              },
+            ]}
+          />
+          <MetricChart
+            title="Delivery success and records"
+            queries={[
+              {
+                id: 'success',
+                label: 'DeliveryToS3.Success (Average)',
+                color: '#2f9d5a',
+                namespace: 'AWS/Firehose',
+                metricName: 'DeliveryToS3.Success',
+                dimensions: { DeliveryStreamName: name },
+                stat: 'Average',
+              },
+              {
+                id: 'records',
+                label: 'DeliveryToS3.Records (Sum)',
+                color: '#2f6fd0',
+                namespace: 'AWS/Firehose',
+                metricName: 'DeliveryToS3.Records',
+                dimensions: { DeliveryStreamName: name },
+                stat: 'Sum',
+                right: true,
+              },
+            ]}
+          />
+        </div>
+      ) : null}
       {bucket ? <BucketBrowser bucket={bucket} /> : null}
     </div>
   );

@@ -3,7 +3,8 @@
  * actions (put a record, reshard, retention, consumers) and the live tail.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { aws, errorText, useLive, useLoad } from '../api.ts';
+import { aws, errorText, hasCloudWatch, useLive, useLoad } from '../api.ts';
+import { MetricChart } from '../metrics.tsx';
 import { LiveChart, Sparkline } from '../charts.tsx';
 import { decodeRecord } from '../kpl.ts';
 import type { Decoded } from '../kpl.ts';
@@ -112,6 +113,38 @@ function StreamDetail({ name }: { name: string }) {
         series={[{ label: 'records/s', color: '#2f6fd0', values: live.history.map((h) => h.streams.find((s) => s.name === name)?.rate ?? null) }]}
         height={150}
       />
+      {hasCloudWatch() ? (
+        <div class="charts">
+          <MetricChart
+            title="IncomingRecords per minute"
+            queries={[
+              {
+                id: 'incoming',
+                label: 'IncomingRecords (Sum)',
+                color: '#2f6fd0',
+                namespace: 'AWS/Kinesis',
+                metricName: 'IncomingRecords',
+                dimensions: { StreamName: name },
+                stat: 'Sum',
+              },
+            ]}
+          />
+          <MetricChart
+            title="Iterator age of GetRecords consumers"
+            queries={[
+              {
+                id: 'age',
+                label: 'GetRecords.IteratorAgeMilliseconds (Maximum)',
+                color: '#d0602f',
+                namespace: 'AWS/Kinesis',
+                metricName: 'GetRecords.IteratorAgeMilliseconds',
+                dimensions: { StreamName: name },
+                stat: 'Maximum',
+              },
+            ]}
+          />
+        </div>
+      ) : null}
       <h2>Shards</h2>
       <table class="list shards">
         <thead>
