@@ -34,15 +34,22 @@ export function LiveChart({
   series,
   height = 180,
   timeAxis = true,
+  xRange,
 }: {
   title: string;
   times: number[];
   series: Series[];
   height?: number;
   timeAxis?: boolean;
+  /** A fixed x window (e.g. the last hour of a metric), so sparse data sits where it belongs. */
+  xRange?: [number, number];
 }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | undefined>(undefined);
+  const range = useRef(xRange);
+  range.current = xRange;
+  // Few points: draw them, or a single datapoint would be invisible.
+  const sparse = times.length < 30;
   const shape = series.map((s) => `${s.label}${s.points ? '.' : ''}${s.right ? 'r' : ''}`).join('|');
   const data = [times, ...series.map((s) => s.values)] as uPlot.AlignedData;
 
@@ -55,7 +62,13 @@ export function LiveChart({
       height,
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: timeAxis }, ...(hasRight ? { [RIGHT_SCALE]: { auto: true } } : {}) },
+      scales: {
+        x: {
+          time: timeAxis,
+          range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => range.current ?? (min === max ? [min - 30, max + 30] : [min, max]),
+        },
+        ...(hasRight ? { [RIGHT_SCALE]: { auto: true } } : {}),
+      },
       axes: [{}, { size: 60 }, ...(hasRight ? [{ scale: RIGHT_SCALE, side: 1, grid: { show: false }, size: 50 }] : [])],
       series: [
         {},
@@ -64,7 +77,7 @@ export function LiveChart({
           stroke: s.color,
           width: 1.5,
           ...(s.right ? { scale: RIGHT_SCALE } : {}),
-          ...(s.points ? { paths: () => null, points: { show: true, size: 5, fill: s.color } } : { points: { show: false } }),
+          ...(s.points ? { paths: () => null, points: { show: true, size: 5, fill: s.color } } : { points: { show: sparse, size: 5, fill: s.color } }),
         })),
       ],
     };
@@ -76,7 +89,7 @@ export function LiveChart({
       plot.current?.destroy();
       plot.current = undefined;
     };
-  }, [shape, height, timeAxis]);
+  }, [shape, height, timeAxis, sparse]);
 
   useEffect(() => {
     plot.current?.setData(data);

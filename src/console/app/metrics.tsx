@@ -36,7 +36,7 @@ export async function metricData(
   queries: MetricQuery[],
   minutes: number,
   period: number,
-): Promise<{ times: number[]; series: Array<{ query: MetricQuery; values: Array<number | null> }> }> {
+): Promise<{ times: number[]; range: [number, number]; series: Array<{ query: MetricQuery; values: Array<number | null> }> }> {
   const end = Math.ceil(Date.now() / 60_000) * 60;
   const out = await aws<{ MetricDataResults: MetricDataResult[] }>('cloudwatch', 'GetMetricData', {
     StartTime: end - minutes * 60,
@@ -73,7 +73,7 @@ export async function metricData(
     });
     return { query, values };
   });
-  return { times: axis, series };
+  return { times: axis, range: [end - minutes * 60, end], series };
 }
 
 export function MetricChart({
@@ -126,6 +126,7 @@ export function MetricChart({
       <LiveChart
         title={`${title} (CloudWatch, last ${minutes} min)`}
         times={data.times}
+        xRange={data.range}
         series={data.series.map((s) => ({ label: s.query.label, color: s.query.color, values: s.values, ...(s.query.right ? { right: true } : {}) }))}
         height={height}
       />
