@@ -163,6 +163,36 @@ describe('console in chromium against the demo', () => {
     await shot(page, 'stream');
   });
 
+  it('puts a record from the form, reshards from the page, and tails from a timestamp across the parent and its children', async () => {
+    await clients.kinesis.send(new CreateStreamCommand({ StreamName: 'console-test-manage', ShardCount: 1 }));
+    await waitForStreamActive(clients.kinesis, 'console-test-manage');
+    // The browser's local time 5 s ago, as a datetime-local value (a string: tsx would wrap a function's helpers in __name).
+    const before = await page.evaluate<string>(
+      "(() => { const d = new Date(Date.now() - 5000); const p = (n) => String(n).padStart(2, '0'); return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) + ':' + p(d.getMinutes()) + ':' + p(d.getSeconds()); })()",
+    );
+    await page.goto(`${demo.consoleUrl}#/streams/console-test-manage`);
+    const form = page.locator('[data-testid=put-record]');
+    await form.locator('textarea').fill('{"from": "the put form"}');
+    await form.locator('button').click();
+    await form.locator('.message', { hasText: /Put to shardId-000000000000 as \d+/ }).waitFor({ timeout: 10_000 });
+
+    await page.locator('.card', { hasText: 'Manage' }).locator('input[type=number]').first().fill('2');
+    await page.locator('button', { hasText: 'Reshard' }).click();
+    // The split closes shard 0 and opens two children whose parent it is.
+    await until(
+      'two child shards of shardId-000000000000',
+      async () => (await page.locator('table.shards tbody tr', { hasText: 'shardId-000000000000' }).count()) === 3,
+      15_000,
+    );
+    assert.equal(await page.locator('table.shards tbody tr', { hasText: 'closed' }).count(), 1);
+
+    await page.fill('.tail input[type=datetime-local]', before);
+    await page.locator('.tail button', { hasText: 'Read from then' }).click();
+    await page.locator('.tail-table tbody tr', { hasText: 'the put form' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=tail-pause]').click();
+    await page.locator('.tail', { hasText: 'paused' }).waitFor();
+  });
+
   const APP = 'console-test-app';
   const CODE_V1 = [
     'CREATE OR REPLACE STREAM "DEST" ("v" INTEGER, "tag" VARCHAR(8));',
