@@ -15,13 +15,14 @@ import type { Browser, Page } from 'playwright-core';
 import { PutRecordCommand, CreateStreamCommand } from '@aws-sdk/client-kinesis';
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { CreateApplicationCommand, StartApplicationCommand, DescribeApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
+import { CloudWatchClient, PutDashboardCommand, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { createClients, waitForStreamActive } from '../../src/pipeline/index.ts';
 import type { FreshetClients } from '../../src/pipeline/index.ts';
 import { ROOT, spawnCli } from '../cli/run-cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
-const KEY_SCREENSHOTS = ['overview', 'stream', 'sql-app', 'delivery', 'anomalies'];
+const KEY_SCREENSHOTS = ['overview', 'stream', 'sql-app', 'delivery', 'anomalies', 'metrics'];
 
 /** Starts the demo on a free port and resolves with the console URL it prints. */
 function startDemo(dataDir: string): Promise<{ child: ChildProcessWithoutNullStreams; endpoint: string; consoleUrl: string }> {
@@ -312,6 +313,64 @@ describe('console in chromium against the demo', () => {
     await page.locator('[data-testid=anomaly-chart] .uplot').first().waitFor({ timeout: 30_000 });
     assert.match((await page.locator('[data-testid=anomaly-chart]').first().textContent()) ?? '', /ANOMALY_SCORE/);
     await shot(page, 'anomalies');
+  });
+
+  it('renders a CloudWatch dashboard from its JSON body and shows an alarm with its history', async () => {
+    const cloudwatch = new CloudWatchClient({ endpoint: demo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
+    try {
+      const body = {
+        start: '-PT1H',
+        widgets: [
+          { type: 'text', x: 0, y: 0, width: 24, height: 2, properties: { markdown: 'Demo streams' } },
+          {
+            type: 'metric',
+            x: 0,
+            y: 2,
+            width: 12,
+            height: 6,
+            properties: {
+              title: 'Incoming records',
+              region: 'us-east-1',
+              period: 60,
+              stat: 'Sum',
+              metrics: [
+                ['AWS/Kinesis', 'IncomingRecords', 'StreamName', 's1-sales-events'],
+                ['.', '.', '.', 's2-trades'],
+              ],
+            },
+          },
+        ],
+      };
+      await cloudwatch.send(new PutDashboardCommand({ DashboardName: 'console-test', DashboardBody: JSON.stringify(body) }));
+      await cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: 'console-test-alarm',
+          Namespace: 'AWS/Kinesis',
+          MetricName: 'IncomingRecords',
+          Dimensions: [{ Name: 'StreamName', Value: 's1-sales-events' }],
+          Statistic: 'Sum',
+          Period: 60,
+          EvaluationPeriods: 1,
+          Threshold: 1e9,
+          ComparisonOperator: 'GreaterThanThreshold',
+        }),
+      );
+      await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'console-test-alarm', StateValue: 'ALARM', StateReason: 'set by the console test' }));
+      await page.goto(`${demo.consoleUrl}#/metrics`);
+      const alarm = page.locator('[data-testid=alarms] tr[data-name=console-test-alarm]');
+      await alarm.waitFor({ timeout: 10_000 });
+      assert.match((await alarm.textContent()) ?? '', /ALARM/);
+      await alarm.locator('button').click();
+      await page.locator('[data-testid=alarm-history]', { hasText: 'ALARM' }).waitFor({ timeout: 10_000 });
+      const chart = page.locator('[data-testid=dashboard][data-name=console-test] [data-testid=metric-chart]');
+      await chart.locator('.uplot').waitFor({ timeout: 15_000 });
+      assert.match((await chart.textContent()) ?? '', /IncomingRecords s1-sales-events/);
+      assert.match((await chart.textContent()) ?? '', /IncomingRecords s2-trades/);
+      assert.match((await page.locator('[data-testid=dashboard]').textContent()) ?? '', /Demo streams/);
+      await shot(page, 'metrics');
+    } finally {
+      cloudwatch.destroy();
+    }
   });
 
   it('logged no errors in the browser console', () => {
