@@ -33,7 +33,16 @@ describe('npm package', () => {
   });
 
   it('packs the built CLI, its run-time files and the examples, and no sources or tests', () => {
-    for (const f of ['package.json', 'README.md', 'bin/freshet.js', 'dist/cli.js', 'dist/lambda-worker.mjs', 'examples/s1-revenue-per-store/freshet.yaml']) {
+    for (const f of [
+      'package.json',
+      'README.md',
+      'bin/freshet.js',
+      'dist/cli.js',
+      'dist/lambda-worker.mjs',
+      'dist/console/app.js',
+      'dist/console/app.css',
+      'examples/s1-revenue-per-store/freshet.yaml',
+    ]) {
       assert.ok(pkg.files.includes(f), `${f} missing from the package: ${pkg.files.join(', ')}`);
     }
     assert.deepEqual(
@@ -59,7 +68,7 @@ describe('npm package', () => {
     assert.match(stdout, /ok/i);
   });
 
-  it('starts a server that answers a Kinesis request', async () => {
+  it('starts a server that answers a Kinesis request and serves the console', async () => {
     const child = spawn(pkg.bin, ['server', '--port', '0', '--data-dir', join(dir, 'data')], {
       cwd: pkg.app,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,6 +88,10 @@ describe('npm package', () => {
       try {
         await kinesis.send(new CreateStreamCommand({ StreamName: 'packaged', ShardCount: 1 }));
         assert.deepEqual((await kinesis.send(new ListStreamsCommand({}))).StreamNames, ['packaged']);
+        // The web console's bundle ships in the package and is served by the installed server.
+        const app = await fetch(`${url}/console/assets/app.js`);
+        assert.equal(app.status, 200);
+        assert.ok((await app.text()).length > 10_000);
       } finally {
         kinesis.destroy();
       }
