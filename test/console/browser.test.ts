@@ -145,6 +145,9 @@ describe('console in chromium against the demo', () => {
     await page.locator('svg.graph').first().waitFor();
     assert.ok((await page.locator('svg.graph').count()) >= 2);
     assert.match((await page.locator('.graphs').textContent()) ?? '', /s1-sales-events.*s1-revenue-per-store/s);
+    // Each graph is titled with the freshet.yaml pipeline its resources were created by.
+    await page.locator('[data-testid=pipeline]', { hasText: 'pipeline s2-anomalous-trades' }).waitFor({ timeout: 10_000 });
+    assert.match((await page.locator('[data-testid=pipeline]', { hasText: 'pipeline s1-revenue-per-store' }).textContent()) ?? '', /s1-sales-events/);
     await shot(page, 'overview');
   });
 

@@ -42,6 +42,26 @@ async function describeDeliveries(names: string[]): Promise<DeliveryInfo[]> {
   );
 }
 
+/** The tag `freshet up` puts on every resource of a pipeline (src/pipeline's PIPELINE_TAG). */
+const PIPELINE_TAG = 'freshet:pipeline';
+
+/** Each stream's pipeline name, from its tags (streams not made by `freshet up` have none). */
+async function pipelinesOf(streams: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  await Promise.all(
+    streams.map(async (name) => {
+      try {
+        const r = await aws<{ Tags: Array<{ Key: string; Value?: string }> }>('kinesis', 'ListTagsForStream', { StreamName: name });
+        const tag = r.Tags.find((t) => t.Key === PIPELINE_TAG);
+        if (tag?.Value) out.set(name, tag.Value);
+      } catch {
+        // deleted meanwhile: no pipeline name
+      }
+    }),
+  );
+  return out;
+}
+
 interface GraphNode {
   id: string;
   kind: 'stream' | 'app' | 'delivery' | 'bucket';
@@ -168,6 +188,12 @@ function PipelineGraph({ graph }: { graph: { nodes: GraphNode[]; edges: GraphEdg
   );
 }
 
+/** The pipeline (freshet.yaml `name`) a graph's streams were created by, if any. */
+function pipelineName(g: { nodes: GraphNode[] }, pipelines: Map<string, string> | undefined): string | undefined {
+  for (const n of g.nodes) if (n.kind === 'stream' && pipelines?.has(n.label)) return `pipeline ${pipelines.get(n.label)}`;
+  return undefined;
+}
+
 /** The latest snapshot with every rate averaged over the last ten seconds (generators write in bursts). */
 function smoothed(live: LiveState): LiveSnapshot | undefined {
   const last = live.history.slice(-10);
@@ -199,6 +225,8 @@ export function Overview() {
   const snap = smoothed(live);
   const deliveryNames = snap?.deliveries.map((d) => d.name).join(',') ?? '';
   const { data: deliveries } = useLoad(() => describeDeliveries(deliveryNames ? deliveryNames.split(',') : []), [deliveryNames]);
+  const streamNames = snap?.streams.map((s) => s.name).join(',') ?? '';
+  const { data: pipelines } = useLoad(() => pipelinesOf(streamNames ? streamNames.split(',') : []), [streamNames]);
   if (!snap) return <p class="muted">Connecting to the live feed…</p>;
   const graphs = buildGraphs(snap, deliveries ?? []);
   return (
@@ -210,7 +238,8 @@ export function Overview() {
         {graphs.length === 0 ? <p class="muted">No pipelines yet: apply a freshet.yaml (npx freshet up -f …) or run npm start.</p> : null}
         <div class="graphs">
           {graphs.map((g) => (
-            <div class="graph-box" key={g.nodes.map((n) => n.id).join()}>
+            <div class="graph-box" key={g.nodes.map((n) => n.id).join()} data-testid="pipeline">
+              <h3 class="graph-title">{pipelineName(g, pipelines) ?? 'resources not created by freshet up'}</h3>
               <PipelineGraph graph={g} />
             </div>
           ))}
