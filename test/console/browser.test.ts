@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { PutRecordCommand, CreateStreamCommand } from '@aws-sdk/client-kinesis';
@@ -21,6 +22,31 @@ import type { FreshetClients } from '../../src/pipeline/index.ts';
 import { ROOT, spawnCli } from '../cli/run-cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+const require = createRequire(import.meta.url);
+const agg = require('aws-kinesis-agg') as {
+  aggregate(
+    records: Array<{ partitionKey: string; data: Buffer }>,
+    onEncoded: (r: { partitionKey: string; data: Buffer }, cb: (err?: Error) => void) => void,
+    after: () => void,
+    onError: (e: Error) => void,
+  ): void;
+};
+
+/** KPL-aggregates user records into Kinesis records, as the KPL does. */
+function aggregate(records: Array<{ partitionKey: string; data: Buffer }>): Promise<Array<{ partitionKey: string; data: Buffer }>> {
+  return new Promise((resolve, reject) => {
+    const out: Array<{ partitionKey: string; data: Buffer }> = [];
+    agg.aggregate(
+      records,
+      (r, cb) => {
+        out.push(r);
+        cb();
+      },
+      () => resolve(out),
+      reject,
+    );
+  });
+}
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'console');
 const KEY_SCREENSHOTS = ['overview', 'stream', 'sql-app', 'delivery', 'anomalies', 'metrics'];
 
@@ -163,6 +189,15 @@ describe('console in chromium against the demo', () => {
     await page.fill('[data-testid=tail-filter]', marker);
     assert.equal(await page.locator('.tail-table tbody tr').count(), 1);
     assert.match((await page.locator('.tail-table tbody tr').first().textContent()) ?? '', /"marker":"console-tail-/);
+    // A KPL aggregate shows its user records, each with its own partition key.
+    const [aggregated] = await aggregate([
+      { partitionKey: 'kpl-a', data: Buffer.from(JSON.stringify({ marker, user: 1 })) },
+      { partitionKey: 'kpl-b', data: Buffer.from(JSON.stringify({ marker, user: 2 })) },
+    ]);
+    await clients.kinesis.send(new PutRecordCommand({ StreamName: 's1-sales-events', PartitionKey: aggregated!.partitionKey, Data: aggregated!.data }));
+    const kplRow = page.locator('.tail-table tbody tr', { hasText: 'KPL aggregate of 2 user record(s)' });
+    await kplRow.waitFor({ timeout: 10_000 });
+    assert.match((await kplRow.locator('ul.sub').textContent()) ?? '', /kpl-a.*"user":1.*kpl-b.*"user":2/s);
     await page.fill('[data-testid=tail-filter]', '');
     await shot(page, 'stream');
   });
@@ -309,6 +344,47 @@ describe('console in chromium against the demo', () => {
     await viewer.locator('td', { hasText: 'delivered-2' }).waitFor({ timeout: 10_000 });
     assert.match((await viewer.textContent()) ?? '', /NDJSON/);
     await shot(page, 'delivery');
+  });
+
+  it('inflates a GZIP-compressed delivered file in the viewer', async () => {
+    await clients.firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'console-test-gzip',
+        DeliveryStreamType: 'DirectPut',
+        ExtendedS3DestinationConfiguration: {
+          BucketARN: 'arn:aws:s3:::console-test-gzip',
+          RoleARN: 'arn:aws:iam::000000000000:role/r',
+          Prefix: 'gz/',
+          CompressionFormat: 'GZIP',
+          BufferingHints: { IntervalInSeconds: 0, SizeInMBs: 1 },
+        },
+      }),
+    );
+    await until(
+      'records accepted by console-test-gzip',
+      async () => {
+        try {
+          const r = await clients.firehose.send(
+            new PutRecordBatchCommand({
+              DeliveryStreamName: 'console-test-gzip',
+              Records: [Buffer.from('{"zipped":"yes-1"}\n'), Buffer.from('{"zipped":"yes-2"}\n')].map((Data) => ({ Data })),
+            }),
+          );
+          return r.FailedPutCount === 0;
+        } catch {
+          return false; // still CREATING
+        }
+      },
+      10_000,
+    );
+    await page.goto(`${demo.consoleUrl}#/deliveries/console-test-gzip`);
+    const file = page.locator('[data-testid=bucket] button[data-key^="gz/"]').first();
+    await file.waitFor({ timeout: 20_000 });
+    assert.match((await file.getAttribute('data-key')) ?? '', /\.gz$/);
+    await file.click();
+    const viewer = page.locator('[data-testid=viewer]');
+    await viewer.locator('td', { hasText: 'yes-2' }).waitFor({ timeout: 10_000 });
+    assert.match((await viewer.textContent()) ?? '', /GZIP, NDJSON/);
   });
 
   it('draws S2 price series with anomaly scores', async () => {

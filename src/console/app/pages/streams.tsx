@@ -394,7 +394,11 @@ function Tail({ stream }: { stream: string }) {
   }, [stream, startAt]);
 
   const f = filter.toLowerCase();
-  const shown = f ? records.filter((r) => r.partitionKey.toLowerCase().includes(f) || r.decoded.text.toLowerCase().includes(f)) : records;
+  const matches = (r: TailRecord): boolean =>
+    r.partitionKey.toLowerCase().includes(f) ||
+    r.decoded.text.toLowerCase().includes(f) ||
+    (r.decoded.subRecords?.some((x) => x.partitionKey.toLowerCase().includes(f) || x.text.toLowerCase().includes(f)) ?? false);
+  const shown = f ? records.filter(matches) : records;
   return (
     <section class="tail" data-testid="tail">
       <h2>Live tail</h2>
