@@ -31,6 +31,7 @@ import type {
   ShardPosition,
   StreamDescription,
   StreamMode,
+  StreamState,
 } from './engine/model.ts';
 import { ShardReader, ReadPath } from './engine/reads.ts';
 import type { ShardCursor } from './engine/reads.ts';
@@ -168,6 +169,13 @@ export class KinesisEngine {
   /** DeleteStream: DELETING now, gone (logs deleted) after `deleteDelayMs`. */
   deleteStream(name: string, opts: { enforceConsumerDeletion?: boolean } = {}): Promise<void> {
     return this.registry.delete(name, opts);
+  }
+
+  /** A stream's live state, read-only, for in-process observers (the console's live view); StreamNotFound when absent. */
+  stream(name: string): Readonly<StreamState> {
+    const s = this.ctx.streams.get(name);
+    if (s === undefined) throw this.notFound(name);
+    return s;
   }
 
   /** Stream names, sorted. */
