@@ -29,6 +29,11 @@ export interface ValidationOptions {
    * URLs for local use). Error texts still quote the model's pattern.
    */
   readonly patternOverrides?: Readonly<Record<string, RegExp>>;
+  /**
+   * Values Freshet accepts besides an enum shape's, by shape name (LookoutMetrics' `PT1M` frequency for demos).
+   * Error texts still list the model's values.
+   */
+  readonly enumExtensions?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** A compiled validator: the input in canonical form, or throws AWS's error. */
@@ -343,7 +348,7 @@ class Compiler {
     switch (shape.type) {
       case 'string':
         if (shape.pattern !== undefined) node.pattern = this.options.patternOverrides?.[name] ?? compilePattern(shape.pattern);
-        if (shape.enum !== undefined) node.enumSet = new Set(shape.enum);
+        if (shape.enum !== undefined) node.enumSet = new Set([...shape.enum, ...(this.options.enumExtensions?.[name] ?? [])]);
         break;
       case 'list':
         node.member = this.node((shape as ListShapeModel).member.shape);

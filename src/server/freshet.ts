@@ -53,6 +53,8 @@ export interface StartServerOptions {
   analytics?: ServiceDeps['analytics'];
   /** KinesisAnalyticsV2 status delays (clock time in STARTING, STOPPING, UPDATING, DELETING; default 100 ms each). */
   analyticsV2?: ServiceDeps['analyticsV2'];
+  /** Metric detectors (LookoutMetrics): activation delay, series settings, SNS topic → webhook URL (docs/detectors.md). */
+  detectors?: ServiceDeps['detectors'];
   /** Non-AWS HTTP routes on the same port (`GET /health`, `/console/…`, SSE); see HttpRoute in src/aws. The services' own (`GET /metrics`) come first. */
   httpRoutes?: readonly HttpRoute[];
   /** The Postgres endpoint for materialized views (src/views, docs/views.md): off unless given; 5439 is Redshift's port. */
@@ -146,6 +148,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     ...(options.analytics ? { analytics: options.analytics } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.analyticsV2 ? { analyticsV2: options.analyticsV2 } : {}),
+    ...(options.detectors ? { detectors: options.detectors } : {}),
   });
   const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
   const router = new Router({ services, clock, region, accountId, onInternalError, routes: [...buildRoutes(services), ...(options.httpRoutes ?? [])] });

@@ -16,6 +16,8 @@ import type { AwsService, HttpRoute } from '../aws/index.ts';
 import { MetricsEngine, attachKinesisMetrics } from '../metrics/index.ts';
 import type { AlarmActionsConfig } from '../metrics/index.ts';
 import { createCloudWatchService, prometheusRoute } from '../cloudwatch/index.ts';
+import { createDetectorsService } from '../detectors/index.ts';
+import type { DetectorsOptions } from '../detectors/index.ts';
 
 export interface ServiceDeps {
   storage: LogStorage;
@@ -33,6 +35,8 @@ export interface ServiceDeps {
   metrics?: { actions?: AlarmActionsConfig; evaluationDelayMs?: number; fsync?: boolean };
   /** KinesisAnalyticsV2 status delays (tests set them to 0). */
   analyticsV2?: Partial<AnalyticsV2Delays>;
+  /** Metric detectors (LookoutMetrics): activation delay, series settings, SNS topic → webhook URL. */
+  detectors?: DetectorsOptions;
 }
 
 export function buildServices(deps: ServiceDeps): AwsService[] {
@@ -82,6 +86,15 @@ export function buildServices(deps: ServiceDeps): AwsService[] {
         },
       },
       ...(deps.analyticsV2 ? { delays: deps.analyticsV2 } : {}),
+    }),
+    // Detectors read the embedded buckets the delivery streams write.
+    createDetectorsService({
+      clock: deps.clock,
+      region: deps.region,
+      accountId: deps.accountId,
+      dataDir: deps.dataDir,
+      bucketPath: (bucket) => firehose.engine.stores.localPath(bucket),
+      ...(deps.detectors ? { options: deps.detectors } : {}),
     }),
   ];
 }

@@ -17,6 +17,8 @@ import { analyticsErrors } from '../../src/analytics/errors.ts';
 import { cloudWatchErrors } from '../../src/cloudwatch/index.ts';
 import { kinesisAnalyticsV2Model } from '../../src/aws/models/kinesisanalyticsv2.ts';
 import { analyticsV2Errors } from '../../src/analytics/v2/errors.ts';
+import { lookoutMetricsModel } from '../../src/aws/models/lookoutmetrics.ts';
+import { lookoutMetricsErrors } from '../../src/detectors/errors.ts';
 
 const CATALOGS: Array<[string, ServiceModel, ErrorCatalog<Readonly<Record<string, ErrorEntry>>>]> = [
   ['kinesis', kinesisModel, kinesisErrors],
@@ -24,6 +26,7 @@ const CATALOGS: Array<[string, ServiceModel, ErrorCatalog<Readonly<Record<string
   ['kinesisanalytics', kinesisAnalyticsModel, analyticsErrors],
   ['cloudwatch', cloudWatchModel, cloudWatchErrors],
   ['kinesisanalyticsv2', kinesisAnalyticsV2Model, analyticsV2Errors],
+  ['lookoutmetrics', lookoutMetricsModel, lookoutMetricsErrors],
 ];
 
 const compatibility = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');

@@ -1,0 +1,702 @@
+/**
+ * The metric detectors engine behind the LookoutMetrics API: anomaly detectors, their metric set, alerts,
+ * tags, anomaly groups, feedback and executions. Time comes from the injected clock: status transitions
+ * (ACTIVATING → LEARNING → ACTIVE, BACK_TEST_ACTIVATING → BACK_TEST_ACTIVE → BACK_TEST_COMPLETE) and each
+ * interval's detection, which runs `Offset` seconds after the interval closes. Runs of one detector are
+ * queued, so a clock that jumps hours ahead still detects every interval, in order.
+ *
+ * With a data directory the resources, results and each detector's models are kept in
+ * `<data-dir>/detectors/` (written atomically after every change and every run) and resumed on start.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock, TimerHandle } from '../core/index.ts';
+import type { Action, AlertFilters, Metric, MetricSetDimensionFilter, MetricSource, TimestampColumn } from '../aws/models/lookoutmetrics.ts';
+import { deliverAlert } from './alerts.ts';
+import type { AlertTarget } from './alerts.ts';
+import { byInterval, parseRows, parseS3Path, readObjects } from './source.ts';
+import type { BucketResolver, ParsedRow, ParseStats, RowSchema } from './source.ts';
+import { MetricSetDetector } from './series.ts';
+import type { IntervalResult, MetricSetDetectorState, SeriesHit, SeriesOptions } from './series.ts';
+import { apiTime, frequencyMs, intervalStart, renderTemplate } from './time.ts';
+
+export type DetectorStatus =
+  | 'ACTIVE'
+  | 'ACTIVATING'
+  | 'DELETING'
+  | 'FAILED'
+  | 'INACTIVE'
+  | 'LEARNING'
+  | 'BACK_TEST_ACTIVATING'
+  | 'BACK_TEST_ACTIVE'
+  | 'BACK_TEST_COMPLETE'
+  | 'DEACTIVATED'
+  | 'DEACTIVATING';
+
+export type Frequency = 'P1D' | 'PT1H' | 'PT10M' | 'PT5M' | 'PT1M';
+
+export interface DetectorRecord {
+  arn: string;
+  name: string;
+  description?: string;
+  frequency: Frequency;
+  kmsKeyArn?: string;
+  creationTime: number;
+  lastModificationTime: number;
+  status: DetectorStatus;
+  failureReason?: string;
+  failureType?: 'ACTIVATION_FAILURE' | 'BACK_TEST_ACTIVATION_FAILURE' | 'DELETION_FAILURE' | 'DEACTIVATION_FAILURE';
+  /** Start of the next interval live detection will run for. */
+  nextIntervalMs?: number;
+}
+
+export interface MetricSetRecord {
+  arn: string;
+  detectorArn: string;
+  name: string;
+  description?: string;
+  metricList: Metric[];
+  offset: number;
+  timestampColumn?: TimestampColumn;
+  dimensionList: string[];
+  frequency: Frequency;
+  source: MetricSource;
+  timezone?: string;
+  dimensionFilterList?: MetricSetDimensionFilter[];
+  creationTime: number;
+  lastModificationTime: number;
+}
+
+export interface AlertRecord {
+  arn: string;
+  detectorArn: string;
+  name: string;
+  description?: string;
+  sensitivity: number;
+  action: Action;
+  filters?: AlertFilters;
+  status: 'ACTIVE' | 'INACTIVE';
+  creationTime: number;
+  lastModificationTime: number;
+}
+
+export interface GroupSeries extends SeriesHit {
+  /** Values of the series over its recent intervals, for ListAnomalyGroupTimeSeries (null = missing). */
+  values: (number | null)[];
+  valuesStartMs: number;
+}
+
+export interface AnomalyGroupRecord {
+  id: string;
+  detectorArn: string;
+  metricSetArn: string;
+  startMs: number;
+  endMs: number;
+  score: number;
+  primaryMetric: string;
+  series: GroupSeries[];
+  /** 'live' or 'backtest'. */
+  mode: 'live' | 'backtest';
+}
+
+export interface ExecutionRecord {
+  startMs: number;
+  status: 'PENDING' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'FAILED_TO_SCHEDULE';
+  failureReason?: string;
+}
+
+export interface QualityRecord {
+  startMs: number;
+  rows: number;
+  invalidRows: number;
+  partialRows: number;
+  seriesCount: number;
+}
+
+export interface DetectorsOptions {
+  /** Clock time ACTIVATING and BACK_TEST_ACTIVATING last (default 1000 ms). */
+  activateDelayMs?: number;
+  /** Series model settings (warm-up, forest size; see series.ts). */
+  series?: SeriesOptions;
+  /** SNS topic ARN → webhook URL (an alert's SNS action delivers there, as an SNS HTTP subscription would). */
+  topics?: Readonly<Record<string, string>>;
+  /** Where failed alert deliveries and run failures are reported (default: nothing). */
+  log?: (line: string) => void;
+}
+
+export interface DetectorsDeps {
+  clock: Clock;
+  region: string;
+  accountId: string;
+  dataDir: string | undefined;
+  /** The local directory of a bucket (the embedded object store), or undefined for a remote one. */
+  bucketPath: BucketResolver;
+  options?: DetectorsOptions;
+}
+
+interface PersistedState {
+  version: 1;
+  detectors: DetectorRecord[];
+  metricSets: MetricSetRecord[];
+  alerts: AlertRecord[];
+  tags: Record<string, Record<string, string>>;
+  groups: AnomalyGroupRecord[];
+  feedback: Record<string, boolean>;
+  executions: Record<string, ExecutionRecord[]>;
+  quality: Record<string, QualityRecord>;
+}
+
+const MAX_EXECUTIONS = 1000;
+/**
+ * Models are checkpointed every this many intervals (and on deactivation, feedback and close): a checkpoint of
+ * every series is large, and intervals after the last one are simply read again from the source on restart.
+ */
+const MODEL_CHECKPOINT_INTERVALS = 12;
+const MAX_GROUPS_PER_DETECTOR = 5000;
+
+export class DetectorsEngine {
+  readonly detectors = new Map<string, DetectorRecord>();
+  readonly metricSets = new Map<string, MetricSetRecord>();
+  readonly alerts = new Map<string, AlertRecord>();
+  readonly tags = new Map<string, Record<string, string>>();
+  readonly groups = new Map<string, AnomalyGroupRecord>();
+  /** `<detectorArn> <groupId> <seriesId>` → IsAnomaly. */
+  readonly feedback = new Map<string, boolean>();
+  readonly executions = new Map<string, ExecutionRecord[]>();
+  readonly quality = new Map<string, QualityRecord>();
+  private readonly models = new Map<string, MetricSetDetector>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly dir: string | undefined;
+  private closed = false;
+  /** Alert deliveries in flight (tests and close() wait for them). */
+  private readonly deliveries = new Set<Promise<void>>();
+
+  constructor(readonly deps: DetectorsDeps) {
+    this.dir = deps.dataDir === undefined ? undefined : join(deps.dataDir, 'detectors');
+    this.load();
+  }
+
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+
+  get options(): DetectorsOptions {
+    return this.deps.options ?? {};
+  }
+
+  arn(kind: 'AnomalyDetector' | 'MetricSet' | 'Alert', name: string): string {
+    return `arn:aws:lookoutmetrics:${this.deps.region}:${this.deps.accountId}:${kind}:${name}`;
+  }
+
+  metricSetOf(detectorArn: string): MetricSetRecord | undefined {
+    for (const m of this.metricSets.values()) if (m.detectorArn === detectorArn) return m;
+    return undefined;
+  }
+
+  // ---- persistence -------------------------------------------------------------------------------
+
+  private load(): void {
+    if (!this.dir) return;
+    let state: PersistedState;
+    try {
+      state = JSON.parse(readFileSync(join(this.dir, 'state.json'), 'utf8')) as PersistedState;
+    } catch {
+      return;
+    }
+    for (const d of state.detectors) this.detectors.set(d.arn, d);
+    for (const m of state.metricSets) this.metricSets.set(m.arn, m);
+    for (const a of state.alerts) this.alerts.set(a.arn, a);
+    for (const [k, v] of Object.entries(state.tags)) this.tags.set(k, v);
+    for (const g of state.groups) this.groups.set(g.id, g);
+    for (const [k, v] of Object.entries(state.feedback)) this.feedback.set(k, v);
+    for (const [k, v] of Object.entries(state.executions)) this.executions.set(k, v);
+    for (const [k, v] of Object.entries(state.quality ?? {})) this.quality.set(k, v);
+    for (const d of this.detectors.values()) {
+      const ms = this.metricSetOf(d.arn);
+      if (ms) {
+        try {
+          const saved = JSON.parse(readFileSync(join(this.dir, `${d.name}.models.json`), 'utf8')) as MetricSetDetectorState;
+          this.models.set(
+            d.arn,
+            MetricSetDetector.fromJSON(saved, ms.metricList.map(toSpec), ms.dimensionList, frequencyMs(ms.frequency), this.options.series),
+          );
+        } catch {
+          // No checkpoint yet: the detector learns again from the next interval.
+        }
+      }
+      // Statuses in passing resume where they were heading.
+      if (d.status === 'ACTIVATING') this.finishActivation(d.arn);
+      else if (d.status === 'ACTIVE' || d.status === 'LEARNING') {
+        // Resume after the last checkpointed interval: later ones are read again from the source.
+        const model = this.models.get(d.arn);
+        if (ms && model?.lastStartMs !== null && model?.lastStartMs !== undefined) d.nextIntervalMs = model.lastStartMs + frequencyMs(ms.frequency);
+        this.schedule(d);
+      } else if (d.status === 'BACK_TEST_ACTIVATING' || d.status === 'BACK_TEST_ACTIVE') this.startBacktest(d.arn);
+      else if (d.status === 'DEACTIVATING') d.status = 'DEACTIVATED';
+    }
+  }
+
+  save(): void {
+    if (!this.dir || this.closed) return;
+    const state: PersistedState = {
+      version: 1,
+      detectors: [...this.detectors.values()],
+      metricSets: [...this.metricSets.values()],
+      alerts: [...this.alerts.values()],
+      tags: Object.fromEntries(this.tags),
+      groups: [...this.groups.values()],
+      feedback: Object.fromEntries(this.feedback),
+      executions: Object.fromEntries(this.executions),
+      quality: Object.fromEntries(this.quality),
+    };
+    writeAtomic(this.dir, 'state.json', JSON.stringify(state));
+  }
+
+  private saveModels(d: DetectorRecord, force = true): void {
+    if (!this.dir || this.closed) return;
+    const model = this.models.get(d.arn);
+    if (!model || (!force && model.intervals % MODEL_CHECKPOINT_INTERVALS !== 0)) return;
+    writeAtomic(this.dir, `${d.name}.models.json`, JSON.stringify(model));
+  }
+
+  // ---- life cycle ------------------------------------------------------------------------------------
+
+  touch(d: DetectorRecord, status: DetectorStatus): void {
+    d.status = status;
+    d.lastModificationTime = this.clock.now();
+  }
+
+  /** ActivateAnomalyDetector: ACTIVATING for a moment, then LEARNING (warm-up from historical data first) or ACTIVE. */
+  activate(arn: string): void {
+    const d = this.detectors.get(arn)!;
+    this.touch(d, 'ACTIVATING');
+    delete d.failureReason;
+    delete d.failureType;
+    this.save();
+    const t = this.clock.setTimer(() => this.finishActivation(arn), this.options.activateDelayMs ?? 1000);
+    this.setTimer(arn, t);
+  }
+
+  private finishActivation(arn: string): void {
+    this.enqueue(arn, async () => {
+      const d = this.detectors.get(arn);
+      const ms = d && this.metricSetOf(arn);
+      if (!d || !ms || d.status !== 'ACTIVATING') return;
+      const freq = frequencyMs(ms.frequency);
+      const model = this.models.get(arn) ?? this.newModel(ms);
+      this.models.set(arn, model);
+      const now = this.clock.now();
+      const historical = ms.source.S3SourceConfig?.HistoricalDataPathList ?? [];
+      if (historical.length > 0 && model.intervals === 0) {
+        try {
+          // Warm-up: learn every historical interval before the current one (anomalies there are not reported).
+          const byStart = await this.readHistorical(ms, historical);
+          for (const start of orderedIntervals(byStart, freq, intervalStart(now, freq))) {
+            model.process(start, byStart.get(start) ?? [], this.dimensionFilter(ms));
+          }
+        } catch (e) {
+          this.fail(d, 'ACTIVATION_FAILURE', (e as Error).message);
+          return;
+        }
+      }
+      this.touch(d, learned(model) ? 'ACTIVE' : 'LEARNING');
+      d.nextIntervalMs = Math.max(intervalStart(now, freq), model.lastStartMs === null ? -Infinity : model.lastStartMs + freq);
+      this.save();
+      this.saveModels(d);
+      this.schedule(d);
+    });
+  }
+
+  deactivate(arn: string): void {
+    const d = this.detectors.get(arn)!;
+    this.cancelTimer(arn);
+    this.touch(d, 'DEACTIVATED');
+    this.save();
+    this.enqueue(arn, async () => this.saveModels(d));
+  }
+
+  delete(arn: string): void {
+    this.cancelTimer(arn);
+    this.detectors.delete(arn);
+    this.tags.delete(arn);
+    for (const m of [...this.metricSets.values()]) {
+      if (m.detectorArn === arn) {
+        this.metricSets.delete(m.arn);
+        this.tags.delete(m.arn);
+      }
+    }
+    for (const a of [...this.alerts.values()]) {
+      if (a.detectorArn === arn) {
+        this.alerts.delete(a.arn);
+        this.tags.delete(a.arn);
+      }
+    }
+    for (const g of [...this.groups.values()]) if (g.detectorArn === arn) this.groups.delete(g.id);
+    this.executions.delete(arn);
+    this.quality.delete(arn);
+    const model = this.models.get(arn);
+    this.models.delete(arn);
+    if (model && this.dir) {
+      const name = arn.slice(arn.lastIndexOf(':') + 1);
+      rmSync(join(this.dir, `${name}.models.json`), { force: true });
+    }
+    this.save();
+  }
+
+  private fail(d: DetectorRecord, type: NonNullable<DetectorRecord['failureType']>, reason: string): void {
+    this.touch(d, 'FAILED');
+    d.failureType = type;
+    d.failureReason = reason;
+    this.options.log?.(`detector ${d.name}: ${reason}`);
+    this.save();
+  }
+
+  private newModel(ms: MetricSetRecord): MetricSetDetector {
+    return new MetricSetDetector(ms.metricList.map(toSpec), ms.dimensionList, frequencyMs(ms.frequency), this.options.series);
+  }
+
+  /** A metric set's definition changed: its series start again. */
+  resetModel(detectorArn: string): void {
+    this.models.delete(detectorArn);
+  }
+
+  model(detectorArn: string): MetricSetDetector | undefined {
+    return this.models.get(detectorArn);
+  }
+
+  // ---- live detection ------------------------------------------------------------------------------
+
+  private setTimer(arn: string, t: TimerHandle): void {
+    this.timers.get(arn)?.cancel();
+    this.timers.set(arn, t);
+  }
+
+  private cancelTimer(arn: string): void {
+    this.timers.get(arn)?.cancel();
+    this.timers.delete(arn);
+  }
+
+  /** Arms the timer for the detector's next interval: it fires `Offset` seconds after the interval closes. */
+  private schedule(d: DetectorRecord): void {
+    const ms = this.metricSetOf(d.arn);
+    if (!ms || d.nextIntervalMs === undefined || this.closed) return;
+    const freq = frequencyMs(ms.frequency);
+    const start = d.nextIntervalMs;
+    const due = start + freq + ms.offset * 1000;
+    const t = this.clock.setTimer(() => {
+      const cur = this.detectors.get(d.arn);
+      if (!cur || (cur.status !== 'ACTIVE' && cur.status !== 'LEARNING') || cur.nextIntervalMs !== start) return;
+      cur.nextIntervalMs = start + freq;
+      this.enqueue(d.arn, () => this.runLive(d.arn, start));
+      this.schedule(cur);
+    }, due - this.clock.now());
+    this.setTimer(d.arn, t);
+  }
+
+  private enqueue(arn: string, fn: () => Promise<void>): void {
+    const prev = this.queues.get(arn) ?? Promise.resolve();
+    const next = prev.then(fn).catch((e: unknown) => this.options.log?.(`detector run failed: ${(e as Error).message}`));
+    this.queues.set(arn, next);
+  }
+
+  /** Resolves when every queued run (and alert delivery) of every detector has finished. */
+  async settled(): Promise<void> {
+    for (;;) {
+      const pending = [...this.queues.values(), ...this.deliveries];
+      await Promise.all(pending);
+      if ([...this.queues.values(), ...this.deliveries].every((p) => pending.includes(p))) return;
+    }
+  }
+
+  private async runLive(arn: string, startMs: number): Promise<void> {
+    const d = this.detectors.get(arn);
+    const ms = d && this.metricSetOf(arn);
+    if (!d || !ms) return;
+    const exec: ExecutionRecord = { startMs, status: 'IN_PROGRESS' };
+    this.recordExecution(arn, exec);
+    let rows: ParsedRow[];
+    const stats: ParseStats = { rows: 0, invalidRows: 0, partialRows: 0 };
+    try {
+      rows = await this.readInterval(ms, startMs, stats);
+    } catch (e) {
+      exec.status = 'FAILED';
+      exec.failureReason = (e as Error).message;
+      this.options.log?.(`detector ${d.name}: interval ${apiTime(startMs)}: ${exec.failureReason}`);
+      this.save();
+      return;
+    }
+    let model = this.models.get(arn);
+    if (!model) this.models.set(arn, (model = this.newModel(ms)));
+    const result = model.process(startMs, rows, this.dimensionFilter(ms));
+    exec.status = 'COMPLETED';
+    this.quality.set(arn, { startMs, rows: stats.rows, invalidRows: stats.invalidRows, partialRows: stats.partialRows, seriesCount: result.seriesCount });
+    const group = this.recordGroup(d, ms, model, result, 'live');
+    if (d.status === 'LEARNING' && result.learned) this.touch(d, 'ACTIVE');
+    this.save();
+    this.saveModels(d, false);
+    if (group) this.fireAlerts(d, group);
+  }
+
+  private async readInterval(ms: MetricSetRecord, startMs: number, stats: ParseStats): Promise<ParsedRow[]> {
+    const s3 = ms.source.S3SourceConfig;
+    if (!s3) throw new Error('the metric set has no S3SourceConfig');
+    const freq = frequencyMs(ms.frequency);
+    const rows: ParsedRow[] = [];
+    for (const template of s3.TemplatedPathList ?? []) {
+      const path = renderTemplate(template, startMs, ms.timezone ?? 'UTC');
+      const loc = parseS3Path(path);
+      if (!loc) throw new Error(`not an S3 path: ${path}`);
+      for (const f of await readObjects(loc, this.deps.bucketPath, isGzip(ms))) parseRows(f.text, rowSchema(ms), stats, rows);
+    }
+    // Rows are assigned by their timestamp: those of other intervals are not this interval's data.
+    const end = startMs + freq;
+    return rows.filter((r) => r.timestampMs >= startMs && r.timestampMs < end);
+  }
+
+  private async readHistorical(ms: MetricSetRecord, paths: readonly string[]): Promise<Map<number, ParsedRow[]>> {
+    const rows: ParsedRow[] = [];
+    const stats: ParseStats = { rows: 0, invalidRows: 0, partialRows: 0 };
+    for (const p of paths) {
+      const loc = parseS3Path(p);
+      if (!loc) throw new Error(`not an S3 path: ${p}`);
+      for (const f of await readObjects(loc, this.deps.bucketPath, isGzip(ms))) parseRows(f.text, rowSchema(ms), stats, rows);
+    }
+    return byInterval(rows, frequencyMs(ms.frequency));
+  }
+
+  private dimensionFilter(ms: MetricSetRecord): ((dims: readonly string[]) => boolean) | undefined {
+    const list = ms.dimensionFilterList ?? [];
+    if (list.length === 0) return undefined;
+    const checks: { index: number; values: Set<string> }[] = [];
+    for (const f of list) {
+      const index = ms.dimensionList.indexOf(f.Name ?? '');
+      if (index < 0) continue;
+      checks.push({ index, values: new Set((f.FilterList ?? []).map((x) => x.DimensionValue ?? '')) });
+    }
+    return (dims) => checks.every((c) => c.values.has(dims[c.index]!));
+  }
+
+  private recordExecution(arn: string, exec: ExecutionRecord): void {
+    let list = this.executions.get(arn);
+    if (!list) this.executions.set(arn, (list = []));
+    list.push(exec);
+    if (list.length > MAX_EXECUTIONS) list.splice(0, list.length - MAX_EXECUTIONS);
+  }
+
+  /**
+   * Anomalies of one interval form one anomaly group (every measure and dimension value of the metric set);
+   * a group continues while consecutive intervals keep a series of it anomalous.
+   */
+  private recordGroup(
+    d: DetectorRecord,
+    ms: MetricSetRecord,
+    model: MetricSetDetector,
+    result: IntervalResult,
+    mode: 'live' | 'backtest',
+  ): AnomalyGroupRecord | undefined {
+    if (result.hits.length === 0) return undefined;
+    const freq = frequencyMs(ms.frequency);
+    const series: GroupSeries[] = result.hits.map((h) => {
+      const r = model.recent(h.seriesId);
+      return { ...h, values: r ? r.values.map((v) => (Number.isNaN(v) ? null : v)) : [], valuesStartMs: r?.startMs ?? result.startMs };
+    });
+    let open: AnomalyGroupRecord | undefined;
+    for (const g of this.groups.values()) {
+      if (g.detectorArn === d.arn && g.mode === mode && g.endMs === result.startMs) {
+        const ids = new Set(g.series.map((s) => s.seriesId));
+        if (series.some((s) => ids.has(s.seriesId))) open = g;
+      }
+    }
+    if (open) {
+      open.endMs = result.startMs + freq;
+      for (const s of series) {
+        const i = open.series.findIndex((x) => x.seriesId === s.seriesId);
+        if (i < 0) open.series.push(s);
+        else if (s.severity >= open.series[i]!.severity) open.series[i] = s;
+        else open.series[i] = { ...open.series[i]!, values: s.values, valuesStartMs: s.valuesStartMs };
+      }
+      refreshScore(open);
+      return open;
+    }
+    const g: AnomalyGroupRecord = {
+      id: randomUUID(),
+      detectorArn: d.arn,
+      metricSetArn: ms.arn,
+      startMs: result.startMs,
+      endMs: result.startMs + freq,
+      score: 0,
+      primaryMetric: '',
+      series,
+      mode,
+    };
+    refreshScore(g);
+    this.groups.set(g.id, g);
+    this.trimGroups(d.arn);
+    return g;
+  }
+
+  private trimGroups(arn: string): void {
+    const mine = [...this.groups.values()].filter((g) => g.detectorArn === arn);
+    if (mine.length <= MAX_GROUPS_PER_DETECTOR) return;
+    mine.sort((a, b) => a.startMs - b.startMs);
+    for (const g of mine.slice(0, mine.length - MAX_GROUPS_PER_DETECTOR)) this.groups.delete(g.id);
+  }
+
+  // ---- backtest ------------------------------------------------------------------------------------
+
+  /**
+   * BackTestAnomalyDetector: the historical data, interval by interval in time order, through a fresh model
+   * — exactly what live detection does with the same intervals — recording the anomaly groups found.
+   */
+  backtest(arn: string): void {
+    const d = this.detectors.get(arn)!;
+    this.touch(d, 'BACK_TEST_ACTIVATING');
+    this.save();
+    const t = this.clock.setTimer(() => this.startBacktest(arn), this.options.activateDelayMs ?? 1000);
+    this.setTimer(arn, t);
+  }
+
+  private startBacktest(arn: string): void {
+    const d = this.detectors.get(arn);
+    if (!d) return;
+    this.touch(d, 'BACK_TEST_ACTIVE');
+    this.save();
+    this.enqueue(arn, async () => {
+      const ms = this.metricSetOf(arn);
+      if (!ms || d.status !== 'BACK_TEST_ACTIVE') return;
+      for (const g of [...this.groups.values()]) if (g.detectorArn === arn && g.mode === 'backtest') this.groups.delete(g.id);
+      try {
+        const byStart = await this.readHistorical(ms, ms.source.S3SourceConfig?.HistoricalDataPathList ?? []);
+        const model = this.newModel(ms);
+        const freq = frequencyMs(ms.frequency);
+        for (const start of orderedIntervals(byStart, freq, Infinity)) {
+          const result = model.process(start, byStart.get(start) ?? [], this.dimensionFilter(ms));
+          this.recordExecution(arn, { startMs: start, status: 'COMPLETED' });
+          this.recordGroup(d, ms, model, result, 'backtest');
+        }
+      } catch (e) {
+        this.fail(d, 'BACK_TEST_ACTIVATION_FAILURE', (e as Error).message);
+        return;
+      }
+      this.touch(d, 'BACK_TEST_COMPLETE');
+      this.save();
+    });
+  }
+
+  // ---- alerts --------------------------------------------------------------------------------------
+
+  private fireAlerts(d: DetectorRecord, g: AnomalyGroupRecord): void {
+    for (const a of this.alerts.values()) {
+      if (a.detectorArn !== d.arn || a.status !== 'ACTIVE') continue;
+      const series = g.series.filter((s) => s.severity >= a.sensitivity && matchesFilters(s, a.filters));
+      if (series.length === 0) continue;
+      const target = this.alertTarget(a);
+      if (!target) {
+        this.options.log?.(`alert ${a.name}: no webhook for its action (set detectors.topics or the freshet:webhook tag)`);
+        continue;
+      }
+      const p = deliverAlert(target, { alert: a, detector: d, group: g, series, clock: this.clock }).then(
+        () => {},
+        (e: unknown) => this.options.log?.(`alert ${a.name}: delivery failed: ${(e as Error).message}`),
+      );
+      this.deliveries.add(p);
+      void p.finally(() => this.deliveries.delete(p));
+    }
+  }
+
+  private alertTarget(a: AlertRecord): AlertTarget | undefined {
+    const hook = this.tags.get(a.arn)?.['freshet:webhook'];
+    const sns = a.action.SNSConfiguration;
+    if (sns) {
+      const url = hook ?? this.options.topics?.[sns.SnsTopicArn];
+      return url ? { kind: 'sns', url, topicArn: sns.SnsTopicArn, format: sns.SnsFormat ?? 'JSON' } : undefined;
+    }
+    const lambda = a.action.LambdaConfiguration;
+    if (lambda && hook) return { kind: 'webhook', url: hook };
+    return undefined;
+  }
+
+  // ---- feedback --------------------------------------------------------------------------------------
+
+  putFeedback(detectorArn: string, groupId: string, seriesId: string, isAnomaly: boolean): void {
+    this.feedback.set(`${detectorArn} ${groupId} ${seriesId}`, isAnomaly);
+    const g = this.groups.get(groupId);
+    const s = g?.series.find((x) => x.seriesId === seriesId);
+    this.models.get(detectorArn)?.feedback(seriesId, isAnomaly, s?.severity ?? 0);
+    const d = this.detectors.get(detectorArn);
+    this.save();
+    if (d) this.saveModels(d);
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    await this.settled();
+    for (const d of this.detectors.values()) this.saveModels(d);
+    this.closed = true;
+  }
+}
+
+function learned(model: MetricSetDetector): boolean {
+  return model.warm;
+}
+
+function refreshScore(g: AnomalyGroupRecord): void {
+  let best: GroupSeries | undefined;
+  for (const s of g.series) if (!best || s.severity > best.severity) best = s;
+  g.score = best?.severity ?? 0;
+  g.primaryMetric = best?.metric ?? '';
+}
+
+function matchesFilters(s: SeriesHit, f: AlertFilters | undefined): boolean {
+  if (!f) return true;
+  if (f.MetricList && f.MetricList.length > 0 && !f.MetricList.includes(s.metric)) return false;
+  for (const df of f.DimensionFilterList ?? []) {
+    const v = s.dimensions[df.DimensionName ?? ''];
+    if (df.DimensionValueList && df.DimensionValueList.length > 0 && (v === undefined || !df.DimensionValueList.includes(v))) return false;
+  }
+  return true;
+}
+
+/** Every interval from the first with data up to (not including) `beforeMs`, gaps included as empty intervals. */
+function orderedIntervals(byStart: Map<number, ParsedRow[]>, freq: number, beforeMs: number): number[] {
+  const keys = [...byStart.keys()].filter((k) => k < beforeMs).sort((a, b) => a - b);
+  if (keys.length === 0) return [];
+  const out: number[] = [];
+  for (let t = keys[0]!; t <= keys[keys.length - 1]!; t += freq) out.push(t);
+  return out;
+}
+
+function toSpec(m: Metric): { name: string; aggregation: 'SUM' | 'AVG' } {
+  return { name: m.MetricName, aggregation: m.AggregationFunction };
+}
+
+function isGzip(ms: MetricSetRecord): boolean {
+  const f = ms.source.S3SourceConfig?.FileFormatDescriptor;
+  return (f?.CsvFormatDescriptor?.FileCompression ?? f?.JsonFormatDescriptor?.FileCompression) === 'GZIP';
+}
+
+export function rowSchema(ms: MetricSetRecord): RowSchema {
+  const f = ms.source.S3SourceConfig?.FileFormatDescriptor;
+  const csv = f?.CsvFormatDescriptor;
+  return {
+    format: f?.JsonFormatDescriptor && !csv ? 'JSON' : 'CSV',
+    delimiter: csv?.Delimiter ?? ',',
+    headerList: csv?.HeaderList,
+    containsHeader: csv?.ContainsHeader ?? csv?.HeaderList === undefined,
+    timestampColumn: ms.timestampColumn?.ColumnName ?? 'timestamp',
+    timestampFormat: ms.timestampColumn?.ColumnFormat,
+    timezone: ms.timezone ?? 'UTC',
+    metrics: ms.metricList.map((m) => m.MetricName),
+    dimensions: ms.dimensionList,
+  };
+}
+
+function writeAtomic(dir: string, name: string, text: string): void {
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${name}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, join(dir, name));
+}
