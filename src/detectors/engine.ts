@@ -98,6 +98,8 @@ export interface AnomalyGroupRecord {
   series: GroupSeries[];
   /** 'live' or 'backtest'. */
   mode: 'live' | 'backtest';
+  /** Alerts already sent for this group: a group that goes on over more intervals alerts each alert once. */
+  alerted?: string[];
 }
 
 export interface ExecutionRecord {
@@ -173,8 +175,11 @@ export class DetectorsEngine {
   /** Alert deliveries in flight (tests and close() wait for them). */
   private readonly deliveries = new Set<Promise<void>>();
 
+  private readonly topics: Record<string, string>;
+
   constructor(readonly deps: DetectorsDeps) {
     this.dir = deps.dataDir === undefined ? undefined : join(deps.dataDir, 'detectors');
+    this.topics = { ...readTopics(deps.dataDir), ...deps.options?.topics };
     this.load();
   }
 
@@ -302,7 +307,10 @@ export class DetectorsEngine {
         }
       }
       this.touch(d, learned(model) ? 'ACTIVE' : 'LEARNING');
-      d.nextIntervalMs = Math.max(intervalStart(now, freq), model.lastStartMs === null ? -Infinity : model.lastStartMs + freq);
+      // The first interval is the first one that starts at or after activation: an interval already under way
+      // when the detector starts may hold only part of its data.
+      const firstFull = intervalStart(now + freq - 1, freq);
+      d.nextIntervalMs = model.lastStartMs === null ? firstFull : Math.max(firstFull, model.lastStartMs + freq);
       this.save();
       this.saveModels(d);
       this.schedule(d);
@@ -589,7 +597,7 @@ export class DetectorsEngine {
 
   private fireAlerts(d: DetectorRecord, g: AnomalyGroupRecord): void {
     for (const a of this.alerts.values()) {
-      if (a.detectorArn !== d.arn || a.status !== 'ACTIVE') continue;
+      if (a.detectorArn !== d.arn || a.status !== 'ACTIVE' || g.alerted?.includes(a.arn)) continue;
       const series = g.series.filter((s) => s.severity >= a.sensitivity && matchesFilters(s, a.filters));
       if (series.length === 0) continue;
       const target = this.alertTarget(a);
@@ -597,6 +605,7 @@ export class DetectorsEngine {
         this.options.log?.(`alert ${a.name}: no webhook for its action (set detectors.topics or the freshet:webhook tag)`);
         continue;
       }
+      (g.alerted ??= []).push(a.arn);
       const p = deliverAlert(target, { alert: a, detector: d, group: g, series, clock: this.clock }).then(
         () => {},
         (e: unknown) => this.options.log?.(`alert ${a.name}: delivery failed: ${(e as Error).message}`),
@@ -610,7 +619,7 @@ export class DetectorsEngine {
     const hook = this.tags.get(a.arn)?.['freshet:webhook'];
     const sns = a.action.SNSConfiguration;
     if (sns) {
-      const url = hook ?? this.options.topics?.[sns.SnsTopicArn];
+      const url = hook ?? this.topics[sns.SnsTopicArn];
       return url ? { kind: 'sns', url, topicArn: sns.SnsTopicArn, format: sns.SnsFormat ?? 'JSON' } : undefined;
     }
     const lambda = a.action.LambdaConfiguration;
@@ -692,6 +701,17 @@ export function rowSchema(ms: MetricSetRecord): RowSchema {
     metrics: ms.metricList.map((m) => m.MetricName),
     dimensions: ms.dimensionList,
   };
+}
+
+/** `<data-dir>/detectors.json`'s `topics` (SNS topic ARN → webhook URL), when the file exists. */
+function readTopics(dataDir: string | undefined): Record<string, string> {
+  if (dataDir === undefined) return {};
+  try {
+    const conf = JSON.parse(readFileSync(join(dataDir, 'detectors.json'), 'utf8')) as { topics?: Record<string, string> };
+    return conf.topics ?? {};
+  } catch {
+    return {};
+  }
 }
 
 function writeAtomic(dir: string, name: string, text: string): void {

@@ -1,8 +1,10 @@
 /**
  * S3 e-commerce metrics, CSV: platform, marketplace, event_time, views,
  * revenue. Each run (every runFrequency minutes, default 5) emits one row per
- * platform × marketplace. An anomaly multiplies that row's views (and so its
- * revenue) by 3–6.
+ * platform × marketplace. Anomalies are what a metric detector should catch:
+ * at the start of each run, with probability `anomalyRate`, an episode starts
+ * in which one marketplace's views (every platform's row, and so its revenue)
+ * drop to 10–30% or spike to 3–6× for 2–4 runs.
  */
 import { Rng, round } from './random.ts';
 import { sqlTenths } from './time-format.ts';
@@ -23,15 +25,24 @@ export const ecommerce: GeneratorKind = {
   create({ seed, anomalyRate }) {
     const rng = new Rng(seed);
     let slot = 0;
+    const perRun = PLATFORMS.length * MARKETPLACES.length;
+    let episode: { marketplace: string; factor: number; runsLeft: number } | undefined;
     return {
       next(nowMs) {
+        if (slot % perRun === 0) {
+          if (episode && --episode.runsLeft <= 0) episode = undefined;
+          if (!episode && anomalyRate > 0 && rng.chance(anomalyRate)) {
+            const drop = rng.chance(0.5);
+            episode = { marketplace: rng.pick(MARKETPLACES), factor: drop ? rng.uniform(0.1, 0.3) : rng.uniform(3, 6), runsLeft: rng.int(2, 4) };
+          }
+        }
         const platform = PLATFORMS[slot % PLATFORMS.length]!;
         const marketplace = MARKETPLACES[Math.floor(slot / PLATFORMS.length) % MARKETPLACES.length]!;
         slot += 1;
-        const anomalous = anomalyRate > 0 && rng.chance(anomalyRate);
+        const anomalous = episode?.marketplace === marketplace;
         const base = BASE_VIEWS[marketplace]! * (platform === 'web' ? 1 : 0.6);
         let views = Math.max(0, Math.round(base * (1 + 0.1 * rng.normal())));
-        if (anomalous) views = Math.round(views * rng.uniform(3, 6));
+        if (anomalous) views = Math.round(views * episode!.factor);
         const revenue = round(views * rng.uniform(0.02, 0.04) * rng.uniform(30, 60), 2);
         return { partitionKey: `${platform}:${marketplace}`, value: { platform, marketplace, event_time: sqlTenths(nowMs), views, revenue }, anomalous };
       },

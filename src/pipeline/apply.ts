@@ -48,12 +48,13 @@ import type { LoadedPipeline } from './load.ts';
 import { PipelineState } from './state.ts';
 import type { ApplicationSpec, DeliveryStreamSpec, StreamSpec } from './types.ts';
 import { ViewsConnection, planViewsDown, planViewsUp, postgresUrl } from './views.ts';
+import { detectorSpec, planDetectorDown, planDetectorUp } from './detectors.ts';
 import type { ViewsContext } from './views.ts';
 import { waitFor, waitForApplicationGone, waitForApplicationRunning, waitForApplicationSettled, waitForStreamActive, waitForStreamGone } from './wait.ts';
 
 export const PIPELINE_TAG = 'freshet:pipeline';
 
-export type ResourceKind = 'stream' | 'delivery-stream' | 'application' | 'external-schema' | 'materialized-view';
+export type ResourceKind = 'stream' | 'delivery-stream' | 'application' | 'external-schema' | 'materialized-view' | 'detector';
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'unchanged' | 'keep';
 
 export interface PlannedChange {
@@ -641,6 +642,7 @@ async function planUpChanges(ctx: Context): Promise<ExecutableChange[]> {
     // Views of streams this plan would create cannot be checked yet: they are created after them.
     changes.push(...(await planViewsUp(v.vctx, v.conn)));
   }
+  for (const d of spec.detectors) changes.push(await planDetectorUp(detectorSpec(d, spec), ctx.clients, ctx.pipeline, (k) => ctx.state.markCreated(k)));
   return changes;
 }
 
@@ -679,8 +681,15 @@ export async function applyUp(loaded: LoadedPipeline, clients: FreshetClients, o
       done.push(strip(change));
     }
   }
-  if (spec.functions.length || spec.detectors.length) {
-    opts.log?.(`! skipped ${spec.functions.length} function(s) and ${spec.detectors.length} detector(s): pipeline files do not apply them yet`);
+  // Detectors last: they read what the delivery streams write.
+  for (const d of spec.detectors) {
+    const change: ExecutableChange = await planDetectorUp(detectorSpec(d, spec), clients, ctx.pipeline, (k) => ctx.state.markCreated(k));
+    if (change.apply) await change.apply();
+    opts.log?.(formatChange(change));
+    done.push(strip(change));
+  }
+  if (spec.functions.length) {
+    opts.log?.(`! skipped ${spec.functions.length} function(s): pipeline files do not apply them yet`);
   }
   return done;
 }
@@ -709,6 +718,17 @@ async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
   // Views first: they read the streams deleted below.
   const v = viewsContext(ctx);
   if (v) changes.push(...(await planViewsDown(v.vctx, v.conn)));
+  for (const d of [...spec.detectors].reverse()) {
+    const ds = detectorSpec(d, spec);
+    const change = await planDetectorDown(ds, clients, ctx.pipeline, state.created(`detector/${ds.name}`));
+    if (!change) continue;
+    const del = change.apply;
+    const apply = async () => {
+      await del?.();
+      state.markDeleted(`detector/${ds.name}`);
+    };
+    changes.push(del ? { ...change, apply } : change);
+  }
   for (const a of [...spec.applications].reverse()) {
     if (isV2Application(a)) {
       const v2 = await describeV2(clients.analyticsV2, a.ApplicationName);

@@ -8,6 +8,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
 import { KinesisAnalyticsV2Client } from '@aws-sdk/client-kinesis-analytics-v2';
+import { LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isConnectionError } from '../generators/index.ts';
 
@@ -28,6 +29,7 @@ export interface FreshetClients {
   analytics: KinesisAnalyticsClient;
   /** KinesisAnalyticsV2 (Flink SQL applications). */
   analyticsV2: KinesisAnalyticsV2Client;
+  lookoutmetrics: LookoutMetricsClient;
   destroy(): void;
 }
 
@@ -61,17 +63,20 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
   const firehose = new FirehoseClient(config);
   const analytics = new KinesisAnalyticsClient(config);
   const analyticsV2 = new KinesisAnalyticsV2Client(config);
+  const lookoutmetrics = new LookoutMetricsClient(config);
   return {
     endpoint: config.endpoint,
     kinesis,
     firehose,
     analytics,
     analyticsV2,
+    lookoutmetrics,
     destroy() {
       kinesis.destroy();
       firehose.destroy();
       analytics.destroy();
       analyticsV2.destroy();
+      lookoutmetrics.destroy();
     },
   };
 }

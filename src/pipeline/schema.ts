@@ -249,7 +249,11 @@ export const PIPELINE_SCHEMA = {
       additionalProperties: false,
     },
     functions: { type: 'array', items: { type: 'object' }, description: 'reserved: stream functions (not applied yet)' },
-    detectors: { type: 'array', items: { type: 'object' }, description: 'reserved: metric anomaly detectors (not applied yet)' },
+    detectors: {
+      type: 'array',
+      items: { type: 'object' },
+      description: 'metric anomaly detectors: LookoutMetrics shapes or the flat seed settings (docs/detectors.md)',
+    },
   },
   additionalProperties: false,
 } as const;
