@@ -22,6 +22,7 @@ export const MODULES = {
   pipeline: () => import('./commands/pipeline.ts'),
   demo: () => import('./commands/demo.ts'),
   metrics: () => import('./commands/metrics.ts'),
+  detectors: () => import('./commands/detectors.ts'),
 } as const satisfies Record<string, () => Promise<CommandModule>>;
 
 export interface CommandEntry {
@@ -94,6 +95,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: 'Chart a metric in the terminal (one bar per period); without a metric, list the metrics (of a namespace)',
   },
   { name: 'alarms', module: 'metrics', term: 'alarms [options]', description: 'List alarms and their states (ALARM first), metric and composite' },
+  {
+    name: 'detectors',
+    module: 'detectors',
+    term: 'detectors',
+    description: 'Metric anomaly detectors (Lookout for Metrics API): list, describe, and show anomaly groups',
+  },
 ];
 
 /** The entry for a top-level command name, if there is one. */

@@ -12,8 +12,8 @@ export type {
   GroupSeries,
   MetricSetRecord,
 } from './engine.ts';
-export { MetricSetDetector, SERIES_DEFAULTS, seriesIdOf } from './series.ts';
-export type { IntervalResult, MetricSpec, SeriesHit, SeriesOptions } from './series.ts';
+export { MetricSetDetector, SERIES_DEFAULTS, createSeriesDetector, gradeSeries, seriesIdOf } from './series.ts';
+export type { IntervalResult, MetricSpec, SeriesGrade, SeriesHit, SeriesOptions } from './series.ts';
 export { contributions } from './groups.ts';
 export { alertDocument } from './alerts.ts';
 export { anomalyGroupOf } from './actions/results.ts';

@@ -133,17 +133,7 @@ export class MetricSetDetector {
   }
 
   private newDetector(): ConfluenceDetector {
-    return createBestDetector({
-      numberOfTrees: this.opts.numberOfTrees,
-      sampleSize: this.opts.sampleSize,
-      spatialTolerance: this.opts.spatialTolerance,
-      forecaster: { intervalMs: this.freqMs },
-      likelihood: {
-        minHistory: Math.max(1, this.opts.warmupIntervals - 16),
-        historyLength: this.opts.historyLength,
-        averagingWindow: this.opts.averagingWindow,
-      },
-    });
+    return newSeriesDetector(this.opts, this.freqMs);
   }
 
   /** Scores one interval's rows and learns them. Intervals must come in time order. */
@@ -188,21 +178,22 @@ export class MetricSetDetector {
     // hot path: one update per series per interval
     for (const s of this.series.values()) {
       const v = valueOf.get(s.id) ?? NaN;
-      const r = s.detector.update(startMs, v);
+      const g = gradeSeries(s.detector, startMs, v, s.seen, this.opts);
       if (!Number.isNaN(v)) s.seen += 1;
       pushRecent(s, startMs, v, this.freqMs);
       if (s.seen < this.opts.warmupIntervals) learned = false;
-      if (r.missing || s.seen < this.opts.warmupIntervals) continue;
-      // Off the forecast by z forecast deviations: below the gate it is noise whatever the likelihood says.
-      const z = Math.abs(v - r.expected) / r.deviation;
-      if (!(z > this.opts.residualGate)) continue;
-      // The likelihood stage's grade, or the residual's own scale when that is larger: the likelihood caps
-      // each surprise, so a series that had one large anomaly grades the next equally large one low.
-      const severity = Math.max(Math.round(r.grade * 100), residualSeverity(z, this.opts.residualGate));
-      if (severity < this.opts.minSeverity || severity <= s.suppressBelow) continue;
+      if (g.severity < this.opts.minSeverity || g.severity <= s.suppressBelow) continue;
       const dims: Record<string, string> = {};
       for (let d = 0; d < this.dimensionNames.length; d++) dims[this.dimensionNames[d]!] = s.dimensions[d]!;
-      hits.push({ seriesId: s.id, metric: this.metrics[s.metric]!.name, dimensions: dims, severity, value: v, expected: r.expected, reason: r.reason });
+      hits.push({
+        seriesId: s.id,
+        metric: this.metrics[s.metric]!.name,
+        dimensions: dims,
+        severity: g.severity,
+        value: v,
+        expected: g.expected,
+        reason: g.reason,
+      });
     }
     this.intervals += 1;
     this.lastStartMs = startMs;
@@ -272,6 +263,49 @@ export class MetricSetDetector {
     }
     return d;
   }
+}
+
+export interface SeriesGrade {
+  /** 0–100; 0 while learning, for a missing value, and within the residual gate. */
+  severity: number;
+  expected: number;
+  reason: string;
+}
+
+/**
+ * Scores one series value (then learns it): the best detector's grade, gated by the forecast residual, or the
+ * residual's own severity when larger. `seen` is how many values the series had before this one.
+ */
+export function gradeSeries(detector: ConfluenceDetector, timestampMs: number, v: number, seen: number, opts: Required<SeriesOptions>): SeriesGrade {
+  const r = detector.update(timestampMs, v);
+  if (r.missing || seen + 1 < opts.warmupIntervals) return { severity: 0, expected: r.expected, reason: r.missing ? 'missing' : 'learning' };
+  // Off the forecast by z forecast deviations: below the gate it is noise whatever the likelihood says.
+  const z = Math.abs(v - r.expected) / r.deviation;
+  if (!(z > opts.residualGate)) return { severity: 0, expected: r.expected, reason: 'none' };
+  // The likelihood stage's grade, or the residual's own scale when that is larger: the likelihood caps each
+  // surprise, so a series that had one large anomaly grades the next equally large one low.
+  const severity = Math.max(Math.round(r.grade * 100), residualSeverity(z, opts.residualGate));
+  return { severity, expected: r.expected, reason: r.reason === 'none' ? 'forecast' : r.reason };
+}
+
+/** A detector for one series, set up as a metric set's series are (the CLI's `--detector metric`). */
+export function createSeriesDetector(freqMs: number | undefined, options: SeriesOptions = {}): { detector: ConfluenceDetector; opts: Required<SeriesOptions> } {
+  const opts = { ...SERIES_DEFAULTS, ...options };
+  return { detector: newSeriesDetector(opts, freqMs), opts };
+}
+
+function newSeriesDetector(opts: Required<SeriesOptions>, freqMs: number | undefined): ConfluenceDetector {
+  return createBestDetector({
+    numberOfTrees: opts.numberOfTrees,
+    sampleSize: opts.sampleSize,
+    spatialTolerance: opts.spatialTolerance,
+    ...(freqMs !== undefined ? { forecaster: { intervalMs: freqMs } } : {}),
+    likelihood: {
+      minHistory: Math.max(1, opts.warmupIntervals - 16),
+      historyLength: opts.historyLength,
+      averagingWindow: opts.averagingWindow,
+    },
+  });
 }
 
 /** 0 at the gate, 50 at twice the gate (8 deviations: about 6.4 standard deviations of Gaussian noise), 100 at three times. */

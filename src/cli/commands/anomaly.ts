@@ -21,6 +21,7 @@ import {
   scoreCsv,
 } from '../../anomaly/index.ts';
 import type { CsvDetector, DetectorName, TransformMethod } from '../../anomaly/index.ts';
+import { registerDetect, scoreMetricCsv } from './detectors.ts';
 
 const PROGRESS_MIN_BYTES = 1 << 20;
 
@@ -113,9 +114,9 @@ export function register(program: Command): void {
     .addOption(
       new Option(
         '--detector <name>',
-        `trcf: thresholded RCF; confluence: Freshet's best detector (one column); best: always the best (now ${BEST_DETECTOR}); kda: as --kda`,
+        `trcf: thresholded RCF; confluence: Freshet's best detector (one column); best: always the best (now ${BEST_DETECTOR}); kda: as --kda; metric: a metric detector's series (one column; docs/detectors.md)`,
       )
-        .choices([...DETECTOR_NAMES, 'best'])
+        .choices([...DETECTOR_NAMES, 'best', 'metric'])
         .default('trcf'),
     )
     .option('--kda', "KDA's RANDOM_CUT_FOREST exactly (100 trees, 256 samples, timeDecay 100000, shingle 1): raw scores, grade = score / log2(samples + 1)")
@@ -136,6 +137,12 @@ export function register(program: Command): void {
     .option('--seed <n>', 'random seed (same seed and input give the same output)', intOption('--seed', 0), 0)
     .option('--progress', 'print a progress line on stderr (default: only on a terminal, for files over 1 MiB)')
     .action(async (file: string, flags: ScoreFlags) => {
+      if (flags.detector === 'metric') {
+        const columns = flags.columns.split(',').map((c) => c.trim());
+        if (columns.length !== 1 || flags.kda) throw new Error('--detector metric scores one column (--columns <name>) and takes no forest flags');
+        await scoreMetricCsv(file, columns[0]!, flags.timestamp, process.stdout);
+        return;
+      }
       const detector = detectorFromFlags(flags);
       let size = 0;
       if (file !== '-') {
@@ -173,4 +180,5 @@ export function register(program: Command): void {
       });
       if (showProgress) err.write(err.isTTY ? `\r${line(rows)} (done)\n` : `${line(rows)} (done)\n`);
     });
+  registerDetect(anomaly);
 }
