@@ -18,6 +18,7 @@ import { MetricSetDetector } from '../../src/detectors/index.ts';
 import type { ParsedRow } from '../../src/detectors/index.ts';
 import { Rng } from '../../src/generators/index.ts';
 import { machineLine, median, writeSection } from '../lib/report.ts';
+import { NAB_DIR } from '../anomaly/nab-score.ts';
 
 const args = process.argv.slice(2);
 const intervals = Number(args[args.indexOf('--intervals') + 1] ?? 70) || 70;
@@ -69,7 +70,7 @@ function nab(command: string[]): NabResult {
 }
 
 function seriesDays(): number {
-  const dir = join(ROOT, '../shared/data/nab-sample');
+  const dir = NAB_DIR;
   let days = 0;
   for (const sub of readdirSync(dir)) {
     const p = join(dir, sub);
@@ -96,7 +97,7 @@ if (!skipQuality) {
     ['plain RCF grade (`--kda`)', [...cli, '--kda']],
     ['rolling z-score (288 values)', [process.execPath, '--import', 'tsx', join(ROOT, 'bench/detectors/zscore.ts')]],
   ];
-  md += `**Quality** on the ${Object.keys(JSON.parse(readFileSync(join(ROOT, '../shared/data/nab-sample/windows.json'), 'utf8'))).length} NAB sample series (${days.toFixed(0)} series-days), NAB v1.1 normalized scores by \`../shared/tools/nab-sample-score.py\`; false positives per series-day at each detector's best standard threshold:\n\n| detector | standard | low FP | low FN | windows found | FP rows / series-day |\n|---|---|---|---|---|---|\n`;
+  md += `**Quality** on the ${Object.keys(JSON.parse(readFileSync(join(NAB_DIR, 'windows.json'), 'utf8'))).length} NAB sample series (${days.toFixed(0)} series-days), NAB v1.1 normalized scores by \`../shared/tools/nab-sample-score.py\`; false positives per series-day at each detector's best standard threshold:\n\n| detector | standard | low FP | low FN | windows found | FP rows / series-day |\n|---|---|---|---|---|---|\n`;
   for (const [name, cmd] of runs) {
     process.stderr.write(`quality: ${name}\n`);
     const r = nab(cmd);

@@ -24,7 +24,7 @@ import {
 import type { LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
 import { parseTimestamp, splitCsvLine } from '../../anomaly/index.ts';
 import { FREQUENCY_MS, MetricSetDetector, byInterval, contributions, createSeriesDetector, gradeSeries, parseRows } from '../../detectors/index.ts';
-import type { ParsedRow, ParseStats, SeriesHit } from '../../detectors/index.ts';
+import type { ParsedRow, ParseStats, SeriesHit, SeriesOptions } from '../../detectors/index.ts';
 import { createClients, describeError, resolveEndpoint } from '../../pipeline/index.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
@@ -313,7 +313,13 @@ export function registerDetect(anomaly: Command): void {
  * `anomaly score --detector metric`: one column as one series, a row per interval, scored as the metric
  * detectors score a series (severity / 100 as the grade). Prints timestamp,<column>,anomaly_score,anomaly_grade,expected,reason.
  */
-export async function scoreMetricCsv(file: string, column: string, timestampColumn: string, out: NodeJS.WritableStream): Promise<number> {
+export async function scoreMetricCsv(
+  file: string,
+  column: string,
+  timestampColumn: string,
+  out: NodeJS.WritableStream,
+  options: SeriesOptions = {},
+): Promise<number> {
   const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
   const lines = text.split(/\r?\n/);
   const header = splitCsvLine((lines[0] ?? '').replace(/^\uFEFF/, '')).map((c) => c.trim());
@@ -321,7 +327,7 @@ export async function scoreMetricCsv(file: string, column: string, timestampColu
   const ti = header.indexOf(timestampColumn);
   if (vi < 0) throw new Error(`column '${column}' not found in the CSV header (columns: ${header.join(', ')})`);
   if (ti < 0) throw new Error(`timestamp column '${timestampColumn}' not found in the CSV header (columns: ${header.join(', ')}); choose one with --timestamp`);
-  const { detector, opts } = createSeriesDetector(undefined);
+  const { detector, opts } = createSeriesDetector(undefined, options);
   let seen = 0;
   let rows = 0;
   let chunk = `${timestampColumn},${column},anomaly_score,anomaly_grade,expected,reason\n`;
