@@ -62,7 +62,7 @@ interface NabResult {
 }
 
 function nab(command: string[]): NabResult {
-  const out = execFileSync('python3', [join(ROOT, '../shared/tools/nab-sample-score.py'), '--json', '--', ...command], {
+  const out = execFileSync('python3', [join(NAB_DIR, '..', '..', 'tools', 'nab-sample-score.py'), '--json', '--', ...command], {
     encoding: 'utf8',
     maxBuffer: 64 << 20,
   });
