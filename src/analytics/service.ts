@@ -12,7 +12,7 @@ import { analyticsErrors } from './errors.ts';
 import type { AnalyticsContext } from './actions/context.ts';
 import { ApplicationRegistry, resumePositions } from './registry.ts';
 import { AnalyticsHost, type HostOptions } from './runtime/host.ts';
-import type { DeliveryInputReader, DeliveryPort, SqlPort, StreamEngine } from './runtime/ports.ts';
+import type { DeliveryInputReader, DeliveryPort, FunctionPort, SqlPort, StreamEngine } from './runtime/ports.ts';
 import { createSqlPort } from './runtime/sql-adapter.ts';
 import { createObjectReader, type BucketLocation, type ObjectReader } from './runtime/reference.ts';
 import { unableToDetectSchema, type DiscoverySource } from './discover.ts';
@@ -53,6 +53,8 @@ export interface AnalyticsOptions {
   firehose?: FirehoseEngineLike;
   /** Delivery-stream writes for Firehose outputs, when not given as `firehose`. */
   delivery?: DeliveryPort;
+  /** The server's functions, for LambdaOutput destinations (src/functions' functionInvoker). */
+  functions?: FunctionPort;
   /** Overrides the SQL engine adapter (tests of the host itself). */
   sql?: SqlPort;
 }
@@ -138,6 +140,7 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
     streams: deps.kinesis,
     sql: options.sql ?? createSqlPort(),
     ...(delivery ? { delivery } : {}),
+    ...(options.functions ? { functions: options.functions } : {}),
     ...(options.host ? { options: options.host } : {}),
   });
   const o = options.host ?? {};

@@ -18,6 +18,7 @@ export const MODULES = {
   anomaly: () => import('./commands/anomaly.ts'),
   sql: () => import('./commands/sql.ts'),
   delivery: () => import('./commands/delivery.ts'),
+  functions: () => import('./commands/functions.ts'),
   generate: () => import('./commands/generate.ts'),
   pipeline: () => import('./commands/pipeline.ts'),
   demo: () => import('./commands/demo.ts'),
@@ -61,6 +62,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     term: 'delivery',
     description: 'Firehose-compatible delivery streams (buffer records and deliver them to files, S3 or an HTTP endpoint)',
   },
+  { name: 'functions', module: 'functions', term: 'functions', description: 'Lambda-compatible functions: list, invoke, read logs' },
   {
     name: 'generate',
     module: 'generate',
@@ -73,13 +75,15 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'up',
     module: 'pipeline',
     term: 'up [options]',
-    description: 'Create or update the streams, delivery streams and SQL applications of a pipeline file, then run its generators (Ctrl-C stops them)',
+    description:
+      'Create or update the streams, queues, delivery streams, SQL applications, functions, mappings and ingest routes of a pipeline file, then run its generators (Ctrl-C stops them)',
   },
   {
     name: 'down',
     module: 'pipeline',
     term: 'down [options]',
-    description: 'Delete what `freshet up` created from this file (applications, delivery streams, streams) and nothing else',
+    description:
+      'Delete what `freshet up` created from this file (ingest routes, mappings, functions, applications, delivery streams, queues, streams) and nothing else',
   },
   {
     name: 'demo',

@@ -22,6 +22,7 @@ import type { RetrySettings } from './pipeline.ts';
 import { ObjectStores } from './destinations/object-store.ts';
 import type { BucketMapping } from './destinations/object-store.ts';
 import { LambdaHost } from './lambda.ts';
+import type { FunctionInvoker } from '../functions/index.ts';
 import { KinesisSource, SOURCE_PREFIX } from './kinesis-source.ts';
 import { DeliveryMetrics } from './metrics.ts';
 import type { DeliveryMetricsSnapshot } from './metrics.ts';
@@ -54,6 +55,8 @@ export interface FirehoseDeps {
   dataDir: string | undefined;
   kinesis?: KinesisEngine;
   firehose?: FirehoseOptions;
+  /** The server's functions (src/functions), which Lambda processors invoke by ARN or name. */
+  functionInvoker?: FunctionInvoker;
 }
 
 export type DeliveryStreamType = 'DirectPut' | 'KinesisStreamAsSource';
@@ -129,7 +132,7 @@ export class FirehoseEngine {
     // Embedded buckets: <dataDir>/s3/<bucket>, or <s3Root>/<bucket> when the server keeps no data directory.
     const root = deps.dataDir !== undefined ? join(deps.dataDir, 's3') : (this.options.s3Root ?? join(tmpdir(), 'freshet-s3'));
     this.stores = new ObjectStores(root, this.options.buckets);
-    this.lambda = new LambdaHost({ functions: this.options.functions, timeoutMs: this.options.lambdaTimeoutMs });
+    this.lambda = new LambdaHost({ functions: this.options.functions, timeoutMs: this.options.lambdaTimeoutMs }, deps.functionInvoker);
   }
 
   /** Opens the engine and resumes every persisted delivery stream from its checkpoint. */

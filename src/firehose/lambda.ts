@@ -5,16 +5,20 @@
  * [{ recordId, approximateArrivalTimestamp, data(base64) }] }, response
  * { records: [{ recordId, result: Ok|Dropped|ProcessingFailed, data, metadata? }] }.
  *
- * A LambdaArn resolves to a JS/TS module exporting `handler(event)`: an
- * absolute path, a `file:` URL, or an ARN / function name mapped in the server
- * options. Each module runs in its own worker thread; a call that exceeds the
- * timeout terminates the worker (a fresh one starts for the next call).
+ * A LambdaArn names a function of the server's functions engine (Node,
+ * Python or custom runtime, run as Invoke would: src/functions), or resolves
+ * to a JS/TS module exporting `handler(event)`: an absolute path, a `file:`
+ * URL, or an ARN / function name mapped in the server options (a mapping wins
+ * over a function of the same name). Each module runs in its own worker
+ * thread; a call that exceeds the timeout terminates the worker (a fresh one
+ * starts for the next call).
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { DeliveryRecord, FailedRecord, LambdaSettings } from './processors.ts';
+import type { FunctionInvoker, InvocationFailure } from '../functions/index.ts';
 
 const WORKER_URL = new URL('./lambda-worker.mjs', import.meta.url);
 /** Limit for starting a worker and importing the function module. */
@@ -30,7 +34,7 @@ export interface LambdaOptions {
 export class FunctionError extends Error {
   constructor(
     message: string,
-    readonly code: 'Lambda.FunctionError' | 'Lambda.FunctionTimedOut' | 'Lambda.NotFound' | 'Lambda.InvalidResponse',
+    readonly code: 'Lambda.FunctionError' | 'Lambda.FunctionTimedOut' | 'Lambda.NotFound' | 'Lambda.InvalidResponse' | 'Lambda.InvokeLimitExceeded',
   ) {
     super(message);
     this.name = 'FunctionError';
@@ -143,11 +147,37 @@ class FunctionWorker {
   }
 }
 
+const FAILURE_CODES: Record<InvocationFailure['kind'], FunctionError['code']> = {
+  'function-error': 'Lambda.FunctionError',
+  timeout: 'Lambda.FunctionTimedOut',
+  throttled: 'Lambda.InvokeLimitExceeded',
+  'invalid-response': 'Lambda.InvalidResponse',
+  'not-found': 'Lambda.NotFound',
+  'invoke-error': 'Lambda.FunctionError',
+};
+
 export class LambdaHost {
   private workers = new Map<string, FunctionWorker>();
-  constructor(private readonly options: LambdaOptions = {}) {}
+  constructor(
+    private readonly options: LambdaOptions = {},
+    private readonly functions?: FunctionInvoker,
+  ) {}
+
+  /** Whether the server options map this ARN (or its function name) to a module. */
+  private mapped(lambdaArn: string): boolean {
+    const map = this.options.functions ?? {};
+    if (map[lambdaArn] !== undefined) return true;
+    const m = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(lambdaArn);
+    return m !== null && map[m[1]!] !== undefined;
+  }
 
   invoke(lambdaArn: string, event: unknown): Promise<unknown> {
+    if (this.functions && !this.mapped(lambdaArn) && this.functions.has(lambdaArn)) {
+      return this.functions.invoke(lambdaArn, event).catch((e: unknown) => {
+        // By name, not instanceof: the functions module stays out of this one's imports.
+        throw e instanceof Error && e.name === 'InvocationFailure' ? new FunctionError(e.message, FAILURE_CODES[(e as InvocationFailure).kind]) : e;
+      });
+    }
     const path = resolveFunctionPath(lambdaArn, this.options.functions);
     let w = this.workers.get(path);
     if (!w) {

@@ -50,11 +50,39 @@ import type { ApplicationSpec, DeliveryStreamSpec, StreamSpec } from './types.ts
 import { ViewsConnection, planViewsDown, planViewsUp, postgresUrl } from './views.ts';
 import { detectorSpec, planDetectorDown, planDetectorUp } from './detectors.ts';
 import type { ViewsContext } from './views.ts';
+import {
+  PIPELINE_TAG,
+  deleteFunction,
+  deleteMapping,
+  deleteQueue,
+  describeFunction,
+  findMapping,
+  functionOwned,
+  planFunction,
+  planMapping,
+  planQueue,
+  queueArn,
+  queueOwned,
+  queueUrl,
+} from './functions.ts';
+import type { FunctionsPlanContext, PlannedStep } from './functions.ts';
+import { listIngestRoutes, planIngestRoute, planIngestRouteDown } from './ingest.ts';
+import type { IngestStep } from './ingest.ts';
 import { waitFor, waitForApplicationGone, waitForApplicationRunning, waitForApplicationSettled, waitForStreamActive, waitForStreamGone } from './wait.ts';
 
-export const PIPELINE_TAG = 'freshet:pipeline';
+export { PIPELINE_TAG };
 
-export type ResourceKind = 'stream' | 'delivery-stream' | 'application' | 'external-schema' | 'materialized-view' | 'detector';
+export type ResourceKind =
+  | 'stream'
+  | 'delivery-stream'
+  | 'application'
+  | 'external-schema'
+  | 'materialized-view'
+  | 'queue'
+  | 'function'
+  | 'event-source-mapping'
+  | 'ingest-route'
+  | 'detector';
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'unchanged' | 'keep';
 
 export interface PlannedChange {
@@ -81,7 +109,7 @@ const isNotFound = (e: unknown) => (e as { name?: string })?.name === 'ResourceN
 
 // ---------- references and comparison ----------
 
-const REF = /\$\{(stream|delivery):([^}]+)\}/g;
+const REF = /\$\{(stream|delivery|queue|function):([^}]+)\}/g;
 
 /** Looks up ARNs for `${stream:x}` / `${delivery:x}` references. */
 class Resolver {
@@ -96,7 +124,12 @@ class Resolver {
       const arn =
         kind === 'stream'
           ? (await this.clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamARN
-          : (await this.clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription?.DeliveryStreamARN;
+          : kind === 'queue'
+            ? await queueArn(this.clients, name)
+            : kind === 'function'
+              ? (await describeFunction(this.clients, name))?.Configuration?.FunctionArn
+              : (await this.clients.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription
+                  ?.DeliveryStreamARN;
       if (arn) this.cache.set(key, arn);
       return arn;
     } catch (e) {
@@ -607,11 +640,28 @@ function makeContext(loaded: LoadedPipeline, clients: FreshetClients, opts: Appl
   };
 }
 
+function functionsContext(ctx: Context): FunctionsPlanContext {
+  return {
+    clients: ctx.clients,
+    pipeline: ctx.pipeline,
+    defaultRoleArn: ctx.loaded.spec.defaultRoleArn,
+    resolve: (value, lenient) => ctx.resolver.resolve(value, lenient),
+    markCreated: (key) => ctx.state.markCreated(key),
+    created: (key) => ctx.state.created(key),
+    waitTimeoutMs: ctx.opts.waitTimeoutMs,
+  };
+}
+
+const asChange = (step: PlannedStep | IngestStep): ExecutableChange => step;
+
 /** Whether this pipeline created the resource: its tag, or the local record of `up`. */
 async function ownedBy(ctx: Context, kind: ResourceKind, name: string): Promise<boolean> {
   if (ctx.state.created(`${kind}/${name}`)) return true;
   try {
     if (kind === 'stream') return (await streamTags(ctx.clients, name))[PIPELINE_TAG] === ctx.pipeline;
+    if (kind === 'queue') return await queueOwned(ctx.clients, name, ctx.pipeline);
+    if (kind === 'function') return await functionOwned(ctx.clients, name, ctx.pipeline);
+    if (kind === 'event-source-mapping') return false;
     if (kind === 'delivery-stream') {
       const res = await ctx.clients.firehose.send(new ListTagsForDeliveryStreamCommand({ DeliveryStreamName: name }));
       return (res.Tags ?? []).some((t) => t.Key === PIPELINE_TAG && t.Value === ctx.pipeline);
@@ -634,9 +684,17 @@ async function ensureOwned(ctx: Context, kind: ResourceKind, name: string, why: 
 async function planUpChanges(ctx: Context): Promise<ExecutableChange[]> {
   const { spec } = ctx.loaded;
   const changes: ExecutableChange[] = [];
+  const fctx = functionsContext(ctx);
   for (const s of spec.streams) changes.push(await planStream(s, ctx));
+  for (const q of spec.queues) changes.push(asChange(await planQueue(q, fctx)));
   for (const d of spec.deliveryStreams) changes.push(await planDelivery(d, ctx));
   for (const a of spec.applications) changes.push(await planApplication(a, ctx));
+  for (const f of spec.functions) changes.push(asChange(await planFunction(f, fctx)));
+  for (const m of spec.eventSourceMappings) changes.push(asChange(await planMapping(m, fctx)));
+  if (spec.ingest.length) {
+    const existing = await listIngestRoutes(ctx.clients.endpoint);
+    for (const r of spec.ingest) changes.push(asChange(await planIngestRoute(r, ctx.clients.endpoint, ctx.pipeline, existing)));
+  }
   const v = viewsContext(ctx);
   if (v) {
     // Views of streams this plan would create cannot be checked yet: they are created after them.
@@ -659,10 +717,16 @@ export async function applyUp(loaded: LoadedPipeline, clients: FreshetClients, o
   const done: PlannedChange[] = [];
   // Plan and apply one kind at a time: a delivery stream's plan needs the ARN of a stream created just before.
   const { spec } = loaded;
+  const fctx = functionsContext(ctx);
   const groups: (() => Promise<ExecutableChange>)[][] = [
     spec.streams.map((s) => () => planStream(s, ctx)),
+    spec.queues.map((q) => async () => asChange(await planQueue(q, fctx))),
     spec.deliveryStreams.map((d) => () => planDelivery(d, ctx)),
     spec.applications.map((a) => () => planApplication(a, ctx)),
+    spec.functions.map((f) => async () => asChange(await planFunction(f, fctx))),
+    spec.eventSourceMappings.map((m) => async () => asChange(await planMapping(m, fctx))),
+    // Ingest routes write into the streams above, so they open once the rest is in place.
+    spec.ingest.map((r) => async () => asChange(await planIngestRoute(r, clients.endpoint, ctx.pipeline, await listIngestRoutes(clients.endpoint)))),
   ];
   for (const group of groups) {
     for (const plan of group) {
@@ -688,9 +752,6 @@ export async function applyUp(loaded: LoadedPipeline, clients: FreshetClients, o
     opts.log?.(formatChange(change));
     done.push(strip(change));
   }
-  if (spec.functions.length) {
-    opts.log?.(`! skipped ${spec.functions.length} function(s): pipeline files do not apply them yet`);
-  }
   return done;
 }
 
@@ -715,6 +776,14 @@ async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
       },
     });
   };
+  // Ingest routes first: they write into the streams deleted below.
+  if (spec.ingest.length) {
+    const existing = await listIngestRoutes(clients.endpoint);
+    for (const r of [...spec.ingest].reverse()) {
+      const step = await planIngestRouteDown(r, clients.endpoint, ctx.pipeline, existing);
+      if (step) changes.push(asChange(step));
+    }
+  }
   // Views first: they read the streams deleted below.
   const v = viewsContext(ctx);
   if (v) changes.push(...(await planViewsDown(v.vctx, v.conn)));
@@ -728,6 +797,35 @@ async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
       state.markDeleted(`detector/${ds.name}`);
     };
     changes.push(del ? { ...change, apply } : change);
+  }
+  // Mappings first (they read streams and queues and invoke functions): deleted with the function they feed when this pipeline created it.
+  for (const m of [...spec.eventSourceMappings].reverse()) {
+    const source = await ctx.resolver.resolve(m.EventSourceArn, true);
+    const found = source.includes('not created yet') ? undefined : await findMapping(clients, m.FunctionName, source);
+    if (!found?.UUID) continue;
+    const owner = spec.functions.some((f) => f.FunctionName === m.FunctionName) && (await ownedBy(ctx, 'function', m.FunctionName));
+    if (!owner && !state.created(`event-source-mapping/${m.FunctionName}/${source}`)) {
+      changes.push({
+        resource: 'event-source-mapping',
+        name: `${m.FunctionName} ← ${source}`,
+        action: 'keep',
+        details: [`not created by pipeline ${ctx.pipeline}`],
+      });
+      continue;
+    }
+    changes.push({
+      resource: 'event-source-mapping',
+      name: `${m.FunctionName} ← ${source}`,
+      action: 'delete',
+      details: [],
+      apply: async () => {
+        await deleteMapping(clients, found.UUID!, opts.waitTimeoutMs);
+        state.markDeleted(`event-source-mapping/${m.FunctionName}/${source}`);
+      },
+    });
+  }
+  for (const f of [...spec.functions].reverse()) {
+    await consider('function', f.FunctionName, !!(await describeFunction(clients, f.FunctionName)), () => deleteFunction(clients, f.FunctionName));
   }
   for (const a of [...spec.applications].reverse()) {
     if (isV2Application(a)) {
@@ -749,6 +847,9 @@ async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
       await waitDeliveryGone(clients, d.DeliveryStreamName, opts.waitTimeoutMs);
     });
   }
+  for (const q of [...spec.queues].reverse()) {
+    await consider('queue', q.QueueName, !!(await queueUrl(clients, q.QueueName)), () => deleteQueue(clients, q.QueueName));
+  }
   for (const s of [...spec.streams].reverse()) {
     await consider('stream', s.name, !!(await describeStream(clients, s.name)), async () => {
       await clients.kinesis.send(new DeleteStreamCommand({ StreamName: s.name, EnforceConsumerDeletion: true }));
@@ -763,7 +864,7 @@ export async function planDown(loaded: LoadedPipeline, clients: FreshetClients, 
   return (await planDownChanges(makeContext(loaded, clients, opts))).map(strip);
 }
 
-/** Deletes what this pipeline created (applications, then delivery streams, then streams); leaves everything else. */
+/** Deletes what this pipeline created (mappings, functions, applications, delivery streams, queues, then streams); leaves everything else. */
 export async function applyDown(loaded: LoadedPipeline, clients: FreshetClients, opts: ApplyOptions = {}): Promise<PlannedChange[]> {
   const ctx = makeContext(loaded, clients, opts);
   const changes = await planDownChanges(ctx);

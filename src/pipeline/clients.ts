@@ -9,6 +9,8 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
 import { KinesisAnalyticsV2Client } from '@aws-sdk/client-kinesis-analytics-v2';
 import { LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isConnectionError } from '../generators/index.ts';
 
@@ -30,6 +32,8 @@ export interface FreshetClients {
   /** KinesisAnalyticsV2 (Flink SQL applications). */
   analyticsV2: KinesisAnalyticsV2Client;
   lookoutmetrics: LookoutMetricsClient;
+  lambda: LambdaClient;
+  sqs: SQSClient;
   destroy(): void;
 }
 
@@ -64,6 +68,8 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
   const analytics = new KinesisAnalyticsClient(config);
   const analyticsV2 = new KinesisAnalyticsV2Client(config);
   const lookoutmetrics = new LookoutMetricsClient(config);
+  const lambda = new LambdaClient(config);
+  const sqs = new SQSClient(config);
   return {
     endpoint: config.endpoint,
     kinesis,
@@ -71,12 +77,16 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
     analytics,
     analyticsV2,
     lookoutmetrics,
+    lambda,
+    sqs,
     destroy() {
       kinesis.destroy();
       firehose.destroy();
       analytics.destroy();
       analyticsV2.destroy();
       lookoutmetrics.destroy();
+      lambda.destroy();
+      sqs.destroy();
     },
   };
 }

@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import AjvImport, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isSeq, isPair, isScalar, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { PIPELINE_SCHEMA } from './schema.ts';
+import { IngestSpecError, parseRouteSpec } from '../ingest/index.ts';
 import type { ApplicationSpec, PipelineSpec } from './types.ts';
 
 export class PipelineError extends Error {
@@ -118,7 +119,7 @@ function schemaProblems(doc: Document, lc: LineCounter, file: string, errors: Er
   return out;
 }
 
-const REF = /\$\{(stream|delivery):([^}]+)\}/g;
+const REF = /\$\{(stream|delivery|queue|function):([^}]+)\}/g;
 
 /** Parses and validates `text` (the contents of `file`); throws PipelineError listing every problem with its line. */
 export function parsePipeline(text: string, file: string): LoadedPipeline {
@@ -164,7 +165,10 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
     deliveryStreams: raw.deliveryStreams ?? [],
     applications: [],
     generators: raw.generators ?? [],
-    functions: raw.functions ?? [],
+    queues: raw.queues ?? [],
+    functions: (raw.functions ?? []).map((f) => ({ ...f, codeDirectory: resolve(dirname(resolve(file)), f.codeDirectory) })),
+    eventSourceMappings: raw.eventSourceMappings ?? [],
+    ingest: raw.ingest ?? [],
     detectors: raw.detectors ?? [],
   };
 
@@ -190,6 +194,33 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
     (i) => `/applications/${i}/ApplicationName`,
     'application',
   );
+  dupes(
+    spec.queues.map((q) => q.QueueName),
+    (i) => `/queues/${i}/QueueName`,
+    'queue',
+  );
+  dupes(
+    spec.functions.map((f) => f.FunctionName),
+    (i) => `/functions/${i}/FunctionName`,
+    'function',
+  );
+  dupes(
+    spec.ingest.map((r) => r.name),
+    (i) => `/ingest/${i}/name`,
+    'ingest route',
+  );
+  spec.ingest.forEach((r, i) => {
+    try {
+      parseRouteSpec(r);
+    } catch (e) {
+      if (e instanceof IngestSpecError) at(`/ingest/${i}`, `ingest route '${r.name}': ${e.message}`);
+      else throw e;
+    }
+  });
+  spec.functions.forEach((f, i) => {
+    if (!existsSync(f.codeDirectory))
+      at(`/functions/${i}/codeDirectory`, `function '${f.FunctionName}': codeDirectory not found (looked for ${f.codeDirectory})`);
+  });
   spec.streams.forEach((s, i) => {
     if (s.mode === 'on-demand' && s.shards !== undefined)
       at(`/streams/${i}/shards`, `stream '${s.name}': shards is set by the service in on-demand mode; remove it or use mode: provisioned`);
@@ -247,14 +278,18 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
   });
 
   // Every ${stream:x} / ${delivery:x} must name a resource of this file.
-  const streamNames = new Set(spec.streams.map((s) => s.name));
-  const deliveryNames = new Set(spec.deliveryStreams.map((d) => d.DeliveryStreamName as string));
+  const names: Record<string, Set<string>> = {
+    stream: new Set(spec.streams.map((s) => s.name)),
+    delivery: new Set(spec.deliveryStreams.map((d) => d.DeliveryStreamName as string)),
+    queue: new Set(spec.queues.map((q) => q.QueueName)),
+    function: new Set(spec.functions.map((f) => f.FunctionName)),
+  };
+  const words: Record<string, string> = { stream: 'stream', delivery: 'delivery stream', queue: 'queue', function: 'function' };
   const walk = (value: unknown, pointer: string) => {
     if (typeof value === 'string') {
       for (const m of value.matchAll(REF)) {
-        const known = m[1] === 'stream' ? streamNames : deliveryNames;
-        if (!known.has(m[2]!))
-          at(pointer, `${m[0]} does not name a ${m[1] === 'stream' ? 'stream' : 'delivery stream'} of this file (known: ${[...known].join(', ') || 'none'})`);
+        const known = names[m[1]!]!;
+        if (!known.has(m[2]!)) at(pointer, `${m[0]} does not name a ${words[m[1]!]} of this file (known: ${[...known].join(', ') || 'none'})`);
       }
     } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${pointer}/${i}`));
     else if (value && typeof value === 'object')
@@ -262,6 +297,8 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
   };
   walk(raw.deliveryStreams ?? [], '/deliveryStreams');
   walk(raw.applications ?? [], '/applications');
+  walk(raw.functions ?? [], '/functions');
+  walk(raw.eventSourceMappings ?? [], '/eventSourceMappings');
 
   if (problems.length) {
     problems.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);

@@ -3,8 +3,10 @@
  * delivery streams and SQL applications use the AWS request shapes
  * (Firehose CreateDeliveryStream, Kinesis Analytics CreateApplication) so a
  * configuration moves between Freshet and AWS unchanged. Any string may
- * reference another resource of the file as `${stream:NAME}` or
- * `${delivery:NAME}` (replaced by its ARN when applied).
+ * reference another resource of the file as `${stream:NAME}`,
+ * `${delivery:NAME}`, `${queue:NAME}` or `${function:NAME}` (replaced by its
+ * ARN when applied). Queues, functions and event source mappings use the SQS
+ * and Lambda request shapes; a function's code is a directory (`codeDirectory`).
  */
 import { GENERATORS } from '../generators/index.ts';
 
@@ -248,7 +250,96 @@ export const PIPELINE_SCHEMA = {
       },
       additionalProperties: false,
     },
-    functions: { type: 'array', items: { type: 'object' }, description: 'reserved: stream functions (not applied yet)' },
+    queues: {
+      type: 'array',
+      description: 'SQS queues (CreateQueue input): dead-letter and work queues',
+      items: {
+        type: 'object',
+        required: ['QueueName'],
+        properties: {
+          QueueName: { type: 'string', minLength: 1, maxLength: 80, pattern: '^[a-zA-Z0-9_-]+(\\.fifo)?$' },
+          Attributes: { type: 'object', additionalProperties: { type: 'string' } },
+          tags: TAGS,
+        },
+        additionalProperties: false,
+      },
+    },
+    functions: {
+      type: 'array',
+      description: 'Lambda functions (CreateFunction input) whose code is a directory next to this file',
+      items: {
+        type: 'object',
+        required: ['FunctionName', 'Runtime', 'codeDirectory'],
+        properties: {
+          FunctionName: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9_-]+$' },
+          Runtime: { type: 'string', minLength: 1 },
+          Handler: { type: 'string', minLength: 1 },
+          codeDirectory: { type: 'string', minLength: 1, description: 'the code, relative to this yaml; zipped and uploaded' },
+          Role: { type: 'string' },
+          Description: { type: 'string' },
+          Timeout: { type: 'integer', minimum: 1, maximum: 900 },
+          MemorySize: { type: 'integer', minimum: 128, maximum: 10240 },
+          Environment: {
+            type: 'object',
+            properties: { Variables: { type: 'object', additionalProperties: { type: 'string' } } },
+            additionalProperties: false,
+          },
+          ReservedConcurrentExecutions: { type: 'integer', minimum: 0 },
+          Tags: TAGS,
+        },
+        additionalProperties: false,
+      },
+    },
+    eventSourceMappings: {
+      type: 'array',
+      description: 'Lambda event source mappings (CreateEventSourceMapping input): streams or queues feeding functions',
+      items: {
+        type: 'object',
+        required: ['FunctionName', 'EventSourceArn'],
+        properties: {
+          FunctionName: { type: 'string', minLength: 1 },
+          EventSourceArn: { type: 'string', minLength: 1 },
+          Enabled: { type: 'boolean' },
+          BatchSize: { type: 'integer', minimum: 1, maximum: 10000 },
+          MaximumBatchingWindowInSeconds: { type: 'integer', minimum: 0, maximum: 300 },
+          StartingPosition: { enum: ['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'] },
+          StartingPositionTimestamp: { type: 'number' },
+          ParallelizationFactor: { type: 'integer', minimum: 1, maximum: 10 },
+          BisectBatchOnFunctionError: { type: 'boolean' },
+          MaximumRetryAttempts: { type: 'integer', minimum: -1, maximum: 10000 },
+          MaximumRecordAgeInSeconds: { type: 'integer', minimum: -1, maximum: 604800 },
+          TumblingWindowInSeconds: { type: 'integer', minimum: 0, maximum: 900 },
+          FunctionResponseTypes: { type: 'array', items: { enum: ['ReportBatchItemFailures'] } },
+          FilterCriteria: AWS_OBJECT,
+          DestinationConfig: AWS_OBJECT,
+          ScalingConfig: AWS_OBJECT,
+        },
+        additionalProperties: false,
+      },
+    },
+    ingest: {
+      type: 'array',
+      description: 'HTTP ingest routes (PUT/POST /ingest/… → PutRecord, or PutRecords for a JSON array / JSON lines body)',
+      items: {
+        type: 'object',
+        required: ['name', 'path'],
+        properties: {
+          name: { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' },
+          path: { type: 'string', pattern: '^/ingest/', description: '/ingest/<segments>; {stream} takes the stream from the URL' },
+          stream: { ...NAME, description: 'the stream written to (when the path has no {stream})' },
+          partitionKey: {
+            oneOf: [
+              { type: 'object', required: ['header'], properties: { header: { type: 'string', minLength: 1 } }, additionalProperties: false },
+              { type: 'object', required: ['field'], properties: { field: { type: 'string', minLength: 1 } }, additionalProperties: false },
+            ],
+            description: '{ header: X-Partition-Key } or { field: sensor_id } (dotted for nested); random keys when absent',
+          },
+          apiKey: { type: 'string', minLength: 8, description: 'requests must send it in x-api-key' },
+          methods: { type: 'array', minItems: 1, items: { enum: ['PUT', 'POST'] } },
+        },
+        additionalProperties: false,
+      },
+    },
     detectors: {
       type: 'array',
       items: { type: 'object' },

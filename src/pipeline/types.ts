@@ -61,6 +61,41 @@ export interface ViewsSpec {
   materializedViews: Array<{ name: string; sql: string }>;
 }
 
+/** SQS CreateQueue input. */
+export interface QueueSpec {
+  QueueName: string;
+  Attributes?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+/** Lambda CreateFunction input with the code as a directory (resolved against the yaml's folder by the loader). */
+export interface FunctionSpec {
+  FunctionName: string;
+  Runtime: string;
+  Handler?: string;
+  codeDirectory: string;
+  Role?: string;
+  Description?: string;
+  Timeout?: number;
+  MemorySize?: number;
+  Environment?: { Variables?: Record<string, string> };
+  ReservedConcurrentExecutions?: number;
+  Tags?: Record<string, string>;
+}
+
+/** An HTTP ingest route (src/ingest): PUT/POST on `path` writes to a stream. */
+export interface IngestSpec {
+  name: string;
+  path: string;
+  stream?: string;
+  partitionKey?: { header: string } | { field: string };
+  apiKey?: string;
+  methods?: Array<'PUT' | 'POST'>;
+}
+
+/** Lambda CreateEventSourceMapping input. */
+export type EventSourceMappingSpec = { FunctionName: string; EventSourceArn: string } & Record<string, unknown>;
+
 export interface PipelineSpec {
   name: string;
   description?: string;
@@ -69,7 +104,10 @@ export interface PipelineSpec {
   deliveryStreams: DeliveryStreamSpec[];
   applications: ApplicationSpec[];
   generators: GeneratorSpec[];
-  functions: Record<string, unknown>[];
+  queues: QueueSpec[];
+  functions: FunctionSpec[];
+  eventSourceMappings: EventSourceMappingSpec[];
+  ingest: IngestSpec[];
   detectors: Record<string, unknown>[];
   views?: ViewsSpec;
 }

@@ -55,6 +55,8 @@ export interface StartServerOptions {
   analyticsV2?: ServiceDeps['analyticsV2'];
   /** Metric detectors (LookoutMetrics): activation delay, series settings, SNS topic → webhook URL (docs/detectors.md). */
   detectors?: ServiceDeps['detectors'];
+  /** Functions: account concurrency, event source mappings' retry backoff, runtimes' executables (see FunctionsEngineOptions). */
+  functions?: ServiceDeps['functions'];
   /** Non-AWS HTTP routes on the same port (`GET /health`, `/console/…`, SSE); see HttpRoute in src/aws. The services' own (`GET /metrics`) come first. */
   httpRoutes?: readonly HttpRoute[];
   /** The Postgres endpoint for materialized views (src/views, docs/views.md): off unless given; 5439 is Redshift's port. */
@@ -137,21 +139,34 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     await storage.close();
     throw e;
   }
-  const services = buildServices({
-    storage,
-    clock,
-    region,
-    accountId,
-    kinesis,
-    dataDir,
-    firehose: options.firehose,
-    ...(options.analytics ? { analytics: options.analytics } : {}),
-    ...(options.metrics ? { metrics: options.metrics } : {}),
-    ...(options.analyticsV2 ? { analyticsV2: options.analyticsV2 } : {}),
-    ...(options.detectors ? { detectors: options.detectors } : {}),
-  });
+  // Known once the port is bound (below); queue URLs and functions' AWS_ENDPOINT_URL read it later.
+  let serverUrl = '';
+  let built: Awaited<ReturnType<typeof buildServices>>;
+  try {
+    built = await buildServices({
+      storage,
+      clock,
+      region,
+      accountId,
+      kinesis,
+      dataDir,
+      firehose: options.firehose,
+      ...(options.analytics ? { analytics: options.analytics } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.functions ? { functions: options.functions } : {}),
+      ...(options.analyticsV2 ? { analyticsV2: options.analyticsV2 } : {}),
+      ...(options.detectors ? { detectors: options.detectors } : {}),
+      serverUrl: () => serverUrl,
+    });
+  } catch (e) {
+    await kinesis.close();
+    await storage.close();
+    throw e;
+  }
+  const services = built.services;
   const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
-  const router = new Router({ services, clock, region, accountId, onInternalError, routes: [...buildRoutes(services), ...(options.httpRoutes ?? [])] });
+  const routes = [...buildRoutes(services), ...built.routes, ...(options.httpRoutes ?? [])];
+  const router = new Router({ services, clock, region, accountId, onInternalError, routes });
   const server = createServer({ keepAlive: true }, router.listener);
   // Longer than common client idle timeouts, so a client never reuses a socket we just closed.
   server.keepAliveTimeout = 65_000;
@@ -234,6 +249,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
       });
     });
   } catch (e) {
+    for (const svc of [...services].reverse()) await svc.close?.();
     await kinesis.close();
     await storage.close();
     throw e;
@@ -252,6 +268,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     }
   }
   const urlHost = host.includes(':') ? `[${host}]` : host;
+  serverUrl = `${tlsServer ? 'https' : 'http'}://${urlHost}:${port}`;
   let closing: Promise<void> | undefined;
 
   return {

@@ -18,6 +18,10 @@ import type { AlarmActionsConfig } from '../metrics/index.ts';
 import { createCloudWatchService, prometheusRoute } from '../cloudwatch/index.ts';
 import { createDetectorsService } from '../detectors/index.ts';
 import type { DetectorsOptions } from '../detectors/index.ts';
+import { QueuesEngine, createSqsService } from '../queues/index.ts';
+import { FunctionsEngine, createLambdaService, codeDownloadRoute, functionInvoker, logsRoute } from '../functions/index.ts';
+import type { FunctionsEngineOptions } from '../functions/index.ts';
+import { ingestRoutes } from '../ingest/index.ts';
 
 export interface ServiceDeps {
   storage: LogStorage;
@@ -37,10 +41,29 @@ export interface ServiceDeps {
   analyticsV2?: Partial<AnalyticsV2Delays>;
   /** Metric detectors (LookoutMetrics): activation delay, series settings, SNS topic → webhook URL. */
   detectors?: DetectorsOptions;
+  /** Functions engine settings (concurrency, retry backoff of event source mappings, runtimes' executables). */
+  functions?: Partial<Omit<FunctionsEngineOptions, 'storage' | 'clock' | 'region' | 'accountId' | 'kinesis' | 'queues' | 'dataDir' | 'endpointUrl'>>;
+  /** The server's URL once it listens: queue URLs and functions' AWS_ENDPOINT_URL. */
+  serverUrl: () => string;
 }
 
-export function buildServices(deps: ServiceDeps): AwsService[] {
-  const firehose = createFirehoseService(deps);
+/** The AWS services, and the non-AWS routes of functions and ingest (`buildRoutes` adds the services' own). */
+export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsService[]; routes: HttpRoute[] }> {
+  const queues = await QueuesEngine.open({ storage: deps.storage, clock: deps.clock, region: deps.region, accountId: deps.accountId });
+  const functions = await FunctionsEngine.open({
+    ...deps.functions,
+    storage: deps.storage,
+    clock: deps.clock,
+    region: deps.region,
+    accountId: deps.accountId,
+    kinesis: deps.kinesis,
+    queues,
+    ...(deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {}),
+    endpointUrl: deps.serverUrl,
+  });
+  // Lambda processors of delivery streams and SQL applications' Lambda input/output run the server's functions.
+  const invoker = functionInvoker(functions);
+  const firehose = createFirehoseService({ ...deps, functionInvoker: invoker });
   // The metrics store lives in <data-dir>/metrics; alarms and dashboards in the storage's metadata.
   const metrics = MetricsEngine.openSync({
     dataDir: deps.dataDir,
@@ -60,43 +83,49 @@ export function buildServices(deps: ServiceDeps): AwsService[] {
   attachKinesisMetrics(deps.kinesis, metrics.registry);
   const kinesis = createKinesisService(deps.kinesis);
   // Applications write to delivery streams in-process through the Firehose engine.
-  const analytics = createAnalyticsService(deps, { firehose: firehose.engine, ...(deps.analytics ? { host: deps.analytics } : {}) });
+  const analytics = createAnalyticsService(deps, { firehose: firehose.engine, functions: invoker, ...(deps.analytics ? { host: deps.analytics } : {}) });
   // AWS/KinesisAnalytics: every running application's input and output counters, once a second.
   emitApplicationMetrics(metrics.registry, () => analytics.host.runningStats());
-  return [
-    // First, so it closes last: the other services may still emit metrics while they close.
-    createCloudWatchService(metrics),
-    kinesis,
-    firehose,
-    analytics,
-    // API v2 (Flink SQL applications); v1 applications show through it as SQL-1_0.
-    createAnalyticsV2Service(deps, {
-      v1: analytics.context,
-      delivery: {
-        putRecordBatch: async (name, records) => {
-          await firehose.engine.put(name, records);
+  return {
+    // Closed in reverse: functions (their pollers read streams and queues) first, Kinesis and CloudWatch last.
+    services: [
+      // First, so it closes last: the other services may still emit metrics while they close.
+      createCloudWatchService(metrics),
+      kinesis,
+      firehose,
+      analytics,
+      createSqsService({ queues, baseUrl: deps.serverUrl }),
+      createLambdaService({ functions, s3Root: deps.dataDir !== undefined ? `${deps.dataDir}/s3` : undefined }),
+      // API v2 (Flink SQL applications); v1 applications show through it as SQL-1_0.
+      createAnalyticsV2Service(deps, {
+        v1: analytics.context,
+        delivery: {
+          putRecordBatch: async (name, records) => {
+            await firehose.engine.put(name, records);
+          },
+          exists: (name) => {
+            try {
+              firehose.engine.meta(name);
+              return true;
+            } catch {
+              return false;
+            }
+          },
         },
-        exists: (name) => {
-          try {
-            firehose.engine.meta(name);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-      },
-      ...(deps.analyticsV2 ? { delays: deps.analyticsV2 } : {}),
-    }),
-    // Detectors read the embedded buckets the delivery streams write.
-    createDetectorsService({
-      clock: deps.clock,
-      region: deps.region,
-      accountId: deps.accountId,
-      dataDir: deps.dataDir,
-      bucketPath: (bucket) => firehose.engine.stores.localPath(bucket),
-      ...(deps.detectors ? { options: deps.detectors } : {}),
-    }),
-  ];
+        ...(deps.analyticsV2 ? { delays: deps.analyticsV2 } : {}),
+      }),
+      // Detectors read the embedded buckets the delivery streams write.
+      createDetectorsService({
+        clock: deps.clock,
+        region: deps.region,
+        accountId: deps.accountId,
+        dataDir: deps.dataDir,
+        bucketPath: (bucket) => firehose.engine.stores.localPath(bucket),
+        ...(deps.detectors ? { options: deps.detectors } : {}),
+      }),
+    ],
+    routes: [codeDownloadRoute(functions), logsRoute(functions), ...ingestRoutes({ kinesis: deps.kinesis, meta: deps.storage.meta })],
+  };
 }
 
 /** The non-AWS HTTP routes the services bring: `GET /metrics` (Prometheus) from the CloudWatch service. */

@@ -20,6 +20,11 @@ import { analyticsV2Errors } from '../../src/analytics/v2/errors.ts';
 import { lookoutMetricsModel } from '../../src/aws/models/lookoutmetrics.ts';
 import { lookoutMetricsErrors } from '../../src/detectors/errors.ts';
 
+import { lambdaModel } from '../../src/aws/models/lambda.ts';
+import { sqsModel } from '../../src/aws/models/sqs.ts';
+import { lambdaErrors } from '../../src/functions/errors.ts';
+import { sqsErrors } from '../../src/queues/errors.ts';
+
 const CATALOGS: Array<[string, ServiceModel, ErrorCatalog<Readonly<Record<string, ErrorEntry>>>]> = [
   ['kinesis', kinesisModel, kinesisErrors],
   ['firehose', firehoseModel, firehoseErrors],
@@ -27,6 +32,9 @@ const CATALOGS: Array<[string, ServiceModel, ErrorCatalog<Readonly<Record<string
   ['cloudwatch', cloudWatchModel, cloudWatchErrors],
   ['kinesisanalyticsv2', kinesisAnalyticsV2Model, analyticsV2Errors],
   ['lookoutmetrics', lookoutMetricsModel, lookoutMetricsErrors],
+
+  ['lambda', lambdaModel, lambdaErrors],
+  ['sqs', sqsModel, sqsErrors],
 ];
 
 const compatibility = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');

@@ -19,6 +19,8 @@ export const MAX_OUTPUTS = 3;
 /** User-defined tags per application (TagResource reference). */
 export const MAX_TAGS = 50;
 
+const LAMBDA_FUNCTION_ARN = /^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9_-]{1,64}(:(\$LATEST|[a-zA-Z0-9_-]+))?$/;
+
 export function checkInputs(inputs: readonly AppInput[]): void {
   if (inputs.length > MAX_INPUTS) {
     throw new AwsError('InvalidArgumentException', `An application can have at most ${MAX_INPUTS} input; ${inputs.length} were given`);
@@ -31,8 +33,8 @@ export function checkInputs(inputs: readonly AppInput[]): void {
     if (input.source.kind === 'firehose' && !deliveryStreamNameFromArn(arn)) {
       throw new AwsError('InvalidArgumentException', `KinesisFirehoseInput ResourceARN ${arn} is not a delivery stream ARN`);
     }
-    if (input.processor) {
-      throw new AwsError('InvalidArgumentException', 'InputProcessingConfiguration (Lambda preprocessing) is not supported by Freshet');
+    if (input.processor && !LAMBDA_FUNCTION_ARN.test(input.processor.resourceArn)) {
+      throw new AwsError('InvalidArgumentException', `InputLambdaProcessor ResourceARN ${input.processor.resourceArn} is not a Lambda function ARN`);
     }
   }
 }
@@ -49,8 +51,8 @@ export function checkOutputs(outputs: readonly AppOutput[]): void {
     if (output.destination.kind === 'firehose' && !deliveryStreamNameFromArn(arn)) {
       throw new AwsError('InvalidArgumentException', `KinesisFirehoseOutput ResourceARN ${arn} is not a delivery stream ARN`);
     }
-    if (output.destination.kind === 'lambda') {
-      throw new AwsError('InvalidArgumentException', 'LambdaOutput is not supported by Freshet');
+    if (output.destination.kind === 'lambda' && !LAMBDA_FUNCTION_ARN.test(arn)) {
+      throw new AwsError('InvalidArgumentException', `LambdaOutput ResourceARN ${arn} is not a Lambda function ARN`);
     }
   }
 }

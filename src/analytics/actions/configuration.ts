@@ -50,8 +50,12 @@ export function updateApplication(ctx: AnalyticsContext, req: Wire): Promise<Wir
       }
       const count = (u.InputParallelismUpdate as Wire | undefined)?.CountUpdate;
       if (typeof count === 'number') input.parallelism = count;
-      if (u.InputProcessingConfigurationUpdate) {
-        throw new AwsError('InvalidArgumentException', 'InputProcessingConfiguration (Lambda preprocessing) is not supported by Freshet');
+      const processorUpdate = (u.InputProcessingConfigurationUpdate as Wire | undefined)?.InputLambdaProcessorUpdate as Wire | undefined;
+      if (processorUpdate) {
+        input.processor = {
+          resourceArn: (processorUpdate.ResourceARNUpdate as string | undefined) ?? input.processor?.resourceArn ?? '',
+          roleArn: (processorUpdate.RoleARNUpdate as string | undefined) ?? input.processor?.roleArn ?? '',
+        };
       }
     }
     for (const u of (update.OutputUpdates as Wire[] | undefined) ?? []) {

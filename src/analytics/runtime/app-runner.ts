@@ -118,12 +118,12 @@ export class AppRunner {
     } catch (e) {
       throw invalidConfig(`Application code does not compile: ${errorMessage(e)}`, e);
     }
-    this.feed = new RowFeed(this.sql, this.stats, host.readBatch, (m, rowtimeMs, data) => this.parseError(m, rowtimeMs, data));
+    this.feed = new RowFeed(this.sql, this.stats, host.readBatch, (m, rowtimeMs, data) => this.parseError(m, rowtimeMs, data), host.functions);
     try {
       for (const output of app.outputs) {
         const stream = this.sql.resolveStream(output.name);
         if (stream === undefined) throw invalidConfig(`Output ${output.id}: in-application stream ${output.name} is not created by the application code`);
-        const writer = new OutputWriter(output, this.sql.formatter(stream, output.format), host);
+        const writer = new OutputWriter(output, this.sql.formatter(stream, output.format), host, app.arn);
         this.writers.push(writer);
         this.sql.onOutput(stream, writer.onRows);
         if (stream === ERROR_STREAM) this.errorWriters.push(writer);
@@ -141,6 +141,9 @@ export class AppRunner {
         if (!resume) restoreState = false;
         const names = inAppStreamNames(r.input);
         const parser = host.sql.parser(r.input.schema);
+        const processor = r.input.processor
+          ? { functionArn: r.input.processor.resourceArn, applicationArn: app.arn, streamArn: r.input.source.resourceArn, delivery: r.delivery }
+          : undefined;
         const feed: InputFeed = { input: r.input, streamName: r.streamName, delivery: r.delivery, streamKey: r.streamKey, shards: [] };
         if (!r.delivery) {
           feed.follower = new ShardFollower<ShardFeed>(host.streams, r.streamName, feed.shards, (reader, i) => ({
@@ -148,6 +151,7 @@ export class AppRunner {
             inAppStream: names[i % names.length]!,
             parser,
             unsubscribe: reader.onAppend(this.schedule),
+            ...(processor ? { processor } : {}),
           }));
           this.inputs.push(feed);
           await feed.follower.start(position === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST', resume ? saved!.shards : undefined);
@@ -167,7 +171,14 @@ export class AppRunner {
           }
           if (savedShard !== undefined) reader.offset = Math.max(reader.offset, savedShard.offset);
           const unsubscribe = reader.onAppend(this.schedule);
-          feed.shards.push({ reader, inAppStream: names[i % names.length]!, parser, unsubscribe, ...(delivery ? { delivery } : {}) });
+          feed.shards.push({
+            reader,
+            inAppStream: names[i % names.length]!,
+            parser,
+            unsubscribe,
+            ...(delivery ? { delivery } : {}),
+            ...(processor ? { processor } : {}),
+          });
         }
         this.inputs.push(feed);
       }

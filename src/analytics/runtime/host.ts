@@ -37,7 +37,7 @@ import type { ApplicationRuntime } from '../registry.ts';
 import type { ApplicationConfig, StartingPosition } from '../model.ts';
 import { inAppStreamNames } from '../model.ts';
 import type { ObjectReader } from './reference.ts';
-import type { DeliveryPort, InputStreamSpec, ReferenceTableSpec, SqlPort, StreamEngine } from './ports.ts';
+import type { DeliveryPort, FunctionPort, InputStreamSpec, ReferenceTableSpec, SqlPort, StreamEngine } from './ports.ts';
 import type { ApplicationStats, RunnerHost } from './app-runner.ts';
 import { AppRunner } from './app-runner.ts';
 import type { StoredCheckpoint } from './checkpoint.ts';
@@ -90,6 +90,8 @@ export interface HostDeps {
   streams: StreamEngine;
   sql: SqlPort;
   delivery?: DeliveryPort;
+  /** The server's functions, for LambdaOutput destinations. */
+  functions?: FunctionPort;
   /** Reads reference data objects (see reference.ts). */
   readObject: ObjectReader;
   options?: HostOptions;
@@ -102,6 +104,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   readonly streams: StreamEngine;
   readonly sql: SqlPort;
   delivery: DeliveryPort | undefined;
+  readonly functions: FunctionPort | undefined;
   readonly readObject: ObjectReader;
   readonly checkpointIntervalMs: number;
   readonly tickMs: number;
@@ -119,6 +122,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
     this.streams = deps.streams;
     this.sql = deps.sql;
     this.delivery = deps.delivery;
+    this.functions = deps.functions;
     this.readObject = deps.readObject;
     const o = deps.options ?? {};
     this.checkpointIntervalMs = o.checkpointIntervalMs ?? 10_000;

@@ -74,6 +74,16 @@ export interface SqlPort {
   parser(schema: RecordSchema): RecordParser;
 }
 
+/**
+ * The server's functions (src/functions), invoked synchronously with a JSON event: LambdaOutput
+ * destinations. Rejects when the function fails, times out, is throttled or answers with non-JSON.
+ */
+export interface FunctionPort {
+  /** Whether a function ARN (or name, with an optional qualifier) names a function of this server. */
+  has(ref: string): boolean;
+  invoke(ref: string, event: unknown): Promise<unknown>;
+}
+
 /** In-process delivery-stream writes (Firehose PutRecordBatch without the wire). */
 export interface DeliveryPort {
   putRecordBatch(deliveryStreamName: string, records: readonly Uint8Array[]): Promise<void>;

@@ -7,7 +7,9 @@
  * into the SQL application together.
  */
 import { decodeSequence, deaggregate, isAggregated } from '../../kinesis/index.ts';
-import type { CompiledApplication, DeliveryInputReader, RecordParser, StreamShardReader } from './ports.ts';
+import type { CompiledApplication, DeliveryInputReader, FunctionPort, RecordParser, StreamShardReader } from './ports.ts';
+import { preprocess } from './input-processor.ts';
+import type { InputProcessorSpec, SourceRecord } from './input-processor.ts';
 import type { AppInput } from '../model.ts';
 import type { ShardFollower } from './shard-follower.ts';
 
@@ -19,6 +21,8 @@ export interface ShardFeed {
   unsubscribe: () => void;
   /** Set for a delivery-stream input. */
   delivery?: DeliveryInputReader;
+  /** The input's InputLambdaProcessor, which records pass through before they are parsed. */
+  processor?: InputProcessorSpec;
 }
 
 export interface InputFeed {
@@ -58,7 +62,21 @@ export class RowFeed {
     private readonly readBatch: number,
     /** A record (or a row of it) that does not fit the input schema. */
     private readonly onParseError: (message: string, rowtimeMs: number, data: string) => void,
+    /** The server's functions, for inputs with an InputLambdaProcessor. */
+    private readonly functions?: FunctionPort,
   ) {}
+
+  /** Records of one shard through its input's preprocessing function: what continues; failures go to error_stream. */
+  private async preprocessed(feed: ShardFeed, records: SourceRecord[]): Promise<SourceRecord[]> {
+    if (!feed.processor || records.length === 0) return records;
+    const out = await preprocess(this.functions, feed.processor, feed.reader.shardId, records);
+    for (const f of out.failed) {
+      const rowtime = Math.max(f.record.approximateArrivalTimestampMs, this.lastRowtimeMs);
+      this.stats.parseErrors++;
+      this.onParseError(f.reason, rowtime, Buffer.from(f.record.data.buffer, f.record.data.byteOffset, f.record.data.byteLength).toString('utf8'));
+    }
+    return out.ok;
+  }
 
   /** One batch from every readable shard of `inputs`, merged by arrival time and pushed. Returns the number of records read. */
   async readOnce(inputs: readonly InputFeed[]): Promise<number> {
@@ -81,7 +99,7 @@ export class RowFeed {
     this.stats.recordsRead += total;
     if (feeds.length === 1) {
       this.stats.bytesRead += dataBytes(batches[0]!.records);
-      this.pushRecords(feeds[0]!, batches[0]!.records);
+      this.pushRecords(feeds[0]!, await this.preprocessed(feeds[0]!, batches[0]!.records));
       this.pushPending();
       return total;
     }
@@ -116,9 +134,15 @@ export class RowFeed {
       this.stats.recordsRead -= total - merged;
     }
     for (const b of batches) this.stats.bytesRead += dataBytes(b.records);
+    // Preprocessing (InputLambdaProcessor) after the horizon: what was put back is read and processed again next round.
+    let pushed = 0;
+    for (let k = 0; k < feeds.length; k++) {
+      if (feeds[k]!.processor) batches[k]!.records = await this.preprocessed(feeds[k]!, batches[k]!.records);
+      pushed += batches[k]!.records.length;
+    }
     // Merge shards by arrival time (k-way by index; batches are each already in order).
     const idx = new Array<number>(feeds.length).fill(0);
-    for (let done = 0; done < merged; done++) {
+    for (let done = 0; done < pushed; done++) {
       let best = -1;
       let bestTs = Infinity;
       for (let k = 0; k < feeds.length; k++) {

@@ -8,7 +8,7 @@ import type { AppInput, ApplicationConfig } from '../model.ts';
 import { deliveryStreamNameFromArn, inAppStreamNames, streamNameFromArn } from '../model.ts';
 import { deliveryHolder } from './checkpoint.ts';
 import { errorMessage, invalidConfig } from './config-errors.ts';
-import type { DeliveryInputReader, DeliveryPort, InputStreamSpec, StreamEngine } from './ports.ts';
+import type { DeliveryInputReader, DeliveryPort, FunctionPort, InputStreamSpec, StreamEngine } from './ports.ts';
 
 export interface ResolvedInput {
   input: AppInput;
@@ -22,12 +22,18 @@ export interface ResolvedInput {
 
 /** Resolves every input and checks every output; throws InvalidApplicationConfigurationException naming the first problem. */
 export async function resolveSources(
-  sources: { readonly streams: StreamEngine; readonly delivery: DeliveryPort | undefined },
+  sources: { readonly streams: StreamEngine; readonly delivery: DeliveryPort | undefined; readonly functions?: FunctionPort | undefined },
   app: ApplicationConfig,
 ): Promise<{ specs: InputStreamSpec[]; resolved: ResolvedInput[] }> {
   const specs: InputStreamSpec[] = [];
   const resolved: ResolvedInput[] = [];
   for (const input of app.inputs) {
+    if (input.processor) {
+      if (!sources.functions)
+        throw invalidConfig(`Input ${input.id}: preprocessing function ${input.processor.resourceArn} needs the Lambda service, which is not running`);
+      if (!sources.functions.has(input.processor.resourceArn))
+        throw invalidConfig(`Input ${input.id}: preprocessing function ${input.processor.resourceArn} does not exist`);
+    }
     if (input.source.kind === 'firehose') {
       // A delivery stream is read like a stream with one shard: the records put into it, in arrival order.
       const name = deliveryStreamNameFromArn(input.source.resourceArn)!;
@@ -73,8 +79,10 @@ export async function resolveSources(
       if (!sources.delivery) throw invalidConfig(`Output ${output.id}: delivery stream ${name} needs the Firehose service, which is not running`);
       if (sources.delivery.exists && !sources.delivery.exists(name))
         throw invalidConfig(`Output ${output.id}: delivery stream ${name} (${dest.resourceArn}) does not exist`);
-    } else {
-      throw invalidConfig(`Output ${output.id}: LambdaOutput is not supported by Freshet`);
+    } else if (!sources.functions) {
+      throw invalidConfig(`Output ${output.id}: function ${dest.resourceArn} needs the Lambda service, which is not running`);
+    } else if (!sources.functions.has(dest.resourceArn)) {
+      throw invalidConfig(`Output ${output.id}: function ${dest.resourceArn} does not exist`);
     }
   }
   return { specs, resolved };

@@ -334,6 +334,7 @@ export interface ReceiveMessageRequest {
   WaitTimeSeconds?: number;
   ReceiveRequestAttemptId?: string;
   MessageSystemAttributeNames?: (
+    | 'All'
     | 'SenderId'
     | 'SentTimestamp'
     | 'ApproximateReceiveCount'
@@ -342,6 +343,7 @@ export interface ReceiveMessageRequest {
     | 'MessageDeduplicationId'
     | 'MessageGroupId'
     | 'AWSTraceHeader'
+    | 'DeadLetterQueueSourceArn'
   )[];
 }
 
@@ -1560,6 +1562,7 @@ export const sqsModel: ServiceModel<SqsOperations> = {
     MessageSystemAttributeName: {
       type: 'string',
       enum: [
+        'All',
         'SenderId',
         'SentTimestamp',
         'ApproximateReceiveCount',
@@ -1568,6 +1571,7 @@ export const sqsModel: ServiceModel<SqsOperations> = {
         'MessageDeduplicationId',
         'MessageGroupId',
         'AWSTraceHeader',
+        'DeadLetterQueueSourceArn',
       ],
     },
     MessageSystemAttributeNameForSends: {

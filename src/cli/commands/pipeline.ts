@@ -75,7 +75,9 @@ export function register(program: Command): void {
 
   program
     .command('up')
-    .description('Create or update the streams, delivery streams and SQL applications of a pipeline file, then run its generators (Ctrl-C stops them)')
+    .description(
+      'Create or update the streams, queues, delivery streams, SQL applications, functions, mappings and ingest routes of a pipeline file, then run its generators (Ctrl-C stops them)',
+    )
     .option('-f, --file <path>', FILE_HELP, 'freshet.yaml')
     .option('--no-generators', 'do not start the generators')
     .option('--state-dir <dir>', STATE_HELP)
@@ -106,7 +108,9 @@ export function register(program: Command): void {
 
   program
     .command('down')
-    .description('Delete what `freshet up` created from this file (applications, delivery streams, streams) and nothing else')
+    .description(
+      'Delete what `freshet up` created from this file (ingest routes, mappings, functions, applications, delivery streams, queues, streams) and nothing else',
+    )
     .option('-f, --file <path>', FILE_HELP, 'freshet.yaml')
     .option('--state-dir <dir>', STATE_HELP)
     .option('--endpoint <url>', ENDPOINT_HELP)

@@ -1,0 +1,1099 @@
+/**
+ * FunctionsEngine: Lambda-compatible functions — their configurations,
+ * versions and aliases (durable in the MetaStore under `functions/fn/<name>`,
+ * code in a content-addressed store), execution environments with warm
+ * reuse, concurrency limits, invocation (RequestResponse, Event, DryRun) and
+ * logs. The AWSLambda service, event source mappings, Firehose's Lambda
+ * processor and SQL applications all invoke through `invoke`.
+ *
+ * Reference: Lambda API reference (CreateFunction, UpdateFunctionCode,
+ * UpdateFunctionConfiguration, PublishVersion, CreateAlias, Invoke,
+ * PutFunctionConcurrency) and the developer guide on execution environments,
+ * concurrency (reserved concurrency, throttling as TooManyRequestsException),
+ * asynchronous invocation and logging (START / END / REPORT lines).
+ */
+import { AwsError, KeyedMutex, log } from '../core/index.ts';
+import type { Clock, Logger, TimerHandle } from '../core/index.ts';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lambdaError } from './errors.ts';
+import type { LogStorage } from '../storage/index.ts';
+import type { KinesisEngine } from '../kinesis/index.ts';
+import type { QueuesEngine } from '../queues/index.ts';
+import { queueNameFromArn } from '../queues/index.ts';
+import { AsyncEventLog } from './async-events.ts';
+import type { AsyncEvent } from './async-events.ts';
+import { CodeStore } from './code-store.ts';
+import { EventSourceMappings } from './esm/mappings.ts';
+import { Environment } from './environment.ts';
+import type { EnvironmentSpec, InitFailure, InvocationOutcome } from './environment.ts';
+import { FunctionLogs, logStreamName, tailBase64 } from './logs.ts';
+import type { AliasRecord, CodeSource, EventInvokeConfig, FunctionRecord, FunctionSettings, VersionRecord } from './model.ts';
+import { LIMITS, functionArn, parseFunctionRef, validateName, validateSettings } from './model.ts';
+
+export const FUNCTION_META_PREFIX = 'functions/fn/';
+
+export interface FunctionsEngineOptions {
+  storage: LogStorage;
+  clock: Clock;
+  region: string;
+  accountId: string;
+  /** Code is kept under `<dataDir>/functions/code`; without one, in a temporary directory removed on close. */
+  dataDir?: string;
+  /** AWS_ENDPOINT_URL for every function (Freshet's URL), or a getter for it (known once the server listens). */
+  endpointUrl?: string | (() => string | undefined);
+  /** Account concurrency limit (Lambda's default 1,000). */
+  accountConcurrency?: number;
+  /** Concurrency reservations may not take from (Lambda: 100). */
+  minUnreservedConcurrency?: number;
+  /** Environments idle this long (clock time) are stopped. Default 10 minutes. */
+  idleEnvironmentMs?: number;
+  nodePath?: string;
+  pythonPath?: string;
+  /** Where background problems are reported (default: the `functions` logger). */
+  logger?: Logger;
+  /** Asynchronous invocations: retry delays (ms of clock time) after the first and later failures. */
+  asyncRetryDelaysMs?: readonly number[];
+  /** Event sources: the in-process Kinesis engine and queues (mappings to a missing one are refused). */
+  kinesis?: KinesisEngine;
+  queues?: QueuesEngine;
+  /** Clock time an event source mapping's state transition takes (Creating → Enabled…). Default 5 ms. */
+  mappingTransitionMs?: number;
+  /** Backoff of event source mappings between retries of a failed batch (clock time). Default 1 s doubling to 30 s. */
+  mappingRetryInitialMs?: number;
+  mappingRetryMaxMs?: number;
+}
+
+export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
+
+export interface InvokeOptions {
+  invocationType?: InvocationType;
+  logType?: 'None' | 'Tail';
+  qualifier?: string;
+  /** Base64 JSON (Invoke's ClientContext header). */
+  clientContext?: string;
+  /** Skip the JSON check of the payload (in-process callers that build their events). */
+  trustedPayload?: boolean;
+}
+
+export interface InvokeResult {
+  statusCode: 200 | 202 | 204;
+  payload: Buffer;
+  /** 'Unhandled' when the function or its runtime failed (X-Amz-Function-Error). */
+  functionError: 'Unhandled' | undefined;
+  /** Base64 of the last 4 KB of the invocation's log, with LogType Tail. */
+  logResult: string | undefined;
+  executedVersion: string;
+  requestId: string;
+}
+
+interface Pool {
+  key: string;
+  spec: EnvironmentSpec;
+  envs: Set<Environment>;
+  idle: Environment[];
+  retired: boolean;
+}
+
+export class FunctionsEngine {
+  readonly storage: LogStorage;
+  readonly clock: Clock;
+  readonly region: string;
+  readonly accountId: string;
+  readonly logs = new FunctionLogs();
+  readonly code: CodeStore;
+  private endpoint: () => string | undefined;
+  private readonly functions = new Map<string, FunctionRecord>();
+  private readonly pools = new Map<string, Pool>();
+  private readonly inFlight = new Map<string, number>();
+  private unreservedInFlight = 0;
+  private readonly accountConcurrency: number;
+  private readonly minUnreserved: number;
+  private readonly idleMs: number;
+  private readonly nodePath: string;
+  private readonly pythonPath: string;
+  private readonly tmpRoot: string | undefined;
+  private readonly logger: Logger;
+  private readonly asyncDelays: readonly number[];
+  private reaper: TimerHandle | null = null;
+  private closed = false;
+  private readonly locks = new KeyedMutex();
+  private readonly asyncPending = new Set<Promise<void>>();
+  private readonly asyncTimers = new Set<TimerHandle>();
+  /** Where Event invocations' destination records go (SQS queues when the engine has them). */
+  deliverDestination: ((arn: string, record: unknown) => Promise<void>) | undefined;
+  /** Event source mappings (Kinesis streams and queues → functions). */
+  readonly mappings: EventSourceMappings;
+  private readonly asyncLog: AsyncEventLog;
+
+  private constructor(opts: FunctionsEngineOptions) {
+    this.storage = opts.storage;
+    this.clock = opts.clock;
+    this.region = opts.region;
+    this.accountId = opts.accountId;
+    const url = opts.endpointUrl;
+    this.endpoint = typeof url === 'function' ? url : () => url;
+    this.accountConcurrency = opts.accountConcurrency ?? LIMITS.defaultAccountConcurrency;
+    this.minUnreserved = opts.minUnreservedConcurrency ?? LIMITS.minUnreservedConcurrency;
+    this.idleMs = opts.idleEnvironmentMs ?? 10 * 60_000;
+    this.nodePath = opts.nodePath ?? process.execPath;
+    this.pythonPath = opts.pythonPath ?? '/usr/bin/python3';
+    this.logger = opts.logger ?? log.child('functions');
+    this.asyncDelays = opts.asyncRetryDelaysMs ?? [60_000, 120_000];
+    const queues = opts.queues;
+    if (queues) {
+      this.deliverDestination = async (arn, record) => {
+        const name = queueNameFromArn(arn);
+        if (name === undefined) throw new Error(`unsupported destination ${arn}`);
+        await queues.sendMessage(name, { body: JSON.stringify(record) });
+      };
+    }
+    this.mappings = new EventSourceMappings({
+      functions: this,
+      storage: opts.storage,
+      clock: opts.clock,
+      region: opts.region,
+      accountId: opts.accountId,
+      kinesis: opts.kinesis,
+      queues: opts.queues,
+      transitionMs: opts.mappingTransitionMs ?? 5,
+      retryInitialMs: opts.mappingRetryInitialMs ?? 1000,
+      retryMaxMs: opts.mappingRetryMaxMs ?? 30_000,
+      report: (what, err) => this.report(what, err),
+    });
+    this.asyncLog = new AsyncEventLog(opts.storage, opts.clock, (what, err) => this.report(what, err));
+    if (opts.dataDir) {
+      this.code = new CodeStore(join(opts.dataDir, 'functions', 'code'));
+    } else {
+      this.tmpRoot = mkdtempSync(join(tmpdir(), 'freshet-functions-'));
+      this.code = new CodeStore(join(this.tmpRoot, 'code'));
+    }
+  }
+
+  static async open(opts: FunctionsEngineOptions): Promise<FunctionsEngine> {
+    const engine = new FunctionsEngine(opts);
+    for (const key of opts.storage.meta.keys(FUNCTION_META_PREFIX)) {
+      const rec = opts.storage.meta.get<FunctionRecord>(key);
+      if (rec) engine.functions.set(rec.name, rec);
+    }
+    engine.scheduleReap();
+    // Event invocations acknowledged before a restart run now.
+    for (const ev of await engine.asyncLog.open()) engine.enqueueAsync(ev);
+    await engine.mappings.open();
+    return engine;
+  }
+
+  setEndpointUrl(url: string): void {
+    this.endpoint = () => url;
+  }
+
+  private get endpointUrl(): string | undefined {
+    return this.endpoint() || undefined;
+  }
+
+  /** A background failure (caught, not rethrown: the work goes on) or, without `err`, a warning. */
+  report(what: string, err?: unknown): void {
+    if (err === undefined) this.logger.warn(what);
+    else this.logger.swallowed(what, err);
+  }
+
+  arn(name: string, qualifier?: string): string {
+    return functionArn(this.region, this.accountId, name, qualifier);
+  }
+
+  private notFound(name: string, qualifier?: string): AwsError {
+    return lambdaError('ResourceNotFoundException', `Function not found: ${this.arn(name, qualifier)}`);
+  }
+
+  /** Serialises changes to one function (metadata writes stay in order). */
+  private withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks.run(name, fn);
+  }
+
+  private async persist(rec: FunctionRecord): Promise<void> {
+    await this.storage.meta.put(FUNCTION_META_PREFIX + rec.name, rec);
+  }
+
+  /** The function a FunctionName parameter names (name, partial or full ARN), checked against this account and region. */
+  resolveName(ref: string): { name: string; qualifier: string | undefined } {
+    const p = parseFunctionRef(ref);
+    if ((p.accountId !== undefined && p.accountId !== this.accountId) || (p.region !== undefined && p.region !== this.region)) {
+      throw this.notFound(p.name, p.qualifier);
+    }
+    return { name: p.name, qualifier: p.qualifier };
+  }
+
+  get(ref: string): FunctionRecord {
+    const { name } = this.resolveName(ref);
+    const rec = this.functions.get(name);
+    if (!rec) throw this.notFound(name);
+    return rec;
+  }
+
+  has(name: string): boolean {
+    return this.functions.has(name);
+  }
+
+  list(): FunctionRecord[] {
+    return [...this.functions.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** As `version`, but an alias gives its own version, without weighted routing (GetFunction, GetFunctionConfiguration). */
+  versionExact(ref: string, qualifier?: string): { record: FunctionRecord; version: VersionRecord; alias: AliasRecord | undefined } {
+    return this.version(ref, qualifier, false);
+  }
+
+  /** Where GetFunction says a version's deployment package can be downloaded (Freshet serves it there). */
+  codeLocation(v: VersionRecord): string {
+    const hex = Buffer.from(v.codeSha256, 'base64').toString('hex');
+    return `${this.endpointUrl ?? 'http://127.0.0.1:4567'}/freshet/functions/code/${hex}.zip`;
+  }
+
+  /** The configuration a qualifier names: $LATEST (default), a version number, or an alias (its version). */
+  version(ref: string, qualifier?: string, route = true): { record: FunctionRecord; version: VersionRecord; alias: AliasRecord | undefined } {
+    const { name, qualifier: fromRef } = this.resolveName(ref);
+    if (fromRef !== undefined && qualifier !== undefined && fromRef !== qualifier) {
+      throw lambdaError('InvalidParameterValueException', 'The derived qualifier from the function name does not match the specified qualifier.');
+    }
+    const q = qualifier ?? fromRef;
+    const record = this.functions.get(name);
+    if (!record) throw this.notFound(name, q);
+    if (q === undefined || q === '$LATEST') return { record, version: record.latest, alias: undefined };
+    const v = record.versions[q];
+    if (v) return { record, version: v, alias: undefined };
+    const alias = record.aliases[q];
+    if (!alias) throw this.notFound(name, q);
+    let target = alias.functionVersion;
+    // Weighted alias routing: a share of invocations goes to the additional version.
+    if (route) {
+      for (const [ver, weight] of Object.entries(alias.additionalVersionWeights)) {
+        if (Math.random() < weight) target = ver;
+      }
+    }
+    const version = target === '$LATEST' ? record.latest : record.versions[target];
+    if (!version) throw this.notFound(name, target);
+    return { record, version, alias };
+  }
+
+  // ---- functions ---------------------------------------------------------------------------------
+
+  async createFunction(
+    name: string,
+    settings: FunctionSettings,
+    code: CodeSource,
+    opts: { tags?: Record<string, string>; publish?: boolean } = {},
+  ): Promise<{ record: FunctionRecord; version: VersionRecord }> {
+    validateName(name);
+    validateSettings(settings, true);
+    return this.withLock(name, async () => {
+      if (this.functions.has(name)) {
+        throw lambdaError('ResourceConflictException', `Function already exist: ${name}`);
+      }
+      const stored = await this.code.put(code);
+      const now = this.clock.now();
+      const latest: VersionRecord = {
+        version: '$LATEST',
+        runtime: settings.runtime!,
+        handler: settings.handler ?? '',
+        role: settings.role!,
+        description: settings.description ?? '',
+        timeoutSeconds: settings.timeoutSeconds ?? LIMITS.defaultTimeoutSeconds,
+        memoryMb: settings.memoryMb ?? LIMITS.defaultMemoryMb,
+        environment: { ...(settings.environment ?? {}) },
+        codeSha256: stored.sha256,
+        codeSize: stored.size,
+        architectures: settings.architectures ?? ['x86_64'],
+        ephemeralStorageMb: settings.ephemeralStorageMb ?? 512,
+        layers: settings.layers ?? [],
+        deadLetterTargetArn: settings.deadLetterTargetArn,
+        tracingMode: settings.tracingMode ?? 'PassThrough',
+        lastModifiedMs: now,
+        revisionId: randomUUID(),
+      };
+      const record: FunctionRecord = {
+        name,
+        createdMs: now,
+        latest,
+        versions: {},
+        nextVersion: 1,
+        aliases: {},
+        tags: { ...(opts.tags ?? {}) },
+        reservedConcurrency: undefined,
+        eventInvokeConfig: undefined,
+      };
+      let version = latest;
+      if (opts.publish) version = this.publishInto(record, undefined);
+      await this.persist(record);
+      this.functions.set(name, record);
+      return { record, version };
+    });
+  }
+
+  async updateFunctionCode(
+    ref: string,
+    code: CodeSource,
+    opts: { publish?: boolean; revisionId?: string } = {},
+  ): Promise<{ record: FunctionRecord; version: VersionRecord }> {
+    const { name } = this.resolveName(ref);
+    const stored = await this.code.put(code);
+    return this.withLock(name, async () => {
+      const record = this.get(name);
+      this.checkRevision(record.latest, opts.revisionId);
+      record.latest = { ...record.latest, codeSha256: stored.sha256, codeSize: stored.size, lastModifiedMs: this.clock.now(), revisionId: randomUUID() };
+      let version = record.latest;
+      if (opts.publish) version = this.publishInto(record, undefined);
+      await this.persist(record);
+      this.retirePools(name, '$LATEST');
+      return { record, version };
+    });
+  }
+
+  async updateFunctionConfiguration(
+    ref: string,
+    settings: FunctionSettings,
+    opts: { revisionId?: string } = {},
+  ): Promise<{ record: FunctionRecord; version: VersionRecord }> {
+    const { name } = this.resolveName(ref);
+    validateSettings(settings, false);
+    return this.withLock(name, async () => {
+      const record = this.get(name);
+      this.checkRevision(record.latest, opts.revisionId);
+      const l = record.latest;
+      record.latest = {
+        ...l,
+        ...(settings.runtime !== undefined ? { runtime: settings.runtime } : {}),
+        ...(settings.handler !== undefined ? { handler: settings.handler } : {}),
+        ...(settings.role !== undefined ? { role: settings.role } : {}),
+        ...(settings.description !== undefined ? { description: settings.description } : {}),
+        ...(settings.timeoutSeconds !== undefined ? { timeoutSeconds: settings.timeoutSeconds } : {}),
+        ...(settings.memoryMb !== undefined ? { memoryMb: settings.memoryMb } : {}),
+        ...(settings.environment !== undefined ? { environment: { ...settings.environment } } : {}),
+        ...(settings.architectures !== undefined ? { architectures: settings.architectures } : {}),
+        ...(settings.ephemeralStorageMb !== undefined ? { ephemeralStorageMb: settings.ephemeralStorageMb } : {}),
+        ...(settings.layers !== undefined ? { layers: settings.layers } : {}),
+        ...(settings.deadLetterTargetArn !== undefined ? { deadLetterTargetArn: settings.deadLetterTargetArn || undefined } : {}),
+        ...(settings.tracingMode !== undefined ? { tracingMode: settings.tracingMode } : {}),
+        lastModifiedMs: this.clock.now(),
+        revisionId: randomUUID(),
+      };
+      await this.persist(record);
+      this.retirePools(name, '$LATEST');
+      return { record, version: record.latest };
+    });
+  }
+
+  private checkRevision(v: { revisionId: string }, revisionId: string | undefined): void {
+    if (revisionId !== undefined && revisionId !== v.revisionId) {
+      throw lambdaError(
+        'PreconditionFailedException',
+        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      );
+    }
+  }
+
+  /** DeleteFunction, or with a qualifier one published version (not $LATEST, not one an alias uses). */
+  async deleteFunction(ref: string, qualifier?: string): Promise<void> {
+    const { name, qualifier: fromRef } = this.resolveName(ref);
+    const q = qualifier ?? fromRef;
+    await this.withLock(name, async () => {
+      const record = this.get(name);
+      if (q !== undefined) {
+        if (q === '$LATEST') {
+          throw lambdaError('InvalidParameterValueException', '$LATEST version cannot be deleted without deleting the function.');
+        }
+        if (!record.versions[q]) throw this.notFound(name, q);
+        const users = Object.values(record.aliases).filter((a) => a.functionVersion === q || q in a.additionalVersionWeights);
+        if (users.length) {
+          throw lambdaError(
+            'ResourceConflictException',
+            `Unable to delete version because the following aliases reference it: [${users.map((a) => a.name).join(', ')}]`,
+          );
+        }
+        delete record.versions[q];
+        await this.persist(record);
+        this.retirePools(name, q);
+      } else {
+        this.functions.delete(name);
+        await this.storage.meta.delete(FUNCTION_META_PREFIX + name);
+        this.retirePools(name, undefined);
+        this.logs.forget(name);
+      }
+      await this.collectCode();
+    });
+  }
+
+  private async collectCode(): Promise<void> {
+    const keep = new Set<string>();
+    for (const r of this.functions.values()) {
+      keep.add(Buffer.from(r.latest.codeSha256, 'base64').toString('hex'));
+      for (const v of Object.values(r.versions)) keep.add(Buffer.from(v.codeSha256, 'base64').toString('hex'));
+    }
+    await this.code.gc(keep);
+  }
+
+  /** The directory an environment of this version runs from. */
+  codeDirOf(v: VersionRecord): string {
+    return this.code.dirOf(Buffer.from(v.codeSha256, 'base64').toString('hex'));
+  }
+
+  // ---- versions and aliases ------------------------------------------------------------------------
+
+  private publishInto(record: FunctionRecord, description: string | undefined): VersionRecord {
+    const latest = record.latest;
+    // Nothing changed since the last published version: Lambda returns that version.
+    const last = record.versions[String(record.nextVersion - 1)];
+    if (last && sameConfiguration(last, latest) && (description === undefined || description === last.description)) return last;
+    const v: VersionRecord = {
+      ...latest,
+      version: String(record.nextVersion),
+      description: description ?? latest.description,
+      revisionId: randomUUID(),
+      lastModifiedMs: this.clock.now(),
+      environment: { ...latest.environment },
+    };
+    record.versions[v.version] = v;
+    record.nextVersion++;
+    return v;
+  }
+
+  async publishVersion(ref: string, opts: { codeSha256?: string; description?: string; revisionId?: string } = {}): Promise<VersionRecord> {
+    const { name } = this.resolveName(ref);
+    return this.withLock(name, async () => {
+      const record = this.get(name);
+      if (opts.codeSha256 !== undefined && opts.codeSha256 !== record.latest.codeSha256) {
+        throw lambdaError(
+          'InvalidParameterValueException',
+          `CodeSHA256 (${opts.codeSha256}) is different from current CodeSHA256 in $LATEST (${record.latest.codeSha256}). Please try again with the CodeSHA256 in $LATEST.`,
+        );
+      }
+      this.checkRevision(record.latest, opts.revisionId);
+      const v = this.publishInto(record, opts.description);
+      await this.persist(record);
+      return v;
+    });
+  }
+
+  listVersions(ref: string): VersionRecord[] {
+    const r = this.get(ref);
+    return [r.latest, ...Object.values(r.versions).sort((a, b) => Number(a.version) - Number(b.version))];
+  }
+
+  private checkAliasTarget(record: FunctionRecord, version: string, weights: Record<string, number> | undefined): void {
+    if (version !== '$LATEST' && !record.versions[version]) throw this.notFound(record.name, version);
+    for (const [v, w] of Object.entries(weights ?? {})) {
+      if (!record.versions[v]) throw this.notFound(record.name, v);
+      if (!(w >= 0 && w <= 1))
+        throw lambdaError(
+          'ValidationException',
+          `1 validation error detected: Value '${w}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Member must have value less than or equal to 1.0`,
+        );
+    }
+  }
+
+  async createAlias(
+    ref: string,
+    alias: { name: string; functionVersion: string; description?: string; additionalVersionWeights?: Record<string, number> },
+  ): Promise<AliasRecord> {
+    const { name } = this.resolveName(ref);
+    if (!/^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/.test(alias.name) || alias.name.length > 128) {
+      throw lambdaError(
+        'ValidationException',
+        `1 validation error detected: Value '${alias.name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)`,
+      );
+    }
+    return this.withLock(name, async () => {
+      const record = this.get(name);
+      if (record.aliases[alias.name]) {
+        throw lambdaError('ResourceConflictException', `Alias already exists: ${this.arn(name, alias.name)}`);
+      }
+      this.checkAliasTarget(record, alias.functionVersion, alias.additionalVersionWeights);
+      const a: AliasRecord = {
+        name: alias.name,
+        functionVersion: alias.functionVersion,
+        description: alias.description ?? '',
+        additionalVersionWeights: { ...(alias.additionalVersionWeights ?? {}) },
+        revisionId: randomUUID(),
+      };
+      record.aliases[a.name] = a;
+      await this.persist(record);
+      return a;
+    });
+  }
+
+  getAlias(ref: string, aliasName: string): AliasRecord {
+    const record = this.get(ref);
+    const a = record.aliases[aliasName];
+    if (!a) {
+      throw lambdaError('ResourceNotFoundException', `Alias not found: ${this.arn(record.name, aliasName)}`);
+    }
+    return a;
+  }
+
+  listAliases(ref: string, functionVersion?: string): AliasRecord[] {
+    return Object.values(this.get(ref).aliases)
+      .filter((a) => functionVersion === undefined || a.functionVersion === functionVersion)
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  async updateAlias(
+    ref: string,
+    aliasName: string,
+    update: { functionVersion?: string; description?: string; additionalVersionWeights?: Record<string, number>; revisionId?: string },
+  ): Promise<AliasRecord> {
+    const { name } = this.resolveName(ref);
+    return this.withLock(name, async () => {
+      const record = this.get(name);
+      const a = this.getAlias(name, aliasName);
+      this.checkRevision(a, update.revisionId);
+      const next: AliasRecord = {
+        ...a,
+        ...(update.functionVersion !== undefined ? { functionVersion: update.functionVersion } : {}),
+        ...(update.description !== undefined ? { description: update.description } : {}),
+        ...(update.additionalVersionWeights !== undefined ? { additionalVersionWeights: { ...update.additionalVersionWeights } } : {}),
+        revisionId: randomUUID(),
+      };
+      this.checkAliasTarget(record, next.functionVersion, next.additionalVersionWeights);
+      record.aliases[aliasName] = next;
+      await this.persist(record);
+      return next;
+    });
+  }
+
+  async deleteAlias(ref: string, aliasName: string): Promise<void> {
+    const { name } = this.resolveName(ref);
+    await this.withLock(name, async () => {
+      const record = this.get(name);
+      delete record.aliases[aliasName];
+      await this.persist(record);
+    });
+  }
+
+  // ---- tags, concurrency, event invoke config ------------------------------------------------------
+
+  async tag(ref: string, tags: Record<string, string>): Promise<void> {
+    const { name } = this.resolveName(ref);
+    await this.withLock(name, async () => {
+      const record = this.get(name);
+      record.tags = { ...record.tags, ...tags };
+      await this.persist(record);
+    });
+  }
+
+  async untag(ref: string, keys: readonly string[]): Promise<void> {
+    const { name } = this.resolveName(ref);
+    await this.withLock(name, async () => {
+      const record = this.get(name);
+      const tags = { ...record.tags };
+      for (const k of keys) delete tags[k];
+      record.tags = tags;
+      await this.persist(record);
+    });
+  }
+
+  private reservedTotal(except?: string): number {
+    let sum = 0;
+    for (const r of this.functions.values()) if (r.name !== except && r.reservedConcurrency !== undefined) sum += r.reservedConcurrency;
+    return sum;
+  }
+
+  /** PutFunctionConcurrency: reserves concurrency, leaving the account's unreserved minimum. */
+  async putConcurrency(ref: string, reserved: number): Promise<number> {
+    const { name } = this.resolveName(ref);
+    return this.withLock(name, async () => {
+      const record = this.get(name);
+      if (!Number.isInteger(reserved) || reserved < 0) {
+        throw lambdaError(
+          'ValidationException',
+          `1 validation error detected: Value '${reserved}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 0`,
+        );
+      }
+      if (this.accountConcurrency - this.reservedTotal(name) - reserved < this.minUnreserved) {
+        throw lambdaError(
+          'InvalidParameterValueException',
+          `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${this.minUnreserved}].`,
+        );
+      }
+      record.reservedConcurrency = reserved;
+      await this.persist(record);
+      return reserved;
+    });
+  }
+
+  async deleteConcurrency(ref: string): Promise<void> {
+    const { name } = this.resolveName(ref);
+    await this.withLock(name, async () => {
+      const record = this.get(name);
+      record.reservedConcurrency = undefined;
+      await this.persist(record);
+    });
+  }
+
+  accountSettings(): { concurrentExecutions: number; unreservedConcurrentExecutions: number; functionCount: number; totalCodeSize: number } {
+    let total = 0;
+    for (const r of this.functions.values()) {
+      total += r.latest.codeSize;
+      for (const v of Object.values(r.versions)) total += v.codeSize;
+    }
+    return {
+      concurrentExecutions: this.accountConcurrency,
+      unreservedConcurrentExecutions: this.accountConcurrency - this.reservedTotal(),
+      functionCount: this.functions.size,
+      totalCodeSize: total,
+    };
+  }
+
+  async putEventInvokeConfig(ref: string, cfg: Partial<Omit<EventInvokeConfig, 'lastModifiedMs'>>, replace: boolean): Promise<EventInvokeConfig> {
+    const { name } = this.resolveName(ref);
+    return this.withLock(name, async () => {
+      const record = this.get(name);
+      const base =
+        replace || !record.eventInvokeConfig
+          ? { maximumRetryAttempts: 2, maximumEventAgeSeconds: 21_600, onSuccess: undefined, onFailure: undefined }
+          : record.eventInvokeConfig;
+      record.eventInvokeConfig = { ...base, ...cfg, lastModifiedMs: this.clock.now() } as EventInvokeConfig;
+      await this.persist(record);
+      return record.eventInvokeConfig;
+    });
+  }
+
+  async deleteEventInvokeConfig(ref: string): Promise<void> {
+    const { name } = this.resolveName(ref);
+    await this.withLock(name, async () => {
+      const record = this.get(name);
+      record.eventInvokeConfig = undefined;
+      await this.persist(record);
+    });
+  }
+
+  // ---- environments ----------------------------------------------------------------------------------
+
+  private poolKey(name: string, v: VersionRecord): string {
+    return `${name}\u0000${v.version}\u0000${v.revisionId}`;
+  }
+
+  private poolFor(record: FunctionRecord, v: VersionRecord): Pool {
+    const key = this.poolKey(record.name, v);
+    let pool = this.pools.get(key);
+    if (!pool) {
+      const spec: EnvironmentSpec = {
+        functionName: record.name,
+        version: v.version,
+        runtime: v.runtime,
+        handler: v.handler,
+        memoryMb: v.memoryMb,
+        timeoutSeconds: v.timeoutSeconds,
+        codeDir: this.codeDirOf(v),
+        environment: v.environment,
+        region: this.region,
+        accountId: this.accountId,
+        endpointUrl: this.endpointUrl,
+        logGroupName: `/aws/lambda/${record.name}`,
+        logStreamName: '',
+        pythonPath: this.pythonPath,
+        nodePath: this.nodePath,
+      };
+      pool = { key, spec, envs: new Set(), idle: [], retired: false };
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Stops the environments of a function (or one version of it) once they finish what they run. */
+  private retirePools(name: string, version: string | undefined): void {
+    for (const [key, pool] of this.pools) {
+      if (pool.spec.functionName !== name || (version !== undefined && pool.spec.version !== version)) continue;
+      pool.retired = true;
+      this.pools.delete(key);
+      for (const e of pool.idle) e.kill();
+      pool.idle.length = 0;
+    }
+  }
+
+  private async acquireEnvironment(pool: Pool): Promise<{ env: Environment; failure: InitFailure | undefined; cold: boolean }> {
+    while (pool.idle.length) {
+      const env = pool.idle.pop()!;
+      if (env.state === 'idle') return { env, failure: undefined, cold: false };
+      pool.envs.delete(env);
+    }
+    const spec: EnvironmentSpec = {
+      ...pool.spec,
+      endpointUrl: this.endpointUrl,
+      logStreamName: logStreamName(this.clock.now(), pool.spec.version, randomBytes(16).toString('hex')),
+    };
+    const env = new Environment(spec, this.clock);
+    pool.envs.add(env);
+    env.onStrayOutput = (text) => this.logs.append(spec.functionName, spec.logStreamName, this.clock.now(), text);
+    const failure = await env.start();
+    if (failure) {
+      env.kill();
+      pool.envs.delete(env);
+    }
+    return { env, failure, cold: true };
+  }
+
+  private releaseEnvironment(pool: Pool, env: Environment): void {
+    if (env.state === 'idle' && !pool.retired && !this.closed) {
+      pool.idle.push(env);
+      return;
+    }
+    pool.envs.delete(env);
+    env.kill();
+  }
+
+  private scheduleReap(): void {
+    if (this.closed) return;
+    this.reaper = this.clock.setTimer(
+      () => {
+        const now = this.clock.now();
+        for (const pool of this.pools.values()) {
+          const keep: Environment[] = [];
+          for (const e of pool.idle) {
+            if (e.state === 'idle' && now - e.lastUsedMs < this.idleMs) keep.push(e);
+            else {
+              pool.envs.delete(e);
+              e.kill();
+            }
+          }
+          pool.idle = keep;
+        }
+        this.scheduleReap();
+      },
+      Math.min(60_000, this.idleMs),
+    );
+  }
+
+  /** Number of environments (processes) running or idle, per function name. */
+  environmentCount(name?: string): number {
+    let n = 0;
+    for (const p of this.pools.values()) if (name === undefined || p.spec.functionName === name) n += p.envs.size;
+    return n;
+  }
+
+  // ---- invocation ------------------------------------------------------------------------------------
+
+  private acquireConcurrency(record: FunctionRecord): () => void {
+    const name = record.name;
+    const reserved = record.reservedConcurrency;
+    const used = this.inFlight.get(name) ?? 0;
+    if (reserved !== undefined) {
+      if (used >= reserved) {
+        throw lambdaError('TooManyRequestsException', 'Rate Exceeded.', { Type: 'User', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' });
+      }
+    } else if (this.unreservedInFlight >= this.accountConcurrency - this.reservedTotal()) {
+      throw lambdaError('TooManyRequestsException', 'Rate Exceeded.', { Type: 'User', Reason: 'ConcurrentInvocationLimitExceeded' });
+    }
+    this.inFlight.set(name, used + 1);
+    if (reserved === undefined) this.unreservedInFlight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight.set(name, (this.inFlight.get(name) ?? 1) - 1);
+      if (reserved === undefined) this.unreservedInFlight--;
+    };
+  }
+
+  /** Invoke: RequestResponse (default), Event (queued, 202) or DryRun (204). */
+  async invoke(ref: string, payload: Uint8Array, opts: InvokeOptions = {}): Promise<InvokeResult> {
+    const type = opts.invocationType ?? 'RequestResponse';
+    const { record, version } = this.version(ref, opts.qualifier);
+    const requestId = randomUUID();
+    const limit = type === 'Event' ? LIMITS.maxAsyncPayloadBytes : LIMITS.maxSyncPayloadBytes;
+    if (payload.length > limit) {
+      throw lambdaError('RequestTooLargeException', `Request must be smaller than ${limit} bytes for the InvokeFunction operation`);
+    }
+    let body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    if (body.length === 0) body = Buffer.from('{}');
+    else if (!opts.trustedPayload) {
+      try {
+        JSON.parse(body.toString('utf8'));
+      } catch (e) {
+        throw lambdaError(
+          'InvalidRequestContentException',
+          `Could not parse request body into json: Could not parse payload into json: ${(e as Error).message}`,
+        );
+      }
+    }
+    let clientContext: string | undefined;
+    if (opts.clientContext !== undefined) {
+      clientContext = Buffer.from(opts.clientContext, 'base64').toString('utf8');
+      try {
+        JSON.parse(clientContext);
+      } catch {
+        throw lambdaError('InvalidRequestContentException', 'Client context must be a valid Base64-encoded JSON object.');
+      }
+    }
+    if (type === 'DryRun')
+      return { statusCode: 204, payload: Buffer.alloc(0), functionError: undefined, logResult: undefined, executedVersion: version.version, requestId };
+    if (type === 'Event') {
+      const ev: AsyncEvent = {
+        requestId,
+        name: record.name,
+        qualifier: opts.qualifier ?? this.resolveName(ref).qualifier,
+        payload: Buffer.from(body),
+        attempts: 0,
+        firstMs: this.clock.now(),
+      };
+      // Acknowledged only once durable.
+      await this.asyncLog.add(ev);
+      this.enqueueAsync(ev);
+      return { statusCode: 202, payload: Buffer.alloc(0), functionError: undefined, logResult: undefined, executedVersion: version.version, requestId };
+    }
+    const invokedArn = this.arn(record.name, opts.qualifier ?? this.resolveName(ref).qualifier);
+    return this.run(record, version, body, { requestId, invokedArn, clientContext, tail: opts.logType === 'Tail' });
+  }
+
+  /** Runs one synchronous invocation on an environment of `version`. */
+  private async run(
+    record: FunctionRecord,
+    version: VersionRecord,
+    payload: Buffer,
+    o: { requestId: string; invokedArn: string; clientContext: string | undefined; tail: boolean },
+  ): Promise<InvokeResult> {
+    const release = this.acquireConcurrency(record);
+    const pool = this.poolFor(record, version);
+    const { requestId } = o;
+    let env: Environment | undefined;
+    try {
+      const acquired = await this.acquireEnvironment(pool);
+      env = acquired.env;
+      const stream = env.spec.logStreamName;
+      const name = record.name;
+      const init = acquired.cold ? env.takeInitOutput() : '';
+      if (acquired.cold) {
+        this.logs.append(
+          name,
+          stream,
+          this.clock.now(),
+          `INIT_START Runtime Version: ${version.runtime}\tRuntime Version ARN: freshet:${version.runtime}\n${init}`,
+        );
+      }
+      const startMs = performance.now();
+      if (acquired.failure) {
+        const f = acquired.failure;
+        const errorPayload = f.payload ?? Buffer.from(JSON.stringify({ errorType: f.errorType, errorMessage: f.errorMessage }));
+        const text =
+          `INIT_REPORT Init Duration: ${env.initDurationMs.toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${f.errorType}\n` +
+          `START RequestId: ${requestId} Version: ${version.version}\n` +
+          `END RequestId: ${requestId}\n` +
+          `REPORT RequestId: ${requestId}\tDuration: ${(performance.now() - startMs).toFixed(2)} ms\tBilled Duration: 1 ms\tMemory Size: ${version.memoryMb} MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: ${f.errorType}\n`;
+        this.logs.append(name, stream, this.clock.now(), text);
+        return {
+          statusCode: 200,
+          payload: errorPayload,
+          functionError: 'Unhandled',
+          logResult: o.tail ? tailBase64(init + text, LIMITS.tailBytes) : undefined,
+          executedVersion: version.version,
+          requestId,
+        };
+      }
+      const deadlineMs = this.clock.now() + version.timeoutSeconds * 1000;
+      const outcome = await env.invoke({
+        requestId,
+        payload,
+        invokedArn: o.invokedArn,
+        deadlineMs,
+        traceId: `Root=1-${Math.floor(this.clock.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`,
+        ...(o.clientContext !== undefined ? { clientContext: o.clientContext } : {}),
+      });
+      const durationMs = performance.now() - startMs;
+      return this.finish(record, version, env, outcome, { requestId, durationMs, tail: o.tail, init, cold: acquired.cold });
+    } finally {
+      release();
+      if (env) this.releaseEnvironment(pool, env);
+    }
+  }
+
+  // hot path: once per invocation.
+  private finish(
+    record: FunctionRecord,
+    version: VersionRecord,
+    env: Environment,
+    outcome: InvocationOutcome,
+    o: { requestId: string; durationMs: number; tail: boolean; init: string; cold: boolean },
+  ): InvokeResult {
+    const { requestId } = o;
+    let payload: Buffer;
+    let functionError: 'Unhandled' | undefined;
+    let platform = '';
+    switch (outcome.kind) {
+      case 'response':
+        payload = outcome.payload;
+        break;
+      case 'error':
+        payload = outcome.payload;
+        functionError = 'Unhandled';
+        break;
+      case 'timeout': {
+        const secs = version.timeoutSeconds.toFixed(2);
+        payload = Buffer.from(
+          JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${secs} seconds` }),
+        );
+        functionError = 'Unhandled';
+        platform = `${new Date(this.clock.now()).toISOString()} ${requestId} Task timed out after ${secs} seconds\n`;
+        break;
+      }
+      case 'exit':
+        payload = Buffer.from(JSON.stringify({ errorType: outcome.errorType, errorMessage: outcome.errorMessage }));
+        functionError = 'Unhandled';
+        platform = `${outcome.errorMessage}\n${outcome.errorType}\n`;
+        break;
+    }
+    const memUsed = env.maxMemoryUsedMb(o.tail);
+    const initPart = o.cold && !env.initReported ? `\tInit Duration: ${env.initDurationMs.toFixed(2)} ms` : '';
+    env.initReported = true;
+    let text = `START RequestId: ${requestId} Version: ${version.version}\n${outcome.output}`;
+    if (text.length && !text.endsWith('\n')) text += '\n';
+    if (outcome.kind === 'exit') text += platform;
+    text += `END RequestId: ${requestId}\n`;
+    text += `REPORT RequestId: ${requestId}\tDuration: ${o.durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(o.durationMs))} ms\tMemory Size: ${version.memoryMb} MB\tMax Memory Used: ${memUsed} MB${initPart}\t\n`;
+    if (outcome.kind === 'timeout') text += platform;
+    this.logs.append(record.name, env.spec.logStreamName, this.clock.now(), text);
+    return {
+      statusCode: 200,
+      payload,
+      functionError,
+      logResult: o.tail ? tailBase64(o.init + text, LIMITS.tailBytes) : undefined,
+      executedVersion: version.version,
+      requestId,
+    };
+  }
+
+  // ---- asynchronous invocation ---------------------------------------------------------------------
+
+  private enqueueAsync(ev: AsyncEvent): void {
+    const p = this.runAsync(ev)
+      .then((outcome) => {
+        if (outcome === 'done') this.asyncLog.done(ev.requestId);
+      })
+      .finally(() => this.asyncPending.delete(p));
+    this.asyncPending.add(p);
+  }
+
+  /**
+   * Runs an Event invocation. A function error is retried after the delays of
+   * the function's event invoke config (Lambda: two retries, about a minute
+   * and two minutes apart); a throttle is retried until the event is too old.
+   * The outcome goes to the OnSuccess / OnFailure destination when one is set.
+   */
+  private async runAsync(ev: AsyncEvent): Promise<'done' | 'pending'> {
+    if (this.closed) return 'pending';
+    let record: FunctionRecord;
+    let version: VersionRecord;
+    try {
+      ({ record, version } = this.version(ev.name, ev.qualifier));
+    } catch {
+      // The function (or version) is gone: nothing can run the event.
+      return 'done';
+    }
+    const cfg = record.eventInvokeConfig;
+    const maxRetries = cfg?.maximumRetryAttempts ?? 2;
+    const maxAgeMs = (cfg?.maximumEventAgeSeconds ?? 21_600) * 1000;
+    ev.attempts++;
+    let result: InvokeResult | undefined;
+    let throttled = false;
+    try {
+      result = await this.run(record, version, ev.payload, {
+        requestId: ev.requestId,
+        invokedArn: this.arn(record.name, ev.qualifier),
+        clientContext: undefined,
+        tail: false,
+      });
+    } catch (e) {
+      if (e instanceof AwsError && e.code === 'TooManyRequestsException') throttled = true;
+      else {
+        this.report(`async invocation of ${record.name} failed`, e);
+        return 'done';
+      }
+    }
+    // Stopping: an invocation cut short by the environments going away runs again after the restart.
+    if (this.closed) return 'pending';
+    const age = this.clock.now() - ev.firstMs;
+    const failed = throttled || result?.functionError !== undefined;
+    if (failed && !this.closed) {
+      const retriesLeft = throttled ? age < maxAgeMs : ev.attempts <= maxRetries && age < maxAgeMs;
+      if (retriesLeft) {
+        if (throttled) ev.attempts--;
+        const delay = throttled ? 1000 : (this.asyncDelays[Math.min(ev.attempts - 1, this.asyncDelays.length - 1)] ?? 60_000);
+        const t = this.clock.setTimer(() => {
+          this.asyncTimers.delete(t);
+          this.enqueueAsync(ev);
+        }, delay);
+        this.asyncTimers.add(t);
+        return 'pending';
+      }
+    }
+    const destination = failed ? cfg?.onFailure : cfg?.onSuccess;
+    if (destination && this.deliverDestination) {
+      let requestPayload: unknown;
+      let responsePayload: unknown;
+      try {
+        requestPayload = JSON.parse(ev.payload.toString('utf8'));
+      } catch {
+        requestPayload = ev.payload.toString('utf8');
+      }
+      try {
+        responsePayload = result ? JSON.parse(result.payload.toString('utf8')) : undefined;
+      } catch {
+        responsePayload = result?.payload.toString('utf8');
+      }
+      const record2 = {
+        version: '1.0',
+        timestamp: new Date(this.clock.now()).toISOString(),
+        requestContext: {
+          requestId: ev.requestId,
+          functionArn: this.arn(record.name, version.version),
+          condition: failed ? (throttled ? 'EventAgeExceeded' : 'RetriesExhausted') : 'Success',
+          approximateInvokeCount: ev.attempts,
+        },
+        requestPayload,
+        responseContext: {
+          statusCode: result?.statusCode ?? 429,
+          executedVersion: version.version,
+          ...(result?.functionError ? { functionError: result.functionError } : {}),
+        },
+        responsePayload,
+      };
+      await this.deliverDestination(destination, record2).catch((e: unknown) => this.report(`destination ${destination}`, e));
+    }
+    return 'done';
+  }
+
+  /** Resolves once queued Event invocations have run (tests). */
+  async settled(): Promise<void> {
+    while (this.asyncPending.size) await Promise.all([...this.asyncPending]);
+  }
+
+  async close(): Promise<void> {
+    // Pollers stop first: a batch cut short by the environments stopping is not a failure.
+    const stopping = this.mappings.close();
+    this.closed = true;
+    this.reaper?.cancel();
+    for (const t of this.asyncTimers) t.cancel();
+    const exits: Promise<void>[] = [];
+    for (const pool of this.pools.values()) {
+      for (const e of pool.envs) {
+        e.kill();
+        exits.push(e.whenExited());
+      }
+    }
+    await Promise.race([Promise.all(exits), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await stopping;
+    this.pools.clear();
+    if (this.tmpRoot) rmSync(this.tmpRoot, { recursive: true, force: true });
+  }
+}
+
+function sameConfiguration(a: VersionRecord, b: VersionRecord): boolean {
+  return (
+    a.codeSha256 === b.codeSha256 &&
+    a.runtime === b.runtime &&
+    a.handler === b.handler &&
+    a.role === b.role &&
+    a.timeoutSeconds === b.timeoutSeconds &&
+    a.memoryMb === b.memoryMb &&
+    JSON.stringify(a.environment) === JSON.stringify(b.environment)
+  );
+}

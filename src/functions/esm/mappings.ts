@@ -1,0 +1,350 @@
+/**
+ * EventSourceMappings: Create/Get/List/Update/DeleteEventSourceMapping and
+ * the state machine around the pollers.
+ *
+ * Reference: Lambda API reference, CreateEventSourceMapping,
+ * UpdateEventSourceMapping, DeleteEventSourceMapping and
+ * EventSourceMappingConfiguration.State (Creating, Enabling, Enabled,
+ * Disabling, Disabled, Updating, Deleting): a new mapping is Creating, then
+ * Enabled (or Disabled); an update is Updating, then Enabled or Disabled;
+ * disabling goes through Disabling; a delete is Deleting until gone. The
+ * transitions take `transitionMs` of clock time; the poller runs only while
+ * Enabled.
+ */
+import type { AwsError, Clock, TimerHandle } from '../../core/index.ts';
+import { randomUUID } from 'node:crypto';
+import { lambdaError } from '../errors.ts';
+import type { KinesisEngine } from '../../kinesis/index.ts';
+import type { QueuesEngine } from '../../queues/index.ts';
+import { queueNameFromArn } from '../../queues/index.ts';
+import type { LogStorage } from '../../storage/index.ts';
+import type { FunctionsEngine } from '../engine.ts';
+import { compileCriteria } from './filter.ts';
+import { CHECKPOINT_LOG_PREFIX, CheckpointLog } from './checkpoints.ts';
+import { KinesisPoller } from './kinesis-poller.ts';
+import type { MappingInput, MappingRecord, MappingState } from './model.ts';
+import { DEFAULTS, kindOf, streamNameOf, validateMapping } from './model.ts';
+import { SqsPoller } from './sqs-poller.ts';
+
+export const MAPPING_META_PREFIX = 'functions/esm/';
+
+export interface MappingsOptions {
+  functions: FunctionsEngine;
+  storage: LogStorage;
+  clock: Clock;
+  region: string;
+  accountId: string;
+  kinesis: KinesisEngine | undefined;
+  queues: QueuesEngine | undefined;
+  /** Clock time each state transition takes (Creating → Enabled…). */
+  transitionMs: number;
+  /** Backoff between retries of a failed batch. */
+  retryInitialMs: number;
+  retryMaxMs: number;
+  report(what: string, err?: unknown): void;
+}
+
+export interface MappingStats {
+  recordsProcessed: number;
+  batchesInvoked: number;
+  iteratorAgeMs: number;
+  failuresDiscarded: number;
+}
+
+type Poller = KinesisPoller | SqsPoller;
+
+export class EventSourceMappings {
+  private readonly records = new Map<string, MappingRecord>();
+  private readonly pollers = new Map<string, Poller>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private readonly transitions = new Map<string, Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly o: MappingsOptions) {}
+
+  /** Loads mappings and finishes transitions a restart interrupted. */
+  async open(): Promise<void> {
+    for (const key of this.o.storage.meta.keys(MAPPING_META_PREFIX)) {
+      const rec = this.o.storage.meta.get<MappingRecord>(key);
+      if (!rec) continue;
+      this.records.set(rec.uuid, rec);
+      if (rec.state === 'Deleting') {
+        await this.remove(rec);
+        continue;
+      }
+      const target: MappingState = rec.enabled ? 'Enabled' : 'Disabled';
+      if (rec.state !== target) await this.setState(rec, target);
+      if (target === 'Enabled') this.startPoller(rec);
+    }
+  }
+
+  private notFound(): AwsError {
+    return lambdaError('ResourceNotFoundException', 'The resource you requested does not exist.');
+  }
+
+  get(uuid: string): MappingRecord {
+    const r = this.records.get(uuid);
+    if (!r) throw this.notFound();
+    return r;
+  }
+
+  list(filter: { functionName?: string; eventSourceArn?: string } = {}): MappingRecord[] {
+    let fnArn: string | undefined;
+    if (filter.functionName !== undefined) {
+      const { name, qualifier } = this.o.functions.resolveName(filter.functionName);
+      fnArn = this.o.functions.arn(name, qualifier);
+    }
+    return [...this.records.values()]
+      .filter((r) => (fnArn === undefined || r.functionArn === fnArn) && (filter.eventSourceArn === undefined || r.eventSourceArn === filter.eventSourceArn))
+      .sort((a, b) => a.lastModifiedMs - b.lastModifiedMs || (a.uuid < b.uuid ? -1 : 1));
+  }
+
+  stats(uuid: string): MappingStats {
+    const p = this.pollers.get(uuid);
+    if (!p) return { recordsProcessed: 0, batchesInvoked: 0, iteratorAgeMs: 0, failuresDiscarded: 0 };
+    if (p instanceof KinesisPoller) return { ...p.stats };
+    return { ...p.stats, iteratorAgeMs: 0, failuresDiscarded: 0 };
+  }
+
+  private checkSource(arn: string): void {
+    const kind = kindOf(arn);
+    if (kind === 'kinesis') {
+      const k = this.o.kinesis;
+      const name = streamNameOf(arn);
+      if (!k?.listStreams().includes(name) || k.arnFor(name) !== arn.replace(/\/consumer\/.*$/, '')) {
+        throw lambdaError('InvalidParameterValueException', `Stream not found: ${arn}`);
+      }
+      return;
+    }
+    if (kind === 'sqs') {
+      const q = this.o.queues;
+      const name = queueNameFromArn(arn);
+      if (!q || name === undefined || !q.has(name) || q.arnFor(name) !== arn) {
+        throw lambdaError(
+          'InvalidParameterValueException',
+          'Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist.',
+        );
+      }
+      return;
+    }
+    throw lambdaError('InvalidParameterValueException', `Unrecognized event source, must be kinesis, dynamodb stream or sqs. Unsupported source arn : ${arn}`);
+  }
+
+  /** CreateEventSourceMapping. */
+  async create(input: MappingInput): Promise<MappingRecord> {
+    if (input.functionName === undefined || input.eventSourceArn === undefined) {
+      throw lambdaError('InvalidParameterValueException', 'FunctionName and EventSourceArn are required.');
+    }
+    const fns = this.o.functions;
+    const { name, qualifier } = fns.resolveName(input.functionName);
+    const { version } = fns.version(name, qualifier);
+    const functionArn = fns.arn(name, qualifier);
+    const kind = kindOf(input.eventSourceArn);
+    this.checkSource(input.eventSourceArn);
+    for (const r of this.records.values()) {
+      if (r.functionArn === functionArn && r.eventSourceArn === input.eventSourceArn) {
+        throw lambdaError(
+          'ResourceConflictException',
+          `The event source arn (" ${input.eventSourceArn} ") and function (" ${name} ") provided mapping already exists. Please update or delete the existing mapping with UUID ${r.uuid}`,
+        );
+      }
+    }
+    const rec: MappingRecord = {
+      uuid: randomUUID(),
+      functionArn,
+      eventSourceArn: input.eventSourceArn,
+      kind: kind!,
+      batchSize: input.batchSize ?? (kind === 'sqs' ? DEFAULTS.sqsBatchSize : DEFAULTS.kinesisBatchSize),
+      maximumBatchingWindowSeconds: input.maximumBatchingWindowSeconds ?? 0,
+      startingPosition: input.startingPosition as MappingRecord['startingPosition'],
+      startingPositionTimestampMs: input.startingPositionTimestampMs,
+      parallelizationFactor: input.parallelizationFactor ?? 1,
+      bisectBatchOnFunctionError: input.bisectBatchOnFunctionError ?? false,
+      maximumRetryAttempts: input.maximumRetryAttempts ?? -1,
+      maximumRecordAgeSeconds: input.maximumRecordAgeSeconds ?? -1,
+      functionResponseTypes: input.functionResponseTypes ?? [],
+      tumblingWindowSeconds: input.tumblingWindowSeconds ?? 0,
+      filters: input.filters ?? [],
+      onFailureDestination: input.onFailureDestination,
+      maximumConcurrency: input.maximumConcurrency,
+      enabled: input.enabled ?? true,
+      state: 'Creating',
+      stateTransitionReason: 'USER_INITIATED',
+      lastModifiedMs: this.o.clock.now(),
+      lastProcessingResult: 'No records processed',
+    };
+    validateMapping(rec);
+    compileCriteria(rec.filters, kind === 'sqs' ? 'body' : 'data');
+    if (kind === 'sqs') this.checkVisibility(rec, version.timeoutSeconds);
+    await this.persist(rec);
+    this.records.set(rec.uuid, rec);
+    this.transition(rec, rec.enabled ? 'Enabled' : 'Disabled');
+    return { ...rec };
+  }
+
+  private checkVisibility(rec: MappingRecord, timeoutSeconds: number): void {
+    const q = this.o.queues!;
+    const name = queueNameFromArn(rec.eventSourceArn)!;
+    const vt = Number(q.getAttributes(name, ['VisibilityTimeout']).VisibilityTimeout);
+    if (vt < timeoutSeconds) {
+      throw lambdaError('InvalidParameterValueException', `Queue visibility timeout: ${vt} seconds is less than Function timeout: ${timeoutSeconds} seconds`);
+    }
+  }
+
+  /** UpdateEventSourceMapping: settings change while Updating; Enabled=false disables. */
+  async update(uuid: string, input: MappingInput): Promise<MappingRecord> {
+    const rec = this.get(uuid);
+    if (rec.state === 'Creating' || rec.state === 'Updating' || rec.state === 'Deleting' || rec.state === 'Disabling' || rec.state === 'Enabling') {
+      throw lambdaError('ResourceInUseException', `Cannot update the event source mapping because it is in use.`);
+    }
+    const next: MappingRecord = { ...rec };
+    if (input.functionName !== undefined) {
+      const { name, qualifier } = this.o.functions.resolveName(input.functionName);
+      this.o.functions.version(name, qualifier);
+      next.functionArn = this.o.functions.arn(name, qualifier);
+    }
+    const set = <K extends keyof MappingRecord>(k: K, v: MappingRecord[K] | undefined): void => {
+      if (v !== undefined) next[k] = v;
+    };
+    set('batchSize', input.batchSize);
+    set('maximumBatchingWindowSeconds', input.maximumBatchingWindowSeconds);
+    set('parallelizationFactor', input.parallelizationFactor);
+    set('bisectBatchOnFunctionError', input.bisectBatchOnFunctionError);
+    set('maximumRetryAttempts', input.maximumRetryAttempts);
+    set('maximumRecordAgeSeconds', input.maximumRecordAgeSeconds);
+    set('functionResponseTypes', input.functionResponseTypes);
+    set('tumblingWindowSeconds', input.tumblingWindowSeconds);
+    set('filters', input.filters);
+    set('maximumConcurrency', input.maximumConcurrency);
+    if (input.onFailureDestination !== undefined) next.onFailureDestination = input.onFailureDestination || undefined;
+    set('enabled', input.enabled);
+    validateMapping(next);
+    compileCriteria(next.filters, next.kind === 'sqs' ? 'body' : 'data');
+    const enabling = next.enabled && !rec.enabled;
+    const disabling = !next.enabled && rec.enabled;
+    next.state = disabling ? 'Disabling' : enabling ? 'Enabling' : 'Updating';
+    next.stateTransitionReason = 'USER_INITIATED';
+    next.lastModifiedMs = this.o.clock.now();
+    await this.stopPoller(uuid);
+    await this.persist(next);
+    this.records.set(uuid, next);
+    this.transition(next, next.enabled ? 'Enabled' : 'Disabled');
+    return { ...next };
+  }
+
+  /** DeleteEventSourceMapping: answers with the mapping in state Deleting. */
+  async delete(uuid: string): Promise<MappingRecord> {
+    const rec = this.get(uuid);
+    if (rec.state === 'Creating' || rec.state === 'Deleting') {
+      throw lambdaError('ResourceInUseException', 'Cannot delete the event source mapping because it is in use.');
+    }
+    const next: MappingRecord = { ...rec, state: 'Deleting', stateTransitionReason: 'USER_INITIATED', lastModifiedMs: this.o.clock.now() };
+    await this.persist(next);
+    this.records.set(uuid, next);
+    await this.stopPoller(uuid);
+    this.schedule(uuid, () => this.remove(next));
+    return { ...next };
+  }
+
+  private async remove(rec: MappingRecord): Promise<void> {
+    this.records.delete(rec.uuid);
+    await this.o.storage.meta.delete(MAPPING_META_PREFIX + rec.uuid);
+    await CheckpointLog.remove(this.o.storage, CHECKPOINT_LOG_PREFIX + rec.uuid);
+  }
+
+  private schedule(uuid: string, fn: () => Promise<void>): void {
+    this.timers.get(uuid)?.cancel();
+    const t = this.o.clock.setTimer(() => {
+      this.timers.delete(uuid);
+      const p = fn()
+        .catch((e: unknown) => this.o.report(`event source mapping ${uuid}`, e))
+        .finally(() => this.transitions.delete(uuid));
+      this.transitions.set(uuid, p);
+    }, this.o.transitionMs);
+    this.timers.set(uuid, t);
+  }
+
+  private transition(rec: MappingRecord, target: MappingState): void {
+    this.schedule(rec.uuid, async () => {
+      const current = this.records.get(rec.uuid);
+      if (!current || this.closed) return;
+      await this.setState(current, target);
+      if (target === 'Enabled') this.startPoller(current);
+    });
+  }
+
+  private async setState(rec: MappingRecord, state: MappingState): Promise<void> {
+    rec.state = state;
+    await this.persist(rec);
+  }
+
+  private async persist(rec: MappingRecord): Promise<void> {
+    await this.o.storage.meta.put(MAPPING_META_PREFIX + rec.uuid, rec);
+  }
+
+  private onResult = (uuid: string, result: string): void => {
+    const r = this.records.get(uuid);
+    if (r) r.lastProcessingResult = result;
+  };
+
+  private startPoller(rec: MappingRecord): void {
+    if (this.closed || this.pollers.has(rec.uuid)) return;
+    const o = this.o;
+    let poller: Poller;
+    if (rec.kind === 'kinesis') {
+      if (!o.kinesis) return;
+      poller = new KinesisPoller(rec, {
+        functions: o.functions,
+        kinesis: o.kinesis,
+        clock: o.clock,
+        region: o.region,
+        retryInitialMs: o.retryInitialMs,
+        retryMaxMs: o.retryMaxMs,
+        sendToDestination: async (arn, body) => {
+          const q = o.queues;
+          const name = queueNameFromArn(arn);
+          if (!q || name === undefined) throw new Error(`no such queue: ${arn}`);
+          await q.sendMessage(name, { body });
+        },
+        onResult: this.onResult,
+        report: o.report,
+      });
+    } else {
+      if (!o.queues) return;
+      poller = new SqsPoller(rec, {
+        functions: o.functions,
+        queues: o.queues,
+        clock: o.clock,
+        region: o.region,
+        retryInitialMs: o.retryInitialMs,
+        onResult: this.onResult,
+        report: o.report,
+      });
+    }
+    this.pollers.set(rec.uuid, poller);
+    poller.start();
+  }
+
+  private async stopPoller(uuid: string): Promise<void> {
+    const p = this.pollers.get(uuid);
+    if (!p) return;
+    this.pollers.delete(uuid);
+    await p.stop();
+  }
+
+  /** Resolves once pending state transitions have run and Kinesis pollers are idle (tests, benchmarks). */
+  async settled(): Promise<void> {
+    while (this.transitions.size) await Promise.allSettled([...this.transitions.values()]);
+    for (const p of this.pollers.values()) if (p instanceof KinesisPoller) await p.idle();
+  }
+
+  /** Stops every poller at once (no result is recorded after this call returns control), then waits for them. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    const stopping = [...this.pollers.keys()].map((u) => this.stopPoller(u));
+    await Promise.allSettled([...this.transitions.values()]);
+    await Promise.all(stopping);
+  }
+}
