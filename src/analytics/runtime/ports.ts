@@ -132,4 +132,6 @@ export interface StreamEngine {
   };
   openShardReader(name: string, shardId: string, position: { type: 'TRIM_HORIZON' | 'LATEST' }): Promise<StreamShardReader>;
   putRecords(name: string, records: ReadonlyArray<{ partitionKey: string; data: Uint8Array }>): Promise<unknown>;
+  /** Resolves once the stream is ACTIVE (a CREATING stream lists no shards). */
+  whenActive?(name: string): Promise<void>;
 }

@@ -175,22 +175,34 @@ export class FlinkJob {
       const c = this.app.stream(table).flink?.connector;
       if (c?.connector !== 'kinesis') continue;
       const stream = c.options.stream ?? streamNameFromArn(c.options['stream.arn'] ?? '') ?? '';
-      let shards: { shardId: string }[];
+      let status: string;
       try {
-        shards = this.streams.describe(stream).shards;
+        status = this.streams.describe(stream).status;
       } catch {
         throw new AwsError('InvalidApplicationConfigurationException', `table "${table}" reads stream ${stream}, which does not exist`);
       }
       const initpos = (c.options['scan.stream.initpos'] ?? c.options['source.init.position'] ?? 'LATEST').toUpperCase();
-      const ids = shards.map((s) => s.shardId);
-      this.app.registerSplits(table, ids);
-      for (const id of ids) {
-        const reader = await this.streams.openShardReader(stream, id, { type: initpos === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST' });
-        const at = offsets[table]?.[id];
-        if (at !== undefined) reader.offset = at;
-        const off = reader.onAppend(() => this.kick());
-        this.feeds.push({ table, stream, reader, off });
+      if (status === 'CREATING' && this.streams.whenActive) {
+        // A CREATING stream lists no shards (as on AWS): the table's splits attach once the stream is ACTIVE.
+        this.streams.whenActive(stream).then(
+          () => (this.closed ? undefined : this.attachStream(table, stream, initpos, offsets).then(() => this.kick())),
+          (e: unknown) => this.fail(e),
+        );
+        continue;
       }
+      await this.attachStream(table, stream, initpos, offsets);
+    }
+  }
+
+  private async attachStream(table: string, stream: string, initpos: string, offsets: Record<string, Record<string, number>>): Promise<void> {
+    const ids = this.streams.describe(stream).shards.map((s) => s.shardId);
+    this.app.registerSplits(table, ids);
+    for (const id of ids) {
+      const reader = await this.streams.openShardReader(stream, id, { type: initpos === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST' });
+      const at = offsets[table]?.[id];
+      if (at !== undefined) reader.offset = at;
+      const off = reader.onAppend(() => this.kick());
+      this.feeds.push({ table, stream, reader, off });
     }
   }
 
