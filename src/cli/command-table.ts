@@ -8,8 +8,14 @@
  */
 import type { Command } from 'commander';
 
+/** What a module that needs every command (completion) is given: the table, without importing it (see main.ts). */
+export interface CommandTable {
+  readonly commands: readonly CommandEntry[];
+  readonly modules: Readonly<Record<string, () => Promise<CommandModule>>>;
+}
+
 export interface CommandModule {
-  register(program: Command): void;
+  register(program: Command, table?: CommandTable): void;
 }
 
 export const MODULES = {
@@ -24,6 +30,9 @@ export const MODULES = {
   demo: () => import('./commands/demo.ts'),
   metrics: () => import('./commands/metrics.ts'),
   detectors: () => import('./commands/detectors.ts'),
+  status: () => import('./commands/status.ts'),
+  apps: () => import('./commands/apps.ts'),
+  completion: () => import('./commands/completion.ts'),
 } as const satisfies Record<string, () => Promise<CommandModule>>;
 
 export interface CommandEntry {
@@ -105,6 +114,19 @@ export const COMMANDS: readonly CommandEntry[] = [
     term: 'detectors',
     description: 'Metric anomaly detectors (Lookout for Metrics API): list, describe, and show anomaly groups',
   },
+  {
+    name: 'status',
+    module: 'status',
+    term: 'status [options]',
+    description: 'Show what runs: streams with rates, SQL applications, delivery streams with freshness, generators (--watch refreshes in place)',
+  },
+  { name: 'apps', module: 'apps', term: 'apps', description: 'List, inspect, start and stop SQL applications (Kinesis Data Analytics)' },
+  {
+    name: 'completion',
+    module: 'completion',
+    term: 'completion <shell>',
+    description: 'Print a shell completion script for bash or zsh (e.g. source <(freshet completion bash))',
+  },
 ];
 
 /** The entry for a top-level command name, if there is one. */
@@ -124,4 +146,17 @@ export function listCommands(program: Command): void {
   }
   const help = program.createHelp();
   program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? help.subcommandTerm(cmd) });
+}
+
+/**
+ * Help shows each option's default as the user would type it (`(default: always)`, `(default: s1,s2)`), not as
+ * commander prints the parsed value (`"always"`, `["s1","s2"]`): applied to every command a module registers.
+ */
+export function showDefaultsAsTyped(cmd: Command): void {
+  for (const o of cmd.options) {
+    const v: unknown = o.defaultValue;
+    if (v === undefined || o.defaultValueDescription !== undefined || typeof v === 'boolean') continue;
+    o.defaultValueDescription = Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  for (const sub of cmd.commands) showDefaultsAsTyped(sub);
 }

@@ -7,7 +7,7 @@
  * and an unknown command's error, come from the table alone: `freshet --help` loads commander and nothing else.
  */
 import { Command } from 'commander';
-import { findCommand, listCommands, MODULES } from './command-table.ts';
+import { COMMANDS, findCommand, listCommands, MODULES, showDefaultsAsTyped } from './command-table.ts';
 
 const program = new Command();
 program
@@ -18,8 +18,12 @@ program
 
 const first = process.argv[2];
 const entry = findCommand(first === 'help' ? process.argv[3] : first);
-if (entry) (await MODULES[entry.module]()).register(program);
-else listCommands(program);
+if (entry) {
+  // The table is handed over, not imported by the module: a command module importing it would move it into a
+  // shared chunk that `freshet --help` then loads too.
+  (await MODULES[entry.module]()).register(program, { commands: COMMANDS, modules: MODULES });
+  showDefaultsAsTyped(program);
+} else listCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,11 +5,13 @@
 import { parentPort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 
+let tsx = true;
 try {
   const { register } = await import('tsx/esm/api');
   register();
 } catch {
-  // tsx missing: only JavaScript handlers can be loaded.
+  // tsx missing (an installed package has no development dependencies): only JavaScript handlers can be loaded.
+  tsx = false;
 }
 
 const modules = new Map();
@@ -18,6 +20,10 @@ parentPort.on('message', async (msg) => {
   try {
     let mod = modules.get(msg.modulePath);
     if (!mod) {
+      if (!tsx && /\.[mc]?ts$/.test(msg.modulePath))
+        throw new Error(
+          `${msg.modulePath} is TypeScript, which needs tsx: install it next to Freshet (npm install tsx) or compile the handler to JavaScript (.js/.mjs)`,
+        );
       mod = import(pathToFileURL(msg.modulePath).href);
       modules.set(msg.modulePath, mod);
     }

@@ -24,6 +24,11 @@ export interface GeneratorRunOptions {
   /** Stop after this many records. */
   count?: number;
   seed?: number;
+  /**
+   * Records of this seed's sequence already written by an earlier run: the factory is advanced past them first,
+   * so a restarted generator continues its sequence (ids 1, 2, 3… go on, nothing repeats).
+   */
+  skip?: number;
   anomalyRate?: number;
   format?: RecordFormat;
   clock?: Clock;
@@ -55,6 +60,8 @@ export function startGenerator(opts: GeneratorRunOptions): GeneratorHandle {
   const clock = opts.clock ?? systemClock;
   const format = opts.format ?? kind.defaultFormat;
   const factory = kind.create({ seed: opts.seed ?? 1, anomalyRate: opts.anomalyRate ?? kind.defaultAnomalyRate });
+  const startNow = clock.now();
+  for (let i = 0; i < (opts.skip ?? 0); i++) factory.next(startNow);
   const schedule = resolveSchedule(kind, opts);
   const tickMs = opts.tickMs ?? 100;
   const limit = opts.count ?? Infinity;

@@ -105,6 +105,26 @@ export interface ApplyOptions {
   waitTimeoutMs?: number;
 }
 
+/**
+ * `up` failed part-way (the file was valid, a request was refused): what had been changed before the failing
+ * step, and the failure itself as `cause`. `down` undoes it: it deletes what this pipeline created and nothing else.
+ */
+export class ApplyError extends Error {
+  constructor(
+    readonly failed: { resource: ResourceKind; name: string },
+    readonly done: readonly PlannedChange[],
+    cause: unknown,
+  ) {
+    super(`up stopped at ${failed.resource} ${failed.name}`, { cause });
+    this.name = 'ApplyError';
+  }
+
+  /** Changes made before the failure (unchanged resources left out). */
+  get changed(): PlannedChange[] {
+    return this.done.filter((c) => c.action !== 'unchanged' && c.action !== 'keep');
+  }
+}
+
 const isNotFound = (e: unknown) => (e as { name?: string })?.name === 'ResourceNotFoundException';
 
 // ---------- references and comparison ----------
@@ -728,12 +748,18 @@ export async function applyUp(loaded: LoadedPipeline, clients: FreshetClients, o
     // Ingest routes write into the streams above, so they open once the rest is in place.
     spec.ingest.map((r) => async () => asChange(await planIngestRoute(r, clients.endpoint, ctx.pipeline, await listIngestRoutes(clients.endpoint)))),
   ];
-  for (const group of groups) {
-    for (const plan of group) {
-      const change = await plan();
-      if (change.apply) await change.apply();
-      opts.log?.(formatChange(change));
-      done.push(strip(change));
+  const names = [spec.streams.map((s) => s.name), spec.deliveryStreams.map((d) => d.DeliveryStreamName), spec.applications.map((a) => a.ApplicationName)];
+  const kinds: ResourceKind[] = ['stream', 'delivery-stream', 'application'];
+  for (const [g, group] of groups.entries()) {
+    for (const [i, plan] of group.entries()) {
+      try {
+        const change = await plan();
+        if (change.apply) await change.apply();
+        opts.log?.(formatChange(change));
+        done.push(strip(change));
+      } catch (e) {
+        throw new ApplyError({ resource: kinds[g]!, name: names[g]![i]! }, done, e);
+      }
     }
   }
   // Views last: they read the streams created above.

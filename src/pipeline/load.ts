@@ -5,9 +5,13 @@
  * error's instancePath names.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import AjvImport, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isSeq, isPair, isScalar, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { firehoseModel } from '../aws/models/firehose.ts';
+import { kinesisAnalyticsModel } from '../aws/models/kinesisanalytics.ts';
+import { parseType, SqlApplication, SqlError, type ColumnDef } from '../sql/index.ts';
+import { checkAgainstModel, closest, displayPath } from './model-check.ts';
 import { PIPELINE_SCHEMA } from './schema.ts';
 import { IngestSpecError, parseRouteSpec } from '../ingest/index.ts';
 import type { ApplicationSpec, PipelineSpec } from './types.ts';
@@ -33,7 +37,7 @@ export interface LoadedPipeline {
 const Ajv = AjvImport.default;
 let compiled: ValidateFunction | undefined;
 function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, strict: false }).compile(PIPELINE_SCHEMA);
+  compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(PIPELINE_SCHEMA);
   return compiled;
 }
 
@@ -78,14 +82,22 @@ function position(lc: LineCounter, node: YamlNode | null | undefined): Pos {
 }
 
 function describeAjvError(e: ErrorObject): string {
-  const where = e.instancePath === '' ? 'the file' : e.instancePath.slice(1).replace(/\//g, '.');
+  const where = displayPath(e.instancePath);
   switch (e.keyword) {
     case 'required':
       return `${where}: missing required property '${(e.params as { missingProperty: string }).missingProperty}'`;
-    case 'additionalProperties':
-      return `${where}: unknown property '${(e.params as { additionalProperty: string }).additionalProperty}'`;
-    case 'enum':
-      return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'additionalProperties': {
+      const key = (e.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      const guess = closest(key, known);
+      const hint = guess !== undefined ? `; did you mean ${guess}?` : known.length > 0 ? ` (known: ${known.join(', ')})` : '';
+      return `${where === 'the file' ? key : `${where}.${key}`}: unknown property${hint}`;
+    }
+    case 'enum': {
+      const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+      const guess = typeof e.data === 'string' ? closest(e.data, allowed.map(String)) : undefined;
+      return `${where}: must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${guess !== undefined ? `; did you mean ${guess}?` : ''}`;
+    }
     case 'oneOf':
       if (/^\/applications\/\d+$/.test(e.instancePath)) return `${where}: give exactly one of ApplicationCode (inline SQL) or codeFile`;
       return `${where}: ${e.message}`;
@@ -119,7 +131,41 @@ function schemaProblems(doc: Document, lc: LineCounter, file: string, errors: Er
   return out;
 }
 
+/** Delivery streams and applications checked against Firehose's and Kinesis Analytics' service models. */
+function awsProblems(doc: Document, lc: LineCounter, file: string, data: unknown): Located[] {
+  const out: Located[] = [];
+  const root = (data ?? {}) as { deliveryStreams?: unknown; applications?: unknown };
+  const blocks: Array<{ items: unknown; pointer: string; check: (v: unknown, p: string) => ReturnType<typeof checkAgainstModel> }> = [
+    { items: root.deliveryStreams, pointer: '/deliveryStreams', check: (v, p) => checkAgainstModel(firehoseModel, 'CreateDeliveryStreamInput', v, p) },
+    {
+      items: root.applications,
+      pointer: '/applications',
+      // Flink (KinesisAnalyticsV2-shaped) applications are checked by the pipeline schema; KDA SQL ones against the v1 model.
+      check: (v, p) =>
+        isFlinkRuntime((v as { RuntimeEnvironment?: unknown }).RuntimeEnvironment)
+          ? []
+          : checkAgainstModel(kinesisAnalyticsModel, 'CreateApplicationRequest', v, p, ['codeFile', 'start']),
+    },
+  ];
+  for (const b of blocks) {
+    if (!Array.isArray(b.items)) continue;
+    b.items.forEach((item, i) => {
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) return;
+      for (const p of b.check(item, `${b.pointer}/${i}`)) {
+        const pos = position(lc, p.key !== undefined ? keyNode(doc, p.pointer, p.key) : nodeAt(doc, p.pointer).node);
+        out.push({ pos, text: `${file}:${pos.line}:${pos.col}: ${p.message}` });
+      }
+    });
+  }
+  return out;
+}
+
 const REF = /\$\{(stream|delivery|queue|function):([^}]+)\}/g;
+
+/** A KinesisAnalyticsV2 runtime other than SQL-1_0 (FLINK-*, ZEPPELIN-FLINK-*): the application is Flink SQL. */
+function isFlinkRuntime(runtime: unknown): boolean {
+  return runtime !== undefined && runtime !== 'SQL-1_0';
+}
 
 /** Parses and validates `text` (the contents of `file`); throws PipelineError listing every problem with its line. */
 export function parsePipeline(text: string, file: string): LoadedPipeline {
@@ -136,8 +182,9 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
   }
   const data = doc.toJS() as unknown;
   const validate = validator();
-  if (!validate(data)) {
-    const located = schemaProblems(doc, lc, file, validate.errors ?? []);
+  const located = validate(data) ? [] : schemaProblems(doc, lc, file, validate.errors ?? []);
+  located.push(...awsProblems(doc, lc, file, data));
+  if (located.length > 0) {
     located.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
     throw new PipelineError(
       file,
@@ -226,6 +273,50 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
       at(`/streams/${i}/shards`, `stream '${s.name}': shards is set by the service in on-demand mode; remove it or use mode: provisioned`);
   });
 
+  // The application's SQL compiled as the service will compile it: against its inputs' declared columns
+  // (in-application stream <NamePrefix>_001), errors at their line in the .sql file (or in the inline code).
+  const checkSql = (a: RawApp, i: number, code: string) => {
+    const inputs: { name: string; columns: ColumnDef[] }[] = [];
+    let columnsOk = true;
+    (a.Inputs ?? []).forEach((input, j) => {
+      const schema = (input as { NamePrefix?: string; InputSchema?: { RecordColumns?: Array<{ Name?: string; SqlType?: string }> } }) ?? {};
+      const columns: ColumnDef[] = [];
+      (schema.InputSchema?.RecordColumns ?? []).forEach((c, k) => {
+        try {
+          columns.push({ name: c.Name ?? '', type: parseType(c.SqlType ?? '') });
+        } catch (e) {
+          columnsOk = false;
+          at(
+            `/applications/${i}/Inputs/${j}/InputSchema/RecordColumns/${k}/SqlType`,
+            `${JSON.stringify(c.SqlType)} is not a SQL type: ${e instanceof SqlError ? e.reason : String(e)}`,
+          );
+        }
+      });
+      inputs.push({ name: `${schema.NamePrefix ?? 'SOURCE_SQL_STREAM'}_001`, columns });
+    });
+    if (!columnsOk) return;
+    try {
+      SqlApplication.compile(code, { inputs }).close();
+    } catch (e) {
+      if (!(e instanceof SqlError)) throw e;
+      const app = `application '${a.ApplicationName}'`;
+      if (a.codeFile !== undefined) {
+        const pos = position(lc, nodeAt(doc, `/applications/${i}/codeFile`).node);
+        const where = e.line ? `${join(dirname(file), a.codeFile)}:${e.line}:${e.column}` : join(dirname(file), a.codeFile);
+        problems.push({ pos, text: `${where}: ${e.reason} (${app}, codeFile of ${file}:${pos.line})` });
+      } else {
+        const node = nodeAt(doc, `/applications/${i}/ApplicationCode`).node;
+        const start = position(lc, node);
+        // A block scalar's text starts on the line after its `|`; its lines keep their indentation in the file.
+        const block = isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED');
+        const line = block ? start.line + e.line : start.line;
+        const indent = block ? (/^\s*/.exec(text.split('\n')[line - 1] ?? '')?.[0].length ?? 0) : start.col;
+        const pos = e.line ? { line, col: indent + e.column } : start;
+        problems.push({ pos, text: `${file}:${pos.line}:${pos.col}: ${e.reason} (${app}, ApplicationCode)` });
+      }
+    }
+  };
+
   (raw.applications ?? []).forEach((a, i) => {
     let code = a.ApplicationCode;
     if (a.codeFile !== undefined) {
@@ -233,11 +324,13 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
       if (!existsSync(path)) at(`/applications/${i}/codeFile`, `application '${a.ApplicationName}': codeFile ${a.codeFile} not found (looked for ${path})`);
       else code = readFileSync(path, 'utf8');
     }
-    if (a.RuntimeEnvironment !== undefined && a.RuntimeEnvironment !== 'SQL-1_0' && (a.Inputs !== undefined || a.Outputs !== undefined))
-      at(
-        `/applications/${i}/${a.Inputs !== undefined ? 'Inputs' : 'Outputs'}`,
-        `application '${a.ApplicationName}': a ${a.RuntimeEnvironment} application declares its sources and sinks in its SQL (CREATE TABLE ... WITH ('connector' = 'kinesis', ...)); remove Inputs/Outputs`,
-      );
+    if (isFlinkRuntime(a.RuntimeEnvironment)) {
+      if (a.Inputs !== undefined || a.Outputs !== undefined)
+        at(
+          `/applications/${i}/${a.Inputs !== undefined ? 'Inputs' : 'Outputs'}`,
+          `application '${a.ApplicationName}': a ${a.RuntimeEnvironment} application declares its sources and sinks in its SQL (CREATE TABLE ... WITH ('connector' = 'kinesis', ...)); remove Inputs/Outputs`,
+        );
+    } else if (code !== undefined && code !== '') checkSql(a, i, code);
     const { codeFile: _codeFile, ...rest } = a;
     spec.applications.push({ ...rest, ApplicationCode: code ?? '' });
   });

@@ -1,8 +1,9 @@
 /**
- * JSON Schema for `freshet.yaml`. Streams use Freshet's own short keys;
+ * JSON Schema for `freshet.yaml`'s own keys. Streams use Freshet's short keys;
  * delivery streams and SQL applications use the AWS request shapes
  * (Firehose CreateDeliveryStream, Kinesis Analytics CreateApplication) so a
- * configuration moves between Freshet and AWS unchanged. Any string may
+ * configuration moves between Freshet and AWS unchanged: those blocks are
+ * checked against AWS's service models (model-check.ts), not here. Any string may
  * reference another resource of the file as `${stream:NAME}`,
  * `${delivery:NAME}`, `${queue:NAME}` or `${function:NAME}` (replaced by its
  * ARN when applied). Queues, functions and event source mappings use the SQS
@@ -14,33 +15,6 @@ const NAME = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0
 const TAGS = { type: 'object', additionalProperties: { type: 'string', maxLength: 256 }, propertyNames: { minLength: 1, maxLength: 128 } } as const;
 const AWS_OBJECT = { type: 'object' } as const;
 const DURATION = { type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$' } as const;
-
-const recordColumn = {
-  type: 'object',
-  required: ['Name', 'SqlType'],
-  properties: {
-    Name: { type: 'string', minLength: 1 },
-    SqlType: { type: 'string', minLength: 1 },
-    Mapping: { type: 'string' },
-  },
-  additionalProperties: false,
-} as const;
-
-const inputSchema = {
-  type: 'object',
-  required: ['RecordFormat', 'RecordColumns'],
-  properties: {
-    RecordFormat: {
-      type: 'object',
-      required: ['RecordFormatType'],
-      properties: { RecordFormatType: { enum: ['JSON', 'CSV'] }, MappingParameters: AWS_OBJECT },
-      additionalProperties: false,
-    },
-    RecordEncoding: { type: 'string' },
-    RecordColumns: { type: 'array', minItems: 1, items: recordColumn },
-  },
-  additionalProperties: false,
-} as const;
 
 export const PIPELINE_SCHEMA = {
   $id: 'https://freshet.dev/schemas/freshet.yaml.json',
@@ -67,124 +41,28 @@ export const PIPELINE_SCHEMA = {
     },
     deliveryStreams: {
       type: 'array',
-      items: {
-        type: 'object',
-        required: ['DeliveryStreamName'],
-        properties: {
-          DeliveryStreamName: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9_.-]+$' },
-          DeliveryStreamType: { enum: ['DirectPut', 'KinesisStreamAsSource', 'MSKAsSource'] },
-          KinesisStreamSourceConfiguration: {
-            type: 'object',
-            required: ['KinesisStreamARN'],
-            properties: { KinesisStreamARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
-            additionalProperties: false,
-          },
-          DeliveryStreamEncryptionConfigurationInput: AWS_OBJECT,
-          S3DestinationConfiguration: AWS_OBJECT,
-          ExtendedS3DestinationConfiguration: {
-            type: 'object',
-            required: ['BucketARN'],
-            properties: { BucketARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
-          },
-          HttpEndpointDestinationConfiguration: AWS_OBJECT,
-          RedshiftDestinationConfiguration: AWS_OBJECT,
-          ElasticsearchDestinationConfiguration: AWS_OBJECT,
-          AmazonopensearchserviceDestinationConfiguration: AWS_OBJECT,
-          SplunkDestinationConfiguration: AWS_OBJECT,
-          Tags: {
-            type: 'array',
-            items: { type: 'object', required: ['Key'], properties: { Key: { type: 'string' }, Value: { type: 'string' } }, additionalProperties: false },
-          },
-        },
-        additionalProperties: false,
-      },
+      description: "Firehose CreateDeliveryStream input, AWS's member names: checked against Firehose's service model (model-check.ts)",
+      items: { type: 'object' },
     },
     applications: {
       type: 'array',
+      description: "Kinesis Analytics (SQL) CreateApplication input, AWS's member names: checked against its service model (model-check.ts)",
       items: {
         type: 'object',
-        required: ['ApplicationName'],
         properties: {
-          ApplicationName: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[a-zA-Z0-9_.-]+$' },
-          ApplicationDescription: { type: 'string' },
           ApplicationCode: { type: 'string', minLength: 1, description: 'the SQL inline' },
           codeFile: { type: 'string', minLength: 1, description: 'the SQL in a file, relative to this yaml' },
-          Inputs: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['NamePrefix', 'InputSchema'],
-              properties: {
-                NamePrefix: { type: 'string', minLength: 1, maxLength: 32 },
-                KinesisStreamsInput: {
-                  type: 'object',
-                  required: ['ResourceARN'],
-                  properties: { ResourceARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
-                  additionalProperties: false,
-                },
-                KinesisFirehoseInput: {
-                  type: 'object',
-                  required: ['ResourceARN'],
-                  properties: { ResourceARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
-                  additionalProperties: false,
-                },
-                InputParallelism: AWS_OBJECT,
-                InputProcessingConfiguration: AWS_OBJECT,
-                InputSchema: inputSchema,
-              },
-              additionalProperties: false,
-            },
-          },
-          Outputs: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['Name', 'DestinationSchema'],
-              properties: {
-                Name: { type: 'string', minLength: 1, maxLength: 32 },
-                KinesisStreamsOutput: {
-                  type: 'object',
-                  required: ['ResourceARN'],
-                  properties: { ResourceARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
-                  additionalProperties: false,
-                },
-                KinesisFirehoseOutput: {
-                  type: 'object',
-                  required: ['ResourceARN'],
-                  properties: { ResourceARN: { type: 'string', minLength: 1 }, RoleARN: { type: 'string' } },
-                  additionalProperties: false,
-                },
-                LambdaOutput: AWS_OBJECT,
-                DestinationSchema: {
-                  type: 'object',
-                  required: ['RecordFormatType'],
-                  properties: { RecordFormatType: { enum: ['JSON', 'CSV'] } },
-                  additionalProperties: false,
-                },
-              },
-              additionalProperties: false,
-            },
-          },
-          CloudWatchLoggingOptions: { type: 'array' },
-          Tags: {
-            type: 'array',
-            items: { type: 'object', required: ['Key'], properties: { Key: { type: 'string' }, Value: { type: 'string' } }, additionalProperties: false },
-          },
           RuntimeEnvironment: {
             type: 'string',
             pattern: '^(SQL-1_0|FLINK-[0-9_]+|ZEPPELIN-FLINK-[0-9_]+)$',
             description: 'KinesisAnalyticsV2: a FLINK-* runtime runs the SQL as a Flink SQL application (v2 API)',
           },
-          ServiceExecutionRole: { type: 'string' },
-          ApplicationConfiguration: AWS_OBJECT,
-          RunConfiguration: AWS_OBJECT,
           start: {
             description: 'start the application after creating it (default true), reading from NOW, TRIM_HORIZON or LAST_STOPPED_POINT',
             oneOf: [{ type: 'boolean' }, { enum: ['NOW', 'TRIM_HORIZON', 'LAST_STOPPED_POINT'] }],
           },
         },
         oneOf: [{ required: ['ApplicationCode'] }, { required: ['codeFile'] }],
-        additionalProperties: false,
       },
     },
     generators: {

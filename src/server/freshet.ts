@@ -5,13 +5,13 @@
  * With `tls`, the same port also accepts TLS (first byte 0x16, a handshake record) and picks HTTP/2 or
  * HTTP/1.1 by ALPN; cleartext clients keep working on that port.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttp2Server } from 'node:http2';
 import { createServer as createTcpServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
-import { systemClock } from '../core/index.ts';
+import { log, systemClock } from '../core/index.ts';
 import type { Clock } from '../core/index.ts';
 import { FileStorage, MemoryStorage } from '../storage/index.ts';
 import type { FsyncMode, LogStorage } from '../storage/index.ts';
@@ -21,6 +21,8 @@ import type { HttpRoute } from '../aws/index.ts';
 import type { ServiceDeps } from './services.ts';
 import type { AwsService } from '../aws/index.ts';
 import type { PgEndpoint, PgEndpointOptions } from '../views/index.ts';
+import { logRequestErrors, startActivityLog, type ActivityLog } from './activity-log.ts';
+import { StartingRequests, statusRoutes, type Readiness } from './status-routes.ts';
 
 export interface StartServerOptions {
   /** 0 (default) picks a free port. */
@@ -59,6 +61,11 @@ export interface StartServerOptions {
   functions?: ServiceDeps['functions'];
   /** Non-AWS HTTP routes on the same port (`GET /health`, `/console/…`, SSE); see HttpRoute in src/aws. The services' own (`GET /metrics`) come first. */
   httpRoutes?: readonly HttpRoute[];
+  /**
+   * Log what happens (streams created, deleted and resharded, application status changes, delivery outcomes
+   * rate-limited) on the `server` logger; default true. Requests answered with an error are logged at debug.
+   */
+  activityLog?: boolean;
   /** The Postgres endpoint for materialized views (src/views, docs/views.md): off unless given; 5439 is Redshift's port. */
   pg?: Omit<PgEndpointOptions, 'dataDir' | 'streams' | 'clock' | 'tls'> | false;
   /** Metrics and alarms: alarm action topics (webhook endpoints per SNS topic), evaluation delay, fsync of the metrics store. */
@@ -118,13 +125,105 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   const region = options.region ?? DEFAULTS.region;
   const accountId = options.accountId ?? DEFAULTS.accountId;
   const host = options.host ?? DEFAULTS.host;
+  // The port is taken first: a port in use fails the start before anything is created in the data dir, and
+  // while storage recovers (a large data dir takes a while) `GET /health` answers 200 and `GET /ready` 503, so an
+  // orchestrator can tell "starting" from "dead". Other requests wait for the start (StartingRequests).
+  const readiness: Readiness = { storage: 'opening', services: [] };
+  const starting = new StartingRequests(readiness);
+  let listener: (req: IncomingMessage, res: ServerResponse) => void = starting.listener;
+  const dispatch = (req: IncomingMessage, res: ServerResponse): void => listener(req, res);
+  const server = createServer({ keepAlive: true }, dispatch);
+  // Longer than common client idle timeouts, so a client never reuses a socket we just closed.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0;
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  // The HTTP/2 compatibility API mirrors IncomingMessage/ServerResponse closely enough for the Router.
+  // Large flow-control windows: PutRecords bodies run to megabytes, and HTTP/2's default 64 KiB
+  // windows would make every upload wait on WINDOW_UPDATE round trips.
+  const h2 = createHttp2Server(
+    { maxSessionMemory: 256, settings: { initialWindowSize: H2_WINDOW_BYTES } },
+    dispatch as unknown as (req: unknown, res: unknown) => void,
+  );
+  h2.on('session', (session) => session.setLocalWindowSize(H2_WINDOW_BYTES * 4));
+  h2.on('sessionError', () => undefined);
+  let tlsServer: ReturnType<typeof createTlsServer> | undefined;
+  const sockets = new Set<Socket>();
+  const tcp = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let head: Buffer = Buffer.alloc(0);
+    const sniff = (chunk: Buffer): void => {
+      head = head.length ? Buffer.concat([head, chunk]) : chunk;
+      // An HTTP/2 connection preface starts "PRI * HTTP/2.0"; no HTTP/1 method starts with "PRI".
+      const maybeH2 = head[0] === 0x50 && (head.length < 2 || head[1] === 0x52) && (head.length < 3 || head[2] === 0x49);
+      if (maybeH2 && head.length < 3) return; // wait for enough bytes to decide
+      socket.off('data', sniff);
+      if (head[0] === 0x16) {
+        // A TLS handshake record: no HTTP/1 method or HTTP/2 preface starts with 0x16. Before TLS is set up
+        // (still starting, or no --tls) there is nobody to answer it.
+        if (!tlsServer) {
+          socket.destroy();
+          return;
+        }
+        socket.pause();
+        socket.unshift(head);
+        tlsServer.emit('connection', socket);
+      } else if (maybeH2) {
+        // The HTTP/2 session reads bytes already buffered on the socket before taking over.
+        socket.pause();
+        socket.unshift(head);
+        h2.emit('connection', socket);
+      } else {
+        // The HTTP/1 parser takes over the socket; hand it the bytes already read.
+        server.emit('connection', socket);
+        socket.emit('data', head);
+      }
+    };
+    socket.on('data', sniff);
+  });
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(options.port ?? 0, host, () => {
+      tcp.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (tcp.address() as AddressInfo).port;
+  const stopListening = async () => {
+    starting.refuseAll();
+    const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+    server.closeAllConnections();
+    h2.close();
+    for (const s of sockets) s.destroy();
+    await closed;
+  };
+
   // The engines and services load here, not at import time: importing the server package
   // (for its codec, validator or types) stays cheap, and no import cycle runs service code early.
-  const [{ KinesisEngine }, { buildServices, buildRoutes }] = await Promise.all([import('../kinesis/index.ts'), import('./services.ts')]);
-  const { storage, dataDir } = await openStorage(options);
+  let storage: LogStorage;
+  let dataDir: string | undefined;
   let kinesis: KinesisEngine;
+  let KinesisEngineClass: typeof KinesisEngine;
+  let buildServices: typeof import('./services.ts').buildServices;
+  let buildRoutes: typeof import('./services.ts').buildRoutes;
   try {
-    kinesis = await KinesisEngine.open({
+    const [k, svc] = await Promise.all([import('../kinesis/index.ts'), import('./services.ts')]);
+    KinesisEngineClass = k.KinesisEngine;
+    buildServices = svc.buildServices;
+    buildRoutes = svc.buildRoutes;
+    readiness.storage = 'recovering';
+    ({ storage, dataDir } = await openStorage(options));
+  } catch (e) {
+    await stopListening();
+    throw e;
+  }
+  try {
+    kinesis = await KinesisEngineClass.open({
       storage,
       clock,
       region,
@@ -137,10 +236,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     });
   } catch (e) {
     await storage.close();
+    await stopListening();
     throw e;
   }
-  // Known once the port is bound (below); queue URLs and functions' AWS_ENDPOINT_URL read it later.
-  let serverUrl = '';
+  readiness.storage = 'recovered';
+  // Queue URLs and functions' AWS_ENDPOINT_URL: the port is bound already.
+  const serverUrl = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let built: Awaited<ReturnType<typeof buildServices>>;
   try {
     built = await buildServices({
@@ -161,31 +262,22 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   } catch (e) {
     await kinesis.close();
     await storage.close();
+    await stopListening();
     throw e;
   }
   const services = built.services;
   const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
-  const routes = [...buildRoutes(services), ...built.routes, ...(options.httpRoutes ?? [])];
+  const serverLog = log.child('server');
+  // Started once everything is up (below); a failed start leaves no timer behind.
+  let activity: ActivityLog | undefined;
+  // The services' own routes (`GET /metrics`) first, then the caller's, then /health, /ready, /status and `GET /`.
+  const routes = [
+    ...buildRoutes(services),
+    ...built.routes,
+    ...(options.httpRoutes ?? []),
+    ...statusRoutes(readiness, options.httpRoutes ?? [], services, options.activityLog === false ? undefined : () => activity?.status()),
+  ];
   const router = new Router({ services, clock, region, accountId, onInternalError, routes });
-  const server = createServer({ keepAlive: true }, router.listener);
-  // Longer than common client idle timeouts, so a client never reuses a socket we just closed.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 0;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
-  });
-  // The HTTP/2 compatibility API mirrors IncomingMessage/ServerResponse closely enough for the Router.
-  // Large flow-control windows: PutRecords bodies run to megabytes, and HTTP/2's default 64 KiB
-  // windows would make every upload wait on WINDOW_UPDATE round trips.
-  const h2 = createHttp2Server(
-    { maxSessionMemory: 256, settings: { initialWindowSize: H2_WINDOW_BYTES } },
-    router.listener as unknown as (req: unknown, res: unknown) => void,
-  );
-  h2.on('session', (session) => session.setLocalWindowSize(H2_WINDOW_BYTES * 4));
-  h2.on('sessionError', () => undefined);
-  let tlsServer: ReturnType<typeof createTlsServer> | undefined;
   let tlsCert: string | undefined;
   let tlsCertPath: string | undefined;
   let tlsKeyPair: { cert: string | Buffer; key: string | Buffer } | undefined;
@@ -205,70 +297,28 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
       // A bad certificate or key fails start-up cleanly: nothing stays open.
       for (const svc of [...services].reverse()) await svc.close?.();
       await storage.close();
+      await stopListening();
       throw e;
     }
     tlsServer.on('tlsClientError', (_e, socket) => socket.destroy());
   }
-  const sockets = new Set<Socket>();
-  const tcp = createTcpServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    let head: Buffer = Buffer.alloc(0);
-    const sniff = (chunk: Buffer): void => {
-      head = head.length ? Buffer.concat([head, chunk]) : chunk;
-      // An HTTP/2 connection preface starts "PRI * HTTP/2.0"; no HTTP/1 method starts with "PRI".
-      const maybeH2 = head[0] === 0x50 && (head.length < 2 || head[1] === 0x52) && (head.length < 3 || head[2] === 0x49);
-      if (maybeH2 && head.length < 3) return; // wait for enough bytes to decide
-      socket.off('data', sniff);
-      if (tlsServer && head[0] === 0x16) {
-        // A TLS handshake record: no HTTP/1 method or HTTP/2 preface starts with 0x16.
-        socket.pause();
-        socket.unshift(head);
-        tlsServer.emit('connection', socket);
-      } else if (maybeH2) {
-        // The HTTP/2 session reads bytes already buffered on the socket before taking over.
-        socket.pause();
-        socket.unshift(head);
-        h2.emit('connection', socket);
-      } else {
-        // The HTTP/1 parser takes over the socket; hand it the bytes already read.
-        server.emit('connection', socket);
-        socket.emit('data', head);
-      }
-    };
-    socket.on('data', sniff);
-  });
-
-  try {
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(options.port ?? 0, host, () => {
-        tcp.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (e) {
-    for (const svc of [...services].reverse()) await svc.close?.();
-    await kinesis.close();
-    await storage.close();
-    throw e;
-  }
-  const port = (tcp.address() as AddressInfo).port;
   let pg: PgEndpoint | undefined;
   if (options.pg) {
     try {
       const { startPgEndpoint } = await import('../views/index.ts');
       pg = await startPgEndpoint({ host, ...options.pg, dataDir, streams: kinesis, clock, ...(tlsKeyPair ? { tls: tlsKeyPair } : {}) });
     } catch (e) {
-      tcp.close();
+      await stopListening();
       for (const svc of [...services].reverse()) await svc.close?.();
       await storage.close();
       throw e;
     }
   }
+  readiness.services = services.map((s) => s.signingName);
+  if (options.activityLog !== false) activity = startActivityLog({ kinesis, services, clock, logger: serverLog });
+  listener = serverLog.isLevelEnabled('debug') ? logRequestErrors(router.listener, serverLog) : router.listener;
+  starting.release(listener);
   const urlHost = host.includes(':') ? `[${host}]` : host;
-  serverUrl = `${tlsServer ? 'https' : 'http'}://${urlHost}:${port}`;
   let closing: Promise<void> | undefined;
 
   return {
@@ -283,6 +333,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     ...(pg ? { pg } : {}),
     close() {
       closing ??= (async () => {
+        activity?.stop();
         // Views stop refreshing (they read streams) before the engines close.
         await pg?.close();
         const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));

@@ -6,3 +6,4 @@
 export type { ServiceDeps } from './services.ts';
 export { startServer, DEFAULTS } from './freshet.ts';
 export type { FreshetServer, StartServerOptions } from './freshet.ts';
+export type { ServerStatus } from './activity-log.ts';

@@ -62,7 +62,7 @@ describe('freshet streams', () => {
 
     const listed = await runCli(['streams', 'list', '--json'], env);
     assert.equal(listed.code, 0, listed.stderr);
-    const names = JSON.parse(listed.stdout) as string[];
+    const names = (JSON.parse(listed.stdout) as Array<{ StreamName: string }>).map((s) => s.StreamName);
     assert.ok(names.includes(name) && names.includes(`${name}-od`));
 
     const described = await runCli(['streams', 'describe', name, '--json'], env);

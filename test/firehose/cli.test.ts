@@ -52,8 +52,8 @@ describe('freshet delivery CLI', () => {
     await h.tick(1000, 'cli-stream');
     assert.equal(await cli(['delivery', 'put', 'cli-stream', 'one', 'two', ...ep]), 'put 2 record(s)');
     await h.tick(60_000, 'cli-stream');
-    assert.match(await cli(['delivery', 'list', ...ep]), /^cli-stream$/m);
-    const text = await cli(['delivery', 'describe', 'cli-stream', ...ep]);
+    assert.match(await cli(['delivery', 'list', '-o', 'table', ...ep]), /^cli-stream {2}ACTIVE/m);
+    const text = await cli(['delivery', 'describe', 'cli-stream', '-o', 'table', ...ep]);
     assert.match(text, /cli-stream {2}ACTIVE {2}DirectPut {2}version 1/);
     assert.match(text, /buffering {4}1 MiB \/ 60 s, GZIP/);
     assert.match(text, /IncomingRecords\s+2/);
@@ -64,6 +64,6 @@ describe('freshet delivery CLI', () => {
     const json = JSON.parse(await cli(['delivery', 'describe', 'cli-stream', '--json', ...ep]));
     assert.equal(json.Metrics.IncomingBytes, 6);
     assert.equal(await cli(['delivery', 'delete', 'cli-stream', ...ep]), 'deleted cli-stream');
-    assert.doesNotMatch(await cli(['delivery', 'list', ...ep]), /cli-stream/);
+    assert.doesNotMatch(await cli(['delivery', 'list', '-o', 'table', ...ep]), /cli-stream/);
   });
 });

@@ -13,9 +13,11 @@ import {
   ListDeliveryStreamsCommand,
   PutRecordBatchCommand,
   type CreateDeliveryStreamCommandInput,
+  type DeliveryStreamDescription,
   type FirehoseClient,
 } from '@aws-sdk/client-firehose';
 import { createClients, describeError, resolveEndpoint } from '../../pipeline/index.ts';
+import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const DEFAULT_ROLE = 'arn:aws:iam::000000000000:role/freshet-firehose';
@@ -112,6 +114,28 @@ export function buildCreateInput(name: string, o: CreateOptions): CreateDelivery
   return input;
 }
 
+/**
+ * The metrics that apply to this delivery stream's destination and features, as CloudWatch publishes them:
+ * no DeliveryToHttpEndpoint.* for an S3 destination, no processing metrics without a Lambda processor, no
+ * partition counts without dynamic partitioning.
+ */
+export function ownMetrics(m: Record<string, number>, d: DeliveryStreamDescription): Record<string, number> {
+  const dest = d.Destinations?.[0];
+  const http = dest?.HttpEndpointDestinationDescription !== undefined;
+  const s3 = dest?.ExtendedS3DestinationDescription;
+  const processing = (http ? dest?.HttpEndpointDestinationDescription?.ProcessingConfiguration : s3?.ProcessingConfiguration) ?? undefined;
+  const lambda = processing?.Enabled === true && (processing.Processors ?? []).some((p) => p.Type === 'Lambda');
+  const partitioning = s3?.DynamicPartitioningConfiguration?.Enabled === true;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(m)) {
+    if (!http && k.startsWith('DeliveryToHttpEndpoint.')) continue;
+    if (!lambda && (k.startsWith('ExecuteProcessing.') || k.startsWith('SucceedProcessing.'))) continue;
+    if (!partitioning && k.startsWith('PartitionCount')) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
 function formatMetrics(m: Record<string, number>): string {
   const rows = Object.entries(m).map(([k, v]) => {
     const value = k.endsWith('.Success') ? `${(v * 100).toFixed(1)}%` : k.endsWith('DataFreshness') ? `${v.toFixed(1)} s` : String(v);
@@ -128,7 +152,7 @@ export function register(program: Command): void {
 
   delivery
     .command('create <name>')
-    .description('create a delivery stream (embedded S3 bucket → <data-dir>/s3/<bucket>, unless mapped to a remote store)')
+    .description('Create a delivery stream (embedded S3 bucket → <data-dir>/s3/<bucket>, unless mapped to a remote store)')
     .option('--bucket <bucket>', 'destination bucket (BucketARN arn:aws:s3:::<bucket>)')
     .option('--prefix <prefix>', 'S3 key prefix, may use !{timestamp:…} expressions')
     .option('--error-prefix <prefix>', 'ErrorOutputPrefix (required when --prefix uses expressions)')
@@ -147,41 +171,63 @@ export function register(program: Command): void {
       });
     });
 
-  delivery
-    .command('list')
-    .description('list delivery streams')
+  addOutputOption(delivery.command('list').description('List delivery streams with their status, type and destination'))
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (o: { endpoint?: string }) => {
+    .action(async (o: OutputFlags & { endpoint?: string }) => {
       await withClient(o.endpoint, async (c) => {
+        const names: string[] = [];
         let start: string | undefined;
         for (;;) {
           const res = await c.send(new ListDeliveryStreamsCommand({ Limit: 100, ExclusiveStartDeliveryStreamName: start }));
-          for (const n of res.DeliveryStreamNames ?? []) console.log(n);
+          names.push(...(res.DeliveryStreamNames ?? []));
           if (!res.HasMoreDeliveryStreams || !res.DeliveryStreamNames?.length) break;
           start = res.DeliveryStreamNames.at(-1);
         }
+        const rows = [];
+        for (const name of names) {
+          const d = (await c.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription!;
+          const dest = d.Destinations?.[0];
+          rows.push({
+            DeliveryStreamName: name,
+            DeliveryStreamStatus: d.DeliveryStreamStatus,
+            DeliveryStreamType: d.DeliveryStreamType,
+            Destination:
+              dest?.HttpEndpointDestinationDescription?.EndpointConfiguration?.Url ??
+              dest?.ExtendedS3DestinationDescription?.BucketARN ??
+              dest?.S3DestinationDescription?.BucketARN,
+          });
+        }
+        await printList(
+          rows,
+          outputFormat(o),
+          [
+            { header: 'name', value: (r) => r.DeliveryStreamName },
+            { header: 'status', value: (r) => r.DeliveryStreamStatus },
+            { header: 'type', value: (r) => r.DeliveryStreamType },
+            { header: 'destination', value: (r) => r.Destination },
+          ],
+          'no delivery streams yet — create one with `freshet delivery create <name> --bucket <bucket>` or `freshet up -f <pipeline file>`',
+        );
       });
     });
 
-  delivery
-    .command('describe <name>')
-    .description('show a delivery stream: status, version, destination and delivery metrics')
-    .option('--json', 'print the DescribeDeliveryStream response and metrics as JSON')
+  addOutputOption(delivery.command('describe <name>').description('Show a delivery stream: status, version, destination and delivery metrics'))
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (name: string, o: { json?: boolean; endpoint?: string }) => {
+    .action(async (name: string, o: OutputFlags & { endpoint?: string }) => {
       await withClient(o.endpoint, async (c, endpoint) => {
         const d = (await c.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription!;
         let metrics: Record<string, number> | undefined;
         let bucketPath: string | null = null;
         try {
           const m = await callExtension(endpoint, 'FreshetGetDeliveryStreamMetrics', { DeliveryStreamName: name });
-          metrics = m.Metrics as Record<string, number>;
+          metrics = ownMetrics(m.Metrics as Record<string, number>, d);
           bucketPath = (m.BucketPath as string | null) ?? null;
         } catch {
           // Not a Freshet endpoint (e.g. AWS itself): no metrics.
         }
-        if (o.json) {
-          console.log(JSON.stringify({ ...d, Metrics: metrics }, null, 2));
+        const format = outputFormat(o);
+        if (format !== 'table') {
+          await printValue({ ...d, Metrics: metrics }, format, () => '');
           return;
         }
         const dest = d.Destinations?.[0];
@@ -212,7 +258,7 @@ export function register(program: Command): void {
 
   delivery
     .command('put <name> [records...]')
-    .description('put records (arguments, or lines of --file, or stdin lines with --file -)')
+    .description('Put records (arguments, or lines of --file, or stdin lines with --file -)')
     .option('--file <path>', 'read records from a file, one per line (- for stdin)')
     .option('--newline', 'append a newline to each record')
     .option('--endpoint <url>', ENDPOINT_HELP)
@@ -239,7 +285,7 @@ export function register(program: Command): void {
 
   delivery
     .command('delete <name>')
-    .description('delete a delivery stream (undelivered records are discarded, as in AWS)')
+    .description('Delete a delivery stream (undelivered records are discarded, as in AWS)')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: { endpoint?: string }) => {
       await withClient(o.endpoint, async (c) => {

@@ -15,9 +15,10 @@ import { createConsole } from '../../console/index.ts';
 import type { FreshetServer } from '../../server/index.ts';
 import type { AnalyticsService } from '../../analytics/index.ts';
 import type { FirehoseService } from '../../firehose/index.ts';
-import { applyUp, createClients, loadPipeline, startPipelineGenerators } from '../../pipeline/index.ts';
+import { applyUp, createClients, DEFAULT_ENDPOINT, loadPipeline, runPipelineGenerators } from '../../pipeline/index.ts';
 import type { LoadedPipeline, RunningGenerator } from '../../pipeline/index.ts';
-import { explainStartError } from './server.ts';
+import type { LogFormat, LogLevel } from '../../core/index.ts';
+import { addLogOptions, applyLogOptions, explainStartError } from './server.ts';
 
 /**
  * The package's examples/ folder: the nearest one above this module, which runs from src/cli/commands/ (tsx)
@@ -81,6 +82,18 @@ export function formatStatus(s: DemoStatus): string {
   return `records in ${s.recordsIn} · SQL rows out ${s.sqlRowsOut} · files delivered ${s.filesDelivered} (${s.recordsDelivered} records)`;
 }
 
+/** What to try next, with the endpoint the demo really listens on (the default one needs no flag). */
+export function demoHints(url: string, examples: readonly string[]): string {
+  const endpoint = url === DEFAULT_ENDPOINT ? '' : ` --endpoint ${url}`;
+  const stream = examples.includes('s1') ? 's1-sales-events' : examples.includes('s2') ? 's2-trades' : undefined;
+  return [
+    ...(stream ? [`Try: npx freshet tail ${stream}${endpoint}`] : []),
+    `npx freshet status${endpoint}`,
+    `aws --endpoint-url ${url} kinesis list-streams`,
+    'Ctrl-C to stop',
+  ].join('   ·   ');
+}
+
 function parseExamples(value: string): string[] {
   const names = value
     .split(',')
@@ -97,7 +110,7 @@ function parsePositive(value: string): number {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('demo')
     .description(
       'Start the server with the S1 (revenue per store per minute) and S2 (anomalous trades) pipelines and their generators, and show live status (what `npm start` runs)',
@@ -106,10 +119,12 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'where streams, checkpoints and delivered files live', './freshet-data')
     .option('--examples <list>', 'example pipelines to run, comma-separated (s1, s2, s3, s4)', parseExamples, ['s1', 's2'])
-    .option('--seconds <n>', 'stop by itself after this many seconds (default: run until Ctrl-C)', parsePositive)
-    .action(async (flags: DemoFlags) => {
-      await runDemo(flags);
-    });
+    .option('--seconds <n>', 'stop by itself after this many seconds (default: run until Ctrl-C)', parsePositive);
+  addLogOptions(command).action(async (flags: DemoFlags & { logLevel?: LogLevel; logFormat?: LogFormat }) => {
+    // The demo's own status line is the show: the server logs only warnings unless asked for more.
+    applyLogOptions({ ...flags, logLevel: flags.logLevel ?? (process.env.FRESHET_LOG_LEVEL ? undefined : 'warn') });
+    await runDemo(flags);
+  });
 }
 
 async function runDemo(flags: DemoFlags): Promise<void> {
@@ -153,10 +168,14 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       const changes = await applyUp(p, clients, { log: () => {}, stateDir: join(dataDir, 'pipelines') });
       const made = changes.filter((c) => c.action !== 'unchanged' && c.action !== 'keep').length;
       console.log(`  pipeline ${p.spec.name}: ${made === 0 ? 'already up (resuming)' : `${made} resource(s) created or updated`}`);
-      generators.push(...startPipelineGenerators(p, clients.kinesis));
+      // Continues each generator's sequence (ids never repeat across restarts), and leaves alone one that a
+      // `freshet up` of the same file already runs.
+      const { running, alreadyRunning } = await runPipelineGenerators(p, clients.kinesis);
+      for (const a of alreadyRunning) console.log(`  generator ${a.label} is already running (process ${a.owner}); not starting a second one`);
+      generators.push(...running);
     }
     console.log(`Delivered files appear under ${join(dataDir, 's3')}/ (S1 after its 60 s window and 60 s buffer).`);
-    console.log(`Try: npx freshet tail s1-sales-events   ·   aws --endpoint-url ${server.url} kinesis list-streams   ·   Ctrl-C to stop`);
+    console.log(demoHints(server.url, flags.examples));
   } catch (e) {
     await stop('could not set up the demo pipelines');
     throw e;

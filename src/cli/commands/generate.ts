@@ -4,6 +4,7 @@
  * CSV/JSONL file at a speed-up factor, keeping event times.
  */
 import type { Command } from 'commander';
+import { log } from '../../core/index.ts';
 import {
   GENERATORS,
   KinesisWriter,
@@ -69,7 +70,7 @@ async function runUntilDone(
   // the command holds the event loop itself until the generator is done.
   const keepAlive = setInterval(() => {}, 1 << 30);
   const stop = () => {
-    handle.stop().catch(() => {});
+    handle.stop().catch((e) => log.child('cli').swallowed('stopping the generator', e, { generator: label }));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -3,8 +3,10 @@
  * declarative pipeline file (freshet.yaml) through the AWS APIs.
  */
 import type { Command } from 'commander';
+import { log } from '../../core/index.ts';
 import { startProgress } from '../../generators/index.ts';
 import {
+  ApplyError,
   applyDown,
   applyUp,
   createClients,
@@ -15,7 +17,7 @@ import {
   planUp,
   PipelineError,
   resolveEndpoint,
-  startPipelineGenerators,
+  runPipelineGenerators,
   type FreshetClients,
   type LoadedPipeline,
 } from '../../pipeline/index.ts';
@@ -32,6 +34,16 @@ async function withPipeline<T>(file: string, endpointOpt: string | undefined, fn
     return await fn(loaded, clients);
   } catch (e) {
     if (e instanceof PipelineError) throw e;
+    if (e instanceof ApplyError) {
+      // Say what is left behind and how to undo it: `down` deletes what this pipeline created, nothing else.
+      const changed = e.changed.map((c) => `${c.resource} ${c.name} (${c.action})`);
+      throw new Error(
+        `${e.message}: ${describeError(e.cause, endpoint)}\n` +
+          (changed.length
+            ? `  changed before it: ${changed.join(', ')}\n  undo with: freshet down -f ${file}${endpointOpt ? ` --endpoint ${endpointOpt}` : ''} (deletes only what this pipeline created)`
+            : '  nothing was changed before it'),
+      );
+    }
     throw new Error(describeError(e, endpoint));
   } finally {
     clients.destroy();
@@ -87,11 +99,15 @@ export function register(program: Command): void {
         await applyUp(loaded, clients, { log: (l) => console.log(l), stateDir: o.stateDir });
         console.log(`pipeline ${loaded.spec.name} is up at ${clients.endpoint}`);
         if (!o.generators || loaded.spec.generators.length === 0) return;
-        const running = startPipelineGenerators(loaded, clients.kinesis);
+        const { running, alreadyRunning } = await runPipelineGenerators(loaded, clients.kinesis);
+        for (const a of alreadyRunning)
+          console.log(`generator ${a.label} is already running (process ${a.owner}: the demo or another \`freshet up\`); not starting a second one`);
+        if (running.length === 0) return;
         const progress = running.map((r) => startProgress(r.label, r));
         const keepAlive = setInterval(() => {}, 1 << 30);
+        const cliLog = log.child('cli');
         const stop = () => {
-          for (const r of running) r.stop().catch(() => {});
+          for (const r of running) r.stop().catch((e) => cliLog.swallowed('stopping the generator', e, { generator: r.label }));
         };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

@@ -7,18 +7,63 @@ import { InvalidArgumentError } from 'commander';
 import { startServer } from '../../server/index.ts';
 import { createConsole } from '../../console/index.ts';
 import type { FreshetServer, StartServerOptions } from '../../server/index.ts';
+import { configureDefaultLogger, log, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../core/index.ts';
 
 /** Redshift's port, the Postgres endpoint's default (src/views's DEFAULT_PG_PORT; not imported, so `freshet` starts fast). */
 const DEFAULT_PG_PORT = 5439;
 import { parseFsyncMode } from '../../storage/index.ts';
 import type { FsyncMode } from '../../storage/index.ts';
 
-function parseFsync(value: string): FsyncMode {
+/** Checks --fsync as typed and keeps it as typed (so help shows the default as `always`, not as an object). */
+function parseFsync(value: string): string {
   try {
-    return parseFsyncMode(value);
+    parseFsyncMode(value);
+    return value;
   } catch (e) {
     throw new InvalidArgumentError((e as Error).message);
   }
+}
+
+function parseLogLevel(value: string): LogLevel {
+  if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevel;
+  throw new InvalidArgumentError(`expected one of ${LOG_LEVELS.join(', ')}, got '${value}'`);
+}
+
+function parseLogFormat(value: string): LogFormat {
+  if ((LOG_FORMATS as readonly string[]).includes(value)) return value as LogFormat;
+  throw new InvalidArgumentError(`expected json or pretty, got '${value}'`);
+}
+
+/** `--log-level` and `--log-format`, shared by the commands that run a server (server, demo). */
+export function addLogOptions(command: Command): Command {
+  return command
+    .option('--log-level <level>', `log level: ${LOG_LEVELS.join(', ')} (default: info, or $FRESHET_LOG_LEVEL)`, parseLogLevel)
+    .option('--log-format <format>', 'log lines as json or pretty (default: pretty on a terminal, json otherwise, or $FRESHET_LOG_FORMAT)', parseLogFormat);
+}
+
+export function applyLogOptions(flags: { logLevel?: LogLevel; logFormat?: LogFormat }): void {
+  if (flags.logLevel !== undefined || flags.logFormat !== undefined)
+    configureDefaultLogger({
+      ...(flags.logLevel !== undefined ? { level: flags.logLevel } : {}),
+      ...(flags.logFormat !== undefined ? { format: flags.logFormat } : {}),
+    });
+}
+
+/** The start-up lines of the log: every service, the console, where data lives and how durably. */
+export function logStartup(server: FreshetServer, flags: { dataDir: string; storage: 'file' | 'memory'; fsync: string }, consoleMounted = false): void {
+  const logger = log.child('server');
+  logger.info(`listening on ${server.url}`, {
+    url: server.url,
+    services: server.services.map((s) => s.signingName),
+    dataDir: flags.storage === 'memory' ? null : flags.dataDir,
+    storage: flags.storage,
+    fsync: flags.storage === 'memory' ? null : flags.fsync,
+    console: consoleMounted ? `${server.url}/console/` : null,
+    postgres: server.pg ? `${server.pg.host}:${server.pg.port}` : null,
+    health: `${server.url}/health`,
+  });
+  for (const s of server.services) logger.info(`service ${s.signingName} (${s.targetPrefix})`, { service: s.signingName, target: s.targetPrefix });
+  logger.info(flags.storage === 'memory' ? 'storage: in memory (lost on exit)' : `storage: ${flags.dataDir} (fsync ${flags.fsync})`);
 }
 
 function parsePort(value: string): number {
@@ -36,7 +81,9 @@ interface ServerFlags {
   port: number;
   host: string;
   dataDir: string;
-  fsync: FsyncMode;
+  fsync: string;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
   storage: 'file' | 'memory';
   region: string;
   shardLimit: number;
@@ -71,13 +118,13 @@ export function explainStartError(e: unknown, flags: { port: number; host: strin
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('server')
     .description('Run the Kinesis Data Streams compatible server (AWS JSON 1.1 over HTTP/1.1 and h2c)')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 4567)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'where streams are stored', './freshet-data')
-    .option('--fsync <mode>', 'durability: always | interval:<ms> | never', parseFsync, { kind: 'always' } as FsyncMode)
+    .option('--fsync <mode>', 'durability: always | interval:<ms> | never', parseFsync, 'always')
     .option('--storage <kind>', 'file (durable) or memory (lost on exit)', parseStorage, 'file' as const)
     .option('--region <region>', 'region reported in ARNs', 'us-east-1')
     .option(
@@ -100,82 +147,82 @@ export function register(program: Command): void {
       return n;
     })
     .option('--pg-port <port>', 'Postgres endpoint for materialized views (psql, JDBC, …); 0 picks a free one (default 5439, or free with --port 0)', parsePort)
-    .option('--no-pg', 'do not serve the Postgres endpoint')
-    .action(async (flags: ServerFlags) => {
-      let server: FreshetServer;
-      const webConsole = createConsole();
-      if ((flags.cert === undefined) !== (flags.key === undefined)) throw new Error('--cert and --key go together');
-      let tls: boolean | { cert: Buffer; key: Buffer } | undefined = flags.tls || flags.cert !== undefined ? true : undefined;
-      if (flags.cert !== undefined && flags.key !== undefined) {
-        const { readFile } = await import('node:fs/promises');
-        tls = { cert: await readFile(flags.cert), key: await readFile(flags.key) };
-      }
-      // Postgres endpoint: --pg-port, else Redshift's 5439 (a free port when --port 0 asks for free ports).
-      let pgPort = flags.pg === false ? undefined : (flags.pgPort ?? (flags.port === 0 ? 0 : DEFAULT_PG_PORT));
-      // The default port taken (another Freshet, a tunnel to Redshift…): serve the rest and say so.
-      if (pgPort === DEFAULT_PG_PORT && flags.pgPort === undefined && !(await portFree(flags.host, pgPort))) {
+    .option('--no-pg', 'do not serve the Postgres endpoint');
+  addLogOptions(command).action(async (flags: ServerFlags) => {
+    applyLogOptions(flags);
+    let server: FreshetServer;
+    const webConsole = createConsole();
+    if ((flags.cert === undefined) !== (flags.key === undefined)) throw new Error('--cert and --key go together');
+    let tls: boolean | { cert: Buffer; key: Buffer } | undefined = flags.tls || flags.cert !== undefined ? true : undefined;
+    if (flags.cert !== undefined && flags.key !== undefined) {
+      const { readFile } = await import('node:fs/promises');
+      tls = { cert: await readFile(flags.cert), key: await readFile(flags.key) };
+    }
+    // Postgres endpoint: --pg-port, else Redshift's 5439 (a free port when --port 0 asks for free ports).
+    let pgPort = flags.pg === false ? undefined : (flags.pgPort ?? (flags.port === 0 ? 0 : DEFAULT_PG_PORT));
+    // The default port taken (another Freshet, a tunnel to Redshift…): serve the rest and say so.
+    if (pgPort === DEFAULT_PG_PORT && flags.pgPort === undefined && !(await portFree(flags.host, pgPort))) {
+      console.error(`freshet: port ${pgPort} is in use: Postgres endpoint off (pass --pg-port <other>, or --no-pg)`);
+      pgPort = undefined;
+    }
+    const options: StartServerOptions = {
+      port: flags.port,
+      host: flags.host,
+      dataDir: flags.dataDir,
+      fsync: parseFsyncMode(flags.fsync) as FsyncMode,
+      storage: flags.storage,
+      region: flags.region,
+      shardLimit: flags.shardLimit,
+      ...(tls ? { tls } : {}),
+      ...(flags.enforceLimits ? { enforceLimits: true } : {}),
+      ...(flags.checkpointInterval !== undefined ? { analytics: { checkpointIntervalMs: Math.round(flags.checkpointInterval * 1000) } } : {}),
+      ...(pgPort !== undefined ? { pg: { port: pgPort } } : {}),
+      httpRoutes: webConsole.routes,
+    };
+    try {
+      server = await startServer(options);
+    } catch (e) {
+      const err = e as { code?: string; port?: number };
+      // The default Postgres port taken between the check above and the listen.
+      if (err.code === 'EADDRINUSE' && flags.pgPort === undefined && pgPort !== undefined && pgPort !== 0 && err.port === pgPort) {
         console.error(`freshet: port ${pgPort} is in use: Postgres endpoint off (pass --pg-port <other>, or --no-pg)`);
-        pgPort = undefined;
-      }
-      const options: StartServerOptions = {
-        port: flags.port,
-        host: flags.host,
-        dataDir: flags.dataDir,
-        fsync: flags.fsync,
-        storage: flags.storage,
-        region: flags.region,
-        shardLimit: flags.shardLimit,
-        ...(tls ? { tls } : {}),
-        ...(flags.enforceLimits ? { enforceLimits: true } : {}),
-        ...(flags.checkpointInterval !== undefined ? { analytics: { checkpointIntervalMs: Math.round(flags.checkpointInterval * 1000) } } : {}),
-        ...(pgPort !== undefined ? { pg: { port: pgPort } } : {}),
-        httpRoutes: webConsole.routes,
-      };
-      try {
-        server = await startServer(options);
-      } catch (e) {
-        const err = e as { code?: string; port?: number };
-        // The default Postgres port taken between the check above and the listen.
-        if (err.code === 'EADDRINUSE' && flags.pgPort === undefined && pgPort !== undefined && pgPort !== 0 && err.port === pgPort) {
-          console.error(`freshet: port ${pgPort} is in use: Postgres endpoint off (pass --pg-port <other>, or --no-pg)`);
-          try {
-            server = await startServer({ ...options, pg: false });
-          } catch (e2) {
-            throw new Error(explainStartError(e2, flags));
-          }
-        } else if (err.code === 'EADDRINUSE' && pgPort !== undefined && err.port === pgPort) {
-          throw new Error(`Postgres port ${pgPort} on ${flags.host} is already in use; stop what is using it or pass --pg-port <other> (or --no-pg)`);
-        } else throw new Error(explainStartError(e, flags));
-      }
-      const where = flags.storage === 'memory' ? 'in memory' : `in ${flags.dataDir}`;
-      webConsole.attach({
-        kinesis: server.kinesis,
-        services: server.services,
-        dataDir: flags.storage === 'memory' ? undefined : flags.dataDir,
-        region: flags.region,
-      });
-      console.log(`freshet: Kinesis endpoint ${server.url} (streams stored ${where})`);
-      console.log(`freshet: console ${server.url}/console/`);
-      if (server.pg)
-        console.log(
-          `freshet: Postgres endpoint ${server.pg.host}:${server.pg.port} for materialized views (psql -h ${server.pg.host} -p ${server.pg.port} dev)`,
-        );
-      if (server.tlsCertPath) console.log(`freshet: TLS certificate ${server.tlsCertPath} (self-signed; trust it with e.g. AWS_CA_BUNDLE or --ca-bundle)`);
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          console.log(`freshet: ${signal} received, closing`);
-          webConsole.close();
-          server.close().then(resolve, (e) => {
-            console.error(`freshet: error while closing: ${e instanceof Error ? e.message : String(e)}`);
-            process.exitCode = 1;
-            resolve();
-          });
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+        try {
+          server = await startServer({ ...options, pg: false });
+        } catch (e2) {
+          throw new Error(explainStartError(e2, flags));
+        }
+      } else if (err.code === 'EADDRINUSE' && pgPort !== undefined && err.port === pgPort) {
+        throw new Error(`Postgres port ${pgPort} on ${flags.host} is already in use; stop what is using it or pass --pg-port <other> (or --no-pg)`);
+      } else throw new Error(explainStartError(e, flags));
+    }
+    const where = flags.storage === 'memory' ? 'in memory' : `in ${flags.dataDir}`;
+    webConsole.attach({
+      kinesis: server.kinesis,
+      services: server.services,
+      dataDir: flags.storage === 'memory' ? undefined : flags.dataDir,
+      region: flags.region,
     });
+    console.log(`freshet: Kinesis endpoint ${server.url} (streams stored ${where})`);
+    console.log(`freshet: console ${server.url}/console/`);
+    if (server.pg)
+      console.log(`freshet: Postgres endpoint ${server.pg.host}:${server.pg.port} for materialized views (psql -h ${server.pg.host} -p ${server.pg.port} dev)`);
+    logStartup(server, flags);
+    if (server.tlsCertPath) console.log(`freshet: TLS certificate ${server.tlsCertPath} (self-signed; trust it with e.g. AWS_CA_BUNDLE or --ca-bundle)`);
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        console.log(`freshet: ${signal} received, closing`);
+        webConsole.close();
+        server.close().then(resolve, (e) => {
+          console.error(`freshet: error while closing: ${e instanceof Error ? e.message : String(e)}`);
+          process.exitCode = 1;
+          resolve();
+        });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+  });
 }

@@ -5,7 +5,7 @@
  * stream's rows live.
  */
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { systemClock } from '../../core/index.ts';
 import { flinkCheck, flinkRun } from './flink-sql.ts';
 import { describeError, kinesisClient, readStream, resolveEndpoint, type ReadRecord, type StartPosition } from '../../pipeline/index.ts';
@@ -41,6 +41,7 @@ interface RunOptions extends CheckOptions {
   columnDelimiter: string;
   resultMode: string;
   dataDir: string;
+  partial: 'mark' | 'drop';
 }
 
 function readCode(file: string): string {
@@ -135,6 +136,15 @@ export function register(program: Command): void {
     .option('--result-mode <changelog|table>', 'Flink: print query results as a changelog (op | columns) or as the final table', 'changelog')
     .option('--data-dir <dir>', "Flink: where 's3://bucket/...' filesystem paths live (the server's data directory)", './freshet-data')
     .option('--set <key=value...>', 'Flink: options set before the script')
+    .option(
+      '--partial <mark|drop>',
+      'rows of windows still open when the run stops (Ctrl-C, or caught up with --no-follow): print them marked [partial], or drop them',
+      (v: string) => {
+        if (v !== 'mark' && v !== 'drop') throw new InvalidArgumentError(`expected mark or drop, got '${v}'`);
+        return v;
+      },
+      'mark',
+    )
     .action(async (file: string, o: RunOptions & { set?: string[] }) => {
       const code = readCode(file);
       if (dialectOf(o.dialect) === 'flink') {
@@ -165,6 +175,9 @@ export function register(program: Command): void {
       let app: SqlApplication | null = null;
       let columns: InputColumn[] | null = o.schema ? schemaOf(o.schema) : null;
       const pending: ReadRecord[] = [];
+      // Set once the run stops: rows emitted after that come from windows closed early, not by time.
+      let closing = false;
+      let partialRows = 0;
 
       const build = (cols: InputColumn[]): SqlApplication => {
         let a: SqlApplication;
@@ -181,9 +194,14 @@ export function register(program: Command): void {
           if (name === o.inputName || (o.stream && !o.stream.includes(name))) continue;
           const cs = a.columns(name);
           a.onOutput(name, (rows) => {
+            if (closing) {
+              partialRows += rows.length;
+              if (o.partial === 'drop') return;
+            }
+            const label = closing ? `${name} [partial]` : name;
             for (const r of rows) {
-              if (o.outputFormat === 'csv') console.log(`${name},${formatRowCsv([{ name: 'ROWTIME', type: { name: 'TIMESTAMP' } }, ...cs], [0, ...r])}`);
-              else console.log(`${name} ${JSON.stringify(rowToObject(cs, r))}`);
+              if (o.outputFormat === 'csv') console.log(`${label},${formatRowCsv([{ name: 'ROWTIME', type: { name: 'TIMESTAMP' } }, ...cs], [0, ...r])}`);
+              else console.log(`${label} ${JSON.stringify(rowToObject(cs, r))}`);
             }
           });
         }
@@ -216,8 +234,16 @@ export function register(program: Command): void {
           app = build(columns);
           for (const p of pending.splice(0)) feed(app, p);
         }
-        // Caught up (--no-follow) or interrupted: close the open windows by moving time past them.
+        // Caught up (--no-follow) or interrupted: close the open windows by moving time past them. Their rows
+        // cover only part of a window, so they are marked [partial] (or dropped), never mixed with complete ones.
+        closing = true;
         (app as SqlApplication | null)?.advanceTime(Number.MAX_SAFE_INTEGER);
+        if (partialRows > 0)
+          console.error(
+            o.partial === 'drop'
+              ? `freshet: dropped ${partialRows} partial row(s) of windows still open when the run stopped (--partial mark prints them)`
+              : `freshet: ${partialRows} row(s) marked [partial]: windows still open when the run stopped (--partial drop leaves them out)`,
+          );
       } catch (e) {
         throw new Error(describeError(e, endpoint));
       } finally {

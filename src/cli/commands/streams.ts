@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { describeError, kinesisClient, readStream, formatData, waitForStreamActive, resolveEndpoint } from '../../pipeline/index.ts';
 import type { StartPosition, DataFormat } from '../../pipeline/index.ts';
+import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 
@@ -87,12 +88,9 @@ export function register(program: Command): void {
       });
     });
 
-  streams
-    .command('list')
-    .description('List streams')
-    .option('--json', 'print JSON')
+  addOutputOption(streams.command('list').description('List streams with their status, mode, open shards and retention'))
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (o: { json?: boolean; endpoint?: string }) => {
+    .action(async (o: OutputFlags & { endpoint?: string }) => {
       await withClient(o.endpoint, async (client) => {
         const names: string[] = [];
         let start: string | undefined;
@@ -102,17 +100,35 @@ export function register(program: Command): void {
           if (!res.HasMoreStreams || !res.StreamNames?.length) break;
           start = res.StreamNames[res.StreamNames.length - 1];
         }
-        if (o.json) console.log(JSON.stringify(names));
-        else for (const n of names) console.log(n);
+        const rows = [];
+        for (const name of names) {
+          const d = (await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!;
+          rows.push({
+            StreamName: name,
+            StreamStatus: d.StreamStatus,
+            StreamMode: d.StreamModeDetails?.StreamMode ?? 'PROVISIONED',
+            OpenShardCount: d.OpenShardCount,
+            RetentionPeriodHours: d.RetentionPeriodHours,
+          });
+        }
+        await printList(
+          rows,
+          outputFormat(o),
+          [
+            { header: 'name', value: (r) => r.StreamName },
+            { header: 'status', value: (r) => r.StreamStatus },
+            { header: 'mode', value: (r) => r.StreamMode },
+            { header: 'shards', value: (r) => r.OpenShardCount, right: true },
+            { header: 'retention', value: (r) => `${r.RetentionPeriodHours} h`, right: true },
+          ],
+          'no streams yet — create one with `freshet streams create <name>` or `freshet up -f <pipeline file>`',
+        );
       });
     });
 
-  streams
-    .command('describe <name>')
-    .description('Show a stream: status, mode, retention, shards with hash ranges, tags')
-    .option('--json', 'print JSON')
+  addOutputOption(streams.command('describe <name>').description('Show a stream: status, mode, retention, shards with hash ranges, tags'))
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (name: string, o: { json?: boolean; endpoint?: string }) => {
+    .action(async (name: string, o: OutputFlags & { endpoint?: string }) => {
       await withClient(o.endpoint, async (client) => {
         const d = (await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!;
         const shards = await listShards(client, name);
@@ -141,8 +157,9 @@ export function register(program: Command): void {
             EndingSequenceNumber: s.SequenceNumberRange?.EndingSequenceNumber,
           })),
         };
-        if (o.json) {
-          console.log(JSON.stringify(view, null, 2));
+        const format = outputFormat(o);
+        if (format !== 'table') {
+          await printValue(view, format, () => '');
           return;
         }
         console.log(
