@@ -18,7 +18,7 @@
  */
 import type { ErrorSpec } from '../core/index.ts';
 import type { ServiceModel } from './model.ts';
-import type { ActionHandler, AwsService, PreEncodedJson, RawJsonHandler, RequestContext, StreamingResponse } from './service.ts';
+import type { ActionHandler, AwsService, IamMapping, PreEncodedJson, RawJsonHandler, RequestContext, StreamingResponse } from './service.ts';
 import { validatorsFor } from './validate.ts';
 import type { ValidationOptions } from './validate.ts';
 
@@ -87,6 +87,10 @@ export interface ServiceDefinition<Ops, D> {
   readonly rawJsonActions?: Readonly<Record<string, RawJsonHandler | undefined>>;
   /** Largest request body, in bytes. */
   readonly maxRequestBytes?: number;
+  /** Operations AWS lets callers invoke unsigned (see AwsService.unsignedActions). */
+  readonly unsignedActions?: readonly (keyof Ops & string)[];
+  /** IAM action prefix and resource ARNs (see AwsService.iam). */
+  readonly iam?: IamMapping;
   close?(): Promise<void>;
 }
 
@@ -112,7 +116,15 @@ export function defineService<Ops, D>(def: ServiceDefinition<Ops, D>, deps: D): 
     const validate = op.input ? validator<Record<string, unknown>>(op.input) : (input: Record<string, unknown>) => input;
     const handler = action.handler as (input: unknown, ctx: ActionContext<D>) => unknown;
     actions[name] = (input, ctx) =>
-      handler(validate(input), { requestId: ctx.requestId, region: ctx.region, accountId: ctx.accountId, clock: ctx.clock, protocol: ctx.protocol, deps });
+      handler(validate(input), {
+        requestId: ctx.requestId,
+        region: ctx.region,
+        accountId: ctx.accountId,
+        clock: ctx.clock,
+        protocol: ctx.protocol,
+        ...(ctx.identity !== undefined ? { identity: ctx.identity } : {}),
+        deps,
+      });
   }
   for (const [name, handler] of Object.entries(def.extensions ?? {})) actions[name] = handler;
   return {
@@ -124,5 +136,7 @@ export function defineService<Ops, D>(def: ServiceDefinition<Ops, D>, deps: D): 
     ...(def.rawJsonActions ? { rawJsonActions: def.rawJsonActions } : {}),
     ...(def.maxRequestBytes !== undefined ? { maxRequestBytes: def.maxRequestBytes } : {}),
     ...(def.close ? { close: def.close } : {}),
+    ...(def.unsignedActions?.length ? { unsignedActions: new Set<string>(def.unsignedActions) } : {}),
+    ...(def.iam ? { iam: def.iam } : {}),
   };
 }

@@ -7,7 +7,7 @@
 export { AwsError, isAwsError } from '../core/index.ts';
 export type { AwsErrorCode, ErrorSpec } from '../core/index.ts';
 export { PreEncodedJson, StreamingResponse } from './service.ts';
-export type { ActionHandler, AwsService, RawJsonHandler, RequestContext, ResponseSink, WireProtocol } from './service.ts';
+export type { ActionHandler, AwsService, IamMapping, RawJsonHandler, RequestContext, ResponseSink, WireProtocol } from './service.ts';
 export { defineAction, actionTable, defineService, noActions } from './define.ts';
 export type {
   ActionContext,
@@ -36,7 +36,26 @@ export type {
 export { base64DecodedLength, base64Problem, isStrictBase64, isStrictBase64Length } from './base64.ts';
 export { codecFor, registerCodec, jsonCodec10, jsonCodec11, cborCodec, cborDecode, cborEncode } from './codec/index.ts';
 export type { WireCodec } from './codec/index.ts';
-export { authenticate } from './auth.ts';
-export type { AuthResult } from './auth.ts';
+export {
+  authenticate,
+  Authenticator,
+  AUTH_MODES,
+  CLOCK_SKEW_MS,
+  EXPIRED_TOKEN_MESSAGE,
+  INVALID_TOKEN_MESSAGE,
+  SIGNATURE_MISMATCH_MESSAGE,
+  queryAuthError,
+} from './auth.ts';
+export type {
+  AuthMode,
+  AuthResult,
+  AuthorizationRequest,
+  Authorizer,
+  AuthenticatorOptions,
+  CallerIdentity,
+  CredentialStore,
+  ResolvedCredential,
+} from './auth.ts';
+export { canonicalRequest, canonicalQuery, canonicalUri, signingKey, signature as sigv4Signature, stringToSign, formatAmzDate, parseAmzDate } from './sigv4.ts';
 export { Router, DEFAULT_MAX_REQUEST_BYTES } from './router.ts';
 export type { HttpRoute, RouterOptions } from './router.ts';

@@ -20,7 +20,8 @@ import { AwsError, isAwsError } from '../core/index.ts';
 import { dataBuffers } from '../core/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { ErrorSpec } from '../core/index.ts';
-import { authenticate, credentialScope } from './auth.ts';
+import { Authenticator, credentialScope, queryAuthError } from './auth.ts';
+import type { AuthResult, Authorizer, CallerIdentity } from './auth.ts';
 import { cborCodec, codecFor } from './codec/index.ts';
 import type { WireCodec } from './codec/index.ts';
 import { QUERY_CONTENT_TYPE, decodeQueryInput, encodeQueryError, encodeQueryOutput, parseForm } from './codec/query.ts';
@@ -54,6 +55,10 @@ export interface RouterOptions {
   clock: Clock;
   region: string;
   accountId: string;
+  /** How requests are authenticated (default: `any`, any well-formed signature, every caller the account's root). */
+  authenticator?: Authenticator;
+  /** Checks callers other than the account's root against their policies (src/iam); none: everything is allowed. */
+  authorizer?: Authorizer;
   /** Called with unexpected (non-AwsError) failures; the request gets a 500 InternalFailure. */
   onInternalError?: (e: unknown, action: string) => void;
 }
@@ -211,6 +216,7 @@ export class Router {
   private readonly rest: Array<{ service: AwsService; routes: RestRoute[] }> = [];
   private readonly routes: readonly HttpRoute[];
   private readonly maxBytes: number;
+  private readonly auth: Authenticator;
   private inFlight = 0;
   private drained: Array<() => void> = [];
 
@@ -225,6 +231,7 @@ export class Router {
       max = Math.max(max, s.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES);
     }
     this.routes = opts.routes ?? [];
+    this.auth = opts.authenticator ?? new Authenticator({ mode: 'any', accountId: opts.accountId });
     this.maxBytes = max || DEFAULT_MAX_REQUEST_BYTES;
   }
 
@@ -378,7 +385,7 @@ export class Router {
         if (params?.has('Action') || urlParams.has('Action')) {
           const all = params ?? new Map<string, string>();
           for (const [k, v] of urlParams) if (!all.has(k)) all.set(k, v);
-          return this.handleQuery(req, res, requestId, all);
+          return this.handleQuery(req, res, body, requestId, all);
         }
       }
       if (this.rest.length) {
@@ -417,14 +424,14 @@ export class Router {
     let ctx: RequestContext | undefined;
     if (raw !== undefined) {
       // The fast path runs only for a request that passes auth; otherwise the ordinary order of checks words the error.
-      let auth: ReturnType<typeof authenticate> | undefined;
+      let auth: AuthResult | undefined;
       try {
-        auth = authenticate(headers, req.url);
+        auth = this.authenticateRequest(req, body, service!, actionName);
       } catch {
         auth = undefined;
       }
       if (auth !== undefined) {
-        ctx = { requestId, region: auth.region || this.opts.region, accountId: this.opts.accountId, clock: this.opts.clock, protocol: codec.protocol };
+        ctx = this.requestContext(req, requestId, codec.protocol, auth, service!, actionName);
         try {
           pending = raw(body, ctx);
         } catch (e) {
@@ -442,15 +449,14 @@ export class Router {
       }
       if (!known) return sendError(res, codec, new AwsError('UnknownOperationException', ''));
 
-      let region = this.opts.region;
       try {
-        const auth = authenticate(headers, req.url);
-        if (auth.region) region = auth.region;
+        const auth = this.authenticateRequest(req, body, service!, actionName);
+        ctx = this.requestContext(req, requestId, codec.protocol, auth, service!, actionName);
       } catch (e) {
-        return sendError(res, codec, e as AwsError);
+        return sendError(res, codec, isAwsError(e) ? e : internalFailure(e));
       }
-      ctx = { requestId, region, accountId: this.opts.accountId, clock: this.opts.clock, protocol: codec.protocol };
       try {
+        ctx.authorize?.(input);
         pending = Promise.resolve(handler!(input, ctx));
       } catch (e) {
         pending = Promise.reject(e);
@@ -492,9 +498,63 @@ export class Router {
     }
   }
 
-  private context(req: IncomingMessage, requestId: string, protocol: WireProtocol): RequestContext {
-    const auth = authenticate(req.headers, req.url);
-    return { requestId, region: auth.region || this.opts.region, accountId: this.opts.accountId, clock: this.opts.clock, protocol };
+  /** Authenticates a request routed to `service`'s `operation` (throws AWS's authentication errors). */
+  private authenticateRequest(req: IncomingMessage, body: Buffer, service: AwsService, operation: string): AuthResult {
+    return this.auth.authenticate({
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      body,
+      signingName: service.signingName,
+      allowUnsigned: service.unsignedActions?.has(operation) === true,
+      nowMs: this.opts.clock.now(),
+    });
+  }
+
+  /** The action's context; with `authorize` when the caller's policies must be checked. */
+  private requestContext(
+    req: IncomingMessage,
+    requestId: string,
+    protocol: WireProtocol,
+    auth: AuthResult,
+    service: AwsService,
+    operation: string,
+  ): RequestContext {
+    const region = auth.region || this.opts.region;
+    const ctx: RequestContext = { requestId, region, accountId: this.opts.accountId, clock: this.opts.clock, protocol };
+    const identity = auth.identity;
+    if (identity !== undefined) ctx.identity = identity;
+    const authorizer = this.opts.authorizer;
+    if (authorizer !== undefined && identity !== undefined && identity.kind !== 'root') {
+      ctx.authorize = (input) => this.authorizeCall(authorizer, req, identity, service, operation, input, region);
+    }
+    return ctx;
+  }
+
+  private authorizeCall(
+    authorizer: Authorizer,
+    req: IncomingMessage,
+    identity: CallerIdentity,
+    service: AwsService,
+    operation: string,
+    input: Record<string, unknown>,
+    region: string,
+  ): void {
+    authorizer.authorize({
+      identity,
+      service,
+      operation,
+      input,
+      region,
+      sourceIp: req.socket?.remoteAddress,
+      secure: (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true,
+      nowMs: this.opts.clock.now(),
+    });
+  }
+
+  /** Authenticates, decodes and authorises a routed request: the context for its action. */
+  private context(req: IncomingMessage, body: Buffer, requestId: string, protocol: WireProtocol, service: AwsService, operation: string): RequestContext {
+    return this.requestContext(req, requestId, protocol, this.authenticateRequest(req, body, service, operation), service, operation);
   }
 
   private handleRpcV2(req: IncomingMessage, res: ServerResponse, body: Buffer, requestId: string, serviceName: string, opName: string): Promise<void> {
@@ -511,14 +571,15 @@ export class Router {
       const handler = service && op && Object.hasOwn(service.actions, opName) ? service.actions[opName] : undefined;
       if (!service || !op || !handler) return fail(new AwsError('UnknownOperationException', '', { httpStatus: 404 }));
       const input = decodeRpcV2(body);
-      const ctx = this.context(req, requestId, 'rpcv2-cbor');
+      const ctx = this.context(req, body, requestId, 'rpcv2-cbor', service, opName);
+      ctx.authorize?.(input);
       const result = await this.invoke(handler, input, ctx, `${serviceName}.${opName}`);
       res.setHeader('smithy-protocol', RPCV2_PROTOCOL);
       sendRaw(res, 200, RPCV2_CONTENT_TYPE, encodeRpcV2Output(service.model!, op.output, result));
     })().catch((e) => fail(isAwsError(e) ? e : internalFailure(e)));
   }
 
-  private handleQuery(req: IncomingMessage, res: ServerResponse, requestId: string, params: Map<string, string>): Promise<void> {
+  private handleQuery(req: IncomingMessage, res: ServerResponse, body: Buffer, requestId: string, params: Map<string, string>): Promise<void> {
     const action = params.get('Action') ?? '';
     const version = params.get('Version');
     let candidates = this.query.filter(
@@ -530,7 +591,8 @@ export class Router {
       if (bySigning.length) candidates = bySigning;
     }
     const service = candidates[0];
-    const fail = (err: AwsError): void => {
+    const fail = (error: AwsError): void => {
+      const err = queryAuthError(error);
       sendRaw(res, err.httpStatus, 'text/xml', encodeQueryError(service?.model, err, errorSpec(service, err), requestId));
     };
     return (async () => {
@@ -541,8 +603,9 @@ export class Router {
         });
       }
       const op = service.model!.operations[action]!;
-      const ctx = this.context(req, requestId, 'query');
+      const ctx = this.context(req, body, requestId, 'query', service, action);
       const input = decodeQueryInput(service.model!, op, params);
+      ctx.authorize?.(input);
       const result = await this.invoke(handler, input, ctx, `${service.model!.metadata.serviceId}.${action}`);
       sendRaw(res, 200, 'text/xml', encodeQueryOutput(service.model!, action, op, result, requestId));
     })().catch((e) => fail(isAwsError(e) ? e : internalFailure(e)));
@@ -581,8 +644,9 @@ export class Router {
       const op = model.operations[opName]!;
       const handler = Object.hasOwn(service.actions, opName) ? service.actions[opName] : undefined;
       if (!handler) throw new AwsError('UnknownOperationException', `The operation ${opName} is not supported by Freshet.`, { httpStatus: 404 });
-      const ctx = this.context(req, requestId, 'rest-json');
+      const ctx = this.context(req, body, requestId, 'rest-json', service, opName);
       const input = decodeRestJsonInput(model, op, { labels, query: queryOf(req.url), headers: req.headers, body });
+      ctx.authorize?.(input);
       const result = await this.invoke(handler, input, ctx, `${model.metadata.serviceId}.${opName}`);
       if (result instanceof StreamingResponse) return startStreaming(res, result);
       const out = encodeRestJsonOutput(model, op, result);

@@ -7,6 +7,7 @@
  */
 import type { Clock, ErrorSpec } from '../core/index.ts';
 import type { ServiceModel } from './model.ts';
+import type { CallerIdentity } from './auth.ts';
 
 export interface RequestContext {
   requestId: string;
@@ -19,6 +20,14 @@ export interface RequestContext {
    * application/x-amz-cbor-1.1), 'rpcv2-cbor' (Smithy RPC v2), 'query' (awsQuery) or 'rest-json'.
    */
   protocol: WireProtocol;
+  /** Who made the request (the account's root unless auth is `enforce`). */
+  identity?: CallerIdentity;
+  /**
+   * Present when the caller's permissions must be checked and the router could not do it with the decoded
+   * input: a raw fast path (RawJsonHandler) calls it with the members that name the resource
+   * (`{ StreamName }`) before acting; it throws AccessDeniedException.
+   */
+  authorize?: (input: Record<string, unknown>) => void;
 }
 
 /**
@@ -69,7 +78,9 @@ export type ActionHandler = (input: Record<string, unknown>, ctx: RequestContext
  * hot path reads its records in place). Returns undefined to decline — anything it does not
  * plainly understand, including every error case — and the router then decodes the body and calls
  * the action's ordinary handler, which words the error. It runs only once the request's checks
- * (content type, auth) have passed, and must not keep references into `body`.
+ * (content type, auth) have passed, and must not keep references into `body`. When `ctx.authorize` is
+ * present it must call it with the members naming the resource before acting (the router cannot: it has
+ * not decoded the body).
  */
 export type RawJsonHandler = (body: Buffer, ctx: RequestContext) => Promise<unknown> | undefined;
 
@@ -88,7 +99,21 @@ export interface AwsService {
    * and the output shapes responses are encoded from.
    */
   readonly model?: ServiceModel;
+  /** Operations AWS lets callers invoke unsigned (STS AssumeRoleWithWebIdentity): no signature means an anonymous caller. */
+  readonly unsignedActions?: ReadonlySet<string>;
+  /**
+   * IAM's name for the service's actions (`kinesis` in `kinesis:PutRecord`; the signing name when absent)
+   * and the ARN of the resource an operation acts on, from its input (`*` when it acts on none).
+   */
+  readonly iam?: IamMapping;
   /** The service's error catalog: statuses and awsQuery codes of its errors. */
   readonly errors?: { spec(code: string): ErrorSpec | undefined };
   close?(): Promise<void>;
+}
+
+/** How a service's operations are named and scoped in IAM policies (see AwsService.iam). */
+export interface IamMapping {
+  readonly prefix: string;
+  /** The ARN an operation acts on (`arn:aws:kinesis:us-east-1:000000000000:stream/orders`), or `*`. */
+  resource(operation: string, input: Record<string, unknown>, region: string, accountId: string): string;
 }

@@ -33,6 +33,7 @@ export const MODULES = {
   status: () => import('./commands/status.ts'),
   apps: () => import('./commands/apps.ts'),
   completion: () => import('./commands/completion.ts'),
+  iam: () => import('./commands/iam.ts'),
 } as const satisfies Record<string, () => Promise<CommandModule>>;
 
 export interface CommandEntry {
@@ -127,6 +128,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     term: 'completion <shell>',
     description: 'Print a shell completion script for bash or zsh (e.g. source <(freshet completion bash))',
   },
+  { name: 'iam', module: 'iam', term: 'iam', description: 'IAM users, access keys and policy simulation (for --auth enforce)' },
 ];
 
 /** The entry for a top-level command name, if there is one. */

@@ -43,7 +43,9 @@ export type {
   StreamMode,
   StreamStatus,
 } from './engine.ts';
-export { createKinesisService, KINESIS_ACTIONS } from './service.ts';
+export { createKinesisService, KINESIS_ACTIONS, KINESIS_IAM } from './service.ts';
+export { memoryResourcePolicies } from './actions/resource-policy.ts';
+export type { ResourcePolicyStore } from './actions/resource-policy.ts';
 export { decodeSequence, SEQUENCE_LENGTH } from './sequence.ts';
 export type { DecodedSequence } from './sequence.ts';
 export { evenHashKeyRanges, partitionKeyHash } from './hash.ts';

@@ -5,7 +5,7 @@
  * model (AWS's texts) before an action runs; PutRecords also has a raw-body fast path.
  */
 import { actionTable, defineService } from '../aws/index.ts';
-import type { AwsService } from '../aws/index.ts';
+import type { AwsService, IamMapping } from '../aws/index.ts';
 import { kinesisModel } from '../aws/models/kinesis.ts';
 import { kinesisErrors } from './errors.ts';
 import type { KinesisEngine } from './engine.ts';
@@ -40,13 +40,15 @@ import { enableEnhancedMonitoring, disableEnhancedMonitoring } from './actions/e
 import { mergeShards } from './actions/merge-shards.ts';
 import { updateShardCount } from './actions/update-shard-count.ts';
 import { updateStreamMode } from './actions/update-stream-mode.ts';
+import { memoryResourcePolicies, resourcePolicyActions } from './actions/resource-policy.ts';
+import type { ResourcePolicyStore } from './actions/resource-policy.ts';
 
 /** Every Kinesis_20131202 operation, in AWS's alphabetical order. */
 export const KINESIS_ACTIONS = actionTable(kinesisModel, {
   AddTagsToStream: addTagsToStream,
   CreateStream: createStream,
   DecreaseStreamRetentionPeriod: decreaseStreamRetentionPeriod,
-  DeleteResourcePolicy: undefined,
+  DeleteResourcePolicy: undefined, // resourcePolicyActions, given the server's policy store
   DeleteStream: deleteStream,
   DeregisterStreamConsumer: deregisterStreamConsumer,
   DescribeAccountSettings: undefined,
@@ -57,7 +59,7 @@ export const KINESIS_ACTIONS = actionTable(kinesisModel, {
   DisableEnhancedMonitoring: disableEnhancedMonitoring,
   EnableEnhancedMonitoring: enableEnhancedMonitoring,
   GetRecords: getRecords,
-  GetResourcePolicy: undefined,
+  GetResourcePolicy: undefined, // resourcePolicyActions, given the server's policy store
   GetShardIterator: getShardIterator,
   IncreaseStreamRetentionPeriod: increaseStreamRetentionPeriod,
   ListShards: listShards,
@@ -68,7 +70,7 @@ export const KINESIS_ACTIONS = actionTable(kinesisModel, {
   MergeShards: mergeShards,
   PutRecord: putRecord,
   PutRecords: putRecords,
-  PutResourcePolicy: undefined,
+  PutResourcePolicy: undefined, // resourcePolicyActions, given the server's policy store
   RegisterStreamConsumer: registerStreamConsumer,
   RemoveTagsFromStream: removeTagsFromStream,
   SplitShard: splitShard,
@@ -90,11 +92,27 @@ export const KINESIS_ACTIONS = actionTable(kinesisModel, {
  */
 export const KINESIS_MAX_REQUEST_BYTES = 7 * 1024 * 1024;
 
-export function createKinesisService(engine: KinesisEngine): AwsService {
+/**
+ * IAM's names for Kinesis calls: `kinesis:<Operation>` on the stream's ARN (StreamARN, ResourceARN or
+ * StreamName), the consumer's ARN (ConsumerARN), or `*` (ListStreams, DescribeLimits…), as the Service
+ * Authorization Reference lists them.
+ */
+export const KINESIS_IAM: IamMapping = {
+  prefix: 'kinesis',
+  resource(_op, input, region, accountId) {
+    const arn = input.ConsumerARN ?? input.StreamARN ?? input.ResourceARN;
+    if (typeof arn === 'string') return arn;
+    const name = input.StreamName;
+    return typeof name === 'string' ? `arn:aws:kinesis:${region}:${accountId}:stream/${name}` : '*';
+  },
+};
+
+export function createKinesisService(engine: KinesisEngine, opts: { resourcePolicies?: ResourcePolicyStore } = {}): AwsService {
   return defineService(
     {
       model: kinesisModel,
-      actions: KINESIS_ACTIONS,
+      actions: { ...KINESIS_ACTIONS, ...resourcePolicyActions(opts.resourcePolicies ?? memoryResourcePolicies()) },
+      iam: KINESIS_IAM,
       errors: kinesisErrors,
       rawJsonActions: { PutRecords: putRecordsRaw(engine) },
       maxRequestBytes: KINESIS_MAX_REQUEST_BYTES,

@@ -23,6 +23,26 @@ import type { AwsService } from '../aws/index.ts';
 import type { PgEndpoint, PgEndpointOptions } from '../views/index.ts';
 import { logRequestErrors, startActivityLog, type ActivityLog } from './activity-log.ts';
 import { StartingRequests, statusRoutes, type Readiness } from './status-routes.ts';
+import type { AuthMode } from '../aws/index.ts';
+import type { IamStore } from '../iam/index.ts';
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
+}
+
+/** Refuses a non-loopback bind without `--auth enforce`, saying how to fix it. */
+export function checkAuthBind(host: string, auth: AuthMode): void {
+  if (auth !== 'enforce' && !isLoopback(host)) {
+    throw Object.assign(
+      new Error(
+        `refusing to listen on ${host} with --auth ${auth}: anyone who can reach it could read and delete every stream. Pass --auth enforce (credentials in <data-dir>/root-credentials or FRESHET_ROOT_ACCESS_KEY_ID/FRESHET_ROOT_SECRET_ACCESS_KEY), or listen on 127.0.0.1`,
+      ),
+      { code: 'AUTH_BIND' },
+    );
+  }
+}
 
 export interface StartServerOptions {
   /** 0 (default) picks a free port. */
@@ -61,6 +81,24 @@ export interface StartServerOptions {
   functions?: ServiceDeps['functions'];
   /** Non-AWS HTTP routes on the same port (`GET /health`, `/console/…`, SSE); see HttpRoute in src/aws. The services' own (`GET /metrics`) come first. */
   httpRoutes?: readonly HttpRoute[];
+  /** Where `tls`'s certificate and key were read from: `reloadTls()` (and SIGHUP in the CLI) re-reads them. */
+  tlsFiles?: { cert: string; key: string };
+  /**
+   * Authentication (docs/security.md): `any` (the default) accepts any well-formed SigV4 signature and is
+   * allowed only on a loopback host; `enforce` verifies signatures against the root credentials, IAM users'
+   * keys and STS sessions and evaluates IAM policies; `off` checks nothing (loopback only).
+   */
+  auth?: AuthMode;
+  /**
+   * Connection hardening: at most `maxConnections` open sockets (default 10000; more are closed at once),
+   * a socket idle for `idleTimeoutMs` is closed (default 120 s, above common clients' keep-alive), and a
+   * request's headers must arrive within `headersTimeoutMs` (default 60 s: slow-loris).
+   */
+  limits?: { maxConnections?: number; idleTimeoutMs?: number; headersTimeoutMs?: number };
+  /** A file outside the data dir whose contents encrypt the IAM secrets stored in it. */
+  secretsKeyFile?: string;
+  /** Where root credentials come from (`FRESHET_ROOT_ACCESS_KEY_ID` / `…_SECRET_ACCESS_KEY`); default process.env. */
+  env?: NodeJS.ProcessEnv;
   /**
    * Log what happens (streams created, deleted and resharded, application status changes, delivery outcomes
    * rate-limited) on the `server` logger; default true. Requests answered with an error are logged at debug.
@@ -85,6 +123,19 @@ export interface FreshetServer {
   services: readonly AwsService[];
   /** The Postgres endpoint, when started (`pg` option). */
   pg?: PgEndpoint;
+  /** The auth mode in force. */
+  auth: AuthMode;
+  /**
+   * The account's root credentials; `rootCredentialsGenerated` when they were made at this start (print
+   * them once), `rootCredentialsFile` where they are kept (enforce mode with a data dir).
+   */
+  rootCredentials: { accessKeyId: string; secretAccessKey: string };
+  rootCredentialsGenerated: boolean;
+  rootCredentialsFile?: string;
+  /** The IAM users, roles, policies and sessions (src/iam). */
+  iam: IamStore;
+  /** Re-reads the TLS certificate and key (the files given, or `<dataDir>/tls/`) and serves them to new connections. */
+  reloadTls(material?: { cert: string | Buffer; key: string | Buffer }): Promise<void>;
   /** Stops accepting requests, lets in-flight ones finish, closes services and storage. */
   close(): Promise<void>;
 }
@@ -125,6 +176,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   const region = options.region ?? DEFAULTS.region;
   const accountId = options.accountId ?? DEFAULTS.accountId;
   const host = options.host ?? DEFAULTS.host;
+  const auth = options.auth ?? 'any';
+  checkAuthBind(host, auth);
+  const idleTimeoutMs = options.limits?.idleTimeoutMs ?? 120_000;
+  const headersTimeoutMs = options.limits?.headersTimeoutMs ?? 60_000;
   // The port is taken first: a port in use fails the start before anything is created in the data dir, and
   // while storage recovers (a large data dir takes a while) `GET /health` answers 200 and `GET /ready` 503, so an
   // orchestrator can tell "starting" from "dead". Other requests wait for the start (StartingRequests).
@@ -132,13 +187,25 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   const starting = new StartingRequests(readiness);
   let listener: (req: IncomingMessage, res: ServerResponse) => void = starting.listener;
   const dispatch = (req: IncomingMessage, res: ServerResponse): void => listener(req, res);
-  const server = createServer({ keepAlive: true }, dispatch);
+  // connectionsCheckingInterval: how often Node checks headersTimeout (default 30 s, too coarse for short limits).
+  const server = createServer({ keepAlive: true, connectionsCheckingInterval: Math.min(30_000, Math.max(100, headersTimeoutMs >> 2)) }, dispatch);
   // Longer than common client idle timeouts, so a client never reuses a socket we just closed.
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  server.keepAliveTimeout = Math.min(65_000, idleTimeoutMs);
+  server.headersTimeout = headersTimeoutMs;
+  // node:http enforces headersTimeout from a connections list it sets up on 'listening'; this server never
+  // listens itself (the TCP listener below hands it sockets), so start that tracking here: without it a
+  // slow-loris client holds a socket forever.
+  server.emit('listening');
   server.requestTimeout = 0;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // Headers over Node's limit (16 KiB): 431 (RFC 6585); headers not in within headersTimeout (slow-loris): 408; other garbage: 400.
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? '431 Request Header Fields Too Large'
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? '408 Request Timeout'
+          : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   // The HTTP/2 compatibility API mirrors IncomingMessage/ServerResponse closely enough for the Router.
@@ -154,6 +221,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   const sockets = new Set<Socket>();
   const tcp = createTcpServer((socket) => {
     sockets.add(socket);
+    // No bytes for idleTimeoutMs (a connection opened and left, or a keep-alive one long unused): close it.
+    socket.setTimeout(idleTimeoutMs, () => socket.destroy());
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let head: Buffer = Buffer.alloc(0);
@@ -186,6 +255,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     };
     socket.on('data', sniff);
   });
+  tcp.maxConnections = options.limits?.maxConnections ?? 10_000;
   await new Promise<void>((resolve, reject) => {
     tcp.once('error', reject);
     tcp.listen(options.port ?? 0, host, () => {
@@ -211,8 +281,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   let KinesisEngineClass: typeof KinesisEngine;
   let buildServices: typeof import('./services.ts').buildServices;
   let buildRoutes: typeof import('./services.ts').buildRoutes;
+  let openSecurity: typeof import('../iam/index.ts').openSecurity;
   try {
-    const [k, svc] = await Promise.all([import('../kinesis/index.ts'), import('./services.ts')]);
+    const [k, svc, iam] = await Promise.all([import('../kinesis/index.ts'), import('./services.ts'), import('../iam/index.ts')]);
+    openSecurity = iam.openSecurity;
     KinesisEngineClass = k.KinesisEngine;
     buildServices = svc.buildServices;
     buildRoutes = svc.buildRoutes;
@@ -239,6 +311,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     await stopListening();
     throw e;
   }
+  let security: Awaited<ReturnType<typeof openSecurity>>;
+  try {
+    security = await openSecurity({
+      mode: auth,
+      accountId,
+      dataDir,
+      ...(options.secretsKeyFile !== undefined ? { secretsKeyFile: options.secretsKeyFile } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    });
+  } catch (e) {
+    await kinesis.close();
+    await storage.close();
+    await stopListening();
+    throw e;
+  }
   readiness.storage = 'recovered';
   // Queue URLs and functions' AWS_ENDPOINT_URL: the port is bound already.
   const serverUrl = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -258,6 +345,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
       ...(options.analyticsV2 ? { analyticsV2: options.analyticsV2 } : {}),
       ...(options.detectors ? { detectors: options.detectors } : {}),
       serverUrl: () => serverUrl,
+      resourcePolicies: security.resourcePolicies,
     });
   } catch (e) {
     await kinesis.close();
@@ -265,7 +353,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     await stopListening();
     throw e;
   }
-  const services = built.services;
+  const services = [...built.services, ...security.services];
   const onInternalError = options.onInternalError ?? ((e: unknown, action: string) => console.error(`freshet: internal error in ${action}:`, e));
   const serverLog = log.child('server');
   // Started once everything is up (below); a failed start leaves no timer behind.
@@ -277,7 +365,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     ...(options.httpRoutes ?? []),
     ...statusRoutes(readiness, options.httpRoutes ?? [], services, options.activityLog === false ? undefined : () => activity?.status()),
   ];
-  const router = new Router({ services, clock, region, accountId, onInternalError, routes });
+  const router = new Router({
+    services,
+    clock,
+    region,
+    accountId,
+    onInternalError,
+    routes,
+    authenticator: security.authenticator,
+    ...(security.authorizer ? { authorizer: security.authorizer } : {}),
+  });
   let tlsCert: string | undefined;
   let tlsCertPath: string | undefined;
   let tlsKeyPair: { cert: string | Buffer; key: string | Buffer } | undefined;
@@ -288,11 +385,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
       tlsCert = material.cert.toString();
       tlsKeyPair = { cert: material.cert, key: material.key };
       tlsCertPath = material.certPath;
-      tlsServer = createTlsServer({ cert: material.cert, key: material.key, ALPNProtocols: ['h2', 'http/1.1'] }, (tlsSocket: TLSSocket) => {
-        tlsSocket.on('error', () => tlsSocket.destroy());
-        if (tlsSocket.alpnProtocol === 'h2') h2.emit('connection', tlsSocket);
-        else server.emit('connection', tlsSocket);
-      });
+      tlsServer = createTlsServer(
+        { cert: material.cert, key: material.key, ALPNProtocols: ['h2', 'http/1.1'], minVersion: 'TLSv1.2' },
+        (tlsSocket: TLSSocket) => {
+          tlsSocket.on('error', () => tlsSocket.destroy());
+          if (tlsSocket.alpnProtocol === 'h2') h2.emit('connection', tlsSocket);
+          else server.emit('connection', tlsSocket);
+        },
+      );
     } catch (e) {
       // A bad certificate or key fails start-up cleanly: nothing stays open.
       for (const svc of [...services].reverse()) await svc.close?.();
@@ -331,6 +431,26 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     kinesis,
     services,
     ...(pg ? { pg } : {}),
+    auth,
+    rootCredentials: security.root.credentials,
+    rootCredentialsGenerated: security.root.origin === 'generated',
+    ...(security.root.file !== undefined ? { rootCredentialsFile: security.root.file } : {}),
+    iam: security.store,
+    async reloadTls(material) {
+      if (tlsServer === undefined) throw new Error('TLS is not on: start the server with --tls');
+      let next = material;
+      if (next === undefined && options.tlsFiles !== undefined) {
+        const { readFile } = await import('node:fs/promises');
+        next = { cert: await readFile(options.tlsFiles.cert), key: await readFile(options.tlsFiles.key) };
+      } else if (next === undefined && options.tls === true) {
+        const { selfSignedIn } = await import('./tls.ts');
+        next = await selfSignedIn(dataDir);
+      }
+      if (next === undefined) throw new Error('no certificate to reload: pass one, or start with tlsFiles');
+      // Throws on a bad pair, leaving the current certificate in use; new connections get the new one.
+      tlsServer.setSecureContext({ cert: next.cert, key: next.key, minVersion: 'TLSv1.2' });
+      tlsCert = next.cert.toString();
+    },
     close() {
       closing ??= (async () => {
         activity?.stop();
@@ -341,6 +461,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
         // In-flight requests (e.g. a PutRecords waiting for fsync) finish and are answered first.
         await router.drain(5000);
         server.closeAllConnections();
+        server.close(() => undefined); // stops the headers-timeout checks
         h2.close();
         for (const s of sockets) s.destroy();
         await closed;

@@ -9,7 +9,7 @@ import type { LogStorage } from '../storage/index.ts';
 import { createKinesisService } from '../kinesis/index.ts';
 import { createAnalyticsService, createAnalyticsV2Service, emitApplicationMetrics } from '../analytics/index.ts';
 import type { AnalyticsV2Delays, HostOptions as AnalyticsHostOptions } from '../analytics/index.ts';
-import type { KinesisEngine } from '../kinesis/index.ts';
+import type { KinesisEngine, ResourcePolicyStore } from '../kinesis/index.ts';
 import { createFirehoseService, emitDeliveryMetrics } from '../firehose/index.ts';
 import type { FirehoseOptions } from '../firehose/index.ts';
 import type { AwsService, HttpRoute } from '../aws/index.ts';
@@ -45,6 +45,8 @@ export interface ServiceDeps {
   functions?: Partial<Omit<FunctionsEngineOptions, 'storage' | 'clock' | 'region' | 'accountId' | 'kinesis' | 'queues' | 'dataDir' | 'endpointUrl'>>;
   /** The server's URL once it listens: queue URLs and functions' AWS_ENDPOINT_URL. */
   serverUrl: () => string;
+  /** Where Kinesis resource policies are kept (the identity store; in memory when absent). */
+  resourcePolicies?: ResourcePolicyStore;
 }
 
 /** The AWS services, and the non-AWS routes of functions and ingest (`buildRoutes` adds the services' own). */
@@ -81,7 +83,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
   emitDeliveryMetrics(metrics.registry, () => firehose.engine.deliveryMetrics());
   // AWS/Kinesis: the stream actions record into the registry (per shard where enhanced monitoring is on).
   attachKinesisMetrics(deps.kinesis, metrics.registry);
-  const kinesis = createKinesisService(deps.kinesis);
+  const kinesis = createKinesisService(deps.kinesis, deps.resourcePolicies ? { resourcePolicies: deps.resourcePolicies } : {});
   // Applications write to delivery streams in-process through the Firehose engine.
   const analytics = createAnalyticsService(deps, { firehose: firehose.engine, functions: invoker, ...(deps.analytics ? { host: deps.analytics } : {}) });
   // AWS/KinesisAnalytics: every running application's input and output counters, once a second.

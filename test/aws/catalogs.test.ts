@@ -24,6 +24,9 @@ import { lambdaModel } from '../../src/aws/models/lambda.ts';
 import { sqsModel } from '../../src/aws/models/sqs.ts';
 import { lambdaErrors } from '../../src/functions/errors.ts';
 import { sqsErrors } from '../../src/queues/errors.ts';
+import { iamModel } from '../../src/aws/models/iam.ts';
+import { stsModel } from '../../src/aws/models/sts.ts';
+import { iamErrors, stsErrors } from '../../src/iam/errors.ts';
 
 const CATALOGS: Array<[string, ServiceModel, ErrorCatalog<Readonly<Record<string, ErrorEntry>>>]> = [
   ['kinesis', kinesisModel, kinesisErrors],
@@ -32,9 +35,10 @@ const CATALOGS: Array<[string, ServiceModel, ErrorCatalog<Readonly<Record<string
   ['cloudwatch', cloudWatchModel, cloudWatchErrors],
   ['kinesisanalyticsv2', kinesisAnalyticsV2Model, analyticsV2Errors],
   ['lookoutmetrics', lookoutMetricsModel, lookoutMetricsErrors],
-
   ['lambda', lambdaModel, lambdaErrors],
   ['sqs', sqsModel, sqsErrors],
+  ['iam', iamModel, iamErrors],
+  ['sts', stsModel, stsErrors],
 ];
 
 const compatibility = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');

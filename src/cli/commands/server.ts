@@ -72,6 +72,11 @@ function parsePort(value: string): number {
   return n;
 }
 
+function parseAuth(value: string): 'off' | 'any' | 'enforce' {
+  if (value === 'off' || value === 'any' || value === 'enforce') return value;
+  throw new InvalidArgumentError(`expected off, any or enforce, got '${value}'`);
+}
+
 function parseStorage(value: string): 'file' | 'memory' {
   if (value === 'file' || value === 'memory') return value;
   throw new InvalidArgumentError(`expected file or memory, got '${value}'`);
@@ -95,6 +100,8 @@ interface ServerFlags {
   /** Postgres endpoint port; false with --no-pg. */
   pg: number | false;
   pgPort?: number;
+  auth: 'off' | 'any' | 'enforce';
+  secretsKeyFile?: string;
 }
 
 /** True when nothing listens on host:port (a listen that is closed again at once). */
@@ -140,6 +147,13 @@ export function register(program: Command): void {
     .option('--tls', 'also serve HTTPS (ALPN h2/http1.1) on the same port; self-signed cert kept in <data-dir>/tls unless --cert/--key')
     .option('--cert <file>', 'PEM certificate for --tls')
     .option('--key <file>', 'PEM private key for --tls')
+    .option(
+      '--auth <mode>',
+      'authentication: any (any well-formed signature; loopback only), enforce (SigV4 verified, IAM policies evaluated), off (nothing checked; loopback only)',
+      parseAuth,
+      'any' as const,
+    )
+    .option('--secrets-key-file <file>', 'encrypt the IAM secret keys stored in the data dir with this file (keep it outside the data dir)')
     .option('--enforce-limits', "enforce AWS's per-shard throughput limits (ProvisionedThroughputExceededException)")
     .option('--checkpoint-interval <seconds>', 'SQL applications: seconds between checkpoints of input positions and operator state', (v: string) => {
       const n = Number(v);
@@ -154,9 +168,11 @@ export function register(program: Command): void {
     const webConsole = createConsole();
     if ((flags.cert === undefined) !== (flags.key === undefined)) throw new Error('--cert and --key go together');
     let tls: boolean | { cert: Buffer; key: Buffer } | undefined = flags.tls || flags.cert !== undefined ? true : undefined;
+    let tlsFiles: { cert: string; key: string } | undefined;
     if (flags.cert !== undefined && flags.key !== undefined) {
       const { readFile } = await import('node:fs/promises');
       tls = { cert: await readFile(flags.cert), key: await readFile(flags.key) };
+      tlsFiles = { cert: flags.cert, key: flags.key };
     }
     // Postgres endpoint: --pg-port, else Redshift's 5439 (a free port when --port 0 asks for free ports).
     let pgPort = flags.pg === false ? undefined : (flags.pgPort ?? (flags.port === 0 ? 0 : DEFAULT_PG_PORT));
@@ -174,6 +190,9 @@ export function register(program: Command): void {
       region: flags.region,
       shardLimit: flags.shardLimit,
       ...(tls ? { tls } : {}),
+      ...(tlsFiles ? { tlsFiles } : {}),
+      auth: flags.auth,
+      ...(flags.secretsKeyFile !== undefined ? { secretsKeyFile: flags.secretsKeyFile } : {}),
       ...(flags.enforceLimits ? { enforceLimits: true } : {}),
       ...(flags.checkpointInterval !== undefined ? { analytics: { checkpointIntervalMs: Math.round(flags.checkpointInterval * 1000) } } : {}),
       ...(pgPort !== undefined ? { pg: { port: pgPort } } : {}),
@@ -207,6 +226,27 @@ export function register(program: Command): void {
     if (server.pg)
       console.log(`freshet: Postgres endpoint ${server.pg.host}:${server.pg.port} for materialized views (psql -h ${server.pg.host} -p ${server.pg.port} dev)`);
     logStartup(server, flags);
+    if (server.auth === 'enforce') {
+      if (server.rootCredentialsGenerated) {
+        // Printed this once; afterwards they are only in the file (mode 0600).
+        console.log(`freshet: root credentials generated (kept in ${server.rootCredentialsFile ?? 'memory only'}):`);
+        console.log(`  AWS_ACCESS_KEY_ID=${server.rootCredentials.accessKeyId}`);
+        console.log(`  AWS_SECRET_ACCESS_KEY=${server.rootCredentials.secretAccessKey}`);
+      } else {
+        console.log(
+          `freshet: auth enforce; root access key ${server.rootCredentials.accessKeyId}${server.rootCredentialsFile ? ` (${server.rootCredentialsFile})` : ''}`,
+        );
+      }
+    }
+    if (tls) {
+      // SIGHUP re-reads the certificate and key (renewed by certbot, cert-manager…) without a restart.
+      process.on('SIGHUP', () => {
+        server.reloadTls().then(
+          () => console.log('freshet: TLS certificate reloaded'),
+          (e: unknown) => console.error(`freshet: TLS certificate not reloaded (the old one stays in use): ${e instanceof Error ? e.message : String(e)}`),
+        );
+      });
+    }
     if (server.tlsCertPath) console.log(`freshet: TLS certificate ${server.tlsCertPath} (self-signed; trust it with e.g. AWS_CA_BUNDLE or --ca-bundle)`);
     await new Promise<void>((resolve) => {
       let stopping = false;

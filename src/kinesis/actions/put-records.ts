@@ -156,11 +156,13 @@ const decodedLengths = new Uint32Array(MAX_PUT_RECORDS);
  * limits), so every answer but a plain success comes from `putRecords`.
  */
 export function putRecordsRaw(engine: KinesisEngine): RawJsonHandler {
-  return (body) => {
+  return (body, ctx) => {
     if (engine.enforceLimits) return undefined;
     const t0 = performance.now();
     const req = readPutRecordsBody(body);
     if (req === undefined || !STREAM_NAME_RE.test(req.streamName)) return undefined;
+    // --auth enforce: the caller's policies decide before anything is written (throws AccessDeniedException).
+    ctx.authorize?.({ StreamName: req.streamName });
     const { count: n, dataStart, dataEnd, keyStart, keyEnd } = req;
     const b = body as RawBuffer;
     let total = 0;
