@@ -81,14 +81,18 @@ describe('GET /health, /ready and /', () => {
         assert.deepEqual(((await answered.json()) as { StreamNames: string[] }).StreamNames, ['h0', 'h1']);
         const ready = await fetch(`${server.url}/ready`);
         assert.equal(ready.status, 200);
-        assert.deepEqual(await ready.json(), { ready: true, storage: 'recovered', services: ['monitoring', 'kinesis', 'firehose', 'kinesisanalytics'] });
+        assert.deepEqual(await ready.json(), {
+          ready: true,
+          storage: 'recovered',
+          services: ['monitoring', 'kinesis', 'firehose', 'kinesisanalytics', 'sqs', 'lambda', 'kinesisanalytics', 'lookoutmetrics', 'iam', 'sts'],
+        });
         const index = await fetch(`${server.url}/`);
         assert.equal(index.status, 200);
         const body = (await index.json()) as { name: string; services: Array<{ name: string }> };
         assert.equal(body.name, 'freshet');
         assert.deepEqual(
           body.services.map((s) => s.name),
-          ['monitoring', 'kinesis', 'firehose', 'kinesisanalytics'],
+          ['monitoring', 'kinesis', 'firehose', 'kinesisanalytics', 'sqs', 'lambda', 'kinesisanalytics', 'lookoutmetrics', 'iam', 'sts'],
         );
       } finally {
         await server.close();

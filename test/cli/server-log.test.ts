@@ -37,7 +37,18 @@ describe('freshet server logs', () => {
       const start = lines().find((l) => l.msg === `listening on ${url}`);
       assert.ok(start, stderr);
       assert.equal(start.ns, 'server');
-      assert.deepEqual(start.services, ['monitoring', 'kinesis', 'firehose', 'kinesisanalytics']);
+      assert.deepEqual(start.services, [
+        'monitoring',
+        'kinesis',
+        'firehose',
+        'kinesisanalytics',
+        'sqs',
+        'lambda',
+        'kinesisanalytics',
+        'lookoutmetrics',
+        'iam',
+        'sts',
+      ]);
       assert.equal(start.storage, 'memory');
       assert.equal(start.health, `${url}/health`);
       assert.deepEqual(
@@ -49,6 +60,12 @@ describe('freshet server logs', () => {
           'service kinesis (Kinesis_20131202)',
           'service firehose (Firehose_20150804)',
           'service kinesisanalytics (KinesisAnalytics_20150814)',
+          'service sqs (AmazonSQS)',
+          'service lambda (2015-03-31, rest-json)',
+          'service kinesisanalytics (KinesisAnalytics_20180523)',
+          'service lookoutmetrics (2017-07-25, rest-json)',
+          'service iam (2010-05-08, query)',
+          'service sts (2011-06-15, query)',
         ],
       );
       assert.ok(lines().some((l) => l.msg === 'storage: in memory (lost on exit)'));

@@ -67,7 +67,15 @@ describe('freshet up / diff / down (streams and generators)', () => {
       assert.equal(records.length, 300, 'the generator wrote its 300 records');
       assert.ok(records.every((r) => /^store_[1-5]$/.test((JSON.parse(r) as { store_id: string }).store_id)));
       const tags = await client.send(new ListTagsForStreamCommand({ StreamName: `${p}-sales` }));
-      assert.deepEqual(Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key, t.Value])), { team: 'sales', 'freshet:pipeline': p });
+      const tagMap: Record<string, string> = Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+      // The generator keeps its run-state (owner, heartbeat, seed, next record) in a tag of its stream.
+      const runState = Object.entries(tagMap).filter(([k]) => k.startsWith(`freshet:generator:${p}:`));
+      assert.equal(runState.length, 1, JSON.stringify(tagMap));
+      assert.match(runState[0]![1], /seed=\d+ next=300/);
+      assert.deepEqual(Object.fromEntries(Object.entries(tagMap).filter(([k]) => !k.startsWith('freshet:generator:'))), {
+        team: 'sales',
+        'freshet:pipeline': p,
+      });
       const archive = await client.send(new DescribeStreamSummaryCommand({ StreamName: `${p}-archive` }));
       assert.equal(archive.StreamDescriptionSummary?.RetentionPeriodHours, 48);
 
@@ -110,6 +118,6 @@ describe('freshet up / diff / down (streams and generators)', () => {
     writeFileSync(file, 'name: bad\nstreams:\n  - name: a\n    shards: 0\n');
     const res = await runCli(['up', '-f', file], { FRESHET_ENDPOINT: server.url });
     assert.equal(res.code, 1);
-    assert.match(res.stderr, /freshet\.yaml:4:13: streams\.0\.shards: must be >= 1/);
+    assert.match(res.stderr, /freshet\.yaml:4:13: streams\[0\]\.shards: must be >= 1/);
   });
 });

@@ -177,7 +177,8 @@ describe('HTTP front door', () => {
   });
 
   it('answers non-POST methods and unknown content types as AWS does', async () => {
-    const get = await fetch(`${server.url}/`);
+    // `GET /` is Freshet's own index (the console, or a JSON list of services); any other GET is answered as AWS does.
+    const get = await fetch(`${server.url}/streams`);
     assert.equal(get.status, 403);
     assert.match(await get.text(), /<AccessDeniedException>\n {2}<Message>Unable to determine service\/operation name to be authorized<\/Message>/);
     const xml = await rawRequest(server, 'ListStreams', {}, { headers: { 'Content-Type': 'text/plain' } });

@@ -62,7 +62,11 @@ export function logStartup(server: FreshetServer, flags: { dataDir: string; stor
     postgres: server.pg ? `${server.pg.host}:${server.pg.port}` : null,
     health: `${server.url}/health`,
   });
-  for (const s of server.services) logger.info(`service ${s.signingName} (${s.targetPrefix})`, { service: s.signingName, target: s.targetPrefix });
+  for (const s of server.services) {
+    // X-Amz-Target services by their target prefix; REST and query ones by their API version and protocol.
+    const how = s.targetPrefix || (s.model ? `${s.model.metadata.apiVersion}, ${s.model.metadata.protocol}` : '');
+    logger.info(`service ${s.signingName} (${how})`, { service: s.signingName, target: s.targetPrefix });
+  }
   logger.info(flags.storage === 'memory' ? 'storage: in memory (lost on exit)' : `storage: ${flags.dataDir} (fsync ${flags.fsync})`);
 }
 
