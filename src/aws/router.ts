@@ -310,6 +310,8 @@ export class Router {
 
   private routeFor(req: IncomingMessage): HttpRoute | undefined {
     const path = pathOf(req.url);
+    // A query-protocol request on `/` (e.g. a presigned `GET /?Action=GetCallerIdentity&X-Amz-Signature=…`) is a service's, not a route's.
+    if (path === '/' && /[?&]Action=/.test(req.url ?? '')) return undefined;
     for (const r of this.routes) {
       if (r.method !== undefined && r.method !== req.method) continue;
       if (path === r.path || (r.prefix === true && path.startsWith(r.path.endsWith('/') ? r.path : `${r.path}/`))) return r;
