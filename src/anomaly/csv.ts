@@ -16,6 +16,7 @@
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
+import { formatCsvField, splitCsvLine } from '../core/index.ts';
 import { RandomCutForest } from './forest.ts';
 import type { ForestOptions } from './forest.ts';
 import { ThresholdedRandomCutForest } from './thresholded.ts';
@@ -39,34 +40,8 @@ export interface CsvScoreOptions {
   progressEveryMs?: number;
 }
 
-/** Splits one CSV line (RFC 4180 quoting within the line). */
-export function splitCsvLine(line: string): string[] {
-  if (line.indexOf('"') < 0) return line.split(',');
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (line[i + 1] === '"') {
-          cur += '"';
-          i++;
-        } else quoted = false;
-      } else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  out.push(cur);
-  return out;
-}
-
-function csvField(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
+/** Splits one CSV line (RFC 4180 quoting within the line): core's splitter, re-exported for the anomaly package's users. */
+export { splitCsvLine };
 
 /**
  * A timestamp cell as epoch milliseconds: a number (seconds below 10^11, else
@@ -179,13 +154,13 @@ export async function scoreCsv(input: Readable, output: Writable, opts: CsvScore
           throw new Error(`timestamp column '${opts.timestampColumn}' not found in the CSV header (columns: ${have}); choose one with --timestamp`);
         scorer = makeScorer(opts.detector, opts.columns);
         point = new Float64Array(valueIdx.length);
-        chunk = `${[csvField(opts.timestampColumn), ...opts.columns.map(csvField), ...scorer.header].join(',')}\n`;
+        chunk = `${[formatCsvField(opts.timestampColumn), ...opts.columns.map((c) => formatCsvField(c)), ...scorer.header].join(',')}\n`;
         continue;
       }
       if (line.trim() === '') continue;
       const fields = splitCsvLine(line);
       const tsCell = fields[tsIdx] ?? '';
-      let text = csvField(tsCell);
+      let text = formatCsvField(tsCell);
       for (let k = 0; k < valueIdx.length; k++) {
         const cell = (fields[valueIdx[k]!] ?? '').trim();
         const v = cell === '' ? NaN : Number(cell);
