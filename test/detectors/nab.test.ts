@@ -17,11 +17,12 @@ import { describe, it } from 'node:test';
 import { scoreMetricCsv } from '../../src/cli/commands/detectors.ts';
 import { NAB_DIR } from '../../bench/anomaly/nab-score.ts';
 
-// Measured 25.7 (bench/detectors): below the plain RCF grade (49.8) and Confluence (82.7); see docs/detectors.md.
-const MIN_STANDARD = 20;
+// Measured 72.2 (bench/detectors); the baselines of the same run: plain RCF grade 49.8, rolling z-score 31.1.
+// The floor keeps a clear margin above both.
+const MIN_STANDARD = 65;
 
 describe('metric detector on the NAB sample', () => {
-  it(`scores at least ${MIN_STANDARD} (NAB standard profile) over the sample's series`, async () => {
+  it(`scores at least ${MIN_STANDARD} (NAB standard profile) over the sample's series, above the plain RCF and z-score baselines`, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'freshet-nab-metric-'));
     try {
       const names = Object.keys(JSON.parse(readFileSync(join(NAB_DIR, 'windows.json'), 'utf8')) as Record<string, unknown>);
