@@ -7,14 +7,20 @@
  * SHORT_TEXT send a readable text instead). Without SNS, a `freshet:webhook` tag receives the alert document
  * itself. The topic's webhook URL comes from the server's `detectors.topics` map or the alert's
  * `freshet:webhook` tag. Signatures are not produced (SignatureVersion is given, Signature empty).
+ * A Lambda action invokes the function (a function of the server's Lambda service, src/functions) once,
+ * synchronously, with the alert document as its event; a failure is logged, not retried.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/index.ts';
+import type { FunctionInvoker } from '../functions/index.ts';
 import type { AlertRecord, AnomalyGroupRecord, DetectorRecord, GroupSeries } from './engine.ts';
 import { contributions } from './groups.ts';
 import { apiTime } from './time.ts';
 
-export type AlertTarget = { kind: 'sns'; url: string; topicArn: string; format: 'JSON' | 'LONG_TEXT' | 'SHORT_TEXT' } | { kind: 'webhook'; url: string };
+export type AlertTarget =
+  | { kind: 'sns'; url: string; topicArn: string; format: 'JSON' | 'LONG_TEXT' | 'SHORT_TEXT' }
+  | { kind: 'webhook'; url: string }
+  | { kind: 'lambda'; functionArn: string; functions: FunctionInvoker };
 
 export interface AlertContext {
   alert: AlertRecord;
@@ -72,6 +78,10 @@ function textOf(doc: Record<string, unknown>, long: boolean): string {
 
 export async function deliverAlert(target: AlertTarget, ctx: AlertContext): Promise<void> {
   const doc = alertDocument(ctx);
+  if (target.kind === 'lambda') {
+    await target.functions.invoke(target.functionArn, doc);
+    return;
+  }
   let body: string;
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=UTF-8' };
   if (target.kind === 'sns') {

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../core/index.ts';
+import type { FunctionInvoker } from '../functions/index.ts';
 import type { Action, AlertFilters, Metric, MetricSetDimensionFilter, MetricSource, TimestampColumn } from '../aws/models/lookoutmetrics.ts';
 import { deliverAlert } from './alerts.ts';
 import type { AlertTarget } from './alerts.ts';
@@ -135,6 +136,8 @@ export interface DetectorsDeps {
   /** The local directory of a bucket (the embedded object store), or undefined for a remote one. */
   bucketPath: BucketResolver;
   options?: DetectorsOptions;
+  /** The server's functions (src/functions' invoker), for alerts whose action is a Lambda function. */
+  functions?: FunctionInvoker;
 }
 
 interface PersistedState {
@@ -602,7 +605,11 @@ export class DetectorsEngine {
       if (series.length === 0) continue;
       const target = this.alertTarget(a);
       if (!target) {
-        this.options.log?.(`alert ${a.name}: no webhook for its action (set detectors.topics or the freshet:webhook tag)`);
+        this.options.log?.(
+          a.action.LambdaConfiguration
+            ? `alert ${a.name}: no function ${a.action.LambdaConfiguration.LambdaArn} on this server (create it, or set the freshet:webhook tag)`
+            : `alert ${a.name}: no webhook for its action (set detectors.topics or the freshet:webhook tag)`,
+        );
         continue;
       }
       (g.alerted ??= []).push(a.arn);
@@ -623,6 +630,7 @@ export class DetectorsEngine {
       return url ? { kind: 'sns', url, topicArn: sns.SnsTopicArn, format: sns.SnsFormat ?? 'JSON' } : undefined;
     }
     const lambda = a.action.LambdaConfiguration;
+    if (lambda && this.deps.functions?.has(lambda.LambdaArn)) return { kind: 'lambda', functionArn: lambda.LambdaArn, functions: this.deps.functions };
     if (lambda && hook) return { kind: 'webhook', url: hook };
     return undefined;
   }

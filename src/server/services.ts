@@ -123,6 +123,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
         accountId: deps.accountId,
         dataDir: deps.dataDir,
         bucketPath: (bucket) => firehose.engine.stores.localPath(bucket),
+        functions: invoker,
         ...(deps.detectors ? { options: deps.detectors } : {}),
       }),
     ],
