@@ -86,6 +86,8 @@ export interface GroupSeries extends SeriesHit {
   /** Values of the series over its recent intervals, for ListAnomalyGroupTimeSeries (null = missing). */
   values: (number | null)[];
   valuesStartMs: number;
+  /** Start of the first interval of this group in which the series was anomalous (absent in states saved before it existed). */
+  firstMs?: number;
 }
 
 export interface AnomalyGroupRecord {
@@ -511,7 +513,12 @@ export class DetectorsEngine {
     const freq = frequencyMs(ms.frequency);
     const series: GroupSeries[] = result.hits.map((h) => {
       const r = model.recent(h.seriesId);
-      return { ...h, values: r ? r.values.map((v) => (Number.isNaN(v) ? null : v)) : [], valuesStartMs: r?.startMs ?? result.startMs };
+      return {
+        ...h,
+        values: r ? r.values.map((v) => (Number.isNaN(v) ? null : v)) : [],
+        valuesStartMs: r?.startMs ?? result.startMs,
+        firstMs: result.startMs,
+      };
     });
     let open: AnomalyGroupRecord | undefined;
     for (const g of this.groups.values()) {
@@ -525,7 +532,7 @@ export class DetectorsEngine {
       for (const s of series) {
         const i = open.series.findIndex((x) => x.seriesId === s.seriesId);
         if (i < 0) open.series.push(s);
-        else if (s.severity >= open.series[i]!.severity) open.series[i] = s;
+        else if (s.severity >= open.series[i]!.severity) open.series[i] = { ...s, firstMs: open.series[i]!.firstMs ?? open.startMs };
         else open.series[i] = { ...open.series[i]!, values: s.values, valuesStartMs: s.valuesStartMs };
       }
       refreshScore(open);

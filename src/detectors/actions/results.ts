@@ -8,7 +8,7 @@ import { lookoutMetricsModel } from '../../aws/models/lookoutmetrics.ts';
 import type { AnomalyGroup, GetDataQualityMetricsResponse } from '../../aws/models/lookoutmetrics.ts';
 import type { AnomalyGroupRecord, DetectorRecord, DetectorsEngine } from '../engine.ts';
 import { lookoutMetricsErrors } from '../errors.ts';
-import { contributions } from '../groups.ts';
+import { contributions, relatedMetrics } from '../groups.ts';
 import { apiTime, frequencyMs } from '../time.ts';
 import { detectorOf, page } from './common.ts';
 import type { DetectorsContext } from './common.ts';
@@ -119,16 +119,10 @@ export const listAnomalyGroupRelatedMetrics = defineAction(lookoutMetricsModel, 
   const engine = ctx.deps;
   const d = detectorOf(engine, input.AnomalyDetectorArn);
   const g = groupOf(engine, d.arn, input.AnomalyGroupId);
-  // A detector has one metric set and one group per interval holds all its measures, so related metrics are
-  // the other measures anomalous in the same group; Freshet does not infer causation, so no RelationshipType.
-  const others = [...new Set(g.series.map((s) => s.metric))].filter((m) => m !== g.primaryMetric);
-  const total = g.series.length;
-  const items = others.map((m) => ({
-    MetricName: m,
-    AnomalyGroupId: g.id,
-    ContributionPercentage: Math.round((g.series.filter((s) => s.metric === m).length / total) * 100),
-  }));
-  const p = page(input.RelationshipTypeFilter !== undefined ? [] : items, input.MaxResults, input.NextToken);
+  const others = [...engine.groups.values()].filter((x) => x.detectorArn === d.arn && x.mode === g.mode);
+  const items = relatedMetrics(g, others, frequencyMs(d.frequency));
+  const filtered = input.RelationshipTypeFilter === undefined ? items : items.filter((r) => r.RelationshipType === input.RelationshipTypeFilter);
+  const p = page(filtered, input.MaxResults, input.NextToken);
   return { InterMetricImpactList: p.items, ...(p.NextToken !== undefined ? { NextToken: p.NextToken } : {}) };
 });
 
