@@ -16,7 +16,8 @@
  *   `COLLATE pg_catalog.default`, `'name'::regclass`, `::oid`.
  */
 import { withDefaultAliases } from './column-names.ts';
-import { identName, isTrivia, quoteLiteral, stringValue } from './lexer.ts';
+import { PgError, SQLSTATE } from '../errors.ts';
+import { identName, isTrivia, quoteLiteral, stringValue, textOf } from './lexer.ts';
 import type { Token } from './lexer.ts';
 
 export interface TranslateContext {
@@ -75,6 +76,45 @@ export const PG_RELATION_OVERLAYS = new Set([
   'pg_partitioned_table',
   'pg_stat_activity',
 ]);
+
+/** Redshift's date parts and their abbreviations (Dateparts for datetime functions) → the canonical part. */
+const DATE_PART_NAMES: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['millennium', ['millennium', 'millennia', 'mil', 'mils']],
+  ['century', ['century', 'centuries', 'c', 'cent', 'cents']],
+  ['decade', ['decade', 'decades', 'dec', 'decs']],
+  ['year', ['year', 'years', 'y', 'yr', 'yrs']],
+  ['quarter', ['quarter', 'quarters', 'qtr', 'qtrs']],
+  ['month', ['month', 'months', 'mon', 'mons']],
+  ['week', ['week', 'weeks', 'w']],
+  ['day', ['day', 'days', 'd']],
+  ['hour', ['hour', 'hours', 'h', 'hr', 'hrs']],
+  ['minute', ['minute', 'minutes', 'm', 'min', 'mins']],
+  ['second', ['second', 'seconds', 's', 'sec', 'secs']],
+  ['millisecond', ['millisecond', 'milliseconds', 'ms', 'msec', 'msecs', 'msecond', 'mseconds', 'millisec', 'millisecs', 'millisecon']],
+  ['microsecond', ['microsecond', 'microseconds', 'microsec', 'microsecs', 'usecond', 'useconds', 'us', 'usec', 'usecs']],
+];
+const DATE_PARTS = new Map<string, string>(DATE_PART_NAMES.flatMap(([part, names]) => names.map((n) => [n, part] as const)));
+
+function datePart(name: string): string | undefined {
+  return DATE_PARTS.get(name.toLowerCase());
+}
+
+/** DATEADD: the DuckDB interval constructor per part, and the multiple of its unit. */
+const DATEADD_UNITS: Readonly<Record<string, readonly [string, number]>> = {
+  millennium: ['to_years', 1000],
+  century: ['to_years', 100],
+  decade: ['to_years', 10],
+  year: ['to_years', 1],
+  quarter: ['to_months', 3],
+  month: ['to_months', 1],
+  week: ['to_days', 7],
+  day: ['to_days', 1],
+  hour: ['to_hours', 1],
+  minute: ['to_minutes', 1],
+  second: ['to_seconds', 1],
+  millisecond: ['to_milliseconds', 1],
+  microsecond: ['to_microseconds', 1],
+};
 
 const STRING_TYPES = new Set(['varchar', 'char', 'character', 'text', 'bpchar', 'nvarchar', 'nchar', 'string']);
 const COMPARISON_OPS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
@@ -441,6 +481,67 @@ export function translateTokens(input: readonly Token[], ctx: TranslateContext, 
             const path = `$${keys.map((k) => `."${stringValue(k[0]!).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join('')}`;
             out += `${nullIfInvalid === 'true' ? '__jept_nii' : '__jept'}(${args[0]}, ${quoteLiteral(path)})`;
           } else out += `__json_extract_path_text(${args[0]}, [${args.slice(1).join(', ')}], ${nullIfInvalid})`;
+          i = call.close + 1;
+          continue;
+        }
+      }
+      // LISTAGG([DISTINCT] expr [, delimiter]) [WITHIN GROUP (ORDER BY …)] → string_agg(…, delimiter ORDER BY …)
+      if (lower === 'listagg' && isPunct(next, '(') && !isPunct(prev, '.')) {
+        const call = callArguments(tokens, nextIdx);
+        if (call && call.args.length >= 1 && call.args.length <= 2) {
+          const [valueArg, delimArg] = call.args;
+          const value = translateTokens(tokens.slice(valueArg![0], valueArg![1] + 1), ctx, true).trim();
+          const delimiter = delimArg ? translateTokens(tokens.slice(delimArg[0], delimArg[1] + 1), ctx, true).trim() : "''";
+          let end = call.close;
+          let orderBy = '';
+          const w = nextMeaningful(tokens, call.close);
+          const g = nextMeaningful(tokens, w);
+          const open = nextMeaningful(tokens, g);
+          if (isWord(tokens[w], 'within') && isWord(tokens[g], 'group') && isPunct(tokens[open], '(')) {
+            const within = callArguments(tokens, open);
+            if (within) {
+              orderBy = ` ${translateTokens(tokens.slice(open + 1, within.close), ctx, true).trim()}`;
+              end = within.close;
+            }
+          }
+          out += `string_agg(${value}, ${delimiter}${orderBy})`;
+          i = end + 1;
+          continue;
+        }
+      }
+      // DATEADD(datepart, n, t) → t + n units; DATEDIFF(datepart, a, b) → date_diff('part', a, b) (boundaries crossed)
+      if ((lower === 'dateadd' || lower === 'datediff' || lower === 'date_diff') && isPunct(next, '(') && !isPunct(prev, '.')) {
+        const call = callArguments(tokens, nextIdx);
+        const partTokens = call?.args[0] ? tokens.slice(call.args[0][0], call.args[0][1] + 1).filter((x) => !isTrivia(x)) : [];
+        const part =
+          partTokens.length === 1 && (partTokens[0]!.kind === 'ident' || partTokens[0]!.kind === 'qident' || partTokens[0]!.kind === 'string')
+            ? datePart(partTokens[0]!.kind === 'string' ? stringValue(partTokens[0]!) : identName(partTokens[0]!))
+            : undefined;
+        if (call && call.args.length === 3 && part !== undefined) {
+          const a = translateTokens(tokens.slice(call.args[1]![0], call.args[1]![1] + 1), ctx, true).trim();
+          const b = translateTokens(tokens.slice(call.args[2]![0], call.args[2]![1] + 1), ctx, true).trim();
+          if (lower === 'dateadd') {
+            const [fn, times] = DATEADD_UNITS[part]!;
+            out += `(CAST(${b} AS TIMESTAMP) + ${fn}(CAST(${a} AS BIGINT)${times === 1 ? '' : ` * ${times}`}))`;
+          } else out += `date_diff(${quoteLiteral(part)}, CAST(${a} AS TIMESTAMP), CAST(${b} AS TIMESTAMP))`;
+          i = call.close + 1;
+          continue;
+        }
+        if (call && call.args.length === 3 && partTokens.length === 1) {
+          throw new PgError(SQLSTATE.invalid_parameter_value, `${lower}(): "${textOf(partTokens)}" is not a valid datepart`);
+        }
+      }
+      // DECODE(expr, search, result [, search, result]… [, default]) → CASE (a NULL search matches a NULL expr)
+      if (lower === 'decode' && isPunct(next, '(') && !isPunct(prev, '.')) {
+        const call = callArguments(tokens, nextIdx);
+        if (call && call.args.length >= 3) {
+          const args = call.args.map(([a, b]) => translateTokens(tokens.slice(a, b + 1), ctx, true).trim());
+          const subject = args[0]!;
+          let expr = 'CASE';
+          let k = 1;
+          for (; k + 1 < args.length; k += 2) expr += ` WHEN (${subject}) IS NOT DISTINCT FROM (${args[k]}) THEN ${args[k + 1]}`;
+          if (k < args.length) expr += ` ELSE ${args[k]}`;
+          out += `${expr} END`;
           i = call.close + 1;
           continue;
         }
