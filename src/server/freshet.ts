@@ -405,8 +405,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   let pg: PgEndpoint | undefined;
   if (options.pg) {
     try {
-      const { startPgEndpoint } = await import('../views/index.ts');
-      pg = await startPgEndpoint({ host, ...options.pg, dataDir, streams: kinesis, clock, ...(tlsKeyPair ? { tls: tlsKeyPair } : {}) });
+      const { startPgEndpoint, iamAccess } = await import('../views/index.ts');
+      // Under --auth enforce, Postgres users are IAM access keys and IAM policies decide what they may read.
+      const access =
+        security.authorizer && options.pg.authenticate === undefined && options.pg.access === undefined
+          ? iamAccess({ store: security.store, authorizer: security.authorizer, clock, region })
+          : undefined;
+      pg = await startPgEndpoint({
+        host,
+        ...options.pg,
+        ...(access ? { access } : {}),
+        dataDir,
+        streams: kinesis,
+        clock,
+        ...(tlsKeyPair ? { tls: tlsKeyPair } : {}),
+      });
     } catch (e) {
       await stopListening();
       for (const svc of [...services].reverse()) await svc.close?.();

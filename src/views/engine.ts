@@ -40,6 +40,8 @@ export interface ViewsOptions {
   idleRefreshMs?: number;
   /** Records staged per refresh transaction (default 100,000): bounds refresh memory. */
   refreshBatchRecords?: number;
+  /** Switch off DuckDB's access to files, URLs and extensions (clients are not trusted: `--auth enforce`). */
+  lockExternalAccess?: boolean;
   /** Where background refresh failures are reported (default: console.error, once per distinct message). */
   onError?: (message: string) => void;
 }
@@ -92,6 +94,10 @@ export class ViewsEngine {
       for (const m of MACROS) await admin.run(m);
       await admin.run(STATUS_VIEW);
       await admin.run(`SET search_path = '${DEFAULT_SCHEMA},main,${CATALOG_SCHEMA}'`);
+      if (opts.lockExternalAccess) {
+        // DuckDB lets this only be switched off while running, so a client cannot switch it back on.
+        await admin.run('SET enable_external_access = false');
+      }
     } catch (e) {
       admin.closeSync();
       db.closeSync();
@@ -180,6 +186,11 @@ export class ViewsEngine {
 
   private async externalSchemas(): Promise<Map<string, { iamRole: string | null }>> {
     return this.externals;
+  }
+
+  /** The IAM role an external schema was created with (null: `default` or none; undefined: no such schema). */
+  externalSchemaRole(name: string): string | null | undefined {
+    return this.externals.get(name)?.iamRole;
   }
 
   /** Names of the external (Kinesis) schemas. */

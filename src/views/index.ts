@@ -11,6 +11,9 @@
 export { startPgEndpoint, DEFAULT_PG_PORT } from './server.ts';
 export type { PgEndpoint, PgEndpointOptions } from './server.ts';
 export type { PgAuthenticate } from './session.ts';
+export { iamAccess } from './iam-access.ts';
+export { accessForCommand, accessForSql } from './access.ts';
+export type { AccessRequest, PgAccessContext, PgAccessControl, PgPrincipal } from './access.ts';
 export { ViewsEngine } from './engine.ts';
 export type { ViewsOptions, ViewsStreamSource } from './engine.ts';
 export type { ViewStatus } from './view.ts';

@@ -15,6 +15,7 @@ import { ViewsEngine } from './engine.ts';
 import type { ViewsOptions, ViewsStreamSource } from './engine.ts';
 import { Session } from './session.ts';
 import type { PgAuthenticate } from './session.ts';
+import type { PgAccessControl } from './access.ts';
 
 export const DEFAULT_PG_PORT = 5439;
 
@@ -33,6 +34,14 @@ export interface PgEndpointOptions {
    * clients are trusted and others refused: the hook users and passwords plug into once Freshet has them.
    */
   authenticate?: PgAuthenticate;
+  /**
+   * Freshet's IAM (`--auth enforce`): users log in with an access key id and its secret, and IAM policies
+   * decide which views, tables and schemas each may read or change (src/views/access.ts). Takes precedence
+   * over `authenticate`; DuckDB's access to files and extensions is switched off.
+   */
+  access?: PgAccessControl;
+  /** Refuse clients that do not negotiate TLS (needs `tls`): FATAL 28000, as Postgres's `hostssl` rules do. */
+  requireTls?: boolean;
   /** The views engine's settings (memory limit, refresh batching and intervals). */
   views?: Partial<Omit<ViewsOptions, 'dataDir' | 'streams' | 'clock'>>;
 }
@@ -47,6 +56,8 @@ export interface PgEndpoint {
 }
 
 export async function startPgEndpoint(opts: PgEndpointOptions): Promise<PgEndpoint> {
+  if (opts.requireTls && opts.tls === undefined)
+    throw new Error('the Postgres endpoint can require TLS only when the server has a certificate: start it with --tls');
   const host = opts.host ?? '127.0.0.1';
   const sessions = new Map<number, Session>();
   /** Every session, registered or still starting, until its resources are freed. */
@@ -56,13 +67,21 @@ export async function startPgEndpoint(opts: PgEndpointOptions): Promise<PgEndpoi
   let closing = false;
   const engine = (): Promise<ViewsEngine> => {
     if (closing) return Promise.reject(new Error('the Postgres endpoint is closing'));
-    enginePromise ??= ViewsEngine.open({ ...opts.views, dataDir: opts.dataDir, streams: opts.streams, clock: opts.clock });
+    enginePromise ??= ViewsEngine.open({
+      ...opts.views,
+      ...(opts.access ? { lockExternalAccess: true } : {}),
+      dataDir: opts.dataDir,
+      streams: opts.streams,
+      clock: opts.clock,
+    });
     return enginePromise;
   };
   const secureContext = opts.tls ? createSecureContext({ cert: opts.tls.cert, key: opts.tls.key }) : undefined;
   const hostApi = {
     engine,
     authenticate: opts.authenticate,
+    access: opts.access,
+    requireTls: opts.requireTls === true,
     startTls: secureContext
       ? (socket: Socket): Socket => {
           const tls = new TLSSocket(socket, { isServer: true, secureContext });

@@ -28,6 +28,8 @@ import type { Command, CopyOptions } from './sql/commands.ts';
 import { relationsInScope, translateTokens } from './sql/translate.ts';
 import type { ViewsEngine } from './engine.ts';
 import { CATALOG_SCHEMA } from './names.ts';
+import { accessForCommand, accessForSql } from './access.ts';
+import type { AccessRequest, PgAccessControl, PgPrincipal } from './access.ts';
 import { DEFAULT_SETTINGS, REPORTED, REPORTED_NAME, duckSearchPath, isKnownSetting, settingNames } from './settings.ts';
 
 /** Verifies a user's password; resolves true to let the client in. */
@@ -37,6 +39,10 @@ export interface SessionHost {
   /** The views engine, opened on first use. */
   engine(): Promise<ViewsEngine>;
   authenticate: PgAuthenticate | undefined;
+  /** IAM users and policies (`--auth enforce`): login with an access key, every statement authorized. */
+  access: PgAccessControl | undefined;
+  /** Refuse sessions that did not negotiate TLS. */
+  requireTls: boolean;
   /** Upgrades the socket to TLS after 'S' (undefined: no TLS, answer 'N'). */
   startTls: ((socket: Socket) => Socket) | undefined;
   register(session: Session): void;
@@ -135,6 +141,8 @@ export class Session {
   private readonly out = new BackendWriter();
   private phase: 'startup' | 'auth' | 'ready' | 'closed' = 'startup';
   private user = '';
+  private principal: PgPrincipal | undefined;
+  private secure = false;
   private database = '';
   private pumping: Promise<void> | undefined;
   private released: Promise<void> | undefined;
@@ -349,6 +357,7 @@ export class Session {
         this.socket.removeAllListeners('close');
         this.socket.removeAllListeners('error');
         this.socket = upgrade(this.socket);
+        this.secure = true;
         this.attach(this.socket);
         return;
       }
@@ -372,7 +381,14 @@ export class Session {
         this.settings.set('session_authorization', user);
         const auth = this.host.authenticate;
         const remote = this.socket.remoteAddress;
-        if (auth === undefined) {
+        if (this.host.requireTls && !this.secure) {
+          this.fatal(
+            SQLSTATE.invalid_authorization_specification,
+            `no pg_hba.conf entry for host "${remote ?? '?'}", user "${user}", database "${this.database}", no encryption: connect with sslmode=require`,
+          );
+          return;
+        }
+        if (auth === undefined && this.host.access === undefined) {
           if (!isLoopback(remote)) {
             this.fatal(
               SQLSTATE.invalid_authorization_specification,
@@ -401,7 +417,10 @@ export class Session {
     const password = b.toString('utf8', 0, end < 0 ? b.length : end);
     let ok = false;
     try {
-      ok = await this.host.authenticate!(this.user, password, this.socket.remoteAddress);
+      if (this.host.access !== undefined) {
+        this.principal = await this.host.access.login(this.user, password, this.accessContext());
+        ok = this.principal !== undefined;
+      } else ok = await this.host.authenticate!(this.user, password, this.socket.remoteAddress);
     } catch {
       ok = false;
     }
@@ -420,6 +439,53 @@ export class Session {
     this.host.register(this);
     this.out.readyForQuery('I');
     await this.flush();
+  }
+
+  // ---- authorization ----
+
+  private accessContext(): { remoteAddress: string | undefined; secure: boolean } {
+    return { remoteAddress: this.socket.remoteAddress, secure: this.secure };
+  }
+
+  /** Throws 42501 unless the logged-in principal may do every request (no-op without access control). */
+  private authorize(requests: readonly AccessRequest[]): void {
+    const access = this.host.access;
+    const principal = this.principal;
+    if (access === undefined || principal === undefined) return;
+    const ctx = this.accessContext();
+    for (const r of requests) {
+      if (access.allowed(principal, r.action, r.resource, ctx)) continue;
+      throw new PgError(SQLSTATE.insufficient_privilege, `permission denied for ${r.what}`, {
+        detail: `${principal.arn} is not authorized to perform ${r.action} on resource ${r.resource}`,
+        hint: `Allow ${r.action} on ${r.resource} in an IAM policy of ${principal.arn}.`,
+      });
+    }
+  }
+
+  private authorizeSql(tokens: readonly Token[]): void {
+    if (this.host.access !== undefined) this.authorize(accessForSql(this.host.access.arnPrefix, tokens));
+  }
+
+  private async authorizeCommand(cmd: Command): Promise<void> {
+    const access = this.host.access;
+    if (access === undefined || this.principal === undefined) return;
+    const engine = this.engine ?? (await this.host.engine());
+    this.engine = engine;
+    this.authorize(accessForCommand(access.arnPrefix, cmd, engine.externalSchemaNames()));
+    if (cmd.kind === 'createExternalSchema') {
+      const problem = access.roleProblem?.(this.principal, cmd.iamRole, this.accessContext());
+      if (problem !== undefined) throw new PgError(SQLSTATE.insufficient_privilege, problem);
+    }
+    if (cmd.kind === 'createMaterializedView') {
+      for (const rel of new Set(relationsInScope(cmd.query).values())) {
+        const dot = rel.indexOf('.');
+        if (dot <= 0) continue;
+        const schema = rel.slice(0, dot);
+        if (!engine.externalSchemaNames().has(schema)) continue;
+        const problem = access.streamProblem?.(this.principal, engine.externalSchemaRole(schema), rel.slice(dot + 1));
+        if (problem !== undefined) throw new PgError(SQLSTATE.insufficient_privilege, problem);
+      }
+    }
   }
 
   // ---- DuckDB ----
@@ -486,6 +552,7 @@ export class Session {
       await this.runCommand(cmd, [], true);
       return;
     }
+    this.authorizeSql(tokens);
     const duckSql = await this.translate(tokens);
     const conn = await this.connection();
     await this.withCancel(async () => {
@@ -593,6 +660,7 @@ export class Session {
 
   private async runCommand(cmd: Command, params: ReadonlyArray<string | Uint8Array | null>, describe: boolean): Promise<void> {
     if (params.length > 0) throw new PgError(SQLSTATE.syntax_error, 'this statement takes no parameters');
+    await this.authorizeCommand(cmd);
     switch (cmd.kind) {
       case 'empty':
         this.out.emptyQueryResponse();
@@ -825,6 +893,7 @@ export class Session {
     if (command !== undefined) return { sql, command, duck: undefined, duckSql: '', paramOids: paramTypes, fields: undefined, head };
     if (this.tx === 'E')
       throw new PgError(SQLSTATE.in_failed_sql_transaction, 'current transaction is aborted, commands ignored until end of transaction block');
+    this.authorizeSql(tokens);
     // Parameters the client typed are cast to that type; untyped ones DuckDB cannot infer become text.
     const typed = castParams(tokens, (n) => duckTypeForOid(paramTypes[n - 1] ?? 0));
     let duckSql = await this.translate(typed);

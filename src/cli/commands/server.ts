@@ -104,6 +104,7 @@ interface ServerFlags {
   /** Postgres endpoint port; false with --no-pg. */
   pg: number | false;
   pgPort?: number;
+  pgRequireTls?: boolean;
   auth: 'off' | 'any' | 'enforce';
   secretsKeyFile?: string;
 }
@@ -165,6 +166,7 @@ export function register(program: Command): void {
       return n;
     })
     .option('--pg-port <port>', 'Postgres endpoint for materialized views (psql, JDBC, …); 0 picks a free one (default 5439, or free with --port 0)', parsePort)
+    .option('--pg-require-tls', 'Postgres endpoint: refuse clients that do not use TLS (needs --tls or --cert/--key; psql sslmode=require)')
     .option('--no-pg', 'do not serve the Postgres endpoint');
   addLogOptions(command).action(async (flags: ServerFlags) => {
     applyLogOptions(flags);
@@ -199,7 +201,7 @@ export function register(program: Command): void {
       ...(flags.secretsKeyFile !== undefined ? { secretsKeyFile: flags.secretsKeyFile } : {}),
       ...(flags.enforceLimits ? { enforceLimits: true } : {}),
       ...(flags.checkpointInterval !== undefined ? { analytics: { checkpointIntervalMs: Math.round(flags.checkpointInterval * 1000) } } : {}),
-      ...(pgPort !== undefined ? { pg: { port: pgPort } } : {}),
+      ...(pgPort !== undefined ? { pg: { port: pgPort, ...(flags.pgRequireTls ? { requireTls: true } : {}) } } : {}),
       httpRoutes: webConsole.routes,
     };
     try {

@@ -1,0 +1,211 @@
+/**
+ * Who may connect to the Postgres endpoint and what each statement may touch, as IAM actions on
+ * view resources. The endpoint asks a PgAccessControl (src/views/iam-access.ts builds one from Freshet's
+ * IAM under `--auth enforce`) to log a user in and to allow each action; this file says which actions a
+ * statement needs:
+ *
+ * - `views:Select` on every relation a statement reads (FROM/JOIN, subqueries, COPY (query) TO STDOUT);
+ * - `views:Modify` on the relation an INSERT/UPDATE/DELETE/CREATE/DROP/ALTER/TRUNCATE statement writes
+ *   (resource `*` for statements naming none, such as ATTACH or PRAGMA);
+ * - `views:CreateExternalSchema`, `views:DropSchema` on `…:schema/<name>`;
+ * - `views:CreateMaterializedView`, `views:RefreshMaterializedView`, `views:AlterMaterializedView`,
+ *   `views:DropMaterializedView` on the view, plus `views:Select` on what a new view reads.
+ *
+ * Resources: `arn:aws:views:<region>:<account>:relation/<schema>/<name>` (unqualified names are in `public`)
+ * and `arn:aws:views:<region>:<account>:schema/<name>`. Postgres's and DuckDB's catalogs (`pg_catalog`,
+ * `information_schema`, `pg_*`, `duckdb_*`) are readable by everyone who is logged in, as on Postgres.
+ */
+import { identName, isTrivia } from './sql/lexer.ts';
+import type { Token } from './sql/lexer.ts';
+import type { Command, QualifiedName } from './sql/commands.ts';
+import { relationsInScope } from './sql/translate.ts';
+import { CATALOG_SCHEMA, DEFAULT_SCHEMA } from './names.ts';
+
+/** A logged-in user (opaque to the endpoint apart from its name). */
+export interface PgPrincipal {
+  /** The IAM ARN of the user or role session (shown in errors and `current_user`-style reports). */
+  readonly arn: string;
+}
+
+export interface PgAccessContext {
+  remoteAddress: string | undefined;
+  /** The connection runs over TLS. */
+  secure: boolean;
+}
+
+export interface PgAccessControl {
+  /** The principal a user name and password belong to, or undefined (answered 28P01). */
+  login(user: string, password: string, ctx: PgAccessContext): PgPrincipal | undefined | Promise<PgPrincipal | undefined>;
+  /** Whether the principal may do `action` on `resource` (an ARN or `*`). */
+  allowed(principal: PgPrincipal, action: string, resource: string, ctx: PgAccessContext): boolean;
+  /** Why an external schema cannot use this IAM role (`CREATE EXTERNAL SCHEMA … IAM_ROLE`), or undefined. */
+  roleProblem?(principal: PgPrincipal, iamRole: string | undefined, ctx: PgAccessContext): string | undefined;
+  /** Why a view cannot read a stream with its schema's IAM role (null: `default`), or undefined. */
+  streamProblem?(principal: PgPrincipal, iamRole: string | null | undefined, stream: string): string | undefined;
+  /** `arn:aws:views:<region>:<account>:` — the prefix of view resources. */
+  readonly arnPrefix: string;
+}
+
+export interface AccessRequest {
+  action: string;
+  resource: string;
+  /** How the resource reads in an error (`relation "card_transactions"`, `schema "kds"`). */
+  what: string;
+}
+
+const READ_HEADS = new Set(['select', 'with', 'values', 'table', 'explain', 'show', 'describe', 'summarize', 'from', '(']);
+const OPEN_TO_ALL_SCHEMAS = new Set(['pg_catalog', 'information_schema', CATALOG_SCHEMA]);
+/** Table functions that read a relation named in a string: they need Select on everything. */
+const RELATION_FUNCTIONS = new Set(['query', 'query_table']);
+
+function relationArn(prefix: string, schema: string, name: string): string {
+  return `${prefix}relation/${schema}/${name}`;
+}
+
+/** A relation as `schema.name` or `db.schema.name` text → [schema, name]; undefined for the catalogs everyone reads. */
+function splitRelation(relation: string): [string, string] | undefined {
+  const parts = relation.split('.');
+  const name = parts[parts.length - 1]!;
+  const schema = parts.length >= 2 ? parts[parts.length - 2]! : DEFAULT_SCHEMA;
+  if (parts.length === 1 && (name.startsWith('pg_') || name.startsWith('duckdb_') || name.startsWith('svv_') || name.startsWith('stv_'))) return undefined;
+  if (OPEN_TO_ALL_SCHEMAS.has(schema)) return undefined;
+  return [schema === 'main' ? DEFAULT_SCHEMA : schema, name];
+}
+
+function selects(prefix: string, tokens: readonly Token[], out: AccessRequest[], skipSchemas?: ReadonlySet<string>, written?: string): void {
+  const ctes = cteNames(tokens);
+  for (const rel of new Set(relationsInScope(tokens).values())) {
+    if ((!rel.includes('.') && ctes.has(rel)) || rel === written) continue;
+    const sn = splitRelation(rel);
+    if (sn === undefined || skipSchemas?.has(sn[0])) continue;
+    out.push({ action: 'views:Select', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}` });
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'ident' || !RELATION_FUNCTIONS.has(t.text.toLowerCase())) continue;
+    let j = i + 1;
+    while (j < tokens.length && isTrivia(tokens[j]!)) j++;
+    if (tokens[j]?.text === '(') out.push({ action: 'views:Select', resource: '*', what: `function ${t.text.toLowerCase()}` });
+  }
+}
+
+/** Names a WITH clause defines (they shadow relations of the same name). */
+function cteNames(tokens: readonly Token[]): Set<string> {
+  const out = new Set<string>();
+  const m = tokens.filter((t) => !isTrivia(t));
+  for (let i = 0; i < m.length; i++) {
+    const t = m[i]!;
+    if (t.kind !== 'ident' || t.text.toLowerCase() !== 'as') continue;
+    if (m[i + 1]?.text !== '(' && !(m[i + 1]?.text.toLowerCase() === 'materialized' || m[i + 1]?.text.toLowerCase() === 'not')) continue;
+    // `name AS (` or `name(cols) AS (`
+    let k = i - 1;
+    if (m[k]?.text === ')') {
+      let depth = 0;
+      for (; k >= 0; k--) {
+        if (m[k]!.text === ')') depth++;
+        else if (m[k]!.text === '(') depth--;
+        if (depth === 0) break;
+      }
+      k--;
+    }
+    const name = m[k];
+    if (name && (name.kind === 'ident' || name.kind === 'qident')) out.add(identName(name));
+  }
+  return out;
+}
+
+const WRITE_TARGET_AFTER: ReadonlyArray<readonly string[]> = [
+  ['insert', 'into'],
+  ['insert', 'or', 'replace', 'into'],
+  ['insert', 'or', 'ignore', 'into'],
+  ['update'],
+  ['delete', 'from'],
+  ['truncate', 'table'],
+  ['truncate'],
+  ['alter', 'table'],
+  ['alter', 'view'],
+  ['drop', 'table'],
+  ['drop', 'view'],
+  ['create', 'table'],
+  ['create', 'or', 'replace', 'table'],
+  ['create', 'temp', 'table'],
+  ['create', 'temporary', 'table'],
+  ['create', 'view'],
+  ['create', 'or', 'replace', 'view'],
+  ['create', 'temp', 'view'],
+  ['create', 'temporary', 'view'],
+];
+
+/** The relation a writing statement names right after its leading keywords (and IF [NOT] EXISTS), if any. */
+function writeTarget(m: readonly Token[]): string | undefined {
+  for (const words of WRITE_TARGET_AFTER) {
+    if (!words.every((w, i) => m[i]?.kind === 'ident' && m[i]!.text.toLowerCase() === w)) continue;
+    let k = words.length;
+    const lower = (i: number) => (m[i]?.kind === 'ident' ? m[i]!.text.toLowerCase() : '');
+    if (lower(k) === 'if' && lower(k + 1) === 'not' && lower(k + 2) === 'exists') k += 3;
+    else if (lower(k) === 'if' && lower(k + 1) === 'exists') k += 2;
+    const parts: string[] = [];
+    for (;;) {
+      const t = m[k];
+      if (t === undefined || (t.kind !== 'ident' && t.kind !== 'qident')) break;
+      parts.push(identName(t));
+      if (m[k + 1]?.text !== '.') break;
+      k += 2;
+    }
+    return parts.length > 0 ? parts.join('.') : undefined;
+  }
+  return undefined;
+}
+
+/** What a statement DuckDB runs needs (tokens as the client sent them, identifiers not yet folded). */
+export function accessForSql(prefix: string, tokens: readonly Token[]): AccessRequest[] {
+  const out: AccessRequest[] = [];
+  const m = tokens.filter((t) => !isTrivia(t));
+  const head = m[0]?.text.toLowerCase() ?? '';
+  let target: string | undefined;
+  if (!READ_HEADS.has(head)) {
+    target = writeTarget(m);
+    const sn = target === undefined ? undefined : splitRelation(target);
+    if (target !== undefined && sn !== undefined) out.push({ action: 'views:Modify', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}` });
+    else out.push({ action: 'views:Modify', resource: '*', what: `${head.toUpperCase()} statements` });
+  }
+  selects(prefix, tokens, out, undefined, target);
+  return out;
+}
+
+function viewArn(prefix: string, name: QualifiedName): string {
+  return relationArn(prefix, name.schema ?? DEFAULT_SCHEMA, name.name);
+}
+
+/** What one of the commands Freshet answers itself needs; `externalSchemas` are read through their IAM role. */
+export function accessForCommand(prefix: string, cmd: Command, externalSchemas: ReadonlySet<string>): AccessRequest[] {
+  switch (cmd.kind) {
+    case 'createExternalSchema':
+      return [{ action: 'views:CreateExternalSchema', resource: `${prefix}schema/${cmd.name}`, what: `schema ${cmd.name}` }];
+    case 'dropSchema':
+      return cmd.names.map((n) => ({ action: 'views:DropSchema', resource: `${prefix}schema/${n}`, what: `schema ${n}` }));
+    case 'createMaterializedView': {
+      const out: AccessRequest[] = [{ action: 'views:CreateMaterializedView', resource: viewArn(prefix, cmd.name), what: `relation ${cmd.name.name}` }];
+      selects(prefix, cmd.query, out, externalSchemas);
+      return out;
+    }
+    case 'refreshMaterializedView':
+      return [{ action: 'views:RefreshMaterializedView', resource: viewArn(prefix, cmd.name), what: `relation ${cmd.name.name}` }];
+    case 'alterMaterializedView':
+      return [{ action: 'views:AlterMaterializedView', resource: viewArn(prefix, cmd.name), what: `relation ${cmd.name.name}` }];
+    case 'dropMaterializedView':
+      return [{ action: 'views:DropMaterializedView', resource: viewArn(prefix, cmd.name), what: `relation ${cmd.name.name}` }];
+    case 'copyTo': {
+      const out: AccessRequest[] = [];
+      if (cmd.query) selects(prefix, cmd.query, out);
+      else if (cmd.table) {
+        const parts = cmd.table.filter((t) => t.kind === 'ident' || t.kind === 'qident').map(identName);
+        const sn = splitRelation(parts.join('.'));
+        if (sn) out.push({ action: 'views:Select', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}` });
+      }
+      return out;
+    }
+    default:
+      return [];
+  }
+}
