@@ -513,6 +513,7 @@ export class Session {
     return translateTokens(tokens, {
       jsonColumns: (r) => engine.jsonColumns(r),
       setting: (name) => this.settings.get(name),
+      database: this.database,
     });
   }
 

@@ -118,6 +118,43 @@ export const MACROS: readonly string[] = [
   `CREATE OR REPLACE VIEW freshet_views.pg_partitioned_table AS SELECT CAST(NULL AS BIGINT) AS partrelid, CAST(NULL AS VARCHAR) AS partstrat WHERE false`,
   `CREATE OR REPLACE VIEW freshet_views.pg_stat_activity AS SELECT CAST(NULL AS BIGINT) AS pid, CAST(NULL AS VARCHAR) AS datname, CAST(NULL AS VARCHAR) AS usename,
      CAST(NULL AS VARCHAR) AS application_name, CAST(NULL AS VARCHAR) AS state, CAST(NULL AS VARCHAR) AS query WHERE false`,
+  // \l: one database (the session's name is put in by the translator), UTF8, owned by freshet; pg_tablespace has pg_default (oid 0).
+  `CREATE OR REPLACE VIEW freshet_views.pg_database AS SELECT CAST(1 AS BIGINT) AS oid, current_database() AS datname, CAST(10 AS BIGINT) AS datdba,
+     6 AS encoding, 'c' AS datlocprovider, false AS datistemplate, true AS datallowconn, -1 AS datconnlimit, CAST(0 AS BIGINT) AS dattablespace,
+     'C.UTF-8' AS datcollate, 'C.UTF-8' AS datctype, CAST(NULL AS VARCHAR) AS daticulocale, CAST(NULL AS VARCHAR) AS datcollversion,
+     CAST(NULL AS VARCHAR[]) AS datacl`,
+  `CREATE OR REPLACE MACRO __pg_database_size(d) AS (SELECT sum(total_blocks * block_size) FROM pragma_database_size())`,
+  `CREATE OR REPLACE MACRO __pg_size_pretty(b) AS CASE WHEN b IS NULL THEN NULL WHEN abs(b) < 10240 THEN CAST(b AS BIGINT) || ' bytes'
+     WHEN abs(b) < 10240 * 1024 THEN CAST(round(b / 1024) AS BIGINT) || ' kB' WHEN abs(b) < 10240 * 1024 * 1024 THEN CAST(round(b / 1024 / 1024) AS BIGINT) || ' MB'
+     WHEN abs(b) < 10240 * 1024 * 1024 * 1024 THEN CAST(round(b / 1024 / 1024 / 1024) AS BIGINT) || ' GB' ELSE CAST(round(b / 1024 / 1024 / 1024 / 1024) AS BIGINT) || ' TB' END`,
+  // \df: one row per overload from duckdb_functions(); DuckDB's built-ins and Freshet's Redshift functions are in
+  // pg_catalog (so \df lists only what users created, \dfS the rest), Freshet's own helpers (__…) are hidden.
+  `CREATE OR REPLACE VIEW freshet_views.pg_namespace AS SELECT * FROM pg_catalog.pg_namespace
+     UNION ALL SELECT CAST(11 AS BIGINT), 'pg_catalog', 0, NULL UNION ALL SELECT CAST(13 AS BIGINT), 'information_schema', 0, NULL`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_proc AS
+   WITH f AS (SELECT *, row_number() OVER (PARTITION BY function_oid ORDER BY CAST(parameter_types AS VARCHAR), CAST(parameters AS VARCHAR)) AS k
+              FROM duckdb_functions() WHERE NOT starts_with(function_name, '__'))
+   SELECT CAST(f.function_oid * 1000 + f.k AS BIGINT) AS oid, f.function_name AS proname,
+     CAST(CASE WHEN f.internal OR f.schema_name = 'main' THEN 11 ELSE coalesce((SELECT n.oid FROM pg_catalog.pg_namespace n WHERE n.nspname = f.schema_name), 11) END AS BIGINT) AS pronamespace,
+     CAST(10 AS BIGINT) AS proowner, CAST(CASE WHEN f.function_type LIKE '%macro' THEN 14 ELSE 12 END AS BIGINT) AS prolang,
+     CASE f.function_type WHEN 'aggregate' THEN 'a' ELSE 'f' END AS prokind, false AS prosecdef, false AS proleakproof, false AS proisstrict,
+     f.function_type IN ('table', 'table_macro') AS proretset,
+     CASE WHEN f.has_side_effects OR f.stability = 'VOLATILE' THEN 'v' WHEN f.stability = 'CONSISTENT_WITHIN_QUERY' THEN 's' ELSE 'i' END AS provolatile,
+     's' AS proparallel, len(f.parameters) AS pronargs, 0 AS pronargdefaults, coalesce(f.macro_definition, f.function_name) AS prosrc,
+     CAST(NULL AS VARCHAR) AS prosqlbody, CAST(NULL AS VARCHAR[]) AS proconfig, CAST(NULL AS VARCHAR[]) AS proacl, f.function_type = 'aggregate' AS proisagg,
+     CASE WHEN f.function_type IN ('table', 'table_macro') THEN 'SETOF record' ELSE coalesce(lower(f.return_type), '') END AS __result,
+     array_to_string(list_transform(list_zip(f.parameters, f.parameter_types), x -> x[1] || coalesce(' ' || lower(x[2]), '')), ', ') AS __args
+   FROM f`,
+  `CREATE OR REPLACE MACRO __pg_get_function_result(o) AS (SELECT __result FROM freshet_views.pg_proc WHERE oid = o)`,
+  `CREATE OR REPLACE MACRO __pg_get_function_arguments(o) AS (SELECT __args FROM freshet_views.pg_proc WHERE oid = o)`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_language AS SELECT * FROM (VALUES (CAST(12 AS BIGINT), 'internal'), (CAST(13 AS BIGINT), 'c'), (CAST(14 AS BIGINT), 'sql'))
+     AS l(oid, lanname)`,
+  // \du and \dx
+  `CREATE OR REPLACE VIEW freshet_views.pg_auth_members AS SELECT CAST(NULL AS BIGINT) AS oid, CAST(NULL AS BIGINT) AS roleid, CAST(NULL AS BIGINT) AS member,
+     CAST(NULL AS BIGINT) AS grantor, CAST(NULL AS BOOLEAN) AS admin_option, CAST(NULL AS BOOLEAN) AS inherit_option, CAST(NULL AS BOOLEAN) AS set_option WHERE false`,
+  `CREATE OR REPLACE VIEW freshet_views.pg_extension AS SELECT CAST(row_number() OVER (ORDER BY extension_name) + 30000 AS BIGINT) AS oid, extension_name AS extname,
+     CAST(10 AS BIGINT) AS extowner, CAST(11 AS BIGINT) AS extnamespace, false AS extrelocatable, extension_version AS extversion
+   FROM duckdb_extensions() WHERE loaded`,
   // format_type(oid, typmod) as Postgres names types (psql \d shows these).
   `CREATE OR REPLACE MACRO __format_type(t, m) AS CASE t
      WHEN 16 THEN 'boolean' WHEN 17 THEN 'bytea' WHEN 20 THEN 'bigint' WHEN 21 THEN 'smallint' WHEN 23 THEN 'integer'

@@ -23,6 +23,8 @@ import type { Token } from './lexer.ts';
 export interface TranslateContext {
   /** Names (lower case) of the JSON/SUPER columns of a relation (`name` or `schema.name`, lower case). */
   jsonColumns(relation: string): ReadonlySet<string> | undefined;
+  /** The database name the client connected to (`current_database()`, `pg_database`). */
+  database?: string;
   /** The session's value of a run-time parameter (`current_setting('…')`, `SHOW`), or undefined. */
   setting?(name: string): string | undefined;
 }
@@ -53,8 +55,11 @@ export const PG_FUNCTION_SHIMS: Readonly<Record<string, string>> = {
   pg_postmaster_start_time: '__pg_postmaster_start_time',
   quote_ident: '__quote_ident',
   array_upper: '__array_upper',
-  pg_get_function_result: '__pg_null1',
-  pg_get_function_arguments: '__pg_null1',
+  pg_get_function_result: '__pg_get_function_result',
+  pg_get_function_arguments: '__pg_get_function_arguments',
+  pg_get_function_sqlbody: '__pg_null1',
+  pg_database_size: '__pg_database_size',
+  pg_size_pretty: '__pg_size_pretty',
 };
 
 /** pg_catalog relations Freshet overlays with its own views (in its catalog schema), see functions.ts. */
@@ -75,6 +80,12 @@ export const PG_RELATION_OVERLAYS = new Set([
   'pg_foreign_table',
   'pg_partitioned_table',
   'pg_stat_activity',
+  'pg_database',
+  'pg_namespace',
+  'pg_proc',
+  'pg_language',
+  'pg_auth_members',
+  'pg_extension',
 ]);
 
 /** Redshift's date parts and their abbreviations (Dateparts for datetime functions) → the canonical part. */
@@ -339,6 +350,18 @@ function joinTokens(tokens: readonly Token[], a: number, b: number): string {
   return s.trim();
 }
 
+/** A regular expression literal that matches where Postgres's `~` would, under DuckDB's whole-string `~`. */
+function partialMatch(lit: Token): string {
+  return quoteLiteral(`(?s).*(?:${stringValue(lit)}).*`);
+}
+
+/** The overlay standing for a pg_catalog relation (pg_database shows the database the client connected to). */
+function overlay(name: string, ctx: TranslateContext): string {
+  if (name === 'pg_database' && ctx.database !== undefined)
+    return `(SELECT * REPLACE (${quoteLiteral(ctx.database)} AS datname) FROM freshet_views.pg_database)`;
+  return `freshet_views.${name}`;
+}
+
 /** Translates one statement's tokens to DuckDB SQL text. */
 export function translateTokens(input: readonly Token[], ctx: TranslateContext, nested = false): string {
   const folded = nested ? input : lowerUnquoted(input);
@@ -392,7 +415,7 @@ export function translateTokens(input: readonly Token[], ctx: TranslateContext, 
         const relIdx = nextMeaningful(tokens, nextIdx);
         const rel = tokens[relIdx];
         if (rel !== undefined && rel.kind === 'ident' && PG_RELATION_OVERLAYS.has(rel.text.toLowerCase())) {
-          out += `freshet_views.${rel.text.toLowerCase()}`;
+          out += overlay(rel.text.toLowerCase(), ctx);
           i = relIdx + 1;
           continue;
         }
@@ -403,7 +426,7 @@ export function translateTokens(input: readonly Token[], ctx: TranslateContext, 
         }
       }
       if (PG_RELATION_OVERLAYS.has(lower) && !isPunct(prev, '.') && !isPunct(next, '(') && !isPunct(next, '.')) {
-        out += `freshet_views.${lower}`;
+        out += overlay(lower, ctx);
         i++;
         continue;
       }
@@ -411,9 +434,14 @@ export function translateTokens(input: readonly Token[], ctx: TranslateContext, 
       if (lower === 'operator' && isPunct(next, '(')) {
         const close = callArguments(tokens, nextIdx);
         if (close) {
-          const inner = joinTokens(tokens, nextIdx + 1, close.close - 1);
-          out += ` ${inner.replace(/^pg_catalog\s*\.\s*/i, '')} `;
+          const inner = joinTokens(tokens, nextIdx + 1, close.close - 1).replace(/^pg_catalog\s*\.\s*/i, '');
+          out += ` ${inner} `;
           i = close.close + 1;
+          const lit = tokens[nextMeaningful(tokens, close.close)];
+          if ((inner === '~' || inner === '!~') && lit?.kind === 'string') {
+            out += partialMatch(lit);
+            i = nextMeaningful(tokens, close.close) + 1;
+          }
           continue;
         }
       }
@@ -432,6 +460,20 @@ export function translateTokens(input: readonly Token[], ctx: TranslateContext, 
         out += PG_FUNCTION_SHIMS[lower];
         i++;
         continue;
+      }
+      // current_database() → the name the client connected with
+      if (
+        lower === 'current_database' &&
+        isPunct(next, '(') &&
+        ctx.database !== undefined &&
+        (!isPunct(prev, '.') || isWord(tokens[prevMeaningful(tokens, prevMeaningful(tokens, i))], 'pg_catalog'))
+      ) {
+        const call = callArguments(tokens, nextIdx);
+        if (call && call.args.length === 1 && call.args[0]![0] > call.args[0]![1]) {
+          out += quoteLiteral(ctx.database);
+          i = call.close + 1;
+          continue;
+        }
       }
       // current_setting('name'[, missing_ok]) → the session's value as a literal
       const pgCatalogQualified = isPunct(prev, '.') && isWord(tokens[prevMeaningful(tokens, prevMeaningful(tokens, i))], 'pg_catalog');
@@ -627,6 +669,12 @@ export function translateTokens(input: readonly Token[], ctx: TranslateContext, 
       }
     }
 
+    // Postgres's ~ and !~ find the pattern anywhere; DuckDB's match the whole string: wrap a literal pattern.
+    if (t.kind === 'string' && (isPunct(prev, '~') || isPunct(prev, '!~'))) {
+      out += partialMatch(t);
+      i++;
+      continue;
+    }
     // SUPER navigation
     if ((t.kind === 'ident' || t.kind === 'qident') && !isPunct(prev, '.') && !isPunct(prev, '::') && (bareJson.size > 0 || scope.size > 0)) {
       const chain = readChain(tokens, i);

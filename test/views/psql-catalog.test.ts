@@ -1,0 +1,76 @@
+/**
+ * psql's meta-commands beyond \d (which clients.test.ts covers): \l, \l+, \df, \dfS, \df+, \du, \dx and \dn,
+ * answered from the catalog queries Debian's psql sends, and current_database() naming the database the
+ * client connected to.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { startViews } from './helpers.ts';
+import type { ViewsHarness } from './helpers.ts';
+
+const run = promisify(execFile);
+
+describe('psql meta-commands answered from the catalog', () => {
+  let h: ViewsHarness;
+  /** Runs psql -c with unaligned, tuples-only output; rows as arrays of fields. */
+  const psql = async (command: string, db = 'dev'): Promise<string[][]> => {
+    const { stdout } = await run(
+      '/usr/bin/psql',
+      ['-h', '127.0.0.1', '-p', String(h.pgPort), '-U', 'analyst', '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', command, db],
+      {
+        env: { ...process.env, PGCONNECT_TIMEOUT: '10', PGSSLMODE: 'prefer' },
+        timeout: 60_000,
+      },
+    );
+    return stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => l.split('|'));
+  };
+  before(async () => {
+    h = await startViews();
+    const c = await h.client();
+    await c.query('CREATE MACRO add_tax(amount, rate) AS amount * (1 + rate)');
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  it('lists the database connected to with \\l and \\l+, and current_database() names it', async () => {
+    const l = await psql('\\l', 'analytics');
+    assert.deepEqual(l, [['analytics', 'freshet', 'UTF8', 'C.UTF-8', 'C.UTF-8', '', 'libc', '']]);
+    const plus = await psql('\\l+');
+    assert.equal(plus.length, 1);
+    assert.equal(plus[0]![0], 'dev');
+    assert.match(plus[0]![8]!, /^\d+ (bytes|kB|MB|GB)$/);
+    assert.equal(plus[0]![9], 'pg_default');
+    assert.deepEqual(await psql('SELECT current_database()', 'analytics'), [['analytics']]);
+  });
+
+  it("lists users' functions with \\df, and Redshift's and the built-ins under pg_catalog with \\dfS", async () => {
+    assert.deepEqual(await psql('\\df'), [['public', 'add_tax', '', 'amount, rate', 'func']]);
+    const redshift = await psql('\\dfS json_parse');
+    assert.deepEqual(redshift, [
+      ['pg_catalog', 'json_parse', '', 'x blob', 'func'],
+      ['pg_catalog', 'json_parse', '', 'x varchar', 'func'],
+    ]);
+    const sum = await psql('\\dfS sum');
+    assert.ok(sum.length > 1 && sum.every((r) => r[0] === 'pg_catalog' && r[1] === 'sum' && r[4] === 'agg'));
+    const plus = await psql('\\df+ add_tax');
+    assert.equal(plus[0]![10], 'sql');
+    assert.match(plus[0]![11]!, /amount \* \(1 \+ rate\)/);
+    // Freshet's own helpers stay hidden.
+    assert.deepEqual(await psql('\\dfS __*'), []);
+  });
+
+  it('answers \\du, \\dx and \\dn (schemas starting pg_ hidden, as psql asks with !~)', async () => {
+    const du = await psql('\\du');
+    assert.equal(du[0]![0], 'freshet');
+    const dx = (await psql('\\dx')).map((r) => r[0]);
+    assert.ok(dx.includes('json'), dx.join());
+    const dn = (await psql('\\dn')).map((r) => r[0]);
+    assert.ok(dn.includes('public') && !dn.includes('pg_catalog'), dn.join());
+  });
+});
