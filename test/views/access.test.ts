@@ -11,6 +11,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { ManualClock } from '../../src/core/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { createStream, putAll, tempDir } from './helpers.ts';
@@ -67,6 +69,7 @@ describe('Postgres endpoint requiring TLS', () => {
 
 describe('Postgres endpoint users and permissions from IAM (--auth enforce)', () => {
   let server: FreshetServer;
+  const clock = new ManualClock(Date.now());
   let iam: IAMClient;
   let root: { accessKeyId: string; secretAccessKey: string };
   let admin: pg.Client;
@@ -81,10 +84,13 @@ describe('Postgres endpoint users and permissions from IAM (--auth enforce)', ()
   };
 
   before(async () => {
-    server = await startServer({ port: 0, storage: 'memory', auth: 'enforce', pg: { port: 0, views: { onError: () => undefined } } });
+    server = await startServer({ port: 0, storage: 'memory', clock, createDelayMs: 0, auth: 'enforce', pg: { port: 0, views: { onError: () => undefined } } });
     root = server.rootCredentials;
     iam = new IAMClient({ endpoint: server.url, region: 'us-east-1', credentials: root });
-    await createStream(server, 'card-payments', 1);
+    // The stream turns ACTIVE on the (manual) clock.
+    await server.kinesis.createStream('card-payments', { shardCount: 1 });
+    clock.advance(1);
+    await server.kinesis.whenActive('card-payments');
     await putAll(server, 'card-payments', [
       { partitionKey: 'a', data: Buffer.from('{"TERMINAL_ID": 1, "TX_AMOUNT": 10.5}') },
       { partitionKey: 'b', data: Buffer.from('{"TERMINAL_ID": 2, "TX_AMOUNT": 4.25}') },
@@ -217,7 +223,88 @@ describe('Postgres endpoint users and permissions from IAM (--auth enforce)', ()
     assert.equal((await admin.query('SELECT sum(n)::int AS n FROM secret_totals')).rows[0].n, 2);
   });
 
-  it("switches off DuckDB's file access, so no client reads the server's files", async () => {
+  it("logs in with an STS session's keys until they expire, with the role's policies", async () => {
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'dashboard-role',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'dashboard-role',
+        PolicyName: 'read-secret-totals',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'views:Select', Resource: ARN('relation/public/secret_totals') }],
+        }),
+      }),
+    );
+    const sts = new STSClient({ endpoint: server.url, region: 'us-east-1', credentials: root });
+    const assumed = await sts.send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/dashboard-role`, RoleSessionName: 'grafana', DurationSeconds: 900 }),
+    );
+    const key = assumed.Credentials!;
+    assert.match(key.AccessKeyId!, /^ASIA/);
+    const c = await connect(key.AccessKeyId!, key.SecretAccessKey!);
+    assert.equal((await c.query('SELECT sum(n)::int AS n FROM secret_totals')).rows[0].n, 2);
+    await assert.rejects(
+      c.query('SELECT * FROM card_transactions'),
+      (e) => pgError(e).code === '42501' && pgError(e).message === 'permission denied for relation card_transactions',
+    );
+    clock.advance(901_000);
+    await assert.rejects(connect(key.AccessKeyId!, key.SecretAccessKey!), (e) => pgError(e).code === '28P01');
+  });
+
+  it("switches off DuckDB's file access, so no client reads or writes the server's files", async () => {
     await assert.rejects(admin.query(`SELECT * FROM read_csv('/etc/hostname')`), (e) => /external access|disabled/i.test(pgError(e).message));
+    // COPY to a server file is refused before DuckDB sees it.
+    await assert.rejects(admin.query(`COPY (SELECT 1) TO '/tmp/freshet-views-should-not-exist.csv'`), (e) => /STDOUT only/.test(pgError(e).message));
+    await assert.rejects(admin.query(`ATTACH '/tmp/freshet-views-should-not-exist.duckdb' AS other`), (e) =>
+      /external access|disabled/i.test(pgError(e).message),
+    );
+  });
+});
+
+describe('Postgres endpoint under --auth enforce with a data dir', () => {
+  it('refreshes and resumes after a restart with DuckDB file access switched off', async () => {
+    const tmp = await tempDir('views-enforce-restart');
+    const env = { FRESHET_ROOT_ACCESS_KEY_ID: 'AKIAFRESHETROOTTEST1', FRESHET_ROOT_SECRET_ACCESS_KEY: 'root-secret-for-the-restart-test' };
+    const start = () =>
+      startServer({ port: 0, dataDir: tmp.dir, fsync: { kind: 'never' }, auth: 'enforce', env, pg: { port: 0, views: { onError: () => undefined } } });
+    const login = async (s: FreshetServer) => {
+      const c = new pg.Client({
+        host: '127.0.0.1',
+        port: s.pg!.port,
+        user: env.FRESHET_ROOT_ACCESS_KEY_ID,
+        password: env.FRESHET_ROOT_SECRET_ACCESS_KEY,
+        database: 'dev',
+      });
+      await c.connect();
+      return c;
+    };
+    let server = await start();
+    try {
+      await createStream(server, 'payments', 2);
+      await putAll(server, 'payments', [{ partitionKey: 'a', data: Buffer.from('{"x": 1}') }]);
+      let c = await login(server);
+      await c.query(`CREATE EXTERNAL SCHEMA kds FROM KINESIS IAM_ROLE default`);
+      await c.query(`CREATE MATERIALIZED VIEW p AS SELECT JSON_PARSE(kinesis_data) AS payload FROM kds."payments"`);
+      await c.query('REFRESH MATERIALIZED VIEW p');
+      await c.end();
+      await server.close();
+      server = await start();
+      await putAll(server, 'payments', [{ partitionKey: 'b', data: Buffer.from('{"x": 2}') }]);
+      c = await login(server);
+      await c.query('REFRESH MATERIALIZED VIEW p');
+      assert.deepEqual((await c.query('SELECT sum(payload.x)::int AS s, count(*)::int AS n FROM p')).rows, [{ s: 3, n: 2 }]);
+      await c.end();
+    } finally {
+      await server.close();
+      await tmp.remove();
+    }
   });
 });
