@@ -169,6 +169,18 @@ export function accessForSql(prefix: string, tokens: readonly Token[]): AccessRe
     if (target !== undefined && sn !== undefined) out.push({ action: 'views:Modify', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}` });
     else out.push({ action: 'views:Modify', resource: '*', what: `${head.toUpperCase()} statements` });
   }
+  // `TABLE t`, `DESCRIBE t`, `SUMMARIZE t`, `SHOW t` name the relation they read without FROM.
+  if (head === 'table' || head === 'describe' || head === 'summarize' || head === 'show') {
+    const parts: string[] = [];
+    for (let k = 1; ; k += 2) {
+      const t = m[k];
+      if (t === undefined || (t.kind !== 'ident' && t.kind !== 'qident')) break;
+      parts.push(identName(t));
+      if (m[k + 1]?.text !== '.') break;
+    }
+    const sn = parts.length > 0 && parts[0] !== 'select' && parts[0] !== 'from' ? splitRelation(parts.join('.')) : undefined;
+    if (sn) out.push({ action: 'views:Select', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}` });
+  }
   selects(prefix, tokens, out, undefined, target);
   return out;
 }

@@ -196,6 +196,10 @@ describe('Postgres endpoint users and permissions from IAM (--auth enforce)', ()
     await assert.rejects(c.query('SELECT * FROM secret_totals'), denied);
     await assert.rejects(c.query('SELECT * FROM card_transactions t JOIN public.secret_totals s USING (partition_key)'), denied);
     await assert.rejects(c.query('SELECT * FROM card_transactions WHERE partition_key IN (SELECT partition_key FROM "secret_totals")'), denied);
+    await assert.rejects(c.query('TABLE secret_totals'), denied);
+    await assert.rejects(c.query('SUMMARIZE secret_totals'), denied);
+    await assert.rejects(c.query('DESCRIBE public.secret_totals'), denied);
+    await assert.rejects(c.query('EXPLAIN SELECT * FROM secret_totals'), denied);
     // Extended protocol (a parameterized query) is checked the same way.
     await assert.rejects(c.query('SELECT * FROM secret_totals WHERE n > $1', [0]), denied);
     // A CTE of the same name as nothing real is not a relation; table functions that read by name need Select on *.
