@@ -428,7 +428,7 @@ export class RandomCutForest {
           freeLeafCount: tree.freeLeafCount,
           samplerSize: sampler.size,
           arrays: {
-            nodes: b64(tree.nodeF),
+            nodes: b64(tree.nodeRecords()),
             mass: b64(tree.mass),
             freeNodes: b64(tree.freeNodes),
             leafPoint: b64(tree.leafPoint),
@@ -465,9 +465,12 @@ export class RandomCutForest {
           new Float64Array(old.buffer.slice(old.byteOffset, old.byteOffset + old.byteLength)),
           forest.treeDimensions,
         );
-        if (records.length !== tree.nodeF.length) throw new RangeError('forest state array has the wrong size');
-        tree.nodeF.set(records);
-      } else unb64(a.nodes, tree.nodeF);
+        tree.setNodeRecords(records);
+      } else {
+        const records = tree.nodeRecords();
+        unb64(a.nodes, records);
+        tree.setNodeRecords(records);
+      }
       unb64(a.mass, tree.mass);
       unb64(a.freeNodes, tree.freeNodes);
       unb64(a.leafPoint, tree.leafPoint);

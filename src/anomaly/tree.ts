@@ -5,13 +5,15 @@
  *
  * Storage is preallocated typed arrays, sized by the sample capacity, so inserts,
  * deletes and scoring allocate nothing:
- *   internal nodes: one record of 4 + 2d doubles per node — cut value (f64),
- *   then cut dimension, left child, right child, parent (four i32 in two f64
- *   slots), the sum of the box's ranges, then the bounding box, min and max
- *   interleaved per dimension (node i, dimension k: min at i·S + 4 + 2k, max
- *   right after, S = 4 + 2d) — so the
- *   walk down and the walk back up touch the same memory; the mass in `mass`;
+ *   internal nodes: a link record of 3 doubles per node — cut value (f64), then
+ *   cut dimension, left child, right child, parent (four i32 in two f64 slots) —
+ *   kept apart from the boxes, so the walk down (which reads only cuts and
+ *   children) runs through a few kilobytes per tree that stay in cache; a box
+ *   record of 1 + 2d doubles per node — the sum of the box's ranges, then min and
+ *   max interleaved per dimension (node i, dimension k: min at i·B + 1 + 2k, max
+ *   right after, B = 1 + 2d); the mass in `mass`;
  *   leaves: the point, its mass (number of sampled copies) and parent.
+ * Checkpoints keep the earlier single-record layout (see nodeRecords()).
  * A child reference is an internal node index (>= 0) or ~leafIndex (< 0).
  *
  * Insertion is the top-down RRCF insertion: at each node a cut is drawn on the
@@ -30,12 +32,16 @@ export const NIL = 0x7fffffff;
 const LN2 = Math.LN2;
 
 /**
- * Node record: f64 slot 0 cut value; i32 slots 2..5 cut dim, left, right, parent;
- * f64 slot 3 the sum of the box's ranges (so a score walk need not re-add the
- * ranges of dimensions the point is inside); f64 slots 4.. the box.
+ * Link record: f64 slot 0 cut value; i32 slots 2..5 cut dim, left, right, parent.
+ * Box record: f64 slot 0 the sum of the box's ranges (so a score walk need not
+ * re-add the ranges of dimensions the point is inside); f64 slots 1.. the box.
  */
-const RANGE = 3;
-const BOX = 4;
+const LINK_F = 3;
+const LINK_I = 6;
+const RANGE = 0;
+const BOX = 1;
+/** Checkpoint node record (version 2): cut, four i32, range sum, box: 4 + 2d doubles. */
+const RECORD_BOX = 4;
 const CUT_DIM = 2;
 const LEFT = 3;
 const RIGHT = 4;
@@ -61,12 +67,13 @@ export class RandomCutTree {
   root = NIL;
 
   // Internal nodes (at most capacity - 1 are in use; one spare slot keeps the code simple).
-  /** Node records (cut value, cut dimension, children, parent, box); nodeF and nodeI view the same bytes. */
+  /** Link records (cut value, cut dimension, children, parent); nodeF and nodeI view the same bytes. */
   readonly nodeF: Float64Array;
   readonly nodeI: Int32Array;
-  /** Record stride in f64 slots (3 + 2 × dims) and in i32 slots. */
+  /** Box records (range sum, then min and max per dimension). */
+  readonly boxes: Float64Array;
+  /** Box record stride in f64 slots (1 + 2 × dims). */
   private readonly strideF: number;
-  private readonly strideI: number;
   readonly mass: Int32Array;
   readonly freeNodes: Int32Array;
   freeNodeCount: number;
@@ -82,8 +89,7 @@ export class RandomCutTree {
   private readonly path: Int32Array;
   private readonly lo: Float64Array;
   private readonly hi: Float64Array;
-  private readonly inside: Int32Array;
-  private stamp = 0;
+  private readonly outside: Int32Array;
   private readonly log2p1: Float64Array;
   private readonly attrHigh: Float64Array;
   private readonly attrLow: Float64Array;
@@ -99,10 +105,10 @@ export class RandomCutTree {
     this.rng = rng;
     const n = capacity;
     this.strideF = BOX + 2 * dims;
-    this.strideI = 2 * this.strideF;
-    const nodeBuf = new ArrayBuffer(n * this.strideF * 8);
+    const nodeBuf = new ArrayBuffer(n * LINK_F * 8);
     this.nodeF = new Float64Array(nodeBuf);
     this.nodeI = new Int32Array(nodeBuf);
+    this.boxes = new Float64Array(n * this.strideF);
     this.mass = new Int32Array(n);
     this.freeNodes = new Int32Array(n);
     this.leafPoint = new Float64Array(n * dims);
@@ -118,7 +124,7 @@ export class RandomCutTree {
     this.path = new Int32Array(n + 1);
     this.lo = new Float64Array(dims);
     this.hi = new Float64Array(dims);
-    this.inside = new Int32Array(dims);
+    this.outside = new Int32Array(dims);
     this.log2p1 = log2Table(capacity);
     this.attrHigh = new Float64Array(dims);
     this.attrLow = new Float64Array(dims);
@@ -132,7 +138,7 @@ export class RandomCutTree {
    */
   static upgradeNodeRecords(old: Float64Array, dims: number): Float64Array {
     const oldStride = 3 + 2 * dims,
-      stride = BOX + 2 * dims;
+      stride = RECORD_BOX + 2 * dims;
     const n = old.length / oldStride;
     const out = new Float64Array(n * stride);
     for (let i = 0; i < n; i++) {
@@ -143,13 +149,40 @@ export class RandomCutTree {
       out[q + 2] = old[o + 2]!;
       let range = 0;
       for (let k = 0; k < dims; k++) {
-        out[q + BOX + 2 * k] = old[o + 3 + 2 * k]!;
-        out[q + BOX + 2 * k + 1] = old[o + 3 + 2 * k + 1]!;
+        out[q + RECORD_BOX + 2 * k] = old[o + 3 + 2 * k]!;
+        out[q + RECORD_BOX + 2 * k + 1] = old[o + 3 + 2 * k + 1]!;
         range += old[o + 3 + 2 * k + 1]! - old[o + 3 + 2 * k]!;
       }
-      out[q + RANGE] = range;
+      out[q + RECORD_BOX - 1] = range;
     }
     return out;
+  }
+
+  /** Node records in the checkpoint layout (version 2: 4 + 2d doubles per node, box after the links). */
+  nodeRecords(): Float64Array {
+    const n = this.capacity,
+      stride = RECORD_BOX + 2 * this.dims,
+      bs = this.strideF;
+    const out = new Float64Array(n * stride);
+    for (let i = 0; i < n; i++) {
+      out.set(this.nodeF.subarray(i * LINK_F, (i + 1) * LINK_F), i * stride);
+      out[i * stride + RECORD_BOX - 1] = this.boxes[i * bs + RANGE]!;
+      out.set(this.boxes.subarray(i * bs + BOX, (i + 1) * bs), i * stride + RECORD_BOX);
+    }
+    return out;
+  }
+
+  /** Loads node records in the checkpoint layout (the inverse of nodeRecords()). */
+  setNodeRecords(records: Float64Array): void {
+    const n = this.capacity,
+      stride = RECORD_BOX + 2 * this.dims,
+      bs = this.strideF;
+    if (records.length !== n * stride) throw new RangeError('forest state array has the wrong size');
+    for (let i = 0; i < n; i++) {
+      this.nodeF.set(records.subarray(i * stride, i * stride + LINK_F), i * LINK_F);
+      this.boxes[i * bs + RANGE] = records[i * stride + RECORD_BOX - 1]!;
+      this.boxes.set(records.subarray(i * stride + RECORD_BOX, (i + 1) * stride), i * bs + BOX);
+    }
   }
 
   /** Total mass (number of sampled points, duplicates included). */
@@ -163,6 +196,7 @@ export class RandomCutTree {
   byteSize(): number {
     return (
       this.nodeF.byteLength +
+      this.boxes.byteLength +
       this.mass.byteLength +
       this.freeNodes.byteLength +
       this.leafPoint.byteLength +
@@ -172,7 +206,7 @@ export class RandomCutTree {
       this.path.byteLength +
       this.lo.byteLength +
       this.hi.byteLength +
-      this.inside.byteLength +
+      this.outside.byteLength +
       this.attrHigh.byteLength +
       this.attrLow.byteLength +
       this.shadowMin.byteLength +
@@ -196,22 +230,22 @@ export class RandomCutTree {
 
   private link(par: number, oldRef: number, newRef: number): void {
     if (par === -1) this.root = newRef;
-    else if (this.nodeI[par * this.strideI + LEFT] === oldRef) this.nodeI[par * this.strideI + LEFT] = newRef;
-    else this.nodeI[par * this.strideI + RIGHT] = newRef;
+    else if (this.nodeI[par * LINK_I + LEFT] === oldRef) this.nodeI[par * LINK_I + LEFT] = newRef;
+    else this.nodeI[par * LINK_I + RIGHT] = newRef;
   }
 
   /** Writes a new internal node with the cut in cutD / cutV, box [lo, hi] and the given children. */
   private writeNode(n: number, left: number, right: number, par: number, mass: number): void {
     const ni = this.nodeI,
-      o = n * this.strideI;
-    this.nodeF[n * this.strideF] = this.cutV;
+      o = n * LINK_I;
+    this.nodeF[n * LINK_F] = this.cutV;
     ni[o + CUT_DIM] = this.cutD;
     ni[o + LEFT] = left;
     ni[o + RIGHT] = right;
     ni[o + PARENT] = par;
     this.mass[n] = mass;
     const d = this.dims,
-      box = this.nodeF,
+      box = this.boxes,
       lo = this.lo,
       hi = this.hi,
       b = n * this.strideF + BOX;
@@ -263,11 +297,11 @@ export class RandomCutTree {
     const d = this.dims,
       lo = this.lo,
       hi = this.hi,
-      box = this.nodeF,
+      box = this.boxes,
       nodeI = this.nodeI,
       nodeF = this.nodeF;
     const sf = this.strideF,
-      si = this.strideI;
+      si = LINK_I;
     let node = this.root;
     let par = -1;
     for (;;) {
@@ -325,7 +359,7 @@ export class RandomCutTree {
         this.mass[i]!++;
         par = i;
         const o = i * si;
-        node = point[nodeI[o + CUT_DIM]!]! <= nodeF[i * sf]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
+        node = point[nodeI[o + CUT_DIM]!]! <= nodeF[i * LINK_F]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
         continue;
       }
       this.drawCut(sum);
@@ -338,7 +372,7 @@ export class RandomCutTree {
         if (below) this.writeNode(n, ~leaf, i, par, this.mass[i]! + 1);
         else this.writeNode(n, i, ~leaf, par, this.mass[i]! + 1);
         this.leafParent[leaf] = n;
-        nodeI[i * this.strideI + PARENT] = n;
+        nodeI[i * LINK_I + PARENT] = n;
         this.link(par, i, n);
         return leaf;
       }
@@ -351,7 +385,7 @@ export class RandomCutTree {
       this.mass[i]!++;
       par = i;
       const o = i * si;
-      node = point[nodeI[o + CUT_DIM]!]! <= nodeF[i * sf]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
+      node = point[nodeI[o + CUT_DIM]!]! <= nodeF[i * LINK_F]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
     }
   }
 
@@ -360,22 +394,22 @@ export class RandomCutTree {
   deleteOne(j: number): void {
     const nodeI = this.nodeI;
     const p = this.leafParent[j]!;
-    for (let a = p; a !== -1; a = nodeI[a * this.strideI + PARENT]!) this.mass[a]!--;
+    for (let a = p; a !== -1; a = nodeI[a * LINK_I + PARENT]!) this.mass[a]!--;
     if (--this.leafMass[j]! > 0) return;
     this.freeLeaves[this.freeLeafCount++] = j;
     if (p === -1) {
       this.root = NIL;
       return;
     }
-    const po = p * this.strideI;
+    const po = p * LINK_I;
     const sib = nodeI[po + LEFT] === ~j ? nodeI[po + RIGHT]! : nodeI[po + LEFT]!;
     const g = nodeI[po + PARENT]!;
-    if (sib >= 0) nodeI[sib * this.strideI + PARENT] = g;
+    if (sib >= 0) nodeI[sib * LINK_I + PARENT] = g;
     else this.leafParent[~sib] = g;
     this.link(g, p, sib);
     this.freeNodes[this.freeNodeCount++] = p;
     // The removed point may have defined ancestors' box edges: shrink until a box is unchanged.
-    for (let n = g; n !== -1; n = nodeI[n * this.strideI + PARENT]!) {
+    for (let n = g; n !== -1; n = nodeI[n * LINK_I + PARENT]!) {
       if (!this.recomputeBox(n)) break;
     }
   }
@@ -383,9 +417,9 @@ export class RandomCutTree {
   private recomputeBox(n: number): boolean {
     const d = this.dims,
       b = n * this.strideF + BOX;
-    const l = this.nodeI[n * this.strideI + LEFT]!,
-      r = this.nodeI[n * this.strideI + RIGHT]!;
-    const box = this.nodeF,
+    const l = this.nodeI[n * LINK_I + LEFT]!,
+      r = this.nodeI[n * LINK_I + RIGHT]!;
+    const box = this.boxes,
       lp = this.leafPoint;
     let changed = false;
     let range = 0;
@@ -422,14 +456,13 @@ export class RandomCutTree {
     const path = this.path,
       nodeI = this.nodeI,
       nodeF = this.nodeF,
-      sf = this.strideF,
-      si = this.strideI;
+      si = LINK_I;
     let depth = 0;
     let node = this.root;
     while (node >= 0) {
       path[depth++] = node;
       const o = node * si;
-      node = point[nodeI[o + CUT_DIM]!]! <= nodeF[node * sf]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
+      node = point[nodeI[o + CUT_DIM]!]! <= nodeF[node * LINK_F]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
     }
     this.depth = depth;
     return ~node;
@@ -462,33 +495,35 @@ export class RandomCutTree {
     }
     let s = 1 / (depth + 1);
     const d = this.dims,
-      inside = this.inside,
-      box = this.nodeF,
+      outside = this.outside,
+      box = this.boxes,
       path = this.path,
       sf = this.strideF;
     // A coordinate inside a box is inside every ancestor's box, so it never adds to the
-    // separation again: mark it with this call's stamp and skip it further up.
-    if (this.stamp >= 0x3fffffff) {
-      inside.fill(0);
-      this.stamp = 0;
-    }
-    const stamp = ++this.stamp;
+    // separation again: `outside` lists, in order, the coordinates still outside.
+    let live = d;
+    for (let c = 0; c < d; c++) outside[c] = c;
     for (let k = depth - 1; k >= 0; k--) {
       const node = path[k]! * sf,
         b = node + BOX;
-      let sumDiff = 0;
-      for (let c = 0; c < d; c++) {
-        if (inside[c] === stamp) continue;
-        const x = point[c]!,
+      let sumDiff = 0,
+        kept = 0;
+      for (let i = 0; i < live; i++) {
+        const c = outside[i]!,
+          x = point[c]!,
           mx = box[b + 2 * c + 1]!;
         if (x > mx) {
           sumDiff += x - mx;
+          outside[kept++] = c;
           continue;
         }
         const mn = box[b + 2 * c]!;
-        if (x < mn) sumDiff += mn - x;
-        else inside[c] = stamp;
+        if (x < mn) {
+          sumDiff += mn - x;
+          outside[kept++] = c;
+        }
       }
+      live = kept;
       // Inside this box means inside every ancestor's box too: no further change.
       if (sumDiff <= 0) break;
       const prob = sumDiff / (box[node + RANGE]! + sumDiff);
@@ -515,7 +550,7 @@ export class RandomCutTree {
       th = this.attrHigh,
       tl = this.attrLow,
       path = this.path;
-    const box = this.nodeF,
+    const box = this.boxes,
       lp = this.leafPoint,
       nodeI = this.nodeI;
     if (this.leafEquals(j, point)) {
@@ -529,7 +564,7 @@ export class RandomCutTree {
       let first = true;
       for (let k = depth - 1; k >= 0; k--) {
         const n = path[k]!,
-          o = n * this.strideI;
+          o = n * LINK_I;
         const sib = nodeI[o + LEFT] === child ? nodeI[o + RIGHT]! : nodeI[o + LEFT]!;
         child = n;
         for (let c = 0; c < d; c++) {
@@ -651,7 +686,7 @@ export class RandomCutTree {
       const rank = same ? (depth === 0 ? 0 : 1 / (depth + this.log2p1[m]!)) : 1 / (depth + 1);
       return { rank, q };
     }
-    const o = ref * this.strideI,
+    const o = ref * LINK_I,
       cd = this.nodeI[o + CUT_DIM]!;
     let r: { rank: number; q: Float64Array };
     if (missing[cd]) {
@@ -659,10 +694,10 @@ export class RandomCutTree {
       const b = this.imputeVisit(this.nodeI[o + RIGHT]!, depth + 1, point, missing);
       r = b.rank < a.rank ? b : a;
     } else {
-      r = this.imputeVisit(point[cd]! <= this.nodeF[ref * this.strideF]! ? this.nodeI[o + LEFT]! : this.nodeI[o + RIGHT]!, depth + 1, point, missing);
+      r = this.imputeVisit(point[cd]! <= this.nodeF[ref * LINK_F]! ? this.nodeI[o + LEFT]! : this.nodeI[o + RIGHT]!, depth + 1, point, missing);
     }
     const b = ref * this.strideF + BOX,
-      box = this.nodeF,
+      box = this.boxes,
       q = r.q;
     let sumNew = 0,
       sumDiff = 0;
@@ -690,7 +725,7 @@ export class RandomCutTree {
     const d = this.dims,
       nodeI = this.nodeI,
       nodeF = this.nodeF,
-      box = this.nodeF,
+      box = this.boxes,
       lp = this.leafPoint;
     let nodes = 0,
       leaves = 0;
@@ -707,14 +742,14 @@ export class RandomCutTree {
         return this.leafMass[j]!;
       }
       nodes++;
-      const o = ref * this.strideI;
+      const o = ref * LINK_I;
       if (nodeI[o + PARENT] !== par) fail(`node ${ref} parent ${nodeI[o + PARENT]} != ${par}`);
       const l = nodeI[o + LEFT]!,
         r = nodeI[o + RIGHT]!;
       const m = visit(l, ref) + visit(r, ref);
       if (m !== this.mass[ref]) fail(`node ${ref} mass ${this.mass[ref]} != ${m}`);
       const cd = nodeI[o + CUT_DIM]!,
-        cv = nodeF[ref * this.strideF]!;
+        cv = nodeF[ref * LINK_F]!;
       for (let k = 0; k < d; k++) {
         const lmin = l >= 0 ? box[l * this.strideF + BOX + 2 * k]! : lp[~l * d + k]!;
         const lmax = l >= 0 ? box[l * this.strideF + BOX + 2 * k + 1]! : lp[~l * d + k]!;
