@@ -47,6 +47,9 @@ const LEFT = 3;
 const RIGHT = 4;
 const PARENT = 5;
 
+/** Scratch of imputeInto: one completed point per tree level (shared: imputation is synchronous; grown on demand). */
+let IMPUTE = new Float64Array(0);
+
 /** log2(m + 1) for masses up to the largest sample size seen so far (grown on demand, never per point). */
 let LOG2P1 = new Float64Array(0);
 
@@ -392,15 +395,19 @@ export class RandomCutTree {
   /** Removes one copy of the point held by leaf `j`. */
   // hot path
   deleteOne(j: number): void {
-    const nodeI = this.nodeI;
+    const nodeI = this.nodeI,
+      mass = this.mass;
     const p = this.leafParent[j]!;
-    for (let a = p; a !== -1; a = nodeI[a * LINK_I + PARENT]!) this.mass[a]!--;
-    if (--this.leafMass[j]! > 0) return;
+    if (--this.leafMass[j]! > 0) {
+      for (let a = p; a !== -1; a = nodeI[a * LINK_I + PARENT]!) mass[a]!--;
+      return;
+    }
     this.freeLeaves[this.freeLeafCount++] = j;
     if (p === -1) {
       this.root = NIL;
       return;
     }
+    mass[p]!--;
     const po = p * LINK_I;
     const sib = nodeI[po + LEFT] === ~j ? nodeI[po + RIGHT]! : nodeI[po + LEFT]!;
     const g = nodeI[po + PARENT]!;
@@ -408,10 +415,27 @@ export class RandomCutTree {
     else this.leafParent[~sib] = g;
     this.link(g, p, sib);
     this.freeNodes[this.freeNodeCount++] = p;
-    // The removed point may have defined ancestors' box edges: shrink until a box is unchanged.
+    // One walk up: every ancestor loses the copy; the removed point may have defined
+    // ancestors' box edges, so boxes shrink until one is unchanged.
+    let shrinking = true;
     for (let n = g; n !== -1; n = nodeI[n * LINK_I + PARENT]!) {
-      if (!this.recomputeBox(n)) break;
+      mass[n]!--;
+      if (shrinking) shrinking = this.onBoundary(n, j) && this.recomputeBox(n);
     }
+  }
+
+  /** Does leaf j's point lie on node n's box boundary? If not, removing it cannot shrink the box. */
+  private onBoundary(n: number, j: number): boolean {
+    const d = this.dims,
+      b = n * this.strideF + BOX,
+      box = this.boxes,
+      lp = this.leafPoint,
+      base = j * d;
+    for (let k = 0; k < d; k++) {
+      const x = lp[base + k]!;
+      if (x === box[b + 2 * k] || x === box[b + 2 * k + 1]) return true;
+    }
+    return false;
   }
 
   private recomputeBox(n: number): boolean {
@@ -665,44 +689,59 @@ export class RandomCutTree {
       out.set(point);
       return Infinity;
     }
-    const r = this.imputeVisit(this.root, 0, point, missing);
-    out.set(r.q);
-    return r.rank;
+    const d = this.dims;
+    if (IMPUTE.length < (this.capacity + 1) * d) IMPUTE = new Float64Array((this.capacity + 1) * d);
+    const rank = this.imputeVisit(this.root, 0, point, missing);
+    out.set(IMPUTE.subarray(0, d));
+    return rank;
   }
 
-  private imputeVisit(ref: number, depth: number, point: Float64Array, missing: Uint8Array): { rank: number; q: Float64Array } {
-    const d = this.dims;
+  /**
+   * Returns the rank of the best completion below `ref` and writes that completed
+   * point into slot `depth` of the shared IMPUTE scratch (slots deeper down are
+   * the children's and are overwritten freely).
+   */
+  private imputeVisit(ref: number, depth: number, point: Float64Array, missing: Uint8Array): number {
+    const d = this.dims,
+      q = IMPUTE,
+      at = depth * d;
     if (ref < 0) {
       const j = ~ref,
         base = j * d,
         lp = this.leafPoint;
-      const q = Float64Array.from(point);
       let same = true;
       for (let k = 0; k < d; k++) {
-        if (missing[k]) q[k] = lp[base + k]!;
-        else if (q[k] !== lp[base + k]) same = false;
+        if (missing[k]) q[at + k] = lp[base + k]!;
+        else {
+          q[at + k] = point[k]!;
+          if (point[k] !== lp[base + k]) same = false;
+        }
       }
       const m = this.leafMass[j]!;
-      const rank = same ? (depth === 0 ? 0 : 1 / (depth + this.log2p1[m]!)) : 1 / (depth + 1);
-      return { rank, q };
+      return same ? (depth === 0 ? 0 : 1 / (depth + this.log2p1[m]!)) : 1 / (depth + 1);
     }
     const o = ref * LINK_I,
-      cd = this.nodeI[o + CUT_DIM]!;
-    let r: { rank: number; q: Float64Array };
+      cd = this.nodeI[o + CUT_DIM]!,
+      below = at + d;
+    let rank: number;
     if (missing[cd]) {
       const a = this.imputeVisit(this.nodeI[o + LEFT]!, depth + 1, point, missing);
+      q.copyWithin(at, below, below + d);
       const b = this.imputeVisit(this.nodeI[o + RIGHT]!, depth + 1, point, missing);
-      r = b.rank < a.rank ? b : a;
+      if (b < a) {
+        q.copyWithin(at, below, below + d);
+        rank = b;
+      } else rank = a;
     } else {
-      r = this.imputeVisit(point[cd]! <= this.nodeF[ref * LINK_F]! ? this.nodeI[o + LEFT]! : this.nodeI[o + RIGHT]!, depth + 1, point, missing);
+      rank = this.imputeVisit(point[cd]! <= this.nodeF[ref * LINK_F]! ? this.nodeI[o + LEFT]! : this.nodeI[o + RIGHT]!, depth + 1, point, missing);
+      q.copyWithin(at, below, below + d);
     }
     const b = ref * this.strideF + BOX,
-      box = this.boxes,
-      q = r.q;
+      box = this.boxes;
     let sumNew = 0,
       sumDiff = 0;
     for (let k = 0; k < d; k++) {
-      const x = q[k]!,
+      const x = q[at + k]!,
         mn = box[b + 2 * k]!,
         mx = box[b + 2 * k + 1]!;
       sumNew += Math.max(x, mx) - Math.min(x, mn);
@@ -710,9 +749,9 @@ export class RandomCutTree {
     }
     if (sumDiff > 0) {
       const prob = sumDiff / sumNew;
-      r.rank = prob / (depth + 1) + (1 - prob) * r.rank;
+      rank = prob / (depth + 1) + (1 - prob) * rank;
     }
-    return r;
+    return rank;
   }
 
   /**
