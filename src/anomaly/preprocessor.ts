@@ -59,6 +59,8 @@ export class Preprocessor {
   internalTimeStamp = 0;
   /** Last shingleSize raw inputs, oldest first. */
   private readonly lastInputs: Float64Array;
+  /** View of the last entry of lastInputs (the previous raw input). */
+  private readonly previous: Float64Array;
   private readonly lastTimes: (number | null)[];
   private initial: number[][] | null;
   private initialTimes: (number | null)[] | null;
@@ -73,6 +75,7 @@ export class Preprocessor {
     this.stats = [];
     for (let i = 0; i < 3 * n; i++) this.stats.push(new Deviation(i < 2 * n ? o.transformDecay : 0.1 * o.transformDecay));
     this.lastInputs = new Float64Array(n * o.shingleSize);
+    this.previous = this.lastInputs.subarray(this.lastInputs.length - n);
     this.lastTimes = new Array<number | null>(o.shingleSize).fill(null);
     const buffered = o.transform === 'NORMALIZE' || o.transform === 'NORMALIZE_DIFFERENCE';
     this.initial = buffered ? [] : null;
@@ -86,8 +89,7 @@ export class Preprocessor {
 
   /** The previous raw input (zeros before the first). */
   previousInput(): Float64Array {
-    const n = this.options.inputLength;
-    return this.lastInputs.subarray(this.lastInputs.length - n);
+    return this.previous;
   }
 
   /** The raw input at shingle position `k` (0 = oldest … shingleSize − 1 = latest processed). */

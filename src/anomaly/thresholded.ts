@@ -162,6 +162,7 @@ export class ThresholdedRandomCutForest {
   private readonly point: Float64Array;
   private readonly shiftNow: Float64Array;
   private readonly scaleNow: Float64Array;
+  private readonly detection: Detection = { score: 0, grade: 0, threshold: 0, inHigh: false, index: 0, expectedPoint: null, attribution: null };
 
   constructor(options: ThresholdedForestOptions, parts?: { forest: RandomCutForest; preprocessor: Preprocessor; thresholder: BasicThresholder }) {
     const sampleSize = options.sampleSize ?? TRCF_DEFAULTS.sampleSize;
@@ -479,11 +480,7 @@ export class ThresholdedRandomCutForest {
       len = point.length,
       method = this.options.transform;
     const score = forest.scoreTreePoint(point);
-    const none: Detection = { score, grade: 0, threshold: 0, inHigh: false, index: 0, expectedPoint: null, attribution: null };
-    if (score === 0) {
-      none.threshold = this.currentThreshold();
-      return none;
-    }
+    if (score === 0) return this.detected(0, 0, this.currentThreshold(), false, 0, null, null);
     const gap = internal - this.lastAnomaly.internalTimeStamp;
     const difference = gap * n;
     const relative = gap >= s ? -s : -gap;
@@ -549,8 +546,29 @@ export class ThresholdedRandomCutForest {
     }
     this.thresholder.update(score, correctedScore, this.lastScore);
     if (s > 1) this.lastScore = score;
-    if (grade === 0) return { score, grade: 0, threshold, inHigh, index: 0, expectedPoint: null, attribution: null };
-    return { score, grade, threshold, inHigh, index, expectedPoint, attribution };
+    if (grade === 0) return this.detected(score, 0, threshold, inHigh, 0, null, null);
+    return this.detected(score, grade, threshold, inHigh, index, expectedPoint, attribution);
+  }
+
+  /** Fills the one Detection record (read by process() before the next input; never kept). */
+  private detected(
+    score: number,
+    grade: number,
+    threshold: number,
+    inHigh: boolean,
+    index: number,
+    expectedPoint: Float64Array | null,
+    attribution: DiVector | null,
+  ): Detection {
+    const r = this.detection;
+    r.score = score;
+    r.grade = grade;
+    r.threshold = threshold;
+    r.inHigh = inHigh;
+    r.index = index;
+    r.expectedPoint = expectedPoint;
+    r.attribution = attribution;
+    return r;
   }
 
   toJSON(): ThresholdedForestState {

@@ -344,18 +344,13 @@ export class RandomCutTree {
       }
       const i = node,
         b = i * sf + BOX;
-      let sum = 0,
-        grew = false;
+      let grew = false;
       for (let k = 0; k < d; k++) {
         const x = point[k]!;
-        const mn = box[b + 2 * k]!,
-          mx = box[b + 2 * k + 1]!;
-        if (x < mn || x > mx) grew = true;
-        const l = Math.min(x, mn),
-          h = Math.max(x, mx);
-        lo[k] = l;
-        hi[k] = h;
-        sum += h - l;
+        if (x < box[b + 2 * k]! || x > box[b + 2 * k + 1]!) {
+          grew = true;
+          break;
+        }
       }
       if (!grew) {
         // Inside the node's box: no cut of that box can separate the point, so none is drawn.
@@ -364,6 +359,15 @@ export class RandomCutTree {
         const o = i * si;
         node = point[nodeI[o + CUT_DIM]!]! <= nodeF[i * LINK_F]! ? nodeI[o + LEFT]! : nodeI[o + RIGHT]!;
         continue;
+      }
+      let sum = 0;
+      for (let k = 0; k < d; k++) {
+        const x = point[k]!;
+        const l = Math.min(x, box[b + 2 * k]!),
+          h = Math.max(x, box[b + 2 * k + 1]!);
+        lo[k] = l;
+        hi[k] = h;
+        sum += h - l;
       }
       this.drawCut(sum);
       const cd = this.cutD,
