@@ -332,11 +332,14 @@ const forestTable = forestRows
   )
   .join('\n');
 
+const loadAtEnd = loadavg()
+  .map((x) => x.toFixed(2))
+  .join(', ');
 const trcf = results.find((r) => r.d.key === 'trcf')!;
 const best = results.find((r) => r.d.key === 'best')!;
 const md = `
 Command: \`${COMMAND}\`
-Machine: ${machineLine()}; load average when the run started: ${loadAtStart} (2 cores shared with other engineers' work: points per CPU-second is the steadier figure).
+Machine: ${machineLine()}; load average (\`uptime\`) when the run started: ${loadAtStart}, when it ended: ${loadAtEnd} (2 cores shared with other engineers' work: points per CPU-second is the steadier figure, but a loaded machine also evicts the forests from the caches, so figures under load are lower than on a quiet machine).
 
 ### Detectors on the NAB sample (14 series, ${totalPoints} points, 30 labelled windows)
 

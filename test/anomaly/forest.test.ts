@@ -351,3 +351,24 @@ describe('RandomCutForest checkpoint versions', () => {
     }
   });
 });
+
+describe('RandomCutForest checkpoint layout', () => {
+  it('a shingled forest survives save, restore and save again unchanged, and the copy scores bit for bit as the original', () => {
+    // The TRCF default's shape: 8-value shingles, 30 trees, decay 1 / 2560; integer counts give duplicate leaves.
+    const forest = new RandomCutForest({ dimensions: 1, shingleSize: 8, numberOfTrees: 30, sampleSize: 64, timeDecay: 640, seed: 41 });
+    const rnd = new TestRandom(42);
+    const next = (i: number): number[] => [i % 97 === 0 ? 40 : Math.round(5 * Math.sin(i / 9) + rnd.gaussian())];
+    for (let i = 0; i < 2500; i++) forest.update(next(i));
+    forest.checkInvariants();
+    const text = JSON.stringify(forest);
+    const restored = RandomCutForest.fromJSON(JSON.parse(text));
+    restored.checkInvariants();
+    assert.equal(JSON.stringify(restored), text);
+    for (let i = 2500; i < 3500; i++) {
+      const p = next(i);
+      assert.equal(restored.scoreAndUpdate(p), forest.scoreAndUpdate(p), `point ${i}`);
+    }
+    restored.checkInvariants();
+    assert.equal(JSON.stringify(restored), JSON.stringify(forest));
+  });
+});
