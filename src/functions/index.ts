@@ -29,5 +29,5 @@ export {
   parseFunctionRef,
 } from './model.ts';
 export type { AliasRecord, CodeSource, EventInvokeConfig, FunctionRecord, FunctionSettings, VersionRecord, RuntimeFamily } from './model.ts';
-export { functionInvoker, InvocationFailure } from './invoker.ts';
+export { alarmActionInvoker, functionInvoker, InvocationFailure } from './invoker.ts';
 export type { FunctionInvoker } from './invoker.ts';

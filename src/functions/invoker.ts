@@ -69,3 +69,20 @@ export function functionInvoker(engine: FunctionsEngine): FunctionInvoker {
     },
   };
 }
+
+/**
+ * The hook CloudWatch alarm actions on `arn:aws:lambda:…:function:<name>[:<qualifier>]` call: an
+ * asynchronous (Event) invocation with the alarm's event, acknowledged once queued durably; Lambda's
+ * own retries and destinations apply from there. Rejects when the function (or the qualifier) does not
+ * exist, so the alarm's history records a failed action, as CloudWatch does.
+ */
+export function alarmActionInvoker(engine: FunctionsEngine): (functionArn: string, event: unknown) => Promise<void> {
+  return async (functionArn, event) => {
+    try {
+      await engine.invoke(functionArn, Buffer.from(JSON.stringify(event)), { invocationType: 'Event', trustedPayload: true });
+    } catch (e) {
+      if (isAwsError(e)) throw new InvocationFailure(`${e.code}: ${e.message}`, e.code === 'ResourceNotFoundException' ? 'not-found' : 'invoke-error', e.code);
+      throw e;
+    }
+  };
+}

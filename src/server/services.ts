@@ -19,7 +19,7 @@ import { createCloudWatchService, prometheusRoute } from '../cloudwatch/index.ts
 import { createDetectorsService } from '../detectors/index.ts';
 import type { DetectorsOptions } from '../detectors/index.ts';
 import { QueuesEngine, createSqsService } from '../queues/index.ts';
-import { FunctionsEngine, createLambdaService, codeDownloadRoute, functionInvoker, logsRoute } from '../functions/index.ts';
+import { FunctionsEngine, alarmActionInvoker, createLambdaService, codeDownloadRoute, functionInvoker, logsRoute } from '../functions/index.ts';
 import type { FunctionsEngineOptions } from '../functions/index.ts';
 import { ingestRoutes } from '../ingest/index.ts';
 
@@ -79,6 +79,8 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
     // block files are written without fsync, which otherwise costs a sync per block at every checkpoint.
     fsync: deps.metrics?.fsync ?? !(deps.storage instanceof MemoryStorage),
   });
+  // Alarm actions on arn:aws:lambda:…:function:… invoke the server's functions asynchronously.
+  if (!deps.metrics?.actions?.invokeFunction) metrics.actions.setFunctionInvoker(alarmActionInvoker(functions));
   // AWS/Firehose: every delivery stream's counters, once a second.
   emitDeliveryMetrics(metrics.registry, () => firehose.engine.deliveryMetrics());
   // AWS/Kinesis: the stream actions record into the registry (per shard where enhanced monitoring is on).

@@ -71,6 +71,11 @@ export class ActionDispatcher {
     this.config.topics = { ...(this.config.topics ?? {}), [topic]: endpoints };
   }
 
+  /** Attaches the functions runtime: `arn:aws:lambda:…` actions invoke through it from now on. */
+  setFunctionInvoker(invoke: (functionArn: string, event: AlarmFunctionEvent) => Promise<void>): void {
+    this.config.invokeFunction = invoke;
+  }
+
   async dispatch(req: ActionRequest): Promise<ActionOutcome> {
     const arn = req.actionArn;
     const n = req.notification;

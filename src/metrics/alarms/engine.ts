@@ -18,6 +18,7 @@
  * the next evaluation. Alarms, their states and two weeks of history live in
  * the MetaStore, so a restart keeps them.
  */
+import { createHash } from 'node:crypto';
 import { log } from '../../core/index.ts';
 import type { Clock, TimerHandle } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
@@ -43,7 +44,7 @@ import {
 } from './evaluate.ts';
 import { awsJsonDate, longDate, regionName } from './format.ts';
 import { AlarmRuleError, type RuleNode, evaluateRule, parseAlarmRule, ruleAlarms } from './rule.ts';
-import { stateReason, stateReasonData, triggerMetrics } from './text.ts';
+import { lambdaEventMetrics, stateReason, stateReasonData, triggerMetrics } from './text.ts';
 
 export type AlarmType = 'MetricAlarm' | 'CompositeAlarm';
 
@@ -748,21 +749,59 @@ export class AlarmEngine {
     return { ...base, Trigger: trigger };
   }
 
-  /** The event a Lambda alarm action receives. */
+  /**
+   * The event a Lambda alarm action receives (CloudWatch's documented payload): `source`, `alarmArn`,
+   * `accountId`, `time`, `region`, and `alarmData` with the new and previous state and the alarm's
+   * configuration — its metrics (camelCase, dimensions as an object) or, for a composite alarm, its rule.
+   */
   private functionEvent(a: LiveAlarm, old: AlarmStateRecord, atMs: number): Record<string, unknown> {
-    const cfg = a.metric ?? a.composite!;
+    const state = (s: AlarmStateRecord, ms: number) => ({
+      value: s.value,
+      reason: s.reason,
+      ...(s.reasonData !== undefined ? { reasonData: s.reasonData } : {}),
+      timestamp: awsJsonDate(ms),
+    });
+    let configuration: Record<string, unknown>;
+    const m = a.metric;
+    if (m) {
+      const single =
+        m.metrics === undefined && m.metricName !== undefined && m.namespace !== undefined
+          ? {
+              namespace: m.namespace,
+              metricName: m.metricName,
+              dimensions: m.dimensions ?? [],
+              periodSec: m.periodSec ?? 60,
+              stat: m.statistic ?? m.extendedStatistic ?? 'Average',
+              unit: m.unit,
+            }
+          : undefined;
+      const id = createHash('sha256').update(a.arn).digest('hex').slice(0, 32);
+      const uuid = `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+      configuration = {
+        ...(m.alarmDescription !== undefined ? { description: m.alarmDescription } : {}),
+        metrics: lambdaEventMetrics(m.metrics, single, uuid),
+      };
+    } else {
+      const c = a.composite!;
+      configuration = {
+        ...(c.alarmDescription !== undefined ? { description: c.alarmDescription } : {}),
+        alarmRule: c.alarmRule,
+        ...(c.actionsSuppressor !== undefined
+          ? {
+              actionsSuppressor: c.actionsSuppressor,
+              actionsSuppressorWaitPeriod: c.actionsSuppressorWaitPeriod,
+              actionsSuppressorExtensionPeriod: c.actionsSuppressorExtensionPeriod,
+            }
+          : {}),
+      };
+    }
     return {
       source: 'aws.cloudwatch',
       alarmArn: a.arn,
       accountId: this.accountId,
       time: awsJsonDate(atMs),
       region: this.region,
-      alarmData: {
-        alarmName: a.name,
-        state: { value: a.state.value, reason: a.state.reason, reasonData: a.state.reasonData, timestamp: awsJsonDate(atMs) },
-        previousState: { value: old.value, reason: old.reason, reasonData: old.reasonData, timestamp: awsJsonDate(old.updatedMs) },
-        configuration: { description: cfg.alarmDescription, ...(a.metric ? { metrics: a.metric.metrics ?? [] } : { alarmRule: a.composite!.alarmRule }) },
-      },
+      alarmData: { alarmName: a.name, state: state(a.state, atMs), previousState: state(old, old.updatedMs), configuration },
     };
   }
 

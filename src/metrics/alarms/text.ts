@@ -137,3 +137,49 @@ export function triggerMetrics(metrics: readonly MetricDataQueryInput[]): unknow
     return { Expression: q.expression, Id: q.id, Label: q.label, ReturnData: q.returnData ?? true };
   });
 }
+
+/** A single-metric alarm's metric as the Lambda action event lists it: one query with a stable generated id. */
+export interface SingleMetricRef {
+  namespace: string;
+  metricName: string;
+  dimensions: ReadonlyArray<{ name: string; value: string }>;
+  periodSec: number;
+  stat: string;
+  unit: string | undefined;
+}
+
+/**
+ * `alarmData.configuration.metrics` of the event a Lambda alarm action receives: camelCase, the
+ * dimensions as an object, `metric.name` for the metric name; expressions as `{id, expression, label,
+ * returnData}`. A single-metric alarm is listed as one metricStat query under `id` (CloudWatch
+ * generates one; Freshet derives it from the alarm's ARN so it stays the same between invocations).
+ */
+export function lambdaEventMetrics(metrics: readonly MetricDataQueryInput[] | undefined, single: SingleMetricRef | undefined, id: string): unknown[] {
+  const stat = (
+    m: { namespace: string; metricName: string; dimensions: ReadonlyArray<{ name: string; value: string }> },
+    periodSec: number,
+    s: string,
+    unit: string | undefined,
+  ) => ({
+    metric: { namespace: m.namespace, name: m.metricName, dimensions: Object.fromEntries(m.dimensions.map((d) => [d.name, d.value])) },
+    period: periodSec,
+    stat: s,
+    ...(unit !== undefined ? { unit } : {}),
+  });
+  if (metrics === undefined) {
+    if (single === undefined) return [];
+    return [{ id, metricStat: stat(single, single.periodSec, single.stat, single.unit), returnData: true }];
+  }
+  return metrics.map((q) => {
+    if (q.metricStat) {
+      const ms = q.metricStat;
+      return {
+        id: q.id,
+        metricStat: stat(ms.metric, ms.periodSec, ms.stat, ms.unit),
+        ...(q.label !== undefined ? { label: q.label } : {}),
+        returnData: q.returnData ?? true,
+      };
+    }
+    return { id: q.id, expression: q.expression, ...(q.label !== undefined ? { label: q.label } : {}), returnData: q.returnData ?? true };
+  });
+}
