@@ -23,6 +23,9 @@ import type { LogStorage } from '../storage/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
 import type { QueuesEngine } from '../queues/index.ts';
 import { queueNameFromArn } from '../queues/index.ts';
+import type { MessageAttributes } from '../queues/index.ts';
+import type { MetricsRegistry } from '../metrics/index.ts';
+import { FunctionMetrics } from './metrics.ts';
 import { AsyncEventLog } from './async-events.ts';
 import type { AsyncEvent } from './async-events.ts';
 import { CodeStore } from './code-store.ts';
@@ -124,9 +127,14 @@ export class FunctionsEngine {
   private readonly asyncTimers = new Set<TimerHandle>();
   /** Where Event invocations' destination records go (SQS queues when the engine has them). */
   deliverDestination: ((arn: string, record: unknown) => Promise<void>) | undefined;
+  /** Sends a message to a queue by ARN (dead-letter queues of asynchronous invocations). */
+  private sendToQueue: ((arn: string, body: string, attributes: MessageAttributes) => Promise<void>) | undefined;
   /** Event source mappings (Kinesis streams and queues → functions). */
   readonly mappings: EventSourceMappings;
   private readonly asyncLog: AsyncEventLog;
+  /** AWS/Lambda emission, once `emitMetrics` attached a registry. */
+  metrics: FunctionMetrics | undefined;
+  private totalInFlight = 0;
 
   private constructor(opts: FunctionsEngineOptions) {
     this.storage = opts.storage;
@@ -144,6 +152,11 @@ export class FunctionsEngine {
     this.asyncDelays = opts.asyncRetryDelaysMs ?? [60_000, 120_000];
     const queues = opts.queues;
     if (queues) {
+      this.sendToQueue = async (arn, body, attributes) => {
+        const name = queueNameFromArn(arn);
+        if (name === undefined) throw new Error(`unsupported dead-letter target ${arn}`);
+        await queues.sendMessage(name, { body, messageAttributes: attributes });
+      };
       this.deliverDestination = async (arn, record) => {
         const name = queueNameFromArn(arn);
         if (name === undefined) throw new Error(`unsupported destination ${arn}`);
@@ -191,6 +204,11 @@ export class FunctionsEngine {
 
   private get endpointUrl(): string | undefined {
     return this.endpoint() || undefined;
+  }
+
+  /** Emits AWS/Lambda metrics (FunctionName, Resource, ExecutedVersion dimensions) into `registry` from now on. */
+  emitMetrics(registry: MetricsRegistry): void {
+    this.metrics = new FunctionMetrics(registry);
   }
 
   /** A background failure (caught, not rethrown: the work goes on) or, without `err`, a warning. */
@@ -419,6 +437,7 @@ export class FunctionsEngine {
         await this.storage.meta.delete(FUNCTION_META_PREFIX + name);
         this.retirePools(name, undefined);
         this.logs.forget(name);
+        this.metrics?.forget(name);
       }
       await this.collectCode();
     });
@@ -785,11 +804,13 @@ export class FunctionsEngine {
       throw lambdaError('TooManyRequestsException', 'Rate Exceeded.', { Type: 'User', Reason: 'ConcurrentInvocationLimitExceeded' });
     }
     this.inFlight.set(name, used + 1);
+    this.totalInFlight++;
     if (reserved === undefined) this.unreservedInFlight++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.totalInFlight--;
       this.inFlight.set(name, (this.inFlight.get(name) ?? 1) - 1);
       if (reserved === undefined) this.unreservedInFlight--;
     };
@@ -852,7 +873,17 @@ export class FunctionsEngine {
     payload: Buffer,
     o: { requestId: string; invokedArn: string; clientContext: string | undefined; tail: boolean },
   ): Promise<InvokeResult> {
-    const release = this.acquireConcurrency(record);
+    // The invoked ARN's eighth field is the qualifier it named (a version or alias), if any.
+    const qualifier = o.invokedArn.split(':')[7];
+    const metrics = this.metrics?.invocation(record.name, qualifier, version.version);
+    let release: () => void;
+    try {
+      release = this.acquireConcurrency(record);
+    } catch (e) {
+      metrics?.throttled();
+      throw e;
+    }
+    metrics?.started(this.inFlight.get(record.name) ?? 1, this.totalInFlight);
     const pool = this.poolFor(record, version);
     const { requestId } = o;
     let env: Environment | undefined;
@@ -880,6 +911,7 @@ export class FunctionsEngine {
           `END RequestId: ${requestId}\n` +
           `REPORT RequestId: ${requestId}\tDuration: ${(performance.now() - startMs).toFixed(2)} ms\tBilled Duration: 1 ms\tMemory Size: ${version.memoryMb} MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: ${f.errorType}\n`;
         this.logs.append(name, stream, this.clock.now(), text);
+        metrics?.invoked(performance.now() - startMs, true);
         return {
           statusCode: 200,
           payload: errorPayload,
@@ -899,6 +931,7 @@ export class FunctionsEngine {
         ...(o.clientContext !== undefined ? { clientContext: o.clientContext } : {}),
       });
       const durationMs = performance.now() - startMs;
+      metrics?.invoked(durationMs, outcome.kind !== 'response');
       return this.finish(record, version, env, outcome, { requestId, durationMs, tail: o.tail, init, cold: acquired.cold });
     } finally {
       release();
@@ -1056,9 +1089,42 @@ export class FunctionsEngine {
         },
         responsePayload,
       };
-      await this.deliverDestination(destination, record2).catch((e: unknown) => this.report(`destination ${destination}`, e));
+      await this.deliverDestination(destination, record2).catch((e: unknown) => {
+        this.metrics?.destinationDeliveryFailure(record.name);
+        this.report(`destination ${destination}`, e);
+      });
     }
+    if (failed && version.deadLetterTargetArn !== undefined) await this.sendToDeadLetter(record.name, version.deadLetterTargetArn, ev, result);
     return 'done';
+  }
+
+  /**
+   * An asynchronous event that failed for good goes to the function's dead-letter queue (DeadLetterConfig):
+   * the event as the message body, with the RequestID, ErrorCode and ErrorMessage attributes Lambda
+   * adds. A failure to send counts as DeadLetterErrors.
+   */
+  private async sendToDeadLetter(name: string, targetArn: string, ev: AsyncEvent, result: InvokeResult | undefined): Promise<void> {
+    const send = this.sendToQueue;
+    let errorMessage = 'Rate Exceeded.';
+    if (result) {
+      try {
+        const body = JSON.parse(result.payload.toString('utf8')) as { errorMessage?: unknown };
+        errorMessage = typeof body.errorMessage === 'string' ? body.errorMessage : result.payload.toString('utf8');
+      } catch {
+        errorMessage = result.payload.toString('utf8');
+      }
+    }
+    try {
+      if (send === undefined) throw new Error(`no queues to send to ${targetArn}`);
+      await send(targetArn, ev.payload.toString('utf8'), {
+        RequestID: { dataType: 'String', stringValue: ev.requestId },
+        ErrorCode: { dataType: 'Number', stringValue: result ? '200' : '429' },
+        ErrorMessage: { dataType: 'String', stringValue: errorMessage.slice(0, 1024) },
+      });
+    } catch (e) {
+      this.metrics?.deadLetterError(name);
+      this.report(`dead-letter queue ${targetArn} of ${name}`, e);
+    }
   }
 
   /** Resolves once queued Event invocations have run (tests). */

@@ -18,6 +18,8 @@ import type { MessageAttributes } from './md5.ts';
 import type { RedrivePolicy } from './model.ts';
 import { LIMITS, MESSAGE_SYSTEM_ATTRIBUTES, READABLE_ATTRIBUTES, SETTABLE_DEFAULTS, queueNameFromArn, validateAttributes, validateQueueName } from './model.ts';
 import { Queue, sequenceNumberOf } from './queue.ts';
+import { QueueMetrics } from './metrics.ts';
+import type { MetricsRegistry } from '../metrics/index.ts';
 import type { QueueHost, QueueMeta, SendResult, StoredMessage } from './queue.ts';
 
 export const META_PREFIX = 'queues/q/';
@@ -75,6 +77,8 @@ export class QueuesEngine implements QueueHost {
   private readonly deletedAt = new Map<string, number>();
   private readonly logger: Logger;
   private creating = new Map<string, Promise<Queue>>();
+  /** AWS/SQS emission, once `emitMetrics` attached a registry. */
+  private metrics: QueueMetrics | undefined;
 
   private constructor(opts: QueuesEngineOptions) {
     this.storage = opts.storage;
@@ -198,6 +202,7 @@ export class QueuesEngine implements QueueHost {
     const q = this.queue(name);
     q.close();
     this.queues.delete(name);
+    this.metrics?.forget(name);
     this.deletedAt.set(name, this.clock.now());
     await this.storage.meta.delete(META_PREFIX + name);
     await this.storage.deleteLog(q.meta.logId);
@@ -360,10 +365,27 @@ export class QueuesEngine implements QueueHost {
     }
   }
 
+  /** Emits AWS/SQS metrics (QueueName dimension) into `registry` from now on. */
+  emitMetrics(registry: MetricsRegistry): void {
+    this.metrics?.detach();
+    const queues = this.queues;
+    this.metrics = new QueueMetrics(registry, {
+      *gauges() {
+        for (const [name, q] of queues) if (!q.closed) yield [name, q.gauges()];
+      },
+    });
+  }
+
   /** SendMessage: resolves once the message is durable. */
   async sendMessage(name: string, m: SendMessageInput): Promise<SendResult> {
     const q = this.queue(name);
     this.validateSend(q, m);
+    const result = await this.enqueue(q, m);
+    this.metrics?.sent(name, Buffer.byteLength(m.body, 'utf8'));
+    return result;
+  }
+
+  private enqueue(q: Queue, m: SendMessageInput): Promise<SendResult> {
     return q.send({
       body: m.body,
       ...(m.messageAttributes ? { attributes: m.messageAttributes } : {}),
@@ -426,6 +448,7 @@ export class QueuesEngine implements QueueHost {
       ...(input.receiveRequestAttemptId !== undefined ? { attemptId: input.receiveRequestAttemptId } : {}),
       ...(input.signal ? { signal: input.signal } : {}),
     });
+    this.metrics?.received(name, msgs.length);
     return msgs.map((m) => this.toReceived(q, m, input));
   }
 
@@ -468,6 +491,7 @@ export class QueuesEngine implements QueueHost {
 
   async deleteMessage(name: string, receiptHandle: string): Promise<void> {
     await this.queue(name).deleteMessage(receiptHandle);
+    this.metrics?.deleted(name, 1);
   }
 
   async deleteMessageBatch(name: string, entries: readonly { id: string; receiptHandle: string }[]): Promise<Array<{ id: string; error?: AwsError }>> {
@@ -480,6 +504,7 @@ export class QueuesEngine implements QueueHost {
       entries.map(async (e) => {
         try {
           await q.deleteMessage(e.receiptHandle);
+          this.metrics?.deleted(name, 1);
           return { id: e.id };
         } catch (err) {
           if (err instanceof AwsError) return { id: e.id, error: err };

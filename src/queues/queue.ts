@@ -615,6 +615,23 @@ export class Queue {
     return Buffer.from(`${this.meta.logId} ${m.offset} ${m.nonce} ${m.id}`, 'utf8').toString('base64');
   }
 
+  /** counts() and the sent time of the oldest live message (undefined when the queue is empty), in one pass. */
+  gauges(): { visible: number; notVisible: number; delayed: number; oldestSentMs: number | undefined } {
+    const now = this.now;
+    let visible = 0;
+    let notVisible = 0;
+    let delayed = 0;
+    let oldestSentMs: number | undefined;
+    for (const m of this.messages.values()) {
+      if (this.expired(m, now)) continue;
+      if (m.visibleAtMs <= now) visible++;
+      else if (m.nonce !== '') notVisible++;
+      else delayed++;
+      if (oldestSentMs === undefined || m.sentMs < oldestSentMs) oldestSentMs = m.sentMs;
+    }
+    return { visible, notVisible, delayed, oldestSentMs };
+  }
+
   counts(): { visible: number; notVisible: number; delayed: number } {
     const now = this.now;
     let visible = 0;

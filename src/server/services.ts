@@ -81,6 +81,9 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
   });
   // Alarm actions on arn:aws:lambda:…:function:… invoke the server's functions asynchronously.
   if (!deps.metrics?.actions?.invokeFunction) metrics.actions.setFunctionInvoker(alarmActionInvoker(functions));
+  // AWS/Lambda (per invocation, IteratorAge per stream batch) and AWS/SQS (per call; depth and age once a minute).
+  functions.emitMetrics(metrics.registry);
+  queues.emitMetrics(metrics.registry);
   // AWS/Firehose: every delivery stream's counters, once a second.
   emitDeliveryMetrics(metrics.registry, () => firehose.engine.deliveryMetrics());
   // AWS/Kinesis: the stream actions record into the registry (per shard where enhanced monitoring is on).

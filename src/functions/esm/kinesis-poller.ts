@@ -104,6 +104,8 @@ export class KinesisPoller {
   private readonly shards = new Map<string, ShardWork>();
   private readonly filters: CompiledFilter[];
   private readonly streamName: string;
+  /** The mapped function's name (the FunctionName dimension of its IteratorAge). */
+  private readonly functionName: string;
   private readonly lanesPerShard: number;
   private readonly cap: number;
   private stopped = false;
@@ -120,6 +122,7 @@ export class KinesisPoller {
   ) {
     this.filters = compileCriteria(m.filters, 'data');
     this.streamName = streamNameOf(m.eventSourceArn);
+    this.functionName = deps.functions.resolveName(m.functionArn).name;
     // Tumbling windows keep one state per shard: one lane.
     this.lanesPerShard = m.tumblingWindowSeconds > 0 ? 1 : m.parallelizationFactor;
     this.cap = Math.max(2 * m.batchSize * this.lanesPerShard, 1000);
@@ -466,6 +469,9 @@ export class KinesisPoller {
       payload = kinesisEvent(records, from, to, w.parts);
     }
     let result: InvokeResult;
+    // IteratorAge: how long ago the stream received the batch's last record, as the batch is sent.
+    const fm = this.deps.functions.metrics;
+    if (fm !== undefined) fm.iteratorAge(this.functionName, Math.max(0, this.deps.clock.now() - records[to - 1]!.arrivalMs));
     try {
       result = await this.deps.functions.invoke(m.functionArn, payload, { trustedPayload: true });
     } catch (e) {
@@ -637,6 +643,7 @@ export class KinesisPoller {
     try {
       await this.deps.sendToDestination(dest, body);
     } catch (e) {
+      this.deps.functions.metrics?.destinationDeliveryFailure(this.functionName);
       this.deps.report(`event source mapping ${this.m.uuid}: on-failure destination ${dest}`, e);
     }
   }
