@@ -10,7 +10,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AddApplicationOutputCommand, CreateApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
+import {
+  AddApplicationInputProcessingConfigurationCommand,
+  AddApplicationOutputCommand,
+  CreateApplicationCommand,
+  DeleteApplicationInputProcessingConfigurationCommand,
+  DescribeApplicationCommand,
+} from '@aws-sdk/client-kinesis-analytics';
 import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { readStream } from '../analytics/helpers.ts';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
@@ -207,5 +213,114 @@ export const handler = async (event) => ({
     );
     assert.equal(e.name, 'InvalidArgumentException');
     assert.match(e.message, /is not a Lambda function ARN/);
+  });
+
+  it('adds and deletes an input processor with Add/DeleteApplicationInputProcessingConfiguration, with AWS errors, and runs it', async () => {
+    const fn = uniqueName('kda-add-pre');
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: fn,
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: {
+          ZipFile: zipOf({
+            'index.mjs': `export const handler = async (event) => ({ records: event.records.map((r) => {
+  const row = JSON.parse(Buffer.from(r.data, 'base64').toString('utf8'));
+  return { recordId: r.recordId, result: 'Ok', data: Buffer.from(JSON.stringify({ ticker: row.ticker + '!', price: row.price })).toString('base64') };
+}) });`,
+          }),
+        },
+      }),
+    );
+    const fnArn = `arn:aws:lambda:us-east-1:000000000000:function:${fn}`;
+    const source = uniqueName('kda-src');
+    const dest = uniqueName('kda-dst');
+    const app = uniqueName('kda-app');
+    await h.kinesis.send(new CreateStreamCommand({ StreamName: source, ShardCount: 1 }));
+    await h.kinesis.send(new CreateStreamCommand({ StreamName: dest, ShardCount: 1 }));
+    await h.tick(10);
+    await h.analytics.send(
+      new CreateApplicationCommand({
+        ApplicationName: app,
+        Inputs: [
+          {
+            NamePrefix: 'SOURCE_SQL_STREAM',
+            KinesisStreamsInput: { ResourceARN: streamArn(source), RoleARN: ROLE },
+            InputSchema: {
+              RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+              RecordColumns: [
+                { Name: 'ticker', SqlType: 'VARCHAR(8)', Mapping: '$.ticker' },
+                { Name: 'price', SqlType: 'DOUBLE', Mapping: '$.price' },
+              ],
+            },
+          },
+        ],
+        Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: streamArn(dest), RoleARN: ROLE }, DestinationSchema: { RecordFormatType: 'CSV' } }],
+        ApplicationCode: CODE,
+      }),
+    );
+    const describe = async () => (await h.analytics.send(new DescribeApplicationCommand({ ApplicationName: app }))).ApplicationDetail!;
+    const inputId = (await describe()).InputDescriptions![0]!.InputId!;
+    const config = { InputLambdaProcessor: { ResourceARN: fnArn, RoleARN: ROLE } };
+    const add = (version: number, id = inputId) =>
+      h.analytics.send(
+        new AddApplicationInputProcessingConfigurationCommand({
+          ApplicationName: app,
+          CurrentApplicationVersionId: version,
+          InputId: id,
+          InputProcessingConfiguration: config,
+        }),
+      );
+    const del = (version: number, id = inputId) =>
+      h.analytics.send(new DeleteApplicationInputProcessingConfigurationCommand({ ApplicationName: app, CurrentApplicationVersionId: version, InputId: id }));
+
+    let e = await awsError(() => add(7));
+    assert.equal(e.name, 'ConcurrentModificationException');
+    e = await awsError(() => add(1, '9.9'));
+    assert.deepEqual([e.name, e.message], ['ResourceNotFoundException', `Input with id 9.9 is not found in application ${app}`]);
+    e = await awsError(() => del(1));
+    assert.equal(e.name, 'ResourceNotFoundException');
+    e = await awsError(() =>
+      h.analytics.send(
+        new AddApplicationInputProcessingConfigurationCommand({
+          ApplicationName: app,
+          CurrentApplicationVersionId: 1,
+          InputId: inputId,
+          InputProcessingConfiguration: { InputLambdaProcessor: { ResourceARN: streamArn(source), RoleARN: ROLE } },
+        }),
+      ),
+    );
+    assert.deepEqual([e.name, e.message], ['InvalidArgumentException', `InputLambdaProcessor ResourceARN ${streamArn(source)} is not a Lambda function ARN`]);
+
+    await add(1);
+    let d = await describe();
+    assert.equal(d.ApplicationVersionId, 2);
+    assert.deepEqual(d.InputDescriptions![0]!.InputProcessingConfigurationDescription, {
+      InputLambdaProcessorDescription: { ResourceARN: fnArn, RoleARN: ROLE },
+    });
+    e = await awsError(() => add(2));
+    assert.equal(e.name, 'InvalidArgumentException');
+    assert.match(e.message, /already has an InputProcessingConfiguration/);
+
+    // The processor runs once the application starts.
+    await startApplication(h, app, 'TRIM_HORIZON');
+    await h.kinesis.send(
+      new PutRecordsCommand({ StreamName: source, Records: [{ PartitionKey: 'k', Data: Buffer.from(JSON.stringify({ ticker: 'T1', price: 2 })) }] }),
+    );
+    let out: string[] = [];
+    const end = Date.now() + 60_000;
+    while (Date.now() < end) {
+      await h.tick(1000);
+      out = (await readStream(h, dest)).map((r) => r.trim());
+      if (out.length >= 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual(out, ['T1!,4']);
+
+    d = await describe();
+    await del(d.ApplicationVersionId!);
+    d = await describe();
+    assert.equal(d.InputDescriptions![0]!.InputProcessingConfigurationDescription, undefined);
   });
 });

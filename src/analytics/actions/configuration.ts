@@ -2,7 +2,7 @@
  * Versioned configuration changes: UpdateApplication, AddApplicationInput,
  * AddApplicationOutput, DeleteApplicationOutput, AddApplicationReferenceDataSource,
  * DeleteApplicationReferenceDataSource, AddApplicationCloudWatchLoggingOption,
- * DeleteApplicationCloudWatchLoggingOption
+ * DeleteApplicationCloudWatchLoggingOption, Add/DeleteApplicationInputProcessingConfiguration
  * (https://docs.aws.amazon.com/kinesisanalytics/latest/dev/API_UpdateApplication.html and siblings).
  * Each reads `ApplicationName` + `CurrentApplicationVersionId` and answers `{}`;
  * each bumps ApplicationVersionId by one through ApplicationRegistry.mutate.
@@ -143,5 +143,39 @@ export function deleteApplicationCloudWatchLoggingOption(ctx: AnalyticsContext, 
     const i = app.logging.findIndex((l) => l.id === id);
     if (i < 0) throw missing('CloudWatch logging option', id, app.name);
     app.logging.splice(i, 1);
+  });
+}
+
+/**
+ * AddApplicationInputProcessingConfiguration: gives an input (by InputId) its InputLambdaProcessor.
+ * An unknown input is ResourceNotFoundException; an input that already has one is
+ * InvalidArgumentException (replace it with UpdateApplication's InputProcessingConfigurationUpdate, or
+ * delete it first). A new application version either way, like every configuration change.
+ */
+export function addApplicationInputProcessingConfiguration(ctx: AnalyticsContext, req: Wire): Promise<Wire> {
+  const id = req.InputId as string;
+  const lambda = (req.InputProcessingConfiguration as Wire).InputLambdaProcessor as Wire;
+  return mutate(ctx, req, (app) => {
+    const input = app.inputs.find((i) => i.id === id);
+    if (!input) throw missing('Input', id, app.name);
+    if (input.processor) {
+      throw new AwsError(
+        'InvalidArgumentException',
+        `Input with id ${id} in application ${app.name} already has an InputProcessingConfiguration; update it with UpdateApplication or delete it first`,
+      );
+    }
+    input.processor = { resourceArn: lambda.ResourceARN as string, roleArn: lambda.RoleARN as string };
+    checkInputs(app.inputs);
+  });
+}
+
+/** DeleteApplicationInputProcessingConfiguration: removes an input's InputLambdaProcessor (ResourceNotFoundException when it has none). */
+export function deleteApplicationInputProcessingConfiguration(ctx: AnalyticsContext, req: Wire): Promise<Wire> {
+  const id = req.InputId as string;
+  return mutate(ctx, req, (app) => {
+    const input = app.inputs.find((i) => i.id === id);
+    if (!input) throw missing('Input', id, app.name);
+    if (!input.processor) throw new AwsError('ResourceNotFoundException', `Input with id ${id} in application ${app.name} has no InputProcessingConfiguration`);
+    delete input.processor;
   });
 }

@@ -12,9 +12,11 @@ import { createApplication, deleteApplication, describeApplication, listApplicat
 import {
   addApplicationCloudWatchLoggingOption,
   addApplicationInput,
+  addApplicationInputProcessingConfiguration,
   addApplicationOutput,
   addApplicationReferenceDataSource,
   deleteApplicationCloudWatchLoggingOption,
+  deleteApplicationInputProcessingConfiguration,
   deleteApplicationOutput,
   deleteApplicationReferenceDataSource,
   updateApplication,
@@ -42,14 +44,13 @@ function action<K extends keyof Ops & string>(operation: K, handler: Handler) {
 export const ANALYTICS_ACTIONS = actionTable(kinesisAnalyticsModel, {
   AddApplicationCloudWatchLoggingOption: action('AddApplicationCloudWatchLoggingOption', addApplicationCloudWatchLoggingOption),
   AddApplicationInput: action('AddApplicationInput', addApplicationInput),
-  // Lambda preprocessing of input records is not implemented.
-  AddApplicationInputProcessingConfiguration: undefined,
+  AddApplicationInputProcessingConfiguration: action('AddApplicationInputProcessingConfiguration', addApplicationInputProcessingConfiguration),
   AddApplicationOutput: action('AddApplicationOutput', addApplicationOutput),
   AddApplicationReferenceDataSource: action('AddApplicationReferenceDataSource', addApplicationReferenceDataSource),
   CreateApplication: action('CreateApplication', createApplication),
   DeleteApplication: action('DeleteApplication', deleteApplication),
   DeleteApplicationCloudWatchLoggingOption: action('DeleteApplicationCloudWatchLoggingOption', deleteApplicationCloudWatchLoggingOption),
-  DeleteApplicationInputProcessingConfiguration: undefined,
+  DeleteApplicationInputProcessingConfiguration: action('DeleteApplicationInputProcessingConfiguration', deleteApplicationInputProcessingConfiguration),
   DeleteApplicationOutput: action('DeleteApplicationOutput', deleteApplicationOutput),
   DeleteApplicationReferenceDataSource: action('DeleteApplicationReferenceDataSource', deleteApplicationReferenceDataSource),
   DescribeApplication: action('DescribeApplication', describeApplication),
