@@ -66,6 +66,8 @@ import {
   queueUrl,
 } from './functions.ts';
 import type { FunctionsPlanContext, PlannedStep } from './functions.ts';
+import { planAlarm, planDashboard, planMonitoringDown } from './monitoring.ts';
+import type { MonitoringContext, MonitoringStep } from './monitoring.ts';
 import { listIngestRoutes, planIngestRoute, planIngestRouteDown } from './ingest.ts';
 import type { IngestStep } from './ingest.ts';
 import { waitFor, waitForApplicationGone, waitForApplicationRunning, waitForApplicationSettled, waitForStreamActive, waitForStreamGone } from './wait.ts';
@@ -82,7 +84,9 @@ export type ResourceKind =
   | 'function'
   | 'event-source-mapping'
   | 'ingest-route'
-  | 'detector';
+  | 'detector'
+  | 'alarm'
+  | 'dashboard';
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'unchanged' | 'keep';
 
 export interface PlannedChange {
@@ -672,7 +676,18 @@ function functionsContext(ctx: Context): FunctionsPlanContext {
   };
 }
 
-const asChange = (step: PlannedStep | IngestStep): ExecutableChange => step;
+const asChange = (step: PlannedStep | IngestStep | MonitoringStep): ExecutableChange => step;
+
+function monitoringContext(ctx: Context): MonitoringContext {
+  return {
+    clients: ctx.clients,
+    pipeline: ctx.pipeline,
+    resolve: (value, lenient) => ctx.resolver.resolve(value, lenient),
+    markCreated: (key) => ctx.state.markCreated(key),
+    markDeleted: (key) => ctx.state.markDeleted(key),
+    created: (key) => ctx.state.created(key),
+  };
+}
 
 /** Whether this pipeline created the resource: its tag, or the local record of `up`. */
 async function ownedBy(ctx: Context, kind: ResourceKind, name: string): Promise<boolean> {
@@ -721,6 +736,9 @@ async function planUpChanges(ctx: Context): Promise<ExecutableChange[]> {
     changes.push(...(await planViewsUp(v.vctx, v.conn)));
   }
   for (const d of spec.detectors) changes.push(await planDetectorUp(detectorSpec(d, spec), ctx.clients, ctx.pipeline, (k) => ctx.state.markCreated(k)));
+  const mctx = monitoringContext(ctx);
+  for (const a of spec.alarms) changes.push(asChange(await planAlarm(a, mctx)));
+  for (const d of spec.dashboards) changes.push(asChange(await planDashboard(d, mctx)));
   return changes;
 }
 
@@ -778,6 +796,26 @@ export async function applyUp(loaded: LoadedPipeline, clients: FreshetClients, o
     opts.log?.(formatChange(change));
     done.push(strip(change));
   }
+  // Alarms and dashboards last: they watch (and may invoke) everything above.
+  const mctx = monitoringContext(ctx);
+  const monitoring: Array<[ResourceKind, string, () => Promise<ExecutableChange>]> = [
+    ...spec.alarms.map((a): [ResourceKind, string, () => Promise<ExecutableChange>] => ['alarm', a.AlarmName, async () => asChange(await planAlarm(a, mctx))]),
+    ...spec.dashboards.map((d): [ResourceKind, string, () => Promise<ExecutableChange>] => [
+      'dashboard',
+      d.DashboardName,
+      async () => asChange(await planDashboard(d, mctx)),
+    ]),
+  ];
+  for (const [kind, name, plan] of monitoring) {
+    try {
+      const change = await plan();
+      if (change.apply) await change.apply();
+      opts.log?.(formatChange(change));
+      done.push(strip(change));
+    } catch (e) {
+      throw new ApplyError({ resource: kind, name }, done, e);
+    }
+  }
   return done;
 }
 
@@ -802,6 +840,8 @@ async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
       },
     });
   };
+  // Dashboards and alarms first: they watch what is deleted below.
+  for (const step of await planMonitoringDown(spec.alarms, spec.dashboards, monitoringContext(ctx))) changes.push(asChange(step));
   // Ingest routes first: they write into the streams deleted below.
   if (spec.ingest.length) {
     const existing = await listIngestRoutes(clients.endpoint);

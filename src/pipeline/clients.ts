@@ -11,6 +11,7 @@ import { KinesisAnalyticsV2Client } from '@aws-sdk/client-kinesis-analytics-v2';
 import { LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isConnectionError } from '../generators/index.ts';
 
@@ -34,6 +35,8 @@ export interface FreshetClients {
   lookoutmetrics: LookoutMetricsClient;
   lambda: LambdaClient;
   sqs: SQSClient;
+  /** CloudWatch (alarms: and dashboards: of pipeline files). */
+  cloudwatch: CloudWatchClient;
   destroy(): void;
 }
 
@@ -70,6 +73,7 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
   const lookoutmetrics = new LookoutMetricsClient(config);
   const lambda = new LambdaClient(config);
   const sqs = new SQSClient(config);
+  const cloudwatch = new CloudWatchClient(config);
   return {
     endpoint: config.endpoint,
     kinesis,
@@ -79,6 +83,7 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
     lookoutmetrics,
     lambda,
     sqs,
+    cloudwatch,
     destroy() {
       kinesis.destroy();
       firehose.destroy();
@@ -87,6 +92,7 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
       lookoutmetrics.destroy();
       lambda.destroy();
       sqs.destroy();
+      cloudwatch.destroy();
     },
   };
 }

@@ -10,6 +10,7 @@ import AjvImport, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, isMap, isSeq, isPair, isScalar, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { firehoseModel } from '../aws/models/firehose.ts';
 import { kinesisAnalyticsModel } from '../aws/models/kinesisanalytics.ts';
+import { cloudWatchModel } from '../aws/models/cloudwatch.ts';
 import { parseType, SqlApplication, SqlError, type ColumnDef } from '../sql/index.ts';
 import { checkAgainstModel, closest, displayPath } from './model-check.ts';
 import { PIPELINE_SCHEMA } from './schema.ts';
@@ -134,7 +135,7 @@ function schemaProblems(doc: Document, lc: LineCounter, file: string, errors: Er
 /** Delivery streams and applications checked against Firehose's and Kinesis Analytics' service models. */
 function awsProblems(doc: Document, lc: LineCounter, file: string, data: unknown): Located[] {
   const out: Located[] = [];
-  const root = (data ?? {}) as { deliveryStreams?: unknown; applications?: unknown };
+  const root = (data ?? {}) as { deliveryStreams?: unknown; applications?: unknown; alarms?: unknown; dashboards?: unknown };
   const blocks: Array<{ items: unknown; pointer: string; check: (v: unknown, p: string) => ReturnType<typeof checkAgainstModel> }> = [
     { items: root.deliveryStreams, pointer: '/deliveryStreams', check: (v, p) => checkAgainstModel(firehoseModel, 'CreateDeliveryStreamInput', v, p) },
     {
@@ -145,6 +146,24 @@ function awsProblems(doc: Document, lc: LineCounter, file: string, data: unknown
         isFlinkRuntime((v as { RuntimeEnvironment?: unknown }).RuntimeEnvironment)
           ? []
           : checkAgainstModel(kinesisAnalyticsModel, 'CreateApplicationRequest', v, p, ['codeFile', 'start']),
+    },
+    {
+      items: root.alarms,
+      pointer: '/alarms',
+      check: (v, p) => checkAgainstModel(cloudWatchModel, 'AlarmRule' in (v as object) ? 'PutCompositeAlarmInput' : 'PutMetricAlarmInput', v, p),
+    },
+    {
+      items: root.dashboards,
+      pointer: '/dashboards',
+      // A mapping body is written as JSON when applied; PutDashboard validates its widgets then.
+      check: (v, p) =>
+        checkAgainstModel(
+          cloudWatchModel,
+          'PutDashboardInput',
+          v,
+          p,
+          typeof (v as { DashboardBody?: unknown }).DashboardBody === 'string' ? [] : ['DashboardBody'],
+        ),
     },
   ];
   for (const b of blocks) {
@@ -217,6 +236,8 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
     eventSourceMappings: raw.eventSourceMappings ?? [],
     ingest: raw.ingest ?? [],
     detectors: raw.detectors ?? [],
+    alarms: raw.alarms ?? [],
+    dashboards: raw.dashboards ?? [],
   };
 
   const dupes = (items: string[], pointer: (i: number) => string, what: string) => {
@@ -250,6 +271,16 @@ export function parsePipeline(text: string, file: string): LoadedPipeline {
     spec.functions.map((f) => f.FunctionName),
     (i) => `/functions/${i}/FunctionName`,
     'function',
+  );
+  dupes(
+    spec.alarms.map((a) => a.AlarmName),
+    (i) => `/alarms/${i}/AlarmName`,
+    'alarm',
+  );
+  dupes(
+    spec.dashboards.map((d) => d.DashboardName),
+    (i) => `/dashboards/${i}/DashboardName`,
+    'dashboard',
   );
   dupes(
     spec.ingest.map((r) => r.name),

@@ -223,6 +223,20 @@ export const PIPELINE_SCHEMA = {
       items: { type: 'object' },
       description: 'metric anomaly detectors: LookoutMetrics shapes or the flat seed settings (docs/detectors.md)',
     },
+    alarms: {
+      type: 'array',
+      description: "CloudWatch alarms: PutMetricAlarm's input, or PutCompositeAlarm's when AlarmRule is given (checked against CloudWatch's model)",
+      items: { type: 'object', required: ['AlarmName'] },
+    },
+    dashboards: {
+      type: 'array',
+      description: "CloudWatch dashboards: PutDashboard's input; DashboardBody as JSON text or as a mapping",
+      items: {
+        type: 'object',
+        required: ['DashboardName', 'DashboardBody'],
+        properties: { DashboardBody: { type: ['string', 'object'] } },
+      },
+    },
   },
   additionalProperties: false,
 } as const;

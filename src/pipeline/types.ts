@@ -1,5 +1,6 @@
 /** The validated contents of a `freshet.yaml` (see schema.ts for the rules). */
 import type { RecordFormat } from '../generators/index.ts';
+import type { AlarmSpec, DashboardSpec } from './monitoring.ts';
 
 export interface StreamSpec {
   name: string;
@@ -109,5 +110,9 @@ export interface PipelineSpec {
   eventSourceMappings: EventSourceMappingSpec[];
   ingest: IngestSpec[];
   detectors: Record<string, unknown>[];
+  /** CloudWatch alarms: PutMetricAlarm's input, or PutCompositeAlarm's (with AlarmRule). */
+  alarms: AlarmSpec[];
+  /** CloudWatch dashboards: PutDashboard's input. */
+  dashboards: DashboardSpec[];
   views?: ViewsSpec;
 }

@@ -44,7 +44,7 @@ describe('pipeline files with functions, queues and event source mappings', () =
     const created = await applyUp(loadPipeline(file), clients, { stateDir: join(dir, '.freshet') });
     assert.deepEqual(
       created.filter((c) => c.action === 'create').map((c) => c.resource),
-      ['stream', 'queue', 'function', 'event-source-mapping', 'ingest-route'],
+      ['stream', 'queue', 'function', 'event-source-mapping', 'ingest-route', 'alarm', 'dashboard'],
     );
     const good = Array.from({ length: 30 }, (_, i) => ({
       Data: Buffer.from(JSON.stringify({ sensor_id: i + 1, current_temperature: 20 + i, status: 'OK', event_time: '2022-11-20T18:31:30.693395' })),
@@ -104,7 +104,7 @@ describe('pipeline files with functions, queues and event source mappings', () =
     const removed = await applyDown(loadPipeline(file), clients, { stateDir: join(dir, '.freshet') });
     assert.deepEqual(
       removed.map((c) => `${c.resource}:${c.action}`),
-      ['ingest-route:delete', 'event-source-mapping:delete', 'function:delete', 'queue:delete', 'stream:delete'],
+      ['dashboard:delete', 'alarm:delete', 'ingest-route:delete', 'event-source-mapping:delete', 'function:delete', 'queue:delete', 'stream:delete'],
     );
     assert.deepEqual((await clients.lambda.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings, []);
     assert.equal((await ingest(viaHttp[0])).status, 404, 'the route is gone with the pipeline');
