@@ -82,7 +82,9 @@ describe('freshet alarms', () => {
           Namespace: 'Shop',
           MetricName: 'Orders',
           Statistic: 'Sum',
-          Period: 60,
+          // A day: evaluated at midnight only, so no evaluation (no data → INSUFFICIENT_DATA) undoes the SetAlarmState
+          // below while the CLI starts (a 60 s period failed that way whenever a minute boundary fell in between).
+          Period: 86_400,
           EvaluationPeriods: 1,
           Threshold: 1,
           ComparisonOperator: 'LessThanThreshold',
