@@ -39,8 +39,8 @@ describe('freshet demo (npm start)', () => {
     const first = await runDemo(dataDir, 8);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /Freshet is listening on http:\/\/127\.0\.0\.1:\d+/);
-    assert.match(first.stdout, /pipeline s1-revenue-per-store: 3 resource\(s\) created or updated/);
-    assert.match(first.stdout, /pipeline s2-anomalous-trades: 3 resource\(s\) created or updated/);
+    assert.match(first.stdout, /pipeline s1-revenue-per-store: 6 resource\(s\) created or updated/);
+    assert.match(first.stdout, /pipeline s2-anomalous-trades: 6 resource\(s\) created or updated/);
     const a = finalCounts(first.stdout);
     assert.ok(a.recordsIn > 50, `records in: ${a.recordsIn}`);
     // S2's RCF pump emits rows as trades arrive (score > 1 after warm-up).
