@@ -66,7 +66,6 @@ import {
   queueUrl,
 } from './functions.ts';
 import type { FunctionsPlanContext, PlannedStep } from './functions.ts';
-import { planAlarm, planDashboard, planMonitoringDown } from './monitoring.ts';
 import type { MonitoringContext, MonitoringStep } from './monitoring.ts';
 import { listIngestRoutes, planIngestRoute, planIngestRouteDown } from './ingest.ts';
 import type { IngestStep } from './ingest.ts';
@@ -678,6 +677,9 @@ function functionsContext(ctx: Context): FunctionsPlanContext {
 
 const asChange = (step: PlannedStep | IngestStep | MonitoringStep): ExecutableChange => step;
 
+/** alarms:/dashboards: (monitoring.ts and the CloudWatch client), loaded only for files that have them. */
+const monitoring = () => import('./monitoring.ts');
+
 function monitoringContext(ctx: Context): MonitoringContext {
   return {
     clients: ctx.clients,
@@ -737,8 +739,11 @@ async function planUpChanges(ctx: Context): Promise<ExecutableChange[]> {
   }
   for (const d of spec.detectors) changes.push(await planDetectorUp(detectorSpec(d, spec), ctx.clients, ctx.pipeline, (k) => ctx.state.markCreated(k)));
   const mctx = monitoringContext(ctx);
-  for (const a of spec.alarms) changes.push(asChange(await planAlarm(a, mctx)));
-  for (const d of spec.dashboards) changes.push(asChange(await planDashboard(d, mctx)));
+  if (spec.alarms.length > 0 || spec.dashboards.length > 0) {
+    const { planAlarm, planDashboard } = await monitoring();
+    for (const a of spec.alarms) changes.push(asChange(await planAlarm(a, mctx)));
+    for (const d of spec.dashboards) changes.push(asChange(await planDashboard(d, mctx)));
+  }
   return changes;
 }
 
@@ -798,15 +803,19 @@ export async function applyUp(loaded: LoadedPipeline, clients: FreshetClients, o
   }
   // Alarms and dashboards last: they watch (and may invoke) everything above.
   const mctx = monitoringContext(ctx);
-  const monitoring: Array<[ResourceKind, string, () => Promise<ExecutableChange>]> = [
-    ...spec.alarms.map((a): [ResourceKind, string, () => Promise<ExecutableChange>] => ['alarm', a.AlarmName, async () => asChange(await planAlarm(a, mctx))]),
+  const steps: Array<[ResourceKind, string, () => Promise<ExecutableChange>]> = [
+    ...spec.alarms.map((a): [ResourceKind, string, () => Promise<ExecutableChange>] => [
+      'alarm',
+      a.AlarmName,
+      async () => asChange(await (await monitoring()).planAlarm(a, mctx)),
+    ]),
     ...spec.dashboards.map((d): [ResourceKind, string, () => Promise<ExecutableChange>] => [
       'dashboard',
       d.DashboardName,
-      async () => asChange(await planDashboard(d, mctx)),
+      async () => asChange(await (await monitoring()).planDashboard(d, mctx)),
     ]),
   ];
-  for (const [kind, name, plan] of monitoring) {
+  for (const [kind, name, plan] of steps) {
     try {
       const change = await plan();
       if (change.apply) await change.apply();
@@ -841,7 +850,10 @@ async function planDownChanges(ctx: Context): Promise<ExecutableChange[]> {
     });
   };
   // Dashboards and alarms first: they watch what is deleted below.
-  for (const step of await planMonitoringDown(spec.alarms, spec.dashboards, monitoringContext(ctx))) changes.push(asChange(step));
+  if (spec.alarms.length > 0 || spec.dashboards.length > 0) {
+    const { planMonitoringDown } = await monitoring();
+    for (const step of await planMonitoringDown(spec.alarms, spec.dashboards, monitoringContext(ctx))) changes.push(asChange(step));
+  }
   // Ingest routes first: they write into the streams deleted below.
   if (spec.ingest.length) {
     const existing = await listIngestRoutes(clients.endpoint);

@@ -11,7 +11,7 @@ import { KinesisAnalyticsV2Client } from '@aws-sdk/client-kinesis-analytics-v2';
 import { LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { isConnectionError } from '../generators/index.ts';
 
@@ -35,8 +35,8 @@ export interface FreshetClients {
   lookoutmetrics: LookoutMetricsClient;
   lambda: LambdaClient;
   sqs: SQSClient;
-  /** CloudWatch (alarms: and dashboards: of pipeline files). */
-  cloudwatch: CloudWatchClient;
+  /** CloudWatch (alarms: and dashboards: of pipeline files), loaded on first use: most commands never need it. */
+  cloudwatch(): Promise<CloudWatchClient>;
   destroy(): void;
 }
 
@@ -73,7 +73,7 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
   const lookoutmetrics = new LookoutMetricsClient(config);
   const lambda = new LambdaClient(config);
   const sqs = new SQSClient(config);
-  const cloudwatch = new CloudWatchClient(config);
+  let cloudwatchClient: CloudWatchClient | undefined;
   return {
     endpoint: config.endpoint,
     kinesis,
@@ -83,7 +83,13 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
     lookoutmetrics,
     lambda,
     sqs,
-    cloudwatch,
+    async cloudwatch() {
+      if (cloudwatchClient === undefined) {
+        const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
+        cloudwatchClient ??= new CloudWatchClient(config);
+      }
+      return cloudwatchClient;
+    },
     destroy() {
       kinesis.destroy();
       firehose.destroy();
@@ -92,7 +98,7 @@ export function createClients(opts: ClientOptions = {}): FreshetClients {
       lookoutmetrics.destroy();
       lambda.destroy();
       sqs.destroy();
-      cloudwatch.destroy();
+      cloudwatchClient?.destroy();
     },
   };
 }

@@ -59,7 +59,7 @@ export interface MonitoringStep {
 const isComposite = (a: AlarmSpec) => typeof a.AlarmRule === 'string';
 
 async function describeAlarm(clients: FreshetClients, name: string): Promise<MetricAlarm | CompositeAlarm | undefined> {
-  const r = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+  const r = await (await clients.cloudwatch()).send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
   return r.MetricAlarms?.[0] ?? r.CompositeAlarms?.[0];
 }
 
@@ -96,8 +96,8 @@ async function putAlarm(ctx: MonitoringContext, a: AlarmSpec, tags: boolean): Pr
   const input = await ctx.resolve({ ...a }, false);
   const pipelineTag = { Key: MONITORING_PIPELINE_TAG, Value: ctx.pipeline };
   const withTags = tags ? { Tags: [...(a.Tags ?? []).filter((t) => t.Key !== MONITORING_PIPELINE_TAG), pipelineTag] } : { Tags: undefined };
-  if (isComposite(a)) await ctx.clients.cloudwatch.send(new PutCompositeAlarmCommand({ ...(input as PutCompositeAlarmCommandInput), ...withTags }));
-  else await ctx.clients.cloudwatch.send(new PutMetricAlarmCommand({ ...(input as PutMetricAlarmCommandInput), ...withTags }));
+  if (isComposite(a)) await (await ctx.clients.cloudwatch()).send(new PutCompositeAlarmCommand({ ...(input as PutCompositeAlarmCommandInput), ...withTags }));
+  else await (await ctx.clients.cloudwatch()).send(new PutMetricAlarmCommand({ ...(input as PutMetricAlarmCommandInput), ...withTags }));
 }
 
 export async function planAlarm(a: AlarmSpec, ctx: MonitoringContext): Promise<MonitoringStep> {
@@ -143,7 +143,7 @@ function sameJson(a: string, b: string | undefined): boolean {
 
 async function getDashboard(clients: FreshetClients, name: string): Promise<string | undefined> {
   try {
-    return (await clients.cloudwatch.send(new GetDashboardCommand({ DashboardName: name }))).DashboardBody;
+    return (await (await clients.cloudwatch()).send(new GetDashboardCommand({ DashboardName: name }))).DashboardBody;
   } catch (e) {
     const n = (e as { name?: string }).name;
     if (n === 'ResourceNotFound' || n === 'DashboardNotFoundError' || n === 'ResourceNotFoundException') return undefined;
@@ -156,7 +156,7 @@ export async function planDashboard(d: DashboardSpec, ctx: MonitoringContext): P
   const body = bodyText(d);
   const existing = await getDashboard(ctx.clients, name);
   const put = async () => {
-    const r = await ctx.clients.cloudwatch.send(new PutDashboardCommand({ DashboardName: name, DashboardBody: await ctx.resolve(body, false) }));
+    const r = await (await ctx.clients.cloudwatch()).send(new PutDashboardCommand({ DashboardName: name, DashboardBody: await ctx.resolve(body, false) }));
     const messages = r.DashboardValidationMessages ?? [];
     if (messages.length > 0) throw new Error(`dashboard ${name}: ${messages.map((m) => `${m.DataPath}: ${m.Message}`).join('; ')}`);
   };
@@ -185,7 +185,7 @@ export async function planDashboard(d: DashboardSpec, ctx: MonitoringContext): P
 async function alarmOwned(ctx: MonitoringContext, alarm: MetricAlarm | CompositeAlarm): Promise<boolean> {
   if (ctx.created(`alarm/${alarm.AlarmName}`)) return true;
   try {
-    const r = await ctx.clients.cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: alarm.AlarmArn }));
+    const r = await (await ctx.clients.cloudwatch()).send(new ListTagsForResourceCommand({ ResourceARN: alarm.AlarmArn }));
     return (r.Tags ?? []).some((t) => t.Key === MONITORING_PIPELINE_TAG && t.Value === ctx.pipeline);
   } catch {
     return false;
@@ -212,7 +212,7 @@ export async function planMonitoringDown(
       action: 'delete',
       details: [],
       apply: async () => {
-        await ctx.clients.cloudwatch.send(new DeleteDashboardsCommand({ DashboardNames: [name] }));
+        await (await ctx.clients.cloudwatch()).send(new DeleteDashboardsCommand({ DashboardNames: [name] }));
         ctx.markDeleted(`dashboard/${name}`);
       },
     });
@@ -231,7 +231,7 @@ export async function planMonitoringDown(
       action: 'delete',
       details: [],
       apply: async () => {
-        await ctx.clients.cloudwatch.send(new DeleteAlarmsCommand({ AlarmNames: [a.AlarmName] }));
+        await (await ctx.clients.cloudwatch()).send(new DeleteAlarmsCommand({ AlarmNames: [a.AlarmName] }));
         ctx.markDeleted(`alarm/${a.AlarmName}`);
       },
     });

@@ -100,7 +100,9 @@ describe('alarms and dashboards in pipeline files', () => {
       done.map((c) => `${c.resource}:${c.name}:${c.action}`),
       ['function:watch-notify:create', 'alarm:watch-errors:create', 'alarm:watch-error-rate:create', 'alarm:watch-any:create', 'dashboard:watch:create'],
     );
-    const described = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'watch', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+    const described = await (await clients.cloudwatch()).send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: 'watch', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
+    );
     const errors = described.MetricAlarms!.find((a) => a.AlarmName === 'watch-errors')!;
     assert.deepEqual(errors.AlarmActions, ['arn:aws:lambda:us-east-1:000000000000:function:watch-notify']);
     assert.equal(errors.DatapointsToAlarm, 3);
@@ -108,9 +110,9 @@ describe('alarms and dashboards in pipeline files', () => {
     assert.equal(described.MetricAlarms!.find((a) => a.AlarmName === 'watch-error-rate')!.Metrics!.length, 3);
     assert.equal(described.CompositeAlarms![0]!.AlarmRule, 'ALARM("watch-errors") OR ALARM("watch-error-rate")');
     const { ListTagsForResourceCommand } = await import('@aws-sdk/client-cloudwatch');
-    const tags = await clients.cloudwatch.send(new ListTagsForResourceCommand({ ResourceARN: errors.AlarmArn }));
+    const tags = await (await clients.cloudwatch()).send(new ListTagsForResourceCommand({ ResourceARN: errors.AlarmArn }));
     assert.deepEqual(tags.Tags?.map((t) => `${t.Key}=${t.Value}`).sort(), ['freshet:pipeline=watch', 'team=data']);
-    const board = await clients.cloudwatch.send(new GetDashboardCommand({ DashboardName: 'watch' }));
+    const board = await (await clients.cloudwatch()).send(new GetDashboardCommand({ DashboardName: 'watch' }));
     assert.equal(JSON.parse(board.DashboardBody!).widgets[0].properties.metrics[0][1], 'Errors');
 
     const again = await planUp(loadPipeline(file), clients, { stateDir });
@@ -126,11 +128,11 @@ describe('alarms and dashboards in pipeline files', () => {
     assert.deepEqual(alarm.details, ['Threshold: 1 → 4']);
     assert.equal(changed.find((c) => c.resource === 'dashboard')!.action, 'update');
     await applyUp(loadPipeline(file), clients, { stateDir });
-    const updated = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['watch-errors'] }));
+    const updated = await (await clients.cloudwatch()).send(new DescribeAlarmsCommand({ AlarmNames: ['watch-errors'] }));
     assert.equal(updated.MetricAlarms![0]!.Threshold, 4);
 
     // An alarm of the same name this pipeline did not create is kept by down.
-    await clients.cloudwatch.send(
+    await (await clients.cloudwatch()).send(
       new PutMetricAlarmCommand({
         AlarmName: 'watch-foreign',
         Namespace: 'X',
@@ -161,12 +163,14 @@ describe('alarms and dashboards in pipeline files', () => {
         'function:watch-notify:delete',
       ],
     );
-    const left = await clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'watch', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+    const left = await (await clients.cloudwatch()).send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: 'watch', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
+    );
     assert.deepEqual(
       [...(left.MetricAlarms ?? []), ...(left.CompositeAlarms ?? [])].map((a) => a.AlarmName),
       ['watch-foreign'],
     );
-    assert.deepEqual((await clients.cloudwatch.send(new ListDashboardsCommand({}))).DashboardEntries, []);
+    assert.deepEqual((await (await clients.cloudwatch()).send(new ListDashboardsCommand({}))).DashboardEntries, []);
   });
 
   it("fails up with CloudWatch's validation message for a bad dashboard body", async () => {
