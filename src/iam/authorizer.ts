@@ -4,50 +4,28 @@
  * sessions, the session policy, with AWS's evaluation logic (policy.ts). A denied call gets
  * AccessDeniedException with AWS's text. The account's root is never checked (the router skips it).
  *
- * Action names and resource ARNs come from each service's IamMapping (AwsService.iam, next to its action
- * table); a service without one is mapped here: IAM's prefix for its signing name, and the ARN from the
- * first `…ARN`/`…Arn` member of the input or the resource-naming members AWS's ARN formats use.
+ * Action names and resource ARNs come from the service's IamMapping (AwsService.iam: Kinesis) or from
+ * mappings.ts (every other service). A call on several resources (CloudWatch's DeleteAlarms) is allowed only
+ * when each is; a call that hands a role to a service also needs `iam:PassRole` on it. Freshet's internal
+ * consumers (delivery streams, SQL applications, event source mappings) are checked with their role's
+ * policies through `forRole` (docs/security.md, "Internal consumers").
  */
 import { AwsError } from '../aws/index.ts';
 import type { AuthorizationRequest, Authorizer, AwsService, CallerIdentity, IamMapping } from '../aws/index.ts';
 import { accessDeniedMessage, evaluate } from './policy.ts';
+import { SERVICE_AUTHORIZATIONS, rolesPassedIn } from './mappings.ts';
+import type { MappingScope, ServiceAuthorization } from './mappings.ts';
 import type { CompiledPolicy, ContextValue, EvaluationRequest, Explanation } from './policy.ts';
 import type { IamStore } from './store.ts';
 
-/** IAM's action prefix where it differs from the signing name. */
-const PREFIX_BY_SIGNING_NAME: Readonly<Record<string, string>> = { monitoring: 'cloudwatch' };
+/** A service with no mapping (none today): its signing name as the prefix, every call on `*`. */
+function fallbackMapping(service: AwsService): ServiceAuthorization {
+  return { prefix: service.signingName, resources: () => '*' };
+}
 
-/** Input members that name a resource, and the ARN each builds (`{r}` region, `{a}` account, `{v}` the value). */
-const NAME_MEMBERS: ReadonlyArray<readonly [string, string, string]> = [
-  ['kinesis', 'StreamName', 'arn:aws:kinesis:{r}:{a}:stream/{v}'],
-  ['firehose', 'DeliveryStreamName', 'arn:aws:firehose:{r}:{a}:deliverystream/{v}'],
-  ['kinesisanalytics', 'ApplicationName', 'arn:aws:kinesisanalytics:{r}:{a}:application/{v}'],
-  ['iam', 'UserName', 'arn:aws:iam::{a}:user/{v}'],
-  ['iam', 'RoleName', 'arn:aws:iam::{a}:role/{v}'],
-  ['lambda', 'FunctionName', 'arn:aws:lambda:{r}:{a}:function:{v}'],
-  ['sqs', 'QueueUrl', 'arn:aws:sqs:{r}:{a}:{v}'],
-];
-
-/** The generic mapping: see the file comment. */
-export function defaultIamMapping(service: AwsService): IamMapping {
-  const prefix = PREFIX_BY_SIGNING_NAME[service.signingName] ?? service.signingName;
-  const names = NAME_MEMBERS.filter((n) => n[0] === prefix);
-  return {
-    prefix,
-    resource(_op, input, region, accountId) {
-      for (const k in input) {
-        const v = input[k];
-        if (typeof v === 'string' && (k.endsWith('ARN') || k.endsWith('Arn')) && v.startsWith('arn:')) return v;
-      }
-      for (const [, member, template] of names) {
-        const raw = input[member];
-        if (typeof raw !== 'string' || raw === '') continue;
-        const v = member === 'QueueUrl' ? raw.slice(raw.lastIndexOf('/') + 1) : raw;
-        return template.replace('{r}', region).replace('{a}', accountId).replace('{v}', v);
-      }
-      return '*';
-    },
-  };
+/** A service's own IamMapping (Kinesis keeps its next to its action table) as a ServiceAuthorization. */
+function fromIamMapping(m: IamMapping): ServiceAuthorization {
+  return { prefix: m.prefix, resources: (op, input, s) => m.resource(op, input, s.region, s.accountId) };
 }
 
 function roleNameOf(roleArn: string): string {
@@ -73,36 +51,72 @@ export interface CheckInput {
 }
 
 export class IamAuthorizer implements Authorizer {
-  private readonly mappings = new WeakMap<AwsService, IamMapping>();
+  private readonly mappings = new WeakMap<AwsService, ServiceAuthorization>();
 
   constructor(readonly store: IamStore) {}
 
-  private mappingOf(service: AwsService): IamMapping {
+  private mappingOf(service: AwsService): ServiceAuthorization {
     let m = this.mappings.get(service);
     if (m === undefined) {
-      m = service.iam ?? defaultIamMapping(service);
+      m = service.iam !== undefined ? fromIamMapping(service.iam) : (SERVICE_AUTHORIZATIONS[service.signingName] ?? fallbackMapping(service));
       this.mappings.set(service, m);
     }
     return m;
   }
 
-  /** The IAM action and resource ARN of a call. */
-  describe(service: AwsService, operation: string, input: Record<string, unknown>, region: string): { action: string; resource: string } {
+  private scope(region: string, identity: CallerIdentity): MappingScope {
+    return {
+      region,
+      accountId: this.store.accountId,
+      identity,
+      pathOf: (kind, name) => (kind === 'user' ? this.store.users[name]?.path : this.store.roles[name]?.path) ?? '/',
+    };
+  }
+
+  /** The IAM action and resource ARN(s) of a call, and the service's condition keys for it. */
+  describe(
+    service: AwsService,
+    operation: string,
+    input: Record<string, unknown>,
+    region: string,
+    identity: CallerIdentity,
+  ): { action: string; resources: readonly string[]; keys: ReadonlyMap<string, ContextValue> | undefined; passedRoles: readonly string[] } {
     const m = this.mappingOf(service);
-    return { action: `${m.prefix}:${operation}`, resource: m.resource(operation, input, region, this.store.accountId) };
+    const scope = this.scope(region, identity);
+    const r = m.resources(operation, input, scope);
+    return {
+      action: m.renamed?.[operation] ?? `${m.prefix}:${operation}`,
+      resources: typeof r === 'string' ? [r] : r,
+      keys: m.keys?.(operation, input, scope),
+      passedRoles: m.passesRoles?.(operation) === true ? [...rolesPassedIn(input)] : [],
+    };
   }
 
   // hot path: once per request by a non-root caller under --auth enforce
   authorize(r: AuthorizationRequest): void {
     if (r.identity.kind === 'root' || r.identity.kind === 'anonymous') return;
-    const { action, resource } = this.describe(r.service, r.operation, r.input, r.region);
+    const d = this.describe(r.service, r.operation, r.input, r.region, r.identity);
     // STS answers GetCallerIdentity whatever the caller's policies say (STS API Reference).
-    if (action === 'sts:GetCallerIdentity') return;
-    let resourcePolicy: CompiledPolicy | undefined;
-    if (action === 'sts:AssumeRole') {
-      const role = this.store.roles[roleNameOf(resource)];
-      if (role !== undefined) resourcePolicy = this.store.trustPolicyOf(role);
+    if (d.action === 'sts:GetCallerIdentity') return;
+    for (let i = 0; i < d.resources.length; i++) {
+      const resource = d.resources[i]!;
+      let resourcePolicy: CompiledPolicy | undefined;
+      if (d.action === 'sts:AssumeRole') {
+        const role = this.store.roles[roleNameOf(resource)];
+        if (role !== undefined) resourcePolicy = this.store.trustPolicyOf(role);
+      }
+      this.require(r, d.action, resource, d.keys, resourcePolicy);
     }
+    for (const role of d.passedRoles) this.require(r, 'iam:PassRole', role, undefined, undefined);
+  }
+
+  private require(
+    r: AuthorizationRequest,
+    action: string,
+    resource: string,
+    extra: ReadonlyMap<string, ContextValue> | undefined,
+    resourcePolicy: CompiledPolicy | undefined,
+  ): void {
     const e = this.check({
       identity: r.identity,
       action,
@@ -111,6 +125,7 @@ export class IamAuthorizer implements Authorizer {
       secure: r.secure,
       nowMs: r.nowMs,
       region: r.region,
+      ...(extra ? { extra } : {}),
       ...(resourcePolicy ? { resourcePolicy } : {}),
     });
     if (e.decision !== 'Allow') throw new AwsError('AccessDeniedException', accessDeniedMessage(r.identity.arn, action, resource, e));

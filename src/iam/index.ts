@@ -14,7 +14,9 @@ import { IamStore, secretsKeyFrom } from './store.ts';
 import { createStsService } from './sts-service.ts';
 import { PolicySyntaxError, compilePolicy } from './policy.ts';
 
-export { IamAuthorizer, defaultIamMapping } from './authorizer.ts';
+export { IamAuthorizer } from './authorizer.ts';
+export { SERVICE_AUTHORIZATIONS, lambdaFunctionArn } from './mappings.ts';
+export type { ServiceAuthorization, MappingScope } from './mappings.ts';
 export type { CheckInput } from './authorizer.ts';
 export { IamStore, awsId, newSecret, secretsKeyFrom } from './store.ts';
 export type { RootCredentials, Session, StoredKey, StoredPolicy, StoredRole, StoredUser } from './store.ts';
