@@ -2,6 +2,7 @@
  * The KinesisAnalytics_20150814 service (Kinesis Data Analytics API v1, SQL
  * applications) as the Freshet server mounts it: control plane + runtime host.
  */
+import type { RoleAuthorizer } from '../aws/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { LogStorage } from '../storage/index.ts';
 import { defineService } from '../aws/index.ts';
@@ -57,6 +58,8 @@ export interface AnalyticsOptions {
   functions?: FunctionPort;
   /** Overrides the SQL engine adapter (tests of the host itself). */
   sql?: SqlPort;
+  /** `--auth enforce`: applications use their inputs and outputs with their RoleARN, checked like any caller. */
+  roles?: RoleAuthorizer;
 }
 
 export interface AnalyticsService extends AwsService {
@@ -142,6 +145,7 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
     ...(delivery ? { delivery } : {}),
     ...(options.functions ? { functions: options.functions } : {}),
     ...(options.host ? { options: options.host } : {}),
+    ...(options.roles ? { roles: options.roles } : {}),
   });
   const o = options.host ?? {};
   const registry = new ApplicationRegistry(deps.storage.meta, deps.clock, host, {

@@ -223,6 +223,16 @@ export interface Authorizer {
   authorize(request: AuthorizationRequest): void;
 }
 
+/**
+ * How Freshet's internal consumers (delivery streams, SQL applications, event source mappings) are authorised
+ * under `--auth enforce`: as a session of the role named in their configuration, with that role's policies
+ * (and the resource's policy), like any caller. Present only under enforce.
+ */
+export interface RoleAuthorizer {
+  /** Undefined when `roleArn`'s policies allow `action` on `resource`; otherwise AWS's AccessDenied text for the role's session. */
+  denied(roleArn: string, action: string, resource: string, sessionName: string): string | undefined;
+}
+
 /** Authenticates requests in one of the three modes (see the file comment). */
 export class Authenticator {
   readonly mode: AuthMode;

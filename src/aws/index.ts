@@ -51,6 +51,7 @@ export type {
   AuthResult,
   AuthorizationRequest,
   Authorizer,
+  RoleAuthorizer,
   AuthenticatorOptions,
   CallerIdentity,
   CredentialStore,

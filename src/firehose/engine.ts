@@ -15,6 +15,7 @@ import { KeyedMutex, log } from '../core/index.ts';
 import type { Clock } from '../core/clock.ts';
 import type { LogStorage, ShardLog } from '../storage/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
+import type { RoleAuthorizer } from '../aws/index.ts';
 import type { DestinationConfig, ParquetColumn } from './config.ts';
 import { describeDestination } from './config.ts';
 import { DeliveryPipeline } from './pipeline.ts';
@@ -57,6 +58,8 @@ export interface FirehoseDeps {
   firehose?: FirehoseOptions;
   /** The server's functions (src/functions), which Lambda processors invoke by ARN or name. */
   functionInvoker?: FunctionInvoker;
+  /** `--auth enforce`: a Kinesis source is read with the delivery stream's RoleARN, checked like any caller. */
+  roles?: RoleAuthorizer;
 }
 
 export type DeliveryStreamType = 'DirectPut' | 'KinesisStreamAsSource';
@@ -263,6 +266,9 @@ export class FirehoseEngine {
         } catch {
           throw invalidArgument(`Kinesis stream ${input.source.kinesisStreamArn} does not exist or is not accessible`);
         }
+        // Firehose describes the source stream with the role when the delivery stream is created.
+        const denied = this.deps.roles?.denied(input.source.roleArn, 'kinesis:DescribeStream', input.source.kinesisStreamArn, input.name);
+        if (denied !== undefined) throw invalidArgument(denied);
       }
       const now = this.deps.clock.now();
       const meta: DeliveryStreamMeta = {
@@ -318,7 +324,8 @@ export class FirehoseEngine {
   }
 
   describe(name: string): Record<string, unknown> {
-    const { meta, pipeline } = this.runtime(name);
+    const rt = this.runtime(name);
+    const { meta, pipeline } = rt;
     const enc = meta.encryption;
     return {
       DeliveryStreamName: meta.name,
@@ -346,7 +353,11 @@ export class FirehoseEngine {
         : {}),
       Destinations: [describeDestination(meta.destination)],
       HasMoreDestinations: false,
-      ...(pipeline.failure ? { FailureDescription: { Type: 'UNKNOWN_ERROR', Details: pipeline.failure } } : {}),
+      ...(pipeline.failure
+        ? { FailureDescription: { Type: 'UNKNOWN_ERROR', Details: pipeline.failure } }
+        : rt.source?.problem !== undefined
+          ? { FailureDescription: { Type: 'UNKNOWN_ERROR', Details: rt.source.problem } }
+          : {}),
     };
   }
 

@@ -35,6 +35,9 @@ export const RESCAN_MS = 10_000;
 /** Records copied per read from one shard. */
 const COPY_BATCH = 1000;
 
+/** What the delivery stream's role needs on its source stream (Firehose developer guide, "Grant Firehose access to a Kinesis data stream"). */
+const SOURCE_ACTIONS = ['kinesis:DescribeStream', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'] as const;
+
 const INIT = '\u0000init';
 
 export class KinesisSource {
@@ -52,6 +55,11 @@ export class KinesisSource {
   private unsubs: (() => void)[] = [];
   private busy = new Map<string, Promise<void>>();
   private stopped = false;
+  /**
+   * Under `--auth enforce`, why the delivery stream's role may not read its source now (AWS's AccessDenied text),
+   * shown in DescribeDeliveryStream's FailureDescription; reading resumes at the next shard listing once allowed.
+   */
+  problem: string | undefined;
 
   constructor(
     private readonly deps: FirehoseDeps,
@@ -206,6 +214,7 @@ export class KinesisSource {
     try {
       for (;;) {
         if (this.stopped) return;
+        if (!this.allowed()) return;
         const before = r.offset;
         const { records } = await r.read(COPY_BATCH);
         if (r.offset === before) {
@@ -235,6 +244,21 @@ export class KinesisSource {
     } catch (e) {
       this.say(`reading ${this.streamName}/${r.shardId} failed: ${(e as Error).message}`);
     }
+  }
+
+  /** Whether the role may read the source (always, unless auth is enforced); records the problem for DescribeDeliveryStream. */
+  private allowed(): boolean {
+    const roles = this.deps.roles;
+    if (roles === undefined) return true;
+    const { roleArn, kinesisStreamArn } = this.meta.source!;
+    let denied: string | undefined;
+    for (const action of SOURCE_ACTIONS) {
+      denied = roles.denied(roleArn, action, kinesisStreamArn, this.meta.name);
+      if (denied !== undefined) break;
+    }
+    if (denied !== undefined && denied !== this.problem) this.say(`delivery stream ${this.meta.name}: ${denied}`);
+    this.problem = denied;
+    return denied === undefined;
   }
 
   async settled(): Promise<void> {

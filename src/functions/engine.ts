@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lambdaError } from './errors.ts';
 import type { LogStorage } from '../storage/index.ts';
+import type { RoleAuthorizer } from '../aws/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
 import type { QueuesEngine } from '../queues/index.ts';
 import { queueNameFromArn } from '../queues/index.ts';
@@ -67,6 +68,8 @@ export interface FunctionsEngineOptions {
   /** Backoff of event source mappings between retries of a failed batch (clock time). Default 1 s doubling to 30 s. */
   mappingRetryInitialMs?: number;
   mappingRetryMaxMs?: number;
+  /** `--auth enforce`: event source mappings read their source with the function's execution role. */
+  roles?: RoleAuthorizer;
 }
 
 export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
@@ -174,6 +177,7 @@ export class FunctionsEngine {
       transitionMs: opts.mappingTransitionMs ?? 5,
       retryInitialMs: opts.mappingRetryInitialMs ?? 1000,
       retryMaxMs: opts.mappingRetryMaxMs ?? 30_000,
+      ...(opts.roles ? { roles: opts.roles } : {}),
       report: (what, err) => this.report(what, err),
     });
     this.asyncLog = new AsyncEventLog(opts.storage, opts.clock, (what, err) => this.report(what, err));

@@ -11,7 +11,8 @@
  * policies through `forRole` (docs/security.md, "Internal consumers").
  */
 import { AwsError } from '../aws/index.ts';
-import type { AuthorizationRequest, Authorizer, AwsService, CallerIdentity, IamMapping } from '../aws/index.ts';
+import type { AuthorizationRequest, Authorizer, AwsService, CallerIdentity, IamMapping, RoleAuthorizer } from '../aws/index.ts';
+import type { Clock } from '../core/index.ts';
 import { accessDeniedMessage, evaluate } from './policy.ts';
 import { SERVICE_AUTHORIZATIONS, rolesPassedIn } from './mappings.ts';
 import type { MappingScope, ServiceAuthorization } from './mappings.ts';
@@ -129,6 +130,29 @@ export class IamAuthorizer implements Authorizer {
       ...(resourcePolicy ? { resourcePolicy } : {}),
     });
     if (e.decision !== 'Allow') throw new AwsError('AccessDeniedException', accessDeniedMessage(r.identity.arn, action, resource, e));
+  }
+
+  /**
+   * The RoleAuthorizer of Freshet's internal consumers: each check is a call by the session
+   * `arn:aws:sts::<account>:assumed-role/<role>/<session>` evaluated with the role's policies and the
+   * resource's policy. A role that does not exist has no policies, so everything it does is denied.
+   */
+  forRoles(clock: Clock): RoleAuthorizer {
+    const accountId = this.store.accountId;
+    return {
+      denied: (roleArn, action, resource, sessionName) => {
+        const roleName = roleNameOf(roleArn);
+        const identity: CallerIdentity = {
+          arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`,
+          accountId,
+          userId: `${this.store.roles[roleName]?.roleId ?? 'AROA'}:${sessionName}`,
+          kind: 'assumed-role',
+          roleArn,
+        };
+        const e = this.check({ identity, action, resource, nowMs: clock.now(), secure: true });
+        return e.decision === 'Allow' ? undefined : accessDeniedMessage(identity.arn, action, resource, e);
+      },
+    };
   }
 
   /** Evaluates one request and says which statement decided (also `freshet iam simulate`). */

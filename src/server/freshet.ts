@@ -346,6 +346,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
       ...(options.detectors ? { detectors: options.detectors } : {}),
       serverUrl: () => serverUrl,
       resourcePolicies: security.resourcePolicies,
+      ...(security.authorizer ? { roles: security.authorizer.forRoles(clock) } : {}),
     });
   } catch (e) {
     await kinesis.close();

@@ -12,7 +12,7 @@ import type { AnalyticsV2Delays, HostOptions as AnalyticsHostOptions } from '../
 import type { KinesisEngine, ResourcePolicyStore } from '../kinesis/index.ts';
 import { createFirehoseService, emitDeliveryMetrics } from '../firehose/index.ts';
 import type { FirehoseOptions } from '../firehose/index.ts';
-import type { AwsService, HttpRoute } from '../aws/index.ts';
+import type { AwsService, HttpRoute, RoleAuthorizer } from '../aws/index.ts';
 import { MetricsEngine, attachKinesisMetrics } from '../metrics/index.ts';
 import type { AlarmActionsConfig } from '../metrics/index.ts';
 import { createCloudWatchService, prometheusRoute } from '../cloudwatch/index.ts';
@@ -47,6 +47,8 @@ export interface ServiceDeps {
   serverUrl: () => string;
   /** Where Kinesis resource policies are kept (the identity store; in memory when absent). */
   resourcePolicies?: ResourcePolicyStore;
+  /** `--auth enforce`: delivery streams, SQL applications and event source mappings act with their roles (src/iam). */
+  roles?: RoleAuthorizer;
 }
 
 /** The AWS services, and the non-AWS routes of functions and ingest (`buildRoutes` adds the services' own). */
@@ -62,6 +64,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
     queues,
     ...(deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {}),
     endpointUrl: deps.serverUrl,
+    ...(deps.roles ? { roles: deps.roles } : {}),
   });
   // Lambda processors of delivery streams and SQL applications' Lambda input/output run the server's functions.
   const invoker = functionInvoker(functions);
@@ -90,7 +93,12 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
   attachKinesisMetrics(deps.kinesis, metrics.registry);
   const kinesis = createKinesisService(deps.kinesis, deps.resourcePolicies ? { resourcePolicies: deps.resourcePolicies } : {});
   // Applications write to delivery streams in-process through the Firehose engine.
-  const analytics = createAnalyticsService(deps, { firehose: firehose.engine, functions: invoker, ...(deps.analytics ? { host: deps.analytics } : {}) });
+  const analytics = createAnalyticsService(deps, {
+    firehose: firehose.engine,
+    functions: invoker,
+    ...(deps.analytics ? { host: deps.analytics } : {}),
+    ...(deps.roles ? { roles: deps.roles } : {}),
+  });
   // AWS/KinesisAnalytics: every running application's input and output counters, once a second.
   emitApplicationMetrics(metrics.registry, () => analytics.host.runningStats());
   return {

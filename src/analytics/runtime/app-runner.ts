@@ -6,6 +6,7 @@
  * stopped or fails. A failure stops this application only and is reported to
  * the host.
  */
+import type { RoleAuthorizer } from '../../aws/index.ts';
 import { AwsError, type Clock, type TimerHandle } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import type { ApplicationConfig, StartingPosition } from '../model.ts';
@@ -52,6 +53,8 @@ export interface RunnerHost extends OutputSink {
   readonly tickMs: number;
   readonly graceMs: number;
   readonly readBatch: number;
+  /** `--auth enforce`: inputs and outputs are used with their RoleARN, checked like any caller. */
+  readonly roles?: RoleAuthorizer | undefined;
   loadReferenceTables(app: ApplicationConfig): Promise<ReferenceTableSpec[]>;
   /** The runner stopped on its own after `error`. */
   runnerFailed(runner: AppRunner, error: unknown): void;

@@ -31,6 +31,7 @@
  * reference tables in reference-tables.ts and the checkpoint layout in
  * checkpoint.ts.
  */
+import type { RoleAuthorizer } from '../../aws/index.ts';
 import { AwsError, isAwsError, log, retry, type Clock } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import type { ApplicationRuntime } from '../registry.ts';
@@ -95,6 +96,8 @@ export interface HostDeps {
   /** Reads reference data objects (see reference.ts). */
   readObject: ObjectReader;
   options?: HostOptions;
+  /** `--auth enforce`: what applications' roles may do. */
+  roles?: RoleAuthorizer;
 }
 
 /** Runs the applications of one server. Implements the control plane's ApplicationRuntime. */
@@ -106,6 +109,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   delivery: DeliveryPort | undefined;
   readonly functions: FunctionPort | undefined;
   readonly readObject: ObjectReader;
+  readonly roles: RoleAuthorizer | undefined;
   readonly checkpointIntervalMs: number;
   readonly tickMs: number;
   readonly graceMs: number;
@@ -124,6 +128,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
     this.delivery = deps.delivery;
     this.functions = deps.functions;
     this.readObject = deps.readObject;
+    this.roles = deps.roles;
     const o = deps.options ?? {};
     this.checkpointIntervalMs = o.checkpointIntervalMs ?? 10_000;
     this.tickMs = o.tickMs ?? 1_000;

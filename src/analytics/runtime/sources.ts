@@ -9,6 +9,34 @@ import { deliveryStreamNameFromArn, inAppStreamNames, streamNameFromArn } from '
 import { deliveryHolder } from './checkpoint.ts';
 import { errorMessage, invalidConfig } from './config-errors.ts';
 import type { DeliveryInputReader, DeliveryPort, FunctionPort, InputStreamSpec, StreamEngine } from './ports.ts';
+import type { RoleAuthorizer } from '../../aws/index.ts';
+import type { Endpoint } from '../model.ts';
+
+/**
+ * What an input's or output's role needs on its resource (Kinesis Data Analytics developer guide, "Granting
+ * Amazon Kinesis Data Analytics permissions to access streaming sources" and "… to write to destinations").
+ */
+const ROLE_ACTIONS: Readonly<Record<'input' | 'output', Readonly<Record<Endpoint['kind'], readonly string[]>>>> = {
+  input: {
+    kinesis: ['kinesis:DescribeStream', 'kinesis:GetShardIterator', 'kinesis:GetRecords'],
+    firehose: ['firehose:DescribeDeliveryStream'],
+    lambda: ['lambda:InvokeFunction'],
+  },
+  output: {
+    kinesis: ['kinesis:DescribeStream', 'kinesis:PutRecords'],
+    firehose: ['firehose:DescribeDeliveryStream', 'firehose:PutRecordBatch'],
+    lambda: ['lambda:GetFunctionConfiguration', 'lambda:InvokeFunction'],
+  },
+};
+
+/** Throws InvalidApplicationConfigurationException when an endpoint's role may not use it (only under `--auth enforce`). */
+function checkRole(roles: RoleAuthorizer | undefined, app: ApplicationConfig, what: string, end: 'input' | 'output', e: Endpoint): void {
+  if (roles === undefined) return;
+  for (const action of ROLE_ACTIONS[end][e.kind]) {
+    const denied = roles.denied(e.roleArn, action, e.resourceArn, app.name);
+    if (denied !== undefined) throw invalidConfig(`${what}: the role ${e.roleArn} cannot use ${e.resourceArn}: ${denied}`);
+  }
+}
 
 export interface ResolvedInput {
   input: AppInput;
@@ -22,13 +50,20 @@ export interface ResolvedInput {
 
 /** Resolves every input and checks every output; throws InvalidApplicationConfigurationException naming the first problem. */
 export async function resolveSources(
-  sources: { readonly streams: StreamEngine; readonly delivery: DeliveryPort | undefined; readonly functions?: FunctionPort | undefined },
+  sources: {
+    readonly streams: StreamEngine;
+    readonly delivery: DeliveryPort | undefined;
+    readonly functions?: FunctionPort | undefined;
+    readonly roles?: RoleAuthorizer | undefined;
+  },
   app: ApplicationConfig,
 ): Promise<{ specs: InputStreamSpec[]; resolved: ResolvedInput[] }> {
   const specs: InputStreamSpec[] = [];
   const resolved: ResolvedInput[] = [];
   for (const input of app.inputs) {
+    checkRole(sources.roles, app, `Input ${input.id}`, 'input', input.source);
     if (input.processor) {
+      checkRole(sources.roles, app, `Input ${input.id} preprocessing`, 'input', { kind: 'lambda', ...input.processor });
       if (!sources.functions)
         throw invalidConfig(`Input ${input.id}: preprocessing function ${input.processor.resourceArn} needs the Lambda service, which is not running`);
       if (!sources.functions.has(input.processor.resourceArn))
@@ -67,6 +102,7 @@ export async function resolveSources(
   }
   for (const output of app.outputs) {
     const dest = output.destination;
+    checkRole(sources.roles, app, `Output ${output.id}`, 'output', dest);
     if (dest.kind === 'kinesis') {
       const name = streamNameFromArn(dest.resourceArn)!;
       try {

@@ -55,6 +55,8 @@ export interface PollerDeps {
   retryMaxMs: number;
   /** Sends an on-failure record to a destination ARN (an SQS queue). */
   sendToDestination(arn: string, body: string): Promise<void>;
+  /** Under `--auth enforce`: why the execution role may not read the stream now, or undefined. */
+  access?: () => string | undefined;
   onResult(uuid: string, result: string): void;
   report(what: string, err?: unknown): void;
 }
@@ -276,6 +278,13 @@ export class KinesisPoller {
   private async read(w: ShardWork): Promise<void> {
     try {
       while (!this.stopped && w.pending < this.cap) {
+        const denied = this.deps.access?.();
+        if (denied !== undefined) {
+          // The shard is not read (its checkpoint stays) until the role may read it again.
+          this.deps.onResult(this.m.uuid, `PROBLEM: ${denied}`);
+          this.retryReadLater(w);
+          return;
+        }
         const before = w.reader.offset;
         const { records } = await w.reader.read(Math.min(10_000, this.cap - w.pending));
         if (this.stopped) return;

@@ -18,6 +18,7 @@ import type { KinesisEngine } from '../../kinesis/index.ts';
 import type { QueuesEngine } from '../../queues/index.ts';
 import { queueNameFromArn } from '../../queues/index.ts';
 import type { LogStorage } from '../../storage/index.ts';
+import type { RoleAuthorizer } from '../../aws/index.ts';
 import type { FunctionsEngine } from '../engine.ts';
 import { compileCriteria } from './filter.ts';
 import { CHECKPOINT_LOG_PREFIX, CheckpointLog } from './checkpoints.ts';
@@ -41,8 +42,14 @@ export interface MappingsOptions {
   /** Backoff between retries of a failed batch. */
   retryInitialMs: number;
   retryMaxMs: number;
+  /** `--auth enforce`: the source is read with the function's execution role, checked like any caller. */
+  roles?: RoleAuthorizer;
   report(what: string, err?: unknown): void;
 }
+
+/** What a mapping's execution role needs on its source (Lambda developer guide, "Execution role permissions"). */
+const KINESIS_SOURCE_ACTIONS = ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream'] as const;
+const SQS_SOURCE_ACTIONS = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] as const;
 
 export interface MappingStats {
   recordsProcessed: number;
@@ -130,6 +137,38 @@ export class EventSourceMappings {
     throw lambdaError('InvalidParameterValueException', `Unrecognized event source, must be kinesis, dynamodb stream or sqs. Unsupported source arn : ${arn}`);
   }
 
+  /**
+   * Lambda's words when the function's execution role may not read the source, or undefined when it may (or
+   * auth is not enforced). CreateEventSourceMapping refuses with them; a poller whose role loses the permission
+   * stops reading and shows them as `PROBLEM: …` in LastProcessingResult until it is given back.
+   */
+  private accessProblem(functionArn: string, eventSourceArn: string): string | undefined {
+    const roles = this.o.roles;
+    if (roles === undefined) return undefined;
+    let role: string;
+    try {
+      role = this.o.functions.version(functionArn).version.role;
+    } catch {
+      return undefined;
+    }
+    const session = `awslambda_${this.o.functions.resolveName(functionArn).name}`;
+    if (kindOf(eventSourceArn) === 'kinesis') {
+      const stream = eventSourceArn.replace(/\/consumer\/.*$/, '');
+      for (const action of KINESIS_SOURCE_ACTIONS) {
+        if (roles.denied(role, action, stream, session) !== undefined) {
+          return `Cannot access stream ${eventSourceArn}. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.`;
+        }
+      }
+      return undefined;
+    }
+    for (const action of SQS_SOURCE_ACTIONS) {
+      if (roles.denied(role, action, eventSourceArn, session) !== undefined) {
+        return `The provided execution role does not have permissions to call ${action.slice(4)} on SQS`;
+      }
+    }
+    return undefined;
+  }
+
   /** CreateEventSourceMapping. */
   async create(input: MappingInput): Promise<MappingRecord> {
     if (input.functionName === undefined || input.eventSourceArn === undefined) {
@@ -141,6 +180,8 @@ export class EventSourceMappings {
     const functionArn = fns.arn(name, qualifier);
     const kind = kindOf(input.eventSourceArn);
     this.checkSource(input.eventSourceArn);
+    const problem = this.accessProblem(functionArn, input.eventSourceArn);
+    if (problem !== undefined) throw lambdaError('InvalidParameterValueException', problem);
     for (const r of this.records.values()) {
       if (r.functionArn === functionArn && r.eventSourceArn === input.eventSourceArn) {
         throw lambdaError(
@@ -290,6 +331,7 @@ export class EventSourceMappings {
   private startPoller(rec: MappingRecord): void {
     if (this.closed || this.pollers.has(rec.uuid)) return;
     const o = this.o;
+    const access = o.roles ? () => this.accessProblem(rec.functionArn, rec.eventSourceArn) : undefined;
     let poller: Poller;
     if (rec.kind === 'kinesis') {
       if (!o.kinesis) return;
@@ -306,6 +348,7 @@ export class EventSourceMappings {
           if (!q || name === undefined) throw new Error(`no such queue: ${arn}`);
           await q.sendMessage(name, { body });
         },
+        ...(access ? { access } : {}),
         onResult: this.onResult,
         report: o.report,
       });
@@ -317,6 +360,7 @@ export class EventSourceMappings {
         clock: o.clock,
         region: o.region,
         retryInitialMs: o.retryInitialMs,
+        ...(access ? { access } : {}),
         onResult: this.onResult,
         report: o.report,
       });

@@ -27,6 +27,8 @@ export interface SqsPollerDeps {
   clock: Clock;
   region: string;
   retryInitialMs: number;
+  /** Under `--auth enforce`: why the execution role may not read the queue now, or undefined. */
+  access?: () => string | undefined;
   onResult(uuid: string, result: string): void;
   report(what: string, err?: unknown): void;
 }
@@ -96,6 +98,13 @@ export class SqsPoller {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      const denied = this.deps.access?.();
+      if (denied !== undefined) {
+        // Nothing is received (so no message's receive count rises) until the role may read again.
+        this.deps.onResult(this.m.uuid, `PROBLEM: ${denied}`);
+        await this.sleep(this.deps.retryInitialMs);
+        continue;
+      }
       let batch: ReceivedMessage[];
       try {
         batch = await this.gather();

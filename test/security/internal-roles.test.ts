@@ -1,0 +1,246 @@
+/**
+ * Freshet's internal consumers act with the role in their configuration under `--auth enforce`: an event source
+ * mapping with its function's execution role, a delivery stream with its Kinesis source's RoleARN, a SQL
+ * application with its inputs' and outputs' RoleARNs. A role without the permissions fails the way AWS does
+ * (CreateEventSourceMapping's InvalidParameterValueException, the AccessDenied text at CreateDeliveryStream,
+ * StartApplication refused and the reason in the application's status), and a role that loses them later
+ * shows it in the resource's status (LastProcessingResult, FailureDescription).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CreateStreamCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateEventSourceMappingCommand, CreateFunctionCommand, GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
+import { CreateApplicationCommand, DescribeApplicationCommand, KinesisAnalyticsClient, StartApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
+import { strToU8, zipSync } from 'fflate';
+import { ManualClock } from '../../src/core/index.ts';
+import { startServer } from '../../src/server/index.ts';
+import type { FreshetServer } from '../../src/server/index.ts';
+
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+const ROOT = { accessKeyId: 'AKIAFRESHETROOT00004', secretAccessKey: 'root-secret-for-role-tests-0000000000000' };
+const role = (name: string): string => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+const STREAM = `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/src`;
+const OUT = `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/out`;
+const READ = ['kinesis:DescribeStream', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'];
+const TRUST = (service: string) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+const policy = (effect: string, action: string | string[], resource: string | string[]) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: effect, Action: action, Resource: resource }] });
+
+async function failure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+}
+
+async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, tick: () => void): Promise<T> {
+  let v = await probe();
+  for (let i = 0; i < 200 && !ok(v); i++) {
+    tick();
+    await new Promise((r) => setTimeout(r, 10));
+    v = await probe();
+  }
+  return v;
+}
+
+describe('internal consumers act with their roles under --auth enforce', () => {
+  let server: FreshetServer;
+  let clock: ManualClock;
+  const cfg = () => ({ endpoint: server.url, region: REGION, credentials: ROOT, maxAttempts: 1 });
+  let iam: IAMClient;
+  let kinesis: KinesisClient;
+
+  before(async () => {
+    clock = new ManualClock(Date.now());
+    server = await startServer({
+      storage: 'memory',
+      auth: 'enforce',
+      clock,
+      analytics: { startDelayMs: 0 },
+      env: { FRESHET_ROOT_ACCESS_KEY_ID: ROOT.accessKeyId, FRESHET_ROOT_SECRET_ACCESS_KEY: ROOT.secretAccessKey },
+    });
+    iam = new IAMClient(cfg());
+    kinesis = new KinesisClient(cfg());
+    for (const name of ['src', 'out']) await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+    clock.advance(1000);
+    // `blind` may do nothing; `reader` may read the source stream and write the output stream.
+    for (const [name, service] of [
+      ['blind', 'lambda.amazonaws.com'],
+      ['reader', 'lambda.amazonaws.com'],
+    ] as const) {
+      await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST(service) }));
+    }
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'reader',
+        PolicyName: 'read',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: READ, Resource: STREAM },
+            { Effect: 'Allow', Action: ['kinesis:DescribeStream', 'kinesis:PutRecords'], Resource: OUT },
+            { Effect: 'Allow', Action: 'sqs:*', Resource: '*' },
+          ],
+        }),
+      }),
+    );
+  });
+  after(async () => {
+    iam.destroy();
+    kinesis.destroy();
+    await server.close();
+  });
+
+  it('an event source mapping reads with its function’s execution role: refused at creation, PROBLEM once the role loses the permission', async () => {
+    const lambda = new LambdaClient(cfg());
+    const sqs = new SQSClient(cfg());
+    try {
+      const code = { ZipFile: zipSync({ 'index.mjs': strToU8('export const handler = async () => ({});') }) };
+      for (const [fn, r] of [
+        ['as-blind', 'blind'],
+        ['as-reader', 'reader'],
+      ] as const) {
+        await lambda.send(new CreateFunctionCommand({ FunctionName: fn, Role: role(r), Runtime: 'nodejs20.x', Handler: 'index.handler', Code: code }));
+      }
+      assert.equal(
+        await failure(lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'as-blind', EventSourceArn: STREAM, StartingPosition: 'LATEST' }))),
+        `InvalidParameterValueException: Cannot access stream ${STREAM}. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.`,
+      );
+      const q = await sqs.send(new CreateQueueCommand({ QueueName: 'jobs', Attributes: { VisibilityTimeout: '30' } }));
+      const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl!, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+      assert.equal(
+        await failure(lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'as-blind', EventSourceArn: queueArn }))),
+        'InvalidParameterValueException: The provided execution role does not have permissions to call ReceiveMessage on SQS',
+      );
+      assert.equal(await failure(lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'as-reader', EventSourceArn: queueArn }))), 'ok');
+
+      const m = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'as-reader', EventSourceArn: STREAM, StartingPosition: 'LATEST' }));
+      const state = () => lambda.send(new GetEventSourceMappingCommand({ UUID: m.UUID! }));
+      assert.equal(
+        (
+          await eventually(
+            state,
+            (s) => s.State === 'Enabled',
+            () => clock.advance(10),
+          )
+        ).State,
+        'Enabled',
+      );
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'reader', PolicyName: 'no-records', PolicyDocument: policy('Deny', 'kinesis:GetRecords', STREAM) }));
+      await kinesis.send(new PutRecordCommand({ StreamName: 'src', PartitionKey: 'k', Data: strToU8('x') }));
+      const got = await eventually(
+        state,
+        (s) => s.LastProcessingResult?.startsWith('PROBLEM') === true,
+        () => clock.advance(1000),
+      );
+      assert.equal(
+        got.LastProcessingResult,
+        `PROBLEM: Cannot access stream ${STREAM}. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.`,
+      );
+    } finally {
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'reader', PolicyName: 'no-records', PolicyDocument: policy('Allow', 'kinesis:ListStreams', '*') }));
+      lambda.destroy();
+      sqs.destroy();
+    }
+  });
+
+  it('a delivery stream reads its Kinesis source with its RoleARN: AccessDenied at creation, FailureDescription once the role loses the permission', async () => {
+    const firehose = new FirehoseClient(cfg());
+    try {
+      const create = (name: string, r: string) =>
+        firehose.send(
+          new CreateDeliveryStreamCommand({
+            DeliveryStreamName: name,
+            DeliveryStreamType: 'KinesisStreamAsSource',
+            KinesisStreamSourceConfiguration: { KinesisStreamARN: STREAM, RoleARN: role(r) },
+            ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::bkt', RoleARN: role(r) },
+          }),
+        );
+      assert.equal(
+        await failure(create('ds-blind', 'blind')),
+        `InvalidArgumentException: User: arn:aws:sts::${ACCOUNT}:assumed-role/blind/ds-blind is not authorized to perform: kinesis:DescribeStream on resource: ${STREAM} because no identity-based policy allows the kinesis:DescribeStream action`,
+      );
+      assert.equal(await failure(create('ds-reader', 'reader')), 'ok');
+      const describe = async () => (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'ds-reader' }))).DeliveryStreamDescription!;
+      clock.advance(1000);
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'reader', PolicyName: 'no-records', PolicyDocument: policy('Deny', 'kinesis:GetRecords', STREAM) }));
+      await kinesis.send(new PutRecordCommand({ StreamName: 'src', PartitionKey: 'k', Data: strToU8('y') }));
+      const d = await eventually(
+        describe,
+        (x) => x.FailureDescription !== undefined,
+        () => clock.advance(1000),
+      );
+      assert.deepEqual(d.FailureDescription, {
+        Type: 'UNKNOWN_ERROR',
+        Details: `User: arn:aws:sts::${ACCOUNT}:assumed-role/reader/ds-reader is not authorized to perform: kinesis:GetRecords on resource: ${STREAM} with an explicit deny in an identity-based policy`,
+      });
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'reader', PolicyName: 'no-records', PolicyDocument: policy('Allow', 'kinesis:ListStreams', '*') }));
+      const back = await eventually(
+        describe,
+        (x) => x.FailureDescription === undefined,
+        () => clock.advance(10_000),
+      );
+      assert.equal(back.FailureDescription, undefined, 'reading resumes at the next shard listing once the role may read again');
+    } finally {
+      firehose.destroy();
+    }
+  });
+
+  it('a SQL application uses its input and output with their RoleARNs: StartApplication is refused and the reason shown', async () => {
+    const kda = new KinesisAnalyticsClient(cfg());
+    try {
+      const app = (name: string, inputRole: string, outputRole: string) =>
+        kda.send(
+          new CreateApplicationCommand({
+            ApplicationName: name,
+            Inputs: [
+              {
+                NamePrefix: 'SOURCE_SQL_STREAM',
+                KinesisStreamsInput: { ResourceARN: STREAM, RoleARN: role(inputRole) },
+                InputSchema: {
+                  RecordFormat: {
+                    RecordFormatType: 'CSV',
+                    MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } },
+                  },
+                  RecordColumns: [{ Name: 'v', SqlType: 'VARCHAR(8)' }],
+                },
+              },
+            ],
+            Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: OUT, RoleARN: role(outputRole) }, DestinationSchema: { RecordFormatType: 'CSV' } }],
+            ApplicationCode:
+              'CREATE OR REPLACE STREAM "DEST" ("v" VARCHAR(8)); CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "v" FROM "SOURCE_SQL_STREAM_001";',
+          }),
+        );
+      const start = (name: string) =>
+        kda.send(
+          new StartApplicationCommand({
+            ApplicationName: name,
+            InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
+          }),
+        );
+      await app('app-blind-in', 'blind', 'reader');
+      assert.equal(
+        await failure(start('app-blind-in')),
+        `InvalidApplicationConfigurationException: Input 1.1: the role ${role('blind')} cannot use ${STREAM}: User: arn:aws:sts::${ACCOUNT}:assumed-role/blind/app-blind-in is not authorized to perform: kinesis:DescribeStream on resource: ${STREAM} because no identity-based policy allows the kinesis:DescribeStream action`,
+      );
+      const d = (await kda.send(new DescribeApplicationCommand({ ApplicationName: 'app-blind-in' }))).ApplicationDetail!;
+      assert.equal(d.ApplicationStatus, 'READY');
+      await app('app-blind-out', 'reader', 'blind');
+      assert.match(
+        await failure(start('app-blind-out')),
+        /^InvalidApplicationConfigurationException: Output 1\.1: the role .*role\/blind cannot use .*stream\/out: /,
+      );
+      await app('app-ok', 'reader', 'reader');
+      assert.equal(await failure(start('app-ok')), 'ok');
+    } finally {
+      kda.destroy();
+    }
+  });
+});
