@@ -19,3 +19,22 @@ export class SqlError extends Error {
     return this.line ? this.message.slice(this.message.indexOf(': ') + 2) : this.message;
   }
 }
+
+/**
+ * Runs a compile step of user SQL so that a hostile program (thousands of nested parentheses, CASEs or
+ * subqueries, or one expression of tens of thousands of operators) that would exhaust the recursive
+ * descent's stack fails as a SqlError naming the fix instead of a RangeError from deep inside the
+ * compiler. Compile time and memory stay small either way (test/security/hostile-sql.test.ts).
+ */
+export function boundedCompile<T>(compile: () => T): T {
+  try {
+    return compile();
+  } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new SqlError(
+        'The application code nests expressions, CASEs or subqueries too deeply to compile: split them into shorter expressions or intermediate streams/views.',
+      );
+    }
+    throw e;
+  }
+}

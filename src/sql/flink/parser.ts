@@ -7,7 +7,7 @@
  * OF, MATCH_RECOGNIZE, OVER windows, UNION ALL, ORDER BY, LIMIT). Every
  * error carries line and column.
  */
-import { SqlError } from '../errors.ts';
+import { SqlError, boundedCompile } from '../errors.ts';
 import type { SqlType } from '../plan/types.ts';
 import type {
   CreateTable,
@@ -1749,7 +1749,7 @@ function parseOptionsHint(t: Token): Record<string, string> {
 
 /** Parses a Flink SQL script into statements; throws SqlError with line:column. */
 export function parseFlinkScript(code: string): Statement[] {
-  return new FlinkParser(code).parseScript();
+  return boundedCompile(() => new FlinkParser(code).parseScript());
 }
 
 /** Parses one Flink type, e.g. `DECIMAL(10, 2)` or `ROW<a INT, b STRING>`. */

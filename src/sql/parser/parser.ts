@@ -4,7 +4,7 @@
  * SELECT STREAM, windows, table functions). Input: application code; output:
  * the statements' syntax tree. Every error carries line and column.
  */
-import { SqlError } from '../errors.ts';
+import { SqlError, boundedCompile } from '../errors.ts';
 import type { SqlType, SqlTypeName } from '../plan/types.ts';
 import type { CreatePump, CreateStream, Expr, FromItem, Ident, OrderItem, Pos, Select, SelectItem, Statement, TimeUnit, WindowSpec } from './ast.ts';
 import { tokenize, type Token as IToken } from './lexer.ts';
@@ -905,7 +905,7 @@ export class Parser {
 
 /** Parses application code into statements; throws SqlError with line:column. */
 export function parseApplication(code: string): Statement[] {
-  return new Parser(code).parseScript();
+  return boundedCompile(() => new Parser(code).parseScript());
 }
 
 /** Parses one column type, e.g. "VARCHAR(16)" (used for schemas given outside SQL). */

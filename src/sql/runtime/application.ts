@@ -10,7 +10,7 @@
  *   app.advanceTime(nowMs); // windows close by the clock too
  */
 import type { Clock, TimerHandle } from '../../core/index.ts';
-import { SqlError } from '../errors.ts';
+import { SqlError, boundedCompile } from '../errors.ts';
 import type { ApplicationPlan, OpPlan, PumpPlan, StreamPlan } from '../plan/plan.ts';
 import { ERROR_STREAM, inputsOf } from '../plan/plan.ts';
 import type { ColumnDef, SqlType } from '../plan/types.ts';
@@ -122,7 +122,7 @@ export class SqlApplication {
 
   /** Parses, plans and builds an application; throws SqlError (line:column) for bad code. */
   static compile(code: string, options: SqlApplicationOptions): SqlApplication {
-    return new SqlApplication(planApplication(code, options), options);
+    return boundedCompile(() => new SqlApplication(planApplication(code, options), options));
   }
 
   constructor(plan: ApplicationPlan, options: { clock?: Clock; rcfSeed?: number } = {}) {

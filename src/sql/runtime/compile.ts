@@ -6,7 +6,7 @@
 import type { AggPlan, PExpr } from '../plan/plan.ts';
 import { isIntegral } from '../plan/types.ts';
 import { FLINK_FUNCTIONS } from './flink-functions.ts';
-import { F, likeToRegExp, similarToRegExp } from './functions.ts';
+import { F, likeMatcher, similarToRegExp } from './functions.ts';
 
 export class ExprCompiler {
   /** Constants referenced as K[n] by generated code (RegExps, types). */
@@ -70,7 +70,7 @@ export class ExprCompiler {
         const pat = p.args[1]!;
         const esc = p.args[2]!;
         if (pat.k === 'lit' && typeof pat.v === 'string' && esc.k === 'lit') {
-          const re = (p.fn === 'like' ? likeToRegExp : similarToRegExp)(pat.v, esc.v === null ? null : String(esc.v));
+          const re = (p.fn === 'like' ? likeMatcher : similarToRegExp)(pat.v, esc.v === null ? null : String(esc.v));
           const t = this.temp();
           return `(${t} = ${a[0]}, ${t} === null ? null : ${this.konst(re)}.test(String(${t})))`;
         }

@@ -24,7 +24,7 @@
  * positions are the host's.
  */
 import type { Clock, TimerHandle } from '../../core/index.ts';
-import { SqlError } from '../errors.ts';
+import { SqlError, boundedCompile } from '../errors.ts';
 import type { FlinkPlanOptions, FlinkScript } from '../flink/planner/planner.ts';
 import { planFlinkScript } from '../flink/planner/planner.ts';
 import { createDecoder, createEncoder, FormatError, printRow, type RecordDecoder, type RowEncoder } from '../formats/flink.ts';
@@ -168,8 +168,10 @@ export class FlinkApplication {
 
   /** Parses, plans and builds a Flink SQL job; throws SqlError (line:column) for bad code. */
   static compile(code: string, options: FlinkApplicationOptions = {}): FlinkApplication {
-    const script = planFlinkScript(code, options);
-    return new FlinkApplication(script.plan, options, script);
+    return boundedCompile(() => {
+      const script = planFlinkScript(code, options);
+      return new FlinkApplication(script.plan, options, script);
+    });
   }
 
   constructor(plan: ApplicationPlan, options: { clock?: Clock } = {}, script: FlinkScript | null = null) {

@@ -41,30 +41,77 @@ function ceilTs(ms: number, unit: string): number {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
- * Compiled LIKE / SIMILAR TO patterns. A pattern can be a column value, so the cache is bounded:
+ * Compiled SIMILAR TO patterns (LIKE has its own matcher, below). A pattern can be a column value, so the cache is bounded:
  * a stream of distinct patterns recompiles instead of growing memory.
  */
 const likeCache = new LruCache<string, RegExp>(1024);
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-/** LIKE pattern → anchored RegExp (% any run, _ one char, optional escape char). */
-export function likeToRegExp(pattern: string, escape: string | null): RegExp {
-  const key = `L${escape ?? ''}\u0000${pattern}`;
-  let re = likeCache.get(key);
-  if (re) return re;
-  let src = '';
+/** Something `.test(text)` matches: a compiled LIKE pattern or a RegExp. */
+export interface TextMatcher {
+  test(text: string): boolean;
+}
+
+/** In a compiled LIKE pattern: `_` (any one UTF-16 unit, as the RegExp it replaces matched) and `%` (any run). */
+const LIKE_ONE = -1;
+const LIKE_ANY = -2;
+
+/**
+ * A LIKE pattern matched without a backtracking RegExp: `'%a%a%a%b'` against a long run of `a`s made
+ * `^.*a.*a.*a.*b$` take seconds per row (exponential in the number of `%`), which a hostile application
+ * could use to stall the server. This greedy matcher only ever returns to the last `%`, so a row costs at
+ * most text length × pattern length steps.
+ */
+class LikePattern implements TextMatcher {
+  constructor(private readonly p: Int32Array) {}
+
+  // hot path: once per row a LIKE with a literal pattern sees
+  test(s: string): boolean {
+    const p = this.p;
+    const n = s.length;
+    const m = p.length;
+    let i = 0;
+    let j = 0;
+    let star = -1;
+    let mark = 0;
+    while (i < n) {
+      const c = j < m ? p[j]! : 0;
+      if (j < m && c !== LIKE_ANY && (c === LIKE_ONE || c === s.charCodeAt(i))) {
+        i++;
+        j++;
+      } else if (j < m && c === LIKE_ANY) {
+        star = j++;
+        mark = i;
+      } else if (star >= 0) {
+        j = star + 1;
+        i = ++mark;
+      } else return false;
+    }
+    while (j < m && p[j] === LIKE_ANY) j++;
+    return j === m;
+  }
+}
+
+const likePatterns = new LruCache<string, LikePattern>(1024);
+
+/** LIKE pattern → its matcher (% any run, _ one char, optional escape char). */
+export function likeMatcher(pattern: string, escape: string | null): TextMatcher {
+  const key = `${escape ?? ''}\u0000${pattern}`;
+  let m = likePatterns.get(key);
+  if (m) return m;
+  const codes: number[] = [];
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
     if (escape !== null && c === escape && i + 1 < pattern.length) {
-      src += escapeRe(pattern[++i]!);
+      codes.push(pattern.charCodeAt(++i));
       continue;
     }
-    src += c === '%' ? '[\\s\\S]*' : c === '_' ? '[\\s\\S]' : escapeRe(c);
+    codes.push(c === '%' ? LIKE_ANY : c === '_' ? LIKE_ONE : pattern.charCodeAt(i));
   }
-  re = new RegExp(`^${src}$`);
-  likeCache.set(key, re);
-  return re;
+  m = new LikePattern(Int32Array.from(codes));
+  likePatterns.set(key, m);
+  return m;
 }
 /** SIMILAR TO pattern → RegExp (SQL regular expressions: % _ plus | * + ? {} [] ()). */
 export function similarToRegExp(pattern: string, escape: string | null): RegExp {
@@ -503,7 +550,7 @@ export const F = {
     }
     return sawNull ? null : false;
   },
-  like: (s: V, p: V, esc: V): V => (s === null || p === null ? null : likeToRegExp(String(p), esc === null ? null : String(esc)).test(String(s))),
+  like: (s: V, p: V, esc: V): V => (s === null || p === null ? null : likeMatcher(String(p), esc === null ? null : String(esc)).test(String(s))),
   similar: (s: V, p: V, esc: V): V => (s === null || p === null ? null : similarToRegExp(String(p), esc === null ? null : String(esc)).test(String(s))),
   coalesce: (...xs: V[]): V => {
     for (const x of xs) if (x !== null) return x;

@@ -1,0 +1,123 @@
+/**
+ * Hostile SQL programs (issue 18: "deep expressions, huge literals, pathological LIKE/REGEX patterns with
+ * bounded time and memory"): programs nested deeper than the compiler's recursion can go fail as a SqlError
+ * that says what to change (CodeValidationException through the Kinesis Analytics API) instead of a stack
+ * overflow, and LIKE matches in at most text × pattern steps where the backtracking RegExp it replaced was
+ * exponential in the number of `%`.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { CreateApplicationCommand, KinesisAnalyticsClient, ListApplicationsCommand } from '@aws-sdk/client-kinesis-analytics';
+import { FlinkApplication, SqlApplication, SqlError } from '../../src/sql/index.ts';
+import { likeMatcher } from '../../src/sql/runtime/functions.ts';
+import { startServer } from '../../src/server/index.ts';
+import type { FreshetServer } from '../../src/server/index.ts';
+
+const INPUT = { inputs: [{ name: 'SOURCE_SQL_STREAM_001', columns: [{ name: 'v', type: { name: 'VARCHAR', length: 64 } }] }] } as never;
+const pump = (expr: string, from = '"SOURCE_SQL_STREAM_001"') =>
+  `CREATE OR REPLACE STREAM "D" ("x" VARCHAR(64));\nCREATE OR REPLACE PUMP "P" AS INSERT INTO "D" SELECT STREAM ${expr} FROM ${from};`;
+
+/** KDA SQL programs past any sane depth, each within the API's 102,400-character limit on ApplicationCode. */
+const DEEP: ReadonlyArray<readonly [string, string]> = [
+  ['20,000 nested parentheses', pump(`${'('.repeat(20_000)}"v"${')'.repeat(20_000)}`)],
+  ['an expression of 30,000 additions', pump(Array<string>(30_000).fill('1').join('+'))],
+  ['5,000 nested CASEs', pump(`${'CASE WHEN TRUE THEN '.repeat(4_000)}'a'${' END'.repeat(4_000)}`)],
+  ['5,000 NOTs', pump(`CASE WHEN ${'NOT '.repeat(5_000)}TRUE THEN 'a' END`)],
+  ['2,000 nested subqueries', pump('"v"', `${'(SELECT STREAM "v" FROM '.repeat(2_000)}"SOURCE_SQL_STREAM_001"${')'.repeat(2_000)}`)],
+];
+
+const TOO_DEEP = /nests expressions, CASEs or subqueries too deeply to compile: split them/;
+
+describe('hostile SQL programs', () => {
+  for (const [what, code] of DEEP) {
+    it(`refuses ${what} with a SqlError naming the fix, not a stack overflow`, () => {
+      assert.ok(code.length <= 102_400, `${code.length} characters`);
+      assert.throws(
+        () => SqlApplication.compile(code, INPUT),
+        (e: unknown) => e instanceof SqlError && TOO_DEEP.test(e.message),
+      );
+    });
+  }
+
+  it('refuses a Flink SQL script nested too deeply the same way', () => {
+    const code = `CREATE TABLE t (v INT) WITH ('connector' = 'datagen');\nSELECT ${'('.repeat(20_000)}v${')'.repeat(20_000)} FROM t;`;
+    assert.throws(
+      () => FlinkApplication.compile(code),
+      (e: unknown) => e instanceof SqlError && TOO_DEEP.test(e.message),
+    );
+  });
+
+  it('still compiles ordinary depth (100 nested parentheses, 1,000 additions) and a 100 kB string literal', () => {
+    for (const code of [pump(`${'('.repeat(100)}"v"${')'.repeat(100)}`), pump(Array<string>(1_000).fill('1').join('+')), pump(`'${'a'.repeat(100_000)}'`)]) {
+      SqlApplication.compile(code, INPUT).close();
+    }
+  });
+
+  it('LIKE matches exactly as the anchored RegExp it replaces (% any run, _ one unit, escapes)', () => {
+    const reference = (pattern: string, escape: string | null, text: string): boolean => {
+      let src = '';
+      for (let i = 0; i < pattern.length; i++) {
+        const c = pattern[i]!;
+        if (escape !== null && c === escape && i + 1 < pattern.length) src += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        else src += c === '%' ? '[\\s\\S]*' : c === '_' ? '[\\s\\S]' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      }
+      return new RegExp(`^${src}$`).test(text);
+    };
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', '%', '_', '!', '.'), maxLength: 8 }),
+        fc.string({ unit: fc.constantFrom('a', 'b', '%', '_', '!', '.', '\n'), maxLength: 12 }),
+        fc.constantFrom(null, '!'),
+        (pattern, text, escape) => likeMatcher(pattern, escape).test(text) === reference(pattern, escape, text),
+      ),
+      { numRuns: 3000, seed: 18 },
+    );
+  });
+
+  it('LIKE with many % against a long non-matching text answers in bounded time (the RegExp took seconds on 200 characters)', () => {
+    const text = 'a'.repeat(20_000);
+    const started = performance.now();
+    assert.equal(likeMatcher(`${'%a'.repeat(12)}%b`, null).test(text), false);
+    assert.equal(likeMatcher(`${'%a'.repeat(12)}%`, null).test(text), true);
+    // Generous: the two matches take a few ms; the RegExp needed more than three seconds with three `%a`s on 200 characters.
+    assert.ok(performance.now() - started < 2_000, `${performance.now() - started} ms`);
+  });
+
+  describe('through the Kinesis Analytics API', () => {
+    let server: FreshetServer;
+    let kda: KinesisAnalyticsClient;
+    before(async () => {
+      server = await startServer({ storage: 'memory' });
+      kda = new KinesisAnalyticsClient({
+        endpoint: server.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIAX', secretAccessKey: 's' },
+        maxAttempts: 1,
+      });
+    });
+    after(async () => {
+      kda.destroy();
+      await server.close();
+    });
+
+    it('answers CreateApplication with a too-deep program with CodeValidationException and keeps serving', async () => {
+      for (const [, code] of DEEP) {
+        const input = {
+          NamePrefix: 'SOURCE_SQL_STREAM',
+          KinesisStreamsInput: { ResourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/in', RoleARN: 'arn:aws:iam::000000000000:role/kda' },
+          InputSchema: {
+            RecordFormat: { RecordFormatType: 'JSON' as const, MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+            RecordColumns: [{ Name: 'v', SqlType: 'VARCHAR(64)', Mapping: '$.v' }],
+          },
+        };
+        await assert.rejects(kda.send(new CreateApplicationCommand({ ApplicationName: 'deep', ApplicationCode: code, Inputs: [input] })), (e: Error) => {
+          assert.equal(e.name, 'CodeValidationException');
+          assert.match(e.message, TOO_DEEP);
+          return true;
+        });
+      }
+      assert.deepEqual((await kda.send(new ListApplicationsCommand({}))).ApplicationSummaries, []);
+    });
+  });
+});
