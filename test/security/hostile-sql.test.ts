@@ -2,15 +2,15 @@
  * Hostile SQL programs (issue 18: "deep expressions, huge literals, pathological LIKE/REGEX patterns with
  * bounded time and memory"): programs nested deeper than the compiler's recursion can go fail as a SqlError
  * that says what to change (CodeValidationException through the Kinesis Analytics API) instead of a stack
- * overflow, and LIKE matches in at most text × pattern steps where the backtracking RegExp it replaced was
- * exponential in the number of `%`.
+ * overflow, LIKE matches in at most text × pattern steps where the backtracking RegExp it replaced was
+ * exponential in the number of `%`, and user regular expressions fall back to V8's linear-time engine.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CreateApplicationCommand, KinesisAnalyticsClient, ListApplicationsCommand } from '@aws-sdk/client-kinesis-analytics';
 import { FlinkApplication, SqlApplication, SqlError } from '../../src/sql/index.ts';
-import { likeMatcher } from '../../src/sql/runtime/functions.ts';
+import { F, likeMatcher } from '../../src/sql/runtime/functions.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 
@@ -82,6 +82,15 @@ describe('hostile SQL programs', () => {
     assert.equal(likeMatcher(`${'%a'.repeat(12)}%`, null).test(text), true);
     // Generous: the two matches take a few ms; the RegExp needed more than three seconds with three `%a`s on 200 characters.
     assert.ok(performance.now() - started < 2_000, `${performance.now() - started} ms`);
+  });
+
+  it('SIMILAR TO and REGEX_REPLACE with catastrophic patterns answer in bounded time (V8’s linear-time fallback)', () => {
+    const started = performance.now();
+    // 2^40 backtracking steps each without the fallback: these would not return.
+    assert.equal(F.similar('a'.repeat(40), '(a|a)*b', null), false);
+    assert.equal(F.regexReplace(`${'a'.repeat(40)}!`, '^(a+)+b', 'x', null, null), `${'a'.repeat(40)}!`);
+    assert.equal(F.regexReplace('aaa-bbb', '(a+)-(b+)', '$2-$1', null, null), 'bbb-aaa', 'ordinary patterns and groups unchanged');
+    assert.ok(performance.now() - started < 5_000, `${performance.now() - started} ms`);
   });
 
   describe('through the Kinesis Analytics API', () => {

@@ -6,6 +6,8 @@
  * operator turns into an error_stream row.
  */
 import { LruCache } from '../../core/index.ts';
+// Side effect first: user regular expressions get V8's linear-time fallback (see the module).
+import './regexp-fallback.ts';
 import type { SqlType } from '../plan/types.ts';
 
 export class RowError extends Error {
