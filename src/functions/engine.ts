@@ -39,6 +39,9 @@ import { LIMITS, functionArn, parseFunctionRef, validateName, validateSettings }
 
 export const FUNCTION_META_PREFIX = 'functions/fn/';
 
+/** How long an environment's execution-role credentials last (STS's 12-hour maximum for role sessions). */
+const ROLE_SESSION_SECONDS = 43_200;
+
 export interface FunctionsEngineOptions {
   storage: LogStorage;
   clock: Clock;
@@ -138,8 +141,10 @@ export class FunctionsEngine {
   /** AWS/Lambda emission, once `emitMetrics` attached a registry. */
   metrics: FunctionMetrics | undefined;
   private totalInFlight = 0;
+  private readonly roles: RoleAuthorizer | undefined;
 
   private constructor(opts: FunctionsEngineOptions) {
+    this.roles = opts.roles;
     this.storage = opts.storage;
     this.clock = opts.clock;
     this.region = opts.region;
@@ -712,6 +717,7 @@ export class FunctionsEngine {
         region: this.region,
         accountId: this.accountId,
         endpointUrl: this.endpointUrl,
+        roleArn: v.role,
         logGroupName: `/aws/lambda/${record.name}`,
         logStreamName: '',
         pythonPath: this.pythonPath,
@@ -743,6 +749,8 @@ export class FunctionsEngine {
     const spec: EnvironmentSpec = {
       ...pool.spec,
       endpointUrl: this.endpointUrl,
+      // Lambda's execution-role session lasts as long as an environment may (Freshet stops idle ones after idleEnvironmentMs).
+      ...(this.roles ? { credentials: this.roles.credentials(pool.spec.roleArn, pool.spec.functionName, ROLE_SESSION_SECONDS) } : {}),
       logStreamName: logStreamName(this.clock.now(), pool.spec.version, randomBytes(16).toString('hex')),
     };
     const env = new Environment(spec, this.clock);

@@ -51,6 +51,10 @@ export interface EnvironmentSpec {
   region: string;
   accountId: string;
   endpointUrl: string | undefined;
+  /** The execution role (its session's credentials are the function's under `--auth enforce`). */
+  roleArn: string;
+  /** Under `--auth enforce`: the execution role's temporary credentials; otherwise any credentials do. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
   logGroupName: string;
   logStreamName: string;
   pythonPath: string;
@@ -245,10 +249,10 @@ export class Environment {
       LAMBDA_TASK_ROOT: s.codeDir,
       LAMBDA_RUNTIME_DIR:
         family === 'node' ? fileURLToPath(new URL('./runtimes/node', import.meta.url)) : fileURLToPath(new URL('./runtimes/python', import.meta.url)),
-      // Freshet accepts any credentials; SDKs need some to sign with.
-      AWS_ACCESS_KEY_ID: 'freshet',
-      AWS_SECRET_ACCESS_KEY: 'freshet',
-      AWS_SESSION_TOKEN: 'freshet',
+      // Under `--auth enforce`, the execution role's session (as Lambda does); otherwise Freshet accepts any credentials and SDKs need some to sign with.
+      AWS_ACCESS_KEY_ID: s.credentials?.accessKeyId ?? 'freshet',
+      AWS_SECRET_ACCESS_KEY: s.credentials?.secretAccessKey ?? 'freshet',
+      AWS_SESSION_TOKEN: s.credentials?.sessionToken ?? 'freshet',
     };
     if (s.endpointUrl) env.AWS_ENDPOINT_URL = s.endpointUrl;
     if (family === 'node') {

@@ -18,6 +18,7 @@ import { SERVICE_AUTHORIZATIONS, rolesPassedIn } from './mappings.ts';
 import type { MappingScope, ServiceAuthorization } from './mappings.ts';
 import type { CompiledPolicy, ContextValue, EvaluationRequest, Explanation } from './policy.ts';
 import type { IamStore } from './store.ts';
+import { roleSession } from './sts-service.ts';
 
 /** A service with no mapping (none today): its signing name as the prefix, every call on `*`. */
 function fallbackMapping(service: AwsService): ServiceAuthorization {
@@ -151,6 +152,10 @@ export class IamAuthorizer implements Authorizer {
         };
         const e = this.check({ identity, action, resource, nowMs: clock.now(), secure: true });
         return e.decision === 'Allow' ? undefined : accessDeniedMessage(identity.arn, action, resource, e);
+      },
+      credentials: (roleArn, sessionName, durationSeconds) => {
+        const s = roleSession(this.store, roleArn, sessionName, clock.now(), durationSeconds);
+        return { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken };
       },
     };
   }

@@ -36,6 +36,19 @@ function newSession(store: IamStore, identity: CallerIdentity, nowMs: number, du
   return session;
 }
 
+/** A session of a role for Freshet's own use (a function's execution role): the role's identity, no trust check. */
+export function roleSession(store: IamStore, roleArn: string, sessionName: string, nowMs: number, durationSeconds: number): Session {
+  const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
+  const identity: CallerIdentity = {
+    arn: `arn:aws:sts::${store.accountId}:assumed-role/${roleName}/${sessionName}`,
+    accountId: store.accountId,
+    userId: `${store.roles[roleName]?.roleId ?? 'AROA'}:${sessionName}`,
+    kind: 'assumed-role',
+    roleArn,
+  };
+  return newSession(store, identity, nowMs, durationSeconds);
+}
+
 function credentialsOf(s: Session): { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: number } {
   return { AccessKeyId: s.accessKeyId, SecretAccessKey: s.secretAccessKey, SessionToken: s.sessionToken, Expiration: s.expiresAtMs / 1000 };
 }

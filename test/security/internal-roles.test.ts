@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateStreamCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateEventSourceMappingCommand, CreateFunctionCommand, GetEventSourceMappingCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateEventSourceMappingCommand, CreateFunctionCommand, GetEventSourceMappingCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { CreateApplicationCommand, DescribeApplicationCommand, KinesisAnalyticsClient, StartApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
@@ -148,6 +148,42 @@ describe('internal consumers act with their roles under --auth enforce', () => {
       await iam.send(new PutRolePolicyCommand({ RoleName: 'reader', PolicyName: 'no-records', PolicyDocument: policy('Allow', 'kinesis:ListStreams', '*') }));
       lambda.destroy();
       sqs.destroy();
+    }
+  });
+
+  it('a function calls Freshet with its execution role’s session credentials, allowed and denied by the role’s policies', async () => {
+    const lambda = new LambdaClient(cfg());
+    try {
+      const handler = `
+        const { KinesisClient, ListShardsCommand, DeleteStreamCommand } = require('@aws-sdk/client-kinesis');
+        const { STSClient, GetCallerIdentityCommand } = require('@aws-sdk/client-sts');
+        exports.handler = async () => {
+          const k = new KinesisClient({ maxAttempts: 1 });
+          const shards = (await k.send(new ListShardsCommand({ StreamName: 'src' }))).Shards.length;
+          const me = (await new STSClient({ maxAttempts: 1 }).send(new GetCallerIdentityCommand({}))).Arn;
+          let denied = '';
+          try { await k.send(new DeleteStreamCommand({ StreamName: 'src' })); } catch (e) { denied = e.name + ': ' + e.message; }
+          return { shards, me, denied };
+        };`;
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: 'caller',
+          Role: role('reader'),
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Timeout: 30,
+          Code: { ZipFile: zipSync({ 'index.js': strToU8(handler) }) },
+        }),
+      );
+      const out = await lambda.send(new InvokeCommand({ FunctionName: 'caller' }));
+      assert.equal(out.FunctionError, undefined, Buffer.from(out.Payload ?? []).toString());
+      assert.deepEqual(JSON.parse(Buffer.from(out.Payload!).toString()), {
+        shards: 1,
+        me: `arn:aws:sts::${ACCOUNT}:assumed-role/reader/caller`,
+        denied: `AccessDeniedException: User: arn:aws:sts::${ACCOUNT}:assumed-role/reader/caller is not authorized to perform: kinesis:DeleteStream on resource: ${STREAM} because no identity-based policy allows the kinesis:DeleteStream action`,
+      });
+    } finally {
+      lambda.destroy();
     }
   });
 
