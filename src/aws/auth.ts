@@ -231,6 +231,8 @@ export interface Authorizer {
 export interface RoleAuthorizer {
   /** Undefined when `roleArn`'s policies allow `action` on `resource`; otherwise AWS's AccessDenied text for the role's session. */
   denied(roleArn: string, action: string, resource: string, sessionName: string): string | undefined;
+  /** Whether the role exists and its trust policy lets `servicePrincipal` (`lambda.amazonaws.com`) assume it. */
+  assumableBy(roleArn: string, servicePrincipal: string): boolean;
   /** Temporary credentials of a session of `roleArn` (what Lambda hands a function for its execution role). */
   credentials(roleArn: string, sessionName: string, durationSeconds: number): { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 }

@@ -266,6 +266,9 @@ export class FirehoseEngine {
         } catch {
           throw invalidArgument(`Kinesis stream ${input.source.kinesisStreamArn} does not exist or is not accessible`);
         }
+        if (this.deps.roles !== undefined && !this.deps.roles.assumableBy(input.source.roleArn, 'firehose.amazonaws.com')) {
+          throw invalidArgument(`Firehose is unable to assume role ${input.source.roleArn}. Please check the role provided.`);
+        }
         // Firehose describes the source stream with the role when the delivery stream is created.
         const denied = this.deps.roles?.denied(input.source.roleArn, 'kinesis:DescribeStream', input.source.kinesisStreamArn, input.name);
         if (denied !== undefined) throw invalidArgument(denied);

@@ -306,6 +306,13 @@ export class FunctionsEngine {
 
   // ---- functions ---------------------------------------------------------------------------------
 
+  /** Under `--auth enforce`, Lambda must be able to assume the execution role (its trust policy names `lambda.amazonaws.com`). */
+  private checkTrust(role: string | undefined): void {
+    if (role !== undefined && this.roles !== undefined && !this.roles.assumableBy(role, 'lambda.amazonaws.com')) {
+      throw lambdaError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
+    }
+  }
+
   async createFunction(
     name: string,
     settings: FunctionSettings,
@@ -314,6 +321,7 @@ export class FunctionsEngine {
   ): Promise<{ record: FunctionRecord; version: VersionRecord }> {
     validateName(name);
     validateSettings(settings, true);
+    this.checkTrust(settings.role);
     return this.withLock(name, async () => {
       if (this.functions.has(name)) {
         throw lambdaError('ResourceConflictException', `Function already exist: ${name}`);
@@ -384,6 +392,7 @@ export class FunctionsEngine {
   ): Promise<{ record: FunctionRecord; version: VersionRecord }> {
     const { name } = this.resolveName(ref);
     validateSettings(settings, false);
+    this.checkTrust(settings.role);
     return this.withLock(name, async () => {
       const record = this.get(name);
       this.checkRevision(record.latest, opts.revisionId);

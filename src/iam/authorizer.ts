@@ -153,6 +153,21 @@ export class IamAuthorizer implements Authorizer {
         const e = this.check({ identity, action, resource, nowMs: clock.now(), secure: true });
         return e.decision === 'Allow' ? undefined : accessDeniedMessage(identity.arn, action, resource, e);
       },
+      assumableBy: (roleArn, servicePrincipal) => {
+        const role = this.store.roles[roleNameOf(roleArn)];
+        if (role === undefined || this.store.roleArn(role) !== roleArn) return false;
+        const trust = this.store.trustPolicyOf(role);
+        const context = { get: () => undefined };
+        // Service principals are kept as `Service:<name>` (policy.ts); the trust policy is evaluated as a resource policy.
+        const req: EvaluationRequest = {
+          action: 'sts:AssumeRole',
+          resource: roleArn,
+          principalArn: `Service:${servicePrincipal}`,
+          principalAccount: '',
+          context,
+        };
+        return evaluate(req, [], trust).decision === 'Allow';
+      },
       credentials: (roleArn, sessionName, durationSeconds) => {
         const s = roleSession(this.store, roleArn, sessionName, clock.now(), durationSeconds);
         return { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken };

@@ -26,8 +26,9 @@ const role = (name: string): string => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 const STREAM = `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/src`;
 const OUT = `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/out`;
 const READ = ['kinesis:DescribeStream', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'];
-const TRUST = (service: string) =>
+const TRUST = (service: string | string[]) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }] });
+const SERVICES = ['lambda.amazonaws.com', 'firehose.amazonaws.com', 'kinesisanalytics.amazonaws.com'];
 const policy = (effect: string, action: string | string[], resource: string | string[]) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: effect, Action: action, Resource: resource }] });
 
@@ -71,11 +72,13 @@ describe('internal consumers act with their roles under --auth enforce', () => {
     for (const name of ['src', 'out']) await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
     clock.advance(1000);
     // `blind` may do nothing; `reader` may read the source stream and write the output stream.
-    for (const [name, service] of [
-      ['blind', 'lambda.amazonaws.com'],
-      ['reader', 'lambda.amazonaws.com'],
+    // `ec2-only` is trusted by EC2 alone: Lambda and Firehose cannot assume it.
+    for (const [name, services] of [
+      ['blind', SERVICES],
+      ['reader', SERVICES],
+      ['ec2-only', 'ec2.amazonaws.com'],
     ] as const) {
-      await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST(service) }));
+      await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST(services as string | string[]) }));
     }
     await iam.send(
       new PutRolePolicyCommand({
@@ -103,6 +106,22 @@ describe('internal consumers act with their roles under --auth enforce', () => {
     const sqs = new SQSClient(cfg());
     try {
       const code = { ZipFile: zipSync({ 'index.mjs': strToU8('export const handler = async () => ({});') }) };
+      assert.equal(
+        await failure(
+          lambda.send(
+            new CreateFunctionCommand({ FunctionName: 'untrusted', Role: role('ec2-only'), Runtime: 'nodejs20.x', Handler: 'index.handler', Code: code }),
+          ),
+        ),
+        'InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda.',
+      );
+      assert.equal(
+        await failure(
+          lambda.send(
+            new CreateFunctionCommand({ FunctionName: 'untrusted', Role: role('missing'), Runtime: 'nodejs20.x', Handler: 'index.handler', Code: code }),
+          ),
+        ),
+        'InvalidParameterValueException: The role defined for the function cannot be assumed by Lambda.',
+      );
       for (const [fn, r] of [
         ['as-blind', 'blind'],
         ['as-reader', 'reader'],
@@ -199,6 +218,10 @@ describe('internal consumers act with their roles under --auth enforce', () => {
             ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::bkt', RoleARN: role(r) },
           }),
         );
+      assert.equal(
+        await failure(create('ds-ec2', 'ec2-only')),
+        `InvalidArgumentException: Firehose is unable to assume role ${role('ec2-only')}. Please check the role provided.`,
+      );
       assert.equal(
         await failure(create('ds-blind', 'blind')),
         `InvalidArgumentException: User: arn:aws:sts::${ACCOUNT}:assumed-role/blind/ds-blind is not authorized to perform: kinesis:DescribeStream on resource: ${STREAM} because no identity-based policy allows the kinesis:DescribeStream action`,
