@@ -1,0 +1,609 @@
+/**
+ * LogStorage on a NATS JetStream cluster (docs/architecture.md, "A NATS JetStream backend"; issue 19).
+ *
+ * - One JetStream stream per shard log (file storage, the configured replicas, discard old, direct gets allowed);
+ *   its subject is `<ns>.log.<encoded id>`. Offset = stream sequence − 1.
+ * - Append: every record is published (not requested) with `Nats-Expected-Last-Sequence` set to the sequence
+ *   before it, with a reply subject on one inbox this storage subscribes to: the publish acks arrive there, one
+ *   promise and one timer per batch, none per record. The expected-sequence check makes offsets dense and makes
+ *   a writer that lost a race (another node appended) fail instead of leaving a gap; after a failure the log
+ *   refuses appends until it has re-read its end from the stream (`resync`). A batch is acknowledged (durable)
+ *   when JetStream acknowledged every record, i.e. after its replication policy (R3: a Raft quorum).
+ *   JetStream cannot append a batch atomically (server < 2.12): a failed batch may leave a prefix stored;
+ *   the Kinesis client retries and may then see duplicates, which Kinesis also allows.
+ * - Read: direct gets (`$JS.API.DIRECT.GET.<stream>`) published in pipelined windows to the same inbox, so a read
+ *   costs one round trip per window, not per record; any replica answers. A replica that has not applied a
+ *   record yet answers 404: such records are fetched from the stream leader (`STREAM.MSG.GET`).
+ * - Metadata in a KV bucket `<ns>-meta` (kv-meta-store.ts).
+ */
+import { connect, createInbox, headers } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { jetstreamManager, JetStreamApiError } from '@nats-io/jetstream';
+import type { JetStreamManager, StreamInfo } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import { spansFromRecords } from '../spans.ts';
+import type { AppendRecord, AppendResult, LogRecord, LogStorage, ReadLimits, ReadResult, RecordSpans, ShardLog } from '../types.ts';
+import { StorageError } from '../types.ts';
+import { KvMetaStore } from './kv-meta-store.ts';
+import { encodeRecord, RECORD_HEADER_BYTES, recordKeyBytes, recordTimestamp } from './record-codec.ts';
+
+export interface JetStreamStorageOptions {
+  /** NATS server URLs (nats://host:port); the client fails over between them. */
+  servers: string[];
+  /** A NATS credentials file (JWT + nkey seed). */
+  credsFile?: string;
+  /** Replicas of every shard stream and of the metadata bucket (1..5). Default 1. */
+  replicas?: number;
+  /** Prefix of every stream, subject and bucket this storage owns ([A-Za-z0-9], default `freshet`): several Freshet installations can share a NATS cluster. */
+  namespace?: string;
+  /** How long a batch waits for its publish acks before it fails (default 10 s). */
+  ackTimeoutMs?: number;
+  /** Direct gets in flight per read window (default 256). */
+  readWindow?: number;
+}
+
+const EXPECTED_LAST_SEQ = 'Nats-Expected-Last-Sequence';
+
+/** Log ids are [A-Za-z0-9_.-/]; stream names and subject tokens allow [A-Za-z0-9-] safely: others become `_XX`. */
+function encodeLogId(id: string): string {
+  let out = '';
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x2d;
+    out += ok ? id[i] : `_${c.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+function decodeLogId(s: string): string {
+  return s.replace(/_([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+}
+
+interface PendingBatch {
+  id: number;
+  log: JetStreamShardLog;
+  /** Sequence of the batch's first record (offset + 1). */
+  firstSeq: number;
+  count: number;
+  lastTs: number;
+  acked: number;
+  done: boolean;
+  error: StorageError | null;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+interface PendingRead {
+  id: number;
+  results: Array<Msg | null>;
+  got: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+/** JetStream's "stream not found" / "no message found" (HTTP-like status 404). */
+function isNotFound(e: unknown): boolean {
+  return e instanceof JetStreamApiError && e.status === 404;
+}
+
+function apiError(e: unknown, what: string): StorageError {
+  if (e instanceof StorageError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new StorageError(`${what}: ${msg}`, 'EIO', { cause: e });
+}
+
+class JetStreamShardLog implements ShardLog {
+  /** Next offset append() assigns (ahead of endOffset while batches are in flight). */
+  next: number;
+  end: number;
+  start: number;
+  lastTs: number | undefined;
+  /** In-flight batches in append order. */
+  readonly pending: PendingBatch[] = [];
+  readonly listeners = new Set<(end: number) => void>();
+  /** Set after a failed batch until the end has been re-read from the stream. */
+  broken: StorageError | null = null;
+  gone: StorageError | null = null;
+
+  constructor(
+    private readonly storage: JetStreamStorage,
+    readonly id: string,
+    readonly stream: string,
+    readonly subject: string,
+    state: { start: number; end: number; lastTs: number | undefined },
+  ) {
+    this.start = state.start;
+    this.end = state.end;
+    this.next = state.end;
+    this.lastTs = state.lastTs;
+  }
+
+  get startOffset(): number {
+    return this.start;
+  }
+  get endOffset(): number {
+    return this.end;
+  }
+  get lastTimestampMs(): number | undefined {
+    return this.end > this.start ? this.lastTs : undefined;
+  }
+
+  // hot path
+  append(records: readonly AppendRecord[]): AppendResult {
+    if (this.gone) throw this.gone;
+    if (this.broken) throw this.broken;
+    const firstOffset = this.next;
+    const n = records.length;
+    if (n === 0) return { firstOffset, durable: Promise.resolve() };
+    this.next = firstOffset + n;
+    const durable = this.storage.publish(this, records, firstOffset + 1);
+    return { firstOffset, durable };
+  }
+
+  async read(fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
+    if (this.gone) throw this.gone;
+    const from = Math.max(fromOffset, this.start);
+    const end = this.end;
+    if (from >= end) return { records: [], nextOffset: from };
+    const records = await this.storage.readRange(this, from, end, limits);
+    if (this.gone) throw this.gone;
+    return { records, nextOffset: records.length > 0 ? records[records.length - 1]!.offset + 1 : Math.max(from, this.start) };
+  }
+
+  async readSpans(fromOffset: number, limits: ReadLimits): Promise<RecordSpans> {
+    const { records, nextOffset } = await this.read(fromOffset, limits);
+    return spansFromRecords(records, nextOffset);
+  }
+
+  async offsetForTimestamp(ts: number): Promise<number> {
+    if (this.gone) throw this.gone;
+    // Timestamps are non-decreasing per log (the contract): binary search over the stored records.
+    let lo = this.start;
+    let hi = this.end;
+    if (lo >= hi || (this.lastTs !== undefined && this.lastTs < ts)) return hi;
+    while (lo < hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const t = await this.storage.timestampAt(this, mid);
+      if (t === undefined) {
+        // Trimmed under us: search from the new start.
+        lo = Math.max(mid + 1, this.start);
+        continue;
+      }
+      if (t >= ts) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  async trimBefore(ts: number): Promise<number> {
+    if (this.gone) throw this.gone;
+    const cut = await this.offsetForTimestamp(ts);
+    if (cut > this.start) {
+      await this.storage.purgeBefore(this, cut);
+      this.start = Math.max(this.start, cut);
+    }
+    return this.start;
+  }
+
+  onAppend(listener: (end: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Completed batches at the head of the queue become visible, in order. */
+  advance(): void {
+    let moved = false;
+    while (this.pending.length > 0 && this.pending[0]!.done && this.pending[0]!.error === null) {
+      const b = this.pending.shift()!;
+      this.end = b.firstSeq - 1 + b.count;
+      this.lastTs = b.lastTs;
+      moved = true;
+    }
+    if (moved && this.listeners.size) {
+      const end = this.end;
+      for (const l of this.listeners) l(end);
+    }
+  }
+}
+
+export class JetStreamStorage implements LogStorage {
+  private nc: NatsConnection | null = null;
+  private jsm: JetStreamManager | null = null;
+  private metaStore: KvMetaStore | null = null;
+  private sub: Subscription | null = null;
+  private inbox = '';
+  private readonly logs = new Map<string, JetStreamShardLog>();
+  private readonly batches = new Map<number, PendingBatch>();
+  private readonly reads = new Map<number, PendingRead>();
+  private nextId = 1;
+  private readonly ns: string;
+  private readonly replicas: number;
+  private readonly ackTimeoutMs: number;
+  private readonly readWindow: number;
+  private closed = false;
+
+  constructor(private readonly opts: JetStreamStorageOptions) {
+    this.ns = opts.namespace ?? 'freshet';
+    if (!/^[A-Za-z0-9]+$/.test(this.ns)) throw new StorageError(`JetStream namespace ${this.ns} must be letters and digits`, 'EINVAL');
+    this.replicas = opts.replicas ?? 1;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
+    this.readWindow = opts.readWindow ?? 256;
+  }
+
+  get meta(): KvMetaStore {
+    if (!this.metaStore) throw new StorageError('storage is not open', 'CLOSED');
+    return this.metaStore;
+  }
+
+  /** The NATS connection (for the cluster layer: leases, node registry). */
+  get connection(): NatsConnection {
+    if (!this.nc) throw new StorageError('storage is not open', 'CLOSED');
+    return this.nc;
+  }
+
+  private get streamPrefix(): string {
+    return `${this.ns}-L-`;
+  }
+
+  async open(): Promise<void> {
+    try {
+      const nc = await connect({
+        servers: this.opts.servers,
+        name: 'freshet',
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        ...(this.opts.credsFile ? { authenticator: await credsAuthenticator(this.opts.credsFile) } : {}),
+      });
+      this.nc = nc;
+      this.jsm = await jetstreamManager(nc, { timeout: 10_000 });
+      this.inbox = createInbox();
+      this.sub = nc.subscribe(`${this.inbox}.>`, { callback: (err, msg) => this.onReply(err, msg) });
+      const kv = await new Kvm(nc).create(`${this.ns}-meta`, { replicas: this.replicas, history: 1 });
+      this.metaStore = new KvMetaStore(kv);
+      await this.metaStore.load();
+      const lister = this.jsm.streams.list();
+      for await (const si of lister) {
+        if (!si.config.name.startsWith(this.streamPrefix)) continue;
+        const id = decodeLogId(si.config.name.slice(this.streamPrefix.length));
+        this.logs.set(id, await this.logFromInfo(id, si));
+      }
+    } catch (e) {
+      await this.close();
+      throw apiError(e, `cannot open JetStream storage at ${this.opts.servers.join(',')}`);
+    }
+  }
+
+  private async logFromInfo(id: string, si: StreamInfo): Promise<JetStreamShardLog> {
+    const st = si.state;
+    const end = st.last_seq;
+    const start = st.messages === 0 ? end : st.first_seq - 1;
+    const log = new JetStreamShardLog(this, id, si.config.name, `${this.ns}.log.${encodeLogId(id)}`, { start, end, lastTs: undefined });
+    if (end > start) log.lastTs = await this.timestampAt(log, end - 1);
+    return log;
+  }
+
+  async createLog(id: string): Promise<ShardLog> {
+    const jsm = this.requireJsm();
+    if (this.logs.has(id)) throw new StorageError(`log ${id} exists`, 'EXISTS');
+    const enc = encodeLogId(id);
+    const name = this.streamPrefix + enc;
+    // JetStream answers a create with an identical config as a success: ask first, so EXISTS means exists.
+    try {
+      await jsm.streams.info(name);
+      throw new StorageError(`log ${id} exists`, 'EXISTS');
+    } catch (e) {
+      if (e instanceof StorageError) throw e;
+      if (!isNotFound(e)) throw apiError(e, `create log ${id}`);
+    }
+    let si: StreamInfo;
+    try {
+      si = await jsm.streams.add({
+        name,
+        subjects: [`${this.ns}.log.${enc}`],
+        storage: 'file' as never,
+        num_replicas: this.replicas,
+        retention: 'limits' as never,
+        discard: 'old' as never,
+        allow_direct: true,
+        max_msgs_per_subject: -1,
+      });
+    } catch (e) {
+      throw apiError(e, `create log ${id}`);
+    }
+    const log = await this.logFromInfo(id, si);
+    this.logs.set(id, log);
+    return log;
+  }
+
+  getLog(id: string): ShardLog | undefined {
+    return this.logs.get(id);
+  }
+
+  listLogs(): string[] {
+    return [...this.logs.keys()].sort();
+  }
+
+  async deleteLog(id: string): Promise<void> {
+    const jsm = this.requireJsm();
+    const log = this.logs.get(id);
+    const name = log?.stream ?? this.streamPrefix + encodeLogId(id);
+    try {
+      await jsm.streams.delete(name);
+    } catch (e) {
+      if (!isNotFound(e)) throw apiError(e, `delete log ${id}`);
+    }
+    if (log) log.gone = new StorageError(`log ${id} was deleted`, 'NOT_FOUND');
+    this.logs.delete(id);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new StorageError('storage is closed', 'CLOSED');
+    for (const log of this.logs.values()) log.gone = err;
+    for (const b of this.batches.values()) this.failBatch(b, err);
+    for (const r of this.reads.values()) this.failRead(r, err);
+    this.metaStore?.close();
+    this.sub?.unsubscribe();
+    if (this.nc) {
+      try {
+        await this.nc.drain();
+      } catch {
+        // Already closed (connection lost): nothing left to flush.
+        await this.nc.close();
+      }
+    }
+    this.nc = null;
+  }
+
+  private requireJsm(): JetStreamManager {
+    if (this.closed || !this.jsm) throw new StorageError('storage is closed', 'CLOSED');
+    return this.jsm;
+  }
+
+  // ---- append ----
+
+  // hot path
+  publish(log: JetStreamShardLog, records: readonly AppendRecord[], firstSeq: number): Promise<void> {
+    const nc = this.nc!;
+    const id = this.nextId++;
+    const reply = `${this.inbox}.a.${id}`;
+    const n = records.length;
+    let resolve!: () => void;
+    let reject!: (e: unknown) => void;
+    const durable = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const b: PendingBatch = {
+      id,
+      log,
+      firstSeq,
+      count: n,
+      lastTs: records[n - 1]!.timestampMs,
+      acked: 0,
+      done: false,
+      error: null,
+      resolve,
+      reject,
+      timer: null,
+    };
+    this.batches.set(id, b);
+    log.pending.push(b);
+    b.timer = setTimeout(
+      () => this.failBatch(b, new StorageError(`no JetStream ack within ${this.ackTimeoutMs} ms for log ${log.id}`, 'EIO')),
+      this.ackTimeoutMs,
+    );
+    try {
+      for (let i = 0; i < n; i++) {
+        const r = records[i]!;
+        const h = headers();
+        h.set(EXPECTED_LAST_SEQ, String(firstSeq + i - 1));
+        nc.publish(log.subject, encodeRecord(r.key, r.data, r.timestampMs), { reply, headers: h });
+      }
+    } catch (e) {
+      this.failBatch(b, apiError(e, `append to ${log.id}`));
+    }
+    return durable;
+  }
+
+  private onReply(err: Error | null, msg: Msg): void {
+    if (err) return; // the subscription closes with the connection; close() fails what is pending
+    const s = msg.subject;
+    const kindAt = this.inbox.length + 1;
+    const dot = s.indexOf('.', kindAt + 2);
+    if (s.charCodeAt(kindAt) === 0x61 /* a */) {
+      const b = this.batches.get(Number(s.slice(kindAt + 2)));
+      if (b) this.onAck(b, msg);
+    } else {
+      const r = this.reads.get(Number(s.slice(kindAt + 2, dot)));
+      if (!r) return;
+      const i = Number(s.slice(dot + 1));
+      if (r.results[i] !== undefined) return;
+      r.results[i] = msg.headers && msg.headers.code >= 300 ? null : msg;
+      if (++r.got === r.results.length) this.finishRead(r);
+    }
+  }
+
+  // hot path
+  private onAck(b: PendingBatch, msg: Msg): void {
+    if (b.done) return;
+    const h = msg.headers;
+    if (h && h.code >= 300) {
+      // 503: no responders (the stream is gone or has no leader right now).
+      const code = h.code === 503 ? (b.log.gone ? 'NOT_FOUND' : 'EIO') : 'EIO';
+      this.failBatch(b, new StorageError(`JetStream refused the append to ${b.log.id}: ${h.code} ${h.description}`, code));
+      return;
+    }
+    const d = msg.data;
+    // A PubAck is {"stream":…,"seq":N,…}; an error reply carries "error". Look for the error first (rare).
+    if (d.byteLength > 0 && d.indexOf(0x65 /* e */) >= 0) {
+      const ack = JSON.parse(Buffer.from(d).toString('utf8')) as { seq?: number; error?: { code: number; err_code?: number; description: string } };
+      if (ack.error) {
+        const code = ack.error.err_code === 10059 ? 'NOT_FOUND' : 'EIO';
+        this.failBatch(b, new StorageError(`JetStream refused the append to ${b.log.id}: ${ack.error.description}`, code));
+        return;
+      }
+    }
+    b.acked++;
+    if (b.acked === b.count) {
+      b.done = true;
+      if (b.timer) clearTimeout(b.timer);
+      this.batches.delete(b.id);
+      b.resolve();
+      b.log.advance();
+    }
+  }
+
+  private failBatch(b: PendingBatch, e: StorageError): void {
+    if (b.done) return;
+    b.done = true;
+    b.error = e;
+    if (b.timer) clearTimeout(b.timer);
+    this.batches.delete(b.id);
+    b.reject(e);
+    const log = b.log;
+    const i = log.pending.indexOf(b);
+    if (i >= 0) log.pending.splice(i, 1);
+    log.advance();
+    if (!log.broken && !log.gone && !this.closed) {
+      log.broken = new StorageError(`log ${log.id} is recovering from a failed append: retry`, 'EIO', { cause: e });
+      void this.resync(log);
+    }
+  }
+
+  /** After a failed batch: wait for the batches in flight to settle, then take the end from the stream. */
+  private async resync(log: JetStreamShardLog): Promise<void> {
+    for (let attempt = 0; !this.closed && !log.gone; attempt++) {
+      if (log.pending.length > 0) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
+      try {
+        const si = await this.requireJsm().streams.info(log.stream);
+        const fresh = await this.logFromInfo(log.id, si);
+        log.start = fresh.start;
+        log.end = fresh.end;
+        log.next = fresh.end;
+        log.lastTs = fresh.lastTs;
+        log.broken = null;
+        if (log.listeners.size) for (const l of log.listeners) l(log.end);
+        return;
+      } catch (e) {
+        if (isNotFound(e)) {
+          log.gone = new StorageError(`log ${log.id} was deleted`, 'NOT_FOUND');
+          this.logs.delete(log.id);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+
+  // ---- read ----
+
+  private fetchWindow(log: JetStreamShardLog, fromSeq: number, count: number): Promise<Array<Msg | null>> {
+    const nc = this.nc;
+    if (!nc || this.closed) return Promise.reject(new StorageError('storage is closed', 'CLOSED'));
+    const id = this.nextId++;
+    const results = new Array<Msg | null>(count);
+    return new Promise((resolve, reject) => {
+      const r: PendingRead = {
+        id,
+        results,
+        got: 0,
+        resolve: () => resolve(results),
+        reject,
+        timer: null,
+      };
+      this.reads.set(id, r);
+      r.timer = setTimeout(() => this.failRead(r, new StorageError(`JetStream read of ${log.id} timed out`, 'EIO')), this.ackTimeoutMs);
+      const subject = `$JS.API.DIRECT.GET.${log.stream}`;
+      const prefix = `${this.inbox}.g.${id}.`;
+      for (let i = 0; i < count; i++) nc.publish(subject, `{"seq":${fromSeq + i}}`, { reply: prefix + i });
+    });
+  }
+
+  private finishRead(r: PendingRead): void {
+    if (r.timer) clearTimeout(r.timer);
+    this.reads.delete(r.id);
+    r.resolve();
+  }
+
+  private failRead(r: PendingRead, e: StorageError): void {
+    if (r.timer) clearTimeout(r.timer);
+    this.reads.delete(r.id);
+    r.reject(e);
+  }
+
+  /** The stored payload of one record from the stream leader (for records a lagging replica did not have). */
+  private async leaderGet(log: JetStreamShardLog, seq: number): Promise<Uint8Array | null> {
+    try {
+      const m = await this.requireJsm().streams.getMessage(log.stream, { seq });
+      return m ? m.data : null;
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw apiError(e, `read ${log.id}`);
+    }
+  }
+
+  async readRange(log: JetStreamShardLog, from: number, end: number, limits: ReadLimits): Promise<LogRecord[]> {
+    const out: LogRecord[] = [];
+    let bytes = 0;
+    let offset = from;
+    const maxRecords = Math.max(1, limits.maxRecords);
+    while (offset < end && out.length < maxRecords) {
+      const count = Math.min(end - offset, maxRecords - out.length, this.readWindow);
+      const msgs = await this.fetchWindow(log, offset + 1, count);
+      for (let i = 0; i < count; i++) {
+        const m = msgs[i];
+        let payload: Uint8Array | null = m ? m.data : null;
+        if (payload === null) payload = await this.leaderGet(log, offset + 1);
+        if (payload === null) {
+          // Trimmed (by retention or another node) before we got to it: continue from the new start.
+          if (out.length > 0 || offset >= log.start) return out;
+          break;
+        }
+        const keyBytes = recordKeyBytes(payload);
+        if (keyBytes < 0) throw new StorageError(`log ${log.id}: record at offset ${offset} is not a Freshet record`, 'CORRUPT');
+        const dataLen = payload.byteLength - RECORD_HEADER_BYTES - keyBytes;
+        if (out.length > 0 && bytes + dataLen > limits.maxBytes) return out;
+        bytes += dataLen;
+        const p = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+        out.push({
+          offset,
+          key: keyBytes === 0 ? '' : p.toString('utf8', RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + keyBytes),
+          data: Buffer.from(p.subarray(RECORD_HEADER_BYTES + keyBytes)),
+          timestampMs: recordTimestamp(p),
+        });
+        offset++;
+        if (out.length >= maxRecords) return out;
+      }
+      if (offset < log.start) offset = log.start;
+    }
+    return out;
+  }
+
+  /** Arrival time of the record at `offset`, or undefined when it is no longer stored. */
+  async timestampAt(log: JetStreamShardLog, offset: number): Promise<number | undefined> {
+    const [m] = await this.fetchWindow(log, offset + 1, 1);
+    const payload = m ? m.data : await this.leaderGet(log, offset + 1);
+    return payload ? recordTimestamp(payload) : undefined;
+  }
+
+  async purgeBefore(log: JetStreamShardLog, offset: number): Promise<void> {
+    try {
+      await this.requireJsm().streams.purge(log.stream, { seq: offset + 1 });
+    } catch (e) {
+      throw apiError(e, `trim ${log.id}`);
+    }
+  }
+}
+
+async function credsAuthenticator(file: string) {
+  const { readFile } = await import('node:fs/promises');
+  const { credsAuthenticator: make } = await import('@nats-io/transport-node');
+  return make(new Uint8Array(await readFile(file)));
+}

@@ -1,0 +1,166 @@
+/**
+ * MetaStore on a JetStream KV bucket. `get`/`keys` stay synchronous: the store keeps an in-memory copy, loaded at
+ * open and kept current by a KV watcher (other Freshet nodes' writes). `put`/`delete` change the copy at once and
+ * resolve on the KV ack. Values are CBOR with structured-clone tags (Map, Date, …), as the file backend stores them.
+ *
+ * Revisions: each key's last known KV revision is kept, so a watcher event older than a write this node has already
+ * seen acknowledged never overwrites the copy. `create` and `update` are the compare-and-set forms (a second
+ * node's CreateStream loses with EXISTS / CONFLICT instead of overwriting).
+ */
+import { Encoder } from 'cbor-x';
+import type { KV, KvWatchEntry } from '@nats-io/kv';
+import { KvWatchInclude } from '@nats-io/kv';
+import type { QueuedIterator } from '@nats-io/transport-node';
+import type { MetaStore } from '../types.ts';
+import { StorageError } from '../types.ts';
+
+/**
+ * Meta keys are free-form strings; KV keys are dot-separated NATS subject tokens of [-/_=.A-Za-z0-9]. Every byte
+ * outside [A-Za-z0-9/_-] becomes `=XX` (hex), so '.' never splits a key into tokens and no key is refused.
+ */
+export function encodeKvKey(key: string): string {
+  let out = '';
+  const bytes = Buffer.from(key, 'utf8');
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    const ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2f || b === 0x5f || b === 0x2d;
+    out += ok ? String.fromCharCode(b) : `=${b.toString(16).padStart(2, '0')}`;
+  }
+  return out.length === 0 ? '=' : out;
+}
+
+export function decodeKvKey(k: string): string {
+  if (k === '=') return '';
+  if (!k.includes('=')) return k;
+  const bytes: number[] = [];
+  for (let i = 0; i < k.length; i++) {
+    if (k[i] === '=') {
+      bytes.push(Number.parseInt(k.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(k.charCodeAt(i));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+export class KvMetaStore implements MetaStore {
+  private readonly map = new Map<string, unknown>();
+  private readonly revisions = new Map<string, number>();
+  /** Local writes not yet acknowledged, per key: watcher events for the key wait until they are. */
+  private readonly inFlight = new Map<string, number>();
+  private readonly cbor = new Encoder({ structuredClone: true, useRecords: false });
+  private watcher: QueuedIterator<KvWatchEntry> | null = null;
+  private closed = false;
+
+  constructor(private readonly kv: KV) {}
+
+  /** Loads every key and starts following other nodes' changes. */
+  async load(): Promise<void> {
+    // The watcher first (updates only), then the listing: a change between the two is seen by the watcher.
+    const w = await this.kv.watch({ include: KvWatchInclude.UpdatesOnly });
+    this.watcher = w;
+    void this.follow(w);
+    const keys = await this.kv.keys();
+    for await (const k of keys) {
+      const e = await this.kv.get(k);
+      if (e) this.apply(e);
+    }
+  }
+
+  private async follow(w: QueuedIterator<KvWatchEntry>): Promise<void> {
+    try {
+      for await (const e of w) this.apply(e);
+    } catch {
+      // The watcher ends with an error when the connection closes; the copy then stops following (close()).
+    }
+  }
+
+  private apply(e: { key: string; revision: number; operation: string; value: Uint8Array }): void {
+    const key = decodeKvKey(e.key);
+    if (this.inFlight.has(key)) return; // our own pending write decides; its ack records the revision
+    const known = this.revisions.get(key);
+    if (known !== undefined && e.revision <= known) return;
+    this.revisions.set(key, e.revision);
+    if (e.operation === 'PUT') this.map.set(key, this.cbor.decode(e.value));
+    else this.map.delete(key);
+  }
+
+  get<T = unknown>(key: string): T | undefined {
+    const v = this.map.get(key);
+    return v === undefined ? undefined : (structuredClone(v) as T);
+  }
+
+  keys(prefix: string): string[] {
+    const out: string[] = [];
+    for (const k of this.map.keys()) if (k.startsWith(prefix)) out.push(k);
+    return out.sort();
+  }
+
+  /** The KV revision of the key as last seen here (for `update`), or undefined. */
+  revision(key: string): number | undefined {
+    return this.revisions.get(key);
+  }
+
+  put(key: string, value: unknown): Promise<void> {
+    return this.write(key, value, (k, body) => this.kv.put(k, body));
+  }
+
+  /** Stores `value` only if the key does not exist in the bucket (any node): else rejects with EXISTS. */
+  create(key: string, value: unknown): Promise<void> {
+    return this.write(key, value, (k, body) => this.kv.create(k, body), 'EXISTS');
+  }
+
+  /** Stores `value` only if the key is still at `revision`: else rejects with CONFLICT (another node changed it). */
+  update(key: string, value: unknown, revision: number): Promise<void> {
+    return this.write(key, value, (k, body) => this.kv.update(k, body, revision), 'CONFLICT');
+  }
+
+  private async write(key: string, value: unknown, op: (k: string, body: Uint8Array) => Promise<number>, casCode?: string): Promise<void> {
+    if (this.closed) throw new StorageError('storage is closed', 'CLOSED');
+    // Both before the copy changes: a value that cannot be cloned or encoded leaves it as it was.
+    const copy = structuredClone(value);
+    const body = this.cbor.encode(value);
+    const before = this.map.get(key);
+    const had = this.map.has(key);
+    if (casCode === undefined) this.map.set(key, copy);
+    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    try {
+      const rev = await op(encodeKvKey(key), body);
+      if (rev > (this.revisions.get(key) ?? 0)) {
+        this.revisions.set(key, rev);
+        this.map.set(key, copy);
+      }
+    } catch (e) {
+      if (casCode === undefined) {
+        if (had) this.map.set(key, before);
+        else this.map.delete(key);
+        throw new StorageError(`metadata write of ${key} failed: ${(e as Error).message}`, 'EIO', { cause: e });
+      }
+      throw new StorageError(`metadata ${key}: ${(e as Error).message}`, casCode, { cause: e });
+    } finally {
+      const n = this.inFlight.get(key)! - 1;
+      if (n === 0) this.inFlight.delete(key);
+      else this.inFlight.set(key, n);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    if (this.closed) throw new StorageError('storage is closed', 'CLOSED');
+    this.map.delete(key);
+    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    try {
+      await this.kv.delete(encodeKvKey(key));
+    } catch (e) {
+      throw new StorageError(`metadata delete of ${key} failed: ${(e as Error).message}`, 'EIO', { cause: e });
+    } finally {
+      const n = this.inFlight.get(key)! - 1;
+      if (n === 0) this.inFlight.delete(key);
+      else this.inFlight.set(key, n);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.watcher?.stop();
+    this.watcher = null;
+  }
+}

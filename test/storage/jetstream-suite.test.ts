@@ -1,0 +1,57 @@
+/**
+ * The LogStorage suite against JetStreamStorage on a 3-server JetStream cluster (Debian's nats-server) with
+ * R3 streams, and on a single server with R1. Each test gets its own namespace, so streams never collide.
+ */
+import { after, before } from 'node:test';
+import { ManualClock } from '../../src/core/index.ts';
+import { startNatsCluster } from '../../src/cluster/index.ts';
+import type { NatsCluster } from '../../src/cluster/index.ts';
+import { JetStreamStorage } from '../../src/storage/index.ts';
+import type { LogStorage } from '../../src/storage/index.ts';
+import { logStorageSuite } from './log-suite.ts';
+
+let cluster: NatsCluster;
+let single: NatsCluster;
+before(async () => {
+  [cluster, single] = await Promise.all([startNatsCluster({ size: 3 }), startNatsCluster({ size: 1 })]);
+});
+after(async () => {
+  await Promise.all([cluster?.stop(), single?.stop()]);
+});
+
+let n = 0;
+function backend(servers: () => string[], replicas: number) {
+  return async () => {
+    const namespace = `suite${process.pid}x${++n}`;
+    const make = () => new JetStreamStorage({ servers: servers(), replicas, namespace });
+    let storage: LogStorage = make();
+    await storage.open();
+    return {
+      get storage() {
+        return storage;
+      },
+      clock: new ManualClock(),
+      reopen: async () => {
+        await storage.close();
+        storage = make();
+        await storage.open();
+        return storage;
+      },
+      cleanup: async () => {
+        for (const id of storage.listLogs()) await storage.deleteLog(id);
+        await storage.close();
+      },
+    };
+  };
+}
+
+logStorageSuite(
+  'JetStreamStorage (3 servers, R3)',
+  backend(() => cluster.urls, 3),
+  { durable: true },
+);
+logStorageSuite(
+  'JetStreamStorage (1 server, R1)',
+  backend(() => single.urls, 1),
+  { durable: true },
+);
