@@ -13,7 +13,7 @@ import type { TLSSocket } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import { log, systemClock } from '../core/index.ts';
 import type { Clock } from '../core/index.ts';
-import { FileStorage, MemoryStorage } from '../storage/index.ts';
+import { createJetStreamStorage, FileStorage, MemoryStorage } from '../storage/index.ts';
 import type { FsyncMode, LogStorage } from '../storage/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
 import { Router } from '../aws/index.ts';
@@ -51,8 +51,10 @@ export interface StartServerOptions {
   /** For 'file' storage; default ./freshet-data. */
   dataDir?: string;
   fsync?: FsyncMode;
-  /** A storage instance (opened here), or which built-in backend to use. */
-  storage?: LogStorage | 'file' | 'memory';
+  /** A storage instance (opened here), or which built-in backend to use (`jetstream` needs `nats`). */
+  storage?: LogStorage | 'file' | 'memory' | 'jetstream';
+  /** For 'jetstream' storage: the NATS servers, credentials file, replicas per stream and namespace (docs/architecture.md). */
+  nats?: { servers: string[]; credsFile?: string; replicas?: number; namespace?: string };
   clock?: Clock;
   region?: string;
   accountId?: string;
@@ -164,6 +166,19 @@ async function openStorage(opts: StartServerOptions): Promise<{ storage: LogStor
     const m = new MemoryStorage();
     await m.open();
     return { storage: m, dataDir: undefined };
+  }
+  if (s === 'jetstream') {
+    const nats = opts.nats;
+    if (!nats || nats.servers.length === 0) throw Object.assign(new Error('--storage jetstream needs --nats nats://host:4222[,…]'), { code: 'NATS_CONFIG' });
+    const j = await createJetStreamStorage({
+      servers: nats.servers,
+      ...(nats.credsFile !== undefined ? { credsFile: nats.credsFile } : {}),
+      ...(nats.replicas !== undefined ? { replicas: nats.replicas } : {}),
+      ...(nats.namespace !== undefined ? { namespace: nats.namespace } : {}),
+    });
+    await j.open();
+    // The data dir still holds this node's own files (TLS certificate, root credentials) when one is given.
+    return { storage: j, dataDir: opts.dataDir };
   }
   const dataDir = opts.dataDir ?? DEFAULTS.dataDir;
   const f = new FileStorage({ dataDir, fsync: opts.fsync ?? { kind: 'always' }, clock: opts.clock });

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNatsCluster } from '../../src/cluster/index.ts';
 import type { NatsCluster } from '../../src/cluster/index.ts';
-import { JetStreamStorage, MemoryStorage, StorageError } from '../../src/storage/index.ts';
+import { createJetStreamStorage, MemoryStorage, StorageError } from '../../src/storage/index.ts';
 import type { AppendRecord, ShardLog } from '../../src/storage/index.ts';
 
 function prng(seed: number): () => number {
@@ -51,8 +51,8 @@ describe('JetStreamStorage against the MemoryStorage model', () => {
       const rnd = prng(seed);
       const int = (k: number): number => Math.floor(rnd() * k);
       const namespace = `model${process.pid}s${seed}`;
-      const make = () => new JetStreamStorage({ servers: cluster.urls, replicas: 3, namespace, readWindow: 1 + int(40) });
-      let js = make();
+      const make = () => createJetStreamStorage({ servers: cluster.urls, replicas: 3, namespace, readWindow: 1 + int(40) });
+      let js = await make();
       await js.open();
       const mem = new MemoryStorage();
       await mem.open();
@@ -97,14 +97,14 @@ describe('JetStreamStorage against the MemoryStorage model', () => {
             assert.equal(await f.trimBefore(cutoff), await m.trimBefore(cutoff), `op ${op}: trimBefore(${cutoff})`);
           } else if (kind < 0.95) {
             await js.close();
-            js = make();
+            js = await make();
             await js.open();
             f = js.getLog('m/shard-0')!;
             assert.ok(f, `op ${op}: the log is listed after a reopen`);
           } else {
             // Another node appends: this node's next append was numbered from a stale end and must fail, not leave a gap.
             raced++;
-            const other = make();
+            const other = await make();
             await other.open();
             const recs = batchOf(1 + int(5));
             const o = other.getLog('m/shard-0')!;

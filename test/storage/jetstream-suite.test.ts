@@ -6,7 +6,7 @@ import { after, before } from 'node:test';
 import { ManualClock } from '../../src/core/index.ts';
 import { startNatsCluster } from '../../src/cluster/index.ts';
 import type { NatsCluster } from '../../src/cluster/index.ts';
-import { JetStreamStorage } from '../../src/storage/index.ts';
+import { createJetStreamStorage } from '../../src/storage/index.ts';
 import type { LogStorage } from '../../src/storage/index.ts';
 import { logStorageSuite } from './log-suite.ts';
 
@@ -23,8 +23,8 @@ let n = 0;
 function backend(servers: () => string[], replicas: number) {
   return async () => {
     const namespace = `suite${process.pid}x${++n}`;
-    const make = () => new JetStreamStorage({ servers: servers(), replicas, namespace });
-    let storage: LogStorage = make();
+    const make = () => createJetStreamStorage({ servers: servers(), replicas, namespace });
+    let storage: LogStorage = await make();
     await storage.open();
     return {
       get storage() {
@@ -33,7 +33,7 @@ function backend(servers: () => string[], replicas: number) {
       clock: new ManualClock(),
       reopen: async () => {
         await storage.close();
-        storage = make();
+        storage = await make();
         await storage.open();
         return storage;
       },

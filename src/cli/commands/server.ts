@@ -50,7 +50,11 @@ export function applyLogOptions(flags: { logLevel?: LogLevel; logFormat?: LogFor
 }
 
 /** The start-up lines of the log: every service, the console, where data lives and how durably. */
-export function logStartup(server: FreshetServer, flags: { dataDir: string; storage: 'file' | 'memory'; fsync: string }, consoleMounted = false): void {
+export function logStartup(
+  server: FreshetServer,
+  flags: { dataDir: string; storage: StorageKind; fsync: string; nats?: string[]; replicas?: number },
+  consoleMounted = false,
+): void {
   const logger = log.child('server');
   logger.info(`listening on ${server.url}`, {
     url: server.url,
@@ -67,7 +71,13 @@ export function logStartup(server: FreshetServer, flags: { dataDir: string; stor
     const how = s.targetPrefix || (s.model ? `${s.model.metadata.apiVersion}, ${s.model.metadata.protocol}` : '');
     logger.info(`service ${s.signingName} (${how})`, { service: s.signingName, target: s.targetPrefix });
   }
-  logger.info(flags.storage === 'memory' ? 'storage: in memory (lost on exit)' : `storage: ${flags.dataDir} (fsync ${flags.fsync})`);
+  logger.info(
+    flags.storage === 'memory'
+      ? 'storage: in memory (lost on exit)'
+      : flags.storage === 'jetstream'
+        ? `storage: NATS JetStream at ${(flags.nats ?? []).join(',')} (R${flags.replicas ?? 1})`
+        : `storage: ${flags.dataDir} (fsync ${flags.fsync})`,
+  );
 }
 
 function parsePort(value: string): number {
@@ -81,9 +91,35 @@ function parseAuth(value: string): 'off' | 'any' | 'enforce' {
   throw new InvalidArgumentError(`expected off, any or enforce, got '${value}'`);
 }
 
-function parseStorage(value: string): 'file' | 'memory' {
-  if (value === 'file' || value === 'memory') return value;
-  throw new InvalidArgumentError(`expected file or memory, got '${value}'`);
+function parseStorage(value: string): StorageKind {
+  if (value === 'file' || value === 'memory' || value === 'jetstream') return value;
+  throw new InvalidArgumentError(`expected file, memory or jetstream, got '${value}'`);
+}
+
+type StorageKind = 'file' | 'memory' | 'jetstream';
+
+/** `--nats nats://a:4222,nats://b:4222` (a bare host:port gets nats://). */
+function parseNatsUrls(value: string): string[] {
+  const urls = value
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0)
+    .map((u) => (u.includes('://') ? u : `nats://${u}`));
+  for (const u of urls) {
+    try {
+      new URL(u);
+    } catch {
+      throw new InvalidArgumentError(`'${u}' is not a NATS URL (expected nats://host:port[,…])`);
+    }
+  }
+  if (urls.length === 0) throw new InvalidArgumentError('expected nats://host:port[,…]');
+  return urls;
+}
+
+function parseReplicas(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError(`expected 1 to 5 replicas (JetStream's limit), got '${value}'`);
+  return n;
 }
 
 interface ServerFlags {
@@ -93,7 +129,11 @@ interface ServerFlags {
   fsync: string;
   logLevel?: LogLevel;
   logFormat?: LogFormat;
-  storage: 'file' | 'memory';
+  storage: StorageKind;
+  nats?: string[];
+  natsCreds?: string;
+  replicas?: number;
+  natsNamespace?: string;
   region: string;
   shardLimit: number;
   tls?: boolean;
@@ -137,7 +177,11 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'where streams are stored', './freshet-data')
     .option('--fsync <mode>', 'durability: always | interval:<ms> | never', parseFsync, 'always')
-    .option('--storage <kind>', 'file (durable) or memory (lost on exit)', parseStorage, 'file' as const)
+    .option('--storage <kind>', 'file (durable), memory (lost on exit) or jetstream (a NATS JetStream cluster: --nats)', parseStorage, 'file' as const)
+    .option('--nats <urls>', 'with --storage jetstream: NATS servers, nats://host:4222[,…]', parseNatsUrls)
+    .option('--nats-creds <file>', 'with --storage jetstream: a NATS credentials file (JWT and nkey seed)')
+    .option('--replicas <n>', 'with --storage jetstream: replicas of every stream and of the metadata (1-5; 3 survives losing a NATS server)', parseReplicas)
+    .option('--nats-namespace <name>', 'with --storage jetstream: prefix of the JetStream streams and buckets (letters and digits; default freshet)')
     .option('--region <region>', 'region reported in ARNs', 'us-east-1')
     .option(
       '--shard-limit <n>',
@@ -187,12 +231,26 @@ export function register(program: Command): void {
       console.error(`freshet: port ${pgPort} is in use: Postgres endpoint off (pass --pg-port <other>, or --no-pg)`);
       pgPort = undefined;
     }
+    if (flags.storage === 'jetstream' && !flags.nats)
+      throw new Error('--storage jetstream needs --nats nats://host:4222[,…] (try `freshet dev-cluster` for a local one)');
+    if (flags.storage !== 'jetstream' && (flags.nats || flags.replicas !== undefined || flags.natsCreds !== undefined))
+      throw new Error('--nats, --nats-creds and --replicas go with --storage jetstream');
     const options: StartServerOptions = {
       port: flags.port,
       host: flags.host,
       dataDir: flags.dataDir,
       fsync: parseFsyncMode(flags.fsync) as FsyncMode,
       storage: flags.storage,
+      ...(flags.nats
+        ? {
+            nats: {
+              servers: flags.nats,
+              ...(flags.natsCreds !== undefined ? { credsFile: flags.natsCreds } : {}),
+              ...(flags.replicas !== undefined ? { replicas: flags.replicas } : {}),
+              ...(flags.natsNamespace !== undefined ? { namespace: flags.natsNamespace } : {}),
+            },
+          }
+        : {}),
       region: flags.region,
       shardLimit: flags.shardLimit,
       ...(tls ? { tls } : {}),
@@ -220,7 +278,8 @@ export function register(program: Command): void {
         throw new Error(`Postgres port ${pgPort} on ${flags.host} is already in use; stop what is using it or pass --pg-port <other> (or --no-pg)`);
       } else throw new Error(explainStartError(e, flags));
     }
-    const where = flags.storage === 'memory' ? 'in memory' : `in ${flags.dataDir}`;
+    const where =
+      flags.storage === 'memory' ? 'in memory' : flags.storage === 'jetstream' ? `on NATS JetStream (${flags.nats!.join(',')})` : `in ${flags.dataDir}`;
     webConsole.attach({
       kinesis: server.kinesis,
       services: server.services,
