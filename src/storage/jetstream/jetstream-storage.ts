@@ -36,7 +36,7 @@ export interface JetStreamStorageOptions {
   replicas?: number;
   /** Prefix of every stream, subject and bucket this storage owns ([A-Za-z0-9], default `freshet`): several Freshet installations can share a NATS cluster. */
   namespace?: string;
-  /** How long a batch waits for its publish acks before it fails (default 10 s). */
+  /** How long a batch waits for its publish acks before it fails (default 5 s). */
   ackTimeoutMs?: number;
   /** Direct gets in flight per read window (default 256). */
   readWindow?: number;
@@ -228,7 +228,7 @@ export class JetStreamStorage implements LogStorage {
     this.ns = opts.namespace ?? 'freshet';
     if (!/^[A-Za-z0-9]+$/.test(this.ns)) throw new StorageError(`JetStream namespace ${this.ns} must be letters and digits`, 'EINVAL');
     this.replicas = opts.replicas ?? 1;
-    this.ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
     this.readWindow = opts.readWindow ?? 256;
   }
 
@@ -254,6 +254,10 @@ export class JetStreamStorage implements LogStorage {
         name: 'freshet',
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
+        // A server that stops answering (a partition, SIGSTOP) is noticed by missed PINGs: 2 s apart, 2 missed
+        // (NATS's defaults, 2 min × 2, would leave every publish hanging for minutes).
+        pingInterval: 2000,
+        maxPingOut: 2,
         ...(this.opts.credsFile ? { authenticator: await credsAuthenticator(this.opts.credsFile) } : {}),
       });
       this.nc = nc;
@@ -356,6 +360,17 @@ export class JetStreamStorage implements LogStorage {
       }
     }
     this.nc = null;
+  }
+
+  /** Where a log's stream lives: its leader and replicas (server names), for `cluster status` and fault tests. */
+  async placement(id: string): Promise<{ stream: string; leader: string | undefined; replicas: Array<{ name: string; current: boolean }> }> {
+    const name = this.logs.get(id)?.stream ?? this.streamPrefix + encodeLogId(id);
+    const si = await this.requireJsm().streams.info(name);
+    return {
+      stream: name,
+      leader: si.cluster?.leader,
+      replicas: (si.cluster?.replicas ?? []).map((r) => ({ name: r.name, current: r.current })),
+    };
   }
 
   private requireJsm(): JetStreamManager {
