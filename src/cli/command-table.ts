@@ -34,6 +34,7 @@ export const MODULES = {
   apps: () => import('./commands/apps.ts'),
   completion: () => import('./commands/completion.ts'),
   iam: () => import('./commands/iam.ts'),
+  cluster: () => import('./commands/cluster.ts'),
 } as const satisfies Record<string, () => Promise<CommandModule>>;
 
 export interface CommandEntry {
@@ -129,6 +130,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: 'Print a shell completion script for bash or zsh (e.g. source <(freshet completion bash))',
   },
   { name: 'iam', module: 'iam', term: 'iam', description: 'IAM users, access keys and policy simulation (for --auth enforce)' },
+  {
+    name: 'dev-cluster',
+    module: 'cluster',
+    term: 'dev-cluster [options]',
+    description: 'Start a local NATS JetStream cluster (nats-server) and a Freshet server storing on it, for trying --storage jetstream',
+  },
 ];
 
 /** The entry for a top-level command name, if there is one. */
