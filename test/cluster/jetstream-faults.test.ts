@@ -62,11 +62,11 @@ function startWriters(server: FreshetServer, stream: string, writers: number) {
     order,
     errors,
     /** Resolves once `n` more records have been acknowledged. */
-    async progress(n: number, timeoutMs = 30_000): Promise<void> {
+    async progress(phase: string, n: number, timeoutMs = 60_000): Promise<void> {
       ackedSinceMark = 0;
       const deadline = Date.now() + timeoutMs;
       while (ackedSinceMark < n) {
-        if (Date.now() > deadline) throw new Error(`writers stalled: ${ackedSinceMark} of ${n} acks; errors ${JSON.stringify(errors.slice(-3))}`);
+        if (Date.now() > deadline) throw new Error(`writers stalled ${phase}: ${ackedSinceMark} of ${n} acks; errors ${JSON.stringify(errors.slice(-3))}`);
         await sleep(20);
       }
     },
@@ -114,23 +114,23 @@ describe('JetStream storage under NATS server failures', () => {
     const storage = server.storage as JetStreamStorage;
     const w = startWriters(server, stream, 3);
     try {
-      await w.progress(300);
+      await w.progress('before the kill', 300);
       // kill -9 the server leading shard 0's stream, keep writing, then bring it back.
       const logId = storage.listLogs()[0]!;
       const leader = (await storage.placement(logId)).leader;
       assert.ok(leader, 'the stream has a leader');
       const victim = Number(leader.slice(1));
       await nats.kill(victim);
-      await w.progress(300);
+      await w.progress('after the kill', 300);
       await nats.restart(victim);
-      await w.progress(300);
+      await w.progress('after the restart', 300);
       // A partition: another server stops answering (SIGSTOP) for 3 s, then continues.
       const paused = (victim + 1) % 3;
       nats.signal(paused, 'SIGSTOP');
       await sleep(3000);
-      await w.progress(100);
+      await w.progress('while a server is stopped', 100);
       nats.signal(paused, 'SIGCONT');
-      await w.progress(300);
+      await w.progress('after SIGCONT', 300);
     } finally {
       await w.stop();
     }

@@ -1,7 +1,8 @@
 /**
  * Model-based test: random operations (appends of random sizes and several batches in flight, reads with random
  * limits, offsetForTimestamp, trims, reopens, and appends by a second storage instance — another Freshet node —
- * that make this instance's next append lose the race) applied to JetStreamStorage on a 3-server R3 cluster and
+ * that make this instance's next append lose the race; random read windows and tail-cache sizes, so reads mix cached
+ * records with fetched ones) applied to JetStreamStorage on a 3-server R3 cluster and
  * to MemoryStorage, the reference. Their answers must agree.
  */
 import { after, before, describe, it } from 'node:test';
@@ -51,7 +52,8 @@ describe('JetStreamStorage against the MemoryStorage model', () => {
       const rnd = prng(seed);
       const int = (k: number): number => Math.floor(rnd() * k);
       const namespace = `model${process.pid}s${seed}`;
-      const make = () => createJetStreamStorage({ servers: cluster.urls, replicas: 3, namespace, readWindow: 1 + int(40) });
+      const make = () =>
+        createJetStreamStorage({ servers: cluster.urls, replicas: 3, namespace, readWindow: 1 + int(40), tailCacheBytes: int(3) === 0 ? 0 : int(4000) });
       let js = await make();
       await js.open();
       const mem = new MemoryStorage();

@@ -1,6 +1,6 @@
 /**
  * The LogStorage suite against JetStreamStorage on a 3-server JetStream cluster (Debian's nats-server) with
- * R3 streams, and on a single server with R1. Each test gets its own namespace, so streams never collide.
+ * R3 streams (reads at the tail from this node's tail cache), and on a single server with R1 and no tail cache. Each test gets its own namespace, so streams never collide.
  */
 import { after, before } from 'node:test';
 import { ManualClock } from '../../src/core/index.ts';
@@ -20,10 +20,10 @@ after(async () => {
 });
 
 let n = 0;
-function backend(servers: () => string[], replicas: number) {
+function backend(servers: () => string[], replicas: number, tailCacheBytes?: number) {
   return async () => {
     const namespace = `suite${process.pid}x${++n}`;
-    const make = () => createJetStreamStorage({ servers: servers(), replicas, namespace });
+    const make = () => createJetStreamStorage({ servers: servers(), replicas, namespace, ...(tailCacheBytes !== undefined ? { tailCacheBytes } : {}) });
     let storage: LogStorage = await make();
     await storage.open();
     return {
@@ -51,7 +51,7 @@ logStorageSuite(
   { durable: true },
 );
 logStorageSuite(
-  'JetStreamStorage (1 server, R1)',
-  backend(() => single.urls, 1),
+  'JetStreamStorage (1 server, R1, no tail cache: every read from NATS)',
+  backend(() => single.urls, 1, 0),
   { durable: true },
 );

@@ -40,6 +40,8 @@ export interface JetStreamStorageOptions {
   ackTimeoutMs?: number;
   /** Direct gets in flight per read window (default 256). */
   readWindow?: number;
+  /** Bytes of each log's most recent records this node appended kept in memory to serve reads at the tail without a NATS round trip (default 4 MiB; 0 = none). */
+  tailCacheBytes?: number;
 }
 
 const EXPECTED_LAST_SEQ = 'Nats-Expected-Last-Sequence';
@@ -66,6 +68,8 @@ interface PendingBatch {
   firstSeq: number;
   count: number;
   lastTs: number;
+  /** The encoded records, kept for the log's tail cache once acknowledged. */
+  payloads: Buffer[];
   acked: number;
   done: boolean;
   error: StorageError | null;
@@ -106,6 +110,15 @@ class JetStreamShardLog implements ShardLog {
   /** Set after a failed batch until the end has been re-read from the stream. */
   broken: StorageError | null = null;
   gone: StorageError | null = null;
+  /**
+   * Tail cache: the encoded records [tailBase, tailBase + tail.length - tailHead) — always ending at `end` — that
+   * this node appended; reads of the tail (consumers keeping up) are served from here. Records never change once
+   * acknowledged, so a cached one is as good as a stored one; trimmed ones are below `start` and never asked for.
+   */
+  tail: Buffer[] = [];
+  tailHead = 0;
+  tailBase = 0;
+  tailBytes = 0;
 
   constructor(
     private readonly storage: JetStreamStorage,
@@ -118,6 +131,15 @@ class JetStreamShardLog implements ShardLog {
     this.end = state.end;
     this.next = state.end;
     this.lastTs = state.lastTs;
+    this.tailBase = state.end;
+  }
+
+  /** Forgets the tail cache (after a resync: the stream's end may not be ours). */
+  resetTail(): void {
+    this.tail = [];
+    this.tailHead = 0;
+    this.tailBase = this.end;
+    this.tailBytes = 0;
   }
 
   get startOffset(): number {
@@ -193,11 +215,33 @@ class JetStreamShardLog implements ShardLog {
   }
 
   /** Completed batches at the head of the queue become visible, in order. */
-  advance(): void {
+  advance(cacheBytes: number): void {
     let moved = false;
     while (this.pending.length > 0 && this.pending[0]!.done && this.pending[0]!.error === null) {
       const b = this.pending.shift()!;
-      this.end = b.firstSeq - 1 + b.count;
+      const first = b.firstSeq - 1;
+      if (cacheBytes > 0) {
+        if (this.tailBase + this.tail.length - this.tailHead !== first) {
+          this.tail = [];
+          this.tailHead = 0;
+          this.tailBase = first;
+          this.tailBytes = 0;
+        }
+        const ps = b.payloads;
+        for (let i = 0; i < ps.length; i++) {
+          this.tail.push(ps[i]!);
+          this.tailBytes += ps[i]!.byteLength;
+        }
+        while (this.tailBytes > cacheBytes && this.tailHead < this.tail.length) {
+          this.tailBytes -= this.tail[this.tailHead++]!.byteLength;
+          this.tailBase++;
+        }
+        if (this.tailHead > 1024 && this.tailHead * 2 > this.tail.length) {
+          this.tail = this.tail.slice(this.tailHead);
+          this.tailHead = 0;
+        }
+      }
+      this.end = first + b.count;
       this.lastTs = b.lastTs;
       moved = true;
     }
@@ -222,6 +266,7 @@ export class JetStreamStorage implements LogStorage {
   private readonly replicas: number;
   private readonly ackTimeoutMs: number;
   private readonly readWindow: number;
+  private readonly tailCacheBytes: number;
   private closed = false;
 
   constructor(private readonly opts: JetStreamStorageOptions) {
@@ -230,6 +275,7 @@ export class JetStreamStorage implements LogStorage {
     this.replicas = opts.replicas ?? 1;
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
     this.readWindow = opts.readWindow ?? 256;
+    this.tailCacheBytes = opts.tailCacheBytes ?? 4 * 1024 * 1024;
   }
 
   get meta(): KvMetaStore {
@@ -392,7 +438,9 @@ export class JetStreamStorage implements LogStorage {
       resolve = res;
       reject = rej;
     });
+    const payloads = new Array<Buffer>(n);
     const b: PendingBatch = {
+      payloads,
       id,
       log,
       firstSeq,
@@ -416,7 +464,9 @@ export class JetStreamStorage implements LogStorage {
         const r = records[i]!;
         const h = headers();
         h.set(EXPECTED_LAST_SEQ, String(firstSeq + i - 1));
-        nc.publish(log.subject, encodeRecord(r.key, r.data, r.timestampMs), { reply, headers: h });
+        const payload = encodeRecord(r.key, r.data, r.timestampMs);
+        payloads[i] = payload;
+        nc.publish(log.subject, payload, { reply, headers: h });
       }
     } catch (e) {
       this.failBatch(b, apiError(e, `append to ${log.id}`));
@@ -468,7 +518,7 @@ export class JetStreamStorage implements LogStorage {
       if (b.timer) clearTimeout(b.timer);
       this.batches.delete(b.id);
       b.resolve();
-      b.log.advance();
+      b.log.advance(this.tailCacheBytes);
     }
   }
 
@@ -482,7 +532,7 @@ export class JetStreamStorage implements LogStorage {
     const log = b.log;
     const i = log.pending.indexOf(b);
     if (i >= 0) log.pending.splice(i, 1);
-    log.advance();
+    log.advance(this.tailCacheBytes);
     if (!log.broken && !log.gone && !this.closed) {
       log.broken = new StorageError(`log ${log.id} is recovering from a failed append: retry`, 'EIO', { cause: e });
       void this.resync(log);
@@ -503,6 +553,7 @@ export class JetStreamStorage implements LogStorage {
         log.end = fresh.end;
         log.next = fresh.end;
         log.lastTs = fresh.lastTs;
+        log.resetTail();
         log.broken = null;
         if (log.listeners.size) for (const l of log.listeners) l(log.end);
         return;
@@ -570,7 +621,29 @@ export class JetStreamStorage implements LogStorage {
     let offset = from;
     const maxRecords = Math.max(1, limits.maxRecords);
     while (offset < end && out.length < maxRecords) {
-      const count = Math.min(end - offset, maxRecords - out.length, this.readWindow);
+      // hot path: the tail cache (records this node appended, no copy: the buffers are ours and never change).
+      if (offset >= log.tailBase) {
+        const tail = log.tail;
+        const cached = log.tailBase + tail.length - log.tailHead;
+        while (offset < cached && offset < end) {
+          const p = tail[log.tailHead + offset - log.tailBase]!;
+          const keyBytes = recordKeyBytes(p);
+          const dataLen = p.byteLength - RECORD_HEADER_BYTES - keyBytes;
+          if (out.length > 0 && bytes + dataLen > limits.maxBytes) return out;
+          bytes += dataLen;
+          out.push({
+            offset,
+            key: keyBytes === 0 ? '' : p.toString('utf8', RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + keyBytes),
+            data: p.subarray(RECORD_HEADER_BYTES + keyBytes),
+            timestampMs: recordTimestamp(p),
+          });
+          offset++;
+          if (out.length >= maxRecords) return out;
+        }
+        if (offset >= end) return out;
+      }
+      const uncached = log.tailBase > offset ? log.tailBase - offset : Number.POSITIVE_INFINITY;
+      const count = Math.min(end - offset, maxRecords - out.length, this.readWindow, uncached);
       const msgs = await this.fetchWindow(log, offset + 1, count);
       for (let i = 0; i < count; i++) {
         const m = msgs[i];
