@@ -135,7 +135,7 @@ export interface DetectorsDeps {
   region: string;
   accountId: string;
   dataDir: string | undefined;
-  /** The local directory of a bucket (the embedded object store), or undefined for a remote one. */
+  /** The local directory of a bucket (the embedded object store), or the remote S3-compatible store it is mapped to. */
   bucketPath: BucketResolver;
   options?: DetectorsOptions;
   /** The server's functions (src/functions' invoker), for alerts whose action is a Lambda function. */

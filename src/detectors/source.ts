@@ -1,12 +1,15 @@
 /**
  * Reading a metric set's data: S3SourceConfig paths (`s3://<bucket>/<prefix>`, templated with `{{yyyyMMdd}}`-
  * style keys for continuous data, or a folder of historical data) over the embedded object store
- * (`<data-dir>/s3/<bucket>/<key>`, where Freshet's delivery streams write), CSV or JSON lines, optionally
- * gzipped; rows are parsed into (interval, series, value) aggregates by the metric set's columns.
+ * (`<data-dir>/s3/<bucket>/<key>`, where Freshet's delivery streams write) or the remote S3-compatible store
+ * the bucket is mapped to (the server's `firehose.buckets`, as delivery streams and KDA reference data use it),
+ * CSV or JSON lines, optionally gzipped; rows are parsed into (interval, series, value) aggregates by the metric set's columns.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+// Loaded by the first read from a remote store: the client costs ~0.3 s to load, and most servers never need it.
+import type { S3Client } from '@aws-sdk/client-s3';
 import { splitCsvLine } from '../core/index.ts';
 import { intervalStart, parseTimestampCell } from './time.ts';
 
@@ -21,8 +24,52 @@ export function parseS3Path(path: string): S3Location | undefined {
   return { bucket: m[1]!, prefix: m[2] ?? '' };
 }
 
-/** Where buckets live: a local directory for a bucket, or undefined when the bucket is not local. */
-export type BucketResolver = (bucket: string) => string | undefined;
+/** A bucket mapped to a remote S3-compatible store (the shape of the server's `firehose.buckets` entries). */
+export interface RemoteStore {
+  endpoint: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  forcePathStyle?: boolean;
+  /** Bucket name at the remote store, when it differs from the path's. */
+  remoteBucket?: string;
+}
+
+/** Where buckets live: a local directory, a remote store, or undefined when the bucket cannot be read. */
+export type BucketResolver = (bucket: string) => string | RemoteStore | undefined;
+
+const remoteClients = new Map<string, S3Client>();
+
+async function readRemote(loc: S3Location, store: RemoteStore, gzip: boolean): Promise<SourceFile[]> {
+  const { S3Client, ListObjectsV2Command, GetObjectCommand } = await import('@aws-sdk/client-s3');
+  const id = `${store.endpoint}|${store.region ?? ''}|${store.credentials?.accessKeyId ?? ''}`;
+  let client = remoteClients.get(id);
+  if (!client) {
+    client = new S3Client({
+      endpoint: store.endpoint,
+      region: store.region ?? 'us-east-1',
+      forcePathStyle: store.forcePathStyle ?? true,
+      ...(store.credentials ? { credentials: store.credentials } : {}),
+    });
+    remoteClients.set(id, client);
+  }
+  const bucket = store.remoteBucket ?? loc.bucket;
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: loc.prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key !== undefined && !o.Key.endsWith('/')) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  keys.sort();
+  const out: SourceFile[] = [];
+  for (const key of keys) {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const raw = Buffer.from(await res.Body!.transformToByteArray());
+    const data = gzip || key.endsWith('.gz') ? gunzipSync(raw) : raw;
+    out.push({ key, text: data.toString('utf8') });
+  }
+  return out;
+}
 
 export interface SourceFile {
   key: string;
@@ -47,7 +94,8 @@ async function walk(dir: string, base: string, out: string[]): Promise<void> {
 /** Every object under `s3://bucket/prefix` (a key prefix, as S3 lists it), sorted by key. */
 export async function readObjects(loc: S3Location, resolve: BucketResolver, gzip: boolean): Promise<SourceFile[]> {
   const root = resolve(loc.bucket);
-  if (root === undefined) throw new Error(`bucket ${loc.bucket} is not an embedded bucket (remote S3 sources are not supported yet)`);
+  if (root === undefined) throw new Error(`bucket ${loc.bucket} is neither an embedded bucket nor mapped to a remote store`);
+  if (typeof root !== 'string') return readRemote(loc, root, gzip);
   // List from the deepest folder the prefix names, then keep keys that start with the prefix.
   const slash = loc.prefix.lastIndexOf('/');
   const folder = slash < 0 ? '' : loc.prefix.slice(0, slash);

@@ -129,13 +129,16 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
         },
         ...(deps.analyticsV2 ? { delays: deps.analyticsV2 } : {}),
       }),
-      // Detectors read the embedded buckets the delivery streams write.
+      // Detectors read buckets where the delivery streams write them: embedded, or mapped to a remote store.
       createDetectorsService({
         clock: deps.clock,
         region: deps.region,
         accountId: deps.accountId,
         dataDir: deps.dataDir,
-        bucketPath: (bucket) => firehose.engine.stores.localPath(bucket),
+        bucketPath: (bucket) => {
+          const m = deps.firehose?.buckets?.[bucket];
+          return m !== undefined && m.kind !== 'null' && m.kind !== 'directory' ? m : firehose.engine.stores.localPath(bucket);
+        },
         functions: invoker,
         ...(deps.detectors ? { options: deps.detectors } : {}),
       }),

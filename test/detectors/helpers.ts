@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage } from '../../src/storage/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
+import type { FirehoseOptions } from '../../src/firehose/index.ts';
 import type { DetectorsEngine, DetectorsOptions, DetectorsService } from '../../src/detectors/index.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -58,7 +59,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { detectors?: DetectorsOptions; dir?: string; start?: number } = {}): Promise<Harness> {
+export async function startHarness(opts: { detectors?: DetectorsOptions; dir?: string; start?: number; firehose?: FirehoseOptions } = {}): Promise<Harness> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'freshet-l4m-')));
   const clock = new ManualClock(opts.start ?? T0);
   const webhook = await startWebhook();
@@ -67,6 +68,7 @@ export async function startHarness(opts: { detectors?: DetectorsOptions; dir?: s
     storage: new MemoryStorage(),
     dataDir: dir,
     clock,
+    ...(opts.firehose ? { firehose: opts.firehose } : {}),
     detectors: { topics: { [TOPIC]: webhook.url }, ...opts.detectors },
   });
   const client = new LookoutMetricsClient({
