@@ -5,4 +5,5 @@
 export { createConsole, checkSql, defaultAssetsDir, LIVE_INTERVAL_MS } from './server.ts';
 export type { Console, ConsoleOptions, CheckError } from './server.ts';
 export { LiveSampler } from './live.ts';
-export type { ConsoleTarget, LiveSnapshot, StreamSample, ShardSample, AppSample, DeliverySample } from './live.ts';
+export type { ConsoleTarget } from './live.ts';
+export type { LiveSnapshot, StreamSample, ShardSample, AppSample, DeliverySample, DecodedData, DecodedRecord } from './snapshot.ts';

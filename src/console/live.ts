@@ -6,62 +6,8 @@
  */
 import type { KinesisEngine } from '../kinesis/index.ts';
 import type { AnalyticsService } from '../analytics/index.ts';
-import type { FirehoseService, DeliveryMetricsSnapshot } from '../firehose/index.ts';
-
-export interface ShardSample {
-  id: string;
-  open: boolean;
-  parent?: string;
-  adjacentParent?: string;
-  startingHashKey: string;
-  endingHashKey: string;
-  /** Records ever appended (the log's end offset). */
-  records: number;
-  /** Records per second over the last sample interval. */
-  rate: number;
-}
-
-export interface StreamSample {
-  name: string;
-  status: string;
-  retentionHours: number;
-  shards: ShardSample[];
-  rate: number;
-  records: number;
-}
-
-export interface AppSample {
-  name: string;
-  status: string;
-  versionId: number;
-  recordsRead: number;
-  recordsWritten: number;
-  /** Input records read per second. */
-  rate: number;
-  /** Output rows written per second. */
-  outRate: number;
-  parseErrors: number;
-  /** Inputs' Kinesis streams and outputs' delivery streams, by name (for the pipeline graph). */
-  inputs: string[];
-  outputs: string[];
-  recentErrors: Array<Record<string, unknown>>;
-  lastError?: string;
-}
-
-export interface DeliverySample {
-  name: string;
-  metrics: DeliveryMetricsSnapshot;
-  /** Incoming records per second, and delivered records per second. */
-  rate: number;
-  deliveredRate: number;
-}
-
-export interface LiveSnapshot {
-  timeMs: number;
-  streams: StreamSample[];
-  apps: AppSample[];
-  deliveries: DeliverySample[];
-}
+import type { FirehoseService } from '../firehose/index.ts';
+import type { AppSample, DeliverySample, LiveSnapshot, ShardSample, StreamSample } from './snapshot.ts';
 
 /** What the console reads: the server's engines, as startServer returns them. */
 export interface ConsoleTarget {
@@ -171,7 +117,7 @@ export class LiveSampler {
         const m = all[name]!;
         deliveries.push({
           name,
-          metrics: m,
+          metrics: { ...m },
           rate: counter(`d/${name}/in`, m.IncomingRecords),
           deliveredRate: counter(`d/${name}/out`, m['DeliveryToS3.Records'] + m['DeliveryToHttpEndpoint.Records']),
         });

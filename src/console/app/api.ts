@@ -4,7 +4,7 @@
  */
 import { AwsClient } from 'aws4fetch';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { LiveSnapshot } from './types.ts';
+import type { LiveSnapshot } from '../snapshot.ts';
 
 /** Signing name and X-Amz-Target prefix of each API the console calls. */
 const SERVICES = {

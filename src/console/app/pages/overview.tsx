@@ -7,7 +7,7 @@ import type { LiveState } from '../api.ts';
 import { Sparkline } from '../charts.tsx';
 import { num, statusClass } from '../format.ts';
 import { link } from '../main.tsx';
-import type { LiveSnapshot } from '../types.ts';
+import type { LiveSnapshot } from '../../snapshot.ts';
 
 interface DeliveryDescription {
   Destinations?: Array<{ ExtendedS3DestinationDescription?: { BucketARN?: string }; S3DestinationDescription?: { BucketARN?: string } }>;
