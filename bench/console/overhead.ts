@@ -65,6 +65,17 @@ function apiViewer(port: number, stream: string, shardIds: string[]): Viewer {
     const r = await wire.call<{ ShardIterator: string }>('GetShardIterator', { StreamName: stream, ShardId: shardId, ShardIteratorType: 'LATEST' });
     iterators.set(shardId, r.ShardIterator);
   };
+  // The page has the server decode each page (text, JSON, KPL user records): POST /console/api/decode.
+  const decode = (records: Array<{ Data: string; PartitionKey: string; SequenceNumber: string }>) =>
+    new Promise<void>((resolve) => {
+      const body = JSON.stringify({ records: records.map((x) => ({ data: x.Data, partitionKey: x.PartitionKey, sequenceNumber: x.SequenceNumber })) });
+      const req = request({ host: '127.0.0.1', port, path: '/console/api/decode', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', () => resolve());
+      req.end(body);
+    });
   const loop = (async () => {
     for (const id of shardIds) await open(id);
     while (!stopped) {
@@ -74,6 +85,7 @@ function apiViewer(port: number, stream: string, shardIds: string[]): Viewer {
           Limit: 200,
         });
         records += r.Records.length;
+        if (r.Records.length) await decode(r.Records as Array<{ Data: string; PartitionKey: string; SequenceNumber: string }>);
         if (r.NextShardIterator && r.MillisBehindLatest > 3000) await open(id);
         else if (r.NextShardIterator) iterators.set(id, r.NextShardIterator);
       }

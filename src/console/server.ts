@@ -9,10 +9,13 @@
  *   POST /console/api/sql-check      {code, application?} → {errors: [{line, column, message}]}
  *   GET  /console/api/objects?bucket=B[&prefix=P]   delivered objects (key, size, modified), newest first
  *   GET  /console/api/object?bucket=B&key=K         one object's bytes
+ *   POST /console/api/decode         {records: [{data, partitionKey, sequenceNumber}]} (GetRecords' output) →
+ *                                    {records: [{text, json, subRecords?}]}: the live tail's records as text or
+ *                                    JSON, KPL aggregates de-aggregated into their user records by src/kinesis
  *
  * Everything else the console does (create, put, reshard, start/stop/update, describe) goes through the AWS
- * APIs on the same port, signed in the browser like any client. These routes are read-only; the one POST
- * compiles code without running or storing it.
+ * APIs on the same port, signed in the browser like any client. These routes are read-only; the POSTs
+ * compile code or decode records without running or storing anything.
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -21,11 +24,13 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpRoute } from '../aws/index.ts';
 import { inAppStreamNames } from '../analytics/index.ts';
+import { deaggregate, isAggregated } from '../kinesis/index.ts';
 import type { ApplicationConfig } from '../analytics/index.ts';
 import { parseApplication, parseType, SqlApplication, SqlError } from '../sql/index.ts';
 import type { ColumnDef } from '../sql/index.ts';
 import { analyticsOf, LiveSampler } from './live.ts';
 import type { ConsoleTarget } from './live.ts';
+import type { DecodedData, DecodedRecord } from './snapshot.ts';
 
 /** The live feed's cadence: the issue asks for at most one refresh a second. */
 export const LIVE_INTERVAL_MS = 1000;
@@ -33,6 +38,9 @@ export const LIVE_INTERVAL_MS = 1000;
 const ROWS_KEPT = 200;
 const MAX_CHECK_BYTES = 1024 * 1024;
 const MAX_OBJECTS_LISTED = 2000;
+/** A decode request: a few GetRecords pages (10 MiB each at most on AWS; the tail asks for 200 records a page). */
+const MAX_DECODE_BYTES = 16 * 1024 * 1024;
+const EMPTY: Buffer = Buffer.alloc(0);
 
 export interface ConsoleOptions {
   /** Where the built assets are (default: dist/console of the Freshet package). */
@@ -169,6 +177,42 @@ export function checkSql(code: string, app: ApplicationConfig | undefined): Chec
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A record's bytes as the tail shows them: compact JSON when they parse as an object or array, else UTF-8, else base64. */
+function decodeData(data: Uint8Array): DecodedData {
+  let text: string;
+  try {
+    text = utf8.decode(data);
+  } catch {
+    return { text: `base64:${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}`, json: false };
+  }
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return { text: JSON.stringify(JSON.parse(trimmed)), json: true };
+    } catch {
+      // not JSON after all: shown as text
+    }
+  }
+  return { text, json: false };
+}
+
+/** One Kinesis record for the tail: a KPL aggregate lists its user records (src/kinesis's deaggregate), anything else is decoded as is. */
+export function decodeRecord(data: Uint8Array, partitionKey: string, sequenceNumber: string): DecodedRecord {
+  if (isAggregated(data)) {
+    const users = deaggregate(data, partitionKey, sequenceNumber);
+    if (users !== undefined) {
+      return {
+        text: `KPL aggregate of ${users.length} user record(s)`,
+        json: false,
+        subRecords: users.map((u) => ({ partitionKey: u.partitionKey, subSequenceNumber: u.subSequenceNumber, ...decodeData(u.data) })),
+      };
+    }
+  }
+  return decodeData(data);
+}
+
 /** The in-application streams an application's code creates (its outputs' sources), in code order. */
 function inAppStreamsOf(app: ApplicationConfig): string[] {
   try {
@@ -275,9 +319,8 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     createReadStream(file).pipe(res);
   };
 
-  const sqlCheck = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req, MAX_CHECK_BYTES);
-    if (!body) return sendJson(res, 413, { message: 'code over 1 MiB' });
+  const sqlCheck = async (body: Buffer, res: ServerResponse): Promise<void> => {
+    if (body.length > MAX_CHECK_BYTES) return sendJson(res, 413, { message: 'code over 1 MiB' });
     let input: { code?: unknown; application?: unknown };
     try {
       input = JSON.parse(body.toString('utf8')) as typeof input;
@@ -289,6 +332,22 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     const name = typeof input.application === 'string' ? input.application : undefined;
     const app = name !== undefined && registry?.has(name) ? registry.get(name) : undefined;
     sendJson(res, 200, { errors: checkSql(input.code, app) });
+  };
+
+  const decode = async (body: Buffer, res: ServerResponse): Promise<void> => {
+    let records: unknown;
+    try {
+      records = (JSON.parse(body.toString('utf8')) as { records?: unknown }).records;
+    } catch {
+      return sendJson(res, 400, { message: 'expected a JSON body {"records": [{"data": "<base64>", "partitionKey": "...", "sequenceNumber": "..."}]}' });
+    }
+    if (!Array.isArray(records)) return sendJson(res, 400, { message: 'records must be a list of {data, partitionKey, sequenceNumber}' });
+    const out: DecodedRecord[] = [];
+    for (const r of records as Array<{ data?: unknown; partitionKey?: unknown; sequenceNumber?: unknown }>) {
+      if (typeof r?.data !== 'string') return sendJson(res, 400, { message: 'each record needs its data as a base64 string' });
+      out.push(decodeRecord(Buffer.from(r.data, 'base64'), String(r.partitionKey ?? ''), String(r.sequenceNumber ?? '0')));
+    }
+    sendJson(res, 200, { records: out });
   };
 
   const live = (req: IncomingMessage, res: ServerResponse): void => {
@@ -381,11 +440,18 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     if (path === '/console/api/config' && req.method === 'GET') {
       return sendJson(res, 200, { region: target.region, auth: 'open', services: target.services.map((s) => s.targetPrefix) });
     }
+    let body = EMPTY;
+    if (req.method === 'POST') {
+      const read = await readBody(req, MAX_DECODE_BYTES);
+      if (!read) return sendJson(res, 413, { message: 'request body over 16 MiB' });
+      body = read;
+    }
     if (path === '/console/api/live' && req.method === 'GET') return live(req, res);
     if (path === '/console/api/rows' && req.method === 'GET') return rows(req, res);
-    if (path === '/console/api/sql-check' && req.method === 'POST') return sqlCheck(req, res);
+    if (path === '/console/api/sql-check' && req.method === 'POST') return sqlCheck(body, res);
     if (path === '/console/api/objects' && req.method === 'GET') return listObjects(req, res);
     if (path === '/console/api/object' && req.method === 'GET') return getObject(req, res);
+    if (path === '/console/api/decode' && req.method === 'POST') return decode(body, res);
     sendJson(res, 404, { message: `no console API ${req.method} ${path}` });
   };
 

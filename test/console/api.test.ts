@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
@@ -17,6 +18,31 @@ import type { FreshetServer } from '../../src/server/index.ts';
 import { waitForStreamActive } from '../../src/pipeline/index.ts';
 
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
+const require = createRequire(import.meta.url);
+const agg = require('aws-kinesis-agg') as {
+  aggregate(
+    records: Array<{ partitionKey: string; data: Buffer }>,
+    onEncoded: (r: { partitionKey: string; data: Buffer }, cb: (err?: Error) => void) => void,
+    after: () => void,
+    onError: (e: Error) => void,
+  ): void;
+};
+
+/** KPL-aggregates user records into one Kinesis record, as the KPL does. */
+function aggregateOne(records: Array<{ partitionKey: string; data: Buffer }>): Promise<{ partitionKey: string; data: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const out: Array<{ partitionKey: string; data: Buffer }> = [];
+    agg.aggregate(
+      records,
+      (r, cb) => {
+        out.push(r);
+        cb();
+      },
+      () => (out.length === 1 ? resolve(out[0]!) : reject(new Error(`${out.length} aggregates`))),
+      reject,
+    );
+  });
+}
 
 async function get(url: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   const res = await fetch(url, { redirect: 'manual' });
@@ -176,6 +202,44 @@ describe('console routes', () => {
     assert.equal((await get(`${server.url}/console/api/object?bucket=console-bucket&key=../../secret.txt`)).status, 400);
     assert.equal((await get(`${server.url}/console/api/objects?bucket=..`)).status, 400);
     assert.equal((await get(`${server.url}/console/api/object?bucket=console-bucket&key=a/none.json`)).status, 404);
+  });
+
+  it('decodes tail records on the server: JSON, text, binary as base64, and KPL aggregates into their user records', async () => {
+    const aggregate = await aggregateOne([
+      { partitionKey: 'user-a', data: Buffer.from('{ "n": 1 }') },
+      { partitionKey: 'user-b', data: Buffer.from('plain two') },
+    ]);
+    const b64 = (b: Buffer) => b.toString('base64');
+    const r = await post(`${server.url}/console/api/decode`, {
+      records: [
+        { data: b64(Buffer.from(' {"a": [1, 2]} ')), partitionKey: 'k', sequenceNumber: '1' },
+        { data: b64(Buffer.from('hello')), partitionKey: 'k', sequenceNumber: '2' },
+        { data: b64(Buffer.from([0xff, 0xfe, 0x00])), partitionKey: 'k', sequenceNumber: '3' },
+        { data: b64(aggregate.data), partitionKey: aggregate.partitionKey, sequenceNumber: '4' },
+        // The magic bytes with a broken digest: not an aggregate after all, shown as bytes.
+        { data: b64(Buffer.concat([aggregate.data.subarray(0, -1), Buffer.from([aggregate.data.at(-1)! ^ 1])])), partitionKey: 'k', sequenceNumber: '5' },
+      ],
+    });
+    assert.equal(r.status, 200);
+    const { records } = r.json as { records: Array<{ text: string; json: boolean; subRecords?: unknown[] }> };
+    assert.deepEqual(records[0], { text: '{"a":[1,2]}', json: true });
+    assert.deepEqual(records[1], { text: 'hello', json: false });
+    assert.deepEqual(records[2], { text: 'base64://4A', json: false });
+    assert.deepEqual(records[3], {
+      text: 'KPL aggregate of 2 user record(s)',
+      json: false,
+      subRecords: [
+        { partitionKey: 'user-a', subSequenceNumber: 0, text: '{"n":1}', json: true },
+        { partitionKey: 'user-b', subSequenceNumber: 1, text: 'plain two', json: false },
+      ],
+    });
+    assert.match(records[4]!.text, /^base64:/);
+    assert.equal(records[4]!.subRecords, undefined);
+  });
+
+  it('refuses a decode body without a list of records with base64 data', async () => {
+    assert.equal((await post(`${server.url}/console/api/decode`, { records: 'x' })).status, 400);
+    assert.equal((await post(`${server.url}/console/api/decode`, { records: [{ data: 1 }] })).status, 400);
   });
 
   it('answers 404 for the rows of an application that does not exist', async () => {

@@ -3,11 +3,10 @@
  * actions (put a record, reshard, retention, consumers) and the live tail.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { aws, errorText, hasCloudWatch, useLive, useLoad } from '../api.ts';
+import { aws, consolePost, errorText, hasCloudWatch, useLive, useLoad } from '../api.ts';
 import { MetricChart } from '../metrics.tsx';
 import { LiveChart, Sparkline } from '../charts.tsx';
-import { decodeRecord } from '../kpl.ts';
-import type { Decoded } from '../kpl.ts';
+import type { DecodedRecord } from '../../snapshot.ts';
 import { num, statusClass, time } from '../format.ts';
 import { link } from '../main.tsx';
 
@@ -293,7 +292,7 @@ interface TailRecord {
   sequenceNumber: string;
   partitionKey: string;
   arrivalMs: number;
-  decoded: Decoded;
+  decoded: DecodedRecord;
 }
 
 interface GetRecordsOutput {
@@ -342,14 +341,21 @@ function Tail({ stream }: { stream: string }) {
           const got: TailRecord[] = [];
           for (const [shardId, it] of [...iterators]) {
             const r = await aws<GetRecordsOutput>('kinesis', 'GetRecords', { ShardIterator: it, Limit: TAIL_PAGE });
-            for (const rec of r.Records)
-              got.push({
-                shardId,
-                sequenceNumber: rec.SequenceNumber,
-                partitionKey: rec.PartitionKey,
-                arrivalMs: rec.ApproximateArrivalTimestamp * 1000,
-                decoded: decodeRecord(rec.Data),
+            if (r.Records.length) {
+              // Text, JSON and KPL user records are made on the server (src/kinesis's deaggregate), not here.
+              const decoded = await consolePost<{ records: DecodedRecord[] }>('decode', {
+                records: r.Records.map((x) => ({ data: x.Data, partitionKey: x.PartitionKey, sequenceNumber: x.SequenceNumber })),
               });
+              r.Records.forEach((rec, i) =>
+                got.push({
+                  shardId,
+                  sequenceNumber: rec.SequenceNumber,
+                  partitionKey: rec.PartitionKey,
+                  arrivalMs: rec.ApproximateArrivalTimestamp * 1000,
+                  decoded: decoded.records[i] ?? { text: '', json: false },
+                }),
+              );
+            }
             if (r.NextShardIterator && startAt === undefined && r.MillisBehindLatest > SKIP_AHEAD_MS) {
               // Faster than a page a second: a live tail shows the newest records, so it jumps to the end.
               await open(shardId, 'LATEST');
@@ -441,7 +447,7 @@ function Tail({ stream }: { stream: string }) {
                 {r.decoded.subRecords ? (
                   <ul class="sub">
                     {r.decoded.subRecords.map((s, i) => (
-                      <li key={i}>
+                      <li key={i} class={s.json ? 'json' : ''}>
                         <b>{s.partitionKey}</b> {s.text}
                       </li>
                     ))}
