@@ -7,6 +7,8 @@
 import type { KinesisEngine } from '../kinesis/index.ts';
 import type { AnalyticsService } from '../analytics/index.ts';
 import type { FirehoseService } from '../firehose/index.ts';
+import type { AuthMode } from '../aws/index.ts';
+import type { IamStore } from '../iam/index.ts';
 import type { AppSample, DeliverySample, LiveSnapshot, ShardSample, StreamSample } from './snapshot.ts';
 
 /** What the console reads: the server's engines, as startServer returns them. */
@@ -16,6 +18,10 @@ export interface ConsoleTarget {
   /** Where delivered objects live (`<dataDir>/s3/<bucket>/…`); undefined with in-memory storage. */
   dataDir: string | undefined;
   region: string;
+  /** The server's `--auth` mode (default `any`): under `enforce` the console API takes SigV4 like the AWS APIs. */
+  auth?: AuthMode;
+  /** The server's identity store (startServer's `iam`): who signed a console API request, and what they may do. */
+  iam?: IamStore;
 }
 
 const ANALYTICS_PREFIX = 'KinesisAnalytics_20150814';

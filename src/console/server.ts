@@ -3,7 +3,7 @@
  *
  *   GET  /console/                   the single-page app (index.html; assets under /console/assets/, built by
  *                                    scripts/build.mjs into dist/console/)
- *   GET  /console/api/config         region and auth mode, for the browser's SigV4 signer
+ *   GET  /console/api/config         region and auth mode (`open` or `enforce`), for the sign-in page and the signer
  *   GET  /console/api/live           Server-Sent Events: a LiveSnapshot once a second (streams, apps, deliveries)
  *   GET  /console/api/rows?app=A     Server-Sent Events: the latest rows of each in-application stream of A
  *   POST /console/api/sql-check      {code, application?} → {errors: [{line, column, message}]}
@@ -12,6 +12,10 @@
  *   POST /console/api/decode         {records: [{data, partitionKey, sequenceNumber}]} (GetRecords' output) →
  *                                    {records: [{text, json, subRecords?}]}: the live tail's records as text or
  *                                    JSON, KPL aggregates de-aggregated into their user records by src/kinesis
+ *
+ * Under `--auth enforce` every API route but config takes a SigV4 signature (header, or a presigned query for
+ * the event streams, which EventSource cannot give headers), scoped to the service name `freshet`, by the same
+ * keys the AWS APIs take (src/iam), and is authorised as the AWS action it shows the data of (CONSOLE_ACTIONS).
  *
  * Everything else the console does (create, put, reshard, start/stop/update, describe) goes through the AWS
  * APIs on the same port, signed in the browser like any client. These routes are read-only; the POSTs
@@ -22,7 +26,9 @@ import { readdir, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Authenticator, AwsError, isAwsError } from '../aws/index.ts';
 import type { HttpRoute } from '../aws/index.ts';
+import { IamAuthorizer, accessDeniedMessage } from '../iam/index.ts';
 import { inAppStreamNames } from '../analytics/index.ts';
 import { deaggregate, isAggregated } from '../kinesis/index.ts';
 import type { ApplicationConfig } from '../analytics/index.ts';
@@ -41,6 +47,31 @@ const MAX_OBJECTS_LISTED = 2000;
 /** A decode request: a few GetRecords pages (10 MiB each at most on AWS; the tail asks for 200 records a page). */
 const MAX_DECODE_BYTES = 16 * 1024 * 1024;
 const EMPTY: Buffer = Buffer.alloc(0);
+
+/** The SigV4 service name console API requests are signed for (`Credential=…/us-east-1/freshet/aws4_request`). */
+export const CONSOLE_SIGNING_NAME = 'freshet';
+
+/**
+ * The IAM action and resource each console API route is authorised as under `--auth enforce`: the AWS call
+ * that reads the same data. The live feed shows every stream, application and delivery stream (ListStreams);
+ * delivered objects are S3's. Decoding records reads nothing, so any signed-in caller may.
+ */
+function consoleAction(path: string, q: URLSearchParams, region: string, accountId: string): { action: string; resource: string } | undefined {
+  switch (path) {
+    case '/console/api/live':
+      return { action: 'kinesis:ListStreams', resource: '*' };
+    case '/console/api/rows':
+      return { action: 'kinesisanalytics:DescribeApplication', resource: `arn:aws:kinesisanalytics:${region}:${accountId}:application/${q.get('app') ?? ''}` };
+    case '/console/api/sql-check':
+      return { action: 'kinesisanalytics:DescribeApplication', resource: '*' };
+    case '/console/api/objects':
+      return { action: 's3:ListBucket', resource: `arn:aws:s3:::${q.get('bucket') ?? ''}` };
+    case '/console/api/object':
+      return { action: 's3:GetObject', resource: `arn:aws:s3:::${q.get('bucket') ?? ''}/${q.get('key') ?? ''}` };
+    default:
+      return undefined;
+  }
+}
 
 export interface ConsoleOptions {
   /** Where the built assets are (default: dist/console of the Freshet package). */
@@ -238,6 +269,8 @@ export function createConsole(options: ConsoleOptions = {}): Console {
   const liveClients = new Set<(event: string, data: unknown) => void>();
   let liveTimer: NodeJS.Timeout | undefined;
   const closers = new Set<() => void>();
+  /** Set when the server enforces credentials (attach). */
+  let enforce: { authenticator: Authenticator; authorizer: IamAuthorizer } | undefined;
 
   const tickLive = (): void => {
     if (!sampler) return;
@@ -434,11 +467,46 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     tick();
   };
 
+  /** Under `--auth enforce`: who signed the request, and whether they may read what the route shows; answers the refusal itself. */
+  const authorized = (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): boolean => {
+    if (!enforce || !target) return true;
+    const nowMs = now();
+    try {
+      const { identity } = enforce.authenticator.authenticate({
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body,
+        signingName: CONSOLE_SIGNING_NAME,
+        allowUnsigned: false,
+        nowMs,
+      });
+      const wanted = consoleAction(path, queryOf(req), target.region, enforce.authorizer.store.accountId);
+      if (identity && wanted) {
+        const e = enforce.authorizer.check({
+          identity,
+          ...wanted,
+          nowMs,
+          region: target.region,
+          sourceIp: req.socket.remoteAddress,
+          secure: 'encrypted' in req.socket && req.socket.encrypted === true,
+        });
+        if (e.decision !== 'Allow') throw new AwsError('AccessDeniedException', accessDeniedMessage(identity.arn, wanted.action, wanted.resource, e));
+      }
+      return true;
+    } catch (e) {
+      if (!isAwsError(e)) throw e;
+      const status = e.code === 'AccessDeniedException' || e.code === 'MissingAuthenticationTokenException' ? 403 : e.httpStatus;
+      sendJson(res, status, { __type: e.code, message: e.message });
+      return false;
+    }
+  };
+
   const handleApi = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '').split('?')[0]!;
     if (!target) return notReady(res);
     if (path === '/console/api/config' && req.method === 'GET') {
-      return sendJson(res, 200, { region: target.region, auth: 'open', services: target.services.map((s) => s.targetPrefix) });
+      return sendJson(res, 200, { region: target.region, auth: enforce ? 'enforce' : 'open', services: target.services.map((s) => s.targetPrefix) });
     }
     let body = EMPTY;
     if (req.method === 'POST') {
@@ -446,6 +514,7 @@ export function createConsole(options: ConsoleOptions = {}): Console {
       if (!read) return sendJson(res, 413, { message: 'request body over 16 MiB' });
       body = read;
     }
+    if (!authorized(req, res, path, body)) return;
     if (path === '/console/api/live' && req.method === 'GET') return live(req, res);
     if (path === '/console/api/rows' && req.method === 'GET') return rows(req, res);
     if (path === '/console/api/sql-check' && req.method === 'POST') return sqlCheck(body, res);
@@ -478,6 +547,13 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     routes,
     attach(t) {
       target = t;
+      if (t.auth === 'enforce') {
+        if (!t.iam) throw new Error("the console needs the server's identity store (iam) under --auth enforce");
+        enforce = {
+          authenticator: new Authenticator({ mode: 'enforce', accountId: t.iam.accountId, credentials: t.iam }),
+          authorizer: new IamAuthorizer(t.iam),
+        };
+      }
       sampler = new LiveSampler(t);
     },
     close() {

@@ -136,7 +136,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   } catch (e) {
     throw new Error(explainStartError(e, { port: flags.port, host: flags.host, dataDir }));
   }
-  webConsole.attach({ kinesis: server.kinesis, services: server.services, dataDir, region: 'us-east-1' });
+  webConsole.attach({ kinesis: server.kinesis, services: server.services, dataDir, region: 'us-east-1', auth: server.auth, iam: server.iam });
   const clients = createClients({ endpoint: server.url });
   const generators: RunningGenerator[] = [];
   let stopping = false;

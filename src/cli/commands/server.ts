@@ -285,6 +285,8 @@ export function register(program: Command): void {
       services: server.services,
       dataDir: flags.storage === 'memory' ? undefined : flags.dataDir,
       region: flags.region,
+      auth: server.auth,
+      iam: server.iam,
     });
     console.log(`freshet: Kinesis endpoint ${server.url} (streams stored ${where})`);
     console.log(`freshet: console ${server.url}/console/`);

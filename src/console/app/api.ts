@@ -15,20 +15,95 @@ const SERVICES = {
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 
-/** Credentials: any key is accepted while the server does not enforce auth; kept in localStorage once given. */
-function credentials(): { accessKeyId: string; secretAccessKey: string } {
-  return {
-    accessKeyId: localStorage.getItem('freshet.accessKeyId') ?? 'freshet-console',
-    secretAccessKey: localStorage.getItem('freshet.secretAccessKey') ?? 'freshet-console',
-  };
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** STS credentials (`ASIA…`) come with one. */
+  sessionToken?: string;
+}
+
+/** The SigV4 service name of the console's own API (src/console/server.ts CONSOLE_SIGNING_NAME). */
+const CONSOLE_SIGNING_NAME = 'freshet';
+const CREDENTIALS_KEY = 'freshet.credentials';
+
+/**
+ * The signed-in credentials, kept in sessionStorage (this tab only, gone when it closes). Without a sign-in
+ * (the server does not enforce credentials) any key does.
+ */
+function credentials(): Credentials {
+  const stored = sessionStorage.getItem(CREDENTIALS_KEY);
+  if (stored) return JSON.parse(stored) as Credentials;
+  return { accessKeyId: 'freshet-console', secretAccessKey: 'freshet-console' };
+}
+
+export function signedIn(): { accessKeyId: string; arn: string } | undefined {
+  const who = sessionStorage.getItem('freshet.caller');
+  return who && sessionStorage.getItem(CREDENTIALS_KEY) ? { accessKeyId: credentials().accessKeyId, arn: who } : undefined;
+}
+
+export function signOut(): void {
+  sessionStorage.removeItem(CREDENTIALS_KEY);
+  sessionStorage.removeItem('freshet.caller');
+  location.reload();
+}
+
+/**
+ * Signs in: STS GetCallerIdentity signed with the keys (it answers any valid caller), then the keys are kept
+ * for this tab. Throws the server's error (an unknown key, a wrong secret, an expired session token).
+ */
+export async function signIn(c: Credentials): Promise<string> {
+  const client = new AwsClient({ ...c, service: 'sts', region, retries: 0 });
+  const res = await client.fetch(`${location.origin}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    body: 'Action=GetCallerIdentity&Version=2011-06-15',
+  });
+  const xml = await res.text();
+  const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+  if (!res.ok) throw new ApiError(field('Code') ?? String(res.status), field('Message') ?? xml);
+  const arn = field('Arn') ?? c.accessKeyId;
+  sessionStorage.setItem(CREDENTIALS_KEY, JSON.stringify(c));
+  sessionStorage.setItem('freshet.caller', arn);
+  return arn;
 }
 
 let region = 'us-east-1';
+let authMode = 'open';
 /** The AWS APIs the server mounts (their X-Amz-Target prefixes), from /console/api/config. */
 let mounted: readonly string[] = [];
-export function configure(c: { region: string; services?: string[] }): void {
+export function configure(c: { region: string; auth?: string; services?: string[] }): void {
   region = c.region;
+  authMode = c.auth ?? 'open';
   mounted = c.services ?? [];
+}
+
+/** The server checks signatures (`--auth enforce`): the console asks for credentials first. */
+export function authEnforced(): boolean {
+  return authMode === 'enforce';
+}
+
+function consoleClient(): AwsClient {
+  return new AwsClient({ ...credentials(), service: CONSOLE_SIGNING_NAME, region, retries: 0 });
+}
+
+/** A console API URL an EventSource can open: presigned (EventSource sends no headers) when credentials are enforced. */
+async function eventsUrl(path: string): Promise<string> {
+  if (!authEnforced()) return path;
+  const url = new URL(path, location.origin);
+  url.searchParams.set('X-Amz-Expires', '3600');
+  const signed = await consoleClient().sign(url.toString(), { method: 'GET', aws: { signQuery: true } });
+  return signed.url;
+}
+
+/** Fetches a console API path, signed when credentials are enforced. */
+export function consoleFetch(path: string, init: RequestInit = {}): Promise<Response> {
+  return authEnforced() ? consoleClient().fetch(new URL(path, location.origin).toString(), init) : fetch(path, init);
+}
+
+/** The message of a refused console API call (`AccessDeniedException: User … is not authorized …`). */
+async function refusal(res: Response): Promise<ApiError> {
+  const body = (await res.json().catch(() => ({}))) as { __type?: string; message?: string };
+  return new ApiError(body.__type ?? String(res.status), body.message ?? res.statusText);
 }
 
 /** Whether the server has the CloudWatch-compatible API (pages and charts that need it show only then). */
@@ -64,15 +139,46 @@ export async function aws<T = Record<string, unknown>>(service: ServiceName, act
 }
 
 export async function consoleGet<T>(path: string): Promise<T> {
-  const res = await fetch(`/console/api/${path}`);
-  if (!res.ok) throw new ApiError(String(res.status), ((await res.json()) as { message: string }).message);
+  const res = await consoleFetch(`/console/api/${path}`);
+  if (!res.ok) throw await refusal(res);
   return (await res.json()) as T;
 }
 
 export async function consolePost<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(`/console/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!res.ok) throw new ApiError(String(res.status), ((await res.json()) as { message: string }).message);
+  const res = await consoleFetch(`/console/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw await refusal(res);
   return (await res.json()) as T;
+}
+
+/**
+ * An EventSource on a console API path that opens again, freshly signed, when the server ends it or refuses it
+ * (a presigned URL expires; a refusal is reported through onRefused, found by asking once with fetch).
+ */
+function openEvents(path: string, on: (es: EventSource) => void, onRefused: (e: ApiError) => void): () => void {
+  let closed = false;
+  let es: EventSource | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const open = async () => {
+    const url = await eventsUrl(path);
+    if (closed) return;
+    es = new EventSource(url);
+    on(es);
+    es.addEventListener('error', () => {
+      if (closed || es?.readyState !== EventSource.CLOSED) return;
+      // Closed for good (a refusal or an expired signature): ask why, then try again with a new signature.
+      void consoleFetch(path).then(async (res) => {
+        if (!res.ok) onRefused(await refusal(res));
+        else void res.body?.cancel();
+      });
+      retry = setTimeout(() => void open(), 5000);
+    });
+  };
+  void open();
+  return () => {
+    closed = true;
+    if (retry) clearTimeout(retry);
+    es?.close();
+  };
 }
 
 /** Keeps this many live snapshots (one a second) for sparklines and charts. */
@@ -82,28 +188,36 @@ export interface LiveState {
   latest: LiveSnapshot | undefined;
   history: LiveSnapshot[];
   connected: boolean;
+  /** Why the server refuses the live feed (e.g. the signed-in user may not kinesis:ListStreams). */
+  refused?: string;
 }
 
 type LiveListener = (s: LiveState) => void;
 const liveListeners = new Set<LiveListener>();
 let liveState: LiveState = { latest: undefined, history: [], connected: false };
-let source: EventSource | undefined;
+let liveOpen = false;
 
 /** One shared EventSource on /console/api/live for every component. */
 function ensureLive(): void {
-  if (source) return;
-  source = new EventSource('/console/api/live');
-  source.addEventListener('snapshot', (e) => {
-    const snap = JSON.parse((e as MessageEvent<string>).data) as LiveSnapshot;
-    const history = liveState.history.length >= HISTORY ? liveState.history.slice(1) : liveState.history.slice();
-    history.push(snap);
-    liveState = { latest: snap, history, connected: true };
+  if (liveOpen) return;
+  liveOpen = true;
+  const publish = (s: LiveState) => {
+    liveState = s;
     for (const l of liveListeners) l(liveState);
-  });
-  source.addEventListener('error', () => {
-    liveState = { ...liveState, connected: false };
-    for (const l of liveListeners) l(liveState);
-  });
+  };
+  openEvents(
+    '/console/api/live',
+    (source) => {
+      source.addEventListener('snapshot', (e) => {
+        const snap = JSON.parse((e as MessageEvent<string>).data) as LiveSnapshot;
+        const history = liveState.history.length >= HISTORY ? liveState.history.slice(1) : liveState.history.slice();
+        history.push(snap);
+        publish({ latest: snap, history, connected: true });
+      });
+      source.addEventListener('error', () => publish({ ...liveState, connected: false }));
+    },
+    (e) => publish({ ...liveState, connected: false, refused: `${e.code}: ${e.message}` }),
+  );
 }
 
 export function useLive(): LiveState {
@@ -122,9 +236,11 @@ export function useEvents(url: string | undefined, event: string, onEvent: (data
   handler.current = onEvent;
   useEffect(() => {
     if (!url) return;
-    const es = new EventSource(url);
-    es.addEventListener(event, (e) => handler.current(JSON.parse((e as MessageEvent<string>).data)));
-    return () => es.close();
+    return openEvents(
+      url,
+      (es) => es.addEventListener(event, (e) => handler.current(JSON.parse((e as MessageEvent<string>).data))),
+      () => undefined, // the page's other calls say why
+    );
   }, [url, event]);
 }
 

@@ -3,7 +3,7 @@ import 'uplot/dist/uPlot.min.css';
 import './app.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { configure, consoleGet, hasCloudWatch, useLive } from './api.ts';
+import { authEnforced, configure, consoleGet, errorText, hasCloudWatch, signedIn, signIn, signOut, useLive } from './api.ts';
 import { Overview } from './pages/overview.tsx';
 import { StreamsPage } from './pages/streams.tsx';
 import { AppsPage } from './pages/apps.tsx';
@@ -27,6 +27,66 @@ function currentRoute(): string[] {
 
 export function link(...parts: string[]): string {
   return `#/${parts.map(encodeURIComponent).join('/')}`;
+}
+
+/** Under `--auth enforce`: an access key and secret (and a session token for STS credentials), checked with STS GetCallerIdentity. */
+function SignIn() {
+  const [accessKeyId, setKey] = useState('');
+  const [secretAccessKey, setSecret] = useState('');
+  const [sessionToken, setToken] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await signIn({
+        accessKeyId: accessKeyId.trim(),
+        secretAccessKey: secretAccessKey.trim(),
+        ...(sessionToken.trim() ? { sessionToken: sessionToken.trim() } : {}),
+      });
+      location.reload();
+    } catch (err) {
+      setError(errorText(err));
+      setBusy(false);
+    }
+  };
+  return (
+    <main class="sign-in">
+      <form class="card" onSubmit={submit} data-testid="sign-in">
+        <h1>Sign in to Freshet</h1>
+        <p class="muted">
+          This server checks credentials (<code>--auth enforce</code>). Use an IAM user's access key, the root keys (
+          <code>&lt;data-dir&gt;/root-credentials</code>), or STS session credentials. They are kept in this tab only.
+        </p>
+        <label>
+          Access key ID <input name="accessKeyId" value={accessKeyId} onInput={(e) => setKey(e.currentTarget.value)} required autocomplete="username" />
+        </label>
+        <label>
+          Secret access key{' '}
+          <input
+            name="secretAccessKey"
+            type="password"
+            value={secretAccessKey}
+            onInput={(e) => setSecret(e.currentTarget.value)}
+            required
+            autocomplete="current-password"
+          />
+        </label>
+        <label>
+          Session token (STS credentials only) <input name="sessionToken" value={sessionToken} onInput={(e) => setToken(e.currentTarget.value)} />
+        </label>
+        <button type="submit" disabled={busy}>
+          Sign in
+        </button>
+        {error ? (
+          <p class="error" data-testid="sign-in-error">
+            {error}
+          </p>
+        ) : null}
+      </form>
+    </main>
+  );
 }
 
 function App() {
@@ -71,20 +131,35 @@ function App() {
             </a>
           ))}
         </nav>
+        {signedIn() ? (
+          <span class="caller" data-testid="caller">
+            {signedIn()!.arn}{' '}
+            <button type="button" onClick={signOut}>
+              Sign out
+            </button>
+          </span>
+        ) : null}
         <span class={`live-dot ${live.connected ? 'on' : 'off'}`} title={live.connected ? 'live: updated every second' : 'live feed disconnected'}>
           {live.connected ? 'live' : 'offline'}
         </span>
       </header>
-      <main>{body}</main>
+      <main>
+        {live.refused ? (
+          <p class="error" data-testid="live-refused">
+            The live view is refused: {live.refused}
+          </p>
+        ) : null}
+        {body}
+      </main>
     </>
   );
 }
 
 // The configuration first: which APIs exist decides which pages and charts show.
-consoleGet<{ region: string; services: string[] }>('config').then(
+consoleGet<{ region: string; auth: string; services: string[] }>('config').then(
   (c) => {
     configure(c);
-    render(<App />, document.getElementById('app')!);
+    render(authEnforced() && !signedIn() ? <SignIn /> : <App />, document.getElementById('app')!);
   },
   () => render(<App />, document.getElementById('app')!), // defaults: us-east-1, no CloudWatch
 );

@@ -3,6 +3,7 @@
  * hyparquet, and the text shown as rows when it is NDJSON or CSV, else as text.
  */
 import { parquetReadObjects } from 'hyparquet';
+import { consoleFetch } from './api.ts';
 
 export interface Opened {
   format: string;
@@ -49,7 +50,7 @@ function csvRows(text: string): Array<Record<string, unknown>> {
 }
 
 export async function openObject(bucket: string, key: string): Promise<Opened> {
-  const res = await fetch(`/console/api/object?bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}`);
+  const res = await consoleFetch(`/console/api/object?bucket=${encodeURIComponent(bucket)}&key=${encodeURIComponent(key)}`);
   if (!res.ok) throw new Error(((await res.json()) as { message: string }).message);
   let bytes: Uint8Array = new Uint8Array(await res.arrayBuffer());
   let format = '';
