@@ -281,7 +281,25 @@ function Manage({ stream, arn, onChange }: { stream: string; arn: string | undef
           Register
         </button>
       </form>
-      {consumers.data?.length ? <p class="small">Consumers: {consumers.data.map((c) => `${c.ConsumerName} (${c.ConsumerStatus})`).join(', ')}</p> : null}
+      {consumers.data?.length ? (
+        <ul class="small consumers" data-testid="consumers">
+          {consumers.data.map((c) => (
+            <li key={c.ConsumerName} data-name={c.ConsumerName}>
+              {c.ConsumerName} ({c.ConsumerStatus}){' '}
+              <button
+                type="button"
+                onClick={() =>
+                  void run(`Deregistered consumer ${c.ConsumerName}`, () =>
+                    aws('kinesis', 'DeregisterStreamConsumer', { StreamARN: arn, ConsumerName: c.ConsumerName }),
+                  )
+                }
+              >
+                Deregister
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {message ? <p class="message">{message}</p> : null}
     </div>
   );
