@@ -6,4 +6,4 @@ export { createConsole, checkSql, decodeRecord, defaultAssetsDir, CONSOLE_SIGNIN
 export type { Console, ConsoleOptions, CheckError } from './server.ts';
 export { LiveSampler } from './live.ts';
 export type { ConsoleTarget } from './live.ts';
-export type { LiveSnapshot, StreamSample, ShardSample, AppSample, DeliverySample, DecodedData, DecodedRecord } from './snapshot.ts';
+export type { LiveSnapshot, StreamSample, ShardSample, AppSample, DeliverySample, DecodedData, DecodedRecord, ViewSummary } from './snapshot.ts';

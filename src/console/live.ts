@@ -9,7 +9,7 @@ import type { AnalyticsService } from '../analytics/index.ts';
 import type { FirehoseService } from '../firehose/index.ts';
 import type { AuthMode } from '../aws/index.ts';
 import type { IamStore } from '../iam/index.ts';
-import type { AppSample, DeliverySample, LiveSnapshot, ShardSample, StreamSample } from './snapshot.ts';
+import type { AppSample, DeliverySample, LiveSnapshot, ShardSample, StreamSample, ViewSummary } from './snapshot.ts';
 
 /** What the console reads: the server's engines, as startServer returns them. */
 export interface ConsoleTarget {
@@ -20,6 +20,8 @@ export interface ConsoleTarget {
   region: string;
   /** The server's `--auth` mode (default `any`): under `enforce` the console API takes SigV4 like the AWS APIs. */
   auth?: AuthMode;
+  /** The materialized views of the Postgres endpoint (startServer's `pg.engine().list()`), when it runs. */
+  views?: () => Promise<ReadonlyArray<ViewSummary>>;
   /** The server's identity store (startServer's `iam`): who signed a console API request, and what they may do. */
   iam?: IamStore;
 }

@@ -9,6 +9,7 @@
  *   POST /console/api/sql-check      {code, application?} → {errors: [{line, column, message}]}
  *   GET  /console/api/objects?bucket=B[&prefix=P]   delivered objects (key, size, modified), newest first
  *   GET  /console/api/object?bucket=B&key=K         one object's bytes
+ *   GET  /console/api/views          the Postgres endpoint's materialized views (rows, lag, refresh state)
  *   POST /console/api/decode         {records: [{data, partitionKey, sequenceNumber}]} (GetRecords' output) →
  *                                    {records: [{text, json, subRecords?}]}: the live tail's records as text or
  *                                    JSON, KPL aggregates de-aggregated into their user records by src/kinesis
@@ -64,6 +65,8 @@ function consoleAction(path: string, q: URLSearchParams, region: string, account
       return { action: 'kinesisanalytics:DescribeApplication', resource: `arn:aws:kinesisanalytics:${region}:${accountId}:application/${q.get('app') ?? ''}` };
     case '/console/api/sql-check':
       return { action: 'kinesisanalytics:DescribeApplication', resource: '*' };
+    case '/console/api/views':
+      return { action: 'freshet:ListViews', resource: '*' };
     case '/console/api/objects':
       return { action: 's3:ListBucket', resource: `arn:aws:s3:::${q.get('bucket') ?? ''}` };
     case '/console/api/object':
@@ -521,6 +524,9 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     if (path === '/console/api/objects' && req.method === 'GET') return listObjects(req, res);
     if (path === '/console/api/object' && req.method === 'GET') return getObject(req, res);
     if (path === '/console/api/decode' && req.method === 'POST') return decode(body, res);
+    if (path === '/console/api/views' && req.method === 'GET') {
+      return sendJson(res, 200, { endpoint: target.views !== undefined, views: target.views ? await target.views() : [] });
+    }
     sendJson(res, 404, { message: `no console API ${req.method} ${path}` });
   };
 

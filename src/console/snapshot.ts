@@ -71,3 +71,19 @@ export interface DecodedData {
 export interface DecodedRecord extends DecodedData {
   subRecords?: Array<DecodedData & { partitionKey: string; subSequenceNumber: number }>;
 }
+
+/** One materialized view of the Postgres endpoint, as GET /console/api/views lists it (src/views ViewStatus). */
+export interface ViewSummary {
+  schema: string;
+  name: string;
+  kind: 'streaming' | 'regular';
+  stream: string | undefined;
+  autoRefresh: boolean;
+  rows: number;
+  /** Age of the oldest record not yet in the view; 0 when caught up. */
+  lagMs: number;
+  lastRefreshMs: number | undefined;
+  recordsIngested: number;
+  state: 'ok' | 'error';
+  lastError: string | undefined;
+}

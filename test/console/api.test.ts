@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { CreateApplicationCommand, KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
+import pg from 'pg';
 import { createConsole } from '../../src/console/index.ts';
 import type { LiveSnapshot } from '../../src/console/index.ts';
 import { startServer } from '../../src/server/index.ts';
@@ -246,5 +247,69 @@ describe('console routes', () => {
     const r = await get(`${server.url}/console/api/rows?app=nope`);
     assert.equal(r.status, 404);
     assert.match(r.body, /Application nope is not found/);
+  });
+});
+
+describe('console views list', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-console-views-'));
+  const webConsole = createConsole();
+  let server: FreshetServer;
+
+  before(async () => {
+    server = await startServer({ port: 0, dataDir, fsync: { kind: 'never' }, pg: { port: 0 }, httpRoutes: webConsole.routes });
+    const pgEndpoint = server.pg!;
+    webConsole.attach({
+      kinesis: server.kinesis,
+      services: server.services,
+      dataDir,
+      region: 'us-east-1',
+      views: async () => (await pgEndpoint.engine()).list(),
+    });
+  });
+
+  after(async () => {
+    webConsole.close();
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("lists the Postgres endpoint's materialized views with their source stream, rows and state", async () => {
+    const kinesis = new KinesisClient({ endpoint: server.url, region: 'us-east-1', credentials });
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'console-views', ShardCount: 1 }));
+    await waitForStreamActive(kinesis, 'console-views');
+    await kinesis.send(
+      new PutRecordsCommand({ StreamName: 'console-views', Records: ['a', 'b', 'a'].map((k) => ({ PartitionKey: k, Data: Buffer.from('{"x":1}') })) }),
+    );
+    kinesis.destroy();
+    const c = new pg.Client({ host: '127.0.0.1', port: server.pg!.port, user: 'analyst', database: 'dev' });
+    await c.connect();
+    try {
+      await c.query('CREATE EXTERNAL SCHEMA IF NOT EXISTS kds FROM KINESIS IAM_ROLE default');
+      await c.query('CREATE MATERIALIZED VIEW per_key AS SELECT partition_key, count(*) AS n FROM kds."console-views" GROUP BY partition_key');
+      await c.query('REFRESH MATERIALIZED VIEW per_key');
+    } finally {
+      await c.end();
+    }
+    const r = await get(`${server.url}/console/api/views`);
+    assert.equal(r.status, 200);
+    const { endpoint, views } = JSON.parse(r.body) as { endpoint: boolean; views: Array<{ name: string; stream: string; rows: number; state: string }> };
+    assert.equal(endpoint, true);
+    const v = views.find((x) => x.name === 'per_key');
+    assert.ok(v, JSON.stringify(views));
+    assert.equal(v.rows, 2);
+    assert.equal(v.state, 'ok');
+    assert.match(String(v.stream), /console-views/);
+  });
+
+  it('says when the server runs no Postgres endpoint', async () => {
+    const bare = createConsole();
+    const other = await startServer({ port: 0, storage: 'memory', httpRoutes: bare.routes });
+    try {
+      bare.attach({ kinesis: other.kinesis, services: other.services, dataDir: undefined, region: 'us-east-1' });
+      assert.deepEqual(JSON.parse((await get(`${other.url}/console/api/views`)).body), { endpoint: false, views: [] });
+    } finally {
+      bare.close();
+      await other.close();
+    }
   });
 });

@@ -287,6 +287,7 @@ export function register(program: Command): void {
       region: flags.region,
       auth: server.auth,
       iam: server.iam,
+      ...(server.pg ? { views: async () => (await server.pg!.engine()).list() } : {}),
     });
     console.log(`freshet: Kinesis endpoint ${server.url} (streams stored ${where})`);
     console.log(`freshet: console ${server.url}/console/`);

@@ -138,6 +138,25 @@ export async function aws<T = Record<string, unknown>>(service: ServiceName, act
   return json as T;
 }
 
+/**
+ * One call of a REST-JSON AWS API (Lambda, Lookout for Metrics), e.g.
+ * awsRest('lambda', 'GET', '/2015-03-31/functions/'); AWS's error type and message on failure.
+ */
+export async function awsRest<T = Record<string, unknown>>(signingName: string, method: string, path: string, body?: unknown): Promise<T> {
+  const client = new AwsClient({ ...credentials(), service: signingName, region, retries: 0 });
+  const res = await client.fetch(`${location.origin}${path}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (!res.ok) {
+    const type = res.headers.get('x-amzn-errortype') ?? String(json.__type ?? res.status);
+    throw new ApiError(type.split(':')[0]!.slice(type.lastIndexOf('#') + 1), String(json.message ?? json.Message ?? text));
+  }
+  return json as T;
+}
+
 export async function consoleGet<T>(path: string): Promise<T> {
   const res = await consoleFetch(`/console/api/${path}`);
   if (!res.ok) throw await refusal(res);

@@ -10,6 +10,9 @@ import { AppsPage } from './pages/apps.tsx';
 import { DeliveriesPage } from './pages/deliveries.tsx';
 import { AnomaliesPage } from './pages/anomalies.tsx';
 import { MetricsPage } from './pages/metrics.tsx';
+import { FunctionsPage } from './pages/functions.tsx';
+import { DetectorsPage } from './pages/detectors.tsx';
+import { ViewsPage } from './pages/views.tsx';
 
 const PAGES = [
   { path: 'overview', label: 'Overview' },
@@ -17,6 +20,9 @@ const PAGES = [
   { path: 'apps', label: 'SQL applications' },
   { path: 'deliveries', label: 'Delivery streams' },
   { path: 'anomalies', label: 'Anomalies' },
+  { path: 'detectors', label: 'Metric detectors' },
+  { path: 'functions', label: 'Functions' },
+  { path: 'views', label: 'Views' },
   { path: 'metrics', label: 'Metrics and alarms' },
 ] as const;
 
@@ -114,6 +120,15 @@ function App() {
       break;
     case 'metrics':
       body = <MetricsPage />;
+      break;
+    case 'functions':
+      body = <FunctionsPage name={rest[0]} />;
+      break;
+    case 'views':
+      body = <ViewsPage />;
+      break;
+    case 'detectors':
+      body = <DetectorsPage name={rest[0]} />;
       break;
     default:
       body = <Overview />;
