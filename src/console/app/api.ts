@@ -59,8 +59,10 @@ export async function signIn(c: Credentials): Promise<string> {
     body: 'Action=GetCallerIdentity&Version=2011-06-15',
   });
   const xml = await res.text();
-  const field = (name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-  if (!res.ok) throw new ApiError(field('Code') ?? String(res.status), field('Message') ?? xml);
+  const doc = new DOMParser().parseFromString(xml, 'application/xml');
+  const field = (name: string) => doc.getElementsByTagName(name)[0]?.textContent ?? undefined;
+  // A signature mismatch's message goes on with the canonical request after a blank line: the first part says it.
+  if (!res.ok) throw new ApiError(field('Code') ?? String(res.status), (field('Message') ?? xml).split('\n\n')[0]!);
   const arn = field('Arn') ?? c.accessKeyId;
   sessionStorage.setItem(CREDENTIALS_KEY, JSON.stringify(c));
   sessionStorage.setItem('freshet.caller', arn);
