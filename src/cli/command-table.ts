@@ -120,7 +120,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'status',
     module: 'status',
     term: 'status [options]',
-    description: 'Show what runs: streams with rates, SQL applications, delivery streams with freshness, generators (--watch refreshes in place)',
+    description:
+      'Show what runs: streams with rates, applications with lag, delivery streams with freshness, detectors, functions, generators (--watch refreshes in place)',
   },
   { name: 'apps', module: 'apps', term: 'apps', description: 'List, inspect, start and stop SQL applications (Kinesis Data Analytics)' },
   {

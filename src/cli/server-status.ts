@@ -26,3 +26,11 @@ export function ago(ms: number | null | undefined, nowMs = Date.now()): string {
   const s = Math.max(0, Math.round((nowMs - ms) / 1000));
   return s < 120 ? `${s} s ago` : s < 7200 ? `${Math.round(s / 60)} min ago` : `${Math.round(s / 3600)} h ago`;
 }
+
+/** A lag in milliseconds as people read it: "0 ms", "850 ms", "12.3 s", "4 min"; "-" when not measured. */
+export function lag(ms: number | null): string {
+  if (ms === null) return '-';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.round(ms / 60_000)} min`;
+}

@@ -12,8 +12,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Logger, TimerHandle } from '../core/index.ts';
 import type { AwsService } from '../aws/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
-import type { AnalyticsService } from '../analytics/index.ts';
+import type { AnalyticsService, AnalyticsV2Service } from '../analytics/index.ts';
 import type { FirehoseService } from '../firehose/index.ts';
+import type { DetectorsService } from '../detectors/index.ts';
+import type { LambdaService } from '../functions/index.ts';
 
 export const POLL_MS = 2_000;
 export const DELIVERY_SUMMARY_MS = 60_000;
@@ -39,11 +41,17 @@ export interface ServerStatus {
   applications: Array<{
     name: string;
     status: string;
-    recordsRead: number;
-    rowsWritten: number;
-    parseErrors: number;
+    /** KinesisAnalytics (SQL) or KinesisAnalyticsV2 (Flink SQL, whose jobs keep no counters: those fields are null). */
+    kind: 'sql' | 'flink';
+    recordsRead: number | null;
+    rowsWritten: number | null;
+    parseErrors: number | null;
+    /** Input lag: the largest MillisBehindLatest of the input reader's last read (0 once caught up). */
+    millisBehindLatest: number | null;
     lastCheckpointMs: number | null;
     recentErrors: Array<Record<string, unknown>>;
+    /** Why a Flink job last failed. */
+    lastError?: string;
   }>;
   deliveryStreams: Array<{
     name: string;
@@ -55,6 +63,30 @@ export interface ServerStatus {
     freshnessSeconds: number;
     retries: number;
     dropped: number;
+  }>;
+  /** Metric detectors (LookoutMetrics). */
+  detectors: Array<{
+    name: string;
+    status: string;
+    frequency: string;
+    /** Start of the interval live detection runs next, if scheduled. */
+    nextIntervalMs: number | null;
+    /** The last execution's status and start ('COMPLETED', 'FAILED', …), if any ran. */
+    lastExecution: { status: string; startMs: number; failureReason?: string } | null;
+    anomalyGroups: number;
+  }>;
+  /** Lambda-compatible functions. */
+  functions: Array<{ name: string; runtime: string /** Warm execution environments. */; environments: number }>;
+  /** Event source mappings: state, the last result as Lambda reports it, and the lag of Kinesis sources. */
+  eventSourceMappings: Array<{
+    uuid: string;
+    function: string;
+    source: string;
+    state: string;
+    lastProcessingResult: string;
+    recordsProcessed: number;
+    /** Age of the last record read from a Kinesis source (Lambda's IteratorAge); 0 for queues. */
+    iteratorAgeMs: number;
   }>;
 }
 
@@ -70,6 +102,9 @@ export function startActivityLog(opts: { kinesis: KinesisEngine; services: reado
   const { kinesis, clock, logger } = opts;
   const analytics = opts.services.find((s) => s.targetPrefix === 'KinesisAnalytics_20150814') as AnalyticsService | undefined;
   const firehose = opts.services.find((s) => s.targetPrefix === 'Firehose_20150804') as FirehoseService | undefined;
+  const flink = opts.services.find((s) => s.targetPrefix === 'KinesisAnalytics_20180523') as AnalyticsV2Service | undefined;
+  const lookout = opts.services.find((s) => s.signingName === 'lookoutmetrics') as DetectorsService | undefined;
+  const lambda = opts.services.find((s) => s.signingName === 'lambda') as LambdaService | undefined;
   const shards = new Map<string, number>();
   const statuses = new Map<string, string>();
   const delivered = new Map<string, DeliveryTotals>();
@@ -210,14 +245,30 @@ export function startActivityLog(opts: { kinesis: KinesisEngine; services: reado
         const stats = analytics!.host.stats(app.name);
         return {
           name: app.name,
+          kind: 'sql' as const,
           status: app.status,
           recordsRead: stats?.recordsRead ?? 0,
           rowsWritten: stats?.recordsWritten ?? 0,
           parseErrors: stats?.parseErrors ?? 0,
+          millisBehindLatest: stats?.millisBehindLatest ?? 0,
           lastCheckpointMs: stats?.lastCheckpointMs ?? null,
           recentErrors: stats?.recentErrors ?? [],
         };
       });
+      for (const app of flink?.registry.list() ?? []) {
+        applications.push({
+          name: app.name,
+          kind: 'flink',
+          status: app.status,
+          recordsRead: null,
+          rowsWritten: null,
+          parseErrors: null,
+          millisBehindLatest: null,
+          lastCheckpointMs: null,
+          recentErrors: [],
+          ...(app.lastError !== undefined ? { lastError: app.lastError } : {}),
+        });
+      }
       const deliveryStreams: ServerStatus['deliveryStreams'] = Object.entries(firehose?.engine.allMetrics() ?? {}).map(([name, m]) => {
         const http = isHttp(firehose!.engine.describe(name));
         return {
@@ -232,7 +283,45 @@ export function startActivityLog(opts: { kinesis: KinesisEngine; services: reado
           dropped: m.DroppedRecords,
         };
       });
-      return { streams, applications, deliveryStreams };
+      const detectors: ServerStatus['detectors'] = [];
+      if (lookout) {
+        const engine = lookout.engine;
+        const groupCounts = new Map<string, number>();
+        for (const g of engine.groups.values()) groupCounts.set(g.detectorArn, (groupCounts.get(g.detectorArn) ?? 0) + 1);
+        for (const d of engine.detectors.values()) {
+          const runs = engine.executions.get(d.arn);
+          const last = runs?.[runs.length - 1];
+          detectors.push({
+            name: d.name,
+            status: d.status,
+            frequency: d.frequency,
+            nextIntervalMs: d.nextIntervalMs ?? null,
+            lastExecution: last
+              ? { status: last.status, startMs: last.startMs, ...(last.failureReason !== undefined ? { failureReason: last.failureReason } : {}) }
+              : null,
+            anomalyGroups: groupCounts.get(d.arn) ?? 0,
+          });
+        }
+        detectors.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      }
+      const functions: ServerStatus['functions'] = (lambda?.functions.list() ?? []).map((f) => ({
+        name: f.name,
+        runtime: f.latest.runtime,
+        environments: lambda!.functions.environmentCount(f.name),
+      }));
+      const eventSourceMappings: ServerStatus['eventSourceMappings'] = (lambda?.functions.mappings.list() ?? []).map((m) => {
+        const stats = lambda!.functions.mappings.stats(m.uuid);
+        return {
+          uuid: m.uuid,
+          function: m.functionArn.slice(m.functionArn.indexOf(':function:') + ':function:'.length),
+          source: m.eventSourceArn.slice(m.eventSourceArn.lastIndexOf(':') + 1),
+          state: m.state,
+          lastProcessingResult: m.lastProcessingResult,
+          recordsProcessed: stats.recordsProcessed,
+          iteratorAgeMs: stats.iteratorAgeMs,
+        };
+      });
+      return { streams, applications, deliveryStreams, detectors, functions, eventSourceMappings };
     },
     stop() {
       timer?.cancel();

@@ -99,7 +99,7 @@ describe('--output on every listing and describe command', () => {
       res.stdout,
       new RegExp(`^Freshet at ${server.url}\\n\\nStreams\\nNAME +STATUS +SHARDS +RECORDS +RATE/S\\ns1-sales-events +ACTIVE +1 +0 +0\\.0\\n`),
     );
-    assert.match(res.stdout, /\nApplications\nNAME +STATUS +READ +ROWS OUT +ERRORS +CHECKPOINT\ns1-revenue-per-store +\w+ +0 +0 +0 /);
+    assert.match(res.stdout, /\nApplications\nNAME +KIND +STATUS +READ +ROWS OUT +LAG +ERRORS +CHECKPOINT\ns1-revenue-per-store +sql +\w+ +0 +0 +0 ms +0 /);
     assert.match(res.stdout, /\nDelivery streams\nNAME +TO +IN +DELIVERED +BUFFERED +FRESHNESS +RETRIES\ns1-revenue-per-minute +s3 +0 +0 +0 +0 s +0\n/);
     assert.match(res.stdout, /\nGenerators\n {2}none running — `freshet up -f <pipeline file>` or `freshet generate <kind> --stream <name>`\n$/);
   });

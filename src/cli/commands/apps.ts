@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-kinesis-analytics';
 import { describeError, resolveEndpoint } from '../../pipeline/index.ts';
 import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
-import { ago, fetchStatus, type ServerStatus } from '../server-status.ts';
+import { ago, fetchStatus, lag, type ServerStatus } from '../server-status.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const POSITIONS = ['NOW', 'TRIM_HORIZON', 'LAST_STOPPED_POINT'] as const;
@@ -55,7 +55,7 @@ async function listAll(client: KinesisAnalyticsClient): Promise<ApplicationSumma
 /** The server's view of the application, when the endpoint is a Freshet server. */
 async function runtimeOf(endpoint: string, name: string): Promise<ServerStatus['applications'][number] | undefined> {
   try {
-    return (await fetchStatus(endpoint)).applications.find((a) => a.name === name);
+    return (await fetchStatus(endpoint)).applications.find((a) => a.name === name && a.kind === 'sql');
   } catch {
     return undefined;
   }
@@ -85,7 +85,7 @@ function describeText(d: ApplicationDetail, runtime: ServerStatus['applications'
     );
   if (runtime)
     lines.push(
-      `  runtime  read ${runtime.recordsRead}, rows out ${runtime.rowsWritten}, parse errors ${runtime.parseErrors}, last checkpoint ${ago(runtime.lastCheckpointMs)}`,
+      `  runtime  read ${runtime.recordsRead}, rows out ${runtime.rowsWritten}, input lag ${lag(runtime.millisBehindLatest)}, parse errors ${runtime.parseErrors}, last checkpoint ${ago(runtime.lastCheckpointMs)}`,
     );
   lines.push(
     '  code',
@@ -164,7 +164,7 @@ export function register(program: Command): void {
     .action(async (name: string, o: OutputFlags & { endpoint?: string }) => {
       const endpoint = resolveEndpoint(o.endpoint);
       const status = await fetchStatus(endpoint);
-      const app = status.applications.find((a) => a.name === name);
+      const app = status.applications.find((a) => a.name === name && a.kind === 'sql');
       if (!app) throw new Error(`no application ${name} at ${endpoint} (\`freshet apps list\` shows them)`);
       const rows = app.recentErrors;
       const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];

@@ -1,13 +1,14 @@
 /**
- * `freshet status [--watch]`: one screen of what runs — streams with their rates, SQL applications with their
- * status and rows, delivery streams with freshness, and pipeline generators — read from the server's
+ * `freshet status [--watch]`: one screen of what runs — streams with their rates, SQL and Flink applications
+ * with their status, rows and input lag, delivery streams with freshness, metric detectors, functions and
+ * their event source mappings (state, last result, lag), and pipeline generators — read from the server's
  * `GET /status`. `--watch` redraws it in place every `--interval` seconds, like `top`.
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { generatorTagKey, parseRunState, resolveEndpoint, STALE_MS } from '../../pipeline/index.ts';
 import { addOutputOption, formatTable, outputFormat, printValue, type OutputFlags } from '../output.ts';
-import { ago, fetchStatus, type ServerStatus } from '../server-status.ts';
+import { ago, fetchStatus, lag, type ServerStatus } from '../server-status.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 
@@ -62,10 +63,12 @@ export function formatStatus(status: ServerStatus, endpoint: string, nowMs = Dat
       ? '  none yet — `freshet up -f <pipeline file>` (or `aws kinesisanalytics create-application`)'
       : formatTable(status.applications, [
           { header: 'name', value: (r) => r.name },
+          { header: 'kind', value: (r) => r.kind },
           { header: 'status', value: (r) => r.status },
-          { header: 'read', value: (r) => r.recordsRead, right: true },
-          { header: 'rows out', value: (r) => r.rowsWritten, right: true },
-          { header: 'errors', value: (r) => r.parseErrors + r.recentErrors.length, right: true },
+          { header: 'read', value: (r) => r.recordsRead ?? '-', right: true },
+          { header: 'rows out', value: (r) => r.rowsWritten ?? '-', right: true },
+          { header: 'lag', value: (r) => lag(r.millisBehindLatest), right: true },
+          { header: 'errors', value: (r) => (r.parseErrors === null ? (r.lastError ? 'failed' : '-') : r.parseErrors + r.recentErrors.length), right: true },
           { header: 'checkpoint', value: (r) => ago(r.lastCheckpointMs, nowMs) },
         ]),
   );
@@ -83,6 +86,42 @@ export function formatStatus(status: ServerStatus, endpoint: string, nowMs = Dat
           { header: 'retries', value: (r) => r.retries, right: true },
         ]),
   );
+  // Servers from before detectors and functions were reported answer without these lists.
+  const detectors = status.detectors ?? [];
+  if (detectors.length > 0)
+    section(
+      'Detectors',
+      formatTable(detectors, [
+        { header: 'name', value: (r) => r.name },
+        { header: 'status', value: (r) => r.status },
+        { header: 'every', value: (r) => r.frequency },
+        { header: 'last run', value: (r) => (r.lastExecution ? `${r.lastExecution.status} ${ago(r.lastExecution.startMs, nowMs)}` : '-') },
+        { header: 'anomaly groups', value: (r) => r.anomalyGroups, right: true },
+      ]),
+    );
+  const functions = status.functions ?? [];
+  if (functions.length > 0)
+    section(
+      'Functions',
+      formatTable(functions, [
+        { header: 'name', value: (r) => r.name },
+        { header: 'runtime', value: (r) => r.runtime },
+        { header: 'warm', value: (r) => r.environments, right: true },
+      ]),
+    );
+  const mappings = status.eventSourceMappings ?? [];
+  if (mappings.length > 0)
+    section(
+      'Event source mappings',
+      formatTable(mappings, [
+        { header: 'function', value: (r) => r.function },
+        { header: 'source', value: (r) => r.source },
+        { header: 'state', value: (r) => r.state },
+        { header: 'processed', value: (r) => r.recordsProcessed, right: true },
+        { header: 'lag', value: (r) => lag(r.iteratorAgeMs), right: true },
+        { header: 'last result', value: (r) => r.lastProcessingResult },
+      ]),
+    );
   const generators = generatorsOf(status, nowMs);
   section(
     'Generators',
@@ -109,7 +148,9 @@ export function register(program: Command): void {
   addOutputOption(
     program
       .command('status')
-      .description('Show what runs: streams with rates, SQL applications, delivery streams with freshness, generators (--watch refreshes in place)'),
+      .description(
+        'Show what runs: streams with rates, applications with lag, delivery streams with freshness, detectors, functions, generators (--watch refreshes in place)',
+      ),
   )
     .option('-w, --watch', 'redraw every --interval seconds until Ctrl-C')
     .option('--interval <seconds>', 'seconds between redraws with --watch', parseSeconds, 2)
