@@ -5,7 +5,9 @@ export { startReplay, loadReplayFile, parseEventTime } from './replay.ts';
 /** Kept for callers of src/generators: the CSV splitter now lives in core. */
 export { splitCsvLine } from '../core/index.ts';
 export type { ReplayOptions, ReplayHandle, ReplayRow } from './replay.ts';
-export { KinesisWriter, isRetryablePutError, isConnectionError } from './writer.ts';
+export { KinesisWriter, isRetryablePutError } from './writer.ts';
+/** Kept for callers of src/generators: it lives in src/client, which commands load without the generators. */
+export { isConnectionError } from '../client/index.ts';
 export type { KinesisWriterOptions, RecordSink, WriterStats } from './writer.ts';
 export { startProgress } from './progress.ts';
 export { Rng } from './random.ts';

@@ -5,6 +5,7 @@
  */
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { retry, type RetryOptions } from '../core/index.ts';
+import { isConnectionError } from '../client/index.ts';
 
 /** Where generators put records: the Kinesis writer, or anything shaped like it. */
 export interface RecordSink {
@@ -47,19 +48,6 @@ const RETRYABLE_NAMES = new Set([
   'ThrottlingException',
   'KMSThrottlingException',
 ]);
-
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
-
-/** True when the error means nothing answered at the endpoint (the SDK wraps the socket error). */
-export function isConnectionError(e: unknown): boolean {
-  for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
-    const err = cur as { code?: unknown; errors?: unknown[]; cause?: unknown };
-    if (typeof err.code === 'string' && CONNECTION_CODES.has(err.code)) return true;
-    if (Array.isArray(err.errors) && err.errors.some(isConnectionError)) return true;
-    cur = err.cause;
-  }
-  return false;
-}
 
 class PartialFailure extends Error {
   constructor(

@@ -69,7 +69,8 @@ import type { FunctionsPlanContext, PlannedStep } from './functions.ts';
 import type { MonitoringContext, MonitoringStep } from './monitoring.ts';
 import { listIngestRoutes, planIngestRoute, planIngestRouteDown } from './ingest.ts';
 import type { IngestStep } from './ingest.ts';
-import { waitFor, waitForApplicationGone, waitForApplicationRunning, waitForApplicationSettled, waitForStreamActive, waitForStreamGone } from './wait.ts';
+import { waitFor, waitForStreamActive, waitForStreamGone } from '../client/index.ts';
+import { waitForApplicationGone, waitForApplicationRunning, waitForApplicationSettled } from './wait.ts';
 
 export { PIPELINE_TAG };
 

@@ -15,7 +15,7 @@ import {
   type StartApplicationCommandInput,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import type { ApplicationSpec } from './types.ts';
-import { waitFor, type WaitOptions } from './wait.ts';
+import { waitFor, type WaitOptions } from '../client/index.ts';
 
 const TRANSITIONAL = new Set(['STARTING', 'STOPPING', 'UPDATING', 'DELETING', 'FORCE_STOPPING', 'ROLLING_BACK', 'AUTOSCALING', 'MAINTENANCE']);
 

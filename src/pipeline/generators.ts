@@ -16,6 +16,7 @@ import { log, systemClock, type Clock, type TimerHandle } from '../core/index.ts
 import { KinesisWriter, parseDuration, parseRate, startGenerator, startReplay, type GeneratorStats } from '../generators/index.ts';
 import type { LoadedPipeline } from './load.ts';
 import type { GeneratorSpec } from './types.ts';
+import { formatRunState, HEARTBEAT_MS, STALE_MS, generatorTagKey, parseRunState, type GeneratorRunState } from '../client/index.ts';
 
 export interface RunningGenerator {
   label: string;
@@ -26,8 +27,6 @@ export interface RunningGenerator {
   stop(): Promise<GeneratorStats>;
 }
 
-export const HEARTBEAT_MS = 5_000;
-export const STALE_MS = 15_000;
 const RESERVE_MS = 30_000;
 const logger = log.child('pipeline').child('generators');
 
@@ -78,30 +77,6 @@ export function startPipelineGenerators(loaded: LoadedPipeline, kinesis: Kinesis
 }
 
 /** A generator's run-state as its stream's tag holds it. */
-export interface GeneratorRunState {
-  owner: string;
-  /** When the owner last renewed it (ms); 0 after a clean stop. */
-  beatMs: number;
-  seed: number;
-  /** Records of the sequence written (or reserved) so far: where a restart continues. */
-  next: number;
-}
-
-export function generatorTagKey(pipeline: string, index: number): string {
-  return `freshet:generator:${pipeline}:${index}`.slice(0, 128);
-}
-
-export function formatRunState(s: GeneratorRunState): string {
-  return `owner=${s.owner} beat=${s.beatMs} seed=${s.seed} next=${s.next}`;
-}
-
-export function parseRunState(value: string | undefined): GeneratorRunState | undefined {
-  if (value === undefined) return undefined;
-  const m = /^owner=(\S+) beat=(\d+) seed=(\d+) next=(\d+)$/.exec(value);
-  if (!m) return undefined;
-  return { owner: m[1]!, beatMs: Number(m[2]), seed: Number(m[3]), next: Number(m[4]) };
-}
-
 /** This process, as tags name it: `<pid>@<host>` (characters tags do not allow replaced). */
 export function processOwner(): string {
   return `${process.pid}@${hostname().replace(/[^A-Za-z0-9_.:/+\-@]/g, '-')}`.slice(0, 100);

@@ -14,7 +14,7 @@ import {
   type ApplicationDetail,
   type ApplicationSummary,
 } from '@aws-sdk/client-kinesis-analytics';
-import { describeError, resolveEndpoint } from '../../pipeline/index.ts';
+import { describeError, resolveEndpoint } from '../../client/index.ts';
 import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
 import { ago, fetchStatus, lag, type ServerStatus } from '../server-status.ts';
 

@@ -14,9 +14,9 @@ import {
   PutRecordBatchCommand,
   type CreateDeliveryStreamCommandInput,
   type DeliveryStreamDescription,
-  type FirehoseClient,
+  FirehoseClient,
 } from '@aws-sdk/client-firehose';
-import { createClients, describeError, resolveEndpoint } from '../../pipeline/index.ts';
+import { clientConfig, describeError, resolveEndpoint } from '../../client/index.ts';
 import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
@@ -24,13 +24,13 @@ const DEFAULT_ROLE = 'arn:aws:iam::000000000000:role/freshet-firehose';
 
 async function withClient<T>(endpointOpt: string | undefined, fn: (client: FirehoseClient, endpoint: string) => Promise<T>): Promise<T> {
   const endpoint = resolveEndpoint(endpointOpt);
-  const clients = createClients({ endpoint, maxAttempts: 2 });
+  const client = new FirehoseClient(clientConfig({ endpoint, maxAttempts: 2 }));
   try {
-    return await fn(clients.firehose, endpoint);
+    return await fn(client, endpoint);
   } catch (e) {
     throw new Error(describeError(e, endpoint));
   } finally {
-    clients.destroy();
+    client.destroy();
   }
 }
 

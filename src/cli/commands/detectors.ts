@@ -21,11 +21,11 @@ import {
   ListAnomalyGroupTimeSeriesCommand,
   ListMetricSetsCommand,
 } from '@aws-sdk/client-lookoutmetrics';
-import type { LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
+import { LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
 import { parseTimestamp, splitCsvLine } from '../../anomaly/index.ts';
 import { FREQUENCY_MS, MetricSetDetector, byInterval, contributions, createSeriesDetector, gradeSeries, parseRows } from '../../detectors/index.ts';
 import type { ParsedRow, ParseStats, SeriesHit, SeriesOptions } from '../../detectors/index.ts';
-import { createClients, describeError, resolveEndpoint } from '../../pipeline/index.ts';
+import { clientConfig, describeError, resolveEndpoint } from '../../client/index.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const BARS = '▁▂▃▄▅▆▇█';
@@ -47,13 +47,13 @@ export function sparkline(values: readonly (number | null | undefined)[]): strin
 
 async function withClient<T>(endpointOpt: string | undefined, fn: (client: LookoutMetricsClient) => Promise<T>): Promise<T> {
   const endpoint = resolveEndpoint(endpointOpt);
-  const clients = createClients({ endpoint, maxAttempts: 2 });
+  const client = new LookoutMetricsClient(clientConfig({ endpoint, maxAttempts: 2 }));
   try {
-    return await fn(clients.lookoutmetrics);
+    return await fn(client);
   } catch (e) {
     throw new Error(describeError(e, endpoint));
   } finally {
-    clients.destroy();
+    client.destroy();
   }
 }
 

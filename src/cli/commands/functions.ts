@@ -6,20 +6,20 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InvokeCommand, ListFunctionsCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { createClients, describeError, resolveEndpoint } from '../../pipeline/index.ts';
+import { InvokeCommand, ListFunctionsCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { clientConfig, describeError, resolveEndpoint } from '../../client/index.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 
 async function withLambda<T>(endpointOpt: string | undefined, fn: (client: LambdaClient, endpoint: string) => Promise<T>): Promise<T> {
   const endpoint = resolveEndpoint(endpointOpt);
-  const clients = createClients({ endpoint, maxAttempts: 2 });
+  const client = new LambdaClient(clientConfig({ endpoint, maxAttempts: 2 }));
   try {
-    return await fn(clients.lambda, endpoint);
+    return await fn(client, endpoint);
   } catch (e) {
     throw new Error(describeError(e, endpoint));
   } finally {
-    clients.destroy();
+    client.destroy();
   }
 }
 

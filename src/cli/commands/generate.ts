@@ -16,7 +16,7 @@ import {
   type GeneratorStats,
   type RecordFormat,
 } from '../../generators/index.ts';
-import { describeError, kinesisClient, resolveEndpoint } from '../../pipeline/index.ts';
+import { describeError, kinesisClient, resolveEndpoint } from '../../client/index.ts';
 
 function nonNegativeInt(name: string) {
   return (v: string): number => {

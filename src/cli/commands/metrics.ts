@@ -16,7 +16,7 @@ import {
   type Statistic,
 } from '@aws-sdk/client-cloudwatch';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { describeError, resolveEndpoint } from '../../pipeline/index.ts';
+import { describeError, resolveEndpoint } from '../../client/index.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const STATISTICS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'] as const;

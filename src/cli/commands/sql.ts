@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { systemClock } from '../../core/index.ts';
 import { flinkCheck, flinkRun } from './flink-sql.ts';
-import { describeError, kinesisClient, readStream, resolveEndpoint, type ReadRecord, type StartPosition } from '../../pipeline/index.ts';
+import { describeError, kinesisClient, readStream, resolveEndpoint, type ReadRecord, type StartPosition } from '../../client/index.ts';
 import {
   discoverJsonSchema,
   formatRowCsv,

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { generatorTagKey, parseRunState, resolveEndpoint, STALE_MS } from '../../pipeline/index.ts';
+import { generatorTagKey, parseRunState, resolveEndpoint, STALE_MS } from '../../client/index.ts';
 import { addOutputOption, formatTable, outputFormat, printValue, type OutputFlags } from '../output.ts';
 import { ago, fetchStatus, lag, type ServerStatus } from '../server-status.ts';
 

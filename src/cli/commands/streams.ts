@@ -16,8 +16,8 @@ import {
   type KinesisClient,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { describeError, kinesisClient, readStream, formatData, waitForStreamActive, resolveEndpoint } from '../../pipeline/index.ts';
-import type { StartPosition, DataFormat } from '../../pipeline/index.ts';
+import { describeError, kinesisClient, readStream, formatData, waitForStreamActive, resolveEndpoint } from '../../client/index.ts';
+import type { StartPosition, DataFormat } from '../../client/index.ts';
 import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
