@@ -2,7 +2,9 @@
  * FirehoseEngine: delivery streams over a LogStorage. Each delivery stream has
  * one ShardLog (id `firehose/<uuid>/records`) holding every acknowledged
  * record, a DeliveryPipeline reading it, and its metadata in storage.meta under
- * `firehose/stream/<name>`; the pipeline's checkpoint is `firehose/checkpoint/<name>`.
+ * `firehose/stream/<name>`; the pipeline's checkpoint is `firehose/checkpoint/<name>`, and its metric totals
+ * (what `delivery describe` and `/status` show) `firehose/metrics/<name>`, saved every METRICS_SAVE_MS of
+ * clock time when they changed and on close: a kill -9 loses at most that much of the counts, never records.
  * Inputs are typed and validated by the action handlers (service.ts); errors
  * are AwsErrors with Firehose's codes and texts.
  */
@@ -12,7 +14,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { AwsError } from '../core/errors.ts';
 import { KeyedMutex, log } from '../core/index.ts';
-import type { Clock } from '../core/clock.ts';
+import type { Clock, TimerHandle } from '../core/clock.ts';
 import type { LogStorage, ShardLog } from '../storage/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
 import type { RoleAuthorizer } from '../aws/index.ts';
@@ -113,6 +115,9 @@ const logger = log.child('firehose');
 const META_PREFIX = 'firehose/stream/';
 const CHECKPOINT_PREFIX = 'firehose/checkpoint/';
 const HOLD_PREFIX = 'firehose/hold/';
+const METRICS_PREFIX = 'firehose/metrics/';
+/** How often changed metric totals are written (clock time). */
+export const METRICS_SAVE_MS = 5_000;
 
 function loadOptions(dataDir: string | undefined, given: FirehoseOptions | undefined): FirehoseOptions {
   if (given) return given;
@@ -129,6 +134,10 @@ export class FirehoseEngine {
   private streams = new Map<string, Runtime>();
   /** Control-plane changes to one delivery stream run one at a time. */
   private readonly locks = new KeyedMutex();
+  /** Per delivery stream: the metric totals last written (JSON), so unchanged ones are not written again. */
+  private readonly savedMetrics = new Map<string, string>();
+  private metricsTimer: TimerHandle | undefined;
+  private closed = false;
 
   private constructor(private readonly deps: FirehoseDeps) {
     this.options = loadOptions(deps.dataDir, deps.firehose);
@@ -142,6 +151,7 @@ export class FirehoseEngine {
   static open(deps: FirehoseDeps): FirehoseEngine {
     const e = new FirehoseEngine(deps);
     e.loadPromise = e.load();
+    e.scheduleMetricsSave();
     return e;
   }
 
@@ -231,6 +241,11 @@ export class FirehoseEngine {
     const id = this.logId(meta);
     const log = this.deps.storage.getLog(id) ?? (await this.deps.storage.createLog(id));
     const metrics = new DeliveryMetrics();
+    const saved = this.deps.storage.meta.get<Record<string, unknown>>(METRICS_PREFIX + meta.name);
+    if (saved) {
+      metrics.restore(saved);
+      this.savedMetrics.set(meta.name, JSON.stringify(metrics.persisted()));
+    }
     const pipeline = this.newPipeline(meta, log, metrics);
     const rt: Runtime = { meta, log, pipeline, metrics, lastArrivalMs: log.lastTimestampMs ?? 0, readers: new Set() };
     this.streams.set(meta.name, rt);
@@ -319,6 +334,8 @@ export class FirehoseEngine {
       await rt.pipeline.stop();
       await this.deps.storage.meta.delete(META_PREFIX + name);
       await this.deps.storage.meta.delete(CHECKPOINT_PREFIX + name);
+      await this.deps.storage.meta.delete(METRICS_PREFIX + name);
+      this.savedMetrics.delete(name);
       await this.deps.storage.meta.delete(SOURCE_PREFIX + name);
       for (const key of this.deps.storage.meta.keys(`${HOLD_PREFIX + name}/`)) await this.deps.storage.meta.delete(key);
       // The stream is gone from the metadata already; a log left behind only wastes space: log it, count it, go on.
@@ -560,12 +577,39 @@ export class FirehoseEngine {
     return this.stores.localPath(bucket);
   }
 
+  private scheduleMetricsSave(): void {
+    this.metricsTimer = this.deps.clock.setTimer(() => {
+      // A failed write only keeps older totals (the next period retries): log it, count it, go on.
+      this.saveMetrics()
+        .catch((e) => logger.swallowed('saving delivery metrics', e))
+        .finally(() => {
+          if (!this.closed) this.scheduleMetricsSave();
+        });
+    }, METRICS_SAVE_MS);
+  }
+
+  /** Writes the metric totals of every delivery stream whose totals changed since the last write. */
+  async saveMetrics(): Promise<void> {
+    for (const [name, rt] of this.streams) {
+      const text = JSON.stringify(rt.metrics.persisted());
+      if (this.savedMetrics.get(name) === text) continue;
+      await this.deps.storage.meta.put(METRICS_PREFIX + name, JSON.parse(text));
+      // Deleted meanwhile: its key was removed by delete(); do not bring it back.
+      if (this.streams.get(name) !== rt) await this.deps.storage.meta.delete(METRICS_PREFIX + name);
+      else this.savedMetrics.set(name, text);
+    }
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
+    this.metricsTimer?.cancel();
     await this.locks.idle();
     for (const rt of this.streams.values()) {
       await rt.source?.stop();
       await rt.pipeline.stop();
     }
+    // After the pipelines stopped: their last deliveries are counted.
+    await this.saveMetrics().catch((e) => logger.swallowed('saving delivery metrics', e));
     this.streams.clear();
     await this.lambda.close();
   }

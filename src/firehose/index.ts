@@ -7,7 +7,7 @@ export type { FirehoseService } from './service.ts';
 export { FirehoseEngine, DeliveryRecordReader } from './engine.ts';
 export type { FirehoseDeps, FirehoseOptions, DeliveryStreamMeta, DeliveryStreamType } from './engine.ts';
 export type { DeliveryMetricsSnapshot } from './metrics.ts';
-export { emitDeliveryMetrics } from './metrics.ts';
+export { DeliveryMetrics, emitDeliveryMetrics } from './metrics.ts';
 export { compress, decompress, extensionFor, crc32c, COMPRESSION_FORMATS } from './compression.ts';
 export type { CompressionFormat } from './compression.ts';
 export { compileJavaPattern, formatJava, zonedFields } from './java-time.ts';

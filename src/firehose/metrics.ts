@@ -47,6 +47,34 @@ export interface PendingProbe {
   ageMs(): number;
 }
 
+/**
+ * The counters kept across restarts (storage.meta `firehose/metrics/<name>`, see FirehoseEngine): totals since
+ * the delivery stream was created. Gauges (buffered records, retries waiting, partitions, the last processing
+ * duration) describe the running pipeline and start again from its state.
+ */
+export const PERSISTED_COUNTERS = [
+  'incomingBytes',
+  'incomingRecords',
+  'incomingPutRequests',
+  's3Records',
+  's3Bytes',
+  's3Attempts',
+  's3Successes',
+  's3Objects',
+  'httpRecords',
+  'httpBytes',
+  'httpAttempts',
+  'httpSuccesses',
+  'processingInvocations',
+  'processingSuccesses',
+  'processedRecords',
+  'processedBytes',
+  'partitionCountExceeded',
+  'droppedRecords',
+  'droppedBytes',
+] as const;
+export type PersistedCounters = Record<(typeof PERSISTED_COUNTERS)[number], number>;
+
 export class DeliveryMetrics {
   incomingBytes = 0;
   incomingRecords = 0;
@@ -73,6 +101,29 @@ export class DeliveryMetrics {
   droppedBytes = 0;
   /** Set by the pipeline delivering the stream (replaced on UpdateDestination). */
   pending: PendingProbe | null = null;
+  /** The counters restored at start-up: the emitter counts from them, not from zero (no spike after a restart). */
+  private restoredFrom: Previous | null = null;
+
+  /** The counters to keep across a restart. */
+  persisted(): PersistedCounters {
+    const out = {} as PersistedCounters;
+    for (const k of PERSISTED_COUNTERS) out[k] = this[k];
+    return out;
+  }
+
+  /** Continues from counters kept by `persisted()` before a restart (unknown or missing ones stay 0). */
+  restore(saved: Partial<Record<string, unknown>>): void {
+    for (const k of PERSISTED_COUNTERS) {
+      const v = saved[k];
+      if (typeof v === 'number' && Number.isFinite(v) && v >= 0) this[k] = v;
+    }
+    this.restoredFrom = counters(this);
+  }
+
+  /** What the emitter's first comparison starts from. */
+  baseline(): Previous {
+    return this.restoredFrom ? { ...this.restoredFrom } : counters(new DeliveryMetrics());
+  }
 
   snapshot(): DeliveryMetricsSnapshot {
     const p = this.pending;
@@ -190,9 +241,10 @@ export function emitDeliveryMetrics(registry: MetricsRegistry, streams: () => It
         h['DeliveryToS3.DataFreshness'] = registry.handle('AWS/Firehose', 'DeliveryToS3.DataFreshness', dims, 'Seconds');
         h['DeliveryToHttpEndpoint.DataFreshness'] = registry.handle('AWS/Firehose', 'DeliveryToHttpEndpoint.DataFreshness', dims, 'Seconds');
         h['ExecuteProcessing.Duration'] = registry.handle('AWS/Firehose', 'ExecuteProcessing.Duration', dims, 'Milliseconds', { distribution: true });
-        // A stream's counters start at zero when its DeliveryMetrics is made, so a stream seen for the first time
-        // starts from zero: what it did before the collector first ran (up to 10 s on an idle registry) is kept.
-        e = { metrics: m, prev: counters(new DeliveryMetrics()), h };
+        // A stream's counters start at zero when its DeliveryMetrics is made (or at the totals restored after a
+        // restart), so a stream seen for the first time starts from there: what it did before the collector first
+        // ran (up to 10 s on an idle registry) is kept, and totals from before a restart are not counted again.
+        e = { metrics: m, prev: m.baseline(), h };
         emitting.set(name, e);
       }
       const now = counters(m);
