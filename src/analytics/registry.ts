@@ -14,9 +14,10 @@
  * CREATING → ACTIVE, so clients poll DescribeApplication as they do against AWS.
  * A delay of 0 settles before the call answers.
  */
-import { AwsError, KeyedMutex, log, type Clock, type TimerHandle } from '../core/index.ts';
+import { AwsError, log, type Clock, type TimerHandle } from '../core/index.ts';
 import type { MetaStore } from '../storage/index.ts';
 import type { ApplicationConfig, ApplicationStatus, StartingPosition } from './model.ts';
+import { PersistedApps } from './app-store.ts';
 
 export const APP_KEY_PREFIX = 'analytics/app/';
 /** Where the runtime host keeps an application's checkpoint (runtime/host.ts CHECKPOINT_KEY_PREFIX). */
@@ -73,12 +74,10 @@ export function versionMismatch(given: number, current: number): AwsError {
 const logger = log.child('analytics');
 
 export class ApplicationRegistry {
-  private readonly apps = new Map<string, ApplicationConfig>();
-  private readonly queues = new KeyedMutex();
+  private readonly store: PersistedApps<ApplicationConfig>;
+  private readonly apps: Map<string, ApplicationConfig>;
   /** The timer that settles each application's transitional status. */
   private readonly settling = new Map<string, TimerHandle>();
-  /** Writes started by timers, awaited by whenSettled(). */
-  private readonly writes = new Set<Promise<unknown>>();
   readonly delays: Readonly<StatusDelays>;
 
   /** Called when a running (or starting, or updating) application fails on its own (the runtime reports it). */
@@ -101,18 +100,18 @@ export class ApplicationRegistry {
     delays: Partial<StatusDelays> = {},
   ) {
     this.delays = { ...DEFAULT_STATUS_DELAYS, ...delays };
+    this.store = new PersistedApps(meta, APP_KEY_PREFIX, notFound, logger);
+    this.apps = this.store.byName;
   }
 
   /** Loads persisted applications; returns those that were running (or on their way to it) when the server stopped. */
   load(): ApplicationConfig[] {
     const wasRunning: ApplicationConfig[] = [];
-    for (const key of this.meta.keys(APP_KEY_PREFIX)) {
-      const app = this.meta.get<ApplicationConfig>(key);
-      if (!app) continue;
+    for (const app of this.store.stored()) {
       if (app.status === 'DELETING') {
         // Deleted while the server went down: finish the deletion.
         // A delete that fails leaves the entries for the next start to finish: log it, count it, go on loading.
-        this.meta.delete(key).catch((e) => logger.swallowed('finishing a deletion', e, { application: app.name }));
+        this.store.remove(app.name).catch((e) => logger.swallowed('finishing a deletion', e, { application: app.name }));
         this.meta.delete(CHECKPOINT_KEY + app.name).catch((e) => logger.swallowed('finishing a deletion', e, { application: app.name }));
         continue;
       }
@@ -128,23 +127,20 @@ export class ApplicationRegistry {
   }
 
   has(name: string): boolean {
-    return this.apps.has(name);
+    return this.store.has(name);
   }
 
   /** The live config (do not mutate outside the registry's methods). */
   get(name: string): ApplicationConfig {
-    const app = this.apps.get(name);
-    if (!app) throw notFound(name);
-    return app;
+    return this.store.get(name);
   }
 
   byArn(arn: string): ApplicationConfig | undefined {
-    for (const app of this.apps.values()) if (app.arn === arn) return app;
-    return undefined;
+    return this.store.byArn(arn);
   }
 
   list(): ApplicationConfig[] {
-    return [...this.apps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return this.store.list();
   }
 
   async add(app: ApplicationConfig): Promise<void> {
@@ -154,12 +150,12 @@ export class ApplicationRegistry {
   }
 
   async save(app: ApplicationConfig): Promise<void> {
-    await this.meta.put(APP_KEY_PREFIX + app.name, app);
+    await this.store.save(app);
   }
 
   /** Runs `fn` after every earlier call for the same application has finished. */
   serialise<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    return this.queues.run(name, fn);
+    return this.store.serialise(name, fn);
   }
 
   /**
@@ -258,7 +254,7 @@ export class ApplicationRegistry {
     await this.runtime.forget(app.name);
     if (this.delays.deleteMs <= 0) {
       this.apps.delete(app.name);
-      await this.meta.delete(APP_KEY_PREFIX + app.name);
+      await this.store.remove(app.name);
       return;
     }
     const timer = this.clock.setTimer(() => {
@@ -267,14 +263,14 @@ export class ApplicationRegistry {
       // Forget the name and start the metadata delete in the same turn, so a CreateApplication
       // of the same name that follows is written after this delete, not before it.
       this.apps.delete(app.name);
-      this.track(this.meta.delete(APP_KEY_PREFIX + app.name));
+      this.track(this.store.remove(app.name));
     }, this.delays.deleteMs);
     this.settling.set(app.name, timer);
   }
 
   /** Resolves once status changes started by timers are persisted (tests, shutdown). */
   async whenSettled(): Promise<void> {
-    while (this.writes.size > 0) await Promise.all([...this.writes]);
+    await this.store.whenSettled();
   }
 
   /** Cancels pending status changes (server shutdown): persisted transitional states are resolved by load(). */
@@ -326,9 +322,7 @@ export class ApplicationRegistry {
   }
 
   private track(p: Promise<unknown>): void {
-    // Writes started by timers have no caller to fail: log and count a failure instead.
-    const tracked = p.catch((e) => logger.swallowed('a status write', e)).finally(() => this.writes.delete(tracked));
-    this.writes.add(tracked);
+    this.store.track(p, 'a status write');
   }
 }
 

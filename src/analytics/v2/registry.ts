@@ -6,11 +6,12 @@
  * (STARTING → RUNNING, STOPPING/FORCE_STOPPING → READY, UPDATING/ROLLING_BACK → where it was,
  * DELETING → gone), as Kinesis streams go CREATING → ACTIVE.
  */
-import { AwsError, KeyedMutex, log, type Clock, type TimerHandle } from '../../core/index.ts';
+import { AwsError, log, type Clock, type TimerHandle } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import type { StreamEngine } from '../runtime/ports.ts';
 import { FlinkJob, type JobOutputs, type JobState } from './job.ts';
 import { sqlOptions, type V2App, type V2Status } from './model.ts';
+import { PersistedApps } from '../app-store.ts';
 
 const APP_KEY = 'analytics-v2/app/';
 const SNAPSHOT_KEY = 'analytics-v2/snapshot/';
@@ -35,12 +36,11 @@ export function inUseV2(name: string, status: V2Status, needs: string): AwsError
 }
 
 export class V2Registry {
-  private readonly apps = new Map<string, V2App>();
-  private readonly queues = new KeyedMutex();
+  private readonly store: PersistedApps<V2App>;
+  private readonly apps: Map<string, V2App>;
   private readonly timers = new Map<string, TimerHandle>();
   private readonly checkpointTimers = new Map<string, TimerHandle>();
   private readonly jobs = new Map<string, FlinkJob>();
-  private readonly writes = new Set<Promise<unknown>>();
 
   constructor(
     private readonly meta: MetaStore,
@@ -48,14 +48,15 @@ export class V2Registry {
     private readonly streams: StreamEngine,
     readonly delays: V2Delays = DEFAULT_V2_DELAYS,
     private readonly outputs: JobOutputs = {},
-  ) {}
+  ) {
+    this.store = new PersistedApps(meta, APP_KEY, notFoundV2, logger);
+    this.apps = this.store.byName;
+  }
 
   /** Loads persisted applications; returns those that were running when the server stopped. */
   load(): V2App[] {
     const wasRunning: V2App[] = [];
-    for (const key of this.meta.keys(APP_KEY)) {
-      const app = this.meta.get<V2App>(key);
-      if (!app) continue;
+    for (const app of this.store.stored()) {
       if (app.status === 'DELETING') {
         void this.forget(app.name).catch((e) => logger.swallowed('finishing a deletion', e, { application: app.name }));
         continue;
@@ -70,22 +71,19 @@ export class V2Registry {
   }
 
   has(name: string): boolean {
-    return this.apps.has(name);
+    return this.store.has(name);
   }
 
   get(name: string): V2App {
-    const app = this.apps.get(name);
-    if (!app) throw notFoundV2(name);
-    return app;
+    return this.store.get(name);
   }
 
   byArn(arn: string): V2App | undefined {
-    for (const a of this.apps.values()) if (a.arn === arn) return a;
-    return undefined;
+    return this.store.byArn(arn);
   }
 
   list(): V2App[] {
-    return [...this.apps.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return this.store.list();
   }
 
   job(name: string): FlinkJob | undefined {
@@ -93,7 +91,7 @@ export class V2Registry {
   }
 
   serialise<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    return this.queues.run(name, fn);
+    return this.store.serialise(name, fn);
   }
 
   async add(app: V2App): Promise<void> {
@@ -102,7 +100,7 @@ export class V2Registry {
   }
 
   async save(app: V2App): Promise<void> {
-    await this.meta.put(APP_KEY + app.name, app);
+    await this.store.save(app);
   }
 
   snapshotState(app: string, snapshot: string): JobState | undefined {
@@ -142,13 +140,12 @@ export class V2Registry {
   }
 
   private track(p: Promise<unknown>): void {
-    const q = p.catch((e) => logger.swallowed('saving an application', e)).finally(() => this.writes.delete(q));
-    this.writes.add(q);
+    this.store.track(p, 'saving an application');
   }
 
   /** Resolves once status writes started by timers have landed. */
   async whenSettled(): Promise<void> {
-    await Promise.all([...this.writes]);
+    await this.store.whenSettled();
   }
 
   /** Runs the application's current version from `state` (nothing: from the tables' start positions). */
@@ -215,7 +212,7 @@ export class V2Registry {
     this.apps.delete(name);
     for (const k of this.meta.keys(`${SNAPSHOT_KEY}${name}/`)) await this.meta.delete(k);
     await this.meta.delete(CHECKPOINT_KEY + name);
-    await this.meta.delete(APP_KEY + name);
+    await this.store.remove(name);
   }
 
   async close(): Promise<void> {
