@@ -16,6 +16,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadavg } from 'node:os';
 import { FlinkApplication, SqlApplication, type ColumnDef, type Row } from '../../src/sql/index.ts';
 import { machineLine, median, writeSection } from '../lib/report.ts';
+import { fmtRate, loadNexmarkTables, personsAndAuctions, type Bid } from '../lib/nexmark.ts';
 
 const N_BIDS = Number(process.env.FRESHET_BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.FRESHET_BENCH_RUNS ?? 5);
@@ -42,14 +43,6 @@ const rndBidder = (): number => {
   return (xs >>> 0) % BIDDERS;
 };
 
-interface Bid {
-  auction: number;
-  bidder: number;
-  price: number;
-  channel: string;
-  url: string;
-  rt: number;
-}
 const bids: Bid[] = [];
 for (let i = 0; i < N_BIDS; i++) {
   bids.push({
@@ -62,16 +55,7 @@ for (let i = 0; i < N_BIDS; i++) {
   });
 }
 const N_PERSONS = Math.floor(N_BIDS / 10);
-const persons: { id: number; name: string; city: string; state: string; rt: number }[] = [];
-const auctions: { id: number; seller: number; reserve: number; category: number; rt: number }[] = [];
-for (let i = 0; i < N_PERSONS; i++) {
-  const rt = T0 + Math.floor((i * 1000) / (EVENTS_PER_SECOND / 10));
-  persons.push({ id: i, name: `person ${i}`, city: 'Seattle', state: 'WA', rt });
-  for (let k = 0; k < 3; k++) {
-    const back = Math.floor(rnd() * 5 * (EVENTS_PER_SECOND / 10));
-    auctions.push({ id: i * 3 + k, seller: Math.max(0, i - back), reserve: Math.floor(rnd() * 10_000), category: Math.floor(rnd() * 10), rt });
-  }
-}
+const { persons, auctions } = personsAndAuctions(N_PERSONS, T0, EVENTS_PER_SECOND, rnd);
 
 // Flink rows: [time, ...columns] with the rowtime column last; KDA rows: [ROWTIME, ...columns, APPROXIMATE_ARRIVAL_TIME].
 const flinkBids: Row[] = bids.map((b) => [0, b.auction, b.bidder, b.price, b.channel, b.url, b.rt]);
@@ -290,44 +274,6 @@ function runKda(q: Query): { ms: number; rows: number } | null {
   return { ms, rows };
 }
 
-async function loadDuck(con: DuckDBConnection): Promise<void> {
-  await con.run('SET threads = 1');
-  await con.run('CREATE TABLE bid (auction INTEGER, bidder INTEGER, price DOUBLE, channel VARCHAR, url VARCHAR, rt DOUBLE)');
-  await con.run('CREATE TABLE person (id INTEGER, name VARCHAR, city VARCHAR, state VARCHAR, rt DOUBLE)');
-  await con.run('CREATE TABLE auction (id INTEGER, seller INTEGER, reserve INTEGER, category INTEGER, rt DOUBLE)');
-  let ap = await con.createAppender('bid');
-  for (const b of bids) {
-    ap.appendInteger(b.auction);
-    ap.appendInteger(b.bidder);
-    ap.appendDouble(b.price);
-    ap.appendVarchar(b.channel);
-    ap.appendVarchar(b.url);
-    ap.appendDouble(b.rt);
-    ap.endRow();
-  }
-  ap.closeSync();
-  ap = await con.createAppender('person');
-  for (const p of persons) {
-    ap.appendInteger(p.id);
-    ap.appendVarchar(p.name);
-    ap.appendVarchar(p.city);
-    ap.appendVarchar(p.state);
-    ap.appendDouble(p.rt);
-    ap.endRow();
-  }
-  ap.closeSync();
-  ap = await con.createAppender('auction');
-  for (const a of auctions) {
-    ap.appendInteger(a.id);
-    ap.appendInteger(a.seller);
-    ap.appendInteger(a.reserve);
-    ap.appendInteger(a.category);
-    ap.appendDouble(a.rt);
-    ap.endRow();
-  }
-  ap.closeSync();
-}
-
 async function runDuck(con: DuckDBConnection, q: Query): Promise<{ ms: number; rows: number }> {
   collect?.();
   const t = process.cpuUsage();
@@ -337,13 +283,11 @@ async function runDuck(con: DuckDBConnection, q: Query): Promise<{ ms: number; r
   return { ms, rows: Number(r.getRows()[0]![0]) };
 }
 
-const fmtRate = (events: number, ms: number): string => `${(events / (ms / 1000) / 1e6).toFixed(2)} M/s`;
-
 async function main(): Promise<void> {
   const only = process.argv.find((a) => /^q\d+$/.test(a));
   const duck = await DuckDBInstance.create(':memory:');
   const con = await duck.connect();
-  await loadDuck(con);
+  await loadNexmarkTables(con, { bids, persons, auctions });
   // The generator's objects are in DuckDB now; only the engines' rows stay in memory.
   bids.length = 0;
   persons.length = 0;

@@ -12,6 +12,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { parseRecord, SqlApplication, type ColumnDef, type InputColumn, type Row } from '../../src/sql/index.ts';
 import { loadavg } from 'node:os';
 import { machineLine, median, writeSection } from '../lib/report.ts';
+import { fmtRate, loadNexmarkTables, personsAndAuctions, type Bid } from '../lib/nexmark.ts';
 
 const N_BIDS = Number(process.env.FRESHET_BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.FRESHET_BENCH_RUNS ?? 5);
@@ -28,29 +29,6 @@ const rnd = (): number => {
 };
 const CHANNELS = ['Google', 'Facebook', 'Baidu', 'Apple'];
 
-interface Bid {
-  auction: number;
-  bidder: number;
-  price: number;
-  channel: string;
-  url: string;
-  rt: number;
-}
-interface Person {
-  id: number;
-  name: string;
-  city: string;
-  state: string;
-  rt: number;
-}
-interface Auction {
-  id: number;
-  seller: number;
-  reserve: number;
-  category: number;
-  rt: number;
-}
-
 const bids: Bid[] = [];
 for (let i = 0; i < N_BIDS; i++) {
   bids.push({
@@ -64,16 +42,7 @@ for (let i = 0; i < N_BIDS; i++) {
 }
 // q8: Nexmark's 1 person : 3 auctions; sellers are people who joined in the last ~5 s (most joins hit).
 const N_PERSONS = Math.floor(N_BIDS / 10);
-const persons: Person[] = [];
-const auctions: Auction[] = [];
-for (let i = 0; i < N_PERSONS; i++) {
-  const rt = T0 + Math.floor((i * 1000) / (EVENTS_PER_SECOND / 10));
-  persons.push({ id: i, name: `person ${i}`, city: 'Seattle', state: 'WA', rt });
-  for (let k = 0; k < 3; k++) {
-    const back = Math.floor(rnd() * 5 * (EVENTS_PER_SECOND / 10));
-    auctions.push({ id: i * 3 + k, seller: Math.max(0, i - back), reserve: Math.floor(rnd() * 10_000), category: Math.floor(rnd() * 10), rt });
-  }
-}
+const { persons, auctions } = personsAndAuctions(N_PERSONS, T0, EVENTS_PER_SECOND, rnd);
 
 const vc = (n: number): ColumnDef['type'] => ({ name: 'VARCHAR', length: n });
 const BID_COLS: ColumnDef[] = [
@@ -304,44 +273,6 @@ function runLoop(q: Query): { ms: number; rows: number } {
   return { ms: performance.now() - t, rows };
 }
 
-async function loadDuck(con: DuckDBConnection): Promise<void> {
-  await con.run('SET threads = 1');
-  await con.run('CREATE TABLE bid (auction INTEGER, bidder INTEGER, price DOUBLE, channel VARCHAR, url VARCHAR, rt DOUBLE)');
-  await con.run('CREATE TABLE person (id INTEGER, name VARCHAR, city VARCHAR, state VARCHAR, rt DOUBLE)');
-  await con.run('CREATE TABLE auction (id INTEGER, seller INTEGER, reserve INTEGER, category INTEGER, rt DOUBLE)');
-  let ap = await con.createAppender('bid');
-  for (const b of bids) {
-    ap.appendInteger(b.auction);
-    ap.appendInteger(b.bidder);
-    ap.appendDouble(b.price);
-    ap.appendVarchar(b.channel);
-    ap.appendVarchar(b.url);
-    ap.appendDouble(b.rt);
-    ap.endRow();
-  }
-  ap.closeSync();
-  ap = await con.createAppender('person');
-  for (const p of persons) {
-    ap.appendInteger(p.id);
-    ap.appendVarchar(p.name);
-    ap.appendVarchar(p.city);
-    ap.appendVarchar(p.state);
-    ap.appendDouble(p.rt);
-    ap.endRow();
-  }
-  ap.closeSync();
-  ap = await con.createAppender('auction');
-  for (const a of auctions) {
-    ap.appendInteger(a.id);
-    ap.appendInteger(a.seller);
-    ap.appendInteger(a.reserve);
-    ap.appendInteger(a.category);
-    ap.appendDouble(a.rt);
-    ap.endRow();
-  }
-  ap.closeSync();
-}
-
 async function runDuck(con: DuckDBConnection, q: Query): Promise<{ ms: number; rows: number }> {
   const t = performance.now();
   await con.run(q.duck);
@@ -350,12 +281,10 @@ async function runDuck(con: DuckDBConnection, q: Query): Promise<{ ms: number; r
   return { ms, rows: Number(r.getRows()[0]![0]) };
 }
 
-const fmtRate = (events: number, ms: number): string => `${(events / (ms / 1000) / 1e6).toFixed(2)} M/s`;
-
 async function main(): Promise<void> {
   const duck = await DuckDBInstance.create(':memory:');
   const con = await duck.connect();
-  await loadDuck(con);
+  await loadNexmarkTables(con, { bids, persons, auctions });
   const lines: string[] = [];
   const summary: { id: string; freshet: number; loop: number; duck: number }[] = [];
   for (const q of QUERIES) {
