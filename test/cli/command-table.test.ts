@@ -34,6 +34,21 @@ describe('command table', () => {
     assert.equal(table.helpInformation(), full.helpInformation());
   });
 
+  it('describes every command and sub-command with a capitalised sentence', async () => {
+    const lower: string[] = [];
+    const walk = (c: Command, path: string): void => {
+      for (const sub of c.commands) {
+        const name = `${path} ${sub.name()}`.trim();
+        if (!/^[A-Z]/.test(sub.description())) lower.push(`${name}: ${sub.description()}`);
+        walk(sub, name);
+      }
+    };
+    const full = new Command().name('freshet');
+    for (const load of Object.values(MODULES)) (await load()).register(full);
+    walk(full, '');
+    assert.deepEqual(lower, []);
+  });
+
   it('loads the owning module for `freshet help <command>` and names a mistyped command', async () => {
     const help = await runCli(['help', 'tail']);
     assert.equal(help.code, 0, help.stderr);

@@ -39,7 +39,7 @@ export function register(program: Command): void {
 
   fns
     .command('list')
-    .description('functions with their runtime, handler, memory and timeout')
+    .description('List functions with their runtime, handler, memory and timeout')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (opts: { endpoint?: string }) => {
       await withLambda(opts.endpoint, async (client) => {
@@ -62,7 +62,7 @@ export function register(program: Command): void {
 
   fns
     .command('invoke <name>')
-    .description('invoke a function and print its response (and, with --log, the tail of its log)')
+    .description('Invoke a function and print its response (and, with --log, the tail of its log)')
     .option('--payload <json>', 'the event: JSON, or @file.json (default {})')
     .option('--qualifier <version-or-alias>', 'a version or alias')
     .option('--event', 'asynchronous invocation (InvocationType Event): returns at once')
@@ -96,7 +96,7 @@ export function register(program: Command): void {
 
   fns
     .command('logs <name>')
-    .description('the function’s log: START / END / REPORT lines and its output')
+    .description('Show the function’s log: START / END / REPORT lines and its output')
     .option('--since <duration>', 'only events newer than this (e.g. 10m, 1h)')
     .option('-f, --follow', 'keep printing new events (Ctrl-C stops)')
     .option('--endpoint <url>', ENDPOINT_HELP)
