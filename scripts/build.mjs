@@ -129,32 +129,50 @@ export async function build() {
   for (const file of result.outputFiles) outputs.set(relative(DIST, file.path), file.contents);
   const consoleInputs = await buildConsole(esbuild, outputs);
 
-  // Run-time siblings: `new URL('./x.mjs', import.meta.url)` in a chunk names a file that must sit beside it.
-  const sources = [...files(join(ROOT, 'src'))].filter((p) => !p.endsWith('.ts'));
+  // Run-time files: `new URL('./x.mjs', import.meta.url)` or `new URL('./dir/x.mjs', …)` / `new URL('./dir', …)` in a
+  // chunk names a file or directory that must sit at that path beside it; it is copied from the one place in src/
+  // whose path ends so.
+  const sources = [...files(join(ROOT, 'src'))].filter((p) => !p.endsWith('.ts') && !p.endsWith('.tsx'));
   const assets = [];
-  for (const [name, contents] of outputs) {
+  const addAsset = (name, from) => {
+    if (!outputs.has(name)) assets.push(relative(ROOT, from));
+    outputs.set(name, readFileSync(from));
+  };
+  for (const [name, contents] of [...outputs]) {
     if (!name.endsWith('.js')) continue;
     const text = Buffer.from(contents).toString('utf8');
-    for (const m of text.matchAll(/new URL\(\s*["']\.\/([^"'/]+)["']\s*,\s*import\.meta\.url\s*\)/g)) {
+    for (const m of text.matchAll(/new URL\(\s*["']\.\/([^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)) {
       const wanted = m[1];
-      const found = sources.filter((p) => basename(p) === wanted);
-      if (found.length !== 1) {
-        throw new Error(`${name} loads ./${wanted} at run time, and src/ holds ${found.length} files of that name (need exactly one)`);
+      const asFile = sources.filter((p) => p.endsWith(`/${wanted}`));
+      if (asFile.length === 1) {
+        addAsset(wanted, asFile[0]);
+        continue;
       }
-      if (!outputs.has(wanted)) assets.push(relative(ROOT, found[0]));
-      outputs.set(wanted, readFileSync(found[0]));
+      const dirs = new Set(sources.filter((p) => dirname(p).endsWith(`/${wanted}`)).map((p) => dirname(p)));
+      if (asFile.length === 0 && dirs.size === 1) {
+        const dir = [...dirs][0];
+        for (const p of sources.filter((q) => q.startsWith(`${dir}/`))) addAsset(`${wanted}/${relative(dir, p)}`, p);
+        continue;
+      }
+      throw new Error(
+        `${name} loads ./${wanted} at run time, and src/ holds ${asFile.length || dirs.size} files or directories of that name (need exactly one)`,
+      );
     }
   }
 
   mkdirSync(join(DIST, 'console'), { recursive: true });
   // Chunks first, the entry last: a process starting now finds every chunk the entry it reads imports.
   const names = [...outputs.keys()].sort((a, b) => (a === 'cli.js') - (b === 'cli.js'));
-  for (const name of names) writeAtomic(join(DIST, name), outputs.get(name));
+  for (const name of names) {
+    mkdirSync(dirname(join(DIST, name)), { recursive: true });
+    writeAtomic(join(DIST, name), outputs.get(name));
+  }
   const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...assets, ...consoleInputs])].sort();
   writeAtomic(INFO, `${JSON.stringify({ builtAtMs: started, inputs, outputs: [...outputs.keys()].sort() }, null, 1)}\n`);
   // Chunks of earlier builds that nothing imports any more.
+  const topLevel = new Set([...outputs.keys()].map((o) => o.split('/')[0]));
   for (const name of readdirSync(DIST)) {
-    if (!outputs.has(name) && name !== 'build-info.json' && name !== 'console') rmSync(join(DIST, name), { recursive: true, force: true });
+    if (!topLevel.has(name) && name !== 'build-info.json' && name !== 'console') rmSync(join(DIST, name), { recursive: true, force: true });
   }
   for (const name of readdirSync(join(DIST, 'console'))) {
     if (!outputs.has(`console/${name}`)) rmSync(join(DIST, 'console', name), { recursive: true, force: true });

@@ -25,14 +25,23 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LIMITS, runtimeFamily } from './model.ts';
 
 const NODE_BOOTSTRAP = fileURLToPath(new URL('./runtimes/node/bootstrap.mjs', import.meta.url));
 const PYTHON_BOOTSTRAP = fileURLToPath(new URL('./runtimes/python/bootstrap.py', import.meta.url));
-const FRESHET_NODE_MODULES = fileURLToPath(new URL('../../node_modules', import.meta.url));
+/** The node_modules holding Freshet's own dependencies (the AWS SDK functions may require), found upwards from this module: src/functions/ when run from source, dist/ when built, node_modules/freshet/dist/ when installed. */
+const FRESHET_NODE_MODULES = findNodeModules(dirname(fileURLToPath(import.meta.url)));
+
+function findNodeModules(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules');
+    if (existsSync(join(candidate, '@aws-sdk', 'client-kinesis'))) return candidate;
+    if (dirname(dir) === dir) return join(from, '..', '..', 'node_modules');
+  }
+}
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
 const NEXT_PATH = '/2018-06-01/runtime/invocation/next';

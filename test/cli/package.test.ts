@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateStreamCommand, KinesisClient, ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { strToU8, zipSync } from 'fflate';
 import { installPackage, type InstalledPackage } from './install-package.ts';
 import './run-cli.ts'; // brings dist/ up to date
 
@@ -41,6 +43,9 @@ describe('npm package', () => {
       'dist/lambda-worker.mjs',
       'dist/console/app.js',
       'dist/console/app.css',
+      'dist/runtimes/node/bootstrap.mjs',
+      'dist/runtimes/node/sdk-resolve.mjs',
+      'dist/runtimes/python/bootstrap.py',
       'examples/s1-revenue-per-store/freshet.yaml',
     ]) {
       assert.ok(pkg.files.includes(f), `${f} missing from the package: ${pkg.files.join(', ')}`);
@@ -68,7 +73,7 @@ describe('npm package', () => {
     assert.match(stdout, /ok/i);
   });
 
-  it('starts a server that answers a Kinesis request and serves the console', async () => {
+  it('starts a server that answers a Kinesis request, serves the console and runs a Node.js function', async () => {
     const child = spawn(pkg.bin, ['server', '--port', '0', '--data-dir', join(dir, 'data')], {
       cwd: pkg.app,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -92,6 +97,26 @@ describe('npm package', () => {
         const app = await fetch(`${url}/console/assets/app.js`);
         assert.equal(app.status, 200);
         assert.ok((await app.text()).length > 10_000);
+        // Functions run on the runtime bootstrap shipped in dist/runtimes, and can require the AWS SDK.
+        const lambda = new LambdaClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+        try {
+          const code =
+            "const { KinesisClient } = require('@aws-sdk/client-kinesis'); exports.handler = async (e) => ({ twice: e.n * 2, sdk: typeof KinesisClient });";
+          await lambda.send(
+            new CreateFunctionCommand({
+              FunctionName: 'packaged-fn',
+              Runtime: 'nodejs20.x',
+              Role: 'arn:aws:iam::000000000000:role/lambda-role',
+              Handler: 'index.handler',
+              Code: { ZipFile: zipSync({ 'index.js': strToU8(code) }) },
+            }),
+          );
+          const out = await lambda.send(new InvokeCommand({ FunctionName: 'packaged-fn', Payload: Buffer.from('{"n":21}') }));
+          assert.equal(out.FunctionError, undefined, Buffer.from(out.Payload ?? []).toString());
+          assert.deepEqual(JSON.parse(Buffer.from(out.Payload!).toString()), { twice: 42, sdk: 'function' });
+        } finally {
+          lambda.destroy();
+        }
       } finally {
         kinesis.destroy();
       }
