@@ -438,6 +438,8 @@ export class JetStreamStorage implements LogStorage {
       resolve = res;
       reject = rej;
     });
+    // Callers may drop or await `durable` late; a refused append must not become an unhandled rejection (it would end the process).
+    durable.catch(() => {});
     const payloads = new Array<Buffer>(n);
     const b: PendingBatch = {
       payloads,
