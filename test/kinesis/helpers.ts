@@ -23,9 +23,9 @@ export async function startTestServer(opts: StartServerOptions = {}): Promise<{ 
   return { server, client: clientFor(server) };
 }
 
-/** Polls DescribeStreamSummary until the stream is ACTIVE (real clock). */
+/** Polls DescribeStreamSummary until the stream is ACTIVE (real clock; up to 30 s, as creating replicated JetStream streams on a busy machine can take seconds). */
 export async function waitActive(client: KinesisClient, name: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
     const r = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
     if (r.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
     await new Promise((res) => setTimeout(res, 5));
