@@ -1,5 +1,5 @@
 /**
- * psql's meta-commands beyond \d (which clients.test.ts covers): \l, \l+, \df, \dfS, \df+, \du, \dx and \dn,
+ * psql's meta-commands beyond \d (which clients.test.ts covers): \l, \l+, \df, \dfS, \df+, \du, \dx, \dn, \do and \doS,
  * answered from the catalog queries Debian's psql sends, and current_database() naming the database the
  * client connected to.
  */
@@ -72,5 +72,20 @@ describe('psql meta-commands answered from the catalog', () => {
     assert.ok(dx.includes('json'), dx.join());
     const dn = (await psql('\\dn')).map((r) => r[0]);
     assert.ok(dn.includes('public') && !dn.includes('pg_catalog'), dn.join());
+  });
+
+  it("lists no user operators with \\do (as Postgres without any), and DuckDB's built-in ones under pg_catalog with \\doS", async () => {
+    assert.deepEqual(await psql('\\do'), []);
+    const like = await psql('\\doS ~~');
+    assert.deepEqual(like, [['pg_catalog', '~~', 'character varying', 'character varying', 'boolean', '']]);
+    const plus = await psql('\\doS+ +');
+    assert.ok(
+      plus.some((r) => r.slice(0, 6).join('|') === 'pg_catalog|+|integer|integer|integer|+'),
+      plus.map((r) => r.join('|')).join('\n'),
+    );
+    assert.ok(
+      plus.some((r) => r[2] === '' && r[3] === 'bigint'),
+      'prefix + (no left argument) is listed',
+    );
   });
 });

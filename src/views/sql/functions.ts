@@ -75,20 +75,36 @@ export const MACROS: readonly string[] = [
    LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
    LEFT JOIN freshet_views.views v ON v.schema_name = n.nspname AND v.name = c.relname
    WHERE n.nspname IS DISTINCT FROM 'freshet_views' OR c.relname = 'svv_mv_info'`,
+  // A DuckDB type name → the Postgres type OID clients see (pg_attribute, pg_operator); types Postgres has
+  // no name for are text (25) as the wire announces them, generic ones (ANY, T[]) anyelement (2283).
+  `CREATE OR REPLACE MACRO __pg_type_oid(t) AS CASE
+     WHEN t = 'BOOLEAN' THEN 16 WHEN t IN ('TINYINT', 'SMALLINT', 'UTINYINT') THEN 21
+     WHEN t IN ('INTEGER', 'USMALLINT') THEN 23 WHEN t IN ('BIGINT', 'UINTEGER') THEN 20
+     WHEN t IN ('HUGEINT', 'UBIGINT', 'UHUGEINT') OR t LIKE 'DECIMAL%' THEN 1700
+     WHEN t = 'FLOAT' THEN 700 WHEN t = 'DOUBLE' THEN 701 WHEN t = 'VARCHAR' THEN 1043
+     WHEN t = 'JSON' THEN 114 WHEN t = 'BLOB' THEN 17 WHEN t = 'DATE' THEN 1082
+     WHEN t = 'TIME' THEN 1083 WHEN t LIKE 'TIMESTAMP WITH TIME ZONE' THEN 1184
+     WHEN t LIKE 'TIMESTAMP%' THEN 1114 WHEN t = 'INTERVAL' THEN 1186 WHEN t = 'UUID' THEN 2950
+     WHEN t = 'ANY' OR t = 'T' OR t LIKE 'T[]%' OR t LIKE 'ANY[]%' THEN 2283
+     ELSE 25 END`,
   // pg_attribute with Postgres type OIDs and numeric typmods (DuckDB reports its own type ids).
   `CREATE OR REPLACE VIEW freshet_views.pg_attribute AS SELECT a.* REPLACE (
-       CASE WHEN c.data_type IS NULL THEN a.atttypid
-         WHEN c.data_type = 'BOOLEAN' THEN 16 WHEN c.data_type IN ('TINYINT', 'SMALLINT', 'UTINYINT') THEN 21
-         WHEN c.data_type IN ('INTEGER', 'USMALLINT') THEN 23 WHEN c.data_type IN ('BIGINT', 'UINTEGER') THEN 20
-         WHEN c.data_type IN ('HUGEINT', 'UBIGINT', 'UHUGEINT') OR c.data_type LIKE 'DECIMAL%' THEN 1700
-         WHEN c.data_type = 'FLOAT' THEN 700 WHEN c.data_type = 'DOUBLE' THEN 701 WHEN c.data_type = 'VARCHAR' THEN 1043
-         WHEN c.data_type = 'JSON' THEN 114 WHEN c.data_type = 'BLOB' THEN 17 WHEN c.data_type = 'DATE' THEN 1082
-         WHEN c.data_type = 'TIME' THEN 1083 WHEN c.data_type LIKE 'TIMESTAMP WITH TIME ZONE' THEN 1184
-         WHEN c.data_type LIKE 'TIMESTAMP%' THEN 1114 WHEN c.data_type = 'INTERVAL' THEN 1186 WHEN c.data_type = 'UUID' THEN 2950
-         ELSE 25 END AS atttypid,
+       CASE WHEN c.data_type IS NULL THEN a.atttypid ELSE __pg_type_oid(c.data_type) END AS atttypid,
        CASE WHEN c.data_type LIKE 'DECIMAL%' THEN ((c.numeric_precision << 16) | c.numeric_scale) + 4 ELSE -1 END AS atttypmod)
    FROM pg_catalog.pg_attribute a
    LEFT JOIN duckdb_columns() c ON c.table_oid = a.attrelid AND c.column_index = a.attnum`,
+  // \do: DuckDB's operators are functions named by symbols (+, ||, ~~, ->>, @>, …); they are built in, so in
+  // pg_catalog (\do lists none, as Postgres without user-defined operators; \doS lists them). Comparisons
+  // (=, <, …) are not functions in DuckDB and are not listed.
+  `CREATE OR REPLACE VIEW freshet_views.pg_operator AS
+   WITH f AS (SELECT *, row_number() OVER (ORDER BY function_name, CAST(parameter_types AS VARCHAR)) AS k FROM duckdb_functions()
+              WHERE function_type = 'scalar' AND regexp_full_match(function_name, '[-+*/<>=~!@#%^&|?]+') AND len(parameters) IN (1, 2))
+   SELECT CAST(50000 + k AS BIGINT) AS oid, function_name AS oprname, CAST(11 AS BIGINT) AS oprnamespace, CAST(10 AS BIGINT) AS oprowner,
+     CASE WHEN len(parameters) = 1 THEN 'l' ELSE 'b' END AS oprkind, false AS oprcanmerge, false AS oprcanhash,
+     CAST(CASE WHEN len(parameters) = 1 THEN 0 ELSE __pg_type_oid(parameter_types[1]) END AS BIGINT) AS oprleft,
+     CAST(__pg_type_oid(parameter_types[len(parameters)]) AS BIGINT) AS oprright, CAST(__pg_type_oid(return_type) AS BIGINT) AS oprresult,
+     CAST(0 AS BIGINT) AS oprcom, CAST(0 AS BIGINT) AS oprnegate, function_name AS oprcode
+   FROM f`,
   // Catalogs psql's \d reads that DuckDB lacks: empty, with the columns psql selects.
   `CREATE OR REPLACE VIEW freshet_views.pg_policy AS SELECT CAST(NULL AS BIGINT) AS oid, CAST(NULL AS VARCHAR) AS polname, CAST(NULL AS BIGINT) AS polrelid,
      CAST(NULL AS VARCHAR) AS polcmd, CAST(NULL AS BOOLEAN) AS polpermissive, CAST(NULL AS BIGINT[]) AS polroles, CAST(NULL AS VARCHAR) AS polqual,
@@ -162,6 +178,6 @@ export const MACROS: readonly string[] = [
      WHEN 1043 THEN 'character varying' WHEN 1082 THEN 'date' WHEN 1083 THEN 'time without time zone'
      WHEN 1114 THEN 'timestamp without time zone' WHEN 1184 THEN 'timestamp with time zone' WHEN 1186 THEN 'interval'
      WHEN 1700 THEN CASE WHEN m IS NOT NULL AND m > 4 THEN 'numeric(' || ((m - 4) >> 16) || ',' || ((m - 4) & 65535) || ')' ELSE 'numeric' END
-     WHEN 2950 THEN 'uuid'
+     WHEN 2950 THEN 'uuid' WHEN 2283 THEN 'anyelement'
      ELSE coalesce((SELECT typname FROM pg_catalog.pg_type WHERE oid = t LIMIT 1), 'unknown') END`,
 ];

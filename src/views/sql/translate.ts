@@ -36,6 +36,7 @@ export const PG_FUNCTION_SHIMS: Readonly<Record<string, string>> = {
   pg_table_is_visible: '__pg_table_is_visible',
   pg_type_is_visible: '__pg_table_is_visible',
   pg_function_is_visible: '__pg_table_is_visible',
+  pg_operator_is_visible: '__pg_table_is_visible',
   pg_encoding_to_char: '__pg_encoding_to_char',
   pg_get_indexdef: '__pg_get_indexdef',
   pg_get_constraintdef: '__pg_get_constraintdef',
@@ -86,6 +87,7 @@ export const PG_RELATION_OVERLAYS = new Set([
   'pg_language',
   'pg_auth_members',
   'pg_extension',
+  'pg_operator',
 ]);
 
 /** Redshift's date parts and their abbreviations (Dateparts for datetime functions) → the canonical part. */
