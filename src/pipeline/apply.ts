@@ -649,7 +649,8 @@ function viewsContext(ctx: Context): { vctx: ViewsContext; conn: ViewsConnection
   if (views === undefined) return undefined;
   return {
     vctx: { views, defaultRoleArn: ctx.loaded.spec.defaultRoleArn, pipeline: ctx.pipeline, endpoint: ctx.clients.endpoint, state: ctx.state },
-    conn: new ViewsConnection(postgresUrl(views, ctx.clients.endpoint)),
+    // Under --auth enforce the endpoint logs in with the same credentials the other blocks sign with.
+    conn: new ViewsConnection(postgresUrl(views, ctx.clients.endpoint), () => ctx.clients.kinesis.config.credentials()),
   };
 }
 

@@ -4,6 +4,7 @@
  *
  *   views:
  *     postgres: postgres://127.0.0.1:5439/dev     # optional: else $FRESHET_PG_URL, else the endpoint's host, port 5439
+ *                                                 # without a password: the pipeline's AWS credentials log in
  *     externalSchemas:
  *       - { name: kds, iamRole: arn:aws:iam::000000000000:role/redshift-streaming }   # iamRole: default defaultRoleArn
  *     materializedViews:
@@ -12,6 +13,11 @@
  * `up` creates what is missing and replaces a view whose definition changed (only one this pipeline
  * created); `down` drops the views, then the schemas, this pipeline created. Ownership is the local
  * record of `up` (`.freshet/<pipeline>.json`): views carry no tags.
+ *
+ * Under `--auth enforce` the endpoint's users are IAM access keys (docs/views.md, Security). A URL that
+ * carries no password logs in with the credentials the pipeline's AWS SDK clients sign with (AWS_PROFILE,
+ * AWS_ACCESS_KEY_ID, … — the SDK's chain), user = access key id and password = secret, so a pipeline needs
+ * no keys written into its file; a URL with a password uses its own user and password.
  */
 import type { PipelineState } from './state.ts';
 import type { ViewsSpec } from './types.ts';
@@ -36,6 +42,9 @@ export interface ViewsContext {
   state: PipelineState;
 }
 
+/** The AWS credentials a pipeline's SDK clients sign with (`clients.kinesis.config.credentials`). */
+export type PipelineCredentials = () => Promise<{ accessKeyId: string; secretAccessKey: string }>;
+
 interface PgClient {
   query(sql: string, values?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
   end(): Promise<void>;
@@ -45,25 +54,50 @@ export function postgresUrl(views: ViewsSpec, endpoint: string): string {
   if (views.postgres) return views.postgres;
   if (process.env.FRESHET_PG_URL) return process.env.FRESHET_PG_URL;
   const host = new URL(endpoint).hostname;
-  return `postgres://freshet@${host}:${DEFAULT_PG_PORT}/dev`;
+  return `postgres://${host}:${DEFAULT_PG_PORT}/dev`;
 }
 
 /** A connection to the Postgres endpoint, kept for one plan/apply. */
 export class ViewsConnection {
   private client: PgClient | undefined;
-  constructor(private readonly url: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly credentials?: PipelineCredentials,
+  ) {}
+
+  /** The URL with its own user and password, or with the pipeline's credentials when it carries no password. */
+  private async login(): Promise<{ url: string; user?: string; keys: boolean }> {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(this.url);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || parsed.password !== '' || this.credentials === undefined) return { url: this.url, keys: false };
+    const c = await this.credentials();
+    // node-postgres takes a connection string's user and password over separate options: put them in it.
+    parsed.username = encodeURIComponent(c.accessKeyId);
+    parsed.password = encodeURIComponent(c.secretAccessKey);
+    return { url: parsed.toString(), user: c.accessKeyId, keys: true };
+  }
 
   async get(): Promise<PgClient> {
     if (this.client) return this.client;
     const { default: pg } = await import('pg');
-    const c = new pg.Client({ connectionString: this.url });
+    const login = await this.login();
+    const c = new pg.Client({ connectionString: login.url });
     c.on('error', () => undefined);
     try {
       await c.connect();
     } catch (e) {
-      throw new Error(
-        `cannot reach Freshet's Postgres endpoint at ${this.url} (${(e as Error).message}) — start the server with the endpoint on (freshet server --pg-port), or set views.postgres / FRESHET_PG_URL`,
-      );
+      const err = e as Error & { code?: string };
+      const who =
+        err.code === '28P01'
+          ? login.keys
+            ? ` — the endpoint runs with --auth enforce and refused the pipeline's AWS credentials (access key ${login.user}): set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY to a key of this Freshet's IAM, or put user and password in views.postgres`
+            : ' — check the user and password in views.postgres / FRESHET_PG_URL (under --auth enforce: an access key id and its secret)'
+          : ' — start the server with the endpoint on (freshet server --pg-port), or set views.postgres / FRESHET_PG_URL';
+      throw new Error(`cannot reach Freshet's Postgres endpoint at ${redact(this.url)} (${err.message})${who}`);
     }
     this.client = c;
     return c;
@@ -82,6 +116,17 @@ export class ViewsConnection {
     } finally {
       await this.close();
     }
+  }
+}
+
+/** The URL without its password (error messages). */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
   }
 }
 
