@@ -1,7 +1,8 @@
 /**
  * Clients Freshet does not control, run as users run them: Debian's psql (postgresql-client) and
  * python3-psycopg2, each running the seeds' streaming-ingestion DDL unchanged over a known card-payments
- * load, then psql's catalog commands (\d, \dm, \d view) and COPY … TO STDOUT.
+ * load, then psql's catalog commands (\d, \dm, \d view) and COPY … TO STDOUT; psycopg2's parameter binding,
+ * copy_expert and its error classes (SQLSTATE per error, 25P02 in a failed transaction until ROLLBACK).
  * scripts/test.sh installs both packages when missing.
  */
 import { after, before, describe, it } from 'node:test';
@@ -132,5 +133,65 @@ conn.close()
     assert.equal(out.terminal, Number(bestKey.split('|')[1]));
     assert.equal(Math.round(Number(out.amount) * 100), bestCents);
     assert.deepEqual(out.types, [20, 1700], 'count(*) is int8 and the sum numeric');
+  });
+
+  it('psycopg2 binds parameters of every common type, exports with copy_expert and reports errors with their SQLSTATE classes', async () => {
+    const script = `
+import datetime, decimal, io, json, sys, psycopg2, psycopg2.errors
+conn = psycopg2.connect(host='127.0.0.1', port=int(sys.argv[1]), user='analyst', dbname='dev')
+cur = conn.cursor()
+out = {}
+# Parameters, interpolated by psycopg2 as it does against Postgres: text with a quote, int, float, decimal, NULL, dates, tuples for IN.
+cur.execute("SELECT %s::varchar, %s::int, %s::double, %s::decimal(10,2), %s IS NULL, %s::date, %s::timestamp",
+            ("it's", 42, 2.5, decimal.Decimal('19.99'), None, datetime.date(2024, 4, 1), datetime.datetime(2024, 4, 1, 10, 30, 5)))
+row = cur.fetchone()
+out['params'] = [row[0], row[1], row[2], str(row[3]), row[4], row[5].isoformat(), row[6].isoformat()]
+cur.execute("SELECT count(*) FROM py_card_tx WHERE payload.\\"TERMINAL_ID\\"::int IN %s", (tuple(json.loads(sys.argv[2])),))
+out['in'] = cur.fetchone()[0]
+cur.execute("SELECT count(*) FROM py_card_tx WHERE payload.\\"TX_AMOUNT\\"::decimal(18,2) > %(min)s", {'min': decimal.Decimal('50')})
+out['named'] = cur.fetchone()[0]
+buf = io.StringIO()
+cur.copy_expert("COPY (SELECT partition_key FROM py_card_tx ORDER BY sequence_number LIMIT 2) TO STDOUT WITH (FORMAT csv)", buf)
+out['copy'] = buf.getvalue().splitlines()
+conn.commit()
+errors = []
+for sql in ["SELECT no_such_function(1)", "SELECT * FROM no_such_view", "SELEC 1", "SELECT nope FROM py_card_tx"]:
+    try:
+        cur.execute(sql)
+    except psycopg2.Error as e:
+        errors.append([type(e).__name__, e.pgcode])
+        conn.rollback()
+out['errors'] = errors
+# After an error inside a transaction, Postgres refuses everything until ROLLBACK: so does Freshet.
+cur.execute("SELECT 1")
+try:
+    cur.execute("SELECT * FROM no_such_view")
+except psycopg2.Error:
+    pass
+try:
+    cur.execute("SELECT 1")
+except psycopg2.Error as e:
+    out['aborted'] = [type(e).__name__, e.pgcode]
+conn.rollback()
+cur.execute("SELECT 2")
+out['after_rollback'] = cur.fetchone()[0]
+conn.close()
+print(json.dumps(out))
+`;
+    const terminals = [...new Set(load.map((x) => x.value.TERMINAL_ID))].slice(0, 3);
+    const { stdout } = await run('/usr/bin/python3', ['-c', script, String(h.pgPort), JSON.stringify(terminals)], { timeout: 60_000 });
+    const out = JSON.parse(stdout) as Record<string, unknown>;
+    assert.deepEqual(out.params, ["it's", 42, 2.5, '19.99', true, '2024-04-01', '2024-04-01T10:30:05']);
+    assert.equal(out.in, load.filter((x) => terminals.includes(x.value.TERMINAL_ID)).length);
+    assert.equal(out.named, load.filter((x) => x.value.TX_AMOUNT > 50).length);
+    assert.equal((out.copy as string[]).length, 2);
+    assert.deepEqual(out.errors, [
+      ['UndefinedFunction', '42883'],
+      ['UndefinedTable', '42P01'],
+      ['SyntaxError', '42601'],
+      ['UndefinedColumn', '42703'],
+    ]);
+    assert.deepEqual(out.aborted, ['InFailedSqlTransaction', '25P02']);
+    assert.equal(out.after_rollback, 2);
   });
 });
