@@ -20,6 +20,8 @@ import type { Token } from './sql/lexer.ts';
 import type { Command, QualifiedName } from './sql/commands.ts';
 import { relationsInScope } from './sql/translate.ts';
 import { CATALOG_SCHEMA, DEFAULT_SCHEMA } from './names.ts';
+import type { GrantObject, GranteeKeys } from './grants.ts';
+import type { Grantee } from './sql/commands.ts';
 
 /** A logged-in user (opaque to the endpoint apart from its name). */
 export interface PgPrincipal {
@@ -44,6 +46,12 @@ export interface PgAccessControl {
   streamProblem?(principal: PgPrincipal, iamRole: string | null | undefined, stream: string): string | undefined;
   /** `arn:aws:views:<region>:<account>:` — the prefix of view resources. */
   readonly arnPrefix: string;
+  /** Whether a policy explicitly denies the action (a grant cannot override that). */
+  explicitlyDenied?(principal: PgPrincipal, action: string, resource: string, ctx: PgAccessContext): boolean;
+  /** Who the principal is to GRANT: its IAM user name, or its role's name for a role session. */
+  granteeKeys?(principal: PgPrincipal): GranteeKeys;
+  /** Why a GRANT/REVOKE cannot name this grantee (no such IAM user or role), or undefined. */
+  granteeProblem?(grantee: Grantee): string | undefined;
 }
 
 export interface AccessRequest {
@@ -51,6 +59,8 @@ export interface AccessRequest {
   resource: string;
   /** How the resource reads in an error (`relation "card_transactions"`, `schema "kds"`). */
   what: string;
+  /** The GRANT privilege that also allows it (grants.ts), when one does. */
+  grant?: GrantObject & { privilege: string };
 }
 
 const READ_HEADS = new Set(['select', 'with', 'values', 'table', 'explain', 'show', 'describe', 'summarize', 'from', '(']);
@@ -72,13 +82,40 @@ function splitRelation(relation: string): [string, string] | undefined {
   return [schema === 'main' ? DEFAULT_SCHEMA : schema, name];
 }
 
+function selectRequest(prefix: string, schema: string, name: string): AccessRequest {
+  return {
+    action: 'views:Select',
+    resource: relationArn(prefix, schema, name),
+    what: `relation ${name}`,
+    grant: { on: 'relation', schema, name, privilege: 'SELECT' },
+  };
+}
+
+/** The GRANT privilege a writing statement needs on its target (CREATE: on the target's schema). */
+const WRITE_PRIVILEGE: Readonly<Record<string, string>> = {
+  insert: 'INSERT',
+  update: 'UPDATE',
+  delete: 'DELETE',
+  truncate: 'TRUNCATE',
+  alter: 'ALTER',
+  drop: 'DROP',
+  create: 'CREATE',
+};
+
+function writeGrant(head: string, schema: string, name: string): AccessRequest['grant'] {
+  const privilege = WRITE_PRIVILEGE[head];
+  if (privilege === undefined) return undefined;
+  if (privilege === 'CREATE') return { on: 'schema', schema, name: schema, privilege };
+  return { on: 'relation', schema, name, privilege };
+}
+
 function selects(prefix: string, tokens: readonly Token[], out: AccessRequest[], skipSchemas?: ReadonlySet<string>, written?: string): void {
   const ctes = cteNames(tokens);
   for (const rel of new Set(relationsInScope(tokens).values())) {
     if ((!rel.includes('.') && ctes.has(rel)) || rel === written) continue;
     const sn = splitRelation(rel);
     if (sn === undefined || skipSchemas?.has(sn[0])) continue;
-    out.push({ action: 'views:Select', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}` });
+    out.push(selectRequest(prefix, sn[0], sn[1]));
   }
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -166,7 +203,9 @@ export function accessForSql(prefix: string, tokens: readonly Token[]): AccessRe
   if (!READ_HEADS.has(head)) {
     target = writeTarget(m);
     const sn = target === undefined ? undefined : splitRelation(target);
-    if (target !== undefined && sn !== undefined) out.push({ action: 'views:Modify', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}` });
+    const grant = sn === undefined ? undefined : writeGrant(head, sn[0], sn[1]);
+    if (target !== undefined && sn !== undefined)
+      out.push({ action: 'views:Modify', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}`, ...(grant ? { grant } : {}) });
     else out.push({ action: 'views:Modify', resource: '*', what: `${head.toUpperCase()} statements` });
   }
   // `TABLE t`, `DESCRIBE t`, `SUMMARIZE t`, `SHOW t` name the relation they read without FROM.
@@ -179,10 +218,26 @@ export function accessForSql(prefix: string, tokens: readonly Token[]): AccessRe
       if (m[k + 1]?.text !== '.') break;
     }
     const sn = parts.length > 0 && parts[0] !== 'select' && parts[0] !== 'from' ? splitRelation(parts.join('.')) : undefined;
-    if (sn) out.push({ action: 'views:Select', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}` });
+    if (sn) out.push(selectRequest(prefix, sn[0], sn[1]));
   }
   selects(prefix, tokens, out, undefined, target);
   return out;
+}
+
+function relationCommand(prefix: string, action: string, name: QualifiedName): AccessRequest {
+  return { action, resource: viewArn(prefix, name), what: `relation ${name.name}` };
+}
+
+function relationGrant(name: QualifiedName, privilege: string): AccessRequest['grant'] {
+  return { on: 'relation', schema: name.schema ?? DEFAULT_SCHEMA, name: name.name, privilege };
+}
+
+/** The relation a DuckDB `CREATE …|DROP TABLE|VIEW` creates or removes ([schema, name]): grants follow it. */
+export function relationTarget(tokens: readonly Token[], verb: 'create' | 'drop'): [string, string] | undefined {
+  const m = tokens.filter((t) => !isTrivia(t));
+  if (m[0]?.text.toLowerCase() !== verb) return undefined;
+  const target = writeTarget(m);
+  return target === undefined ? undefined : splitRelation(target);
 }
 
 function viewArn(prefix: string, name: QualifiedName): string {
@@ -195,25 +250,38 @@ export function accessForCommand(prefix: string, cmd: Command, externalSchemas: 
     case 'createExternalSchema':
       return [{ action: 'views:CreateExternalSchema', resource: `${prefix}schema/${cmd.name}`, what: `schema ${cmd.name}` }];
     case 'dropSchema':
-      return cmd.names.map((n) => ({ action: 'views:DropSchema', resource: `${prefix}schema/${n}`, what: `schema ${n}` }));
+      return cmd.names.map((n) => ({
+        action: 'views:DropSchema',
+        resource: `${prefix}schema/${n}`,
+        what: `schema ${n}`,
+        grant: { on: 'schema', schema: n, name: n, privilege: 'DROP' },
+      }));
     case 'createMaterializedView': {
-      const out: AccessRequest[] = [{ action: 'views:CreateMaterializedView', resource: viewArn(prefix, cmd.name), what: `relation ${cmd.name.name}` }];
+      const schema = cmd.name.schema ?? DEFAULT_SCHEMA;
+      const out: AccessRequest[] = [
+        {
+          action: 'views:CreateMaterializedView',
+          resource: viewArn(prefix, cmd.name),
+          what: `relation ${cmd.name.name}`,
+          grant: { on: 'schema', schema, name: schema, privilege: 'CREATE' },
+        },
+      ];
       selects(prefix, cmd.query, out, externalSchemas);
       return out;
     }
     case 'refreshMaterializedView':
       return [{ action: 'views:RefreshMaterializedView', resource: viewArn(prefix, cmd.name), what: `relation ${cmd.name.name}` }];
     case 'alterMaterializedView':
-      return [{ action: 'views:AlterMaterializedView', resource: viewArn(prefix, cmd.name), what: `relation ${cmd.name.name}` }];
+      return [{ ...relationCommand(prefix, 'views:AlterMaterializedView', cmd.name), grant: relationGrant(cmd.name, 'ALTER') }];
     case 'dropMaterializedView':
-      return [{ action: 'views:DropMaterializedView', resource: viewArn(prefix, cmd.name), what: `relation ${cmd.name.name}` }];
+      return [{ ...relationCommand(prefix, 'views:DropMaterializedView', cmd.name), grant: relationGrant(cmd.name, 'DROP') }];
     case 'copyTo': {
       const out: AccessRequest[] = [];
       if (cmd.query) selects(prefix, cmd.query, out);
       else if (cmd.table) {
         const parts = cmd.table.filter((t) => t.kind === 'ident' || t.kind === 'qident').map(identName);
         const sn = splitRelation(parts.join('.'));
-        if (sn) out.push({ action: 'views:Select', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}` });
+        if (sn) out.push(selectRequest(prefix, sn[0], sn[1]));
       }
       return out;
     }

@@ -12,6 +12,7 @@ import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Clock } from '../core/index.ts';
 import type { StreamEngine } from '../analytics/index.ts';
 import { PgError, SQLSTATE, fromDuckDbError } from './errors.ts';
+import { GRANTS_DDL, Grants } from './grants.ts';
 import { MACROS } from './sql/functions.ts';
 import { CATALOG_SCHEMA, DEFAULT_SCHEMA, nowLiteral } from './names.ts';
 import { quoteLiteral } from './sql/lexer.ts';
@@ -53,6 +54,7 @@ const CATALOG_DDL = [
   `CREATE TABLE IF NOT EXISTS ${CATALOG_SCHEMA}.views (schema_name VARCHAR, name VARCHAR, definition VARCHAR, query VARCHAR,
      kind VARCHAR, external_schema VARCHAR, stream_name VARCHAR, auto_refresh BOOLEAN, backup BOOLEAN, created_at TIMESTAMP)`,
   `CREATE TABLE IF NOT EXISTS ${CATALOG_SCHEMA}.positions (schema_name VARCHAR, view_name VARCHAR, stream_created_ms DOUBLE, shard_id VARCHAR, next_offset BIGINT)`,
+  GRANTS_DDL,
 ];
 
 /** Redshift's view of materialized views (SVV_MV_INFO), with Freshet's lag and row counts. */
@@ -67,13 +69,17 @@ export class ViewsEngine {
   private jsonDirty = true;
   private closed = false;
   private readonly reported = new Set<string>();
+  /** GRANT/REVOKE records (grants.ts). */
+  readonly grants: Grants;
 
   private constructor(
     readonly db: DuckDBInstance,
     /** Autocommit connection for catalog changes (never inside a client's transaction). */
     private readonly admin: DuckDBConnection,
     readonly opts: ViewsOptions,
-  ) {}
+  ) {
+    this.grants = new Grants(admin, () => this.externalSchemaNames());
+  }
 
   static async open(opts: ViewsOptions): Promise<ViewsEngine> {
     const { DuckDBInstance } = await import('@duckdb/node-api');
@@ -255,6 +261,7 @@ export class ViewsEngine {
       }
       for (const v of dependents) await this.dropMaterializedView({ schema: v.def.schema, name: v.def.name }, false);
       await this.admin.run(`DELETE FROM ${CATALOG_SCHEMA}.external_schemas WHERE name = ${quoteLiteral(n)}`);
+      await this.grants.dropSchema(n);
       this.externals.delete(n);
     }
     return rest;
@@ -329,6 +336,7 @@ export class ViewsEngine {
     await this.admin.run(
       `DELETE FROM ${CATALOG_SCHEMA}.positions WHERE schema_name = ${quoteLiteral(v.def.schema)} AND view_name = ${quoteLiteral(v.def.name)}`,
     );
+    await this.grants.dropRelation(v.def.schema, v.def.name);
     return 'DROP MATERIALIZED VIEW';
   }
 

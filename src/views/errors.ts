@@ -43,6 +43,7 @@ export const SQLSTATE = {
   invalid_cursor_name: '34000',
   object_not_in_prerequisite_state: '55000',
   insufficient_privilege: '42501',
+  invalid_grant_operation: '0LP01',
   internal_error: 'XX000',
   io_error: '58030',
 } as const;

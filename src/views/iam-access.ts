@@ -43,7 +43,10 @@ export function iamAccess(opts: { store: IamStore; authorizer: IamAuthorizer; cl
       nowMs: clock.now(),
       region,
     }).decision === 'Allow';
+  const decision = (identity: CallerIdentity, action: string, resource: string, ctx: PgAccessContext) =>
+    authorizer.check({ identity, action, resource, sourceIp: ctx.remoteAddress, secure: ctx.secure, nowMs: clock.now(), region }).decision;
   const isRoleArn = (r: string) => /^arn:aws:iam::\d{12}:role\/.+/.test(r);
+  const lastSegment = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
   return {
     arnPrefix: `arn:aws:views:${region}:${account}:`,
     login(user, password) {
@@ -55,6 +58,20 @@ export function iamAccess(opts: { store: IamStore; authorizer: IamAuthorizer; cl
     },
     allowed(principal, action, resource, ctx) {
       return allows((principal as IamPrincipal).identity, action, resource, ctx);
+    },
+    explicitlyDenied(principal, action, resource, ctx) {
+      return decision((principal as IamPrincipal).identity, action, resource, ctx) === 'ExplicitDeny';
+    },
+    granteeKeys(principal) {
+      const id = (principal as IamPrincipal).identity;
+      if (id.kind === 'user') return { user: lastSegment(id.arn) };
+      if (id.kind === 'assumed-role' && id.roleArn !== undefined) return { role: lastSegment(id.roleArn) };
+      return {};
+    },
+    granteeProblem(grantee) {
+      if (grantee.kind === 'user' && store.users[grantee.name] === undefined) return `user "${grantee.name}" does not exist`;
+      if (grantee.kind === 'role' && store.roles[grantee.name] === undefined) return `role "${grantee.name}" does not exist`;
+      return undefined;
     },
     roleProblem(principal, iamRole, ctx) {
       if (iamRole === undefined || iamRole === 'default' || iamRole.toUpperCase() === 'SESSION') return undefined;

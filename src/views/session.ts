@@ -23,12 +23,14 @@ import type { ColumnCodec } from './wire/types.ts';
 import { PgError, SQLSTATE, fromDuckDbError } from './errors.ts';
 import { LexError, isTrivia, lex, quoteIdent, quoteLiteral, splitStatements, textOf } from './sql/lexer.ts';
 import type { Token } from './sql/lexer.ts';
-import { classify } from './sql/commands.ts';
-import type { Command, CopyOptions } from './sql/commands.ts';
+import { RELATION_PRIVILEGES, classify } from './sql/commands.ts';
+import type { Command, CopyOptions, GrantCommand } from './sql/commands.ts';
 import { relationsInScope, translateTokens } from './sql/translate.ts';
 import type { ViewsEngine } from './engine.ts';
-import { CATALOG_SCHEMA } from './names.ts';
-import { accessForCommand, accessForSql } from './access.ts';
+import { CATALOG_SCHEMA, DEFAULT_SCHEMA } from './names.ts';
+import { accessForCommand, accessForSql, relationTarget } from './access.ts';
+import { grantHint } from './grants.ts';
+import type { GranteeKeys } from './grants.ts';
 import type { AccessRequest, PgAccessControl, PgPrincipal } from './access.ts';
 import { DEFAULT_SETTINGS, REPORTED, REPORTED_NAME, duckSearchPath, isKnownSetting, settingNames } from './settings.ts';
 
@@ -447,23 +449,77 @@ export class Session {
     return { remoteAddress: this.socket.remoteAddress, secure: this.secure };
   }
 
-  /** Throws 42501 unless the logged-in principal may do every request (no-op without access control). */
-  private authorize(requests: readonly AccessRequest[]): void {
+  /** Who this session is to GRANT (its IAM user or role name; without access control, its user name). */
+  private granteeKeys(): GranteeKeys {
+    const access = this.host.access;
+    if (access === undefined || this.principal === undefined) return { user: this.user };
+    return access.granteeKeys?.(this.principal) ?? {};
+  }
+
+  /**
+   * Throws 42501 unless the logged-in principal may do every request (no-op without access control): its IAM
+   * policies allow it, or — unless a policy explicitly denies it — a GRANT to it, its role or PUBLIC does.
+   */
+  private async authorize(requests: readonly AccessRequest[]): Promise<void> {
     const access = this.host.access;
     const principal = this.principal;
     if (access === undefined || principal === undefined) return;
     const ctx = this.accessContext();
     for (const r of requests) {
       if (access.allowed(principal, r.action, r.resource, ctx)) continue;
+      const g = r.grant;
+      if (g !== undefined && !access.explicitlyDenied?.(principal, r.action, r.resource, ctx)) {
+        const engine = this.engine ?? (await this.host.engine());
+        this.engine = engine;
+        if ((await engine.grants.privileges(g, this.granteeKeys())).has(g.privilege)) continue;
+      }
+      const keys = this.granteeKeys();
+      const grantee =
+        keys.user !== undefined ? { kind: 'user' as const, name: keys.user } : keys.role !== undefined ? { kind: 'role' as const, name: keys.role } : undefined;
       throw new PgError(SQLSTATE.insufficient_privilege, `permission denied for ${r.what}`, {
         detail: `${principal.arn} is not authorized to perform ${r.action} on resource ${r.resource}`,
-        hint: `Allow ${r.action} on ${r.resource} in an IAM policy of ${principal.arn}.`,
+        hint: `Allow ${r.action} on ${r.resource} in an IAM policy of ${principal.arn}${g !== undefined ? `, or ${grantHint(g.privilege, g, grantee)}` : ''}.`,
       });
     }
   }
 
-  private authorizeSql(tokens: readonly Token[]): void {
-    if (this.host.access !== undefined) this.authorize(accessForSql(this.host.access.arnPrefix, tokens));
+  private async authorizeSql(tokens: readonly Token[]): Promise<void> {
+    if (this.host.access !== undefined) await this.authorize(accessForSql(this.host.access.arnPrefix, tokens));
+  }
+
+  /**
+   * GRANT/REVOKE: the grantees must exist (under IAM), and the session needs `views:Grant` / `views:Revoke` on
+   * each object — or, for GRANT, each privilege WITH GRANT OPTION (Redshift's rule for non-owners).
+   */
+  private async grant(cmd: GrantCommand): Promise<void> {
+    const engine = this.engine ?? (await this.host.engine());
+    this.engine = engine;
+    const access = this.host.access;
+    for (const g of cmd.grantees) {
+      const problem = access?.granteeProblem?.(g);
+      if (problem !== undefined) throw new PgError(SQLSTATE.undefined_object, problem);
+    }
+    const objects = await engine.grants.objects(cmd);
+    const principal = this.principal;
+    if (access !== undefined && principal !== undefined) {
+      const ctx = this.accessContext();
+      const action = cmd.kind === 'grant' ? 'views:Grant' : 'views:Revoke';
+      for (const o of objects) {
+        const resource = o.on === 'schema' ? `${access.arnPrefix}schema/${o.name}` : `${access.arnPrefix}relation/${o.schema}/${o.name}`;
+        if (access.allowed(principal, action, resource, ctx)) continue;
+        if (cmd.kind === 'grant' && !access.explicitlyDenied?.(principal, action, resource, ctx)) {
+          const held = await engine.grants.privileges(o, this.granteeKeys());
+          if (cmd.privileges.every((p) => held.get(p) === true)) continue;
+        }
+        throw new PgError(SQLSTATE.insufficient_privilege, `permission denied for ${o.on} ${o.name}`, {
+          detail: `${principal.arn} is not authorized to perform ${action} on resource ${resource}${cmd.kind === 'grant' ? ' and holds no grant option for these privileges' : ''}`,
+          hint: `Allow ${action} on ${resource} in an IAM policy of ${principal.arn}.`,
+        });
+      }
+    }
+    const keys = this.granteeKeys();
+    await engine.grants.apply(cmd, objects, keys.user ?? keys.role ?? (principal?.arn || this.user));
+    this.out.commandComplete(cmd.kind === 'grant' ? 'GRANT' : 'REVOKE');
   }
 
   private async authorizeCommand(cmd: Command): Promise<void> {
@@ -471,7 +527,7 @@ export class Session {
     if (access === undefined || this.principal === undefined) return;
     const engine = this.engine ?? (await this.host.engine());
     this.engine = engine;
-    this.authorize(accessForCommand(access.arnPrefix, cmd, engine.externalSchemaNames()));
+    await this.authorize(accessForCommand(access.arnPrefix, cmd, engine.externalSchemaNames()));
     if (cmd.kind === 'createExternalSchema') {
       const problem = access.roleProblem?.(this.principal, cmd.iamRole, this.accessContext());
       if (problem !== undefined) throw new PgError(SQLSTATE.insufficient_privilege, problem);
@@ -553,7 +609,7 @@ export class Session {
       await this.runCommand(cmd, [], true);
       return;
     }
-    this.authorizeSql(tokens);
+    await this.authorizeSql(tokens);
     const duckSql = await this.translate(tokens);
     const conn = await this.connection();
     await this.withCancel(async () => {
@@ -561,12 +617,39 @@ export class Session {
       const result = await conn.stream(duckSql);
       await this.sendResult(result, head, true, 0, undefined);
     });
-    this.afterStatement(tokens);
+    await this.afterStatement(tokens);
   }
 
-  private afterStatement(tokens: readonly Token[]): void {
+  private async afterStatement(tokens: readonly Token[]): Promise<void> {
     const first = headWords(tokens, 1)[0];
     if (first === 'CREATE' || first === 'DROP' || first === 'ALTER') this.engine?.schemaChanged();
+    // A dropped relation's grants go with it (a relation created again under its name starts without them).
+    const dropped = first === 'DROP' ? relationTarget(tokens, 'drop') : undefined;
+    if (dropped !== undefined && this.engine !== undefined) await this.engine.grants.dropRelation(dropped[0], dropped[1]);
+    const created = first === 'CREATE' ? relationTarget(tokens, 'create') : undefined;
+    if (created !== undefined) await this.ownerGrants(created[0], created[1]);
+  }
+
+  /**
+   * Its creator owns a relation on Redshift (every privilege, and may grant them): under IAM, the creating
+   * user or role gets ALL WITH GRANT OPTION on it, so a CREATE allowed by a schema grant is usable.
+   */
+  private async ownerGrants(schema: string, name: string): Promise<void> {
+    if (this.host.access === undefined || this.principal === undefined || this.engine === undefined) return;
+    const keys = this.granteeKeys();
+    const grantee =
+      keys.user !== undefined ? { kind: 'user' as const, name: keys.user } : keys.role !== undefined ? { kind: 'role' as const, name: keys.role } : undefined;
+    if (grantee === undefined) return;
+    const cmd: GrantCommand = {
+      kind: 'grant',
+      privileges: [...RELATION_PRIVILEGES],
+      on: 'relation',
+      objects: [],
+      allInSchemas: [],
+      grantees: [grantee],
+      grantOption: true,
+    };
+    await this.engine.grants.apply(cmd, [{ on: 'relation', schema, name }], grantee.name);
   }
 
   private async withCancel<T>(fn: () => Promise<T>): Promise<T> {
@@ -674,6 +757,7 @@ export class Session {
         const engine = this.engine ?? (await this.host.engine());
         this.engine = engine;
         const tag = await this.withCancel(() => engine.execute(cmd));
+        if (cmd.kind === 'createMaterializedView') await this.ownerGrants(cmd.name.schema ?? DEFAULT_SCHEMA, cmd.name.name);
         this.out.commandComplete(tag);
         return;
       }
@@ -684,6 +768,7 @@ export class Session {
         if (rest.length > 0) {
           const conn = await this.connection();
           await conn.run(`DROP SCHEMA ${cmd.ifExists ? 'IF EXISTS ' : ''}${rest.map(quoteIdent).join(', ')}${cmd.cascade ? ' CASCADE' : ''}`);
+          for (const n of rest) await engine.grants.dropSchema(n);
         }
         engine.schemaChanged();
         this.out.commandComplete('DROP SCHEMA');
@@ -790,6 +875,9 @@ export class Session {
       }
       case 'copyTo':
         return this.copyTo(cmd);
+      case 'grant':
+      case 'revoke':
+        return this.grant(cmd);
       case 'copyFrom':
         throw new PgError(
           SQLSTATE.feature_not_supported,
@@ -894,7 +982,7 @@ export class Session {
     if (command !== undefined) return { sql, command, duck: undefined, duckSql: '', paramOids: paramTypes, fields: undefined, head };
     if (this.tx === 'E')
       throw new PgError(SQLSTATE.in_failed_sql_transaction, 'current transaction is aborted, commands ignored until end of transaction block');
-    this.authorizeSql(tokens);
+    await this.authorizeSql(tokens);
     // Parameters the client typed are cast to that type; untyped ones DuckDB cannot infer become text.
     const typed = castParams(tokens, (n) => duckTypeForOid(paramTypes[n - 1] ?? 0));
     let duckSql = await this.translate(typed);
@@ -1025,7 +1113,7 @@ export class Session {
         await this.writeRows(result, codecs, portal.formats, maxRows, portal);
       } else await this.sendResult(result, p.head, false, 0, undefined);
     });
-    this.afterStatement(lex(p.sql));
+    await this.afterStatement(lex(p.sql));
   }
 }
 

@@ -227,7 +227,84 @@ describe('Postgres endpoint users and permissions from IAM (--auth enforce)', ()
     assert.equal((await admin.query('SELECT sum(n)::int AS n FROM secret_totals')).rows[0].n, 2);
   });
 
-  it("logs in with an STS session's keys until they expire, with the role's policies", async () => {
+  it('lets GRANT give IAM users and roles what their policies lack, and REVOKE take it back, shown by psql \\dp; an explicit Deny still wins', async () => {
+    const analystDb = await connect(analyst.accessKeyId, analyst.secretAccessKey);
+    const denied = (e: unknown) => pgError(e).code === '42501' && pgError(e).message === 'permission denied for relation secret_totals';
+    await assert.rejects(analystDb.query('SELECT * FROM secret_totals'), (e) => {
+      assert.match((e as { hint: string }).hint, /or GRANT SELECT ON secret_totals TO analyst\.$/);
+      return denied(e);
+    });
+    // Grantees are IAM users, IAM roles (ROLE) or PUBLIC.
+    await assert.rejects(
+      admin.query('GRANT SELECT ON secret_totals TO nobody'),
+      (e) => pgError(e).code === '42704' && pgError(e).message === 'user "nobody" does not exist',
+    );
+    await assert.rejects(
+      admin.query('GRANT SELECT ON secret_totals TO ROLE nobody'),
+      (e) => pgError(e).code === '42704' && pgError(e).message === 'role "nobody" does not exist',
+    );
+    await assert.rejects(admin.query('GRANT SELECT ON no_such_view TO analyst'), (e) => pgError(e).code === '42P01');
+    await assert.rejects(admin.query('GRANT USAGE ON secret_totals TO analyst'), (e) => pgError(e).code === '0LP01');
+    await assert.rejects(admin.query('GRANT SELECT ON secret_totals TO GROUP analysts'), (e) => pgError(e).code === '0A000');
+
+    assert.equal((await admin.query('GRANT SELECT ON secret_totals TO analyst WITH GRANT OPTION')).command, 'GRANT');
+    assert.equal((await analystDb.query('SELECT sum(n)::int AS n FROM secret_totals')).rows[0].n, 2);
+    // The grant covers SELECT only, and psql \dp shows it as a Postgres ACL (r = SELECT, * = grant option).
+    await assert.rejects(analystDb.query('DROP MATERIALIZED VIEW secret_totals'), (e) => pgError(e).code === '42501');
+    const dp = await psql(`host=127.0.0.1 port=${server.pg!.port} user=${root.accessKeyId} dbname=dev`, '\\dp secret_totals', root.secretAccessKey);
+    assert.equal(dp.stdout.trim(), `public|secret_totals|materialized view|analyst=r*/arn:aws:iam::${ACCOUNT}:root||`, dp.stderr);
+
+    // A grant option lets its holder grant that privilege on (not others); views:Grant is needed otherwise.
+    await iam.send(new CreateUserCommand({ UserName: 'auditor' }));
+    const k = await iam.send(new CreateAccessKeyCommand({ UserName: 'auditor' }));
+    const auditor = await connect(k.AccessKey!.AccessKeyId!, k.AccessKey!.SecretAccessKey!);
+    await assert.rejects(auditor.query('SELECT count(*) FROM secret_totals'), denied);
+    await assert.rejects(analystDb.query('GRANT SELECT, DELETE ON secret_totals TO auditor'), (e) => pgError(e).code === '42501');
+    await assert.rejects(analystDb.query('GRANT SELECT ON card_transactions TO auditor'), (e) => pgError(e).code === '42501');
+    await analystDb.query('GRANT SELECT ON secret_totals TO auditor');
+    assert.equal((await auditor.query('SELECT count(*)::int AS n FROM secret_totals')).rows[0].n, 2);
+
+    // A schema's CREATE lets a user create relations there; the creator owns what it creates (every privilege).
+    await assert.rejects(auditor.query('CREATE TABLE audit_log (logged_at timestamp, what varchar)'), (e) => pgError(e).code === '42501');
+    await admin.query('GRANT CREATE ON SCHEMA public TO auditor');
+    await auditor.query('CREATE TABLE audit_log (logged_at timestamp, what varchar)');
+    await auditor.query(`INSERT INTO audit_log VALUES (TIMESTAMP '2024-04-01 10:00:00', 'read secret_totals')`);
+    assert.equal((await auditor.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n, 1);
+    await assert.rejects(analystDb.query('SELECT * FROM audit_log'), (e) => pgError(e).code === '42501');
+
+    // ROLE grants reach the role's STS sessions; PUBLIC reaches everyone.
+    await admin.query(`GRANT SELECT ON audit_log TO ROLE "redshift-streaming-role"`);
+    await admin.query('GRANT SELECT ON card_transactions TO PUBLIC');
+    assert.equal((await auditor.query('SELECT count(*)::int AS n FROM card_transactions')).rows[0].n, 2);
+
+    // An explicit Deny in a policy wins over any grant.
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'auditor',
+        PolicyName: 'never-totals',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Deny', Action: 'views:Select', Resource: ARN('relation/public/secret_totals') }],
+        }),
+      }),
+    );
+    await assert.rejects(auditor.query('SELECT count(*) FROM secret_totals'), denied);
+
+    // REVOKE takes a grant back (REVOKE GRANT OPTION FOR only the option); dropping a relation drops its grants.
+    await admin.query('REVOKE GRANT OPTION FOR SELECT ON secret_totals FROM analyst');
+    await assert.rejects(analystDb.query('GRANT SELECT ON secret_totals TO auditor'), (e) => pgError(e).code === '42501');
+    assert.equal((await analystDb.query('SELECT count(*)::int AS n FROM secret_totals')).rows[0].n, 2);
+    assert.equal((await admin.query('REVOKE SELECT ON secret_totals FROM analyst')).command, 'REVOKE');
+    await assert.rejects(analystDb.query('SELECT * FROM secret_totals'), denied);
+    await auditor.query('DROP TABLE audit_log');
+    await admin.query('GRANT CREATE ON SCHEMA public TO analyst');
+    await analystDb.query('CREATE TABLE audit_log (a int)');
+    await assert.rejects(auditor.query('SELECT * FROM audit_log'), (e) => pgError(e).code === '42501');
+    await admin.query('REVOKE ALL ON card_transactions FROM PUBLIC');
+    await assert.rejects(auditor.query('SELECT count(*) FROM card_transactions'), (e) => pgError(e).code === '42501');
+  });
+
+  it("logs in with an STS session's keys until they expire, with the role's policies and grants", async () => {
     await iam.send(
       new CreateRoleCommand({
         RoleName: 'dashboard-role',
@@ -259,6 +336,9 @@ describe('Postgres endpoint users and permissions from IAM (--auth enforce)', ()
       c.query('SELECT * FROM card_transactions'),
       (e) => pgError(e).code === '42501' && pgError(e).message === 'permission denied for relation card_transactions',
     );
+    // A grant to the role reaches its sessions.
+    await admin.query('GRANT SELECT ON card_transactions TO ROLE "dashboard-role"');
+    assert.equal((await c.query('SELECT count(*)::int AS n FROM card_transactions')).rows[0].n, 2);
     clock.advance(901_000);
     await assert.rejects(connect(key.AccessKeyId!, key.SecretAccessKey!), (e) => pgError(e).code === '28P01');
   });

@@ -1,5 +1,5 @@
 /**
- * psql's meta-commands beyond \d (which clients.test.ts covers): \l, \l+, \df, \dfS, \df+, \du, \dx, \dn, \do and \doS,
+ * psql's meta-commands beyond \d (which clients.test.ts covers): \l, \l+, \df, \dfS, \df+, \du, \dx, \dn, \do, \doS, \dp and \dn+,
  * answered from the catalog queries Debian's psql sends, and current_database() naming the database the
  * client connected to.
  */
@@ -87,5 +87,32 @@ describe('psql meta-commands answered from the catalog', () => {
       plus.some((r) => r[2] === '' && r[3] === 'bigint'),
       'prefix + (no left argument) is listed',
     );
+  });
+
+  it("shows GRANT and REVOKE as Postgres ACLs in \\dp and \\dn+ (Redshift's letters, * for a grant option, empty grantee for PUBLIC)", async () => {
+    const c = await h.client();
+    await c.query('CREATE TABLE acl_t (a int)');
+    await c.query('CREATE VIEW acl_v AS SELECT a FROM acl_t');
+    assert.deepEqual(await psql('\\dp acl_*'), [
+      ['public', 'acl_t', 'table', '', '', ''],
+      ['public', 'acl_v', 'view', '', '', ''],
+    ]);
+    await c.query('GRANT SELECT, INSERT ON acl_t TO bob');
+    await c.query('GRANT ALL PRIVILEGES ON TABLE acl_v TO bob WITH GRANT OPTION');
+    await c.query('GRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC');
+    await c.query('GRANT USAGE, CREATE ON SCHEMA public TO ROLE etl');
+    await c.query('REVOKE INSERT ON acl_t FROM bob');
+    await c.query('REVOKE GRANT OPTION FOR DELETE ON acl_v FROM bob');
+    // psql prints one ACL entry per line: unaligned output puts them on lines of their own.
+    const { stdout } = await run('/usr/bin/psql', ['-h', '127.0.0.1', '-p', String(h.pgPort), '-U', 'analyst', '-X', '-A', '-t', '-c', '\\dp acl_*', 'dev'], {
+      timeout: 60_000,
+    });
+    assert.equal(stdout, 'public|acl_t|table|=r/analyst\nbob=r/analyst||\npublic|acl_v|view|=r/analyst\nbob=a*r*w*dx*D*P*A*/analyst||\n');
+    const dn = (await psql('\\dn+ public'))[0]!;
+    assert.equal(dn[2], 'role etl=UC/analyst');
+    // A dropped relation's grants go with it.
+    await c.query('DROP VIEW acl_v');
+    await c.query('CREATE VIEW acl_v AS SELECT 1 AS x');
+    assert.deepEqual(await psql('\\dp acl_v'), [['public', 'acl_v', 'view', '', '', '']]);
   });
 });

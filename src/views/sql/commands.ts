@@ -12,6 +12,10 @@
  *   DROP MATERIALIZED VIEW [IF EXISTS] name [CASCADE | RESTRICT]
  *   ALTER MATERIALIZED VIEW name AUTO REFRESH {YES|NO}
  *   DROP SCHEMA [IF EXISTS] name [, …] [CASCADE | RESTRICT]     (for external schemas)
+ *   GRANT { priv [, …] | ALL [PRIVILEGES] } ON { [TABLE] name [, …] | ALL TABLES IN SCHEMA s [, …] | SCHEMA s [, …] }
+ *     TO { user | ROLE role | PUBLIC } [, …] [WITH GRANT OPTION]
+ *   REVOKE [GRANT OPTION FOR] { priv [, …] | ALL [PRIVILEGES] } ON … FROM { user | ROLE role | PUBLIC } [, …] [RESTRICT | CASCADE]
+ *     (relations: SELECT INSERT UPDATE DELETE DROP REFERENCES ALTER TRUNCATE; schemas: CREATE USAGE ALTER DROP)
  */
 import { PgError, SQLSTATE } from '../errors.ts';
 import { TokenCursor, identName, isTrivia, stringValue, textOf } from './lexer.ts';
@@ -20,6 +24,28 @@ import type { Token } from './lexer.ts';
 export interface QualifiedName {
   schema?: string;
   name: string;
+}
+
+/** Privileges GRANT gives on relations (tables, views, materialized views) and on schemas, in Redshift's ACL order. */
+export const RELATION_PRIVILEGES = ['INSERT', 'SELECT', 'UPDATE', 'DELETE', 'REFERENCES', 'DROP', 'TRUNCATE', 'ALTER'] as const;
+export const SCHEMA_PRIVILEGES = ['USAGE', 'CREATE', 'DROP', 'ALTER'] as const;
+
+export interface Grantee {
+  kind: 'user' | 'role' | 'public';
+  name: string;
+}
+
+export interface GrantCommand {
+  kind: 'grant' | 'revoke';
+  privileges: string[];
+  on: 'relation' | 'schema';
+  /** Relations named (on: relation) or schemas (on: schema). */
+  objects: QualifiedName[];
+  /** ALL TABLES IN SCHEMA s: every relation of these schemas when the statement runs. */
+  allInSchemas: string[];
+  grantees: Grantee[];
+  /** GRANT … WITH GRANT OPTION; REVOKE GRANT OPTION FOR … (only the option is revoked). */
+  grantOption: boolean;
 }
 
 export type Command =
@@ -48,6 +74,7 @@ export type Command =
   | { kind: 'deallocate'; name: string | undefined }
   | { kind: 'copyTo'; query: Token[] | undefined; table: Token[] | undefined; columns: string[]; options: CopyOptions }
   | { kind: 'copyFrom' }
+  | GrantCommand
   | { kind: 'empty' };
 
 export interface CopyOptions {
@@ -174,6 +201,70 @@ function copyOptions(c: TokenCursor): CopyOptions {
     } else apply(key, undefined);
   }
   return o;
+}
+
+function grantCommand(c: TokenCursor, kind: 'grant' | 'revoke'): GrantCommand {
+  c.next();
+  const grantOptionFor = kind === 'revoke' && c.accept('grant', 'option', 'for');
+  const words: string[] = [];
+  let all = false;
+  if (c.accept('all')) {
+    all = true;
+    c.accept('privileges');
+  } else {
+    do {
+      const t = c.next();
+      if (t === undefined || t.kind !== 'ident') throw syntax(`syntax error at or near "${t?.text ?? 'end of input'}": expected a privilege`);
+      words.push(t.text.toUpperCase());
+      if (c.peek()?.text === '(') throw new PgError(SQLSTATE.feature_not_supported, 'column privileges are not supported: grant on the whole relation');
+    } while (c.acceptPunct(','));
+  }
+  if (!c.accept('on')) throw syntax(`syntax error at or near "${c.peek()?.text ?? 'end of input'}": expected ON`);
+  let on: GrantCommand['on'] = 'relation';
+  const objects: QualifiedName[] = [];
+  const allInSchemas: string[] = [];
+  if (c.accept('all', 'tables', 'in', 'schema')) {
+    do allInSchemas.push(name(c.next(), 'a schema name'));
+    while (c.acceptPunct(','));
+  } else if (c.accept('schema')) {
+    on = 'schema';
+    do objects.push({ name: name(c.next(), 'a schema name') });
+    while (c.acceptPunct(','));
+  } else {
+    const what = c.peek()?.text.toLowerCase();
+    if (what === 'function' || what === 'procedure' || what === 'database' || what === 'language' || what === 'datashare' || what === 'all') {
+      throw new PgError(SQLSTATE.feature_not_supported, `GRANT and REVOKE ON ${what.toUpperCase()} are not supported: Freshet grants on relations and schemas`);
+    }
+    c.accept('table');
+    do objects.push(qualified(c, 'a relation name'));
+    while (c.acceptPunct(','));
+  }
+  const allowed: readonly string[] = on === 'schema' ? SCHEMA_PRIVILEGES : RELATION_PRIVILEGES;
+  for (const w of words) {
+    if (!allowed.includes(w)) {
+      if ((RELATION_PRIVILEGES as readonly string[]).includes(w) || (SCHEMA_PRIVILEGES as readonly string[]).includes(w) || w === 'EXECUTE' || w === 'TEMP') {
+        throw new PgError(SQLSTATE.invalid_grant_operation, `invalid privilege type ${w} for ${on === 'schema' ? 'schema' : 'relation'}`);
+      }
+      throw syntax(`syntax error at or near "${w.toLowerCase()}": unrecognized privilege type`);
+    }
+  }
+  if (!c.accept(kind === 'grant' ? 'to' : 'from'))
+    throw syntax(`syntax error at or near "${c.peek()?.text ?? 'end of input'}": expected ${kind === 'grant' ? 'TO' : 'FROM'}`);
+  const grantees: Grantee[] = [];
+  do {
+    if (c.accept('public')) grantees.push({ kind: 'public', name: 'PUBLIC' });
+    else if (c.accept('group'))
+      throw new PgError(SQLSTATE.feature_not_supported, 'groups are not supported: grant to a user (IAM user name), ROLE <IAM role name> or PUBLIC');
+    else if (c.accept('role')) grantees.push({ kind: 'role', name: name(c.next(), 'a role name') });
+    else grantees.push({ kind: 'user', name: name(c.next(), 'a user name') });
+  } while (c.acceptPunct(','));
+  const withGrantOption = kind === 'grant' && c.accept('with', 'grant', 'option');
+  if (kind === 'revoke') {
+    c.accept('restrict');
+    c.accept('cascade');
+  }
+  if (!c.done) throw syntax(`syntax error at or near "${c.peek()!.text}"`);
+  return { kind, privileges: all ? [...allowed] : [...new Set(words)], on, objects, allInSchemas, grantees, grantOption: withGrantOption || grantOptionFor };
 }
 
 /** Recognises a statement Freshet handles itself; undefined means "translate and pass to DuckDB". */
@@ -323,6 +414,9 @@ export function classify(tokens: readonly Token[]): Command | undefined {
       if (c.accept('all')) return { kind: 'deallocate', name: undefined };
       return { kind: 'deallocate', name: name(c.next(), 'a statement name') };
     }
+    case 'grant':
+    case 'revoke':
+      return grantCommand(c, w);
     case 'copy': {
       c.next();
       let query: Token[] | undefined;

@@ -13,6 +13,8 @@
  * - GETDATE(), NVL, NVL2.
  */
 
+import { aclSql } from '../grants.ts';
+
 /** SQL statements creating every macro (one per entry, run in order). */
 export const MACROS: readonly string[] = [
   // SUPER
@@ -69,7 +71,9 @@ export const MACROS: readonly string[] = [
   `CREATE OR REPLACE MACRO __regclass(n) AS (SELECT oid FROM pg_catalog.pg_class WHERE relname = CASE WHEN contains(n, '.') THEN split_part(n, '.', 2) ELSE n END LIMIT 1)`,
   // pg_class as psql reads it: materialized views are relkind 'm', Freshet's own catalog is hidden, and the
   // columns newer psql versions select exist.
-  `CREATE OR REPLACE VIEW freshet_views.pg_class AS SELECT c.* REPLACE (CASE WHEN v.name IS NOT NULL THEN 'm' ELSE c.relkind END AS relkind),
+  // relacl: the grants of GRANT/REVOKE as Postgres ACLs (grants.ts).
+  `CREATE OR REPLACE VIEW freshet_views.pg_class AS SELECT c.* REPLACE (CASE WHEN v.name IS NOT NULL THEN 'm' ELSE c.relkind END AS relkind,
+       ${aclSql('relation', "CASE WHEN n.nspname = 'main' THEN 'public' ELSE n.nspname END", 'c.relname')} AS relacl),
      false AS relforcerowsecurity
    FROM pg_catalog.pg_class c
    LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -145,7 +149,7 @@ export const MACROS: readonly string[] = [
      WHEN abs(b) < 10240 * 1024 * 1024 * 1024 THEN CAST(round(b / 1024 / 1024 / 1024) AS BIGINT) || ' GB' ELSE CAST(round(b / 1024 / 1024 / 1024 / 1024) AS BIGINT) || ' TB' END`,
   // \df: one row per overload from duckdb_functions(); DuckDB's built-ins and Freshet's Redshift functions are in
   // pg_catalog (so \df lists only what users created, \dfS the rest), Freshet's own helpers (__…) are hidden.
-  `CREATE OR REPLACE VIEW freshet_views.pg_namespace AS SELECT * FROM pg_catalog.pg_namespace
+  `CREATE OR REPLACE VIEW freshet_views.pg_namespace AS SELECT * REPLACE (${aclSql('schema', 'nspname', 'nspname')} AS nspacl) FROM pg_catalog.pg_namespace
      UNION ALL SELECT CAST(11 AS BIGINT), 'pg_catalog', 0, NULL UNION ALL SELECT CAST(13 AS BIGINT), 'information_schema', 0, NULL`,
   `CREATE OR REPLACE VIEW freshet_views.pg_proc AS
    WITH f AS (SELECT *, row_number() OVER (PARTITION BY function_oid ORDER BY CAST(parameter_types AS VARCHAR), CAST(parameters AS VARCHAR)) AS k
