@@ -1,12 +1,16 @@
 /**
  * Metric detectors (the Lookout for Metrics-compatible API): every detector with its status, and one
- * detector's anomaly groups (severity, primary metric, time span) with the dimension contributions of the
- * selected group, and its alerts. Refreshed every 10 s.
+ * detector's anomaly groups (severity, primary metric, time span) and its alerts, refreshed every 10 s. A
+ * selected group shows, as Lookout for Metrics' console did, its dimension contributions and each of its time
+ * series of the primary metric charted (GetAnomalyGroup, ListAnomalyGroupTimeSeries) with the anomalous
+ * intervals marked, and asks of each "Is this an anomaly?" (PutFeedback; the answers read back with GetFeedback).
  */
 import { useEffect, useState } from 'preact/hooks';
-import { awsRest, useLoad } from '../api.ts';
+import { awsRest, errorText, useLoad } from '../api.ts';
+import { LiveChart } from '../charts.tsx';
 import { statusClass } from '../format.ts';
 import { link } from '../main.tsx';
+import { color } from '../metrics.tsx';
 
 interface DetectorSummary {
   AnomalyDetectorArn: string;
@@ -26,6 +30,10 @@ interface GroupSummary {
 
 interface GroupDetail {
   AnomalyGroup?: {
+    AnomalyGroupId?: string;
+    StartTime?: string;
+    EndTime?: string;
+    PrimaryMetricName?: string;
     MetricLevelImpactList?: Array<{
       MetricName?: string;
       NumTimeSeries?: number;
@@ -38,6 +46,22 @@ interface GroupDetail {
     }>;
   };
 }
+
+interface GroupTimeSeries {
+  TimestampList?: string[];
+  TimeSeriesList?: Array<{
+    TimeSeriesId: string;
+    DimensionList?: Array<{ DimensionName?: string; DimensionValue?: string }>;
+    MetricValueList?: number[];
+  }>;
+}
+
+interface FeedbackList {
+  AnomalyGroupTimeSeriesFeedback?: Array<{ TimeSeriesId?: string; IsAnomaly?: boolean }>;
+}
+
+/** At most this many of a group's time series are charted (Lookout for Metrics' console paged them too). */
+const MAX_SERIES = 10;
 
 interface AlertSummary {
   AlertArn: string;
@@ -142,7 +166,7 @@ function DetectorDetail({ detector }: { detector: DetectorSummary }) {
               <td class="small">{g.EndTime}</td>
               <td>
                 <button type="button" onClick={() => setOpen(g.AnomalyGroupId)}>
-                  Contributions
+                  Details
                 </button>
               </td>
             </tr>
@@ -167,6 +191,8 @@ function DetectorDetail({ detector }: { detector: DetectorSummary }) {
           ))}
         </div>
       ) : null}
+      {detail.error ? <p class="error">{detail.error}</p> : null}
+      {open && detail.data?.AnomalyGroup ? <GroupSeries detectorArn={arn} groupId={open} group={detail.data.AnomalyGroup} /> : null}
       <h2>Alerts</h2>
       {alerts.error ? <p class="error">{alerts.error}</p> : null}
       <table class="list" data-testid="alerts">
@@ -189,6 +215,95 @@ function DetectorDetail({ detector }: { detector: DetectorSummary }) {
           ))}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** Seconds since the epoch of an API timestamp (ISO text or epoch seconds). */
+function seconds(t: string | number | undefined): number {
+  if (t === undefined) return Number.NaN;
+  return typeof t === 'number' ? t : Date.parse(t) / 1000;
+}
+
+/**
+ * The group's time series of its primary metric, one chart each with the intervals inside the group's span
+ * drawn as points, and the feedback question under each; answers are sent with PutFeedback and shown as
+ * GetFeedback reads them back.
+ */
+function GroupSeries({ detectorArn, groupId, group }: { detectorArn: string; groupId: string; group: NonNullable<GroupDetail['AnomalyGroup']> }) {
+  const metric = group.PrimaryMetricName ?? group.MetricLevelImpactList?.[0]?.MetricName ?? '';
+  const series = useLoad(
+    () =>
+      lookout<GroupTimeSeries>('ListAnomalyGroupTimeSeries', {
+        AnomalyDetectorArn: detectorArn,
+        AnomalyGroupId: groupId,
+        MetricName: metric,
+        MaxResults: MAX_SERIES,
+      }),
+    [detectorArn, groupId, metric],
+  );
+  const feedback = useLoad(
+    () => lookout<FeedbackList>('GetFeedback', { AnomalyDetectorArn: detectorArn, AnomalyGroupTimeSeriesFeedback: { AnomalyGroupId: groupId } }),
+    [detectorArn, groupId],
+  );
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const answers = new Map((feedback.data?.AnomalyGroupTimeSeriesFeedback ?? []).map((f) => [f.TimeSeriesId, f.IsAnomaly]));
+  const send = async (timeSeriesId: string, isAnomaly: boolean) => {
+    try {
+      await lookout('PutFeedback', {
+        AnomalyDetectorArn: detectorArn,
+        AnomalyGroupTimeSeriesFeedback: { AnomalyGroupId: groupId, TimeSeriesId: timeSeriesId, IsAnomaly: isAnomaly },
+      });
+      setMessage({ text: `Feedback recorded: ${isAnomaly ? 'an anomaly' : 'not an anomaly'}`, error: false });
+      feedback.reload();
+    } catch (e) {
+      setMessage({ text: errorText(e), error: true });
+    }
+  };
+  const times = (series.data?.TimestampList ?? []).map(seconds);
+  const from = seconds(group.StartTime);
+  const to = seconds(group.EndTime);
+  return (
+    <div class="card" data-testid="group-series">
+      <h3>
+        {metric}: the group&apos;s time series <span class="muted small">(anomalous intervals as points)</span>
+      </h3>
+      {series.error ? <p class="error">{series.error}</p> : null}
+      {feedback.error ? <p class="error">{feedback.error}</p> : null}
+      {message ? <p class={message.error ? 'message error' : 'message'}>{message.text}</p> : null}
+      <div class="charts">
+        {(series.data?.TimeSeriesList ?? []).map((ts, i) => {
+          const label = (ts.DimensionList ?? []).map((d) => `${d.DimensionName}=${d.DimensionValue}`).join(', ') || ts.TimeSeriesId;
+          const values = ts.MetricValueList ?? [];
+          const anomalous = times.map((t, j) => (t >= from && t <= to ? (values[j] ?? null) : null));
+          const answer = answers.get(ts.TimeSeriesId);
+          return (
+            <div key={ts.TimeSeriesId} data-testid="time-series" data-id={ts.TimeSeriesId} data-label={label}>
+              <LiveChart
+                title={label}
+                times={times}
+                height={150}
+                series={[
+                  { label: metric, color: color(i), values },
+                  { label: 'anomalous', color: '#d0302f', values: anomalous, points: true },
+                ]}
+              />
+              <p class="small feedback">
+                Is this an anomaly?{' '}
+                <button type="button" class={answer === true ? 'chosen' : ''} onClick={() => void send(ts.TimeSeriesId, true)}>
+                  Yes
+                </button>{' '}
+                <button type="button" class={answer === false ? 'chosen' : ''} onClick={() => void send(ts.TimeSeriesId, false)}>
+                  No
+                </button>{' '}
+                <span data-testid="feedback" class="muted">
+                  {answer === undefined ? 'no feedback yet' : answer ? 'feedback: an anomaly' : 'feedback: not an anomaly'}
+                </span>
+              </p>
+            </div>
+          );
+        })}
+      </div>
     </div>
   );
 }
