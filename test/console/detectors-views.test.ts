@@ -202,6 +202,7 @@ describe('metric detector and views pages in chromium (ManualClock, Postgres end
       const cells = await row.locator('td').allTextContents();
       assert.match(cells[2] ?? '', /console-page-views/);
       assert.equal(cells[3], '3', `rows: ${cells.join(' | ')}`);
+      assert.equal(cells[6], '4', 'records read');
       assert.equal(cells[7], 'ok');
       await shot(page, 'views');
     } finally {

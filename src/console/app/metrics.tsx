@@ -76,20 +76,16 @@ export async function metricData(
   return { times: axis, range: [end - minutes * 60, end], series };
 }
 
-export function MetricChart({
-  title,
-  queries,
-  minutes = 60,
-  period = 60,
-  height = 160,
-}: {
-  title: string;
-  queries: MetricQuery[];
-  minutes?: number;
-  period?: number;
-  height?: number;
-}) {
-  const [data, setData] = useState<Awaited<ReturnType<typeof metricData>> | undefined>();
+export type MetricData = Awaited<ReturnType<typeof metricData>>;
+
+/** GetMetricData over the last `minutes`, again every `refreshMs`; the error reads "no CloudWatch API …" where it is missing. */
+export function useMetricData(
+  queries: MetricQuery[],
+  minutes: number,
+  period: number,
+  refreshMs = 10_000,
+): { data: MetricData | undefined; error: string | undefined } {
+  const [data, setData] = useState<MetricData | undefined>();
   const [error, setError] = useState<string | undefined>();
   const key = JSON.stringify(queries);
   useEffect(() => {
@@ -106,21 +102,19 @@ export function MetricChart({
         if (live)
           setError(e instanceof ApiError && /UnknownOperation|not found|404/i.test(`${e.code} ${e.message}`) ? 'no CloudWatch API on this server' : String(e));
       }
-      if (live) timer = setTimeout(load, 10_000);
+      if (live) timer = setTimeout(load, refreshMs);
     };
     void load();
     return () => {
       live = false;
       if (timer) clearTimeout(timer);
     };
-  }, [key, minutes, period]);
-  if (error)
-    return (
-      <p class="muted small">
-        {title}: {error}
-      </p>
-    );
-  if (!data) return <p class="muted small">{title}: loading…</p>;
+  }, [key, minutes, period, refreshMs]);
+  return { data, error };
+}
+
+/** A chart of already loaded metric data (several charts can share one GetMetricData call). */
+export function MetricDataChart({ title, data, minutes, height = 160 }: { title: string; data: MetricData; minutes: number; height?: number }) {
   return (
     <div data-testid="metric-chart" data-title={title}>
       <LiveChart
@@ -132,4 +126,28 @@ export function MetricChart({
       />
     </div>
   );
+}
+
+export function MetricChart({
+  title,
+  queries,
+  minutes = 60,
+  period = 60,
+  height = 160,
+}: {
+  title: string;
+  queries: MetricQuery[];
+  minutes?: number;
+  period?: number;
+  height?: number;
+}) {
+  const { data, error } = useMetricData(queries, minutes, period);
+  if (error)
+    return (
+      <p class="muted small">
+        {title}: {error}
+      </p>
+    );
+  if (!data) return <p class="muted small">{title}: loading…</p>;
+  return <MetricDataChart title={title} data={data} minutes={minutes} height={height} />;
 }

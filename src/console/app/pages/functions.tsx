@@ -1,11 +1,14 @@
 /**
  * Functions (the Lambda-compatible API): the list, and one function's configuration, event source mappings,
- * invocations and errors (counted from its REPORT log lines) and its latest log lines, refreshed every 2 s.
+ * its AWS/Lambda metrics (Invocations, Errors, Throttles, Duration) over the last hour, refreshed every 5 s, and
+ * its latest log lines, refreshed every 2 s.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { awsRest, consoleFetch, useLoad } from '../api.ts';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { awsRest, consoleFetch, hasCloudWatch, useLoad } from '../api.ts';
 import { time } from '../format.ts';
 import { link } from '../main.tsx';
+import { color, MetricDataChart, useMetricData } from '../metrics.tsx';
+import type { MetricData, MetricQuery } from '../metrics.tsx';
 
 interface FunctionConfiguration {
   FunctionName: string;
@@ -77,22 +80,74 @@ function FunctionList() {
   );
 }
 
-/**
- * Invocations and errors from the function's log, as Lambda writes it: one REPORT line per invocation; a
- * handler's error logs `ERROR\tInvoke Error`, a crash or timeout ends its REPORT line with `Status: error`.
- */
-function counts(lines: LogLine[]): { invocations: number; errors: number } {
-  let invocations = 0;
-  let errors = 0;
-  for (const l of lines) {
-    for (const line of l.message.split('\n')) {
-      if (line.startsWith('REPORT RequestId:')) {
-        invocations++;
-        if (line.includes('Status: error')) errors++;
-      } else if (line.includes('\tERROR\tInvoke Error')) errors++;
+/** The AWS/Lambda metrics of one function (FunctionName dimension), as Lambda's console charts them. */
+function lambdaQueries(name: string): MetricQuery[] {
+  const metric = (id: string, metricName: string, stat: string, c: number, right = false): MetricQuery => ({
+    id,
+    label: stat === 'Sum' ? metricName : `${metricName} ${stat}`,
+    color: color(c),
+    namespace: 'AWS/Lambda',
+    metricName,
+    dimensions: { FunctionName: name },
+    stat,
+    ...(right ? { right: true } : {}),
+  });
+  return [
+    metric('invocations', 'Invocations', 'Sum', 0),
+    metric('errors', 'Errors', 'Sum', 1),
+    metric('throttles', 'Throttles', 'Sum', 2),
+    metric('durationAvg', 'Duration', 'Average', 3),
+    metric('durationMax', 'Duration', 'Maximum', 4),
+  ];
+}
+
+const METRIC_MINUTES = 60;
+
+/** Totals over the charted hour: counts summed; the mean duration weighted by each minute's invocations. */
+function totals(data: MetricData): { invocations: number; errors: number; throttles: number; avgMs: number | undefined; maxMs: number | undefined } {
+  const values = (id: string) => data.series.find((s) => s.query.id === id)?.values ?? [];
+  const sum = (id: string) => values(id).reduce<number>((a, v) => a + (v ?? 0), 0);
+  const inv = values('invocations');
+  const avg = values('durationAvg');
+  let weighted = 0;
+  let weight = 0;
+  avg.forEach((v, i) => {
+    const n = inv[i] ?? 0;
+    if (v !== null && n) {
+      weighted += v * n;
+      weight += n;
     }
-  }
-  return { invocations, errors };
+  });
+  const maxima = values('durationMax').filter((v): v is number => v !== null);
+  return {
+    invocations: sum('invocations'),
+    errors: sum('errors'),
+    throttles: sum('throttles'),
+    avgMs: weight ? weighted / weight : undefined,
+    maxMs: maxima.length ? Math.max(...maxima) : undefined,
+  };
+}
+
+function FunctionMetrics({ name }: { name: string }) {
+  const queries = useMemo(() => lambdaQueries(name), [name]);
+  const { data, error } = useMetricData(queries, METRIC_MINUTES, 60, 5000);
+  if (error) return <p class="muted small">AWS/Lambda metrics: {error}</p>;
+  if (!data) return <p class="muted small">AWS/Lambda metrics: loading…</p>;
+  const t = totals(data);
+  const only = (ids: string[]): MetricData => ({ ...data, series: data.series.filter((s) => ids.includes(s.query.id)) });
+  return (
+    <div>
+      <p data-testid="invocations">
+        <b>{t.invocations}</b> invocation(s), <b class={t.errors ? 'error' : ''}>{t.errors}</b> error(s), <b>{t.throttles}</b> throttle(s)
+        {t.avgMs !== undefined ? `, duration ${t.avgMs.toFixed(1)} ms on average (max ${(t.maxMs ?? 0).toFixed(1)} ms)` : ''} in the last hour
+        <span class="muted small"> (AWS/Lambda metrics)</span>
+      </p>
+      <div class="charts">
+        <MetricDataChart title="Invocations, errors and throttles" data={only(['invocations', 'errors', 'throttles'])} minutes={METRIC_MINUTES} />
+        <MetricDataChart title="Duration (ms)" data={only(['durationAvg', 'durationMax'])} minutes={METRIC_MINUTES} />
+      </div>
+    </div>
+  );
 }
 
 function FunctionDetail({ name }: { name: string }) {
@@ -131,7 +186,6 @@ function FunctionDetail({ name }: { name: string }) {
     };
   }, [name]);
   const c = config.data;
-  const { invocations, errors } = counts(logs);
   return (
     <div>
       <p class="crumbs">
@@ -144,9 +198,7 @@ function FunctionDetail({ name }: { name: string }) {
           {c.FunctionArn} · {c.Runtime ?? 'image'} · handler {c.Handler} · {c.MemorySize} MB · timeout {c.Timeout} s · {c.State ?? 'Active'}
         </p>
       ) : null}
-      <p data-testid="invocations">
-        <b>{invocations}</b> invocation(s), <b class={errors ? 'error' : ''}>{errors}</b> error(s) in the kept log
-      </p>
+      {hasCloudWatch() ? <FunctionMetrics name={name} /> : <p class="muted small">No CloudWatch API on this server: no AWS/Lambda metrics.</p>}
       <h2>Event source mappings</h2>
       {mappings.error ? <p class="error">{mappings.error}</p> : null}
       <table class="list" data-testid="mappings">
