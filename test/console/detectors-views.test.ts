@@ -104,9 +104,9 @@ describe('metric detector and views pages in chromium (ManualClock, Postgres end
   });
 
   it('charts an anomaly group found on the injected clock and records "not an anomaly" feedback that GetFeedback reads back', async () => {
-    // 170 five-minute intervals of views per marketplace; DE drops to a fifth for intervals 150–153.
-    const drop: Injection = { marketplace: 'DE', from: 150, to: 153, factor: 0.2 };
-    const n = 170;
+    // 100 five-minute intervals of views per marketplace (the detector grades after 64); DE drops to a fifth for intervals 90–93.
+    const drop: Injection = { marketplace: 'DE', from: 90, to: 93, factor: 0.2 };
+    const n = 100;
     const rng = new Rng(2);
     const bucketDir = join(dataDir, 's3', 'freshet-s3');
     for (let i = 0; i < n; i++) writeInterval(bucketDir, T0 + i * FREQ, intervalRows(rng, i, T0 + i * FREQ, FREQ, [drop]));
