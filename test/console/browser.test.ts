@@ -633,7 +633,7 @@ describe('console in chromium against the demo', () => {
     }
   });
 
-  it('lists metric detectors and shows one with its anomaly groups and alerts', async () => {
+  it('lists metric detectors and shows one with its anomaly groups and alerts, and the overview lists functions and detectors', async () => {
     const l4m = new LookoutMetricsClient({ endpoint: demo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
     try {
       const { AnomalyDetectorArn } = await l4m.send(
@@ -658,6 +658,15 @@ describe('console in chromium against the demo', () => {
       assert.match((await page.locator('[data-testid=alerts]').textContent()) ?? '', /70/);
       await page.locator('p.muted', { hasText: 'No anomaly groups yet.' }).waitFor({ timeout: 15_000 });
       await shot(page, 'detectors');
+      // The overview lists the function with its invocations (AWS/Lambda) and the detector with its group count.
+      await page.goto(demo.consoleUrl);
+      const fn = page.locator('[data-testid=overview-functions] tr[data-name=console-test-fn]');
+      await fn.filter({ hasText: '2 invocations' }).waitFor({ timeout: 15_000 });
+      assert.match((await fn.textContent()) ?? '', /Active/);
+      assert.equal(await fn.locator('svg.spark path').count(), 1, 'a sparkline of its invocations per minute');
+      const detector = page.locator('[data-testid=overview-detectors] tr[data-name=console-test-detector]');
+      await detector.filter({ hasText: '0 anomaly group(s)' }).waitFor({ timeout: 15_000 });
+      assert.match((await detector.textContent()) ?? '', /INACTIVE/);
     } finally {
       l4m.destroy();
     }

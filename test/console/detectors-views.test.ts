@@ -176,6 +176,11 @@ describe('metric detector and views pages in chromium (ManualClock, Postgres end
     await de.locator('[data-testid=feedback]', { hasText: 'feedback: an anomaly' }).waitFor({ timeout: 10_000 });
     const again = await l4m.send(new GetFeedbackCommand({ AnomalyDetectorArn: arn, AnomalyGroupTimeSeriesFeedback: { AnomalyGroupId: group.AnomalyGroupId } }));
     assert.deepEqual(again.AnomalyGroupTimeSeriesFeedback, [{ TimeSeriesId: seriesId, IsAnomaly: true }]);
+    // The overview counts the detector's group.
+    await page.goto(`${server.url}/console/`);
+    await page
+      .locator('[data-testid=overview-detectors] tr[data-name=console-views-per-marketplace]', { hasText: '1 anomaly group(s)' })
+      .waitFor({ timeout: 15_000 });
   });
 
   it('lists a materialized view made over the Postgres endpoint with its stream and rows', async () => {

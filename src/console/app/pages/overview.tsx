@@ -1,12 +1,17 @@
 /**
  * Overview: every resource with its status and a sparkline of its main rate, and the pipeline graphs
- * (stream → SQL application → delivery stream → bucket) with live rates on the edges.
+ * (stream → SQL application → delivery stream → bucket) with live rates on the edges. Functions (with their
+ * AWS/Lambda Invocations per minute) and metric detectors (with their anomaly group count) come from their
+ * AWS APIs every 10 s.
  */
-import { aws, useLive, useLoad } from '../api.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { aws, awsRest, hasCloudWatch, useLive, useLoad } from '../api.ts';
 import type { LiveState } from '../api.ts';
 import { Sparkline } from '../charts.tsx';
 import { num, statusClass } from '../format.ts';
 import { link } from '../main.tsx';
+import { color, metricData } from '../metrics.tsx';
+import type { MetricQuery } from '../metrics.tsx';
 import type { LiveSnapshot } from '../../snapshot.ts';
 
 interface DeliveryDescription {
@@ -216,6 +221,88 @@ function smoothed(live: LiveState): LiveSnapshot | undefined {
   };
 }
 
+interface FunctionRow {
+  name: string;
+  state: string;
+  /** Invocations per minute over the last SPARK_MINUTES (empty without a CloudWatch API). */
+  perMinute: number[];
+}
+
+interface DetectorRow {
+  name: string;
+  status: string;
+  groups: number | undefined;
+}
+
+const SPARK_MINUTES = 30;
+/** GetMetricData takes at most 500 queries; the overview charts the first 100 functions. */
+const MAX_FUNCTION_SPARKS = 100;
+
+/** Every function with its state and, where the server has CloudWatch, its Invocations (Sum) per minute. */
+async function loadFunctions(): Promise<FunctionRow[]> {
+  const list = await awsRest<{ Functions?: Array<{ FunctionName: string; State?: string }> }>('lambda', 'GET', '/2015-03-31/functions/');
+  const fns = list.Functions ?? [];
+  const rows = fns.map((f) => ({ name: f.FunctionName, state: f.State ?? 'Active', perMinute: [] as number[] }));
+  if (rows.length === 0 || !hasCloudWatch()) return rows;
+  const queries: MetricQuery[] = rows.slice(0, MAX_FUNCTION_SPARKS).map((r, i) => ({
+    id: `f${i}`,
+    label: r.name,
+    color: color(i),
+    namespace: 'AWS/Lambda',
+    metricName: 'Invocations',
+    dimensions: { FunctionName: r.name },
+    stat: 'Sum',
+  }));
+  const d = await metricData(queries, SPARK_MINUTES, 60);
+  // A dense minute axis: minutes without invocations have no datapoint and count 0.
+  const [from, to] = d.range;
+  d.series.forEach((s, i) => {
+    const at = new Map(d.times.map((t, j) => [t, s.values[j] ?? 0]));
+    const dense: number[] = [];
+    for (let t = from; t < to; t += 60) dense.push(at.get(t) ?? 0);
+    rows[i]!.perMinute = dense;
+  });
+  return rows;
+}
+
+const lookout = <T,>(action: string, body: unknown) => awsRest<T>('lookoutmetrics', 'POST', `/${action}`, body);
+
+/** Every metric detector with its status and how many anomaly groups it has found. */
+async function loadDetectors(): Promise<DetectorRow[]> {
+  const list = await lookout<{ AnomalyDetectorSummaryList?: Array<{ AnomalyDetectorArn: string; AnomalyDetectorName: string; Status?: string }> }>(
+    'ListAnomalyDetectors',
+    {},
+  );
+  return Promise.all(
+    (list.AnomalyDetectorSummaryList ?? []).map(async (d) => {
+      let groups: number | undefined;
+      try {
+        const g = await lookout<{ AnomalyGroupStatistics?: { TotalCount?: number } }>('ListAnomalyGroupSummaries', {
+          AnomalyDetectorArn: d.AnomalyDetectorArn,
+          SensitivityThreshold: 0,
+          MaxResults: 1,
+        });
+        groups = g.AnomalyGroupStatistics?.TotalCount ?? 0;
+      } catch {
+        // deleted meanwhile, or not allowed: no count
+      }
+      return { name: d.AnomalyDetectorName, status: d.Status ?? '', groups };
+    }),
+  );
+}
+
+/** Functions and detectors, reloaded every 10 s; a server without those APIs (or a caller not allowed them) shows none. */
+function useAwsResources(): { functions: FunctionRow[]; detectors: DetectorRow[] } {
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setTick((n) => n + 1), 10_000);
+    return () => clearInterval(t);
+  }, []);
+  const functions = useLoad(() => loadFunctions().catch(() => []), [tick]);
+  const detectors = useLoad(() => loadDetectors().catch(() => []), [tick]);
+  return { functions: functions.data ?? [], detectors: detectors.data ?? [] };
+}
+
 function series(live: LiveState, pick: (s: LiveSnapshot) => number | undefined): number[] {
   return live.history.map((s) => pick(s) ?? 0);
 }
@@ -227,6 +314,7 @@ export function Overview() {
   const { data: deliveries } = useLoad(() => describeDeliveries(deliveryNames ? deliveryNames.split(',') : []), [deliveryNames]);
   const streamNames = snap?.streams.map((s) => s.name).join(',') ?? '';
   const { data: pipelines } = useLoad(() => pipelinesOf(streamNames ? streamNames.split(',') : []), [streamNames]);
+  const { functions, detectors } = useAwsResources();
   if (!snap) return <p class="muted">Connecting to the live feed…</p>;
   const graphs = buildGraphs(snap, deliveries ?? []);
   return (
@@ -307,6 +395,50 @@ export function Overview() {
             </tbody>
           </table>
         </div>
+        {functions.length > 0 ? (
+          <div>
+            <h2>Functions</h2>
+            <table class="resources" data-testid="overview-functions">
+              <tbody>
+                {functions.map((f) => (
+                  <tr key={f.name} data-name={f.name}>
+                    <td>
+                      <a href={link('functions', f.name)}>{f.name}</a>
+                    </td>
+                    <td>
+                      <span class={statusClass(f.state === 'Active' ? 'ACTIVE' : f.state.toUpperCase())}>{f.state}</span>
+                    </td>
+                    <td class="rate">{hasCloudWatch() ? `${num(f.perMinute.reduce((a, v) => a + v, 0))} invocations` : ''}</td>
+                    <td>
+                      <Sparkline values={f.perMinute} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {hasCloudWatch() ? <p class="muted small">Invocations in the last {SPARK_MINUTES} minutes (AWS/Lambda), per minute.</p> : null}
+          </div>
+        ) : null}
+        {detectors.length > 0 ? (
+          <div>
+            <h2>Metric detectors</h2>
+            <table class="resources" data-testid="overview-detectors">
+              <tbody>
+                {detectors.map((d) => (
+                  <tr key={d.name} data-name={d.name}>
+                    <td>
+                      <a href={link('detectors', d.name)}>{d.name}</a>
+                    </td>
+                    <td>
+                      <span class={statusClass(d.status)}>{d.status}</span>
+                    </td>
+                    <td class="rate">{d.groups === undefined ? '' : `${d.groups} anomaly group(s)`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
       </section>
     </div>
   );
