@@ -7,18 +7,25 @@
  *
  * With a data directory the resources, results and each detector's models are kept in
  * `<data-dir>/detectors/` (written atomically after every change and every run) and resumed on start.
+ * A metric set whose source is a Kinesis stream on this server (`kinesis://<stream>`, a Freshet extension)
+ * is read by a StreamSource (stream-source.ts), which sums rows into open intervals and seals each when its
+ * run comes due.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../core/index.ts';
 import type { FunctionInvoker } from '../functions/index.ts';
+import type { RoleAuthorizer } from '../aws/index.ts';
+import type { KinesisEngine } from '../kinesis/index.ts';
 import type { Action, AlertFilters, Metric, MetricSetDimensionFilter, MetricSource, TimestampColumn } from '../aws/models/lookoutmetrics.ts';
 import { deliverAlert } from './alerts.ts';
 import type { AlertTarget } from './alerts.ts';
 import { byInterval, parseRows, parseS3Path, readObjects } from './source.ts';
 import type { BucketResolver, ParsedRow, ParseStats, RowSchema } from './source.ts';
 import { MetricSetDetector } from './series.ts';
+import { StreamSource, parseStreamPath, readStreamRows, sumsToRows } from './stream-source.ts';
+import type { StreamSourceDeps, StreamSourceSpec } from './stream-source.ts';
 import type { IntervalResult, MetricSetDetectorState, SeriesHit, SeriesOptions } from './series.ts';
 import { apiTime, frequencyMs, intervalStart, renderTemplate } from './time.ts';
 
@@ -50,6 +57,14 @@ export interface DetectorRecord {
   failureType?: 'ACTIVATION_FAILURE' | 'BACK_TEST_ACTIVATION_FAILURE' | 'DELETION_FAILURE' | 'DEACTIVATION_FAILURE';
   /** Start of the next interval live detection will run for. */
   nextIntervalMs?: number;
+  /**
+   * Start of the last interval whose run was recorded (execution, quality, groups, alerts): after a restart the
+   * intervals after the model checkpoint run again to bring the models up to date, and those up to this one
+   * are not recorded twice.
+   */
+  lastRecordedMs?: number;
+  /** The first interval of an activation whose model started empty: where a restart resumes before the first model checkpoint. */
+  firstIntervalMs?: number;
 }
 
 export interface MetricSetRecord {
@@ -140,6 +155,10 @@ export interface DetectorsDeps {
   options?: DetectorsOptions;
   /** The server's functions (src/functions' invoker), for alerts whose action is a Lambda function. */
   functions?: FunctionInvoker;
+  /** The server's streams, for metric sets read from a Kinesis stream (`kinesis://<stream>`). */
+  kinesis?: KinesisEngine;
+  /** `--auth enforce`: a stream source is read with the metric set's RoleArn. */
+  roles?: RoleAuthorizer;
 }
 
 interface PersistedState {
@@ -173,6 +192,8 @@ export class DetectorsEngine {
   readonly executions = new Map<string, ExecutionRecord[]>();
   readonly quality = new Map<string, QualityRecord>();
   private readonly models = new Map<string, MetricSetDetector>();
+  /** Live readers of stream sources, by detector ARN. */
+  private readonly streams = new Map<string, StreamSource>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly dir: string | undefined;
@@ -242,7 +263,11 @@ export class DetectorsEngine {
         // Resume after the last checkpointed interval: later ones are read again from the source.
         const model = this.models.get(d.arn);
         if (ms && model?.lastStartMs !== null && model?.lastStartMs !== undefined) d.nextIntervalMs = model.lastStartMs + frequencyMs(ms.frequency);
+        // No interval in the model checkpoint yet: from the first interval after activation.
+        else if (d.firstIntervalMs !== undefined) d.nextIntervalMs = d.firstIntervalMs;
         this.schedule(d);
+        const src = this.streamSource(d);
+        if (src) void src.start().catch((e: unknown) => this.options.log?.(`detector ${d.name}: ${(e as Error).message}`));
       } else if (d.status === 'BACK_TEST_ACTIVATING' || d.status === 'BACK_TEST_ACTIVE') this.startBacktest(d.arn);
       else if (d.status === 'DEACTIVATING') d.status = 'DEACTIVATED';
     }
@@ -269,6 +294,8 @@ export class DetectorsEngine {
     const model = this.models.get(d.arn);
     if (!model || (!force && model.intervals % MODEL_CHECKPOINT_INTERVALS !== 0)) return;
     writeAtomic(this.dir, `${d.name}.models.json`, JSON.stringify(model));
+    // The models now hold every interval up to lastStartMs: a stream source no longer needs to keep them.
+    if (model.lastStartMs !== null) this.streams.get(d.arn)?.prune(model.lastStartMs);
   }
 
   // ---- life cycle ------------------------------------------------------------------------------------
@@ -316,6 +343,18 @@ export class DetectorsEngine {
       // when the detector starts may hold only part of its data.
       const firstFull = intervalStart(now + freq - 1, freq);
       d.nextIntervalMs = model.lastStartMs === null ? firstFull : Math.max(firstFull, model.lastStartMs + freq);
+      if (model.lastStartMs === null) d.firstIntervalMs = d.nextIntervalMs;
+      else delete d.firstIntervalMs;
+      const src = this.streamSource(d);
+      if (src) {
+        try {
+          // Rows of intervals before the first one detected are not counted.
+          await src.start(d.nextIntervalMs);
+        } catch (e) {
+          this.fail(d, 'ACTIVATION_FAILURE', (e as Error).message);
+          return;
+        }
+      }
       this.save();
       this.saveModels(d);
       this.schedule(d);
@@ -327,11 +366,16 @@ export class DetectorsEngine {
     this.cancelTimer(arn);
     this.touch(d, 'DEACTIVATED');
     this.save();
-    this.enqueue(arn, async () => this.saveModels(d));
+    this.enqueue(arn, async () => {
+      this.saveModels(d);
+      // The reader stops; its checkpoint stays, and rows of the intervals missed meanwhile are late on reactivation.
+      await this.streams.get(arn)?.stop();
+    });
   }
 
   delete(arn: string): void {
     this.cancelTimer(arn);
+    this.dropStreamSource(arn);
     this.detectors.delete(arn);
     this.tags.delete(arn);
     for (const m of [...this.metricSets.values()]) {
@@ -373,6 +417,53 @@ export class DetectorsEngine {
   /** A metric set's definition changed: its series start again. */
   resetModel(detectorArn: string): void {
     this.models.delete(detectorArn);
+  }
+
+  /** The detector is gone: its stream reader stops and its files are removed. */
+  private dropStreamSource(detectorArn: string): void {
+    const src = this.streams.get(detectorArn);
+    if (!src) return;
+    this.streams.delete(detectorArn);
+    void src.remove().catch((e: unknown) => this.options.log?.(`detector stream source: ${(e as Error).message}`));
+  }
+
+  /**
+   * A metric set's source or columns changed: its stream reader (sums of the old columns) is removed and, for
+   * a running detector, a new one starts from the stream's end, in the detector's queue (after any run in flight).
+   */
+  restartStreamSource(detectorArn: string): void {
+    this.enqueue(detectorArn, async () => {
+      const old = this.streams.get(detectorArn);
+      this.streams.delete(detectorArn);
+      await old?.remove();
+      const d = this.detectors.get(detectorArn);
+      if (!d || (d.status !== 'ACTIVE' && d.status !== 'LEARNING')) return;
+      await this.streamSource(d)?.start(d.nextIntervalMs);
+    });
+  }
+
+  private streamDeps(): StreamSourceDeps {
+    return { kinesis: this.deps.kinesis, clock: this.clock, roles: this.deps.roles, dir: this.dir, log: this.options.log };
+  }
+
+  /** The stream a metric set reads live (`kinesis://<stream>` in TemplatedPathList), as a reader's settings. */
+  private streamSpec(d: DetectorRecord, ms: MetricSetRecord, path?: string): StreamSourceSpec | undefined {
+    const s3 = ms.source.S3SourceConfig;
+    const stream = parseStreamPath(path ?? s3?.TemplatedPathList?.[0] ?? '');
+    if (stream === undefined) return undefined;
+    return { detectorName: d.name, stream, roleArn: s3?.RoleArn, schema: rowSchema(ms), freqMs: frequencyMs(ms.frequency) };
+  }
+
+  /** The live reader of the detector's stream source (made on first use), or undefined for an S3 source. */
+  private streamSource(d: DetectorRecord): StreamSource | undefined {
+    const have = this.streams.get(d.arn);
+    if (have) return have;
+    const ms = this.metricSetOf(d.arn);
+    const spec = ms && this.streamSpec(d, ms);
+    if (!spec) return undefined;
+    const src = new StreamSource(this.streamDeps(), spec);
+    this.streams.set(d.arn, src);
+    return src;
   }
 
   model(detectorArn: string): MetricSetDetector | undefined {
@@ -427,12 +518,14 @@ export class DetectorsEngine {
     const d = this.detectors.get(arn);
     const ms = d && this.metricSetOf(arn);
     if (!d || !ms) return;
+    // An interval recorded before a restart runs again only to bring the models up to date.
+    const replay = d.lastRecordedMs !== undefined && startMs <= d.lastRecordedMs;
     const exec: ExecutionRecord = { startMs, status: 'IN_PROGRESS' };
-    this.recordExecution(arn, exec);
+    if (!replay) this.recordExecution(arn, exec);
     let rows: ParsedRow[];
     const stats: ParseStats = { rows: 0, invalidRows: 0, partialRows: 0 };
     try {
-      rows = await this.readInterval(ms, startMs, stats);
+      rows = await this.readInterval(d, ms, startMs, stats);
     } catch (e) {
       exec.status = 'FAILED';
       exec.failureReason = (e as Error).message;
@@ -443,16 +536,33 @@ export class DetectorsEngine {
     let model = this.models.get(arn);
     if (!model) this.models.set(arn, (model = this.newModel(ms)));
     const result = model.process(startMs, rows, this.dimensionFilter(ms));
+    if (replay) {
+      this.saveModels(d, false);
+      return;
+    }
     exec.status = 'COMPLETED';
     this.quality.set(arn, { startMs, rows: stats.rows, invalidRows: stats.invalidRows, partialRows: stats.partialRows, seriesCount: result.seriesCount });
     const group = this.recordGroup(d, ms, model, result, 'live');
     if (d.status === 'LEARNING' && result.learned) this.touch(d, 'ACTIVE');
+    d.lastRecordedMs = startMs;
     this.save();
     this.saveModels(d, false);
     if (group) this.fireAlerts(d, group);
   }
 
-  private async readInterval(ms: MetricSetRecord, startMs: number, stats: ParseStats): Promise<ParsedRow[]> {
+  private async readInterval(d: DetectorRecord, ms: MetricSetRecord, startMs: number, stats: ParseStats): Promise<ParsedRow[]> {
+    const src = this.streamSource(d);
+    if (src) {
+      const sums = await src.seal(startMs);
+      stats.rows += sums.rows;
+      stats.invalidRows += sums.invalidRows;
+      stats.partialRows += sums.partialRows;
+      return sumsToRows(
+        sums,
+        startMs,
+        ms.metricList.map((m) => m.AggregationFunction === 'AVG'),
+      );
+    }
     const s3 = ms.source.S3SourceConfig;
     if (!s3) throw new Error('the metric set has no S3SourceConfig');
     const freq = frequencyMs(ms.frequency);
@@ -472,6 +582,13 @@ export class DetectorsEngine {
     const rows: ParsedRow[] = [];
     const stats: ParseStats = { rows: 0, invalidRows: 0, partialRows: 0 };
     for (const p of paths) {
+      const d = this.detectors.get(ms.detectorArn);
+      const spec = d && this.streamSpec(d, ms, p);
+      if (spec) {
+        // A stream's retained records (every shard from TRIM_HORIZON), assigned to intervals by their timestamps.
+        await readStreamRows(this.streamDeps(), spec, stats, rows);
+        continue;
+      }
       const loc = parseS3Path(p);
       if (!loc) throw new Error(`not an S3 path: ${p}`);
       for (const f of await readObjects(loc, this.deps.bucketPath, isGzip(ms))) parseRows(f.text, rowSchema(ms), stats, rows);
@@ -658,6 +775,7 @@ export class DetectorsEngine {
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     await this.settled();
+    for (const s of this.streams.values()) await s.stop();
     for (const d of this.detectors.values()) this.saveModels(d);
     this.closed = true;
   }

@@ -78,7 +78,14 @@ export function createDetectorsService(deps: DetectorsDeps): DetectorsService {
       model: lookoutMetricsModel,
       actions: LOOKOUTMETRICS_ACTIONS,
       errors: lookoutMetricsErrors,
-      validation: { enumExtensions: { Frequency: ['PT1M'] } },
+      validation: {
+        enumExtensions: { Frequency: ['PT1M'] },
+        // kinesis://<stream>: a Kinesis stream on this server read directly (a Freshet extension; stream-source.ts).
+        patternOverrides: {
+          TemplatedPath: /^(?:s3:\/\/[a-zA-Z0-9_\-/ {}=]+|kinesis:\/\/[a-zA-Z0-9_.-]{1,128})$/,
+          HistoricalDataPath: /^(?:s3:\/\/[a-z0-9].+|kinesis:\/\/[a-zA-Z0-9_.-]{1,128})$/,
+        },
+      },
       close: () => engine.close(),
     },
     engine,

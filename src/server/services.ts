@@ -140,6 +140,9 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
           return m !== undefined && m.kind !== 'null' && m.kind !== 'directory' ? m : firehose.engine.stores.localPath(bucket);
         },
         functions: invoker,
+        // Metric sets may read a stream of this server directly (kinesis://<stream>), with their role under --auth enforce.
+        kinesis: deps.kinesis,
+        ...(deps.roles ? { roles: deps.roles } : {}),
         ...(deps.detectors ? { options: deps.detectors } : {}),
       }),
     ],

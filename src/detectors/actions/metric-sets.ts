@@ -1,7 +1,9 @@
 /**
  * Metric set actions (Amazon Lookout for Metrics API Reference): CreateMetricSet, DescribeMetricSet,
  * ListMetricSets, UpdateMetricSet, DetectMetricSetConfig, GetSampleData. A detector has one metric set, as
- * on AWS. Sources: S3SourceConfig over the embedded object store; the other sources are refused.
+ * on AWS. Sources: S3SourceConfig over the embedded object store or a remote S3-compatible store, and — a
+ * Freshet extension — `kinesis://<stream>` paths in it, naming a Kinesis stream on this server read directly
+ * (stream-source.ts); the other sources are refused.
  */
 import { defineAction } from '../../aws/index.ts';
 import { lookoutMetricsModel } from '../../aws/models/lookoutmetrics.ts';
@@ -9,6 +11,7 @@ import type { DescribeMetricSetResponse, DetectMetricSetConfigResponse, FileForm
 import type { DetectorsEngine, Frequency, MetricSetRecord } from '../engine.ts';
 import { conflict, validation } from '../errors.ts';
 import { parseS3Path, readObjects, sniffFormat } from '../source.ts';
+import { parseStreamPath, STREAM_SCHEME } from '../stream-source.ts';
 import { detectorOf, metricSetOf, page, seconds, tagsOf } from './common.ts';
 import type { DetectorsContext } from './common.ts';
 
@@ -21,7 +24,20 @@ function checkSource(source: MetricSource): void {
   if (!s3) throw validation('MetricSource must have an S3SourceConfig.');
   const paths = [...(s3.TemplatedPathList ?? []), ...(s3.HistoricalDataPathList ?? [])];
   if (paths.length === 0) throw validation('S3SourceConfig needs a TemplatedPathList or a HistoricalDataPathList.');
-  for (const p of paths) if (!parseS3Path(p)) throw validation(`${p} is not an S3 path (s3://<bucket>/<prefix>).`);
+  let stream = false;
+  for (const p of paths) {
+    if (p.startsWith(STREAM_SCHEME)) {
+      if (parseStreamPath(p) === undefined) throw validation(`${p} does not name a Kinesis stream (kinesis://<stream-name>, 1 to 128 of a-z A-Z 0-9 _ . -).`);
+      stream = true;
+    } else if (!parseS3Path(p)) throw validation(`${p} is not an S3 path (s3://<bucket>/<prefix>) or a Kinesis stream (kinesis://<stream-name>).`);
+  }
+  const csv = s3.FileFormatDescriptor?.CsvFormatDescriptor;
+  if (stream && csv && !s3.FileFormatDescriptor?.JsonFormatDescriptor) {
+    // A record carries rows, never a header line: the columns come from the descriptor.
+    if (csv.ContainsHeader === true)
+      throw validation('Records of a kinesis:// source have no header line: set ContainsHeader to false and list the columns in HeaderList.');
+    if (!csv.HeaderList || csv.HeaderList.length === 0) throw validation('A kinesis:// source in CSV needs the columns in CsvFormatDescriptor.HeaderList.');
+  }
 }
 
 function checkColumns(metricNames: readonly string[], dimensions: readonly string[], timestamp: string | undefined): void {
@@ -142,6 +158,8 @@ export const updateMetricSet = defineAction(lookoutMetricsModel, 'UpdateMetricSe
   ms.lastModificationTime = ctx.clock.now();
   // New measures or dimensions make new series: the old models no longer fit.
   if (shapeChanged) engine.resetModel(d.arn);
+  // A stream reader sums rows by the old columns and source: it starts over.
+  if (shapeChanged || input.MetricSource !== undefined || input.TimestampColumn !== undefined) engine.restartStreamSource(d.arn);
   engine.save();
   return { MetricSetArn: ms.arn };
 });
