@@ -7,14 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   ActivateAnomalyDetectorCommand,
-  CreateAlertCommand,
   CreateAnomalyDetectorCommand,
   CreateMetricSetCommand,
   DescribeAnomalyDetectionExecutionsCommand,
@@ -25,7 +24,6 @@ import {
   ListAnomalyGroupSummariesCommand,
   LookoutMetricsClient,
 } from '@aws-sdk/client-lookoutmetrics';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ManualClock } from '../../src/core/index.ts';
 import type { DetectorsEngine, DetectorsService } from '../../src/detectors/index.ts';
 import { Rng } from '../../src/generators/index.ts';
@@ -33,71 +31,9 @@ import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { intervalRows } from './data.ts';
 import type { Injection } from './data.ts';
-import { ROLE, T0, TOPIC, startHarness } from './helpers.ts';
+import { ROLE, T0, startHarness } from './helpers.ts';
+import { FREQ, OFFSET_S, createStreamDetector, kinesisClient, putRows, stamp } from './stream-helpers.ts';
 import type { Harness } from './helpers.ts';
-
-const FREQ = 300_000;
-const OFFSET_S = 60;
-
-export function kinesisClient(url: string): KinesisClient {
-  return new KinesisClient({
-    endpoint: url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
-  });
-}
-
-/** Puts CSV rows, three to a record (a record may carry several rows). */
-export async function putRows(k: KinesisClient, stream: string, rows: readonly string[]): Promise<void> {
-  const records: { Data: Uint8Array; PartitionKey: string }[] = [];
-  for (let i = 0; i < rows.length; i += 3) {
-    records.push({ Data: Buffer.from(rows.slice(i, i + 3).join('\n')), PartitionKey: rows[i]!.split(',')[0]! });
-  }
-  const res = await k.send(new PutRecordsCommand({ StreamName: stream, Records: records }));
-  assert.equal(res.FailedRecordCount, 0);
-}
-
-export async function createStreamDetector(
-  lm: LookoutMetricsClient,
-  name: string,
-  stream: string,
-  opts: { roleArn?: string; alert?: boolean } = {},
-): Promise<string> {
-  const { AnomalyDetectorArn } = await lm.send(
-    new CreateAnomalyDetectorCommand({ AnomalyDetectorName: name, AnomalyDetectorConfig: { AnomalyDetectorFrequency: 'PT5M' } }),
-  );
-  await lm.send(
-    new CreateMetricSetCommand({
-      AnomalyDetectorArn,
-      MetricSetName: `${name}-views`,
-      MetricList: [{ MetricName: 'views', AggregationFunction: 'SUM' }],
-      DimensionList: ['marketplace'],
-      TimestampColumn: { ColumnName: 'event_time', ColumnFormat: 'yyyy-MM-dd HH:mm:ss.S' },
-      Offset: OFFSET_S,
-      MetricSetFrequency: 'PT5M',
-      MetricSource: {
-        S3SourceConfig: {
-          RoleArn: opts.roleArn ?? ROLE,
-          TemplatedPathList: [`kinesis://${stream}`],
-          FileFormatDescriptor: { CsvFormatDescriptor: { ContainsHeader: false, Delimiter: ',', HeaderList: ['marketplace', 'event_time', 'views'] } },
-        },
-      },
-    }),
-  );
-  if (opts.alert !== false) {
-    await lm.send(
-      new CreateAlertCommand({
-        AlertName: `${name}-alert`,
-        AnomalyDetectorArn,
-        AlertSensitivityThreshold: 50,
-        Action: { SNSConfiguration: { RoleArn: ROLE, SnsTopicArn: TOPIC, SnsFormat: 'JSON' } },
-      }),
-    );
-  }
-  return AnomalyDetectorArn!;
-}
 
 /** Sum of the views of `marketplace` in CSV rows. */
 function viewsOf(rows: readonly string[], marketplace: string): number {
@@ -240,12 +176,6 @@ describe('metric sets reading a Kinesis stream (kinesis://, ManualClock, SDK cli
     assert.equal((JSON.parse(note.Message) as { alertName: string }).alertName, 'live-stream-alert');
   });
 });
-
-/** `yyyy-MM-dd HH:mm:ss.S` in UTC, as the rows' event_time. */
-export function stamp(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}.${iso.slice(20, 21)}`;
-}
 
 interface Node {
   server: FreshetServer;
