@@ -9,7 +9,9 @@
  *    `timestampcolumn`, `timestampformat`, `timezone`, `timeoffset`, `l4mfrequency`, `bucketprefix`, plus
  *    Freshet's `bucket` (default: the bucket of the file's S3 delivery stream), `columns` (the CSV's column
  *    order when the files have no header line; default dimensions, timestamp, metrics, as the S3 example's
- *    SQL writes them), `alertthreshold` and `webhook` / `snstopic` for one alert.
+ *    SQL writes them), `alertthreshold` and `webhook` / `snstopic` for one alert; or, instead of the bucket,
+ *    `stream: <name>` (a Kinesis stream of this server read directly, `kinesis://<name>`) with `format: csv`
+ *    (the default; rows in `columns` order) or `format: json` (one JSON object per line of a record).
  */
 import {
   ActivateAnomalyDetectorCommand,
@@ -25,6 +27,7 @@ import {
   UpdateMetricSetCommand,
   type CreateAlertCommandInput,
   type CreateMetricSetCommandInput,
+  type S3SourceConfig,
   type UpdateMetricSetCommandInput,
 } from '@aws-sdk/client-lookoutmetrics';
 import type { FreshetClients } from './clients.ts';
@@ -90,12 +93,36 @@ export function detectorSpec(raw: Record<string, unknown>, spec: PipelineSpec): 
   if (metrics.length === 0) throw new Error(`detector ${name}: metricnames is required`);
   const dims = list(raw.dimensions);
   const ts = typeof raw.timestampcolumn === 'string' ? raw.timestampcolumn : 'timestamp';
-  const bucket = typeof raw.bucket === 'string' ? raw.bucket : pipelineBucket(spec);
-  if (!bucket) throw new Error(`detector ${name}: no bucket — set bucket: or declare an S3 delivery stream in the file`);
-  const prefix = typeof raw.bucketprefix === 'string' ? raw.bucketprefix.replace(/\/+$/, '') : '';
-  const base = `s3://${bucket}/${prefix === '' ? '' : `${prefix}/`}data/`;
   const frequency = typeof raw.l4mfrequency === 'string' ? raw.l4mfrequency : 'PT5M';
   const columns = raw.columns !== undefined ? list(raw.columns) : [...dims, ts, ...metrics];
+  const stream = typeof raw.stream === 'string' ? raw.stream : undefined;
+  const format = raw.format === undefined ? 'csv' : String(raw.format).toLowerCase();
+  if (format !== 'csv' && format !== 'json') throw new Error(`detector ${name}: format must be csv or json, not ${String(raw.format)}`);
+  let source: S3SourceConfig;
+  if (stream !== undefined) {
+    if (raw.bucket !== undefined || raw.bucketprefix !== undefined) throw new Error(`detector ${name}: set either stream: or bucket/bucketprefix, not both`);
+    // Rows straight from the stream's records, by their timestamp column (docs/detectors.md, "Stream sources").
+    source = {
+      RoleArn: spec.defaultRoleArn,
+      TemplatedPathList: [`kinesis://${stream}`],
+      FileFormatDescriptor:
+        format === 'json'
+          ? { JsonFormatDescriptor: { FileCompression: 'NONE', Charset: 'UTF-8' } }
+          : { CsvFormatDescriptor: { FileCompression: 'NONE', Charset: 'UTF-8', ContainsHeader: false, Delimiter: ',', HeaderList: columns } },
+    };
+  } else {
+    const bucket = typeof raw.bucket === 'string' ? raw.bucket : pipelineBucket(spec);
+    if (!bucket) throw new Error(`detector ${name}: no bucket — set bucket: or stream:, or declare an S3 delivery stream in the file`);
+    const prefix = typeof raw.bucketprefix === 'string' ? raw.bucketprefix.replace(/\/+$/, '') : '';
+    const base = `s3://${bucket}/${prefix === '' ? '' : `${prefix}/`}data/`;
+    source = {
+      RoleArn: spec.defaultRoleArn,
+      TemplatedPathList: [`${base}intvl_date={{yyyy-MM-dd}}/intvl_hhmm={{HHmm}}`],
+      FileFormatDescriptor: {
+        CsvFormatDescriptor: { FileCompression: 'NONE', Charset: 'UTF-8', ContainsHeader: false, Delimiter: ',', HeaderList: columns },
+      },
+    };
+  }
   const alerts: DetectorPlanSpec['alerts'] = [];
   if (raw.webhook !== undefined || raw.snstopic !== undefined || raw.alertthreshold !== undefined) {
     alerts.push({
@@ -122,15 +149,7 @@ export function detectorSpec(raw: Record<string, unknown>, spec: PipelineSpec): 
       Offset: Number(raw.timeoffset ?? 0),
       MetricSetFrequency: frequency as 'PT5M',
       Timezone: typeof raw.timezone === 'string' ? raw.timezone : 'UTC',
-      MetricSource: {
-        S3SourceConfig: {
-          RoleArn: spec.defaultRoleArn,
-          TemplatedPathList: [`${base}intvl_date={{yyyy-MM-dd}}/intvl_hhmm={{HHmm}}`],
-          FileFormatDescriptor: {
-            CsvFormatDescriptor: { FileCompression: 'NONE', Charset: 'UTF-8', ContainsHeader: false, Delimiter: ',', HeaderList: columns },
-          },
-        },
-      },
+      MetricSource: { S3SourceConfig: source },
     },
     alerts,
     activate: raw.activate !== false,
