@@ -9,6 +9,8 @@
 export { DEFAULT_ENDPOINT, describeError, isConnectionError, resolveEndpoint } from './endpoint.ts';
 export { clientConfig, kinesisClient } from './client-config.ts';
 export type { ClientOptions } from './client-config.ts';
+export { withSdkClient } from './with-client.ts';
+export type { SdkClientClass } from './with-client.ts';
 export { HEARTBEAT_MS, STALE_MS, formatRunState, generatorTagKey, parseRunState } from './run-state.ts';
 export type { GeneratorRunState } from './run-state.ts';
 export { readStream } from './stream-reader.ts';

@@ -14,32 +14,13 @@ import {
   type ApplicationDetail,
   type ApplicationSummary,
 } from '@aws-sdk/client-kinesis-analytics';
-import { describeError, resolveEndpoint } from '../../client/index.ts';
+import { resolveEndpoint, withSdkClient } from '../../client/index.ts';
 import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
 import { ago, fetchStatus, lag, type ServerStatus } from '../server-status.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const POSITIONS = ['NOW', 'TRIM_HORIZON', 'LAST_STOPPED_POINT'] as const;
 type Position = (typeof POSITIONS)[number];
-
-async function withClient<T>(endpointOpt: string | undefined, fn: (client: KinesisAnalyticsClient, endpoint: string) => Promise<T>): Promise<T> {
-  const endpoint = resolveEndpoint(endpointOpt);
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const configured = process.env.AWS_ACCESS_KEY_ID !== undefined || process.env.AWS_PROFILE !== undefined;
-  const client = new KinesisAnalyticsClient({
-    endpoint,
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    maxAttempts: 2,
-    ...(configured ? {} : { credentials: { accessKeyId: 'freshet', secretAccessKey: 'freshet' } }),
-  });
-  try {
-    return await fn(client, endpoint);
-  } catch (e) {
-    throw new Error(describeError(e, endpoint));
-  } finally {
-    client.destroy();
-  }
-}
 
 async function listAll(client: KinesisAnalyticsClient): Promise<ApplicationSummary[]> {
   const out: ApplicationSummary[] = [];
@@ -103,7 +84,7 @@ export function register(program: Command): void {
   addOutputOption(apps.command('list').description('List SQL applications with their status'))
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (o: OutputFlags & { endpoint?: string }) => {
-      await withClient(o.endpoint, async (client) => {
+      await withSdkClient(KinesisAnalyticsClient, o.endpoint, async (client) => {
         const rows = await listAll(client);
         await printList(
           rows,
@@ -121,7 +102,7 @@ export function register(program: Command): void {
   addOutputOption(apps.command('describe <name>').description('Show an application: status, inputs with their columns, outputs, code, and what it has done'))
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: OutputFlags & { endpoint?: string }) => {
-      await withClient(o.endpoint, async (client, endpoint) => {
+      await withSdkClient(KinesisAnalyticsClient, o.endpoint, async (client, endpoint) => {
         const d = (await client.send(new DescribeApplicationCommand({ ApplicationName: name }))).ApplicationDetail!;
         const runtime = await runtimeOf(endpoint, name);
         await printValue({ ...d, ...(runtime ? { Runtime: runtime } : {}) }, outputFormat(o), () => describeText(d, runtime));
@@ -134,7 +115,7 @@ export function register(program: Command): void {
     .option('--from <position>', 'NOW, TRIM_HORIZON or LAST_STOPPED_POINT', parsePosition, 'NOW' as Position)
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: { from: Position; endpoint?: string }) => {
-      await withClient(o.endpoint, async (client) => {
+      await withSdkClient(KinesisAnalyticsClient, o.endpoint, async (client) => {
         const d = (await client.send(new DescribeApplicationCommand({ ApplicationName: name }))).ApplicationDetail!;
         const inputs = d.InputDescriptions ?? [];
         if (inputs.length === 0) throw new Error(`application ${name} has no input to start from; add one first`);
@@ -153,7 +134,7 @@ export function register(program: Command): void {
     .description('Stop an application (it checkpoints; start it again with --from LAST_STOPPED_POINT)')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: { endpoint?: string }) => {
-      await withClient(o.endpoint, async (client) => {
+      await withSdkClient(KinesisAnalyticsClient, o.endpoint, async (client) => {
         await client.send(new StopApplicationCommand({ ApplicationName: name }));
         console.log(`stopping ${name}`);
       });

@@ -16,23 +16,11 @@ import {
   type DeliveryStreamDescription,
   FirehoseClient,
 } from '@aws-sdk/client-firehose';
-import { clientConfig, describeError, resolveEndpoint } from '../../client/index.ts';
+import { withSdkClient } from '../../client/index.ts';
 import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const DEFAULT_ROLE = 'arn:aws:iam::000000000000:role/freshet-firehose';
-
-async function withClient<T>(endpointOpt: string | undefined, fn: (client: FirehoseClient, endpoint: string) => Promise<T>): Promise<T> {
-  const endpoint = resolveEndpoint(endpointOpt);
-  const client = new FirehoseClient(clientConfig({ endpoint, maxAttempts: 2 }));
-  try {
-    return await fn(client, endpoint);
-  } catch (e) {
-    throw new Error(describeError(e, endpoint));
-  } finally {
-    client.destroy();
-  }
-}
 
 /** Calls a Freshet extension action (not in the SDK) with a well-formed, unsigned-in-effect SigV4 header; Freshet accepts any credentials. */
 async function callExtension(endpoint: string, action: string, body: unknown): Promise<Record<string, unknown>> {
@@ -165,7 +153,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'a CreateDeliveryStream request as JSON (AWS shape); overrides the other options')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: CreateOptions) => {
-      await withClient(o.endpoint, async (c) => {
+      await withSdkClient(FirehoseClient, o.endpoint, async (c) => {
         const res = await c.send(new CreateDeliveryStreamCommand(buildCreateInput(name, o)));
         console.log(res.DeliveryStreamARN);
       });
@@ -174,7 +162,7 @@ export function register(program: Command): void {
   addOutputOption(delivery.command('list').description('List delivery streams with their status, type and destination'))
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (o: OutputFlags & { endpoint?: string }) => {
-      await withClient(o.endpoint, async (c) => {
+      await withSdkClient(FirehoseClient, o.endpoint, async (c) => {
         const names: string[] = [];
         let start: string | undefined;
         for (;;) {
@@ -214,7 +202,7 @@ export function register(program: Command): void {
   addOutputOption(delivery.command('describe <name>').description('Show a delivery stream: status, version, destination and delivery metrics'))
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: OutputFlags & { endpoint?: string }) => {
-      await withClient(o.endpoint, async (c, endpoint) => {
+      await withSdkClient(FirehoseClient, o.endpoint, async (c, endpoint) => {
         const d = (await c.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }))).DeliveryStreamDescription!;
         let metrics: Record<string, number> | undefined;
         let bucketPath: string | null = null;
@@ -271,7 +259,7 @@ export function register(program: Command): void {
             .filter((l) => l.length > 0),
         );
       if (all.length === 0) throw new Error('nothing to put: give records as arguments or with --file');
-      await withClient(o.endpoint, async (c) => {
+      await withSdkClient(FirehoseClient, o.endpoint, async (c) => {
         let failed = 0;
         for (let i = 0; i < all.length; i += 500) {
           const batch = all.slice(i, i + 500).map((r) => ({ Data: new TextEncoder().encode(o.newline ? `${r}\n` : r) }));
@@ -288,7 +276,7 @@ export function register(program: Command): void {
     .description('Delete a delivery stream (undelivered records are discarded, as in AWS)')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: { endpoint?: string }) => {
-      await withClient(o.endpoint, async (c) => {
+      await withSdkClient(FirehoseClient, o.endpoint, async (c) => {
         await c.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName: name }));
         console.log(`deleted ${name}`);
       });

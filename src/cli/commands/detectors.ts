@@ -25,7 +25,7 @@ import { LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
 import { parseTimestamp, splitCsvLine } from '../../anomaly/index.ts';
 import { FREQUENCY_MS, MetricSetDetector, byInterval, contributions, createSeriesDetector, gradeSeries, parseRows } from '../../detectors/index.ts';
 import type { ParsedRow, ParseStats, SeriesHit, SeriesOptions } from '../../detectors/index.ts';
-import { clientConfig, describeError, resolveEndpoint } from '../../client/index.ts';
+import { withSdkClient } from '../../client/index.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const BARS = '▁▂▃▄▅▆▇█';
@@ -43,18 +43,6 @@ export function sparkline(values: readonly (number | null | undefined)[]): strin
       return BARS[i];
     })
     .join('');
-}
-
-async function withClient<T>(endpointOpt: string | undefined, fn: (client: LookoutMetricsClient) => Promise<T>): Promise<T> {
-  const endpoint = resolveEndpoint(endpointOpt);
-  const client = new LookoutMetricsClient(clientConfig({ endpoint, maxAttempts: 2 }));
-  try {
-    return await fn(client);
-  } catch (e) {
-    throw new Error(describeError(e, endpoint));
-  } finally {
-    client.destroy();
-  }
 }
 
 async function arnOf(c: LookoutMetricsClient, name: string): Promise<string> {
@@ -79,7 +67,7 @@ export function register(program: Command): void {
     .description('List detectors with their status and frequency')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (o: { endpoint?: string }) => {
-      await withClient(o.endpoint, async (c) => {
+      await withSdkClient(LookoutMetricsClient, o.endpoint, async (c) => {
         const res = await c.send(new ListAnomalyDetectorsCommand({ MaxResults: 100 }));
         const rows = res.AnomalyDetectorSummaryList ?? [];
         if (rows.length === 0) {
@@ -100,7 +88,7 @@ export function register(program: Command): void {
     .argument('<detector>', 'detector name or ARN')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: { endpoint?: string }) => {
-      await withClient(o.endpoint, async (c) => {
+      await withSdkClient(LookoutMetricsClient, o.endpoint, async (c) => {
         const arn = await arnOf(c, name);
         const d = await c.send(new DescribeAnomalyDetectorCommand({ AnomalyDetectorArn: arn }));
         console.log(`${d.AnomalyDetectorName}  ${d.Status}  ${d.AnomalyDetectorConfig?.AnomalyDetectorFrequency}  ${arn}`);
@@ -134,7 +122,7 @@ export function register(program: Command): void {
     .action(async (name: string, o: { threshold: string; limit: string; endpoint?: string }) => {
       const threshold = Number(o.threshold);
       if (!(threshold >= 0 && threshold <= 100)) throw new Error(`--threshold must be 0–100, got '${o.threshold}'`);
-      await withClient(o.endpoint, async (c) => {
+      await withSdkClient(LookoutMetricsClient, o.endpoint, async (c) => {
         const arn = await arnOf(c, name);
         const res = await c.send(
           new ListAnomalyGroupSummariesCommand({ AnomalyDetectorArn: arn, SensitivityThreshold: threshold, MaxResults: Number(o.limit) || 20 }),

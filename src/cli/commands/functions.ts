@@ -7,21 +7,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvokeCommand, ListFunctionsCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { clientConfig, describeError, resolveEndpoint } from '../../client/index.ts';
+import { describeError, resolveEndpoint, withSdkClient } from '../../client/index.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
-
-async function withLambda<T>(endpointOpt: string | undefined, fn: (client: LambdaClient, endpoint: string) => Promise<T>): Promise<T> {
-  const endpoint = resolveEndpoint(endpointOpt);
-  const client = new LambdaClient(clientConfig({ endpoint, maxAttempts: 2 }));
-  try {
-    return await fn(client, endpoint);
-  } catch (e) {
-    throw new Error(describeError(e, endpoint));
-  } finally {
-    client.destroy();
-  }
-}
 
 function payloadFrom(arg: string | undefined): Buffer {
   if (arg === undefined) return Buffer.from('{}');
@@ -42,7 +30,7 @@ export function register(program: Command): void {
     .description('List functions with their runtime, handler, memory and timeout')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (opts: { endpoint?: string }) => {
-      await withLambda(opts.endpoint, async (client) => {
+      await withSdkClient(LambdaClient, opts.endpoint, async (client) => {
         let marker: string | undefined;
         const rows: string[][] = [];
         do {
@@ -70,7 +58,7 @@ export function register(program: Command): void {
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, opts: { payload?: string; qualifier?: string; event?: boolean; log?: boolean; endpoint?: string }) => {
       const payload = payloadFrom(opts.payload);
-      await withLambda(opts.endpoint, async (client) => {
+      await withSdkClient(LambdaClient, opts.endpoint, async (client) => {
         const r = await client.send(
           new InvokeCommand({
             FunctionName: name,

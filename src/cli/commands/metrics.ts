@@ -4,7 +4,6 @@
  * `metrics` without arguments lists the metrics; with a namespace and a metric it draws one bar per
  * period for each matching series.
  */
-import http from 'node:http';
 import type { Command } from 'commander';
 import {
   CloudWatchClient,
@@ -15,38 +14,13 @@ import {
   type Dimension,
   type Statistic,
 } from '@aws-sdk/client-cloudwatch';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { describeError, resolveEndpoint } from '../../client/index.ts';
+import { withSdkClient } from '../../client/index.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const STATISTICS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'] as const;
 /** Bars per chart at most: the period is chosen so the window fits. */
 const MAX_BARS = 60;
 const BAR_WIDTH = 40;
-
-function cloudWatch(endpoint: string): CloudWatchClient {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const configured = process.env.AWS_ACCESS_KEY_ID !== undefined || process.env.AWS_PROFILE !== undefined;
-  return new CloudWatchClient({
-    endpoint,
-    region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(configured ? {} : { credentials: { accessKeyId: 'freshet', secretAccessKey: 'freshet' } }),
-    maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
-  });
-}
-
-async function withClient<T>(endpointOpt: string | undefined, fn: (client: CloudWatchClient) => Promise<T>): Promise<T> {
-  const endpoint = resolveEndpoint(endpointOpt);
-  const client = cloudWatch(endpoint);
-  try {
-    return await fn(client);
-  } catch (e) {
-    throw new Error(describeError(e, endpoint));
-  } finally {
-    client.destroy();
-  }
-}
 
 /** `90s`, `15m`, `3h`, `2d` → milliseconds. */
 export function parseDuration(v: string): number {
@@ -152,7 +126,7 @@ async function listAll(client: CloudWatchClient, namespace: string | undefined, 
 
 async function metricsCommand(namespace: string | undefined, metric: string | undefined, o: MetricsOptions): Promise<void> {
   const dims = o.dimension ?? [];
-  await withClient(o.endpoint, async (client) => {
+  await withSdkClient(CloudWatchClient, o.endpoint, async (client) => {
     if (!namespace || !metric) {
       const all = await listAll(client, namespace, undefined, dims);
       if (all.length === 0) {
@@ -214,7 +188,7 @@ async function alarmsCommand(o: AlarmsOptions): Promise<void> {
   if (state !== undefined && !['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(state)) {
     throw new Error(`--state must be OK, ALARM or INSUFFICIENT_DATA, got '${o.state}'`);
   }
-  await withClient(o.endpoint, async (client) => {
+  await withSdkClient(CloudWatchClient, o.endpoint, async (client) => {
     const rows: Array<{ name: string; type: string; state: string; since: Date | undefined; reason: string }> = [];
     let token: string | undefined;
     do {

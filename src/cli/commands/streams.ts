@@ -13,26 +13,14 @@ import {
   ListStreamsCommand,
   ListTagsForStreamCommand,
   PutRecordCommand,
-  type KinesisClient,
+  KinesisClient,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { describeError, kinesisClient, readStream, formatData, waitForStreamActive, resolveEndpoint } from '../../client/index.ts';
+import { readStream, formatData, waitForStreamActive, withSdkClient } from '../../client/index.ts';
 import type { StartPosition, DataFormat } from '../../client/index.ts';
 import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
-
-async function withClient<T>(endpointOpt: string | undefined, fn: (client: KinesisClient) => Promise<T>): Promise<T> {
-  const endpoint = resolveEndpoint(endpointOpt);
-  const client = kinesisClient({ endpoint, maxAttempts: 2 });
-  try {
-    return await fn(client);
-  } catch (e) {
-    throw new Error(describeError(e, endpoint));
-  } finally {
-    client.destroy();
-  }
-}
 
 function positiveInt(name: string) {
   return (v: string): number => {
@@ -73,7 +61,7 @@ export function register(program: Command): void {
     .option('--no-wait', 'return without waiting for ACTIVE')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: { shards: number; onDemand?: boolean; wait: boolean; endpoint?: string }) => {
-      await withClient(o.endpoint, async (client) => {
+      await withSdkClient(KinesisClient, o.endpoint, async (client) => {
         await client.send(
           new CreateStreamCommand(
             o.onDemand ? { StreamName: name, StreamModeDetails: { StreamMode: 'ON_DEMAND' } } : { StreamName: name, ShardCount: o.shards },
@@ -91,7 +79,7 @@ export function register(program: Command): void {
   addOutputOption(streams.command('list').description('List streams with their status, mode, open shards and retention'))
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (o: OutputFlags & { endpoint?: string }) => {
-      await withClient(o.endpoint, async (client) => {
+      await withSdkClient(KinesisClient, o.endpoint, async (client) => {
         const names: string[] = [];
         let start: string | undefined;
         for (;;) {
@@ -129,7 +117,7 @@ export function register(program: Command): void {
   addOutputOption(streams.command('describe <name>').description('Show a stream: status, mode, retention, shards with hash ranges, tags'))
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: OutputFlags & { endpoint?: string }) => {
-      await withClient(o.endpoint, async (client) => {
+      await withSdkClient(KinesisClient, o.endpoint, async (client) => {
         const d = (await client.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!;
         const shards = await listShards(client, name);
         let tags: Record<string, string> = {};
@@ -188,7 +176,7 @@ export function register(program: Command): void {
     .description('Delete a stream and all its records')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: { endpoint?: string }) => {
-      await withClient(o.endpoint, async (client) => {
+      await withSdkClient(KinesisClient, o.endpoint, async (client) => {
         await client.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true }));
         console.log(`deleting stream ${name}`);
       });
@@ -202,7 +190,7 @@ export function register(program: Command): void {
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (stream: string, data: string, o: { partitionKey?: string; explicitHashKey?: string; endpoint?: string }) => {
       const bytes = data.startsWith('base64:') ? Buffer.from(data.slice(7), 'base64') : Buffer.from(data, 'utf8');
-      await withClient(o.endpoint, async (client) => {
+      await withSdkClient(KinesisClient, o.endpoint, async (client) => {
         const res = await client.send(
           new PutRecordCommand({ StreamName: stream, Data: bytes, PartitionKey: o.partitionKey ?? randomUUID(), ExplicitHashKey: o.explicitHashKey }),
         );
@@ -237,7 +225,7 @@ export function register(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
         try {
-          await withClient(o.endpoint, (client) =>
+          await withSdkClient(KinesisClient, o.endpoint, (client) =>
             readStream({
               client,
               streamName: stream,
