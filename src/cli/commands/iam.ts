@@ -102,38 +102,67 @@ interface CallFlags {
   output: 'json' | 'text';
 }
 
+/**
+ * The IAM shortcuts that make one call to a running server: `freshet iam <group> <term>`, the awsQuery action
+ * and the request parameter the argument fills, and how the answer is shown (JSON as IAM's response element,
+ * or one text form a shell can use).
+ */
+interface IamCallCommand {
+  group: 'user' | 'key';
+  term: string;
+  description: string;
+  action: string;
+  param: string;
+  /** The response element's name and its fields as read from the XML. */
+  result(xml: string, arg: string): [string, Record<string, string>];
+  text(out: Record<string, string>): string;
+}
+
+const GROUPS = { user: 'IAM users', key: 'IAM access keys' } as const;
+
+const CALLS: readonly IamCallCommand[] = [
+  {
+    group: 'user',
+    term: 'create <name>',
+    description: 'Create an IAM user',
+    action: 'CreateUser',
+    param: 'UserName',
+    result: (xml) => ['User', { UserName: field(xml, 'UserName'), UserId: field(xml, 'UserId'), Arn: field(xml, 'Arn') }],
+    text: (out) => `${out.Arn}\t${out.UserId}`,
+  },
+  {
+    group: 'key',
+    term: 'create <user>',
+    description: 'Create an access key for a user (the secret is shown only now)',
+    action: 'CreateAccessKey',
+    param: 'UserName',
+    result: (xml, userName) => [
+      'AccessKey',
+      { UserName: userName, AccessKeyId: field(xml, 'AccessKeyId'), SecretAccessKey: field(xml, 'SecretAccessKey'), Status: field(xml, 'Status') },
+    ],
+    text: (out) => `AWS_ACCESS_KEY_ID=${out.AccessKeyId}\nAWS_SECRET_ACCESS_KEY=${out.SecretAccessKey}`,
+  },
+];
+
 export function register(program: Command): void {
   const iam = program.command('iam').description('IAM users, access keys and policy simulation (for --auth enforce)');
-  const user = iam.command('user').description('IAM users');
-  user
-    .command('create <name>')
-    .description('Create an IAM user')
-    .option('--endpoint <url>', ENDPOINT_HELP)
-    .option('--data-dir <dir>', "the server's data dir, for its root credentials when AWS_ACCESS_KEY_ID is not set", './freshet-data')
-    .option('--output <format>', 'json or text', parseOutput, 'text' as const)
-    .action(async (name: string, flags: CallFlags) => {
-      const endpoint = flags.endpoint ?? process.env.FRESHET_ENDPOINT ?? DEFAULT_ENDPOINT;
-      const xml = await iamCall(endpoint, await credentials(flags.dataDir), { Action: 'CreateUser', UserName: name });
-      const out = { UserName: field(xml, 'UserName'), UserId: field(xml, 'UserId'), Arn: field(xml, 'Arn') };
-      console.log(flags.output === 'json' ? JSON.stringify({ User: out }, null, 2) : `${out.Arn}\t${out.UserId}`);
-    });
-  const key = iam.command('key').description('IAM access keys');
-  key
-    .command('create <user>')
-    .description('Create an access key for a user (the secret is shown only now)')
-    .option('--endpoint <url>', ENDPOINT_HELP)
-    .option('--data-dir <dir>', "the server's data dir, for its root credentials when AWS_ACCESS_KEY_ID is not set", './freshet-data')
-    .option('--output <format>', 'json or text', parseOutput, 'text' as const)
-    .action(async (userName: string, flags: CallFlags) => {
-      const endpoint = flags.endpoint ?? process.env.FRESHET_ENDPOINT ?? DEFAULT_ENDPOINT;
-      const xml = await iamCall(endpoint, await credentials(flags.dataDir), { Action: 'CreateAccessKey', UserName: userName });
-      const out = { UserName: userName, AccessKeyId: field(xml, 'AccessKeyId'), SecretAccessKey: field(xml, 'SecretAccessKey'), Status: field(xml, 'Status') };
-      console.log(
-        flags.output === 'json'
-          ? JSON.stringify({ AccessKey: out }, null, 2)
-          : `AWS_ACCESS_KEY_ID=${out.AccessKeyId}\nAWS_SECRET_ACCESS_KEY=${out.SecretAccessKey}`,
-      );
-    });
+  const groups = new Map<string, Command>();
+  for (const call of CALLS) {
+    let group = groups.get(call.group);
+    if (!group) groups.set(call.group, (group = iam.command(call.group).description(GROUPS[call.group])));
+    group
+      .command(call.term)
+      .description(call.description)
+      .option('--endpoint <url>', ENDPOINT_HELP)
+      .option('--data-dir <dir>', "the server's data dir, for its root credentials when AWS_ACCESS_KEY_ID is not set", './freshet-data')
+      .option('--output <format>', 'json or text', parseOutput, 'text' as const)
+      .action(async (arg: string, flags: CallFlags) => {
+        const endpoint = flags.endpoint ?? process.env.FRESHET_ENDPOINT ?? DEFAULT_ENDPOINT;
+        const xml = await iamCall(endpoint, await credentials(flags.dataDir), { Action: call.action, [call.param]: arg });
+        const [element, out] = call.result(xml, arg);
+        console.log(flags.output === 'json' ? JSON.stringify({ [element]: out }, null, 2) : call.text(out));
+      });
+  }
   iam
     .command('simulate')
     .description('Explain whether a user or role may perform an action on a resource, and which statement decided (offline, from the data dir)')
