@@ -15,33 +15,16 @@
  *
  * Figures go to docs/benchmarks.md through writeSection('ingest', ...).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import http from 'node:http';
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { FileStorage } from '../../src/storage/index.ts';
-import { startServer } from '../../src/server/index.ts';
+import { loadavg } from 'node:os';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { machineLine, median, percentile, writeSection } from '../lib/report.ts';
+import { activeStream, benchArgs, benchKinesisClient, durableServer } from '../lib/server.ts';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    'no-write': { type: 'boolean', default: false },
-  },
-});
-const quick = values.quick!;
-const runs = Number(values.runs ?? (quick ? 1 : 3));
+const { quick, runs, write, command } = benchArgs('bench/functions/ingest.ts');
 const BATCHES = quick ? 40 : 100;
 const BATCH = 500;
 const CLIENTS = 4;
 const SINGLES = quick ? 300 : 500;
-const command = `node --import tsx bench/functions/ingest.ts${quick ? ' --quick' : ''}${values.runs ? ` --runs ${values.runs}` : ''}`;
 
 function batchOf(b: number): Array<{ sensor_id: number; current_temperature: number; status: string; event_time: string }> {
   const out = [];
@@ -71,17 +54,11 @@ async function main(): Promise<void> {
   const p99s: number[] = [];
   const bodies = Array.from({ length: 20 }, (_, b) => batchOf(b));
   for (let run = 0; run < runs; run++) {
-    const dir = await mkdtemp(join(tmpdir(), 'freshet-bench-ingest-'));
-    const server = await startServer({ port: 0, storage: new FileStorage({ dataDir: dir, fsync: { kind: 'always' } }), dataDir: dir, createDelayMs: 0 });
-    const kinesis = new KinesisClient({
-      endpoint: server.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-      requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: CLIENTS }) }),
-    });
+    const durable = await durableServer('ingest');
+    const { server } = durable;
+    const kinesis = benchKinesisClient(server.url, CLIENTS);
     try {
-      await server.kinesis.createStream('ingest-bench', { shardCount: 4 });
-      await server.kinesis.whenActive('ingest-bench');
+      await activeStream(server, 'ingest-bench', 4);
       const put = await fetch(`${server.url}/freshet/ingest-routes/bench`, {
         method: 'PUT',
         body: JSON.stringify({ name: 'bench', path: '/ingest/bench', stream: 'ingest-bench', partitionKey: { field: 'sensor_id' } }),
@@ -119,8 +96,7 @@ async function main(): Promise<void> {
       );
     } finally {
       kinesis.destroy();
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
+      await durable.close();
     }
   }
   const httpRate = median(httpRates);
@@ -139,7 +115,7 @@ Medians over ${runs} run(s). The server uses FileStorage with fsync always: a re
 **Single-record PUT latency** (${SINGLES} sequential requests, the first tenth not counted): p50 ${median(p50s).toFixed(2)} ms, p99 ${median(p99s).toFixed(2)} ms.
 `;
   console.log(md);
-  if (!values['no-write']) writeSection('ingest', 'HTTP ingest', md);
+  if (write) writeSection('ingest', 'HTTP ingest', md);
 }
 
 await main();

@@ -23,42 +23,24 @@
  *
  * Figures go to docs/benchmarks.md through writeSection('functions', ...).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import http from 'node:http';
+import { loadavg } from 'node:os';
 import { strToU8, zipSync } from 'fflate';
-import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { FileStorage } from '../../src/storage/index.ts';
-import { startServer } from '../../src/server/index.ts';
+import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import type { LambdaService } from '../../src/functions/index.ts';
 import { machineLine, median, percentile, writeSection } from '../lib/report.ts';
+import { activeStream, benchArgs, benchKinesisClient, durableServer } from '../lib/server.ts';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    'no-write': { type: 'boolean', default: false },
-  },
-});
-const quick = values.quick!;
-const runs = Number(values.runs ?? (quick ? 1 : 3));
+const { quick, runs, write, command } = benchArgs('bench/functions/run.ts');
 const INVOKES = quick ? 500 : 3000;
 const RECORDS = quick ? 40_000 : 200_000;
 const STEADY_SECONDS = quick ? 5 : 20;
 const ROLE = 'arn:aws:iam::000000000000:role/bench';
-const command = `node --import tsx bench/functions/run.ts${quick ? ' --quick' : ''}${values.runs ? ` --runs ${values.runs}` : ''}`;
 
 const fmt = (ms: number) => (ms < 10 ? ms.toFixed(3) : ms.toFixed(1));
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'freshet-bench-functions-'));
-  const storage = new FileStorage({ dataDir: dir, fsync: { kind: 'always' } });
-  const server = await startServer({ port: 0, storage, dataDir: dir, createDelayMs: 0, functions: { mappingTransitionMs: 1 } });
+  const durable = await durableServer('functions', { functions: { mappingTransitionMs: 1 } });
+  const { server } = durable;
   const fns = server.services.find((s): s is LambdaService => 'functions' in s)!.functions;
   const load0 = loadavg()[0]!;
   try {
@@ -97,8 +79,7 @@ async function main(): Promise<void> {
     const getRates: number[] = [];
     for (let r = 0; r < runs; r++) {
       const stream = `bench-${r}`;
-      await server.kinesis.createStream(stream, { shardCount: 4 });
-      await server.kinesis.whenActive(stream);
+      await activeStream(server, stream, 4);
       for (let i = 0; i < RECORDS; i += 500) {
         await server.kinesis.putRecords(
           stream,
@@ -106,12 +87,7 @@ async function main(): Promise<void> {
         );
       }
       // A plain GetRecords loop: the four shards concurrently.
-      const client = new KinesisClient({
-        endpoint: server.url,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-        requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 8 }) }),
-      });
+      const client = benchKinesisClient(server.url, 8);
       const t0 = performance.now();
       const counts = await Promise.all(
         server.kinesis.listShards(stream).map(async (s) => {
@@ -151,8 +127,7 @@ async function main(): Promise<void> {
 
     // ---- 3. IteratorAge under a steady 10k records/s --------------------------------------------
     const steady = 'bench-steady';
-    await server.kinesis.createStream(steady, { shardCount: 4 });
-    await server.kinesis.whenActive(steady);
+    await activeStream(server, steady, 4);
     const sm = await fns.mappings.create({
       functionName: 'noop-node',
       eventSourceArn: server.kinesis.arnFor(steady),
@@ -213,10 +188,9 @@ Target: Node p50 ≤ 1 ms — ${nodeP50 <= 1 ? 'met' : 'not met on this run'}.
 **IteratorAge under a steady 10,000 records/s** (${STEADY_SECONDS} s, LATEST, BatchSize 1000): p50 ${Math.round(percentile(ages, 50))} ms, p99 ${Math.round(percentile(ages, 99))} ms, max ${Math.round(Math.max(...ages))} ms; mean of the first third ${Math.round(firstThird)} ms, last third ${Math.round(lastThird)} ms (${lastThird <= firstThird * 2 + 100 ? 'flat' : 'growing'}).
 `;
     console.log(md);
-    if (!values['no-write']) writeSection('functions', 'Functions', md);
+    if (write) writeSection('functions', 'Functions', md);
   } finally {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
+    await durable.close();
   }
 }
 
