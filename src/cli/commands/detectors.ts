@@ -20,12 +20,16 @@ import {
   ListAnomalyGroupSummariesCommand,
   ListAnomalyGroupTimeSeriesCommand,
   ListMetricSetsCommand,
+  type Alert,
+  type AnomalyDetectorSummary,
+  type DescribeMetricSetCommandOutput,
 } from '@aws-sdk/client-lookoutmetrics';
 import { LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
 import { parseTimestamp, splitCsvLine } from '../../anomaly/index.ts';
 import { FREQUENCY_MS, MetricSetDetector, byInterval, contributions, createSeriesDetector, gradeSeries, parseRows } from '../../detectors/index.ts';
 import type { ParsedRow, ParseStats, SeriesHit, SeriesOptions } from '../../detectors/index.ts';
 import { withSdkClient } from '../../client/index.ts';
+import { addOutputOption, askedFormat, printList, printValue, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const BARS = '▁▂▃▄▅▆▇█';
@@ -62,54 +66,70 @@ async function arnOf(c: LookoutMetricsClient, name: string): Promise<string> {
 
 export function register(program: Command): void {
   const detectors = program.command('detectors').description('Metric anomaly detectors (Lookout for Metrics API): list, describe, and show anomaly groups');
-  detectors
-    .command('list')
-    .description('List detectors with their status and frequency')
+  addOutputOption(detectors.command('list').description('List detectors with their status and frequency'), 'the plain listing')
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (o: { endpoint?: string }) => {
+    .action(async (o: OutputFlags & { endpoint?: string }) => {
       await withSdkClient(LookoutMetricsClient, o.endpoint, async (c) => {
-        const res = await c.send(new ListAnomalyDetectorsCommand({ MaxResults: 100 }));
-        const rows = res.AnomalyDetectorSummaryList ?? [];
-        if (rows.length === 0) {
-          console.log('no detectors (create one with `freshet up` and a detectors: entry, or the LookoutMetrics API)');
+        const rows: Array<AnomalyDetectorSummary & { AnomalyDetectorFrequency?: string }> = [];
+        let token: string | undefined;
+        do {
+          const res = await c.send(new ListAnomalyDetectorsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }));
+          for (const d of res.AnomalyDetectorSummaryList ?? []) {
+            const desc = await c.send(new DescribeAnomalyDetectorCommand({ AnomalyDetectorArn: d.AnomalyDetectorArn }));
+            rows.push({ ...d, AnomalyDetectorFrequency: desc.AnomalyDetectorConfig?.AnomalyDetectorFrequency });
+          }
+          token = res.NextToken;
+        } while (token);
+        const empty = 'no detectors yet — create one with `freshet up -f <pipeline file>` (a detectors: entry) or the LookoutMetrics API';
+        const format = askedFormat(o);
+        if (format !== undefined) {
+          await printList(
+            rows,
+            format,
+            [
+              { header: 'name', value: (d) => d.AnomalyDetectorName },
+              { header: 'status', value: (d) => d.Status },
+              { header: 'frequency', value: (d) => d.AnomalyDetectorFrequency },
+              { header: 'description', value: (d) => d.AnomalyDetectorDescription },
+            ],
+            empty,
+          );
           return;
         }
-        for (const d of rows) {
-          const desc = await c.send(new DescribeAnomalyDetectorCommand({ AnomalyDetectorArn: d.AnomalyDetectorArn }));
-          console.log(
-            `${d.AnomalyDetectorName}\t${d.Status}\t${desc.AnomalyDetectorConfig?.AnomalyDetectorFrequency ?? ''}\t${d.AnomalyDetectorDescription ?? ''}`,
-          );
-        }
+        if (rows.length === 0) console.log(empty);
+        for (const d of rows) console.log(`${d.AnomalyDetectorName}\t${d.Status}\t${d.AnomalyDetectorFrequency ?? ''}\t${d.AnomalyDetectorDescription ?? ''}`);
       });
     });
-  detectors
-    .command('describe')
-    .description('Show a detector, its metric set and its alerts')
+  addOutputOption(detectors.command('describe').description('Show a detector, its metric set and its alerts'), 'text')
     .argument('<detector>', 'detector name or ARN')
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (name: string, o: { endpoint?: string }) => {
+    .action(async (name: string, o: OutputFlags & { endpoint?: string }) => {
       await withSdkClient(LookoutMetricsClient, o.endpoint, async (c) => {
         const arn = await arnOf(c, name);
-        const d = await c.send(new DescribeAnomalyDetectorCommand({ AnomalyDetectorArn: arn }));
-        console.log(`${d.AnomalyDetectorName}  ${d.Status}  ${d.AnomalyDetectorConfig?.AnomalyDetectorFrequency}  ${arn}`);
-        if (d.FailureReason) console.log(`  failure: ${d.FailureReason}`);
+        const { $metadata: _d, ...d } = await c.send(new DescribeAnomalyDetectorCommand({ AnomalyDetectorArn: arn }));
+        const lines = [`${d.AnomalyDetectorName}  ${d.Status}  ${d.AnomalyDetectorConfig?.AnomalyDetectorFrequency}  ${arn}`];
+        if (d.FailureReason) lines.push(`  failure: ${d.FailureReason}`);
+        const metricSets: Array<Omit<DescribeMetricSetCommandOutput, '$metadata'>> = [];
         const sets = await c.send(new ListMetricSetsCommand({ AnomalyDetectorArn: arn }));
         for (const s of sets.MetricSetSummaryList ?? []) {
-          const ms = await c.send(new DescribeMetricSetCommand({ MetricSetArn: s.MetricSetArn }));
-          console.log(
+          const { $metadata: _m, ...ms } = await c.send(new DescribeMetricSetCommand({ MetricSetArn: s.MetricSetArn }));
+          metricSets.push(ms);
+          lines.push(
             `  metric set ${ms.MetricSetName}: measures ${(ms.MetricList ?? []).map((m) => `${m.MetricName} (${m.AggregationFunction})`).join(', ')}`,
-          );
-          console.log(
             `    dimensions ${(ms.DimensionList ?? []).join(', ') || '(none)'}; timestamp ${ms.TimestampColumn?.ColumnName} ${ms.TimestampColumn?.ColumnFormat ?? ''}; offset ${ms.Offset} s`,
           );
-          for (const p of ms.MetricSource?.S3SourceConfig?.TemplatedPathList ?? []) console.log(`    reads ${p}`);
+          for (const p of ms.MetricSource?.S3SourceConfig?.TemplatedPathList ?? []) lines.push(`    reads ${p}`);
         }
-        const alerts = await c.send(new ListAlertsCommand({ AnomalyDetectorArn: arn }));
-        for (const a of alerts.AlertSummaryList ?? []) {
-          const full = await c.send(new DescribeAlertCommand({ AlertArn: a.AlertArn }));
-          const target = full.Alert?.Action?.SNSConfiguration?.SnsTopicArn ?? full.Alert?.Action?.LambdaConfiguration?.LambdaArn ?? '';
-          console.log(`  alert ${a.AlertName}: severity >= ${a.AlertSensitivityThreshold} → ${target} (${a.AlertStatus})`);
+        const alerts: Alert[] = [];
+        const listed = await c.send(new ListAlertsCommand({ AnomalyDetectorArn: arn }));
+        for (const a of listed.AlertSummaryList ?? []) {
+          const full = (await c.send(new DescribeAlertCommand({ AlertArn: a.AlertArn }))).Alert;
+          if (full) alerts.push(full);
+          const target = full?.Action?.SNSConfiguration?.SnsTopicArn ?? full?.Action?.LambdaConfiguration?.LambdaArn ?? '';
+          lines.push(`  alert ${a.AlertName}: severity >= ${a.AlertSensitivityThreshold} → ${target} (${a.AlertStatus})`);
         }
+        // JSON and YAML: DescribeAnomalyDetector's answer with its metric sets and alerts as their describe calls answer.
+        await printValue({ ...d, MetricSets: metricSets, Alerts: alerts }, askedFormat(o) ?? 'table', () => lines.join('\n'));
       });
     });
   detectors

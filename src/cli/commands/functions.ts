@@ -6,10 +6,22 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InvokeCommand, ListFunctionsCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, ListFunctionsCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { describeError, resolveEndpoint, withSdkClient } from '../../client/index.ts';
+import { addOutputOption, askedFormat, printList, type Column, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
+
+const FUNCTION_COLUMNS: readonly Column<FunctionConfiguration>[] = [
+  { header: 'name', value: (f) => f.FunctionName },
+  { header: 'runtime', value: (f) => f.Runtime },
+  { header: 'handler', value: (f) => f.Handler },
+  { header: 'memory', value: (f) => `${f.MemorySize} MB` },
+  { header: 'timeout', value: (f) => `${f.Timeout} s` },
+  { header: 'modified', value: (f) => f.LastModified },
+];
+
+const NO_FUNCTIONS = 'no functions yet — create one with `aws lambda create-function` or a functions: entry in a pipeline file (`freshet up -f <file>`)';
 
 function payloadFrom(arg: string | undefined): Buffer {
   if (arg === undefined) return Buffer.from('{}');
@@ -25,24 +37,27 @@ function payloadFrom(arg: string | undefined): Buffer {
 export function register(program: Command): void {
   const fns = program.command('functions').description('Lambda-compatible functions: list, invoke, read logs');
 
-  fns
-    .command('list')
-    .description('List functions with their runtime, handler, memory and timeout')
+  addOutputOption(fns.command('list').description('List functions with their runtime, handler, memory and timeout'), 'the plain listing')
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (opts: { endpoint?: string }) => {
+    .action(async (opts: OutputFlags & { endpoint?: string }) => {
       await withSdkClient(LambdaClient, opts.endpoint, async (client) => {
         let marker: string | undefined;
-        const rows: string[][] = [];
+        const all: FunctionConfiguration[] = [];
         do {
           const page = await client.send(new ListFunctionsCommand({ ...(marker ? { Marker: marker } : {}) }));
-          for (const f of page.Functions ?? [])
-            rows.push([f.FunctionName ?? '', f.Runtime ?? '', f.Handler ?? '', `${f.MemorySize} MB`, `${f.Timeout} s`, f.LastModified ?? '']);
+          all.push(...(page.Functions ?? []));
           marker = page.NextMarker;
         } while (marker);
-        if (rows.length === 0) {
+        const format = askedFormat(opts);
+        if (format !== undefined) {
+          await printList(all, format, FUNCTION_COLUMNS, NO_FUNCTIONS);
+          return;
+        }
+        if (all.length === 0) {
           console.log('no functions');
           return;
         }
+        const rows = all.map((f) => FUNCTION_COLUMNS.map((c) => String(c.value(f) ?? '')));
         const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
         for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
       });

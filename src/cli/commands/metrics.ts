@@ -15,6 +15,7 @@ import {
   type Statistic,
 } from '@aws-sdk/client-cloudwatch';
 import { withSdkClient } from '../../client/index.ts';
+import { addOutputOption, askedFormat, printList, printValue, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const STATISTICS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'] as const;
@@ -98,7 +99,7 @@ function dimsText(dims: readonly Dimension[] | undefined): string {
   return (dims ?? []).map((d) => `${d.Name}=${d.Value}`).join(' ');
 }
 
-interface MetricsOptions {
+interface MetricsOptions extends OutputFlags {
   dimension?: Dimension[];
   since: string;
   stat: string;
@@ -127,13 +128,27 @@ async function listAll(client: CloudWatchClient, namespace: string | undefined, 
 async function metricsCommand(namespace: string | undefined, metric: string | undefined, o: MetricsOptions): Promise<void> {
   const dims = o.dimension ?? [];
   await withSdkClient(CloudWatchClient, o.endpoint, async (client) => {
+    const format = askedFormat(o);
     if (!namespace || !metric) {
       const all = await listAll(client, namespace, undefined, dims);
+      all.sort((a, b) => `${a.Namespace} ${a.MetricName} ${dimsText(a.Dimensions)}`.localeCompare(`${b.Namespace} ${b.MetricName} ${dimsText(b.Dimensions)}`));
+      if (format !== undefined) {
+        await printList(
+          all,
+          format,
+          [
+            { header: 'namespace', value: (m) => m.Namespace },
+            { header: 'metric', value: (m) => m.MetricName },
+            { header: 'dimensions', value: (m) => dimsText(m.Dimensions) },
+          ],
+          namespace ? `no metrics in ${namespace}` : 'no metrics yet',
+        );
+        return;
+      }
       if (all.length === 0) {
         console.log(namespace ? `no metrics in ${namespace}` : 'no metrics yet');
         return;
       }
-      all.sort((a, b) => `${a.Namespace} ${a.MetricName} ${dimsText(a.Dimensions)}`.localeCompare(`${b.Namespace} ${b.MetricName} ${dimsText(b.Dimensions)}`));
       for (const m of all) console.log(`${m.Namespace}  ${m.MetricName}  ${dimsText(m.Dimensions)}`.trimEnd());
       return;
     }
@@ -143,11 +158,26 @@ async function metricsCommand(namespace: string | undefined, metric: string | un
     const fromMs = toMs - sinceMs;
     // Every series of the metric matching the dimensions given (the exact set when it has no others).
     const series = await listAll(client, namespace, metric, dims);
+    if (series.length === 0 && format !== undefined && format !== 'table') {
+      await printValue([], format, () => '');
+      return;
+    }
     if (series.length === 0) {
       console.log(`no data for ${namespace} ${metric}${dims.length ? ` ${dimsText(dims)}` : ''} (freshet metrics ${namespace} lists its metrics)`);
       return;
     }
     const extended = !(STATISTICS as readonly string[]).includes(o.stat);
+    /** JSON and YAML: one entry per series with its datapoints, oldest first. */
+    const out: Array<{
+      Namespace: string;
+      MetricName: string;
+      Dimensions: Dimension[];
+      Statistic: string;
+      Period: number;
+      Unit: string | null;
+      Datapoints: Array<{ Timestamp: string; Value: number }>;
+    }> = [];
+    const chartOnly = format === undefined || format === 'table';
     for (const s of series) {
       const r = await client.send(
         new GetMetricStatisticsCommand({
@@ -168,18 +198,31 @@ async function metricsCommand(namespace: string | undefined, metric: string | un
         points.push({ t: d.Timestamp.getTime(), v });
         if (d.Unit && d.Unit !== 'None') unit = d.Unit;
       }
+      if (!chartOnly) {
+        points.sort((a, b) => a.t - b.t);
+        out.push({
+          Namespace: namespace,
+          MetricName: metric,
+          Dimensions: s.Dimensions ?? [],
+          Statistic: o.stat,
+          Period: periodS,
+          Unit: unit || null,
+          Datapoints: points.map((p) => ({ Timestamp: new Date(p.t).toISOString(), Value: p.v })),
+        });
+        continue;
+      }
       const per = periodS % 60 === 0 ? `${periodS / 60} min` : `${periodS} s`;
       console.log(`${namespace} ${metric} ${dimsText(s.Dimensions)} — ${o.stat}${unit ? ` (${unit})` : ''} per ${per}, last ${o.since}`.replace('  ', ' '));
       for (const line of chart(points, fromMs, toMs, periodS)) console.log(line);
       console.log('');
     }
+    if (!chartOnly) await printValue(out, format, () => '');
   });
 }
 
-interface AlarmsOptions {
+interface AlarmsOptions extends OutputFlags {
   state?: string;
   prefix?: string;
-  json?: boolean;
   endpoint?: string;
 }
 
@@ -208,28 +251,26 @@ async function alarmsCommand(o: AlarmsOptions): Promise<void> {
       }
       token = r.NextToken;
     } while (token);
-    if (o.json) {
-      console.log(JSON.stringify(rows, null, 2));
-      return;
-    }
-    if (rows.length === 0) {
-      console.log(state || o.prefix ? 'no matching alarms' : 'no alarms (create them with PutMetricAlarm or a pipeline file)');
-      return;
-    }
     const order: Record<string, number> = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
     rows.sort((a, b) => (order[a.state] ?? 3) - (order[b.state] ?? 3) || a.name.localeCompare(b.name));
-    const w = Math.max(5, ...rows.map((r) => r.name.length));
-    console.log(`${'STATE'.padEnd(17)}  ${'ALARM'.padEnd(w)}  TYPE       SINCE                 REASON`);
-    for (const r of rows) {
-      const since = r.since ? r.since.toISOString().slice(0, 19).replace('T', ' ') : '';
-      console.log(`${r.state.padEnd(17)}  ${r.name.padEnd(w)}  ${r.type.padEnd(9)}  ${since.padEnd(20)}  ${r.reason}`);
-    }
+    // The listing is a table already: that is what prints when no format is asked for.
+    await printList(
+      rows,
+      askedFormat(o) ?? 'table',
+      [
+        { header: 'state', value: (r) => r.state },
+        { header: 'alarm', value: (r) => r.name },
+        { header: 'type', value: (r) => r.type },
+        { header: 'since', value: (r) => (r.since ? r.since.toISOString().slice(0, 19).replace('T', ' ') : '') },
+        { header: 'reason', value: (r) => r.reason },
+      ],
+      state || o.prefix ? 'no matching alarms' : 'no alarms (create them with PutMetricAlarm or a pipeline file)',
+    );
   });
 }
 
 export function register(program: Command): void {
-  program
-    .command('metrics [namespace] [metric]')
+  addOutputOption(program.command('metrics [namespace] [metric]'), 'the chart, or the plain listing')
     .description('Chart a metric in the terminal (one bar per period); without a metric, list the metrics (of a namespace)')
     .option('-d, --dimension <name=value>', 'only series with this dimension (repeatable)', parseDimension)
     .option('--since <duration>', 'how far back: 90s, 15m, 3h, 2d', '15m')
@@ -244,12 +285,10 @@ export function register(program: Command): void {
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action((namespace: string | undefined, metric: string | undefined, o: MetricsOptions) => metricsCommand(namespace, metric, o));
 
-  program
-    .command('alarms')
+  addOutputOption(program.command('alarms'), 'table')
     .description('List alarms and their states (ALARM first), metric and composite')
     .option('--state <state>', 'only alarms in this state: OK, ALARM or INSUFFICIENT_DATA')
     .option('--prefix <prefix>', 'only alarms whose name starts with this')
-    .option('--json', 'print JSON')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action((o: AlarmsOptions) => alarmsCommand(o));
 }
