@@ -41,7 +41,10 @@ export interface ServerStatus {
   applications: Array<{
     name: string;
     status: string;
-    /** KinesisAnalytics (SQL) or KinesisAnalyticsV2 (Flink SQL, whose jobs keep no counters: those fields are null). */
+    /**
+     * KinesisAnalytics (SQL) or KinesisAnalyticsV2 (Flink SQL). A Flink application reports its job's counters
+     * while the job runs, null otherwise; it has no parse error count (null) and no error_stream.
+     */
     kind: 'sql' | 'flink';
     recordsRead: number | null;
     rowsWritten: number | null;
@@ -256,15 +259,16 @@ export function startActivityLog(opts: { kinesis: KinesisEngine; services: reado
         };
       });
       for (const app of flink?.registry.list() ?? []) {
+        const stats = flink!.registry.job(app.name)?.stats();
         applications.push({
           name: app.name,
           kind: 'flink',
           status: app.status,
-          recordsRead: null,
-          rowsWritten: null,
+          recordsRead: stats?.recordsRead ?? null,
+          rowsWritten: stats?.rowsWritten ?? null,
           parseErrors: null,
-          millisBehindLatest: null,
-          lastCheckpointMs: null,
+          millisBehindLatest: stats?.millisBehindLatest ?? null,
+          lastCheckpointMs: stats?.lastCheckpointMs ?? null,
           recentErrors: [],
           ...(app.lastError !== undefined ? { lastError: app.lastError } : {}),
         });

@@ -40,6 +40,19 @@ interface Feed {
   stream: string;
   reader: StreamShardReader;
   off: () => void;
+  /** MillisBehindLatest of this shard's last read. */
+  behindMs: number;
+}
+
+/** What a running job has done, as `freshet status` shows it next to SQL applications. */
+export interface FlinkJobStats {
+  recordsRead: number;
+  /** Rows its sinks were handed. */
+  rowsWritten: number;
+  /** Input lag: the largest MillisBehindLatest of its shards' last reads (0 once caught up). */
+  millisBehindLatest: number;
+  /** Clock time of the last checkpoint taken, if any. */
+  lastCheckpointMs: number | null;
 }
 
 const SUPPORTED = new Set(['kinesis', 'firehose', 'filesystem', 'print', 'blackhole']);
@@ -55,6 +68,9 @@ export class FlinkJob {
   /** Rows written to each sink, and the failure that stopped the job. */
   failure: Error | null = null;
   onFailure: ((e: Error) => void) | null = null;
+  private recordsRead = 0;
+  private rowsWritten = 0;
+  private lastCheckpointMs: number | null = null;
 
   private constructor(
     app: FlinkApplication,
@@ -119,6 +135,7 @@ export class FlinkJob {
         const stream = c.options.stream ?? streamNameFromArn(c.options['stream.arn'] ?? '') ?? '';
         const encode = this.app.encoder(sink);
         this.app.onOutput(sink, (rows: Row[]) => {
+          this.rowsWritten += rows.length;
           const records: { partitionKey: string; data: Uint8Array }[] = [];
           for (const r of rows) {
             const text = encode(r);
@@ -136,6 +153,7 @@ export class FlinkJob {
           throw new AwsError('InvalidApplicationConfigurationException', `table "${sink}" writes delivery stream ${target}, which does not exist`);
         const encode = this.app.encoder(sink);
         this.app.onOutput(sink, (rows: Row[]) => {
+          this.rowsWritten += rows.length;
           const records: Uint8Array[] = [];
           for (const r of rows) {
             const text = encode(r);
@@ -161,9 +179,13 @@ export class FlinkJob {
         });
         files.recover(filesState[sink], nowMs, this.watermark());
         this.files.set(sink, files);
-        this.app.onOutput(sink, (rows: Row[]) => files.write(rows, this.clock.now()));
+        this.app.onOutput(sink, (rows: Row[]) => {
+          this.rowsWritten += rows.length;
+          files.write(rows, this.clock.now());
+        });
       } else if (c.connector === 'print') {
         this.app.onOutput(sink, (rows: Row[]) => {
+          this.rowsWritten += rows.length;
           for (const r of rows) logger.info('print', { application: this.label, sink, row: this.app.printText(sink, r) });
         });
       }
@@ -202,7 +224,7 @@ export class FlinkJob {
       const at = offsets[table]?.[id];
       if (at !== undefined) reader.offset = at;
       const off = reader.onAppend(() => this.kick());
-      this.feeds.push({ table, stream, reader, off });
+      this.feeds.push({ table, stream, reader, off, behindMs: 0 });
     }
   }
 
@@ -236,9 +258,11 @@ export class FlinkJob {
       let got = 0;
       for (const f of this.feeds) {
         if (this.closed) return;
-        const { records } = await f.reader.read(1000);
+        const { records, millisBehindLatest } = await f.reader.read(1000);
+        f.behindMs = millisBehindLatest;
         if (records.length === 0) continue;
         got += records.length;
+        this.recordsRead += records.length;
         this.app.pushRecords(
           f.table,
           records.map((r) => ({
@@ -254,6 +278,12 @@ export class FlinkJob {
       }
       if (got === 0) return;
     }
+  }
+
+  stats(): FlinkJobStats {
+    let behind = 0;
+    for (const f of this.feeds) if (f.behindMs > behind) behind = f.behindMs;
+    return { recordsRead: this.recordsRead, rowsWritten: this.rowsWritten, millisBehindLatest: behind, lastCheckpointMs: this.lastCheckpointMs };
   }
 
   /** Waits until every record in the shards has gone through and every sink write has landed. */
@@ -286,6 +316,7 @@ export class FlinkJob {
     const offsets: JobState['offsets'] = {};
     for (const f of this.feeds) (offsets[f.table] ??= {})[f.reader.shardId] = f.reader.offset;
     const state: JobState = { flink: this.app.checkpoint(), offsets };
+    this.lastCheckpointMs = this.clock.now();
     if (this.files.size > 0) {
       state.files = {};
       for (const [name, sink] of this.files) state.files[name] = sink.prepare();
