@@ -212,10 +212,13 @@ export function startActivityLog(opts: { kinesis: KinesisEngine; services: reado
       const objects = now.objects - was.objects;
       if (records > 0) logger.info(`delivery stream ${name} delivered ${records} records (${objects} objects)`, { deliveryStream: name, records, objects });
       const dropped = now.dropped - was.dropped;
-      if (now.retries > 0 || dropped > 0)
-        logger.warn(`delivery stream ${name} is failing to deliver: ${now.retries} retries waiting, ${dropped} records dropped`, {
+      // DeliveryRetries counts every failed attempt since the pipeline started: a stream that failed once and
+      // recovered would otherwise be warned about every period from then on.
+      const retries = now.retries - was.retries;
+      if (retries > 0 || dropped > 0)
+        logger.warn(`delivery stream ${name} is failing to deliver: ${retries} attempts failed since the last report, ${dropped} records dropped`, {
           deliveryStream: name,
-          retries: now.retries,
+          retries,
           dropped,
         });
       reported.set(name, { ...now });
