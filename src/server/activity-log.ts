@@ -1,6 +1,7 @@
 /**
  * What the server says while it runs, on the structured logger (src/core/log.ts, namespace `server`):
- *  - info: streams created and deleted, resharding (open shard count changes), application status changes;
+ *  - info: streams created and deleted, resharding (open shard count changes), status changes of SQL and
+ *    Flink applications;
  *  - info: delivery outcomes per delivery stream, summed over DELIVERY_SUMMARY_MS (one line per stream per
  *    period at most, so a busy stream does not flood the log);
  *  - warn: delivery retries and dropped records, rate-limited the same way;
@@ -177,17 +178,18 @@ export function startActivityLog(opts: { kinesis: KinesisEngine; services: reado
       forget(name);
       logger.info(`stream ${name} deleted`, { stream: name });
     }
-    if (analytics) {
-      const seen = new Set<string>();
-      for (const app of analytics.registry.list()) {
-        seen.add(app.name);
-        const before = statuses.get(app.name);
-        if (before !== app.status && !(first && app.status === 'READY'))
-          logger.info(`application ${app.name} ${app.status}${before ? ` (was ${before})` : ''}`, { application: app.name, status: app.status });
-        statuses.set(app.name, app.status);
-      }
-      for (const name of [...statuses.keys()]) if (!seen.has(name)) statuses.delete(name);
-    }
+    // SQL (v1) and Flink (v2) applications live in separate registries and may share a name: keyed apart.
+    const seen = new Set<string>();
+    const track = (key: string, label: string, name: string, status: string) => {
+      seen.add(key);
+      const before = statuses.get(key);
+      if (before !== status && !(first && status === 'READY'))
+        logger.info(`${label} ${name} ${status}${before ? ` (was ${before})` : ''}`, { application: name, status });
+      statuses.set(key, status);
+    };
+    for (const app of analytics?.registry.list() ?? []) track(`sql:${app.name}`, 'application', app.name, app.status);
+    for (const app of flink?.registry.list() ?? []) track(`flink:${app.name}`, 'Flink application', app.name, app.status);
+    for (const key of [...statuses.keys()]) if (!seen.has(key)) statuses.delete(key);
     if (firehose) {
       for (const [name, m] of Object.entries(firehose.engine.allMetrics())) {
         delivered.set(name, {

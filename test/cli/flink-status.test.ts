@@ -1,7 +1,8 @@
 /**
  * `freshet status` for Flink SQL (KinesisAnalyticsV2) applications: a running job reports records read, rows
- * written, input lag and its last checkpoint as SQL applications do; a stopped one reports none. A real server
- * on a ManualClock, driven through @aws-sdk/client-kinesis-analytics-v2, read through `GET /status`.
+ * written, input lag and its last checkpoint as SQL applications do; a stopped one reports none; the server's
+ * log says when its status changes. A real server on a ManualClock, driven through
+ * @aws-sdk/client-kinesis-analytics-v2, read through `GET /status` and the server's JSON log lines.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,8 @@ import {
   StopApplicationCommand,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { ManualClock } from '../../src/core/index.ts';
+import { configureDefaultLogger, ManualClock } from '../../src/core/index.ts';
+import { POLL_MS } from '../../src/server/activity-log.ts';
 import { startServer, type ServerStatus } from '../../src/server/index.ts';
 import type { AnalyticsV2Service } from '../../src/analytics/index.ts';
 import { formatStatus } from '../../src/cli/commands/status.ts';
@@ -34,7 +36,9 @@ async function status(url: string): Promise<ServerStatus> {
 }
 
 describe('freshet status: Flink SQL applications', () => {
-  it('shows a running job’s records read, rows out, input lag and last checkpoint, and none once stopped', async () => {
+  it('shows a running job’s records read, rows out, input lag and last checkpoint, none once stopped, and logs its status changes', async () => {
+    const logged: Array<{ ns?: string; msg: string; application?: string }> = [];
+    configureDefaultLogger({ level: 'info', format: 'json', destination: { write: (l: string) => logged.push(JSON.parse(l)) } });
     const clock = new ManualClock(T0);
     const server = await startServer({
       port: 0,
@@ -48,8 +52,8 @@ describe('freshet status: Flink SQL applications', () => {
     const v2 = new KinesisAnalyticsV2Client(config);
     const kinesis = new KinesisClient(config);
     const service = server.services.find((s) => s.targetPrefix === 'KinesisAnalytics_20180523') as AnalyticsV2Service;
-    const settle = async () => {
-      clock.advance(1);
+    const settle = async (ms = 1) => {
+      clock.advance(ms);
       await service.registry.whenSettled();
     };
     try {
@@ -71,6 +75,7 @@ describe('freshet status: Flink SQL applications', () => {
         [ready?.kind, ready?.status, ready?.recordsRead, ready?.rowsWritten, ready?.millisBehindLatest, ready?.lastCheckpointMs],
         ['flink', 'READY', null, null, null, null],
       );
+      await settle(POLL_MS);
 
       await v2.send(new StartApplicationCommand({ ApplicationName: 'dear-ticks', RunConfiguration: {} }));
       await settle();
@@ -91,18 +96,25 @@ describe('freshet status: Flink SQL applications', () => {
       );
 
       clock.advance(5_000);
+      const snapshotMs = clock.now();
       await v2.send(new CreateApplicationSnapshotCommand({ ApplicationName: 'dear-ticks', SnapshotName: 'now' }));
       await settle();
       app = (await status(server.url)).applications.find((a) => a.name === 'dear-ticks')!;
-      assert.equal(app.lastCheckpointMs, T0 + 5_001);
-      const text = formatStatus({ ...(await status(server.url)), streams: [] }, server.url, T0 + 7_001);
+      assert.equal(app.lastCheckpointMs, snapshotMs);
+      const text = formatStatus({ ...(await status(server.url)), streams: [] }, server.url, snapshotMs + 2_000);
       assert.match(text, /\ndear-ticks +flink +RUNNING +30 +10 +0 ms +- +2 s ago\n/);
 
       await v2.send(new StopApplicationCommand({ ApplicationName: 'dear-ticks' }));
       await settle();
       app = (await status(server.url)).applications.find((a) => a.name === 'dear-ticks')!;
       assert.deepEqual([app.status, app.recordsRead, app.millisBehindLatest], ['READY', null, null]);
+      await settle(POLL_MS);
+      assert.deepEqual(
+        logged.filter((l) => l.ns === 'server' && l.application === 'dear-ticks').map((l) => l.msg),
+        ['Flink application dear-ticks READY', 'Flink application dear-ticks RUNNING (was READY)', 'Flink application dear-ticks READY (was RUNNING)'],
+      );
     } finally {
+      configureDefaultLogger({});
       v2.destroy();
       kinesis.destroy();
       await server.close();
