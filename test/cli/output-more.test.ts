@@ -1,5 +1,5 @@
 /**
- * `--output table|json|yaml` on `functions list`, `detectors list|describe`, `metrics` and `alarms`, which kept
+ * `--output table|json|yaml` on `functions list`, `detectors list|describe|anomalies`, `metrics` and `alarms`, which kept
  * their plain output when no format is asked for. The commands run in-process (their modules registered on a
  * fresh program, as main.ts does) against a real server; one run of the built binary checks that the release
  * carries the option.
@@ -142,6 +142,8 @@ describe('--output on functions, detectors, metrics and alarms', () => {
       [['views', ['marketplace'], ['s3://views/data/{{yyyy-MM-dd}}/{{HHmm}}']]],
     );
     assert.deepEqual(described.Alerts, []);
+    assert.deepEqual(JSON.parse(await cli('detectors', ['detectors', 'anomalies', 'views-watch', '-o', 'json', ...ep])), []);
+    assert.equal(await cli('detectors', ['detectors', 'anomalies', 'views-watch', ...ep]), 'no anomaly groups at severity >= 0 (detector INACTIVE)\n');
     assert.deepEqual(JSON.parse(await cli('metrics', ['metrics', '-o', 'json', ...ep])), [
       { Namespace: 'Shop', MetricName: 'Orders', Dimensions: [{ Name: 'Store', Value: 'north' }] },
     ]);

@@ -22,6 +22,8 @@ import {
   ListMetricSetsCommand,
   type Alert,
   type AnomalyDetectorSummary,
+  type AnomalyGroup,
+  type TimeSeries,
   type DescribeMetricSetCommandOutput,
 } from '@aws-sdk/client-lookoutmetrics';
 import { LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
@@ -132,16 +134,18 @@ export function register(program: Command): void {
         await printValue({ ...d, MetricSets: metricSets, Alerts: alerts }, askedFormat(o) ?? 'table', () => lines.join('\n'));
       });
     });
-  detectors
-    .command('anomalies')
-    .description('Print anomaly groups: severity, dimension contributions, and a sparkline of the leading series')
+  addOutputOption(
+    detectors.command('anomalies').description('Print anomaly groups: severity, dimension contributions, and a sparkline of the leading series'),
+    'text',
+  )
     .argument('<detector>', 'detector name or ARN')
     .option('--threshold <n>', 'lowest severity shown (0–100)', '0')
     .option('--limit <n>', 'groups shown, newest first', '20')
     .option('--endpoint <url>', ENDPOINT_HELP)
-    .action(async (name: string, o: { threshold: string; limit: string; endpoint?: string }) => {
+    .action(async (name: string, o: OutputFlags & { threshold: string; limit: string; endpoint?: string }) => {
       const threshold = Number(o.threshold);
       if (!(threshold >= 0 && threshold <= 100)) throw new Error(`--threshold must be 0–100, got '${o.threshold}'`);
+      const format = askedFormat(o) ?? 'table';
       await withSdkClient(LookoutMetricsClient, o.endpoint, async (c) => {
         const arn = await arnOf(c, name);
         const res = await c.send(
@@ -149,28 +153,36 @@ export function register(program: Command): void {
         );
         const groups = res.AnomalyGroupSummaryList ?? [];
         if (groups.length === 0) {
+          if (format !== 'table') return printValue([], format, () => '');
           const d = await c.send(new DescribeAnomalyDetectorCommand({ AnomalyDetectorArn: arn }));
           console.log(`no anomaly groups at severity >= ${threshold} (detector ${d.Status}${d.Status === 'LEARNING' ? ': still learning the series' : ''})`);
           return;
         }
+        // JSON and YAML: each group as GetAnomalyGroup answers it, with the time series of each metric it impacts.
+        const out: Array<AnomalyGroup & { TimeSeries: Record<string, TimeSeries[]> }> = [];
+        const lines: string[] = [];
         for (const g of groups) {
           const full = (await c.send(new GetAnomalyGroupCommand({ AnomalyDetectorArn: arn, AnomalyGroupId: g.AnomalyGroupId }))).AnomalyGroup!;
-          console.log(`${g.StartTime} – ${g.EndTime}  severity ${g.AnomalyGroupScore}  ${g.PrimaryMetricName}  ${g.AnomalyGroupId}`);
+          const series: Record<string, TimeSeries[]> = {};
+          out.push({ ...full, TimeSeries: series });
+          lines.push(`${g.StartTime} – ${g.EndTime}  severity ${g.AnomalyGroupScore}  ${g.PrimaryMetricName}  ${g.AnomalyGroupId}`);
           for (const impact of full.MetricLevelImpactList ?? []) {
             for (const dc of impact.ContributionMatrix?.DimensionContributionList ?? []) {
               const parts = (dc.DimensionValueContributionList ?? []).map((v) => `${v.DimensionValue} ${v.ContributionScore}%`);
-              console.log(`  ${impact.MetricName} by ${dc.DimensionName}: ${parts.join(', ')}`);
+              lines.push(`  ${impact.MetricName} by ${dc.DimensionName}: ${parts.join(', ')}`);
             }
             const ts = await c.send(
               new ListAnomalyGroupTimeSeriesCommand({ AnomalyDetectorArn: arn, AnomalyGroupId: g.AnomalyGroupId, MetricName: impact.MetricName }),
             );
+            series[impact.MetricName ?? ''] = ts.TimeSeriesList ?? [];
             for (const s of (ts.TimeSeriesList ?? []).slice(0, 3)) {
               const dims = (s.DimensionList ?? []).map((x) => `${x.DimensionName}=${x.DimensionValue}`).join(' ');
               const values = s.MetricValueList ?? [];
-              console.log(`    ${dims || impact.MetricName}  ${sparkline(values)}  last ${values[values.length - 1] ?? ''}`);
+              lines.push(`    ${dims || impact.MetricName}  ${sparkline(values)}  last ${values[values.length - 1] ?? ''}`);
             }
           }
         }
+        await printValue(out, format, () => lines.join('\n'));
       });
     });
 }
