@@ -3,14 +3,17 @@
  * bounded time and memory"): programs nested deeper than the compiler's recursion can go fail as a SqlError
  * that says what to change (CodeValidationException through the Kinesis Analytics API) instead of a stack
  * overflow, LIKE matches in at most text × pattern steps where the backtracking RegExp it replaced was
- * exponential in the number of `%`, and user regular expressions fall back to V8's linear-time engine.
+ * exponential in the number of `%`, and user regular expressions fall back to V8's linear-time engine; those it
+ * cannot run (back-references, lookaround, repetition counts above 16) are refused: a literal pattern with the
+ * program, a pattern from data as the row's error.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CreateApplicationCommand, KinesisAnalyticsClient, ListApplicationsCommand } from '@aws-sdk/client-kinesis-analytics';
 import { FlinkApplication, SqlApplication, SqlError } from '../../src/sql/index.ts';
-import { F, likeMatcher } from '../../src/sql/runtime/functions.ts';
+import { F, RowError, likeMatcher } from '../../src/sql/runtime/functions.ts';
+import { FLINK_FUNCTIONS } from '../../src/sql/runtime/flink-functions.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 
@@ -93,9 +96,59 @@ describe('hostile SQL programs', () => {
     assert.ok(performance.now() - started < 5_000, `${performance.now() - started} ms`);
   });
 
+  const NOT_LINEAR = /cannot be matched in linear time \(it uses a back-reference, a lookaround or a repetition count above 16\).*rewrite it without/;
+
+  it('refuses literal patterns the linear engine cannot run with the program: back-references, lookaround, big counts', () => {
+    for (const code of [
+      pump(`REGEX_REPLACE("v", '^(a|a)*\\1$', 'x')`),
+      pump(`REGEX_REPLACE("v", '(?<w>a+)\\k<w>', 'x')`),
+      pump(`REGEX_REPLACE("v", '(?=(a+)+b)a', 'x')`),
+      pump(`REGEX_REPLACE("v", '(?<!x)a', 'x')`),
+      pump(`CASE WHEN "v" SIMILAR TO '(a|a){0,40}b' THEN 'y' END`),
+      pump('"r"."C1"', `(SELECT STREAM REGEX_LOG_PARSE("v", '(\\w+) \\1') AS "r" FROM "SOURCE_SQL_STREAM_001")`),
+    ]) {
+      assert.throws(
+        () => SqlApplication.compile(code, INPUT),
+        (e: unknown) => e instanceof SqlError && NOT_LINEAR.test(e.message),
+        code,
+      );
+    }
+    assert.throws(
+      () => FlinkApplication.compile(`CREATE TABLE t (v STRING) WITH ('connector' = 'datagen');\nSELECT REGEXP_EXTRACT(v, '(a+)\\1', 1) FROM t;`),
+      (e: unknown) => e instanceof SqlError && NOT_LINEAR.test(e.message),
+    );
+    // Ordinary patterns, named groups and counts up to 16 still compile.
+    SqlApplication.compile(pump(`REGEX_REPLACE("v", '(?<k>[a-z]{2,16})-(\\d+)', '$2')`), INPUT).close();
+  });
+
+  it('refuses a non-linear pattern that comes from data as that row’s error, in bounded time', () => {
+    const started = performance.now();
+    const evil = 'a'.repeat(40);
+    for (const call of [
+      () => F.regexReplace(evil, '^(a|a)*\\1$', 'x', null, null),
+      () => F.regexReplace(evil, '^(?=(a|a)*b)', 'x', null, null),
+      () => F.similar(evil, '(a|a){0,40}b', null),
+      () => FLINK_FUNCTIONS.regexp(evil, '^(a|a)*\\1b'),
+      () => FLINK_FUNCTIONS.regexpReplace(evil, '(a|a)*(?!a)b', 'x'),
+    ]) {
+      assert.throws(call, (e: unknown) => e instanceof RowError && e.errorName === 'InvalidRegex' && NOT_LINEAR.test(e.message));
+    }
+    // Without the check `^(a|a)*\1$` on 40 `a`s backtracks 2^40 times: it would not return.
+    assert.ok(performance.now() - started < 2_000, `${performance.now() - started} ms`);
+    assert.equal(FLINK_FUNCTIONS.regexp('aa-bb', '^[a-z]{2}-[a-z]{1,16}$'), true);
+  });
+
   describe('through the Kinesis Analytics API', () => {
     let server: FreshetServer;
     let kda: KinesisAnalyticsClient;
+    const input = {
+      NamePrefix: 'SOURCE_SQL_STREAM',
+      KinesisStreamsInput: { ResourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/in', RoleARN: 'arn:aws:iam::000000000000:role/kda' },
+      InputSchema: {
+        RecordFormat: { RecordFormatType: 'JSON' as const, MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+        RecordColumns: [{ Name: 'v', SqlType: 'VARCHAR(64)', Mapping: '$.v' }],
+      },
+    };
     before(async () => {
       server = await startServer({ storage: 'memory' });
       kda = new KinesisAnalyticsClient({
@@ -112,14 +165,6 @@ describe('hostile SQL programs', () => {
 
     it('answers CreateApplication with a too-deep program with CodeValidationException and keeps serving', async () => {
       for (const [, code] of DEEP) {
-        const input = {
-          NamePrefix: 'SOURCE_SQL_STREAM',
-          KinesisStreamsInput: { ResourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/in', RoleARN: 'arn:aws:iam::000000000000:role/kda' },
-          InputSchema: {
-            RecordFormat: { RecordFormatType: 'JSON' as const, MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
-            RecordColumns: [{ Name: 'v', SqlType: 'VARCHAR(64)', Mapping: '$.v' }],
-          },
-        };
         await assert.rejects(kda.send(new CreateApplicationCommand({ ApplicationName: 'deep', ApplicationCode: code, Inputs: [input] })), (e: Error) => {
           assert.equal(e.name, 'CodeValidationException');
           assert.match(e.message, TOO_DEEP);
@@ -127,6 +172,17 @@ describe('hostile SQL programs', () => {
         });
       }
       assert.deepEqual((await kda.send(new ListApplicationsCommand({}))).ApplicationSummaries, []);
+    });
+
+    it('answers CreateApplication with a back-reference pattern with CodeValidationException naming the fix', async () => {
+      await assert.rejects(
+        kda.send(new CreateApplicationCommand({ ApplicationName: 'backref', ApplicationCode: pump(`REGEX_REPLACE("v", '(a+)\\1', 'x')`), Inputs: [input] })),
+        (e: Error) => {
+          assert.equal(e.name, 'CodeValidationException');
+          assert.match(e.message, NOT_LINEAR);
+          return true;
+        },
+      );
     });
   });
 });

@@ -11,6 +11,7 @@ import type { PExpr } from '../plan/plan.ts';
 import type { ColumnDef, SqlType } from '../plan/types.ts';
 import { T } from '../plan/types.ts';
 import { lit } from './pexpr.ts';
+import { linearTimeProblem } from '../runtime/regexp-fallback.ts';
 
 export const LOG_PARSERS = new Set([
   'REGEX_LOG_PARSE',
@@ -157,6 +158,8 @@ export function logParser(e: Extract<Expr, { kind: 'call' }>, sub: (x: Expr) => 
     } catch (err) {
       throw new SqlError(`invalid regular expression: ${(err as Error).message}`, pat.pos);
     }
+    const problem = linearTimeProblem(pat.value);
+    if (problem !== undefined) throw new SqlError(problem, pat.pos);
     const groups = new RegExp(`${re.source}|`).exec('')!.length - 1;
     const fields = specFields(e.args[2], Math.max(1, groups));
     return {

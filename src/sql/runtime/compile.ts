@@ -6,7 +6,12 @@
 import type { AggPlan, PExpr } from '../plan/plan.ts';
 import { isIntegral } from '../plan/types.ts';
 import { FLINK_FUNCTIONS } from './flink-functions.ts';
-import { F, likeMatcher, similarToRegExp } from './functions.ts';
+import { F, RowError, likeMatcher, similarToRegExp } from './functions.ts';
+import { linearTimeProblem } from './regexp-fallback.ts';
+import { SqlError } from '../errors.ts';
+
+/** Functions whose second argument is a user's regular expression (REGEX_REPLACE; Flink's REGEXP_*). */
+const REGEX_ARGUMENT = new Set(['regexReplace', 'regexpReplace', 'regexpExtract', 'regexp']);
 
 export class ExprCompiler {
   /** Constants referenced as K[n] by generated code (RegExps, types). */
@@ -48,6 +53,12 @@ export class ExprCompiler {
 
   private call(p: Extract<PExpr, { k: 'call' }>, row: string): string {
     const a = p.args.map((x) => this.src(x, row));
+    // A literal pattern that cannot run in linear time is refused with the program, not on every row.
+    const pattern = REGEX_ARGUMENT.has(p.fn) ? p.args[1] : undefined;
+    if (pattern !== undefined && pattern.k === 'lit' && typeof pattern.v === 'string') {
+      const problem = linearTimeProblem(pattern.v);
+      if (problem !== undefined) throw new SqlError(problem);
+    }
     switch (p.fn) {
       case 'cast':
         return `F.cast(${a[0]}, ${this.konst(JSON.parse((p.args[1] as { v: string }).v))})`;
@@ -70,7 +81,13 @@ export class ExprCompiler {
         const pat = p.args[1]!;
         const esc = p.args[2]!;
         if (pat.k === 'lit' && typeof pat.v === 'string' && esc.k === 'lit') {
-          const re = (p.fn === 'like' ? likeMatcher : similarToRegExp)(pat.v, esc.v === null ? null : String(esc.v));
+          let re: { test(s: string): boolean };
+          try {
+            re = (p.fn === 'like' ? likeMatcher : similarToRegExp)(pat.v, esc.v === null ? null : String(esc.v));
+          } catch (e) {
+            if (e instanceof RowError) throw new SqlError(e.message);
+            throw e;
+          }
           const t = this.temp();
           return `(${t} = ${a[0]}, ${t} === null ? null : ${this.konst(re)}.test(String(${t})))`;
         }

@@ -12,6 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { LruCache } from '../../core/index.ts';
 import type { SqlType } from '../plan/types.ts';
 import { castTo, evalContext, formatTimestamp, parseTimestamp, RowError } from './functions.ts';
+import { linearTimeProblem } from './regexp-fallback.ts';
 
 type V = unknown;
 
@@ -381,6 +382,8 @@ function javaRegex(re: string, flags = ''): RegExp {
     } catch (e) {
       throw new RowError('InvalidRegex', `invalid regular expression '${re}': ${(e as Error).message}`);
     }
+    const problem = linearTimeProblem(re);
+    if (problem !== undefined) throw new RowError('InvalidRegex', problem);
     regexCache.set(key, r);
   }
   return r;

@@ -7,7 +7,7 @@
  */
 import { LruCache } from '../../core/index.ts';
 // Side effect first: user regular expressions get V8's linear-time fallback (see the module).
-import './regexp-fallback.ts';
+import { linearTimeProblem } from './regexp-fallback.ts';
 import type { SqlType } from '../plan/types.ts';
 
 export class RowError extends Error {
@@ -132,6 +132,8 @@ export function similarToRegExp(pattern: string, escape: string | null): RegExp 
     else if ('|*+?{}()[]^-,'.includes(c)) src += c;
     else src += escapeRe(c);
   }
+  const problem = linearTimeProblem(`^(?:${src})$`, pattern);
+  if (problem !== undefined) throw new RowError('InvalidRegex', problem);
   re = new RegExp(`^(?:${src})$`);
   likeCache.set(key, re);
   return re;
@@ -258,6 +260,23 @@ function formatWithPattern(ms: number, fmt: string): string {
         return d.getUTCHours() < 12 ? 'AM' : 'PM';
     }
   });
+}
+/** REGEX_REPLACE's patterns (they can come from data): bounded like likeCache. */
+const userRegExps = new LruCache<string, RegExp>(256);
+/** A user's regular expression, refused (RowError) when it cannot run in linear time (regexp-fallback.ts). */
+export function userRegExp(source: string, flags: '' | 'g'): RegExp {
+  const key = `${flags}\u0000${source}`;
+  let re = userRegExps.get(key);
+  if (re) return re;
+  try {
+    re = new RegExp(source, flags);
+  } catch (e) {
+    throw new RowError('InvalidRegex', `invalid regular expression '${source}': ${(e as Error).message}`);
+  }
+  const problem = linearTimeProblem(source);
+  if (problem !== undefined) throw new RowError('InvalidRegex', problem);
+  userRegExps.set(key, re);
+  return re;
 }
 /** Compiled date/time patterns (formats can come from data): bounded like likeCache. */
 const patternCache = new LruCache<string, { re: RegExp; fields: string[] }>(256);
@@ -625,7 +644,7 @@ export const F = {
     const str = String(s);
     const from = start === null || start === undefined ? 0 : (start as number) - 1;
     const occ = occurrence === null || occurrence === undefined ? 0 : (occurrence as number);
-    const rx = new RegExp(String(re), 'g');
+    const rx = userRegExp(String(re), 'g');
     let n = 0;
     // Java-style $1 back-references work the same in JS replacement strings.
     return (
