@@ -35,6 +35,8 @@ export interface ApplicationRuntime {
   checkColumns(app: ApplicationConfig): string | undefined;
   /** A CodeValidationException message for `app`'s code, or undefined when it compiles. */
   checkCode(app: ApplicationConfig): string | undefined;
+  /** `--auth enforce`: an InvalidArgumentException message when Kinesis Analytics may not assume one of `app`'s roles. */
+  checkRoles?(app: ApplicationConfig): string | undefined;
 }
 
 /** Clock time each transitional status lasts once its work is done. 0 settles before the call answers. */
@@ -172,7 +174,7 @@ export class ApplicationRegistry {
       if (currentVersionId !== app.versionId) throw versionMismatch(currentVersionId, app.versionId);
       const draft = structuredClone(app);
       change(draft);
-      const columnError = this.runtime.checkColumns(draft);
+      const columnError = this.runtime.checkColumns(draft) ?? this.runtime.checkRoles?.(draft);
       if (columnError !== undefined) throw new AwsError('InvalidArgumentException', columnError);
       const codeError = this.runtime.checkCode(draft);
       if (codeError !== undefined) throw new AwsError('CodeValidationException', codeError);

@@ -54,7 +54,7 @@ export interface ServerStatus {
     millisBehindLatest: number | null;
     lastCheckpointMs: number | null;
     recentErrors: Array<Record<string, unknown>>;
-    /** Why a Flink job last failed. */
+    /** Why the application (SQL) or its Flink job last failed. */
     lastError?: string;
   }>;
   deliveryStreams: Array<{
@@ -261,6 +261,7 @@ export function startActivityLog(opts: { kinesis: KinesisEngine; services: reado
           millisBehindLatest: stats?.millisBehindLatest ?? 0,
           lastCheckpointMs: stats?.lastCheckpointMs ?? null,
           recentErrors: stats?.recentErrors ?? [],
+          ...(app.lastError !== undefined ? { lastError: app.lastError } : {}),
         };
       });
       for (const app of flink?.registry.list() ?? []) {

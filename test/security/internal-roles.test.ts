@@ -13,7 +13,19 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/cli
 import { CreateEventSourceMappingCommand, CreateFunctionCommand, GetEventSourceMappingCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
-import { CreateApplicationCommand, DescribeApplicationCommand, KinesisAnalyticsClient, StartApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
+import {
+  AddApplicationOutputCommand,
+  CreateApplicationCommand,
+  DescribeApplicationCommand,
+  KinesisAnalyticsClient,
+  StartApplicationCommand,
+} from '@aws-sdk/client-kinesis-analytics';
+import {
+  CreateApplicationCommand as CreateFlinkApplicationCommand,
+  DescribeApplicationCommand as DescribeFlinkApplicationCommand,
+  KinesisAnalyticsV2Client,
+  StartApplicationCommand as StartFlinkApplicationCommand,
+} from '@aws-sdk/client-kinesis-analytics-v2';
 import { strToU8, zipSync } from 'fflate';
 import { ManualClock } from '../../src/core/index.ts';
 import { startServer } from '../../src/server/index.ts';
@@ -300,6 +312,206 @@ describe('internal consumers act with their roles under --auth enforce', () => {
       assert.equal(await failure(start('app-ok')), 'ok');
     } finally {
       kda.destroy();
+    }
+  });
+
+  it('a SQL application’s roles must trust Kinesis Analytics: CreateApplication and AddApplicationOutput refuse one that does not', async () => {
+    const kda = new KinesisAnalyticsClient(cfg());
+    try {
+      const input = (r: string) => ({
+        NamePrefix: 'SOURCE_SQL_STREAM',
+        KinesisStreamsInput: { ResourceARN: STREAM, RoleARN: role(r) },
+        InputSchema: {
+          RecordFormat: {
+            RecordFormatType: 'CSV' as const,
+            MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } },
+          },
+          RecordColumns: [{ Name: 'v', SqlType: 'VARCHAR(8)' }],
+        },
+      });
+      for (const r of ['ec2-only', 'missing']) {
+        assert.equal(
+          await failure(kda.send(new CreateApplicationCommand({ ApplicationName: 'untrusting', Inputs: [input(r)] }))),
+          `InvalidArgumentException: Kinesis Analytics service doesn't have sufficient privileges to assume the role ${role(r)}`,
+        );
+      }
+      await kda.send(new CreateApplicationCommand({ ApplicationName: 'trusting', Inputs: [input('reader')] }));
+      assert.equal(
+        await failure(
+          kda.send(
+            new AddApplicationOutputCommand({
+              ApplicationName: 'trusting',
+              CurrentApplicationVersionId: 1,
+              Output: { Name: 'DEST', KinesisStreamsOutput: { ResourceARN: OUT, RoleARN: role('ec2-only') }, DestinationSchema: { RecordFormatType: 'CSV' } },
+            }),
+          ),
+        ),
+        `InvalidArgumentException: Kinesis Analytics service doesn't have sufficient privileges to assume the role ${role('ec2-only')}`,
+      );
+      const d = (await kda.send(new DescribeApplicationCommand({ ApplicationName: 'trusting' }))).ApplicationDetail!;
+      assert.equal(d.ApplicationVersionId, 1, 'the refused update left the application unchanged');
+      assert.deepEqual(d.OutputDescriptions ?? [], []);
+    } finally {
+      kda.destroy();
+    }
+  });
+
+  it('a running SQL application whose role loses a permission stops within 10 s of clock time, with the reason in its status', async () => {
+    const kda = new KinesisAnalyticsClient(cfg());
+    try {
+      await iam.send(new CreateRoleCommand({ RoleName: 'kda-runner', AssumeRolePolicyDocument: TRUST('kinesisanalytics.amazonaws.com') }));
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: 'kda-runner',
+          PolicyName: 'use',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: READ, Resource: STREAM },
+              { Effect: 'Allow', Action: ['kinesis:DescribeStream', 'kinesis:PutRecords'], Resource: OUT },
+            ],
+          }),
+        }),
+      );
+      await kda.send(
+        new CreateApplicationCommand({
+          ApplicationName: 'app-revoked',
+          Inputs: [
+            {
+              NamePrefix: 'SOURCE_SQL_STREAM',
+              KinesisStreamsInput: { ResourceARN: STREAM, RoleARN: role('kda-runner') },
+              InputSchema: {
+                RecordFormat: {
+                  RecordFormatType: 'CSV',
+                  MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } },
+                },
+                RecordColumns: [{ Name: 'v', SqlType: 'VARCHAR(8)' }],
+              },
+            },
+          ],
+          Outputs: [{ Name: 'DEST', KinesisStreamsOutput: { ResourceARN: OUT, RoleARN: role('kda-runner') }, DestinationSchema: { RecordFormatType: 'CSV' } }],
+          ApplicationCode:
+            'CREATE OR REPLACE STREAM "DEST" ("v" VARCHAR(8)); CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "v" FROM "SOURCE_SQL_STREAM_001";',
+        }),
+      );
+      await kda.send(
+        new StartApplicationCommand({
+          ApplicationName: 'app-revoked',
+          InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
+        }),
+      );
+      const status = async () => (await kda.send(new DescribeApplicationCommand({ ApplicationName: 'app-revoked' }))).ApplicationDetail!.ApplicationStatus;
+      assert.equal(
+        await eventually(
+          status,
+          (s) => s === 'RUNNING',
+          () => clock.advance(10),
+        ),
+        'RUNNING',
+      );
+      // Still running after more than one re-check while the role may do its work.
+      clock.advance(11_000);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await status(), 'RUNNING');
+
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'kda-runner', PolicyName: 'revoke', PolicyDocument: policy('Deny', 'kinesis:PutRecords', OUT) }));
+      assert.equal(
+        await eventually(
+          status,
+          (s) => s === 'READY',
+          () => clock.advance(1000),
+        ),
+        'READY',
+      );
+      const app = ((await (await fetch(`${server.url}/status`)).json()) as { applications: Array<{ name: string; lastError?: string }> }).applications.find(
+        (a) => a.name === 'app-revoked',
+      );
+      assert.equal(
+        app?.lastError,
+        `Output 1.1: the role ${role('kda-runner')} cannot use ${OUT}: User: arn:aws:sts::${ACCOUNT}:assumed-role/kda-runner/app-revoked is not authorized to perform: kinesis:PutRecords on resource: ${OUT} with an explicit deny in an identity-based policy`,
+      );
+    } finally {
+      kda.destroy();
+    }
+  });
+  it('a Flink application reads and writes with its ServiceExecutionRole: untrusted refused at creation, denied at start, failed once the role loses a permission', async () => {
+    const flink = new KinesisAnalyticsV2Client(cfg());
+    try {
+      const sql = `CREATE TABLE s (v STRING) WITH ('connector' = 'kinesis', 'stream' = 'src', 'format' = 'json');
+CREATE TABLE o (v STRING) WITH ('connector' = 'kinesis', 'stream' = 'out', 'format' = 'json');
+INSERT INTO o SELECT v FROM s;`;
+      const create = (name: string, r: string) =>
+        flink.send(
+          new CreateFlinkApplicationCommand({
+            ApplicationName: name,
+            RuntimeEnvironment: 'FLINK-1_15',
+            ServiceExecutionRole: role(r),
+            ApplicationConfiguration: { ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: sql } } },
+          }),
+        );
+      const start = (name: string) => flink.send(new StartFlinkApplicationCommand({ ApplicationName: name, RunConfiguration: {} }));
+      assert.equal(
+        await failure(create('flink-ec2', 'ec2-only')),
+        `InvalidArgumentException: Kinesis Analytics service doesn't have sufficient privileges to assume the role ${role('ec2-only')}`,
+      );
+      await create('flink-blind', 'blind');
+      assert.equal(
+        await failure(start('flink-blind')),
+        `InvalidApplicationConfigurationException: table "s": User: arn:aws:sts::${ACCOUNT}:assumed-role/blind/flink-blind is not authorized to perform: kinesis:DescribeStream on resource: ${STREAM} because no identity-based policy allows the kinesis:DescribeStream action`,
+      );
+      await iam.send(new CreateRoleCommand({ RoleName: 'flink-runner', AssumeRolePolicyDocument: TRUST('kinesisanalytics.amazonaws.com') }));
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: 'flink-runner',
+          PolicyName: 'use',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Action: [...READ, 'kinesis:ListShards'], Resource: STREAM },
+              { Effect: 'Allow', Action: ['kinesis:DescribeStream', 'kinesis:PutRecords'], Resource: OUT },
+            ],
+          }),
+        }),
+      );
+      await create('flink-ok', 'flink-runner');
+      assert.equal(await failure(start('flink-ok')), 'ok');
+      const detail = async () => (await flink.send(new DescribeFlinkApplicationCommand({ ApplicationName: 'flink-ok' }))).ApplicationDetail!;
+      assert.equal(
+        (
+          await eventually(
+            detail,
+            (d) => d.ApplicationStatus === 'RUNNING',
+            () => clock.advance(1000),
+          )
+        ).ApplicationStatus,
+        'RUNNING',
+      );
+      clock.advance(11_000);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal((await detail()).ApplicationStatus, 'RUNNING', 'a re-check with the permissions in place changes nothing');
+
+      await iam.send(
+        new PutRolePolicyCommand({ RoleName: 'flink-runner', PolicyName: 'revoke', PolicyDocument: policy('Deny', 'kinesis:GetRecords', STREAM) }),
+      );
+      assert.equal(
+        (
+          await eventually(
+            detail,
+            (d) => d.ApplicationStatus === 'READY',
+            () => clock.advance(1000),
+          )
+        ).ApplicationStatus,
+        'READY',
+      );
+      const app = ((await (await fetch(`${server.url}/status`)).json()) as { applications: Array<{ name: string; lastError?: string }> }).applications.find(
+        (a) => a.name === 'flink-ok',
+      );
+      assert.equal(
+        app?.lastError,
+        `table "s": User: arn:aws:sts::${ACCOUNT}:assumed-role/flink-runner/flink-ok is not authorized to perform: kinesis:GetRecords on resource: ${STREAM} with an explicit deny in an identity-based policy`,
+      );
+    } finally {
+      flink.destroy();
     }
   });
 });

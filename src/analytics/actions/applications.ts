@@ -97,7 +97,7 @@ export async function createApplication(ctx: AnalyticsContext, req: Wire): Promi
   checkInputs(app.inputs);
   checkOutputs(app.outputs);
   checkTagCount(app.tags.length);
-  const columnError = ctx.registry.runtime.checkColumns(app);
+  const columnError = ctx.registry.runtime.checkColumns(app) ?? ctx.registry.runtime.checkRoles?.(app);
   if (columnError !== undefined) throw new AwsError('InvalidArgumentException', columnError);
   const codeError = ctx.registry.runtime.checkCode(app);
   if (codeError !== undefined) throw new AwsError('CodeValidationException', codeError);

@@ -20,9 +20,14 @@ import type { CompiledApplication, DeliveryInputReader, ReferenceTableSpec, SqlP
 import type { InputFeed, ShardFeed } from './row-feed.ts';
 import { RowFeed } from './row-feed.ts';
 import { ShardFollower } from './shard-follower.ts';
-import { resolveSources } from './sources.ts';
+import { checkRoles, resolveSources } from './sources.ts';
 
 export const ERROR_STREAM = 'error_stream';
+/**
+ * Clock time between re-checks of a running application's roles (`--auth enforce`): a role that loses a
+ * permission, or its trust in Kinesis Analytics, stops the application within this time.
+ */
+export const ROLE_RECHECK_MS = 10_000;
 /** How many recent error_stream rows the host keeps per application for inspection. */
 const RECENT_ERRORS = 100;
 
@@ -75,6 +80,7 @@ export class AppRunner {
   private failed = false;
   private advancedToMs = -Infinity;
   private lastCheckpointMs: number;
+  private lastRoleCheckMs: number;
   readonly stats: ApplicationStats = {
     recordsRead: 0,
     bytesRead: 0,
@@ -100,6 +106,7 @@ export class AppRunner {
     private readonly host: RunnerHost,
   ) {
     this.lastCheckpointMs = host.clock.now();
+    this.lastRoleCheckMs = this.lastCheckpointMs;
     this.planKey = JSON.stringify({
       code: app.code,
       inputs: app.inputs.map((i) => [i.namePrefix, i.parallelism, i.schema.columns]),
@@ -267,6 +274,11 @@ export class AppRunner {
     // Everything appended before this moment is readable now, so after reading to the end
     // no record older than `target` can still arrive (beyond the grace period).
     const target = host.clock.now() - host.graceMs;
+    if (host.roles !== undefined && host.clock.now() - this.lastRoleCheckMs >= ROLE_RECHECK_MS) {
+      this.lastRoleCheckMs = host.clock.now();
+      // Throws InvalidApplicationConfigurationException: the pump fails the application with the reason (lastError).
+      checkRoles(host.roles, this.app);
+    }
     for (;;) {
       for (const input of this.inputs) if (input.follower) await input.follower.refresh();
       if (this.stopped) return;

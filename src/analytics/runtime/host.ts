@@ -44,6 +44,7 @@ import { AppRunner } from './app-runner.ts';
 import type { StoredCheckpoint } from './checkpoint.ts';
 import { CHECKPOINT_KEY_PREFIX, deliveryHolder } from './checkpoint.ts';
 import { loadReferenceTables } from './reference-tables.ts';
+import { untrustedRole } from './sources.ts';
 import type { OutputStats } from './output-writer.ts';
 
 export { CHECKPOINT_KEY_PREFIX } from './checkpoint.ts';
@@ -176,6 +177,10 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
       if (problem) return `Reference data source ${ref.id}: ${problem}`;
     }
     return undefined;
+  }
+
+  checkRoles(app: ApplicationConfig): string | undefined {
+    return untrustedRole(this.roles, app);
   }
 
   checkCode(app: ApplicationConfig): string | undefined {

@@ -29,9 +29,52 @@ const ROLE_ACTIONS: Readonly<Record<'input' | 'output', Readonly<Record<Endpoint
   },
 };
 
+/** The service principal an application's roles must trust (Kinesis Data Analytics developer guide, "Trust Policy"). */
+export const KDA_SERVICE_PRINCIPAL = 'kinesisanalytics.amazonaws.com';
+
+/** AWS's text when Kinesis Analytics may not assume a role (its trust policy does not name the service, or it does not exist). */
+export function cannotAssume(roleArn: string): string {
+  return `Kinesis Analytics service doesn't have sufficient privileges to assume the role ${roleArn}`;
+}
+
+/**
+ * The first of `app`'s roles (inputs, preprocessors, outputs, reference data sources, logging options) that
+ * Kinesis Analytics may not assume, as AWS's InvalidArgumentException text; undefined when all may be (or
+ * outside `--auth enforce`). CreateApplication and the configuration updates refuse such an application.
+ */
+export function untrustedRole(roles: RoleAuthorizer | undefined, app: ApplicationConfig): string | undefined {
+  if (roles === undefined) return undefined;
+  const arns: string[] = [];
+  for (const input of app.inputs) {
+    arns.push(input.source.roleArn);
+    if (input.processor) arns.push(input.processor.roleArn);
+  }
+  for (const output of app.outputs) arns.push(output.destination.roleArn);
+  for (const ref of app.references) arns.push(ref.roleArn);
+  for (const log of app.logging) arns.push(log.roleArn);
+  for (const arn of arns) if (!roles.assumableBy(arn, KDA_SERVICE_PRINCIPAL)) return cannotAssume(arn);
+  return undefined;
+}
+
+/**
+ * Checks every input's, preprocessor's and output's role against what the application does with it; throws
+ * InvalidApplicationConfigurationException naming the first that may not. At StartApplication and, while the
+ * application runs, again every ROLE_RECHECK_MS of clock time (app-runner.ts), so a role that loses a
+ * permission (or its trust in the service) stops the application with the reason.
+ */
+export function checkRoles(roles: RoleAuthorizer | undefined, app: ApplicationConfig): void {
+  if (roles === undefined) return;
+  for (const input of app.inputs) {
+    checkRole(roles, app, `Input ${input.id}`, 'input', input.source);
+    if (input.processor) checkRole(roles, app, `Input ${input.id} preprocessing`, 'input', { kind: 'lambda', ...input.processor });
+  }
+  for (const output of app.outputs) checkRole(roles, app, `Output ${output.id}`, 'output', output.destination);
+}
+
 /** Throws InvalidApplicationConfigurationException when an endpoint's role may not use it (only under `--auth enforce`). */
 function checkRole(roles: RoleAuthorizer | undefined, app: ApplicationConfig, what: string, end: 'input' | 'output', e: Endpoint): void {
   if (roles === undefined) return;
+  if (!roles.assumableBy(e.roleArn, KDA_SERVICE_PRINCIPAL)) throw invalidConfig(`${what}: ${cannotAssume(e.roleArn)}`);
   for (const action of ROLE_ACTIONS[end][e.kind]) {
     const denied = roles.denied(e.roleArn, action, e.resourceArn, app.name);
     if (denied !== undefined) throw invalidConfig(`${what}: the role ${e.roleArn} cannot use ${e.resourceArn}: ${denied}`);
@@ -60,10 +103,9 @@ export async function resolveSources(
 ): Promise<{ specs: InputStreamSpec[]; resolved: ResolvedInput[] }> {
   const specs: InputStreamSpec[] = [];
   const resolved: ResolvedInput[] = [];
+  checkRoles(sources.roles, app);
   for (const input of app.inputs) {
-    checkRole(sources.roles, app, `Input ${input.id}`, 'input', input.source);
     if (input.processor) {
-      checkRole(sources.roles, app, `Input ${input.id} preprocessing`, 'input', { kind: 'lambda', ...input.processor });
       if (!sources.functions)
         throw invalidConfig(`Input ${input.id}: preprocessing function ${input.processor.resourceArn} needs the Lambda service, which is not running`);
       if (!sources.functions.has(input.processor.resourceArn))
@@ -102,7 +144,6 @@ export async function resolveSources(
   }
   for (const output of app.outputs) {
     const dest = output.destination;
-    checkRole(sources.roles, app, `Output ${output.id}`, 'output', dest);
     if (dest.kind === 'kinesis') {
       const name = streamNameFromArn(dest.resourceArn)!;
       try {

@@ -199,6 +199,8 @@ const createApplication = defineAction(
     if (cfg.SqlApplicationConfiguration) throw new AwsError('InvalidArgumentException', 'SqlApplicationConfiguration is only valid for SQL-1_0 applications');
     const codeCfg = cfg.ApplicationCodeConfiguration;
     if (!codeCfg) throw new AwsError('InvalidArgumentException', 'ApplicationCodeConfiguration is required for a Flink application');
+    const untrusted = ctx.registry.untrustedRole(req.ServiceExecutionRole);
+    if (untrusted !== undefined) throw new AwsError('InvalidArgumentException', untrusted);
     const now = ctx.registry.clock.now();
     const f = cfg.FlinkApplicationConfiguration;
     const p = f?.ParallelismConfiguration;
@@ -435,7 +437,11 @@ const updateApplication = defineAction(
       if (u.SqlApplicationConfigurationUpdate)
         throw new AwsError('InvalidArgumentException', 'SqlApplicationConfigurationUpdate is only valid for SQL-1_0 applications');
       await newVersion(ctx, app, async (v) => {
-        if (req.ServiceExecutionRoleUpdate !== undefined) v.role = req.ServiceExecutionRoleUpdate;
+        if (req.ServiceExecutionRoleUpdate !== undefined) {
+          const untrusted = ctx.registry.untrustedRole(req.ServiceExecutionRoleUpdate);
+          if (untrusted !== undefined) throw new AwsError('InvalidArgumentException', untrusted);
+          v.role = req.ServiceExecutionRoleUpdate;
+        }
         const cu = u.ApplicationCodeConfigurationUpdate;
         if (cu) {
           const type = cu.CodeContentTypeUpdate ?? v.code.type;

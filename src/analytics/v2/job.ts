@@ -17,6 +17,8 @@ import { FlinkApplication, SqlError, type FlinkState, type Row } from '../../sql
 import { FileSystemSink, resolveTablePath, type FileSinkState } from '../../sql/index.ts';
 import type { DeliveryPort, StreamEngine, StreamShardReader } from '../runtime/ports.ts';
 import { streamNameFromArn } from '../model.ts';
+import type { RoleAuthorizer } from '../../aws/index.ts';
+import { KDA_SERVICE_PRINCIPAL, cannotAssume } from '../runtime/sources.ts';
 
 const logger = log.child('analytics-v2');
 
@@ -56,6 +58,68 @@ export interface FlinkJobStats {
 }
 
 const SUPPORTED = new Set(['kinesis', 'firehose', 'filesystem', 'print', 'blackhole']);
+
+/** `--auth enforce`: the application's ServiceExecutionRole, which its tables are read and written with. */
+export interface JobRole {
+  roles: RoleAuthorizer;
+  roleArn: string;
+  region: string;
+  accountId: string;
+}
+
+/**
+ * What the ServiceExecutionRole needs on each table's resource (Managed Service for Apache Flink developer guide,
+ * "Identity and Access Management": the Kinesis connector describes, lists and reads its stream, the sink puts
+ * records; the Firehose sink puts record batches; a filesystem sink on `s3://` puts objects).
+ */
+const SOURCE_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  kinesis: ['kinesis:DescribeStream', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'],
+};
+const SINK_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  kinesis: ['kinesis:DescribeStream', 'kinesis:PutRecords'],
+  firehose: ['firehose:PutRecordBatch'],
+  filesystem: ['s3:PutObject'],
+};
+
+/** The ARN a table's connector uses, or undefined when it touches no AWS resource (print, a local directory). */
+function tableResource(connector: string, options: Readonly<Record<string, string>>, role: JobRole): string | undefined {
+  if (connector === 'kinesis') {
+    if (options['stream.arn'] !== undefined) return options['stream.arn'];
+    return `arn:aws:kinesis:${role.region}:${role.accountId}:stream/${options.stream ?? ''}`;
+  }
+  if (connector === 'firehose') return `arn:aws:firehose:${role.region}:${role.accountId}:deliverystream/${options['delivery-stream'] ?? ''}`;
+  if (connector === 'filesystem') {
+    const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(options.path ?? '');
+    return m ? `arn:aws:s3:::${m[1]}/${m[2]}${m[2] === '' || m[2]!.endsWith('/') ? '' : '/'}*` : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Throws InvalidApplicationConfigurationException when the role cannot be assumed by Kinesis Analytics or may not
+ * do what a table needs, with AWS's AccessDenied text for the role's session. At start and, while the job runs,
+ * every ROLE_RECHECK_MS of clock time (registry.ts), as the connectors' calls would start failing on AWS.
+ */
+export function checkJobRole(app: FlinkApplication, role: JobRole, label: string): void {
+  if (!role.roles.assumableBy(role.roleArn, KDA_SERVICE_PRINCIPAL)) throw new AwsError('InvalidApplicationConfigurationException', cannotAssume(role.roleArn));
+  const check = (table: string, actions: readonly string[] | undefined, connector: string, options: Readonly<Record<string, string>>): void => {
+    if (actions === undefined) return;
+    const resource = tableResource(connector, options, role);
+    if (resource === undefined) return;
+    for (const action of actions) {
+      const denied = role.roles.denied(role.roleArn, action, resource, label);
+      if (denied !== undefined) throw new AwsError('InvalidApplicationConfigurationException', `table "${table}": ${denied}`);
+    }
+  };
+  for (const name of app.sourceNames()) {
+    const c = name.startsWith('$') ? undefined : app.stream(name).flink?.connector;
+    if (c) check(name, SOURCE_ACTIONS[c.connector], c.connector, c.options);
+  }
+  for (const name of app.sinkNames()) {
+    const c = name.startsWith('$') ? undefined : app.stream(name).flink?.connector;
+    if (c) check(name, SINK_ACTIONS[c.connector], c.connector, c.options);
+  }
+}
 
 export class FlinkJob {
   readonly app: FlinkApplication;
@@ -105,6 +169,7 @@ export class FlinkJob {
     streams: StreamEngine,
     outputs: JobOutputs,
     state?: JobState,
+    role?: JobRole,
   ): Promise<FlinkJob> {
     let app: FlinkApplication;
     try {
@@ -114,6 +179,7 @@ export class FlinkJob {
     }
     const job = new FlinkJob(app, streams, label, clock);
     try {
+      if (role) checkJobRole(app, role, label);
       if (state) app.restore(state.flink);
       await job.attachSinks(outputs, state?.files ?? {}, clock.now());
       await job.attachSources(state?.offsets ?? {});
@@ -225,6 +291,16 @@ export class FlinkJob {
       if (at !== undefined) reader.offset = at;
       const off = reader.onAppend(() => this.kick());
       this.feeds.push({ table, stream, reader, off, behindMs: 0 });
+    }
+  }
+
+  /** Re-checks the role (`checkJobRole`) and fails the job, as a connector's refused call would, when it may no longer. */
+  recheckRole(role: JobRole): void {
+    if (this.closed || this.failure) return;
+    try {
+      checkJobRole(this.app, role, this.label);
+    } catch (e) {
+      this.fail(e);
     }
   }
 

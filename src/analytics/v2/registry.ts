@@ -9,7 +9,10 @@
 import { AwsError, log, type Clock, type TimerHandle } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import type { StreamEngine } from '../runtime/ports.ts';
-import { FlinkJob, type JobOutputs, type JobState } from './job.ts';
+import { FlinkJob, type JobOutputs, type JobRole, type JobState } from './job.ts';
+import type { RoleAuthorizer } from '../../aws/index.ts';
+import { ROLE_RECHECK_MS } from '../runtime/app-runner.ts';
+import { KDA_SERVICE_PRINCIPAL, cannotAssume } from '../runtime/sources.ts';
 import { sqlOptions, type V2App, type V2Status } from './model.ts';
 import { PersistedApps } from '../app-store.ts';
 
@@ -40,7 +43,10 @@ export class V2Registry {
   private readonly apps: Map<string, V2App>;
   private readonly timers = new Map<string, TimerHandle>();
   private readonly checkpointTimers = new Map<string, TimerHandle>();
+  private readonly roleTimers = new Map<string, TimerHandle>();
   private readonly jobs = new Map<string, FlinkJob>();
+  /** `--auth enforce`: jobs act with their ServiceExecutionRole (job.ts checkJobRole). */
+  roles: { roles: RoleAuthorizer; region: string; accountId: string } | undefined;
 
   constructor(
     private readonly meta: MetaStore,
@@ -148,10 +154,17 @@ export class V2Registry {
     await this.store.whenSettled();
   }
 
+  /** `--auth enforce`: AWS's InvalidArgumentException text when Kinesis Analytics may not assume `roleArn`. */
+  untrustedRole(roleArn: string | undefined): string | undefined {
+    if (this.roles === undefined || roleArn === undefined) return undefined;
+    return this.roles.roles.assumableBy(roleArn, KDA_SERVICE_PRINCIPAL) ? undefined : cannotAssume(roleArn);
+  }
+
   /** Runs the application's current version from `state` (nothing: from the tables' start positions). */
   async startJob(app: V2App, state: JobState | undefined): Promise<void> {
     const v = app.current;
-    const job = await FlinkJob.start(app.name, v.code.sql, sqlOptions(v), this.clock, this.streams, this.outputs, state);
+    const role: JobRole | undefined = this.roles && v.role !== undefined ? { ...this.roles, roleArn: v.role } : undefined;
+    const job = await FlinkJob.start(app.name, v.code.sql, sqlOptions(v), this.clock, this.streams, this.outputs, state, role);
     job.onFailure = (e) => {
       void this.serialise(app.name, async () => {
         if (this.jobs.get(app.name) !== job) return;
@@ -163,6 +176,14 @@ export class V2Registry {
       });
     };
     this.jobs.set(app.name, job);
+    if (role) {
+      const recheck = (): void => {
+        if (this.jobs.get(app.name) !== job) return;
+        job.recheckRole(role);
+        if (this.jobs.get(app.name) === job && job.failure === null) this.roleTimers.set(app.name, this.clock.setTimer(recheck, ROLE_RECHECK_MS));
+      };
+      this.roleTimers.set(app.name, this.clock.setTimer(recheck, ROLE_RECHECK_MS));
+    }
     const c = v.checkpointing;
     if (c.enabled) {
       const every = Math.max(c.intervalMs, c.minPauseMs, 1);
@@ -200,6 +221,8 @@ export class V2Registry {
   private dropJob(name: string): void {
     this.checkpointTimers.get(name)?.cancel();
     this.checkpointTimers.delete(name);
+    this.roleTimers.get(name)?.cancel();
+    this.roleTimers.delete(name);
     this.jobs.get(name)?.close();
     this.jobs.delete(name);
   }

@@ -3,7 +3,7 @@
  * it: Flink SQL applications on the Kinesis engine, with the KDA v1 applications listed beside them as
  * SQL-1_0 applications.
  */
-import { defineService, type AwsService } from '../../aws/index.ts';
+import { defineService, type AwsService, type RoleAuthorizer } from '../../aws/index.ts';
 import { kinesisAnalyticsV2Model } from '../../aws/models/kinesisanalyticsv2.ts';
 import { log, type Clock } from '../../core/index.ts';
 import type { LogStorage } from '../../storage/index.ts';
@@ -24,6 +24,8 @@ export interface AnalyticsV2Deps {
   accountId: string;
   kinesis: StreamEngine;
   dataDir: string | undefined;
+  /** `--auth enforce`: Flink jobs read and write with their ServiceExecutionRole, checked like any caller. */
+  roles?: RoleAuthorizer;
 }
 
 export interface AnalyticsV2Options {
@@ -50,6 +52,7 @@ export function createAnalyticsV2Service(deps: AnalyticsV2Deps, options: Analyti
     { ...DEFAULT_V2_DELAYS, ...options.delays },
     { delivery: options.delivery, s3Root: deps.dataDir !== undefined ? join(deps.dataDir, 's3') : undefined },
   );
+  if (deps.roles) registry.roles = { roles: deps.roles, region: deps.region, accountId: deps.accountId };
   const ctx: V2Context = {
     registry,
     region: deps.region,
