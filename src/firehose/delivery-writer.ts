@@ -43,6 +43,22 @@ export interface DestinationWriterOptions {
   metrics: DeliveryMetrics;
   retrier: ClockRetrier;
   say: (message: string) => void;
+  /** `--auth enforce`: AWS's AccessDenied text when `roleArn` may not do `action` on `resource`, else undefined. */
+  access?: RoleCheck;
+}
+
+/** How a delivery stream's roles are checked (engine.ts builds it from the server's RoleAuthorizer). */
+export type RoleCheck = (roleArn: string, action: string, resource: string) => string | undefined;
+
+/** A destination write the role may not make: retried like any S3 failure (AWS retries for up to 24 h), with AWS's error code. */
+export class S3AccessDenied extends Error {
+  readonly code = 'S3.AccessDenied';
+  constructor(detail: string) {
+    super(
+      `Access was denied. Ensure that the trust policy for the provided IAM role allows Firehose to assume the role, and the access policy allows access to the S3 bucket. (${detail})`,
+    );
+    this.name = 'S3AccessDenied';
+  }
 }
 
 const textEncoder = new TextEncoder();
@@ -95,6 +111,12 @@ export class DestinationWriter {
     return this.deliverS3(batch);
   }
 
+  /** Throws S3AccessDenied when the destination's role may not put `key` into its bucket (only under `--auth enforce`). */
+  private mayPut(cfg: S3DestConfig, key: string): void {
+    const denied = this.o.access?.(cfg.roleArn, 's3:PutObject', `arn:aws:s3:::${cfg.bucket}/${key}`);
+    if (denied !== undefined) throw new S3AccessDenied(denied);
+  }
+
   private retryS3<T>(fn: () => Promise<T>): Promise<T> {
     const s = this.o.retrier.settings;
     return this.o.retrier.run(fn, s.s3MaxElapsedMs, s.s3MaxDelayMs);
@@ -125,6 +147,7 @@ export class DestinationWriter {
     });
     await this.retryS3(async () => {
       m.s3Attempts++;
+      this.mayPut(this.s3, key);
       await this.writer.put(key, compressed);
       m.s3Successes++;
     });
@@ -183,7 +206,10 @@ export class DestinationWriter {
         ext: extensionFor(http.s3.compression),
         ctx: { timestampMs: batch.oldestArrivalMs, timeZone: http.s3.customTimeZone },
       });
-      await this.retryS3(() => this.writer.put(key, body));
+      await this.retryS3(() => {
+        this.mayPut(this.s3, key);
+        return this.writer.put(key, body);
+      });
     }
   }
 
@@ -197,7 +223,10 @@ export class DestinationWriter {
       ext: extensionFor(b.cfg.compression),
       ctx: { timestampMs: batch.oldestArrivalMs, timeZone: b.cfg.customTimeZone },
     });
-    await this.retryS3(() => b.writer.put(key, body));
+    await this.retryS3(() => {
+      this.mayPut(b.cfg, key);
+      return b.writer.put(key, body);
+    });
   }
 
   private async writeErrors(type: ErrorOutputType, failed: readonly FailedRecord[]): Promise<void> {
@@ -215,7 +244,10 @@ export class DestinationWriter {
       ctx: { timestampMs: oldest, timeZone: this.s3.customTimeZone, errorType: type },
     });
     const body = textEncoder.encode(text);
-    await this.retryS3(() => this.writer.put(key, body));
+    await this.retryS3(() => {
+      this.mayPut(this.s3, key);
+      return this.writer.put(key, body);
+    });
   }
 }
 

@@ -22,6 +22,7 @@ import type { DestinationConfig, ParquetColumn } from './config.ts';
 import { describeDestination } from './config.ts';
 import { DeliveryPipeline } from './pipeline.ts';
 import type { RetrySettings } from './pipeline.ts';
+import type { RoleCheck } from './delivery-writer.ts';
 import { ObjectStores } from './destinations/object-store.ts';
 import type { BucketMapping } from './destinations/object-store.ts';
 import { LambdaHost } from './lambda.ts';
@@ -60,7 +61,7 @@ export interface FirehoseDeps {
   firehose?: FirehoseOptions;
   /** The server's functions (src/functions), which Lambda processors invoke by ARN or name. */
   functionInvoker?: FunctionInvoker;
-  /** `--auth enforce`: a Kinesis source is read with the delivery stream's RoleARN, checked like any caller. */
+  /** `--auth enforce`: a Kinesis source is read, the destination written and the processor invoked with the delivery stream's roles, checked like any caller. */
   roles?: RoleAuthorizer;
 }
 
@@ -234,6 +235,7 @@ export class FirehoseEngine {
       retry: this.options.retry,
       maxPartitions: this.options.maxPartitions,
       logger: (m) => this.say(m),
+      ...(this.deps.roles ? { access: roleCheck(this.deps.roles, meta.name) } : {}),
     });
   }
 
@@ -287,6 +289,20 @@ export class FirehoseEngine {
         // Firehose describes the source stream with the role when the delivery stream is created.
         const denied = this.deps.roles?.denied(input.source.roleArn, 'kinesis:DescribeStream', input.source.kinesisStreamArn, input.name);
         if (denied !== undefined) throw invalidArgument(denied);
+      }
+      if (this.deps.roles !== undefined) {
+        // The destination's role (and its S3 backup's) is what Firehose writes with: it must trust Firehose too.
+        const d = input.destination;
+        const s3 = d.kind === 's3' ? d.s3 : d.http.s3;
+        const arns = [
+          s3.roleArn,
+          ...(d.kind === 's3' && d.s3.s3Backup ? [d.s3.s3Backup.roleArn] : []),
+          ...(d.kind === 'http' && d.http.roleArn ? [d.http.roleArn] : []),
+        ];
+        for (const arn of arns) {
+          if (!this.deps.roles.assumableBy(arn, 'firehose.amazonaws.com'))
+            throw invalidArgument(`Firehose is unable to assume role ${arn}. Please check the role provided.`);
+        }
       }
       const now = this.deps.clock.now();
       const meta: DeliveryStreamMeta = {
@@ -679,4 +695,9 @@ export class DeliveryRecordReader {
     this.closed = true;
     this.onClose(this);
   }
+}
+
+/** The delivery stream's role checks: each is a call by the session `assumed-role/<role>/<delivery stream>`. */
+function roleCheck(roles: RoleAuthorizer, sessionName: string): RoleCheck {
+  return (roleArn, action, resource) => roles.denied(roleArn, action, resource, sessionName);
 }

@@ -8,6 +8,7 @@ import type { Clock, TimerHandle } from '../core/clock.ts';
 import type { LambdaHost, TransformOutcome } from './lambda.ts';
 import { transformBatch } from './lambda.ts';
 import type { DeliveryMetrics } from './metrics.ts';
+import type { RoleCheck } from './delivery-writer.ts';
 import type { DeliveryRecord, LambdaSettings } from './processors.ts';
 
 interface LambdaBatch {
@@ -28,6 +29,8 @@ export interface LambdaStageOptions {
   say: (message: string) => void;
   /** A batch came back: `bytes` is what it held; its outcome is to be routed. */
   onTransformed: (bytes: number, outcome: TransformOutcome) => void;
+  /** `--auth enforce`: the role the function is invoked with, checked before each invocation. */
+  access?: { check: RoleCheck; roleArn: string };
 }
 
 export class LambdaStage {
@@ -101,6 +104,7 @@ export class LambdaStage {
       deliveryStreamArn: this.o.arn,
       region: this.o.region,
       now: () => this.o.clock.now(),
+      ...(this.o.access ? { access: this.o.access } : {}),
     });
     if (this.stopped) return;
     m.processingInvocations++;

@@ -34,7 +34,13 @@ export interface LambdaOptions {
 export class FunctionError extends Error {
   constructor(
     message: string,
-    readonly code: 'Lambda.FunctionError' | 'Lambda.FunctionTimedOut' | 'Lambda.NotFound' | 'Lambda.InvalidResponse' | 'Lambda.InvokeLimitExceeded',
+    readonly code:
+      | 'Lambda.FunctionError'
+      | 'Lambda.FunctionTimedOut'
+      | 'Lambda.NotFound'
+      | 'Lambda.InvalidResponse'
+      | 'Lambda.InvokeLimitExceeded'
+      | 'Lambda.InvokeAccessDenied',
   ) {
     super(message);
     this.name = 'FunctionError';
@@ -211,7 +217,14 @@ export async function transformBatch(
   host: LambdaHost,
   settings: LambdaSettings,
   records: readonly DeliveryRecord[],
-  ctx: { deliveryStreamArn: string; region: string; now: () => number; sourceKinesis?: boolean },
+  ctx: {
+    deliveryStreamArn: string;
+    region: string;
+    now: () => number;
+    sourceKinesis?: boolean;
+    /** `--auth enforce`: the role the function is invoked with (AWS's AccessDenied text when it may not). */
+    access?: { check: (roleArn: string, action: string, resource: string) => string | undefined; roleArn: string };
+  },
 ): Promise<TransformOutcome> {
   const started = Date.now();
   const event = {
@@ -230,6 +243,13 @@ export async function transformBatch(
   while (attempts <= settings.numberOfRetries) {
     attempts++;
     try {
+      const denied = ctx.access?.check(ctx.access.roleArn, 'lambda:InvokeFunction', settings.lambdaArn);
+      if (denied !== undefined) {
+        throw new FunctionError(
+          `Access was denied. Ensure that the access policy allows access to the Lambda function. (${denied})`,
+          'Lambda.InvokeAccessDenied',
+        );
+      }
       response = await host.invoke(settings.lambdaArn, event);
       lastError = null;
       break;

@@ -23,7 +23,7 @@ import type { DestinationConfig, ParquetColumn } from './config.ts';
 import type { ObjectStores } from './destinations/object-store.ts';
 import type { RetrySettings } from './delivery-retry.ts';
 import { ClockRetrier, DEFAULT_RETRY, Stopped } from './delivery-retry.ts';
-import type { OutputBatch } from './delivery-writer.ts';
+import type { OutputBatch, RoleCheck } from './delivery-writer.ts';
 import { DestinationWriter } from './delivery-writer.ts';
 import type { LambdaHost, TransformOutcome } from './lambda.ts';
 import { LambdaStage } from './lambda-stage.ts';
@@ -52,6 +52,8 @@ export interface PipelineOptions {
   retry?: Partial<RetrySettings>;
   maxPartitions?: number;
   logger?: (message: string) => void;
+  /** `--auth enforce`: the destination's and the processor's roles are checked on every write and invocation. */
+  access?: RoleCheck;
 }
 
 /** One partition's buffer (or the error / backup buffer) until it is flushed and delivered. */
@@ -126,6 +128,7 @@ export class DeliveryPipeline {
       metrics: options.metrics,
       retrier: this.retrier,
       say: (m) => this.say(m),
+      ...(options.access ? { access: options.access } : {}),
     });
     const prefix = this.writer.prefix;
     this.dynamic = d.kind === 's3' && (d.s3.dynamicPartitioning?.enabled ?? false);
@@ -145,6 +148,8 @@ export class DeliveryPipeline {
           metrics: options.metrics,
           say: (m) => this.say(m),
           onTransformed: (bytes, outcome) => this.transformed(bytes, outcome),
+          // The processor's RoleArn parameter, else the destination's role (Firehose developer guide, "Grant Firehose access").
+          ...(options.access ? { access: { check: options.access, roleArn: lambda.roleArn ?? s3.roleArn } } : {}),
         })
       : null;
     options.metrics.pending = { destination: http ? 'http' : 's3', ageMs: () => this.oldestPendingAgeMs() };

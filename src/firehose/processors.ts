@@ -39,6 +39,8 @@ export interface FailedRecord {
 
 export interface LambdaSettings {
   lambdaArn: string;
+  /** The processor's RoleArn parameter: the role Firehose invokes the function with (default: the destination's). */
+  roleArn?: string;
   numberOfRetries: number;
   bufferBytes: number;
   bufferIntervalMs: number;
@@ -198,6 +200,7 @@ export function compileProcessors(cfg: ProcessingConfig | undefined): ProcessorC
   if (lp) {
     lambda = {
       lambdaArn: lp.get('LambdaArn')!,
+      ...(lp.get('RoleArn') !== undefined ? { roleArn: lp.get('RoleArn')! } : {}),
       numberOfRetries: Number(lp.get('NumberOfRetries') ?? 3),
       bufferBytes: Math.round(Number(lp.get('BufferSizeInMBs') ?? 1) * 1024 * 1024),
       bufferIntervalMs: Number(lp.get('BufferIntervalInSeconds') ?? 60) * 1000,
