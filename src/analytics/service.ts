@@ -141,7 +141,7 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
     meta: deps.storage.meta,
     clock: deps.clock,
     streams: deps.kinesis,
-    sql: options.sql ?? createSqlPort(),
+    sql: options.sql ?? createSqlPort(options.host?.maxStateRows !== undefined ? { maxStateRows: options.host.maxStateRows } : {}),
     ...(delivery ? { delivery } : {}),
     ...(options.functions ? { functions: options.functions } : {}),
     ...(options.host ? { options: options.host } : {}),

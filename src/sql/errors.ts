@@ -21,6 +21,19 @@ export class SqlError extends Error {
 }
 
 /**
+ * A running application whose operators keep more window/join state than its cap allows (hostile or runaway SQL:
+ * an unbounded GROUP BY key, a long window over a fast stream). It stops the application instead of the server
+ * running out of memory; the message names the pump and what to change.
+ */
+export class StateLimitError extends Error {
+  readonly errorName = 'StateLimitExceeded';
+  constructor(message: string) {
+    super(message);
+    this.name = 'StateLimitError';
+  }
+}
+
+/**
  * Runs a compile step of user SQL so that a hostile program (thousands of nested parentheses, CASEs or
  * subqueries, or one expression of tens of thousands of operators) that would exhaust the recursive
  * descent's stack fails as a SqlError naming the fix instead of a RangeError from deep inside the

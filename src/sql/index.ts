@@ -2,7 +2,7 @@
  * Kinesis Data Analytics SQL engine: parser → planner → plan → runtime.
  * Public names of src/sql (see docs/sql.md).
  */
-export { SqlError } from './errors.ts';
+export { SqlError, StateLimitError } from './errors.ts';
 export { parseApplication, parseType, parseColumnList } from './parser/index.ts';
 export { planApplication } from './planner/index.ts';
 export type { PlanOptions } from './planner/index.ts';

@@ -11,7 +11,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CreateApplicationCommand, KinesisAnalyticsClient, ListApplicationsCommand } from '@aws-sdk/client-kinesis-analytics';
-import { FlinkApplication, SqlApplication, SqlError } from '../../src/sql/index.ts';
+import { FlinkApplication, SqlApplication, SqlError, StateLimitError } from '../../src/sql/index.ts';
+import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { DescribeApplicationCommand, StartApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
+import { ManualClock } from '../../src/core/index.ts';
 import { F, RowError, likeMatcher } from '../../src/sql/runtime/functions.ts';
 import { FLINK_FUNCTIONS } from '../../src/sql/runtime/flink-functions.ts';
 import { startServer } from '../../src/server/index.ts';
@@ -136,6 +139,112 @@ describe('hostile SQL programs', () => {
     // Without the check `^(a|a)*\1$` on 40 `a`s backtracks 2^40 times: it would not return.
     assert.ok(performance.now() - started < 2_000, `${performance.now() - started} ms`);
     assert.equal(FLINK_FUNCTIONS.regexp('aa-bb', '^[a-z]{2}-[a-z]{1,16}$'), true);
+  });
+
+  const WINDOWED = (groupBy: string) =>
+    `CREATE OR REPLACE STREAM "D" ("x" VARCHAR(64), "n" BIGINT);\nCREATE OR REPLACE PUMP "COUNTS" AS INSERT INTO "D" SELECT STREAM "v", COUNT(*) FROM "SOURCE_SQL_STREAM_001" GROUP BY ${groupBy}, STEP("SOURCE_SQL_STREAM_001".ROWTIME BY INTERVAL '1' HOUR);`;
+  const SLIDING = `CREATE OR REPLACE STREAM "D" ("x" VARCHAR(64), "n" BIGINT);\nCREATE OR REPLACE PUMP "LAST_HOUR" AS INSERT INTO "D" SELECT STREAM "v", COUNT(*) OVER (PARTITION BY "v" RANGE INTERVAL '1' HOUR PRECEDING) FROM "SOURCE_SQL_STREAM_001";`;
+  const OVER_LIMIT =
+    /^The application keeps (\d+) rows and groups of window, join and DISTINCT state, more than its limit of 1000 \(pump "(COUNTS|LAST_HOUR)" keeps \d+\): bound the GROUP BY, PARTITION BY or join keys, or shorten the windows$/;
+
+  it('stops an application whose window state grows past its cap with StateLimitError naming the pump', () => {
+    for (const code of [WINDOWED('"v"'), SLIDING]) {
+      const app = SqlApplication.compile(code, { ...(INPUT as object), maxStateRows: 1000 } as never);
+      try {
+        const t0 = Date.UTC(2026, 0, 5, 10, 0, 0);
+        app.push(
+          'SOURCE_SQL_STREAM_001',
+          Array.from({ length: 600 }, (_, i) => [`k${i}`]),
+          t0,
+        );
+        assert.equal(app.stateRows(), 600);
+        // Every key new, within the hour: 1,200 groups (rows) once the second batch is in.
+        assert.throws(
+          () =>
+            app.push(
+              'SOURCE_SQL_STREAM_001',
+              Array.from({ length: 600 }, (_, i) => [`k${600 + i}`]),
+              t0 + 1000,
+            ),
+          (e: unknown) => e instanceof StateLimitError && e.errorName === 'StateLimitExceeded' && OVER_LIMIT.test(e.message),
+          code,
+        );
+      } finally {
+        app.close();
+      }
+    }
+  });
+
+  it('keeps running an application whose state stays under its cap (bounded keys, windows that close)', () => {
+    const app = SqlApplication.compile(WINDOWED('"v"'), { ...(INPUT as object), maxStateRows: 1000 } as never);
+    try {
+      const t0 = Date.UTC(2026, 0, 5, 10, 0, 0);
+      // 20 hours of 900 keys each: each hour's groups go once its window closes.
+      for (let h = 0; h < 20; h++)
+        app.push(
+          'SOURCE_SQL_STREAM_001',
+          Array.from({ length: 900 }, (_, i) => [`k${i}`]),
+          t0 + h * 3_600_000,
+        );
+      assert.ok(app.stateRows() <= 900, `${app.stateRows()} rows`);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('fails a running KDA application past its state cap: READY, with the reason in /status, and the server keeps serving', async () => {
+    const clock = new ManualClock(Date.now());
+    const server = await startServer({ storage: 'memory', clock, analytics: { startDelayMs: 0, maxStateRows: 1000 } });
+    const cfg = { endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIAX', secretAccessKey: 's' }, maxAttempts: 1 };
+    const kinesis = new KinesisClient(cfg);
+    const kda = new KinesisAnalyticsClient(cfg);
+    try {
+      await kinesis.send(new CreateStreamCommand({ StreamName: 'keys', ShardCount: 1 }));
+      clock.advance(1000);
+      await kda.send(
+        new CreateApplicationCommand({
+          ApplicationName: 'runaway',
+          ApplicationCode: WINDOWED('"v"'),
+          Inputs: [
+            {
+              NamePrefix: 'SOURCE_SQL_STREAM',
+              KinesisStreamsInput: { ResourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/keys', RoleARN: 'arn:aws:iam::000000000000:role/kda' },
+              InputSchema: {
+                RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+                RecordColumns: [{ Name: 'v', SqlType: 'VARCHAR(64)', Mapping: '$.v' }],
+              },
+            },
+          ],
+        }),
+      );
+      await kda.send(
+        new StartApplicationCommand({
+          ApplicationName: 'runaway',
+          InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }],
+        }),
+      );
+      for (let b = 0; b < 3; b++) {
+        const Records = Array.from({ length: 500 }, (_, i) => ({ PartitionKey: 'p', Data: Buffer.from(JSON.stringify({ v: `k${b * 500 + i}` })) }));
+        await kinesis.send(new PutRecordsCommand({ StreamName: 'keys', Records }));
+      }
+      const status = async () => (await kda.send(new DescribeApplicationCommand({ ApplicationName: 'runaway' }))).ApplicationDetail!.ApplicationStatus;
+      let s = await status();
+      for (let i = 0; i < 300 && s !== 'READY'; i++) {
+        clock.advance(1000);
+        await new Promise((r) => setTimeout(r, 10));
+        s = await status();
+      }
+      assert.equal(s, 'READY');
+      const app = ((await (await fetch(`${server.url}/status`)).json()) as { applications: Array<{ name: string; lastError?: string }> }).applications.find(
+        (a) => a.name === 'runaway',
+      );
+      assert.match(app?.lastError ?? '', OVER_LIMIT);
+      assert.deepEqual((await kda.send(new ListApplicationsCommand({}))).ApplicationSummaries?.length, 1);
+    } finally {
+      kinesis.destroy();
+      kda.destroy();
+      await server.close();
+    }
   });
 
   describe('through the Kinesis Analytics API', () => {

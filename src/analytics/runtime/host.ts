@@ -84,6 +84,8 @@ export interface HostOptions {
   stopDelayMs?: number;
   updateDelayMs?: number;
   deleteDelayMs?: number;
+  /** Window, join and DISTINCT rows and groups an application may keep (default 1,000,000; src/sql DEFAULT_MAX_STATE_ROWS). */
+  maxStateRows?: number;
 }
 
 export interface HostDeps {

@@ -138,13 +138,14 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function createSqlPort(options: { rcfSeed?: number } = {}): SqlPort {
+export function createSqlPort(options: { rcfSeed?: number; maxStateRows?: number } = {}): SqlPort {
   return {
     compile(code, inputs, tables, clock: Clock) {
       const app = SqlApplication.compile(code, {
         ...planInputs(inputs, tables),
         clock,
         ...(options.rcfSeed !== undefined ? { rcfSeed: options.rcfSeed } : {}),
+        ...(options.maxStateRows !== undefined ? { maxStateRows: options.maxStateRows } : {}),
       });
       try {
         for (const t of tables) app.setReferenceTable(t.name, t.rows);

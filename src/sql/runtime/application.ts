@@ -10,7 +10,7 @@
  *   app.advanceTime(nowMs); // windows close by the clock too
  */
 import type { Clock, TimerHandle } from '../../core/index.ts';
-import { SqlError, boundedCompile } from '../errors.ts';
+import { SqlError, StateLimitError, boundedCompile } from '../errors.ts';
 import type { ApplicationPlan, OpPlan, PumpPlan, StreamPlan } from '../plan/plan.ts';
 import { ERROR_STREAM, inputsOf } from '../plan/plan.ts';
 import type { ColumnDef, SqlType } from '../plan/types.ts';
@@ -35,7 +35,18 @@ export interface SqlApplicationOptions extends PlanOptions {
   clock?: Clock;
   /** Seed for RANDOM_CUT_FOREST (default 0). */
   rcfSeed?: number;
+  /**
+   * Window groups, window rows, join rows and DISTINCT keys the application may keep in all (default
+   * DEFAULT_MAX_STATE_ROWS); past it the application stops with StateLimitError.
+   */
+  maxStateRows?: number;
 }
+
+/** A million rows or groups of state: a few hundred MB at most for ordinary rows, far above what real windows keep. */
+export const DEFAULT_MAX_STATE_ROWS = 1_000_000;
+/** The state is counted after this many input rows, or this much application time, whichever comes first. */
+const STATE_CHECK_ROWS = 10_000;
+const STATE_CHECK_MS = 1_000;
 
 /** Rows delivered to listeners: [ROWTIME, ...columns] (plus APPROXIMATE_ARRIVAL_TIME last on input streams). */
 export type OutputListener = (rows: Row[], stream: string) => void;
@@ -119,15 +130,19 @@ export class SqlApplication {
   private closed = false;
   private errorDepth = 0;
   private lastNowMs = 0;
+  private readonly maxStateRows: number;
+  private rowsSinceStateCheck = 0;
+  private lastStateCheckMs = -Infinity;
 
   /** Parses, plans and builds an application; throws SqlError (line:column) for bad code. */
   static compile(code: string, options: SqlApplicationOptions): SqlApplication {
     return boundedCompile(() => new SqlApplication(planApplication(code, options), options));
   }
 
-  constructor(plan: ApplicationPlan, options: { clock?: Clock; rcfSeed?: number } = {}) {
+  constructor(plan: ApplicationPlan, options: { clock?: Clock; rcfSeed?: number; maxStateRows?: number } = {}) {
     this.plan = plan;
     this.clock = options.clock ?? null;
+    this.maxStateRows = options.maxStateRows ?? DEFAULT_MAX_STATE_ROWS;
     for (const s of plan.streams) this.streams.set(s.name, { plan: s, lastRowtime: -Infinity, subscribers: [], listeners: new Set(), writers: [] });
     for (const t of plan.tables) this.tables.set(t.name, { rows: [], version: 0 });
     for (const p of this.orderPumps(plan.pumps)) this.pumps.push(this.buildPump(p, options.rcfSeed ?? 0));
@@ -381,6 +396,7 @@ export class SqlApplication {
       if (r[last] === undefined) r[last] = arrivalMs;
     }
     s.lastRowtime = rowtime;
+    this.rowsSinceStateCheck += rows.length;
     this.lastNowMs = Math.max(this.lastNowMs, rowtime);
     evalContext.nowMs = this.clock ? this.clock.now() : rowtime;
     if (rows.length > 0) this.deliver(s, rows);
@@ -404,6 +420,36 @@ export class SqlApplication {
       for (const op of p.ops) op.advance(w);
       wm.set(p.plan.target, Math.min(wm.get(p.plan.target) ?? Infinity, w));
     }
+    if (this.rowsSinceStateCheck >= STATE_CHECK_ROWS || this.lastNowMs - this.lastStateCheckMs >= STATE_CHECK_MS) this.checkState();
+  }
+
+  /** Rows and groups every operator keeps, in all. */
+  stateRows(): number {
+    let n = 0;
+    for (const p of this.pumps) for (const op of p.ops) n += op.stateRows?.() ?? 0;
+    return n;
+  }
+
+  /** Throws StateLimitError, naming the pump that keeps the most, when the application keeps more than its cap. */
+  private checkState(): void {
+    this.rowsSinceStateCheck = 0;
+    this.lastStateCheckMs = this.lastNowMs;
+    let total = 0;
+    let worst: PumpRt | undefined;
+    let worstRows = -1;
+    for (const p of this.pumps) {
+      let n = 0;
+      for (const op of p.ops) n += op.stateRows?.() ?? 0;
+      total += n;
+      if (n > worstRows) {
+        worstRows = n;
+        worst = p;
+      }
+    }
+    if (total <= this.maxStateRows || worst === undefined) return;
+    throw new StateLimitError(
+      `The application keeps ${total} rows and groups of window, join and DISTINCT state, more than its limit of ${this.maxStateRows} (pump "${worst.plan.name}" keeps ${worstRows}): bound the GROUP BY, PARTITION BY or join keys, or shorten the windows`,
+    );
   }
 
   /** Loads or reloads a reference table (rows as objects or arrays of column values). */

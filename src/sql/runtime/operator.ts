@@ -45,6 +45,11 @@ export interface Operator {
   checkpoint(): unknown;
   restore(state: unknown): void;
   close(): void;
+  /**
+   * Rows and groups the operator keeps (window groups, window frames, join sides, DISTINCT keys), counted for
+   * the application's state cap (application.ts maxStateRows). At most linear in the number of keys, not rows.
+   */
+  stateRows?(): number;
 }
 
 export function errorOf(e: unknown): { errorName: string; message: string } {

@@ -53,6 +53,10 @@ export class DistinctOperator implements Operator {
     this.seen = new Set(s.seen);
   }
 
+  stateRows(): number {
+    return this.seen.size;
+  }
+
   close(): void {
     this.seen.clear();
   }

@@ -504,6 +504,10 @@ export class JoinStreamOperator implements Operator {
     for (const r of s.pending ?? []) this.put(r);
   }
 
+  stateRows(): number {
+    return this.left.rows.length - this.left.head + this.right.rows.length - this.right.head + this.pending.length;
+  }
+
   close(): void {
     this.left = new Side(this.leftKey !== null, this.leftOuter);
     this.right = new Side(this.rightKey !== null, this.rightOuter);

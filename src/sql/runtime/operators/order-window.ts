@@ -79,6 +79,10 @@ export class OrderWindowOperator implements Operator {
     this.buffer = s.rows;
   }
 
+  stateRows(): number {
+    return this.buffer.length;
+  }
+
   close(): void {
     this.buffer = [];
   }

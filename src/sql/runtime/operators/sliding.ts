@@ -228,6 +228,12 @@ export class SlidingOperator implements Operator {
     this.frames = new Map((state as [unknown, Row[], number[]][]).map(([k, rows, acc]) => [k, { rows, head: 0, acc }]));
   }
 
+  stateRows(): number {
+    let n = 0;
+    for (const f of this.frames.values()) n += f.rows.length - f.head;
+    return n;
+  }
+
   close(): void {
     this.frames.clear();
   }

@@ -78,6 +78,12 @@ export class StaggerOperator implements Operator {
     this.windows = new Map((state as [unknown, number, unknown[]][]).map(([k, c, g]) => [k, { closeAt: c, groups: groupsFromJson(g) }]));
   }
 
+  stateRows(): number {
+    let n = 0;
+    for (const w of this.windows.values()) n += w.groups.size;
+    return n;
+  }
+
   close(): void {
     this.windows.clear();
   }

@@ -188,6 +188,12 @@ export class TumbleOperator implements Operator {
     this.recomputeMinEnd();
   }
 
+  stateRows(): number {
+    let n = this.pending.length;
+    for (const groups of this.windows.values()) n += groups.size;
+    return n;
+  }
+
   close(): void {
     this.windows.clear();
     this.minEnd = Infinity;
