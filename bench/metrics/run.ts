@@ -16,7 +16,7 @@
  *    with every shard-level metric enabled: the Kinesis raw-body PutRecords
  *    handler called in-process on an in-memory log (no HTTP), 500 records a call.
  *
- *   node --import tsx bench/metrics/run.ts [--runs 5] [--series 1000] [--no-write] [--put-records-only]
+ *   node --import tsx bench/metrics/run.ts [--runs 5] [--series 1000] [--no-write] [--put-records-only] [--queries-only]
  */
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -323,6 +323,12 @@ async function storage(kind: 'emitter' | 'single' | 'distribution'): Promise<Sto
 if (args.includes('--put-records-only')) {
   // A quick look at section 4 alone (nothing written).
   for (const [l, t] of await putRecordsCost()) console.log(`${l}: wall ${fmt(t.wall, 1)} µs, CPU ${fmt(t.cpu, 1)} µs per call`);
+  process.exit(0);
+}
+if (args.includes('--queries-only')) {
+  // A quick look at section 2 alone (nothing written); also what `--cpu-prof` profiles best.
+  const r = await queries();
+  for (const k of ['api', 'full', 'stats', 'pct', 'floor'] as const) console.log(`${k}: wall ${fmt(r[k].wall, 2)} ms, CPU ${fmt(r[k].cpu, 2)} ms`);
   process.exit(0);
 }
 const em = emission();
