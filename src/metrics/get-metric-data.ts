@@ -16,7 +16,7 @@ import { type BandFunction, type EvalContext, MathEvalError, type MathValue, typ
 import { MathSyntaxError, type Node, parseExpression, referencedIds } from './math/parser.ts';
 import { SearchSyntaxError, parseSearch, searchMatches } from './math/search.ts';
 import { type MetricRef, checkTimeRange, seriesOf } from './metric-data.ts';
-import { Aggregation, type Buckets, alignStartSec, isValidPeriod } from './query.ts';
+import { Aggregation, type Buckets, F64Slab, alignStartSec, isValidPeriod } from './query.ts';
 import { type StatisticSpec, needsDistribution, parseStatistic } from './stats.ts';
 import type { MetricStore } from './store/store.ts';
 
@@ -108,6 +108,36 @@ export function validateQueries(queries: readonly MetricDataQueryInput[], prefix
   return compiled;
 }
 
+/**
+ * The Aggregation of one query shape (period, aligned start, the columns the
+ * statistic reads), created and loaded on first use: queries of the same shape
+ * share one plan, one load and one bucket set.
+ */
+async function shapeOf(
+  shapes: Map<string, Aggregation>,
+  store: MetricStore,
+  nowMs: number,
+  startSec: number,
+  endSec: number,
+  periodSec: number,
+  spec: StatisticSpec,
+): Promise<Aggregation> {
+  const keep = needsDistribution(spec);
+  const basic = spec.kind === 'basic' ? spec.name : null;
+  // Minimum/Maximum columns only when read (half the bytes to scan otherwise); sample counts only
+  // for SampleCount, Average and the distribution statistics (Sum/Minimum/Maximum need presence only).
+  const minMax = basic === null || basic === 'Minimum' || basic === 'Maximum';
+  const counts = basic === null || basic === 'SampleCount' || basic === 'Average';
+  const key = `${periodSec}/${startSec}/${keep}/${minMax}/${counts}`;
+  let agg = shapes.get(key);
+  if (!agg) {
+    agg = new Aggregation(store, startSec, endSec, periodSec, keep, nowMs, minMax, counts);
+    await agg.load();
+    shapes.set(key, agg);
+  }
+  return agg;
+}
+
 const SEARCH_MAX_SERIES = 500;
 const SEARCH_MAX_AGE_SEC = 14 * 86_400;
 
@@ -134,6 +164,7 @@ async function runSearches(
   };
   for (const c of compiled) if (c.ast) walk(c.ast, c.query.id);
   const out = new Map<Node, TimeSeries[]>();
+  const slab = new F64Slab();
   for (const { node, id } of calls) {
     const [q, stat, period] = node.args;
     const fail = (why: string): never => {
@@ -163,17 +194,10 @@ async function runSearches(
     const refs = found.slice(0, SEARCH_MAX_SERIES).map((f) => f.ref);
     const names = new Set(refs.map((r) => r.metricName));
     const startSec = alignStartSec(startMs, nowMs, period.value);
-    const minMax = spec.kind !== 'basic' || spec.name === 'Minimum' || spec.name === 'Maximum';
-    const key = `${period.value}/${startSec}/${needsDistribution(spec)}/${minMax}`;
-    let agg = shapes.get(key);
-    if (!agg) {
-      agg = new Aggregation(store, startSec, endSec, period.value, needsDistribution(spec), nowMs, minMax);
-      await agg.load();
-      shapes.set(key, agg);
-    }
+    const agg = await shapeOf(shapes, store, nowMs, startSec, endSec, period.value, spec);
     const series: TimeSeries[] = [];
     for (const ref of refs) {
-      const { t, v } = seriesValues(agg.run(seriesOf(store, ref, undefined)), spec);
+      const { t, v } = seriesValues(agg.run(seriesOf(store, ref, undefined)), spec, slab);
       // Labelled by the dimension values, with the metric name when the results mix metrics.
       const parts = ref.dimensions.map((d) => d.value);
       if (names.size > 1 || parts.length === 0) parts.push(ref.metricName);
@@ -184,9 +208,13 @@ async function runSearches(
   return out;
 }
 
-/** The buckets' values of one statistic as a time series (seconds, values), periods without a value left out. */
+/**
+ * The buckets' values of one statistic as a time series (seconds, values),
+ * periods without a value left out. A series with a value in every period
+ * shares the buckets' timestamp column; values come from `slab`.
+ */
 // hot path
-function seriesValues(b: Buckets, spec: StatisticSpec): { t: Float64Array; v: Float64Array } {
+function seriesValues(b: Buckets, spec: StatisticSpec, slab: F64Slab): { t: Float64Array; v: Float64Array } {
   const count = b.count;
   const n = b.n;
   const start = b.startSec;
@@ -195,17 +223,16 @@ function seriesValues(b: Buckets, spec: StatisticSpec): { t: Float64Array; v: Fl
     // The five basic statistics straight from the columns, into arrays sized once.
     let k = 0;
     for (let i = 0; i < n; i++) if (count[i]! > 0) k++;
-    const t = new Float64Array(k);
-    const v = new Float64Array(k);
+    const v = slab.alloc(k);
     const col = spec.name === 'Sum' || spec.name === 'Average' ? b.sum : spec.name === 'Minimum' ? b.min : spec.name === 'Maximum' ? b.max : count;
     const avg = spec.name === 'Average';
     if (k === n) {
       // A value in every period (the usual case): the column as it is.
-      for (let i = 0; i < n; i++) t[i] = start + i * period;
       if (!avg) v.set(col.subarray(0, n));
       else for (let i = 0; i < n; i++) v[i] = col[i]! / count[i]!;
-      return { t, v };
+      return { t: b.denseSec(), v };
     }
+    const t = slab.alloc(k);
     let j = 0;
     for (let i = 0; i < n; i++) {
       const c = count[i]!;
@@ -256,22 +283,16 @@ export async function evaluateQueries(
   let minPeriod = Number.POSITIVE_INFINITY;
   // Queries of the same shape (period, aligned start) share one Aggregation: one plan, one load, one bucket set.
   const shapes = new Map<string, Aggregation>();
+  const slab = new F64Slab();
   for (const c of compiled) {
     const ms = c.query.metricStat;
     if (!ms) continue;
     minPeriod = Math.min(minPeriod, ms.periodSec);
     const spec = parseStatistic(ms.stat)!;
     const startSec = alignStartSec(startMs, nowMs, ms.periodSec);
-    const minMax = spec.kind !== 'basic' || spec.name === 'Minimum' || spec.name === 'Maximum';
-    const key = `${ms.periodSec}/${startSec}/${needsDistribution(spec)}/${minMax}`;
-    let agg = shapes.get(key);
-    if (!agg) {
-      agg = new Aggregation(store, startSec, endSec, ms.periodSec, needsDistribution(spec), nowMs, minMax);
-      await agg.load();
-      shapes.set(key, agg);
-    }
+    const agg = await shapeOf(shapes, store, nowMs, startSec, endSec, ms.periodSec, spec);
     const buckets = agg.run(seriesOf(store, ms.metric, ms.unit));
-    const { t, v } = seriesValues(buckets, spec);
+    const { t, v } = seriesValues(buckets, spec, slab);
     const series: TimeSeries = {
       label: c.query.label ?? ms.metric.metricName,
       periodSec: ms.periodSec,
@@ -391,9 +412,10 @@ export async function getMetricData(
         throw new MetricsError('ValidationError', `Error in expression ${c.query.id}: Unrecognized metric or expression id '${id}'.\n`);
     }
   }
-  const hash = requestHash(input);
+  let hash: string | null = null;
   let offsets: number[] | null = null;
   if (input.nextToken !== undefined) {
+    hash = requestHash(input);
     try {
       const tok = JSON.parse(Buffer.from(input.nextToken, 'base64url').toString('utf8')) as { h: string; o: number[] };
       if (tok.h !== hash || !Array.isArray(tok.o)) throw new Error('other request');
@@ -407,13 +429,19 @@ export async function getMetricData(
   let cache = pageCache.get(store);
   if (!cache) pageCache.set(store, (cache = new Map()));
   for (const [k, v] of cache) if (v.atMs < nowMs - PAGE_CACHE_MS) cache.delete(k);
-  const cached = offsets ? cache.get(hash) : undefined;
+  const cached = hash !== null ? cache.get(hash) : undefined;
   const outputs = cached?.outputs ?? (await computeOutputs(store, nowMs, compiled, input, band));
-  if (!cached) {
-    cache.set(hash, { atMs: nowMs, outputs });
-    while (cache.size > PAGE_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+  const { out, nextOffsets } = page(outputs, offsets, max, descending);
+  if (nextOffsets !== null) {
+    // Only a request with more pages is hashed and kept: a whole answer is not asked for again.
+    hash ??= requestHash(input);
+    if (!cached) {
+      cache.set(hash, { atMs: nowMs, outputs });
+      while (cache.size > PAGE_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    }
+    out.nextToken = Buffer.from(JSON.stringify({ h: hash, o: nextOffsets }), 'utf8').toString('base64url');
   }
-  return page(outputs, offsets, max, descending, hash);
+  return out;
 }
 
 const PAGE_CACHE_MS = 60_000;
@@ -442,8 +470,11 @@ async function computeOutputs(store: MetricStore, nowMs: number, compiled: Compi
   return outputs;
 }
 
-/** One page of the results: MaxDatapoints values at most, across the results in order, resuming at `offsets`. */
-function page(outputs: Output[], offsets: number[] | null, max: number, descending: boolean, hash: string): GetMetricDataOutput {
+/**
+ * One page of the results: MaxDatapoints values at most, across the results in
+ * order, resuming at `offsets`; `nextOffsets` is null when nothing is left.
+ */
+function page(outputs: Output[], offsets: number[] | null, max: number, descending: boolean): { out: GetMetricDataOutput; nextOffsets: number[] | null } {
   let budget = max;
   const nextOffsets: number[] = [];
   let more = false;
@@ -464,7 +495,5 @@ function page(outputs: Output[], offsets: number[] | null, max: number, descendi
     if (partial) more = true;
     return { id: o.id, label: o.label, timestampsMs, values, statusCode: partial ? 'PartialData' : 'Complete', messages: [] };
   });
-  const out: GetMetricDataOutput = { results, messages: [] };
-  if (more) out.nextToken = Buffer.from(JSON.stringify({ h: hash, o: nextOffsets }), 'utf8').toString('base64url');
-  return out;
+  return { out: { results, messages: [] }, nextOffsets: more ? nextOffsets : null };
 }

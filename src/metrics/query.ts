@@ -51,6 +51,30 @@ function tierFor(ageSec: number, periodSec: number, highRes: boolean): Tier | nu
   return periodSec % 3600 === 0 ? TIER_1H : null;
 }
 
+/**
+ * Hands out Float64Arrays carved from large chunks: a request's results are
+ * thousands of arrays of ~1,440 values, and one typed array each (a separate
+ * backing store, zeroed and tracked as external memory) cost more than filling
+ * them did (bench/metrics: the 1,000-series request set).
+ */
+export class F64Slab {
+  private chunk = new Float64Array(0);
+  private used = 0;
+
+  constructor(private readonly chunkLength = 1 << 16) {}
+
+  alloc(n: number): Float64Array {
+    if (n > this.chunkLength >> 2) return new Float64Array(n);
+    if (this.used + n > this.chunk.length) {
+      this.chunk = new Float64Array(this.chunkLength);
+      this.used = 0;
+    }
+    const a = this.chunk.subarray(this.used, this.used + n);
+    this.used += n;
+    return a;
+  }
+}
+
 /** Per-period aggregates of a query, as columns. */
 export class Buckets {
   readonly count: Float64Array;
@@ -79,6 +103,11 @@ export class Buckets {
     keepDistribution: boolean,
     /** Fold Minimum and Maximum too (false when only SampleCount/Sum/Average are read: half the bytes to scan). */
     readonly minMax = true,
+    /**
+     * Sum the cells' sample counts (false when only Sum/Minimum/Maximum are read: `count` then
+     * only has to be > 0 where a bucket has data, and a dense copy skips reading the column).
+     */
+    readonly counts = true,
   ) {
     this.count = new Float64Array(n);
     this.sum = new Float64Array(n);
@@ -109,6 +138,23 @@ export class Buckets {
     return (this.startSec + i * this.periodSec) * 1000;
   }
 
+  private dense: Float64Array | null = null;
+
+  /**
+   * Every bucket's start (seconds), built once: the timestamps of any series
+   * with a value in every period. Shared by all such results of the query, so
+   * nobody may write to it (time series are never changed in place).
+   */
+  denseSec(): Float64Array {
+    let t = this.dense;
+    if (t === null) {
+      t = new Float64Array(this.n);
+      for (let i = 0; i < t.length; i++) t[i] = this.startSec + i * this.periodSec;
+      this.dense = t;
+    }
+    return t;
+  }
+
   /** Folds cells [i0, i1) of a run (from the block starting at blockStartSec, cells of resSec) into their buckets. */
   // hot path
   addCells(run: CellRun, i0: number, i1: number, blockStartSec: number, resSec: number): void {
@@ -131,7 +177,9 @@ export class Buckets {
         // One series, consecutive cells, one cell per bucket: the columns are the answer (memcpy, no loop).
         const b0 = base + off[i0]!;
         if (b0 >= 0 && b0 + (i1 - i0) <= n) {
-          count.set(rc.subarray(i0, i1), b0);
+          // Every stored cell has a count > 0 (the store drops empty contributions).
+          if (this.counts) count.set(rc.subarray(i0, i1), b0);
+          else count.fill(1, b0, b0 + (i1 - i0));
           sum.set(rs.subarray(i0, i1), b0);
           if (this.minMax) {
             min.set(rmin.subarray(i0, i1), b0);
@@ -271,8 +319,9 @@ export class Aggregation {
     keepDistribution: boolean,
     private readonly nowMs: number,
     minMax = true,
+    counts = true,
   ) {
-    this.buckets = new Buckets(startSec, periodSec, requestedDatapoints(startSec, endSec, periodSec), keepDistribution, minMax);
+    this.buckets = new Buckets(startSec, periodSec, requestedDatapoints(startSec, endSec, periodSec), keepDistribution, minMax, counts);
   }
 
   /** Consecutive buckets answered by the same tier form one scan range. */

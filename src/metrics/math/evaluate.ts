@@ -243,16 +243,25 @@ function reduceArray(fn: Reducer, items: TimeSeries[], label: string): TimeSerie
   // usual case: a point in every period), else -1 (each point's slot computed).
   const first = new Int32Array(items.length);
   if (aligned) {
+    // Series of one query shape share their timestamp column when dense: checked once.
+    let lastDense: Float64Array | null = null;
+    let lastBase = 0;
     for (let j = 0; j < items.length && aligned; j++) {
       const ts = items[j]!.t;
       const len = ts.length;
       if (len === 0) continue;
+      if (ts === lastDense) {
+        first[j] = lastBase;
+        continue;
+      }
       const t0 = ts[0]!;
       const q0 = (t0 - tMin) / period;
       let dense = q0 === Math.floor(q0);
       for (let i = 1; i < len && dense; i++) dense = ts[i] === t0 + i * period;
       if (dense) {
         first[j] = q0;
+        lastDense = ts;
+        lastBase = q0;
         continue;
       }
       first[j] = -1;
@@ -279,6 +288,8 @@ function reduceArray(fn: Reducer, items: TimeSeries[], label: string): TimeSerie
   const sq = fn === 'STDDEV' ? new Float64Array(size) : null;
   if (fn === 'MIN') acc.fill(Number.POSITIVE_INFINITY);
   if (fn === 'MAX') acc.fill(Number.NEGATIVE_INFINITY);
+  // Series with a value in every slot are counted once at the end, not per point.
+  let everywhere = 0;
   // hot path: one pass over every point.
   for (let j = 0; j < items.length; j++) {
     const ts = items[j]!.t;
@@ -287,7 +298,8 @@ function reduceArray(fn: Reducer, items: TimeSeries[], label: string): TimeSerie
     const base = index === null ? first[j]! : -1;
     if (base >= 0 && sq === null) {
       // Consecutive slots from base: no slot arithmetic per point.
-      for (let i = 0; i < len; i++) count[base + i]! += 1;
+      if (base === 0 && len === size) everywhere++;
+      else for (let i = 0; i < len; i++) count[base + i]! += 1;
       if (fn === 'MIN') {
         for (let i = 0; i < len; i++) if (vs[i]! < acc[base + i]!) acc[base + i] = vs[i]!;
       } else if (fn === 'MAX') {
@@ -312,12 +324,13 @@ function reduceArray(fn: Reducer, items: TimeSeries[], label: string): TimeSerie
     }
   }
   let present = 0;
-  for (let k = 0; k < size; k++) if (count[k]! > 0) present++;
+  if (everywhere > 0) present = size;
+  else for (let k = 0; k < size; k++) if (count[k]! > 0) present++;
   const t = new Float64Array(present);
   const v = new Float64Array(present);
   let j = 0;
   for (let k = 0; k < size; k++) {
-    const c = count[k]!;
+    const c = count[k]! + everywhere;
     if (c === 0) continue;
     t[j] = index === null ? tMin + k * period : slots[k]!;
     if (fn === 'AVG')

@@ -299,8 +299,9 @@ export class MetricStore {
       const lo = Math.max(0, Math.ceil((fromSec - s) / tier.resSec));
       const hi = Math.min(tier.cellsPerBlock, Math.ceil((toSec - s) / tier.resSec));
       if (lo >= hi) continue;
-      const i0 = run.lowerBound(lo);
-      const i1 = run.lowerBound(hi);
+      // A block read whole (every block of a range but its ends) needs no search.
+      const i0 = lo === 0 ? 0 : run.lowerBound(lo);
+      const i1 = hi === tier.cellsPerBlock ? run.n : run.lowerBound(hi);
       if (i0 < i1) visit(run, i0, i1, s, tier.resSec);
     }
   }
