@@ -149,6 +149,7 @@ async function runSearches(
   startMs: number,
   endSec: number,
   shapes: Map<string, Aggregation>,
+  slab: F64Slab,
 ): Promise<Map<Node, TimeSeries[]>> {
   const calls: Array<{ node: Extract<Node, { type: 'call' }>; id: string }> = [];
   const walk = (n: Node, id: string): void => {
@@ -164,7 +165,6 @@ async function runSearches(
   };
   for (const c of compiled) if (c.ast) walk(c.ast, c.query.id);
   const out = new Map<Node, TimeSeries[]>();
-  const slab = new F64Slab();
   for (const { node, id } of calls) {
     const [q, stat, period] = node.args;
     const fail = (why: string): never => {
@@ -276,6 +276,8 @@ export async function evaluateQueries(
   startMs: number,
   endMs: number,
   band: BandFunction,
+  /** Where the MetricStat series' columns are allocated (a fresh slab by default). */
+  slab: F64Slab = new F64Slab(),
 ): Promise<Map<string, MathValue>> {
   const values = new Map<string, MathValue>();
   const metricSeries: Array<{ id: string; series: TimeSeries }> = [];
@@ -283,7 +285,6 @@ export async function evaluateQueries(
   let minPeriod = Number.POSITIVE_INFINITY;
   // Queries of the same shape (period, aligned start) share one Aggregation: one plan, one load, one bucket set.
   const shapes = new Map<string, Aggregation>();
-  const slab = new F64Slab();
   for (const c of compiled) {
     const ms = c.query.metricStat;
     if (!ms) continue;
@@ -303,7 +304,7 @@ export async function evaluateQueries(
     values.set(c.query.id, { kind: 'series', series });
     metricSeries.push({ id: c.query.id, series });
   }
-  const searches = await runSearches(store, nowMs, compiled, startMs, endSec, shapes);
+  const searches = await runSearches(store, nowMs, compiled, startMs, endSec, shapes, slab);
   const byId = new Map(compiled.map((c) => [c.query.id, c] as const));
   const evaluating = new Set<string>();
   const evalExpression = (c: Compiled): MathValue => {
@@ -430,8 +431,17 @@ export async function getMetricData(
   if (!cache) pageCache.set(store, (cache = new Map()));
   for (const [k, v] of cache) if (v.atMs < nowMs - PAGE_CACHE_MS) cache.delete(k);
   const cached = hash !== null ? cache.get(hash) : undefined;
-  const outputs = cached?.outputs ?? (await computeOutputs(store, nowMs, compiled, input, band));
+  // The series' columns come from a pooled slab: page() copies what it returns, so unless the
+  // outputs are kept for later pages the slab goes back to the pool afterwards.
+  let slabs = slabPool.get(store);
+  if (!slabs) slabPool.set(store, (slabs = []));
+  const slab = cached ? null : (slabs.pop() ?? new F64Slab());
+  const outputs = cached?.outputs ?? (await computeOutputs(store, nowMs, compiled, input, band, slab!));
   const { out, nextOffsets } = page(outputs, offsets, max, descending);
+  if (slab && nextOffsets === null && slabs.length < SLAB_POOL_SIZE) {
+    slab.reset();
+    slabs.push(slab);
+  }
   if (nextOffsets !== null) {
     // Only a request with more pages is hashed and kept: a whole answer is not asked for again.
     hash ??= requestHash(input);
@@ -444,13 +454,24 @@ export async function getMetricData(
   return out;
 }
 
+/** Slabs kept per store for reuse (one per GetMetricData running at once, beyond that they are dropped). */
+const SLAB_POOL_SIZE = 2;
+const slabPool = new WeakMap<MetricStore, F64Slab[]>();
+
 const PAGE_CACHE_MS = 60_000;
 const PAGE_CACHE_ENTRIES = 8;
 type Output = { id: string; label: string; s: TimeSeries };
 const pageCache = new WeakMap<MetricStore, Map<string, { atMs: number; outputs: Output[] }>>();
 
-async function computeOutputs(store: MetricStore, nowMs: number, compiled: Compiled[], input: GetMetricDataInput, band: BandFunction): Promise<Output[]> {
-  const values = await evaluateQueries(store, nowMs, compiled, input.startTimeMs, input.endTimeMs, band);
+async function computeOutputs(
+  store: MetricStore,
+  nowMs: number,
+  compiled: Compiled[],
+  input: GetMetricDataInput,
+  band: BandFunction,
+  slab: F64Slab,
+): Promise<Output[]> {
+  const values = await evaluateQueries(store, nowMs, compiled, input.startTimeMs, input.endTimeMs, band, slab);
   // Every returned series, in request order (an array expression returns one result per series, all with its Id).
   const outputs: Output[] = [];
   for (const c of compiled) {

@@ -54,24 +54,44 @@ function tierFor(ageSec: number, periodSec: number, highRes: boolean): Tier | nu
 /**
  * Hands out Float64Arrays carved from large chunks: a request's results are
  * thousands of arrays of ~1,440 values, and one typed array each (a separate
- * backing store, zeroed and tracked as external memory) cost more than filling
- * them did (bench/metrics: the 1,000-series request set).
+ * backing store, zeroed and tracked as external memory, which brings garbage
+ * collections) cost more than filling them did (bench/metrics/profile-api.ts).
+ * After `reset()` the chunks are handed out again: only for a caller that
+ * knows nothing it handed out is still in use.
  */
 export class F64Slab {
-  private chunk = new Float64Array(0);
+  private readonly chunks: Float64Array[] = [];
+  private chunkIndex = -1;
   private used = 0;
 
-  constructor(private readonly chunkLength = 1 << 16) {}
+  constructor(
+    private readonly chunkLength = 1 << 16,
+    /** Chunks kept for reuse across `reset()`. */
+    private readonly keepChunks = 32,
+  ) {}
 
   alloc(n: number): Float64Array {
     if (n > this.chunkLength >> 2) return new Float64Array(n);
-    if (this.used + n > this.chunk.length) {
-      this.chunk = new Float64Array(this.chunkLength);
+    let chunk = this.chunks[this.chunkIndex];
+    if (chunk === undefined || this.used + n > chunk.length) {
+      this.chunkIndex++;
+      chunk = this.chunks[this.chunkIndex];
+      if (chunk === undefined) {
+        chunk = new Float64Array(this.chunkLength);
+        this.chunks.push(chunk);
+      }
       this.used = 0;
     }
-    const a = this.chunk.subarray(this.used, this.used + n);
+    const a = chunk.subarray(this.used, this.used + n);
     this.used += n;
     return a;
+  }
+
+  /** Takes every chunk back (keeping at most `keepChunks`): earlier arrays will be overwritten. */
+  reset(): void {
+    if (this.chunks.length > this.keepChunks) this.chunks.length = this.keepChunks;
+    this.chunkIndex = -1;
+    this.used = 0;
   }
 }
 

@@ -136,7 +136,7 @@ describe('GetMetricData against a straightforward reference', () => {
     }
   }
 
-  it('pages through the same values with a small MaxDatapoints, newest first in each result', async () => {
+  it('pages through the same values with a small MaxDatapoints, newest first in each result, with other requests in between', async () => {
     const data = randomData(99);
     const { store, nowMs } = await storeWith(data);
     const queries: MetricDataQueryInput[] = data.map((_, s) => ({
@@ -152,6 +152,13 @@ describe('GetMetricData against a straightforward reference', () => {
     let pages = 0;
     do {
       const out = await getMetricData(store, nowMs, { ...input, maxDatapoints: 250, nextToken });
+      // Other requests between the pages (their memory is reused from request to request) change nothing.
+      const others = data.map((_, s) => ({
+        id: `o${s}`,
+        metricStat: { metric: { namespace: 'Ref', metricName: `m${SERIES - 1 - s}`, dimensions: [] }, periodSec: 60, stat: 'Minimum' },
+      }));
+      const other = await getMetricData(store, nowMs, { ...input, queries: others });
+      assert.equal(other.results.length, SERIES);
       for (const r of out.results) {
         const acc = paged.get(r.id) ?? { t: [], v: [] };
         acc.t.push(...r.timestampsMs);

@@ -33,7 +33,10 @@ export type MathValue =
   | { kind: 'string'; value: string }
   | { kind: 'keyword'; name: string };
 
-/** The expected band of a series: upper and lower limits on the series' timestamps. */
+/**
+ * The expected band of a series: upper and lower limits on the series' timestamps.
+ * The series' arrays are valid during the call only (GetMetricData reuses their memory afterwards).
+ */
 export type BandFunction = (
   series: TimeSeries,
   standardDeviations: number,
