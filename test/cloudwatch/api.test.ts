@@ -5,6 +5,9 @@ import {
   DeleteAlarmsCommand,
   DescribeAlarmHistoryCommand,
   DescribeAlarmsCommand,
+  DescribeAlarmsForMetricCommand,
+  DisableAlarmActionsCommand,
+  EnableAlarmActionsCommand,
   GetDashboardCommand,
   GetMetricDataCommand,
   GetMetricStatisticsCommand,
@@ -193,6 +196,18 @@ describe('CloudWatch API', () => {
     await cw.send(new SetAlarmStateCommand({ AlarmName: 'errors-high', StateValue: 'OK', StateReason: 'by hand' }));
     d = await describe();
     assert.deepEqual([d.MetricAlarms?.[0]?.StateReason, d.CompositeAlarms?.[0]?.StateValue], ['by hand', 'OK']);
+    // Actions switched off and on again by name (unknown names ignored), and the alarm found by its metric.
+    await cw.send(new DisableAlarmActionsCommand({ AlarmNames: ['errors-high', 'no-such-alarm'] }));
+    assert.equal((await describe()).MetricAlarms?.[0]?.ActionsEnabled, false);
+    await cw.send(new EnableAlarmActionsCommand({ AlarmNames: ['errors-high'] }));
+    assert.equal((await describe()).MetricAlarms?.[0]?.ActionsEnabled, true);
+    const forMetric = await cw.send(new DescribeAlarmsForMetricCommand({ Namespace: 'Shop', MetricName: 'Errors', Statistic: 'Sum' }));
+    assert.deepEqual(
+      forMetric.MetricAlarms?.map((a) => a.AlarmName),
+      ['errors-high'],
+    );
+    const otherStat = await cw.send(new DescribeAlarmsForMetricCommand({ Namespace: 'Shop', MetricName: 'Errors', Statistic: 'Average' }));
+    assert.deepEqual(otherStat.MetricAlarms, []);
     // CloudWatch's JSON and CBOR protocols name it ValidationException; the query code ValidationError comes in x-amzn-query-error.
     await assert.rejects(cw.send(new DeleteAlarmsCommand({ AlarmNames: ['errors-high'] })), (e: Error) => {
       assert.equal(e.name, 'ValidationException');
