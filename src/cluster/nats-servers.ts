@@ -39,15 +39,34 @@ export interface NatsCluster {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function tryListen(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+    s.once('error', () => resolve(null));
+    s.listen(port, '127.0.0.1', () => {
+      const got = (s.address() as { port: number }).port;
+      s.close(() => resolve(got));
     });
   });
+}
+
+/**
+ * A port free right now, chosen below Linux's ephemeral range (32768–60999): the servers' own outgoing
+ * route connections take ephemeral ports, and one of them could otherwise land on a listen port chosen
+ * for a server that has not bound it yet.
+ */
+async function freePort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port)) continue;
+    if ((await tryListen(port)) !== null) {
+      taken.add(port);
+      return port;
+    }
+  }
+  const port = (await tryListen(0))!;
+  taken.add(port);
+  return port;
 }
 
 function configText(i: number, ports: number[], routePorts: number[], storeDir: string): string {
@@ -72,21 +91,32 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'freshet-nats-')));
   const ports: number[] = [];
   const routePorts: number[] = [];
-  for (let i = 0; i < size; i++) {
-    ports.push(await freePort());
-    routePorts.push(await freePort());
-  }
+  const taken = new Set<number>();
+  const confs: string[] = [];
+  const choosePorts = async (): Promise<void> => {
+    ports.length = 0;
+    routePorts.length = 0;
+    confs.length = 0;
+    for (let i = 0; i < size; i++) {
+      ports.push(await freePort(taken));
+      routePorts.push(await freePort(taken));
+    }
+    for (let i = 0; i < size; i++) {
+      const store = join(dir, `n${i}`);
+      await mkdir(store, { recursive: true });
+      const conf = join(dir, `n${i}.conf`);
+      await writeFile(conf, configText(i, ports, routePorts, store));
+      confs.push(conf);
+    }
+  };
+  await choosePorts();
   const procs: Array<ChildProcess | null> = new Array(size).fill(null);
   const logs: string[] = new Array(size).fill('');
-  const confs: string[] = [];
-  for (let i = 0; i < size; i++) {
-    const store = join(dir, `n${i}`);
-    await mkdir(store, { recursive: true });
-    const conf = join(dir, `n${i}.conf`);
-    await writeFile(conf, configText(i, ports, routePorts, store));
-    confs.push(conf);
-  }
-  const urls = ports.map((p) => `nats://127.0.0.1:${p}`);
+  const urls: string[] = [];
+  const setUrls = (): void => {
+    urls.splice(0, urls.length, ...ports.map((p) => `nats://127.0.0.1:${p}`));
+  };
+  setUrls();
 
   const launch = (i: number): void => {
     const p = spawn(exe, ['-c', confs[i]!], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -155,11 +185,23 @@ export async function startNatsCluster(options: NatsClusterOptions = {}): Promis
       if (ownDir) await rm(dir, { recursive: true, force: true });
     },
   };
-  try {
-    await ready();
-  } catch (e) {
-    await cluster.stop();
-    throw e;
+  // Another process can still take a chosen port between the check and the server binding it: start again
+  // on fresh ports a few times before giving up.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ready();
+      return cluster;
+    } catch (e) {
+      const portTaken = logs.some((l) => l.includes('address already in use'));
+      await Promise.all(procs.map((_, i) => cluster.kill(i)));
+      if (!portTaken || attempt >= 4) {
+        if (ownDir) await rm(dir, { recursive: true, force: true });
+        throw e;
+      }
+      logs.fill('');
+      await choosePorts();
+      setUrls();
+      for (let i = 0; i < size; i++) launch(i);
+    }
   }
-  return cluster;
 }
