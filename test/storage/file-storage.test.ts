@@ -1,10 +1,10 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { constants as fsConstants, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManualClock } from '../../src/core/index.ts';
+import { ManualClock, swallowedErrors } from '../../src/core/index.ts';
 import { FileStorage, StorageError } from '../../src/storage/index.ts';
 import type { FileStorageOptions, ShardLog } from '../../src/storage/index.ts';
 import { FaultyFs, tempDir } from './helpers.ts';
@@ -436,6 +436,31 @@ describe('FileStorage retention', () => {
     const next = l2.append([rec('k', 'later', c2.now())]);
     assert.equal(next.firstOffset, 32);
     await next.durable;
+  });
+
+  it("trimBefore goes on when a trimmed segment's index cannot be removed, and logs and counts the failure", async () => {
+    const { storage, dir, clock } = await openStorage({ segmentMaxBytes: 200 });
+    const log = await storage.createLog('stuck-idx');
+    const t0 = clock.now();
+    for (let i = 0; i < 12; i++) await log.append([rec('k', `record-${i}-${'x'.repeat(40)}`, t0)]).durable;
+    const ldir = logDir(dir, 'stuck-idx');
+    const first = (await segmentFiles(dir, 'stuck-idx'))[0]!;
+    const idx = join(ldir, first.replace('.seg', '.idx'));
+    for (let i = 0; i < 500 && !existsSync(idx); i++) await new Promise((r) => setTimeout(r, 2));
+    assert.ok(existsSync(idx), 'the sealed segment got its index');
+    // A non-empty directory in the index's place: unlink fails with EISDIR (also for root, unlike a permission).
+    await rm(idx);
+    await mkdir(idx);
+    await writeFile(join(idx, 'keep'), 'x');
+    const before = swallowedErrors().storage ?? 0;
+    clock.advance(1_000);
+    await log.append([rec('k', 'new', clock.now())]).durable;
+    const start = await log.trimBefore(clock.now());
+    assert.deepEqual(await segmentFiles(dir, 'stuck-idx'), [`${String(start).padStart(20, '0')}.seg`], 'every sealed segment was trimmed all the same');
+    assert.ok(start > 0);
+    assert.equal(existsSync(join(ldir, first)), false, 'the segment file is gone');
+    assert.equal((await readTexts(log, start)).at(-1), 'new');
+    assert.equal(swallowedErrors().storage, before + 1, 'the failed removal is counted under storage');
   });
 
   it('deleteLog removes the log directory and its files', async () => {

@@ -18,7 +18,7 @@ import { systemClock } from '../../core/clock.ts';
 import type { FsyncMode, LogStorage, MetaStore, ShardLog } from '../types.ts';
 import { StorageError } from '../types.ts';
 import type { FileLike, FsLayer } from './fs-layer.ts';
-import { nodeFs, writeFully } from './fs-layer.ts';
+import { nodeFs, removeFile, writeFully } from './fs-layer.ts';
 import { DirLock } from './lock.ts';
 import { FileMetaStore, fsyncDir } from './meta-store.ts';
 import { Segment, encodeSegmentIndex, indexPath, loadSegmentIndex, parseSegmentFileName, scanSegment, segmentPath } from './segment.ts';
@@ -184,7 +184,7 @@ export class FileStorage implements LogStorage, LogHost {
       const id = decodeURIComponent(name);
       const log = new FileShardLog(id, dir, this);
       const names = await readdir(dir);
-      for (const n of names) if (n.endsWith('.tmp')) await unlink(join(dir, n)).catch(noop);
+      for (const n of names) if (n.endsWith('.tmp')) await removeFile(join(dir, n), 'removing a leftover temporary file');
       const bases = names
         .map(parseSegmentFileName)
         .filter((b): b is number => b !== undefined)
@@ -246,7 +246,7 @@ export class FileStorage implements LogStorage, LogHost {
     const seg = new Segment(base, path, this.indexIntervalBytes);
     const file = await this.fs.open(path, this.openFlags(!existsSync(path)));
     seg.file = file;
-    if (active) await unlink(indexPath(path)).catch(noop); // the active segment has no index file
+    if (active) await removeFile(indexPath(path), "removing the active segment's index"); // the active segment has no index file
     const scan = await scanSegment(seg, file);
     if (scan.validBytes < scan.fileBytes) {
       await file.truncate(scan.validBytes);

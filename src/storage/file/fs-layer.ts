@@ -4,7 +4,10 @@
  * real filesystem). Node's own `FileHandle` satisfies `FileLike` as is, so
  * production code pays nothing for the indirection.
  */
-import { open } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
+import { log } from '../../core/index.ts';
+
+const logger = log.child('storage');
 
 export interface FileLike {
   writev(buffers: Uint8Array[], position: number): Promise<{ bytesWritten: number }>;
@@ -54,4 +57,17 @@ export async function readFully(file: FileLike, buffer: Uint8Array, length: numb
     done += bytesRead;
   }
   return done;
+}
+
+/**
+ * Removes a file the log no longer needs (a trimmed segment's index, a stale index, a leftover .tmp). A file
+ * that is already gone is fine; any other failure leaves the file behind, which costs disk space but never
+ * data, so it is logged and counted (`storage` in the errors.swallowed metric) and the work goes on.
+ */
+export async function removeFile(path: string, what: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') logger.swallowed(what, e, { path });
+  }
 }

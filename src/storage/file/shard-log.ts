@@ -13,7 +13,7 @@ import type { AppendRecord, AppendResult, ReadLimits, ReadResult, RecordSpans, S
 import { SpanBuilder, recordsFromSpans } from '../spans.ts';
 import { StorageError } from '../types.ts';
 import type { FileLike, FsLayer } from './fs-layer.ts';
-import { readFully } from './fs-layer.ts';
+import { readFully, removeFile } from './fs-layer.ts';
 import { checkFrame, FRAME_HEADER_BYTES, FrameCheck, frameKeyBytes, frameLength, frameOffset, frameTimestamp, writeFrame } from './frame.ts';
 import { Segment, indexPath, segmentPath } from './segment.ts';
 
@@ -268,13 +268,13 @@ export class FileShardLog implements ShardLog {
       if (prior) await prior;
       if (staleIndex) {
         if (active.indexWrite) await active.indexWrite;
-        await unlink(indexPath(active.path)).catch(noop);
+        await removeFile(indexPath(active.path), 'removing a stale segment index');
       }
       this.host.unseal(active);
       for (const s of dropped) {
         await s.ready.catch(noop);
         if (s.file) await s.file.close().catch(noop);
-        await unlink(s.path).catch(noop);
+        await removeFile(s.path, 'removing a rolled-back segment');
       }
       await active.ready;
       const file = active.file ?? (active.file = await this.host.fs.open(active.path, this.host.openFlags(false)));
@@ -475,7 +475,7 @@ export class FileShardLog implements ShardLog {
         if (e.code !== 'ENOENT') throw e;
       });
       if (seg.indexWrite) await seg.indexWrite;
-      await unlink(indexPath(seg.path)).catch(noop);
+      await removeFile(indexPath(seg.path), "removing a trimmed segment's index");
       if (seg.readers === 0) this.closeRemoved(seg);
     }
     return this.startOffset;
