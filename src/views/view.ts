@@ -18,6 +18,7 @@
  * and a regular view after a view it reads has changed. Refreshes of one view never overlap.
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { log } from '../core/index.ts';
 import type { TimerHandle } from '../core/index.ts';
 import { ShardFollower } from '../analytics/index.ts';
 import type { FollowedFeed, StreamShardReader } from '../analytics/index.ts';
@@ -28,6 +29,8 @@ import type { Token } from './sql/lexer.ts';
 import { relationsInScope, translateTokens } from './sql/translate.ts';
 import { CATALOG_SCHEMA, timestampLiteral } from './names.ts';
 import type { ViewsEngine } from './engine.ts';
+
+const logger = log.child('views');
 
 export interface ViewDefinition {
   schema: string;
@@ -167,7 +170,9 @@ export class MaterializedView {
         v.lastRefreshMs = engine.opts.clock.now();
       }
     } catch (e) {
-      await conn.run(`DROP TABLE IF EXISTS ${v.baseTable}`).catch(() => undefined);
+      await conn
+        .run(`DROP TABLE IF EXISTS ${v.baseTable}`)
+        .catch((err) => logger.swallowed('dropping the base table of a view that failed to create', err, { table: v.baseTable }));
       conn.closeSync();
       v.conn = undefined;
       throw fromDuckDbError(e);
@@ -438,7 +443,9 @@ export class MaterializedView {
           const c = this.committed.get(f.reader.shardId);
           if (c !== undefined) f.reader.offset = c;
         }
-        await conn.run(`DELETE FROM ${STAGE}`).catch(() => undefined);
+        await conn
+          .run(`DELETE FROM ${STAGE}`)
+          .catch((err) => logger.swallowed('clearing staged rows after a failed refresh', err, { view: this.qualifiedName }));
         throw e;
       }
       this.recordsIngested += staged;
