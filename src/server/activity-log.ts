@@ -10,6 +10,7 @@
  * logging on their hot paths, and a quiet server costs one cheap poll.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { swallowedErrors } from '../core/index.ts';
 import type { Clock, Logger, TimerHandle } from '../core/index.ts';
 import type { AwsService } from '../aws/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
@@ -92,6 +93,12 @@ export interface ServerStatus {
     /** Age of the last record read from a Kinesis source (Lambda's IteratorAge); 0 for queues. */
     iteratorAgeMs: number;
   }>;
+  /**
+   * The errors.swallowed metric: failures caught, logged at warn and not rethrown because the work went on (a
+   * failed trim, delete, temp-file cleanup…), per logger namespace (`storage`, `kinesis`, `firehose`…), since start
+   * (optional for clients: servers before it do not send it).
+   */
+  swallowedErrors?: Record<string, number>;
 }
 
 export interface ActivityLog {
@@ -331,7 +338,7 @@ export function startActivityLog(opts: { kinesis: KinesisEngine; services: reado
           iteratorAgeMs: stats.iteratorAgeMs,
         };
       });
-      return { streams, applications, deliveryStreams, detectors, functions, eventSourceMappings };
+      return { streams, applications, deliveryStreams, detectors, functions, eventSourceMappings, swallowedErrors: { ...swallowedErrors() } };
     },
     stop() {
       timer?.cancel();
