@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { KeyedMutex } from '../core/index.ts';
 import type { Clock, TimerHandle } from '../core/index.ts';
 import type { FunctionInvoker } from '../functions/index.ts';
 import type { RoleAuthorizer } from '../aws/index.ts';
@@ -195,7 +196,8 @@ export class DetectorsEngine {
   /** Live readers of stream sources, by detector ARN. */
   private readonly streams = new Map<string, StreamSource>();
   private readonly timers = new Map<string, TimerHandle>();
-  private readonly queues = new Map<string, Promise<void>>();
+  /** Runs of one detector never overlap (the shared keyed mutex: keys of finished runs hold no memory). */
+  private readonly runs = new KeyedMutex<string>();
   private readonly dir: string | undefined;
   private closed = false;
   /** Alert deliveries in flight (tests and close() wait for them). */
@@ -500,18 +502,13 @@ export class DetectorsEngine {
   }
 
   private enqueue(arn: string, fn: () => Promise<void>): void {
-    const prev = this.queues.get(arn) ?? Promise.resolve();
-    const next = prev.then(fn).catch((e: unknown) => this.options.log?.(`detector run failed: ${(e as Error).message}`));
-    this.queues.set(arn, next);
+    this.runs.run(arn, fn).catch((e: unknown) => this.options.log?.(`detector run failed: ${(e as Error).message}`));
   }
 
   /** Resolves when every queued run (and alert delivery) of every detector has finished. */
   async settled(): Promise<void> {
-    for (;;) {
-      const pending = [...this.queues.values(), ...this.deliveries];
-      await Promise.all(pending);
-      if ([...this.queues.values(), ...this.deliveries].every((p) => pending.includes(p))) return;
-    }
+    // A run may queue deliveries and a delivery more runs: wait until neither has anything left.
+    while (this.runs.size > 0 || this.deliveries.size > 0) await Promise.all([this.runs.idle(), ...this.deliveries]);
   }
 
   private async runLive(arn: string, startMs: number): Promise<void> {
