@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Code rules that the linter does not express, run by `npm test`:
 //  - no new `as unknown as` casts: each file may hold at most the count recorded in ALLOWED_DOUBLE_CASTS
-//    (the casts that existed when the rule was introduced; lower a count when you remove one).
+//    (the casts that existed when the rule was introduced); a file that holds fewer fails too, so the count
+//    is lowered when a cast is removed and cannot come back unnoticed.
 //  - imports between src/ folders go one way, down the layers below, and only through the imported
 //    folder's index.ts (see docs/architecture.md, "Layers"). Deep imports that predate the rule are listed
 //    in ALLOWED_DEEP_IMPORTS; remove an entry when you fix it.
@@ -18,7 +19,6 @@ const ALLOWED_DOUBLE_CASTS = {
   'src/sql/runtime/operator.ts': 1,
   'src/server/freshet.ts': 1,
   'src/pipeline/apply.ts': 8,
-  'src/firehose/pipeline.ts': 1,
   'src/storage/file/crc32.ts': 1,
   'test/sql/run-case.ts': 1,
   'test/cli/streams.test.ts': 1,
@@ -82,6 +82,8 @@ for (const top of ['src', 'test', 'bench', 'scripts']) {
     const n = (readFileSync(file, 'utf8').match(/as unknown as/g) ?? []).length;
     const allowed = ALLOWED_DOUBLE_CASTS[rel] ?? 0;
     if (n > allowed) problems.push(`${rel}: ${n} \`as unknown as\` cast(s), ${allowed} allowed — type the value instead`);
+    else if (n < allowed)
+      problems.push(`${rel}: ${n} \`as unknown as\` cast(s) where ${allowed} are allowed — lower its count in ALLOWED_DOUBLE_CASTS to ${n}`);
   }
 }
 

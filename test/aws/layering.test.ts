@@ -1,6 +1,7 @@
 /**
  * scripts/check-code.mjs's import rules, run against small trees: a wrong-way import between src/ folders,
- * an import past a folder's index.ts, and a cycle between folders of one layer each fail the run.
+ * an import past a folder's index.ts, and a cycle between folders of one layer each fail the run; so do
+ * a new double cast through unknown and an allowance the code no longer uses.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,5 +68,27 @@ describe('check-code import rules', () => {
     });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /folders import each other in a cycle: (analytics → firehose → analytics|firehose → analytics → firehose)/);
+  });
+});
+
+// Spelled in two parts, or this file would break the rule it tests.
+const DOUBLE_CAST = ['as unknown', 'as'].join(' ');
+
+describe('check-code double-cast rule', () => {
+  it('fails on a double cast in a file that has none allowed', () => {
+    const r = check({ 'src/kinesis/engine.ts': `export const n = (1 ${DOUBLE_CAST} string).length;\n` });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, new RegExp(`src/kinesis/engine\\.ts: 1 \`${DOUBLE_CAST}\` cast\\(s\\), 0 allowed — type the value instead`));
+  });
+
+  it('passes a file with exactly its recorded count, and fails one with fewer until the count is lowered', () => {
+    const cast = `const native = (zlib ${DOUBLE_CAST} { crc32?: unknown }).crc32;\n`;
+    assert.equal(check({ 'src/storage/file/crc32.ts': cast }).status, 0);
+    const r = check({ 'src/storage/file/crc32.ts': 'export const native = undefined;\n' });
+    assert.equal(r.status, 1);
+    assert.match(
+      r.stderr,
+      new RegExp(`src/storage/file/crc32\\.ts: 0 \`${DOUBLE_CAST}\` cast\\(s\\) where 1 are allowed — lower its count in ALLOWED_DOUBLE_CASTS to 0`),
+    );
   });
 });
