@@ -3,6 +3,7 @@
  * names, and epoch seconds for the wire.
  */
 import { AwsError } from '../core/index.ts';
+import { kinesisErrors } from './errors.ts';
 import type { KinesisEngine } from './engine.ts';
 
 export interface StreamRef {
@@ -20,7 +21,7 @@ export function streamNameOf(input: StreamRef): string {
     }
     return fromArn;
   }
-  if (name === undefined) throw new AwsError('InvalidArgumentException', 'Either StreamName or StreamARN must be provided.');
+  if (name === undefined) throw kinesisErrors.format('InvalidArgumentException', 'noStream', {});
   return name;
 }
 

@@ -9,6 +9,7 @@
  * The stream's first shards count as open since before any timestamp. The filter is carried in the NextToken.
  */
 import { AwsError } from '../../core/index.ts';
+import { kinesisErrors } from '../errors.ts';
 import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisContext } from './context.ts';
@@ -73,8 +74,8 @@ export const listShards = defineAction(kinesisModel, 'ListShards', (input, ctx: 
     if (input.StreamCreationTimestamp !== undefined)
       throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
     const tok = decodeToken(input.NextToken);
-    if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
-    if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);
+    if (!tok) throw kinesisErrors.format('InvalidArgumentException', 'badNextToken', { token: String(input.NextToken) });
+    if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw kinesisErrors.format('ExpiredNextTokenException', 'expired', { token: String(input.NextToken) });
     name = tok.s;
     after = tok.a;
     filterType = tok.f;

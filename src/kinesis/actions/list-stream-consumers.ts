@@ -6,6 +6,7 @@
  * (ExpiredNextTokenException); like ListShards, it cannot be combined with StreamCreationTimestamp.
  */
 import { AwsError } from '../../core/index.ts';
+import { kinesisErrors } from '../errors.ts';
 import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisContext } from './context.ts';
@@ -37,10 +38,10 @@ export const listStreamConsumers = defineAction(kinesisModel, 'ListStreamConsume
     if (input.StreamCreationTimestamp !== undefined)
       throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
     const tok = decodeToken(input.NextToken);
-    if (!tok) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
-    if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw new AwsError('ExpiredNextTokenException', `The NextToken ${input.NextToken} has expired.`);
+    if (!tok) throw kinesisErrors.format('InvalidArgumentException', 'badNextToken', { token: String(input.NextToken) });
+    if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw kinesisErrors.format('ExpiredNextTokenException', 'expired', { token: String(input.NextToken) });
     // A token of another stream (or of a deleted stream that had this name) does not page this one.
-    if (engine.describe(name).incarnation !== tok.u) throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${input.NextToken}`);
+    if (engine.describe(name).incarnation !== tok.u) throw kinesisErrors.format('InvalidArgumentException', 'badNextToken', { token: String(input.NextToken) });
     start = tok.o;
   }
   const d = engine.describe(name);

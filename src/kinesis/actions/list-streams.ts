@@ -4,6 +4,7 @@
  * writes { StreamNames, HasMoreStreams, NextToken?, StreamSummaries }.
  */
 import { AwsError } from '../../core/index.ts';
+import { kinesisErrors } from '../errors.ts';
 import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
 import type { KinesisContext } from './context.ts';
@@ -18,7 +19,7 @@ function decodeToken(token: string): string {
   } catch {
     // fall through
   }
-  throw new AwsError('InvalidArgumentException', `Invalid NextToken: ${token}`);
+  throw kinesisErrors.format('InvalidArgumentException', 'badNextToken', { token });
 }
 
 export const listStreams = defineAction(kinesisModel, 'ListStreams', (input, ctx: KinesisContext) => {

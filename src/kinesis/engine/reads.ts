@@ -10,6 +10,7 @@ import { IteratorCodec, amzUtcString } from '../iterator.ts';
 import { SequenceWriter, encodedShardName, parseSequence } from '../sequence.ts';
 import type { ShardSequences } from '../sequence.ts';
 import type { EngineContext } from './context.ts';
+import { kinesisErrors } from '../errors.ts';
 import { couldNotFindShard, rateExceededMessage, shardDoesNotExist } from './errors.ts';
 import { ITERATOR_TTL_MS, MAX_GET_RECORDS_BYTES, childShardsOf, parseShardId, shardIdName } from './model.ts';
 import type { ChildShard, KinesisRecord, ShardPosition, ShardState, StreamState } from './model.ts';
@@ -267,11 +268,7 @@ export class ReadPath {
     if (!p) throw new AwsError('InvalidArgumentException', 'Invalid ShardIterator.');
     const now = this.ctx.clock.now();
     if (now - p.createdMs > ITERATOR_TTL_MS) {
-      throw new AwsError(
-        'ExpiredIteratorException',
-        `Iterator expired. The iterator was created at time ${amzUtcString(p.createdMs)} while right now it is ${amzUtcString(now)} ` +
-          `which is further in the future than the tolerated delay of ${ITERATOR_TTL_MS} milliseconds.`,
-      );
+      throw kinesisErrors.format('ExpiredIteratorException', 'expired', { created: amzUtcString(p.createdMs), now: amzUtcString(now), ttl: ITERATOR_TTL_MS });
     }
     const s = this.ctx.streams.get(p.streamName);
     const shard = s?.shards[p.shardIndex];
