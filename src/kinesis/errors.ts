@@ -22,7 +22,37 @@ export const kinesisErrors = defineErrors(kinesisModel, {
   InvalidArgumentException: {
     httpStatus: 400,
     retryable: false,
-    messages: { noStream: 'Either StreamName or StreamARN must be provided.', badNextToken: 'Invalid NextToken: {token}' },
+    messages: {
+      noStream: 'Either StreamName or StreamARN must be provided.',
+      badNextToken: 'Invalid NextToken: {token}',
+      shardCountRequired: 'ShardCount must be specified for streams in PROVISIONED mode.',
+      tooManyTags: 'Failed to add tags to stream {stream} under account {account} because a given stream cannot have more than 50 tags associated with it.',
+      retentionTooShort: 'Minimum allowed retention period is 24 hours. Requested retention period ({hours} hours) is too short.',
+      retentionTooLong: 'Maximum allowed retention period is 8760 hours. Requested retention period ({hours} hours) is too long.',
+      retentionBelowCurrent:
+        'Requested retention period ({hours} hours) for stream {stream} can not be shorter than existing retention period ({current} hours). Use DecreaseRetentionPeriod API.',
+      retentionAboveCurrent:
+        'Requested retention period ({hours} hours) for stream {stream} can not be longer than existing retention period ({current} hours). Use IncreaseRetentionPeriod API.',
+      badHashKey: 'Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was {value}',
+      badOrderingSequence: 'ExclusiveMinimumSequenceNumber {sequence} used in PutRecord on stream {stream} under account {account} is invalid.',
+      iteratorWithSequence:
+        'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {type} and also a StartingSequenceNumber.',
+      iteratorWithoutSequence:
+        'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {type} and no StartingSequenceNumber.',
+      noTimestamp: 'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.',
+      futureTimestamp:
+        'The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {timestamp}, currentTimestampInMillis: {now}',
+      badStartingSequence: 'StartingSequenceNumber {sequence} used in GetShardIterator on shard {shard} in stream {stream} under account {account} is invalid.',
+      sequenceOfOtherShard: 'Invalid StartingSequenceNumber. It encodes {encoded}, while it was used in a call to a shard with {shard}',
+      sequenceOfOtherStream:
+        'StartingSequenceNumber {sequence} used in GetShardIterator on shard {shard} in stream {stream} under account {account} is invalid because it did not come from this stream.',
+      badIterator: 'Invalid ShardIterator.',
+      shardClosed:
+        'Shard {shard} in stream {stream} under account {account} has already been merged or split, and thus is not eligible for merging or splitting.',
+      badSplitKey:
+        "NewStartingHashKey {key} used in SplitShard() on shard {shard} in stream {stream} under account {account} is not both greater than one plus the shard's StartingHashKey {start} and less than the shard's EndingHashKey {end}.",
+      notAdjacent: 'Shards {first} and {second} in stream {stream} under account {account} are not an adjacent pair of shards eligible for merging',
+    },
   },
   KMSAccessDeniedException: { httpStatus: 400, retryable: false },
   KMSDisabledException: { httpStatus: 400, retryable: false },
@@ -34,6 +64,14 @@ export const kinesisErrors = defineErrors(kinesisModel, {
     httpStatus: 400,
     retryable: true,
     messages: {
+      consumers: 'Stream {stream} under account {account} already has {count} registered consumers. The limit is {limit}.',
+      onDemandStreams: 'This request would exceed the limit of {limit} on-demand streams for the account {account} in {region}.',
+      targetOverLimit:
+        'Target shard count or number of open shards cannot be greater than {limit}. Current open shard count: {open}, Target shard count: {target}',
+      scaleUpOverDouble:
+        'UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: {open}, Target shard count: {target}',
+      scaleDownBelowHalf:
+        'UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: {open}, Target shard count: {target}',
       shardLimit:
         'This request would exceed the shard limit for the account {account} in {region}. Current shard count for the account: {current}. ' +
         'Limit: {limit}. Number of additional shards that would have resulted from this request: {additional}. ' +
@@ -52,6 +90,8 @@ export const kinesisErrors = defineErrors(kinesisModel, {
     messages: {
       notActive: 'Stream {stream} under account {account} not ACTIVE, instead in state {status}',
       exists: 'Stream {stream} under account {account} already exists.',
+      hasConsumers: 'Stream {stream} under account {account} has registered consumers. Use EnforceConsumerDeletion to delete it with its consumers.',
+      consumerExists: 'Consumer {consumer} under stream {stream} under account {account} already exists.',
     },
   },
   ResourceNotFoundException: {
@@ -65,6 +105,7 @@ export const kinesisErrors = defineErrors(kinesisModel, {
       couldNotFindShard: 'Could not find shard {shard} in stream {stream} under account {account}.',
       /** Freshet's own text (AWS's is not recorded). */
       consumer: 'Consumer {consumer} under stream {stream} under account {account} not found.',
+      consumerArn: 'Consumer {arn} not found.',
     },
   },
   ValidationException: { httpStatus: 400, retryable: false },

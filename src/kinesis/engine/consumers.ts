@@ -3,7 +3,7 @@
  * Consumers live in the stream's metadata; CREATING → ACTIVE and DELETING → gone are driven by the clock.
  * Listeners (the SubscribeToShard hub) hear when a consumer goes, so its subscriptions end at once.
  */
-import { AwsError } from '../../core/index.ts';
+import { kinesisErrors } from '../errors.ts';
 import type { EngineContext } from './context.ts';
 import { consumerNotFound } from './errors.ts';
 import { MAX_CONSUMERS_PER_STREAM } from './model.ts';
@@ -46,13 +46,15 @@ export class Consumers {
       if (s.meta.status !== 'ACTIVE' && s.meta.status !== 'UPDATING') throw ctx.notActive(s);
       const list = (s.meta.consumers ??= []);
       if (list.some((c) => c.name === consumerName)) {
-        throw new AwsError('ResourceInUseException', `Consumer ${consumerName} under stream ${streamName} under account ${ctx.accountId} already exists.`);
+        throw kinesisErrors.format('ResourceInUseException', 'consumerExists', { consumer: consumerName, stream: streamName, account: ctx.accountId });
       }
       if (list.length >= MAX_CONSUMERS_PER_STREAM) {
-        throw new AwsError(
-          'LimitExceededException',
-          `Stream ${streamName} under account ${ctx.accountId} already has ${list.length} registered consumers. The limit is ${MAX_CONSUMERS_PER_STREAM}.`,
-        );
+        throw kinesisErrors.format('LimitExceededException', 'consumers', {
+          stream: streamName,
+          account: ctx.accountId,
+          count: list.length,
+          limit: MAX_CONSUMERS_PER_STREAM,
+        });
       }
       const createdMs = ctx.clock.now();
       const c: ConsumerMeta = { name: consumerName, arn: this.arnFor(streamName, consumerName, createdMs), status: 'CREATING', createdMs };
@@ -78,7 +80,7 @@ export class Consumers {
       const m = /^arn:aws[^:]*:kinesis:[^:]*:\d{12}:stream\/([^/]+)\/consumer\/(.+):(\d+)$/.exec(ref.consumerArn);
       const s = m ? ctx.streams.get(m[1]!) : undefined;
       const c = s?.meta.consumers?.find((x) => x.arn === ref.consumerArn);
-      if (!m || !s || !c) throw new AwsError('ResourceNotFoundException', `Consumer ${ref.consumerArn} not found.`);
+      if (!m || !s || !c) throw kinesisErrors.format('ResourceNotFoundException', 'consumerArn', { arn: ref.consumerArn });
       return { stream: s, consumer: c };
     }
     const name = ref.streamName!;

@@ -4,7 +4,6 @@
  * in-process readers (ShardReader) use instead of the shard's internals.
  */
 import { randomBytes } from 'node:crypto';
-import { AwsError } from '../../core/index.ts';
 import type { ReadLimits, ReadResult, RecordSpans } from '../../storage/index.ts';
 import { IteratorCodec, amzUtcString } from '../iterator.ts';
 import { SequenceWriter, encodedShardName, parseSequence } from '../sequence.ts';
@@ -166,11 +165,7 @@ export class ReadPath {
     const log = shard.log;
     const seq = pos.sequenceNumber;
     if (seq !== undefined && (pos.type === 'TRIM_HORIZON' || pos.type === 'LATEST')) {
-      throw new AwsError(
-        'InvalidArgumentException',
-        'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or ' +
-          `(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${pos.type} and also a StartingSequenceNumber.`,
-      );
+      throw kinesisErrors.format('InvalidArgumentException', 'iteratorWithSequence', { type: pos.type });
     }
     switch (pos.type) {
       case 'TRIM_HORIZON':
@@ -180,42 +175,31 @@ export class ReadPath {
       case 'AT_TIMESTAMP': {
         const now = this.ctx.clock.now();
         if (pos.timestampMs === undefined) {
-          throw new AwsError(
-            'InvalidArgumentException',
-            'Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.',
-          );
+          throw kinesisErrors.format('InvalidArgumentException', 'noTimestamp', {});
         }
         if (pos.timestampMs > now) {
-          throw new AwsError(
-            'InvalidArgumentException',
-            `The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: ${pos.timestampMs}, currentTimestampInMillis: ${now}`,
-          );
+          throw kinesisErrors.format('InvalidArgumentException', 'futureTimestamp', { timestamp: pos.timestampMs, now });
         }
         return Math.max(log.startOffset, await log.offsetForTimestamp(pos.timestampMs));
       }
       case 'AT_SEQUENCE_NUMBER':
       case 'AFTER_SEQUENCE_NUMBER': {
         if (seq === undefined) {
-          throw new AwsError(
-            'InvalidArgumentException',
-            'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or ' +
-              `(2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${pos.type} and no StartingSequenceNumber.`,
-          );
+          throw kinesisErrors.format('InvalidArgumentException', 'iteratorWithoutSequence', { type: pos.type });
         }
         // AWS's checks, in its order: a layout it reads, the shard the number encodes, then that it came from this
         // shard of this stream (same layout version and shard creation time; Freshet's earlier layout: same salt).
         const p = parseSequence(seq);
         if (!p) {
-          throw new AwsError(
-            'InvalidArgumentException',
-            `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shard.shardId} in stream ${name} under account ${accountId} is invalid.`,
-          );
+          throw kinesisErrors.format('InvalidArgumentException', 'badStartingSequence', {
+            sequence: seq,
+            shard: shard.shardId,
+            stream: name,
+            account: accountId,
+          });
         }
         if (p.shardIndex !== shard.index) {
-          throw new AwsError(
-            'InvalidArgumentException',
-            `Invalid StartingSequenceNumber. It encodes ${encodedShardName(p.shardIndex)}, while it was used in a call to a shard with ${shard.shardId}`,
-          );
+          throw kinesisErrors.format('InvalidArgumentException', 'sequenceOfOtherShard', { encoded: encodedShardName(p.shardIndex), shard: shard.shardId });
         }
         let at: number;
         let before: boolean;
@@ -228,10 +212,12 @@ export class ReadPath {
           before = p.timeMs === 0;
           at = p.offset;
         } else {
-          throw new AwsError(
-            'InvalidArgumentException',
-            `StartingSequenceNumber ${p.display} used in GetShardIterator on shard ${shard.shardId} in stream ${name} under account ${accountId} is invalid because it did not come from this stream.`,
-          );
+          throw kinesisErrors.format('InvalidArgumentException', 'sequenceOfOtherStream', {
+            sequence: p.display,
+            shard: shard.shardId,
+            stream: name,
+            account: accountId,
+          });
         }
         const off = pos.type === 'AT_SEQUENCE_NUMBER' || before ? at : at + 1;
         // A number from the future of this shard (never issued, or an EndingSequenceNumber) starts at the tip.
@@ -265,7 +251,7 @@ export class ReadPath {
   /** Decodes and checks an iterator (validity, expiry, stream existence): GetRecords' cursor. */
   openIterator(token: string): ShardCursor {
     const p = this.iterators.decode(token);
-    if (!p) throw new AwsError('InvalidArgumentException', 'Invalid ShardIterator.');
+    if (!p) throw kinesisErrors.format('InvalidArgumentException', 'badIterator', {});
     const now = this.ctx.clock.now();
     if (now - p.createdMs > ITERATOR_TTL_MS) {
       throw kinesisErrors.format('ExpiredIteratorException', 'expired', { created: amzUtcString(p.createdMs), now: amzUtcString(now), ttl: ITERATOR_TTL_MS });

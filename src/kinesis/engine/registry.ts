@@ -4,7 +4,7 @@
  * metadata only (tags, encryption, enhanced monitoring, stream mode).
  */
 import { randomUUID } from 'node:crypto';
-import { AwsError } from '../../core/index.ts';
+import { kinesisErrors } from '../errors.ts';
 import { evenHashKeyRanges } from '../hash.ts';
 import { SequenceWriter, ShardSequences, parseSequence } from '../sequence.ts';
 import type { EngineContext } from './context.ts';
@@ -103,7 +103,7 @@ export class StreamRegistry {
     const mode = opts.mode ?? 'PROVISIONED';
     const shardCount = mode === 'ON_DEMAND' ? (opts.shardCount ?? ON_DEMAND_SHARDS) : opts.shardCount;
     if (shardCount === undefined) {
-      throw new AwsError('InvalidArgumentException', 'ShardCount must be specified for streams in PROVISIONED mode.');
+      throw kinesisErrors.format('InvalidArgumentException', 'shardCountRequired', {});
     }
     await ctx.withLock(name, async () => {
       if (ctx.streams.has(name)) throw streamInUse(name, ctx.accountId);
@@ -162,10 +162,7 @@ export class StreamRegistry {
       const s = ctx.stream(name);
       if (s.meta.status === 'DELETING') return;
       if (s.meta.consumers?.length && !opts.enforceConsumerDeletion) {
-        throw new AwsError(
-          'ResourceInUseException',
-          `Stream ${name} under account ${ctx.accountId} has registered consumers. Use EnforceConsumerDeletion to delete it with its consumers.`,
-        );
+        throw kinesisErrors.format('ResourceInUseException', 'hasConsumers', { stream: name, account: ctx.accountId });
       }
       this.hooks.deleting(s);
       s.timer?.cancel();
@@ -236,10 +233,7 @@ export class StreamRegistry {
       const s = ctx.stream(name);
       const merged = { ...s.meta.tags, ...tags };
       if (Object.keys(merged).length > 50) {
-        throw new AwsError(
-          'InvalidArgumentException',
-          `Failed to add tags to stream ${name} under account ${ctx.accountId} because a given stream cannot have more than 50 tags associated with it.`,
-        );
+        throw kinesisErrors.format('InvalidArgumentException', 'tooManyTags', { stream: name, account: ctx.accountId });
       }
       s.meta.tags = merged;
       await ctx.persist(s);
@@ -276,10 +270,11 @@ export class StreamRegistry {
       },
       (s) => {
         if (mode === 'ON_DEMAND' && s.meta.mode !== 'ON_DEMAND' && this.onDemandStreamCount() >= ON_DEMAND_STREAM_LIMIT) {
-          throw new AwsError(
-            'LimitExceededException',
-            `This request would exceed the limit of ${ON_DEMAND_STREAM_LIMIT} on-demand streams for the account ${ctx.accountId} in ${ctx.region}.`,
-          );
+          throw kinesisErrors.format('LimitExceededException', 'onDemandStreams', {
+            limit: ON_DEMAND_STREAM_LIMIT,
+            account: ctx.accountId,
+            region: ctx.region,
+          });
         }
       },
     );

@@ -3,7 +3,8 @@
  * ON_DEMAND streams. Every change is a plan of splits and merges computed up front, applied after the
  * stream has been UPDATING for `updateDelayMs`: parents close and children open in one synchronous step.
  */
-import { AwsError } from '../../core/index.ts';
+import type { AwsError } from '../../core/index.ts';
+import { kinesisErrors } from '../errors.ts';
 import type { ShardLog } from '../../storage/index.ts';
 import { evenHashKeyRanges } from '../hash.ts';
 import { SequenceWriter, ShardSequences } from '../sequence.ts';
@@ -115,10 +116,7 @@ export class Resharding {
     if (!sh) throw couldNotFindShard(shardIdName(index), s.meta.name, this.ctx.accountId);
     if (sh.closedEnd !== undefined) {
       // moto's capture of AWS's text; kinesalite does not record this case.
-      throw new AwsError(
-        'InvalidArgumentException',
-        `Shard ${sh.shardId} in stream ${s.meta.name} under account ${this.ctx.accountId} has already been merged or split, and thus is not eligible for merging or splitting.`,
-      );
+      throw kinesisErrors.format('InvalidArgumentException', 'shardClosed', { shard: sh.shardId, stream: s.meta.name, account: this.ctx.accountId });
     }
     return sh;
   }
@@ -140,11 +138,14 @@ export class Resharding {
       const start = BigInt(sh.info.startingHashKey);
       const end = BigInt(sh.info.endingHashKey);
       if (h <= start + 1n || h >= end) {
-        throw new AwsError(
-          'InvalidArgumentException',
-          `NewStartingHashKey ${newStartingHashKey} used in SplitShard() on shard ${sh.shardId} in stream ${name} under account ${ctx.accountId} ` +
-            `is not both greater than one plus the shard's StartingHashKey ${sh.info.startingHashKey} and less than the shard's EndingHashKey ${sh.info.endingHashKey}.`,
-        );
+        throw kinesisErrors.format('InvalidArgumentException', 'badSplitKey', {
+          key: newStartingHashKey,
+          shard: sh.shardId,
+          stream: name,
+          account: ctx.accountId,
+          start: sh.info.startingHashKey,
+          end: sh.info.endingHashKey,
+        });
       }
       await this.beginReshard(s, (p) => p.split(sh.index, h));
     });
@@ -164,10 +165,7 @@ export class Resharding {
       const a = this.openShard(s, ia);
       const b = this.openShard(s, ib);
       if (BigInt(a.info.endingHashKey) + 1n !== BigInt(b.info.startingHashKey)) {
-        throw new AwsError(
-          'InvalidArgumentException',
-          `Shards ${a.shardId} and ${b.shardId} in stream ${name} under account ${ctx.accountId} are not an adjacent pair of shards eligible for merging`,
-        );
+        throw kinesisErrors.format('InvalidArgumentException', 'notAdjacent', { first: a.shardId, second: b.shardId, stream: name, account: ctx.accountId });
       }
       await this.beginReshard(s, (p) => p.merge(a.index, b.index));
     });
@@ -185,22 +183,13 @@ export class Resharding {
       if (s.meta.status !== 'ACTIVE') throw ctx.notActive(s);
       const open = s.open.length;
       if (target > ctx.shardLimit) {
-        throw new AwsError(
-          'LimitExceededException',
-          `Target shard count or number of open shards cannot be greater than ${ctx.shardLimit}. Current open shard count: ${open}, Target shard count: ${target}`,
-        );
+        throw kinesisErrors.format('LimitExceededException', 'targetOverLimit', { limit: ctx.shardLimit, open, target });
       }
       if (target > open * 2) {
-        throw new AwsError(
-          'LimitExceededException',
-          `UpdateShardCount cannot scale up over double your current open shard count. Current open shard count: ${open}, Target shard count: ${target}`,
-        );
+        throw kinesisErrors.format('LimitExceededException', 'scaleUpOverDouble', { open, target });
       }
       if (target < open / 2) {
-        throw new AwsError(
-          'LimitExceededException',
-          `UpdateShardCount cannot scale down below half your current open shard count. Current open shard count: ${open}, Target shard count: ${target}`,
-        );
+        throw kinesisErrors.format('LimitExceededException', 'scaleDownBelowHalf', { open, target });
       }
       const others = ctx.openShardCount() - open;
       if (others + target > ctx.shardLimit) throw this.shardLimitError(ctx.openShardCount(), target - open);

@@ -3,7 +3,7 @@
  * whole segments of each shard's log, and closed shards (with their logs) once they closed longer
  * than the retention period ago, as AWS drops them from ListShards.
  */
-import { AwsError } from '../../core/index.ts';
+import { kinesisErrors } from '../errors.ts';
 import type { TimerHandle } from '../../core/index.ts';
 import type { EngineContext } from './context.ts';
 import type { ShardState, StreamState } from './model.ts';
@@ -25,29 +25,17 @@ export class Retention {
     await ctx.withLock(name, async () => {
       const s = ctx.stream(name);
       if (hours < 24) {
-        throw new AwsError(
-          'InvalidArgumentException',
-          `Minimum allowed retention period is 24 hours. Requested retention period (${hours} hours) is too short.`,
-        );
+        throw kinesisErrors.format('InvalidArgumentException', 'retentionTooShort', { hours });
       }
       if (hours > 8760) {
-        throw new AwsError(
-          'InvalidArgumentException',
-          `Maximum allowed retention period is 8760 hours. Requested retention period (${hours} hours) is too long.`,
-        );
+        throw kinesisErrors.format('InvalidArgumentException', 'retentionTooLong', { hours });
       }
       const cur = s.meta.retentionHours;
       if (direction === 'increase' && cur > hours) {
-        throw new AwsError(
-          'InvalidArgumentException',
-          `Requested retention period (${hours} hours) for stream ${name} can not be shorter than existing retention period (${cur} hours). Use DecreaseRetentionPeriod API.`,
-        );
+        throw kinesisErrors.format('InvalidArgumentException', 'retentionBelowCurrent', { hours, stream: name, current: cur });
       }
       if (direction === 'decrease' && cur < hours) {
-        throw new AwsError(
-          'InvalidArgumentException',
-          `Requested retention period (${hours} hours) for stream ${name} can not be longer than existing retention period (${cur} hours). Use IncreaseRetentionPeriod API.`,
-        );
+        throw kinesisErrors.format('InvalidArgumentException', 'retentionAboveCurrent', { hours, stream: name, current: cur });
       }
       s.meta.retentionHours = hours;
       await ctx.persist(s);

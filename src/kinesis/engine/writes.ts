@@ -3,7 +3,7 @@
  * in-process producers). Actions hold a StreamWriter for one request; it exposes routing, the throughput
  * limiter and the append, never the stream's internals.
  */
-import { AwsError } from '../../core/index.ts';
+import { kinesisErrors } from '../errors.ts';
 import type { AppendRecord } from '../../storage/index.ts';
 import { HASH_SPACE, hashKeyToBuffer, partitionKeyHash, routeHashKey } from '../hash.ts';
 import { ShardLimiter } from '../limits.ts';
@@ -16,7 +16,7 @@ import type { PutInput, PutResult, ShardState, StreamState } from './model.ts';
 export function explicitHashKey(value: string): Buffer {
   const k = BigInt(value);
   if (k < 0n || k >= HASH_SPACE) {
-    throw new AwsError('InvalidArgumentException', `Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${value}`);
+    throw kinesisErrors.format('InvalidArgumentException', 'badHashKey', { value });
   }
   return hashKeyToBuffer(k);
 }
@@ -72,10 +72,7 @@ export class StreamWriter {
     let latest = this.ctx.clock.now();
     for (const sh of this.s.open) if (sh.lastTimeMs > latest) latest = sh.lastTimeMs;
     if (!p || (p.timeMs !== undefined && p.timeMs > latest)) {
-      throw new AwsError(
-        'InvalidArgumentException',
-        `ExclusiveMinimumSequenceNumber ${seq} used in PutRecord on stream ${this.s.meta.name} under account ${this.ctx.accountId} is invalid.`,
-      );
+      throw kinesisErrors.format('InvalidArgumentException', 'badOrderingSequence', { sequence: seq, stream: this.s.meta.name, account: this.ctx.accountId });
     }
   }
 
