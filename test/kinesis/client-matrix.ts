@@ -1,6 +1,6 @@
 /**
  * The real-client matrix: @aws-sdk/client-kinesis for every implemented action (SubscribeToShard through its
- * HTTP/2 handler), Debian's AWS CLI v2 (/usr/bin/aws by path), boto3 (with subscribe_to_shard over HTTP/1.1),
+ * HTTP/2 handler), Debian’s AWS CLI v2 (its entry point, see test/helpers/third-party-clients.ts), boto3 (with subscribe_to_shard over HTTP/1.1),
  * lifion-kinesis's enhanced fan-out consumer, and KPL aggregation with aws-kinesis-agg.
  * Run against the in-memory server (client-matrix.test.ts) and against JetStream storage (test/cluster).
  */
