@@ -4,10 +4,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
 import { parse as parseYaml } from 'yaml';
 import { applyUp, createClients, loadPipeline, type FreshetClients } from '../../src/pipeline/index.ts';
 import { startTestServer, type TestServer } from './server-harness.ts';
 import { ROOT, runCli } from './run-cli.ts';
+import { runCliInProcess } from './run-cli-in-process.ts';
 
 let empty: TestServer;
 let server: TestServer;
@@ -38,13 +40,13 @@ const LISTINGS = [
 describe('--output on every listing and describe command', () => {
   it('prints JSON that parses with --output json, and YAML with --output yaml', async () => {
     for (const args of LISTINGS) {
-      const json = await runCli([...args, '--output', 'json', '--endpoint', server.url]);
+      const json = await runCliInProcess([...args, '--output', 'json', '--endpoint', server.url]);
       assert.equal(json.code, 0, `${args.join(' ')}: ${json.stderr}`);
       assert.doesNotThrow(() => JSON.parse(json.stdout), args.join(' '));
     }
     for (const args of [LISTINGS[1]!]) {
-      const json = await runCli([...args, '--output', 'json', '--endpoint', server.url]);
-      const yaml = await runCli([...args, '-o', 'yaml', '--endpoint', server.url]);
+      const json = await runCliInProcess([...args, '--output', 'json', '--endpoint', server.url]);
+      const yaml = await runCliInProcess([...args, '-o', 'yaml', '--endpoint', server.url]);
       assert.equal(yaml.code, 0, `${args.join(' ')}: ${yaml.stderr}`);
       assert.deepEqual(parseYaml(yaml.stdout), JSON.parse(json.stdout), args.join(' '));
     }
@@ -74,16 +76,16 @@ describe('--output on every listing and describe command', () => {
       [['apps', 'list'], 'no SQL applications yet — create one with `freshet up -f <pipeline file>` (see examples/)\n'],
     ];
     for (const [args, text] of cases) {
-      const res = await runCli([...args, '-o', 'table', '--endpoint', empty.url]);
+      const res = await runCliInProcess([...args, '-o', 'table', '--endpoint', empty.url]);
       assert.equal(res.code, 0, res.stderr);
       assert.equal(res.stdout, text);
     }
-    const json = await runCli(['delivery', 'list', '--endpoint', empty.url]);
+    const json = await runCliInProcess(['delivery', 'list', '--endpoint', empty.url]);
     assert.equal(json.stdout, '[]\n');
   });
 
   it('shows only the destination’s own delivery metrics', async () => {
-    const res = await runCli(['delivery', 'describe', 's1-revenue-per-minute', '-o', 'json', '--endpoint', server.url]);
+    const res = await runCliInProcess(['delivery', 'describe', 's1-revenue-per-minute', '-o', 'json', '--endpoint', server.url]);
     const metrics = Object.keys((JSON.parse(res.stdout) as { Metrics: Record<string, number> }).Metrics);
     assert.ok(metrics.includes('DeliveryToS3.Records'));
     assert.deepEqual(
@@ -93,7 +95,7 @@ describe('--output on every listing and describe command', () => {
   });
 
   it('shows one screen of status with every section', async () => {
-    const res = await runCli(['status', '-o', 'table', '--endpoint', server.url]);
+    const res = await runCliInProcess(['status', '-o', 'table', '--endpoint', server.url]);
     assert.equal(res.code, 0, res.stderr);
     assert.match(
       res.stdout,
@@ -105,9 +107,14 @@ describe('--output on every listing and describe command', () => {
   });
 
   it('stops and starts an application', async () => {
-    const stop = await runCli(['apps', 'stop', 's1-revenue-per-store', '--endpoint', server.url]);
+    const stop = await runCliInProcess(['apps', 'stop', 's1-revenue-per-store', '--endpoint', server.url]);
     assert.equal(stop.stdout, 'stopping s1-revenue-per-store\n', stop.stderr);
-    const start = await runCli(['apps', 'start', 's1-revenue-per-store', '--from', 'last_stopped_point', '--endpoint', server.url]);
+    // As on AWS, only a READY application starts: wait until the stop has finished.
+    for (let status = ''; status !== 'READY'; await new Promise((r) => setTimeout(r, 20))) {
+      status = (await clients.analytics.send(new DescribeApplicationCommand({ ApplicationName: 's1-revenue-per-store' }))).ApplicationDetail!
+        .ApplicationStatus!;
+    }
+    const start = await runCliInProcess(['apps', 'start', 's1-revenue-per-store', '--from', 'last_stopped_point', '--endpoint', server.url]);
     assert.equal(start.stdout, 'starting s1-revenue-per-store from LAST_STOPPED_POINT\n', start.stderr);
   });
 });
@@ -126,18 +133,18 @@ describe('freshet completion', () => {
     assert.equal(complete('freshet streams li'), 'list');
     assert.equal(complete('freshet apps st'), 'start stop');
     assert.equal(complete('freshet streams list --ou'), '--output');
-    const zsh = await runCli(['completion', 'zsh']);
+    const zsh = await runCliInProcess(['completion', 'zsh']);
     assert.match(zsh.stdout, /^#compdef freshet\n/);
-    const bad = await runCli(['completion', 'fish']);
+    const bad = await runCliInProcess(['completion', 'fish']);
     assert.equal(bad.code, 1);
     assert.equal(bad.stderr, "freshet: expected bash or zsh, got 'fish'\n");
   });
 
   it('shows defaults in help as they are typed', async () => {
-    const server = await runCli(['server', '--help']);
+    const server = await runCliInProcess(['server', '--help']);
     assert.match(server.stdout, /\(default: always\)/);
     assert.doesNotMatch(server.stdout, /\{"kind"/);
-    const demo = await runCli(['demo', '--help']);
+    const demo = await runCliInProcess(['demo', '--help']);
     assert.match(demo.stdout, /\(default: s1,s2\)/);
   });
 });
