@@ -6,6 +6,7 @@ import { kinesisClient, waitForStreamActive, waitForStreamGone } from '../../src
 import { parseStartPosition } from '../../src/cli/commands/streams.ts';
 import { startTestServer, type TestServer } from './server-harness.ts';
 import { runCli, spawnCli, waitForOutput } from './run-cli.ts';
+import { runCliInProcess } from './run-cli-in-process.ts';
 
 let server: TestServer;
 let env: Record<string, string>;
@@ -52,27 +53,27 @@ function aggregate(records: { partitionKey: string; data: Buffer }[]): Promise<B
 describe('freshet streams', () => {
   it('creates, lists, describes and deletes a stream', async () => {
     const name = uniqueName('cli-life');
-    const created = await runCli(['streams', 'create', name, '--shards', '3'], env);
+    const created = await runCliInProcess(['streams', 'create', name, '--shards', '3'], env);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, new RegExp(`created stream ${name} \\(3 shards, PROVISIONED, ACTIVE\\)`));
 
-    const onDemand = await runCli(['streams', 'create', `${name}-od`, '--on-demand'], env);
+    const onDemand = await runCliInProcess(['streams', 'create', `${name}-od`, '--on-demand'], env);
     assert.equal(onDemand.code, 0, onDemand.stderr);
     assert.match(onDemand.stdout, new RegExp(`created stream ${name}-od \\(4 shards, ON_DEMAND, ACTIVE\\)`));
 
-    const listed = await runCli(['streams', 'list', '--json'], env);
+    const listed = await runCliInProcess(['streams', 'list', '--json'], env);
     assert.equal(listed.code, 0, listed.stderr);
     const names = (JSON.parse(listed.stdout) as Array<{ StreamName: string }>).map((s) => s.StreamName);
     assert.ok(names.includes(name) && names.includes(`${name}-od`));
 
-    const described = await runCli(['streams', 'describe', name, '--json'], env);
+    const described = await runCliInProcess(['streams', 'describe', name, '--json'], env);
     assert.equal(described.code, 0, described.stderr);
     const d = JSON.parse(described.stdout) as { StreamStatus: string; Shards: { ShardId: string; HashKeyRange: { StartingHashKey: string } }[] };
     assert.equal(d.StreamStatus, 'ACTIVE');
     assert.equal(d.Shards.length, 3);
     assert.equal(d.Shards[0]!.HashKeyRange.StartingHashKey, '0');
 
-    const deleted = await runCli(['streams', 'delete', name], env);
+    const deleted = await runCliInProcess(['streams', 'delete', name], env);
     assert.equal(deleted.code, 0, deleted.stderr);
     const client = kinesisClient({ endpoint: server.url });
     try {
@@ -85,7 +86,7 @@ describe('freshet streams', () => {
   it('puts records, printing shard and sequence number, and tails them back decoded', async () => {
     const name = uniqueName('cli-put');
     await createStream(name, 2);
-    const put = await runCli(['put', name, '{"store_id": "store_1", "sales": 22.78}', '--partition-key', 'k1'], env);
+    const put = await runCliInProcess(['put', name, '{"store_id": "store_1", "sales": 22.78}', '--partition-key', 'k1'], env);
     assert.equal(put.code, 0, put.stderr);
     const [shardId, sequenceNumber] = put.stdout.trim().split(' ');
     assert.match(shardId!, /^shardId-\d{12}$/);
@@ -98,7 +99,7 @@ describe('freshet streams', () => {
     } finally {
       client.destroy();
     }
-    const tail = await runCli(['tail', name, '--from', 'trim-horizon', '--no-follow', '--meta'], env);
+    const tail = await runCliInProcess(['tail', name, '--from', 'trim-horizon', '--no-follow', '--meta'], env);
     assert.equal(tail.code, 0, tail.stderr);
     const lines = tail.stdout.trim().split('\n');
     assert.equal(lines.length, 3);
@@ -106,7 +107,7 @@ describe('freshet streams', () => {
     assert.match(lines[1]!, /\tk1\tplain text line$/);
     assert.match(lines[2]!, /\tk1\tbase64:AAEC\/w==$/);
 
-    const pretty = await runCli(['tail', name, '--from', 'trim-horizon', '--no-follow', '--pretty'], env);
+    const pretty = await runCliInProcess(['tail', name, '--from', 'trim-horizon', '--no-follow', '--pretty'], env);
     assert.ok(pretty.stdout.startsWith('{\n  "store_id": "store_1",\n  "sales": 22.78\n}\n'), pretty.stdout);
   });
 
@@ -158,7 +159,7 @@ describe('freshet streams', () => {
       const cut = new Date().toISOString();
       await new Promise((r) => setTimeout(r, 1100));
       await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'a', Data: Buffer.from('new') }));
-      const tail = await runCli(['tail', name, '--from', cut, '--no-follow'], env);
+      const tail = await runCliInProcess(['tail', name, '--from', cut, '--no-follow'], env);
       assert.equal(tail.code, 0, tail.stderr);
       assert.equal(tail.stdout, 'new\n');
     } finally {
@@ -177,7 +178,7 @@ describe('freshet streams', () => {
     } finally {
       client.destroy();
     }
-    const tail = await runCli(['tail', name, '--from', 'trim-horizon', '--no-follow', '--meta'], env);
+    const tail = await runCliInProcess(['tail', name, '--from', 'trim-horizon', '--no-follow', '--meta'], env);
     assert.equal(tail.code, 0, tail.stderr);
     const lines = tail.stdout
       .trim()
@@ -191,7 +192,7 @@ describe('freshet streams', () => {
       lines.map((l) => l[1]!.split('/')[1]),
       ['0', '1', '2', '3', '4'],
     );
-    const raw = await runCli(['tail', name, '--from', 'trim-horizon', '--no-follow', '--no-deaggregate'], env);
+    const raw = await runCliInProcess(['tail', name, '--from', 'trim-horizon', '--no-follow', '--no-deaggregate'], env);
     assert.match(raw.stdout.trim(), /^base64:84mawg/);
   });
 
@@ -212,13 +213,13 @@ describe('freshet streams', () => {
   });
 
   it('names a missing stream', async () => {
-    const res = await runCli(['tail', 'no-such-stream', '--no-follow'], env);
+    const res = await runCliInProcess(['tail', 'no-such-stream', '--no-follow'], env);
     assert.equal(res.code, 1);
     assert.match(res.stderr, /^freshet: ResourceNotFoundException: Stream no-such-stream under account \d+ not found\.\n$/);
   });
 
   it('prints help for a streams command', async () => {
-    const res = await runCli(['streams', 'create', '--help']);
+    const res = await runCliInProcess(['streams', 'create', '--help']);
     assert.equal(res.code, 0);
     assert.match(res.stdout, /--on-demand/);
     assert.match(res.stdout, /--shards <n>/);
