@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { startServer } from '../../src/server/index.ts';
 import { DeliveryMetrics } from '../../src/firehose/index.ts';
 import { runCli } from './run-cli.ts';
+import { runCliInProcess } from './run-cli-in-process.ts';
 
 interface Described {
   Metrics: Record<string, number>;
@@ -29,9 +30,9 @@ describe('delivery metrics across restarts', () => {
     try {
       let server = await open();
       const ep = ['--endpoint', server.url];
-      const created = await runCli(['delivery', 'create', 'kept', '--bucket', 'kept-bucket', '--interval', '0', ...ep]);
+      const created = await runCliInProcess(['delivery', 'create', 'kept', '--bucket', 'kept-bucket', '--interval', '0', ...ep]);
       assert.equal(created.code, 0, created.stderr);
-      const put = await runCli(['delivery', 'put', 'kept', 'one', 'two', 'three', ...ep]);
+      const put = await runCliInProcess(['delivery', 'put', 'kept', 'one', 'two', 'three', ...ep]);
       assert.equal(put.stdout, 'put 3 record(s)\n', put.stderr);
       let before = await describeMetrics(server.url, 'kept');
       for (let i = 0; i < 100 && before['DeliveryToS3.Records'] !== 3; i++) {
@@ -48,11 +49,11 @@ describe('delivery metrics across restarts', () => {
         assert.equal(after[key], before[key], key);
       }
       // Counting goes on from the totals.
-      await runCli(['delivery', 'put', 'kept', 'four', '--endpoint', server.url]);
+      await runCliInProcess(['delivery', 'put', 'kept', 'four', '--endpoint', server.url]);
       assert.equal((await describeMetrics(server.url, 'kept')).IncomingRecords, 4);
       // A deleted and re-created stream starts from zero.
-      await runCli(['delivery', 'delete', 'kept', '--endpoint', server.url]);
-      await runCli(['delivery', 'create', 'kept', '--bucket', 'kept-bucket', '--endpoint', server.url]);
+      await runCliInProcess(['delivery', 'delete', 'kept', '--endpoint', server.url]);
+      await runCliInProcess(['delivery', 'create', 'kept', '--bucket', 'kept-bucket', '--endpoint', server.url]);
       await server.close();
       server = await open();
       assert.equal((await describeMetrics(server.url, 'kept')).IncomingRecords, 0);

@@ -4,6 +4,7 @@ import { CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand, SetAlarm
 import { chart, parseDuration, periodFor } from '../../src/cli/commands/metrics.ts';
 import { startTestServer, type TestServer } from './server-harness.ts';
 import { runCli } from './run-cli.ts';
+import { runCliInProcess } from './run-cli-in-process.ts';
 
 let server: TestServer;
 let cw: CloudWatchClient;
@@ -45,7 +46,7 @@ describe('freshet metrics', () => {
     const longest = bars.find((l) => l.endsWith(' 20'))!;
     assert.ok(longest.includes('█'.repeat(40)), 'the largest value draws the full bar');
 
-    const list = await runCli(['metrics'], env);
+    const list = await runCliInProcess(['metrics'], env);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^Shop {2}Orders {2}Store=north$/m);
   });
@@ -92,13 +93,13 @@ describe('freshet alarms', () => {
       );
     }
     await cw.send(new SetAlarmStateCommand({ AlarmName: 'orders-low', StateValue: 'ALARM', StateReason: 'testing the listing' }));
-    const r = await runCli(['alarms'], env);
+    const r = await runCliInProcess(['alarms'], env);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^STATE\s+ALARM\s+TYPE\s+SINCE\s+REASON$/);
     assert.match(lines[1]!, /^ALARM\s+orders-low\s+metric\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+testing the listing$/);
     assert.match(lines[2]!, /^INSUFFICIENT_DATA\s+cpu-high\s+metric\s/);
-    const only = await runCli(['alarms', '--state', 'alarm', '--json'], env);
+    const only = await runCliInProcess(['alarms', '--state', 'alarm', '--json'], env);
     assert.equal(only.code, 0, only.stderr);
     assert.deepEqual(
       (JSON.parse(only.stdout) as Array<{ name: string }>).map((a) => a.name),

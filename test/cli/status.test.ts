@@ -16,6 +16,7 @@ import { lag } from '../../src/cli/server-status.ts';
 import type { ServerStatus } from '../../src/server/index.ts';
 import { zipOf } from '../functions/helpers.ts';
 import { ROOT, runCli } from './run-cli.ts';
+import { runCliInProcess } from './run-cli-in-process.ts';
 
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
 const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
@@ -55,7 +56,7 @@ describe('freshet status: applications, detectors, functions', () => {
     assert.equal(app.kind, 'sql');
     assert.equal(app.millisBehindLatest, 0);
     assert.equal(app.rowsWritten, 0);
-    const table = await runCli(['status', '-o', 'table', '--endpoint', server.url]);
+    const table = await runCliInProcess(['status', '-o', 'table', '--endpoint', server.url]);
     assert.match(table.stdout, /\nApplications\nNAME +KIND +STATUS +READ +ROWS OUT +LAG +ERRORS +CHECKPOINT\ns1-revenue-per-store +sql +\w+ +0 +0 +0 ms +0 /);
   });
 
@@ -70,7 +71,7 @@ describe('freshet status: applications, detectors, functions', () => {
     assert.deepEqual(status.detectors, [
       { name: 'views-watch', status: 'INACTIVE', frequency: 'PT5M', nextIntervalMs: null, lastExecution: null, anomalyGroups: 0 },
     ]);
-    const table = await runCli(['status', '-o', 'table', '--endpoint', server.url]);
+    const table = await runCliInProcess(['status', '-o', 'table', '--endpoint', server.url]);
     assert.match(table.stdout, /\nDetectors\nNAME +STATUS +EVERY +LAST RUN +ANOMALY GROUPS\nviews-watch +INACTIVE +PT5M +- +0\n/);
   });
 
@@ -114,7 +115,7 @@ describe('freshet status: applications, detectors, functions', () => {
       assert.equal(m.lastProcessingResult, 'OK');
       assert.equal(m.recordsProcessed, 1);
       assert.equal(typeof m.iteratorAgeMs, 'number');
-      const table = await runCli(['status', '-o', 'table', '--endpoint', server.url]);
+      const table = await runCliInProcess(['status', '-o', 'table', '--endpoint', server.url]);
       assert.match(table.stdout, /\nFunctions\nNAME +RUNTIME +WARM\ncount-clicks +nodejs20\.x +1\n/);
       assert.match(
         table.stdout,
