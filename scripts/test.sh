@@ -28,6 +28,7 @@ npx --no-install biome ci --error-on-warnings .
 node scripts/check-code.mjs
 echo "test.sh: build (dist/, which the tests that spawn the CLI run)"
 node scripts/build.mjs
+export FRESHET_TEST_DIST_BUILT=1  # test/cli/run-cli.ts: dist/ is fresh, no staleness check in each file
 
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 echo "test.sh: ${#files[@]} test files"
