@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { ActivateAnomalyDetectorCommand, CreateAnomalyDetectorCommand, CreateMetricSetCommand } from '@aws-sdk/client-lookoutmetrics';
 import { Rng } from '../../src/generators/index.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { runCliInProcess } from '../cli/run-cli-in-process.ts';
 import { intervalRows, writeInterval } from './data.ts';
 import { ROLE, T0, startHarness } from './helpers.ts';
 import type { Harness } from './helpers.ts';
@@ -48,7 +49,7 @@ describe('freshet anomaly detect and anomaly score --detector metric', () => {
     assert.ok(groups[0]!.startsWith(new Date(T0 + DROP.from * FREQ).toISOString().replace('.000Z', 'Z')), groups[0]);
     assert.match(r.stdout, /views by marketplace: DE \d/);
     assert.match(r.stderr, /3060 rows \(0 without a valid timestamp\), 6 series, 170 intervals, 1 anomaly group/);
-    const json = await runCli([
+    const json = await runCliInProcess([
       'anomaly',
       'detect',
       join(dir, 'views.csv'),
@@ -66,13 +67,13 @@ describe('freshet anomaly detect and anomaly score --detector metric', () => {
   });
 
   it('anomaly detect names a missing column and the columns there are', async () => {
-    const r = await runCli(['anomaly', 'detect', join(dir, 'views.csv'), '--measures', 'clicks']);
+    const r = await runCliInProcess(['anomaly', 'detect', join(dir, 'views.csv'), '--measures', 'clicks']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /column 'timestamp' not found in the CSV header \(columns: marketplace, event_time, views\)/);
   });
 
   it('anomaly score --detector metric grades the drop rows of one series and only them', async () => {
-    const r = await runCli(['anomaly', 'score', join(dir, 'de.csv'), '--detector', 'metric']);
+    const r = await runCliInProcess(['anomaly', 'score', join(dir, 'de.csv'), '--detector', 'metric']);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
     assert.equal(lines[0], 'timestamp,value,anomaly_score,anomaly_grade,expected,reason');
@@ -127,15 +128,15 @@ describe('freshet detectors list|describe|anomalies', () => {
     const list = await runCli(['detectors', 'list'], env);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^ecommcli\tACTIVE\tPT5M\t/m);
-    const desc = await runCli(['detectors', 'describe', 'ecommcli'], env);
+    const desc = await runCliInProcess(['detectors', 'describe', 'ecommcli'], env);
     assert.match(desc.stdout, /metric set views: measures views \(SUM\)/);
     assert.match(desc.stdout, /reads s3:\/\/freshet-s3\/streaming-csv\/data\/intvl_date=\{\{yyyy-MM-dd\}\}/);
-    const an = await runCli(['detectors', 'anomalies', 'ecommcli'], env);
+    const an = await runCliInProcess(['detectors', 'anomalies', 'ecommcli'], env);
     assert.equal(an.code, 0, an.stderr);
     assert.match(an.stdout, /severity \d+ {2}views/);
     assert.match(an.stdout, /views by marketplace: DE \d+(\.\d+)?%/);
     assert.match(an.stdout, /marketplace=DE {2}[▁▂▃▄▅▆▇█ ]+ {2}last \d+/);
-    const missing = await runCli(['detectors', 'anomalies', 'nope'], env);
+    const missing = await runCliInProcess(['detectors', 'anomalies', 'nope'], env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no detector named 'nope' \(detectors: ecommcli\)/);
   });
