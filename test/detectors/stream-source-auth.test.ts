@@ -9,6 +9,7 @@ import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   ActivateAnomalyDetectorCommand,
+  DescribeAnomalyDetectionExecutionsCommand,
   DescribeAnomalyDetectorCommand,
   GetDataQualityMetricsCommand,
   LookoutMetricsClient,
@@ -86,7 +87,7 @@ describe('a kinesis:// metric set under --auth enforce', () => {
 
   /** Signs with the server's clock: requests made after the ManualClock moved on are still current. */
   function syncClocks(): void {
-    for (const c of [k, lm]) (c.config as { systemClockOffset: number }).systemClockOffset = clock.now() - Date.now();
+    for (const c of [k, lm, iam]) (c.config as { systemClockOffset: number }).systemClockOffset = clock.now() - Date.now();
   }
 
   const engine = () => (server.services.find((s) => s.signingName === 'lookoutmetrics') as DetectorsService).engine;
@@ -115,7 +116,7 @@ describe('a kinesis:// metric set under --auth enforce', () => {
     );
   });
 
-  it('reads the stream with a role allowed to, and detects its intervals', async () => {
+  it('reads the stream with a role allowed to, detects its intervals, and fails a run with the AccessDenied text once the role loses the permission', async () => {
     const { arn, d } = await activate('reader', 'l4m-reader');
     assert.equal(d.Status, 'LEARNING');
     const start = Math.ceil(clock.now() / FREQ) * FREQ;
@@ -128,5 +129,24 @@ describe('a kinesis:// metric set under --auth enforce', () => {
     const quality = await lm.send(new GetDataQualityMetricsCommand({ AnomalyDetectorArn: arn }));
     const metrics = quality.AnomalyDetectorDataQualityMetricList?.[0]?.MetricSetDataQualityMetricList?.[0]?.DataQualityMetricList ?? [];
     assert.equal(metrics.find((m) => m.MetricType === 'ROWS_PROCESSED')?.MetricValue, 18);
+
+    // The policy now allows another stream only.
+    syncClocks();
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'l4m-reader',
+        PolicyName: 'read',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kinesis:*', Resource: `${STREAM_ARN}-other` }] }),
+      }),
+    );
+    clock.advanceTo(start + 2 * FREQ + 61_000);
+    await engine().settled();
+    syncClocks();
+    const executions = (await lm.send(new DescribeAnomalyDetectionExecutionsCommand({ AnomalyDetectorArn: arn }))).ExecutionList ?? [];
+    assert.deepEqual(
+      executions.map((e) => e.Status),
+      ['FAILED', 'COMPLETED'],
+    );
+    assert.match(executions[0]!.FailureReason ?? '', /l4m-reader\/reader is not authorized to perform: kinesis:DescribeStream/);
   });
 });
