@@ -19,4 +19,6 @@ export { alertDocument } from './alerts.ts';
 export { anomalyGroupOf } from './actions/results.ts';
 export { parseRows, byInterval, sniffFormat } from './source.ts';
 export type { ParsedRow, ParseStats, RowSchema } from './source.ts';
+export { StreamSource, RecordParser, parseStreamPath, sumsToRows, STREAM_SCHEME, STREAM_READ_ACTIONS, PUMP_MS } from './stream-source.ts';
+export type { IntervalSums, StreamSourceDeps, StreamSourceSpec } from './stream-source.ts';
 export { FREQUENCY_MS, frequencyMs, intervalStart, apiTime, parseTimestampCell, renderTemplate } from './time.ts';

@@ -324,8 +324,6 @@ export class StreamSource {
   private incarnation = '';
   private openFromMs = 0;
   private readonly pending = new Map<number, IntervalSums>();
-  /** Sealed intervals kept in memory when there is no data directory. */
-  private readonly sealedInMemory = new Map<number, IntervalSums>();
   /** Late or too-early rows seen since the last seal (reported with the next sealed interval). */
   private lateRows = 0;
   private chain: Promise<void> = Promise.resolve();
@@ -562,15 +560,15 @@ export class StreamSource {
     });
   }
 
+  /** Keeps a sealed interval for the runs a restart repeats (without a data directory there is no restart to serve). */
   private keepSealed(startMs: number, sums: IntervalSums): void {
     const dir = this.sealedDir;
-    if (dir === undefined) this.sealedInMemory.set(startMs, sums);
-    else writeDurable(dir, `${startMs}.json`, JSON.stringify(toFile(sums)));
+    if (dir !== undefined) writeDurable(dir, `${startMs}.json`, JSON.stringify(toFile(sums)));
   }
 
   private sealed(startMs: number): IntervalSums | undefined {
     const dir = this.sealedDir;
-    if (dir === undefined) return this.sealedInMemory.get(startMs);
+    if (dir === undefined) return undefined;
     try {
       return fromFile(JSON.parse(readFileSync(join(dir, `${startMs}.json`), 'utf8')) as IntervalFile);
     } catch {
@@ -581,10 +579,7 @@ export class StreamSource {
   /** Forgets sealed intervals up to and including `throughMs` (the detector's model checkpoint covers them). */
   prune(throughMs: number): void {
     const dir = this.sealedDir;
-    if (dir === undefined) {
-      for (const k of [...this.sealedInMemory.keys()]) if (k <= throughMs) this.sealedInMemory.delete(k);
-      return;
-    }
+    if (dir === undefined) return;
     let names: string[];
     try {
       names = readdirSync(dir);
