@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 need=()
 [ -x /usr/bin/aws ] || need+=(awscli)
 /usr/bin/python3 -c 'import boto3' 2>/dev/null || need+=(python3-boto3)
-[ -x /usr/bin/psql ] || need+=(postgresql-client); /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)  # views: psql, psycopg2
+[ -x /usr/bin/psql ] || need+=(postgresql-client); /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2); [ -f /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java); command -v java >/dev/null || need+=(default-jdk-headless)  # views: psql, psycopg2, pgJDBC (Java's source launcher needs a JDK)
 [ -x /usr/bin/chromium ] || need+=(chromium)  # console: test/console drives Debian's chromium with playwright-core
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need+=(nats-server)  # JetStream storage and cluster tests
 if [ ${#need[@]} -gt 0 ]; then
