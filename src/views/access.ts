@@ -61,6 +61,8 @@ export interface AccessRequest {
   what: string;
   /** The GRANT privilege that also allows it (grants.ts), when one does. */
   grant?: GrantObject & { privilege: string };
+  /** The relation a CREATE makes (a schema's CREATE grant does not let it replace one that exists). */
+  creates?: { schema: string; name: string };
 }
 
 const READ_HEADS = new Set(['select', 'with', 'values', 'table', 'explain', 'show', 'describe', 'summarize', 'from', '(']);
@@ -205,7 +207,13 @@ export function accessForSql(prefix: string, tokens: readonly Token[]): AccessRe
     const sn = target === undefined ? undefined : splitRelation(target);
     const grant = sn === undefined ? undefined : writeGrant(head, sn[0], sn[1]);
     if (target !== undefined && sn !== undefined)
-      out.push({ action: 'views:Modify', resource: relationArn(prefix, sn[0], sn[1]), what: `relation ${sn[1]}`, ...(grant ? { grant } : {}) });
+      out.push({
+        action: 'views:Modify',
+        resource: relationArn(prefix, sn[0], sn[1]),
+        what: `relation ${sn[1]}`,
+        ...(grant ? { grant } : {}),
+        ...(head === 'create' ? { creates: { schema: sn[0], name: sn[1] } } : {}),
+      });
     else out.push({ action: 'views:Modify', resource: '*', what: `${head.toUpperCase()} statements` });
   }
   // `TABLE t`, `DESCRIBE t`, `SUMMARIZE t`, `SHOW t` name the relation they read without FROM.
@@ -264,6 +272,7 @@ export function accessForCommand(prefix: string, cmd: Command, externalSchemas: 
           resource: viewArn(prefix, cmd.name),
           what: `relation ${cmd.name.name}`,
           grant: { on: 'schema', schema, name: schema, privilege: 'CREATE' },
+          creates: { schema, name: cmd.name.name },
         },
       ];
       selects(prefix, cmd.query, out, externalSchemas);

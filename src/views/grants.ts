@@ -143,6 +143,11 @@ export class Grants {
     await this.conn.run(`DELETE FROM ${CATALOG_SCHEMA}.grants WHERE schema_name = ${quoteLiteral(schema)}`);
   }
 
+  /** Whether a relation `schema.name` exists (before a CREATE: its creator owns it only if it did not). */
+  async relationExists(schema: string, name: string): Promise<boolean> {
+    return (await this.relationSchema(schema, name)) !== undefined || (schema === DEFAULT_SCHEMA && (await this.relationSchema('main', name)) !== undefined);
+  }
+
   private async schemaExists(name: string): Promise<boolean> {
     if (this.externalSchemas().has(name)) return true;
     const r = await this.conn.runAndReadAll(`SELECT 1 FROM duckdb_schemas() WHERE schema_name = ${quoteLiteral(name)} AND schema_name <> '${CATALOG_SCHEMA}'`);

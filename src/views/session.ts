@@ -449,6 +449,13 @@ export class Session {
     return { remoteAddress: this.socket.remoteAddress, secure: this.secure };
   }
 
+  /** This session's principal as a grantee (its IAM user, else its role), or undefined (the root). */
+  private selfGrantee(): { kind: 'user' | 'role'; name: string } | undefined {
+    const keys = this.granteeKeys();
+    if (keys.user !== undefined) return { kind: 'user', name: keys.user };
+    return keys.role !== undefined ? { kind: 'role', name: keys.role } : undefined;
+  }
+
   /** Who this session is to GRANT (its IAM user or role name; without access control, its user name). */
   private granteeKeys(): GranteeKeys {
     const access = this.host.access;
@@ -471,11 +478,11 @@ export class Session {
       if (g !== undefined && !access.explicitlyDenied?.(principal, r.action, r.resource, ctx)) {
         const engine = this.engine ?? (await this.host.engine());
         this.engine = engine;
-        if ((await engine.grants.privileges(g, this.granteeKeys())).has(g.privilege)) continue;
+        // A schema's CREATE makes new relations; replacing one that exists needs IAM's views:Modify on it.
+        const replaces = r.creates !== undefined && (await engine.grants.relationExists(r.creates.schema, r.creates.name));
+        if (!replaces && (await engine.grants.privileges(g, this.granteeKeys())).has(g.privilege)) continue;
       }
-      const keys = this.granteeKeys();
-      const grantee =
-        keys.user !== undefined ? { kind: 'user' as const, name: keys.user } : keys.role !== undefined ? { kind: 'role' as const, name: keys.role } : undefined;
+      const grantee = this.selfGrantee();
       throw new PgError(SQLSTATE.insufficient_privilege, `permission denied for ${r.what}`, {
         detail: `${principal.arn} is not authorized to perform ${r.action} on resource ${r.resource}`,
         hint: `Allow ${r.action} on ${r.resource} in an IAM policy of ${principal.arn}${g !== undefined ? `, or ${grantHint(g.privilege, g, grantee)}` : ''}.`,
@@ -612,22 +619,30 @@ export class Session {
     await this.authorizeSql(tokens);
     const duckSql = await this.translate(tokens);
     const conn = await this.connection();
+    const creates = await this.newRelation(tokens);
     await this.withCancel(async () => {
       const head = headWords(tokens);
       const result = await conn.stream(duckSql);
       await this.sendResult(result, head, true, 0, undefined);
     });
-    await this.afterStatement(tokens);
+    await this.afterStatement(tokens, creates);
   }
 
-  private async afterStatement(tokens: readonly Token[]): Promise<void> {
+  /** The relation a CREATE statement is about to make, when it does not exist yet (its creator will own it). */
+  private async newRelation(tokens: readonly Token[]): Promise<[string, string] | undefined> {
+    if (this.host.access === undefined || this.engine === undefined) return undefined;
+    const target = relationTarget(tokens, 'create');
+    if (target === undefined || (await this.engine.grants.relationExists(target[0], target[1]))) return undefined;
+    return target;
+  }
+
+  private async afterStatement(tokens: readonly Token[], creates: [string, string] | undefined): Promise<void> {
     const first = headWords(tokens, 1)[0];
     if (first === 'CREATE' || first === 'DROP' || first === 'ALTER') this.engine?.schemaChanged();
     // A dropped relation's grants go with it (a relation created again under its name starts without them).
     const dropped = first === 'DROP' ? relationTarget(tokens, 'drop') : undefined;
     if (dropped !== undefined && this.engine !== undefined) await this.engine.grants.dropRelation(dropped[0], dropped[1]);
-    const created = first === 'CREATE' ? relationTarget(tokens, 'create') : undefined;
-    if (created !== undefined) await this.ownerGrants(created[0], created[1]);
+    if (creates !== undefined) await this.ownerGrants(creates[0], creates[1]);
   }
 
   /**
@@ -636,9 +651,7 @@ export class Session {
    */
   private async ownerGrants(schema: string, name: string): Promise<void> {
     if (this.host.access === undefined || this.principal === undefined || this.engine === undefined) return;
-    const keys = this.granteeKeys();
-    const grantee =
-      keys.user !== undefined ? { kind: 'user' as const, name: keys.user } : keys.role !== undefined ? { kind: 'role' as const, name: keys.role } : undefined;
+    const grantee = this.selfGrantee();
     if (grantee === undefined) return;
     const cmd: GrantCommand = {
       kind: 'grant',
@@ -1106,6 +1119,8 @@ export class Session {
       else if (typeof v === 'string') duck.bindVarchar(i + 1, v);
       else duck.bindBlob(i + 1, v);
     }
+    const sqlTokens = lex(p.sql);
+    const creates = await this.newRelation(sqlTokens);
     await this.withCancel(async () => {
       const result = ROW_STATEMENTS.has(duck.statementType) ? await duck.stream() : await duck.run();
       if (result.returnType === RESULT_QUERY) {
@@ -1113,7 +1128,7 @@ export class Session {
         await this.writeRows(result, codecs, portal.formats, maxRows, portal);
       } else await this.sendResult(result, p.head, false, 0, undefined);
     });
-    await this.afterStatement(lex(p.sql));
+    await this.afterStatement(sqlTokens, creates);
   }
 }
 

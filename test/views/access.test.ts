@@ -299,6 +299,10 @@ describe('Postgres endpoint users and permissions from IAM (--auth enforce)', ()
     await auditor.query('DROP TABLE audit_log');
     await admin.query('GRANT CREATE ON SCHEMA public TO analyst');
     await analystDb.query('CREATE TABLE audit_log (a int)');
+    // A schema's CREATE makes new relations only: it neither replaces one nor makes its "creator" own one that exists.
+    await assert.rejects(analystDb.query('CREATE OR REPLACE TABLE secret_totals (a int)'), (e) => pgError(e).code === '42501');
+    await assert.rejects(analystDb.query('CREATE TABLE IF NOT EXISTS secret_totals (a int)'), (e) => pgError(e).code === '42501');
+    await assert.rejects(analystDb.query('SELECT * FROM secret_totals'), denied);
     await assert.rejects(auditor.query('SELECT * FROM audit_log'), (e) => pgError(e).code === '42501');
     await admin.query('REVOKE ALL ON card_transactions FROM PUBLIC');
     await assert.rejects(auditor.query('SELECT count(*) FROM card_transactions'), (e) => pgError(e).code === '42501');
