@@ -181,7 +181,7 @@ describe('console in chromium against the demo', () => {
     await shot(page, 'overview');
   });
 
-  it('shows a record put through the SDK in the live tail, and filters it', async () => {
+  it('shows a record put through the SDK in the live tail, filters it, and shows per-shard iterator ages once shard-level metrics are enabled', async () => {
     await page.goto(`${demo.consoleUrl}#/streams/s1-sales-events`);
     // The tail has its iterators once the generator's records show up.
     await page.locator('.tail-table tbody tr').first().waitFor({ timeout: 20_000 });
@@ -203,6 +203,15 @@ describe('console in chromium against the demo', () => {
     await kplRow.waitFor({ timeout: 10_000 });
     assert.match((await kplRow.locator('ul.sub').textContent()) ?? '', /kpl-a.*"user":1.*kpl-b.*"user":2/s);
     await page.fill('[data-testid=tail-filter]', '');
+    // Shard-level metrics turned on from the page: each shard then shows its iterator age (S1's SQL application reads it).
+    await page.locator('[data-testid=shard-metrics] button', { hasText: 'Enable shard-level metrics' }).click();
+    await page.locator('[data-testid=shard-metrics]').waitFor({ state: 'detached', timeout: 10_000 });
+    const monitored = await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 's1-sales-events' }));
+    assert.ok(monitored.StreamDescriptionSummary!.EnhancedMonitoring?.[0]?.ShardLevelMetrics?.includes('IteratorAgeMilliseconds'));
+    await page
+      .locator('table.shards tbody tr td.age', { hasText: /^\d[\d.,k]* ms$/ })
+      .first()
+      .waitFor({ timeout: 20_000 });
     await shot(page, 'stream');
   });
 

@@ -92,6 +92,8 @@ export function useMetricData(
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const load = async () => {
+      // Nothing to ask for (e.g. a stream whose shards are not known yet): GetMetricData refuses an empty list.
+      if (queries.length === 0) return;
       try {
         const d = await metricData(queries, minutes, period);
         if (live) {

@@ -1,12 +1,14 @@
 /**
- * Streams: the list (with create), and one stream's shards (hash ranges, lineage, per-shard rates),
- * actions (put a record, reshard, retention, consumers) and the live tail.
+ * Streams: the list (with create), and one stream's shards (hash ranges, lineage, per-shard rates, and each
+ * shard's iterator age from the shard-level CloudWatch metric once enhanced monitoring enables it), actions
+ * (put a record, reshard, retention, consumers, shard-level metrics) and the live tail.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { aws, consolePost, errorText, hasCloudWatch, useLive, useLoad } from '../api.ts';
-import { MetricChart } from '../metrics.tsx';
+import { MetricChart, useMetricData } from '../metrics.tsx';
+import type { MetricQuery } from '../metrics.tsx';
 import { LiveChart, Sparkline } from '../charts.tsx';
-import type { DecodedRecord } from '../../snapshot.ts';
+import type { DecodedRecord, ShardSample } from '../../snapshot.ts';
 import { num, statusClass, time } from '../format.ts';
 import { link } from '../main.tsx';
 
@@ -82,7 +84,75 @@ interface Summary {
     RetentionPeriodHours: number;
     OpenShardCount: number;
     StreamModeDetails?: { StreamMode: string };
+    EnhancedMonitoring?: Array<{ ShardLevelMetrics?: string[] }>;
   };
+}
+
+/** The shard-level metrics the console turns on: what its shard table and charts read. */
+const SHARD_LEVEL_METRICS = ['IncomingBytes', 'IncomingRecords', 'OutgoingBytes', 'OutgoingRecords', 'IteratorAgeMilliseconds'];
+/** GetMetricData takes at most 500 queries; iterator ages are read for the first 100 shards. */
+const MAX_SHARD_AGES = 100;
+
+function ShardTable({ shards, ages }: { shards: ShardSample[]; ages: Map<string, number> | undefined }) {
+  return (
+    <table class="list shards">
+      <thead>
+        <tr>
+          <th>Shard</th>
+          <th>State</th>
+          <th>Hash key range</th>
+          <th>Parents</th>
+          <th>Records</th>
+          <th>Incoming</th>
+          <th title="IteratorAgeMilliseconds (Maximum) of the last minute with reads, shard-level">Iterator age</th>
+        </tr>
+      </thead>
+      <tbody>
+        {shards.map((s) => {
+          const age = ages?.get(s.id);
+          return (
+            <tr key={s.id} data-shard={s.id}>
+              <td>{s.id}</td>
+              <td>{s.open ? 'open' : 'closed'}</td>
+              <td class="mono small">
+                {s.startingHashKey} – {s.endingHashKey}
+              </td>
+              <td class="small">{[s.parent, s.adjacentParent].filter(Boolean).join(', ') || '—'}</td>
+              <td>{num(s.records)}</td>
+              <td>{num(s.rate)}/s</td>
+              <td class="age">{age === undefined ? '—' : `${num(age)} ms`}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** The shard table with each shard's latest IteratorAgeMilliseconds (Maximum per minute, last 5 minutes), every 5 s. */
+function ShardTableWithAges({ stream, shards }: { stream: string; shards: ShardSample[] }) {
+  const ids = shards.slice(0, MAX_SHARD_AGES).map((s) => s.id);
+  const queries: MetricQuery[] = ids.map((id, i) => ({
+    id: `s${i}`,
+    label: id,
+    color: '#d0602f',
+    namespace: 'AWS/Kinesis',
+    metricName: 'IteratorAgeMilliseconds',
+    dimensions: { StreamName: stream, ShardId: id },
+    stat: 'Maximum',
+  }));
+  const { data } = useMetricData(queries, 5, 60, 5000);
+  const ages = new Map<string, number>();
+  for (const s of data?.series ?? []) {
+    for (let i = s.values.length - 1; i >= 0; i--) {
+      const v = s.values[i];
+      if (v !== null && v !== undefined) {
+        ages.set(s.query.label, v);
+        break;
+      }
+    }
+  }
+  return <ShardTable shards={shards} ages={ages} />;
 }
 
 function StreamDetail({ name }: { name: string }) {
@@ -91,6 +161,18 @@ function StreamDetail({ name }: { name: string }) {
   const sample = live.latest?.streams.find((s) => s.name === name);
   const desc = summary.data?.StreamDescriptionSummary;
   const times = live.history.map((h) => h.timeMs / 1000);
+  const ageEnabled =
+    hasCloudWatch() && (desc?.EnhancedMonitoring ?? []).some((m) => m.ShardLevelMetrics?.some((x) => x === 'IteratorAgeMilliseconds' || x === 'ALL'));
+  const [monitorMessage, setMonitorMessage] = useState<string | undefined>();
+  const enableShardMetrics = async () => {
+    try {
+      await aws('kinesis', 'EnableEnhancedMonitoring', { StreamName: name, ShardLevelMetrics: SHARD_LEVEL_METRICS });
+      setMonitorMessage(undefined);
+      summary.reload();
+    } catch (e) {
+      setMonitorMessage(errorText(e));
+    }
+  };
   return (
     <div>
       <p class="crumbs">
@@ -145,32 +227,16 @@ function StreamDetail({ name }: { name: string }) {
         </div>
       ) : null}
       <h2>Shards</h2>
-      <table class="list shards">
-        <thead>
-          <tr>
-            <th>Shard</th>
-            <th>State</th>
-            <th>Hash key range</th>
-            <th>Parents</th>
-            <th>Records</th>
-            <th>Incoming</th>
-          </tr>
-        </thead>
-        <tbody>
-          {sample?.shards.map((s) => (
-            <tr key={s.id}>
-              <td>{s.id}</td>
-              <td>{s.open ? 'open' : 'closed'}</td>
-              <td class="mono small">
-                {s.startingHashKey} – {s.endingHashKey}
-              </td>
-              <td class="small">{[s.parent, s.adjacentParent].filter(Boolean).join(', ') || '—'}</td>
-              <td>{num(s.records)}</td>
-              <td>{num(s.rate)}/s</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {ageEnabled ? <ShardTableWithAges stream={name} shards={sample?.shards ?? []} /> : <ShardTable shards={sample?.shards ?? []} ages={undefined} />}
+      {hasCloudWatch() && desc && !ageEnabled ? (
+        <p class="small muted" data-testid="shard-metrics">
+          Per-shard iterator age needs shard-level metrics (enhanced monitoring, as on AWS).{' '}
+          <button type="button" onClick={() => void enableShardMetrics()}>
+            Enable shard-level metrics
+          </button>
+          {monitorMessage ? <span class="message">{monitorMessage}</span> : null}
+        </p>
+      ) : null}
       <div class="actions">
         <PutRecord stream={name} />
         <Manage stream={name} arn={desc?.StreamARN} onChange={summary.reload} />
