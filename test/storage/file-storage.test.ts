@@ -386,16 +386,18 @@ describe('FileStorage fsync modes', () => {
 });
 
 describe('FileStorage interval-mode background fsync failure', () => {
-  it('reports a failed background fsync as a warning (the records were already acknowledged)', async () => {
+  it('reports a failed background fsync as a warning and counts it under storage (the records were already acknowledged)', async () => {
     const fs = new FaultyFs();
     const warnings: string[] = [];
     const { storage, clock } = await openStorage({ fs, fsync: { kind: 'interval', intervalMs: 100 }, onWarning: (m) => warnings.push(m) });
     const log = await storage.createLog('bg');
     await log.append([rec('k', 'a', 1)]).durable;
     fs.failSyncs = 'EIO';
+    const before = swallowedErrors().storage ?? 0;
     clock.advance(100);
     await new Promise((r) => setImmediate(r));
     assert.match(warnings.join('\n'), /background fsync of .* failed/);
+    assert.equal(swallowedErrors().storage, before + 1, 'the failed fsync is counted in errors.swallowed');
     fs.failSyncs = null;
     await log.append([rec('k', 'b', 2)]).durable;
     assert.equal(log.endOffset, 2, 'the log keeps working');

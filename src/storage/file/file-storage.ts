@@ -15,6 +15,7 @@ import { closeSync, constants as fsConstants, existsSync, fsyncSync, mkdirSync, 
 import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
+import { log as rootLog } from '../../core/index.ts';
 import type { FsyncMode, LogStorage, MetaStore, ShardLog } from '../types.ts';
 import { StorageError } from '../types.ts';
 import type { FileLike, FsLayer } from './fs-layer.ts';
@@ -24,6 +25,8 @@ import { FileMetaStore, fsyncDir } from './meta-store.ts';
 import { Segment, encodeSegmentIndex, indexPath, loadSegmentIndex, parseSegmentFileName, scanSegment, segmentPath } from './segment.ts';
 import type { LogHost, PendingGroup } from './shard-log.ts';
 import { FileShardLog } from './shard-log.ts';
+
+const logger = rootLog.child('storage');
 
 export interface FileStorageOptions {
   dataDir: string;
@@ -49,7 +52,10 @@ export interface FileStorageOptions {
    * sealed segments is checked once, on its first read.
    */
   verifyReads?: boolean;
-  /** Problems with no caller to report to (background fsync in interval mode, closing trimmed files). */
+  /**
+   * Also hears the problems with no caller to report to (background fsync in interval mode, closing trimmed
+   * files), which are logged under `storage` and counted in the errors.swallowed metric either way.
+   */
   onWarning?: (message: string, cause?: unknown) => void;
   /**
    * How `fsync: always` makes a write durable: 'dsync' (default) opens
@@ -574,9 +580,14 @@ export class FileStorage implements LogStorage, LogHost {
     return c.O_RDWR | c.O_DSYNC | (create ? c.O_CREAT | c.O_EXCL : 0);
   }
 
+  /**
+   * A problem with no caller to report to: logged at warn under `storage` and, when it is a caught failure
+   * (`cause`), counted in the errors.swallowed metric; `onWarning` (tests) hears it too.
+   */
   warn(message: string, cause?: unknown): void {
-    if (this.options.onWarning) this.options.onWarning(message, cause);
-    else process.emitWarning(`freshet storage: ${message}${cause ? ` (${(cause as Error).message ?? cause})` : ''}`);
+    if (cause !== undefined) logger.swallowed(message, cause);
+    else logger.warn(message);
+    this.options.onWarning?.(message, cause);
   }
 
   private armSyncTimer(): void {
