@@ -6,6 +6,10 @@
 //  - imports between src/ folders go one way, down the layers below, and only through the imported
 //    folder's index.ts (see docs/architecture.md, "Layers"). Deep imports that predate the rule are listed
 //    in ALLOWED_DEEP_IMPORTS; remove an entry when you fix it.
+//  - a service makes its errors from its catalog (src/<service>/errors.ts: `xErrors.format(code, template, …)`,
+//    or `.create(code, text)` for a text that comes from elsewhere), so its codes, statuses and texts are in one
+//    table: `new AwsError(` is for src/core, src/aws and the catalog files. Files that predate the rule may hold
+//    at most the count recorded in ALLOWED_BARE_ERRORS, ratcheted like the casts.
 //
 // `node scripts/check-code.mjs --root <dir>` checks another tree (the test of this script uses it).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -23,6 +27,29 @@ const ALLOWED_DOUBLE_CASTS = {
   'test/sql/run-case.ts': 1,
   'test/cli/streams.test.ts': 1,
 };
+
+const ALLOWED_BARE_ERRORS = {
+  'src/analytics/actions/applications.ts': 14,
+  'src/analytics/actions/configuration.ts': 3,
+  'src/analytics/actions/discover-input-schema.ts': 4,
+  'src/analytics/actions/lifecycle.ts': 2,
+  'src/analytics/actions/tags.ts': 1,
+  'src/analytics/discover.ts': 1,
+  'src/analytics/registry.ts': 6,
+  'src/analytics/runtime/app-runner.ts': 1,
+  'src/analytics/runtime/config-errors.ts': 1,
+  'src/analytics/runtime/host.ts': 1,
+  'src/analytics/runtime/reference.ts': 5,
+  'src/analytics/service.ts': 3,
+  'src/analytics/v2/actions.ts': 37,
+  'src/analytics/v2/job.ts': 7,
+  'src/analytics/v2/registry.ts': 2,
+  'src/analytics/wire/codec.ts': 1,
+  'src/console/server.ts': 1,
+  'src/iam/authorizer.ts': 1,
+  'src/iam/sts-service.ts': 2,
+};
+const CATALOG_EXEMPT = /^src\/(core|aws)\/|\/errors\.ts$/;
 
 /**
  * Each top-level folder of src/ and its layer: a folder may import folders of its own layer or lower ones.
@@ -85,6 +112,18 @@ for (const top of ['src', 'test', 'bench', 'scripts']) {
     else if (n < allowed)
       problems.push(`${rel}: ${n} \`as unknown as\` cast(s) where ${allowed} are allowed — lower its count in ALLOWED_DOUBLE_CASTS to ${n}`);
   }
+}
+
+for (const file of tsFiles(join(root, 'src'))) {
+  const rel = relative(root, file).split(sep).join('/');
+  if (CATALOG_EXEMPT.test(rel)) continue;
+  const n = (readFileSync(file, 'utf8').match(/\bnew AwsError\(/g) ?? []).length;
+  const allowed = ALLOWED_BARE_ERRORS[rel] ?? 0;
+  if (n > allowed) {
+    problems.push(
+      `${rel}: ${n} \`new AwsError(\` where ${allowed} are allowed — make the error from the service's catalog (src/<service>/errors.ts: add the message template there, then format or create)`,
+    );
+  } else if (n < allowed) problems.push(`${rel}: ${n} \`new AwsError(\` where ${allowed} are allowed — lower its count in ALLOWED_BARE_ERRORS to ${n}`);
 }
 
 // `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')`, relative specifiers only.

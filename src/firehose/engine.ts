@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { AwsError } from '../core/errors.ts';
+import type { AwsError } from '../core/errors.ts';
 import { KeyedMutex, log } from '../core/index.ts';
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import type { LogStorage, ShardLog } from '../storage/index.ts';
@@ -31,6 +31,7 @@ import { KinesisSource, SOURCE_PREFIX } from './kinesis-source.ts';
 import { DeliveryMetrics } from './metrics.ts';
 import type { DeliveryMetricsSnapshot } from './metrics.ts';
 import { invalidArgument } from './validate.ts';
+import { firehoseErrors } from './errors.ts';
 
 export interface FirehoseOptions {
   /** Buckets written to a remote S3-compatible store, the null sink, or another directory; others go to `<dataDir>/s3/<bucket>`. */
@@ -194,7 +195,7 @@ export class FirehoseEngine {
   }
 
   notFound(name: string): AwsError {
-    return new AwsError('ResourceNotFoundException', `Firehose ${name} under account ${this.deps.accountId} not found.`);
+    return firehoseErrors.format('ResourceNotFoundException', 'stream', { name, account: this.deps.accountId });
   }
 
   private withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
@@ -273,7 +274,7 @@ export class FirehoseEngine {
   }): Promise<string> {
     return this.withLock(input.name, async () => {
       if (this.streams.has(input.name)) {
-        throw new AwsError('ResourceInUseException', `Firehose ${input.name} under accountId ${this.deps.accountId} already exists`);
+        throw firehoseErrors.format('ResourceInUseException', 'exists', { name: input.name, account: this.deps.accountId });
       }
       if (input.source) {
         const streamName = input.source.kinesisStreamArn.slice(input.source.kinesisStreamArn.lastIndexOf('/') + 1);
@@ -440,10 +441,7 @@ export class FirehoseEngine {
     await this.withLock(name, async () => {
       const rt = this.runtime(name);
       if (String(rt.meta.version) !== currentVersion) {
-        throw new AwsError(
-          'ConcurrentModificationException',
-          `Cannot update firehose: ${name} since the current version id: ${rt.meta.version} and specified version id: ${currentVersion} do not match`,
-        );
+        throw firehoseErrors.format('ConcurrentModificationException', 'version', { name, current: rt.meta.version, specified: currentVersion });
       }
       if (destinationId !== 'destinationId-000000000001') {
         throw invalidArgument(`Destination Id ${destinationId} not found.`);

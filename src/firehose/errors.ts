@@ -7,7 +7,13 @@ import { defineErrors } from '../aws/index.ts';
 import { firehoseModel } from '../aws/models/firehose.ts';
 
 export const firehoseErrors = defineErrors(firehoseModel, {
-  ConcurrentModificationException: { httpStatus: 400, retryable: true },
+  ConcurrentModificationException: {
+    httpStatus: 400,
+    retryable: true,
+    messages: {
+      version: 'Cannot update firehose: {name} since the current version id: {current} and specified version id: {specified} do not match',
+    },
+  },
   InvalidArgumentException: { httpStatus: 400, retryable: false },
   InvalidKMSResourceException: { httpStatus: 400, retryable: false },
   InvalidSourceException: { httpStatus: 400, retryable: false },
@@ -16,8 +22,8 @@ export const firehoseErrors = defineErrors(firehoseModel, {
     retryable: true,
     messages: { tags: 'Number of tags for delivery stream {name} exceeds the limit of {limit}.' },
   },
-  ResourceInUseException: { httpStatus: 400, retryable: false },
-  ResourceNotFoundException: { httpStatus: 400, retryable: false },
+  ResourceInUseException: { httpStatus: 400, retryable: false, messages: { exists: 'Firehose {name} under accountId {account} already exists' } },
+  ResourceNotFoundException: { httpStatus: 400, retryable: false, messages: { stream: 'Firehose {name} under account {account} not found.' } },
   ServiceUnavailableException: { httpStatus: 503, retryable: true },
   // Front-end errors every AWS JSON service returns.
   SerializationException: { httpStatus: 400, retryable: false },

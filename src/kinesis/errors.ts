@@ -47,6 +47,26 @@ export const kinesisErrors = defineErrors(kinesisModel, {
       sequenceOfOtherStream:
         'StartingSequenceNumber {sequence} used in GetShardIterator on shard {shard} in stream {stream} under account {account} is invalid because it did not come from this stream.',
       badIterator: 'Invalid ShardIterator.',
+      recordTooLarge: 'Record size (data plus partition key) of {bytes} bytes exceeds the 1 MiB limit.',
+      /** PutRecords: `index` counts from 1, as AWS's member paths do. */
+      recordsEntryTooLarge: 'Record size (data plus partition key) of {bytes} bytes exceeds the 1 MiB limit at records.{index}.',
+      recordsTooLarge: 'Records size exceeds 5 MB limit',
+      /** Freshet's own text. */
+      encryptionType: 'Encryption type {type} is not supported. Only KMS is supported.',
+      noConsumer: 'Either ConsumerARN or both ConsumerName and StreamARN must be provided.',
+      /** ListShards / ListStreams / ListStreamConsumers: NextToken with a member it replaces. */
+      nextTokenWith: 'NextToken and {member} cannot be provided together.',
+      noNextTokenNorStream: 'Either NextToken or StreamName should be provided.',
+      filterNeedsShardId: 'ShardId must be specified in ShardFilter when Type is AFTER_SHARD_ID.',
+      filterNeedsTimestamp: 'Timestamp must be specified in ShardFilter when Type is {type}.',
+      tagCharacters: 'Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.',
+      /** A `%` in a tag (`direction`: to / from). */
+      tagIllegalCharacters:
+        'Failed to {verb} tags {direction} stream {stream} under account {account} because some tags contained illegal characters. ' +
+        "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.",
+      arnNameMismatch: 'StreamARN {arn} and StreamName {stream} do not refer to the same stream.',
+      /** Freshet's own text. */
+      notAStream: 'Resource {arn} is not a stream; Freshet supports tags on streams only.',
       shardClosed:
         'Shard {shard} in stream {stream} under account {account} has already been merged or split, and thus is not eligible for merging or splitting.',
       badSplitKey:
@@ -92,6 +112,8 @@ export const kinesisErrors = defineErrors(kinesisModel, {
       exists: 'Stream {stream} under account {account} already exists.',
       hasConsumers: 'Stream {stream} under account {account} has registered consumers. Use EnforceConsumerDeletion to delete it with its consumers.',
       consumerExists: 'Consumer {consumer} under stream {stream} under account {account} already exists.',
+      activeSubscription: 'Another active subscription exists for this consumer: {account}:{stream}:{shard}:{consumer}',
+      consumerNotActive: 'Consumer {consumer} with creation timestamp {created} under stream: {stream} , account {account} is not in ACTIVE status.',
     },
   },
   ResourceNotFoundException: {
@@ -108,7 +130,14 @@ export const kinesisErrors = defineErrors(kinesisModel, {
       consumerArn: 'Consumer {arn} not found.',
     },
   },
-  ValidationException: { httpStatus: 400, retryable: false },
+  ValidationException: {
+    httpStatus: 400,
+    retryable: false,
+    messages: {
+      /** CreateStream in PROVISIONED mode without ShardCount (optional in the model since on-demand streams). */
+      shardCountNull: "1 validation error detected: Value null at 'shardCount' failed to satisfy constraint: Member must not be null",
+    },
+  },
   // Front-end errors (AWS's common errors for JSON services).
   SerializationException: { httpStatus: 400, retryable: false },
   UnknownOperationException: { httpStatus: 400, retryable: false },

@@ -2,7 +2,6 @@
  * Helpers the Kinesis actions share to read their (model-validated) input: which stream a request
  * names, and epoch seconds for the wire.
  */
-import { AwsError } from '../core/index.ts';
 import { kinesisErrors } from './errors.ts';
 import type { KinesisEngine } from './engine.ts';
 
@@ -17,7 +16,7 @@ export function streamNameOf(input: StreamRef): string {
   if (arn !== undefined) {
     const fromArn = arn.slice(arn.indexOf(':stream/') + 8);
     if (name !== undefined && name !== fromArn) {
-      throw new AwsError('InvalidArgumentException', `StreamARN ${arn} and StreamName ${name} do not refer to the same stream.`);
+      throw kinesisErrors.format('InvalidArgumentException', 'arnNameMismatch', { arn, stream: name });
     }
     return fromArn;
   }
@@ -30,7 +29,7 @@ export function streamNameOfResource(arn: string, engine: KinesisEngine): string
   const i = arn.indexOf(':stream/');
   const rest = i < 0 ? '' : arn.slice(i + 8);
   if (i < 0 || rest.includes('/')) {
-    throw new AwsError('InvalidArgumentException', `Resource ${arn} is not a stream; Freshet supports tags on streams only.`);
+    throw kinesisErrors.format('InvalidArgumentException', 'notAStream', { arn });
   }
   engine.requireStream(rest);
   return rest;

@@ -10,7 +10,7 @@
  * Events are written only when there is something to say: records, the shard's end, and a heartbeat (an empty
  * event with the continuation point) after 5 s of clock time without one.
  */
-import { AwsError } from '../core/errors.ts';
+import { kinesisErrors } from './errors.ts';
 import type { TimerHandle } from '../core/clock.ts';
 import type { ResponseSink } from '../aws/index.ts';
 import type { ChildShard, ConsumerMeta, KinesisEngine, KinesisRecord, ShardCursor, ShardPosition } from './engine.ts';
@@ -219,10 +219,12 @@ export class SubscriptionHub {
     if (existing && !existing.isEnded) {
       if (now - existing.startedMs < RESUBSCRIBE_GUARD_MS) {
         kinesisMetricsOf(engine)?.stream(streamName, cursor.shardLevelMetrics).subscribe(false);
-        throw new AwsError(
-          'ResourceInUseException',
-          `Another active subscription exists for this consumer: ${engine.accountId}:${streamName}:${cursor.shardId}:${consumer.name}`,
-        );
+        throw kinesisErrors.format('ResourceInUseException', 'activeSubscription', {
+          account: engine.accountId,
+          stream: streamName,
+          shard: cursor.shardId,
+          consumer: consumer.name,
+        });
       }
       existing.stop(true);
     }
@@ -248,10 +250,12 @@ export class SubscriptionHub {
 
 function assertActive(engine: KinesisEngine, streamName: string, c: ConsumerMeta): void {
   if (c.status !== 'ACTIVE') {
-    throw new AwsError(
-      'ResourceInUseException',
-      `Consumer ${c.name} with creation timestamp ${Math.floor(c.createdMs / 1000)} under stream: ${streamName} , account ${engine.accountId} is not in ACTIVE status.`,
-    );
+    throw kinesisErrors.format('ResourceInUseException', 'consumerNotActive', {
+      consumer: c.name,
+      created: Math.floor(c.createdMs / 1000),
+      stream: streamName,
+      account: engine.accountId,
+    });
   }
 }
 

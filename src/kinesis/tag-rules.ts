@@ -2,7 +2,7 @@
  * Tag rules shared by the stream-tagging actions (AddTagsToStream, TagResource, ...) beyond the model's
  * lengths: AWS's character rule with its two error texts.
  */
-import { AwsError } from '../core/errors.ts';
+import { kinesisErrors } from './errors.ts';
 import type { KinesisEngine } from './engine.ts';
 
 // Unicode letters, digits, white space and _ . / = + - % @ (AWS's tag character rule), plus ':' as AWS's tagging
@@ -12,16 +12,14 @@ const BAD_TAG_CHAR = /[^\p{L}\p{Z}\p{N}_./=+\-%@:]/u;
 
 export function checkTagChars(strings: readonly string[], verb: 'add' | 'remove', name: string, engine: KinesisEngine): void {
   if (strings.some((s) => BAD_TAG_CHAR.test(s))) {
-    throw new AwsError(
-      'InvalidArgumentException',
-      'Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.',
-    );
+    throw kinesisErrors.format('InvalidArgumentException', 'tagCharacters', {});
   }
   if (strings.some((s) => s.includes('%'))) {
-    throw new AwsError(
-      'InvalidArgumentException',
-      `Failed to ${verb} tags ${verb === 'add' ? 'to' : 'from'} stream ${name} under account ${engine.accountId} because some tags contained illegal characters. ` +
-        "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.",
-    );
+    throw kinesisErrors.format('InvalidArgumentException', 'tagIllegalCharacters', {
+      verb,
+      direction: verb === 'add' ? 'to' : 'from',
+      stream: name,
+      account: engine.accountId,
+    });
   }
 }

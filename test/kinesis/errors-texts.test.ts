@@ -383,3 +383,75 @@ describe('A request body over the limit', () => {
     }
   });
 });
+
+describe("The rest of the catalog's InvalidArgumentException and ValidationException texts", () => {
+  it('answers oversized records, encryption types, consumer references, shard filters, % in tags, ARN mismatches and a missing ShardCount with their exact texts', async () => {
+    const clock = new ManualClock(Date.UTC(2024, 0, 1));
+    const { server, client } = await startTestServer({ clock });
+    try {
+      const name = uniqueName('texts');
+      const other = uniqueName('texts-other');
+      await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+      await client.send(new CreateStreamCommand({ StreamName: other, ShardCount: 1 }));
+      clock.advance(0);
+      const mib = Buffer.alloc(1024 * 1024, 1).toString('base64');
+      const bad = (body: unknown, action: string, message: string) => expectError(server, action, body, 'InvalidArgumentException', message);
+
+      await bad(
+        { StreamName: name, Data: mib, PartitionKey: 'key' },
+        'PutRecord',
+        'Record size (data plus partition key) of 1048579 bytes exceeds the 1 MiB limit.',
+      );
+      await bad(
+        {
+          StreamName: name,
+          Records: [
+            { Data: 'AAAA', PartitionKey: 'k' },
+            { Data: mib, PartitionKey: 'kk' },
+          ],
+        },
+        'PutRecords',
+        'Record size (data plus partition key) of 1048578 bytes exceeds the 1 MiB limit at records.2.',
+      );
+      await bad(
+        { StreamName: name, EncryptionType: 'NONE', KeyId: 'alias/aws/kinesis' },
+        'StartStreamEncryption',
+        'Encryption type NONE is not supported. Only KMS is supported.',
+      );
+      await bad({ ConsumerName: 'c' }, 'DeregisterStreamConsumer', 'Either ConsumerARN or both ConsumerName and StreamARN must be provided.');
+      await bad({ StreamARN: arnOf(name) }, 'DescribeStreamConsumer', 'Either ConsumerARN or both ConsumerName and StreamARN must be provided.');
+      await bad(
+        { StreamName: name, ShardFilter: { Type: 'AFTER_SHARD_ID' } },
+        'ListShards',
+        'ShardId must be specified in ShardFilter when Type is AFTER_SHARD_ID.',
+      );
+      await bad(
+        { StreamName: name, ShardFilter: { Type: 'FROM_TIMESTAMP' } },
+        'ListShards',
+        'Timestamp must be specified in ShardFilter when Type is FROM_TIMESTAMP.',
+      );
+      const illegal = (verb: string, direction: string) =>
+        `Failed to ${verb} tags ${direction} stream ${name} under account ${ACCOUNT} because some tags contained illegal characters. ` +
+        "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.";
+      await bad({ StreamName: name, Tags: { 'rate%': 'x' } }, 'AddTagsToStream', illegal('add', 'to'));
+      await bad({ StreamName: name, TagKeys: ['rate%'] }, 'RemoveTagsFromStream', illegal('remove', 'from'));
+      await bad(
+        { StreamName: name, StreamARN: arnOf(other) },
+        'DescribeStreamSummary',
+        `StreamARN ${arnOf(other)} and StreamName ${name} do not refer to the same stream.`,
+      );
+      const consumerArn = `${arnOf(name)}/consumer/c:1704067200`;
+      await bad({ ResourceARN: consumerArn }, 'ListTagsForResource', `Resource ${consumerArn} is not a stream; Freshet supports tags on streams only.`);
+      await expectError(
+        server,
+        'CreateStream',
+        { StreamName: uniqueName('no-count') },
+        'ValidationException',
+        "1 validation error detected: Value null at 'shardCount' failed to satisfy constraint: Member must not be null",
+      );
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
+});

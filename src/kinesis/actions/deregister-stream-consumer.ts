@@ -3,8 +3,9 @@
  * Reads { StreamARN + ConsumerName | ConsumerARN }; answers an empty body. The consumer is DELETING for the
  * engine's deleteDelayMs, then gone; its subscriptions end at once.
  */
-import { AwsError, defineAction } from '../../aws/index.ts';
+import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
+import { kinesisErrors } from '../errors.ts';
 import { streamNameOf } from '../shapes.ts';
 import type { KinesisContext } from './context.ts';
 
@@ -16,7 +17,7 @@ export function consumerRef(input: { StreamARN?: string; ConsumerName?: string; 
 } {
   if (input.ConsumerARN !== undefined) return { consumerArn: input.ConsumerARN };
   if (input.StreamARN === undefined || input.ConsumerName === undefined) {
-    throw new AwsError('InvalidArgumentException', 'Either ConsumerARN or both ConsumerName and StreamARN must be provided.');
+    throw kinesisErrors.format('InvalidArgumentException', 'noConsumer', {});
   }
   return { streamName: streamNameOf({ StreamARN: input.StreamARN }), consumerName: input.ConsumerName };
 }

@@ -7,9 +7,10 @@
  * At most 10 MiB of data per call. Records older than the retention period are skipped
  * (trimming removes whole segments, so some may linger on disk for a while).
  */
-import { AwsError, dataBuffers } from '../../core/index.ts';
+import { dataBuffers } from '../../core/index.ts';
 import { PreEncodedJson, defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
+import { kinesisErrors } from '../errors.ts';
 import type { KinesisContext } from './context.ts';
 import { MAX_GET_RECORDS_BYTES } from '../engine.ts';
 import type { ChildShard, ShardSequences } from '../engine.ts';
@@ -37,7 +38,7 @@ export const getRecords = defineAction(kinesisModel, 'GetRecords', async (input,
     kinesisMetricsOf(engine)
       ?.stream(cursor.streamName, cursor.shardLevelMetrics)
       .getRecordsThrottled(cursor.shardId, performance.now() - t0);
-    throw new AwsError('ProvisionedThroughputExceededException', cursor.rateExceededMessage());
+    throw kinesisErrors.create('ProvisionedThroughputExceededException', cursor.rateExceededMessage());
   }
   const spans = await cursor.readSpans(cursor.offset, { maxRecords: input.Limit ?? 10_000, maxBytes: MAX_GET_RECORDS_BYTES });
   const n = spans.count;

@@ -8,7 +8,6 @@
  * closed at or after T (or open); FROM_TIMESTAMP = shards closed at or after T, and open ones; AFTER_SHARD_ID.
  * The stream's first shards count as open since before any timestamp. The filter is carried in the NextToken.
  */
-import { AwsError } from '../../core/index.ts';
 import { kinesisErrors } from '../errors.ts';
 import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
@@ -66,13 +65,12 @@ export const listShards = defineAction(kinesisModel, 'ListShards', (input, ctx: 
   let filterMs: number | undefined;
   if (input.NextToken !== undefined) {
     // AWS's texts, as users pasted them: the member named is the one the request carried.
-    if (input.StreamName !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamName cannot be provided together.');
-    if (input.StreamARN !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and StreamARN cannot be provided together.');
-    if (input.ExclusiveStartShardId !== undefined)
-      throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartShardId cannot be provided together.');
-    if (input.ShardFilter !== undefined) throw new AwsError('InvalidArgumentException', 'NextToken and ShardFilter cannot be provided together.');
+    if (input.StreamName !== undefined) throw kinesisErrors.format('InvalidArgumentException', 'nextTokenWith', { member: 'StreamName' });
+    if (input.StreamARN !== undefined) throw kinesisErrors.format('InvalidArgumentException', 'nextTokenWith', { member: 'StreamARN' });
+    if (input.ExclusiveStartShardId !== undefined) throw kinesisErrors.format('InvalidArgumentException', 'nextTokenWith', { member: 'ExclusiveStartShardId' });
+    if (input.ShardFilter !== undefined) throw kinesisErrors.format('InvalidArgumentException', 'nextTokenWith', { member: 'ShardFilter' });
     if (input.StreamCreationTimestamp !== undefined)
-      throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
+      throw kinesisErrors.format('InvalidArgumentException', 'nextTokenWith', { member: 'StreamCreationTimestamp' });
     const tok = decodeToken(input.NextToken);
     if (!tok) throw kinesisErrors.format('InvalidArgumentException', 'badNextToken', { token: String(input.NextToken) });
     if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw kinesisErrors.format('ExpiredNextTokenException', 'expired', { token: String(input.NextToken) });
@@ -82,17 +80,17 @@ export const listShards = defineAction(kinesisModel, 'ListShards', (input, ctx: 
     filterMs = tok.ft;
     if (engine.describe(name).incarnation !== tok.u) throw engine.notFound(name);
   } else {
-    if (!hasName) throw new AwsError('InvalidArgumentException', 'Either NextToken or StreamName should be provided.');
+    if (!hasName) throw kinesisErrors.format('InvalidArgumentException', 'noNextTokenNorStream', {});
     name = streamNameOf(input);
     after = input.ExclusiveStartShardId === undefined ? undefined : canonicalShardId(input.ExclusiveStartShardId);
     const f = input.ShardFilter;
     if (f) {
       if (f.Type === 'AFTER_SHARD_ID') {
-        if (f.ShardId === undefined) throw new AwsError('InvalidArgumentException', 'ShardId must be specified in ShardFilter when Type is AFTER_SHARD_ID.');
+        if (f.ShardId === undefined) throw kinesisErrors.format('InvalidArgumentException', 'filterNeedsShardId', {});
         const id = canonicalShardId(f.ShardId);
         if (after === undefined || id > after) after = id;
       } else if ((f.Type === 'AT_TIMESTAMP' || f.Type === 'FROM_TIMESTAMP') && f.Timestamp === undefined) {
-        throw new AwsError('InvalidArgumentException', `Timestamp must be specified in ShardFilter when Type is ${f.Type}.`);
+        throw kinesisErrors.format('InvalidArgumentException', 'filterNeedsTimestamp', { type: f.Type });
       }
       filterType = f.Type;
       if (f.Timestamp !== undefined) filterMs = Math.round(f.Timestamp * 1000);

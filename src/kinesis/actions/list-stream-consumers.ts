@@ -5,7 +5,6 @@
  * NextToken is bound to the stream's incarnation and, as the API reference says, expires after 300 s
  * (ExpiredNextTokenException); like ListShards, it cannot be combined with StreamCreationTimestamp.
  */
-import { AwsError } from '../../core/index.ts';
 import { kinesisErrors } from '../errors.ts';
 import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
@@ -36,7 +35,7 @@ export const listStreamConsumers = defineAction(kinesisModel, 'ListStreamConsume
   let start = 0;
   if (input.NextToken !== undefined) {
     if (input.StreamCreationTimestamp !== undefined)
-      throw new AwsError('InvalidArgumentException', 'NextToken and StreamCreationTimestamp cannot be provided together.');
+      throw kinesisErrors.format('InvalidArgumentException', 'nextTokenWith', { member: 'StreamCreationTimestamp' });
     const tok = decodeToken(input.NextToken);
     if (!tok) throw kinesisErrors.format('InvalidArgumentException', 'badNextToken', { token: String(input.NextToken) });
     if (engine.clock.now() - tok.t > NEXT_TOKEN_TTL_MS) throw kinesisErrors.format('ExpiredNextTokenException', 'expired', { token: String(input.NextToken) });

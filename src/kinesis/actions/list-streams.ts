@@ -3,7 +3,6 @@
  * Reads { Limit? (1–10000, default and cap 100), ExclusiveStartStreamName?, NextToken? };
  * writes { StreamNames, HasMoreStreams, NextToken?, StreamSummaries }.
  */
-import { AwsError } from '../../core/index.ts';
 import { kinesisErrors } from '../errors.ts';
 import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
@@ -26,7 +25,7 @@ export const listStreams = defineAction(kinesisModel, 'ListStreams', (input, ctx
   const engine = ctx.deps;
   const limit = Math.min(input.Limit ?? 100, 100);
   if (input.NextToken !== undefined && input.ExclusiveStartStreamName !== undefined) {
-    throw new AwsError('InvalidArgumentException', 'NextToken and ExclusiveStartStreamName cannot be provided together.');
+    throw kinesisErrors.format('InvalidArgumentException', 'nextTokenWith', { member: 'ExclusiveStartStreamName' });
   }
   const after = input.NextToken !== undefined ? decodeToken(input.NextToken) : input.ExclusiveStartStreamName;
   let names = engine.listStreams();

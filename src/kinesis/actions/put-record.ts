@@ -4,9 +4,9 @@
  * writes { ShardId, SequenceNumber } once the record is durable.
  * Sequence numbers already increase strictly per shard, so SequenceNumberForOrdering is only checked.
  */
-import { AwsError } from '../../core/index.ts';
 import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
+import { kinesisErrors } from '../errors.ts';
 import type { KinesisContext } from './context.ts';
 import { partitionKeyHash } from '../hash.ts';
 import { streamNameOf } from '../shapes.ts';
@@ -19,10 +19,7 @@ export const putRecord = defineAction(kinesisModel, 'PutRecord', async (input, c
   const name = streamNameOf(input);
   const data = input.Data;
   if (data.length + input.PartitionKey.length > MAX_RECORD_BYTES) {
-    throw new AwsError(
-      'InvalidArgumentException',
-      `Record size (data plus partition key) of ${data.length + input.PartitionKey.length} bytes exceeds the 1 MiB limit.`,
-    );
+    throw kinesisErrors.format('InvalidArgumentException', 'recordTooLarge', { bytes: data.length + input.PartitionKey.length });
   }
   const w = engine.writer(name);
   const hk = input.ExplicitHashKey !== undefined ? engine.explicitHashKey(input.ExplicitHashKey) : partitionKeyHash(input.PartitionKey);
@@ -32,7 +29,7 @@ export const putRecord = defineAction(kinesisModel, 'PutRecord', async (input, c
     kinesisMetricsOf(engine)
       ?.stream(name, w.shardLevelMetrics)
       .putRecordThrottled(w.shardId(shard), performance.now() - t0);
-    throw new AwsError('ProvisionedThroughputExceededException', w.rateExceededMessage(shard));
+    throw kinesisErrors.create('ProvisionedThroughputExceededException', w.rateExceededMessage(shard));
   }
   const shardOf = new Uint32Array(1);
   shardOf[0] = shard;

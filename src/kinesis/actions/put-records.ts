@@ -6,10 +6,11 @@
  * With enforced limits (engine.enforceLimits), records over their shard's allowance fail individually with
  * ErrorCode ProvisionedThroughputExceededException and AWS's ErrorMessage; the others are written.
  */
-import { AwsError, dataBuffers } from '../../core/index.ts';
+import { dataBuffers } from '../../core/index.ts';
 import { PreEncodedJson, defineAction, isStrictBase64Length } from '../../aws/index.ts';
 import type { RawJsonHandler } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
+import { kinesisErrors } from '../errors.ts';
 import type { KinesisContext } from './context.ts';
 import type { Appended, KinesisEngine, StreamWriter } from '../engine.ts';
 import { SEQUENCE_LENGTH } from '../sequence.ts';
@@ -83,17 +84,14 @@ export const putRecords = defineAction(kinesisModel, 'PutRecords', async (input,
     const data = r.Data;
     const k = r.PartitionKey;
     if (data.length + k.length > MAX_RECORD_BYTES) {
-      throw new AwsError(
-        'InvalidArgumentException',
-        `Record size (data plus partition key) of ${data.length + k.length} bytes exceeds the 1 MiB limit at records.${i + 1}.`,
-      );
+      throw kinesisErrors.format('InvalidArgumentException', 'recordsEntryTooLarge', { bytes: data.length + k.length, index: i + 1 });
     }
     total += data.length + k.length;
     keys[i] = k;
     datas[i] = data;
     if (r.ExplicitHashKey != null) hashes[i] = engine.explicitHashKey(r.ExplicitHashKey);
   }
-  if (total > MAX_PUT_RECORDS_BYTES) throw new AwsError('InvalidArgumentException', 'Records size exceeds 5 MB limit');
+  if (total > MAX_PUT_RECORDS_BYTES) throw kinesisErrors.format('InvalidArgumentException', 'recordsTooLarge', {});
   const w = engine.writer(streamNameOf(input));
   const shardOf = new Uint32Array(n);
   for (let i = 0; i < n; i++) shardOf[i] = w.route(hashes[i] ?? partitionKeyHash(keys[i]!));

@@ -5,8 +5,9 @@
  * stream has none). The documents are kept by the server's identity store (src/iam), which the policy
  * engine reads them from under `--auth enforce`; the store also checks their syntax.
  */
-import { AwsError, defineAction } from '../../aws/index.ts';
+import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
+import { kinesisErrors } from '../errors.ts';
 import type { KinesisContext } from './context.ts';
 import { streamNameOfResource } from '../shapes.ts';
 
@@ -49,7 +50,7 @@ export function resourcePolicyActions(store: ResourcePolicyStore) {
     PutResourcePolicy: defineAction(kinesisModel, 'PutResourcePolicy', async (input, ctx: KinesisContext): Promise<undefined> => {
       const arn = streamArn(input.ResourceARN, ctx);
       const problem = store.problem(input.Policy);
-      if (problem !== undefined) throw new AwsError('InvalidArgumentException', problem);
+      if (problem !== undefined) throw kinesisErrors.create('InvalidArgumentException', problem);
       await store.set(arn, input.Policy);
       return undefined;
     }),

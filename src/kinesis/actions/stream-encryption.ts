@@ -6,8 +6,9 @@
  * Freshet keeps the state only: it stores records as written (there is no KMS here).
  */
 
-import { AwsError, defineAction } from '../../aws/index.ts';
+import { defineAction } from '../../aws/index.ts';
 import { kinesisModel } from '../../aws/models/kinesis.ts';
+import { kinesisErrors } from '../errors.ts';
 import type { KinesisEngine } from '../engine.ts';
 import { streamNameOf } from '../shapes.ts';
 import type { KinesisContext } from './context.ts';
@@ -18,7 +19,7 @@ async function setEncryption(
   start: boolean,
 ): Promise<undefined> {
   if (input.EncryptionType !== 'KMS') {
-    throw new AwsError('InvalidArgumentException', `Encryption type ${input.EncryptionType} is not supported. Only KMS is supported.`);
+    throw kinesisErrors.format('InvalidArgumentException', 'encryptionType', { type: input.EncryptionType });
   }
   await engine.setEncryption(streamNameOf(input), start ? 'KMS' : 'NONE', input.KeyId);
   return undefined;
