@@ -29,22 +29,6 @@ const ALLOWED_DOUBLE_CASTS = {
 };
 
 const ALLOWED_BARE_ERRORS = {
-  'src/analytics/actions/applications.ts': 14,
-  'src/analytics/actions/configuration.ts': 3,
-  'src/analytics/actions/discover-input-schema.ts': 4,
-  'src/analytics/actions/lifecycle.ts': 2,
-  'src/analytics/actions/tags.ts': 1,
-  'src/analytics/discover.ts': 1,
-  'src/analytics/registry.ts': 6,
-  'src/analytics/runtime/app-runner.ts': 1,
-  'src/analytics/runtime/config-errors.ts': 1,
-  'src/analytics/runtime/host.ts': 1,
-  'src/analytics/runtime/reference.ts': 5,
-  'src/analytics/service.ts': 3,
-  'src/analytics/v2/actions.ts': 37,
-  'src/analytics/v2/job.ts': 7,
-  'src/analytics/v2/registry.ts': 2,
-  'src/analytics/wire/codec.ts': 1,
   'src/console/server.ts': 1,
   'src/iam/authorizer.ts': 1,
   'src/iam/sts-service.ts': 2,

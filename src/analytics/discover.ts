@@ -10,8 +10,9 @@
  * Pure functions over strings; the I/O (reading a stream or an S3 object) is
  * behind DiscoverySource.
  */
-import { AwsError } from '../core/index.ts';
+import type { AwsError } from '../core/index.ts';
 import type { ColumnSpec, RecordSchema, StartingPosition } from './model.ts';
+import { analyticsErrors } from './errors.ts';
 
 export interface DiscoverySource {
   /** Up to `max` raw records of the stream or delivery stream `resourceArn`, from `position`. */
@@ -36,7 +37,7 @@ export interface DiscoveredSchema {
  * Freshet has no Lambda preprocessing).
  */
 export function unableToDetectSchema(message: string, raw: readonly string[]): AwsError {
-  return new AwsError('UnableToDetectSchemaException', message, { fields: { RawInputRecords: [...raw], ProcessedInputRecords: [...raw] } });
+  return analyticsErrors.create('UnableToDetectSchemaException', message, { fields: { RawInputRecords: [...raw], ProcessedInputRecords: [...raw] } });
 }
 
 /** Words that cannot be unquoted column names in KDA SQL; discovery prefixes them with `COL_`. */

@@ -14,10 +14,11 @@
  * CREATING → ACTIVE, so clients poll DescribeApplication as they do against AWS.
  * A delay of 0 settles before the call answers.
  */
-import { AwsError, log, type Clock, type TimerHandle } from '../core/index.ts';
+import { type AwsError, log, type Clock, type TimerHandle } from '../core/index.ts';
 import type { MetaStore } from '../storage/index.ts';
 import type { ApplicationConfig, ApplicationStatus, StartingPosition } from './model.ts';
 import { PersistedApps } from './app-store.ts';
+import { analyticsErrors } from './errors.ts';
 
 export const APP_KEY_PREFIX = 'analytics/app/';
 /** Where the runtime host keeps an application's checkpoint (runtime/host.ts CHECKPOINT_KEY_PREFIX). */
@@ -58,16 +59,16 @@ export const DEFAULT_STATUS_DELAYS: Readonly<StatusDelays> = { startMs: 100, sto
 // anywhere we could find, so the messages are Freshet's (docs/compatibility.md lists them).
 
 export function notFound(name: string): AwsError {
-  return new AwsError('ResourceNotFoundException', `Application ${name} is not found`);
+  return analyticsErrors.create('ResourceNotFoundException', `Application ${name} is not found`);
 }
 
 /** ResourceInUseException for an action the application's status does not allow. */
 export function inUse(name: string, status: ApplicationStatus, needs: string): AwsError {
-  return new AwsError('ResourceInUseException', `Application ${name} is in ${status} state; ${needs}`);
+  return analyticsErrors.create('ResourceInUseException', `Application ${name} is in ${status} state; ${needs}`);
 }
 
 export function versionMismatch(given: number, current: number): AwsError {
-  return new AwsError(
+  return analyticsErrors.create(
     'ConcurrentModificationException',
     `Provided application version id (${given}) does not match the current application version id (${current})`,
   );
@@ -146,7 +147,7 @@ export class ApplicationRegistry {
   }
 
   async add(app: ApplicationConfig): Promise<void> {
-    if (this.apps.has(app.name)) throw new AwsError('ResourceInUseException', `Application ${app.name} already exists`);
+    if (this.apps.has(app.name)) throw analyticsErrors.create('ResourceInUseException', `Application ${app.name} already exists`);
     this.apps.set(app.name, app);
     await this.save(app);
   }
@@ -175,9 +176,9 @@ export class ApplicationRegistry {
       const draft = structuredClone(app);
       change(draft);
       const columnError = this.runtime.checkColumns(draft) ?? this.runtime.checkRoles?.(draft);
-      if (columnError !== undefined) throw new AwsError('InvalidArgumentException', columnError);
+      if (columnError !== undefined) throw analyticsErrors.create('InvalidArgumentException', columnError);
       const codeError = this.runtime.checkCode(draft);
-      if (codeError !== undefined) throw new AwsError('CodeValidationException', codeError);
+      if (codeError !== undefined) throw analyticsErrors.create('CodeValidationException', codeError);
       const target = app.status;
       draft.versionId = app.versionId + 1;
       draft.updatedMs = this.clock.now();

@@ -17,7 +17,7 @@ import type { DeliveryInputReader, DeliveryPort, FunctionPort, SqlPort, StreamEn
 import { createSqlPort } from './runtime/sql-adapter.ts';
 import { createObjectReader, type BucketLocation, type ObjectReader } from './runtime/reference.ts';
 import { unableToDetectSchema, type DiscoverySource } from './discover.ts';
-import { AwsError, log } from '../core/index.ts';
+import { log } from '../core/index.ts';
 import { deliveryStreamNameFromArn, streamNameFromArn, type StartingPosition } from './model.ts';
 
 const logger = log.child('analytics');
@@ -81,18 +81,18 @@ function discoverySource(deps: AnalyticsDeps, readObject: ObjectReader): Discove
       const name = streamNameFromArn(resourceArn);
       if (!name) {
         if (deliveryStreamNameFromArn(resourceArn)) {
-          throw new AwsError(
+          throw analyticsErrors.create(
             'InvalidArgumentException',
             'Schema discovery from a delivery stream is not supported by Freshet; use the Kinesis stream that feeds it',
           );
         }
-        throw new AwsError('InvalidArgumentException', `ResourceARN ${resourceArn} is not a Kinesis stream ARN`);
+        throw analyticsErrors.create('InvalidArgumentException', `ResourceARN ${resourceArn} is not a Kinesis stream ARN`);
       }
       let d: ReturnType<StreamEngine['describe']>;
       try {
         d = deps.kinesis.describe(name);
       } catch {
-        throw new AwsError('ResourceNotFoundException', `Stream ${name} under account ${deps.accountId} not found.`);
+        throw analyticsErrors.create('ResourceNotFoundException', `Stream ${name} under account ${deps.accountId} not found.`);
       }
       const out: Uint8Array[] = [];
       // TRIM_HORIZON samples the oldest records; NOW and LAST_STOPPED_POINT the most recent ones

@@ -6,11 +6,12 @@
  * application execution and deletes the application" in any status but
  * DELETING; the application is DELETING for a moment, then gone (registry.ts).
  */
-import { AwsError } from '../../core/index.ts';
+
 import type { ApplicationConfig, AppInput, AppOutput, AppReference } from '../model.ts';
 import { deliveryStreamNameFromArn, streamNameFromArn } from '../model.ts';
 import { applicationDetail, applicationSummary, inputFromWire, loggingFromWire, outputFromWire } from '../wire/codec.ts';
 import { applicationArn, type AnalyticsContext, type Wire } from './context.ts';
+import { analyticsErrors } from '../errors.ts';
 
 /** KDA v1 reads one streaming source per application. */
 export const MAX_INPUTS = 1;
@@ -23,36 +24,36 @@ const LAMBDA_FUNCTION_ARN = /^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:functio
 
 export function checkInputs(inputs: readonly AppInput[]): void {
   if (inputs.length > MAX_INPUTS) {
-    throw new AwsError('InvalidArgumentException', `An application can have at most ${MAX_INPUTS} input; ${inputs.length} were given`);
+    throw analyticsErrors.create('InvalidArgumentException', `An application can have at most ${MAX_INPUTS} input; ${inputs.length} were given`);
   }
   for (const input of inputs) {
     const arn = input.source.resourceArn;
     if (input.source.kind === 'kinesis' && !streamNameFromArn(arn)) {
-      throw new AwsError('InvalidArgumentException', `KinesisStreamsInput ResourceARN ${arn} is not a Kinesis stream ARN`);
+      throw analyticsErrors.create('InvalidArgumentException', `KinesisStreamsInput ResourceARN ${arn} is not a Kinesis stream ARN`);
     }
     if (input.source.kind === 'firehose' && !deliveryStreamNameFromArn(arn)) {
-      throw new AwsError('InvalidArgumentException', `KinesisFirehoseInput ResourceARN ${arn} is not a delivery stream ARN`);
+      throw analyticsErrors.create('InvalidArgumentException', `KinesisFirehoseInput ResourceARN ${arn} is not a delivery stream ARN`);
     }
     if (input.processor && !LAMBDA_FUNCTION_ARN.test(input.processor.resourceArn)) {
-      throw new AwsError('InvalidArgumentException', `InputLambdaProcessor ResourceARN ${input.processor.resourceArn} is not a Lambda function ARN`);
+      throw analyticsErrors.create('InvalidArgumentException', `InputLambdaProcessor ResourceARN ${input.processor.resourceArn} is not a Lambda function ARN`);
     }
   }
 }
 
 export function checkOutputs(outputs: readonly AppOutput[]): void {
   if (outputs.length > MAX_OUTPUTS) {
-    throw new AwsError('InvalidArgumentException', `An application can have at most ${MAX_OUTPUTS} outputs; ${outputs.length} were given`);
+    throw analyticsErrors.create('InvalidArgumentException', `An application can have at most ${MAX_OUTPUTS} outputs; ${outputs.length} were given`);
   }
   for (const output of outputs) {
     const arn = output.destination.resourceArn;
     if (output.destination.kind === 'kinesis' && !streamNameFromArn(arn)) {
-      throw new AwsError('InvalidArgumentException', `KinesisStreamsOutput ResourceARN ${arn} is not a Kinesis stream ARN`);
+      throw analyticsErrors.create('InvalidArgumentException', `KinesisStreamsOutput ResourceARN ${arn} is not a Kinesis stream ARN`);
     }
     if (output.destination.kind === 'firehose' && !deliveryStreamNameFromArn(arn)) {
-      throw new AwsError('InvalidArgumentException', `KinesisFirehoseOutput ResourceARN ${arn} is not a delivery stream ARN`);
+      throw analyticsErrors.create('InvalidArgumentException', `KinesisFirehoseOutput ResourceARN ${arn} is not a delivery stream ARN`);
     }
     if (output.destination.kind === 'lambda' && !LAMBDA_FUNCTION_ARN.test(arn)) {
-      throw new AwsError('InvalidArgumentException', `LambdaOutput ResourceARN ${arn} is not a Lambda function ARN`);
+      throw analyticsErrors.create('InvalidArgumentException', `LambdaOutput ResourceARN ${arn} is not a Lambda function ARN`);
     }
   }
 }
@@ -61,18 +62,19 @@ export function checkReferences(refs: readonly AppReference[]): void {
   const names = new Set<string>();
   for (const r of refs) {
     const upper = r.tableName;
-    if (names.has(upper)) throw new AwsError('InvalidArgumentException', `Reference table ${r.tableName} is defined twice`);
+    if (names.has(upper)) throw analyticsErrors.create('InvalidArgumentException', `Reference table ${r.tableName} is defined twice`);
     names.add(upper);
   }
 }
 
 export function checkTagCount(count: number): void {
-  if (count > MAX_TAGS) throw new AwsError('TooManyTagsException', `An application can have at most ${MAX_TAGS} tags; the request would give it ${count}`);
+  if (count > MAX_TAGS)
+    throw analyticsErrors.create('TooManyTagsException', `An application can have at most ${MAX_TAGS} tags; the request would give it ${count}`);
 }
 
 export async function createApplication(ctx: AnalyticsContext, req: Wire): Promise<Wire> {
   const name = req.ApplicationName as string;
-  if (ctx.registry.has(name)) throw new AwsError('ResourceInUseException', `Application ${name} already exists`);
+  if (ctx.registry.has(name)) throw analyticsErrors.create('ResourceInUseException', `Application ${name} already exists`);
   const now = ctx.clock.now();
   const app: ApplicationConfig = {
     name,
@@ -98,9 +100,9 @@ export async function createApplication(ctx: AnalyticsContext, req: Wire): Promi
   checkOutputs(app.outputs);
   checkTagCount(app.tags.length);
   const columnError = ctx.registry.runtime.checkColumns(app) ?? ctx.registry.runtime.checkRoles?.(app);
-  if (columnError !== undefined) throw new AwsError('InvalidArgumentException', columnError);
+  if (columnError !== undefined) throw analyticsErrors.create('InvalidArgumentException', columnError);
   const codeError = ctx.registry.runtime.checkCode(app);
-  if (codeError !== undefined) throw new AwsError('CodeValidationException', codeError);
+  if (codeError !== undefined) throw analyticsErrors.create('CodeValidationException', codeError);
   await ctx.registry.add(app);
   return { ApplicationSummary: applicationSummary(app) };
 }
@@ -136,7 +138,7 @@ export async function deleteApplication(ctx: AnalyticsContext, req: Wire): Promi
     const exact = Math.round(createdSeconds * 1000) === app.createdMs;
     const wholeSeconds = Number.isInteger(createdSeconds) && createdSeconds === Math.floor(app.createdMs / 1000);
     if (!exact && !wholeSeconds) {
-      throw new AwsError(
+      throw analyticsErrors.create(
         'ConcurrentModificationException',
         `CreateTimestamp ${new Date(Math.round(createdSeconds * 1000)).toISOString()} does not match application ${name} (created ${new Date(app.createdMs).toISOString()})`,
       );

@@ -7,18 +7,19 @@
  * Each reads `ApplicationName` + `CurrentApplicationVersionId` and answers `{}`;
  * each bumps ApplicationVersionId by one through ApplicationRegistry.mutate.
  */
-import { AwsError } from '../../core/index.ts';
+import type { AwsError } from '../../core/index.ts';
 import type { ApplicationConfig, Endpoint } from '../model.ts';
 import { inputFromWire, loggingFromWire, outputFromWire, referenceFromWire, schemaFromWire, schemaToWire } from '../wire/codec.ts';
 import { checkInputs, checkOutputs, checkReferences } from './applications.ts';
 import type { AnalyticsContext, Wire } from './context.ts';
+import { analyticsErrors } from '../errors.ts';
 
 function mutate(ctx: AnalyticsContext, req: Wire, change: (app: ApplicationConfig) => void): Promise<Wire> {
   return ctx.registry.mutate(req.ApplicationName as string, req.CurrentApplicationVersionId as number, change).then(() => ({}));
 }
 
 function missing(what: string, id: string, app: string): AwsError {
-  return new AwsError('ResourceNotFoundException', `${what} with id ${id} is not found in application ${app}`);
+  return analyticsErrors.create('ResourceNotFoundException', `${what} with id ${id} is not found in application ${app}`);
 }
 
 function updateEndpoint(current: Endpoint, w: Wire | undefined, kind: Endpoint['kind']): Endpoint {
@@ -159,7 +160,7 @@ export function addApplicationInputProcessingConfiguration(ctx: AnalyticsContext
     const input = app.inputs.find((i) => i.id === id);
     if (!input) throw missing('Input', id, app.name);
     if (input.processor) {
-      throw new AwsError(
+      throw analyticsErrors.create(
         'InvalidArgumentException',
         `Input with id ${id} in application ${app.name} already has an InputProcessingConfiguration; update it with UpdateApplication or delete it first`,
       );
@@ -175,7 +176,8 @@ export function deleteApplicationInputProcessingConfiguration(ctx: AnalyticsCont
   return mutate(ctx, req, (app) => {
     const input = app.inputs.find((i) => i.id === id);
     if (!input) throw missing('Input', id, app.name);
-    if (!input.processor) throw new AwsError('ResourceNotFoundException', `Input with id ${id} in application ${app.name} has no InputProcessingConfiguration`);
+    if (!input.processor)
+      throw analyticsErrors.create('ResourceNotFoundException', `Input with id ${id} in application ${app.name} has no InputProcessingConfiguration`);
     delete input.processor;
   });
 }

@@ -9,11 +9,12 @@
  * one list of column values per row. A sample no schema fits is
  * UnableToDetectSchemaException carrying RawInputRecords and ProcessedInputRecords.
  */
-import { AwsError } from '../../core/index.ts';
+
 import type { StartingPosition } from '../model.ts';
 import { DISCOVERY_SAMPLE_SIZE, inferSchema } from '../discover.ts';
 import { schemaToWire } from '../wire/codec.ts';
 import type { AnalyticsContext, Wire } from './context.ts';
+import { analyticsErrors } from '../errors.ts';
 
 const decoder = new TextDecoder();
 
@@ -21,11 +22,11 @@ export async function discoverInputSchema(ctx: AnalyticsContext, req: Wire): Pro
   const s3 = req.S3Configuration as Wire | undefined;
   const arn = req.ResourceARN as string | undefined;
   if (req.InputProcessingConfiguration) {
-    throw new AwsError('InvalidArgumentException', 'InputProcessingConfiguration (Lambda preprocessing) is not supported by Freshet');
+    throw analyticsErrors.create('InvalidArgumentException', 'InputProcessingConfiguration (Lambda preprocessing) is not supported by Freshet');
   }
   let raw: string[];
   if (s3) {
-    if (arn !== undefined) throw new AwsError('InvalidArgumentException', 'Specify either ResourceARN or S3Configuration, not both');
+    if (arn !== undefined) throw analyticsErrors.create('InvalidArgumentException', 'Specify either ResourceARN or S3Configuration, not both');
     const bytes = await ctx.discovery.readObject(s3.BucketARN as string, s3.FileKey as string);
     raw = decoder
       .decode(bytes)
@@ -33,8 +34,8 @@ export async function discoverInputSchema(ctx: AnalyticsContext, req: Wire): Pro
       .filter((l) => l.length > 0)
       .slice(0, DISCOVERY_SAMPLE_SIZE);
   } else {
-    if (arn === undefined) throw new AwsError('InvalidArgumentException', 'Either ResourceARN or S3Configuration must be specified');
-    if (req.RoleARN === undefined) throw new AwsError('InvalidArgumentException', 'RoleARN is required with ResourceARN');
+    if (arn === undefined) throw analyticsErrors.create('InvalidArgumentException', 'Either ResourceARN or S3Configuration must be specified');
+    if (req.RoleARN === undefined) throw analyticsErrors.create('InvalidArgumentException', 'RoleARN is required with ResourceARN');
     const position = ((req.InputStartingPositionConfiguration as Wire | undefined)?.InputStartingPosition as StartingPosition | undefined) ?? 'NOW';
     const records = await ctx.discovery.sampleStream(arn, position, DISCOVERY_SAMPLE_SIZE);
     raw = records.map((r) => decoder.decode(r));

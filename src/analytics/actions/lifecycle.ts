@@ -13,10 +13,11 @@
  * checkpoints before answering and the application is STOPPING until READY
  * (registry.ts, StatusDelays). Clients poll DescribeApplication, as with AWS.
  */
-import { AwsError } from '../../core/index.ts';
+
 import type { StartingPosition } from '../model.ts';
 import { inUse } from '../registry.ts';
 import type { AnalyticsContext, Wire } from './context.ts';
+import { analyticsErrors } from '../errors.ts';
 
 export async function startApplication(ctx: AnalyticsContext, req: Wire): Promise<Wire> {
   const name = req.ApplicationName as string;
@@ -28,13 +29,16 @@ export async function startApplication(ctx: AnalyticsContext, req: Wire): Promis
     for (const c of configs) {
       const id = c.Id as string;
       if (!app.inputs.some((i) => i.id === id)) {
-        throw new AwsError('InvalidArgumentException', `Application ${name} has no input with id ${id}`);
+        throw analyticsErrors.create('InvalidArgumentException', `Application ${name} has no input with id ${id}`);
       }
       const position = (c.InputStartingPositionConfiguration as Wire).InputStartingPosition as StartingPosition | undefined;
       positions.set(id, position ?? 'NOW');
     }
     if (app.inputs.length === 0) {
-      throw new AwsError('InvalidApplicationConfigurationException', `Application ${name} has no input; add one with AddApplicationInput before starting it`);
+      throw analyticsErrors.create(
+        'InvalidApplicationConfigurationException',
+        `Application ${name} has no input; add one with AddApplicationInput before starting it`,
+      );
     }
     for (const input of app.inputs) if (!positions.has(input.id)) positions.set(input.id, 'NOW');
     await ctx.registry.startLocked(app, positions);

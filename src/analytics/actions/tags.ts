@@ -4,14 +4,15 @@
  * Read `ResourceARN` (an application ARN) plus `Tags[{Key, Value}]` / `TagKeys[]`;
  * ListTagsForResource answers `{Tags}`. Tags do not change ApplicationVersionId.
  */
-import { AwsError } from '../../core/index.ts';
+
 import type { ApplicationConfig } from '../model.ts';
 import { checkTagCount, setTag } from './applications.ts';
 import type { AnalyticsContext, Wire } from './context.ts';
+import { analyticsErrors } from '../errors.ts';
 
 function byArn(ctx: AnalyticsContext, arn: string): ApplicationConfig {
   const app = ctx.registry.byArn(arn);
-  if (!app) throw new AwsError('ResourceNotFoundException', `Application with ARN ${arn} is not found`);
+  if (!app) throw analyticsErrors.create('ResourceNotFoundException', `Application with ARN ${arn} is not found`);
   return app;
 }
 

@@ -7,7 +7,7 @@
  * the host.
  */
 import type { RoleAuthorizer } from '../../aws/index.ts';
-import { AwsError, type Clock, type TimerHandle } from '../../core/index.ts';
+import type { Clock, TimerHandle } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import type { ApplicationConfig, StartingPosition } from '../model.ts';
 import { inAppStreamNames } from '../model.ts';
@@ -21,6 +21,7 @@ import type { InputFeed, ShardFeed } from './row-feed.ts';
 import { RowFeed } from './row-feed.ts';
 import { ShardFollower } from './shard-follower.ts';
 import { checkRoles, resolveSources } from './sources.ts';
+import { analyticsErrors } from '../errors.ts';
 
 export const ERROR_STREAM = 'error_stream';
 /**
@@ -248,7 +249,7 @@ export class AppRunner {
   tap(stream: string, listener: (rows: Array<Record<string, unknown>>) => void): () => void {
     const name = this.sql.resolveStream(stream);
     if (name === undefined) {
-      throw new AwsError(
+      throw analyticsErrors.create(
         'ResourceNotFoundException',
         `Application ${this.app.name} has no in-application stream ${stream}; streams: ${this.sql.streamNames().join(', ')}`,
       );

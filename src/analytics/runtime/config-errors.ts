@@ -3,10 +3,11 @@
  * stream, code that does not compile, unreadable reference data):
  * InvalidApplicationConfigurationException, with the cause kept.
  */
-import { AwsError } from '../../core/index.ts';
+import type { AwsError } from '../../core/index.ts';
+import { analyticsErrors } from '../errors.ts';
 
 export function invalidConfig(message: string, cause?: unknown): AwsError {
-  return new AwsError('InvalidApplicationConfigurationException', message, cause === undefined ? {} : { cause });
+  return analyticsErrors.create('InvalidApplicationConfigurationException', message, cause === undefined ? {} : { cause });
 }
 
 export function errorMessage(e: unknown): string {

@@ -32,7 +32,7 @@
  * checkpoint.ts.
  */
 import type { RoleAuthorizer } from '../../aws/index.ts';
-import { AwsError, isAwsError, log, retry, type Clock } from '../../core/index.ts';
+import { isAwsError, log, retry, type Clock } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import type { ApplicationRuntime } from '../registry.ts';
 import type { ApplicationConfig, StartingPosition } from '../model.ts';
@@ -46,6 +46,7 @@ import { CHECKPOINT_KEY_PREFIX, deliveryHolder } from './checkpoint.ts';
 import { loadReferenceTables } from './reference-tables.ts';
 import { untrustedRole } from './sources.ts';
 import type { OutputStats } from './output-writer.ts';
+import { analyticsErrors } from '../errors.ts';
 
 export { CHECKPOINT_KEY_PREFIX } from './checkpoint.ts';
 export { ERROR_STREAM } from './app-runner.ts';
@@ -221,7 +222,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
    */
   tap(name: string, stream: string, listener: (rows: Array<Record<string, unknown>>) => void): () => void {
     const runner = this.runners.get(name);
-    if (!runner) throw new AwsError('ResourceInUseException', `Application ${name} is not running`);
+    if (!runner) throw analyticsErrors.create('ResourceInUseException', `Application ${name} is not running`);
     return runner.tap(stream, listener);
   }
 

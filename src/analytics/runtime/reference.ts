@@ -11,8 +11,9 @@ import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // Loaded by the first read from a remote store: the client costs ~0.3 s to load, and most servers never need it.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { AwsError } from '../../core/index.ts';
+import type { AwsError } from '../../core/index.ts';
 import { parseArn } from '../model.ts';
+import { analyticsErrors } from '../errors.ts';
 
 export function bucketFromArn(bucketArn: string): string | undefined {
   const p = parseArn(bucketArn);
@@ -24,7 +25,7 @@ export function bucketFromArn(bucketArn: string): string | undefined {
 export function objectPath(rootDir: string, bucket: string, key: string): string {
   const root = resolve(rootDir, bucket);
   const path = resolve(join(root, key));
-  if (path !== root && !path.startsWith(root + sep)) throw new AwsError('InvalidArgumentException', `FileKey ${key} is not inside bucket ${bucket}`);
+  if (path !== root && !path.startsWith(root + sep)) throw analyticsErrors.create('InvalidArgumentException', `FileKey ${key} is not inside bucket ${bucket}`);
   return path;
 }
 
@@ -53,7 +54,7 @@ export interface ObjectStoreConfig {
 export type ObjectReader = (bucketArn: string, fileKey: string) => Promise<Uint8Array>;
 
 function notFound(bucket: string, key: string, where: string): AwsError {
-  return new AwsError('ResourceNotFoundException', `Object ${key} in bucket ${bucket} is not found (${where})`);
+  return analyticsErrors.create('ResourceNotFoundException', `Object ${key} in bucket ${bucket} is not found (${where})`);
 }
 
 async function readLocal(root: string, bucket: string, key: string): Promise<Uint8Array> {
@@ -77,11 +78,11 @@ export function createObjectReader(config: ObjectStoreConfig): ObjectReader {
     if (fileKey.startsWith('file://')) return readFile(fileURLToPath(fileKey));
     if (fileKey.startsWith('http://') || fileKey.startsWith('https://')) {
       const res = await fetch(fileKey);
-      if (!res.ok) throw new AwsError('ResourceNotFoundException', `Fetching ${fileKey} failed with HTTP ${res.status}`);
+      if (!res.ok) throw analyticsErrors.create('ResourceNotFoundException', `Fetching ${fileKey} failed with HTTP ${res.status}`);
       return new Uint8Array(await res.arrayBuffer());
     }
     const bucket = bucketFromArn(bucketArn);
-    if (!bucket) throw new AwsError('InvalidArgumentException', `BucketARN ${bucketArn} is not an S3 bucket ARN (arn:aws:s3:::<bucket>)`);
+    if (!bucket) throw analyticsErrors.create('InvalidArgumentException', `BucketARN ${bucketArn} is not an S3 bucket ARN (arn:aws:s3:::<bucket>)`);
     const mapping = config.buckets?.[bucket];
     if (mapping?.kind === 'null') throw notFound(bucket, fileKey, 'the bucket is mapped to the null sink');
     if (mapping?.kind === 'directory') return readLocal(mapping.path, '.', fileKey);
@@ -102,9 +103,13 @@ export function createObjectReader(config: ObjectStoreConfig): ObjectReader {
         return await res.Body!.transformToByteArray();
       } catch (e) {
         if ((e as { name?: string }).name === 'NoSuchKey') throw notFound(bucket, fileKey, mapping.endpoint);
-        throw new AwsError('ResourceNotFoundException', `Reading ${fileKey} from bucket ${bucket} at ${mapping.endpoint} failed: ${(e as Error).message}`, {
-          cause: e,
-        });
+        throw analyticsErrors.create(
+          'ResourceNotFoundException',
+          `Reading ${fileKey} from bucket ${bucket} at ${mapping.endpoint} failed: ${(e as Error).message}`,
+          {
+            cause: e,
+          },
+        );
       }
     }
     const root = config.dataDir !== undefined ? join(config.dataDir, 's3') : config.s3Root;

@@ -4,7 +4,7 @@
  * options and tags. Every operation of the generated model is listed; those Freshet does not serve
  * answer AWS's UnknownOperationException. Requests arrive validated against the model.
  */
-import { AwsError } from '../../core/index.ts';
+import type { AwsError } from '../../core/index.ts';
 import { actionTable, defineAction, noActions, type ActionContext } from '../../aws/index.ts';
 import type * as M from '../../aws/models/kinesisanalyticsv2.ts';
 import { kinesisAnalyticsV2Model } from '../../aws/models/kinesisanalyticsv2.ts';
@@ -48,7 +48,7 @@ const MAX_SNAPSHOTS = 1000;
 // ---- code ----
 
 function jarRefused(what: string): AwsError {
-  return new AwsError(
+  return analyticsV2Errors.create(
     'CodeValidationException',
     `${what} holds a JVM application (JAR or classes); Freshet runs Flink SQL only: give the SQL as PLAINTEXT code, or a zip (or .sql object) holding .sql files`,
   );
@@ -62,25 +62,25 @@ async function sqlFromZip(bytes: Uint8Array, what: string): Promise<string> {
   try {
     files = unzipSync(bytes);
   } catch (e) {
-    throw new AwsError('CodeValidationException', `${what} is not a valid zip file (${e instanceof Error ? e.message : String(e)})`);
+    throw analyticsV2Errors.create('CodeValidationException', `${what} is not a valid zip file (${e instanceof Error ? e.message : String(e)})`);
   }
   const names = Object.keys(files).sort();
   const sql = names.filter((n) => n.toLowerCase().endsWith('.sql'));
   if (sql.length === 0) {
     if (names.some((n) => /\.(jar|class)$/i.test(n))) throw jarRefused(what);
-    throw new AwsError('CodeValidationException', `${what} holds no .sql file; put the application's Flink SQL in a .sql file of the zip`);
+    throw analyticsV2Errors.create('CodeValidationException', `${what} holds no .sql file; put the application's Flink SQL in a .sql file of the zip`);
   }
   return sql.map((n) => Buffer.from(files[n]!).toString('utf8')).join('\n;\n');
 }
 
 async function codeFrom(ctx: V2Context, type: 'PLAINTEXT' | 'ZIPFILE', c: M.CodeContent | undefined): Promise<V2Code> {
   if (type === 'PLAINTEXT') {
-    if (c?.TextContent === undefined) throw new AwsError('InvalidArgumentException', 'TextContent is required when CodeContentType is PLAINTEXT');
+    if (c?.TextContent === undefined) throw analyticsV2Errors.create('InvalidArgumentException', 'TextContent is required when CodeContentType is PLAINTEXT');
     return codeOf('PLAINTEXT', c.TextContent, c.TextContent);
   }
   if (c?.ZipFileContent !== undefined) return codeOf('ZIPFILE', await sqlFromZip(c.ZipFileContent, 'ZipFileContent'), c.ZipFileContent);
   const s3 = c?.S3ContentLocation;
-  if (!s3) throw new AwsError('InvalidArgumentException', 'ZIPFILE code needs ZipFileContent or S3ContentLocation');
+  if (!s3) throw analyticsV2Errors.create('InvalidArgumentException', 'ZIPFILE code needs ZipFileContent or S3ContentLocation');
   const what = `s3 object ${s3.FileKey}`;
   if (/\.jar$/i.test(s3.FileKey)) throw jarRefused(what);
   const bytes = await ctx.readObject(s3.BucketARN, s3.FileKey);
@@ -100,8 +100,8 @@ function checkCode(v: V2Version): string {
     app.close();
     return `Flink SQL job writing ${plan || 'no sink'}`;
   } catch (e) {
-    if (e instanceof SqlError) throw new AwsError('CodeValidationException', `${e.line}:${e.column}: ${e.reason}`);
-    throw new AwsError('CodeValidationException', e instanceof Error ? e.message : String(e));
+    if (e instanceof SqlError) throw analyticsV2Errors.create('CodeValidationException', `${e.line}:${e.column}: ${e.reason}`);
+    throw analyticsV2Errors.create('CodeValidationException', e instanceof Error ? e.message : String(e));
   }
 }
 
@@ -155,7 +155,7 @@ function v1Detail(a: ApplicationConfig): M.ApplicationDetail {
 }
 
 function sqlOnly(name: string): AwsError {
-  return new AwsError(
+  return analyticsV2Errors.create(
     'UnsupportedOperationException',
     `Application ${name} is a SQL-1_0 (Kinesis Data Analytics SQL) application: change its configuration through the KinesisAnalytics_20150814 API`,
   );
@@ -171,13 +171,13 @@ const createApplication = defineAction(
   'CreateApplication',
   async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.CreateApplicationResponse> => {
     const name = req.ApplicationName;
-    if (ctx.registry.has(name) || ctx.v1?.registry.has(name)) throw new AwsError('ResourceInUseException', `Application ${name} already exists`);
+    if (ctx.registry.has(name) || ctx.v1?.registry.has(name)) throw analyticsV2Errors.create('ResourceInUseException', `Application ${name} already exists`);
     if (req.RuntimeEnvironment === 'SQL-1_0' && ctx.v1) {
       // A KDA SQL application: the v1 engine runs it; v2's SqlApplicationConfiguration carries v1's Inputs/Outputs.
       const cfg = req.ApplicationConfiguration ?? {};
       const sql = cfg.SqlApplicationConfiguration;
       if (sql?.ReferenceDataSources?.length)
-        throw new AwsError(
+        throw analyticsV2Errors.create(
           'InvalidArgumentException',
           'Add reference data sources to a SQL-1_0 application with the v1 API (AddApplicationReferenceDataSource)',
         );
@@ -193,14 +193,15 @@ const createApplication = defineAction(
       return { ApplicationDetail: v1Detail(ctx.v1.registry.get(name)) };
     }
     if (!isFlink(req.RuntimeEnvironment)) {
-      throw new AwsError('InvalidArgumentException', `RuntimeEnvironment ${req.RuntimeEnvironment} is not served by Freshet`);
+      throw analyticsV2Errors.create('InvalidArgumentException', `RuntimeEnvironment ${req.RuntimeEnvironment} is not served by Freshet`);
     }
     const cfg = req.ApplicationConfiguration ?? {};
-    if (cfg.SqlApplicationConfiguration) throw new AwsError('InvalidArgumentException', 'SqlApplicationConfiguration is only valid for SQL-1_0 applications');
+    if (cfg.SqlApplicationConfiguration)
+      throw analyticsV2Errors.create('InvalidArgumentException', 'SqlApplicationConfiguration is only valid for SQL-1_0 applications');
     const codeCfg = cfg.ApplicationCodeConfiguration;
-    if (!codeCfg) throw new AwsError('InvalidArgumentException', 'ApplicationCodeConfiguration is required for a Flink application');
+    if (!codeCfg) throw analyticsV2Errors.create('InvalidArgumentException', 'ApplicationCodeConfiguration is required for a Flink application');
     const untrusted = ctx.registry.untrustedRole(req.ServiceExecutionRole);
-    if (untrusted !== undefined) throw new AwsError('InvalidArgumentException', untrusted);
+    if (untrusted !== undefined) throw analyticsV2Errors.create('InvalidArgumentException', untrusted);
     const now = ctx.registry.clock.now();
     const f = cfg.FlinkApplicationConfiguration;
     const p = f?.ParallelismConfiguration;
@@ -250,7 +251,7 @@ const createApplication = defineAction(
     };
     for (const l of req.CloudWatchLoggingOptions ?? []) v.logging.push({ id: `${v.versionId}.${app.nextLoggingId++}`, arn: l.LogStreamARN });
     for (const t of req.Tags ?? []) setTag(app.tags, t.Key, t.Value ?? '');
-    if (app.tags.length > MAX_TAGS) throw new AwsError('TooManyTagsException', `An application can have at most ${MAX_TAGS} tags`);
+    if (app.tags.length > MAX_TAGS) throw analyticsV2Errors.create('TooManyTagsException', `An application can have at most ${MAX_TAGS} tags`);
     app.jobPlan = checkCode(v);
     await ctx.registry.add(app);
     return { ApplicationDetail: detail(ctx, app) };
@@ -304,7 +305,8 @@ const deleteApplication = defineAction(
       const given = req.CreateTimestamp;
       const exact = Math.round(given * 1000) === app.createdMs;
       const seconds = Number.isInteger(given) && given === Math.floor(app.createdMs / 1000);
-      if (!exact && !seconds) throw new AwsError('InvalidArgumentException', `CreateTimestamp does not match the creation time of application ${name}`);
+      if (!exact && !seconds)
+        throw analyticsV2Errors.create('InvalidArgumentException', `CreateTimestamp does not match the creation time of application ${name}`);
       if (app.status === 'DELETING') throw inUseV2(name, app.status, 'it is being deleted');
       await ctx.registry.stopJob(name, false);
       ctx.registry.transition(app, 'DELETING', 'DELETING', 0);
@@ -323,9 +325,9 @@ const deleteApplication = defineAction(
 function restoreState(ctx: V2Context, app: V2App, rc: M.ApplicationRestoreConfiguration): JobState | undefined {
   if (!app.current.snapshotsEnabled || rc.ApplicationRestoreType === 'SKIP_RESTORE_FROM_SNAPSHOT') return undefined;
   if (rc.ApplicationRestoreType === 'RESTORE_FROM_CUSTOM_SNAPSHOT') {
-    if (rc.SnapshotName === undefined) throw new AwsError('InvalidArgumentException', 'SnapshotName is required with RESTORE_FROM_CUSTOM_SNAPSHOT');
+    if (rc.SnapshotName === undefined) throw analyticsV2Errors.create('InvalidArgumentException', 'SnapshotName is required with RESTORE_FROM_CUSTOM_SNAPSHOT');
     const s = app.snapshots.find((x) => x.name === rc.SnapshotName && x.status === 'READY');
-    if (!s) throw new AwsError('ResourceNotFoundException', `Snapshot ${rc.SnapshotName} of application ${app.name} is not found`);
+    if (!s) throw analyticsV2Errors.create('ResourceNotFoundException', `Snapshot ${rc.SnapshotName} of application ${app.name} is not found`);
     return ctx.registry.snapshotState(app.name, s.name);
   }
   const latest = [...app.snapshots].filter((s) => s.status === 'READY').sort((a, b) => b.createdMs - a.createdMs)[0];
@@ -396,11 +398,14 @@ const stopApplication = defineAction(
 
 function checkVersion(app: V2App, id: number | undefined, token: string | undefined): void {
   if (id === undefined && token === undefined)
-    throw new AwsError('InvalidArgumentException', 'Either CurrentApplicationVersionId or ConditionalToken is required');
+    throw analyticsV2Errors.create('InvalidArgumentException', 'Either CurrentApplicationVersionId or ConditionalToken is required');
   if (id !== undefined && id !== app.current.versionId)
-    throw new AwsError('ConcurrentModificationException', `Current application version id ${id} does not match the latest version id ${app.current.versionId}`);
+    throw analyticsV2Errors.create(
+      'ConcurrentModificationException',
+      `Current application version id ${id} does not match the latest version id ${app.current.versionId}`,
+    );
   if (token !== undefined && token !== conditionalToken(app, app.current))
-    throw new AwsError('ConcurrentModificationException', 'The ConditionalToken does not match the application: describe it again and retry');
+    throw analyticsV2Errors.create('ConcurrentModificationException', 'The ConditionalToken does not match the application: describe it again and retry');
 }
 
 /** A new version: `change` edits a copy of the current one; the code is checked; a running job moves onto it with its state. */
@@ -435,11 +440,11 @@ const updateApplication = defineAction(
       checkVersion(app, req.CurrentApplicationVersionId, req.ConditionalToken);
       const u = req.ApplicationConfigurationUpdate ?? {};
       if (u.SqlApplicationConfigurationUpdate)
-        throw new AwsError('InvalidArgumentException', 'SqlApplicationConfigurationUpdate is only valid for SQL-1_0 applications');
+        throw analyticsV2Errors.create('InvalidArgumentException', 'SqlApplicationConfigurationUpdate is only valid for SQL-1_0 applications');
       await newVersion(ctx, app, async (v) => {
         if (req.ServiceExecutionRoleUpdate !== undefined) {
           const untrusted = ctx.registry.untrustedRole(req.ServiceExecutionRoleUpdate);
-          if (untrusted !== undefined) throw new AwsError('InvalidArgumentException', untrusted);
+          if (untrusted !== undefined) throw analyticsV2Errors.create('InvalidArgumentException', untrusted);
           v.role = req.ServiceExecutionRoleUpdate;
         }
         const cu = u.ApplicationCodeConfigurationUpdate;
@@ -461,7 +466,7 @@ const updateApplication = defineAction(
                   }
                 : {}),
             });
-          } else if (type !== v.code.type) throw new AwsError('InvalidArgumentException', 'CodeContentTypeUpdate needs a CodeContentUpdate');
+          } else if (type !== v.code.type) throw analyticsV2Errors.create('InvalidArgumentException', 'CodeContentTypeUpdate needs a CodeContentUpdate');
         }
         if (u.EnvironmentPropertyUpdates) v.env = u.EnvironmentPropertyUpdates.PropertyGroups;
         const f = u.FlinkApplicationConfigurationUpdate;
@@ -504,7 +509,7 @@ const updateApplication = defineAction(
         if (ru?.FlinkRunConfiguration?.AllowNonRestoredState !== undefined) v.allowNonRestoredState = ru.FlinkRunConfiguration.AllowNonRestoredState;
         for (const l of req.CloudWatchLoggingOptionUpdates ?? []) {
           const o = v.logging.find((x) => x.id === l.CloudWatchLoggingOptionId);
-          if (!o) throw new AwsError('ResourceNotFoundException', `CloudWatchLoggingOptionId ${l.CloudWatchLoggingOptionId} is not found`);
+          if (!o) throw analyticsV2Errors.create('ResourceNotFoundException', `CloudWatchLoggingOptionId ${l.CloudWatchLoggingOptionId} is not found`);
           if (l.LogStreamARNUpdate !== undefined) o.arn = l.LogStreamARNUpdate;
         }
       });
@@ -565,7 +570,7 @@ const listApplicationVersions = defineAction(
     );
     const limit = req.Limit ?? 50;
     const start = req.NextToken === undefined ? 0 : Number(req.NextToken);
-    if (!Number.isInteger(start) || start < 0) throw new AwsError('InvalidArgumentException', 'NextToken is not valid');
+    if (!Number.isInteger(start) || start < 0) throw analyticsV2Errors.create('InvalidArgumentException', 'NextToken is not valid');
     const items = all.slice(start, start + limit);
     return { ApplicationVersionSummaries: items, ...(start + limit < all.length ? { NextToken: String(start + limit) } : {}) };
   },
@@ -577,7 +582,7 @@ const describeApplicationVersion = defineAction(
   async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.DescribeApplicationVersionResponse> => {
     const app = getApp(ctx, req.ApplicationName);
     const v = [...app.history, app.current].find((x) => x.versionId === req.ApplicationVersionId);
-    if (!v) throw new AwsError('ResourceNotFoundException', `Application ${app.name} has no version ${req.ApplicationVersionId}`);
+    if (!v) throw analyticsV2Errors.create('ResourceNotFoundException', `Application ${app.name} has no version ${req.ApplicationVersionId}`);
     return { ApplicationVersionDetail: applicationDetailV2(app, v, v === app.current ? app.status : 'READY', 0) };
   },
 );
@@ -592,12 +597,15 @@ const createApplicationSnapshot = defineAction(
     await ctx.registry.serialise(name, async () => {
       const app = getApp(ctx, name);
       if (!app.current.snapshotsEnabled)
-        throw new AwsError('InvalidApplicationConfigurationException', `Snapshots are disabled for application ${name}; enable them with UpdateApplication`);
+        throw analyticsV2Errors.create(
+          'InvalidApplicationConfigurationException',
+          `Snapshots are disabled for application ${name}; enable them with UpdateApplication`,
+        );
       if (app.status !== 'RUNNING') throw inUseV2(name, app.status, 'a snapshot can be taken of a RUNNING application');
       if (app.snapshots.some((s) => s.name === req.SnapshotName))
-        throw new AwsError('ResourceInUseException', `Snapshot ${req.SnapshotName} already exists for application ${name}`);
+        throw analyticsV2Errors.create('ResourceInUseException', `Snapshot ${req.SnapshotName} already exists for application ${name}`);
       if (app.snapshots.length >= MAX_SNAPSHOTS)
-        throw new AwsError('LimitExceededException', `Application ${name} has ${MAX_SNAPSHOTS} snapshots; delete some first`);
+        throw analyticsV2Errors.create('LimitExceededException', `Application ${name} has ${MAX_SNAPSHOTS} snapshots; delete some first`);
       const job = ctx.registry.job(name);
       if (!job) throw inUseV2(name, app.status, 'its job is not running');
       await ctx.registry.putSnapshotState(name, req.SnapshotName, await job.checkpoint());
@@ -610,7 +618,7 @@ const createApplicationSnapshot = defineAction(
 
 function findSnapshot(app: V2App, name: string) {
   const s = app.snapshots.find((x) => x.name === name);
-  if (!s) throw new AwsError('ResourceNotFoundException', `Snapshot ${name} of application ${app.name} is not found`);
+  if (!s) throw analyticsV2Errors.create('ResourceNotFoundException', `Snapshot ${name} of application ${app.name} is not found`);
   return s;
 }
 
@@ -648,7 +656,7 @@ const deleteApplicationSnapshot = defineAction(
       const s = findSnapshot(app, req.SnapshotName);
       const given = req.SnapshotCreationTimestamp;
       if (Math.round(given * 1000) !== s.createdMs && !(Number.isInteger(given) && given === Math.floor(s.createdMs / 1000)))
-        throw new AwsError('InvalidArgumentException', `SnapshotCreationTimestamp does not match the creation time of snapshot ${s.name}`);
+        throw analyticsV2Errors.create('InvalidArgumentException', `SnapshotCreationTimestamp does not match the creation time of snapshot ${s.name}`);
       await ctx.registry.deleteSnapshotState(name, s.name);
       app.snapshots = app.snapshots.filter((x) => x !== s);
       await ctx.registry.save(app);
@@ -668,7 +676,7 @@ const addLogging = defineAction(
       const app = getApp(ctx, name);
       checkVersion(app, req.CurrentApplicationVersionId, req.ConditionalToken);
       if (app.current.logging.some((l) => l.arn === req.CloudWatchLoggingOption.LogStreamARN))
-        throw new AwsError(
+        throw analyticsV2Errors.create(
           'InvalidArgumentException',
           `Log stream ${req.CloudWatchLoggingOption.LogStreamARN} is already a logging option of application ${name}`,
         );
@@ -693,7 +701,7 @@ const deleteLogging = defineAction(
       const app = getApp(ctx, name);
       checkVersion(app, req.CurrentApplicationVersionId, req.ConditionalToken);
       if (!app.current.logging.some((l) => l.id === req.CloudWatchLoggingOptionId))
-        throw new AwsError('ResourceNotFoundException', `CloudWatchLoggingOptionId ${req.CloudWatchLoggingOptionId} is not found`);
+        throw analyticsV2Errors.create('ResourceNotFoundException', `CloudWatchLoggingOptionId ${req.CloudWatchLoggingOptionId} is not found`);
       await newVersion(ctx, app, (v) => {
         v.logging = v.logging.filter((l) => l.id !== req.CloudWatchLoggingOptionId);
       });
@@ -716,8 +724,8 @@ function byArn(ctx: V2Context, arn: string): V2App {
   const app = ctx.registry.byArn(arn);
   if (!app) {
     if (ctx.v1?.registry.list().some((a) => a.arn === arn))
-      throw new AwsError('UnsupportedOperationException', `Tag SQL-1_0 application ${arn} through the KinesisAnalytics_20150814 API`);
-    throw new AwsError('ResourceNotFoundException', `Application with ARN ${arn} is not found`);
+      throw analyticsV2Errors.create('UnsupportedOperationException', `Tag SQL-1_0 application ${arn} through the KinesisAnalytics_20150814 API`);
+    throw analyticsV2Errors.create('ResourceNotFoundException', `Application with ARN ${arn} is not found`);
   }
   return app;
 }
@@ -731,7 +739,7 @@ const tagResource = defineAction(
       const next = structuredClone(app.tags);
       for (const t of req.Tags) setTag(next, t.Key, t.Value ?? '');
       if (next.length > MAX_TAGS)
-        throw new AwsError('TooManyTagsException', `An application can have at most ${MAX_TAGS} tags; the request would give it ${next.length}`);
+        throw analyticsV2Errors.create('TooManyTagsException', `An application can have at most ${MAX_TAGS} tags; the request would give it ${next.length}`);
       app.tags = next;
       await ctx.registry.save(app);
     });

@@ -12,13 +12,14 @@
  * exactly-once: files are committed once the checkpoint that covers them is stored (commit()).
  */
 import { randomUUID } from 'node:crypto';
-import { AwsError, log, type Clock } from '../../core/index.ts';
+import { log, type Clock } from '../../core/index.ts';
 import { FlinkApplication, SqlError, type FlinkState, type Row } from '../../sql/index.ts';
 import { FileSystemSink, resolveTablePath, type FileSinkState } from '../../sql/index.ts';
 import type { DeliveryPort, StreamEngine, StreamShardReader } from '../runtime/ports.ts';
 import { streamNameFromArn } from '../model.ts';
 import type { RoleAuthorizer } from '../../aws/index.ts';
 import { KDA_SERVICE_PRINCIPAL, cannotAssume } from '../runtime/sources.ts';
+import { analyticsV2Errors } from './errors.ts';
 
 const logger = log.child('analytics-v2');
 
@@ -101,14 +102,15 @@ function tableResource(connector: string, options: Readonly<Record<string, strin
  * every ROLE_RECHECK_MS of clock time (registry.ts), as the connectors' calls would start failing on AWS.
  */
 export function checkJobRole(app: FlinkApplication, role: JobRole, label: string): void {
-  if (!role.roles.assumableBy(role.roleArn, KDA_SERVICE_PRINCIPAL)) throw new AwsError('InvalidApplicationConfigurationException', cannotAssume(role.roleArn));
+  if (!role.roles.assumableBy(role.roleArn, KDA_SERVICE_PRINCIPAL))
+    throw analyticsV2Errors.create('InvalidApplicationConfigurationException', cannotAssume(role.roleArn));
   const check = (table: string, actions: readonly string[] | undefined, connector: string, options: Readonly<Record<string, string>>): void => {
     if (actions === undefined) return;
     const resource = tableResource(connector, options, role);
     if (resource === undefined) return;
     for (const action of actions) {
       const denied = role.roles.denied(role.roleArn, action, resource, label);
-      if (denied !== undefined) throw new AwsError('InvalidApplicationConfigurationException', `table "${table}": ${denied}`);
+      if (denied !== undefined) throw analyticsV2Errors.create('InvalidApplicationConfigurationException', `table "${table}": ${denied}`);
     }
   };
   for (const name of app.sourceNames()) {
@@ -175,7 +177,7 @@ export class FlinkJob {
     try {
       app = FlinkJob.plan(sql, options, clock);
     } catch (e) {
-      throw new AwsError('InvalidApplicationConfigurationException', e instanceof Error ? e.message : String(e));
+      throw analyticsV2Errors.create('InvalidApplicationConfigurationException', e instanceof Error ? e.message : String(e));
     }
     const job = new FlinkJob(app, streams, label, clock);
     try {
@@ -214,9 +216,12 @@ export class FlinkJob {
         const target = c.options['delivery-stream'] ?? '';
         const delivery = outputs.delivery;
         if (!delivery)
-          throw new AwsError('InvalidApplicationConfigurationException', `table "${sink}" writes delivery stream ${target}, but Firehose is not available`);
+          throw analyticsV2Errors.create(
+            'InvalidApplicationConfigurationException',
+            `table "${sink}" writes delivery stream ${target}, but Firehose is not available`,
+          );
         if (delivery.exists && !delivery.exists(target))
-          throw new AwsError('InvalidApplicationConfigurationException', `table "${sink}" writes delivery stream ${target}, which does not exist`);
+          throw analyticsV2Errors.create('InvalidApplicationConfigurationException', `table "${sink}" writes delivery stream ${target}, which does not exist`);
         const encode = this.app.encoder(sink);
         this.app.onOutput(sink, (rows: Row[]) => {
           this.rowsWritten += rows.length;
@@ -233,7 +238,7 @@ export class FlinkJob {
         try {
           dir = resolveTablePath(c.options.path ?? '', { s3Root: outputs.s3Root });
         } catch (e) {
-          throw new AwsError('InvalidApplicationConfigurationException', `table "${sink}": ${e instanceof Error ? e.message : String(e)}`);
+          throw analyticsV2Errors.create('InvalidApplicationConfigurationException', `table "${sink}": ${e instanceof Error ? e.message : String(e)}`);
         }
         const files = await FileSystemSink.open({
           dir,
@@ -267,7 +272,7 @@ export class FlinkJob {
       try {
         status = this.streams.describe(stream).status;
       } catch {
-        throw new AwsError('InvalidApplicationConfigurationException', `table "${table}" reads stream ${stream}, which does not exist`);
+        throw analyticsV2Errors.create('InvalidApplicationConfigurationException', `table "${table}" reads stream ${stream}, which does not exist`);
       }
       const initpos = (c.options['scan.stream.initpos'] ?? c.options['source.init.position'] ?? 'LATEST').toUpperCase();
       if (status === 'CREATING' && this.streams.whenActive) {

@@ -6,7 +6,7 @@
  * (STARTING → RUNNING, STOPPING/FORCE_STOPPING → READY, UPDATING/ROLLING_BACK → where it was,
  * DELETING → gone), as Kinesis streams go CREATING → ACTIVE.
  */
-import { AwsError, log, type Clock, type TimerHandle } from '../../core/index.ts';
+import { type AwsError, log, type Clock, type TimerHandle } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import type { StreamEngine } from '../runtime/ports.ts';
 import { FlinkJob, type JobOutputs, type JobRole, type JobState } from './job.ts';
@@ -15,6 +15,7 @@ import { ROLE_RECHECK_MS } from '../runtime/app-runner.ts';
 import { KDA_SERVICE_PRINCIPAL, cannotAssume } from '../runtime/sources.ts';
 import { sqlOptions, type V2App, type V2Status } from './model.ts';
 import { PersistedApps } from '../app-store.ts';
+import { analyticsV2Errors } from './errors.ts';
 
 const APP_KEY = 'analytics-v2/app/';
 const SNAPSHOT_KEY = 'analytics-v2/snapshot/';
@@ -31,11 +32,11 @@ export interface V2Delays {
 export const DEFAULT_V2_DELAYS: V2Delays = { startMs: 100, stopMs: 100, updateMs: 100, deleteMs: 100 };
 
 export function notFoundV2(name: string): AwsError {
-  return new AwsError('ResourceNotFoundException', `Application ${name} is not found`);
+  return analyticsV2Errors.create('ResourceNotFoundException', `Application ${name} is not found`);
 }
 
 export function inUseV2(name: string, status: V2Status, needs: string): AwsError {
-  return new AwsError('ResourceInUseException', `Application ${name} is in ${status} status; ${needs}`);
+  return analyticsV2Errors.create('ResourceInUseException', `Application ${name} is in ${status} status; ${needs}`);
 }
 
 export class V2Registry {

@@ -6,9 +6,10 @@
  * Writes: ApplicationDetail, ApplicationSummary (timestamps as epoch seconds, as
  *         the JSON 1.1 protocol carries them).
  */
-import { AwsError } from '../../core/index.ts';
+import type { AwsError } from '../../core/index.ts';
 import type { AppInput, AppLoggingOption, AppOutput, AppReference, ApplicationConfig, ColumnSpec, Endpoint, RecordSchema } from '../model.ts';
 import { inAppStreamNames } from '../model.ts';
+import { analyticsErrors } from '../errors.ts';
 
 type Wire = Record<string, unknown>;
 
@@ -17,7 +18,7 @@ function obj(v: unknown): Wire | undefined {
 }
 
 function invalid(message: string): AwsError {
-  return new AwsError('InvalidArgumentException', message);
+  return analyticsErrors.create('InvalidArgumentException', message);
 }
 
 export function schemaFromWire(w: Wire, what: string): RecordSchema {
