@@ -3,10 +3,11 @@
  * error code; only the wire codecs turn it into `{"__type": ..., "message": ...}`, an XML error
  * document or a CBOR map. Each service's catalog (src/<service>/errors.ts, made with src/aws's
  * defineErrors) lists its codes with status, retryability and message templates; the table here holds
- * the codes shared across AWS's JSON services, which code that predates the catalogs names directly.
+ * only the front end's codes that every AWS JSON service shares (the toolkit's router, codecs and auth name
+ * them directly). A service's own codes are in its catalog alone.
  */
 export const ERROR_CATALOG = {
-  // Shared by AWS JSON services
+  // AWS JSON services' front end
   SerializationException: { httpStatus: 400, retryable: false },
   ValidationException: { httpStatus: 400, retryable: false },
   UnknownOperationException: { httpStatus: 400, retryable: false },
@@ -18,26 +19,6 @@ export const ERROR_CATALOG = {
   RequestEntityTooLargeException: { httpStatus: 413, retryable: false },
   InternalFailure: { httpStatus: 500, retryable: true },
   ServiceUnavailable: { httpStatus: 503, retryable: true },
-  // Kinesis Data Streams
-  ResourceNotFoundException: { httpStatus: 400, retryable: false },
-  ResourceInUseException: { httpStatus: 400, retryable: false },
-  LimitExceededException: { httpStatus: 400, retryable: true },
-  InvalidArgumentException: { httpStatus: 400, retryable: false },
-  ExpiredIteratorException: { httpStatus: 400, retryable: false },
-  ExpiredNextTokenException: { httpStatus: 400, retryable: false },
-  ProvisionedThroughputExceededException: { httpStatus: 400, retryable: true },
-  KMSAccessDeniedException: { httpStatus: 400, retryable: false },
-  // Kinesis Analytics
-  InvalidApplicationConfigurationException: { httpStatus: 400, retryable: false },
-  ConcurrentModificationException: { httpStatus: 400, retryable: true },
-  CodeValidationException: { httpStatus: 400, retryable: false },
-  UnableToDetectSchemaException: { httpStatus: 400, retryable: false },
-  ResourceProvisionedThroughputExceededException: { httpStatus: 400, retryable: true },
-  UnsupportedOperationException: { httpStatus: 400, retryable: false },
-  TooManyTagsException: { httpStatus: 400, retryable: false },
-  // Firehose
-  InvalidKMSResourceException: { httpStatus: 400, retryable: false },
-  InvalidSourceException: { httpStatus: 400, retryable: false },
 } as const satisfies Record<string, { httpStatus: number; retryable: boolean }>;
 
 export type AwsErrorCode = keyof typeof ERROR_CATALOG;

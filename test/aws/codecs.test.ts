@@ -78,7 +78,7 @@ describe('awsQuery codec', () => {
     assert.match(sts, /<Expiration>1970-01-01T00:00:00.000Z<\/Expiration>/);
     const err = encodeQueryError(
       sqsModel,
-      new AwsError('ResourceNotFoundException', 'gone'),
+      new AwsError({ code: 'ResourceNotFoundException', httpStatus: 400, retryable: false }, 'gone'),
       { code: 'QueueDoesNotExist', httpStatus: 400, retryable: false, queryCode: 'AWS.SimpleQueueService.NonExistentQueue', senderFault: true },
       'r',
     );
@@ -142,7 +142,10 @@ describe('restJson1 codec', () => {
     assert.equal(out.status, 202);
     assert.deepEqual(out.headers, { 'X-Amz-Function-Error': 'Unhandled' });
     assert.equal(out.body.toString(), '{}');
-    const err = encodeRestJsonError(lambdaModel, new AwsError('ResourceNotFoundException', 'Function not found: f', { httpStatus: 404 }));
+    const err = encodeRestJsonError(
+      lambdaModel,
+      new AwsError({ code: 'ResourceNotFoundException', httpStatus: 404, retryable: false }, 'Function not found: f'),
+    );
     assert.deepEqual(JSON.parse(err), { Type: 'User', Message: 'Function not found: f' });
   });
 });

@@ -41,7 +41,7 @@ describe('JSON codec', () => {
 
   it('encodes errors as AWS does, with Message for SerializationException', () => {
     assert.equal(
-      jsonCodec11.encodeError(new AwsError('ResourceNotFoundException', 'Stream x under account 1 not found.')),
+      jsonCodec11.encodeError(new AwsError({ code: 'ResourceNotFoundException', httpStatus: 400, retryable: false }, 'Stream x under account 1 not found.')),
       '{"__type":"ResourceNotFoundException","message":"Stream x under account 1 not found."}',
     );
     assert.equal(
