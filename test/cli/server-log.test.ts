@@ -12,7 +12,7 @@ interface Line {
 }
 
 describe('freshet server logs', () => {
-  it('starts with every service, the data dir and storage mode, then logs resharding and (at debug) client errors as JSON lines', async () => {
+  it('starts with every service, the console URL, the data dir and storage mode, then logs resharding and (at debug) client errors as JSON lines', async () => {
     const child = spawnCli(['server', '--port', '0', '--storage', 'memory', '--no-pg', '--log-format', 'json', '--log-level', 'debug']);
     let stdout = '';
     let stderr = '';
@@ -51,6 +51,7 @@ describe('freshet server logs', () => {
       ]);
       assert.equal(start.storage, 'memory');
       assert.equal(start.health, `${url}/health`);
+      assert.equal(start.console, `${url}/console/`);
       assert.deepEqual(
         lines()
           .filter((l) => l.msg.startsWith('service '))

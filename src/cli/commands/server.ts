@@ -50,11 +50,7 @@ export function applyLogOptions(flags: { logLevel?: LogLevel; logFormat?: LogFor
 }
 
 /** The start-up lines of the log: every service, the console, where data lives and how durably. */
-export function logStartup(
-  server: FreshetServer,
-  flags: { dataDir: string; storage: StorageKind; fsync: string; nats?: string[]; replicas?: number },
-  consoleMounted = false,
-): void {
+export function logStartup(server: FreshetServer, flags: { dataDir: string; storage: StorageKind; fsync: string; nats?: string[]; replicas?: number }): void {
   const logger = log.child('server');
   logger.info(`listening on ${server.url}`, {
     url: server.url,
@@ -62,7 +58,8 @@ export function logStartup(
     dataDir: flags.storage === 'memory' ? null : flags.dataDir,
     storage: flags.storage,
     fsync: flags.storage === 'memory' ? null : flags.fsync,
-    console: consoleMounted ? `${server.url}/console/` : null,
+    // `freshet server` always mounts the console's routes.
+    console: `${server.url}/console/`,
     postgres: server.pg ? `${server.pg.host}:${server.pg.port}` : null,
     health: `${server.url}/health`,
   });
