@@ -207,7 +207,14 @@ describe('--output on functions, detectors, metrics and alarms', () => {
       await cli('detectors', ['detectors', 'list', ...none]),
       'no detectors yet — create one with `freshet up -f <pipeline file>` (a detectors: entry) or the LookoutMetrics API\n',
     );
-    assert.equal(await cli('metrics', ['metrics', ...none]), 'no metrics yet\n');
+    assert.equal(
+      await cli('metrics', ['metrics', ...none]),
+      'no metrics yet — streams, applications, delivery streams and functions publish theirs once they have traffic (`freshet put`, `freshet generate`), and `aws cloudwatch put-metric-data` adds your own\n',
+    );
+    assert.equal(
+      await cli('metrics', ['metrics', 'AWS/Kinesis', '--endpoint', empty.url]),
+      'no metrics in AWS/Kinesis yet — streams, applications, delivery streams and functions publish theirs once they have traffic (`freshet put`, `freshet generate`), and `aws cloudwatch put-metric-data` adds your own\n',
+    );
     assert.equal(await cli('metrics', ['alarms', ...none]), 'no alarms (create them with PutMetricAlarm or a pipeline file)\n');
     assert.deepEqual(JSON.parse(await cli('functions', ['functions', 'list', '-o', 'json', '--endpoint', empty.url])), []);
   });

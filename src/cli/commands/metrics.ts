@@ -125,6 +125,11 @@ async function listAll(client: CloudWatchClient, namespace: string | undefined, 
   return out;
 }
 
+/** What an empty listing says: where metrics come from, so the user knows what to start. */
+function noMetrics(namespace: string | undefined): string {
+  return `no metrics${namespace ? ` in ${namespace}` : ''} yet — streams, applications, delivery streams and functions publish theirs once they have traffic (\`freshet put\`, \`freshet generate\`), and \`aws cloudwatch put-metric-data\` adds your own`;
+}
+
 async function metricsCommand(namespace: string | undefined, metric: string | undefined, o: MetricsOptions): Promise<void> {
   const dims = o.dimension ?? [];
   await withSdkClient(CloudWatchClient, o.endpoint, async (client) => {
@@ -141,12 +146,12 @@ async function metricsCommand(namespace: string | undefined, metric: string | un
             { header: 'metric', value: (m) => m.MetricName },
             { header: 'dimensions', value: (m) => dimsText(m.Dimensions) },
           ],
-          namespace ? `no metrics in ${namespace}` : 'no metrics yet',
+          noMetrics(namespace),
         );
         return;
       }
       if (all.length === 0) {
-        console.log(namespace ? `no metrics in ${namespace}` : 'no metrics yet');
+        console.log(noMetrics(namespace));
         return;
       }
       for (const m of all) console.log(`${m.Namespace}  ${m.MetricName}  ${dimsText(m.Dimensions)}`.trimEnd());
