@@ -9,6 +9,7 @@ import { createClients, readStream, type FreshetClients } from '../../src/pipeli
 import { startServer } from '../../src/server/index.ts';
 import { startTestServer, type TestServer } from './server-harness.ts';
 import { ROOT, runCli, spawnCli, waitForOutput } from './run-cli.ts';
+import { runCliInProcess } from './run-cli-in-process.ts';
 
 const S1 = join(ROOT, 'examples', 's1-revenue-per-store');
 
@@ -69,6 +70,38 @@ describe('freshet validate / up: checked before anything changes', () => {
         `^freshet: ${file}: 1 problem\\n  ${join(dir, 'revenue.sql')}:${line}:${col}: .*"salez".* \\(application 's1-revenue-per-store', codeFile of ${file}:\\d+\\)\\n$`,
       ),
     );
+    await nothingCreated();
+  });
+
+  it('names what it changed and the `freshet down` that undoes it when a request fails part-way', async () => {
+    // Valid as a file (a dashboard body is a JSON string to the model); CloudWatch refuses the body when `up` sends it.
+    const dir = mkdtempSync(join(tmpdir(), 'freshet-up-'));
+    const file = join(dir, 'freshet.yaml');
+    writeFileSync(
+      file,
+      'name: part-way\nstreams:\n  - name: part-way-in\n    shards: 1\ndashboards:\n  - DashboardName: part-way-board\n    DashboardBody:\n      widgets:\n        - { type: metric, properties: {} }\n',
+    );
+    const up = await runCliInProcess(['up', '-f', file, '--endpoint', server.url]);
+    assert.equal(up.code, 1);
+    assert.equal(up.stdout, '+ stream part-way-in (create)\n    1 shard\n    retention 24 h\n');
+    const [first, ...rest] = up.stderr.trimEnd().split('\n');
+    assert.equal(
+      first,
+      'freshet: up stopped at dashboard part-way-board: DashboardInvalidInputError: The dashboard body is invalid, there are 2 validation errors:',
+    );
+    assert.deepEqual(rest.slice(-2), [
+      '  changed before it: stream part-way-in (create)',
+      `  undo with: freshet down -f ${file} --endpoint ${server.url} (deletes only what this pipeline created)`,
+    ]);
+    assert.deepEqual((await clients.kinesis.send(new ListStreamsCommand({}))).StreamNames, ['part-way-in']);
+    // The undo line, run as printed.
+    const undo = rest
+      .at(-1)!
+      .replace(/^ {2}undo with: freshet /, '')
+      .replace(/ \(deletes only .*$/, '');
+    const down = await runCliInProcess(undo.split(' '));
+    assert.equal(down.code, 0, down.stderr);
+    assert.equal(down.stdout, '- stream part-way-in (delete)\npipeline part-way: 1 deleted, 0 kept\n');
     await nothingCreated();
   });
 });
