@@ -18,7 +18,7 @@ import type { FirehoseService } from '../../firehose/index.ts';
 import { applyUp, createClients, DEFAULT_ENDPOINT, loadPipeline, runPipelineGenerators } from '../../pipeline/index.ts';
 import type { LoadedPipeline, RunningGenerator } from '../../pipeline/index.ts';
 import type { LogFormat, LogLevel } from '../../core/index.ts';
-import { addLogOptions, applyLogOptions, explainStartError } from './server.ts';
+import { addLogOptions, applyLogOptions, DEFAULT_PG_PORT, explainStartError, parsePort, portFree } from './server.ts';
 
 /**
  * The package's examples/ folder: the nearest one above this module, which runs from src/cli/commands/ (tsx)
@@ -47,6 +47,9 @@ interface DemoFlags {
   dataDir: string;
   examples: string[];
   seconds?: number;
+  pgPort?: number;
+  /** false with --no-pg. */
+  pg: boolean;
 }
 
 export interface DemoStatus {
@@ -82,14 +85,18 @@ export function formatStatus(s: DemoStatus): string {
   return `records in ${s.recordsIn} · SQL rows out ${s.sqlRowsOut} · files delivered ${s.filesDelivered} (${s.recordsDelivered} records)`;
 }
 
-/** What to try next, with the endpoint the demo really listens on (the default one needs no flag). */
-export function demoHints(url: string, examples: readonly string[]): string {
+/**
+ * What to try next, with the endpoint the demo really listens on (the default one needs no flag), and psql
+ * against its Postgres endpoint when it serves one.
+ */
+export function demoHints(url: string, examples: readonly string[], pg?: { host: string; port: number }): string {
   const endpoint = url === DEFAULT_ENDPOINT ? '' : ` --endpoint ${url}`;
   const stream = examples.includes('s1') ? 's1-sales-events' : examples.includes('s2') ? 's2-trades' : undefined;
   return [
     ...(stream ? [`Try: npx freshet tail ${stream}${endpoint}`] : []),
     `npx freshet status${endpoint}`,
     `aws --endpoint-url ${url} kinesis list-streams`,
+    ...(pg ? [`psql -h ${pg.host} -p ${pg.port} -U analyst dev`] : []),
     'Ctrl-C to stop',
   ].join('   ·   ');
 }
@@ -119,7 +126,9 @@ export function register(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--data-dir <dir>', 'where streams, checkpoints and delivered files live', './freshet-data')
     .option('--examples <list>', 'example pipelines to run, comma-separated (s1, s2, s3, s4)', parseExamples, ['s1', 's2'])
-    .option('--seconds <n>', 'stop by itself after this many seconds (default: run until Ctrl-C)', parsePositive);
+    .option('--seconds <n>', 'stop by itself after this many seconds (default: run until Ctrl-C)', parsePositive)
+    .option('--pg-port <port>', 'Postgres endpoint for materialized views (psql); 0 picks a free one (default 5439, or free with --port 0)', parsePort)
+    .option('--no-pg', 'do not serve the Postgres endpoint');
   addLogOptions(command).action(async (flags: DemoFlags & { logLevel?: LogLevel; logFormat?: LogFormat }) => {
     // The demo's own status line is the show: the server logs only warnings unless asked for more.
     applyLogOptions({ ...flags, logLevel: flags.logLevel ?? (process.env.FRESHET_LOG_LEVEL ? undefined : 'warn') });
@@ -131,12 +140,43 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   const dataDir = resolve(flags.dataDir);
   let server: FreshetServer;
   const webConsole = createConsole();
-  try {
-    server = await startServer({ port: flags.port, host: flags.host, dataDir, storage: 'file', httpRoutes: webConsole.routes });
-  } catch (e) {
-    throw new Error(explainStartError(e, { port: flags.port, host: flags.host, dataDir }));
+  // The Postgres endpoint as `freshet server` serves it: Redshift's 5439 (free with --port 0), off with a
+  // message when that default is taken, so the README's psql line works against the demo.
+  let pgPort = flags.pg ? (flags.pgPort ?? (flags.port === 0 ? 0 : DEFAULT_PG_PORT)) : undefined;
+  if (pgPort === DEFAULT_PG_PORT && flags.pgPort === undefined && !(await portFree(flags.host, pgPort))) {
+    console.error(`freshet demo: port ${pgPort} is in use: Postgres endpoint off (pass --pg-port <other>, or --no-pg)`);
+    pgPort = undefined;
   }
-  webConsole.attach({ kinesis: server.kinesis, services: server.services, dataDir, region: 'us-east-1', auth: server.auth, iam: server.iam });
+  const explain = (e: unknown): Error => {
+    const err = e as { code?: string; port?: number };
+    if (err.code === 'EADDRINUSE' && pgPort !== undefined && err.port === pgPort)
+      return new Error(`Postgres port ${pgPort} on ${flags.host} is already in use; stop what is using it or pass --pg-port <other> (or --no-pg)`);
+    return new Error(explainStartError(e, { port: flags.port, host: flags.host, dataDir }));
+  };
+  const options = { port: flags.port, host: flags.host, dataDir, storage: 'file' as const, httpRoutes: webConsole.routes };
+  try {
+    server = await startServer({ ...options, ...(pgPort !== undefined ? { pg: { port: pgPort } } : {}) });
+  } catch (e) {
+    const err = e as { code?: string; port?: number };
+    // The default Postgres port taken between the check above and the listen: run without it, as `freshet server` does.
+    if (err.code !== 'EADDRINUSE' || flags.pgPort !== undefined || pgPort !== DEFAULT_PG_PORT || err.port !== pgPort) throw explain(e);
+    console.error(`freshet demo: port ${pgPort} is in use: Postgres endpoint off (pass --pg-port <other>, or --no-pg)`);
+    try {
+      server = await startServer(options);
+    } catch (e2) {
+      throw explain(e2);
+    }
+  }
+  const pg = server.pg;
+  webConsole.attach({
+    kinesis: server.kinesis,
+    services: server.services,
+    dataDir,
+    region: 'us-east-1',
+    auth: server.auth,
+    iam: server.iam,
+    ...(pg ? { views: async () => (await pg.engine()).list() } : {}),
+  });
   const clients = createClients({ endpoint: server.url });
   const generators: RunningGenerator[] = [];
   let stopping = false;
@@ -161,6 +201,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   try {
     console.log(`Freshet is listening on ${server.url} (data in ${dataDir})`);
     console.log(`Console: ${server.url}/console/ (open it in a browser to watch the pipelines)`);
+    if (pg) console.log(`Postgres: ${pg.host}:${pg.port} for streaming materialized views (psql -h ${pg.host} -p ${pg.port} -U analyst dev; docs/views.md)`);
     const examples = examplesDir();
     const pipelines: LoadedPipeline[] = flags.examples.map((n) => loadPipeline(join(examples, EXAMPLES[n]!, 'freshet.yaml')));
     for (const p of pipelines) {
@@ -175,7 +216,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       generators.push(...running);
     }
     console.log(`Delivered files appear under ${join(dataDir, 's3')}/ (S1 after its 60 s window and 60 s buffer).`);
-    console.log(demoHints(server.url, flags.examples));
+    console.log(demoHints(server.url, flags.examples, pg));
   } catch (e) {
     await stop('could not set up the demo pipelines');
     throw e;

@@ -10,7 +10,7 @@ import type { FreshetServer, StartServerOptions } from '../../server/index.ts';
 import { configureDefaultLogger, log, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../core/index.ts';
 
 /** Redshift's port, the Postgres endpoint's default (src/views's DEFAULT_PG_PORT; not imported, so `freshet` starts fast). */
-const DEFAULT_PG_PORT = 5439;
+export const DEFAULT_PG_PORT = 5439;
 import { parseFsyncMode } from '../../storage/index.ts';
 import type { FsyncMode } from '../../storage/index.ts';
 
@@ -77,7 +77,7 @@ export function logStartup(server: FreshetServer, flags: { dataDir: string; stor
   );
 }
 
-function parsePort(value: string): number {
+export function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0-65535, got '${value}'`);
   return n;
@@ -147,7 +147,7 @@ interface ServerFlags {
 }
 
 /** True when nothing listens on host:port (a listen that is closed again at once). */
-function portFree(host: string, port: number): Promise<boolean> {
+export function portFree(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createNetServer();
     probe.once('error', () => resolve(false));
