@@ -1,8 +1,10 @@
 /**
  * README's "Use it" lines, run as written (through bash, from a folder holding the repository's examples/)
- * against the demo: the only changes are the demo's port (the lines name 127.0.0.1:4567, the test's demo
- * listens on a free port, passed as FRESHET_ENDPOINT) and `npx freshet`, which runs the built CLI.
- * Lines that run until Ctrl-C are interrupted once they have shown what they do. `psql` is left to test/views.
+ * against the demo: the only changes are the demo's ports (the lines name 127.0.0.1:4567 and Postgres's 5439,
+ * the test's demo listens on free ones; the first is passed as FRESHET_ENDPOINT) and `npx freshet`, which runs
+ * the built CLI. Lines that run until Ctrl-C are interrupted once they have shown what they do.
+ *
+ * As a new user: no AWS settings from the environment or ~/.aws, only what the lines themselves `export`.
  */
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,12 +27,27 @@ interface Run {
   stderr: string;
 }
 
-function runLine(line: string, cwd: string, url: string, until?: (out: string) => boolean): Promise<Run> {
-  const command = line.replaceAll('npx freshet', `node ${CLI}`).replaceAll('http://127.0.0.1:4567', url);
-  const child = spawn('bash', ['-c', `exec ${command}`], {
-    cwd,
-    env: { ...process.env, FRESHET_ENDPOINT: url, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_DEFAULT_REGION: 'us-east-1' },
-  });
+/** The environment of a user who has never configured AWS: none of our AWS_* variables, no ~/.aws files. */
+function newUserEnv(url: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AWS_')) env[k] = v;
+  return { ...env, AWS_CONFIG_FILE: '/nonexistent/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', FRESHET_ENDPOINT: url };
+}
+
+/** The variables an `export A=1 B=2` line sets (the lines run in separate shells, so the test carries them over). */
+function exported(line: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const m of line.replace(/#.*$/, '').matchAll(/([A-Z_][A-Z0-9_]*)=(\S+)/g)) vars[m[1]!] = m[2]!;
+  return vars;
+}
+
+function runLine(line: string, cwd: string, url: string, pgPort: string, env: NodeJS.ProcessEnv, until?: (out: string) => boolean): Promise<Run> {
+  const command = line
+    .replaceAll('npx freshet', `node ${CLI}`)
+    .replaceAll('http://127.0.0.1:4567', url)
+    .replace(/ -p 5439 /, ` -p ${pgPort} `);
+  const child = spawn('bash', ['-c', `exec ${command}`], { cwd, env });
+  child.stdin.end(); // psql reads its commands from stdin: none, so it connects and exits
   let stdout = '';
   let stderr = '';
   return new Promise((resolve, reject) => {
@@ -76,11 +93,18 @@ describe('README "Use it" against the demo', () => {
     try {
       const out = await waitForOutput(demo, (s) => s.includes('Ctrl-C to stop'));
       const url = /Freshet is listening on (http:\/\/\S+)/.exec(out)![1]!;
+      const pgPort = /Postgres: 127\.0\.0\.1:(\d+) /.exec(out)![1]!;
+      const env = newUserEnv(url);
       const ran: string[] = [];
       for (const line of lines) {
         const tool = line.split(/\s+/)[0]!;
-        if (tool === 'psql') continue;
+        if (tool === 'export') {
+          Object.assign(env, exported(line));
+          ran.push(tool);
+          continue;
+        }
         if (tool === 'aws' && !existsSync('/usr/bin/aws')) assert.fail('Debian aws CLI missing (npm test installs it)');
+        if (tool === 'psql' && !existsSync('/usr/bin/psql')) assert.fail('psql missing (npm test installs postgresql-client)');
         const sub = line.replace(/^npx freshet /, '').split(/\s+/)[0];
         const until =
           sub === 'tail'
@@ -90,7 +114,7 @@ describe('README "Use it" against the demo', () => {
               : sub === 'up'
                 ? (s: string) => s.includes('pipeline s3-ecommerce-metrics is up') && /ecommerce → s3-ecommerce: [1-9]/.test(s)
                 : undefined;
-        const r = await runLine(line, cwd, url, until);
+        const r = await runLine(line, cwd, url, pgPort, env, until);
         assert.equal(r.code, 0, `${line}\n${r.stdout}\n${r.stderr}`);
         if (sub === 'put') assert.match(r.stdout, /^shardId-\d+ \d+\n$/);
         if (sub === 'validate') assert.match(r.stdout, /pipeline s3-ecommerce-metrics is valid/);
@@ -100,7 +124,7 @@ describe('README "Use it" against the demo', () => {
         if (sub === 'anomaly') assert.ok(r.stdout.split('\n').length > 500, r.stdout.slice(0, 200));
         ran.push(sub ?? tool);
       }
-      assert.deepEqual(ran, ['status', 'aws', 'put', 'tail', 'generate', 'validate', 'up', 'apps', 'sql', 'delivery', 'anomaly', 'metrics']);
+      assert.deepEqual(ran, ['status', 'export', 'aws', 'put', 'tail', 'generate', 'validate', 'up', 'apps', 'sql', 'delivery', 'anomaly', 'metrics', 'psql']);
     } finally {
       demo.kill('SIGINT');
       await new Promise((r) => demo.once('close', r));
