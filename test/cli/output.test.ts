@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
@@ -133,11 +133,57 @@ describe('freshet completion', () => {
     assert.equal(complete('freshet streams li'), 'list');
     assert.equal(complete('freshet apps st'), 'start stop');
     assert.equal(complete('freshet streams list --ou'), '--output');
-    const zsh = await runCliInProcess(['completion', 'zsh']);
-    assert.match(zsh.stdout, /^#compdef freshet\n/);
     const bad = await runCliInProcess(['completion', 'fish']);
     assert.equal(bad.code, 1);
     assert.equal(bad.stderr, "freshet: expected bash or zsh, got 'fish'\n");
+  });
+
+  it('completes commands, sub-commands, options and file arguments in an interactive zsh', async () => {
+    if (!existsSync('/usr/bin/zsh')) assert.fail('zsh missing: apt-get install zsh (npm test needs it for this test)');
+    const script = await runCliInProcess(['completion', 'zsh']);
+    assert.equal(script.code, 0, script.stderr);
+    assert.match(script.stdout, /^#compdef freshet\n/);
+    const dir = mkdtempSync(join(tmpdir(), 'freshet-zsh-'));
+    writeFileSync(join(dir, 'freshet.zsh'), script.stdout);
+    writeFileSync(join(dir, 'revenue.sql'), '');
+    // A real zsh on a pseudo-terminal (zsh/zpty): each line is typed with a TAB, then Ctrl-A puts a print in
+    // front of what completion made of it; the driver waits for each print's output (BUF:, quoted so the
+    // echo of the typed line does not contain it).
+    writeFileSync(
+      join(dir, 'drive.zsh'),
+      [
+        'zmodload zsh/zpty',
+        "zpty z 'zsh -f -i'",
+        'out=""',
+        `zpty -w z "PS1='> '; autoload -U compinit; compinit -u -D; source ${join(dir, 'freshet.zsh')}"`,
+        'n=0',
+        'for line in "$@"; do',
+        '  zpty -w -n z "$line"$\'\\t\'',
+        "  zpty -w z $'\\x01print -r -- \\'BU\\'\\'F:\\''",
+        '  (( n += 1 ))',
+        '  for ((t = 0; t < 600; t++)); do',
+        '    hits=(${(M)${(f)out}:#*BUF:*})',
+        '    (( $#hits >= n )) && break',
+        '    zpty -r -t z chunk && out+=$chunk || sleep 0.1',
+        '  done',
+        'done',
+        'zpty -d z',
+        "print -r -- \"$out\" | tr -d '\\r' | grep -a -o 'BUF:.*'",
+      ].join('\n'),
+    );
+    const typed = ['freshet str', 'freshet streams li', 'freshet streams list --ou', 'freshet apps describe --end', 'freshet sql check rev'];
+    const lines = execFileSync('/usr/bin/zsh', ['-f', join(dir, 'drive.zsh'), ...typed], { cwd: dir, env: { ...process.env, HOME: dir } })
+      .toString()
+      .split('\n')
+      .filter((l) => l.startsWith('BUF:freshet'))
+      .map((l) => l.slice('BUF:'.length).trimEnd());
+    assert.deepEqual(lines, [
+      'freshet streams',
+      'freshet streams list',
+      'freshet streams list --output',
+      'freshet apps describe --endpoint',
+      'freshet sql check revenue.sql',
+    ]);
   });
 
   it('shows defaults in help as they are typed', async () => {

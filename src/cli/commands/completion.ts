@@ -54,15 +54,35 @@ complete -F _freshet freshet
 `;
 }
 
+/**
+ * zsh's own completion (compadd), not bash's script through bashcompinit: zsh arrays count from 1, so the
+ * bash script's COMP_WORDS[COMP_CWORD] is the word before the cursor there, and its `path` is zsh's $PATH.
+ */
 function zshScript(words: Map<string, string[]>): string {
+  const quote = (w: string) => `'${w}'`;
+  const cases = [...words].map(([path, w]) => `    ${quote(path)}) opts=(${w.join(' ')}) ;;`).join('\n');
   return `#compdef freshet
 # freshet zsh completion: add \`source <(freshet completion zsh)\` to ~/.zshrc (after compinit)
-${bashScript(words)
-  .split('\n')
-  .filter((l) => !l.startsWith('complete ') && !l.startsWith('#'))
-  .join('\n')}
-autoload -U bashcompinit && bashcompinit
-complete -F _freshet freshet
+_freshet() {
+  local cmd="" word key i
+  local -a opts
+  for ((i = 2; i < CURRENT; i++)); do
+    word=\${words[i]}
+    [[ $word == -* ]] && continue
+    key="\${cmd:+$cmd }$word"
+    (( \${+_freshet_known[$key]} )) && cmd=$key
+  done
+  case $cmd in
+${cases}
+  esac
+  compadd -- $opts || _files
+}
+typeset -gA _freshet_known
+_freshet_known=(${[...words.keys()]
+    .filter((p) => p !== '')
+    .map((p) => `${quote(p)} 1`)
+    .join(' ')})
+compdef _freshet freshet
 `;
 }
 
