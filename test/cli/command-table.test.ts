@@ -49,6 +49,43 @@ describe('command table', () => {
     assert.deepEqual(lower, []);
   });
 
+  it('gives every listing and describe command -o, --output table|json|yaml', async () => {
+    const withOutput: string[] = [];
+    const listings: string[] = [];
+    const walk = (c: Command, path: string): void => {
+      for (const sub of c.commands) {
+        const name = `${path} ${sub.name()}`.trim();
+        if (sub.options.some((o) => o.long === '--output' && o.short === '-o')) withOutput.push(name);
+        // A listing or a description of what runs; `functions logs` is a log to follow (like tail), not a listing.
+        if (/^(list|describe|anomalies|logs|status|metrics|alarms)$/.test(sub.name()) && name !== 'functions logs') listings.push(name);
+        walk(sub, name);
+      }
+    };
+    const full = new Command().name('freshet');
+    for (const load of Object.values(MODULES)) (await load()).register(full);
+    walk(full, '');
+    assert.deepEqual(
+      listings.filter((n) => !withOutput.includes(n)),
+      [],
+    );
+    assert.deepEqual(withOutput.sort(), [
+      'alarms',
+      'apps describe',
+      'apps list',
+      'apps logs',
+      'delivery describe',
+      'delivery list',
+      'detectors anomalies',
+      'detectors describe',
+      'detectors list',
+      'functions list',
+      'metrics',
+      'status',
+      'streams describe',
+      'streams list',
+    ]);
+  });
+
   it('loads the owning module for `freshet help <command>` and names a mistyped command', async () => {
     const help = await runCli(['help', 'tail']);
     assert.equal(help.code, 0, help.stderr);
