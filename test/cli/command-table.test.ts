@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { COMMANDS, listCommands, MODULES, type CommandEntry } from '../../src/cli/command-table.ts';
+import { COMMANDS, listCommands, MODULES, showDefaultsAsTyped, type CommandEntry } from '../../src/cli/command-table.ts';
 import { runCli } from './run-cli.ts';
 
 /** What each module registers, as the table would list it. */
@@ -84,6 +84,24 @@ describe('command table', () => {
       'streams describe',
       'streams list',
     ]);
+  });
+
+  it('shows every default in help as the user would type it, never as JSON', async () => {
+    const leaks: string[] = [];
+    const walk = (c: Command, path: string): void => {
+      for (const sub of c.commands) {
+        const name = `${path} ${sub.name()}`.trim();
+        // Collapsed, so a default wrapped onto the next line is seen whole.
+        const help = sub.helpInformation().replace(/\s+/g, ' ');
+        for (const m of help.matchAll(/\(default: ["[{][^)]*\)|\[object [^\]]*\]/g)) leaks.push(`${name}: ${m[0]}`);
+        walk(sub, name);
+      }
+    };
+    const full = new Command().name('freshet');
+    for (const load of Object.values(MODULES)) (await load()).register(full);
+    showDefaultsAsTyped(full);
+    walk(full, '');
+    assert.deepEqual(leaks, []);
   });
 
   it('loads the owning module for `freshet help <command>` and names a mistyped command', async () => {
