@@ -1,9 +1,11 @@
 /**
- * A deployment script's `aws kinesisanalyticsv2 ...` calls (Debian's AWS CLI v2) against a real server:
- * create, describe, update (new version), start, snapshot, stop, tag, list versions, delete, and an
- * error as the CLI reports it.
+ * A deployment script's `aws kinesisanalyticsv2 ...` calls (Debian's AWS CLI) against a real server:
+ * every action Freshet serves for Flink applications, and errors as the CLI reports them.
  */
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage } from '../../src/storage/index.ts';
@@ -19,11 +21,13 @@ GROUP BY ticker, window_start, window_end;`;
 
 describe('aws kinesisanalyticsv2 (AWS CLI v2)', () => {
   let server: FreshetServer;
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-v2-cli-'));
 
   before(async () => {
     server = await startServer({
       port: 0,
       storage: new MemoryStorage(),
+      dataDir,
       clock: new ManualClock(Date.UTC(2026, 0, 5)),
       createDelayMs: 0,
       deleteDelayMs: 0,
@@ -35,6 +39,7 @@ describe('aws kinesisanalyticsv2 (AWS CLI v2)', () => {
 
   after(async () => {
     await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('runs a deployment script from create to delete', async () => {
@@ -111,6 +116,184 @@ describe('aws kinesisanalyticsv2 (AWS CLI v2)', () => {
     await cli(['delete-application', '--application-name', 'quotes-job', '--create-timestamp', String(d.ApplicationDetail.CreateTimestamp)]);
     await assert.rejects(cli(['describe-application', '--application-name', 'quotes-job']), (e: Error & { stderr?: string }) =>
       /ResourceNotFoundException/.test(e.stderr ?? ''),
+    );
+  });
+
+  it('runs the rest of a release script: code from the object store, versions, rollback, snapshots, restore, logging options, untag', async () => {
+    const cli = (args: string[]) => awsCli(server.url, ['kinesisanalyticsv2', ...args]);
+    const rejects = (args: string[], error: RegExp) =>
+      assert.rejects(cli(args), (e: Error & { stderr?: string }) => error.test(e.stderr ?? '') || assert.fail(e.stderr ?? e.message));
+    // The deployment bucket of the embedded object store: <dataDir>/s3/<bucket>/<key>.
+    mkdirSync(join(dataDir, 's3', 'releases', 'ticker'), { recursive: true });
+    writeFileSync(join(dataDir, 's3', 'releases', 'ticker', 'job.sql'), SQL('SUM'));
+    await rejects(
+      [
+        'create-application',
+        '--application-name',
+        'ticker-job',
+        '--runtime-environment',
+        'FLINK-1_18',
+        '--service-execution-role',
+        'arn:aws:iam::000000000000:role/flink',
+        '--application-configuration',
+        JSON.stringify({
+          ApplicationCodeConfiguration: {
+            CodeContentType: 'ZIPFILE',
+            CodeContent: { S3ContentLocation: { BucketARN: 'arn:aws:s3:::releases', FileKey: 'ticker/app.jar' } },
+          },
+        }),
+      ],
+      /CodeValidationException/,
+    );
+    const created = await cli([
+      'create-application',
+      '--application-name',
+      'ticker-job',
+      '--runtime-environment',
+      'FLINK-1_18',
+      '--service-execution-role',
+      'arn:aws:iam::000000000000:role/flink',
+      '--cloud-watch-logging-options',
+      'LogStreamARN=arn:aws:logs:us-east-1:000000000000:log-group:flink:log-stream:ticker',
+      '--tags',
+      'Key=team,Value=quant',
+      'Key=stage,Value=dev',
+      '--application-configuration',
+      JSON.stringify({
+        ApplicationCodeConfiguration: {
+          CodeContentType: 'ZIPFILE',
+          CodeContent: { S3ContentLocation: { BucketARN: 'arn:aws:s3:::releases', FileKey: 'ticker/job.sql' } },
+        },
+        ApplicationSnapshotConfiguration: { SnapshotsEnabled: true },
+      }),
+    ]);
+    const arn: string = created.ApplicationDetail.ApplicationARN;
+    const code = created.ApplicationDetail.ApplicationConfigurationDescription.ApplicationCodeConfigurationDescription;
+    assert.equal(code.CodeContentType, 'ZIPFILE');
+    assert.deepEqual(code.CodeContentDescription.S3ApplicationCodeLocationDescription, {
+      BucketARN: 'arn:aws:s3:::releases',
+      FileKey: 'ticker/job.sql',
+    });
+    const loggingId: string = created.ApplicationDetail.CloudWatchLoggingOptionDescriptions[0].CloudWatchLoggingOptionId;
+    assert.ok(loggingId);
+
+    const listed = await cli(['list-applications']);
+    assert.deepEqual(
+      listed.ApplicationSummaries.filter((a: { ApplicationName: string }) => a.ApplicationName === 'ticker-job').map(
+        (a: { ApplicationStatus: string; RuntimeEnvironment: string; ApplicationVersionId: number }) => [
+          a.ApplicationStatus,
+          a.RuntimeEnvironment,
+          a.ApplicationVersionId,
+        ],
+      ),
+      [['READY', 'FLINK-1_18', 1]],
+    );
+
+    // Logging options: removing the one the application was created with, then adding another, each a new version.
+    const removed = await cli([
+      'delete-application-cloud-watch-logging-option',
+      '--application-name',
+      'ticker-job',
+      '--current-application-version-id',
+      '1',
+      '--cloud-watch-logging-option-id',
+      loggingId,
+    ]);
+    assert.equal(removed.ApplicationVersionId, 2);
+    assert.deepEqual(removed.CloudWatchLoggingOptionDescriptions ?? [], []);
+    const added = await cli([
+      'add-application-cloud-watch-logging-option',
+      '--application-name',
+      'ticker-job',
+      '--current-application-version-id',
+      '2',
+      '--cloud-watch-logging-option',
+      'LogStreamARN=arn:aws:logs:us-east-1:000000000000:log-group:flink:log-stream:ticker-2',
+    ]);
+    assert.equal(added.ApplicationVersionId, 3);
+    assert.deepEqual(
+      added.CloudWatchLoggingOptionDescriptions.map((o: { LogStreamARN: string }) => o.LogStreamARN),
+      ['arn:aws:logs:us-east-1:000000000000:log-group:flink:log-stream:ticker-2'],
+    );
+
+    await cli(['untag-resource', '--resource-arn', arn, '--tag-keys', 'stage']);
+    assert.deepEqual((await cli(['list-tags-for-resource', '--resource-arn', arn])).Tags, [{ Key: 'team', Value: 'quant' }]);
+
+    await cli(['start-application', '--application-name', 'ticker-job']);
+    await cli(['create-application-snapshot', '--application-name', 'ticker-job', '--snapshot-name', 'golden']);
+    const golden = await cli(['describe-application-snapshot', '--application-name', 'ticker-job', '--snapshot-name', 'golden']);
+    assert.equal(golden.SnapshotDetails.SnapshotStatus, 'READY');
+    assert.equal(golden.SnapshotDetails.ApplicationVersionId, 3);
+
+    // Release 4 (MAX, as text), then roll back to release 3 (SUM, the object) from the snapshot.
+    await cli([
+      'update-application',
+      '--application-name',
+      'ticker-job',
+      '--current-application-version-id',
+      '3',
+      '--application-configuration-update',
+      JSON.stringify({
+        ApplicationCodeConfigurationUpdate: { CodeContentTypeUpdate: 'PLAINTEXT', CodeContentUpdate: { TextContentUpdate: SQL('MAX') } },
+      }),
+    ]);
+    const rolled = await cli(['rollback-application', '--application-name', 'ticker-job', '--current-application-version-id', '4']);
+    assert.equal(rolled.ApplicationDetail.ApplicationVersionId, 5);
+    assert.equal(rolled.ApplicationDetail.ApplicationVersionRolledBackFrom, 4);
+    assert.equal(rolled.ApplicationDetail.ApplicationVersionRolledBackTo, 3);
+    const v4 = await cli(['describe-application-version', '--application-name', 'ticker-job', '--application-version-id', '4']);
+    assert.equal(
+      v4.ApplicationVersionDetail.ApplicationConfigurationDescription.ApplicationCodeConfigurationDescription.CodeContentDescription.TextContent,
+      SQL('MAX'),
+    );
+    const v5 = await cli(['describe-application-version', '--application-name', 'ticker-job', '--application-version-id', '5']);
+    assert.equal(
+      v5.ApplicationVersionDetail.ApplicationConfigurationDescription.ApplicationCodeConfigurationDescription.CodeContentDescription
+        .S3ApplicationCodeLocationDescription.FileKey,
+      'ticker/job.sql',
+    );
+    await rejects(['describe-application-version', '--application-name', 'ticker-job', '--application-version-id', '9'], /ResourceNotFoundException/);
+
+    // Stop, then start again from the named snapshot.
+    await cli(['stop-application', '--application-name', 'ticker-job', '--force']);
+    await rejects(
+      [
+        'start-application',
+        '--application-name',
+        'ticker-job',
+        '--run-configuration',
+        '{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_CUSTOM_SNAPSHOT","SnapshotName":"no-such"}}',
+      ],
+      /ResourceNotFoundException/,
+    );
+    await cli([
+      'start-application',
+      '--application-name',
+      'ticker-job',
+      '--run-configuration',
+      '{"ApplicationRestoreConfiguration":{"ApplicationRestoreType":"RESTORE_FROM_CUSTOM_SNAPSHOT","SnapshotName":"golden"}}',
+    ]);
+    const running = await cli(['describe-application', '--application-name', 'ticker-job']);
+    assert.equal(running.ApplicationDetail.ApplicationStatus, 'RUNNING');
+    assert.deepEqual(running.ApplicationDetail.ApplicationConfigurationDescription.RunConfigurationDescription.ApplicationRestoreConfigurationDescription, {
+      ApplicationRestoreType: 'RESTORE_FROM_CUSTOM_SNAPSHOT',
+      SnapshotName: 'golden',
+    });
+    await cli(['stop-application', '--application-name', 'ticker-job', '--force']);
+
+    await cli([
+      'delete-application-snapshot',
+      '--application-name',
+      'ticker-job',
+      '--snapshot-name',
+      'golden',
+      '--snapshot-creation-timestamp',
+      String(golden.SnapshotDetails.SnapshotCreationTimestamp),
+    ]);
+    const left = await cli(['list-application-snapshots', '--application-name', 'ticker-job']);
+    assert.deepEqual(
+      left.SnapshotSummaries.map((s: { SnapshotName: string }) => s.SnapshotName).filter((n: string) => n === 'golden'),
+      [],
     );
   });
 });
