@@ -174,6 +174,8 @@ export type FromItem =
     }
   | { kind: 'subquery'; query: Query; alias?: Ident; columnAliases?: Ident[]; match?: MatchRecognize; pos: Pos }
   | { kind: 'tvf'; fn: Ident; args: TvfArg[]; alias?: Ident; pos: Pos }
+  /** `UNNEST(array_or_map) [WITH ORDINALITY] [AS t (c, ...)]`: only as the right side of a join (a correlate). */
+  | { kind: 'unnest'; arg: Expr; ordinality: boolean; alias?: Ident; columnAliases?: Ident[]; pos: Pos }
   | {
       kind: 'join';
       joinType: 'INNER' | 'LEFT' | 'RIGHT' | 'FULL' | 'CROSS';

@@ -835,6 +835,8 @@ export class FlinkParser {
       const lateral = this.acceptWord('LATERAL');
       const right = this.fromPrimary();
       if (lateral && right.kind !== 'tvf') throw new SqlError('LATERAL is supported before TABLE(...) only', p);
+      if (right.kind === 'unnest' && (joinType === 'RIGHT' || joinType === 'FULL'))
+        throw new SqlError(`${joinType} JOIN UNNEST is not supported; write CROSS JOIN UNNEST(...) or LEFT JOIN UNNEST(...) ON TRUE`, p);
       let on: Expr | undefined;
       let using: Ident[] | undefined;
       if (joinType !== 'CROSS') {
@@ -872,6 +874,14 @@ export class FlinkParser {
     const p = this.pos();
     if (this.acceptWord('LATERAL')) {
       if (!this.isWord('TABLE')) this.fail('TABLE(...) after LATERAL');
+    }
+    if (this.isWord('UNNEST') && this.isSym('(', 1)) {
+      this.i += 2;
+      const arg = this.expr();
+      this.expectSym(')', ' to close UNNEST(');
+      const ordinality = this.acceptWords('WITH', 'ORDINALITY');
+      const a = this.aliasAfter();
+      return { kind: 'unnest', arg, ordinality, ...a, pos: p };
     }
     if (this.isWord('TABLE') && this.isSym('(', 1)) {
       this.i += 2;

@@ -246,7 +246,26 @@ export type FlinkOpPlan =
   /** ORDER BY a time attribute (ASC), then other keys: rows held until the watermark passes them. */
   | { op: 'timeSort'; input: OpPlan; time: PExpr; proctime: boolean; keys: { expr: PExpr; desc: boolean }[] }
   /** LIMIT n (interactive queries): the first n rows, then nothing. */
-  | { op: 'limit'; input: OpPlan; n: number };
+  | { op: 'limit'; input: OpPlan; n: number }
+  /**
+   * CROSS JOIN UNNEST(arg) (a correlate): each input row once per element of the ARRAY (or entry of the MAP)
+   * `arg` computes over it, as [...row slots 0..width-1, ...element columns, ordinality?, kind?]. `element`:
+   * 'value' one column; 'row' the ROW's `fields` columns; 'map' key and value. `outer` (LEFT JOIN ... ON TRUE):
+   * a row whose collection is NULL or empty comes out once, null-extended. `filter` runs over the output row.
+   * `kind`: the input's row-kind slot (a changelog), copied to the end.
+   */
+  | {
+      op: 'unnest';
+      input: OpPlan;
+      arg: PExpr;
+      width: number;
+      element: 'value' | 'row' | 'map';
+      fields: number;
+      ordinality: boolean;
+      outer: boolean;
+      filter: PExpr | null;
+      kind: number | null;
+    };
 
 /** The Flink side of an application plan (ApplicationPlan.flink). */
 export interface FlinkScriptPlan {

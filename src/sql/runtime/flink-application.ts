@@ -41,6 +41,7 @@ import { GroupAggOperator } from './operators/group-agg.ts';
 import { IntervalJoinOperator } from './operators/interval-join.ts';
 import { JoinTableOperator } from './operators/join-table.ts';
 import { LimitOperator, TimeSortOperator, UnionAllOperator } from './operators/flink-simple.ts';
+import { UnnestOperator } from './operators/unnest.ts';
 import { MatchRecognizeOperator } from './operators/match-recognize.ts';
 import { OverAggOperator } from './operators/over-agg.ts';
 import { RankOperator } from './operators/rank.ts';
@@ -329,6 +330,8 @@ export class FlinkApplication {
         return new TimeSortOperator(o, ctx, emit);
       case 'limit':
         return new LimitOperator(o, emit);
+      case 'unnest':
+        return new UnnestOperator(o, ctx, emit);
       default:
         throw new SqlError(`${o.op} is a KDA SQL operator and cannot run in a Flink SQL job`);
     }

@@ -108,6 +108,11 @@ function node(o: OpPlan, streams: Map<string, StreamPlan>): { text: string; upda
       return { text: `TemporalSort(orderBy=[${exprText(o.time)} ASC])`, updates: false };
     case 'limit':
       return { text: `Limit(fetch=[${o.n}])`, updates: false };
+    case 'unnest':
+      return {
+        text: `Correlate(invocation=[UNNEST(${exprText(o.arg)})${o.ordinality ? ' WITH ORDINALITY' : ''}], joinType=[${o.outer ? 'LEFT' : 'INNER'}]${o.filter ? `, condition=[${exprText(o.filter)}]` : ''})`,
+        updates: o.kind !== null,
+      };
     default:
       return { text: o.op, updates: false };
   }

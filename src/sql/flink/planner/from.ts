@@ -9,6 +9,7 @@
 import { SqlError } from '../../errors.ts';
 import type { WindowPlan } from '../../plan/flink.ts';
 import type { OpPlan, PExpr } from '../../plan/plan.ts';
+import type { SqlType } from '../../plan/types.ts';
 import type { Expr, FromItem, Pos, TvfArg } from '../ast.ts';
 import type { TableDef } from './catalog.ts';
 import type { PlannerContext } from './context.ts';
@@ -47,6 +48,8 @@ export function planFromItem(ctx: PlannerContext, item: FromItem): Rel {
       return planTvf(ctx, item);
     case 'join':
       return planJoin(ctx, item);
+    case 'unnest':
+      throw new SqlError('UNNEST reads a column of a table: write FROM t CROSS JOIN UNNEST(t.col) AS u (c)', item.pos);
   }
 }
 
@@ -264,6 +267,7 @@ function joinScope(left: Rel, right: Rel, keepTimes: boolean): FCol[] {
 
 function planJoin(ctx: PlannerContext, j: Extract<FromItem, { kind: 'join' }>): Rel {
   if (j.right.kind === 'table' && j.right.asOf) return planTemporal(ctx, j);
+  if (j.right.kind === 'unnest') return planUnnest(ctx, j, j.right);
   const left = materialize(planFromItem(ctx, j.left));
   const right = materialize(planFromItem(ctx, j.right));
   const lw = left.width;
@@ -375,6 +379,62 @@ function planJoin(ctx: PlannerContext, j: Extract<FromItem, { kind: 'join' }>): 
     kind: changelog ? width : null,
     ...(changelog ? { producer: `Join(joinType=[${joinType}Join])` } : {}),
   };
+}
+
+/**
+ * `t CROSS JOIN UNNEST(t.col) AS u (c)` (also `t, UNNEST(...)`, `JOIN UNNEST(...) ON cond` and
+ * `LEFT JOIN UNNEST(...) ON TRUE`): a correlate, one row per element. The left side keeps its columns and
+ * time attributes; an ARRAY of ROWs gives one column per field, a MAP a key and a value column, WITH
+ * ORDINALITY the element's position (from 1).
+ */
+function planUnnest(ctx: PlannerContext, j: Extract<FromItem, { kind: 'join' }>, u: Extract<FromItem, { kind: 'unnest' }>): Rel {
+  if (j.using) throw new SqlError('JOIN UNNEST(...) takes ON, not USING', j.pos);
+  const left = materialize(planFromItem(ctx, j.left));
+  const arg = expr(u.arg, { rel: left });
+  const t = arg.t;
+  let element: 'value' | 'row' | 'map';
+  let types: { name: string; type: SqlType }[];
+  if (t.name === 'ARRAY' && t.element?.name === 'ROW' && t.element.fields) {
+    element = 'row';
+    types = t.element.fields.map((f) => ({ name: f.name, type: f.type }));
+  } else if (t.name === 'ARRAY') {
+    element = 'value';
+    types = [{ name: 'EXPR$0', type: t.element ?? FT.NULL }];
+  } else if (t.name === 'MAP') {
+    element = 'map';
+    types = [
+      { name: 'EXPR$0', type: t.key ?? FT.NULL },
+      { name: 'EXPR$1', type: t.value ?? FT.NULL },
+    ];
+  } else throw new SqlError(`UNNEST needs an ARRAY or a MAP, but its argument is ${flinkType(t)}`, u.arg.pos);
+  if (u.ordinality) types.push({ name: 'ORDINALITY', type: FT.INT });
+  const lw = left.width;
+  const qual = u.alias?.name;
+  let ucols: FCol[] = types.map((c, i) => ({ name: c.name, type: c.type, slot: lw + i, quals: qual ? [qual] : [] }));
+  if (u.columnAliases) ucols = requalify({ root: left.root, cols: ucols, width: lw, kind: null }, qual, u.columnAliases).cols;
+  const width = lw + ucols.length;
+  const cols = [...left.cols, ...ucols];
+  const outer = j.joinType === 'LEFT';
+  let filter: PExpr | null = null;
+  if (j.on) {
+    filter = bool(expr(j.on, { rel: { root: left.root, cols, width, kind: null } }), j.on.pos, 'the JOIN condition');
+    if (filter.k === 'lit' && filter.v === true) filter = null;
+    if (outer && filter) throw new SqlError('LEFT JOIN UNNEST(...) supports ON TRUE only; filter the unnested rows in WHERE', j.on.pos);
+  }
+  const root: OpPlan = {
+    op: 'unnest',
+    input: left.root,
+    arg,
+    width: lw,
+    element,
+    fields: element === 'row' ? types.length - (u.ordinality ? 1 : 0) : element === 'map' ? 2 : 1,
+    ordinality: u.ordinality,
+    outer,
+    filter,
+    kind: left.kind,
+  };
+  const { pending: _p, pendingRank: _r, windowCols: _w, table: _t, ...rest } = left;
+  return { ...rest, root, cols, width, kind: left.kind === null ? null : width };
 }
 
 /** `JOIN t FOR SYSTEM_TIME AS OF l.time`: an event-time temporal join or a lookup join. */
