@@ -8,9 +8,11 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { zipSync } from 'fflate';
 import {
+  AddApplicationOutputCommand,
   CreateApplicationCommand,
   CreateApplicationSnapshotCommand,
   DeleteApplicationCommand,
+  DeleteApplicationOutputCommand,
   DeleteApplicationSnapshotCommand,
   DescribeApplicationCommand,
   DescribeApplicationSnapshotCommand,
@@ -29,7 +31,11 @@ import {
   AddApplicationCloudWatchLoggingOptionCommand,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { CreateApplicationCommand as CreateV1Command, KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
+import {
+  CreateApplicationCommand as CreateV1Command,
+  DescribeApplicationCommand as DescribeV1Command,
+  KinesisAnalyticsClient,
+} from '@aws-sdk/client-kinesis-analytics';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage } from '../../src/storage/index.ts';
@@ -424,11 +430,85 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "ticker", "price"
     await v2.send(new StopApplicationCommand({ ApplicationName: 'kda-sql' }));
     const stopped = await v2.send(new DescribeApplicationCommand({ ApplicationName: 'kda-sql' }));
     assert.equal(stopped.ApplicationDetail?.ApplicationStatus, 'READY');
+
+    // A v2 deployment script configures the SQL application: an output, new code, then the output goes again.
+    const added = await v2.send(
+      new AddApplicationOutputCommand({
+        ApplicationName: 'kda-sql',
+        CurrentApplicationVersionId: 1,
+        Output: {
+          Name: 'DEST',
+          KinesisStreamsOutput: { ResourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/totals' },
+          DestinationSchema: { RecordFormatType: 'JSON' },
+        },
+      }),
+    );
+    assert.equal(added.ApplicationVersionId, 2);
+    assert.deepEqual(
+      added.OutputDescriptions?.map((o) => [o.OutputId, o.Name, o.KinesisStreamsOutputDescription?.ResourceARN, o.DestinationSchema?.RecordFormatType]),
+      [['1.1', 'DEST', 'arn:aws:kinesis:us-east-1:000000000000:stream/totals', 'JSON']],
+    );
+    const newCode = `CREATE OR REPLACE STREAM "DEST" ("ticker" VARCHAR(8), "price" DOUBLE);
+CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "ticker", "price" * 2 FROM "SOURCE_SQL_STREAM_001";`;
     await assert.rejects(
       v2.send(new UpdateApplicationCommand({ ApplicationName: 'kda-sql', CurrentApplicationVersionId: 1 })),
-      (e: Error) => e.name === 'UnsupportedOperationException',
+      (e: Error) => e.name === 'ConcurrentModificationException',
     );
-    await v2.send(new DeleteApplicationCommand({ ApplicationName: 'kda-sql', CreateTimestamp: stopped.ApplicationDetail!.CreateTimestamp! }));
+    const updated = await v2.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'kda-sql',
+        CurrentApplicationVersionId: 2,
+        ApplicationConfigurationUpdate: {
+          ApplicationCodeConfigurationUpdate: { CodeContentUpdate: { TextContentUpdate: newCode } },
+          SqlApplicationConfigurationUpdate: { InputUpdates: [{ InputId: '1.1', NamePrefixUpdate: 'SOURCE_SQL_STREAM' }] },
+        },
+      }),
+    );
+    assert.equal(updated.ApplicationDetail?.ApplicationVersionId, 3);
+    assert.equal(
+      updated.ApplicationDetail?.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent,
+      newCode,
+    );
+    const sqlDescription = updated.ApplicationDetail?.ApplicationConfigurationDescription?.SqlApplicationConfigurationDescription;
+    assert.equal(sqlDescription?.InputDescriptions?.[0]?.KinesisStreamsInputDescription?.ResourceARN, 'arn:aws:kinesis:us-east-1:000000000000:stream/ticks');
+    assert.deepEqual(
+      sqlDescription?.InputDescriptions?.[0]?.InputSchema?.RecordColumns?.map((c) => c.Name),
+      ['ticker', 'price'],
+    );
+    const v1View = await v1.send(new DescribeV1Command({ ApplicationName: 'kda-sql' }));
+    assert.equal(v1View.ApplicationDetail?.ApplicationCode, newCode);
+    assert.equal(v1View.ApplicationDetail?.OutputDescriptions?.[0]?.Name, 'DEST');
+    const removed = await v2.send(new DeleteApplicationOutputCommand({ ApplicationName: 'kda-sql', CurrentApplicationVersionId: 3, OutputId: '1.1' }));
+    assert.equal(removed.ApplicationVersionId, 4);
+    await assert.rejects(
+      v2.send(new DeleteApplicationOutputCommand({ ApplicationName: 'kda-sql', CurrentApplicationVersionId: 4, OutputId: '1.1' })),
+      (e: Error) => e.name === 'ResourceNotFoundException',
+    );
+    // The same actions on a Flink application say they are for SQL-1_0 applications.
+    await v2.send(
+      new CreateApplicationCommand({
+        ApplicationName: 'flink-side',
+        RuntimeEnvironment: 'FLINK-1_20',
+        ServiceExecutionRole: ROLE,
+        ApplicationConfiguration: { ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: job('SUM') } } },
+      }),
+    );
+    await assert.rejects(
+      v2.send(
+        new AddApplicationOutputCommand({
+          ApplicationName: 'flink-side',
+          CurrentApplicationVersionId: 1,
+          Output: {
+            Name: 'X',
+            KinesisStreamsOutput: { ResourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/totals' },
+            DestinationSchema: { RecordFormatType: 'JSON' },
+          },
+        }),
+      ),
+      (e: Error) => e.name === 'InvalidArgumentException' && /only valid for SQL-1_0 applications; application flink-side is FLINK-1_20/.test(e.message),
+    );
+    const final = await v2.send(new DescribeApplicationCommand({ ApplicationName: 'kda-sql' }));
+    await v2.send(new DeleteApplicationCommand({ ApplicationName: 'kda-sql', CreateTimestamp: final.ApplicationDetail!.CreateTimestamp! }));
     await assert.rejects(v2.send(new DescribeApplicationCommand({ ApplicationName: 'kda-sql' })), (e: Error) => e.name === 'ResourceNotFoundException');
   });
 });

@@ -32,6 +32,18 @@ import {
   type V2Version,
 } from './model.ts';
 import { inUseV2, type V2Registry } from './registry.ts';
+import {
+  addInput,
+  addOutput,
+  addProcessing,
+  addReference,
+  deleteOutput,
+  deleteProcessing,
+  deleteReference,
+  discoverInputSchema,
+  sqlConfigurationDescription,
+  updateSqlApplication,
+} from './sql-actions.ts';
 
 export interface V2Context {
   registry: V2Registry;
@@ -137,19 +149,7 @@ function v1Detail(a: ApplicationConfig): M.ApplicationDetail {
         CodeContentType: 'PLAINTEXT',
         CodeContentDescription: { TextContent: a.code, CodeSize: Buffer.byteLength(a.code) },
       },
-      SqlApplicationConfigurationDescription: {
-        InputDescriptions: a.inputs.map((i) => ({ InputId: i.id, NamePrefix: i.namePrefix })),
-        OutputDescriptions: a.outputs.map((o) => ({ OutputId: o.id, Name: o.name })),
-        ReferenceDataSourceDescriptions: a.references.map((r) => ({
-          ReferenceId: r.id,
-          TableName: r.tableName,
-          S3ReferenceDataSourceDescription: { BucketARN: r.bucketArn, FileKey: r.fileKey },
-          ReferenceSchema: {
-            RecordFormat: { RecordFormatType: r.schema.format },
-            RecordColumns: r.schema.columns.map((c) => ({ Name: c.name, SqlType: c.sqlType })),
-          },
-        })),
-      },
+      SqlApplicationConfigurationDescription: sqlConfigurationDescription(a),
     },
   };
 }
@@ -179,7 +179,7 @@ const createApplication = defineAction(
       if (sql?.ReferenceDataSources?.length)
         throw analyticsV2Errors.create(
           'InvalidArgumentException',
-          'Add reference data sources to a SQL-1_0 application with the v1 API (AddApplicationReferenceDataSource)',
+          'Add reference data sources to a SQL-1_0 application after creating it, with AddApplicationReferenceDataSource',
         );
       await createV1(ctx.v1, {
         ApplicationName: name,
@@ -435,6 +435,7 @@ const updateApplication = defineAction(
   'UpdateApplication',
   async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.UpdateApplicationResponse> => {
     const name = req.ApplicationName;
+    if (!ctx.registry.has(name) && ctx.v1?.registry.has(name)) return { ApplicationDetail: v1Detail(await updateSqlApplication(ctx, req)) };
     return ctx.registry.serialise(name, async () => {
       const app = getApp(ctx, name);
       checkVersion(app, req.CurrentApplicationVersionId, req.ConditionalToken);
@@ -772,6 +773,14 @@ const listTagsForResource = defineAction(
 export const ANALYTICS_V2_ACTIONS = actionTable(kinesisAnalyticsV2Model, {
   ...noActions(kinesisAnalyticsV2Model),
   AddApplicationCloudWatchLoggingOption: addLogging,
+  AddApplicationInput: addInput,
+  AddApplicationInputProcessingConfiguration: addProcessing,
+  AddApplicationOutput: addOutput,
+  AddApplicationReferenceDataSource: addReference,
+  DeleteApplicationInputProcessingConfiguration: deleteProcessing,
+  DeleteApplicationOutput: deleteOutput,
+  DeleteApplicationReferenceDataSource: deleteReference,
+  DiscoverInputSchema: discoverInputSchema,
   CreateApplication: createApplication,
   CreateApplicationSnapshot: createApplicationSnapshot,
   DeleteApplication: deleteApplication,
