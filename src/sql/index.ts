@@ -17,7 +17,8 @@ export type { FlinkScript, StatementResult, FlinkPlanOptions } from './flink/ind
 export { ROW_KIND, ROW_KIND_NAMES } from './plan/flink.ts';
 export type { RowKind, ConnectorPlan, FormatPlan, FlinkTablePlan } from './plan/flink.ts';
 export { createDecoder, createEncoder, printRow, printValueText } from './formats/flink.ts';
-export { DatagenSource, FileSystemSink, readFileTable, resolveTablePath, PathError } from './flink/index.ts';
+export { DatagenSource, FileSystemSink, readFileTable, resolveTablePath, PathError, kinesisStart } from './flink/index.ts';
+export type { KinesisStart } from './flink/index.ts';
 export type { FileSinkState, FileSinkOptions, PathRoots } from './flink/index.ts';
 export type { StreamPlan, PumpPlan, TablePlan } from './plan/index.ts';
 export type { RecordDecoder, RowEncoder, DecodedRecord } from './formats/flink.ts';

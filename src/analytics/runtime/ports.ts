@@ -130,7 +130,11 @@ export interface StreamEngine {
     status: string;
     shards: Array<{ shardId: string; parentShardId?: string; adjacentParentShardId?: string }>;
   };
-  openShardReader(name: string, shardId: string, position: { type: 'TRIM_HORIZON' | 'LATEST' }): Promise<StreamShardReader>;
+  openShardReader(
+    name: string,
+    shardId: string,
+    position: { type: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP'; timestampMs?: number },
+  ): Promise<StreamShardReader>;
   putRecords(name: string, records: ReadonlyArray<{ partitionKey: string; data: Uint8Array }>): Promise<unknown>;
   /** Resolves once the stream is ACTIVE (a CREATING stream lists no shards). */
   whenActive?(name: string): Promise<void>;

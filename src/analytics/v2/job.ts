@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { log, type Clock } from '../../core/index.ts';
 import { FlinkApplication, SqlError, type FlinkState, type Row } from '../../sql/index.ts';
-import { FileSystemSink, resolveTablePath, type FileSinkState } from '../../sql/index.ts';
+import { FileSystemSink, kinesisStart, resolveTablePath, type FileSinkState, type KinesisStart } from '../../sql/index.ts';
 import type { DeliveryPort, StreamEngine, StreamShardReader } from '../runtime/ports.ts';
 import { streamNameFromArn } from '../model.ts';
 import type { RoleAuthorizer } from '../../aws/index.ts';
@@ -274,7 +274,7 @@ export class FlinkJob {
       } catch {
         throw analyticsV2Errors.create('InvalidApplicationConfigurationException', `table "${table}" reads stream ${stream}, which does not exist`);
       }
-      const initpos = (c.options['scan.stream.initpos'] ?? c.options['source.init.position'] ?? 'LATEST').toUpperCase();
+      const initpos = kinesisStart(c.options);
       if (status === 'CREATING' && this.streams.whenActive) {
         // A CREATING stream lists no shards (as on AWS): the table's splits attach once the stream is ACTIVE.
         this.streams.whenActive(stream).then(
@@ -287,11 +287,11 @@ export class FlinkJob {
     }
   }
 
-  private async attachStream(table: string, stream: string, initpos: string, offsets: Record<string, Record<string, number>>): Promise<void> {
+  private async attachStream(table: string, stream: string, initpos: KinesisStart, offsets: Record<string, Record<string, number>>): Promise<void> {
     const ids = this.streams.describe(stream).shards.map((s) => s.shardId);
     this.app.registerSplits(table, ids);
     for (const id of ids) {
-      const reader = await this.streams.openShardReader(stream, id, { type: initpos === 'TRIM_HORIZON' ? 'TRIM_HORIZON' : 'LATEST' });
+      const reader = await this.streams.openShardReader(stream, id, initpos);
       const at = offsets[table]?.[id];
       if (at !== undefined) reader.offset = at;
       const off = reader.onAppend(() => this.kick());

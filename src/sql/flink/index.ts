@@ -10,5 +10,7 @@ export { DatagenSource } from './connectors/datagen.ts';
 export { FileSystemSink } from './connectors/filesystem-sink.ts';
 export type { FileSinkState, FileSinkOptions } from './connectors/filesystem-sink.ts';
 export { readFileTable } from './connectors/file-source.ts';
+export { kinesisStart, parseInitTimestamp } from './connectors/kinesis.ts';
+export type { KinesisStart } from './connectors/kinesis.ts';
 export { resolveTablePath, PathError } from './connectors/paths.ts';
 export type { PathRoots } from './connectors/paths.ts';

@@ -11,6 +11,7 @@ import type { SqlType } from '../../plan/types.ts';
 import type { CreateTable, Ident, Pos, Query } from '../ast.ts';
 import type { TimeAttr } from './relation.ts';
 import { FT } from './types.ts';
+import { parseInitTimestamp } from '../connectors/kinesis.ts';
 
 export interface TableColumnDef {
   name: string;
@@ -327,6 +328,14 @@ function checkValues(name: string, opts: Record<string, string>, format: FormatP
         "Please set a valid initial timestamp: 'scan.stream.initpos' is AT_TIMESTAMP but 'scan.stream.initpos-timestamp' is missing",
         tablePos,
       );
+    for (const key of ['scan.stream.initpos-timestamp', 'source.init.timestamp']) {
+      const v = opts[key];
+      if (v !== undefined && parseInitTimestamp(v) === null)
+        throw new SqlError(
+          `Invalid value for option '${key}': '${v}'; write epoch seconds or a date-time such as 2021-01-31T14:00:00.000Z`,
+          posOf.get(key) ?? tablePos,
+        );
+    }
   }
   if (name === 'filesystem') {
     oneOf('sink.partition-commit.trigger', ['process-time', 'partition-time']);
