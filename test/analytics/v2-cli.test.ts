@@ -119,7 +119,7 @@ describe('aws kinesisanalyticsv2 (AWS CLI v2)', () => {
     );
   });
 
-  it('runs the rest of a release script: code from the object store, versions, rollback, snapshots, restore, logging options, untag', async () => {
+  it('runs the rest of a release script: code from the object store, versions, rollback, snapshots, restore, logging options, untag, VPC configuration', async () => {
     const cli = (args: string[]) => awsCli(server.url, ['kinesisanalyticsv2', ...args]);
     const rejects = (args: string[], error: RegExp) =>
       assert.rejects(cli(args), (e: Error & { stderr?: string }) => error.test(e.stderr ?? '') || assert.fail(e.stderr ?? e.message));
@@ -295,5 +295,61 @@ describe('aws kinesisanalyticsv2 (AWS CLI v2)', () => {
       left.SnapshotSummaries.map((s: { SnapshotName: string }) => s.SnapshotName).filter((n: string) => n === 'golden'),
       [],
     );
+
+    // A VPC configuration: added, changed by update-application, removed (each a new version).
+    const before = (await cli(['describe-application', '--application-name', 'ticker-job'])).ApplicationDetail.ApplicationVersionId as number;
+    const vpc = await cli([
+      'add-application-vpc-configuration',
+      '--application-name',
+      'ticker-job',
+      '--current-application-version-id',
+      String(before),
+      '--vpc-configuration',
+      'SubnetIds=subnet-0a1,subnet-0b2,SecurityGroupIds=sg-0c3',
+    ]);
+    assert.equal(vpc.ApplicationVersionId, before + 1);
+    assert.deepEqual(vpc.VpcConfigurationDescription.SubnetIds, ['subnet-0a1', 'subnet-0b2']);
+    assert.match(vpc.VpcConfigurationDescription.VpcId, /^vpc-[0-9a-f]{17}$/);
+    const vpcId: string = vpc.VpcConfigurationDescription.VpcConfigurationId;
+    await rejects(
+      [
+        'add-application-vpc-configuration',
+        '--application-name',
+        'ticker-job',
+        '--current-application-version-id',
+        String(before + 1),
+        '--vpc-configuration',
+        'SubnetIds=subnet-0d4,SecurityGroupIds=sg-0c3',
+      ],
+      /InvalidArgumentException/,
+    );
+    const moved = await cli([
+      'update-application',
+      '--application-name',
+      'ticker-job',
+      '--current-application-version-id',
+      String(before + 1),
+      '--application-configuration-update',
+      JSON.stringify({ VpcConfigurationUpdates: [{ VpcConfigurationId: vpcId, SubnetIdUpdates: ['subnet-0e5'] }] }),
+    ]);
+    assert.deepEqual(
+      moved.ApplicationDetail.ApplicationConfigurationDescription.VpcConfigurationDescriptions.map((c: { SubnetIds: string[]; SecurityGroupIds: string[] }) => [
+        c.SubnetIds,
+        c.SecurityGroupIds,
+      ]),
+      [[['subnet-0e5'], ['sg-0c3']]],
+    );
+    await cli([
+      'delete-application-vpc-configuration',
+      '--application-name',
+      'ticker-job',
+      '--current-application-version-id',
+      String(before + 2),
+      '--vpc-configuration-id',
+      vpcId,
+    ]);
+    const noVpc = await cli(['describe-application', '--application-name', 'ticker-job']);
+    assert.equal(noVpc.ApplicationDetail.ApplicationVersionId, before + 3);
+    assert.equal(noVpc.ApplicationDetail.ApplicationConfigurationDescription.VpcConfigurationDescriptions, undefined);
   });
 });

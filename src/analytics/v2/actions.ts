@@ -27,6 +27,7 @@ import {
   DEFAULT_PARALLELISM,
   snapshotDetails,
   sqlOptions,
+  vpcDescription,
   type V2App,
   type V2Code,
   type V2Version,
@@ -250,6 +251,9 @@ const createApplication = defineAction(
       nextLoggingId: 1,
     };
     for (const l of req.CloudWatchLoggingOptions ?? []) v.logging.push({ id: `${v.versionId}.${app.nextLoggingId++}`, arn: l.LogStreamARN });
+    const vpcs = cfg.VpcConfigurations ?? [];
+    if (vpcs.length > 1) throw new AwsError('InvalidArgumentException', 'An application can have at most one VPC configuration');
+    if (vpcs.length > 0) v.vpc = vpcs.map((c, i) => ({ id: `${v.versionId}.${i + 1}`, subnetIds: c.SubnetIds, securityGroupIds: c.SecurityGroupIds }));
     for (const t of req.Tags ?? []) setTag(app.tags, t.Key, t.Value ?? '');
     if (app.tags.length > MAX_TAGS) throw analyticsV2Errors.create('TooManyTagsException', `An application can have at most ${MAX_TAGS} tags`);
     app.jobPlan = checkCode(v);
@@ -470,6 +474,12 @@ const updateApplication = defineAction(
           } else if (type !== v.code.type) throw analyticsV2Errors.create('InvalidArgumentException', 'CodeContentTypeUpdate needs a CodeContentUpdate');
         }
         if (u.EnvironmentPropertyUpdates) v.env = u.EnvironmentPropertyUpdates.PropertyGroups;
+        for (const vu of u.VpcConfigurationUpdates ?? []) {
+          const c = v.vpc?.find((x) => x.id === vu.VpcConfigurationId);
+          if (!c) throw new AwsError('ResourceNotFoundException', `VpcConfigurationId ${vu.VpcConfigurationId} is not found`);
+          if (vu.SubnetIdUpdates) c.subnetIds = vu.SubnetIdUpdates;
+          if (vu.SecurityGroupIdUpdates) c.securityGroupIds = vu.SecurityGroupIdUpdates;
+        }
         const f = u.FlinkApplicationConfigurationUpdate;
         const p = f?.ParallelismConfigurationUpdate;
         if (p) {
@@ -715,6 +725,45 @@ const deleteLogging = defineAction(
   },
 );
 
+// ---- VPC configurations (stored and described; Freshet runs no VPCs) ----
+
+const addVpc = defineAction(
+  kinesisAnalyticsV2Model,
+  'AddApplicationVpcConfiguration',
+  async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.AddApplicationVpcConfigurationResponse> => {
+    const name = req.ApplicationName;
+    return ctx.registry.serialise(name, async () => {
+      const app = getApp(ctx, name);
+      checkVersion(app, req.CurrentApplicationVersionId, req.ConditionalToken);
+      if (app.current.vpc?.length)
+        throw new AwsError('InvalidArgumentException', `Application ${name} already has a VPC configuration; an application can have at most one`);
+      await newVersion(ctx, app, (v) => {
+        v.vpc = [{ id: `${v.versionId + 1}.1`, subnetIds: req.VpcConfiguration.SubnetIds, securityGroupIds: req.VpcConfiguration.SecurityGroupIds }];
+      });
+      const added = app.current.vpc![0]!;
+      return { ApplicationARN: app.arn, ApplicationVersionId: app.current.versionId, VpcConfigurationDescription: vpcDescription(added) };
+    });
+  },
+);
+
+const deleteVpc = defineAction(
+  kinesisAnalyticsV2Model,
+  'DeleteApplicationVpcConfiguration',
+  async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.DeleteApplicationVpcConfigurationResponse> => {
+    const name = req.ApplicationName;
+    return ctx.registry.serialise(name, async () => {
+      const app = getApp(ctx, name);
+      checkVersion(app, req.CurrentApplicationVersionId, req.ConditionalToken);
+      if (!app.current.vpc?.some((c) => c.id === req.VpcConfigurationId))
+        throw new AwsError('ResourceNotFoundException', `VpcConfigurationId ${req.VpcConfigurationId} is not found`);
+      await newVersion(ctx, app, (v) => {
+        v.vpc = (v.vpc ?? []).filter((c) => c.id !== req.VpcConfigurationId);
+      });
+      return { ApplicationARN: app.arn, ApplicationVersionId: app.current.versionId };
+    });
+  },
+);
+
 function setTag(tags: [string, string][], key: string, value: string): void {
   const t = tags.find((x) => x[0] === key);
   if (t) t[1] = value;
@@ -777,9 +826,11 @@ export const ANALYTICS_V2_ACTIONS = actionTable(kinesisAnalyticsV2Model, {
   AddApplicationInputProcessingConfiguration: addProcessing,
   AddApplicationOutput: addOutput,
   AddApplicationReferenceDataSource: addReference,
+  AddApplicationVpcConfiguration: addVpc,
   DeleteApplicationInputProcessingConfiguration: deleteProcessing,
   DeleteApplicationOutput: deleteOutput,
   DeleteApplicationReferenceDataSource: deleteReference,
+  DeleteApplicationVpcConfiguration: deleteVpc,
   DiscoverInputSchema: discoverInputSchema,
   CreateApplication: createApplication,
   CreateApplicationSnapshot: createApplicationSnapshot,

@@ -10,6 +10,7 @@ import type {
   ApplicationSummary,
   PropertyGroup,
   SnapshotDetails,
+  VpcConfigurationDescription,
 } from '../../aws/models/kinesisanalyticsv2.ts';
 
 export type V2Status = ApplicationDetail['ApplicationStatus'];
@@ -39,12 +40,32 @@ export interface V2Version {
   monitoring: { type: 'DEFAULT' | 'CUSTOM'; metricsLevel: string; logLevel: string };
   snapshotsEnabled: boolean;
   logging: { id: string; arn: string }[];
+  /** VPC configurations: stored and described (Freshet runs no VPCs; absent in versions saved before they existed). */
+  vpc?: V2Vpc[];
   restore: ApplicationRestoreConfiguration;
   allowNonRestoredState: boolean;
   updatedMs: number;
   updatedFrom?: number;
   rolledBackFrom?: number;
   rolledBackTo?: number;
+}
+
+export interface V2Vpc {
+  id: string;
+  subnetIds: string[];
+  securityGroupIds: string[];
+}
+
+/** The VpcId a VPC configuration reports: Freshet has no EC2 to look the subnets up in, so a stable stand-in made from them. */
+export function vpcIdOf(subnetIds: readonly string[]): string {
+  return `vpc-${createHash('sha256')
+    .update([...subnetIds].sort().join(','))
+    .digest('hex')
+    .slice(0, 17)}`;
+}
+
+export function vpcDescription(c: V2Vpc): VpcConfigurationDescription {
+  return { VpcConfigurationId: c.id, VpcId: vpcIdOf(c.subnetIds), SubnetIds: c.subnetIds, SecurityGroupIds: c.securityGroupIds };
 }
 
 export interface V2Snapshot {
@@ -167,6 +188,7 @@ export function applicationDetailV2(app: V2App, v: V2Version, status: V2Status, 
       },
       EnvironmentPropertyDescriptions: { PropertyGroupDescriptions: v.env },
       ApplicationSnapshotConfigurationDescription: { SnapshotsEnabled: v.snapshotsEnabled },
+      ...(v.vpc?.length ? { VpcConfigurationDescriptions: v.vpc.map(vpcDescription) } : {}),
     },
     ...(v.logging.length > 0 ? { CloudWatchLoggingOptionDescriptions: v.logging.map((l) => ({ CloudWatchLoggingOptionId: l.id, LogStreamARN: l.arn })) } : {}),
     ...(v.updatedFrom !== undefined ? { ApplicationVersionUpdatedFrom: v.updatedFrom } : {}),
