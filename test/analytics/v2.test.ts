@@ -448,6 +448,13 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "ticker", "price"
       added.OutputDescriptions?.map((o) => [o.OutputId, o.Name, o.KinesisStreamsOutputDescription?.ResourceARN, o.DestinationSchema?.RecordFormatType]),
       [['1.1', 'DEST', 'arn:aws:kinesis:us-east-1:000000000000:stream/totals', 'JSON']],
     );
+    // v2 endpoints name no role: the ServiceExecutionRole acts for the input and the added output.
+    assert.equal(added.OutputDescriptions?.[0]?.KinesisStreamsOutputDescription?.RoleARN, ROLE);
+    assert.equal(
+      created.ApplicationDetail?.ApplicationConfigurationDescription?.SqlApplicationConfigurationDescription?.InputDescriptions?.[0]
+        ?.KinesisStreamsInputDescription?.RoleARN,
+      ROLE,
+    );
     const newCode = `CREATE OR REPLACE STREAM "DEST" ("ticker" VARCHAR(8), "price" DOUBLE);
 CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "ticker", "price" * 2 FROM "SOURCE_SQL_STREAM_001";`;
     await assert.rejects(

@@ -44,6 +44,7 @@ import {
   discoverInputSchema,
   sqlConfigurationDescription,
   updateSqlApplication,
+  withServiceRole,
 } from './sql-actions.ts';
 
 export interface V2Context {
@@ -186,8 +187,8 @@ const createApplication = defineAction(
         ApplicationName: name,
         ...(req.ApplicationDescription !== undefined ? { ApplicationDescription: req.ApplicationDescription } : {}),
         ApplicationCode: cfg.ApplicationCodeConfiguration?.CodeContent?.TextContent ?? '',
-        Inputs: sql?.Inputs ?? [],
-        Outputs: sql?.Outputs ?? [],
+        Inputs: (sql?.Inputs ?? []).map((i) => withServiceRole({ ...i }, req.ServiceExecutionRole)),
+        Outputs: (sql?.Outputs ?? []).map((o) => withServiceRole({ ...o }, req.ServiceExecutionRole)),
         CloudWatchLoggingOptions: (req.CloudWatchLoggingOptions ?? []).map((l) => ({ LogStreamARN: l.LogStreamARN, RoleARN: req.ServiceExecutionRole })),
         Tags: req.Tags ?? [],
       });

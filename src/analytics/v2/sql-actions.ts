@@ -36,6 +36,32 @@ function sqlApp(ctx: V2Context, name: string, action: string): { v1: AnalyticsCo
   return { v1: ctx.v1, app: ctx.v1.registry.get(name) };
 }
 
+const ENDPOINTS = ['KinesisStreamsInput', 'KinesisFirehoseInput', 'KinesisStreamsOutput', 'KinesisFirehoseOutput', 'LambdaOutput'] as const;
+
+/**
+ * v2's inputs, outputs, processors and reference sources name no role: the application's ServiceExecutionRole
+ * acts for them. The v1 engine keeps a role per endpoint, so each gets that role (unless one is given).
+ */
+export function withServiceRole(w: Wire, role: string | undefined): Wire {
+  if (role === undefined) return w;
+  const out: Wire = { ...w };
+  const fill = (key: string, field: string): void => {
+    const e = out[key];
+    if (e && typeof e === 'object' && (e as Wire)[field] === undefined) out[key] = { ...(e as Wire), [field]: role };
+  };
+  for (const k of ENDPOINTS) fill(k, 'RoleARN');
+  fill('S3ReferenceDataSource', 'ReferenceRoleARN');
+  fill('InputLambdaProcessor', 'RoleARN');
+  const processing = out.InputProcessingConfiguration;
+  if (processing && typeof processing === 'object') out.InputProcessingConfiguration = withServiceRole(processing as Wire, role);
+  return out;
+}
+
+/** The role a SQL-1_0 application created through v2 acts with: the one its endpoints were given. */
+function serviceRoleOf(app: ApplicationConfig): string | undefined {
+  return app.inputs[0]?.source.roleArn ?? app.outputs[0]?.destination.roleArn ?? app.references[0]?.roleArn ?? app.logging[0]?.roleArn;
+}
+
 /** The SQL configuration of a v1 application in v2's shapes (they match v1's descriptions member for member). */
 export function sqlConfigurationDescription(a: ApplicationConfig): M.SqlApplicationConfigurationDescription {
   const d = applicationDetail(a);
@@ -53,8 +79,13 @@ function sqlChange<Req extends { ApplicationName: string }, Res>(
   extra: (app: ApplicationConfig, req: Req) => Partial<Res> = () => ({}),
 ) {
   return async (req: Req, { deps: ctx }: ActionContext<V2Context>): Promise<Res> => {
-    const { v1 } = sqlApp(ctx, req.ApplicationName, action);
+    const { v1, app: before } = sqlApp(ctx, req.ApplicationName, action);
+    const role = serviceRoleOf(before);
     const wire: Wire = { ...req };
+    for (const k of ['Input', 'Output', 'ReferenceDataSource', 'InputProcessingConfiguration']) {
+      const part = wire[k];
+      if (part && typeof part === 'object') wire[k] = withServiceRole(part as Wire, role);
+    }
     await run(v1, wire);
     const app = v1.registry.get(req.ApplicationName);
     return { ApplicationARN: app.arn, ApplicationVersionId: app.versionId, ...extra(app, req) } as Res;
