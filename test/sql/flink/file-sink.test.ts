@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { parquetReadObjects } from 'hyparquet';
 import { FileSystemSink, resolveTablePath, type FileSinkState } from '../../../src/sql/index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'freshet-file-sink-'));
@@ -105,14 +106,46 @@ describe('FileSystemSink (filesystem connector)', () => {
     assert.ok(existsSync(join(dir, 'dt=2021-01-31/hr=14/_SUCCESS')));
   });
 
-  it('writes Parquet files', async () => {
+  it('writes Parquet files that a Parquet reader reads back row for row', async () => {
     const dir = join(root, 'd');
     const s = await FileSystemSink.open({ dir, columns, partitionKeys: [], format: { name: 'parquet', options: {} }, options: {}, fileId: 'pq' });
-    s.write([[0, 'BTC', 1.5, 'x', 'y']], T);
+    s.write(
+      [
+        [0, 'BTC', 1.5, 'x', 'y'],
+        [0, 'ETH', null, 'x', 'z'],
+      ],
+      T,
+    );
     s.commit(s.prepare(), T, 0);
     const bytes = readFileSync(join(dir, 'part-pq-0-0'));
     assert.equal(bytes.subarray(0, 4).toString(), 'PAR1');
-    assert.equal(bytes.subarray(bytes.length - 4).toString(), 'PAR1');
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    assert.deepEqual(await parquetReadObjects({ file }), [
+      { ticker: 'BTC', total: 1.5, dt: 'x', hr: 'y' },
+      { ticker: 'ETH', total: null, dt: 'x', hr: 'z' },
+    ]);
+  });
+
+  it('writes CSV with the field delimiter, quoting fields that need it', async () => {
+    const dir = join(root, 'csv');
+    const s = await FileSystemSink.open({
+      dir,
+      columns,
+      partitionKeys: ['dt'],
+      format: { name: 'csv', options: { 'field-delimiter': ';' } },
+      options: {},
+      fileId: 'c',
+    });
+    s.write(
+      [
+        [0, 'BTC', 1.5, '2021-01-31', '14'],
+        [0, 'say "hi"; bye', 2, '2021-01-31', '15'],
+      ],
+      T,
+    );
+    s.commit(s.prepare(), T, 0);
+    assert.deepEqual(visible(dir), ['dt=2021-01-31/part-c-0-0']);
+    assert.equal(readFileSync(join(dir, 'dt=2021-01-31', 'part-c-0-0'), 'utf8'), 'BTC;1.5;14\n"say ""hi""; bye";2.0;15\n');
   });
 
   it('resolves s3:// paths into the embedded object store and refuses escapes', () => {
