@@ -24,6 +24,7 @@ import { deliverAlert } from './alerts.ts';
 import type { AlertTarget } from './alerts.ts';
 import { byInterval, parseRows, parseS3Path, readObjects } from './source.ts';
 import type { BucketResolver, ParsedRow, ParseStats, RowSchema } from './source.ts';
+import { alertRoleProblem, s3ReadGuard } from './roles.ts';
 import { MetricSetDetector } from './series.ts';
 import { StreamSource, parseStreamPath, readStreamRows, sumsToRows } from './stream-source.ts';
 import type { StreamSourceDeps, StreamSourceSpec } from './stream-source.ts';
@@ -564,11 +565,12 @@ export class DetectorsEngine {
     if (!s3) throw new Error('the metric set has no S3SourceConfig');
     const freq = frequencyMs(ms.frequency);
     const rows: ParsedRow[] = [];
+    const guard = s3ReadGuard(this.deps.roles, s3.RoleArn, d.name);
     for (const template of s3.TemplatedPathList ?? []) {
       const path = renderTemplate(template, startMs, ms.timezone ?? 'UTC');
       const loc = parseS3Path(path);
       if (!loc) throw new Error(`not an S3 path: ${path}`);
-      for (const f of await readObjects(loc, this.deps.bucketPath, isGzip(ms))) parseRows(f.text, rowSchema(ms), stats, rows);
+      for (const f of await readObjects(loc, this.deps.bucketPath, isGzip(ms), guard)) parseRows(f.text, rowSchema(ms), stats, rows);
     }
     // Rows are assigned by their timestamp: those of other intervals are not this interval's data.
     const end = startMs + freq;
@@ -578,8 +580,9 @@ export class DetectorsEngine {
   private async readHistorical(ms: MetricSetRecord, paths: readonly string[]): Promise<Map<number, ParsedRow[]>> {
     const rows: ParsedRow[] = [];
     const stats: ParseStats = { rows: 0, invalidRows: 0, partialRows: 0 };
+    const d = this.detectors.get(ms.detectorArn);
+    const guard = s3ReadGuard(this.deps.roles, ms.source.S3SourceConfig?.RoleArn, d?.name ?? '');
     for (const p of paths) {
-      const d = this.detectors.get(ms.detectorArn);
       const spec = d && this.streamSpec(d, ms, p);
       if (spec) {
         // A stream's retained records (every shard from TRIM_HORIZON), assigned to intervals by their timestamps.
@@ -588,7 +591,7 @@ export class DetectorsEngine {
       }
       const loc = parseS3Path(p);
       if (!loc) throw new Error(`not an S3 path: ${p}`);
-      for (const f of await readObjects(loc, this.deps.bucketPath, isGzip(ms))) parseRows(f.text, rowSchema(ms), stats, rows);
+      for (const f of await readObjects(loc, this.deps.bucketPath, isGzip(ms), guard)) parseRows(f.text, rowSchema(ms), stats, rows);
     }
     return byInterval(rows, frequencyMs(ms.frequency));
   }
@@ -734,6 +737,12 @@ export class DetectorsEngine {
         continue;
       }
       (g.alerted ??= []).push(a.arn);
+      // Under --auth enforce the action runs with its RoleArn: a role that may not publish or invoke drops the alert.
+      const denied = alertRoleProblem(this.deps.roles, a.action, d.name);
+      if (denied !== undefined) {
+        this.options.log?.(`alert ${a.name}: delivery failed: ${denied}`);
+        continue;
+      }
       const p = deliverAlert(target, { alert: a, detector: d, group: g, series, clock: this.clock }).then(
         () => {},
         (e: unknown) => this.options.log?.(`alert ${a.name}: delivery failed: ${(e as Error).message}`),

@@ -39,7 +39,13 @@ export type BucketResolver = (bucket: string) => string | RemoteStore | undefine
 
 const remoteClients = new Map<string, S3Client>();
 
-async function readRemote(loc: S3Location, store: RemoteStore, gzip: boolean): Promise<SourceFile[]> {
+/**
+ * Throws (AWS's AccessDenied text) when the reader may not list the bucket (`key` undefined) or read the object
+ * `key`: under `--auth enforce` a metric set reads with its RoleArn (roles.ts).
+ */
+export type ReadGuard = (bucket: string, key: string | undefined) => void;
+
+async function readRemote(loc: S3Location, store: RemoteStore, gzip: boolean, guard: ReadGuard | undefined): Promise<SourceFile[]> {
   const { S3Client, ListObjectsV2Command, GetObjectCommand } = await import('@aws-sdk/client-s3');
   const id = `${store.endpoint}|${store.region ?? ''}|${store.credentials?.accessKeyId ?? ''}`;
   let client = remoteClients.get(id);
@@ -63,6 +69,7 @@ async function readRemote(loc: S3Location, store: RemoteStore, gzip: boolean): P
   keys.sort();
   const out: SourceFile[] = [];
   for (const key of keys) {
+    guard?.(loc.bucket, key);
     const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const raw = Buffer.from(await res.Body!.transformToByteArray());
     const data = gzip || key.endsWith('.gz') ? gunzipSync(raw) : raw;
@@ -92,10 +99,11 @@ async function walk(dir: string, base: string, out: string[]): Promise<void> {
 }
 
 /** Every object under `s3://bucket/prefix` (a key prefix, as S3 lists it), sorted by key. */
-export async function readObjects(loc: S3Location, resolve: BucketResolver, gzip: boolean): Promise<SourceFile[]> {
+export async function readObjects(loc: S3Location, resolve: BucketResolver, gzip: boolean, guard?: ReadGuard): Promise<SourceFile[]> {
+  guard?.(loc.bucket, undefined);
   const root = resolve(loc.bucket);
   if (root === undefined) throw new Error(`bucket ${loc.bucket} is neither an embedded bucket nor mapped to a remote store`);
-  if (typeof root !== 'string') return readRemote(loc, root, gzip);
+  if (typeof root !== 'string') return readRemote(loc, root, gzip, guard);
   // List from the deepest folder the prefix names, then keep keys that start with the prefix.
   const slash = loc.prefix.lastIndexOf('/');
   const folder = slash < 0 ? '' : loc.prefix.slice(0, slash);
@@ -105,6 +113,7 @@ export async function readObjects(loc: S3Location, resolve: BucketResolver, gzip
   const out: SourceFile[] = [];
   for (const key of keys) {
     if (!key.startsWith(loc.prefix)) continue;
+    guard?.(loc.bucket, key);
     const raw = await readFile(join(root, key));
     const data = gzip || key.endsWith('.gz') ? gunzipSync(raw) : raw;
     out.push({ key, text: data.toString('utf8') });
