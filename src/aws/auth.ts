@@ -233,6 +233,11 @@ export interface RoleAuthorizer {
   denied(roleArn: string, action: string, resource: string, sessionName: string): string | undefined;
   /** Whether the role exists and its trust policy lets `servicePrincipal` (`lambda.amazonaws.com`) assume it. */
   assumableBy(roleArn: string, servicePrincipal: string): boolean;
+  /**
+   * Changes whenever a role, policy or resource policy may have changed: a running consumer compares it at each
+   * read or write and re-checks its role when it moved (as AWS evaluates every call of a service's role session).
+   */
+  generation(): number;
   /** Temporary credentials of a session of `roleArn` (what Lambda hands a function for its execution role). */
   credentials(roleArn: string, sessionName: string, durationSeconds: number): { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 }

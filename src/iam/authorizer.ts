@@ -168,6 +168,7 @@ export class IamAuthorizer implements Authorizer {
         };
         return evaluate(req, [], trust).decision === 'Allow';
       },
+      generation: () => this.store.generation,
       credentials: (roleArn, sessionName, durationSeconds) => {
         const s = roleSession(this.store, roleArn, sessionName, clock.now(), durationSeconds);
         return { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, sessionToken: s.sessionToken };

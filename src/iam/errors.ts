@@ -15,6 +15,7 @@ export const iamErrors = defineErrors(iamModel, {
       user: 'The user with name {name} cannot be found.',
       role: 'The role with name {name} cannot be found.',
       userPolicy: 'The user policy with name {name} cannot be found.',
+      rolePolicy: 'The role policy with name {name} cannot be found.',
       key: 'The Access Key with id {id} cannot be found.',
       policy: 'Policy {arn} does not exist or is not attachable.',
       attached: 'Policy {arn} was not found.',

@@ -289,6 +289,31 @@ export const attachRolePolicy = defineAction(iamModel, 'AttachRolePolicy', async
   return undefined;
 });
 
+export const getRolePolicy = defineAction(iamModel, 'GetRolePolicy', (input, ctx: Ctx) => {
+  const r = roleNamed(ctx.deps, input.RoleName);
+  const doc = r.inlinePolicies[input.PolicyName];
+  if (doc === undefined) throw iamErrors.format('NoSuchEntityException', 'rolePolicy', { name: input.PolicyName });
+  return { RoleName: r.roleName, PolicyName: input.PolicyName, PolicyDocument: encodeURIComponent(doc) };
+});
+
+export const deleteRolePolicy = defineAction(iamModel, 'DeleteRolePolicy', async (input, ctx: Ctx): Promise<undefined> => {
+  const store = ctx.deps;
+  const r = roleNamed(store, input.RoleName);
+  if (r.inlinePolicies[input.PolicyName] === undefined) throw iamErrors.format('NoSuchEntityException', 'rolePolicy', { name: input.PolicyName });
+  delete r.inlinePolicies[input.PolicyName];
+  await store.putRole(r);
+  return undefined;
+});
+
+export const detachRolePolicy = defineAction(iamModel, 'DetachRolePolicy', async (input, ctx: Ctx): Promise<undefined> => {
+  const store = ctx.deps;
+  const r = roleNamed(store, input.RoleName);
+  if (!r.attachedPolicies.includes(input.PolicyArn)) throw iamErrors.format('NoSuchEntityException', 'attached', { arn: input.PolicyArn });
+  r.attachedPolicies = r.attachedPolicies.filter((a) => a !== input.PolicyArn);
+  await store.putRole(r);
+  return undefined;
+});
+
 export const IAM_ACTIONS = actionTable(iamModel, {
   ...noActions(iamModel),
   AttachRolePolicy: attachRolePolicy,
@@ -298,10 +323,13 @@ export const IAM_ACTIONS = actionTable(iamModel, {
   CreateRole: createRole,
   CreateUser: createUser,
   DeleteAccessKey: deleteAccessKey,
+  DeleteRolePolicy: deleteRolePolicy,
   DeleteUser: deleteUser,
   DeleteUserPolicy: deleteUserPolicy,
+  DetachRolePolicy: detachRolePolicy,
   DetachUserPolicy: detachUserPolicy,
   GetRole: getRole,
+  GetRolePolicy: getRolePolicy,
   GetUser: getUser,
   GetUserPolicy: getUserPolicy,
   ListAccessKeys: listAccessKeys,

@@ -176,8 +176,20 @@ export class IamStore implements CredentialStore {
     }
   }
 
+  /** Bumped by every change of users, roles or policies (each change saves): see `generation`. */
+  private changes = 0;
+
+  /**
+   * A number that changes whenever users, roles, policies or resource policies change, so a running consumer
+   * re-checks its role at its next read or write after a policy is put, attached, detached or deleted.
+   */
+  get generation(): number {
+    return this.changes;
+  }
+
   /** Writes the state (temp file, fsync, rename), one write at a time. */
   save(): Promise<void> {
+    this.changes++;
     const file = this.file;
     if (file === undefined) return Promise.resolve();
     const text = JSON.stringify(this.state);

@@ -25,8 +25,9 @@ import { analyticsErrors } from '../errors.ts';
 
 export const ERROR_STREAM = 'error_stream';
 /**
- * Clock time between re-checks of a running application's roles (`--auth enforce`): a role that loses a
- * permission, or its trust in Kinesis Analytics, stops the application within this time.
+ * Clock time between re-checks of a running application's roles (`--auth enforce`) while IAM does not change:
+ * a change of any role or policy is re-checked at the next read or write; this period catches conditions on
+ * time (`aws:CurrentTime`).
  */
 export const ROLE_RECHECK_MS = 10_000;
 /** How many recent error_stream rows the host keeps per application for inspection. */
@@ -82,6 +83,8 @@ export class AppRunner {
   private advancedToMs = -Infinity;
   private lastCheckpointMs: number;
   private lastRoleCheckMs: number;
+  /** The IAM generation the roles were last checked at (`--auth enforce`). */
+  private roleGeneration = -1;
   readonly stats: ApplicationStats = {
     recordsRead: 0,
     bytesRead: 0,
@@ -275,10 +278,20 @@ export class AppRunner {
     // Everything appended before this moment is readable now, so after reading to the end
     // no record older than `target` can still arrive (beyond the grace period).
     const target = host.clock.now() - host.graceMs;
-    if (host.roles !== undefined && host.clock.now() - this.lastRoleCheckMs >= ROLE_RECHECK_MS) {
+    // The roles are checked again before the next read or write once IAM changed (a policy put, attached,
+    // detached or deleted), and every ROLE_RECHECK_MS of clock time for conditions on time.
+    if (host.roles !== undefined && (host.roles.generation() !== this.roleGeneration || host.clock.now() - this.lastRoleCheckMs >= ROLE_RECHECK_MS)) {
       this.lastRoleCheckMs = host.clock.now();
-      // Throws InvalidApplicationConfigurationException: the pump fails the application with the reason (lastError).
-      checkRoles(host.roles, this.app);
+      this.roleGeneration = host.roles.generation();
+      try {
+        checkRoles(host.roles, this.app);
+      } catch (e) {
+        // The previous step wrote everything it read: checkpoint here, so a start from LAST_STOPPED_POINT once
+        // the role may again reads on from this point, nothing twice. Then the pump fails the application
+        // with the reason (InvalidApplicationConfigurationException, lastError).
+        await this.checkpoint();
+        throw e;
+      }
     }
     for (;;) {
       for (const input of this.inputs) if (input.follower) await input.follower.refresh();

@@ -59,7 +59,7 @@ export function untrustedRole(roles: RoleAuthorizer | undefined, app: Applicatio
 /**
  * Checks every input's, preprocessor's and output's role against what the application does with it; throws
  * InvalidApplicationConfigurationException naming the first that may not. At StartApplication and, while the
- * application runs, again every ROLE_RECHECK_MS of clock time (app-runner.ts), so a role that loses a
+ * application runs, before its next read or write after any IAM change and every ROLE_RECHECK_MS of clock time (app-runner.ts), so a role that loses a
  * permission (or its trust in the service) stops the application with the reason.
  */
 export function checkRoles(roles: RoleAuthorizer | undefined, app: ApplicationConfig): void {

@@ -99,7 +99,8 @@ function tableResource(connector: string, options: Readonly<Record<string, strin
 /**
  * Throws InvalidApplicationConfigurationException when the role cannot be assumed by Kinesis Analytics or may not
  * do what a table needs, with AWS's AccessDenied text for the role's session. At start and, while the job runs,
- * every ROLE_RECHECK_MS of clock time (registry.ts), as the connectors' calls would start failing on AWS.
+ * before its next read after any IAM change and every ROLE_RECHECK_MS of clock time (registry.ts), as the
+ * connectors' calls would start failing on AWS.
  */
 export function checkJobRole(app: FlinkApplication, role: JobRole, label: string): void {
   if (!role.roles.assumableBy(role.roleArn, KDA_SERVICE_PRINCIPAL))
@@ -130,6 +131,9 @@ export class FlinkJob {
   private readonly files = new Map<string, FileSystemSink>();
   private draining: Promise<void> | null = null;
   private again = false;
+  /** `--auth enforce`: the ServiceExecutionRole and the IAM generation it was last checked at. */
+  private role: JobRole | undefined;
+  private roleGeneration = -1;
   private closed = false;
   /** Rows written to each sink, and the failure that stopped the job. */
   failure: Error | null = null;
@@ -181,7 +185,11 @@ export class FlinkJob {
     }
     const job = new FlinkJob(app, streams, label, clock);
     try {
-      if (role) checkJobRole(app, role, label);
+      if (role) {
+        checkJobRole(app, role, label);
+        job.role = role;
+        job.roleGeneration = role.roles.generation();
+      }
       if (state) app.restore(state.flink);
       await job.attachSinks(outputs, state?.files ?? {}, clock.now());
       await job.attachSources(state?.offsets ?? {});
@@ -299,6 +307,19 @@ export class FlinkJob {
     }
   }
 
+  /**
+   * Before a read or a write: once IAM changed since the role was last checked (a policy put, attached, detached
+   * or deleted), checks it again and fails the job when it may no longer. True when the job may go on.
+   */
+  private roleStillAllows(): boolean {
+    const role = this.role;
+    if (role !== undefined && role.roles.generation() !== this.roleGeneration) {
+      this.roleGeneration = role.roles.generation();
+      this.recheckRole(role);
+    }
+    return this.failure === null;
+  }
+
   /** Re-checks the role (`checkJobRole`) and fails the job, as a connector's refused call would, when it may no longer. */
   recheckRole(role: JobRole): void {
     if (this.closed || this.failure) return;
@@ -336,6 +357,7 @@ export class FlinkJob {
 
   private async drainOnce(): Promise<void> {
     for (;;) {
+      if (!this.roleStillAllows()) return;
       let got = 0;
       for (const f of this.feeds) {
         if (this.closed) return;
@@ -380,6 +402,7 @@ export class FlinkJob {
 
   /** Moves processing time (idle splits, processing-time windows) and writes what that fires. */
   async advance(nowMs: number): Promise<void> {
+    if (!this.roleStillAllows()) return;
     this.app.advanceTime(nowMs);
     await this.pending;
   }
