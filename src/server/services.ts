@@ -114,6 +114,8 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
       // API v2 (Flink SQL applications); v1 applications show through it as SQL-1_0.
       createAnalyticsV2Service(deps, {
         v1: analytics.context,
+        // One state cap for SQL applications and Flink jobs.
+        ...(deps.analytics?.maxStateRows !== undefined ? { maxStateRows: deps.analytics.maxStateRows } : {}),
         delivery: {
           putRecordBatch: async (name, records) => {
             await firehose.engine.put(name, records);

@@ -14,6 +14,13 @@ import { CreateApplicationCommand, KinesisAnalyticsClient, ListApplicationsComma
 import { FlinkApplication, SqlApplication, SqlError, StateLimitError } from '../../src/sql/index.ts';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DescribeApplicationCommand, StartApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
+import {
+  CreateApplicationCommand as CreateFlinkApplicationCommand,
+  DescribeApplicationCommand as DescribeFlinkApplicationCommand,
+  KinesisAnalyticsV2Client,
+  ListApplicationsCommand as ListFlinkApplicationsCommand,
+  StartApplicationCommand as StartFlinkApplicationCommand,
+} from '@aws-sdk/client-kinesis-analytics-v2';
 import { ManualClock } from '../../src/core/index.ts';
 import { F, RowError, likeMatcher } from '../../src/sql/runtime/functions.ts';
 import { FLINK_FUNCTIONS } from '../../src/sql/runtime/flink-functions.ts';
@@ -243,6 +250,104 @@ describe('hostile SQL programs', () => {
     } finally {
       kinesis.destroy();
       kda.destroy();
+      await server.close();
+    }
+  });
+
+  const FLINK_TABLES = `CREATE TABLE s (v STRING) WITH ('connector' = 'kinesis', 'stream' = 'keys', 'format' = 'json', 'scan.stream.initpos' = 'TRIM_HORIZON');
+CREATE TABLE t (v STRING) WITH ('connector' = 'kinesis', 'stream' = 'other', 'format' = 'json');
+CREATE TABLE o (v STRING, n BIGINT) WITH ('connector' = 'blackhole');
+CREATE TABLE j (a STRING, b STRING) WITH ('connector' = 'blackhole');`;
+  const FLINK_GROUPS = `${FLINK_TABLES}\nINSERT INTO o SELECT v, COUNT(*) FROM s GROUP BY v;`;
+  const FLINK_JOIN = `${FLINK_TABLES}\nINSERT INTO j SELECT s.v, t.v FROM s JOIN t ON s.v = t.v;`;
+  const FLINK_OVER_LIMIT =
+    /^The job keeps (\d+) rows and groups of aggregation, window, join, ranking and pattern state, more than its limit of 1000 \(the INSERT INTO (o|j) keeps \d+\): bound the GROUP BY, PARTITION BY or join keys, set table\.exec\.state\.ttl, or shorten the windows$/;
+
+  it('stops a Flink SQL job whose group or join state grows past its cap with StateLimitError naming the INSERT', () => {
+    const t0 = Date.UTC(2026, 0, 5, 10, 0, 0);
+    const keys = (from: number) => Array.from({ length: 600 }, (_, i) => [`k${from + i}`]);
+    for (const [code, second] of [
+      [FLINK_GROUPS, 's'],
+      [FLINK_JOIN, 't'],
+    ] as const) {
+      const app = FlinkApplication.compile(code, { maxStateRows: 1000 });
+      try {
+        app.push('s', keys(0), t0);
+        assert.equal(app.stateRows(), 600);
+        // 600 more groups (GROUP BY), or 600 rows of the other side that match none (the join keeps both sides).
+        assert.throws(
+          () => app.push(second, keys(600), t0 + 1000),
+          (e: unknown) => e instanceof StateLimitError && FLINK_OVER_LIMIT.test(e.message),
+          code,
+        );
+      } finally {
+        app.close();
+      }
+    }
+  });
+
+  it('keeps a Flink SQL job running while its state stays under its cap (900 keys, many rows each)', () => {
+    const app = FlinkApplication.compile(FLINK_GROUPS, { maxStateRows: 1000 });
+    try {
+      const t0 = Date.UTC(2026, 0, 5, 10, 0, 0);
+      for (let b = 0; b < 30; b++)
+        app.push(
+          's',
+          Array.from({ length: 900 }, (_, i) => [`k${i}`]),
+          t0 + b * 2000,
+        );
+      assert.equal(app.stateRows(), 900);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('fails a running Flink application past its state cap: READY, with the reason in /status, and the server keeps serving', async () => {
+    const clock = new ManualClock(Date.now());
+    const server = await startServer({ storage: 'memory', clock, analytics: { startDelayMs: 0, maxStateRows: 1000 } });
+    const cfg = { endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIAX', secretAccessKey: 's' }, maxAttempts: 1 };
+    const kinesis = new KinesisClient(cfg);
+    const flink = new KinesisAnalyticsV2Client(cfg);
+    try {
+      for (const name of ['keys', 'other']) await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+      clock.advance(1000);
+      await flink.send(
+        new CreateFlinkApplicationCommand({
+          ApplicationName: 'runaway-flink',
+          RuntimeEnvironment: 'FLINK-1_15',
+          ServiceExecutionRole: 'arn:aws:iam::000000000000:role/kda',
+          ApplicationConfiguration: { ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: FLINK_GROUPS } } },
+        }),
+      );
+      await flink.send(new StartFlinkApplicationCommand({ ApplicationName: 'runaway-flink', RunConfiguration: {} }));
+      const status = async () =>
+        (await flink.send(new DescribeFlinkApplicationCommand({ ApplicationName: 'runaway-flink' }))).ApplicationDetail!.ApplicationStatus;
+      let s = await status();
+      for (let i = 0; i < 100 && s !== 'RUNNING'; i++) {
+        clock.advance(1000);
+        await new Promise((r) => setTimeout(r, 10));
+        s = await status();
+      }
+      assert.equal(s, 'RUNNING');
+      for (let b = 0; b < 3; b++) {
+        const Records = Array.from({ length: 500 }, (_, i) => ({ PartitionKey: 'p', Data: Buffer.from(JSON.stringify({ v: `k${b * 500 + i}` })) }));
+        await kinesis.send(new PutRecordsCommand({ StreamName: 'keys', Records }));
+        clock.advance(1000);
+      }
+      for (let i = 0; i < 300 && s !== 'READY'; i++) {
+        clock.advance(1000);
+        await new Promise((r) => setTimeout(r, 10));
+        s = await status();
+      }
+      assert.equal(s, 'READY');
+      const app = ((await (await fetch(`${server.url}/status`)).json()) as { applications: Array<{ name: string; lastError?: string }> }).applications.find(
+        (a) => a.name === 'runaway-flink',
+      );
+      assert.match(app?.lastError ?? '', FLINK_OVER_LIMIT);
+      assert.equal((await flink.send(new ListFlinkApplicationsCommand({}))).ApplicationSummaries?.length, 1);
+    } finally {
+      kinesis.destroy();
+      flink.destroy();
       await server.close();
     }
   });

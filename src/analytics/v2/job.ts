@@ -152,8 +152,8 @@ export class FlinkJob {
   }
 
   /** Plans the SQL (SqlError on mistakes) and checks that every table's connector can run in the server. */
-  static plan(sql: string, options: Record<string, string>, clock?: Clock): FlinkApplication {
-    const app = FlinkApplication.compile(sql, { options, ...(clock ? { clock } : {}) });
+  static plan(sql: string, options: Record<string, string>, clock?: Clock, maxStateRows?: number): FlinkApplication {
+    const app = FlinkApplication.compile(sql, { options, ...(clock ? { clock } : {}), ...(maxStateRows !== undefined ? { maxStateRows } : {}) });
     for (const name of [...app.sourceNames(), ...app.sinkNames()]) {
       if (name.startsWith('$')) continue;
       const connector = app.stream(name).flink?.connector.connector;
@@ -176,10 +176,11 @@ export class FlinkJob {
     outputs: JobOutputs,
     state?: JobState,
     role?: JobRole,
+    maxStateRows?: number,
   ): Promise<FlinkJob> {
     let app: FlinkApplication;
     try {
-      app = FlinkJob.plan(sql, options, clock);
+      app = FlinkJob.plan(sql, options, clock, maxStateRows);
     } catch (e) {
       throw analyticsV2Errors.create('InvalidApplicationConfigurationException', e instanceof Error ? e.message : String(e));
     }

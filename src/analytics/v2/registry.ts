@@ -48,6 +48,8 @@ export class V2Registry {
   private readonly jobs = new Map<string, FlinkJob>();
   /** `--auth enforce`: jobs act with their ServiceExecutionRole (job.ts checkJobRole). */
   roles: { roles: RoleAuthorizer; region: string; accountId: string } | undefined;
+  /** The state cap of every job (the server's `analytics.maxStateRows`; FlinkApplication's default otherwise). */
+  maxStateRows: number | undefined;
 
   constructor(
     private readonly meta: MetaStore,
@@ -165,7 +167,7 @@ export class V2Registry {
   async startJob(app: V2App, state: JobState | undefined): Promise<void> {
     const v = app.current;
     const role: JobRole | undefined = this.roles && v.role !== undefined ? { ...this.roles, roleArn: v.role } : undefined;
-    const job = await FlinkJob.start(app.name, v.code.sql, sqlOptions(v), this.clock, this.streams, this.outputs, state, role);
+    const job = await FlinkJob.start(app.name, v.code.sql, sqlOptions(v), this.clock, this.streams, this.outputs, state, role, this.maxStateRows);
     job.onFailure = (e) => {
       void this.serialise(app.name, async () => {
         if (this.jobs.get(app.name) !== job) return;

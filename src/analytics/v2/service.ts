@@ -35,6 +35,8 @@ export interface AnalyticsV2Options {
   readObject?: ObjectReader;
   /** Delivery streams for `firehose` sinks. */
   delivery?: DeliveryPort;
+  /** Rows and groups of state a Flink job may keep (the server's `analytics.maxStateRows`). */
+  maxStateRows?: number;
 }
 
 export interface AnalyticsV2Service extends AwsService {
@@ -53,6 +55,7 @@ export function createAnalyticsV2Service(deps: AnalyticsV2Deps, options: Analyti
     { delivery: options.delivery, s3Root: deps.dataDir !== undefined ? join(deps.dataDir, 's3') : undefined },
   );
   if (deps.roles) registry.roles = { roles: deps.roles, region: deps.region, accountId: deps.accountId };
+  registry.maxStateRows = options.maxStateRows;
   const ctx: V2Context = {
     registry,
     region: deps.region,

@@ -45,8 +45,8 @@ export interface SqlApplicationOptions extends PlanOptions {
 /** A million rows or groups of state: a few hundred MB at most for ordinary rows, far above what real windows keep. */
 export const DEFAULT_MAX_STATE_ROWS = 1_000_000;
 /** The state is counted after this many input rows, or this much application time, whichever comes first. */
-const STATE_CHECK_ROWS = 10_000;
-const STATE_CHECK_MS = 1_000;
+export const STATE_CHECK_ROWS = 10_000;
+export const STATE_CHECK_MS = 1_000;
 
 /** Rows delivered to listeners: [ROWTIME, ...columns] (plus APPROXIMATE_ARRIVAL_TIME last on input streams). */
 export type OutputListener = (rows: Row[], stream: string) => void;

@@ -24,13 +24,14 @@
  * positions are the host's.
  */
 import type { Clock, TimerHandle } from '../../core/index.ts';
-import { SqlError, boundedCompile } from '../errors.ts';
+import { SqlError, StateLimitError, boundedCompile } from '../errors.ts';
 import type { FlinkPlanOptions, FlinkScript } from '../flink/planner/planner.ts';
 import { planFlinkScript } from '../flink/planner/planner.ts';
 import { createDecoder, createEncoder, FormatError, printRow, type RecordDecoder, type RowEncoder } from '../formats/flink.ts';
 import { holdbackMs, ROW_KIND_NAMES, type FlinkOpPlan } from '../plan/flink.ts';
 import type { ApplicationPlan, OpPlan, PExpr, PumpPlan, StreamPlan } from '../plan/plan.ts';
 import type { ColumnDef, SqlType } from '../plan/types.ts';
+import { DEFAULT_MAX_STATE_ROWS, STATE_CHECK_MS, STATE_CHECK_ROWS } from './application.ts';
 import { ExprCompiler } from './compile.ts';
 import { flinkCast } from './flink-functions.ts';
 import { castTo, evalContext } from './functions.ts';
@@ -53,6 +54,11 @@ import { WindowAssignOperator } from './operators/window-assign.ts';
 export interface FlinkApplicationOptions extends FlinkPlanOptions {
   /** Processing time (start() ticks, idle sources, TTL, CURRENT_TIMESTAMP). Default: time moves by push and advanceTime only. */
   clock?: Clock;
+  /**
+   * Groups, window panes, join, ranking, OVER and MATCH_RECOGNIZE rows the job may keep in all (default
+   * DEFAULT_MAX_STATE_ROWS, as SQL applications); past it a push throws StateLimitError.
+   */
+  maxStateRows?: number;
 }
 
 /** Rows delivered to listeners: [time, ...columns] plus the row kind last for a changelog. */
@@ -166,6 +172,9 @@ export class FlinkApplication {
   private rowErrors = 0;
   private readonly recentErrors: FlinkMetrics['recentErrors'] = [];
   private propagating = false;
+  private readonly maxStateRows: number;
+  private rowsSinceStateCheck = 0;
+  private lastStateCheckMs = -Infinity;
 
   /** Parses, plans and builds a Flink SQL job; throws SqlError (line:column) for bad code. */
   static compile(code: string, options: FlinkApplicationOptions = {}): FlinkApplication {
@@ -175,9 +184,10 @@ export class FlinkApplication {
     });
   }
 
-  constructor(plan: ApplicationPlan, options: { clock?: Clock } = {}, script: FlinkScript | null = null) {
+  constructor(plan: ApplicationPlan, options: { clock?: Clock; maxStateRows?: number } = {}, script: FlinkScript | null = null) {
     if (plan.dialect !== 'flink') throw new SqlError('FlinkApplication runs Flink SQL plans; run KDA SQL plans with SqlApplication');
     this.plan = plan;
+    this.maxStateRows = options.maxStateRows ?? DEFAULT_MAX_STATE_ROWS;
     this.script = script;
     this.clock = options.clock ?? null;
     const idle = plan.flink?.options['table.exec.source.idle-timeout'];
@@ -543,6 +553,39 @@ export class FlinkApplication {
     }
     this.updateSourceWatermark(s);
     this.propagate();
+    // Rows are what grows state: count it every STATE_CHECK_ROWS rows or STATE_CHECK_MS of time.
+    this.rowsSinceStateCheck += batch.length;
+    const now = evalContext.nowMs;
+    if (this.rowsSinceStateCheck >= STATE_CHECK_ROWS || now - this.lastStateCheckMs >= STATE_CHECK_MS) this.checkState(now);
+  }
+
+  /** Rows and groups every operator keeps, in all. */
+  stateRows(): number {
+    let n = 0;
+    for (const p of this.pumps) for (const node of p.nodes) n += node.op?.stateRows?.() ?? 0;
+    return n;
+  }
+
+  /** Throws StateLimitError, naming the statement that keeps the most, when the job keeps more than its cap. */
+  private checkState(nowMs: number): void {
+    this.rowsSinceStateCheck = 0;
+    this.lastStateCheckMs = nowMs;
+    let total = 0;
+    let worst: PumpRt | undefined;
+    let worstRows = -1;
+    for (const p of this.pumps) {
+      let n = 0;
+      for (const node of p.nodes) n += node.op?.stateRows?.() ?? 0;
+      total += n;
+      if (n > worstRows) {
+        worstRows = n;
+        worst = p;
+      }
+    }
+    if (total <= this.maxStateRows || worst === undefined) return;
+    throw new StateLimitError(
+      `The job keeps ${total} rows and groups of aggregation, window, join, ranking and pattern state, more than its limit of ${this.maxStateRows} (the INSERT INTO ${worst.sink.plan.name} keeps ${worstRows}): bound the GROUP BY, PARTITION BY or join keys, set table.exec.state.ttl, or shorten the windows`,
+    );
   }
 
   /** Declares a source's splits (shards) before rows arrive: a split that never delivers holds the watermark back until it is idle. */

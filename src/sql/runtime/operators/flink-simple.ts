@@ -74,6 +74,11 @@ export class TimeSortOperator implements Operator {
     this.emit(ready);
   }
 
+  /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
+  stateRows(): number {
+    return this.buffer.length;
+  }
+
   checkpoint(): unknown {
     return { wm: Number.isFinite(this.wm) ? this.wm : null, buffer: this.buffer };
   }

@@ -116,6 +116,11 @@ export class GroupAggOperator implements Operator {
     for (const [k, g] of this.groups) if (nowMs - g.touchedMs >= ttl) this.groups.delete(k);
   }
 
+  /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
+  stateRows(): number {
+    return this.groups.size;
+  }
+
   checkpoint(): unknown {
     return [...this.groups.entries()].map(([k, g]) => [k, g.keys, this.aggs.save(g.accs), g.count, g.last, g.touchedMs]);
   }

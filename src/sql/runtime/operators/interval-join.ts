@@ -231,6 +231,11 @@ export class IntervalJoinOperator implements Operator {
     if (out.length > 0) this.emit(out);
   }
 
+  /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
+  stateRows(): number {
+    return this.left.queue.length - this.left.head + this.right.queue.length - this.right.head;
+  }
+
   checkpoint(): unknown {
     const side = (x: Side): [Row, boolean][] => x.rows().map((r) => [r, x.matched?.has(r) ?? false]);
     return { wm: Number.isFinite(this.wm) ? this.wm : null, left: side(this.left), right: side(this.right) };

@@ -286,6 +286,13 @@ export class MatchRecognizeOperator implements Operator {
     return match(this.plan.pattern, 0, () => DONE);
   }
 
+  /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
+  stateRows(): number {
+    let n = this.buffer.length;
+    for (const p of this.parts.values()) n += p.rows.length + p.before.length;
+    return n;
+  }
+
   checkpoint(): unknown {
     return { wm: Number.isFinite(this.wm) ? this.wm : null, buffer: this.buffer, parts: [...this.parts.entries()].map(([k, p]) => [k, p.rows, p.before]) };
   }

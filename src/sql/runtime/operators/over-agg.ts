@@ -146,6 +146,13 @@ export class OverAggOperator implements Operator {
       while (f.head < f.rows.length && f.times[f.head]! < nowMs - this.plan.rangeMs) this.aggs.retract(f.accs, f.rows[f.head++]!);
   }
 
+  /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
+  stateRows(): number {
+    let n = this.buffer.length;
+    for (const f of this.frames.values()) n += 1 + f.rows.length - f.head;
+    return n;
+  }
+
   checkpoint(): unknown {
     return {
       wm: Number.isFinite(this.wm) ? this.wm : null,

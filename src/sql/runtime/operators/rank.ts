@@ -201,6 +201,14 @@ export class RankOperator implements Operator {
     if (out.length > 0) this.emit(out);
   }
 
+  /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
+  stateRows(): number {
+    let n = 0;
+    for (const p of this.parts.values()) n += p.rows.length;
+    for (const w of this.windows.values()) for (const rows of w.values()) n += rows.length;
+    return n;
+  }
+
   checkpoint(): unknown {
     return {
       wm: Number.isFinite(this.wm) ? this.wm : null,

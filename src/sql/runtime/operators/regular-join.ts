@@ -149,6 +149,14 @@ export class RegularJoinOperator implements Operator {
     }
   }
 
+  /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
+  stateRows(): number {
+    let n = 0;
+    for (const rows of this.left.values()) n += rows.size;
+    for (const rows of this.right.values()) n += rows.size;
+    return n;
+  }
+
   checkpoint(): unknown {
     const save = (s: Side): unknown[] =>
       [...s.entries()].map(([k, b]) => [k, [...b.entries()].map(([id, x]) => [id, x.row, x.count, x.partners, x.touchedMs])]);

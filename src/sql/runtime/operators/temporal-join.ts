@@ -131,6 +131,13 @@ export class TemporalJoinOperator implements Operator {
     }
   }
 
+  /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
+  stateRows(): number {
+    let n = this.pending.length;
+    for (const v of this.versions.values()) n += v.length;
+    return n;
+  }
+
   checkpoint(): unknown {
     return { wm: Number.isFinite(this.wm) ? this.wm : null, pending: this.pending, versions: [...this.versions.entries()] };
   }

@@ -446,6 +446,17 @@ export class WindowAggOperator implements Operator {
     this.fire(nowMs);
   }
 
+  /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
+  stateRows(): number {
+    let n = 0;
+    for (const w of this.windows.values()) n += w.groups.size;
+    for (const s of this.sessions.values()) {
+      if (s === null) continue;
+      for (const x of Array.isArray(s) ? s : [s]) n += x.rows === null ? 1 : x.rows.length;
+    }
+    return n;
+  }
+
   checkpoint(): unknown {
     return {
       wm: Number.isFinite(this.wm) ? this.wm : null,
