@@ -263,7 +263,20 @@ export const SERVICE_AUTHORIZATIONS: Readonly<Record<string, ServiceAuthorizatio
   sts: STS,
 };
 
-const ROLE_MEMBERS = new Set(['RoleARN', 'RoleArn', 'Role', 'ServiceExecutionRole', 'ExecutionRoleArn', 'RoleArnForExecution']);
+// With the update forms KDA's UpdateApplication takes (v2 ServiceExecutionRoleUpdate, v1 RoleARNUpdate and the S3
+// reference data source's ReferenceRoleARN / ReferenceRoleARNUpdate).
+const ROLE_MEMBERS = new Set([
+  'RoleARN',
+  'RoleArn',
+  'Role',
+  'ServiceExecutionRole',
+  'ExecutionRoleArn',
+  'RoleArnForExecution',
+  'ServiceExecutionRoleUpdate',
+  'RoleARNUpdate',
+  'ReferenceRoleARN',
+  'ReferenceRoleARNUpdate',
+]);
 const ROLE_ARN = /^arn:aws[a-zA-Z-]*:iam::\d{12}:role\//;
 
 /** The role ARNs a request hands to the service, anywhere in its input (Firehose and KDA nest them in configurations). */

@@ -8,7 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FirehoseClient, DescribeDeliveryStreamCommand, ListDeliveryStreamsCommand } from '@aws-sdk/client-firehose';
 import { KinesisAnalyticsClient, DescribeApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
-import { KinesisAnalyticsV2Client, DescribeApplicationCommand as DescribeApplicationV2Command } from '@aws-sdk/client-kinesis-analytics-v2';
+import {
+  KinesisAnalyticsV2Client,
+  CreateApplicationCommand as CreateApplicationV2Command,
+  DescribeApplicationCommand as DescribeApplicationV2Command,
+  UpdateApplicationCommand as UpdateApplicationV2Command,
+} from '@aws-sdk/client-kinesis-analytics-v2';
 import { LambdaClient, CreateFunctionCommand, GetEventSourceMappingCommand, GetFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { SQSClient, CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { CloudWatchClient, DeleteAlarmsCommand, GetDashboardCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -65,6 +70,12 @@ describe('IAM mappings of every service under --auth enforce', () => {
       const statements = [
         { Effect: 'Allow', Action: 'firehose:*', Resource: `arn:aws:firehose:*:${ACCOUNT}:deliverystream/ok-*` },
         { Effect: 'Allow', Action: 'kinesisanalytics:Describe*', Resource: `arn:aws:kinesisanalytics:*:*:application/ok-*` },
+        {
+          Effect: 'Allow',
+          Action: ['kinesisanalytics:CreateApplication', 'kinesisanalytics:UpdateApplication'],
+          Resource: `arn:aws:kinesisanalytics:*:*:application/ok-*`,
+        },
+        { Effect: 'Allow', Action: 'iam:PassRole', Resource: `arn:aws:iam::${ACCOUNT}:role/ok-*` },
         { Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunction', 'lambda:CreateFunction'], Resource: 'arn:aws:lambda:*:*:function:ok-*' },
         { Effect: 'Allow', Action: 'sqs:*', Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:ok-*` },
         { Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'App/ok' } } },
@@ -111,6 +122,34 @@ describe('IAM mappings of every service under --auth enforce', () => {
     assert.equal(
       await outcome(v2.send(new DescribeApplicationV2Command({ ApplicationName: 'no-app' }))),
       noPolicy('kinesisanalytics:DescribeApplication', `arn:aws:kinesisanalytics:${REGION}:${ACCOUNT}:application/no-app`),
+    );
+  });
+
+  it('Kinesis Analytics v2: CreateApplication and UpdateApplication with a ServiceExecutionRole need iam:PassRole on it', async () => {
+    const v2 = as((c) => new KinesisAnalyticsV2Client(c));
+    const create = (name: string, role: string) =>
+      v2.send(
+        new CreateApplicationV2Command({
+          ApplicationName: name,
+          RuntimeEnvironment: 'FLINK-1_15',
+          ServiceExecutionRole: role,
+          ApplicationConfiguration: {
+            ApplicationCodeConfiguration: {
+              CodeContentType: 'PLAINTEXT',
+              CodeContent: { TextContent: "CREATE TABLE s (v STRING) WITH ('connector' = 'kinesis', 'stream' = 's', 'format' = 'json');" },
+            },
+          },
+        }),
+      );
+    const other = `arn:aws:iam::${ACCOUNT}:role/kda-other`;
+    assert.equal(await outcome(create('ok-flink', other)), noPolicy('iam:PassRole', other));
+    // Passing an ok-* role is allowed: the call gets as far as the role's trust policy (the role does not exist).
+    assert.equal(await outcome(create('ok-flink', `arn:aws:iam::${ACCOUNT}:role/ok-kda`)), 'InvalidArgumentException');
+    assert.equal(
+      await outcome(
+        v2.send(new UpdateApplicationV2Command({ ApplicationName: 'ok-flink', CurrentApplicationVersionId: 1, ServiceExecutionRoleUpdate: other })),
+      ),
+      noPolicy('iam:PassRole', other),
     );
   });
 
