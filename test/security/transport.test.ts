@@ -54,16 +54,27 @@ describe('TLS certificates are reloaded without a restart, and TLS 1.2 is the mi
     dir = await mkdtemp(join(tmpdir(), 'freshet-transport-'));
     a = await selfSignedIn(join(dir, 'a'));
     b = await selfSignedIn(join(dir, 'b'));
-    server = await startServer({ port: 0, storage: 'memory', tls: { cert: a.cert, key: a.key } });
+    // As the CLI's --cert/--key: the files are read again by reloadTls() (SIGHUP in the CLI).
+    await writeFile(join(dir, 'cert.pem'), a.cert);
+    await writeFile(join(dir, 'key.pem'), a.key);
+    server = await startServer({
+      port: 0,
+      storage: 'memory',
+      tls: { cert: a.cert, key: a.key },
+      tlsFiles: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') },
+    });
   });
   after(async () => {
     await server.close();
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('serves the new certificate to new connections after reloadTls, and keeps the old one when the pair does not match', async () => {
+  it('serves the renewed certificate files to new connections after reloadTls, and keeps the old pair when a new one does not match', async () => {
     assert.equal(await handshake(server.port, {}), fingerprint(a.cert));
-    await server.reloadTls({ cert: b.cert, key: b.key });
+    // Renewed in place (certbot, cert-manager), then re-read.
+    await writeFile(join(dir, 'cert.pem'), b.cert);
+    await writeFile(join(dir, 'key.pem'), b.key);
+    await server.reloadTls();
     assert.equal(await handshake(server.port, {}), fingerprint(b.cert));
     // A's certificate with B's key is not a pair: refused, B stays in use.
     await assert.rejects(server.reloadTls({ cert: a.cert, key: b.key }));
