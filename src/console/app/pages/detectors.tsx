@@ -4,8 +4,9 @@
  * selected group shows, as Lookout for Metrics' console did, its dimension contributions and each of its time
  * series of the primary metric charted (GetAnomalyGroup, ListAnomalyGroupTimeSeries) with the anomalous
  * intervals marked, and asks of each "Is this an anomaly?" (PutFeedback; the answers read back with GetFeedback).
+ * A detector is activated, deactivated and back-tested from its page (Activate/Deactivate/BackTestAnomalyDetector).
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { awsRest, errorText, useLoad } from '../api.ts';
 import { LiveChart } from '../charts.tsx';
 import { statusClass } from '../format.ts';
@@ -73,6 +74,9 @@ interface AlertSummary {
 
 const lookout = <T,>(action: string, body: unknown) => awsRest<T>('lookoutmetrics', 'POST', `/${action}`, body);
 
+/** Statuses in which a detector runs (live or a back test): it can be deactivated, not activated or back-tested. */
+const RUNNING = new Set(['ACTIVE', 'ACTIVATING', 'LEARNING', 'BACK_TEST_ACTIVATING', 'BACK_TEST_ACTIVE']);
+
 export function DetectorsPage({ name }: { name: string | undefined }) {
   const list = useLoad(() => lookout<{ AnomalyDetectorSummaryList?: DetectorSummary[] }>('ListAnomalyDetectors', {}), []);
   const detectors = list.data?.AnomalyDetectorSummaryList ?? [];
@@ -84,7 +88,7 @@ export function DetectorsPage({ name }: { name: string | undefined }) {
           <a href={link('detectors')}>Metric detectors</a> / {name}
         </p>
         {list.error ? <p class="error">{list.error}</p> : null}
-        {selected ? <DetectorDetail detector={selected} /> : list.data ? <p class="error">No detector named {name}</p> : null}
+        {selected ? <DetectorDetail detector={selected} reload={list.reload} /> : list.data ? <p class="error">No detector named {name}</p> : null}
       </div>
     );
   }
@@ -121,13 +125,30 @@ export function DetectorsPage({ name }: { name: string | undefined }) {
   );
 }
 
-function DetectorDetail({ detector }: { detector: DetectorSummary }) {
+function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reload: () => void }) {
   const arn = detector.AnomalyDetectorArn;
   const [tick, setTick] = useState(0);
+  // The detector's status comes from the page's list: it is listed again with the groups and alerts.
+  const reloadList = useRef(reload);
+  reloadList.current = reload;
   useEffect(() => {
-    const t = setInterval(() => setTick((n) => n + 1), 10_000);
+    const t = setInterval(() => {
+      setTick((n) => n + 1);
+      reloadList.current();
+    }, 10_000);
     return () => clearInterval(t);
   }, []);
+  const [actionMessage, setActionMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const act = async (action: 'ActivateAnomalyDetector' | 'DeactivateAnomalyDetector' | 'BackTestAnomalyDetector', done: string) => {
+    try {
+      await lookout(action, { AnomalyDetectorArn: arn });
+      setActionMessage({ text: done, error: false });
+    } catch (e) {
+      setActionMessage({ text: errorText(e), error: true });
+    }
+    reload();
+  };
+  const running = RUNNING.has(detector.Status ?? '');
   const groups = useLoad(
     () => lookout<{ AnomalyGroupSummaryList?: GroupSummary[] }>('ListAnomalyGroupSummaries', { AnomalyDetectorArn: arn, SensitivityThreshold: 0 }),
     [arn, tick],
@@ -145,6 +166,18 @@ function DetectorDetail({ detector }: { detector: DetectorSummary }) {
         {detector.AnomalyDetectorName} <span class={statusClass(detector.Status ?? '')}>{detector.Status}</span>
       </h1>
       <p class="muted">{arn}</p>
+      <p class="actions" data-testid="detector-actions">
+        <button type="button" disabled={running} onClick={() => void act('ActivateAnomalyDetector', 'Activating…')}>
+          Activate
+        </button>{' '}
+        <button type="button" disabled={!running} onClick={() => void act('DeactivateAnomalyDetector', 'Deactivated')}>
+          Deactivate
+        </button>{' '}
+        <button type="button" disabled={running} onClick={() => void act('BackTestAnomalyDetector', 'Back test started over the historical data')}>
+          Back test
+        </button>{' '}
+        {actionMessage ? <span class={actionMessage.error ? 'message error' : 'message'}>{actionMessage.text}</span> : null}
+      </p>
       <h2>Anomaly groups</h2>
       {groups.error ? <p class="error">{groups.error}</p> : null}
       <table class="list" data-testid="anomaly-groups">
