@@ -159,6 +159,22 @@ export async function awsRest<T = Record<string, unknown>>(signingName: string, 
   return json as T;
 }
 
+/**
+ * One REST call whose answer is not JSON or whose headers matter (Lambda's Invoke): the status, the headers and the
+ * body as text, whatever the status; the caller reads AWS's error from them.
+ */
+export async function awsRestRaw(
+  signingName: string,
+  method: string,
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const client = new AwsClient({ ...credentials(), service: signingName, region, retries: 0 });
+  const res = await client.fetch(`${location.origin}${path}`, { method, headers, body });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
 export async function consoleGet<T>(path: string): Promise<T> {
   const res = await consoleFetch(`/console/api/${path}`);
   if (!res.ok) throw await refusal(res);

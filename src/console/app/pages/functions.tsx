@@ -1,10 +1,11 @@
 /**
  * Functions (the Lambda-compatible API): the list, and one function's configuration, event source mappings,
  * its AWS/Lambda metrics (Invocations, Errors, Throttles, Duration) over the last hour, refreshed every 5 s, and
- * its latest log lines, refreshed every 2 s.
+ * its latest log lines, refreshed every 2 s. A function is invoked from its page with a test event (Invoke with
+ * LogType Tail, as the Lambda console's Test tab does): its status, response and log tail are shown.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { awsRest, consoleFetch, hasCloudWatch, useLoad } from '../api.ts';
+import { awsRest, awsRestRaw, consoleFetch, errorText, hasCloudWatch, useLoad } from '../api.ts';
 import { time } from '../format.ts';
 import { link } from '../main.tsx';
 import { color, MetricDataChart, useMetricData } from '../metrics.tsx';
@@ -199,6 +200,7 @@ function FunctionDetail({ name }: { name: string }) {
         </p>
       ) : null}
       {hasCloudWatch() ? <FunctionMetrics name={name} /> : <p class="muted small">No CloudWatch API on this server: no AWS/Lambda metrics.</p>}
+      <InvokePanel name={name} />
       <h2>Event source mappings</h2>
       {mappings.error ? <p class="error">{mappings.error}</p> : null}
       <table class="list" data-testid="mappings">
@@ -233,6 +235,89 @@ function FunctionDetail({ name }: { name: string }) {
           .map((l) => `${time(l.timestamp)}  ${l.message.trimEnd()}`)
           .join('\n')}
       </pre>
+    </div>
+  );
+}
+
+interface InvokeResult {
+  status: number;
+  functionError: string | null;
+  payload: string;
+  log: string;
+}
+
+/** UTF-8 text of base64 (X-Amz-Log-Result). */
+function fromBase64(b64: string): string {
+  const bin = atob(b64);
+  return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+}
+
+/**
+ * The Lambda console's Test tab: a JSON event, invoked synchronously with LogType Tail; the status code, the
+ * function error (X-Amz-Function-Error) when it failed, the response payload and the last 4 KB of its log.
+ */
+function InvokePanel({ name }: { name: string }) {
+  const [event, setEvent] = useState('{}');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<InvokeResult | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const invoke = async () => {
+    setError(undefined);
+    try {
+      JSON.parse(event);
+    } catch (e) {
+      setError(`The test event is not JSON: ${(e as Error).message}`);
+      return;
+    }
+    setBusy(true);
+    try {
+      const r = await awsRestRaw('lambda', 'POST', `${LAMBDA}/functions/${encodeURIComponent(name)}/invocations`, event, {
+        'content-type': 'application/json',
+        'x-amz-invocation-type': 'RequestResponse',
+        'x-amz-log-type': 'Tail',
+      });
+      if (r.status >= 300) {
+        // The service refused the call (not the function failing): AWS's error type and message.
+        const body = r.text ? (JSON.parse(r.text) as { message?: string; Message?: string }) : {};
+        const type = (r.headers.get('x-amzn-errortype') ?? String(r.status)).split(':')[0];
+        setError(`${type}: ${body.message ?? body.Message ?? r.text}`);
+        setResult(undefined);
+      } else {
+        const log = r.headers.get('x-amz-log-result');
+        setResult({ status: r.status, functionError: r.headers.get('x-amz-function-error'), payload: r.text, log: log ? fromBase64(log) : '' });
+      }
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="card" data-testid="invoke">
+      <h2>Test</h2>
+      <p class="small muted">Invoke the function synchronously with this event (JSON).</p>
+      <textarea rows={4} cols={80} class="mono" aria-label="Test event" value={event} onInput={(e) => setEvent((e.target as HTMLTextAreaElement).value)} />
+      <p>
+        <button type="button" disabled={busy} onClick={() => void invoke()}>
+          {busy ? 'Invoking…' : 'Invoke'}
+        </button>
+      </p>
+      {error ? <p class="error">{error}</p> : null}
+      {result ? (
+        <div data-testid="invoke-result">
+          <p class={result.functionError ? 'error' : 'message'}>
+            {result.functionError ? `Failed (${result.functionError})` : 'Succeeded'} · status {result.status}
+          </p>
+          <h3>Response</h3>
+          <pre class="logs" data-testid="invoke-payload">
+            {result.payload}
+          </pre>
+          <h3>Log output</h3>
+          <pre class="logs" data-testid="invoke-log">
+            {result.log}
+          </pre>
+        </div>
+      ) : null}
     </div>
   );
 }
