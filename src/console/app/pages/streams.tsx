@@ -16,11 +16,18 @@ export function StreamsPage({ name }: { name: string | undefined }) {
   return name ? <StreamDetail name={name} /> : <StreamList />;
 }
 
+/** What the list says first after a stream page deleted its stream (shown once). */
+let deletedNotice: string | undefined;
+
 function StreamList() {
   const live = useLive();
   const [newName, setNewName] = useState('');
   const [shards, setShards] = useState('1');
-  const [message, setMessage] = useState<string | undefined>();
+  const [message, setMessage] = useState<string | undefined>(() => {
+    const notice = deletedNotice;
+    deletedNotice = undefined;
+    return notice;
+  });
   const create = async (e: Event) => {
     e.preventDefault();
     try {
@@ -366,6 +373,26 @@ function Manage({ stream, arn, onChange }: { stream: string; arn: string | undef
           ))}
         </ul>
       ) : null}
+      <p class="row">
+        <button
+          type="button"
+          class="danger"
+          onClick={() => {
+            // As on AWS's console, deleting asks first: the stream's records go with it.
+            if (!confirm(`Delete stream ${stream} and all its records? Registered consumers must be deregistered first.`)) return;
+            // Once deleted, the stream's page has nothing left to show: back to the list, which says it is deleting.
+            aws('kinesis', 'DeleteStream', { StreamName: stream }).then(
+              () => {
+                deletedNotice = `Deleting ${stream}…`;
+                location.hash = link('streams');
+              },
+              (err: unknown) => setMessage(errorText(err)),
+            );
+          }}
+        >
+          Delete stream
+        </button>
+      </p>
       {message ? <p class="message">{message}</p> : null}
     </div>
   );
