@@ -26,7 +26,15 @@ import {
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { CreateApplicationCommand, StartApplicationCommand, DescribeApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
 import { CloudWatchClient, PutDashboardCommand, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateEventSourceMappingCommand, CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  CreateEventSourceMappingCommand,
+  CreateFunctionCommand,
+  GetEventSourceMappingCommand,
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+} from '@aws-sdk/client-lambda';
 import { CreateAlertCommand, CreateAnomalyDetectorCommand, LookoutMetricsClient } from '@aws-sdk/client-lookoutmetrics';
 import { createClients, waitForStreamActive } from '../../src/pipeline/index.ts';
 import type { FreshetClients } from '../../src/pipeline/index.ts';
@@ -770,6 +778,29 @@ describe('console in chromium against the demo', () => {
     await event.fill('{"n": ');
     await panel.getByRole('button', { name: 'Invoke', exact: true }).click();
     await panel.locator('p.error', { hasText: 'The test event is not JSON' }).waitFor({ timeout: 10_000 });
+  });
+
+  it("disables and enables a function's event source mapping from its page", async () => {
+    const lambda = new LambdaClient({ endpoint: demo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
+    try {
+      const [mapping] = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'console-test-fn' }))).EventSourceMappings ?? [];
+      assert.ok(mapping?.UUID);
+      const state = async () => (await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.UUID }))).State;
+      await until('the mapping Enabled', async () => (await state()) === 'Enabled', 15_000);
+      await page.goto(`${demo.consoleUrl}#/functions/console-test-fn`);
+      const row = page.locator(`[data-testid=mappings] tr[data-uuid="${mapping.UUID}"]`);
+      await row.filter({ hasText: 'Enabled' }).waitFor({ timeout: 15_000 });
+      await row.getByRole('button', { name: 'Disable', exact: true }).click();
+      await page.locator('p.message', { hasText: 'Disabling the mapping from' }).waitFor({ timeout: 10_000 });
+      await until('the mapping Disabled', async () => (await state()) === 'Disabled', 15_000);
+      await row.filter({ hasText: 'Disabled' }).waitFor({ timeout: 15_000 });
+      await row.getByRole('button', { name: 'Enable', exact: true }).click();
+      await page.locator('p.message', { hasText: 'Enabling the mapping from' }).waitFor({ timeout: 10_000 });
+      await until('the mapping Enabled again', async () => (await state()) === 'Enabled', 15_000);
+      await row.filter({ hasText: 'Enabled' }).waitFor({ timeout: 15_000 });
+    } finally {
+      lambda.destroy();
+    }
   });
 
   it('logged no errors in the browser console', () => {

@@ -2,7 +2,8 @@
  * Functions (the Lambda-compatible API): the list, and one function's configuration, event source mappings,
  * its AWS/Lambda metrics (Invocations, Errors, Throttles, Duration) over the last hour, refreshed every 5 s, and
  * its latest log lines, refreshed every 2 s. A function is invoked from its page with a test event (Invoke with
- * LogType Tail, as the Lambda console's Test tab does): its status, response and log tail are shown.
+ * LogType Tail, as the Lambda console's Test tab does): its status, response and log tail are shown. Its event
+ * source mappings are enabled and disabled there (UpdateEventSourceMapping with Enabled).
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { awsRest, awsRestRaw, consoleFetch, errorText, hasCloudWatch, useLoad } from '../api.ts';
@@ -153,10 +154,26 @@ function FunctionMetrics({ name }: { name: string }) {
 
 function FunctionDetail({ name }: { name: string }) {
   const config = useLoad(() => awsRest<FunctionConfiguration>('lambda', 'GET', `${LAMBDA}/functions/${encodeURIComponent(name)}/configuration`), [name]);
+  const [mappingTick, setMappingTick] = useState(0);
   const mappings = useLoad(
     () => awsRest<{ EventSourceMappings: Mapping[] }>('lambda', 'GET', `${LAMBDA}/event-source-mappings/?FunctionName=${encodeURIComponent(name)}`),
-    [name],
+    [name, mappingTick],
   );
+  // Mapping states move on their own (Updating → Enabled / Disabled, last results): listed again every 5 s.
+  useEffect(() => {
+    const t = setInterval(() => setMappingTick((n) => n + 1), 5000);
+    return () => clearInterval(t);
+  }, []);
+  const [mappingMessage, setMappingMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const setEnabled = async (m: Mapping, enabled: boolean) => {
+    try {
+      await awsRest('lambda', 'PUT', `${LAMBDA}/event-source-mappings/${encodeURIComponent(m.UUID)}`, { Enabled: enabled });
+      setMappingMessage({ text: `${enabled ? 'Enabling' : 'Disabling'} the mapping from ${m.EventSourceArn ?? m.UUID}…`, error: false });
+    } catch (e) {
+      setMappingMessage({ text: errorText(e), error: true });
+    }
+    setMappingTick((n) => n + 1);
+  };
   const [logs, setLogs] = useState<LogLine[]>([]);
   const [logError, setLogError] = useState<string | undefined>();
   useEffect(() => {
@@ -203,6 +220,7 @@ function FunctionDetail({ name }: { name: string }) {
       <InvokePanel name={name} />
       <h2>Event source mappings</h2>
       {mappings.error ? <p class="error">{mappings.error}</p> : null}
+      {mappingMessage ? <p class={mappingMessage.error ? 'message error' : 'message'}>{mappingMessage.text}</p> : null}
       <table class="list" data-testid="mappings">
         <thead>
           <tr>
@@ -212,17 +230,25 @@ function FunctionDetail({ name }: { name: string }) {
             <th>Batch size</th>
             <th>Starting position</th>
             <th>Last result</th>
+            <th />
           </tr>
         </thead>
         <tbody>
           {mappings.data?.EventSourceMappings.map((m) => (
-            <tr key={m.UUID}>
+            <tr key={m.UUID} data-uuid={m.UUID}>
               <td class="mono small">{m.UUID}</td>
               <td class="small">{m.EventSourceArn}</td>
               <td>{m.State}</td>
               <td>{m.BatchSize}</td>
               <td>{m.StartingPosition ?? '—'}</td>
               <td class="small">{m.LastProcessingResult ?? '—'}</td>
+              <td>
+                {m.State === 'Enabled' || m.State === 'Disabled' ? (
+                  <button type="button" onClick={() => void setEnabled(m, m.State === 'Disabled')}>
+                    {m.State === 'Disabled' ? 'Enable' : 'Disable'}
+                  </button>
+                ) : null}
+              </td>
             </tr>
           ))}
         </tbody>
