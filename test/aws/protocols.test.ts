@@ -7,11 +7,9 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { STSClient, GetCallerIdentityCommand, AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { SQSClient, CreateQueueCommand, SendMessageCommand, ReceiveMessageCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
@@ -25,8 +23,8 @@ import { stsModel } from '../../src/aws/models/sts.ts';
 import { sqsModel } from '../../src/aws/models/sqs.ts';
 import { cloudWatchModel } from '../../src/aws/models/cloudwatch.ts';
 import { lambdaModel } from '../../src/aws/models/lambda.ts';
+import { awsCli, python3 } from '../helpers/third-party-clients.ts';
 
-const run = promisify(execFile);
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const EXPIRES = Date.UTC(2030, 0, 2, 3, 4, 5) / 1000;
 
@@ -192,19 +190,13 @@ describe('AWS protocols with real clients', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  const cli = async (args: string[]): Promise<string> =>
-    (
-      await run('/usr/bin/aws', ['--endpoint-url', url, '--region', 'us-east-1', '--output', 'json', ...args], {
-        env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_PAGER: '' },
-      })
-    ).stdout;
-  const boto3 = async (code: string): Promise<string> =>
-    (
-      await run('/usr/bin/python3', [
-        '-c',
-        `import boto3, json\ndef client(name): return boto3.client(name, endpoint_url='${url}', region_name='us-east-1', aws_access_key_id='AKID', aws_secret_access_key='secret')\n${code}`,
-      ])
-    ).stdout;
+  // Debian's AWS CLI and boto3, each call a fork of a Python that imported them once (test/helpers/third-party-clients.ts).
+  const cli = (args: string[]): Promise<any> => awsCli(url, ['--region', 'us-east-1', ...args]);
+  const boto3 = (code: string): Promise<string> =>
+    python3(
+      `import boto3, json\ndef client(name): return boto3.client(name, endpoint_url='${url}', region_name='us-east-1', aws_access_key_id='AKID', aws_secret_access_key='secret')\n${code}`,
+      [],
+    );
 
   it('serves a mounted non-AWS route', async () => {
     const r = await fetch(`${url}/health`);
@@ -286,7 +278,7 @@ describe('AWS protocols with real clients', () => {
   });
 
   it('awsQuery: STS through Debian’s AWS CLI and boto3', async () => {
-    const out = JSON.parse(await cli(['sts', 'get-caller-identity'])) as { Account: string };
+    const out = (await cli(['sts', 'get-caller-identity'])) as { Account: string };
     assert.equal(out.Account, '000000000000');
     const b = await boto3(
       "r = client('sts').assume_role(RoleArn='arn:aws:iam::000000000000:role/r', RoleSessionName='py')\nprint(json.dumps({'token': r['Credentials']['SessionToken'], 'exp': r['Credentials']['Expiration'].timestamp()}))",
@@ -329,7 +321,7 @@ describe('AWS protocols with real clients', () => {
   });
 
   it('awsQuery: SQS through Debian’s AWS CLI and boto3, flattened lists and maps both ways', async () => {
-    const out = JSON.parse(await cli(['sqs', 'create-queue', '--queue-name', 'cli-q', '--attributes', 'DelaySeconds=3,VisibilityTimeout=40'])) as {
+    const out = (await cli(['sqs', 'create-queue', '--queue-name', 'cli-q', '--attributes', 'DelaySeconds=3,VisibilityTimeout=40'])) as {
       QueueUrl: string;
     };
     assert.equal(out.QueueUrl, 'http://localhost/000000000000/cli-q');
@@ -448,7 +440,7 @@ describe('AWS protocols with real clients', () => {
   });
 
   it('restJson1: Lambda through Debian’s AWS CLI and boto3', async () => {
-    const out = JSON.parse(await cli(['lambda', 'get-function', '--function-name', 'cli-fn'])) as { Configuration: { FunctionName: string } };
+    const out = (await cli(['lambda', 'get-function', '--function-name', 'cli-fn'])) as { Configuration: { FunctionName: string } };
     assert.equal(out.Configuration.FunctionName, 'cli-fn');
     const b = await boto3(
       "r = client('lambda').invoke(FunctionName='py', Payload=b'{\"n\": 4}', InvocationType='RequestResponse')\nprint(json.dumps({'status': r['StatusCode'], 'payload': json.loads(r['Payload'].read())}))",

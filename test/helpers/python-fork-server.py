@@ -7,8 +7,10 @@
 # the request's argv, its stdout and stderr going to the files the request names, and exits with the command's
 # exit code. A child changes only its own copy of the warmed-up state, so every call starts from the same state.
 #
-# Protocol: one JSON request per line on stdin, {"id", "argv", "script", "out", "err"}; one JSON line per
-# finished request on stdout, {"id", "code"}. EOF on stdin ends the server.
+# Protocol: one JSON request per line on stdin, {"id", "argv", "script", "out", "err", "env"?}; one JSON line per
+# finished request on stdout, {"id", "code"}. EOF on stdin ends the server. A request's `env` is set in its
+# child's environment before the command runs (the warmed-up session has read no credentials yet, so the call
+# signs with the keys its environment gives, as a fresh `aws` process would).
 import json
 import os
 import sys
@@ -59,6 +61,7 @@ def child(req):
     os.dup2(null, 0)
     os.close(null)
     sys.stdin = open(0, closefd=False)
+    os.environ.update(req.get('env') or {})
     code = 0
     try:
         if KIND == 'aws':

@@ -75,7 +75,14 @@ function startServer(kind: Kind): Promise<Server> {
   });
 }
 
-async function runForked(kind: Kind, display: string, argv: readonly string[], script: string, timeoutMs: number): Promise<string> {
+async function runForked(
+  kind: Kind,
+  display: string,
+  argv: readonly string[],
+  script: string,
+  timeoutMs: number,
+  env?: Record<string, string>,
+): Promise<string> {
   servers[kind] ??= startServer(kind);
   const { child, dir, pending } = await servers[kind];
   const id = nextId++;
@@ -90,7 +97,7 @@ async function runForked(kind: Kind, display: string, argv: readonly string[], s
       clearTimeout(timer);
       resolve(c);
     });
-    child.stdin.write(`${JSON.stringify({ id, argv, script, out, err })}\n`);
+    child.stdin.write(`${JSON.stringify({ id, argv, script, out, err, env })}\n`);
   });
   const stdout = readFileSync(out, 'utf8');
   const stderr = readFileSync(err, 'utf8');
@@ -104,10 +111,13 @@ async function runForked(kind: Kind, display: string, argv: readonly string[], s
   return stdout;
 }
 
-/** `aws --endpoint-url <endpoint> --output json <args…>`; the parsed JSON output, or undefined when it printed nothing. */
-export async function awsCli(endpoint: string, args: readonly string[]): Promise<any> {
+/**
+ * `aws --endpoint-url <endpoint> --output json <args…>`; the parsed JSON output, or undefined when it printed nothing.
+ * `env` is added to THIRD_PARTY_ENV for this call (e.g. other AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY).
+ */
+export async function awsCli(endpoint: string, args: readonly string[], env?: Record<string, string>): Promise<any> {
   const argv = ['--endpoint-url', endpoint, '--output', 'json', ...args];
-  const stdout = await runForked('aws', `aws ${argv.join(' ')}`, argv, '', 60_000);
+  const stdout = await runForked('aws', `aws ${argv.join(' ')}`, argv, '', 60_000, env);
   return stdout.trim() ? JSON.parse(stdout) : undefined;
 }
 

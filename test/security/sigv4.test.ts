@@ -6,9 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { promisify } from 'node:util';
 import { KinesisClient, ListStreamsCommand, CreateStreamCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -17,8 +15,8 @@ import { Hash } from '@smithy/hash-node';
 import { ManualClock } from '../../src/core/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
+import { awsCli, python3 } from '../helpers/third-party-clients.ts';
 
-const run = promisify(execFile);
 const ROOT = { accessKeyId: 'AKIAFRESHETROOT00001', secretAccessKey: 'root-secret-for-tests-0000000000000000000' };
 
 interface Creds {
@@ -88,34 +86,21 @@ describe('SigV4 under --auth enforce', () => {
   after(async () => server.close());
 
   const kinesis = (creds: Creds): KinesisClient => new KinesisClient({ endpoint: server.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
-  const cliEnv = (creds: Creds): NodeJS.ProcessEnv => ({
-    ...process.env,
-    AWS_ACCESS_KEY_ID: creds.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  });
+  // Debian's AWS CLI and boto3, each call a fork of a Python that imported them once (test/helpers/third-party-clients.ts);
+  // the CLI signs with the keys of its call's environment.
   const cli = async (creds: Creds, args: string[]): Promise<{ ok: boolean; out: string }> => {
     try {
-      const { stdout } = await run('/usr/bin/aws', ['--endpoint-url', server.url, '--output', 'json', ...args], { env: cliEnv(creds), timeout: 60_000 });
-      return { ok: true, out: stdout };
+      const out = await awsCli(server.url, args, { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey });
+      return { ok: true, out: JSON.stringify(out) };
     } catch (e) {
       return { ok: false, out: String((e as { stderr?: string }).stderr ?? e) };
     }
   };
-  const boto3 = async (creds: Creds, code: string): Promise<string> =>
-    (
-      await run(
-        '/usr/bin/python3',
-        [
-          '-c',
-          `import boto3, json, botocore\ndef client(name): return boto3.client(name, endpoint_url='${server.url}', region_name='us-east-1', aws_access_key_id='${creds.accessKeyId}', aws_secret_access_key='${creds.secretAccessKey}')\n${code}`,
-        ],
-        { env: cliEnv(creds), timeout: 60_000 },
-      )
-    ).stdout;
+  const boto3 = (creds: Creds, code: string): Promise<string> =>
+    python3(
+      `import boto3, json, botocore\ndef client(name): return boto3.client(name, endpoint_url='${server.url}', region_name='us-east-1', aws_access_key_id='${creds.accessKeyId}', aws_secret_access_key='${creds.secretAccessKey}')\n${code}`,
+      [],
+    );
 
   it('serves the SDK over HTTP/2 with the root credentials', async () => {
     const c = kinesis(ROOT);
