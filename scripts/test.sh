@@ -30,9 +30,44 @@ echo "test.sh: build (dist/, which the tests that spawn the CLI run)"
 node scripts/build.mjs
 export FRESHET_TEST_DIST_BUILT=1  # test/cli/run-cli.ts: dist/ is fresh, no staleness check in each file
 
-mapfile -t files < <(find test -name '*.test.ts' | sort)
+# The slowest files first (wall time of the last measured run, printed at the end of every run by
+# test/helpers/file-times-reporter.mjs): with two files at a time, a long file that starts last stretches the run
+# by its whole length, one that starts first overlaps the many short ones. Then every other file, sorted.
+slow_first=(
+  test/console/browser.test.ts
+  test/cli/package.test.ts
+  test/cli/readme.test.ts
+  test/cluster/jetstream-faults.test.ts
+  test/demo/demo.test.ts
+  test/console/detectors-views.test.ts
+  test/detectors/api.test.ts
+  test/cli/pipeline-up.test.ts
+  test/console/signin.test.ts
+  test/cloudwatch/api.test.ts
+  test/anomaly/cli.test.ts
+  test/cluster/jetstream-client-matrix.test.ts
+  test/detectors/cli-clients.test.ts
+  test/cloudwatch/kinesis-metrics.test.ts
+  test/analytics/v2-cli.test.ts
+)
+mapfile -t all < <(find test -name '*.test.ts' | sort)
+files=()
+for f in "${slow_first[@]}"; do if [ -f "$f" ]; then files+=("$f"); fi; done
+for f in "${all[@]}"; do [[ " ${slow_first[*]} " == *" $f "* ]] || files+=("$f"); done
 echo "test.sh: ${#files[@]} test files"
+# Each file's process appends its wall and CPU time to FRESHET_TEST_TIMES (test/helpers/file-times.ts);
+# file-times-report.mjs prints the slowest files after the run, and the run's own time.
+FRESHET_TEST_TIMES="$(mktemp -t freshet-test-times.XXXXXX)"
+export FRESHET_TEST_TIMES
+trap 'rm -f "$FRESHET_TEST_TIMES"' EXIT
+started=$SECONDS
 # --test-timeout: a hung test fails after 4 minutes instead of stalling the run;
 # --test-force-exit: a file whose tests are done exits even if a client library
 # left a socket or timer behind.
-exec node --import tsx --test --test-concurrency=2 --test-timeout=240000 --test-force-exit --test-reporter=spec "${files[@]}"
+rc=0
+node --import tsx --import ./test/helpers/file-times.ts --test --test-concurrency=2 --test-timeout=240000 --test-force-exit --test-reporter=spec \
+  "${files[@]}" || rc=$?
+echo
+node test/helpers/file-times-report.mjs "$FRESHET_TEST_TIMES" 25
+echo "test.sh: the tests took $((SECONDS - started)) s (exit code $rc)"
+exit $rc

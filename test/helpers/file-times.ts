@@ -1,0 +1,28 @@
+/**
+ * Per-file time of a test run, for keeping `npm test` inside its budget. scripts/test.sh loads this module into
+ * every test file's process (`--import`): when the process exits it appends one JSON line to
+ * `$FRESHET_TEST_TIMES` — the file, its wall time (process start-up included) and the CPU time of the process
+ * and of the children it waited for (/proc/self/stat utime, stime, cutime, cstime). Children killed but never
+ * waited for (a Python fork server, a NATS server, Chromium) are not counted. file-times-report.mjs prints the
+ * slowest files after the run.
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+
+const out = process.env.FRESHET_TEST_TIMES;
+const file = process.argv[1];
+if (out && process.env.NODE_TEST_CONTEXT && file?.endsWith('.test.ts')) {
+  process.once('exit', () => {
+    let cpu = Number.NaN;
+    try {
+      // Fields after the command name (which may hold spaces): utime is the 12th, then stime, cutime, cstime.
+      const stat = readFileSync('/proc/self/stat', 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      cpu = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100; // USER_HZ: 100 on Linux
+    } catch {
+      // not Linux: wall time only
+    }
+    const line = { file: relative(process.cwd(), file), wallS: Math.round(process.uptime() * 10) / 10, cpuS: cpu, exitCode: process.exitCode ?? 0 };
+    appendFileSync(out, `${JSON.stringify(line)}\n`);
+  });
+}
