@@ -7,6 +7,7 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, ListStreamsCommand, 
 import { kinesisClient, readStream, waitForStreamActive } from '../../src/pipeline/index.ts';
 import { startTestServer, type TestServer } from '../cli/server-harness.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { runCliInProcess } from '../cli/run-cli-in-process.ts';
 
 let server: TestServer;
 before(async () => {
@@ -48,12 +49,13 @@ describe('freshet up / diff / down (streams and generators)', () => {
       await client.send(new CreateStreamCommand({ StreamName: `${p}-shared`, ShardCount: 1 }));
       await waitForStreamActive(client, `${p}-shared`);
 
-      const before = await runCli(['diff', '-f', file, '--exit-code'], env);
+      const before = await runCliInProcess(['diff', '-f', file, '--exit-code'], env);
       assert.equal(before.code, 2, before.stderr);
       assert.match(before.stdout, new RegExp(`\\+ stream ${p}-sales \\(create\\)\\n    2 shards`));
       assert.match(before.stdout, new RegExp(`= stream ${p}-shared \\(no changes\\)`));
       assert.match(before.stdout, /2 to create, 0 to update, 0 to replace, 1 unchanged/);
 
+      // `up` and `down` run the built binary, as users do; the other commands run in this process (run-cli-in-process.ts).
       const up = await runCli(['up', '-f', file], env);
       assert.equal(up.code, 0, up.stderr);
       assert.deepEqual(
@@ -79,20 +81,20 @@ describe('freshet up / diff / down (streams and generators)', () => {
       const archive = await client.send(new DescribeStreamSummaryCommand({ StreamName: `${p}-archive` }));
       assert.equal(archive.StreamDescriptionSummary?.RetentionPeriodHours, 48);
 
-      const again = await runCli(['diff', '-f', file, '--exit-code'], env);
+      const again = await runCliInProcess(['diff', '-f', file, '--exit-code'], env);
       assert.equal(again.code, 0, again.stdout + again.stderr);
       assert.match(again.stdout, /0 to create, 0 to update, 0 to replace, 3 unchanged/);
 
       writeFileSync(file, pipelineYaml(p, 72, 'finance'));
-      const changed = await runCli(['diff', '-f', file], env);
+      const changed = await runCliInProcess(['diff', '-f', file], env);
       assert.match(changed.stdout, new RegExp(`~ stream ${p}-sales \\(update\\)\\n    tags team=finance`));
       assert.match(changed.stdout, new RegExp(`~ stream ${p}-archive \\(update\\)\\n    retention 48 h → 72 h`));
-      const up2 = await runCli(['up', '-f', file, '--no-generators'], env);
+      const up2 = await runCliInProcess(['up', '-f', file, '--no-generators'], env);
       assert.equal(up2.code, 0, up2.stderr);
       const archive2 = await client.send(new DescribeStreamSummaryCommand({ StreamName: `${p}-archive` }));
       assert.equal(archive2.StreamDescriptionSummary?.RetentionPeriodHours, 72);
 
-      const plannedDown = await runCli(['diff', '--down', '-f', file], env);
+      const plannedDown = await runCliInProcess(['diff', '--down', '-f', file], env);
       assert.match(plannedDown.stdout, /2 to delete, 1 kept/);
 
       const down = await runCli(['down', '-f', file], env);
@@ -105,7 +107,7 @@ describe('freshet up / diff / down (streams and generators)', () => {
 
       assert.ok(!existsSync(join(dir, '.freshet', `${p}.json`)), 'nothing left to remember');
       // A second `down` finds nothing of its own left.
-      const down2 = await runCli(['down', '-f', file], env);
+      const down2 = await runCliInProcess(['down', '-f', file], env);
       assert.match(down2.stdout, /0 deleted, 1 kept/);
     } finally {
       client.destroy();
@@ -116,7 +118,7 @@ describe('freshet up / diff / down (streams and generators)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'freshet-pipeline-'));
     const file = join(dir, 'freshet.yaml');
     writeFileSync(file, 'name: bad\nstreams:\n  - name: a\n    shards: 0\n');
-    const res = await runCli(['up', '-f', file], { FRESHET_ENDPOINT: server.url });
+    const res = await runCliInProcess(['up', '-f', file], { FRESHET_ENDPOINT: server.url });
     assert.equal(res.code, 1);
     assert.match(res.stderr, /freshet\.yaml:4:13: streams\[0\]\.shards: must be >= 1/);
   });
