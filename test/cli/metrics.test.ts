@@ -52,10 +52,10 @@ describe('freshet metrics', () => {
   });
 
   it('says what to do when a flag is wrong or the server is not running', async () => {
-    const bad = await runCli(['metrics', 'Shop', 'Orders', '--since', 'yesterday'], env);
+    const bad = await runCliInProcess(['metrics', 'Shop', 'Orders', '--since', 'yesterday'], env);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--since must be a duration such as 90s, 15m, 3h or 2d, got 'yesterday'/);
-    const down = await runCli(['alarms', '--endpoint', 'http://127.0.0.1:9']);
+    const down = await runCliInProcess(['alarms', '--endpoint', 'http://127.0.0.1:9']);
     assert.equal(down.code, 1);
     assert.match(down.stderr, /cannot reach Freshet at http:\/\/127\.0\.0\.1:9 — start it with `npx freshet server`/);
   });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import * as K from '@aws-sdk/client-kinesis';
 import { runCli, spawnCli } from '../cli/run-cli.ts';
+import { runCliInProcess } from '../cli/run-cli-in-process.ts';
 
 describe('freshet dev-cluster', () => {
   it('starts 3 NATS servers and a Freshet server on them that streams work on, and stops them all on SIGTERM', async () => {
@@ -61,10 +62,10 @@ describe('freshet dev-cluster', () => {
     const a = await runCli(['server', '--port', '0', '--storage', 'jetstream']);
     assert.equal(a.code, 1);
     assert.equal(a.stderr, 'freshet: --storage jetstream needs --nats nats://host:4222[,…] (try `freshet dev-cluster` for a local one)\n');
-    const b = await runCli(['server', '--port', '0', '--storage', 'memory', '--nats', 'nats://127.0.0.1:4222']);
+    const b = await runCliInProcess(['server', '--port', '0', '--storage', 'memory', '--nats', 'nats://127.0.0.1:4222']);
     assert.equal(b.code, 1);
     assert.equal(b.stderr, 'freshet: --nats, --nats-creds and --replicas go with --storage jetstream\n');
-    const c = await runCli(['server', '--storage', 'jetstream', '--nats', 'nats://127.0.0.1:4222', '--replicas', '7']);
+    const c = await runCliInProcess(['server', '--storage', 'jetstream', '--nats', 'nats://127.0.0.1:4222', '--replicas', '7']);
     assert.equal(c.code, 1);
     assert.match(c.stderr, /expected 1 to 5 replicas \(JetStream's limit\), got '7'/);
   });

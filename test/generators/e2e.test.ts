@@ -7,6 +7,7 @@ import { KinesisWriter, startGenerator, getGenerator, encodeRecord } from '../..
 import { kinesisClient, readStream, waitFor, waitForStreamActive } from '../../src/pipeline/index.ts';
 import { startTestServer, type TestServer } from '../cli/server-harness.ts';
 import { runCli, spawnCli } from '../cli/run-cli.ts';
+import { runCliInProcess } from '../cli/run-cli-in-process.ts';
 
 let server: TestServer;
 let seq = 0;
@@ -223,7 +224,7 @@ describe('generators end to end', () => {
   });
 
   it('`freshet generate` names the missing stream and how to create it', async () => {
-    const res = await runCli(['generate', 'sales', '--stream', 'no-such-stream', '--count', '5', '-q'], { FRESHET_ENDPOINT: server.url });
+    const res = await runCliInProcess(['generate', 'sales', '--stream', 'no-such-stream', '--count', '5', '-q'], { FRESHET_ENDPOINT: server.url });
     assert.equal(res.code, 1);
     assert.match(
       res.stderr,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { runCli, spawnCli } from '../cli/run-cli.ts';
+import { runCliInProcess } from '../cli/run-cli-in-process.ts';
 
 async function startCliServer(dataDir: string, extra: string[] = []): Promise<{ child: ChildProcessWithoutNullStreams; url: string; out: () => string }> {
   const child = spawnCli(['server', '--port', '0', '--no-pg', '--data-dir', dataDir, '--auth', 'enforce', ...extra], {
@@ -77,10 +78,10 @@ describe('freshet server --auth enforce and freshet iam', () => {
       // Its secret is never printed by the server.
       assert.ok(!first.out().includes(ak.SecretAccessKey));
 
-      const dup = await runCli(['iam', 'user', 'create', 'app', '--data-dir', dataDir], env);
+      const dup = await runCliInProcess(['iam', 'user', 'create', 'app', '--data-dir', dataDir], env);
       assert.notEqual(dup.code, 0);
       assert.match(dup.stderr, /EntityAlreadyExists: User with name app already exists\./);
-      const badKey = await runCli(['iam', 'user', 'create', 'x'], { ...env, AWS_ACCESS_KEY_ID: 'AKIANOPE000000000000', AWS_SECRET_ACCESS_KEY: 'x' });
+      const badKey = await runCliInProcess(['iam', 'user', 'create', 'x'], { ...env, AWS_ACCESS_KEY_ID: 'AKIANOPE000000000000', AWS_SECRET_ACCESS_KEY: 'x' });
       assert.match(badKey.stderr, /InvalidClientTokenId: The security token included in the request is invalid\. \(set AWS_ACCESS_KEY_ID/);
     } finally {
       await stop(first.child);

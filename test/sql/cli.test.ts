@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { runCli } from '../cli/run-cli.ts';
+import { runCliInProcess } from '../cli/run-cli-in-process.ts';
 import { startTestServer, type TestServer } from '../cli/server-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'freshet-sql-cli-'));
@@ -32,7 +33,7 @@ describe('freshet sql check', () => {
   it('accepts S1 verbatim against its input schema', async () => {
     const f = join(dir, 's1.sql');
     writeFileSync(f, S1);
-    const r = await runCli(['sql', 'check', f, '--input-name', 'STORE_REVENUE_PER_MIN_001', '--schema', '"store_id" VARCHAR(16), "sales" REAL']);
+    const r = await runCliInProcess(['sql', 'check', f, '--input-name', 'STORE_REVENUE_PER_MIN_001', '--schema', '"store_id" VARCHAR(16), "sales" REAL']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /OK — 1 pump\(s\), streams DEST_SQL_STREAM_BY_STORE_ID/);
   });
@@ -120,7 +121,7 @@ describe('freshet sql run', () => {
       `CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker VARCHAR(4), price DOUBLE);
 CREATE OR REPLACE PUMP p AS INSERT INTO "DESTINATION_SQL_STREAM" SELECT STREAM ticker, price FROM "SOURCE_SQL_STREAM_001" WHERE price > 20;`,
     );
-    const r = await runCli([
+    const r = await runCliInProcess([
       'sql',
       'run',
       f,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { runCli } from '../../cli/run-cli.ts';
+import { runCliInProcess } from '../../cli/run-cli-in-process.ts';
 import { startTestServer, type TestServer } from '../../cli/server-harness.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'freshet-flink-cli-'));
@@ -27,7 +28,7 @@ describe('freshet sql check --dialect flink', () => {
   it('prints file:line:column and fails for a mistake', async () => {
     const f = join(dir, 'bad.sql');
     writeFileSync(f, "CREATE TABLE t (price DOUBLE) WITH ('connector' = 'datagen');\nSELECT SUM(Price) FROM t;\n");
-    const r = await runCli(['sql', 'check', f, '--dialect', 'flink']);
+    const r = await runCliInProcess(['sql', 'check', f, '--dialect', 'flink']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /bad\.sql:2:12: error: Column 'Price' not found in any table; did you mean 'price'\?/);
   });
@@ -35,7 +36,7 @@ describe('freshet sql check --dialect flink', () => {
   it('accepts the crypto ticker job and says what it reads', async () => {
     const f = join(dir, 'ok.sql');
     writeFileSync(f, CRYPTO('crypto'));
-    const r = await runCli(['sql', 'check', f, '--dialect', 'flink']);
+    const r = await runCliInProcess(['sql', 'check', f, '--dialect', 'flink']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /ok\.sql: OK — 1 job statement\(s\), 1 query\(ies\); reads crypto/);
   });
@@ -43,7 +44,7 @@ describe('freshet sql check --dialect flink', () => {
   it('hints at --dialect flink when KDA SQL parsing meets Flink DDL', async () => {
     const f = join(dir, 'flinkish.sql');
     writeFileSync(f, CRYPTO('crypto'));
-    const r = await runCli(['sql', 'check', f]);
+    const r = await runCliInProcess(['sql', 'check', f]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\(for Flink SQL, pass --dialect flink\)/);
   });
