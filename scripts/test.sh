@@ -36,19 +36,29 @@ export FRESHET_TEST_DIST_BUILT=1  # test/cli/run-cli.ts: dist/ is fresh, no stal
 slow_first=(
   test/console/browser.test.ts
   test/cli/package.test.ts
+  test/detectors/api.test.ts
+  test/pipeline/scenarios.test.ts
+  test/detectors/s3-remote.test.ts
   test/cli/readme.test.ts
+  test/detectors/stream-source.test.ts
+  test/cli/pipeline-up.test.ts
   test/cluster/jetstream-faults.test.ts
   test/demo/demo.test.ts
   test/console/detectors-views.test.ts
-  test/detectors/api.test.ts
-  test/cli/pipeline-up.test.ts
+  test/detectors/s3-example.test.ts
+  test/firehose/freshness.test.ts
+  test/detectors/related.test.ts
+  test/detectors/stream-history.test.ts
+  test/views/s5-card-payments.test.ts
+  test/firehose/cli-clients.test.ts
   test/console/signin.test.ts
+  test/kinesis/read-buffers.test.ts
   test/cloudwatch/api.test.ts
   test/anomaly/cli.test.ts
-  test/cluster/jetstream-client-matrix.test.ts
-  test/detectors/cli-clients.test.ts
-  test/cloudwatch/kinesis-metrics.test.ts
-  test/analytics/v2-cli.test.ts
+  test/kinesis/crash.test.ts
+  test/kinesis/client-matrix.test.ts
+  test/detectors/stream-crash.test.ts
+  test/functions/api.test.ts
 )
 mapfile -t all < <(find test -name '*.test.ts' | sort)
 files=()

@@ -65,8 +65,9 @@ describe('AUTO REFRESH under a steady 5,000 records/s', () => {
     // The load was the steady 5,000 records/s asked for (at most 10% slower than that over the run).
     const rate = (sent * 1000) / (Date.now() - start);
     assert.ok(rate >= RATE * 0.9, `sent ${sent} records at ${rate.toFixed(0)} records/s`);
-    // Then it catches up completely.
-    const deadline = Date.now() + 10_000;
+    // Then it catches up completely (a generous deadline, left as soon as it has: on a loaded machine the
+    // refreshes of the last seconds' records can take longer than 10 s; the lag bound above is the requirement).
+    const deadline = Date.now() + 60_000;
     let count = 0;
     while (Date.now() < deadline) {
       count = Number((await c.query('SELECT count(*) AS n FROM steady_v')).rows[0].n);
