@@ -57,7 +57,7 @@ describe('--output on every listing and describe command', () => {
     assert.deepEqual(JSON.parse(piped.stdout), [
       { StreamName: 's1-sales-events', StreamStatus: 'ACTIVE', StreamMode: 'PROVISIONED', OpenShardCount: 1, RetentionPeriodHours: 24 },
     ]);
-    const table = await runCli(['streams', 'list', '-o', 'table', '--endpoint', server.url]);
+    const table = await runCliInProcess(['streams', 'list', '-o', 'table', '--endpoint', server.url]);
     assert.equal(table.stdout, 'NAME             STATUS  MODE         SHARDS  RETENTION\ns1-sales-events  ACTIVE  PROVISIONED       1       24 h\n');
     const apps = await runCli(['apps', 'list', '-o', 'table', '--endpoint', server.url]);
     assert.match(

@@ -47,7 +47,7 @@ describe('freshet validate / up: checked before anything changes', () => {
         .findIndex((l) => l.includes('IntervalInSecond:')) + 1;
     const expected = `${file}:${line}:9: deliveryStreams[0].ExtendedS3DestinationConfiguration.BufferingHints.IntervalInSecond: unknown member of BufferingHints; did you mean IntervalInSeconds?`;
     for (const command of ['validate', 'up']) {
-      const res = await runCli([command, '-f', file, ...(command === 'up' ? ['--endpoint', server.url] : [])]);
+      const res = await runCliInProcess([command, '-f', file, ...(command === 'up' ? ['--endpoint', server.url] : [])]);
       assert.equal(res.code, 1, command);
       assert.equal(res.stdout, '');
       assert.equal(res.stderr, `freshet: ${file}: 1 problem\n  ${expected}\n`);
@@ -61,7 +61,7 @@ describe('freshet validate / up: checked before anything changes', () => {
     const line = sqlLines.findIndex((l) => l.includes('"salez"')) + 1;
     const col = sqlLines[line - 1]!.indexOf('"salez"') + 1;
     const file = join(dir, 'freshet.yaml');
-    const res = await runCli(['up', '-f', file, '--endpoint', server.url]);
+    const res = await runCliInProcess(['up', '-f', file, '--endpoint', server.url]);
     assert.equal(res.code, 1);
     assert.equal(res.stdout, '');
     assert.match(

@@ -177,7 +177,7 @@ describe('generators end to end', () => {
     const name = uniqueName('gen-replay');
     await createStream(name, 1);
     const started = Date.now();
-    const res = await runCli(['generate', 'replay', file, '--stream', name, '--speedup', '36000', '-q'], { FRESHET_ENDPOINT: server.url });
+    const res = await runCliInProcess(['generate', 'replay', file, '--stream', name, '--speedup', '36000', '-q'], { FRESHET_ENDPOINT: server.url });
     assert.equal(res.code, 0, res.stderr);
     // Nine hours of event time at 36000× take about 0.9 s.
     assert.ok(Date.now() - started >= 900);
