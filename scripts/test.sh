@@ -71,12 +71,11 @@ FRESHET_TEST_TIMES="$(mktemp -t freshet-test-times.XXXXXX)"
 export FRESHET_TEST_TIMES
 trap 'rm -f "$FRESHET_TEST_TIMES"' EXIT
 started=$SECONDS
-# --test-timeout: a hung test fails after 4 minutes instead of stalling the run;
-# --test-force-exit: a file whose tests are done exits even if a client library
-# left a socket or timer behind.
+# test/helpers/run-files.mjs runs the files in this order (`node --test <files>` sorts them by name on Node 20),
+# two at a time; a file still running after 4 minutes fails instead of stalling the run, and a file whose
+# tests are done exits even if a client library left a socket or timer behind.
 rc=0
-node --import tsx --import ./test/helpers/file-times.ts --test --test-concurrency=2 --test-timeout=240000 --test-force-exit --test-reporter=spec \
-  "${files[@]}" || rc=$?
+node --import tsx --import ./test/helpers/file-times.ts test/helpers/run-files.mjs 2 "${files[@]}" || rc=$?
 echo
 node test/helpers/file-times-report.mjs "$FRESHET_TEST_TIMES" 25
 echo "test.sh: the tests took $((SECONDS - started)) s (exit code $rc)"
