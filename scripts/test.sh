@@ -31,7 +31,7 @@ node scripts/build.mjs
 export FRESHET_TEST_DIST_BUILT=1  # test/cli/run-cli.ts: dist/ is fresh, no staleness check in each file
 
 # The slowest files first (wall time of the last measured run, printed at the end of every run by
-# test/helpers/file-times-reporter.mjs): with two files at a time, a long file that starts last stretches the run
+# test/helpers/file-times-report.mjs): with a few files at a time, a long file that starts last stretches the run
 # by its whole length, one that starts first overlaps the many short ones. Then every other file, sorted.
 slow_first=(
   test/console/browser.test.ts
@@ -71,11 +71,13 @@ FRESHET_TEST_TIMES="$(mktemp -t freshet-test-times.XXXXXX)"
 export FRESHET_TEST_TIMES
 trap 'rm -f "$FRESHET_TEST_TIMES"' EXIT
 started=$SECONDS
-# test/helpers/run-files.mjs runs the files in this order (`node --test <files>` sorts them by name on Node 20),
-# two at a time; a file still running after 4 minutes fails instead of stalling the run, and a file whose
-# tests are done exits even if a client library left a socket or timer behind.
+# test/helpers/run-files.mjs runs the files in this order (`node --test <files>` sorts them by name on Node 20);
+# a file still running after 4 minutes fails instead of stalling the run, and a file whose tests are done exits
+# even if a client library left a socket or timer behind. Three files at a time on two cores: many files spend
+# much of their time waiting (a browser page, a real-time demo, NATS restarts, child processes), and a third
+# file uses the CPU they leave idle. FRESHET_TEST_CONCURRENCY overrides it (1 for a file-by-file run).
 rc=0
-node --import tsx --import ./test/helpers/file-times.ts test/helpers/run-files.mjs 2 "${files[@]}" || rc=$?
+node --import tsx --import ./test/helpers/file-times.ts test/helpers/run-files.mjs "${FRESHET_TEST_CONCURRENCY:-3}" "${files[@]}" || rc=$?
 echo
 node test/helpers/file-times-report.mjs "$FRESHET_TEST_TIMES" 25
 echo "test.sh: the tests took $((SECONDS - started)) s (exit code $rc)"
