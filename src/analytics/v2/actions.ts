@@ -253,7 +253,7 @@ const createApplication = defineAction(
     };
     for (const l of req.CloudWatchLoggingOptions ?? []) v.logging.push({ id: `${v.versionId}.${app.nextLoggingId++}`, arn: l.LogStreamARN });
     const vpcs = cfg.VpcConfigurations ?? [];
-    if (vpcs.length > 1) throw new AwsError('InvalidArgumentException', 'An application can have at most one VPC configuration');
+    if (vpcs.length > 1) throw analyticsV2Errors.create('InvalidArgumentException', 'An application can have at most one VPC configuration');
     if (vpcs.length > 0) v.vpc = vpcs.map((c, i) => ({ id: `${v.versionId}.${i + 1}`, subnetIds: c.SubnetIds, securityGroupIds: c.SecurityGroupIds }));
     for (const t of req.Tags ?? []) setTag(app.tags, t.Key, t.Value ?? '');
     if (app.tags.length > MAX_TAGS) throw analyticsV2Errors.create('TooManyTagsException', `An application can have at most ${MAX_TAGS} tags`);
@@ -477,7 +477,7 @@ const updateApplication = defineAction(
         if (u.EnvironmentPropertyUpdates) v.env = u.EnvironmentPropertyUpdates.PropertyGroups;
         for (const vu of u.VpcConfigurationUpdates ?? []) {
           const c = v.vpc?.find((x) => x.id === vu.VpcConfigurationId);
-          if (!c) throw new AwsError('ResourceNotFoundException', `VpcConfigurationId ${vu.VpcConfigurationId} is not found`);
+          if (!c) throw analyticsV2Errors.create('ResourceNotFoundException', `VpcConfigurationId ${vu.VpcConfigurationId} is not found`);
           if (vu.SubnetIdUpdates) c.subnetIds = vu.SubnetIdUpdates;
           if (vu.SecurityGroupIdUpdates) c.securityGroupIds = vu.SecurityGroupIdUpdates;
         }
@@ -737,7 +737,7 @@ const addVpc = defineAction(
       const app = getApp(ctx, name);
       checkVersion(app, req.CurrentApplicationVersionId, req.ConditionalToken);
       if (app.current.vpc?.length)
-        throw new AwsError('InvalidArgumentException', `Application ${name} already has a VPC configuration; an application can have at most one`);
+        throw analyticsV2Errors.create('InvalidArgumentException', `Application ${name} already has a VPC configuration; an application can have at most one`);
       await newVersion(ctx, app, (v) => {
         v.vpc = [{ id: `${v.versionId + 1}.1`, subnetIds: req.VpcConfiguration.SubnetIds, securityGroupIds: req.VpcConfiguration.SecurityGroupIds }];
       });
@@ -756,7 +756,7 @@ const deleteVpc = defineAction(
       const app = getApp(ctx, name);
       checkVersion(app, req.CurrentApplicationVersionId, req.ConditionalToken);
       if (!app.current.vpc?.some((c) => c.id === req.VpcConfigurationId))
-        throw new AwsError('ResourceNotFoundException', `VpcConfigurationId ${req.VpcConfigurationId} is not found`);
+        throw analyticsV2Errors.create('ResourceNotFoundException', `VpcConfigurationId ${req.VpcConfigurationId} is not found`);
       await newVersion(ctx, app, (v) => {
         v.vpc = (v.vpc ?? []).filter((c) => c.id !== req.VpcConfigurationId);
       });

@@ -6,7 +6,7 @@
  * v2 only reshapes the answer. On a Flink application they are InvalidArgumentException, as the
  * configuration they change belongs to SQL-1_0 only.
  */
-import { AwsError } from '../../core/index.ts';
+import { analyticsV2Errors } from './errors.ts';
 import { defineAction, type ActionContext } from '../../aws/index.ts';
 import type * as M from '../../aws/models/kinesisanalyticsv2.ts';
 import { kinesisAnalyticsV2Model } from '../../aws/models/kinesisanalyticsv2.ts';
@@ -30,9 +30,9 @@ import type { V2Context } from './actions.ts';
 function sqlApp(ctx: V2Context, name: string, action: string): { v1: AnalyticsContext; app: ApplicationConfig } {
   if (ctx.registry.has(name)) {
     const runtime = ctx.registry.get(name).runtime;
-    throw new AwsError('InvalidArgumentException', `${action} is only valid for SQL-1_0 applications; application ${name} is ${runtime}`);
+    throw analyticsV2Errors.create('InvalidArgumentException', `${action} is only valid for SQL-1_0 applications; application ${name} is ${runtime}`);
   }
-  if (!ctx.v1) throw new AwsError('ResourceNotFoundException', `Application ${name} is not found`);
+  if (!ctx.v1) throw analyticsV2Errors.create('ResourceNotFoundException', `Application ${name} is not found`);
   return { v1: ctx.v1, app: ctx.v1.registry.get(name) };
 }
 
@@ -162,12 +162,13 @@ export const deleteProcessing = defineAction(
 export async function updateSqlApplication(ctx: V2Context, req: M.UpdateApplicationRequest): Promise<ApplicationConfig> {
   const { v1, app } = sqlApp(ctx, req.ApplicationName, 'UpdateApplication');
   if (req.CurrentApplicationVersionId === undefined)
-    throw new AwsError('InvalidArgumentException', 'CurrentApplicationVersionId is required to update a SQL-1_0 application');
+    throw analyticsV2Errors.create('InvalidArgumentException', 'CurrentApplicationVersionId is required to update a SQL-1_0 application');
   const u = req.ApplicationConfigurationUpdate ?? {};
   if (u.FlinkApplicationConfigurationUpdate || u.EnvironmentPropertyUpdates || u.ApplicationSnapshotConfigurationUpdate)
-    throw new AwsError('InvalidArgumentException', `Flink configuration updates are not valid for SQL-1_0 application ${app.name}`);
+    throw analyticsV2Errors.create('InvalidArgumentException', `Flink configuration updates are not valid for SQL-1_0 application ${app.name}`);
   const code = u.ApplicationCodeConfigurationUpdate?.CodeContentUpdate;
-  if (code && code.TextContentUpdate === undefined) throw new AwsError('InvalidArgumentException', 'A SQL-1_0 application takes its code as TextContentUpdate');
+  if (code && code.TextContentUpdate === undefined)
+    throw analyticsV2Errors.create('InvalidArgumentException', 'A SQL-1_0 application takes its code as TextContentUpdate');
   const sql = u.SqlApplicationConfigurationUpdate;
   const update: Wire = {
     ...(code?.TextContentUpdate !== undefined ? { ApplicationCodeUpdate: code.TextContentUpdate } : {}),
@@ -184,7 +185,8 @@ export const discoverInputSchema = defineAction(
   kinesisAnalyticsV2Model,
   'DiscoverInputSchema',
   async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.DiscoverInputSchemaResponse> => {
-    if (!ctx.v1) throw new AwsError('UnsupportedOperationException', 'DiscoverInputSchema needs the KDA SQL engine, which this server does not run');
+    if (!ctx.v1)
+      throw analyticsV2Errors.create('UnsupportedOperationException', 'DiscoverInputSchema needs the KDA SQL engine, which this server does not run');
     const { ServiceExecutionRole, ...rest } = req;
     return (await discoverV1(ctx.v1, { ...rest, RoleARN: ServiceExecutionRole } as Wire)) as M.DiscoverInputSchemaResponse;
   },
