@@ -13,10 +13,7 @@ function parseOutput(value: string): OutputFormat {
   throw new InvalidArgumentError(`expected table, json or yaml, got '${value}'`);
 }
 
-/**
- * Adds `-o, --output <format>` and `--json` to a listing or describe command; `unset` says what it prints
- * without them (commands that keep their plain output, see askedFormat).
- */
+/** Adds `-o, --output <format>` and `--json` to a listing or describe command; `unset` says what it prints without them. */
 export function addOutputOption(command: Command, unset = 'table on a terminal, json when piped'): Command {
   return command.option('-o, --output <format>', `table, json or yaml (default: ${unset})`, parseOutput).option('--json', 'same as --output json');
 }
@@ -30,16 +27,6 @@ export function outputFormat(flags: OutputFlags): OutputFormat {
   if (flags.output !== undefined) return flags.output;
   if (flags.json) return 'json';
   return process.stdout.isTTY === true ? 'table' : 'json';
-}
-
-/**
- * The format asked for with `--output` or `--json`, else undefined. Commands whose plain output came before
- * `--output` (`functions list`, `detectors`, `metrics`, `alarms`) keep printing it when none is asked for,
- * on a terminal and piped alike: scripts that read it keep working.
- */
-export function askedFormat(flags: OutputFlags): OutputFormat | undefined {
-  if (flags.output !== undefined) return flags.output;
-  return flags.json ? 'json' : undefined;
 }
 
 async function toYaml(value: unknown): Promise<string> {

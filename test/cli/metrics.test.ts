@@ -36,7 +36,7 @@ describe('freshet metrics', () => {
         })),
       }),
     );
-    const r = await runCli(['metrics', 'Shop', 'Orders', '--dimension', 'Store=north', '--since', '5m', '--stat', 'Sum'], env);
+    const r = await runCli(['metrics', 'Shop', 'Orders', '--dimension', 'Store=north', '--since', '5m', '--stat', 'Sum', '-o', 'table'], env);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^Shop Orders Store=north — Sum \(Count\) per 1 min, last 5m$/);
@@ -46,9 +46,9 @@ describe('freshet metrics', () => {
     const longest = bars.find((l) => l.endsWith(' 20'))!;
     assert.ok(longest.includes('█'.repeat(40)), 'the largest value draws the full bar');
 
-    const list = await runCliInProcess(['metrics'], env);
+    const list = await runCliInProcess(['metrics', '-o', 'table'], env);
     assert.equal(list.code, 0, list.stderr);
-    assert.match(list.stdout, /^Shop {2}Orders {2}Store=north$/m);
+    assert.match(list.stdout, /^Shop {7}Orders {2}Store=north$/m);
   });
 
   it('says what to do when a flag is wrong or the server is not running', async () => {
@@ -93,7 +93,7 @@ describe('freshet alarms', () => {
       );
     }
     await cw.send(new SetAlarmStateCommand({ AlarmName: 'orders-low', StateValue: 'ALARM', StateReason: 'testing the listing' }));
-    const r = await runCliInProcess(['alarms'], env);
+    const r = await runCliInProcess(['alarms', '-o', 'table'], env);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^STATE\s+ALARM\s+TYPE\s+SINCE\s+REASON$/);

@@ -143,7 +143,7 @@ describe('--output on functions, detectors, metrics and alarms', () => {
     );
     assert.deepEqual(described.Alerts, []);
     assert.deepEqual(JSON.parse(await cli('detectors', ['detectors', 'anomalies', 'views-watch', '-o', 'json', ...ep])), []);
-    assert.equal(await cli('detectors', ['detectors', 'anomalies', 'views-watch', ...ep]), 'no anomaly groups at severity >= 0 (detector INACTIVE)\n');
+    assert.equal(await cli('detectors', ['detectors', 'anomalies', 'views-watch', '-o', 'table', ...ep]), 'no anomaly groups at severity >= 0 (detector INACTIVE)\n');
     assert.deepEqual(JSON.parse(await cli('metrics', ['metrics', '-o', 'json', ...ep])), [
       { Namespace: 'Shop', MetricName: 'Orders', Dimensions: [{ Name: 'Store', Value: 'north' }] },
     ]);
@@ -170,29 +170,40 @@ describe('--output on functions, detectors, metrics and alarms', () => {
     );
   });
 
-  it('prints aligned tables with --output table, keeps the plain output without a format, and says what to do next when empty', async () => {
+  it('prints aligned tables with --output table, JSON when piped without a format, and says what to do next when empty', async () => {
     const ep = ['--endpoint', server.url];
     assert.match(
       await cli('functions', ['functions', 'list', '-o', 'table', ...ep]),
       /^NAME {5}RUNTIME {5}HANDLER {8}MEMORY {2}TIMEOUT {2}MODIFIED\ngreeter {2}nodejs20\.x {2}index\.handler {2}256 MB {2}3 s {6}\d{4}-\d\d-\d\dT\S+\n$/,
     );
-    assert.match(await cli('functions', ['functions', 'list', ...ep]), /^greeter {2}nodejs20\.x {2}index\.handler {2}256 MB {2}3 s {2}\d{4}-\d\d-\d\dT\S+\n$/);
+    // Piped (as here) without a format, every listing prints JSON, the same as -o json.
+    assert.deepEqual(
+      JSON.parse(await cli('functions', ['functions', 'list', ...ep])),
+      JSON.parse(await cli('functions', ['functions', 'list', '-o', 'json', ...ep])),
+    );
     assert.match(
       await cli('detectors', ['detectors', 'list', '-o', 'table', ...ep]),
       /^NAME {9}STATUS +FREQUENCY {2}DESCRIPTION\nviews-watch {2}\S+ +PT5M {7}page views\n$/,
     );
-    assert.match(await cli('detectors', ['detectors', 'list', ...ep]), /^views-watch\t\S+\tPT5M\tpage views\n$/);
-    const text = await cli('detectors', ['detectors', 'describe', 'views-watch', ...ep]);
-    assert.equal(await cli('detectors', ['detectors', 'describe', 'views-watch', '-o', 'table', ...ep]), text);
+    assert.deepEqual(
+      JSON.parse(await cli('detectors', ['detectors', 'list', ...ep])),
+      JSON.parse(await cli('detectors', ['detectors', 'list', '-o', 'json', ...ep])),
+    );
+    const text = await cli('detectors', ['detectors', 'describe', 'views-watch', '-o', 'table', ...ep]);
+    assert.deepEqual(
+      JSON.parse(await cli('detectors', ['detectors', 'describe', 'views-watch', ...ep])),
+      JSON.parse(await cli('detectors', ['detectors', 'describe', 'views-watch', '-o', 'json', ...ep])),
+    );
     assert.match(
       text,
       /^views-watch {2}\S+ {2}PT5M {2}arn:aws:lookoutmetrics:us-east-1:000000000000:AnomalyDetector:views-watch\n {2}metric set views: measures views \(SUM\)\n/,
     );
     assert.equal(await cli('metrics', ['metrics', '-o', 'table', ...ep]), 'NAMESPACE  METRIC  DIMENSIONS\nShop       Orders  Store=north\n');
-    assert.equal(await cli('metrics', ['metrics', ...ep]), 'Shop  Orders  Store=north\n');
+    assert.deepEqual(JSON.parse(await cli('metrics', ['metrics', ...ep])), JSON.parse(await cli('metrics', ['metrics', '-o', 'json', ...ep])));
     const chart = await cli('metrics', ['metrics', 'Shop', 'Orders', '--since', '5m', '--stat', 'Sum', '-o', 'table', ...ep]);
     assert.match(chart, /^Shop Orders Store=north — Sum \(Count\) per 1 min, last 5m\n/);
-    assert.equal(await cli('metrics', ['metrics', 'Shop', 'Orders', '--since', '5m', '--stat', 'Sum', ...ep]), chart);
+    assert.equal(JSON.parse(await cli('metrics', ['metrics', 'Shop', 'Orders', '--since', '5m', '--stat', 'Sum', ...ep]))[0].MetricName, 'Orders');
+    assert.deepEqual(JSON.parse(await cli('metrics', ['alarms', ...ep])), JSON.parse(await cli('metrics', ['alarms', '-o', 'json', ...ep])));
     assert.match(
       await cli('metrics', ['alarms', '-o', 'table', ...ep]),
       /^STATE {2}ALARM {7}TYPE {4}SINCE {16}REASON\nALARM {2}orders-low {2}metric {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}testing the listing\n$/,
@@ -212,7 +223,7 @@ describe('--output on functions, detectors, metrics and alarms', () => {
       'no metrics yet — streams, applications, delivery streams and functions publish theirs once they have traffic (`freshet put`, `freshet generate`), and `aws cloudwatch put-metric-data` adds your own\n',
     );
     assert.equal(
-      await cli('metrics', ['metrics', 'AWS/Kinesis', '--endpoint', empty.url]),
+      await cli('metrics', ['metrics', 'AWS/Kinesis', ...none]),
       'no metrics in AWS/Kinesis yet — streams, applications, delivery streams and functions publish theirs once they have traffic (`freshet put`, `freshet generate`), and `aws cloudwatch put-metric-data` adds your own\n',
     );
     assert.equal(await cli('metrics', ['alarms', ...none]), 'no alarms (create them with PutMetricAlarm or a pipeline file)\n');

@@ -125,13 +125,13 @@ describe('freshet detectors list|describe|anomalies', () => {
 
   it('lists the detector, describes its metric set, and prints the group with contributions and a sparkline', async () => {
     const env = { FRESHET_ENDPOINT: h.server.url };
-    const list = await runCli(['detectors', 'list'], env);
+    const list = await runCli(['detectors', 'list', '-o', 'table'], env);
     assert.equal(list.code, 0, list.stderr);
-    assert.match(list.stdout, /^ecommcli\tACTIVE\tPT5M\t/m);
-    const desc = await runCliInProcess(['detectors', 'describe', 'ecommcli'], env);
+    assert.match(list.stdout, /^ecommcli +ACTIVE +PT5M /m);
+    const desc = await runCliInProcess(['detectors', 'describe', 'ecommcli', '-o', 'table'], env);
     assert.match(desc.stdout, /metric set views: measures views \(SUM\)/);
     assert.match(desc.stdout, /reads s3:\/\/freshet-s3\/streaming-csv\/data\/intvl_date=\{\{yyyy-MM-dd\}\}/);
-    const an = await runCliInProcess(['detectors', 'anomalies', 'ecommcli'], env);
+    const an = await runCliInProcess(['detectors', 'anomalies', 'ecommcli', '-o', 'table'], env);
     assert.equal(an.code, 0, an.stderr);
     assert.match(an.stdout, /severity \d+ {2}views/);
     assert.match(an.stdout, /views by marketplace: DE \d+(\.\d+)?%/);

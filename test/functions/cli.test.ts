@@ -53,7 +53,7 @@ describe('freshet functions', () => {
   });
 
   it('lists functions, invokes one and prints its log', async () => {
-    const list = await cli(['functions', 'list', '--endpoint', server.url]);
+    const list = await cli(['functions', 'list', '-o', 'table', '--endpoint', server.url]);
     assert.match(list.join('\n'), /^greeter\s+nodejs20\.x\s+index\.handler\s+256 MB\s+3 s/m);
     assert.deepEqual(await cli(['functions', 'invoke', 'greeter', '--payload', '{"name": "ada"}', '--endpoint', server.url]), ['"hello ada"']);
     const logs = (await cli(['functions', 'logs', 'greeter', '--endpoint', server.url])).join('\n');

@@ -31,7 +31,7 @@ import { parseTimestamp, splitCsvLine } from '../../anomaly/index.ts';
 import { FREQUENCY_MS, MetricSetDetector, byInterval, contributions, createSeriesDetector, gradeSeries, parseRows } from '../../detectors/index.ts';
 import type { ParsedRow, ParseStats, SeriesHit, SeriesOptions } from '../../detectors/index.ts';
 import { withSdkClient } from '../../client/index.ts';
-import { addOutputOption, askedFormat, printList, printValue, type OutputFlags } from '../output.ts';
+import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const BARS = '▁▂▃▄▅▆▇█';
@@ -68,7 +68,7 @@ async function arnOf(c: LookoutMetricsClient, name: string): Promise<string> {
 
 export function register(program: Command): void {
   const detectors = program.command('detectors').description('Metric anomaly detectors (Lookout for Metrics API): list, describe, and show anomaly groups');
-  addOutputOption(detectors.command('list').description('List detectors with their status and frequency'), 'the plain listing')
+  addOutputOption(detectors.command('list').description('List detectors with their status and frequency'))
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (o: OutputFlags & { endpoint?: string }) => {
       await withSdkClient(LookoutMetricsClient, o.endpoint, async (c) => {
@@ -83,26 +83,20 @@ export function register(program: Command): void {
           token = res.NextToken;
         } while (token);
         const empty = 'no detectors yet — create one with `freshet up -f <pipeline file>` (a detectors: entry) or the LookoutMetrics API';
-        const format = askedFormat(o);
-        if (format !== undefined) {
-          await printList(
-            rows,
-            format,
-            [
-              { header: 'name', value: (d) => d.AnomalyDetectorName },
-              { header: 'status', value: (d) => d.Status },
-              { header: 'frequency', value: (d) => d.AnomalyDetectorFrequency },
-              { header: 'description', value: (d) => d.AnomalyDetectorDescription },
-            ],
-            empty,
-          );
-          return;
-        }
-        if (rows.length === 0) console.log(empty);
-        for (const d of rows) console.log(`${d.AnomalyDetectorName}\t${d.Status}\t${d.AnomalyDetectorFrequency ?? ''}\t${d.AnomalyDetectorDescription ?? ''}`);
+        await printList(
+          rows,
+          outputFormat(o),
+          [
+            { header: 'name', value: (d) => d.AnomalyDetectorName },
+            { header: 'status', value: (d) => d.Status },
+            { header: 'frequency', value: (d) => d.AnomalyDetectorFrequency },
+            { header: 'description', value: (d) => d.AnomalyDetectorDescription },
+          ],
+          empty,
+        );
       });
     });
-  addOutputOption(detectors.command('describe').description('Show a detector, its metric set and its alerts'), 'text')
+  addOutputOption(detectors.command('describe').description('Show a detector, its metric set and its alerts'))
     .argument('<detector>', 'detector name or ARN')
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (name: string, o: OutputFlags & { endpoint?: string }) => {
@@ -131,13 +125,10 @@ export function register(program: Command): void {
           lines.push(`  alert ${a.AlertName}: severity >= ${a.AlertSensitivityThreshold} → ${target} (${a.AlertStatus})`);
         }
         // JSON and YAML: DescribeAnomalyDetector's answer with its metric sets and alerts as their describe calls answer.
-        await printValue({ ...d, MetricSets: metricSets, Alerts: alerts }, askedFormat(o) ?? 'table', () => lines.join('\n'));
+        await printValue({ ...d, MetricSets: metricSets, Alerts: alerts }, outputFormat(o), () => lines.join('\n'));
       });
     });
-  addOutputOption(
-    detectors.command('anomalies').description('Print anomaly groups: severity, dimension contributions, and a sparkline of the leading series'),
-    'text',
-  )
+  addOutputOption(detectors.command('anomalies').description('Print anomaly groups: severity, dimension contributions, and a sparkline of the leading series'))
     .argument('<detector>', 'detector name or ARN')
     .option('--threshold <n>', 'lowest severity shown (0–100)', '0')
     .option('--limit <n>', 'groups shown, newest first', '20')
@@ -145,7 +136,7 @@ export function register(program: Command): void {
     .action(async (name: string, o: OutputFlags & { threshold: string; limit: string; endpoint?: string }) => {
       const threshold = Number(o.threshold);
       if (!(threshold >= 0 && threshold <= 100)) throw new Error(`--threshold must be 0–100, got '${o.threshold}'`);
-      const format = askedFormat(o) ?? 'table';
+      const format = outputFormat(o);
       await withSdkClient(LookoutMetricsClient, o.endpoint, async (c) => {
         const arn = await arnOf(c, name);
         const res = await c.send(

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvokeCommand, ListFunctionsCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { describeError, resolveEndpoint, withSdkClient } from '../../client/index.ts';
-import { addOutputOption, askedFormat, printList, type Column, type OutputFlags } from '../output.ts';
+import { addOutputOption, outputFormat, printList, type Column, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 
@@ -37,7 +37,7 @@ function payloadFrom(arg: string | undefined): Buffer {
 export function register(program: Command): void {
   const fns = program.command('functions').description('Lambda-compatible functions: list, invoke, read logs');
 
-  addOutputOption(fns.command('list').description('List functions with their runtime, handler, memory and timeout'), 'the plain listing')
+  addOutputOption(fns.command('list').description('List functions with their runtime, handler, memory and timeout'))
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action(async (opts: OutputFlags & { endpoint?: string }) => {
       await withSdkClient(LambdaClient, opts.endpoint, async (client) => {
@@ -48,18 +48,7 @@ export function register(program: Command): void {
           all.push(...(page.Functions ?? []));
           marker = page.NextMarker;
         } while (marker);
-        const format = askedFormat(opts);
-        if (format !== undefined) {
-          await printList(all, format, FUNCTION_COLUMNS, NO_FUNCTIONS);
-          return;
-        }
-        if (all.length === 0) {
-          console.log('no functions');
-          return;
-        }
-        const rows = all.map((f) => FUNCTION_COLUMNS.map((c) => String(c.value(f) ?? '')));
-        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-        for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+        await printList(all, outputFormat(opts), FUNCTION_COLUMNS, NO_FUNCTIONS);
       });
     });
 

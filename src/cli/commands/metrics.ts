@@ -15,7 +15,7 @@ import {
   type Statistic,
 } from '@aws-sdk/client-cloudwatch';
 import { withSdkClient } from '../../client/index.ts';
-import { addOutputOption, askedFormat, printList, printValue, type OutputFlags } from '../output.ts';
+import { addOutputOption, outputFormat, printList, printValue, type OutputFlags } from '../output.ts';
 
 const ENDPOINT_HELP = 'Freshet endpoint (default $FRESHET_ENDPOINT or http://127.0.0.1:4567)';
 const STATISTICS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'] as const;
@@ -133,28 +133,20 @@ function noMetrics(namespace: string | undefined): string {
 async function metricsCommand(namespace: string | undefined, metric: string | undefined, o: MetricsOptions): Promise<void> {
   const dims = o.dimension ?? [];
   await withSdkClient(CloudWatchClient, o.endpoint, async (client) => {
-    const format = askedFormat(o);
+    const format = outputFormat(o);
     if (!namespace || !metric) {
       const all = await listAll(client, namespace, undefined, dims);
       all.sort((a, b) => `${a.Namespace} ${a.MetricName} ${dimsText(a.Dimensions)}`.localeCompare(`${b.Namespace} ${b.MetricName} ${dimsText(b.Dimensions)}`));
-      if (format !== undefined) {
-        await printList(
-          all,
-          format,
-          [
-            { header: 'namespace', value: (m) => m.Namespace },
-            { header: 'metric', value: (m) => m.MetricName },
-            { header: 'dimensions', value: (m) => dimsText(m.Dimensions) },
-          ],
-          noMetrics(namespace),
-        );
-        return;
-      }
-      if (all.length === 0) {
-        console.log(noMetrics(namespace));
-        return;
-      }
-      for (const m of all) console.log(`${m.Namespace}  ${m.MetricName}  ${dimsText(m.Dimensions)}`.trimEnd());
+      await printList(
+        all,
+        format,
+        [
+          { header: 'namespace', value: (m) => m.Namespace },
+          { header: 'metric', value: (m) => m.MetricName },
+          { header: 'dimensions', value: (m) => dimsText(m.Dimensions) },
+        ],
+        noMetrics(namespace),
+      );
       return;
     }
     const sinceMs = parseDuration(o.since);
@@ -163,7 +155,7 @@ async function metricsCommand(namespace: string | undefined, metric: string | un
     const fromMs = toMs - sinceMs;
     // Every series of the metric matching the dimensions given (the exact set when it has no others).
     const series = await listAll(client, namespace, metric, dims);
-    if (series.length === 0 && format !== undefined && format !== 'table') {
+    if (series.length === 0 && format !== 'table') {
       await printValue([], format, () => '');
       return;
     }
@@ -182,7 +174,7 @@ async function metricsCommand(namespace: string | undefined, metric: string | un
       Unit: string | null;
       Datapoints: Array<{ Timestamp: string; Value: number }>;
     }> = [];
-    const chartOnly = format === undefined || format === 'table';
+    const chartOnly = format === 'table';
     for (const s of series) {
       const r = await client.send(
         new GetMetricStatisticsCommand({
@@ -258,10 +250,9 @@ async function alarmsCommand(o: AlarmsOptions): Promise<void> {
     } while (token);
     const order: Record<string, number> = { ALARM: 0, INSUFFICIENT_DATA: 1, OK: 2 };
     rows.sort((a, b) => (order[a.state] ?? 3) - (order[b.state] ?? 3) || a.name.localeCompare(b.name));
-    // The listing is a table already: that is what prints when no format is asked for.
     await printList(
       rows,
-      askedFormat(o) ?? 'table',
+      outputFormat(o),
       [
         { header: 'state', value: (r) => r.state },
         { header: 'alarm', value: (r) => r.name },
@@ -275,7 +266,7 @@ async function alarmsCommand(o: AlarmsOptions): Promise<void> {
 }
 
 export function register(program: Command): void {
-  addOutputOption(program.command('metrics [namespace] [metric]'), 'the chart, or the plain listing')
+  addOutputOption(program.command('metrics [namespace] [metric]'), 'a chart or a table on a terminal, json when piped')
     .description('Chart a metric in the terminal (one bar per period); without a metric, list the metrics (of a namespace)')
     .option('-d, --dimension <name=value>', 'only series with this dimension (repeatable)', parseDimension)
     .option('--since <duration>', 'how far back: 90s, 15m, 3h, 2d', '15m')
@@ -290,7 +281,7 @@ export function register(program: Command): void {
     .option('--endpoint <url>', ENDPOINT_HELP)
     .action((namespace: string | undefined, metric: string | undefined, o: MetricsOptions) => metricsCommand(namespace, metric, o));
 
-  addOutputOption(program.command('alarms'), 'table')
+  addOutputOption(program.command('alarms'))
     .description('List alarms and their states (ALARM first), metric and composite')
     .option('--state <state>', 'only alarms in this state: OK, ALARM or INSUFFICIENT_DATA')
     .option('--prefix <prefix>', 'only alarms whose name starts with this')
