@@ -6,6 +6,9 @@
  * Reference: Lambda API reference (CreateFunction, FunctionConfiguration,
  * PublishVersion, CreateAlias) and the Lambda quotas page.
  */
+import { validatorsFor } from '../aws/index.ts';
+import type { InputValidator } from '../aws/index.ts';
+import { lambdaModel } from '../aws/models/lambda.ts';
 import { lambdaError } from './errors.ts';
 
 export const NODE_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x'] as const;
@@ -137,7 +140,6 @@ export interface FunctionSettings {
 export type CodeSource = { zip: Uint8Array } | { directory: string };
 
 const NAME = /^[a-zA-Z0-9-_]{1,64}$/;
-const ROLE = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
 
 export function validateName(name: string): void {
   if (!NAME.test(name)) {
@@ -148,17 +150,28 @@ export function validateName(name: string): void {
   }
 }
 
+/**
+ * The model's own constraints on the settings (Role required and its pattern, Timeout ≥ 1, MemorySize 128–10240),
+ * checked by the validator compiled from Lambda's model, as the wire checks them before a handler runs: one
+ * mechanism and AWS's texts for in-process callers of the engine too. Compiled on first use.
+ */
+let modelChecks: { create: InputValidator<unknown>; update: InputValidator<unknown> } | undefined;
+function checkAgainstModel(s: FunctionSettings, creating: boolean): void {
+  if (!modelChecks) {
+    const compile = validatorsFor(lambdaModel);
+    modelChecks = { create: compile('CreateFunctionRequest'), update: compile('UpdateFunctionConfigurationRequest') };
+  }
+  const input: Record<string, unknown> = { FunctionName: 'f' };
+  if (creating) input.Code = {};
+  if (s.role !== undefined) input.Role = s.role;
+  if (s.timeoutSeconds !== undefined) input.Timeout = s.timeoutSeconds;
+  if (s.memoryMb !== undefined) input.MemorySize = s.memoryMb;
+  (creating ? modelChecks.create : modelChecks.update)(input);
+}
+
 /** Checks settings as CreateFunction (`creating`) or UpdateFunctionConfiguration does. */
 export function validateSettings(s: FunctionSettings, creating: boolean): void {
-  if (creating && s.role === undefined) {
-    throw lambdaError('ValidationException', "1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null");
-  }
-  if (s.role !== undefined && !ROLE.test(s.role)) {
-    throw lambdaError(
-      'ValidationException',
-      `1 validation error detected: Value '${s.role}' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+`,
-    );
-  }
+  checkAgainstModel(s, creating);
   if (creating && s.runtime === undefined) {
     throw lambdaError('InvalidParameterValueException', 'Runtime and Handler are mandatory parameters for functions created with deployment packages.');
   }
@@ -171,19 +184,11 @@ export function validateSettings(s: FunctionSettings, creating: boolean): void {
   if (creating && s.handler === undefined && runtimeFamily(s.runtime!) !== 'custom') {
     throw lambdaError('InvalidParameterValueException', 'Runtime and Handler are mandatory parameters for functions created with deployment packages.');
   }
-  if (
-    s.timeoutSeconds !== undefined &&
-    (!Number.isInteger(s.timeoutSeconds) || s.timeoutSeconds < LIMITS.minTimeoutSeconds || s.timeoutSeconds > LIMITS.maxTimeoutSeconds)
-  ) {
+  // The model states no maximum; Lambda's is 900 s, refused in the model's words.
+  if (s.timeoutSeconds !== undefined && (!Number.isInteger(s.timeoutSeconds) || s.timeoutSeconds > LIMITS.maxTimeoutSeconds)) {
     throw lambdaError(
       'ValidationException',
-      `1 validation error detected: Value '${s.timeoutSeconds}' at 'timeout' failed to satisfy constraint: Member must have value ${s.timeoutSeconds < 1 ? 'greater than or equal to 1' : 'less than or equal to 900'}`,
-    );
-  }
-  if (s.memoryMb !== undefined && (!Number.isInteger(s.memoryMb) || s.memoryMb < LIMITS.minMemoryMb || s.memoryMb > LIMITS.maxMemoryMb)) {
-    throw lambdaError(
-      'ValidationException',
-      `1 validation error detected: Value '${s.memoryMb}' at 'memorySize' failed to satisfy constraint: Member must have value ${s.memoryMb < 128 ? 'greater than or equal to 128' : 'less than or equal to 10240'}`,
+      `1 validation error detected: Value '${s.timeoutSeconds}' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to ${LIMITS.maxTimeoutSeconds}`,
     );
   }
   if (s.environment) {

@@ -303,6 +303,22 @@ describe('function lifecycle', () => {
         /at 'timeout'/,
       );
       await rejects(fns.createFunction('bad name', { runtime: 'nodejs20.x', handler: 'index.handler', role: ROLE }, { zip }), 'ValidationException');
+      // The model's constraints come from the validator compiled from Lambda's model, in its words.
+      await rejects(
+        fns.createFunction(uniqueName(), { runtime: 'nodejs20.x', handler: 'index.handler' }, { zip }),
+        'ValidationException',
+        /^1 validation error detected: Value null at 'role' failed to satisfy constraint: Member must not be null$/,
+      );
+      await rejects(
+        fns.createFunction(uniqueName(), { runtime: 'nodejs20.x', handler: 'index.handler', role: ROLE, memoryMb: 64, timeoutSeconds: 0 }, { zip }),
+        'ValidationException',
+        /^2 validation errors detected: Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128$/,
+      );
+      await rejects(
+        fns.updateFunctionConfiguration(name, { memoryMb: 20_000 }),
+        'ValidationException',
+        /^1 validation error detected: Value '20000' at 'memorySize' failed to satisfy constraint: Member must have value less than or equal to 10240$/,
+      );
       await rejects(
         fns.invoke('nope', Buffer.from('{}')),
         'ResourceNotFoundException',
