@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { CreateDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { CreateApplicationCommand, StartApplicationCommand, DescribeApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
-import { CloudWatchClient, PutDashboardCommand, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutDashboardCommand, PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEventSourceMappingCommand,
   CreateFunctionCommand,
@@ -473,7 +473,7 @@ describe('console in chromium against the demo', () => {
       const alarm = page.locator('[data-testid=alarms] tr[data-name=console-test-alarm]');
       await alarm.waitFor({ timeout: 10_000 });
       assert.match((await alarm.textContent()) ?? '', /ALARM/);
-      await alarm.locator('button').click();
+      await alarm.locator('button.link').click();
       await page.locator('[data-testid=alarm-history]', { hasText: 'ALARM' }).waitFor({ timeout: 10_000 });
       const chart = page.locator('[data-testid=dashboard][data-name=console-test] [data-testid=metric-chart]');
       await chart.locator('.uplot').waitFor({ timeout: 15_000 });
@@ -800,6 +800,27 @@ describe('console in chromium against the demo', () => {
       await row.filter({ hasText: 'Enabled' }).waitFor({ timeout: 15_000 });
     } finally {
       lambda.destroy();
+    }
+  });
+
+  it("disables an alarm's actions from the Metrics and alarms page and enables them again", async () => {
+    const cw = new CloudWatchClient({ endpoint: demo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } });
+    try {
+      const enabled = async () => (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['console-test-alarm'] }))).MetricAlarms?.[0]?.ActionsEnabled;
+      assert.equal(await enabled(), true);
+      await page.goto(`${demo.consoleUrl}#/metrics`);
+      const cell = page.locator('[data-testid=alarms] tr[data-name=console-test-alarm] [data-testid=alarm-actions]');
+      await cell.filter({ hasText: 'enabled' }).waitFor({ timeout: 15_000 });
+      await cell.getByRole('button', { name: 'Disable actions', exact: true }).click();
+      await page.locator('p.message', { hasText: 'Actions of console-test-alarm disabled' }).waitFor({ timeout: 10_000 });
+      await cell.getByRole('button', { name: 'Enable actions', exact: true }).waitFor({ timeout: 10_000 });
+      assert.equal(await enabled(), false);
+      await cell.getByRole('button', { name: 'Enable actions', exact: true }).click();
+      await page.locator('p.message', { hasText: 'Actions of console-test-alarm enabled' }).waitFor({ timeout: 10_000 });
+      await cell.getByRole('button', { name: 'Disable actions', exact: true }).waitFor({ timeout: 10_000 });
+      assert.equal(await enabled(), true);
+    } finally {
+      cw.destroy();
     }
   });
 

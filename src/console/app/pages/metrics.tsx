@@ -1,6 +1,7 @@
 /**
  * Metrics and alarms: every CloudWatch dashboard rendered from its JSON body (metric widgets as charts on
- * the dashboard's 24-column grid, text widgets as text), and the alarms with their state and history.
+ * the dashboard's 24-column grid, text widgets as text), and the alarms with their state and history; an alarm's
+ * actions are disabled and enabled again from the list.
  */
 import { useState } from 'preact/hooks';
 import { aws, errorText, useLoad } from '../api.ts';
@@ -98,6 +99,7 @@ interface MetricAlarm {
   Threshold?: number;
   ComparisonOperator?: string;
   StateUpdatedTimestamp?: number;
+  ActionsEnabled?: boolean;
 }
 
 function AlarmHistory({ name }: { name: string }) {
@@ -134,12 +136,24 @@ export function MetricsPage() {
     [],
   );
   const [open, setOpen] = useState<string | undefined>();
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
   const all = [...(alarms.data?.MetricAlarms ?? []), ...(alarms.data?.CompositeAlarms ?? [])];
+  // Silencing an alarm during maintenance and turning it back on (DisableAlarmActions / EnableAlarmActions).
+  const setActions = async (name: string, enabled: boolean) => {
+    try {
+      await aws('cloudwatch', enabled ? 'EnableAlarmActions' : 'DisableAlarmActions', { AlarmNames: [name] });
+      setMessage({ text: `Actions of ${name} ${enabled ? 'enabled' : 'disabled'}`, error: false });
+    } catch (e) {
+      setMessage({ text: errorText(e), error: true });
+    }
+    alarms.reload();
+  };
   return (
     <div>
       <h1>Metrics and alarms</h1>
       <h2>Alarms</h2>
       {alarms.error ? <p class="error">{errorText(alarms.error)}</p> : null}
+      {message ? <p class={message.error ? 'message error' : 'message'}>{message.text}</p> : null}
       {alarms.data && all.length === 0 ? <p class="muted">No alarms (aws cloudwatch put-metric-alarm … creates one).</p> : null}
       {all.length ? (
         <table class="list" data-testid="alarms">
@@ -150,6 +164,7 @@ export function MetricsPage() {
               <th>Metric</th>
               <th>Condition</th>
               <th>Reason</th>
+              <th>Actions</th>
             </tr>
           </thead>
           <tbody>
@@ -166,6 +181,12 @@ export function MetricsPage() {
                 <td>{a.Namespace ? `${a.Namespace} ${a.MetricName ?? ''}` : ''}</td>
                 <td>{a.ComparisonOperator ? `${a.ComparisonOperator} ${a.Threshold}` : ''}</td>
                 <td class="small">{a.StateReason}</td>
+                <td class="nowrap" data-testid="alarm-actions">
+                  {a.ActionsEnabled === false ? 'disabled' : 'enabled'}{' '}
+                  <button type="button" onClick={() => void setActions(a.AlarmName, a.ActionsEnabled === false)}>
+                    {a.ActionsEnabled === false ? 'Enable actions' : 'Disable actions'}
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
