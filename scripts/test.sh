@@ -65,19 +65,20 @@ files=()
 for f in "${slow_first[@]}"; do if [ -f "$f" ]; then files+=("$f"); fi; done
 for f in "${all[@]}"; do [[ " ${slow_first[*]} " == *" $f "* ]] || files+=("$f"); done
 echo "test.sh: ${#files[@]} test files"
-# Each file's process appends its wall and CPU time to FRESHET_TEST_TIMES (test/helpers/file-times.ts);
+# Each file's process appends its wall and CPU time to FRESHET_TEST_TIMES (test/helpers/file-times.mjs, by absolute
+# URL: processes Freshet starts inherit the preload, some in another directory);
 # file-times-report.mjs prints the slowest files after the run, and the run's own time.
 FRESHET_TEST_TIMES="$(mktemp -t freshet-test-times.XXXXXX)"
 export FRESHET_TEST_TIMES
 trap 'rm -f "$FRESHET_TEST_TIMES"' EXIT
 started=$SECONDS
 # test/helpers/run-files.mjs runs the files in this order (`node --test <files>` sorts them by name on Node 20);
-# a file still running after 4 minutes fails instead of stalling the run, and a file whose tests are done exits
+# a file still running after 6 minutes fails instead of stalling the run, and a file whose tests are done exits
 # even if a client library left a socket or timer behind. Three files at a time on two cores: many files spend
 # much of their time waiting (a browser page, a real-time demo, NATS restarts, child processes), and a third
 # file uses the CPU they leave idle. FRESHET_TEST_CONCURRENCY overrides it (1 for a file-by-file run).
 rc=0
-node --import tsx --import ./test/helpers/file-times.ts test/helpers/run-files.mjs "${FRESHET_TEST_CONCURRENCY:-3}" "${files[@]}" || rc=$?
+node --import tsx --import "file://$PWD/test/helpers/file-times.mjs" test/helpers/run-files.mjs "${FRESHET_TEST_CONCURRENCY:-3}" "${files[@]}" || rc=$?
 echo
 node test/helpers/file-times-report.mjs "$FRESHET_TEST_TIMES" 25
 echo "test.sh: the tests took $((SECONDS - started)) s (exit code $rc)"

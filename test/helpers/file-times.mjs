@@ -1,17 +1,21 @@
 /**
- * Per-file time of a test run, for keeping `npm test` inside its budget. scripts/test.sh loads this module into
- * every test file's process (`--import`): when the process exits it appends one JSON line to
- * `$FRESHET_TEST_TIMES` — the file, its wall time (process start-up included) and the CPU time of the process
+ * Per-file time of a test run, for keeping `npm test` inside its budget. scripts/test.sh preloads this module
+ * (`--import`, by absolute URL) into every test file's process: when the process exits it appends one JSON line
+ * to `$FRESHET_TEST_TIMES` — the file, its wall time (process start-up included) and the CPU time of the process
  * and of the children it waited for (/proc/self/stat utime, stime, cutime, cstime). Children killed but never
  * waited for (a Python fork server, a NATS server, Chromium) are not counted. file-times-report.mjs prints the
  * slowest files after the run.
+ *
+ * Plain JavaScript, and a no-op outside a test file's main thread: processes and worker threads that Freshet
+ * starts inherit the preload (a Lambda worker thread has no tsx loader, and the same argv as its test file).
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 const out = process.env.FRESHET_TEST_TIMES;
 const file = process.argv[1];
-if (out && process.env.NODE_TEST_CONTEXT && file?.endsWith('.test.ts')) {
+if (out && isMainThread && process.env.NODE_TEST_CONTEXT && file?.endsWith('.test.ts')) {
   process.once('exit', () => {
     let cpu = Number.NaN;
     try {
