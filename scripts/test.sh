@@ -11,6 +11,7 @@ need=()
 [ -x /usr/bin/psql ] || need+=(postgresql-client); /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2); [ -f /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java); command -v java >/dev/null || need+=(default-jdk-headless)  # views: psql, psycopg2, pgJDBC (Java's source launcher needs a JDK)
 [ -x /usr/bin/chromium ] || need+=(chromium)  # console: test/console drives Debian's chromium with playwright-core
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need+=(nats-server)  # JetStream storage and cluster tests
+[ -x /usr/bin/zsh ] || need+=(zsh)  # cli: the zsh completion test runs a real zsh
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "test.sh: installing Debian packages: ${need[*]}"

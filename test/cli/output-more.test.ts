@@ -143,7 +143,10 @@ describe('--output on functions, detectors, metrics and alarms', () => {
     );
     assert.deepEqual(described.Alerts, []);
     assert.deepEqual(JSON.parse(await cli('detectors', ['detectors', 'anomalies', 'views-watch', '-o', 'json', ...ep])), []);
-    assert.equal(await cli('detectors', ['detectors', 'anomalies', 'views-watch', '-o', 'table', ...ep]), 'no anomaly groups at severity >= 0 (detector INACTIVE)\n');
+    assert.equal(
+      await cli('detectors', ['detectors', 'anomalies', 'views-watch', '-o', 'table', ...ep]),
+      'no anomaly groups at severity >= 0 (detector INACTIVE)\n',
+    );
     assert.deepEqual(JSON.parse(await cli('metrics', ['metrics', '-o', 'json', ...ep])), [
       { Namespace: 'Shop', MetricName: 'Orders', Dimensions: [{ Name: 'Store', Value: 'north' }] },
     ]);
