@@ -146,37 +146,41 @@ describe('freshet completion', () => {
     const dir = mkdtempSync(join(tmpdir(), 'freshet-zsh-'));
     writeFileSync(join(dir, 'freshet.zsh'), script.stdout);
     writeFileSync(join(dir, 'revenue.sql'), '');
-    // A real zsh on a pseudo-terminal (zsh/zpty): each line is typed with a TAB, then Ctrl-A puts a print in
-    // front of what completion made of it; the driver waits for each print's output (BUF:, quoted so the
-    // echo of the typed line does not contain it).
+    // A real zsh on a pseudo-terminal (zsh/zpty). Each line is typed once zsh's prompt is up (typed earlier, it
+    // would be read as plain input, without completion), with a TAB; then Ctrl-A puts a print in front of what
+    // completion made of it, and the driver prints that (BUF:, quoted so the echo of the typed line lacks it).
     writeFileSync(
       join(dir, 'drive.zsh'),
       [
         'zmodload zsh/zpty',
         "zpty z 'zsh -f -i'",
         'out=""',
-        `zpty -w z "PS1='> '; autoload -U compinit; compinit -u -D; source ${join(dir, 'freshet.zsh')}"`,
-        'n=0',
-        'for line in "$@"; do',
-        '  zpty -w -n z "$line"$\'\\t\'',
-        "  zpty -w z $'\\x01print -r -- \\'BU\\'\\'F:\\''",
-        '  (( n += 1 ))',
-        '  for ((t = 0; t < 600; t++)); do',
-        '    hits=(${(M)${(f)out}:#*BUF:*})',
-        '    (( $#hits >= n )) && break',
+        'until_out() {',
+        '  local chunk t',
+        '  for ((t = 0; t < 200; t++)); do',
+        '    [[ $out == $~1 ]] && return 0',
         '    zpty -r -t z chunk && out+=$chunk || sleep 0.1',
         '  done',
+        '  print -u2 -r -- "timed out waiting for $1 in: $out"',
+        '  return 1',
+        '}',
+        `zpty -w z "PS1='> '; autoload -U compinit; compinit -u -D; source ${join(dir, 'freshet.zsh')}; print -r -- 'RE''ADY'"`,
+        "until_out '*READY*> *' || exit 1",
+        'for line in "$@"; do',
+        '  out=""',
+        '  zpty -w -n z "$line"$\'\\t\'',
+        "  zpty -w z $'\\x01print -r -- \\'BU\\'\\'F:\\''",
+        "  until_out '*BUF:*> *' || exit 1",
+        '  print -r -- "${${out#*BUF:}%%$\'\\r\'*}"',
         'done',
         'zpty -d z',
-        "print -r -- \"$out\" | tr -d '\\r' | grep -a -o 'BUF:.*'",
       ].join('\n'),
     );
     const typed = ['freshet str', 'freshet streams li', 'freshet streams list --ou', 'freshet apps describe --end', 'freshet sql check rev'];
-    const lines = execFileSync('/usr/bin/zsh', ['-f', join(dir, 'drive.zsh'), ...typed], { cwd: dir, env: { ...process.env, HOME: dir } })
+    const lines = execFileSync('/usr/bin/zsh', ['-f', join(dir, 'drive.zsh'), ...typed], { cwd: dir, env: { ...process.env, HOME: dir }, timeout: 120_000 })
       .toString()
-      .split('\n')
-      .filter((l) => l.startsWith('BUF:freshet'))
-      .map((l) => l.slice('BUF:'.length).trimEnd());
+      .trimEnd()
+      .split('\n');
     assert.deepEqual(lines, [
       'freshet streams',
       'freshet streams list',
