@@ -116,6 +116,8 @@ export class MetricStore {
   private timers: TimerHandle[] = [];
   private commitTimer: TimerHandle | null = null;
   private checkpointing: Promise<void> | null = null;
+  /** The checkpoint that runs after the current one, shared by every call made meanwhile. */
+  private checkpointQueued: Promise<void> | null = null;
   private closed = false;
   private useCounter = 0;
   /** Something was recorded or created since the last checkpoint. */
@@ -322,7 +324,20 @@ export class MetricStore {
    */
   checkpoint(): Promise<void> {
     if (!this.dir || !this.wal) return Promise.resolve();
-    if (this.checkpointing) return this.checkpointing.then(() => this.checkpoint());
+    if (this.checkpointing) {
+      // Calls made while one runs share the single checkpoint that follows it (it covers everything they
+      // recorded), instead of each queueing one more: a clock jumping hours ahead fires hundreds of timers.
+      if (this.checkpointQueued) return this.checkpointQueued;
+      const next = this.checkpointing.then(() => {
+        this.checkpointQueued = null;
+        return this.checkpoint();
+      });
+      next.catch(() => {
+        if (this.checkpointQueued === next) this.checkpointQueued = null;
+      });
+      this.checkpointQueued = next;
+      return next;
+    }
     const run = this.doCheckpoint().finally(() => {
       this.checkpointing = null;
     });
