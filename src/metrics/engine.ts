@@ -10,7 +10,8 @@ import type { MetaStore } from '../storage/index.ts';
 import { ActionDispatcher, type AlarmActionsConfig } from './alarms/actions.ts';
 import { AlarmEngine } from './alarms/engine.ts';
 import { Dashboards } from './dashboards.ts';
-import { type GetMetricDataInput, type GetMetricDataOutput, defaultBand, getMetricData } from './get-metric-data.ts';
+import { forecastBand } from './band.ts';
+import { type GetMetricDataInput, type GetMetricDataOutput, getMetricData } from './get-metric-data.ts';
 import type { BandFunction } from './math/evaluate.ts';
 import {
   type GetMetricStatisticsInput,
@@ -60,7 +61,7 @@ export class MetricsEngine {
     private readonly clock: Clock,
     opts: MetricsEngineOptions,
   ) {
-    this.band = opts.band ?? defaultBand;
+    this.band = opts.band ?? forecastBand;
     this.registry = new MetricsRegistry(clock);
     this.actions = new ActionDispatcher(opts.actions ?? {}, clock);
     const region = opts.region ?? 'us-east-1';

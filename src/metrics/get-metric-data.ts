@@ -254,7 +254,7 @@ function seriesValues(b: Buckets, spec: StatisticSpec, slab: F64Slab): { t: Floa
   return { t: Float64Array.from(t), v: Float64Array.from(v) };
 }
 
-/** Default band: mean ± k standard deviations of the series itself (stands in until a trained detector is plugged in). */
+/** The plain band: mean ± k standard deviations of the series itself (the engines use forecastBand, band.ts). */
 export const defaultBand: BandFunction = (s, k) => {
   const n = s.v.length;
   const mean = n ? s.v.reduce((a, b) => a + b, 0) / n : 0;

@@ -18,6 +18,7 @@ export type { MetricsErrorCode, DashboardValidationMessage } from './errors.ts';
 export { STANDARD_UNITS, MAX_DATAPOINTS_PER_CALL } from './metric-data.ts';
 export type { MetricRef, MetricDatumInput, StatisticSetInput, GetMetricStatisticsInput, StatisticsDatapoint, ListMetricsInput } from './metric-data.ts';
 export { defaultBand } from './get-metric-data.ts';
+export { forecastBand } from './band.ts';
 export type { GetMetricDataInput, GetMetricDataOutput, MetricDataQueryInput, MetricDataResultOut, MetricStatInput } from './get-metric-data.ts';
 export type { BandFunction, TimeSeries } from './math/evaluate.ts';
 export { parseStatistic, BASIC_STATISTICS } from './stats.ts';

@@ -23,7 +23,8 @@ import { log } from '../../core/index.ts';
 import type { Clock, TimerHandle } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
 import { MetricsError } from '../errors.ts';
-import { type MetricDataQueryInput, defaultBand, evaluateQueries, validateQueries } from '../get-metric-data.ts';
+import { forecastBand } from '../band.ts';
+import { type MetricDataQueryInput, evaluateQueries, validateQueries } from '../get-metric-data.ts';
 import type { BandFunction, TimeSeries } from '../math/evaluate.ts';
 import { type MetricRef, seriesOf } from '../metric-data.ts';
 import { aggregate } from '../query.ts';
@@ -201,7 +202,7 @@ export class AlarmEngine {
     this.region = opts.region ?? 'us-east-1';
     this.accountId = opts.accountId ?? '000000000000';
     this.delayMs = opts.evaluationDelayMs ?? 2000;
-    this.band = opts.band ?? defaultBand;
+    this.band = opts.band ?? forecastBand;
     this.warn = opts.onWarning ?? ((message) => logger.warn(message));
     this.beforeEvaluation = opts.beforeEvaluation ?? (() => undefined);
   }
