@@ -164,7 +164,7 @@ describe('freshet completion', () => {
         '  print -u2 -r -- "timed out waiting for $1 in: $out"',
         '  return 1',
         '}',
-        `zpty -w z "PS1='> '; autoload -U compinit; compinit -u -D; source ${join(dir, 'freshet.zsh')}; print -r -- 'RE''ADY'"`,
+        `zpty -w z "PS1='> '; autoload -U compinit; compinit -u -D; bindkey -e; source ${join(dir, 'freshet.zsh')}; print -r -- 'RE''ADY'"`,
         "until_out '*READY*> *' || exit 1",
         'for line in "$@"; do',
         '  out=""',
