@@ -310,3 +310,49 @@ export function errorText(e: unknown): string {
   if (e instanceof ApiError) return `${e.code}: ${e.message}`;
   return e instanceof Error ? e.message : String(e);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Management forms (streams, SQL applications, delivery streams, functions): ARNs and helpers they share.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The account the server answers for, read once from a stream ARN or STS (the console's forms build ARNs with it). */
+let accountPromise: Promise<string> | undefined;
+export function accountId(): Promise<string> {
+  accountPromise ??= (async () => {
+    const client = new AwsClient({ ...credentials(), service: 'sts', region, retries: 0 });
+    const res = await client.fetch(`${location.origin}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
+    const doc = new DOMParser().parseFromString(await res.text(), 'application/xml');
+    return doc.getElementsByTagName('Account')[0]?.textContent ?? '000000000000';
+  })();
+  return accountPromise;
+}
+
+export function currentRegion(): string {
+  return region;
+}
+
+/** `arn:aws:kinesis:<region>:<account>:stream/<name>`. */
+export async function streamArn(name: string): Promise<string> {
+  return `arn:aws:kinesis:${region}:${await accountId()}:stream/${name}`;
+}
+
+/** `arn:aws:firehose:<region>:<account>:deliverystream/<name>`. */
+export async function deliveryStreamArn(name: string): Promise<string> {
+  return `arn:aws:firehose:${region}:${await accountId()}:deliverystream/${name}`;
+}
+
+/** A role ARN in the server's account (the forms' default; the server checks roles only under `--auth enforce`). */
+export async function roleArn(role: string): Promise<string> {
+  return `arn:aws:iam::${await accountId()}:role/${role}`;
+}
+
+/** base64 of bytes (a zip for Lambda's ZipFile). */
+export function toBase64(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}

@@ -1,10 +1,11 @@
 /**
- * SQL applications: the list, and one application's code in the editor (checked as you type), start/stop/
- * update with its version, input and output configuration, the live rows of each in-application stream,
- * error_stream rows and its record-rate chart.
+ * SQL applications: the list (with create), and one application's code in the editor (checked as you type),
+ * start/stop/update with its version, its input and outputs (added, changed and removed through the
+ * KinesisAnalytics_20150814 API, a schema found with DiscoverInputSchema), delete, the live rows of each
+ * in-application stream, error_stream rows and its record-rate chart.
  */
 import { useState } from 'preact/hooks';
-import { aws, errorText, hasCloudWatch, useEvents, useLive, useLoad } from '../api.ts';
+import { aws, deliveryStreamArn, errorText, hasCloudWatch, roleArn, streamArn, useEvents, useLive, useLoad } from '../api.ts';
 import { MetricChart } from '../metrics.tsx';
 import { LiveChart, Sparkline } from '../charts.tsx';
 import { cell, num, statusClass } from '../format.ts';
@@ -15,11 +16,79 @@ export function AppsPage({ name }: { name: string | undefined }) {
   return name ? <AppDetail name={name} /> : <AppList />;
 }
 
+/** What the list says first after an application's page deleted it (shown once). */
+let deletedNotice: string | undefined;
+
+const STARTER_CODE = `CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" ("n" INTEGER);
+CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+SELECT STREAM 1 FROM "SOURCE_SQL_STREAM_001";
+`;
+
+/** CreateApplication: a name, a description and the SQL code; input and outputs are added on its page. */
+function CreateApp() {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [code, setCode] = useState(STARTER_CODE);
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const create = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await aws('analytics', 'CreateApplication', {
+        ApplicationName: name,
+        ...(description ? { ApplicationDescription: description } : {}),
+        ...(code.trim() ? { ApplicationCode: code } : {}),
+      });
+      setMessage({ text: `Created ${name}: add its input and outputs on its page.`, error: false });
+      setOpen(false);
+      setName('');
+    } catch (err) {
+      setMessage({ text: errorText(err), error: true });
+    }
+  };
+  return (
+    <div>
+      <p class="row">
+        <button type="button" onClick={() => setOpen(!open)} data-testid="create-app-open">
+          Create application
+        </button>
+        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+      </p>
+      {open ? (
+        <form class="card dialog" onSubmit={(e) => void create(e)} data-testid="create-app">
+          <h3>Create a SQL application</h3>
+          <label>
+            Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+          </label>
+          <label>
+            Description <input name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+          </label>
+          <label>
+            SQL code <textarea name="code" rows={6} value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          </label>
+          <p class="row">
+            <button type="submit">Create</button>
+            <button type="button" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </p>
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
 function AppList() {
   const live = useLive();
+  const [notice] = useState(() => {
+    const n = deletedNotice;
+    deletedNotice = undefined;
+    return n;
+  });
   return (
     <div>
       <h1>SQL applications</h1>
+      {notice ? <p class="message">{notice}</p> : null}
       <table class="list">
         <thead>
           <tr>
@@ -52,6 +121,7 @@ function AppList() {
           ))}
         </tbody>
       </table>
+      <CreateApp />
     </div>
   );
 }
@@ -63,20 +133,21 @@ interface AppDetailShape {
     ApplicationStatus: string;
     ApplicationVersionId: number;
     ApplicationCode?: string;
+    CreateTimestamp?: number;
     InputDescriptions?: Array<{
       InputId: string;
       NamePrefix: string;
-      KinesisStreamsInputDescription?: { ResourceARN: string };
-      KinesisFirehoseInputDescription?: { ResourceARN: string };
-      InputSchema?: { RecordFormat: { RecordFormatType: string }; RecordColumns: Array<{ Name: string; SqlType: string; Mapping?: string }> };
+      KinesisStreamsInputDescription?: { ResourceARN: string; RoleARN?: string };
+      KinesisFirehoseInputDescription?: { ResourceARN: string; RoleARN?: string };
+      InputSchema?: InputSchema;
       InputStartingPositionConfiguration?: { InputStartingPosition?: string };
     }>;
     OutputDescriptions?: Array<{
       OutputId: string;
       Name: string;
-      KinesisFirehoseOutputDescription?: { ResourceARN: string };
-      KinesisStreamsOutputDescription?: { ResourceARN: string };
-      LambdaOutputDescription?: { ResourceARN: string };
+      KinesisFirehoseOutputDescription?: { ResourceARN: string; RoleARN?: string };
+      KinesisStreamsOutputDescription?: { ResourceARN: string; RoleARN?: string };
+      LambdaOutputDescription?: { ResourceARN: string; RoleARN?: string };
       DestinationSchema?: { RecordFormatType?: string };
     }>;
   };
@@ -135,6 +206,17 @@ function AppDetail({ name }: { name: string }) {
       }),
     );
   const stop = () => run('Stopping…', () => aws('analytics', 'StopApplication', { ApplicationName: name }));
+  const remove = () => {
+    // As on AWS's console, deleting asks first: a running application stops and its configuration goes.
+    if (!confirm(`Delete application ${name}? A running application is stopped first; its code and configuration are deleted.`)) return;
+    aws('analytics', 'DeleteApplication', { ApplicationName: name, CreateTimestamp: detail?.CreateTimestamp }).then(
+      () => {
+        deletedNotice = `Deleted ${name}.`;
+        location.hash = link('apps');
+      },
+      (err: unknown) => setMessage(errorText(err)),
+    );
+  };
 
   const times = live.history.map((h) => h.timeMs / 1000);
   const pick = (f: (a: NonNullable<typeof sample>) => number) =>
@@ -166,6 +248,9 @@ function AppDetail({ name }: { name: string }) {
         <button type="button" onClick={update} disabled={!dirty || errors.length > 0} data-testid="app-update">
           Update code
         </button>
+        <button type="button" class="danger" onClick={remove} disabled={!detail} data-testid="app-delete">
+          Delete application
+        </button>
         {message ? <span class="message">{message}</span> : null}
         {sample?.lastError ? <span class="error">{sample.lastError}</span> : null}
       </div>
@@ -181,33 +266,8 @@ function AppDetail({ name }: { name: string }) {
           </p>
         </div>
         <div class="config-col">
-          <h3>Input</h3>
-          {detail?.InputDescriptions?.map((i) => (
-            <div key={i.InputId} class="small">
-              <b>{i.NamePrefix}</b>_001… ← {i.KinesisStreamsInputDescription?.ResourceARN ?? i.KinesisFirehoseInputDescription?.ResourceARN} (
-              {i.InputSchema?.RecordFormat.RecordFormatType}
-              {i.InputStartingPositionConfiguration?.InputStartingPosition ? `, from ${i.InputStartingPositionConfiguration.InputStartingPosition}` : ''})
-              <table class="list compact">
-                <tbody>
-                  {i.InputSchema?.RecordColumns.map((c) => (
-                    <tr key={c.Name}>
-                      <td>{c.Name}</td>
-                      <td>{c.SqlType}</td>
-                      <td class="mono">{c.Mapping}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ))}
-          <h3>Output</h3>
-          {detail?.OutputDescriptions?.map((o) => (
-            <div key={o.OutputId} class="small">
-              <b>{o.Name}</b> →{' '}
-              {o.KinesisFirehoseOutputDescription?.ResourceARN ?? o.KinesisStreamsOutputDescription?.ResourceARN ?? o.LambdaOutputDescription?.ResourceARN} (
-              {o.DestinationSchema?.RecordFormatType})
-            </div>
-          ))}
+          {detail ? <InputConfig detail={detail} onChange={described.reload} /> : null}
+          {detail ? <OutputConfig detail={detail} onChange={described.reload} /> : null}
         </div>
       </div>
       <LiveChart
@@ -247,6 +307,370 @@ function AppDetail({ name }: { name: string }) {
         <p class="muted">No errors{sample ? ` (${sample.parseErrors} parse errors in total)` : ''}.</p>
       )}
     </div>
+  );
+}
+
+type Detail = AppDetailShape['ApplicationDetail'];
+type InputDescription = NonNullable<Detail['InputDescriptions']>[number];
+type OutputDescription = NonNullable<Detail['OutputDescriptions']>[number];
+
+interface InputSchema {
+  RecordFormat: { RecordFormatType: string; MappingParameters?: unknown };
+  RecordEncoding?: string;
+  RecordColumns: Array<{ Name: string; SqlType: string; Mapping?: string }>;
+}
+
+/** Runs a configuration change, then shows its outcome (AWS's error text on a refusal) and describes the application again. */
+function useChange(onChange: () => void): {
+  message: { text: string; error: boolean } | undefined;
+  change: (what: string, fn: () => Promise<unknown>) => Promise<boolean>;
+} {
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const change = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      setMessage({ text: what, error: false });
+      onChange();
+      return true;
+    } catch (e) {
+      setMessage({ text: errorText(e), error: true });
+      return false;
+    }
+  };
+  return { message, change };
+}
+
+/** The role field's default: a role in the server's account (checked only when the server enforces credentials). */
+function useDefaultRole(role: string, current: string | undefined): [string, (v: string) => void] {
+  const [value, setValue] = useState(current ?? '');
+  const [asked, setAsked] = useState(false);
+  if (!asked && !current) {
+    setAsked(true);
+    void roleArn(role).then((arn) => setValue((v) => v || arn));
+  }
+  return [value, setValue];
+}
+
+function Message({ message }: { message: { text: string; error: boolean } | undefined }) {
+  return message ? <p class={message.error ? 'error' : 'message'}>{message.text}</p> : null;
+}
+
+/** The application's input: shown, changed (UpdateApplication InputUpdates) or, without one, added (AddApplicationInput). */
+function InputConfig({ detail, onChange }: { detail: Detail; onChange: () => void }) {
+  const { message, change } = useChange(onChange);
+  const [editing, setEditing] = useState<InputDescription | 'new' | undefined>(undefined);
+  const inputs = detail.InputDescriptions ?? [];
+  return (
+    <div data-testid="app-input">
+      <h3>Input</h3>
+      {inputs.map((i) => (
+        <div key={i.InputId} class="small" data-input={i.InputId}>
+          <b>{i.NamePrefix}</b>_001… ← {i.KinesisStreamsInputDescription?.ResourceARN ?? i.KinesisFirehoseInputDescription?.ResourceARN} (
+          {i.InputSchema?.RecordFormat.RecordFormatType}
+          {i.InputStartingPositionConfiguration?.InputStartingPosition ? `, from ${i.InputStartingPositionConfiguration.InputStartingPosition}` : ''}){' '}
+          <button type="button" onClick={() => setEditing(i)}>
+            Change
+          </button>
+          <table class="list compact">
+            <tbody>
+              {i.InputSchema?.RecordColumns.map((c) => (
+                <tr key={c.Name}>
+                  <td>{c.Name}</td>
+                  <td>{c.SqlType}</td>
+                  <td class="mono">{c.Mapping}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ))}
+      {inputs.length === 0 ? (
+        <p class="small muted">
+          No input yet.{' '}
+          <button type="button" onClick={() => setEditing('new')}>
+            Add input
+          </button>
+        </p>
+      ) : (
+        <p class="small muted">A SQL application reads one input; the API has no call to remove it (delete the application instead).</p>
+      )}
+      {editing ? (
+        <InputForm
+          key={editing === 'new' ? 'new' : editing.InputId}
+          current={editing === 'new' ? undefined : editing}
+          onCancel={() => setEditing(undefined)}
+          onSubmit={async (input) => {
+            const ok =
+              editing === 'new'
+                ? await change('Input added', () =>
+                    aws('analytics', 'AddApplicationInput', {
+                      ApplicationName: detail.ApplicationName,
+                      CurrentApplicationVersionId: detail.ApplicationVersionId,
+                      Input: {
+                        NamePrefix: input.prefix,
+                        [input.kind === 'stream' ? 'KinesisStreamsInput' : 'KinesisFirehoseInput']: { ResourceARN: input.arn, RoleARN: input.role },
+                        InputSchema: input.schema,
+                      },
+                    }),
+                  )
+                : await change('Input changed', () =>
+                    aws('analytics', 'UpdateApplication', {
+                      ApplicationName: detail.ApplicationName,
+                      CurrentApplicationVersionId: detail.ApplicationVersionId,
+                      ApplicationUpdate: {
+                        InputUpdates: [
+                          {
+                            InputId: editing.InputId,
+                            NamePrefixUpdate: input.prefix,
+                            [input.kind === 'stream' ? 'KinesisStreamsInputUpdate' : 'KinesisFirehoseInputUpdate']: {
+                              ResourceARNUpdate: input.arn,
+                              RoleARNUpdate: input.role,
+                            },
+                            InputSchemaUpdate: {
+                              RecordFormatUpdate: input.schema.RecordFormat,
+                              ...(input.schema.RecordEncoding ? { RecordEncodingUpdate: input.schema.RecordEncoding } : {}),
+                              RecordColumnUpdates: input.schema.RecordColumns,
+                            },
+                          },
+                        ],
+                      },
+                    }),
+                  );
+            if (ok) setEditing(undefined);
+          }}
+        />
+      ) : null}
+      <Message message={message} />
+    </div>
+  );
+}
+
+function nameOfArn(arn: string | undefined): string {
+  return arn ? arn.slice(arn.lastIndexOf('/') + 1) : '';
+}
+
+/** The input form: source (a stream or a delivery stream of the server), role, name prefix and schema (JSON, or discovered from the source's records). */
+function InputForm({
+  current,
+  onCancel,
+  onSubmit,
+}: {
+  current: InputDescription | undefined;
+  onCancel: () => void;
+  onSubmit: (input: { kind: 'stream' | 'delivery'; arn: string; role: string; prefix: string; schema: InputSchema }) => Promise<void>;
+}) {
+  const live = useLive();
+  const [kind, setKind] = useState<'stream' | 'delivery'>(current?.KinesisFirehoseInputDescription ? 'delivery' : 'stream');
+  const currentSource = current?.KinesisStreamsInputDescription ?? current?.KinesisFirehoseInputDescription;
+  const [source, setSource] = useState(nameOfArn(currentSource?.ResourceARN));
+  const [role, setRole] = useDefaultRole('kinesis-analytics', currentSource?.RoleARN);
+  const [prefix, setPrefix] = useState(current?.NamePrefix ?? 'SOURCE_SQL_STREAM');
+  const [schema, setSchema] = useState(current?.InputSchema ? JSON.stringify(current.InputSchema, null, 1) : '');
+  const [note, setNote] = useState<{ text: string; error: boolean } | undefined>();
+  const names = kind === 'stream' ? (live.latest?.streams.map((s) => s.name) ?? []) : (live.latest?.deliveries.map((d) => d.name) ?? []);
+  const arn = () => (kind === 'stream' ? streamArn(source) : deliveryStreamArn(source));
+  const discover = async () => {
+    setNote({ text: `Reading records of ${source}…`, error: false });
+    try {
+      const r = await aws<{ InputSchema: InputSchema; ParsedInputRecords?: unknown[] }>('analytics', 'DiscoverInputSchema', {
+        ResourceARN: await arn(),
+        RoleARN: role,
+        InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' },
+      });
+      setSchema(JSON.stringify(r.InputSchema, null, 1));
+      setNote({ text: `Schema discovered from ${r.ParsedInputRecords?.length ?? 0} record(s): check the column types, then save.`, error: false });
+    } catch (e) {
+      setNote({ text: errorText(e), error: true });
+    }
+  };
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    let parsed: InputSchema;
+    try {
+      parsed = JSON.parse(schema) as InputSchema;
+    } catch (err) {
+      setNote({ text: `The schema is not JSON: ${(err as Error).message}`, error: true });
+      return;
+    }
+    setNote(undefined);
+    await onSubmit({ kind, arn: await arn(), role, prefix, schema: parsed });
+  };
+  return (
+    <form class="card dialog" onSubmit={(e) => void submit(e)} data-testid="input-form">
+      <h3>{current ? `Change input ${current.InputId}` : 'Add an input'}</h3>
+      <label>
+        Source{' '}
+        <select name="kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as 'stream' | 'delivery')}>
+          <option value="stream">Kinesis data stream</option>
+          <option value="delivery">Delivery stream</option>
+        </select>{' '}
+        <select name="source" value={source} onChange={(e) => setSource(e.currentTarget.value)} required>
+          <option value="">choose…</option>
+          {names.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Role ARN <input name="role" value={role} onInput={(e) => setRole(e.currentTarget.value)} required size={50} />
+      </label>
+      <label>
+        In-application stream name prefix <input name="prefix" value={prefix} onInput={(e) => setPrefix(e.currentTarget.value)} required />
+      </label>
+      <label>
+        Schema (InputSchema JSON){' '}
+        <button type="button" onClick={() => void discover()} disabled={!source}>
+          Discover schema
+        </button>
+        <textarea name="schema" rows={8} value={schema} onInput={(e) => setSchema(e.currentTarget.value)} required />
+      </label>
+      <Message message={note} />
+      <p class="row">
+        <button type="submit">{current ? 'Save input' : 'Add input'}</button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </p>
+    </form>
+  );
+}
+
+/** Up to three outputs: added (AddApplicationOutput), changed (UpdateApplication OutputUpdates), removed (DeleteApplicationOutput). */
+function OutputConfig({ detail, onChange }: { detail: Detail; onChange: () => void }) {
+  const { message, change } = useChange(onChange);
+  const [editing, setEditing] = useState<OutputDescription | 'new' | undefined>(undefined);
+  const base = { ApplicationName: detail.ApplicationName, CurrentApplicationVersionId: detail.ApplicationVersionId };
+  return (
+    <div data-testid="app-outputs">
+      <h3>Output</h3>
+      {detail.OutputDescriptions?.map((o) => (
+        <div key={o.OutputId} class="small" data-output={o.Name}>
+          <b>{o.Name}</b> →{' '}
+          {o.KinesisFirehoseOutputDescription?.ResourceARN ?? o.KinesisStreamsOutputDescription?.ResourceARN ?? o.LambdaOutputDescription?.ResourceARN} (
+          {o.DestinationSchema?.RecordFormatType}){' '}
+          <button type="button" onClick={() => setEditing(o)}>
+            Change
+          </button>{' '}
+          <button
+            type="button"
+            onClick={() => void change(`Output ${o.Name} removed`, () => aws('analytics', 'DeleteApplicationOutput', { ...base, OutputId: o.OutputId }))}
+          >
+            Remove
+          </button>
+        </div>
+      ))}
+      <p class="small">
+        <button type="button" onClick={() => setEditing('new')}>
+          Add output
+        </button>
+      </p>
+      {editing ? (
+        <OutputForm
+          key={editing === 'new' ? 'new' : editing.OutputId}
+          current={editing === 'new' ? undefined : editing}
+          onCancel={() => setEditing(undefined)}
+          onSubmit={async (out) => {
+            const ok =
+              editing === 'new'
+                ? await change(`Output ${out.name} added`, () =>
+                    aws('analytics', 'AddApplicationOutput', {
+                      ...base,
+                      Output: {
+                        Name: out.name,
+                        [out.kind === 'stream' ? 'KinesisStreamsOutput' : 'KinesisFirehoseOutput']: { ResourceARN: out.arn, RoleARN: out.role },
+                        DestinationSchema: { RecordFormatType: out.format },
+                      },
+                    }),
+                  )
+                : await change(`Output ${out.name} changed`, () =>
+                    aws('analytics', 'UpdateApplication', {
+                      ...base,
+                      ApplicationUpdate: {
+                        OutputUpdates: [
+                          {
+                            OutputId: editing.OutputId,
+                            NameUpdate: out.name,
+                            [out.kind === 'stream' ? 'KinesisStreamsOutputUpdate' : 'KinesisFirehoseOutputUpdate']: {
+                              ResourceARNUpdate: out.arn,
+                              RoleARNUpdate: out.role,
+                            },
+                            DestinationSchemaUpdate: { RecordFormatType: out.format },
+                          },
+                        ],
+                      },
+                    }),
+                  );
+            if (ok) setEditing(undefined);
+          }}
+        />
+      ) : null}
+      <Message message={message} />
+    </div>
+  );
+}
+
+/** The output form: the in-application stream, a destination stream or delivery stream, role and record format. */
+function OutputForm({
+  current,
+  onCancel,
+  onSubmit,
+}: {
+  current: OutputDescription | undefined;
+  onCancel: () => void;
+  onSubmit: (out: { name: string; kind: 'stream' | 'delivery'; arn: string; role: string; format: string }) => Promise<void>;
+}) {
+  const live = useLive();
+  const currentDest = current?.KinesisStreamsOutputDescription ?? current?.KinesisFirehoseOutputDescription;
+  const [name, setName] = useState(current?.Name ?? 'DESTINATION_SQL_STREAM');
+  const [kind, setKind] = useState<'stream' | 'delivery'>(current?.KinesisFirehoseOutputDescription ? 'delivery' : 'stream');
+  const [dest, setDest] = useState(nameOfArn(currentDest?.ResourceARN));
+  const [role, setRole] = useDefaultRole('kinesis-analytics', currentDest?.RoleARN);
+  const [format, setFormat] = useState(current?.DestinationSchema?.RecordFormatType ?? 'JSON');
+  const names = kind === 'stream' ? (live.latest?.streams.map((s) => s.name) ?? []) : (live.latest?.deliveries.map((d) => d.name) ?? []);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    await onSubmit({ name, kind, arn: kind === 'stream' ? await streamArn(dest) : await deliveryStreamArn(dest), role, format });
+  };
+  return (
+    <form class="card dialog" onSubmit={(e) => void submit(e)} data-testid="output-form">
+      <h3>{current ? `Change output ${current.Name}` : 'Add an output'}</h3>
+      <label>
+        In-application stream <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+      </label>
+      <label>
+        Destination{' '}
+        <select name="kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as 'stream' | 'delivery')}>
+          <option value="stream">Kinesis data stream</option>
+          <option value="delivery">Delivery stream</option>
+        </select>{' '}
+        <select name="destination" value={dest} onChange={(e) => setDest(e.currentTarget.value)} required>
+          <option value="">choose…</option>
+          {names.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Role ARN <input name="role" value={role} onInput={(e) => setRole(e.currentTarget.value)} required size={50} />
+      </label>
+      <label>
+        Record format{' '}
+        <select name="format" value={format} onChange={(e) => setFormat(e.currentTarget.value)}>
+          <option value="JSON">JSON</option>
+          <option value="CSV">CSV</option>
+        </select>
+      </label>
+      <p class="row">
+        <button type="submit">{current ? 'Save output' : 'Add output'}</button>
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </p>
+    </form>
   );
 }
 

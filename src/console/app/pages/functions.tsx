@@ -3,10 +3,13 @@
  * its AWS/Lambda metrics (Invocations, Errors, Throttles, Duration) over the last hour, refreshed every 5 s, and
  * its latest log lines, refreshed every 2 s. A function is invoked from its page with a test event (Invoke with
  * LogType Tail, as the Lambda console's Test tab does): its status, response and log tail are shown. Its event
- * source mappings are enabled and disabled there (UpdateEventSourceMapping with Enabled).
+ * source mappings are enabled and disabled there (UpdateEventSourceMapping with Enabled), created and deleted.
+ * Functions are created from code typed into the page (zipped in the browser with fflate: CreateFunction's
+ * ZipFile), their code and configuration changed (UpdateFunctionCode, UpdateFunctionConfiguration) and deleted.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { awsRest, awsRestRaw, consoleFetch, errorText, hasCloudWatch, useLoad } from '../api.ts';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
+import { awsRest, awsRestRaw, consoleFetch, errorText, hasCloudWatch, roleArn, streamArn, toBase64, useLive, useLoad } from '../api.ts';
 import { time } from '../format.ts';
 import { link } from '../main.tsx';
 import { color, MetricDataChart, useMetricData } from '../metrics.tsx';
@@ -22,6 +25,10 @@ interface FunctionConfiguration {
   State?: string;
   LastModified?: string;
   CodeSize?: number;
+  Description?: string;
+  Role?: string;
+  Environment?: { Variables?: Record<string, string> };
+  LastUpdateStatus?: string;
 }
 
 interface Mapping {
@@ -45,11 +52,130 @@ export function FunctionsPage({ name }: { name: string | undefined }) {
   return name ? <FunctionDetail name={name} /> : <FunctionList />;
 }
 
+/** What the list says first after a function's page deleted it (shown once). */
+let deletedNotice: string | undefined;
+
+const RUNTIMES = ['nodejs20.x', 'nodejs22.x', 'nodejs18.x', 'python3.12', 'python3.13', 'python3.11'];
+
+/** A starter handler per runtime family: its file name, handler setting and code. */
+function starter(runtime: string): { file: string; handler: string; code: string } {
+  if (runtime.startsWith('python'))
+    return {
+      file: 'lambda_function.py',
+      handler: 'lambda_function.lambda_handler',
+      code: "def lambda_handler(event, context):\n    print('event', event)\n    return {'ok': True}\n",
+    };
+  return {
+    file: 'index.mjs',
+    handler: 'index.handler',
+    code: "export const handler = async (event) => {\n  console.log('event', JSON.stringify(event));\n  return { ok: true };\n};\n",
+  };
+}
+
+/** A deployment package (base64 for ZipFile) holding `files`, zipped in the browser. */
+function zipFile(files: Record<string, string>): string {
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, text] of Object.entries(files)) entries[name] = strToU8(text);
+  return toBase64(zipSync(entries));
+}
+
+/** CreateFunction from code typed into the form: one file, zipped in the browser. */
+function CreateFunction({ onCreated }: { onCreated: () => void }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [runtime, setRuntime] = useState(RUNTIMES[0]!);
+  const [file, setFile] = useState(starter(RUNTIMES[0]!).file);
+  const [handler, setHandler] = useState(starter(RUNTIMES[0]!).handler);
+  const [code, setCode] = useState(starter(RUNTIMES[0]!).code);
+  const [role, setRole] = useState('');
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  useEffect(() => {
+    void roleArn('lambda-role').then((r) => setRole((v) => v || r));
+  }, []);
+  const pickRuntime = (r: string) => {
+    // A new family gets its starter file, handler and code unless the code was edited.
+    const before = starter(runtime);
+    const after = starter(r);
+    setRuntime(r);
+    if (code === before.code) {
+      setFile(after.file);
+      setHandler(after.handler);
+      setCode(after.code);
+    }
+  };
+  const create = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await awsRest('lambda', 'POST', `${LAMBDA}/functions`, {
+        FunctionName: name,
+        Runtime: runtime,
+        Role: role,
+        Handler: handler,
+        Code: { ZipFile: zipFile({ [file]: code }) },
+      });
+      setMessage({ text: `Created ${name}`, error: false });
+      setOpen(false);
+      setName('');
+      onCreated();
+    } catch (err) {
+      setMessage({ text: errorText(err), error: true });
+    }
+  };
+  return (
+    <div>
+      <p class="row">
+        <button type="button" onClick={() => setOpen(!open)} data-testid="create-function-open">
+          Create function
+        </button>
+        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+      </p>
+      {open ? (
+        <form class="card dialog" onSubmit={(e) => void create(e)} data-testid="create-function">
+          <h3>Create a function</h3>
+          <label>
+            Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+          </label>
+          <label>
+            Runtime{' '}
+            <select name="runtime" value={runtime} onChange={(e) => pickRuntime(e.currentTarget.value)}>
+              {RUNTIMES.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>{' '}
+            Handler <input name="handler" value={handler} onInput={(e) => setHandler(e.currentTarget.value)} required />
+          </label>
+          <label>
+            Execution role <input name="role" value={role} onInput={(e) => setRole(e.currentTarget.value)} required size={50} />
+          </label>
+          <label>
+            File <input name="file" value={file} onInput={(e) => setFile(e.currentTarget.value)} required />
+          </label>
+          <textarea name="code" rows={8} aria-label="Code" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          <p class="row">
+            <button type="submit">Create</button>
+            <button type="button" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </p>
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
 function FunctionList() {
   const list = useLoad(() => awsRest<{ Functions: FunctionConfiguration[] }>('lambda', 'GET', `${LAMBDA}/functions/`), []);
+  const [notice] = useState(() => {
+    const n = deletedNotice;
+    deletedNotice = undefined;
+    return n;
+  });
   return (
     <div>
       <h1>Functions</h1>
+      {notice ? <p class="message">{notice}</p> : null}
       {list.error ? <p class="error">{list.error}</p> : null}
       <table class="list" data-testid="functions">
         <thead>
@@ -76,8 +202,9 @@ function FunctionList() {
         </tbody>
       </table>
       {list.data && list.data.Functions.length === 0 ? (
-        <p class="muted">No functions yet: create one with `aws lambda create-function` or a freshet.yaml.</p>
+        <p class="muted">No functions yet: create one here, with `aws lambda create-function` or a freshet.yaml.</p>
       ) : null}
+      <CreateFunction onCreated={list.reload} />
     </div>
   );
 }
@@ -174,6 +301,16 @@ function FunctionDetail({ name }: { name: string }) {
     }
     setMappingTick((n) => n + 1);
   };
+  const deleteMapping = async (m: Mapping) => {
+    if (!confirm(`Delete the event source mapping from ${m.EventSourceArn ?? m.UUID}? The function stops reading that source.`)) return;
+    try {
+      await awsRest('lambda', 'DELETE', `${LAMBDA}/event-source-mappings/${encodeURIComponent(m.UUID)}`);
+      setMappingMessage({ text: `Deleting the mapping from ${m.EventSourceArn ?? m.UUID}…`, error: false });
+    } catch (e) {
+      setMappingMessage({ text: errorText(e), error: true });
+    }
+    setMappingTick((n) => n + 1);
+  };
   const [logs, setLogs] = useState<LogLine[]>([]);
   const [logError, setLogError] = useState<string | undefined>();
   useEffect(() => {
@@ -216,6 +353,7 @@ function FunctionDetail({ name }: { name: string }) {
           {c.FunctionArn} · {c.Runtime ?? 'image'} · handler {c.Handler} · {c.MemorySize} MB · timeout {c.Timeout} s · {c.State ?? 'Active'}
         </p>
       ) : null}
+      {c ? <ManageFunction config={c} onChange={config.reload} /> : null}
       {hasCloudWatch() ? <FunctionMetrics name={name} /> : <p class="muted small">No CloudWatch API on this server: no AWS/Lambda metrics.</p>}
       <InvokePanel name={name} />
       <h2>Event source mappings</h2>
@@ -247,12 +385,24 @@ function FunctionDetail({ name }: { name: string }) {
                   <button type="button" onClick={() => void setEnabled(m, m.State === 'Disabled')}>
                     {m.State === 'Disabled' ? 'Enable' : 'Disable'}
                   </button>
+                ) : null}{' '}
+                {m.State !== 'Deleting' ? (
+                  <button type="button" class="danger" onClick={() => void deleteMapping(m)}>
+                    Delete
+                  </button>
                 ) : null}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
+      <CreateMapping
+        name={name}
+        onDone={(text, error) => {
+          setMappingMessage({ text, error });
+          setMappingTick((n) => n + 1);
+        }}
+      />
       <h2>Logs</h2>
       {logError ? <p class="error">{logError}</p> : null}
       <pre class="logs" data-testid="function-logs">
@@ -345,5 +495,204 @@ function InvokePanel({ name }: { name: string }) {
         </div>
       ) : null}
     </div>
+  );
+}
+
+/** The file the handler setting names (`index.handler` → index.mjs, index.js, index.cjs; `app.main` → app.py) among the package's files. */
+function handlerFile(handler: string | undefined, files: string[]): string | undefined {
+  const module = (handler ?? '').slice(0, (handler ?? '').lastIndexOf('.'));
+  return files.find((f) => f.replace(/\.(mjs|cjs|js|ts|py)$/, '') === module) ?? files.find((f) => /\.(mjs|cjs|js|py)$/.test(f));
+}
+
+/**
+ * The function's code (the handler's file of its current package, from GetFunction's Code.Location, unzipped in
+ * the browser) and configuration, each saved with its own call, and delete after a confirmation.
+ */
+function ManageFunction({ config, onChange }: { config: FunctionConfiguration; onChange: () => void }) {
+  const name = config.FunctionName;
+  const [files, setFiles] = useState<Record<string, Uint8Array> | undefined>();
+  const [file, setFile] = useState<string | undefined>();
+  const [code, setCode] = useState('');
+  const [loadError, setLoadError] = useState<string | undefined>();
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const [handler, setHandler] = useState(config.Handler ?? '');
+  const [memory, setMemory] = useState(String(config.MemorySize ?? 128));
+  const [timeout, setTimeoutS] = useState(String(config.Timeout ?? 3));
+  const [description, setDescription] = useState(config.Description ?? '');
+  const [env, setEnv] = useState(
+    Object.entries(config.Environment?.Variables ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n'),
+  );
+  const [tab, setTab] = useState<'code' | 'config' | undefined>(undefined);
+  const loadCode = async () => {
+    try {
+      const f = await awsRest<{ Code?: { Location?: string } }>('lambda', 'GET', `${LAMBDA}/functions/${encodeURIComponent(name)}`);
+      const location = f.Code?.Location;
+      if (!location) throw new Error('GetFunction gave no Code.Location (an image function?)');
+      const url = new URL(location);
+      const res = await consoleFetch(url.pathname);
+      if (!res.ok) throw new Error(`${res.status} ${(await res.text()).trim()}`);
+      const unzipped = unzipSync(new Uint8Array(await res.arrayBuffer()));
+      const chosen = handlerFile(config.Handler, Object.keys(unzipped));
+      setFiles(unzipped);
+      setFile(chosen);
+      setCode(chosen ? strFromU8(unzipped[chosen]!) : '');
+      setLoadError(undefined);
+    } catch (e) {
+      setLoadError(errorText(e));
+    }
+  };
+  const save = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      setMessage({ text: what, error: false });
+      onChange();
+    } catch (e) {
+      setMessage({ text: errorText(e), error: true });
+    }
+  };
+  const saveCode = (e: Event) => {
+    e.preventDefault();
+    // The edited file replaces its old self; the package's other files are kept as they were.
+    const entries: Record<string, string> = {};
+    for (const [k, v] of Object.entries(files ?? {})) if (!k.endsWith('/')) entries[k] = strFromU8(v);
+    entries[file ?? 'index.mjs'] = code;
+    void save('Code updated', () => awsRest('lambda', 'PUT', `${LAMBDA}/functions/${encodeURIComponent(name)}/code`, { ZipFile: zipFile(entries) }));
+  };
+  const saveConfig = (e: Event) => {
+    e.preventDefault();
+    const variables: Record<string, string> = {};
+    for (const line of env.split('\n')) {
+      const i = line.indexOf('=');
+      if (line.trim() && i > 0) variables[line.slice(0, i).trim()] = line.slice(i + 1);
+    }
+    void save('Configuration updated', () =>
+      awsRest('lambda', 'PUT', `${LAMBDA}/functions/${encodeURIComponent(name)}/configuration`, {
+        Handler: handler,
+        MemorySize: Number(memory),
+        Timeout: Number(timeout),
+        Description: description,
+        Environment: { Variables: variables },
+      }),
+    );
+  };
+  const remove = () => {
+    if (!confirm(`Delete function ${name}? Its versions, aliases and event source mappings stop working.`)) return;
+    awsRest('lambda', 'DELETE', `${LAMBDA}/functions/${encodeURIComponent(name)}`).then(
+      () => {
+        deletedNotice = `Deleted ${name}.`;
+        location.hash = link('functions');
+      },
+      (err: unknown) => setMessage({ text: errorText(err), error: true }),
+    );
+  };
+  return (
+    <div data-testid="manage-function">
+      <p class="row">
+        <button
+          type="button"
+          onClick={() => {
+            setTab(tab === 'code' ? undefined : 'code');
+            if (!files) void loadCode();
+          }}
+        >
+          Edit code
+        </button>
+        <button type="button" onClick={() => setTab(tab === 'config' ? undefined : 'config')}>
+          Edit configuration
+        </button>
+        <button type="button" class="danger" onClick={remove} data-testid="function-delete">
+          Delete function
+        </button>
+        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+      </p>
+      {tab === 'code' ? (
+        <form class="card dialog" onSubmit={saveCode} data-testid="function-code">
+          <h3>Code</h3>
+          {loadError ? <p class="error">{loadError}</p> : null}
+          <label>
+            File <input name="file" value={file ?? ''} onInput={(e) => setFile(e.currentTarget.value)} required />
+            <span class="muted small"> ({Object.keys(files ?? {}).length} file(s) in the package; the others are kept)</span>
+          </label>
+          <textarea name="code" rows={10} aria-label="Code" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          <p class="row">
+            <button type="submit" disabled={!files && !loadError}>
+              Save code
+            </button>
+          </p>
+        </form>
+      ) : null}
+      {tab === 'config' ? (
+        <form class="card dialog" onSubmit={saveConfig} data-testid="function-config">
+          <h3>Configuration</h3>
+          <label>
+            Handler <input name="handler" value={handler} onInput={(e) => setHandler(e.currentTarget.value)} required />
+          </label>
+          <label>
+            Memory (MB) <input name="memory" type="number" value={memory} onInput={(e) => setMemory(e.currentTarget.value)} /> Timeout (s){' '}
+            <input name="timeout" type="number" value={timeout} onInput={(e) => setTimeoutS(e.currentTarget.value)} />
+          </label>
+          <label>
+            Description <input name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} size={50} />
+          </label>
+          <label>
+            Environment (KEY=value, one a line) <textarea name="environment" rows={3} value={env} onInput={(e) => setEnv(e.currentTarget.value)} />
+          </label>
+          <p class="row">
+            <button type="submit">Save configuration</button>
+          </p>
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
+/** CreateEventSourceMapping from a stream of the server: batch size and starting position (a timestamp for AT_TIMESTAMP). */
+function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, error: boolean) => void }) {
+  const live = useLive();
+  const [stream, setStream] = useState('');
+  const [batch, setBatch] = useState('100');
+  const [position, setPosition] = useState('LATEST');
+  const [at, setAt] = useState('');
+  const create = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const m = await awsRest<Mapping>('lambda', 'POST', `${LAMBDA}/event-source-mappings/`, {
+        FunctionName: name,
+        EventSourceArn: await streamArn(stream),
+        BatchSize: Number(batch),
+        StartingPosition: position,
+        ...(position === 'AT_TIMESTAMP' ? { StartingPositionTimestamp: new Date(at).getTime() / 1000 } : {}),
+      });
+      onDone(`Created mapping ${m.UUID} from ${stream}`, false);
+    } catch (err) {
+      onDone(errorText(err), true);
+    }
+  };
+  return (
+    <form class="inline-form" onSubmit={(e) => void create(e)} data-testid="create-mapping">
+      <h3>Add a mapping</h3>
+      <select name="stream" value={stream} onChange={(e) => setStream(e.currentTarget.value)} required aria-label="Stream">
+        <option value="">stream…</option>
+        {live.latest?.streams.map((s) => (
+          <option key={s.name} value={s.name}>
+            {s.name}
+          </option>
+        ))}
+      </select>
+      <label>
+        batch size <input name="batch" type="number" value={batch} onInput={(e) => setBatch(e.currentTarget.value)} />
+      </label>
+      <select name="position" value={position} onChange={(e) => setPosition(e.currentTarget.value)} aria-label="Starting position">
+        <option value="LATEST">LATEST</option>
+        <option value="TRIM_HORIZON">TRIM_HORIZON</option>
+        <option value="AT_TIMESTAMP">AT_TIMESTAMP</option>
+      </select>
+      {position === 'AT_TIMESTAMP' ? (
+        <input name="at" type="datetime-local" step="1" value={at} onInput={(e) => setAt(e.currentTarget.value)} required />
+      ) : null}
+      <button type="submit">Create mapping</button>
+    </form>
   );
 }

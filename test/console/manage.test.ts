@@ -1,0 +1,376 @@
+/**
+ * Day-to-day management from the console in Debian's chromium (playwright-core), against one Freshet server
+ * started in this process: SQL applications created, given an input (schema discovered from the stream's
+ * records) and outputs, changed and deleted; delivery streams created (Direct PUT and from a stream), their
+ * destination updated with the version they were read at, deleted; functions created from code zipped in the
+ * browser, their code and configuration changed, event source mappings created and deleted, the function
+ * deleted. Every change is read back with the AWS SDK, and each refusal is shown in AWS's words.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { DescribeDeliveryStreamCommand, FirehoseClient, UpdateDestinationCommand } from '@aws-sdk/client-firehose';
+import { DescribeApplicationCommand, KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
+import { GetFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
+import { createConsole } from '../../src/console/index.ts';
+import { waitForStreamActive } from '../../src/pipeline/index.ts';
+import { startServer } from '../../src/server/index.ts';
+import type { FreshetServer } from '../../src/server/index.ts';
+import { ROOT } from '../cli/run-cli.ts';
+import { launchChromium, openPage, shot, until } from './helpers.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
+const region = 'us-east-1';
+
+describe('managing applications, delivery streams and functions from the console in chromium', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-console-manage-'));
+  const webConsole = createConsole();
+  let server: FreshetServer;
+  let kinesis: KinesisClient;
+  let firehose: FirehoseClient;
+  let analytics: KinesisAnalyticsClient;
+  let lambda: LambdaClient;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let refusals: string[];
+
+  /** Answers the page's next confirm() with `accept`. */
+  const answerConfirm = (accept: boolean) => page.once('dialog', (d) => void (accept ? d.accept() : d.dismiss()));
+
+  before(async () => {
+    // The page's assets (dist/console), built when a source changed.
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale', '--quiet'], { stdio: 'inherit' });
+    server = await startServer({ port: 0, dataDir, fsync: { kind: 'never' }, httpRoutes: webConsole.routes });
+    webConsole.attach({ kinesis: server.kinesis, services: server.services, dataDir, region });
+    const client = { endpoint: server.url, region, credentials, maxAttempts: 1 };
+    kinesis = new KinesisClient(client);
+    firehose = new FirehoseClient(client);
+    analytics = new KinesisAnalyticsClient(client);
+    lambda = new LambdaClient(client);
+    for (const name of ['m-in', 'm-out']) {
+      await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+      await waitForStreamActive(kinesis, name);
+    }
+    // Records DiscoverInputSchema samples from the input stream.
+    await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: 'm-in',
+        Records: [1, 2, 3].map((i) => ({ PartitionKey: `k${i}`, Data: Buffer.from(JSON.stringify({ store: `s${i}`, amount: i * 1.5, qty: i })) })),
+      }),
+    );
+    browser = await launchChromium();
+    ({ page, errors, refusals } = await openPage(browser));
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const c of [kinesis, firehose, analytics, lambda]) c?.destroy();
+    webConsole.close();
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('creates a SQL application, adds and changes its input with a discovered schema, adds, changes and removes an output, and deletes it after asking', async () => {
+    await page.goto(`${server.url}/console/#/apps`);
+    await page.click('[data-testid=create-app-open]');
+    const form = page.locator('[data-testid=create-app]');
+    await form.locator('input[name=name]').fill('console-app');
+    await form.locator('input[name=description]').fill('made in the console');
+    await form.locator('button[type=submit]').click();
+    await page.locator('a', { hasText: 'console-app' }).waitFor({ timeout: 10_000 });
+    const created = (await analytics.send(new DescribeApplicationCommand({ ApplicationName: 'console-app' }))).ApplicationDetail!;
+    assert.equal(created.ApplicationDescription, 'made in the console');
+    assert.match(created.ApplicationCode ?? '', /DESTINATION_SQL_STREAM/);
+    // The same name again: Kinesis Analytics' refusal, in its words.
+    await page.click('[data-testid=create-app-open]');
+    await form.locator('input[name=name]').fill('console-app');
+    await form.locator('button[type=submit]').click();
+    await page.locator('.error', { hasText: 'ResourceInUseException: Application console-app already exists' }).waitFor({ timeout: 10_000 });
+
+    await page.goto(`${server.url}/console/#/apps/console-app`);
+    const input = page.locator('[data-testid=app-input]');
+    await input.locator('button', { hasText: 'Add input' }).click();
+    const inputForm = page.locator('[data-testid=input-form]');
+    await inputForm.locator('select[name=source]').selectOption('m-in');
+    await inputForm.locator('button', { hasText: 'Discover schema' }).click();
+    await inputForm.locator('.message', { hasText: 'Schema discovered from 3 record(s)' }).waitFor({ timeout: 10_000 });
+    assert.match(await inputForm.locator('textarea[name=schema]').inputValue(), /"amount"/);
+    await inputForm.locator('button[type=submit]').click();
+    await input.locator('.message', { hasText: 'Input added' }).waitFor({ timeout: 10_000 });
+    let detail = (await analytics.send(new DescribeApplicationCommand({ ApplicationName: 'console-app' }))).ApplicationDetail!;
+    const [desc] = detail.InputDescriptions ?? [];
+    assert.match(desc?.KinesisStreamsInputDescription?.ResourceARN ?? '', /:stream\/m-in$/);
+    assert.equal(desc?.NamePrefix, 'SOURCE_SQL_STREAM');
+    assert.deepEqual(
+      desc?.InputSchema?.RecordColumns?.map((c) => c.Name),
+      ['store', 'amount', 'qty'],
+    );
+    // Another name prefix would leave the code reading a stream that no longer exists: refused, in the API's words.
+    await input.locator('button', { hasText: 'Change' }).click();
+    await inputForm.locator('input[name=prefix]').fill('SALES');
+    await inputForm.locator('button[type=submit]').click();
+    await input.locator('.error', { hasText: 'CodeValidationException: 3:22: unknown stream "SOURCE_SQL_STREAM_001"' }).waitFor({ timeout: 10_000 });
+    // Change the source instead (UpdateApplication's InputUpdates); the version moves on.
+    await inputForm.locator('input[name=prefix]').fill('SOURCE_SQL_STREAM');
+    await inputForm.locator('select[name=source]').selectOption('m-out');
+    await inputForm.locator('button[type=submit]').click();
+    await input.locator('.message', { hasText: 'Input changed' }).waitFor({ timeout: 10_000 });
+    detail = (await analytics.send(new DescribeApplicationCommand({ ApplicationName: 'console-app' }))).ApplicationDetail!;
+    assert.match(detail.InputDescriptions?.[0]?.KinesisStreamsInputDescription?.ResourceARN ?? '', /:stream\/m-out$/);
+    assert.equal(detail.ApplicationVersionId, 3);
+    await page.locator('[data-testid=app-version]', { hasText: 'version 3' }).waitFor({ timeout: 10_000 });
+
+    // An output to m-out as CSV, then changed to JSON, then removed.
+    const outputs = page.locator('[data-testid=app-outputs]');
+    await outputs.locator('button', { hasText: 'Add output' }).click();
+    const outputForm = page.locator('[data-testid=output-form]');
+    await outputForm.locator('select[name=destination]').selectOption('m-out');
+    await outputForm.locator('select[name=format]').selectOption('CSV');
+    await outputForm.locator('button[type=submit]').click();
+    await outputs.locator('.message', { hasText: 'Output DESTINATION_SQL_STREAM added' }).waitFor({ timeout: 10_000 });
+    detail = (await analytics.send(new DescribeApplicationCommand({ ApplicationName: 'console-app' }))).ApplicationDetail!;
+    assert.match(detail.OutputDescriptions?.[0]?.KinesisStreamsOutputDescription?.ResourceARN ?? '', /:stream\/m-out$/);
+    assert.equal(detail.OutputDescriptions?.[0]?.DestinationSchema?.RecordFormatType, 'CSV');
+    await outputs.locator('[data-output=DESTINATION_SQL_STREAM] button', { hasText: 'Change' }).click();
+    await outputForm.locator('select[name=format]').selectOption('JSON');
+    await outputForm.locator('button[type=submit]').click();
+    await outputs.locator('.message', { hasText: 'Output DESTINATION_SQL_STREAM changed' }).waitFor({ timeout: 10_000 });
+    detail = (await analytics.send(new DescribeApplicationCommand({ ApplicationName: 'console-app' }))).ApplicationDetail!;
+    assert.equal(detail.OutputDescriptions?.[0]?.DestinationSchema?.RecordFormatType, 'JSON');
+    // A schema without columns is refused with the API's text.
+    await input.locator('button', { hasText: 'Change' }).click();
+    await inputForm.locator('textarea[name=schema]').fill('{"RecordFormat": {"RecordFormatType": "JSON"}, "RecordColumns": []}');
+    await inputForm.locator('button[type=submit]').click();
+    const refusal = await input.locator('.error').textContent({ timeout: 10_000 });
+    assert.equal(
+      refusal,
+      "ValidationException: 1 validation error detected: Value '[]' at 'applicationUpdate.inputUpdates.1.member.inputSchemaUpdate.recordColumnUpdates' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
+    await inputForm.locator('button', { hasText: 'Cancel' }).click();
+    await outputs.locator('[data-output=DESTINATION_SQL_STREAM] button', { hasText: 'Remove' }).click();
+    await outputs.locator('.message', { hasText: 'Output DESTINATION_SQL_STREAM removed' }).waitFor({ timeout: 10_000 });
+    detail = (await analytics.send(new DescribeApplicationCommand({ ApplicationName: 'console-app' }))).ApplicationDetail!;
+    assert.deepEqual(detail.OutputDescriptions ?? [], []);
+
+    // Delete: dismissing the question keeps it; accepting deletes it and goes back to the list.
+    answerConfirm(false);
+    await page.click('[data-testid=app-delete]');
+    await page.waitForTimeout(200);
+    assert.equal((await analytics.send(new DescribeApplicationCommand({ ApplicationName: 'console-app' }))).ApplicationDetail?.ApplicationName, 'console-app');
+    answerConfirm(true);
+    await page.click('[data-testid=app-delete]');
+    await page.locator('.message', { hasText: 'Deleted console-app.' }).waitFor({ timeout: 10_000 });
+    await until(
+      'console-app gone',
+      () =>
+        analytics.send(new DescribeApplicationCommand({ ApplicationName: 'console-app' })).then(
+          () => false,
+          (e: Error) => e.name === 'ResourceNotFoundException',
+        ),
+      10_000,
+    );
+  });
+
+  it('creates delivery streams (Direct PUT and from a stream), updates a destination with its version id, refuses a stale version, and deletes after asking', async () => {
+    await page.goto(`${server.url}/console/#/deliveries`);
+    await page.click('[data-testid=create-delivery-open]');
+    const form = page.locator('[data-testid=create-delivery]');
+    await form.locator('input[name=name]').fill('console-direct');
+    await form.locator('input[name=bucket]').fill('console-bucket');
+    await form.locator('input[name=prefix]').fill('direct/');
+    await form.locator('input[name=size]').fill('1');
+    await form.locator('input[name=interval]').fill('60');
+    await form.locator('select[name=compression]').selectOption('GZIP');
+    await shot(page, 'create-delivery', true);
+    await form.locator('button[type=submit]').click();
+    await page.locator('.message', { hasText: 'Creating console-direct…' }).waitFor({ timeout: 10_000 });
+    let d = (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'console-direct' }))).DeliveryStreamDescription!;
+    assert.equal(d.DeliveryStreamType, 'DirectPut');
+    let s3 = d.Destinations?.[0]?.ExtendedS3DestinationDescription;
+    assert.equal(s3?.BucketARN, 'arn:aws:s3:::console-bucket');
+    assert.equal(s3?.Prefix, 'direct/');
+    assert.deepEqual(s3?.BufferingHints, { SizeInMBs: 1, IntervalInSeconds: 60 });
+    assert.equal(s3?.CompressionFormat, 'GZIP');
+
+    // From a Kinesis data stream; then the same name again, refused in Firehose's words.
+    await page.click('[data-testid=create-delivery-open]');
+    await form.locator('input[name=name]').fill('console-from-stream');
+    await form.locator('select[name=source]').selectOption('m-in');
+    await form.locator('button[type=submit]').click();
+    await page.locator('.message', { hasText: 'Creating console-from-stream…' }).waitFor({ timeout: 10_000 });
+    d = (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'console-from-stream' }))).DeliveryStreamDescription!;
+    assert.equal(d.DeliveryStreamType, 'KinesisStreamAsSource');
+    assert.match(d.Source?.KinesisStreamSourceDescription?.KinesisStreamARN ?? '', /:stream\/m-in$/);
+    await page.click('[data-testid=create-delivery-open]');
+    await form.locator('input[name=name]').fill('console-direct');
+    await form.locator('button[type=submit]').click();
+    await page
+      .locator('.error', { hasText: /^ResourceInUseException: Firehose console-direct under accountId \d{12} already exists$/ })
+      .waitFor({ timeout: 10_000 });
+
+    await until(
+      'console-direct ACTIVE',
+      async () =>
+        (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'console-direct' }))).DeliveryStreamDescription?.DeliveryStreamStatus ===
+        'ACTIVE',
+      10_000,
+    );
+    await page.goto(`${server.url}/console/#/deliveries/console-direct`);
+    await page.locator('[data-testid=delivery-version]', { hasText: /^1$/ }).waitFor({ timeout: 10_000 });
+    await page.locator('button', { hasText: 'Edit destination' }).click();
+    const update = page.locator('[data-testid=update-destination]');
+    assert.equal(await update.locator('input[name=prefix]').inputValue(), 'direct/');
+    await update.locator('input[name=prefix]').fill('changed/');
+    await update.locator('select[name=compression]').selectOption('UNCOMPRESSED');
+    await update.locator('button[type=submit]').click();
+    await page.locator('.message', { hasText: 'Destination updated' }).waitFor({ timeout: 10_000 });
+    d = (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'console-direct' }))).DeliveryStreamDescription!;
+    assert.equal(d.VersionId, '2');
+    s3 = d.Destinations?.[0]?.ExtendedS3DestinationDescription;
+    assert.equal(s3?.Prefix, 'changed/');
+    assert.equal(s3?.CompressionFormat, 'UNCOMPRESSED');
+    await page.locator('[data-testid=delivery-version]', { hasText: /^2$/ }).waitFor({ timeout: 10_000 });
+
+    // Someone else updates it meanwhile: the page's version 2 is stale, and Firehose says so.
+    await page.locator('button', { hasText: 'Edit destination' }).click();
+    await firehose.send(
+      new UpdateDestinationCommand({
+        DeliveryStreamName: 'console-direct',
+        CurrentDeliveryStreamVersionId: '2',
+        DestinationId: d.Destinations?.[0]?.DestinationId,
+        ExtendedS3DestinationUpdate: { Prefix: 'sdk/' },
+      }),
+    );
+    await update.locator('input[name=prefix]').fill('late/');
+    await update.locator('button[type=submit]').click();
+    await page
+      .locator('.error', {
+        hasText:
+          'ConcurrentModificationException: Cannot update firehose: console-direct since the current version id: 3 and specified version id: 2 do not match',
+      })
+      .waitFor({ timeout: 10_000 });
+
+    answerConfirm(false);
+    await page.click('[data-testid=delivery-delete]');
+    await page.waitForTimeout(200);
+    assert.ok((await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'console-direct' }))).DeliveryStreamDescription);
+    answerConfirm(true);
+    await page.click('[data-testid=delivery-delete]');
+    await page.locator('.message', { hasText: 'Deleting console-direct…' }).waitFor({ timeout: 10_000 });
+    await until(
+      'console-direct deleted',
+      () =>
+        firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'console-direct' })).then(
+          () => false,
+          (e: Error) => e.name === 'ResourceNotFoundException',
+        ),
+      10_000,
+    );
+  });
+
+  it('creates a function from code zipped in the browser, changes its code and configuration, creates and deletes a mapping, and deletes it after asking', async () => {
+    await page.goto(`${server.url}/console/#/functions`);
+    await page.click('[data-testid=create-function-open]');
+    const form = page.locator('[data-testid=create-function]');
+    await form.locator('input[name=name]').fill('console-fn');
+    await form.locator('textarea[name=code]').fill("export const handler = async (event) => ({ from: 'v1', got: event.n });\n");
+    await form.locator('button[type=submit]').click();
+    await page.locator('.message', { hasText: 'Created console-fn' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=functions] tr[data-name=console-fn]').waitFor({ timeout: 10_000 });
+    const invoke = async () => {
+      const r = await lambda.send(new InvokeCommand({ FunctionName: 'console-fn', Payload: Buffer.from('{"n": 7}') }));
+      return JSON.parse(Buffer.from(r.Payload ?? new Uint8Array()).toString()) as unknown;
+    };
+    assert.deepEqual(await invoke(), { from: 'v1', got: 7 });
+    // The same name again: Lambda's ResourceConflictException.
+    await page.click('[data-testid=create-function-open]');
+    await form.locator('input[name=name]').fill('console-fn');
+    await form.locator('button[type=submit]').click();
+    await page.locator('.error', { hasText: 'ResourceConflictException: Function already exist: console-fn' }).waitFor({ timeout: 10_000 });
+
+    await page.goto(`${server.url}/console/#/functions/console-fn`);
+    const manage = page.locator('[data-testid=manage-function]');
+    await manage.locator('button', { hasText: 'Edit code' }).click();
+    const codeForm = page.locator('[data-testid=function-code]');
+    // The handler's file of the current package, read from GetFunction's Code.Location and unzipped in the page.
+    await until('the current code in the editor', async () => /from: 'v1'/.test(await codeForm.locator('textarea[name=code]').inputValue()), 10_000);
+    assert.equal(await codeForm.locator('input[name=file]').inputValue(), 'index.mjs');
+    await codeForm.locator('textarea[name=code]').fill("export const handler = async (event) => ({ from: 'v2', got: event.n });\n");
+    await codeForm.locator('button[type=submit]').click();
+    await manage.locator('.message', { hasText: 'Code updated' }).waitFor({ timeout: 10_000 });
+    await until(
+      'the new code to serve',
+      async () => (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'console-fn' }))).LastUpdateStatus === 'Successful',
+      10_000,
+    );
+    assert.deepEqual(await invoke(), { from: 'v2', got: 7 });
+
+    await manage.locator('button', { hasText: 'Edit configuration' }).click();
+    const configForm = page.locator('[data-testid=function-config]');
+    await configForm.locator('input[name=timeout]').fill('9');
+    await configForm.locator('input[name=description]').fill('edited in the console');
+    await configForm.locator('textarea[name=environment]').fill('GREETING=hello');
+    await configForm.locator('button[type=submit]').click();
+    await manage.locator('.message', { hasText: 'Configuration updated' }).waitFor({ timeout: 10_000 });
+    const cfg = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'console-fn' }));
+    assert.equal(cfg.Timeout, 9);
+    assert.equal(cfg.Description, 'edited in the console');
+    assert.deepEqual(cfg.Environment?.Variables, { GREETING: 'hello' });
+    // Memory below Lambda's 128 MB: refused with Lambda's validation text.
+    await configForm.locator('input[name=memory]').fill('64');
+    await configForm.locator('button[type=submit]').click();
+    const refusal = await manage.locator('.error').textContent({ timeout: 10_000 });
+    assert.equal(
+      refusal,
+      "ValidationException: 1 validation error detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128",
+    );
+
+    // A mapping from m-in: batch size 10 from TRIM_HORIZON; the same again is refused; then deleted.
+    const create = page.locator('[data-testid=create-mapping]');
+    await create.locator('select[name=stream]').selectOption('m-in');
+    await create.locator('input[name=batch]').fill('10');
+    await create.locator('select[name=position]').selectOption('TRIM_HORIZON');
+    await create.locator('button[type=submit]').click();
+    await page.locator('.message', { hasText: /^Created mapping [0-9a-f-]{36} from m-in$/ }).waitFor({ timeout: 10_000 });
+    const [mapping] = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'console-fn' }))).EventSourceMappings ?? [];
+    assert.equal(mapping?.BatchSize, 10);
+    assert.equal(mapping?.StartingPosition, 'TRIM_HORIZON');
+    assert.match(mapping?.EventSourceArn ?? '', /:stream\/m-in$/);
+    await create.locator('button[type=submit]').click();
+    await page
+      .locator('.error', { hasText: `provided mapping already exists. Please update or delete the existing mapping with UUID ${mapping!.UUID}` })
+      .waitFor({ timeout: 10_000 });
+    const row = page.locator(`[data-testid=mappings] tr[data-uuid="${mapping!.UUID}"]`);
+    await until('the mapping settled', async () => /Enabled/.test((await row.textContent()) ?? ''), 15_000);
+    answerConfirm(true);
+    await row.locator('button', { hasText: 'Delete' }).click();
+    await page.locator('.message', { hasText: 'Deleting the mapping from' }).waitFor({ timeout: 10_000 });
+    await until(
+      'the mapping gone',
+      async () => ((await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'console-fn' }))).EventSourceMappings ?? []).length === 0,
+      15_000,
+    );
+
+    answerConfirm(false);
+    await page.click('[data-testid=function-delete]');
+    await page.waitForTimeout(200);
+    assert.ok((await lambda.send(new GetFunctionCommand({ FunctionName: 'console-fn' }))).Configuration);
+    answerConfirm(true);
+    await page.click('[data-testid=function-delete]');
+    await page.locator('.message', { hasText: 'Deleted console-fn.' }).waitFor({ timeout: 10_000 });
+    await assert.rejects(lambda.send(new GetFunctionCommand({ FunctionName: 'console-fn' })), { name: 'ResourceNotFoundException' });
+  });
+
+  it('logs no browser errors besides the refusals the tests asked for', () => {
+    assert.deepEqual(errors, []);
+    assert.ok(refusals.length >= 5, `the refusals were shown: ${refusals.join('\n')}`);
+  });
+});
