@@ -11,6 +11,8 @@ const SERVICES = {
   kinesis: { signingName: 'kinesis', target: 'Kinesis_20131202', json: '1.1' },
   firehose: { signingName: 'firehose', target: 'Firehose_20150804', json: '1.1' },
   analytics: { signingName: 'kinesisanalytics', target: 'KinesisAnalytics_20150814', json: '1.1' },
+  /** Managed Service for Apache Flink (KinesisAnalyticsV2): the Flink applications beside the SQL ones. */
+  analyticsV2: { signingName: 'kinesisanalytics', target: 'KinesisAnalytics_20180523', json: '1.1' },
   cloudwatch: { signingName: 'monitoring', target: 'GraniteServiceVersion20100801', json: '1.0' },
 } as const;
 export type ServiceName = keyof typeof SERVICES;

@@ -4,7 +4,7 @@
  * KinesisAnalytics_20150814 API, a schema found with DiscoverInputSchema), delete, the live rows of each
  * in-application stream, error_stream rows and its record-rate chart.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { aws, deliveryStreamArn, errorText, hasCloudWatch, roleArn, streamArn, useEvents, useLive, useLoad } from '../api.ts';
 import { MetricChart } from '../metrics.tsx';
 import { LiveChart, Sparkline } from '../charts.tsx';
@@ -122,7 +122,172 @@ function AppList() {
         </tbody>
       </table>
       <CreateApp />
+      <FlinkApps />
     </div>
+  );
+}
+
+interface FlinkSummary {
+  ApplicationName: string;
+  ApplicationStatus: string;
+  ApplicationVersionId: number;
+  RuntimeEnvironment: string;
+}
+
+const FLINK_RUNTIMES = ['FLINK-1_20', 'FLINK-1_19', 'FLINK-1_18', 'FLINK-1_15'];
+
+const FLINK_STARTER = `CREATE TABLE source_table (n INT) WITH ('connector' = 'kinesis', 'stream' = 'input-stream', 'format' = 'json');
+CREATE TABLE sink_table (n INT) WITH ('connector' = 'kinesis', 'stream' = 'output-stream', 'format' = 'json');
+INSERT INTO sink_table SELECT n FROM source_table;
+`;
+
+/**
+ * The Flink (KinesisAnalyticsV2) applications: listed every 3 s, every second while one changes state (ListApplications without the SQL-1_0 ones, which the
+ * table above shows), created from Flink SQL typed into the page, started, stopped and deleted after a confirmation.
+ */
+function FlinkApps() {
+  const [tick, setTick] = useState(0);
+  const list = useLoad(
+    async () =>
+      (await aws<{ ApplicationSummaries: FlinkSummary[] }>('analyticsV2', 'ListApplications', {})).ApplicationSummaries.filter(
+        (a) => a.RuntimeEnvironment !== 'SQL-1_0',
+      ),
+    [tick],
+  );
+  // Every 3 s; every second while an application is between states (STARTING, STOPPING, UPDATING, DELETING…).
+  const moving = list.data?.some((a) => a.ApplicationStatus !== 'READY' && a.ApplicationStatus !== 'RUNNING') ?? false;
+  useEffect(() => {
+    const t = setTimeout(() => setTick((n) => n + 1), moving ? 1000 : 3000);
+    return () => clearTimeout(t);
+  }, [tick, moving]);
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState('');
+  const [runtime, setRuntime] = useState(FLINK_RUNTIMES[0]!);
+  const [role, setRole] = useDefaultRole('flink-role', undefined);
+  const [code, setCode] = useState(FLINK_STARTER);
+  const act = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      setMessage({ text: what, error: false });
+    } catch (e) {
+      setMessage({ text: errorText(e), error: true });
+    }
+    setTick((n) => n + 1);
+  };
+  const create = (e: Event) => {
+    e.preventDefault();
+    void act(`Created ${name}`, async () => {
+      await aws('analyticsV2', 'CreateApplication', {
+        ApplicationName: name,
+        RuntimeEnvironment: runtime,
+        ServiceExecutionRole: role,
+        ApplicationConfiguration: { ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: code } } },
+      });
+      setOpen(false);
+      setName('');
+    });
+  };
+  const remove = (a: FlinkSummary) => {
+    if (!confirm(`Delete Flink application ${a.ApplicationName}? A running job is stopped; its snapshots are deleted.`)) return;
+    void act(`Deleting ${a.ApplicationName}…`, async () => {
+      const d = await aws<{ ApplicationDetail: { CreateTimestamp: number } }>('analyticsV2', 'DescribeApplication', { ApplicationName: a.ApplicationName });
+      await aws('analyticsV2', 'DeleteApplication', { ApplicationName: a.ApplicationName, CreateTimestamp: d.ApplicationDetail.CreateTimestamp });
+    });
+  };
+  return (
+    <section data-testid="flink-apps">
+      <h2>Flink applications</h2>
+      {list.error ? <p class="error">{list.error}</p> : null}
+      <table class="list">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Runtime</th>
+            <th>Status</th>
+            <th>Version</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {list.data?.map((a) => (
+            <tr key={a.ApplicationName} data-name={a.ApplicationName}>
+              <td>{a.ApplicationName}</td>
+              <td>{a.RuntimeEnvironment}</td>
+              <td>
+                <span class={statusClass(a.ApplicationStatus)}>{a.ApplicationStatus}</span>
+              </td>
+              <td>{a.ApplicationVersionId}</td>
+              <td>
+                <button
+                  type="button"
+                  disabled={a.ApplicationStatus !== 'READY'}
+                  onClick={() =>
+                    void act(`Starting ${a.ApplicationName}…`, () =>
+                      aws('analyticsV2', 'StartApplication', {
+                        ApplicationName: a.ApplicationName,
+                        RunConfiguration: { ApplicationRestoreConfiguration: { ApplicationRestoreType: 'RESTORE_FROM_LATEST_SNAPSHOT' } },
+                      }),
+                    )
+                  }
+                >
+                  Start
+                </button>{' '}
+                <button
+                  type="button"
+                  disabled={a.ApplicationStatus !== 'RUNNING'}
+                  onClick={() =>
+                    void act(`Stopping ${a.ApplicationName}…`, () => aws('analyticsV2', 'StopApplication', { ApplicationName: a.ApplicationName }))
+                  }
+                >
+                  Stop
+                </button>{' '}
+                <button type="button" class="danger" onClick={() => remove(a)}>
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {list.data?.length === 0 ? <p class="muted small">No Flink applications.</p> : null}
+      <p class="row">
+        <button type="button" onClick={() => setOpen(!open)} data-testid="create-flink-open">
+          Create Flink application
+        </button>
+        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+      </p>
+      {open ? (
+        <form class="card dialog" onSubmit={create} data-testid="create-flink">
+          <h3>Create a Flink SQL application</h3>
+          <label>
+            Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+          </label>
+          <label>
+            Runtime{' '}
+            <select name="runtime" value={runtime} onChange={(e) => setRuntime(e.currentTarget.value)}>
+              {FLINK_RUNTIMES.map((r) => (
+                <option key={r} value={r}>
+                  {r}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Service execution role <input name="role" value={role} onInput={(e) => setRole(e.currentTarget.value)} required size={50} />
+          </label>
+          <label>
+            Flink SQL <textarea name="code" rows={6} value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          </label>
+          <p class="row">
+            <button type="submit">Create</button>
+            <button type="button" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </p>
+        </form>
+      ) : null}
+    </section>
   );
 }
 
