@@ -317,7 +317,7 @@ export function errorText(e: unknown): string {
 // Management forms (streams, SQL applications, delivery streams, functions): ARNs and helpers they share.
 // ---------------------------------------------------------------------------------------------------------------
 
-/** The account the server answers for, read once from a stream ARN or STS (the console's forms build ARNs with it). */
+/** The account the server answers for, read once with STS GetCallerIdentity (the console's forms build ARNs with it). */
 let accountPromise: Promise<string> | undefined;
 export function accountId(): Promise<string> {
   accountPromise ??= (async () => {
@@ -328,8 +328,12 @@ export function accountId(): Promise<string> {
       body: 'Action=GetCallerIdentity&Version=2011-06-15',
     });
     const doc = new DOMParser().parseFromString(await res.text(), 'application/xml');
-    return doc.getElementsByTagName('Account')[0]?.textContent ?? '000000000000';
+    const account = doc.getElementsByTagName('Account')[0]?.textContent;
+    if (!account) throw new ApiError(String(res.status), 'GetCallerIdentity gave no account: the forms cannot build ARNs');
+    return account;
   })();
+  // A failure is not kept: the next form asks again.
+  accountPromise.catch(() => (accountPromise = undefined));
   return accountPromise;
 }
 

@@ -511,7 +511,11 @@ function useDefaultRole(role: string, current: string | undefined): [string, (v:
   const [asked, setAsked] = useState(false);
   if (!asked && !current) {
     setAsked(true);
-    void roleArn(role).then((arn) => setValue((v) => v || arn));
+    // Without an account the field stays empty (it is required): the user types the role.
+    roleArn(role).then(
+      (arn) => setValue((v) => v || arn),
+      () => undefined,
+    );
   }
   return [value, setValue];
 }
@@ -658,7 +662,11 @@ function InputForm({
       return;
     }
     setNote(undefined);
-    await onSubmit({ kind, arn: await arn(), role, prefix, schema: parsed });
+    try {
+      await onSubmit({ kind, arn: await arn(), role, prefix, schema: parsed });
+    } catch (err) {
+      setNote({ text: errorText(err), error: true });
+    }
   };
   return (
     <form class="card dialog" onSubmit={(e) => void submit(e)} data-testid="input-form">
@@ -793,10 +801,15 @@ function OutputForm({
   const [dest, setDest] = useState(nameOfArn(currentDest?.ResourceARN));
   const [role, setRole] = useDefaultRole('kinesis-analytics', currentDest?.RoleARN);
   const [format, setFormat] = useState(current?.DestinationSchema?.RecordFormatType ?? 'JSON');
+  const [note, setNote] = useState<string | undefined>();
   const names = kind === 'stream' ? (live.latest?.streams.map((s) => s.name) ?? []) : (live.latest?.deliveries.map((d) => d.name) ?? []);
   const submit = async (e: Event) => {
     e.preventDefault();
-    await onSubmit({ name, kind, arn: kind === 'stream' ? await streamArn(dest) : await deliveryStreamArn(dest), role, format });
+    try {
+      await onSubmit({ name, kind, arn: kind === 'stream' ? await streamArn(dest) : await deliveryStreamArn(dest), role, format });
+    } catch (err) {
+      setNote(errorText(err));
+    }
   };
   return (
     <form class="card dialog" onSubmit={(e) => void submit(e)} data-testid="output-form">
@@ -829,6 +842,7 @@ function OutputForm({
           <option value="CSV">CSV</option>
         </select>
       </label>
+      {note ? <p class="error">{note}</p> : null}
       <p class="row">
         <button type="submit">{current ? 'Save output' : 'Add output'}</button>
         <button type="button" onClick={onCancel}>

@@ -90,7 +90,10 @@ function CreateFunction({ onCreated }: { onCreated: () => void }) {
   const [role, setRole] = useState('');
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
   useEffect(() => {
-    void roleArn('lambda-role').then((r) => setRole((v) => v || r));
+    roleArn('lambda-role').then(
+      (r) => setRole((v) => v || r),
+      () => undefined, // the field stays empty (required): the user types the role
+    );
   }, []);
   const pickRuntime = (r: string) => {
     // A new family gets its starter file, handler and code unless the code was edited.
