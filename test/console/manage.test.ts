@@ -122,6 +122,7 @@ describe('managing applications, delivery streams and functions from the console
     await inputForm.locator('button', { hasText: 'Discover schema' }).click();
     await inputForm.locator('.message', { hasText: 'Schema discovered from 3 record(s)' }).waitFor({ timeout: 10_000 });
     assert.match(await inputForm.locator('textarea[name=schema]').inputValue(), /"amount"/);
+    await shot(page, 'app-input-form');
     await inputForm.locator('button[type=submit]').click();
     await input.locator('.message', { hasText: 'Input added' }).waitFor({ timeout: 10_000 });
     let detail = (await analytics.send(new DescribeApplicationCommand({ ApplicationName: 'console-app' }))).ApplicationDetail!;
@@ -373,6 +374,7 @@ describe('managing applications, delivery streams and functions from the console
     const form = page.locator('[data-testid=create-function]');
     await form.locator('input[name=name]').fill('console-fn');
     await form.locator('textarea[name=code]').fill("export const handler = async (event) => ({ from: 'v1', got: event.n });\n");
+    await shot(page, 'create-function');
     await form.locator('button[type=submit]').click();
     await page.locator('.message', { hasText: 'Created console-fn' }).waitFor({ timeout: 10_000 });
     await page.locator('[data-testid=functions] tr[data-name=console-fn]').waitFor({ timeout: 10_000 });
