@@ -96,6 +96,20 @@ export class ApplicationRegistry {
     }).catch((e) => logger.swallowed('saving the status of a failed application', e, { application: name }));
   };
 
+  /**
+   * Called while an application runs when one of its roles may not do its work (`message`, shown as lastError while it
+   * stays RUNNING and its runner retries) or may again (undefined: lastError is cleared).
+   */
+  readonly onRoleProblem = (name: string, message: string | undefined): void => {
+    void this.serialise(name, async () => {
+      const app = this.apps.get(name);
+      if (!app || (app.status !== 'RUNNING' && app.status !== 'STARTING' && app.status !== 'UPDATING') || app.lastError === message) return;
+      if (message === undefined) delete app.lastError;
+      else app.lastError = message;
+      await this.save(app);
+    }).catch((e) => logger.swallowed('saving the role problem of an application', e, { application: name }));
+  };
+
   constructor(
     private readonly meta: MetaStore,
     readonly clock: Clock,

@@ -155,6 +155,7 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
     ...(o.deleteDelayMs !== undefined ? { deleteMs: o.deleteDelayMs } : {}),
   });
   host.onFailure = registry.onRuntimeFailure;
+  host.onRoleProblem = registry.onRoleProblem;
   const ctx: AnalyticsContext = {
     registry,
     clock: deps.clock,

@@ -356,7 +356,7 @@ describe('internal consumers act with their roles under --auth enforce', () => {
     }
   });
 
-  it('a running SQL application whose role loses a permission stops within 10 s of clock time, with the reason in its status', async () => {
+  it('a running SQL application whose role loses a permission stays RUNNING, holds its reads and writes and shows the reason in its status', async () => {
     const kda = new KinesisAnalyticsClient(cfg());
     try {
       await iam.send(new CreateRoleCommand({ RoleName: 'kda-runner', AssumeRolePolicyDocument: TRUST('kinesisanalytics.amazonaws.com') }));
@@ -415,17 +415,16 @@ describe('internal consumers act with their roles under --auth enforce', () => {
       assert.equal(await status(), 'RUNNING');
 
       await iam.send(new PutRolePolicyCommand({ RoleName: 'kda-runner', PolicyName: 'revoke', PolicyDocument: policy('Deny', 'kinesis:PutRecords', OUT) }));
-      assert.equal(
-        await eventually(
-          status,
-          (s) => s === 'READY',
-          () => clock.advance(1000),
-        ),
-        'READY',
+      const app = await eventually(
+        async () =>
+          (
+            (await (await fetch(`${server.url}/status`)).json()) as { applications: Array<{ name: string; status: string; lastError?: string }> }
+          ).applications.find((a) => a.name === 'app-revoked'),
+        (a) => a?.lastError !== undefined,
+        () => clock.advance(1000),
       );
-      const app = ((await (await fetch(`${server.url}/status`)).json()) as { applications: Array<{ name: string; lastError?: string }> }).applications.find(
-        (a) => a.name === 'app-revoked',
-      );
+      assert.equal(app?.status, 'RUNNING');
+      assert.equal(await status(), 'RUNNING');
       assert.equal(
         app?.lastError,
         `Output 1.1: the role ${role('kda-runner')} cannot use ${OUT}: User: arn:aws:sts::${ACCOUNT}:assumed-role/kda-runner/app-revoked is not authorized to perform: kinesis:PutRecords on resource: ${OUT} with an explicit deny in an identity-based policy`,
@@ -434,7 +433,7 @@ describe('internal consumers act with their roles under --auth enforce', () => {
       kda.destroy();
     }
   });
-  it('a Flink application reads and writes with its ServiceExecutionRole: untrusted refused at creation, denied at start, failed once the role loses a permission', async () => {
+  it('a Flink application reads and writes with its ServiceExecutionRole: untrusted refused at creation, denied at start, held RUNNING with the reason once the role loses a permission', async () => {
     const flink = new KinesisAnalyticsV2Client(cfg());
     try {
       const sql = `CREATE TABLE s (v STRING) WITH ('connector' = 'kinesis', 'stream' = 'src', 'format' = 'json');
@@ -493,19 +492,16 @@ INSERT INTO o SELECT v FROM s;`;
       await iam.send(
         new PutRolePolicyCommand({ RoleName: 'flink-runner', PolicyName: 'revoke', PolicyDocument: policy('Deny', 'kinesis:GetRecords', STREAM) }),
       );
-      assert.equal(
-        (
-          await eventually(
-            detail,
-            (d) => d.ApplicationStatus === 'READY',
-            () => clock.advance(1000),
-          )
-        ).ApplicationStatus,
-        'READY',
+      const app = await eventually(
+        async () =>
+          (
+            (await (await fetch(`${server.url}/status`)).json()) as { applications: Array<{ name: string; status: string; lastError?: string }> }
+          ).applications.find((a) => a.name === 'flink-ok'),
+        (a) => a?.lastError !== undefined,
+        () => clock.advance(1000),
       );
-      const app = ((await (await fetch(`${server.url}/status`)).json()) as { applications: Array<{ name: string; lastError?: string }> }).applications.find(
-        (a) => a.name === 'flink-ok',
-      );
+      assert.equal(app?.status, 'RUNNING');
+      assert.equal((await detail()).ApplicationStatus, 'RUNNING');
       assert.equal(
         app?.lastError,
         `table "s": User: arn:aws:sts::${ACCOUNT}:assumed-role/flink-runner/flink-ok is not authorized to perform: kinesis:GetRecords on resource: ${STREAM} with an explicit deny in an identity-based policy`,

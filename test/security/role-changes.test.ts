@@ -1,8 +1,9 @@
 /**
  * Running KDA applications re-check their roles when IAM changes under `--auth enforce`: once a policy is
- * detached or deleted, the next read or write fails the application with AWS's AccessDenied text in its status
- * (no clock time has to pass), and once the policy is back the application starts again from where it stopped,
- * so the records sent meanwhile are not lost. Also the role-policy actions that make such changes
+ * detached or deleted, the next read or write is held with AWS's AccessDenied text in the application's status
+ * (no clock time has to pass) while the application stays RUNNING, as on AWS; it retries with backoff on the
+ * clock (1 s, 2 s, 4 s, … up to 60 s), and once the policy is back the next retry goes on from where it stopped,
+ * so the records sent meanwhile are neither lost nor doubled. Also the role-policy actions that make such changes
  * (GetRolePolicy, DeleteRolePolicy, DetachRolePolicy) with IAM's texts.
  */
 import assert from 'node:assert/strict';
@@ -109,6 +110,19 @@ describe('running KDA applications re-check their roles when IAM changes', () =>
     return s.applications.find((a) => a.name === name)?.lastError;
   }
 
+  async function appStatus(name: string): Promise<string | undefined> {
+    const s = (await (await fetch(`${server.url}/status`)).json()) as { applications: Array<{ name: string; status: string }> };
+    return s.applications.find((a) => a.name === name)?.status;
+  }
+
+  /** Moves the clock `ms` in 100 ms steps, letting the applications' pumps run after each. */
+  async function walk(ms: number): Promise<void> {
+    for (let t = 0; t < ms; t += 100) {
+      clock.advance(100);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  }
+
   it("answers IAM's texts for role policies that do not exist, and serves GetRolePolicy", async () => {
     await iam.send(new CreateRoleCommand({ RoleName: 'iam-only', AssumeRolePolicyDocument: TRUST }));
     await iam.send(new PutRolePolicyCommand({ RoleName: 'iam-only', PolicyName: 'p', PolicyDocument: USE('a', 'b') }));
@@ -138,7 +152,7 @@ describe('running KDA applications re-check their roles when IAM changes', () =>
     );
   });
 
-  it('a SQL application whose managed policy is detached fails at its next read, and resumes from where it stopped once the policy is attached again', async () => {
+  it('a SQL application whose managed policy is detached stays RUNNING with the reason shown, retries with backoff on the clock, and goes on without loss once the policy is attached again', async () => {
     const kda = new KinesisAnalyticsClient(cfg());
     try {
       await iam.send(new CreateRoleCommand({ RoleName: 'sql-role', AssumeRolePolicyDocument: TRUST }));
@@ -190,37 +204,61 @@ describe('running KDA applications re-check their roles when IAM changes', () =>
         ['one'],
       );
 
-      // Detached: the next record is not read, the application stops with the reason, the clock stands still.
+      // Detached: the next record is not read; the application stays RUNNING with the reason, the clock stands still.
       await iam.send(new DetachRolePolicyCommand({ RoleName: 'sql-role', PolicyArn: Policy!.Arn }));
-      const before = clock.now();
+      const t0 = clock.now();
       await put('sql-in', 'two');
-      assert.equal(await until(status, (s) => s === 'READY'), 'READY');
-      assert.equal(clock.now(), before);
+      const denied = `Input 1.1: the role ${role('sql-role')} cannot use ${stream('sql-in')}: User: arn:aws:sts::${ACCOUNT}:assumed-role/sql-role/sql-app is not authorized to perform: kinesis:DescribeStream on resource: ${stream('sql-in')} because no identity-based policy allows the kinesis:DescribeStream action`;
       assert.equal(
-        await lastError('sql-app'),
-        `Input 1.1: the role ${role('sql-role')} cannot use ${stream('sql-in')}: User: arn:aws:sts::${ACCOUNT}:assumed-role/sql-role/sql-app is not authorized to perform: kinesis:DescribeStream on resource: ${stream('sql-in')} because no identity-based policy allows the kinesis:DescribeStream action`,
+        await until(
+          () => lastError('sql-app'),
+          (e) => e !== undefined,
+        ),
+        denied,
       );
+      assert.equal(clock.now(), t0);
+      assert.equal(await status(), 'RUNNING');
+      assert.equal(await appStatus('sql-app'), 'RUNNING');
       assert.deepEqual(await readAll('sql-out'), ['one']);
-      // While the role may not, StartApplication says why.
-      assert.match(await failure(start('LAST_STOPPED_POINT')), /^InvalidApplicationConfigurationException: Input 1\.1: .*kinesis:DescribeStream/);
 
-      // Attached again: it starts where it stopped, and the record sent meanwhile comes through.
+      // The first retry comes within a tick after 1 s and fails; the next one waits 2 s more.
+      await walk(2000);
+      assert.equal(await lastError('sql-app'), denied);
       await iam.send(new AttachRolePolicyCommand({ RoleName: 'sql-role', PolicyArn: Policy!.Arn }));
-      assert.equal(await failure(start('LAST_STOPPED_POINT')), 'ok');
-      assert.equal(await until(status, (s) => s === 'RUNNING'), 'RUNNING');
+      // Allowed again, but nothing happens before the next retry is due (the clock has not moved).
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(await readAll('sql-out'), ['one']);
+      let resumedAt = -1;
+      for (let i = 0; i < 60 && resumedAt < 0; i++) {
+        await walk(100);
+        if ((await readAll('sql-out')).length === 2) resumedAt = clock.now();
+      }
+      assert.ok(resumedAt >= t0 + 3000 && resumedAt <= t0 + 6000, `resumed ${resumedAt - t0} ms after the failure`);
+      assert.deepEqual(await readAll('sql-out'), ['one', 'two']);
+      assert.equal(
+        await until(
+          () => lastError('sql-app'),
+          (e) => e === undefined,
+        ),
+        undefined,
+      );
+      assert.equal(await status(), 'RUNNING');
+      // It goes on reading, nothing doubled.
+      await put('sql-in', 'three');
+      await walk(1000);
       assert.deepEqual(
         await until(
           () => readAll('sql-out'),
-          (r) => r.length === 2,
+          (r) => r.length === 3,
         ),
-        ['one', 'two'],
+        ['one', 'two', 'three'],
       );
     } finally {
       kda.destroy();
     }
   });
 
-  it('a Flink application whose inline policy is deleted fails at its next read, and runs again once the policy is put back', async () => {
+  it('a Flink application whose inline policy is deleted stays RUNNING with the reason shown, and its retry at 1 s, 2 s, 4 s… of clock time goes on without loss once the policy is put back', async () => {
     const flink = new KinesisAnalyticsV2Client(cfg());
     try {
       await iam.send(new CreateRoleCommand({ RoleName: 'flink-role', AssumeRolePolicyDocument: TRUST }));
@@ -257,25 +295,44 @@ INSERT INTO o SELECT v FROM s;`;
       );
 
       await iam.send(new DeleteRolePolicyCommand({ RoleName: 'flink-role', PolicyName: 'use' }));
-      const before = clock.now();
+      const t0 = clock.now();
       await put('flink-in', '{"v":"b"}');
-      assert.equal(await until(status, (s) => s === 'READY'), 'READY');
-      assert.equal(clock.now(), before);
+      const denied = `table "s": User: arn:aws:sts::${ACCOUNT}:assumed-role/flink-role/flink-app is not authorized to perform: kinesis:DescribeStream on resource: ${stream('flink-in')} because no identity-based policy allows the kinesis:DescribeStream action`;
       assert.equal(
-        await lastError('flink-app'),
-        `table "s": User: arn:aws:sts::${ACCOUNT}:assumed-role/flink-role/flink-app is not authorized to perform: kinesis:DescribeStream on resource: ${stream('flink-in')} because no identity-based policy allows the kinesis:DescribeStream action`,
+        await until(
+          () => lastError('flink-app'),
+          (e) => e !== undefined,
+        ),
+        denied,
       );
+      assert.equal(clock.now(), t0);
+      assert.equal(await status(), 'RUNNING');
       assert.deepEqual(await readAll('flink-out'), ['{"v":"a"}']);
 
+      // Retries at 1 s, then 2 s later (t0 + 3 s), then 4 s later: the first fails while the policy is still deleted.
+      clock.advance(1500);
       await iam.send(new PutRolePolicyCommand({ RoleName: 'flink-role', PolicyName: 'use', PolicyDocument: USE('flink-in', 'flink-out') }));
-      assert.equal(await failure(start()), 'ok');
-      assert.equal(await running(), 'RUNNING');
-      // Started again from the stream's start (no snapshot): the record sent while it was denied comes through.
-      const out = await until(
-        () => readAll('flink-out'),
-        (r) => r.includes('{"v":"b"}'),
+      clock.advance(1499);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(await readAll('flink-out'), ['{"v":"a"}'], 'nothing before the retry at t0 + 3 s');
+      assert.equal(await lastError('flink-app'), denied);
+      clock.advance(1);
+      // The retry at t0 + 3 s finds the role allowed: the job reads on from its offsets, nothing lost or doubled.
+      assert.deepEqual(
+        await until(
+          () => readAll('flink-out'),
+          (r) => r.length === 2,
+        ),
+        ['{"v":"a"}', '{"v":"b"}'],
       );
-      assert.ok(out.includes('{"v":"b"}'), JSON.stringify(out));
+      assert.equal(
+        await until(
+          () => lastError('flink-app'),
+          (e) => e === undefined,
+        ),
+        undefined,
+      );
+      assert.equal(await status(), 'RUNNING');
     } finally {
       flink.destroy();
     }

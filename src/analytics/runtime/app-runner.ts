@@ -20,8 +20,11 @@ import type { CompiledApplication, DeliveryInputReader, ReferenceTableSpec, SqlP
 import type { InputFeed, ShardFeed } from './row-feed.ts';
 import { RowFeed } from './row-feed.ts';
 import { ShardFollower } from './shard-follower.ts';
-import { checkRoles, resolveSources } from './sources.ts';
+import { checkRoles, resolveSources, roleRetryDelayMs } from './sources.ts';
 import { analyticsErrors } from '../errors.ts';
+import { log } from '../../core/index.ts';
+
+const logger = log.child('analytics');
 
 export const ERROR_STREAM = 'error_stream';
 /**
@@ -65,6 +68,8 @@ export interface RunnerHost extends OutputSink {
   loadReferenceTables(app: ApplicationConfig): Promise<ReferenceTableSpec[]>;
   /** The runner stopped on its own after `error`. */
   runnerFailed(runner: AppRunner, error: unknown): void;
+  /** A role of the running application may not do its work (`message`), or may again (undefined): the application stays RUNNING. */
+  runnerRoleProblem(runner: AppRunner, message: string | undefined): void;
 }
 
 export class AppRunner {
@@ -85,6 +90,10 @@ export class AppRunner {
   private lastRoleCheckMs: number;
   /** The IAM generation the roles were last checked at (`--auth enforce`). */
   private roleGeneration = -1;
+  /** A role that may not do its work: the application reads and writes nothing until a retry finds it allowed. */
+  private roleProblem: string | undefined;
+  private roleAttempts = 0;
+  private roleRetryAtMs = 0;
   readonly stats: ApplicationStats = {
     recordsRead: 0,
     bytesRead: 0,
@@ -278,21 +287,7 @@ export class AppRunner {
     // Everything appended before this moment is readable now, so after reading to the end
     // no record older than `target` can still arrive (beyond the grace period).
     const target = host.clock.now() - host.graceMs;
-    // The roles are checked again before the next read or write once IAM changed (a policy put, attached,
-    // detached or deleted), and every ROLE_RECHECK_MS of clock time for conditions on time.
-    if (host.roles !== undefined && (host.roles.generation() !== this.roleGeneration || host.clock.now() - this.lastRoleCheckMs >= ROLE_RECHECK_MS)) {
-      this.lastRoleCheckMs = host.clock.now();
-      this.roleGeneration = host.roles.generation();
-      try {
-        checkRoles(host.roles, this.app);
-      } catch (e) {
-        // The previous step wrote everything it read: checkpoint here, so a start from LAST_STOPPED_POINT once
-        // the role may again reads on from this point, nothing twice. Then the pump fails the application
-        // with the reason (InvalidApplicationConfigurationException, lastError).
-        await this.checkpoint();
-        throw e;
-      }
-    }
+    if (host.roles !== undefined && !(await this.rolesAllow(host.roles))) return;
     for (;;) {
       for (const input of this.inputs) if (input.follower) await input.follower.refresh();
       if (this.stopped) return;
@@ -309,6 +304,48 @@ export class AppRunner {
       await this.flush();
     }
     if (host.clock.now() - this.lastCheckpointMs >= host.checkpointIntervalMs) await this.checkpoint();
+  }
+
+  /**
+   * `--auth enforce`: the roles are checked again before the next read or write once IAM changed (a policy put,
+   * attached, detached or deleted) and every ROLE_RECHECK_MS of clock time (conditions on time). A role that may not
+   * holds the application as AWS does: it stays RUNNING and reads, writes and advances nothing (so the records stay
+   * in its sources and nothing is lost or done twice), shows the reason (lastError) and retries with backoff on the
+   * clock (roleRetryDelayMs) until the role may again, then goes on from where it stopped.
+   */
+  private async rolesAllow(roles: RoleAuthorizer): Promise<boolean> {
+    const now = this.host.clock.now();
+    if (this.roleProblem !== undefined) {
+      if (now < this.roleRetryAtMs) return false;
+    } else if (roles.generation() === this.roleGeneration && now - this.lastRoleCheckMs < ROLE_RECHECK_MS) {
+      return true;
+    }
+    this.lastRoleCheckMs = now;
+    this.roleGeneration = roles.generation();
+    try {
+      checkRoles(roles, this.app);
+    } catch (e) {
+      const message = errorMessage(e);
+      this.roleAttempts++;
+      this.roleRetryAtMs = now + roleRetryDelayMs(this.roleAttempts);
+      if (this.roleProblem === undefined) {
+        // The previous step wrote everything it read: a checkpoint here lets a restart (or a crash) go on from this point.
+        await this.checkpoint();
+        logger.warn('application role may not do its work; retrying', { application: this.app.name, error: message });
+      }
+      if (message !== this.roleProblem) {
+        this.roleProblem = message;
+        this.host.runnerRoleProblem(this, message);
+      }
+      return false;
+    }
+    if (this.roleProblem !== undefined) {
+      logger.info('application role may do its work again', { application: this.app.name, retries: this.roleAttempts });
+      this.roleProblem = undefined;
+      this.roleAttempts = 0;
+      this.host.runnerRoleProblem(this, undefined);
+    }
+    return true;
   }
 
   private readableChanged(): boolean {

@@ -123,6 +123,8 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   private readonly ended = new Map<string, RunningStats>();
   /** Set by the service: told when an application stops on its own. */
   onFailure: (name: string, error: unknown) => void = () => undefined;
+  /** Set by the service: told when a running application's role may not do its work (a message) or may again (undefined). */
+  onRoleProblem: (name: string, message: string | undefined) => void = () => undefined;
 
   constructor(deps: HostDeps) {
     this.meta = deps.meta;
@@ -247,6 +249,10 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   /** Retries retryable AwsErrors (throttling) with jittered backoff; anything else fails the application. */
   withRetry<T>(fn: () => Promise<T>): Promise<T> {
     return retry(fn, { initialDelayMs: 50, maxDelayMs: 2_000, maxElapsedMs: 30_000, jitter: 0.5, isRetryable: (e) => isAwsError(e) && e.retryable });
+  }
+
+  runnerRoleProblem(runner: AppRunner, message: string | undefined): void {
+    if (this.runners.get(runner.app.name) === runner) this.onRoleProblem(runner.app.name, message);
   }
 
   runnerFailed(runner: AppRunner, error: unknown): void {

@@ -56,11 +56,26 @@ export function untrustedRole(roles: RoleAuthorizer | undefined, app: Applicatio
   return undefined;
 }
 
+/** The first retry of a role that may not comes after this much clock time; each further one after twice the last. */
+export const ROLE_RETRY_FIRST_MS = 1_000;
+/** The longest wait between two retries of a role that may not. */
+export const ROLE_RETRY_MAX_MS = 60_000;
+
+/**
+ * Clock time before retry number `attempt` (1, 2, …) of a role that may not do what an application needs: AWS keeps
+ * such an application RUNNING and retries (a Flink job restarts, a SQL application's reads and writes retry), so
+ * Freshet does too, with exponential backoff from ROLE_RETRY_FIRST_MS up to ROLE_RETRY_MAX_MS.
+ */
+export function roleRetryDelayMs(attempt: number): number {
+  return Math.min(ROLE_RETRY_FIRST_MS * 2 ** Math.max(0, Math.min(attempt - 1, 30)), ROLE_RETRY_MAX_MS);
+}
+
 /**
  * Checks every input's, preprocessor's and output's role against what the application does with it; throws
  * InvalidApplicationConfigurationException naming the first that may not. At StartApplication and, while the
- * application runs, before its next read or write after any IAM change and every ROLE_RECHECK_MS of clock time (app-runner.ts), so a role that loses a
- * permission (or its trust in the service) stops the application with the reason.
+ * application runs, before its next read or write after any IAM change and every ROLE_RECHECK_MS of clock time
+ * (app-runner.ts): a role that loses a permission (or its trust in the service) holds the application, RUNNING,
+ * with the reason shown, until a retry (roleRetryDelayMs) finds it allowed again.
  */
 export function checkRoles(roles: RoleAuthorizer | undefined, app: ApplicationConfig): void {
   if (roles === undefined) return;

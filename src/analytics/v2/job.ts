@@ -12,13 +12,13 @@
  * exactly-once: files are committed once the checkpoint that covers them is stored (commit()).
  */
 import { randomUUID } from 'node:crypto';
-import { log, type Clock } from '../../core/index.ts';
+import { log, type Clock, type TimerHandle } from '../../core/index.ts';
 import { FlinkApplication, SqlError, type FlinkState, type Row } from '../../sql/index.ts';
 import { FileSystemSink, kinesisStart, resolveTablePath, type FileSinkState, type KinesisStart } from '../../sql/index.ts';
 import type { DeliveryPort, StreamEngine, StreamShardReader } from '../runtime/ports.ts';
 import { streamNameFromArn } from '../model.ts';
 import type { RoleAuthorizer } from '../../aws/index.ts';
-import { KDA_SERVICE_PRINCIPAL, cannotAssume } from '../runtime/sources.ts';
+import { KDA_SERVICE_PRINCIPAL, cannotAssume, roleRetryDelayMs } from '../runtime/sources.ts';
 import { analyticsV2Errors } from './errors.ts';
 
 const logger = log.child('analytics-v2');
@@ -134,6 +134,16 @@ export class FlinkJob {
   /** `--auth enforce`: the ServiceExecutionRole and the IAM generation it was last checked at. */
   private role: JobRole | undefined;
   private roleGeneration = -1;
+  /**
+   * The role may not do what the job needs: the job reads, writes and advances nothing (its offsets stay, so nothing
+   * is lost or done twice) until a retry on the clock (roleRetryDelayMs) finds it allowed. AWS keeps such an
+   * application RUNNING and restarts the job with backoff; so does Freshet.
+   */
+  private roleProblem: Error | null = null;
+  private roleAttempts = 0;
+  private roleRetry: TimerHandle | undefined;
+  /** Told when the role may not do its work (the reason) and when it may again (null). */
+  onRoleProblem: ((e: Error | null) => void) | null = null;
   private closed = false;
   /** Rows written to each sink, and the failure that stopped the job. */
   failure: Error | null = null;
@@ -310,24 +320,43 @@ export class FlinkJob {
 
   /**
    * Before a read or a write: once IAM changed since the role was last checked (a policy put, attached, detached
-   * or deleted), checks it again and fails the job when it may no longer. True when the job may go on.
+   * or deleted), checks it again. True when the job may go on (no failure, the role may do its work).
    */
   private roleStillAllows(): boolean {
     const role = this.role;
-    if (role !== undefined && role.roles.generation() !== this.roleGeneration) {
-      this.roleGeneration = role.roles.generation();
-      this.recheckRole(role);
-    }
-    return this.failure === null;
+    if (role !== undefined && this.roleProblem === null && role.roles.generation() !== this.roleGeneration) this.recheckRole(role);
+    return this.failure === null && this.roleProblem === null;
   }
 
-  /** Re-checks the role (`checkJobRole`) and fails the job, as a connector's refused call would, when it may no longer. */
+  /** The periodic re-check (conditions on time); a job held by its role retries on its own backoff instead. */
   recheckRole(role: JobRole): void {
+    if (this.closed || this.failure || this.roleProblem) return;
+    this.checkRole(role);
+  }
+
+  /** Checks the role (`checkJobRole`): holds the job and schedules a retry when it may not, resumes it when it may again. */
+  private checkRole(role: JobRole): void {
+    this.roleRetry = undefined;
     if (this.closed || this.failure) return;
+    this.roleGeneration = role.roles.generation();
     try {
       checkJobRole(this.app, role, this.label);
     } catch (e) {
-      this.fail(e);
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.roleAttempts++;
+      if (this.roleProblem === null) logger.warn('flink application role may not do its work; retrying', { application: this.label, error: error.message });
+      const changed = this.roleProblem?.message !== error.message;
+      this.roleProblem = error;
+      this.roleRetry = this.clock.setTimer(() => this.checkRole(role), roleRetryDelayMs(this.roleAttempts));
+      if (changed) this.onRoleProblem?.(error);
+      return;
+    }
+    if (this.roleProblem !== null) {
+      logger.info('flink application role may do its work again', { application: this.label, retries: this.roleAttempts });
+      this.roleProblem = null;
+      this.roleAttempts = 0;
+      this.onRoleProblem?.(null);
+      this.kick();
     }
   }
 
@@ -441,6 +470,7 @@ export class FlinkJob {
 
   close(): void {
     this.closed = true;
+    this.roleRetry?.cancel();
     for (const f of this.feeds) f.off();
     this.feeds = [];
     this.app.close();

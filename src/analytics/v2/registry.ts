@@ -178,6 +178,15 @@ export class V2Registry {
         await this.save(app);
       });
     };
+    job.onRoleProblem = (e) => {
+      // AWS keeps the application RUNNING while the job retries: the reason is shown (lastError) until the role may again.
+      void this.serialise(app.name, async () => {
+        if (this.jobs.get(app.name) !== job || app.lastError === e?.message) return;
+        if (e === null) delete app.lastError;
+        else app.lastError = e.message;
+        await this.save(app);
+      }).catch((err) => logger.swallowed('saving the role problem of an application', err, { application: app.name }));
+    };
     this.jobs.set(app.name, job);
     if (role) {
       const recheck = (): void => {
