@@ -1,16 +1,20 @@
 /**
  * The shipped CLI under `--auth enforce`: `freshet server` generates root credentials once (0600 file,
  * printed at first start only), refuses a non-loopback bind without enforce, and `freshet iam user create`,
- * `freshet iam key create --output json` and `freshet iam simulate` work against it.
+ * `freshet iam key create --output json` and `freshet iam simulate` work against it. And `freshet server --tls
+ * --cert … --key …` re-reads its certificate files on SIGHUP (renewed by certbot, cert-manager…) without a restart.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { runCli, spawnCli } from '../cli/run-cli.ts';
 import { runCliInProcess } from '../cli/run-cli-in-process.ts';
+import { selfSignedIn } from '../../src/server/tls.ts';
 
 async function startCliServer(dataDir: string, extra: string[] = []): Promise<{ child: ChildProcessWithoutNullStreams; url: string; out: () => string }> {
   const child = spawnCli(['server', '--port', '0', '--no-pg', '--data-dir', dataDir, '--auth', 'enforce', ...extra], {
@@ -112,6 +116,90 @@ describe('freshet server --auth enforce and freshet iam', () => {
       assert.match(second.out(), /auth enforce; root access key AKIA/);
     } finally {
       await stop(second.child);
+    }
+  });
+});
+
+/** The SHA-256 of the certificate a new TLS connection to `port` is served. */
+function servedCertificate(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false }, () => {
+      const raw = s.getPeerCertificate().raw;
+      s.destroy();
+      resolve(createHash('sha256').update(raw).digest('hex'));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** The SHA-256 of a PEM certificate's DER bytes (what servedCertificate hashes). */
+function pemFingerprint(pem: string | Buffer): string {
+  const b64 = pem
+    .toString()
+    .replace(/-----[^-]+-----/g, '')
+    .replace(/\s+/g, '');
+  return createHash('sha256').update(Buffer.from(b64, 'base64')).digest('hex');
+}
+
+describe('freshet server --tls reloads its certificate on SIGHUP', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'freshet-sighup-'));
+  });
+  after(async () => rm(dir, { recursive: true, force: true }));
+
+  it('serves the renewed certificate files to new connections after SIGHUP, and keeps the old pair when the new files do not match', async () => {
+    const a = await selfSignedIn(join(dir, 'a'));
+    const b = await selfSignedIn(join(dir, 'b'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    await writeFile(cert, a.cert);
+    await writeFile(key, a.key);
+    const child = spawnCli(['server', '--port', '0', '--no-pg', '--storage', 'memory', '--tls', '--cert', cert, '--key', key]);
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    /** Resolves once the output has one more line matching `re` than it had when called. */
+    const next = (re: RegExp): Promise<void> => {
+      const count = (): number => out.split('\n').filter((l) => re.test(l)).length;
+      const had = count();
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no new line matching ${re}; output: ${out}`)), 30_000);
+        const check = (): void => {
+          if (count() > had) {
+            clearTimeout(t);
+            child.stdout.off('data', check);
+            child.stderr.off('data', check);
+            resolve();
+          }
+        };
+        child.stdout.on('data', check);
+        child.stderr.on('data', check);
+      });
+    };
+    try {
+      await next(/Kinesis endpoint https:\/\//);
+      const port = Number(/Kinesis endpoint https:\/\/[^:]+:(\d+)/.exec(out)![1]);
+      assert.equal(await servedCertificate(port), pemFingerprint(a.cert));
+
+      // Renewed in place, then SIGHUP: new connections get the new certificate, the process keeps running.
+      await writeFile(cert, b.cert);
+      await writeFile(key, b.key);
+      const reloaded = next(/TLS certificate reloaded/);
+      child.kill('SIGHUP');
+      await reloaded;
+      assert.equal(await servedCertificate(port), pemFingerprint(b.cert));
+      assert.equal(child.exitCode, null);
+
+      // A's certificate with B's key is not a pair: the reload is refused with the reason, B stays in use.
+      await writeFile(cert, a.cert);
+      const refused = next(/TLS certificate not reloaded \(the old one stays in use\)/);
+      child.kill('SIGHUP');
+      await refused;
+      assert.equal(await servedCertificate(port), pemFingerprint(b.cert));
+      assert.equal(child.exitCode, null);
+    } finally {
+      await stop(child);
     }
   });
 });
