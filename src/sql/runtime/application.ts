@@ -18,7 +18,7 @@ import { planApplication, type PlanOptions } from '../planner/index.ts';
 import { ExprCompiler } from './compile.ts';
 import { castTo, evalContext } from './functions.ts';
 import type { Emit, Operator, OperatorContext, Row, RowErrorReport } from './operator.ts';
-import { errorOf } from './operator.ts';
+import { errorOf, largestState } from './operator.ts';
 import { DistinctOperator } from './operators/distinct.ts';
 import { FilterProjectOperator } from './operators/filter-project.ts';
 import { JoinStreamOperator } from './operators/join-stream.ts';
@@ -92,6 +92,13 @@ interface PumpRt {
   sources: string[];
   insert: (r: Row) => Row;
   target: StreamRt;
+}
+
+/** Rows and groups a pump's operators keep (the state cap's measure). */
+function pumpStateRows(p: PumpRt): number {
+  let n = 0;
+  for (const op of p.ops) n += op.stateRows?.() ?? 0;
+  return n;
 }
 
 function typeCheckSrc(t: SqlType, v: string, k: string): string {
@@ -425,27 +432,14 @@ export class SqlApplication {
 
   /** Rows and groups every operator keeps, in all. */
   stateRows(): number {
-    let n = 0;
-    for (const p of this.pumps) for (const op of p.ops) n += op.stateRows?.() ?? 0;
-    return n;
+    return largestState(this.pumps, pumpStateRows).total;
   }
 
   /** Throws StateLimitError, naming the pump that keeps the most, when the application keeps more than its cap. */
   private checkState(): void {
     this.rowsSinceStateCheck = 0;
     this.lastStateCheckMs = this.lastNowMs;
-    let total = 0;
-    let worst: PumpRt | undefined;
-    let worstRows = -1;
-    for (const p of this.pumps) {
-      let n = 0;
-      for (const op of p.ops) n += op.stateRows?.() ?? 0;
-      total += n;
-      if (n > worstRows) {
-        worstRows = n;
-        worst = p;
-      }
-    }
+    const { total, worst, worstRows } = largestState(this.pumps, pumpStateRows);
     if (total <= this.maxStateRows || worst === undefined) return;
     throw new StateLimitError(
       `The application keeps ${total} rows and groups of window, join and DISTINCT state, more than its limit of ${this.maxStateRows} (pump "${worst.plan.name}" keeps ${worstRows}): bound the GROUP BY, PARTITION BY or join keys, or shorten the windows`,

@@ -36,7 +36,7 @@ import { ExprCompiler } from './compile.ts';
 import { flinkCast } from './flink-functions.ts';
 import { castTo, evalContext } from './functions.ts';
 import type { Emit, Operator, OperatorContext, Row, RowErrorReport } from './operator.ts';
-import { errorOf } from './operator.ts';
+import { errorOf, largestState } from './operator.ts';
 import { FilterProjectOperator } from './operators/filter-project.ts';
 import { GroupAggOperator } from './operators/group-agg.ts';
 import { IntervalJoinOperator } from './operators/interval-join.ts';
@@ -141,6 +141,13 @@ interface PumpRt {
   nodes: NodeRt[];
   root: NodeRt;
   sink: SinkRt;
+}
+
+/** Rows and groups a statement's operators keep (the state cap's measure). */
+function pumpStateRows(p: PumpRt): number {
+  let n = 0;
+  for (const node of p.nodes) n += node.op?.stateRows?.() ?? 0;
+  return n;
 }
 
 const MAX_RECENT_ERRORS = 50;
@@ -561,27 +568,14 @@ export class FlinkApplication {
 
   /** Rows and groups every operator keeps, in all. */
   stateRows(): number {
-    let n = 0;
-    for (const p of this.pumps) for (const node of p.nodes) n += node.op?.stateRows?.() ?? 0;
-    return n;
+    return largestState(this.pumps, pumpStateRows).total;
   }
 
   /** Throws StateLimitError, naming the statement that keeps the most, when the job keeps more than its cap. */
   private checkState(nowMs: number): void {
     this.rowsSinceStateCheck = 0;
     this.lastStateCheckMs = nowMs;
-    let total = 0;
-    let worst: PumpRt | undefined;
-    let worstRows = -1;
-    for (const p of this.pumps) {
-      let n = 0;
-      for (const node of p.nodes) n += node.op?.stateRows?.() ?? 0;
-      total += n;
-      if (n > worstRows) {
-        worstRows = n;
-        worst = p;
-      }
-    }
+    const { total, worst, worstRows } = largestState(this.pumps, pumpStateRows);
     if (total <= this.maxStateRows || worst === undefined) return;
     throw new StateLimitError(
       `The job keeps ${total} rows and groups of aggregation, window, join, ranking and pattern state, more than its limit of ${this.maxStateRows} (the INSERT INTO ${worst.sink.plan.name} keeps ${worstRows}): bound the GROUP BY, PARTITION BY or join keys, set table.exec.state.ttl, or shorten the windows`,

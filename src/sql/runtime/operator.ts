@@ -57,3 +57,32 @@ export function errorOf(e: unknown): { errorName: string; message: string } {
     return { errorName: String((e as { errorName: unknown }).errorName), message: String((e as unknown as Error).message) };
   return { errorName: 'RuntimeError', message: e instanceof Error ? e.message : String(e) };
 }
+
+/** What the state-cap check of an application or job needs: all state, and the pump (statement) that keeps the most. */
+export interface LargestState<P> {
+  /** Rows and groups kept by every pump together. */
+  total: number;
+  /** The pump that keeps the most (undefined when there are none). */
+  worst: P | undefined;
+  worstRows: number;
+}
+
+/**
+ * Sums `rowsOf` (a pump's operators' `stateRows()`) over `pumps` and finds the pump that keeps the most: the
+ * state-cap loop of KDA SQL applications (application.ts) and Flink jobs (flink-application.ts). Run every few
+ * thousand rows or seconds, not per row.
+ */
+export function largestState<P>(pumps: Iterable<P>, rowsOf: (pump: P) => number): LargestState<P> {
+  let total = 0;
+  let worst: P | undefined;
+  let worstRows = -1;
+  for (const p of pumps) {
+    const n = rowsOf(p);
+    total += n;
+    if (n > worstRows) {
+      worstRows = n;
+      worst = p;
+    }
+  }
+  return { total, worst, worstRows };
+}
