@@ -14,11 +14,10 @@
  */
 import { parseArgs } from 'node:util';
 import { ManualClock } from '../../src/core/index.ts';
-import { MemoryStorage } from '../../src/storage/index.ts';
-import { KinesisEngine } from '../../src/kinesis/index.ts';
 import { createAnalyticsService } from '../../src/analytics/index.ts';
 import { SqlApplication, formatRowJson, parseRecord, parseType } from '../../src/sql/index.ts';
 import type { RequestContext } from '../../src/aws/index.ts';
+import { inProcessKinesis } from '../lib/kinesis.ts';
 import { machineLine, median, writeSection } from '../lib/report.ts';
 
 const { values } = parseArgs({
@@ -69,23 +68,7 @@ function records(n: number, startMs: number): { data: Uint8Array[]; arrivals: nu
 
 async function hostRun(app: AppName, n: number): Promise<number> {
   const clock = new ManualClock();
-  const storage = new MemoryStorage();
-  await storage.open();
-  const kinesis = await KinesisEngine.open({
-    storage,
-    clock,
-    region: 'us-east-1',
-    accountId: '000000000000',
-    shardLimit: 100,
-    createDelayMs: 0,
-    deleteDelayMs: 0,
-    updateDelayMs: 0,
-  });
-  await kinesis.createStream('in', { shardCount: SHARDS });
-  await kinesis.createStream('out', { shardCount: 1 });
-  clock.advance(1);
-  await kinesis.whenActive('in');
-  await kinesis.whenActive('out');
+  const { kinesis, storage } = await inProcessKinesis({ clock, streams: { in: SHARDS, out: 1 } });
   const { data } = records(n, clock.now());
   for (let i = 0; i < n; i += 500) {
     await kinesis.putRecords(

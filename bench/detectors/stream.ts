@@ -12,9 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/index.ts';
-import { KinesisEngine } from '../../src/kinesis/index.ts';
-import { MemoryStorage } from '../../src/storage/index.ts';
 import { StreamSource } from '../../src/detectors/index.ts';
+import { inProcessKinesis } from '../lib/kinesis.ts';
 import { machineLine, median, writeSection } from '../lib/report.ts';
 
 const args = process.argv.slice(2);
@@ -31,21 +30,7 @@ const load = loadavg()[0]!;
 
 async function run(withDir: boolean): Promise<{ wallMs: number; cpuMs: number }> {
   const clock = new ManualClock(T0);
-  const storage = new MemoryStorage();
-  await storage.open();
-  const kinesis = await KinesisEngine.open({
-    storage,
-    clock,
-    region: 'us-east-1',
-    accountId: '000000000000',
-    shardLimit: 100,
-    createDelayMs: 0,
-    deleteDelayMs: 0,
-    updateDelayMs: 0,
-  });
-  await kinesis.createStream('bench', { shardCount: 4 });
-  clock.advance(1);
-  await kinesis.whenActive('bench');
+  const { kinesis } = await inProcessKinesis({ clock, streams: { bench: 4 } });
   const dir = withDir ? mkdtempSync(join(tmpdir(), 'freshet-bench-stream-')) : undefined;
   const src = new StreamSource(
     { kinesis, clock, roles: undefined, dir, log: undefined },

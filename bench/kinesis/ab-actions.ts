@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../../src/core/index.ts';
 import { FileStorage } from '../../src/storage/index.ts';
 import type { LogStorage } from '../../src/storage/index.ts';
+import { inProcessKinesis } from '../lib/kinesis.ts';
 import { machineLine, median, writeSection } from '../lib/report.ts';
 
 const { values } = parseArgs({
@@ -76,20 +77,12 @@ const cpuUs = (): number => {
 async function build(label: string, root: string): Promise<Build> {
   const mod = (await import(pathToFileURL(join(root, 'src', 'kinesis', 'index.ts')).href)) as KinesisModule;
   const dir = mkdtempSync(join(tmpdir(), 'freshet-ab-'));
-  const storage = new FileStorage({ dataDir: dir, fsync: { kind: 'never' }, clock: systemClock });
-  await storage.open();
-  const engine = await mod.KinesisEngine.open({
-    storage,
+  const { storage, kinesis: engine } = await inProcessKinesis({
     clock: systemClock,
-    region: 'us-east-1',
-    accountId: '000000000000',
-    shardLimit: 100,
-    createDelayMs: 0,
-    deleteDelayMs: 0,
-    updateDelayMs: 0,
+    storage: new FileStorage({ dataDir: dir, fsync: { kind: 'never' }, clock: systemClock }),
+    streams: { ab: 1 },
+    engine: mod.KinesisEngine,
   });
-  await engine.createStream('ab', { shardCount: 1 });
-  await engine.whenActive('ab');
   return { label, dir, storage, engine, service: mod.createKinesisService(engine) };
 }
 

@@ -24,9 +24,10 @@ import { join } from 'node:path';
 import { ManualClock } from '../../src/core/index.ts';
 import { MemoryStorage } from '../../src/storage/index.ts';
 import { MetricStore, MetricsEngine, MetricsRegistry, attachKinesisMetrics, type MetricDataQueryInput } from '../../src/metrics/index.ts';
-import { KinesisEngine, createKinesisService } from '../../src/kinesis/index.ts';
+import { type KinesisEngine, createKinesisService } from '../../src/kinesis/index.ts';
 import type { RawJsonHandler, RequestContext } from '../../src/aws/index.ts';
 import { Sketch } from '../../src/metrics/sketch.ts';
+import { inProcessKinesis } from '../lib/kinesis.ts';
 import { machineLine, median, writeSection } from '../lib/report.ts';
 
 const args = process.argv.slice(2);
@@ -85,28 +86,11 @@ async function putRecordsCost(): Promise<Array<[string, Timed]>> {
   const clock = new ManualClock(T0);
   const ctx = { requestId: 'bench', region: 'us-east-1', accountId: '000000000000', clock, protocol: 'json' } as RequestContext;
   const records = Array.from({ length: 500 }, (_, i) => ({ Data: Buffer.alloc(48, i).toString('base64'), PartitionKey: `key-${i}` }));
-  const open = async (): Promise<KinesisEngine> => {
-    const storage = new MemoryStorage();
-    await storage.open();
-    return KinesisEngine.open({
-      storage,
-      clock,
-      region: 'us-east-1',
-      accountId: '000000000000',
-      shardLimit: 100,
-      createDelayMs: 0,
-      deleteDelayMs: 0,
-      updateDelayMs: 0,
-    });
-  };
   const variants: PutVariant[] = [];
   const engines: KinesisEngine[] = [];
   for (const mode of ['off', 'on', 'enhanced'] as const) {
-    const kin = await open();
+    const { kinesis: kin } = await inProcessKinesis({ clock, streams: { bench: 4 } });
     engines.push(kin);
-    await kin.createStream('bench', { shardCount: 4 });
-    clock.advance(1);
-    await kin.whenActive('bench');
     let flush = (): void => {};
     if (mode !== 'off') {
       const metrics = MetricsEngine.openSync({ dataDir: undefined, meta: new MemoryStorage().meta, clock, region: 'us-east-1', accountId: '000000000000' });
