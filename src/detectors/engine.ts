@@ -19,6 +19,7 @@ import type { Clock, TimerHandle } from '../core/index.ts';
 import type { FunctionInvoker } from '../functions/index.ts';
 import type { RoleAuthorizer } from '../aws/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
+import type { MetricHandle, MetricsRegistry } from '../metrics/index.ts';
 import type { Action, AlertFilters, Metric, MetricSetDimensionFilter, MetricSource, TimestampColumn } from '../aws/models/lookoutmetrics.ts';
 import { deliverAlert } from './alerts.ts';
 import type { AlertTarget } from './alerts.ts';
@@ -161,6 +162,8 @@ export interface DetectorsDeps {
   kinesis?: KinesisEngine;
   /** `--auth enforce`: a stream source is read with the metric set's RoleArn. */
   roles?: RoleAuthorizer;
+  /** The server's CloudWatch metrics: alert deliveries are counted there (emitMetrics). */
+  metrics?: MetricsRegistry;
 }
 
 interface PersistedState {
@@ -205,10 +208,14 @@ export class DetectorsEngine {
   private readonly deliveries = new Set<Promise<void>>();
 
   private readonly topics: Record<string, string>;
+  /** AWS/LookoutMetrics: where alert deliveries are counted (emitMetrics), and each alert's two series. */
+  private metrics: MetricsRegistry | undefined;
+  private readonly alertMetrics = new Map<string, { delivered: MetricHandle; undelivered: MetricHandle }>();
 
   constructor(readonly deps: DetectorsDeps) {
     this.dir = deps.dataDir === undefined ? undefined : join(deps.dataDir, 'detectors');
     this.topics = { ...readTopics(deps.dataDir), ...deps.options?.topics };
+    this.metrics = deps.metrics;
     this.load();
   }
 
@@ -722,6 +729,32 @@ export class DetectorsEngine {
 
   // ---- alerts --------------------------------------------------------------------------------------
 
+  /**
+   * Counts every alert delivery from now on in CloudWatch, as Lookout for Metrics does: `Delivered` and
+   * `Undelivered` (Count) in the AWS/LookoutMetrics namespace with the `AlertArn` dimension. An undelivered alert
+   * (its role may not publish or invoke, the endpoint or function failed, or nothing to deliver to) is also named
+   * with the reason in the server log.
+   */
+  emitMetrics(registry: MetricsRegistry): void {
+    this.metrics = registry;
+  }
+
+  private countDelivery(a: AlertRecord, delivered: boolean, reason?: string): void {
+    if (!delivered && reason !== undefined) this.options.log?.(`alert ${a.name}: delivery failed: ${reason}`);
+    const registry = this.metrics;
+    if (registry === undefined) return;
+    let h = this.alertMetrics.get(a.arn);
+    if (h === undefined) {
+      const dims = [{ name: 'AlertArn', value: a.arn }];
+      h = {
+        delivered: registry.handle('AWS/LookoutMetrics', 'Delivered', dims, 'Count'),
+        undelivered: registry.handle('AWS/LookoutMetrics', 'Undelivered', dims, 'Count'),
+      };
+      this.alertMetrics.set(a.arn, h);
+    }
+    (delivered ? h.delivered : h.undelivered).record(1);
+  }
+
   private fireAlerts(d: DetectorRecord, g: AnomalyGroupRecord): void {
     for (const a of this.alerts.values()) {
       if (a.detectorArn !== d.arn || a.status !== 'ACTIVE' || g.alerted?.includes(a.arn)) continue;
@@ -734,18 +767,19 @@ export class DetectorsEngine {
             ? `alert ${a.name}: no function ${a.action.LambdaConfiguration.LambdaArn} on this server (create it, or set the freshet:webhook tag)`
             : `alert ${a.name}: no webhook for its action (set detectors.topics or the freshet:webhook tag)`,
         );
+        this.countDelivery(a, false);
         continue;
       }
       (g.alerted ??= []).push(a.arn);
       // Under --auth enforce the action runs with its RoleArn: a role that may not publish or invoke drops the alert.
       const denied = alertRoleProblem(this.deps.roles, a.action, d.name);
       if (denied !== undefined) {
-        this.options.log?.(`alert ${a.name}: delivery failed: ${denied}`);
+        this.countDelivery(a, false, denied);
         continue;
       }
       const p = deliverAlert(target, { alert: a, detector: d, group: g, series, clock: this.clock }).then(
-        () => {},
-        (e: unknown) => this.options.log?.(`alert ${a.name}: delivery failed: ${(e as Error).message}`),
+        () => this.countDelivery(a, true),
+        (e: unknown) => this.countDelivery(a, false, (e as Error).message),
       );
       this.deliveries.add(p);
       void p.finally(() => this.deliveries.delete(p));

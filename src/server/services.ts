@@ -144,6 +144,8 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
         functions: invoker,
         // Metric sets may read a stream of this server directly (kinesis://<stream>), with their role under --auth enforce.
         kinesis: deps.kinesis,
+        // Alert deliveries counted as AWS/LookoutMetrics Delivered / Undelivered.
+        metrics: metrics.registry,
         ...(deps.roles ? { roles: deps.roles } : {}),
         ...(deps.detectors ? { options: deps.detectors } : {}),
       }),

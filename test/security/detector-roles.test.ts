@@ -3,13 +3,15 @@
  * does: its metric set's S3 source is read with `S3SourceConfig.RoleArn` (`s3:ListBucket`, `s3:GetObject`), and
  * each alert's action runs with the action's `RoleArn` (`sns:Publish` on the topic, `lambda:InvokeFunction` on the
  * function). A role Lookout for Metrics may not assume, or one without the permission, fails the activation or
- * the interval's run with AWS's AccessDenied text, or drops the alert with the text in the server's log.
+ * the interval's run with AWS's AccessDenied text, or drops the alert with the text in the server's log and counts
+ * it as `Undelivered` in CloudWatch (AWS/LookoutMetrics, AlertArn), where delivered alerts count as `Delivered`.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   ActivateAnomalyDetectorCommand,
@@ -105,6 +107,7 @@ describe('a metric detector under --auth enforce', () => {
   after(async () => {
     iam.destroy();
     lm.destroy();
+
     await server.close();
     await snsHook.close();
     await fnHook.close();
@@ -169,7 +172,7 @@ describe('a metric detector under --auth enforce', () => {
     );
   });
 
-  it('reads S3 with an allowed role, delivers alerts only through action roles that may publish or invoke, and fails a run once the role loses s3:GetObject', async () => {
+  it('reads S3 with an allowed role, delivers alerts only through action roles that may publish or invoke (counted as Delivered and Undelivered in CloudWatch), and fails a run once the role loses s3:GetObject', async () => {
     const arn = await createDetector('shop', 'l4m-reader');
     const alerts: [string, NonNullable<ConstructorParameters<typeof CreateAlertCommand>[0]['Action']>][] = [
       ['sns-allowed', { SNSConfiguration: { RoleArn: role('l4m-publisher'), SnsTopicArn: TOPIC, SnsFormat: 'JSON' } }],
@@ -177,10 +180,12 @@ describe('a metric detector under --auth enforce', () => {
       ['lambda-allowed', { LambdaConfiguration: { RoleArn: role('l4m-invoker'), LambdaArn: FUNCTION } }],
       ['lambda-untrusted', { LambdaConfiguration: { RoleArn: role('ec2-only'), LambdaArn: FUNCTION } }],
     ];
+    const alertArns = new Map<string, string>();
     for (const [name, action] of alerts) {
       const { AlertArn } = await lm.send(new CreateAlertCommand({ AlertName: name, AnomalyDetectorArn: arn, AlertSensitivityThreshold: 50, Action: action }));
       // The function is not on this server: the alert goes to its webhook, still only if the role may invoke it.
       if (action.LambdaConfiguration) await lm.send(new TagResourceCommand({ ResourceArn: AlertArn, Tags: { 'freshet:webhook': fnHook.url } }));
+      alertArns.set(name, AlertArn!);
     }
     const d = await activate(arn);
     assert.equal(d.Status, 'ACTIVE', d.FailureReason);
@@ -206,6 +211,29 @@ describe('a metric detector under --auth enforce', () => {
         `alert lambda-untrusted: delivery failed: Lookout for Metrics is unable to assume role ${role('ec2-only')}.`,
       ],
     );
+    // CloudWatch counts each alert's deliveries (AWS/LookoutMetrics, AlertArn): once the registry has flushed.
+    clock.advance(11_000);
+    const cw = new CloudWatchClient({ endpoint: server.url, region: REGION, credentials: ROOT, maxAttempts: 1, systemClockOffset: clock.now() - Date.now() });
+    const count = async (metric: 'Delivered' | 'Undelivered', alert: string): Promise<number> => {
+      // The SDK resets its offset from the server's (real-time) Date header after each call: sign with the server's clock again.
+      (cw.config as { systemClockOffset: number }).systemClockOffset = clock.now() - Date.now();
+      const { Datapoints } = await cw.send(
+        new GetMetricStatisticsCommand({
+          Namespace: 'AWS/LookoutMetrics',
+          MetricName: metric,
+          Dimensions: [{ Name: 'AlertArn', Value: alertArns.get(alert)! }],
+          StartTime: new Date(now),
+          EndTime: new Date(clock.now() + 60_000),
+          Period: 3600,
+          Statistics: ['Sum'],
+        }),
+      );
+      return (Datapoints ?? []).reduce((n, p) => n + (p.Sum ?? 0), 0);
+    };
+    const counts: Record<string, [number, number]> = {};
+    for (const name of alertArns.keys()) counts[name] = [await count('Delivered', name), await count('Undelivered', name)];
+    cw.destroy();
+    assert.deepEqual(counts, { 'sns-allowed': [1, 0], 'sns-denied': [0, 1], 'lambda-allowed': [1, 0], 'lambda-untrusted': [0, 1] });
 
     // The role may list the bucket but no longer get objects: the next run fails with the text.
     await iam.send(new PutRolePolicyCommand({ RoleName: 'l4m-reader', PolicyName: 'p', PolicyDocument: policy([S3_READ[0]!]) }));
