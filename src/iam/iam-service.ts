@@ -242,11 +242,10 @@ export const detachUserPolicy = defineAction(iamModel, 'DetachUserPolicy', async
   return undefined;
 });
 
-export const createRole = defineAction(iamModel, 'CreateRole', async (input, ctx: Ctx) => {
-  const store = ctx.deps;
-  if (store.roles[input.RoleName] !== undefined) throw iamErrors.format('EntityAlreadyExistsException', 'role', { name: input.RoleName });
+/** A trust policy must parse and name a Principal in every statement (MalformedPolicyDocumentException otherwise). */
+function checkTrustPolicy(document: string): void {
   try {
-    const trust = compilePolicy(input.AssumeRolePolicyDocument, 'trust policy');
+    const trust = compilePolicy(document, 'trust policy');
     if (trust.statements.some((s) => s.principals === undefined)) {
       throw iamErrors.create('MalformedPolicyDocumentException', 'Missing required field Principal');
     }
@@ -254,6 +253,12 @@ export const createRole = defineAction(iamModel, 'CreateRole', async (input, ctx
     if (e instanceof PolicySyntaxError) throw iamErrors.create('MalformedPolicyDocumentException', e.message);
     throw e;
   }
+}
+
+export const createRole = defineAction(iamModel, 'CreateRole', async (input, ctx: Ctx) => {
+  const store = ctx.deps;
+  if (store.roles[input.RoleName] !== undefined) throw iamErrors.format('EntityAlreadyExistsException', 'role', { name: input.RoleName });
+  checkTrustPolicy(input.AssumeRolePolicyDocument);
   const role: StoredRole = {
     roleName: input.RoleName,
     roleId: awsId('AROA', 17),
@@ -270,6 +275,24 @@ export const createRole = defineAction(iamModel, 'CreateRole', async (input, ctx
 });
 
 export const getRole = defineAction(iamModel, 'GetRole', (input, ctx: Ctx) => ({ Role: roleShape(ctx.deps, roleNamed(ctx.deps, input.RoleName)) }));
+
+/** As IAM: a role with inline or attached policies cannot be deleted (DeleteConflictException). */
+export const deleteRole = defineAction(iamModel, 'DeleteRole', async (input, ctx: Ctx): Promise<undefined> => {
+  const store = ctx.deps;
+  const r = roleNamed(store, input.RoleName);
+  if (Object.keys(r.inlinePolicies).length) throw iamErrors.format('DeleteConflictException', 'policies', {});
+  if (r.attachedPolicies.length) throw iamErrors.format('DeleteConflictException', 'attached', {});
+  await store.deleteRole(r.roleName);
+  return undefined;
+});
+
+export const updateAssumeRolePolicy = defineAction(iamModel, 'UpdateAssumeRolePolicy', async (input, ctx: Ctx): Promise<undefined> => {
+  const store = ctx.deps;
+  const r = roleNamed(store, input.RoleName);
+  checkTrustPolicy(input.PolicyDocument);
+  await store.putRole({ ...r, assumeRolePolicyDocument: input.PolicyDocument });
+  return undefined;
+});
 
 export const putRolePolicy = defineAction(iamModel, 'PutRolePolicy', async (input, ctx: Ctx): Promise<undefined> => {
   const store = ctx.deps;
@@ -323,6 +346,7 @@ export const IAM_ACTIONS = actionTable(iamModel, {
   CreateRole: createRole,
   CreateUser: createUser,
   DeleteAccessKey: deleteAccessKey,
+  DeleteRole: deleteRole,
   DeleteRolePolicy: deleteRolePolicy,
   DeleteUser: deleteUser,
   DeleteUserPolicy: deleteUserPolicy,
@@ -337,6 +361,7 @@ export const IAM_ACTIONS = actionTable(iamModel, {
   PutRolePolicy: putRolePolicy,
   PutUserPolicy: putUserPolicy,
   UpdateAccessKey: updateAccessKey,
+  UpdateAssumeRolePolicy: updateAssumeRolePolicy,
 });
 
 export function createIamService(store: IamStore): AwsService {

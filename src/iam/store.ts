@@ -299,6 +299,12 @@ export class IamStore implements CredentialStore {
     await this.save();
   }
 
+  async deleteRole(name: string): Promise<void> {
+    delete this.state.roles[name];
+    this.forget(`role:${name}:`);
+    await this.save();
+  }
+
   async putPolicy(p: StoredPolicy): Promise<void> {
     this.state.policies[p.arn] = p;
     await this.save();

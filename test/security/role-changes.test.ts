@@ -3,8 +3,9 @@
  * detached or deleted, the next read or write is held with AWS's AccessDenied text in the application's status
  * (no clock time has to pass) while the application stays RUNNING, as on AWS; it retries with backoff on the
  * clock (1 s, 2 s, 4 s, … up to 60 s), and once the policy is back the next retry goes on from where it stopped,
- * so the records sent meanwhile are neither lost nor doubled. Also the role-policy actions that make such changes
- * (GetRolePolicy, DeleteRolePolicy, DetachRolePolicy) with IAM's texts.
+ * so the records sent meanwhile are neither lost nor doubled. The same when the role's trust policy stops naming
+ * Kinesis Analytics or the role is deleted and created again. Also the role actions that make such changes
+ * (GetRolePolicy, DeleteRolePolicy, DetachRolePolicy, DeleteRole, UpdateAssumeRolePolicy) with IAM's texts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,11 +13,13 @@ import {
   CreatePolicyCommand,
   CreateRoleCommand,
   AttachRolePolicyCommand,
+  DeleteRoleCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
   GetRolePolicyCommand,
   IAMClient,
   PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { CreateStreamCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { CreateApplicationCommand, DescribeApplicationCommand, KinesisAnalyticsClient, StartApplicationCommand } from '@aws-sdk/client-kinesis-analytics';
@@ -76,7 +79,8 @@ describe('running KDA applications re-check their roles when IAM changes', () =>
     });
     iam = new IAMClient(cfg());
     kinesis = new KinesisClient(cfg());
-    for (const name of ['sql-in', 'sql-out', 'flink-in', 'flink-out']) await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+    for (const name of ['sql-in', 'sql-out', 'flink-in', 'flink-out', 'trust-in', 'trust-out', 'gone-in', 'gone-out'])
+      await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
     clock.advance(1000);
   });
   after(async () => {
@@ -328,6 +332,179 @@ INSERT INTO o SELECT v FROM s;`;
       assert.equal(
         await until(
           () => lastError('flink-app'),
+          (e) => e === undefined,
+        ),
+        undefined,
+      );
+      assert.equal(await status(), 'RUNNING');
+    } finally {
+      flink.destroy();
+    }
+  });
+  it("answers IAM's texts for DeleteRole and UpdateAssumeRolePolicy", async () => {
+    await iam.send(new CreateRoleCommand({ RoleName: 'iam-del', AssumeRolePolicyDocument: TRUST }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'iam-del', PolicyName: 'p', PolicyDocument: USE('a', 'b') }));
+    assert.equal(
+      await failure(iam.send(new DeleteRoleCommand({ RoleName: 'iam-del' }))),
+      'DeleteConflictException: Cannot delete entity, must delete policies first.',
+    );
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: 'iam-del', PolicyName: 'p' }));
+    const { Policy } = await iam.send(new CreatePolicyCommand({ PolicyName: 'iam-del-managed', PolicyDocument: USE('a', 'b') }));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'iam-del', PolicyArn: Policy!.Arn }));
+    assert.equal(
+      await failure(iam.send(new DeleteRoleCommand({ RoleName: 'iam-del' }))),
+      'DeleteConflictException: Cannot delete entity, must detach all policies first.',
+    );
+    await iam.send(new DetachRolePolicyCommand({ RoleName: 'iam-del', PolicyArn: Policy!.Arn }));
+    assert.equal(
+      await failure(
+        iam.send(
+          new UpdateAssumeRolePolicyCommand({
+            RoleName: 'iam-del',
+            PolicyDocument: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}',
+          }),
+        ),
+      ),
+      'MalformedPolicyDocumentException: Missing required field Principal',
+    );
+    assert.equal(await failure(iam.send(new DeleteRoleCommand({ RoleName: 'iam-del' }))), 'ok');
+    assert.equal(await failure(iam.send(new DeleteRoleCommand({ RoleName: 'iam-del' }))), 'NoSuchEntityException: The role with name iam-del cannot be found.');
+    assert.equal(
+      await failure(iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'iam-del', PolicyDocument: TRUST }))),
+      'NoSuchEntityException: The role with name iam-del cannot be found.',
+    );
+  });
+
+  it('a SQL application whose role stops trusting Kinesis Analytics stays RUNNING with the reason, and goes on without loss once the trust is back', async () => {
+    const kda = new KinesisAnalyticsClient(cfg());
+    try {
+      await iam.send(new CreateRoleCommand({ RoleName: 'trust-role', AssumeRolePolicyDocument: TRUST }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'trust-role', PolicyName: 'use', PolicyDocument: USE('trust-in', 'trust-out') }));
+      await kda.send(
+        new CreateApplicationCommand({
+          ApplicationName: 'trust-app',
+          Inputs: [
+            {
+              NamePrefix: 'SOURCE_SQL_STREAM',
+              KinesisStreamsInput: { ResourceARN: stream('trust-in'), RoleARN: role('trust-role') },
+              InputSchema: {
+                RecordFormat: {
+                  RecordFormatType: 'CSV',
+                  MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } },
+                },
+                RecordColumns: [{ Name: 'v', SqlType: 'VARCHAR(8)' }],
+              },
+            },
+          ],
+          Outputs: [
+            {
+              Name: 'DEST',
+              KinesisStreamsOutput: { ResourceARN: stream('trust-out'), RoleARN: role('trust-role') },
+              DestinationSchema: { RecordFormatType: 'CSV' },
+            },
+          ],
+          ApplicationCode:
+            'CREATE OR REPLACE STREAM "DEST" ("v" VARCHAR(8)); CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "v" FROM "SOURCE_SQL_STREAM_001";',
+        }),
+      );
+      await kda.send(
+        new StartApplicationCommand({
+          ApplicationName: 'trust-app',
+          InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'NOW' } }],
+        }),
+      );
+      const status = async () => (await kda.send(new DescribeApplicationCommand({ ApplicationName: 'trust-app' }))).ApplicationDetail!.ApplicationStatus;
+      assert.equal(await until(status, (s) => s === 'RUNNING'), 'RUNNING');
+      await put('trust-in', 'one');
+      assert.deepEqual(
+        await until(
+          () => readAll('trust-out'),
+          (r) => r.length === 1,
+        ),
+        ['one'],
+      );
+
+      // The trust policy now names EC2 only: Kinesis Analytics may not assume the role.
+      const ec2 = TRUST.replace('kinesisanalytics.amazonaws.com', 'ec2.amazonaws.com');
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'trust-role', PolicyDocument: ec2 }));
+      await put('trust-in', 'two');
+      assert.equal(
+        await until(
+          () => lastError('trust-app'),
+          (e) => e !== undefined,
+        ),
+        `Input 1.1: Kinesis Analytics service doesn't have sufficient privileges to assume the role ${role('trust-role')}`,
+      );
+      assert.equal(await status(), 'RUNNING');
+      await walk(2000);
+      assert.deepEqual(await readAll('trust-out'), ['one']);
+
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'trust-role', PolicyDocument: TRUST }));
+      for (let i = 0; i < 80 && (await readAll('trust-out')).length < 2; i++) await walk(100);
+      assert.deepEqual(await readAll('trust-out'), ['one', 'two']);
+      assert.equal(
+        await until(
+          () => lastError('trust-app'),
+          (e) => e === undefined,
+        ),
+        undefined,
+      );
+      assert.equal(await status(), 'RUNNING');
+    } finally {
+      kda.destroy();
+    }
+  });
+
+  it('a Flink application whose role is deleted stays RUNNING with the reason, and goes on without loss once the role is created again', async () => {
+    const flink = new KinesisAnalyticsV2Client(cfg());
+    try {
+      await iam.send(new CreateRoleCommand({ RoleName: 'gone-role', AssumeRolePolicyDocument: TRUST }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'gone-role', PolicyName: 'use', PolicyDocument: USE('gone-in', 'gone-out') }));
+      const sql = `CREATE TABLE s (v STRING) WITH ('connector' = 'kinesis', 'stream' = 'gone-in', 'format' = 'json', 'scan.stream.initpos' = 'TRIM_HORIZON');
+CREATE TABLE o (v STRING) WITH ('connector' = 'kinesis', 'stream' = 'gone-out', 'format' = 'json');
+INSERT INTO o SELECT v FROM s;`;
+      await flink.send(
+        new CreateFlinkApplicationCommand({
+          ApplicationName: 'gone-app',
+          RuntimeEnvironment: 'FLINK-1_15',
+          ServiceExecutionRole: role('gone-role'),
+          ApplicationConfiguration: { ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: sql } } },
+        }),
+      );
+      await flink.send(new StartFlinkApplicationCommand({ ApplicationName: 'gone-app', RunConfiguration: {} }));
+      const status = async () => (await flink.send(new DescribeFlinkApplicationCommand({ ApplicationName: 'gone-app' }))).ApplicationDetail!.ApplicationStatus;
+      for (let i = 0; i < 100 && (await status()) !== 'RUNNING'; i++) await walk(1000);
+      assert.equal(await status(), 'RUNNING');
+      await put('gone-in', '{"v":"a"}');
+      assert.deepEqual(
+        await until(
+          () => readAll('gone-out'),
+          (r) => r.length === 1,
+        ),
+        ['{"v":"a"}'],
+      );
+
+      await iam.send(new DeleteRolePolicyCommand({ RoleName: 'gone-role', PolicyName: 'use' }));
+      await iam.send(new DeleteRoleCommand({ RoleName: 'gone-role' }));
+      await put('gone-in', '{"v":"b"}');
+      assert.equal(
+        await until(
+          () => lastError('gone-app'),
+          (e) => e?.startsWith('Kinesis Analytics') === true,
+        ),
+        `Kinesis Analytics service doesn't have sufficient privileges to assume the role ${role('gone-role')}`,
+      );
+      assert.equal(await status(), 'RUNNING');
+      await walk(2000);
+      assert.deepEqual(await readAll('gone-out'), ['{"v":"a"}']);
+
+      await iam.send(new CreateRoleCommand({ RoleName: 'gone-role', AssumeRolePolicyDocument: TRUST }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'gone-role', PolicyName: 'use', PolicyDocument: USE('gone-in', 'gone-out') }));
+      for (let i = 0; i < 80 && (await readAll('gone-out')).length < 2; i++) await walk(100);
+      assert.deepEqual(await readAll('gone-out'), ['{"v":"a"}', '{"v":"b"}']);
+      assert.equal(
+        await until(
+          () => lastError('gone-app'),
           (e) => e === undefined,
         ),
         undefined,
