@@ -122,6 +122,11 @@ export interface Select {
   from: FromItem[];
   where?: Expr;
   groupBy?: Expr[];
+  /**
+   * GROUPING SETS / ROLLUP / CUBE: the grouping sets, each a list of expressions from groupBy (which then
+   * holds every grouping expression once). Undefined for a plain GROUP BY.
+   */
+  groupingSets?: Expr[][];
   having?: Expr;
   windows: { name: Ident; spec: WindowSpec }[];
   pos: Pos;

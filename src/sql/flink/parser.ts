@@ -784,12 +784,27 @@ export class FlinkParser {
     if (this.acceptWord('WHERE')) q.where = this.expr();
     if (this.acceptWord('GROUP')) {
       this.expectWord('BY');
-      q.groupBy = [];
+      // Each element is a list of grouping sets; the query groups by their cross product.
+      let sets: Expr[][] = [[]];
+      let multi = false;
       do {
-        if (this.isWord('GROUPING') || this.isWord('ROLLUP') || this.isWord('CUBE'))
-          throw new SqlError(`${this.peek().upper} is not supported by Freshet's Flink SQL yet; list the grouping columns`, this.pos());
-        q.groupBy.push(this.expr());
+        const el = this.groupingElement();
+        if (el.multi) multi = true;
+        const next: Expr[][] = [];
+        for (const a of sets) for (const b of el.sets) next.push([...a, ...b]);
+        sets = next;
       } while (this.acceptSym(','));
+      q.groupBy = [];
+      const seen = new Set<string>();
+      for (const set of sets)
+        for (const e of set) {
+          const k = exprKey(e);
+          if (!seen.has(k)) {
+            seen.add(k);
+            q.groupBy.push(e);
+          }
+        }
+      if (multi) q.groupingSets = sets;
     }
     if (this.acceptWord('HAVING')) q.having = this.expr();
     if (this.acceptWord('WINDOW')) {
@@ -800,6 +815,68 @@ export class FlinkParser {
       } while (this.acceptSym(','));
     }
     return q;
+  }
+
+  /** One GROUP BY element as grouping sets: an expression, `()`, ROLLUP(...), CUBE(...) or GROUPING SETS(...). */
+  private groupingElement(): { sets: Expr[][]; multi: boolean } {
+    if (this.isWord('ROLLUP') && this.isSym('(', 1)) {
+      this.i++;
+      const items = this.groupingItems();
+      const sets: Expr[][] = [];
+      for (let n = items.length; n >= 0; n--) sets.push(items.slice(0, n).flat());
+      return { sets, multi: true };
+    }
+    if (this.isWord('CUBE') && this.isSym('(', 1)) {
+      this.i++;
+      const items = this.groupingItems();
+      const sets: Expr[][] = [];
+      // Calcite's order: from the full set down to (), dropping trailing items first.
+      for (let mask = (1 << items.length) - 1; mask >= 0; mask--) {
+        const set: Expr[] = [];
+        for (let j = 0; j < items.length; j++) if (mask & (1 << (items.length - 1 - j))) set.push(...items[j]!);
+        sets.push(set);
+      }
+      return { sets, multi: true };
+    }
+    if (this.isWord('GROUPING') && this.isWord('SETS', 1)) {
+      this.i += 2;
+      this.expectSym('(');
+      const sets: Expr[][] = [];
+      do sets.push(...this.groupingElement().sets);
+      while (this.acceptSym(','));
+      this.expectSym(')');
+      return { sets, multi: true };
+    }
+    if (this.isSym('(') && this.isSym(')', 1)) {
+      this.i += 2;
+      return { sets: [[]], multi: false };
+    }
+    if (this.isSym('(')) {
+      // `(a, b)`: one set of several expressions; `(a)` is the expression a.
+      const save = this.i;
+      this.i++;
+      const list: Expr[] = [this.expr()];
+      if (this.isSym(',')) {
+        while (this.acceptSym(',')) list.push(this.expr());
+        this.expectSym(')');
+        return { sets: [list], multi: false };
+      }
+      this.i = save;
+    }
+    return { sets: [[this.expr()]], multi: false };
+  }
+
+  /** The items of ROLLUP(...) / CUBE(...): expressions or parenthesised lists of them. */
+  private groupingItems(): Expr[][] {
+    this.expectSym('(');
+    const items: Expr[][] = [];
+    do {
+      const el = this.groupingElement();
+      if (el.sets.length !== 1) throw new SqlError('ROLLUP and CUBE take expressions or (lists of expressions)', this.pos());
+      items.push(el.sets[0]!);
+    } while (this.acceptSym(','));
+    this.expectSym(')');
+    return items;
   }
 
   private selectItem(): SelectItem {
@@ -1766,4 +1843,9 @@ export function parseFlinkScript(code: string): Statement[] {
 export function parseFlinkType(text: string): SqlType {
   const p = new FlinkParser(text);
   return p.sqlType();
+}
+
+/** A structural key of an expression (positions left out): the same grouping expression written twice is one. */
+function exprKey(e: Expr): string {
+  return JSON.stringify(e, (k, v: unknown) => (k === 'pos' ? undefined : v));
 }

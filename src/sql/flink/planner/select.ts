@@ -368,6 +368,8 @@ function groupHook(rel: Rel, keys: PExpr[], keySlot: (k: number) => number, aggs
 }
 
 const LEGACY = new Set(['TUMBLE', 'HOP', 'SESSION']);
+const WINDOW_SETS =
+  "GROUPING SETS, ROLLUP and CUBE over a window aggregation are not supported by Freshet's Flink SQL yet; aggregate per window in a subquery, then group its rows";
 
 function planAggregate(ctx: PlannerContext, s: Select, input: Rel): Rel {
   const groupBy = s.groupBy ?? [];
@@ -379,6 +381,7 @@ function planAggregate(ctx: PlannerContext, s: Select, input: Rel): Rel {
     const hasStart = planned.some(({ p }) => isWin(p, w.start));
     const hasEnd = planned.some(({ p }) => isWin(p, w.end));
     if (hasStart && hasEnd) {
+      if (s.groupingSets) throw new SqlError(WINDOW_SETS, s.pos);
       const keys = planned.filter(({ p }) => !isWin(p, w.start) && !isWin(p, w.end) && !isWin(p, w.wtime)).map(({ p }) => p);
       for (const k of keys)
         if (slotsOf(k).some((i) => i >= w.base.width))
@@ -416,6 +419,7 @@ function planAggregate(ctx: PlannerContext, s: Select, input: Rel): Rel {
   const legacy = groupBy.filter((g) => g.kind === 'call' && LEGACY.has(g.name));
   if (legacy.length > 1) throw new SqlError('a query can group by one window only', legacy[1]!.pos);
   if (legacy.length === 1) {
+    if (s.groupingSets) throw new SqlError(WINDOW_SETS, s.pos);
     const g = legacy[0] as Extract<Expr, { kind: 'call' }>;
     const t = g.args[0] ? expr(g.args[0], { rel: input }) : undefined;
     const tcol = t?.k === 'col' ? input.cols.find((c) => c.slot === t.i) : undefined;
@@ -467,16 +471,22 @@ function planAggregate(ctx: PlannerContext, s: Select, input: Rel): Rel {
   }
   // Unbounded GROUP BY: a changelog.
   input = materialize(input);
+  if (s.groupingSets) return planGroupingSets(ctx, s, input);
   const keys = groupBy.map((g) => expr(g, { rel: input }));
   const aggs: AggPlan[] = [];
   const nk = keys.length;
+  const keyCanon = keys.map(canon);
   const hook = groupHook(
     input,
     keys,
     (k) => 1 + k,
     aggs,
     1 + nk,
-    () => undefined,
+    (e) =>
+      groupingCall(e, input, keyCanon, (args) => {
+        void args;
+        return lit(0, FT.BIGINT);
+      }),
   );
   const { exprs, names } = selectList(input, s.items, hook);
   const having = s.having ? bool(expr(s.having, { rel: input, hook }), s.having.pos, 'HAVING') : null;
@@ -490,6 +500,99 @@ function planAggregate(ctx: PlannerContext, s: Select, input: Rel): Rel {
     kind: exprs.length + 1,
     ...(upsertKey.every((k) => k > 0) && upsertKey.length > 0 ? { upsertKey } : {}),
     producer: `GroupAggregate(groupBy=[${groupBy.map((g) => (g.kind === 'column' ? g.parts.map((x) => x.name).join('.') : 'expr')).join(', ')}])`,
+  };
+}
+
+/**
+ * GROUPING(a, ...) / GROUPING_ID(a, ...): which of its arguments the row's grouping set leaves out, as bits
+ * (the first argument the highest, 1 = not grouped). `value` builds it from the argument key indexes.
+ */
+function groupingCall(e: Expr, rel: Rel, keyCanon: string[], value: (args: number[]) => PExpr): PExpr | undefined {
+  if (e.kind !== 'call' || (e.name !== 'GROUPING' && e.name !== 'GROUPING_ID') || e.over) return undefined;
+  if (e.args.length === 0) throw new SqlError(`Invalid number of arguments to function '${e.name}'. Was expecting at least 1 arguments`, e.pos);
+  const args = e.args.map((a) => {
+    const j = keyCanon.indexOf(canon(expr(a, { rel })));
+    if (j < 0) throw new SqlError(`Argument to ${e.name} operator must be a grouped expression`, a.pos);
+    return j;
+  });
+  return value(args);
+}
+
+/**
+ * GROUP BY GROUPING SETS / ROLLUP / CUBE, as Flink plans it: each row is expanded once per grouping set
+ * (the keys outside the set nulled, the set's number appended), then one unbounded group aggregation groups
+ * by all keys plus the set number, so equal key values of different sets stay apart. A changelog.
+ */
+function planGroupingSets(ctx: PlannerContext, s: Select, input: Rel): Rel {
+  const sets = s.groupingSets!;
+  const keys = (s.groupBy ?? []).map((g) => expr(g, { rel: input }));
+  const keyCanon = keys.map(canon);
+  const members = sets.map((set) => new Set(set.map((e) => keyCanon.indexOf(canon(expr(e, { rel: input }))))));
+  const m = keys.length;
+  const idSlot = input.width;
+  const id = col(idSlot, FT.INT);
+  const arrayT: SqlType = { name: 'ARRAY', element: FT.INT };
+  const expand: OpPlan = {
+    op: 'unnest',
+    input: input.root,
+    arg: { k: 'call', fn: 'arrayOf', args: sets.map((_set, i) => lit(i, FT.INT)), t: arrayT },
+    width: input.width,
+    element: 'value',
+    fields: 1,
+    ordinality: false,
+    outer: false,
+    filter: null,
+    kind: input.kind,
+  };
+  const isSet = (i: number): PExpr => ({ k: 'call', fn: 'eq', args: [id, lit(i, FT.INT)], t: FT.BOOLEAN });
+  const gkeys: PExpr[] = keys.map((k, j) => {
+    const absent: number[] = [];
+    members.forEach((set, i) => {
+      if (!set.has(j)) absent.push(i);
+    });
+    if (absent.length === 0) return k;
+    return { k: 'case', whens: absent.map((i) => ({ when: isSet(i), then: lit(null, k.t) })), else: k, t: k.t };
+  });
+  gkeys.push(id);
+  const aggs: AggPlan[] = [];
+  const idOut = col(1 + m, FT.INT);
+  const hook = groupHook(
+    input,
+    keys,
+    (k) => 1 + k,
+    aggs,
+    2 + m,
+    (e) =>
+      groupingCall(e, input, keyCanon, (args) => ({
+        k: 'case',
+        whens: members.map((set, i) => {
+          let bits = 0;
+          for (const j of args) bits = bits * 2 + (set.has(j) ? 0 : 1);
+          return { when: { k: 'call', fn: 'eq', args: [idOut, lit(i, FT.INT)], t: FT.BOOLEAN }, then: lit(bits, FT.BIGINT) };
+        }),
+        else: null,
+        t: FT.BIGINT,
+      })),
+  );
+  const { exprs, names } = selectList(input, s.items, hook);
+  const having = s.having ? bool(expr(s.having, { rel: input, hook }), s.having.pos, 'HAVING') : null;
+  const root: OpPlan = {
+    op: 'groupAgg',
+    input: expand,
+    keys: gkeys,
+    aggs,
+    having,
+    project: exprs,
+    inputKind: input.kind === null ? null : input.width + 1,
+    ttlMs: ctx.stateTtlMs(),
+  };
+  const cols: FCol[] = exprs.map((p, i) => ({ name: names[i]!, type: p.t, slot: i + 1, quals: [] }));
+  return {
+    root,
+    cols: dedupeNames(cols),
+    width: exprs.length + 1,
+    kind: exprs.length + 1,
+    producer: `GroupAggregate(groupBy=[${keys.length} keys], groupingSets=${sets.length})`,
   };
 }
 
