@@ -7,6 +7,8 @@ export { createAnalyticsService, TARGET_PREFIX } from './service.ts';
 export { createAnalyticsV2Service } from './v2/service.ts';
 export type { AnalyticsV2Deps, AnalyticsV2Options, AnalyticsV2Service } from './v2/service.ts';
 export type { V2Delays as AnalyticsV2Delays } from './v2/registry.ts';
+export { verifyPresignedToken } from './v2/presign.ts';
+export type { PresignedCheck } from './v2/presign.ts';
 export type { AnalyticsDeps, AnalyticsOptions, AnalyticsService, FirehoseEngineLike } from './service.ts';
 export { ACTION_NAMES } from './actions/index.ts';
 export { ApplicationRegistry } from './registry.ts';

@@ -25,6 +25,7 @@ import {
   DEFAULT_CHECKPOINTING,
   DEFAULT_MONITORING,
   DEFAULT_PARALLELISM,
+  maintenanceDescription,
   snapshotDetails,
   sqlOptions,
   vpcDescription,
@@ -32,6 +33,7 @@ import {
   type V2Code,
   type V2Version,
 } from './model.ts';
+import { DEFAULT_SESSION_SECONDS, presignedUrl } from './presign.ts';
 import { inUseV2, type V2Registry } from './registry.ts';
 import {
   addInput,
@@ -54,6 +56,8 @@ export interface V2Context {
   readObject: ObjectReader;
   /** The KDA v1 applications, shown through v2 as SQL-1_0 applications. */
   v1?: AnalyticsContext | undefined;
+  /** The server's base URL (`http://host:port`), for CreateApplicationPresignedUrl. */
+  serverUrl: () => string;
 }
 
 const MAX_TAGS = 50;
@@ -726,6 +730,56 @@ const deleteLogging = defineAction(
   },
 );
 
+// ---- the application's extension URL and maintenance window ----
+
+const createApplicationPresignedUrl = defineAction(
+  kinesisAnalyticsV2Model,
+  'CreateApplicationPresignedUrl',
+  async (req, { deps: ctx, clock }: ActionContext<V2Context>): Promise<M.CreateApplicationPresignedUrlResponse> => {
+    const name = req.ApplicationName;
+    if (!ctx.registry.has(name) && ctx.v1?.registry.has(name))
+      throw analyticsV2Errors.create(
+        'InvalidArgumentException',
+        `Application ${name} is a SQL-1_0 application; presigned URLs are for Flink and Studio applications`,
+      );
+    const app = ctx.registry.get(name);
+    if (req.UrlType === 'ZEPPELIN_UI_URL' && !app.runtime.startsWith('ZEPPELIN-'))
+      throw analyticsV2Errors.create(
+        'InvalidArgumentException',
+        `ZEPPELIN_UI_URL is for Studio (ZEPPELIN-FLINK) applications; application ${name} runs ${app.runtime}`,
+      );
+    if (app.status !== 'RUNNING')
+      throw analyticsV2Errors.create('ResourceInUseException', `Application ${name} is ${app.status}; its ${req.UrlType} is available while it is RUNNING`);
+    const seconds = req.SessionExpirationDurationInSeconds ?? DEFAULT_SESSION_SECONDS;
+    return { AuthorizedUrl: presignedUrl(ctx.serverUrl(), name, req.UrlType, clock.now() + seconds * 1000) };
+  },
+);
+
+const updateApplicationMaintenanceConfiguration = defineAction(
+  kinesisAnalyticsV2Model,
+  'UpdateApplicationMaintenanceConfiguration',
+  async (req, { deps: ctx }: ActionContext<V2Context>): Promise<M.UpdateApplicationMaintenanceConfigurationResponse> => {
+    const name = req.ApplicationName;
+    if (!ctx.registry.has(name) && ctx.v1?.registry.has(name))
+      throw analyticsV2Errors.create(
+        'UnsupportedOperationException',
+        `Application ${name} is a SQL-1_0 application; maintenance configuration is for Flink applications only`,
+      );
+    return ctx.registry.serialise(name, async () => {
+      const app = ctx.registry.get(name);
+      // API reference: only a READY or RUNNING application takes the update.
+      if (app.status !== 'READY' && app.status !== 'RUNNING')
+        throw analyticsV2Errors.create(
+          'ResourceInUseException',
+          `Application ${name} is ${app.status}; update its maintenance configuration when it is READY or RUNNING`,
+        );
+      app.maintenanceStart = req.ApplicationMaintenanceConfigurationUpdate.ApplicationMaintenanceWindowStartTimeUpdate;
+      await ctx.registry.save(app);
+      return { ApplicationARN: app.arn, ApplicationMaintenanceConfigurationDescription: maintenanceDescription(app) };
+    });
+  },
+);
+
 // ---- VPC configurations (stored and described; Freshet runs no VPCs) ----
 
 const addVpc = defineAction(
@@ -834,6 +888,7 @@ export const ANALYTICS_V2_ACTIONS = actionTable(kinesisAnalyticsV2Model, {
   DeleteApplicationVpcConfiguration: deleteVpc,
   DiscoverInputSchema: discoverInputSchema,
   CreateApplication: createApplication,
+  CreateApplicationPresignedUrl: createApplicationPresignedUrl,
   CreateApplicationSnapshot: createApplicationSnapshot,
   DeleteApplication: deleteApplication,
   DeleteApplicationCloudWatchLoggingOption: deleteLogging,
@@ -851,4 +906,5 @@ export const ANALYTICS_V2_ACTIONS = actionTable(kinesisAnalyticsV2Model, {
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateApplication: updateApplication,
+  UpdateApplicationMaintenanceConfiguration: updateApplicationMaintenanceConfiguration,
 });

@@ -94,6 +94,24 @@ export interface V2App {
   lastError?: string;
   /** The job's plan (EXPLAIN), for JobPlanDescription. */
   jobPlan?: string;
+  /** UpdateApplicationMaintenanceConfiguration's window start (UTC `HH:mm`); absent: DEFAULT_MAINTENANCE_START. */
+  maintenanceStart?: string;
+}
+
+/**
+ * The maintenance window a new application gets. AWS picks one per region (its maintenance guide lists them);
+ * Freshet, which does no maintenance, gives every application this one.
+ */
+export const DEFAULT_MAINTENANCE_START = '06:00';
+/** A maintenance window lasts eight hours (Managed Service for Apache Flink's maintenance guide). */
+const MAINTENANCE_HOURS = 8;
+
+/** ApplicationMaintenanceConfigurationDescription: the window's start and its end eight hours later (UTC, `HH:mm`). */
+export function maintenanceDescription(app: V2App): { ApplicationMaintenanceWindowStartTime: string; ApplicationMaintenanceWindowEndTime: string } {
+  const start = app.maintenanceStart ?? DEFAULT_MAINTENANCE_START;
+  const [h, m] = start.split(':') as [string, string];
+  const end = `${String((Number(h) + MAINTENANCE_HOURS) % 24).padStart(2, '0')}:${m}`;
+  return { ApplicationMaintenanceWindowStartTime: start, ApplicationMaintenanceWindowEndTime: end };
 }
 
 /** Flink's defaults as Managed Service for Apache Flink documents them (DEFAULT configuration types). */
@@ -190,6 +208,7 @@ export function applicationDetailV2(app: V2App, v: V2Version, status: V2Status, 
       ApplicationSnapshotConfigurationDescription: { SnapshotsEnabled: v.snapshotsEnabled },
       ...(v.vpc?.length ? { VpcConfigurationDescriptions: v.vpc.map(vpcDescription) } : {}),
     },
+    ApplicationMaintenanceConfigurationDescription: maintenanceDescription(app),
     ...(v.logging.length > 0 ? { CloudWatchLoggingOptionDescriptions: v.logging.map((l) => ({ CloudWatchLoggingOptionId: l.id, LogStreamARN: l.arn })) } : {}),
     ...(v.updatedFrom !== undefined ? { ApplicationVersionUpdatedFrom: v.updatedFrom } : {}),
     ...(v.rolledBackFrom !== undefined ? { ApplicationVersionRolledBackFrom: v.rolledBackFrom } : {}),

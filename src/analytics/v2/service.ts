@@ -26,6 +26,8 @@ export interface AnalyticsV2Deps {
   dataDir: string | undefined;
   /** `--auth enforce`: Flink jobs read and write with their ServiceExecutionRole, checked like any caller. */
   roles?: RoleAuthorizer;
+  /** The server's base URL, for presigned console URLs (the server's own when absent: http://localhost:4567). */
+  serverUrl?: () => string;
 }
 
 export interface AnalyticsV2Options {
@@ -62,6 +64,7 @@ export function createAnalyticsV2Service(deps: AnalyticsV2Deps, options: Analyti
     accountId: deps.accountId,
     readObject: options.readObject ?? createObjectReader({ dataDir: deps.dataDir }),
     v1: options.v1,
+    serverUrl: deps.serverUrl ?? (() => 'http://localhost:4567'),
   };
   const wasRunning = registry.load();
   const ready = Promise.all(
