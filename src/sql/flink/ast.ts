@@ -213,6 +213,10 @@ export type Expr =
   | { kind: 'case'; operand?: Expr; whens: { when: Expr; then: Expr }[]; else?: Expr; pos: Pos }
   | { kind: 'between'; arg: Expr; low: Expr; high: Expr; not: boolean; pos: Pos }
   | { kind: 'in'; arg: Expr; list: Expr[]; not: boolean; pos: Pos }
+  /** `arg [NOT] IN (SELECT ...)`: planned as a semi (anti) join when it is a conjunct of WHERE. */
+  | { kind: 'inQuery'; arg: Expr; query: Query; not: boolean; pos: Pos }
+  /** `EXISTS (SELECT ...)`, possibly correlated: a semi join (NOT EXISTS: an anti join) as a conjunct of WHERE. */
+  | { kind: 'exists'; query: Query; pos: Pos }
   | { kind: 'like'; arg: Expr; pattern: Expr; escape?: Expr; not: boolean; similar: boolean; pos: Pos }
   | { kind: 'is'; arg: Expr; what: 'NULL' | 'TRUE' | 'FALSE' | 'UNKNOWN' | 'JSON'; not: boolean; pos: Pos }
   | { kind: 'distinctFrom'; left: Expr; right: Expr; not: boolean; pos: Pos }

@@ -1265,7 +1265,11 @@ export class FlinkParser {
     }
     if (this.acceptWord('IN')) {
       this.expectSym('(');
-      if (this.isWord('SELECT')) throw new SqlError('IN (SELECT ...) is not supported by Freshet yet; use a join', this.pos());
+      if (this.isWord('SELECT') || this.isWord('WITH')) {
+        const query = this.query();
+        this.expectSym(')');
+        return { kind: 'inQuery', arg: left, query, not, pos: p };
+      }
       const list: Expr[] = [];
       do list.push(this.expr());
       while (this.acceptSym(','));
@@ -1377,6 +1381,12 @@ export class FlinkParser {
     if (t.kind === 'string') {
       this.i++;
       return { kind: 'literal', value: t.text, type: { name: 'CHAR', length: t.text.length }, pos: p };
+    }
+    if (this.isWord('EXISTS') && this.isSym('(', 1)) {
+      this.i += 2;
+      const query = this.query();
+      this.expectSym(')');
+      return { kind: 'exists', query, pos: p };
     }
     if (this.isSym('(')) {
       this.i++;

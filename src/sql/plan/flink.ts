@@ -241,6 +241,28 @@ export type FlinkOpPlan =
       withinMs: number | null;
       width: number;
     }
+  /**
+   * Semi and anti joins (`WHERE [NOT] EXISTS (SELECT … correlated)`, `x [NOT] IN (SELECT …)`): a left row comes
+   * out while some kept right row of its key satisfies `on` (semi) or while none does (anti), and is retracted
+   * (-D) when that stops being so. `nullAware` (NOT IN): a NULL on either side blocks the row, as SQL's
+   * three-valued NOT IN does. Rows out: the left row [...left slots], plus the kind when `changelog`.
+   */
+  | {
+      op: 'semiJoin';
+      left: OpPlan;
+      right: OpPlan;
+      anti: boolean;
+      nullAware: boolean;
+      leftKeys: PExpr[];
+      rightKeys: PExpr[];
+      /** Over [...left slots, ...right slots]. */
+      on: PExpr | null;
+      leftWidth: number;
+      rightWidth: number;
+      leftKind: number | null;
+      rightKind: number | null;
+      changelog: boolean;
+    }
   /** UNION ALL in Flink: rows of every input as they come (no merge on time). */
   | { op: 'unionAll'; inputs: OpPlan[] }
   /** ORDER BY a time attribute (ASC), then other keys: rows held until the watermark passes them. */

@@ -219,6 +219,7 @@ export function inputsOf(o: OpPlan): OpPlan[] {
     case 'intervalJoin':
     case 'regularJoin':
     case 'temporalJoin':
+    case 'semiJoin':
       return [o.left, o.right];
     case 'union':
     case 'unionAll':

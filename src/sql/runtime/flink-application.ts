@@ -42,6 +42,7 @@ import { GroupAggOperator } from './operators/group-agg.ts';
 import { IntervalJoinOperator } from './operators/interval-join.ts';
 import { JoinTableOperator } from './operators/join-table.ts';
 import { LimitOperator, TimeSortOperator, UnionAllOperator } from './operators/flink-simple.ts';
+import { SemiJoinOperator } from './operators/semi-join.ts';
 import { UnnestOperator } from './operators/unnest.ts';
 import { MatchRecognizeOperator } from './operators/match-recognize.ts';
 import { OverAggOperator } from './operators/over-agg.ts';
@@ -298,6 +299,7 @@ export class FlinkApplication {
         case 'intervalJoin':
         case 'regularJoin':
         case 'temporalJoin':
+        case 'semiJoin':
           node.inputs.push(build(o.left, (rows) => op.process(rows, 0)));
           node.inputs.push(build(o.right, (rows) => op.process(rows, 1)));
           break;
@@ -337,6 +339,8 @@ export class FlinkApplication {
         return new RegularJoinOperator(o, ctx, emit);
       case 'temporalJoin':
         return new TemporalJoinOperator(o, ctx, emit);
+      case 'semiJoin':
+        return new SemiJoinOperator(o, ctx, emit);
       case 'rank':
         return new RankOperator(o, ctx, emit);
       case 'match':

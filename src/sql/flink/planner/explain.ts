@@ -86,6 +86,11 @@ function node(o: OpPlan, streams: Map<string, StreamPlan>): { text: string; upda
         text: `Join(joinType=[${o.joinType}], leftKeys=[${o.leftKeys.map(exprText).join(', ')}], rightKeys=[${o.rightKeys.map(exprText).join(', ')}]${o.ttlMs ? `, stateTtl=[${ms(o.ttlMs)}]` : ''})`,
         updates: o.changelog,
       };
+    case 'semiJoin':
+      return {
+        text: `Join(joinType=[${o.anti ? 'LeftAntiJoin' : 'LeftSemiJoin'}], leftKeys=[${o.leftKeys.map(exprText).join(', ')}], rightKeys=[${o.rightKeys.map(exprText).join(', ')}]${o.nullAware ? ', nullAware=[true]' : ''})`,
+        updates: o.changelog,
+      };
     case 'temporalJoin':
       return { text: `TemporalJoin(joinType=[${o.joinType}], leftTime=[${exprText(o.leftTime)}], rightTime=[${exprText(o.rightTime)}])`, updates: false };
     case 'joinTable':

@@ -92,6 +92,9 @@ export function walk(e: Expr, f: (e: Expr) => void): void {
     case 'in':
       kids.push(e.arg, ...e.list);
       break;
+    case 'inQuery':
+      kids.push(e.arg);
+      break;
     case 'like':
       kids.push(e.arg, e.pattern, e.escape);
       break;
@@ -361,6 +364,12 @@ export function expr(e: Expr, ctx: ExprContext): PExpr {
     }
     case 'subquery':
       throw new SqlError('a subquery in an expression is not supported by Freshet yet; use a join', e.pos);
+    case 'inQuery':
+    case 'exists':
+      throw new SqlError(
+        `${e.kind === 'exists' ? 'EXISTS' : 'IN'} (SELECT ...) is supported as a condition of WHERE, alone or joined with AND (a semi or anti join); rewrite it as a join elsewhere`,
+        e.pos,
+      );
     case 'call':
       return callExpr(e, sub, ctx);
   }

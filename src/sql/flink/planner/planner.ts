@@ -621,6 +621,7 @@ function fuse(o: OpPlan): OpPlan {
     case 'intervalJoin':
     case 'regularJoin':
     case 'temporalJoin':
+    case 'semiJoin':
     case 'joinStream':
       return { ...o, left: fuse(o.left), right: fuse(o.right) };
     case 'union':

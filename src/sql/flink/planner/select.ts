@@ -18,6 +18,7 @@ import { bool, cast, constInterval, containsAgg, containsOver, expr, walk } from
 import { andAll, conjuncts, materialize, planFrom } from './from.ts';
 import { AGGREGATES } from './functions.ts';
 import type { FCol, Rel } from './relation.ts';
+import { planSemiJoin, splitSubqueries } from './subquery.ts';
 import { canon, lit, slotsOf } from './relation.ts';
 import { FT, aggResultType, commonType, flinkType } from './types.ts';
 
@@ -97,7 +98,12 @@ function planSelect(ctx: PlannerContext, s: Select): Rel {
   const grouped = !!s.groupBy || !!s.having || items.some((it) => it.kind === 'expr' && containsAgg(it.expr));
   const overItems = items.filter((it) => it.kind === 'expr' && containsOver(it.expr));
   const rowNumber = overItems.some((it) => it.kind === 'expr' && isRankCall(it.expr));
-  if (where) rel = filterRel(rel, where);
+  if (where) {
+    // EXISTS / IN (SELECT ...) conjuncts: semi and anti joins, then the rest of WHERE.
+    const { rest, subs } = splitSubqueries(where);
+    for (const sq of subs) rel = planSemiJoin(ctx, rel, sq);
+    if (rest) rel = filterRel(rel, rest);
+  }
   if (rowNumber) {
     if (grouped) throw new SqlError('ROW_NUMBER() OVER cannot be mixed with GROUP BY in one SELECT; aggregate in a subquery first', s.pos);
     return pendingRank(ctx, s, materialize(rel));
