@@ -28,6 +28,7 @@ export type Statement =
   | StatementSet
   | QueryStatement
   | { kind: 'show'; what: 'TABLES' | 'VIEWS' | 'FUNCTIONS'; pos: Pos }
+  | { kind: 'showCreate'; what: 'TABLE' | 'VIEW'; name: Ident; pos: Pos }
   | { kind: 'describe'; name: Ident; pos: Pos }
   | { kind: 'unsupported'; what: string; hint: string; pos: Pos };
 
@@ -38,6 +39,8 @@ export interface TableColumn {
   notNull: boolean;
   /** `col AS expr` */
   computed?: Expr;
+  /** The computed column's expression as written (SHOW CREATE TABLE). */
+  computedSql?: string;
   /** `col TYPE METADATA [FROM 'key'] [VIRTUAL]` */
   metadata?: { key?: string; virtual: boolean; pos: Pos };
   pos: Pos;
@@ -49,7 +52,7 @@ export interface CreateTable {
   ifNotExists: boolean;
   name: Ident;
   columns: TableColumn[];
-  watermark?: { column: Ident; expr: Expr; pos: Pos };
+  watermark?: { column: Ident; expr: Expr; sql: string; pos: Pos };
   primaryKey?: { columns: Ident[]; pos: Pos };
   partitionedBy?: Ident[];
   options: { key: string; value: string; pos: Pos }[];
@@ -65,6 +68,8 @@ export interface CreateView {
   name: Ident;
   columns?: Ident[];
   query: Query;
+  /** The query as written (SHOW CREATE VIEW). */
+  sql: string;
   pos: Pos;
 }
 

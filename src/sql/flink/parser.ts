@@ -122,10 +122,17 @@ function unitWord(w: string): string | undefined {
 
 export class FlinkParser {
   private readonly toks: Token[];
+  private readonly src: string;
   private i = 0;
 
   constructor(text: string) {
-    this.toks = tokenize(stripNotebookDirectives(text));
+    this.src = stripNotebookDirectives(text);
+    this.toks = tokenize(this.src);
+  }
+
+  /** The source text from offset `start` up to the next token (SHOW CREATE prints expressions as written). */
+  private textFrom(start: number): string {
+    return this.src.slice(start, this.peek().offset).trim();
   }
 
   // ---- token helpers ----
@@ -275,11 +282,18 @@ export class FlinkParser {
     }
     if (this.acceptWord('SHOW')) {
       const w = this.peek().upper;
+      if (w === 'CREATE') {
+        this.i++;
+        const what = this.peek().upper;
+        if (what !== 'TABLE' && what !== 'VIEW') return this.fail('TABLE or VIEW after SHOW CREATE');
+        this.i++;
+        return { kind: 'showCreate', what, name: this.objectName(`a ${what.toLowerCase()} name`), pos: p };
+      }
       if (w === 'TABLES' || w === 'VIEWS' || w === 'FUNCTIONS') {
         this.i++;
         return { kind: 'show', what: w, pos: p };
       }
-      return this.fail('TABLES, VIEWS or FUNCTIONS after SHOW');
+      return this.fail('TABLES, VIEWS, FUNCTIONS, CREATE TABLE or CREATE VIEW after SHOW');
     }
     if (this.acceptWord('DESCRIBE') || this.acceptWord('DESC')) return { kind: 'describe', name: this.objectName('a table name'), pos: p };
     if (this.isWord('USE') || this.isWord('ALTER') || this.isWord('LOAD') || this.isWord('UNLOAD') || this.isWord('ADD')) {
@@ -378,7 +392,9 @@ export class FlinkParser {
           const column = this.ident('the rowtime column after WATERMARK FOR');
           this.expectWord('AS', ' (WATERMARK FOR col AS col - INTERVAL ...)');
           if (t.watermark) throw new SqlError('a table can declare only one WATERMARK', wp);
-          t.watermark = { column, expr: this.expr(), pos: wp };
+          const start = this.peek().offset;
+          const expr = this.expr();
+          t.watermark = { column, expr, sql: this.textFrom(start), pos: wp };
           continue;
         }
         if (this.isWord('CONSTRAINT') || (this.isWord('PRIMARY') && this.isWord('KEY', 1))) {
@@ -436,9 +452,11 @@ export class FlinkParser {
     const name = this.ident('a column name, WATERMARK FOR or PRIMARY KEY');
     const p = name.pos;
     if (this.acceptWord('AS')) {
+      const start = this.peek().offset;
       const computed = this.expr();
+      const computedSql = this.textFrom(start);
       if (this.acceptWord('COMMENT')) this.stringLit('a comment');
-      return { name, computed, notNull: false, pos: p };
+      return { name, computed, computedSql, notNull: false, pos: p };
     }
     const type = this.sqlType();
     const col: TableColumn = { name, type, notNull: false, pos: p };
@@ -490,7 +508,9 @@ export class FlinkParser {
     }
     if (this.acceptWord('COMMENT')) this.stringLit('a comment');
     this.expectWord('AS');
-    return { kind: 'createView', temporary, ifNotExists, name, ...(columns ? { columns } : {}), query: this.query(), pos: p };
+    const start = this.peek().offset;
+    const query = this.query();
+    return { kind: 'createView', temporary, ifNotExists, name, ...(columns ? { columns } : {}), query, sql: this.textFrom(start), pos: p };
   }
 
   private insert(): Insert {

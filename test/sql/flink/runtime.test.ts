@@ -154,6 +154,59 @@ describe('FlinkApplication', () => {
     b.close();
   });
 
+  it("shows CREATE TABLE and CREATE VIEW in Flink's layout, and says which statement fits when the object is the other kind", () => {
+    const script = planFlinkScript(`
+      CREATE TABLE ticks (
+        ticker STRING NOT NULL,
+        price DECIMAL(10, 2),
+        event_time TIMESTAMP(3),
+        arrived TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
+        cents AS CAST(price * 100 AS BIGINT),
+        WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND,
+        PRIMARY KEY (ticker) NOT ENFORCED
+      ) WITH ('connector' = 'kinesis', 'stream' = 'ticks', 'format' = 'json');
+      CREATE TEMPORARY VIEW big AS SELECT ticker, price FROM ticks WHERE price > 100;
+      SHOW CREATE TABLE ticks;
+      SHOW CREATE VIEW big;`);
+    const shown = script.statements.filter((x) => x.kind === 'show').map((x) => x.text);
+    assert.deepEqual(shown, [
+      [
+        'CREATE TABLE `default_catalog`.`default_database`.`ticks` (',
+        '  `ticker` VARCHAR(2147483647) NOT NULL,',
+        '  `price` DECIMAL(10, 2),',
+        '  `event_time` TIMESTAMP(3),',
+        "  `arrived` TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,",
+        '  `cents` AS CAST(price * 100 AS BIGINT),',
+        "  WATERMARK FOR `event_time` AS event_time - INTERVAL '5' SECOND,",
+        '  CONSTRAINT `PK_-873960663` PRIMARY KEY (`ticker`) NOT ENFORCED',
+        ')',
+        'WITH (',
+        "  'connector' = 'kinesis',",
+        "  'stream' = 'ticks',",
+        "  'format' = 'json'",
+        ')',
+      ].join('\n'),
+      'CREATE TEMPORARY VIEW `default_catalog`.`default_database`.`big`(`ticker`, `price`) as\nSELECT ticker, price FROM ticks WHERE price > 100',
+    ]);
+    assert.throws(
+      () => planFlinkScript(`CREATE TABLE t (a INT) WITH ('connector' = 'datagen');\nCREATE VIEW v AS SELECT a FROM t;\nSHOW CREATE TABLE v;`),
+      (e: SqlError) =>
+        e.line === 3 &&
+        e.reason ===
+          'SHOW CREATE TABLE is only supported for tables, but `default_catalog`.`default_database`.`v` is a view. Please use SHOW CREATE VIEW instead.',
+    );
+    assert.throws(
+      () => planFlinkScript(`CREATE TABLE t (a INT) WITH ('connector' = 'datagen');\nSHOW CREATE VIEW t;`),
+      (e: SqlError) =>
+        e.reason ===
+        'SHOW CREATE VIEW is only supported for views, but `default_catalog`.`default_database`.`t` is a table. Please use SHOW CREATE TABLE instead.',
+    );
+    assert.throws(
+      () => planFlinkScript('SHOW CREATE TABLE nope;'),
+      (e: SqlError) => e.reason === 'Could not execute SHOW CREATE TABLE. Table with identifier `default_catalog`.`default_database`.`nope` does not exist.',
+    );
+  });
+
   it('keeps the plan plain JSON (it can be stored and rebuilt)', () => {
     const plan = planFlinkScript(CRYPTO).plan;
     const rebuilt = new FlinkApplication(JSON.parse(JSON.stringify(plan)));

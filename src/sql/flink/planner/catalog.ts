@@ -40,6 +40,8 @@ export interface ViewDef {
   kind: 'view';
   name: string;
   query: Query;
+  /** The query as written (SHOW CREATE VIEW). */
+  sql: string;
   columns?: Ident[];
   temporary: boolean;
   pos: Pos;

@@ -16,6 +16,7 @@ import type { TableDef, ViewDef } from './catalog.ts';
 import { connectorPlan, connectorSpec, sinkTakesUpdates } from './catalog.ts';
 import type { PlannerContext } from './context.ts';
 import { parseDuration } from './context.ts';
+import { showCreateTable, showCreateView } from './show-create.ts';
 import { explainPump } from './explain.ts';
 import { bool, expr } from './expressions.ts';
 import { functionNames } from './functions.ts';
@@ -177,6 +178,7 @@ class FlinkPlanner implements PlannerContext {
           kind: 'view',
           name: s.name.name,
           query: s.query,
+          sql: s.sql,
           temporary: s.temporary,
           pos: s.pos,
           ...(s.columns ? { columns: s.columns } : {}),
@@ -257,6 +259,25 @@ class FlinkPlanner implements PlannerContext {
             .map((d) => d.name)
             .sort();
         this.results.push({ kind: 'show', pos: s.pos, text: names.join('\n') });
+        return;
+      }
+      case 'showCreate': {
+        const d = this.catalog.get(s.name.name);
+        const id = `\`default_catalog\`.\`default_database\`.\`${s.name.name}\``;
+        if (!d)
+          throw new SqlError(
+            `Could not execute SHOW CREATE ${s.what}. ${s.what === 'TABLE' ? 'Table' : 'View'} with identifier ${id} does not exist.`,
+            s.name.pos,
+          );
+        if (s.what === 'TABLE' && d.kind === 'view')
+          throw new SqlError(`SHOW CREATE TABLE is only supported for tables, but ${id} is a view. Please use SHOW CREATE VIEW instead.`, s.name.pos);
+        if (s.what === 'VIEW' && d.kind === 'table')
+          throw new SqlError(`SHOW CREATE VIEW is only supported for views, but ${id} is a table. Please use SHOW CREATE TABLE instead.`, s.name.pos);
+        const text =
+          d.kind === 'table'
+            ? showCreateTable(d, (n) => this.catalog.get(n))
+            : showCreateView(d, d.columns?.map((c) => c.name) ?? finish(this, this.planQuery(d.query), d.pos).cols.map((c) => c.name));
+        this.results.push({ kind: 'show', pos: s.pos, text });
         return;
       }
       case 'describe': {
