@@ -735,8 +735,14 @@ export class FlinkParser {
         left = { kind: 'union', all, left, right: this.queryPrimary(), pos: p };
         continue;
       }
-      if (this.isWord('EXCEPT') || this.isWord('INTERSECT') || this.isWord('MINUS'))
-        throw new SqlError(`${this.peek().upper} is not supported by Freshet's Flink SQL on streams; use a join or NOT IN on a bounded table`, p);
+      if (this.isWord('EXCEPT') || this.isWord('INTERSECT') || this.isWord('MINUS')) {
+        const op = this.next().upper === 'INTERSECT' ? 'INTERSECT' : 'EXCEPT';
+        if (this.isWord('ALL'))
+          throw new SqlError(`${op} ALL is not supported by Freshet's Flink SQL; ${op} (DISTINCT) is, or write it with [NOT] EXISTS`, this.pos());
+        this.acceptWord('DISTINCT');
+        left = { kind: 'setop', op, left, right: this.queryPrimary(), pos: p };
+        continue;
+      }
       return left;
     }
   }

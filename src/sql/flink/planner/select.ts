@@ -18,7 +18,7 @@ import { bool, cast, constInterval, containsAgg, containsOver, expr, walk } from
 import { andAll, conjuncts, materialize, planFrom } from './from.ts';
 import { AGGREGATES } from './functions.ts';
 import type { FCol, Rel } from './relation.ts';
-import { planSemiJoin, splitSubqueries } from './subquery.ts';
+import { planSemiJoin, planSetSemiJoin, splitSubqueries } from './subquery.ts';
 import { canon, lit, slotsOf } from './relation.ts';
 import { FT, aggResultType, commonType, flinkType } from './types.ts';
 
@@ -50,6 +50,16 @@ function planBody(ctx: PlannerContext, b: QueryBody): Rel {
       const r = finish(ctx, planBody(ctx, b.right), b.pos);
       const u = unionAll(l, r, b.pos);
       return b.all ? u : distinct(ctx, u);
+    }
+    case 'setop': {
+      const l = finish(ctx, planBody(ctx, b.left), b.pos);
+      const r = finish(ctx, planBody(ctx, b.right), b.pos);
+      if (l.cols.length !== r.cols.length) throw new SqlError(`Column count mismatch in ${b.op}: ${l.cols.length} and ${r.cols.length}`, b.pos);
+      l.cols.forEach((c, i) => {
+        if (!commonType(c.type, r.cols[i]!.type))
+          throw new SqlError(`Type mismatch in column ${i + 1} of ${b.op}: ${flinkType(c.type)} and ${flinkType(r.cols[i]!.type)}`, b.pos);
+      });
+      return planSetSemiJoin(distinct(ctx, l), r, b.op === 'EXCEPT');
     }
   }
 }

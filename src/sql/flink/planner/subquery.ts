@@ -167,3 +167,36 @@ export function planSemiJoin(ctx: PlannerContext, leftIn: Rel, sq: SubqueryCond)
     ...(changelog ? { producer: `Join(joinType=[${sq.anti ? 'LeftAntiJoin' : 'LeftSemiJoin'}])` } : {}),
   };
 }
+
+/**
+ * INTERSECT / EXCEPT: the left's distinct rows semi (anti) joined with the right's rows on every column.
+ * Set operations treat NULLs as equal, so the key is always the joined text form (a constant second key
+ * makes a one-column key use it too).
+ */
+export function planSetSemiJoin(left: Rel, right: Rel, anti: boolean): Rel {
+  const mark: PExpr = { k: 'lit', v: 0, t: { name: 'INTEGER' } };
+  const leftKeys: PExpr[] = [...left.cols.map((c): PExpr => ({ k: 'col', i: c.slot, t: c.type })), mark];
+  const rightKeys: PExpr[] = [...right.cols.map((c): PExpr => ({ k: 'col', i: c.slot, t: c.type })), mark];
+  const root: OpPlan = {
+    op: 'semiJoin',
+    left: left.root,
+    right: right.root,
+    anti,
+    nullAware: false,
+    leftKeys,
+    rightKeys,
+    on: null,
+    leftWidth: left.width,
+    rightWidth: right.width,
+    leftKind: left.kind,
+    rightKind: right.kind,
+    changelog: true,
+  };
+  return {
+    root,
+    cols: left.cols.map(noTime),
+    width: left.width,
+    kind: left.width,
+    producer: `Join(joinType=[${anti ? 'LeftAntiJoin' : 'LeftSemiJoin'}])`,
+  };
+}
