@@ -385,7 +385,9 @@ function groupHook(rel: Rel, keys: PExpr[], keySlot: (k: number) => number, aggs
 
 const LEGACY = new Set(['TUMBLE', 'HOP', 'SESSION']);
 const WINDOW_SETS =
-  "GROUPING SETS, ROLLUP and CUBE over a window aggregation are not supported by Freshet's Flink SQL yet; aggregate per window in a subquery, then group its rows";
+  'a window aggregation with GROUPING SETS, ROLLUP or CUBE needs window_start and window_end in every grouping set: GROUP BY window_start, window_end, ROLLUP (...)';
+const LEGACY_SETS =
+  "GROUPING SETS, ROLLUP and CUBE are not supported with a legacy GROUP BY TUMBLE/HOP/SESSION window by Freshet's Flink SQL; use a window TVF (GROUP BY window_start, window_end, ROLLUP (...))";
 
 function planAggregate(ctx: PlannerContext, s: Select, input: Rel): Rel {
   const groupBy = s.groupBy ?? [];
@@ -397,20 +399,36 @@ function planAggregate(ctx: PlannerContext, s: Select, input: Rel): Rel {
     const hasStart = planned.some(({ p }) => isWin(p, w.start));
     const hasEnd = planned.some(({ p }) => isWin(p, w.end));
     if (hasStart && hasEnd) {
-      if (s.groupingSets) throw new SqlError(WINDOW_SETS, s.pos);
       const keys = planned.filter(({ p }) => !isWin(p, w.start) && !isWin(p, w.end) && !isWin(p, w.wtime)).map(({ p }) => p);
       for (const k of keys)
         if (slotsOf(k).some((i) => i >= w.base.width))
           throw new SqlError('a window column can only be grouped as itself (window_start, window_end, window_time)', s.pos);
+      // GROUPING SETS with window_start and window_end in every set: the base rows are expanded per set.
+      let base = w.base;
+      let gkeys = keys;
+      let grouping: ((e: Expr) => PExpr | undefined) | undefined;
+      if (s.groupingSets) {
+        const sets = s.groupingSets.map((set) => set.map((e) => expr(e, { rel: input })));
+        if (sets.some((set) => !set.some((p) => isWin(p, w.start)) || !set.some((p) => isWin(p, w.end)))) throw new SqlError(WINDOW_SETS, s.pos);
+        const keyCanon = keys.map(canon);
+        const members = sets.map((set) => new Set(set.map((p) => keyCanon.indexOf(canon(p))).filter((j) => j >= 0)));
+        const x = expandSets(w.base.root, w.base.width, null, keys, members);
+        base = { ...w.base, root: x.root };
+        gkeys = x.keys;
+        grouping = (e) => groupingCall(e, input, keyCanon, (args) => x.grouping(args, col(1 + keys.length, FT.INT)));
+      }
+      const nk = gkeys.length;
       return windowAggregate(
         ctx,
         s,
-        w.base,
+        base,
         w.plan,
         w.time,
         w.proctime,
-        keys,
+        gkeys,
         (e) => {
+          const g = grouping?.(e);
+          if (g) return g;
           if (e.kind !== 'column') return undefined;
           let p: PExpr;
           try {
@@ -418,13 +436,14 @@ function planAggregate(ctx: PlannerContext, s: Select, input: Rel): Rel {
           } catch {
             return undefined;
           }
-          if (isWin(p, w.start)) return col(1 + keys.length, FT.TIMESTAMP3);
-          if (isWin(p, w.end)) return col(2 + keys.length, FT.TIMESTAMP3);
+          if (isWin(p, w.start)) return col(1 + nk, FT.TIMESTAMP3);
+          if (isWin(p, w.end)) return col(2 + nk, FT.TIMESTAMP3);
           if (isWin(p, w.wtime)) return col(0, p.t);
           return undefined;
         },
         w.partition,
         input,
+        keys,
       );
     }
     if (planned.some(({ p }) => isWin(p, w.start) || isWin(p, w.end)))
@@ -435,7 +454,7 @@ function planAggregate(ctx: PlannerContext, s: Select, input: Rel): Rel {
   const legacy = groupBy.filter((g) => g.kind === 'call' && LEGACY.has(g.name));
   if (legacy.length > 1) throw new SqlError('a query can group by one window only', legacy[1]!.pos);
   if (legacy.length === 1) {
-    if (s.groupingSets) throw new SqlError(WINDOW_SETS, s.pos);
+    if (s.groupingSets) throw new SqlError(LEGACY_SETS, s.pos);
     const g = legacy[0] as Extract<Expr, { kind: 'call' }>;
     const t = g.args[0] ? expr(g.args[0], { rel: input }) : undefined;
     const tcol = t?.k === 'col' ? input.cols.find((c) => c.slot === t.i) : undefined;
@@ -545,57 +564,22 @@ function planGroupingSets(ctx: PlannerContext, s: Select, input: Rel): Rel {
   const keyCanon = keys.map(canon);
   const members = sets.map((set) => new Set(set.map((e) => keyCanon.indexOf(canon(expr(e, { rel: input }))))));
   const m = keys.length;
-  const idSlot = input.width;
-  const id = col(idSlot, FT.INT);
-  const arrayT: SqlType = { name: 'ARRAY', element: FT.INT };
-  const expand: OpPlan = {
-    op: 'unnest',
-    input: input.root,
-    arg: { k: 'call', fn: 'arrayOf', args: sets.map((_set, i) => lit(i, FT.INT)), t: arrayT },
-    width: input.width,
-    element: 'value',
-    fields: 1,
-    ordinality: false,
-    outer: false,
-    filter: null,
-    kind: input.kind,
-  };
-  const isSet = (i: number): PExpr => ({ k: 'call', fn: 'eq', args: [id, lit(i, FT.INT)], t: FT.BOOLEAN });
-  const gkeys: PExpr[] = keys.map((k, j) => {
-    const absent: number[] = [];
-    members.forEach((set, i) => {
-      if (!set.has(j)) absent.push(i);
-    });
-    if (absent.length === 0) return k;
-    return { k: 'case', whens: absent.map((i) => ({ when: isSet(i), then: lit(null, k.t) })), else: k, t: k.t };
-  });
-  gkeys.push(id);
+  const x = expandSets(input.root, input.width, input.kind, keys, members);
   const aggs: AggPlan[] = [];
-  const idOut = col(1 + m, FT.INT);
   const hook = groupHook(
     input,
     keys,
     (k) => 1 + k,
     aggs,
     2 + m,
-    (e) =>
-      groupingCall(e, input, keyCanon, (args) => ({
-        k: 'case',
-        whens: members.map((set, i) => {
-          let bits = 0;
-          for (const j of args) bits = bits * 2 + (set.has(j) ? 0 : 1);
-          return { when: { k: 'call', fn: 'eq', args: [idOut, lit(i, FT.INT)], t: FT.BOOLEAN }, then: lit(bits, FT.BIGINT) };
-        }),
-        else: null,
-        t: FT.BIGINT,
-      })),
+    (e) => groupingCall(e, input, keyCanon, (args) => x.grouping(args, col(1 + m, FT.INT))),
   );
   const { exprs, names } = selectList(input, s.items, hook);
   const having = s.having ? bool(expr(s.having, { rel: input, hook }), s.having.pos, 'HAVING') : null;
   const root: OpPlan = {
     op: 'groupAgg',
-    input: expand,
-    keys: gkeys,
+    input: x.root,
+    keys: x.keys,
     aggs,
     having,
     project: exprs,
@@ -610,6 +594,55 @@ function planGroupingSets(ctx: PlannerContext, s: Select, input: Rel): Rel {
     kind: exprs.length + 1,
     producer: `GroupAggregate(groupBy=[${keys.length} keys], groupingSets=${sets.length})`,
   };
+}
+
+/**
+ * Flink's Expand for grouping sets: each row of `root` (`width` slots, the row kind at `kind`) once per set,
+ * the set's number appended at slot `width` (the kind after it). `keys`: the grouping keys over the row, each
+ * NULL where the row's set leaves it out, then the set number. `grouping`: GROUPING_ID of key indexes `args`
+ * given the set number's slot in the aggregated row.
+ */
+function expandSets(
+  root: OpPlan,
+  width: number,
+  kind: number | null,
+  keys: PExpr[],
+  members: Set<number>[],
+): { root: OpPlan; keys: PExpr[]; grouping: (args: number[], id: PExpr) => PExpr } {
+  const id = col(width, FT.INT);
+  const expand: OpPlan = {
+    op: 'unnest',
+    input: root,
+    arg: { k: 'call', fn: 'arrayOf', args: members.map((_set, i) => lit(i, FT.INT)), t: { name: 'ARRAY', element: FT.INT } },
+    width,
+    element: 'value',
+    fields: 1,
+    ordinality: false,
+    outer: false,
+    filter: null,
+    kind,
+  };
+  const isSet = (slot: PExpr, i: number): PExpr => ({ k: 'call', fn: 'eq', args: [slot, lit(i, FT.INT)], t: FT.BOOLEAN });
+  const gkeys: PExpr[] = keys.map((k, j) => {
+    const absent: number[] = [];
+    members.forEach((set, i) => {
+      if (!set.has(j)) absent.push(i);
+    });
+    if (absent.length === 0) return k;
+    return { k: 'case', whens: absent.map((i) => ({ when: isSet(id, i), then: lit(null, k.t) })), else: k, t: k.t };
+  });
+  gkeys.push(id);
+  const grouping = (args: number[], idOut: PExpr): PExpr => ({
+    k: 'case',
+    whens: members.map((set, i) => {
+      let bits = 0;
+      for (const j of args) bits = bits * 2 + (set.has(j) ? 0 : 1);
+      return { when: isSet(idOut, i), then: lit(bits, FT.BIGINT) };
+    }),
+    else: null,
+    t: FT.BIGINT,
+  });
+  return { root: expand, keys: gkeys, grouping };
 }
 
 function dedupeNames(cols: FCol[]): FCol[] {
@@ -633,6 +666,8 @@ function windowAggregate(
   special: (e: Expr) => PExpr | undefined,
   partition: PExpr[],
   windowed: Rel | undefined,
+  /** The keys SELECT items are matched against (the grouping expressions before GROUPING SETS wrapped them). */
+  matchKeys: PExpr[] = keys,
 ): Rel {
   void ctx;
   if (base.kind !== null) throw new SqlError(`a window aggregation needs an append-only input, but ${base.producer ?? 'its input'} produces updates`, s.pos);
@@ -640,12 +675,12 @@ function windowAggregate(
   const aggs: AggPlan[] = [];
   const scope = windowed ?? base;
   // Keys and aggregates plan over the base row (the windowed relation's base slots are the same).
-  const hook = groupHook(base, keys, (k) => 1 + k, aggs, 3 + nk, special);
+  const hook = groupHook(base, matchKeys, (k) => 1 + k, aggs, 3 + nk, special);
   const { exprs, names } = selectList(scope, s.items, hook);
   const having = s.having ? bool(expr(s.having, { rel: scope, hook }), s.having.pos, 'HAVING') : null;
   if (plan.kind === 'SESSION' && partition.length > 0) {
     const pc = partition.map(canon);
-    const kc = keys.map(canon);
+    const kc = matchKeys.map(canon);
     if (!pc.every((p) => kc.includes(p))) throw new SqlError('a SESSION window aggregation groups by the columns of its PARTITION BY', s.pos);
   }
   const root: OpPlan = { op: 'windowAgg', input: base.root, window: plan, time, proctime, keys, aggs, having, project: exprs };
