@@ -262,6 +262,8 @@ export type FlinkOpPlan =
       leftKind: number | null;
       rightKind: number | null;
       changelog: boolean;
+      /** table.exec.state.ttl: kept rows untouched for that long (processing time) are forgotten; 0 keeps them. */
+      ttlMs: number;
     }
   /** UNION ALL in Flink: rows of every input as they come (no merge on time). */
   | { op: 'unionAll'; inputs: OpPlan[] }

@@ -59,7 +59,7 @@ function planBody(ctx: PlannerContext, b: QueryBody): Rel {
         if (!commonType(c.type, r.cols[i]!.type))
           throw new SqlError(`Type mismatch in column ${i + 1} of ${b.op}: ${flinkType(c.type)} and ${flinkType(r.cols[i]!.type)}`, b.pos);
       });
-      return planSetSemiJoin(distinct(ctx, l), r, b.op === 'EXCEPT');
+      return planSetSemiJoin(ctx, distinct(ctx, l), r, b.op === 'EXCEPT');
     }
   }
 }

@@ -158,6 +158,7 @@ export function planSemiJoin(ctx: PlannerContext, leftIn: Rel, sq: SubqueryCond)
     leftKind: left.kind,
     rightKind: right.kind,
     changelog,
+    ttlMs: ctx.stateTtlMs(),
   };
   return {
     root,
@@ -173,7 +174,7 @@ export function planSemiJoin(ctx: PlannerContext, leftIn: Rel, sq: SubqueryCond)
  * Set operations treat NULLs as equal, so the key is always the joined text form (a constant second key
  * makes a one-column key use it too).
  */
-export function planSetSemiJoin(left: Rel, right: Rel, anti: boolean): Rel {
+export function planSetSemiJoin(ctx: PlannerContext, left: Rel, right: Rel, anti: boolean): Rel {
   const mark: PExpr = { k: 'lit', v: 0, t: { name: 'INTEGER' } };
   const leftKeys: PExpr[] = [...left.cols.map((c): PExpr => ({ k: 'col', i: c.slot, t: c.type })), mark];
   const rightKeys: PExpr[] = [...right.cols.map((c): PExpr => ({ k: 'col', i: c.slot, t: c.type })), mark];
@@ -191,6 +192,7 @@ export function planSetSemiJoin(left: Rel, right: Rel, anti: boolean): Rel {
     leftKind: left.kind,
     rightKind: right.kind,
     changelog: true,
+    ttlMs: ctx.stateTtlMs(),
   };
   return {
     root,

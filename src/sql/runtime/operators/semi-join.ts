@@ -6,6 +6,8 @@
  * is retracted (-D). So a semi join of two append-only inputs is append-only, an anti join is a changelog
  * (a later right row withdraws an emitted left row). `nullAware` is NOT IN's three-valued logic: a NULL
  * value on the left (once the right side has a row) or any NULL on the right blocks every left row.
+ * With `ttlMs` (table.exec.state.ttl) kept rows untouched for that long of processing time are forgotten
+ * without output, as Flink's state TTL does.
  */
 import type { OpPlan } from '../../plan/plan.ts';
 import { ExprCompiler } from '../compile.ts';
@@ -20,11 +22,13 @@ interface KeptLeft {
   count: number;
   /** Whether a right row matches it now (what decides whether it is out). */
   matched: boolean;
+  touchedMs: number;
 }
 
 interface KeptRight {
   row: Row;
   count: number;
+  touchedMs: number;
 }
 
 export class SemiJoinOperator implements Operator {
@@ -36,6 +40,7 @@ export class SemiJoinOperator implements Operator {
   /** nullAware: right rows (with their multiplicity) in all, and those whose key is NULL. */
   private rightRows = 0;
   private rightNulls = 0;
+  private lastSweepMs = -Infinity;
 
   constructor(
     private readonly plan: Extract<OpPlan, { op: 'semiJoin' }>,
@@ -91,6 +96,7 @@ export class SemiJoinOperator implements Operator {
   // hot path: one lookup in the right side per left row.
   private processLeft(batch: Row[], out: Row[]): void {
     const { leftKind, leftWidth, anti } = this.plan;
+    const now = this.ctx.flink?.now() ?? 0;
     for (const input of batch) {
       try {
         const add = leftKind === null || isAccumulate(input[leftKind]);
@@ -105,10 +111,11 @@ export class SemiJoinOperator implements Operator {
             this.left.set(k, bucket);
           }
           if (!kept) {
-            kept = { row, count: 0, matched: this.matches(row, k) };
+            kept = { row, count: 0, matched: this.matches(row, k), touchedMs: now };
             bucket.set(id, kept);
           }
           kept.count++;
+          kept.touchedMs = now;
           if (kept.matched !== anti) this.out(out, row, INSERT, 1);
         } else if (kept) {
           kept.count--;
@@ -126,6 +133,7 @@ export class SemiJoinOperator implements Operator {
 
   private processRight(batch: Row[], out: Row[]): void {
     const { rightKind, rightWidth, nullAware } = this.plan;
+    const now = this.ctx.flink?.now() ?? 0;
     for (const input of batch) {
       try {
         const add = rightKind === null || isAccumulate(input[rightKind]);
@@ -140,10 +148,11 @@ export class SemiJoinOperator implements Operator {
             this.right.set(k, bucket);
           }
           if (!kept) {
-            kept = { row, count: 0 };
+            kept = { row, count: 0, touchedMs: now };
             bucket.set(id, kept);
           }
           kept.count++;
+          kept.touchedMs = now;
         } else {
           if (!kept) continue; // retracting a row the operator does not hold
           kept.count--;
@@ -171,6 +180,25 @@ export class SemiJoinOperator implements Operator {
 
   advance(): void {}
 
+  onProcessingTime(nowMs: number): void {
+    const ttl = this.plan.ttlMs;
+    if (ttl <= 0 || nowMs - this.lastSweepMs < Math.min(ttl, 1000)) return;
+    this.lastSweepMs = nowMs;
+    for (const [k, bucket] of this.left) {
+      for (const [id, kept] of bucket) if (nowMs - kept.touchedMs >= ttl) bucket.delete(id);
+      if (bucket.size === 0) this.left.delete(k);
+    }
+    for (const [k, bucket] of this.right) {
+      for (const [id, kept] of bucket)
+        if (nowMs - kept.touchedMs >= ttl) {
+          bucket.delete(id);
+          this.rightRows -= kept.count;
+          if (k === null) this.rightNulls -= kept.count;
+        }
+      if (bucket.size === 0) this.right.delete(k);
+    }
+  }
+
   /** Rows kept (the application's state cap, FlinkApplication maxStateRows). */
   stateRows(): number {
     let n = 0;
@@ -181,8 +209,8 @@ export class SemiJoinOperator implements Operator {
 
   checkpoint(): unknown {
     return {
-      left: [...this.left.entries()].map(([k, b]) => [k, [...b.entries()].map(([id, x]) => [id, x.row, x.count, x.matched])]),
-      right: [...this.right.entries()].map(([k, b]) => [k, [...b.entries()].map(([id, x]) => [id, x.row, x.count])]),
+      left: [...this.left.entries()].map(([k, b]) => [k, [...b.entries()].map(([id, x]) => [id, x.row, x.count, x.matched, x.touchedMs])]),
+      right: [...this.right.entries()].map(([k, b]) => [k, [...b.entries()].map(([id, x]) => [id, x.row, x.count, x.touchedMs])]),
       rightRows: this.rightRows,
       rightNulls: this.rightNulls,
     };
@@ -190,13 +218,13 @@ export class SemiJoinOperator implements Operator {
 
   restore(state: unknown): void {
     const st = state as {
-      left: [unknown, [string, Row, number, boolean][]][];
-      right: [unknown, [string, Row, number][]][];
+      left: [unknown, [string, Row, number, boolean, number][]][];
+      right: [unknown, [string, Row, number, number][]][];
       rightRows: number;
       rightNulls: number;
     };
-    this.left = new Map(st.left.map(([k, b]) => [k, new Map(b.map(([id, row, count, matched]) => [id, { row, count, matched }]))]));
-    this.right = new Map(st.right.map(([k, b]) => [k, new Map(b.map(([id, row, count]) => [id, { row, count }]))]));
+    this.left = new Map(st.left.map(([k, b]) => [k, new Map(b.map(([id, row, count, matched, touchedMs]) => [id, { row, count, matched, touchedMs }]))]));
+    this.right = new Map(st.right.map(([k, b]) => [k, new Map(b.map(([id, row, count, touchedMs]) => [id, { row, count, touchedMs }]))]));
     this.rightRows = st.rightRows;
     this.rightNulls = st.rightNulls;
   }
