@@ -26,8 +26,11 @@ const CHECKPOINT_KEY = 'analytics/checkpoint/';
 
 /** What the control plane needs from whatever runs applications. */
 export interface ApplicationRuntime {
-  /** Starts `app` reading each input from the given position. Throws (AwsError) when it cannot start. */
-  start(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>): Promise<void>;
+  /**
+   * Starts `app` reading each input from the given position. Throws (AwsError) when it cannot start. `resuming`
+   * (a server restart): a role that may not is held while the application runs, as it was, instead of refusing.
+   */
+  start(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>, options?: { resuming?: boolean }): Promise<void>;
   /** Stops `name`, checkpointing positions and operator state first when `checkpoint`. No-op when not running. */
   stop(name: string, options: { checkpoint: boolean }): Promise<void>;
   /** Forgets everything stored for `name` (checkpoints). */
@@ -227,14 +230,14 @@ export class ApplicationRegistry {
   }
 
   /** Starts an app (caller holds the app's queue and checked it is READY): STARTING, then RUNNING. On failure the app is READY with lastError, and the error is rethrown. */
-  async startLocked(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>): Promise<void> {
+  async startLocked(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>, options?: { resuming?: boolean }): Promise<void> {
     this.cancelSettling(app.name);
     app.status = 'STARTING';
     app.targetStatus = 'RUNNING';
     delete app.lastError;
     await this.save(app);
     try {
-      await this.attach(app, positions);
+      await this.attach(app, positions, options);
     } catch (e) {
       await this.fail(app, e);
       throw e;
@@ -298,12 +301,12 @@ export class ApplicationRegistry {
   }
 
   /** Records the starting positions in the config and starts the runtime. */
-  private async attach(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>): Promise<void> {
+  private async attach(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>, options?: { resuming?: boolean }): Promise<void> {
     for (const input of app.inputs) {
       const p = positions.get(input.id);
       if (p) input.startingPosition = p;
     }
-    await this.runtime.start(app, positions);
+    await this.runtime.start(app, positions, options);
   }
 
   /** The runtime did not start: READY with the reason in lastError. */

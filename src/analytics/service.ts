@@ -177,7 +177,9 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
         await firehoseReady;
         const live = registry.get(app.name);
         // startLocked records the failure on the application (READY with lastError); the others still resume.
-        await registry.startLocked(live, resumePositions(live)).catch((e) => logger.swallowed('resuming the application', e, { application: app.name }));
+        await registry
+          .startLocked(live, resumePositions(live), { resuming: true })
+          .catch((e) => logger.swallowed('resuming the application', e, { application: app.name }));
       }),
     ),
   ).then(() => undefined);

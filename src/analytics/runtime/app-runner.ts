@@ -94,6 +94,11 @@ export class AppRunner {
   private roleProblem: string | undefined;
   private roleAttempts = 0;
   private roleRetryAtMs = 0;
+
+  /** Why a role holds the application now (undefined: none does). */
+  get roleHold(): string | undefined {
+    return this.roleProblem;
+  }
   readonly stats: ApplicationStats = {
     recordsRead: 0,
     bytesRead: 0,
@@ -127,13 +132,17 @@ export class AppRunner {
     });
   }
 
-  async start(positions: ReadonlyMap<string, StartingPosition>): Promise<void> {
+  /**
+   * `resuming` (the server restarted while the application ran): its roles are not checked here but at the first
+   * step, so one that may not holds the application RUNNING with the reason, as before the restart.
+   */
+  async start(positions: ReadonlyMap<string, StartingPosition>, resuming = false): Promise<void> {
     const host = this.host;
     const app = this.app;
     const checkpoint = host.meta.get<StoredCheckpoint>(CHECKPOINT_KEY_PREFIX + app.name);
 
     // Resolve sources before compiling so a missing stream is reported as such.
-    const { specs, resolved } = await resolveSources(host, app);
+    const { specs, resolved } = await resolveSources(resuming ? { streams: host.streams, delivery: host.delivery, functions: host.functions } : host, app);
     const tables = await host.loadReferenceTables(app);
 
     try {

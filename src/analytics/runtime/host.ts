@@ -142,11 +142,13 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
     this.readBatch = o.readBatch ?? 10_000;
   }
 
-  async start(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>): Promise<void> {
+  async start(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>, options?: { resuming?: boolean }): Promise<void> {
     await this.stop(app.name, { checkpoint: true });
     const runner = new AppRunner(structuredClone(app), this);
-    await runner.start(positions);
+    await runner.start(positions, options?.resuming === true);
     this.runners.set(app.name, runner);
+    // A first step that found a role holding the application ran before it was registered: report it now.
+    if (runner.roleHold !== undefined) this.onRoleProblem(app.name, runner.roleHold);
   }
 
   async stop(name: string, options: { checkpoint: boolean }): Promise<void> {

@@ -144,6 +144,11 @@ export class FlinkJob {
   private roleRetry: TimerHandle | undefined;
   /** Told when the role may not do its work (the reason) and when it may again (null). */
   onRoleProblem: ((e: Error | null) => void) | null = null;
+
+  /** Why the role holds the job now (null: it does not). */
+  get roleHold(): Error | null {
+    return this.roleProblem;
+  }
   private closed = false;
   /** Rows written to each sink, and the failure that stopped the job. */
   failure: Error | null = null;
@@ -187,6 +192,7 @@ export class FlinkJob {
     state?: JobState,
     role?: JobRole,
     maxStateRows?: number,
+    resuming = false,
   ): Promise<FlinkJob> {
     let app: FlinkApplication;
     try {
@@ -197,9 +203,13 @@ export class FlinkJob {
     const job = new FlinkJob(app, streams, label, clock);
     try {
       if (role) {
-        checkJobRole(app, role, label);
         job.role = role;
-        job.roleGeneration = role.roles.generation();
+        // Resuming after a server restart: a role that may not holds the job (roleHold) instead of refusing the start.
+        if (resuming) job.checkRole(role);
+        else {
+          checkJobRole(app, role, label);
+          job.roleGeneration = role.roles.generation();
+        }
       }
       if (state) app.restore(state.flink);
       await job.attachSinks(outputs, state?.files ?? {}, clock.now());

@@ -164,10 +164,21 @@ export class V2Registry {
   }
 
   /** Runs the application's current version from `state` (nothing: from the tables' start positions). */
-  async startJob(app: V2App, state: JobState | undefined): Promise<void> {
+  async startJob(app: V2App, state: JobState | undefined, options?: { resuming?: boolean }): Promise<void> {
     const v = app.current;
     const role: JobRole | undefined = this.roles && v.role !== undefined ? { ...this.roles, roleArn: v.role } : undefined;
-    const job = await FlinkJob.start(app.name, v.code.sql, sqlOptions(v), this.clock, this.streams, this.outputs, state, role, this.maxStateRows);
+    const job = await FlinkJob.start(
+      app.name,
+      v.code.sql,
+      sqlOptions(v),
+      this.clock,
+      this.streams,
+      this.outputs,
+      state,
+      role,
+      this.maxStateRows,
+      options?.resuming === true,
+    );
     job.onFailure = (e) => {
       void this.serialise(app.name, async () => {
         if (this.jobs.get(app.name) !== job) return;
@@ -188,6 +199,8 @@ export class V2Registry {
       }).catch((err) => logger.swallowed('saving the role problem of an application', err, { application: app.name }));
     };
     this.jobs.set(app.name, job);
+    // Resumed while its role may not: shown once the job is registered.
+    if (job.roleHold !== null) job.onRoleProblem(job.roleHold);
     if (role) {
       const recheck = (): void => {
         if (this.jobs.get(app.name) !== job) return;

@@ -71,7 +71,9 @@ export function createAnalyticsV2Service(deps: AnalyticsV2Deps, options: Analyti
     wasRunning.map((app) =>
       registry
         .serialise(app.name, async () => {
-          await registry.startJob(app, registry.checkpointState(app.name));
+          // What held or failed it before the restart is checked again now.
+          delete app.lastError;
+          await registry.startJob(app, registry.checkpointState(app.name), { resuming: true });
           app.status = 'RUNNING';
           await registry.save(app);
         })
