@@ -24,6 +24,11 @@ export interface ConsoleTarget {
   views?: () => Promise<ReadonlyArray<ViewSummary>>;
   /** The server's identity store (startServer's `iam`): who signed a console API request, and what they may do. */
   iam?: IamStore;
+  /**
+   * Where the Postgres endpoint listens (startServer's `pg.host`/`pg.port`): the views page creates, refreshes and
+   * drops views by sending the statements there as the signed-in caller, as psql would.
+   */
+  postgres?: { host: string; port: number; tls?: boolean };
 }
 
 const ANALYTICS_PREFIX = 'KinesisAnalytics_20150814';

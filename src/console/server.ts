@@ -10,6 +10,8 @@
  *   GET  /console/api/objects?bucket=B[&prefix=P]   delivered objects (key, size, modified), newest first
  *   GET  /console/api/object?bucket=B&key=K         one object's bytes
  *   GET  /console/api/views          the Postgres endpoint's materialized views (rows, lag, refresh state)
+ *   POST /console/api/views/statement  {action: create|refresh|drop, schema?, name, query?, autoRefresh?} → the
+ *                                    statement sent to the Postgres endpoint as the caller (views-statement.ts)
  *   POST /console/api/decode         {records: [{data, partitionKey, sequenceNumber}]} (GetRecords' output) →
  *                                    {records: [{text, json, subRecords?}]}: the live tail's records as text or
  *                                    JSON, KPL aggregates de-aggregated into their user records by src/kinesis
@@ -19,8 +21,9 @@
  * keys the AWS APIs take (src/iam), and is authorised as the AWS action it shows the data of (CONSOLE_ACTIONS).
  *
  * Everything else the console does (create, put, reshard, start/stop/update, describe) goes through the AWS
- * APIs on the same port, signed in the browser like any client. These routes are read-only; the POSTs
- * compile code or decode records without running or storing anything.
+ * APIs on the same port, signed in the browser like any client. These routes are read-only, apart from the views
+ * statement, which goes to the Postgres endpoint as psql's would; the other POSTs compile code or decode records
+ * without running or storing anything.
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -38,6 +41,7 @@ import type { ColumnDef } from '../sql/index.ts';
 import { analyticsOf, LiveSampler } from './live.ts';
 import type { ConsoleTarget } from './live.ts';
 import type { DecodedData, DecodedRecord } from './snapshot.ts';
+import { runViewStatement } from './views-statement.ts';
 
 /** The live feed's cadence: the issue asks for at most one refresh a second. */
 export const LIVE_INTERVAL_MS = 1000;
@@ -470,6 +474,13 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     tick();
   };
 
+  /** The access key ID a request was signed with (its signature already checked by `authorized`). */
+  const signedKey = (req: IncomingMessage): string | undefined => {
+    const header = req.headers.authorization;
+    const m = /Credential=([^/,\s]+)\//.exec(header ?? '') ?? /[?&]X-Amz-Credential=([^%/&]+)(?:%2F|\/)/i.exec(req.url ?? '');
+    return m?.[1];
+  };
+
   /** Under `--auth enforce`: who signed the request, and whether they may read what the route shows; answers the refusal itself. */
   const authorized = (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): boolean => {
     if (!enforce || !target) return true;
@@ -526,6 +537,10 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     if (path === '/console/api/decode' && req.method === 'POST') return decode(body, res);
     if (path === '/console/api/views' && req.method === 'GET') {
       return sendJson(res, 200, { endpoint: target.views !== undefined, views: target.views ? await target.views() : [] });
+    }
+    if (path === '/console/api/views/statement' && req.method === 'POST') {
+      const r = await runViewStatement(target, body, enforce ? signedKey(req) : undefined);
+      return sendJson(res, r.status, r.body);
     }
     sendJson(res, 404, { message: `no console API ${req.method} ${path}` });
   };

@@ -284,7 +284,9 @@ export function register(program: Command): void {
       region: flags.region,
       auth: server.auth,
       iam: server.iam,
-      ...(server.pg ? { views: async () => (await server.pg!.engine()).list() } : {}),
+      ...(server.pg
+        ? { views: async () => (await server.pg!.engine()).list(), postgres: { host: server.pg.host, port: server.pg.port, tls: flags.pgRequireTls === true } }
+        : {}),
     });
     console.log(`freshet: Kinesis endpoint ${server.url} (streams stored ${where})`);
     console.log(`freshet: console ${server.url}/console/`);

@@ -362,3 +362,26 @@ export function toBase64(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(bin);
 }
+
+// Day-to-day actions part B (metrics, alarms, detectors, views): calls whose refusals carry more than a message.
+
+type Detailed<T> = { ok: true; body: T } | { ok: false; code: string; message: string; body: Record<string, unknown> };
+
+/**
+ * One AWS JSON call whose error body matters besides its message (PutDashboard's
+ * `dashboardValidationMessages`): the answer's body either way, with the error type and message on refusal.
+ */
+export async function awsDetailed<T = Record<string, unknown>>(service: ServiceName, action: string, body: unknown): Promise<Detailed<T>> {
+  const s = SERVICES[service];
+  const client = new AwsClient({ ...credentials(), service: s.signingName, region, retries: 0 });
+  const res = await client.fetch(`${location.origin}/`, {
+    method: 'POST',
+    headers: { 'content-type': `application/x-amz-json-${s.json}`, 'x-amz-target': `${s.target}.${action}` },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (res.ok) return { ok: true, body: json as T };
+  const type = String(json.__type ?? res.status);
+  return { ok: false, code: type.slice(type.lastIndexOf('#') + 1), message: String(json.message ?? json.Message ?? text), body: json };
+}

@@ -5,6 +5,10 @@
  * series of the primary metric charted (GetAnomalyGroup, ListAnomalyGroupTimeSeries) with the anomalous
  * intervals marked, and asks of each "Is this an anomaly?" (PutFeedback; the answers read back with GetFeedback).
  * A detector is activated, deactivated and back-tested from its page (Activate/Deactivate/BackTestAnomalyDetector).
+ * Detectors are created (with their frequency) and deleted, a detector's metric set is created (an S3 path or,
+ * Freshet's extension, a Kinesis stream of this server; metrics, dimensions, timestamp column), alerts are created
+ * (sensitivity, a Lambda function or an SNS topic) and deleted, and a group's related metrics
+ * (ListAnomalyGroupRelatedMetrics) are listed with its details.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { awsRest, errorText, useLoad } from '../api.ts';
@@ -78,6 +82,8 @@ const lookout = <T,>(action: string, body: unknown) => awsRest<T>('lookoutmetric
 const RUNNING = new Set(['ACTIVE', 'ACTIVATING', 'LEARNING', 'BACK_TEST_ACTIVATING', 'BACK_TEST_ACTIVE']);
 
 export function DetectorsPage({ name }: { name: string | undefined }) {
+  const [creating, setCreating] = useState(false);
+  const [listMessage, setListMessage] = useState<{ text: string; error: boolean } | undefined>();
   const list = useLoad(() => lookout<{ AnomalyDetectorSummaryList?: DetectorSummary[] }>('ListAnomalyDetectors', {}), []);
   const detectors = list.data?.AnomalyDetectorSummaryList ?? [];
   const selected = name ? detectors.find((d) => d.AnomalyDetectorName === name) : undefined;
@@ -88,7 +94,11 @@ export function DetectorsPage({ name }: { name: string | undefined }) {
           <a href={link('detectors')}>Metric detectors</a> / {name}
         </p>
         {list.error ? <p class="error">{list.error}</p> : null}
-        {selected ? <DetectorDetail detector={selected} reload={list.reload} /> : list.data ? <p class="error">No detector named {name}</p> : null}
+        {selected ? (
+          <DetectorDetail key={selected.AnomalyDetectorArn} detector={selected} reload={list.reload} />
+        ) : list.data ? (
+          <p class="error">No detector named {name}</p>
+        ) : null}
       </div>
     );
   }
@@ -96,6 +106,22 @@ export function DetectorsPage({ name }: { name: string | undefined }) {
     <div>
       <h1>Metric detectors</h1>
       {list.error ? <p class="error">{list.error}</p> : null}
+      {listMessage ? <p class={listMessage.error ? 'message error' : 'message'}>{listMessage.text}</p> : null}
+      {creating ? (
+        <DetectorForm
+          onDone={(created) => {
+            setCreating(false);
+            if (created) setListMessage({ text: `Detector ${created} created: add its metric set on its page`, error: false });
+            list.reload();
+          }}
+        />
+      ) : (
+        <p>
+          <button type="button" onClick={() => setCreating(true)}>
+            Create detector
+          </button>
+        </p>
+      )}
       <table class="list" data-testid="detectors">
         <thead>
           <tr>
@@ -118,9 +144,7 @@ export function DetectorsPage({ name }: { name: string | undefined }) {
           ))}
         </tbody>
       </table>
-      {list.data && detectors.length === 0 ? (
-        <p class="muted">No metric detectors yet: create one with `aws lookoutmetrics create-anomaly-detector` or a freshet.yaml.</p>
-      ) : null}
+      {list.data && detectors.length === 0 ? <p class="muted">No metric detectors yet.</p> : null}
     </div>
   );
 }
@@ -149,6 +173,28 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
     reload();
   };
   const running = RUNNING.has(detector.Status ?? '');
+  const remove = async () => {
+    if (!confirm(`Delete detector ${detector.AnomalyDetectorName}, its metric set, alerts and anomalies?`)) return;
+    try {
+      await lookout('DeleteAnomalyDetector', { AnomalyDetectorArn: arn });
+      location.hash = link('detectors');
+    } catch (e) {
+      setActionMessage({ text: errorText(e), error: true });
+    }
+    reload();
+  };
+  const [alertForm, setAlertForm] = useState(false);
+  const [alertMessage, setAlertMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const deleteAlert = async (a: AlertSummary) => {
+    if (!confirm(`Delete alert ${a.AlertName ?? a.AlertArn}?`)) return;
+    try {
+      await lookout('DeleteAlert', { AlertArn: a.AlertArn });
+      setAlertMessage({ text: `Alert ${a.AlertName ?? ''} deleted`, error: false });
+    } catch (e) {
+      setAlertMessage({ text: errorText(e), error: true });
+    }
+    alerts.reload();
+  };
   const groups = useLoad(
     () => lookout<{ AnomalyGroupSummaryList?: GroupSummary[] }>('ListAnomalyGroupSummaries', { AnomalyDetectorArn: arn, SensitivityThreshold: 0 }),
     [arn, tick],
@@ -176,8 +222,12 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
         <button type="button" disabled={running} onClick={() => void act('BackTestAnomalyDetector', 'Back test started over the historical data')}>
           Back test
         </button>{' '}
+        <button type="button" onClick={() => void remove()}>
+          Delete
+        </button>{' '}
         {actionMessage ? <span class={actionMessage.error ? 'message error' : 'message'}>{actionMessage.text}</span> : null}
       </p>
+      <MetricSetSection detectorArn={arn} />
       <h2>Anomaly groups</h2>
       {groups.error ? <p class="error">{groups.error}</p> : null}
       <table class="list" data-testid="anomaly-groups">
@@ -225,9 +275,27 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
         </div>
       ) : null}
       {detail.error ? <p class="error">{detail.error}</p> : null}
+      {open && detail.data?.AnomalyGroup ? <RelatedMetrics detectorArn={arn} groupId={open} /> : null}
       {open && detail.data?.AnomalyGroup ? <GroupSeries detectorArn={arn} groupId={open} group={detail.data.AnomalyGroup} /> : null}
       <h2>Alerts</h2>
       {alerts.error ? <p class="error">{alerts.error}</p> : null}
+      {alertMessage ? <p class={alertMessage.error ? 'message error' : 'message'}>{alertMessage.text}</p> : null}
+      {alertForm ? (
+        <AlertForm
+          detectorArn={arn}
+          onDone={(created) => {
+            setAlertForm(false);
+            if (created) setAlertMessage({ text: `Alert ${created} created`, error: false });
+            alerts.reload();
+          }}
+        />
+      ) : (
+        <p>
+          <button type="button" onClick={() => setAlertForm(true)}>
+            Create alert
+          </button>
+        </p>
+      )}
       <table class="list" data-testid="alerts">
         <thead>
           <tr>
@@ -235,15 +303,21 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
             <th>Status</th>
             <th>Threshold</th>
             <th>Action</th>
+            <th />
           </tr>
         </thead>
         <tbody>
           {(alerts.data?.AlertSummaryList ?? []).map((a) => (
-            <tr key={a.AlertArn}>
+            <tr key={a.AlertArn} data-name={a.AlertName}>
               <td>{a.AlertName}</td>
               <td>{a.AlertStatus}</td>
               <td>{a.AlertSensitivityThreshold}</td>
               <td>{a.AlertType}</td>
+              <td>
+                <button type="button" onClick={() => void deleteAlert(a)}>
+                  Delete
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
@@ -337,6 +411,414 @@ function GroupSeries({ detectorArn, groupId, group }: { detectorArn: string; gro
           );
         })}
       </div>
+    </div>
+  );
+}
+
+const FREQUENCIES: Array<[string, string]> = [
+  ['PT5M', 'every 5 minutes'],
+  ['PT10M', 'every 10 minutes'],
+  ['PT1H', 'hourly'],
+  ['P1D', 'daily'],
+];
+
+/** CreateAnomalyDetector: a name, a description and the detection frequency. */
+function DetectorForm({ onDone }: { onDone: (created: string | undefined) => void }) {
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [frequency, setFrequency] = useState('PT5M');
+  const [error, setError] = useState<string | undefined>();
+  const create = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await lookout('CreateAnomalyDetector', {
+        AnomalyDetectorName: name.trim(),
+        ...(description.trim() ? { AnomalyDetectorDescription: description.trim() } : {}),
+        AnomalyDetectorConfig: { AnomalyDetectorFrequency: frequency },
+      });
+      onDone(name.trim());
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <form class="card editor" onSubmit={create} data-testid="detector-form">
+      <h3>Create a metric detector</h3>
+      <div class="form-grid">
+        <label>
+          Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        </label>
+        <label>
+          Description <input name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+        </label>
+        <label>
+          Frequency{' '}
+          <select name="frequency" value={frequency} onChange={(e) => setFrequency(e.currentTarget.value)}>
+            {FREQUENCIES.map(([v, label]) => (
+              <option key={v} value={v}>
+                {v} ({label})
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <p>
+        <button type="submit">Create detector</button>{' '}
+        <button type="button" onClick={() => onDone(undefined)}>
+          Cancel
+        </button>
+      </p>
+      {error ? <p class="message error">{error}</p> : null}
+    </form>
+  );
+}
+
+interface MetricSetSummary {
+  MetricSetArn: string;
+  MetricSetName?: string;
+}
+
+interface MetricSetDetail {
+  MetricSetName?: string;
+  MetricList?: Array<{ MetricName?: string; AggregationFunction?: string }>;
+  DimensionList?: string[];
+  TimestampColumn?: { ColumnName?: string; ColumnFormat?: string };
+  MetricSetFrequency?: string;
+  Offset?: number;
+  MetricSource?: { S3SourceConfig?: { TemplatedPathList?: string[] } };
+}
+
+/** The detector's metric set (one per detector, as AWS's quota): described when there is one, else a form to create it. */
+function MetricSetSection({ detectorArn }: { detectorArn: string }) {
+  const sets = useLoad(async () => {
+    const list = await lookout<{ MetricSetSummaryList?: MetricSetSummary[] }>('ListMetricSets', { AnomalyDetectorArn: detectorArn });
+    const first = list.MetricSetSummaryList?.[0];
+    return first ? lookout<MetricSetDetail>('DescribeMetricSet', { MetricSetArn: first.MetricSetArn }) : null;
+  }, [detectorArn]);
+  const [creating, setCreating] = useState(false);
+  return (
+    <section data-testid="metric-set">
+      <h2>Metric set</h2>
+      {sets.error ? <p class="error">{sets.error}</p> : null}
+      {sets.data ? (
+        <table class="list compact">
+          <tbody>
+            <tr>
+              <th>Name</th>
+              <td>{sets.data.MetricSetName}</td>
+            </tr>
+            <tr>
+              <th>Source</th>
+              <td>{(sets.data.MetricSource?.S3SourceConfig?.TemplatedPathList ?? []).join(', ')}</td>
+            </tr>
+            <tr>
+              <th>Metrics</th>
+              <td>{(sets.data.MetricList ?? []).map((m) => `${m.MetricName} (${m.AggregationFunction})`).join(', ')}</td>
+            </tr>
+            <tr>
+              <th>Dimensions</th>
+              <td>{(sets.data.DimensionList ?? []).join(', ')}</td>
+            </tr>
+            <tr>
+              <th>Timestamp</th>
+              <td>
+                {sets.data.TimestampColumn?.ColumnName} ({sets.data.TimestampColumn?.ColumnFormat}), offset {sets.data.Offset ?? 0} s,{' '}
+                {sets.data.MetricSetFrequency}
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      ) : null}
+      {sets.data === null && !creating ? (
+        <p>
+          <span class="muted">No metric set: the detector has nothing to read.</span>{' '}
+          <button type="button" onClick={() => setCreating(true)}>
+            Create metric set
+          </button>
+        </p>
+      ) : null}
+      {sets.data === null && creating ? (
+        <MetricSetForm
+          detectorArn={detectorArn}
+          onDone={() => {
+            setCreating(false);
+            sets.reload();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+/** `name:SUM, other:AVG` → MetricList (SUM when no aggregation is given). */
+function metricList(text: string): Array<{ MetricName: string; AggregationFunction: string }> {
+  return text
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+    .map((x) => {
+      const [metric, agg] = x.split(':');
+      return { MetricName: (metric ?? '').trim(), AggregationFunction: (agg ?? 'SUM').trim().toUpperCase() };
+    });
+}
+
+const commaList = (text: string) =>
+  text
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+/**
+ * CreateMetricSet: the source (an S3 path template, or a Kinesis stream of this server, Freshet's
+ * `kinesis://` extension), its format, the metrics with their aggregation, the dimensions and the timestamp
+ * column; the frequency is the detector's (AWS requires them equal).
+ */
+function MetricSetForm({ detectorArn, onDone }: { detectorArn: string; onDone: () => void }) {
+  const detector = useLoad(
+    () => lookout<{ AnomalyDetectorConfig?: { AnomalyDetectorFrequency?: string } }>('DescribeAnomalyDetector', { AnomalyDetectorArn: detectorArn }),
+    [detectorArn],
+  );
+  const [f, setF] = useState({
+    name: '',
+    sourceKind: 'kinesis',
+    stream: '',
+    path: '',
+    roleArn: 'arn:aws:iam::000000000000:role/lookoutmetrics',
+    format: 'json',
+    headers: '',
+    metrics: '',
+    dimensions: '',
+    timestampColumn: '',
+    timestampFormat: 'yyyy-MM-dd HH:mm:ss',
+    offset: '60',
+  });
+  const [error, setError] = useState<string | undefined>();
+  const set = (k: keyof typeof f) => (e: { currentTarget: { value: string } }) => setF({ ...f, [k]: e.currentTarget.value });
+  const create = async (e: Event) => {
+    e.preventDefault();
+    const headerList = commaList(f.headers);
+    const format =
+      f.format === 'json'
+        ? { JsonFormatDescriptor: { FileCompression: 'NONE', Charset: 'UTF-8' } }
+        : {
+            CsvFormatDescriptor: {
+              FileCompression: 'NONE',
+              Charset: 'UTF-8',
+              Delimiter: ',',
+              QuoteSymbol: '"',
+              ...(headerList.length ? { ContainsHeader: false, HeaderList: headerList } : { ContainsHeader: true }),
+            },
+          };
+    try {
+      await lookout('CreateMetricSet', {
+        AnomalyDetectorArn: detectorArn,
+        MetricSetName: f.name.trim(),
+        MetricList: metricList(f.metrics),
+        DimensionList: commaList(f.dimensions),
+        TimestampColumn: { ColumnName: f.timestampColumn.trim(), ColumnFormat: f.timestampFormat.trim() },
+        Offset: Number(f.offset),
+        MetricSetFrequency: detector.data?.AnomalyDetectorConfig?.AnomalyDetectorFrequency,
+        Timezone: 'UTC',
+        MetricSource: {
+          S3SourceConfig: {
+            RoleArn: f.roleArn.trim(),
+            TemplatedPathList: [f.sourceKind === 'kinesis' ? `kinesis://${f.stream.trim()}` : f.path.trim()],
+            FileFormatDescriptor: format,
+          },
+        },
+      });
+      onDone();
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <form class="card editor" onSubmit={create} data-testid="metric-set-form">
+      <h3>Create the metric set ({detector.data?.AnomalyDetectorConfig?.AnomalyDetectorFrequency ?? '…'})</h3>
+      <div class="form-grid">
+        <label>
+          Name <input name="name" value={f.name} onInput={set('name')} required />
+        </label>
+        <label>
+          Source{' '}
+          <select name="sourceKind" value={f.sourceKind} onChange={set('sourceKind')}>
+            <option value="kinesis">Kinesis stream (this server)</option>
+            <option value="s3">S3 path template</option>
+          </select>
+        </label>
+        {f.sourceKind === 'kinesis' ? (
+          <label>
+            Stream <input name="stream" value={f.stream} onInput={set('stream')} required />
+          </label>
+        ) : (
+          <label>
+            Path <input name="path" value={f.path} onInput={set('path')} placeholder="s3://bucket/data/{{yyyyMMdd}}/{{HHmm}}" required />
+          </label>
+        )}
+        <label>
+          Role ARN <input name="roleArn" value={f.roleArn} onInput={set('roleArn')} required />
+        </label>
+        <label>
+          Format{' '}
+          <select name="format" value={f.format} onChange={set('format')}>
+            <option value="json">JSON lines</option>
+            <option value="csv">CSV</option>
+          </select>
+        </label>
+        {f.format === 'csv' ? (
+          <label>
+            CSV columns (empty: a header line) <input name="headers" value={f.headers} onInput={set('headers')} placeholder="event_time,marketplace,views" />
+          </label>
+        ) : null}
+        <label>
+          Metrics (name:SUM|AVG) <input name="metrics" value={f.metrics} onInput={set('metrics')} placeholder="views:SUM, price:AVG" required />
+        </label>
+        <label>
+          Dimensions <input name="dimensions" value={f.dimensions} onInput={set('dimensions')} placeholder="marketplace, platform" />
+        </label>
+        <label>
+          Timestamp column <input name="timestampColumn" value={f.timestampColumn} onInput={set('timestampColumn')} required />
+        </label>
+        <label>
+          Timestamp format <input name="timestampFormat" value={f.timestampFormat} onInput={set('timestampFormat')} />
+        </label>
+        <label>
+          Offset (s) <input name="offset" value={f.offset} onInput={set('offset')} inputMode="numeric" />
+        </label>
+      </div>
+      <p>
+        <button type="submit">Create metric set</button>{' '}
+        <button type="button" onClick={onDone}>
+          Cancel
+        </button>
+      </p>
+      {error ? <p class="message error">{error}</p> : null}
+    </form>
+  );
+}
+
+/** CreateAlert: a sensitivity threshold and an action, a Lambda function or an SNS topic (delivered to its webhook). */
+function AlertForm({ detectorArn, onDone }: { detectorArn: string; onDone: (created: string | undefined) => void }) {
+  const [f, setF] = useState({
+    name: '',
+    sensitivity: '70',
+    kind: 'lambda',
+    target: '',
+    roleArn: 'arn:aws:iam::000000000000:role/lookoutmetrics',
+    snsFormat: 'JSON',
+  });
+  const [error, setError] = useState<string | undefined>();
+  const set = (k: keyof typeof f) => (e: { currentTarget: { value: string } }) => setF({ ...f, [k]: e.currentTarget.value });
+  const create = async (e: Event) => {
+    e.preventDefault();
+    const action =
+      f.kind === 'lambda'
+        ? { LambdaConfiguration: { RoleArn: f.roleArn.trim(), LambdaArn: f.target.trim() } }
+        : { SNSConfiguration: { RoleArn: f.roleArn.trim(), SnsTopicArn: f.target.trim(), SnsFormat: f.snsFormat } };
+    try {
+      await lookout('CreateAlert', {
+        AlertName: f.name.trim(),
+        AnomalyDetectorArn: detectorArn,
+        AlertSensitivityThreshold: Number(f.sensitivity),
+        Action: action,
+      });
+      onDone(f.name.trim());
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <form class="card editor" onSubmit={create} data-testid="alert-form">
+      <h3>Create an alert</h3>
+      <div class="form-grid">
+        <label>
+          Name <input name="name" value={f.name} onInput={set('name')} required />
+        </label>
+        <label>
+          Sensitivity threshold (0–100) <input name="sensitivity" value={f.sensitivity} onInput={set('sensitivity')} inputMode="numeric" />
+        </label>
+        <label>
+          Action{' '}
+          <select name="kind" value={f.kind} onChange={set('kind')}>
+            <option value="lambda">Lambda function</option>
+            <option value="sns">SNS topic (webhook)</option>
+          </select>
+        </label>
+        <label>
+          {f.kind === 'lambda' ? 'Function ARN' : 'Topic ARN'} <input name="target" value={f.target} onInput={set('target')} required />
+        </label>
+        <label>
+          Role ARN <input name="roleArn" value={f.roleArn} onInput={set('roleArn')} required />
+        </label>
+        {f.kind === 'sns' ? (
+          <label>
+            Format{' '}
+            <select name="snsFormat" value={f.snsFormat} onChange={set('snsFormat')}>
+              <option>JSON</option>
+              <option>LONG_TEXT</option>
+              <option>SHORT_TEXT</option>
+            </select>
+          </label>
+        ) : null}
+      </div>
+      <p>
+        <button type="submit">Create alert</button>{' '}
+        <button type="button" onClick={() => onDone(undefined)}>
+          Cancel
+        </button>
+      </p>
+      {error ? <p class="message error">{error}</p> : null}
+    </form>
+  );
+}
+
+interface RelatedMetric {
+  MetricName?: string;
+  AnomalyGroupId?: string;
+  RelationshipType?: string;
+  ContributionPercentage?: number;
+}
+
+/** The measures Lookout for Metrics relates to a group: potential causes and downstream effects (ListAnomalyGroupRelatedMetrics). */
+function RelatedMetrics({ detectorArn, groupId }: { detectorArn: string; groupId: string }) {
+  const related = useLoad(
+    () => lookout<{ InterMetricImpactList?: RelatedMetric[] }>('ListAnomalyGroupRelatedMetrics', { AnomalyDetectorArn: detectorArn, AnomalyGroupId: groupId }),
+    [detectorArn, groupId],
+  );
+  const list = related.data?.InterMetricImpactList ?? [];
+  return (
+    <div class="card related-metrics" data-testid="related-metrics">
+      <h3>Related metrics</h3>
+      {related.error ? <p class="error">{related.error}</p> : null}
+      {related.data && list.length === 0 ? <p class="muted">No related metrics: no other measure moved with this group.</p> : null}
+      {list.length ? (
+        <table class="list compact">
+          <thead>
+            <tr>
+              <th>Metric</th>
+              <th>Relationship</th>
+              <th>Contribution</th>
+              <th>Its anomaly group</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((m, i) => (
+              <tr key={i} data-metric={m.MetricName}>
+                <td>{m.MetricName}</td>
+                <td>
+                  {m.RelationshipType === 'CAUSE_OF_INPUT_ANOMALY_GROUP'
+                    ? 'potential cause'
+                    : m.RelationshipType === 'EFFECT_OF_INPUT_ANOMALY_GROUP'
+                      ? 'effect'
+                      : m.RelationshipType}
+                </td>
+                <td>{m.ContributionPercentage === undefined ? '' : `${m.ContributionPercentage.toFixed(0)}%`}</td>
+                <td class="small">{m.AnomalyGroupId}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
     </div>
   );
 }

@@ -1,10 +1,12 @@
 /**
  * Metrics and alarms: every CloudWatch dashboard rendered from its JSON body (metric widgets as charts on
  * the dashboard's 24-column grid, text widgets as text), and the alarms with their state and history; an alarm's
- * actions are disabled and enabled again from the list.
+ * actions are disabled and enabled again from the list. Metric alarms are created and edited with a form
+ * (PutMetricAlarm) and deleted (DeleteAlarms); dashboards are created and edited as their JSON body
+ * (PutDashboard, its DashboardValidationMessages listed on refusal) and deleted (DeleteDashboards).
  */
 import { useState } from 'preact/hooks';
-import { aws, errorText, useLoad } from '../api.ts';
+import { aws, awsDetailed, errorText, useLoad } from '../api.ts';
 import { color, MetricChart } from '../metrics.tsx';
 import type { MetricQuery } from '../metrics.tsx';
 
@@ -92,14 +94,256 @@ function Dashboard({ name }: { name: string }) {
 
 interface MetricAlarm {
   AlarmName: string;
+  AlarmArn?: string;
+  AlarmDescription?: string;
   StateValue: string;
   StateReason?: string;
   MetricName?: string;
   Namespace?: string;
+  Dimensions?: Array<{ Name: string; Value: string }>;
+  Statistic?: string;
+  Period?: number;
+  EvaluationPeriods?: number;
+  DatapointsToAlarm?: number;
   Threshold?: number;
   ComparisonOperator?: string;
+  TreatMissingData?: string;
+  AlarmActions?: string[];
+  OKActions?: string[];
   StateUpdatedTimestamp?: number;
   ActionsEnabled?: boolean;
+}
+
+const STATISTICS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'];
+const COMPARISONS = ['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'];
+const MISSING_DATA = ['missing', 'notBreaching', 'breaching', 'ignore'];
+
+/** The alarm form's fields, as text while edited. */
+interface AlarmFields {
+  name: string;
+  description: string;
+  namespace: string;
+  metric: string;
+  /** `Name=Value` pairs, one per line or comma-separated. */
+  dimensions: string;
+  statistic: string;
+  period: string;
+  evaluationPeriods: string;
+  datapoints: string;
+  threshold: string;
+  comparison: string;
+  missing: string;
+  /** One ARN per line. */
+  alarmActions: string;
+  okActions: string;
+}
+
+function fieldsOf(a: MetricAlarm | undefined): AlarmFields {
+  return {
+    name: a?.AlarmName ?? '',
+    description: a?.AlarmDescription ?? '',
+    namespace: a?.Namespace ?? '',
+    metric: a?.MetricName ?? '',
+    dimensions: (a?.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join('\n'),
+    statistic: a?.Statistic ?? 'Average',
+    period: String(a?.Period ?? 60),
+    evaluationPeriods: String(a?.EvaluationPeriods ?? 1),
+    datapoints: a?.DatapointsToAlarm === undefined ? '' : String(a.DatapointsToAlarm),
+    threshold: a?.Threshold === undefined ? '' : String(a.Threshold),
+    comparison: a?.ComparisonOperator ?? COMPARISONS[0]!,
+    missing: a?.TreatMissingData ?? 'missing',
+    alarmActions: (a?.AlarmActions ?? []).join('\n'),
+    okActions: (a?.OKActions ?? []).join('\n'),
+  };
+}
+
+const lines = (text: string) =>
+  text
+    .split(/[\n,]/)
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+/** PutMetricAlarm's input from the form; numbers are sent as typed so that CloudWatch judges them. */
+function putAlarmInput(f: AlarmFields): Record<string, unknown> {
+  const dimensions = lines(f.dimensions).map((pair) => {
+    const eq = pair.indexOf('=');
+    return eq < 0 ? { Name: pair, Value: '' } : { Name: pair.slice(0, eq).trim(), Value: pair.slice(eq + 1).trim() };
+  });
+  return {
+    AlarmName: f.name.trim(),
+    ...(f.description.trim() ? { AlarmDescription: f.description.trim() } : {}),
+    Namespace: f.namespace.trim(),
+    MetricName: f.metric.trim(),
+    Dimensions: dimensions,
+    Statistic: f.statistic,
+    Period: Number(f.period),
+    EvaluationPeriods: Number(f.evaluationPeriods),
+    ...(f.datapoints.trim() ? { DatapointsToAlarm: Number(f.datapoints) } : {}),
+    Threshold: Number(f.threshold),
+    ComparisonOperator: f.comparison,
+    TreatMissingData: f.missing,
+    AlarmActions: lines(f.alarmActions),
+    OKActions: lines(f.okActions),
+  };
+}
+
+/** Creates (no `editing`) or replaces a metric alarm with PutMetricAlarm; CloudWatch's refusal is shown as it says it. */
+function AlarmForm({ editing, onDone }: { editing: MetricAlarm | undefined; onDone: (saved: string | undefined) => void }) {
+  const [f, setF] = useState<AlarmFields>(() => fieldsOf(editing));
+  const [error, setError] = useState<string | undefined>();
+  const set = (k: keyof AlarmFields) => (e: { currentTarget: { value: string } }) => setF({ ...f, [k]: e.currentTarget.value });
+  const save = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await aws('cloudwatch', 'PutMetricAlarm', putAlarmInput(f));
+      onDone(f.name.trim());
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return (
+    <form class="card editor" onSubmit={save} data-testid="alarm-form">
+      <h3>{editing ? `Edit alarm ${editing.AlarmName}` : 'Create a metric alarm'}</h3>
+      <div class="form-grid">
+        <label>
+          Name <input name="name" value={f.name} onInput={set('name')} readOnly={editing !== undefined} required />
+        </label>
+        <label>
+          Description <input name="description" value={f.description} onInput={set('description')} />
+        </label>
+        <label>
+          Namespace <input name="namespace" value={f.namespace} onInput={set('namespace')} placeholder="AWS/Kinesis" required />
+        </label>
+        <label>
+          Metric <input name="metric" value={f.metric} onInput={set('metric')} placeholder="IncomingRecords" required />
+        </label>
+        <label>
+          Dimensions <textarea name="dimensions" rows={2} value={f.dimensions} onInput={set('dimensions')} placeholder="StreamName=orders" />
+        </label>
+        <label>
+          Statistic{' '}
+          <select name="statistic" value={f.statistic} onChange={set('statistic')}>
+            {STATISTICS.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Period (s) <input name="period" value={f.period} onInput={set('period')} inputMode="numeric" />
+        </label>
+        <label>
+          Condition{' '}
+          <select name="comparison" value={f.comparison} onChange={set('comparison')}>
+            {COMPARISONS.map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Threshold <input name="threshold" value={f.threshold} onInput={set('threshold')} inputMode="decimal" required />
+        </label>
+        <label>
+          Evaluation periods <input name="evaluationPeriods" value={f.evaluationPeriods} onInput={set('evaluationPeriods')} inputMode="numeric" />
+        </label>
+        <label>
+          Datapoints to alarm <input name="datapoints" value={f.datapoints} onInput={set('datapoints')} inputMode="numeric" placeholder="all" />
+        </label>
+        <label>
+          Missing data{' '}
+          <select name="missing" value={f.missing} onChange={set('missing')}>
+            {MISSING_DATA.map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Alarm actions (ARNs) <textarea name="alarmActions" rows={2} value={f.alarmActions} onInput={set('alarmActions')} />
+        </label>
+        <label>
+          OK actions (ARNs) <textarea name="okActions" rows={2} value={f.okActions} onInput={set('okActions')} />
+        </label>
+      </div>
+      <p>
+        <button type="submit">{editing ? 'Save alarm' : 'Create alarm'}</button>{' '}
+        <button type="button" onClick={() => onDone(undefined)}>
+          Cancel
+        </button>
+      </p>
+      {error ? <p class="message error">{error}</p> : null}
+    </form>
+  );
+}
+
+const NEW_DASHBOARD = `{
+  "widgets": [
+    {
+      "type": "metric", "x": 0, "y": 0, "width": 12, "height": 6,
+      "properties": { "title": "Incoming records", "region": "us-east-1", "stat": "Sum", "period": 60,
+        "metrics": [["AWS/Kinesis", "IncomingRecords", "StreamName", "my-stream"]] }
+    }
+  ]
+}`;
+
+/**
+ * A dashboard's JSON body in an editor, saved with PutDashboard; a refused body lists CloudWatch's
+ * DashboardValidationMessages (data path and message) under the editor.
+ */
+function DashboardEditor({ name, onDone }: { name: string | undefined; onDone: (saved: string | undefined) => void }) {
+  const [dashboard, setDashboard] = useState(name ?? '');
+  const [body, setBody] = useState<string | undefined>(name ? undefined : NEW_DASHBOARD);
+  const [problem, setProblem] = useState<{ text: string; messages: Array<{ DataPath?: string; Message?: string }> } | undefined>();
+  const current = useLoad(
+    async () => (name ? (await aws<{ DashboardBody: string }>('cloudwatch', 'GetDashboard', { DashboardName: name })).DashboardBody : undefined),
+    [name],
+  );
+  const text = body ?? current.data ?? '';
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const r = await awsDetailed<{ DashboardValidationMessages?: Array<{ DataPath?: string; Message?: string }> }>('cloudwatch', 'PutDashboard', {
+      DashboardName: dashboard.trim(),
+      DashboardBody: text,
+    });
+    if (r.ok) {
+      if (r.body.DashboardValidationMessages?.length) setProblem({ text: 'Saved, with warnings:', messages: r.body.DashboardValidationMessages });
+      else onDone(dashboard.trim());
+      return;
+    }
+    const messages = (r.body.dashboardValidationMessages ?? r.body.DashboardValidationMessages ?? []) as Array<{ DataPath?: string; Message?: string }>;
+    // The message repeats the list as JSON after its first line: the list is shown below it instead.
+    setProblem({ text: `${r.code}: ${messages.length ? r.message.split('\n')[0] : r.message}`, messages });
+  };
+  return (
+    <form class="card editor" onSubmit={save} data-testid="dashboard-form">
+      <h3>{name ? `Edit dashboard ${name}` : 'Create a dashboard'}</h3>
+      <label>
+        Name <input name="dashboard" value={dashboard} onInput={(e) => setDashboard(e.currentTarget.value)} readOnly={name !== undefined} required />
+      </label>
+      <label>
+        Body (JSON) <textarea name="body" class="code" rows={16} spellcheck={false} value={text} onInput={(e) => setBody(e.currentTarget.value)} />
+      </label>
+      <p>
+        <button type="submit">Save dashboard</button>{' '}
+        <button type="button" onClick={() => onDone(undefined)}>
+          Cancel
+        </button>
+      </p>
+      {current.error ? <p class="message error">{current.error}</p> : null}
+      {problem ? (
+        <div class="message error" data-testid="dashboard-problem">
+          <p>{problem.text}</p>
+          {problem.messages.length ? (
+            <ul>
+              {problem.messages.map((m, i) => (
+                <li key={i}>
+                  <code>{m.DataPath}</code> {m.Message}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </div>
+      ) : null}
+    </form>
+  );
 }
 
 function AlarmHistory({ name }: { name: string }) {
@@ -137,6 +381,34 @@ export function MetricsPage() {
   );
   const [open, setOpen] = useState<string | undefined>();
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  /** The alarm form: closed, a new alarm (null) or the alarm being edited. */
+  const [alarmForm, setAlarmForm] = useState<MetricAlarm | null | undefined>(undefined);
+  /** The dashboard editor: closed, a new dashboard (null) or the name of the one being edited. */
+  const [dashboardForm, setDashboardForm] = useState<string | null | undefined>(undefined);
+  const [dashboardMessage, setDashboardMessage] = useState<{ text: string; error: boolean } | undefined>();
+  /** Bumped when a dashboard is saved, so that the drawn ones read their bodies again. */
+  const [version, setVersion] = useState(0);
+  const deleteAlarm = async (name: string) => {
+    if (!confirm(`Delete alarm ${name}?`)) return;
+    try {
+      await aws('cloudwatch', 'DeleteAlarms', { AlarmNames: [name] });
+      setMessage({ text: `Alarm ${name} deleted`, error: false });
+      if (open === name) setOpen(undefined);
+    } catch (e) {
+      setMessage({ text: errorText(e), error: true });
+    }
+    alarms.reload();
+  };
+  const deleteDashboard = async (name: string) => {
+    if (!confirm(`Delete dashboard ${name}?`)) return;
+    try {
+      await aws('cloudwatch', 'DeleteDashboards', { DashboardNames: [name] });
+      setDashboardMessage({ text: `Dashboard ${name} deleted`, error: false });
+    } catch (e) {
+      setDashboardMessage({ text: errorText(e), error: true });
+    }
+    dashboards.reload();
+  };
   const all = [...(alarms.data?.MetricAlarms ?? []), ...(alarms.data?.CompositeAlarms ?? [])];
   // Silencing an alarm during maintenance and turning it back on (DisableAlarmActions / EnableAlarmActions).
   const setActions = async (name: string, enabled: boolean) => {
@@ -154,7 +426,24 @@ export function MetricsPage() {
       <h2>Alarms</h2>
       {alarms.error ? <p class="error">{errorText(alarms.error)}</p> : null}
       {message ? <p class={message.error ? 'message error' : 'message'}>{message.text}</p> : null}
-      {alarms.data && all.length === 0 ? <p class="muted">No alarms (aws cloudwatch put-metric-alarm … creates one).</p> : null}
+      {alarmForm === undefined ? (
+        <p>
+          <button type="button" onClick={() => setAlarmForm(null)}>
+            Create alarm
+          </button>
+        </p>
+      ) : (
+        <AlarmForm
+          key={alarmForm?.AlarmName ?? ''}
+          editing={alarmForm ?? undefined}
+          onDone={(saved) => {
+            setAlarmForm(undefined);
+            if (saved) setMessage({ text: `Alarm ${saved} saved`, error: false });
+            alarms.reload();
+          }}
+        />
+      )}
+      {alarms.data && all.length === 0 ? <p class="muted">No alarms yet.</p> : null}
       {all.length ? (
         <table class="list" data-testid="alarms">
           <thead>
@@ -185,6 +474,14 @@ export function MetricsPage() {
                   {a.ActionsEnabled === false ? 'disabled' : 'enabled'}{' '}
                   <button type="button" onClick={() => void setActions(a.AlarmName, a.ActionsEnabled === false)}>
                     {a.ActionsEnabled === false ? 'Enable actions' : 'Disable actions'}
+                  </button>{' '}
+                  {a.MetricName !== undefined ? (
+                    <button type="button" onClick={() => setAlarmForm(a)}>
+                      Edit
+                    </button>
+                  ) : null}{' '}
+                  <button type="button" onClick={() => void deleteAlarm(a.AlarmName)}>
+                    Delete
                   </button>
                 </td>
               </tr>
@@ -200,11 +497,38 @@ export function MetricsPage() {
       ) : null}
       <h2>Dashboards</h2>
       {dashboards.error ? <p class="error">{dashboards.error}</p> : null}
-      {dashboards.data?.DashboardEntries.length === 0 ? <p class="muted">No dashboards (aws cloudwatch put-dashboard … creates one).</p> : null}
+      {dashboardMessage ? <p class={dashboardMessage.error ? 'message error' : 'message'}>{dashboardMessage.text}</p> : null}
+      {dashboardForm === undefined ? (
+        <p>
+          <button type="button" onClick={() => setDashboardForm(null)}>
+            Create dashboard
+          </button>
+        </p>
+      ) : (
+        <DashboardEditor
+          key={dashboardForm ?? ''}
+          name={dashboardForm ?? undefined}
+          onDone={(saved) => {
+            setDashboardForm(undefined);
+            if (saved) setDashboardMessage({ text: `Dashboard ${saved} saved`, error: false });
+            setVersion((v) => v + 1);
+            dashboards.reload();
+          }}
+        />
+      )}
+      {dashboards.data?.DashboardEntries.length === 0 ? <p class="muted">No dashboards yet.</p> : null}
       {dashboards.data?.DashboardEntries.map((d) => (
-        <section key={d.DashboardName}>
-          <h3>{d.DashboardName}</h3>
-          <Dashboard name={d.DashboardName} />
+        <section key={d.DashboardName} data-dashboard={d.DashboardName}>
+          <h3>
+            {d.DashboardName}{' '}
+            <button type="button" onClick={() => setDashboardForm(d.DashboardName)}>
+              Edit
+            </button>{' '}
+            <button type="button" onClick={() => void deleteDashboard(d.DashboardName)}>
+              Delete
+            </button>
+          </h3>
+          <Dashboard key={version} name={d.DashboardName} />
         </section>
       ))}
     </div>

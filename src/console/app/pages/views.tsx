@@ -1,6 +1,10 @@
-/** Materialized views of the Postgres endpoint: kind, source stream, rows, lag and refresh state, every 5 s. */
+/**
+ * Materialized views of the Postgres endpoint: kind, source stream, rows, lag and refresh state, every 5 s. A view is
+ * created from its SELECT, refreshed and dropped through the console API's views statement, which sends the
+ * statement to the Postgres endpoint as the signed-in caller: a refusal reads as psql shows it.
+ */
 import { useEffect, useState } from 'preact/hooks';
-import { consoleGet, useLoad } from '../api.ts';
+import { ApiError, consoleGet, consolePost, errorText, useLoad } from '../api.ts';
 import { num, time } from '../format.ts';
 import type { ViewSummary } from '../../snapshot.ts';
 
@@ -11,10 +15,45 @@ export function ViewsPage() {
     return () => clearInterval(t);
   }, []);
   const list = useLoad(() => consoleGet<{ endpoint: boolean; views: ViewSummary[] }>('views'), [tick]);
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const [creating, setCreating] = useState(false);
+  const run = async (request: ViewRequest, done: string): Promise<boolean> => {
+    try {
+      await consolePost('views/statement', request);
+      setMessage({ text: done, error: false });
+      list.reload();
+      return true;
+    } catch (e) {
+      setMessage({ text: psqlText(e), error: true });
+      return false;
+    }
+  };
   return (
     <div>
       <h1>Materialized views</h1>
       {list.error ? <p class="error">{list.error}</p> : null}
+      {message ? (
+        <p class={message.error ? 'message error' : 'message'} data-testid="views-message">
+          {message.text}
+        </p>
+      ) : null}
+      {list.data?.endpoint ? (
+        creating ? (
+          <ViewForm
+            onCreate={async (request) => {
+              const ok = await run(request, `Materialized view ${request.schema ?? 'public'}.${request.name} created`);
+              if (ok) setCreating(false);
+            }}
+            onCancel={() => setCreating(false)}
+          />
+        ) : (
+          <p>
+            <button type="button" onClick={() => setCreating(true)}>
+              Create view
+            </button>
+          </p>
+        )
+      ) : null}
       {list.data && !list.data.endpoint ? (
         <p class="muted">This server does not run the Postgres endpoint (start it with `freshet server`, without --no-pg).</p>
       ) : null}
@@ -29,6 +68,7 @@ export function ViewsPage() {
             <th>Last refresh</th>
             <th>Records read</th>
             <th>State</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -47,11 +87,88 @@ export function ViewsPage() {
               <td class="small">{v.lastRefreshMs ? time(v.lastRefreshMs) : '—'}</td>
               <td>{num(v.recordsIngested)}</td>
               <td class={v.state === 'error' ? 'error' : ''}>{v.state === 'error' ? (v.lastError ?? 'error') : 'ok'}</td>
+              <td class="nowrap">
+                <button type="button" onClick={() => void run({ action: 'refresh', schema: v.schema, name: v.name }, `${v.schema}.${v.name} refreshed`)}>
+                  Refresh
+                </button>{' '}
+                <button
+                  type="button"
+                  onClick={() => {
+                    if (confirm(`Drop materialized view ${v.schema}.${v.name}?`))
+                      void run({ action: 'drop', schema: v.schema, name: v.name }, `${v.schema}.${v.name} dropped`);
+                  }}
+                >
+                  Drop
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
-      {list.data?.endpoint && list.data.views.length === 0 ? <p class="muted">No materialized views yet: CREATE MATERIALIZED VIEW over psql.</p> : null}
+      {list.data?.endpoint && list.data.views.length === 0 ? <p class="muted">No materialized views yet.</p> : null}
     </div>
+  );
+}
+
+interface ViewRequest {
+  action: 'create' | 'refresh' | 'drop';
+  schema?: string;
+  name: string;
+  query?: string;
+  autoRefresh?: boolean;
+}
+
+/** A refusal as psql prints it: the endpoint's message with its SQLSTATE. */
+function psqlText(e: unknown): string {
+  if (e instanceof ApiError && /^[0-9A-Z]{5}$/.test(e.code)) return `ERROR: ${e.message} (SQLSTATE ${e.code})`;
+  return errorText(e);
+}
+
+const EXAMPLE_QUERY = 'SELECT partition_key, count(*) AS n FROM kds."my-stream" GROUP BY partition_key';
+
+/** CREATE MATERIALIZED VIEW from its name and SELECT; a stream is read through an external schema (kds above). */
+function ViewForm({ onCreate, onCancel }: { onCreate: (r: ViewRequest) => Promise<void>; onCancel: () => void }) {
+  const [schema, setSchema] = useState('public');
+  const [name, setName] = useState('');
+  const [autoRefresh, setAutoRefresh] = useState(false);
+  const [query, setQuery] = useState('');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void onCreate({ action: 'create', schema: schema.trim() || 'public', name: name.trim(), query, autoRefresh });
+  };
+  return (
+    <form class="card editor" onSubmit={submit} data-testid="view-form">
+      <h3>Create a materialized view</h3>
+      <div class="form-grid">
+        <label>
+          Schema <input name="schema" value={schema} onInput={(e) => setSchema(e.currentTarget.value)} />
+        </label>
+        <label>
+          Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        </label>
+        <label>
+          <input type="checkbox" name="autoRefresh" checked={autoRefresh} onChange={(e) => setAutoRefresh(e.currentTarget.checked)} /> Auto refresh
+        </label>
+      </div>
+      <label>
+        Query{' '}
+        <textarea
+          name="query"
+          class="code"
+          rows={5}
+          spellcheck={false}
+          value={query}
+          placeholder={EXAMPLE_QUERY}
+          onInput={(e) => setQuery(e.currentTarget.value)}
+        />
+      </label>
+      <p class="muted small">A stream is read through an external schema (CREATE EXTERNAL SCHEMA kds FROM KINESIS IAM_ROLE default, once, over psql).</p>
+      <p>
+        <button type="submit">Create view</button>{' '}
+        <button type="button" onClick={onCancel}>
+          Cancel
+        </button>
+      </p>
+    </form>
   );
 }

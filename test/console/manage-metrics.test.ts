@@ -1,0 +1,481 @@
+/**
+ * The console's day-to-day actions on metrics, alarms, detectors and views, in Debian's chromium (playwright-core),
+ * against one Freshet server started in this process on a ManualClock with the Postgres endpoint: a metric alarm
+ * created, edited and deleted from its form, a dashboard from its JSON body, a detector with its metric set and an
+ * alert, an anomaly group's related metrics, and a materialized view created, refreshed and dropped. Every change
+ * is read back with the SDK (or over the Postgres wire, as psql would), and every refusal is shown in the words of
+ * the API that refused it.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand, ListDashboardsCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import {
+  ActivateAnomalyDetectorCommand,
+  CreateAnomalyDetectorCommand,
+  CreateMetricSetCommand,
+  DescribeAnomalyDetectorCommand,
+  DescribeMetricSetCommand,
+  ListAlertsCommand,
+  ListAnomalyDetectorsCommand,
+  ListAnomalyGroupSummariesCommand,
+  ListMetricSetsCommand,
+  LookoutMetricsClient,
+} from '@aws-sdk/client-lookoutmetrics';
+import pg from 'pg';
+import { createConsole } from '../../src/console/index.ts';
+import { ManualClock } from '../../src/core/index.ts';
+import type { DetectorsService } from '../../src/detectors/index.ts';
+import { formatJava } from '../../src/firehose/index.ts';
+import { Rng } from '../../src/generators/index.ts';
+import { waitForStreamActive } from '../../src/pipeline/index.ts';
+import { startServer } from '../../src/server/index.ts';
+import type { FreshetServer } from '../../src/server/index.ts';
+import { MARKETPLACES } from '../detectors/data.ts';
+import { buildConsoleAssets, launchChromium, newPage, refusedLine, shot } from './launch2.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
+const T0 = Date.UTC(2021, 5, 2, 0, 0, 0);
+const FREQ = 300_000;
+const ROLE = 'arn:aws:iam::000000000000:role/l4m-role';
+const BAD_REQUEST = refusedLine(400, 'Bad Request');
+
+/** Revenue in DE drops first, views in DE three intervals later (as test/detectors/related.test.ts). */
+const N = 90;
+const REVENUE_DROP = [75, 76] as const;
+const VIEWS_DROP = [79, 81] as const;
+
+function writeRelatedIntervals(bucketDir: string): void {
+  const rng = new Rng(11);
+  for (let i = 0; i < N; i++) {
+    const start = T0 + i * FREQ;
+    const day = Math.sin((2 * Math.PI * (start % 86_400_000)) / 86_400_000);
+    const rows = ['marketplace,event_time,views,revenue'];
+    for (const [k, m] of MARKETPLACES.entries()) {
+      let views = (1000 + 300 * k) * (1 + 0.3 * day) * (1 + 0.05 * rng.normal());
+      let revenue = (50_000 + 9_000 * k) * (1 + 0.3 * day) * (1 + 0.05 * rng.normal());
+      if (m === 'DE' && i >= REVENUE_DROP[0] && i <= REVENUE_DROP[1]) revenue *= 0.2;
+      if (m === 'DE' && i >= VIEWS_DROP[0] && i <= VIEWS_DROP[1]) views *= 0.2;
+      rows.push(`${m},${formatJava('yyyy-MM-dd HH:mm:ss.S', start + 1000 * k)},${Math.round(views)},${Math.round(revenue)}`);
+    }
+    const dir = join(bucketDir, 'related', `intvl_date=${formatJava('yyyy-MM-dd', start)}`, `intvl_hhmm=${formatJava('HHmm', start)}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'part-0000.csv'), `${rows.join('\n')}\n`);
+  }
+}
+
+describe('console: managing alarms, dashboards, detectors and views in chromium (ManualClock, Postgres endpoint)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-console-manage-'));
+  const webConsole = createConsole();
+  const clock = new ManualClock(T0 - 2000);
+  let server: FreshetServer;
+  let cw: CloudWatchClient;
+  let l4m: LookoutMetricsClient;
+  let kinesis: KinesisClient;
+  let browser: Browser;
+  let page: Page;
+  const browserErrors: string[] = [];
+
+  /** Runs `step`, which makes the server refuse `count` requests, and takes chromium's lines for them out of the log. */
+  const expectRefusals = async (count: number, step: () => Promise<void>, line = BAD_REQUEST) => {
+    const logged = browserErrors.length;
+    await step();
+    assert.deepEqual(
+      browserErrors.splice(logged),
+      Array.from({ length: count }, () => line),
+    );
+  };
+
+  before(async () => {
+    buildConsoleAssets();
+    server = await startServer({ port: 0, dataDir, fsync: { kind: 'never' }, clock, pg: { port: 0 }, httpRoutes: webConsole.routes });
+    const pgEndpoint = server.pg!;
+    webConsole.attach({
+      kinesis: server.kinesis,
+      services: server.services,
+      dataDir,
+      region: 'us-east-1',
+      views: async () => (await pgEndpoint.engine()).list(),
+      postgres: { host: pgEndpoint.host, port: pgEndpoint.port },
+    });
+    cw = new CloudWatchClient({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+    l4m = new LookoutMetricsClient({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+    kinesis = new KinesisClient({ endpoint: server.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+    browser = await launchChromium();
+    page = await newPage(browser, browserErrors);
+  });
+
+  after(async () => {
+    await browser?.close();
+    cw?.destroy();
+    l4m?.destroy();
+    kinesis?.destroy();
+    webConsole.close();
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("shows an anomaly group's related metrics: an earlier drop of another measure as a potential cause", async () => {
+    const bucketDir = join(dataDir, 's3', 'freshet-s3');
+    writeRelatedIntervals(bucketDir);
+    const { AnomalyDetectorArn: arn } = await l4m.send(
+      new CreateAnomalyDetectorCommand({ AnomalyDetectorName: 'shop', AnomalyDetectorConfig: { AnomalyDetectorFrequency: 'PT5M' } }),
+    );
+    await l4m.send(
+      new CreateMetricSetCommand({
+        AnomalyDetectorArn: arn,
+        MetricSetName: 'shop',
+        MetricList: [
+          { MetricName: 'views', AggregationFunction: 'SUM' },
+          { MetricName: 'revenue', AggregationFunction: 'SUM' },
+        ],
+        DimensionList: ['marketplace'],
+        TimestampColumn: { ColumnName: 'event_time', ColumnFormat: 'yyyy-MM-dd HH:mm:ss.s' },
+        Offset: 60,
+        MetricSetFrequency: 'PT5M',
+        Timezone: 'UTC',
+        MetricSource: {
+          S3SourceConfig: {
+            RoleArn: ROLE,
+            TemplatedPathList: ['s3://freshet-s3/related/intvl_date={{yyyy-MM-dd}}/intvl_hhmm={{HHmm}}'],
+            FileFormatDescriptor: { CsvFormatDescriptor: { ContainsHeader: true, Delimiter: ',' } },
+          },
+        },
+      }),
+    );
+    // Activated two seconds before T0 (the test runs first), so live detection starts with T0's interval.
+    await l4m.send(new ActivateAnomalyDetectorCommand({ AnomalyDetectorArn: arn }));
+    const engine = (server.services.find((s) => s.signingName === 'lookoutmetrics') as DetectorsService).engine;
+    clock.advance(1000);
+    await engine.settled();
+    clock.advanceTo(T0 + N * FREQ + 60_000);
+    await engine.settled();
+    const at = (i: number) => new Date(T0 + i * FREQ).toISOString().replace('.000Z', 'Z');
+    const groups = (await l4m.send(new ListAnomalyGroupSummariesCommand({ AnomalyDetectorArn: arn, SensitivityThreshold: 50 }))).AnomalyGroupSummaryList ?? [];
+    const revenueGroup = groups.find((g) => g.StartTime === at(REVENUE_DROP[0]));
+    const viewsGroup = groups.find((g) => g.StartTime === at(VIEWS_DROP[0]));
+    assert.ok(revenueGroup && viewsGroup, JSON.stringify(groups));
+
+    await page.goto(`${server.url}/console/#/detectors/shop`);
+    const row = page.locator(`[data-testid=anomaly-groups] tr[data-id="${viewsGroup.AnomalyGroupId}"]`);
+    await row.waitFor({ timeout: 15_000 });
+    await row.getByRole('button', { name: 'Details' }).click();
+    const related = page.locator('[data-testid=related-metrics] tr[data-metric=revenue]');
+    await related.waitFor({ timeout: 10_000 });
+    assert.deepEqual(await related.locator('td').allTextContents(), ['revenue', 'potential cause', '100%', revenueGroup.AnomalyGroupId]);
+    await shot(page, 'related-metrics');
+    // The revenue group names views as its effect.
+    await page.locator(`[data-testid=anomaly-groups] tr[data-id="${revenueGroup.AnomalyGroupId}"]`).getByRole('button', { name: 'Details' }).click();
+    await page.locator('[data-testid=related-metrics] tr[data-metric=views]', { hasText: 'effect' }).waitFor({ timeout: 10_000 });
+  });
+
+  it('creates a metric alarm from its form (a bad period refused in CloudWatch words), edits its threshold and actions, and deletes it', async () => {
+    await page.goto(`${server.url}/console/#/metrics`);
+    await page.getByRole('button', { name: 'Create alarm', exact: true }).click();
+    const form = page.locator('[data-testid=alarm-form]');
+    await form.locator('[name=name]').fill('orders-slow');
+    await form.locator('[name=namespace]').fill('AWS/Kinesis');
+    await form.locator('[name=metric]').fill('IncomingRecords');
+    await form.locator('[name=dimensions]').fill('StreamName=orders');
+    await form.locator('[name=statistic]').selectOption('Sum');
+    await form.locator('[name=period]').fill('45');
+    await form.locator('[name=comparison]').selectOption('LessThanThreshold');
+    await form.locator('[name=threshold]').fill('10');
+    await form.locator('[name=evaluationPeriods]').fill('3');
+    await form.locator('[name=datapoints]').fill('2');
+    await form.locator('[name=missing]').selectOption('breaching');
+    await form.locator('[name=alarmActions]').fill('arn:aws:sns:us-east-1:000000000000:on-call');
+    await expectRefusals(1, async () => {
+      await form.getByRole('button', { name: 'Create alarm' }).click();
+      await form
+        .locator('.message.error', { hasText: 'ValidationError: The parameter Period must be 10, 20, 30 or a multiple of 60.' })
+        .waitFor({ timeout: 10_000 });
+    });
+    await shot(page, 'alarm-form');
+    await form.locator('[name=period]').fill('60');
+    await form.getByRole('button', { name: 'Create alarm' }).click();
+    const row = page.locator('[data-testid=alarms] tr[data-name=orders-slow]');
+    await row.waitFor({ timeout: 10_000 });
+    assert.match((await row.textContent()) ?? '', /LessThanThreshold 10/);
+    const described = async () => (await cw.send(new DescribeAlarmsCommand({ AlarmNames: ['orders-slow'] }))).MetricAlarms ?? [];
+    const [created] = await described();
+    assert.ok(created);
+    assert.deepEqual(
+      {
+        Namespace: created.Namespace,
+        MetricName: created.MetricName,
+        Dimensions: created.Dimensions,
+        Statistic: created.Statistic,
+        Period: created.Period,
+        EvaluationPeriods: created.EvaluationPeriods,
+        DatapointsToAlarm: created.DatapointsToAlarm,
+        Threshold: created.Threshold,
+        ComparisonOperator: created.ComparisonOperator,
+        TreatMissingData: created.TreatMissingData,
+        AlarmActions: created.AlarmActions,
+      },
+      {
+        Namespace: 'AWS/Kinesis',
+        MetricName: 'IncomingRecords',
+        Dimensions: [{ Name: 'StreamName', Value: 'orders' }],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 10,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: ['arn:aws:sns:us-east-1:000000000000:on-call'],
+      },
+    );
+
+    // Edit: the form opens with the alarm's settings; the name cannot change (PutMetricAlarm would make another).
+    await row.getByRole('button', { name: 'Edit' }).click();
+    assert.equal(await form.locator('[name=name]').inputValue(), 'orders-slow');
+    assert.equal(await form.locator('[name=name]').getAttribute('readonly'), '');
+    assert.equal(await form.locator('[name=statistic]').inputValue(), 'Sum');
+    assert.equal(await form.locator('[name=dimensions]').inputValue(), 'StreamName=orders');
+    await form.locator('[name=threshold]').fill('25');
+    await form.locator('[name=alarmActions]').fill('');
+    await form.getByRole('button', { name: 'Save alarm' }).click();
+    await row.filter({ hasText: 'LessThanThreshold 25' }).waitFor({ timeout: 10_000 });
+    const [edited] = await described();
+    assert.equal(edited?.Threshold, 25);
+    assert.deepEqual(edited?.AlarmActions, []);
+    assert.equal(edited?.Period, 60);
+
+    // Delete, after the question (dismissing it keeps the alarm).
+    page.once('dialog', (d) => void d.dismiss());
+    await row.getByRole('button', { name: 'Delete' }).click();
+    assert.equal((await described()).length, 1);
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('.message', { hasText: 'Alarm orders-slow deleted' }).waitFor({ timeout: 10_000 });
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.deepEqual(await described(), []);
+  });
+
+  it("creates a dashboard from its JSON body, lists PutDashboard's validation messages for a bad one, edits and deletes it", async () => {
+    await page.goto(`${server.url}/console/#/metrics`);
+    await page.getByRole('button', { name: 'Create dashboard', exact: true }).click();
+    const form = page.locator('[data-testid=dashboard-form]');
+    await form.locator('[name=dashboard]').fill('ops');
+    // A text widget without its markdown: CloudWatch's DashboardInvalidInputError with one validation message.
+    await form.locator('[name=body]').fill(JSON.stringify({ widgets: [{ type: 'text', x: 0, y: 0, width: 12, height: 3, properties: {} }] }));
+    const problem = form.locator('[data-testid=dashboard-problem]');
+    await expectRefusals(1, async () => {
+      await form.getByRole('button', { name: 'Save dashboard' }).click();
+      await problem.waitFor({ timeout: 10_000 });
+    });
+    assert.match(
+      (await problem.locator('p').textContent()) ?? '',
+      /^DashboardInvalidInputError: The dashboard body is invalid, there are 1 validation errors:$/,
+    );
+    assert.deepEqual(await problem.locator('li').allTextContents(), ["/widgets/0/properties Should have required property 'markdown'"]);
+    await shot(page, 'dashboard-editor');
+    assert.deepEqual((await cw.send(new ListDashboardsCommand({}))).DashboardEntries, []);
+
+    await form
+      .locator('[name=body]')
+      .fill(JSON.stringify({ widgets: [{ type: 'text', x: 0, y: 0, width: 12, height: 3, properties: { markdown: 'On call: ops' } }] }));
+    await form.getByRole('button', { name: 'Save dashboard' }).click();
+    const section = page.locator('section[data-dashboard=ops]');
+    await section.locator('.text-widget', { hasText: 'On call: ops' }).waitFor({ timeout: 10_000 });
+
+    // Edit: the editor opens with the stored body; the drawn dashboard follows the saved one.
+    await section.getByRole('button', { name: 'Edit' }).click();
+    assert.match(await form.locator('[name=body]').inputValue(), /On call: ops/);
+    await form
+      .locator('[name=body]')
+      .fill(JSON.stringify({ widgets: [{ type: 'text', x: 0, y: 0, width: 12, height: 3, properties: { markdown: 'On call: ana' } }] }));
+    await form.getByRole('button', { name: 'Save dashboard' }).click();
+    await section.locator('.text-widget', { hasText: 'On call: ana' }).waitFor({ timeout: 10_000 });
+    assert.match((await cw.send(new GetDashboardCommand({ DashboardName: 'ops' }))).DashboardBody ?? '', /On call: ana/);
+
+    page.once('dialog', (d) => void d.accept());
+    await section.getByRole('button', { name: 'Delete' }).click();
+    await section.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.deepEqual((await cw.send(new ListDashboardsCommand({}))).DashboardEntries, []);
+  });
+
+  it('creates a detector with its frequency, its metric set over a Kinesis stream and an alert, then deletes the alert and the detector', async () => {
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'console-clicks', ShardCount: 1 }));
+    clock.advance(10_000);
+    await waitForStreamActive(kinesis, 'console-clicks');
+
+    await page.goto(`${server.url}/console/#/detectors`);
+    await page.getByRole('button', { name: 'Create detector', exact: true }).click();
+    const form = page.locator('[data-testid=detector-form]');
+    await form.locator('[name=name]').fill('clicks');
+    await form.locator('[name=description]').fill('clicks per page');
+    await form.locator('[name=frequency]').selectOption('PT10M');
+    await form.getByRole('button', { name: 'Create detector' }).click();
+    await page.locator('[data-testid=detectors] tr[data-name=clicks]').waitFor({ timeout: 10_000 });
+    const arn = (await l4m.send(new ListAnomalyDetectorsCommand({}))).AnomalyDetectorSummaryList?.find(
+      (d) => d.AnomalyDetectorName === 'clicks',
+    )?.AnomalyDetectorArn;
+    assert.ok(arn);
+    const detector = await l4m.send(new DescribeAnomalyDetectorCommand({ AnomalyDetectorArn: arn }));
+    assert.equal(detector.AnomalyDetectorConfig?.AnomalyDetectorFrequency, 'PT10M');
+    assert.equal(detector.AnomalyDetectorDescription, 'clicks per page');
+
+    // A second detector of the same name: Lookout for Metrics' refusal under the form.
+    await page.getByRole('button', { name: 'Create detector', exact: true }).click();
+    await form.locator('[name=name]').fill('clicks');
+    await expectRefusals(
+      1,
+      async () => {
+        await form.getByRole('button', { name: 'Create detector' }).click();
+        await form.locator('.message.error', { hasText: /^ConflictException: / }).waitFor({ timeout: 10_000 });
+      },
+      refusedLine(409, 'Conflict'),
+    );
+    await form.getByRole('button', { name: 'Cancel' }).click();
+
+    await page.locator('[data-testid=detectors] tr[data-name=clicks] a').click();
+    const setSection = page.locator('[data-testid=metric-set]');
+    await setSection.getByRole('button', { name: 'Create metric set' }).click();
+    const setForm = page.locator('[data-testid=metric-set-form]');
+    await setForm.locator('h3', { hasText: 'PT10M' }).waitFor();
+    await setForm.locator('[name=name]').fill('clickstream');
+    await setForm.locator('[name=stream]').fill('console-clicks');
+    await setForm.locator('[name=roleArn]').fill(ROLE);
+    await setForm.locator('[name=metrics]').fill('clicks:SUM, latency:AVG');
+    await setForm.locator('[name=dimensions]').fill('page');
+    await setForm.locator('[name=timestampColumn]').fill('ts');
+    await shot(page, 'metric-set-form');
+    await setForm.getByRole('button', { name: 'Create metric set' }).click();
+    await setSection.locator('td', { hasText: 'kinesis://console-clicks' }).waitFor({ timeout: 10_000 });
+    const sets = (await l4m.send(new ListMetricSetsCommand({ AnomalyDetectorArn: arn }))).MetricSetSummaryList ?? [];
+    assert.equal(sets.length, 1);
+    const set = await l4m.send(new DescribeMetricSetCommand({ MetricSetArn: sets[0]!.MetricSetArn }));
+    assert.deepEqual(set.MetricList, [
+      { MetricName: 'clicks', AggregationFunction: 'SUM' },
+      { MetricName: 'latency', AggregationFunction: 'AVG' },
+    ]);
+    assert.deepEqual(set.DimensionList, ['page']);
+    assert.deepEqual(set.TimestampColumn, { ColumnName: 'ts', ColumnFormat: 'yyyy-MM-dd HH:mm:ss' });
+    assert.equal(set.MetricSetFrequency, 'PT10M');
+    assert.deepEqual(set.MetricSource?.S3SourceConfig?.TemplatedPathList, ['kinesis://console-clicks']);
+    assert.ok(set.MetricSource?.S3SourceConfig?.FileFormatDescriptor?.JsonFormatDescriptor);
+
+    // An alert: a sensitivity out of range is refused in the model's words, then a Lambda action is kept.
+    await page.getByRole('button', { name: 'Create alert', exact: true }).click();
+    const alertForm = page.locator('[data-testid=alert-form]');
+    await alertForm.locator('[name=name]').fill('clicks-drop');
+    await alertForm.locator('[name=sensitivity]').fill('150');
+    await alertForm.locator('[name=target]').fill('arn:aws:lambda:us-east-1:000000000000:function:page-on-call');
+    await alertForm.locator('[name=roleArn]').fill(ROLE);
+    await expectRefusals(1, async () => {
+      await alertForm.getByRole('button', { name: 'Create alert' }).click();
+      await alertForm.locator('.message.error', { hasText: /^ValidationException: .*alertSensitivityThreshold/i }).waitFor({ timeout: 10_000 });
+    });
+    await alertForm.locator('[name=sensitivity]').fill('60');
+    await alertForm.getByRole('button', { name: 'Create alert' }).click();
+    const alertRow = page.locator('[data-testid=alerts] tr[data-name=clicks-drop]');
+    await alertRow.waitFor({ timeout: 10_000 });
+    assert.match((await alertRow.textContent()) ?? '', /60/);
+    const alerts = (await l4m.send(new ListAlertsCommand({ AnomalyDetectorArn: arn }))).AlertSummaryList ?? [];
+    assert.deepEqual(
+      alerts.map((a) => [a.AlertName, a.AlertSensitivityThreshold, a.AlertType]),
+      [['clicks-drop', 60, 'LAMBDA']],
+    );
+
+    page.once('dialog', (d) => void d.accept());
+    await alertRow.getByRole('button', { name: 'Delete' }).click();
+    await alertRow.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.deepEqual((await l4m.send(new ListAlertsCommand({ AnomalyDetectorArn: arn }))).AlertSummaryList ?? [], []);
+
+    page.once('dialog', (d) => void d.accept());
+    await page.locator('[data-testid=detector-actions]').getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.locator('h1', { hasText: 'Metric detectors' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=detectors] tr[data-name=clicks]').waitFor({ state: 'detached', timeout: 10_000 });
+    const left = (await l4m.send(new ListAnomalyDetectorsCommand({}))).AnomalyDetectorSummaryList ?? [];
+    assert.deepEqual(
+      left.filter((d) => d.AnomalyDetectorName === 'clicks'),
+      [],
+    );
+  });
+
+  it('creates, refreshes and drops a materialized view through the Postgres endpoint, showing its error for a bad query as psql would', async () => {
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'console-page-views', ShardCount: 1 }));
+    clock.advance(10_000);
+    await waitForStreamActive(kinesis, 'console-page-views');
+    const put = (keys: string[]) =>
+      kinesis.send(new PutRecordsCommand({ StreamName: 'console-page-views', Records: keys.map((k) => ({ PartitionKey: k, Data: Buffer.from('{"x":1}') })) }));
+    await put(['a', 'b', 'a']);
+    const client = new pg.Client({ host: '127.0.0.1', port: server.pg!.port, user: 'analyst', database: 'dev' });
+    try {
+      await client.connect();
+      await client.query('CREATE EXTERNAL SCHEMA IF NOT EXISTS kds FROM KINESIS IAM_ROLE default');
+      await page.goto(`${server.url}/console/#/views`);
+      await page.getByRole('button', { name: 'Create view', exact: true }).click();
+      const form = page.locator('[data-testid=view-form]');
+      await form.locator('[name=name]').fill('keys_seen');
+      // A stream that does not exist: the endpoint's refusal, as psql prints it (message and SQLSTATE).
+      await form.locator('[name=query]').fill('SELECT partition_key, count(*) AS n FROM kds."no-such-stream" GROUP BY partition_key');
+      const message = page.locator('[data-testid=views-message]');
+      await expectRefusals(1, async () => {
+        await form.getByRole('button', { name: 'Create view' }).click();
+        await message.locator('xpath=self::*[contains(@class, "error")]').waitFor({ timeout: 10_000 });
+      });
+      const refusal = (await message.textContent()) ?? '';
+      const psql = await client
+        .query('CREATE MATERIALIZED VIEW keys_seen AS SELECT partition_key, count(*) AS n FROM kds."no-such-stream" GROUP BY partition_key')
+        .then(
+          () => undefined,
+          (e: { message: string; code: string }) => e,
+        );
+      assert.ok(psql, 'the endpoint refuses the view over a missing stream');
+      assert.equal(refusal, `ERROR: ${psql.message} (SQLSTATE ${psql.code})`);
+      await shot(page, 'view-form');
+
+      await form.locator('[name=query]').fill('SELECT partition_key, count(*) AS n FROM kds."console-page-views" GROUP BY partition_key');
+      await form.getByRole('button', { name: 'Create view' }).click();
+      await message.filter({ hasText: 'Materialized view public.keys_seen created' }).waitFor({ timeout: 10_000 });
+      const row = page.locator('[data-testid=views] tr[data-name=keys_seen]');
+      await row.waitFor({ timeout: 15_000 });
+      const rows = async () =>
+        (await client.query('SELECT partition_key, n FROM keys_seen ORDER BY partition_key')).rows.map((r) => [r.partition_key, Number(r.n)]);
+      // A streaming view is filled by its refreshes (it has no AUTO REFRESH here).
+      assert.deepEqual(await rows(), []);
+
+      // Refresh from the page reads the records put so far, and the next one those put since.
+      await row.getByRole('button', { name: 'Refresh' }).click();
+      await message.filter({ hasText: 'public.keys_seen refreshed' }).waitFor({ timeout: 10_000 });
+      assert.deepEqual(await rows(), [
+        ['a', 2],
+        ['b', 1],
+      ]);
+      await put(['c', 'a']);
+      // The message reads the same after the second refresh: the rows say when it has run.
+      await row.getByRole('button', { name: 'Refresh' }).click();
+      const want = [
+        ['a', 3],
+        ['b', 1],
+        ['c', 1],
+      ];
+      for (let i = 0; i < 100 && JSON.stringify(await rows()) !== JSON.stringify(want); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(await rows(), want);
+      await row.locator('td', { hasText: /^3$/ }).first().waitFor({ timeout: 10_000 });
+
+      page.once('dialog', (d) => void d.accept());
+      await row.getByRole('button', { name: 'Drop' }).click();
+      await message.filter({ hasText: 'public.keys_seen dropped' }).waitFor({ timeout: 10_000 });
+      await row.waitFor({ state: 'detached', timeout: 10_000 });
+      await assert.rejects(client.query('SELECT * FROM keys_seen'), /keys_seen/);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  });
+
+  it('logged no errors in the browser console besides the refusals it asked for', () => {
+    assert.deepEqual(browserErrors, []);
+  });
+});
