@@ -46,12 +46,15 @@ export async function newPage(browser: Browser, errors: string[]): Promise<Page>
   return page;
 }
 
-/** Saves a screenshot as a test artifact; FRESHET_UPDATE_SCREENSHOTS=1 also refreshes docs/images/console-<name>.png. */
-export async function shot(page: Page, name: string): Promise<void> {
+/**
+ * Saves a screenshot as a test artifact; with `docs` (the ones docs/console.md shows), FRESHET_UPDATE_SCREENSHOTS=1
+ * also refreshes docs/images/console-<name>.png.
+ */
+export async function shot(page: Page, name: string, opts: { docs?: boolean } = {}): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: false });
-  if (process.env.FRESHET_UPDATE_SCREENSHOTS === '1') copyFileSync(path, join(ROOT, 'docs', 'images', `console-${name}.png`));
+  if (opts.docs === true && process.env.FRESHET_UPDATE_SCREENSHOTS === '1') copyFileSync(path, join(ROOT, 'docs', 'images', `console-${name}.png`));
 }
 
 /** Chromium's console line for a request the server refused with `status`. */

@@ -9,6 +9,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -26,8 +27,12 @@ import {
   ListMetricSetsCommand,
   LookoutMetricsClient,
 } from '@aws-sdk/client-lookoutmetrics';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import pg from 'pg';
-import { createConsole } from '../../src/console/index.ts';
+import { CONSOLE_SIGNING_NAME, createConsole } from '../../src/console/index.ts';
 import { ManualClock } from '../../src/core/index.ts';
 import type { DetectorsService } from '../../src/detectors/index.ts';
 import { formatJava } from '../../src/firehose/index.ts';
@@ -197,7 +202,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
         .locator('.message.error', { hasText: 'ValidationError: The parameter Period must be 10, 20, 30 or a multiple of 60.' })
         .waitFor({ timeout: 10_000 });
     });
-    await shot(page, 'alarm-form');
+    await shot(page, 'alarm-form', { docs: true });
     await form.locator('[name=period]').fill('60');
     await form.getByRole('button', { name: 'Create alarm' }).click();
     const row = page.locator('[data-testid=alarms] tr[data-name=orders-slow]');
@@ -477,5 +482,105 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
 
   it('logged no errors in the browser console besides the refusals it asked for', () => {
     assert.deepEqual(browserErrors, []);
+  });
+});
+
+/** A console API POST signed for `freshet` with the caller's keys, as the page sends it under --auth enforce. */
+async function signedPost(server: FreshetServer, path: string, creds: { accessKeyId: string; secretAccessKey: string }, body: unknown) {
+  const u = new URL(server.url);
+  const text = JSON.stringify(body);
+  const signer = new SignatureV4({ credentials: creds, region: 'us-east-1', service: CONSOLE_SIGNING_NAME, sha256: Hash.bind(null, 'sha256') });
+  const signed = await signer.sign(
+    new HttpRequest({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: u.hostname,
+      port: Number(u.port),
+      path,
+      headers: { host: u.host, 'content-type': 'application/json' },
+      body: text,
+    }),
+  );
+  return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, method: 'POST', path, headers: signed.headers as Record<string, string> }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+describe('console: view statements under --auth enforce go to the Postgres endpoint as the signed-in caller', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-console-views-enforce-'));
+  const webConsole = createConsole();
+  const root = { accessKeyId: 'AKIAFRESHETCONSOLE02', secretAccessKey: 'console-root-secret-000000000000000000002' };
+  let server: FreshetServer;
+  let viewer: { accessKeyId: string; secretAccessKey: string };
+
+  before(async () => {
+    server = await startServer({
+      port: 0,
+      dataDir,
+      fsync: { kind: 'never' },
+      auth: 'enforce',
+      env: { FRESHET_ROOT_ACCESS_KEY_ID: root.accessKeyId, FRESHET_ROOT_SECRET_ACCESS_KEY: root.secretAccessKey },
+      pg: { port: 0 },
+      httpRoutes: webConsole.routes,
+    });
+    webConsole.attach({
+      kinesis: server.kinesis,
+      services: server.services,
+      dataDir,
+      region: 'us-east-1',
+      auth: server.auth,
+      iam: server.iam,
+      postgres: { host: server.pg!.host, port: server.pg!.port },
+    });
+    const iam = new IAMClient({ endpoint: server.url, region: 'us-east-1', credentials: root });
+    await iam.send(new CreateUserCommand({ UserName: 'viewer' }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'viewer' }))).AccessKey!;
+    viewer = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+    iam.destroy();
+    const kinesis = new KinesisClient({ endpoint: server.url, region: 'us-east-1', credentials: root });
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'enforced-views', ShardCount: 1 }));
+    await waitForStreamActive(kinesis, 'enforced-views');
+    kinesis.destroy();
+    const client = new pg.Client({ host: '127.0.0.1', port: server.pg!.port, user: root.accessKeyId, password: root.secretAccessKey, database: 'dev' });
+    await client.connect();
+    await client.query('CREATE EXTERNAL SCHEMA kds FROM KINESIS IAM_ROLE default');
+    await client.end();
+  });
+
+  after(async () => {
+    webConsole.close();
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses a user without views policies exactly as psql is refused, and creates the view for the root', async () => {
+    const query = 'SELECT partition_key, count(*) AS n FROM kds."enforced-views" GROUP BY partition_key';
+    const denied = await signedPost(server, '/console/api/views/statement', viewer, { action: 'create', name: 'per_key', query });
+    const psql = new pg.Client({ host: '127.0.0.1', port: server.pg!.port, user: viewer.accessKeyId, password: viewer.secretAccessKey, database: 'dev' });
+    await psql.connect();
+    const psqlError = await psql.query(`CREATE MATERIALIZED VIEW "public"."per_key" AS ${query}`).then(
+      () => undefined,
+      (e: { code: string; message: string }) => e,
+    );
+    await psql.end();
+    assert.ok(psqlError);
+    assert.equal(psqlError.code, '42501');
+    assert.equal(denied.status, 400);
+    assert.deepEqual({ type: denied.body.__type, message: denied.body.message }, { type: psqlError.code, message: psqlError.message });
+
+    const created = await signedPost(server, '/console/api/views/statement', root, { action: 'create', name: 'per_key', query });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    assert.equal(created.body.statement, `CREATE MATERIALIZED VIEW "public"."per_key" AS ${query}`);
+    const dropped = await signedPost(server, '/console/api/views/statement', root, { action: 'drop', name: 'per_key' });
+    assert.equal(dropped.status, 200, JSON.stringify(dropped.body));
+    // Two statements in one query are refused before anything is sent.
+    const smuggled = await signedPost(server, '/console/api/views/statement', root, { action: 'create', name: 'x', query: 'SELECT 1; DROP SCHEMA kds' });
+    assert.deepEqual(smuggled, { status: 400, body: { __type: 'ValidationException', message: 'the query must be a single SELECT statement' } });
   });
 });
