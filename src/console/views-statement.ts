@@ -1,12 +1,13 @@
 /**
- * The views page's changes: CREATE, REFRESH and DROP MATERIALIZED VIEW, sent to the server's Postgres endpoint
+ * The views page's changes: CREATE, REFRESH and DROP MATERIALIZED VIEW, and the CREATE EXTERNAL SCHEMA … FROM KINESIS
+ * that views read streams through, sent to the server's Postgres endpoint
  * over its wire protocol (node-postgres), exactly as psql would send them. The endpoint logs the caller in (under
  * `--auth enforce` with the access key the console request was signed with and its secret from the identity
  * store, as `psql -U <key id>` with the secret as password) and authorises each statement with its IAM views
  * actions, so the console gets what psql gets: the same refusals, with the same SQLSTATE and message.
  *
  * Request: `{ "action": "create" | "refresh" | "drop", "schema"?: "public", "name": "v", "query"?: "SELECT …",
- * "autoRefresh"?: true }`. The statement is built here with quoted identifiers; a create's query must be one
+ * "autoRefresh"?: true }`, or `{ "action": "schema", "name": "kds", "iamRole"?: "default" | "SESSION" | "arn:…" }`. The statement is built here with quoted identifiers; a create's query must be one
  * statement (a `;` inside it would smuggle a second one).
  * Answer: 200 `{ "command": "CREATE MATERIALIZED VIEW", "statement": "…" }`, or 400
  * `{ "__type": "<SQLSTATE>", "message": "…", "severity": "ERROR" }` (the endpoint's ErrorResponse), 400
@@ -27,6 +28,10 @@ function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
 function invalid(message: string): ViewStatementAnswer {
   return { status: 400, body: { __type: 'ValidationException', message } };
 }
@@ -37,6 +42,10 @@ export function viewStatement(request: unknown): { sql: string } | { error: stri
   const r = request as Record<string, unknown>;
   const name = typeof r.name === 'string' ? r.name.trim() : '';
   if (!name) return { error: 'name is required' };
+  if (r.action === 'schema') {
+    const role = typeof r.iamRole === 'string' && r.iamRole.trim() ? r.iamRole.trim() : 'default';
+    return { sql: `CREATE EXTERNAL SCHEMA ${ident(name)} FROM KINESIS IAM_ROLE ${role.toLowerCase() === 'default' ? 'default' : literal(role)}` };
+  }
   const schema = typeof r.schema === 'string' && r.schema.trim() ? r.schema.trim() : 'public';
   const target = `${ident(schema)}.${ident(name)}`;
   switch (r.action) {
@@ -57,7 +66,7 @@ export function viewStatement(request: unknown): { sql: string } | { error: stri
     case 'drop':
       return { sql: `DROP MATERIALIZED VIEW ${target}` };
     default:
-      return { error: 'action must be create, refresh or drop' };
+      return { error: 'action must be create, refresh, drop or schema' };
   }
 }
 

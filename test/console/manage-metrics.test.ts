@@ -175,9 +175,10 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     await related.waitFor({ timeout: 10_000 });
     assert.deepEqual(await related.locator('td').allTextContents(), ['revenue', 'potential cause', '100%', revenueGroup.AnomalyGroupId]);
     await shot(page, 'related-metrics');
-    // The revenue group names views as its effect.
-    await page.locator(`[data-testid=anomaly-groups] tr[data-id="${revenueGroup.AnomalyGroupId}"]`).getByRole('button', { name: 'Details' }).click();
+    // Following the cause to its group: the revenue group names views as its effect.
+    await related.getByRole('button', { name: revenueGroup.AnomalyGroupId }).click();
     await page.locator('[data-testid=related-metrics] tr[data-metric=views]', { hasText: 'effect' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('[data-testid=related-metrics] tr[data-metric=views] td').nth(3).textContent(), viewsGroup.AnomalyGroupId);
   });
 
   it('creates a metric alarm from its form (a bad period refused in CloudWatch words), edits its threshold and actions, and deletes it', async () => {
@@ -418,14 +419,17 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     const client = new pg.Client({ host: '127.0.0.1', port: server.pg!.port, user: 'analyst', database: 'dev' });
     try {
       await client.connect();
-      await client.query('CREATE EXTERNAL SCHEMA IF NOT EXISTS kds FROM KINESIS IAM_ROLE default');
       await page.goto(`${server.url}/console/#/views`);
+      // The external schema streams are named in, made from the page (kds, IAM_ROLE default, as filled in).
+      const message = page.locator('[data-testid=views-message]');
+      await page.locator('[data-testid=schema-form]').getByRole('button', { name: 'Create external schema' }).click();
+      await message.filter({ hasText: 'External schema kds created' }).waitFor({ timeout: 10_000 });
+      await assert.rejects(client.query('CREATE EXTERNAL SCHEMA kds FROM KINESIS IAM_ROLE default'), /schema "kds" already exists/);
       await page.getByRole('button', { name: 'Create view', exact: true }).click();
       const form = page.locator('[data-testid=view-form]');
       await form.locator('[name=name]').fill('keys_seen');
       // A stream that does not exist: the endpoint's refusal, as psql prints it (message and SQLSTATE).
       await form.locator('[name=query]').fill('SELECT partition_key, count(*) AS n FROM kds."no-such-stream" GROUP BY partition_key');
-      const message = page.locator('[data-testid=views-message]');
       await expectRefusals(1, async () => {
         await form.getByRole('button', { name: 'Create view' }).click();
         await message.locator('xpath=self::*[contains(@class, "error")]').waitFor({ timeout: 10_000 });

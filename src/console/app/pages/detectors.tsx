@@ -275,7 +275,7 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
         </div>
       ) : null}
       {detail.error ? <p class="error">{detail.error}</p> : null}
-      {open && detail.data?.AnomalyGroup ? <RelatedMetrics detectorArn={arn} groupId={open} /> : null}
+      {open && detail.data?.AnomalyGroup ? <RelatedMetrics detectorArn={arn} groupId={open} onOpen={setOpen} /> : null}
       {open && detail.data?.AnomalyGroup ? <GroupSeries detectorArn={arn} groupId={open} group={detail.data.AnomalyGroup} /> : null}
       <h2>Alerts</h2>
       {alerts.error ? <p class="error">{alerts.error}</p> : null}
@@ -780,7 +780,7 @@ interface RelatedMetric {
 }
 
 /** The measures Lookout for Metrics relates to a group: potential causes and downstream effects (ListAnomalyGroupRelatedMetrics). */
-function RelatedMetrics({ detectorArn, groupId }: { detectorArn: string; groupId: string }) {
+function RelatedMetrics({ detectorArn, groupId, onOpen }: { detectorArn: string; groupId: string; onOpen: (groupId: string) => void }) {
   const related = useLoad(
     () => lookout<{ InterMetricImpactList?: RelatedMetric[] }>('ListAnomalyGroupRelatedMetrics', { AnomalyDetectorArn: detectorArn, AnomalyGroupId: groupId }),
     [detectorArn, groupId],
@@ -813,7 +813,13 @@ function RelatedMetrics({ detectorArn, groupId }: { detectorArn: string; groupId
                       : m.RelationshipType}
                 </td>
                 <td>{m.ContributionPercentage === undefined ? '' : `${m.ContributionPercentage.toFixed(0)}%`}</td>
-                <td class="small">{m.AnomalyGroupId}</td>
+                <td class="small">
+                  {m.AnomalyGroupId ? (
+                    <button type="button" class="link" onClick={() => onOpen(m.AnomalyGroupId!)}>
+                      {m.AnomalyGroupId}
+                    </button>
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>

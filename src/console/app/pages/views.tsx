@@ -54,6 +54,7 @@ export function ViewsPage() {
           </p>
         )
       ) : null}
+      {list.data?.endpoint ? <SchemaForm run={run} /> : null}
       {list.data && !list.data.endpoint ? (
         <p class="muted">This server does not run the Postgres endpoint (start it with `freshet server`, without --no-pg).</p>
       ) : null}
@@ -111,11 +112,34 @@ export function ViewsPage() {
 }
 
 interface ViewRequest {
-  action: 'create' | 'refresh' | 'drop';
+  action: 'create' | 'refresh' | 'drop' | 'schema';
   schema?: string;
   name: string;
   query?: string;
   autoRefresh?: boolean;
+  iamRole?: string;
+}
+
+/** CREATE EXTERNAL SCHEMA … FROM KINESIS: the schema a view names streams in (kds."stream"). */
+function SchemaForm({ run }: { run: (r: ViewRequest, done: string) => Promise<boolean> }) {
+  const [name, setName] = useState('kds');
+  const [role, setRole] = useState('default');
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void run({ action: 'schema', name: name.trim(), iamRole: role.trim() }, `External schema ${name.trim()} created`);
+  };
+  return (
+    <form class="inline-form" onSubmit={submit} data-testid="schema-form">
+      <h3>Streams schema</h3>
+      <label>
+        Name <input name="schemaName" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+      </label>
+      <label>
+        IAM role <input name="iamRole" value={role} onInput={(e) => setRole(e.currentTarget.value)} />
+      </label>
+      <button type="submit">Create external schema</button>
+    </form>
+  );
 }
 
 /** A refusal as psql prints it: the endpoint's message with its SQLSTATE. */
@@ -162,7 +186,7 @@ function ViewForm({ onCreate, onCancel }: { onCreate: (r: ViewRequest) => Promis
           onInput={(e) => setQuery(e.currentTarget.value)}
         />
       </label>
-      <p class="muted small">A stream is read through an external schema (CREATE EXTERNAL SCHEMA kds FROM KINESIS IAM_ROLE default, once, over psql).</p>
+      <p class="muted small">A stream is read through an external schema (kds above): create it once with "Create external schema".</p>
       <p>
         <button type="submit">Create view</button>{' '}
         <button type="button" onClick={onCancel}>
