@@ -19,6 +19,7 @@ import {
   ActivateAnomalyDetectorCommand,
   CreateAnomalyDetectorCommand,
   CreateMetricSetCommand,
+  DescribeAlertCommand,
   DescribeAnomalyDetectorCommand,
   DescribeMetricSetCommand,
   ListAlertsCommand,
@@ -247,7 +248,11 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     assert.equal(await form.locator('[name=name]').getAttribute('readonly'), '');
     assert.equal(await form.locator('[name=statistic]').inputValue(), 'Sum');
     assert.equal(await form.locator('[name=dimensions]').inputValue(), 'StreamName=orders');
+    // Its actions are switched off first: saving the form keeps them off (PutMetricAlarm replaces the whole alarm).
+    await row.getByRole('button', { name: 'Disable actions' }).click();
+    await row.getByRole('button', { name: 'Enable actions' }).waitFor({ timeout: 10_000 });
     await form.locator('[name=threshold]').fill('25');
+    await form.locator('[name=statistic]').selectOption('p99');
     await form.locator('[name=alarmActions]').fill('');
     await form.getByRole('button', { name: 'Save alarm' }).click();
     await row.filter({ hasText: 'LessThanThreshold 25' }).waitFor({ timeout: 10_000 });
@@ -255,6 +260,9 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     assert.equal(edited?.Threshold, 25);
     assert.deepEqual(edited?.AlarmActions, []);
     assert.equal(edited?.Period, 60);
+    assert.equal(edited?.Statistic, undefined);
+    assert.equal(edited?.ExtendedStatistic, 'p99');
+    assert.equal(edited?.ActionsEnabled, false);
 
     // Delete, after the question (dismissing it keeps the alarm).
     page.once('dialog', (d) => void d.dismiss());
@@ -392,11 +400,27 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
       alerts.map((a) => [a.AlertName, a.AlertSensitivityThreshold, a.AlertType]),
       [['clicks-drop', 60, 'LAMBDA']],
     );
+    // An SNS action (delivered to the topic's webhook) with its format.
+    await page.getByRole('button', { name: 'Create alert', exact: true }).click();
+    await alertForm.locator('[name=name]').fill('clicks-page');
+    await alertForm.locator('[name=kind]').selectOption('sns');
+    await alertForm.locator('[name=target]').fill('arn:aws:sns:us-east-1:000000000000:clicks');
+    await alertForm.locator('[name=roleArn]').fill(ROLE);
+    await alertForm.locator('[name=snsFormat]').selectOption('LONG_TEXT');
+    await alertForm.getByRole('button', { name: 'Create alert' }).click();
+    await page.locator('[data-testid=alerts] tr[data-name=clicks-page]').waitFor({ timeout: 10_000 });
+    const sns = (await l4m.send(new ListAlertsCommand({ AnomalyDetectorArn: arn }))).AlertSummaryList?.find((a) => a.AlertName === 'clicks-page');
+    assert.equal(sns?.AlertType, 'SNS');
+    const snsAction = (await l4m.send(new DescribeAlertCommand({ AlertArn: sns.AlertArn }))).Alert?.Action?.SNSConfiguration;
+    assert.deepEqual(snsAction, { RoleArn: ROLE, SnsTopicArn: 'arn:aws:sns:us-east-1:000000000000:clicks', SnsFormat: 'LONG_TEXT' });
 
     page.once('dialog', (d) => void d.accept());
     await alertRow.getByRole('button', { name: 'Delete' }).click();
     await alertRow.waitFor({ state: 'detached', timeout: 10_000 });
-    assert.deepEqual((await l4m.send(new ListAlertsCommand({ AnomalyDetectorArn: arn }))).AlertSummaryList ?? [], []);
+    assert.deepEqual(
+      ((await l4m.send(new ListAlertsCommand({ AnomalyDetectorArn: arn }))).AlertSummaryList ?? []).map((a) => a.AlertName),
+      ['clicks-page'],
+    );
 
     page.once('dialog', (d) => void d.accept());
     await page.locator('[data-testid=detector-actions]').getByRole('button', { name: 'Delete', exact: true }).click();

@@ -102,6 +102,9 @@ interface MetricAlarm {
   Namespace?: string;
   Dimensions?: Array<{ Name: string; Value: string }>;
   Statistic?: string;
+  ExtendedStatistic?: string;
+  Unit?: string;
+  InsufficientDataActions?: string[];
   Period?: number;
   EvaluationPeriods?: number;
   DatapointsToAlarm?: number;
@@ -115,6 +118,8 @@ interface MetricAlarm {
 }
 
 const STATISTICS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'];
+/** Percentiles offered besides the statistics (sent as ExtendedStatistic); an alarm's own is added when editing. */
+const PERCENTILES = ['p50', 'p90', 'p95', 'p99'];
 const COMPARISONS = ['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'];
 const MISSING_DATA = ['missing', 'notBreaching', 'breaching', 'ignore'];
 
@@ -145,7 +150,7 @@ function fieldsOf(a: MetricAlarm | undefined): AlarmFields {
     namespace: a?.Namespace ?? '',
     metric: a?.MetricName ?? '',
     dimensions: (a?.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join('\n'),
-    statistic: a?.Statistic ?? 'Average',
+    statistic: a?.Statistic ?? a?.ExtendedStatistic ?? 'Average',
     period: String(a?.Period ?? 60),
     evaluationPeriods: String(a?.EvaluationPeriods ?? 1),
     datapoints: a?.DatapointsToAlarm === undefined ? '' : String(a.DatapointsToAlarm),
@@ -163,8 +168,12 @@ const lines = (text: string) =>
     .map((x) => x.trim())
     .filter((x) => x !== '');
 
-/** PutMetricAlarm's input from the form; numbers are sent as typed so that CloudWatch judges them. */
-function putAlarmInput(f: AlarmFields): Record<string, unknown> {
+/**
+ * PutMetricAlarm's input from the form; numbers are sent as typed so that CloudWatch judges them. PutMetricAlarm
+ * replaces the whole alarm, so what the form does not show of an edited alarm (its actions being disabled, its
+ * unit, its INSUFFICIENT_DATA actions) is sent as it was.
+ */
+function putAlarmInput(f: AlarmFields, editing: MetricAlarm | undefined): Record<string, unknown> {
   const dimensions = lines(f.dimensions).map((pair) => {
     const eq = pair.indexOf('=');
     return eq < 0 ? { Name: pair, Value: '' } : { Name: pair.slice(0, eq).trim(), Value: pair.slice(eq + 1).trim() };
@@ -175,7 +184,7 @@ function putAlarmInput(f: AlarmFields): Record<string, unknown> {
     Namespace: f.namespace.trim(),
     MetricName: f.metric.trim(),
     Dimensions: dimensions,
-    Statistic: f.statistic,
+    ...(STATISTICS.includes(f.statistic) ? { Statistic: f.statistic } : { ExtendedStatistic: f.statistic }),
     Period: Number(f.period),
     EvaluationPeriods: Number(f.evaluationPeriods),
     ...(f.datapoints.trim() ? { DatapointsToAlarm: Number(f.datapoints) } : {}),
@@ -184,6 +193,9 @@ function putAlarmInput(f: AlarmFields): Record<string, unknown> {
     TreatMissingData: f.missing,
     AlarmActions: lines(f.alarmActions),
     OKActions: lines(f.okActions),
+    ...(editing?.ActionsEnabled === false ? { ActionsEnabled: false } : {}),
+    ...(editing?.Unit ? { Unit: editing.Unit } : {}),
+    ...(editing?.InsufficientDataActions?.length ? { InsufficientDataActions: editing.InsufficientDataActions } : {}),
   };
 }
 
@@ -195,7 +207,7 @@ function AlarmForm({ editing, onDone }: { editing: MetricAlarm | undefined; onDo
   const save = async (e: Event) => {
     e.preventDefault();
     try {
-      await aws('cloudwatch', 'PutMetricAlarm', putAlarmInput(f));
+      await aws('cloudwatch', 'PutMetricAlarm', putAlarmInput(f, editing));
       onDone(f.name.trim());
     } catch (err) {
       setError(errorText(err));
@@ -223,7 +235,11 @@ function AlarmForm({ editing, onDone }: { editing: MetricAlarm | undefined; onDo
         <label>
           Statistic{' '}
           <select name="statistic" value={f.statistic} onChange={set('statistic')}>
-            {STATISTICS.map((s) => (
+            {[
+              ...STATISTICS,
+              ...PERCENTILES,
+              ...(editing?.ExtendedStatistic && !PERCENTILES.includes(editing.ExtendedStatistic) ? [editing.ExtendedStatistic] : []),
+            ].map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>
@@ -435,7 +451,7 @@ export function MetricsPage() {
       ) : (
         <AlarmForm
           key={alarmForm?.AlarmName ?? ''}
-          editing={alarmForm ?? undefined}
+          editing={alarmForm ? (all.find((a) => a.AlarmName === alarmForm.AlarmName) ?? alarmForm) : undefined}
           onDone={(saved) => {
             setAlarmForm(undefined);
             if (saved) setMessage({ text: `Alarm ${saved} saved`, error: false });
