@@ -183,6 +183,30 @@ function openEvents(req: IncomingMessage, res: ServerResponse, onClose: () => vo
   };
 }
 
+/**
+ * Why a state-changing console request is refused as possibly sent by another site: a JSON content type (which a
+ * cross-origin page can only send after a CORS preflight this route does not grant) and, when the browser names
+ * the page's origin, the same host as the request's.
+ */
+function crossSiteRefusal(req: IncomingMessage): { status: number; type: string; message: string } | undefined {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') return { status: 415, type: 'UnsupportedMediaTypeException', message: 'send the statement as application/json' };
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== 'null') {
+    let host: string;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      host = '';
+    }
+    if (host !== req.headers.host)
+      return { status: 403, type: 'AccessDeniedException', message: `requests from ${origin} may not change views: open the console itself` };
+  } else if (origin === 'null') {
+    return { status: 403, type: 'AccessDeniedException', message: 'requests from an opaque origin may not change views' };
+  }
+  return undefined;
+}
+
 export interface CheckError {
   line: number;
   column: number;
@@ -539,6 +563,10 @@ export function createConsole(options: ConsoleOptions = {}): Console {
       return sendJson(res, 200, { endpoint: target.views !== undefined, views: target.views ? await target.views() : [] });
     }
     if (path === '/console/api/views/statement' && req.method === 'POST') {
+      // The one route that changes something: another site's page must not reach it through the visitor's browser
+      // (a cross-origin form or text/plain POST needs no preflight, and without --auth enforce no signature).
+      const refused = crossSiteRefusal(req);
+      if (refused) return sendJson(res, refused.status, { __type: refused.type, message: refused.message });
       const r = await runViewStatement(target, body, enforce ? signedKey(req) : undefined);
       return sendJson(res, r.status, r.body);
     }

@@ -508,6 +508,33 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     }
   });
 
+  it("refuses a view statement another site's page could send through the visitor's browser (no preflight, foreign origin)", async () => {
+    const post = (headers: Record<string, string>) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const u = new URL(server.url);
+        const req = request({ host: u.hostname, port: u.port, method: 'POST', path: '/console/api/views/statement', headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ action: 'schema', name: 'evil' }));
+      });
+    const plain = await post({ 'content-type': 'text/plain' });
+    assert.equal(plain.status, 415, plain.text);
+    const foreign = await post({ 'content-type': 'application/json', origin: 'http://evil.example' });
+    assert.equal(foreign.status, 403, foreign.text);
+    assert.match(foreign.text, /requests from http:\/\/evil.example may not change views/);
+    const client = new pg.Client({ host: '127.0.0.1', port: server.pg!.port, user: 'analyst', database: 'dev' });
+    await client.connect();
+    try {
+      // Nothing was created: the schema's name is still free.
+      await client.query('CREATE EXTERNAL SCHEMA evil FROM KINESIS IAM_ROLE default');
+    } finally {
+      await client.end();
+    }
+  });
+
   it('logged no errors in the browser console besides the refusals it asked for', () => {
     assert.deepEqual(browserErrors, []);
   });
