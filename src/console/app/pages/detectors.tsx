@@ -687,7 +687,9 @@ function MetricSetForm({ detectorArn, onDone }: { detectorArn: string; onDone: (
         </label>
       </div>
       <p>
-        <button type="submit">Create metric set</button>{' '}
+        <button type="submit" disabled={!detector.data}>
+          Create metric set
+        </button>{' '}
         <button type="button" onClick={onDone}>
           Cancel
         </button>
