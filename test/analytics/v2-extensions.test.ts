@@ -45,7 +45,12 @@ describe('KinesisAnalyticsV2 presigned URLs and maintenance windows', () => {
         ApplicationName: name,
         RuntimeEnvironment: runtime,
         ServiceExecutionRole: ROLE,
-        ApplicationConfiguration: { ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: SQL } } },
+        ApplicationConfiguration: {
+          ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: SQL } },
+          FlinkApplicationConfiguration: {
+            ParallelismConfiguration: { ConfigurationType: 'CUSTOM', Parallelism: 4, ParallelismPerKPU: 1, AutoScalingEnabled: false },
+          },
+        },
       }),
     );
 
@@ -83,6 +88,13 @@ describe('KinesisAnalyticsV2 presigned URLs and maintenance windows', () => {
     });
     await v2.send(new StartApplicationCommand({ ApplicationName: 'dash', RunConfiguration: {} }));
     await clock.advance(0);
+    // One thread runs the job whatever Parallelism asks for, and DescribeApplication says so.
+    const running = await v2.send(new DescribeApplicationCommand({ ApplicationName: 'dash' }));
+    const par = running.ApplicationDetail?.ApplicationConfigurationDescription?.FlinkApplicationConfigurationDescription?.ParallelismConfigurationDescription;
+    assert.deepEqual(
+      { type: par?.ConfigurationType, parallelism: par?.Parallelism, current: par?.CurrentParallelism },
+      { type: 'CUSTOM', parallelism: 4, current: 1 },
+    );
     const half = await v2.send(
       new CreateApplicationPresignedUrlCommand({ ApplicationName: 'dash', UrlType: 'FLINK_DASHBOARD_URL', SessionExpirationDurationInSeconds: 1800 }),
     );
