@@ -267,5 +267,5 @@ export type Expr =
   | { kind: 'array'; items: Expr[]; pos: Pos }
   | { kind: 'map'; items: Expr[]; pos: Pos }
   | { kind: 'row'; items: Expr[]; pos: Pos }
-  /** A scalar subquery is not supported; kept to report a clear error. */
-  | { kind: 'subquery'; pos: Pos };
+  /** A scalar subquery `(SELECT x FROM ...)`: its one column's current value (SELECT and WHERE, uncorrelated). */
+  | { kind: 'subquery'; query?: Query; pos: Pos };

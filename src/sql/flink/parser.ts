@@ -1416,7 +1416,11 @@ export class FlinkParser {
     }
     if (this.isSym('(')) {
       this.i++;
-      if (this.isWord('SELECT')) throw new SqlError('a subquery in an expression is not supported by Freshet yet; use a join', this.pos());
+      if (this.isWord('SELECT') || this.isWord('WITH')) {
+        const query = this.query();
+        this.expectSym(')');
+        return { kind: 'subquery', query, pos: p };
+      }
       const e = this.expr();
       if (this.isSym(',')) {
         // (a, b, c): a row constructor.

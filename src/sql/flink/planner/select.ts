@@ -93,11 +93,15 @@ function planValues(ctx: PlannerContext, rows: Expr[][], pos: Pos): Rel {
 
 // ---- SELECT ----
 
-function planSelect(ctx: PlannerContext, s: Select): Rel {
+function planSelect(ctx: PlannerContext, sIn: Select): Rel {
   let rel: Rel;
+  // Scalar subqueries in SELECT and WHERE: a LEFT join with each one's single row, read as a hidden column.
+  const scalars: Query[] = [];
+  const s = withScalarColumns(sIn, scalars);
   let where: Expr | undefined = s.where;
   if (s.from.length === 0) rel = ctx.values([[]], []);
   else ({ rel, where } = planFrom(ctx, s.from, s.where));
+  if (scalars.length > 0) rel = joinScalars(ctx, rel, scalars, s.pos);
   const items = s.items;
   // The enclosing query of a ROW_NUMBER() subquery completes it into a Top-N.
   if (rel.pendingRank) {
@@ -126,6 +130,67 @@ function planSelect(ctx: PlannerContext, s: Select): Rel {
   if (overItems.length > 0) return planOver(ctx, s, rel);
   const projected = project(rel, items, undefined);
   return s.distinct ? distinct(ctx, projected) : projected;
+}
+
+/** The hidden column a scalar subquery's value is read from (no Flink identifier starts with `$`). */
+const SCALAR = '$scalar';
+
+/** `s` with every scalar subquery of its SELECT list and WHERE replaced by its hidden column; the queries go to `out`. */
+function withScalarColumns(s: Select, out: Query[]): Select {
+  const swap = (x: unknown, key: string): unknown => {
+    if (Array.isArray(x)) return x.map((v) => swap(v, key));
+    if (x === null || typeof x !== 'object') return x;
+    const o = x as Record<string, unknown>;
+    if (o.kind === 'subquery' && o.query && key !== 'from') {
+      out.push(o.query as Query);
+      return { kind: 'column', parts: [{ name: `${SCALAR}${out.length - 1}`, pos: o.pos }], pos: o.pos };
+    }
+    const copy: Record<string, unknown> = {};
+    // A nested query (EXISTS, IN, a FROM subquery) plans its own scalar subqueries.
+    for (const [k, v] of Object.entries(o)) copy[k] = k === 'query' ? v : swap(v, k);
+    return copy;
+  };
+  const items = swap(s.items, 'items') as SelectItem[];
+  const where = s.where ? (swap(s.where, 'where') as Expr) : undefined;
+  if (out.length === 0) return s;
+  const { where: _w, ...rest } = s;
+  return { ...rest, items, ...(where ? { where } : {}) };
+}
+
+/** `rel` LEFT JOINed (no keys: every row) with each scalar subquery's rows; its value is column `$scalar<i>`. */
+function joinScalars(ctx: PlannerContext, input: Rel, queries: Query[], pos: Pos): Rel {
+  let rel = materialize(input);
+  queries.forEach((q, i) => {
+    const sub = finish(ctx, ctx.planQuery(q), q.pos);
+    if (sub.cols.length !== 1) throw new SqlError(`A scalar subquery must return exactly one column, but it returns ${sub.cols.length}`, q.pos);
+    const lw = rel.width;
+    const root: OpPlan = {
+      op: 'regularJoin',
+      left: rel.root,
+      right: sub.root,
+      joinType: 'LEFT',
+      leftKeys: [],
+      rightKeys: [],
+      on: null,
+      leftWidth: lw,
+      rightWidth: sub.width,
+      leftKind: rel.kind,
+      rightKind: sub.kind,
+      changelog: true,
+      ttlMs: ctx.stateTtlMs(),
+    };
+    const v = sub.cols[0]!;
+    const width = lw + sub.width;
+    rel = {
+      root,
+      cols: [...rel.cols.map(({ time: _t, ...c }) => c), { name: `${SCALAR}${i}`, type: v.type, slot: lw + v.slot, quals: [] }],
+      width,
+      kind: width,
+      producer: 'Join(joinType=[LeftOuterJoin]) (a scalar subquery)',
+    };
+  });
+  void pos;
+  return rel;
 }
 
 function mentions(e: Expr, name: string): boolean {
@@ -169,7 +234,7 @@ function selectList(rel: Rel, items: SelectItem[], hook: Hook | undefined): { ex
   const srcCols: (FCol | undefined)[] = [];
   items.forEach((it, index) => {
     if (it.kind === 'star') {
-      const cols = rel.cols.filter((c) => !it.qualifier || c.quals.includes(it.qualifier.name));
+      const cols = rel.cols.filter((c) => (!it.qualifier || c.quals.includes(it.qualifier.name)) && !c.name.startsWith(SCALAR));
       if (it.qualifier && cols.length === 0) throw new SqlError(`Unknown identifier '${it.qualifier.name}'`, it.pos);
       for (const c of cols) {
         const p = hook
