@@ -101,7 +101,7 @@ function planSelect(ctx: PlannerContext, sIn: Select): Rel {
   let where: Expr | undefined = s.where;
   if (s.from.length === 0) rel = ctx.values([[]], []);
   else ({ rel, where } = planFrom(ctx, s.from, s.where));
-  if (scalars.length > 0) rel = joinScalars(ctx, rel, scalars, s.pos);
+  if (scalars.length > 0) rel = joinScalars(ctx, rel, scalars);
   const items = s.items;
   // The enclosing query of a ROW_NUMBER() subquery completes it into a Top-N.
   if (rel.pendingRank) {
@@ -158,7 +158,7 @@ function withScalarColumns(s: Select, out: Query[]): Select {
 }
 
 /** `rel` LEFT JOINed (no keys: every row) with each scalar subquery's rows; its value is column `$scalar<i>`. */
-function joinScalars(ctx: PlannerContext, input: Rel, queries: Query[], pos: Pos): Rel {
+function joinScalars(ctx: PlannerContext, input: Rel, queries: Query[]): Rel {
   let rel = materialize(input);
   queries.forEach((q, i) => {
     const sub = finish(ctx, ctx.planQuery(q), q.pos);
@@ -189,7 +189,6 @@ function joinScalars(ctx: PlannerContext, input: Rel, queries: Query[], pos: Pos
       producer: 'Join(joinType=[LeftOuterJoin]) (a scalar subquery)',
     };
   });
-  void pos;
   return rel;
 }
 
