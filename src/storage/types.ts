@@ -91,6 +91,16 @@ export interface ShardLog {
   trimBefore(timestampMs: number): Promise<number>;
   /** Calls `listener` (synchronously, after durability) whenever endOffset advances. Returns an unsubscribe. Costs nothing when nobody listens. */
   onAppend(listener: (endOffset: number) => void): () => void;
+  /**
+   * Shared backends (several Freshet nodes on one log): re-reads the start, end and last timestamp that other
+   * nodes' appends and trims moved. Absent where one process owns the log.
+   */
+  refresh?(): Promise<void>;
+  /**
+   * Shared backends: refuses every later append, from any node, and resolves with the final endOffset (a closing
+   * shard's end, exact even while other nodes were writing to it). Absent where one process owns the log.
+   */
+  seal?(): Promise<number>;
 }
 
 /** A small durable key/value store for metadata (streams, shards, tags, checkpoints). */
@@ -101,6 +111,12 @@ export interface MetaStore {
   /** Resolves once durable. */
   put(key: string, value: unknown): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Shared stores (several nodes): stores `value` only if no node has the key; else rejects with StorageError EXISTS. */
+  create?(key: string, value: unknown): Promise<void>;
+  /** Shared stores: stores `value` only if no other node changed the key since this node last saw it; else rejects with CONFLICT. */
+  updateIfUnchanged?(key: string, value: unknown): Promise<void>;
+  /** Shared stores: calls `listener(key)` after another node created, changed or deleted a key starting with `prefix`. Returns an unsubscribe. */
+  watch?(prefix: string, listener: (key: string) => void): () => void;
 }
 
 export interface LogStorage {
@@ -109,6 +125,8 @@ export interface LogStorage {
   open(): Promise<void>;
   /** Ids are opaque, made of [A-Za-z0-9_.-] and '/'; e.g. `<stream-uuid>/shardId-000000000000`. */
   createLog(id: string): Promise<ShardLog>;
+  /** Shared backends: the log, created if no node has created it yet (another node may be creating it at the same time). */
+  openLog?(id: string): Promise<ShardLog>;
   getLog(id: string): ShardLog | undefined;
   listLogs(): string[];
   deleteLog(id: string): Promise<void>;

@@ -8,7 +8,7 @@ import { KeyedMutex, log } from '../../core/index.ts';
 import type { LogStorage } from '../../storage/index.ts';
 import { streamNotActive, streamNotFound } from './errors.ts';
 import { META_PREFIX } from './model.ts';
-import type { KinesisEngineOptions, StreamState } from './model.ts';
+import type { KinesisEngineOptions, StreamMeta, StreamState } from './model.ts';
 
 const kinesisLog = log.child('kinesis');
 
@@ -99,8 +99,31 @@ export class EngineContext {
     while (this.background.size) await Promise.all([...this.background]);
   }
 
-  async persist(state: StreamState): Promise<void> {
-    await this.storage.meta.put(META_PREFIX + state.meta.name, state.meta);
+  /** Set by the registry on shared storage: re-reads a stream whose metadata another node changed first. */
+  onConflict: ((name: string) => void) | undefined;
+
+  /**
+   * Stores the stream's metadata. On shared storage only if no other node changed it since this node saw it: else
+   * the local state is re-read from the store and the caller gets ResourceInUseException (retryable).
+   */
+  persist(state: StreamState): Promise<void> {
+    return this.persistMeta(state.meta);
+  }
+
+  /** persist() for metadata not (yet) the stream's state (a reshard's plan). */
+  async persistMeta(m: StreamMeta): Promise<void> {
+    const meta = this.storage.meta;
+    const name = m.name;
+    if (!meta.updateIfUnchanged) return meta.put(META_PREFIX + name, m);
+    try {
+      await meta.updateIfUnchanged(META_PREFIX + name, m);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'CONFLICT') throw e;
+      this.onConflict?.(name);
+      // The other node's change may not have arrived here yet: what it did is an update in progress.
+      const seen = meta.get<{ status?: string }>(META_PREFIX + name)?.status;
+      throw streamNotActive(name, seen === undefined || seen === 'ACTIVE' ? 'UPDATING' : seen, this.accountId);
+    }
   }
 
   /** UPDATING (or CREATING) → ACTIVE: wakes whenActive() callers and persists the status. */

@@ -139,6 +139,21 @@ export class ReadPath {
   async load(): Promise<void> {
     const meta = this.ctx.storage.meta;
     let key = meta.get<string>(KEY_META);
+    if (!key && meta.create) {
+      // Shared storage: the first node's key is every node's key (iterators issued by one are valid on all).
+      try {
+        const mine = randomBytes(32).toString('base64');
+        await meta.create(KEY_META, mine);
+        key = mine;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EXISTS') throw e;
+        for (let i = 0; i < 500 && !key; i++) {
+          await new Promise((r) => setTimeout(r, 10));
+          key = meta.get<string>(KEY_META);
+        }
+        if (!key) throw e;
+      }
+    }
     if (!key) {
       key = randomBytes(32).toString('base64');
       await meta.put(KEY_META, key);
@@ -167,6 +182,8 @@ export class ReadPath {
     if (seq !== undefined && (pos.type === 'TRIM_HORIZON' || pos.type === 'LATEST')) {
       throw kinesisErrors.format('InvalidArgumentException', 'iteratorWithSequence', { type: pos.type });
     }
+    // Shared storage: other nodes' appends and trims moved the log since this node last looked.
+    if (log.refresh) await log.refresh();
     switch (pos.type) {
       case 'TRIM_HORIZON':
         return log.startOffset;

@@ -30,14 +30,18 @@ export interface RegistryHooks {
 }
 
 export class StreamRegistry {
+  private unwatch: (() => void) | undefined;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly hooks: RegistryHooks,
   ) {}
 
-  /** Loads persisted streams, finishing deletions and resuming pending status changes. */
+  /** Loads persisted streams, finishing deletions and resuming pending status changes; on shared storage, follows other nodes' changes. */
   async load(): Promise<void> {
     const meta = this.ctx.storage.meta;
+    this.unwatch = meta.watch?.(META_PREFIX, (key) => this.follow(key.slice(META_PREFIX.length)));
+    this.ctx.onConflict = (name) => this.follow(name);
     for (const k of meta.keys(META_PREFIX)) {
       const m = meta.get<StreamMeta>(k);
       if (!m) continue;
@@ -59,7 +63,7 @@ export class StreamRegistry {
     for (const info of m.shards) {
       const index = parseShardId(info.shardId)!;
       const logId = `${m.uuid}/${info.shardId}`;
-      const log = storage.getLog(logId) ?? (await storage.createLog(logId));
+      const log = storage.getLog(logId) ?? (storage.openLog ? await storage.openLog(logId) : await storage.createLog(logId));
       let closedEnd: number | undefined;
       if (info.endingSequenceNumber !== undefined) {
         // A crash between persisting a reshard and applying it leaves endOffset unset; records not durable then were
@@ -130,7 +134,16 @@ export class StreamRegistry {
         shards,
       };
       // Metadata first: a crash before the logs exist is repaired on load (materialise creates missing logs).
-      await ctx.storage.meta.put(META_PREFIX + name, meta);
+      // On shared storage the key is created only if no node has it: of two nodes creating one name, one wins.
+      const store = ctx.storage.meta;
+      if (store.create) {
+        try {
+          await store.create(META_PREFIX + name, meta);
+        } catch (e) {
+          if ((e as { code?: string }).code === 'EXISTS') throw streamInUse(name, ctx.accountId);
+          throw e;
+        }
+      } else await store.put(META_PREFIX + name, meta);
       const state = await this.materialise(meta);
       ctx.streams.set(name, state);
       this.scheduleActive(state, ctx.opts.createDelayMs);
@@ -320,7 +333,121 @@ export class StreamRegistry {
   }
 
   cancelTimers(): void {
+    this.unwatch?.();
     for (const s of this.ctx.streams.values()) s.timer?.cancel();
+  }
+
+  /** Another node changed stream `name`'s metadata (shared storage): the local state follows, under the stream's lock. */
+  private follow(name: string, attempt = 0): void {
+    const ctx = this.ctx;
+    if (ctx.closed) return;
+    const p = ctx.withLock(name, () => this.reconcile(name));
+    // A failure (the NATS cluster slow or failing over) is retried: the stream must not stay unknown on this node.
+    p.catch(() => {
+      if (ctx.closed) return;
+      setTimeout(() => this.follow(name, attempt + 1), Math.min(2000, 50 * 2 ** attempt)).unref();
+    });
+    ctx.track(p, `following stream ${name}`);
+  }
+
+  /**
+   * Makes the local state of `name` what the shared metadata says: a stream created elsewhere is materialised, one
+   * deleted elsewhere is dropped, settings (status, retention, tags, consumers, encryption, mode, metrics) are taken,
+   * and a reshard another node completed (every closed shard has its final end) closes parents and opens children.
+   * The node that made a change runs its timers (activation, deletion); followers only mirror the result.
+   */
+  async reconcile(name: string): Promise<void> {
+    const ctx = this.ctx;
+    if (ctx.closed) return;
+    const m = ctx.storage.meta.get<StreamMeta>(META_PREFIX + name);
+    let s = ctx.streams.get(name);
+    if (s && (!m || m.uuid !== s.meta.uuid)) {
+      s.timer?.cancel();
+      s.timer = undefined;
+      if (s.meta.status !== 'DELETING') this.hooks.deleting(s);
+      ctx.streams.delete(name);
+      for (const sh of s.shards) if (sh) for (const l of sh.closeListeners) l();
+      s = undefined;
+    }
+    if (!m || m.status === 'DELETING') {
+      if (s && s.meta.status !== 'DELETING') {
+        s.timer?.cancel();
+        s.timer = undefined;
+        this.hooks.deleting(s);
+        s.meta.status = 'DELETING';
+      }
+      return;
+    }
+    if (!s) {
+      const state = await this.materialise(m);
+      if (ctx.closed || ctx.streams.has(name)) return;
+      ctx.streams.set(name, state);
+      return;
+    }
+    const cur = s.meta;
+    cur.status = m.status;
+    cur.mode = m.mode;
+    cur.retentionHours = m.retentionHours;
+    cur.tags = m.tags;
+    cur.consumers = m.consumers;
+    cur.encryptionType = m.encryptionType;
+    cur.keyId = m.keyId;
+    cur.shardLevelMetrics = m.shardLevelMetrics;
+    if (m.shards.length !== cur.shards.length || m.shards.some((i, k) => i.endOffset !== cur.shards[k]?.endOffset)) await this.followReshard(s, m);
+    if (m.status === 'ACTIVE') {
+      s.everActive = true;
+      const waiters = s.activeWaiters.splice(0);
+      for (const w of waiters) w();
+    }
+  }
+
+  /** A reshard another node completed: parents close at the ends it sealed them at, children open. Waits for the final plan (every closed shard with its end). */
+  private async followReshard(s: StreamState, m: StreamMeta): Promise<void> {
+    if (m.shards.some((i) => i.endingSequenceNumber !== undefined && i.endOffset === undefined)) return;
+    const storage = this.ctx.storage;
+    const added: ShardState[] = [];
+    for (const info of m.shards) {
+      const index = parseShardId(info.shardId)!;
+      const sh = s.shards[index];
+      if (!sh) {
+        const logId = `${m.uuid}/${info.shardId}`;
+        const log = storage.getLog(logId) ?? (storage.openLog ? await storage.openLog(logId) : await storage.createLog(logId));
+        const seq = new ShardSequences(index, shardCreateMs(m, info));
+        const fresh: ShardState = {
+          index,
+          shardId: info.shardId,
+          shardIdAscii: Buffer.from(info.shardId, 'latin1'),
+          log,
+          seq,
+          putSeq: new SequenceWriter(seq),
+          lastTimeMs: Math.max(m.createdMs, log.lastTimestampMs ?? 0),
+          info,
+          nextOffset: log.endOffset,
+          closedEnd: info.endOffset,
+          writeRecords: 0,
+          writeBytes: 0,
+          closeListeners: new Set(),
+        };
+        added.push(fresh);
+        continue;
+      }
+      if (info.endOffset !== undefined && sh.closedEnd === undefined) {
+        Object.assign(sh.info, info);
+        sh.closedEnd = info.endOffset;
+      }
+    }
+    // Synchronous from here: the shard table changes in one step.
+    const closed: ShardState[] = [];
+    for (const info of m.shards) {
+      const sh = s.shards[parseShardId(info.shardId)!];
+      if (sh && sh.closedEnd !== undefined && s.open.includes(sh)) closed.push(sh);
+    }
+    for (const sh of added) {
+      s.shards[sh.index] = sh;
+      s.meta.shards.push(sh.info);
+    }
+    rebuildRoutes(s);
+    for (const sh of closed) for (const l of sh.closeListeners) l();
   }
 }
 

@@ -10,7 +10,7 @@ import { evenHashKeyRanges } from '../hash.ts';
 import { SequenceWriter, ShardSequences } from '../sequence.ts';
 import type { EngineContext } from './context.ts';
 import { couldNotFindShard, shardLimitExceeded } from './errors.ts';
-import { META_PREFIX, ON_DEMAND_SPLIT_BYTES_PER_SEC, ON_DEMAND_SPLIT_RECORDS_PER_SEC, parseShardId, rebuildRoutes, shardIdName } from './model.ts';
+import { ON_DEMAND_SPLIT_BYTES_PER_SEC, ON_DEMAND_SPLIT_RECORDS_PER_SEC, parseShardId, rebuildRoutes, shardIdName } from './model.ts';
 import type { ShardInfo, ShardState, StreamMeta, StreamState } from './model.ts';
 import type { TimerHandle } from '../../core/index.ts';
 
@@ -228,7 +228,8 @@ export class Resharding {
     const logs = new Map<number, ShardLog>();
     for (const c of plan.created) {
       const id = `${m.uuid}/${shardIdName(c.index)}`;
-      logs.set(c.index, ctx.storage.getLog(id) ?? (await ctx.storage.createLog(id)));
+      const storage = ctx.storage;
+      logs.set(c.index, storage.getLog(id) ?? (storage.openLog ? await storage.openLog(id) : await storage.createLog(id)));
     }
     const now = ctx.clock.now();
     const seqs = plan.created.map((c) => new ShardSequences(c.index, now));
@@ -253,13 +254,20 @@ export class Resharding {
         ...infos,
       ],
     };
-    await ctx.storage.meta.put(META_PREFIX + m.name, planned);
+    await ctx.persistMeta(planned);
+    if (ctx.streams.get(m.name) !== s) return;
+    // Shared storage: the parents' logs are sealed against every node's writes, and close at the ends sealing found.
+    const sealedAt = new Map<number, number>();
+    for (const index of plan.closing) {
+      const log = s.shards[index]!.log;
+      if (log.seal) sealedAt.set(index, await log.seal());
+    }
     if (ctx.streams.get(m.name) !== s) return;
     // Synchronous from here: parents close at exactly the offsets already assigned.
     const at = ctx.clock.now();
     for (const index of plan.closing) {
       const sh = s.shards[index]!;
-      const end = sh.nextOffset;
+      const end = sealedAt.get(index) ?? sh.nextOffset;
       sh.closedEnd = end;
       sh.info.endOffset = end;
       sh.info.closedMs = at;

@@ -18,9 +18,10 @@
  */
 import { connect, createInbox, headers } from '@nats-io/transport-node';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { jetstreamManager, JetStreamApiError } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamApiError } from '@nats-io/jetstream';
 import type { JetStreamManager, StreamInfo } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import { spansFromRecords } from '../spans.ts';
 import type { AppendRecord, AppendResult, LogRecord, LogStorage, ReadLimits, ReadResult, RecordSpans, ShardLog } from '../types.ts';
 import { StorageError } from '../types.ts';
@@ -45,6 +46,8 @@ export interface JetStreamStorageOptions {
 }
 
 const EXPECTED_LAST_SEQ = 'Nats-Expected-Last-Sequence';
+/** A read at a log's tail re-reads the stream's end (other nodes' appends) at most this often. */
+const REFRESH_MS = 50;
 
 /** Log ids are [A-Za-z0-9_.-/]; stream names and subject tokens allow [A-Za-z0-9-] safely: others become `_XX`. */
 function encodeLogId(id: string): string {
@@ -110,6 +113,11 @@ class JetStreamShardLog implements ShardLog {
   /** Set after a failed batch until the end has been re-read from the stream. */
   broken: StorageError | null = null;
   gone: StorageError | null = null;
+  /** Set once seal() closed the log to appends (a resharded parent). */
+  sealed: StorageError | null = null;
+  /** The refresh in progress (concurrent readers share it) and when the last one finished (ms, wall clock). */
+  refreshing: Promise<void> | null = null;
+  refreshedAt = 0;
   /**
    * Tail cache: the encoded records [tailBase, tailBase + tail.length - tailHead) — always ending at `end` — that
    * this node appended; reads of the tail (consumers keeping up) are served from here. Records never change once
@@ -156,6 +164,7 @@ class JetStreamShardLog implements ShardLog {
   append(records: readonly AppendRecord[]): AppendResult {
     if (this.gone) throw this.gone;
     if (this.broken) throw this.broken;
+    if (this.sealed) throw this.sealed;
     const firstOffset = this.next;
     const n = records.length;
     if (n === 0) return { firstOffset, durable: Promise.resolve() };
@@ -166,7 +175,12 @@ class JetStreamShardLog implements ShardLog {
 
   async read(fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
     if (this.gone) throw this.gone;
-    const from = Math.max(fromOffset, this.start);
+    let from = Math.max(fromOffset, this.start);
+    if (from >= this.end) {
+      // At the tail: another node may have appended since (at most one refresh per REFRESH_MS per log).
+      await this.refresh(REFRESH_MS);
+      from = Math.max(fromOffset, this.start);
+    }
     const end = this.end;
     if (from >= end) return { records: [], nextOffset: from };
     const records = await this.storage.readRange(this, from, end, limits);
@@ -212,6 +226,23 @@ class JetStreamShardLog implements ShardLog {
   onAppend(listener: (end: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Re-reads start, end and last timestamp from the stream (other nodes' appends and trims); `maxAgeMs` > 0 reuses a refresh that recent. */
+  refresh(maxAgeMs = 0): Promise<void> {
+    if (this.gone) return Promise.reject(this.gone);
+    if (this.refreshing) return this.refreshing;
+    if (maxAgeMs > 0 && Date.now() - this.refreshedAt < maxAgeMs) return Promise.resolve();
+    const p = this.storage.refreshLog(this).finally(() => {
+      this.refreshing = null;
+      this.refreshedAt = Date.now();
+    });
+    this.refreshing = p;
+    return p;
+  }
+
+  seal(): Promise<number> {
+    return this.storage.sealLog(this);
   }
 
   /** Completed batches at the head of the queue become visible, in order. */
@@ -310,7 +341,16 @@ export class JetStreamStorage implements LogStorage {
       this.jsm = await jetstreamManager(nc, { timeout: 10_000 });
       this.inbox = createInbox();
       this.sub = nc.subscribe(`${this.inbox}.>`, { callback: (err, msg) => this.onReply(err, msg) });
-      const kv = await new Kvm(nc).create(`${this.ns}-meta`, { replicas: this.replicas, history: 1 });
+      // Nodes starting together create the bucket together (an identical create succeeds); a loaded cluster may be slow to answer.
+      const kvm = new Kvm(jetstream(nc, { timeout: 10_000 }));
+      let kv: KV | undefined;
+      for (let attempt = 1; !kv; attempt++) {
+        try {
+          kv = await kvm.create(`${this.ns}-meta`, { replicas: this.replicas, history: 1 });
+        } catch (e) {
+          if (attempt >= 3) throw e;
+        }
+      }
       this.metaStore = new KvMetaStore(kv);
       await this.metaStore.load();
       const lister = this.jsm.streams.list();
@@ -331,6 +371,7 @@ export class JetStreamStorage implements LogStorage {
     const start = st.messages === 0 ? end : st.first_seq - 1;
     const log = new JetStreamShardLog(this, id, si.config.name, `${this.ns}.log.${encodeLogId(id)}`, { start, end, lastTs: undefined });
     if (end > start) log.lastTs = await this.timestampAt(log, end - 1);
+    if (si.config.subjects?.[0] !== log.subject) log.sealed = sealedError(id);
     return log;
   }
 
@@ -349,16 +390,7 @@ export class JetStreamStorage implements LogStorage {
     }
     let si: StreamInfo;
     try {
-      si = await jsm.streams.add({
-        name,
-        subjects: [`${this.ns}.log.${enc}`],
-        storage: 'file' as never,
-        num_replicas: this.replicas,
-        retention: 'limits' as never,
-        discard: 'old' as never,
-        allow_direct: true,
-        max_msgs_per_subject: -1,
-      });
+      si = await jsm.streams.add(this.streamConfig(name, enc));
     } catch (e) {
       throw apiError(e, `create log ${id}`);
     }
@@ -367,8 +399,91 @@ export class JetStreamStorage implements LogStorage {
     return log;
   }
 
+  /** The log, created unless it exists (created by another node, maybe at this moment: JetStream accepts an identical add). */
+  async openLog(id: string): Promise<ShardLog> {
+    const known = this.logs.get(id);
+    if (known) return known;
+    const jsm = this.requireJsm();
+    const enc = encodeLogId(id);
+    const name = this.streamPrefix + enc;
+    let si: StreamInfo;
+    try {
+      si = await jsm.streams.info(name);
+    } catch (e) {
+      if (!isNotFound(e)) throw apiError(e, `open log ${id}`);
+      try {
+        si = await jsm.streams.add(this.streamConfig(name, enc));
+      } catch (e2) {
+        throw apiError(e2, `open log ${id}`);
+      }
+    }
+    const again = this.logs.get(id);
+    if (again) return again;
+    const log = await this.logFromInfo(id, si);
+    this.logs.set(id, log);
+    return log;
+  }
+
   getLog(id: string): ShardLog | undefined {
     return this.logs.get(id);
+  }
+
+  /** See JetStreamShardLog.refresh. The end moves only while this node has no append in flight (its own appends then decide). */
+  async refreshLog(log: JetStreamShardLog): Promise<void> {
+    let si: StreamInfo;
+    try {
+      si = await this.requireJsm().streams.info(log.stream);
+    } catch (e) {
+      if (isNotFound(e)) {
+        log.gone = new StorageError(`log ${log.id} was deleted`, 'NOT_FOUND');
+        this.logs.delete(log.id);
+        throw log.gone;
+      }
+      throw apiError(e, `refresh ${log.id}`);
+    }
+    const st = si.state;
+    const start = st.messages === 0 ? st.last_seq : st.first_seq - 1;
+    if (start > log.start) log.start = start;
+    if (st.last_seq > log.end && log.pending.length === 0 && !log.broken) {
+      const lastTs = await this.timestampAt(log, st.last_seq - 1);
+      if (st.last_seq <= log.end || log.pending.length > 0) return;
+      log.end = st.last_seq;
+      log.next = st.last_seq;
+      log.lastTs = lastTs;
+      log.resetTail();
+      if (log.listeners.size) for (const l of log.listeners) l(log.end);
+    }
+  }
+
+  /**
+   * Seals a log: its stream takes another subject, so every node's later publishes find no stream (refused), then
+   * the appends in flight here settle and the stream's end is the log's final end. Records stay readable and trimmable.
+   */
+  async sealLog(log: JetStreamShardLog): Promise<number> {
+    const jsm = this.requireJsm();
+    log.sealed = sealedError(log.id);
+    try {
+      await jsm.streams.update(log.stream, { subjects: [`${this.ns}.sealed.${encodeLogId(log.id)}`] });
+    } catch (e) {
+      throw apiError(e, `seal ${log.id}`);
+    }
+    while (log.pending.length > 0 && !this.closed) await new Promise((r) => setTimeout(r, 10));
+    while (log.broken && !log.gone && !this.closed) await new Promise((r) => setTimeout(r, 10));
+    await this.refreshLog(log);
+    return log.end;
+  }
+
+  private streamConfig(name: string, enc: string) {
+    return {
+      name,
+      subjects: [`${this.ns}.log.${enc}`],
+      storage: 'file' as never,
+      num_replicas: this.replicas,
+      retention: 'limits' as never,
+      discard: 'old' as never,
+      allow_direct: true,
+      max_msgs_per_subject: -1,
+    };
   }
 
   listLogs(): string[] {
@@ -690,6 +805,10 @@ export class JetStreamStorage implements LogStorage {
       throw apiError(e, `trim ${log.id}`);
     }
   }
+}
+
+function sealedError(id: string): StorageError {
+  return new StorageError(`log ${id} is sealed (its shard was closed by a reshard): retry`, 'EIO');
 }
 
 async function credsAuthenticator(file: string) {

@@ -49,6 +49,9 @@ export class KvMetaStore implements MetaStore {
   private readonly inFlight = new Map<string, number>();
   private readonly cbor = new Encoder({ structuredClone: true, useRecords: false });
   private watcher: QueuedIterator<KvWatchEntry> | null = null;
+  /** The last conditional write of each key (updateIfUnchanged): the next one waits for it. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly listeners = new Set<{ prefix: string; fn: (key: string) => void }>();
   private closed = false;
 
   constructor(private readonly kv: KV) {}
@@ -82,6 +85,14 @@ export class KvMetaStore implements MetaStore {
     this.revisions.set(key, e.revision);
     if (e.operation === 'PUT') this.map.set(key, this.cbor.decode(e.value));
     else this.map.delete(key);
+    for (const l of this.listeners) if (key.startsWith(l.prefix)) l.fn(key);
+  }
+
+  /** Calls `listener(key)` after a change another node made (or one made before this node loaded) to a key under `prefix`. */
+  watch(prefix: string, listener: (key: string) => void): () => void {
+    const l = { prefix, fn: listener };
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
   }
 
   get<T = unknown>(key: string): T | undefined {
@@ -112,6 +123,24 @@ export class KvMetaStore implements MetaStore {
   /** Stores `value` only if the key is still at `revision`: else rejects with CONFLICT (another node changed it). */
   update(key: string, value: unknown, revision: number): Promise<void> {
     return this.write(key, value, (k, body) => this.kv.update(k, body, revision), 'CONFLICT');
+  }
+
+  /**
+   * `update` at the revision this node last saw (0: the key must not exist). This node's conditional writes of one
+   * key go one after another, each at the revision the one before it produced (not at a revision it would itself
+   * make stale). The value is copied now: later changes by the caller are not written.
+   */
+  updateIfUnchanged(key: string, value: unknown): Promise<void> {
+    const copy = structuredClone(value);
+    const prev = this.chains.get(key);
+    const run = () => this.write(key, copy, (k, body) => this.kv.update(k, body, this.revisions.get(key) ?? 0), 'CONFLICT');
+    const p = prev ? prev.then(run, run) : run();
+    this.chains.set(key, p);
+    const clear = () => {
+      if (this.chains.get(key) === p) this.chains.delete(key);
+    };
+    p.then(clear, clear);
+    return p;
   }
 
   private async write(key: string, value: unknown, op: (k: string, body: Uint8Array) => Promise<number>, casCode?: string): Promise<void> {

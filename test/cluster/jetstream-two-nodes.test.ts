@@ -1,0 +1,241 @@
+/**
+ * Two Freshet nodes on one 3-server NATS JetStream cluster (R3, one namespace) serve the same streams: what one node
+ * creates, writes, reshards, tags or deletes, the other sees; sequence numbers, iterators and NextTokens issued by
+ * one node work on the other; two nodes racing to create one name cannot both win.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as K from '@aws-sdk/client-kinesis';
+import { startNatsCluster } from '../../src/cluster/index.ts';
+import { ManualClock } from '../../src/core/index.ts';
+import type { NatsCluster } from '../../src/cluster/index.ts';
+import { startServer } from '../../src/server/index.ts';
+import type { FreshetServer } from '../../src/server/index.ts';
+import { clientFor, uniqueName } from '../kinesis/helpers.ts';
+
+/** Both nodes' clock: a reshard's UPDATING lasts until the test moves it (UPDATE_MS), however slow the machine. */
+const clock = new ManualClock();
+const UPDATE_MS = 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Retries `check` until it passes (other nodes' metadata arrives through a KV watch, within milliseconds). */
+async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    clock.advance(0); // timers due now (activation, deletion) fire
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > until) throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
+      await sleep(20);
+    }
+  }
+}
+
+let nats: NatsCluster;
+let nodeA: FreshetServer;
+let nodeB: FreshetServer;
+let a: K.KinesisClient;
+let b: K.KinesisClient;
+
+before(async () => {
+  nats = await startNatsCluster({ size: 3 });
+  const opts = {
+    port: 0,
+    storage: 'jetstream' as const,
+    nats: { servers: nats.urls, replicas: 3, namespace: `two${process.pid}` },
+    clock,
+    createDelayMs: 0,
+    deleteDelayMs: 0,
+    updateDelayMs: UPDATE_MS,
+  };
+  [nodeA, nodeB] = await Promise.all([startServer(opts), startServer(opts)]);
+  a = clientFor(nodeA);
+  b = clientFor(nodeB);
+});
+
+after(async () => {
+  a?.destroy();
+  b?.destroy();
+  await Promise.all([nodeA?.close(), nodeB?.close()]);
+  await nats?.stop();
+});
+
+/** Waits until the stream is ACTIVE on `client`'s node (timers due now fire on each poll). */
+async function activeOn(client: K.KinesisClient, name: string, shards?: number): Promise<void> {
+  await eventually(async () => {
+    const d = await client.send(new K.DescribeStreamSummaryCommand({ StreamName: name }));
+    assert.equal(d.StreamDescriptionSummary!.StreamStatus, 'ACTIVE');
+    if (shards !== undefined) assert.equal(d.StreamDescriptionSummary!.OpenShardCount, shards);
+  }, `${name} ACTIVE on the other node`);
+}
+
+describe('two Freshet nodes on one JetStream cluster', () => {
+  it('a stream created on A takes writes on B, and an iterator A issued reads them on B', async () => {
+    const name = uniqueName('two');
+    await a.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+    await activeOn(a, name);
+    await activeOn(b, name);
+    const put = await b.send(new K.PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('from B') }));
+    const atSeq = await a.send(
+      new K.GetShardIteratorCommand({
+        StreamName: name,
+        ShardId: put.ShardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        StartingSequenceNumber: put.SequenceNumber,
+      }),
+    );
+    const latest = await a.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: put.ShardId, ShardIteratorType: 'LATEST' }));
+    const got = await b.send(new K.GetRecordsCommand({ ShardIterator: atSeq.ShardIterator }));
+    assert.deepEqual(
+      got.Records!.map((r) => [Buffer.from(r.Data!).toString(), r.SequenceNumber]),
+      [['from B', put.SequenceNumber]],
+    );
+    // LATEST on A already points past B's record; A's own write (its view of the end was stale: the SDK's retry
+    // of the refused first attempt is invisible to the caller) is the next record on both nodes.
+    const put2 = await a.send(new K.PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('from A') }));
+    assert.ok(BigInt(put2.SequenceNumber!) > BigInt(put.SequenceNumber!));
+    const fromLatest = await b.send(new K.GetRecordsCommand({ ShardIterator: latest.ShardIterator }));
+    assert.deepEqual(
+      fromLatest.Records!.map((r) => [Buffer.from(r.Data!).toString(), r.SequenceNumber]),
+      [['from A', put2.SequenceNumber]],
+    );
+    const next = await a.send(new K.GetRecordsCommand({ ShardIterator: got.NextShardIterator }));
+    assert.deepEqual(
+      next.Records!.map((r) => Buffer.from(r.Data!).toString()),
+      ['from A'],
+    );
+  });
+
+  it('NextTokens from one node page on the other', async () => {
+    const name = uniqueName('two');
+    await b.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 3 }));
+    await activeOn(b, name);
+    await activeOn(a, name);
+    const first = await b.send(new K.ListShardsCommand({ StreamName: name, MaxResults: 2 }));
+    assert.deepEqual(
+      first.Shards!.map((s) => s.ShardId),
+      ['shardId-000000000000', 'shardId-000000000001'],
+    );
+    const rest = await a.send(new K.ListShardsCommand({ NextToken: first.NextToken }));
+    assert.deepEqual(
+      rest.Shards!.map((s) => s.ShardId),
+      ['shardId-000000000002'],
+    );
+  });
+
+  it('of two nodes creating one name at the same time, exactly one wins and the other answers ResourceInUseException', async () => {
+    for (let round = 0; round < 5; round++) {
+      const name = uniqueName('race');
+      const results = await Promise.allSettled([
+        a.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 })),
+        b.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 })),
+      ]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      assert.equal(won.length, 1, `round ${round}: one CreateStream succeeds`);
+      assert.equal(lost.length, 1);
+      assert.equal(lost[0]!.reason.name, 'ResourceInUseException');
+      assert.equal(lost[0]!.reason.message, `Stream ${name} under account 000000000000 already exists.`);
+      assert.equal(lost[0]!.reason.$metadata.httpStatusCode, 400);
+      // Both nodes agree on the one stream: same incarnation, one set of shards.
+      await activeOn(a, name);
+      await activeOn(b, name);
+      const [da, db] = await Promise.all([
+        a.send(new K.DescribeStreamCommand({ StreamName: name })),
+        b.send(new K.DescribeStreamCommand({ StreamName: name })),
+      ]);
+      assert.equal(da.StreamDescription!.StreamCreationTimestamp!.getTime(), db.StreamDescription!.StreamCreationTimestamp!.getTime());
+      assert.deepEqual(da.StreamDescription!.Shards, db.StreamDescription!.Shards);
+    }
+  });
+
+  it('a reshard on A closes the parent on B at its final end, B writes to the children, and a second reshard racing it is refused', async () => {
+    const name = uniqueName('reshard');
+    await a.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+    await activeOn(a, name);
+    await activeOn(b, name);
+    const before = [];
+    for (let i = 0; i < 5; i++) before.push(await b.send(new K.PutRecordCommand({ StreamName: name, PartitionKey: `p${i}`, Data: Buffer.from(`old${i}`) })));
+    await a.send(new K.UpdateShardCountCommand({ StreamName: name, TargetShardCount: 2, ScalingType: 'UNIFORM_SCALING' }));
+    // The stream is UPDATING until the clock moves: a reshard through B is refused, whether B has seen A's change
+    // yet (the stream is not ACTIVE) or not (B's write loses the revision race).
+    const refused = await b.send(new K.SplitShardCommand({ StreamName: name, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: '1000' })).then(
+      () => null,
+      (e: Error) => e,
+    );
+    clock.advance(UPDATE_MS);
+    await activeOn(a, name, 2);
+    await activeOn(b, name, 2);
+    assert.equal(refused?.name, 'ResourceInUseException');
+    const [la, lb] = await Promise.all([a.send(new K.ListShardsCommand({ StreamName: name })), b.send(new K.ListShardsCommand({ StreamName: name }))]);
+    assert.deepEqual(lb.Shards, la.Shards);
+    assert.equal(la.Shards!.length, 3);
+    assert.ok(la.Shards![0]!.SequenceNumberRange!.EndingSequenceNumber, 'parent closed');
+    // New writes through B land on the children.
+    const after = await b.send(new K.PutRecordCommand({ StreamName: name, PartitionKey: 'p0', Data: Buffer.from('new') }));
+    assert.notEqual(after.ShardId, 'shardId-000000000000');
+    // Reading the parent on B: the five records, then the end of the shard with its children.
+    const it0 = await b.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }));
+    const parent = await b.send(new K.GetRecordsCommand({ ShardIterator: it0.ShardIterator }));
+    assert.deepEqual(
+      parent.Records!.map((r) => r.SequenceNumber),
+      before.map((p) => p.SequenceNumber),
+    );
+    assert.equal(parent.NextShardIterator, undefined);
+    assert.equal(parent.ChildShards!.length, 2);
+    const child = await a.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: after.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const onChild = await a.send(new K.GetRecordsCommand({ ShardIterator: child.ShardIterator }));
+    assert.deepEqual(
+      onChild.Records!.map((r) => [Buffer.from(r.Data!).toString(), r.SequenceNumber]),
+      [['new', after.SequenceNumber]],
+    );
+  });
+
+  it('of two nodes resharding one stream at the same time, exactly one wins', async () => {
+    for (let round = 0; round < 3; round++) {
+      const name = uniqueName('rerace');
+      await a.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
+      await activeOn(a, name);
+      await activeOn(b, name);
+      const results = await Promise.allSettled([
+        a.send(new K.UpdateShardCountCommand({ StreamName: name, TargetShardCount: 4, ScalingType: 'UNIFORM_SCALING' })),
+        b.send(new K.UpdateShardCountCommand({ StreamName: name, TargetShardCount: 3, ScalingType: 'UNIFORM_SCALING' })),
+      ]);
+      const won = results.filter((r) => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      assert.equal(won.length, 1, `round ${round}: one reshard succeeds`);
+      assert.equal(lost[0]!.reason.name, 'ResourceInUseException');
+      assert.match(lost[0]!.reason.message, new RegExp(`^Stream ${name} under account 000000000000 not ACTIVE, instead in state UPDATING$`));
+      clock.advance(UPDATE_MS);
+      const target = results[0]!.status === 'fulfilled' ? 4 : 3;
+      await activeOn(a, name, target);
+      await activeOn(b, name, target);
+      const [la, lb] = await Promise.all([a.send(new K.ListShardsCommand({ StreamName: name })), b.send(new K.ListShardsCommand({ StreamName: name }))]);
+      assert.deepEqual(lb.Shards, la.Shards);
+    }
+  });
+
+  it('tags and retention set on one node, and a deletion, are seen on the other', async () => {
+    const name = uniqueName('meta');
+    await a.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+    await activeOn(a, name);
+    await activeOn(b, name);
+    await b.send(new K.AddTagsToStreamCommand({ StreamName: name, Tags: { team: 'blue' } }));
+    await b.send(new K.IncreaseStreamRetentionPeriodCommand({ StreamName: name, RetentionPeriodHours: 48 }));
+    await eventually(async () => {
+      const t = await a.send(new K.ListTagsForStreamCommand({ StreamName: name }));
+      assert.deepEqual(t.Tags, [{ Key: 'team', Value: 'blue' }]);
+      const d = await a.send(new K.DescribeStreamSummaryCommand({ StreamName: name }));
+      assert.equal(d.StreamDescriptionSummary!.RetentionPeriodHours, 48);
+    }, 'tags and retention on A');
+    await a.send(new K.DeleteStreamCommand({ StreamName: name }));
+    await eventually(async () => {
+      const e = await b.send(new K.DescribeStreamSummaryCommand({ StreamName: name })).then(
+        () => null,
+        (x: Error) => x,
+      );
+      assert.equal(e?.name, 'ResourceNotFoundException');
+    }, 'stream gone on B');
+  });
+});
