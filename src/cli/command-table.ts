@@ -131,11 +131,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     description: 'Print a shell completion script for bash or zsh (e.g. source <(freshet completion bash))',
   },
   { name: 'iam', module: 'iam', term: 'iam', description: 'IAM users, access keys and policy simulation (for --auth enforce)' },
+  { name: 'cluster', module: 'cluster', term: 'cluster', description: 'Inspect the Freshet nodes sharing a NATS JetStream cluster (--storage jetstream)' },
   {
     name: 'dev-cluster',
     module: 'cluster',
     term: 'dev-cluster [options]',
-    description: 'Start a local NATS JetStream cluster (nats-server) and a Freshet server storing on it, for trying --storage jetstream',
+    description: 'Start a local NATS JetStream cluster (nats-server) and Freshet nodes storing on it, for trying --storage jetstream',
   },
 ];
 

@@ -449,6 +449,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   starting.release(listener);
   const urlHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
+  // JetStream storage: this node's entry in the cluster's node list carries its endpoint (`freshet cluster status`).
+  (storage as { membership?: { setUrl(url: string): void } | null }).membership?.setUrl(`${tlsServer ? 'https' : 'http'}://${urlHost}:${port}`);
 
   return {
     url: `${tlsServer ? 'https' : 'http'}://${urlHost}:${port}`,

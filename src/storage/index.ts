@@ -5,5 +5,7 @@ export { parseFsyncMode } from './fsync-mode.ts';
 export { StorageError } from './types.ts';
 export { SpanBuilder, recordsFromSpans, spansFromRecords } from './spans.ts';
 export type { AppendRecord, AppendResult, FsyncMode, LogRecord, LogStorage, MetaStore, ReadLimits, ReadResult, RecordSpans, ShardLog } from './types.ts';
-export { createJetStreamStorage } from './jetstream/open.ts';
+export { createJetStreamStorage, readClusterStatus } from './jetstream/open.ts';
+export type { ClusterStatus, LogPlacement } from './jetstream/status.ts';
+export type { NodeInfo } from './jetstream/membership.ts';
 export type { JetStreamStorage, JetStreamStorageOptions } from './jetstream/jetstream-storage.ts';

@@ -6,9 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as K from '@aws-sdk/client-kinesis';
-import { startNatsCluster } from '../../src/cluster/index.ts';
+import { startDevCluster } from '../../src/cluster/index.ts';
 import { ManualClock } from '../../src/core/index.ts';
-import type { NatsCluster } from '../../src/cluster/index.ts';
+import type { DevCluster } from '../../src/cluster/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { clientFor, uniqueName } from '../kinesis/helpers.ts';
@@ -32,24 +32,22 @@ async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 
   }
 }
 
-let nats: NatsCluster;
+let cluster: DevCluster<FreshetServer>;
 let nodeA: FreshetServer;
 let nodeB: FreshetServer;
 let a: K.KinesisClient;
 let b: K.KinesisClient;
 
 before(async () => {
-  nats = await startNatsCluster({ size: 3 });
-  const opts = {
+  // The helper `freshet dev-cluster --nats 3 --nodes 2` runs, with this test's clock and delays.
+  cluster = await startDevCluster({
+    nats: 3,
+    nodes: 2,
     port: 0,
-    storage: 'jetstream' as const,
-    nats: { servers: nats.urls, replicas: 3, namespace: `two${process.pid}` },
-    clock,
-    createDelayMs: 0,
-    deleteDelayMs: 0,
-    updateDelayMs: UPDATE_MS,
-  };
-  [nodeA, nodeB] = await Promise.all([startServer(opts), startServer(opts)]);
+    namespace: `two${process.pid}`,
+    startNode: ({ port, nats }) => startServer({ port, storage: 'jetstream', nats, clock, createDelayMs: 0, deleteDelayMs: 0, updateDelayMs: UPDATE_MS }),
+  });
+  [nodeA, nodeB] = cluster.nodes as [FreshetServer, FreshetServer];
   a = clientFor(nodeA);
   b = clientFor(nodeB);
 });
@@ -57,11 +55,9 @@ before(async () => {
 after(async () => {
   a?.destroy();
   b?.destroy();
-  await Promise.all([nodeA?.close(), nodeB?.close()]);
-  await nats?.stop();
+  await cluster?.stop();
 });
 
-/** Waits until the stream is ACTIVE on `client`'s node (timers due now fire on each poll). */
 async function activeOn(client: K.KinesisClient, name: string, shards?: number): Promise<void> {
   await eventually(async () => {
     const d = await client.send(new K.DescribeStreamSummaryCommand({ StreamName: name }));

@@ -26,6 +26,7 @@ import { spansFromRecords } from '../spans.ts';
 import type { AppendRecord, AppendResult, LogRecord, LogStorage, ReadLimits, ReadResult, RecordSpans, ShardLog } from '../types.ts';
 import { StorageError } from '../types.ts';
 import { KvMetaStore } from './kv-meta-store.ts';
+import { NodeMembership, openNodesBucket } from './membership.ts';
 import { encodeRecord, RECORD_HEADER_BYTES, recordKeyBytes, recordTimestamp } from './record-codec.ts';
 
 export interface JetStreamStorageOptions {
@@ -287,6 +288,7 @@ export class JetStreamStorage implements LogStorage {
   private nc: NatsConnection | null = null;
   private jsm: JetStreamManager | null = null;
   private metaStore: KvMetaStore | null = null;
+  private member: NodeMembership | null = null;
   private sub: Subscription | null = null;
   private inbox = '';
   private readonly logs = new Map<string, JetStreamShardLog>();
@@ -312,6 +314,16 @@ export class JetStreamStorage implements LogStorage {
   get meta(): KvMetaStore {
     if (!this.metaStore) throw new StorageError('storage is not open', 'CLOSED');
     return this.metaStore;
+  }
+
+  /** This node's entry in the namespace's node list (`freshet cluster status`). */
+  get membership(): NodeMembership | null {
+    return this.member;
+  }
+
+  /** The namespace (prefix of the streams and buckets). */
+  get namespace(): string {
+    return this.ns;
   }
 
   /** The NATS connection (for the cluster layer: leases, node registry). */
@@ -353,6 +365,8 @@ export class JetStreamStorage implements LogStorage {
       }
       this.metaStore = new KvMetaStore(kv);
       await this.metaStore.load();
+      this.member = new NodeMembership(await openNodesBucket(nc, this.ns, this.replicas));
+      await this.member.start();
       const lister = this.jsm.streams.list();
       for await (const si of lister) {
         if (!si.config.name.startsWith(this.streamPrefix)) continue;
@@ -511,6 +525,7 @@ export class JetStreamStorage implements LogStorage {
     for (const b of this.batches.values()) this.failBatch(b, err);
     for (const r of this.reads.values()) this.failRead(r, err);
     this.metaStore?.close();
+    await this.member?.stop();
     this.sub?.unsubscribe();
     if (this.nc) {
       try {

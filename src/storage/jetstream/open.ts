@@ -9,3 +9,9 @@ export async function createJetStreamStorage(options: JetStreamStorageOptions): 
   const { JetStreamStorage } = await import('./jetstream-storage.ts');
   return new JetStreamStorage(options);
 }
+
+/** `freshet cluster status`: nodes, placement and replica lag of a JetStream namespace (loads the NATS client on demand). */
+export async function readClusterStatus(opts: { servers: string[]; namespace?: string }): Promise<import('./status.ts').ClusterStatus> {
+  const { readClusterStatus: read } = await import('./status.ts');
+  return read(opts);
+}

@@ -1,0 +1,67 @@
+/**
+ * What `freshet cluster status` reports of one JetStream namespace, read straight from NATS: the live Freshet
+ * nodes (their heartbeats), the metadata bucket and every shard log's stream — leader, replicas, and how far the
+ * replicas are behind (JetStream's per-replica lag, in operations).
+ */
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { listNodes, nodesBucket, NODE_TTL_MS } from './membership.ts';
+import type { NodeInfo } from './membership.ts';
+import { Kvm } from '@nats-io/kv';
+
+export interface LogPlacement {
+  stream: string;
+  records: number;
+  leader: string | undefined;
+  replicas: number;
+  /** Largest lag of a replica behind the leader (operations); 0 when all are current. */
+  maxLag: number;
+  /** Replicas the leader does not see as current (offline or catching up). */
+  behind: number;
+}
+
+export interface ClusterStatus {
+  namespace: string;
+  nodes: NodeInfo[];
+  /** Nodes are dropped after this long without a heartbeat. */
+  nodeTtlMs: number;
+  meta: LogPlacement | undefined;
+  logs: LogPlacement[];
+}
+
+export async function readClusterStatus(opts: { servers: string[]; namespace?: string }): Promise<ClusterStatus> {
+  const ns = opts.namespace ?? 'freshet';
+  const nc = await connect({ servers: opts.servers, name: 'freshet-cluster-status', timeout: 5000 });
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+    let nodes: NodeInfo[] = [];
+    try {
+      nodes = await listNodes(await new Kvm(nc).open(nodesBucket(ns)));
+    } catch {
+      // No node has ever started on this namespace: no bucket.
+    }
+    const logs: LogPlacement[] = [];
+    let meta: LogPlacement | undefined;
+    for await (const si of jsm.streams.list()) {
+      const name = si.config.name;
+      const isLog = name.startsWith(`${ns}-L-`);
+      const isMeta = name === `KV_${ns}-meta`;
+      if (!isLog && !isMeta) continue;
+      const reps = si.cluster?.replicas ?? [];
+      const p: LogPlacement = {
+        stream: name,
+        records: si.state.messages,
+        leader: si.cluster?.leader,
+        replicas: si.config.num_replicas,
+        maxLag: reps.reduce((m, r) => Math.max(m, r.lag ?? 0), 0),
+        behind: reps.filter((r) => !r.current).length,
+      };
+      if (isMeta) meta = p;
+      else logs.push(p);
+    }
+    logs.sort((a, b) => a.stream.localeCompare(b.stream));
+    return { namespace: ns, nodes, nodeTtlMs: NODE_TTL_MS, meta, logs };
+  } finally {
+    await nc.close();
+  }
+}
