@@ -212,6 +212,34 @@ describe('two Freshet nodes on one JetStream cluster', () => {
     }
   });
 
+  it('a consumer registered on A subscribes on B and receives records written on A', async () => {
+    const name = uniqueName('efo');
+    await a.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+    await activeOn(a, name);
+    await activeOn(b, name);
+    const arn = (await a.send(new K.DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!.StreamARN!;
+    const reg = await a.send(new K.RegisterStreamConsumerCommand({ StreamARN: arn, ConsumerName: 'fan' }));
+    const consumerArn = reg.Consumer!.ConsumerARN!;
+    await eventually(async () => {
+      const d = await b.send(new K.DescribeStreamConsumerCommand({ ConsumerARN: consumerArn }));
+      assert.equal(d.ConsumerDescription!.ConsumerStatus, 'ACTIVE');
+    }, 'consumer ACTIVE on B');
+    const sub = await b.send(
+      new K.SubscribeToShardCommand({ ConsumerARN: consumerArn, ShardId: 'shardId-000000000000', StartingPosition: { Type: 'LATEST' } }),
+    );
+    const puts = [];
+    for (let i = 0; i < 3; i++) puts.push(await a.send(new K.PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from(`fan${i}`) })));
+    const got: string[] = [];
+    for await (const ev of sub.EventStream!) {
+      for (const r of ev.SubscribeToShardEvent?.Records ?? []) got.push(r.SequenceNumber!);
+      if (got.length >= 3) break;
+    }
+    assert.deepEqual(
+      got,
+      puts.map((p) => p.SequenceNumber),
+    );
+  });
+
   it('tags and retention set on one node, and a deletion, are seen on the other', async () => {
     const name = uniqueName('meta');
     await a.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));

@@ -341,6 +341,12 @@ export class StreamRegistry {
   private follow(name: string, attempt = 0): void {
     const ctx = this.ctx;
     if (ctx.closed) return;
+    // At once, not behind the lock: another node's UPDATING/DELETING is what this node's next check must see. A
+    // check and the compare-and-set write after it run in one synchronous step, so either the check sees the change
+    // or the write is made at the revision before it and loses.
+    const s = ctx.streams.get(name);
+    const m = ctx.storage.meta.get<StreamMeta>(META_PREFIX + name);
+    if (s && m && m.uuid === s.meta.uuid && m.status !== 'ACTIVE' && s.meta.status === 'ACTIVE') s.meta.status = m.status;
     const p = ctx.withLock(name, () => this.reconcile(name));
     // A failure (the NATS cluster slow or failing over) is retried: the stream must not stay unknown on this node.
     p.catch(() => {

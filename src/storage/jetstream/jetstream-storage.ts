@@ -49,6 +49,8 @@ export interface JetStreamStorageOptions {
 const EXPECTED_LAST_SEQ = 'Nats-Expected-Last-Sequence';
 /** A read at a log's tail re-reads the stream's end (other nodes' appends) at most this often. */
 const REFRESH_MS = 50;
+/** How often a log with onAppend listeners looks for other nodes' appends. */
+const FOLLOW_MS = 200;
 
 /** Log ids are [A-Za-z0-9_.-/]; stream names and subject tokens allow [A-Za-z0-9-] safely: others become `_XX`. */
 function encodeLogId(id: string): string {
@@ -119,6 +121,8 @@ class JetStreamShardLog implements ShardLog {
   /** The refresh in progress (concurrent readers share it) and when the last one finished (ms, wall clock). */
   refreshing: Promise<void> | null = null;
   refreshedAt = 0;
+  /** Polls for other nodes' appends while onAppend listeners exist. */
+  follower: NodeJS.Timeout | null = null;
   /**
    * Tail cache: the encoded records [tailBase, tailBase + tail.length - tailHead) — always ending at `end` — that
    * this node appended; reads of the tail (consumers keeping up) are served from here. Records never change once
@@ -226,7 +230,23 @@ class JetStreamShardLog implements ShardLog {
 
   onAppend(listener: (end: number) => void): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    // While someone listens (SubscribeToShard), other nodes' appends are looked for every FOLLOW_MS.
+    if (!this.follower) {
+      this.follower = setInterval(() => {
+        if (this.gone) this.stopFollowing();
+        else this.refresh(REFRESH_MS).catch(() => {});
+      }, FOLLOW_MS);
+      this.follower.unref();
+    }
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) this.stopFollowing();
+    };
+  }
+
+  stopFollowing(): void {
+    if (this.follower) clearInterval(this.follower);
+    this.follower = null;
   }
 
   /** Re-reads start, end and last timestamp from the stream (other nodes' appends and trims); `maxAgeMs` > 0 reuses a refresh that recent. */
@@ -521,7 +541,10 @@ export class JetStreamStorage implements LogStorage {
     if (this.closed) return;
     this.closed = true;
     const err = new StorageError('storage is closed', 'CLOSED');
-    for (const log of this.logs.values()) log.gone = err;
+    for (const log of this.logs.values()) {
+      log.gone = err;
+      log.stopFollowing();
+    }
     for (const b of this.batches.values()) this.failBatch(b, err);
     for (const r of this.reads.values()) this.failRead(r, err);
     this.metaStore?.close();

@@ -50,7 +50,7 @@ export class KvMetaStore implements MetaStore {
   private readonly cbor = new Encoder({ structuredClone: true, useRecords: false });
   private watcher: QueuedIterator<KvWatchEntry> | null = null;
   /** The last conditional write of each key (updateIfUnchanged): the next one waits for it. */
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly chains = new Map<string, Promise<number>>();
   private readonly listeners = new Set<{ prefix: string; fn: (key: string) => void }>();
   private closed = false;
 
@@ -111,39 +111,45 @@ export class KvMetaStore implements MetaStore {
     return this.revisions.get(key);
   }
 
-  put(key: string, value: unknown): Promise<void> {
-    return this.write(key, value, (k, body) => this.kv.put(k, body));
+  async put(key: string, value: unknown): Promise<void> {
+    await this.write(key, value, (k, body) => this.kv.put(k, body));
   }
 
   /** Stores `value` only if the key does not exist in the bucket (any node): else rejects with EXISTS. */
-  create(key: string, value: unknown): Promise<void> {
-    return this.write(key, value, (k, body) => this.kv.create(k, body), 'EXISTS');
+  async create(key: string, value: unknown): Promise<void> {
+    await this.write(key, value, (k, body) => this.kv.create(k, body), 'EXISTS');
   }
 
   /** Stores `value` only if the key is still at `revision`: else rejects with CONFLICT (another node changed it). */
-  update(key: string, value: unknown, revision: number): Promise<void> {
-    return this.write(key, value, (k, body) => this.kv.update(k, body, revision), 'CONFLICT');
+  async update(key: string, value: unknown, revision: number): Promise<void> {
+    await this.write(key, value, (k, body) => this.kv.update(k, body, revision), 'CONFLICT');
   }
 
   /**
-   * `update` at the revision this node last saw (0: the key must not exist). This node's conditional writes of one
-   * key go one after another, each at the revision the one before it produced (not at a revision it would itself
-   * make stale). The value is copied now: later changes by the caller are not written.
+   * `update` at the revision this node has seen now, when the caller decided on what it saw (0: the key must not
+   * exist). A watcher event arriving while the write waits does not move that revision: the write then loses, as it
+   * must. This node's own conditional writes of one key go one after another, each at the revision the one before
+   * it produced. The value is copied now: later changes by the caller are not written.
    */
   updateIfUnchanged(key: string, value: unknown): Promise<void> {
     const copy = structuredClone(value);
+    const seen = this.revisions.get(key) ?? 0;
     const prev = this.chains.get(key);
-    const run = () => this.write(key, copy, (k, body) => this.kv.update(k, body, this.revisions.get(key) ?? 0), 'CONFLICT');
-    const p = prev ? prev.then(run, run) : run();
+    const run = (after: number | undefined): Promise<number> => {
+      const rev = after ?? seen;
+      return this.write(key, copy, (k, body) => (rev > 0 ? this.kv.update(k, body, rev) : this.kv.create(k, body)), 'CONFLICT');
+    };
+    const p = prev ? prev.then(run, () => run(undefined)) : run(undefined);
     this.chains.set(key, p);
     const clear = () => {
       if (this.chains.get(key) === p) this.chains.delete(key);
     };
     p.then(clear, clear);
-    return p;
+    return p.then(() => {});
   }
 
-  private async write(key: string, value: unknown, op: (k: string, body: Uint8Array) => Promise<number>, casCode?: string): Promise<void> {
+  /** Resolves with the key's new revision. */
+  private async write(key: string, value: unknown, op: (k: string, body: Uint8Array) => Promise<number>, casCode?: string): Promise<number> {
     if (this.closed) throw new StorageError('storage is closed', 'CLOSED');
     // Both before the copy changes: a value that cannot be cloned or encoded leaves it as it was.
     const copy = structuredClone(value);
@@ -158,6 +164,7 @@ export class KvMetaStore implements MetaStore {
         this.revisions.set(key, rev);
         this.map.set(key, copy);
       }
+      return rev;
     } catch (e) {
       if (casCode === undefined) {
         if (had) this.map.set(key, before);
