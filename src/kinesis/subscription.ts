@@ -50,6 +50,8 @@ export class Subscription {
   private lastSeq: string | undefined;
   /** Whether an event went out since the last heartbeat tick (an idle subscription then sends an empty one). */
   private sentAny = true;
+  /** Settles once the client has had an event-loop turn to read the last write on its own (see afterClientRead). */
+  private spacing: Promise<void> | null = null;
   readonly startedMs: number;
 
   constructor(
@@ -72,6 +74,7 @@ export class Subscription {
       return;
     }
     sink.write(this.encoder.initialResponse());
+    this.spacing = afterClientRead();
     const clock = this.hub.engine.clock;
     this.ttlTimer = clock.setTimer(() => this.stop(true), SUBSCRIPTION_TTL_MS);
     const offAppend = this.cursor.onAppend(this.onAppend);
@@ -121,6 +124,8 @@ export class Subscription {
       this.again = false;
       while (!this.ended) {
         if (cursor.endsAt(this.offset)) {
+          if (this.spacing) await this.spacing;
+          if (this.ended) return;
           this.send({ records: [], continuationSequenceNumber: undefined, millisBehindLatest: 0, childShards: cursor.childShards() });
           this.stop(true);
           return;
@@ -153,6 +158,8 @@ export class Subscription {
           for (let i = 0; i < records.length; i++) bytes += records[i]!.data.length;
           metrics.stream(cursor.streamName, cursor.shardLevelMetrics).subscribeEvent(cursor.shardId, records.length, bytes, behind);
         }
+        if (this.spacing) await this.spacing;
+        if (this.ended) return;
         this.send({
           records,
           continuationSequenceNumber: endsHere ? undefined : this.continuation(),
@@ -177,6 +184,7 @@ export class Subscription {
   private send(e: ShardEvent): void {
     this.sentAny = true;
     this.sink!.write(this.encoder.event(e));
+    this.spacing = afterClientRead();
     this.armHeartbeat();
   }
 
@@ -194,6 +202,17 @@ export class Subscription {
   get isEnded(): boolean {
     return this.ended;
   }
+}
+
+/**
+ * Resolves after the event loop has polled for I/O at least once more (two check phases). Events are written one
+ * per such turn: a client that reads the byte stream and expects one event-stream message per read (lifion-aws-event-
+ * stream's parser keeps what follows a message but then takes the next read's first bytes as the next length) gets
+ * each message in its own read, when it runs in this process or keeps up; writes in one turn would arrive as one.
+ * AWS sends each event in its own HTTP/2 DATA frame, which such clients also read one at a time.
+ */
+function afterClientRead(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /** All live subscriptions of one engine, with AWS's one-subscription-per-consumer-and-shard rule. */

@@ -255,7 +255,19 @@ print(json.dumps({
       const checkpoints: string[] = [];
       let resolveAll!: () => void;
       const all = new Promise<void>((r) => (resolveAll = r));
-      const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+      // lifion-aws-event-stream's parser takes each read's first bytes as the next message's length, so a read holding
+      // the initial response and an event breaks the stream (lifion/lifion-kinesis#91, seen against AWS too). The
+      // records are written once the subscription's response is in and its initial response read on its own.
+      let subscribed!: () => void;
+      const isSubscribed = new Promise<void>((r) => (subscribed = r));
+      const quiet = {
+        debug(msg: string) {
+          if (msg === 'Subscription to shard is successful.') subscribed();
+        },
+        info() {},
+        warn() {},
+        error() {},
+      };
       const consumer = new FanOutConsumer({
         awsOptions: { endpoint: server.url, region: 'us-east-1', accessKeyId: 'AKID', secretAccessKey: 's' },
         checkpoint: null,
@@ -283,6 +295,8 @@ print(json.dumps({
         },
       });
       const started = consumer.start();
+      await Promise.race([isSubscribed, new Promise((_, rej) => setTimeout(() => rej(new Error('lifion never subscribed')), 10_000))]);
+      await new Promise((r) => setTimeout(r, 200));
       for (let i = 0; i < 20; i++) await client.send(new K.PutRecordCommand({ StreamName: name, PartitionKey: `p${i % 3}`, Data: Buffer.from(`r${i}`) }));
       await Promise.race([all, new Promise((_, rej) => setTimeout(() => rej(new Error(`only ${got.length} records arrived`)), 15_000))]);
       consumer.stop();
