@@ -73,6 +73,7 @@ describe('command table', () => {
       'apps describe',
       'apps list',
       'apps logs',
+      'cluster status',
       'delivery describe',
       'delivery list',
       'detectors anomalies',

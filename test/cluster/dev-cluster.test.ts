@@ -44,12 +44,12 @@ describe('freshet dev-cluster', () => {
         got.Records!.map((r) => [Buffer.from(r.Data!).toString(), r.SequenceNumber]),
         [['hello', put.SequenceNumber]],
       );
-      const status = await runCli(['cluster', 'status', '--nats', natsUrls.join(',')]);
+      const status = await runCli(['cluster', 'status', '--nats', natsUrls.join(','), '-o', 'table']);
       assert.equal(status.code, 0, status.stderr);
       assert.match(status.stdout, /^namespace freshet: 2 node\(s\) live/);
       for (const url of urls) assert.ok(status.stdout.includes(url), `status lists ${url}:\n${status.stdout}`);
       assert.match(status.stdout, /shard logs: 1 \(leaders: /);
-      const json = JSON.parse((await runCli(['cluster', 'status', '--nats', natsUrls.join(','), '--json'])).stdout) as {
+      const json = JSON.parse((await runCli(['cluster', 'status', '--nats', natsUrls.join(','), '-o', 'json'])).stdout) as {
         nodes: Array<{ url: string }>;
         logs: Array<{ replicas: number }>;
       };

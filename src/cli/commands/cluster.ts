@@ -5,8 +5,9 @@
  * their replicas are.
  */
 import type { Command } from 'commander';
+import type { ClusterStatus } from '../../storage/index.ts';
 import { InvalidArgumentError } from 'commander';
-import { formatTable } from '../output.ts';
+import { addOutputOption, formatTable, outputFormat, printValue, type OutputFlags } from '../output.ts';
 
 function positiveInt(max: number) {
   return (v: string): number => {
@@ -102,56 +103,54 @@ function ago(ms: number): string {
 
 export function registerStatus(program: Command): void {
   const cluster = program.command('cluster').description('Inspect the Freshet nodes sharing a NATS JetStream cluster (--storage jetstream)');
-  cluster
-    .command('status')
-    .description("Show the live nodes (heartbeats), leases, and each JetStream log's leader and replica lag")
+  addOutputOption(cluster.command('status').description("Show the live nodes (heartbeats), leases, and each JetStream log's leader and replica lag"))
     .requiredOption('--nats <urls>', 'NATS servers, nats://host:4222[,…] (as given to `freshet server --nats`)', natsUrls)
     .option('--nats-namespace <name>', 'the namespace the nodes use (default freshet)')
-    .option('--json', 'print the status as JSON')
-    .action(async (flags: { nats: string[]; natsNamespace?: string; json?: boolean }) => {
+    .action(async (flags: OutputFlags & { nats: string[]; natsNamespace?: string }) => {
       const { readClusterStatus } = await import('../../storage/index.ts');
       const st = await readClusterStatus({ servers: flags.nats, ...(flags.natsNamespace !== undefined ? { namespace: flags.natsNamespace } : {}) }).catch(
         (e: unknown) => {
           throw new Error(`cannot read the cluster at ${flags.nats.join(',')}: ${e instanceof Error ? e.message : String(e)} (is NATS running there?)`);
         },
       );
-      if (flags.json) {
-        console.log(JSON.stringify(st, null, 2));
-        return;
-      }
-      const now = Date.now();
-      console.log(`namespace ${st.namespace}: ${st.nodes.length} node(s) live (a node silent for ${st.nodeTtlMs / 1000} s drops out)`);
-      if (st.nodes.length > 0) {
-        console.log(
-          formatTable(st.nodes, [
-            { header: 'node', value: (n) => n.id },
-            { header: 'endpoint', value: (n) => n.url },
-            { header: 'up', value: (n) => ago(now - n.startedMs), right: true },
-            { header: 'heartbeat', value: (n) => `${ago(Math.max(0, now - n.heartbeatMs))} ago`, right: true },
-          ]),
-        );
-      } else console.log('no node is running: start one with `freshet server --storage jetstream --nats …`');
-      console.log('leases: none: background work (SQL applications, delivery streams) is not leased across nodes yet');
-      const logs = st.logs;
-      const behind = logs.filter((l) => l.behind > 0 || l.maxLag > 0);
-      const leaders = new Map<string, number>();
-      for (const l of logs) leaders.set(l.leader ?? '(none)', (leaders.get(l.leader ?? '(none)') ?? 0) + 1);
-      const meta = st.meta;
-      console.log(
-        `metadata: ${meta ? `leader ${meta.leader ?? '(none)'}, R${meta.replicas}, ${meta.behind} replica(s) not current, lag ${meta.maxLag}` : 'no bucket yet'}`,
-      );
-      console.log(
-        `shard logs: ${logs.length} (leaders: ${[...leaders].map(([k, v]) => `${k} ${v}`).join(', ') || '-'}); ${behind.length} with replicas behind`,
-      );
-      if (behind.length > 0) {
-        console.log(
-          formatTable(behind, [
-            { header: 'stream', value: (l) => l.stream },
-            { header: 'leader', value: (l) => l.leader },
-            { header: 'not current', value: (l) => l.behind, right: true },
-            { header: 'lag (ops)', value: (l) => l.maxLag, right: true },
-          ]),
-        );
-      }
+      await printValue(st, outputFormat(flags), () => statusText(st));
     });
+}
+
+/** The status as text: nodes, leases, metadata and shard-log placement with replica lag. */
+function statusText(st: ClusterStatus): string {
+  const out: string[] = [];
+  const now = Date.now();
+  out.push(`namespace ${st.namespace}: ${st.nodes.length} node(s) live (a node silent for ${st.nodeTtlMs / 1000} s drops out)`);
+  if (st.nodes.length > 0) {
+    out.push(
+      formatTable(st.nodes, [
+        { header: 'node', value: (n) => n.id },
+        { header: 'endpoint', value: (n) => n.url },
+        { header: 'up', value: (n) => ago(now - n.startedMs), right: true },
+        { header: 'heartbeat', value: (n) => `${ago(Math.max(0, now - n.heartbeatMs))} ago`, right: true },
+      ]),
+    );
+  } else out.push('no node is running: start one with `freshet server --storage jetstream --nats …`');
+  out.push('leases: none: background work (SQL applications, delivery streams) is not leased across nodes yet');
+  const logs = st.logs;
+  const behind = logs.filter((l) => l.behind > 0 || l.maxLag > 0);
+  const leaders = new Map<string, number>();
+  for (const l of logs) leaders.set(l.leader ?? '(none)', (leaders.get(l.leader ?? '(none)') ?? 0) + 1);
+  const meta = st.meta;
+  out.push(
+    `metadata: ${meta ? `leader ${meta.leader ?? '(none)'}, R${meta.replicas}, ${meta.behind} replica(s) not current, lag ${meta.maxLag}` : 'no bucket yet'}`,
+  );
+  out.push(`shard logs: ${logs.length} (leaders: ${[...leaders].map(([k, v]) => `${k} ${v}`).join(', ') || '-'}); ${behind.length} with replicas behind`);
+  if (behind.length > 0) {
+    out.push(
+      formatTable(behind, [
+        { header: 'stream', value: (l) => l.stream },
+        { header: 'leader', value: (l) => l.leader },
+        { header: 'not current', value: (l) => l.behind, right: true },
+        { header: 'lag (ops)', value: (l) => l.maxLag, right: true },
+      ]),
+    );
+  }
+  return out.join('\n');
 }
