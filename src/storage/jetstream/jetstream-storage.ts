@@ -312,6 +312,7 @@ export class JetStreamStorage implements LogStorage {
   private sub: Subscription | null = null;
   private inbox = '';
   private readonly logs = new Map<string, JetStreamShardLog>();
+  private readonly opening = new Map<string, Promise<ShardLog>>();
   private readonly batches = new Map<number, PendingBatch>();
   private readonly reads = new Map<number, PendingRead>();
   private nextId = 1;
@@ -437,18 +438,34 @@ export class JetStreamStorage implements LogStorage {
   async openLog(id: string): Promise<ShardLog> {
     const known = this.logs.get(id);
     if (known) return known;
+    // This node's callers opening one log together (a CreateStream and the watcher following it) share one open.
+    const opening = this.opening.get(id);
+    if (opening) return opening;
+    const p = this.openLogOnce(id).finally(() => this.opening.delete(id));
+    this.opening.set(id, p);
+    return p;
+  }
+
+  private async openLogOnce(id: string): Promise<ShardLog> {
     const jsm = this.requireJsm();
     const enc = encodeLogId(id);
     const name = this.streamPrefix + enc;
-    let si: StreamInfo;
-    try {
-      si = await jsm.streams.info(name);
-    } catch (e) {
-      if (!isNotFound(e)) throw apiError(e, `open log ${id}`);
+    let si: StreamInfo | undefined;
+    // Another node may be adding the same stream at this moment: JetStream can leave the second identical add
+    // unanswered until the first is in place, so a failed add is followed by another look (3 tries in all).
+    for (let attempt = 1; !si; attempt++) {
       try {
-        si = await jsm.streams.add(this.streamConfig(name, enc));
-      } catch (e2) {
-        throw apiError(e2, `open log ${id}`);
+        si = await jsm.streams.info(name);
+      } catch (e) {
+        if (!isNotFound(e)) {
+          if (attempt >= 3) throw apiError(e, `open log ${id}`);
+          continue;
+        }
+        try {
+          si = await jsm.streams.add(this.streamConfig(name, enc));
+        } catch (e2) {
+          if (attempt >= 3) throw apiError(e2, `open log ${id}`);
+        }
       }
     }
     const again = this.logs.get(id);
