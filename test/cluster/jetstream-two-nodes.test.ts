@@ -12,6 +12,7 @@ import type { DevCluster } from '../../src/cluster/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { clientFor, uniqueName } from '../kinesis/helpers.ts';
+import { python3 } from '../helpers/third-party-clients.ts';
 
 /** Both nodes' clock: a reshard's UPDATING lasts until the test moves it (UPDATE_MS), however slow the machine. */
 const clock = new ManualClock();
@@ -238,6 +239,39 @@ describe('two Freshet nodes on one JetStream cluster', () => {
       got,
       puts.map((p) => p.SequenceNumber),
     );
+  });
+
+  it('boto3 on B reads with get_records and subscribe_to_shard, at the acknowledged sequence numbers, what the SDK put on A', async () => {
+    const name = uniqueName('boto');
+    await a.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+    await activeOn(a, name);
+    await activeOn(b, name);
+    const arn = (await a.send(new K.DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary!.StreamARN!;
+    const consumerArn = (await a.send(new K.RegisterStreamConsumerCommand({ StreamARN: arn, ConsumerName: 'py' }))).Consumer!.ConsumerARN!;
+    await eventually(async () => {
+      const d = await b.send(new K.DescribeStreamConsumerCommand({ ConsumerARN: consumerArn }));
+      assert.equal(d.ConsumerDescription!.ConsumerStatus, 'ACTIVE');
+    }, 'consumer ACTIVE on B');
+    const puts = [];
+    for (let i = 0; i < 5; i++)
+      puts.push((await a.send(new K.PutRecordCommand({ StreamName: name, PartitionKey: `k${i}`, Data: Buffer.from(`py${i}`) }))).SequenceNumber!);
+    const script = `
+import boto3, json, sys
+k = boto3.client('kinesis', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='AKID', aws_secret_access_key='s')
+it = k.get_shard_iterator(StreamName=sys.argv[2], ShardId='shardId-000000000000', ShardIteratorType='TRIM_HORIZON')['ShardIterator']
+got = [[r['Data'].decode(), r['SequenceNumber']] for r in k.get_records(ShardIterator=it)['Records']]
+sub = k.subscribe_to_shard(ConsumerARN=sys.argv[3], ShardId='shardId-000000000000', StartingPosition={'Type': 'TRIM_HORIZON'})
+pushed = []
+for ev in sub['EventStream']:
+    pushed += [[r['Data'].decode(), r['SequenceNumber']] for r in ev['SubscribeToShardEvent']['Records']]
+    if len(pushed) >= 5:
+        break
+print(json.dumps({'got': got, 'pushed': pushed}))
+`;
+    const out = JSON.parse(await python3(script, [nodeB.url, name, consumerArn])) as { got: string[][]; pushed: string[][] };
+    const want = puts.map((seq, i) => [`py${i}`, seq]);
+    assert.deepEqual(out.got, want);
+    assert.deepEqual(out.pushed, want);
   });
 
   it('tags and retention set on one node, and a deletion, are seen on the other', async () => {
