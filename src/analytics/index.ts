@@ -3,7 +3,7 @@
  * KinesisAnalytics_20150814 service and the host that runs applications on
  * live Freshet streams.
  */
-export { createAnalyticsService, TARGET_PREFIX } from './service.ts';
+export { createAnalyticsService, leasedApplications, TARGET_PREFIX } from './service.ts';
 export { createAnalyticsV2Service } from './v2/service.ts';
 export type { AnalyticsV2Deps, AnalyticsV2Options, AnalyticsV2Service } from './v2/service.ts';
 export type { V2Delays as AnalyticsV2Delays } from './v2/registry.ts';
@@ -16,7 +16,7 @@ export type { ApplicationRuntime } from './registry.ts';
 export { AnalyticsHost, CHECKPOINT_KEY_PREFIX } from './runtime/host.ts';
 export type { ApplicationStats, HostOptions, OutputStats, RunningStats } from './runtime/host.ts';
 export { emitApplicationMetrics } from './metrics.ts';
-export type { DeliveryPort, SqlPort, CompiledApplication, RecordParser, RowFormatter, StreamEngine } from './runtime/ports.ts';
+export type { DeliveryPort, RunGate, SqlPort, CompiledApplication, RecordParser, RowFormatter, StreamEngine } from './runtime/ports.ts';
 export { createSqlPort } from './runtime/sql-adapter.ts';
 export { ShardFollower } from './runtime/shard-follower.ts';
 export type { FollowedFeed } from './runtime/shard-follower.ts';

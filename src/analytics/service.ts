@@ -4,21 +4,21 @@
  */
 import type { RoleAuthorizer } from '../aws/index.ts';
 import type { Clock } from '../core/index.ts';
-import type { LogStorage } from '../storage/index.ts';
+import type { LogStorage, MetaStore } from '../storage/index.ts';
 import { defineService } from '../aws/index.ts';
 import type { AwsService } from '../aws/index.ts';
 import { kinesisAnalyticsModel } from '../aws/models/kinesisanalytics.ts';
 import { ANALYTICS_ACTIONS } from './actions/index.ts';
 import { analyticsErrors } from './errors.ts';
 import type { AnalyticsContext } from './actions/context.ts';
-import { ApplicationRegistry, resumePositions } from './registry.ts';
+import { APP_KEY_PREFIX, ApplicationRegistry, resumePositions } from './registry.ts';
 import { AnalyticsHost, type HostOptions } from './runtime/host.ts';
-import type { DeliveryInputReader, DeliveryPort, FunctionPort, SqlPort, StreamEngine } from './runtime/ports.ts';
+import type { DeliveryInputReader, DeliveryPort, FunctionPort, RunGate, SqlPort, StreamEngine } from './runtime/ports.ts';
 import { createSqlPort } from './runtime/sql-adapter.ts';
 import { createObjectReader, type BucketLocation, type ObjectReader } from './runtime/reference.ts';
 import { unableToDetectSchema, type DiscoverySource } from './discover.ts';
 import { log } from '../core/index.ts';
-import { deliveryStreamNameFromArn, streamNameFromArn, type StartingPosition } from './model.ts';
+import { deliveryStreamNameFromArn, streamNameFromArn, type ApplicationConfig, type StartingPosition } from './model.ts';
 
 const logger = log.child('analytics');
 
@@ -60,6 +60,8 @@ export interface AnalyticsOptions {
   sql?: SqlPort;
   /** `--auth enforce`: applications use their inputs and outputs with their RoleARN, checked like any caller. */
   roles?: RoleAuthorizer;
+  /** Several nodes on one namespace: applications run only where their lease is held. */
+  gate?: RunGate;
 }
 
 export interface AnalyticsService extends AwsService {
@@ -146,6 +148,7 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
     ...(options.functions ? { functions: options.functions } : {}),
     ...(options.host ? { options: options.host } : {}),
     ...(options.roles ? { roles: options.roles } : {}),
+    ...(options.gate ? { gate: options.gate } : {}),
   });
   const o = options.host ?? {};
   const registry = new ApplicationRegistry(deps.storage.meta, deps.clock, host, {
@@ -198,6 +201,35 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
       await ready;
       await registry.close();
       await host.close();
+    },
+  };
+}
+
+/**
+ * SQL applications as leased work (src/cluster/leases.ts): every application RUNNING (or STARTING, or UPDATING to
+ * RUNNING) in the shared metadata should run on one node; its version is the configuration's, so a change made
+ * through another node restarts it on the owner from its checkpoint.
+ */
+export function leasedApplications(meta: MetaStore, host: AnalyticsHost) {
+  return {
+    prefix: 'analytics/',
+    desired(): Map<string, number> {
+      const out = new Map<string, number>();
+      for (const key of meta.keys(APP_KEY_PREFIX)) {
+        const app = meta.get<ApplicationConfig>(key);
+        if (!app) continue;
+        const run = app.status === 'RUNNING' || app.status === 'STARTING' || (app.status === 'UPDATING' && app.targetStatus === 'RUNNING');
+        if (run) out.set(app.name, app.versionId);
+      }
+      return out;
+    },
+    async start(name: string): Promise<void> {
+      const app = meta.get<ApplicationConfig>(APP_KEY_PREFIX + name);
+      if (!app) return;
+      await host.start(app, resumePositions(app));
+    },
+    stop(name: string, checkpoint: boolean): Promise<void> {
+      return host.stop(name, { checkpoint });
     },
   };
 }

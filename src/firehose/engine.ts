@@ -64,6 +64,11 @@ export interface FirehoseDeps {
   functionInvoker?: FunctionInvoker;
   /** `--auth enforce`: a Kinesis source is read, the destination written and the processor invoked with the delivery stream's roles, checked like any caller. */
   roles?: RoleAuthorizer;
+  /**
+   * Several nodes on one namespace (issue 19): may this node run `resource` (`firehose/<name>`)? A delivery stream
+   * whose lease another node holds is known here (puts append to its log) but not delivered from here.
+   */
+  gate?: { mayRun(resource: string): Promise<boolean> };
 }
 
 export type DeliveryStreamType = 'DirectPut' | 'KinesisStreamAsSource';
@@ -96,6 +101,8 @@ interface Runtime {
   source?: KinesisSource;
   /** Open record readers (openRecordReader): delivered records they have not read are not trimmed. */
   readers: Set<DeliveryRecordReader>;
+  /** Another node delivers it (gate): the pipeline is built but not started, the source not read. */
+  idle?: boolean;
 }
 
 type Pipeline = Pick<DeliveryPipeline, 'start' | 'stop' | 'settled'> & { readonly failure?: string };
@@ -165,6 +172,16 @@ export class FirehoseEngine {
   }
 
   private async load(): Promise<void> {
+    // Shared metadata (JetStream): a delivery stream created through another node becomes known here, idle until leased.
+    if (this.deps.gate) {
+      this.deps.storage.meta.watch?.(META_PREFIX, (key) => {
+        const name = key.slice(META_PREFIX.length);
+        void this.withLock(name, async () => {
+          const meta = this.deps.storage.meta.get<DeliveryStreamMeta>(key);
+          if (meta && !this.streams.has(name) && !this.closed) await this.materialise(meta, false);
+        }).catch((e) => logger.swallowed('following a delivery stream created on another node', e, { deliveryStream: name }));
+      });
+    }
     for (const key of this.deps.storage.meta.keys(META_PREFIX)) {
       const meta = this.deps.storage.meta.get<DeliveryStreamMeta>(key);
       if (!meta) continue;
@@ -240,7 +257,7 @@ export class FirehoseEngine {
     });
   }
 
-  private async materialise(meta: DeliveryStreamMeta): Promise<Runtime> {
+  private async materialise(meta: DeliveryStreamMeta, run = true): Promise<Runtime> {
     const id = this.logId(meta);
     const log = this.deps.storage.getLog(id) ?? (await this.deps.storage.createLog(id));
     const metrics = new DeliveryMetrics();
@@ -252,12 +269,59 @@ export class FirehoseEngine {
     const pipeline = this.newPipeline(meta, log, metrics);
     const rt: Runtime = { meta, log, pipeline, metrics, lastArrivalMs: log.lastTimestampMs ?? 0, readers: new Set() };
     this.streams.set(meta.name, rt);
-    pipeline.start();
-    if (meta.type === 'KinesisStreamAsSource' && meta.source) {
-      rt.source = new KinesisSource(this.deps, meta, log, (m) => this.say(m));
+    if (!run || (this.deps.gate && !(await this.deps.gate.mayRun(`firehose/${meta.name}`)))) {
+      rt.idle = true;
+      return rt;
+    }
+    await this.startDelivery(rt);
+    return rt;
+  }
+
+  private async startDelivery(rt: Runtime): Promise<void> {
+    rt.idle = false;
+    rt.pipeline.start();
+    if (rt.meta.type === 'KinesisStreamAsSource' && rt.meta.source) {
+      rt.source = new KinesisSource(this.deps, rt.meta, rt.log, (m) => this.say(m));
       await rt.source.start();
     }
-    return rt;
+  }
+
+  /** This node took the delivery stream's lease: deliver it from here (the configuration as stored, from its checkpoint). */
+  async runLeased(name: string): Promise<void> {
+    await this.withLock(name, async () => {
+      const meta = this.deps.storage.meta.get<DeliveryStreamMeta>(META_PREFIX + name);
+      if (!meta || this.closed) return;
+      const rt = this.streams.get(name) ?? (await this.materialise(meta, false));
+      if (!rt.idle) return;
+      if (rt.meta.version !== meta.version) {
+        rt.meta = meta;
+        rt.pipeline = this.newPipeline(meta, rt.log, rt.metrics);
+      }
+      await this.startDelivery(rt);
+    });
+  }
+
+  /** This node gives the delivery stream's lease up: stop delivering (undelivered records stay in the log for the next owner). */
+  async idleLeased(name: string): Promise<void> {
+    await this.withLock(name, async () => {
+      const rt = this.streams.get(name);
+      if (!rt || rt.idle) return;
+      rt.idle = true;
+      await rt.source?.stop();
+      delete rt.source;
+      await rt.pipeline.stop();
+      rt.pipeline = this.newPipeline(rt.meta, rt.log, rt.metrics);
+    });
+  }
+
+  /** Names and versions of every delivery stream in the (shared) metadata: each is delivered by one node. */
+  leasedStreams(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const key of this.deps.storage.meta.keys(META_PREFIX)) {
+      const meta = this.deps.storage.meta.get<DeliveryStreamMeta>(key);
+      if (meta) out.set(meta.name, meta.version);
+    }
+    return out;
   }
 
   private persist(meta: DeliveryStreamMeta): Promise<void> {
@@ -453,7 +517,7 @@ export class FirehoseEngine {
       await rt.pipeline.stop();
       rt.meta = meta;
       rt.pipeline = this.newPipeline(meta, rt.log, rt.metrics);
-      rt.pipeline.start();
+      if (!rt.idle) rt.pipeline.start();
     });
   }
 

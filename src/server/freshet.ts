@@ -55,6 +55,8 @@ export interface StartServerOptions {
   storage?: LogStorage | 'file' | 'memory' | 'jetstream';
   /** For 'jetstream' storage: the NATS servers, credentials file, replicas per stream and namespace (docs/architecture.md). */
   nats?: { servers: string[]; credsFile?: string; replicas?: number; namespace?: string };
+  /** JetStream storage: how long a lease of background work lasts unrenewed and how often it is renewed (src/cluster/leases.ts). */
+  leases?: { ttlMs?: number; renewMs?: number };
   clock?: Clock;
   region?: string;
   accountId?: string;
@@ -342,6 +344,20 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
     throw e;
   }
   readiness.storage = 'recovered';
+  // Several nodes on one JetStream namespace: background work is leased (src/cluster/leases.ts). The cluster
+  // layer (and its NATS client) is loaded only here.
+  let leases: import('../cluster/index.ts').LeaseManager | undefined;
+  if ((storage as { membership?: unknown }).membership) {
+    try {
+      const { LeaseManager } = await import('../cluster/index.ts');
+      leases = await LeaseManager.open(storage as import('../storage/index.ts').JetStreamStorage, { clock, ...options.leases });
+    } catch (e) {
+      await kinesis.close();
+      await storage.close();
+      await stopListening();
+      throw e;
+    }
+  }
   // Queue URLs and functions' AWS_ENDPOINT_URL: the port is bound already.
   const serverUrl = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let built: Awaited<ReturnType<typeof buildServices>>;
@@ -360,6 +376,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
       ...(options.analyticsV2 ? { analyticsV2: options.analyticsV2 } : {}),
       ...(options.detectors ? { detectors: options.detectors } : {}),
       serverUrl: () => serverUrl,
+      ...(leases ? { leases } : {}),
       resourcePolicies: security.resourcePolicies,
       ...(security.authorizer ? { roles: security.authorizer.forRoles(clock) } : {}),
     });
@@ -451,6 +468,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
   let closing: Promise<void> | undefined;
   // JetStream storage: this node's entry in the cluster's node list carries its endpoint (`freshet cluster status`).
   (storage as { membership?: { setUrl(url: string): void } | null }).membership?.setUrl(`${tlsServer ? 'https' : 'http'}://${urlHost}:${port}`);
+  leases?.start();
 
   return {
     url: `${tlsServer ? 'https' : 'http'}://${urlHost}:${port}`,
@@ -496,6 +514,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Fre
         h2.close();
         for (const s of sockets) s.destroy();
         await closed;
+        // Leased work stops here, checkpointed, and its leases are released for the other nodes to take at once.
+        await leases?.close();
         // Reverse order: services listed after Kinesis (Firehose sources, SQL apps) may read from it while closing.
         for (const s of [...services].reverse()) await s.close?.();
         await storage.close();

@@ -7,7 +7,8 @@ import type { Clock } from '../core/index.ts';
 import { MemoryStorage } from '../storage/index.ts';
 import type { LogStorage } from '../storage/index.ts';
 import { createKinesisService } from '../kinesis/index.ts';
-import { createAnalyticsService, createAnalyticsV2Service, emitApplicationMetrics } from '../analytics/index.ts';
+import { createAnalyticsService, createAnalyticsV2Service, emitApplicationMetrics, leasedApplications } from '../analytics/index.ts';
+import type { LeasedKind } from '../cluster/index.ts';
 import type { AnalyticsV2Delays, HostOptions as AnalyticsHostOptions } from '../analytics/index.ts';
 import type { KinesisEngine, ResourcePolicyStore } from '../kinesis/index.ts';
 import { createFirehoseService, emitDeliveryMetrics } from '../firehose/index.ts';
@@ -49,6 +50,8 @@ export interface ServiceDeps {
   resourcePolicies?: ResourcePolicyStore;
   /** `--auth enforce`: delivery streams, SQL applications and event source mappings act with their roles (src/iam). */
   roles?: RoleAuthorizer;
+  /** Several nodes on one JetStream namespace: SQL applications and delivery streams run where their lease is held. */
+  leases?: { mayRun(resource: string): Promise<boolean>; register(kind: LeasedKind): void };
 }
 
 /** The AWS services, and the non-AWS routes of functions and ingest (`buildRoutes` adds the services' own). */
@@ -68,7 +71,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
   });
   // Lambda processors of delivery streams and SQL applications' Lambda input/output run the server's functions.
   const invoker = functionInvoker(functions);
-  const firehose = createFirehoseService({ ...deps, functionInvoker: invoker });
+  const firehose = createFirehoseService({ ...deps, functionInvoker: invoker, ...(deps.leases ? { gate: deps.leases } : {}) });
   // The metrics store lives in <data-dir>/metrics; alarms and dashboards in the storage's metadata.
   const metrics = MetricsEngine.openSync({
     dataDir: deps.dataDir,
@@ -98,7 +101,18 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
     functions: invoker,
     ...(deps.analytics ? { host: deps.analytics } : {}),
     ...(deps.roles ? { roles: deps.roles } : {}),
+    ...(deps.leases ? { gate: deps.leases } : {}),
   });
+  if (deps.leases) {
+    deps.leases.register(leasedApplications(deps.storage.meta, analytics.host));
+    const engine = firehose.engine;
+    deps.leases.register({
+      prefix: 'firehose/',
+      desired: () => engine.leasedStreams(),
+      start: (name) => engine.runLeased(name),
+      stop: (name) => engine.idleLeased(name),
+    });
+  }
   // AWS/KinesisAnalytics: every running application's input and output counters, once a second.
   emitApplicationMetrics(metrics.registry, () => analytics.host.runningStats());
   return {

@@ -6,6 +6,7 @@ export { StorageError } from './types.ts';
 export { SpanBuilder, recordsFromSpans, spansFromRecords } from './spans.ts';
 export type { AppendRecord, AppendResult, FsyncMode, LogRecord, LogStorage, MetaStore, ReadLimits, ReadResult, RecordSpans, ShardLog } from './types.ts';
 export { createJetStreamStorage, readClusterStatus } from './jetstream/open.ts';
-export type { ClusterStatus, LogPlacement } from './jetstream/status.ts';
+export type { ClusterStatus, LeaseStatus, LogPlacement } from './jetstream/status.ts';
 export type { NodeInfo } from './jetstream/membership.ts';
+export { decodeKvKey, encodeKvKey, FENCE_FIELD } from './jetstream/kv-keys.ts';
 export type { JetStreamStorage, JetStreamStorageOptions } from './jetstream/jetstream-storage.ts';

@@ -38,7 +38,7 @@ import type { ApplicationRuntime } from '../registry.ts';
 import type { ApplicationConfig, StartingPosition } from '../model.ts';
 import { inAppStreamNames } from '../model.ts';
 import type { ObjectReader } from './reference.ts';
-import type { DeliveryPort, FunctionPort, InputStreamSpec, ReferenceTableSpec, SqlPort, StreamEngine } from './ports.ts';
+import type { DeliveryPort, FunctionPort, InputStreamSpec, ReferenceTableSpec, RunGate, SqlPort, StreamEngine } from './ports.ts';
 import type { ApplicationStats, RunnerHost } from './app-runner.ts';
 import { AppRunner } from './app-runner.ts';
 import type { StoredCheckpoint } from './checkpoint.ts';
@@ -102,6 +102,8 @@ export interface HostDeps {
   options?: HostOptions;
   /** `--auth enforce`: what applications' roles may do. */
   roles?: RoleAuthorizer;
+  /** Several nodes on one namespace: an application runs only where its lease is held (src/cluster/leases.ts). */
+  gate?: RunGate;
 }
 
 /** Runs the applications of one server. Implements the control plane's ApplicationRuntime. */
@@ -114,6 +116,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   readonly functions: FunctionPort | undefined;
   readonly readObject: ObjectReader;
   readonly roles: RoleAuthorizer | undefined;
+  readonly gate: RunGate | undefined;
   readonly checkpointIntervalMs: number;
   readonly tickMs: number;
   readonly graceMs: number;
@@ -135,6 +138,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
     this.functions = deps.functions;
     this.readObject = deps.readObject;
     this.roles = deps.roles;
+    this.gate = deps.gate;
     const o = deps.options ?? {};
     this.checkpointIntervalMs = o.checkpointIntervalMs ?? 10_000;
     this.tickMs = o.tickMs ?? 1_000;
@@ -144,6 +148,8 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
 
   async start(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>, options?: { resuming?: boolean }): Promise<void> {
     await this.stop(app.name, { checkpoint: true });
+    // Another node holds the lease: it runs the application (and picks up a new configuration from the metadata).
+    if (this.gate && !(await this.gate.mayRun(`analytics/${app.name}`))) return;
     const runner = new AppRunner(structuredClone(app), this);
     await runner.start(positions, options?.resuming === true);
     this.runners.set(app.name, runner);

@@ -139,3 +139,11 @@ export interface StreamEngine {
   /** Resolves once the stream is ACTIVE (a CREATING stream lists no shards). */
   whenActive?(name: string): Promise<void>;
 }
+
+/**
+ * Several Freshet nodes on one JetStream namespace (issue 19): may this node run `resource` (`analytics/<app>`)?
+ * True when it holds the resource's lease (or just took it); false when another node runs it.
+ */
+export interface RunGate {
+  mayRun(resource: string): Promise<boolean>;
+}

@@ -132,7 +132,18 @@ function statusText(st: ClusterStatus): string {
       ]),
     );
   } else out.push('no node is running: start one with `freshet server --storage jetstream --nats …`');
-  out.push('leases: none: background work (SQL applications, delivery streams) is not leased across nodes yet');
+  if (st.leases.length === 0) out.push('leases: none (no SQL application or delivery stream has run on this namespace)');
+  else {
+    out.push(`leases: ${st.leases.length} (SQL applications and delivery streams, each run by its owner; an expired one moves to a live node)`);
+    out.push(
+      formatTable(st.leases, [
+        { header: 'resource', value: (l) => l.resource },
+        { header: 'owner', value: (l) => l.owner },
+        { header: 'token', value: (l) => String(l.token), right: true },
+        { header: 'expires', value: (l) => (l.expiresMs > now ? `in ${ago(l.expiresMs - now)}` : `${ago(now - l.expiresMs)} ago (expired)`), right: true },
+      ]),
+    );
+  }
   const logs = st.logs;
   const behind = logs.filter((l) => l.behind > 0 || l.maxLag > 0);
   const leaders = new Map<string, number>();

@@ -342,6 +342,11 @@ export class JetStreamStorage implements LogStorage {
     return this.member;
   }
 
+  /** Replicas of every stream and bucket (the cluster layer's lease bucket takes the same). */
+  get replicaCount(): number {
+    return this.replicas;
+  }
+
   /** The namespace (prefix of the streams and buckets). */
   get namespace(): string {
     return this.ns;

@@ -13,34 +13,18 @@ import { KvWatchInclude } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/transport-node';
 import type { MetaStore } from '../types.ts';
 import { StorageError } from '../types.ts';
+import { encodeKvKey, decodeKvKey } from './kv-keys.ts';
+
+export { decodeKvKey, encodeKvKey } from './kv-keys.ts';
+
+import { FENCE_FIELD } from './kv-keys.ts';
+export { FENCE_FIELD };
 
 /**
- * Meta keys are free-form strings; KV keys are dot-separated NATS subject tokens of [-/_=.A-Za-z0-9]. Every byte
- * outside [A-Za-z0-9/_-] becomes `=XX` (hex), so '.' never splits a key into tokens and no key is refused.
+ * Which keys are fenced (src/cluster/leases.ts installs it): `tokenFor(key)` is undefined for a key that is not
+ * fenced, null for a fenced key whose lease this node does not hold, else the lease's fencing token.
  */
-export function encodeKvKey(key: string): string {
-  let out = '';
-  const bytes = Buffer.from(key, 'utf8');
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    const ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2f || b === 0x5f || b === 0x2d;
-    out += ok ? String.fromCharCode(b) : `=${b.toString(16).padStart(2, '0')}`;
-  }
-  return out.length === 0 ? '=' : out;
-}
-
-export function decodeKvKey(k: string): string {
-  if (k === '=') return '';
-  if (!k.includes('=')) return k;
-  const bytes: number[] = [];
-  for (let i = 0; i < k.length; i++) {
-    if (k[i] === '=') {
-      bytes.push(Number.parseInt(k.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(k.charCodeAt(i));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
+export type FenceRule = (key: string) => number | null | undefined;
 
 export class KvMetaStore implements MetaStore {
   private readonly map = new Map<string, unknown>();
@@ -53,8 +37,14 @@ export class KvMetaStore implements MetaStore {
   private readonly chains = new Map<string, Promise<number>>();
   private readonly listeners = new Set<{ prefix: string; fn: (key: string) => void }>();
   private closed = false;
+  private fence: FenceRule | null = null;
 
   constructor(private readonly kv: KV) {}
+
+  /** Makes `put` of the keys `rule` names fenced writes (putFenced with the rule's token). */
+  setFence(rule: FenceRule | null): void {
+    this.fence = rule;
+  }
 
   /** Loads every key and starts following other nodes' changes. */
   async load(): Promise<void> {
@@ -112,7 +102,49 @@ export class KvMetaStore implements MetaStore {
   }
 
   async put(key: string, value: unknown): Promise<void> {
+    const token = this.fence?.(key);
+    if (token !== undefined) {
+      if (token === null) throw new StorageError(`metadata ${key}: this node does not hold the lease of its resource (another node runs it)`, 'FENCED');
+      await this.putFenced(key, value, token);
+      return;
+    }
     await this.write(key, value, (k, body) => this.kv.put(k, body));
+  }
+
+  /**
+   * A checkpoint write carrying a fencing token: stored (with FENCE_FIELD = token) only if the value in the bucket
+   * carries no larger token, compare-and-set on the revision read from the bucket (not this node's copy, which may
+   * lag). A stale owner's late write, after a newer owner wrote once, fails with FENCED and changes nothing.
+   */
+  async putFenced(key: string, value: unknown, token: number): Promise<void> {
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new StorageError(`metadata ${key}: only an object value can be fenced`, 'EINVAL');
+    const stamped = { ...(value as Record<string, unknown>), [FENCE_FIELD]: token };
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed) throw new StorageError('storage is closed', 'CLOSED');
+      let rev = 0;
+      try {
+        const e = await this.kv.get(encodeKvKey(key));
+        if (e) {
+          rev = e.revision;
+          if (e.operation === 'PUT' && e.value.byteLength > 0) {
+            const held = (this.cbor.decode(e.value) as Record<string, unknown> | null)?.[FENCE_FIELD];
+            if (typeof held === 'number' && held > token)
+              throw new StorageError(`metadata ${key}: refused a write with fencing token ${token}, a newer owner (token ${held}) wrote it`, 'FENCED');
+          }
+        }
+      } catch (e) {
+        if (e instanceof StorageError) throw e;
+        throw new StorageError(`metadata read of ${key} failed: ${(e as Error).message}`, 'EIO', { cause: e });
+      }
+      try {
+        await this.write(key, stamped, (k, body) => (rev > 0 ? this.kv.update(k, body, rev) : this.kv.create(k, body)), 'CONFLICT');
+        return;
+      } catch (e) {
+        // Another writer got in between the read and the write: read again (its token decides).
+        if (attempt >= 5) throw e;
+      }
+    }
   }
 
   /** Stores `value` only if the key does not exist in the bucket (any node): else rejects with EXISTS. */

@@ -8,6 +8,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { listNodes, nodesBucket, NODE_TTL_MS } from './membership.ts';
 import type { NodeInfo } from './membership.ts';
 import { Kvm } from '@nats-io/kv';
+import { decodeKvKey } from './kv-keys.ts';
 
 export interface LogPlacement {
   stream: string;
@@ -20,9 +21,20 @@ export interface LogPlacement {
   behind: number;
 }
 
+/** A lease of background work (src/cluster/leases.ts): which node runs the resource, with which fencing token, until when. */
+export interface LeaseStatus {
+  resource: string;
+  owner: string;
+  token: number;
+  expiresMs: number;
+  acquiredMs: number;
+}
+
 export interface ClusterStatus {
   namespace: string;
   nodes: NodeInfo[];
+  /** Every lease, by resource (an expired one's owner stopped renewing: another node takes it). */
+  leases: LeaseStatus[];
   /** Nodes are dropped after this long without a heartbeat. */
   nodeTtlMs: number;
   meta: LogPlacement | undefined;
@@ -40,6 +52,19 @@ export async function readClusterStatus(opts: { servers: string[]; namespace?: s
     } catch {
       // No node has ever started on this namespace: no bucket.
     }
+    const leases: LeaseStatus[] = [];
+    try {
+      const kv = await new Kvm(nc).open(`${ns}-leases`);
+      for await (const k of await kv.keys()) {
+        const e = await kv.get(k);
+        if (e?.operation !== 'PUT' || e.value.byteLength === 0) continue;
+        const v = JSON.parse(e.string()) as LeaseStatus;
+        leases.push({ resource: decodeKvKey(k), owner: v.owner, token: v.token || e.revision, expiresMs: v.expiresMs, acquiredMs: v.acquiredMs });
+      }
+    } catch {
+      // No node has taken a lease on this namespace yet: no bucket.
+    }
+    leases.sort((a, b) => a.resource.localeCompare(b.resource));
     const logs: LogPlacement[] = [];
     let meta: LogPlacement | undefined;
     for await (const si of jsm.streams.list()) {
@@ -60,7 +85,7 @@ export async function readClusterStatus(opts: { servers: string[]; namespace?: s
       else logs.push(p);
     }
     logs.sort((a, b) => a.stream.localeCompare(b.stream));
-    return { namespace: ns, nodes, nodeTtlMs: NODE_TTL_MS, meta, logs };
+    return { namespace: ns, nodes, leases, nodeTtlMs: NODE_TTL_MS, meta, logs };
   } finally {
     await nc.close();
   }

@@ -1,0 +1,390 @@
+/**
+ * Leases for background work across the Freshet nodes of one JetStream namespace (issue 19): each SQL application
+ * and delivery stream runs on one node at a time, the holder of its lease in the `<ns>-leases` KV bucket.
+ *
+ * - A lease is one KV entry per resource (`analytics/<app>`, `firehose/<delivery stream>`, `flink/<app>`): owner node,
+ *   fencing token, expiry. It is taken with a compare-and-set (KV `create` when free, `update` at the revision read
+ *   when expired or released), so of two nodes racing for it one wins. The fencing token is the KV revision of the
+ *   write that took it: revisions only grow, so a later owner always has a larger token.
+ * - The owner renews every `renewMs` of the injected clock (compare-and-set at its own last revision); a lease not
+ *   renewed for `ttlMs` is expired and any node may take it. An owner whose renewal is refused (taken) or that could
+ *   not renew before its own expiry stops the resource at once (self-fencing).
+ * - Checkpoint writes are fenced at the store: the metadata keys of a leased resource's checkpoint carry the token
+ *   (KvMetaStore.putFenced) and a write with a smaller token than the stored one is refused, so a stale owner's late
+ *   write cannot move a newer owner's checkpoint back.
+ * - Every `renewMs` each node reconciles: resources that should run (each kind's `desired()`) whose lease is free or
+ *   expired are taken — expired ones at once (failover), free ones only by a least-loaded live node — and started;
+ *   leases of resources that no longer should run are stopped and released; a node holding at least two more than
+ *   the least-loaded live node stops one (checkpoint first) and releases it for that node (a node joining).
+ *
+ * Expiry compares the owner's clock with the reader's: nodes' clocks must agree to well under `ttlMs` (docs/architecture.md).
+ */
+import type { KV, KvEntry } from '@nats-io/kv';
+import { Kvm } from '@nats-io/kv';
+import type { Clock, TimerHandle } from '../core/index.ts';
+import { log } from '../core/index.ts';
+import type { JetStreamStorage, NodeInfo } from '../storage/index.ts';
+import { decodeKvKey, encodeKvKey } from '../storage/index.ts';
+
+/** Clock time a lease lasts without renewal (failover takes about this long plus one renewal period). */
+export const LEASE_TTL_MS = 5_000;
+/** Clock time between renewals and reconciliations. */
+export const LEASE_RENEW_MS = 1_000;
+/** A node whose heartbeat (membership.ts, every 2 s) is older than this does not count for balancing. */
+const FRESH_NODE_MS = 3_500;
+
+const logger = log.child('cluster');
+
+/** One lease as stored in the bucket. */
+export interface LeaseValue {
+  resource: string;
+  owner: string;
+  /** The fencing token: the KV revision of the write that took the lease (0 until that write's revision is known). */
+  token: number;
+  expiresMs: number;
+  acquiredMs: number;
+}
+
+/** A lease as `freshet cluster status` shows it. */
+export interface LeaseInfo extends LeaseValue {
+  expired: boolean;
+}
+
+/** A kind of background work the leases place (SQL applications, delivery streams). */
+export interface LeasedKind {
+  /** Resource prefix, with its slash: `analytics/`. */
+  readonly prefix: string;
+  /** Names that should run somewhere, each with a version: a changed version restarts it on its owner. */
+  desired(): ReadonlyMap<string, number>;
+  /** Starts `name` on this node (which holds its lease). */
+  start(name: string): Promise<void>;
+  /** Stops `name` on this node; `checkpoint` false when the lease is already lost (the write would be refused). */
+  stop(name: string, checkpoint: boolean): Promise<void>;
+}
+
+interface Held {
+  value: LeaseValue;
+  revision: number;
+  /** The version started with (desired()'s); undefined while not started. */
+  version: number | undefined;
+}
+
+export interface LeaseManagerOptions {
+  clock: Clock;
+  ttlMs?: number;
+  renewMs?: number;
+}
+
+export function leasesBucket(namespace: string): string {
+  return `${namespace}-leases`;
+}
+
+function decode(e: KvEntry): LeaseValue | undefined {
+  if (e.operation !== 'PUT' || e.value.byteLength === 0) return undefined;
+  const v = JSON.parse(e.string()) as LeaseValue;
+  if (!v.token) v.token = e.revision;
+  return v;
+}
+
+/** Every lease in the namespace's bucket (also for `freshet cluster status`), ordered by resource. */
+export async function readLeases(kv: KV, nowMs: number): Promise<LeaseInfo[]> {
+  const out: LeaseInfo[] = [];
+  for await (const k of await kv.keys()) {
+    const e = await kv.get(k);
+    const v = e ? decode(e) : undefined;
+    if (v) out.push({ ...v, resource: decodeKvKey(k), expired: v.expiresMs <= nowMs });
+  }
+  return out.sort((a, b) => a.resource.localeCompare(b.resource));
+}
+
+/** This node's leases: takes, renews, releases and moves them, and runs what it holds. */
+export class LeaseManager {
+  private readonly kinds: LeasedKind[] = [];
+  private readonly held = new Map<string, Held>();
+  private readonly ttlMs: number;
+  private readonly renewMs: number;
+  private timer: TimerHandle | null = null;
+  private running: Promise<void> | null = null;
+  private closed = false;
+  /** Free leases of resources that should run, seen in the last pass (taken only when seen free twice: the node starting one takes it at once through mayRun). */
+  private seenFree = new Set<string>();
+  /** Resources being started or stopped here (mayRun and the reconciler do not race on one resource). */
+  private readonly busy = new Map<string, Promise<unknown>>();
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly nodes: KV,
+    readonly nodeId: string,
+    private readonly clock: Clock,
+    options: LeaseManagerOptions,
+  ) {
+    this.ttlMs = options.ttlMs ?? LEASE_TTL_MS;
+    this.renewMs = options.renewMs ?? LEASE_RENEW_MS;
+  }
+
+  /** Opens the lease bucket of `storage`'s namespace and fences its checkpoint keys; `start()` begins renewing. */
+  static async open(storage: JetStreamStorage, options: LeaseManagerOptions): Promise<LeaseManager> {
+    const member = storage.membership;
+    if (!member) throw new Error('JetStream storage is not open');
+    const kvm = new Kvm(storage.connection);
+    const kv = await kvm.create(leasesBucket(storage.namespace), { replicas: storage.replicaCount, history: 1 });
+    const nodes = await kvm.open(`${storage.namespace}-nodes`);
+    const m = new LeaseManager(kv, nodes, member.info.id, options.clock, options);
+    storage.meta.setFence((key) => m.fenceToken(key));
+    return m;
+  }
+
+  /** Adds a kind of leased work (before start()). */
+  register(kind: LeasedKind): void {
+    this.kinds.push(kind);
+  }
+
+  /** Metadata keys fenced by a lease: a resource's checkpoints. */
+  private fenceToken(key: string): number | null | undefined {
+    const resource = checkpointResource(key);
+    if (resource === undefined) return undefined;
+    const h = this.held.get(resource);
+    return h && h.value.expiresMs > this.clock.now() ? h.value.token : null;
+  }
+
+  /** The fencing token of a lease this node holds, or undefined. */
+  token(resource: string): number | undefined {
+    return this.held.get(resource)?.value.token;
+  }
+
+  /** Resources this node holds. */
+  holding(): string[] {
+    return [...this.held.keys()].sort();
+  }
+
+  /**
+   * The gate of the engines: may this node run `resource` now? True when it holds the lease or has just taken a
+   * free or expired one; false when another node holds it (that node runs it).
+   */
+  async mayRun(resource: string): Promise<boolean> {
+    if (this.closed) return false;
+    let h = this.held.get(resource);
+    if (!h) {
+      try {
+        if (!(await this.tryTake(resource))) return false;
+      } catch (e) {
+        logger.swallowed('taking a lease', e, { resource });
+        return false;
+      }
+      h = this.held.get(resource)!;
+    }
+    // The engine starts it now, on the configuration as it is: the reconciler must not start it again.
+    h.version = this.desiredVersion(resource);
+    return true;
+  }
+
+  private desiredVersion(resource: string): number | undefined {
+    const kind = this.kindOf(resource);
+    return kind?.desired().get(resource.slice(kind.prefix.length));
+  }
+
+  /** Starts the renewal and reconciliation loop. */
+  start(): void {
+    const loop = (): void => {
+      if (this.closed) return;
+      this.running = this.tick()
+        .catch((e) => logger.swallowed('renewing leases', e))
+        .finally(() => {
+          this.running = null;
+          if (!this.closed) this.timer = this.clock.setTimer(loop, this.renewMs);
+        });
+    };
+    this.timer = this.clock.setTimer(loop, 0);
+  }
+
+  /** One renewal and reconciliation pass (the loop runs it every renewMs; tests call it directly). */
+  async tick(): Promise<void> {
+    await this.renew();
+    await this.reconcile();
+  }
+
+  private async renew(): Promise<void> {
+    const now = this.clock.now();
+    for (const [resource, h] of [...this.held]) {
+      const value: LeaseValue = { ...h.value, expiresMs: now + this.ttlMs };
+      try {
+        h.revision = await this.kv.update(encodeKvKey(resource), JSON.stringify(value), h.revision);
+        h.value = value;
+      } catch (e) {
+        // Refused: another node took it (this node was late). Unreachable past expiry: another node may take it.
+        const refused = /wrong last sequence|conflict/i.test((e as Error).message);
+        if (refused || h.value.expiresMs <= this.clock.now()) {
+          logger.warn('lease lost: stopping the resource here', { resource, reason: (e as Error).message });
+          this.held.delete(resource);
+          await this.stopKind(resource, false);
+        }
+      }
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    const now = this.clock.now();
+    const leases = new Map<string, { value: LeaseValue | undefined; revision: number }>();
+    for await (const k of await this.kv.keys()) {
+      const e = await this.kv.get(k);
+      if (e) leases.set(decodeKvKey(k), { value: decode(e), revision: e.revision });
+    }
+    const desired = new Map<string, number>();
+    for (const kind of this.kinds) for (const [name, version] of kind.desired()) desired.set(kind.prefix + name, version);
+    // Load per live node: leases held and not expired.
+    const fresh = await this.freshNodes();
+    const load = new Map<string, number>([[this.nodeId, 0]]);
+    for (const id of fresh) load.set(id, 0);
+    for (const [, l] of leases) if (l.value && l.value.expiresMs > now && load.has(l.value.owner)) load.set(l.value.owner, load.get(l.value.owner)! + 1);
+    const least = (): number => Math.min(...load.values());
+
+    // Held leases: stop what should no longer run, restart what changed, start what is not started.
+    for (const [resource, h] of [...this.held]) {
+      const version = desired.get(resource);
+      if (version === undefined) {
+        await this.giveUp(resource, h);
+        load.set(this.nodeId, load.get(this.nodeId)! - 1);
+      } else if (h.version !== version) {
+        if (h.version !== undefined) await this.stopKind(resource, true);
+        if (await this.startKind(resource)) h.version = version;
+      }
+    }
+    // Free and expired leases of resources that should run.
+    const seenFree = new Set<string>();
+    for (const resource of desired.keys()) {
+      if (this.held.has(resource)) continue;
+      const l = leases.get(resource);
+      const expired = l?.value !== undefined && l.value.expiresMs <= now;
+      const free = l?.value === undefined;
+      if (!expired && !free) continue;
+      // A failed-over resource is taken by whoever sees it first; a free one by a least-loaded node.
+      if (free) {
+        seenFree.add(resource);
+        if (!this.seenFree.has(resource) || load.get(this.nodeId)! > least()) continue;
+      }
+      if (await this.tryTake(resource)) {
+        load.set(this.nodeId, load.get(this.nodeId)! + 1);
+        const h = this.held.get(resource)!;
+        if (await this.startKind(resource)) h.version = desired.get(resource);
+      }
+    }
+    this.seenFree = seenFree;
+    // A node joined (or holds too little): hand over one lease per pass while this node has two or more extra.
+    if (load.get(this.nodeId)! - least() >= 2) {
+      const victim = [...this.held].sort((a, b) => b[1].value.acquiredMs - a[1].value.acquiredMs)[0];
+      if (victim) {
+        logger.info('lease handed over to balance the nodes', { resource: victim[0] });
+        await this.giveUp(victim[0], victim[1]);
+      }
+    }
+  }
+
+  private async freshNodes(): Promise<string[]> {
+    const out: string[] = [];
+    const wall = Date.now();
+    for await (const k of await this.nodes.keys()) {
+      const e = await this.nodes.get(k);
+      if (e?.operation !== 'PUT' || e.value.byteLength === 0) continue;
+      const n = JSON.parse(e.string()) as NodeInfo;
+      if (wall - n.heartbeatMs < FRESH_NODE_MS) out.push(n.id);
+    }
+    return out;
+  }
+
+  /** Takes `resource`'s lease if it is free or expired (compare-and-set). */
+  private async tryTake(resource: string): Promise<boolean> {
+    const key = encodeKvKey(resource);
+    const now = this.clock.now();
+    const e = await this.kv.get(key);
+    const cur = e ? decode(e) : undefined;
+    if (cur && cur.expiresMs > now && cur.owner !== this.nodeId) return false;
+    const value: LeaseValue = { resource, owner: this.nodeId, token: 0, expiresMs: now + this.ttlMs, acquiredMs: now };
+    let revision: number;
+    try {
+      revision = e ? await this.kv.update(key, JSON.stringify(value), e.revision) : await this.kv.create(key, JSON.stringify(value));
+    } catch {
+      return false; // another node took it first
+    }
+    // The token is the revision of the taking write; stored in the value so every node reads the same.
+    value.token = revision;
+    try {
+      revision = await this.kv.update(key, JSON.stringify(value), revision);
+    } catch {
+      return false;
+    }
+    this.held.set(resource, { value, revision, version: undefined });
+    logger.info('lease taken', { resource, token: value.token, previousOwner: cur?.owner });
+    return true;
+  }
+
+  /** Stops the resource here (checkpoint first) and releases its lease for another node. */
+  private async giveUp(resource: string, h: Held): Promise<void> {
+    await this.stopKind(resource, true);
+    this.held.delete(resource);
+    try {
+      await this.kv.delete(encodeKvKey(resource), { previousSeq: h.revision });
+    } catch (e) {
+      // Not released: it expires after ttlMs and is taken then.
+      logger.swallowed('releasing a lease', e, { resource });
+    }
+  }
+
+  private kindOf(resource: string): LeasedKind | undefined {
+    return this.kinds.find((k) => resource.startsWith(k.prefix));
+  }
+
+  private async startKind(resource: string): Promise<boolean> {
+    const kind = this.kindOf(resource);
+    if (!kind) return false;
+    try {
+      await this.exclusive(resource, () => kind.start(resource.slice(kind.prefix.length)));
+      return true;
+    } catch (e) {
+      logger.swallowed('starting a leased resource', e, { resource });
+      return false;
+    }
+  }
+
+  private async stopKind(resource: string, checkpoint: boolean): Promise<void> {
+    const kind = this.kindOf(resource);
+    if (!kind) return;
+    try {
+      await this.exclusive(resource, () => kind.stop(resource.slice(kind.prefix.length), checkpoint));
+    } catch (e) {
+      logger.swallowed('stopping a leased resource', e, { resource });
+    }
+  }
+
+  private async exclusive<T>(resource: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.busy.get(resource) ?? Promise.resolve();
+    const p = prev.catch(() => undefined).then(fn);
+    this.busy.set(resource, p);
+    try {
+      return await p;
+    } finally {
+      if (this.busy.get(resource) === p) this.busy.delete(resource);
+    }
+  }
+
+  /** Every lease of the namespace (cluster status). */
+  list(): Promise<LeaseInfo[]> {
+    return readLeases(this.kv, this.clock.now());
+  }
+
+  /** Stops renewing; with `release`, stops the resources (checkpointed) and releases their leases. */
+  async close(release = true): Promise<void> {
+    this.closed = true;
+    this.timer?.cancel();
+    this.timer = null;
+    await this.running;
+    if (release) for (const [resource, h] of [...this.held]) await this.giveUp(resource, h);
+    this.held.clear();
+  }
+}
+
+/** The leased resource whose checkpoint `key` is, or undefined for any other key. */
+export function checkpointResource(key: string): string | undefined {
+  if (key.startsWith('analytics/checkpoint/')) return `analytics/${key.slice('analytics/checkpoint/'.length)}`;
+  if (key.startsWith('firehose/checkpoint/')) return `firehose/${key.slice('firehose/checkpoint/'.length)}`;
+  return undefined;
+}

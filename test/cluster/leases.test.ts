@@ -1,0 +1,186 @@
+/**
+ * Leases of background work (src/cluster/leases.ts) between two JetStream storages on one namespace, each with its
+ * own ManualClock (so one node's lease can expire for the other while its owner still believes it holds it): one
+ * owner at a time, expiry and takeover, fenced checkpoint writes refusing a stale owner, release on close, and a
+ * joining node taking its share.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { LeaseManager, LEASE_TTL_MS, startNatsCluster } from '../../src/cluster/index.ts';
+import type { LeasedKind, NatsCluster } from '../../src/cluster/index.ts';
+import { ManualClock } from '../../src/core/index.ts';
+import { createJetStreamStorage, FENCE_FIELD, StorageError } from '../../src/storage/index.ts';
+import type { JetStreamStorage } from '../../src/storage/index.ts';
+
+let nats: NatsCluster;
+const opened: JetStreamStorage[] = [];
+const managers: LeaseManager[] = [];
+let round = 0;
+
+before(async () => {
+  nats = await startNatsCluster({ size: 1 });
+});
+
+after(async () => {
+  for (const m of managers) await m.close(false).catch(() => undefined);
+  for (const s of opened) await s.close().catch(() => undefined);
+  await nats?.stop();
+});
+
+/** A kind whose desired set and running set the test reads. */
+class FakeKind implements LeasedKind {
+  readonly prefix = 'analytics/';
+  readonly want = new Map<string, number>();
+  readonly running = new Set<string>();
+  readonly starts: string[] = [];
+  desired(): ReadonlyMap<string, number> {
+    return this.want;
+  }
+  async start(name: string): Promise<void> {
+    this.running.add(name);
+    this.starts.push(name);
+  }
+  async stop(name: string): Promise<void> {
+    this.running.delete(name);
+  }
+}
+
+interface Node {
+  storage: JetStreamStorage;
+  clock: ManualClock;
+  leases: LeaseManager;
+  kind: FakeKind;
+}
+
+/** Two nodes on a fresh namespace (one per test). */
+async function twoNodes(): Promise<[Node, Node]> {
+  const namespace = `lease${process.pid}x${round++}`;
+  const out: Node[] = [];
+  for (let i = 0; i < 2; i++) {
+    const storage = await createJetStreamStorage({ servers: nats.urls, namespace });
+    await storage.open();
+    opened.push(storage);
+    const clock = new ManualClock();
+    const leases = await LeaseManager.open(storage, { clock });
+    managers.push(leases);
+    const kind = new FakeKind();
+    leases.register(kind);
+    out.push({ storage, clock, leases, kind });
+  }
+  return out as [Node, Node];
+}
+
+describe('leases of background work', () => {
+  it('gives a resource to one node at a time, with a fencing token', async () => {
+    const [a, b] = await twoNodes();
+    assert.equal(await a.leases.mayRun('analytics/app1'), true);
+    assert.equal(await b.leases.mayRun('analytics/app1'), false);
+    assert.equal(await a.leases.mayRun('analytics/app1'), true);
+    const token = a.leases.token('analytics/app1');
+    assert.ok(token !== undefined && token > 0);
+    const listed = await b.leases.list();
+    assert.deepEqual(
+      listed.map((l) => [l.resource, l.owner, l.token]),
+      [['analytics/app1', a.leases.nodeId, token]],
+    );
+  });
+
+  it('keeps a renewed lease and moves an expired one to another node, which starts the resource', async () => {
+    const [a, b] = await twoNodes();
+    a.kind.want.set('app1', 1);
+    b.kind.want.set('app1', 1);
+    assert.equal(await a.leases.mayRun('analytics/app1'), true);
+    // A renews on its clock; B's clock moves past the first expiry but not the renewed one.
+    a.clock.advance(LEASE_TTL_MS - 1000);
+    await a.leases.tick();
+    b.clock.advance(LEASE_TTL_MS + 500);
+    await b.leases.tick();
+    assert.deepEqual(b.leases.holding(), []);
+    assert.deepEqual(b.kind.starts, []);
+    // A stops renewing (killed): once B's clock passes A's last expiry, B takes the lease and starts the app.
+    b.clock.advance(LEASE_TTL_MS);
+    await b.leases.tick();
+    assert.deepEqual(b.leases.holding(), ['analytics/app1']);
+    assert.deepEqual(b.kind.starts, ['app1']);
+    assert.ok(b.leases.token('analytics/app1')! > a.leases.token('analytics/app1')!);
+    // A's next renewal is refused: it stops the app here.
+    a.kind.running.add('app1');
+    await a.leases.tick();
+    assert.deepEqual(a.leases.holding(), []);
+    assert.equal(a.kind.running.has('app1'), false);
+  });
+
+  it('refuses a stale owner’s late checkpoint write once the new owner has written', async () => {
+    const [a, b] = await twoNodes();
+    assert.equal(await a.leases.mayRun('analytics/app1'), true);
+    await a.storage.meta.put('analytics/checkpoint/app1', { takenMs: 1, offset: 10 });
+    b.clock.advance(LEASE_TTL_MS + 1);
+    b.kind.want.set('app1', 1);
+    await b.leases.tick(); // seen expired: taken at once
+    assert.deepEqual(b.leases.holding(), ['analytics/app1']);
+    await b.storage.meta.put('analytics/checkpoint/app1', { takenMs: 2, offset: 20 });
+    // A's clock has not moved: it still believes it holds the lease, and its write reaches the store — which refuses it.
+    await assert.rejects(a.storage.meta.put('analytics/checkpoint/app1', { takenMs: 3, offset: 15 }), (e: unknown) => {
+      assert.ok(e instanceof StorageError);
+      assert.equal(e.code, 'FENCED');
+      return true;
+    });
+    const stored = b.storage.meta.get<Record<string, unknown>>('analytics/checkpoint/app1')!;
+    assert.equal(stored.offset, 20);
+    assert.equal(stored[FENCE_FIELD], b.leases.token('analytics/app1'));
+    // A node that holds no lease cannot write the checkpoint at all; keys that are not checkpoints are not fenced.
+    await assert.rejects(a.storage.meta.put('analytics/checkpoint/other', { offset: 1 }), /does not hold the lease/);
+    await a.storage.meta.put('analytics/app/other', { name: 'other' });
+  });
+
+  it('releases its leases on close, and the other node takes them', async () => {
+    const [a, b] = await twoNodes();
+    a.kind.want.set('app1', 1);
+    b.kind.want.set('app1', 1);
+    assert.equal(await a.leases.mayRun('analytics/app1'), true);
+    await a.leases.close();
+    await b.leases.tick(); // free: seen once
+    await b.leases.tick(); // seen twice: taken
+    assert.deepEqual(b.leases.holding(), ['analytics/app1']);
+    assert.deepEqual(b.kind.starts, ['app1']);
+  });
+
+  it('stops and releases a resource that should no longer run', async () => {
+    const [a] = await twoNodes();
+    a.kind.want.set('app1', 1);
+    assert.equal(await a.leases.mayRun('analytics/app1'), true);
+    a.kind.running.add('app1');
+    a.kind.want.delete('app1');
+    await a.leases.tick();
+    assert.deepEqual(a.leases.holding(), []);
+    assert.equal(a.kind.running.has('app1'), false);
+    assert.deepEqual(await a.leases.list(), []);
+  });
+
+  it('restarts a resource on its owner when its version changes', async () => {
+    const [a] = await twoNodes();
+    a.kind.want.set('app1', 1);
+    assert.equal(await a.leases.mayRun('analytics/app1'), true);
+    await a.leases.tick();
+    assert.deepEqual(a.kind.starts, []);
+    a.kind.want.set('app1', 2);
+    await a.leases.tick();
+    assert.deepEqual(a.kind.starts, ['app1']);
+  });
+
+  it('hands leases to a node that holds two fewer (a node joining)', async () => {
+    const [a, b] = await twoNodes();
+    for (const n of ['app1', 'app2', 'app3', 'app4']) {
+      a.kind.want.set(n, 1);
+      b.kind.want.set(n, 1);
+      assert.equal(await a.leases.mayRun(`analytics/${n}`), true);
+    }
+    for (let i = 0; i < 4; i++) {
+      await a.leases.tick();
+      await b.leases.tick();
+    }
+    assert.equal(a.leases.holding().length, 2);
+    assert.equal(b.leases.holding().length, 2);
+    assert.deepEqual([...a.leases.holding(), ...b.leases.holding()].sort(), ['analytics/app1', 'analytics/app2', 'analytics/app3', 'analytics/app4']);
+  });
+});
