@@ -15,7 +15,9 @@
  * - Every `renewMs` each node reconciles: resources that should run (each kind's `desired()`) whose lease is free or
  *   expired are taken — expired ones at once (failover), free ones only by a least-loaded live node — and started;
  *   leases of resources that no longer should run are stopped and released; a node holding at least two more than
- *   the least-loaded live node stops one (checkpoint first) and releases it for that node (a node joining).
+ *   the least-loaded live node stops one (checkpoint first) and releases it for that node (a node joining). Live
+ *   nodes are those with a recent heartbeat (membership.ts), less any whose lease expired unrenewed and that has not
+ *   heartbeat since (a killed node stays listed for its heartbeat TTL and must not be handed work meanwhile).
  *
  * Expiry compares the owner's clock with the reader's: nodes' clocks must agree to well under `ttlMs` (docs/architecture.md).
  */
@@ -108,6 +110,12 @@ export class LeaseManager {
   private closed = false;
   /** Free leases of resources that should run, seen in the last pass (taken only when seen free twice: the node starting one takes it at once through mayRun). */
   private seenFree = new Set<string>();
+  /**
+   * Nodes seen not renewing (one of their leases expired), with the wall time it was seen: not counted for
+   * balancing until they heartbeat again after that (a killed node stays in the node list for its heartbeat TTL,
+   * and must not be handed leases meanwhile).
+   */
+  private readonly suspects = new Map<string, number>();
   /** Resources being started or stopped here (mayRun and the reconciler do not race on one resource). */
   private readonly busy = new Map<string, Promise<unknown>>();
 
@@ -231,6 +239,8 @@ export class LeaseManager {
     }
     const desired = new Map<string, number>();
     for (const kind of this.kinds) for (const [name, version] of kind.desired()) desired.set(kind.prefix + name, version);
+    const wallNow = Date.now();
+    for (const [, l] of leases) if (l.value && l.value.expiresMs <= now && l.value.owner !== this.nodeId) this.suspects.set(l.value.owner, wallNow);
     // Load per live node: leases held and not expired.
     const fresh = await this.freshNodes();
     const load = new Map<string, number>([[this.nodeId, 0]]);
@@ -286,6 +296,9 @@ export class LeaseManager {
       const e = await this.nodes.get(k);
       if (e?.operation !== 'PUT' || e.value.byteLength === 0) continue;
       const n = JSON.parse(e.string()) as NodeInfo;
+      const suspect = this.suspects.get(n.id);
+      if (suspect !== undefined && n.heartbeatMs <= suspect) continue;
+      this.suspects.delete(n.id);
       if (wall - n.heartbeatMs < FRESH_NODE_MS) out.push(n.id);
     }
     return out;

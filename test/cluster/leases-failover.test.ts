@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import * as K from '@aws-sdk/client-kinesis';
 import * as KA from '@aws-sdk/client-kinesis-analytics';
 import { CreateDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startDevCluster } from '../../src/cluster/index.ts';
 import type { DevCluster, DevNode, StartNode } from '../../src/cluster/index.ts';
 import { readClusterStatus } from '../../src/storage/index.ts';
@@ -26,6 +27,8 @@ const CHILD = fileURLToPath(new URL('./fixtures/lease-node.ts', import.meta.url)
 const ROLE = 'arn:aws:iam::000000000000:role/kda';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const credentials = { accessKeyId: 'a', secretAccessKey: 'b' };
+/** Shorter than the default (5 s) to keep the test short; the benchmark measures failover with the default. */
+const LEASE_TTL_MS = 3000;
 
 interface ChildNode extends DevNode {
   readonly id: string;
@@ -40,7 +43,7 @@ let nodeCount = 0;
 
 const startNode: StartNode<ChildNode> = async ({ nats }) => {
   const dataDir = join(dir, `node${nodeCount++}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, nats.servers.join(','), nats.namespace, dataDir, bucketDir], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, nats.servers.join(','), nats.namespace, dataDir, bucketDir, String(LEASE_TTL_MS)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -63,7 +66,13 @@ const startNode: StartNode<ChildNode> = async ({ nats }) => {
     child,
     async close() {
       child.kill('SIGTERM');
+      // A node that has not stopped after 15 s is killed: the test fails on what it checked, not on a hang here.
+      const killer = setTimeout(() => {
+        process.stderr.write(`node ${id} did not stop on SIGTERM within 15 s: killing it\n${err}\n`);
+        child.kill('SIGKILL');
+      }, 15_000);
       await exited;
+      clearTimeout(killer);
     },
     async kill() {
       child.kill('SIGKILL');
@@ -83,11 +92,11 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const clients = (node: ChildNode) => ({
-  kinesis: new K.KinesisClient({ endpoint: node.url, region: 'us-east-1', credentials }),
-  analytics: new KA.KinesisAnalyticsClient({ endpoint: node.url, region: 'us-east-1', credentials }),
-  firehose: new FirehoseClient({ endpoint: node.url, region: 'us-east-1', credentials }),
-});
+/** A request that hangs (a node being killed) times out and is retried like any retryable failure. */
+const clients = (node: ChildNode) => {
+  const common = { endpoint: node.url, region: 'us-east-1', credentials, requestHandler: new NodeHttpHandler({ requestTimeout: 10_000 }) };
+  return { kinesis: new K.KinesisClient(common), analytics: new KA.KinesisAnalyticsClient(common), firehose: new FirehoseClient(common) };
+};
 
 async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -141,13 +150,15 @@ function missingAndDuplicates(got: number[], acked: Set<number>): { missing: num
   return { missing, duplicates };
 }
 
-describe('leases: failover of SQL applications and delivery streams between nodes', () => {
+describe('leases: failover of SQL applications and delivery streams between nodes', { timeout: 120_000 }, () => {
   const input = 'lease-in';
   const output = 'lease-out';
   const delivery = 'lease-fh';
   const app = 'lease-app';
 
   it('runs on node A, spreads to a joining node B, and moves to the survivor after kill -9 with no gap', async (t) => {
+    const t0 = Date.now();
+    const step = (what: string) => t.diagnostic(`${Date.now() - t0} ms: ${what}`);
     const nodeA = cluster.nodes[0]!;
     const a = clients(nodeA);
     await a.kinesis.send(new K.CreateStreamCommand({ StreamName: input, ShardCount: 1 }));
@@ -168,6 +179,7 @@ describe('leases: failover of SQL applications and delivery streams between node
       const d = await a.kinesis.send(new K.DescribeStreamSummaryCommand({ StreamName: output }));
       assert.equal(d.StreamDescriptionSummary!.StreamStatus, 'ACTIVE');
     }, 'streams ACTIVE');
+    step('streams active');
     await a.analytics.send(
       new KA.CreateApplicationCommand({
         ApplicationName: app,
@@ -203,6 +215,7 @@ describe('leases: failover of SQL applications and delivery streams between node
         InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }],
       }),
     );
+    step('app started');
     // Both run on A, the node that created and started them.
     await eventually(async () => {
       const owners = await leaseOwners();
@@ -210,6 +223,7 @@ describe('leases: failover of SQL applications and delivery streams between node
       assert.equal(owners.get(`firehose/${delivery}`), nodeA.id);
     }, 'leases on A');
 
+    step('leases on A');
     // B joins: within seconds one of the two leases moves to it.
     const joinedMs = Date.now();
     const nodeB = await startNode({ port: 0, nats: { servers: cluster.nats.urls, replicas: 3, namespace } });
@@ -222,6 +236,7 @@ describe('leases: failover of SQL applications and delivery streams between node
     t.diagnostic(`rebalanced ${Date.now() - joinedMs} ms after B started (start included)`);
 
     // The SQL application's owner dies; the producer writes through the other node throughout.
+    step('spread');
     const victim = spread.get(`analytics/${app}`) === nodeA.id ? nodeA : nodeB;
     const survivor = victim === nodeA ? nodeB : nodeA;
     const s = clients(survivor);
@@ -243,6 +258,7 @@ describe('leases: failover of SQL applications and delivery streams between node
       }
     })();
     await eventually(async () => assert.ok((await readOut(s.kinesis, output)).length > 0), 'output before the kill');
+    step('output seen');
     const killedMs = Date.now();
     await victim.kill();
     cluster.nodes.splice(cluster.nodes.indexOf(victim), 1);
@@ -257,6 +273,7 @@ describe('leases: failover of SQL applications and delivery streams between node
     );
     const failoverMs = firstAfter - killedMs;
     t.diagnostic(`failover: ${failoverMs} ms from kill -9 to the SQL application's first output on the survivor`);
+    step('failed over');
     await sleep(1000);
     producing = false;
     await producer;
@@ -272,6 +289,7 @@ describe('leases: failover of SQL applications and delivery streams between node
       assert.deepEqual(r.missing, []);
       return r;
     }, 'every acknowledged input in the output stream');
+    step('stream checked');
     const viaFiles = await eventually(async () => {
       const r = missingAndDuplicates(await readFiles(), acked);
       assert.deepEqual(r.missing, []);
