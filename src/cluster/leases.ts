@@ -81,7 +81,7 @@ export function leasesBucket(namespace: string): string {
   return `${namespace}-leases`;
 }
 
-function decode(e: KvEntry): LeaseValue | undefined {
+function decode(e: Pick<KvEntry, 'operation' | 'value' | 'revision' | 'string'>): LeaseValue | undefined {
   if (e.operation !== 'PUT' || e.value.byteLength === 0) return undefined;
   const v = JSON.parse(e.string()) as LeaseValue;
   if (!v.token) v.token = e.revision;
@@ -138,8 +138,30 @@ export class LeaseManager {
     const kv = await kvm.create(leasesBucket(storage.namespace), { replicas: storage.replicaCount, history: 1 });
     const nodes = await kvm.open(`${storage.namespace}-nodes`);
     const m = new LeaseManager(kv, nodes, member.info.id, options.clock, options);
+    await m.follow();
     storage.meta.setFence((key) => m.fenceToken(key));
     return m;
+  }
+
+  /** Every lease and every node entry as last seen, kept by two KV watches (one consumer each for the node's life, not a listing per pass). */
+  private readonly leaseView = new Map<string, { value: LeaseValue | undefined; revision: number }>();
+  private readonly nodeView = new Map<string, NodeInfo>();
+  private readonly watches: Array<{ stop(): void }> = [];
+
+  /** Starts the watches (they deliver each bucket's current entries first, then changes). */
+  private async follow(): Promise<void> {
+    const leases = await this.kv.watch();
+    const nodes = await this.nodes.watch();
+    this.watches.push(leases, nodes);
+    void (async () => {
+      for await (const e of leases) this.leaseView.set(decodeKvKey(e.key), { value: decode(e), revision: e.revision });
+    })().catch(() => undefined); // ends when the connection closes
+    void (async () => {
+      for await (const e of nodes) {
+        if (e.operation === 'PUT' && e.value.byteLength > 0) this.nodeView.set(e.key, JSON.parse(e.string()) as NodeInfo);
+        else this.nodeView.delete(e.key);
+      }
+    })().catch(() => undefined);
   }
 
   /** Adds a kind of leased work (before start()). */
@@ -232,17 +254,13 @@ export class LeaseManager {
 
   private async reconcile(): Promise<void> {
     const now = this.clock.now();
-    const leases = new Map<string, { value: LeaseValue | undefined; revision: number }>();
-    for await (const k of await this.kv.keys()) {
-      const e = await this.kv.get(k);
-      if (e) leases.set(decodeKvKey(k), { value: decode(e), revision: e.revision });
-    }
+    const leases = this.leaseView;
     const desired = new Map<string, number>();
     for (const kind of this.kinds) for (const [name, version] of kind.desired()) desired.set(kind.prefix + name, version);
     const wallNow = Date.now();
     for (const [, l] of leases) if (l.value && l.value.expiresMs <= now && l.value.owner !== this.nodeId) this.suspects.set(l.value.owner, wallNow);
     // Load per live node: leases held and not expired.
-    const fresh = await this.freshNodes();
+    const fresh = this.freshNodes();
     const load = new Map<string, number>([[this.nodeId, 0]]);
     for (const id of fresh) load.set(id, 0);
     for (const [, l] of leases) if (l.value && l.value.expiresMs > now && load.has(l.value.owner)) load.set(l.value.owner, load.get(l.value.owner)! + 1);
@@ -289,13 +307,10 @@ export class LeaseManager {
     }
   }
 
-  private async freshNodes(): Promise<string[]> {
+  private freshNodes(): string[] {
     const out: string[] = [];
     const wall = Date.now();
-    for await (const k of await this.nodes.keys()) {
-      const e = await this.nodes.get(k);
-      if (e?.operation !== 'PUT' || e.value.byteLength === 0) continue;
-      const n = JSON.parse(e.string()) as NodeInfo;
+    for (const n of this.nodeView.values()) {
       const suspect = this.suspects.get(n.id);
       if (suspect !== undefined && n.heartbeatMs <= suspect) continue;
       this.suspects.delete(n.id);
@@ -390,6 +405,7 @@ export class LeaseManager {
     this.timer?.cancel();
     this.timer = null;
     await this.running;
+    for (const w of this.watches) w.stop();
     if (release) for (const [resource, h] of [...this.held]) await this.giveUp(resource, h);
     this.held.clear();
   }

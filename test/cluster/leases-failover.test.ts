@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -47,8 +47,10 @@ const startNode: StartNode<ChildNode> = async ({ nats }) => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
+  const logFile = process.env.LEASE_TEST_LOGS ? join(process.env.LEASE_TEST_LOGS, `node${nodeCount}.log`) : undefined;
   child.stderr!.on('data', (c: Buffer) => {
     err = (err + c.toString()).slice(-4000);
+    if (logFile) appendFileSync(logFile, c);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const [url, id] = await new Promise<[string, string]>((resolve, reject) => {
@@ -95,17 +97,30 @@ after(async () => {
 /** A request that hangs (a node being killed) times out and is retried like any retryable failure. */
 const clients = (node: ChildNode) => {
   const common = { endpoint: node.url, region: 'us-east-1', credentials, requestHandler: new NodeHttpHandler({ requestTimeout: 10_000 }) };
-  return { kinesis: new K.KinesisClient(common), analytics: new KA.KinesisAnalyticsClient(common), firehose: new FirehoseClient(common) };
+  return {
+    kinesis: new K.KinesisClient(common),
+    analytics: new KA.KinesisAnalyticsClient(common),
+    firehose: new FirehoseClient(common),
+  };
 };
 
+/** Retries `check` until it passes; one attempt that hangs (a NATS request during failover) counts as failed after 5 s. */
 async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await check();
+      return await Promise.race([
+        check(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('attempt timed out')), 5000);
+        }),
+      ]);
     } catch (e) {
       if (Date.now() > until) throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
       await sleep(100);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -215,7 +230,7 @@ describe('leases: failover of SQL applications and delivery streams between node
         InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }],
       }),
     );
-    step('app started');
+    step('apps started');
     // Both run on A, the node that created and started them.
     await eventually(async () => {
       const owners = await leaseOwners();
@@ -230,6 +245,7 @@ describe('leases: failover of SQL applications and delivery streams between node
     cluster.nodes.push(nodeB);
     const spread = await eventually(async () => {
       const owners = await leaseOwners();
+      assert.equal(owners.size, 2, 'every resource owned (none between a hand-over and its taking)');
       assert.deepEqual(new Set(owners.values()), new Set([nodeA.id, nodeB.id]));
       return owners;
     }, 'leases spread over A and B');
@@ -277,9 +293,13 @@ describe('leases: failover of SQL applications and delivery streams between node
     await sleep(1000);
     producing = false;
     await producer;
-    const owners = await leaseOwners();
-    assert.equal(owners.get(`analytics/${app}`), survivor.id);
-    assert.equal(owners.get(`firehose/${delivery}`), survivor.id);
+    step('producer stopped');
+    await eventually(async () => {
+      const owners = await leaseOwners();
+      assert.equal(owners.get(`analytics/${app}`), survivor.id);
+      assert.equal(owners.get(`firehose/${delivery}`), survivor.id);
+    }, 'every lease on the survivor');
+    step('leases on the survivor');
 
     const viaStream = await eventually(async () => {
       const r = missingAndDuplicates(
@@ -289,13 +309,15 @@ describe('leases: failover of SQL applications and delivery streams between node
       assert.deepEqual(r.missing, []);
       return r;
     }, 'every acknowledged input in the output stream');
-    step('stream checked');
+    step('streams checked');
     const viaFiles = await eventually(async () => {
       const r = missingAndDuplicates(await readFiles(), acked);
       assert.deepEqual(r.missing, []);
       return r;
     }, 'every acknowledged input in the delivered files');
-    t.diagnostic(`${acked.size} inputs; duplicates after failover: ${viaStream.duplicates} in the output stream, ${viaFiles.duplicates} in the files`);
+    t.diagnostic(
+      `${acked.size} inputs; duplicates after failover: ${viaStream.duplicates} in the SQL application's output stream, ${viaFiles.duplicates} in the files`,
+    );
     assert.ok(failoverMs <= 15_000, `failover took ${failoverMs} ms`);
   });
 });
