@@ -6,12 +6,16 @@
  * can say the same thing, the KDA dialect. Results are cross-checked: each
  * query's output row count must agree with DuckDB's.
  *
- *   node --expose-gc --import tsx bench/sql/nexmark-flink.ts     # writes the `sql-flink` section of docs/benchmarks.md
- *   FRESHET_BENCH_EVENTS=200000 node --expose-gc --import tsx bench/sql/nexmark-flink.ts --no-write [q5|q7|q8|q11]
+ *   node --single-threaded-gc --expose-gc --import tsx bench/sql/nexmark-flink.ts     # writes the `sql-flink` section of docs/benchmarks.md
+ *   FRESHET_BENCH_EVENTS=200000 node --single-threaded-gc --expose-gc --import tsx bench/sql/nexmark-flink.ts --no-write [q5|q7|q8|q11]
+ *   node --single-threaded-gc --cpu-prof --import tsx bench/sql/nexmark-flink.ts --freshet-only q11   # profile the Flink job alone (no DuckDB, no KDA)
  *
  * With --expose-gc every timed run starts after a full collection and a short idle (settle()), so no run
  * pays for the garbage of the one before, nor for V8's concurrent sweeping of that forced collection on
  * its helper threads (process CPU time counts every thread). The input rows stay in the old generation.
+ * --single-threaded-gc puts V8's collector on the main thread: a run is charged for the collections its own
+ * allocation causes, and not for background marking that V8 starts on its own (the memory reducer after
+ * an idle spell), which otherwise lands on whichever engine is being timed, DuckDB included.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { loadavg } from 'node:os';
@@ -299,7 +303,24 @@ async function runDuck(con: DuckDBConnection, q: Query): Promise<{ ms: number; r
 }
 
 async function main(): Promise<void> {
+  for (const flag of ['--single-threaded-gc', '--expose-gc'])
+    if (!process.execArgv.includes(flag))
+      console.error(`warning: run with node ${flag} (see the header of this file): the figures are not comparable without it`);
   const only = process.argv.find((a) => /^q\d+$/.test(a));
+  if (process.argv.includes('--freshet-only')) {
+    for (const q of QUERIES) {
+      if (only && q.id !== only) continue;
+      const ms: number[] = [];
+      for (let i = 0; i <= RUNS; i++) ms.push((await runFlink(q)).ms);
+      console.log(
+        `${q.id}: Freshet ${fmtRate(q.events, median(ms.slice(1)))} (CPU ms of ${RUNS} runs after a warm-up: ${ms
+          .slice(1)
+          .map((x) => x.toFixed(0))
+          .join(', ')})`,
+      );
+    }
+    return;
+  }
   const duck = await DuckDBInstance.create(':memory:');
   const con = await duck.connect();
   await loadNexmarkTables(con, { bids, persons, auctions });
@@ -339,7 +360,7 @@ async function main(): Promise<void> {
   }
   con.closeSync();
   duck.closeSync();
-  const md = `Command: \`node --expose-gc --import tsx bench/sql/nexmark-flink.ts\` (FRESHET_BENCH_EVENTS=${N_BIDS}, FRESHET_BENCH_RUNS=${RUNS}).
+  const md = `Command: \`node --single-threaded-gc --expose-gc --import tsx bench/sql/nexmark-flink.ts\` (FRESHET_BENCH_EVENTS=${N_BIDS}, FRESHET_BENCH_RUNS=${RUNS}).
 Machine: ${machineLine()}; load average at the end of the run ${loadavg()
     .map((x) => x.toFixed(1))
     .join(' / ')} (the machine is shared: compare the ratios within this run, not absolute figures).

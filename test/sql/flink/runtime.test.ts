@@ -233,4 +233,40 @@ describe('FlinkApplication', () => {
       (e: unknown) => e instanceof SqlError && e.line === 2 && e.column === 8,
     );
   });
+  it('counts open window groups and sessions as state while they are open, and none once they fire or merge', () => {
+    const app = FlinkApplication.compile(`
+CREATE TABLE bid (bidder INT, price DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '60' SECOND) WITH ('connector' = 'datagen');
+CREATE TABLE s (bidder INT, n BIGINT, window_start TIMESTAMP(3), window_end TIMESTAMP(3)) WITH ('connector' = 'blackhole');
+CREATE TABLE h (bidder INT, n BIGINT, window_start TIMESTAMP(3)) WITH ('connector' = 'blackhole');
+INSERT INTO s SELECT bidder, COUNT(*), window_start, window_end
+FROM TABLE(SESSION(TABLE bid PARTITION BY bidder, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY bidder, window_start, window_end;
+INSERT INTO h SELECT bidder, COUNT(*), window_start
+FROM TABLE(HOP(TABLE bid, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '10' SECOND)) GROUP BY bidder, window_start, window_end;`);
+    const sessions: unknown[][] = [];
+    app.onOutput('s', (rows) => {
+      for (const r of rows) sessions.push(r.slice(1));
+    });
+    const row = (bidder: number, sec: number): unknown[] => [0, bidder, 1, T0 + sec * 1000];
+    // bidder 1: two sessions (0 s and 30 s); bidder 2: one session (1 s); each row is in two HOP windows.
+    app.pushRows('bid', [row(1, 0), row(2, 1), row(1, 30)], T0);
+    // 3 sessions + HOP groups: [-5,5) b1 b2, [0,10) b1 b2, [25,35) b1, [30,40) b1 = 6.
+    assert.equal(app.stateRows(), 3 + 6);
+    // A row at 20 s for bidder 1 merges into its 30 s session (still 3 sessions) and opens two HOP groups.
+    app.pushRows('bid', [row(1, 20)], T0 + 1);
+    assert.equal(app.stateRows(), 3 + 8);
+    app.pushRows('bid', [row(3, 100)], T0 + 2);
+    // The watermark (100 s − 60 s) fired everything ending by 40 s: bidder 3's session and its two HOP groups are left.
+    assert.equal(app.stateRows(), 1 + 2);
+    assert.deepEqual(
+      sessions.map((r) => [r[0], r[1]]),
+      [
+        [1, 1],
+        [2, 1],
+        [1, 2],
+      ],
+    );
+    app.finish();
+    assert.equal(app.stateRows(), 0);
+    app.close();
+  });
 });

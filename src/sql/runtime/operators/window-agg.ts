@@ -29,7 +29,8 @@ interface Win {
 
 interface Session {
   key: unknown;
-  keys: unknown[];
+  /** The group's key values; null when there is at most one key (then it is `key` itself). */
+  keys: unknown[] | null;
   start: number;
   end: number;
   /** The accumulators when the aggregates can be merged; otherwise the rows, aggregated when the session fires. */
@@ -66,6 +67,10 @@ export class WindowAggOperator implements Operator {
   /** Session ends in due order; an extended session gets a new entry, the stale one is skipped. */
   private readonly sessionHeap = new TimerQueue<Session>();
   private readonly bounds: number[] = [];
+  /** Groups of open windows plus sessions (or, unmerged, their rows): what stateRows() reports, kept as they change. */
+  private kept = 0;
+  /** The pre-projection row of a fired group, reused: projection and HAVING read it, the projection copies it out. */
+  private readonly post: Row;
 
   constructor(
     private readonly plan: Plan,
@@ -82,6 +87,7 @@ export class WindowAggOperator implements Operator {
     this.having = plan.having ? c.fn1(plan.having) : null;
     this.project = c.projector(plan.project);
     this.nKeys = plan.keys.length;
+    this.post = new Array(3 + this.nKeys + plan.aggs.length);
     // hot path: TUMBLE by event time is one generated loop — window, key and accumulator update inlined.
     if (plan.window.kind === 'TUMBLE' && !plan.proctime) {
       const size = plan.window.sizeMs;
@@ -211,6 +217,7 @@ export class WindowAggOperator implements Operator {
 
   /** @internal */
   newGroup(r: Row): Group {
+    this.kept++;
     return { keys: this.keyValues(r), acc: this.agg.init() };
   }
 
@@ -310,7 +317,10 @@ export class WindowAggOperator implements Operator {
           this.sessionHeap.push(v.end, v);
         }
         if (v.acc !== null) this.agg.update(v.acc, r);
-        else v.rows!.push(r);
+        else {
+          v.rows!.push(r);
+          this.kept++;
+        }
         return;
       }
       if (!proctime && t + gap - 1 <= this.wm) {
@@ -332,6 +342,7 @@ export class WindowAggOperator implements Operator {
         end = Math.max(end, s.end);
         (merged ??= []).push(s);
         s.dead = true;
+        this.kept -= s.rows === null ? 1 : s.rows.length;
         list.splice(j, 1);
       }
     }
@@ -345,15 +356,18 @@ export class WindowAggOperator implements Operator {
 
   /** A session starting with row r (and the sessions it merges, oldest first). */
   private newSession(k: unknown, r: Row, start: number, end: number, merged: Session[] | null): Session {
-    const s: Session = { key: k, keys: merged?.[0]?.keys ?? this.keyValues(r), start, end, acc: null, rows: null, dead: false };
+    const keys = this.nKeys <= 1 ? null : (merged?.[0]?.keys ?? this.keyValues(r));
+    const s: Session = { key: k, keys, start, end, acc: null, rows: null, dead: false };
     if (this.merge !== null) {
       s.acc = this.agg.init();
       if (merged) for (const m of merged) this.merge(s.acc, m.acc!);
       this.agg.update(s.acc, r);
+      this.kept++;
     } else {
       s.rows = [];
       if (merged) for (const m of merged) for (const x of m.rows!) s.rows.push(x);
       s.rows.push(r);
+      this.kept += s.rows.length;
     }
     this.sessionHeap.push(end, s);
     return s;
@@ -390,6 +404,7 @@ export class WindowAggOperator implements Operator {
         // A session extended in place since this timer was set has a later one.
         if (s.end !== due) continue;
         s.dead = true;
+        this.kept -= s.rows === null ? 1 : s.rows.length;
         this.dropSession(s);
         let acc = s.acc;
         if (acc === null) {
@@ -402,7 +417,7 @@ export class WindowAggOperator implements Operator {
             }
           }
         }
-        this.emitGroup(s.keys, acc, s.start, s.end, out);
+        this.emitGroup(s.keys, s.key, acc, s.start, s.end, out);
       }
     } else {
       const ends = this.ends;
@@ -411,18 +426,21 @@ export class WindowAggOperator implements Operator {
       for (let i = 0; i < n; i++) {
         const win = this.windows.get(ends[i]!)!;
         this.windows.delete(win.end);
-        for (const g of win.groups.values()) this.emitGroup(g.keys, g.acc, win.start, win.end, out);
+        this.kept -= win.groups.size;
+        for (const g of win.groups.values()) this.emitGroup(g.keys, null, g.acc, win.start, win.end, out);
       }
       if (n > 0) ends.splice(0, n);
     }
     if (out.length > 0) this.emit(out);
   }
 
-  private emitGroup(keys: unknown[], acc: unknown[], start: number, end: number, out: Row[]): void {
+  /** One fired group: [time, ...keys, start, end, ...aggregates] through HAVING and the projection. `keys` null: the one key is `key`. */
+  private emitGroup(keys: unknown[] | null, key: unknown, acc: unknown[], start: number, end: number, out: Row[]): void {
     const nk = this.nKeys;
-    const post: Row = new Array(3 + nk + this.plan.aggs.length);
+    const post = this.post;
     post[0] = end - 1;
-    for (let k = 0; k < nk; k++) post[1 + k] = keys[k];
+    if (keys !== null) for (let k = 0; k < nk; k++) post[1 + k] = keys[k];
+    else if (nk === 1) post[1] = key;
     post[1 + nk] = start;
     post[2 + nk] = end;
     try {
@@ -430,7 +448,7 @@ export class WindowAggOperator implements Operator {
       if (this.having && this.having(post) !== true) return;
       out.push(this.project(post));
     } catch (e) {
-      this.ctx.error({ ...errorOf(e), row: post });
+      this.ctx.error({ ...errorOf(e), row: post.slice() });
     }
   }
 
@@ -448,13 +466,7 @@ export class WindowAggOperator implements Operator {
 
   /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
   stateRows(): number {
-    let n = 0;
-    for (const w of this.windows.values()) n += w.groups.size;
-    for (const s of this.sessions.values()) {
-      if (s === null) continue;
-      for (const x of Array.isArray(s) ? s : [s]) n += x.rows === null ? 1 : x.rows.length;
-    }
-    return n;
+    return this.kept;
   }
 
   checkpoint(): unknown {
@@ -464,7 +476,7 @@ export class WindowAggOperator implements Operator {
       sessions: [...this.sessions.values()]
         .flat()
         .filter((s) => s !== null)
-        .map((s) => [s.key, s.keys, s.start, s.end, s.acc ? accToJson(s.acc) : null, s.rows]),
+        .map((s) => [s.key, s.keys ?? (this.nKeys === 1 ? [s.key] : []), s.start, s.end, s.acc ? accToJson(s.acc) : null, s.rows]),
     };
   }
 
@@ -477,15 +489,18 @@ export class WindowAggOperator implements Operator {
     this.wm = st.wm ?? -Infinity;
     this.windows.clear();
     this.ends = [];
+    this.kept = 0;
     for (const [start, end, groups] of st.windows) {
       const w = this.windowFor(start, end);
       for (const [k, keys, acc] of groups) w.groups.set(k, { keys, acc: accFromJson(acc) });
+      this.kept += groups.length;
     }
     this.sessions.clear();
     this.idleKeys = 0;
     this.sessionHeap.clear();
     for (const [key, keys, start, end, acc, rows] of st.sessions) {
-      const s: Session = { key, keys, start, end, acc: acc ? accFromJson(acc) : null, rows, dead: false };
+      const s: Session = { key, keys: this.nKeys <= 1 ? null : keys, start, end, acc: acc ? accFromJson(acc) : null, rows, dead: false };
+      this.kept += rows === null ? 1 : rows.length;
       const v = this.sessions.get(key);
       this.sessions.set(key, v === undefined || v === null ? s : Array.isArray(v) ? [...v, s] : [v, s]);
       this.sessionHeap.push(end, s);
@@ -493,6 +508,7 @@ export class WindowAggOperator implements Operator {
   }
 
   close(): void {
+    this.kept = 0;
     this.windows.clear();
     this.ends = [];
     this.sessions.clear();
