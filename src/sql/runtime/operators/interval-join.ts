@@ -12,82 +12,111 @@ import type { OpPlan } from '../../plan/plan.ts';
 import { ExprCompiler } from '../compile.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
-import { keySource } from './flink-common.ts';
+import { keySource, TimerQueue } from './flink-common.ts';
+import { KeyIndex } from './key-index.ts';
 
 /**
- * One side's kept rows: per key (for probing) and in expiry order (for cleanup). Rows are kept as they
- * are — no wrapper object per row — and mostly arrive in time order, so a new row goes at the end of the
- * queue; an out-of-order one is inserted by binary search. Outer sides remember which rows met a partner.
+ * One side's kept rows, columnar: each kept row gets a sequence number and its row, key and (outer
+ * sides) matched flag sit in parallel arrays at seq − base; rows of one key are chained newest to
+ * oldest through `prev` (a seq, or −1), and `byKey` (a KeyIndex: int keys in a typed-array hash table)
+ * maps a key to its newest live row's seq — one
+ * primitive per row, no list, wrapper or Set entry per row. Expiry order comes from a timer queue of
+ * seqs (rows mostly arrive in time order, so it is mostly appends). An expired row leaves a hole
+ * (undefined) that probes skip; a prefix of holes is cut off now and then.
  */
 class Side {
-  byKey = new Map<unknown, Row[]>();
-  queue: Row[] = [];
-  /** Each queued row's expiry, parallel to `queue`. */
-  expiries: number[] = [];
-  head = 0;
-  matched: Set<Row> | null;
+  readonly byKey = new KeyIndex();
+  rows: (Row | undefined)[] = [];
+  keys: unknown[] = [];
+  prev: number[] = [];
+  /** Whether each kept row met a partner (outer sides only). */
+  matched: boolean[] | null;
+  /** The seq of rows[0]. */
+  base = 0;
+  private next = 0;
+  /** rows[0 .. lo) are all holes. */
+  private lo = 0;
+  private readonly timers = new TimerQueue<number>();
+  live = 0;
+  /** Set by shiftDue: whether the row it returned met a partner. */
+  lastMatched = false;
 
-  constructor(outer: boolean) {
-    this.matched = outer ? new Set() : null;
+  constructor(private readonly outer: boolean) {
+    this.matched = outer ? [] : null;
   }
 
-  keep(r: Row, k: unknown, expiry: number): void {
-    const list = this.byKey.get(k);
-    if (list === undefined) this.byKey.set(k, [r]);
-    else list.push(r);
-    const e = this.expiries;
-    const n = e.length;
-    if (n === this.head || e[n - 1]! <= expiry) {
-      this.queue.push(r);
-      e.push(expiry);
-      return;
-    }
-    let lo = this.head;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (e[mid]! <= expiry) lo = mid + 1;
-      else hi = mid;
-    }
-    this.queue.splice(lo, 0, r);
-    e.splice(lo, 0, expiry);
+  keep(r: Row, k: unknown, expiry: number, matched: boolean): void {
+    const seq = this.next++;
+    this.rows.push(r);
+    this.keys.push(k);
+    this.prev.push(this.byKey.get(k));
+    if (this.matched !== null) this.matched.push(matched);
+    this.byKey.set(k, seq);
+    this.timers.push(expiry, seq);
+    this.live++;
   }
 
-  /** The next kept row whose expiry is at or before w (removed from its key's list), or undefined. */
-  shiftDue(w: number, keyOf: (r: Row) => unknown): Row | undefined {
-    const h = this.head;
-    if (h >= this.queue.length || this.expiries[h]! > w) return undefined;
-    const r = this.queue[h]!;
-    this.head = h + 1;
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.expiries = this.expiries.slice(this.head);
-      this.head = 0;
+  /** The next kept row whose expiry is at or before w (removed), or undefined. */
+  shiftDue(w: number): Row | undefined {
+    const timers = this.timers;
+    // peek() is Infinity when empty, which a final watermark of +Infinity would not stop.
+    if (timers.size === 0 || timers.peek() > w) return undefined;
+    const seq = timers.pop()!;
+    const base = this.base;
+    const i = seq - base;
+    const r = this.rows[i]!;
+    const k = this.keys[i];
+    this.rows[i] = undefined;
+    this.keys[i] = undefined;
+    this.live--;
+    if (this.matched !== null) this.lastMatched = this.matched[i]!;
+    if (this.byKey.get(k) === seq) {
+      // The key's newest row left: its newest live one (if any) heads the chain now.
+      let p = this.prev[i]!;
+      while (p >= base && this.rows[p - base] === undefined) p = this.prev[p - base]!;
+      if (p >= base) this.byKey.set(k, p);
+      else this.byKey.delete(k);
     }
-    const k = keyOf(r);
-    const list = this.byKey.get(k);
-    if (list) {
-      // Rows mostly expire in arrival order: the oldest is usually first.
-      if (list.length === 1) this.byKey.delete(k);
-      else {
-        const i = list[0] === r ? 0 : list.indexOf(r);
-        if (i === 0) list.shift();
-        else if (i > 0) list.splice(i, 1);
-      }
-    }
+    if (i === this.lo) this.compact();
     return r;
   }
 
-  rows(): Row[] {
-    return this.queue.slice(this.head);
+  private compact(): void {
+    const rows = this.rows;
+    let lo = this.lo;
+    while (lo < rows.length && rows[lo] === undefined) lo++;
+    this.lo = lo;
+    if (lo > 4096 && lo * 2 > rows.length) {
+      this.rows = rows.slice(lo);
+      this.keys = this.keys.slice(lo);
+      this.prev = this.prev.slice(lo);
+      if (this.matched !== null) this.matched = this.matched.slice(lo);
+      this.base += lo;
+      this.lo = 0;
+    }
+  }
+
+  /** The kept rows with their matched flags, oldest first. */
+  entries(): [Row, boolean][] {
+    const out: [Row, boolean][] = [];
+    for (let i = this.lo; i < this.rows.length; i++) {
+      const r = this.rows[i];
+      if (r !== undefined) out.push([r, this.matched?.[i] ?? false]);
+    }
+    return out;
   }
 
   clear(): void {
     this.byKey.clear();
-    this.queue = [];
-    this.expiries = [];
-    this.head = 0;
-    this.matched?.clear();
+    this.rows = [];
+    this.keys = [];
+    this.prev = [];
+    if (this.outer) this.matched = [];
+    this.base = 0;
+    this.next = 0;
+    this.lo = 0;
+    this.timers.clear();
+    this.live = 0;
   }
 }
 
@@ -149,6 +178,9 @@ export class IntervalJoinOperator implements Operator {
     const own = isLeft ? this.left : this.right;
     const outer = own.matched !== null;
     const otherMatched = other.matched;
+    const prev = other.prev;
+    const kept = other.rows;
+    const base = other.base;
     const on = this.on;
     const filter = this.filter;
     const make = this.make;
@@ -164,29 +196,27 @@ export class IntervalJoinOperator implements Operator {
           continue;
         }
         let matched = false;
-        const cands = other.byKey.get(k);
-        if (cands !== undefined) {
-          for (let j = 0; j < cands.length; j++) {
-            const c = cands[j]!;
-            const ct = otherTime(c) as number;
-            const d = isLeft ? ct - t : t - ct;
-            if (d < lo || d > hi) continue;
-            const l = isLeft ? r : c;
-            const rr = isLeft ? c : r;
-            if (on !== null && on(l, rr) !== true) continue;
-            matched = true;
-            if (otherMatched !== null) otherMatched.add(c);
-            if (filter !== null && filter(l, rr) !== true) continue;
-            out.push(make(l, rr));
-          }
+        // The key's rows, newest first (holes of expired rows skipped; a seq below base was cut off; −1: none).
+        for (let seq = other.byKey.get(k); seq >= base; seq = prev[seq - base]!) {
+          const c = kept[seq - base];
+          if (c === undefined) continue;
+          const ct = otherTime(c) as number;
+          const d = isLeft ? ct - t : t - ct;
+          if (d < lo || d > hi) continue;
+          const l = isLeft ? r : c;
+          const rr = isLeft ? c : r;
+          if (on !== null && on(l, rr) !== true) continue;
+          matched = true;
+          if (otherMatched !== null) otherMatched[seq - base] = true;
+          if (filter !== null && filter(l, rr) !== true) continue;
+          out.push(make(l, rr));
         }
         const expiry = isLeft ? t + hi : t - lo;
         if (expiry <= wm) {
           if (outer && !matched) this.unmatched(r, isLeft, out);
           continue;
         }
-        if (matched && outer) own.matched!.add(r);
-        own.keep(r, k, expiry);
+        own.keep(r, k, expiry, matched);
       } catch (e) {
         this.ctx.error({ ...errorOf(e), row: r });
       }
@@ -214,11 +244,10 @@ export class IntervalJoinOperator implements Operator {
     out.push(o);
   }
 
-  private expire(side: Side, keyOf: (r: Row) => unknown, w: number, isLeft: boolean, out: Row[]): void {
-    const matched = side.matched;
-    for (let r = side.shiftDue(w, keyOf); r !== undefined; r = side.shiftDue(w, keyOf)) {
-      if (matched === null) continue;
-      if (!matched.delete(r)) this.unmatched(r, isLeft, out);
+  private expire(side: Side, w: number, isLeft: boolean, out: Row[]): void {
+    const outer = side.matched !== null;
+    for (let r = side.shiftDue(w); r !== undefined; r = side.shiftDue(w)) {
+      if (outer && !side.lastMatched) this.unmatched(r, isLeft, out);
     }
   }
 
@@ -226,19 +255,18 @@ export class IntervalJoinOperator implements Operator {
     if (watermarkMs <= this.wm) return;
     this.wm = watermarkMs;
     const out: Row[] = [];
-    this.expire(this.left, this.leftKey, watermarkMs, true, out);
-    this.expire(this.right, this.rightKey, watermarkMs, false, out);
+    this.expire(this.left, watermarkMs, true, out);
+    this.expire(this.right, watermarkMs, false, out);
     if (out.length > 0) this.emit(out);
   }
 
   /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
   stateRows(): number {
-    return this.left.queue.length - this.left.head + this.right.queue.length - this.right.head;
+    return this.left.live + this.right.live;
   }
 
   checkpoint(): unknown {
-    const side = (x: Side): [Row, boolean][] => x.rows().map((r) => [r, x.matched?.has(r) ?? false]);
-    return { wm: Number.isFinite(this.wm) ? this.wm : null, left: side(this.left), right: side(this.right) };
+    return { wm: Number.isFinite(this.wm) ? this.wm : null, left: this.left.entries(), right: this.right.entries() };
   }
 
   restore(state: unknown): void {
@@ -246,10 +274,7 @@ export class IntervalJoinOperator implements Operator {
     this.wm = st.wm ?? -Infinity;
     const load = (rows: [Row, boolean][], x: Side, timeOf: (r: Row) => unknown, keyOf: (r: Row) => unknown, bound: number): void => {
       x.clear();
-      for (const [row, matched] of rows) {
-        x.keep(row, keyOf(row), (timeOf(row) as number) + bound);
-        if (matched) x.matched?.add(row);
-      }
+      for (const [row, matched] of rows) x.keep(row, keyOf(row), (timeOf(row) as number) + bound, matched);
     };
     load(st.left, this.left, this.leftTime, this.leftKey, this.plan.upperMs);
     load(st.right, this.right, this.rightTime, this.rightKey, -this.plan.lowerMs);
