@@ -140,6 +140,8 @@ export class ExprCompiler {
  */
 export interface AggCode {
   init: () => unknown[];
+  /** Puts an accumulator array back to init()'s values (for operators that reuse their state objects). */
+  reset: (a: unknown[]) => void;
   update: (a: unknown[], r: unknown[]) => void;
   result: (a: unknown[], out: unknown[], offset: number) => void;
   /** Source of update's body (over `a` and `r`), for operators that inline it into a generated loop. */
@@ -249,6 +251,7 @@ export function compileAggregates(c: ExprCompiler, aggs: AggPlan[]): AggCode {
   });
   return {
     init: c.build(['r'], `return [${init.join(', ')}];`),
+    reset: c.build(['a'], init.map((v, i) => `a[${i}] = ${v};`).join('\n')),
     update: c.build(['a', 'r'], upd.join('\n')),
     updateSrc: upd.join('\n'),
     result: c.build(['a', 'out', 'offset'], res.join('\n')),

@@ -111,3 +111,51 @@ export class KeyIndex {
     this.other.clear();
   }
 }
+
+/** A map from keys to values on a KeyIndex: values in an array by slot, freed slots reused. */
+export class KeyedSlots<T> {
+  private readonly index = new KeyIndex();
+  private vals: (T | undefined)[] = [];
+  private free: number[] = [];
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  get(k: unknown): T | undefined {
+    const s = this.index.get(k);
+    return s < 0 ? undefined : this.vals[s];
+  }
+
+  set(k: unknown, v: T): void {
+    const s = this.index.get(k);
+    if (s >= 0) {
+      this.vals[s] = v;
+      return;
+    }
+    const slot = this.free.length > 0 ? this.free.pop()! : this.vals.length;
+    this.vals[slot] = v;
+    this.index.set(k, slot);
+  }
+
+  delete(k: unknown): void {
+    const s = this.index.get(k);
+    if (s < 0) return;
+    this.index.delete(k);
+    this.vals[s] = undefined;
+    this.free.push(s);
+  }
+
+  /** The values, in no particular order. */
+  values(): T[] {
+    const out: T[] = [];
+    for (const v of this.vals) if (v !== undefined) out.push(v);
+    return out;
+  }
+
+  clear(): void {
+    this.index.clear();
+    this.vals = [];
+    this.free = [];
+  }
+}

@@ -15,6 +15,7 @@ import { accFromJson, accToJson, compileAggregateMerge, compileAggregates, ExprC
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
 import { keySource, TimerQueue, windowsOf } from './flink-common.ts';
+import { KeyedSlots } from './key-index.ts';
 
 interface Group {
   keys: unknown[];
@@ -57,16 +58,22 @@ export class WindowAggOperator implements Operator {
   private windows = new Map<number, Win>();
   /** Open window ends, ascending. */
   private ends: number[] = [];
-  /** Open sessions per key: one Session (the usual case), or several while a closed one waits for the watermark. */
-  private sessions = new Map<unknown, Session | Session[] | null>();
   /**
-   * Keys whose sessions all fired stay in the map as null (deleting and re-adding a key for every session
-   * churns the hash table: most keys come back); they are swept when they are over half the map.
+   * Open sessions per key: one Session (the usual case), or several while a closed one waits for the
+   * watermark. KeyedSlots: int keys (bidders, users) in a typed-array hash table, so keys that come and go
+   * with their sessions cost no Map churn.
    */
-  private idleKeys = 0;
+  private sessions = new KeyedSlots<Session | Session[]>();
   /** Session ends in due order; an extended session gets a new entry, the stale one is skipped. */
   private readonly sessionHeap = new TimerQueue<Session>();
   private readonly bounds: number[] = [];
+  /**
+   * Sessions that fired, for reuse with their accumulator arrays: a session lives for its gap and more, so
+   * it outlives young-generation collections; reusing it keeps a steady stream of sessions from being
+   * copied and promoted by each one. Only sessions that fired at their own timer come here (every earlier
+   * timer of theirs has been popped by then), never ones merged away (their stale timers are still queued).
+   */
+  private readonly pool: Session[] = [];
   /** Groups of open windows plus sessions (or, unmerged, their rows): what stateRows() reports, kept as they change. */
   private kept = 0;
   /** The pre-projection row of a fired group, reused: projection and HAVING read it, the projection copies it out. */
@@ -169,7 +176,7 @@ export class WindowAggOperator implements Operator {
             if (t === null) { self.nullTime(r); continue; }
             const k = ${ks};
             const v = sessions.get(k);
-            if (v !== undefined && v !== null && v.acc !== undefined && t <= v.end && t + ${gap} >= v.start) {
+            if (v !== undefined && v.acc !== undefined && t <= v.end && t + ${gap} >= v.start) {
               if (t < v.start) v.start = t;
               if (t + ${gap} > v.end) { v.end = t + ${gap}; self.sessionTimer(v); }
               const a = v.acc;
@@ -184,7 +191,7 @@ export class WindowAggOperator implements Operator {
   }
 
   /** @internal read by the generated session loop */
-  sessionMap(): Map<unknown, Session | Session[] | null> {
+  sessionMap(): KeyedSlots<Session | Session[]> {
     return this.sessions;
   }
 
@@ -296,16 +303,15 @@ export class WindowAggOperator implements Operator {
   }
 
   /** @internal One row of a SESSION window: joins, extends, starts or bridges the key's open sessions, or is late. */
-  sessionRow(r: Row, t: number, k: unknown, v: Session | Session[] | null | undefined): void {
+  sessionRow(r: Row, t: number, k: unknown, v: Session | Session[] | undefined): void {
     const gap = (this.plan.window as { gapMs: number }).gapMs;
     const proctime = this.plan.proctime;
     const sessions = this.sessions;
-    if (v === undefined || v === null) {
+    if (v === undefined) {
       if (!proctime && t + gap - 1 <= this.wm) {
         this.lateRow();
         return;
       }
-      if (v === null) this.idleKeys--;
       sessions.set(k, this.newSession(k, r, t, t + gap, null));
       return;
     }
@@ -357,9 +363,19 @@ export class WindowAggOperator implements Operator {
   /** A session starting with row r (and the sessions it merges, oldest first). */
   private newSession(k: unknown, r: Row, start: number, end: number, merged: Session[] | null): Session {
     const keys = this.nKeys <= 1 ? null : (merged?.[0]?.keys ?? this.keyValues(r));
-    const s: Session = { key: k, keys, start, end, acc: null, rows: null, dead: false };
+    const pooled = this.pool.pop();
+    let s: Session;
+    if (pooled !== undefined) {
+      s = pooled;
+      s.key = k;
+      s.keys = keys;
+      s.start = start;
+      s.end = end;
+      s.dead = false;
+    } else s = { key: k, keys, start, end, acc: null, rows: null, dead: false };
     if (this.merge !== null) {
-      s.acc = this.agg.init();
+      if (s.acc === null) s.acc = this.agg.init();
+      else this.agg.reset(s.acc);
       if (merged) for (const m of merged) this.merge(s.acc, m.acc!);
       this.agg.update(s.acc, r);
       this.kept++;
@@ -375,21 +391,12 @@ export class WindowAggOperator implements Operator {
 
   private dropSession(s: Session): void {
     const v = this.sessions.get(s.key);
-    if (v === s) {
-      this.sessions.set(s.key, null);
-      this.idleKeys++;
-    } else if (Array.isArray(v)) {
+    if (v === s) this.sessions.delete(s.key);
+    else if (Array.isArray(v)) {
       const i = v.indexOf(s);
       if (i >= 0) v.splice(i, 1);
       if (v.length === 1) this.sessions.set(s.key, v[0]!);
-      else if (v.length === 0) {
-        this.sessions.set(s.key, null);
-        this.idleKeys++;
-      }
-    }
-    if (this.idleKeys > 4096 && this.idleKeys * 2 > this.sessions.size) {
-      for (const [k, x] of this.sessions) if (x === null) this.sessions.delete(k);
-      this.idleKeys = 0;
+      else if (v.length === 0) this.sessions.delete(s.key);
     }
   }
 
@@ -418,6 +425,11 @@ export class WindowAggOperator implements Operator {
           }
         }
         this.emitGroup(s.keys, s.key, acc, s.start, s.end, out);
+        if (s.acc !== null && this.pool.length < 65536) {
+          s.key = null;
+          s.keys = null;
+          this.pool.push(s);
+        }
       }
     } else {
       const ends = this.ends;
@@ -473,9 +485,9 @@ export class WindowAggOperator implements Operator {
     return {
       wm: Number.isFinite(this.wm) ? this.wm : null,
       windows: [...this.windows.values()].map((w) => [w.start, w.end, [...w.groups.entries()].map(([k, g]) => [k, g.keys, accToJson(g.acc)])]),
-      sessions: [...this.sessions.values()]
+      sessions: this.sessions
+        .values()
         .flat()
-        .filter((s) => s !== null)
         .map((s) => [s.key, s.keys ?? (this.nKeys === 1 ? [s.key] : []), s.start, s.end, s.acc ? accToJson(s.acc) : null, s.rows]),
     };
   }
@@ -496,19 +508,19 @@ export class WindowAggOperator implements Operator {
       this.kept += groups.length;
     }
     this.sessions.clear();
-    this.idleKeys = 0;
     this.sessionHeap.clear();
     for (const [key, keys, start, end, acc, rows] of st.sessions) {
       const s: Session = { key, keys: this.nKeys <= 1 ? null : keys, start, end, acc: acc ? accFromJson(acc) : null, rows, dead: false };
       this.kept += rows === null ? 1 : rows.length;
       const v = this.sessions.get(key);
-      this.sessions.set(key, v === undefined || v === null ? s : Array.isArray(v) ? [...v, s] : [v, s]);
+      this.sessions.set(key, v === undefined ? s : Array.isArray(v) ? [...v, s] : [v, s]);
       this.sessionHeap.push(end, s);
     }
   }
 
   close(): void {
     this.kept = 0;
+    this.pool.length = 0;
     this.windows.clear();
     this.ends = [];
     this.sessions.clear();
