@@ -517,6 +517,10 @@ export class FlinkApplication {
     evalContext.watermarkMs = s.watermark;
     const fill = s.fill;
     const ts = s.rowtimeSlot;
+    const wmFast = s.wmFast;
+    const wmSlot = wmFast === null ? 0 : wmFast.slot;
+    const wmDelay = wmFast === null ? 0 : wmFast.delayMs;
+    const wmFn = s.wmFn;
     let batchWm = -Infinity;
     let bad = 0;
     for (let i = 0, n = rows.length; i < n; i++) {
@@ -544,7 +548,7 @@ export class FlinkApplication {
           continue;
         }
         r[0] = t;
-        const w = s.wmFast !== null ? (r[s.wmFast.slot] as number) - s.wmFast.delayMs : (s.wmFn!(r) as number | null);
+        const w = wmFast !== null ? (r[wmSlot] as number) - wmDelay : (wmFn!(r) as number | null);
         if (w !== null && w > batchWm) batchWm = w;
       }
     }

@@ -102,7 +102,7 @@ export class WindowAggOperator implements Operator {
       this.loop = c.build(
         ['batch', 'self'],
         `
-        let curStart = NaN, cur = null;
+        let curStart = NaN, cur = null, curG = null;
         const wm = self.wm;
         for (let i = 0, n = batch.length; i < n; i++) {
           const r = batch[i];
@@ -113,11 +113,17 @@ export class WindowAggOperator implements Operator {
             const s = t - (m < 0 ? m + ${size} : m);
             if (s !== curStart) {
               if (s + ${size - 1} <= wm) { self.lateRow(); continue; }
-              cur = self.windowFor(s, s + ${size}).groups; curStart = s;
+              cur = self.windowFor(s, s + ${size}).groups; curStart = s; curG = null;
             }
-            const k = ${ks};
+            ${
+              plan.keys.length === 0
+                ? `// No GROUP BY keys besides the window: its one group, looked up once per window.
+            if (curG === null) { curG = cur.get(0); if (curG === undefined) { curG = self.newGroup(r); cur.set(0, curG); } }
+            const g = curG;`
+                : `const k = ${ks};
             let g = cur.get(k);
-            if (g === undefined) { g = self.newGroup(r); cur.set(k, g); }
+            if (g === undefined) { g = self.newGroup(r); cur.set(k, g); }`
+            }
             const a = g.acc;
             ${this.agg.updateSrc}
           } catch (e) { self.rowError(e, r); }
