@@ -168,6 +168,38 @@ describe('formatStatus', () => {
     assert.doesNotMatch(text, /Detectors|Functions|Event source mappings/);
   });
 
+  it('shows a running application held by its role as held with the reason, and a stopped one with an error as failed', () => {
+    const app = (name: string, kind: 'sql' | 'flink', status: string, lastError: string): ServerStatus['applications'][number] => ({
+      name,
+      kind,
+      status,
+      recordsRead: kind === 'sql' ? 0 : null,
+      rowsWritten: kind === 'sql' ? 0 : null,
+      parseErrors: kind === 'sql' ? 0 : null,
+      millisBehindLatest: null,
+      lastCheckpointMs: null,
+      recentErrors: [],
+      lastError,
+    });
+    const status: ServerStatus = {
+      streams: [],
+      applications: [
+        app('heldsql', 'sql', 'RUNNING', 'role may not kinesis:GetRecords'),
+        app('heldflink', 'flink', 'RUNNING', 'role may not kinesis:PutRecords'),
+        app('broken', 'flink', 'READY', 'the job failed to start'),
+      ],
+      deliveryStreams: [],
+      detectors: [],
+      functions: [],
+      eventSourceMappings: [],
+    };
+    const text = formatStatus(status, 'http://x', 0);
+    assert.match(text, /\nheldsql +sql +held: role may not kinesis:GetRecords +0 +0 +- +0 +- *\n/);
+    assert.match(text, /\nheldflink +flink +held: role may not kinesis:PutRecords +- +- +- +- +- *\n/);
+    assert.match(text, /\nbroken +flink +READY +- +- +- +failed +- *\n/);
+    assert.doesNotMatch(text, /RUNNING/);
+  });
+
   it('writes lags as people read them', () => {
     assert.deepEqual([lag(0), lag(850), lag(12_340), lag(600_000), lag(null)], ['0 ms', '850 ms', '12.3 s', '10 min', '-']);
   });

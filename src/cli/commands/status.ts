@@ -64,11 +64,17 @@ export function formatStatus(status: ServerStatus, endpoint: string, nowMs = Dat
       : formatTable(status.applications, [
           { header: 'name', value: (r) => r.name },
           { header: 'kind', value: (r) => r.kind },
-          { header: 'status', value: (r) => r.status },
+          // A running application whose role may not do its work is held (it retries), not failed: the reason is shown.
+          { header: 'status', value: (r) => (r.status === 'RUNNING' && r.lastError !== undefined ? `held: ${r.lastError}` : r.status) },
           { header: 'read', value: (r) => r.recordsRead ?? '-', right: true },
           { header: 'rows out', value: (r) => r.rowsWritten ?? '-', right: true },
           { header: 'lag', value: (r) => lag(r.millisBehindLatest), right: true },
-          { header: 'errors', value: (r) => (r.parseErrors === null ? (r.lastError ? 'failed' : '-') : r.parseErrors + r.recentErrors.length), right: true },
+          {
+            header: 'errors',
+            value: (r) =>
+              r.parseErrors === null ? (r.lastError !== undefined && r.status !== 'RUNNING' ? 'failed' : '-') : r.parseErrors + r.recentErrors.length,
+            right: true,
+          },
           { header: 'checkpoint', value: (r) => ago(r.lastCheckpointMs, nowMs) },
         ]),
   );
