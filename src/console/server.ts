@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { Authenticator, AwsError, isAwsError } from '../aws/index.ts';
 import type { HttpRoute } from '../aws/index.ts';
 import { IamAuthorizer, accessDeniedMessage } from '../iam/index.ts';
-import { inAppStreamNames } from '../analytics/index.ts';
+import { inAppStreamNames, verifyPresignedToken } from '../analytics/index.ts';
 import { deaggregate, isAggregated } from '../kinesis/index.ts';
 import type { ApplicationConfig } from '../analytics/index.ts';
 import { parseApplication, parseType, SqlApplication, SqlError } from '../sql/index.ts';
@@ -290,6 +290,15 @@ function inAppStreamsOf(app: ApplicationConfig): string[] {
   } catch {
     return [];
   }
+}
+
+/** The page a presigned console link that is forged, altered, from before a restart or expired opens instead. */
+function refusalPage(reason: 'invalid' | 'expired'): string {
+  const why =
+    reason === 'expired'
+      ? 'This application link has expired (its session lasted SessionExpirationDurationInSeconds).'
+      : 'This application link is not valid: it was altered, or made by a Freshet server process that has since restarted.';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Freshet console: link refused</title></head><body><main data-testid="presigned-refused"><h1>Link refused</h1><p>${why}</p><p>Ask for a new one with CreateApplicationPresignedUrl (\`aws kinesisanalyticsv2 create-application-presigned-url\`), or open <a href="/console/">the console</a>.</p></main></body></html>`;
 }
 
 export function createConsole(options: ConsoleOptions = {}): Console {
@@ -584,7 +593,16 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     {
       method: 'GET',
       path: '/console/',
-      handle(_req, res) {
+      handle(req, res) {
+        // CreateApplicationPresignedUrl's link (src/analytics/v2/presign.ts): a token this server process signed, not expired.
+        const token = queryOf(req).get('authToken');
+        if (token !== null) {
+          const check = verifyPresignedToken(token, now());
+          if (!check.ok) {
+            res.writeHead(403, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(refusalPage(check.reason));
+            return;
+          }
+        }
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache' }).end(INDEX_HTML);
       },
     },

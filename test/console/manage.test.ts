@@ -16,7 +16,15 @@ import type { Browser, Page } from 'playwright-core';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DescribeDeliveryStreamCommand, FirehoseClient, UpdateDestinationCommand } from '@aws-sdk/client-firehose';
 import { DescribeApplicationCommand, KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
-import { DescribeApplicationCommand as DescribeV2Command, KinesisAnalyticsV2Client } from '@aws-sdk/client-kinesis-analytics-v2';
+import {
+  CreateApplicationCommand as CreateV2Command,
+  CreateApplicationPresignedUrlCommand,
+  DescribeApplicationCommand as DescribeV2Command,
+  KinesisAnalyticsV2Client,
+  ListApplicationSnapshotsCommand,
+  StartApplicationCommand as StartV2Command,
+  StopApplicationCommand as StopV2Command,
+} from '@aws-sdk/client-kinesis-analytics-v2';
 import {
   GetEventSourceMappingCommand,
   GetFunctionCommand,
@@ -462,6 +470,68 @@ describe('managing applications, delivery streams and functions from the console
     await page.click('[data-testid=function-delete]');
     await page.locator('.message', { hasText: 'Deleted console-fn.' }).waitFor({ timeout: 10_000 });
     await assert.rejects(lambda.send(new GetFunctionCommand({ FunctionName: 'console-fn' })), { name: 'ResourceNotFoundException' });
+  });
+
+  it("opens a Flink application's page from CreateApplicationPresignedUrl's URL, takes, lists and deletes a snapshot there (a duplicate name refused in AWS's words), and refuses an altered URL", async () => {
+    await flinkApi.send(
+      new CreateV2Command({
+        ApplicationName: 'presigned-flink',
+        RuntimeEnvironment: 'FLINK-1_18',
+        ServiceExecutionRole: `arn:aws:iam::000000000000:role/flink-role`,
+        ApplicationConfiguration: {
+          ApplicationSnapshotConfiguration: { SnapshotsEnabled: true },
+          ApplicationCodeConfiguration: {
+            CodeContentType: 'PLAINTEXT',
+            CodeContent: {
+              TextContent: [
+                "CREATE TABLE src (store STRING) WITH ('connector' = 'kinesis', 'stream' = 'm-in', 'format' = 'json');",
+                "CREATE TABLE dst (store STRING) WITH ('connector' = 'kinesis', 'stream' = 'm-out', 'format' = 'json');",
+                'INSERT INTO dst SELECT store FROM src;',
+              ].join('\n'),
+            },
+          },
+        },
+      }),
+    );
+    await flinkApi.send(new StartV2Command({ ApplicationName: 'presigned-flink' }));
+    await until('presigned-flink RUNNING', async () => (await describeV2('presigned-flink')).ApplicationStatus === 'RUNNING', 10_000);
+    const { AuthorizedUrl } = await flinkApi.send(
+      new CreateApplicationPresignedUrlCommand({ ApplicationName: 'presigned-flink', UrlType: 'FLINK_DASHBOARD_URL' }),
+    );
+    assert.ok(AuthorizedUrl);
+    await page.goto(AuthorizedUrl);
+    const detail = page.locator('[data-testid=flink-detail]');
+    await detail.locator('h2', { hasText: 'Flink application presigned-flink' }).waitFor({ timeout: 10_000 });
+    assert.match((await detail.locator('[data-testid=flink-summary]').textContent({ timeout: 10_000 })) ?? '', /^RUNNING · version 1 · FLINK-1_18$/);
+    assert.match((await detail.locator('[data-testid=flink-code]').textContent()) ?? '', /INSERT INTO dst SELECT store FROM src;/);
+
+    // A snapshot taken from the page is listed (and read back with the SDK); a second one of the same name is refused in AWS's words; deleted from the page.
+    await detail.locator('input[name=snapshot]').fill('snap-1');
+    await detail.locator('[data-testid=flink-snapshot-form] button[type=submit]').click();
+    await detail.locator('.message', { hasText: 'Snapshot snap-1 taken' }).waitFor({ timeout: 10_000 });
+    await detail.locator('[data-testid=flink-snapshots] tr[data-name=snap-1]').waitFor({ timeout: 10_000 });
+    const listed = await flinkApi.send(new ListApplicationSnapshotsCommand({ ApplicationName: 'presigned-flink' }));
+    assert.deepEqual(
+      listed.SnapshotSummaries?.map((x) => x.SnapshotName),
+      ['snap-1'],
+    );
+    await detail.locator('[data-testid=flink-snapshot-form] button[type=submit]').click();
+    assert.match((await detail.locator('.error').textContent({ timeout: 10_000 })) ?? '', /^ResourceInUseException: .*snap-1/);
+    await detail.locator('[data-testid=flink-snapshots] tr[data-name=snap-1] button', { hasText: 'Delete' }).click();
+    await detail.locator('.message', { hasText: 'Deleted snapshot snap-1' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual((await flinkApi.send(new ListApplicationSnapshotsCommand({ ApplicationName: 'presigned-flink' }))).SnapshotSummaries, []);
+    await flinkApi.send(new StopV2Command({ ApplicationName: 'presigned-flink', Force: true }));
+
+    // A token altered by one character, or signed by another server process, opens a refusal page instead.
+    const forged = AuthorizedUrl.replace(
+      /authToken=([^#.]+)\.([^#]+)/,
+      (_m, p: string, mac: string) => `authToken=${p}.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`,
+    );
+    assert.notEqual(forged, AuthorizedUrl);
+    const res = await page.goto(forged);
+    assert.equal(res?.status(), 403);
+    assert.match((await page.locator('[data-testid=presigned-refused]').textContent()) ?? '', /This application link is not valid/);
+    await shot(page, 'console-presigned-refused');
   });
 
   it('logs no browser errors besides the refusals the tests asked for', () => {

@@ -13,7 +13,118 @@ import { link } from '../main.tsx';
 import { SqlEditor } from '../sql-editor.tsx';
 
 export function AppsPage({ name }: { name: string | undefined }) {
-  return name ? <AppDetail name={name} /> : <AppList />;
+  return name ? <AppPage name={name} /> : <AppList />;
+}
+
+interface FlinkDetailShape {
+  ApplicationName: string;
+  ApplicationStatus: string;
+  ApplicationVersionId: number;
+  RuntimeEnvironment: string;
+  ApplicationConfigurationDescription?: { ApplicationCodeConfigurationDescription?: { CodeContentDescription?: { TextContent?: string } } };
+}
+
+/** An application's page: KinesisAnalyticsV2 describes both kinds; a SQL-1_0 one gets the SQL page, a Flink one its own (where presigned URLs lead). */
+function AppPage({ name }: { name: string }) {
+  const v2 = useLoad(() => aws<{ ApplicationDetail: FlinkDetailShape }>('analyticsV2', 'DescribeApplication', { ApplicationName: name }), [name]);
+  const runtime = v2.data?.ApplicationDetail.RuntimeEnvironment;
+  if (runtime === undefined && v2.error === undefined) return <p class="muted">Loading {name}…</p>;
+  return runtime?.startsWith('FLINK') ? <FlinkDetail name={name} /> : <AppDetail name={name} />;
+}
+
+interface SnapshotShape {
+  SnapshotName: string;
+  SnapshotStatus: string;
+  ApplicationVersionId: number;
+}
+
+/** A Flink application: status, version, runtime and code; its snapshots listed, taken and deleted (AWS's refusals shown). */
+function FlinkDetail({ name }: { name: string }) {
+  const described = useLoad(() => aws<{ ApplicationDetail: FlinkDetailShape }>('analyticsV2', 'DescribeApplication', { ApplicationName: name }), [name]);
+  const snapshots = useLoad(
+    async () => (await aws<{ SnapshotSummaries: SnapshotShape[] }>('analyticsV2', 'ListApplicationSnapshots', { ApplicationName: name })).SnapshotSummaries,
+    [name],
+  );
+  const [snapshotName, setSnapshotName] = useState('');
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const act = async (done: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+      setMessage({ text: done, error: false });
+    } catch (e) {
+      setMessage({ text: errorText(e), error: true });
+    }
+    described.reload();
+    snapshots.reload();
+  };
+  const d = described.data?.ApplicationDetail;
+  return (
+    <section data-testid="flink-detail">
+      <h2>Flink application {name}</h2>
+      {described.error ? <p class="error">{described.error}</p> : null}
+      {d ? (
+        <p data-testid="flink-summary">
+          {d.ApplicationStatus} · version {d.ApplicationVersionId} · {d.RuntimeEnvironment}
+        </p>
+      ) : null}
+      <pre class="code" data-testid="flink-code">
+        {d?.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ?? ''}
+      </pre>
+      <h3>Snapshots</h3>
+      <table class="list" data-testid="flink-snapshots">
+        <thead>
+          <tr>
+            <th>name</th>
+            <th>status</th>
+            <th>version</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {(snapshots.data ?? []).map((sn) => (
+            <tr key={sn.SnapshotName} data-name={sn.SnapshotName}>
+              <td>{sn.SnapshotName}</td>
+              <td>{sn.SnapshotStatus}</td>
+              <td>{sn.ApplicationVersionId}</td>
+              <td>
+                <button
+                  type="button"
+                  onClick={() =>
+                    void act(`Deleted snapshot ${sn.SnapshotName}`, async () => {
+                      const full = await aws<{ SnapshotDetails: { SnapshotCreationTimestamp: number } }>('analyticsV2', 'DescribeApplicationSnapshot', {
+                        ApplicationName: name,
+                        SnapshotName: sn.SnapshotName,
+                      });
+                      await aws('analyticsV2', 'DeleteApplicationSnapshot', {
+                        ApplicationName: name,
+                        SnapshotName: sn.SnapshotName,
+                        SnapshotCreationTimestamp: full.SnapshotDetails.SnapshotCreationTimestamp,
+                      });
+                    })
+                  }
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(`Snapshot ${snapshotName} taken`, () =>
+            aws('analyticsV2', 'CreateApplicationSnapshot', { ApplicationName: name, SnapshotName: snapshotName }),
+          );
+        }}
+        data-testid="flink-snapshot-form"
+      >
+        <input name="snapshot" placeholder="snapshot name" value={snapshotName} onInput={(e) => setSnapshotName(e.currentTarget.value)} />
+        <button type="submit">Take snapshot</button>
+      </form>
+      {message ? <p class={message.error ? 'error' : 'message'}>{message.text}</p> : null}
+    </section>
+  );
 }
 
 /** What the list says first after an application's page deleted it (shown once). */
