@@ -472,7 +472,12 @@ describe('managing applications, delivery streams and functions from the console
     await assert.rejects(lambda.send(new GetFunctionCommand({ FunctionName: 'console-fn' })), { name: 'ResourceNotFoundException' });
   });
 
-  it("opens a Flink application's page from CreateApplicationPresignedUrl's URL, takes, lists and deletes a snapshot there (a duplicate name refused in AWS's words), and refuses an altered URL", async () => {
+  it("opens a Flink application's page from CreateApplicationPresignedUrl's URL, edits its code, takes a snapshot, rolls back and deletes the snapshot there (refusals in AWS's words), and refuses an altered URL", async () => {
+    const CODE = [
+      "CREATE TABLE src (store STRING) WITH ('connector' = 'kinesis', 'stream' = 'm-in', 'format' = 'json');",
+      "CREATE TABLE dst (store STRING) WITH ('connector' = 'kinesis', 'stream' = 'm-out', 'format' = 'json');",
+      'INSERT INTO dst SELECT store FROM src;',
+    ].join('\n');
     await flinkApi.send(
       new CreateV2Command({
         ApplicationName: 'presigned-flink',
@@ -483,11 +488,7 @@ describe('managing applications, delivery streams and functions from the console
           ApplicationCodeConfiguration: {
             CodeContentType: 'PLAINTEXT',
             CodeContent: {
-              TextContent: [
-                "CREATE TABLE src (store STRING) WITH ('connector' = 'kinesis', 'stream' = 'm-in', 'format' = 'json');",
-                "CREATE TABLE dst (store STRING) WITH ('connector' = 'kinesis', 'stream' = 'm-out', 'format' = 'json');",
-                'INSERT INTO dst SELECT store FROM src;',
-              ].join('\n'),
+              TextContent: CODE,
             },
           },
         },
@@ -503,7 +504,14 @@ describe('managing applications, delivery streams and functions from the console
     const detail = page.locator('[data-testid=flink-detail]');
     await detail.locator('h2', { hasText: 'Flink application presigned-flink' }).waitFor({ timeout: 10_000 });
     assert.match((await detail.locator('[data-testid=flink-summary]').textContent({ timeout: 10_000 })) ?? '', /^RUNNING · version 1 · FLINK-1_18$/);
-    assert.match((await detail.locator('[data-testid=flink-code]').textContent()) ?? '', /INSERT INTO dst SELECT store FROM src;/);
+    assert.match(await detail.locator('[data-testid=flink-code]').inputValue(), /INSERT INTO dst SELECT store FROM src;/);
+
+    // Rolling back with no earlier version is refused in AWS's words.
+    await detail.locator('button', { hasText: 'Roll back' }).click();
+    assert.match(
+      (await detail.locator('.error').textContent({ timeout: 10_000 })) ?? '',
+      /^InvalidRequestException: Application presigned-flink has no earlier version/,
+    );
 
     // A snapshot taken from the page is listed (and read back with the SDK); a second one of the same name is refused in AWS's words; deleted from the page.
     await detail.locator('input[name=snapshot]').fill('snap-1');
@@ -517,6 +525,26 @@ describe('managing applications, delivery streams and functions from the console
     );
     await detail.locator('[data-testid=flink-snapshot-form] button[type=submit]').click();
     assert.match((await detail.locator('.error').textContent({ timeout: 10_000 })) ?? '', /^ResourceInUseException: .*snap-1/);
+    // Code that does not parse is refused; code that does is version 2; rolling back (with snap-1) makes version 3 with version 1's code.
+    await detail.locator('[data-testid=flink-code]').fill('SELEC 1');
+    await detail.locator('button', { hasText: 'Update code' }).click();
+    assert.match((await detail.locator('.error').textContent({ timeout: 10_000 })) ?? '', /^CodeValidationException: 1:1: /);
+    await detail.locator('[data-testid=flink-code]').fill(CODE.replace('SELECT store', 'SELECT UPPER(store)'));
+    await detail.locator('button', { hasText: 'Update code' }).click();
+    await detail.locator('[data-testid=flink-summary]', { hasText: 'version 2' }).waitFor({ timeout: 10_000 });
+    assert.match(
+      (await describeV2('presigned-flink')).ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ??
+        '',
+      /UPPER/,
+    );
+    await detail.locator('button', { hasText: 'Roll back' }).click();
+    await detail.locator('.message', { hasText: 'Rolled back' }).waitFor({ timeout: 10_000 });
+    const rolled = await describeV2('presigned-flink');
+    assert.equal(rolled.ApplicationVersionId, 3);
+    assert.doesNotMatch(
+      rolled.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ?? '',
+      /UPPER/,
+    );
     await detail.locator('[data-testid=flink-snapshots] tr[data-name=snap-1] button', { hasText: 'Delete' }).click();
     await detail.locator('.message', { hasText: 'Deleted snapshot snap-1' }).waitFor({ timeout: 10_000 });
     assert.deepEqual((await flinkApi.send(new ListApplicationSnapshotsCommand({ ApplicationName: 'presigned-flink' }))).SnapshotSummaries, []);

@@ -46,6 +46,7 @@ function FlinkDetail({ name }: { name: string }) {
     [name],
   );
   const [snapshotName, setSnapshotName] = useState('');
+  const [draft, setDraft] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
   const act = async (done: string, fn: () => Promise<unknown>) => {
     try {
@@ -67,9 +68,43 @@ function FlinkDetail({ name }: { name: string }) {
           {d.ApplicationStatus} · version {d.ApplicationVersionId} · {d.RuntimeEnvironment}
         </p>
       ) : null}
-      <pre class="code" data-testid="flink-code">
-        {d?.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ?? ''}
-      </pre>
+      <textarea
+        name="flink-code"
+        rows={6}
+        data-testid="flink-code"
+        value={draft ?? d?.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ?? ''}
+        onInput={(e) => setDraft(e.currentTarget.value)}
+      />
+      <p>
+        <button
+          type="button"
+          disabled={!d || draft === undefined}
+          onClick={() =>
+            void act('Code updated', async () => {
+              // The version read with the page, so a change made elsewhere meanwhile is refused, not overwritten.
+              await aws('analyticsV2', 'UpdateApplication', {
+                ApplicationName: name,
+                CurrentApplicationVersionId: d!.ApplicationVersionId,
+                ApplicationConfigurationUpdate: { ApplicationCodeConfigurationUpdate: { CodeContentUpdate: { TextContentUpdate: draft } } },
+              });
+              setDraft(undefined);
+            })
+          }
+        >
+          Update code
+        </button>{' '}
+        <button
+          type="button"
+          disabled={!d}
+          onClick={() =>
+            void act('Rolled back', () =>
+              aws('analyticsV2', 'RollbackApplication', { ApplicationName: name, CurrentApplicationVersionId: d!.ApplicationVersionId }),
+            )
+          }
+        >
+          Roll back
+        </button>
+      </p>
       <h3>Snapshots</h3>
       <table class="list" data-testid="flink-snapshots">
         <thead>
