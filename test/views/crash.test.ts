@@ -10,9 +10,8 @@ import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { KinesisClient, CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ROOT } from '../cli/run-cli.ts';
+import { CLI, ROOT } from '../cli/run-cli.ts';
 
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { tempDir } from './helpers.ts';
 
@@ -23,7 +22,7 @@ interface Child {
 }
 
 async function startChild(dataDir: string): Promise<Child> {
-  const proc = spawn(process.execPath, [...CLI, 'server', '--port', '0', '--pg-port', '0', '--data-dir', dataDir, '--fsync', 'always'], {
+  const proc = spawn(process.execPath, [CLI, 'server', '--port', '0', '--pg-port', '0', '--data-dir', dataDir, '--fsync', 'always'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
