@@ -30,7 +30,10 @@ export interface KinesisWriterOptions {
   streamName: string;
   /** Records per PutRecords call (AWS maximum 500). */
   maxBatchRecords?: number;
-  /** Concurrent PutRecords calls. */
+  /**
+   * Concurrent PutRecords calls. A batch holding a partition key that a call in flight also holds waits for it (and
+   * so do the batches after it): records of one key reach the stream in the order they were added.
+   */
   maxInFlight?: number;
   retry?: Partial<RetryOptions>;
 }
@@ -74,6 +77,8 @@ export class KinesisWriter implements RecordSink {
   private bufferBytes = 0;
   private inFlight = 0;
   private readonly waiting: PutRecordsRequestEntry[][] = [];
+  /** Partition keys of the calls in flight, with how many of those calls hold each. */
+  private readonly keysInFlight = new Map<string, number>();
   private readonly settled = new Set<Promise<void>>();
   private firstError: unknown;
   private readonly maxBatch: number;
@@ -119,9 +124,20 @@ export class KinesisWriter implements RecordSink {
 
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
-      const batch = this.waiting.shift()!;
+      const batch = this.waiting[0]!;
+      // In order: a batch sharing a key with a call in flight would overtake it if that call is retried or slower.
+      if (this.inFlight > 0 && batch.some((e) => this.keysInFlight.has(e.PartitionKey!))) return;
+      this.waiting.shift();
+      const keys = new Set<string>();
+      for (const e of batch) keys.add(e.PartitionKey!);
+      for (const k of keys) this.keysInFlight.set(k, (this.keysInFlight.get(k) ?? 0) + 1);
       this.inFlight++;
       const p: Promise<void> = this.send(batch).finally(() => {
+        for (const k of keys) {
+          const n = this.keysInFlight.get(k)! - 1;
+          if (n === 0) this.keysInFlight.delete(k);
+          else this.keysInFlight.set(k, n);
+        }
         this.inFlight--;
         this.settled.delete(p);
         this.pump();

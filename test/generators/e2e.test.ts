@@ -153,6 +153,55 @@ describe('generators end to end', () => {
     );
   });
 
+  it('keeps the records of one partition key in order while batches of other keys go concurrently', async () => {
+    const name = uniqueName('gen-order');
+    await createStream(name, 1);
+    const client = kinesisClient({ endpoint: server.url });
+    // The first call is slow (as a retried or unlucky call is): later calls must not overtake it on its key.
+    let calls = 0;
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const mine = ++calls;
+        maxConcurrent = Math.max(maxConcurrent, ++concurrent);
+        try {
+          if (mine === 1) await new Promise((r) => setTimeout(r, 150));
+          return await next(args);
+        } finally {
+          concurrent--;
+        }
+      },
+      { step: 'finalizeRequest', name: 'slowFirstCall' },
+    );
+    const sink = new KinesisWriter({ client, streamName: name, maxBatchRecords: 1, maxInFlight: 4 });
+    try {
+      for (const [data, key] of [
+        ['a0', 'a'],
+        ['b0', 'b'],
+        ['c0', 'c'],
+        ['a1', 'a'],
+        ['b1', 'b'],
+        ['a2', 'a'],
+      ])
+        sink.add(Buffer.from(data!), key!);
+      await sink.flush();
+    } finally {
+      client.destroy();
+    }
+    assert.equal(sink.stats.sent, 6);
+    assert.ok(maxConcurrent >= 3, `batches of other keys went alongside the slow one (at most ${maxConcurrent} at once)`);
+    const got = await readAll(name);
+    assert.deepEqual(
+      got.filter((d) => d.startsWith('a')),
+      ['a0', 'a1', 'a2'],
+    );
+    assert.deepEqual(
+      got.filter((d) => d.startsWith('b')),
+      ['b0', 'b1'],
+    );
+  });
+
   it('`freshet generate trades` writes 100 trades per invocation with about 5% anomalies', async () => {
     const name = uniqueName('gen-cli');
     await createStream(name, 2);
