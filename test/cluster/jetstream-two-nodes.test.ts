@@ -190,7 +190,7 @@ describe('two Freshet nodes on one JetStream cluster', () => {
   });
 
   it('of two nodes resharding one stream at the same time, exactly one wins', async () => {
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < Number(process.env.RACE_ROUNDS ?? 3); round++) {
       const name = uniqueName('rerace');
       await a.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
       await activeOn(a, name);

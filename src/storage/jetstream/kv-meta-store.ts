@@ -9,8 +9,9 @@
  */
 import { Encoder } from 'cbor-x';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
-import { KvWatchInclude } from '@nats-io/kv';
+import { Bucket, KvWatchInclude } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/transport-node';
+import { JetStreamApiError, JetStreamApiCodes } from '@nats-io/jetstream';
 import type { MetaStore } from '../types.ts';
 import { StorageError } from '../types.ts';
 import { encodeKvKey, decodeKvKey } from './kv-keys.ts';
@@ -24,6 +25,9 @@ export { FENCE_FIELD };
  * Which keys are fenced (src/cluster/leases.ts installs it): `tokenFor(key)` is undefined for a key that is not
  * fenced, null for a fenced key whose lease this node does not hold, else the lease's fencing token.
  */
+/** How often a compare-and-set write is retried while other keys' writes move the bucket on (see cas()). */
+const CAS_ATTEMPTS = 20;
+
 export type FenceRule = (key: string) => number | null | undefined;
 
 export class KvMetaStore implements MetaStore {
@@ -31,12 +35,16 @@ export class KvMetaStore implements MetaStore {
   private readonly revisions = new Map<string, number>();
   /** Local writes not yet acknowledged, per key: watcher events for the key wait until they are. */
   private readonly inFlight = new Map<string, number>();
+  /** The newest watcher event of a key that arrived while a local write of it was in flight (applied after it). */
+  private readonly deferred = new Map<string, { key: string; revision: number; operation: string; value: Uint8Array }>();
   private readonly cbor = new Encoder({ structuredClone: true, useRecords: false });
   private watcher: QueuedIterator<KvWatchEntry> | null = null;
   /** The last conditional write of each key (updateIfUnchanged): the next one waits for it. */
   private readonly chains = new Map<string, Promise<number>>();
   private readonly listeners = new Set<{ prefix: string; fn: (key: string) => void }>();
   private closed = false;
+  /** The bucket's last sequence as last seen here (the first guess of a compare-and-set write, see cas()). */
+  private bucketSeq = 0;
   private fence: FenceRule | null = null;
 
   constructor(private readonly kv: KV) {}
@@ -69,7 +77,14 @@ export class KvMetaStore implements MetaStore {
 
   private apply(e: { key: string; revision: number; operation: string; value: Uint8Array }): void {
     const key = decodeKvKey(e.key);
-    if (this.inFlight.has(key)) return; // our own pending write decides; its ack records the revision
+    if (e.revision > this.bucketSeq) this.bucketSeq = e.revision;
+    if (this.inFlight.has(key)) {
+      // Our own pending write may decide (its ack records a newer revision); if it fails or is older, this event is
+      // applied when the write settles (settled()): another node's change must not be lost.
+      const held = this.deferred.get(key);
+      if (!held || held.revision < e.revision) this.deferred.set(key, e);
+      return;
+    }
     const known = this.revisions.get(key);
     if (known !== undefined && e.revision <= known) return;
     this.revisions.set(key, e.revision);
@@ -138,7 +153,7 @@ export class KvMetaStore implements MetaStore {
         throw new StorageError(`metadata read of ${key} failed: ${(e as Error).message}`, 'EIO', { cause: e });
       }
       try {
-        await this.write(key, stamped, (k, body) => (rev > 0 ? this.kv.update(k, body, rev) : this.kv.create(k, body)), 'CONFLICT');
+        await this.write(key, stamped, (k, body) => (rev > 0 ? this.cas(k, body, rev) : this.casCreate(k, body)), 'CONFLICT');
         return;
       } catch (e) {
         // Another writer got in between the read and the write: read again (its token decides).
@@ -149,12 +164,12 @@ export class KvMetaStore implements MetaStore {
 
   /** Stores `value` only if the key does not exist in the bucket (any node): else rejects with EXISTS. */
   async create(key: string, value: unknown): Promise<void> {
-    await this.write(key, value, (k, body) => this.kv.create(k, body), 'EXISTS');
+    await this.write(key, value, (k, body) => this.casCreate(k, body), 'EXISTS');
   }
 
   /** Stores `value` only if the key is still at `revision`: else rejects with CONFLICT (another node changed it). */
   async update(key: string, value: unknown, revision: number): Promise<void> {
-    await this.write(key, value, (k, body) => this.kv.update(k, body, revision), 'CONFLICT');
+    await this.write(key, value, (k, body) => this.cas(k, body, revision), 'CONFLICT');
   }
 
   /**
@@ -169,7 +184,7 @@ export class KvMetaStore implements MetaStore {
     const prev = this.chains.get(key);
     const run = (after: number | undefined): Promise<number> => {
       const rev = after ?? seen;
-      return this.write(key, copy, (k, body) => (rev > 0 ? this.kv.update(k, body, rev) : this.kv.create(k, body)), 'CONFLICT');
+      return this.write(key, copy, (k, body) => (rev > 0 ? this.cas(k, body, rev) : this.casCreate(k, body)), 'CONFLICT');
     };
     const p = prev ? prev.then(run, () => run(undefined)) : run(undefined);
     this.chains.set(key, p);
@@ -178,6 +193,40 @@ export class KvMetaStore implements MetaStore {
     };
     p.then(clear, clear);
     return p.then(() => {});
+  }
+
+  /**
+   * Compare-and-set at the bucket level: stores `body` under KV key `k` only if the key's last revision is still
+   * `expected` (0: none), resolving with the new revision, else rejects (CONFLICT). The per-key check alone
+   * (Nats-Expected-Last-Subject-Sequence, what KV update/create send) is not serialised by clustered nats-server
+   * before 2.9.21 (nats-io/nats-server#4320: two updates at one revision can both be stored, seen here as two nodes
+   * both winning a reshard). So each write also expects the bucket's last sequence (Nats-Expected-Last-Sequence,
+   * checked in log order): of concurrent writes at one bucket sequence at most one is stored. When another key's
+   * write moved the bucket on, the key is read again; still at `expected`, the write is retried at the new sequence.
+   */
+  private async cas(k: string, body: Uint8Array, expected: number): Promise<number> {
+    const bucket = this.kv;
+    if (!(bucket instanceof Bucket)) throw new Error('metadata bucket: not a JetStream KV bucket');
+    const subject = bucket.subjectForKey(k, true);
+    let last = this.bucketSeq;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const ack = await bucket.js.publish(subject, body, { expect: { lastSequence: last, lastSubjectSequence: expected } });
+        return ack.seq;
+      } catch (e) {
+        if (!(e instanceof JetStreamApiError) || e.code !== JetStreamApiCodes.StreamWrongLastSequence || attempt >= CAS_ATTEMPTS) throw e;
+        const now = await this.kv.get(k);
+        if ((now?.revision ?? 0) !== expected) throw e;
+        last = (await this.kv.status()).streamInfo.state.last_seq;
+      }
+    }
+  }
+
+  /** `cas` for a key that must not exist: none, or deleted (its delete marker's revision is the one expected). */
+  private async casCreate(k: string, body: Uint8Array): Promise<number> {
+    const e = await this.kv.get(k);
+    if (e && e.operation === 'PUT') throw new Error('wrong last sequence: key exists');
+    return this.cas(k, body, e?.revision ?? 0);
   }
 
   /** Resolves with the key's new revision. */
@@ -192,6 +241,7 @@ export class KvMetaStore implements MetaStore {
     this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
     try {
       const rev = await op(encodeKvKey(key), body);
+      if (rev > this.bucketSeq) this.bucketSeq = rev;
       if (rev > (this.revisions.get(key) ?? 0)) {
         this.revisions.set(key, rev);
         this.map.set(key, copy);
@@ -205,10 +255,22 @@ export class KvMetaStore implements MetaStore {
       }
       throw new StorageError(`metadata ${key}: ${(e as Error).message}`, casCode, { cause: e });
     } finally {
-      const n = this.inFlight.get(key)! - 1;
-      if (n === 0) this.inFlight.delete(key);
-      else this.inFlight.set(key, n);
+      this.settled(key);
     }
+  }
+
+  /** A local write of `key` finished (either way): after the last one, an event deferred meanwhile is applied. */
+  private settled(key: string): void {
+    const n = this.inFlight.get(key)! - 1;
+    if (n > 0) {
+      this.inFlight.set(key, n);
+      return;
+    }
+    this.inFlight.delete(key);
+    const e = this.deferred.get(key);
+    if (!e) return;
+    this.deferred.delete(key);
+    this.apply(e);
   }
 
   async delete(key: string): Promise<void> {
@@ -220,9 +282,7 @@ export class KvMetaStore implements MetaStore {
     } catch (e) {
       throw new StorageError(`metadata delete of ${key} failed: ${(e as Error).message}`, 'EIO', { cause: e });
     } finally {
-      const n = this.inFlight.get(key)! - 1;
-      if (n === 0) this.inFlight.delete(key);
-      else this.inFlight.set(key, n);
+      this.settled(key);
     }
   }
 
