@@ -120,6 +120,8 @@ export class LeaseManager {
   private readonly busy = new Map<string, Promise<unknown>>();
 
   private constructor(
+    /** Lease writes go through its compare-and-set (KV's own update/create can both win on nats-server < 2.9.21). */
+    private readonly storage: JetStreamStorage,
     private readonly kv: KV,
     private readonly nodes: KV,
     readonly nodeId: string,
@@ -137,7 +139,7 @@ export class LeaseManager {
     const kvm = new Kvm(storage.connection);
     const kv = await kvm.create(leasesBucket(storage.namespace), { replicas: storage.replicaCount, history: 1 });
     const nodes = await kvm.open(`${storage.namespace}-nodes`);
-    const m = new LeaseManager(kv, nodes, member.info.id, options.clock, options);
+    const m = new LeaseManager(storage, kv, nodes, member.info.id, options.clock, options);
     await m.follow();
     storage.meta.setFence((key) => m.fenceToken(key));
     return m;
@@ -238,7 +240,7 @@ export class LeaseManager {
     for (const [resource, h] of [...this.held]) {
       const value: LeaseValue = { ...h.value, expiresMs: now + this.ttlMs };
       try {
-        h.revision = await this.kv.update(encodeKvKey(resource), JSON.stringify(value), h.revision);
+        h.revision = await this.storage.compareAndSet(this.kv, encodeKvKey(resource), JSON.stringify(value), h.revision);
         h.value = value;
       } catch (e) {
         // Refused: another node took it (this node was late). Unreachable past expiry: another node may take it.
@@ -329,14 +331,16 @@ export class LeaseManager {
     const value: LeaseValue = { resource, owner: this.nodeId, token: 0, expiresMs: now + this.ttlMs, acquiredMs: now };
     let revision: number;
     try {
-      revision = e ? await this.kv.update(key, JSON.stringify(value), e.revision) : await this.kv.create(key, JSON.stringify(value));
+      revision = e
+        ? await this.storage.compareAndSet(this.kv, key, JSON.stringify(value), e.revision)
+        : await this.storage.createIfAbsent(this.kv, key, JSON.stringify(value));
     } catch {
       return false; // another node took it first
     }
     // The token is the revision of the taking write; stored in the value so every node reads the same.
     value.token = revision;
     try {
-      revision = await this.kv.update(key, JSON.stringify(value), revision);
+      revision = await this.storage.compareAndSet(this.kv, key, JSON.stringify(value), revision);
     } catch {
       return false;
     }

@@ -52,6 +52,15 @@ interface Node {
   kind: FakeKind;
 }
 
+/** Runs `pass` until it answers true (other nodes' lease writes reach a node through a KV watch, in milliseconds). */
+async function untilTrue(pass: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    if (await pass()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`${what}: not within 250 passes`);
+}
+
 /** Two nodes on a fresh namespace (one per test). */
 async function twoNodes(): Promise<[Node, Node]> {
   const namespace = `lease${process.pid}x${round++}`;
@@ -139,8 +148,11 @@ describe('leases of background work', () => {
     b.kind.want.set('app1', 1);
     assert.equal(await a.leases.mayRun('analytics/app1'), true);
     await a.leases.close();
-    await b.leases.tick(); // free: seen once
-    await b.leases.tick(); // seen twice: taken
+    // Free once B's watch has seen the release, taken on the pass after (seen twice).
+    await untilTrue(async () => {
+      await b.leases.tick();
+      return b.leases.holding().length > 0;
+    }, 'B takes the released lease');
     assert.deepEqual(b.leases.holding(), ['analytics/app1']);
     assert.deepEqual(b.kind.starts, ['app1']);
   });
@@ -175,10 +187,12 @@ describe('leases of background work', () => {
       b.kind.want.set(n, 1);
       assert.equal(await a.leases.mayRun(`analytics/${n}`), true);
     }
-    for (let i = 0; i < 4; i++) {
+    // Each pass acts on what the node's watches have seen so far: pass until the hand-over settles.
+    await untilTrue(async () => {
       await a.leases.tick();
       await b.leases.tick();
-    }
+      return a.leases.holding().length === 2 && b.leases.holding().length === 2;
+    }, 'two leases on each node');
     assert.equal(a.leases.holding().length, 2);
     assert.equal(b.leases.holding().length, 2);
     assert.deepEqual([...a.leases.holding(), ...b.leases.holding()].sort(), ['analytics/app1', 'analytics/app2', 'analytics/app3', 'analytics/app4']);

@@ -26,6 +26,7 @@ import { spansFromRecords } from '../spans.ts';
 import type { AppendRecord, AppendResult, LogRecord, LogStorage, ReadLimits, ReadResult, RecordSpans, ShardLog } from '../types.ts';
 import { StorageError } from '../types.ts';
 import { KvMetaStore } from './kv-meta-store.ts';
+import { kvCompareAndSet, kvCreateIfAbsent } from './kv-cas.ts';
 import { NodeMembership, openNodesBucket } from './membership.ts';
 import { encodeRecord, RECORD_HEADER_BYTES, recordKeyBytes, recordTimestamp } from './record-codec.ts';
 
@@ -340,6 +341,19 @@ export class JetStreamStorage implements LogStorage {
   /** This node's entry in the namespace's node list (`freshet cluster status`). */
   get membership(): NodeMembership | null {
     return this.member;
+  }
+
+  /**
+   * Compare-and-set on a KV bucket of this namespace that holds under concurrency (kv-cas.ts says why KV's own
+   * update/create do not on clustered nats-server before 2.9.21): the cluster layer's leases write through these.
+   */
+  compareAndSet(kv: KV, key: string, body: Uint8Array | string, expected: number): Promise<number> {
+    return kvCompareAndSet(kv, key, typeof body === 'string' ? Buffer.from(body) : body, expected);
+  }
+
+  /** compareAndSet for a key that must not exist (never written, or deleted). */
+  createIfAbsent(kv: KV, key: string, body: Uint8Array | string): Promise<number> {
+    return kvCreateIfAbsent(kv, key, typeof body === 'string' ? Buffer.from(body) : body);
   }
 
   /** Replicas of every stream and bucket (the cluster layer's lease bucket takes the same). */

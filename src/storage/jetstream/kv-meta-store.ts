@@ -9,12 +9,12 @@
  */
 import { Encoder } from 'cbor-x';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
-import { Bucket, KvWatchInclude } from '@nats-io/kv';
+import { KvWatchInclude } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/transport-node';
-import { JetStreamApiError, JetStreamApiCodes } from '@nats-io/jetstream';
 import type { MetaStore } from '../types.ts';
 import { StorageError } from '../types.ts';
 import { encodeKvKey, decodeKvKey } from './kv-keys.ts';
+import { kvCompareAndSet, kvCreateIfAbsent } from './kv-cas.ts';
 
 export { decodeKvKey, encodeKvKey } from './kv-keys.ts';
 
@@ -25,9 +25,6 @@ export { FENCE_FIELD };
  * Which keys are fenced (src/cluster/leases.ts installs it): `tokenFor(key)` is undefined for a key that is not
  * fenced, null for a fenced key whose lease this node does not hold, else the lease's fencing token.
  */
-/** How often a compare-and-set write is retried while other keys' writes move the bucket on (see cas()). */
-const CAS_ATTEMPTS = 20;
-
 export type FenceRule = (key: string) => number | null | undefined;
 
 export class KvMetaStore implements MetaStore {
@@ -195,38 +192,13 @@ export class KvMetaStore implements MetaStore {
     return p.then(() => {});
   }
 
-  /**
-   * Compare-and-set at the bucket level: stores `body` under KV key `k` only if the key's last revision is still
-   * `expected` (0: none), resolving with the new revision, else rejects (CONFLICT). The per-key check alone
-   * (Nats-Expected-Last-Subject-Sequence, what KV update/create send) is not serialised by clustered nats-server
-   * before 2.9.21 (nats-io/nats-server#4320: two updates at one revision can both be stored, seen here as two nodes
-   * both winning a reshard). So each write also expects the bucket's last sequence (Nats-Expected-Last-Sequence,
-   * checked in log order): of concurrent writes at one bucket sequence at most one is stored. When another key's
-   * write moved the bucket on, the key is read again; still at `expected`, the write is retried at the new sequence.
-   */
-  private async cas(k: string, body: Uint8Array, expected: number): Promise<number> {
-    const bucket = this.kv;
-    if (!(bucket instanceof Bucket)) throw new Error('metadata bucket: not a JetStream KV bucket');
-    const subject = bucket.subjectForKey(k, true);
-    let last = this.bucketSeq;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const ack = await bucket.js.publish(subject, body, { expect: { lastSequence: last, lastSubjectSequence: expected } });
-        return ack.seq;
-      } catch (e) {
-        if (!(e instanceof JetStreamApiError) || e.code !== JetStreamApiCodes.StreamWrongLastSequence || attempt >= CAS_ATTEMPTS) throw e;
-        const now = await this.kv.get(k);
-        if ((now?.revision ?? 0) !== expected) throw e;
-        last = (await this.kv.status()).streamInfo.state.last_seq;
-      }
-    }
+  /** Compare-and-set of one key that also expects the bucket's last sequence (see kv-cas.ts: why). */
+  private cas(k: string, body: Uint8Array, expected: number): Promise<number> {
+    return kvCompareAndSet(this.kv, k, body, expected, Math.max(this.bucketSeq, expected));
   }
 
-  /** `cas` for a key that must not exist: none, or deleted (its delete marker's revision is the one expected). */
-  private async casCreate(k: string, body: Uint8Array): Promise<number> {
-    const e = await this.kv.get(k);
-    if (e && e.operation === 'PUT') throw new Error('wrong last sequence: key exists');
-    return this.cas(k, body, e?.revision ?? 0);
+  private casCreate(k: string, body: Uint8Array): Promise<number> {
+    return kvCreateIfAbsent(this.kv, k, body, this.bucketSeq);
   }
 
   /** Resolves with the key's new revision. */
