@@ -182,8 +182,16 @@ export class ReadPath {
     if (seq !== undefined && (pos.type === 'TRIM_HORIZON' || pos.type === 'LATEST')) {
       throw kinesisErrors.format('InvalidArgumentException', 'iteratorWithSequence', { type: pos.type });
     }
-    // Shared storage: other nodes' appends and trims moved the log since this node last looked.
-    if (log.refresh) await log.refresh();
+    // Shared storage: other nodes' appends and trims moved the log since this node last looked. If the store cannot
+    // say now (a JetStream leader election, a stopped server), this node's own view stands: exact for what it wrote,
+    // behind only by other nodes' appends it has not seen yet — an iterator, not an error, as on AWS.
+    if (log.refresh) {
+      try {
+        await log.refresh();
+      } catch (e) {
+        if ((e as { code?: string }).code === 'NOT_FOUND') throw e;
+      }
+    }
     switch (pos.type) {
       case 'TRIM_HORIZON':
         return log.startOffset;
