@@ -24,6 +24,7 @@ import {
   ListApplicationSnapshotsCommand,
   StartApplicationCommand as StartV2Command,
   StopApplicationCommand as StopV2Command,
+  UpdateApplicationCommand as UpdateV2Command,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import {
   GetEventSourceMappingCommand,
@@ -560,6 +561,66 @@ describe('managing applications, delivery streams and functions from the console
     assert.equal(res?.status(), 403);
     assert.match((await page.locator('[data-testid=presigned-refused]').textContent()) ?? '', /This application link is not valid/);
     await shot(page, 'console-presigned-refused');
+  });
+
+  it("edits a Flink application's runtime properties from its page (read back with the SDK; a stale version and an empty value refused in AWS's words)", async () => {
+    await flinkApi.send(
+      new CreateV2Command({
+        ApplicationName: 'props-flink',
+        RuntimeEnvironment: 'FLINK-1_18',
+        ServiceExecutionRole: 'arn:aws:iam::000000000000:role/flink-role',
+        ApplicationConfiguration: {
+          ApplicationCodeConfiguration: {
+            CodeContentType: 'PLAINTEXT',
+            CodeContent: {
+              TextContent: [
+                "CREATE TABLE src (store STRING) WITH ('connector' = 'kinesis', 'stream' = 'm-in', 'format' = 'json');",
+                "CREATE TABLE dst (store STRING) WITH ('connector' = 'kinesis', 'stream' = 'm-out', 'format' = 'json');",
+                'INSERT INTO dst SELECT store FROM src;',
+              ].join('\n'),
+            },
+          },
+          EnvironmentProperties: { PropertyGroups: [{ PropertyGroupId: 'app', PropertyMap: { 'app.region': 'eu' } }] },
+        },
+      }),
+    );
+    await page.goto(`${server.url}/console/#/apps/props-flink`);
+    const props = page.locator('[data-testid=flink-properties]');
+    const text = props.locator('textarea[name=properties]');
+    await until('the properties in the editor', async () => (await text.inputValue()) === 'app: app.region=eu', 10_000);
+    await text.fill('app: app.region=us\napp: app.limit=5\nsink: batch.size=100');
+    await props.locator('button[type=submit]').click();
+    await props.locator('.message', { hasText: 'Runtime properties saved (2 group(s))' }).waitFor({ timeout: 10_000 });
+    let d = await describeV2('props-flink');
+    assert.equal(d.ApplicationVersionId, 2);
+    assert.deepEqual(d.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions, [
+      { PropertyGroupId: 'app', PropertyMap: { 'app.region': 'us', 'app.limit': '5' } },
+      { PropertyGroupId: 'sink', PropertyMap: { 'batch.size': '100' } },
+    ]);
+    await page.locator('[data-testid=flink-summary]', { hasText: 'version 2' }).waitFor({ timeout: 10_000 });
+    // A value left empty: the API's validation text.
+    await text.fill('app: app.region=');
+    await props.locator('button[type=submit]').click();
+    const empty = await props.locator('.error').textContent({ timeout: 10_000 });
+    assert.match(empty ?? '', /^ValidationException: .*PropertyMap|^ValidationException: .*propertyMap/);
+    // Someone else changes the application meanwhile: the page's version 2 is stale, and the API says so.
+    await flinkApi.send(
+      new UpdateV2Command({
+        ApplicationName: 'props-flink',
+        CurrentApplicationVersionId: 2,
+        ApplicationConfigurationUpdate: { EnvironmentPropertyUpdates: { PropertyGroups: [{ PropertyGroupId: 'sdk', PropertyMap: { k: 'v' } }] } },
+      }),
+    );
+    await text.fill('app: app.region=late');
+    await props.locator('button[type=submit]').click();
+    await props
+      .locator('.error', { hasText: 'ConcurrentModificationException: Current application version id 2 does not match the latest version id 3' })
+      .waitFor({ timeout: 10_000 });
+    d = await describeV2('props-flink');
+    assert.deepEqual(d.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions, [
+      { PropertyGroupId: 'sdk', PropertyMap: { k: 'v' } },
+    ]);
+    await shot(page, 'flink-properties');
   });
 
   it('logs no browser errors besides the refusals the tests asked for', () => {

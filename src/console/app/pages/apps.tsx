@@ -21,7 +21,77 @@ interface FlinkDetailShape {
   ApplicationStatus: string;
   ApplicationVersionId: number;
   RuntimeEnvironment: string;
-  ApplicationConfigurationDescription?: { ApplicationCodeConfigurationDescription?: { CodeContentDescription?: { TextContent?: string } } };
+  ApplicationConfigurationDescription?: {
+    ApplicationCodeConfigurationDescription?: { CodeContentDescription?: { TextContent?: string } };
+    EnvironmentPropertyDescriptions?: { PropertyGroupDescriptions?: PropertyGroup[] };
+  };
+}
+
+interface PropertyGroup {
+  PropertyGroupId: string;
+  PropertyMap: Record<string, string>;
+}
+
+/** Property groups as the editor shows them: `group: key=value`, one property a line. */
+function propertyLines(groups: PropertyGroup[]): string {
+  return groups.flatMap((g) => Object.entries(g.PropertyMap).map(([k, v]) => `${g.PropertyGroupId}: ${k}=${v}`)).join('\n');
+}
+
+/**
+ * The editor's lines as PropertyGroups (in the order groups first appear). A line without `:` or `=` is
+ * reported here; what the API checks itself (lengths, counts) is left to it, so its refusal is shown.
+ */
+function parsePropertyLines(text: string): PropertyGroup[] {
+  const groups = new Map<string, Record<string, string>>();
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    const colon = line.indexOf(':');
+    const eq = line.indexOf('=', colon + 1);
+    if (colon < 0 || eq < 0) throw new Error(`Line ${i + 1}: write a property as "group: key=value"`);
+    const id = line.slice(0, colon).trim();
+    const map = groups.get(id) ?? {};
+    map[line.slice(colon + 1, eq).trim()] = line.slice(eq + 1).trim();
+    groups.set(id, map);
+  });
+  return [...groups].map(([PropertyGroupId, PropertyMap]) => ({ PropertyGroupId, PropertyMap }));
+}
+
+/**
+ * The runtime properties (EnvironmentProperties) of a Flink application: edited as `group: key=value` lines and
+ * saved with UpdateApplication's EnvironmentPropertyUpdates at the version the page read, so a change made
+ * elsewhere meanwhile is refused (ConcurrentModificationException) rather than overwritten.
+ */
+function FlinkProperties({ name, detail, onSaved }: { name: string; detail: FlinkDetailShape; onSaved: () => void }) {
+  const saved = propertyLines(detail.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions ?? []);
+  const [draft, setDraft] = useState<string | undefined>(undefined);
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const save = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const groups = parsePropertyLines(draft ?? saved);
+      await aws('analyticsV2', 'UpdateApplication', {
+        ApplicationName: name,
+        CurrentApplicationVersionId: detail.ApplicationVersionId,
+        ApplicationConfigurationUpdate: { EnvironmentPropertyUpdates: { PropertyGroups: groups } },
+      });
+      setDraft(undefined);
+      setMessage({ text: `Runtime properties saved (${groups.length} group(s))`, error: false });
+    } catch (err) {
+      setMessage({ text: errorText(err), error: true });
+    }
+    onSaved();
+  };
+  return (
+    <form onSubmit={(e) => void save(e)} data-testid="flink-properties">
+      <h3>Runtime properties</h3>
+      <p class="muted small">One property a line, as "group: key=value" (EnvironmentProperties' property groups).</p>
+      <textarea name="properties" rows={4} cols={60} class="mono" value={draft ?? saved} onInput={(e) => setDraft(e.currentTarget.value)} />
+      <p class="row">
+        <button type="submit">Save properties</button>
+        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+      </p>
+    </form>
+  );
 }
 
 /** An application's page: KinesisAnalyticsV2 describes both kinds; a SQL-1_0 one gets the SQL page, a Flink one its own (where presigned URLs lead). */
@@ -38,7 +108,7 @@ interface SnapshotShape {
   ApplicationVersionId: number;
 }
 
-/** A Flink application: status, version, runtime and code; its snapshots listed, taken and deleted (AWS's refusals shown). */
+/** A Flink application: status, version, runtime, code and runtime properties; its snapshots listed, taken and deleted (AWS's refusals shown). */
 function FlinkDetail({ name }: { name: string }) {
   const described = useLoad(() => aws<{ ApplicationDetail: FlinkDetailShape }>('analyticsV2', 'DescribeApplication', { ApplicationName: name }), [name]);
   const snapshots = useLoad(
@@ -105,6 +175,7 @@ function FlinkDetail({ name }: { name: string }) {
           Roll back
         </button>
       </p>
+      {d ? <FlinkProperties name={name} detail={d} onSaved={described.reload} /> : null}
       <h3>Snapshots</h3>
       <table class="list" data-testid="flink-snapshots">
         <thead>
