@@ -27,18 +27,23 @@ import {
   UpdateApplicationCommand as UpdateV2Command,
 } from '@aws-sdk/client-kinesis-analytics-v2';
 import {
+  CreateFunctionCommand,
+  GetAliasCommand,
   GetEventSourceMappingCommand,
   GetFunctionCommand,
+  GetFunctionConcurrencyCommand,
   GetFunctionConfigurationCommand,
   InvokeCommand,
   LambdaClient,
   ListEventSourceMappingsCommand,
+  ListVersionsByFunctionCommand,
 } from '@aws-sdk/client-lambda';
 import { createConsole } from '../../src/console/index.ts';
 import { waitForStreamActive } from '../../src/pipeline/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { ROOT } from '../cli/run-cli.ts';
+import { zipOf } from '../functions/helpers.ts';
 import { launchChromium, openPage, shot, until } from './helpers.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -621,6 +626,76 @@ describe('managing applications, delivery streams and functions from the console
       { PropertyGroupId: 'sdk', PropertyMap: { k: 'v' } },
     ]);
     await shot(page, 'flink-properties');
+  });
+
+  it("publishes a function's version, creates, moves and deletes an alias, and sets and removes reserved concurrency from its page (read back with the SDK; Lambda's refusals shown)", async () => {
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'versioned-fn',
+        Runtime: 'nodejs20.x',
+        Role: 'arn:aws:iam::000000000000:role/lambda-role',
+        Handler: 'index.handler',
+        Code: { ZipFile: zipOf({ 'index.mjs': "export const handler = async () => 'one';\n" }) },
+      }),
+    );
+    await page.goto(`${server.url}/console/#/functions/versioned-fn`);
+    const panel = page.locator('[data-testid=versions-aliases]');
+    await panel.locator('[data-testid=function-versions] tr[data-version="$LATEST"]').waitFor({ timeout: 10_000 });
+    await panel.locator('[data-testid=publish-version] input[name=description]').fill('first');
+    await panel.locator('[data-testid=publish-version] button[type=submit]').click();
+    await panel.locator('.message', { hasText: 'Published version 1' }).waitFor({ timeout: 10_000 });
+    await panel.locator('[data-testid=function-versions] tr[data-version="1"]', { hasText: 'first' }).waitFor({ timeout: 10_000 });
+    const versions = (await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: 'versioned-fn' }))).Versions ?? [];
+    assert.deepEqual(
+      versions.map((v) => [v.Version, v.Description ?? '']),
+      [
+        ['$LATEST', ''],
+        ['1', 'first'],
+      ],
+    );
+
+    // An alias on version 1; the same name again is refused in Lambda's words; moved to $LATEST; deleted after asking.
+    const create = panel.locator('[data-testid=create-alias]');
+    await create.locator('input[name=alias]').fill('live');
+    await create.locator('select[name=version]').selectOption('1');
+    await create.locator('button[type=submit]').click();
+    await panel.locator('.message', { hasText: 'Created alias live' }).waitFor({ timeout: 10_000 });
+    assert.equal((await lambda.send(new GetAliasCommand({ FunctionName: 'versioned-fn', Name: 'live' }))).FunctionVersion, '1');
+    await create.locator('button[type=submit]').click();
+    await panel
+      .locator('.error', { hasText: 'ResourceConflictException: Alias already exists: arn:aws:lambda:us-east-1:000000000000:function:versioned-fn:live' })
+      .waitFor({ timeout: 10_000 });
+    const row = panel.locator('[data-testid=function-aliases] tr[data-alias=live]');
+    await row.locator('select[name=version]').selectOption('$LATEST');
+    await panel.locator('.message', { hasText: 'Alias live now points at version $LATEST' }).waitFor({ timeout: 10_000 });
+    assert.equal((await lambda.send(new GetAliasCommand({ FunctionName: 'versioned-fn', Name: 'live' }))).FunctionVersion, '$LATEST');
+    answerConfirm(false);
+    await row.locator('button', { hasText: 'Delete' }).click();
+    await page.waitForTimeout(200);
+    assert.equal((await lambda.send(new GetAliasCommand({ FunctionName: 'versioned-fn', Name: 'live' }))).Name, 'live');
+    answerConfirm(true);
+    await row.locator('button', { hasText: 'Delete' }).click();
+    await panel.locator('.message', { hasText: 'Deleted alias live' }).waitFor({ timeout: 10_000 });
+    await assert.rejects(lambda.send(new GetAliasCommand({ FunctionName: 'versioned-fn', Name: 'live' })), { name: 'ResourceNotFoundException' });
+
+    // Reserved concurrency: more than the account can spare is refused in Lambda's words; 5 is set, then removed.
+    const conc = panel.locator('[data-testid=set-concurrency]');
+    await conc.locator('input[name=reserved]').fill('990');
+    await conc.locator('button[type=submit]').click();
+    await panel
+      .locator('.error', {
+        hasText:
+          "InvalidParameterValueException: Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of",
+      })
+      .waitFor({ timeout: 10_000 });
+    await conc.locator('input[name=reserved]').fill('5');
+    await conc.locator('button[type=submit]').click();
+    await panel.locator('[data-testid=reserved-concurrency]', { hasText: 'Reserved concurrency: 5' }).waitFor({ timeout: 10_000 });
+    assert.equal((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'versioned-fn' }))).ReservedConcurrentExecutions, 5);
+    await conc.locator('button', { hasText: 'Remove reservation' }).click();
+    await panel.locator('.message', { hasText: 'Reserved concurrency removed' }).waitFor({ timeout: 10_000 });
+    assert.equal((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'versioned-fn' }))).ReservedConcurrentExecutions, undefined);
+    await shot(page, 'function-versions');
   });
 
   it('logs no browser errors besides the refusals the tests asked for', () => {

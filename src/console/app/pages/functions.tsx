@@ -5,7 +5,8 @@
  * LogType Tail, as the Lambda console's Test tab does): its status, response and log tail are shown. Its event
  * source mappings are enabled and disabled there (UpdateEventSourceMapping with Enabled), created and deleted.
  * Functions are created from code typed into the page (zipped in the browser with fflate: CreateFunction's
- * ZipFile), their code and configuration changed (UpdateFunctionCode, UpdateFunctionConfiguration) and deleted.
+ * ZipFile), their code and configuration changed (UpdateFunctionCode, UpdateFunctionConfiguration) and deleted;
+ * versions are published, aliases created, moved and deleted, and reserved concurrency set and removed.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
@@ -357,6 +358,7 @@ function FunctionDetail({ name }: { name: string }) {
         </p>
       ) : null}
       {c ? <ManageFunction config={c} onChange={config.reload} /> : null}
+      <VersionsAndAliases name={name} />
       {hasCloudWatch() ? <FunctionMetrics name={name} /> : <p class="muted small">No CloudWatch API on this server: no AWS/Lambda metrics.</p>}
       <InvokePanel name={name} />
       <h2>Event source mappings</h2>
@@ -697,5 +699,196 @@ function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, 
       ) : null}
       <button type="submit">Create mapping</button>
     </form>
+  );
+}
+
+interface VersionShape {
+  Version: string;
+  Description?: string;
+  LastModified?: string;
+  CodeSha256?: string;
+}
+
+interface AliasShape {
+  Name: string;
+  FunctionVersion: string;
+  Description?: string;
+  AliasArn: string;
+}
+
+/**
+ * Versions, aliases and reserved concurrency: versions listed (ListVersionsByFunction) and published
+ * (PublishVersion), aliases listed, created, pointed at another version (UpdateAlias) and deleted, and the
+ * function's reserved concurrency set (PutFunctionConcurrency) or removed (DeleteFunctionConcurrency).
+ * Lambda's refusals are shown in its words.
+ */
+function VersionsAndAliases({ name }: { name: string }) {
+  const fn = encodeURIComponent(name);
+  const versions = useLoad(async () => (await awsRest<{ Versions: VersionShape[] }>('lambda', 'GET', `${LAMBDA}/functions/${fn}/versions`)).Versions, [name]);
+  const aliases = useLoad(async () => (await awsRest<{ Aliases: AliasShape[] }>('lambda', 'GET', `${LAMBDA}/functions/${fn}/aliases`)).Aliases, [name]);
+  const concurrency = useLoad(
+    async () =>
+      (await awsRest<{ ReservedConcurrentExecutions?: number }>('lambda', 'GET', `/2019-09-30/functions/${fn}/concurrency`)).ReservedConcurrentExecutions,
+    [name],
+  );
+  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const [versionDescription, setVersionDescription] = useState('');
+  const [aliasName, setAliasName] = useState('');
+  const [aliasVersion, setAliasVersion] = useState('');
+  const [reserved, setReserved] = useState('');
+  const act = async (done: (r: Record<string, unknown>) => string, call: () => Promise<Record<string, unknown>>) => {
+    try {
+      setMessage({ text: done(await call()), error: false });
+    } catch (e) {
+      setMessage({ text: errorText(e), error: true });
+    }
+    versions.reload();
+    aliases.reload();
+    concurrency.reload();
+  };
+  const published = (versions.data ?? []).filter((v) => v.Version !== '$LATEST');
+  return (
+    <div class="card" data-testid="versions-aliases">
+      <h2>Versions and aliases</h2>
+      {message ? <p class={message.error ? 'error' : 'message'}>{message.text}</p> : null}
+      {versions.error ? <p class="error">{versions.error}</p> : null}
+      <table class="list" data-testid="function-versions">
+        <thead>
+          <tr>
+            <th>Version</th>
+            <th>Description</th>
+            <th>Last modified</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(versions.data ?? []).map((v) => (
+            <tr key={v.Version} data-version={v.Version}>
+              <td>{v.Version}</td>
+              <td>{v.Description}</td>
+              <td class="small">{v.LastModified}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="inline-form"
+        data-testid="publish-version"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(
+            (r) => `Published version ${String(r.Version)}`,
+            () => awsRest('lambda', 'POST', `${LAMBDA}/functions/${fn}/versions`, versionDescription ? { Description: versionDescription } : {}),
+          );
+        }}
+      >
+        <input name="description" placeholder="version description" value={versionDescription} onInput={(e) => setVersionDescription(e.currentTarget.value)} />
+        <button type="submit">Publish version</button>
+      </form>
+      <h3>Aliases</h3>
+      <table class="list" data-testid="function-aliases">
+        <thead>
+          <tr>
+            <th>Alias</th>
+            <th>Version</th>
+            <th>Description</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {(aliases.data ?? []).map((a) => (
+            <tr key={a.Name} data-alias={a.Name}>
+              <td>{a.Name}</td>
+              <td>
+                <select
+                  name="version"
+                  aria-label={`Version of ${a.Name}`}
+                  value={a.FunctionVersion}
+                  onChange={(e) => {
+                    const to = e.currentTarget.value;
+                    void act(
+                      () => `Alias ${a.Name} now points at version ${to}`,
+                      () => awsRest('lambda', 'PUT', `${LAMBDA}/functions/${fn}/aliases/${encodeURIComponent(a.Name)}`, { FunctionVersion: to }),
+                    );
+                  }}
+                >
+                  {['$LATEST', ...published.map((v) => v.Version)].map((v) => (
+                    <option key={v} value={v}>
+                      {v}
+                    </option>
+                  ))}
+                </select>
+              </td>
+              <td>{a.Description}</td>
+              <td>
+                <button
+                  type="button"
+                  class="danger"
+                  onClick={() => {
+                    if (!confirm(`Delete alias ${a.Name}? Callers using ${a.AliasArn} are refused from then on.`)) return;
+                    void act(
+                      () => `Deleted alias ${a.Name}`,
+                      () => awsRest('lambda', 'DELETE', `${LAMBDA}/functions/${fn}/aliases/${encodeURIComponent(a.Name)}`),
+                    );
+                  }}
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        class="inline-form"
+        data-testid="create-alias"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(
+            () => `Created alias ${aliasName}`,
+            () => awsRest('lambda', 'POST', `${LAMBDA}/functions/${fn}/aliases`, { Name: aliasName, FunctionVersion: aliasVersion || '$LATEST' }),
+          );
+        }}
+      >
+        <input name="alias" placeholder="alias name" value={aliasName} onInput={(e) => setAliasName(e.currentTarget.value)} required />
+        <select name="version" aria-label="Version" value={aliasVersion} onChange={(e) => setAliasVersion(e.currentTarget.value)}>
+          {['$LATEST', ...published.map((v) => v.Version)].map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
+        <button type="submit">Create alias</button>
+      </form>
+      <h3>Concurrency</h3>
+      <p data-testid="reserved-concurrency">
+        {concurrency.data === undefined ? "Unreserved (uses the account's unreserved concurrency)" : `Reserved concurrency: ${concurrency.data}`}
+      </p>
+      <form
+        class="inline-form"
+        data-testid="set-concurrency"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(
+            (r) => `Reserved concurrency set to ${String(r.ReservedConcurrentExecutions)}`,
+            () => awsRest('lambda', 'PUT', `/2017-10-31/functions/${fn}/concurrency`, { ReservedConcurrentExecutions: Number(reserved) }),
+          );
+        }}
+      >
+        <input name="reserved" type="number" placeholder="reserved" value={reserved} onInput={(e) => setReserved(e.currentTarget.value)} required />
+        <button type="submit">Reserve concurrency</button>{' '}
+        <button
+          type="button"
+          disabled={concurrency.data === undefined}
+          onClick={() =>
+            void act(
+              () => 'Reserved concurrency removed',
+              () => awsRest('lambda', 'DELETE', `/2017-10-31/functions/${fn}/concurrency`),
+            )
+          }
+        >
+          Remove reservation
+        </button>
+      </form>
+    </div>
   );
 }
