@@ -38,6 +38,7 @@ import {
   ListEventSourceMappingsCommand,
   ListVersionsByFunctionCommand,
 } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createConsole } from '../../src/console/index.ts';
 import { waitForStreamActive } from '../../src/pipeline/index.ts';
 import { startServer } from '../../src/server/index.ts';
@@ -59,6 +60,7 @@ describe('managing applications, delivery streams and functions from the console
   let firehose: FirehoseClient;
   let analytics: KinesisAnalyticsClient;
   let lambda: LambdaClient;
+  let sqs: SQSClient;
   let browser: Browser;
   let page: Page;
   let errors: string[];
@@ -87,6 +89,7 @@ describe('managing applications, delivery streams and functions from the console
     firehose = new FirehoseClient(client);
     analytics = new KinesisAnalyticsClient(client);
     lambda = new LambdaClient(client);
+    sqs = new SQSClient(client);
     flinkApi = new KinesisAnalyticsV2Client(client);
     for (const name of ['m-in', 'm-out']) {
       await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
@@ -105,7 +108,7 @@ describe('managing applications, delivery streams and functions from the console
 
   after(async () => {
     await browser?.close();
-    for (const c of [kinesis, firehose, analytics, flinkApi, lambda]) c?.destroy();
+    for (const c of [kinesis, firehose, analytics, flinkApi, lambda, sqs]) c?.destroy();
     webConsole.close();
     await server?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -442,7 +445,7 @@ describe('managing applications, delivery streams and functions from the console
 
     // A mapping from m-in: batch size 10 from TRIM_HORIZON; the same again is refused; then deleted.
     const create = page.locator('[data-testid=create-mapping]');
-    await create.locator('select[name=stream]').selectOption('m-in');
+    await create.locator('select[name=source]').selectOption('m-in');
     await create.locator('input[name=batch]').fill('10');
     await create.locator('select[name=position]').selectOption('TRIM_HORIZON');
     await create.locator('button[type=submit]').click();
@@ -696,6 +699,38 @@ describe('managing applications, delivery streams and functions from the console
     await panel.locator('.message', { hasText: 'Reserved concurrency removed' }).waitFor({ timeout: 10_000 });
     assert.equal((await lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'versioned-fn' }))).ReservedConcurrentExecutions, undefined);
     await shot(page, 'function-versions');
+  });
+
+  it("creates an event source mapping from one of the server's SQS queues (listed with ListQueues) with its batch size, and the function reads the queue", async () => {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'console-queue' }));
+    await page.goto(`${server.url}/console/#/functions/versioned-fn`);
+    const create = page.locator('[data-testid=create-mapping]');
+    // The page was already open: focusing the source lists the queues again.
+    await create.locator('select[name=source]').focus();
+    await create.locator('select[name=source] option', { hasText: 'console-queue' }).waitFor({ state: 'attached', timeout: 10_000 });
+    await create.locator('select[name=source]').selectOption(`sqs:${QueueUrl}`);
+    // A queue has no starting position: the form does not ask for one.
+    assert.equal(await create.locator('select[name=position]').count(), 0);
+    await create.locator('input[name=batch]').fill('5');
+    await create.locator('button[type=submit]').click();
+    await page.locator('.message', { hasText: /^Created mapping [0-9a-f-]{36} from console-queue$/ }).waitFor({ timeout: 10_000 });
+    const [mapping] = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'versioned-fn' }))).EventSourceMappings ?? [];
+    assert.equal(mapping?.EventSourceArn, 'arn:aws:sqs:us-east-1:000000000000:console-queue');
+    assert.equal(mapping?.BatchSize, 5);
+    assert.equal(mapping?.StartingPosition, undefined);
+    await page.locator(`[data-testid=mappings] tr[data-uuid="${mapping!.UUID}"]`).waitFor({ timeout: 10_000 });
+    // The mapping polls the queue: a message sent is consumed (deleted after the function succeeds).
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: '{"n": 1}' }));
+    await until(
+      'the message consumed',
+      async () => {
+        const a = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        );
+        return a.Attributes?.ApproximateNumberOfMessages === '0' && a.Attributes?.ApproximateNumberOfMessagesNotVisible === '0';
+      },
+      15_000,
+    );
   });
 
   it('logs no browser errors besides the refusals the tests asked for', () => {

@@ -385,3 +385,39 @@ export async function awsDetailed<T = Record<string, unknown>>(service: ServiceN
   const type = String(json.__type ?? res.status);
   return { ok: false, code: type.slice(type.lastIndexOf('#') + 1), message: String(json.message ?? json.Message ?? text), body: json };
 }
+
+// Event source mappings from queues (functions page): the server's SQS-compatible queues, when it mounts them.
+
+/** Whether the server has the SQS-compatible API (AWS JSON 1.0, X-Amz-Target AmazonSQS.<Action>). */
+export function hasQueues(): boolean {
+  return mounted.includes('AmazonSQS');
+}
+
+/** One AmazonSQS call (JSON 1.0); AWS's error type and message on refusal. */
+async function sqs<T>(action: string, body: unknown): Promise<T> {
+  const client = new AwsClient({ ...credentials(), service: 'sqs', region, retries: 0 });
+  const res = await client.fetch(`${location.origin}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (!res.ok) {
+    const type = String(json.__type ?? res.status);
+    throw new ApiError(type.slice(type.lastIndexOf('#') + 1), String(json.message ?? json.Message ?? text));
+  }
+  return json as T;
+}
+
+/** ListQueues: the queue URLs (names are their last path segment). */
+export async function listQueueUrls(): Promise<string[]> {
+  return (await sqs<{ QueueUrls?: string[] }>('ListQueues', {})).QueueUrls ?? [];
+}
+
+/** The queue's ARN, as GetQueueAttributes gives it (what CreateEventSourceMapping's EventSourceArn takes). */
+export async function queueArn(url: string): Promise<string> {
+  const r = await sqs<{ Attributes?: { QueueArn?: string } }>('GetQueueAttributes', { QueueUrl: url, AttributeNames: ['QueueArn'] });
+  if (!r.Attributes?.QueueArn) throw new ApiError('QueueArn', `GetQueueAttributes gave no QueueArn for ${url}`);
+  return r.Attributes.QueueArn;
+}

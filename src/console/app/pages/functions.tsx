@@ -3,14 +3,29 @@
  * its AWS/Lambda metrics (Invocations, Errors, Throttles, Duration) over the last hour, refreshed every 5 s, and
  * its latest log lines, refreshed every 2 s. A function is invoked from its page with a test event (Invoke with
  * LogType Tail, as the Lambda console's Test tab does): its status, response and log tail are shown. Its event
- * source mappings are enabled and disabled there (UpdateEventSourceMapping with Enabled), created and deleted.
+ * source mappings are enabled and disabled there (UpdateEventSourceMapping with Enabled), created (from a stream or,
+ * when the server mounts SQS, a queue) and deleted.
  * Functions are created from code typed into the page (zipped in the browser with fflate: CreateFunction's
  * ZipFile), their code and configuration changed (UpdateFunctionCode, UpdateFunctionConfiguration) and deleted;
  * versions are published, aliases created, moved and deleted, and reserved concurrency set and removed.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { awsRest, awsRestRaw, consoleFetch, errorText, hasCloudWatch, roleArn, streamArn, toBase64, useLive, useLoad } from '../api.ts';
+import {
+  awsRest,
+  awsRestRaw,
+  consoleFetch,
+  errorText,
+  hasCloudWatch,
+  hasQueues,
+  listQueueUrls,
+  queueArn,
+  roleArn,
+  streamArn,
+  toBase64,
+  useLive,
+  useLoad,
+} from '../api.ts';
 import { time } from '../format.ts';
 import { link } from '../main.tsx';
 import { color, MetricDataChart, useMetricData } from '../metrics.tsx';
@@ -653,24 +668,36 @@ function ManageFunction({ config, onChange }: { config: FunctionConfiguration; o
   );
 }
 
-/** CreateEventSourceMapping from a stream of the server: batch size and starting position (a timestamp for AT_TIMESTAMP). */
+/** The source select's value for a queue (a stream's value is its name). */
+const QUEUE = 'sqs:';
+
+/**
+ * CreateEventSourceMapping from a stream of the server (batch size and starting position, a timestamp for
+ * AT_TIMESTAMP) or, when it mounts SQS, one of its queues (ListQueues; batch size only: queues have no position).
+ */
 function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, error: boolean) => void }) {
   const live = useLive();
-  const [stream, setStream] = useState('');
+  const queues = useLoad(async () => (hasQueues() ? listQueueUrls() : []), []);
+  const [source, setSource] = useState('');
   const [batch, setBatch] = useState('100');
   const [position, setPosition] = useState('LATEST');
   const [at, setAt] = useState('');
+  const queueUrl = source.startsWith(QUEUE) ? source.slice(QUEUE.length) : undefined;
   const create = async (e: Event) => {
     e.preventDefault();
     try {
       const m = await awsRest<Mapping>('lambda', 'POST', `${LAMBDA}/event-source-mappings/`, {
         FunctionName: name,
-        EventSourceArn: await streamArn(stream),
         BatchSize: Number(batch),
-        StartingPosition: position,
-        ...(position === 'AT_TIMESTAMP' ? { StartingPositionTimestamp: new Date(at).getTime() / 1000 } : {}),
+        ...(queueUrl !== undefined
+          ? { EventSourceArn: await queueArn(queueUrl) }
+          : {
+              EventSourceArn: await streamArn(source),
+              StartingPosition: position,
+              ...(position === 'AT_TIMESTAMP' ? { StartingPositionTimestamp: new Date(at).getTime() / 1000 } : {}),
+            }),
       });
-      onDone(`Created mapping ${m.UUID} from ${stream}`, false);
+      onDone(`Created mapping ${m.UUID} from ${queueUrl !== undefined ? queueName(queueUrl) : source}`, false);
     } catch (err) {
       onDone(errorText(err), true);
     }
@@ -678,28 +705,47 @@ function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, 
   return (
     <form class="inline-form" onSubmit={(e) => void create(e)} data-testid="create-mapping">
       <h3>Add a mapping</h3>
-      <select name="stream" value={stream} onChange={(e) => setStream(e.currentTarget.value)} required aria-label="Stream">
-        <option value="">stream…</option>
-        {live.latest?.streams.map((s) => (
-          <option key={s.name} value={s.name}>
-            {s.name}
-          </option>
-        ))}
+      {/* Queues are listed again whenever the select gets the focus (one created meanwhile appears). */}
+      <select name="source" value={source} onFocus={queues.reload} onChange={(e) => setSource(e.currentTarget.value)} required aria-label="Source">
+        <option value="">source…</option>
+        <optgroup label="Streams">
+          {live.latest?.streams.map((s) => (
+            <option key={s.name} value={s.name}>
+              {s.name}
+            </option>
+          ))}
+        </optgroup>
+        {queues.data?.length ? (
+          <optgroup label="Queues">
+            {queues.data.map((u) => (
+              <option key={u} value={QUEUE + u}>
+                {queueName(u)}
+              </option>
+            ))}
+          </optgroup>
+        ) : null}
       </select>
       <label>
         batch size <input name="batch" type="number" value={batch} onInput={(e) => setBatch(e.currentTarget.value)} />
       </label>
-      <select name="position" value={position} onChange={(e) => setPosition(e.currentTarget.value)} aria-label="Starting position">
-        <option value="LATEST">LATEST</option>
-        <option value="TRIM_HORIZON">TRIM_HORIZON</option>
-        <option value="AT_TIMESTAMP">AT_TIMESTAMP</option>
-      </select>
-      {position === 'AT_TIMESTAMP' ? (
+      {queueUrl === undefined ? (
+        <select name="position" value={position} onChange={(e) => setPosition(e.currentTarget.value)} aria-label="Starting position">
+          <option value="LATEST">LATEST</option>
+          <option value="TRIM_HORIZON">TRIM_HORIZON</option>
+          <option value="AT_TIMESTAMP">AT_TIMESTAMP</option>
+        </select>
+      ) : null}
+      {queueUrl === undefined && position === 'AT_TIMESTAMP' ? (
         <input name="at" type="datetime-local" step="1" value={at} onInput={(e) => setAt(e.currentTarget.value)} required />
       ) : null}
       <button type="submit">Create mapping</button>
     </form>
   );
+}
+
+/** A queue's name: its URL's last path segment. */
+function queueName(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1);
 }
 
 interface VersionShape {
