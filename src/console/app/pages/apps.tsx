@@ -64,6 +64,8 @@ function parsePropertyLines(text: string): PropertyGroup[] {
 function FlinkProperties({ name, detail, onSaved }: { name: string; detail: FlinkDetailShape; onSaved: () => void }) {
   const saved = propertyLines(detail.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions ?? []);
   const [draft, setDraft] = useState<string | undefined>(undefined);
+  /** The version the draft was begun on: a later poll must not move it, or a stale draft would overwrite a newer version. */
+  const [base, setBase] = useState<number | undefined>(undefined);
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
   const save = async (e: Event) => {
     e.preventDefault();
@@ -71,10 +73,11 @@ function FlinkProperties({ name, detail, onSaved }: { name: string; detail: Flin
       const groups = parsePropertyLines(draft ?? saved);
       await aws('analyticsV2', 'UpdateApplication', {
         ApplicationName: name,
-        CurrentApplicationVersionId: detail.ApplicationVersionId,
+        CurrentApplicationVersionId: base ?? detail.ApplicationVersionId,
         ApplicationConfigurationUpdate: { EnvironmentPropertyUpdates: { PropertyGroups: groups } },
       });
       setDraft(undefined);
+      setBase(undefined);
       setMessage({ text: `Runtime properties saved (${groups.length} group(s))`, error: false });
     } catch (err) {
       setMessage({ text: errorText(err), error: true });
@@ -85,7 +88,17 @@ function FlinkProperties({ name, detail, onSaved }: { name: string; detail: Flin
     <form onSubmit={(e) => void save(e)} data-testid="flink-properties">
       <h3>Runtime properties</h3>
       <p class="muted small">One property a line, as "group: key=value" (EnvironmentProperties' property groups).</p>
-      <textarea name="properties" rows={4} cols={60} class="mono" value={draft ?? saved} onInput={(e) => setDraft(e.currentTarget.value)} />
+      <textarea
+        name="properties"
+        rows={4}
+        cols={60}
+        class="mono"
+        value={draft ?? saved}
+        onInput={(e) => {
+          if (draft === undefined) setBase(detail.ApplicationVersionId);
+          setDraft(e.currentTarget.value);
+        }}
+      />
       <p class="row">
         <button type="submit">Save properties</button>
         {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
