@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { ClusterStatus } from '../../storage/index.ts';
 import { InvalidArgumentError } from 'commander';
 import { addOutputOption, formatTable, outputFormat, printValue, type OutputFlags } from '../output.ts';
+import { parseNatsUrls } from './server.ts';
 
 function positiveInt(max: number) {
   return (v: string): number => {
@@ -80,23 +81,6 @@ export function register(program: Command): void {
     });
 }
 
-function natsUrls(value: string): string[] {
-  const urls = value
-    .split(',')
-    .map((u) => u.trim())
-    .filter((u) => u.length > 0)
-    .map((u) => (u.includes('://') ? u : `nats://${u}`));
-  for (const u of urls) {
-    try {
-      new URL(u);
-    } catch {
-      throw new InvalidArgumentError(`'${u}' is not a NATS URL (expected nats://host:port[,…])`);
-    }
-  }
-  if (urls.length === 0) throw new InvalidArgumentError('expected nats://host:port[,…]');
-  return urls;
-}
-
 function ago(ms: number): string {
   return ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;
 }
@@ -104,7 +88,7 @@ function ago(ms: number): string {
 export function registerStatus(program: Command): void {
   const cluster = program.command('cluster').description('Inspect the Freshet nodes sharing a NATS JetStream cluster (--storage jetstream)');
   addOutputOption(cluster.command('status').description("Show the live nodes (heartbeats), leases, and each JetStream log's leader and replica lag"))
-    .requiredOption('--nats <urls>', 'NATS servers, nats://host:4222[,…] (as given to `freshet server --nats`)', natsUrls)
+    .requiredOption('--nats <urls>', 'NATS servers, nats://host:4222[,…] (as given to `freshet server --nats`)', parseNatsUrls)
     .option('--nats-namespace <name>', 'the namespace the nodes use (default freshet)')
     .action(async (flags: OutputFlags & { nats: string[]; natsNamespace?: string }) => {
       const { readClusterStatus } = await import('../../storage/index.ts');

@@ -96,7 +96,7 @@ function parseStorage(value: string): StorageKind {
 type StorageKind = 'file' | 'memory' | 'jetstream';
 
 /** `--nats nats://a:4222,nats://b:4222` (a bare host:port gets nats://). */
-function parseNatsUrls(value: string): string[] {
+export function parseNatsUrls(value: string): string[] {
   const urls = value
     .split(',')
     .map((u) => u.trim())
