@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { ROOT } from '../cli/run-cli.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -61,6 +61,36 @@ export async function until(what: string, probe: () => Promise<boolean>, timeout
   const start = Date.now();
   while (!(await probe())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Waits until the first element of `locator` has text matching `re` and returns that text; after `timeoutMs` it returns
+ * the last text seen (or '') so the caller's assertion reports what was there. A refusal shown earlier stays on the page
+ * until the next one replaces it, so reading it right after a click can see the previous one.
+ */
+export async function textMatching(locator: Locator, re: RegExp, timeoutMs = 10_000): Promise<string> {
+  const start = Date.now();
+  let last = '';
+  for (;;) {
+    last =
+      (await locator
+        .first()
+        .textContent({ timeout: timeoutMs })
+        .catch(() => null)) ?? last;
+    if (re.test(last) || Date.now() - start > timeoutMs) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until the input's value matches `re` (a form filled from a fetch fills a moment after it opens) and returns it. */
+export async function valueMatching(locator: Locator, re: RegExp, timeoutMs = 10_000): Promise<string> {
+  const start = Date.now();
+  let last = '';
+  for (;;) {
+    last = await locator.inputValue({ timeout: timeoutMs });
+    if (re.test(last) || Date.now() - start > timeoutMs) return last;
     await new Promise((r) => setTimeout(r, 100));
   }
 }

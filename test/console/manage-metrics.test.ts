@@ -43,6 +43,7 @@ import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { MARKETPLACES } from '../detectors/data.ts';
 import { buildConsoleAssets, launchChromium, newPage, refusedLine, shot } from './launch2.ts';
+import { valueMatching } from './helpers.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -304,7 +305,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
 
     // Edit: the editor opens with the stored body; the drawn dashboard follows the saved one.
     await section.getByRole('button', { name: 'Edit' }).click();
-    assert.match(await form.locator('[name=body]').inputValue(), /On call: ops/);
+    assert.match(await valueMatching(form.locator('[name=body]'), /On call: ops/), /On call: ops/);
     await form
       .locator('[name=body]')
       .fill(JSON.stringify({ widgets: [{ type: 'text', x: 0, y: 0, width: 12, height: 3, properties: { markdown: 'On call: ana' } }] }));

@@ -45,7 +45,7 @@ import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { ROOT } from '../cli/run-cli.ts';
 import { zipOf } from '../functions/helpers.ts';
-import { launchChromium, openPage, shot, until } from './helpers.ts';
+import { launchChromium, openPage, shot, textMatching, until } from './helpers.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -533,11 +533,11 @@ describe('managing applications, delivery streams and functions from the console
       ['snap-1'],
     );
     await detail.locator('[data-testid=flink-snapshot-form] button[type=submit]').click();
-    assert.match((await detail.locator('.error').textContent({ timeout: 10_000 })) ?? '', /^ResourceInUseException: .*snap-1/);
+    assert.match(await textMatching(detail.locator('.error'), /^ResourceInUseException: .*snap-1/), /^ResourceInUseException: .*snap-1/);
     // Code that does not parse is refused; code that does is version 2; rolling back (with snap-1) makes version 3 with version 1's code.
     await detail.locator('[data-testid=flink-code]').fill('SELEC 1');
     await detail.locator('button', { hasText: 'Update code' }).click();
-    assert.match((await detail.locator('.error').textContent({ timeout: 10_000 })) ?? '', /^CodeValidationException: 1:1: /);
+    assert.match(await textMatching(detail.locator('.error'), /^CodeValidationException: 1:1: /), /^CodeValidationException: 1:1: /);
     await detail.locator('[data-testid=flink-code]').fill(CODE.replace('SELECT store', 'SELECT UPPER(store)'));
     await detail.locator('button', { hasText: 'Update code' }).click();
     await detail.locator('[data-testid=flink-summary]', { hasText: 'version 2' }).waitFor({ timeout: 10_000 });
