@@ -22,6 +22,8 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# JetStream files that kill no NATS server share one 3-server cluster, started now (during the typecheck) and stopped when this script exits.
+coproc SHARED_NATS { exec node --import tsx test/helpers/nats-cluster.ts; }
 echo "test.sh: typecheck"
 npx --no-install tsc --noEmit -p . && npx --no-install tsc --noEmit -p src/console/app
 echo "test.sh: lint and format (biome)"
@@ -78,6 +80,7 @@ started=$SECONDS
 # even if a client library left a socket or timer behind. Three files at a time on two cores: many files spend
 # much of their time waiting (a browser page, a real-time demo, NATS restarts, child processes), and a third
 # file uses the CPU they leave idle. FRESHET_TEST_CONCURRENCY overrides it (1 for a file-by-file run).
+read -r -t 120 shared_nats <&"${SHARED_NATS[0]}" && export "${shared_nats:?}" || echo "test.sh: no shared NATS cluster: each JetStream file starts its own"
 rc=0
 node --import tsx --import "file://$PWD/test/helpers/file-times.mjs" test/helpers/run-files.mjs "${FRESHET_TEST_CONCURRENCY:-3}" "${files[@]}" || rc=$?
 echo

@@ -26,6 +26,8 @@ export interface DevClusterOptions<N extends DevNode> {
   replicas?: number;
   /** Where the NATS servers keep their data (default a temp dir removed by stop()). */
   dir?: string;
+  /** Run the nodes on this already running NATS cluster (left running by stop()) instead of starting `nats` servers. */
+  natsCluster?: NatsCluster;
   /** JetStream namespace shared by the nodes (default freshet). */
   namespace?: string;
 }
@@ -35,17 +37,18 @@ export interface DevCluster<N extends DevNode> {
   readonly nodes: N[];
   readonly replicas: number;
   readonly namespace: string;
-  /** Stops the Freshet nodes, then the NATS servers. */
+  /** Stops the Freshet nodes, then the NATS servers (unless they were given as `natsCluster`). */
   stop(): Promise<void>;
 }
 
 export async function startDevCluster<N extends DevNode>(opts: DevClusterOptions<N>): Promise<DevCluster<N>> {
-  const natsCount = opts.nats ?? 3;
+  const natsCount = opts.natsCluster?.urls.length ?? opts.nats ?? 3;
   const nodeCount = opts.nodes ?? 1;
   const replicas = opts.replicas ?? Math.min(3, natsCount);
   if (replicas > natsCount) throw new Error(`--replicas ${replicas} needs at least ${replicas} NATS servers (--nats ${replicas})`);
   const namespace = opts.namespace ?? 'freshet';
-  const nats = await startNatsCluster({ size: natsCount, ...(opts.dir !== undefined ? { dir: opts.dir } : {}) });
+  const own = opts.natsCluster === undefined;
+  const nats = opts.natsCluster ?? (await startNatsCluster({ size: natsCount, ...(opts.dir !== undefined ? { dir: opts.dir } : {}) }));
   const nodes: N[] = [];
   try {
     // One after another: the first node creates the buckets, the others find them.
@@ -55,7 +58,7 @@ export async function startDevCluster<N extends DevNode>(opts: DevClusterOptions
     }
   } catch (e) {
     await Promise.allSettled(nodes.map((n) => n.close()));
-    await nats.stop();
+    if (own) await nats.stop();
     throw e;
   }
   return {
@@ -65,7 +68,7 @@ export async function startDevCluster<N extends DevNode>(opts: DevClusterOptions
     namespace,
     async stop() {
       await Promise.allSettled(nodes.map((n) => n.close()));
-      await nats.stop();
+      if (own) await nats.stop();
     },
   };
 }

@@ -22,6 +22,7 @@ import { startDevCluster } from '../../src/cluster/index.ts';
 import type { DevCluster, DevNode, StartNode } from '../../src/cluster/index.ts';
 import { readClusterStatus } from '../../src/storage/index.ts';
 import { listFiles } from '../firehose/helpers.ts';
+import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/lease-node.ts', import.meta.url));
 const ROLE = 'arn:aws:iam::000000000000:role/kda';
@@ -86,11 +87,12 @@ const startNode: StartNode<ChildNode> = async ({ nats }) => {
 let cluster: DevCluster<ChildNode>;
 
 before(async () => {
-  cluster = await startDevCluster({ nats: 3, nodes: 1, namespace, startNode });
+  cluster = await startDevCluster({ natsCluster: await testNatsCluster(), nodes: 1, namespace, startNode });
 });
 
 after(async () => {
   await cluster?.stop();
+  if (cluster) await dropNamespace(cluster.nats.urls, namespace);
   rmSync(dir, { recursive: true, force: true });
 });
 

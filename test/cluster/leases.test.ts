@@ -6,11 +6,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LeaseManager, LEASE_TTL_MS, startNatsCluster } from '../../src/cluster/index.ts';
+import { LeaseManager, LEASE_TTL_MS } from '../../src/cluster/index.ts';
 import type { LeasedKind, NatsCluster } from '../../src/cluster/index.ts';
 import { ManualClock } from '../../src/core/index.ts';
 import { createJetStreamStorage, FENCE_FIELD, StorageError } from '../../src/storage/index.ts';
 import type { JetStreamStorage } from '../../src/storage/index.ts';
+import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
 
 let nats: NatsCluster;
 const opened: JetStreamStorage[] = [];
@@ -18,12 +19,13 @@ const managers: LeaseManager[] = [];
 let round = 0;
 
 before(async () => {
-  nats = await startNatsCluster({ size: 1 });
+  nats = await testNatsCluster();
 });
 
 after(async () => {
   for (const m of managers) await m.close(false).catch(() => undefined);
   for (const s of opened) await s.close().catch(() => undefined);
+  for (let i = 0; nats && i < round; i++) await dropNamespace(nats.urls, `lease${process.pid}x${i}`);
   await nats?.stop();
 });
 

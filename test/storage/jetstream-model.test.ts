@@ -7,10 +7,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNatsCluster } from '../../src/cluster/index.ts';
 import type { NatsCluster } from '../../src/cluster/index.ts';
 import { createJetStreamStorage, MemoryStorage, StorageError } from '../../src/storage/index.ts';
 import type { AppendRecord, ShardLog } from '../../src/storage/index.ts';
+import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
 
 function prng(seed: number): () => number {
   let s = seed >>> 0;
@@ -37,9 +37,10 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 
 let cluster: NatsCluster;
 before(async () => {
-  cluster = await startNatsCluster({ size: 3 });
+  cluster = await testNatsCluster();
 });
 after(async () => {
+  if (cluster) for (const seed of [11, 12]) await dropNamespace(cluster.urls, `model${process.pid}s${seed}`);
   await cluster?.stop();
 });
 
