@@ -11,6 +11,7 @@ import { LiveChart, Sparkline } from '../charts.tsx';
 import { cell, num, statusClass } from '../format.ts';
 import { link } from '../main.tsx';
 import { SqlEditor } from '../sql-editor.tsx';
+import { OutcomeText, useAction, useDraft, useFields } from '../forms.tsx';
 
 export function AppsPage({ name }: { name: string | undefined }) {
   return name ? <AppPage name={name} /> : <AppList />;
@@ -58,50 +59,38 @@ function parsePropertyLines(text: string): PropertyGroup[] {
 
 /**
  * The runtime properties (EnvironmentProperties) of a Flink application: edited as `group: key=value` lines and
- * saved with UpdateApplication's EnvironmentPropertyUpdates at the version the page read, so a change made
+ * saved with UpdateApplication's EnvironmentPropertyUpdates at the version the draft was begun on, so a change made
  * elsewhere meanwhile is refused (ConcurrentModificationException) rather than overwritten.
  */
 function FlinkProperties({ name, detail, onSaved }: { name: string; detail: FlinkDetailShape; onSaved: () => void }) {
-  const saved = propertyLines(detail.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions ?? []);
-  const [draft, setDraft] = useState<string | undefined>(undefined);
-  /** The version the draft was begun on: a later poll must not move it, or a stale draft would overwrite a newer version. */
-  const [base, setBase] = useState<number | undefined>(undefined);
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
-  const save = async (e: Event) => {
-    e.preventDefault();
-    try {
-      const groups = parsePropertyLines(draft ?? saved);
+  const draft = useDraft(
+    propertyLines(detail.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions ?? []),
+    detail.ApplicationVersionId,
+  );
+  const action = useAction(onSaved);
+  const save = action.submit(
+    (groups: PropertyGroup[]) => `Runtime properties saved (${groups.length} group(s))`,
+    async () => {
+      const groups = parsePropertyLines(draft.value);
       await aws('analyticsV2', 'UpdateApplication', {
         ApplicationName: name,
-        CurrentApplicationVersionId: base ?? detail.ApplicationVersionId,
+        CurrentApplicationVersionId: draft.base,
         ApplicationConfigurationUpdate: { EnvironmentPropertyUpdates: { PropertyGroups: groups } },
       });
-      setDraft(undefined);
-      setBase(undefined);
-      setMessage({ text: `Runtime properties saved (${groups.length} group(s))`, error: false });
-    } catch (err) {
-      setMessage({ text: errorText(err), error: true });
-    }
-    onSaved();
-  };
+      draft.clear();
+      return groups;
+    },
+  );
   return (
-    <form onSubmit={(e) => void save(e)} data-testid="flink-properties">
+    <form onSubmit={save} data-testid="flink-properties">
       <h3>Runtime properties</h3>
       <p class="muted small">One property a line, as "group: key=value" (EnvironmentProperties' property groups).</p>
-      <textarea
-        name="properties"
-        rows={4}
-        cols={60}
-        class="mono"
-        value={draft ?? saved}
-        onInput={(e) => {
-          if (draft === undefined) setBase(detail.ApplicationVersionId);
-          setDraft(e.currentTarget.value);
-        }}
-      />
+      <textarea name="properties" rows={4} cols={60} class="mono" value={draft.value} onInput={(e) => draft.edit(e.currentTarget.value)} />
       <p class="row">
-        <button type="submit">Save properties</button>
-        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+        <button type="submit" disabled={action.busy}>
+          Save properties
+        </button>
+        <OutcomeText outcome={action.outcome} inline />
       </p>
     </form>
   );
@@ -121,27 +110,33 @@ interface SnapshotShape {
   ApplicationVersionId: number;
 }
 
-/** A Flink application: status, version, runtime, code and runtime properties; its snapshots listed, taken and deleted (AWS's refusals shown). */
+/**
+ * A Flink application: status, version, runtime, code and runtime properties (read again every 3 s, every second while
+ * it changes state); its snapshots listed, taken and deleted (AWS's refusals shown).
+ */
 function FlinkDetail({ name }: { name: string }) {
-  const described = useLoad(() => aws<{ ApplicationDetail: FlinkDetailShape }>('analyticsV2', 'DescribeApplication', { ApplicationName: name }), [name]);
+  const [tick, setTick] = useState(0);
+  const described = useLoad(() => aws<{ ApplicationDetail: FlinkDetailShape }>('analyticsV2', 'DescribeApplication', { ApplicationName: name }), [name, tick]);
   const snapshots = useLoad(
     async () => (await aws<{ SnapshotSummaries: SnapshotShape[] }>('analyticsV2', 'ListApplicationSnapshots', { ApplicationName: name })).SnapshotSummaries,
     [name],
   );
-  const [snapshotName, setSnapshotName] = useState('');
-  const [draft, setDraft] = useState<string | undefined>(undefined);
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
-  const act = async (done: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      setMessage({ text: done, error: false });
-    } catch (e) {
-      setMessage({ text: errorText(e), error: true });
-    }
+  const d = described.data?.ApplicationDetail;
+  const moving = d !== undefined && d.ApplicationStatus !== 'READY' && d.ApplicationStatus !== 'RUNNING';
+  useEffect(() => {
+    const t = setTimeout(() => setTick((n) => n + 1), moving ? 1000 : 3000);
+    return () => clearTimeout(t);
+  }, [tick, moving]);
+  const snapshotName = useFields({ snapshot: '' });
+  // The code's draft keeps the version it was begun on: the poll above must not move it, or a stale draft would overwrite a newer version.
+  const code = useDraft(
+    d?.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ?? '',
+    d?.ApplicationVersionId,
+  );
+  const action = useAction(() => {
     described.reload();
     snapshots.reload();
-  };
-  const d = described.data?.ApplicationDetail;
+  });
   return (
     <section data-testid="flink-detail">
       <h2>Flink application {name}</h2>
@@ -151,26 +146,19 @@ function FlinkDetail({ name }: { name: string }) {
           {d.ApplicationStatus} · version {d.ApplicationVersionId} · {d.RuntimeEnvironment}
         </p>
       ) : null}
-      <textarea
-        name="flink-code"
-        rows={6}
-        data-testid="flink-code"
-        value={draft ?? d?.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ?? ''}
-        onInput={(e) => setDraft(e.currentTarget.value)}
-      />
+      <textarea name="flink-code" rows={6} data-testid="flink-code" value={code.value} onInput={(e) => code.edit(e.currentTarget.value)} />
       <p>
         <button
           type="button"
-          disabled={!d || draft === undefined}
+          disabled={!d || !code.dirty || action.busy}
           onClick={() =>
-            void act('Code updated', async () => {
-              // The version read with the page, so a change made elsewhere meanwhile is refused, not overwritten.
+            void action.run('Code updated', async () => {
               await aws('analyticsV2', 'UpdateApplication', {
                 ApplicationName: name,
-                CurrentApplicationVersionId: d!.ApplicationVersionId,
-                ApplicationConfigurationUpdate: { ApplicationCodeConfigurationUpdate: { CodeContentUpdate: { TextContentUpdate: draft } } },
+                CurrentApplicationVersionId: code.base,
+                ApplicationConfigurationUpdate: { ApplicationCodeConfigurationUpdate: { CodeContentUpdate: { TextContentUpdate: code.value } } },
               });
-              setDraft(undefined);
+              code.clear();
             })
           }
         >
@@ -178,11 +166,10 @@ function FlinkDetail({ name }: { name: string }) {
         </button>{' '}
         <button
           type="button"
-          disabled={!d}
+          disabled={!d || action.busy}
           onClick={() =>
-            void act('Rolled back', () =>
-              aws('analyticsV2', 'RollbackApplication', { ApplicationName: name, CurrentApplicationVersionId: d!.ApplicationVersionId }),
-            )
+            // From the version the page shows (a code draft's base when one is open), so a change made elsewhere meanwhile is refused.
+            void action.run('Rolled back', () => aws('analyticsV2', 'RollbackApplication', { ApplicationName: name, CurrentApplicationVersionId: code.base }))
           }
         >
           Roll back
@@ -208,8 +195,9 @@ function FlinkDetail({ name }: { name: string }) {
               <td>
                 <button
                   type="button"
+                  disabled={action.busy}
                   onClick={() =>
-                    void act(`Deleted snapshot ${sn.SnapshotName}`, async () => {
+                    void action.run(`Deleted snapshot ${sn.SnapshotName}`, async () => {
                       const full = await aws<{ SnapshotDetails: { SnapshotCreationTimestamp: number } }>('analyticsV2', 'DescribeApplicationSnapshot', {
                         ApplicationName: name,
                         SnapshotName: sn.SnapshotName,
@@ -230,18 +218,17 @@ function FlinkDetail({ name }: { name: string }) {
         </tbody>
       </table>
       <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act(`Snapshot ${snapshotName} taken`, () =>
-            aws('analyticsV2', 'CreateApplicationSnapshot', { ApplicationName: name, SnapshotName: snapshotName }),
-          );
-        }}
+        onSubmit={action.submit(`Snapshot ${snapshotName.values.snapshot} taken`, () =>
+          aws('analyticsV2', 'CreateApplicationSnapshot', { ApplicationName: name, SnapshotName: snapshotName.values.snapshot }),
+        )}
         data-testid="flink-snapshot-form"
       >
-        <input name="snapshot" placeholder="snapshot name" value={snapshotName} onInput={(e) => setSnapshotName(e.currentTarget.value)} />
-        <button type="submit">Take snapshot</button>
+        <input placeholder="snapshot name" {...snapshotName.bind('snapshot')} />
+        <button type="submit" disabled={action.busy}>
+          Take snapshot
+        </button>
       </form>
-      {message ? <p class={message.error ? 'error' : 'message'}>{message.text}</p> : null}
+      <OutcomeText outcome={action.outcome} />
     </section>
   );
 }
@@ -257,47 +244,42 @@ SELECT STREAM 1 FROM "SOURCE_SQL_STREAM_001";
 /** CreateApplication: a name, a description and the SQL code; input and outputs are added on its page. */
 function CreateApp() {
   const [open, setOpen] = useState(false);
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const [code, setCode] = useState(STARTER_CODE);
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
-  const create = async (e: Event) => {
-    e.preventDefault();
-    try {
-      await aws('analytics', 'CreateApplication', {
-        ApplicationName: name,
-        ...(description ? { ApplicationDescription: description } : {}),
-        ...(code.trim() ? { ApplicationCode: code } : {}),
-      });
-      setMessage({ text: `Created ${name}: add its input and outputs on its page.`, error: false });
-      setOpen(false);
-      setName('');
-    } catch (err) {
-      setMessage({ text: errorText(err), error: true });
-    }
-  };
+  const form = useFields({ name: '', description: '', code: STARTER_CODE });
+  const action = useAction();
+  const { name, description, code } = form.values;
+  const create = action.submit(`Created ${name}: add its input and outputs on its page.`, async () => {
+    await aws('analytics', 'CreateApplication', {
+      ApplicationName: name,
+      ...(description ? { ApplicationDescription: description } : {}),
+      ...(code.trim() ? { ApplicationCode: code } : {}),
+    });
+    setOpen(false);
+    form.set('name', '');
+  });
   return (
     <div>
       <p class="row">
         <button type="button" onClick={() => setOpen(!open)} data-testid="create-app-open">
           Create application
         </button>
-        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+        <OutcomeText outcome={action.outcome} inline />
       </p>
       {open ? (
-        <form class="card dialog" onSubmit={(e) => void create(e)} data-testid="create-app">
+        <form class="card dialog" onSubmit={create} data-testid="create-app">
           <h3>Create a SQL application</h3>
           <label>
-            Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+            Name <input {...form.bind('name')} required />
           </label>
           <label>
-            Description <input name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+            Description <input {...form.bind('description')} />
           </label>
           <label>
-            SQL code <textarea name="code" rows={6} value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+            SQL code <textarea rows={6} {...form.bind('code')} />
           </label>
           <p class="row">
-            <button type="submit">Create</button>
+            <button type="submit" disabled={action.busy}>
+              Create
+            </button>
             <button type="button" onClick={() => setOpen(false)}>
               Cancel
             </button>
@@ -390,41 +372,30 @@ function FlinkApps() {
     const t = setTimeout(() => setTick((n) => n + 1), moving ? 1000 : 3000);
     return () => clearTimeout(t);
   }, [tick, moving]);
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const action = useAction(() => setTick((n) => n + 1));
   const [open, setOpen] = useState(false);
-  const [name, setName] = useState('');
-  const [runtime, setRuntime] = useState(FLINK_RUNTIMES[0]!);
+  const form = useFields({ name: '', runtime: FLINK_RUNTIMES[0]!, code: FLINK_STARTER });
   const [role, setRole] = useDefaultRole('flink-role', undefined);
-  const [code, setCode] = useState(FLINK_STARTER);
-  const act = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      setMessage({ text: what, error: false });
-    } catch (e) {
-      setMessage({ text: errorText(e), error: true });
-    }
-    setTick((n) => n + 1);
-  };
-  const create = (e: Event) => {
-    e.preventDefault();
-    void act(`Created ${name}`, async () => {
-      await aws('analyticsV2', 'CreateApplication', {
-        ApplicationName: name,
-        RuntimeEnvironment: runtime,
-        ServiceExecutionRole: role,
-        ApplicationConfiguration: { ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: code } } },
-      });
-      setOpen(false);
-      setName('');
+  const { name, runtime, code } = form.values;
+  const create = action.submit(`Created ${name}`, async () => {
+    await aws('analyticsV2', 'CreateApplication', {
+      ApplicationName: name,
+      RuntimeEnvironment: runtime,
+      ServiceExecutionRole: role,
+      ApplicationConfiguration: { ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: code } } },
     });
-  };
-  const remove = (a: FlinkSummary) => {
-    if (!confirm(`Delete Flink application ${a.ApplicationName}? A running job is stopped; its snapshots are deleted.`)) return;
-    void act(`Deleting ${a.ApplicationName}…`, async () => {
-      const d = await aws<{ ApplicationDetail: { CreateTimestamp: number } }>('analyticsV2', 'DescribeApplication', { ApplicationName: a.ApplicationName });
-      await aws('analyticsV2', 'DeleteApplication', { ApplicationName: a.ApplicationName, CreateTimestamp: d.ApplicationDetail.CreateTimestamp });
-    });
-  };
+    setOpen(false);
+    form.set('name', '');
+  });
+  const remove = (a: FlinkSummary) =>
+    void action.run(
+      `Deleting ${a.ApplicationName}…`,
+      async () => {
+        const d = await aws<{ ApplicationDetail: { CreateTimestamp: number } }>('analyticsV2', 'DescribeApplication', { ApplicationName: a.ApplicationName });
+        await aws('analyticsV2', 'DeleteApplication', { ApplicationName: a.ApplicationName, CreateTimestamp: d.ApplicationDetail.CreateTimestamp });
+      },
+      { confirm: `Delete Flink application ${a.ApplicationName}? A running job is stopped; its snapshots are deleted.` },
+    );
   return (
     <section data-testid="flink-apps">
       <h2>Flink applications</h2>
@@ -453,7 +424,7 @@ function FlinkApps() {
                   type="button"
                   disabled={a.ApplicationStatus !== 'READY'}
                   onClick={() =>
-                    void act(`Starting ${a.ApplicationName}…`, () =>
+                    void action.run(`Starting ${a.ApplicationName}…`, () =>
                       aws('analyticsV2', 'StartApplication', {
                         ApplicationName: a.ApplicationName,
                         RunConfiguration: { ApplicationRestoreConfiguration: { ApplicationRestoreType: 'RESTORE_FROM_LATEST_SNAPSHOT' } },
@@ -467,7 +438,7 @@ function FlinkApps() {
                   type="button"
                   disabled={a.ApplicationStatus !== 'RUNNING'}
                   onClick={() =>
-                    void act(`Stopping ${a.ApplicationName}…`, () => aws('analyticsV2', 'StopApplication', { ApplicationName: a.ApplicationName }))
+                    void action.run(`Stopping ${a.ApplicationName}…`, () => aws('analyticsV2', 'StopApplication', { ApplicationName: a.ApplicationName }))
                   }
                 >
                   Stop
@@ -485,17 +456,17 @@ function FlinkApps() {
         <button type="button" onClick={() => setOpen(!open)} data-testid="create-flink-open">
           Create Flink application
         </button>
-        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+        <OutcomeText outcome={action.outcome} inline />
       </p>
       {open ? (
         <form class="card dialog" onSubmit={create} data-testid="create-flink">
           <h3>Create a Flink SQL application</h3>
           <label>
-            Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+            Name <input {...form.bind('name')} required />
           </label>
           <label>
             Runtime{' '}
-            <select name="runtime" value={runtime} onChange={(e) => setRuntime(e.currentTarget.value)}>
+            <select {...form.bind('runtime')}>
               {FLINK_RUNTIMES.map((r) => (
                 <option key={r} value={r}>
                   {r}
@@ -507,10 +478,12 @@ function FlinkApps() {
             Service execution role <input name="role" value={role} onInput={(e) => setRole(e.currentTarget.value)} required size={50} />
           </label>
           <label>
-            Flink SQL <textarea name="code" rows={6} value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+            Flink SQL <textarea rows={6} {...form.bind('code')} />
           </label>
           <p class="row">
-            <button type="submit">Create</button>
+            <button type="submit" disabled={action.busy}>
+              Create
+            </button>
             <button type="button" onClick={() => setOpen(false)}>
               Cancel
             </button>
@@ -558,9 +531,11 @@ function AppDetail({ name }: { name: string }) {
   const live = useLive();
   const described = useLoad(() => aws<AppDetailShape>('analytics', 'DescribeApplication', { ApplicationName: name }), [name]);
   const detail = described.data?.ApplicationDetail;
-  const [draft, setDraft] = useState<string | undefined>(undefined);
+  // The code's draft keeps the version it was begun on: the live feed's version moving (which describes again) must not
+  // move it, or a stale draft would overwrite a newer version; UpdateApplication refuses it instead.
+  const draft = useDraft(detail?.ApplicationCode ?? '', detail?.ApplicationVersionId);
   const [errors, setErrors] = useState<Array<{ line: number; column: number; message: string }>>([]);
-  const [message, setMessage] = useState<string | undefined>();
+  const action = useAction(described.reload);
   const [rows, setRows] = useState<RowsEvent | undefined>();
   useEvents(`/console/api/rows?app=${encodeURIComponent(name)}`, 'rows', (d) => setRows(d as RowsEvent));
   const sample = live.latest?.apps.find((a) => a.name === name);
@@ -572,26 +547,17 @@ function AppDetail({ name }: { name: string }) {
     described.reload();
   }
 
-  const run = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      setMessage(what);
-      described.reload();
-    } catch (e) {
-      setMessage(errorText(e));
-    }
-  };
   const update = () =>
-    run('Code updated', async () => {
+    void action.run('Code updated', async () => {
       await aws('analytics', 'UpdateApplication', {
         ApplicationName: name,
-        CurrentApplicationVersionId: detail!.ApplicationVersionId,
-        ApplicationUpdate: { ApplicationCodeUpdate: draft ?? detail!.ApplicationCode ?? '' },
+        CurrentApplicationVersionId: draft.base,
+        ApplicationUpdate: { ApplicationCodeUpdate: draft.value },
       });
-      setDraft(undefined);
+      draft.clear();
     });
   const start = () =>
-    run('Starting…', () =>
+    void action.run('Starting…', () =>
       aws('analytics', 'StartApplication', {
         ApplicationName: name,
         InputConfigurations: (detail?.InputDescriptions ?? []).map((i) => ({
@@ -600,18 +566,18 @@ function AppDetail({ name }: { name: string }) {
         })),
       }),
     );
-  const stop = () => run('Stopping…', () => aws('analytics', 'StopApplication', { ApplicationName: name }));
-  const remove = () => {
-    // As on AWS's console, deleting asks first: a running application stops and its configuration goes.
-    if (!confirm(`Delete application ${name}? A running application is stopped first; its code and configuration are deleted.`)) return;
-    aws('analytics', 'DeleteApplication', { ApplicationName: name, CreateTimestamp: detail?.CreateTimestamp }).then(
-      () => {
+  const stop = () => void action.run('Stopping…', () => aws('analytics', 'StopApplication', { ApplicationName: name }));
+  // As on AWS's console, deleting asks first: a running application stops and its configuration goes.
+  const remove = () =>
+    void action.run(
+      `Deleting ${name}…`,
+      async () => {
+        await aws('analytics', 'DeleteApplication', { ApplicationName: name, CreateTimestamp: detail?.CreateTimestamp });
         deletedNotice = `Deleted ${name}.`;
         location.hash = link('apps');
       },
-      (err: unknown) => setMessage(errorText(err)),
+      { confirm: `Delete application ${name}? A running application is stopped first; its code and configuration are deleted.` },
     );
-  };
 
   const times = live.history.map((h) => h.timeMs / 1000);
   const pick = (f: (a: NonNullable<typeof sample>) => number) =>
@@ -620,7 +586,7 @@ function AppDetail({ name }: { name: string }) {
       return a ? f(a) : null;
     });
   const status = sample?.status ?? detail?.ApplicationStatus ?? '';
-  const dirty = draft !== undefined && draft !== detail?.ApplicationCode;
+  const dirty = draft.dirty && draft.value !== detail?.ApplicationCode;
   return (
     <div>
       <p class="crumbs">
@@ -640,19 +606,25 @@ function AppDetail({ name }: { name: string }) {
         <button type="button" onClick={stop} disabled={status !== 'RUNNING'}>
           Stop
         </button>
-        <button type="button" onClick={update} disabled={!dirty || errors.length > 0} data-testid="app-update">
+        <button type="button" onClick={update} disabled={!dirty || errors.length > 0 || action.busy} data-testid="app-update">
           Update code
         </button>
         <button type="button" class="danger" onClick={remove} disabled={!detail} data-testid="app-delete">
           Delete application
         </button>
-        {message ? <span class="message">{message}</span> : null}
+        <OutcomeText outcome={action.outcome} inline />
         {sample?.lastError ? <span class="error">{sample.lastError}</span> : null}
       </div>
       <div class="split">
         <div class="editor-col">
           {detail ? (
-            <SqlEditor code={detail.ApplicationCode ?? ''} application={name} onChange={setDraft} onCheck={setErrors} />
+            <SqlEditor
+              code={draft.value}
+              application={name}
+              // The editor reports the text it is given too: only a real edit begins a draft.
+              onChange={(text) => (draft.dirty || text !== draft.value ? draft.edit(text) : undefined)}
+              onCheck={setErrors}
+            />
           ) : (
             <p class="muted">Loading…</p>
           )}
@@ -715,26 +687,6 @@ interface InputSchema {
   RecordColumns: Array<{ Name: string; SqlType: string; Mapping?: string }>;
 }
 
-/** Runs a configuration change, then shows its outcome (AWS's error text on a refusal) and describes the application again. */
-function useChange(onChange: () => void): {
-  message: { text: string; error: boolean } | undefined;
-  change: (what: string, fn: () => Promise<unknown>) => Promise<boolean>;
-} {
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
-  const change = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      setMessage({ text: what, error: false });
-      onChange();
-      return true;
-    } catch (e) {
-      setMessage({ text: errorText(e), error: true });
-      return false;
-    }
-  };
-  return { message, change };
-}
-
 /** The role field's default: a role in the server's account (checked only when the server enforces credentials). */
 function useDefaultRole(role: string, current: string | undefined): [string, (v: string) => void] {
   const [value, setValue] = useState(current ?? '');
@@ -750,14 +702,17 @@ function useDefaultRole(role: string, current: string | undefined): [string, (v:
   return [value, setValue];
 }
 
-function Message({ message }: { message: { text: string; error: boolean } | undefined }) {
-  return message ? <p class={message.error ? 'error' : 'message'}>{message.text}</p> : null;
+/** A form open on an application's configuration: what it edits and the version it was opened at (sent with the change). */
+interface Editing<T> {
+  item: T | 'new';
+  base: number;
 }
 
 /** The application's input: shown, changed (UpdateApplication InputUpdates) or, without one, added (AddApplicationInput). */
 function InputConfig({ detail, onChange }: { detail: Detail; onChange: () => void }) {
-  const { message, change } = useChange(onChange);
-  const [editing, setEditing] = useState<InputDescription | 'new' | undefined>(undefined);
+  const action = useAction(onChange);
+  const [editing, setEditing] = useState<Editing<InputDescription> | undefined>(undefined);
+  const open = (item: InputDescription | 'new') => setEditing({ item, base: detail.ApplicationVersionId });
   const inputs = detail.InputDescriptions ?? [];
   return (
     <div data-testid="app-input">
@@ -767,7 +722,7 @@ function InputConfig({ detail, onChange }: { detail: Detail; onChange: () => voi
           <b>{i.NamePrefix}</b>_001… ← {i.KinesisStreamsInputDescription?.ResourceARN ?? i.KinesisFirehoseInputDescription?.ResourceARN} (
           {i.InputSchema?.RecordFormat.RecordFormatType}
           {i.InputStartingPositionConfiguration?.InputStartingPosition ? `, from ${i.InputStartingPositionConfiguration.InputStartingPosition}` : ''}){' '}
-          <button type="button" onClick={() => setEditing(i)}>
+          <button type="button" onClick={() => open(i)}>
             Change
           </button>
           <table class="list compact">
@@ -786,7 +741,7 @@ function InputConfig({ detail, onChange }: { detail: Detail; onChange: () => voi
       {inputs.length === 0 ? (
         <p class="small muted">
           No input yet.{' '}
-          <button type="button" onClick={() => setEditing('new')}>
+          <button type="button" onClick={() => open('new')}>
             Add input
           </button>
         </p>
@@ -795,16 +750,19 @@ function InputConfig({ detail, onChange }: { detail: Detail; onChange: () => voi
       )}
       {editing ? (
         <InputForm
-          key={editing === 'new' ? 'new' : editing.InputId}
-          current={editing === 'new' ? undefined : editing}
+          key={editing.item === 'new' ? 'new' : editing.item.InputId}
+          current={editing.item === 'new' ? undefined : editing.item}
+          busy={action.busy}
           onCancel={() => setEditing(undefined)}
           onSubmit={async (input) => {
+            const item = editing.item;
+            // At the version the form was opened at: a change made elsewhere meanwhile is refused (ConcurrentModificationException).
+            const at = { ApplicationName: detail.ApplicationName, CurrentApplicationVersionId: editing.base };
             const ok =
-              editing === 'new'
-                ? await change('Input added', () =>
+              item === 'new'
+                ? await action.run('Input added', () =>
                     aws('analytics', 'AddApplicationInput', {
-                      ApplicationName: detail.ApplicationName,
-                      CurrentApplicationVersionId: detail.ApplicationVersionId,
+                      ...at,
                       Input: {
                         NamePrefix: input.prefix,
                         [input.kind === 'stream' ? 'KinesisStreamsInput' : 'KinesisFirehoseInput']: { ResourceARN: input.arn, RoleARN: input.role },
@@ -812,14 +770,13 @@ function InputConfig({ detail, onChange }: { detail: Detail; onChange: () => voi
                       },
                     }),
                   )
-                : await change('Input changed', () =>
+                : await action.run('Input changed', () =>
                     aws('analytics', 'UpdateApplication', {
-                      ApplicationName: detail.ApplicationName,
-                      CurrentApplicationVersionId: detail.ApplicationVersionId,
+                      ...at,
                       ApplicationUpdate: {
                         InputUpdates: [
                           {
-                            InputId: editing.InputId,
+                            InputId: item.InputId,
                             NamePrefixUpdate: input.prefix,
                             [input.kind === 'stream' ? 'KinesisStreamsInputUpdate' : 'KinesisFirehoseInputUpdate']: {
                               ResourceARNUpdate: input.arn,
@@ -839,7 +796,7 @@ function InputConfig({ detail, onChange }: { detail: Detail; onChange: () => voi
           }}
         />
       ) : null}
-      <Message message={message} />
+      <OutcomeText outcome={action.outcome} />
     </div>
   );
 }
@@ -851,51 +808,55 @@ function nameOfArn(arn: string | undefined): string {
 /** The input form: source (a stream or a delivery stream of the server), role, name prefix and schema (JSON, or discovered from the source's records). */
 function InputForm({
   current,
+  busy,
   onCancel,
   onSubmit,
 }: {
   current: InputDescription | undefined;
+  busy: boolean;
   onCancel: () => void;
   onSubmit: (input: { kind: 'stream' | 'delivery'; arn: string; role: string; prefix: string; schema: InputSchema }) => Promise<void>;
 }) {
   const live = useLive();
-  const [kind, setKind] = useState<'stream' | 'delivery'>(current?.KinesisFirehoseInputDescription ? 'delivery' : 'stream');
   const currentSource = current?.KinesisStreamsInputDescription ?? current?.KinesisFirehoseInputDescription;
-  const [source, setSource] = useState(nameOfArn(currentSource?.ResourceARN));
+  const form = useFields({
+    kind: current?.KinesisFirehoseInputDescription ? 'delivery' : 'stream',
+    source: nameOfArn(currentSource?.ResourceARN),
+    prefix: current?.NamePrefix ?? 'SOURCE_SQL_STREAM',
+    schema: current?.InputSchema ? JSON.stringify(current.InputSchema, null, 1) : '',
+  });
   const [role, setRole] = useDefaultRole('kinesis-analytics', currentSource?.RoleARN);
-  const [prefix, setPrefix] = useState(current?.NamePrefix ?? 'SOURCE_SQL_STREAM');
-  const [schema, setSchema] = useState(current?.InputSchema ? JSON.stringify(current.InputSchema, null, 1) : '');
-  const [note, setNote] = useState<{ text: string; error: boolean } | undefined>();
+  const note = useAction();
+  const { kind, source, prefix, schema } = form.values;
   const names = kind === 'stream' ? (live.latest?.streams.map((s) => s.name) ?? []) : (live.latest?.deliveries.map((d) => d.name) ?? []);
   const arn = () => (kind === 'stream' ? streamArn(source) : deliveryStreamArn(source));
-  const discover = async () => {
-    setNote({ text: `Reading records of ${source}…`, error: false });
-    try {
-      const r = await aws<{ InputSchema: InputSchema; ParsedInputRecords?: unknown[] }>('analytics', 'DiscoverInputSchema', {
-        ResourceARN: await arn(),
-        RoleARN: role,
-        InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' },
-      });
-      setSchema(JSON.stringify(r.InputSchema, null, 1));
-      setNote({ text: `Schema discovered from ${r.ParsedInputRecords?.length ?? 0} record(s): check the column types, then save.`, error: false });
-    } catch (e) {
-      setNote({ text: errorText(e), error: true });
-    }
-  };
+  const discover = () =>
+    void note.run(
+      (n: number) => `Schema discovered from ${n} record(s): check the column types, then save.`,
+      async () => {
+        const r = await aws<{ InputSchema: InputSchema; ParsedInputRecords?: unknown[] }>('analytics', 'DiscoverInputSchema', {
+          ResourceARN: await arn(),
+          RoleARN: role,
+          InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' },
+        });
+        form.set('schema', JSON.stringify(r.InputSchema, null, 1));
+        return r.ParsedInputRecords?.length ?? 0;
+      },
+    );
   const submit = async (e: Event) => {
     e.preventDefault();
     let parsed: InputSchema;
     try {
       parsed = JSON.parse(schema) as InputSchema;
     } catch (err) {
-      setNote({ text: `The schema is not JSON: ${(err as Error).message}`, error: true });
+      note.show({ text: `The schema is not JSON: ${(err as Error).message}`, error: true });
       return;
     }
-    setNote(undefined);
+    note.show(undefined);
     try {
-      await onSubmit({ kind, arn: await arn(), role, prefix, schema: parsed });
+      await onSubmit({ kind: kind === 'delivery' ? 'delivery' : 'stream', arn: await arn(), role, prefix, schema: parsed });
     } catch (err) {
-      setNote({ text: errorText(err), error: true });
+      note.show({ text: errorText(err), error: true });
     }
   };
   return (
@@ -903,11 +864,11 @@ function InputForm({
       <h3>{current ? `Change input ${current.InputId}` : 'Add an input'}</h3>
       <label>
         Source{' '}
-        <select name="kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as 'stream' | 'delivery')}>
+        <select {...form.bind('kind')}>
           <option value="stream">Kinesis data stream</option>
           <option value="delivery">Delivery stream</option>
         </select>{' '}
-        <select name="source" value={source} onChange={(e) => setSource(e.currentTarget.value)} required>
+        <select {...form.bind('source')} required>
           <option value="">choose…</option>
           {names.map((n) => (
             <option key={n} value={n}>
@@ -920,18 +881,20 @@ function InputForm({
         Role ARN <input name="role" value={role} onInput={(e) => setRole(e.currentTarget.value)} required size={50} />
       </label>
       <label>
-        In-application stream name prefix <input name="prefix" value={prefix} onInput={(e) => setPrefix(e.currentTarget.value)} required />
+        In-application stream name prefix <input {...form.bind('prefix')} required />
       </label>
       <label>
         Schema (InputSchema JSON){' '}
-        <button type="button" onClick={() => void discover()} disabled={!source}>
-          Discover schema
+        <button type="button" onClick={discover} disabled={!source || note.busy}>
+          {note.busy ? 'Reading records…' : 'Discover schema'}
         </button>
-        <textarea name="schema" rows={8} value={schema} onInput={(e) => setSchema(e.currentTarget.value)} required />
+        <textarea rows={8} {...form.bind('schema')} required />
       </label>
-      <Message message={note} />
+      <OutcomeText outcome={note.outcome} />
       <p class="row">
-        <button type="submit">{current ? 'Save input' : 'Add input'}</button>
+        <button type="submit" disabled={busy}>
+          {current ? 'Save input' : 'Add input'}
+        </button>
         <button type="button" onClick={onCancel}>
           Cancel
         </button>
@@ -942,9 +905,8 @@ function InputForm({
 
 /** Up to three outputs: added (AddApplicationOutput), changed (UpdateApplication OutputUpdates), removed (DeleteApplicationOutput). */
 function OutputConfig({ detail, onChange }: { detail: Detail; onChange: () => void }) {
-  const { message, change } = useChange(onChange);
-  const [editing, setEditing] = useState<OutputDescription | 'new' | undefined>(undefined);
-  const base = { ApplicationName: detail.ApplicationName, CurrentApplicationVersionId: detail.ApplicationVersionId };
+  const action = useAction(onChange);
+  const [editing, setEditing] = useState<Editing<OutputDescription> | undefined>(undefined);
   return (
     <div data-testid="app-outputs">
       <h3>Output</h3>
@@ -953,33 +915,47 @@ function OutputConfig({ detail, onChange }: { detail: Detail; onChange: () => vo
           <b>{o.Name}</b> →{' '}
           {o.KinesisFirehoseOutputDescription?.ResourceARN ?? o.KinesisStreamsOutputDescription?.ResourceARN ?? o.LambdaOutputDescription?.ResourceARN} (
           {o.DestinationSchema?.RecordFormatType}){' '}
-          <button type="button" onClick={() => setEditing(o)}>
+          <button type="button" onClick={() => setEditing({ item: o, base: detail.ApplicationVersionId })}>
             Change
           </button>{' '}
           <button
             type="button"
-            onClick={() => void change(`Output ${o.Name} removed`, () => aws('analytics', 'DeleteApplicationOutput', { ...base, OutputId: o.OutputId }))}
+            disabled={action.busy}
+            onClick={() =>
+              void action.run(`Output ${o.Name} removed`, () =>
+                // At the version this row was shown with.
+                aws('analytics', 'DeleteApplicationOutput', {
+                  ApplicationName: detail.ApplicationName,
+                  CurrentApplicationVersionId: detail.ApplicationVersionId,
+                  OutputId: o.OutputId,
+                }),
+              )
+            }
           >
             Remove
           </button>
         </div>
       ))}
       <p class="small">
-        <button type="button" onClick={() => setEditing('new')}>
+        <button type="button" onClick={() => setEditing({ item: 'new', base: detail.ApplicationVersionId })}>
           Add output
         </button>
       </p>
       {editing ? (
         <OutputForm
-          key={editing === 'new' ? 'new' : editing.OutputId}
-          current={editing === 'new' ? undefined : editing}
+          key={editing.item === 'new' ? 'new' : editing.item.OutputId}
+          current={editing.item === 'new' ? undefined : editing.item}
+          busy={action.busy}
           onCancel={() => setEditing(undefined)}
           onSubmit={async (out) => {
+            const item = editing.item;
+            // At the version the form was opened at: a change made elsewhere meanwhile is refused (ConcurrentModificationException).
+            const at = { ApplicationName: detail.ApplicationName, CurrentApplicationVersionId: editing.base };
             const ok =
-              editing === 'new'
-                ? await change(`Output ${out.name} added`, () =>
+              item === 'new'
+                ? await action.run(`Output ${out.name} added`, () =>
                     aws('analytics', 'AddApplicationOutput', {
-                      ...base,
+                      ...at,
                       Output: {
                         Name: out.name,
                         [out.kind === 'stream' ? 'KinesisStreamsOutput' : 'KinesisFirehoseOutput']: { ResourceARN: out.arn, RoleARN: out.role },
@@ -987,13 +963,13 @@ function OutputConfig({ detail, onChange }: { detail: Detail; onChange: () => vo
                       },
                     }),
                   )
-                : await change(`Output ${out.name} changed`, () =>
+                : await action.run(`Output ${out.name} changed`, () =>
                     aws('analytics', 'UpdateApplication', {
-                      ...base,
+                      ...at,
                       ApplicationUpdate: {
                         OutputUpdates: [
                           {
-                            OutputId: editing.OutputId,
+                            OutputId: item.OutputId,
                             NameUpdate: out.name,
                             [out.kind === 'stream' ? 'KinesisStreamsOutputUpdate' : 'KinesisFirehoseOutputUpdate']: {
                               ResourceARNUpdate: out.arn,
@@ -1009,7 +985,7 @@ function OutputConfig({ detail, onChange }: { detail: Detail; onChange: () => vo
           }}
         />
       ) : null}
-      <Message message={message} />
+      <OutcomeText outcome={action.outcome} />
     </div>
   );
 }
@@ -1017,43 +993,55 @@ function OutputConfig({ detail, onChange }: { detail: Detail; onChange: () => vo
 /** The output form: the in-application stream, a destination stream or delivery stream, role and record format. */
 function OutputForm({
   current,
+  busy,
   onCancel,
   onSubmit,
 }: {
   current: OutputDescription | undefined;
+  busy: boolean;
   onCancel: () => void;
   onSubmit: (out: { name: string; kind: 'stream' | 'delivery'; arn: string; role: string; format: string }) => Promise<void>;
 }) {
   const live = useLive();
   const currentDest = current?.KinesisStreamsOutputDescription ?? current?.KinesisFirehoseOutputDescription;
-  const [name, setName] = useState(current?.Name ?? 'DESTINATION_SQL_STREAM');
-  const [kind, setKind] = useState<'stream' | 'delivery'>(current?.KinesisFirehoseOutputDescription ? 'delivery' : 'stream');
-  const [dest, setDest] = useState(nameOfArn(currentDest?.ResourceARN));
+  const form = useFields({
+    name: current?.Name ?? 'DESTINATION_SQL_STREAM',
+    kind: current?.KinesisFirehoseOutputDescription ? 'delivery' : 'stream',
+    destination: nameOfArn(currentDest?.ResourceARN),
+    format: current?.DestinationSchema?.RecordFormatType ?? 'JSON',
+  });
   const [role, setRole] = useDefaultRole('kinesis-analytics', currentDest?.RoleARN);
-  const [format, setFormat] = useState(current?.DestinationSchema?.RecordFormatType ?? 'JSON');
-  const [note, setNote] = useState<string | undefined>();
+  const note = useAction();
+  const { name, kind, destination, format } = form.values;
   const names = kind === 'stream' ? (live.latest?.streams.map((s) => s.name) ?? []) : (live.latest?.deliveries.map((d) => d.name) ?? []);
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
-      await onSubmit({ name, kind, arn: kind === 'stream' ? await streamArn(dest) : await deliveryStreamArn(dest), role, format });
+      const stream = kind !== 'delivery';
+      await onSubmit({
+        name,
+        kind: stream ? 'stream' : 'delivery',
+        arn: stream ? await streamArn(destination) : await deliveryStreamArn(destination),
+        role,
+        format,
+      });
     } catch (err) {
-      setNote(errorText(err));
+      note.show({ text: errorText(err), error: true });
     }
   };
   return (
     <form class="card dialog" onSubmit={(e) => void submit(e)} data-testid="output-form">
       <h3>{current ? `Change output ${current.Name}` : 'Add an output'}</h3>
       <label>
-        In-application stream <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+        In-application stream <input {...form.bind('name')} required />
       </label>
       <label>
         Destination{' '}
-        <select name="kind" value={kind} onChange={(e) => setKind(e.currentTarget.value as 'stream' | 'delivery')}>
+        <select {...form.bind('kind')}>
           <option value="stream">Kinesis data stream</option>
           <option value="delivery">Delivery stream</option>
         </select>{' '}
-        <select name="destination" value={dest} onChange={(e) => setDest(e.currentTarget.value)} required>
+        <select {...form.bind('destination')} required>
           <option value="">choose…</option>
           {names.map((n) => (
             <option key={n} value={n}>
@@ -1067,14 +1055,16 @@ function OutputForm({
       </label>
       <label>
         Record format{' '}
-        <select name="format" value={format} onChange={(e) => setFormat(e.currentTarget.value)}>
+        <select {...form.bind('format')}>
           <option value="JSON">JSON</option>
           <option value="CSV">CSV</option>
         </select>
       </label>
-      {note ? <p class="error">{note}</p> : null}
+      <OutcomeText outcome={note.outcome} />
       <p class="row">
-        <button type="submit">{current ? 'Save output' : 'Add output'}</button>
+        <button type="submit" disabled={busy}>
+          {current ? 'Save output' : 'Add output'}
+        </button>
         <button type="button" onClick={onCancel}>
           Cancel
         </button>
