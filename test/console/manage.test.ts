@@ -629,6 +629,32 @@ describe('managing applications, delivery streams and functions from the console
       { PropertyGroupId: 'sdk', PropertyMap: { k: 'v' } },
     ]);
     await shot(page, 'flink-properties');
+
+    // The code editor too: a draft begun at version 3 stays at 3 while the page's poll shows the SDK's version 4, and is refused.
+    await page.locator('[data-testid=flink-summary]', { hasText: 'version 3' }).waitFor({ timeout: 10_000 });
+    const code = page.locator('[data-testid=flink-code]');
+    await code.fill(`${await code.inputValue()}\n-- a stale draft`);
+    await flinkApi.send(
+      new UpdateV2Command({
+        ApplicationName: 'props-flink',
+        CurrentApplicationVersionId: 3,
+        ApplicationConfigurationUpdate: { EnvironmentPropertyUpdates: { PropertyGroups: [{ PropertyGroupId: 'sdk', PropertyMap: { k: 'v2' } }] } },
+      }),
+    );
+    await page.locator('[data-testid=flink-summary]', { hasText: 'version 4' }).waitFor({ timeout: 10_000 });
+    assert.match(await code.inputValue(), /-- a stale draft$/);
+    await page.locator('button', { hasText: 'Update code' }).click();
+    await page
+      .locator('[data-testid=flink-detail] p.error', {
+        hasText: 'ConcurrentModificationException: Current application version id 3 does not match the latest version id 4',
+      })
+      .waitFor({ timeout: 10_000 });
+    d = await describeV2('props-flink');
+    assert.equal(d.ApplicationVersionId, 4);
+    assert.doesNotMatch(
+      d.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ?? '',
+      /stale draft/,
+    );
   });
 
   it("publishes a function's version, creates, moves and deletes an alias, and sets and removes reserved concurrency from its page (read back with the SDK; Lambda's refusals shown)", async () => {
