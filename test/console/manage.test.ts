@@ -22,6 +22,7 @@ import {
   DescribeApplicationCommand as DescribeV2Command,
   KinesisAnalyticsV2Client,
   ListApplicationSnapshotsCommand,
+  ListApplicationVersionsCommand,
   StartApplicationCommand as StartV2Command,
   StopApplicationCommand as StopV2Command,
   UpdateApplicationCommand as UpdateV2Command,
@@ -655,6 +656,92 @@ describe('managing applications, delivery streams and functions from the console
       d.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ?? '',
       /stale draft/,
     );
+  });
+
+  it("edits a Flink application's parallelism, checkpointing and monitoring from its page and lists its versions, each opened with its settings (read back with the SDK; refusals in AWS's words)", async () => {
+    await flinkApi.send(
+      new CreateV2Command({
+        ApplicationName: 'settings-flink',
+        RuntimeEnvironment: 'FLINK-1_18',
+        ServiceExecutionRole: 'arn:aws:iam::000000000000:role/flink-role',
+        ApplicationConfiguration: {
+          ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: 'SELECT 1;' } },
+        },
+      }),
+    );
+    await page.goto(`${server.url}/console/#/apps/settings-flink`);
+    const form = page.locator('[data-testid=flink-settings]');
+    await form.locator('select[name=parallelismType]').selectOption('CUSTOM');
+    await form.locator('input[name=parallelism]').fill('4');
+    await form.locator('input[name=perKpu]').fill('2');
+    await form.locator('select[name=autoScaling]').selectOption('false');
+    await form.locator('select[name=checkpointType]').selectOption('CUSTOM');
+    await form.locator('input[name=interval]').fill('30000');
+    await form.locator('input[name=minPause]').fill('1000');
+    await form.locator('select[name=monitoringType]').selectOption('CUSTOM');
+    await form.locator('select[name=metricsLevel]').selectOption('TASK');
+    await form.locator('select[name=logLevel]').selectOption('WARN');
+    await form.locator('button[type=submit]').click();
+    await form.locator('.message', { hasText: 'Flink settings saved' }).waitFor({ timeout: 10_000 });
+    const d = await describeV2('settings-flink');
+    assert.equal(d.ApplicationVersionId, 2);
+    const f = d.ApplicationConfigurationDescription?.FlinkApplicationConfigurationDescription;
+    assert.deepEqual(
+      [
+        f?.ParallelismConfigurationDescription?.ConfigurationType,
+        f?.ParallelismConfigurationDescription?.Parallelism,
+        f?.ParallelismConfigurationDescription?.ParallelismPerKPU,
+        f?.ParallelismConfigurationDescription?.AutoScalingEnabled,
+      ],
+      ['CUSTOM', 4, 2, false],
+    );
+    assert.deepEqual(
+      [
+        f?.CheckpointConfigurationDescription?.ConfigurationType,
+        f?.CheckpointConfigurationDescription?.CheckpointingEnabled,
+        f?.CheckpointConfigurationDescription?.CheckpointInterval,
+        f?.CheckpointConfigurationDescription?.MinPauseBetweenCheckpoints,
+      ],
+      ['CUSTOM', true, 30000, 1000],
+    );
+    assert.deepEqual(
+      [
+        f?.MonitoringConfigurationDescription?.ConfigurationType,
+        f?.MonitoringConfigurationDescription?.MetricsLevel,
+        f?.MonitoringConfigurationDescription?.LogLevel,
+      ],
+      ['CUSTOM', 'TASK', 'WARN'],
+    );
+    // A parallelism of 0: the API's validation text, and nothing changes.
+    await page.locator('[data-testid=flink-summary]', { hasText: 'version 2' }).waitFor({ timeout: 10_000 });
+    await form.locator('input[name=parallelism]').fill('0');
+    await form.locator('button[type=submit]').click();
+    const refusal = await textMatching(form.locator('.error'), /^ValidationException/);
+    assert.equal(
+      refusal,
+      "ValidationException: 1 validation error detected: Value '0' at 'applicationConfigurationUpdate.flinkApplicationConfigurationUpdate.parallelismConfigurationUpdate.parallelismUpdate' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
+    assert.equal((await describeV2('settings-flink')).ApplicationVersionId, 2);
+
+    // The versions, newest first as ListApplicationVersions gives them; version 1 opened shows the defaults, version 2 its settings.
+    const versions = page.locator('[data-testid=flink-versions]');
+    await versions.locator('tr[data-version="1"]').waitFor({ timeout: 10_000 });
+    const listed = (await flinkApi.send(new ListApplicationVersionsCommand({ ApplicationName: 'settings-flink' }))).ApplicationVersionSummaries ?? [];
+    assert.deepEqual(
+      await versions.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.textContent)),
+      listed.map((v) => `${v.ApplicationVersionId}${v.ApplicationStatus}`),
+    );
+    await versions.locator('tr[data-version="1"] button').click();
+    assert.equal(
+      await textMatching(versions.locator('[data-testid=flink-version-settings]'), /DEFAULT/),
+      'parallelism DEFAULT · checkpointing DEFAULT · monitoring DEFAULT',
+    );
+    await versions.locator('tr[data-version="2"] button').click();
+    assert.equal(
+      await textMatching(versions.locator('[data-testid=flink-version-settings]'), /CUSTOM/),
+      'parallelism CUSTOM 4 (2 per KPU, auto scaling false) · checkpointing CUSTOM every 30000 ms, min pause 1000 ms · monitoring CUSTOM TASK/WARN',
+    );
+    await shot(page, 'flink-settings');
   });
 
   it("publishes a function's version, creates, moves and deletes an alias, and sets and removes reserved concurrency from its page (read back with the SDK; Lambda's refusals shown)", async () => {

@@ -25,6 +25,22 @@ interface FlinkDetailShape {
   ApplicationConfigurationDescription?: {
     ApplicationCodeConfigurationDescription?: { CodeContentDescription?: { TextContent?: string } };
     EnvironmentPropertyDescriptions?: { PropertyGroupDescriptions?: PropertyGroup[] };
+    FlinkApplicationConfigurationDescription?: {
+      ParallelismConfigurationDescription?: {
+        ConfigurationType?: string;
+        Parallelism?: number;
+        ParallelismPerKPU?: number;
+        CurrentParallelism?: number;
+        AutoScalingEnabled?: boolean;
+      };
+      CheckpointConfigurationDescription?: {
+        ConfigurationType?: string;
+        CheckpointingEnabled?: boolean;
+        CheckpointInterval?: number;
+        MinPauseBetweenCheckpoints?: number;
+      };
+      MonitoringConfigurationDescription?: { ConfigurationType?: string; MetricsLevel?: string; LogLevel?: string };
+    };
   };
 }
 
@@ -93,6 +109,217 @@ function FlinkProperties({ name, detail, onSaved }: { name: string; detail: Flin
         <OutcomeText outcome={action.outcome} inline />
       </p>
     </form>
+  );
+}
+
+/** The Flink settings the page edits, as the form's text fields (DescribeApplication's FlinkApplicationConfigurationDescription). */
+function flinkSettings(detail: FlinkDetailShape): Record<string, string> {
+  const f = detail.ApplicationConfigurationDescription?.FlinkApplicationConfigurationDescription;
+  const p = f?.ParallelismConfigurationDescription;
+  const c = f?.CheckpointConfigurationDescription;
+  const m = f?.MonitoringConfigurationDescription;
+  const text = (v: number | boolean | string | undefined) => (v === undefined ? '' : String(v));
+  return {
+    parallelismType: p?.ConfigurationType ?? 'DEFAULT',
+    parallelism: text(p?.Parallelism),
+    perKpu: text(p?.ParallelismPerKPU),
+    autoScaling: text(p?.AutoScalingEnabled ?? true),
+    checkpointType: c?.ConfigurationType ?? 'DEFAULT',
+    checkpointing: text(c?.CheckpointingEnabled ?? true),
+    interval: text(c?.CheckpointInterval),
+    minPause: text(c?.MinPauseBetweenCheckpoints),
+    monitoringType: m?.ConfigurationType ?? 'DEFAULT',
+    metricsLevel: m?.MetricsLevel ?? 'APPLICATION',
+    logLevel: m?.LogLevel ?? 'INFO',
+  };
+}
+
+/** A number field as the API takes it: left out when empty, so the API keeps (or defaults) it; anything else is sent as typed, for the API to judge. */
+function numberField(v: string | undefined): number | undefined {
+  return v === undefined || v.trim() === '' ? undefined : Number(v);
+}
+
+/**
+ * The UpdateApplication FlinkApplicationConfigurationUpdate the form asks for: a section left DEFAULT sends only its
+ * ConfigurationTypeUpdate (AWS takes values only with CUSTOM).
+ */
+function flinkSettingsUpdate(f: Record<string, string>): Record<string, unknown> {
+  const custom = <T extends Record<string, unknown>>(type: string | undefined, values: T) =>
+    type === 'CUSTOM' ? { ConfigurationTypeUpdate: 'CUSTOM', ...values } : { ConfigurationTypeUpdate: 'DEFAULT' };
+  return {
+    ParallelismConfigurationUpdate: custom(f.parallelismType, {
+      ParallelismUpdate: numberField(f.parallelism),
+      ParallelismPerKPUUpdate: numberField(f.perKpu),
+      AutoScalingEnabledUpdate: f.autoScaling === 'true',
+    }),
+    CheckpointConfigurationUpdate: custom(f.checkpointType, {
+      CheckpointingEnabledUpdate: f.checkpointing === 'true',
+      CheckpointIntervalUpdate: numberField(f.interval),
+      MinPauseBetweenCheckpointsUpdate: numberField(f.minPause),
+    }),
+    MonitoringConfigurationUpdate: custom(f.monitoringType, { MetricsLevelUpdate: f.metricsLevel, LogLevelUpdate: f.logLevel }),
+  };
+}
+
+/**
+ * Parallelism, checkpointing and monitoring (FlinkApplicationConfiguration): one form, saved with UpdateApplication at the
+ * version the draft was begun on (a change made elsewhere meanwhile is refused), the API's refusals shown.
+ */
+function FlinkSettings({ name, detail, onSaved }: { name: string; detail: FlinkDetailShape; onSaved: () => void }) {
+  const draft = useDraft(flinkSettings(detail), detail.ApplicationVersionId);
+  const action = useAction(onSaved);
+  const f = draft.value;
+  const bind = (key: string) => ({
+    name: key,
+    value: f[key] ?? '',
+    onInput: (e: { currentTarget: { value: string } }) => draft.edit({ ...f, [key]: e.currentTarget.value }),
+  });
+  const choice = (key: string, options: readonly string[]) => (
+    <select {...bind(key)}>
+      {options.map((o) => (
+        <option key={o} value={o}>
+          {o}
+        </option>
+      ))}
+    </select>
+  );
+  const custom = (key: string) => f[key] === 'CUSTOM';
+  const save = action.submit('Flink settings saved', async () => {
+    await aws('analyticsV2', 'UpdateApplication', {
+      ApplicationName: name,
+      CurrentApplicationVersionId: draft.base,
+      ApplicationConfigurationUpdate: { FlinkApplicationConfigurationUpdate: flinkSettingsUpdate(f) },
+    });
+    draft.clear();
+  });
+  const current = detail.ApplicationConfigurationDescription?.FlinkApplicationConfigurationDescription?.ParallelismConfigurationDescription?.CurrentParallelism;
+  return (
+    <form onSubmit={save} data-testid="flink-settings" class="settings">
+      <h3>Parallelism, checkpointing and monitoring</h3>
+      <p class="small">
+        Parallelism {choice('parallelismType', ['DEFAULT', 'CUSTOM'])}
+        {custom('parallelismType') ? (
+          <>
+            {' '}
+            <label>
+              parallelism <input type="number" size={4} {...bind('parallelism')} />
+            </label>{' '}
+            <label>
+              per KPU <input type="number" size={4} {...bind('perKpu')} />
+            </label>{' '}
+            <label>auto scaling {choice('autoScaling', ['true', 'false'])}</label>
+          </>
+        ) : null}
+        {current !== undefined ? <span class="muted"> (running with {current})</span> : null}
+      </p>
+      <p class="small">
+        Checkpointing {choice('checkpointType', ['DEFAULT', 'CUSTOM'])}
+        {custom('checkpointType') ? (
+          <>
+            {' '}
+            <label>enabled {choice('checkpointing', ['true', 'false'])}</label>{' '}
+            <label>
+              interval (ms) <input type="number" size={8} {...bind('interval')} />
+            </label>{' '}
+            <label>
+              min pause (ms) <input type="number" size={8} {...bind('minPause')} />
+            </label>
+          </>
+        ) : null}
+      </p>
+      <p class="small">
+        Monitoring {choice('monitoringType', ['DEFAULT', 'CUSTOM'])}
+        {custom('monitoringType') ? (
+          <>
+            {' '}
+            <label>metrics level {choice('metricsLevel', ['APPLICATION', 'TASK', 'OPERATOR', 'PARALLELISM'])}</label>{' '}
+            <label>log level {choice('logLevel', ['INFO', 'WARN', 'ERROR', 'DEBUG'])}</label>
+          </>
+        ) : null}
+      </p>
+      <p class="row">
+        <button type="submit" disabled={action.busy || !draft.dirty}>
+          Save settings
+        </button>
+        <OutcomeText outcome={action.outcome} inline />
+      </p>
+    </form>
+  );
+}
+
+interface VersionSummary {
+  ApplicationVersionId: number;
+  ApplicationStatus: string;
+}
+
+/** The version history (ListApplicationVersions, newest first); a version's configuration on click (DescribeApplicationVersion). */
+function FlinkVersions({ name, version }: { name: string; version: number }) {
+  const list = useLoad(
+    async () =>
+      (await aws<{ ApplicationVersionSummaries: VersionSummary[] }>('analyticsV2', 'ListApplicationVersions', { ApplicationName: name, Limit: 50 }))
+        .ApplicationVersionSummaries,
+    [name, version],
+  );
+  const [open, setOpen] = useState<number | undefined>(undefined);
+  const shown = useLoad(
+    async () =>
+      open === undefined
+        ? undefined
+        : (
+            await aws<{ ApplicationVersionDetail: FlinkDetailShape }>('analyticsV2', 'DescribeApplicationVersion', {
+              ApplicationName: name,
+              ApplicationVersionId: open,
+            })
+          ).ApplicationVersionDetail,
+    [name, open],
+  );
+  const v = shown.data;
+  const settings = v ? flinkSettings(v) : undefined;
+  return (
+    <div data-testid="flink-versions">
+      <h3>Versions</h3>
+      {list.error ? <p class="error">{list.error}</p> : null}
+      <table class="list compact">
+        <thead>
+          <tr>
+            <th>version</th>
+            <th>status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(list.data ?? []).map((s) => (
+            <tr key={s.ApplicationVersionId} data-version={s.ApplicationVersionId}>
+              <td>
+                <button type="button" class="link" onClick={() => setOpen(s.ApplicationVersionId)}>
+                  {s.ApplicationVersionId}
+                </button>
+              </td>
+              <td>{s.ApplicationStatus}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {shown.error ? <p class="error">{shown.error}</p> : null}
+      {v && settings && v.ApplicationVersionId === open ? (
+        <div class="card" data-testid="flink-version-detail">
+          <h4>Version {v.ApplicationVersionId}</h4>
+          <p class="small" data-testid="flink-version-settings">
+            parallelism {settings.parallelismType}
+            {settings.parallelismType === 'CUSTOM' ? ` ${settings.parallelism} (${settings.perKpu} per KPU, auto scaling ${settings.autoScaling})` : ''} ·
+            checkpointing {settings.checkpointType}
+            {settings.checkpointType === 'CUSTOM'
+              ? ` ${settings.checkpointing === 'true' ? `every ${settings.interval} ms, min pause ${settings.minPause} ms` : 'off'}`
+              : ''}{' '}
+            · monitoring {settings.monitoringType}
+            {settings.monitoringType === 'CUSTOM' ? ` ${settings.metricsLevel}/${settings.logLevel}` : ''}
+          </p>
+          <pre class="small mono">
+            {v.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ?? ''}
+          </pre>
+          <pre class="small mono">{propertyLines(v.ApplicationConfigurationDescription?.EnvironmentPropertyDescriptions?.PropertyGroupDescriptions ?? [])}</pre>
+        </div>
+      ) : null}
+    </div>
   );
 }
 
@@ -176,6 +403,8 @@ function FlinkDetail({ name }: { name: string }) {
         </button>
       </p>
       {d ? <FlinkProperties name={name} detail={d} onSaved={described.reload} /> : null}
+      {d ? <FlinkSettings name={name} detail={d} onSaved={described.reload} /> : null}
+      {d ? <FlinkVersions name={name} version={d.ApplicationVersionId} /> : null}
       <h3>Snapshots</h3>
       <table class="list" data-testid="flink-snapshots">
         <thead>
