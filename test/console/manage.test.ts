@@ -13,9 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DescribeDeliveryStreamCommand, FirehoseClient, UpdateDestinationCommand } from '@aws-sdk/client-firehose';
-import { DescribeApplicationCommand, KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
+import { CreateApplicationCommand, DescribeApplicationCommand, KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
 import {
   CreateApplicationCommand as CreateV2Command,
   CreateApplicationPresignedUrlCommand,
@@ -215,6 +215,85 @@ describe('managing applications, delivery streams and functions from the console
         ),
       10_000,
     );
+  });
+
+  it("adds and removes a SQL application's reference data and its input's preprocessing function from its page (read back with the SDK; a duplicate table refused in the API's words)", async () => {
+    const streamArn = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'm-in' }))).StreamDescriptionSummary!.StreamARN!;
+    const role = 'arn:aws:iam::000000000000:role/kinesis-analytics';
+    await analytics.send(
+      new CreateApplicationCommand({
+        ApplicationName: 'ref-app',
+        Inputs: [
+          {
+            NamePrefix: 'SOURCE_SQL_STREAM',
+            KinesisStreamsInput: { ResourceARN: streamArn, RoleARN: role },
+            InputSchema: {
+              RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+              RecordColumns: [{ Name: 'store', SqlType: 'VARCHAR(8)', Mapping: '$.store' }],
+            },
+          },
+        ],
+      }),
+    );
+    const describe = async () => (await analytics.send(new DescribeApplicationCommand({ ApplicationName: 'ref-app' }))).ApplicationDetail!;
+    await page.goto(`${server.url}/console/#/apps/ref-app`);
+    const refs = page.locator('[data-testid=app-references]');
+    const addReference = async () => {
+      await refs.locator('button', { hasText: 'Add reference data' }).click();
+      const form = refs.locator('[data-testid=reference-form]');
+      await form.locator('input[name=table]').fill('STORES');
+      await form.locator('input[name=bucket]').fill('ref-bucket');
+      await form.locator('input[name=key]').fill('stores.csv');
+      await form.locator('button[type=submit]').click();
+    };
+    await addReference();
+    await refs.locator('[data-reference=STORES]', { hasText: 's3://ref-bucket/stores.csv' }).waitFor({ timeout: 10_000 });
+    let d = await describe();
+    assert.equal(d.ApplicationVersionId, 2);
+    const [ref] = d.ReferenceDataSourceDescriptions ?? [];
+    assert.deepEqual(
+      [
+        ref?.TableName,
+        ref?.S3ReferenceDataSourceDescription?.BucketARN,
+        ref?.S3ReferenceDataSourceDescription?.FileKey,
+        ref?.S3ReferenceDataSourceDescription?.ReferenceRoleARN,
+      ],
+      ['STORES', 'arn:aws:s3:::ref-bucket', 'stores.csv', role],
+    );
+    assert.deepEqual(
+      ref?.ReferenceSchema?.RecordColumns?.map((c) => [c.Name, c.SqlType]),
+      [
+        ['store', 'VARCHAR(16)'],
+        ['region', 'VARCHAR(16)'],
+      ],
+    );
+    // The same table again: the API's refusal.
+    await addReference();
+    assert.equal(await textMatching(refs.locator('.error'), /defined twice/), 'InvalidArgumentException: Reference table STORES is defined twice');
+
+    // The input's preprocessing function: added by name (its ARN in the server's account), then removed.
+    const processing = page.locator('[data-testid=app-input] [data-testid=input-processing]');
+    await processing.locator('button', { hasText: 'Add preprocessing' }).click();
+    const processingForm = page.locator('[data-testid=processing-form]');
+    await processingForm.locator('input[name=function]').fill('preprocess');
+    await processingForm.locator('button[type=submit]').click();
+    await processing.locator('.mono', { hasText: /:function:preprocess$/ }).waitFor({ timeout: 10_000 });
+    d = await describe();
+    assert.match(
+      d.InputDescriptions?.[0]?.InputProcessingConfigurationDescription?.InputLambdaProcessorDescription?.ResourceARN ?? '',
+      /^arn:aws:lambda:us-east-1:\d{12}:function:preprocess$/,
+    );
+    assert.equal(d.InputDescriptions?.[0]?.InputProcessingConfigurationDescription?.InputLambdaProcessorDescription?.RoleARN, role);
+    await shot(page, 'app-reference-data');
+    await processing.locator('button', { hasText: 'Remove preprocessing' }).click();
+    await processing.locator('button', { hasText: 'Add preprocessing' }).waitFor({ timeout: 10_000 });
+    assert.equal((await describe()).InputDescriptions?.[0]?.InputProcessingConfigurationDescription, undefined);
+
+    await refs.locator('[data-reference=STORES] button', { hasText: 'Remove' }).click();
+    await refs.locator('.message', { hasText: 'Reference table STORES removed' }).waitFor({ timeout: 10_000 });
+    d = await describe();
+    assert.deepEqual(d.ReferenceDataSourceDescriptions ?? [], []);
+    assert.equal(d.ApplicationVersionId, 5);
   });
 
   it('creates a Flink SQL application beside the SQL ones, refuses code that does not parse, starts and stops it, and deletes it after asking', async () => {

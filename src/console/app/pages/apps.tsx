@@ -1,17 +1,18 @@
 /**
  * SQL applications: the list (with create), and one application's code in the editor (checked as you type),
- * start/stop/update with its version, its input and outputs (added, changed and removed through the
- * KinesisAnalytics_20150814 API, a schema found with DiscoverInputSchema), delete, the live rows of each
+ * start/stop/update with its version, its input (with its preprocessing function), outputs and reference data (added,
+ * changed and removed through the KinesisAnalytics_20150814 API, a schema found with DiscoverInputSchema), delete, the live rows of each
  * in-application stream, error_stream rows and its record-rate chart.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { aws, deliveryStreamArn, errorText, hasCloudWatch, roleArn, streamArn, useEvents, useLive, useLoad } from '../api.ts';
+import { accountId, aws, currentRegion, deliveryStreamArn, errorText, hasCloudWatch, roleArn, streamArn, useEvents, useLive, useLoad } from '../api.ts';
 import { MetricChart } from '../metrics.tsx';
 import { LiveChart, Sparkline } from '../charts.tsx';
 import { cell, num, statusClass } from '../format.ts';
 import { link } from '../main.tsx';
 import { SqlEditor } from '../sql-editor.tsx';
 import { OutcomeText, useAction, useDraft, useFields } from '../forms.tsx';
+import type { Action } from '../forms.tsx';
 
 export function AppsPage({ name }: { name: string | undefined }) {
   return name ? <AppPage name={name} /> : <AppList />;
@@ -183,6 +184,19 @@ function FlinkSettings({ name, detail, onSaved }: { name: string; detail: FlinkD
       ))}
     </select>
   );
+  /** A labelled choice (the label wraps its select, so it names it). */
+  const labelled = (text: string, key: string, options: readonly string[]) => (
+    <label>
+      {text}{' '}
+      <select {...bind(key)}>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
   const custom = (key: string) => f[key] === 'CUSTOM';
   const save = action.submit('Flink settings saved', async () => {
     await aws('analyticsV2', 'UpdateApplication', {
@@ -207,7 +221,7 @@ function FlinkSettings({ name, detail, onSaved }: { name: string; detail: FlinkD
             <label>
               per KPU <input type="number" size={4} {...bind('perKpu')} />
             </label>{' '}
-            <label>auto scaling {choice('autoScaling', ['true', 'false'])}</label>
+            {labelled('auto scaling', 'autoScaling', ['true', 'false'])}
           </>
         ) : null}
         {current !== undefined ? <span class="muted"> (running with {current})</span> : null}
@@ -217,7 +231,7 @@ function FlinkSettings({ name, detail, onSaved }: { name: string; detail: FlinkD
         {custom('checkpointType') ? (
           <>
             {' '}
-            <label>enabled {choice('checkpointing', ['true', 'false'])}</label>{' '}
+            {labelled('enabled', 'checkpointing', ['true', 'false'])}{' '}
             <label>
               interval (ms) <input type="number" size={8} {...bind('interval')} />
             </label>{' '}
@@ -232,8 +246,8 @@ function FlinkSettings({ name, detail, onSaved }: { name: string; detail: FlinkD
         {custom('monitoringType') ? (
           <>
             {' '}
-            <label>metrics level {choice('metricsLevel', ['APPLICATION', 'TASK', 'OPERATOR', 'PARALLELISM'])}</label>{' '}
-            <label>log level {choice('logLevel', ['INFO', 'WARN', 'ERROR', 'DEBUG'])}</label>
+            {labelled('metrics level', 'metricsLevel', ['APPLICATION', 'TASK', 'OPERATOR', 'PARALLELISM'])}{' '}
+            {labelled('log level', 'logLevel', ['INFO', 'WARN', 'ERROR', 'DEBUG'])}
           </>
         ) : null}
       </p>
@@ -738,6 +752,13 @@ interface AppDetailShape {
       KinesisFirehoseInputDescription?: { ResourceARN: string; RoleARN?: string };
       InputSchema?: InputSchema;
       InputStartingPositionConfiguration?: { InputStartingPosition?: string };
+      InputProcessingConfigurationDescription?: { InputLambdaProcessorDescription?: { ResourceARN: string; RoleARN?: string } };
+    }>;
+    ReferenceDataSourceDescriptions?: Array<{
+      ReferenceId: string;
+      TableName: string;
+      S3ReferenceDataSourceDescription: { BucketARN: string; FileKey: string; ReferenceRoleARN?: string };
+      ReferenceSchema: InputSchema;
     }>;
     OutputDescriptions?: Array<{
       OutputId: string;
@@ -864,6 +885,7 @@ function AppDetail({ name }: { name: string }) {
         <div class="config-col">
           {detail ? <InputConfig detail={detail} onChange={described.reload} /> : null}
           {detail ? <OutputConfig detail={detail} onChange={described.reload} /> : null}
+          {detail ? <ReferenceConfig detail={detail} onChange={described.reload} /> : null}
         </div>
       </div>
       <LiveChart
@@ -965,6 +987,7 @@ function InputConfig({ detail, onChange }: { detail: Detail; onChange: () => voi
               ))}
             </tbody>
           </table>
+          <Preprocessing input={i} detail={detail} action={action} />
         </div>
       ))}
       {inputs.length === 0 ? (
@@ -1300,6 +1323,183 @@ function OutputForm({
       </p>
     </form>
   );
+}
+
+/**
+ * An input's preprocessing function (InputProcessingConfiguration's InputLambdaProcessor): shown, added
+ * (AddApplicationInputProcessingConfiguration) and removed (DeleteApplicationInputProcessingConfiguration), each at the
+ * version shown, with the input's other outcomes.
+ */
+function Preprocessing({ input, detail, action }: { input: InputDescription; detail: Detail; action: Action }) {
+  const [adding, setAdding] = useState<number | undefined>(undefined);
+  const form = useFields({ function: '' });
+  const [role, setRole] = useDefaultRole('kinesis-analytics', undefined);
+  const lambda = input.InputProcessingConfigurationDescription?.InputLambdaProcessorDescription;
+  const at = (version: number) => ({ ApplicationName: detail.ApplicationName, CurrentApplicationVersionId: version, InputId: input.InputId });
+  if (lambda)
+    return (
+      <p class="small" data-testid="input-processing">
+        Preprocessed by <span class="mono">{lambda.ResourceARN}</span>{' '}
+        <button
+          type="button"
+          disabled={action.busy}
+          onClick={() =>
+            void action.run('Preprocessing removed', () => aws('analytics', 'DeleteApplicationInputProcessingConfiguration', at(detail.ApplicationVersionId)))
+          }
+        >
+          Remove preprocessing
+        </button>
+      </p>
+    );
+  if (adding === undefined)
+    return (
+      <p class="small" data-testid="input-processing">
+        No preprocessing function.{' '}
+        <button type="button" onClick={() => setAdding(detail.ApplicationVersionId)}>
+          Add preprocessing
+        </button>
+      </p>
+    );
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const ok = await action.run('Preprocessing added', async () => {
+      const fn = form.values.function.trim();
+      // A function name becomes its ARN in the server's account and region; an ARN is sent as typed.
+      const arn = fn.startsWith('arn:') ? fn : `arn:aws:lambda:${currentRegion()}:${await accountId()}:function:${fn}`;
+      return aws('analytics', 'AddApplicationInputProcessingConfiguration', {
+        ...at(adding),
+        InputProcessingConfiguration: { InputLambdaProcessor: { ResourceARN: arn, RoleARN: role } },
+      });
+    });
+    if (ok) setAdding(undefined);
+  };
+  return (
+    <form class="card dialog" onSubmit={(e) => void submit(e)} data-testid="processing-form">
+      <label>
+        Lambda function (name or ARN) <input {...form.bind('function')} required size={50} />
+      </label>
+      <label>
+        Role ARN <input name="role" value={role} onInput={(e) => setRole(e.currentTarget.value)} required size={50} />
+      </label>
+      <p class="row">
+        <button type="submit" disabled={action.busy}>
+          Add preprocessing
+        </button>
+        <button type="button" onClick={() => setAdding(undefined)}>
+          Cancel
+        </button>
+      </p>
+    </form>
+  );
+}
+
+const REFERENCE_SCHEMA = JSON.stringify(
+  {
+    RecordFormat: { RecordFormatType: 'CSV', MappingParameters: { CSVMappingParameters: { RecordRowDelimiter: '\n', RecordColumnDelimiter: ',' } } },
+    RecordColumns: [
+      { Name: 'store', SqlType: 'VARCHAR(16)' },
+      { Name: 'region', SqlType: 'VARCHAR(16)' },
+    ],
+  },
+  null,
+  1,
+);
+
+/**
+ * Reference data sources (an object of the server's object store read as an in-application table): listed, added
+ * (AddApplicationReferenceDataSource, at the version the form was opened at) and removed (DeleteApplicationReferenceDataSource).
+ */
+function ReferenceConfig({ detail, onChange }: { detail: Detail; onChange: () => void }) {
+  const action = useAction(onChange);
+  const [adding, setAdding] = useState<number | undefined>(undefined);
+  const form = useFields({ table: '', bucket: '', key: '', schema: REFERENCE_SCHEMA });
+  const [role, setRole] = useDefaultRole('kinesis-analytics', undefined);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    let schema: InputSchema;
+    try {
+      schema = JSON.parse(form.values.schema) as InputSchema;
+    } catch (err) {
+      action.show({ text: `The schema is not JSON: ${(err as Error).message}`, error: true });
+      return;
+    }
+    const ok = await action.run(`Reference table ${form.values.table} added`, () =>
+      aws('analytics', 'AddApplicationReferenceDataSource', {
+        ApplicationName: detail.ApplicationName,
+        CurrentApplicationVersionId: adding,
+        ReferenceDataSource: {
+          TableName: form.values.table,
+          S3ReferenceDataSource: { BucketARN: `arn:aws:s3:::${form.values.bucket}`, FileKey: form.values.key, ReferenceRoleARN: role },
+          ReferenceSchema: schema,
+        },
+      }),
+    );
+    if (ok) setAdding(undefined);
+  };
+  return (
+    <div data-testid="app-references">
+      <h3>Reference data</h3>
+      {detail.ReferenceDataSourceDescriptions?.map((r) => (
+        <div key={r.ReferenceId} class="small" data-reference={r.TableName}>
+          <b>{r.TableName}</b> ← s3://{nameOfS3Bucket(r.S3ReferenceDataSourceDescription.BucketARN)}/{r.S3ReferenceDataSourceDescription.FileKey} (
+          {r.ReferenceSchema.RecordFormat.RecordFormatType}: {r.ReferenceSchema.RecordColumns.map((c) => `${c.Name} ${c.SqlType}`).join(', ')}){' '}
+          <button
+            type="button"
+            disabled={action.busy}
+            onClick={() =>
+              void action.run(`Reference table ${r.TableName} removed`, () =>
+                aws('analytics', 'DeleteApplicationReferenceDataSource', {
+                  ApplicationName: detail.ApplicationName,
+                  CurrentApplicationVersionId: detail.ApplicationVersionId,
+                  ReferenceId: r.ReferenceId,
+                }),
+              )
+            }
+          >
+            Remove
+          </button>
+        </div>
+      ))}
+      <p class="small">
+        <button type="button" onClick={() => setAdding(detail.ApplicationVersionId)}>
+          Add reference data
+        </button>
+      </p>
+      {adding !== undefined ? (
+        <form class="card dialog" onSubmit={(e) => void submit(e)} data-testid="reference-form">
+          <h3>Add reference data</h3>
+          <label>
+            In-application table <input {...form.bind('table')} required />
+          </label>
+          <label>
+            Bucket <input {...form.bind('bucket')} required />
+          </label>
+          <label>
+            Object key <input {...form.bind('key')} required size={40} />
+          </label>
+          <label>
+            Role ARN <input name="role" value={role} onInput={(e) => setRole(e.currentTarget.value)} required size={50} />
+          </label>
+          <label>
+            Schema (ReferenceSchema JSON) <textarea rows={8} {...form.bind('schema')} required />
+          </label>
+          <p class="row">
+            <button type="submit" disabled={action.busy}>
+              Add reference data
+            </button>
+            <button type="button" onClick={() => setAdding(undefined)}>
+              Cancel
+            </button>
+          </p>
+        </form>
+      ) : null}
+      <OutcomeText outcome={action.outcome} />
+    </div>
+  );
+}
+
+function nameOfS3Bucket(arn: string): string {
+  return arn.replace(/^arn:[^:]+:s3:::/, '');
 }
 
 export function RowsTable({ stream, rows }: { stream: string; rows: Array<Record<string, unknown>> }) {
