@@ -12,6 +12,8 @@
  *   GET  /console/api/views          the Postgres endpoint's materialized views (rows, lag, refresh state)
  *   POST /console/api/views/statement  {action: create|refresh|drop, schema?, name, query?, autoRefresh?} → the
  *                                    statement sent to the Postgres endpoint as the caller (views-statement.ts)
+ *   POST /console/api/presigned-session  {authToken} → a session scoped to the application a presigned link names
+ *                                    (under --auth enforce; presigned-session.ts)
  *   POST /console/api/decode         {records: [{data, partitionKey, sequenceNumber}]} (GetRecords' output) →
  *                                    {records: [{text, json, subRecords?}]}: the live tail's records as text or
  *                                    JSON, KPL aggregates de-aggregated into their user records by src/kinesis
@@ -42,6 +44,7 @@ import { analyticsOf, LiveSampler } from './live.ts';
 import type { ConsoleTarget } from './live.ts';
 import type { DecodedData, DecodedRecord } from './snapshot.ts';
 import { runViewStatement } from './views-statement.ts';
+import { presignedSession } from './presigned-session.ts';
 
 /** The live feed's cadence: the issue asks for at most one refresh a second. */
 export const LIVE_INTERVAL_MS = 1000;
@@ -549,6 +552,32 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     }
   };
 
+  /**
+   * A presigned link's token exchanged for a session scoped to its application (presigned-session.ts): the token is the
+   * credential, so the request is not signed. Only under `--auth enforce` (otherwise the console needs no sign-in).
+   */
+  const presigned = async (req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> => {
+    if (!enforce || !target?.iam)
+      return sendJson(res, 400, { __type: 'InvalidRequestException', message: 'the server does not enforce credentials: no sign-in is needed' });
+    if ((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() !== 'application/json')
+      return sendJson(res, 415, { __type: 'UnsupportedMediaTypeException', message: 'send {"authToken": …} as application/json' });
+    let token: unknown;
+    try {
+      token = (JSON.parse(body.toString('utf8')) as { authToken?: unknown }).authToken;
+    } catch {
+      token = undefined;
+    }
+    if (typeof token !== 'string')
+      return sendJson(res, 400, { __type: 'InvalidRequestException', message: 'the body must be {"authToken": "<the link\'s authToken>"}' });
+    const nowMs = now();
+    const check = verifyPresignedToken(token, nowMs);
+    if (!check.ok) {
+      const message = check.reason === 'expired' ? 'This application link has expired' : 'This application link is not valid';
+      return sendJson(res, 403, { __type: 'AccessDeniedException', message });
+    }
+    sendJson(res, 200, await presignedSession(target.iam, target.region, check.application, check.expiresMs, nowMs));
+  };
+
   const handleApi = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '').split('?')[0]!;
     if (!target) return notReady(res);
@@ -561,6 +590,7 @@ export function createConsole(options: ConsoleOptions = {}): Console {
       if (!read) return sendJson(res, 413, { message: 'request body over 16 MiB' });
       body = read;
     }
+    if (path === '/console/api/presigned-session' && req.method === 'POST') return presigned(req, body, res);
     if (!authorized(req, res, path, body)) return;
     if (path === '/console/api/live' && req.method === 'GET') return live(req, res);
     if (path === '/console/api/rows' && req.method === 'GET') return rows(req, res);

@@ -10,8 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  CreateApplicationCommand,
+  CreateApplicationPresignedUrlCommand,
+  DescribeApplicationCommand,
+  KinesisAnalyticsV2Client,
+  StartApplicationCommand,
+  StopApplicationCommand,
+} from '@aws-sdk/client-kinesis-analytics-v2';
 import { createConsole } from '../../src/console/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
@@ -111,6 +119,114 @@ describe('console sign-in under --auth enforce, in chromium', () => {
       /AccessDeniedException: User: arn:aws:iam::000000000000:user\/no-policies is not authorized to perform: kinesis:ListStreams/,
     );
     assert.equal(await page.locator('[data-testid=overview-streams] tr[data-name="signin-stream"]').count(), 0);
+  });
+
+  it('opens a presigned application link signed in for that application only, until the link expires, without asking for keys', async () => {
+    const iam = new IAMClient({ endpoint: server.url, region: 'us-east-1', credentials: ROOT });
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'flink-role',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'kinesisanalytics.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'flink-role',
+        PolicyName: 'streams',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kinesis:*', Resource: '*' }] }),
+      }),
+    );
+    iam.destroy();
+    const flink = new KinesisAnalyticsV2Client({ endpoint: server.url, region: 'us-east-1', credentials: ROOT, maxAttempts: 1 });
+    for (const name of ['linked-flink', 'other-flink']) {
+      await flink.send(
+        new CreateApplicationCommand({
+          ApplicationName: name,
+          RuntimeEnvironment: 'FLINK-1_18',
+          ServiceExecutionRole: 'arn:aws:iam::000000000000:role/flink-role',
+          ApplicationConfiguration: {
+            ApplicationCodeConfiguration: {
+              CodeContentType: 'PLAINTEXT',
+              CodeContent: {
+                TextContent: [
+                  "CREATE TABLE src (n INT) WITH ('connector' = 'kinesis', 'stream' = 'signin-stream', 'format' = 'json');",
+                  "CREATE TABLE dst (n INT) WITH ('connector' = 'kinesis', 'stream' = 'signin-stream', 'format' = 'json');",
+                  'INSERT INTO dst SELECT n FROM src WHERE n < 0;',
+                ].join('\n'),
+              },
+            },
+          },
+        }),
+      );
+    }
+    // The dashboard link is for a running application (as on AWS).
+    await flink.send(new StartApplicationCommand({ ApplicationName: 'linked-flink' }));
+    const start = Date.now();
+    while ((await flink.send(new DescribeApplicationCommand({ ApplicationName: 'linked-flink' }))).ApplicationDetail?.ApplicationStatus !== 'RUNNING') {
+      assert.ok(Date.now() - start < 10_000, 'linked-flink RUNNING within 10 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { AuthorizedUrl } = await flink.send(
+      new CreateApplicationPresignedUrlCommand({ ApplicationName: 'linked-flink', UrlType: 'FLINK_DASHBOARD_URL', SessionExpirationDurationInSeconds: 1800 }),
+    );
+    const openedMs = Date.now();
+    // A new context: nobody signed in in its tabs.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      const visitor = await context.newPage();
+      visitor.on('pageerror', (e) => browserErrors.push(e.message));
+      await visitor.goto(AuthorizedUrl!);
+      await visitor.locator('[data-testid=flink-summary]', { hasText: /^RUNNING · version 1 · FLINK-1_18$/ }).waitFor({ timeout: 15_000 });
+      assert.equal(await visitor.locator('[data-testid=sign-in]').count(), 0);
+      await visitor.locator('[data-testid=caller]', { hasText: 'assumed-role/FreshetConsolePresignedUrl/presigned-linked-flink' }).waitFor({ timeout: 10_000 });
+      assert.doesNotMatch(visitor.url(), /authToken/);
+      await visitor.screenshot({ path: join(ARTIFACTS, 'presigned-signed-in.png') });
+      // Reading only: a change is refused by IAM in AWS's words.
+      const props = visitor.locator('[data-testid=flink-properties]');
+      await props.locator('textarea[name=properties]').fill('app: k=v');
+      await props.locator('button[type=submit]').click();
+      await props
+        .locator('.error', {
+          hasText:
+            'AccessDeniedException: User: arn:aws:sts::000000000000:assumed-role/FreshetConsolePresignedUrl/presigned-linked-flink is not authorized to perform: kinesisanalytics:UpdateApplication',
+        })
+        .waitFor({ timeout: 10_000 });
+      // The session's keys, read back with the SDK: this application only, expiring with the link.
+      const stored = await visitor.evaluate<[string, string]>("[sessionStorage.getItem('freshet.credentials'), sessionStorage.getItem('freshet.expires')]");
+      const keys = JSON.parse(stored[0]!) as { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+      const expires = (JSON.parse(stored[1]!) as { expiresAtMs: number }).expiresAtMs;
+      assert.match(keys.accessKeyId, /^ASIA/);
+      assert.ok(Math.abs(expires - (openedMs + 1800_000)) < 60_000, `the session ends with the link (${new Date(expires).toISOString()})`);
+      const asVisitor = new KinesisAnalyticsV2Client({ endpoint: server.url, region: 'us-east-1', credentials: keys, maxAttempts: 1 });
+      try {
+        assert.equal(
+          (await asVisitor.send(new DescribeApplicationCommand({ ApplicationName: 'linked-flink' }))).ApplicationDetail?.ApplicationName,
+          'linked-flink',
+        );
+        await assert.rejects(asVisitor.send(new DescribeApplicationCommand({ ApplicationName: 'other-flink' })), { name: 'AccessDeniedException' });
+      } finally {
+        asVisitor.destroy();
+      }
+      // The same link with its token altered signs nobody in.
+      const forged = AuthorizedUrl!.replace(
+        /authToken=([^#.]+)\.([^#]+)/,
+        (_m, p: string, mac: string) => `authToken=${p}.${mac[0] === 'A' ? 'B' : 'A'}${mac.slice(1)}`,
+      );
+      const other = await browser.newContext();
+      try {
+        const res = await (await other.newPage()).goto(forged);
+        assert.equal(res?.status(), 403);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await context.close();
+      await flink.send(new StopApplicationCommand({ ApplicationName: 'linked-flink', Force: true }));
+      flink.destroy();
+    }
   });
 
   it('threw no page errors', () => {

@@ -421,3 +421,57 @@ export async function queueArn(url: string): Promise<string> {
   if (!r.Attributes?.QueueArn) throw new ApiError('QueueArn', `GetQueueAttributes gave no QueueArn for ${url}`);
   return r.Attributes.QueueArn;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Presigned application links (CreateApplicationPresignedUrl) under --auth enforce.
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * When the page was opened from a presigned application link (`?authToken=…`) on a server that enforces credentials,
+ * and nobody is signed in in this tab: exchanges the token for a session scoped to that application
+ * (POST /console/api/presigned-session), keeps it like a sign-in, and signs out when the link expires. Resolves to the
+ * session's ARN, or undefined when there was nothing to do. The token leaves the address bar (a reload keeps the session).
+ */
+export async function signInWithLink(): Promise<string | undefined> {
+  const token = new URLSearchParams(location.search).get('authToken');
+  if (token === null || !authEnforced() || signedIn()) return undefined;
+  const res = await fetch(`${location.origin}/console/api/presigned-session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ authToken: token }),
+  });
+  const body = (await res.json()) as {
+    __type?: string;
+    message?: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken: string;
+    expiresAtMs: number;
+    arn: string;
+  };
+  if (!res.ok) throw new ApiError(body.__type ?? String(res.status), body.message ?? res.statusText);
+  const c: Credentials = { accessKeyId: body.accessKeyId, secretAccessKey: body.secretAccessKey, sessionToken: body.sessionToken };
+  sessionStorage.setItem(CREDENTIALS_KEY, JSON.stringify(c));
+  sessionStorage.setItem('freshet.caller', body.arn);
+  sessionStorage.setItem(EXPIRES_KEY, JSON.stringify({ accessKeyId: c.accessKeyId, expiresAtMs: body.expiresAtMs }));
+  history.replaceState(null, '', `${location.pathname}${location.hash}`);
+  return body.arn;
+}
+
+/** A session that ends at a known time (a presigned link's) signs out then; a sign-in with keys has none. */
+export function signOutWhenExpired(): void {
+  const who = signedIn();
+  const stored = sessionStorage.getItem(EXPIRES_KEY);
+  if (!who || stored === null) return;
+  const { accessKeyId, expiresAtMs } = JSON.parse(stored) as { accessKeyId: string; expiresAtMs: number };
+  // Kept with the key it belongs to: after a sign-out and a sign-in with keys, an old link's expiry does not apply.
+  if (accessKeyId !== who.accessKeyId) return;
+  const end = () => {
+    sessionStorage.removeItem(EXPIRES_KEY);
+    signOut();
+  };
+  // setTimeout's delay is a 32-bit count of milliseconds (about 24.8 days); a link lasts 12 hours at most.
+  setTimeout(end, Math.max(0, Math.min(expiresAtMs - Date.now(), 2 ** 31 - 1)));
+}
+
+const EXPIRES_KEY = 'freshet.expires';

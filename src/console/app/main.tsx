@@ -3,7 +3,19 @@ import 'uplot/dist/uPlot.min.css';
 import './app.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { authEnforced, configure, consoleGet, errorText, hasCloudWatch, signedIn, signIn, signOut, useLive } from './api.ts';
+import {
+  authEnforced,
+  configure,
+  consoleGet,
+  errorText,
+  hasCloudWatch,
+  signedIn,
+  signIn,
+  signInWithLink,
+  signOut,
+  signOutWhenExpired,
+  useLive,
+} from './api.ts';
 import { Overview } from './pages/overview.tsx';
 import { StreamsPage } from './pages/streams.tsx';
 import { AppsPage } from './pages/apps.tsx';
@@ -174,7 +186,12 @@ function App() {
 consoleGet<{ region: string; auth: string; services: string[] }>('config').then(
   (c) => {
     configure(c);
-    render(authEnforced() && !signedIn() ? <SignIn /> : <App />, document.getElementById('app')!);
+    const show = () => {
+      signOutWhenExpired();
+      render(authEnforced() && !signedIn() ? <SignIn /> : <App />, document.getElementById('app')!);
+    };
+    // A presigned application link signs its visitor in for that application (a refused one leaves the sign-in form).
+    signInWithLink().then(show, show);
   },
   () => render(<App />, document.getElementById('app')!), // defaults: us-east-1, no CloudWatch
 );
