@@ -10,7 +10,8 @@
  *   GET  /console/api/objects?bucket=B[&prefix=P]   delivered objects (key, size, modified), newest first
  *   GET  /console/api/object?bucket=B&key=K         one object's bytes
  *   GET  /console/api/views          the Postgres endpoint's materialized views (rows, lag, refresh state)
- *   POST /console/api/views/statement  {action: create|refresh|drop, schema?, name, query?, autoRefresh?} → the
+ *   POST /console/api/views/statement  {action: create|refresh|drop|alter|schema|dropSchema, schema?, name,
+ *                                    query?, autoRefresh?} → the
  *                                    statement sent to the Postgres endpoint as the caller (views-statement.ts)
  *   POST /console/api/presigned-session  {authToken} → a session scoped to the application a presigned link names
  *                                    (under --auth enforce; presigned-session.ts)

@@ -1,13 +1,15 @@
 /**
- * The views page's changes: CREATE, REFRESH and DROP MATERIALIZED VIEW, and the CREATE EXTERNAL SCHEMA … FROM KINESIS
- * that views read streams through, sent to the server's Postgres endpoint
+ * The views page's changes: CREATE, REFRESH, ALTER (AUTO REFRESH) and DROP MATERIALIZED VIEW, and the CREATE EXTERNAL
+ * SCHEMA … FROM KINESIS that views read streams through (and its DROP SCHEMA), sent to the server's Postgres endpoint
  * over its wire protocol (node-postgres), exactly as psql would send them. The endpoint logs the caller in (under
  * `--auth enforce` with the access key the console request was signed with and its secret from the identity
  * store, as `psql -U <key id>` with the secret as password) and authorises each statement with its IAM views
  * actions, so the console gets what psql gets: the same refusals, with the same SQLSTATE and message.
  *
  * Request: `{ "action": "create" | "refresh" | "drop", "schema"?: "public", "name": "v", "query"?: "SELECT …",
- * "autoRefresh"?: true }`, or `{ "action": "schema", "name": "kds", "iamRole"?: "default" | "SESSION" | "arn:…" }`. The statement is built here with quoted identifiers; a create's query must be one
+ * "autoRefresh"?: true }`, `{ "action": "alter", "schema"?, "name", "autoRefresh": true | false }` (ALTER MATERIALIZED
+ * VIEW … AUTO REFRESH YES | NO), `{ "action": "schema", "name": "kds", "iamRole"?: "default" | "SESSION" | "arn:…" }`
+ * or `{ "action": "dropSchema", "name": "kds" }` (DROP SCHEMA, without CASCADE). The statement is built here with quoted identifiers; a create's query must be one
  * statement (a `;` inside it would smuggle a second one).
  * Answer: 200 `{ "command": "CREATE MATERIALIZED VIEW", "statement": "…" }`, or 400
  * `{ "__type": "<SQLSTATE>", "message": "…", "severity": "ERROR" }` (the endpoint's ErrorResponse), 400
@@ -46,6 +48,8 @@ export function viewStatement(request: unknown): { sql: string } | { error: stri
     const role = typeof r.iamRole === 'string' && r.iamRole.trim() ? r.iamRole.trim() : 'default';
     return { sql: `CREATE EXTERNAL SCHEMA ${ident(name)} FROM KINESIS IAM_ROLE ${role.toLowerCase() === 'default' ? 'default' : literal(role)}` };
   }
+  // Without CASCADE: a schema that views still read is refused by the endpoint (2BP01, with the views named).
+  if (r.action === 'dropSchema') return { sql: `DROP SCHEMA ${ident(name)}` };
   const schema = typeof r.schema === 'string' && r.schema.trim() ? r.schema.trim() : 'public';
   const target = `${ident(schema)}.${ident(name)}`;
   switch (r.action) {
@@ -65,8 +69,11 @@ export function viewStatement(request: unknown): { sql: string } | { error: stri
       return { sql: `REFRESH MATERIALIZED VIEW ${target}` };
     case 'drop':
       return { sql: `DROP MATERIALIZED VIEW ${target}` };
+    case 'alter':
+      if (typeof r.autoRefresh !== 'boolean') return { error: 'autoRefresh (true or false) is required to alter a view' };
+      return { sql: `ALTER MATERIALIZED VIEW ${target} AUTO REFRESH ${r.autoRefresh ? 'YES' : 'NO'}` };
     default:
-      return { error: 'action must be create, refresh, drop or schema' };
+      return { error: 'action must be create, refresh, drop, alter, schema or dropSchema' };
   }
 }
 

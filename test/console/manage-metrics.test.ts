@@ -13,7 +13,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CloudWatchClient, DescribeAlarmsCommand, GetDashboardCommand, ListDashboardsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, GetDashboardCommand, ListDashboardsCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import {
   ActivateAnomalyDetectorCommand,
@@ -176,6 +176,15 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     const related = page.locator('[data-testid=related-metrics] tr[data-metric=revenue]');
     await related.waitFor({ timeout: 10_000 });
     assert.deepEqual(await related.locator('td').allTextContents(), ['revenue', 'potential cause', '100%', revenueGroup.AnomalyGroupId]);
+    // The cause's time series are charted too: revenue in DE, in the revenue group (its anomalous intervals as points).
+    const relatedDe = page.locator('[data-testid=related-series][data-metric=revenue] [data-testid=time-series][data-label="marketplace=DE"]');
+    await relatedDe.locator('.uplot').waitFor({ timeout: 10_000 });
+    assert.deepEqual(
+      await page
+        .locator('[data-testid=related-series][data-metric=revenue] [data-testid=time-series]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-label'))),
+      ['marketplace=DE'],
+    );
     await shot(page, 'related-metrics');
     // Following the cause to its group: the revenue group names views as its effect.
     await related.getByRole('button', { name: revenueGroup.AnomalyGroupId }).click();
@@ -274,6 +283,129 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     await page.locator('.message', { hasText: 'Alarm orders-slow deleted' }).waitFor({ timeout: 10_000 });
     await row.waitFor({ state: 'detached', timeout: 10_000 });
     assert.deepEqual(await described(), []);
+  });
+
+  it('creates and edits a metric-math, an anomaly-detection and a composite alarm from the form, each opening its stored definition', async () => {
+    await page.goto(`${server.url}/console/#/metrics`);
+    const form = page.locator('[data-testid=alarm-form]');
+    const queries = form.locator('[data-testid=alarm-queries] tbody tr');
+    const describe = async (name: string) => {
+      const r = await cw.send(new DescribeAlarmsCommand({ AlarmNames: [name], AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }));
+      return { metric: r.MetricAlarms?.[0], composite: r.CompositeAlarms?.[0] };
+    };
+
+    // Metric math: the form starts with a metric (m1, not returned) and an expression over it (e1, returned).
+    await page.getByRole('button', { name: 'Create alarm', exact: true }).click();
+    await form.locator('[name=name]').fill('orders-rate');
+    await form.locator('[name=kind]').selectOption('math');
+    await queries.nth(0).locator('[name=namespace]').fill('AWS/Kinesis');
+    await queries.nth(0).locator('[name=metric]').fill('IncomingRecords');
+    await queries.nth(0).locator('[name=dimensions]').fill('StreamName=orders');
+    await queries.nth(0).locator('[name=stat]').fill('Sum');
+    await queries.nth(1).locator('[name=expression]').fill('m1 / 60');
+    await queries.nth(1).locator('[name=label]').fill('per second');
+    await form.locator('[name=threshold]').fill('100');
+    // Both queries returned: CloudWatch's refusal under the form.
+    await queries.nth(0).locator('[name=returnData]').check();
+    await expectRefusals(1, async () => {
+      await form.getByRole('button', { name: 'Create alarm' }).click();
+      await form
+        .locator('.message.error', { hasText: 'ValidationError: Exactly one element of the Metrics array must have ReturnData set to true.' })
+        .waitFor({ timeout: 10_000 });
+    });
+    await queries.nth(0).locator('[name=returnData]').uncheck();
+    await form.getByRole('button', { name: 'Create alarm' }).click();
+    const mathRow = page.locator('[data-testid=alarms] tr[data-name=orders-rate]');
+    await mathRow.filter({ hasText: 'm1 / 60' }).waitFor({ timeout: 10_000 });
+    const math = (await describe('orders-rate')).metric;
+    assert.deepEqual(math?.Metrics, [
+      {
+        Id: 'm1',
+        ReturnData: false,
+        MetricStat: {
+          Metric: { Namespace: 'AWS/Kinesis', MetricName: 'IncomingRecords', Dimensions: [{ Name: 'StreamName', Value: 'orders' }] },
+          Period: 60,
+          Stat: 'Sum',
+        },
+      },
+      { Id: 'e1', Expression: 'm1 / 60', Label: 'per second', ReturnData: true },
+    ]);
+    assert.equal(math?.Threshold, 100);
+    assert.equal(math?.MetricName, undefined);
+
+    // Editing opens the stored queries; the expression changes.
+    await mathRow.getByRole('button', { name: 'Edit' }).click();
+    assert.equal(await valueMatching(queries.nth(1).locator('[name=expression]'), /m1 \/ 60/), 'm1 / 60');
+    assert.equal(await form.locator('[name=kind]').inputValue(), 'math');
+    assert.equal(await queries.nth(0).locator('[name=dimensions]').inputValue(), 'StreamName=orders');
+    assert.equal(await queries.nth(0).locator('[name=returnData]').isChecked(), false);
+    await queries.nth(1).locator('[name=expression]').fill('m1 / 30');
+    await form.getByRole('button', { name: 'Save alarm' }).click();
+    await mathRow.filter({ hasText: 'm1 / 30' }).waitFor({ timeout: 10_000 });
+    assert.equal((await describe('orders-rate')).metric?.Metrics?.[1]?.Expression, 'm1 / 30');
+
+    // Anomaly detection: the metric and its band (ad1), compared with the band's operators.
+    await page.getByRole('button', { name: 'Create alarm', exact: true }).click();
+    await form.locator('[name=name]').fill('orders-band');
+    await form.locator('[name=kind]').selectOption('anomaly');
+    await queries.nth(0).locator('[name=namespace]').fill('AWS/Kinesis');
+    await queries.nth(0).locator('[name=metric]').fill('IncomingRecords');
+    await queries.nth(0).locator('[name=dimensions]').fill('StreamName=orders');
+    await queries.nth(1).locator('[name=expression]').fill('ANOMALY_DETECTION_BAND(m1, 3)');
+    await form.locator('[name=comparison]').selectOption('GreaterThanUpperThreshold');
+    await form.locator('[name=evaluationPeriods]').fill('2');
+    await shot(page, 'alarm-form-anomaly');
+    await form.getByRole('button', { name: 'Create alarm' }).click();
+    const bandRow = page.locator('[data-testid=alarms] tr[data-name=orders-band]');
+    await bandRow.filter({ hasText: 'GreaterThanUpperThreshold ad1' }).waitFor({ timeout: 10_000 });
+    const band = (await describe('orders-band')).metric;
+    assert.equal(band?.ThresholdMetricId, 'ad1');
+    assert.equal(band?.Threshold, undefined);
+    assert.equal(band?.EvaluationPeriods, 2);
+    assert.deepEqual(
+      band?.Metrics?.map((q) => [q.Id, q.Expression ?? q.MetricStat?.Metric?.MetricName, q.ReturnData]),
+      [
+        ['m1', 'IncomingRecords', true],
+        ['ad1', 'ANOMALY_DETECTION_BAND(m1, 3)', true],
+      ],
+    );
+    // Edited: the band opens as stored and is narrowed.
+    await bandRow.getByRole('button', { name: 'Edit' }).click();
+    assert.equal(await valueMatching(queries.nth(1).locator('[name=expression]'), /BAND/), 'ANOMALY_DETECTION_BAND(m1, 3)');
+    assert.equal(await form.locator('[name=comparison]').inputValue(), 'GreaterThanUpperThreshold');
+    await queries.nth(1).locator('[name=expression]').fill('ANOMALY_DETECTION_BAND(m1, 1.5)');
+    await form.getByRole('button', { name: 'Save alarm' }).click();
+    await form.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal((await describe('orders-band')).metric?.Metrics?.[1]?.Expression, 'ANOMALY_DETECTION_BAND(m1, 1.5)');
+
+    // Composite: a rule over an alarm that does not exist is refused; then one over the two above, edited from OR to AND.
+    await page.getByRole('button', { name: 'Create alarm', exact: true }).click();
+    await form.locator('[name=name]').fill('orders-trouble');
+    await form.locator('[name=kind]').selectOption('composite');
+    await form.locator('[name=rule]').fill('ALARM("orders-rate") OR ALARM("no-such-alarm")');
+    await form.locator('[name=alarmActions]').fill('arn:aws:sns:us-east-1:000000000000:on-call');
+    await expectRefusals(1, async () => {
+      await form.getByRole('button', { name: 'Create alarm' }).click();
+      await form
+        .locator('.message.error', { hasText: 'ValidationError: Could not save the composite alarm as alarms [no-such-alarm] in the alarm rule do not exist' })
+        .waitFor({ timeout: 10_000 });
+    });
+    await form.locator('[name=rule]').fill('ALARM("orders-rate") OR ALARM("orders-band")');
+    await form.getByRole('button', { name: 'Create alarm' }).click();
+    const compositeRow = page.locator('[data-testid=alarms] tr[data-name=orders-trouble]');
+    await compositeRow.filter({ hasText: 'ALARM("orders-rate") OR ALARM("orders-band")' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual((await describe('orders-trouble')).composite?.AlarmActions, ['arn:aws:sns:us-east-1:000000000000:on-call']);
+    await compositeRow.getByRole('button', { name: 'Edit' }).click();
+    assert.equal(await valueMatching(form.locator('[name=rule]'), /orders-band/), 'ALARM("orders-rate") OR ALARM("orders-band")');
+    assert.equal(await form.locator('[name=alarmActions]').inputValue(), 'arn:aws:sns:us-east-1:000000000000:on-call');
+    await form.locator('[name=rule]').fill('ALARM("orders-rate") AND ALARM("orders-band")');
+    await form.getByRole('button', { name: 'Save alarm' }).click();
+    await compositeRow.filter({ hasText: ' AND ' }).waitFor({ timeout: 10_000 });
+    const composite = (await describe('orders-trouble')).composite;
+    assert.equal(composite?.AlarmRule, 'ALARM("orders-rate") AND ALARM("orders-band")');
+    assert.deepEqual(composite?.AlarmActions, ['arn:aws:sns:us-east-1:000000000000:on-call']);
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['orders-trouble'] }));
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['orders-rate', 'orders-band'] }));
   });
 
   it("creates a dashboard from its JSON body, lists PutDashboard's validation messages for a bad one, edits and deletes it", async () => {
@@ -434,7 +566,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     );
   });
 
-  it('creates, refreshes and drops a materialized view through the Postgres endpoint, showing its error for a bad query as psql would', async () => {
+  it('creates, refreshes, switches AUTO REFRESH on and off and drops a materialized view, and drops its external schema, through the Postgres endpoint, showing its refusals as psql would', async () => {
     await kinesis.send(new CreateStreamCommand({ StreamName: 'console-page-views', ShardCount: 1 }));
     clock.advance(10_000);
     await waitForStreamActive(kinesis, 'console-page-views');
@@ -481,7 +613,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
       assert.deepEqual(await rows(), []);
 
       // Refresh from the page reads the records put so far, and the next one those put since.
-      await row.getByRole('button', { name: 'Refresh' }).click();
+      await row.getByRole('button', { name: 'Refresh', exact: true }).click();
       await message.filter({ hasText: 'public.keys_seen refreshed' }).waitFor({ timeout: 10_000 });
       assert.deepEqual(await rows(), [
         ['a', 2],
@@ -489,7 +621,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
       ]);
       await put(['c', 'a']);
       // The message reads the same after the second refresh: the rows say when it has run.
-      await row.getByRole('button', { name: 'Refresh' }).click();
+      await row.getByRole('button', { name: 'Refresh', exact: true }).click();
       const want = [
         ['a', 3],
         ['b', 1],
@@ -499,11 +631,38 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
       assert.deepEqual(await rows(), want);
       await row.locator('td', { hasText: /^3$/ }).first().waitFor({ timeout: 10_000 });
 
+      // AUTO REFRESH switched on and off again from the row (ALTER MATERIALIZED VIEW), read back from the endpoint's catalog.
+      const autoRefresh = async () => (await (await server.pg!.engine()).list()).find((v) => v.name === 'keys_seen')?.autoRefresh;
+      await row.getByRole('button', { name: 'Auto refresh', exact: true }).click();
+      await message.filter({ hasText: 'public.keys_seen: auto refresh on' }).waitFor({ timeout: 10_000 });
+      await row.locator('td', { hasText: 'streaming, auto refresh' }).waitFor({ timeout: 10_000 });
+      assert.equal(await autoRefresh(), true);
+      await row.getByRole('button', { name: 'Stop auto refresh' }).click();
+      await message.filter({ hasText: 'public.keys_seen: auto refresh off' }).waitFor({ timeout: 10_000 });
+      await row.getByRole('button', { name: 'Auto refresh', exact: true }).waitFor({ timeout: 10_000 });
+      assert.equal(await autoRefresh(), false);
+
+      // The external schema cannot go while the view reads it: the endpoint's refusal, as psql prints it.
+      const schemaForm = page.locator('[data-testid=schema-form]');
+      await expectRefusals(1, async () => {
+        page.once('dialog', (d) => void d.accept());
+        await schemaForm.getByRole('button', { name: 'Drop external schema' }).click();
+        await message.filter({ hasText: 'ERROR: cannot drop schema kds because other objects depend on it (SQLSTATE 2BP01)' }).waitFor({ timeout: 10_000 });
+      });
+
       page.once('dialog', (d) => void d.accept());
       await row.getByRole('button', { name: 'Drop' }).click();
       await message.filter({ hasText: 'public.keys_seen dropped' }).waitFor({ timeout: 10_000 });
       await row.waitFor({ state: 'detached', timeout: 10_000 });
       await assert.rejects(client.query('SELECT * FROM keys_seen'), /keys_seen/);
+
+      // Dismissing the question keeps the schema; accepting drops it (its name is free again for psql).
+      page.once('dialog', (d) => void d.dismiss());
+      await schemaForm.getByRole('button', { name: 'Drop external schema' }).click();
+      page.once('dialog', (d) => void d.accept());
+      await schemaForm.getByRole('button', { name: 'Drop external schema' }).click();
+      await message.filter({ hasText: 'External schema kds dropped' }).waitFor({ timeout: 10_000 });
+      await client.query('CREATE EXTERNAL SCHEMA kds FROM KINESIS IAM_ROLE default');
     } finally {
       await client.end().catch(() => undefined);
     }

@@ -8,7 +8,7 @@
  * Detectors are created (with their frequency) and deleted, a detector's metric set is created (an S3 path or,
  * Freshet's extension, a Kinesis stream of this server; metrics, dimensions, timestamp column), alerts are created
  * (sensitivity, a Lambda function or an SNS topic) and deleted, and a group's related metrics
- * (ListAnomalyGroupRelatedMetrics) are listed with its details.
+ * (ListAnomalyGroupRelatedMetrics) are listed with its details, each with its time series in its own group charted.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { awsRest, errorText, useLoad } from '../api.ts';
@@ -827,6 +827,55 @@ function RelatedMetrics({ detectorArn, groupId, onOpen }: { detectorArn: string;
           </tbody>
         </table>
       ) : null}
+      {list.map((m, i) =>
+        m.AnomalyGroupId && m.MetricName ? (
+          <RelatedSeries key={`${m.AnomalyGroupId}/${m.MetricName}`} detectorArn={detectorArn} groupId={m.AnomalyGroupId} metric={m.MetricName} index={i} />
+        ) : null,
+      )}
+    </div>
+  );
+}
+
+/**
+ * A related metric's time series in its own anomaly group (ListAnomalyGroupTimeSeries of that group and metric),
+ * with the intervals inside that group's span as points, so the cause and the effect are seen next to each other.
+ */
+function RelatedSeries({ detectorArn, groupId, metric, index }: { detectorArn: string; groupId: string; metric: string; index: number }) {
+  const data = useLoad(async () => {
+    const [series, group] = await Promise.all([
+      lookout<GroupTimeSeries>('ListAnomalyGroupTimeSeries', {
+        AnomalyDetectorArn: detectorArn,
+        AnomalyGroupId: groupId,
+        MetricName: metric,
+        MaxResults: MAX_SERIES,
+      }),
+      lookout<GroupDetail>('GetAnomalyGroup', { AnomalyDetectorArn: detectorArn, AnomalyGroupId: groupId }),
+    ]);
+    return { series, group: group.AnomalyGroup };
+  }, [detectorArn, groupId, metric]);
+  if (data.error) return <p class="error">{data.error}</p>;
+  const times = (data.data?.series.TimestampList ?? []).map(seconds);
+  const from = seconds(data.data?.group?.StartTime);
+  const to = seconds(data.data?.group?.EndTime);
+  return (
+    <div class="charts" data-testid="related-series" data-metric={metric}>
+      {(data.data?.series.TimeSeriesList ?? []).map((ts) => {
+        const label = (ts.DimensionList ?? []).map((d) => `${d.DimensionName}=${d.DimensionValue}`).join(', ') || ts.TimeSeriesId;
+        const values = ts.MetricValueList ?? [];
+        return (
+          <div key={ts.TimeSeriesId} data-testid="time-series" data-id={ts.TimeSeriesId} data-label={label}>
+            <LiveChart
+              title={`${metric}: ${label}`}
+              times={times}
+              height={130}
+              series={[
+                { label: metric, color: color(index + 1), values },
+                { label: 'anomalous', color: '#d0302f', values: times.map((t, j) => (t >= from && t <= to ? (values[j] ?? null) : null)), points: true },
+              ]}
+            />
+          </div>
+        );
+      })}
     </div>
   );
 }

@@ -1,8 +1,9 @@
 /**
  * Metrics and alarms: every CloudWatch dashboard rendered from its JSON body (metric widgets as charts on
  * the dashboard's 24-column grid, text widgets as text), and the alarms with their state and history; an alarm's
- * actions are disabled and enabled again from the list. Metric alarms are created and edited with a form
- * (PutMetricAlarm) and deleted (DeleteAlarms); dashboards are created and edited as their JSON body
+ * actions are disabled and enabled again from the list. Alarms are created and edited with a form: on one metric, on
+ * metric math or on an anomaly detection band (PutMetricAlarm), or composite over other alarms (PutCompositeAlarm);
+ * they are deleted with DeleteAlarms; dashboards are created and edited as their JSON body
  * (PutDashboard, its DashboardValidationMessages listed on refusal) and deleted (DeleteDashboards).
  */
 import { useState } from 'preact/hooks';
@@ -115,6 +116,20 @@ interface MetricAlarm {
   OKActions?: string[];
   StateUpdatedTimestamp?: number;
   ActionsEnabled?: boolean;
+  /** A metric-math or anomaly-detection alarm's queries. */
+  Metrics?: MetricDataQuery[];
+  ThresholdMetricId?: string;
+  /** A composite alarm's rule. */
+  AlarmRule?: string;
+}
+
+interface MetricDataQuery {
+  Id: string;
+  Expression?: string;
+  Label?: string;
+  ReturnData?: boolean;
+  Period?: number;
+  MetricStat?: { Metric: { Namespace?: string; MetricName?: string; Dimensions?: Array<{ Name: string; Value: string }> }; Period?: number; Stat?: string };
 }
 
 const STATISTICS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'];
@@ -122,6 +137,171 @@ const STATISTICS = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount'];
 const PERCENTILES = ['p50', 'p90', 'p95', 'p99'];
 const COMPARISONS = ['GreaterThanOrEqualToThreshold', 'GreaterThanThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'];
 const MISSING_DATA = ['missing', 'notBreaching', 'breaching', 'ignore'];
+/** The comparisons of an anomaly-detection alarm: the metric against its band, not a threshold. */
+const BAND_COMPARISONS = ['LessThanLowerOrGreaterThanUpperThreshold', 'GreaterThanUpperThreshold', 'LessThanLowerThreshold'];
+
+/** What the form makes: PutMetricAlarm on one metric, on metric math, on an anomaly band, or PutCompositeAlarm. */
+type AlarmKind = 'metric' | 'math' | 'anomaly' | 'composite';
+const KINDS: Array<[AlarmKind, string]> = [
+  ['metric', 'one metric'],
+  ['math', 'metric math'],
+  ['anomaly', 'anomaly detection band'],
+  ['composite', 'composite (a rule over alarms)'],
+];
+
+function kindOf(a: MetricAlarm | undefined): AlarmKind {
+  if (a?.AlarmRule !== undefined) return 'composite';
+  if (a?.ThresholdMetricId !== undefined) return 'anomaly';
+  if (a?.Metrics?.length) return 'math';
+  return 'metric';
+}
+
+/** One row of a Metrics array while edited: an expression, or else a metric with its statistic and period. */
+interface QueryRow {
+  id: string;
+  expression: string;
+  namespace: string;
+  metric: string;
+  dimensions: string;
+  stat: string;
+  period: string;
+  label: string;
+  returnData: boolean;
+}
+
+const metricRow = (id: string, returnData: boolean): QueryRow => ({
+  id,
+  expression: '',
+  namespace: '',
+  metric: '',
+  dimensions: '',
+  stat: 'Average',
+  period: '60',
+  label: '',
+  returnData,
+});
+const expressionRow = (id: string, expression: string, returnData: boolean): QueryRow => ({ ...metricRow(id, returnData), expression, stat: '', period: '' });
+
+function rowsOf(a: MetricAlarm | undefined, kind: AlarmKind): QueryRow[] {
+  if (a?.Metrics?.length) {
+    return a.Metrics.map((q) => ({
+      id: q.Id,
+      expression: q.Expression ?? '',
+      namespace: q.MetricStat?.Metric.Namespace ?? '',
+      metric: q.MetricStat?.Metric.MetricName ?? '',
+      dimensions: (q.MetricStat?.Metric.Dimensions ?? []).map((d) => `${d.Name}=${d.Value}`).join(', '),
+      stat: q.MetricStat?.Stat ?? '',
+      period: q.MetricStat?.Period === undefined ? '' : String(q.MetricStat.Period),
+      label: q.Label ?? '',
+      returnData: q.ReturnData !== false,
+    }));
+  }
+  // A new alarm starts from the usual shape: a metric and an expression over it (returned instead of it), or a metric
+  // and its band (both returned, as CloudWatch's console makes them).
+  return kind === 'anomaly'
+    ? [metricRow('m1', true), expressionRow('ad1', 'ANOMALY_DETECTION_BAND(m1, 2)', true)]
+    : [metricRow('m1', false), expressionRow('e1', 'm1', true)];
+}
+
+function dimensionList(text: string): Array<{ Name: string; Value: string }> {
+  return lines(text).map((pair) => {
+    const eq = pair.indexOf('=');
+    return eq < 0 ? { Name: pair, Value: '' } : { Name: pair.slice(0, eq).trim(), Value: pair.slice(eq + 1).trim() };
+  });
+}
+
+/** The Metrics array of PutMetricAlarm from the rows; numbers go as typed, so that CloudWatch judges them. */
+function metricsInput(rows: QueryRow[]): MetricDataQuery[] {
+  return rows.map((r) => {
+    const common = { Id: r.id.trim(), ReturnData: r.returnData, ...(r.label.trim() ? { Label: r.label.trim() } : {}) };
+    if (r.expression.trim()) return { ...common, Expression: r.expression.trim() };
+    return {
+      ...common,
+      MetricStat: {
+        Metric: { Namespace: r.namespace.trim(), MetricName: r.metric.trim(), Dimensions: dimensionList(r.dimensions) },
+        Period: Number(r.period),
+        Stat: r.stat.trim(),
+      },
+    };
+  });
+}
+
+/** The rows of a metric-math or anomaly alarm's Metrics array, each an expression or a metric. */
+function QueryRows({ rows, onChange }: { rows: QueryRow[]; onChange: (rows: QueryRow[]) => void }) {
+  const set = (i: number, k: keyof QueryRow) => (e: { currentTarget: { value: string; checked: boolean } }) =>
+    onChange(rows.map((r, j) => (j === i ? { ...r, [k]: k === 'returnData' ? e.currentTarget.checked : e.currentTarget.value } : r)));
+  return (
+    <table class="list compact" data-testid="alarm-queries">
+      <thead>
+        <tr>
+          <th>Id</th>
+          <th>Expression</th>
+          <th>or Namespace</th>
+          <th>Metric</th>
+          <th>Dimensions</th>
+          <th>Stat</th>
+          <th>Period</th>
+          <th>Label</th>
+          <th>Returned</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r, i) => (
+          <tr key={i} data-row={i}>
+            <td>
+              <input name="id" size={4} value={r.id} onInput={set(i, 'id')} />
+            </td>
+            <td>
+              <input name="expression" value={r.expression} onInput={set(i, 'expression')} placeholder="m1 * 2" />
+            </td>
+            <td>
+              <input name="namespace" size={12} value={r.namespace} onInput={set(i, 'namespace')} disabled={r.expression.trim() !== ''} />
+            </td>
+            <td>
+              <input name="metric" size={12} value={r.metric} onInput={set(i, 'metric')} disabled={r.expression.trim() !== ''} />
+            </td>
+            <td>
+              <input
+                name="dimensions"
+                value={r.dimensions}
+                onInput={set(i, 'dimensions')}
+                placeholder="StreamName=orders"
+                disabled={r.expression.trim() !== ''}
+              />
+            </td>
+            <td>
+              <input name="stat" size={8} value={r.stat} onInput={set(i, 'stat')} disabled={r.expression.trim() !== ''} />
+            </td>
+            <td>
+              <input name="period" size={5} value={r.period} onInput={set(i, 'period')} inputMode="numeric" disabled={r.expression.trim() !== ''} />
+            </td>
+            <td>
+              <input name="label" size={10} value={r.label} onInput={set(i, 'label')} />
+            </td>
+            <td>
+              <input type="checkbox" name="returnData" checked={r.returnData} onChange={set(i, 'returnData')} />
+            </td>
+            <td>
+              <button type="button" onClick={() => onChange(rows.filter((_, j) => j !== i))}>
+                Remove
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        <tr>
+          <td colSpan={10}>
+            <button type="button" onClick={() => onChange([...rows, expressionRow(`e${rows.length + 1}`, '', false)])}>
+              Add query
+            </button>
+          </td>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}
 
 /** The alarm form's fields, as text while edited. */
 interface AlarmFields {
@@ -141,6 +321,10 @@ interface AlarmFields {
   /** One ARN per line. */
   alarmActions: string;
   okActions: string;
+  /** A composite alarm's AlarmRule. */
+  rule: string;
+  /** An anomaly-detection alarm's band (the Id of its ANOMALY_DETECTION_BAND query). */
+  thresholdMetricId: string;
 }
 
 function fieldsOf(a: MetricAlarm | undefined): AlarmFields {
@@ -159,6 +343,8 @@ function fieldsOf(a: MetricAlarm | undefined): AlarmFields {
     missing: a?.TreatMissingData ?? 'missing',
     alarmActions: (a?.AlarmActions ?? []).join('\n'),
     okActions: (a?.OKActions ?? []).join('\n'),
+    rule: a?.AlarmRule ?? '',
+    thresholdMetricId: a?.ThresholdMetricId ?? 'ad1',
   };
 }
 
@@ -169,109 +355,168 @@ const lines = (text: string) =>
     .filter((x) => x !== '');
 
 /**
- * PutMetricAlarm's input from the form; numbers are sent as typed so that CloudWatch judges them. PutMetricAlarm
- * replaces the whole alarm, so what the form does not show of an edited alarm (its actions being disabled, its
- * unit, its INSUFFICIENT_DATA actions) is sent as it was.
+ * PutMetricAlarm's (or, for a composite alarm, PutCompositeAlarm's) input from the form; numbers are sent as typed so
+ * that CloudWatch judges them. A put replaces the whole alarm, so what the form does not show of an edited alarm (its
+ * actions being disabled, its unit, its INSUFFICIENT_DATA actions) is sent as it was.
  */
-function putAlarmInput(f: AlarmFields, editing: MetricAlarm | undefined): Record<string, unknown> {
-  const dimensions = lines(f.dimensions).map((pair) => {
-    const eq = pair.indexOf('=');
-    return eq < 0 ? { Name: pair, Value: '' } : { Name: pair.slice(0, eq).trim(), Value: pair.slice(eq + 1).trim() };
-  });
-  return {
-    AlarmName: f.name.trim(),
-    ...(f.description.trim() ? { AlarmDescription: f.description.trim() } : {}),
-    Namespace: f.namespace.trim(),
-    MetricName: f.metric.trim(),
-    Dimensions: dimensions,
-    ...(STATISTICS.includes(f.statistic) ? { Statistic: f.statistic } : { ExtendedStatistic: f.statistic }),
-    Period: Number(f.period),
-    EvaluationPeriods: Number(f.evaluationPeriods),
-    ...(f.datapoints.trim() ? { DatapointsToAlarm: Number(f.datapoints) } : {}),
-    Threshold: Number(f.threshold),
-    ComparisonOperator: f.comparison,
-    TreatMissingData: f.missing,
+function putAlarmInput(f: AlarmFields, kind: AlarmKind, rows: QueryRow[], editing: MetricAlarm | undefined): Record<string, unknown> {
+  const kept = {
     AlarmActions: lines(f.alarmActions),
     OKActions: lines(f.okActions),
     ...(editing?.ActionsEnabled === false ? { ActionsEnabled: false } : {}),
-    ...(editing?.Unit ? { Unit: editing.Unit } : {}),
     ...(editing?.InsufficientDataActions?.length ? { InsufficientDataActions: editing.InsufficientDataActions } : {}),
+  };
+  const named = { AlarmName: f.name.trim(), ...(f.description.trim() ? { AlarmDescription: f.description.trim() } : {}) };
+  if (kind === 'composite') return { ...named, AlarmRule: f.rule.trim(), ...kept };
+  const evaluation = {
+    EvaluationPeriods: Number(f.evaluationPeriods),
+    ...(f.datapoints.trim() ? { DatapointsToAlarm: Number(f.datapoints) } : {}),
+    ComparisonOperator: f.comparison,
+    TreatMissingData: f.missing,
+  };
+  if (kind === 'math') return { ...named, Metrics: metricsInput(rows), Threshold: Number(f.threshold), ...evaluation, ...kept };
+  if (kind === 'anomaly') return { ...named, Metrics: metricsInput(rows), ThresholdMetricId: f.thresholdMetricId.trim(), ...evaluation, ...kept };
+  return {
+    ...named,
+    Namespace: f.namespace.trim(),
+    MetricName: f.metric.trim(),
+    Dimensions: dimensionList(f.dimensions),
+    ...(STATISTICS.includes(f.statistic) ? { Statistic: f.statistic } : { ExtendedStatistic: f.statistic }),
+    Period: Number(f.period),
+    Threshold: Number(f.threshold),
+    ...evaluation,
+    ...kept,
+    ...(editing?.Unit ? { Unit: editing.Unit } : {}),
   };
 }
 
-/** Creates (no `editing`) or replaces a metric alarm with PutMetricAlarm; CloudWatch's refusal is shown as it says it. */
+/**
+ * Creates (no `editing`) or replaces an alarm: a metric alarm on one metric, on metric math (Metrics, one query
+ * returned) or on an anomaly band (Metrics with ANOMALY_DETECTION_BAND, ThresholdMetricId) with PutMetricAlarm, or a
+ * composite alarm (AlarmRule) with PutCompositeAlarm. Editing opens the stored definition. CloudWatch's refusal is
+ * shown as it says it.
+ */
 function AlarmForm({ editing, onDone }: { editing: MetricAlarm | undefined; onDone: (saved: string | undefined) => void }) {
+  const [kind, setKind] = useState<AlarmKind>(() => kindOf(editing));
   const [f, setF] = useState<AlarmFields>(() => fieldsOf(editing));
+  const [rows, setRows] = useState<QueryRow[]>(() => rowsOf(editing, kindOf(editing)));
   const [error, setError] = useState<string | undefined>();
   const set = (k: keyof AlarmFields) => (e: { currentTarget: { value: string } }) => setF({ ...f, [k]: e.currentTarget.value });
+  const chooseKind = (e: { currentTarget: { value: string } }) => {
+    const next = e.currentTarget.value as AlarmKind;
+    setKind(next);
+    setRows(rowsOf(undefined, next));
+    // A band is compared with its own operators; a threshold with the others.
+    const band = next === 'anomaly';
+    if (band !== BAND_COMPARISONS.includes(f.comparison)) setF({ ...f, comparison: (band ? BAND_COMPARISONS : COMPARISONS)[0]! });
+  };
   const save = async (e: Event) => {
     e.preventDefault();
     try {
-      await aws('cloudwatch', 'PutMetricAlarm', putAlarmInput(f, editing));
+      await aws('cloudwatch', kind === 'composite' ? 'PutCompositeAlarm' : 'PutMetricAlarm', putAlarmInput(f, kind, rows, editing));
       onDone(f.name.trim());
     } catch (err) {
       setError(errorText(err));
     }
   };
+  const what = KINDS.find(([k]) => k === kind)?.[1] ?? kind;
   return (
     <form class="card editor" onSubmit={save} data-testid="alarm-form">
-      <h3>{editing ? `Edit alarm ${editing.AlarmName}` : 'Create a metric alarm'}</h3>
+      <h3>{editing ? `Edit alarm ${editing.AlarmName}` : 'Create an alarm'}</h3>
       <div class="form-grid">
         <label>
           Name <input name="name" value={f.name} onInput={set('name')} readOnly={editing !== undefined} required />
         </label>
         <label>
+          Alarm on{' '}
+          <select name="kind" value={kind} onChange={chooseKind} disabled={editing !== undefined} title={what}>
+            {KINDS.map(([k, label]) => (
+              <option key={k} value={k}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           Description <input name="description" value={f.description} onInput={set('description')} />
         </label>
-        <label>
-          Namespace <input name="namespace" value={f.namespace} onInput={set('namespace')} placeholder="AWS/Kinesis" required />
-        </label>
-        <label>
-          Metric <input name="metric" value={f.metric} onInput={set('metric')} placeholder="IncomingRecords" required />
-        </label>
-        <label>
-          Dimensions <textarea name="dimensions" rows={2} value={f.dimensions} onInput={set('dimensions')} placeholder="StreamName=orders" />
-        </label>
-        <label>
-          Statistic{' '}
-          <select name="statistic" value={f.statistic} onChange={set('statistic')}>
-            {[
-              ...STATISTICS,
-              ...PERCENTILES,
-              ...(editing?.ExtendedStatistic && !PERCENTILES.includes(editing.ExtendedStatistic) ? [editing.ExtendedStatistic] : []),
-            ].map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Period (s) <input name="period" value={f.period} onInput={set('period')} inputMode="numeric" />
-        </label>
-        <label>
-          Condition{' '}
-          <select name="comparison" value={f.comparison} onChange={set('comparison')}>
-            {COMPARISONS.map((c) => (
-              <option key={c}>{c}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Threshold <input name="threshold" value={f.threshold} onInput={set('threshold')} inputMode="decimal" required />
-        </label>
-        <label>
-          Evaluation periods <input name="evaluationPeriods" value={f.evaluationPeriods} onInput={set('evaluationPeriods')} inputMode="numeric" />
-        </label>
-        <label>
-          Datapoints to alarm <input name="datapoints" value={f.datapoints} onInput={set('datapoints')} inputMode="numeric" placeholder="all" />
-        </label>
-        <label>
-          Missing data{' '}
-          <select name="missing" value={f.missing} onChange={set('missing')}>
-            {MISSING_DATA.map((m) => (
-              <option key={m}>{m}</option>
-            ))}
-          </select>
-        </label>
+        {kind === 'metric' ? (
+          <>
+            <label>
+              Namespace <input name="namespace" value={f.namespace} onInput={set('namespace')} placeholder="AWS/Kinesis" required />
+            </label>
+            <label>
+              Metric <input name="metric" value={f.metric} onInput={set('metric')} placeholder="IncomingRecords" required />
+            </label>
+            <label>
+              Dimensions <textarea name="dimensions" rows={2} value={f.dimensions} onInput={set('dimensions')} placeholder="StreamName=orders" />
+            </label>
+            <label>
+              Statistic{' '}
+              <select name="statistic" value={f.statistic} onChange={set('statistic')}>
+                {[
+                  ...STATISTICS,
+                  ...PERCENTILES,
+                  ...(editing?.ExtendedStatistic && !PERCENTILES.includes(editing.ExtendedStatistic) ? [editing.ExtendedStatistic] : []),
+                ].map((s) => (
+                  <option key={s}>{s}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Period (s) <input name="period" value={f.period} onInput={set('period')} inputMode="numeric" />
+            </label>
+          </>
+        ) : null}
+        {kind === 'composite' ? (
+          <label class="wide">
+            Rule{' '}
+            <textarea
+              name="rule"
+              class="code"
+              rows={3}
+              spellcheck={false}
+              value={f.rule}
+              onInput={set('rule')}
+              placeholder='ALARM("orders-slow") AND NOT ALARM("maintenance")'
+              required
+            />
+          </label>
+        ) : (
+          <>
+            <label>
+              Condition{' '}
+              <select name="comparison" value={f.comparison} onChange={set('comparison')}>
+                {(kind === 'anomaly' ? BAND_COMPARISONS : COMPARISONS).map((c) => (
+                  <option key={c}>{c}</option>
+                ))}
+              </select>
+            </label>
+            {kind === 'anomaly' ? (
+              <label>
+                Band (query Id) <input name="thresholdMetricId" value={f.thresholdMetricId} onInput={set('thresholdMetricId')} required />
+              </label>
+            ) : (
+              <label>
+                Threshold <input name="threshold" value={f.threshold} onInput={set('threshold')} inputMode="decimal" required />
+              </label>
+            )}
+            <label>
+              Evaluation periods <input name="evaluationPeriods" value={f.evaluationPeriods} onInput={set('evaluationPeriods')} inputMode="numeric" />
+            </label>
+            <label>
+              Datapoints to alarm <input name="datapoints" value={f.datapoints} onInput={set('datapoints')} inputMode="numeric" placeholder="all" />
+            </label>
+            <label>
+              Missing data{' '}
+              <select name="missing" value={f.missing} onChange={set('missing')}>
+                {MISSING_DATA.map((m) => (
+                  <option key={m}>{m}</option>
+                ))}
+              </select>
+            </label>
+          </>
+        )}
         <label>
           Alarm actions (ARNs) <textarea name="alarmActions" rows={2} value={f.alarmActions} onInput={set('alarmActions')} />
         </label>
@@ -279,6 +524,16 @@ function AlarmForm({ editing, onDone }: { editing: MetricAlarm | undefined; onDo
           OK actions (ARNs) <textarea name="okActions" rows={2} value={f.okActions} onInput={set('okActions')} />
         </label>
       </div>
+      {kind === 'math' || kind === 'anomaly' ? (
+        <>
+          <p class="muted small">
+            {kind === 'math'
+              ? 'Queries (Metrics): one of them returned, the one the alarm watches.'
+              : 'Queries (Metrics): the metric and its ANOMALY_DETECTION_BAND (both returned); the band is named above.'}
+          </p>
+          <QueryRows rows={rows} onChange={setRows} />
+        </>
+      ) : null}
       <p>
         <button type="submit">{editing ? 'Save alarm' : 'Create alarm'}</button>{' '}
         <button type="button" onClick={() => onDone(undefined)}>
@@ -386,6 +641,14 @@ function AlarmHistory({ name }: { name: string }) {
   );
 }
 
+/** What an alarm watches, in the list: its metric, its returned expression, or its rule. */
+function alarmSubject(a: MetricAlarm): string {
+  if (a.AlarmRule !== undefined) return a.AlarmRule;
+  if (a.Namespace) return `${a.Namespace} ${a.MetricName ?? ''}`;
+  const returned = (a.Metrics ?? []).filter((q) => q.ReturnData !== false && q.Id !== a.ThresholdMetricId);
+  return returned.map((q) => q.Expression ?? `${q.MetricStat?.Metric.Namespace ?? ''} ${q.MetricStat?.Metric.MetricName ?? ''}`).join(', ');
+}
+
 const STATE_CLASS: Record<string, string> = { OK: 'status ok', ALARM: 'status bad', INSUFFICIENT_DATA: 'status idle' };
 
 export function MetricsPage() {
@@ -483,19 +746,17 @@ export function MetricsPage() {
                 <td>
                   <span class={STATE_CLASS[a.StateValue] ?? 'status'}>{a.StateValue}</span>
                 </td>
-                <td>{a.Namespace ? `${a.Namespace} ${a.MetricName ?? ''}` : ''}</td>
-                <td>{a.ComparisonOperator ? `${a.ComparisonOperator} ${a.Threshold}` : ''}</td>
+                <td>{alarmSubject(a)}</td>
+                <td>{a.ComparisonOperator ? `${a.ComparisonOperator} ${a.ThresholdMetricId ?? a.Threshold}` : ''}</td>
                 <td class="small">{a.StateReason}</td>
                 <td class="nowrap" data-testid="alarm-actions">
                   {a.ActionsEnabled === false ? 'disabled' : 'enabled'}{' '}
                   <button type="button" onClick={() => void setActions(a.AlarmName, a.ActionsEnabled === false)}>
                     {a.ActionsEnabled === false ? 'Enable actions' : 'Disable actions'}
                   </button>{' '}
-                  {a.MetricName !== undefined ? (
-                    <button type="button" onClick={() => setAlarmForm(a)}>
-                      Edit
-                    </button>
-                  ) : null}{' '}
+                  <button type="button" onClick={() => setAlarmForm(a)}>
+                    Edit
+                  </button>{' '}
                   <button type="button" onClick={() => void deleteAlarm(a.AlarmName)}>
                     Delete
                   </button>

@@ -1,6 +1,7 @@
 /**
  * Materialized views of the Postgres endpoint: kind, source stream, rows, lag and refresh state, every 5 s. A view is
- * created from its SELECT, refreshed and dropped through the console API's views statement, which sends the
+ * created from its SELECT, refreshed, switched to AUTO REFRESH YES or NO (ALTER MATERIALIZED VIEW) and dropped, and an
+ * external schema created and dropped, through the console API's views statement, which sends the
  * statement to the Postgres endpoint as the signed-in caller: a refusal reads as psql shows it.
  */
 import { useEffect, useState } from 'preact/hooks';
@@ -94,6 +95,17 @@ export function ViewsPage() {
                 </button>{' '}
                 <button
                   type="button"
+                  onClick={() =>
+                    void run(
+                      { action: 'alter', schema: v.schema, name: v.name, autoRefresh: !v.autoRefresh },
+                      `${v.schema}.${v.name}: auto refresh ${v.autoRefresh ? 'off' : 'on'}`,
+                    )
+                  }
+                >
+                  {v.autoRefresh ? 'Stop auto refresh' : 'Auto refresh'}
+                </button>{' '}
+                <button
+                  type="button"
                   onClick={() => {
                     if (confirm(`Drop materialized view ${v.schema}.${v.name}?`))
                       void run({ action: 'drop', schema: v.schema, name: v.name }, `${v.schema}.${v.name} dropped`);
@@ -112,7 +124,7 @@ export function ViewsPage() {
 }
 
 interface ViewRequest {
-  action: 'create' | 'refresh' | 'drop' | 'schema';
+  action: 'create' | 'refresh' | 'drop' | 'alter' | 'schema' | 'dropSchema';
   schema?: string;
   name: string;
   query?: string;
@@ -120,7 +132,10 @@ interface ViewRequest {
   iamRole?: string;
 }
 
-/** CREATE EXTERNAL SCHEMA … FROM KINESIS: the schema a view names streams in (kds."stream"). */
+/**
+ * CREATE EXTERNAL SCHEMA … FROM KINESIS: the schema a view names streams in (kds."stream"); DROP SCHEMA of the named
+ * one after a question (without CASCADE: the endpoint refuses while views read it, and names them).
+ */
 function SchemaForm({ run }: { run: (r: ViewRequest, done: string) => Promise<boolean> }) {
   const [name, setName] = useState('kds');
   const [role, setRole] = useState('default');
@@ -137,7 +152,15 @@ function SchemaForm({ run }: { run: (r: ViewRequest, done: string) => Promise<bo
       <label>
         IAM role <input name="iamRole" value={role} onInput={(e) => setRole(e.currentTarget.value)} />
       </label>
-      <button type="submit">Create external schema</button>
+      <button type="submit">Create external schema</button>{' '}
+      <button
+        type="button"
+        onClick={() => {
+          if (confirm(`Drop external schema ${name.trim()}?`)) void run({ action: 'dropSchema', name: name.trim() }, `External schema ${name.trim()} dropped`);
+        }}
+      >
+        Drop external schema
+      </button>
     </form>
   );
 }
