@@ -210,9 +210,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     await form.locator('[name=alarmActions]').fill('arn:aws:sns:us-east-1:000000000000:on-call');
     await expectRefusals(1, async () => {
       await form.getByRole('button', { name: 'Create alarm' }).click();
-      await form
-        .locator('.message.error', { hasText: 'ValidationError: The parameter Period must be 10, 20, 30 or a multiple of 60.' })
-        .waitFor({ timeout: 10_000 });
+      await form.locator('.error', { hasText: 'ValidationError: The parameter Period must be 10, 20, 30 or a multiple of 60.' }).waitFor({ timeout: 10_000 });
     });
     await shot(page, 'alarm-form', { docs: true });
     await form.locator('[name=period]').fill('60');
@@ -310,7 +308,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     await expectRefusals(1, async () => {
       await form.getByRole('button', { name: 'Create alarm' }).click();
       await form
-        .locator('.message.error', { hasText: 'ValidationError: Exactly one element of the Metrics array must have ReturnData set to true.' })
+        .locator('.error', { hasText: 'ValidationError: Exactly one element of the Metrics array must have ReturnData set to true.' })
         .waitFor({ timeout: 10_000 });
     });
     await queries.nth(0).locator('[name=returnData]').uncheck();
@@ -387,7 +385,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     await expectRefusals(1, async () => {
       await form.getByRole('button', { name: 'Create alarm' }).click();
       await form
-        .locator('.message.error', { hasText: 'ValidationError: Could not save the composite alarm as alarms [no-such-alarm] in the alarm rule do not exist' })
+        .locator('.error', { hasText: 'ValidationError: Could not save the composite alarm as alarms [no-such-alarm] in the alarm rule do not exist' })
         .waitFor({ timeout: 10_000 });
     });
     await form.locator('[name=rule]').fill('ALARM("orders-rate") OR ALARM("orders-band")');
@@ -451,7 +449,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     assert.deepEqual((await cw.send(new ListDashboardsCommand({}))).DashboardEntries, []);
   });
 
-  it('creates a detector with its frequency, its metric set over a Kinesis stream and an alert, then deletes the alert and the detector', async () => {
+  it('creates a detector with its frequency, its metric set over a Kinesis stream and alerts, updates the metric set (S3, gzipped CSV) and an alert (filters), then deletes an alert and the detector', async () => {
     await kinesis.send(new CreateStreamCommand({ StreamName: 'console-clicks', ShardCount: 1 }));
     clock.advance(10_000);
     await waitForStreamActive(kinesis, 'console-clicks');
@@ -479,7 +477,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
       1,
       async () => {
         await form.getByRole('button', { name: 'Create detector' }).click();
-        await form.locator('.message.error', { hasText: /^ConflictException: / }).waitFor({ timeout: 10_000 });
+        await form.locator('.error', { hasText: /^ConflictException: / }).waitFor({ timeout: 10_000 });
       },
       refusedLine(409, 'Conflict'),
     );
@@ -521,7 +519,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     await alertForm.locator('[name=roleArn]').fill(ROLE);
     await expectRefusals(1, async () => {
       await alertForm.getByRole('button', { name: 'Create alert' }).click();
-      await alertForm.locator('.message.error', { hasText: /^ValidationException: .*alertSensitivityThreshold/i }).waitFor({ timeout: 10_000 });
+      await alertForm.locator('.error', { hasText: /^ValidationException: .*alertSensitivityThreshold/i }).waitFor({ timeout: 10_000 });
     });
     await alertForm.locator('[name=sensitivity]').fill('60');
     await alertForm.getByRole('button', { name: 'Create alert' }).click();
@@ -546,6 +544,56 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     assert.equal(sns?.AlertType, 'SNS');
     const snsAction = (await l4m.send(new DescribeAlertCommand({ AlertArn: sns.AlertArn }))).Alert?.Action?.SNSConfiguration;
     assert.deepEqual(snsAction, { RoleArn: ROLE, SnsTopicArn: 'arn:aws:sns:us-east-1:000000000000:clicks', SnsFormat: 'LONG_TEXT' });
+
+    // The metric set updated (UpdateMetricSet): the form opens with its definition; an offset over 5 days is refused in
+    // the model's words; then the source moves to an S3 path of gzipped CSV with ";" and a header line, with a third
+    // measure, a second dimension and a new offset.
+    await setSection.getByRole('button', { name: 'Edit metric set' }).click();
+    assert.equal(await valueMatching(setForm.locator('[name=stream]'), /console-clicks/), 'console-clicks');
+    assert.equal(await setForm.locator('[name=metrics]').inputValue(), 'clicks:SUM, latency:AVG');
+    assert.equal(await setForm.locator('[name=name]').getAttribute('readonly'), '');
+    await setForm.locator('[name=offset]').fill('500000');
+    await expectRefusals(1, async () => {
+      await setForm.getByRole('button', { name: 'Update metric set' }).click();
+      await setForm.locator('.error', { hasText: /^ValidationException: .*offset/i }).waitFor({ timeout: 10_000 });
+    });
+    await setForm.locator('[name=sourceKind]').selectOption('s3');
+    await setForm.locator('[name=path]').fill('s3://freshet-s3/clicks/{{yyyyMMdd}}/{{HHmm}}');
+    await setForm.locator('[name=format]').selectOption('csv');
+    await setForm.locator('[name=compression]').selectOption('GZIP');
+    await setForm.locator('[name=delimiter]').fill(';');
+    await setForm.locator('[name=metrics]').fill('clicks:SUM, latency:AVG, views:SUM');
+    await setForm.locator('[name=dimensions]').fill('page, country');
+    await setForm.locator('[name=offset]').fill('120');
+    await setForm.getByRole('button', { name: 'Update metric set' }).click();
+    await setSection.locator('.message', { hasText: 'Metric set clickstream updated' }).waitFor({ timeout: 10_000 });
+    assert.equal(await setSection.locator('[data-testid=metric-set-format]').textContent(), 'CSV (header, ";", GZIP, UTF-8)');
+    const updated = await l4m.send(new DescribeMetricSetCommand({ MetricSetArn: sets[0]!.MetricSetArn }));
+    assert.deepEqual(updated.MetricSource?.S3SourceConfig?.TemplatedPathList, ['s3://freshet-s3/clicks/{{yyyyMMdd}}/{{HHmm}}']);
+    assert.deepEqual(updated.MetricSource?.S3SourceConfig?.FileFormatDescriptor, {
+      CsvFormatDescriptor: { FileCompression: 'GZIP', Charset: 'UTF-8', Delimiter: ';', QuoteSymbol: '"', ContainsHeader: true },
+    });
+    assert.deepEqual(
+      updated.MetricList?.map((m) => m.MetricName),
+      ['clicks', 'latency', 'views'],
+    );
+    assert.deepEqual(updated.DimensionList, ['page', 'country']);
+    assert.equal(updated.Offset, 120);
+
+    // The SNS alert updated (UpdateAlert): it opens as stored; a new threshold and its filters (AlertFilters).
+    const snsRow = page.locator('[data-testid=alerts] tr[data-name=clicks-page]');
+    await snsRow.getByRole('button', { name: 'Edit' }).click();
+    assert.equal(await valueMatching(alertForm.locator('[name=target]'), /clicks$/), 'arn:aws:sns:us-east-1:000000000000:clicks');
+    assert.equal(await alertForm.locator('[name=snsFormat]').inputValue(), 'LONG_TEXT');
+    await alertForm.locator('[name=sensitivity]').fill('80');
+    await alertForm.locator('[name=filterMetrics]').fill('clicks');
+    await alertForm.locator('[name=filterDimensions]').fill('page=home,cart');
+    await alertForm.getByRole('button', { name: 'Save alert' }).click();
+    await snsRow.locator('td', { hasText: /^80$/ }).waitFor({ timeout: 10_000 });
+    const edited = (await l4m.send(new DescribeAlertCommand({ AlertArn: sns.AlertArn }))).Alert;
+    assert.equal(edited?.AlertSensitivityThreshold, 80);
+    assert.deepEqual(edited?.AlertFilters, { MetricList: ['clicks'], DimensionFilterList: [{ DimensionName: 'page', DimensionValueList: ['home', 'cart'] }] });
+    assert.deepEqual(edited?.Action?.SNSConfiguration, snsAction);
 
     page.once('dialog', (d) => void d.accept());
     await alertRow.getByRole('button', { name: 'Delete' }).click();

@@ -5,13 +5,15 @@
  * series of the primary metric charted (GetAnomalyGroup, ListAnomalyGroupTimeSeries) with the anomalous
  * intervals marked, and asks of each "Is this an anomaly?" (PutFeedback; the answers read back with GetFeedback).
  * A detector is activated, deactivated and back-tested from its page (Activate/Deactivate/BackTestAnomalyDetector).
- * Detectors are created (with their frequency) and deleted, a detector's metric set is created (an S3 path or,
- * Freshet's extension, a Kinesis stream of this server; metrics, dimensions, timestamp column), alerts are created
- * (sensitivity, a Lambda function or an SNS topic) and deleted, and a group's related metrics
+ * Detectors are created (with their frequency) and deleted, a detector's metric set is created and updated (an S3 path
+ * or, Freshet's extension, a Kinesis stream of this server; JSON lines or CSV with its options, GZIP; metrics,
+ * dimensions, timestamp column, offset), alerts are created, updated (sensitivity, a Lambda function or an SNS topic,
+ * AlertFilters) and deleted, and a group's related metrics
  * (ListAnomalyGroupRelatedMetrics) are listed with its details, each with its time series in its own group charted.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { awsRest, errorText, useLoad } from '../api.ts';
+import { OutcomeText, useAction, useFields } from '../forms.tsx';
 import { LiveChart } from '../charts.tsx';
 import { statusClass } from '../format.ts';
 import { link } from '../main.tsx';
@@ -183,7 +185,15 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
     }
     reload();
   };
-  const [alertForm, setAlertForm] = useState(false);
+  /** The alert form: closed (false), a new alert (null) or the alert being edited (read with DescribeAlert). */
+  const [alertForm, setAlertForm] = useState<AlertDetail | null | false>(false);
+  const editAlert = async (a: AlertSummary) => {
+    try {
+      setAlertForm((await lookout<{ Alert?: AlertDetail }>('DescribeAlert', { AlertArn: a.AlertArn })).Alert ?? null);
+    } catch (e) {
+      setAlertMessage({ text: errorText(e), error: true });
+    }
+  };
   const [alertMessage, setAlertMessage] = useState<{ text: string; error: boolean } | undefined>();
   const deleteAlert = async (a: AlertSummary) => {
     if (!confirm(`Delete alert ${a.AlertName ?? a.AlertArn}?`)) return;
@@ -280,18 +290,20 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
       <h2>Alerts</h2>
       {alerts.error ? <p class="error">{alerts.error}</p> : null}
       {alertMessage ? <p class={alertMessage.error ? 'message error' : 'message'}>{alertMessage.text}</p> : null}
-      {alertForm ? (
+      {alertForm !== false ? (
         <AlertForm
+          key={alertForm?.AlertArn ?? ''}
           detectorArn={arn}
-          onDone={(created) => {
+          editing={alertForm ?? undefined}
+          onDone={(saved) => {
+            if (saved) setAlertMessage({ text: `Alert ${saved} ${alertForm ? 'saved' : 'created'}`, error: false });
             setAlertForm(false);
-            if (created) setAlertMessage({ text: `Alert ${created} created`, error: false });
             alerts.reload();
           }}
         />
       ) : (
         <p>
-          <button type="button" onClick={() => setAlertForm(true)}>
+          <button type="button" onClick={() => setAlertForm(null)}>
             Create alert
           </button>
         </p>
@@ -313,7 +325,10 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
               <td>{a.AlertStatus}</td>
               <td>{a.AlertSensitivityThreshold}</td>
               <td>{a.AlertType}</td>
-              <td>
+              <td class="nowrap">
+                <button type="button" onClick={() => void editAlert(a)}>
+                  Edit
+                </button>{' '}
                 <button type="button" onClick={() => void deleteAlert(a)}>
                   Delete
                 </button>
@@ -424,36 +439,33 @@ const FREQUENCIES: Array<[string, string]> = [
 
 /** CreateAnomalyDetector: a name, a description and the detection frequency. */
 function DetectorForm({ onDone }: { onDone: (created: string | undefined) => void }) {
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
-  const [frequency, setFrequency] = useState('PT5M');
-  const [error, setError] = useState<string | undefined>();
-  const create = async (e: Event) => {
-    e.preventDefault();
-    try {
+  const fields = useFields({ name: '', description: '', frequency: 'PT5M' });
+  const f = fields.values;
+  const action = useAction();
+  const create = action.submit(
+    () => '',
+    async () => {
       await lookout('CreateAnomalyDetector', {
-        AnomalyDetectorName: name.trim(),
-        ...(description.trim() ? { AnomalyDetectorDescription: description.trim() } : {}),
-        AnomalyDetectorConfig: { AnomalyDetectorFrequency: frequency },
+        AnomalyDetectorName: f.name.trim(),
+        ...(f.description.trim() ? { AnomalyDetectorDescription: f.description.trim() } : {}),
+        AnomalyDetectorConfig: { AnomalyDetectorFrequency: f.frequency },
       });
-      onDone(name.trim());
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+      onDone(f.name.trim());
+    },
+  );
   return (
     <form class="card editor" onSubmit={create} data-testid="detector-form">
       <h3>Create a metric detector</h3>
       <div class="form-grid">
         <label>
-          Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+          Name <input {...fields.bind('name')} required />
         </label>
         <label>
-          Description <input name="description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+          Description <input {...fields.bind('description')} />
         </label>
         <label>
           Frequency{' '}
-          <select name="frequency" value={frequency} onChange={(e) => setFrequency(e.currentTarget.value)}>
+          <select name="frequency" value={f.frequency} onChange={(e) => fields.set('frequency', e.currentTarget.value)}>
             {FREQUENCIES.map(([v, label]) => (
               <option key={v} value={v}>
                 {v} ({label})
@@ -463,12 +475,14 @@ function DetectorForm({ onDone }: { onDone: (created: string | undefined) => voi
         </label>
       </div>
       <p>
-        <button type="submit">Create detector</button>{' '}
+        <button type="submit" disabled={action.busy}>
+          Create detector
+        </button>{' '}
         <button type="button" onClick={() => onDone(undefined)}>
           Cancel
         </button>
       </p>
-      {error ? <p class="message error">{error}</p> : null}
+      <OutcomeText outcome={action.outcome?.error ? action.outcome : undefined} />
     </form>
   );
 }
@@ -478,74 +492,111 @@ interface MetricSetSummary {
   MetricSetName?: string;
 }
 
+interface FormatDescriptor {
+  CsvFormatDescriptor?: {
+    FileCompression?: string;
+    Charset?: string;
+    ContainsHeader?: boolean;
+    Delimiter?: string;
+    HeaderList?: string[];
+    QuoteSymbol?: string;
+  };
+  JsonFormatDescriptor?: { FileCompression?: string; Charset?: string };
+}
+
 interface MetricSetDetail {
+  MetricSetArn?: string;
   MetricSetName?: string;
   MetricList?: Array<{ MetricName?: string; AggregationFunction?: string }>;
   DimensionList?: string[];
   TimestampColumn?: { ColumnName?: string; ColumnFormat?: string };
   MetricSetFrequency?: string;
   Offset?: number;
-  MetricSource?: { S3SourceConfig?: { TemplatedPathList?: string[] } };
+  MetricSource?: { S3SourceConfig?: { RoleArn?: string; TemplatedPathList?: string[]; FileFormatDescriptor?: FormatDescriptor } };
 }
 
-/** The detector's metric set (one per detector, as AWS's quota): described when there is one, else a form to create it. */
+/** A format descriptor in a few words: `CSV (header, ";", GZIP)`. */
+function formatText(f: FormatDescriptor | undefined): string {
+  if (f?.CsvFormatDescriptor) {
+    const c = f.CsvFormatDescriptor;
+    const header = c.HeaderList?.length ? `columns ${c.HeaderList.join(',')}` : c.ContainsHeader === false ? 'no header' : 'header';
+    return `CSV (${header}, "${c.Delimiter ?? ','}", ${c.FileCompression ?? 'NONE'}, ${c.Charset ?? 'UTF-8'})`;
+  }
+  if (f?.JsonFormatDescriptor) return `JSON lines (${f.JsonFormatDescriptor.FileCompression ?? 'NONE'}, ${f.JsonFormatDescriptor.Charset ?? 'UTF-8'})`;
+  return '';
+}
+
+/**
+ * The detector's metric set (one per detector, as AWS's quota): described when there is one, with a form to update it
+ * (UpdateMetricSet), else a form to create it.
+ */
 function MetricSetSection({ detectorArn }: { detectorArn: string }) {
   const sets = useLoad(async () => {
     const list = await lookout<{ MetricSetSummaryList?: MetricSetSummary[] }>('ListMetricSets', { AnomalyDetectorArn: detectorArn });
     const first = list.MetricSetSummaryList?.[0];
     return first ? lookout<MetricSetDetail>('DescribeMetricSet', { MetricSetArn: first.MetricSetArn }) : null;
   }, [detectorArn]);
-  const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [saved, setSaved] = useState<string | undefined>();
+  const done = (text: string | undefined) => {
+    setEditing(false);
+    setSaved(text);
+    sets.reload();
+  };
   return (
     <section data-testid="metric-set">
       <h2>Metric set</h2>
       {sets.error ? <p class="error">{sets.error}</p> : null}
-      {sets.data ? (
-        <table class="list compact">
-          <tbody>
-            <tr>
-              <th>Name</th>
-              <td>{sets.data.MetricSetName}</td>
-            </tr>
-            <tr>
-              <th>Source</th>
-              <td>{(sets.data.MetricSource?.S3SourceConfig?.TemplatedPathList ?? []).join(', ')}</td>
-            </tr>
-            <tr>
-              <th>Metrics</th>
-              <td>{(sets.data.MetricList ?? []).map((m) => `${m.MetricName} (${m.AggregationFunction})`).join(', ')}</td>
-            </tr>
-            <tr>
-              <th>Dimensions</th>
-              <td>{(sets.data.DimensionList ?? []).join(', ')}</td>
-            </tr>
-            <tr>
-              <th>Timestamp</th>
-              <td>
-                {sets.data.TimestampColumn?.ColumnName} ({sets.data.TimestampColumn?.ColumnFormat}), offset {sets.data.Offset ?? 0} s,{' '}
-                {sets.data.MetricSetFrequency}
-              </td>
-            </tr>
-          </tbody>
-        </table>
+      {saved ? <p class="message">{saved}</p> : null}
+      {sets.data && !editing ? (
+        <>
+          <table class="list compact">
+            <tbody>
+              <tr>
+                <th>Name</th>
+                <td>{sets.data.MetricSetName}</td>
+              </tr>
+              <tr>
+                <th>Source</th>
+                <td>{(sets.data.MetricSource?.S3SourceConfig?.TemplatedPathList ?? []).join(', ')}</td>
+              </tr>
+              <tr>
+                <th>Format</th>
+                <td data-testid="metric-set-format">{formatText(sets.data.MetricSource?.S3SourceConfig?.FileFormatDescriptor)}</td>
+              </tr>
+              <tr>
+                <th>Metrics</th>
+                <td>{(sets.data.MetricList ?? []).map((m) => `${m.MetricName} (${m.AggregationFunction})`).join(', ')}</td>
+              </tr>
+              <tr>
+                <th>Dimensions</th>
+                <td>{(sets.data.DimensionList ?? []).join(', ')}</td>
+              </tr>
+              <tr>
+                <th>Timestamp</th>
+                <td>
+                  {sets.data.TimestampColumn?.ColumnName} ({sets.data.TimestampColumn?.ColumnFormat}), offset {sets.data.Offset ?? 0} s,{' '}
+                  {sets.data.MetricSetFrequency}
+                </td>
+              </tr>
+            </tbody>
+          </table>
+          <p>
+            <button type="button" onClick={() => setEditing(true)}>
+              Edit metric set
+            </button>
+          </p>
+        </>
       ) : null}
-      {sets.data === null && !creating ? (
+      {sets.data === null && !editing ? (
         <p>
           <span class="muted">No metric set: the detector has nothing to read.</span>{' '}
-          <button type="button" onClick={() => setCreating(true)}>
+          <button type="button" onClick={() => setEditing(true)}>
             Create metric set
           </button>
         </p>
       ) : null}
-      {sets.data === null && creating ? (
-        <MetricSetForm
-          detectorArn={detectorArn}
-          onDone={() => {
-            setCreating(false);
-            sets.reload();
-          }}
-        />
-      ) : null}
+      {sets.data !== undefined && editing ? <MetricSetForm detectorArn={detectorArn} editing={sets.data ?? undefined} onDone={done} /> : null}
     </section>
   );
 }
@@ -568,57 +619,75 @@ const commaList = (text: string) =>
     .map((x) => x.trim())
     .filter((x) => x !== '');
 
+/** The form's fields of a stored metric set (or a new one's defaults). */
+function metricSetFields(m: MetricSetDetail | undefined) {
+  const s3 = m?.MetricSource?.S3SourceConfig;
+  const path = s3?.TemplatedPathList?.[0] ?? '';
+  const csv = s3?.FileFormatDescriptor?.CsvFormatDescriptor;
+  const json = s3?.FileFormatDescriptor?.JsonFormatDescriptor;
+  return {
+    name: m?.MetricSetName ?? '',
+    sourceKind: path && !path.startsWith('kinesis://') ? 's3' : 'kinesis',
+    stream: path.startsWith('kinesis://') ? path.slice('kinesis://'.length) : '',
+    path: path.startsWith('kinesis://') ? '' : path,
+    roleArn: s3?.RoleArn ?? 'arn:aws:iam::000000000000:role/lookoutmetrics',
+    format: csv ? 'csv' : 'json',
+    compression: csv?.FileCompression ?? json?.FileCompression ?? 'NONE',
+    charset: csv?.Charset ?? json?.Charset ?? 'UTF-8',
+    delimiter: csv?.Delimiter ?? ',',
+    quote: csv?.QuoteSymbol ?? '"',
+    headers: (csv?.HeaderList ?? []).join(','),
+    metrics: (m?.MetricList ?? []).map((x) => `${x.MetricName}:${x.AggregationFunction}`).join(', '),
+    dimensions: (m?.DimensionList ?? []).join(', '),
+    timestampColumn: m?.TimestampColumn?.ColumnName ?? '',
+    timestampFormat: m?.TimestampColumn?.ColumnFormat ?? 'yyyy-MM-dd HH:mm:ss',
+    offset: String(m?.Offset ?? 60),
+  };
+}
+
 /**
- * CreateMetricSet: the source (an S3 path template, or a Kinesis stream of this server, Freshet's
- * `kinesis://` extension), its format, the metrics with their aggregation, the dimensions and the timestamp
- * column; the frequency is the detector's (AWS requires them equal).
+ * CreateMetricSet, or UpdateMetricSet of `editing` (the form opens with its definition): the source (an S3 path
+ * template, or a Kinesis stream of this server, Freshet's `kinesis://` extension), its format (JSON lines or CSV with
+ * its delimiter, quote, header line or columns; charset; GZIP or not), the metrics with their aggregation, the
+ * dimensions, the timestamp column and the offset; the frequency is the detector's (AWS requires them equal).
  */
-function MetricSetForm({ detectorArn, onDone }: { detectorArn: string; onDone: () => void }) {
+function MetricSetForm({
+  detectorArn,
+  editing,
+  onDone,
+}: {
+  detectorArn: string;
+  editing: MetricSetDetail | undefined;
+  onDone: (saved: string | undefined) => void;
+}) {
   const detector = useLoad(
     () => lookout<{ AnomalyDetectorConfig?: { AnomalyDetectorFrequency?: string } }>('DescribeAnomalyDetector', { AnomalyDetectorArn: detectorArn }),
     [detectorArn],
   );
-  const [f, setF] = useState({
-    name: '',
-    sourceKind: 'kinesis',
-    stream: '',
-    path: '',
-    roleArn: 'arn:aws:iam::000000000000:role/lookoutmetrics',
-    format: 'json',
-    headers: '',
-    metrics: '',
-    dimensions: '',
-    timestampColumn: '',
-    timestampFormat: 'yyyy-MM-dd HH:mm:ss',
-    offset: '60',
-  });
-  const [error, setError] = useState<string | undefined>();
-  const set = (k: keyof typeof f) => (e: { currentTarget: { value: string } }) => setF({ ...f, [k]: e.currentTarget.value });
-  const create = async (e: Event) => {
-    e.preventDefault();
-    const headerList = commaList(f.headers);
-    const format =
-      f.format === 'json'
-        ? { JsonFormatDescriptor: { FileCompression: 'NONE', Charset: 'UTF-8' } }
-        : {
-            CsvFormatDescriptor: {
-              FileCompression: 'NONE',
-              Charset: 'UTF-8',
-              Delimiter: ',',
-              QuoteSymbol: '"',
-              ...(headerList.length ? { ContainsHeader: false, HeaderList: headerList } : { ContainsHeader: true }),
-            },
-          };
-    try {
-      await lookout('CreateMetricSet', {
-        AnomalyDetectorArn: detectorArn,
-        MetricSetName: f.name.trim(),
+  const fields = useFields(metricSetFields(editing));
+  const f = fields.values;
+  const action = useAction();
+  const save = action.submit(
+    () => '',
+    async () => {
+      const headerList = commaList(f.headers);
+      const common = { FileCompression: f.compression, Charset: f.charset.trim() };
+      const format =
+        f.format === 'json'
+          ? { JsonFormatDescriptor: common }
+          : {
+              CsvFormatDescriptor: {
+                ...common,
+                Delimiter: f.delimiter,
+                QuoteSymbol: f.quote,
+                ...(headerList.length ? { ContainsHeader: false, HeaderList: headerList } : { ContainsHeader: true }),
+              },
+            };
+      const definition = {
         MetricList: metricList(f.metrics),
         DimensionList: commaList(f.dimensions),
         TimestampColumn: { ColumnName: f.timestampColumn.trim(), ColumnFormat: f.timestampFormat.trim() },
         Offset: Number(f.offset),
-        MetricSetFrequency: detector.data?.AnomalyDetectorConfig?.AnomalyDetectorFrequency,
-        Timezone: 'UTC',
         MetricSource: {
           S3SourceConfig: {
             RoleArn: f.roleArn.trim(),
@@ -626,150 +695,245 @@ function MetricSetForm({ detectorArn, onDone }: { detectorArn: string; onDone: (
             FileFormatDescriptor: format,
           },
         },
-      });
-      onDone();
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+      };
+      if (editing?.MetricSetArn) await lookout('UpdateMetricSet', { MetricSetArn: editing.MetricSetArn, ...definition });
+      else {
+        await lookout('CreateMetricSet', {
+          AnomalyDetectorArn: detectorArn,
+          MetricSetName: f.name.trim(),
+          MetricSetFrequency: detector.data?.AnomalyDetectorConfig?.AnomalyDetectorFrequency,
+          Timezone: 'UTC',
+          ...definition,
+        });
+      }
+      onDone(`Metric set ${f.name.trim()} ${editing ? 'updated' : 'created'}`);
+    },
+  );
+  const choose = (k: 'sourceKind' | 'format' | 'compression') => (e: { currentTarget: { value: string } }) => fields.set(k, e.currentTarget.value);
   return (
-    <form class="card editor" onSubmit={create} data-testid="metric-set-form">
-      <h3>Create the metric set ({detector.data?.AnomalyDetectorConfig?.AnomalyDetectorFrequency ?? '…'})</h3>
+    <form class="card editor" onSubmit={save} data-testid="metric-set-form">
+      <h3>
+        {editing ? `Update the metric set ${editing.MetricSetName ?? ''}` : 'Create the metric set'} (
+        {detector.data?.AnomalyDetectorConfig?.AnomalyDetectorFrequency ?? '…'})
+      </h3>
       <div class="form-grid">
         <label>
-          Name <input name="name" value={f.name} onInput={set('name')} required />
+          Name <input {...fields.bind('name')} readOnly={editing !== undefined} required />
         </label>
         <label>
           Source{' '}
-          <select name="sourceKind" value={f.sourceKind} onChange={set('sourceKind')}>
+          <select name="sourceKind" value={f.sourceKind} onChange={choose('sourceKind')}>
             <option value="kinesis">Kinesis stream (this server)</option>
             <option value="s3">S3 path template</option>
           </select>
         </label>
         {f.sourceKind === 'kinesis' ? (
           <label>
-            Stream <input name="stream" value={f.stream} onInput={set('stream')} required />
+            Stream <input {...fields.bind('stream')} required />
           </label>
         ) : (
           <label>
-            Path <input name="path" value={f.path} onInput={set('path')} placeholder="s3://bucket/data/{{yyyyMMdd}}/{{HHmm}}" required />
+            Path <input {...fields.bind('path')} placeholder="s3://bucket/data/{{yyyyMMdd}}/{{HHmm}}" required />
           </label>
         )}
         <label>
-          Role ARN <input name="roleArn" value={f.roleArn} onInput={set('roleArn')} required />
+          Role ARN <input {...fields.bind('roleArn')} required />
         </label>
         <label>
           Format{' '}
-          <select name="format" value={f.format} onChange={set('format')}>
+          <select name="format" value={f.format} onChange={choose('format')}>
             <option value="json">JSON lines</option>
             <option value="csv">CSV</option>
           </select>
         </label>
+        <label>
+          Compression{' '}
+          <select name="compression" value={f.compression} onChange={choose('compression')}>
+            <option value="NONE">none</option>
+            <option value="GZIP">GZIP</option>
+          </select>
+        </label>
+        <label>
+          Charset <input {...fields.bind('charset')} />
+        </label>
         {f.format === 'csv' ? (
-          <label>
-            CSV columns (empty: a header line) <input name="headers" value={f.headers} onInput={set('headers')} placeholder="event_time,marketplace,views" />
-          </label>
+          <>
+            <label>
+              Delimiter <input {...fields.bind('delimiter')} size={2} />
+            </label>
+            <label>
+              Quote symbol <input {...fields.bind('quote')} size={2} />
+            </label>
+            <label>
+              CSV columns (empty: a header line) <input {...fields.bind('headers')} placeholder="event_time,marketplace,views" />
+            </label>
+          </>
         ) : null}
         <label>
-          Metrics (name:SUM|AVG) <input name="metrics" value={f.metrics} onInput={set('metrics')} placeholder="views:SUM, price:AVG" required />
+          Metrics (name:SUM|AVG) <input {...fields.bind('metrics')} placeholder="views:SUM, price:AVG" required />
         </label>
         <label>
-          Dimensions <input name="dimensions" value={f.dimensions} onInput={set('dimensions')} placeholder="marketplace, platform" />
+          Dimensions <input {...fields.bind('dimensions')} placeholder="marketplace, platform" />
         </label>
         <label>
-          Timestamp column <input name="timestampColumn" value={f.timestampColumn} onInput={set('timestampColumn')} required />
+          Timestamp column <input {...fields.bind('timestampColumn')} required />
         </label>
         <label>
-          Timestamp format <input name="timestampFormat" value={f.timestampFormat} onInput={set('timestampFormat')} />
+          Timestamp format <input {...fields.bind('timestampFormat')} />
         </label>
         <label>
-          Offset (s) <input name="offset" value={f.offset} onInput={set('offset')} inputMode="numeric" />
+          Offset (s) <input {...fields.bind('offset')} inputMode="numeric" />
         </label>
       </div>
       <p>
-        <button type="submit" disabled={!detector.data}>
-          Create metric set
+        <button type="submit" disabled={!detector.data || action.busy}>
+          {editing ? 'Update metric set' : 'Create metric set'}
         </button>{' '}
-        <button type="button" onClick={onDone}>
+        <button type="button" onClick={() => onDone(undefined)}>
           Cancel
         </button>
       </p>
-      {error ? <p class="message error">{error}</p> : null}
+      <OutcomeText outcome={action.outcome?.error ? action.outcome : undefined} />
     </form>
   );
 }
 
-/** CreateAlert: a sensitivity threshold and an action, a Lambda function or an SNS topic (delivered to its webhook). */
-function AlertForm({ detectorArn, onDone }: { detectorArn: string; onDone: (created: string | undefined) => void }) {
-  const [f, setF] = useState({
-    name: '',
-    sensitivity: '70',
-    kind: 'lambda',
-    target: '',
-    roleArn: 'arn:aws:iam::000000000000:role/lookoutmetrics',
-    snsFormat: 'JSON',
-  });
-  const [error, setError] = useState<string | undefined>();
-  const set = (k: keyof typeof f) => (e: { currentTarget: { value: string } }) => setF({ ...f, [k]: e.currentTarget.value });
-  const create = async (e: Event) => {
-    e.preventDefault();
-    const action =
-      f.kind === 'lambda'
-        ? { LambdaConfiguration: { RoleArn: f.roleArn.trim(), LambdaArn: f.target.trim() } }
-        : { SNSConfiguration: { RoleArn: f.roleArn.trim(), SnsTopicArn: f.target.trim(), SnsFormat: f.snsFormat } };
-    try {
-      await lookout('CreateAlert', {
-        AlertName: f.name.trim(),
-        AnomalyDetectorArn: detectorArn,
-        AlertSensitivityThreshold: Number(f.sensitivity),
-        Action: action,
-      });
-      onDone(f.name.trim());
-    } catch (err) {
-      setError(errorText(err));
-    }
+interface AlertDetail {
+  AlertArn?: string;
+  AlertName?: string;
+  AlertDescription?: string;
+  AlertSensitivityThreshold?: number;
+  Action?: {
+    LambdaConfiguration?: { RoleArn?: string; LambdaArn?: string };
+    SNSConfiguration?: { RoleArn?: string; SnsTopicArn?: string; SnsFormat?: string };
   };
+  AlertFilters?: { MetricList?: string[]; DimensionFilterList?: Array<{ DimensionName?: string; DimensionValueList?: string[] }> };
+}
+
+/** `page=home,cart` lines → AlertFilters' DimensionFilterList. */
+function dimensionFilters(text: string): Array<{ DimensionName: string; DimensionValueList: string[] }> {
+  return text
+    .split('\n')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+    .map((line) => {
+      const eq = line.indexOf('=');
+      return eq < 0
+        ? { DimensionName: line, DimensionValueList: [] }
+        : { DimensionName: line.slice(0, eq).trim(), DimensionValueList: commaList(line.slice(eq + 1)) };
+    });
+}
+
+function alertFields(a: AlertDetail | undefined) {
+  const lambda = a?.Action?.LambdaConfiguration;
+  const sns = a?.Action?.SNSConfiguration;
+  return {
+    name: a?.AlertName ?? '',
+    description: a?.AlertDescription ?? '',
+    sensitivity: String(a?.AlertSensitivityThreshold ?? 70),
+    kind: sns ? 'sns' : 'lambda',
+    target: sns?.SnsTopicArn ?? lambda?.LambdaArn ?? '',
+    roleArn: sns?.RoleArn ?? lambda?.RoleArn ?? 'arn:aws:iam::000000000000:role/lookoutmetrics',
+    snsFormat: sns?.SnsFormat ?? 'JSON',
+    filterMetrics: (a?.AlertFilters?.MetricList ?? []).join(', '),
+    filterDimensions: (a?.AlertFilters?.DimensionFilterList ?? []).map((d) => `${d.DimensionName ?? ''}=${(d.DimensionValueList ?? []).join(',')}`).join('\n'),
+  };
+}
+
+/**
+ * CreateAlert, or UpdateAlert of `editing` (the form opens with its stored definition): a sensitivity threshold, an
+ * action (a Lambda function or an SNS topic, delivered to its webhook) and the filters (AlertFilters: only these
+ * measures, only these dimension values).
+ */
+function AlertForm({ detectorArn, editing, onDone }: { detectorArn: string; editing: AlertDetail | undefined; onDone: (saved: string | undefined) => void }) {
+  const fields = useFields(alertFields(editing));
+  const f = fields.values;
+  const action = useAction();
+  const save = action.submit(
+    () => '',
+    async () => {
+      const act =
+        f.kind === 'lambda'
+          ? { LambdaConfiguration: { RoleArn: f.roleArn.trim(), LambdaArn: f.target.trim() } }
+          : { SNSConfiguration: { RoleArn: f.roleArn.trim(), SnsTopicArn: f.target.trim(), SnsFormat: f.snsFormat } };
+      const metrics = commaList(f.filterMetrics);
+      const dims = dimensionFilters(f.filterDimensions);
+      const filters =
+        metrics.length || dims.length
+          ? { ...(metrics.length ? { MetricList: metrics } : {}), ...(dims.length ? { DimensionFilterList: dims } : {}) }
+          : undefined;
+      const definition = {
+        AlertSensitivityThreshold: Number(f.sensitivity),
+        Action: act,
+        ...(f.description.trim() ? { AlertDescription: f.description.trim() } : {}),
+      };
+      if (editing?.AlertArn) {
+        // Emptied filters are sent empty, so that UpdateAlert removes them.
+        await lookout('UpdateAlert', { AlertArn: editing.AlertArn, ...definition, AlertFilters: filters ?? {} });
+      } else {
+        await lookout('CreateAlert', {
+          AlertName: f.name.trim(),
+          AnomalyDetectorArn: detectorArn,
+          ...definition,
+          ...(filters ? { AlertFilters: filters } : {}),
+        });
+      }
+      onDone(f.name.trim());
+    },
+  );
+  const choose = (k: 'kind' | 'snsFormat') => (e: { currentTarget: { value: string } }) => fields.set(k, e.currentTarget.value);
   return (
-    <form class="card editor" onSubmit={create} data-testid="alert-form">
-      <h3>Create an alert</h3>
+    <form class="card editor" onSubmit={save} data-testid="alert-form">
+      <h3>{editing ? `Edit alert ${editing.AlertName ?? ''}` : 'Create an alert'}</h3>
       <div class="form-grid">
         <label>
-          Name <input name="name" value={f.name} onInput={set('name')} required />
+          Name <input {...fields.bind('name')} readOnly={editing !== undefined} required />
         </label>
         <label>
-          Sensitivity threshold (0–100) <input name="sensitivity" value={f.sensitivity} onInput={set('sensitivity')} inputMode="numeric" />
+          Description <input {...fields.bind('description')} />
+        </label>
+        <label>
+          Sensitivity threshold (0–100) <input {...fields.bind('sensitivity')} inputMode="numeric" />
         </label>
         <label>
           Action{' '}
-          <select name="kind" value={f.kind} onChange={set('kind')}>
+          <select name="kind" value={f.kind} onChange={choose('kind')}>
             <option value="lambda">Lambda function</option>
             <option value="sns">SNS topic (webhook)</option>
           </select>
         </label>
         <label>
-          {f.kind === 'lambda' ? 'Function ARN' : 'Topic ARN'} <input name="target" value={f.target} onInput={set('target')} required />
+          {f.kind === 'lambda' ? 'Function ARN' : 'Topic ARN'} <input {...fields.bind('target')} required />
         </label>
         <label>
-          Role ARN <input name="roleArn" value={f.roleArn} onInput={set('roleArn')} required />
+          Role ARN <input {...fields.bind('roleArn')} required />
         </label>
         {f.kind === 'sns' ? (
           <label>
             Format{' '}
-            <select name="snsFormat" value={f.snsFormat} onChange={set('snsFormat')}>
+            <select name="snsFormat" value={f.snsFormat} onChange={choose('snsFormat')}>
               <option>JSON</option>
               <option>LONG_TEXT</option>
               <option>SHORT_TEXT</option>
             </select>
           </label>
         ) : null}
+        <label>
+          Only these measures <input {...fields.bind('filterMetrics')} placeholder="all (or: clicks, latency)" />
+        </label>
+        <label>
+          Only these dimension values <textarea {...fields.bind('filterDimensions')} rows={2} placeholder="page=home,cart" />
+        </label>
       </div>
       <p>
-        <button type="submit">Create alert</button>{' '}
+        <button type="submit" disabled={action.busy}>
+          {editing ? 'Save alert' : 'Create alert'}
+        </button>{' '}
         <button type="button" onClick={() => onDone(undefined)}>
           Cancel
         </button>
       </p>
-      {error ? <p class="message error">{error}</p> : null}
+      <OutcomeText outcome={action.outcome?.error ? action.outcome : undefined} />
     </form>
   );
 }

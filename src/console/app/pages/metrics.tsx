@@ -9,6 +9,7 @@
 import { useState } from 'preact/hooks';
 import { aws, awsDetailed, errorText, useLoad } from '../api.ts';
 import { color, MetricChart } from '../metrics.tsx';
+import { OutcomeText, useAction } from '../forms.tsx';
 import type { MetricQuery } from '../metrics.tsx';
 
 interface Widget {
@@ -400,7 +401,7 @@ function AlarmForm({ editing, onDone }: { editing: MetricAlarm | undefined; onDo
   const [kind, setKind] = useState<AlarmKind>(() => kindOf(editing));
   const [f, setF] = useState<AlarmFields>(() => fieldsOf(editing));
   const [rows, setRows] = useState<QueryRow[]>(() => rowsOf(editing, kindOf(editing)));
-  const [error, setError] = useState<string | undefined>();
+  const action = useAction();
   const set = (k: keyof AlarmFields) => (e: { currentTarget: { value: string } }) => setF({ ...f, [k]: e.currentTarget.value });
   const chooseKind = (e: { currentTarget: { value: string } }) => {
     const next = e.currentTarget.value as AlarmKind;
@@ -410,15 +411,13 @@ function AlarmForm({ editing, onDone }: { editing: MetricAlarm | undefined; onDo
     const band = next === 'anomaly';
     if (band !== BAND_COMPARISONS.includes(f.comparison)) setF({ ...f, comparison: (band ? BAND_COMPARISONS : COMPARISONS)[0]! });
   };
-  const save = async (e: Event) => {
-    e.preventDefault();
-    try {
+  const save = action.submit(
+    () => '',
+    async () => {
       await aws('cloudwatch', kind === 'composite' ? 'PutCompositeAlarm' : 'PutMetricAlarm', putAlarmInput(f, kind, rows, editing));
       onDone(f.name.trim());
-    } catch (err) {
-      setError(errorText(err));
-    }
-  };
+    },
+  );
   const what = KINDS.find(([k]) => k === kind)?.[1] ?? kind;
   return (
     <form class="card editor" onSubmit={save} data-testid="alarm-form">
@@ -535,12 +534,14 @@ function AlarmForm({ editing, onDone }: { editing: MetricAlarm | undefined; onDo
         </>
       ) : null}
       <p>
-        <button type="submit">{editing ? 'Save alarm' : 'Create alarm'}</button>{' '}
+        <button type="submit" disabled={action.busy}>
+          {editing ? 'Save alarm' : 'Create alarm'}
+        </button>{' '}
         <button type="button" onClick={() => onDone(undefined)}>
           Cancel
         </button>
       </p>
-      {error ? <p class="message error">{error}</p> : null}
+      <OutcomeText outcome={action.outcome?.error ? action.outcome : undefined} />
     </form>
   );
 }
