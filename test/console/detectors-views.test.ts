@@ -208,7 +208,7 @@ describe('metric detector and views pages in chromium (ManualClock, Postgres end
     // request (HTTP 400) as a console error: that one is expected and taken out of the log checked below.
     const logged = browserErrors.length;
     await actions.getByRole('button', { name: 'Back test', exact: true }).click();
-    await actions.locator('.message.error', { hasText: 'Back testing needs historical data' }).waitFor({ timeout: 10_000 });
+    await actions.locator('.error', { hasText: 'Back testing needs historical data' }).waitFor({ timeout: 10_000 });
     assert.deepEqual(browserErrors.splice(logged), ['Failed to load resource: the server responded with a status of 400 (Bad Request)']);
     assert.equal(await status(), 'DEACTIVATED');
 

@@ -637,7 +637,7 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
       await form.locator('[name=query]').fill('SELECT partition_key, count(*) AS n FROM kds."no-such-stream" GROUP BY partition_key');
       await expectRefusals(1, async () => {
         await form.getByRole('button', { name: 'Create view' }).click();
-        await message.locator('xpath=self::*[contains(@class, "error")]').waitFor({ timeout: 10_000 });
+        await message.locator('.error').waitFor({ timeout: 10_000 });
       });
       const refusal = (await message.textContent()) ?? '';
       const psql = await client

@@ -164,47 +164,33 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
     }, 10_000);
     return () => clearInterval(t);
   }, []);
-  const [actionMessage, setActionMessage] = useState<{ text: string; error: boolean } | undefined>();
-  const act = async (action: 'ActivateAnomalyDetector' | 'DeactivateAnomalyDetector' | 'BackTestAnomalyDetector', done: string) => {
-    try {
-      await lookout(action, { AnomalyDetectorArn: arn });
-      setActionMessage({ text: done, error: false });
-    } catch (e) {
-      setActionMessage({ text: errorText(e), error: true });
-    }
-    reload();
-  };
+  const detectorAction = useAction(reload);
+  const act = (action: 'ActivateAnomalyDetector' | 'DeactivateAnomalyDetector' | 'BackTestAnomalyDetector', done: string) =>
+    detectorAction.run(done, () => lookout(action, { AnomalyDetectorArn: arn }));
   const running = RUNNING.has(detector.Status ?? '');
-  const remove = async () => {
-    if (!confirm(`Delete detector ${detector.AnomalyDetectorName}, its metric set, alerts and anomalies?`)) return;
-    try {
-      await lookout('DeleteAnomalyDetector', { AnomalyDetectorArn: arn });
-      location.hash = link('detectors');
-    } catch (e) {
-      setActionMessage({ text: errorText(e), error: true });
-    }
-    reload();
-  };
+  const remove = () =>
+    detectorAction.run(
+      'Deleted',
+      async () => {
+        await lookout('DeleteAnomalyDetector', { AnomalyDetectorArn: arn });
+        location.hash = link('detectors');
+      },
+      { confirm: `Delete detector ${detector.AnomalyDetectorName}, its metric set, alerts and anomalies?` },
+    );
   /** The alert form: closed (false), a new alert (null) or the alert being edited (read with DescribeAlert). */
   const [alertForm, setAlertForm] = useState<AlertDetail | null | false>(false);
   const editAlert = async (a: AlertSummary) => {
     try {
       setAlertForm((await lookout<{ Alert?: AlertDetail }>('DescribeAlert', { AlertArn: a.AlertArn })).Alert ?? null);
     } catch (e) {
-      setAlertMessage({ text: errorText(e), error: true });
+      alertAction.show({ text: errorText(e), error: true });
     }
   };
-  const [alertMessage, setAlertMessage] = useState<{ text: string; error: boolean } | undefined>();
-  const deleteAlert = async (a: AlertSummary) => {
-    if (!confirm(`Delete alert ${a.AlertName ?? a.AlertArn}?`)) return;
-    try {
-      await lookout('DeleteAlert', { AlertArn: a.AlertArn });
-      setAlertMessage({ text: `Alert ${a.AlertName ?? ''} deleted`, error: false });
-    } catch (e) {
-      setAlertMessage({ text: errorText(e), error: true });
-    }
-    alerts.reload();
-  };
+  const alertAction = useAction(() => alerts.reload());
+  const deleteAlert = (a: AlertSummary) =>
+    alertAction.run(`Alert ${a.AlertName ?? ''} deleted`, () => lookout('DeleteAlert', { AlertArn: a.AlertArn }), {
+      confirm: `Delete alert ${a.AlertName ?? a.AlertArn}?`,
+    });
   const groups = useLoad(
     () => lookout<{ AnomalyGroupSummaryList?: GroupSummary[] }>('ListAnomalyGroupSummaries', { AnomalyDetectorArn: arn, SensitivityThreshold: 0 }),
     [arn, tick],
@@ -235,7 +221,7 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
         <button type="button" onClick={() => void remove()}>
           Delete
         </button>{' '}
-        {actionMessage ? <span class={actionMessage.error ? 'message error' : 'message'}>{actionMessage.text}</span> : null}
+        <OutcomeText outcome={detectorAction.outcome} inline />
       </p>
       <MetricSetSection detectorArn={arn} />
       <h2>Anomaly groups</h2>
@@ -289,14 +275,14 @@ function DetectorDetail({ detector, reload }: { detector: DetectorSummary; reloa
       {open && detail.data?.AnomalyGroup ? <GroupSeries detectorArn={arn} groupId={open} group={detail.data.AnomalyGroup} /> : null}
       <h2>Alerts</h2>
       {alerts.error ? <p class="error">{alerts.error}</p> : null}
-      {alertMessage ? <p class={alertMessage.error ? 'message error' : 'message'}>{alertMessage.text}</p> : null}
+      <OutcomeText outcome={alertAction.outcome} />
       {alertForm !== false ? (
         <AlertForm
           key={alertForm?.AlertArn ?? ''}
           detectorArn={arn}
           editing={alertForm ?? undefined}
           onDone={(saved) => {
-            if (saved) setAlertMessage({ text: `Alert ${saved} ${alertForm ? 'saved' : 'created'}`, error: false });
+            if (saved) alertAction.show({ text: `Alert ${saved} ${alertForm ? 'saved' : 'created'}`, error: false });
             setAlertForm(false);
             alerts.reload();
           }}
@@ -368,20 +354,15 @@ function GroupSeries({ detectorArn, groupId, group }: { detectorArn: string; gro
     () => lookout<FeedbackList>('GetFeedback', { AnomalyDetectorArn: detectorArn, AnomalyGroupTimeSeriesFeedback: { AnomalyGroupId: groupId } }),
     [detectorArn, groupId],
   );
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const feedbackAction = useAction(() => feedback.reload());
   const answers = new Map((feedback.data?.AnomalyGroupTimeSeriesFeedback ?? []).map((f) => [f.TimeSeriesId, f.IsAnomaly]));
-  const send = async (timeSeriesId: string, isAnomaly: boolean) => {
-    try {
-      await lookout('PutFeedback', {
+  const send = (timeSeriesId: string, isAnomaly: boolean) =>
+    feedbackAction.run(`Feedback recorded: ${isAnomaly ? 'an anomaly' : 'not an anomaly'}`, () =>
+      lookout('PutFeedback', {
         AnomalyDetectorArn: detectorArn,
         AnomalyGroupTimeSeriesFeedback: { AnomalyGroupId: groupId, TimeSeriesId: timeSeriesId, IsAnomaly: isAnomaly },
-      });
-      setMessage({ text: `Feedback recorded: ${isAnomaly ? 'an anomaly' : 'not an anomaly'}`, error: false });
-      feedback.reload();
-    } catch (e) {
-      setMessage({ text: errorText(e), error: true });
-    }
-  };
+      }),
+    );
   const times = (series.data?.TimestampList ?? []).map(seconds);
   const from = seconds(group.StartTime);
   const to = seconds(group.EndTime);
@@ -392,7 +373,7 @@ function GroupSeries({ detectorArn, groupId, group }: { detectorArn: string; gro
       </h3>
       {series.error ? <p class="error">{series.error}</p> : null}
       {feedback.error ? <p class="error">{feedback.error}</p> : null}
-      {message ? <p class={message.error ? 'message error' : 'message'}>{message.text}</p> : null}
+      <OutcomeText outcome={feedbackAction.outcome} />
       <div class="charts">
         {(series.data?.TimeSeriesList ?? []).map((ts, i) => {
           const label = (ts.DimensionList ?? []).map((d) => `${d.DimensionName}=${d.DimensionValue}`).join(', ') || ts.TimeSeriesId;

@@ -660,52 +660,39 @@ export function MetricsPage() {
     [],
   );
   const [open, setOpen] = useState<string | undefined>();
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const alarmAction = useAction(() => alarms.reload());
   /** The alarm form: closed, a new alarm (null) or the alarm being edited. */
   const [alarmForm, setAlarmForm] = useState<MetricAlarm | null | undefined>(undefined);
   /** The dashboard editor: closed, a new dashboard (null) or the name of the one being edited. */
   const [dashboardForm, setDashboardForm] = useState<string | null | undefined>(undefined);
-  const [dashboardMessage, setDashboardMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const dashboardAction = useAction(() => dashboards.reload());
   /** Bumped when a dashboard is saved, so that the drawn ones read their bodies again. */
   const [version, setVersion] = useState(0);
-  const deleteAlarm = async (name: string) => {
-    if (!confirm(`Delete alarm ${name}?`)) return;
-    try {
-      await aws('cloudwatch', 'DeleteAlarms', { AlarmNames: [name] });
-      setMessage({ text: `Alarm ${name} deleted`, error: false });
-      if (open === name) setOpen(undefined);
-    } catch (e) {
-      setMessage({ text: errorText(e), error: true });
-    }
-    alarms.reload();
-  };
-  const deleteDashboard = async (name: string) => {
-    if (!confirm(`Delete dashboard ${name}?`)) return;
-    try {
-      await aws('cloudwatch', 'DeleteDashboards', { DashboardNames: [name] });
-      setDashboardMessage({ text: `Dashboard ${name} deleted`, error: false });
-    } catch (e) {
-      setDashboardMessage({ text: errorText(e), error: true });
-    }
-    dashboards.reload();
-  };
+  const deleteAlarm = (name: string) =>
+    alarmAction.run(
+      `Alarm ${name} deleted`,
+      async () => {
+        await aws('cloudwatch', 'DeleteAlarms', { AlarmNames: [name] });
+        if (open === name) setOpen(undefined);
+      },
+      { confirm: `Delete alarm ${name}?` },
+    );
+  const deleteDashboard = (name: string) =>
+    dashboardAction.run(`Dashboard ${name} deleted`, () => aws('cloudwatch', 'DeleteDashboards', { DashboardNames: [name] }), {
+      confirm: `Delete dashboard ${name}?`,
+    });
   const all = [...(alarms.data?.MetricAlarms ?? []), ...(alarms.data?.CompositeAlarms ?? [])];
   // Silencing an alarm during maintenance and turning it back on (DisableAlarmActions / EnableAlarmActions).
-  const setActions = async (name: string, enabled: boolean) => {
-    try {
-      await aws('cloudwatch', enabled ? 'EnableAlarmActions' : 'DisableAlarmActions', { AlarmNames: [name] });
-      setMessage({ text: `Actions of ${name} ${enabled ? 'enabled' : 'disabled'}`, error: false });
-    } catch (e) {
-      setMessage({ text: errorText(e), error: true });
-    }
-    alarms.reload();
-  };
+  const setActions = (name: string, enabled: boolean) =>
+    alarmAction.run(`Actions of ${name} ${enabled ? 'enabled' : 'disabled'}`, () =>
+      aws('cloudwatch', enabled ? 'EnableAlarmActions' : 'DisableAlarmActions', { AlarmNames: [name] }),
+    );
   return (
     <div>
       <h1>Metrics and alarms</h1>
       <h2>Alarms</h2>
       {alarms.error ? <p class="error">{errorText(alarms.error)}</p> : null}
-      {message ? <p class={message.error ? 'message error' : 'message'}>{message.text}</p> : null}
+      <OutcomeText outcome={alarmAction.outcome} />
       {alarmForm === undefined ? (
         <p>
           <button type="button" onClick={() => setAlarmForm(null)}>
@@ -718,7 +705,7 @@ export function MetricsPage() {
           editing={alarmForm ? (all.find((a) => a.AlarmName === alarmForm.AlarmName) ?? alarmForm) : undefined}
           onDone={(saved) => {
             setAlarmForm(undefined);
-            if (saved) setMessage({ text: `Alarm ${saved} saved`, error: false });
+            if (saved) alarmAction.show({ text: `Alarm ${saved} saved`, error: false });
             alarms.reload();
           }}
         />
@@ -775,7 +762,7 @@ export function MetricsPage() {
       ) : null}
       <h2>Dashboards</h2>
       {dashboards.error ? <p class="error">{dashboards.error}</p> : null}
-      {dashboardMessage ? <p class={dashboardMessage.error ? 'message error' : 'message'}>{dashboardMessage.text}</p> : null}
+      <OutcomeText outcome={dashboardAction.outcome} />
       {dashboardForm === undefined ? (
         <p>
           <button type="button" onClick={() => setDashboardForm(null)}>
@@ -788,7 +775,7 @@ export function MetricsPage() {
           name={dashboardForm ?? undefined}
           onDone={(saved) => {
             setDashboardForm(undefined);
-            if (saved) setDashboardMessage({ text: `Dashboard ${saved} saved`, error: false });
+            if (saved) dashboardAction.show({ text: `Dashboard ${saved} saved`, error: false });
             setVersion((v) => v + 1);
             dashboards.reload();
           }}

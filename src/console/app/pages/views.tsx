@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, consoleGet, consolePost, errorText, useLoad } from '../api.ts';
+import { OutcomeText, useAction } from '../forms.tsx';
 import { num, time } from '../format.ts';
 import type { ViewSummary } from '../../snapshot.ts';
 
@@ -16,27 +17,26 @@ export function ViewsPage() {
     return () => clearInterval(t);
   }, []);
   const list = useLoad(() => consoleGet<{ endpoint: boolean; views: ViewSummary[] }>('views'), [tick]);
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const action = useAction(() => list.reload());
   const [creating, setCreating] = useState(false);
-  const run = async (request: ViewRequest, done: string): Promise<boolean> => {
-    try {
-      await consolePost('views/statement', request);
-      setMessage({ text: done, error: false });
-      list.reload();
-      return true;
-    } catch (e) {
-      setMessage({ text: psqlText(e), error: true });
-      return false;
-    }
-  };
+  /** Sends one statement; a refusal reads as psql prints it. */
+  const run = (request: ViewRequest, done: string, confirmText?: string): Promise<boolean> =>
+    action.run(
+      done,
+      () =>
+        consolePost('views/statement', request).catch((e: unknown) => {
+          throw new Error(psqlText(e));
+        }),
+      confirmText === undefined ? undefined : { confirm: confirmText },
+    );
   return (
     <div>
       <h1>Materialized views</h1>
       {list.error ? <p class="error">{list.error}</p> : null}
-      {message ? (
-        <p class={message.error ? 'message error' : 'message'} data-testid="views-message">
-          {message.text}
-        </p>
+      {action.outcome ? (
+        <div data-testid="views-message">
+          <OutcomeText outcome={action.outcome} />
+        </div>
       ) : null}
       {list.data?.endpoint ? (
         creating ? (
@@ -106,10 +106,13 @@ export function ViewsPage() {
                 </button>{' '}
                 <button
                   type="button"
-                  onClick={() => {
-                    if (confirm(`Drop materialized view ${v.schema}.${v.name}?`))
-                      void run({ action: 'drop', schema: v.schema, name: v.name }, `${v.schema}.${v.name} dropped`);
-                  }}
+                  onClick={() =>
+                    void run(
+                      { action: 'drop', schema: v.schema, name: v.name },
+                      `${v.schema}.${v.name} dropped`,
+                      `Drop materialized view ${v.schema}.${v.name}?`,
+                    )
+                  }
                 >
                   Drop
                 </button>
@@ -136,7 +139,7 @@ interface ViewRequest {
  * CREATE EXTERNAL SCHEMA … FROM KINESIS: the schema a view names streams in (kds."stream"); DROP SCHEMA of the named
  * one after a question (without CASCADE: the endpoint refuses while views read it, and names them).
  */
-function SchemaForm({ run }: { run: (r: ViewRequest, done: string) => Promise<boolean> }) {
+function SchemaForm({ run }: { run: (r: ViewRequest, done: string, confirmText?: string) => Promise<boolean> }) {
   const [name, setName] = useState('kds');
   const [role, setRole] = useState('default');
   const submit = (e: Event) => {
@@ -155,9 +158,7 @@ function SchemaForm({ run }: { run: (r: ViewRequest, done: string) => Promise<bo
       <button type="submit">Create external schema</button>{' '}
       <button
         type="button"
-        onClick={() => {
-          if (confirm(`Drop external schema ${name.trim()}?`)) void run({ action: 'dropSchema', name: name.trim() }, `External schema ${name.trim()} dropped`);
-        }}
+        onClick={() => void run({ action: 'dropSchema', name: name.trim() }, `External schema ${name.trim()} dropped`, `Drop external schema ${name.trim()}?`)}
       >
         Drop external schema
       </button>
