@@ -13,7 +13,14 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CloudWatchClient, DeleteAlarmsCommand, DescribeAlarmsCommand, GetDashboardCommand, ListDashboardsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  GetDashboardCommand,
+  ListDashboardsCommand,
+  PutCompositeAlarmCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import {
   ActivateAnomalyDetectorCommand,
@@ -393,6 +400,18 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     const compositeRow = page.locator('[data-testid=alarms] tr[data-name=orders-trouble]');
     await compositeRow.filter({ hasText: 'ALARM("orders-rate") OR ALARM("orders-band")' }).waitFor({ timeout: 10_000 });
     assert.deepEqual((await describe('orders-trouble')).composite?.AlarmActions, ['arn:aws:sns:us-east-1:000000000000:on-call']);
+    // An actions suppressor set with the SDK (the form does not show it) is kept when the form saves the alarm.
+    await cw.send(
+      new PutCompositeAlarmCommand({
+        AlarmName: 'orders-trouble',
+        AlarmRule: 'ALARM("orders-rate") OR ALARM("orders-band")',
+        AlarmActions: ['arn:aws:sns:us-east-1:000000000000:on-call'],
+        ActionsSuppressor: 'orders-band',
+        ActionsSuppressorWaitPeriod: 120,
+        ActionsSuppressorExtensionPeriod: 60,
+      }),
+    );
+    await page.reload();
     await compositeRow.getByRole('button', { name: 'Edit' }).click();
     assert.equal(await valueMatching(form.locator('[name=rule]'), /orders-band/), 'ALARM("orders-rate") OR ALARM("orders-band")');
     assert.equal(await form.locator('[name=alarmActions]').inputValue(), 'arn:aws:sns:us-east-1:000000000000:on-call');
@@ -402,6 +421,10 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     const composite = (await describe('orders-trouble')).composite;
     assert.equal(composite?.AlarmRule, 'ALARM("orders-rate") AND ALARM("orders-band")');
     assert.deepEqual(composite?.AlarmActions, ['arn:aws:sns:us-east-1:000000000000:on-call']);
+    assert.deepEqual(
+      [composite?.ActionsSuppressor, composite?.ActionsSuppressorWaitPeriod, composite?.ActionsSuppressorExtensionPeriod],
+      ['orders-band', 120, 60],
+    );
     await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['orders-trouble'] }));
     await cw.send(new DeleteAlarmsCommand({ AlarmNames: ['orders-rate', 'orders-band'] }));
   });

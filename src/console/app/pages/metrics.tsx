@@ -120,8 +120,11 @@ interface MetricAlarm {
   /** A metric-math or anomaly-detection alarm's queries. */
   Metrics?: MetricDataQuery[];
   ThresholdMetricId?: string;
-  /** A composite alarm's rule. */
+  /** A composite alarm's rule, and the alarm that suppresses its actions (kept as it is when the form saves it). */
   AlarmRule?: string;
+  ActionsSuppressor?: string;
+  ActionsSuppressorWaitPeriod?: number;
+  ActionsSuppressorExtensionPeriod?: number;
 }
 
 interface MetricDataQuery {
@@ -294,7 +297,7 @@ function QueryRows({ rows, onChange }: { rows: QueryRow[]; onChange: (rows: Quer
       <tfoot>
         <tr>
           <td colSpan={10}>
-            <button type="button" onClick={() => onChange([...rows, expressionRow(`e${rows.length + 1}`, '', false)])}>
+            <button type="button" onClick={() => onChange([...rows, metricRow(`q${rows.length + 1}`, false)])}>
               Add query
             </button>
           </td>
@@ -358,7 +361,7 @@ const lines = (text: string) =>
 /**
  * PutMetricAlarm's (or, for a composite alarm, PutCompositeAlarm's) input from the form; numbers are sent as typed so
  * that CloudWatch judges them. A put replaces the whole alarm, so what the form does not show of an edited alarm (its
- * actions being disabled, its unit, its INSUFFICIENT_DATA actions) is sent as it was.
+ * actions being disabled, its unit, its INSUFFICIENT_DATA actions, a composite alarm's actions suppressor) is sent as it was.
  */
 function putAlarmInput(f: AlarmFields, kind: AlarmKind, rows: QueryRow[], editing: MetricAlarm | undefined): Record<string, unknown> {
   const kept = {
@@ -368,7 +371,16 @@ function putAlarmInput(f: AlarmFields, kind: AlarmKind, rows: QueryRow[], editin
     ...(editing?.InsufficientDataActions?.length ? { InsufficientDataActions: editing.InsufficientDataActions } : {}),
   };
   const named = { AlarmName: f.name.trim(), ...(f.description.trim() ? { AlarmDescription: f.description.trim() } : {}) };
-  if (kind === 'composite') return { ...named, AlarmRule: f.rule.trim(), ...kept };
+  if (kind === 'composite') {
+    const suppressor = editing?.ActionsSuppressor
+      ? {
+          ActionsSuppressor: editing.ActionsSuppressor,
+          ...(editing.ActionsSuppressorWaitPeriod !== undefined ? { ActionsSuppressorWaitPeriod: editing.ActionsSuppressorWaitPeriod } : {}),
+          ...(editing.ActionsSuppressorExtensionPeriod !== undefined ? { ActionsSuppressorExtensionPeriod: editing.ActionsSuppressorExtensionPeriod } : {}),
+        }
+      : {};
+    return { ...named, AlarmRule: f.rule.trim(), ...kept, ...suppressor };
+  }
   const evaluation = {
     EvaluationPeriods: Number(f.evaluationPeriods),
     ...(f.datapoints.trim() ? { DatapointsToAlarm: Number(f.datapoints) } : {}),
