@@ -739,8 +739,8 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     }
   });
 
-  it("refuses a view statement another site's page could send through the visitor's browser (no preflight, foreign origin)", async () => {
-    const post = (headers: Record<string, string>) =>
+  it("refuses a view statement another site's page could send through the visitor's browser (no preflight, foreign origin), and an ALTER without its AUTO REFRESH choice", async () => {
+    const post = (headers: Record<string, string>, body: unknown = { action: 'schema', name: 'evil' }) =>
       new Promise<{ status: number; text: string }>((resolve, reject) => {
         const u = new URL(server.url);
         const req = request({ host: u.hostname, port: u.port, method: 'POST', path: '/console/api/views/statement', headers }, (res) => {
@@ -749,13 +749,17 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
           res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         });
         req.on('error', reject);
-        req.end(JSON.stringify({ action: 'schema', name: 'evil' }));
+        req.end(JSON.stringify(body));
       });
     const plain = await post({ 'content-type': 'text/plain' });
     assert.equal(plain.status, 415, plain.text);
     const foreign = await post({ 'content-type': 'application/json', origin: 'http://evil.example' });
     assert.equal(foreign.status, 403, foreign.text);
     assert.match(foreign.text, /requests from http:\/\/evil.example may not change views/);
+    // An ALTER without its AUTO REFRESH choice is malformed: refused before anything is sent to the endpoint.
+    const alter = await post({ 'content-type': 'application/json' }, { action: 'alter', name: 'keys_seen' });
+    assert.equal(alter.status, 400, alter.text);
+    assert.deepEqual(JSON.parse(alter.text), { __type: 'ValidationException', message: 'autoRefresh (true or false) is required to alter a view' });
     const client = new pg.Client({ host: '127.0.0.1', port: server.pg!.port, user: 'analyst', database: 'dev' });
     await client.connect();
     try {
