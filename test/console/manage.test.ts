@@ -38,6 +38,8 @@ import {
   LambdaClient,
   ListEventSourceMappingsCommand,
   ListVersionsByFunctionCommand,
+  PublishVersionCommand,
+  UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createConsole } from '../../src/console/index.ts';
@@ -928,5 +930,145 @@ describe('managing applications, delivery streams and functions from the console
   it('logs no browser errors besides the refusals the tests asked for', () => {
     assert.deepEqual(errors, []);
     assert.ok(refusals.length >= 5, `the refusals were shown: ${refusals.join('\n')}`);
+  });
+
+  describe('the rest of the settings: processors, partitioning, backup and HTTP endpoints; images, weighted aliases and mapping options', () => {
+    it("creates an event source mapping with a filter, a batching window, an on-failure queue, bisect and retry limits, edits them, and shows Lambda's refusal of a bad filter", async () => {
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: 'esm-options-fn',
+          Runtime: 'nodejs20.x',
+          Role: 'arn:aws:iam::000000000000:role/lambda-role',
+          Handler: 'index.handler',
+          Code: { ZipFile: zipOf({ 'index.mjs': 'export const handler = async () => 1;\n' }) },
+        }),
+      );
+      await sqs.send(new CreateQueueCommand({ QueueName: 'esm-failures' }));
+      await page.goto(`${server.url}/console/#/functions/esm-options-fn`);
+      const create = page.locator('[data-testid=create-mapping]');
+      await create.locator('select[name=source] option', { hasText: /^m-out$/ }).waitFor({ state: 'attached', timeout: 10_000 });
+      await create.locator('select[name=source]').selectOption('m-out');
+      await create.locator('select[name=position]').selectOption('TRIM_HORIZON');
+      await create.locator('summary').click();
+      await create.locator('input[name=window]').fill('5');
+      await create.locator('textarea[name=filters]').fill('{"data": {"kind": ["order"]}}');
+      await create.locator('select[name=onFailure] option', { hasText: 'queue esm-failures' }).waitFor({ state: 'attached', timeout: 10_000 });
+      await create.locator('select[name=onFailure]').selectOption('esm-failures');
+      await create.locator('input[name=bisect]').check();
+      await create.locator('input[name=retries]').fill('2');
+      await create.locator('input[name=maxAge]').fill('120');
+      await create.locator('button[type=submit]').click();
+      await page.locator('.message', { hasText: /^Created mapping [0-9a-f-]{36} from m-out$/ }).waitFor({ timeout: 10_000 });
+      const [created] = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'esm-options-fn' }))).EventSourceMappings ?? [];
+      const read = async () => lambda.send(new GetEventSourceMappingCommand({ UUID: created!.UUID }));
+      let m = await read();
+      assert.deepEqual(m.FilterCriteria?.Filters, [{ Pattern: '{"data": {"kind": ["order"]}}' }]);
+      assert.equal(m.MaximumBatchingWindowInSeconds, 5);
+      assert.equal(m.DestinationConfig?.OnFailure?.Destination, 'arn:aws:sqs:us-east-1:000000000000:esm-failures');
+      assert.equal(m.BisectBatchOnFunctionError, true);
+      assert.equal(m.MaximumRetryAttempts, 2);
+      assert.equal(m.MaximumRecordAgeInSeconds, 120);
+      const row = page.locator(`[data-testid=mappings] tr[data-uuid="${created!.UUID}"]`);
+      assert.equal(
+        await textMatching(row.locator('[data-testid=mapping-options]'), /bisect/),
+        'window 5 s · 1 filter(s) · on failure → esm-failures · bisect · 2 retries · max age 120 s',
+      );
+
+      // Edited: a pattern whose value is not a list is refused in Lambda's words; then two filters, no destination, no limits.
+      await row.locator('button', { hasText: 'Edit' }).click();
+      const edit = page.locator('[data-testid=edit-mapping]');
+      assert.equal(await edit.locator('select[name=onFailure]').inputValue(), 'esm-failures');
+      await edit.locator('textarea[name=filters]').fill('{"data": {"kind": "order"}}');
+      await edit.locator('button[type=submit]').click();
+      assert.match(
+        await textMatching(page.locator('p.message.error'), /Invalid filter pattern/),
+        /^InvalidParameterValueException: Invalid filter pattern definition\. /,
+      );
+      await edit.locator('input[name=batch]').fill('50');
+      await edit.locator('input[name=window]').fill('0');
+      await edit.locator('textarea[name=filters]').fill('{"data": {"kind": ["order"]}}\n{"partitionKey": [{"prefix": "vip-"}]}');
+      await edit.locator('select[name=onFailure]').selectOption('');
+      await edit.locator('input[name=bisect]').uncheck();
+      await edit.locator('input[name=retries]').fill('-1');
+      await edit.locator('input[name=maxAge]').fill('-1');
+      await edit.locator('button[type=submit]').click();
+      await page.locator('p.message', { hasText: /^Updating the mapping from arn:aws:kinesis:.*:stream\/m-out…$/ }).waitFor({ timeout: 10_000 });
+      m = await read();
+      assert.equal(m.BatchSize, 50);
+      assert.equal(m.MaximumBatchingWindowInSeconds, 0);
+      assert.deepEqual(
+        m.FilterCriteria?.Filters?.map((f) => f.Pattern),
+        ['{"data": {"kind": ["order"]}}', '{"partitionKey": [{"prefix": "vip-"}]}'],
+      );
+      assert.equal(m.DestinationConfig?.OnFailure?.Destination, undefined);
+      assert.equal(m.BisectBatchOnFunctionError, false);
+      assert.equal(m.MaximumRetryAttempts, -1);
+      assert.equal(m.MaximumRecordAgeInSeconds, -1);
+      await shot(page, 'function-mapping-options');
+    });
+
+    it("refuses a function from a container image in the server's words, and sets and removes an alias's weighted routing (read back with the SDK)", async () => {
+      await page.goto(`${server.url}/console/#/functions`);
+      await page.click('[data-testid=create-function-open]');
+      const form = page.locator('[data-testid=create-function]');
+      await form.locator('input[name=name]').fill('image-fn');
+      await form.locator('select[name=packageType]').selectOption('Image');
+      assert.equal(await form.locator('textarea[name=code]').count(), 0);
+      await form.locator('input[name=imageUri]').fill('000000000000.dkr.ecr.us-east-1.amazonaws.com/app:latest');
+      await form.locator('button[type=submit]').click();
+      assert.equal(
+        await textMatching(page.locator('.error'), /Container images/),
+        'InvalidParameterValueException: Container images are not supported by Freshet: use a zip package (ZipFile or S3Bucket/S3Key).',
+      );
+
+      // Two published versions; an alias on 1 sends 10% to 2, a weight over 100% is refused, the weights are removed.
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: 'weighted-fn',
+          Runtime: 'nodejs20.x',
+          Role: 'arn:aws:iam::000000000000:role/lambda-role',
+          Handler: 'index.handler',
+          Publish: true,
+          Code: { ZipFile: zipOf({ 'index.mjs': "export const handler = async () => 'one';\n" }) },
+        }),
+      );
+      await lambda.send(
+        new UpdateFunctionCodeCommand({ FunctionName: 'weighted-fn', ZipFile: zipOf({ 'index.mjs': "export const handler = async () => 'two';\n" }) }),
+      );
+      assert.equal((await lambda.send(new PublishVersionCommand({ FunctionName: 'weighted-fn' }))).Version, '2');
+      await page.goto(`${server.url}/console/#/functions/weighted-fn`);
+      const panel = page.locator('[data-testid=versions-aliases]');
+      await panel.locator('[data-testid=function-versions] tr[data-version="2"]').waitFor({ timeout: 10_000 });
+      const createAlias = panel.locator('[data-testid=create-alias]');
+      await createAlias.locator('input[name=alias]').fill('canary');
+      await createAlias.locator('select[name=version]').selectOption('1');
+      await createAlias.locator('button[type=submit]').click();
+      const row = panel.locator('[data-testid=function-aliases] tr[data-alias=canary]');
+      await row.waitFor({ timeout: 10_000 });
+      assert.equal(await row.locator('select[name=weightVersion]').inputValue(), '2');
+      await row.locator('input[name=weight]').fill('10');
+      await row.locator('button', { hasText: 'Set weight' }).click();
+      assert.equal(await textMatching(row.locator('[data-testid=alias-weights]'), /10%/), '90% → 1, 10% → 2');
+      assert.deepEqual((await lambda.send(new GetAliasCommand({ FunctionName: 'weighted-fn', Name: 'canary' }))).RoutingConfig?.AdditionalVersionWeights, {
+        '2': 0.1,
+      });
+      await row.locator('input[name=weight]').fill('150');
+      await row.locator('button', { hasText: 'Set weight' }).click();
+      assert.match(
+        await textMatching(panel.locator('.error'), /1\.5/),
+        /^ValidationException: 1 validation error detected: Value '1\.5' at 'routingConfig\.additionalVersionWeights'/,
+      );
+      await shot(page, 'function-alias-weights');
+      await row.locator('button', { hasText: 'Remove weights' }).click();
+      assert.equal(await textMatching(row.locator('[data-testid=alias-weights]'), /^none$/), 'none');
+      assert.deepEqual(
+        (await lambda.send(new GetAliasCommand({ FunctionName: 'weighted-fn', Name: 'canary' }))).RoutingConfig?.AdditionalVersionWeights ?? {},
+        {},
+      );
+    });
+
+    it('logs no browser errors besides the refusals these tests asked for', () => {
+      assert.deepEqual(errors, []);
+    });
   });
 });

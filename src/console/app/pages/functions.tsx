@@ -54,6 +54,12 @@ interface Mapping {
   BatchSize?: number;
   StartingPosition?: string;
   LastProcessingResult?: string;
+  MaximumBatchingWindowInSeconds?: number;
+  FilterCriteria?: { Filters?: Array<{ Pattern?: string }> };
+  DestinationConfig?: { OnFailure?: { Destination?: string } };
+  BisectBatchOnFunctionError?: boolean;
+  MaximumRetryAttempts?: number;
+  MaximumRecordAgeInSeconds?: number;
 }
 
 interface LogLine {
@@ -104,6 +110,9 @@ function CreateFunction({ onCreated }: { onCreated: () => void }) {
   const [handler, setHandler] = useState(starter(RUNTIMES[0]!).handler);
   const [code, setCode] = useState(starter(RUNTIMES[0]!).code);
   const [role, setRole] = useState('');
+  // A container image (PackageType Image) is offered as on AWS; a server that runs only zip packages refuses it in its words.
+  const [image, setImage] = useState(false);
+  const [imageUri, setImageUri] = useState('');
   const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
   useEffect(() => {
     roleArn('lambda-role').then(
@@ -125,13 +134,14 @@ function CreateFunction({ onCreated }: { onCreated: () => void }) {
   const create = async (e: Event) => {
     e.preventDefault();
     try {
-      await awsRest('lambda', 'POST', `${LAMBDA}/functions`, {
-        FunctionName: name,
-        Runtime: runtime,
-        Role: role,
-        Handler: handler,
-        Code: { ZipFile: zipFile({ [file]: code }) },
-      });
+      await awsRest(
+        'lambda',
+        'POST',
+        `${LAMBDA}/functions`,
+        image
+          ? { FunctionName: name, Role: role, PackageType: 'Image', Code: { ImageUri: imageUri } }
+          : { FunctionName: name, Runtime: runtime, Role: role, Handler: handler, Code: { ZipFile: zipFile({ [file]: code }) } },
+      );
       setMessage({ text: `Created ${name}`, error: false });
       setOpen(false);
       setName('');
@@ -155,23 +165,46 @@ function CreateFunction({ onCreated }: { onCreated: () => void }) {
             Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
           </label>
           <label>
-            Runtime{' '}
-            <select name="runtime" value={runtime} onChange={(e) => pickRuntime(e.currentTarget.value)}>
-              {RUNTIMES.map((r) => (
-                <option key={r} value={r}>
-                  {r}
-                </option>
-              ))}
-            </select>{' '}
-            Handler <input name="handler" value={handler} onInput={(e) => setHandler(e.currentTarget.value)} required />
+            Package type{' '}
+            <select name="packageType" value={image ? 'Image' : 'Zip'} onChange={(e) => setImage(e.currentTarget.value === 'Image')}>
+              <option value="Zip">Zip (code typed here)</option>
+              <option value="Image">Container image</option>
+            </select>
           </label>
           <label>
             Execution role <input name="role" value={role} onInput={(e) => setRole(e.currentTarget.value)} required size={50} />
           </label>
-          <label>
-            File <input name="file" value={file} onInput={(e) => setFile(e.currentTarget.value)} required />
-          </label>
-          <textarea name="code" rows={8} aria-label="Code" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+          {image ? (
+            <label>
+              Image URI{' '}
+              <input
+                name="imageUri"
+                value={imageUri}
+                onInput={(e) => setImageUri(e.currentTarget.value)}
+                required
+                size={60}
+                placeholder="123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest"
+              />
+            </label>
+          ) : (
+            <>
+              <label>
+                Runtime{' '}
+                <select name="runtime" value={runtime} onChange={(e) => pickRuntime(e.currentTarget.value)}>
+                  {RUNTIMES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </select>{' '}
+                Handler <input name="handler" value={handler} onInput={(e) => setHandler(e.currentTarget.value)} required />
+              </label>
+              <label>
+                File <input name="file" value={file} onInput={(e) => setFile(e.currentTarget.value)} required />
+              </label>
+              <textarea name="code" rows={8} aria-label="Code" value={code} onInput={(e) => setCode(e.currentTarget.value)} />
+            </>
+          )}
           <p class="row">
             <button type="submit">Create</button>
             <button type="button" onClick={() => setOpen(false)}>
@@ -311,6 +344,8 @@ function FunctionDetail({ name }: { name: string }) {
     return () => clearInterval(t);
   }, []);
   const [mappingMessage, setMappingMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const [editingMapping, setEditingMapping] = useState<string | undefined>();
+  const editing = mappings.data?.EventSourceMappings.find((m) => m.UUID === editingMapping);
   const setEnabled = async (m: Mapping, enabled: boolean) => {
     try {
       await awsRest('lambda', 'PUT', `${LAMBDA}/event-source-mappings/${encodeURIComponent(m.UUID)}`, { Enabled: enabled });
@@ -387,6 +422,7 @@ function FunctionDetail({ name }: { name: string }) {
             <th>State</th>
             <th>Batch size</th>
             <th>Starting position</th>
+            <th>Options</th>
             <th>Last result</th>
             <th />
           </tr>
@@ -399,8 +435,16 @@ function FunctionDetail({ name }: { name: string }) {
               <td>{m.State}</td>
               <td>{m.BatchSize}</td>
               <td>{m.StartingPosition ?? '—'}</td>
+              <td class="small" data-testid="mapping-options">
+                {mappingSummary(m)}
+              </td>
               <td class="small">{m.LastProcessingResult ?? '—'}</td>
               <td>
+                {m.State === 'Enabled' || m.State === 'Disabled' ? (
+                  <button type="button" onClick={() => setEditingMapping(editingMapping === m.UUID ? undefined : m.UUID)}>
+                    Edit
+                  </button>
+                ) : null}{' '}
                 {m.State === 'Enabled' || m.State === 'Disabled' ? (
                   <button type="button" onClick={() => void setEnabled(m, m.State === 'Disabled')}>
                     {m.State === 'Disabled' ? 'Enable' : 'Disable'}
@@ -416,6 +460,17 @@ function FunctionDetail({ name }: { name: string }) {
           ))}
         </tbody>
       </table>
+      {editing ? (
+        <EditMapping
+          key={editing.UUID}
+          mapping={editing}
+          onDone={(text, error) => {
+            setMappingMessage({ text, error });
+            if (!error) setEditingMapping(undefined);
+            setMappingTick((n) => n + 1);
+          }}
+        />
+      ) : null}
       <CreateMapping
         name={name}
         onDone={(text, error) => {
@@ -671,9 +726,127 @@ function ManageFunction({ config, onChange }: { config: FunctionConfiguration; o
 /** The source select's value for a queue (a stream's value is its name). */
 const QUEUE = 'sqs:';
 
+/** A mapping's batching window, filters and failure handling, as its forms edit them (strings as typed). */
+interface MappingOptions {
+  /** MaximumBatchingWindowInSeconds. */
+  window: string;
+  /** FilterCriteria: one EventBridge-style pattern (JSON) a line. */
+  filters: string;
+  /** DestinationConfig.OnFailure: the name of one of the server's queues, or '' for none (stream sources only). */
+  onFailure: string;
+  /** BisectBatchOnFunctionError, MaximumRetryAttempts, MaximumRecordAgeInSeconds (stream sources only). */
+  bisect: boolean;
+  retries: string;
+  maxAge: string;
+}
+
+const NO_OPTIONS: MappingOptions = { window: '0', filters: '', onFailure: '', bisect: false, retries: '-1', maxAge: '-1' };
+
+/** The options a mapping has now (the edit form starts from them). */
+function optionsOf(m: Mapping): MappingOptions {
+  const destination = m.DestinationConfig?.OnFailure?.Destination;
+  return {
+    window: String(m.MaximumBatchingWindowInSeconds ?? 0),
+    filters: (m.FilterCriteria?.Filters ?? []).map((f) => f.Pattern ?? '').join('\n'),
+    onFailure: destination ? destination.slice(destination.lastIndexOf(':') + 1) : '',
+    bisect: m.BisectBatchOnFunctionError ?? false,
+    retries: String(m.MaximumRetryAttempts ?? -1),
+    maxAge: String(m.MaximumRecordAgeInSeconds ?? -1),
+  };
+}
+
+/**
+ * CreateEventSourceMapping / UpdateEventSourceMapping fields from the options. A queue source takes neither
+ * failure destination nor retry settings (Lambda refuses them for SQS). On update an emptied filter list or
+ * destination is sent empty, which removes it.
+ */
+async function optionsBody(o: MappingOptions, stream: boolean, queues: string[], update: boolean): Promise<Record<string, unknown>> {
+  const filters = o.filters
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((Pattern) => ({ Pattern }));
+  const body: Record<string, unknown> = { MaximumBatchingWindowInSeconds: Number(o.window) };
+  if (filters.length || update) body.FilterCriteria = { Filters: filters };
+  if (!stream) return body;
+  body.BisectBatchOnFunctionError = o.bisect;
+  body.MaximumRetryAttempts = Number(o.retries);
+  body.MaximumRecordAgeInSeconds = Number(o.maxAge);
+  if (o.onFailure) {
+    const url = queues.find((u) => queueName(u) === o.onFailure);
+    if (!url) throw new Error(`No queue ${o.onFailure} on this server`);
+    body.DestinationConfig = { OnFailure: { Destination: await queueArn(url) } };
+  } else if (update) body.DestinationConfig = { OnFailure: {} };
+  return body;
+}
+
+/** One line for the mappings table: window, filters, on-failure queue, bisect and retry limits. */
+function mappingSummary(m: Mapping): string {
+  const parts: string[] = [];
+  if (m.MaximumBatchingWindowInSeconds) parts.push(`window ${m.MaximumBatchingWindowInSeconds} s`);
+  const filters = m.FilterCriteria?.Filters?.length ?? 0;
+  if (filters) parts.push(`${filters} filter(s)`);
+  const destination = m.DestinationConfig?.OnFailure?.Destination;
+  if (destination) parts.push(`on failure → ${destination.slice(destination.lastIndexOf(':') + 1)}`);
+  if (m.BisectBatchOnFunctionError) parts.push('bisect');
+  if (m.MaximumRetryAttempts !== undefined && m.MaximumRetryAttempts >= 0) parts.push(`${m.MaximumRetryAttempts} retries`);
+  if (m.MaximumRecordAgeInSeconds !== undefined && m.MaximumRecordAgeInSeconds >= 0) parts.push(`max age ${m.MaximumRecordAgeInSeconds} s`);
+  return parts.join(' · ') || '—';
+}
+
+function MappingOptionsFields({
+  value,
+  onChange,
+  stream,
+  queues,
+}: {
+  value: MappingOptions;
+  onChange: (v: MappingOptions) => void;
+  stream: boolean;
+  queues: string[];
+}) {
+  const field = (k: 'window' | 'filters' | 'onFailure' | 'retries' | 'maxAge') => (e: { currentTarget: { value: string } }) =>
+    onChange({ ...value, [k]: e.currentTarget.value });
+  return (
+    <div class="mapping-options">
+      <label>
+        Batching window (s) <input name="window" type="number" min="0" max="300" value={value.window} onInput={field('window')} />
+      </label>
+      <label>
+        Filters (one pattern a line, e.g. <code>{'{"data": {"kind": ["order"]}}'}</code>){' '}
+        <textarea name="filters" rows={2} cols={60} class="mono" value={value.filters} onInput={field('filters')} />
+      </label>
+      {stream ? (
+        <>
+          <label>
+            On failure, send to{' '}
+            <select name="onFailure" value={value.onFailure} onChange={field('onFailure')} aria-label="On-failure destination">
+              <option value="">no destination</option>
+              {queues.map((u) => (
+                <option key={u} value={queueName(u)}>
+                  queue {queueName(u)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <input name="bisect" type="checkbox" checked={value.bisect} onChange={(e) => onChange({ ...value, bisect: e.currentTarget.checked })} /> Split the
+            batch on a function error
+          </label>
+          <label>
+            Retry attempts (-1: until the records expire) <input name="retries" type="number" value={value.retries} onInput={field('retries')} /> Maximum record
+            age (s, -1: none) <input name="maxAge" type="number" value={value.maxAge} onInput={field('maxAge')} />
+          </label>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
 /**
  * CreateEventSourceMapping from a stream of the server (batch size and starting position, a timestamp for
- * AT_TIMESTAMP) or, when it mounts SQS, one of its queues (ListQueues; batch size only: queues have no position).
+ * AT_TIMESTAMP) or, when it mounts SQS, one of its queues (ListQueues; batch size only: queues have no position);
+ * with its batching window, filters and, for a stream, its failure handling.
  */
 function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, error: boolean) => void }) {
   const live = useLive();
@@ -682,6 +855,7 @@ function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, 
   const [batch, setBatch] = useState('100');
   const [position, setPosition] = useState('LATEST');
   const [at, setAt] = useState('');
+  const [options, setOptions] = useState<MappingOptions>(NO_OPTIONS);
   const queueUrl = source.startsWith(QUEUE) ? source.slice(QUEUE.length) : undefined;
   const create = async (e: Event) => {
     e.preventDefault();
@@ -696,6 +870,7 @@ function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, 
               StartingPosition: position,
               ...(position === 'AT_TIMESTAMP' ? { StartingPositionTimestamp: new Date(at).getTime() / 1000 } : {}),
             }),
+        ...(await optionsBody(options, queueUrl === undefined, queues.data ?? [], false)),
       });
       onDone(`Created mapping ${m.UUID} from ${queueUrl !== undefined ? queueName(queueUrl) : source}`, false);
     } catch (err) {
@@ -738,7 +913,45 @@ function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, 
       {queueUrl === undefined && position === 'AT_TIMESTAMP' ? (
         <input name="at" type="datetime-local" step="1" value={at} onInput={(e) => setAt(e.currentTarget.value)} required />
       ) : null}
+      <details>
+        <summary>Batching, filters and failure handling</summary>
+        <MappingOptionsFields value={options} onChange={setOptions} stream={queueUrl === undefined} queues={queues.data ?? []} />
+      </details>
       <button type="submit">Create mapping</button>
+    </form>
+  );
+}
+
+/** UpdateEventSourceMapping: batch size, batching window, filters and (for a stream) failure handling. */
+function EditMapping({ mapping, onDone }: { mapping: Mapping; onDone: (text: string, error: boolean) => void }) {
+  const queues = useLoad(async () => (hasQueues() ? listQueueUrls() : []), []);
+  const stream = !(mapping.EventSourceArn ?? '').startsWith('arn:aws:sqs:');
+  const [batch, setBatch] = useState(String(mapping.BatchSize ?? 100));
+  const [options, setOptions] = useState<MappingOptions>(() => optionsOf(mapping));
+  const save = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await awsRest('lambda', 'PUT', `${LAMBDA}/event-source-mappings/${encodeURIComponent(mapping.UUID)}`, {
+        BatchSize: Number(batch),
+        ...(await optionsBody(options, stream, queues.data ?? [], true)),
+      });
+      onDone(`Updating the mapping from ${mapping.EventSourceArn ?? mapping.UUID}…`, false);
+    } catch (err) {
+      onDone(errorText(err), true);
+    }
+  };
+  return (
+    <form class="card dialog" onSubmit={(e) => void save(e)} data-testid="edit-mapping">
+      <h3>
+        Edit the mapping from {mapping.EventSourceArn} <span class="muted small">({mapping.UUID})</span>
+      </h3>
+      <label>
+        Batch size <input name="batch" type="number" value={batch} onInput={(e) => setBatch(e.currentTarget.value)} />
+      </label>
+      <MappingOptionsFields value={options} onChange={setOptions} stream={stream} queues={queues.data ?? []} />
+      <p class="row">
+        <button type="submit">Save mapping</button>
+      </p>
     </form>
   );
 }
@@ -760,6 +973,7 @@ interface AliasShape {
   FunctionVersion: string;
   Description?: string;
   AliasArn: string;
+  RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> };
 }
 
 /**
@@ -836,6 +1050,7 @@ function VersionsAndAliases({ name }: { name: string }) {
           <tr>
             <th>Alias</th>
             <th>Version</th>
+            <th>Weighted routing</th>
             <th>Description</th>
             <th />
           </tr>
@@ -863,6 +1078,18 @@ function VersionsAndAliases({ name }: { name: string }) {
                     </option>
                   ))}
                 </select>
+              </td>
+              <td>
+                <AliasRouting
+                  alias={a}
+                  versions={published.map((v) => v.Version)}
+                  act={(done, body) =>
+                    void act(
+                      () => done,
+                      () => awsRest('lambda', 'PUT', `${LAMBDA}/functions/${fn}/aliases/${encodeURIComponent(a.Name)}`, body),
+                    )
+                  }
+                />
               </td>
               <td>{a.Description}</td>
               <td>
@@ -935,6 +1162,63 @@ function VersionsAndAliases({ name }: { name: string }) {
           Remove reservation
         </button>
       </form>
+    </div>
+  );
+}
+
+/**
+ * An alias's weighted routing (RoutingConfig.AdditionalVersionWeights): the share of invocations sent to one more
+ * version, set or removed with UpdateAlias.
+ */
+function AliasRouting({ alias, versions, act }: { alias: AliasShape; versions: string[]; act: (done: string, body: Record<string, unknown>) => void }) {
+  const weights = Object.entries(alias.RoutingConfig?.AdditionalVersionWeights ?? {});
+  const others = versions.filter((v) => v !== alias.FunctionVersion);
+  const [version, setVersion] = useState('');
+  const [percent, setPercent] = useState('10');
+  const target = version || others[0] || '';
+  return (
+    <div class="alias-routing" data-testid="alias-routing">
+      <span data-testid="alias-weights">
+        {weights.length
+          ? weights.map(([v, w]) => `${Math.round((1 - w) * 1000) / 10}% → ${alias.FunctionVersion}, ${Math.round(w * 1000) / 10}% → ${v}`).join('; ')
+          : 'none'}
+      </span>{' '}
+      <select name="weightVersion" aria-label={`Additional version of ${alias.Name}`} value={target} onChange={(e) => setVersion(e.currentTarget.value)}>
+        {others.map((v) => (
+          <option key={v} value={v}>
+            {v}
+          </option>
+        ))}
+      </select>
+      <input
+        name="weight"
+        type="number"
+        step="0.1"
+        aria-label={`Weight of ${alias.Name}'s additional version (%)`}
+        value={percent}
+        size={5}
+        onInput={(e) => setPercent(e.currentTarget.value)}
+      />
+      %{' '}
+      <button
+        type="button"
+        disabled={!target}
+        onClick={() =>
+          act(`Alias ${alias.Name} sends ${percent}% to version ${target}`, {
+            RoutingConfig: { AdditionalVersionWeights: { [target]: Number(percent) / 100 } },
+          })
+        }
+      >
+        Set weight
+      </button>{' '}
+      {weights.length ? (
+        <button
+          type="button"
+          onClick={() => act(`Alias ${alias.Name} routes everything to version ${alias.FunctionVersion}`, { RoutingConfig: { AdditionalVersionWeights: {} } })}
+        >
+          Remove weights
+        </button>
+      ) : null}
     </div>
   );
 }
