@@ -10,11 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { DescribeDeliveryStreamCommand, FirehoseClient, UpdateDestinationCommand } from '@aws-sdk/client-firehose';
+import { DescribeDeliveryStreamCommand, FirehoseClient, PutRecordCommand, UpdateDestinationCommand } from '@aws-sdk/client-firehose';
 import { CreateApplicationCommand, DescribeApplicationCommand, KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
 import {
   CreateApplicationCommand as CreateV2Command,
@@ -933,6 +935,176 @@ describe('managing applications, delivery streams and functions from the console
   });
 
   describe('the rest of the settings: processors, partitioning, backup and HTTP endpoints; images, weighted aliases and mapping options', () => {
+    it('creates a delivery stream with de-aggregation, a Lambda processor of the server, metadata extraction for dynamic partitioning and S3 backup, and edits its processors (read back with the SDK)', async () => {
+      const transform = await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: 'fh-transform',
+          Runtime: 'nodejs20.x',
+          Role: 'arn:aws:iam::000000000000:role/lambda-role',
+          Handler: 'index.handler',
+          Code: {
+            ZipFile: zipOf({
+              'index.mjs': "export const handler = async (e) => ({ records: e.records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: r.data })) });\n",
+            }),
+          },
+        }),
+      );
+      await page.goto(`${server.url}/console/#/deliveries`);
+      await page.click('[data-testid=create-delivery-open]');
+      const form = page.locator('[data-testid=create-delivery]');
+      await form.locator('input[name=name]').fill('console-partitioned');
+      await form.locator('input[name=bucket]').fill('partitioned-bucket');
+      await form.locator('input[name=prefix]').fill('store=!{partitionKeyFromQuery:store}/');
+      await form.locator('input[name=errorPrefix]').fill('errors/!{firehose:error-output-type}/');
+      await form.locator('input[name=size]').fill('5');
+      await form.locator('input[name=interval]').fill('60');
+      await form.locator('summary', { hasText: 'Processing' }).click();
+      await form.locator('select[name=deaggregate]').selectOption('JSON');
+      await form.locator('select[name=lambdaArn] option', { hasText: 'fh-transform' }).waitFor({ state: 'attached', timeout: 10_000 });
+      await form.locator('select[name=lambdaArn]').selectOption(transform.FunctionArn!);
+      await form.locator('input[name=metadataQuery]').fill('{store: .store}');
+      await form.locator('input[name=appendDelimiter]').check();
+      await form.locator('input[name=dynamicPartitioning]').check();
+      await form.locator('input[name=backup]').check();
+      await form.locator('input[name=backupBucket]').fill('partitioned-backup');
+      await form.locator('input[name=backupPrefix]').fill('source/');
+      // Dynamic partitioning wants 64 MiB buffers, and Firehose says so.
+      await form.locator('button[type=submit]').click();
+      assert.equal(
+        await textMatching(page.locator('span.error'), /dynamic partitioning/),
+        'InvalidArgumentException: BufferingHints.SizeInMBs must be at least 64 when dynamic partitioning is enabled',
+      );
+      await form.locator('input[name=size]').fill('64');
+      await shot(page, 'delivery-processors');
+      await form.locator('button[type=submit]').click();
+      await page.locator('.message', { hasText: 'Creating console-partitioned…' }).waitFor({ timeout: 10_000 });
+      const describe = async () =>
+        (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'console-partitioned' }))).DeliveryStreamDescription!;
+      let d = await describe();
+      let ext = d.Destinations?.[0]?.ExtendedS3DestinationDescription;
+      assert.equal(ext?.Prefix, 'store=!{partitionKeyFromQuery:store}/');
+      assert.equal(ext?.ErrorOutputPrefix, 'errors/!{firehose:error-output-type}/');
+      assert.equal(ext?.ProcessingConfiguration?.Enabled, true);
+      assert.deepEqual(
+        ext?.ProcessingConfiguration?.Processors?.map((p) => [
+          p.Type,
+          Object.fromEntries((p.Parameters ?? []).map((x) => [x.ParameterName, x.ParameterValue])),
+        ]),
+        [
+          ['RecordDeAggregation', { SubRecordType: 'JSON' }],
+          ['Lambda', { LambdaArn: transform.FunctionArn, BufferSizeInMBs: '1', BufferIntervalInSeconds: '60', NumberOfRetries: '3' }],
+          ['MetadataExtraction', { MetadataExtractionQuery: '{store: .store}', JsonParsingEngine: 'JQ-1.6' }],
+          ['AppendDelimiterToRecord', {}],
+        ],
+      );
+      assert.equal(ext?.DynamicPartitioningConfiguration?.Enabled, true);
+      assert.equal(ext?.S3BackupMode, 'Enabled');
+      assert.equal(ext?.S3BackupDescription?.BucketARN, 'arn:aws:s3:::partitioned-backup');
+      assert.equal(ext?.S3BackupDescription?.Prefix, 'source/');
+
+      // Its page opens the edit form with those settings; the Lambda step is removed and the query widened.
+      await until('console-partitioned ACTIVE', async () => (await describe()).DeliveryStreamStatus === 'ACTIVE', 10_000);
+      await page.goto(`${server.url}/console/#/deliveries/console-partitioned`);
+      assert.match(
+        await textMatching(page.locator('[data-testid=delivery-summary]'), /processors/),
+        /processors: de-aggregate JSON, Lambda fh-transform, metadata/,
+      );
+      await page.locator('button', { hasText: 'Edit destination' }).click();
+      const update = page.locator('[data-testid=update-destination]');
+      assert.equal(await update.locator('select[name=lambdaArn]').inputValue(), transform.FunctionArn);
+      assert.equal(await update.locator('input[name=metadataQuery]').inputValue(), '{store: .store}');
+      assert.equal(await update.locator('input[name=backupPrefix]').inputValue(), 'source/');
+      await update.locator('select[name=lambdaArn]').selectOption('');
+      await update.locator('input[name=metadataQuery]').fill('{store: .store, day: .day}');
+      await update.locator('input[name=prefix]').fill('store=!{partitionKeyFromQuery:store}/day=!{partitionKeyFromQuery:day}/');
+      await update.locator('button[type=submit]').click();
+      await page.locator('.message', { hasText: 'Destination updated' }).waitFor({ timeout: 10_000 });
+      d = await describe();
+      assert.equal(d.VersionId, '2');
+      ext = d.Destinations?.[0]?.ExtendedS3DestinationDescription;
+      assert.deepEqual(
+        ext?.ProcessingConfiguration?.Processors?.map((p) => p.Type),
+        ['RecordDeAggregation', 'MetadataExtraction', 'AppendDelimiterToRecord'],
+      );
+      assert.equal(ext?.ProcessingConfiguration?.Processors?.[1]?.Parameters?.[0]?.ParameterValue, '{store: .store, day: .day}');
+      assert.equal(ext?.Prefix, 'store=!{partitionKeyFromQuery:store}/day=!{partitionKeyFromQuery:day}/');
+      assert.equal(ext?.DynamicPartitioningConfiguration?.Enabled, true);
+      assert.equal(ext?.S3BackupMode, 'Enabled');
+    });
+
+    it('creates a delivery stream to an HTTP endpoint (URL, name, access key, buffering, retry, backup bucket) that receives records with the key, and edits its retry and backup while keeping the key', async () => {
+      const received: Array<{ key: string | undefined; records: string[] }> = [];
+      const endpoint = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => {
+          const json = JSON.parse(body) as { requestId: string; records: Array<{ data: string }> };
+          received.push({
+            key: req.headers['x-amz-firehose-access-key'] as string | undefined,
+            records: json.records.map((r) => Buffer.from(r.data, 'base64').toString()),
+          });
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ requestId: json.requestId, timestamp: Date.now() }));
+        });
+      });
+      await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
+      try {
+        const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/ingest`;
+        await page.goto(`${server.url}/console/#/deliveries`);
+        await page.click('[data-testid=create-delivery-open]');
+        const form = page.locator('[data-testid=create-delivery]');
+        await form.locator('input[name=name]').fill('console-http');
+        await form.locator('select[name=kind]').selectOption('http');
+        await form.locator('input[name=url]').fill(url);
+        await form.locator('input[name=endpointName]').fill('collector');
+        await form.locator('input[name=accessKey]').fill('secret-key-1');
+        await form.locator('input[name=retryS]').fill('60');
+        await form.locator('input[name=bucket]').fill('http-backup');
+        await form.locator('input[name=prefix]').fill('failed/');
+        await form.locator('input[name=size]').fill('1');
+        await form.locator('input[name=interval]').fill('0');
+        await form.locator('button[type=submit]').click();
+        await page.locator('.message', { hasText: 'Creating console-http…' }).waitFor({ timeout: 10_000 });
+        const describe = async () =>
+          (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'console-http' }))).DeliveryStreamDescription!;
+        let http = (await describe()).Destinations?.[0]?.HttpEndpointDestinationDescription;
+        assert.deepEqual(http?.EndpointConfiguration, { Url: url, Name: 'collector' });
+        assert.deepEqual(http?.BufferingHints, { SizeInMBs: 1, IntervalInSeconds: 0 });
+        assert.equal(http?.RetryOptions?.DurationInSeconds, 60);
+        assert.equal(http?.S3BackupMode, 'FailedDataOnly');
+        assert.equal(http?.S3DestinationDescription?.BucketARN, 'arn:aws:s3:::http-backup');
+        assert.equal(http?.S3DestinationDescription?.Prefix, 'failed/');
+        await until('console-http ACTIVE', async () => (await describe()).DeliveryStreamStatus === 'ACTIVE', 10_000);
+        // Firehose never describes the access key: the endpoint sees it.
+        await firehose.send(new PutRecordCommand({ DeliveryStreamName: 'console-http', Record: { Data: Buffer.from('{"n":1}\n') } }));
+        await until('the endpoint receives the record', async () => received.length > 0, 10_000);
+        assert.deepEqual(received[0], { key: 'secret-key-1', records: ['{"n":1}\n'] });
+
+        // Edited: a longer retry and every record backed up; the key, left blank, is kept.
+        await page.goto(`${server.url}/console/#/deliveries/console-http`);
+        await page.locator('[data-testid=delivery-summary]', { hasText: 'collector' }).waitFor({ timeout: 10_000 });
+        await page.locator('button', { hasText: 'Edit destination' }).click();
+        const update = page.locator('[data-testid=update-destination]');
+        assert.equal(await update.locator('input[name=url]').inputValue(), url);
+        assert.equal(await update.locator('input[name=accessKey]').inputValue(), '');
+        await update.locator('input[name=retryS]').fill('120');
+        await update.locator('select[name=httpBackupMode]').selectOption('AllData');
+        await update.locator('button[type=submit]').click();
+        await page.locator('.message', { hasText: 'Destination updated' }).waitFor({ timeout: 10_000 });
+        const d = await describe();
+        assert.equal(d.VersionId, '2');
+        http = d.Destinations?.[0]?.HttpEndpointDestinationDescription;
+        assert.equal(http?.RetryOptions?.DurationInSeconds, 120);
+        assert.equal(http?.S3BackupMode, 'AllData');
+        assert.equal(http?.EndpointConfiguration?.Url, url);
+        await firehose.send(new PutRecordCommand({ DeliveryStreamName: 'console-http', Record: { Data: Buffer.from('{"n":2}\n') } }));
+        await until('the endpoint receives the second record', async () => received.length > 1, 10_000);
+        assert.deepEqual(received[1], { key: 'secret-key-1', records: ['{"n":2}\n'] });
+        await shot(page, 'delivery-http');
+      } finally {
+        endpoint.close();
+      }
+    });
+
     it("creates an event source mapping with a filter, a batching window, an on-failure queue, bisect and retry limits, edits them, and shows Lambda's refusal of a bad filter", async () => {
       await lambda.send(
         new CreateFunctionCommand({

@@ -4,7 +4,8 @@
  * with a viewer for the delivered files.
  */
 import { useState } from 'preact/hooks';
-import { aws, consoleGet, errorText, hasCloudWatch, roleArn, streamArn, useLive, useLoad } from '../api.ts';
+import { aws, awsRest, consoleGet, errorText, hasCloudWatch, roleArn, streamArn, useLive, useLoad } from '../api.ts';
+import { OutcomeText, useAction, useFields } from '../forms.tsx';
 import { MetricChart } from '../metrics.tsx';
 import { LiveChart, Sparkline } from '../charts.tsx';
 import { bytes, cell, num } from '../format.ts';
@@ -21,58 +22,319 @@ let deletedNotice: string | undefined;
 
 const COMPRESSIONS = ['UNCOMPRESSED', 'GZIP', 'ZIP', 'Snappy', 'HADOOP_SNAPPY'];
 
-/** The destination settings both forms edit: S3-style delivery into a bucket of the server's object store. */
-interface S3Settings {
+/**
+ * Everything the create and edit forms set: an S3-style destination (a bucket of the server's object store) or an HTTP
+ * endpoint (with a bucket for its backup), the processors Freshet runs (record de-aggregation, a Lambda function of the
+ * server, metadata extraction for dynamic partitioning, a delimiter appended), dynamic partitioning and source-record
+ * backup. Text fields hold what was typed; the request is built from them by destinationConfig().
+ */
+interface Settings {
+  kind: 's3' | 'http';
+  /** The destination bucket (S3), or the bucket an HTTP endpoint's backup goes to. */
   bucket: string;
   prefix: string;
+  errorPrefix: string;
   sizeMiB: string;
   intervalS: string;
   compression: string;
   /** '' (records as received) or `<database>.<table>` (JSON → Parquet against a table the server declares). */
   parquetTable: string;
+  /** RecordDeAggregation's SubRecordType, or '' for none; the delimiter (as typed) for DELIMITED. */
+  deaggregate: '' | 'JSON' | 'DELIMITED';
+  deaggregateDelimiter: string;
+  /** The Lambda processor's function (its ARN), or ''. */
+  lambdaArn: string;
+  lambdaBufferMiB: string;
+  lambdaIntervalS: string;
+  lambdaRetries: string;
+  /** MetadataExtraction's JQ query (e.g. `{store: .store}`), or ''. */
+  metadataQuery: string;
+  appendDelimiter: boolean;
+  dynamicPartitioning: boolean;
+  /** S3 source-record backup (S3BackupMode Enabled) into another bucket and prefix. */
+  backup: boolean;
+  backupBucket: string;
+  backupPrefix: string;
+  /** HTTP endpoint: URL, name, access key (never described back: blank keeps the current one), retry duration, backup mode. */
+  url: string;
+  endpointName: string;
+  accessKey: string;
+  retryS: string;
+  httpBackupMode: 'FailedDataOnly' | 'AllData';
+  contentEncoding: 'NONE' | 'GZIP';
 }
 
-/** ExtendedS3DestinationConfiguration (or …Update) fields from the form. */
-function s3Fields(s: S3Settings, role: string, wasConverting = false): Record<string, unknown> {
-  const [database, table] = s.parquetTable.split('.');
+const DEFAULTS: Settings = {
+  kind: 's3',
+  bucket: 'freshet-deliveries',
+  prefix: '',
+  errorPrefix: '',
+  sizeMiB: '5',
+  intervalS: '300',
+  compression: 'UNCOMPRESSED',
+  parquetTable: '',
+  deaggregate: '',
+  deaggregateDelimiter: '',
+  lambdaArn: '',
+  lambdaBufferMiB: '1',
+  lambdaIntervalS: '60',
+  lambdaRetries: '3',
+  metadataQuery: '',
+  appendDelimiter: false,
+  dynamicPartitioning: false,
+  backup: false,
+  backupBucket: 'freshet-backup',
+  backupPrefix: '',
+  url: '',
+  endpointName: '',
+  accessKey: '',
+  retryS: '300',
+  httpBackupMode: 'FailedDataOnly',
+  contentEncoding: 'NONE',
+};
+
+interface Processor {
+  Type: string;
+  Parameters?: Array<{ ParameterName: string; ParameterValue: string }>;
+}
+interface Processing {
+  Enabled?: boolean;
+  Processors?: Processor[];
+}
+
+/** The delimiter parameters are base64 on the wire; the form shows and takes them as text. */
+function toB64(text: string): string {
+  return btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+}
+function fromB64(b64: string): string {
+  try {
+    return new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)));
+  } catch {
+    return b64;
+  }
+}
+
+/** ProcessingConfiguration from the form (in Firehose's own order); `undefined` when none was or is set. */
+function processingOf(s: Settings, had: boolean): Processing | undefined {
+  const processors: Processor[] = [];
+  const param = (ParameterName: string, ParameterValue: string) => ({ ParameterName, ParameterValue });
+  if (s.deaggregate)
+    processors.push({
+      Type: 'RecordDeAggregation',
+      Parameters: [param('SubRecordType', s.deaggregate), ...(s.deaggregate === 'DELIMITED' ? [param('Delimiter', toB64(s.deaggregateDelimiter))] : [])],
+    });
+  if (s.lambdaArn)
+    processors.push({
+      Type: 'Lambda',
+      Parameters: [
+        param('LambdaArn', s.lambdaArn),
+        param('BufferSizeInMBs', s.lambdaBufferMiB),
+        param('BufferIntervalInSeconds', s.lambdaIntervalS),
+        param('NumberOfRetries', s.lambdaRetries),
+      ],
+    });
+  if (s.metadataQuery)
+    processors.push({ Type: 'MetadataExtraction', Parameters: [param('MetadataExtractionQuery', s.metadataQuery), param('JsonParsingEngine', 'JQ-1.6')] });
+  if (s.appendDelimiter) processors.push({ Type: 'AppendDelimiterToRecord' });
+  if (processors.length) return { Enabled: true, Processors: processors };
+  return had ? { Enabled: false, Processors: [] } : undefined;
+}
+
+/** What the page read, as the form's settings (the edit form opens with them). */
+function settingsOf(dest: Destination | undefined): Settings {
+  const http = dest?.HttpEndpointDestinationDescription;
+  const ext = dest?.ExtendedS3DestinationDescription;
+  const s3 = http?.S3DestinationDescription ?? ext ?? dest?.S3DestinationDescription;
+  const processing = (http ?? ext)?.ProcessingConfiguration;
+  const processors = processing?.Enabled ? (processing.Processors ?? []) : [];
+  const param = (type: string, name: string) => processors.find((p) => p.Type === type)?.Parameters?.find((x) => x.ParameterName === name)?.ParameterValue;
+  const has = (type: string) => processors.some((p) => p.Type === type);
+  const conversion = ext?.DataFormatConversionConfiguration;
+  const hints = http?.BufferingHints ?? s3?.BufferingHints;
   return {
-    BucketARN: `arn:aws:s3:::${s.bucket}`,
-    RoleARN: role,
-    Prefix: s.prefix,
-    BufferingHints: { SizeInMBs: Number(s.sizeMiB), IntervalInSeconds: Number(s.intervalS) },
-    CompressionFormat: s.compression,
-    ...(s.parquetTable
-      ? {
-          DataFormatConversionConfiguration: {
-            Enabled: true,
-            SchemaConfiguration: { DatabaseName: database, TableName: table ?? '', RoleARN: role },
-            InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
-            OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } },
-          },
-        }
-      : wasConverting
-        ? { DataFormatConversionConfiguration: { Enabled: false } }
-        : {}),
+    ...DEFAULTS,
+    kind: http ? 'http' : 's3',
+    bucket: s3?.BucketARN.replace(/^arn:[^:]*:s3:::/, '') ?? '',
+    prefix: s3?.Prefix ?? '',
+    errorPrefix: s3?.ErrorOutputPrefix ?? '',
+    sizeMiB: String(hints?.SizeInMBs ?? 5),
+    intervalS: String(hints?.IntervalInSeconds ?? 300),
+    compression: s3?.CompressionFormat ?? 'UNCOMPRESSED',
+    parquetTable: conversion?.Enabled ? `${conversion.SchemaConfiguration?.DatabaseName ?? ''}.${conversion.SchemaConfiguration?.TableName ?? ''}` : '',
+    deaggregate: has('RecordDeAggregation') ? ((param('RecordDeAggregation', 'SubRecordType') ?? 'JSON') as 'JSON' | 'DELIMITED') : '',
+    deaggregateDelimiter: fromB64(param('RecordDeAggregation', 'Delimiter') ?? ''),
+    lambdaArn: param('Lambda', 'LambdaArn') ?? '',
+    lambdaBufferMiB: param('Lambda', 'BufferSizeInMBs') ?? DEFAULTS.lambdaBufferMiB,
+    lambdaIntervalS: param('Lambda', 'BufferIntervalInSeconds') ?? DEFAULTS.lambdaIntervalS,
+    lambdaRetries: param('Lambda', 'NumberOfRetries') ?? DEFAULTS.lambdaRetries,
+    metadataQuery: param('MetadataExtraction', 'MetadataExtractionQuery') ?? '',
+    appendDelimiter: has('AppendDelimiterToRecord'),
+    dynamicPartitioning: ext?.DynamicPartitioningConfiguration?.Enabled ?? false,
+    backup: ext?.S3BackupMode === 'Enabled',
+    backupBucket: ext?.S3BackupDescription?.BucketARN.replace(/^arn:[^:]*:s3:::/, '') ?? DEFAULTS.backupBucket,
+    backupPrefix: ext?.S3BackupDescription?.Prefix ?? '',
+    url: http?.EndpointConfiguration?.Url ?? '',
+    endpointName: http?.EndpointConfiguration?.Name ?? '',
+    retryS: String(http?.RetryOptions?.DurationInSeconds ?? 300),
+    httpBackupMode: http?.S3BackupMode ?? 'FailedDataOnly',
+    contentEncoding: http?.RequestConfiguration?.ContentEncoding ?? 'NONE',
   };
 }
 
-function S3Fields({ value, onChange }: { value: S3Settings; onChange: (v: S3Settings) => void }) {
-  const field = (k: keyof S3Settings) => (e: { currentTarget: { value: string } }) => onChange({ ...value, [k]: e.currentTarget.value });
+/**
+ * The destination member of CreateDeliveryStream (`update` false) or UpdateDestination (`update` true) and its body.
+ * `before` is what the destination was (edit form): settings it had are sent switched off when the form clears
+ * them, and an HTTP endpoint's configuration is sent only when its URL, name or key changes (Firehose never
+ * describes the key, and an endpoint configuration without one removes it).
+ */
+function destinationConfig(s: Settings, role: string, update: boolean, before?: Settings): [string, Record<string, unknown>] {
+  const bucketPart = (bucket: string, prefix: string) => ({ BucketARN: `arn:aws:s3:::${bucket}`, RoleARN: role, Prefix: prefix });
+  const wasSameKind = before?.kind === s.kind;
+  const processing = processingOf(
+    s,
+    wasSameKind && !!before && (before.deaggregate !== '' || before.lambdaArn !== '' || before.metadataQuery !== '' || before.appendDelimiter),
+  );
+  if (s.kind === 'http') {
+    const endpointChanged = !wasSameKind || s.url !== before?.url || s.endpointName !== before?.endpointName || s.accessKey !== '';
+    return [
+      update ? 'HttpEndpointDestinationUpdate' : 'HttpEndpointDestinationConfiguration',
+      {
+        ...(endpointChanged
+          ? { EndpointConfiguration: { Url: s.url, ...(s.endpointName ? { Name: s.endpointName } : {}), ...(s.accessKey ? { AccessKey: s.accessKey } : {}) } }
+          : {}),
+        BufferingHints: { SizeInMBs: Number(s.sizeMiB), IntervalInSeconds: Number(s.intervalS) },
+        RequestConfiguration: { ContentEncoding: s.contentEncoding },
+        RetryOptions: { DurationInSeconds: Number(s.retryS) },
+        RoleARN: role,
+        S3BackupMode: s.httpBackupMode,
+        [update ? 'S3Update' : 'S3Configuration']: { ...bucketPart(s.bucket, s.prefix), CompressionFormat: s.compression },
+        ...(processing ? { ProcessingConfiguration: processing } : {}),
+      },
+    ];
+  }
+  const [database, table] = s.parquetTable.split('.');
+  const wasConverting = wasSameKind && !!before?.parquetTable;
+  return [
+    update ? 'ExtendedS3DestinationUpdate' : 'ExtendedS3DestinationConfiguration',
+    {
+      ...bucketPart(s.bucket, s.prefix),
+      ...(s.errorPrefix || (wasSameKind && before?.errorPrefix) ? { ErrorOutputPrefix: s.errorPrefix } : {}),
+      BufferingHints: { SizeInMBs: Number(s.sizeMiB), IntervalInSeconds: Number(s.intervalS) },
+      CompressionFormat: s.compression,
+      ...(s.parquetTable
+        ? {
+            DataFormatConversionConfiguration: {
+              Enabled: true,
+              SchemaConfiguration: { DatabaseName: database, TableName: table ?? '', RoleARN: role },
+              InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
+              OutputFormatConfiguration: { Serializer: { ParquetSerDe: {} } },
+            },
+          }
+        : wasConverting
+          ? { DataFormatConversionConfiguration: { Enabled: false } }
+          : {}),
+      ...(processing ? { ProcessingConfiguration: processing } : {}),
+      ...(s.dynamicPartitioning || (wasSameKind && before?.dynamicPartitioning)
+        ? { DynamicPartitioningConfiguration: { Enabled: s.dynamicPartitioning } }
+        : {}),
+      ...(s.backup
+        ? { S3BackupMode: 'Enabled', [update ? 'S3BackupUpdate' : 'S3BackupConfiguration']: bucketPart(s.backupBucket, s.backupPrefix) }
+        : wasSameKind && before?.backup
+          ? { S3BackupMode: 'Disabled' }
+          : {}),
+    },
+  ];
+}
+
+/** The server's functions (ListFunctions) the Lambda processor can call; none when the server has no Lambda API. */
+function useFunctions(): Array<{ FunctionName: string; FunctionArn: string }> {
+  const list = useLoad(
+    () =>
+      awsRest<{ Functions: Array<{ FunctionName: string; FunctionArn: string }> }>('lambda', 'GET', '/2015-03-31/functions/').then(
+        (r) => r.Functions,
+        () => [],
+      ),
+    [],
+  );
+  return list.data ?? [];
+}
+
+function DestinationFields({ value, onChange }: { value: Settings; onChange: (v: Settings) => void }) {
+  const functions = useFunctions();
+  type Text = { [K in keyof Settings]: Settings[K] extends string ? K : never }[keyof Settings];
+  const text = (k: Text) => ({
+    name: k,
+    value: value[k],
+    onInput: (e: { currentTarget: { value: string } }) => onChange({ ...value, [k]: e.currentTarget.value }),
+  });
+  const pick = (k: Text) => ({
+    name: k,
+    value: value[k],
+    onChange: (e: { currentTarget: { value: string } }) => onChange({ ...value, [k]: e.currentTarget.value }),
+  });
+  const check = (k: 'appendDelimiter' | 'dynamicPartitioning' | 'backup') => ({
+    name: k,
+    checked: value[k],
+    onChange: (e: { currentTarget: { checked: boolean } }) => onChange({ ...value, [k]: e.currentTarget.checked }),
+  });
+  const s3 = value.kind === 's3';
   return (
     <>
       <label>
-        Bucket <input name="bucket" value={value.bucket} onInput={field('bucket')} required />
+        Destination{' '}
+        <select {...pick('kind')}>
+          <option value="s3">Amazon S3 (a bucket of this server)</option>
+          <option value="http">HTTP endpoint</option>
+        </select>
+      </label>
+      {s3 ? null : (
+        <fieldset data-testid="http-endpoint">
+          <legend>HTTP endpoint</legend>
+          <label>
+            URL <input {...text('url')} required size={50} placeholder="https://example.com/ingest" />
+          </label>
+          <label>
+            Name <input {...text('endpointName')} />
+          </label>
+          <label>
+            Access key <input {...text('accessKey')} type="password" autoComplete="off" size={30} />{' '}
+            <span class="muted small">(sent as X-Amz-Firehose-Access-Key; never shown again: blank keeps the current one)</span>
+          </label>
+          <label>
+            Content encoding{' '}
+            <select {...pick('contentEncoding')}>
+              <option value="NONE">NONE</option>
+              <option value="GZIP">GZIP</option>
+            </select>{' '}
+            Retry duration (s) <input {...text('retryS')} type="number" min="0" max="7200" />
+          </label>
+          <label>
+            Back up to S3{' '}
+            <select {...pick('httpBackupMode')}>
+              <option value="FailedDataOnly">failed data only</option>
+              <option value="AllData">all data</option>
+            </select>
+          </label>
+        </fieldset>
+      )}
+      <label>
+        {s3 ? 'Bucket' : 'Backup bucket'} <input {...text('bucket')} required />
       </label>
       <label>
-        Prefix <input name="prefix" value={value.prefix} onInput={field('prefix')} placeholder="yyyy/MM/dd/HH/ when empty" size={40} />
+        Prefix <input {...text('prefix')} placeholder="yyyy/MM/dd/HH/ when empty" size={40} />
       </label>
+      {s3 ? (
+        <label>
+          Error output prefix <input {...text('errorPrefix')} size={40} placeholder="needed with dynamic partitioning" />
+        </label>
+      ) : null}
       <label>
-        Buffer size (MiB) <input name="size" type="number" min="1" max="128" value={value.sizeMiB} onInput={field('sizeMiB')} required /> or interval (seconds){' '}
-        <input name="interval" type="number" min="0" max="900" value={value.intervalS} onInput={field('intervalS')} required />
+        Buffer size (MiB) <input name="size" type="number" min="1" max="128" value={value.sizeMiB} onInput={text('sizeMiB').onInput} required /> or interval
+        (seconds) <input name="interval" type="number" min="0" max="900" value={value.intervalS} onInput={text('intervalS').onInput} required />
       </label>
       <label>
         Compression{' '}
-        <select name="compression" value={value.compression} onChange={field('compression')}>
+        <select {...pick('compression')} name="compression">
           {COMPRESSIONS.map((c) => (
             <option key={c} value={c}>
               {c}
@@ -80,76 +342,135 @@ function S3Fields({ value, onChange }: { value: S3Settings; onChange: (v: S3Sett
           ))}
         </select>
       </label>
-      <label>
-        Record format{' '}
-        <select
-          name="format"
-          value={value.parquetTable ? 'parquet' : 'raw'}
-          onChange={(e) => onChange({ ...value, parquetTable: e.currentTarget.value === 'parquet' ? 'db.table' : '' })}
-        >
-          <option value="raw">as received</option>
-          <option value="parquet">JSON → Parquet</option>
-        </select>
-        {value.parquetTable ? (
-          <>
-            {' '}
-            table (database.table) <input name="table" value={value.parquetTable} onInput={field('parquetTable')} required />
-          </>
+      {s3 ? (
+        <label>
+          Record format{' '}
+          <select
+            name="format"
+            value={value.parquetTable ? 'parquet' : 'raw'}
+            onChange={(e) => onChange({ ...value, parquetTable: e.currentTarget.value === 'parquet' ? 'db.table' : '' })}
+          >
+            <option value="raw">as received</option>
+            <option value="parquet">JSON → Parquet</option>
+          </select>
+          {value.parquetTable ? (
+            <>
+              {' '}
+              table (database.table) <input name="table" value={value.parquetTable} onInput={text('parquetTable').onInput} required />
+            </>
+          ) : null}
+        </label>
+      ) : null}
+      <details open={!!(value.deaggregate || value.lambdaArn || value.metadataQuery || value.appendDelimiter || value.dynamicPartitioning || value.backup)}>
+        <summary>Processing, dynamic partitioning and backup</summary>
+        <fieldset data-testid="processors">
+          <legend>Processors (run in Firehose's order)</legend>
+          <label>
+            De-aggregate records{' '}
+            <select {...pick('deaggregate')}>
+              <option value="">no</option>
+              <option value="JSON">JSON (concatenated objects)</option>
+              <option value="DELIMITED">delimited</option>
+            </select>
+            {value.deaggregate === 'DELIMITED' ? (
+              <>
+                {' '}
+                delimiter <input {...text('deaggregateDelimiter')} required size={4} />
+              </>
+            ) : null}
+          </label>
+          <label>
+            Lambda function{' '}
+            <select {...pick('lambdaArn')}>
+              <option value="">none</option>
+              {functions.map((f) => (
+                <option key={f.FunctionArn} value={f.FunctionArn}>
+                  {f.FunctionName}
+                </option>
+              ))}
+              {value.lambdaArn && !functions.some((f) => f.FunctionArn === value.lambdaArn) ? <option value={value.lambdaArn}>{value.lambdaArn}</option> : null}
+            </select>
+            {value.lambdaArn ? (
+              <>
+                {' '}
+                buffer (MiB) <input {...text('lambdaBufferMiB')} size={4} /> interval (s) <input {...text('lambdaIntervalS')} size={4} /> retries{' '}
+                <input {...text('lambdaRetries')} size={4} />
+              </>
+            ) : null}
+          </label>
+          {s3 ? (
+            <label>
+              Metadata extraction (JQ) <input {...text('metadataQuery')} size={40} placeholder="{store: .store}" />
+            </label>
+          ) : null}
+          <label>
+            <input type="checkbox" {...check('appendDelimiter')} /> Append a new line to each record
+          </label>
+        </fieldset>
+        {s3 ? (
+          <fieldset data-testid="partitioning-backup">
+            <legend>Dynamic partitioning and backup</legend>
+            <label>
+              <input type="checkbox" {...check('dynamicPartitioning')} /> Dynamic partitioning (keys from the metadata extraction, used in the prefix as{' '}
+              <code>{'!{partitionKeyFromQuery:store}'}</code>)
+            </label>
+            <label>
+              <input type="checkbox" {...check('backup')} /> Back up source records to{' '}
+              {value.backup ? (
+                <>
+                  bucket <input {...text('backupBucket')} required /> prefix <input {...text('backupPrefix')} />
+                </>
+              ) : (
+                'another bucket'
+              )}
+            </label>
+          </fieldset>
         ) : null}
-      </label>
+      </details>
     </>
   );
 }
 
-/** CreateDeliveryStream: Direct PUT or a Kinesis data stream as source, delivered into a bucket. */
+/** CreateDeliveryStream: Direct PUT or a Kinesis data stream as source, delivered into a bucket or to an HTTP endpoint. */
 function CreateDelivery() {
   const live = useLive();
   const [open, setOpen] = useState(false);
-  const [name, setName] = useState('');
-  const [source, setSource] = useState('');
-  const [s3, setS3] = useState<S3Settings>({
-    bucket: 'freshet-deliveries',
-    prefix: '',
-    sizeMiB: '5',
-    intervalS: '300',
-    compression: 'UNCOMPRESSED',
-    parquetTable: '',
-  });
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
-  const create = async (e: Event) => {
-    e.preventDefault();
-    try {
+  const fields = useFields({ name: '', source: '' });
+  const [settings, setSettings] = useState<Settings>(DEFAULTS);
+  const action = useAction();
+  const { name, source } = fields.values;
+  const create = action.submit(
+    () => `Creating ${name}…`,
+    async () => {
       const role = await roleArn('firehose-delivery');
+      const [member, config] = destinationConfig(settings, role, false);
       await aws('firehose', 'CreateDeliveryStream', {
         DeliveryStreamName: name,
         DeliveryStreamType: source ? 'KinesisStreamAsSource' : 'DirectPut',
         ...(source ? { KinesisStreamSourceConfiguration: { KinesisStreamARN: await streamArn(source), RoleARN: role } } : {}),
-        ExtendedS3DestinationConfiguration: s3Fields(s3, role),
+        [member]: config,
       });
-      setMessage({ text: `Creating ${name}…`, error: false });
       setOpen(false);
-      setName('');
-    } catch (err) {
-      setMessage({ text: errorText(err), error: true });
-    }
-  };
+      fields.set('name', '');
+    },
+  );
   return (
     <div>
       <p class="row">
         <button type="button" onClick={() => setOpen(!open)} data-testid="create-delivery-open">
           Create delivery stream
         </button>
-        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+        <OutcomeText outcome={action.outcome} inline />
       </p>
       {open ? (
-        <form class="card dialog" onSubmit={(e) => void create(e)} data-testid="create-delivery">
+        <form class="card dialog" onSubmit={create} data-testid="create-delivery">
           <h3>Create a delivery stream</h3>
           <label>
-            Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
+            Name <input {...fields.bind('name')} required />
           </label>
           <label>
             Source{' '}
-            <select name="source" value={source} onChange={(e) => setSource(e.currentTarget.value)}>
+            <select name="source" value={source} onChange={(e) => fields.set('source', e.currentTarget.value)}>
               <option value="">Direct PUT</option>
               {live.latest?.streams.map((s) => (
                 <option key={s.name} value={s.name}>
@@ -158,9 +479,11 @@ function CreateDelivery() {
               ))}
             </select>
           </label>
-          <S3Fields value={s3} onChange={setS3} />
+          <DestinationFields value={settings} onChange={setSettings} />
           <p class="row">
-            <button type="submit">Create</button>
+            <button type="submit" disabled={action.busy}>
+              Create
+            </button>
             <button type="button" onClick={() => setOpen(false)}>
               Cancel
             </button>
@@ -217,38 +540,79 @@ function DeliveryList() {
   );
 }
 
+interface S3Description {
+  BucketARN: string;
+  RoleARN?: string;
+  Prefix?: string;
+  ErrorOutputPrefix?: string;
+  CompressionFormat?: string;
+  BufferingHints?: { SizeInMBs?: number; IntervalInSeconds?: number };
+}
+
+interface Destination {
+  DestinationId: string;
+  ExtendedS3DestinationDescription?: S3Description & {
+    DataFormatConversionConfiguration?: { Enabled?: boolean; SchemaConfiguration?: { DatabaseName?: string; TableName?: string } };
+    ProcessingConfiguration?: Processing;
+    DynamicPartitioningConfiguration?: { Enabled?: boolean };
+    S3BackupMode?: string;
+    S3BackupDescription?: S3Description;
+  };
+  S3DestinationDescription?: S3Description;
+  HttpEndpointDestinationDescription?: {
+    EndpointConfiguration?: { Url?: string; Name?: string };
+    BufferingHints?: { SizeInMBs?: number; IntervalInSeconds?: number };
+    RequestConfiguration?: { ContentEncoding?: 'NONE' | 'GZIP' };
+    RetryOptions?: { DurationInSeconds?: number };
+    RoleARN?: string;
+    S3BackupMode?: 'FailedDataOnly' | 'AllData';
+    S3DestinationDescription?: S3Description;
+    ProcessingConfiguration?: Processing;
+  };
+}
+
 interface Described {
   DeliveryStreamDescription: {
     DeliveryStreamName: string;
     DeliveryStreamStatus: string;
     DeliveryStreamType: string;
     VersionId: string;
-    Destinations: Array<{
-      DestinationId: string;
-      ExtendedS3DestinationDescription?: {
-        BucketARN: string;
-        RoleARN?: string;
-        Prefix?: string;
-        CompressionFormat?: string;
-        BufferingHints?: { SizeInMBs?: number; IntervalInSeconds?: number };
-        DataFormatConversionConfiguration?: { Enabled?: boolean; SchemaConfiguration?: { DatabaseName?: string; TableName?: string } };
-      };
-      S3DestinationDescription?: {
-        BucketARN: string;
-        Prefix?: string;
-        CompressionFormat?: string;
-        BufferingHints?: { SizeInMBs?: number; IntervalInSeconds?: number };
-      };
-    }>;
+    Destinations: Destination[];
   };
+}
+
+/** One line saying where records go and what happens to them on the way. */
+function destinationSummary(type: string | undefined, s: Settings): string {
+  const where =
+    s.kind === 'http'
+      ? `${s.url}${s.endpointName ? ` (${s.endpointName})` : ''} · retry ${s.retryS} s · backup (${s.httpBackupMode === 'AllData' ? 'all data' : 'failed data'}) to s3://${s.bucket}/${s.prefix}`
+      : `s3://${s.bucket}/${s.prefix}`;
+  const steps = [
+    s.deaggregate ? `de-aggregate ${s.deaggregate}` : '',
+    s.lambdaArn ? `Lambda ${s.lambdaArn.slice(s.lambdaArn.lastIndexOf(':') + 1)}` : '',
+    s.metadataQuery ? `metadata ${s.metadataQuery}` : '',
+    s.appendDelimiter ? 'append new line' : '',
+  ].filter(Boolean);
+  return [
+    `${type ?? ''} → ${where}`,
+    `buffer ${s.sizeMiB} MiB / ${s.intervalS} s`,
+    `compression ${s.compression}`,
+    s.parquetTable ? 'JSON → Parquet' : '',
+    steps.length ? `processors: ${steps.join(', ')}` : '',
+    s.dynamicPartitioning ? 'dynamic partitioning' : '',
+    s.backup ? `source records backed up to s3://${s.backupBucket}/${s.backupPrefix}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 function DeliveryDetail({ name }: { name: string }) {
   const live = useLive();
   const described = useLoad(() => aws<Described>('firehose', 'DescribeDeliveryStream', { DeliveryStreamName: name }), [name]);
   const desc = described.data?.DeliveryStreamDescription;
-  const s3 = desc?.Destinations[0]?.ExtendedS3DestinationDescription ?? desc?.Destinations[0]?.S3DestinationDescription;
-  const bucket = s3?.BucketARN.replace(/^arn:[^:]*:s3:::/, '');
+  const dest = desc?.Destinations[0];
+  const settings = dest ? settingsOf(dest) : undefined;
+  const bucket = settings?.bucket || undefined;
   const times = live.history.map((h) => h.timeMs / 1000);
   const metric = (m: string) => live.history.map((h) => h.deliveries.find((d) => d.name === name)?.metrics[m] ?? null);
   const sample = live.latest?.deliveries.find((d) => d.name === name);
@@ -261,11 +625,9 @@ function DeliveryDetail({ name }: { name: string }) {
         {name} {desc ? <span class="status ok">{desc.DeliveryStreamStatus}</span> : null}
       </h1>
       {described.error ? <p class="error">{described.error}</p> : null}
-      {s3 ? (
+      {settings ? (
         <p class="muted">
-          {desc?.DeliveryStreamType} → s3://{bucket}/{s3.Prefix ?? ''} · buffer {s3.BufferingHints?.SizeInMBs ?? 5} MiB /{' '}
-          {s3.BufferingHints?.IntervalInSeconds ?? 300} s · compression {s3.CompressionFormat ?? 'UNCOMPRESSED'}
-          {desc?.Destinations[0]?.ExtendedS3DestinationDescription?.DataFormatConversionConfiguration?.Enabled ? ' · JSON → Parquet' : ''} · version{' '}
+          <span data-testid="delivery-summary">{destinationSummary(desc?.DeliveryStreamType, settings)}</span> · version{' '}
           <span data-testid="delivery-version">{desc?.VersionId}</span>
         </p>
       ) : null}
@@ -347,75 +709,60 @@ function DeliveryDetail({ name }: { name: string }) {
 /** UpdateDestination (with the version it was read at) and DeleteDeliveryStream (after a confirmation). */
 function ManageDelivery({ desc, onChange }: { desc: Described['DeliveryStreamDescription']; onChange: () => void }) {
   const dest = desc.Destinations[0];
-  const ext = dest?.ExtendedS3DestinationDescription;
-  const plain = dest?.S3DestinationDescription;
-  const cur = ext ?? plain;
-  const conversion = ext?.DataFormatConversionConfiguration;
-  const initial = (): S3Settings => ({
-    bucket: cur?.BucketARN.replace(/^arn:[^:]*:s3:::/, '') ?? '',
-    prefix: cur?.Prefix ?? '',
-    sizeMiB: String(cur?.BufferingHints?.SizeInMBs ?? 5),
-    intervalS: String(cur?.BufferingHints?.IntervalInSeconds ?? 300),
-    compression: cur?.CompressionFormat ?? 'UNCOMPRESSED',
-    parquetTable: conversion?.Enabled ? `${conversion.SchemaConfiguration?.DatabaseName ?? ''}.${conversion.SchemaConfiguration?.TableName ?? ''}` : '',
-  });
   const [editing, setEditing] = useState(false);
-  const [s3, setS3] = useState<S3Settings>(initial);
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
-  const update = async (e: Event) => {
-    e.preventDefault();
-    try {
-      const role = ext?.RoleARN ?? (await roleArn('firehose-delivery'));
-      await aws('firehose', 'UpdateDestination', {
-        DeliveryStreamName: desc.DeliveryStreamName,
-        CurrentDeliveryStreamVersionId: desc.VersionId,
-        DestinationId: dest?.DestinationId,
-        ExtendedS3DestinationUpdate: s3Fields(s3, role, conversion?.Enabled === true),
-      });
-      setMessage({ text: 'Destination updated', error: false });
-      setEditing(false);
-      onChange();
-    } catch (err) {
-      setMessage({ text: errorText(err), error: true });
-    }
-  };
-  const remove = () => {
+  const [settings, setSettings] = useState<Settings>(() => settingsOf(dest));
+  const action = useAction(onChange);
+  const update = action.submit('Destination updated', async () => {
+    const before = settingsOf(dest);
+    const role = dest?.ExtendedS3DestinationDescription?.RoleARN ?? dest?.HttpEndpointDestinationDescription?.RoleARN ?? (await roleArn('firehose-delivery'));
+    const [member, config] = destinationConfig(settings, role, true, before);
+    await aws('firehose', 'UpdateDestination', {
+      DeliveryStreamName: desc.DeliveryStreamName,
+      CurrentDeliveryStreamVersionId: desc.VersionId,
+      DestinationId: dest?.DestinationId,
+      [member]: config,
+    });
+    setEditing(false);
+  });
+  const remove = () =>
     // As on AWS's console, deleting asks first: buffered records not yet delivered are lost.
-    if (!confirm(`Delete delivery stream ${desc.DeliveryStreamName}? Records still buffered are not delivered.`)) return;
-    aws('firehose', 'DeleteDeliveryStream', { DeliveryStreamName: desc.DeliveryStreamName }).then(
-      () => {
+    void action.run(
+      `Deleting ${desc.DeliveryStreamName}…`,
+      async () => {
+        await aws('firehose', 'DeleteDeliveryStream', { DeliveryStreamName: desc.DeliveryStreamName });
         deletedNotice = `Deleting ${desc.DeliveryStreamName}…`;
         location.hash = link('deliveries');
       },
-      (err: unknown) => setMessage({ text: errorText(err), error: true }),
+      { confirm: `Delete delivery stream ${desc.DeliveryStreamName}? Records still buffered are not delivered.` },
     );
-  };
   return (
     <div>
       <p class="row">
         <button
           type="button"
           onClick={() => {
-            setS3(initial());
+            setSettings(settingsOf(dest));
             setEditing(!editing);
           }}
-          disabled={!cur}
+          disabled={!dest}
         >
           Edit destination
         </button>
-        <button type="button" class="danger" onClick={remove} data-testid="delivery-delete">
+        <button type="button" class="danger" onClick={remove} data-testid="delivery-delete" disabled={action.busy}>
           Delete delivery stream
         </button>
-        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+        <OutcomeText outcome={action.outcome} inline />
       </p>
       {editing ? (
-        <form class="card dialog" onSubmit={(e) => void update(e)} data-testid="update-destination">
+        <form class="card dialog" onSubmit={update} data-testid="update-destination">
           <h3>
             Edit destination {dest?.DestinationId} <span class="muted small">(version {desc.VersionId})</span>
           </h3>
-          <S3Fields value={s3} onChange={setS3} />
+          <DestinationFields value={settings} onChange={setSettings} />
           <p class="row">
-            <button type="submit">Update destination</button>
+            <button type="submit" disabled={action.busy}>
+              Update destination
+            </button>
             <button type="button" onClick={() => setEditing(false)}>
               Cancel
             </button>
