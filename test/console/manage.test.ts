@@ -1153,7 +1153,7 @@ describe('managing applications, delivery streams and functions from the console
       await edit.locator('textarea[name=filters]').fill('{"data": {"kind": "order"}}');
       await edit.locator('button[type=submit]').click();
       assert.match(
-        await textMatching(page.locator('p.message.error'), /Invalid filter pattern/),
+        await textMatching(page.locator('[data-testid=mapping-outcome] p.error'), /Invalid filter pattern/),
         /^InvalidParameterValueException: Invalid filter pattern definition\. /,
       );
       await edit.locator('input[name=batch]').fill('50');

@@ -26,6 +26,8 @@ import {
   useLive,
   useLoad,
 } from '../api.ts';
+import { OutcomeText, useAction } from '../forms.tsx';
+import type { Action } from '../forms.tsx';
 import { time } from '../format.ts';
 import { link } from '../main.tsx';
 import { color, MetricDataChart, useMetricData } from '../metrics.tsx';
@@ -113,7 +115,7 @@ function CreateFunction({ onCreated }: { onCreated: () => void }) {
   // A container image (PackageType Image) is offered as on AWS; a server that runs only zip packages refuses it in its words.
   const [image, setImage] = useState(false);
   const [imageUri, setImageUri] = useState('');
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const action = useAction();
   useEffect(() => {
     roleArn('lambda-role').then(
       (r) => setRole((v) => v || r),
@@ -131,9 +133,9 @@ function CreateFunction({ onCreated }: { onCreated: () => void }) {
       setCode(after.code);
     }
   };
-  const create = async (e: Event) => {
-    e.preventDefault();
-    try {
+  const create = action.submit(
+    () => `Created ${name}`,
+    async () => {
       await awsRest(
         'lambda',
         'POST',
@@ -142,24 +144,21 @@ function CreateFunction({ onCreated }: { onCreated: () => void }) {
           ? { FunctionName: name, Role: role, PackageType: 'Image', Code: { ImageUri: imageUri } }
           : { FunctionName: name, Runtime: runtime, Role: role, Handler: handler, Code: { ZipFile: zipFile({ [file]: code }) } },
       );
-      setMessage({ text: `Created ${name}`, error: false });
       setOpen(false);
       setName('');
       onCreated();
-    } catch (err) {
-      setMessage({ text: errorText(err), error: true });
-    }
-  };
+    },
+  );
   return (
     <div>
       <p class="row">
         <button type="button" onClick={() => setOpen(!open)} data-testid="create-function-open">
           Create function
         </button>
-        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+        <OutcomeText outcome={action.outcome} inline />
       </p>
       {open ? (
-        <form class="card dialog" onSubmit={(e) => void create(e)} data-testid="create-function">
+        <form class="card dialog" onSubmit={create} data-testid="create-function">
           <h3>Create a function</h3>
           <label>
             Name <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required />
@@ -343,28 +342,20 @@ function FunctionDetail({ name }: { name: string }) {
     const t = setInterval(() => setMappingTick((n) => n + 1), 5000);
     return () => clearInterval(t);
   }, []);
-  const [mappingMessage, setMappingMessage] = useState<{ text: string; error: boolean } | undefined>();
+  // Every mapping action (create, edit, enable/disable, delete) shows its outcome in one place and lists the mappings again.
+  const mappingAction = useAction(() => setMappingTick((n) => n + 1));
   const [editingMapping, setEditingMapping] = useState<string | undefined>();
   const editing = mappings.data?.EventSourceMappings.find((m) => m.UUID === editingMapping);
-  const setEnabled = async (m: Mapping, enabled: boolean) => {
-    try {
-      await awsRest('lambda', 'PUT', `${LAMBDA}/event-source-mappings/${encodeURIComponent(m.UUID)}`, { Enabled: enabled });
-      setMappingMessage({ text: `${enabled ? 'Enabling' : 'Disabling'} the mapping from ${m.EventSourceArn ?? m.UUID}…`, error: false });
-    } catch (e) {
-      setMappingMessage({ text: errorText(e), error: true });
-    }
-    setMappingTick((n) => n + 1);
-  };
-  const deleteMapping = async (m: Mapping) => {
-    if (!confirm(`Delete the event source mapping from ${m.EventSourceArn ?? m.UUID}? The function stops reading that source.`)) return;
-    try {
-      await awsRest('lambda', 'DELETE', `${LAMBDA}/event-source-mappings/${encodeURIComponent(m.UUID)}`);
-      setMappingMessage({ text: `Deleting the mapping from ${m.EventSourceArn ?? m.UUID}…`, error: false });
-    } catch (e) {
-      setMappingMessage({ text: errorText(e), error: true });
-    }
-    setMappingTick((n) => n + 1);
-  };
+  const setEnabled = (m: Mapping, enabled: boolean) =>
+    void mappingAction.run(`${enabled ? 'Enabling' : 'Disabling'} the mapping from ${m.EventSourceArn ?? m.UUID}…`, () =>
+      awsRest('lambda', 'PUT', `${LAMBDA}/event-source-mappings/${encodeURIComponent(m.UUID)}`, { Enabled: enabled }),
+    );
+  const deleteMapping = (m: Mapping) =>
+    void mappingAction.run(
+      `Deleting the mapping from ${m.EventSourceArn ?? m.UUID}…`,
+      () => awsRest('lambda', 'DELETE', `${LAMBDA}/event-source-mappings/${encodeURIComponent(m.UUID)}`),
+      { confirm: `Delete the event source mapping from ${m.EventSourceArn ?? m.UUID}? The function stops reading that source.` },
+    );
   const [logs, setLogs] = useState<LogLine[]>([]);
   const [logError, setLogError] = useState<string | undefined>();
   useEffect(() => {
@@ -413,7 +404,9 @@ function FunctionDetail({ name }: { name: string }) {
       <InvokePanel name={name} />
       <h2>Event source mappings</h2>
       {mappings.error ? <p class="error">{mappings.error}</p> : null}
-      {mappingMessage ? <p class={mappingMessage.error ? 'message error' : 'message'}>{mappingMessage.text}</p> : null}
+      <div data-testid="mapping-outcome">
+        <OutcomeText outcome={mappingAction.outcome} />
+      </div>
       <table class="list" data-testid="mappings">
         <thead>
           <tr>
@@ -446,12 +439,12 @@ function FunctionDetail({ name }: { name: string }) {
                   </button>
                 ) : null}{' '}
                 {m.State === 'Enabled' || m.State === 'Disabled' ? (
-                  <button type="button" onClick={() => void setEnabled(m, m.State === 'Disabled')}>
+                  <button type="button" disabled={mappingAction.busy} onClick={() => setEnabled(m, m.State === 'Disabled')}>
                     {m.State === 'Disabled' ? 'Enable' : 'Disable'}
                   </button>
                 ) : null}{' '}
                 {m.State !== 'Deleting' ? (
-                  <button type="button" class="danger" onClick={() => void deleteMapping(m)}>
+                  <button type="button" class="danger" disabled={mappingAction.busy} onClick={() => deleteMapping(m)}>
                     Delete
                   </button>
                 ) : null}
@@ -460,24 +453,8 @@ function FunctionDetail({ name }: { name: string }) {
           ))}
         </tbody>
       </table>
-      {editing ? (
-        <EditMapping
-          key={editing.UUID}
-          mapping={editing}
-          onDone={(text, error) => {
-            setMappingMessage({ text, error });
-            if (!error) setEditingMapping(undefined);
-            setMappingTick((n) => n + 1);
-          }}
-        />
-      ) : null}
-      <CreateMapping
-        name={name}
-        onDone={(text, error) => {
-          setMappingMessage({ text, error });
-          setMappingTick((n) => n + 1);
-        }}
-      />
+      {editing ? <EditMapping key={editing.UUID} mapping={editing} action={mappingAction} onSaved={() => setEditingMapping(undefined)} /> : null}
+      <CreateMapping name={name} action={mappingAction} />
       <h2>Logs</h2>
       {logError ? <p class="error">{logError}</p> : null}
       <pre class="logs" data-testid="function-logs">
@@ -589,7 +566,7 @@ function ManageFunction({ config, onChange }: { config: FunctionConfiguration; o
   const [file, setFile] = useState<string | undefined>();
   const [code, setCode] = useState('');
   const [loadError, setLoadError] = useState<string | undefined>();
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const action = useAction(onChange);
   const [handler, setHandler] = useState(config.Handler ?? '');
   const [memory, setMemory] = useState(String(config.MemorySize ?? 128));
   const [timeout, setTimeoutS] = useState(String(config.Timeout ?? 3));
@@ -618,22 +595,13 @@ function ManageFunction({ config, onChange }: { config: FunctionConfiguration; o
       setLoadError(errorText(e));
     }
   };
-  const save = async (what: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      setMessage({ text: what, error: false });
-      onChange();
-    } catch (e) {
-      setMessage({ text: errorText(e), error: true });
-    }
-  };
   const saveCode = (e: Event) => {
     e.preventDefault();
     // The edited file replaces its old self; the package's other files are kept as they were.
     const entries: Record<string, string> = {};
     for (const [k, v] of Object.entries(files ?? {})) if (!k.endsWith('/')) entries[k] = strFromU8(v);
     entries[file ?? 'index.mjs'] = code;
-    void save('Code updated', () => awsRest('lambda', 'PUT', `${LAMBDA}/functions/${encodeURIComponent(name)}/code`, { ZipFile: zipFile(entries) }));
+    void action.run('Code updated', () => awsRest('lambda', 'PUT', `${LAMBDA}/functions/${encodeURIComponent(name)}/code`, { ZipFile: zipFile(entries) }));
   };
   const saveConfig = (e: Event) => {
     e.preventDefault();
@@ -642,7 +610,7 @@ function ManageFunction({ config, onChange }: { config: FunctionConfiguration; o
       const i = line.indexOf('=');
       if (line.trim() && i > 0) variables[line.slice(0, i).trim()] = line.slice(i + 1);
     }
-    void save('Configuration updated', () =>
+    void action.run('Configuration updated', () =>
       awsRest('lambda', 'PUT', `${LAMBDA}/functions/${encodeURIComponent(name)}/configuration`, {
         Handler: handler,
         MemorySize: Number(memory),
@@ -652,16 +620,16 @@ function ManageFunction({ config, onChange }: { config: FunctionConfiguration; o
       }),
     );
   };
-  const remove = () => {
-    if (!confirm(`Delete function ${name}? Its versions, aliases and event source mappings stop working.`)) return;
-    awsRest('lambda', 'DELETE', `${LAMBDA}/functions/${encodeURIComponent(name)}`).then(
-      () => {
+  const remove = () =>
+    void action.run(
+      `Deleted ${name}.`,
+      async () => {
+        await awsRest('lambda', 'DELETE', `${LAMBDA}/functions/${encodeURIComponent(name)}`);
         deletedNotice = `Deleted ${name}.`;
         location.hash = link('functions');
       },
-      (err: unknown) => setMessage({ text: errorText(err), error: true }),
+      { confirm: `Delete function ${name}? Its versions, aliases and event source mappings stop working.` },
     );
-  };
   return (
     <div data-testid="manage-function">
       <p class="row">
@@ -680,7 +648,7 @@ function ManageFunction({ config, onChange }: { config: FunctionConfiguration; o
         <button type="button" class="danger" onClick={remove} data-testid="function-delete">
           Delete function
         </button>
-        {message ? <span class={message.error ? 'error' : 'message'}>{message.text}</span> : null}
+        <OutcomeText outcome={action.outcome} inline />
       </p>
       {tab === 'code' ? (
         <form class="card dialog" onSubmit={saveCode} data-testid="function-code">
@@ -848,7 +816,7 @@ function MappingOptionsFields({
  * AT_TIMESTAMP) or, when it mounts SQS, one of its queues (ListQueues; batch size only: queues have no position);
  * with its batching window, filters and, for a stream, its failure handling.
  */
-function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, error: boolean) => void }) {
+function CreateMapping({ name, action }: { name: string; action: Action }) {
   const live = useLive();
   const queues = useLoad(async () => (hasQueues() ? listQueueUrls() : []), []);
   const [source, setSource] = useState('');
@@ -857,10 +825,10 @@ function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, 
   const [at, setAt] = useState('');
   const [options, setOptions] = useState<MappingOptions>(NO_OPTIONS);
   const queueUrl = source.startsWith(QUEUE) ? source.slice(QUEUE.length) : undefined;
-  const create = async (e: Event) => {
-    e.preventDefault();
-    try {
-      const m = await awsRest<Mapping>('lambda', 'POST', `${LAMBDA}/event-source-mappings/`, {
+  const create = action.submit(
+    (m: Mapping) => `Created mapping ${m.UUID} from ${queueUrl !== undefined ? queueName(queueUrl) : source}`,
+    async () =>
+      awsRest<Mapping>('lambda', 'POST', `${LAMBDA}/event-source-mappings/`, {
         FunctionName: name,
         BatchSize: Number(batch),
         ...(queueUrl !== undefined
@@ -871,14 +839,10 @@ function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, 
               ...(position === 'AT_TIMESTAMP' ? { StartingPositionTimestamp: new Date(at).getTime() / 1000 } : {}),
             }),
         ...(await optionsBody(options, queueUrl === undefined, queues.data ?? [], false)),
-      });
-      onDone(`Created mapping ${m.UUID} from ${queueUrl !== undefined ? queueName(queueUrl) : source}`, false);
-    } catch (err) {
-      onDone(errorText(err), true);
-    }
-  };
+      }),
+  );
   return (
-    <form class="inline-form" onSubmit={(e) => void create(e)} data-testid="create-mapping">
+    <form class="inline-form" onSubmit={create} data-testid="create-mapping">
       <h3>Add a mapping</h3>
       {/* Queues are listed again whenever the select gets the focus (one created meanwhile appears). */}
       <select name="source" value={source} onFocus={queues.reload} onChange={(e) => setSource(e.currentTarget.value)} required aria-label="Source">
@@ -917,31 +881,32 @@ function CreateMapping({ name, onDone }: { name: string; onDone: (text: string, 
         <summary>Batching, filters and failure handling</summary>
         <MappingOptionsFields value={options} onChange={setOptions} stream={queueUrl === undefined} queues={queues.data ?? []} />
       </details>
-      <button type="submit">Create mapping</button>
+      <button type="submit" disabled={action.busy}>
+        Create mapping
+      </button>
     </form>
   );
 }
 
 /** UpdateEventSourceMapping: batch size, batching window, filters and (for a stream) failure handling. */
-function EditMapping({ mapping, onDone }: { mapping: Mapping; onDone: (text: string, error: boolean) => void }) {
+function EditMapping({ mapping, action, onSaved }: { mapping: Mapping; action: Action; onSaved: () => void }) {
   const queues = useLoad(async () => (hasQueues() ? listQueueUrls() : []), []);
   const stream = !(mapping.EventSourceArn ?? '').startsWith('arn:aws:sqs:');
   const [batch, setBatch] = useState(String(mapping.BatchSize ?? 100));
   const [options, setOptions] = useState<MappingOptions>(() => optionsOf(mapping));
-  const save = async (e: Event) => {
+  const save = (e: Event) => {
     e.preventDefault();
-    try {
-      await awsRest('lambda', 'PUT', `${LAMBDA}/event-source-mappings/${encodeURIComponent(mapping.UUID)}`, {
-        BatchSize: Number(batch),
-        ...(await optionsBody(options, stream, queues.data ?? [], true)),
-      });
-      onDone(`Updating the mapping from ${mapping.EventSourceArn ?? mapping.UUID}…`, false);
-    } catch (err) {
-      onDone(errorText(err), true);
-    }
+    void action
+      .run(`Updating the mapping from ${mapping.EventSourceArn ?? mapping.UUID}…`, async () =>
+        awsRest('lambda', 'PUT', `${LAMBDA}/event-source-mappings/${encodeURIComponent(mapping.UUID)}`, {
+          BatchSize: Number(batch),
+          ...(await optionsBody(options, stream, queues.data ?? [], true)),
+        }),
+      )
+      .then((ok) => ok && onSaved());
   };
   return (
-    <form class="card dialog" onSubmit={(e) => void save(e)} data-testid="edit-mapping">
+    <form class="card dialog" onSubmit={save} data-testid="edit-mapping">
       <h3>
         Edit the mapping from {mapping.EventSourceArn} <span class="muted small">({mapping.UUID})</span>
       </h3>
@@ -950,7 +915,9 @@ function EditMapping({ mapping, onDone }: { mapping: Mapping; onDone: (text: str
       </label>
       <MappingOptionsFields value={options} onChange={setOptions} stream={stream} queues={queues.data ?? []} />
       <p class="row">
-        <button type="submit">Save mapping</button>
+        <button type="submit" disabled={action.busy}>
+          Save mapping
+        </button>
       </p>
     </form>
   );
@@ -991,26 +958,22 @@ function VersionsAndAliases({ name }: { name: string }) {
       (await awsRest<{ ReservedConcurrentExecutions?: number }>('lambda', 'GET', `/2019-09-30/functions/${fn}/concurrency`)).ReservedConcurrentExecutions,
     [name],
   );
-  const [message, setMessage] = useState<{ text: string; error: boolean } | undefined>();
+  const action = useAction(() => {
+    versions.reload();
+    aliases.reload();
+    concurrency.reload();
+  });
   const [versionDescription, setVersionDescription] = useState('');
   const [aliasName, setAliasName] = useState('');
   const [aliasVersion, setAliasVersion] = useState('');
   const [reserved, setReserved] = useState('');
-  const act = async (done: (r: Record<string, unknown>) => string, call: () => Promise<Record<string, unknown>>) => {
-    try {
-      setMessage({ text: done(await call()), error: false });
-    } catch (e) {
-      setMessage({ text: errorText(e), error: true });
-    }
-    versions.reload();
-    aliases.reload();
-    concurrency.reload();
-  };
+  const act = (done: (r: Record<string, unknown>) => string, call: () => Promise<Record<string, unknown>>, confirmText?: string) =>
+    action.run(done, call, confirmText === undefined ? {} : { confirm: confirmText });
   const published = (versions.data ?? []).filter((v) => v.Version !== '$LATEST');
   return (
     <div class="card" data-testid="versions-aliases">
       <h2>Versions and aliases</h2>
-      {message ? <p class={message.error ? 'error' : 'message'}>{message.text}</p> : null}
+      <OutcomeText outcome={action.outcome} />
       {versions.error ? <p class="error">{versions.error}</p> : null}
       <table class="list" data-testid="function-versions">
         <thead>
@@ -1096,13 +1059,13 @@ function VersionsAndAliases({ name }: { name: string }) {
                 <button
                   type="button"
                   class="danger"
-                  onClick={() => {
-                    if (!confirm(`Delete alias ${a.Name}? Callers using ${a.AliasArn} are refused from then on.`)) return;
+                  onClick={() =>
                     void act(
                       () => `Deleted alias ${a.Name}`,
                       () => awsRest('lambda', 'DELETE', `${LAMBDA}/functions/${fn}/aliases/${encodeURIComponent(a.Name)}`),
-                    );
-                  }}
+                      `Delete alias ${a.Name}? Callers using ${a.AliasArn} are refused from then on.`,
+                    )
+                  }
                 >
                   Delete
                 </button>
