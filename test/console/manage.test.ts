@@ -1016,7 +1016,10 @@ describe('managing applications, delivery streams and functions from the console
       assert.equal(await update.locator('input[name=backupPrefix]').inputValue(), 'source/');
       await update.locator('select[name=lambdaArn]').selectOption('');
       await update.locator('input[name=metadataQuery]').fill('{store: .store, day: .day}');
-      await update.locator('input[name=prefix]').fill('store=!{partitionKeyFromQuery:store}/day=!{partitionKeyFromQuery:day}/');
+      // The page offers the query's keys as the prefix; a 0 s interval delivers at once.
+      await update.locator('[data-testid=keys-to-prefix]').click();
+      assert.equal(await update.locator('input[name=prefix]').inputValue(), 'store=!{partitionKeyFromQuery:store}/day=!{partitionKeyFromQuery:day}/');
+      await update.locator('input[name=interval]').fill('0');
       await update.locator('button[type=submit]').click();
       await page.locator('.message', { hasText: 'Destination updated' }).waitFor({ timeout: 10_000 });
       d = await describe();
@@ -1030,6 +1033,13 @@ describe('managing applications, delivery streams and functions from the console
       assert.equal(ext?.Prefix, 'store=!{partitionKeyFromQuery:store}/day=!{partitionKeyFromQuery:day}/');
       assert.equal(ext?.DynamicPartitioningConfiguration?.Enabled, true);
       assert.equal(ext?.S3BackupMode, 'Enabled');
+      // A record is delivered under its keys, and the page's bucket tree shows them.
+      await firehose.send(
+        new PutRecordCommand({ DeliveryStreamName: 'console-partitioned', Record: { Data: Buffer.from(JSON.stringify({ store: 's1', day: 'mon', qty: 2 })) } }),
+      );
+      const bucket = page.locator('[data-testid=bucket]');
+      await bucket.locator('summary', { hasText: 'store=s1/' }).waitFor({ timeout: 10_000 });
+      await bucket.locator('summary', { hasText: 'day=mon/' }).waitFor({ timeout: 10_000 });
     });
 
     it('creates a delivery stream to an HTTP endpoint (URL, name, access key, buffering, retry, backup bucket) that receives records with the key, and edits its retry and backup while keeping the key', async () => {

@@ -246,6 +246,16 @@ function destinationConfig(s: Settings, role: string, update: boolean, before?: 
   ];
 }
 
+/** The keys a metadata extraction query of the usual form `{store: .store, day: .day}` names (none for other queries). */
+function queryKeys(query: string): string[] {
+  const body = /^\s*\{(.*)\}\s*$/s.exec(query)?.[1];
+  if (!body) return [];
+  return body
+    .split(',')
+    .map((part) => /^\s*"?([A-Za-z_][\w-]*)"?\s*:/.exec(part)?.[1])
+    .filter((k): k is string => k !== undefined);
+}
+
 /** The server's functions (ListFunctions) the Lambda processor can call; none when the server has no Lambda API. */
 function useFunctions(): Array<{ FunctionName: string; FunctionArn: string }> {
   const list = useLoad(
@@ -278,6 +288,7 @@ function DestinationFields({ value, onChange }: { value: Settings; onChange: (v:
     onChange: (e: { currentTarget: { checked: boolean } }) => onChange({ ...value, [k]: e.currentTarget.checked }),
   });
   const s3 = value.kind === 's3';
+  const keys = queryKeys(value.metadataQuery);
   return (
     <>
       <label>
@@ -414,6 +425,24 @@ function DestinationFields({ value, onChange }: { value: Settings; onChange: (v:
               <input type="checkbox" {...check('dynamicPartitioning')} /> Dynamic partitioning (keys from the metadata extraction, used in the prefix as{' '}
               <code>{'!{partitionKeyFromQuery:store}'}</code>)
             </label>
+            {value.dynamicPartitioning && keys.length ? (
+              <p class="row small">
+                Keys of the query: {keys.join(', ')}{' '}
+                <button
+                  type="button"
+                  data-testid="keys-to-prefix"
+                  onClick={() =>
+                    onChange({
+                      ...value,
+                      prefix: keys.map((k) => `${k}=!{partitionKeyFromQuery:${k}}/`).join(''),
+                      errorPrefix: value.errorPrefix || 'errors/!{firehose:error-output-type}/',
+                    })
+                  }
+                >
+                  Use them as the prefix
+                </button>
+              </p>
+            ) : null}
             <label>
               <input type="checkbox" {...check('backup')} /> Back up source records to{' '}
               {value.backup ? (
