@@ -1139,6 +1139,8 @@ describe('managing applications, delivery streams and functions from the console
       await create.locator('input[name=bisect]').check();
       await create.locator('input[name=retries]').fill('2');
       await create.locator('input[name=maxAge]').fill('120');
+      await create.locator('input[name=tumbling]').fill('30');
+      await create.locator('input[name=reportFailures]').check();
       await create.locator('button[type=submit]').click();
       await page.locator('.message', { hasText: /^Created mapping [0-9a-f-]{36} from m-out$/ }).waitFor({ timeout: 10_000 });
       const [created] = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'esm-options-fn' }))).EventSourceMappings ?? [];
@@ -1150,10 +1152,12 @@ describe('managing applications, delivery streams and functions from the console
       assert.equal(m.BisectBatchOnFunctionError, true);
       assert.equal(m.MaximumRetryAttempts, 2);
       assert.equal(m.MaximumRecordAgeInSeconds, 120);
+      assert.equal(m.TumblingWindowInSeconds, 30);
+      assert.deepEqual(m.FunctionResponseTypes, ['ReportBatchItemFailures']);
       const row = page.locator(`[data-testid=mappings] tr[data-uuid="${created!.UUID}"]`);
       assert.equal(
         await textMatching(row.locator('[data-testid=mapping-options]'), /bisect/),
-        'window 5 s · 1 filter(s) · on failure → esm-failures · bisect · 2 retries · max age 120 s',
+        'window 5 s · 1 filter(s) · on failure → esm-failures · bisect · 2 retries · max age 120 s · tumbling window 30 s · reports batch item failures',
       );
 
       // Edited: a pattern whose value is not a list is refused in Lambda's words; then two filters, no destination, no limits.
@@ -1173,6 +1177,8 @@ describe('managing applications, delivery streams and functions from the console
       await edit.locator('input[name=bisect]').uncheck();
       await edit.locator('input[name=retries]').fill('-1');
       await edit.locator('input[name=maxAge]').fill('-1');
+      await edit.locator('input[name=tumbling]').fill('0');
+      await edit.locator('input[name=reportFailures]').uncheck();
       await edit.locator('button[type=submit]').click();
       await page.locator('p.message', { hasText: /^Updating the mapping from arn:aws:kinesis:.*:stream\/m-out…$/ }).waitFor({ timeout: 10_000 });
       m = await read();
@@ -1186,6 +1192,8 @@ describe('managing applications, delivery streams and functions from the console
       assert.equal(m.BisectBatchOnFunctionError, false);
       assert.equal(m.MaximumRetryAttempts, -1);
       assert.equal(m.MaximumRecordAgeInSeconds, -1);
+      assert.equal(m.TumblingWindowInSeconds, 0);
+      assert.deepEqual(m.FunctionResponseTypes ?? [], []);
       await shot(page, 'function-mapping-options');
     });
 

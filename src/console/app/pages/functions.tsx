@@ -62,6 +62,9 @@ interface Mapping {
   BisectBatchOnFunctionError?: boolean;
   MaximumRetryAttempts?: number;
   MaximumRecordAgeInSeconds?: number;
+  FunctionResponseTypes?: string[];
+  TumblingWindowInSeconds?: number;
+  ScalingConfig?: { MaximumConcurrency?: number };
 }
 
 interface LogLine {
@@ -706,9 +709,25 @@ interface MappingOptions {
   bisect: boolean;
   retries: string;
   maxAge: string;
+  /** FunctionResponseTypes ReportBatchItemFailures: the function reports which records failed. */
+  reportFailures: boolean;
+  /** TumblingWindowInSeconds (streams; 0 = none). */
+  tumbling: string;
+  /** ScalingConfig.MaximumConcurrency (queues; '' = Lambda's default). */
+  concurrency: string;
 }
 
-const NO_OPTIONS: MappingOptions = { window: '0', filters: '', onFailure: '', bisect: false, retries: '-1', maxAge: '-1' };
+const NO_OPTIONS: MappingOptions = {
+  window: '0',
+  filters: '',
+  onFailure: '',
+  bisect: false,
+  retries: '-1',
+  maxAge: '-1',
+  reportFailures: false,
+  tumbling: '0',
+  concurrency: '',
+};
 
 /** The options a mapping has now (the edit form starts from them). */
 function optionsOf(m: Mapping): MappingOptions {
@@ -720,6 +739,9 @@ function optionsOf(m: Mapping): MappingOptions {
     bisect: m.BisectBatchOnFunctionError ?? false,
     retries: String(m.MaximumRetryAttempts ?? -1),
     maxAge: String(m.MaximumRecordAgeInSeconds ?? -1),
+    reportFailures: (m.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+    tumbling: String(m.TumblingWindowInSeconds ?? 0),
+    concurrency: m.ScalingConfig?.MaximumConcurrency !== undefined ? String(m.ScalingConfig.MaximumConcurrency) : '',
   };
 }
 
@@ -736,7 +758,9 @@ async function optionsBody(o: MappingOptions, stream: boolean, queues: string[],
     .map((Pattern) => ({ Pattern }));
   const body: Record<string, unknown> = { MaximumBatchingWindowInSeconds: Number(o.window) };
   if (filters.length || update) body.FilterCriteria = { Filters: filters };
-  if (!stream) return body;
+  if (o.reportFailures || update) body.FunctionResponseTypes = o.reportFailures ? ['ReportBatchItemFailures'] : [];
+  if (!stream) return o.concurrency ? { ...body, ScalingConfig: { MaximumConcurrency: Number(o.concurrency) } } : body;
+  body.TumblingWindowInSeconds = Number(o.tumbling);
   body.BisectBatchOnFunctionError = o.bisect;
   body.MaximumRetryAttempts = Number(o.retries);
   body.MaximumRecordAgeInSeconds = Number(o.maxAge);
@@ -759,6 +783,9 @@ function mappingSummary(m: Mapping): string {
   if (m.BisectBatchOnFunctionError) parts.push('bisect');
   if (m.MaximumRetryAttempts !== undefined && m.MaximumRetryAttempts >= 0) parts.push(`${m.MaximumRetryAttempts} retries`);
   if (m.MaximumRecordAgeInSeconds !== undefined && m.MaximumRecordAgeInSeconds >= 0) parts.push(`max age ${m.MaximumRecordAgeInSeconds} s`);
+  if (m.TumblingWindowInSeconds) parts.push(`tumbling window ${m.TumblingWindowInSeconds} s`);
+  if (m.FunctionResponseTypes?.includes('ReportBatchItemFailures')) parts.push('reports batch item failures');
+  if (m.ScalingConfig?.MaximumConcurrency !== undefined) parts.push(`at most ${m.ScalingConfig.MaximumConcurrency} concurrent`);
   return parts.join(' · ') || '—';
 }
 
@@ -773,7 +800,7 @@ function MappingOptionsFields({
   stream: boolean;
   queues: string[];
 }) {
-  const field = (k: 'window' | 'filters' | 'onFailure' | 'retries' | 'maxAge') => (e: { currentTarget: { value: string } }) =>
+  const field = (k: 'window' | 'filters' | 'onFailure' | 'retries' | 'maxAge' | 'tumbling' | 'concurrency') => (e: { currentTarget: { value: string } }) =>
     onChange({ ...value, [k]: e.currentTarget.value });
   return (
     <div class="mapping-options">
@@ -805,8 +832,25 @@ function MappingOptionsFields({
             Retry attempts (-1: until the records expire) <input name="retries" type="number" value={value.retries} onInput={field('retries')} /> Maximum record
             age (s, -1: none) <input name="maxAge" type="number" value={value.maxAge} onInput={field('maxAge')} />
           </label>
+          <label>
+            Tumbling window (s, 0: none) <input name="tumbling" type="number" min="0" max="900" value={value.tumbling} onInput={field('tumbling')} />
+          </label>
         </>
-      ) : null}
+      ) : (
+        <label>
+          Maximum concurrency (2–1000, blank: Lambda's default){' '}
+          <input name="concurrency" type="number" value={value.concurrency} onInput={field('concurrency')} />
+        </label>
+      )}
+      <label>
+        <input
+          name="reportFailures"
+          type="checkbox"
+          checked={value.reportFailures}
+          onChange={(e) => onChange({ ...value, reportFailures: e.currentTarget.checked })}
+        />{' '}
+        The function reports the records that failed (ReportBatchItemFailures)
+      </label>
     </div>
   );
 }
