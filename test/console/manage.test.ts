@@ -958,7 +958,10 @@ describe('managing applications, delivery streams and functions from the console
       await form.locator('input[name=errorPrefix]').fill('errors/!{firehose:error-output-type}/');
       await form.locator('input[name=size]').fill('5');
       await form.locator('input[name=interval]').fill('60');
+      await form.locator('input[name=fileExtension]').fill('.json');
+      await form.locator('input[name=timeZone]').fill('Europe/Paris');
       await form.locator('summary', { hasText: 'Processing' }).click();
+      await form.locator('input[name=decompress]').check();
       await form.locator('select[name=deaggregate]').selectOption('JSON');
       await form.locator('select[name=lambdaArn] option', { hasText: 'fh-transform' }).waitFor({ state: 'attached', timeout: 10_000 });
       await form.locator('select[name=lambdaArn]').selectOption(transform.FunctionArn!);
@@ -991,6 +994,7 @@ describe('managing applications, delivery streams and functions from the console
           Object.fromEntries((p.Parameters ?? []).map((x) => [x.ParameterName, x.ParameterValue])),
         ]),
         [
+          ['Decompression', { CompressionFormat: 'GZIP' }],
           ['RecordDeAggregation', { SubRecordType: 'JSON' }],
           ['Lambda', { LambdaArn: transform.FunctionArn, BufferSizeInMBs: '1', BufferIntervalInSeconds: '60', NumberOfRetries: '3' }],
           ['MetadataExtraction', { MetadataExtractionQuery: '{store: .store}', JsonParsingEngine: 'JQ-1.6' }],
@@ -998,6 +1002,8 @@ describe('managing applications, delivery streams and functions from the console
         ],
       );
       assert.equal(ext?.DynamicPartitioningConfiguration?.Enabled, true);
+      assert.equal(ext?.FileExtension, '.json');
+      assert.equal(ext?.CustomTimeZone, 'Europe/Paris');
       assert.equal(ext?.S3BackupMode, 'Enabled');
       assert.equal(ext?.S3BackupDescription?.BucketARN, 'arn:aws:s3:::partitioned-backup');
       assert.equal(ext?.S3BackupDescription?.Prefix, 'source/');
@@ -1007,13 +1013,15 @@ describe('managing applications, delivery streams and functions from the console
       await page.goto(`${server.url}/console/#/deliveries/console-partitioned`);
       assert.match(
         await textMatching(page.locator('[data-testid=delivery-summary]'), /processors/),
-        /processors: de-aggregate JSON, Lambda fh-transform, metadata/,
+        /processors: decompress GZIP, de-aggregate JSON, Lambda fh-transform, metadata \{store: \.store\}, append new line/,
       );
       await page.locator('button', { hasText: 'Edit destination' }).click();
       const update = page.locator('[data-testid=update-destination]');
       assert.equal(await update.locator('select[name=lambdaArn]').inputValue(), transform.FunctionArn);
       assert.equal(await update.locator('input[name=metadataQuery]').inputValue(), '{store: .store}');
       assert.equal(await update.locator('input[name=backupPrefix]').inputValue(), 'source/');
+      assert.equal(await update.locator('input[name=timeZone]').inputValue(), 'Europe/Paris');
+      await update.locator('input[name=decompress]').uncheck();
       await update.locator('select[name=lambdaArn]').selectOption('');
       await update.locator('input[name=metadataQuery]').fill('{store: .store, day: .day}');
       // The page offers the query's keys as the prefix; a 0 s interval delivers at once.
@@ -1040,6 +1048,7 @@ describe('managing applications, delivery streams and functions from the console
       const bucket = page.locator('[data-testid=bucket]');
       await bucket.locator('summary', { hasText: 'store=s1/' }).waitFor({ timeout: 10_000 });
       await bucket.locator('summary', { hasText: 'day=mon/' }).waitFor({ timeout: 10_000 });
+      assert.match((await bucket.locator('button[data-key]').first().getAttribute('data-key')) ?? '', /^store=s1\/day=mon\/console-partitioned-2-.*\.json$/);
     });
 
     it('creates a delivery stream to an HTTP endpoint (URL, name, access key, buffering, retry, backup bucket) that receives records with the key, and edits its retry and backup while keeping the key', async () => {

@@ -39,6 +39,12 @@ interface Settings {
   compression: string;
   /** '' (records as received) or `<database>.<table>` (JSON → Parquet against a table the server declares). */
   parquetTable: string;
+  /** Decompression (GZIP) of each record, and CloudWatchLogProcessing's message extraction after it (S3 only). */
+  decompress: boolean;
+  extractLogMessages: boolean;
+  /** FileExtension ('' = Firehose's own) and CustomTimeZone ('' = UTC) of the objects' keys (S3 only). */
+  fileExtension: string;
+  timeZone: string;
   /** RecordDeAggregation's SubRecordType, or '' for none; the delimiter (as typed) for DELIMITED. */
   deaggregate: '' | 'JSON' | 'DELIMITED';
   deaggregateDelimiter: string;
@@ -73,6 +79,10 @@ const DEFAULTS: Settings = {
   intervalS: '300',
   compression: 'UNCOMPRESSED',
   parquetTable: '',
+  decompress: false,
+  extractLogMessages: false,
+  fileExtension: '',
+  timeZone: '',
   deaggregate: '',
   deaggregateDelimiter: '',
   lambdaArn: '',
@@ -118,6 +128,8 @@ function fromB64(b64: string): string {
 function processingOf(s: Settings, had: boolean): Processing | undefined {
   const processors: Processor[] = [];
   const param = (ParameterName: string, ParameterValue: string) => ({ ParameterName, ParameterValue });
+  if (s.decompress) processors.push({ Type: 'Decompression', Parameters: [param('CompressionFormat', 'GZIP')] });
+  if (s.extractLogMessages) processors.push({ Type: 'CloudWatchLogProcessing', Parameters: [param('DataMessageExtraction', 'true')] });
   if (s.deaggregate)
     processors.push({
       Type: 'RecordDeAggregation',
@@ -161,6 +173,10 @@ function settingsOf(dest: Destination | undefined): Settings {
     intervalS: String(hints?.IntervalInSeconds ?? 300),
     compression: s3?.CompressionFormat ?? 'UNCOMPRESSED',
     parquetTable: conversion?.Enabled ? `${conversion.SchemaConfiguration?.DatabaseName ?? ''}.${conversion.SchemaConfiguration?.TableName ?? ''}` : '',
+    decompress: has('Decompression'),
+    extractLogMessages: param('CloudWatchLogProcessing', 'DataMessageExtraction') === 'true',
+    fileExtension: ext?.FileExtension ?? '',
+    timeZone: ext?.CustomTimeZone ?? '',
     deaggregate: has('RecordDeAggregation') ? ((param('RecordDeAggregation', 'SubRecordType') ?? 'JSON') as 'JSON' | 'DELIMITED') : '',
     deaggregateDelimiter: fromB64(param('RecordDeAggregation', 'Delimiter') ?? ''),
     lambdaArn: param('Lambda', 'LambdaArn') ?? '',
@@ -192,7 +208,14 @@ function destinationConfig(s: Settings, role: string, update: boolean, before?: 
   const wasSameKind = before?.kind === s.kind;
   const processing = processingOf(
     s,
-    wasSameKind && !!before && (before.deaggregate !== '' || before.lambdaArn !== '' || before.metadataQuery !== '' || before.appendDelimiter),
+    wasSameKind &&
+      !!before &&
+      (before.decompress ||
+        before.extractLogMessages ||
+        before.deaggregate !== '' ||
+        before.lambdaArn !== '' ||
+        before.metadataQuery !== '' ||
+        before.appendDelimiter),
   );
   if (s.kind === 'http') {
     const endpointChanged = !wasSameKind || s.url !== before?.url || s.endpointName !== before?.endpointName || s.accessKey !== '';
@@ -221,6 +244,8 @@ function destinationConfig(s: Settings, role: string, update: boolean, before?: 
       ...(s.errorPrefix || (wasSameKind && before?.errorPrefix) ? { ErrorOutputPrefix: s.errorPrefix } : {}),
       BufferingHints: { SizeInMBs: Number(s.sizeMiB), IntervalInSeconds: Number(s.intervalS) },
       CompressionFormat: s.compression,
+      ...(s.fileExtension || (wasSameKind && before?.fileExtension) ? { FileExtension: s.fileExtension } : {}),
+      ...(s.timeZone || (wasSameKind && before?.timeZone) ? { CustomTimeZone: s.timeZone || 'UTC' } : {}),
       ...(s.parquetTable
         ? {
             DataFormatConversionConfiguration: {
@@ -282,7 +307,7 @@ function DestinationFields({ value, onChange }: { value: Settings; onChange: (v:
     value: value[k],
     onChange: (e: { currentTarget: { value: string } }) => onChange({ ...value, [k]: e.currentTarget.value }),
   });
-  const check = (k: 'appendDelimiter' | 'dynamicPartitioning' | 'backup') => ({
+  const check = (k: 'appendDelimiter' | 'dynamicPartitioning' | 'backup' | 'decompress' | 'extractLogMessages') => ({
     name: k,
     checked: value[k],
     onChange: (e: { currentTarget: { checked: boolean } }) => onChange({ ...value, [k]: e.currentTarget.checked }),
@@ -336,6 +361,12 @@ function DestinationFields({ value, onChange }: { value: Settings; onChange: (v:
       </label>
       {s3 ? (
         <label>
+          File extension <input {...text('fileExtension')} size={10} placeholder=".json" /> Time zone of the prefix{' '}
+          <input {...text('timeZone')} size={18} placeholder="UTC" />
+        </label>
+      ) : null}
+      {s3 ? (
+        <label>
           Error output prefix <input {...text('errorPrefix')} size={40} placeholder="needed with dynamic partitioning" />
         </label>
       ) : null}
@@ -376,6 +407,17 @@ function DestinationFields({ value, onChange }: { value: Settings; onChange: (v:
         <summary>Processing, dynamic partitioning and backup</summary>
         <fieldset data-testid="processors">
           <legend>Processors (run in Firehose's order)</legend>
+          {s3 ? (
+            <label>
+              <input type="checkbox" {...check('decompress')} /> Decompress GZIP records{' '}
+              {value.decompress ? (
+                <>
+                  {' '}
+                  <input type="checkbox" {...check('extractLogMessages')} /> then keep only the messages of CloudWatch Logs subscription data
+                </>
+              ) : null}
+            </label>
+          ) : null}
           <label>
             De-aggregate records{' '}
             <select {...pick('deaggregate')}>
@@ -584,6 +626,8 @@ interface Destination {
     DataFormatConversionConfiguration?: { Enabled?: boolean; SchemaConfiguration?: { DatabaseName?: string; TableName?: string } };
     ProcessingConfiguration?: Processing;
     DynamicPartitioningConfiguration?: { Enabled?: boolean };
+    FileExtension?: string;
+    CustomTimeZone?: string;
     S3BackupMode?: string;
     S3BackupDescription?: S3Description;
   };
@@ -617,6 +661,8 @@ function destinationSummary(type: string | undefined, s: Settings): string {
       ? `${s.url}${s.endpointName ? ` (${s.endpointName})` : ''} · retry ${s.retryS} s · backup (${s.httpBackupMode === 'AllData' ? 'all data' : 'failed data'}) to s3://${s.bucket}/${s.prefix}`
       : `s3://${s.bucket}/${s.prefix}`;
   const steps = [
+    s.decompress ? 'decompress GZIP' : '',
+    s.extractLogMessages ? 'CloudWatch Logs messages' : '',
     s.deaggregate ? `de-aggregate ${s.deaggregate}` : '',
     s.lambdaArn ? `Lambda ${s.lambdaArn.slice(s.lambdaArn.lastIndexOf(':') + 1)}` : '',
     s.metadataQuery ? `metadata ${s.metadataQuery}` : '',
@@ -626,6 +672,8 @@ function destinationSummary(type: string | undefined, s: Settings): string {
     `${type ?? ''} → ${where}`,
     `buffer ${s.sizeMiB} MiB / ${s.intervalS} s`,
     `compression ${s.compression}`,
+    s.fileExtension ? `extension ${s.fileExtension}` : '',
+    s.timeZone && s.timeZone !== 'UTC' ? `time zone ${s.timeZone}` : '',
     s.parquetTable ? 'JSON → Parquet' : '',
     steps.length ? `processors: ${steps.join(', ')}` : '',
     s.dynamicPartitioning ? 'dynamic partitioning' : '',
