@@ -2,7 +2,8 @@
  * The real-client matrix: @aws-sdk/client-kinesis for every implemented action (SubscribeToShard through its
  * HTTP/2 handler), Debian’s AWS CLI v2 (its entry point, see test/helpers/third-party-clients.ts), boto3 (with subscribe_to_shard over HTTP/1.1),
  * lifion-kinesis's enhanced fan-out consumer, and KPL aggregation with aws-kinesis-agg.
- * Run against the in-memory server (client-matrix.test.ts) and against JetStream storage (test/cluster).
+ * Run against the in-memory server (client-matrix.test.ts) and against two Freshet nodes on JetStream storage
+ * (test/cluster), where every leg writes through one node and reads through the other.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,34 +18,77 @@ import { clientFor, uniqueName, waitActive } from './helpers.ts';
 const require = createRequire(import.meta.url);
 const HALF = (1n << 127n).toString();
 
+/** Waits for the consumer to be ACTIVE (on another node it may not be known yet for a few milliseconds). */
 async function consumerActive(client: KinesisClient, arn: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await client.send(new K.DescribeStreamConsumerCommand({ ConsumerARN: arn }))).ConsumerDescription!.ConsumerStatus === 'ACTIVE') return;
+  for (let i = 0; i < 400; i++) {
+    const d = await client.send(new K.DescribeStreamConsumerCommand({ ConsumerARN: arn })).catch((e: Error) => {
+      if (e.name === 'ResourceNotFoundException') return undefined;
+      throw e;
+    });
+    if (d?.ConsumerDescription?.ConsumerStatus === 'ACTIVE') return;
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error('consumer never ACTIVE');
 }
 
 /**
- * `setup` starts the server under test (with updateDelayMs 5); `cleanup` runs after it is closed. `awsCli: false`
- * leaves out the AWS CLI leg (~35 s of CLI start-ups; it speaks the same botocore wire as the boto3 leg).
+ * GetRecords from `iterator` on, following NextShardIterator until `want` records are in (one call on a single
+ * server): another node picks up appends when a read reaches its end, at most one refresh per 50 ms per log
+ * (docs/architecture.md), so a read right after a write elsewhere may come back empty, as Kinesis's may.
+ */
+async function getRecords(client: KinesisClient, iterator: string | undefined, want: number): Promise<{ Records: K._Record[] }> {
+  const records: K._Record[] = [];
+  for (let i = 0; i < 200 && iterator; i++) {
+    const r = await client.send(new K.GetRecordsCommand({ ShardIterator: iterator }));
+    records.push(...(r.Records ?? []));
+    if (records.length >= want) break;
+    iterator = r.NextShardIterator;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  return { Records: records };
+}
+
+/** Waits until `client` (maybe another node, following the first through the metadata store) sees the stream ACTIVE with `shards` shards in all. */
+async function seen(client: KinesisClient, name: string, shards: number): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    const d = await client.send(new K.ListShardsCommand({ StreamName: name })).catch((e: Error) => {
+      if (e.name === 'ResourceNotFoundException') return undefined;
+      throw e;
+    });
+    if (d && d.Shards!.length === shards) return waitActive(client, name);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`stream ${name} never had ${shards} shards`);
+}
+
+/**
+ * `setup` starts the server under test (with updateDelayMs 5), and maybe a second node of the same cluster, `reader`:
+ * then the legs write through `server` and read (GetShardIterator, GetRecords, ListShards, SubscribeToShard) through
+ * `reader`. `cleanup` runs after they are closed. `awsCli: false` leaves out the AWS CLI leg (~35 s of CLI
+ * start-ups; it speaks the same botocore wire as the boto3 leg).
  */
 export function clientMatrix(
   title: string,
-  setup: (opts: StartServerOptions) => Promise<{ server: FreshetServer; cleanup?: () => Promise<void> }>,
+  setup: (opts: StartServerOptions) => Promise<{ server: FreshetServer; reader?: FreshetServer; cleanup?: () => Promise<void> }>,
   legs: { awsCli?: boolean } = {},
 ): void {
   describe(title, () => {
     let server: FreshetServer;
+    let reader: FreshetServer | undefined;
     let client: KinesisClient;
+    /** Reads go through here: the second node when there is one. */
+    let readClient: KinesisClient;
     let cleanup: (() => Promise<void>) | undefined;
     before(async () => {
-      ({ server, cleanup } = await setup({ updateDelayMs: 5 }));
+      ({ server, reader, cleanup } = await setup({ updateDelayMs: 5 }));
       client = clientFor(server);
+      readClient = reader ? clientFor(reader) : client;
     });
     after(async () => {
       client.destroy();
+      if (readClient !== client) readClient.destroy();
       await server.close();
+      await reader?.close();
       await cleanup?.();
     });
 
@@ -78,10 +122,11 @@ export function clientMatrix(
       );
       const put = await step('PutRecord', () => client.send(new K.PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('one') })));
       await step('PutRecords', () => client.send(new K.PutRecordsCommand({ StreamName: name, Records: [{ PartitionKey: 'k', Data: Buffer.from('two') }] })));
+      if (reader) await seen(readClient, name, 2);
       const it0 = await step('GetShardIterator', () =>
-        client.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: put.ShardId, ShardIteratorType: 'TRIM_HORIZON' })),
+        readClient.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: put.ShardId, ShardIteratorType: 'TRIM_HORIZON' })),
       );
-      const got = await step('GetRecords', () => client.send(new K.GetRecordsCommand({ ShardIterator: it0.ShardIterator })));
+      const got = await step('GetRecords', () => getRecords(readClient, it0.ShardIterator, 2));
       assert.deepEqual(
         got.Records.map((r: K._Record) => Buffer.from(r.Data!).toString()),
         ['one', 'two'],
@@ -98,9 +143,11 @@ export function clientMatrix(
       await waitActive(client, name);
       const reg = await step('RegisterStreamConsumer', () => client.send(new K.RegisterStreamConsumerCommand({ StreamARN: arn, ConsumerName: 'c' })));
       await step('ListStreamConsumers', () => client.send(new K.ListStreamConsumersCommand({ StreamARN: arn })));
-      await step('DescribeStreamConsumer', () => consumerActive(client, reg.Consumer.ConsumerARN));
+      await step('DescribeStreamConsumer', () => consumerActive(readClient, reg.Consumer.ConsumerARN));
       const sub = await step('SubscribeToShard', () =>
-        client.send(new K.SubscribeToShardCommand({ ConsumerARN: reg.Consumer.ConsumerARN, ShardId: put.ShardId, StartingPosition: { Type: 'TRIM_HORIZON' } })),
+        readClient.send(
+          new K.SubscribeToShardCommand({ ConsumerARN: reg.Consumer.ConsumerARN, ShardId: put.ShardId, StartingPosition: { Type: 'TRIM_HORIZON' } }),
+        ),
       );
       for await (const e of sub.EventStream as AsyncIterable<K.SubscribeToShardEventStream>) {
         if (e.SubscribeToShardEvent?.Records?.length) {
@@ -178,6 +225,8 @@ export function clientMatrix(
       const script = `
 import boto3, json, sys, time
 k = boto3.client('kinesis', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='AKID', aws_secret_access_key='s')
+# reads through argv[3]: the other node, or the same one
+r = boto3.client('kinesis', endpoint_url=sys.argv[3], region_name='us-east-1', aws_access_key_id='AKID', aws_secret_access_key='s')
 name = sys.argv[2]
 def active():
     for _ in range(400):
@@ -192,14 +241,28 @@ active()
 k.put_records(StreamName=name, Records=[{'Data': b'low', 'PartitionKey': 'x', 'ExplicitHashKey': '1'}, {'Data': b'high', 'PartitionKey': 'y', 'ExplicitHashKey': '${HALF}'}])
 k.merge_shards(StreamName=name, ShardToMerge='shardId-000000000001', AdjacentShardToMerge='shardId-000000000002')
 active()
-shards = k.list_shards(StreamName=name)['Shards']
-it = k.get_shard_iterator(StreamName=name, ShardId='shardId-000000000000', ShardIteratorType='TRIM_HORIZON')['ShardIterator']
-parent = k.get_records(ShardIterator=it)
+def shards_on_r():
+    try:
+        return r.list_shards(StreamName=name)['Shards']
+    except r.exceptions.ResourceNotFoundException:
+        return []
+for _ in range(400):
+    shards = shards_on_r()
+    if len(shards) == 4 and 'EndingSequenceNumber' in shards[2]['SequenceNumberRange']:
+        break
+    time.sleep(0.01)
+it = r.get_shard_iterator(StreamName=name, ShardId='shardId-000000000000', ShardIteratorType='TRIM_HORIZON')['ShardIterator']
+parent = r.get_records(ShardIterator=it)
 arn = k.describe_stream_summary(StreamName=name)['StreamDescriptionSummary']['StreamARN']
 c = k.register_stream_consumer(StreamARN=arn, ConsumerName='py')['Consumer']['ConsumerARN']
-while k.describe_stream_consumer(ConsumerARN=c)['ConsumerDescription']['ConsumerStatus'] != 'ACTIVE':
+def consumer_active():
+    try:
+        return r.describe_stream_consumer(ConsumerARN=c)['ConsumerDescription']['ConsumerStatus'] == 'ACTIVE'
+    except r.exceptions.ResourceNotFoundException:
+        return False
+while not consumer_active():
     time.sleep(0.01)
-sub = k.subscribe_to_shard(ConsumerARN=c, ShardId='shardId-000000000000', StartingPosition={'Type': 'TRIM_HORIZON'})
+sub = r.subscribe_to_shard(ConsumerARN=c, ShardId='shardId-000000000000', StartingPosition={'Type': 'TRIM_HORIZON'})
 pushed, children = [], None
 for ev in sub['EventStream']:
     e = ev['SubscribeToShardEvent']
@@ -213,7 +276,7 @@ print(json.dumps({
   'childShards': [s['ShardId'] for s in parent['ChildShards']], 'pushed': pushed, 'children': children,
 }))
 `;
-      const stdout = await python3(script, [server.url, uniqueName('boto')]);
+      const stdout = await python3(script, [server.url, uniqueName('boto'), (reader ?? server).url]);
       const out = JSON.parse(stdout);
       assert.deepEqual(out.shards, [
         ['shardId-000000000000', null, null, true],
@@ -250,7 +313,7 @@ print(json.dumps({
       await waitActive(client, name);
       const arn = (await client.send(new K.RegisterStreamConsumerCommand({ StreamARN: server.kinesis.arnFor(name), ConsumerName: 'lifion' }))).Consumer!
         .ConsumerARN!;
-      await consumerActive(client, arn);
+      await consumerActive(readClient, arn);
       const got: string[] = [];
       const checkpoints: string[] = [];
       let resolveAll!: () => void;
@@ -269,7 +332,7 @@ print(json.dumps({
         error() {},
       };
       const consumer = new FanOutConsumer({
-        awsOptions: { endpoint: server.url, region: 'us-east-1', accessKeyId: 'AKID', secretAccessKey: 's' },
+        awsOptions: { endpoint: (reader ?? server).url, region: 'us-east-1', accessKeyId: 'AKID', secretAccessKey: 's' },
         checkpoint: null,
         client: {},
         compression: undefined,
@@ -341,9 +404,11 @@ print(json.dumps({
           reject,
         );
       });
-      const it0 = (await client.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' })))
-        .ShardIterator!;
-      const recs = (await client.send(new K.GetRecordsCommand({ ShardIterator: it0 }))).Records!;
+      if (reader) await seen(readClient, name, 1);
+      const it0 = (
+        await readClient.send(new K.GetShardIteratorCommand({ StreamName: name, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }))
+      ).ShardIterator!;
+      const recs = (await getRecords(readClient, it0, sent.length)).Records;
       assert.equal(recs.length, sent.length);
       assert.deepEqual(Buffer.from(recs[0]!.Data!), sent[0], 'stored byte for byte, magic prefix included');
       assert.deepEqual([...Buffer.from(recs[0]!.Data!).subarray(0, 4)], [0xf3, 0x89, 0x9a, 0xc2]);
