@@ -45,7 +45,7 @@ slow_first=(
   test/cli/readme.test.ts
   test/detectors/stream-source.test.ts
   test/cli/pipeline-up.test.ts
-  test/cluster/jetstream-faults.test.ts
+  test/cluster/jetstream-two-nodes-faults.test.ts
   test/demo/demo.test.ts
   test/console/detectors-views.test.ts
   test/detectors/s3-example.test.ts
