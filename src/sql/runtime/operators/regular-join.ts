@@ -37,6 +37,8 @@ export class RegularJoinOperator implements Operator {
   private readonly nullLeft: Row;
   private readonly nullRight: Row;
   private lastSweepMs = -Infinity;
+  /** Kept entries on both sides, counted as they change (stateRows() runs every second: it must not walk the state). */
+  private keptEntries = 0;
 
   constructor(
     private readonly plan: Extract<OpPlan, { op: 'regularJoin' }>,
@@ -118,6 +120,7 @@ export class RegularJoinOperator implements Operator {
           if (!kept) {
             kept = { row, count: 0, partners: partners.length, touchedMs: now };
             bucket.set(id, kept);
+            this.keptEntries++;
           }
           kept.count++;
           kept.touchedMs = now;
@@ -125,6 +128,7 @@ export class RegularJoinOperator implements Operator {
           kept.count--;
           if (kept.count <= 0) {
             bucket!.delete(id);
+            this.keptEntries--;
             if (bucket!.size === 0) own.delete(k);
           }
         }
@@ -143,7 +147,11 @@ export class RegularJoinOperator implements Operator {
     this.lastSweepMs = nowMs;
     for (const side of [this.left, this.right]) {
       for (const [k, bucket] of side) {
-        for (const [id, kept] of bucket) if (nowMs - kept.touchedMs >= ttl) bucket.delete(id);
+        for (const [id, kept] of bucket)
+          if (nowMs - kept.touchedMs >= ttl) {
+            bucket.delete(id);
+            this.keptEntries--;
+          }
         if (bucket.size === 0) side.delete(k);
       }
     }
@@ -151,10 +159,7 @@ export class RegularJoinOperator implements Operator {
 
   /** Rows and groups kept (the application's state cap, FlinkApplication maxStateRows). */
   stateRows(): number {
-    let n = 0;
-    for (const rows of this.left.values()) n += rows.size;
-    for (const rows of this.right.values()) n += rows.size;
-    return n;
+    return this.keptEntries;
   }
 
   checkpoint(): unknown {
@@ -169,10 +174,13 @@ export class RegularJoinOperator implements Operator {
       new Map(data.map(([k, b]) => [k, new Map(b.map(([id, row, count, partners, touchedMs]) => [id, { row, count, partners, touchedMs }]))]));
     this.left = load(st.left);
     this.right = load(st.right);
+    this.keptEntries = 0;
+    for (const side of [this.left, this.right]) for (const b of side.values()) this.keptEntries += b.size;
   }
 
   close(): void {
     this.left.clear();
     this.right.clear();
+    this.keptEntries = 0;
   }
 }

@@ -41,6 +41,8 @@ export class SemiJoinOperator implements Operator {
   private rightRows = 0;
   private rightNulls = 0;
   private lastSweepMs = -Infinity;
+  /** Kept entries on both sides, counted as they change (stateRows() runs every second: it must not walk the state). */
+  private keptEntries = 0;
 
   constructor(
     private readonly plan: Extract<OpPlan, { op: 'semiJoin' }>,
@@ -113,6 +115,7 @@ export class SemiJoinOperator implements Operator {
           if (!kept) {
             kept = { row, count: 0, matched: this.matches(row, k), touchedMs: now };
             bucket.set(id, kept);
+            this.keptEntries++;
           }
           kept.count++;
           kept.touchedMs = now;
@@ -122,6 +125,7 @@ export class SemiJoinOperator implements Operator {
           if (kept.matched !== anti) this.out(out, row, DELETE, 1);
           if (kept.count <= 0) {
             bucket!.delete(id);
+            this.keptEntries--;
             if (bucket!.size === 0) this.left.delete(k);
           }
         }
@@ -150,6 +154,7 @@ export class SemiJoinOperator implements Operator {
           if (!kept) {
             kept = { row, count: 0, touchedMs: now };
             bucket.set(id, kept);
+            this.keptEntries++;
           }
           kept.count++;
           kept.touchedMs = now;
@@ -158,6 +163,7 @@ export class SemiJoinOperator implements Operator {
           kept.count--;
           if (kept.count <= 0) {
             bucket!.delete(id);
+            this.keptEntries--;
             if (bucket!.size === 0) this.right.delete(k);
           }
         }
@@ -185,13 +191,18 @@ export class SemiJoinOperator implements Operator {
     if (ttl <= 0 || nowMs - this.lastSweepMs < Math.min(ttl, 1000)) return;
     this.lastSweepMs = nowMs;
     for (const [k, bucket] of this.left) {
-      for (const [id, kept] of bucket) if (nowMs - kept.touchedMs >= ttl) bucket.delete(id);
+      for (const [id, kept] of bucket)
+        if (nowMs - kept.touchedMs >= ttl) {
+          bucket.delete(id);
+          this.keptEntries--;
+        }
       if (bucket.size === 0) this.left.delete(k);
     }
     for (const [k, bucket] of this.right) {
       for (const [id, kept] of bucket)
         if (nowMs - kept.touchedMs >= ttl) {
           bucket.delete(id);
+          this.keptEntries--;
           this.rightRows -= kept.count;
           if (k === null) this.rightNulls -= kept.count;
         }
@@ -201,10 +212,7 @@ export class SemiJoinOperator implements Operator {
 
   /** Rows kept (the application's state cap, FlinkApplication maxStateRows). */
   stateRows(): number {
-    let n = 0;
-    for (const rows of this.left.values()) n += rows.size;
-    for (const rows of this.right.values()) n += rows.size;
-    return n;
+    return this.keptEntries;
   }
 
   checkpoint(): unknown {
@@ -227,10 +235,14 @@ export class SemiJoinOperator implements Operator {
     this.right = new Map(st.right.map(([k, b]) => [k, new Map(b.map(([id, row, count, touchedMs]) => [id, { row, count, touchedMs }]))]));
     this.rightRows = st.rightRows;
     this.rightNulls = st.rightNulls;
+    this.keptEntries = 0;
+    for (const b of this.left.values()) this.keptEntries += b.size;
+    for (const b of this.right.values()) this.keptEntries += b.size;
   }
 
   close(): void {
     this.left.clear();
     this.right.clear();
+    this.keptEntries = 0;
   }
 }
