@@ -249,14 +249,14 @@ FROM TABLE(HOP(TABLE bid, DESCRIPTOR(ts), INTERVAL '5' SECOND, INTERVAL '10' SEC
     const row = (bidder: number, sec: number): unknown[] => [0, bidder, 1, T0 + sec * 1000];
     // bidder 1: two sessions (0 s and 30 s); bidder 2: one session (1 s); each row is in two HOP windows.
     app.pushRows('bid', [row(1, 0), row(2, 1), row(1, 30)], T0);
-    // 3 sessions + HOP groups: [-5,5) b1 b2, [0,10) b1 b2, [25,35) b1, [30,40) b1 = 6.
-    assert.equal(app.stateRows(), 3 + 6);
-    // A row at 20 s for bidder 1 merges into its 30 s session (still 3 sessions) and opens two HOP groups.
+    // 3 sessions + HOP groups, kept per 5 s slice (a window's groups are its two slices' merged as it fires): [0,5) b1 b2, [30,35) b1 = 3.
+    assert.equal(app.stateRows(), 3 + 3);
+    // A row at 20 s for bidder 1 merges into its 30 s session (still 3 sessions) and opens the group of slice [20,25).
     app.pushRows('bid', [row(1, 20)], T0 + 1);
-    assert.equal(app.stateRows(), 3 + 8);
+    assert.equal(app.stateRows(), 3 + 4);
     app.pushRows('bid', [row(3, 100)], T0 + 2);
-    // The watermark (100 s − 60 s) fired everything ending by 40 s: bidder 3's session and its two HOP groups are left.
-    assert.equal(app.stateRows(), 1 + 2);
+    // The watermark (100 s − 60 s) fired everything ending by 40 s: bidder 3's session and its slice's group are left.
+    assert.equal(app.stateRows(), 1 + 1);
     assert.deepEqual(
       sessions.map((r) => [r[0], r[1]]),
       [

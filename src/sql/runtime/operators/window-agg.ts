@@ -42,6 +42,9 @@ interface Session {
 
 type Plan = Extract<OpPlan, { op: 'windowAgg' }>;
 
+/** Aggregates whose partial results merge into exactly what one pass over the rows gives, in any order (HOP slicing). */
+const SLICEABLE = new Set(['COUNT', 'SUM', 'AVG', 'MIN', 'MAX']);
+
 export class WindowAggOperator implements Operator {
   private readonly agg: AggCode;
   private readonly merge: ((a: unknown[], b: unknown[]) => void) | null;
@@ -78,6 +81,21 @@ export class WindowAggOperator implements Operator {
   private kept = 0;
   /** The pre-projection row of a fired group, reused: projection and HAVING read it, the projection copies it out. */
   private readonly post: Row;
+  /**
+   * HOP by event time with mergeable aggregates is sliced, as Flink does: `windows` holds slices of one
+   * slide each, a row updates only its own slice's group, and a window's groups are its slices' merged when
+   * it fires. So each row costs one lookup and update instead of size/slide, and the groups kept for the
+   * watermark's wait are a slide's worth per key, not a window's worth per window.
+   */
+  private readonly sliced: boolean;
+  private readonly sliceMerge: ((a: unknown[], b: unknown[]) => void) | null;
+  /** Sliced: window ends still to fire, ascending (each slice registers the windows it belongs to). */
+  private hopEnds: number[] = [];
+  /** Sliced: whole windows restored from a checkpoint taken before slicing, merged in when they fire. */
+  private readonly legacy = new Map<number, Win>();
+  /** Sliced: the merged groups of the window being fired, reused from one firing to the next. */
+  private readonly fireGroups = new Map<unknown, Group>();
+  private readonly fireFree: Group[] = [];
 
   constructor(
     private readonly plan: Plan,
@@ -95,6 +113,12 @@ export class WindowAggOperator implements Operator {
     this.project = c.projector(plan.project);
     this.nKeys = plan.keys.length;
     this.post = new Array(3 + this.nKeys + plan.aggs.length);
+    const w = plan.window;
+    this.sliceMerge =
+      w.kind === 'HOP' && !plan.proctime && w.sizeMs % w.slideMs === 0 && plan.aggs.every((a) => SLICEABLE.has(a.fn))
+        ? compileAggregateMerge(c, plan.aggs, this.agg)
+        : null;
+    this.sliced = this.sliceMerge !== null;
     // hot path: TUMBLE by event time is one generated loop — window, key and accumulator update inlined.
     if (plan.window.kind === 'TUMBLE' && !plan.proctime) {
       const size = plan.window.sizeMs;
@@ -124,6 +148,35 @@ export class WindowAggOperator implements Operator {
             let g = cur.get(k);
             if (g === undefined) { g = self.newGroup(r); cur.set(k, g); }`
             }
+            const a = g.acc;
+            ${this.agg.updateSrc}
+          } catch (e) { self.rowError(e, r); }
+        }`,
+      );
+    } else if (plan.window.kind === 'HOP' && this.sliced) {
+      // hot path: sliced HOP by event time — a row updates its one slice's group; the slice's group map is
+      // cached while rows stay in the same slice (they mostly come in time order).
+      const { sizeMs: size, slideMs: slide, offsetMs: off } = plan.window;
+      this.loop = c.build(
+        ['batch', 'self'],
+        `
+        let curLast = NaN, curEnd = NaN, cur = null;
+        const wm = self.wm;
+        for (let i = 0, n = batch.length; i < n; i++) {
+          const r = batch[i];
+          try {
+            const t = ${c.src(plan.time)};
+            if (t === null) { self.nullTime(r); continue; }
+            if (!(t >= curLast && t < curEnd)) {
+              const m = (t - ${off}) % ${slide};
+              const last = t - (m < 0 ? m + ${slide} : m);
+              // Late once the last window holding the slice has fired.
+              if (last + ${size - 1} <= wm) { self.lateRow(); continue; }
+              cur = self.sliceFor(last).groups; curLast = last; curEnd = last + ${slide};
+            }
+            const k = ${ks};
+            let g = cur.get(k);
+            if (g === undefined) { g = self.newGroup(r); cur.set(k, g); }
             const a = g.acc;
             ${this.agg.updateSrc}
           } catch (e) { self.rowError(e, r); }
@@ -226,6 +279,80 @@ export class WindowAggOperator implements Operator {
       }
     }
     return w;
+  }
+
+  /** @internal Sliced HOP: the slice starting at `start`; a new one registers the windows it belongs to that have not fired. */
+  sliceFor(start: number): Win {
+    const { sizeMs: size, slideMs: slide } = this.plan.window as { sizeMs: number; slideMs: number };
+    const end = start + slide;
+    const known = this.windows.get(end);
+    if (known) return known;
+    for (let e = end; e <= start + size; e += slide) if (e - 1 > this.wm) this.addHopEnd(e);
+    return this.windowFor(start, end);
+  }
+
+  private addHopEnd(e: number): void {
+    const ends = this.hopEnds;
+    if (ends.length === 0 || e > ends[ends.length - 1]!) {
+      ends.push(e);
+      return;
+    }
+    let lo = 0;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ends[mid]! < e) lo = mid + 1;
+      else hi = mid;
+    }
+    if (ends[lo] !== e) ends.splice(lo, 0, e);
+  }
+
+  /** Sliced HOP: fires the window ending at `end` — its slices' groups merged (and a restored whole window's). */
+  private fireHop(end: number, out: Row[]): void {
+    const { sizeMs: size, slideMs: slide } = this.plan.window as { sizeMs: number; slideMs: number };
+    const start = end - size;
+    const merge = this.sliceMerge!;
+    const groups = this.fireGroups;
+    const free = this.fireFree;
+    let used = 0;
+    const whole = this.legacy.get(end);
+    if (whole) {
+      this.legacy.delete(end);
+      this.kept -= whole.groups.size;
+      for (const [k, g] of whole.groups) groups.set(k, g);
+    }
+    for (let e = start + slide; e <= end; e += slide) {
+      const slice = this.windows.get(e);
+      if (!slice) continue;
+      for (const [k, g] of slice.groups) {
+        let x = groups.get(k);
+        if (x === undefined) {
+          if (used < free.length) {
+            x = free[used]!;
+            this.agg.reset(x.acc);
+          } else {
+            x = { keys: g.keys, acc: this.agg.init() };
+            free.push(x);
+          }
+          used++;
+          x.keys = g.keys;
+          groups.set(k, x);
+        }
+        merge(x.acc, g.acc);
+      }
+    }
+    for (const [k, g] of groups) this.emitGroup(g.keys, k, g.acc, start, end, out);
+    groups.clear();
+    // The slice that starts this window has no window left.
+    const ends = this.ends;
+    let n = 0;
+    while (n < ends.length && ends[n]! <= start + slide) {
+      const slice = this.windows.get(ends[n]!)!;
+      this.windows.delete(slice.end);
+      this.kept -= slice.groups.size;
+      n++;
+    }
+    if (n > 0) ends.splice(0, n);
   }
 
   /** @internal */
@@ -437,6 +564,11 @@ export class WindowAggOperator implements Operator {
           this.pool.push(s);
         }
       }
+    } else if (this.sliced) {
+      const ends = this.hopEnds;
+      let n = 0;
+      while (n < ends.length && ends[n]! - 1 <= w) this.fireHop(ends[n++]!, out);
+      if (n > 0) ends.splice(0, n);
     } else {
       const ends = this.ends;
       let n = 0;
@@ -491,6 +623,14 @@ export class WindowAggOperator implements Operator {
     return {
       wm: Number.isFinite(this.wm) ? this.wm : null,
       windows: [...this.windows.values()].map((w) => [w.start, w.end, [...w.groups.entries()].map(([k, g]) => [k, g.keys, accToJson(g.acc)])]),
+      // Sliced HOP: `windows` are slices; the window ends still to fire, and whole windows restored from before slicing.
+      ...(this.sliced
+        ? {
+            sliced: true,
+            hopEnds: this.hopEnds,
+            legacy: [...this.legacy.values()].map((w) => [w.start, w.end, [...w.groups.entries()].map(([k, g]) => [k, g.keys, accToJson(g.acc)])]),
+          }
+        : {}),
       sessions: this.sessions
         .values()
         .flat()
@@ -503,15 +643,36 @@ export class WindowAggOperator implements Operator {
       wm: number | null;
       windows: [number, number, [unknown, unknown[], unknown[]][]][];
       sessions: [unknown, unknown[], number, number, unknown[] | null, Row[] | null][];
+      sliced?: boolean;
+      hopEnds?: number[];
+      legacy?: [number, number, [unknown, unknown[], unknown[]][]][];
     };
     this.wm = st.wm ?? -Infinity;
     this.windows.clear();
     this.ends = [];
+    this.hopEnds = [];
+    this.legacy.clear();
     this.kept = 0;
+    // A sliced operator restoring a checkpoint of whole windows (taken before slicing) keeps them whole and merges them in as they fire.
+    const toLegacy = this.sliced && st.sliced !== true;
     for (const [start, end, groups] of st.windows) {
-      const w = this.windowFor(start, end);
+      let w: Win;
+      if (toLegacy) {
+        w = { start, end, groups: new Map() };
+        this.legacy.set(end, w);
+        this.addHopEnd(end);
+      } else w = this.windowFor(start, end);
       for (const [k, keys, acc] of groups) w.groups.set(k, { keys, acc: accFromJson(acc) });
       this.kept += groups.length;
+    }
+    if (this.sliced && st.sliced === true) {
+      for (const e of st.hopEnds ?? []) this.addHopEnd(e);
+      for (const [start, end, groups] of st.legacy ?? []) {
+        const w: Win = { start, end, groups: new Map() };
+        this.legacy.set(end, w);
+        for (const [k, keys, acc] of groups) w.groups.set(k, { keys, acc: accFromJson(acc) });
+        this.kept += groups.length;
+      }
     }
     this.sessions.clear();
     this.sessionHeap.clear();
@@ -529,6 +690,10 @@ export class WindowAggOperator implements Operator {
     this.pool.length = 0;
     this.windows.clear();
     this.ends = [];
+    this.hopEnds = [];
+    this.legacy.clear();
+    this.fireGroups.clear();
+    this.fireFree.length = 0;
     this.sessions.clear();
     this.sessionHeap.clear();
   }
