@@ -126,18 +126,19 @@ export class WindowAggOperator implements Operator {
       this.loop = c.build(
         ['batch', 'self'],
         `
-        let curStart = NaN, cur = null, curG = null;
+        let curStart = NaN, curEnd = NaN, cur = null, curG = null;
         const wm = self.wm;
         for (let i = 0, n = batch.length; i < n; i++) {
           const r = batch[i];
           try {
             const t = ${c.src(plan.time)};
             if (t === null) { self.nullTime(r); continue; }
-            const m = (t - ${off}) % ${size};
-            const s = t - (m < 0 ? m + ${size} : m);
-            if (s !== curStart) {
+            // A row in the current window skips the division (rows mostly come in time order).
+            if (!(t >= curStart && t < curEnd)) {
+              const m = (t - ${off}) % ${size};
+              const s = t - (m < 0 ? m + ${size} : m);
               if (s + ${size - 1} <= wm) { self.lateRow(); continue; }
-              cur = self.windowFor(s, s + ${size}).groups; curStart = s; curG = null;
+              cur = self.windowFor(s, s + ${size}).groups; curStart = s; curEnd = s + ${size}; curG = null;
             }
             ${
               plan.keys.length === 0
