@@ -809,11 +809,20 @@ describe('managing applications, delivery streams and functions from the console
     // The versions, newest first as ListApplicationVersions gives them; version 1 opened shows the defaults, version 2 its settings.
     const versions = page.locator('[data-testid=flink-versions]');
     await versions.locator('tr[data-version="1"]').waitFor({ timeout: 10_000 });
-    const listed = (await flinkApi.send(new ListApplicationVersionsCommand({ ApplicationName: 'settings-flink' }))).ApplicationVersionSummaries ?? [];
-    assert.deepEqual(
-      await versions.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.textContent)),
-      listed.map((v) => `${v.ApplicationVersionId}${v.ApplicationStatus}`),
-    );
+    // The page reads the list again as the application's status moves (UPDATING, then READY): compare once both settled.
+    const compare = async () => ({
+      shown: await versions.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.textContent)),
+      listed: ((await flinkApi.send(new ListApplicationVersionsCommand({ ApplicationName: 'settings-flink' }))).ApplicationVersionSummaries ?? []).map(
+        (v) => `${v.ApplicationVersionId}${v.ApplicationStatus}`,
+      ),
+    });
+    let seen = await compare();
+    for (const start = Date.now(); JSON.stringify(seen.shown) !== JSON.stringify(seen.listed) && Date.now() - start < 10_000; ) {
+      await new Promise((r) => setTimeout(r, 200));
+      seen = await compare();
+    }
+    assert.deepEqual(seen.shown, seen.listed);
+    assert.deepEqual(seen.listed, ['2READY', '1READY']);
     await versions.locator('tr[data-version="1"] button').click();
     assert.equal(
       await textMatching(versions.locator('[data-testid=flink-version-settings]'), /DEFAULT/),

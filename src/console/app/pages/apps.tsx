@@ -266,13 +266,17 @@ interface VersionSummary {
   ApplicationStatus: string;
 }
 
-/** The version history (ListApplicationVersions, newest first); a version's configuration on click (DescribeApplicationVersion). */
-function FlinkVersions({ name, version }: { name: string; version: number }) {
+/**
+ * The version history (ListApplicationVersions, newest first); a version's configuration on click
+ * (DescribeApplicationVersion). Read again when the version or the application's status changes: the current
+ * version's status follows the application's (UPDATING, then READY or RUNNING).
+ */
+function FlinkVersions({ name, version, status }: { name: string; version: number; status: string }) {
   const list = useLoad(
     async () =>
       (await aws<{ ApplicationVersionSummaries: VersionSummary[] }>('analyticsV2', 'ListApplicationVersions', { ApplicationName: name, Limit: 50 }))
         .ApplicationVersionSummaries,
-    [name, version],
+    [name, version, status],
   );
   const [open, setOpen] = useState<number | undefined>(undefined);
   const shown = useLoad(
@@ -418,7 +422,7 @@ function FlinkDetail({ name }: { name: string }) {
       </p>
       {d ? <FlinkProperties name={name} detail={d} onSaved={described.reload} /> : null}
       {d ? <FlinkSettings name={name} detail={d} onSaved={described.reload} /> : null}
-      {d ? <FlinkVersions name={name} version={d.ApplicationVersionId} /> : null}
+      {d ? <FlinkVersions name={name} version={d.ApplicationVersionId} status={d.ApplicationStatus} /> : null}
       <h3>Snapshots</h3>
       <table class="list" data-testid="flink-snapshots">
         <thead>
