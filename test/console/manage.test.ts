@@ -1143,7 +1143,7 @@ describe('managing applications, delivery streams and functions from the console
           Code: { ZipFile: zipOf({ 'index.mjs': 'export const handler = async () => 1;\n' }) },
         }),
       );
-      await sqs.send(new CreateQueueCommand({ QueueName: 'esm-failures' }));
+      const failures = (await sqs.send(new CreateQueueCommand({ QueueName: 'esm-failures' }))).QueueUrl!;
       await page.goto(`${server.url}/console/#/functions/esm-options-fn`);
       const create = page.locator('[data-testid=create-mapping]');
       await create.locator('select[name=source] option', { hasText: /^m-out$/ }).waitFor({ state: 'attached', timeout: 10_000 });
@@ -1213,6 +1213,28 @@ describe('managing applications, delivery streams and functions from the console
       assert.equal(m.TumblingWindowInSeconds, 0);
       assert.deepEqual(m.FunctionResponseTypes ?? [], []);
       await shot(page, 'function-mapping-options');
+
+      // From a queue: no failure destination or retries to set, but its maximum concurrency.
+      await create.locator('select[name=source]').focus();
+      await create.locator('select[name=source] option', { hasText: /^esm-failures$/ }).waitFor({ state: 'attached', timeout: 10_000 });
+      await create.locator('select[name=source]').selectOption(`sqs:${failures}`);
+      assert.equal(await create.locator('select[name=onFailure]').count(), 0);
+      await create.locator('input[name=batch]').fill('10');
+      await create.locator('input[name=window]').fill('0');
+      await create.locator('textarea[name=filters]').fill('');
+      await create.locator('input[name=reportFailures]').uncheck();
+      await create.locator('input[name=concurrency]').fill('5');
+      await create.locator('button[type=submit]').click();
+      await page.locator('.message', { hasText: /^Created mapping [0-9a-f-]{36} from esm-failures$/ }).waitFor({ timeout: 10_000 });
+      const fromQueue = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'esm-options-fn' }))).EventSourceMappings?.find((x) =>
+        x.EventSourceArn?.endsWith(':esm-failures'),
+      );
+      assert.equal(fromQueue?.ScalingConfig?.MaximumConcurrency, 5);
+      assert.equal(fromQueue?.BatchSize, 10);
+      assert.equal(
+        await textMatching(page.locator(`[data-testid=mappings] tr[data-uuid="${fromQueue!.UUID}"] [data-testid=mapping-options]`), /concurrent/),
+        'at most 5 concurrent',
+      );
     });
 
     it("refuses a function from a container image in the server's words, and sets and removes an alias's weighted routing (read back with the SDK)", async () => {
