@@ -1181,6 +1181,7 @@ describe('managing applications, delivery streams and functions from the console
       // Edited: a pattern whose value is not a list is refused in Lambda's words; then two filters, no destination, no limits.
       await row.locator('button', { hasText: 'Edit' }).click();
       const edit = page.locator('[data-testid=edit-mapping]');
+      // The mapping's queue is selected at once, before the queues are listed.
       assert.equal(await edit.locator('select[name=onFailure]').inputValue(), 'esm-failures');
       await edit.locator('textarea[name=filters]').fill('{"data": {"kind": "order"}}');
       await edit.locator('button[type=submit]').click();

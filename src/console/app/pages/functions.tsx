@@ -12,7 +12,9 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import {
+  accountId,
   awsRest,
+  currentRegion,
   awsRestRaw,
   consoleFetch,
   errorText,
@@ -765,9 +767,10 @@ async function optionsBody(o: MappingOptions, stream: boolean, queues: string[],
   body.MaximumRetryAttempts = Number(o.retries);
   body.MaximumRecordAgeInSeconds = Number(o.maxAge);
   if (o.onFailure) {
+    // The queue's ARN as GetQueueAttributes gives it; before the queues are listed, the one the mapping already names.
     const url = queues.find((u) => queueName(u) === o.onFailure);
-    if (!url) throw new Error(`No queue ${o.onFailure} on this server`);
-    body.DestinationConfig = { OnFailure: { Destination: await queueArn(url) } };
+    const arn = url ? await queueArn(url) : `arn:aws:sqs:${currentRegion()}:${await accountId()}:${o.onFailure}`;
+    body.DestinationConfig = { OnFailure: { Destination: arn } };
   } else if (update) body.DestinationConfig = { OnFailure: {} };
   return body;
 }
@@ -822,6 +825,9 @@ function MappingOptionsFields({
                   queue {queueName(u)}
                 </option>
               ))}
+              {value.onFailure && !queues.some((u) => queueName(u) === value.onFailure) ? (
+                <option value={value.onFailure}>queue {value.onFailure}</option>
+              ) : null}
             </select>
           </label>
           <label>
