@@ -45,6 +45,7 @@ SERVICES = [
     ('lookoutmetrics', '2017-07-25', 'lookoutMetrics', 'LookoutMetrics'),
     ('iam', '2010-05-08', 'iam', 'Iam'),
     ('sts', '2011-06-15', 'sts', 'Sts'),
+    ('logs', '2014-03-28', 'logs', 'Logs'),
 ]
 
 METADATA_KEYS = ['apiVersion', 'endpointPrefix', 'signingName', 'serviceId', 'protocol', 'protocols', 'jsonVersion',

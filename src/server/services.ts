@@ -23,6 +23,7 @@ import { QueuesEngine, createSqsService } from '../queues/index.ts';
 import { FunctionsEngine, alarmActionInvoker, createLambdaService, codeDownloadRoute, functionInvoker, logsRoute } from '../functions/index.ts';
 import type { FunctionsEngineOptions } from '../functions/index.ts';
 import { ingestRoutes } from '../ingest/index.ts';
+import { LogsEngine, createLogsService } from '../logs/index.ts';
 
 export interface ServiceDeps {
   storage: LogStorage;
@@ -57,6 +58,8 @@ export interface ServiceDeps {
 /** The AWS services, and the non-AWS routes of functions and ingest (`buildRoutes` adds the services' own). */
 export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsService[]; routes: HttpRoute[] }> {
   const queues = await QueuesEngine.open({ storage: deps.storage, clock: deps.clock, region: deps.region, accountId: deps.accountId });
+  // CloudWatch Logs: log groups and streams on the storage; applications' CloudWatchLoggingOptions write there.
+  const logs = await LogsEngine.open({ storage: deps.storage, clock: deps.clock, region: deps.region, accountId: deps.accountId });
   const functions = await FunctionsEngine.open({
     ...deps.functions,
     storage: deps.storage,
@@ -120,6 +123,8 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
     services: [
       // First, so it closes last: the other services may still emit metrics while they close.
       createCloudWatchService(metrics),
+      // Early, so it closes late: applications write their log lines while they stop.
+      createLogsService(logs),
       kinesis,
       firehose,
       analytics,
