@@ -20,6 +20,9 @@ import { unableToDetectSchema, type DiscoverySource } from './discover.ts';
 import { log } from '../core/index.ts';
 import { deliveryStreamNameFromArn, streamNameFromArn, type ApplicationConfig, type StartingPosition } from './model.ts';
 
+import { formatAppLogLine } from './app-log.ts';
+import type { ApplicationLogWriter } from './app-log.ts';
+
 const logger = log.child('analytics');
 
 export interface AnalyticsDeps {
@@ -62,6 +65,8 @@ export interface AnalyticsOptions {
   roles?: RoleAuthorizer;
   /** Several nodes on one namespace: applications run only where their lease is held. */
   gate?: RunGate;
+  /** CloudWatch Logs: where applications' CloudWatchLoggingOptions lines go (see app-log.ts). */
+  logWriter?: ApplicationLogWriter;
 }
 
 export interface AnalyticsService extends AwsService {
@@ -159,6 +164,21 @@ export function createAnalyticsService(deps: AnalyticsDeps, options: AnalyticsOp
   });
   host.onFailure = registry.onRuntimeFailure;
   host.onRoleProblem = registry.onRoleProblem;
+  const writer = options.logWriter;
+  if (writer) {
+    host.onLog = (name, level, message, errorCode) => {
+      let app: ApplicationConfig;
+      try {
+        app = registry.get(name);
+      } catch {
+        return;
+      }
+      if (app.logging.length === 0) return;
+      const line = formatAppLogLine({ level, message, applicationArn: app.arn, versionId: app.versionId, ...(errorCode !== undefined ? { errorCode } : {}) });
+      const now = deps.clock.now();
+      for (const l of app.logging) writer.write(l.logStreamArn, now, line);
+    };
+  }
   const ctx: AnalyticsContext = {
     registry,
     clock: deps.clock,

@@ -416,6 +416,22 @@ export class LogsEngine {
     return result;
   }
 
+  /**
+   * Appends one line to the log stream an ARN names, if that stream exists (applications' logging options).
+   * Resolves to whether it was written; never rejects (a failure is logged).
+   */
+  async writeToArn(logStreamArn: string, timestampMs: number, message: string): Promise<boolean> {
+    const at = this.streamFromArn(logStreamArn);
+    if (!at || !this.hasStream(at.group, at.stream)) return false;
+    try {
+      await this.put(at.group, at.stream, [{ timestamp: timestampMs, message }]);
+      return true;
+    } catch (e) {
+      this.logger.swallowed('writing an application log line', e, { logStreamArn });
+      return false;
+    }
+  }
+
   /** A stream's events with startMs ≤ timestamp < endMs that have not expired, in timestamp order. */
   events(group: string, stream: string, startMs: number | undefined, endMs: number | undefined): readonly LogEvent[] {
     const g = this.group(group);

@@ -9,7 +9,7 @@ import type { LogStorage } from '../storage/index.ts';
 import { createKinesisService } from '../kinesis/index.ts';
 import { createAnalyticsService, createAnalyticsV2Service, emitApplicationMetrics, leasedApplications } from '../analytics/index.ts';
 import type { LeasedKind } from '../cluster/index.ts';
-import type { AnalyticsV2Delays, HostOptions as AnalyticsHostOptions } from '../analytics/index.ts';
+import type { AnalyticsV2Delays, ApplicationLogWriter, HostOptions as AnalyticsHostOptions } from '../analytics/index.ts';
 import type { KinesisEngine, ResourcePolicyStore } from '../kinesis/index.ts';
 import { createFirehoseService, emitDeliveryMetrics } from '../firehose/index.ts';
 import type { FirehoseOptions } from '../firehose/index.ts';
@@ -101,6 +101,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
   // Applications write to delivery streams in-process through the Firehose engine.
   const analytics = createAnalyticsService(deps, {
     firehose: firehose.engine,
+    logWriter: applicationLogWriter(logs),
     functions: invoker,
     ...(deps.analytics ? { host: deps.analytics } : {}),
     ...(deps.roles ? { roles: deps.roles } : {}),
@@ -170,6 +171,16 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
       }),
     ],
     routes: [codeDownloadRoute(functions), logsRoute(functions), ...ingestRoutes({ kinesis: deps.kinesis, meta: deps.storage.meta })],
+  };
+}
+
+/** Applications' CloudWatchLoggingOptions lines, appended to the server's CloudWatch Logs streams. */
+function applicationLogWriter(logs: LogsEngine): ApplicationLogWriter {
+  return {
+    write(logStreamArn, timestampMs, message) {
+      // writeToArn never rejects; the application does not wait for its log lines.
+      void logs.writeToArn(logStreamArn, timestampMs, message);
+    },
   };
 }
 

@@ -22,6 +22,7 @@ import { RowFeed } from './row-feed.ts';
 import { ShardFollower } from './shard-follower.ts';
 import { checkRoles, resolveSources, roleRetryDelayMs } from './sources.ts';
 import { analyticsErrors } from '../errors.ts';
+import type { AppLogLevel } from '../app-log.ts';
 import { log } from '../../core/index.ts';
 
 const logger = log.child('analytics');
@@ -70,6 +71,8 @@ export interface RunnerHost extends OutputSink {
   runnerFailed(runner: AppRunner, error: unknown): void;
   /** A role of the running application may not do its work (`message`), or may again (undefined): the application stays RUNNING. */
   runnerRoleProblem(runner: AppRunner, message: string | undefined): void;
+  /** A line for the application's CloudWatch log streams (see app-log.ts); costs nothing without logging options. */
+  runnerLog(runner: AppRunner, level: AppLogLevel, message: string, errorCode?: string): void;
 }
 
 export class AppRunner {
@@ -384,6 +387,9 @@ export class AppRunner {
       for (let c = 0; c < cols.length; c++) o[cols[c]!] = row[c + 1];
       recent.push(o);
       if (recent.length > RECENT_ERRORS) recent.shift();
+      // Parse errors and SQL runtime errors, as KDA logs them: the error's name is its code.
+      const level = o.ERROR_LEVEL === 'WARNING' || o.ERROR_LEVEL === 'WARN' ? 'WARN' : 'ERROR';
+      this.host.runnerLog(this, level, String(o.MESSAGE ?? ''), o.ERROR_NAME !== undefined && o.ERROR_NAME !== null ? String(o.ERROR_NAME) : undefined);
     }
   };
 
@@ -415,6 +421,7 @@ export class AppRunner {
     this.lastCheckpointMs = now;
     this.stats.checkpoints++;
     this.stats.lastCheckpointMs = now;
+    this.host.runnerLog(this, 'INFO', `Checkpoint ${this.stats.checkpoints} completed`);
   }
 
   /** Stops reading; with `checkpoint`, first writes outputs and stores the position and state. */

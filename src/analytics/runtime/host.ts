@@ -47,6 +47,7 @@ import { loadReferenceTables } from './reference-tables.ts';
 import { untrustedRole } from './sources.ts';
 import type { OutputStats } from './output-writer.ts';
 import { analyticsErrors } from '../errors.ts';
+import type { AppLogLevel } from '../app-log.ts';
 
 export { CHECKPOINT_KEY_PREFIX } from './checkpoint.ts';
 export { ERROR_STREAM } from './app-runner.ts';
@@ -124,10 +125,13 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   private readonly runners = new Map<string, AppRunner>();
   /** Final counters of applications that stopped since `runningStats` was last read (one per name). */
   private readonly ended = new Map<string, RunningStats>();
+  private closing = false;
   /** Set by the service: told when an application stops on its own. */
   onFailure: (name: string, error: unknown) => void = () => undefined;
   /** Set by the service: told when a running application's role may not do its work (a message) or may again (undefined). */
   onRoleProblem: (name: string, message: string | undefined) => void = () => undefined;
+  /** Set by the service: a line for the application's CloudWatch log streams (see app-log.ts). */
+  onLog: (name: string, level: AppLogLevel, message: string, errorCode?: string) => void = () => undefined;
 
   constructor(deps: HostDeps) {
     this.meta = deps.meta;
@@ -153,6 +157,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
     const runner = new AppRunner(structuredClone(app), this);
     await runner.start(positions, options?.resuming === true);
     this.runners.set(app.name, runner);
+    this.onLog(app.name, 'INFO', options?.resuming === true ? 'Application resumed from its last checkpoint' : 'Application started');
     // A first step that found a role holding the application ran before it was registered: report it now.
     if (runner.roleHold !== undefined) this.onRoleProblem(app.name, runner.roleHold);
   }
@@ -166,6 +171,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
     } finally {
       this.ended.set(name, runningStats(runner));
     }
+    this.onLog(name, 'INFO', this.closing ? 'Application paused for a server shutdown; it resumes when the server restarts' : 'Application stopped');
   }
 
   async forget(name: string): Promise<void> {
@@ -263,7 +269,12 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
     if (this.runners.get(runner.app.name) === runner) this.onRoleProblem(runner.app.name, message);
   }
 
+  runnerLog(runner: AppRunner, level: AppLogLevel, message: string, errorCode?: string): void {
+    if (this.runners.get(runner.app.name) === runner || !this.runners.has(runner.app.name)) this.onLog(runner.app.name, level, message, errorCode);
+  }
+
   runnerFailed(runner: AppRunner, error: unknown): void {
+    this.onLog(runner.app.name, 'ERROR', `Application failed: ${error instanceof Error ? error.message : String(error)}`);
     if (this.runners.get(runner.app.name) === runner) this.runners.delete(runner.app.name);
     this.ended.set(runner.app.name, runningStats(runner));
     this.onFailure(runner.app.name, error);
@@ -271,6 +282,7 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
 
   /** Server shutdown: checkpoint and stop every application, leaving them marked RUNNING so they resume on restart. */
   async close(): Promise<void> {
+    this.closing = true;
     const names = [...this.runners.keys()];
     // Shutdown goes on for the others; an application whose checkpoint failed replays from its previous one on restart.
     await Promise.all(names.map((n) => this.stop(n, { checkpoint: true }).catch((e) => logger.swallowed('checkpointing at shutdown', e, { application: n }))));
