@@ -99,9 +99,10 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
   attachKinesisMetrics(deps.kinesis, metrics.registry);
   const kinesis = createKinesisService(deps.kinesis, deps.resourcePolicies ? { resourcePolicies: deps.resourcePolicies } : {});
   // Applications write to delivery streams in-process through the Firehose engine.
+  const logWriter = applicationLogWriter(logs);
   const analytics = createAnalyticsService(deps, {
     firehose: firehose.engine,
-    logWriter: applicationLogWriter(logs),
+    logWriter,
     functions: invoker,
     ...(deps.analytics ? { host: deps.analytics } : {}),
     ...(deps.roles ? { roles: deps.roles } : {}),
@@ -134,6 +135,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
       // API v2 (Flink SQL applications); v1 applications show through it as SQL-1_0.
       createAnalyticsV2Service(deps, {
         v1: analytics.context,
+        logWriter,
         // One state cap for SQL applications and Flink jobs.
         ...(deps.analytics?.maxStateRows !== undefined ? { maxStateRows: deps.analytics.maxStateRows } : {}),
         delivery: {

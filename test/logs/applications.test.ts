@@ -15,6 +15,13 @@ import {
   StopApplicationCommand,
 } from '@aws-sdk/client-kinesis-analytics';
 import { CreateStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import {
+  CreateApplicationCommand as CreateV2Command,
+  DescribeApplicationCommand as DescribeV2Command,
+  KinesisAnalyticsV2Client,
+  StartApplicationCommand as StartV2Command,
+  UpdateApplicationCommand as UpdateV2Command,
+} from '@aws-sdk/client-kinesis-analytics-v2';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ROLE, startApplication, startHarness, streamArn, uniqueName } from '../analytics/helpers.ts';
 import type { Harness } from '../analytics/helpers.ts';
@@ -31,12 +38,16 @@ interface Line {
 describe('Applications log to CloudWatch Logs', () => {
   let h: Harness;
   let logs: CloudWatchLogsClient;
+  let v2: KinesisAnalyticsV2Client;
   before(async () => {
     h = await startHarness({ analytics: { checkpointIntervalMs: 5_000 } });
-    logs = new CloudWatchLogsClient({ endpoint: h.server.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const config = { endpoint: h.server.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 };
+    logs = new CloudWatchLogsClient(config);
+    v2 = new KinesisAnalyticsV2Client(config);
   });
   after(async () => {
     logs.destroy();
+    v2.destroy();
     await h.close();
   });
 
@@ -137,5 +148,70 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DEST" SELECT STREAM "ticker", CAST("t
 
     await h.analytics.send(new StopApplicationCommand({ ApplicationName: app }));
     await lines(group, 'second', (ls) => ls.at(-1)?.message === 'Application stopped');
+  });
+
+  it("writes a Flink application's job lines at or above MonitoringConfiguration's LogLevel, which an update changes", async () => {
+    const input = uniqueName('flink-in');
+    const app = uniqueName('flink-app');
+    const group = `/aws/kinesis-analytics/${app}`;
+    await logs.send(new CreateLogGroupCommand({ logGroupName: group }));
+    await logs.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: 'job' }));
+    await h.kinesis.send(new CreateStreamCommand({ StreamName: input, ShardCount: 1 }));
+    await h.tick(10);
+    const sql = `CREATE TABLE src (ticker STRING, price DOUBLE)
+  WITH ('connector' = 'kinesis', 'stream' = '${input}', 'scan.stream.initpos' = 'TRIM_HORIZON', 'format' = 'json');
+CREATE TABLE out_t (ticker STRING, price DOUBLE) WITH ('connector' = 'print');
+INSERT INTO out_t SELECT ticker, price FROM src;`;
+    await v2.send(
+      new CreateV2Command({
+        ApplicationName: app,
+        RuntimeEnvironment: 'FLINK-1_15',
+        ServiceExecutionRole: ROLE,
+        ApplicationConfiguration: {
+          ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: sql } },
+          FlinkApplicationConfiguration: { MonitoringConfiguration: { ConfigurationType: 'CUSTOM', LogLevel: 'INFO', MetricsLevel: 'APPLICATION' } },
+        },
+        CloudWatchLoggingOptions: [{ LogStreamARN: `arn:aws:logs:us-east-1:000000000000:log-group:${group}:log-stream:job` }],
+      }),
+    );
+    const status = async () => (await v2.send(new DescribeV2Command({ ApplicationName: app }))).ApplicationDetail!;
+    const settle = async (want: string) => {
+      for (let i = 0; i < 100 && (await status()).ApplicationStatus !== want; i++) await h.tick(100);
+      assert.equal((await status()).ApplicationStatus, want);
+    };
+    await v2.send(
+      new StartV2Command({
+        ApplicationName: app,
+        RunConfiguration: { ApplicationRestoreConfiguration: { ApplicationRestoreType: 'SKIP_RESTORE_FROM_SNAPSHOT' } },
+      }),
+    );
+    await settle('RUNNING');
+    const started = await lines(group, 'job', (ls) => ls.some((l) => l.message === 'Job started'));
+    assert.equal(started.find((l) => l.message === 'Job started')?.level, 'INFO');
+    // Only ERROR from now on: the restarted job's INFO lines are filtered out, its failure on a bad record is not.
+    await v2.send(
+      new UpdateV2Command({
+        ApplicationName: app,
+        CurrentApplicationVersionId: (await status()).ApplicationVersionId!,
+        ApplicationConfigurationUpdate: {
+          FlinkApplicationConfigurationUpdate: { MonitoringConfigurationUpdate: { ConfigurationTypeUpdate: 'CUSTOM', LogLevelUpdate: 'ERROR' } },
+        },
+      }),
+    );
+    await settle('RUNNING');
+    const updated = await lines(group, 'job', () => true);
+    // The update restarted the job from its state: that start was not logged at ERROR.
+    assert.deepEqual(
+      updated.filter((l) => l.message.startsWith('Job started')).map((l) => l.message),
+      ['Job started'],
+    );
+    const infoBefore = updated.filter((l) => l.level === 'INFO').length;
+    await h.kinesis.send(new PutRecordsCommand({ StreamName: input, Records: [{ Data: Buffer.from('{not json'), PartitionKey: 'k' }] }));
+    for (let i = 0; i < 20 && (await status()).ApplicationStatus === 'RUNNING'; i++) await h.tick(1000);
+    const after = await lines(group, 'job', (ls) => ls.some((l) => l.level === 'ERROR'));
+    const failed = after.find((l) => l.level === 'ERROR')!;
+    assert.match(failed.message, /^Job failed: /);
+    assert.equal(failed.applicationARN, (await status()).ApplicationARN);
+    assert.equal(after.filter((l) => l.level === 'INFO').length, infoBefore);
   });
 });

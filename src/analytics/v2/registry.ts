@@ -16,6 +16,8 @@ import { KDA_SERVICE_PRINCIPAL, cannotAssume } from '../runtime/sources.ts';
 import { sqlOptions, type V2App, type V2Status } from './model.ts';
 import { PersistedApps } from '../app-store.ts';
 import { analyticsV2Errors } from './errors.ts';
+import { formatAppLogLine, logLevelPasses } from '../app-log.ts';
+import type { ApplicationLogWriter, AppLogLevel } from '../app-log.ts';
 
 const APP_KEY = 'analytics-v2/app/';
 const SNAPSHOT_KEY = 'analytics-v2/snapshot/';
@@ -50,6 +52,8 @@ export class V2Registry {
   roles: { roles: RoleAuthorizer; region: string; accountId: string } | undefined;
   /** The state cap of every job (the server's `analytics.maxStateRows`; FlinkApplication's default otherwise). */
   maxStateRows: number | undefined;
+  /** CloudWatch Logs: where jobs' CloudWatchLoggingOptions lines go, filtered by MonitoringConfiguration's LogLevel (see app-log.ts). */
+  logWriter: ApplicationLogWriter | undefined;
 
   constructor(
     private readonly meta: MetaStore,
@@ -163,23 +167,46 @@ export class V2Registry {
     return this.roles.roles.assumableBy(roleArn, KDA_SERVICE_PRINCIPAL) ? undefined : cannotAssume(roleArn);
   }
 
+  /**
+   * A line for the application's log streams, read from its current version when written (so logging options
+   * changed while it runs take effect), if MonitoringConfiguration's LogLevel lets it through.
+   */
+  appLog(name: string, level: AppLogLevel, message: string): void {
+    const writer = this.logWriter;
+    const app = this.apps.get(name);
+    if (!writer || !app) return;
+    const v = app.current;
+    if (v.logging.length === 0 || !logLevelPasses(level, v.monitoring.logLevel)) return;
+    const line = formatAppLogLine({ level, message, applicationArn: app.arn, versionId: v.versionId });
+    const now = this.clock.now();
+    for (const l of v.logging) writer.write(l.arn, now, line);
+  }
+
   /** Runs the application's current version from `state` (nothing: from the tables' start positions). */
   async startJob(app: V2App, state: JobState | undefined, options?: { resuming?: boolean }): Promise<void> {
     const v = app.current;
     const role: JobRole | undefined = this.roles && v.role !== undefined ? { ...this.roles, roleArn: v.role } : undefined;
-    const job = await FlinkJob.start(
-      app.name,
-      v.code.sql,
-      sqlOptions(v),
-      this.clock,
-      this.streams,
-      this.outputs,
-      state,
-      role,
-      this.maxStateRows,
-      options?.resuming === true,
-    );
+    let job: FlinkJob;
+    try {
+      job = await FlinkJob.start(
+        app.name,
+        v.code.sql,
+        sqlOptions(v),
+        this.clock,
+        this.streams,
+        this.outputs,
+        state,
+        role,
+        this.maxStateRows,
+        options?.resuming === true,
+      );
+    } catch (e) {
+      this.appLog(app.name, 'ERROR', `Job could not start: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    }
+    this.appLog(app.name, 'INFO', options?.resuming === true || state !== undefined ? 'Job started from a checkpoint or snapshot' : 'Job started');
     job.onFailure = (e) => {
+      this.appLog(app.name, 'ERROR', `Job failed: ${e.message}`);
       void this.serialise(app.name, async () => {
         if (this.jobs.get(app.name) !== job) return;
         this.dropJob(app.name);
@@ -195,6 +222,7 @@ export class V2Registry {
         if (this.jobs.get(app.name) !== job || app.lastError === e?.message) return;
         if (e === null) delete app.lastError;
         else app.lastError = e.message;
+        this.appLog(app.name, e === null ? 'INFO' : 'WARN', e === null ? 'The service execution role may do its work again' : `Job held: ${e.message}`);
         await this.save(app);
       }).catch((err) => logger.swallowed('saving the role problem of an application', err, { application: app.name }));
     };
@@ -219,6 +247,7 @@ export class V2Registry {
           const state = await job.checkpoint();
           await this.meta.put(CHECKPOINT_KEY + app.name, state);
           job.commit(state);
+          this.appLog(app.name, 'INFO', 'Checkpoint completed');
         })
           .catch((e) => logger.swallowed('checkpointing a Flink application', e, { application: app.name }))
           .finally(() => {
@@ -240,6 +269,7 @@ export class V2Registry {
       job.commit(state);
     }
     this.dropJob(name);
+    this.appLog(name, 'INFO', checkpoint ? 'Job stopped after a final checkpoint' : 'Job stopped (forced, without a checkpoint)');
     return state;
   }
 

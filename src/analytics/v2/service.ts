@@ -3,6 +3,7 @@
  * it: Flink SQL applications on the Kinesis engine, with the KDA v1 applications listed beside them as
  * SQL-1_0 applications.
  */
+import type { ApplicationLogWriter } from '../app-log.ts';
 import { defineService, type AwsService, type RoleAuthorizer } from '../../aws/index.ts';
 import { kinesisAnalyticsV2Model } from '../../aws/models/kinesisanalyticsv2.ts';
 import { log, type Clock } from '../../core/index.ts';
@@ -39,6 +40,8 @@ export interface AnalyticsV2Options {
   delivery?: DeliveryPort;
   /** Rows and groups of state a Flink job may keep (the server's `analytics.maxStateRows`). */
   maxStateRows?: number;
+  /** CloudWatch Logs: where jobs' CloudWatchLoggingOptions lines go. */
+  logWriter?: ApplicationLogWriter;
 }
 
 export interface AnalyticsV2Service extends AwsService {
@@ -58,6 +61,7 @@ export function createAnalyticsV2Service(deps: AnalyticsV2Deps, options: Analyti
   );
   if (deps.roles) registry.roles = { roles: deps.roles, region: deps.region, accountId: deps.accountId };
   registry.maxStateRows = options.maxStateRows;
+  registry.logWriter = options.logWriter;
   const ctx: V2Context = {
     registry,
     region: deps.region,
