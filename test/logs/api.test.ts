@@ -436,6 +436,21 @@ describe('CloudWatch Logs API', () => {
     await refuses(logs.send(new TagResourceCommand({ resourceArn: arn, tags: many })), 'TooManyTagsException', 'A resource can have no more than 50 tags.');
   });
 
+  it('names its IAM actions logs:<Action> on the log group or log stream ARN for the one authorisation path', () => {
+    const service = server.services.find((s) => s.targetPrefix === 'Logs_20140328');
+    assert.ok(service?.iam);
+    assert.equal(service.iam.prefix, 'logs');
+    const arn = (input: Record<string, unknown>) => service.iam!.resource('X', input, 'us-east-1', '000000000000');
+    assert.equal(arn({ logGroupName: '/g' }), 'arn:aws:logs:us-east-1:000000000000:log-group:/g');
+    assert.equal(arn({ logGroupName: '/g', logStreamName: 's' }), 'arn:aws:logs:us-east-1:000000000000:log-group:/g:log-stream:s');
+    assert.equal(
+      arn({ logGroupIdentifier: 'arn:aws:logs:us-east-1:000000000000:log-group:/g', logStreamName: 's' }),
+      'arn:aws:logs:us-east-1:000000000000:log-group:/g:log-stream:s',
+    );
+    assert.equal(arn({ resourceArn: 'arn:aws:logs:us-east-1:000000000000:log-group:/t' }), 'arn:aws:logs:us-east-1:000000000000:log-group:/t');
+    assert.equal(arn({}), '*');
+  });
+
   it('answers operations Freshet does not implement with UnknownOperationException', async () => {
     await refuses(
       logs.send(new StartQueryCommand({ logGroupName: 'x', startTime: 0, endTime: 1, queryString: 'fields @message' })),

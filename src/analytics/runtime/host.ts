@@ -266,7 +266,13 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   }
 
   runnerRoleProblem(runner: AppRunner, message: string | undefined): void {
-    if (this.runners.get(runner.app.name) === runner) this.onRoleProblem(runner.app.name, message);
+    if (this.runners.get(runner.app.name) !== runner) return;
+    this.onRoleProblem(runner.app.name, message);
+    this.onLog(
+      runner.app.name,
+      message === undefined ? 'INFO' : 'WARN',
+      message === undefined ? 'The roles may do their work again' : `Application held: ${message}`,
+    );
   }
 
   runnerLog(runner: AppRunner, level: AppLogLevel, message: string, errorCode?: string): void {
