@@ -27,6 +27,8 @@ import { sqsErrors } from '../../src/queues/errors.ts';
 import { iamModel } from '../../src/aws/models/iam.ts';
 import { stsModel } from '../../src/aws/models/sts.ts';
 import { iamErrors, stsErrors } from '../../src/iam/errors.ts';
+import { logsModel } from '../../src/aws/models/logs.ts';
+import { logsErrors } from '../../src/logs/errors.ts';
 
 const CATALOGS: Array<[string, ServiceModel, ErrorCatalog<Readonly<Record<string, ErrorEntry>>>]> = [
   ['kinesis', kinesisModel, kinesisErrors],
@@ -39,6 +41,7 @@ const CATALOGS: Array<[string, ServiceModel, ErrorCatalog<Readonly<Record<string
   ['sqs', sqsModel, sqsErrors],
   ['iam', iamModel, iamErrors],
   ['sts', stsModel, stsErrors],
+  ['logs', logsModel, logsErrors],
 ];
 
 const compatibility = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');

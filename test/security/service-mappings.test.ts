@@ -20,6 +20,7 @@ import { CloudWatchClient, DeleteAlarmsCommand, GetDashboardCommand, PutMetricDa
 import { LookoutMetricsClient, CreateAnomalyDetectorCommand, DescribeAnomalyDetectorCommand } from '@aws-sdk/client-lookoutmetrics';
 import { CreateAccessKeyCommand, CreateUserCommand, GetUserCommand, IAMClient, ListUsersCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { ManualClock } from '../../src/core/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
@@ -86,6 +87,7 @@ describe('IAM mappings of every service under --auth enforce', () => {
         },
         { Effect: 'Allow', Action: 'lookoutmetrics:*', Resource: 'arn:aws:lookoutmetrics:*:*:AnomalyDetector:ok-*' },
         { Effect: 'Allow', Action: 'iam:GetUser', Resource: USER },
+        { Effect: 'Allow', Action: 'logs:GetLogEvents', Resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:ok-*` },
         { Effect: 'Deny', Action: 'sqs:*', Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:ok-blocked` },
       ];
       await iam.send(
@@ -232,6 +234,16 @@ describe('IAM mappings of every service under --auth enforce', () => {
       await outcome(lm.send(new CreateAnomalyDetectorCommand({ AnomalyDetectorName: 'no-det', AnomalyDetectorConfig: { AnomalyDetectorFrequency: 'PT1H' } }))),
       noPolicy('lookoutmetrics:CreateAnomalyDetector', `arn:aws:lookoutmetrics:${REGION}:${ACCOUNT}:AnomalyDetector:no-det`),
     );
+  });
+
+  it('CloudWatch Logs: logs:<Action> on log-group:<name>[:log-stream:<stream>]; DescribeLogGroups without a name on *', async () => {
+    const l = as((c) => new CloudWatchLogsClient(c));
+    assert.equal(await outcome(l.send(new GetLogEventsCommand({ logGroupName: 'ok-g', logStreamName: 's' }))), 'ResourceNotFoundException');
+    assert.equal(
+      await outcome(l.send(new GetLogEventsCommand({ logGroupName: 'no-g', logStreamName: 's' }))),
+      noPolicy('logs:GetLogEvents', `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:no-g:log-stream:s`),
+    );
+    assert.equal(await outcome(l.send(new DescribeLogGroupsCommand({}))), noPolicy('logs:DescribeLogGroups', '*'));
   });
 
   it('IAM and STS: GetUser without a name acts on the caller; ListUsers on user/; GetSessionToken on *; GetCallerIdentity always answers', async () => {
