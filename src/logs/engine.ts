@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { log } from '../core/index.ts';
 import type { Clock, Logger, TimerHandle } from '../core/index.ts';
-import type { LogStorage, ShardLog } from '../storage/index.ts';
+import type { AppendRecord, LogStorage, ShardLog } from '../storage/index.ts';
 import { logsErrors } from './errors.ts';
 
 export const LOGS_META_PREFIX = 'logs/';
@@ -311,6 +311,13 @@ export class LogsEngine {
     if (g.streams.has(name)) throw logsErrors.format('ResourceAlreadyExistsException', 'stream', {});
     const meta: StoredStream = { group, name, createdMs: this.clock.now(), logId: `logs/${randomUUID()}` };
     const shardLog = await this.storage.createLog(meta.logId);
+    // Another CreateLogStream of the same name (or a DeleteLogGroup) may have landed while the log was created.
+    if (g.streams.has(name) || this.groups.get(group) !== g) {
+      await this.storage.deleteLog(meta.logId);
+      throw g.streams.has(name)
+        ? logsErrors.format('ResourceAlreadyExistsException', 'stream', {})
+        : logsErrors.format('ResourceNotFoundException', 'group', {});
+    }
     g.streams.set(name, new StreamState(meta, shardLog));
     await this.storage.meta.put(streamKey(group, name), meta);
   }
@@ -403,12 +410,21 @@ export class LogsEngine {
       accepted.push(e);
     }
     if (accepted.length > 0) {
-      const records = accepted.map((e) => ({ key: '', data: Buffer.from(JSON.stringify([e.timestamp, e.message])), timestampMs: now }));
+      // hot path: one record per event, no closures per event.
+      const records: AppendRecord[] = new Array(accepted.length);
+      for (let i = 0; i < accepted.length; i++) {
+        const e = accepted[i]!;
+        records[i] = { key: '', data: Buffer.from(JSON.stringify([e.timestamp, e.message])), timestampMs: now };
+      }
       const { firstOffset, durable } = s.log.append(records);
       await durable;
-      const batch: LogEvent[] = accepted.map((e, i) => ({ timestamp: e.timestamp, message: e.message, ingestionTime: now, offset: firstOffset + i }));
+      const batch: LogEvent[] = new Array(accepted.length);
+      for (let i = 0; i < accepted.length; i++) {
+        const e = accepted[i]!;
+        batch[i] = { timestamp: e.timestamp, message: e.message, ingestionTime: now, offset: firstOffset + i };
+        s.storedBytes += Buffer.byteLength(e.message) + EVENT_OVERHEAD_BYTES;
+      }
       s.insert(batch);
-      for (const e of accepted) s.storedBytes += Buffer.byteLength(e.message) + EVENT_OVERHEAD_BYTES;
       s.lastIngestionTime = now;
       result.accepted = accepted.length;
     }
