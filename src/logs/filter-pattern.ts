@@ -136,8 +136,11 @@ function compileJson(p: string): Matcher {
   };
   const root = parseOr();
   if (pos !== tokens.length) throw new FilterPatternError(tokens.slice(pos).join(' '));
+  const literals = requiredLiterals(root);
+  // hot path: called per event; a value the pattern requires verbatim is looked for before parsing the JSON.
   return (m) => {
     if (m.length === 0 || m[0] !== '{') return false;
+    for (let i = 0; i < literals.length; i++) if (!m.includes(literals[i]!)) return false;
     let doc: unknown;
     try {
       doc = JSON.parse(m);
@@ -146,6 +149,18 @@ function compileJson(p: string): Matcher {
     }
     return evaluate(root, doc);
   };
+}
+
+/** Characters no JSON writer escapes: a string value made of them appears verbatim in the message. */
+const VERBATIM = /^[A-Za-z0-9 _.:/-]+$/;
+
+/** Strings every matching message contains: `= "value"` conditions joined only by `&&`. */
+function requiredLiterals(n: Node): string[] {
+  if (n.kind === 'and') return [...requiredLiterals(n.left), ...requiredLiterals(n.right)];
+  if (n.kind === 'cmp' && n.op === '=' && n.quoted && typeof n.value === 'string' && !n.value.includes('*') && VERBATIM.test(n.value)) {
+    return [n.value];
+  }
+  return [];
 }
 
 function parsePath(t: string): (string | number)[] {
