@@ -140,7 +140,8 @@ function compileJson(p: string): Matcher {
   // hot path: called per event; a value the pattern requires verbatim is looked for before parsing the JSON.
   return (m) => {
     if (m.length === 0 || m[0] !== '{') return false;
-    for (let i = 0; i < literals.length; i++) if (!m.includes(literals[i]!)) return false;
+    // Only without escapes: `\u0045RROR` or `\/` in the message spell a value differently.
+    if (literals.length > 0 && !m.includes('\\')) for (let i = 0; i < literals.length; i++) if (!m.includes(literals[i]!)) return false;
     let doc: unknown;
     try {
       doc = JSON.parse(m);
@@ -151,13 +152,10 @@ function compileJson(p: string): Matcher {
   };
 }
 
-/** Characters no JSON writer escapes: a string value made of them appears verbatim in the message. */
-const VERBATIM = /^[A-Za-z0-9 _.:/-]+$/;
-
 /** Strings every matching message contains: `= "value"` conditions joined only by `&&`. */
 function requiredLiterals(n: Node): string[] {
   if (n.kind === 'and') return [...requiredLiterals(n.left), ...requiredLiterals(n.right)];
-  if (n.kind === 'cmp' && n.op === '=' && n.quoted && typeof n.value === 'string' && !n.value.includes('*') && VERBATIM.test(n.value)) {
+  if (n.kind === 'cmp' && n.op === '=' && n.quoted && typeof n.value === 'string' && n.value !== '' && !n.value.includes('*')) {
     return [n.value];
   }
   return [];

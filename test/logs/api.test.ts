@@ -381,6 +381,19 @@ describe('CloudWatch Logs API', () => {
     );
   });
 
+  it('matches JSON filter patterns on values as parsed, whatever escaping the writer used', async () => {
+    const group = await groupWithStream('filter-escapes');
+    const t = clock.now();
+    const messages = ['{"path":"\\/api\\/orders","level":"ERR\\u004fR"}', '{"path":"/api/orders","level":"INFO"}', 'path /api/orders ERROR'];
+    await logs.send(
+      new PutLogEventsCommand({ logGroupName: group, logStreamName: 's1', logEvents: messages.map((message, i) => ({ timestamp: t + i, message })) }),
+    );
+    const filter = async (filterPattern: string) =>
+      (await logs.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern }))).events?.map((e) => e.message);
+    assert.deepEqual(await filter('{ $.path = "/api/orders" }'), [messages[0], messages[1]]);
+    assert.deepEqual(await filter('{ $.level = "ERROR" && $.path = "/api/*" }'), [messages[0]]);
+  });
+
   it('expires events past a retention policy on the clock, and refuses a retention AWS does not offer', async () => {
     const group = await groupWithStream('retention');
     const t = clock.now();
