@@ -39,6 +39,7 @@ describe('freshet server logs', () => {
       assert.equal(start.ns, 'server');
       assert.deepEqual(start.services, [
         'monitoring',
+        'logs',
         'kinesis',
         'firehose',
         'kinesisanalytics',
@@ -58,6 +59,7 @@ describe('freshet server logs', () => {
           .map((l) => l.msg),
         [
           'service monitoring (GraniteServiceVersion20100801)',
+          'service logs (Logs_20140328)',
           'service kinesis (Kinesis_20131202)',
           'service firehose (Firehose_20150804)',
           'service kinesisanalytics (KinesisAnalytics_20150814)',
