@@ -84,7 +84,7 @@ describe('GET /health, /ready and /', () => {
         assert.deepEqual(await ready.json(), {
           ready: true,
           storage: 'recovered',
-          services: ['monitoring', 'kinesis', 'firehose', 'kinesisanalytics', 'sqs', 'lambda', 'kinesisanalytics', 'lookoutmetrics', 'iam', 'sts'],
+          services: ['monitoring', 'logs', 'kinesis', 'firehose', 'kinesisanalytics', 'sqs', 'lambda', 'kinesisanalytics', 'lookoutmetrics', 'iam', 'sts'],
         });
         const index = await fetch(`${server.url}/`);
         assert.equal(index.status, 200);
@@ -92,7 +92,7 @@ describe('GET /health, /ready and /', () => {
         assert.equal(body.name, 'freshet');
         assert.deepEqual(
           body.services.map((s) => s.name),
-          ['monitoring', 'kinesis', 'firehose', 'kinesisanalytics', 'sqs', 'lambda', 'kinesisanalytics', 'lookoutmetrics', 'iam', 'sts'],
+          ['monitoring', 'logs', 'kinesis', 'firehose', 'kinesisanalytics', 'sqs', 'lambda', 'kinesisanalytics', 'lookoutmetrics', 'iam', 'sts'],
         );
       } finally {
         await server.close();
