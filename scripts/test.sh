@@ -33,57 +33,29 @@ echo "test.sh: build (dist/, which the tests that spawn the CLI run)"
 node scripts/build.mjs
 export FRESHET_TEST_DIST_BUILT=1  # test/cli/run-cli.ts: dist/ is fresh, no staleness check in each file
 
-# The slowest files first (wall time of the last measured run, printed at the end of every run by
-# test/helpers/file-times-report.mjs): with a few files at a time, a long file that starts last stretches the run
-# by its whole length, one that starts first overlaps the many short ones. Then every other file, sorted.
-slow_first=(
-  test/console/browser.test.ts
-  test/cli/package.test.ts
-  test/detectors/api.test.ts
-  test/pipeline/scenarios.test.ts
-  test/detectors/s3-remote.test.ts
-  test/cli/readme.test.ts
-  test/detectors/stream-source.test.ts
-  test/cli/pipeline-up.test.ts
-  test/cluster/jetstream-two-nodes-faults.test.ts
-  test/demo/demo.test.ts
-  test/console/detectors-views.test.ts
-  test/detectors/s3-example.test.ts
-  test/firehose/freshness.test.ts
-  test/detectors/related.test.ts
-  test/detectors/stream-history.test.ts
-  test/views/s5-card-payments.test.ts
-  test/firehose/cli-clients.test.ts
-  test/console/signin.test.ts
-  test/kinesis/read-buffers.test.ts
-  test/cloudwatch/api.test.ts
-  test/anomaly/cli.test.ts
-  test/kinesis/crash.test.ts
-  test/kinesis/client-matrix.test.ts
-  test/detectors/stream-crash.test.ts
-  test/functions/api.test.ts
-)
-mapfile -t all < <(find test -name '*.test.ts' | sort)
-files=()
-for f in "${slow_first[@]}"; do if [ -f "$f" ]; then files+=("$f"); fi; done
-for f in "${all[@]}"; do [[ " ${slow_first[*]} " == *" $f "* ]] || files+=("$f"); done
+# Every test file, by name: test/helpers/run-files.mjs runs several files to a process (test/helpers/test-groups.mjs
+# says which and why) and starts the slowest processes first, by the files' times in test/helpers/test-weights.json
+# (refresh it after a run with `node test/helpers/file-times-report.mjs <times.jsonl> --weights`).
+mapfile -t files < <(find test -name '*.test.ts' | sort)
 echo "test.sh: ${#files[@]} test files"
-# Each file's process appends its wall and CPU time to FRESHET_TEST_TIMES (test/helpers/file-times.mjs, by absolute
-# URL: processes Freshet starts inherit the preload, some in another directory);
-# file-times-report.mjs prints the slowest files after the run, and the run's own time.
+# Each test process appends its wall and CPU time to FRESHET_TEST_TIMES (test/helpers/file-times.mjs, by absolute
+# URL: processes Freshet starts inherit the preload, some in another directory), run-files.mjs each file's suite
+# time; file-times-report.mjs prints the slowest after the run, and the run's own time.
 FRESHET_TEST_TIMES="$(mktemp -t freshet-test-times.XXXXXX)"
 export FRESHET_TEST_TIMES
 trap 'rm -f "$FRESHET_TEST_TIMES"' EXIT
 started=$SECONDS
-# test/helpers/run-files.mjs runs the files in this order (`node --test <files>` sorts them by name on Node 20);
-# a file still running after 6 minutes fails instead of stalling the run, and a file whose tests are done exits
-# even if a client library left a socket or timer behind. Three files at a time on two cores: many files spend
+# A file still running after 6 minutes fails instead of stalling the run, and a process whose tests are done exits
+# even if a client library left a socket or timer behind. Three processes at a time on two cores: many files spend
 # much of their time waiting (a browser page, a real-time demo, NATS restarts, child processes), and a third
-# file uses the CPU they leave idle. FRESHET_TEST_CONCURRENCY overrides it (1 for a file-by-file run).
+# process uses the CPU they leave idle. FRESHET_TEST_CONCURRENCY overrides it (1 for one process at a time);
+# FRESHET_TEST_GROUPS=0 gives every file a process of its own.
 read -r -t 120 shared_nats <&"${SHARED_NATS[0]}" && export "${shared_nats:?}" || echo "test.sh: no shared NATS cluster: each JetStream file starts its own"
 rc=0
 node --import tsx --import "file://$PWD/test/helpers/file-times.mjs" test/helpers/run-files.mjs "${FRESHET_TEST_CONCURRENCY:-3}" "${files[@]}" || rc=$?
 echo
 node test/helpers/file-times-report.mjs "$FRESHET_TEST_TIMES" 25
+# FRESHET_TEST_TIMES_OUT=<path> keeps the run's times (for file-times-report.mjs --weights).
+if [ -n "${FRESHET_TEST_TIMES_OUT:-}" ]; then cp "$FRESHET_TEST_TIMES" "$FRESHET_TEST_TIMES_OUT"; fi
 echo "test.sh: the tests took $((SECONDS - started)) s (exit code $rc)"
 exit $rc
