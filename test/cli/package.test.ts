@@ -1,7 +1,8 @@
 /**
  * The npm package as users get it: `npm pack`, installed into an empty project with npm from the local cache
  * (no network; see install-package.ts), then `npx freshet` there — without TypeScript, tsx or esbuild, which
- * are development dependencies only.
+ * are development dependencies only. The dependencies a previous run installed from the same lock entries are
+ * reused (install-package.ts): the package itself is extracted from its new tarball every time.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +28,7 @@ describe('npm package', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'freshet-package-'));
-    pkg = await installPackage(dir);
+    pkg = await installPackage(dir, { reuse: true });
   });
 
   after(async () => {
