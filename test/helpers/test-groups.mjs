@@ -57,6 +57,9 @@ export const ISOLATED = new Map([
   // Measures a real-time rate in its own process (5,000 records/s for 5 s): another file's leftover timers or
   // sockets in the same event loop would count against it (failed in a group at load 28: 4,137 records/s).
   ['test/views/refresh.test.ts', 'real-time throughput measured in-process'],
+  // Its slow-loris case was answered 400 instead of 408 at the headers timeout when it ran after six other
+  // security files in one process (second grouped run); until that is understood it keeps a process of its own.
+  ['test/security/hostile.test.ts', 'HTTP server timeouts: failed in a group, cause not yet known'],
   // Packs, installs and runs the package, the README's lines and the demo as a user would, each as processes of
   // their own with real-time waits.
   ['test/cli/package.test.ts', 'npm pack + npm ci + the installed binary'],
