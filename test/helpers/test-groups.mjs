@@ -60,6 +60,9 @@ export const ISOLATED = new Map([
   // Its slow-loris case was answered 400 instead of 408 at the headers timeout when it ran after six other
   // security files in one process (second grouped run); until that is understood it keeps a process of its own.
   ['test/security/hostile.test.ts', 'HTTP server timeouts: failed in a group, cause not yet known'],
+  // Its CancelRequest case hung until the file's timeout when it ran after views/clients in one process (second
+  // grouped run, load ~25); it passed alone in every run before. Alone until the cause is known.
+  ['test/views/node-postgres.test.ts', 'Postgres CancelRequest hung in a group, cause not yet known'],
   // Packs, installs and runs the package, the README's lines and the demo as a user would, each as processes of
   // their own with real-time waits.
   ['test/cli/package.test.ts', 'npm pack + npm ci + the installed binary'],
