@@ -41,7 +41,6 @@ export const ISOLATED = new Map([
   // by the JetStream and cluster work, and long enough to gain nothing from sharing a process.
   ['test/cluster/dev-cluster.test.ts', 'starts and stops a local NATS cluster'],
   ['test/cluster/jetstream-client-matrix.test.ts', 'NATS cluster'],
-  ['test/cluster/jetstream-faults.test.ts', 'kills and SIGSTOPs NATS servers'],
   ['test/cluster/jetstream-two-nodes-faults.test.ts', 'kills NATS servers and Freshet nodes'],
   ['test/cluster/jetstream-two-nodes.test.ts', 'two Freshet nodes on one NATS cluster'],
   ['test/cluster/leases-failover.test.ts', 'kills the node holding a lease'],
