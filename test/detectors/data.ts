@@ -17,9 +17,10 @@ export interface Injection {
 }
 
 /** Rows (marketplace, event_time, views) of interval `i` starting at `startMs`: one per platform × marketplace. */
-export function intervalRows(rng: Rng, i: number, startMs: number, freqMs: number, inject: readonly Injection[] = []): string[] {
+export function intervalRows(rng: Rng, i: number, startMs: number, freqMs: number, inject: readonly Injection[] = [], dayOriginMs = 0): string[] {
   const rows: string[] = [];
-  const day = (2 * Math.PI * (startMs % 86_400_000)) / 86_400_000;
+  // The daily cycle's phase: from UTC midnight, or from `dayOriginMs` for a test whose data must not depend on the hour it runs at.
+  const day = (2 * Math.PI * ((((startMs - dayOriginMs) % 86_400_000) + 86_400_000) % 86_400_000)) / 86_400_000;
   for (const m of MARKETPLACES) {
     for (const platform of ['web', 'mobile_app', 'mobile_web']) {
       let views = BASE[m]! * (platform === 'web' ? 1 : 0.6) * (1 + 0.3 * Math.sin(day)) * (1 + 0.05 * rng.normal());

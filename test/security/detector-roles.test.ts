@@ -63,6 +63,9 @@ describe('a metric detector under --auth enforce', () => {
   const logs: string[] = [];
   // Live intervals start at `now`; the history before it warms the model up.
   const now = Math.floor(Date.now() / FREQ) * FREQ;
+  // The data's daily cycle as if `now` were 16:00 UTC, whatever the hour the test runs at: the scores, and so which
+  // alerts fire, must not depend on it (at 18:45 UTC the FR drop scored under the alerts' threshold).
+  const DAY_ORIGIN = now - 16 * 3_600_000;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'freshet-l4m-roles-'));
@@ -90,7 +93,7 @@ describe('a metric detector under --auth enforce', () => {
     const drop: Injection = { marketplace: 'FR', from: HISTORY + 1, to: HISTORY + 2, factor: 0.15 };
     for (let i = 0; i < HISTORY + 6; i++) {
       const start = now + (i - HISTORY) * FREQ;
-      writeInterval(bucketDir, start, intervalRows(rng, i, start, FREQ, [drop]));
+      writeInterval(bucketDir, start, intervalRows(rng, i, start, FREQ, [drop], DAY_ORIGIN));
     }
     const roles: [string, string, string | undefined][] = [
       ['ec2-only', 'ec2.amazonaws.com', policy([...S3_READ, { Action: ['sns:Publish', 'lambda:InvokeFunction'], Resource: '*' }])],
@@ -200,6 +203,12 @@ describe('a metric detector under --auth enforce', () => {
       ['COMPLETED', undefined],
       ['COMPLETED', undefined],
     ]);
+    // Alerts go out over HTTP after the run completes: wait (up to 10 s) for both deliveries and both refusals, then count exactly.
+    for (const start = Date.now(); Date.now() - start < 10_000; ) {
+      if (snsHook.bodies.length >= 1 && fnHook.bodies.length >= 1 && logs.filter((l) => l.startsWith('alert ')).length >= 2) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 100)); // a late duplicate would show now
     assert.equal(snsHook.bodies.length, 1, 'the SNS alert whose role may publish');
     assert.equal((JSON.parse(JSON.parse(snsHook.bodies[0]!.body).Message) as { alertName: string }).alertName, 'sns-allowed');
     assert.equal(fnHook.bodies.length, 1, 'the Lambda alert whose role may invoke');
