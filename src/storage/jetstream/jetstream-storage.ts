@@ -68,6 +68,9 @@ function decodeLogId(s: string): string {
   return s.replace(/_([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
 }
 
+/** Resends of a batch answered "no responders" on its first record (20, 40, … ms apart: 2.1 s in all). */
+const MAX_RESENDS = 14;
+
 interface PendingBatch {
   id: number;
   log: JetStreamShardLog;
@@ -78,6 +81,8 @@ interface PendingBatch {
   /** The encoded records, kept for the log's tail cache once acknowledged. */
   payloads: Buffer[];
   acked: number;
+  /** Times the batch was sent again after "no responders" on its first record (see republish). */
+  resends: number;
   done: boolean;
   error: StorageError | null;
   resolve: () => void;
@@ -638,6 +643,7 @@ export class JetStreamStorage implements LogStorage {
       count: n,
       lastTs: records[n - 1]!.timestampMs,
       acked: 0,
+      resends: 0,
       done: false,
       error: null,
       resolve,
@@ -688,6 +694,10 @@ export class JetStreamStorage implements LogStorage {
     if (b.done) return;
     const h = msg.headers;
     if (h && h.code >= 300) {
+      if (h.code === 503 && b.acked === 0 && b.resends < MAX_RESENDS && !b.log.gone && b.log.pending[0] === b) {
+        this.republish(b);
+        return;
+      }
       // 503: no responders (the stream is gone or has no leader right now).
       const code = h.code === 503 ? (b.log.gone ? 'NOT_FOUND' : 'EIO') : 'EIO';
       this.failBatch(b, new StorageError(`JetStream refused the append to ${b.log.id}: ${h.code} ${h.description}`, code));
@@ -711,6 +721,33 @@ export class JetStreamStorage implements LogStorage {
       b.resolve();
       b.log.advance(this.tailCacheBytes);
     }
+  }
+
+  /**
+   * "No responders" for a batch's first record: a stream just created on another server of the cluster, whose
+   * subject interest has not reached this connection's server yet (or a leader election). Nothing of the batch is
+   * stored — each later record expects the one before it — so it is sent again, under a new reply id (the old one's
+   * late replies are ignored), after a short pause; the ack timeout still bounds the whole.
+   */
+  private republish(b: PendingBatch): void {
+    this.batches.delete(b.id);
+    b.resends++;
+    setTimeout(() => {
+      if (b.done || this.closed || !this.nc) return;
+      const id = this.nextId++;
+      b.id = id;
+      this.batches.set(id, b);
+      const reply = `${this.inbox}.a.${id}`;
+      try {
+        for (let i = 0; i < b.count; i++) {
+          const h = headers();
+          h.set(EXPECTED_LAST_SEQ, String(b.firstSeq + i - 1));
+          this.nc.publish(b.log.subject, b.payloads[i]!, { reply, headers: h });
+        }
+      } catch (e) {
+        this.failBatch(b, apiError(e, `append to ${b.log.id}`));
+      }
+    }, 20 * b.resends);
   }
 
   private failBatch(b: PendingBatch, e: StorageError): void {
