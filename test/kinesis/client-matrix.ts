@@ -18,9 +18,9 @@ import { clientFor, uniqueName, waitActive } from './helpers.ts';
 const require = createRequire(import.meta.url);
 const HALF = (1n << 127n).toString();
 
-/** Waits for the consumer to be ACTIVE (on another node it may not be known yet for a few milliseconds). */
+/** Waits (up to 20 s) for the consumer to be ACTIVE (another node follows the registration a moment later: seconds under load). */
 async function consumerActive(client: KinesisClient, arn: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
+  for (const until = Date.now() + 20_000; Date.now() < until; ) {
     const d = await client.send(new K.DescribeStreamConsumerCommand({ ConsumerARN: arn })).catch((e: Error) => {
       if (e.name === 'ResourceNotFoundException') return undefined;
       throw e;
@@ -246,11 +246,14 @@ def shards_on_r():
         return r.list_shards(StreamName=name)['Shards']
     except r.exceptions.ResourceNotFoundException:
         return []
-for _ in range(400):
+# Another node follows the stream's metadata a moment later (seconds under load): up to 20 s.
+for _ in range(2000):
     shards = shards_on_r()
     if len(shards) == 4 and 'EndingSequenceNumber' in shards[2]['SequenceNumberRange']:
         break
     time.sleep(0.01)
+else:
+    sys.exit('the reading node did not show the merged stream within 20 s: %r' % shards_on_r())
 it = r.get_shard_iterator(StreamName=name, ShardId='shardId-000000000000', ShardIteratorType='TRIM_HORIZON')['ShardIterator']
 parent = r.get_records(ShardIterator=it)
 arn = k.describe_stream_summary(StreamName=name)['StreamDescriptionSummary']['StreamARN']
