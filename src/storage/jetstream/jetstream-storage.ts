@@ -659,16 +659,28 @@ export class JetStreamStorage implements LogStorage {
     try {
       for (let i = 0; i < n; i++) {
         const r = records[i]!;
-        const h = headers();
-        h.set(EXPECTED_LAST_SEQ, String(firstSeq + i - 1));
-        const payload = encodeRecord(r.key, r.data, r.timestampMs);
-        payloads[i] = payload;
-        nc.publish(log.subject, payload, { reply, headers: h });
+        payloads[i] = encodeRecord(r.key, r.data, r.timestampMs);
       }
     } catch (e) {
       this.failBatch(b, apiError(e, `append to ${log.id}`));
+      return durable;
     }
+    this.send(nc, b, reply);
     return durable;
+  }
+
+  /** Publishes the batch's records, each expecting the one before it (per-shard order under concurrent gateways). */
+  // hot path
+  private send(nc: NatsConnection, b: PendingBatch, reply: string): void {
+    try {
+      for (let i = 0; i < b.count; i++) {
+        const h = headers();
+        h.set(EXPECTED_LAST_SEQ, String(b.firstSeq + i - 1));
+        nc.publish(b.log.subject, b.payloads[i]!, { reply, headers: h });
+      }
+    } catch (e) {
+      this.failBatch(b, apiError(e, `append to ${b.log.id}`));
+    }
   }
 
   private onReply(err: Error | null, msg: Msg): void {
@@ -737,16 +749,7 @@ export class JetStreamStorage implements LogStorage {
       const id = this.nextId++;
       b.id = id;
       this.batches.set(id, b);
-      const reply = `${this.inbox}.a.${id}`;
-      try {
-        for (let i = 0; i < b.count; i++) {
-          const h = headers();
-          h.set(EXPECTED_LAST_SEQ, String(b.firstSeq + i - 1));
-          this.nc.publish(b.log.subject, b.payloads[i]!, { reply, headers: h });
-        }
-      } catch (e) {
-        this.failBatch(b, apiError(e, `append to ${b.log.id}`));
-      }
+      this.send(this.nc, b, `${this.inbox}.a.${id}`);
     }, 20 * b.resends);
   }
 
