@@ -77,7 +77,11 @@ export class NodeMembership {
 /** Every live node's entry, oldest first. */
 export async function listNodes(kv: KV): Promise<NodeInfo[]> {
   const out: NodeInfo[] = [];
+  // keys() may name a key twice when it is written while the listing runs (a node's heartbeat): read each once.
+  const seen = new Set<string>();
   for await (const k of await kv.keys()) {
+    if (seen.has(k)) continue;
+    seen.add(k);
     const e = await kv.get(k);
     if (e && e.operation === 'PUT' && e.value.byteLength > 0) out.push(JSON.parse(e.string()) as NodeInfo);
   }

@@ -55,7 +55,10 @@ export async function readClusterStatus(opts: { servers: string[]; namespace?: s
     const leases: LeaseStatus[] = [];
     try {
       const kv = await new Kvm(nc).open(`${ns}-leases`);
+      const seen = new Set<string>(); // a lease renewed while the listing runs may be named twice
       for await (const k of await kv.keys()) {
+        if (seen.has(k)) continue;
+        seen.add(k);
         const e = await kv.get(k);
         if (e?.operation !== 'PUT' || e.value.byteLength === 0) continue;
         const v = JSON.parse(e.string()) as LeaseStatus;
