@@ -71,7 +71,15 @@ export async function startFreshet(opts: { port: number; dataDir: string; fsync?
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   for (;;) {
     if (gone()) throw new Error(`freshet server exited (${child.exitCode ?? child.signalCode}) before listening:\n${out}`);
-    if (await canConnect(opts.port)) return proc;
+    // Listening is not ready: requests made while the server recovers wait a while, then get 503 "starting".
+    if (
+      (await canConnect(opts.port)) &&
+      (await fetch(`http://127.0.0.1:${opts.port}/ready`).then(
+        (r) => r.status === 200,
+        () => false,
+      ))
+    )
+      return proc;
     if (Date.now() > deadline) {
       await proc.kill();
       throw new Error(`freshet server did not listen on ${opts.port} in time:\n${out}`);
