@@ -6,7 +6,7 @@
 export { createAnalyticsService, leasedApplications, TARGET_PREFIX } from './service.ts';
 export { formatAppLogLine, logLevelPasses } from './app-log.ts';
 export type { ApplicationLogWriter, AppLogLevel, AppLogLine } from './app-log.ts';
-export { createAnalyticsV2Service } from './v2/service.ts';
+export { createAnalyticsV2Service, leasedFlinkApplications } from './v2/service.ts';
 export type { AnalyticsV2Deps, AnalyticsV2Options, AnalyticsV2Service } from './v2/service.ts';
 export type { V2Delays as AnalyticsV2Delays } from './v2/registry.ts';
 export { verifyPresignedToken } from './v2/presign.ts';

@@ -179,6 +179,12 @@ export class LeaseManager {
     return h && h.value.expiresMs > this.clock.now() ? h.value.token : null;
   }
 
+  /** Whether this node holds `resource`'s lease and, by its own clock, it has not expired (the owner may write its state). */
+  holds(resource: string): boolean {
+    const h = this.held.get(resource);
+    return h !== undefined && h.value.expiresMs > this.clock.now();
+  }
+
   /** The fencing token of a lease this node holds, or undefined. */
   token(resource: string): number | undefined {
     return this.held.get(resource)?.value.token;
@@ -261,17 +267,22 @@ export class LeaseManager {
     for (const kind of this.kinds) for (const [name, version] of kind.desired()) desired.set(kind.prefix + name, version);
     const wallNow = Date.now();
     for (const [, l] of leases) if (l.value && l.value.expiresMs <= now && l.value.owner !== this.nodeId) this.suspects.set(l.value.owner, wallNow);
-    // Load per live node: leases held and not expired.
+    // Load per live node: leases held and not expired (this node's own from what it holds: the watch may not yet have
+    // delivered its last release or take).
     const fresh = this.freshNodes();
-    const load = new Map<string, number>([[this.nodeId, 0]]);
+    const load = new Map<string, number>();
     for (const id of fresh) load.set(id, 0);
-    for (const [, l] of leases) if (l.value && l.value.expiresMs > now && load.has(l.value.owner)) load.set(l.value.owner, load.get(l.value.owner)! + 1);
+    load.set(this.nodeId, this.held.size);
+    for (const [, l] of leases)
+      if (l.value && l.value.expiresMs > now && l.value.owner !== this.nodeId && load.has(l.value.owner)) load.set(l.value.owner, load.get(l.value.owner)! + 1);
     const least = (): number => Math.min(...load.values());
 
     // Held leases: stop what should no longer run, restart what changed, start what is not started.
     for (const [resource, h] of [...this.held]) {
       const version = desired.get(resource);
       if (version === undefined) {
+        // Started through this node since desired() was read (its status is not saved yet): keep it.
+        if (this.desiredVersion(resource) !== undefined) continue;
         await this.giveUp(resource, h);
         load.set(this.nodeId, load.get(this.nodeId)! - 1);
       } else if (h.version !== version) {
@@ -299,8 +310,15 @@ export class LeaseManager {
       }
     }
     this.seenFree = seenFree;
-    // A node joined (or holds too little): hand over one lease per pass while this node has two or more extra.
-    if (load.get(this.nodeId)! - least() >= 2) {
+    // A node joined (or holds too little): hand over one lease per pass while this node has two or more extra. Free
+    // leases of resources that should run (handed over earlier, not taken yet) are on their way to the least-loaded
+    // nodes: counted as theirs, so a node does not hand over more while the taker has not yet seen the first.
+    let inTransit = 0;
+    for (const resource of desired.keys()) {
+      const l = leases.get(resource)?.value;
+      if (!this.held.has(resource) && (l === undefined || l.owner === this.nodeId)) inTransit++;
+    }
+    if (load.get(this.nodeId)! - (least() + inTransit) >= 2) {
       const victim = [...this.held].sort((a, b) => b[1].value.acquiredMs - a[1].value.acquiredMs)[0];
       if (victim) {
         logger.info('lease handed over to balance the nodes', { resource: victim[0] });
@@ -417,7 +435,17 @@ export class LeaseManager {
 
 /** The leased resource whose checkpoint `key` is, or undefined for any other key. */
 export function checkpointResource(key: string): string | undefined {
-  if (key.startsWith('analytics/checkpoint/')) return `analytics/${key.slice('analytics/checkpoint/'.length)}`;
-  if (key.startsWith('firehose/checkpoint/')) return `firehose/${key.slice('firehose/checkpoint/'.length)}`;
+  for (const [prefix, resource] of FENCED_KEYS) if (key.startsWith(prefix)) return resource + key.slice(prefix.length);
   return undefined;
 }
+
+/**
+ * Metadata key prefixes written only by a resource's owner, with the lease prefix they belong to: SQL applications'
+ * checkpoints, delivery streams' checkpoints and Kinesis-source positions, Flink applications' periodic checkpoints.
+ */
+const FENCED_KEYS: ReadonlyArray<readonly [string, string]> = [
+  ['analytics/checkpoint/', 'analytics/'],
+  ['firehose/checkpoint/', 'firehose/'],
+  ['firehose/source/', 'firehose/'],
+  ['analytics-v2/checkpoint/', 'flink/'],
+];

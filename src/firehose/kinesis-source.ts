@@ -18,6 +18,7 @@
  */
 import type { TimerHandle } from '../core/clock.ts';
 import type { ShardLog } from '../storage/index.ts';
+import { FENCE_FIELD } from '../storage/index.ts';
 import type { ShardReader } from '../kinesis/index.ts';
 import { deaggregate, isAggregated } from '../kinesis/index.ts';
 import type { FirehoseDeps, DeliveryStreamMeta } from './engine.ts';
@@ -120,11 +121,17 @@ export class KinesisSource {
     if (this.stopped) return;
     const saved = this.deps.storage.meta.get<Record<string, number>>(this.key);
     const firstStart = saved === undefined && this.readers.size === 0;
-    if (saved && this.readers.size === 0) this.positions = { ...saved };
+    if (saved && this.readers.size === 0) {
+      // The lease's fencing token, stamped on the positions by a leased owner's write: not a shard.
+      const { [FENCE_FIELD]: _token, ...positions } = saved;
+      this.positions = positions;
+    }
     const shards = kinesis.listShards(this.streamName);
     const listed = new Set<string>();
     for (const s of shards) listed.add(s.shardId);
-    let changed = firstStart;
+    // Written at once when this node starts reading (the first listing): a leased owner's first write carries its
+    // fencing token, so a previous owner's late write of older positions is refused from then on.
+    let changed = firstStart || this.readers.size === 0;
     for (const shard of shards) {
       const id = shard.shardId;
       // A parent no longer listed was removed after the retention period: nothing of it is left to read.

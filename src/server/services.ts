@@ -7,7 +7,7 @@ import type { Clock } from '../core/index.ts';
 import { MemoryStorage } from '../storage/index.ts';
 import type { LogStorage } from '../storage/index.ts';
 import { createKinesisService } from '../kinesis/index.ts';
-import { createAnalyticsService, createAnalyticsV2Service, emitApplicationMetrics, leasedApplications } from '../analytics/index.ts';
+import { createAnalyticsService, createAnalyticsV2Service, emitApplicationMetrics, leasedApplications, leasedFlinkApplications } from '../analytics/index.ts';
 import type { LeasedKind } from '../cluster/index.ts';
 import type { AnalyticsV2Delays, ApplicationLogWriter, HostOptions as AnalyticsHostOptions } from '../analytics/index.ts';
 import type { KinesisEngine, ResourcePolicyStore } from '../kinesis/index.ts';
@@ -51,8 +51,8 @@ export interface ServiceDeps {
   resourcePolicies?: ResourcePolicyStore;
   /** `--auth enforce`: delivery streams, SQL applications and event source mappings act with their roles (src/iam). */
   roles?: RoleAuthorizer;
-  /** Several nodes on one JetStream namespace: SQL applications and delivery streams run where their lease is held. */
-  leases?: { mayRun(resource: string): Promise<boolean>; register(kind: LeasedKind): void };
+  /** Several nodes on one JetStream namespace: SQL and Flink applications and delivery streams run where their lease is held. */
+  leases?: { mayRun(resource: string): Promise<boolean>; holds(resource: string): boolean; register(kind: LeasedKind): void };
 }
 
 /** The AWS services, and the non-AWS routes of functions and ingest (`buildRoutes` adds the services' own). */
@@ -108,8 +108,30 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
     ...(deps.roles ? { roles: deps.roles } : {}),
     ...(deps.leases ? { gate: deps.leases } : {}),
   });
+  const flink = createAnalyticsV2Service(deps, {
+    v1: analytics.context,
+    logWriter,
+    // One state cap for SQL applications and Flink jobs.
+    ...(deps.analytics?.maxStateRows !== undefined ? { maxStateRows: deps.analytics.maxStateRows } : {}),
+    delivery: {
+      putRecordBatch: async (name, records) => {
+        await firehose.engine.put(name, records);
+      },
+      exists: (name) => {
+        try {
+          firehose.engine.meta(name);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    },
+    ...(deps.analyticsV2 ? { delays: deps.analyticsV2 } : {}),
+    ...(deps.leases ? { gate: deps.leases } : {}),
+  });
   if (deps.leases) {
     deps.leases.register(leasedApplications(deps.storage.meta, analytics.host));
+    deps.leases.register(leasedFlinkApplications(flink.registry));
     const engine = firehose.engine;
     deps.leases.register({
       prefix: 'firehose/',
@@ -133,26 +155,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
       createSqsService({ queues, baseUrl: deps.serverUrl }),
       createLambdaService({ functions, s3Root: deps.dataDir !== undefined ? `${deps.dataDir}/s3` : undefined }),
       // API v2 (Flink SQL applications); v1 applications show through it as SQL-1_0.
-      createAnalyticsV2Service(deps, {
-        v1: analytics.context,
-        logWriter,
-        // One state cap for SQL applications and Flink jobs.
-        ...(deps.analytics?.maxStateRows !== undefined ? { maxStateRows: deps.analytics.maxStateRows } : {}),
-        delivery: {
-          putRecordBatch: async (name, records) => {
-            await firehose.engine.put(name, records);
-          },
-          exists: (name) => {
-            try {
-              firehose.engine.meta(name);
-              return true;
-            } catch {
-              return false;
-            }
-          },
-        },
-        ...(deps.analyticsV2 ? { delays: deps.analyticsV2 } : {}),
-      }),
+      flink,
       // Detectors read buckets where the delivery streams write them: embedded, or mapped to a remote store.
       createDetectorsService({
         clock: deps.clock,

@@ -144,6 +144,36 @@ describe('leases of background work', () => {
     await a.storage.meta.put('analytics/app/other', { name: 'other' });
   });
 
+  it('refuses a stale owner’s late write of a delivery stream’s source positions and of a Flink job’s checkpoint; keeps the new owner’s', async () => {
+    const [a, b] = await twoNodes();
+    const keys = [
+      ['firehose/fh1', 'firehose/source/fh1'],
+      ['flink/job1', 'analytics-v2/checkpoint/job1'],
+    ] as const;
+    for (const [resource, key] of keys) {
+      assert.equal(await a.leases.mayRun(resource), true);
+      await a.storage.meta.put(key, { 'shardId-000000000000': 10 });
+    }
+    // A stops renewing as far as B can tell: B takes both leases once its clock passes their expiry, and writes.
+    b.clock.advance(LEASE_TTL_MS + 1);
+    for (const [resource, key] of keys) {
+      assert.equal(await b.leases.mayRun(resource), true);
+      assert.ok(b.leases.token(resource)! > a.leases.token(resource)!);
+      await b.storage.meta.put(key, { 'shardId-000000000000': 20 });
+    }
+    for (const [resource, key] of keys) {
+      // A still believes it holds the lease (its clock has not moved): its late write of older positions is refused.
+      assert.equal(a.leases.holds(resource), true);
+      await assert.rejects(a.storage.meta.put(key, { 'shardId-000000000000': 15 }), (e: unknown) => e instanceof StorageError && e.code === 'FENCED');
+      const stored = b.storage.meta.get<Record<string, unknown>>(key)!;
+      assert.equal(stored['shardId-000000000000'], 20, key);
+      assert.equal(stored[FENCE_FIELD], b.leases.token(resource));
+      // The new owner keeps writing.
+      await b.storage.meta.put(key, { 'shardId-000000000000': 25 });
+      assert.equal(b.storage.meta.get<Record<string, unknown>>(key)!['shardId-000000000000'], 25);
+    }
+  });
+
   it('releases its leases on close, and the other node takes them', async () => {
     const [a, b] = await twoNodes();
     a.kind.want.set('app1', 1);
@@ -182,21 +212,29 @@ describe('leases of background work', () => {
     assert.deepEqual(a.kind.starts, ['app1']);
   });
 
-  it('hands leases to a node that holds two fewer (a node joining)', async () => {
+  it('hands leases to a node that holds two fewer (a node joining), newest first, without handing over more than it must', async () => {
     const [a, b] = await twoNodes();
-    for (const n of ['app1', 'app2', 'app3', 'app4']) {
+    const names = ['app1', 'app2', 'app3', 'app4', 'app5'];
+    for (const n of names) {
       a.kind.want.set(n, 1);
       b.kind.want.set(n, 1);
       assert.equal(await a.leases.mayRun(`analytics/${n}`), true);
+      a.clock.advance(1); // taken one after another
     }
-    // Each pass acts on what the node's watches have seen so far: pass until the hand-over settles.
+    // Each pass acts on what the node's watches have seen so far: pass until the hand-over settles. A lease released
+    // and not yet taken counts as the taker's, so A stops at three even while B has not taken the first two yet.
     await untilTrue(async () => {
       await a.leases.tick();
+      assert.ok(a.leases.holding().length >= 3, `A handed over more than two: ${a.leases.holding().join(', ')}`);
       await b.leases.tick();
-      return a.leases.holding().length === 2 && b.leases.holding().length === 2;
-    }, 'two leases on each node');
-    assert.equal(a.leases.holding().length, 2);
-    assert.equal(b.leases.holding().length, 2);
-    assert.deepEqual([...a.leases.holding(), ...b.leases.holding()].sort(), ['analytics/app1', 'analytics/app2', 'analytics/app3', 'analytics/app4']);
+      return a.leases.holding().length === 3 && b.leases.holding().length === 2;
+    }, 'three leases on A, two on B');
+    // The two taken last moved; a few more passes move nothing.
+    for (let i = 0; i < 3; i++) {
+      await a.leases.tick();
+      await b.leases.tick();
+    }
+    assert.deepEqual(a.leases.holding(), ['analytics/app1', 'analytics/app2', 'analytics/app3']);
+    assert.deepEqual(b.leases.holding(), ['analytics/app4', 'analytics/app5']);
   });
 });

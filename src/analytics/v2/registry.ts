@@ -22,7 +22,30 @@ import type { ApplicationLogWriter, AppLogLevel } from '../app-log.ts';
 const APP_KEY = 'analytics-v2/app/';
 const SNAPSHOT_KEY = 'analytics-v2/snapshot/';
 const CHECKPOINT_KEY = 'analytics-v2/checkpoint/';
+/** The lease of a Flink application's job (src/cluster/leases.ts). */
+export const FLINK_LEASE_PREFIX = 'flink/';
 const logger = log.child('analytics-v2');
+
+/**
+ * Several nodes on one namespace (src/cluster/leases.ts): a job runs only on the holder of its application's lease.
+ *
+ * Who writes an application's status, then: the node that took the control-plane call (Start, Stop, Update, …, and
+ * the timer settling its transition), and the lease owner when its job fails (READY with the error) — only while it
+ * holds the lease. Taking, losing or handing over a lease starts or stops the job and never writes the status: the
+ * application stays RUNNING on every node while some node runs it. Every node follows the stored applications, so
+ * each shows the status and configuration the others wrote.
+ */
+export interface FlinkGate {
+  mayRun(resource: string): Promise<boolean>;
+  holds(resource: string): boolean;
+}
+
+/** Statuses in which an application's job should run somewhere. */
+function shouldRun(app: V2App): boolean {
+  const s = app.status;
+  if (s === 'RUNNING' || s === 'STARTING' || s === 'AUTOSCALING') return true;
+  return (s === 'UPDATING' || s === 'ROLLING_BACK') && app.targetStatus === 'RUNNING';
+}
 
 export interface V2Delays {
   startMs: number;
@@ -54,6 +77,11 @@ export class V2Registry {
   maxStateRows: number | undefined;
   /** CloudWatch Logs: where jobs' CloudWatchLoggingOptions lines go, filtered by MonitoringConfiguration's LogLevel (see app-log.ts). */
   logWriter: ApplicationLogWriter | undefined;
+  /** Several nodes on one namespace: jobs run where their lease is held (set before load()). */
+  gate: FlinkGate | undefined;
+  /** Applications whose job this node is starting for a control-plane call, until the call saves the new status. */
+  private readonly claimed = new Set<string>();
+  private unfollow: (() => void) | undefined;
 
   constructor(
     private readonly meta: MetaStore,
@@ -66,8 +94,12 @@ export class V2Registry {
     this.apps = this.store.byName;
   }
 
-  /** Loads persisted applications; returns those that were running when the server stopped. */
+  /**
+   * Loads persisted applications; returns those that were running when the server stopped. With a gate (several
+   * nodes) none: statuses stay as stored (other nodes may run the jobs) and the leases start the jobs here.
+   */
   load(): V2App[] {
+    if (this.gate) return this.loadShared();
     const wasRunning: V2App[] = [];
     for (const app of this.store.stored()) {
       if (app.status === 'DELETING') {
@@ -81,6 +113,59 @@ export class V2Registry {
       this.apps.set(app.name, app);
     }
     return wasRunning;
+  }
+
+  /** load() on a node of several: the stored applications as they are, then follows the other nodes' changes. */
+  private loadShared(): V2App[] {
+    for (const app of this.store.stored()) this.apps.set(app.name, app);
+    this.unfollow = this.meta.watch?.(APP_KEY, (key) => this.followed(key.slice(APP_KEY.length)));
+    return [];
+  }
+
+  /** Another node changed (or deleted) application `name`: this node shows what it wrote. */
+  private followed(name: string): void {
+    const stored = this.meta.get<V2App>(APP_KEY + name);
+    const mine = this.apps.get(name);
+    if (!stored) {
+      if (!mine) return;
+      this.timers.get(name)?.cancel();
+      this.timers.delete(name);
+      this.apps.delete(name);
+      return;
+    }
+    // A transition this node started for an earlier call no longer applies: the other node's write is newer.
+    if (mine && mine.status !== stored.status) {
+      this.timers.get(name)?.cancel();
+      this.timers.delete(name);
+    }
+    this.apps.set(name, stored);
+  }
+
+  /** Applications whose job should run on some node, with their current version (the leases' desired set). */
+  desiredJobs(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const app of this.apps.values()) if (shouldRun(app) || this.claimed.has(app.name)) out.set(app.name, app.current.versionId);
+    return out;
+  }
+
+  /** This node took `name`'s lease: its job starts here from the last checkpoint (failover: records after it are processed again). */
+  async runLeased(name: string): Promise<void> {
+    await this.serialise(name, async () => {
+      const app = this.apps.get(name);
+      if (!app || this.jobs.has(name) || !shouldRun(app)) return;
+      try {
+        await this.startJob(app, this.checkpointState(name), { resuming: true });
+      } finally {
+        this.claimed.delete(name);
+      }
+    });
+  }
+
+  /** This node no longer holds `name`'s lease (or hands it over): its job stops here; the status is not written. */
+  async idleLeased(name: string, checkpoint: boolean): Promise<void> {
+    await this.serialise(name, async () => {
+      await this.stopJob(name, checkpoint && this.apps.has(name));
+    });
   }
 
   has(name: string): boolean {
@@ -114,6 +199,7 @@ export class V2Registry {
 
   async save(app: V2App): Promise<void> {
     await this.store.save(app);
+    this.claimed.delete(app.name);
   }
 
   snapshotState(app: string, snapshot: string): JobState | undefined {
@@ -182,8 +268,16 @@ export class V2Registry {
     for (const l of v.logging) writer.write(l.arn, now, line);
   }
 
-  /** Runs the application's current version from `state` (nothing: from the tables' start positions). */
+  /**
+   * Runs the application's current version from `state` (nothing: from the tables' start positions). With a gate,
+   * only where the lease is held (taken now when free): elsewhere it returns at once and the owner runs it.
+   */
   async startJob(app: V2App, state: JobState | undefined, options?: { resuming?: boolean }): Promise<void> {
+    if (this.gate) {
+      // Desired from now on (the call saves the new status after this): the lease reconciler must not release it meanwhile.
+      this.claimed.add(app.name);
+      if (!(await this.gate.mayRun(FLINK_LEASE_PREFIX + app.name))) return;
+    }
     const v = app.current;
     const role: JobRole | undefined = this.roles && v.role !== undefined ? { ...this.roles, roleArn: v.role } : undefined;
     let job: FlinkJob;
@@ -210,11 +304,16 @@ export class V2Registry {
       void this.serialise(app.name, async () => {
         if (this.jobs.get(app.name) !== job) return;
         this.dropJob(app.name);
-        app.lastError = e.message;
-        app.status = 'READY';
-        delete app.targetStatus;
-        await this.save(app);
-      });
+        // Only the lease owner writes the failure: a job that failed after its lease moved on is the new owner's to run.
+        if (this.gate && !this.gate.holds(FLINK_LEASE_PREFIX + app.name)) return;
+        // The application as this node knows it now (another node may have written a newer one meanwhile).
+        const cur = this.apps.get(app.name);
+        if (!cur) return;
+        cur.lastError = e.message;
+        cur.status = 'READY';
+        delete cur.targetStatus;
+        await this.save(cur);
+      }).catch((err) => logger.swallowed('saving the failure of a Flink job', err, { application: app.name }));
     };
     job.onRoleProblem = (e) => {
       // AWS keeps the application RUNNING while the job retries: the reason is shown (lastError) until the role may again.
@@ -227,6 +326,17 @@ export class V2Registry {
       }).catch((err) => logger.swallowed('saving the role problem of an application', err, { application: app.name }));
     };
     this.jobs.set(app.name, job);
+    if (this.gate) {
+      // The owner's first checkpoint, at once: a failover before the first periodic one resumes from here (a LATEST
+      // start keeps its positions), and it carries this owner's fencing token, so a previous owner's late write is refused.
+      try {
+        const first = await job.checkpoint();
+        await this.meta.put(CHECKPOINT_KEY + app.name, first);
+        job.commit(first);
+      } catch (e) {
+        logger.swallowed('writing the first checkpoint of a Flink job', e, { application: app.name });
+      }
+    }
     // Resumed while its role may not: shown once the job is registered.
     if (job.roleHold !== null) job.onRoleProblem(job.roleHold);
     if (role) {
@@ -263,10 +373,17 @@ export class V2Registry {
     const job = this.jobs.get(name);
     if (!job) return undefined;
     let state: JobState | undefined;
-    if (checkpoint) {
-      state = await job.checkpoint();
-      await this.meta.put(CHECKPOINT_KEY + name, state);
-      job.commit(state);
+    try {
+      // A node whose lease is gone does not write the checkpoint (the store would refuse it): the new owner's stands.
+      if (checkpoint && (!this.gate || this.gate.holds(FLINK_LEASE_PREFIX + name))) {
+        state = await job.checkpoint();
+        await this.meta.put(CHECKPOINT_KEY + name, state);
+        job.commit(state);
+      }
+    } catch (e) {
+      // On a node of several the job stops even when its checkpoint failed: left running after its lease moved, it would run twice.
+      if (this.gate) this.dropJob(name);
+      throw e;
     }
     this.dropJob(name);
     this.appLog(name, 'INFO', checkpoint ? 'Job stopped after a final checkpoint' : 'Job stopped (forced, without a checkpoint)');
@@ -294,6 +411,7 @@ export class V2Registry {
   }
 
   async close(): Promise<void> {
+    this.unfollow?.();
     for (const name of [...this.jobs.keys()]) {
       await this.serialise(name, async () => {
         await this.stopJob(name, true).catch((e) => logger.swallowed('checkpointing on shutdown', e, { application: name }));

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { createObjectReader, type ObjectReader } from '../runtime/reference.ts';
 import { ANALYTICS_V2_ACTIONS, type V2Context } from './actions.ts';
 import { analyticsV2Errors } from './errors.ts';
-import { DEFAULT_V2_DELAYS, V2Registry, type V2Delays } from './registry.ts';
+import { DEFAULT_V2_DELAYS, FLINK_LEASE_PREFIX, V2Registry, type FlinkGate, type V2Delays } from './registry.ts';
 
 const logger = log.child('analytics-v2');
 
@@ -42,6 +42,8 @@ export interface AnalyticsV2Options {
   maxStateRows?: number;
   /** CloudWatch Logs: where jobs' CloudWatchLoggingOptions lines go. */
   logWriter?: ApplicationLogWriter;
+  /** Several nodes on one namespace: a job runs only where its application's lease is held (src/cluster/leases.ts). */
+  gate?: FlinkGate;
 }
 
 export interface AnalyticsV2Service extends AwsService {
@@ -62,6 +64,7 @@ export function createAnalyticsV2Service(deps: AnalyticsV2Deps, options: Analyti
   if (deps.roles) registry.roles = { roles: deps.roles, region: deps.region, accountId: deps.accountId };
   registry.maxStateRows = options.maxStateRows;
   registry.logWriter = options.logWriter;
+  registry.gate = options.gate;
   const ctx: V2Context = {
     registry,
     region: deps.region,
@@ -93,5 +96,20 @@ export function createAnalyticsV2Service(deps: AnalyticsV2Deps, options: Analyti
       await ready;
       await registry.close();
     },
+  };
+}
+
+/**
+ * Flink applications as leased work (src/cluster/leases.ts, resource `flink/<name>`): every application whose job
+ * should run (RUNNING, STARTING, AUTOSCALING, or UPDATING/ROLLING_BACK back to RUNNING) runs on its lease's owner;
+ * its version is the current configuration's, so an update made through another node restarts the job on the
+ * owner from its checkpoint. Starting and stopping here never writes the application's status (registry.ts FlinkGate).
+ */
+export function leasedFlinkApplications(registry: V2Registry) {
+  return {
+    prefix: FLINK_LEASE_PREFIX,
+    desired: (): Map<string, number> => registry.desiredJobs(),
+    start: (name: string): Promise<void> => registry.runLeased(name),
+    stop: (name: string, checkpoint: boolean): Promise<void> => registry.idleLeased(name, checkpoint),
   };
 }
