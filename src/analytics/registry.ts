@@ -88,6 +88,7 @@ export class ApplicationRegistry {
 
   /** Called when a running (or starting, or updating) application fails on its own (the runtime reports it). */
   readonly onRuntimeFailure = (name: string, error: unknown): void => {
+    logger.warn('application failed', { application: name, error: error instanceof Error ? error.message : String(error) });
     void this.serialise(name, async () => {
       const app = this.apps.get(name);
       if (!app || (app.status !== 'RUNNING' && app.status !== 'STARTING' && app.status !== 'UPDATING')) return;

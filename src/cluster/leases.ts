@@ -369,6 +369,7 @@ export class LeaseManager {
 
   /** Stops the resource here (checkpoint first) and releases its lease for another node. */
   private async giveUp(resource: string, h: Held): Promise<void> {
+    logger.info('lease released', { resource, token: h.value.token });
     await this.stopKind(resource, true);
     this.held.delete(resource);
     try {

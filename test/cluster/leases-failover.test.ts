@@ -1,10 +1,13 @@
 /**
  * Failover of leased background work between Freshet nodes running as child processes (startDevCluster on a
  * 3-server R3 NATS cluster): an S1-style SQL application (stream → SQL → a Kinesis stream and a delivery stream →
- * files) and its delivery stream start on node A; node B joins and takes its share of the leases within seconds;
- * kill -9 of the SQL application's owner while a producer keeps writing through the other node: the survivor
- * takes every lease and resumes from the last checkpoints. Every acknowledged input reaches both outputs (no gap);
- * duplicates, which at-least-once allows after a failover, are counted and reported, as is the failover time.
+ * files), its delivery stream and a Flink SQL application (stream → stream) start on node A, then two idle delivery
+ * streams; node B joins and takes its share of the leases within seconds (the two taken last), which
+ * `freshet cluster status` shows; the Flink application shows RUNNING through both nodes. Under continuous writes
+ * from four SDK clients, two per node, node A — owner of both applications and the delivery stream — is killed
+ * with kill -9: the survivor takes every lease and resumes each from its last checkpoint. Every acknowledged input
+ * reaches all three outputs (no gap); duplicates, which at-least-once allows after a failover, are counted and
+ * reported, as is the failover time; the clients saw only retryable errors, network errors only from the killed node.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as K from '@aws-sdk/client-kinesis';
 import * as KA from '@aws-sdk/client-kinesis-analytics';
+import * as KA2 from '@aws-sdk/client-kinesis-analytics-v2';
 import { CreateDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startDevCluster } from '../../src/cluster/index.ts';
@@ -23,6 +27,7 @@ import type { DevCluster, DevNode, StartNode } from '../../src/cluster/index.ts'
 import { readClusterStatus } from '../../src/storage/index.ts';
 import { listFiles } from '../firehose/helpers.ts';
 import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
+import { runCliInProcess } from '../cli/run-cli-in-process.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/lease-node.ts', import.meta.url));
 const ROLE = 'arn:aws:iam::000000000000:role/kda';
@@ -102,7 +107,11 @@ const clients = (node: ChildNode) => {
   return {
     kinesis: new K.KinesisClient(common),
     analytics: new KA.KinesisAnalyticsClient(common),
+    flink: new KA2.KinesisAnalyticsV2Client(common),
     firehose: new FirehoseClient(common),
+    destroy() {
+      for (const c of [this.kinesis, this.analytics, this.flink, this.firehose]) c.destroy();
+    },
   };
 };
 
@@ -131,6 +140,18 @@ async function leaseOwners(): Promise<Map<string, string>> {
   const st = await readClusterStatus({ servers: cluster.nats.urls, namespace });
   const now = Date.now();
   return new Map(st.leases.filter((l) => l.expiresMs > now).map((l) => [l.resource, l.owner]));
+}
+
+/**
+ * Whether a client may retry `e`: the SDK's retryable errors, AWS's 500/503, throttling; network errors (refused,
+ * reset, timed out) only when `network` (the client's node was killed).
+ */
+function retryable(e: unknown, network: boolean): boolean {
+  const err = e as { $retryable?: unknown; $metadata?: { httpStatusCode?: number }; name?: string; code?: string; message?: string };
+  const status = err.$metadata?.httpStatusCode;
+  if (status === 500 || status === 503 || err.$retryable !== undefined || err.name === 'ThrottlingException') return true;
+  const text = `${err.name} ${err.code} ${err.message}`;
+  return network && /ECONNREFUSED|ECONNRESET|EPIPE|socket hang up|TimeoutError|timed? ?out|other side closed/i.test(text);
 }
 
 /** Every record of a one-shard stream: its `n` and arrival time. */
@@ -167,34 +188,36 @@ function missingAndDuplicates(got: number[], acked: Set<number>): { missing: num
   return { missing, duplicates };
 }
 
-describe('leases: failover of SQL applications and delivery streams between nodes', { timeout: 120_000 }, () => {
+describe('leases: failover of SQL and Flink applications and delivery streams between nodes', { timeout: 150_000 }, () => {
   const input = 'lease-in';
   const output = 'lease-out';
+  const flinkOutput = 'lease-fout';
   const delivery = 'lease-fh';
   const app = 'lease-app';
+  const flinkApp = 'lease-flink';
+  /** Idle delivery streams taken last on A: the two leases a joining node B gets, so A keeps the rest. */
+  const idle = ['lease-idle1', 'lease-idle2'];
+  const s3Dest = {
+    RoleARN: ROLE,
+    BucketARN: 'arn:aws:s3:::out',
+    BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 1 },
+    ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' as const }] },
+  };
 
-  it('runs on node A, spreads to a joining node B, and moves to the survivor after kill -9 with no gap', async (t) => {
+  it('runs on node A, spreads to a joining node B, and moves to the survivor after kill -9 under writes to both nodes with no gap', async (t) => {
     const t0 = Date.now();
     const step = (what: string) => t.diagnostic(`${Date.now() - t0} ms: ${what}`);
     const nodeA = cluster.nodes[0]!;
     const a = clients(nodeA);
-    await a.kinesis.send(new K.CreateStreamCommand({ StreamName: input, ShardCount: 1 }));
-    await a.kinesis.send(new K.CreateStreamCommand({ StreamName: output, ShardCount: 1 }));
+    for (const name of [input, output, flinkOutput]) await a.kinesis.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
     await a.firehose.send(
-      new CreateDeliveryStreamCommand({
-        DeliveryStreamName: delivery,
-        DeliveryStreamType: 'DirectPut',
-        ExtendedS3DestinationConfiguration: {
-          RoleARN: ROLE,
-          BucketARN: 'arn:aws:s3:::out',
-          BufferingHints: { SizeInMBs: 1, IntervalInSeconds: 1 },
-          ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'AppendDelimiterToRecord' }] },
-        },
-      }),
+      new CreateDeliveryStreamCommand({ DeliveryStreamName: delivery, DeliveryStreamType: 'DirectPut', ExtendedS3DestinationConfiguration: s3Dest }),
     );
     await eventually(async () => {
-      const d = await a.kinesis.send(new K.DescribeStreamSummaryCommand({ StreamName: output }));
-      assert.equal(d.StreamDescriptionSummary!.StreamStatus, 'ACTIVE');
+      for (const name of [input, output, flinkOutput]) {
+        const d = await a.kinesis.send(new K.DescribeStreamSummaryCommand({ StreamName: name }));
+        assert.equal(d.StreamDescriptionSummary!.StreamStatus, 'ACTIVE');
+      }
     }, 'streams ACTIVE');
     step('streams active');
     await a.analytics.send(
@@ -232,57 +255,127 @@ describe('leases: failover of SQL applications and delivery streams between node
         InputConfigurations: [{ Id: '1.1', InputStartingPositionConfiguration: { InputStartingPosition: 'TRIM_HORIZON' } }],
       }),
     );
-    step('apps started');
-    // Both run on A, the node that created and started them.
+    await a.flink.send(
+      new KA2.CreateApplicationCommand({
+        ApplicationName: flinkApp,
+        RuntimeEnvironment: 'FLINK-1_15',
+        ServiceExecutionRole: ROLE,
+        ApplicationConfiguration: {
+          ApplicationCodeConfiguration: {
+            CodeContentType: 'PLAINTEXT',
+            CodeContent: {
+              TextContent: `CREATE TABLE fin (n INT) WITH ('connector' = 'kinesis', 'stream' = '${input}', 'format' = 'json', 'scan.stream.initpos' = 'TRIM_HORIZON');
+CREATE TABLE fout (n INT) WITH ('connector' = 'kinesis', 'stream' = '${flinkOutput}', 'format' = 'json');
+INSERT INTO fout SELECT n FROM fin;`,
+            },
+          },
+          FlinkApplicationConfiguration: {
+            CheckpointConfiguration: { ConfigurationType: 'CUSTOM', CheckpointingEnabled: true, CheckpointInterval: 1000, MinPauseBetweenCheckpoints: 500 },
+          },
+        },
+      }),
+    );
+    await a.flink.send(new KA2.StartApplicationCommand({ ApplicationName: flinkApp }));
+    for (const name of idle) {
+      await a.firehose.send(
+        new CreateDeliveryStreamCommand({ DeliveryStreamName: name, DeliveryStreamType: 'DirectPut', ExtendedS3DestinationConfiguration: s3Dest }),
+      );
+    }
+    step('applications and delivery streams started');
+    // All run on A, the node that created and started them.
+    const mine = [`analytics/${app}`, `firehose/${delivery}`, `flink/${flinkApp}`];
     await eventually(async () => {
       const owners = await leaseOwners();
-      assert.equal(owners.get(`analytics/${app}`), nodeA.id);
-      assert.equal(owners.get(`firehose/${delivery}`), nodeA.id);
+      for (const r of [...mine, ...idle.map((n) => `firehose/${n}`)]) assert.equal(owners.get(r), nodeA.id, r);
     }, 'leases on A');
-
     step('leases on A');
-    // B joins: within seconds one of the two leases moves to it.
+
+    // B joins: within seconds the two leases A took last move to it; A keeps both applications and the delivery stream.
     const joinedMs = Date.now();
     const nodeB = await startNode({ port: 0, nats: { servers: cluster.nats.urls, replicas: 3, namespace } });
     cluster.nodes.push(nodeB);
-    const spread = await eventually(async () => {
+    await eventually(async () => {
       const owners = await leaseOwners();
-      assert.equal(owners.size, 2, 'every resource owned (none between a hand-over and its taking)');
-      assert.deepEqual(new Set(owners.values()), new Set([nodeA.id, nodeB.id]));
-      return owners;
+      assert.equal(owners.size, 5, 'every resource owned (none between a hand-over and its taking)');
+      for (const r of mine) assert.equal(owners.get(r), nodeA.id, r);
+      for (const n of idle) assert.equal(owners.get(`firehose/${n}`), nodeB.id, n);
     }, 'leases spread over A and B');
     t.diagnostic(`rebalanced ${Date.now() - joinedMs} ms after B started (start included)`);
-
-    // The SQL application's owner dies; the producer writes through the other node throughout.
     step('spread');
-    const victim = spread.get(`analytics/${app}`) === nodeA.id ? nodeA : nodeB;
-    const survivor = victim === nodeA ? nodeB : nodeA;
-    const s = clients(survivor);
+    const b = clients(nodeB);
+
+    // `freshet cluster status` shows each lease: resource, owner node, fencing token, expiry.
+    const nats = ['--nats', cluster.nats.urls.join(','), '--nats-namespace', namespace];
+    const json = await runCliInProcess(['cluster', 'status', ...nats, '-o', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    const st = JSON.parse(json.stdout) as { leases: Array<{ resource: string; owner: string; token: number; expiresMs: number }> };
+    assert.deepEqual(
+      Object.fromEntries(st.leases.map((l) => [l.resource, l.owner])),
+      Object.fromEntries([...mine.map((r) => [r, nodeA.id]), ...idle.map((n) => [`firehose/${n}`, nodeB.id])]),
+      json.stdout,
+    );
+    for (const l of st.leases) {
+      assert.ok(Number.isInteger(l.token) && l.token > 0, `token of ${l.resource}: ${l.token}`);
+      assert.ok(l.expiresMs > Date.now() - 1000 && l.expiresMs < Date.now() + 2 * LEASE_TTL_MS, `expiry of ${l.resource}: ${l.expiresMs}`);
+    }
+    const table = await runCliInProcess(['cluster', 'status', ...nats, '-o', 'table']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^leases: 5 /m);
+    assert.match(table.stdout, /RESOURCE\s+OWNER\s+TOKEN\s+EXPIRES/);
+    for (const l of st.leases) {
+      const row = table.stdout.split('\n').find((line) => line.startsWith(`${l.resource} `));
+      assert.ok(row, `a row for ${l.resource}:\n${table.stdout}`);
+      assert.match(row, new RegExp(`^\\S+\\s+${l.owner}\\s+\\d+\\s+in \\d`), row);
+    }
+    step('cluster status');
+
+    // The Flink application runs on A only, and shows RUNNING through both nodes.
+    for (const c of [a, b]) {
+      await eventually(async () => {
+        const d = await c.flink.send(new KA2.DescribeApplicationCommand({ ApplicationName: flinkApp }));
+        assert.equal(d.ApplicationDetail!.ApplicationStatus, 'RUNNING');
+      }, 'Flink application RUNNING on every node');
+    }
+
+    // Four writers, two per node, until a while after the failover; writers of the killed node then write through the survivor.
     const acked = new Set<number>();
-    let next = 0;
+    const errors: Array<{ writer: number; killedNode: boolean; error: string }> = [];
     let producing = true;
-    const producer = (async () => {
+    let killed = false;
+    const writer = async (w: number, first: ReturnType<typeof clients>, onA: boolean) => {
+      let client = first;
+      let next = w * 1_000_000;
       while (producing) {
-        const ns = Array.from({ length: 20 }, () => next++);
+        const ns = Array.from({ length: 10 }, () => next++);
         try {
-          await s.kinesis.send(
+          await client.kinesis.send(
             new K.PutRecordsCommand({ StreamName: input, Records: ns.map((n) => ({ PartitionKey: `k${n}`, Data: Buffer.from(JSON.stringify({ n })) })) }),
           );
           for (const n of ns) acked.add(n);
-        } catch {
+        } catch (e) {
           // not acknowledged: not expected downstream
+          const killedNode = onA && killed;
+          if (!retryable(e, killedNode)) errors.push({ writer: w, killedNode, error: `${(e as Error).name}: ${(e as Error).message}` });
+          if (killedNode) client = b;
         }
         await sleep(50);
       }
-    })();
-    await eventually(async () => assert.ok((await readOut(s.kinesis, output)).length > 0), 'output before the kill');
-    step('output seen');
+    };
+    const writers = [writer(0, a, true), writer(1, a, true), writer(2, b, false), writer(3, b, false)];
+    await eventually(async () => {
+      assert.ok((await readOut(b.kinesis, output)).length > 0);
+      assert.ok((await readOut(b.kinesis, flinkOutput)).length > 0);
+    }, 'outputs before the kill');
+    step('outputs seen');
+    // Past the Flink job's first periodic checkpoint (1 s), so it resumes from one.
+    await sleep(1200);
     const killedMs = Date.now();
-    await victim.kill();
-    cluster.nodes.splice(cluster.nodes.indexOf(victim), 1);
+    killed = true;
+    await nodeA.kill();
+    cluster.nodes.splice(cluster.nodes.indexOf(nodeA), 1);
     const firstAfter = await eventually(
       async () => {
-        const later = (await readOut(s.kinesis, output)).filter((r) => r.arrivalMs > killedMs + 50);
+        const later = (await readOut(b.kinesis, output)).filter((r) => r.arrivalMs > killedMs + 50);
         assert.ok(later.length > 0);
         return Math.min(...later.map((r) => r.arrivalMs));
       },
@@ -294,32 +387,33 @@ describe('leases: failover of SQL applications and delivery streams between node
     step('failed over');
     await sleep(1000);
     producing = false;
-    await producer;
-    step('producer stopped');
+    await Promise.all(writers);
+    step('writers stopped');
     await eventually(async () => {
       const owners = await leaseOwners();
-      assert.equal(owners.get(`analytics/${app}`), survivor.id);
-      assert.equal(owners.get(`firehose/${delivery}`), survivor.id);
+      for (const r of [...mine, ...idle.map((n) => `firehose/${n}`)]) assert.equal(owners.get(r), nodeB.id, r);
     }, 'every lease on the survivor');
     step('leases on the survivor');
 
-    const viaStream = await eventually(async () => {
-      const r = missingAndDuplicates(
-        (await readOut(s.kinesis, output)).map((x) => x.n),
-        acked,
-      );
-      assert.deepEqual(r.missing, []);
-      return r;
-    }, 'every acknowledged input in the output stream');
-    step('streams checked');
-    const viaFiles = await eventually(async () => {
-      const r = missingAndDuplicates(await readFiles(), acked);
-      assert.deepEqual(r.missing, []);
-      return r;
-    }, 'every acknowledged input in the delivered files');
+    const check = async (what: string, read: () => Promise<number[]>) =>
+      eventually(async () => {
+        const r = missingAndDuplicates(await read(), acked);
+        assert.deepEqual(r.missing, [], `${what}: acknowledged inputs missing`);
+        return r;
+      }, `every acknowledged input in ${what}`);
+    const viaStream = await check("the SQL application's output stream", async () => (await readOut(b.kinesis, output)).map((x) => x.n));
+    const viaFlink = await check("the Flink application's output stream", async () => (await readOut(b.kinesis, flinkOutput)).map((x) => x.n));
+    const viaFiles = await check('the delivered files', readFiles);
+    step('outputs checked');
     t.diagnostic(
-      `${acked.size} inputs; duplicates after failover: ${viaStream.duplicates} in the SQL application's output stream, ${viaFiles.duplicates} in the files`,
+      `${acked.size} inputs from 4 writers; duplicates after failover (at-least-once): ${viaStream.duplicates} in the SQL application's output stream, ${viaFlink.duplicates} in the Flink application's, ${viaFiles.duplicates} in the files; ${errors.length} non-retryable client errors`,
     );
+    assert.deepEqual(errors, [], 'clients see only retryable errors');
+    // The failed-over Flink application is still RUNNING (its old node's end wrote no status).
+    const d = await b.flink.send(new KA2.DescribeApplicationCommand({ ApplicationName: flinkApp }));
+    assert.equal(d.ApplicationDetail!.ApplicationStatus, 'RUNNING');
     assert.ok(failoverMs <= 15_000, `failover took ${failoverMs} ms`);
+    a.destroy();
+    b.destroy();
   });
 });

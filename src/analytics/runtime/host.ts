@@ -32,8 +32,9 @@
  * checkpoint.ts.
  */
 import type { RoleAuthorizer } from '../../aws/index.ts';
-import { isAwsError, log, retry, type Clock } from '../../core/index.ts';
+import { log, type Clock } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
+import { retryWrite } from './retry-write.ts';
 import type { ApplicationRuntime } from '../registry.ts';
 import type { ApplicationConfig, StartingPosition } from '../model.ts';
 import { inAppStreamNames } from '../model.ts';
@@ -260,9 +261,9 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
     return loadReferenceTables(this.readObject, this.sql, app);
   }
 
-  /** Retries retryable AwsErrors (throttling) with jittered backoff; anything else fails the application. */
+  /** Retries retryable write failures (throttling, an append refused for now: retry-write.ts) with jittered backoff; anything else fails the application. */
   withRetry<T>(fn: () => Promise<T>): Promise<T> {
-    return retry(fn, { initialDelayMs: 50, maxDelayMs: 2_000, maxElapsedMs: 30_000, jitter: 0.5, isRetryable: (e) => isAwsError(e) && e.retryable });
+    return retryWrite(fn);
   }
 
   runnerRoleProblem(runner: AppRunner, message: string | undefined): void {

@@ -13,6 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { log, type Clock, type TimerHandle } from '../../core/index.ts';
+import { retryWrite } from '../runtime/retry-write.ts';
 import { FlinkApplication, SqlError, type FlinkState, type Row } from '../../sql/index.ts';
 import { FileSystemSink, kinesisStart, resolveTablePath, type FileSinkState, type KinesisStart } from '../../sql/index.ts';
 import type { DeliveryPort, StreamEngine, StreamShardReader } from '../runtime/ports.ts';
@@ -239,7 +240,7 @@ export class FlinkJob {
             if (text !== null) records.push({ partitionKey: randomUUID(), data: Buffer.from(text, 'utf8') });
           }
           if (records.length === 0) return;
-          this.pending = this.pending.then(() => this.streams.putRecords(stream, records)).catch((e) => this.fail(e));
+          this.pending = this.pending.then(() => retryWrite(() => this.streams.putRecords(stream, records))).catch((e) => this.fail(e));
         });
       } else if (c.connector === 'firehose') {
         const target = c.options['delivery-stream'] ?? '';
@@ -260,7 +261,7 @@ export class FlinkJob {
             if (text !== null) records.push(Buffer.from(`${text}\n`, 'utf8'));
           }
           if (records.length === 0) return;
-          this.pending = this.pending.then(() => delivery.putRecordBatch(target, records)).catch((e) => this.fail(e));
+          this.pending = this.pending.then(() => retryWrite(() => delivery.putRecordBatch(target, records))).catch((e) => this.fail(e));
         });
       } else if (c.connector === 'filesystem') {
         let dir: string;

@@ -326,6 +326,7 @@ export class V2Registry {
       }).catch((err) => logger.swallowed('saving the role problem of an application', err, { application: app.name }));
     };
     this.jobs.set(app.name, job);
+    logger.info('flink job started', { application: app.name, version: v.versionId, fromState: state !== undefined });
     if (this.gate) {
       // The owner's first checkpoint, at once: a failover before the first periodic one resumes from here (a LATEST
       // start keeps its positions), and it carries this owner's fencing token, so a previous owner's late write is refused.
@@ -391,6 +392,7 @@ export class V2Registry {
   }
 
   private dropJob(name: string): void {
+    if (this.jobs.has(name)) logger.info('flink job stopped', { application: name });
     this.checkpointTimers.get(name)?.cancel();
     this.checkpointTimers.delete(name);
     this.roleTimers.get(name)?.cancel();

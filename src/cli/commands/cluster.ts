@@ -116,9 +116,9 @@ function statusText(st: ClusterStatus): string {
       ]),
     );
   } else out.push('no node is running: start one with `freshet server --storage jetstream --nats …`');
-  if (st.leases.length === 0) out.push('leases: none (no SQL application or delivery stream has run on this namespace)');
+  if (st.leases.length === 0) out.push('leases: none (no SQL or Flink application or delivery stream has run on this namespace)');
   else {
-    out.push(`leases: ${st.leases.length} (SQL applications and delivery streams, each run by its owner; an expired one moves to a live node)`);
+    out.push(`leases: ${st.leases.length} (SQL and Flink applications and delivery streams, each run by its owner; an expired one moves to a live node)`);
     out.push(
       formatTable(st.leases, [
         { header: 'resource', value: (l) => l.resource },
