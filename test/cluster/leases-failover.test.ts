@@ -23,7 +23,7 @@ import * as KA2 from '@aws-sdk/client-kinesis-analytics-v2';
 import { CreateDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { startDevCluster } from '../../src/cluster/index.ts';
-import type { DevCluster, DevNode, StartNode } from '../../src/cluster/index.ts';
+import type { DevCluster, DevNode, NatsCluster, StartNode } from '../../src/cluster/index.ts';
 import { readClusterStatus } from '../../src/storage/index.ts';
 import { listFiles } from '../firehose/helpers.ts';
 import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
@@ -90,14 +90,20 @@ const startNode: StartNode<ChildNode> = async ({ nats }) => {
 };
 
 let cluster: DevCluster<ChildNode>;
+/** The run's shared NATS cluster, or this file's own when it runs alone (stopped in after(): the dev cluster leaves a given one running). */
+let nats: NatsCluster | undefined;
 
 before(async () => {
-  cluster = await startDevCluster({ natsCluster: await testNatsCluster(), nodes: 1, namespace, startNode });
+  nats = await testNatsCluster();
+  cluster = await startDevCluster({ natsCluster: nats, nodes: 1, namespace, startNode });
 });
 
 after(async () => {
   await cluster?.stop();
-  if (cluster) await dropNamespace(cluster.nats.urls, namespace);
+  if (nats) {
+    await dropNamespace(nats.urls, namespace);
+    await nats.stop();
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
