@@ -107,6 +107,9 @@ export class LeaseManager {
   private readonly renewMs: number;
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
+  private renewTimer: TimerHandle | null = null;
+  /** The renewal pass in flight (a release waits for it: its compare-and-set needs the lease's last revision). */
+  private renewing: Promise<void> | null = null;
   private closed = false;
   /** Free leases of resources that should run, seen in the last pass (taken only when seen free twice: the node starting one takes it at once through mayRun). */
   private seenFree = new Set<string>();
@@ -221,29 +224,54 @@ export class LeaseManager {
     return kind?.desired().get(resource.slice(kind.prefix.length));
   }
 
-  /** Starts the renewal and reconciliation loop. */
+  /**
+   * Starts two loops, each every renewMs: renewal, and reconciliation. Apart, because a reconciliation pass waits for
+   * what it starts and stops: a failover's survivor taking three leases, starting each in turn, took longer than the
+   * TTL under load, and the lease it took first expired by its own clock meanwhile, so its application's checkpoint
+   * was refused by fencing, the application failed and went READY, and nobody ran it any more (issue 19).
+   */
   start(): void {
+    const renewLoop = (): void => {
+      if (this.closed) return;
+      this.renewing = this.renew()
+        .catch((e) => logger.swallowed('renewing leases', e))
+        .finally(() => {
+          this.renewing = null;
+          if (!this.closed) this.renewTimer = this.clock.setTimer(renewLoop, this.renewMs);
+        });
+    };
     const loop = (): void => {
       if (this.closed) return;
-      this.running = this.tick()
-        .catch((e) => logger.swallowed('renewing leases', e))
+      this.running = this.reconcile()
+        .catch((e) => logger.swallowed('reconciling leases', e))
         .finally(() => {
           this.running = null;
           if (!this.closed) this.timer = this.clock.setTimer(loop, this.renewMs);
         });
     };
+    this.renewTimer = this.clock.setTimer(renewLoop, 0);
     this.timer = this.clock.setTimer(loop, 0);
   }
 
-  /** One renewal and reconciliation pass (the loop runs it every renewMs; tests call it directly). */
+  /** One renewal and reconciliation pass (the loops run them every renewMs; tests call it directly). */
   async tick(): Promise<void> {
-    await this.renew();
+    await this.renewing;
+    const renewal = this.renew();
+    this.renewing = renewal;
+    try {
+      await renewal;
+    } finally {
+      if (this.renewing === renewal) this.renewing = null;
+    }
     await this.reconcile();
   }
 
   private async renew(): Promise<void> {
     const now = this.clock.now();
+    const lost: string[] = [];
     for (const [resource, h] of [...this.held]) {
+      // Released (or lost and taken again) since the pass began: not this pass's to renew.
+      if (this.held.get(resource) !== h) continue;
       const value: LeaseValue = { ...h.value, expiresMs: now + this.ttlMs };
       try {
         h.revision = await this.storage.compareAndSet(this.kv, encodeKvKey(resource), JSON.stringify(value), h.revision);
@@ -251,13 +279,15 @@ export class LeaseManager {
       } catch (e) {
         // Refused: another node took it (this node was late). Unreachable past expiry: another node may take it.
         const refused = /wrong last sequence|conflict/i.test((e as Error).message);
-        if (refused || h.value.expiresMs <= this.clock.now()) {
+        if ((refused || h.value.expiresMs <= this.clock.now()) && this.held.get(resource) === h) {
           logger.warn('lease lost: stopping the resource here', { resource, reason: (e as Error).message });
           this.held.delete(resource);
-          await this.stopKind(resource, false);
+          lost.push(resource);
         }
       }
     }
+    // After every renewal: stopping one must not delay the others'.
+    for (const resource of lost) await this.stopKind(resource, false);
   }
 
   private async reconcile(): Promise<void> {
@@ -372,6 +402,8 @@ export class LeaseManager {
     logger.info('lease released', { resource, token: h.value.token });
     await this.stopKind(resource, true);
     this.held.delete(resource);
+    // A renewal of it in flight moves its revision: the release is at the revision it leaves.
+    await this.renewing;
     try {
       await this.kv.delete(encodeKvKey(resource), { previousSeq: h.revision });
     } catch (e) {
@@ -427,7 +459,10 @@ export class LeaseManager {
     this.closed = true;
     this.timer?.cancel();
     this.timer = null;
+    this.renewTimer?.cancel();
+    this.renewTimer = null;
     await this.running;
+    await this.renewing;
     for (const w of this.watches) w.stop();
     if (release) for (const [resource, h] of [...this.held]) await this.giveUp(resource, h);
     this.held.clear();

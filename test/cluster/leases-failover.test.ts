@@ -39,6 +39,8 @@ const LEASE_TTL_MS = 3000;
 interface ChildNode extends DevNode {
   readonly id: string;
   readonly child: ChildProcess;
+  /** The node's last 4,000 characters of log (stderr). */
+  logTail(): string;
   kill(): Promise<void>;
 }
 
@@ -49,8 +51,11 @@ let nodeCount = 0;
 
 const startNode: StartNode<ChildNode> = async ({ nats }) => {
   const dataDir = join(dir, `node${nodeCount++}`);
+  // At least warnings (an application that failed, a lease lost) reach the log tail a failure message shows.
+  const env = { ...process.env, FRESHET_LOG_LEVEL: process.env.FRESHET_LOG_LEVEL ?? 'warn' };
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, nats.servers.join(','), nats.namespace, dataDir, bucketDir, String(LEASE_TTL_MS)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env,
   });
   let err = '';
   const logFile = process.env.LEASE_TEST_LOGS ? join(process.env.LEASE_TEST_LOGS, `node${nodeCount}.log`) : undefined;
@@ -72,6 +77,7 @@ const startNode: StartNode<ChildNode> = async ({ nats }) => {
     url,
     id,
     child,
+    logTail: () => err,
     async close() {
       child.kill('SIGTERM');
       // A node that has not stopped after 15 s is killed: the test fails on what it checked, not on a hang here.
@@ -146,6 +152,44 @@ async function leaseOwners(): Promise<Map<string, string>> {
   const st = await readClusterStatus({ servers: cluster.nats.urls, namespace });
   const now = Date.now();
   return new Map(st.leases.filter((l) => l.expiresMs > now).map((l) => [l.resource, l.owner]));
+}
+
+/**
+ * What a node says when a check after the failover fails, so the failure explains itself: the SQL and Flink
+ * applications' status through it, every lease with owner, token and expiry, and its last log lines.
+ */
+async function explain(c: ReturnType<typeof clients>, node: ChildNode, app: string, flinkApp: string): Promise<string> {
+  const out: string[] = [];
+  const attempt = async (what: string, fn: () => Promise<string>) => {
+    try {
+      out.push(`${what}: ${await fn()}`);
+    } catch (e) {
+      out.push(`${what}: failed: ${(e as Error).name}: ${(e as Error).message}`);
+    }
+  };
+  await attempt(`SQL application ${app} through ${node.id}`, async () =>
+    JSON.stringify((await c.analytics.send(new KA.DescribeApplicationCommand({ ApplicationName: app }))).ApplicationDetail),
+  );
+  await attempt(`Flink application ${flinkApp} through ${node.id}`, async () => {
+    const d = (await c.flink.send(new KA2.DescribeApplicationCommand({ ApplicationName: flinkApp }))).ApplicationDetail;
+    return `${d?.ApplicationStatus} version ${d?.ApplicationVersionId}`;
+  });
+  await attempt('leases', async () => {
+    const st = await readClusterStatus({ servers: cluster.nats.urls, namespace });
+    const now = Date.now();
+    return st.leases.map((l) => `\n  ${l.resource} owner ${l.owner} token ${l.token} expires in ${l.expiresMs - now} ms`).join('') || '(none)';
+  });
+  out.push(`last log lines of ${node.id}:\n${node.logTail()}`);
+  return out.join('\n');
+}
+
+/** `check`, whose failure message adds what the survivor says (explain()). */
+async function explained<T>(check: Promise<T>, c: ReturnType<typeof clients>, node: ChildNode, app: string, flinkApp: string): Promise<T> {
+  try {
+    return await check;
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${await explain(c, node, app, flinkApp)}`, { cause: e });
+  }
 }
 
 /**
@@ -379,14 +423,20 @@ INSERT INTO fout SELECT n FROM fin;`,
     killed = true;
     await nodeA.kill();
     cluster.nodes.splice(cluster.nodes.indexOf(nodeA), 1);
-    const firstAfter = await eventually(
-      async () => {
-        const later = (await readOut(b.kinesis, output)).filter((r) => r.arrivalMs > killedMs + 50);
-        assert.ok(later.length > 0);
-        return Math.min(...later.map((r) => r.arrivalMs));
-      },
-      'output from the survivor',
-      30_000,
+    const firstAfter = await explained(
+      eventually(
+        async () => {
+          const later = (await readOut(b.kinesis, output)).filter((r) => r.arrivalMs > killedMs + 50);
+          assert.ok(later.length > 0);
+          return Math.min(...later.map((r) => r.arrivalMs));
+        },
+        'output from the survivor',
+        30_000,
+      ),
+      b,
+      nodeB,
+      app,
+      flinkApp,
     );
     const failoverMs = firstAfter - killedMs;
     t.diagnostic(`failover: ${failoverMs} ms from kill -9 to the SQL application's first output on the survivor`);
@@ -395,18 +445,30 @@ INSERT INTO fout SELECT n FROM fin;`,
     producing = false;
     await Promise.all(writers);
     step('writers stopped');
-    await eventually(async () => {
-      const owners = await leaseOwners();
-      for (const r of [...mine, ...idle.map((n) => `firehose/${n}`)]) assert.equal(owners.get(r), nodeB.id, r);
-    }, 'every lease on the survivor');
+    await explained(
+      eventually(async () => {
+        const owners = await leaseOwners();
+        for (const r of [...mine, ...idle.map((n) => `firehose/${n}`)]) assert.equal(owners.get(r), nodeB.id, r);
+      }, 'every lease on the survivor'),
+      b,
+      nodeB,
+      app,
+      flinkApp,
+    );
     step('leases on the survivor');
 
     const check = async (what: string, read: () => Promise<number[]>) =>
-      eventually(async () => {
-        const r = missingAndDuplicates(await read(), acked);
-        assert.deepEqual(r.missing, [], `${what}: acknowledged inputs missing`);
-        return r;
-      }, `every acknowledged input in ${what}`);
+      explained(
+        eventually(async () => {
+          const r = missingAndDuplicates(await read(), acked);
+          assert.deepEqual(r.missing, [], `${what}: acknowledged inputs missing`);
+          return r;
+        }, `every acknowledged input in ${what}`),
+        b,
+        nodeB,
+        app,
+        flinkApp,
+      );
     const viaStream = await check("the SQL application's output stream", async () => (await readOut(b.kinesis, output)).map((x) => x.n));
     const viaFlink = await check("the Flink application's output stream", async () => (await readOut(b.kinesis, flinkOutput)).map((x) => x.n));
     const viaFiles = await check('the delivered files', readFiles);

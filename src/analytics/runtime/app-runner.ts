@@ -9,6 +9,7 @@
 import type { RoleAuthorizer } from '../../aws/index.ts';
 import type { Clock, TimerHandle } from '../../core/index.ts';
 import type { MetaStore } from '../../storage/index.ts';
+import { StorageError } from '../../storage/index.ts';
 import type { ApplicationConfig, StartingPosition } from '../model.ts';
 import { inAppStreamNames } from '../model.ts';
 import type { InputCheckpoint, ShardCheckpoint, StoredCheckpoint } from './checkpoint.ts';
@@ -26,6 +27,13 @@ import type { AppLogLevel } from '../app-log.ts';
 import { log } from '../../core/index.ts';
 
 const logger = log.child('analytics');
+
+/**
+ * Codes of a periodic checkpoint's metadata write that failed for now, not for good: refused by fencing (this node's
+ * lease expired by its own clock while a renewal was late under load, or a newer owner took it over), timed out or
+ * unreachable, or lost a race with another writer of the bucket.
+ */
+const CHECKPOINT_TRANSIENT = new Set(['FENCED', 'EIO', 'CONFLICT']);
 
 export const ERROR_STREAM = 'error_stream';
 /**
@@ -48,6 +56,8 @@ export interface ApplicationStats {
   parseErrors: number;
   recordsWritten: number;
   checkpoints: number;
+  /** Periodic checkpoints whose metadata write failed for now (retried at the next interval). */
+  checkpointFailures: number;
   lastCheckpointMs: number | undefined;
   /** Most recent error_stream rows, as objects keyed by column name. */
   recentErrors: Array<Record<string, unknown>>;
@@ -110,6 +120,7 @@ export class AppRunner {
     parseErrors: 0,
     recordsWritten: 0,
     checkpoints: 0,
+    checkpointFailures: 0,
     lastCheckpointMs: undefined,
     recentErrors: [],
   };
@@ -315,7 +326,26 @@ export class AppRunner {
       this.sql.advanceTime(target);
       await this.flush();
     }
-    if (host.clock.now() - this.lastCheckpointMs >= host.checkpointIntervalMs) await this.checkpoint();
+    if (host.clock.now() - this.lastCheckpointMs >= host.checkpointIntervalMs) await this.periodicCheckpoint();
+  }
+
+  /**
+   * A periodic checkpoint. Its outputs are written first, and their failure fails the application as any write does;
+   * a metadata write that failed for now (CHECKPOINT_TRANSIENT) does not: it is counted and logged, and retried at the
+   * next interval. The previous checkpoint stays, so a restart replays from it (at least once, nothing lost). When
+   * the lease is really lost, the lease manager stops the application here; before, a failover's survivor whose
+   * renewal was late under load had its checkpoint refused, marked the application READY, and nobody ran it.
+   */
+  private async periodicCheckpoint(): Promise<void> {
+    await this.flush();
+    try {
+      await this.storeCheckpoint();
+    } catch (e) {
+      if (!(e instanceof StorageError) || !CHECKPOINT_TRANSIENT.has(e.code)) throw e;
+      this.lastCheckpointMs = this.host.clock.now();
+      this.stats.checkpointFailures++;
+      logger.warn('checkpoint not stored, retried at the next interval', { application: this.app.name, code: e.code, error: e.message });
+    }
   }
 
   /**
@@ -399,6 +429,11 @@ export class AppRunner {
 
   async checkpoint(): Promise<void> {
     await this.flush();
+    await this.storeCheckpoint();
+  }
+
+  /** Stores the inputs' positions and the operator state (the outputs written up to them). */
+  private async storeCheckpoint(): Promise<void> {
     const inputs: Record<string, InputCheckpoint> = {};
     for (const feed of this.inputs) {
       const shards: Record<string, ShardCheckpoint> = {};
