@@ -13,7 +13,8 @@
  *   (KvMetaStore.putFenced) and a write with a smaller token than the stored one is refused, so a stale owner's late
  *   write cannot move a newer owner's checkpoint back.
  * - Every `renewMs` each node reconciles: resources that should run (each kind's `desired()`) whose lease is free or
- *   expired are taken — expired ones at once (failover), free ones only by a least-loaded live node — and started;
+ *   expired are taken — expired ones at once (failover), free ones only by a least-loaded live node — and started
+ *   (not awaited by the pass: a slow start must not hold back the next expired lease's take);
  *   leases of resources that no longer should run are stopped and released; a node holding at least two more than
  *   the least-loaded live node stops one (checkpoint first) and releases it for that node (a node joining). Live
  *   nodes are those with a recent heartbeat (membership.ts), less any whose lease expired unrenewed and that has not
@@ -121,6 +122,11 @@ export class LeaseManager {
   private readonly suspects = new Map<string, number>();
   /** Resources being started or stopped here (mayRun and the reconciler do not race on one resource). */
   private readonly busy = new Map<string, Promise<unknown>>();
+  /**
+   * Starts the reconciler launched and does not wait for: a start may take long (a Flink job's first checkpoint drains
+   * its input and awaits its sink writes), and a pass waiting for it took no other expired lease meanwhile (issue 19).
+   */
+  private readonly starting = new Map<string, Promise<void>>();
 
   private constructor(
     /** Lease writes go through its compare-and-set (KV's own update/create can both win on nats-server < 2.9.21). */
@@ -264,6 +270,24 @@ export class LeaseManager {
       if (this.renewing === renewal) this.renewing = null;
     }
     await this.reconcile();
+    await this.startsSettled();
+  }
+
+  /** Resolves once the starts launched so far have returned. */
+  async startsSettled(): Promise<void> {
+    while (this.starting.size > 0) await Promise.all([...this.starting.values()]);
+  }
+
+  /** Starts `resource` (whose lease this node holds) without waiting for it; `h.version` is set once it started. */
+  private launchStart(resource: string, h: Held, version: number | undefined): void {
+    const p = this.startKind(resource)
+      .then((started) => {
+        if (started && this.held.get(resource) === h) h.version = version;
+      })
+      .finally(() => {
+        if (this.starting.get(resource) === p) this.starting.delete(resource);
+      });
+    this.starting.set(resource, p);
   }
 
   private async renew(): Promise<void> {
@@ -309,6 +333,8 @@ export class LeaseManager {
 
     // Held leases: stop what should no longer run, restart what changed, start what is not started.
     for (const [resource, h] of [...this.held]) {
+      // Still starting (launched by an earlier pass): looked at again once it has started.
+      if (this.starting.has(resource)) continue;
       const version = desired.get(resource);
       if (version === undefined) {
         // Started through this node since desired() was read (its status is not saved yet): keep it.
@@ -317,7 +343,7 @@ export class LeaseManager {
         load.set(this.nodeId, load.get(this.nodeId)! - 1);
       } else if (h.version !== version) {
         if (h.version !== undefined) await this.stopKind(resource, true);
-        if (await this.startKind(resource)) h.version = version;
+        this.launchStart(resource, h, version);
       }
     }
     // Free and expired leases of resources that should run.
@@ -335,8 +361,8 @@ export class LeaseManager {
       }
       if (await this.tryTake(resource)) {
         load.set(this.nodeId, load.get(this.nodeId)! + 1);
-        const h = this.held.get(resource)!;
-        if (await this.startKind(resource)) h.version = desired.get(resource);
+        // Not awaited: the next expired lease is taken now, not after this resource's start (issue 19).
+        this.launchStart(resource, this.held.get(resource)!, desired.get(resource));
       }
     }
     this.seenFree = seenFree;
@@ -349,7 +375,7 @@ export class LeaseManager {
       if (!this.held.has(resource) && (l === undefined || l.owner === this.nodeId)) inTransit++;
     }
     if (load.get(this.nodeId)! - (least() + inTransit) >= 2) {
-      const victim = [...this.held].sort((a, b) => b[1].value.acquiredMs - a[1].value.acquiredMs)[0];
+      const victim = [...this.held].filter(([r]) => !this.starting.has(r)).sort((a, b) => b[1].value.acquiredMs - a[1].value.acquiredMs)[0];
       if (victim) {
         logger.info('lease handed over to balance the nodes', { resource: victim[0] });
         await this.giveUp(victim[0], victim[1]);
@@ -463,6 +489,7 @@ export class LeaseManager {
     this.renewTimer = null;
     await this.running;
     await this.renewing;
+    await this.startsSettled();
     for (const w of this.watches) w.stop();
     if (release) for (const [resource, h] of [...this.held]) await this.giveUp(resource, h);
     this.held.clear();

@@ -38,9 +38,12 @@ class FakeKind implements LeasedKind {
   desired(): ReadonlyMap<string, number> {
     return this.want;
   }
+  /** A start of this name waits until the test resolves it (a slow start: a Flink job's first checkpoint). */
+  readonly hold = new Map<string, Promise<void>>();
   async start(name: string): Promise<void> {
-    this.running.add(name);
     this.starts.push(name);
+    await this.hold.get(name);
+    this.running.add(name);
   }
   async stop(name: string): Promise<void> {
     this.running.delete(name);
@@ -119,6 +122,35 @@ describe('leases of background work', () => {
     await a.leases.tick();
     assert.deepEqual(a.leases.holding(), []);
     assert.equal(a.kind.running.has('app1'), false);
+  });
+
+  it('takes every expired lease while the start of one it took first has not returned (failover)', async () => {
+    const [a, b] = await twoNodes();
+    for (const n of ['app1', 'app2', 'app3']) {
+      a.kind.want.set(n, 1);
+      b.kind.want.set(n, 1);
+      assert.equal(await a.leases.mayRun(`analytics/${n}`), true);
+    }
+    let release!: () => void;
+    b.kind.hold.set('app1', new Promise<void>((r) => (release = r)));
+    // A is killed (renews no more); B's clock passes its expiry. B's pass takes app1 first and its start hangs.
+    b.clock.advance(LEASE_TTL_MS + 1);
+    // B's lease view follows the bucket through a watch (milliseconds).
+    await untilTrue(async () => (await b.leases.list()).length === 3, 'three leases stored');
+    await new Promise((r) => setTimeout(r, 200));
+    const pass = b.leases.tick();
+    try {
+      await untilTrue(async () => b.leases.holding().length === 3, 'B holds the three expired leases while app1 is starting');
+      assert.deepEqual(b.leases.holding(), ['analytics/app1', 'analytics/app2', 'analytics/app3']);
+      assert.deepEqual([...b.kind.running].sort(), ['app2', 'app3']);
+    } finally {
+      release();
+    }
+    await pass;
+    assert.deepEqual([...b.kind.running].sort(), ['app1', 'app2', 'app3']);
+    // Started once each, also across further passes.
+    await b.leases.tick();
+    assert.deepEqual([...b.kind.starts].sort(), ['app1', 'app2', 'app3']);
   });
 
   it('refuses a stale owner’s late checkpoint write once the new owner has written', async () => {
