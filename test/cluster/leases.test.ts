@@ -12,6 +12,8 @@ import { ManualClock } from '../../src/core/index.ts';
 import { createJetStreamStorage, FENCE_FIELD, StorageError } from '../../src/storage/index.ts';
 import type { JetStreamStorage } from '../../src/storage/index.ts';
 import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
+import type { StreamEngine, StreamShardReader } from '../../src/analytics/index.ts';
+import { FlinkJob } from '../../src/analytics/v2/job.ts';
 
 let nats: NatsCluster;
 const opened: JetStreamStorage[] = [];
@@ -268,5 +270,85 @@ describe('leases of background work', () => {
     }
     assert.deepEqual(a.leases.holding(), ['analytics/app1', 'analytics/app2', 'analytics/app3']);
     assert.deepEqual(b.leases.holding(), ['analytics/app4', 'analytics/app5']);
+  });
+});
+
+/** One shard whose writers never stop: every read returns 50 more records (`{"id": offset}`), until `end` if set. */
+class EndlessShard implements StreamShardReader {
+  readonly shardId = 'shardId-000000000000';
+  offset = 0;
+  end = Number.POSITIVE_INFINITY;
+  async read(): Promise<{
+    records: Array<{ sequenceNumber: string; partitionKey: string; data: Uint8Array; approximateArrivalTimestampMs: number }>;
+    millisBehindLatest: number;
+  }> {
+    await new Promise((r) => setImmediate(r)); // a read is I/O
+    const records = [];
+    for (let i = 0; i < 50 && this.offset < this.end; i++, this.offset++) {
+      records.push({ sequenceNumber: String(this.offset), partitionKey: 'k', data: Buffer.from(`{"id": ${this.offset}}`), approximateArrivalTimestampMs: 0 });
+    }
+    return { records, millisBehindLatest: records.length > 0 ? 1000 : 0 };
+  }
+  onAppend(): () => void {
+    return () => undefined;
+  }
+}
+
+describe('a Flink job’s checkpoint on a lease taker', () => {
+  const SQL = `CREATE TABLE src (id INT) WITH ('connector' = 'kinesis', 'stream' = 'in', 'scan.stream.initpos' = 'TRIM_HORIZON', 'format' = 'json');
+CREATE TABLE dst (id INT) WITH ('connector' = 'kinesis', 'stream' = 'out', 'format' = 'json');
+INSERT INTO dst SELECT id FROM src;`;
+
+  function engine(shard: EndlessShard, written: number[]): StreamEngine {
+    return {
+      describe: (name) => ({
+        streamName: name,
+        streamArn: `arn:aws:kinesis:us-east-1:000000000000:stream/${name}`,
+        createdMs: 0,
+        status: 'ACTIVE',
+        shards: [{ shardId: shard.shardId }],
+      }),
+      openShardReader: async () => shard,
+      putRecords: async (_name, records) => {
+        await new Promise((r) => setTimeout(r, 1)); // a write is I/O, slower than a read
+        for (const r of records) written.push((JSON.parse(Buffer.from(r.data).toString()) as { id: number }).id);
+      },
+    };
+  }
+
+  it('is a barrier at the records read so far: it returns while input never stops, its rows written; a resume from it leaves no gap', async () => {
+    const clock = new ManualClock();
+    const written: number[] = [];
+    const first = new EndlessShard();
+    const job = await FlinkJob.start('endless', SQL, {}, clock, engine(first, written), {});
+    let resumed: FlinkJob | undefined;
+    try {
+      await untilTrue(async () => written.length > 0, 'the job writes');
+      // A checkpoint that catches up first would never return here: the shard always has more.
+      const state = await Promise.race([
+        job.checkpoint({ bounded: true }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the bounded checkpoint did not return within 5 s')), 5000)),
+      ]);
+      const at = state.offsets.src?.[first.shardId];
+      assert.ok(at !== undefined && at > 0, `the barrier is past the start: ${at}`);
+      assert.ok(at <= first.offset, 'the barrier is at most what was read');
+      const landed = new Set(written);
+      for (let id = 0; id < at; id++) assert.ok(landed.has(id), `record ${id}, before the barrier (${at}), was written when the checkpoint returned`);
+      job.close();
+      const readBeforeClose = first.offset;
+      // The next owner resumes from the barrier; the writers stop at `end`.
+      const second = new EndlessShard();
+      second.end = readBeforeClose + 500;
+      resumed = await FlinkJob.start('endless', SQL, {}, clock, engine(second, written), {}, state);
+      await untilTrue(async () => new Set(written).size >= second.end, 'every record up to the end is written');
+      const seen = new Set(written);
+      for (let id = 0; id < second.end; id++) assert.ok(seen.has(id), `record ${id} was written (no gap)`);
+      const duplicates = written.length - seen.size;
+      // What the first job read after the barrier is written again (at-least-once), nothing before it.
+      assert.ok(duplicates <= readBeforeClose - at, `${duplicates} repeats, at most the ${readBeforeClose - at} read after the barrier`);
+    } finally {
+      job.close();
+      resumed?.close();
+    }
   });
 });

@@ -46,6 +46,11 @@ interface Feed {
   off: () => void;
   /** MillisBehindLatest of this shard's last read. */
   behindMs: number;
+  /**
+   * The reader's offset once the records read so far went into the job (set right after each push): what a bounded
+   * checkpoint stores. The reader's own offset moves before the read's records are pushed, a microtask later.
+   */
+  pushed: number;
 }
 
 /** What a running job has done, as `freshet status` shows it next to SQL applications. */
@@ -325,7 +330,7 @@ export class FlinkJob {
       const at = offsets[table]?.[id];
       if (at !== undefined) reader.offset = at;
       const off = reader.onAppend(() => this.kick());
-      this.feeds.push({ table, stream, reader, off, behindMs: 0 });
+      this.feeds.push({ table, stream, reader, off, behindMs: 0, pushed: reader.offset });
     }
   }
 
@@ -404,7 +409,10 @@ export class FlinkJob {
         if (this.closed) return;
         const { records, millisBehindLatest } = await f.reader.read(1000);
         f.behindMs = millisBehindLatest;
-        if (records.length === 0) continue;
+        if (records.length === 0) {
+          f.pushed = f.reader.offset;
+          continue;
+        }
         got += records.length;
         this.recordsRead += records.length;
         this.app.pushRecords(
@@ -419,6 +427,7 @@ export class FlinkJob {
           records[records.length - 1]!.approximateArrivalTimestampMs,
           f.reader.shardId,
         );
+        f.pushed = f.reader.offset;
       }
       if (got === 0) return;
     }
@@ -455,17 +464,29 @@ export class FlinkJob {
     return w;
   }
 
-  /** A checkpoint; file sinks' buffers become in-progress files it lists (commit() makes them visible once it is stored). */
-  async checkpoint(): Promise<JobState> {
-    await this.settle();
+  /**
+   * A checkpoint; file sinks' buffers become in-progress files it lists (commit() makes them visible once it is stored).
+   * By default it first catches up (settle: every record in the shards, again while more arrives). `bounded`: a barrier
+   * at the records pushed so far, taken at once (state, offsets and file buffers in one synchronous step), which then
+   * waits only for the sink writes queued before it — under continuous input the default may not return for long, and
+   * a lease owner's checkpoint must (a takeover's first checkpoint, the periodic ones). Records after the barrier are
+   * read again from it after a failover or restart, as with any checkpoint.
+   */
+  async checkpoint(options?: { bounded?: boolean }): Promise<JobState> {
+    if (options?.bounded !== true) await this.settle();
     const offsets: JobState['offsets'] = {};
-    for (const f of this.feeds) (offsets[f.table] ??= {})[f.reader.shardId] = f.reader.offset;
+    for (const f of this.feeds) (offsets[f.table] ??= {})[f.reader.shardId] = f.pushed;
     const state: JobState = { flink: this.app.checkpoint(), offsets };
-    this.lastCheckpointMs = this.clock.now();
     if (this.files.size > 0) {
       state.files = {};
       for (const [name, sink] of this.files) state.files[name] = sink.prepare();
     }
+    if (options?.bounded === true) {
+      // The writes of every row the barrier's state has emitted: queued on `pending` before this point.
+      await this.pending;
+      if (this.failure) throw this.failure;
+    }
+    this.lastCheckpointMs = this.clock.now();
     return state;
   }
 

@@ -330,8 +330,10 @@ export class V2Registry {
     if (this.gate) {
       // The owner's first checkpoint, at once: a failover before the first periodic one resumes from here (a LATEST
       // start keeps its positions), and it carries this owner's fencing token, so a previous owner's late write is refused.
+      // Bounded (a barrier at what the job has read so far): catching up first would not return while writers write,
+      // and a takeover start is waited for (its status, the stop of a lease that moves again).
       try {
-        const first = await job.checkpoint();
+        const first = await job.checkpoint({ bounded: true });
         await this.meta.put(CHECKPOINT_KEY + app.name, first);
         job.commit(first);
       } catch (e) {
@@ -355,7 +357,8 @@ export class V2Registry {
         if (this.jobs.get(app.name) !== job) return;
         void this.serialise(app.name, async () => {
           if (this.jobs.get(app.name) !== job) return;
-          const state = await job.checkpoint();
+          // Bounded: under continuous input a catching-up checkpoint may not return, and none would be stored.
+          const state = await job.checkpoint({ bounded: true });
           await this.meta.put(CHECKPOINT_KEY + app.name, state);
           job.commit(state);
           this.appLog(app.name, 'INFO', 'Checkpoint completed');
