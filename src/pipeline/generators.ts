@@ -31,7 +31,8 @@ const RESERVE_MS = 30_000;
 const logger = log.child('pipeline').child('generators');
 
 function startOne(loaded: LoadedPipeline, g: GeneratorSpec, i: number, kinesis: KinesisClient, clock: Clock | undefined, seed: number, skip: number) {
-  const sink = new KinesisWriter({ client: kinesis, streamName: g.stream });
+  // A replay keeps the file's order in the stream: its rows have distinct partition keys, so concurrent calls could land out of order.
+  const sink = new KinesisWriter({ client: kinesis, streamName: g.stream, maxInFlight: g.kind === 'replay' ? 1 : undefined });
   const handle =
     g.kind === 'replay'
       ? startReplay({

@@ -116,7 +116,8 @@ export function register(program: Command): void {
       if (kindName === 'replay' && !file) throw new Error('replay needs a file: freshet generate replay <file.csv|file.jsonl> --stream <name> --speedup 3600');
       if (o.rate !== undefined && o.every !== undefined) throw new Error('give either --rate or --every, not both');
       const client = kinesisClient({ endpoint });
-      const sink = new KinesisWriter({ client, streamName: o.stream });
+      // A replay keeps the file's order in the stream: its rows have distinct partition keys, so concurrent calls could land out of order.
+      const sink = new KinesisWriter({ client, streamName: o.stream, maxInFlight: kindName === 'replay' ? 1 : undefined });
       try {
         const handle =
           kindName === 'replay'
