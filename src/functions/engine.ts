@@ -73,6 +73,39 @@ export interface FunctionsEngineOptions {
   mappingRetryMaxMs?: number;
   /** `--auth enforce`: event source mappings read their source with the function's execution role. */
   roles?: RoleAuthorizer;
+  /**
+   * Clock time a provisioned concurrency configuration stays IN_PROGRESS at least (its environments
+   * initialise meanwhile; READY once both are done). Default 5 s (AWS: a minute or two).
+   */
+  provisionedReadyMs?: number;
+}
+
+/** The live side of one provisioned concurrency configuration: the environments kept warm for it. */
+interface Allocation {
+  name: string;
+  qualifier: string;
+  /** The published version whose environments it keeps (an alias's version when it was put). */
+  version: string;
+  requested: number;
+  pool: Pool;
+  envs: Set<Environment>;
+  /** Environments being started for it. */
+  starting: number;
+  /** The clock's minimum IN_PROGRESS time has passed. */
+  settled: boolean;
+  failure: string | undefined;
+  timer: TimerHandle | null;
+  cancelled: boolean;
+}
+
+export interface ProvisionedConcurrencyState {
+  qualifier: string;
+  requested: number;
+  allocated: number;
+  available: number;
+  status: 'IN_PROGRESS' | 'READY' | 'FAILED';
+  statusReason: string | undefined;
+  lastModifiedMs: number;
 }
 
 export type InvocationType = 'RequestResponse' | 'Event' | 'DryRun';
@@ -104,6 +137,8 @@ interface Pool {
   envs: Set<Environment>;
   idle: Environment[];
   retired: boolean;
+  /** Provisioned concurrency configurations keeping environments of this pool warm. */
+  allocations: Set<Allocation>;
 }
 
 export class FunctionsEngine {
@@ -142,9 +177,13 @@ export class FunctionsEngine {
   metrics: FunctionMetrics | undefined;
   private totalInFlight = 0;
   private readonly roles: RoleAuthorizer | undefined;
+  /** Provisioned concurrency: `name\u0000qualifier` → its warm environments. */
+  private readonly allocations = new Map<string, Allocation>();
+  private readonly provisionedReadyMs: number;
 
   private constructor(opts: FunctionsEngineOptions) {
     this.roles = opts.roles;
+    this.provisionedReadyMs = opts.provisionedReadyMs ?? 5000;
     this.storage = opts.storage;
     this.clock = opts.clock;
     this.region = opts.region;
@@ -199,6 +238,10 @@ export class FunctionsEngine {
     for (const key of opts.storage.meta.keys(FUNCTION_META_PREFIX)) {
       const rec = opts.storage.meta.get<FunctionRecord>(key);
       if (rec) engine.functions.set(rec.name, rec);
+    }
+    // Provisioned concurrency configurations warm their environments again after a restart.
+    for (const rec of engine.functions.values()) {
+      for (const q of Object.keys(rec.provisionedConcurrency ?? {})) engine.allocate(rec, q);
     }
     engine.scheduleReap();
     // Event invocations acknowledged before a restart run now.
@@ -448,10 +491,13 @@ export class FunctionsEngine {
           );
         }
         delete record.versions[q];
+        if (record.provisionedConcurrency?.[q]) delete record.provisionedConcurrency[q];
+        this.deallocate(name, q);
         await this.persist(record);
         this.retirePools(name, q);
       } else {
         this.functions.delete(name);
+        for (const q of Object.keys(record.provisionedConcurrency ?? {})) this.deallocate(name, q);
         await this.storage.meta.delete(FUNCTION_META_PREFIX + name);
         this.retirePools(name, undefined);
         this.logs.forget(name);
@@ -603,6 +649,8 @@ export class FunctionsEngine {
     await this.withLock(name, async () => {
       const record = this.get(name);
       delete record.aliases[aliasName];
+      if (record.provisionedConcurrency?.[aliasName]) delete record.provisionedConcurrency[aliasName];
+      this.deallocate(name, aliasName);
       await this.persist(record);
     });
   }
@@ -675,7 +723,7 @@ export class FunctionsEngine {
     }
     return {
       concurrentExecutions: this.accountConcurrency,
-      unreservedConcurrentExecutions: this.accountConcurrency - this.reservedTotal(),
+      unreservedConcurrentExecutions: this.accountConcurrency - this.reservedTotal() - this.provisionedUnreservedTotal(),
       functionCount: this.functions.size,
       totalCodeSize: total,
     };
@@ -702,6 +750,219 @@ export class FunctionsEngine {
       record.eventInvokeConfig = undefined;
       await this.persist(record);
     });
+  }
+
+  // ---- provisioned concurrency ---------------------------------------------------------------------
+
+  /** The version a provisioned concurrency qualifier keeps warm: a published version, or an alias's version. */
+  private provisionedTarget(record: FunctionRecord, qualifier: string): { version: string; alias: AliasRecord | undefined } {
+    if (qualifier === '$LATEST') {
+      throw lambdaError('InvalidParameterValueException', 'The function resource provided must be an alias or a published version.');
+    }
+    if (/^\d+$/.test(qualifier)) {
+      if (!record.versions[qualifier]) throw this.notFound(record.name, qualifier);
+      return { version: qualifier, alias: undefined };
+    }
+    const alias = record.aliases[qualifier];
+    if (!alias) throw lambdaError('ResourceNotFoundException', `Cannot find alias arn: ${this.arn(record.name, qualifier)}`);
+    return { version: alias.functionVersion, alias };
+  }
+
+  /** Provisioned concurrency of functions without reserved concurrency: it comes out of the unreserved pool. */
+  private provisionedUnreservedTotal(exceptName?: string, exceptQualifier?: string): number {
+    let sum = 0;
+    for (const r of this.functions.values()) {
+      if (r.reservedConcurrency !== undefined) continue;
+      for (const [q, c] of Object.entries(r.provisionedConcurrency ?? {})) if (r.name !== exceptName || q !== exceptQualifier) sum += c.requested;
+    }
+    return sum;
+  }
+
+  /** PutProvisionedConcurrencyConfig: keeps `requested` environments of a published version (or an alias's) initialised. */
+  async putProvisionedConcurrency(ref: string, qualifier: string, requested: number): Promise<ProvisionedConcurrencyState> {
+    if (qualifier === '$LATEST') {
+      throw lambdaError('InvalidParameterValueException', 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+    }
+    const { name } = this.resolveName(ref);
+    return this.withLock(name, async () => {
+      const record = this.get(name);
+      const { version, alias } = this.provisionedTarget(record, qualifier);
+      if (version === '$LATEST') {
+        throw lambdaError('InvalidParameterValueException', 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+      }
+      const configs = record.provisionedConcurrency ?? {};
+      if (alias && configs[version]) {
+        throw lambdaError('ResourceConflictException', "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
+      }
+      if (!alias && Object.values(record.aliases).some((a) => a.functionVersion === qualifier && configs[a.name])) {
+        throw lambdaError('ResourceConflictException', 'Version is pointed by a Provisioned Concurrency alias');
+      }
+      if (record.reservedConcurrency !== undefined) {
+        let others = 0;
+        for (const [q, c] of Object.entries(configs)) if (q !== qualifier) others += c.requested;
+        if (others + requested > record.reservedConcurrency) {
+          throw lambdaError(
+            'InvalidParameterValueException',
+            'Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function',
+          );
+        }
+      } else if (this.accountConcurrency - this.reservedTotal() - this.provisionedUnreservedTotal(name, qualifier) - requested < this.minUnreserved) {
+        throw lambdaError(
+          'InvalidParameterValueException',
+          `Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${this.minUnreserved}].`,
+        );
+      }
+      record.provisionedConcurrency = { ...configs, [qualifier]: { requested, lastModifiedMs: this.clock.now() } };
+      await this.persist(record);
+      this.deallocate(name, qualifier);
+      this.allocate(record, qualifier);
+      return this.provisionedState(record, qualifier);
+    });
+  }
+
+  /** GetProvisionedConcurrencyConfig. */
+  getProvisionedConcurrency(ref: string, qualifier: string): ProvisionedConcurrencyState {
+    const record = this.get(ref);
+    this.provisionedTarget(record, qualifier);
+    if (!record.provisionedConcurrency?.[qualifier]) {
+      throw lambdaError('ProvisionedConcurrencyConfigNotFoundException', 'No Provisioned Concurrency Config found for this function');
+    }
+    return this.provisionedState(record, qualifier);
+  }
+
+  /** ListProvisionedConcurrencyConfigs, by qualifier. */
+  listProvisionedConcurrency(ref: string): ProvisionedConcurrencyState[] {
+    const record = this.get(ref);
+    return Object.keys(record.provisionedConcurrency ?? {})
+      .sort()
+      .map((q) => this.provisionedState(record, q));
+  }
+
+  /** DeleteProvisionedConcurrencyConfig: the environments kept for it become on-demand ones (reaped when idle). */
+  async deleteProvisionedConcurrency(ref: string, qualifier: string): Promise<void> {
+    const { name } = this.resolveName(ref);
+    await this.withLock(name, async () => {
+      const record = this.get(name);
+      this.provisionedTarget(record, qualifier);
+      if (!record.provisionedConcurrency?.[qualifier]) return;
+      delete record.provisionedConcurrency[qualifier];
+      await this.persist(record);
+      this.deallocate(name, qualifier);
+    });
+  }
+
+  private provisionedState(record: FunctionRecord, qualifier: string): ProvisionedConcurrencyState {
+    const c = record.provisionedConcurrency![qualifier]!;
+    const a = this.allocations.get(`${record.name}\u0000${qualifier}`);
+    let ready = 0;
+    if (a) for (const e of a.envs) if (e.state === 'idle' || e.state === 'busy') ready++;
+    const allocated = Math.min(ready, c.requested);
+    const failed = a?.failure !== undefined;
+    const done = a?.settled === true && allocated >= c.requested;
+    return {
+      qualifier,
+      requested: c.requested,
+      allocated,
+      available: done ? allocated : 0,
+      status: failed ? 'FAILED' : done ? 'READY' : 'IN_PROGRESS',
+      statusReason: failed ? a!.failure : undefined,
+      lastModifiedMs: c.lastModifiedMs,
+    };
+  }
+
+  /** Starts keeping a configuration's environments warm (after a put, or at open). */
+  private allocate(record: FunctionRecord, qualifier: string): void {
+    const c = record.provisionedConcurrency?.[qualifier];
+    if (!c || this.closed) return;
+    const alias = record.aliases[qualifier];
+    const version = alias ? alias.functionVersion : qualifier;
+    const v = record.versions[version];
+    if (!v) return;
+    const pool = this.poolFor(record, v);
+    const a: Allocation = {
+      name: record.name,
+      qualifier,
+      version,
+      requested: c.requested,
+      pool,
+      envs: new Set(),
+      starting: 0,
+      settled: false,
+      failure: undefined,
+      timer: null,
+      cancelled: false,
+    };
+    a.timer = this.clock.setTimer(() => {
+      a.timer = null;
+      a.settled = true;
+    }, this.provisionedReadyMs);
+    this.allocations.set(`${record.name}\u0000${qualifier}`, a);
+    pool.allocations.add(a);
+    this.warm(a);
+  }
+
+  /** Starts environments until the allocation has as many as it asks for. */
+  private warm(a: Allocation): void {
+    while (!a.cancelled && !this.closed && a.failure === undefined && a.envs.size + a.starting < a.requested) {
+      a.starting++;
+      this.startEnvironment(a.pool, 'provisioned-concurrency').then(
+        ({ env, failure }) => {
+          a.starting--;
+          if (failure) {
+            a.failure = `FUNCTION_ERROR_INIT_FAILURE`;
+            this.report(`provisioned concurrency of ${a.name}:${a.qualifier}: init failed (${failure.errorType}: ${failure.errorMessage})`);
+            return;
+          }
+          if (a.cancelled || this.closed || a.pool.retired) {
+            a.pool.envs.delete(env);
+            env.kill();
+            return;
+          }
+          env.provisioned = true;
+          this.logs.append(
+            a.name,
+            env.spec.logStreamName,
+            this.clock.now(),
+            `INIT_START Runtime Version: ${env.spec.runtime}\tRuntime Version ARN: freshet:${env.spec.runtime}\n${env.takeInitOutput()}`,
+          );
+          a.envs.add(env);
+          a.pool.idle.push(env);
+        },
+        (e: unknown) => {
+          a.starting--;
+          a.failure = 'FUNCTION_ERROR_INIT_FAILURE';
+          this.report(`provisioned concurrency of ${a.name}:${a.qualifier}`, e);
+        },
+      );
+    }
+  }
+
+  /** Stops keeping a configuration's environments: idle ones stop now, busy ones once their invocation ends. */
+  private deallocate(name: string, qualifier: string): void {
+    const key = `${name}\u0000${qualifier}`;
+    const a = this.allocations.get(key);
+    if (!a) return;
+    this.allocations.delete(key);
+    a.cancelled = true;
+    a.timer?.cancel();
+    a.pool.allocations.delete(a);
+    for (const e of a.envs) {
+      e.provisioned = false;
+      const i = a.pool.idle.indexOf(e);
+      if (i >= 0) {
+        a.pool.idle.splice(i, 1);
+        a.pool.envs.delete(e);
+        e.kill();
+      }
+    }
+    a.envs.clear();
+  }
+
+  /** Environments kept warm by provisioned concurrency, per function (tests, the console). */
+  provisionedEnvironmentCount(name: string): number {
+    let n = 0;
+    for (const a of this.allocations.values()) if (a.name === name) for (const e of a.envs) if (e.state === 'idle' || e.state === 'busy') n++;
+    return n;
   }
 
   // ---- environments ----------------------------------------------------------------------------------
@@ -732,7 +993,7 @@ export class FunctionsEngine {
         pythonPath: this.pythonPath,
         nodePath: this.nodePath,
       };
-      pool = { key, spec, envs: new Set(), idle: [], retired: false };
+      pool = { key, spec, envs: new Set(), idle: [], retired: false, allocations: new Set() };
       this.pools.set(key, pool);
     }
     return pool;
@@ -744,19 +1005,40 @@ export class FunctionsEngine {
       if (pool.spec.functionName !== name || (version !== undefined && pool.spec.version !== version)) continue;
       pool.retired = true;
       this.pools.delete(key);
+      for (const a of pool.allocations) a.cancelled = true;
+      pool.allocations.clear();
       for (const e of pool.idle) e.kill();
       pool.idle.length = 0;
     }
   }
 
   private async acquireEnvironment(pool: Pool): Promise<{ env: Environment; failure: InitFailure | undefined; cold: boolean }> {
+    // A provisioned environment is taken before an on-demand one.
+    if (pool.allocations.size) {
+      for (let i = pool.idle.length - 1; i >= 0; i--) {
+        const env = pool.idle[i]!;
+        if (env.provisioned && env.state === 'idle') {
+          pool.idle.splice(i, 1);
+          return { env, failure: undefined, cold: false };
+        }
+      }
+    }
     while (pool.idle.length) {
       const env = pool.idle.pop()!;
       if (env.state === 'idle') return { env, failure: undefined, cold: false };
       pool.envs.delete(env);
     }
+    return this.startEnvironment(pool, 'on-demand');
+  }
+
+  /** Starts one environment of the pool (its init runs now); a failed one is stopped and left out of the pool. */
+  private async startEnvironment(
+    pool: Pool,
+    initializationType: 'on-demand' | 'provisioned-concurrency',
+  ): Promise<{ env: Environment; failure: InitFailure | undefined; cold: boolean }> {
     const spec: EnvironmentSpec = {
       ...pool.spec,
+      initializationType,
       endpointUrl: this.endpointUrl,
       // Lambda's execution-role session lasts as long as an environment may (Freshet stops idle ones after idleEnvironmentMs).
       ...(this.roles ? { credentials: this.roles.credentials(pool.spec.roleArn, pool.spec.functionName, ROLE_SESSION_SECONDS) } : {}),
@@ -780,6 +1062,12 @@ export class FunctionsEngine {
     }
     pool.envs.delete(env);
     env.kill();
+    // A provisioned environment that ended (a timeout, a crash) is replaced.
+    if (env.provisioned && !pool.retired && !this.closed) {
+      for (const a of pool.allocations) {
+        if (a.envs.delete(env)) this.warm(a);
+      }
+    }
   }
 
   private scheduleReap(): void {
@@ -790,7 +1078,7 @@ export class FunctionsEngine {
         for (const pool of this.pools.values()) {
           const keep: Environment[] = [];
           for (const e of pool.idle) {
-            if (e.state === 'idle' && now - e.lastUsedMs < this.idleMs) keep.push(e);
+            if (e.state === 'idle' && (e.provisioned || now - e.lastUsedMs < this.idleMs)) keep.push(e);
             else {
               pool.envs.delete(e);
               e.kill();
@@ -911,6 +1199,7 @@ export class FunctionsEngine {
     try {
       const acquired = await this.acquireEnvironment(pool);
       env = acquired.env;
+      if (pool.allocations.size) metrics?.provisioned(env.provisioned);
       const stream = env.spec.logStreamName;
       const name = record.name;
       const init = acquired.cold ? env.takeInitOutput() : '';
@@ -1159,6 +1448,7 @@ export class FunctionsEngine {
     this.closed = true;
     this.reaper?.cancel();
     for (const t of this.asyncTimers) t.cancel();
+    for (const a of this.allocations.values()) a.timer?.cancel();
     const exits: Promise<void>[] = [];
     for (const pool of this.pools.values()) {
       for (const e of pool.envs) {

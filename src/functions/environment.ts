@@ -66,6 +66,8 @@ export interface EnvironmentSpec {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
   logGroupName: string;
   logStreamName: string;
+  /** AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' for environments PutProvisionedConcurrencyConfig keeps warm. */
+  initializationType?: 'on-demand' | 'provisioned-concurrency';
   pythonPath: string;
   nodePath: string;
 }
@@ -123,6 +125,8 @@ export class Environment {
   initDurationMs = 0;
   /** Set once, when the environment is first used: its Init Duration goes on that REPORT line. */
   initReported = false;
+  /** Kept warm for a provisioned concurrency configuration: never reaped while idle. */
+  provisioned = false;
   private server: Server | null = null;
   private child: ChildProcess | null = null;
   private pendingNext: ServerResponse | null = null;
@@ -251,7 +255,7 @@ export class Environment {
       AWS_LAMBDA_FUNCTION_NAME: s.functionName,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(s.memoryMb),
       AWS_LAMBDA_FUNCTION_VERSION: s.version,
-      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_LAMBDA_INITIALIZATION_TYPE: s.initializationType ?? 'on-demand',
       AWS_LAMBDA_LOG_GROUP_NAME: s.logGroupName,
       AWS_LAMBDA_LOG_STREAM_NAME: s.logStreamName,
       AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`,

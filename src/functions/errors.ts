@@ -17,6 +17,7 @@ export const lambdaErrors = defineErrors(lambdaModel, {
   RequestTooLargeException: { httpStatus: 413, retryable: false },
   TooManyRequestsException: { httpStatus: 429, retryable: true },
   PreconditionFailedException: { httpStatus: 412, retryable: false },
+  ProvisionedConcurrencyConfigNotFoundException: { httpStatus: 404, retryable: false },
   ServiceException: { httpStatus: 500, retryable: true },
   ValidationException: { httpStatus: 400, retryable: false },
 });

@@ -13,7 +13,7 @@ export type { LambdaService } from './service.ts';
 export { codeDownloadRoute, CODE_ROUTE } from './code-route.ts';
 export { logsRoute, LOGS_ROUTE } from './logs-route.ts';
 export { lambdaErrors } from './errors.ts';
-export type { FunctionsEngineOptions, InvokeOptions, InvokeResult, InvocationType } from './engine.ts';
+export type { FunctionsEngineOptions, InvokeOptions, InvokeResult, InvocationType, ProvisionedConcurrencyState } from './engine.ts';
 export { FunctionLogs, logStreamName } from './logs.ts';
 export type { LogEvent } from './logs.ts';
 export { CodeStore, zipModes, zipDirectory } from './code-store.ts';
@@ -28,6 +28,15 @@ export {
   functionArn,
   parseFunctionRef,
 } from './model.ts';
-export type { AliasRecord, CodeSource, EventInvokeConfig, FunctionRecord, FunctionSettings, VersionRecord, RuntimeFamily } from './model.ts';
+export type {
+  AliasRecord,
+  CodeSource,
+  EventInvokeConfig,
+  FunctionRecord,
+  ProvisionedConcurrencyConfig,
+  FunctionSettings,
+  VersionRecord,
+  RuntimeFamily,
+} from './model.ts';
 export { alarmActionInvoker, functionInvoker, InvocationFailure } from './invoker.ts';
 export type { FunctionInvoker } from './invoker.ts';

@@ -26,8 +26,13 @@ class InvocationHandles {
   readonly errors: MetricHandle;
   readonly throttles: MetricHandle;
   readonly duration: MetricHandle;
+  /** ProvisionedConcurrencyInvocations and ProvisionedConcurrencySpilloverInvocations, made on first use. */
+  private pc: { on: MetricHandle; spill: MetricHandle } | undefined;
 
-  constructor(registry: MetricsRegistry, dims: Dims) {
+  constructor(
+    private readonly registry: MetricsRegistry,
+    private readonly dims: Dims,
+  ) {
     this.invocations = registry.handle(LAMBDA_NAMESPACE, 'Invocations', dims, 'Count');
     this.errors = registry.handle(LAMBDA_NAMESPACE, 'Errors', dims, 'Count');
     this.throttles = registry.handle(LAMBDA_NAMESPACE, 'Throttles', dims, 'Count');
@@ -39,6 +44,17 @@ class InvocationHandles {
     this.invocations.record(1);
     this.errors.record(failed ? 1 : 0);
     this.duration.record(durationMs);
+  }
+
+  /** An invocation of a version or alias with provisioned concurrency: on a provisioned environment, or spilled over to an on-demand one. */
+  provisioned(onProvisioned: boolean): void {
+    if (this.pc === undefined) {
+      this.pc = {
+        on: this.registry.handle(LAMBDA_NAMESPACE, 'ProvisionedConcurrencyInvocations', this.dims, 'Count'),
+        spill: this.registry.handle(LAMBDA_NAMESPACE, 'ProvisionedConcurrencySpilloverInvocations', this.dims, 'Count'),
+      };
+    }
+    (onProvisioned ? this.pc.on : this.pc.spill).record(1);
   }
 }
 
@@ -53,6 +69,11 @@ export class InvocationMetrics {
   // hot path: once per invocation.
   invoked(durationMs: number, failed: boolean): void {
     for (let i = 0; i < this.sets.length; i++) this.sets[i]!.invoked(durationMs, failed);
+  }
+
+  /** Provisioned concurrency: the invocation ran on a provisioned environment, or spilled over. */
+  provisioned(onProvisioned: boolean): void {
+    for (let i = 0; i < this.sets.length; i++) this.sets[i]!.provisioned(onProvisioned);
   }
 
   throttled(): void {

@@ -118,6 +118,14 @@ export interface FunctionRecord {
   tags: Record<string, string>;
   reservedConcurrency: number | undefined;
   eventInvokeConfig: EventInvokeConfig | undefined;
+  /** PutProvisionedConcurrencyConfig: published version or alias → its configuration (absent in records older than the feature). */
+  provisionedConcurrency?: Record<string, ProvisionedConcurrencyConfig>;
+}
+
+/** Provisioned concurrency asked for on one published version or alias. */
+export interface ProvisionedConcurrencyConfig {
+  requested: number;
+  lastModifiedMs: number;
 }
 
 /** What CreateFunction / UpdateFunctionConfiguration take (all optional on update). */

@@ -31,20 +31,24 @@ import { invoke } from './actions/invoke.ts';
 import {
   deleteFunctionConcurrency,
   deleteFunctionEventInvokeConfig,
+  deleteProvisionedConcurrencyConfig,
   getAccountSettings,
   getFunctionConcurrency,
   getFunctionEventInvokeConfig,
+  getProvisionedConcurrencyConfig,
   listFunctionEventInvokeConfigs,
+  listProvisionedConcurrencyConfigs,
   listTags,
   putFunctionConcurrency,
   putFunctionEventInvokeConfig,
+  putProvisionedConcurrencyConfig,
   tagResource,
   untagResource,
   updateFunctionEventInvokeConfig,
 } from './actions/settings.ts';
 import { createAlias, deleteAlias, getAlias, listAliases, listVersionsByFunction, publishVersion, updateAlias } from './actions/versions.ts';
 
-/** Every AWSLambda operation; those mapped to undefined (layers, URLs, code signing, provisioned concurrency, permissions…) are not implemented. */
+/** Every AWSLambda operation; those mapped to undefined (layers, URLs, code signing, permissions…) are not implemented. */
 export const LAMBDA_ACTIONS = actionTable(lambdaModel, {
   ...noActions(lambdaModel),
   CreateFunction: createFunction,
@@ -74,6 +78,10 @@ export const LAMBDA_ACTIONS = actionTable(lambdaModel, {
   GetFunctionEventInvokeConfig: getFunctionEventInvokeConfig,
   ListFunctionEventInvokeConfigs: listFunctionEventInvokeConfigs,
   DeleteFunctionEventInvokeConfig: deleteFunctionEventInvokeConfig,
+  PutProvisionedConcurrencyConfig: putProvisionedConcurrencyConfig,
+  GetProvisionedConcurrencyConfig: getProvisionedConcurrencyConfig,
+  ListProvisionedConcurrencyConfigs: listProvisionedConcurrencyConfigs,
+  DeleteProvisionedConcurrencyConfig: deleteProvisionedConcurrencyConfig,
   CreateEventSourceMapping: createEventSourceMapping,
   GetEventSourceMapping: getEventSourceMapping,
   ListEventSourceMappings: listEventSourceMappings,

@@ -2,7 +2,8 @@
  * The AWSLambda API on the Freshet server with real clients:
  * @aws-sdk/client-lambda (restJson1: labels, query strings, headers, the raw
  * Invoke payload), Debian's AWS CLI and boto3 — functions from zip files,
- * invocations with their headers, versions and aliases, concurrency, tags,
+ * invocations with their headers, versions and aliases, concurrency
+ * (reserved and provisioned), tags,
  * event source mappings from a stream and from a queue, and AWS's errors.
  */
 import { after, before, describe, it } from 'node:test';
@@ -16,18 +17,22 @@ import {
   CreateFunctionCommand,
   DeleteEventSourceMappingCommand,
   DeleteFunctionCommand,
+  DeleteProvisionedConcurrencyConfigCommand,
   GetAccountSettingsCommand,
   GetEventSourceMappingCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
+  GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
   LambdaClient,
   ListEventSourceMappingsCommand,
   ListFunctionsCommand,
+  ListProvisionedConcurrencyConfigsCommand,
   ListTagsCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
+  PutProvisionedConcurrencyConfigCommand,
   TagResourceCommand,
   UpdateEventSourceMappingCommand,
   UpdateFunctionCodeCommand,
@@ -52,7 +57,12 @@ describe('AWSLambda API', () => {
   let kinesis: KinesisClient;
   let dir: string;
   before(async () => {
-    server = await startServer({ port: 0, storage: 'memory', createDelayMs: 0, functions: { mappingTransitionMs: 1, mappingRetryInitialMs: 20 } });
+    server = await startServer({
+      port: 0,
+      storage: 'memory',
+      createDelayMs: 0,
+      functions: { mappingTransitionMs: 1, mappingRetryInitialMs: 20, provisionedReadyMs: 300 },
+    });
     const cfg = { endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 };
     lambda = new LambdaClient(cfg);
     sqs = new SQSClient(cfg);
@@ -175,6 +185,107 @@ describe('AWSLambda API', () => {
     assert.equal(settings.AccountLimit?.UnreservedConcurrentExecutions, 1000);
   });
 
+  it('keeps provisioned concurrency warm on a version or alias: IN_PROGRESS then READY, no cold start, AWS refusals', async () => {
+    const name = uniqueName('pc');
+    const code =
+      'import os, time\nSTARTED = time.time()\ndef h(e, c):\n    time.sleep(e.get("sleep", 0))\n    return {"type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"], "pid": os.getpid()}\n';
+    await lambda.send(
+      new CreateFunctionCommand({ FunctionName: name, Runtime: 'python3.11', Role: ROLE, Handler: 'app.h', Code: { ZipFile: zipOf({ 'app.py': code }) } }),
+    );
+    await lambda.send(new PublishVersionCommand({ FunctionName: name }));
+    await lambda.send(new CreateAliasCommand({ FunctionName: name, Name: 'live', FunctionVersion: '1' }));
+    const refused = async (p: Promise<unknown>, type: string, status: number, message: string) =>
+      assert.rejects(p, (e: any) => {
+        assert.equal(e.name, type);
+        assert.equal(e.$metadata.httpStatusCode, status);
+        assert.equal(e.message, message);
+        return true;
+      });
+    await refused(
+      lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '$LATEST', ProvisionedConcurrentExecutions: 1 })),
+      'InvalidParameterValueException',
+      400,
+      'Provisioned Concurrency Configs cannot be applied to unpublished function versions.',
+    );
+    await refused(
+      lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1' })),
+      'ProvisionedConcurrencyConfigNotFoundException',
+      404,
+      'No Provisioned Concurrency Config found for this function',
+    );
+    const before = (await lambda.send(new GetAccountSettingsCommand({}))).AccountLimit!.UnreservedConcurrentExecutions!;
+    await refused(
+      lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1', ProvisionedConcurrentExecutions: before - 99 })),
+      'InvalidParameterValueException',
+      400,
+      "Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100].",
+    );
+    const put = await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1', ProvisionedConcurrentExecutions: 2 }));
+    assert.equal(put.$metadata.httpStatusCode, 202);
+    assert.equal(put.Status, 'IN_PROGRESS');
+    assert.equal(put.RequestedProvisionedConcurrentExecutions, 2);
+    assert.equal(put.AvailableProvisionedConcurrentExecutions, 0);
+    assert.equal((await lambda.send(new GetAccountSettingsCommand({}))).AccountLimit!.UnreservedConcurrentExecutions, before - 2);
+    await refused(
+      lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: 'live', ProvisionedConcurrentExecutions: 1 })),
+      'ResourceConflictException',
+      409,
+      "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version",
+    );
+    let got = await lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1' }));
+    await waitUntil(async () => {
+      got = await lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1' }));
+      return got.Status === 'READY';
+    }, 'READY');
+    assert.equal(got.AllocatedProvisionedConcurrentExecutions, 2);
+    assert.equal(got.AvailableProvisionedConcurrentExecutions, 2);
+    // Two invocations at once both run on the environments initialised beforehand: no Init Duration.
+    const both = await Promise.all(
+      [0, 1].map(() => lambda.send(new InvokeCommand({ FunctionName: `${name}:1`, Payload: Buffer.from('{"sleep": 0.3}'), LogType: 'Tail' }))),
+    );
+    for (const r of both) {
+      assert.equal(json(r.Payload).type, 'provisioned-concurrency');
+      assert.doesNotMatch(Buffer.from(r.LogResult!, 'base64').toString('utf8'), /Init Duration/);
+    }
+    assert.notEqual(json(both[0]!.Payload).pid, json(both[1]!.Payload).pid);
+    // $LATEST has none: its first invocation starts an on-demand environment.
+    const latest = await lambda.send(new InvokeCommand({ FunctionName: name, LogType: 'Tail' }));
+    assert.equal(json(latest.Payload).type, 'on-demand');
+    assert.match(Buffer.from(latest.LogResult!, 'base64').toString('utf8'), /Init Duration/);
+    const listed = await lambda.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: name }));
+    assert.deepEqual(
+      listed.ProvisionedConcurrencyConfigs!.map((c) => [c.FunctionArn, c.RequestedProvisionedConcurrentExecutions, c.Status]),
+      [[`arn:aws:lambda:us-east-1:000000000000:function:${name}:1`, 2, 'READY']],
+    );
+    // With reserved concurrency, the provisioned total stays within it.
+    await lambda.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1' }));
+    await refused(
+      lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1' })),
+      'ProvisionedConcurrencyConfigNotFoundException',
+      404,
+      'No Provisioned Concurrency Config found for this function',
+    );
+    assert.equal((await lambda.send(new GetAccountSettingsCommand({}))).AccountLimit!.UnreservedConcurrentExecutions, before);
+    await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: name, ReservedConcurrentExecutions: 1 }));
+    await refused(
+      lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: 'live', ProvisionedConcurrentExecutions: 2 })),
+      'InvalidParameterValueException',
+      400,
+      'Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function',
+    );
+    const onAlias = await lambda.send(
+      new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }),
+    );
+    assert.equal(onAlias.Status, 'IN_PROGRESS');
+    await refused(
+      lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: '1', ProvisionedConcurrentExecutions: 1 })),
+      'ResourceConflictException',
+      409,
+      'Version is pointed by a Provisioned Concurrency alias',
+    );
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
+  });
+
   it('maps a stream and a queue to functions: records are processed, the mapping is listed, updated and deleted', async () => {
     const stream = uniqueName('in');
     await server.kinesis.createStream(stream, { shardCount: 2 });
@@ -271,6 +382,30 @@ describe('AWSLambda API', () => {
     ]);
     assert.equal(inv.StatusCode, 200);
     assert.deepEqual(JSON.parse(readFileSync(outFile, 'utf8')), { echo: { k: 2 }, fn: name });
+    // Provisioned concurrency on a published version, from the CLI.
+    assert.equal((await awsCli(server.url, ['lambda', 'publish-version', '--function-name', name])).Version, '1');
+    const pc = await awsCli(server.url, [
+      'lambda',
+      'put-provisioned-concurrency-config',
+      '--function-name',
+      name,
+      '--qualifier',
+      '1',
+      '--provisioned-concurrent-executions',
+      '1',
+    ]);
+    assert.equal(pc.Status, 'IN_PROGRESS');
+    assert.equal(pc.RequestedProvisionedConcurrentExecutions, 1);
+    const pcs = await awsCli(server.url, ['lambda', 'list-provisioned-concurrency-configs', '--function-name', name]);
+    assert.deepEqual(
+      pcs.ProvisionedConcurrencyConfigs.map((c: { FunctionArn: string }) => c.FunctionArn),
+      [`arn:aws:lambda:us-east-1:000000000000:function:${name}:1`],
+    );
+    await awsCli(server.url, ['lambda', 'delete-provisioned-concurrency-config', '--function-name', name, '--qualifier', '1']);
+    await assert.rejects(
+      awsCli(server.url, ['lambda', 'get-provisioned-concurrency-config', '--function-name', name, '--qualifier', '1']),
+      /ProvisionedConcurrencyConfigNotFoundException/,
+    );
     const script = [
       'import sys, json, boto3',
       "c = boto3.client('lambda', endpoint_url=sys.argv[1], region_name='us-east-1')",

@@ -2,14 +2,16 @@
  * Tags (TagResource, UntagResource, ListTags), concurrency
  * (PutFunctionConcurrency, GetFunctionConcurrency, DeleteFunctionConcurrency),
  * GetAccountSettings and the asynchronous-invocation configuration
- * (Put/Update/Get/Delete/ListFunctionEventInvokeConfig) — Lambda API reference.
+ * (Put/Update/Get/Delete/ListFunctionEventInvokeConfig) and provisioned concurrency
+ * (Put/Get/Delete/ListProvisionedConcurrencyConfigs) — Lambda API reference.
  */
 import { defineAction } from '../../aws/index.ts';
 import { lambdaModel } from '../../aws/models/lambda.ts';
 import type { DestinationConfig } from '../../aws/models/lambda.ts';
 import { lambdaError } from '../errors.ts';
 import { LIMITS as FUNCTION_LIMITS } from '../model.ts';
-import { eventInvokeConfig } from '../wire.ts';
+import type { ProvisionedConcurrencyState } from '../engine.ts';
+import { eventInvokeConfig, lambdaTime } from '../wire.ts';
 import { wireContext } from './common.ts';
 import type { LambdaContext } from './common.ts';
 
@@ -110,5 +112,48 @@ export const listFunctionEventInvokeConfigs = defineAction(lambdaModel, 'ListFun
 
 export const deleteFunctionEventInvokeConfig = defineAction(lambdaModel, 'DeleteFunctionEventInvokeConfig', async (input, ctx: LambdaContext) => {
   await ctx.deps.functions.deleteEventInvokeConfig(input.FunctionName);
+  return undefined;
+});
+
+function provisionedConfig(s: ProvisionedConcurrencyState): {
+  RequestedProvisionedConcurrentExecutions: number;
+  AvailableProvisionedConcurrentExecutions: number;
+  AllocatedProvisionedConcurrentExecutions: number;
+  Status: ProvisionedConcurrencyState['status'];
+  StatusReason?: string;
+  LastModified: string;
+} {
+  return {
+    RequestedProvisionedConcurrentExecutions: s.requested,
+    AvailableProvisionedConcurrentExecutions: s.available,
+    AllocatedProvisionedConcurrentExecutions: s.allocated,
+    Status: s.status,
+    ...(s.statusReason !== undefined ? { StatusReason: s.statusReason } : {}),
+    LastModified: lambdaTime(s.lastModifiedMs),
+  };
+}
+
+export const putProvisionedConcurrencyConfig = defineAction(lambdaModel, 'PutProvisionedConcurrencyConfig', async (input, ctx: LambdaContext) =>
+  provisionedConfig(await ctx.deps.functions.putProvisionedConcurrency(input.FunctionName, input.Qualifier, input.ProvisionedConcurrentExecutions)),
+);
+
+export const getProvisionedConcurrencyConfig = defineAction(lambdaModel, 'GetProvisionedConcurrencyConfig', (input, ctx: LambdaContext) =>
+  provisionedConfig(ctx.deps.functions.getProvisionedConcurrency(input.FunctionName, input.Qualifier)),
+);
+
+export const listProvisionedConcurrencyConfigs = defineAction(lambdaModel, 'ListProvisionedConcurrencyConfigs', (input, ctx: LambdaContext) => {
+  const name = ctx.deps.functions.get(input.FunctionName).name;
+  const all = ctx.deps.functions.listProvisionedConcurrency(input.FunctionName);
+  const start = input.Marker !== undefined ? Number(input.Marker) : 0;
+  const max = input.MaxItems ?? 50;
+  const page = all.slice(start, start + max);
+  return {
+    ProvisionedConcurrencyConfigs: page.map((s) => ({ FunctionArn: ctx.deps.functions.arn(name, s.qualifier), ...provisionedConfig(s) })),
+    ...(start + max < all.length ? { NextMarker: String(start + max) } : {}),
+  };
+});
+
+export const deleteProvisionedConcurrencyConfig = defineAction(lambdaModel, 'DeleteProvisionedConcurrencyConfig', async (input, ctx: LambdaContext) => {
+  await ctx.deps.functions.deleteProvisionedConcurrency(input.FunctionName, input.Qualifier);
   return undefined;
 });
