@@ -52,6 +52,7 @@ export const ISOLATED = new Map([
   ['test/console/detectors-views.test.ts', 'Chromium'],
   ['test/console/manage.test.ts', 'Chromium'],
   ['test/console/manage-metrics.test.ts', 'Chromium'],
+  ['test/console/manage2.test.ts', 'Chromium'],
   ['test/console/signin.test.ts', 'Chromium'],
   // Measures a real-time rate in its own process (5,000 records/s for 5 s): another file's leftover timers or
   // sockets in the same event loop would count against it (failed in a group at load 28: 4,137 records/s).

@@ -28,7 +28,8 @@ function mappingInput(
   if (input.TumblingWindowInSeconds !== undefined) m.tumblingWindowSeconds = input.TumblingWindowInSeconds;
   if (input.FilterCriteria !== undefined) m.filters = (input.FilterCriteria.Filters ?? []).map((f) => ({ pattern: f.Pattern ?? '' }));
   if (input.DestinationConfig !== undefined) m.onFailureDestination = input.DestinationConfig.OnFailure?.Destination ?? '';
-  if (input.ScalingConfig?.MaximumConcurrency !== undefined) m.maximumConcurrency = input.ScalingConfig.MaximumConcurrency;
+  // An empty ScalingConfig removes the maximum (as Lambda's update-event-source-mapping --scaling-config '{}').
+  if (input.ScalingConfig !== undefined) m.maximumConcurrency = input.ScalingConfig.MaximumConcurrency ?? null;
   return m;
 }
 

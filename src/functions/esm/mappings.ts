@@ -207,7 +207,7 @@ export class EventSourceMappings {
       tumblingWindowSeconds: input.tumblingWindowSeconds ?? 0,
       filters: input.filters ?? [],
       onFailureDestination: input.onFailureDestination,
-      maximumConcurrency: input.maximumConcurrency,
+      maximumConcurrency: input.maximumConcurrency ?? undefined,
       enabled: input.enabled ?? true,
       state: 'Creating',
       stateTransitionReason: 'USER_INITIATED',
@@ -256,7 +256,8 @@ export class EventSourceMappings {
     set('functionResponseTypes', input.functionResponseTypes);
     set('tumblingWindowSeconds', input.tumblingWindowSeconds);
     set('filters', input.filters);
-    set('maximumConcurrency', input.maximumConcurrency);
+    if (input.maximumConcurrency === null) next.maximumConcurrency = undefined;
+    else set('maximumConcurrency', input.maximumConcurrency);
     if (input.onFailureDestination !== undefined) next.onFailureDestination = input.onFailureDestination || undefined;
     set('enabled', input.enabled);
     validateMapping(next);

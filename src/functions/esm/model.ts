@@ -56,7 +56,8 @@ export interface MappingInput {
   tumblingWindowSeconds?: number;
   filters?: Array<{ pattern: string }>;
   onFailureDestination?: string;
-  maximumConcurrency?: number;
+  /** ScalingConfig.MaximumConcurrency; null: an empty ScalingConfig on update, which removes it. */
+  maximumConcurrency?: number | null;
 }
 
 export const DEFAULTS = {

@@ -28,7 +28,7 @@ import {
   useLive,
   useLoad,
 } from '../api.ts';
-import { OutcomeText, useAction } from '../forms.tsx';
+import { OutcomeText, useAction, useFields } from '../forms.tsx';
 import type { Action } from '../forms.tsx';
 import { time } from '../format.ts';
 import { link } from '../main.tsx';
@@ -66,6 +66,7 @@ interface Mapping {
   MaximumRecordAgeInSeconds?: number;
   FunctionResponseTypes?: string[];
   TumblingWindowInSeconds?: number;
+  ParallelizationFactor?: number;
   ScalingConfig?: { MaximumConcurrency?: number };
 }
 
@@ -715,8 +716,10 @@ interface MappingOptions {
   reportFailures: boolean;
   /** TumblingWindowInSeconds (streams; 0 = none). */
   tumbling: string;
-  /** ScalingConfig.MaximumConcurrency (queues; '' = Lambda's default). */
+  /** ScalingConfig.MaximumConcurrency (queues; '' = Lambda's default, and on update removes one set before). */
   concurrency: string;
+  /** ParallelizationFactor (streams, 1–10): batches of one shard processed at once, in order per partition key. */
+  parallelization: string;
 }
 
 const NO_OPTIONS: MappingOptions = {
@@ -729,6 +732,7 @@ const NO_OPTIONS: MappingOptions = {
   reportFailures: false,
   tumbling: '0',
   concurrency: '',
+  parallelization: '1',
 };
 
 /** The options a mapping has now (the edit form starts from them). */
@@ -744,6 +748,7 @@ function optionsOf(m: Mapping): MappingOptions {
     reportFailures: (m.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
     tumbling: String(m.TumblingWindowInSeconds ?? 0),
     concurrency: m.ScalingConfig?.MaximumConcurrency !== undefined ? String(m.ScalingConfig.MaximumConcurrency) : '',
+    parallelization: String(m.ParallelizationFactor ?? 1),
   };
 }
 
@@ -761,8 +766,14 @@ async function optionsBody(o: MappingOptions, stream: boolean, queues: string[],
   const body: Record<string, unknown> = { MaximumBatchingWindowInSeconds: Number(o.window) };
   if (filters.length || update) body.FilterCriteria = { Filters: filters };
   if (o.reportFailures || update) body.FunctionResponseTypes = o.reportFailures ? ['ReportBatchItemFailures'] : [];
-  if (!stream) return o.concurrency ? { ...body, ScalingConfig: { MaximumConcurrency: Number(o.concurrency) } } : body;
+  if (!stream) {
+    // On update, an empty ScalingConfig removes a maximum set before.
+    if (o.concurrency) body.ScalingConfig = { MaximumConcurrency: Number(o.concurrency) };
+    else if (update) body.ScalingConfig = {};
+    return body;
+  }
   body.TumblingWindowInSeconds = Number(o.tumbling);
+  body.ParallelizationFactor = Number(o.parallelization);
   body.BisectBatchOnFunctionError = o.bisect;
   body.MaximumRetryAttempts = Number(o.retries);
   body.MaximumRecordAgeInSeconds = Number(o.maxAge);
@@ -789,6 +800,7 @@ function mappingSummary(m: Mapping): string {
   if (m.TumblingWindowInSeconds) parts.push(`tumbling window ${m.TumblingWindowInSeconds} s`);
   if (m.FunctionResponseTypes?.includes('ReportBatchItemFailures')) parts.push('reports batch item failures');
   if (m.ScalingConfig?.MaximumConcurrency !== undefined) parts.push(`at most ${m.ScalingConfig.MaximumConcurrency} concurrent`);
+  if (m.ParallelizationFactor !== undefined && m.ParallelizationFactor > 1) parts.push(`${m.ParallelizationFactor} batches per shard at once`);
   return parts.join(' · ') || '—';
 }
 
@@ -803,8 +815,10 @@ function MappingOptionsFields({
   stream: boolean;
   queues: string[];
 }) {
-  const field = (k: 'window' | 'filters' | 'onFailure' | 'retries' | 'maxAge' | 'tumbling' | 'concurrency') => (e: { currentTarget: { value: string } }) =>
-    onChange({ ...value, [k]: e.currentTarget.value });
+  const field =
+    (k: 'window' | 'filters' | 'onFailure' | 'retries' | 'maxAge' | 'tumbling' | 'concurrency' | 'parallelization') =>
+    (e: { currentTarget: { value: string } }) =>
+      onChange({ ...value, [k]: e.currentTarget.value });
   return (
     <div class="mapping-options">
       <label>
@@ -840,6 +854,10 @@ function MappingOptionsFields({
           </label>
           <label>
             Tumbling window (s, 0: none) <input name="tumbling" type="number" min="0" max="900" value={value.tumbling} onInput={field('tumbling')} />
+          </label>
+          <label>
+            Concurrent batches per shard (1–10; in order per partition key){' '}
+            <input name="parallelization" type="number" value={value.parallelization} onInput={field('parallelization')} />
           </label>
         </>
       ) : (
@@ -1173,6 +1191,123 @@ function VersionsAndAliases({ name }: { name: string }) {
           }
         >
           Remove reservation
+        </button>
+      </form>
+      <ProvisionedConcurrency
+        name={name}
+        qualifiers={[...published.map((v) => v.Version), ...(aliases.data ?? []).map((a) => a.Name)]}
+        onChange={concurrency.reload}
+      />
+    </div>
+  );
+}
+
+interface ProvisionedShape {
+  FunctionArn: string;
+  RequestedProvisionedConcurrentExecutions?: number;
+  AvailableProvisionedConcurrentExecutions?: number;
+  AllocatedProvisionedConcurrentExecutions?: number;
+  Status?: string;
+  StatusReason?: string;
+  LastModified?: string;
+}
+
+/**
+ * Provisioned concurrency (ListProvisionedConcurrencyConfigs, Put…, Delete…): environments of a published version or
+ * alias initialised ahead of invocations. The list is read again each second while one is IN_PROGRESS.
+ */
+function ProvisionedConcurrency({ name, qualifiers, onChange }: { name: string; qualifiers: string[]; onChange: () => void }) {
+  const fn = encodeURIComponent(name);
+  const configs = useLoad(
+    async () =>
+      (await awsRest<{ ProvisionedConcurrencyConfigs: ProvisionedShape[] }>('lambda', 'GET', `/2019-09-30/functions/${fn}/provisioned-concurrency?List=ALL`))
+        .ProvisionedConcurrencyConfigs,
+    [name],
+  );
+  const action = useAction(() => {
+    configs.reload();
+    onChange();
+  });
+  const fields = useFields({ qualifier: '', count: '1' });
+  const pending = (configs.data ?? []).some((c) => c.Status === 'IN_PROGRESS');
+  useEffect(() => {
+    if (!pending) return;
+    const t = setInterval(configs.reload, 1000);
+    return () => clearInterval(t);
+  }, [pending]);
+  const qualifier = fields.values.qualifier || qualifiers[0] || '';
+  const put = action.submit(
+    (r: ProvisionedShape) => `Provisioning ${String(r.RequestedProvisionedConcurrentExecutions)} for ${qualifier}: ${String(r.Status)}`,
+    () =>
+      awsRest<ProvisionedShape>('lambda', 'PUT', `/2019-09-30/functions/${fn}/provisioned-concurrency?Qualifier=${encodeURIComponent(qualifier)}`, {
+        ProvisionedConcurrentExecutions: Number(fields.values.count),
+      }),
+  );
+  return (
+    <div data-testid="provisioned-concurrency">
+      <h3>Provisioned concurrency</h3>
+      <OutcomeText outcome={action.outcome} />
+      {configs.error ? <p class="error">{configs.error}</p> : null}
+      {configs.data?.length ? (
+        <table class="list" data-testid="provisioned-configs">
+          <thead>
+            <tr>
+              <th>Version or alias</th>
+              <th>Requested</th>
+              <th>Available</th>
+              <th>Status</th>
+              <th>Last modified</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {configs.data.map((c) => {
+              const q = c.FunctionArn.slice(c.FunctionArn.lastIndexOf(':') + 1);
+              return (
+                <tr key={q} data-qualifier={q}>
+                  <td>{q}</td>
+                  <td>{c.RequestedProvisionedConcurrentExecutions}</td>
+                  <td>{c.AvailableProvisionedConcurrentExecutions}</td>
+                  <td data-testid="provisioned-status">
+                    {c.Status}
+                    {c.StatusReason ? ` (${c.StatusReason})` : ''}
+                  </td>
+                  <td class="small">{c.LastModified}</td>
+                  <td>
+                    <button
+                      type="button"
+                      class="danger"
+                      disabled={action.busy}
+                      onClick={() =>
+                        void action.run(
+                          `Provisioned concurrency of ${q} removed`,
+                          () => awsRest('lambda', 'DELETE', `/2019-09-30/functions/${fn}/provisioned-concurrency?Qualifier=${encodeURIComponent(q)}`),
+                          { confirm: `Remove the provisioned concurrency of ${q}? Its warm environments stop.` },
+                        )
+                      }
+                    >
+                      Remove
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      ) : (
+        <p class="muted">None: every invocation starts or reuses an on-demand environment.</p>
+      )}
+      <form class="inline-form" data-testid="put-provisioned" onSubmit={put}>
+        <select name="qualifier" aria-label="Version or alias" value={qualifier} onChange={(e) => fields.set('qualifier', e.currentTarget.value)}>
+          {qualifiers.map((q) => (
+            <option key={q} value={q}>
+              {q}
+            </option>
+          ))}
+        </select>
+        <input name="count" type="number" aria-label="Provisioned concurrent executions" {...fields.bind('count')} />
+        <button type="submit" disabled={action.busy || !qualifier}>
+          Provision
         </button>
       </form>
     </div>

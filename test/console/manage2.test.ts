@@ -1,0 +1,177 @@
+/**
+ * More day-to-day management from the console in Debian's chromium (playwright-core), against one Freshet server
+ * started in this process: a function's provisioned concurrency put on a published version (IN_PROGRESS, then
+ * READY on the page), a conflicting alias refused in Lambda's words, the configuration removed; an event source
+ * mapping's parallelization factor (out of range refused, then set) and a queue mapping's maximum concurrency
+ * removed. Every change is read back with the AWS SDK.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  CreateAliasCommand,
+  CreateEventSourceMappingCommand,
+  CreateFunctionCommand,
+  GetEventSourceMappingCommand,
+  GetProvisionedConcurrencyConfigCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  PublishVersionCommand,
+} from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createConsole } from '../../src/console/index.ts';
+import { waitForStreamActive } from '../../src/pipeline/index.ts';
+import { startServer } from '../../src/server/index.ts';
+import type { FreshetServer } from '../../src/server/index.ts';
+import { ROOT } from '../cli/run-cli.ts';
+import { ROLE, zipOf } from '../functions/helpers.ts';
+import { launchChromium, openPage, shot, textMatching } from './helpers.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
+const region = 'us-east-1';
+const CODE = 'import os\ndef h(e, c):\n    return {"type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"]}\n';
+
+describe('managing provisioned concurrency and mapping scaling from the console in chromium', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'freshet-console-manage2-'));
+  const webConsole = createConsole();
+  let server: FreshetServer;
+  let kinesis: KinesisClient;
+  let lambda: LambdaClient;
+  let sqs: SQSClient;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  /** Answers the page's next confirm() with `accept`. */
+  const answerConfirm = (accept: boolean) => page.once('dialog', (d) => void (accept ? d.accept() : d.dismiss()));
+  const createFunction = (name: string) =>
+    lambda.send(
+      new CreateFunctionCommand({ FunctionName: name, Runtime: 'python3.11', Role: ROLE, Handler: 'app.h', Code: { ZipFile: zipOf({ 'app.py': CODE }) } }),
+    );
+
+  before(async () => {
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale', '--quiet'], { stdio: 'inherit' });
+    server = await startServer({
+      port: 0,
+      dataDir,
+      fsync: { kind: 'never' },
+      httpRoutes: webConsole.routes,
+      functions: { provisionedReadyMs: 500, mappingTransitionMs: 1 },
+    });
+    webConsole.attach({ kinesis: server.kinesis, services: server.services, dataDir, region });
+    const client = { endpoint: server.url, region, credentials, maxAttempts: 1 };
+    kinesis = new KinesisClient(client);
+    lambda = new LambdaClient(client);
+    sqs = new SQSClient(client);
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'pf-in', ShardCount: 1 }));
+    await waitForStreamActive(kinesis, 'pf-in');
+    browser = await launchChromium();
+    ({ page, errors } = await openPage(browser));
+  });
+
+  after(async () => {
+    await browser?.close();
+    for (const c of [kinesis, lambda, sqs]) c?.destroy();
+    webConsole.close();
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('provisions concurrency on a published version from the function page (IN_PROGRESS, then READY), refuses a conflicting alias, and removes it', async () => {
+    await createFunction('pc-fn');
+    await lambda.send(new PublishVersionCommand({ FunctionName: 'pc-fn' }));
+    await lambda.send(new CreateAliasCommand({ FunctionName: 'pc-fn', Name: 'live', FunctionVersion: '1' }));
+    await page.goto(`${server.url}/console/#/functions/pc-fn`);
+    const section = page.locator('[data-testid=provisioned-concurrency]');
+    const form = section.locator('[data-testid=put-provisioned]');
+    await form.locator('select[name=qualifier] option', { hasText: /^live$/ }).waitFor({ state: 'attached', timeout: 10_000 });
+    await form.locator('select[name=qualifier]').selectOption('1');
+    await form.locator('input[name=count]').fill('2');
+    await form.locator('button[type=submit]').click();
+    assert.equal(await textMatching(section.locator('p.message'), /Provisioning/), 'Provisioning 2 for 1: IN_PROGRESS');
+    // The page reads the configuration again while it is IN_PROGRESS, until its environments are up.
+    const row = section.locator('tr[data-qualifier="1"]');
+    assert.equal(await textMatching(row.locator('[data-testid=provisioned-status]'), /READY/, 20_000), 'READY');
+    const got = await lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'pc-fn', Qualifier: '1' }));
+    assert.equal(got.Status, 'READY');
+    assert.equal(got.RequestedProvisionedConcurrentExecutions, 2);
+    assert.equal(got.AvailableProvisionedConcurrentExecutions, 2);
+    const invoked = await lambda.send(new InvokeCommand({ FunctionName: 'pc-fn:live' }));
+    assert.deepEqual(JSON.parse(Buffer.from(invoked.Payload!).toString('utf8')), { type: 'provisioned-concurrency' });
+    await shot(page, 'function-provisioned-concurrency');
+
+    // The alias points at the provisioned version: Lambda's refusal, in its words.
+    await form.locator('select[name=qualifier]').selectOption('live');
+    await form.locator('input[name=count]').fill('1');
+    await form.locator('button[type=submit]').click();
+    assert.equal(
+      await textMatching(section.locator('p.error'), /ResourceConflictException/),
+      "ResourceConflictException: Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version",
+    );
+
+    // Removed after the question (dismissing it keeps the configuration).
+    answerConfirm(false);
+    await row.locator('button', { hasText: 'Remove' }).click();
+    assert.equal((await lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'pc-fn', Qualifier: '1' }))).Status, 'READY');
+    answerConfirm(true);
+    await row.locator('button', { hasText: 'Remove' }).click();
+    assert.equal(await textMatching(section.locator('p.message'), /removed/), 'Provisioned concurrency of 1 removed');
+    await assert.rejects(lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'pc-fn', Qualifier: '1' })), (e: Error) => {
+      assert.equal(e.name, 'ProvisionedConcurrencyConfigNotFoundException');
+      return true;
+    });
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it("sets a stream mapping's parallelization factor (out of range refused in Lambda's words) and removes a queue mapping's maximum concurrency", async () => {
+    await createFunction('pf-fn');
+    await page.goto(`${server.url}/console/#/functions/pf-fn`);
+    const create = page.locator('[data-testid=create-mapping]');
+    await create.locator('select[name=source] option', { hasText: /^pf-in$/ }).waitFor({ state: 'attached', timeout: 10_000 });
+    await create.locator('select[name=source]').selectOption('pf-in');
+    await create.locator('summary').click();
+    await create.locator('input[name=parallelization]').fill('11');
+    await create.locator('button[type=submit]').click();
+    assert.match(
+      await textMatching(page.locator('[data-testid=mapping-outcome] p.error'), /arallelization/),
+      /^(ValidationException|InvalidParameterValueException): .*11.*10/,
+    );
+    await create.locator('input[name=parallelization]').fill('3');
+    await create.locator('button[type=submit]').click();
+    await page.locator('.message', { hasText: /^Created mapping [0-9a-f-]{36} from pf-in$/ }).waitFor({ timeout: 10_000 });
+    const [fromStream] = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'pf-fn' }))).EventSourceMappings ?? [];
+    assert.equal(fromStream?.ParallelizationFactor, 3);
+    assert.equal(
+      await textMatching(page.locator(`[data-testid=mappings] tr[data-uuid="${fromStream!.UUID}"] [data-testid=mapping-options]`), /per shard/),
+      '3 batches per shard at once',
+    );
+
+    // A queue mapping with a maximum concurrency: the field emptied in the edit form removes it.
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'pf-queue' }))).QueueUrl!;
+    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const fromQueue = await lambda.send(
+      new CreateEventSourceMappingCommand({ FunctionName: 'pf-fn', EventSourceArn: queueArn, BatchSize: 10, ScalingConfig: { MaximumConcurrency: 5 } }),
+    );
+    await page.reload();
+    const row = page.locator(`[data-testid=mappings] tr[data-uuid="${fromQueue.UUID}"]`);
+    assert.equal(await textMatching(row.locator('[data-testid=mapping-options]'), /concurrent/), 'at most 5 concurrent');
+    await row.locator('button', { hasText: 'Edit' }).click();
+    const edit = page.locator('[data-testid=edit-mapping]');
+    assert.equal(await edit.locator('input[name=concurrency]').inputValue(), '5');
+    await edit.locator('input[name=concurrency]').fill('');
+    await edit.locator('button[type=submit]').click();
+    await page.locator('p.message', { hasText: /^Updating the mapping from arn:aws:sqs:.*:pf-queue…$/ }).waitFor({ timeout: 10_000 });
+    const read = await lambda.send(new GetEventSourceMappingCommand({ UUID: fromQueue.UUID! }));
+    assert.equal(read.ScalingConfig?.MaximumConcurrency, undefined);
+    assert.equal(read.BatchSize, 10);
+    assert.deepEqual(errors, []);
+  });
+});
