@@ -3,7 +3,9 @@
  * started in this process: a function's provisioned concurrency put on a published version (IN_PROGRESS, then
  * READY on the page), a conflicting alias refused in Lambda's words, the configuration removed; an event source
  * mapping's parallelization factor (out of range refused, then set) and a queue mapping's maximum concurrency
- * removed. Every change is read back with the AWS SDK.
+ * removed; a SQL application's Lambda output added (a non-function ARN refused), changed and removed, its reference
+ * data changed in place (a stale version refused) and its preprocessing function replaced in place. Every change is
+ * read back with the AWS SDK.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { AddApplicationOutputCommand, CreateApplicationCommand, DescribeApplicationCommand, KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
 import {
   CreateAliasCommand,
   CreateEventSourceMappingCommand,
@@ -39,13 +42,14 @@ const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
 const region = 'us-east-1';
 const CODE = 'import os\ndef h(e, c):\n    return {"type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"]}\n';
 
-describe('managing provisioned concurrency and mapping scaling from the console in chromium', () => {
+describe('managing provisioned concurrency, mapping scaling and SQL application outputs, reference data and preprocessing from the console in chromium', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'freshet-console-manage2-'));
   const webConsole = createConsole();
   let server: FreshetServer;
   let kinesis: KinesisClient;
   let lambda: LambdaClient;
   let sqs: SQSClient;
+  let analytics: KinesisAnalyticsClient;
   let browser: Browser;
   let page: Page;
   let errors: string[];
@@ -71,6 +75,7 @@ describe('managing provisioned concurrency and mapping scaling from the console 
     kinesis = new KinesisClient(client);
     lambda = new LambdaClient(client);
     sqs = new SQSClient(client);
+    analytics = new KinesisAnalyticsClient(client);
     await kinesis.send(new CreateStreamCommand({ StreamName: 'pf-in', ShardCount: 1 }));
     await waitForStreamActive(kinesis, 'pf-in');
     browser = await launchChromium();
@@ -79,10 +84,122 @@ describe('managing provisioned concurrency and mapping scaling from the console 
 
   after(async () => {
     await browser?.close();
-    for (const c of [kinesis, lambda, sqs]) c?.destroy();
+    for (const c of [kinesis, lambda, sqs, analytics]) c?.destroy();
     webConsole.close();
     await server?.close();
     rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("adds, changes and removes a SQL application's Lambda output, changes its reference data and replaces its preprocessing function in place (read back with the SDK)", async () => {
+    const streamArn = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'pf-in' }))).StreamDescriptionSummary!.StreamARN!;
+    const role = 'arn:aws:iam::000000000000:role/kinesis-analytics';
+    const fnArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+    await analytics.send(
+      new CreateApplicationCommand({
+        ApplicationName: 'sql2-app',
+        Inputs: [
+          {
+            NamePrefix: 'SOURCE_SQL_STREAM',
+            KinesisStreamsInput: { ResourceARN: streamArn, RoleARN: role },
+            InputProcessingConfiguration: { InputLambdaProcessor: { ResourceARN: fnArn('preprocess-a'), RoleARN: role } },
+            InputSchema: {
+              RecordFormat: { RecordFormatType: 'JSON', MappingParameters: { JSONMappingParameters: { RecordRowPath: '$' } } },
+              RecordColumns: [{ Name: 'store', SqlType: 'VARCHAR(8)', Mapping: '$.store' }],
+            },
+          },
+        ],
+      }),
+    );
+    const describe = async () => (await analytics.send(new DescribeApplicationCommand({ ApplicationName: 'sql2-app' }))).ApplicationDetail!;
+    await page.goto(`${server.url}/console/#/apps/sql2-app`);
+
+    // A Lambda output: a destination that is not a function ARN is refused in the API's words, then one by name.
+    const outputs = page.locator('[data-testid=app-outputs]');
+    await outputs.locator('button', { hasText: 'Add output' }).click();
+    const outForm = outputs.locator('[data-testid=output-form]');
+    await outForm.locator('select[name=kind]').selectOption('lambda');
+    await outForm.locator('input[name=destination]').fill('arn:aws:s3:::not-a-function');
+    await outForm.locator('button[type=submit]').click();
+    assert.equal(
+      await textMatching(outputs.locator('p.error'), /LambdaOutput/),
+      'InvalidArgumentException: LambdaOutput ResourceARN arn:aws:s3:::not-a-function is not a Lambda function ARN',
+    );
+    await outForm.locator('input[name=destination]').fill('out-fn');
+    await outForm.locator('button[type=submit]').click();
+    await outputs.locator('[data-output=DESTINATION_SQL_STREAM]', { hasText: fnArn('out-fn') }).waitFor({ timeout: 10_000 });
+    let d = await describe();
+    const [out] = d.OutputDescriptions ?? [];
+    assert.deepEqual([out?.LambdaOutputDescription?.ResourceARN, out?.LambdaOutputDescription?.RoleARN], [fnArn('out-fn'), role]);
+    // Changed to another function and CSV, in place.
+    await outputs.locator('[data-output=DESTINATION_SQL_STREAM] button', { hasText: 'Change' }).click();
+    assert.equal(await outForm.locator('select[name=kind]').inputValue(), 'lambda');
+    assert.equal(await outForm.locator('input[name=destination]').inputValue(), 'out-fn');
+    await outForm.locator('input[name=destination]').fill('out-fn2');
+    await outForm.locator('select[name=format]').selectOption('CSV');
+    await outForm.locator('button[type=submit]').click();
+    await outputs.locator('[data-output=DESTINATION_SQL_STREAM]', { hasText: fnArn('out-fn2') }).waitFor({ timeout: 10_000 });
+    d = await describe();
+    assert.equal(d.OutputDescriptions?.[0]?.OutputId, out?.OutputId);
+    assert.equal(d.OutputDescriptions?.[0]?.LambdaOutputDescription?.ResourceARN, fnArn('out-fn2'));
+    assert.equal(d.OutputDescriptions?.[0]?.DestinationSchema?.RecordFormatType, 'CSV');
+    await outputs.locator('[data-output=DESTINATION_SQL_STREAM] button', { hasText: 'Remove' }).click();
+    await outputs.locator('.message', { hasText: 'Output DESTINATION_SQL_STREAM removed' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual((await describe()).OutputDescriptions ?? [], []);
+
+    // The preprocessing function replaced in place (InputProcessingConfigurationUpdate), keeping its role.
+    const processing = page.locator('[data-testid=app-input] [data-testid=input-processing]');
+    await processing.locator('button', { hasText: 'Replace function' }).click();
+    const processingForm = page.locator('[data-testid=processing-form]');
+    assert.equal(await processingForm.locator('input[name=function]').inputValue(), 'preprocess-a');
+    await processingForm.locator('input[name=function]').fill('preprocess-b');
+    await processingForm.locator('button[type=submit]').click();
+    await processing.locator('.mono', { hasText: /:function:preprocess-b$/ }).waitFor({ timeout: 10_000 });
+    const processor = (await describe()).InputDescriptions?.[0]?.InputProcessingConfigurationDescription?.InputLambdaProcessorDescription;
+    assert.deepEqual([processor?.ResourceARN, processor?.RoleARN], [fnArn('preprocess-b'), role]);
+
+    // Reference data added, then changed in place: its table, object and a column.
+    const refs = page.locator('[data-testid=app-references]');
+    await refs.locator('button', { hasText: 'Add reference data' }).click();
+    const refForm = refs.locator('[data-testid=reference-form]');
+    await refForm.locator('input[name=table]').fill('STORES');
+    await refForm.locator('input[name=bucket]').fill('ref-bucket');
+    await refForm.locator('input[name=key]').fill('stores.csv');
+    await refForm.locator('button[type=submit]').click();
+    await refs.locator('[data-reference=STORES]').waitFor({ timeout: 10_000 });
+    const referenceId = (await describe()).ReferenceDataSourceDescriptions?.[0]?.ReferenceId;
+    const change = async (schema: { RecordColumns: Array<{ Name: string }> } | undefined) => {
+      await refs.locator('[data-reference=STORES] button', { hasText: 'Change' }).click();
+      assert.equal(await refForm.locator('input[name=key]').inputValue(), 'stores.csv');
+      await refForm.locator('input[name=table]').fill('SHOPS');
+      await refForm.locator('input[name=key]').fill('shops-v2.csv');
+      const edited = schema ?? JSON.parse(await refForm.locator('textarea[name=schema]').inputValue());
+      edited.RecordColumns[1]!.Name = 'area';
+      await refForm.locator('textarea[name=schema]').fill(JSON.stringify(edited));
+      return edited;
+    };
+    const schema = await change(undefined);
+    // Changed elsewhere meanwhile: the form's version is stale and the API refuses it.
+    await analytics.send(
+      new AddApplicationOutputCommand({
+        ApplicationName: 'sql2-app',
+        CurrentApplicationVersionId: (await describe()).ApplicationVersionId!,
+        Output: { Name: 'OTHER_STREAM', LambdaOutput: { ResourceARN: fnArn('other'), RoleARN: role }, DestinationSchema: { RecordFormatType: 'JSON' } },
+      }),
+    );
+    await refForm.locator('button[type=submit]').click();
+    assert.match(await textMatching(refs.locator('p.error'), /ConcurrentModification/), /^ConcurrentModificationException: /);
+    await page.reload();
+    await change(schema);
+    await refForm.locator('button[type=submit]').click();
+    await refs.locator('[data-reference=SHOPS]', { hasText: 's3://ref-bucket/shops-v2.csv' }).waitFor({ timeout: 10_000 });
+    const ref = (await describe()).ReferenceDataSourceDescriptions?.[0];
+    assert.equal(ref?.ReferenceId, referenceId);
+    assert.deepEqual([ref?.TableName, ref?.S3ReferenceDataSourceDescription?.FileKey], ['SHOPS', 'shops-v2.csv']);
+    assert.deepEqual(
+      ref?.ReferenceSchema?.RecordColumns?.map((c) => c.Name),
+      ['store', 'area'],
+    );
+    await shot(page, 'app-lambda-output-reference-update');
   });
 
   it('provisions concurrency on a published version from the function page (IN_PROGRESS, then READY), refuses a conflicting alias, and removes it', async () => {

@@ -5,7 +5,20 @@
  * in-application stream, error_stream rows and its record-rate chart.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { accountId, aws, currentRegion, deliveryStreamArn, errorText, hasCloudWatch, roleArn, streamArn, useEvents, useLive, useLoad } from '../api.ts';
+import {
+  accountId,
+  aws,
+  awsRest,
+  currentRegion,
+  deliveryStreamArn,
+  errorText,
+  hasCloudWatch,
+  roleArn,
+  streamArn,
+  useEvents,
+  useLive,
+  useLoad,
+} from '../api.ts';
 import { MetricChart } from '../metrics.tsx';
 import { LiveChart, Sparkline } from '../charts.tsx';
 import { cell, num, statusClass } from '../format.ts';
@@ -1214,7 +1227,7 @@ function OutputConfig({ detail, onChange }: { detail: Detail; onChange: () => vo
                       ...at,
                       Output: {
                         Name: out.name,
-                        [out.kind === 'stream' ? 'KinesisStreamsOutput' : 'KinesisFirehoseOutput']: { ResourceARN: out.arn, RoleARN: out.role },
+                        [OUTPUT_KEYS[out.kind]]: { ResourceARN: out.arn, RoleARN: out.role },
                         DestinationSchema: { RecordFormatType: out.format },
                       },
                     }),
@@ -1227,7 +1240,7 @@ function OutputConfig({ detail, onChange }: { detail: Detail; onChange: () => vo
                           {
                             OutputId: item.OutputId,
                             NameUpdate: out.name,
-                            [out.kind === 'stream' ? 'KinesisStreamsOutputUpdate' : 'KinesisFirehoseOutputUpdate']: {
+                            [`${OUTPUT_KEYS[out.kind]}Update`]: {
                               ResourceARNUpdate: out.arn,
                               RoleARNUpdate: out.role,
                             },
@@ -1246,7 +1259,33 @@ function OutputConfig({ detail, onChange }: { detail: Detail; onChange: () => vo
   );
 }
 
-/** The output form: the in-application stream, a destination stream or delivery stream, role and record format. */
+type OutputKind = 'stream' | 'delivery' | 'lambda';
+
+/** AddApplicationOutput's destination member per kind (UpdateApplication's is the same name + `Update`). */
+const OUTPUT_KEYS: Record<OutputKind, string> = { stream: 'KinesisStreamsOutput', delivery: 'KinesisFirehoseOutput', lambda: 'LambdaOutput' };
+
+/** A function name becomes its ARN in the server's account and region; an ARN is sent as typed. */
+async function functionArnOf(fn: string): Promise<string> {
+  const name = fn.trim();
+  return name.startsWith('arn:') ? name : `arn:aws:lambda:${currentRegion()}:${await accountId()}:function:${name}`;
+}
+
+/** The server's function names (ListFunctions), for the forms that name one; none when Lambda is not mounted. */
+function useFunctionNames(): string[] {
+  const fns = useLoad(async () => {
+    try {
+      return (await awsRest<{ Functions?: Array<{ FunctionName: string }> }>('lambda', 'GET', '/2015-03-31/functions/')).Functions ?? [];
+    } catch {
+      return [];
+    }
+  }, []);
+  return (fns.data ?? []).map((f) => f.FunctionName);
+}
+
+/**
+ * The output form: the in-application stream, a destination (a data stream, a delivery stream, or a Lambda function
+ * by name or ARN), role and record format.
+ */
 function OutputForm({
   current,
   busy,
@@ -1256,31 +1295,30 @@ function OutputForm({
   current: OutputDescription | undefined;
   busy: boolean;
   onCancel: () => void;
-  onSubmit: (out: { name: string; kind: 'stream' | 'delivery'; arn: string; role: string; format: string }) => Promise<void>;
+  onSubmit: (out: { name: string; kind: OutputKind; arn: string; role: string; format: string }) => Promise<void>;
 }) {
   const live = useLive();
-  const currentDest = current?.KinesisStreamsOutputDescription ?? current?.KinesisFirehoseOutputDescription;
+  const functions = useFunctionNames();
+  const currentDest = current?.KinesisStreamsOutputDescription ?? current?.KinesisFirehoseOutputDescription ?? current?.LambdaOutputDescription;
   const form = useFields({
     name: current?.Name ?? 'DESTINATION_SQL_STREAM',
-    kind: current?.KinesisFirehoseOutputDescription ? 'delivery' : 'stream',
-    destination: nameOfArn(currentDest?.ResourceARN),
+    kind: (current?.KinesisFirehoseOutputDescription ? 'delivery' : current?.LambdaOutputDescription ? 'lambda' : 'stream') as string,
+    destination: current?.LambdaOutputDescription
+      ? current.LambdaOutputDescription.ResourceARN.replace(/^.*:function:/, '')
+      : nameOfArn(currentDest?.ResourceARN),
     format: current?.DestinationSchema?.RecordFormatType ?? 'JSON',
   });
   const [role, setRole] = useDefaultRole('kinesis-analytics', currentDest?.RoleARN);
   const note = useAction();
-  const { name, kind, destination, format } = form.values;
+  const { name, destination, format } = form.values;
+  const kind = form.values.kind as OutputKind;
   const names = kind === 'stream' ? (live.latest?.streams.map((s) => s.name) ?? []) : (live.latest?.deliveries.map((d) => d.name) ?? []);
   const submit = async (e: Event) => {
     e.preventDefault();
     try {
-      const stream = kind !== 'delivery';
-      await onSubmit({
-        name,
-        kind: stream ? 'stream' : 'delivery',
-        arn: stream ? await streamArn(destination) : await deliveryStreamArn(destination),
-        role,
-        format,
-      });
+      const arn =
+        kind === 'lambda' ? await functionArnOf(destination) : kind === 'stream' ? await streamArn(destination) : await deliveryStreamArn(destination);
+      await onSubmit({ name, kind, arn, role, format });
     } catch (err) {
       note.show({ text: errorText(err), error: true });
     }
@@ -1296,15 +1334,27 @@ function OutputForm({
         <select {...form.bind('kind')}>
           <option value="stream">Kinesis data stream</option>
           <option value="delivery">Delivery stream</option>
+          <option value="lambda">Lambda function</option>
         </select>{' '}
-        <select {...form.bind('destination')} required>
-          <option value="">choose…</option>
-          {names.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
+        {kind === 'lambda' ? (
+          <>
+            <input {...form.bind('destination')} required size={40} list="output-functions" placeholder="function name or ARN" aria-label="Function" />
+            <datalist id="output-functions">
+              {functions.map((n) => (
+                <option key={n} value={n} />
+              ))}
+            </datalist>
+          </>
+        ) : (
+          <select {...form.bind('destination')} required>
+            <option value="">choose…</option>
+            {names.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        )}
       </label>
       <label>
         Role ARN <input name="role" value={role} onInput={(e) => setRole(e.currentTarget.value)} required size={50} />
@@ -1336,14 +1386,23 @@ function OutputForm({
  */
 function Preprocessing({ input, detail, action }: { input: InputDescription; detail: Detail; action: Action }) {
   const [adding, setAdding] = useState<number | undefined>(undefined);
-  const form = useFields({ function: '' });
-  const [role, setRole] = useDefaultRole('kinesis-analytics', undefined);
   const lambda = input.InputProcessingConfigurationDescription?.InputLambdaProcessorDescription;
+  const form = useFields({ function: '' });
+  const [role, setRole] = useDefaultRole('kinesis-analytics', lambda?.RoleARN);
   const at = (version: number) => ({ ApplicationName: detail.ApplicationName, CurrentApplicationVersionId: version, InputId: input.InputId });
-  if (lambda)
+  if (lambda && adding === undefined)
     return (
       <p class="small" data-testid="input-processing">
         Preprocessed by <span class="mono">{lambda.ResourceARN}</span>{' '}
+        <button
+          type="button"
+          onClick={() => {
+            form.set('function', lambda.ResourceARN.replace(/^.*:function:/, ''));
+            setAdding(detail.ApplicationVersionId);
+          }}
+        >
+          Replace function
+        </button>{' '}
         <button
           type="button"
           disabled={action.busy}
@@ -1366,10 +1425,20 @@ function Preprocessing({ input, detail, action }: { input: InputDescription; det
     );
   const submit = async (e: Event) => {
     e.preventDefault();
-    const ok = await action.run('Preprocessing added', async () => {
-      const fn = form.values.function.trim();
-      // A function name becomes its ARN in the server's account and region; an ARN is sent as typed.
-      const arn = fn.startsWith('arn:') ? fn : `arn:aws:lambda:${currentRegion()}:${await accountId()}:function:${fn}`;
+    // Replaced in place (UpdateApplication's InputProcessingConfigurationUpdate) when the input has one, else added.
+    const ok = await action.run(lambda ? 'Preprocessing function replaced' : 'Preprocessing added', async () => {
+      const arn = await functionArnOf(form.values.function);
+      if (lambda) {
+        return aws('analytics', 'UpdateApplication', {
+          ApplicationName: detail.ApplicationName,
+          CurrentApplicationVersionId: adding,
+          ApplicationUpdate: {
+            InputUpdates: [
+              { InputId: input.InputId, InputProcessingConfigurationUpdate: { InputLambdaProcessorUpdate: { ResourceARNUpdate: arn, RoleARNUpdate: role } } },
+            ],
+          },
+        });
+      }
       return aws('analytics', 'AddApplicationInputProcessingConfiguration', {
         ...at(adding),
         InputProcessingConfiguration: { InputLambdaProcessor: { ResourceARN: arn, RoleARN: role } },
@@ -1387,7 +1456,7 @@ function Preprocessing({ input, detail, action }: { input: InputDescription; det
       </label>
       <p class="row">
         <button type="submit" disabled={action.busy}>
-          Add preprocessing
+          {lambda ? 'Replace function' : 'Add preprocessing'}
         </button>
         <button type="button" onClick={() => setAdding(undefined)}>
           Cancel
@@ -1411,13 +1480,31 @@ const REFERENCE_SCHEMA = JSON.stringify(
 
 /**
  * Reference data sources (an object of the server's object store read as an in-application table): listed, added
- * (AddApplicationReferenceDataSource, at the version the form was opened at) and removed (DeleteApplicationReferenceDataSource).
+ * (AddApplicationReferenceDataSource, at the version the form was opened at), changed in place (UpdateApplication's
+ * ReferenceDataSourceUpdates: table name, object, role and schema) and removed (DeleteApplicationReferenceDataSource).
  */
 function ReferenceConfig({ detail, onChange }: { detail: Detail; onChange: () => void }) {
   const action = useAction(onChange);
+  /** The form's version and the reference it changes (undefined: a new one). */
   const [adding, setAdding] = useState<number | undefined>(undefined);
+  const [changing, setChanging] = useState<string | undefined>(undefined);
   const form = useFields({ table: '', bucket: '', key: '', schema: REFERENCE_SCHEMA });
   const [role, setRole] = useDefaultRole('kinesis-analytics', undefined);
+  const open = (r: (typeof detail.ReferenceDataSourceDescriptions & {})[number] | undefined) => {
+    setChanging(r?.ReferenceId);
+    form.reset(
+      r
+        ? {
+            table: r.TableName,
+            bucket: nameOfS3Bucket(r.S3ReferenceDataSourceDescription.BucketARN),
+            key: r.S3ReferenceDataSourceDescription.FileKey,
+            schema: JSON.stringify(r.ReferenceSchema, null, 1),
+          }
+        : undefined,
+    );
+    if (r?.S3ReferenceDataSourceDescription.ReferenceRoleARN) setRole(r.S3ReferenceDataSourceDescription.ReferenceRoleARN);
+    setAdding(detail.ApplicationVersionId);
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
     let schema: InputSchema;
@@ -1427,17 +1514,36 @@ function ReferenceConfig({ detail, onChange }: { detail: Detail; onChange: () =>
       action.show({ text: `The schema is not JSON: ${(err as Error).message}`, error: true });
       return;
     }
-    const ok = await action.run(`Reference table ${form.values.table} added`, () =>
-      aws('analytics', 'AddApplicationReferenceDataSource', {
-        ApplicationName: detail.ApplicationName,
-        CurrentApplicationVersionId: adding,
-        ReferenceDataSource: {
-          TableName: form.values.table,
-          S3ReferenceDataSource: { BucketARN: `arn:aws:s3:::${form.values.bucket}`, FileKey: form.values.key, ReferenceRoleARN: role },
-          ReferenceSchema: schema,
-        },
-      }),
-    );
+    const bucketArn = `arn:aws:s3:::${form.values.bucket}`;
+    const ok =
+      changing !== undefined
+        ? await action.run(`Reference table ${form.values.table} changed`, () =>
+            aws('analytics', 'UpdateApplication', {
+              ApplicationName: detail.ApplicationName,
+              CurrentApplicationVersionId: adding,
+              ApplicationUpdate: {
+                ReferenceDataSourceUpdates: [
+                  {
+                    ReferenceId: changing,
+                    TableNameUpdate: form.values.table,
+                    S3ReferenceDataSourceUpdate: { BucketARNUpdate: bucketArn, FileKeyUpdate: form.values.key, ReferenceRoleARNUpdate: role },
+                    ReferenceSchemaUpdate: schema,
+                  },
+                ],
+              },
+            }),
+          )
+        : await action.run(`Reference table ${form.values.table} added`, () =>
+            aws('analytics', 'AddApplicationReferenceDataSource', {
+              ApplicationName: detail.ApplicationName,
+              CurrentApplicationVersionId: adding,
+              ReferenceDataSource: {
+                TableName: form.values.table,
+                S3ReferenceDataSource: { BucketARN: bucketArn, FileKey: form.values.key, ReferenceRoleARN: role },
+                ReferenceSchema: schema,
+              },
+            }),
+          );
     if (ok) setAdding(undefined);
   };
   return (
@@ -1447,6 +1553,9 @@ function ReferenceConfig({ detail, onChange }: { detail: Detail; onChange: () =>
         <div key={r.ReferenceId} class="small" data-reference={r.TableName}>
           <b>{r.TableName}</b> ← s3://{nameOfS3Bucket(r.S3ReferenceDataSourceDescription.BucketARN)}/{r.S3ReferenceDataSourceDescription.FileKey} (
           {r.ReferenceSchema.RecordFormat.RecordFormatType}: {r.ReferenceSchema.RecordColumns.map((c) => `${c.Name} ${c.SqlType}`).join(', ')}){' '}
+          <button type="button" onClick={() => open(r)}>
+            Change
+          </button>{' '}
           <button
             type="button"
             disabled={action.busy}
@@ -1465,13 +1574,13 @@ function ReferenceConfig({ detail, onChange }: { detail: Detail; onChange: () =>
         </div>
       ))}
       <p class="small">
-        <button type="button" onClick={() => setAdding(detail.ApplicationVersionId)}>
+        <button type="button" onClick={() => open(undefined)}>
           Add reference data
         </button>
       </p>
       {adding !== undefined ? (
         <form class="card dialog" onSubmit={(e) => void submit(e)} data-testid="reference-form">
-          <h3>Add reference data</h3>
+          <h3>{changing !== undefined ? `Change reference table ${form.values.table}` : 'Add reference data'}</h3>
           <label>
             In-application table <input {...form.bind('table')} required />
           </label>
@@ -1489,7 +1598,7 @@ function ReferenceConfig({ detail, onChange }: { detail: Detail; onChange: () =>
           </label>
           <p class="row">
             <button type="submit" disabled={action.busy}>
-              Add reference data
+              {changing !== undefined ? 'Save reference data' : 'Add reference data'}
             </button>
             <button type="button" onClick={() => setAdding(undefined)}>
               Cancel

@@ -1305,7 +1305,7 @@ function ProvisionedConcurrency({ name, qualifiers, onChange }: { name: string; 
             </option>
           ))}
         </select>
-        <input name="count" type="number" aria-label="Provisioned concurrent executions" {...fields.bind('count')} />
+        <input type="number" aria-label="Provisioned concurrent executions" {...fields.bind('count')} />
         <button type="submit" disabled={action.busy || !qualifier}>
           Provision
         </button>
