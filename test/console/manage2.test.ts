@@ -5,12 +5,15 @@
  * mapping's parallelization factor (out of range refused, then set) and a queue mapping's maximum concurrency
  * removed; a SQL application's Lambda output added (a non-function ARN refused), changed and removed, its reference
  * data changed in place (a stale version refused) and its preprocessing function replaced in place. Every change is
- * read back with the AWS SDK.
+ * read back with the AWS SDK; an HTTP endpoint delivery stream's common attributes (the endpoint receives them),
+ * content encoding and CloudWatch logging set and changed, and its server-side encryption switched on and off.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -27,6 +30,7 @@ import {
   ListEventSourceMappingsCommand,
   PublishVersionCommand,
 } from '@aws-sdk/client-lambda';
+import { CreateDeliveryStreamCommand, DescribeDeliveryStreamCommand, FirehoseClient, PutRecordCommand } from '@aws-sdk/client-firehose';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createConsole } from '../../src/console/index.ts';
 import { waitForStreamActive } from '../../src/pipeline/index.ts';
@@ -34,7 +38,7 @@ import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { ROOT } from '../cli/run-cli.ts';
 import { ROLE, zipOf } from '../functions/helpers.ts';
-import { launchChromium, openPage, shot, textMatching } from './helpers.ts';
+import { launchChromium, openPage, shot, textMatching, until } from './helpers.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -42,7 +46,7 @@ const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
 const region = 'us-east-1';
 const CODE = 'import os\ndef h(e, c):\n    return {"type": os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"]}\n';
 
-describe('managing provisioned concurrency, mapping scaling and SQL application outputs, reference data and preprocessing from the console in chromium', () => {
+describe('managing provisioned concurrency, mapping scaling, SQL application outputs, reference data and preprocessing, and delivery stream attributes, logging and encryption from the console in chromium', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'freshet-console-manage2-'));
   const webConsole = createConsole();
   let server: FreshetServer;
@@ -50,6 +54,7 @@ describe('managing provisioned concurrency, mapping scaling and SQL application 
   let lambda: LambdaClient;
   let sqs: SQSClient;
   let analytics: KinesisAnalyticsClient;
+  let firehose: FirehoseClient;
   let browser: Browser;
   let page: Page;
   let errors: string[];
@@ -76,6 +81,7 @@ describe('managing provisioned concurrency, mapping scaling and SQL application 
     lambda = new LambdaClient(client);
     sqs = new SQSClient(client);
     analytics = new KinesisAnalyticsClient(client);
+    firehose = new FirehoseClient(client);
     await kinesis.send(new CreateStreamCommand({ StreamName: 'pf-in', ShardCount: 1 }));
     await waitForStreamActive(kinesis, 'pf-in');
     browser = await launchChromium();
@@ -84,7 +90,7 @@ describe('managing provisioned concurrency, mapping scaling and SQL application 
 
   after(async () => {
     await browser?.close();
-    for (const c of [kinesis, lambda, sqs, analytics]) c?.destroy();
+    for (const c of [kinesis, lambda, sqs, analytics, firehose]) c?.destroy();
     webConsole.close();
     await server?.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -200,6 +206,104 @@ describe('managing provisioned concurrency, mapping scaling and SQL application 
       ['store', 'area'],
     );
     await shot(page, 'app-lambda-output-reference-update');
+  });
+
+  it("creates an HTTP endpoint delivery stream with common attributes, GZIP and CloudWatch logging, edits them, and switches server-side encryption on and off (a stream-fed one refused in Firehose's words)", async () => {
+    const received: Array<{ attributes: string | undefined; encoding: string | undefined }> = [];
+    const endpoint = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push({ attributes: req.headers['x-amz-firehose-common-attributes'] as string | undefined, encoding: req.headers['content-encoding'] });
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ requestId: req.headers['x-amz-firehose-request-id'], timestamp: Date.now() }));
+      });
+    });
+    await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/ingest`;
+      await page.goto(`${server.url}/console/#/deliveries`);
+      await page.click('[data-testid=create-delivery-open]');
+      const form = page.locator('[data-testid=create-delivery]');
+      await form.locator('input[name=name]').fill('attrs-http');
+      await form.locator('select[name=kind]').selectOption('http');
+      await form.locator('input[name=url]').fill(url);
+      await form.locator('select[name=contentEncoding]').selectOption('GZIP');
+      await form.locator('textarea[name=commonAttributes]').fill('team=data\nenv = test');
+      await form.locator('input[name=logGroup]').fill('/aws/kinesisfirehose/attrs-http');
+      await form.locator('input[name=bucket]').fill('attrs-backup');
+      await form.locator('input[name=size]').fill('1');
+      await form.locator('input[name=interval]').fill('0');
+      await form.locator('button[type=submit]').click();
+      await page.locator('.message', { hasText: 'Creating attrs-http…' }).waitFor({ timeout: 10_000 });
+      const describe = async () => (await firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: 'attrs-http' }))).DeliveryStreamDescription!;
+      let http = (await describe()).Destinations?.[0]?.HttpEndpointDestinationDescription;
+      assert.deepEqual(http?.RequestConfiguration, {
+        ContentEncoding: 'GZIP',
+        CommonAttributes: [
+          { AttributeName: 'team', AttributeValue: 'data' },
+          { AttributeName: 'env', AttributeValue: 'test' },
+        ],
+      });
+      assert.deepEqual(http?.CloudWatchLoggingOptions, {
+        Enabled: true,
+        LogGroupName: '/aws/kinesisfirehose/attrs-http',
+        LogStreamName: 'DestinationDelivery',
+      });
+      await until('attrs-http ACTIVE', async () => (await describe()).DeliveryStreamStatus === 'ACTIVE', 10_000);
+      await firehose.send(new PutRecordCommand({ DeliveryStreamName: 'attrs-http', Record: { Data: Buffer.from('{"n":1}\n') } }));
+      await until('the endpoint receives the record', async () => received.length > 0, 10_000);
+      assert.deepEqual(received[0], { attributes: JSON.stringify({ commonAttributes: { team: 'data', env: 'test' } }), encoding: 'gzip' });
+
+      // Edited: one attribute left, no compression, logging off.
+      await page.goto(`${server.url}/console/#/deliveries/attrs-http`);
+      await page.locator('button', { hasText: 'Edit destination' }).click();
+      const update = page.locator('[data-testid=update-destination]');
+      assert.equal(await update.locator('textarea[name=commonAttributes]').inputValue(), 'team=data\nenv=test');
+      assert.equal(await update.locator('input[name=logGroup]').inputValue(), '/aws/kinesisfirehose/attrs-http');
+      await update.locator('textarea[name=commonAttributes]').fill('team=platform');
+      await update.locator('select[name=contentEncoding]').selectOption('NONE');
+      await update.locator('input[name=logGroup]').fill('');
+      await update.locator('button[type=submit]').click();
+      await page.locator('.message', { hasText: 'Destination updated' }).waitFor({ timeout: 10_000 });
+      http = (await describe()).Destinations?.[0]?.HttpEndpointDestinationDescription;
+      assert.deepEqual(http?.RequestConfiguration, { ContentEncoding: 'NONE', CommonAttributes: [{ AttributeName: 'team', AttributeValue: 'platform' }] });
+      assert.equal(http?.CloudWatchLoggingOptions?.Enabled, false);
+
+      // Server-side encryption: ENABLING, then ENABLED on the page; then off again.
+      const encryption = page.locator('[data-testid=delivery-encryption]');
+      assert.equal(await textMatching(encryption.locator('[data-testid=encryption-status]'), /DISABLED/), 'DISABLED');
+      await encryption.locator('button', { hasText: 'Enable encryption' }).click();
+      assert.equal(await textMatching(encryption.locator('[data-testid=encryption-status]'), /^ENABLED$/), 'ENABLED');
+      const enc = (await describe()).DeliveryStreamEncryptionConfiguration;
+      assert.deepEqual([enc?.Status, enc?.KeyType], ['ENABLED', 'AWS_OWNED_CMK']);
+      await encryption.locator('button', { hasText: 'Disable encryption' }).click();
+      assert.equal(await textMatching(encryption.locator('[data-testid=encryption-status]'), /^DISABLED$/), 'DISABLED');
+      assert.equal((await describe()).DeliveryStreamEncryptionConfiguration?.Status, 'DISABLED');
+      await shot(page, 'delivery-http-attributes-encryption');
+    } finally {
+      endpoint.close();
+    }
+
+    // A delivery stream reading a Kinesis data stream: Firehose refuses encryption, in its words.
+    await firehose.send(
+      new CreateDeliveryStreamCommand({
+        DeliveryStreamName: 'fed-by-stream',
+        DeliveryStreamType: 'KinesisStreamAsSource',
+        KinesisStreamSourceConfiguration: {
+          KinesisStreamARN: (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'pf-in' }))).StreamDescriptionSummary!.StreamARN!,
+          RoleARN: 'arn:aws:iam::000000000000:role/firehose-delivery',
+        },
+        ExtendedS3DestinationConfiguration: { BucketARN: 'arn:aws:s3:::fed', RoleARN: 'arn:aws:iam::000000000000:role/firehose-delivery' },
+      }),
+    );
+    await page.goto(`${server.url}/console/#/deliveries/fed-by-stream`);
+    const encryption = page.locator('[data-testid=delivery-encryption]');
+    await encryption.locator('button', { hasText: 'Enable encryption' }).click();
+    assert.equal(
+      await textMatching(encryption.locator('.error'), /not supported/),
+      'InvalidArgumentException: Encryption is not supported for delivery stream fed-by-stream because its source is a Kinesis data stream.',
+    );
   });
 
   it('provisions concurrency on a published version from the function page (IN_PROGRESS, then READY), refuses a conflicting alias, and removes it', async () => {

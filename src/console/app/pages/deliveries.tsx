@@ -3,7 +3,7 @@
  * success charts, its configuration (changed with UpdateDestination), delete, and its bucket as a browsable tree
  * with a viewer for the delivered files.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { aws, awsRest, consoleGet, errorText, hasCloudWatch, roleArn, streamArn, useLive, useLoad } from '../api.ts';
 import { OutcomeText, useAction, useFields } from '../forms.tsx';
 import { MetricChart } from '../metrics.tsx';
@@ -68,6 +68,11 @@ interface Settings {
   retryS: string;
   httpBackupMode: 'FailedDataOnly' | 'AllData';
   contentEncoding: 'NONE' | 'GZIP';
+  /** HTTP endpoint: RequestConfiguration.CommonAttributes, one `name=value` a line. */
+  commonAttributes: string;
+  /** CloudWatchLoggingOptions: the log group and stream delivery errors go to ('' = logging off). */
+  logGroup: string;
+  logStream: string;
 }
 
 const DEFAULTS: Settings = {
@@ -101,6 +106,9 @@ const DEFAULTS: Settings = {
   retryS: '300',
   httpBackupMode: 'FailedDataOnly',
   contentEncoding: 'NONE',
+  commonAttributes: '',
+  logGroup: '',
+  logStream: '',
 };
 
 interface Processor {
@@ -163,6 +171,7 @@ function settingsOf(dest: Destination | undefined): Settings {
   const has = (type: string) => processors.some((p) => p.Type === type);
   const conversion = ext?.DataFormatConversionConfiguration;
   const hints = http?.BufferingHints ?? s3?.BufferingHints;
+  const logging = (http ?? ext)?.CloudWatchLoggingOptions;
   return {
     ...DEFAULTS,
     kind: http ? 'http' : 's3',
@@ -194,6 +203,9 @@ function settingsOf(dest: Destination | undefined): Settings {
     retryS: String(http?.RetryOptions?.DurationInSeconds ?? 300),
     httpBackupMode: http?.S3BackupMode ?? 'FailedDataOnly',
     contentEncoding: http?.RequestConfiguration?.ContentEncoding ?? 'NONE',
+    commonAttributes: (http?.RequestConfiguration?.CommonAttributes ?? []).map((a) => `${a.AttributeName}=${a.AttributeValue}`).join('\n'),
+    logGroup: logging?.Enabled ? (logging.LogGroupName ?? '') : '',
+    logStream: logging?.Enabled ? (logging.LogStreamName ?? '') : '',
   };
 }
 
@@ -206,6 +218,12 @@ function settingsOf(dest: Destination | undefined): Settings {
 function destinationConfig(s: Settings, role: string, update: boolean, before?: Settings): [string, Record<string, unknown>] {
   const bucketPart = (bucket: string, prefix: string) => ({ BucketARN: `arn:aws:s3:::${bucket}`, RoleARN: role, Prefix: prefix });
   const wasSameKind = before?.kind === s.kind;
+  // CloudWatch logging of delivery errors: on with a log group, sent switched off when the form clears the one it had.
+  const logging = s.logGroup
+    ? { CloudWatchLoggingOptions: { Enabled: true, LogGroupName: s.logGroup, LogStreamName: s.logStream || 'DestinationDelivery' } }
+    : wasSameKind && before?.logGroup
+      ? { CloudWatchLoggingOptions: { Enabled: false } }
+      : {};
   const processing = processingOf(
     s,
     wasSameKind &&
@@ -226,7 +244,8 @@ function destinationConfig(s: Settings, role: string, update: boolean, before?: 
           ? { EndpointConfiguration: { Url: s.url, ...(s.endpointName ? { Name: s.endpointName } : {}), ...(s.accessKey ? { AccessKey: s.accessKey } : {}) } }
           : {}),
         BufferingHints: { SizeInMBs: Number(s.sizeMiB), IntervalInSeconds: Number(s.intervalS) },
-        RequestConfiguration: { ContentEncoding: s.contentEncoding },
+        RequestConfiguration: { ContentEncoding: s.contentEncoding, CommonAttributes: attributesOf(s.commonAttributes) },
+        ...logging,
         RetryOptions: { DurationInSeconds: Number(s.retryS) },
         RoleARN: role,
         S3BackupMode: s.httpBackupMode,
@@ -259,6 +278,7 @@ function destinationConfig(s: Settings, role: string, update: boolean, before?: 
           ? { DataFormatConversionConfiguration: { Enabled: false } }
           : {}),
       ...(processing ? { ProcessingConfiguration: processing } : {}),
+      ...logging,
       ...(s.dynamicPartitioning || (wasSameKind && before?.dynamicPartitioning)
         ? { DynamicPartitioningConfiguration: { Enabled: s.dynamicPartitioning } }
         : {}),
@@ -269,6 +289,18 @@ function destinationConfig(s: Settings, role: string, update: boolean, before?: 
           : {}),
     },
   ];
+}
+
+/** CommonAttributes from `name=value` lines (a line without `=` is a name with an empty value). */
+function attributesOf(text: string): Array<{ AttributeName: string; AttributeValue: string }> {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const i = l.indexOf('=');
+      return i < 0 ? { AttributeName: l, AttributeValue: '' } : { AttributeName: l.slice(0, i).trim(), AttributeValue: l.slice(i + 1).trim() };
+    });
 }
 
 /** The keys a metadata extraction query of the usual form `{store: .store, day: .day}` names (none for other queries). */
@@ -343,6 +375,10 @@ function DestinationFields({ value, onChange }: { value: Settings; onChange: (v:
               <option value="GZIP">GZIP</option>
             </select>{' '}
             Retry duration (s) <input {...text('retryS')} type="number" min="0" max="7200" />
+          </label>
+          <label>
+            Common attributes (sent with every request; one <code>name=value</code> a line){' '}
+            <textarea {...text('commonAttributes')} rows={2} cols={40} class="mono" />
           </label>
           <label>
             Back up to S3{' '}
@@ -498,6 +534,10 @@ function DestinationFields({ value, onChange }: { value: Settings; onChange: (v:
           </fieldset>
         ) : null}
       </details>
+      <label data-testid="delivery-logging">
+        Log delivery errors to CloudWatch Logs: group <input {...text('logGroup')} placeholder="blank: no logging" size={30} /> stream{' '}
+        <input {...text('logStream')} placeholder="DestinationDelivery" />
+      </label>
     </>
   );
 }
@@ -620,6 +660,12 @@ interface S3Description {
   BufferingHints?: { SizeInMBs?: number; IntervalInSeconds?: number };
 }
 
+interface Logging {
+  Enabled?: boolean;
+  LogGroupName?: string;
+  LogStreamName?: string;
+}
+
 interface Destination {
   DestinationId: string;
   ExtendedS3DestinationDescription?: S3Description & {
@@ -630,12 +676,14 @@ interface Destination {
     CustomTimeZone?: string;
     S3BackupMode?: string;
     S3BackupDescription?: S3Description;
+    CloudWatchLoggingOptions?: Logging;
   };
   S3DestinationDescription?: S3Description;
   HttpEndpointDestinationDescription?: {
     EndpointConfiguration?: { Url?: string; Name?: string };
     BufferingHints?: { SizeInMBs?: number; IntervalInSeconds?: number };
-    RequestConfiguration?: { ContentEncoding?: 'NONE' | 'GZIP' };
+    RequestConfiguration?: { ContentEncoding?: 'NONE' | 'GZIP'; CommonAttributes?: Array<{ AttributeName: string; AttributeValue: string }> };
+    CloudWatchLoggingOptions?: Logging;
     RetryOptions?: { DurationInSeconds?: number };
     RoleARN?: string;
     S3BackupMode?: 'FailedDataOnly' | 'AllData';
@@ -649,6 +697,7 @@ interface Described {
     DeliveryStreamName: string;
     DeliveryStreamStatus: string;
     DeliveryStreamType: string;
+    DeliveryStreamEncryptionConfiguration?: { Status?: string; KeyType?: string; KeyARN?: string };
     VersionId: string;
     Destinations: Destination[];
   };
@@ -830,6 +879,7 @@ function ManageDelivery({ desc, onChange }: { desc: Described['DeliveryStreamDes
         </button>
         <OutcomeText outcome={action.outcome} inline />
       </p>
+      <Encryption desc={desc} onChange={onChange} />
       {editing ? (
         <form class="card dialog" onSubmit={update} data-testid="update-destination">
           <h3>
@@ -847,6 +897,66 @@ function ManageDelivery({ desc, onChange }: { desc: Described['DeliveryStreamDes
         </form>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * Server-side encryption (StartDeliveryStreamEncryption with an AWS-owned or customer-managed key, and
+ * StopDeliveryStreamEncryption): its status (ENABLING and DISABLING become ENABLED and DISABLED shortly after) is read
+ * again each second while it changes. Firehose refuses it for a stream reading a Kinesis data stream, in its words.
+ */
+function Encryption({ desc, onChange }: { desc: Described['DeliveryStreamDescription']; onChange: () => void }) {
+  const action = useAction(onChange);
+  const [keyArn, setKeyArn] = useState('');
+  const enc = desc.DeliveryStreamEncryptionConfiguration;
+  const status = enc?.Status ?? 'DISABLED';
+  const changing = status === 'ENABLING' || status === 'DISABLING';
+  useEffect(() => {
+    if (!changing) return;
+    const t = setInterval(onChange, 1000);
+    return () => clearInterval(t);
+  }, [changing]);
+  const name = desc.DeliveryStreamName;
+  return (
+    <p class="row" data-testid="delivery-encryption">
+      Server-side encryption: <b data-testid="encryption-status">{status}</b>
+      {enc?.KeyType && status !== 'DISABLED' ? <span class="muted small"> ({enc.KeyARN ?? enc.KeyType})</span> : null}{' '}
+      {status === 'ENABLED' || status === 'ENABLING' ? (
+        <button
+          type="button"
+          disabled={action.busy}
+          onClick={() => void action.run('Disabling encryption', () => aws('firehose', 'StopDeliveryStreamEncryption', { DeliveryStreamName: name }))}
+        >
+          Disable encryption
+        </button>
+      ) : (
+        <>
+          <input
+            name="keyArn"
+            value={keyArn}
+            onInput={(e) => setKeyArn(e.currentTarget.value)}
+            placeholder="KMS key ARN (blank: AWS-owned key)"
+            size={40}
+            aria-label="KMS key ARN"
+          />{' '}
+          <button
+            type="button"
+            disabled={action.busy}
+            onClick={() =>
+              void action.run('Enabling encryption', () =>
+                aws('firehose', 'StartDeliveryStreamEncryption', {
+                  DeliveryStreamName: name,
+                  DeliveryStreamEncryptionConfigurationInput: keyArn ? { KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: keyArn } : { KeyType: 'AWS_OWNED_CMK' },
+                }),
+              )
+            }
+          >
+            Enable encryption
+          </button>
+        </>
+      )}{' '}
+      <OutcomeText outcome={action.outcome} inline />
+    </p>
   );
 }
 
