@@ -334,3 +334,52 @@ describe('function lifecycle', () => {
     }
   });
 });
+
+describe('provisioned concurrency', () => {
+  it('stays IN_PROGRESS until its environments are up and the clock passes provisionedReadyMs, serves warm, spills over beyond its count, is never reaped, and warms again after a restart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'freshet-fn-provisioned-'));
+    const clock = new ManualClock(Date.now());
+    const open = async () => {
+      const storage = new FileStorage({ dataDir: dir, fsync: { kind: 'always' }, clock });
+      await storage.open();
+      const { fns } = await openEngine({ storage, dataDir: dir, clock, provisionedReadyMs: 60_000 });
+      return { storage, fns };
+    };
+    try {
+      let { storage, fns } = await open();
+      const name = uniqueName('warm');
+      const code = 'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms || 0)); return process.env.AWS_LAMBDA_INITIALIZATION_TYPE; };';
+      await fns.createFunction(name, { runtime: 'nodejs20.x', handler: 'index.handler', role: ROLE }, { zip: zipOf({ 'index.js': code }) }, { publish: true });
+      assert.equal((await fns.putProvisionedConcurrency(name, '1', 1)).status, 'IN_PROGRESS');
+      await waitFor(() => fns.provisionedEnvironmentCount(name) === 1, 20_000, 'the provisioned environment');
+      assert.equal(fns.getProvisionedConcurrency(name, '1').status, 'IN_PROGRESS', 'up, but the clock has not passed provisionedReadyMs');
+      clock.advance(60_000);
+      const ready = fns.getProvisionedConcurrency(name, '1');
+      assert.deepEqual([ready.status, ready.allocated, ready.available], ['READY', 1, 1]);
+      // Two at once: one runs on the provisioned environment, the other spills over to a new on-demand one.
+      const both = await Promise.all([0, 1].map(() => fns.invoke(name, Buffer.from('{"ms": 300}'), { qualifier: '1' })));
+      assert.deepEqual(both.map((r) => json(r.payload)).sort(), ['on-demand', 'provisioned-concurrency']);
+      assert.equal(fns.environmentCount(name), 2);
+      // Idle past the reaping time: the on-demand environment stops, the provisioned one stays.
+      clock.advance(11 * 60_000);
+      await waitFor(() => fns.environmentCount(name) === 1, 5000, 'the on-demand environment to be reaped');
+      assert.equal(fns.provisionedEnvironmentCount(name), 1);
+      await fns.close();
+      await storage.close();
+
+      ({ storage, fns } = await open());
+      assert.equal(fns.getProvisionedConcurrency(name, '1').status, 'IN_PROGRESS');
+      await waitFor(() => fns.provisionedEnvironmentCount(name) === 1, 20_000, 'the environment started again');
+      clock.advance(60_000);
+      assert.equal(fns.getProvisionedConcurrency(name, '1').status, 'READY');
+      assert.equal(json((await fns.invoke(name, Buffer.from('{}'), { qualifier: '1' })).payload), 'provisioned-concurrency');
+      await fns.deleteProvisionedConcurrency(name, '1');
+      assert.equal(fns.provisionedEnvironmentCount(name), 0);
+      assert.deepEqual(fns.listProvisionedConcurrency(name), []);
+      await fns.close();
+      await storage.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
