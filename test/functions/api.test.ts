@@ -40,6 +40,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { awsCli, python3 } from '../helpers/third-party-clients.ts';
@@ -248,6 +249,30 @@ describe('AWSLambda API', () => {
       assert.doesNotMatch(Buffer.from(r.LogResult!, 'base64').toString('utf8'), /Init Duration/);
     }
     assert.notEqual(json(both[0]!.Payload).pid, json(both[1]!.Payload).pid);
+    // A third at once with them spills over to an on-demand environment; AWS/Lambda counts both kinds per Resource.
+    const three = await Promise.all([0, 1, 2].map(() => lambda.send(new InvokeCommand({ FunctionName: `${name}:1`, Payload: Buffer.from('{"sleep": 1}') }))));
+    assert.deepEqual(three.map((r) => json(r.Payload).type).sort(), ['on-demand', 'provisioned-concurrency', 'provisioned-concurrency']);
+    const cw = new CloudWatchClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const sum = async (metric: string) =>
+      (
+        await cw.send(
+          new GetMetricStatisticsCommand({
+            Namespace: 'AWS/Lambda',
+            MetricName: metric,
+            Dimensions: [
+              { Name: 'FunctionName', Value: name },
+              { Name: 'Resource', Value: `${name}:1` },
+            ],
+            StartTime: new Date(Date.now() - 3_600_000),
+            EndTime: new Date(Date.now() + 3_600_000),
+            Period: 7200,
+            Statistics: ['Sum'],
+          }),
+        )
+      ).Datapoints?.[0]?.Sum;
+    assert.equal(await sum('ProvisionedConcurrencyInvocations'), 4);
+    assert.equal(await sum('ProvisionedConcurrencySpilloverInvocations'), 1);
+    cw.destroy();
     // $LATEST has none: its first invocation starts an on-demand environment.
     const latest = await lambda.send(new InvokeCommand({ FunctionName: name, LogType: 'Tail' }));
     assert.equal(json(latest.Payload).type, 'on-demand');
