@@ -382,4 +382,25 @@ describe('provisioned concurrency', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('reports FAILED with FUNCTION_ERROR_INIT_FAILURE when the version cannot initialise', async () => {
+    const clock = new ManualClock(Date.now());
+    const { fns } = await openEngine({ clock, provisionedReadyMs: 1000 });
+    try {
+      const name = uniqueName('broken');
+      await fns.createFunction(
+        name,
+        { runtime: 'nodejs20.x', handler: 'index.handler', role: ROLE },
+        { zip: zipOf({ 'index.js': 'throw new Error("no config");' }) },
+        { publish: true },
+      );
+      await fns.putProvisionedConcurrency(name, '1', 1);
+      clock.advance(1000);
+      await waitFor(() => fns.getProvisionedConcurrency(name, '1').status !== 'IN_PROGRESS', 20_000, 'the init to fail');
+      const s = fns.getProvisionedConcurrency(name, '1');
+      assert.deepEqual([s.status, s.statusReason, s.allocated], ['FAILED', 'FUNCTION_ERROR_INIT_FAILURE', 0]);
+    } finally {
+      await fns.close();
+    }
+  });
 });
