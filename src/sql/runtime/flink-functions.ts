@@ -749,6 +749,11 @@ export const FLINK_FUNCTIONS = {
   jsonRaw: (v: V): V => (v === null ? null : JSON.parse(str(v))),
   // collections
   cardinality: (v: V): V => (v === null ? null : v instanceof Map ? v.size : (v as unknown[]).length),
+  /** A scalar subquery's value: `rows` is how many rows it has for this key (NULL: none); more than one fails as in Flink. */
+  singleValue: (rows: V, v: V): V => {
+    if (rows !== null && (rows as number) > 1) throw new RowError('TableRuntimeException', 'SingleValueAggFunction received more than one element.');
+    return v;
+  },
   element: (v: V): V => {
     if (v === null) return null;
     const a = v as unknown[];

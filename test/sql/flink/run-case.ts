@@ -15,6 +15,7 @@
  *   -- expect-none SINK                         SINK emits nothing
  *   -- expect-late <n>                          rows dropped as late, in total
  *   -- expect-errors <n>                        rows that failed (dropped), in total
+ *   -- expect-row-error text                    every failed row's message is text
  *   -- expect-error L:C text                    planning fails at line L, column C with a message containing text
  *
  * Base time: 2021-01-31 14:00:00 UTC.
@@ -42,6 +43,7 @@ export interface FlinkCase {
   none: Set<string>;
   late?: number;
   errors?: number;
+  rowError?: string;
   error?: { line: number; column: number; text: string };
 }
 
@@ -109,6 +111,9 @@ export function readFlinkCase(path: string): FlinkCase {
         break;
       case 'expect-errors':
         c.errors = Number(rest);
+        break;
+      case 'expect-row-error':
+        c.rowError = rest;
         break;
       case 'expect-error': {
         const e = /^(\d+):(\d+)\s+(.*)$/.exec(rest)!;
@@ -196,5 +201,9 @@ export function runFlinkCase(c: FlinkCase): void {
   }
   if (c.late !== undefined) assert.equal(m.lateRowsDropped, c.late, 'late rows dropped');
   if (c.errors !== undefined) assert.equal(m.rowErrors, c.errors, `row errors: ${JSON.stringify(m.recentErrors)}`);
+  if (c.rowError !== undefined) {
+    assert.ok(m.recentErrors.length > 0, 'rows should have failed');
+    for (const e of m.recentErrors) assert.equal(e.message, c.rowError);
+  }
   app.close();
 }

@@ -45,6 +45,15 @@ function aggText(a: AggPlan): string {
   return `${a.fn}(${a.distinct ? 'DISTINCT ' : ''}${a.arg ? exprText(a.arg) : '*'})`;
 }
 
+/** Flink's names for the join types in a plan. */
+const JOIN_TYPES: Record<string, string> = { INNER: 'InnerJoin', LEFT: 'LeftOuterJoin', RIGHT: 'RightOuterJoin', FULL: 'FullOuterJoin' };
+
+/** Whether `o` emits updates: its own kind, or a row-by-row operator (Calc, Union, Limit) over an input that does. */
+function emitsUpdates(o: OpPlan, streams: Map<string, StreamPlan>): boolean {
+  if (node(o, streams).updates) return true;
+  return (o.op === 'filterProject' || o.op === 'unionAll' || o.op === 'limit') && inputsOf(o).some((x) => emitsUpdates(x, streams));
+}
+
 function node(o: OpPlan, streams: Map<string, StreamPlan>): { text: string; updates: boolean } {
   switch (o.op) {
     case 'scan': {
@@ -83,7 +92,7 @@ function node(o: OpPlan, streams: Map<string, StreamPlan>): { text: string; upda
       return { text: `IntervalJoin(joinType=[${o.joinType}], windowBounds=[lower=${o.lowerMs} ms, upper=${o.upperMs} ms])`, updates: false };
     case 'regularJoin':
       return {
-        text: `Join(joinType=[${o.joinType}], leftKeys=[${o.leftKeys.map(exprText).join(', ')}], rightKeys=[${o.rightKeys.map(exprText).join(', ')}]${o.ttlMs ? `, stateTtl=[${ms(o.ttlMs)}]` : ''})`,
+        text: `Join(joinType=[${JOIN_TYPES[o.joinType] ?? o.joinType}], leftKeys=[${o.leftKeys.map(exprText).join(', ')}], rightKeys=[${o.rightKeys.map(exprText).join(', ')}]${o.ttlMs ? `, stateTtl=[${ms(o.ttlMs)}]` : ''})`,
         updates: o.changelog,
       };
     case 'semiJoin':
@@ -136,7 +145,7 @@ export function explainPump(p: PumpPlan, streams: Map<string, StreamPlan>, chang
   );
   const walk = (o: OpPlan, depth: number, inherited: boolean): void => {
     const n = node(o, streams);
-    const updates = n.updates || inherited;
+    const updates = n.updates || inherited || emitsUpdates(o, streams);
     const indent = '   '.repeat(depth);
     const parts = n.text.split('\n');
     parts.forEach((t, i) => {

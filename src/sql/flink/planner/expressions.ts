@@ -363,10 +363,7 @@ export function expr(e: Expr, ctx: ExprContext): PExpr {
       return call('rowOf', items, { name: 'ROW', fields: items.map((x, i) => ({ name: `EXPR$${i}`, type: x.t })) });
     }
     case 'subquery':
-      throw new SqlError(
-        'a scalar subquery is supported in the SELECT list and WHERE of a query (uncorrelated); elsewhere, or correlated, rewrite it as a join',
-        e.pos,
-      );
+      throw new SqlError('a scalar subquery is supported in the SELECT list and WHERE of a query; elsewhere, rewrite it as a join', e.pos);
     case 'inQuery':
     case 'exists':
       throw new SqlError(

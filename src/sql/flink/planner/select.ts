@@ -18,7 +18,7 @@ import { bool, cast, constInterval, containsAgg, containsOver, expr, walk } from
 import { andAll, conjuncts, materialize, planFrom } from './from.ts';
 import { AGGREGATES } from './functions.ts';
 import type { FCol, Rel } from './relation.ts';
-import { planSemiJoin, planSetSemiJoin, splitSubqueries } from './subquery.ts';
+import { planScalarSubquery, planSemiJoin, planSetSemiJoin, splitSubqueries } from './subquery.ts';
 import { canon, lit, slotsOf } from './relation.ts';
 import { FT, aggResultType, commonType, flinkType } from './types.ts';
 
@@ -161,6 +161,11 @@ function withScalarColumns(s: Select, out: Query[]): Select {
 function joinScalars(ctx: PlannerContext, input: Rel, queries: Query[]): Rel {
   let rel = materialize(input);
   queries.forEach((q, i) => {
+    const correlated = planScalarSubquery(ctx, rel, q, `${SCALAR}${i}`);
+    if (correlated) {
+      rel = correlated;
+      return;
+    }
     const sub = finish(ctx, ctx.planQuery(q), q.pos);
     if (sub.cols.length !== 1) throw new SqlError(`A scalar subquery must return exactly one column, but it returns ${sub.cols.length}`, q.pos);
     const lw = rel.width;

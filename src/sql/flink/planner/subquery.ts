@@ -7,14 +7,15 @@
  */
 import { SqlError } from '../../errors.ts';
 import type { OpPlan, PExpr } from '../../plan/plan.ts';
-import type { Expr, Pos, Query } from '../ast.ts';
+import type { SqlType } from '../../plan/types.ts';
+import type { Expr, Pos, Query, Select, SelectItem } from '../ast.ts';
 import type { PlannerContext } from './context.ts';
 import type { Hook } from './expressions.ts';
-import { bool, containsAgg, containsOver, expr } from './expressions.ts';
+import { bool, cast, containsAgg, containsOver, expr } from './expressions.ts';
 import { andAll, conjuncts, materialize, planFrom } from './from.ts';
 import type { FCol, Rel } from './relation.ts';
-import { resolveColumn, shiftSlots, slotsOf } from './relation.ts';
-import { commonType, flinkType } from './types.ts';
+import { lit, resolveColumn, shiftSlots, slotsOf } from './relation.ts';
+import { commonType, FT, flinkType } from './types.ts';
 
 /** A WHERE conjunct that is a subquery condition. */
 export interface SubqueryCond {
@@ -201,4 +202,187 @@ export function planSetSemiJoin(ctx: PlannerContext, left: Rel, right: Rel, anti
     kind: left.width,
     producer: `Join(joinType=[${anti ? 'LeftAntiJoin' : 'LeftSemiJoin'}])`,
   };
+}
+
+/**
+ * A scalar subquery `(SELECT e FROM ... WHERE ...)` in the SELECT list or WHERE of `outer`, decorrelated as
+ * Calcite does: the WHERE conjuncts that compare an outer expression with an inner one become GROUP BY keys
+ * of an aggregate over the inner rows (filtered by the conjuncts on their own columns), and `outer` is LEFT
+ * JOINed with it on those keys. `e` with an aggregate is the aggregate's value (with no inner row for a key,
+ * what `e` is over no rows: COUNT 0, other aggregates NULL); `e` without one is SINGLE_VALUE: NULL with no
+ * row, the value with one, a row error in Flink's words with more. The value is the last column of the result.
+ * Returns undefined for a query this does not take (not a plain SELECT ... FROM, or uncorrelated with an
+ * aggregate: the caller's keyless join keeps its one row).
+ */
+export function planScalarSubquery(ctx: PlannerContext, outerIn: Rel, q: Query, name: string): Rel | undefined {
+  const body = q.body;
+  if (
+    body.kind !== 'select' ||
+    q.with.length > 0 ||
+    body.from.length === 0 ||
+    body.groupBy ||
+    body.having ||
+    body.distinct ||
+    q.orderBy !== undefined ||
+    q.limit !== undefined ||
+    body.items.length !== 1
+  )
+    return undefined;
+  const item = body.items[0]!;
+  if (item.kind !== 'expr' || containsOver(item.expr)) return undefined;
+  const aggregated = containsAgg(item.expr);
+  const outer = materialize(outerIn);
+  const inner = materialize(planFrom(ctx, body.from, undefined).rel);
+  const plansOver = (e: Expr, rel: Rel): PExpr | undefined => {
+    try {
+      return expr(e, { rel });
+    } catch (err) {
+      if (err instanceof SqlError) return undefined;
+      throw err;
+    }
+  };
+  const own: Expr[] = [];
+  const innerKeys: Expr[] = [];
+  const outerKeys: PExpr[] = [];
+  const terms: Expr[] = [];
+  const flatten = (e: Expr): void => {
+    if (e.kind === 'binary' && e.op === 'AND') {
+      flatten(e.left);
+      flatten(e.right);
+    } else terms.push(e);
+  };
+  if (body.where) flatten(body.where);
+  for (const t of terms) {
+    if (plansOver(t, inner)) {
+      own.push(t);
+      continue;
+    }
+    if (t.kind === 'binary' && t.op === '=') {
+      const li = plansOver(t.left, inner);
+      const ri = plansOver(t.right, inner);
+      const lo = li ? undefined : plansOver(t.left, outer);
+      const ro = ri ? undefined : plansOver(t.right, outer);
+      if (li && ro) {
+        innerKeys.push(t.left);
+        outerKeys.push(ro);
+        continue;
+      }
+      if (ri && lo) {
+        innerKeys.push(t.right);
+        outerKeys.push(lo);
+        continue;
+      }
+    }
+    // Either a condition mixing both sides in another way, or one naming a column of neither side.
+    const both: Rel = { ...outer, cols: [...inner.cols, ...outer.cols] };
+    if (plansOver(t, both) === undefined) expr(t, { rel: both });
+    throw new SqlError(
+      'a correlated scalar subquery may compare its own columns with the outer query only by equality (inner = outer) joined with AND; move other conditions out of the subquery',
+      t.pos,
+    );
+  }
+  if (innerKeys.length === 0 && aggregated) return undefined;
+  const at = item.pos;
+  const countStar: Expr = { kind: 'call', name: 'COUNT', args: [], star: true, distinct: false, pos: at };
+  const value: Expr = aggregated ? item.expr : { kind: 'call', name: 'MIN', args: [item.expr], star: false, distinct: false, pos: at };
+  const where = own.reduce<Expr | undefined>((a, b) => (a ? { kind: 'binary', op: 'AND', left: a, right: b, pos: b.pos } : b), undefined);
+  const agg: Select = {
+    kind: 'select',
+    distinct: false,
+    items: [
+      ...innerKeys.map((k, i): SelectItem => ({ kind: 'expr', expr: k, alias: { name: `$key${i}`, pos: at }, pos: at })),
+      { kind: 'expr', expr: value, alias: { name: '$value', pos: at }, pos: at },
+      { kind: 'expr', expr: countStar, alias: { name: '$rows', pos: at }, pos: at },
+    ],
+    from: body.from,
+    ...(where ? { where } : {}),
+    groupBy: innerKeys,
+    windows: [],
+    pos: body.pos,
+  };
+  const sub = ctx.planQuery({ kind: 'query', with: [], body: agg, pos: q.pos });
+  const nk = innerKeys.length;
+  const valueCol = sub.cols[nk]!;
+  const rowsCol = sub.cols[nk + 1]!;
+  // What the aggregate expression is over no rows (the LEFT JOIN finds no group): COUNT 0, the rest NULL.
+  let empty: PExpr | null = null;
+  if (aggregated && sub.root.op === 'groupAgg') {
+    const g = sub.root;
+    const projected = g.project[nk];
+    if (projected)
+      empty = remapToConstants(projected, (i) => {
+        const a = g.aggs[i - 1 - g.keys.length];
+        return a?.fn === 'COUNT' ? lit(0, a.t) : lit(null, a?.t ?? projected.t);
+      });
+  }
+  const lw = outer.width;
+  const leftKeys: PExpr[] = [];
+  const rightKeys: PExpr[] = [];
+  outerKeys.forEach((o, i) => {
+    const c = sub.cols[i]!;
+    let r: PExpr = { k: 'col', i: c.slot, t: c.type };
+    let l = o;
+    if (!commonType(l.t, r.t)) throw new SqlError(`Cannot apply '=' to arguments of type '<${flinkType(r.t)}> = <${flinkType(l.t)}>'`, innerKeys[i]!.pos);
+    if (l.t.name !== r.t.name) {
+      const t = commonType(l.t, r.t)!;
+      l = cast(l, t, false, at);
+      r = cast(r, t, false, at);
+    }
+    leftKeys.push(l);
+    rightKeys.push(r);
+  });
+  const join: OpPlan = {
+    op: 'regularJoin',
+    left: outer.root,
+    right: sub.root,
+    joinType: 'LEFT',
+    leftKeys,
+    rightKeys,
+    on: null,
+    leftWidth: lw,
+    rightWidth: sub.width,
+    leftKind: outer.kind,
+    rightKind: sub.kind,
+    changelog: true,
+    ttlMs: ctx.stateTtlMs(),
+  };
+  const width = lw + sub.width;
+  const v: PExpr = { k: 'col', i: lw + valueCol.slot, t: valueCol.type };
+  const rows: PExpr = { k: 'col', i: lw + rowsCol.slot, t: rowsCol.type };
+  const final: PExpr = aggregated
+    ? empty && !(empty.k === 'lit' && empty.v === null)
+      ? { k: 'case', whens: [{ when: { k: 'call', fn: 'isNull', args: [rows], t: FT.BOOLEAN }, then: empty }], else: v, t: v.t }
+      : v
+    : { k: 'call', fn: 'singleValue', args: [rows, v], t: v.t };
+  const project: PExpr[] = [];
+  const types = new Map<number, SqlType>();
+  for (const c of outer.cols) types.set(c.slot, c.type);
+  for (const c of sub.cols) types.set(lw + c.slot, c.type);
+  for (let i = 1; i < width; i++) project.push({ k: 'col', i, t: types.get(i) ?? FT.ANY });
+  project.push(final, { k: 'col', i: width, t: { name: 'TINYINT' } });
+  return {
+    root: { op: 'filterProject', input: join, filter: null, project },
+    cols: [...outer.cols.map(noTime), { name, type: final.t, slot: width, quals: [] }],
+    width: width + 1,
+    kind: width + 1,
+    producer: 'Join(joinType=[LeftOuterJoin]) (a scalar subquery)',
+  };
+}
+
+/** `p` with each column reference replaced by `f(slot)` (an aggregate's value over no rows). */
+function remapToConstants(p: PExpr, f: (slot: number) => PExpr): PExpr {
+  switch (p.k) {
+    case 'col':
+      return f(p.i);
+    case 'lit':
+      return p;
+    case 'call':
+      return { ...p, args: p.args.map((a) => remapToConstants(a, f)) };
+    case 'case':
+      return {
+        ...p,
+        whens: p.whens.map((w) => ({ when: remapToConstants(w.when, f), then: remapToConstants(w.then, f) })),
+        else: p.else ? remapToConstants(p.else, f) : null,
+      };
+  }
 }
