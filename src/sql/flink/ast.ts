@@ -109,8 +109,8 @@ export interface Query {
 export type QueryBody =
   | Select
   | { kind: 'union'; all: boolean; left: QueryBody; right: QueryBody; pos: Pos }
-  /** INTERSECT / EXCEPT (the DISTINCT forms): a semi / anti join of the left's distinct rows with the right's rows. */
-  | { kind: 'setop'; op: 'INTERSECT' | 'EXCEPT'; left: QueryBody; right: QueryBody; pos: Pos }
+  /** INTERSECT / EXCEPT: DISTINCT a semi / anti join of the left's distinct rows with the right's rows; ALL counts copies. */
+  | { kind: 'setop'; op: 'INTERSECT' | 'EXCEPT'; all: boolean; left: QueryBody; right: QueryBody; pos: Pos }
   | { kind: 'values'; rows: Expr[][]; pos: Pos }
   | { kind: 'nested'; query: Query; pos: Pos };
 

@@ -737,10 +737,9 @@ export class FlinkParser {
       }
       if (this.isWord('EXCEPT') || this.isWord('INTERSECT') || this.isWord('MINUS')) {
         const op = this.next().upper === 'INTERSECT' ? 'INTERSECT' : 'EXCEPT';
-        if (this.isWord('ALL'))
-          throw new SqlError(`${op} ALL is not supported by Freshet's Flink SQL; ${op} (DISTINCT) is, or write it with [NOT] EXISTS`, this.pos());
-        this.acceptWord('DISTINCT');
-        left = { kind: 'setop', op, left, right: this.queryPrimary(), pos: p };
+        const all = this.acceptWord('ALL');
+        if (!all) this.acceptWord('DISTINCT');
+        left = { kind: 'setop', op, all, left, right: this.queryPrimary(), pos: p };
         continue;
       }
       return left;

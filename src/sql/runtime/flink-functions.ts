@@ -754,6 +754,8 @@ export const FLINK_FUNCTIONS = {
     if (rows !== null && (rows as number) > 1) throw new RowError('TableRuntimeException', 'SingleValueAggFunction received more than one element.');
     return v;
   },
+  /** INTERSECT ALL / EXCEPT ALL: an array of `n` elements, unnested into `n` copies of a row. */
+  replicateRows: (n: V): V => (n === null || (n as number) <= 0 ? [] : new Array<number>(n as number).fill(1)),
   element: (v: V): V => {
     if (v === null) return null;
     const a = v as unknown[];

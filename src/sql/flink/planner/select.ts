@@ -59,9 +59,78 @@ function planBody(ctx: PlannerContext, b: QueryBody): Rel {
         if (!commonType(c.type, r.cols[i]!.type))
           throw new SqlError(`Type mismatch in column ${i + 1} of ${b.op}: ${flinkType(c.type)} and ${flinkType(r.cols[i]!.type)}`, b.pos);
       });
-      return planSetSemiJoin(ctx, distinct(ctx, l), r, b.op === 'EXCEPT');
+      return b.all ? setOpAll(ctx, l, r, b.op, b.pos) : planSetSemiJoin(ctx, distinct(ctx, l), r, b.op === 'EXCEPT');
     }
   }
+}
+
+/**
+ * INTERSECT ALL / EXCEPT ALL as Flink plans them: both sides' rows marked with which side they come from,
+ * UNION ALL, a GROUP BY every column counting each side's copies, then each group's row replicated
+ * min(left, right) times (INTERSECT ALL) or left - right times (EXCEPT ALL) — a changelog: a count that
+ * changes retracts the old copies (-U each) and emits the new ones (+U each); a count that drops to 0 deletes.
+ */
+function setOpAll(ctx: PlannerContext, l: Rel, r: Rel, op: 'INTERSECT' | 'EXCEPT', pos: Pos): Rel {
+  const one = lit(1, FT.INT);
+  const zero = lit(0, FT.INT);
+  const mark = (x: Rel, left: boolean): Rel => {
+    const n = x.cols.length;
+    const list: PExpr[] = [...x.cols.map((c) => col(c.slot, c.type)), left ? one : zero, left ? zero : one];
+    if (x.kind !== null) list.push(col(x.kind, KIND_T));
+    return {
+      root: { op: 'filterProject', input: x.root, filter: null, project: list },
+      cols: [
+        ...x.cols.map(({ time: _t, ...c }, i) => ({ ...c, slot: i + 1 })),
+        { name: '$left', type: FT.INT, slot: n + 1, quals: [] },
+        { name: '$right', type: FT.INT, slot: n + 2, quals: [] },
+      ],
+      width: n + 3,
+      kind: x.kind === null ? null : n + 3,
+    };
+  };
+  const u = unionAll(mark(l, true), mark(r, false), pos);
+  const n = l.cols.length;
+  const keys = u.cols.slice(0, n).map((c) => col(c.slot, c.type));
+  const sum = (slot: number): AggPlan => ({ fn: 'SUM', arg: col(slot, FT.INT), param: 0, distinct: false, t: FT.INT });
+  const lc = col(n + 1, FT.INT);
+  const rc = col(n + 2, FT.INT);
+  const call = (fn: string, args: PExpr[], t: SqlType): PExpr => ({ k: 'call', fn, args, t });
+  const count: PExpr =
+    op === 'INTERSECT' ? { k: 'case', whens: [{ when: call('lt', [lc, rc], FT.BOOLEAN), then: lc }], else: rc, t: FT.INT } : call('sub', [lc, rc], FT.INT);
+  const agg: OpPlan = {
+    op: 'groupAgg',
+    input: u.root,
+    keys,
+    aggs: [sum(n + 1), sum(n + 2)],
+    having: call('gt', [count, zero], FT.BOOLEAN),
+    project: [...keys.map((k, i) => col(1 + i, k.t)), count],
+    inputKind: u.kind,
+    ttlMs: ctx.stateTtlMs(),
+  };
+  // [t, columns..., count] → one row per copy: [t, columns..., count, element], the row kind after it.
+  const copies: OpPlan = {
+    op: 'unnest',
+    input: agg,
+    arg: call('replicateRows', [col(n + 1, FT.INT)], { name: 'ARRAY', element: FT.INT }),
+    width: n + 2,
+    element: 'value',
+    fields: 1,
+    ordinality: false,
+    outer: false,
+    filter: null,
+    kind: n + 2,
+  };
+  const list: PExpr[] = [...keys.map((k, i) => col(1 + i, k.t)), col(n + 3, KIND_T)];
+  return {
+    root: { op: 'filterProject', input: copies, filter: null, project: list },
+    cols: u.cols.slice(0, n),
+    width: n + 1,
+    kind: n + 1,
+    producer: `GroupAggregate(groupBy=[${u.cols
+      .slice(0, n)
+      .map((c) => c.name)
+      .join(', ')}]) (${op} ALL)`,
+  };
 }
 
 /** A relation ready to be read by another operator (pending windows built, pending ranks refused). */
