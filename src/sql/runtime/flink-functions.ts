@@ -394,6 +394,45 @@ function str(v: V): string {
 }
 
 // hot path: called per row from compiled expressions.
+/** A key under which equal SQL values (numbers, text, arrays, maps, rows) are equal. */
+function sameKey(v: V): string {
+  if (v === null || v === undefined) return 'n';
+  if (v instanceof Map) return `m${JSON.stringify([...v.entries()].map(([k, x]) => [sameKey(k), sameKey(x)]))}`;
+  if (Array.isArray(v)) return `a${JSON.stringify(v.map(sameKey))}`;
+  return `${typeof v}:${String(v)}`;
+}
+
+/** Order of two non-NULL values of one type (numbers, text, booleans; arrays element by element). */
+function compareValues(x: V, y: V): number {
+  if (Array.isArray(x) && Array.isArray(y)) {
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      const a = x[i] as V;
+      const b = y[i] as V;
+      if (a === null || b === null) {
+        if (a !== b) return a === null ? -1 : 1;
+        continue;
+      }
+      const c = compareValues(a, b);
+      if (c !== 0) return c;
+    }
+    return x.length - y.length;
+  }
+  return (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : 0;
+}
+
+/** A MAP value's entries (a Map, or an object as a JSON record gives it). */
+function entriesOf(m: V): [V, V][] {
+  return m instanceof Map ? [...(m as Map<V, V>).entries()] : Object.entries(m as Record<string, V>);
+}
+
+/** ARRAY_MAX (dir 1) / ARRAY_MIN (-1): the extreme non-NULL element, NULL when there is none. */
+function extreme(a: V, dir: number): V {
+  if (a === null) return null;
+  let best: V = null;
+  for (const x of a as V[]) if (x !== null && (best === null || compareValues(x, best) * dir > 0)) best = x;
+  return best;
+}
+
 export const FLINK_FUNCTIONS = {
   fCast: (v: V, t: SqlType): V => flinkCast(v, t),
   tryCast: (v: V, t: SqlType): V => {
@@ -777,6 +816,87 @@ export const FLINK_FUNCTIONS = {
   },
   rowOf: (...xs: V[]): V => xs,
   arrayContains: (a: V, x: V): V => (a === null ? null : (a as unknown[]).includes(x)),
+  arrayDistinct: (a: V): V => {
+    if (a === null) return null;
+    const seen = new Set<string>();
+    return (a as V[]).filter((x) => {
+      const k = sameKey(x);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  },
+  arrayPosition: (a: V, x: V): V => {
+    if (a === null || x === null) return null;
+    const k = sameKey(x);
+    return (a as V[]).findIndex((y) => sameKey(y) === k) + 1;
+  },
+  arrayRemove: (a: V, x: V): V => {
+    if (a === null) return null;
+    const k = sameKey(x);
+    return (a as V[]).filter((y) => sameKey(y) !== k);
+  },
+  arrayReverse: (a: V): V => (a === null ? null : [...(a as V[])].reverse()),
+  arrayAppend: (a: V, x: V): V => (a === null ? null : [...(a as V[]), x]),
+  arrayPrepend: (a: V, x: V): V => (a === null ? null : [x, ...(a as V[])]),
+  arrayConcat: (...as: V[]): V => (as.some((a) => a === null) ? null : (as as V[][]).flat(1)),
+  arrayUnion: (a: V, b: V): V => (a === null || b === null ? null : FLINK_FUNCTIONS.arrayDistinct([...(a as V[]), ...(b as V[])])),
+  arrayMax: (a: V): V => extreme(a, 1),
+  arrayMin: (a: V): V => extreme(a, -1),
+  /** ARRAY_SLICE(a, start[, end]): 1-based and inclusive, negative offsets count from the end, 0 is the start. */
+  arraySlice: (a: V, start: V, end?: V): V => {
+    if (a === null || start === null || end === null) return null;
+    const xs = a as V[];
+    const n = xs.length;
+    const at = (o: number): number => (o < 0 ? n + o + 1 : o === 0 ? 1 : o);
+    const from = Math.max(1, at(start as number));
+    const to = Math.min(n, end === undefined ? n : at(end as number));
+    return from > to ? [] : xs.slice(from - 1, to);
+  },
+  /** ARRAY_SORT(a[, ascending[, nullsFirst]]): nulls first when ascending, last when descending, unless told. */
+  arraySort: (a: V, asc?: V, nullsFirst?: V): V => {
+    if (a === null || asc === null || nullsFirst === null) return null;
+    const up = asc === undefined ? true : asc === true;
+    const first = nullsFirst === undefined ? up : nullsFirst === true;
+    return [...(a as V[])].sort((x, y) => {
+      if (x === null || y === null) return x === y ? 0 : (x === null) === first ? -1 : 1;
+      const c = compareValues(x, y);
+      return up ? c : -c;
+    });
+  },
+  /** ARRAY_JOIN(a, delimiter[, nullReplacement]): NULL elements dropped unless a replacement is given. */
+  arrayJoin: (a: V, delim: V, nullText?: V): V => {
+    if (a === null || delim === null || nullText === null) return null;
+    const parts: string[] = [];
+    for (const x of a as V[]) {
+      if (x === null) {
+        if (nullText !== undefined) parts.push(str(nullText));
+      } else parts.push(typeof x === 'string' ? x : flinkText(x, null));
+    }
+    return parts.join(str(delim));
+  },
+  mapKeys: (m: V): V => (m === null ? null : entriesOf(m).map((e) => e[0])),
+  mapValues: (m: V): V => (m === null ? null : entriesOf(m).map((e) => e[1])),
+  mapEntries: (m: V): V => (m === null ? null : entriesOf(m)),
+  mapFromArrays: (ks: V, vs: V): V => {
+    if (ks === null || vs === null) return null;
+    const a = ks as V[];
+    const b = vs as V[];
+    if (a.length !== b.length)
+      throw new RowError('MapFromArraysError', 'Invalid function MAP_FROM_ARRAYS call: the length of the keys array and the values array must be the same');
+    return new Map(a.map((k, i) => [k, b[i] ?? null]));
+  },
+  /** SPLIT(s, delimiter): the parts between delimiters (an empty delimiter splits into characters). */
+  split: (s: V, d: V): V => {
+    if (s === null || d === null) return null;
+    const text = str(s);
+    const delim = str(d);
+    if (delim === '') return [...text];
+    return text.split(delim);
+  },
+  isAlpha: (s: V): V => (s === null ? false : /^\p{L}+$/u.test(str(s))),
+  isDigit: (s: V): V => (s === null ? false : /^\p{Nd}+$/u.test(str(s))),
+  isDecimal: (s: V): V => (s === null ? false : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(str(s).trim())),
 };
 
 export type FlinkFunctionTable = typeof FLINK_FUNCTIONS;

@@ -52,6 +52,39 @@ function common(name: string) {
   };
 }
 
+/**
+ * A collection function: its first argument (every argument when `all`) must be an ARRAY or MAP (`kind`) or
+ * NULL, else Flink's 'Invalid input arguments' with the signature.
+ */
+function collection(
+  runtime: string,
+  signature: string,
+  min: number,
+  max: number,
+  kind: 'ARRAY' | 'MAP',
+  type: (args: PExpr[]) => SqlType,
+  all = false,
+): FnSpec {
+  return {
+    min,
+    max,
+    plan: (args, e) => {
+      args.forEach((a, i) => {
+        if ((i === 0 || all) && a.t.name !== kind && a.t.name !== 'NULL' && a.t.name !== 'ANY')
+          throw new SqlError(`Invalid input arguments. Expected signatures are: ${signature}`, e.args[i]!.pos);
+      });
+      return call(runtime, args, type(args));
+    },
+  };
+}
+
+/** ARRAY_APPEND / ARRAY_PREPEND: the array's type, its element type widened to take the new element. */
+function withElement(args: PExpr[]): SqlType {
+  const t = args[0]!.t;
+  const el = commonType(t.element ?? FT.NULL, args[1]!.t) ?? t.element ?? FT.ANY;
+  return { name: 'ARRAY', element: el };
+}
+
 function timeArg(name: string): FnSpec {
   return {
     min: 1,
@@ -228,6 +261,48 @@ export const FUNCTIONS: Record<string, FnSpec> = {
   CARDINALITY: simple('cardinality', 1, 1, FT.INT),
   ELEMENT: { min: 1, max: 1, plan: (args) => call('element', args, args[0]!.t.element ?? FT.ANY) },
   ARRAY_CONTAINS: simple('arrayContains', 2, 2, FT.BOOLEAN),
+  ARRAY_DISTINCT: collection('arrayDistinct', 'ARRAY_DISTINCT(haystack <ARRAY>)', 1, 1, 'ARRAY', same),
+  ARRAY_POSITION: collection('arrayPosition', 'ARRAY_POSITION(haystack <ARRAY>, needle <ARRAY ELEMENT>)', 2, 2, 'ARRAY', () => FT.INT),
+  ARRAY_REMOVE: collection('arrayRemove', 'ARRAY_REMOVE(haystack <ARRAY>, needle <ARRAY ELEMENT>)', 2, 2, 'ARRAY', same),
+  ARRAY_REVERSE: collection('arrayReverse', 'ARRAY_REVERSE(haystack <ARRAY>)', 1, 1, 'ARRAY', same),
+  ARRAY_APPEND: collection('arrayAppend', 'ARRAY_APPEND(array <ARRAY>, element <ARRAY ELEMENT>)', 2, 2, 'ARRAY', withElement),
+  ARRAY_PREPEND: collection('arrayPrepend', 'ARRAY_PREPEND(array <ARRAY>, element <ARRAY ELEMENT>)', 2, 2, 'ARRAY', withElement),
+  ARRAY_CONCAT: collection('arrayConcat', 'ARRAY_CONCAT(<ARRAY>, <ARRAY>...)', 1, 255, 'ARRAY', same, true),
+  ARRAY_UNION: collection('arrayUnion', 'ARRAY_UNION(<ARRAY>, <ARRAY>)', 2, 2, 'ARRAY', same, true),
+  ARRAY_MAX: collection('arrayMax', 'ARRAY_MAX(<ARRAY>)', 1, 1, 'ARRAY', (args) => args[0]!.t.element ?? FT.ANY),
+  ARRAY_MIN: collection('arrayMin', 'ARRAY_MIN(<ARRAY>)', 1, 1, 'ARRAY', (args) => args[0]!.t.element ?? FT.ANY),
+  ARRAY_SLICE: collection('arraySlice', 'ARRAY_SLICE(array <ARRAY>, start <INTEGER>[, end <INTEGER>])', 2, 3, 'ARRAY', same),
+  ARRAY_SORT: collection('arraySort', 'ARRAY_SORT(array <ARRAY>[, ascending_order <BOOLEAN>[, null_first <BOOLEAN>]])', 1, 3, 'ARRAY', same),
+  ARRAY_JOIN: collection('arrayJoin', 'ARRAY_JOIN(array <ARRAY>, delimiter <STRING>[, nullReplacement <STRING>])', 2, 3, 'ARRAY', () => FT.STRING),
+  MAP_KEYS: collection('mapKeys', 'MAP_KEYS(<MAP>)', 1, 1, 'MAP', (args) => ({ name: 'ARRAY', element: args[0]!.t.key ?? FT.ANY })),
+  MAP_VALUES: collection('mapValues', 'MAP_VALUES(<MAP>)', 1, 1, 'MAP', (args) => ({ name: 'ARRAY', element: args[0]!.t.value ?? FT.ANY })),
+  MAP_ENTRIES: collection('mapEntries', 'MAP_ENTRIES(<MAP>)', 1, 1, 'MAP', (args) => ({
+    name: 'ARRAY',
+    element: {
+      name: 'ROW',
+      fields: [
+        { name: 'key', type: args[0]!.t.key ?? FT.ANY },
+        { name: 'value', type: args[0]!.t.value ?? FT.ANY },
+      ],
+    },
+  })),
+  MAP_FROM_ARRAYS: collection(
+    'mapFromArrays',
+    'MAP_FROM_ARRAYS(<ARRAY>, <ARRAY>)',
+    2,
+    2,
+    'ARRAY',
+    (args) => ({
+      name: 'MAP',
+      key: args[0]!.t.element ?? FT.ANY,
+      value: args[1]!.t.element ?? FT.ANY,
+    }),
+    true,
+  ),
+  SPLIT: simple('split', 2, 2, { name: 'ARRAY', element: FT.STRING }, text),
+  IS_ALPHA: simple('isAlpha', 1, 1, FT.BOOLEAN, text),
+  IS_DIGIT: simple('isDigit', 1, 1, FT.BOOLEAN, text),
+  IS_DECIMAL: simple('isDecimal', 1, 1, FT.BOOLEAN, text),
 };
 
 export const AGGREGATES = new Set([
