@@ -367,7 +367,9 @@ export function expr(e: Expr, ctx: ExprContext): PExpr {
     case 'inQuery':
     case 'exists':
       throw new SqlError(
-        `${e.kind === 'exists' ? 'EXISTS' : 'IN'} (SELECT ...) is supported as a condition of WHERE, alone or joined with AND (a semi or anti join); rewrite it as a join elsewhere`,
+        e.kind === 'exists'
+          ? 'EXISTS over a grouped, ordered or limited subquery is supported as a condition of WHERE, alone or joined with AND (a semi or anti join); elsewhere rewrite it as a join'
+          : 'IN (SELECT ...) is supported as a condition of WHERE, alone or joined with AND (a semi or anti join); elsewhere (under OR, in the SELECT list) write EXISTS (SELECT ... WHERE column = value)',
         e.pos,
       );
     case 'call':

@@ -209,7 +209,9 @@ function withScalarColumns(s: Select, out: Query[]): Select {
   const swap = (x: unknown, key: string): unknown => {
     if (Array.isArray(x)) return x.map((v) => swap(v, key));
     if (x === null || typeof x !== 'object') return x;
-    const o = x as Record<string, unknown>;
+    // EXISTS anywhere but as a conjunct of WHERE (in the SELECT list, under OR): COUNT(*) of its rows > 0.
+    const counted = key !== 'from' && (x as { kind?: unknown }).kind === 'exists' ? existsAsCount(x as Extract<Expr, { kind: 'exists' }>) : undefined;
+    const o: Record<string, unknown> = counted ? { ...counted } : (x as Record<string, unknown>);
     if (o.kind === 'subquery' && o.query && key !== 'from') {
       out.push(o.query as Query);
       return { kind: 'column', parts: [{ name: `${SCALAR}${out.length - 1}`, pos: o.pos }], pos: o.pos };
@@ -220,10 +222,48 @@ function withScalarColumns(s: Select, out: Query[]): Select {
     return copy;
   };
   const items = swap(s.items, 'items') as SelectItem[];
-  const where = s.where ? (swap(s.where, 'where') as Expr) : undefined;
+  // WHERE's own EXISTS / IN conjuncts stay: they become semi and anti joins.
+  const terms: Expr[] = [];
+  const flatten = (e: Expr): void => {
+    if (e.kind === 'binary' && e.op === 'AND') {
+      flatten(e.left);
+      flatten(e.right);
+    } else terms.push(e);
+  };
+  if (s.where) flatten(s.where);
+  const isCondition = (e: Expr): boolean => {
+    const x = e.kind === 'unary' && e.op === 'NOT' ? e.arg : e;
+    return x.kind === 'exists' || x.kind === 'inQuery';
+  };
+  const where = s.where
+    ? terms.map((t) => (isCondition(t) ? t : (swap(t, 'where') as Expr))).reduce((a, b) => ({ kind: 'binary', op: 'AND', left: a, right: b, pos: b.pos }))
+    : undefined;
   if (out.length === 0) return s;
   const { where: _w, ...rest } = s;
   return { ...rest, items, ...(where ? { where } : {}) };
+}
+
+/**
+ * `EXISTS (SELECT ... FROM ... WHERE ...)` as the value `COALESCE((SELECT COUNT(*) FROM ... WHERE ...), 0) > 0`,
+ * a scalar subquery that may be correlated (undefined for a subquery that is not a plain SELECT ... FROM).
+ */
+function existsAsCount(e: Extract<Expr, { kind: 'exists' }>): Expr | undefined {
+  const q = e.query;
+  const b = q.body;
+  if (b.kind !== 'select' || b.from.length === 0 || b.groupBy || b.having || q.orderBy || q.limit !== undefined || q.with.length > 0) return undefined;
+  const pos = e.pos;
+  const count: Expr = { kind: 'call', name: 'COUNT', args: [], star: true, distinct: false, pos };
+  const body: Select = { ...b, distinct: false, items: [{ kind: 'expr', expr: count, pos }] };
+  const zero: Expr = { kind: 'literal', value: 0, type: FT.BIGINT, pos };
+  const value: Expr = {
+    kind: 'call',
+    name: 'COALESCE',
+    args: [{ kind: 'subquery', query: { ...q, body }, pos }, zero],
+    star: false,
+    distinct: false,
+    pos,
+  };
+  return { kind: 'binary', op: '>', left: value, right: { ...zero }, pos };
 }
 
 /** `rel` LEFT JOINed (no keys: every row) with each scalar subquery's rows; its value is column `$scalar<i>`. */
