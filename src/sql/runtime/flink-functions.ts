@@ -393,7 +393,6 @@ function str(v: V): string {
   return typeof v === 'string' ? v : flinkText(v, null);
 }
 
-// hot path: called per row from compiled expressions.
 /** A key under which equal SQL values (numbers, text, arrays, maps, rows) are equal. */
 function sameKey(v: V): string {
   if (v === null || v === undefined) return 'n';
@@ -433,6 +432,17 @@ function extreme(a: V, dir: number): V {
   return best;
 }
 
+/** A user regular expression, or null when it does not compile (the REGEXP_COUNT family answers NULL then). */
+function regexOrNull(re: string, flags: string): RegExp | null {
+  try {
+    return javaRegex(re, flags);
+  } catch (e) {
+    if (e instanceof RowError && e.message.startsWith('invalid regular expression')) return null;
+    throw e;
+  }
+}
+
+// hot path: called per row from compiled expressions.
 export const FLINK_FUNCTIONS = {
   fCast: (v: V, t: SqlType): V => flinkCast(v, t),
   tryCast: (v: V, t: SqlType): V => {
@@ -521,6 +531,78 @@ export const FLINK_FUNCTIONS = {
     return m[g] ?? null;
   },
   regexp: (s: V, re: V): V => (s === null || re === null ? null : javaRegex(str(re)).test(str(s))),
+  regexpCount: (s: V, re: V): V => {
+    if (s === null || re === null) return null;
+    const r = regexOrNull(str(re), 'g');
+    return r ? [...str(s).matchAll(r)].length : null;
+  },
+  /** REGEXP_EXTRACT_ALL(s, re[, group]): group (default 1; 0 the whole match) of every match; NULL past the last group. */
+  regexpExtractAll: (s: V, re: V, i?: V): V => {
+    if (s === null || re === null || i === null) return null;
+    const r = regexOrNull(str(re), 'g');
+    if (!r) return null;
+    const g = i === undefined ? 1 : (i as number);
+    const groups = new RegExp(`${r.source}|`).exec('')!.length - 1;
+    if (g < 0 || g > groups) return null;
+    return [...str(s).matchAll(r)].map((m) => m[g] ?? null);
+  },
+  regexpInstr: (s: V, re: V): V => {
+    if (s === null || re === null) return null;
+    const r = regexOrNull(str(re), '');
+    if (!r) return null;
+    const m = r.exec(str(s));
+    return m ? m.index + 1 : 0;
+  },
+  regexpSubstr: (s: V, re: V): V => {
+    if (s === null || re === null) return null;
+    const m = regexOrNull(str(re), '')?.exec(str(s));
+    return m ? m[0] : null;
+  },
+  startsWith: (s: V, p: V): V => (s === null || p === null ? null : str(s).startsWith(str(p))),
+  endsWith: (s: V, p: V): V => (s === null || p === null ? null : str(s).endsWith(str(p))),
+  /** TRANSLATE(s, from, to): each character of `from` becomes the one at its place in `to`, or goes when `to` is shorter. */
+  translate: (s: V, from: V, to: V): V => {
+    if (s === null || from === null || to === null) return null;
+    const f = [...str(from)];
+    const t = [...str(to)];
+    let out = '';
+    for (const c of str(s)) {
+      const k = f.indexOf(c);
+      if (k < 0) out += c;
+      else if (k < t.length) out += t[k];
+    }
+    return out;
+  },
+  /** URL_ENCODE: application/x-www-form-urlencoded in UTF-8, as Java's URLEncoder writes it. */
+  urlEncode: (s: V): V =>
+    s === null
+      ? null
+      : encodeURIComponent(str(s))
+          .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+          .replace(/%20/g, '+')
+          .replace(/%2A/g, '*'),
+  urlDecode: (s: V): V => {
+    if (s === null) return null;
+    try {
+      return decodeURIComponent(str(s).replace(/\+/g, ' '));
+    } catch {
+      return null;
+    }
+  },
+  /** JSON_QUOTE: the text as a JSON string literal (with `/` escaped, as Flink does). */
+  jsonQuote: (s: V): V => (s === null ? null : JSON.stringify(str(s)).replace(/\//g, '\\/')),
+  /** JSON_UNQUOTE: a JSON string literal's text; anything else unchanged. */
+  jsonUnquote: (s: V): V => {
+    if (s === null) return null;
+    const t = str(s);
+    if (t.length < 2 || !t.startsWith('"') || !t.endsWith('"')) return t;
+    try {
+      const v: unknown = JSON.parse(t);
+      return typeof v === 'string' ? v : t;
+    } catch {
+      return t;
+    }
+  },
   regexpReplace: (s: V, re: V, rep: V): V => {
     if (s === null || re === null || rep === null) return null;
     // Java replacement strings use $1 like JS; a lone $ is literal in neither.
