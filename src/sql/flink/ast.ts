@@ -103,6 +103,8 @@ export interface Query {
   body: QueryBody;
   orderBy?: OrderItem[];
   limit?: number;
+  /** Planner-made: one more correlation `inner = outer` of a scalar subquery (`outer` in the enclosing query's scope). */
+  correlate?: { inner: Expr; outer: Expr };
   pos: Pos;
 }
 

@@ -210,7 +210,13 @@ function withScalarColumns(s: Select, out: Query[]): Select {
     if (Array.isArray(x)) return x.map((v) => swap(v, key));
     if (x === null || typeof x !== 'object') return x;
     // EXISTS anywhere but as a conjunct of WHERE (in the SELECT list, under OR): COUNT(*) of its rows > 0.
-    const counted = key !== 'from' && (x as { kind?: unknown }).kind === 'exists' ? existsAsCount(x as Extract<Expr, { kind: 'exists' }>) : undefined;
+    const kind = key === 'from' ? undefined : (x as { kind?: unknown }).kind;
+    const counted =
+      kind === 'exists'
+        ? existsAsCount(x as Extract<Expr, { kind: 'exists' }>)
+        : kind === 'inQuery'
+          ? inAsCounts(x as Extract<Expr, { kind: 'inQuery' }>)
+          : undefined;
     const o: Record<string, unknown> = counted ? { ...counted } : (x as Record<string, unknown>);
     if (o.kind === 'subquery' && o.query && key !== 'from') {
       out.push(o.query as Query);
@@ -264,6 +270,51 @@ function existsAsCount(e: Extract<Expr, { kind: 'exists' }>): Expr | undefined {
     pos,
   };
   return { kind: 'binary', op: '>', left: value, right: { ...zero }, pos };
+}
+
+/**
+ * `x [NOT] IN (SELECT y FROM ... WHERE ...)` outside WHERE's conjuncts, with SQL's NULL rules, from three counts of
+ * the (correlated) rows: those with y = x, all of them, those with y NULL:
+ * CASE WHEN x IS NULL THEN (NULL if any row, else FALSE) WHEN a match THEN TRUE WHEN a NULL y THEN NULL ELSE FALSE.
+ */
+function inAsCounts(e: Extract<Expr, { kind: 'inQuery' }>): Expr | undefined {
+  const q = e.query;
+  const b = q.body;
+  if (b.kind !== 'select' || b.from.length === 0 || b.groupBy || b.having || q.orderBy || q.limit !== undefined || q.with.length > 0) return undefined;
+  const only = b.items[0];
+  if (b.items.length !== 1 || !only || only.kind !== 'expr' || containsAgg(only.expr) || containsOver(only.expr)) return undefined;
+  const pos = e.pos;
+  const y = only.expr;
+  const zero: Expr = { kind: 'literal', value: 0, type: FT.BIGINT, pos };
+  const count = (where: Expr | undefined, correlate?: Query['correlate']): Expr => {
+    const body: Select = {
+      ...b,
+      distinct: false,
+      items: [{ kind: 'expr', expr: { kind: 'call', name: 'COUNT', args: [], star: true, distinct: false, pos }, pos }],
+    };
+    if (where) body.where = where;
+    else delete body.where;
+    const sub: Expr = { kind: 'subquery', query: { ...q, body, ...(correlate ? { correlate } : {}) }, pos };
+    return { kind: 'binary', op: '>', left: { kind: 'call', name: 'COALESCE', args: [sub, zero], star: false, distinct: false, pos }, right: zero, pos };
+  };
+  const and = (a: Expr | undefined, c: Expr): Expr => (a ? { kind: 'binary', op: 'AND', left: a, right: c, pos } : c);
+  const TRUE: Expr = { kind: 'literal', value: true, type: FT.BOOLEAN, pos };
+  const FALSE: Expr = { kind: 'literal', value: false, type: FT.BOOLEAN, pos };
+  const NULL: Expr = { kind: 'literal', value: null, type: FT.NULL, pos };
+  const value: Expr = {
+    kind: 'case',
+    whens: [
+      {
+        when: { kind: 'is', arg: e.arg, what: 'NULL', not: false, pos },
+        then: { kind: 'case', whens: [{ when: count(b.where), then: NULL }], else: FALSE, pos },
+      },
+      { when: count(b.where, { inner: y, outer: e.arg }), then: TRUE },
+      { when: count(and(b.where, { kind: 'is', arg: y, what: 'NULL', not: false, pos })), then: NULL },
+    ],
+    else: FALSE,
+    pos,
+  };
+  return e.not ? { kind: 'unary', op: 'NOT', arg: value, pos } : value;
 }
 
 /** `rel` LEFT JOINed (no keys: every row) with each scalar subquery's rows; its value is column `$scalar<i>`. */

@@ -281,6 +281,10 @@ export function planScalarSubquery(ctx: PlannerContext, outerIn: Rel, q: Query, 
       t.pos,
     );
   }
+  if (q.correlate) {
+    innerKeys.push(q.correlate.inner);
+    outerKeys.push(expr(q.correlate.outer, { rel: outer }));
+  }
   if (innerKeys.length === 0 && aggregated) return undefined;
   const at = item.pos;
   const countStar: Expr = { kind: 'call', name: 'COUNT', args: [], star: true, distinct: false, pos: at };
