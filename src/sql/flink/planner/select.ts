@@ -184,7 +184,23 @@ function planSelect(ctx: PlannerContext, sIn: Select): Rel {
   if (where) {
     // EXISTS / IN (SELECT ...) conjuncts: semi and anti joins, then the rest of WHERE.
     const { rest, subs } = splitSubqueries(where);
-    for (const sq of subs) rel = planSemiJoin(ctx, rel, sq);
+    for (const sq of subs) {
+      const semi = planSemiJoin(ctx, rel, sq);
+      if (semi) {
+        rel = semi;
+        continue;
+      }
+      // NOT IN over a correlated subquery: its three-valued value from row counts, then a filter.
+      const cond = sq.arg ? inAsCounts({ kind: 'inQuery', arg: sq.arg, query: sq.query, not: true, pos: sq.pos }) : undefined;
+      if (!cond)
+        throw new SqlError(
+          'NOT IN with a correlated subquery is supported over a plain SELECT ... FROM; write NOT EXISTS (SELECT ... WHERE ...) instead',
+          sq.pos,
+        );
+      const first = scalars.length;
+      const swapped = withScalarColumns({ ...s, items: [], where: cond }, scalars);
+      rel = filterRel(joinScalars(ctx, rel, scalars.slice(first), first), swapped.where!);
+    }
     if (rest) rel = filterRel(rel, rest);
   }
   if (rowNumber) {
@@ -318,10 +334,10 @@ function inAsCounts(e: Extract<Expr, { kind: 'inQuery' }>): Expr | undefined {
 }
 
 /** `rel` LEFT JOINed (no keys: every row) with each scalar subquery's rows; its value is column `$scalar<i>`. */
-function joinScalars(ctx: PlannerContext, input: Rel, queries: Query[]): Rel {
+function joinScalars(ctx: PlannerContext, input: Rel, queries: Query[], first = 0): Rel {
   let rel = materialize(input);
   queries.forEach((q, i) => {
-    const correlated = planScalarSubquery(ctx, rel, q, `${SCALAR}${i}`);
+    const correlated = planScalarSubquery(ctx, rel, q, `${SCALAR}${first + i}`);
     if (correlated) {
       rel = correlated;
       return;
@@ -348,7 +364,7 @@ function joinScalars(ctx: PlannerContext, input: Rel, queries: Query[]): Rel {
     const width = lw + sub.width;
     rel = {
       root,
-      cols: [...rel.cols.map(({ time: _t, ...c }) => c), { name: `${SCALAR}${i}`, type: v.type, slot: lw + v.slot, quals: [] }],
+      cols: [...rel.cols.map(({ time: _t, ...c }) => c), { name: `${SCALAR}${first + i}`, type: v.type, slot: lw + v.slot, quals: [] }],
       width,
       kind: width,
       producer: 'Join(joinType=[LeftOuterJoin]) (a scalar subquery)',

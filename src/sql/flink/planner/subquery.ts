@@ -55,8 +55,11 @@ function noTime(c: FCol): FCol {
   return rest;
 }
 
-/** `left` filtered by one subquery condition: a semiJoin operator over left and the subquery's rows. */
-export function planSemiJoin(ctx: PlannerContext, leftIn: Rel, sq: SubqueryCond): Rel {
+/**
+ * `left` filtered by one subquery condition: a semiJoin operator over left and the subquery's rows. Undefined
+ * for NOT IN over a correlated subquery, which the null-aware anti join does not take (the caller counts rows).
+ */
+export function planSemiJoin(ctx: PlannerContext, leftIn: Rel, sq: SubqueryCond): Rel | undefined {
   const left = materialize(leftIn);
   const q = sq.query;
   const body = q.body;
@@ -140,8 +143,7 @@ export function planSemiJoin(ctx: PlannerContext, leftIn: Rel, sq: SubqueryCond)
     }
   }
   const nullAware = sq.anti && sq.arg !== undefined;
-  if (nullAware && (leftKeys.length > 1 || residual.length > 0))
-    throw new SqlError('NOT IN with a correlated subquery is not supported by Freshet; write NOT EXISTS (SELECT ... WHERE ...) instead', sq.pos);
+  if (nullAware && (leftKeys.length > 1 || residual.length > 0)) return undefined;
   const filter = andAll(rightFilter);
   const rightRoot: OpPlan = filter ? { op: 'filterProject', input: right.root, filter, project: null } : right.root;
   const changelog = sq.anti || left.kind !== null || right.kind !== null;
