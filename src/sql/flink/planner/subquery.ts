@@ -3,7 +3,9 @@
  * `NOT EXISTS` an anti join, `x IN (SELECT y …)` a semi join on x = y and `x NOT IN (SELECT y …)` a
  * null-aware anti join. A correlated subquery's WHERE is split: conditions on its own columns filter its
  * rows, equalities between an outer and an inner expression become the join keys, the rest is checked per
- * pair. Inside the subquery its own columns hide the outer query's columns of the same name.
+ * pair. Inside the subquery its own columns hide the outer query's columns of the same name. Scalar
+ * subqueries (planScalarSubquery) are decorrelated into a GROUP BY on the correlation keys and a LEFT join;
+ * the SELECT list's EXISTS / IN and a correlated NOT IN are built from such counts (select.ts).
  */
 import { SqlError } from '../../errors.ts';
 import type { OpPlan, PExpr } from '../../plan/plan.ts';
