@@ -58,6 +58,8 @@ export interface CreateTable {
   options: { key: string; value: string; pos: Pos }[];
   /** `LIKE other`: columns and options copied from another table. */
   like?: Ident;
+  /** CREATE TABLE ... AS SELECT: the columns are the query's, and the query is inserted into the table. */
+  asQuery?: Query;
   pos: Pos;
 }
 

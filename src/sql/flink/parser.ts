@@ -437,6 +437,7 @@ export class FlinkParser {
         }
       }
     }
+    if (this.acceptWord('AS')) t.asQuery = this.query();
     return t;
   }
 

@@ -163,6 +163,10 @@ class FlinkPlanner implements PlannerContext {
   private statement(s: Statement): void {
     switch (s.kind) {
       case 'createTable':
+        if (s.asQuery) {
+          this.createTableAs(s, s.asQuery);
+          return;
+        }
         this.createTable(s);
         this.results.push({ kind: 'ddl', pos: s.pos });
         return;
@@ -339,6 +343,33 @@ class FlinkPlanner implements PlannerContext {
       changelog: def.changelog,
       temporary: def.temporary,
     };
+  }
+
+  /**
+   * CREATE TABLE t WITH (...) AS SELECT ...: the table gets the query's column names and types, then the query
+   * is a job inserting into it. Refused in Flink's words: TEMPORARY, explicit columns, a watermark, PARTITIONED BY,
+   * a primary key (and LIKE, which Flink's grammar does not take there).
+   */
+  private createTableAs(s: CreateTable, q: Query): void {
+    const refuse = (what: string): never => {
+      throw new SqlError(`CREATE TABLE AS SELECT syntax does not support ${what} yet.`, s.pos);
+    };
+    if (s.temporary) refuse('to create temporary table');
+    if (s.columns.length > 0) refuse('to specify explicit columns');
+    if (s.watermark) refuse('to specify explicit watermark');
+    if (s.partitionedBy) refuse('to create partitioned table');
+    if (s.primaryKey) refuse('primary key constraints');
+    if (s.like) refuse('a LIKE clause');
+    if (this.catalog.has(s.name.name) && s.ifNotExists) return;
+    const rel = finish(this, this.planQuery(q), s.pos);
+    const columns = rel.cols.map((c) => ({
+      name: { name: c.name, pos: s.pos },
+      type: c.type.name === 'NULL' ? FT.STRING : c.type,
+      notNull: false,
+      pos: s.pos,
+    }));
+    this.createTable({ ...s, columns });
+    this.insert({ kind: 'insert', overwrite: false, target: s.name, query: q, pos: s.pos });
   }
 
   private createTable(s: CreateTable): void {
