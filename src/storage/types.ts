@@ -28,8 +28,11 @@ export interface LogRecord {
 }
 
 export interface AppendResult {
-  /** Offset of the first record of the batch; the rest follow densely. */
-  firstOffset: number;
+  /**
+   * Offset of the first record of the batch; the rest follow densely. Final once `durable` resolves: a backend
+   * shared by several nodes (JetStream) may place a batch again at a later offset when another node appended first.
+   */
+  readonly firstOffset: number;
   /** Resolves once the whole batch is durable per the FsyncMode (and visible to readers). Rejects on I/O failure (e.g. ENOSPC), in which case no record of the batch is visible. */
   durable: Promise<void>;
 }

@@ -4,7 +4,7 @@
  * limiter and the append, never the stream's internals.
  */
 import { kinesisErrors } from '../errors.ts';
-import type { AppendRecord } from '../../storage/index.ts';
+import type { AppendRecord, AppendResult } from '../../storage/index.ts';
 import { HASH_SPACE, hashKeyToBuffer, partitionKeyHash, routeHashKey } from '../hash.ts';
 import { ShardLimiter } from '../limits.ts';
 import { parseSequence } from '../sequence.ts';
@@ -91,6 +91,9 @@ export class StreamWriter {
     const counts = new Uint32Array(shardCount);
     for (let i = 0; i < n; i++) counts[shardOf[i]!]!++;
     const durables: Promise<void>[] = [];
+    // Each shard's append and the input slots of its records: offsets are read once durable (AppendResult.firstOffset).
+    const results: AppendResult[] = [];
+    const slotsOf: Uint32Array[] = [];
     const now = this.ctx.clock.now();
     for (let sh = 0; sh < shardCount; sh++) {
       const c = counts[sh]!;
@@ -118,13 +121,10 @@ export class StreamWriter {
       } catch (e) {
         throw internalFailure(e);
       }
-      const first = res.firstOffset;
-      shard.nextOffset = first + c;
-      for (let k = 0; k < c; k++) {
-        const i = slots[k]!;
-        offsets[i] = first + k;
-        timesMs[i] = time;
-      }
+      shard.nextOffset = res.firstOffset + c;
+      for (let k = 0; k < c; k++) timesMs[slots[k]!] = time;
+      results.push(res);
+      slotsOf.push(slots);
       durables.push(res.durable);
     }
     try {
@@ -132,6 +132,11 @@ export class StreamWriter {
       else await Promise.all(durables);
     } catch (e) {
       throw internalFailure(e);
+    }
+    for (let r = 0; r < results.length; r++) {
+      const first = results[r]!.firstOffset;
+      const slots = slotsOf[r]!;
+      for (let k = 0; k < slots.length; k++) offsets[slots[k]!] = first + k;
     }
     return new Appended(s, shardOf, offsets, timesMs);
   }

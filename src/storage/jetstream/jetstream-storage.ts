@@ -6,8 +6,9 @@
  * - Append: every record is published (not requested) with `Nats-Expected-Last-Sequence` set to the sequence
  *   before it, with a reply subject on one inbox this storage subscribes to: the publish acks arrive there, one
  *   promise and one timer per batch, none per record. The expected-sequence check makes offsets dense and makes
- *   a writer that lost a race (another node appended) fail instead of leaving a gap; after a failure the log
- *   refuses appends until it has re-read its end from the stream (`resync`). A batch is acknowledged (durable)
+ *   a writer that lost a race (another node appended) refused instead of leaving a gap: its refused batches are
+ *   placed again at the end re-read from the stream (`rerunRaced`); after any other failure the log refuses appends
+ *   until it has re-read its end from the stream (`resync`). A batch is acknowledged (durable)
  *   when JetStream acknowledged every record, i.e. after its replication policy (R3: a Raft quorum).
  *   JetStream cannot append a batch atomically (server < 2.12): a failed batch may leave a prefix stored;
  *   the Kinesis client retries and may then see duplicates, which Kinesis also allows.
@@ -70,6 +71,10 @@ function decodeLogId(s: string): string {
 
 /** Resends of a batch answered "no responders" on its first record (20, 40, … ms apart: 2.1 s in all). */
 const MAX_RESENDS = 14;
+/** Times a batch refused because another node appended first is placed again at the new end (see rerunRaced). */
+const MAX_RACES = 12;
+/** JetStream's "wrong last sequence" (a publish's Nats-Expected-Last-Sequence was not the stream's last sequence). */
+const WRONG_LAST_SEQUENCE = 10071;
 
 interface PendingBatch {
   id: number;
@@ -83,6 +88,9 @@ interface PendingBatch {
   acked: number;
   /** Times the batch was sent again after "no responders" on its first record (see republish). */
   resends: number;
+  /** Records of the batch refused with "wrong last sequence" (another node appended first), and times it was placed again. */
+  refused: number;
+  races: number;
   done: boolean;
   error: StorageError | null;
   resolve: () => void;
@@ -117,7 +125,15 @@ class JetStreamShardLog implements ShardLog {
   start: number;
   lastTs: number | undefined;
   /** In-flight batches in append order. */
-  readonly pending: PendingBatch[] = [];
+  pending: PendingBatch[] = [];
+  /**
+   * Set while batches refused because another node appended first wait to be placed again (rerunRaced): appends
+   * made meanwhile wait in `held`, unsent, and are numbered after them.
+   */
+  racing = false;
+  held: PendingBatch[] = [];
+  /** Set from the moment rerunRaced has taken the refused batches until placeAgain has sent them. */
+  placing = false;
   readonly listeners = new Set<(end: number) => void>();
   /** Set after a failed batch until the end has been re-read from the stream. */
   broken: StorageError | null = null;
@@ -180,8 +196,7 @@ class JetStreamShardLog implements ShardLog {
     const n = records.length;
     if (n === 0) return { firstOffset, durable: Promise.resolve() };
     this.next = firstOffset + n;
-    const durable = this.storage.publish(this, records, firstOffset + 1);
-    return { firstOffset, durable };
+    return this.storage.publish(this, records, firstOffset + 1);
   }
 
   async read(fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
@@ -519,7 +534,7 @@ export class JetStreamStorage implements LogStorage {
     const st = si.state;
     const start = st.messages === 0 ? st.last_seq : st.first_seq - 1;
     if (start > log.start) log.start = start;
-    if (st.last_seq > log.end && log.pending.length === 0 && !log.broken) {
+    if (st.last_seq > log.end && log.pending.length === 0 && !log.broken && !log.racing) {
       const lastTs = await this.timestampAt(log, st.last_seq - 1);
       if (st.last_seq <= log.end || log.pending.length > 0) return;
       log.end = st.last_seq;
@@ -542,7 +557,7 @@ export class JetStreamStorage implements LogStorage {
     } catch (e) {
       throw apiError(e, `seal ${log.id}`);
     }
-    while (log.pending.length > 0 && !this.closed) await new Promise((r) => setTimeout(r, 10));
+    while ((log.pending.length > 0 || log.racing) && !this.closed) await new Promise((r) => setTimeout(r, 10));
     while (log.broken && !log.gone && !this.closed) await new Promise((r) => setTimeout(r, 10));
     await this.refreshLog(log);
     return log.end;
@@ -621,7 +636,7 @@ export class JetStreamStorage implements LogStorage {
   // ---- append ----
 
   // hot path
-  publish(log: JetStreamShardLog, records: readonly AppendRecord[], firstSeq: number): Promise<void> {
+  publish(log: JetStreamShardLog, records: readonly AppendRecord[], firstSeq: number): AppendResult {
     const nc = this.nc!;
     const id = this.nextId++;
     const reply = `${this.inbox}.a.${id}`;
@@ -644,14 +659,16 @@ export class JetStreamStorage implements LogStorage {
       lastTs: records[n - 1]!.timestampMs,
       acked: 0,
       resends: 0,
+      refused: 0,
+      races: 0,
       done: false,
       error: null,
       resolve,
       reject,
       timer: null,
     };
+    const result = new BatchResult(b, durable);
     this.batches.set(id, b);
-    log.pending.push(b);
     b.timer = setTimeout(
       () => this.failBatch(b, new StorageError(`no JetStream ack within ${this.ackTimeoutMs} ms for log ${log.id}`, 'EIO')),
       this.ackTimeoutMs,
@@ -662,11 +679,19 @@ export class JetStreamStorage implements LogStorage {
         payloads[i] = encodeRecord(r.key, r.data, r.timestampMs);
       }
     } catch (e) {
+      log.pending.push(b);
       this.failBatch(b, apiError(e, `append to ${log.id}`));
-      return durable;
+      return result;
     }
+    if (log.racing) {
+      // Numbered after the refused batches being placed again (rerunRaced), and sent with them.
+      this.batches.delete(id);
+      log.held.push(b);
+      return result;
+    }
+    log.pending.push(b);
     this.send(nc, b, reply);
-    return durable;
+    return result;
   }
 
   /** Publishes the batch's records, each expecting the one before it (per-shard order under concurrent gateways). */
@@ -719,6 +744,13 @@ export class JetStreamStorage implements LogStorage {
     // A PubAck is {"stream":…,"seq":N,…}; an error reply carries "error". Look for the error first (rare).
     if (d.byteLength > 0 && d.indexOf(0x65 /* e */) >= 0) {
       const ack = JSON.parse(Buffer.from(d).toString('utf8')) as { seq?: number; error?: { code: number; err_code?: number; description: string } };
+      if (ack.error?.err_code === WRONG_LAST_SEQUENCE && !b.log.gone && !b.log.sealed) {
+        // Another node appended to this log first: once every record of the batch is answered, it is placed again at the new end.
+        b.refused++;
+        b.log.racing = true;
+        if (b.acked + b.refused === b.count) this.rerunRaced(b.log);
+        return;
+      }
       if (ack.error) {
         const code = ack.error.err_code === 10059 ? 'NOT_FOUND' : 'EIO';
         this.failBatch(b, new StorageError(`JetStream refused the append to ${b.log.id}: ${ack.error.description}`, code));
@@ -726,12 +758,18 @@ export class JetStreamStorage implements LogStorage {
       }
     }
     b.acked++;
+    if (b.refused > 0) {
+      if (b.acked + b.refused === b.count) this.rerunRaced(b.log);
+      return;
+    }
     if (b.acked === b.count) {
       b.done = true;
       if (b.timer) clearTimeout(b.timer);
       this.batches.delete(b.id);
       b.resolve();
       b.log.advance(this.tailCacheBytes);
+      // (the last answer a refused batch ahead of it was waiting for)
+      if (b.log.racing) this.rerunRaced(b.log);
     }
   }
 
@@ -768,6 +806,92 @@ export class JetStreamStorage implements LogStorage {
       log.broken = new StorageError(`log ${log.id} is recovering from a failed append: retry`, 'EIO', { cause: e });
       void this.resync(log);
     }
+    if (log.racing) this.rerunRaced(log);
+  }
+
+  /**
+   * Per-shard order under two writing nodes: every record expects the one before it, so the node that appended
+   * second has its batch refused ("wrong last sequence") — nothing of it stored, unless another node's appends
+   * happened to end exactly where one of its later records expected. Once every batch this node has in flight on
+   * the log is answered: fully acknowledged ones stand; fully refused ones are placed again, in their order, after
+   * a short random pause (so two nodes racing flat out do not keep meeting) at the end re-read from the stream
+   * leader, followed by the appends made meanwhile — so the refused node makes progress instead of failing its
+   * callers (starvation); partly stored ones, and ones refused MAX_RACES times, fail (the Kinesis client retries).
+   * A batch's offsets are final when its `durable` resolves (AppendResult.firstOffset).
+   */
+  private rerunRaced(log: JetStreamShardLog): void {
+    if (!log.racing || log.placing) return;
+    for (const b of log.pending) if (!b.done && b.acked + b.refused < b.count) return; // answers still to come
+    const again: PendingBatch[] = [];
+    const kept: PendingBatch[] = [];
+    for (const b of log.pending) {
+      if (b.done) kept.push(b);
+      else if (b.acked === 0 && b.races < MAX_RACES && !log.broken) again.push(b);
+      else this.rejectRaced(b, `JetStream refused the append to ${log.id}: another node appended to it first (${b.acked} of ${b.count} records stored)`);
+    }
+    log.pending = kept;
+    log.advance(this.tailCacheBytes);
+    for (const b of again) this.batches.delete(b.id);
+    // Even with nothing to place again (a batch partly stored failed), the end is re-read before the next append.
+    log.placing = true;
+    const races = again.length > 0 ? again[0]!.races : 0;
+    setTimeout(() => void this.placeAgain(log, again), Math.random() * Math.min(40, 2 + 4 * races));
+  }
+
+  /** rerunRaced's second half: the log's end from the stream leader, then the queued batches numbered from it and sent. */
+  private async placeAgain(log: JetStreamShardLog, again: PendingBatch[]): Promise<void> {
+    let si: StreamInfo | undefined;
+    let lastTs: number | undefined;
+    let error: StorageError | null = null;
+    try {
+      si = await this.requireJsm().streams.info(log.stream);
+      if (si.state.last_seq > 0) lastTs = await this.timestampAt(log, si.state.last_seq - 1);
+    } catch (e) {
+      error = apiError(e, `append to ${log.id}`);
+    }
+    // (appends made until now, in order; batches whose ack timeout ran out meanwhile are done already)
+    const queued = again.concat(log.held).filter((b) => !b.done);
+    log.held = [];
+    log.racing = false;
+    log.placing = false;
+    error ??=
+      log.gone ??
+      log.broken ??
+      (log.pending.length > 0 || this.closed || !this.nc ? new StorageError(`append to ${log.id} raced another node: retry`, 'EIO') : null);
+    if (error || !si || !this.nc) {
+      for (const b of queued) {
+        log.pending.push(b);
+        this.failBatch(b, error ?? new StorageError('storage is closed', 'CLOSED'));
+      }
+      return;
+    }
+    const st = si.state;
+    if (st.last_seq > log.end) {
+      log.end = st.last_seq;
+      log.lastTs = lastTs;
+      log.resetTail();
+    }
+    log.next = log.end;
+    for (const b of queued) {
+      b.firstSeq = log.next + 1;
+      log.next += b.count;
+      b.acked = 0;
+      if (b.refused > 0) b.races++;
+      b.refused = 0;
+      b.id = this.nextId++;
+      this.batches.set(b.id, b);
+      log.pending.push(b);
+      this.send(this.nc, b, `${this.inbox}.a.${b.id}`);
+    }
+    if (log.listeners.size) for (const l of log.listeners) l(log.end);
+  }
+
+  private rejectRaced(b: PendingBatch, message: string): void {
+    b.done = true;
+    b.error = new StorageError(message, 'EIO');
+    if (b.timer) clearTimeout(b.timer);
+    this.batches.delete(b.id);
+    b.reject(b.error);
   }
 
   /** After a failed batch: wait for the batches in flight to settle, then take the end from the stream. */
@@ -918,6 +1042,17 @@ export class JetStreamStorage implements LogStorage {
     } catch (e) {
       throw apiError(e, `trim ${log.id}`);
     }
+  }
+}
+
+/** What append() returns: the batch's first offset is read from the batch, which rerunRaced may place again before `durable` resolves. */
+class BatchResult implements AppendResult {
+  constructor(
+    private readonly b: PendingBatch,
+    readonly durable: Promise<void>,
+  ) {}
+  get firstOffset(): number {
+    return this.b.firstSeq - 1;
   }
 }
 
