@@ -4,11 +4,14 @@
  * NATS). The cluster is the test run's shared one (test/helpers/nats-cluster.ts). Each backend has its own namespace,
  * emptied after every test (its logs and metadata keys), so the tests do not each create KV buckets (~1 s each).
  */
-import { after, before } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { ManualClock } from '../../src/core/index.ts';
 import type { NatsCluster } from '../../src/cluster/index.ts';
-import { createJetStreamStorage } from '../../src/storage/index.ts';
-import type { LogStorage } from '../../src/storage/index.ts';
+import { createJetStreamStorage, StorageError } from '../../src/storage/index.ts';
+import type { JetStreamStorage, LogStorage } from '../../src/storage/index.ts';
 import { logStorageSuite } from './log-suite.ts';
 import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
 
@@ -59,3 +62,37 @@ logStorageSuite(
   backend(() => cluster.urls, 1, 0),
   { durable: true },
 );
+
+describe('JetStreamStorage reads', () => {
+  it('a record missing inside a log (a view that lags or lost it) fails the read retryably instead of ending it as if at the tail', async () => {
+    const namespace = `holes${process.pid}`;
+    namespaces.push(namespace);
+    const storage = await createJetStreamStorage({ servers: cluster.urls, replicas: 1, namespace, tailCacheBytes: 0 });
+    await storage.open();
+    const nc = await connect({ servers: cluster.urls });
+    try {
+      const log = await storage.createLog('holes/shard-0');
+      const recs = Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, data: Buffer.from(`r${i}`), timestampMs: 1000 + i }));
+      await log.append(recs).durable;
+      // Nothing of Freshet's deletes one record of a log: only a view that is not the stream's (a replica catching up) lacks one.
+      const jsm = await jetstreamManager(nc);
+      const stream = (await (storage as JetStreamStorage).placement('holes/shard-0')).stream;
+      assert.ok(await jsm.streams.deleteMessage(stream, 5, false));
+      const first = await log.read(0, { maxRecords: 100, maxBytes: 1 << 20 });
+      assert.deepEqual(
+        first.records.map((r) => r.offset),
+        [0, 1, 2, 3],
+        'the records before the missing one',
+      );
+      await assert.rejects(
+        log.read(first.nextOffset, { maxRecords: 100, maxBytes: 1 << 20 }),
+        (e: unknown) => e instanceof StorageError && e.code === 'EIO' && /offset 4 is not readable yet/.test(e.message),
+      );
+      assert.equal(log.startOffset, 0, 'the start did not move past stored records');
+    } finally {
+      await nc.close();
+      for (const id of storage.listLogs()) await storage.deleteLog(id);
+      await storage.close();
+    }
+  });
+});

@@ -49,6 +49,14 @@ export interface JetStreamStorageOptions {
 }
 
 const EXPECTED_LAST_SEQ = 'Nats-Expected-Last-Sequence';
+/**
+ * Reads ask with short timeouts and try again inside the read rather than fail the client's call after one long
+ * wait: a direct get window waits this long for its answers (the missing ones are then asked of the leader), a
+ * leader request (stream info, message get) this long per try, READ_TRIES tries.
+ */
+const DIRECT_TIMEOUT_MS = 1000;
+const LEADER_TIMEOUT_MS = 1500;
+const READ_TRIES = 4;
 /** A read at a log's tail re-reads the stream's end (other nodes' appends) at most this often. */
 const REFRESH_MS = 50;
 /** How often a log with onAppend listeners looks for other nodes' appends. */
@@ -328,6 +336,8 @@ class JetStreamShardLog implements ShardLog {
 export class JetStreamStorage implements LogStorage {
   private nc: NatsConnection | null = null;
   private jsm: JetStreamManager | null = null;
+  /** The same API with LEADER_TIMEOUT_MS per request: the read path's leader requests. */
+  private readJsm: JetStreamManager | null = null;
   private metaStore: KvMetaStore | null = null;
   private member: NodeMembership | null = null;
   private sub: Subscription | null = null;
@@ -411,6 +421,7 @@ export class JetStreamStorage implements LogStorage {
       });
       this.nc = nc;
       this.jsm = await jetstreamManager(nc, { timeout: 10_000 });
+      this.readJsm = await jetstreamManager(nc, { timeout: LEADER_TIMEOUT_MS, checkAPI: false });
       this.inbox = createInbox();
       this.sub = nc.subscribe(`${this.inbox}.>`, { callback: (err, msg) => this.onReply(err, msg) });
       // Nodes starting together create the bucket together (an identical create succeeds); a loaded cluster may be slow to answer.
@@ -520,17 +531,7 @@ export class JetStreamStorage implements LogStorage {
 
   /** See JetStreamShardLog.refresh. The end moves only while this node has no append in flight (its own appends then decide). */
   async refreshLog(log: JetStreamShardLog): Promise<void> {
-    let si: StreamInfo;
-    try {
-      si = await this.requireJsm().streams.info(log.stream);
-    } catch (e) {
-      if (isNotFound(e)) {
-        log.gone = new StorageError(`log ${log.id} was deleted`, 'NOT_FOUND');
-        this.logs.delete(log.id);
-        throw log.gone;
-      }
-      throw apiError(e, `refresh ${log.id}`);
-    }
+    const si = await this.leaderInfo(log);
     const st = si.state;
     const start = st.messages === 0 ? st.last_seq : st.first_seq - 1;
     if (start > log.start) log.start = start;
@@ -543,6 +544,36 @@ export class JetStreamStorage implements LogStorage {
       log.resetTail();
       if (log.listeners.size) for (const l of log.listeners) l(log.end);
     }
+  }
+
+  /**
+   * The log's stream info as its leader sees it. When a stream has no leader (an election, a server just continued
+   * after a pause) the meta leader answers instead, from its own replica — which may lag, or be empty while it
+   * catches up (messages 0, first sequence past records that exist): a log's start and end must never move on such
+   * a view (a start moved past stored records hides them from every later read on this node), so it is asked again,
+   * READ_TRIES times LEADER_TIMEOUT_MS at most, then the read fails retryably.
+   */
+  async leaderInfo(log: JetStreamShardLog): Promise<StreamInfo> {
+    let last: unknown;
+    for (let attempt = 0; attempt < READ_TRIES; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * attempt));
+      let si: StreamInfo;
+      try {
+        si = await this.requireReadJsm().streams.info(log.stream);
+      } catch (e) {
+        if (isNotFound(e)) {
+          log.gone = new StorageError(`log ${log.id} was deleted`, 'NOT_FOUND');
+          this.logs.delete(log.id);
+          throw log.gone;
+        }
+        if (e instanceof StorageError) throw e;
+        last = e;
+        continue;
+      }
+      if (!si.cluster || si.cluster.leader) return si;
+      last = new Error('the stream has no leader right now');
+    }
+    throw apiError(last, `read the end of ${log.id}`);
   }
 
   /**
@@ -631,6 +662,11 @@ export class JetStreamStorage implements LogStorage {
   private requireJsm(): JetStreamManager {
     if (this.closed || !this.jsm) throw new StorageError('storage is closed', 'CLOSED');
     return this.jsm;
+  }
+
+  private requireReadJsm(): JetStreamManager {
+    if (this.closed || !this.readJsm) throw new StorageError('storage is closed', 'CLOSED');
+    return this.readJsm;
   }
 
   // ---- append ----
@@ -844,7 +880,7 @@ export class JetStreamStorage implements LogStorage {
     let lastTs: number | undefined;
     let error: StorageError | null = null;
     try {
-      si = await this.requireJsm().streams.info(log.stream);
+      si = await this.leaderInfo(log);
       if (si.state.last_seq > 0) lastTs = await this.timestampAt(log, si.state.last_seq - 1);
     } catch (e) {
       error = apiError(e, `append to ${log.id}`);
@@ -902,7 +938,7 @@ export class JetStreamStorage implements LogStorage {
         continue;
       }
       try {
-        const si = await this.requireJsm().streams.info(log.stream);
+        const si = await this.leaderInfo(log);
         const fresh = await this.logFromInfo(log.id, si);
         log.start = fresh.start;
         log.end = fresh.end;
@@ -913,6 +949,7 @@ export class JetStreamStorage implements LogStorage {
         if (log.listeners.size) for (const l of log.listeners) l(log.end);
         return;
       } catch (e) {
+        if (log.gone) return;
         if (isNotFound(e)) {
           log.gone = new StorageError(`log ${log.id} was deleted`, 'NOT_FOUND');
           this.logs.delete(log.id);
@@ -940,7 +977,8 @@ export class JetStreamStorage implements LogStorage {
         timer: null,
       };
       this.reads.set(id, r);
-      r.timer = setTimeout(() => this.failRead(r, new StorageError(`JetStream read of ${log.id} timed out`, 'EIO')), this.ackTimeoutMs);
+      // Unanswered gets (a replica paused or cut off) come back as missing: the leader is asked for them.
+      r.timer = setTimeout(() => this.finishRead(r), Math.min(DIRECT_TIMEOUT_MS, this.ackTimeoutMs));
       const subject = `$JS.API.DIRECT.GET.${log.stream}`;
       const prefix = `${this.inbox}.g.${id}.`;
       for (let i = 0; i < count; i++) nc.publish(subject, `{"seq":${fromSeq + i}}`, { reply: prefix + i });
@@ -961,13 +999,19 @@ export class JetStreamStorage implements LogStorage {
 
   /** The stored payload of one record from the stream leader (for records a lagging replica did not have). */
   private async leaderGet(log: JetStreamShardLog, seq: number): Promise<Uint8Array | null> {
-    try {
-      const m = await this.requireJsm().streams.getMessage(log.stream, { seq });
-      return m ? m.data : null;
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw apiError(e, `read ${log.id}`);
+    let last: unknown;
+    for (let attempt = 0; attempt < READ_TRIES; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * attempt));
+      try {
+        const m = await this.requireReadJsm().streams.getMessage(log.stream, { seq });
+        return m ? m.data : null;
+      } catch (e) {
+        if (isNotFound(e)) return null;
+        if (e instanceof StorageError) throw e;
+        last = e; // no leader yet, "temporarily unavailable", a timeout: ask again
+      }
     }
+    throw apiError(last, `read ${log.id}`);
   }
 
   async readRange(log: JetStreamShardLog, from: number, end: number, limits: ReadLimits): Promise<LogRecord[]> {
@@ -1005,8 +1049,14 @@ export class JetStreamStorage implements LogStorage {
         let payload: Uint8Array | null = m ? m.data : null;
         if (payload === null) payload = await this.leaderGet(log, offset + 1);
         if (payload === null) {
-          // Trimmed (by retention or another node) before we got to it: continue from the new start.
-          if (out.length > 0 || offset >= log.start) return out;
+          // Trimmed (by retention or another node) before we got to it: continue from the new start. A record
+          // inside [start, end) that the leader does not have is a view to distrust, not the log's end: an empty
+          // answer there would tell a Kinesis reader it is at the tip (MillisBehindLatest 0) with records unread.
+          if (out.length > 0) return out;
+          if (offset >= log.start) await log.refresh();
+          if (offset >= log.start) {
+            throw new StorageError(`log ${log.id}: record at offset ${offset} is not readable yet (start ${log.start}, end ${log.end}): retry`, 'EIO');
+          }
           break;
         }
         const keyBytes = recordKeyBytes(payload);
