@@ -99,6 +99,8 @@ interface PendingBatch {
   /** Records of the batch refused with "wrong last sequence" (another node appended first), and times it was placed again. */
   refused: number;
   races: number;
+  /** 1 for each record whose answer arrived (per sending): a second answer for one record is not counted again. */
+  answered: Uint8Array;
   done: boolean;
   error: StorageError | null;
   resolve: () => void;
@@ -648,6 +650,22 @@ export class JetStreamStorage implements LogStorage {
     this.nc = null;
   }
 
+  /** The record at `offset` as the stream leader has it (fault tests compare it with what reads return). */
+  async leaderRecord(id: string, offset: number): Promise<LogRecord | null> {
+    const log = this.logs.get(id);
+    if (!log) return null;
+    const p = await this.leaderGet(log, offset + 1);
+    if (!p) return null;
+    const keyBytes = recordKeyBytes(p);
+    const b = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+    return {
+      offset,
+      key: b.toString('utf8', RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + keyBytes),
+      data: b.subarray(RECORD_HEADER_BYTES + keyBytes),
+      timestampMs: recordTimestamp(p),
+    };
+  }
+
   /** Where a log's stream lives: its leader and replicas (server names), for `cluster status` and fault tests. */
   async placement(id: string): Promise<{ stream: string; leader: string | undefined; replicas: Array<{ name: string; current: boolean }> }> {
     const name = this.logs.get(id)?.stream ?? this.streamPrefix + encodeLogId(id);
@@ -697,6 +715,7 @@ export class JetStreamStorage implements LogStorage {
       resends: 0,
       refused: 0,
       races: 0,
+      answered: new Uint8Array(n),
       done: false,
       error: null,
       resolve,
@@ -737,7 +756,7 @@ export class JetStreamStorage implements LogStorage {
       for (let i = 0; i < b.count; i++) {
         const h = headers();
         h.set(EXPECTED_LAST_SEQ, String(b.firstSeq + i - 1));
-        nc.publish(b.log.subject, b.payloads[i]!, { reply, headers: h });
+        nc.publish(b.log.subject, b.payloads[i]!, { reply: `${reply}.${i}`, headers: h });
       }
     } catch (e) {
       this.failBatch(b, apiError(e, `append to ${b.log.id}`));
@@ -750,8 +769,8 @@ export class JetStreamStorage implements LogStorage {
     const kindAt = this.inbox.length + 1;
     const dot = s.indexOf('.', kindAt + 2);
     if (s.charCodeAt(kindAt) === 0x61 /* a */) {
-      const b = this.batches.get(Number(s.slice(kindAt + 2)));
-      if (b) this.onAck(b, msg);
+      const b = this.batches.get(Number(s.slice(kindAt + 2, dot)));
+      if (b) this.onAck(b, Number(s.slice(dot + 1)), msg);
     } else {
       const r = this.reads.get(Number(s.slice(kindAt + 2, dot)));
       if (!r) return;
@@ -763,8 +782,11 @@ export class JetStreamStorage implements LogStorage {
   }
 
   // hot path
-  private onAck(b: PendingBatch, msg: Msg): void {
-    if (b.done) return;
+  private onAck(b: PendingBatch, i: number, msg: Msg): void {
+    // Each record is answered once: a second answer (a server that was paused answering late, a reconnect) must not
+    // make a batch look acknowledged while one of its records is not.
+    if (b.done || !(i >= 0 && i < b.count) || b.answered[i] === 1) return;
+    b.answered[i] = 1;
     const h = msg.headers;
     if (h && h.code >= 300) {
       if (h.code === 503 && b.acked === 0 && b.resends < MAX_RESENDS && !b.log.gone && b.log.pending[0] === b) {
@@ -792,6 +814,16 @@ export class JetStreamStorage implements LogStorage {
         this.failBatch(b, new StorageError(`JetStream refused the append to ${b.log.id}: ${ack.error.description}`, code));
         return;
       }
+    }
+    // A record is stored at the sequence it expected plus one: an acknowledgement of any other sequence means the
+    // stream and this node disagree on the log, and the batch must not be acknowledged to the client.
+    const seq = ackSequence(d);
+    if (seq !== b.firstSeq + i) {
+      this.failBatch(
+        b,
+        new StorageError(`JetStream acknowledged record ${i} of an append to ${b.log.id} at sequence ${seq}, not ${b.firstSeq + i}: retry`, 'EIO'),
+      );
+      return;
     }
     b.acked++;
     if (b.refused > 0) {
@@ -822,6 +854,7 @@ export class JetStreamStorage implements LogStorage {
       if (b.done || this.closed || !this.nc) return;
       const id = this.nextId++;
       b.id = id;
+      b.answered.fill(0);
       this.batches.set(id, b);
       this.send(this.nc, b, `${this.inbox}.a.${id}`);
     }, 20 * b.resends);
@@ -914,6 +947,7 @@ export class JetStreamStorage implements LogStorage {
       b.acked = 0;
       if (b.refused > 0) b.races++;
       b.refused = 0;
+      b.answered.fill(0);
       b.id = this.nextId++;
       this.batches.set(b.id, b);
       log.pending.push(b);
@@ -1093,6 +1127,21 @@ export class JetStreamStorage implements LogStorage {
       throw apiError(e, `trim ${log.id}`);
     }
   }
+}
+
+/** The `seq` of a PubAck (`{"stream":"…","seq":N,…}`), or -1. */
+// hot path: no JSON.parse per acknowledged record
+function ackSequence(d: Uint8Array): number {
+  // `"seq":` — q, quote, colon, then digits
+  for (let i = 5; i < d.length - 1; i++) {
+    if (d[i] === 0x3a && d[i - 1] === 0x22 && d[i - 2] === 0x71 && d[i - 3] === 0x65 && d[i - 4] === 0x73 && d[i - 5] === 0x22) {
+      let n = 0;
+      let j = i + 1;
+      for (; j < d.length && d[j]! >= 0x30 && d[j]! <= 0x39; j++) n = n * 10 + (d[j]! - 0x30);
+      return j > i + 1 ? n : -1;
+    }
+  }
+  return -1;
 }
 
 /** What append() returns: the batch's first offset is read from the batch, which rerunRaced may place again before `durable` resolves. */
