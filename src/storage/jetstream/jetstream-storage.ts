@@ -12,9 +12,9 @@
  *   when JetStream acknowledged every record, i.e. after its replication policy (R3: a Raft quorum).
  *   JetStream cannot append a batch atomically (server < 2.12): a failed batch may leave a prefix stored;
  *   the Kinesis client retries and may then see duplicates, which Kinesis also allows.
- * - Read: direct gets (`$JS.API.DIRECT.GET.<stream>`) published in pipelined windows to the same inbox, so a read
- *   costs one round trip per window, not per record; any replica answers. A replica that has not applied a
- *   record yet answers 404: such records are fetched from the stream leader (`STREAM.MSG.GET`).
+ * - Read: the stream leader's message gets (`$JS.API.STREAM.MSG.GET.<stream>`) published in pipelined windows to
+ *   the same inbox, so a read costs one round trip per window, not per record. Not direct gets: any replica
+ *   answers those, and a server continued after a pause can serve entries the new leader replaced.
  * - Metadata in a KV bucket `<ns>-meta` (kv-meta-store.ts).
  */
 import { connect, createInbox, headers } from '@nats-io/transport-node';
@@ -51,7 +51,7 @@ export interface JetStreamStorageOptions {
 const EXPECTED_LAST_SEQ = 'Nats-Expected-Last-Sequence';
 /**
  * Reads ask with short timeouts and try again inside the read rather than fail the client's call after one long
- * wait: a direct get window waits this long for its answers (the missing ones are then asked of the leader), a
+ * wait: a read window waits this long for its answers (the missing ones are then asked one by one), a
  * leader request (stream info, message get) this long per try, READ_TRIES tries.
  */
 const DIRECT_TIMEOUT_MS = 1000;
@@ -110,7 +110,8 @@ interface PendingBatch {
 
 interface PendingRead {
   id: number;
-  results: Array<Msg | null>;
+  /** Each record's stored payload; null when the leader has none (trimmed) or answered with an error. */
+  results: Array<Uint8Array | null>;
   got: number;
   resolve: () => void;
   reject: (e: unknown) => void;
@@ -776,7 +777,7 @@ export class JetStreamStorage implements LogStorage {
       if (!r) return;
       const i = Number(s.slice(dot + 1));
       if (r.results[i] !== undefined) return;
-      r.results[i] = msg.headers && msg.headers.code >= 300 ? null : msg;
+      r.results[i] = messagePayload(msg);
       if (++r.got === r.results.length) this.finishRead(r);
     }
   }
@@ -996,11 +997,11 @@ export class JetStreamStorage implements LogStorage {
 
   // ---- read ----
 
-  private fetchWindow(log: JetStreamShardLog, fromSeq: number, count: number): Promise<Array<Msg | null>> {
+  private fetchWindow(log: JetStreamShardLog, fromSeq: number, count: number): Promise<Array<Uint8Array | null>> {
     const nc = this.nc;
     if (!nc || this.closed) return Promise.reject(new StorageError('storage is closed', 'CLOSED'));
     const id = this.nextId++;
-    const results = new Array<Msg | null>(count);
+    const results = new Array<Uint8Array | null>(count);
     return new Promise((resolve, reject) => {
       const r: PendingRead = {
         id,
@@ -1013,7 +1014,10 @@ export class JetStreamStorage implements LogStorage {
       this.reads.set(id, r);
       // Unanswered gets (a replica paused or cut off) come back as missing: the leader is asked for them.
       r.timer = setTimeout(() => this.finishRead(r), Math.min(DIRECT_TIMEOUT_MS, this.ackTimeoutMs));
-      const subject = `$JS.API.DIRECT.GET.${log.stream}`;
+      // The stream leader's message get, not a direct get: any replica answers a direct get, and a server continued
+      // after a pause can hold, for a while, entries the new leader replaced (seen in the partition test: another
+      // record at an offset whose acknowledged record the leader has). The leader's answer is the log.
+      const subject = `$JS.API.STREAM.MSG.GET.${log.stream}`;
       const prefix = `${this.inbox}.g.${id}.`;
       for (let i = 0; i < count; i++) nc.publish(subject, `{"seq":${fromSeq + i}}`, { reply: prefix + i });
     });
@@ -1079,8 +1083,7 @@ export class JetStreamStorage implements LogStorage {
       const count = Math.min(end - offset, maxRecords - out.length, this.readWindow, uncached);
       const msgs = await this.fetchWindow(log, offset + 1, count);
       for (let i = 0; i < count; i++) {
-        const m = msgs[i];
-        let payload: Uint8Array | null = m ? m.data : null;
+        let payload: Uint8Array | null = msgs[i] ?? null;
         if (payload === null) payload = await this.leaderGet(log, offset + 1);
         if (payload === null) {
           // Trimmed (by retention or another node) before we got to it: continue from the new start. A record
@@ -1116,7 +1119,7 @@ export class JetStreamStorage implements LogStorage {
   /** Arrival time of the record at `offset`, or undefined when it is no longer stored. */
   async timestampAt(log: JetStreamShardLog, offset: number): Promise<number | undefined> {
     const [m] = await this.fetchWindow(log, offset + 1, 1);
-    const payload = m ? m.data : await this.leaderGet(log, offset + 1);
+    const payload = m ?? (await this.leaderGet(log, offset + 1));
     return payload ? recordTimestamp(payload) : undefined;
   }
 
@@ -1127,6 +1130,16 @@ export class JetStreamStorage implements LogStorage {
       throw apiError(e, `trim ${log.id}`);
     }
   }
+}
+
+/** The payload of a STREAM.MSG.GET answer (`{"message":{"data":"<base64>",…}}`), or null (an error: 404 trimmed, no leader). */
+function messagePayload(msg: Msg): Uint8Array | null {
+  if (msg.headers && msg.headers.code >= 300) return null;
+  const text = Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength).toString('latin1');
+  const at = text.indexOf('"data":"');
+  if (at < 0) return text.indexOf('"message"') >= 0 ? new Uint8Array(0) : null;
+  const end = text.indexOf('"', at + 8);
+  return Buffer.from(text.slice(at + 8, end), 'base64');
 }
 
 /** The `seq` of a PubAck (`{"stream":"…","seq":N,…}`), or -1. */
