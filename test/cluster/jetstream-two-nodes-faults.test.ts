@@ -29,7 +29,7 @@ import { uniqueName } from '../kinesis/helpers.ts';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * How soon after the partition's writers stop both nodes have read every record back (retries included). Measured
- * with reads through the stream leaders: 0.3 s on a quiet run; 3.9–7.1 s, once 19 s (2 failed read-backs: the
+ * with reads through the stream leaders: 0.3 s on a quiet run; 1.9–7.1 s, once 19 s (2 failed read-backs: the
  * stream without a leader for a while after SIGCONT), under 2 CPU hogs at load ~30.
  */
 const READ_BOUND_MS = 30_000;
