@@ -637,6 +637,99 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     );
   });
 
+  it("creates a metric set with its description, time zone, historical data path and dimension filters, and edits them where UpdateMetricSet allows (read back with the SDK; refusals in the model's words)", async () => {
+    const { AnomalyDetectorArn: arn } = await l4m.send(
+      new CreateAnomalyDetectorCommand({ AnomalyDetectorName: 'orders-sets', AnomalyDetectorConfig: { AnomalyDetectorFrequency: 'PT1H' } }),
+    );
+    assert.ok(arn);
+    await page.goto(`${server.url}/console/#/detectors/orders-sets`);
+    const setSection = page.locator('[data-testid=metric-set]');
+    await setSection.getByRole('button', { name: 'Create metric set' }).click();
+    const setForm = page.locator('[data-testid=metric-set-form]');
+    await setForm.locator('h3', { hasText: 'PT1H' }).waitFor({ timeout: 10_000 });
+    await setForm.locator('[name=name]').fill('orders');
+    await setForm.locator('[name=description]').fill('orders per marketplace');
+    await setForm.locator('[name=timezone]').fill('Europe/Paris');
+    await setForm.locator('[name=sourceKind]').selectOption('s3');
+    await setForm.locator('[name=path]').fill('s3://freshet-s3/orders/{{yyyyMMdd}}/{{HH}}');
+    await setForm.locator('[name=roleArn]').fill(ROLE);
+    await setForm.locator('[name=metrics]').fill('orders:SUM');
+    await setForm.locator('[name=dimensions]').fill('marketplace, platform');
+    await setForm.locator('[name=timestampColumn]').fill('ts');
+    // A historical path that is not an s3:// one, then a filter without values: each refused in the model's words.
+    await setForm.locator('[name=historical]').fill('https://example.com/orders/');
+    await expectRefusals(1, async () => {
+      await setForm.getByRole('button', { name: 'Create metric set' }).click();
+      await setForm
+        .locator('.error', {
+          hasText:
+            /^ValidationException: 1 validation error detected: Value '\[https:\/\/example\.com\/orders\/\]' at 'metricSource\.s3SourceConfig\.historicalDataPathList'/,
+        })
+        .waitFor({ timeout: 10_000 });
+    });
+    await setForm.locator('[name=historical]').fill('s3://freshet-s3/orders-history/');
+    await setForm.locator('[name=filters]').fill('marketplace=');
+    await expectRefusals(1, async () => {
+      await setForm.getByRole('button', { name: 'Create metric set' }).click();
+      await setForm
+        .locator('.error', {
+          hasText:
+            "ValidationException: 1 validation error detected: Value '[]' at 'dimensionFilterList.1.member.filterList' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        })
+        .waitFor({ timeout: 10_000 });
+    });
+    await setForm.locator('[name=filters]').fill('marketplace=US,UK\nplatform=web');
+    await shot(page, 'metric-set-options');
+    await setForm.getByRole('button', { name: 'Create metric set' }).click();
+    await setSection.locator('.message', { hasText: 'Metric set orders created' }).waitFor({ timeout: 10_000 });
+    const setArn = (await l4m.send(new ListMetricSetsCommand({ AnomalyDetectorArn: arn }))).MetricSetSummaryList?.[0]?.MetricSetArn;
+    assert.ok(setArn);
+    const created = await l4m.send(new DescribeMetricSetCommand({ MetricSetArn: setArn }));
+    assert.equal(created.MetricSetDescription, 'orders per marketplace');
+    assert.equal(created.Timezone, 'Europe/Paris');
+    assert.deepEqual(created.MetricSource?.S3SourceConfig?.HistoricalDataPathList, ['s3://freshet-s3/orders-history/']);
+    assert.deepEqual(created.DimensionFilterList, [
+      {
+        Name: 'marketplace',
+        FilterList: [
+          { DimensionValue: 'US', FilterOperation: 'EQUALS' },
+          { DimensionValue: 'UK', FilterOperation: 'EQUALS' },
+        ],
+      },
+      { Name: 'platform', FilterList: [{ DimensionValue: 'web', FilterOperation: 'EQUALS' }] },
+    ]);
+    assert.equal(await setSection.locator('[data-testid=metric-set-description]').textContent(), 'orders per marketplace');
+    assert.equal(await setSection.locator('[data-testid=metric-set-historical]').textContent(), 's3://freshet-s3/orders-history/');
+    assert.equal(await setSection.locator('[data-testid=metric-set-filters]').textContent(), 'marketplace=US,UK; platform=web');
+    assert.match((await setSection.textContent()) ?? '', /PT1H, time zone Europe\/Paris/);
+
+    // Edited: the form opens with them; the time zone is read-only (UpdateMetricSet takes none); a new description,
+    // another historical path and one filter left.
+    await setSection.getByRole('button', { name: 'Edit metric set' }).click();
+    assert.equal(await valueMatching(setForm.locator('[name=description]'), /orders/), 'orders per marketplace');
+    assert.equal(await setForm.locator('[name=timezone]').inputValue(), 'Europe/Paris');
+    assert.equal(await setForm.locator('[name=timezone]').getAttribute('readonly'), '');
+    assert.equal(await setForm.locator('[name=historical]').inputValue(), 's3://freshet-s3/orders-history/');
+    assert.equal(await setForm.locator('[name=filters]').inputValue(), 'marketplace=US,UK\nplatform=web');
+    await setForm.locator('[name=description]').fill('orders in the US');
+    await setForm.locator('[name=historical]').fill('s3://freshet-s3/orders-2020/');
+    await setForm.locator('[name=filters]').fill('marketplace=US');
+    await setForm.getByRole('button', { name: 'Update metric set' }).click();
+    await setSection.locator('.message', { hasText: 'Metric set orders updated' }).waitFor({ timeout: 10_000 });
+    const updated = await l4m.send(new DescribeMetricSetCommand({ MetricSetArn: setArn }));
+    assert.equal(updated.MetricSetDescription, 'orders in the US');
+    assert.equal(updated.Timezone, 'Europe/Paris');
+    assert.deepEqual(updated.MetricSource?.S3SourceConfig?.HistoricalDataPathList, ['s3://freshet-s3/orders-2020/']);
+    assert.deepEqual(updated.DimensionFilterList, [{ Name: 'marketplace', FilterList: [{ DimensionValue: 'US', FilterOperation: 'EQUALS' }] }]);
+    // Filters emptied: sent as an empty list, so the set reads every value again.
+    await setSection.getByRole('button', { name: 'Edit metric set' }).click();
+    assert.equal(await valueMatching(setForm.locator('[name=filters]'), /US/), 'marketplace=US');
+    await setForm.locator('[name=filters]').fill('');
+    await setForm.getByRole('button', { name: 'Update metric set' }).click();
+    await setSection.locator('[data-testid=metric-set-filters]', { hasText: /^$/ }).waitFor({ timeout: 10_000 });
+    assert.deepEqual((await l4m.send(new DescribeMetricSetCommand({ MetricSetArn: setArn }))).DimensionFilterList ?? [], []);
+  });
+
   it('creates, refreshes, switches AUTO REFRESH on and off and drops a materialized view, and drops its external schema, through the Postgres endpoint, showing its refusals as psql would', async () => {
     await kinesis.send(new CreateStreamCommand({ StreamName: 'console-page-views', ShardCount: 1 }));
     clock.advance(10_000);

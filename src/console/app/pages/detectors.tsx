@@ -7,7 +7,8 @@
  * A detector is activated, deactivated and back-tested from its page (Activate/Deactivate/BackTestAnomalyDetector).
  * Detectors are created (with their frequency) and deleted, a detector's metric set is created and updated (an S3 path
  * or, Freshet's extension, a Kinesis stream of this server; JSON lines or CSV with its options, GZIP; metrics,
- * dimensions, timestamp column, offset), alerts are created, updated (sensitivity, a Lambda function or an SNS topic,
+ * dimensions, timestamp column, offset; its description, historical data path and dimension filters, and its time zone
+ * when it is created), alerts are created, updated (sensitivity, a Lambda function or an SNS topic,
  * AlertFilters) and deleted, and a group's related metrics
  * (ListAnomalyGroupRelatedMetrics) are listed with its details, each with its time series in its own group charted.
  */
@@ -488,12 +489,47 @@ interface FormatDescriptor {
 interface MetricSetDetail {
   MetricSetArn?: string;
   MetricSetName?: string;
+  MetricSetDescription?: string;
+  Timezone?: string;
+  DimensionFilterList?: MetricSetDimensionFilter[];
   MetricList?: Array<{ MetricName?: string; AggregationFunction?: string }>;
   DimensionList?: string[];
   TimestampColumn?: { ColumnName?: string; ColumnFormat?: string };
   MetricSetFrequency?: string;
   Offset?: number;
-  MetricSource?: { S3SourceConfig?: { RoleArn?: string; TemplatedPathList?: string[]; FileFormatDescriptor?: FormatDescriptor } };
+  MetricSource?: {
+    S3SourceConfig?: { RoleArn?: string; TemplatedPathList?: string[]; HistoricalDataPathList?: string[]; FileFormatDescriptor?: FormatDescriptor };
+  };
+}
+
+/** A metric set's DimensionFilterList entry: only these values of the dimension are read (EQUALS, the API's one operation). */
+interface MetricSetDimensionFilter {
+  Name?: string;
+  FilterList?: Array<{ DimensionValue?: string; FilterOperation?: string }>;
+}
+
+/** A metric set's dimension filters as the form's lines: `dimension=value,value`. */
+function metricSetFilterLines(filters: MetricSetDimensionFilter[] | undefined): string {
+  return (filters ?? []).map((d) => `${d.Name ?? ''}=${(d.FilterList ?? []).map((x) => x.DimensionValue ?? '').join(',')}`).join('\n');
+}
+
+/**
+ * The form's `dimension=value,value` lines as a DimensionFilterList (each value an EQUALS filter). A line without `=`
+ * is reported here; what the API checks itself (names, an empty value list) is left to it, so its refusal is shown.
+ */
+function metricSetFilters(text: string): Array<{ Name: string; FilterList: Array<{ DimensionValue: string; FilterOperation: 'EQUALS' }> }> {
+  return text
+    .split('\n')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+    .map((line, i) => {
+      const eq = line.indexOf('=');
+      if (eq < 0) throw new Error(`Dimension filters, line ${i + 1}: write a filter as "dimension=value,value"`);
+      return {
+        Name: line.slice(0, eq).trim(),
+        FilterList: commaList(line.slice(eq + 1)).map((v) => ({ DimensionValue: v, FilterOperation: 'EQUALS' as const })),
+      };
+    });
 }
 
 /** A format descriptor in a few words: `CSV (header, ";", GZIP)`. */
@@ -538,8 +574,16 @@ function MetricSetSection({ detectorArn }: { detectorArn: string }) {
                 <td>{sets.data.MetricSetName}</td>
               </tr>
               <tr>
+                <th>Description</th>
+                <td data-testid="metric-set-description">{sets.data.MetricSetDescription ?? ''}</td>
+              </tr>
+              <tr>
                 <th>Source</th>
                 <td>{(sets.data.MetricSource?.S3SourceConfig?.TemplatedPathList ?? []).join(', ')}</td>
+              </tr>
+              <tr>
+                <th>Historical data</th>
+                <td data-testid="metric-set-historical">{(sets.data.MetricSource?.S3SourceConfig?.HistoricalDataPathList ?? []).join(', ')}</td>
               </tr>
               <tr>
                 <th>Format</th>
@@ -554,10 +598,14 @@ function MetricSetSection({ detectorArn }: { detectorArn: string }) {
                 <td>{(sets.data.DimensionList ?? []).join(', ')}</td>
               </tr>
               <tr>
+                <th>Dimension filters</th>
+                <td data-testid="metric-set-filters">{metricSetFilterLines(sets.data.DimensionFilterList).split('\n').join('; ')}</td>
+              </tr>
+              <tr>
                 <th>Timestamp</th>
                 <td>
                   {sets.data.TimestampColumn?.ColumnName} ({sets.data.TimestampColumn?.ColumnFormat}), offset {sets.data.Offset ?? 0} s,{' '}
-                  {sets.data.MetricSetFrequency}
+                  {sets.data.MetricSetFrequency}, time zone {sets.data.Timezone ?? 'UTC'}
                 </td>
               </tr>
             </tbody>
@@ -594,6 +642,9 @@ function metricList(text: string): Array<{ MetricName: string; AggregationFuncti
     });
 }
 
+/** The time zones the browser knows (offered beside the typed one; the API judges what is sent). */
+const TIME_ZONES: readonly string[] = typeof Intl.supportedValuesOf === 'function' ? ['UTC', ...Intl.supportedValuesOf('timeZone')] : ['UTC'];
+
 const commaList = (text: string) =>
   text
     .split(',')
@@ -608,6 +659,10 @@ function metricSetFields(m: MetricSetDetail | undefined) {
   const json = s3?.FileFormatDescriptor?.JsonFormatDescriptor;
   return {
     name: m?.MetricSetName ?? '',
+    description: m?.MetricSetDescription ?? '',
+    timezone: m?.Timezone ?? 'UTC',
+    historical: s3?.HistoricalDataPathList?.[0] ?? '',
+    filters: metricSetFilterLines(m?.DimensionFilterList),
     sourceKind: path && !path.startsWith('kinesis://') ? 's3' : 'kinesis',
     stream: path.startsWith('kinesis://') ? path.slice('kinesis://'.length) : '',
     path: path.startsWith('kinesis://') ? '' : path,
@@ -630,7 +685,10 @@ function metricSetFields(m: MetricSetDetail | undefined) {
  * CreateMetricSet, or UpdateMetricSet of `editing` (the form opens with its definition): the source (an S3 path
  * template, or a Kinesis stream of this server, Freshet's `kinesis://` extension), its format (JSON lines or CSV with
  * its delimiter, quote, header line or columns; charset; GZIP or not), the metrics with their aggregation, the
- * dimensions, the timestamp column and the offset; the frequency is the detector's (AWS requires them equal).
+ * dimensions, the timestamp column and the offset; the frequency is the detector's (AWS requires them equal). Also its
+ * description, its historical data path (HistoricalDataPathList, one path as the API allows) and its dimension filters
+ * (DimensionFilterList), and on create its time zone (UpdateMetricSet does not take one: the form shows it read-only).
+ * A description emptied on edit is not sent (the API keeps it); filters are sent empty only when the set had some.
  */
 function MetricSetForm({
   detectorArn,
@@ -664,7 +722,11 @@ function MetricSetForm({
                 ...(headerList.length ? { ContainsHeader: false, HeaderList: headerList } : { ContainsHeader: true }),
               },
             };
+      const filters = metricSetFilters(f.filters);
+      const historical = f.historical.trim();
       const definition = {
+        ...(f.description.trim() ? { MetricSetDescription: f.description.trim() } : {}),
+        ...(filters.length > 0 || (editing?.DimensionFilterList ?? []).length > 0 ? { DimensionFilterList: filters } : {}),
         MetricList: metricList(f.metrics),
         DimensionList: commaList(f.dimensions),
         TimestampColumn: { ColumnName: f.timestampColumn.trim(), ColumnFormat: f.timestampFormat.trim() },
@@ -673,6 +735,7 @@ function MetricSetForm({
           S3SourceConfig: {
             RoleArn: f.roleArn.trim(),
             TemplatedPathList: [f.sourceKind === 'kinesis' ? `kinesis://${f.stream.trim()}` : f.path.trim()],
+            ...(historical ? { HistoricalDataPathList: [historical] } : {}),
             FileFormatDescriptor: format,
           },
         },
@@ -683,7 +746,7 @@ function MetricSetForm({
           AnomalyDetectorArn: detectorArn,
           MetricSetName: f.name.trim(),
           MetricSetFrequency: detector.data?.AnomalyDetectorConfig?.AnomalyDetectorFrequency,
-          Timezone: 'UTC',
+          Timezone: f.timezone.trim(),
           ...definition,
         });
       }
@@ -702,6 +765,23 @@ function MetricSetForm({
           Name <input {...fields.bind('name')} readOnly={editing !== undefined} required />
         </label>
         <label>
+          Description <input {...fields.bind('description')} />
+        </label>
+        <label>
+          Time zone{' '}
+          <input
+            {...fields.bind('timezone')}
+            list="metric-set-time-zones"
+            readOnly={editing !== undefined}
+            title={editing ? 'Set when the metric set is created (UpdateMetricSet does not change it)' : 'An IANA time zone, e.g. Europe/Paris'}
+          />
+          <datalist id="metric-set-time-zones">
+            {TIME_ZONES.map((z) => (
+              <option key={z} value={z} />
+            ))}
+          </datalist>
+        </label>
+        <label>
           Source{' '}
           <select name="sourceKind" value={f.sourceKind} onChange={choose('sourceKind')}>
             <option value="kinesis">Kinesis stream (this server)</option>
@@ -717,6 +797,9 @@ function MetricSetForm({
             Path <input {...fields.bind('path')} placeholder="s3://bucket/data/{{yyyyMMdd}}/{{HHmm}}" required />
           </label>
         )}
+        <label>
+          Historical data path (optional) <input {...fields.bind('historical')} placeholder="s3://bucket/history/" />
+        </label>
         <label>
           Role ARN <input {...fields.bind('roleArn')} required />
         </label>
@@ -755,6 +838,9 @@ function MetricSetForm({
         </label>
         <label>
           Dimensions <input {...fields.bind('dimensions')} placeholder="marketplace, platform" />
+        </label>
+        <label>
+          Dimension filters (one "dimension=value,value" a line) <textarea {...fields.bind('filters')} rows={2} placeholder="marketplace=US,UK" />
         </label>
         <label>
           Timestamp column <input {...fields.bind('timestampColumn')} required />
