@@ -44,6 +44,7 @@ import {
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { createConsole } from '../../src/console/index.ts';
 import { waitForStreamActive } from '../../src/pipeline/index.ts';
 import { startServer } from '../../src/server/index.ts';
@@ -1296,6 +1297,152 @@ describe('managing applications, delivery streams and functions from the console
         (await lambda.send(new GetAliasCommand({ FunctionName: 'weighted-fn', Name: 'canary' }))).RoutingConfig?.AdditionalVersionWeights ?? {},
         {},
       );
+    });
+
+    it('logs no browser errors besides the refusals these tests asked for', () => {
+      assert.deepEqual(errors, []);
+    });
+  });
+
+  describe("a Flink application's run configuration, execution role, snapshots, VPC and logging from its page", () => {
+    const CODE = [
+      "CREATE TABLE src (store STRING) WITH ('connector' = 'kinesis', 'stream' = 'm-in', 'format' = 'json');",
+      "CREATE TABLE dst (store STRING) WITH ('connector' = 'kinesis', 'stream' = 'm-out', 'format' = 'json');",
+      'INSERT INTO dst SELECT store FROM src;',
+    ].join('\n');
+    const LOG_STREAM = 'arn:aws:logs:us-east-1:000000000000:log-group:/flink/options-flink:log-stream:job';
+    let logsApi: CloudWatchLogsClient;
+
+    before(async () => {
+      logsApi = new CloudWatchLogsClient({ endpoint: server.url, region, credentials, maxAttempts: 1 });
+      await logsApi.send(new CreateLogGroupCommand({ logGroupName: '/flink/options-flink' }));
+      await logsApi.send(new CreateLogStreamCommand({ logGroupName: '/flink/options-flink', logStreamName: 'job' }));
+      await flinkApi.send(
+        new CreateV2Command({
+          ApplicationName: 'options-flink',
+          RuntimeEnvironment: 'FLINK-1_18',
+          ServiceExecutionRole: 'arn:aws:iam::000000000000:role/flink-role',
+          ApplicationConfiguration: { ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: CODE } } },
+        }),
+      );
+    });
+
+    after(() => logsApi?.destroy());
+
+    it("sets the execution role, snapshots, a VPC configuration and a logging option from the page (read back with the SDK; refusals in AWS's words)", async () => {
+      await page.goto(`${server.url}/console/#/apps/options-flink`);
+      const summary = page.locator('[data-testid=flink-summary]');
+      await summary.waitFor({ timeout: 10_000 });
+      const role = page.locator('[data-testid=flink-role]');
+      assert.equal(await role.locator('input[name=role]').inputValue(), 'arn:aws:iam::000000000000:role/flink-role');
+      assert.equal(await role.locator('input[name=snapshots]').isChecked(), false);
+      await role.locator('input[name=role]').fill('flink-role');
+      await role.locator('button[type=submit]').click();
+      assert.equal(
+        await textMatching(role.locator('.error'), /^ValidationException/),
+        "ValidationException: 1 validation error detected: Value 'flink-role' at 'serviceExecutionRoleUpdate' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:.*",
+      );
+      await role.locator('input[name=role]').fill('arn:aws:iam::000000000000:role/flink-role-2');
+      await role.locator('input[name=snapshots]').check();
+      await role.locator('button[type=submit]').click();
+      await role.locator('.message', { hasText: 'Role and snapshot setting saved' }).waitFor({ timeout: 10_000 });
+      let d = await describeV2('options-flink');
+      assert.equal(d.ServiceExecutionRole, 'arn:aws:iam::000000000000:role/flink-role-2');
+      assert.equal(d.ApplicationConfigurationDescription?.ApplicationSnapshotConfigurationDescription?.SnapshotsEnabled, true);
+      assert.equal(d.ApplicationVersionId, 2);
+
+      // The VPC configuration: added, a second refused (AWS allows one), deleted after asking.
+      await summary.filter({ hasText: 'version 2' }).waitFor({ timeout: 10_000 });
+      const vpc = page.locator('[data-testid=flink-vpc]');
+      await vpc.locator('input[name=subnets]').fill('subnet-0a1b2c3d, subnet-4e5f6a7b');
+      await vpc.locator('input[name=securityGroups]').fill('sg-0a1b2c3d');
+      await vpc.getByRole('button', { name: 'Add VPC configuration' }).click();
+      await vpc.locator('.message', { hasText: 'VPC configuration added' }).waitFor({ timeout: 10_000 });
+      d = await describeV2('options-flink');
+      const [added] = d.ApplicationConfigurationDescription?.VpcConfigurationDescriptions ?? [];
+      assert.deepEqual([added?.SubnetIds, added?.SecurityGroupIds], [['subnet-0a1b2c3d', 'subnet-4e5f6a7b'], ['sg-0a1b2c3d']]);
+      await vpc.locator(`tr[data-id="${added?.VpcConfigurationId}"]`).waitFor({ timeout: 10_000 });
+      await summary.filter({ hasText: 'version 3' }).waitFor({ timeout: 10_000 });
+      await vpc.locator('input[name=subnets]').fill('subnet-11111111');
+      await vpc.locator('input[name=securityGroups]').fill('sg-11111111');
+      await vpc.getByRole('button', { name: 'Add VPC configuration' }).click();
+      assert.equal(
+        await textMatching(vpc.locator('.error'), /^InvalidArgumentException/),
+        'InvalidArgumentException: Application options-flink already has a VPC configuration; an application can have at most one',
+      );
+      answerConfirm(true);
+      await vpc.locator(`tr[data-id="${added?.VpcConfigurationId}"] button`, { hasText: 'Delete' }).click();
+      await vpc.locator('.message', { hasText: 'VPC configuration deleted' }).waitFor({ timeout: 10_000 });
+      assert.equal((await describeV2('options-flink')).ApplicationConfigurationDescription?.VpcConfigurationDescriptions, undefined);
+
+      // A logging option: added by its log stream's ARN; the same stream again refused.
+      await summary.filter({ hasText: 'version 4' }).waitFor({ timeout: 10_000 });
+      const logging = page.locator('[data-testid=flink-logging]');
+      await logging.locator('input[name=arn]').fill(LOG_STREAM);
+      await logging.getByRole('button', { name: 'Add logging option' }).click();
+      await logging.locator('.message', { hasText: 'Logging option added' }).waitFor({ timeout: 10_000 });
+      d = await describeV2('options-flink');
+      assert.deepEqual(
+        d.CloudWatchLoggingOptionDescriptions?.map((o) => o.LogStreamARN),
+        [LOG_STREAM],
+      );
+      await summary.filter({ hasText: 'version 5' }).waitFor({ timeout: 10_000 });
+      await logging.locator('input[name=arn]').fill(LOG_STREAM);
+      await logging.getByRole('button', { name: 'Add logging option' }).click();
+      assert.equal(
+        await textMatching(logging.locator('.error'), /^InvalidArgumentException/),
+        `InvalidArgumentException: Log stream ${LOG_STREAM} is already a logging option of application options-flink`,
+      );
+      await page.locator('[data-testid=flink-run]').evaluate((el) => el.scrollIntoView());
+      await shot(page, 'flink-options');
+    });
+
+    it("starts it with a run configuration and stops it from the page, its log stream's events read through the CloudWatch Logs API (a missing snapshot refused in AWS's words)", async () => {
+      const run = page.locator('[data-testid=flink-run]');
+      const summary = page.locator('[data-testid=flink-summary]');
+      // A named snapshot that does not exist: the API's refusal, and the application stays READY.
+      await run.locator('select[name=restoreType]').selectOption('RESTORE_FROM_CUSTOM_SNAPSHOT');
+      await run.locator('input[name=snapshot]').fill('no-such-snapshot');
+      await run.getByRole('button', { name: 'Start' }).click();
+      assert.equal(
+        await textMatching(run.locator('.error'), /^ResourceNotFoundException/),
+        'ResourceNotFoundException: Snapshot no-such-snapshot of application options-flink is not found',
+      );
+      assert.equal((await describeV2('options-flink')).ApplicationStatus, 'READY');
+      await run.locator('select[name=restoreType]').selectOption('SKIP_RESTORE_FROM_SNAPSHOT');
+      await run.locator('input[name=allowNonRestored]').check();
+      await run.getByRole('button', { name: 'Start' }).click();
+      await summary.filter({ hasText: /^RUNNING/ }).waitFor({ timeout: 10_000 });
+      const running = (await describeV2('options-flink')).ApplicationConfigurationDescription?.RunConfigurationDescription;
+      assert.deepEqual(running?.ApplicationRestoreConfigurationDescription, { ApplicationRestoreType: 'SKIP_RESTORE_FROM_SNAPSHOT' });
+      assert.equal(running?.FlinkRunConfigurationDescription?.AllowNonRestoredState, true);
+
+      // The job's lines in its log stream, as GetLogEvents reads them; a filter pattern goes through FilterLogEvents.
+      const logging = page.locator('[data-testid=flink-logging]');
+      await logging.getByRole('button', { name: 'Events' }).click();
+      const events = page.locator('[data-testid=flink-log-events]');
+      assert.match(await textMatching(events.locator('pre'), /Job started/), /Z .*Job started/);
+      const stored = await logsApi.send(new GetLogEventsCommand({ logGroupName: '/flink/options-flink', logStreamName: 'job' }));
+      assert.ok(stored.events?.some((e) => /Job started/.test(e.message ?? '')));
+      await events.locator('input[name=filterPattern]').fill('"Job stopped"');
+      assert.equal(await textMatching(events.locator('pre'), /^$/), '');
+
+      // Stopped gracefully from the page: a snapshot is taken (snapshots are enabled) and the line reaches the filtered view.
+      await run.getByRole('button', { name: 'Stop' }).click();
+      await summary.filter({ hasText: /^READY/ }).waitFor({ timeout: 10_000 });
+      assert.match(
+        await textMatching(events.locator('pre'), /Job stopped/),
+        /Z \{"level":"INFO","messageType":"INFO","message":"Job stopped after a final checkpoint"/,
+      );
+      assert.equal((await flinkApi.send(new ListApplicationSnapshotsCommand({ ApplicationName: 'options-flink' }))).SnapshotSummaries?.length, 1);
+      await events.evaluate((el) => el.scrollIntoView({ block: 'end' }));
+      await shot(page, 'flink-run-logs');
+
+      // The logging option deleted after asking.
+      answerConfirm(true);
+      await logging.locator('tr button', { hasText: 'Delete' }).click();
+      await logging.locator('.message', { hasText: 'Logging option deleted' }).waitFor({ timeout: 10_000 });
+      assert.equal((await describeV2('options-flink')).CloudWatchLoggingOptionDescriptions, undefined);
     });
 
     it('logs no browser errors besides the refusals these tests asked for', () => {

@@ -475,3 +475,37 @@ export function signOutWhenExpired(): void {
 }
 
 const EXPIRES_KEY = 'freshet.expires';
+
+// ---------------------------------------------------------------------------------------------------------------
+// CloudWatch Logs (Logs_20140328): the log streams an application's logging options write to.
+// ---------------------------------------------------------------------------------------------------------------
+
+const LOGS_TARGET = 'Logs_20140328';
+
+/** Whether the server has the CloudWatch Logs-compatible API (log views show only then). */
+export function hasLogs(): boolean {
+  return mounted.includes(LOGS_TARGET);
+}
+
+/** One CloudWatch Logs call (AWS JSON 1.1), e.g. logs('GetLogEvents', { logGroupName, logStreamName }); AWS's error on failure. */
+export async function logs<T = Record<string, unknown>>(action: string, body: unknown): Promise<T> {
+  const client = new AwsClient({ ...credentials(), service: 'logs', region, retries: 0 });
+  const res = await client.fetch(`${location.origin}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${LOGS_TARGET}.${action}` },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (!res.ok) {
+    const type = String(json.__type ?? res.status);
+    throw new ApiError(type.slice(type.lastIndexOf('#') + 1), String(json.message ?? json.Message ?? text));
+  }
+  return json as T;
+}
+
+/** A log stream's ARN (`arn:aws:logs:…:log-group:<group>:log-stream:<stream>`) as its group and stream names. */
+export function logStreamOfArn(arn: string): { group: string; stream: string } | undefined {
+  const m = /^arn:aws[a-z-]*:logs:[^:]*:[^:]*:log-group:(.+?):log-stream:(.+)$/.exec(arn);
+  return m ? { group: m[1]!, stream: m[2]! } : undefined;
+}

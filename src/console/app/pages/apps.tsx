@@ -26,6 +26,8 @@ import { link } from '../main.tsx';
 import { SqlEditor } from '../sql-editor.tsx';
 import { OutcomeText, useAction, useDraft, useFields } from '../forms.tsx';
 import type { Action } from '../forms.tsx';
+import { FlinkOptions } from './flink.tsx';
+import type { FlinkOptionsDetail } from './flink.tsx';
 
 export function AppsPage({ name }: { name: string | undefined }) {
   return name ? <AppPage name={name} /> : <AppList />;
@@ -374,7 +376,10 @@ interface SnapshotShape {
  */
 function FlinkDetail({ name }: { name: string }) {
   const [tick, setTick] = useState(0);
-  const described = useLoad(() => aws<{ ApplicationDetail: FlinkDetailShape }>('analyticsV2', 'DescribeApplication', { ApplicationName: name }), [name, tick]);
+  const described = useLoad(
+    () => aws<{ ApplicationDetail: FlinkDetailShape & FlinkOptionsDetail }>('analyticsV2', 'DescribeApplication', { ApplicationName: name }),
+    [name, tick],
+  );
   const snapshots = useLoad(
     async () => (await aws<{ SnapshotSummaries: SnapshotShape[] }>('analyticsV2', 'ListApplicationSnapshots', { ApplicationName: name })).SnapshotSummaries,
     [name],
@@ -391,10 +396,11 @@ function FlinkDetail({ name }: { name: string }) {
     d?.ApplicationConfigurationDescription?.ApplicationCodeConfigurationDescription?.CodeContentDescription?.TextContent ?? '',
     d?.ApplicationVersionId,
   );
-  const action = useAction(() => {
+  const reloadAll = () => {
     described.reload();
     snapshots.reload();
-  });
+  };
+  const action = useAction(reloadAll);
   return (
     <section data-testid="flink-detail">
       <h2>Flink application {name}</h2>
@@ -435,6 +441,7 @@ function FlinkDetail({ name }: { name: string }) {
       </p>
       {d ? <FlinkProperties name={name} detail={d} onSaved={described.reload} /> : null}
       {d ? <FlinkSettings name={name} detail={d} onSaved={described.reload} /> : null}
+      {d ? <FlinkOptions name={name} detail={d} onChanged={reloadAll} /> : null}
       {d ? <FlinkVersions name={name} version={d.ApplicationVersionId} status={d.ApplicationStatus} /> : null}
       <h3>Snapshots</h3>
       <table class="list" data-testid="flink-snapshots">
