@@ -22,6 +22,9 @@
  * Under `--auth enforce` every API route but config takes a SigV4 signature (header, or a presigned query for
  * the event streams, which EventSource cannot give headers), scoped to the service name `freshet`, by the same
  * keys the AWS APIs take (src/iam), and is authorised as the AWS action it shows the data of (CONSOLE_ACTIONS).
+ * An open event stream is authorised again at each of its 1 s ticks: once its key is deleted or made inactive, its
+ * presigned signature expires or its policies no longer allow it, it gets a `refused` event and ends (the page's
+ * reconnection is then refused with the reason).
  *
  * Everything else the console does (create, put, reshard, start/stop/update, describe) goes through the AWS
  * APIs on the same port, signed in the browser like any client. These routes are read-only, apart from the views
@@ -176,6 +179,9 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer | und
   }
   return Buffer.concat(chunks);
 }
+
+/** Whether an open event stream may go on; when not, it has been sent why and ended. */
+type StillAllowed = (send: (event: string, data: unknown) => void, end: () => void) => boolean;
 
 /** Opens a Server-Sent Events response; returns a writer of one event. */
 function openEvents(req: IncomingMessage, res: ServerResponse, onClose: () => void): (event: string, data: unknown) => void {
@@ -427,12 +433,12 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     sendJson(res, 200, { records: out });
   };
 
-  const live = (req: IncomingMessage, res: ServerResponse): void => {
+  const live = (req: IncomingMessage, res: ServerResponse, stillAllowed: StillAllowed): void => {
     if (!target || !sampler) {
       notReady(res);
       return;
     }
-    const send = openEvents(req, res, () => {
+    const events = openEvents(req, res, () => {
       liveClients.delete(send);
       closers.delete(end);
       if (liveClients.size === 0 && liveTimer) {
@@ -441,6 +447,10 @@ export function createConsole(options: ConsoleOptions = {}): Console {
       }
     });
     const end = () => res.end();
+    // Authorised again at each tick: a revoked key or policy ends the stream then, not at its next reconnection.
+    const send = (event: string, data: unknown): void => {
+      if (stillAllowed(events, end)) events(event, data);
+    };
     closers.add(end);
     liveClients.add(send);
     // The first snapshot at once (rates show from the second one on).
@@ -449,7 +459,7 @@ export function createConsole(options: ConsoleOptions = {}): Console {
   };
 
   /** Taps every in-application stream of a running application and sends their latest rows once a second. */
-  const rows = (req: IncomingMessage, res: ServerResponse): void => {
+  const rows = (req: IncomingMessage, res: ServerResponse, stillAllowed: StillAllowed): void => {
     const analytics = target ? analyticsOf(target) : undefined;
     const name = queryOf(req).get('app') ?? '';
     if (!analytics) {
@@ -493,6 +503,7 @@ export function createConsole(options: ConsoleOptions = {}): Console {
       dirty = true;
     };
     const tick = (): void => {
+      if (!stillAllowed(send, end)) return;
       const runner = analytics.host.stats(name);
       const version = analytics.registry.has(name) ? analytics.registry.get(name).versionId : -1;
       if (runner !== tappedRunner || version !== tappedVersion) retap();
@@ -518,10 +529,12 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     return m?.[1];
   };
 
-  /** Under `--auth enforce`: who signed the request, and whether they may read what the route shows; answers the refusal itself. */
-  const authorized = (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): boolean => {
-    if (!enforce || !target) return true;
-    const nowMs = now();
+  /**
+   * Under `--auth enforce`: why the request may not read what the route shows at `nowMs` (an unknown, inactive or
+   * deleted key, a bad or expired signature, no allowing policy), as AWS's error; undefined when it may.
+   */
+  const refusalOf = (req: IncomingMessage, path: string, body: Buffer, nowMs: number): AwsError | undefined => {
+    if (!enforce || !target) return undefined;
     try {
       const { identity } = enforce.authenticator.authenticate({
         method: req.method ?? 'GET',
@@ -544,14 +557,35 @@ export function createConsole(options: ConsoleOptions = {}): Console {
         });
         if (e.decision !== 'Allow') throw new AwsError('AccessDeniedException', accessDeniedMessage(identity.arn, wanted.action, wanted.resource, e));
       }
-      return true;
+      return undefined;
     } catch (e) {
       if (!isAwsError(e)) throw e;
-      const status = e.code === 'AccessDeniedException' || e.code === 'MissingAuthenticationTokenException' ? 403 : e.httpStatus;
-      sendJson(res, status, { __type: e.code, message: e.message });
-      return false;
+      return e;
     }
   };
+
+  /** Under `--auth enforce`: who signed the request, and whether they may read what the route shows; answers the refusal itself. */
+  const authorized = (req: IncomingMessage, res: ServerResponse, path: string, body: Buffer): boolean => {
+    const e = refusalOf(req, path, body, now());
+    if (!e) return true;
+    const status = e.code === 'AccessDeniedException' || e.code === 'MissingAuthenticationTokenException' ? 403 : e.httpStatus;
+    sendJson(res, status, { __type: e.code, message: e.message });
+    return false;
+  };
+
+  /**
+   * An event stream's check at each tick: the request authorised again now (its key, signature and policies as they
+   * are now). When it no longer is, the stream gets a `refused` event with AWS's error and ends.
+   */
+  const recheck =
+    (req: IncomingMessage, path: string): StillAllowed =>
+    (send, end) => {
+      const e = refusalOf(req, path, EMPTY, now());
+      if (!e) return true;
+      send('refused', { __type: e.code, message: e.message });
+      end();
+      return false;
+    };
 
   /**
    * A presigned link's token exchanged for a session scoped to its application (presigned-session.ts): the token is the
@@ -593,8 +627,8 @@ export function createConsole(options: ConsoleOptions = {}): Console {
     }
     if (path === '/console/api/presigned-session' && req.method === 'POST') return presigned(req, body, res);
     if (!authorized(req, res, path, body)) return;
-    if (path === '/console/api/live' && req.method === 'GET') return live(req, res);
-    if (path === '/console/api/rows' && req.method === 'GET') return rows(req, res);
+    if (path === '/console/api/live' && req.method === 'GET') return live(req, res, recheck(req, path));
+    if (path === '/console/api/rows' && req.method === 'GET') return rows(req, res, recheck(req, path));
     if (path === '/console/api/sql-check' && req.method === 'POST') return sqlCheck(body, res);
     if (path === '/console/api/objects' && req.method === 'GET') return listObjects(req, res);
     if (path === '/console/api/object' && req.method === 'GET') return getObject(req, res);

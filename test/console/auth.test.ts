@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Hash } from '@smithy/hash-node';
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  DeleteUserPolicyCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+} from '@aws-sdk/client-iam';
 import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { CONSOLE_SIGNING_NAME, createConsole } from '../../src/console/index.ts';
 import { startServer } from '../../src/server/index.ts';
@@ -42,6 +49,23 @@ function send(url: string, path: string, headers: Record<string, string>, method
     });
     req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
     req.end(body);
+  });
+}
+
+/** An event stream read until the server ends it: its text so far, and a promise of the whole text once it ends. */
+function openStream(url: string, path: string): Promise<{ status: number; text: () => string; ended: Promise<string> }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, method: 'GET', path }, (res) => {
+      let text = '';
+      const ended = new Promise<string>((done) => res.on('end', () => done(text)));
+      res.on('data', (c: Buffer) => {
+        text += c.toString('utf8');
+      });
+      resolve({ status: res.statusCode ?? 0, text: () => text, ended });
+    });
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -173,5 +197,44 @@ describe('console API under --auth enforce', () => {
     const denied = await send(server.url, await presigned(server, '/console/api/live', viewer), {});
     assert.equal(denied.status, 403);
     assert.match(denied.text, /user\/viewer is not authorized to perform: kinesis:ListStreams/);
+  });
+
+  it('ends an open live feed at its next tick once its policy is deleted or its key made inactive, saying why', { timeout: 15_000 }, async () => {
+    const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kinesis:ListStreams', Resource: '*' }] };
+    await iam.send(new CreateUserCommand({ UserName: 'revoked' }));
+    await iam.send(new PutUserPolicyCommand({ UserName: 'revoked', PolicyName: 'p', PolicyDocument: JSON.stringify(policy) }));
+    const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'revoked' }))).AccessKey!;
+    const creds = { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! };
+    const waitFor = async (stream: { text: () => string }, re: RegExp) => {
+      for (const start = Date.now(); !re.test(stream.text()); await new Promise((r) => setTimeout(r, 20)))
+        assert.ok(Date.now() - start < 5000, `the stream shows ${re} within 5 s: ${stream.text().slice(-300)}`);
+    };
+
+    // The policy deleted while the feed is open: the next tick refuses it, in AWS's words, and ends it.
+    const byPolicy = await openStream(server.url, await presigned(server, '/console/api/live', creds));
+    assert.equal(byPolicy.status, 200);
+    await waitFor(byPolicy, /event: snapshot/);
+    const revokedAt = Date.now();
+    await iam.send(new DeleteUserPolicyCommand({ UserName: 'revoked', PolicyName: 'p' }));
+    const text = await byPolicy.ended;
+    assert.ok(Date.now() - revokedAt < 2500, `ended ${Date.now() - revokedAt} ms after the policy went (the feed ticks every second)`);
+    assert.match(
+      text,
+      /event: refused\ndata: \{"__type":"AccessDeniedException","message":"User: arn:aws:iam::000000000000:user\/revoked is not authorized to perform: kinesis:ListStreams/,
+    );
+    // Reconnecting with the same URL is refused at once.
+    const again = await send(server.url, await presigned(server, '/console/api/live', creds), {});
+    assert.equal(again.status, 403);
+
+    // The key made inactive while the feed is open (the policy back): ended at the next tick too.
+    await iam.send(new PutUserPolicyCommand({ UserName: 'revoked', PolicyName: 'p', PolicyDocument: JSON.stringify(policy) }));
+    const byKey = await openStream(server.url, await presigned(server, '/console/api/live', creds));
+    assert.equal(byKey.status, 200);
+    await waitFor(byKey, /event: snapshot/);
+    await iam.send(new UpdateAccessKeyCommand({ UserName: 'revoked', AccessKeyId: creds.accessKeyId, Status: 'Inactive' }));
+    assert.match(
+      await byKey.ended,
+      /event: refused\ndata: \{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid\."\}\n\n$/,
+    );
   });
 });

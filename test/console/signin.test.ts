@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  DeleteUserPolicyCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
 import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import {
   CreateApplicationCommand,
@@ -121,6 +129,37 @@ describe('console sign-in under --auth enforce, in chromium', () => {
     assert.equal(await page.locator('[data-testid=overview-streams] tr[data-name="signin-stream"]').count(), 0);
   });
 
+  it("stops the open live view once the signed-in user's policy is deleted, not at its next sign-in, and says why", async () => {
+    const iam = new IAMClient({ endpoint: server.url, region: 'us-east-1', credentials: ROOT });
+    try {
+      await iam.send(new CreateUserCommand({ UserName: 'watcher' }));
+      await iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'watcher',
+          PolicyName: 'watch',
+          PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kinesis:ListStreams', Resource: '*' }] }),
+        }),
+      );
+      const key = (await iam.send(new CreateAccessKeyCommand({ UserName: 'watcher' }))).AccessKey!;
+      await page.locator('[data-testid=caller] button', { hasText: 'Sign out' }).click();
+      await signInWith(key.AccessKeyId!, key.SecretAccessKey!);
+      await page.locator('[data-testid=caller]', { hasText: 'user/watcher' }).waitFor({ timeout: 15_000 });
+      await page.locator('[data-testid=overview-streams] tr[data-name="signin-stream"]').waitFor({ timeout: 15_000 });
+      await page.locator('.live-dot.on').waitFor({ timeout: 10_000 });
+      // The open event stream is authorised again at each tick: it ends, and its reconnection is refused with the reason.
+      await iam.send(new DeleteUserPolicyCommand({ UserName: 'watcher', PolicyName: 'watch' }));
+      const refused = page.locator('[data-testid=live-refused]');
+      await refused.waitFor({ timeout: 10_000 });
+      assert.match(
+        (await refused.textContent()) ?? '',
+        /AccessDeniedException: User: arn:aws:iam::000000000000:user\/watcher is not authorized to perform: kinesis:ListStreams/,
+      );
+      assert.equal(await page.locator('.live-dot.on').count(), 0);
+    } finally {
+      iam.destroy();
+    }
+  });
+
   it('opens a presigned application link signed in for that application only, until the link expires, without asking for keys', async () => {
     const iam = new IAMClient({ endpoint: server.url, region: 'us-east-1', credentials: ROOT });
     await iam.send(
@@ -222,6 +261,49 @@ describe('console sign-in under --auth enforce, in chromium', () => {
       } finally {
         await other.close();
       }
+    } finally {
+      await context.close();
+      await flink.send(new StopApplicationCommand({ ApplicationName: 'linked-flink', Force: true }));
+      flink.destroy();
+    }
+  });
+
+  it("signs a presigned link's session out when the link expires, by the page's clock, and not before", async () => {
+    const flink = new KinesisAnalyticsV2Client({ endpoint: server.url, region: 'us-east-1', credentials: ROOT, maxAttempts: 1 });
+    const status = async () => (await flink.send(new DescribeApplicationCommand({ ApplicationName: 'linked-flink' }))).ApplicationDetail?.ApplicationStatus;
+    const settle = async (wanted: string) => {
+      for (const start = Date.now(); (await status()) !== wanted; await new Promise((r) => setTimeout(r, 100)))
+        assert.ok(Date.now() - start < 10_000, `linked-flink ${wanted} within 10 s`);
+    };
+    // The previous test force-stopped it: started again, as a dashboard link is for a running application.
+    await settle('READY');
+    await flink.send(new StartApplicationCommand({ ApplicationName: 'linked-flink' }));
+    await settle('RUNNING');
+    const { AuthorizedUrl } = await flink.send(
+      new CreateApplicationPresignedUrlCommand({ ApplicationName: 'linked-flink', UrlType: 'FLINK_DASHBOARD_URL', SessionExpirationDurationInSeconds: 1800 }),
+    );
+    // The page's clock is Playwright's: it runs on from now and is moved forward by the test (the link lasts 30 minutes at least).
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      await context.clock.install();
+      const visitor = await context.newPage();
+      visitor.on('pageerror', (e) => browserErrors.push(e.message));
+      await visitor.goto(AuthorizedUrl!);
+      const caller = visitor.locator('[data-testid=caller]', { hasText: 'assumed-role/FreshetConsolePresignedUrl/presigned-linked-flink' });
+      await caller.waitFor({ timeout: 15_000 });
+      const stored = () =>
+        visitor.evaluate<[string | null, string | null]>("[sessionStorage.getItem('freshet.credentials'), sessionStorage.getItem('freshet.expires')]");
+      const expiresAtMs = (JSON.parse((await stored())[1]!) as { expiresAtMs: number }).expiresAtMs;
+      const pageNow = async () => visitor.evaluate<number>('Date.now()');
+      // Ten seconds before the link's end: still signed in.
+      await visitor.clock.fastForward(expiresAtMs - (await pageNow()) - 10_000);
+      assert.equal(await caller.count(), 1);
+      assert.notEqual((await stored())[0], null);
+      // Past its end: signed out (the keys gone from the tab), and the page asks for credentials.
+      await visitor.clock.fastForward(11_000);
+      await visitor.locator('[data-testid=sign-in]').waitFor({ timeout: 10_000 });
+      assert.deepEqual(await stored(), [null, null]);
+      assert.equal(await visitor.locator('[data-testid=caller]').count(), 0);
     } finally {
       await context.close();
       await flink.send(new StopApplicationCommand({ ApplicationName: 'linked-flink', Force: true }));
