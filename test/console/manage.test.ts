@@ -1437,10 +1437,45 @@ describe('managing applications, delivery streams and functions from the console
       assert.equal((await flinkApi.send(new ListApplicationSnapshotsCommand({ ApplicationName: 'options-flink' }))).SnapshotSummaries?.length, 1);
       await events.evaluate((el) => el.scrollIntoView({ block: 'end' }));
       await shot(page, 'flink-run-logs');
+    });
 
-      // The logging option deleted after asking.
+    it("saves a run configuration as the application's own, changes a logging option's log stream in place and deletes it (read back with the SDK)", async () => {
+      const run = page.locator('[data-testid=flink-run]');
+      const summary = page.locator('[data-testid=flink-summary]');
+      const [snapshot] = (await flinkApi.send(new ListApplicationSnapshotsCommand({ ApplicationName: 'options-flink' }))).SnapshotSummaries ?? [];
+      assert.ok(snapshot?.SnapshotName);
+      const version = (await describeV2('options-flink')).ApplicationVersionId!;
+      await run.locator('select[name=restoreType]').selectOption('RESTORE_FROM_CUSTOM_SNAPSHOT');
+      await run.locator('input[name=snapshot]').fill(snapshot.SnapshotName);
+      await run.locator('input[name=allowNonRestored]').uncheck();
+      await run.getByRole('button', { name: 'Save as its run configuration' }).click();
+      await run.locator('.message', { hasText: 'Run configuration saved' }).waitFor({ timeout: 10_000 });
+      const d = await describeV2('options-flink');
+      assert.equal(d.ApplicationVersionId, version + 1);
+      assert.deepEqual(d.ApplicationConfigurationDescription?.RunConfigurationDescription, {
+        ApplicationRestoreConfigurationDescription: { ApplicationRestoreType: 'RESTORE_FROM_CUSTOM_SNAPSHOT', SnapshotName: snapshot.SnapshotName },
+        FlinkRunConfigurationDescription: { AllowNonRestoredState: false },
+      });
+
+      // The log stream changed in place (UpdateApplication's CloudWatchLoggingOptionUpdates): same option, new stream.
+      await summary.filter({ hasText: `version ${version + 1}` }).waitFor({ timeout: 10_000 });
+      const logging = page.locator('[data-testid=flink-logging]');
+      const [option] = d.CloudWatchLoggingOptionDescriptions ?? [];
+      assert.ok(option?.CloudWatchLoggingOptionId);
+      const row = logging.locator(`tr[data-id="${option.CloudWatchLoggingOptionId}"]`);
+      await row.getByRole('button', { name: 'Change' }).click();
+      const moved = LOG_STREAM.replace(/:log-stream:job$/, ':log-stream:job-2');
+      await row.locator('input[name=changeArn]').fill(moved);
+      await row.getByRole('button', { name: 'Save' }).click();
+      await logging.locator('.message', { hasText: 'Logging option changed' }).waitFor({ timeout: 10_000 });
+      assert.deepEqual((await describeV2('options-flink')).CloudWatchLoggingOptionDescriptions, [
+        { CloudWatchLoggingOptionId: option.CloudWatchLoggingOptionId, LogStreamARN: moved },
+      ]);
+      await row.locator('td', { hasText: moved }).waitFor({ timeout: 10_000 });
+
+      // Deleted after asking.
       answerConfirm(true);
-      await logging.locator('tr button', { hasText: 'Delete' }).click();
+      await row.getByRole('button', { name: 'Delete' }).click();
       await logging.locator('.message', { hasText: 'Logging option deleted' }).waitFor({ timeout: 10_000 });
       assert.equal((await describeV2('options-flink')).CloudWatchLoggingOptionDescriptions, undefined);
     });

@@ -691,12 +691,8 @@ function FlinkApps() {
                   type="button"
                   disabled={a.ApplicationStatus !== 'READY'}
                   onClick={() =>
-                    void action.run(`Starting ${a.ApplicationName}…`, () =>
-                      aws('analyticsV2', 'StartApplication', {
-                        ApplicationName: a.ApplicationName,
-                        RunConfiguration: { ApplicationRestoreConfiguration: { ApplicationRestoreType: 'RESTORE_FROM_LATEST_SNAPSHOT' } },
-                      }),
-                    )
+                    // Without a RunConfiguration: the application's stored one (set from its page), as AWS's StartApplication does.
+                    void action.run(`Starting ${a.ApplicationName}…`, () => aws('analyticsV2', 'StartApplication', { ApplicationName: a.ApplicationName }))
                   }
                 >
                   Start

@@ -4,7 +4,7 @@
  * AllowNonRestoredState) and stop (graceful or forced); its service execution role and snapshot setting
  * (UpdateApplication's ServiceExecutionRoleUpdate and ApplicationSnapshotConfigurationUpdate); its VPC configuration
  * (Add/DeleteApplicationVpcConfiguration; Freshet stores it and runs no VPCs); its CloudWatch logging options
- * (Add/DeleteApplicationCloudWatchLoggingOption), each log stream's latest events read through the CloudWatch Logs
+ * (Add/DeleteApplicationCloudWatchLoggingOption, changed with UpdateApplication), each log stream's latest events read through the CloudWatch Logs
  * API (GetLogEvents, or FilterLogEvents with a filter pattern). Every change is sent at the version the page shows
  * (or the draft was begun on), so a change made elsewhere meanwhile is refused, and every refusal is shown in AWS's words.
  */
@@ -53,7 +53,8 @@ const RESTORE_TYPES = ['RESTORE_FROM_LATEST_SNAPSHOT', 'SKIP_RESTORE_FROM_SNAPSH
 /**
  * Start with a run configuration — how to restore (the latest snapshot, none, or a named one) and whether state of
  * operators the code no longer has may be dropped (AllowNonRestoredState) — opened with the application's stored
- * one; stop, gracefully (a snapshot when snapshots are enabled) or forced.
+ * one, or save it as the stored one (UpdateApplication's RunConfigurationUpdate); stop, gracefully (a snapshot when
+ * snapshots are enabled) or forced.
  */
 function FlinkRun({ name, detail, onChanged }: Props) {
   const run = detail.ApplicationConfigurationDescription?.RunConfigurationDescription;
@@ -74,18 +75,14 @@ function FlinkRun({ name, detail, onChanged }: Props) {
         : [],
     [name, f.restoreType],
   );
-  const start = action.submit(`Starting ${name}…`, () =>
-    aws('analyticsV2', 'StartApplication', {
-      ApplicationName: name,
-      RunConfiguration: {
-        ApplicationRestoreConfiguration: {
-          ApplicationRestoreType: f.restoreType,
-          ...(f.restoreType === 'RESTORE_FROM_CUSTOM_SNAPSHOT' ? { SnapshotName: f.snapshot.trim() } : {}),
-        },
-        FlinkRunConfiguration: { AllowNonRestoredState: f.allowNonRestored === 'true' },
-      },
-    }),
-  );
+  const runConfiguration = {
+    ApplicationRestoreConfiguration: {
+      ApplicationRestoreType: f.restoreType,
+      ...(f.restoreType === 'RESTORE_FROM_CUSTOM_SNAPSHOT' ? { SnapshotName: f.snapshot.trim() } : {}),
+    },
+    FlinkRunConfiguration: { AllowNonRestoredState: f.allowNonRestored === 'true' },
+  };
+  const start = action.submit(`Starting ${name}…`, () => aws('analyticsV2', 'StartApplication', { ApplicationName: name, RunConfiguration: runConfiguration }));
   const checkbox = (key: 'allowNonRestored' | 'force', text: string) => (
     <label>
       <input type="checkbox" name={key} checked={f[key] === 'true'} onChange={(e) => fields.set(key, String(e.currentTarget.checked))} /> {text}
@@ -123,6 +120,22 @@ function FlinkRun({ name, detail, onChanged }: Props) {
       <p class="row">
         <button type="submit" disabled={action.busy || detail.ApplicationStatus !== 'READY'}>
           Start
+        </button>{' '}
+        <button
+          type="button"
+          disabled={action.busy}
+          onClick={() =>
+            // UpdateApplication's RunConfigurationUpdate: what a start without a run configuration (the list's Start) uses.
+            void action.run('Run configuration saved', () =>
+              aws('analyticsV2', 'UpdateApplication', {
+                ApplicationName: name,
+                CurrentApplicationVersionId: detail.ApplicationVersionId,
+                RunConfigurationUpdate: runConfiguration,
+              }),
+            )
+          }
+        >
+          Save as its run configuration
         </button>{' '}
         <button
           type="button"
@@ -257,12 +270,26 @@ function FlinkVpc({ name, detail, onChanged }: Props) {
   );
 }
 
-/** The CloudWatch logging options: each log stream listed with its events on demand, added by ARN and deleted. */
+/**
+ * The CloudWatch logging options: each log stream listed with its events on demand, added by ARN, changed in place
+ * (UpdateApplication's CloudWatchLoggingOptionUpdates) and deleted.
+ */
 function FlinkLogging({ name, detail, onChanged }: Props) {
   const options = detail.CloudWatchLoggingOptionDescriptions ?? [];
   const fields = useFields({ arn: '' });
   const action = useAction(onChanged);
   const [shown, setShown] = useState<string | undefined>(undefined);
+  const [changing, setChanging] = useState<{ id: string; arn: string } | undefined>(undefined);
+  const change = action.submit('Logging option changed', async () => {
+    if (!changing) return;
+    await aws('analyticsV2', 'UpdateApplication', {
+      ApplicationName: name,
+      CurrentApplicationVersionId: detail.ApplicationVersionId,
+      CloudWatchLoggingOptionUpdates: [{ CloudWatchLoggingOptionId: changing.id, LogStreamARNUpdate: changing.arn.trim() }],
+    });
+    setShown(undefined);
+    setChanging(undefined);
+  });
   const add = action.submit('Logging option added', async () => {
     await aws('analyticsV2', 'AddApplicationCloudWatchLoggingOption', {
       ApplicationName: name,
@@ -279,13 +306,42 @@ function FlinkLogging({ name, detail, onChanged }: Props) {
         <tbody>
           {options.map((o) => (
             <tr key={o.CloudWatchLoggingOptionId} data-id={o.CloudWatchLoggingOptionId}>
-              <td class="mono small">{o.LogStreamARN}</td>
+              <td class="mono small">
+                {changing !== undefined && changing.id === o.CloudWatchLoggingOptionId ? (
+                  <form onSubmit={change} class="row">
+                    <input
+                      name="changeArn"
+                      size={70}
+                      value={changing.arn}
+                      onInput={(e) => {
+                        const arn = e.currentTarget.value;
+                        setChanging((c) => c && { ...c, arn });
+                      }}
+                    />{' '}
+                    <button type="submit" disabled={action.busy}>
+                      Save
+                    </button>{' '}
+                    <button type="button" onClick={() => setChanging(undefined)}>
+                      Cancel
+                    </button>
+                  </form>
+                ) : (
+                  o.LogStreamARN
+                )}
+              </td>
               <td>
                 {hasLogs() ? (
                   <button type="button" class="link" onClick={() => setShown(shown === o.LogStreamARN ? undefined : o.LogStreamARN)}>
                     {shown === o.LogStreamARN ? 'Hide events' : 'Events'}
                   </button>
                 ) : null}{' '}
+                <button
+                  type="button"
+                  disabled={action.busy || o.CloudWatchLoggingOptionId === undefined}
+                  onClick={() => setChanging({ id: o.CloudWatchLoggingOptionId ?? '', arn: o.LogStreamARN })}
+                >
+                  Change
+                </button>{' '}
                 <button
                   type="button"
                   disabled={action.busy}
