@@ -642,7 +642,9 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
       new CreateAnomalyDetectorCommand({ AnomalyDetectorName: 'orders-sets', AnomalyDetectorConfig: { AnomalyDetectorFrequency: 'PT1H' } }),
     );
     assert.ok(arn);
+    // A fresh load: the detectors page read its list before the SDK made this one.
     await page.goto(`${server.url}/console/#/detectors/orders-sets`);
+    await page.reload();
     const setSection = page.locator('[data-testid=metric-set]');
     await setSection.getByRole('button', { name: 'Create metric set' }).click();
     const setForm = page.locator('[data-testid=metric-set-form]');
