@@ -20,6 +20,7 @@ import {
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { CreateStreamCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateApplicationCommand, KinesisAnalyticsClient } from '@aws-sdk/client-kinesis-analytics';
 import { CONSOLE_SIGNING_NAME, createConsole } from '../../src/console/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
@@ -90,8 +91,17 @@ async function signed(server: FreshetServer, path: string, creds: Creds, opts: {
 async function presigned(server: FreshetServer, path: string, creds: Creds): Promise<string> {
   const u = new URL(server.url);
   const signer = new SignatureV4({ credentials: creds, region: 'us-east-1', service: CONSOLE_SIGNING_NAME, sha256: Hash.bind(null, 'sha256') });
+  const [route, q] = path.split('?') as [string, string | undefined];
   const p = await signer.presign(
-    new HttpRequest({ method: 'GET', protocol: 'http:', hostname: u.hostname, port: Number(u.port), path, headers: { host: u.host } }),
+    new HttpRequest({
+      method: 'GET',
+      protocol: 'http:',
+      hostname: u.hostname,
+      port: Number(u.port),
+      path: route,
+      query: Object.fromEntries(new URLSearchParams(q ?? '')),
+      headers: { host: u.host },
+    }),
     {
       expiresIn: 600,
     },
@@ -99,7 +109,7 @@ async function presigned(server: FreshetServer, path: string, creds: Creds): Pro
   const qs = Object.entries(p.query as Record<string, string>)
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
     .join('&');
-  return `${path}?${qs}`;
+  return `${route}?${qs}`;
 }
 
 describe('console API under --auth enforce', () => {
@@ -199,7 +209,9 @@ describe('console API under --auth enforce', () => {
     assert.match(denied.text, /user\/viewer is not authorized to perform: kinesis:ListStreams/);
   });
 
-  it('ends an open live feed at its next tick once its policy is deleted or its key made inactive, saying why', { timeout: 15_000 }, async () => {
+  it("ends an open live feed or application's rows at their next tick once the policy is deleted or the key made inactive, saying why", {
+    timeout: 15_000,
+  }, async () => {
     const policy = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kinesis:ListStreams', Resource: '*' }] };
     await iam.send(new CreateUserCommand({ UserName: 'revoked' }));
     await iam.send(new PutUserPolicyCommand({ UserName: 'revoked', PolicyName: 'p', PolicyDocument: JSON.stringify(policy) }));
@@ -235,6 +247,31 @@ describe('console API under --auth enforce', () => {
     assert.match(
       await byKey.ended,
       /event: refused\ndata: \{"__type":"UnrecognizedClientException","message":"The security token included in the request is invalid\."\}\n\n$/,
+    );
+
+    // An application's rows (authorised as kinesisanalytics:DescribeApplication on it): ended the same way.
+    const analytics = new KinesisAnalyticsClient({ endpoint: server.url, region: 'us-east-1', credentials: ROOT, maxAttempts: 1 });
+    await analytics.send(new CreateApplicationCommand({ ApplicationName: 'watched-app' }));
+    analytics.destroy();
+    await iam.send(new UpdateAccessKeyCommand({ UserName: 'revoked', AccessKeyId: creds.accessKeyId, Status: 'Active' }));
+    const describe = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'kinesisanalytics:DescribeApplication',
+          Resource: 'arn:aws:kinesisanalytics:us-east-1:000000000000:application/watched-app',
+        },
+      ],
+    };
+    await iam.send(new PutUserPolicyCommand({ UserName: 'revoked', PolicyName: 'p', PolicyDocument: JSON.stringify(describe) }));
+    const rows = await openStream(server.url, await presigned(server, '/console/api/rows?app=watched-app', creds));
+    assert.equal(rows.status, 200);
+    await waitFor(rows, /event: rows/);
+    await iam.send(new DeleteUserPolicyCommand({ UserName: 'revoked', PolicyName: 'p' }));
+    assert.match(
+      await rows.ended,
+      /event: refused\ndata: \{"__type":"AccessDeniedException","message":"User: arn:aws:iam::000000000000:user\/revoked is not authorized to perform: kinesisanalytics:DescribeApplication on resource: arn:aws:kinesisanalytics:us-east-1:000000000000:application\/watched-app/,
     );
   });
 });
