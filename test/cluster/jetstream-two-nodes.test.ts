@@ -1,19 +1,28 @@
 /**
  * Two Freshet nodes on one 3-server NATS JetStream cluster (R3, one namespace) serve the same streams: what one node
  * creates, writes, reshards, tags or deletes, the other sees; sequence numbers, iterators and NextTokens issued by
- * one node work on the other; two nodes racing to create one name cannot both win.
+ * one node work on the other; two nodes racing to create one name cannot both win. The S1 and S2 example pipelines,
+ * applied through A and fed through both nodes, give the right outputs read through B.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as K from '@aws-sdk/client-kinesis';
 import { startDevCluster } from '../../src/cluster/index.ts';
 import { ManualClock } from '../../src/core/index.ts';
-import type { DevCluster } from '../../src/cluster/index.ts';
+import type { DevCluster, NatsCluster } from '../../src/cluster/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { clientFor, uniqueName } from '../kinesis/helpers.ts';
 import { python3 } from '../helpers/third-party-clients.ts';
 import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
+import type { AnalyticsService } from '../../src/analytics/index.ts';
+import { applyDown, applyUp, createClients, loadPipeline, readStream, startPipelineGenerators } from '../../src/pipeline/index.ts';
+import type { FreshetClients, LoadedPipeline, ReadRecord, RunningGenerator } from '../../src/pipeline/index.ts';
+import { ROOT } from '../cli/run-cli.ts';
+import { readClusterStatus } from '../../src/storage/index.ts';
 
 /** Both nodes' clock: a reshard's UPDATING lasts until the test moves it (UPDATE_MS), however slow the machine. */
 const clock = new ManualClock();
@@ -34,7 +43,12 @@ async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 
   }
 }
 
+/** Both nodes' delivery streams write their buckets here (`<s3Root>/<bucket>`), as nodes sharing one object store. */
+const s3Root = mkdtempSync(join(tmpdir(), 'freshet-two-s3-'));
+
 let cluster: DevCluster<FreshetServer>;
+/** The run's shared NATS cluster, or this file's own when it runs alone. */
+let nats: NatsCluster | undefined;
 let nodeA: FreshetServer;
 let nodeB: FreshetServer;
 let a: K.KinesisClient;
@@ -43,11 +57,25 @@ let b: K.KinesisClient;
 before(async () => {
   // The helper `freshet dev-cluster --nats 3 --nodes 2` runs, with this test's clock and delays.
   cluster = await startDevCluster({
-    natsCluster: await testNatsCluster(),
+    natsCluster: (nats = await testNatsCluster()),
     nodes: 2,
     port: 0,
     namespace: `two${process.pid}`,
-    startNode: ({ port, nats }) => startServer({ port, storage: 'jetstream', nats, clock, createDelayMs: 0, deleteDelayMs: 0, updateDelayMs: UPDATE_MS }),
+    startNode: ({ port, nats }) =>
+      startServer({
+        port,
+        storage: 'jetstream',
+        nats,
+        clock,
+        createDelayMs: 0,
+        deleteDelayMs: 0,
+        updateDelayMs: UPDATE_MS,
+        firehose: { s3Root, createDelayMs: 0, logger: () => undefined },
+        analytics: { startDelayMs: 0, stopDelayMs: 0, updateDelayMs: 0, deleteDelayMs: 0 },
+        // The scenarios move the shared ManualClock by minutes: leases that never expire meanwhile keep each
+        // application on one node (failover has its own test, leases-failover.test.ts, on the system clock).
+        leases: { ttlMs: 24 * 3_600_000 },
+      }),
   });
   [nodeA, nodeB] = cluster.nodes as [FreshetServer, FreshetServer];
   a = clientFor(nodeA);
@@ -57,8 +85,17 @@ before(async () => {
 after(async () => {
   a?.destroy();
   b?.destroy();
-  await cluster?.stop();
+  // Stopping applications and delivery streams waits on the clock (their final checkpoints, buffers): keep it moving.
+  const pump = setInterval(() => clock.advance(100), 5);
+  try {
+    await cluster?.stop();
+  } finally {
+    clearInterval(pump);
+  }
   if (cluster) await dropNamespace(cluster.nats.urls, cluster.namespace);
+  // Run alone, the file started its own NATS cluster, which the dev cluster leaves running: stopped here.
+  await nats?.stop();
+  rmSync(s3Root, { recursive: true, force: true });
 });
 
 async function activeOn(client: K.KinesisClient, name: string, shards?: number): Promise<void> {
@@ -368,5 +405,250 @@ print(json.dumps({'got': got, 'pushed': pushed}))
       );
       assert.equal(e?.name, 'ResourceNotFoundException');
     }, 'stream gone on B');
+  });
+});
+
+/** KDA prints TIMESTAMP as `yyyy-MM-dd HH:mm:ss.SSS` (UTC). */
+const kdaTime = (v: unknown) => Date.parse(`${String(v).replace(' ', 'T')}Z`);
+
+/** Every line of every file under `<s3Root>/<bucket>`, parsed, with its key. */
+function bucketRows(bucket: string): { key: string; row: Record<string, unknown> }[] {
+  const out: { key: string; row: Record<string, unknown> }[] = [];
+  const walk = (dir: string, prefix: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(dir, n);
+      if (statSync(p).isDirectory()) walk(p, `${prefix}${n}/`);
+      else
+        for (const l of readFileSync(p, 'utf8').split('\n'))
+          if (l.trim() !== '') out.push({ key: `${prefix}${n}`, row: JSON.parse(l) as Record<string, unknown> });
+    }
+  };
+  walk(join(s3Root, bucket), '');
+  return out;
+}
+
+/**
+ * An example pipeline applied through node A, its generators writing through both nodes (a second copy with other
+ * seeds on B), time moved on the shared clock only once the SQL application, wherever its lease put it, has read
+ * every acknowledged record: a window never closes before its records are in.
+ */
+interface TwoNodeScenario {
+  generators: RunningGenerator[];
+  /** Moves the clock `ms` in `stepMs` steps, each after the generators' writes landed and the application read them. */
+  advance(ms: number, stepMs: number): Promise<void>;
+  stopGenerators(): Promise<void>;
+  /** The application's input, read through B. */
+  input(stream: string): Promise<ReadRecord[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Keeps the clock moving until `resources`' leases are held and no lease moves any more (a node that holds two more
+ * than the other hands one over, and the taker's reconcile pass runs on the clock): time then stays with the scenario.
+ * Returns each resource's owner.
+ */
+async function settlePlacement(resources: string[], app: string): Promise<Map<string, string>> {
+  const hosts = [nodeA, nodeB].map((n) => (n.services.find((s) => s.targetPrefix === 'KinesisAnalytics_20150814') as AnalyticsService).host);
+  const pump = setInterval(() => clock.advance(100), 5);
+  let last = '';
+  try {
+    let same = 0;
+    for (const until = Date.now() + 30_000; Date.now() < until; ) {
+      await sleep(200);
+      const st = await readClusterStatus({ servers: cluster.nats.urls, namespace: cluster.namespace });
+      const now = clock.now();
+      const held = st.leases.filter((l) => l.expiresMs > now);
+      const owners = new Map(held.map((l) => [l.resource, l.owner]));
+      const counts = [...new Set(held.map((l) => l.owner))].map((o) => held.filter((l) => l.owner === o).length);
+      const balanced = counts.length === 0 || Math.max(...counts) - (counts.length === 2 ? Math.min(...counts) : 0) <= 1;
+      const ready = resources.every((r) => owners.has(r)) && balanced && hosts.some((h) => h.stats(app) !== undefined);
+      const key = JSON.stringify([...owners].sort());
+      same = ready && key === last ? same + 1 : 0;
+      last = key;
+      if (same >= 2) return new Map(resources.map((r) => [r, owners.get(r)!]));
+    }
+  } finally {
+    clearInterval(pump);
+  }
+  throw new Error(`the leases of ${resources.join(', ')} did not settle within 30 s (last seen: ${last})`);
+}
+
+async function twoNodeScenario(example: string, app: string, edit?: (loaded: LoadedPipeline) => void): Promise<TwoNodeScenario> {
+  const loaded = loadPipeline(join(ROOT, 'examples', example, 'freshet.yaml'));
+  edit?.(loaded);
+  const onA: FreshetClients = createClients({ endpoint: nodeA.url });
+  const stateDir = join(s3Root, `.state-${example}`);
+  const onB: FreshetClients = createClients({ endpoint: nodeB.url });
+  // Creation and start waits run on the shared clock: keep it moving meanwhile.
+  const pump = setInterval(() => clock.advance(100), 5);
+  try {
+    await applyUp(loaded, onA, { waitTimeoutMs: 30_000, stateDir });
+  } finally {
+    clearInterval(pump);
+  }
+  const delivery = loaded.spec.deliveryStreams[0]!.DeliveryStreamName;
+  const owners = await settlePlacement([`analytics/${app}`, `firehose/${delivery}`], app);
+  const ids = new Map([nodeA, nodeB].map((n, i) => [(n.storage as { membership?: { info: { id: string } } | null }).membership?.info.id, 'AB'[i]]));
+  console.log(
+    `# ${example}: the application runs on node ${ids.get(owners.get(`analytics/${app}`))}, its delivery stream on node ${ids.get(owners.get(`firehose/${delivery}`))}`,
+  );
+  const seededForB: LoadedPipeline = { ...loaded, spec: { ...loaded.spec, generators: loaded.spec.generators.map((g, i) => ({ ...g, seed: 1000 + i })) } };
+  const generators = [...startPipelineGenerators(loaded, onA.kinesis, { clock }), ...startPipelineGenerators(seededForB, onB.kinesis, { clock })];
+  const hosts = [nodeA, nodeB].map((n) => (n.services.find((s) => s.targetPrefix === 'KinesisAnalytics_20150814') as AnalyticsService).host);
+  const caughtUp = async (): Promise<void> => {
+    await Promise.all(generators.map((g) => g.flush()));
+    const sent = generators.reduce((n, g) => n + g.stats.sent, 0);
+    await eventually(async () => {
+      const read = hosts.reduce((n, h) => n + (h.stats(app)?.recordsRead ?? 0), 0);
+      assert.ok(read >= sent, `the application read ${read} of ${sent} acknowledged records`);
+    }, `${app} reads what was written`);
+  };
+  return {
+    generators,
+    async advance(ms, stepMs) {
+      for (let t = 0; t < ms; t += stepMs) {
+        await caughtUp();
+        clock.advance(Math.min(stepMs, ms - t));
+      }
+      await caughtUp();
+    },
+    async stopGenerators() {
+      for (const g of generators) await g.stop();
+      await caughtUp();
+    },
+    async input(stream) {
+      const out: ReadRecord[] = [];
+      await readStream({ client: onB.kinesis, streamName: stream, follow: false, idlePollMs: 5, onRecord: (r) => out.push(r) });
+      return out;
+    },
+    async close() {
+      for (const g of generators) await g.stop().catch(() => undefined);
+      // The next scenario starts from no leases (each settles as the first did: one hand-over).
+      const pump2 = setInterval(() => clock.advance(100), 5);
+      try {
+        await applyDown(loaded, onA, { waitTimeoutMs: 30_000, stateDir });
+      } finally {
+        clearInterval(pump2);
+      }
+      onA.destroy();
+      onB.destroy();
+    },
+  };
+}
+
+describe('the S1 and S2 example pipelines on two nodes', () => {
+  it('S1: applied through A, fed through both nodes, read through B: revenue per store per minute equals the sum of that minute’s sales', async () => {
+    const s = await twoNodeScenario('s1-revenue-per-store', 's1-revenue-per-store', (loaded) => {
+      // Beside its delivery stream, the application also writes a Kinesis stream, read through B.
+      loaded.spec.streams.push({ name: 's1-revenue-out', shards: 1 });
+      loaded.spec.applications[0]!.Outputs!.push({
+        Name: 'DEST_SQL_STREAM_BY_STORE_ID',
+        KinesisStreamsOutput: { ResourceARN: '${stream:s1-revenue-out}' },
+        DestinationSchema: { RecordFormatType: 'JSON' },
+      });
+    });
+    try {
+      await s.advance(150_000, 10_000);
+      await s.stopGenerators();
+      // The last window closes on the clock.
+      await s.advance(65_000, 10_000);
+      const input = await s.input('s1-sales-events');
+      const sent = s.generators.reduce((n, g) => n + g.stats.sent, 0);
+      // A writer's retry after a lost answer may store a batch twice (Kinesis producers are at-least-once); the
+      // application reads those twice too, so the sums below are over what the stream holds.
+      assert.ok(input.length >= sent, `every acknowledged sale is read back through B: ${input.length} of ${sent}`);
+      const salesOf = new Map<number, { store_id: string; sales: number }[]>();
+      for (const r of input) {
+        const start = Math.floor(r.approximateArrivalTimestamp!.getTime() / 60_000) * 60_000;
+        const list = salesOf.get(start) ?? [];
+        list.push(JSON.parse(Buffer.from(r.data).toString()) as { store_id: string; sales: number });
+        salesOf.set(start, list);
+      }
+      const check = (rows: Record<string, unknown>[], where: string): number => {
+        const seen = new Set<string>();
+        let repeats = 0;
+        for (const row of rows) {
+          const key = `${String(row.store_id)}@${String(row.timestamp)}`;
+          // A row written twice (an output append retried after a lost answer: at-least-once) must still be right.
+          if (seen.has(key)) repeats++;
+          seen.add(key);
+          // The window's label is its end (STEP … BY INTERVAL '60' SECOND over ROWTIME).
+          const sales = (salesOf.get(kdaTime(row.timestamp) - 60_000) ?? []).filter((x) => x.store_id === row.store_id);
+          const expected = sales.reduce((a, x) => a + x.sales, 0);
+          assert.ok(sales.length > 0, `${where}: ${key} has no sales in its minute`);
+          assert.ok(Math.abs((row.revenue as number) - expected) < 0.02, `${where}: ${key}: revenue ${String(row.revenue)}, sum of sales ${expected}`);
+        }
+        // Every minute with sales × its stores.
+        let windows = 0;
+        for (const list of salesOf.values()) windows += new Set(list.map((x) => x.store_id)).size;
+        assert.equal(seen.size, windows, `${where}: a row for every store and minute with sales`);
+        if (repeats > 0) console.log(`${where}: ${repeats} of ${rows.length} rows repeated (same window, same revenue)`);
+        return seen.size;
+      };
+      const fromStream = await s.input('s1-revenue-out');
+      const viaStream = check(
+        fromStream.map((r) => JSON.parse(Buffer.from(r.data).toString()) as Record<string, unknown>),
+        'the output stream',
+      );
+      // The delivery stream flushes its 60 s buffer on the clock, then writes the file (I/O, on whichever node holds it).
+      const viaFiles = await eventually(
+        async () => {
+          clock.advance(5000);
+          const files = bucketRows('freshet-s1');
+          for (const f of files) assert.match(f.key, /^sales_revenue\/2021\/01\/31\/14\/s1-revenue-per-minute-1-2021-01-31-14-\d\d-\d\d-[0-9a-f-]{36}$/);
+          return check(
+            files.map((f) => f.row),
+            'the delivered files',
+          );
+        },
+        'the delivered files',
+        45_000,
+      );
+      assert.ok(viaStream >= 15, `${viaStream} windows: three minutes × five stores at least`);
+      assert.equal(viaFiles, viaStream);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('S2: applied through A, fed through both nodes: the injected 5% anomalous trades dominate the delivered anomalies', async () => {
+    const s = await twoNodeScenario('s2-anomalous-trades', 's2-anomalous-trades');
+    try {
+      await s.advance(240_000, 10_000);
+      await s.stopGenerators();
+      await s.advance(10_000, 10_000);
+      const injected = s.generators.reduce((n, g) => n + g.stats.anomalies, 0);
+      const input = await s.input('s2-trades');
+      // A writer's retry after a lost answer may store a batch twice (Kinesis producers are at-least-once).
+      const sent = s.generators.reduce((n, g) => n + g.stats.sent, 0);
+      assert.ok(input.length >= sent, `every acknowledged trade is read back through B: ${input.length} of ${sent}`);
+      // The delivery stream flushes its 60 s buffer on the clock, then writes the file.
+      let delivered = 0;
+      await eventually(
+        async () => {
+          clock.advance(5000);
+          const n = bucketRows('freshet-s2').length;
+          const grew = n > delivered;
+          delivered = n;
+          assert.ok(n > 0 && !grew, `${n} rows delivered so far`);
+        },
+        'the delivered anomalies',
+        30_000,
+      );
+      const out = bucketRows('freshet-s2').map((o) => o.row as { quantity: number; ANOMALY_SCORE: number });
+      const flaggedInjected = out.filter((r) => r.quantity >= 1000).length;
+      assert.ok(injected >= 30, `${injected} anomalies injected`);
+      assert.ok(out.length > 0 && out.every((r) => r.ANOMALY_SCORE > 1));
+      assert.ok(flaggedInjected / out.length >= 0.8, `${flaggedInjected} of ${out.length} delivered rows are injected anomalies`);
+      assert.ok(flaggedInjected / injected >= 0.8, `${flaggedInjected} of ${injected} injected anomalies delivered`);
+    } finally {
+      await s.close();
+    }
   });
 });
