@@ -19,6 +19,8 @@ export type { RowKind, ConnectorPlan, FormatPlan, FlinkTablePlan } from './plan/
 export { createDecoder, createEncoder, printRow, printValueText } from './formats/flink.ts';
 export { DatagenSource, FileSystemSink, readFileTable, resolveTablePath, PathError, kinesisStart } from './flink/index.ts';
 export type { KinesisStart } from './flink/index.ts';
+export { KEY_GROUPS, keyGroupOf, parallelLayout, subtaskOfKeyGroup } from './flink/index.ts';
+export type { ParallelLayout } from './flink/index.ts';
 export type { FileSinkState, FileSinkOptions, PathRoots } from './flink/index.ts';
 export type { StreamPlan, PumpPlan, TablePlan } from './plan/index.ts';
 export type { RecordDecoder, RowEncoder, DecodedRecord } from './formats/flink.ts';

@@ -130,7 +130,7 @@ function isFlink(runtime: string): boolean {
 // ---- applications ----
 
 function detail(ctx: V2Context, app: V2App): M.ApplicationDetail {
-  return applicationDetailV2(app, app.current, app.status, ctx.registry.job(app.name) ? 1 : 0);
+  return applicationDetailV2(app, app.current, app.status, ctx.registry.job(app.name)?.parallel.n ?? 0);
 }
 
 /** A KDA v1 application as v2 shows it: SQL-1_0 with its SQL configuration. */

@@ -21,6 +21,7 @@ import { streamNameFromArn } from '../model.ts';
 import type { RoleAuthorizer } from '../../aws/index.ts';
 import { KDA_SERVICE_PRINCIPAL, cannotAssume, roleRetryDelayMs } from '../runtime/sources.ts';
 import { analyticsV2Errors } from './errors.ts';
+import { planParallelism, type KeyGroupStates, type ParallelPlan, Subtasks } from './parallel.ts';
 
 const logger = log.child('analytics-v2');
 
@@ -30,6 +31,8 @@ export interface JobState {
   offsets: Record<string, Record<string, number>>;
   /** filesystem sink → its files prepared for this checkpoint */
   files?: Record<string, FileSinkState>;
+  /** A keyed parallel job: each key group's operator state (`flink` then holds the sources' watermarks only). */
+  keyGroups?: KeyGroupStates;
 }
 
 /** Where a job's sinks write besides Kinesis. */
@@ -162,6 +165,13 @@ export class FlinkJob {
   private recordsRead = 0;
   private rowsWritten = 0;
   private lastCheckpointMs: number | null = null;
+  /** Parallel subtasks on worker threads (parallel.ts), when the plan and ParallelismConfiguration ask for them. */
+  private par: Subtasks | null = null;
+  private parTimer: TimerHandle | undefined;
+  /** How the job runs: its degree of parallelism and, for the application's log, why. */
+  parallel: ParallelPlan = { n: 1, layout: null, note: null };
+  /** Each sink's writer (subtasks' rows reach them through the main thread). */
+  private readonly writers = new Map<string, (rows: Row[]) => void>();
 
   private constructor(
     app: FlinkApplication,
@@ -199,6 +209,7 @@ export class FlinkJob {
     role?: JobRole,
     maxStateRows?: number,
     resuming = false,
+    parallelism = 1,
   ): Promise<FlinkJob> {
     let app: FlinkApplication;
     try {
@@ -217,16 +228,47 @@ export class FlinkJob {
           job.roleGeneration = role.roles.generation();
         }
       }
-      if (state) app.restore(state.flink);
+      job.parallel = planParallelism(app, parallelism, state);
+      const { n, layout } = job.parallel;
       await job.attachSinks(outputs, state?.files ?? {}, clock.now());
+      if (layout !== null) {
+        job.par = await Subtasks.start({
+          sql,
+          options,
+          maxStateRows,
+          clock,
+          n,
+          layout,
+          app,
+          state: state ? { flink: state.flink, keyGroups: state.keyGroups } : undefined,
+          onOutput: (sink, rows) => job.writers.get(sink)?.(rows),
+          onError: (e) => job.fail(e),
+        });
+      } else if (state) app.restore(state.flink);
       await job.attachSources(state?.offsets ?? {});
     } catch (e) {
       job.close();
       throw e;
     }
-    app.start(1000);
+    if (job.par) job.tickSubtasks();
+    else app.start(1000);
     job.kick();
     return job;
+  }
+
+  /** Processing time for the subtasks: every second of the clock, as FlinkApplication.start ticks a one-thread job. */
+  private tickSubtasks(): void {
+    this.parTimer = this.clock.setTimer(() => {
+      if (this.closed || !this.par) return;
+      this.par.advance(this.clock.now());
+      this.tickSubtasks();
+    }, 1000);
+  }
+
+  /** A sink's writer: fed by the application, or by the subtasks' replies when the job runs in parallel. */
+  private listen(sink: string, write: (rows: Row[]) => void): void {
+    this.writers.set(sink, write);
+    this.app.onOutput(sink, write);
   }
 
   private async attachSinks(outputs: JobOutputs, filesState: Record<string, FileSinkState>, nowMs: number): Promise<void> {
@@ -237,7 +279,7 @@ export class FlinkJob {
       if (c.connector === 'kinesis') {
         const stream = c.options.stream ?? streamNameFromArn(c.options['stream.arn'] ?? '') ?? '';
         const encode = this.app.encoder(sink);
-        this.app.onOutput(sink, (rows: Row[]) => {
+        this.listen(sink, (rows: Row[]) => {
           this.rowsWritten += rows.length;
           const records: { partitionKey: string; data: Uint8Array }[] = [];
           for (const r of rows) {
@@ -258,7 +300,7 @@ export class FlinkJob {
         if (delivery.exists && !delivery.exists(target))
           throw analyticsV2Errors.create('InvalidApplicationConfigurationException', `table "${sink}" writes delivery stream ${target}, which does not exist`);
         const encode = this.app.encoder(sink);
-        this.app.onOutput(sink, (rows: Row[]) => {
+        this.listen(sink, (rows: Row[]) => {
           this.rowsWritten += rows.length;
           const records: Uint8Array[] = [];
           for (const r of rows) {
@@ -285,12 +327,12 @@ export class FlinkJob {
         });
         files.recover(filesState[sink], nowMs, this.watermark());
         this.files.set(sink, files);
-        this.app.onOutput(sink, (rows: Row[]) => {
+        this.listen(sink, (rows: Row[]) => {
           this.rowsWritten += rows.length;
           files.write(rows, this.clock.now());
         });
       } else if (c.connector === 'print') {
-        this.app.onOutput(sink, (rows: Row[]) => {
+        this.listen(sink, (rows: Row[]) => {
           this.rowsWritten += rows.length;
           for (const r of rows) logger.info('print', { application: this.label, sink, row: this.app.printText(sink, r) });
         });
@@ -324,7 +366,8 @@ export class FlinkJob {
 
   private async attachStream(table: string, stream: string, initpos: KinesisStart, offsets: Record<string, Record<string, number>>): Promise<void> {
     const ids = this.streams.describe(stream).shards.map((s) => s.shardId);
-    this.app.registerSplits(table, ids);
+    if (this.par) this.par.registerSplits(table, ids);
+    else this.app.registerSplits(table, ids);
     for (const id of ids) {
       const reader = await this.streams.openShardReader(stream, id, initpos);
       const at = offsets[table]?.[id];
@@ -415,19 +458,22 @@ export class FlinkJob {
         }
         got += records.length;
         this.recordsRead += records.length;
-        this.app.pushRecords(
-          f.table,
-          records.map((r) => ({
-            data: r.data,
-            arrivalMs: r.approximateArrivalTimestampMs,
-            partitionKey: r.partitionKey,
-            shardId: f.reader.shardId,
-            sequenceNumber: r.sequenceNumber,
-          })),
-          records[records.length - 1]!.approximateArrivalTimestampMs,
-          f.reader.shardId,
-        );
-        f.pushed = f.reader.offset;
+        const batch = records.map((r) => ({
+          data: r.data,
+          arrivalMs: r.approximateArrivalTimestampMs,
+          partitionKey: r.partitionKey,
+          shardId: f.reader.shardId,
+          sequenceNumber: r.sequenceNumber,
+        }));
+        const arrivalMs = records[records.length - 1]!.approximateArrivalTimestampMs;
+        if (this.par) {
+          this.par.push(f.table, batch, arrivalMs, f.reader.shardId);
+          f.pushed = f.reader.offset;
+          await this.par.room();
+        } else {
+          this.app.pushRecords(f.table, batch, arrivalMs, f.reader.shardId);
+          f.pushed = f.reader.offset;
+        }
       }
       if (got === 0) return;
     }
@@ -445,6 +491,7 @@ export class FlinkJob {
       this.again = false;
       if (this.draining) await this.draining;
       await this.drainOnce();
+      if (this.par) await this.par.idle();
       await this.pending;
     } while (this.draining !== null || this.again);
     if (this.failure) throw this.failure;
@@ -453,14 +500,17 @@ export class FlinkJob {
   /** Moves processing time (idle splits, processing-time windows) and writes what that fires. */
   async advance(nowMs: number): Promise<void> {
     if (!this.roleStillAllows()) return;
-    this.app.advanceTime(nowMs);
+    if (this.par) {
+      this.par.advance(nowMs);
+      await this.par.idle();
+    } else this.app.advanceTime(nowMs);
     await this.pending;
   }
 
   /** The lowest source watermark (what partition-time commits wait for). */
   private watermark(): number {
     let w = Infinity;
-    for (const t of this.app.sourceNames()) w = Math.min(w, this.app.watermark(t) ?? -Infinity);
+    for (const t of this.app.sourceNames()) w = Math.min(w, (this.par ? this.par.watermark(t) : this.app.watermark(t)) ?? -Infinity);
     return w;
   }
 
@@ -476,7 +526,16 @@ export class FlinkJob {
     if (options?.bounded !== true) await this.settle();
     const offsets: JobState['offsets'] = {};
     for (const f of this.feeds) (offsets[f.table] ??= {})[f.reader.shardId] = f.pushed;
-    const state: JobState = { flink: this.app.checkpoint(), offsets };
+    let state: JobState;
+    if (this.par) {
+      // The subtasks' barrier goes out in the same synchronous step as these offsets are read (see Subtasks.checkpoint).
+      let atBarrier: JobState['offsets'] = offsets;
+      const { flink, keyGroups } = await this.par.checkpoint(() => {
+        atBarrier = {};
+        for (const f of this.feeds) (atBarrier[f.table] ??= {})[f.reader.shardId] = f.pushed;
+      });
+      state = { flink, offsets: atBarrier, ...(keyGroups ? { keyGroups } : {}) };
+    } else state = { flink: this.app.checkpoint(), offsets };
     if (this.files.size > 0) {
       state.files = {};
       for (const [name, sink] of this.files) state.files[name] = sink.prepare();
@@ -503,6 +562,8 @@ export class FlinkJob {
   close(): void {
     this.closed = true;
     this.roleRetry?.cancel();
+    this.parTimer?.cancel();
+    this.par?.close();
     for (const f of this.feeds) f.off();
     this.feeds = [];
     this.app.close();

@@ -293,12 +293,14 @@ export class V2Registry {
         role,
         this.maxStateRows,
         options?.resuming === true,
+        v.parallelism.type === 'CUSTOM' ? v.parallelism.parallelism : 1,
       );
     } catch (e) {
       this.appLog(app.name, 'ERROR', `Job could not start: ${e instanceof Error ? e.message : String(e)}`);
       throw e;
     }
     this.appLog(app.name, 'INFO', options?.resuming === true || state !== undefined ? 'Job started from a checkpoint or snapshot' : 'Job started');
+    if (job.parallel.note !== null) this.appLog(app.name, job.parallel.layout === null ? 'WARN' : 'INFO', job.parallel.note);
     job.onFailure = (e) => {
       this.appLog(app.name, 'ERROR', `Job failed: ${e.message}`);
       void this.serialise(app.name, async () => {

@@ -14,3 +14,5 @@ export { kinesisStart, parseInitTimestamp } from './connectors/kinesis.ts';
 export type { KinesisStart } from './connectors/kinesis.ts';
 export { resolveTablePath, PathError } from './connectors/paths.ts';
 export type { PathRoots } from './connectors/paths.ts';
+export { KEY_GROUPS, keyGroupOf, parallelLayout, subtaskOfKeyGroup } from './parallel.ts';
+export type { ParallelLayout } from './parallel.ts';

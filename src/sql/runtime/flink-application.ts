@@ -574,6 +574,28 @@ export class FlinkApplication {
     if (this.rowsSinceStateCheck >= STATE_CHECK_ROWS || now - this.lastStateCheckMs >= STATE_CHECK_MS) this.checkState(now);
   }
 
+  /**
+   * hot path: a parallel subtask behind a keyed exchange (analytics/v2 parallel jobs). `rows` were filled by the
+   * source's router (slot 0 set); `watermark` is the table's watermark the router computed over every split, which
+   * an exchange broadcasts to each subtask. -Infinity: none yet.
+   */
+  pushExchanged(table: string, rows: Row[], watermark: number, nowMs: number): void {
+    if (this.closed) throw new SqlError('the job is closed');
+    const s = this.source(table);
+    this.startBounded();
+    if (nowMs > this.nowMs) this.nowMs = nowMs;
+    evalContext.nowMs = this.clock ? this.clock.now() : nowMs;
+    evalContext.watermarkMs = s.watermark;
+    if (rows.length > 0) {
+      s.rows += rows.length;
+      for (const sub of s.subscribers) sub(rows);
+    }
+    if (s.rowtimeSlot !== null && watermark > s.watermark) s.watermark = watermark;
+    this.propagate();
+    this.rowsSinceStateCheck += rows.length;
+    if (this.rowsSinceStateCheck >= STATE_CHECK_ROWS) this.checkState(evalContext.nowMs);
+  }
+
   /** Rows and groups every operator keeps, in all. */
   stateRows(): number {
     return largestState(this.pumps, pumpStateRows).total;
