@@ -192,6 +192,12 @@ describe('ParallelismConfiguration: Flink SQL jobs in parallel subtasks', () => 
     await job.settle();
   }
 
+  /** Stops applications (their subtask workers go back to the pool for the next test). */
+  async function stop(...names: string[]): Promise<void> {
+    for (const name of names) await v2.send(new StopApplicationCommand({ ApplicationName: name }));
+    await service.registry.whenSettled();
+  }
+
   async function current(name: string): Promise<number | undefined> {
     const d = await v2.send(new DescribeApplicationCommand({ ApplicationName: name }));
     return d.ApplicationDetail?.ApplicationConfigurationDescription?.FlinkApplicationConfigurationDescription?.ParallelismConfigurationDescription
@@ -226,6 +232,7 @@ describe('ParallelismConfiguration: Flink SQL jobs in parallel subtasks', () => 
       (await logLines('filter-4')).some((l) => l.level === 'INFO' && l.message === 'Job runs as 4 parallel subtasks (shards assigned to subtasks)'),
       'the log says how the job runs',
     );
+    await stop('filter-1', 'filter-4');
   });
 
   it('routes a windowed aggregation by its key to 4 subtasks with one watermark, and fires the same windows as 1 subtask', async () => {
@@ -246,6 +253,7 @@ describe('ParallelismConfiguration: Flink SQL jobs in parallel subtasks', () => 
       lines.some((l) => l.message === 'Job runs as 4 parallel subtasks (rows routed by key: ticks.ticker)'),
       JSON.stringify(lines),
     );
+    await stop('win-4');
   });
 
   it('routes both sides of an interval join by the join key and gives the same pairs as 1 subtask', async () => {
@@ -260,6 +268,7 @@ describe('ParallelismConfiguration: Flink SQL jobs in parallel subtasks', () => 
     const one = await output('join-1');
     assert.ok(one.length > 20, `pairs: ${one.length}`);
     assert.deepEqual(await output('join-3'), one);
+    await stop('join-1', 'join-3');
   });
 
   it('runs a global aggregate as 1 subtask, reports CurrentParallelism 1, and says why in the application log', async () => {
@@ -273,6 +282,7 @@ describe('ParallelismConfiguration: Flink SQL jobs in parallel subtasks', () => 
       (await output('global-4')).map((t) => (JSON.parse(t) as { n: number }).n),
       [80, 80, 80],
     );
+    await stop('global-4');
   });
 
   it('restores a snapshot taken at parallelism 4 into the job at parallelism 2, and the windows come out as without the stop', async () => {
@@ -313,5 +323,6 @@ describe('ParallelismConfiguration: Flink SQL jobs in parallel subtasks', () => 
     await start('resc', 'RESTORE_FROM_LATEST_SNAPSHOT');
     assert.equal(await current('resc'), 2);
     assert.deepEqual(await output('resc'), await output('win-1'));
+    await stop('resc', 'win-1');
   });
 });

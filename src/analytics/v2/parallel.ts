@@ -88,6 +88,45 @@ async function workerUrl(): Promise<{ url: string; ts: boolean }> {
   return { url: SUBTASK_URL, ts: SUBTASK_URL.endsWith('.ts') };
 }
 
+/** Idle subtask workers, kept for the next job (a restart, a rescale, another application): starting one costs more than a job's planning. */
+const pool: Worker[] = [];
+const MAX_POOLED = 8;
+let jobIds = 0;
+
+function acquire(url: string, ts: boolean): Worker {
+  const pooled = pool.pop();
+  if (pooled) {
+    pooled.ref();
+    return pooled;
+  }
+  const options = { workerData: { freshetFlinkSubtask: true } };
+  return ts
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`, {
+        ...options,
+        eval: true,
+      })
+    : new Worker(new URL(url), options);
+}
+
+/** Back to the pool (unreferenced, so an idle pool keeps no process alive), or ended when the pool is full. */
+function release(w: Worker): void {
+  w.removeAllListeners('message');
+  w.removeAllListeners('error');
+  w.removeAllListeners('exit');
+  if (pool.length >= MAX_POOLED) {
+    void w.terminate();
+    return;
+  }
+  w.postMessage({ t: 'reset' } satisfies SubtaskMessage);
+  w.unref();
+  w.on('error', () => undefined);
+  w.once('exit', () => {
+    const i = pool.indexOf(w);
+    if (i >= 0) pool.splice(i, 1);
+  });
+  pool.push(w);
+}
+
 interface Pending {
   resolve: ((r: SubtaskReply) => void) | null;
 }
@@ -101,6 +140,8 @@ export class Subtasks {
   private idleWaiters: (() => void)[] = [];
   private roomWaiters: (() => void)[] = [];
   private closed = false;
+  private readonly job = ++jobIds;
+  private readonly exited = new Set<Worker>();
   private readonly router: FlinkApplication | null;
   /** 'keyed': rows the router's source listener collected for the batch being routed. */
   private routed: Row[] = [];
@@ -183,23 +224,22 @@ export class Subtasks {
         }
         init = { ...base, mode: 'keyed', groups, state };
       }
-      const w = ts
-        ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(url)}); });`, {
-            eval: true,
-            workerData: { freshetFlinkSubtask: init },
-          })
-        : new Worker(new URL(url), { workerData: { freshetFlinkSubtask: init } });
+      const w = acquire(url, ts);
       this.workers.push(w);
       this.waiting.push([]);
       this.wms.push({});
       this.sentWm.push(new Map());
       const index = i;
-      w.on('message', (r: SubtaskReply) => this.reply(index, r));
+      w.on('message', (r: SubtaskReply) => {
+        if (r.job === this.job) this.reply(index, r);
+      });
       w.on('error', (e) => this.fail(new Error(`subtask ${index} of the job failed: ${e.message}`)));
       w.on('exit', (code) => {
+        this.exited.add(w);
         if (!this.closed) this.fail(new Error(`subtask ${index} of the job exited (code ${code})`));
       });
       ready.push(this.expect(index));
+      w.postMessage({ t: 'init', job: this.job, init } satisfies SubtaskMessage);
     }
     const replies = await Promise.all(ready);
     const bad = replies.find((r) => r.error !== undefined);
@@ -372,7 +412,7 @@ export class Subtasks {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.workers) void w.terminate();
+    for (const w of this.workers) if (!this.exited.has(w)) release(w);
     this.router?.close();
     for (const f of this.idleWaiters) f();
     for (const f of this.roomWaiters) f();

@@ -27,6 +27,9 @@ export type SubtaskInit = {
 );
 
 export type SubtaskMessage =
+  /** A pooled worker takes a job (answered once it is planned), or drops it (not answered). */
+  | { t: 'init'; job: number; init: SubtaskInit }
+  | { t: 'reset' }
   | { t: 'records'; table: string; split: string; records: SourceRecord[]; arrivalMs: number; now: number }
   | { t: 'splits'; table: string; ids: string[]; now: number }
   | { t: 'rows'; table: string; rows: Row[]; groups: Uint8Array; wm: number; now: number }
@@ -34,6 +37,8 @@ export type SubtaskMessage =
   | { t: 'checkpoint'; now: number };
 
 export interface SubtaskReply {
+  /** The job the reply belongs to (a pooled worker's earlier job may still be answering). */
+  job: number;
   /** Rows the sinks received, per sink, in order. */
   out: [string, Row[]][];
   /** 'source' layout: per table, its watermark (null: none yet) and how many splits this subtask reads. */
@@ -42,8 +47,14 @@ export interface SubtaskReply {
   error?: string;
 }
 
-function run(init: SubtaskInit): void {
-  const port = parentPort!;
+interface Job {
+  handle(m: SubtaskMessage): SubtaskReply;
+  /** Rows the sinks received since the last reply. */
+  readonly out: Map<string, Row[]>;
+  close(): void;
+}
+
+function plan(job: number, init: SubtaskInit): Job {
   let now = init.nowMs;
   const clock: Clock = { now: () => now, setTimer: () => ({ cancel: () => undefined }) };
   const options = { options: init.options, clock, ...(init.maxStateRows !== undefined ? { maxStateRows: init.maxStateRows } : {}) };
@@ -80,8 +91,9 @@ function run(init: SubtaskInit): void {
   const buckets: Row[][] = [];
 
   const handle = (m: SubtaskMessage): SubtaskReply => {
+    const reply: SubtaskReply = { job, out: [], wms: {} };
+    if (m.t === 'init' || m.t === 'reset') return reply;
     if (m.now > now) now = m.now;
-    const reply: SubtaskReply = { out: [], wms: {} };
     switch (m.t) {
       case 'records':
         apps[0]!.pushRecords(m.table, m.records, m.arrivalMs, m.split);
@@ -126,25 +138,46 @@ function run(init: SubtaskInit): void {
     return reply;
   };
 
-  port.on('message', (m: SubtaskMessage) => {
-    let reply: SubtaskReply;
-    try {
-      reply = handle(m);
-    } catch (e) {
-      reply = { out: [], wms: {}, error: e instanceof Error ? e.message : String(e) };
-    }
-    for (const [sink, rows] of out) reply.out.push([sink, rows]);
-    out.clear();
-    port.postMessage(reply);
-  });
-  port.postMessage({ out: [], wms: {} } satisfies SubtaskReply);
+  return {
+    handle,
+    out,
+    close: () => {
+      for (const app of apps) app.close();
+    },
+  };
 }
 
-const data = workerData as { freshetFlinkSubtask?: SubtaskInit } | null;
-if (!isMainThread && data?.freshetFlinkSubtask) {
-  try {
-    run(data.freshetFlinkSubtask);
-  } catch (e) {
-    parentPort!.postMessage({ out: [], wms: {}, error: e instanceof Error ? e.message : String(e) } satisfies SubtaskReply);
-  }
+/** A worker serves one job at a time; between jobs it waits in parallel.ts's pool. */
+function serve(): void {
+  const port = parentPort!;
+  let job: Job | null = null;
+  let id = 0;
+  port.on('message', (m: SubtaskMessage) => {
+    if (m.t === 'reset') {
+      job?.close();
+      job = null;
+      return;
+    }
+    let reply: SubtaskReply;
+    try {
+      if (m.t === 'init') {
+        job?.close();
+        job = null;
+        id = m.job;
+        job = plan(m.job, m.init);
+        reply = { job: id, out: [], wms: {} };
+      } else if (job === null) reply = { job: id, out: [], wms: {}, error: 'internal: a subtask got work before its job' };
+      else reply = job.handle(m);
+    } catch (e) {
+      reply = { job: id, out: [], wms: {}, error: e instanceof Error ? e.message : String(e) };
+    }
+    if (job !== null) {
+      for (const [sink, rows] of job.out) reply.out.push([sink, rows]);
+      job.out.clear();
+    }
+    port.postMessage(reply);
+  });
 }
+
+const data = workerData as { freshetFlinkSubtask?: boolean } | null;
+if (!isMainThread && data?.freshetFlinkSubtask === true) serve();
