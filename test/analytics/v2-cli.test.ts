@@ -89,7 +89,8 @@ describe('aws kinesisanalyticsv2 (AWS CLI v2)', () => {
     assert.equal(d.ApplicationDetail.ApplicationStatus, 'RUNNING');
     assert.equal(
       d.ApplicationDetail.ApplicationConfigurationDescription.FlinkApplicationConfigurationDescription.ParallelismConfigurationDescription.CurrentParallelism,
-      1,
+      2,
+      'Parallelism 2 of a job keyed by ticker runs 2 subtasks',
     );
 
     await cli(['create-application-snapshot', '--application-name', 'quotes-job', '--snapshot-name', 'release-1']);

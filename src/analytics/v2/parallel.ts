@@ -3,18 +3,20 @@
  *
  * - 'source': shards are assigned to subtasks as they attach (the i-th shard of a table → subtask i mod N); each
  *   batch of records read from a shard goes, as read, to its subtask, which decodes and runs the whole plan.
- * - 'keyed': the main thread's router (the job's source tables without its statements) decodes each batch, fills
- *   computed columns and keeps the per-shard watermarks, exactly as a one-thread job does; its rows are hashed by
- *   the routing column into KEY_GROUPS key groups and sent, one message per subtask per batch, to the subtask that
- *   owns the group, with the table's watermark (so every subtask sees the same watermark, as Flink broadcasts it).
+ * - 'keyed': shards are assigned the same way when the job starts; each subtask decodes its shards' records in a
+ *   router that keeps their watermarks as a one-thread job does, hashes the rows by the routing column into
+ *   KEY_GROUPS key groups and sends them, one message per subtask per batch over a MessagePort between the two, to
+ *   the subtask owning the group, with its watermark (see subtask.ts).
  *
  * Every message is answered in order with the rows the subtask's sinks received; the main thread hands them to
- * the job's sink writers. A checkpoint is a barrier: once every message sent before it is answered, each subtask
- * returns its state ('keyed': per key group, so a restore reassigns groups to any number of subtasks).
+ * the job's sink writers. A sync is a barrier: every subtask forwards it to every other after the rows it sent, and
+ * answers once it has every other's, so the answer covers everything read before it; a checkpoint is a sync that
+ * returns the state ('keyed': per key group, so a restore reassigns groups to any number of subtasks). While a sync
+ * is under way no other message goes out, so nothing read after it reaches a subtask before it.
  */
-import { Worker } from 'node:worker_threads';
-import { FlinkApplication, type FlinkState, type Row, type SourceRecord } from '../../sql/index.ts';
-import { KEY_GROUPS, keyGroupOf, parallelLayout, subtaskOfKeyGroup } from '../../sql/index.ts';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { FlinkApplication, FlinkState, Row, SourceRecord } from '../../sql/index.ts';
+import { KEY_GROUPS, parallelLayout, subtaskOfKeyGroup } from '../../sql/index.ts';
 import type { Clock } from '../../core/index.ts';
 import type { SubtaskInit, SubtaskMessage, SubtaskReply } from './subtask.ts';
 
@@ -33,8 +35,10 @@ export interface SubtasksOptions {
   clock: Clock;
   n: number;
   layout: ParallelMode;
-  /** The main application (its plan builds the router). */
+  /** The main application (its plan names the source tables). */
   app: FlinkApplication;
+  /** 'keyed': every source table's shards when the job starts (they are assigned to subtasks up front). */
+  shards?: Record<string, string[]>;
   /** Restored state: 'source' a plain FlinkState; 'keyed' the router's plus each key group's. */
   state?: { flink: FlinkState; keyGroups?: KeyGroupStates | undefined } | undefined;
   onOutput: (sink: string, rows: Row[]) => void;
@@ -142,22 +146,21 @@ export class Subtasks {
   private closed = false;
   private readonly job = ++jobIds;
   private readonly exited = new Set<Worker>();
-  private readonly router: FlinkApplication | null;
-  /** 'keyed': rows the router's source listener collected for the batch being routed. */
-  private routed: Row[] = [];
-  /** 'keyed': the watermark last sent per table to each subtask. */
-  private readonly sentWm: Map<string, number>[] = [];
-  /** 'source': table → shards attached so far (the next one's subtask) and shard → subtask. */
+  /** Messages held back while a sync is under way, and the sync in progress (syncs go one at a time). */
+  private held: [number, SubtaskMessage, ArrayBuffer[] | undefined][] | null = null;
+  private syncing: Promise<unknown> = Promise.resolve();
+  /** Table → shards attached so far (the next one's subtask) and shard → subtask. */
   private readonly splitCount = new Map<string, number>();
   private readonly splitOwner = new Map<string, number>();
   /** 'source': per subtask, per table, [watermark, splits] from its last reply. */
   private readonly wms: Record<string, [number | null, number]>[] = [];
-  /** 'source': the table watermarks the restored checkpoint held (watermarks only move forward). */
+  /** The table watermarks the restored checkpoint held (watermarks only move forward). */
   private readonly floor = new Map<string, number>();
+  /** 'keyed': each subtask's router watermark per table, from checkpoints (what file sinks' commits wait for). */
+  private keyedWm = new Map<string, number>();
   private readonly clock: Clock;
   private readonly onOutput: SubtasksOptions['onOutput'];
   private readonly onError: SubtasksOptions['onError'];
-  private readonly tables: string[];
 
   private constructor(o: SubtasksOptions) {
     this.n = o.n;
@@ -165,8 +168,6 @@ export class Subtasks {
     this.clock = o.clock;
     this.onOutput = o.onOutput;
     this.onError = o.onError;
-    this.tables = o.app.sourceNames();
-    this.router = o.layout.mode === 'keyed' ? new FlinkApplication({ ...o.app.plan, pumps: [] }, { clock: o.clock }, null) : null;
   }
 
   static async start(o: SubtasksOptions): Promise<Subtasks> {
@@ -182,14 +183,7 @@ export class Subtasks {
 
   private async spawn(o: SubtasksOptions): Promise<void> {
     const { url, ts } = await workerUrl();
-    const router = this.router;
-    if (router) {
-      for (const t of this.tables)
-        router.onOutput(t, (rows) => {
-          this.routed = rows;
-        });
-      if (o.state) router.restore(o.state.flink);
-    } else if (o.state) {
+    if (o.state) {
       for (const [table, st] of Object.entries(o.state.flink.sources)) {
         let min = Infinity;
         let max = -Infinity;
@@ -205,10 +199,39 @@ export class Subtasks {
         if (Number.isFinite(w)) this.floor.set(table, w);
       }
     }
+    // 'keyed': shards assigned up front, and a port for each ordered pair of subtasks.
+    const mine: Record<string, string[]>[] = [];
+    const upstreams: Record<string, number[]> = {};
+    const outs: (MessagePort | null)[][] = [];
+    const ins: (MessagePort | null)[][] = [];
+    for (let i = 0; i < this.n; i++) {
+      mine.push({});
+      outs.push(new Array<MessagePort | null>(this.n).fill(null));
+      ins.push(new Array<MessagePort | null>(this.n).fill(null));
+    }
+    if (o.layout.mode === 'keyed') {
+      for (const [table, ids] of Object.entries(o.shards ?? {})) {
+        const owners = new Set<number>();
+        for (const id of ids) {
+          const i = this.own(table, id);
+          (mine[i]![table] ??= []).push(id);
+          owners.add(i);
+        }
+        upstreams[table] = [...owners].sort((a, b) => a - b);
+      }
+      for (let i = 0; i < this.n; i++)
+        for (let j = 0; j < this.n; j++) {
+          if (i === j) continue;
+          const ch = new MessageChannel();
+          outs[i]![j] = ch.port1;
+          ins[j]![i] = ch.port2;
+        }
+    }
     const ready: Promise<SubtaskReply>[] = [];
     for (let i = 0; i < this.n; i++) {
       let init: SubtaskInit;
       const base = { sql: o.sql, options: o.options, maxStateRows: o.maxStateRows, nowMs: this.clock.now() };
+      const transfer: MessagePort[] = [];
       if (o.layout.mode === 'source') {
         // Split watermarks are the main thread's (floor); operators of a source-partitioned plan keep no state.
         const st = o.state ? { ...o.state.flink, sources: {} } : undefined;
@@ -222,13 +245,35 @@ export class Subtasks {
           const st = o.state?.keyGroups?.[String(g)];
           if (st) state[String(g)] = st;
         }
-        init = { ...base, mode: 'keyed', groups, state };
+        let router: FlinkState | undefined;
+        if (o.state) {
+          const sources: FlinkState['sources'] = {};
+          for (const [table, st] of Object.entries(o.state.flink.sources)) {
+            const own = new Set(mine[i]![table] ?? []);
+            sources[table] = { splits: st.splits.filter(([id]) => own.has(id)) };
+          }
+          router = { ...o.state.flink, sources, pumps: {}, fingerprints: {} };
+        }
+        for (const p of [...outs[i]!, ...ins[i]!]) if (p) transfer.push(p);
+        init = {
+          ...base,
+          mode: 'keyed',
+          index: i,
+          n: this.n,
+          keys: o.layout.keys,
+          splits: mine[i]!,
+          upstreams,
+          router,
+          groups,
+          state,
+          out: outs[i]!,
+          in: ins[i]!,
+        };
       }
       const w = acquire(url, ts);
       this.workers.push(w);
       this.waiting.push([]);
       this.wms.push({});
-      this.sentWm.push(new Map());
       const index = i;
       w.on('message', (r: SubtaskReply) => {
         if (r.job === this.job) this.reply(index, r);
@@ -239,11 +284,22 @@ export class Subtasks {
         if (!this.closed) this.fail(new Error(`subtask ${index} of the job exited (code ${code})`));
       });
       ready.push(this.expect(index));
-      w.postMessage({ t: 'init', job: this.job, init } satisfies SubtaskMessage);
+      w.postMessage({ t: 'init', job: this.job, init } satisfies SubtaskMessage, transfer);
     }
     const replies = await Promise.all(ready);
     const bad = replies.find((r) => r.error !== undefined);
     if (bad) throw new Error(bad.error);
+  }
+
+  /** The subtask that reads a table's shard (the i-th shard attached → subtask i mod N). */
+  private own(table: string, id: string): number {
+    const key = `${table}\u0000${id}`;
+    const known = this.splitOwner.get(key);
+    if (known !== undefined) return known;
+    const k = this.splitCount.get(table) ?? 0;
+    this.splitCount.set(table, k + 1);
+    this.splitOwner.set(key, k % this.n);
+    return k % this.n;
   }
 
   private fail(e: Error): void {
@@ -258,16 +314,21 @@ export class Subtasks {
   }
 
   private send(i: number, m: SubtaskMessage, transfer?: ArrayBuffer[]): void {
+    if (this.held !== null) {
+      this.held.push([i, m, transfer]);
+      return;
+    }
     this.inFlight++;
     this.waiting[i]!.push({ resolve: null });
     this.workers[i]!.postMessage(m, transfer);
   }
 
   private reply(i: number, r: SubtaskReply): void {
-    const p = this.waiting[i]!.shift();
-    this.inFlight--;
     if (r.error !== undefined) this.fail(new Error(r.error));
     for (const [sink, rows] of r.out) this.onOutput(sink, rows);
+    if (r.extra) return;
+    const p = this.waiting[i]!.shift();
+    this.inFlight--;
     if (this.layout.mode === 'source') this.wms[i] = r.wms;
     p?.resolve?.(r);
     if (this.inFlight <= this.workers.length * (MAX_IN_FLIGHT / 2) && this.roomWaiters.length > 0) {
@@ -282,10 +343,15 @@ export class Subtasks {
     }
   }
 
-  /** Resolves once the subtasks have answered every message sent so far. */
-  idle(): Promise<void> {
+  private answered(): Promise<void> {
     if (this.inFlight === 0 || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Resolves once the subtasks have handled everything sent so far, rows passed between them included. */
+  async idle(): Promise<void> {
+    await this.answered();
+    if (this.layout.mode === 'keyed' && !this.closed) await this.sync(false);
   }
 
   /** Resolves once the subtasks have room for more (at most MAX_IN_FLIGHT unanswered messages each). */
@@ -294,20 +360,38 @@ export class Subtasks {
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  /** A table's shards, as they attach: 'source' gives each to a subtask; 'keyed' the router tracks their watermarks. */
+  /** The barrier (see the module comment): every subtask's answer, after everything sent before it. */
+  private sync(checkpoint: boolean, atBarrier?: () => void): Promise<SubtaskReply[]> {
+    const run = async (): Promise<SubtaskReply[]> => {
+      if (this.closed) return [];
+      atBarrier?.();
+      const now = this.clock.now();
+      const replies: Promise<SubtaskReply>[] = [];
+      for (let i = 0; i < this.n; i++) {
+        replies.push(this.expect(i));
+        this.workers[i]!.postMessage({ t: 'sync', now, checkpoint } satisfies SubtaskMessage);
+      }
+      this.held = [];
+      try {
+        return await Promise.all(replies);
+      } finally {
+        const held = this.held;
+        this.held = null;
+        for (const [i, m, transfer] of held) this.send(i, m, transfer);
+      }
+    };
+    const p = this.syncing.then(run, run);
+    this.syncing = p.catch(() => undefined);
+    return p;
+  }
+
+  /** A table's shards, as they attach: each goes to a subtask ('keyed': assigned when the job started). */
   registerSplits(table: string, ids: readonly string[]): void {
-    if (this.router) {
-      this.router.registerSplits(table, ids);
-      return;
-    }
+    if (this.layout.mode === 'keyed') return;
     const mine: string[][] = this.workers.map(() => []);
     for (const id of ids) {
-      const key = `${table}\u0000${id}`;
-      if (this.splitOwner.has(key)) continue;
-      const k = this.splitCount.get(table) ?? 0;
-      this.splitCount.set(table, k + 1);
-      this.splitOwner.set(key, k % this.n);
-      mine[k % this.n]!.push(id);
+      if (this.splitOwner.has(`${table}\u0000${id}`)) continue;
+      mine[this.own(table, id)]!.push(id);
     }
     const now = this.clock.now();
     mine.forEach((list, i) => {
@@ -315,59 +399,27 @@ export class Subtasks {
     });
   }
 
-  /** hot path: a batch of records read from one shard. */
+  /** hot path: a batch of records read from one shard, to the subtask that reads it. */
   push(table: string, records: SourceRecord[], arrivalMs: number, split: string): void {
-    const now = this.clock.now();
-    const router = this.router;
-    if (router === null) {
-      const i = this.splitOwner.get(`${table}\u0000${split}`) ?? 0;
-      this.send(i, { t: 'records', table, split, records, arrivalMs, now });
-      return;
-    }
-    this.routed = [];
-    router.pushRecords(table, records, arrivalMs, split);
-    const rows = this.routed;
-    this.routed = [];
-    const wm = router.watermark(table) ?? -Infinity;
-    const slot = (this.layout as { keys: Record<string, number> }).keys[table]!;
-    const n = this.n;
-    const parts: Row[][] = [];
-    const groups: number[][] = [];
-    for (let i = 0; i < n; i++) {
-      parts.push([]);
-      groups.push([]);
-    }
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k]!;
-      const g = keyGroupOf(r[slot]);
-      const i = subtaskOfKeyGroup(g, n);
-      parts[i]!.push(r);
-      groups[i]!.push(g);
-    }
-    for (let i = 0; i < n; i++) {
-      const sent = this.sentWm[i]!;
-      if (parts[i]!.length === 0 && (sent.get(table) ?? -Infinity) >= wm) continue;
-      sent.set(table, wm);
-      const g = Uint8Array.from(groups[i]!);
-      this.send(i, { t: 'rows', table, rows: parts[i]!, groups: g, wm, now }, [g.buffer as ArrayBuffer]);
-    }
+    const i = this.splitOwner.get(`${table}\u0000${split}`) ?? 0;
+    this.send(i, { t: 'records', table, split, records, arrivalMs, now: this.clock.now() });
   }
 
   /** Processing time moved (idle shards, processing-time windows, TTL). */
   advance(nowMs: number): void {
-    let wms: Record<string, number> | null = null;
-    if (this.router) {
-      this.router.advanceTime(nowMs);
-      wms = {};
-      for (const t of this.tables) wms[t] = this.router.watermark(t) ?? -Infinity;
-      for (const sent of this.sentWm) for (const t of this.tables) if (wms[t]! > (sent.get(t) ?? -Infinity)) sent.set(t, wms[t]!);
-    }
-    for (let i = 0; i < this.n; i++) this.send(i, { t: 'advance', now: nowMs, wms });
+    for (let i = 0; i < this.n; i++) this.send(i, { t: 'advance', now: nowMs });
   }
 
-  /** A table's watermark: the router's ('keyed'), or the smallest of the subtasks that read its shards ('source'). */
+  /**
+   * A table's watermark: the smallest of the subtasks that read its shards ('source'); 'keyed': as of the last
+   * checkpoint (what file sinks' partition commits, made right after one, wait for).
+   */
   watermark(table: string): number | null {
-    if (this.router) return this.router.watermark(table);
+    const floor = this.floor.get(table) ?? -Infinity;
+    if (this.layout.mode === 'keyed') {
+      const w = Math.max(this.keyedWm.get(table) ?? -Infinity, floor);
+      return Number.isFinite(w) || w === Infinity ? w : null;
+    }
     let w = Infinity;
     let any = false;
     for (const per of this.wms) {
@@ -377,43 +429,53 @@ export class Subtasks {
       const v = x[0] ?? -Infinity;
       if (v < w) w = v;
     }
-    const floor = this.floor.get(table) ?? -Infinity;
     if (!any) return Number.isFinite(floor) ? floor : null;
     w = Math.max(w, floor);
     return Number.isFinite(w) || w === Infinity ? w : null;
   }
 
-  /** The barrier: after every message sent so far, each subtask's state. */
+  /**
+   * The barrier with state: after every message sent so far, each subtask's state. `atBarrier` runs in the same
+   * synchronous step as the barrier goes out (the job reads the offsets its records were pushed up to).
+   */
   async checkpoint(atBarrier?: () => void): Promise<{ flink: FlinkState; keyGroups?: KeyGroupStates }> {
-    atBarrier?.();
-    const now = this.clock.now();
-    const replies: Promise<SubtaskReply>[] = [];
-    for (let i = 0; i < this.n; i++) {
-      replies.push(this.expect(i));
-      this.workers[i]!.postMessage({ t: 'checkpoint', now } satisfies SubtaskMessage);
-    }
-    const got = await Promise.all(replies);
+    const got = await this.sync(true, atBarrier);
+    if (got.length < this.n) throw new Error('the job stopped during a checkpoint');
     const bad = got.find((r) => r.error !== undefined);
     if (bad) throw new Error(bad.error);
-    if (this.router) {
-      const keyGroups: KeyGroupStates = {};
-      for (const r of got) Object.assign(keyGroups, r.state as KeyGroupStates);
-      return { flink: this.router.checkpoint(), keyGroups };
-    }
-    const states = got.map((r) => r.state as FlinkState);
+    const states = got.map((r) => (this.layout.mode === 'keyed' ? r.state!.router! : r.state!.flink!));
     const merged: FlinkState = { ...states[0]!, sources: {} };
     for (const st of states) {
       if (st.nowMs > merged.nowMs) merged.nowMs = st.nowMs;
       for (const [table, s] of Object.entries(st.sources)) (merged.sources[table] ??= { splits: [] }).splits.push(...s.splits);
     }
-    return { flink: merged };
+    if (this.layout.mode === 'source') return { flink: merged };
+    const keyGroups: KeyGroupStates = {};
+    for (const r of got) Object.assign(keyGroups, r.state!.groups);
+    // The job's watermark per table: the smallest of its active shards', as a one-thread job computes it.
+    const wm = new Map<string, number>();
+    for (const [table, s] of Object.entries(merged.sources)) {
+      let min = Infinity;
+      let max = -Infinity;
+      let active = 0;
+      for (const [, w, , idle] of s.splits) {
+        const v = w ?? -Infinity;
+        if (v > max) max = v;
+        if (idle) continue;
+        active++;
+        if (v < min) min = v;
+      }
+      wm.set(table, active > 0 ? min : max);
+    }
+    this.keyedWm = wm;
+    return { flink: merged, keyGroups };
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const w of this.workers) if (!this.exited.has(w)) release(w);
-    this.router?.close();
+    for (const ws of this.waiting) for (const p of ws) p.resolve?.({ job: this.job, out: [], wms: {}, error: 'the job stopped' });
     for (const f of this.idleWaiters) f();
     for (const f of this.roomWaiters) f();
     this.idleWaiters = [];

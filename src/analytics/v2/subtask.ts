@@ -2,15 +2,21 @@
  * One parallel subtask of a Flink SQL job, in its own worker thread (parallel.ts starts and feeds it). It plans the
  * job's SQL itself and runs:
  * - 'source' layout: one FlinkApplication over the shards it was given (records decoded here);
- * - 'keyed' layout: one FlinkApplication per key group it owns, fed rows the main thread's router decoded and
- *   routed by key, with the router's (broadcast) watermark. State stays per key group, so a checkpoint can be
- *   restored at another parallelism.
- * Processing time is the main thread's clock, sent with every message. Every message gets one reply, in order,
- * carrying the rows the sinks received meanwhile (the main thread writes the sinks).
+ * - 'keyed' layout: a router (the job's source tables without its statements) over the shards it was given, which
+ *   decodes records, fills computed columns and keeps each shard's watermark; its rows go by key group, over a
+ *   MessagePort per pair of subtasks, to the subtask owning the group, each batch with the router's watermark and
+ *   whether all its shards are idle. A subtask runs one FlinkApplication per key group it owns; a table's watermark
+ *   there is the smallest of its upstream subtasks' (the idle ones left out unless all are), which is what a
+ *   one-thread job computes over the shards. State stays per key group, so a checkpoint can be restored at another
+ *   parallelism.
+ * Processing time is the main thread's clock, sent with every message. Every message from the main thread gets one
+ * reply, in order, carrying the rows the sinks received meanwhile (the main thread writes the sinks); rows that come
+ * in from other subtasks are answered with an unsolicited reply. 'sync' (a barrier) is answered once every subtask's
+ * rows sent before it have been handled here, with the state when it is a checkpoint.
  */
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { Clock } from '../../core/index.ts';
-import { FlinkApplication, type FlinkState, type Row, type SourceRecord } from '../../sql/index.ts';
+import { FlinkApplication, type FlinkState, type Row, type SourceRecord, keyGroupOf, subtaskOfKeyGroup } from '../../sql/index.ts';
 
 /** Where the worker code is (the main thread starts workers from it; in the built CLI, its own chunk). */
 export const SUBTASK_URL = import.meta.url;
@@ -22,8 +28,24 @@ export type SubtaskInit = {
   nowMs: number;
 } & (
   | { mode: 'source'; state: FlinkState | undefined }
-  /** groups: the key groups this subtask owns, with their state when restored. */
-  | { mode: 'keyed'; groups: number[]; state: Record<string, FlinkState> }
+  | {
+      mode: 'keyed';
+      index: number;
+      n: number;
+      /** table → routing column slot. */
+      keys: Record<string, number>;
+      /** table → its shards this subtask reads; and per table, the subtasks that read some of its shards. */
+      splits: Record<string, string[]>;
+      upstreams: Record<string, number[]>;
+      /** The router's restored state (its shards' watermarks). */
+      router: FlinkState | undefined;
+      /** groups: the key groups this subtask owns, with their state when restored. */
+      groups: number[];
+      state: Record<string, FlinkState>;
+      /** Per other subtask j: the port rows to j go out by, and the port rows from j come in by (null for itself). */
+      out: (MessagePort | null)[];
+      in: (MessagePort | null)[];
+    }
 );
 
 export type SubtaskMessage =
@@ -32,29 +54,36 @@ export type SubtaskMessage =
   | { t: 'reset' }
   | { t: 'records'; table: string; split: string; records: SourceRecord[]; arrivalMs: number; now: number }
   | { t: 'splits'; table: string; ids: string[]; now: number }
-  | { t: 'rows'; table: string; rows: Row[]; groups: Uint8Array; wm: number; now: number }
-  | { t: 'advance'; now: number; wms: Record<string, number> | null }
-  | { t: 'checkpoint'; now: number };
+  | { t: 'advance'; now: number }
+  /** A barrier: answered once every subtask's rows sent before it are handled (with the state when `checkpoint`). */
+  | { t: 'sync'; now: number; checkpoint: boolean };
+
+/** Between subtasks ('keyed'): rows of the receiver's key groups, and the sender's watermark of the table. */
+type Exchange = { t: 'x'; table: string; rows: Row[]; groups: Uint8Array; wm: number; idle: boolean; now: number } | { t: 'barrier' };
 
 export interface SubtaskReply {
   /** The job the reply belongs to (a pooled worker's earlier job may still be answering). */
   job: number;
+  /** Not the answer to a message: rows the sinks received from other subtasks' rows. */
+  extra?: true;
   /** Rows the sinks received, per sink, in order. */
   out: [string, Row[]][];
   /** 'source' layout: per table, its watermark (null: none yet) and how many splits this subtask reads. */
   wms: Record<string, [number | null, number]>;
-  state?: FlinkState | Record<string, FlinkState>;
+  /** 'keyed': per table, the router's watermark (null: none yet) and whether this subtask reads any of its shards. */
+  state?: { router?: FlinkState; flink?: FlinkState; groups?: Record<string, FlinkState> };
   error?: string;
 }
 
 interface Job {
-  handle(m: SubtaskMessage): SubtaskReply;
+  /** Handles a message of the main thread; null when the answer comes later (a barrier waiting for others). */
+  handle(m: SubtaskMessage): SubtaskReply | null;
   /** Rows the sinks received since the last reply. */
   readonly out: Map<string, Row[]>;
   close(): void;
 }
 
-function plan(job: number, init: SubtaskInit): Job {
+function plan(job: number, init: SubtaskInit, post: (r: SubtaskReply) => void): Job {
   let now = init.nowMs;
   const clock: Clock = { now: () => now, setTimer: () => ({ cancel: () => undefined }) };
   const options = { options: init.options, clock, ...(init.maxStateRows !== undefined ? { maxStateRows: init.maxStateRows } : {}) };
@@ -68,81 +97,231 @@ function plan(job: number, init: SubtaskInit): Job {
         else for (let i = 0; i < rows.length; i++) list.push(rows[i]!);
       });
   };
-  const apps: FlinkApplication[] = [];
-  /** key group → its application ('keyed'). */
-  const byGroup: (FlinkApplication | undefined)[] = [];
+  const tables = first.sourceNames();
   if (init.mode === 'source') {
     if (init.state) first.restore(init.state);
-    apps.push(first);
-  } else {
-    for (const g of init.groups) {
-      const app = apps.length === 0 ? first : new FlinkApplication(first.plan, options, first.script);
-      const st = init.state[String(g)];
-      if (st) app.restore(st);
-      apps.push(app);
-      byGroup[g] = app;
-    }
-    if (apps.length === 0) first.close();
+    listen(first);
+    const splits = new Map<string, number>();
+    return {
+      out,
+      close: () => first.close(),
+      handle(m) {
+        const reply: SubtaskReply = { job, out: [], wms: {} };
+        if (m.t === 'init' || m.t === 'reset') return reply;
+        if (m.now > now) now = m.now;
+        if (m.t === 'records') first.pushRecords(m.table, m.records, m.arrivalMs, m.split);
+        else if (m.t === 'splits') {
+          first.registerSplits(m.table, m.ids, m.now);
+          splits.set(m.table, (splits.get(m.table) ?? 0) + m.ids.length);
+        } else if (m.t === 'advance') first.advanceTime(m.now);
+        else if (m.t === 'sync' && m.checkpoint) reply.state = { flink: first.checkpoint() };
+        for (const t of tables) reply.wms[t] = [first.watermark(t), splits.get(t) ?? 0];
+        return reply;
+      },
+    };
   }
-  for (const app of apps) listen(app);
-  const tables = first.sourceNames();
-  const splits = new Map<string, number>();
-  /** Per key group: the rows of the message being handled (reused). */
-  const buckets: Row[][] = [];
+  return keyed(job, init, first, options, listen, out, post, (ms) => {
+    if (ms > now) now = ms;
+  });
+}
 
-  const handle = (m: SubtaskMessage): SubtaskReply => {
-    const reply: SubtaskReply = { job, out: [], wms: {} };
-    if (m.t === 'init' || m.t === 'reset') return reply;
-    if (m.now > now) now = m.now;
-    switch (m.t) {
-      case 'records':
-        apps[0]!.pushRecords(m.table, m.records, m.arrivalMs, m.split);
-        break;
-      case 'splits':
-        apps[0]!.registerSplits(m.table, m.ids, m.now);
-        splits.set(m.table, (splits.get(m.table) ?? 0) + m.ids.length);
-        break;
-      case 'rows': {
-        // hot path: split the batch by key group, then each group's application takes its rows and the watermark.
-        const rows = m.rows;
-        const groups = m.groups;
-        for (let i = 0; i < rows.length; i++) {
-          const g = groups[i]!;
-          let b = buckets[g];
-          if (b === undefined) buckets[g] = b = [];
-          b.push(rows[i]!);
-        }
-        for (const g of init.mode === 'keyed' ? init.groups : []) {
-          const b = buckets[g];
-          byGroup[g]!.pushExchanged(m.table, b ?? [], m.wm, m.now);
-          if (b !== undefined && b.length > 0) buckets[g] = [];
-        }
-        break;
-      }
-      case 'advance':
-        for (const app of apps) {
-          if (m.wms) for (const t of tables) app.pushExchanged(t, [], m.wms[t] ?? -Infinity, m.now);
-          app.advanceTime(m.now);
-        }
-        break;
-      case 'checkpoint':
-        if (init.mode === 'source') reply.state = apps[0]!.checkpoint();
-        else {
-          const st: Record<string, FlinkState> = {};
-          for (const g of init.groups) st[String(g)] = byGroup[g]!.checkpoint();
-          reply.state = st;
-        }
-        break;
+function keyed(
+  job: number,
+  init: Extract<SubtaskInit, { mode: 'keyed' }>,
+  first: FlinkApplication,
+  options: { options: Record<string, string>; clock: Clock; maxStateRows?: number },
+  listen: (app: FlinkApplication) => void,
+  out: Map<string, Row[]>,
+  post: (r: SubtaskReply) => void,
+  setNow: (ms: number) => void,
+): Job {
+  const { index, n } = init;
+  const tables = first.sourceNames();
+  const router = new FlinkApplication({ ...first.plan, pumps: [] }, options, null);
+  let routed: Row[] = [];
+  for (const t of tables)
+    router.onOutput(t, (rows) => {
+      routed = rows;
+    });
+  for (const [t, ids] of Object.entries(init.splits)) router.registerSplits(t, ids);
+  if (init.router) router.restore(init.router);
+  const byGroup: (FlinkApplication | undefined)[] = [];
+  const apps: FlinkApplication[] = [];
+  for (const g of init.groups) {
+    const app = apps.length === 0 ? first : new FlinkApplication(first.plan, options, first.script);
+    const st = init.state[String(g)];
+    if (st) app.restore(st);
+    listen(app);
+    apps.push(app);
+    byGroup[g] = app;
+  }
+  if (apps.length === 0) first.close();
+  /** Per table, per upstream subtask: its last watermark and whether all its shards are idle. */
+  const upWm = new Map<string, Map<number, { wm: number; idle: boolean }>>();
+  for (const t of tables) {
+    const m = new Map<number, { wm: number; idle: boolean }>();
+    for (const u of init.upstreams[t] ?? []) m.set(u, { wm: -Infinity, idle: false });
+    upWm.set(t, m);
+  }
+  /** Per table: the watermark the key groups were last given. */
+  const given = new Map<string, number>();
+  /** Per table, per downstream subtask: the watermark and idleness last sent. */
+  const sent = new Map<string, { wm: number; idle: boolean }[]>();
+  const buckets: Row[][] = [];
+  let barriers = 0;
+  let waiting: { checkpoint: boolean } | null = null;
+
+  const tableWm = (t: string): number => {
+    let min = Infinity;
+    let max = -Infinity;
+    let active = 0;
+    for (const u of upWm.get(t)!.values()) {
+      if (u.wm > max) max = u.wm;
+      if (u.idle) continue;
+      active++;
+      if (u.wm < min) min = u.wm;
     }
-    if (init.mode === 'source') for (const t of tables) reply.wms[t] = [apps[0]!.watermark(t), splits.get(t) ?? 0];
+    return active > 0 ? min : max;
+  };
+
+  /** hot path: rows of this subtask's key groups from upstream `from`, with its watermark. */
+  const receive = (from: number, x: Extract<Exchange, { t: 'x' }>): void => {
+    setNow(x.now);
+    const ups = upWm.get(x.table)!;
+    const u = ups.get(from);
+    if (u) {
+      if (x.wm > u.wm) u.wm = x.wm;
+      u.idle = x.idle;
+    }
+    const wm = tableWm(x.table);
+    const moved = wm > (given.get(x.table) ?? -Infinity);
+    if (moved) given.set(x.table, wm);
+    const rows = x.rows;
+    const groups = x.groups;
+    for (let i = 0; i < rows.length; i++) {
+      const g = groups[i]!;
+      let b = buckets[g];
+      if (b === undefined) buckets[g] = b = [];
+      b.push(rows[i]!);
+    }
+    for (const g of init.groups) {
+      const b = buckets[g];
+      if (b !== undefined && b.length > 0) {
+        byGroup[g]!.pushExchanged(x.table, b, wm, x.now);
+        buckets[g] = [];
+      } else if (moved) byGroup[g]!.pushExchanged(x.table, [], wm, x.now);
+    }
+  };
+
+  const barrier = (): SubtaskReply | null => {
+    barriers++;
+    if (barriers < n || waiting === null) return null;
+    barriers = 0;
+    const reply: SubtaskReply = { job, out: [], wms: {} };
+    if (waiting.checkpoint) {
+      const groups: Record<string, FlinkState> = {};
+      for (const g of init.groups) groups[String(g)] = byGroup[g]!.checkpoint();
+      reply.state = { router: router.checkpoint(), groups };
+    }
+    waiting = null;
     return reply;
   };
 
+  const flushOut = (reply: SubtaskReply): void => {
+    for (const [sink, rows] of out) reply.out.push([sink, rows]);
+    out.clear();
+  };
+
+  const routerIdle = (t: string): boolean => {
+    const ids = init.splits[t];
+    if (!ids || ids.length === 0) return false;
+    return router.metrics().sources[t]?.idleSplits === ids.length;
+  };
+
+  /** Sends each subtask its rows of the batch (or, with none, the watermark when it moved). */
+  const route = (table: string, rows: Row[], idle: boolean, nowMs: number): void => {
+    const wm = router.watermark(table) ?? -Infinity;
+    const slot = init.keys[table]!;
+    const parts: Row[][] = [];
+    const groups: number[][] = [];
+    for (let j = 0; j < n; j++) {
+      parts.push([]);
+      groups.push([]);
+    }
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k]!;
+      const g = keyGroupOf(r[slot]);
+      const j = subtaskOfKeyGroup(g, n);
+      parts[j]!.push(r);
+      groups[j]!.push(g);
+    }
+    let last = sent.get(table);
+    if (!last) sent.set(table, (last = Array.from({ length: n }, () => ({ wm: -Infinity, idle: false }))));
+    for (let j = 0; j < n; j++) {
+      const s = last[j]!;
+      if (parts[j]!.length === 0 && s.wm >= wm && s.idle === idle) continue;
+      s.wm = wm;
+      s.idle = idle;
+      const x: Exchange = { t: 'x', table, rows: parts[j]!, groups: Uint8Array.from(groups[j]!), wm, idle, now: nowMs };
+      if (j === index) receive(index, x);
+      else init.out[j]!.postMessage(x, [x.groups.buffer as ArrayBuffer]);
+    }
+  };
+
+  for (let j = 0; j < n; j++) {
+    const port = init.in[j];
+    if (!port) continue;
+    const from = j;
+    port.on('message', (x: Exchange) => {
+      let reply: SubtaskReply | null = null;
+      try {
+        if (x.t === 'barrier') reply = barrier();
+        else receive(from, x);
+      } catch (e) {
+        reply = { job, out: [], wms: {}, error: e instanceof Error ? e.message : String(e) };
+        if (waiting === null) reply.extra = true;
+      }
+      if (reply === null) {
+        if (out.size === 0) return;
+        reply = { job, extra: true, out: [], wms: {} };
+      }
+      flushOut(reply);
+      post(reply);
+    });
+  }
+
   return {
-    handle,
     out,
     close: () => {
+      for (const p of init.in) p?.close();
+      for (const p of init.out) p?.close();
+      router.close();
       for (const app of apps) app.close();
+    },
+    handle(m) {
+      const reply: SubtaskReply = { job, out: [], wms: {} };
+      if (m.t === 'init' || m.t === 'reset') return reply;
+      setNow(m.now);
+      switch (m.t) {
+        case 'records':
+          routed = [];
+          router.pushRecords(m.table, m.records, m.arrivalMs, m.split);
+          route(m.table, routed, false, m.now);
+          routed = [];
+          break;
+        case 'advance':
+          router.advanceTime(m.now);
+          for (const t of tables) if (init.splits[t]?.length) route(t, [], routerIdle(t), m.now);
+          for (const app of apps) app.advanceTime(m.now);
+          break;
+        case 'sync':
+          waiting = { checkpoint: m.checkpoint };
+          for (let j = 0; j < n; j++) if (j !== index) init.out[j]!.postMessage({ t: 'barrier' } satisfies Exchange);
+          return barrier();
+        case 'splits':
+          break;
+      }
+      return reply;
     },
   };
 }
@@ -152,25 +331,27 @@ function serve(): void {
   const port = parentPort!;
   let job: Job | null = null;
   let id = 0;
+  const post = (r: SubtaskReply): void => port.postMessage(r);
   port.on('message', (m: SubtaskMessage) => {
     if (m.t === 'reset') {
       job?.close();
       job = null;
       return;
     }
-    let reply: SubtaskReply;
+    let reply: SubtaskReply | null;
     try {
       if (m.t === 'init') {
         job?.close();
         job = null;
         id = m.job;
-        job = plan(m.job, m.init);
+        job = plan(m.job, m.init, post);
         reply = { job: id, out: [], wms: {} };
       } else if (job === null) reply = { job: id, out: [], wms: {}, error: 'internal: a subtask got work before its job' };
       else reply = job.handle(m);
     } catch (e) {
       reply = { job: id, out: [], wms: {}, error: e instanceof Error ? e.message : String(e) };
     }
+    if (reply === null) return;
     if (job !== null) {
       for (const [sink, rows] of job.out) reply.out.push([sink, rows]);
       job.out.clear();

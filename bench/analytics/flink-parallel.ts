@@ -1,0 +1,142 @@
+/**
+ * A Flink SQL application at Parallelism 1 against 2 (ParallelismConfiguration): records already in a 4-shard
+ * Freshet stream (in-process server, MemoryStorage, ManualClock), the application started at TRIM_HORIZON and
+ * timed from StartApplication until every record has gone through (FlinkJob.settle()). Two jobs: a stateless
+ * filter/projection (shards assigned to subtasks) and a per-ticker one-minute tumbling SUM (rows routed by key).
+ * Wall-clock time (the subtasks run on other threads), median of --runs after a warm-up run per configuration
+ * (which also starts the pooled subtask workers).
+ *
+ *   node --import tsx bench/analytics/flink-parallel.ts [--records 200000] [--runs 5] [--write]
+ *
+ * `--write` records the figures in docs/benchmarks.md (section analytics-flink-parallel).
+ */
+import http from 'node:http';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { CreateApplicationCommand, KinesisAnalyticsV2Client, StartApplicationCommand, StopApplicationCommand } from '@aws-sdk/client-kinesis-analytics-v2';
+import { CreateStreamCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ManualClock } from '../../src/core/index.ts';
+import { MemoryStorage } from '../../src/storage/index.ts';
+import { startServer } from '../../src/server/index.ts';
+import type { AnalyticsV2Service } from '../../src/analytics/index.ts';
+import { machineLine, median, writeSection } from '../lib/report.ts';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '200000' },
+    runs: { type: 'string', default: '5' },
+    write: { type: 'boolean', default: false },
+  },
+});
+const N = Number(values.records);
+const RUNS = Number(values.runs);
+const SHARDS = 4;
+const T0 = Date.UTC(2026, 0, 5, 10, 0, 0);
+const TICKERS = Array.from({ length: 64 }, (_, i) => `T${i}`);
+
+const SOURCE = `CREATE TABLE ticks (event_time TIMESTAMP(3), ticker STRING, price DOUBLE, qty INT,
+  WATERMARK FOR event_time AS event_time - INTERVAL '1' SECOND
+) WITH ('connector' = 'kinesis', 'stream' = 'ticks', 'scan.stream.initpos' = 'TRIM_HORIZON', 'format' = 'json',
+        'json.timestamp-format.standard' = 'ISO-8601');`;
+const JOBS: Record<string, string> = {
+  'stateless filter': `${SOURCE}
+CREATE TABLE out_t (ticker STRING, notional DOUBLE) WITH ('connector' = 'blackhole');
+INSERT INTO out_t SELECT UPPER(ticker), price * qty FROM ticks WHERE price > 20;`,
+  'keyed TUMBLE SUM': `${SOURCE}
+CREATE TABLE out_t (ticker STRING, window_start TIMESTAMP(3), total DOUBLE) WITH ('connector' = 'blackhole');
+INSERT INTO out_t SELECT ticker, window_start, SUM(price * qty)
+FROM TABLE(TUMBLE(TABLE ticks, DESCRIPTOR(event_time), INTERVAL '1' MINUTE)) GROUP BY ticker, window_start, window_end;`,
+};
+
+const clock = new ManualClock(T0);
+const server = await startServer({
+  port: 0,
+  storage: new MemoryStorage(),
+  clock,
+  region: 'us-east-1',
+  accountId: '000000000000',
+  createDelayMs: 0,
+  analyticsV2: { startMs: 0, stopMs: 0, updateMs: 0, deleteMs: 0 },
+});
+const config = {
+  endpoint: server.url,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  maxAttempts: 1,
+  requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }),
+};
+const v2 = new KinesisAnalyticsV2Client(config);
+const kinesis = new KinesisClient(config);
+const service = server.services.find((s) => s.targetPrefix === 'KinesisAnalytics_20180523') as AnalyticsV2Service;
+
+await kinesis.send(new CreateStreamCommand({ StreamName: 'ticks', ShardCount: SHARDS }));
+clock.advance(1);
+const load = loadavg()[0]!;
+for (let i = 0; i < N; i += 500) {
+  const records = [];
+  for (let j = i; j < Math.min(N, i + 500); j++) {
+    const body = { event_time: new Date(T0 + j * 10).toISOString(), ticker: TICKERS[(j * 13) % TICKERS.length], price: 10 + (j % 50), qty: 1 + (j % 7) };
+    records.push({ PartitionKey: `p${j % 97}`, Data: Buffer.from(JSON.stringify(body)) });
+  }
+  await kinesis.send(new PutRecordsCommand({ StreamName: 'ticks', Records: records }));
+}
+
+let apps = 0;
+async function runOnce(sql: string, parallelism: number): Promise<number> {
+  const name = `bench-${++apps}`;
+  await v2.send(
+    new CreateApplicationCommand({
+      ApplicationName: name,
+      RuntimeEnvironment: 'FLINK-1_18',
+      ServiceExecutionRole: 'arn:aws:iam::000000000000:role/bench',
+      ApplicationConfiguration: {
+        ApplicationCodeConfiguration: { CodeContentType: 'PLAINTEXT', CodeContent: { TextContent: sql } },
+        FlinkApplicationConfiguration: { ParallelismConfiguration: { ConfigurationType: 'CUSTOM', Parallelism: parallelism, AutoScalingEnabled: false } },
+      },
+    }),
+  );
+  const t0 = performance.now();
+  await v2.send(new StartApplicationCommand({ ApplicationName: name }));
+  await service.registry.whenSettled();
+  const job = service.registry.job(name)!;
+  await job.settle();
+  const ms = performance.now() - t0;
+  if (job.stats().recordsRead !== N) throw new Error(`${name} read ${job.stats().recordsRead} of ${N} records`);
+  if (job.parallel.n !== parallelism) throw new Error(`${name} ran as ${job.parallel.n} subtasks, not ${parallelism}`);
+  await v2.send(new StopApplicationCommand({ ApplicationName: name, Force: true }));
+  await service.registry.whenSettled();
+  return ms;
+}
+
+const lines: string[] = [];
+for (const [label, sql] of Object.entries(JOBS)) {
+  const rates: Record<number, number> = {};
+  for (const p of [1, 2]) {
+    await runOnce(sql, p);
+    const times: number[] = [];
+    for (let r = 0; r < RUNS; r++) times.push(await runOnce(sql, p));
+    const ms = median(times);
+    rates[p] = N / (ms / 1000);
+    console.log(
+      `${label} at parallelism ${p}: median ${ms.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')}), ${(rates[p]! / 1000).toFixed(1)}k records/s`,
+    );
+  }
+  lines.push(
+    `| ${label} | ${(rates[1]! / 1000).toFixed(1)}k records/s | ${(rates[2]! / 1000).toFixed(1)}k records/s | ${(rates[2]! / rates[1]!).toFixed(2)}× |`,
+  );
+}
+v2.destroy();
+kinesis.destroy();
+await server.close();
+
+const md = `${machineLine()}; load average ${load.toFixed(1)} at the start; ${N.toLocaleString('en-US')} JSON records in a ${SHARDS}-shard stream, read from TRIM_HORIZON by a v2 application; wall-clock time from StartApplication until every record has gone through, median of ${RUNS} runs after a warm-up.
+Command: \`node --import tsx bench/analytics/flink-parallel.ts --records ${N} --runs ${RUNS} --write\`
+
+| job | Parallelism 1 | Parallelism 2 | ratio |
+|---|---|---|---|
+${lines.join('\n')}`;
+console.log(md);
+if (values.write) writeSection('analytics-flink-parallel', 'Flink SQL applications: Parallelism 1 against 2', md);
