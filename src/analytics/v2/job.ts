@@ -229,7 +229,7 @@ export class FlinkJob {
         }
       }
       job.parallel = planParallelism(app, parallelism, state);
-      const shards = job.parallel.layout?.mode === 'keyed' ? job.shardsAtStart(parallelism) : undefined;
+      const shards = job.parallel.layout?.mode === 'keyed' ? job.shardsAtStart() : undefined;
       const { n, layout } = job.parallel;
       await job.attachSinks(outputs, state?.files ?? {}, clock.now());
       if (layout !== null) {
@@ -258,31 +258,18 @@ export class FlinkJob {
     return job;
   }
 
-  /**
-   * A keyed parallel job assigns every source table's shards to subtasks when it starts: their streams must be
-   * ACTIVE then (otherwise the job runs as 1 subtask, and says so).
-   */
-  private shardsAtStart(requested: number): Record<string, string[]> | undefined {
+  /** A keyed parallel job assigns the shards of its ACTIVE source streams to subtasks when it starts (others as they attach). */
+  private shardsAtStart(): Record<string, string[]> {
     const shards: Record<string, string[]> = {};
     for (const table of this.app.sourceNames()) {
       const c = this.app.stream(table).flink?.connector;
       const stream = c?.options.stream ?? streamNameFromArn(c?.options['stream.arn'] ?? '') ?? '';
-      let ids: string[] = [];
       try {
         const d = this.streams.describe(stream);
-        if (d.status !== 'CREATING') ids = d.shards.map((x) => x.shardId);
+        if (d.status !== 'CREATING' && d.shards.length > 0) shards[table] = d.shards.map((x) => x.shardId);
       } catch {
         // attachSources says that the stream does not exist
       }
-      if (ids.length === 0) {
-        this.parallel = {
-          n: 1,
-          layout: null,
-          note: `Parallelism ${requested} requested; the job runs as 1 subtask: stream ${stream} had no shards yet when the job started`,
-        };
-        return undefined;
-      }
-      shards[table] = ids;
     }
     return shards;
   }

@@ -387,7 +387,6 @@ export class Subtasks {
 
   /** A table's shards, as they attach: each goes to a subtask ('keyed': assigned when the job started). */
   registerSplits(table: string, ids: readonly string[]): void {
-    if (this.layout.mode === 'keyed') return;
     const mine: string[][] = this.workers.map(() => []);
     for (const id of ids) {
       if (this.splitOwner.has(`${table}\u0000${id}`)) continue;
@@ -397,6 +396,12 @@ export class Subtasks {
     mine.forEach((list, i) => {
       if (list.length > 0) this.send(i, { t: 'splits', table, ids: list, now });
     });
+    if (this.layout.mode === 'keyed' && mine.some((l) => l.length > 0)) {
+      // Shards that attached after the start: every subtask learns who reads the table now.
+      const owners = new Set<number>();
+      for (const [key, i] of this.splitOwner) if (key.startsWith(`${table}\u0000`)) owners.add(i);
+      for (let i = 0; i < this.n; i++) this.send(i, { t: 'upstreams', table, owners: [...owners].sort((a, b) => a - b), now });
+    }
   }
 
   /** hot path: a batch of records read from one shard, to the subtask that reads it. */

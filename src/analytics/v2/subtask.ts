@@ -54,6 +54,8 @@ export type SubtaskMessage =
   | { t: 'reset' }
   | { t: 'records'; table: string; split: string; records: SourceRecord[]; arrivalMs: number; now: number }
   | { t: 'splits'; table: string; ids: string[]; now: number }
+  /** 'keyed': a table whose shards attached after the start (its stream was CREATING): the subtasks that read them. */
+  | { t: 'upstreams'; table: string; owners: number[]; now: number }
   | { t: 'advance'; now: number }
   /** A barrier: answered once every subtask's rows sent before it are handled (with the state when `checkpoint`). */
   | { t: 'sync'; now: number; checkpoint: boolean };
@@ -107,7 +109,7 @@ function plan(job: number, init: SubtaskInit, post: (r: SubtaskReply) => void): 
       close: () => first.close(),
       handle(m) {
         const reply: SubtaskReply = { job, out: [], wms: {} };
-        if (m.t === 'init' || m.t === 'reset') return reply;
+        if (m.t === 'init' || m.t === 'reset' || m.t === 'upstreams') return reply;
         if (m.now > now) now = m.now;
         if (m.t === 'records') first.pushRecords(m.table, m.records, m.arrivalMs, m.split);
         else if (m.t === 'splits') {
@@ -158,11 +160,15 @@ function keyed(
   if (apps.length === 0) first.close();
   /** Per table, per upstream subtask: its last watermark and whether all its shards are idle. */
   const upWm = new Map<string, Map<number, { wm: number; idle: boolean }>>();
+  /** Per table, the subtasks that read its shards, once known (until then its watermark waits). */
+  const owners = new Map<string, number[]>();
   for (const t of tables) {
-    const m = new Map<number, { wm: number; idle: boolean }>();
-    for (const u of init.upstreams[t] ?? []) m.set(u, { wm: -Infinity, idle: false });
-    upWm.set(t, m);
+    upWm.set(t, new Map());
+    const u = init.upstreams[t];
+    if (u && u.length > 0) owners.set(t, u);
   }
+  const splitsOf = new Map<string, number>();
+  for (const [t, ids] of Object.entries(init.splits)) splitsOf.set(t, ids.length);
   /** Per table: the watermark the key groups were last given. */
   const given = new Map<string, number>();
   /** Per table, per downstream subtask: the watermark and idleness last sent. */
@@ -172,10 +178,14 @@ function keyed(
   let waiting: { checkpoint: boolean } | null = null;
 
   const tableWm = (t: string): number => {
+    const from = owners.get(t);
+    if (from === undefined) return -Infinity;
+    const per = upWm.get(t)!;
     let min = Infinity;
     let max = -Infinity;
     let active = 0;
-    for (const u of upWm.get(t)!.values()) {
+    for (const i of from) {
+      const u = per.get(i) ?? { wm: -Infinity, idle: false };
       if (u.wm > max) max = u.wm;
       if (u.idle) continue;
       active++;
@@ -189,7 +199,8 @@ function keyed(
     setNow(x.now);
     const ups = upWm.get(x.table)!;
     const u = ups.get(from);
-    if (u) {
+    if (u === undefined) ups.set(from, { wm: x.wm, idle: x.idle });
+    else {
       if (x.wm > u.wm) u.wm = x.wm;
       u.idle = x.idle;
     }
@@ -233,9 +244,8 @@ function keyed(
   };
 
   const routerIdle = (t: string): boolean => {
-    const ids = init.splits[t];
-    if (!ids || ids.length === 0) return false;
-    return router.metrics().sources[t]?.idleSplits === ids.length;
+    const k = splitsOf.get(t) ?? 0;
+    return k > 0 && router.metrics().sources[t]?.idleSplits === k;
   };
 
   /** Sends each subtask its rows of the batch (or, with none, the watermark when it moved). */
@@ -311,7 +321,7 @@ function keyed(
           break;
         case 'advance':
           router.advanceTime(m.now);
-          for (const t of tables) if (init.splits[t]?.length) route(t, [], routerIdle(t), m.now);
+          for (const t of tables) if ((splitsOf.get(t) ?? 0) > 0) route(t, [], routerIdle(t), m.now);
           for (const app of apps) app.advanceTime(m.now);
           break;
         case 'sync':
@@ -319,7 +329,18 @@ function keyed(
           for (let j = 0; j < n; j++) if (j !== index) init.out[j]!.postMessage({ t: 'barrier' } satisfies Exchange);
           return barrier();
         case 'splits':
+          router.registerSplits(m.table, m.ids, m.now);
+          splitsOf.set(m.table, (splitsOf.get(m.table) ?? 0) + m.ids.length);
           break;
+        case 'upstreams': {
+          owners.set(m.table, m.owners);
+          const wm = tableWm(m.table);
+          if (wm > (given.get(m.table) ?? -Infinity)) {
+            given.set(m.table, wm);
+            for (const app of apps) app.pushExchanged(m.table, [], wm, m.now);
+          }
+          break;
+        }
       }
       return reply;
     },
