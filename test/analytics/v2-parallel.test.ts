@@ -323,6 +323,32 @@ describe('ParallelismConfiguration: Flink SQL jobs in parallel subtasks', () => 
     await start('resc', 'RESTORE_FROM_LATEST_SNAPSHOT');
     assert.equal(await current('resc'), 2);
     assert.deepEqual(await output('resc'), await output('win-1'));
-    await stop('resc', 'win-1');
+    assert.ok(
+      (await logLines('resc')).some((l) => l.message === 'Job runs as 2 parallel subtasks (rows routed by key: ticks.ticker), restoring key-grouped state'),
+    );
+    await stop('resc');
+  });
+
+  it('keeps a job at 1 subtask when its snapshot was taken by a one-thread job of a keyed plan, and says why', async () => {
+    await v2.send(new CreateApplicationSnapshotCommand({ ApplicationName: 'win-1', SnapshotName: 'at-1' }));
+    await stop('win-1');
+    const version = (await v2.send(new DescribeApplicationCommand({ ApplicationName: 'win-1' }))).ApplicationDetail!.ApplicationVersionId!;
+    await v2.send(
+      new UpdateApplicationCommand({
+        ApplicationName: 'win-1',
+        CurrentApplicationVersionId: version,
+        ApplicationConfigurationUpdate: {
+          FlinkApplicationConfigurationUpdate: { ParallelismConfigurationUpdate: { ConfigurationTypeUpdate: 'CUSTOM', ParallelismUpdate: 4 } },
+        },
+      }),
+    );
+    await service.registry.whenSettled();
+    await start('win-1', 'RESTORE_FROM_LATEST_SNAPSHOT');
+    assert.equal(await current('win-1'), 1);
+    assert.match(
+      (await logLines('win-1')).find((l) => l.level === 'WARN')?.message ?? '',
+      /^Parallelism 4 requested; the job runs as 1 subtask: its restored state was taken by a job running as 1 subtask/,
+    );
+    await stop('win-1');
   });
 });
