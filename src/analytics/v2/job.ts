@@ -244,6 +244,7 @@ export class FlinkJob {
           shards,
           state: state ? { flink: state.flink, keyGroups: state.keyGroups } : undefined,
           onOutput: (sink, rows) => job.writers.get(sink)?.(rows),
+          sinks: [...job.writers.keys()],
           onError: (e) => job.fail(e),
         });
       } else if (state) app.restore(state.flink);

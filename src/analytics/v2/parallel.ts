@@ -42,6 +42,8 @@ export interface SubtasksOptions {
   /** Restored state: 'source' a plain FlinkState; 'keyed' the router's plus each key group's. */
   state?: { flink: FlinkState; keyGroups?: KeyGroupStates | undefined } | undefined;
   onOutput: (sink: string, rows: Row[]) => void;
+  /** The sinks that have writers (the subtasks send back only their rows). */
+  sinks: string[];
   onError: (e: Error) => void;
 }
 
@@ -230,7 +232,7 @@ export class Subtasks {
     const ready: Promise<SubtaskReply>[] = [];
     for (let i = 0; i < this.n; i++) {
       let init: SubtaskInit;
-      const base = { sql: o.sql, options: o.options, maxStateRows: o.maxStateRows, nowMs: this.clock.now() };
+      const base = { sql: o.sql, options: o.options, maxStateRows: o.maxStateRows, nowMs: this.clock.now(), sinks: o.sinks };
       const transfer: MessagePort[] = [];
       if (o.layout.mode === 'source') {
         // Split watermarks are the main thread's (floor); operators of a source-partitioned plan keep no state.

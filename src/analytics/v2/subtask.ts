@@ -26,6 +26,8 @@ export type SubtaskInit = {
   options: Record<string, string>;
   maxStateRows: number | undefined;
   nowMs: number;
+  /** The sinks whose rows the main thread writes (a blackhole sink's rows are not sent back). */
+  sinks: string[];
 } & (
   | { mode: 'source'; state: FlinkState | undefined }
   | {
@@ -92,7 +94,7 @@ function plan(job: number, init: SubtaskInit, post: (r: SubtaskReply) => void): 
   const first = FlinkApplication.compile(init.sql, options);
   const out = new Map<string, Row[]>();
   const listen = (app: FlinkApplication): void => {
-    for (const sink of app.sinkNames())
+    for (const sink of init.sinks)
       app.onOutput(sink, (rows) => {
         const list = out.get(sink);
         if (list === undefined) out.set(sink, rows.slice());
