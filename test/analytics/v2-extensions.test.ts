@@ -88,12 +88,12 @@ describe('KinesisAnalyticsV2 presigned URLs and maintenance windows', () => {
     });
     await v2.send(new StartApplicationCommand({ ApplicationName: 'dash', RunConfiguration: {} }));
     await clock.advance(0);
-    // One thread runs the job whatever Parallelism asks for, and DescribeApplication says so.
+    // Parallelism 4 of a plan that can be split runs 4 subtasks (test/analytics/v2-parallel.test.ts), and DescribeApplication says so.
     const running = await v2.send(new DescribeApplicationCommand({ ApplicationName: 'dash' }));
     const par = running.ApplicationDetail?.ApplicationConfigurationDescription?.FlinkApplicationConfigurationDescription?.ParallelismConfigurationDescription;
     assert.deepEqual(
       { type: par?.ConfigurationType, parallelism: par?.Parallelism, current: par?.CurrentParallelism },
-      { type: 'CUSTOM', parallelism: 4, current: 1 },
+      { type: 'CUSTOM', parallelism: 4, current: 4 },
     );
     const half = await v2.send(
       new CreateApplicationPresignedUrlCommand({ ApplicationName: 'dash', UrlType: 'FLINK_DASHBOARD_URL', SessionExpirationDurationInSeconds: 1800 }),
