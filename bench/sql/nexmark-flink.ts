@@ -9,6 +9,7 @@
  *   node --single-threaded-gc --expose-gc --import tsx bench/sql/nexmark-flink.ts     # writes the `sql-flink` section of docs/benchmarks.md
  *   FRESHET_BENCH_EVENTS=200000 node --single-threaded-gc --expose-gc --import tsx bench/sql/nexmark-flink.ts --no-write [q5|q7|q8|q11]
  *   node --single-threaded-gc --cpu-prof --import tsx bench/sql/nexmark-flink.ts --freshet-only q11   # profile the Flink job alone (no DuckDB, no KDA)
+ *   node --single-threaded-gc --expose-gc --import tsx bench/sql/nexmark-flink.ts --freshet-only q11 --profile q11.cpuprofile   # the timed runs only
  *
  * With --expose-gc every timed run starts after a full collection and a short idle (settle()), so no run
  * pays for the garbage of the one before, nor for V8's concurrent sweeping of that forced collection on
@@ -18,6 +19,8 @@
  * an idle spell), which otherwise lands on whichever engine is being timed, DuckDB included.
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { FlinkApplication, SqlApplication, type ColumnDef, type Row } from '../../src/sql/index.ts';
 import { machineLine, median, writeSection } from '../lib/report.ts';
@@ -111,36 +114,42 @@ interface Query {
   duck: string;
 }
 
+// The input arrives in batches, as a Kinesis GetRecords page would bring it: cut once here, not in the timed
+// runs (DuckDB's tables are loaded before its runs, too).
+function batches(rows: Row[], size: number): Row[][] {
+  const out: Row[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+const flinkBidBatches = batches(flinkBids, BATCH);
+const kdaBidBatches = batches(kdaBids, BATCH);
+const flinkPersonBatches = batches(flinkPersons, BATCH / 4);
+const flinkAuctionBatches = batches(flinkAuctions, (BATCH / 4) * 3);
+const kdaPersonBatches = batches(kdaPersons, BATCH / 4);
+const kdaAuctionBatches = batches(kdaAuctions, (BATCH / 4) * 3);
+
 function feedFlinkBids(app: FlinkApplication): void {
-  for (let i = 0; i < flinkBids.length; i += BATCH) {
-    const batch = flinkBids.slice(i, i + BATCH);
-    app.pushRows('bid', batch, batch[batch.length - 1]![6] as number);
-  }
+  for (const batch of flinkBidBatches) app.pushRows('bid', batch, batch[batch.length - 1]![6] as number);
 }
 function feedFlinkQ8(app: FlinkApplication): void {
-  const step = BATCH / 4;
-  for (let i = 0; i < flinkPersons.length; i += step) {
-    const p = flinkPersons.slice(i, i + step);
-    const a = flinkAuctions.slice(i * 3, (i + step) * 3);
+  for (let i = 0; i < flinkPersonBatches.length; i++) {
+    const p = flinkPersonBatches[i]!;
     const t = p[p.length - 1]![5] as number;
     app.pushRows('person', p, t);
-    app.pushRows('auction', a, t);
+    const a = flinkAuctionBatches[i];
+    if (a !== undefined) app.pushRows('auction', a, t);
   }
 }
 function feedKdaBids(app: SqlApplication): void {
-  for (let i = 0; i < kdaBids.length; i += BATCH) {
-    const batch = kdaBids.slice(i, i + BATCH);
-    app.pushRows('BID', batch, batch[batch.length - 1]![6] as number);
-  }
+  for (const batch of kdaBidBatches) app.pushRows('BID', batch, batch[batch.length - 1]![6] as number);
 }
 function feedKdaQ8(app: SqlApplication): void {
-  const step = BATCH / 4;
-  for (let i = 0; i < kdaPersons.length; i += step) {
-    const p = kdaPersons.slice(i, i + step);
-    const a = kdaAuctions.slice(i * 3, (i + step) * 3);
+  for (let i = 0; i < kdaPersonBatches.length; i++) {
+    const p = kdaPersonBatches[i]!;
     const t = p[p.length - 1]![5] as number;
     app.pushRows('PERSON', p, t);
-    app.pushRows('AUCTION', a, t);
+    const a = kdaAuctionBatches[i];
+    if (a !== undefined) app.pushRows('AUCTION', a, t);
   }
 }
 const bidEnd = T0 + Math.floor(((N_BIDS - 1) * 1000) / EVENTS_PER_SECOND) + 60_000;
@@ -262,17 +271,27 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, SETTLE_MS));
 }
 
-async function runFlink(q: Query): Promise<{ ms: number; rows: number }> {
+async function runFlink(q: Query, prof: { profiler: Session; file: string } | null = null): Promise<{ ms: number; rows: number }> {
   const app = FlinkApplication.compile(q.flink);
   await settle();
   let rows = 0;
   app.onOutput(q.sink, (r) => {
     rows += r.length;
   });
+  if (prof) {
+    await prof.profiler.post('Profiler.enable');
+    await prof.profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+    await prof.profiler.post('Profiler.start');
+  }
   const t = process.cpuUsage();
   q.feed(app);
   app.finish();
   const ms = cpuMs(t);
+  if (prof) {
+    const { profile } = await prof.profiler.post('Profiler.stop');
+    writeFileSync(prof.file, JSON.stringify(profile));
+    console.log(`profile of the last timed run written to ${prof.file}`);
+  }
   app.close();
   return { ms, rows };
 }
@@ -308,10 +327,15 @@ async function main(): Promise<void> {
       console.error(`warning: run with node ${flag} (see the header of this file): the figures are not comparable without it`);
   const only = process.argv.find((a) => /^q\d+$/.test(a));
   if (process.argv.includes('--freshet-only')) {
+    // --profile <file>: a CPU profile of the timed runs after the warm-up (the inspector's profile of the last run).
+    const pi = process.argv.indexOf('--profile');
+    const profileFile = pi > 0 ? process.argv[pi + 1] : undefined;
+    const profiler = profileFile ? new Session() : null;
+    profiler?.connect();
     for (const q of QUERIES) {
       if (only && q.id !== only) continue;
       const ms: number[] = [];
-      for (let i = 0; i <= RUNS; i++) ms.push((await runFlink(q)).ms);
+      for (let i = 0; i <= RUNS; i++) ms.push((await runFlink(q, i === RUNS && profileFile ? { profiler: profiler!, file: profileFile } : null)).ms);
       console.log(
         `${q.id}: Freshet ${fmtRate(q.events, median(ms.slice(1)))} (CPU ms of ${RUNS} runs after a warm-up: ${ms
           .slice(1)
