@@ -523,7 +523,22 @@ export class FlinkApplication {
     const wmFn = s.wmFn;
     let batchWm = -Infinity;
     let bad = 0;
-    for (let i = 0, n = rows.length; i < n; i++) {
+    let from = 0;
+    // The usual source: no computed columns, WATERMARK FOR t AS t [- INTERVAL …]: one read and one write per
+    // row, the watermark from the batch's largest time. A row without a time leaves this loop for the general one.
+    if (fill === null && ts !== null && wmFast !== null && wmSlot === ts) {
+      let maxT = -Infinity;
+      const n = rows.length;
+      for (; from < n; from++) {
+        const r = rows[from]!;
+        const t = r[ts];
+        if (typeof t !== 'number') break;
+        r[0] = t;
+        if (t > maxT) maxT = t;
+      }
+      batchWm = maxT - wmDelay;
+    }
+    for (let i = from, n = rows.length; i < n; i++) {
       const r = rows[i]!;
       if (fill !== null) {
         try {

@@ -267,6 +267,32 @@ describe('FlinkApplication', () => {
       (e: unknown) => e instanceof SqlError && e.line === 2 && e.column === 8,
     );
   });
+  it('takes a batch watermark from its largest time less the delay, and drops a row without a time mid-batch with an error, keeping the rest', () => {
+    const app = FlinkApplication.compile(`
+CREATE TABLE bid (bidder INT, price DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '2' SECOND) WITH ('connector' = 'datagen');
+CREATE TABLE t (n BIGINT, total DOUBLE, window_end TIMESTAMP(3)) WITH ('connector' = 'blackhole');
+INSERT INTO t SELECT COUNT(*), SUM(price), window_end FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(ts), INTERVAL '10' SECOND)) GROUP BY window_start, window_end;`);
+    const out: unknown[][] = [];
+    app.onOutput('t', (rows) => {
+      for (const r of rows) out.push(r.slice(1));
+    });
+    const row = (price: number, sec: number | null): unknown[] => [0, 1, price, sec === null ? null : T0 + sec * 1000];
+    // Out of order within the batch: the largest time (11 s) sets the watermark to 9 s, not the last row's (3 s).
+    app.pushRows('bid', [row(1, 1), row(2, 11), row(4, 3)], T0);
+    assert.equal(app.metrics().sources.bid!.watermark, T0 + 9000);
+    assert.deepEqual(out, []);
+    // A row without a time in the middle: reported and dropped; the rows before and after it count and move the watermark.
+    app.pushRows('bid', [row(8, 5), row(16, null), row(32, 12)], T0 + 1);
+    assert.equal(app.metrics().rowErrors, 1);
+    assert.equal(app.metrics().recentErrors[0]!.errorName, 'NullRowtime');
+    assert.equal(app.metrics().sources.bid!.rows, 5);
+    assert.equal(app.metrics().sources.bid!.watermark, T0 + 10_000);
+    assert.deepEqual(out, [[3, 13, T0 + 10_000]]);
+    app.finish();
+    assert.deepEqual(out[1], [2, 34, T0 + 20_000]);
+    app.close();
+  });
+
   it('counts open window groups and sessions as state while they are open, and none once they fire or merge', () => {
     const app = FlinkApplication.compile(`
 CREATE TABLE bid (bidder INT, price DOUBLE, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '60' SECOND) WITH ('connector' = 'datagen');
