@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FlinkApplication, type Row } from '../../../src/sql/index.ts';
-import { KeyIndex } from '../../../src/sql/runtime/operators/key-index.ts';
+import { TimerQueue } from '../../../src/sql/runtime/operators/flink-common.ts';
+import { KeyedSlots, KeyIndex } from '../../../src/sql/runtime/operators/key-index.ts';
 
 const T0 = Date.UTC(2021, 0, 31, 14, 0, 0);
 const LOWER = -3000;
@@ -142,12 +143,15 @@ describe('KeyIndex', () => {
     for (let i = 0; i < 3000; i++) pool.push(i * 7919 - 10_000_000);
     for (let i = 0; i < 100_000; i++) {
       const k = pool[rnd(pool.length)];
-      const op = rnd(3);
+      const op = rnd(4);
       if (op === 0) {
         ki.set(k, i);
         ref.set(k, i);
       } else if (op === 1) {
         ki.delete(k);
+        ref.delete(k);
+      } else if (op === 2) {
+        assert.equal(ki.remove(k), ref.get(k) ?? -1, `removed key ${String(k)}`);
         ref.delete(k);
       } else assert.equal(ki.get(k), ref.get(k) ?? -1, `key ${String(k)}`);
     }
@@ -156,5 +160,80 @@ describe('KeyIndex', () => {
     ki.clear();
     assert.equal(ki.size, 0);
     assert.equal(ki.get(pool[10]), -1);
+  });
+});
+
+describe('KeyedSlots', () => {
+  it('deletes a key only when it holds the given value, and agrees with a Map throughout', () => {
+    const ks = new KeyedSlots<{ id: number }>();
+    const ref = new Map<unknown, { id: number }>();
+    let x = 3;
+    const rnd = (m: number): number => {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      return (x >>> 12) % m;
+    };
+    const objs = Array.from({ length: 50 }, (_, id) => ({ id }));
+    for (let i = 0; i < 50_000; i++) {
+      const k = rnd(5) === 0 ? `t${rnd(40)}` : rnd(400) - 200;
+      const v = objs[rnd(objs.length)]!;
+      const op = rnd(4);
+      if (op === 0) {
+        ks.set(k, v);
+        ref.set(k, v);
+      } else if (op === 1) {
+        // Half the time the value it holds (deleted), half the time another one (kept).
+        const cur = ref.get(k);
+        const w = cur !== undefined && rnd(2) === 0 ? cur : v;
+        assert.equal(ks.deleteIf(k, w), cur);
+        if (cur === w) ref.delete(k);
+      } else if (op === 2) {
+        ks.delete(k);
+        ref.delete(k);
+      }
+      assert.equal(ks.get(k), ref.get(k));
+    }
+    assert.equal(ks.size, ref.size);
+    assert.equal(ks.values().length, ref.size);
+  });
+});
+
+describe('TimerQueue', () => {
+  it('pops timers in due order, ties in push order, like a stably sorted list, through in-place moves and growth', () => {
+    const q = new TimerQueue<number>();
+    let ref: { p: number; v: number }[] = [];
+    let x = 7;
+    const rnd = (m: number): number => {
+      x = (x * 1103515245 + 12345) & 0x7fffffff;
+      return (x >>> 12) % m;
+    };
+    let now = 0;
+    for (let i = 0; i < 60_000; i++) {
+      const op = rnd(10);
+      if (op < 6) {
+        // Mostly in time order, some earlier (out of order), some ties.
+        now += rnd(3);
+        const p = rnd(8) === 0 ? now - rnd(50) : now;
+        q.push(p, i);
+        let j = ref.length;
+        while (j > 0 && ref[j - 1]!.p > p) j--;
+        ref.splice(j, 0, { p, v: i });
+      } else if (op < 9 || ref.length > 5000) {
+        assert.equal(q.peek(), ref.length > 0 ? ref[0]!.p : Infinity);
+        assert.equal(q.pop(), ref.shift()?.v);
+      } else {
+        // Drain everything due (as a watermark would).
+        const w = now - rnd(20);
+        while (q.size > 0 && q.peek() <= w) assert.equal(q.pop(), ref.shift()!.v);
+        assert.ok(ref.length === 0 || ref[0]!.p > w);
+      }
+      assert.equal(q.size, ref.length);
+    }
+    while (ref.length > 0) assert.equal(q.pop(), ref.shift()!.v);
+    assert.equal(q.pop(), undefined);
+    assert.equal(q.peek(), Infinity);
+    q.push(5, 1);
+    q.clear();
+    assert.equal(q.size, 0);
+    ref = [];
   });
 });

@@ -123,24 +123,30 @@ export class MinHeap<T> {
 
 /**
  * Timers in due order for streams that mostly arrive in time order: a new timer usually goes at the end
- * (O(1)), an earlier one is inserted by binary search; due timers leave from the front. Parallel arrays,
- * no object per timer.
+ * (O(1)), an earlier one is inserted by binary search; due timers leave from the front. Due times in a
+ * Float64Array and values in an array beside it, live between `head` and `tail`: when the tail reaches
+ * the end, the live part moves to the front in place (or, more than half full, the buffers double), so a
+ * steady stream of timers makes no garbage and no copy per pop — no object per timer.
  */
 export class TimerQueue<T> {
-  private ps: number[] = [];
-  private vs: T[] = [];
+  private ps = new Float64Array(64);
+  private vs: (T | undefined)[] = new Array(64);
   private head = 0;
+  private tail = 0;
 
   get size(): number {
-    return this.ps.length - this.head;
+    return this.tail - this.head;
   }
 
+  // hot path
   push(p: number, v: T): void {
+    if (this.tail === this.ps.length) this.makeRoom();
     const ps = this.ps;
-    const n = ps.length;
+    const n = this.tail;
     if (n === this.head || ps[n - 1]! <= p) {
-      ps.push(p);
-      this.vs.push(v);
+      ps[n] = p;
+      this.vs[n] = v;
+      this.tail = n + 1;
       return;
     }
     let lo = this.head;
@@ -150,30 +156,53 @@ export class TimerQueue<T> {
       if (ps[mid]! <= p) lo = mid + 1;
       else hi = mid;
     }
-    ps.splice(lo, 0, p);
-    this.vs.splice(lo, 0, v);
+    ps.copyWithin(lo + 1, lo, n);
+    this.vs.copyWithin(lo + 1, lo, n);
+    ps[lo] = p;
+    this.vs[lo] = v;
+    this.tail = n + 1;
   }
 
-  peek(): number {
-    return this.head < this.ps.length ? this.ps[this.head]! : Infinity;
-  }
-
-  pop(): T | undefined {
-    if (this.head >= this.ps.length) return undefined;
-    const v = this.vs[this.head]!;
-    this.head++;
-    if (this.head > 4096 && this.head * 2 > this.ps.length) {
-      this.ps = this.ps.slice(this.head);
-      this.vs = this.vs.slice(this.head);
-      this.head = 0;
+  /** The tail is at the end: move the live timers to the front, or double the buffers when they are more than half full. */
+  private makeRoom(): void {
+    const live = this.tail - this.head;
+    if (live * 2 <= this.ps.length) {
+      this.ps.copyWithin(0, this.head, this.tail);
+      this.vs.copyWithin(0, this.head, this.tail);
+      this.vs.fill(undefined, live, this.tail);
+    } else {
+      const ps = new Float64Array(this.ps.length * 2);
+      ps.set(this.ps.subarray(this.head, this.tail));
+      const vs: (T | undefined)[] = new Array(ps.length);
+      for (let i = 0; i < live; i++) vs[i] = this.vs[this.head + i];
+      this.ps = ps;
+      this.vs = vs;
     }
+    this.head = 0;
+    this.tail = live;
+  }
+
+  /** The earliest due time, or Infinity when there is none. */
+  peek(): number {
+    return this.head < this.tail ? this.ps[this.head]! : Infinity;
+  }
+
+  // hot path
+  pop(): T | undefined {
+    const h = this.head;
+    if (h >= this.tail) return undefined;
+    const v = this.vs[h];
+    this.vs[h] = undefined;
+    this.head = h + 1;
+    if (this.head === this.tail) this.head = this.tail = 0;
     return v;
   }
 
   clear(): void {
-    this.ps = [];
-    this.vs = [];
+    this.ps = new Float64Array(64);
+    this.vs = new Array(64);
     this.head = 0;
+    this.tail = 0;
   }
 }
 

@@ -524,9 +524,10 @@ export class WindowAggOperator implements Operator {
   }
 
   private dropSession(s: Session): void {
-    const v = this.sessions.get(s.key);
-    if (v === s) this.sessions.delete(s.key);
-    else if (Array.isArray(v)) {
+    // The usual case, the key's only session, in one probe.
+    const v = this.sessions.deleteIf(s.key, s);
+    if (v === s) return;
+    if (Array.isArray(v)) {
       const i = v.indexOf(s);
       if (i >= 0) v.splice(i, 1);
       if (v.length === 1) this.sessions.set(s.key, v[0]!);
