@@ -137,13 +137,13 @@ describe('KeyIndex', () => {
     let x = 1;
     const rnd = (m: number): number => {
       x = (x * 1103515245 + 12345) & 0x7fffffff;
-      return x % m;
+      return (x >>> 12) % m;
     };
     const pool: unknown[] = [null, 'a', '1', 0.5, -0, 2147483648, -2147483649];
     for (let i = 0; i < 3000; i++) pool.push(i * 7919 - 10_000_000);
     for (let i = 0; i < 100_000; i++) {
       const k = pool[rnd(pool.length)];
-      const op = rnd(4);
+      const op = rnd(5);
       if (op === 0) {
         ki.set(k, i);
         ref.set(k, i);
@@ -153,6 +153,9 @@ describe('KeyIndex', () => {
       } else if (op === 2) {
         assert.equal(ki.remove(k), ref.get(k) ?? -1, `removed key ${String(k)}`);
         ref.delete(k);
+      } else if (op === 3) {
+        assert.equal(ki.swap(k, i), ref.get(k) ?? -1, `swapped key ${String(k)}`);
+        ref.set(k, i);
       } else assert.equal(ki.get(k), ref.get(k) ?? -1, `key ${String(k)}`);
     }
     assert.equal(ki.size, ref.size);

@@ -49,9 +49,9 @@ class Side {
     const seq = this.next++;
     this.rows.push(r);
     this.keys.push(k);
-    this.prev.push(this.byKey.get(k));
+    // The key's newest row becomes this one; the one before is its prev (one probe of the key table).
+    this.prev.push(this.byKey.swap(k, seq));
     if (this.matched !== null) this.matched.push(matched);
-    this.byKey.set(k, seq);
     this.timers.push(expiry, seq);
     this.live++;
   }

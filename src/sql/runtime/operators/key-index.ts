@@ -53,22 +53,31 @@ export class KeyIndex {
 
   /** Sets key k to v (v ≥ 0). */
   set(k: unknown, v: number): void {
+    this.swap(k, v);
+  }
+
+  /** Sets key k to v (v ≥ 0) and returns the value it had (−1: none): one probe where get and set take two. */
+  // hot path
+  swap(k: unknown, v: number): number {
     if (typeof k !== 'number' || (k | 0) !== k) {
+      const old = this.other.get(k);
       this.other.set(k, v);
-      return;
+      return old === undefined ? -1 : old;
     }
     const kv = this.kv;
     const mask = this.mask;
     let i = this.home(k);
     for (; kv[2 * i + 1]! >= 0; i = (i + 1) & mask) {
       if (kv[2 * i] === k) {
+        const old = kv[2 * i + 1]!;
         kv[2 * i + 1] = v;
-        return;
+        return old;
       }
     }
     kv[2 * i] = k;
     kv[2 * i + 1] = v;
     if (++this.n * 2 > mask) this.grow();
+    return -1;
   }
 
   delete(k: unknown): void {
