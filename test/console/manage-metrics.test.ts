@@ -50,7 +50,7 @@ import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { MARKETPLACES } from '../detectors/data.ts';
 import { buildConsoleAssets, launchChromium, newPage, refusedLine, shot } from './launch2.ts';
-import { valueMatching } from './helpers.ts';
+import { textMatching, valueMatching } from './helpers.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -590,7 +590,8 @@ describe('console: managing alarms, dashboards, detectors and views in chromium 
     await setForm.locator('[name=offset]').fill('120');
     await setForm.getByRole('button', { name: 'Update metric set' }).click();
     await setSection.locator('.message', { hasText: 'Metric set clickstream updated' }).waitFor({ timeout: 10_000 });
-    assert.equal(await setSection.locator('[data-testid=metric-set-format]').textContent(), 'CSV (header, ";", GZIP, UTF-8)');
+    // The message shows at once; the summary follows when the page has described the set again.
+    assert.equal(await textMatching(setSection.locator('[data-testid=metric-set-format]'), /^CSV/), 'CSV (header, ";", GZIP, UTF-8)');
     const updated = await l4m.send(new DescribeMetricSetCommand({ MetricSetArn: sets[0]!.MetricSetArn }));
     assert.deepEqual(updated.MetricSource?.S3SourceConfig?.TemplatedPathList, ['s3://freshet-s3/clicks/{{yyyyMMdd}}/{{HHmm}}']);
     assert.deepEqual(updated.MetricSource?.S3SourceConfig?.FileFormatDescriptor, {
