@@ -172,6 +172,8 @@ export class FlinkJob {
   parallel: ParallelPlan = { n: 1, layout: null, note: null };
   /** Each sink's writer (subtasks' rows reach them through the main thread). */
   private readonly writers = new Map<string, (rows: Row[]) => void>();
+  /** The streams its `kinesis` sinks write. */
+  private readonly sinkStreams: string[] = [];
 
   private constructor(
     app: FlinkApplication,
@@ -249,6 +251,7 @@ export class FlinkJob {
         });
       } else if (state) app.restore(state.flink);
       await job.attachSources(state?.offsets ?? {});
+      await job.syncSinkEnds();
     } catch (e) {
       job.close();
       throw e;
@@ -297,6 +300,7 @@ export class FlinkJob {
       if (!c) continue;
       if (c.connector === 'kinesis') {
         const stream = c.options.stream ?? streamNameFromArn(c.options['stream.arn'] ?? '') ?? '';
+        this.sinkStreams.push(stream);
         const encode = this.app.encoder(sink);
         this.listen(sink, (rows: Row[]) => {
           this.rowsWritten += rows.length;
@@ -355,6 +359,32 @@ export class FlinkJob {
           this.rowsWritten += rows.length;
           for (const r of rows) logger.info('print', { application: this.label, sink, row: this.app.printText(sink, r) });
         });
+      }
+    }
+  }
+
+  /**
+   * Before the first write: this node's view of each sink stream's shard ends is brought up to date (opening a reader
+   * at LATEST re-reads the end from shared storage). On JetStream each record of an append expects the sequence
+   * before it, from this node's view; a view behind the stream by fewer records than the batch (a job taken over
+   * from a dead node, which wrote last) has the head of its first batch refused and the rest stored — and the whole
+   * batch retried: most of a resumed job's first output written twice (issue 19).
+   */
+  private async syncSinkEnds(): Promise<void> {
+    for (const stream of this.sinkStreams) {
+      let shards: Array<{ shardId: string }>;
+      try {
+        shards = this.streams.describe(stream).shards;
+      } catch {
+        continue; // a missing stream fails the first write, as before
+      }
+      for (const s of shards) {
+        try {
+          await this.streams.openShardReader(stream, s.shardId, { type: 'LATEST' });
+        } catch (e) {
+          // The first write then retries on a refused append, as before.
+          logger.swallowed('reading the end of a sink stream', e, { application: this.label, stream, shard: s.shardId });
+        }
       }
     }
   }
