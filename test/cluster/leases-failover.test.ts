@@ -7,7 +7,7 @@
  * from four SDK clients, two per node, node A — owner of both applications and the delivery stream — is killed
  * with kill -9: the survivor takes every lease and resumes each from its last checkpoint. Every acknowledged input
  * reaches all three outputs (no gap); duplicates, which at-least-once allows after a failover, are counted and
- * reported, as is the failover time; the clients saw only retryable errors, network errors only from the killed node.
+ * reported (the Flink job's bounded by the rows written before the kill), as is the failover time; the clients saw only retryable errors, network errors only from the killed node.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
