@@ -14,6 +14,7 @@ const SERVICES = {
   /** Managed Service for Apache Flink (KinesisAnalyticsV2): the Flink applications beside the SQL ones. */
   analyticsV2: { signingName: 'kinesisanalytics', target: 'KinesisAnalytics_20180523', json: '1.1' },
   cloudwatch: { signingName: 'monitoring', target: 'GraniteServiceVersion20100801', json: '1.0' },
+  logs: { signingName: 'logs', target: 'Logs_20140328', json: '1.1' },
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 
@@ -480,28 +481,14 @@ const EXPIRES_KEY = 'freshet.expires';
 // CloudWatch Logs (Logs_20140328): the log streams an application's logging options write to.
 // ---------------------------------------------------------------------------------------------------------------
 
-const LOGS_TARGET = 'Logs_20140328';
-
 /** Whether the server has the CloudWatch Logs-compatible API (log views show only then). */
 export function hasLogs(): boolean {
-  return mounted.includes(LOGS_TARGET);
+  return mounted.includes(SERVICES.logs.target);
 }
 
 /** One CloudWatch Logs call (AWS JSON 1.1), e.g. logs('GetLogEvents', { logGroupName, logStreamName }); AWS's error on failure. */
-export async function logs<T = Record<string, unknown>>(action: string, body: unknown): Promise<T> {
-  const client = new AwsClient({ ...credentials(), service: 'logs', region, retries: 0 });
-  const res = await client.fetch(`${location.origin}/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${LOGS_TARGET}.${action}` },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  if (!res.ok) {
-    const type = String(json.__type ?? res.status);
-    throw new ApiError(type.slice(type.lastIndexOf('#') + 1), String(json.message ?? json.Message ?? text));
-  }
-  return json as T;
+export function logs<T = Record<string, unknown>>(action: string, body: unknown): Promise<T> {
+  return aws<T>('logs', action, body);
 }
 
 /** A log stream's ARN (`arn:aws:logs:…:log-group:<group>:log-stream:<stream>`) as its group and stream names. */
