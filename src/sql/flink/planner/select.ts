@@ -18,7 +18,7 @@ import { bool, cast, constInterval, containsAgg, containsOver, expr, walk } from
 import { andAll, conjuncts, materialize, planFrom } from './from.ts';
 import { AGGREGATES } from './functions.ts';
 import type { FCol, Rel } from './relation.ts';
-import { planScalarSubquery, planSemiJoin, planSetSemiJoin, splitSubqueries } from './subquery.ts';
+import { andTerms, planScalarSubquery, planSemiJoin, planSetSemiJoin, splitSubqueries } from './subquery.ts';
 import { canon, lit, slotsOf } from './relation.ts';
 import { FT, aggResultType, commonType, flinkType } from './types.ts';
 
@@ -245,14 +245,7 @@ function withScalarColumns(s: Select, out: Query[]): Select {
   };
   const items = swap(s.items, 'items') as SelectItem[];
   // WHERE's own EXISTS / IN conjuncts stay: they become semi and anti joins.
-  const terms: Expr[] = [];
-  const flatten = (e: Expr): void => {
-    if (e.kind === 'binary' && e.op === 'AND') {
-      flatten(e.left);
-      flatten(e.right);
-    } else terms.push(e);
-  };
-  if (s.where) flatten(s.where);
+  const terms = s.where ? andTerms(s.where) : [];
   const isCondition = (e: Expr): boolean => {
     const x = e.kind === 'unary' && e.op === 'NOT' ? e.arg : e;
     return x.kind === 'exists' || x.kind === 'inQuery';

@@ -28,16 +28,18 @@ export interface SubqueryCond {
   pos: Pos;
 }
 
+/** A condition's top-level AND terms, in order. */
+export function andTerms(e: Expr, out: Expr[] = []): Expr[] {
+  if (e.kind === 'binary' && e.op === 'AND') {
+    andTerms(e.left, out);
+    andTerms(e.right, out);
+  } else out.push(e);
+  return out;
+}
+
 /** Splits WHERE into its subquery conditions (top-level AND terms) and the rest. */
 export function splitSubqueries(where: Expr): { rest: Expr | undefined; subs: SubqueryCond[] } {
-  const terms: Expr[] = [];
-  const flatten = (e: Expr): void => {
-    if (e.kind === 'binary' && e.op === 'AND') {
-      flatten(e.left);
-      flatten(e.right);
-    } else terms.push(e);
-  };
-  flatten(where);
+  const terms = andTerms(where);
   const subs: SubqueryCond[] = [];
   const rest: Expr[] = [];
   for (const t of terms) {
@@ -248,14 +250,7 @@ export function planScalarSubquery(ctx: PlannerContext, outerIn: Rel, q: Query, 
   const own: Expr[] = [];
   const innerKeys: Expr[] = [];
   const outerKeys: PExpr[] = [];
-  const terms: Expr[] = [];
-  const flatten = (e: Expr): void => {
-    if (e.kind === 'binary' && e.op === 'AND') {
-      flatten(e.left);
-      flatten(e.right);
-    } else terms.push(e);
-  };
-  if (body.where) flatten(body.where);
+  const terms = body.where ? andTerms(body.where) : [];
   for (const t of terms) {
     if (plansOver(t, inner)) {
       own.push(t);
