@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as K from '@aws-sdk/client-kinesis';
@@ -22,6 +22,7 @@ import type { AnalyticsService } from '../../src/analytics/index.ts';
 import { applyDown, applyUp, createClients, loadPipeline, readStream, startPipelineGenerators } from '../../src/pipeline/index.ts';
 import type { FreshetClients, LoadedPipeline, ReadRecord, RunningGenerator } from '../../src/pipeline/index.ts';
 import { ROOT } from '../cli/run-cli.ts';
+import { filesUnder } from '../pipeline/scenario-harness.ts';
 import { readClusterStatus } from '../../src/storage/index.ts';
 
 /** Both nodes' clock: a reshard's UPDATING lasts until the test moves it (UPDATE_MS), however slow the machine. */
@@ -414,22 +415,8 @@ const kdaTime = (v: unknown) => Date.parse(`${String(v).replace(' ', 'T')}Z`);
 /** Every line of every file under `<s3Root>/<bucket>`, parsed, with its key. */
 function bucketRows(bucket: string): { key: string; row: Record<string, unknown> }[] {
   const out: { key: string; row: Record<string, unknown> }[] = [];
-  const walk = (dir: string, prefix: string): void => {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      const p = join(dir, n);
-      if (statSync(p).isDirectory()) walk(p, `${prefix}${n}/`);
-      else
-        for (const l of readFileSync(p, 'utf8').split('\n'))
-          if (l.trim() !== '') out.push({ key: `${prefix}${n}`, row: JSON.parse(l) as Record<string, unknown> });
-    }
-  };
-  walk(join(s3Root, bucket), '');
+  for (const f of filesUnder(join(s3Root, bucket)))
+    for (const l of f.text.split('\n')) if (l.trim() !== '') out.push({ key: f.key, row: JSON.parse(l) as Record<string, unknown> });
   return out;
 }
 

@@ -37,6 +37,26 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
+/** Every file below `dir` with its text, keyed by its path under `dir` (none when `dir` does not exist). */
+export function filesUnder(dir: string): { key: string; text: string }[] {
+  const out: { key: string; text: string }[] = [];
+  const walk = (at: string, prefix: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(at);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const p = join(at, n);
+      if (statSync(p).isDirectory()) walk(p, `${prefix}${n}/`);
+      else out.push({ key: `${prefix}${n}`, text: readFileSync(p, 'utf8') });
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
 export async function startScenario(example: string, opts: { startMs?: number } = {}): Promise<Scenario> {
   const clock = new ManualClock(opts.startMs);
   const s3Root = mkdtempSync(join(tmpdir(), `freshet-${example}-`));
@@ -68,23 +88,8 @@ export async function startScenario(example: string, opts: { startMs?: number } 
       }
     },
     files(bucket) {
-      const out: { key: string; text: string }[] = [];
-      const walk = (dir: string, prefix: string) => {
-        let names: string[];
-        try {
-          names = readdirSync(dir);
-        } catch {
-          return;
-        }
-        for (const n of names) {
-          const p = join(dir, n);
-          if (statSync(p).isDirectory()) walk(p, `${prefix}${n}/`);
-          else out.push({ key: `${prefix}${n}`, text: readFileSync(p, 'utf8') });
-        }
-      };
       // Firehose's `s3Root` option has meant both "<root>/<bucket>" and "<root>/s3/<bucket>"; read whichever exists.
-      walk(join(s3Root, bucket), '');
-      walk(join(s3Root, 's3', bucket), '');
+      const out = [...filesUnder(join(s3Root, bucket)), ...filesUnder(join(s3Root, 's3', bucket))];
       return out.sort((a, b) => a.key.localeCompare(b.key));
     },
     async close() {
