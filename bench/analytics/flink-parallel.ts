@@ -148,6 +148,6 @@ Command: \`node --import tsx bench/analytics/flink-parallel.ts --records ${N} --
 |---|---|---|---|---|---|---|
 ${lines.join('\n')}
 
-The wall-clock ratio is what parallelism buys when a second core is free; on this shared machine (load average far above its 2 cores) it mostly measures the other work, so read it with the CPU ratio: what the same records cost in all threads at 2 subtasks against 1 (messages between threads, structured clones of records and rows, a router per subtask).`;
+The wall-clock ratio is what parallelism buys when a second core is free${load > 2 ? "; with the load average above this machine's 2 cores it partly measures the other work" : ''}. Read it with the CPU ratio: what the same records cost in all threads at 2 subtasks against 1 (messages between threads, structured clones of records and rows, a router per subtask).`;
 console.log(md);
 if (values.write) writeSection('analytics-flink-parallel', 'Flink SQL applications: Parallelism 1 against 2', md);
