@@ -15,7 +15,7 @@
  *
  * "A console open" is what an open stream page asks of the server (src/console/app/pages/streams.tsx), from
  * a Node client: the live feed (/console/api/live, a snapshot a second) and the live tail (GetRecords on
- * every shard once a second, 200 records a page, skipping ahead when behind, each page decoded by
+ * every shard once a second, 100 records a second over all shards as the page reads (at least 10 a shard), skipping ahead when behind, each page decoded by
  * POST /console/api/decode). A browser's rendering runs in its own process and costs the server nothing.
  *
  *   node --import tsx bench/console/overhead.ts [--pairs 20] [--window-ms 3000] [--rate 5000] [--no-write]
@@ -92,7 +92,8 @@ function apiViewer(port: number, stream: string, shardIds: string[]): Viewer {
       for (const [id, it] of [...iterators]) {
         const r = await wire.call<{ Records: unknown[]; NextShardIterator?: string; MillisBehindLatest: number }>('GetRecords', {
           ShardIterator: it,
-          Limit: 200,
+          // The page's TAIL_BUDGET / shards (src/console/app/pages/streams.tsx).
+          Limit: Math.max(10, Math.ceil(100 / Math.max(1, iterators.size))),
         });
         records += r.Records.length;
         if (r.Records.length) await decode(r.Records as Array<{ Data: string; PartitionKey: string; SequenceNumber: string }>);
@@ -222,7 +223,7 @@ const md = [
   '',
   `Machine: ${machineLine()}; load average (1 min) ${loadBefore[0]!.toFixed(1)} at start, ${loadAfter[0]!.toFixed(1)} at end (shared machine).`,
   '',
-  `Method: the server's own CPU time (not wall-clock throughput, which the machine's other work moves by ±20% between runs) under a paced PutRecords load of ${RATE.toLocaleString('en-US')} records/s (${RECORDS_PER_REQUEST} × ${RECORD_BYTES} B records per request, a ${SHARDS}-shard stream, \`--fsync always\`; ${Math.round(acceptedRate).toLocaleString('en-US')} records/s accepted), ${PAIRS} pairs of ${WINDOW_MS / 1000} s windows without and with a console open, alternating A B / B A on the same stream; medians and quartiles of the per-pair figures. "A console open" is an open stream page's requests from a Node client: the live feed, and the live tail (GetRecords on every shard once a second, 200 records a page, decoded by the console API).`,
+  `Method: the server's own CPU time (not wall-clock throughput, which the machine's other work moves by ±20% between runs) under a paced PutRecords load of ${RATE.toLocaleString('en-US')} records/s (${RECORDS_PER_REQUEST} × ${RECORD_BYTES} B records per request, a ${SHARDS}-shard stream, \`--fsync always\`; ${Math.round(acceptedRate).toLocaleString('en-US')} records/s accepted), ${PAIRS} pairs of ${WINDOW_MS / 1000} s windows without and with a console open, alternating A B / B A on the same stream; medians and quartiles of the per-pair figures. "A console open" is an open stream page's requests from a Node client: the live feed, and the live tail (GetRecords on every shard once a second, 100 records a second over all shards, decoded by the console API).`,
   '',
   '| | server CPU ms per second: 25th pct | median | 75th pct |',
   '|---|---:|---:|---:|',

@@ -56,7 +56,7 @@ export const LIVE_INTERVAL_MS = 1000;
 const ROWS_KEPT = 200;
 const MAX_CHECK_BYTES = 1024 * 1024;
 const MAX_OBJECTS_LISTED = 2000;
-/** A decode request: a few GetRecords pages (10 MiB each at most on AWS; the tail asks for 200 records a page). */
+/** A decode request: a few GetRecords pages (10 MiB each at most on AWS; the tail asks for about 100 records a second). */
 const MAX_DECODE_BYTES = 16 * 1024 * 1024;
 const EMPTY: Buffer = Buffer.alloc(0);
 

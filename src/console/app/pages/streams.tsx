@@ -414,8 +414,12 @@ interface GetRecordsOutput {
 }
 
 const TAIL_KEPT = 300;
-/** Records per shard and poll: the tail reads at most this many a second per shard (keeps an open console cheap). */
-const TAIL_PAGE = 200;
+/**
+ * Records a poll reads over all shards (each shard's page is its share, at least TAIL_MIN_PAGE): an open tail costs
+ * the server about the same however fast the stream is written, and a person reads far fewer than this a second.
+ */
+const TAIL_BUDGET = 100;
+const TAIL_MIN_PAGE = 10;
 /** A tail further behind than this (from LATEST) skips to the newest records. */
 const SKIP_AHEAD_MS = 3000;
 
@@ -450,8 +454,9 @@ function Tail({ stream }: { stream: string }) {
       try {
         if (!pausedRef.current) {
           const got: TailRecord[] = [];
+          const page = Math.max(TAIL_MIN_PAGE, Math.ceil(TAIL_BUDGET / Math.max(1, iterators.size)));
           for (const [shardId, it] of [...iterators]) {
-            const r = await aws<GetRecordsOutput>('kinesis', 'GetRecords', { ShardIterator: it, Limit: TAIL_PAGE });
+            const r = await aws<GetRecordsOutput>('kinesis', 'GetRecords', { ShardIterator: it, Limit: page });
             if (r.Records.length) {
               // Text, JSON and KPL user records are made on the server (src/kinesis's deaggregate), not here.
               const decoded = await consolePost<{ records: DecodedRecord[] }>('decode', {
@@ -532,7 +537,7 @@ function Tail({ stream }: { stream: string }) {
         </button>
         <span class="muted">
           {shown.length} of {records.length} record(s){paused ? ' · paused' : ''}
-          {skipped ? ` · skipped ahead ${skipped}× (over ${TAIL_PAGE} records/s per shard)` : ''}
+          {skipped ? ` · skipped ahead ${skipped}× (over ${TAIL_BUDGET} records/s)` : ''}
         </span>
       </div>
       {error ? <p class="error">{error}</p> : null}
