@@ -71,8 +71,11 @@ describe('a metric detector under --auth enforce', () => {
     dir = await mkdtemp(join(tmpdir(), 'freshet-l4m-roles-'));
     snsHook = await startWebhook();
     fnHook = await startWebhook();
-    // Near the real time: requests are signed with the real clock (syncClocks keeps them current afterwards).
-    clock = new ManualClock(Date.now());
+    // Near the real time: requests are signed with the real clock (syncClocks keeps them current afterwards); at most
+    // 5 minutes behind it, inside SigV4's allowed skew. Starting just after `now`, not at the real time, keeps every
+    // activation inside the interval that begins at `now` (a run a few seconds before a 5-minute boundary activated
+    // after it, and saw one live interval where the test expects two).
+    clock = new ManualClock(now + 1_000);
     server = await startServer({
       port: 0,
       // A storage instance keeps the data dir, where the embedded bucket is.
