@@ -94,6 +94,24 @@ async function workerUrl(): Promise<{ url: string; ts: boolean }> {
   return { url: SUBTASK_URL, ts: SUBTASK_URL.endsWith('.ts') };
 }
 
+/**
+ * A table's watermark from its stored splits ([id, watermark, …, idle]): the smallest of the active ones', or the
+ * largest when every split is idle — as a one-thread job computes it.
+ */
+function storedWatermark(splits: FlinkState['sources'][string]['splits']): number {
+  let min = Infinity;
+  let max = -Infinity;
+  let active = 0;
+  for (const [, wm, , idle] of splits) {
+    const w = wm ?? -Infinity;
+    if (w > max) max = w;
+    if (idle) continue;
+    active++;
+    if (w < min) min = w;
+  }
+  return active > 0 ? min : max;
+}
+
 /** Idle subtask workers, kept for the next job (a restart, a rescale, another application): starting one costs more than a job's planning. */
 const pool: Worker[] = [];
 const MAX_POOLED = 8;
@@ -187,17 +205,7 @@ export class Subtasks {
     const { url, ts } = await workerUrl();
     if (o.state) {
       for (const [table, st] of Object.entries(o.state.flink.sources)) {
-        let min = Infinity;
-        let max = -Infinity;
-        let active = 0;
-        for (const [, wm, , idle] of st.splits) {
-          const w = wm ?? -Infinity;
-          if (w > max) max = w;
-          if (idle) continue;
-          active++;
-          if (w < min) min = w;
-        }
-        const w = active > 0 ? min : max;
+        const w = storedWatermark(st.splits);
         if (Number.isFinite(w)) this.floor.set(table, w);
       }
     }
@@ -461,19 +469,7 @@ export class Subtasks {
     for (const r of got) Object.assign(keyGroups, r.state!.groups);
     // The job's watermark per table: the smallest of its active shards', as a one-thread job computes it.
     const wm = new Map<string, number>();
-    for (const [table, s] of Object.entries(merged.sources)) {
-      let min = Infinity;
-      let max = -Infinity;
-      let active = 0;
-      for (const [, w, , idle] of s.splits) {
-        const v = w ?? -Infinity;
-        if (v > max) max = v;
-        if (idle) continue;
-        active++;
-        if (v < min) min = v;
-      }
-      wm.set(table, active > 0 ? min : max);
-    }
+    for (const [table, s] of Object.entries(merged.sources)) wm.set(table, storedWatermark(s.splits));
     this.keyedWm = wm;
     return { flink: merged, keyGroups };
   }
