@@ -294,6 +294,8 @@ describe('managing applications, delivery streams and functions from the console
     await processing.locator('button', { hasText: 'Add preprocessing' }).waitFor({ timeout: 10_000 });
     assert.equal((await describe()).InputDescriptions?.[0]?.InputProcessingConfigurationDescription, undefined);
 
+    // The removal leaves the application UPDATING for a moment, when a change is refused (ResourceInUseException).
+    for (let i = 0; i < 100 && (await describe()).ApplicationStatus === 'UPDATING'; i++) await new Promise((r) => setTimeout(r, 100));
     await refs.locator('[data-reference=STORES] button', { hasText: 'Remove' }).click();
     await refs.locator('.message', { hasText: 'Reference table STORES removed' }).waitFor({ timeout: 10_000 });
     d = await describe();
