@@ -40,6 +40,7 @@ import { createClients, waitForStreamActive } from '../../src/pipeline/index.ts'
 import type { FreshetClients } from '../../src/pipeline/index.ts';
 import { ROOT, spawnCli } from '../cli/run-cli.ts';
 import { zipOf } from '../functions/helpers.ts';
+import { textMatching } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const require = createRequire(import.meta.url);
@@ -712,9 +713,20 @@ describe('console in chromium against the demo', () => {
     await page.goto(`${demo.consoleUrl}#/streams/console-test-doomed`);
     await page.locator('p.muted', { hasText: 'retention 24 h' }).waitFor({ timeout: 10_000 });
     const del = page.getByRole('button', { name: 'Delete stream', exact: true });
+    // Each click asks first; `ask` answers the next question and the test waits until it was asked, so an answer meant
+    // for one click never stays registered for the next.
+    let asked = 0;
+    const ask = async (accept: boolean) => {
+      const before = asked;
+      page.once('dialog', (d) => {
+        asked++;
+        void (accept ? d.accept() : d.dismiss());
+      });
+      await del.click();
+      await until('the delete question', async () => asked > before, 10_000);
+    };
     // Dismissing the question deletes nothing.
-    page.once('dialog', (d) => void d.dismiss());
-    await del.click();
+    await ask(false);
     assert.equal(
       (await clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'console-test-doomed' }))).StreamDescriptionSummary!.StreamStatus,
       'ACTIVE',
@@ -722,17 +734,16 @@ describe('console in chromium against the demo', () => {
     // With a consumer registered, DeleteStream is refused (ResourceInUseException) and the page says why.
     const logged = browserErrors.length;
     const refusedBefore = refused.length;
-    page.once('dialog', (d) => void d.accept());
-    await del.click();
-    await page.locator('.message', { hasText: 'ResourceInUseException' }).waitFor({ timeout: 10_000 });
+    await ask(true);
+    const manageCard = page.locator('.card', { has: page.locator('h3', { hasText: 'Manage' }) });
+    assert.match(await textMatching(manageCard.locator('.message'), /ResourceInUseException/), /ResourceInUseException/);
     await clients.kinesis.send(new DeregisterStreamConsumerCommand({ StreamARN: arn, ConsumerName: 'doomed-reader' }));
     await until(
       'the consumer gone',
       async () => ((await clients.kinesis.send(new ListStreamConsumersCommand({ StreamARN: arn }))).Consumers ?? []).length === 0,
       15_000,
     );
-    page.once('dialog', (d) => void d.accept());
-    await del.click();
+    await ask(true);
     // The page goes back to the list, which says so and drops the stream once the live feed no longer has it.
     await page.locator('form.inline-form .message', { hasText: 'Deleting console-test-doomed…' }).waitFor({ timeout: 10_000 });
     assert.equal(page.url(), `${demo.consoleUrl}#/streams`);
