@@ -492,7 +492,7 @@ INSERT INTO fout SELECT n FROM fin;`,
     );
     assert.ok(
       viaFlink.duplicates <= flinkBeforeKill,
-      `Flink duplicates (${viaFlink.duplicates}) exceed the rows written before the kill (${flinkBeforeKill}): ${twiceBySurvivor} rows written twice by the survivor`,
+      `Flink duplicates (${viaFlink.duplicates}) exceed the rows written before the kill (${flinkBeforeKill}): ${twiceBySurvivor} rows written twice by the survivor\nlast log lines of ${nodeB.id}:\n${nodeB.logTail()}`,
     );
     t.diagnostic(
       `${acked.size} inputs from 4 writers; duplicates after failover (at-least-once): ${viaStream.duplicates} in the SQL application's output stream, ${viaFlink.duplicates} in the Flink application's, ${viaFiles.duplicates} in the files; ${errors.length} non-retryable client errors`,
