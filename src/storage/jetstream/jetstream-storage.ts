@@ -3,24 +3,27 @@
  *
  * - One JetStream stream per shard log (file storage, the configured replicas, discard old, direct gets allowed);
  *   its subject is `<ns>.log.<encoded id>`. Offset = stream sequence − 1.
- * - Append: every record is published (not requested) with `Nats-Expected-Last-Sequence` set to the sequence
- *   before it, with a reply subject on one inbox this storage subscribes to: the publish acks arrive there, one
- *   promise and one timer per batch, none per record. The expected-sequence check makes offsets dense and makes
- *   a writer that lost a race (another node appended) refused instead of leaving a gap: its refused batches are
- *   placed again at the end re-read from the stream (`rerunRaced`); after any other failure the log refuses appends
- *   until it has re-read its end from the stream (`resync`). A batch is acknowledged (durable)
- *   when JetStream acknowledged every record, i.e. after its replication policy (R3: a Raft quorum).
- *   JetStream cannot append a batch atomically (server < 2.12): a failed batch may leave a prefix stored;
- *   the Kinesis client retries and may then see duplicates, which Kinesis also allows.
+ * - Append: every record is published (not requested) with a reply subject on one inbox this storage subscribes
+ *   to: the publish acks arrive there, one promise and one timer per batch, none per record. A batch is a chain:
+ *   each record carries its own `Nats-Msg-Id`; the first also `Nats-Expected-Last-Sequence` (the log's end as this
+ *   node knows it), every later one `Nats-Expected-Last-Msg-Id` = the id of the record before it. JetStream checks
+ *   both in log order, so a batch whose first record is refused has every later record refused too (nothing of it
+ *   stored), and offsets stay dense. A writer that lost a race (another node appended) has its refused batches
+ *   placed again at the end re-read from the stream (`rerunRaced`), once that end is not inside another writer's
+ *   batch (`settledEnd`); after any other failure the log refuses appends until it has re-read its end from the
+ *   stream (`resync`). A batch is acknowledged (durable) when JetStream acknowledged every record, i.e. after its
+ *   replication policy (R3: a Raft quorum). JetStream 2.9 has no atomic batch publish: a batch can still be left
+ *   partly stored by a failure in its middle (a connection lost, a server restarted between its records).
  * - Read: the stream leader's message gets (`$JS.API.STREAM.MSG.GET.<stream>`) published in pipelined windows to
  *   the same inbox, so a read costs one round trip per window, not per record. Not direct gets: any replica
  *   answers those, and a server continued after a pause can serve entries the new leader replaced.
  * - Metadata in a KV bucket `<ns>-meta` (kv-meta-store.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { connect, createInbox, headers } from '@nats-io/transport-node';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, JetStreamApiError } from '@nats-io/jetstream';
-import type { JetStreamManager, StreamInfo } from '@nats-io/jetstream';
+import type { JetStreamManager, StoredMsg, StreamInfo } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { KV } from '@nats-io/kv';
 import { spansFromRecords } from '../spans.ts';
@@ -49,6 +52,22 @@ export interface JetStreamStorageOptions {
 }
 
 const EXPECTED_LAST_SEQ = 'Nats-Expected-Last-Sequence';
+const MSG_ID = 'Nats-Msg-Id';
+const EXPECTED_LAST_MSG_ID = 'Nats-Expected-Last-Msg-Id';
+/**
+ * The shard streams' `duplicate_window`. The batch chain needs only the stream's last message id, which JetStream
+ * keeps in memory whatever the window; but every stored `Nats-Msg-Id` sits in the leader's and each replica's dedupe
+ * table for the window (the default, 2 min, would hold ~1M ids per stream at 10k records/s), and Freshet never sends
+ * an id twice (ids are fresh per sending), so dedupe buys nothing. Not smaller: a restarted server rebuilds its last
+ * message id from the messages inside the window only, and a chain in flight across a restart should find it.
+ */
+const DUPLICATE_WINDOW_MS = 2000;
+/**
+ * How long a writer placing batches again (or re-reading its end after a failure) waits for a stream's end that is
+ * inside another writer's batch — that batch's later records are on their way — before it takes the end as it is
+ * (a batch left partly stored by a failure: nothing more of it will come).
+ */
+const SETTLE_WAIT_MS = 1000;
 /**
  * Reads ask with short timeouts and try again inside the read rather than fail the client's call after one long
  * wait: a read window waits this long for its answers (the missing ones are then asked one by one), a
@@ -83,6 +102,22 @@ const MAX_RESENDS = 14;
 const MAX_RACES = 12;
 /** JetStream's "wrong last sequence" (a publish's Nats-Expected-Last-Sequence was not the stream's last sequence). */
 const WRONG_LAST_SEQUENCE = 10071;
+/** JetStream's "wrong last msg ID" (a publish's Nats-Expected-Last-Msg-Id was not the stream's last message id). */
+const WRONG_LAST_MSG_ID = 10070;
+
+/**
+ * A record's `Nats-Msg-Id`: `<writer>.<sending>.<records after it in its batch>`. The writer part is random per
+ * storage instance and the sending number is new each time a batch is sent, so an id is never reused; the last part
+ * tells a reader of the stream's last message whether a batch ends there (0) or more of it may follow.
+ */
+const MSG_ID_PATTERN = /^[0-9a-f]{12}\.[0-9a-z]+\.([0-9]+)$/;
+
+/** Whether a stored message's id (null: none, a record written before batch chains) ends a batch. */
+function endsBatch(msgId: string | null): boolean {
+  if (!msgId) return true;
+  const m = MSG_ID_PATTERN.exec(msgId);
+  return !m || m[1] === '0';
+}
 
 interface PendingBatch {
   id: number;
@@ -101,6 +136,8 @@ interface PendingBatch {
   races: number;
   /** 1 for each record whose answer arrived (per sending): a second answer for one record is not counted again. */
   answered: Uint8Array;
+  /** The `Nats-Msg-Id` of the record its first record expects last (null: the expected sequence only). */
+  prevId: string | null;
   done: boolean;
   error: StorageError | null;
   resolve: () => void;
@@ -151,6 +188,19 @@ class JetStreamShardLog implements ShardLog {
   gone: StorageError | null = null;
   /** Set once seal() closed the log to appends (a resharded parent). */
   sealed: StorageError | null = null;
+  /**
+   * The `Nats-Msg-Id` of the record at `next - 1` when this node sent it (null after the end was read from the
+   * stream). A batch's first record expects it, so a batch sent while an earlier one of ours is in flight is refused
+   * if that one is. Not taken from a stored message: a stream leader's last message id lives in memory only — a
+   * restarted server has none until it rebuilds it from its duplicate window — so an end read from the stream is
+   * expected by its sequence alone.
+   */
+  chainId: string | null = null;
+  /**
+   * Set when the end was taken from the stream inside another writer's batch (its later records may follow): the
+   * next append goes through placeAgain, which waits for a settled end, instead of landing in that batch's middle.
+   */
+  unsettled = false;
   /** The refresh in progress (concurrent readers share it) and when the last one finished (ms, wall clock). */
   refreshing: Promise<void> | null = null;
   refreshedAt = 0;
@@ -355,6 +405,8 @@ export class JetStreamStorage implements LogStorage {
   private readonly ackTimeoutMs: number;
   private readonly readWindow: number;
   private readonly tailCacheBytes: number;
+  /** The writer part of this instance's message ids (MSG_ID_PATTERN). */
+  private readonly writerId = randomBytes(6).toString('hex');
   private closed = false;
 
   constructor(private readonly opts: JetStreamStorageOptions) {
@@ -445,6 +497,7 @@ export class JetStreamStorage implements LogStorage {
       for await (const si of lister) {
         if (!si.config.name.startsWith(this.streamPrefix)) continue;
         const id = decodeLogId(si.config.name.slice(this.streamPrefix.length));
+        await this.adoptStream(si);
         this.logs.set(id, await this.logFromInfo(id, si));
       }
     } catch (e) {
@@ -458,9 +511,51 @@ export class JetStreamStorage implements LogStorage {
     const end = st.last_seq;
     const start = st.messages === 0 ? end : st.first_seq - 1;
     const log = new JetStreamShardLog(this, id, si.config.name, `${this.ns}.log.${encodeLogId(id)}`, { start, end, lastTs: undefined });
-    if (end > start) log.lastTs = await this.timestampAt(log, end - 1);
+    if (end > start) {
+      const last = await this.lastRecord(log, end);
+      log.lastTs = last.lastTs;
+      log.unsettled = !endsBatch(last.msgId);
+    }
     if (si.config.subjects?.[0] !== log.subject) log.sealed = sealedError(id);
     return log;
+  }
+
+  /**
+   * A shard stream created before batch chains has JetStream's default duplicate window (2 min): it is set to
+   * DUPLICATE_WINDOW_MS (see there) once, by the first node that opens it. Best effort: the chain works either way.
+   */
+  private async adoptStream(si: StreamInfo): Promise<void> {
+    if (si.config.duplicate_window === DUPLICATE_WINDOW_MS * 1_000_000) return;
+    try {
+      await this.requireJsm().streams.update(si.config.name, { duplicate_window: DUPLICATE_WINDOW_MS * 1_000_000 });
+    } catch {
+      // Another node updating it at the same moment, or a server too busy to answer: the window only costs memory.
+    }
+  }
+
+  /** The stream's record at `seq` (its last) as the leader has it: its arrival time and its message id (null: none). */
+  private async lastRecord(log: JetStreamShardLog, seq: number): Promise<{ lastTs: number | undefined; msgId: string | null }> {
+    if (seq <= 0) return { lastTs: undefined, msgId: null };
+    const m = await this.leaderMessage(log, seq);
+    if (!m) return { lastTs: undefined, msgId: null };
+    return { lastTs: recordTimestamp(m.data), msgId: m.header?.get(MSG_ID) || null };
+  }
+
+  /**
+   * The log's end from the stream leader, once it is not inside another writer's batch: a stream whose last message
+   * is followed by more of its batch (MSG_ID_PATTERN) is asked again until that batch has landed, at most
+   * SETTLE_WAIT_MS (a batch cut short by a failure stays cut: its end is then taken as it is). Numbering from such
+   * an end would have this node's first record stored between two of that batch's records, and the rest of that
+   * batch refused — partly stored.
+   */
+  private async settledEnd(log: JetStreamShardLog): Promise<{ si: StreamInfo; lastTs: number | undefined; msgId: string | null }> {
+    const since = Date.now();
+    for (let waits = 0; ; waits++) {
+      const si = await this.leaderInfo(log);
+      const last = await this.lastRecord(log, si.state.last_seq);
+      if (endsBatch(last.msgId) || Date.now() - since >= SETTLE_WAIT_MS || this.closed || log.gone) return { si, ...last };
+      await new Promise((r) => setTimeout(r, Math.min(20, 2 + 2 * waits)));
+    }
   }
 
   async createLog(id: string): Promise<ShardLog> {
@@ -523,6 +618,7 @@ export class JetStreamStorage implements LogStorage {
     }
     const again = this.logs.get(id);
     if (again) return again;
+    await this.adoptStream(si);
     const log = await this.logFromInfo(id, si);
     this.logs.set(id, log);
     return log;
@@ -539,11 +635,14 @@ export class JetStreamStorage implements LogStorage {
     const start = st.messages === 0 ? st.last_seq : st.first_seq - 1;
     if (start > log.start) log.start = start;
     if (st.last_seq > log.end && log.pending.length === 0 && !log.broken && !log.racing) {
-      const lastTs = await this.timestampAt(log, st.last_seq - 1);
-      if (st.last_seq <= log.end || log.pending.length > 0) return;
+      const last = await this.lastRecord(log, st.last_seq);
+      if (st.last_seq <= log.end || log.pending.length > 0 || log.racing || log.broken) return;
       log.end = st.last_seq;
       log.next = st.last_seq;
-      log.lastTs = lastTs;
+      log.lastTs = last.lastTs;
+      log.chainId = null;
+      // (readers may see that batch's records at once; this node's next append waits for it to land: publish)
+      log.unsettled = !endsBatch(last.msgId);
       log.resetTail();
       if (log.listeners.size) for (const l of log.listeners) l(log.end);
     }
@@ -607,6 +706,7 @@ export class JetStreamStorage implements LogStorage {
       discard: 'old' as never,
       allow_direct: true,
       max_msgs_per_subject: -1,
+      duplicate_window: DUPLICATE_WINDOW_MS * 1_000_000,
     };
   }
 
@@ -717,6 +817,7 @@ export class JetStreamStorage implements LogStorage {
       refused: 0,
       races: 0,
       answered: new Uint8Array(n),
+      prevId: null,
       done: false,
       error: null,
       resolve,
@@ -739,24 +840,56 @@ export class JetStreamStorage implements LogStorage {
       this.failBatch(b, apiError(e, `append to ${log.id}`));
       return result;
     }
+    if (log.unsettled && !log.racing) {
+      // The end was read inside another writer's batch: placed once that batch has landed (settledEnd).
+      log.unsettled = false;
+      log.racing = true;
+      log.placing = true;
+      setTimeout(() => void this.placeAgain(log, []), 0);
+    }
     if (log.racing) {
       // Numbered after the refused batches being placed again (rerunRaced), and sent with them.
       this.batches.delete(id);
       log.held.push(b);
       return result;
     }
+    b.prevId = log.chainId;
+    log.chainId = this.lastMsgId(b);
     log.pending.push(b);
     this.send(nc, b, reply);
     return result;
   }
 
-  /** Publishes the batch's records, each expecting the one before it (per-shard order under concurrent gateways). */
+  /** Message ids of a batch's records (this sending) are this plus the number of records after each. */
+  private msgIdPrefix(b: PendingBatch): string {
+    return `${this.writerId}.${b.id.toString(36)}.`;
+  }
+
+  /** The message id of the batch's last record (this sending). */
+  private lastMsgId(b: PendingBatch): string {
+    return `${this.msgIdPrefix(b)}0`;
+  }
+
+  /**
+   * Publishes the batch as a chain (per-shard order under concurrent gateways, all-or-nothing under races): the first
+   * record expects the log's end (its sequence, and the id of this node's batch before it when that is in flight or
+   * just acknowledged: chainId), each later one the id of the record before it. JetStream checks both against the
+   * stream's last message, in log order: once one record is refused, the stream's last message id is not that
+   * record's, and every later one is refused ("wrong last msg ID").
+   */
   // hot path
   private send(nc: NatsConnection, b: PendingBatch, reply: string): void {
     try {
+      const prefix = this.msgIdPrefix(b);
+      const last = b.count - 1;
+      let prev = b.prevId;
       for (let i = 0; i < b.count; i++) {
         const h = headers();
-        h.set(EXPECTED_LAST_SEQ, String(b.firstSeq + i - 1));
+        const msgId = prefix + (last - i);
+        h.set(MSG_ID, msgId);
+        if (i === 0) h.set(EXPECTED_LAST_SEQ, String(b.firstSeq - 1));
+        if (prev !== null) h.set(EXPECTED_LAST_MSG_ID, prev);
+        prev = msgId;
         nc.publish(b.log.subject, b.payloads[i]!, { reply: `${reply}.${i}`, headers: h });
       }
     } catch (e) {
@@ -803,8 +936,10 @@ export class JetStreamStorage implements LogStorage {
     // A PubAck is {"stream":…,"seq":N,…}; an error reply carries "error". Look for the error first (rare).
     if (d.byteLength > 0 && d.indexOf(0x65 /* e */) >= 0) {
       const ack = JSON.parse(Buffer.from(d).toString('utf8')) as { seq?: number; error?: { code: number; err_code?: number; description: string } };
-      if (ack.error?.err_code === WRONG_LAST_SEQUENCE && !b.log.gone && !b.log.sealed) {
-        // Another node appended to this log first: once every record of the batch is answered, it is placed again at the new end.
+      const code = ack.error?.err_code;
+      if ((code === WRONG_LAST_SEQUENCE || code === WRONG_LAST_MSG_ID) && !b.log.gone && !b.log.sealed) {
+        // Another node appended to this log first (the first record's expectation failed, and with it the chain of
+        // the later ones): once every record of the batch is answered, it is placed again at the new end.
         b.refused++;
         b.log.racing = true;
         if (b.acked + b.refused === b.count) this.rerunRaced(b.log);
@@ -854,7 +989,10 @@ export class JetStreamStorage implements LogStorage {
     setTimeout(() => {
       if (b.done || this.closed || !this.nc) return;
       const id = this.nextId++;
+      const wasLast = b.log.chainId === this.lastMsgId(b);
       b.id = id;
+      // (new ids: a later batch of ours expecting the old ones is refused and placed again after this one)
+      if (wasLast) b.log.chainId = this.lastMsgId(b);
       b.answered.fill(0);
       this.batches.set(id, b);
       this.send(this.nc, b, `${this.inbox}.a.${id}`);
@@ -914,8 +1052,7 @@ export class JetStreamStorage implements LogStorage {
     let lastTs: number | undefined;
     let error: StorageError | null = null;
     try {
-      si = await this.leaderInfo(log);
-      if (si.state.last_seq > 0) lastTs = await this.timestampAt(log, si.state.last_seq - 1);
+      ({ si, lastTs } = await this.settledEnd(log));
     } catch (e) {
       error = apiError(e, `append to ${log.id}`);
     }
@@ -942,6 +1079,8 @@ export class JetStreamStorage implements LogStorage {
       log.resetTail();
     }
     log.next = log.end;
+    log.chainId = null;
+    log.unsettled = false;
     for (const b of queued) {
       b.firstSeq = log.next + 1;
       log.next += b.count;
@@ -950,6 +1089,8 @@ export class JetStreamStorage implements LogStorage {
       b.refused = 0;
       b.answered.fill(0);
       b.id = this.nextId++;
+      b.prevId = log.chainId;
+      log.chainId = this.lastMsgId(b);
       this.batches.set(b.id, b);
       log.pending.push(b);
       this.send(this.nc, b, `${this.inbox}.a.${b.id}`);
@@ -973,12 +1114,14 @@ export class JetStreamStorage implements LogStorage {
         continue;
       }
       try {
-        const si = await this.leaderInfo(log);
+        const { si } = await this.settledEnd(log);
         const fresh = await this.logFromInfo(log.id, si);
         log.start = fresh.start;
         log.end = fresh.end;
         log.next = fresh.end;
         log.lastTs = fresh.lastTs;
+        log.chainId = null;
+        log.unsettled = false;
         log.resetTail();
         log.broken = null;
         if (log.listeners.size) for (const l of log.listeners) l(log.end);
@@ -1037,12 +1180,17 @@ export class JetStreamStorage implements LogStorage {
 
   /** The stored payload of one record from the stream leader (for records a lagging replica did not have). */
   private async leaderGet(log: JetStreamShardLog, seq: number): Promise<Uint8Array | null> {
+    const m = await this.leaderMessage(log, seq);
+    return m ? m.data : null;
+  }
+
+  /** One stored message (payload and headers) from the stream leader; null when it has none (trimmed, never written). */
+  private async leaderMessage(log: JetStreamShardLog, seq: number): Promise<StoredMsg | null> {
     let last: unknown;
     for (let attempt = 0; attempt < READ_TRIES; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * attempt));
       try {
-        const m = await this.requireReadJsm().streams.getMessage(log.stream, { seq });
-        return m ? m.data : null;
+        return await this.requireReadJsm().streams.getMessage(log.stream, { seq });
       } catch (e) {
         if (isNotFound(e)) return null;
         if (e instanceof StorageError) throw e;
