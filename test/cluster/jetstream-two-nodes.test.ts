@@ -308,24 +308,26 @@ print(json.dumps({'got': got, 'pushed': pushed}))
     assert.deepEqual(out.pushed, want);
   });
 
-  it('two nodes writing one shard flat out both get their calls acknowledged within a bound, each writer in order at the sequence numbers it was given', async () => {
+  it('two nodes writing one shard flat out both get their calls acknowledged within a bound, each writer in order at the sequence numbers it was given, no record stored twice', async (t) => {
     const name = uniqueName('contend');
     await a.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
     await activeOn(a, name);
     await activeOn(b, name);
     // Two writers per node, each until 25 PutRecords of 10 records are acknowledged, back to back (no pause, no SDK
-    // retries: a refused call is sent again as a new one). Every batch expects the shard's end as its node last saw
-    // it, so the node that appended second is refused, and places its batch again at the new end instead of failing
-    // the call (before: one node got 82 of its calls refused and could get none acknowledged for a whole test). A
-    // call still fails when two nodes' batches numbered from one end interleave record by record (both partly
-    // stored): the client sends it again, and its records may then be read twice (at-least-once).
+    // retries: the test sends a refused call again itself, with the same records, as an SDK retry would). Every
+    // batch expects the shard's end as its node last saw it, so the node that appended second is refused, and places
+    // its batch again at the new end instead of failing the call (before: one node got 82 of its calls refused and
+    // could get none acknowledged for a whole test). A batch is a chain of message ids: when its first record is
+    // refused nothing of it is stored, so a call that fails leaves nothing behind for its retry to duplicate (before
+    // the chain, two nodes' batches numbered from one end could interleave record by record, both partly stored,
+    // and ~2 of ~100 calls' records were read twice).
     const CALLS = 25;
     const MAX_FAILED = 10;
     const started = Date.now();
     const acked = new Map<string, string>(); // data → sequence number
     const failed = [0, 0, 0, 0];
     const writers = [a, a, b, b].map(async (client, w) => {
-      for (let n = 0, ok = 0; ok < CALLS && failed[w]! <= MAX_FAILED; n++) {
+      for (let n = 0, ok = 0; ok < CALLS && failed[w]! <= MAX_FAILED; ) {
         const Records = [];
         for (let i = 0; i < 10; i++) Records.push({ PartitionKey: `k${w}`, Data: Buffer.from(`w${w}-${n}-${i}`) });
         try {
@@ -333,9 +335,10 @@ print(json.dumps({'got': got, 'pushed': pushed}))
           assert.equal(r.FailedRecordCount ?? 0, 0);
           r.Records!.forEach((x, i) => acked.set(`w${w}-${n}-${i}`, x.SequenceNumber!));
           ok++;
+          n++;
         } catch (e) {
           assert.equal((e as Error).name, 'InternalFailure', 'a refused call is a retryable InternalFailure');
-          failed[w]!++;
+          failed[w]!++; // sent again: the same records
         }
       }
       return Date.now() - started;
@@ -362,11 +365,15 @@ print(json.dumps({'got': got, 'pushed': pushed}))
     const seen = new Map<string, number>();
     const last = new Map<string, [number, number]>();
     let prevSeq = -1n;
+    const stored = new Map<string, number>();
+    for (const r of read) stored.set(r.data, (stored.get(r.data) ?? 0) + 1);
+    const twice = [...stored].filter(([, k]) => k > 1).map(([d]) => d);
+    assert.deepEqual(twice, [], `no record stored twice (refused calls per writer: ${failed.join(' / ')})`);
     for (const r of read) {
       assert.ok(BigInt(r.seq) > prevSeq, 'sequence numbers increase along the shard');
       prevSeq = BigInt(r.seq);
       const seq = acked.get(r.data);
-      if (seq === undefined) continue; // a record of a refused call (at-least-once)
+      assert.ok(seq !== undefined, `${r.data} is a record of an acknowledged call (a failed call left nothing stored)`);
       seen.set(r.data, (seen.get(r.data) ?? 0) + 1);
       assert.equal(r.seq, seq, `${r.data} at the sequence number it was acknowledged with`);
       const [w, n, i] = r.data.split('-');
@@ -376,6 +383,8 @@ print(json.dumps({'got': got, 'pushed': pushed}))
       last.set(w!, pos);
     }
     for (const data of acked.keys()) assert.equal(seen.get(data), 1, `acknowledged record ${data} read back exactly once`);
+    assert.equal(read.length, acked.size, 'the shard holds exactly the acknowledged records');
+    t.diagnostic(`flat out: ${4 * CALLS} calls acknowledged in ${Math.max(...took)} ms, refused calls per writer ${failed.join(' / ')}`);
   });
 
   it('tags and retention set on one node, and a deletion, are seen on the other', async () => {
