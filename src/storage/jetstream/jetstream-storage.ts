@@ -76,6 +76,15 @@ const SETTLE_WAIT_MS = 1000;
 const DIRECT_TIMEOUT_MS = 1000;
 const LEADER_TIMEOUT_MS = 1500;
 const READ_TRIES = 4;
+/**
+ * A stream leader that last heard from its followers longer ago than this (nats-server's Raft leader hears from each
+ * follower at least every heartbeat, 1 s) is not counted as having them: a server continued after a pause still
+ * believes it leads — for up to nats-server's lost-quorum interval, 10 s, unless the new leader's heartbeat reaches it
+ * first — and answers stream info with its old end.
+ */
+const PEER_SILENT_NS = 3_000_000_000;
+/** How long leaderInfo keeps asking while the answers come from such a leader, before it takes the last one. */
+const STALE_LEADER_WAIT_MS = 3000;
 /** A read at a log's tail re-reads the stream's end (other nodes' appends) at most this often. */
 const REFRESH_MS = 50;
 /** How often a log with onAppend listeners looks for other nodes' appends. */
@@ -153,6 +162,19 @@ interface PendingRead {
   resolve: () => void;
   reject: (e: unknown) => void;
   timer: NodeJS.Timeout | null;
+}
+
+/**
+ * Whether the stream info comes from a leader that has not heard from a quorum of its group lately (PEER_SILENT_NS):
+ * for R3, from neither follower. A leader that has lost its quorum, or a paused one that does not know yet that
+ * another server leads.
+ */
+function lacksQuorum(si: StreamInfo): boolean {
+  const peers = si.cluster?.replicas;
+  if (!peers || peers.length === 0) return false;
+  let heard = 1; // the leader itself
+  for (const p of peers) if (!p.offline && p.active < PEER_SILENT_NS) heard++;
+  return heard * 2 <= peers.length + 1;
 }
 
 /** JetStream's "stream not found" / "no message found" (HTTP-like status 404). */
@@ -657,8 +679,10 @@ export class JetStreamStorage implements LogStorage {
    */
   async leaderInfo(log: JetStreamShardLog): Promise<StreamInfo> {
     let last: unknown;
-    for (let attempt = 0; attempt < READ_TRIES; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * attempt));
+    let suspect: StreamInfo | null = null;
+    const since = Date.now();
+    for (let attempt = 0; attempt < READ_TRIES || (suspect && Date.now() - since < STALE_LEADER_WAIT_MS); attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, suspect ? 100 : 50 * attempt));
       let si: StreamInfo;
       try {
         si = await this.requireReadJsm().streams.info(log.stream);
@@ -672,9 +696,18 @@ export class JetStreamStorage implements LogStorage {
         last = e;
         continue;
       }
-      if (!si.cluster || si.cluster.leader) return si;
+      if (!si.cluster) return si;
+      if (si.cluster.leader) {
+        if (!lacksQuorum(si)) return si;
+        // Maybe a server continued after a pause, answering with the end it had: ask again (the new leader answers
+        // too); a read must not end at an end older than the one the log has.
+        suspect = si;
+        continue;
+      }
       last = new Error('the stream has no leader right now');
     }
+    // (a leader that really lost touch with its followers for this long: its end is the best there is)
+    if (suspect) return suspect;
     throw apiError(last, `read the end of ${log.id}`);
   }
 
