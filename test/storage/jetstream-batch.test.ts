@@ -182,4 +182,41 @@ describe('JetStream batch appends under another writer', () => {
       await nc.close();
     }
   });
+
+  it("a writer that finds the log's end inside another writer's batch waits for that batch to land instead of storing its records in its middle", async () => {
+    // Another writer's batch of 4, of which 2 records have landed: their ids say 3 and 2 records follow.
+    const first = await open();
+    await first.createLog('mid/shard-0');
+    const nc = await connect({ servers: cluster.urls });
+    try {
+      const js = jetstream(nc);
+      const subject = `${namespace}.log.mid_2fshard-0`;
+      const put = (i: number) => {
+        const h = headers();
+        h.set('Nats-Msg-Id', `0123456789ab.1.${3 - i}`);
+        if (i === 0) h.set('Nats-Expected-Last-Sequence', '0');
+        else h.set('Nats-Expected-Last-Msg-Id', `0123456789ab.1.${4 - i}`);
+        return js.publish(subject, payload('w', `w-${i}`, 1_000_000), { headers: h });
+      };
+      await put(0);
+      await put(1);
+      const s = await open();
+      const log = s.getLog('mid/shard-0')!;
+      assert.equal(log.endOffset, 2);
+      const r = log.append(records('x', 2, 1_000_001));
+      // The rest of that batch lands a little later: it must not be refused (its chain broken by this node's records).
+      await new Promise((res) => setTimeout(res, 150));
+      await put(2);
+      await put(3);
+      await r.durable;
+      assert.equal(r.firstOffset, 4, "placed after the other writer's whole batch");
+      const reader = await open(0);
+      assert.deepEqual(
+        (await readAll(reader.getLog('mid/shard-0')!)).map((x) => x.data),
+        ['w-0', 'w-1', 'w-2', 'w-3', 'x-0', 'x-1'],
+      );
+    } finally {
+      await nc.close();
+    }
+  });
 });

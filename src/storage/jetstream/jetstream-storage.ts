@@ -1051,13 +1051,13 @@ export class JetStreamStorage implements LogStorage {
   }
 
   /**
-   * Per-shard order under two writing nodes: every record expects the one before it, so the node that appended
-   * second has its batch refused ("wrong last sequence") — nothing of it stored, unless another node's appends
-   * happened to end exactly where one of its later records expected. Once every batch this node has in flight on
-   * the log is answered: fully acknowledged ones stand; fully refused ones are placed again, in their order, after
-   * a short random pause (so two nodes racing flat out do not keep meeting) at the end re-read from the stream
-   * leader, followed by the appends made meanwhile — so the refused node makes progress instead of failing its
-   * callers (starvation); partly stored ones, and ones refused MAX_RACES times, fail (the Kinesis client retries).
+   * Per-shard order under two writing nodes: every batch is a chain (send), so the node that appended second has
+   * its batch refused ("wrong last sequence" on its first record, "wrong last msg ID" on the rest) — nothing of it
+   * stored; only a failure between a batch's records leaves part of it stored. Once every batch this node has in
+   * flight on the log is answered: fully acknowledged ones stand; fully refused ones are placed again, in their
+   * order, after a short random pause (so two nodes racing flat out do not keep meeting) at the end re-read from the
+   * stream leader (settledEnd), followed by the appends made meanwhile — so the refused node makes progress instead of
+   * failing its callers (starvation); partly stored ones, and ones refused MAX_RACES times, fail (the client retries).
    * A batch's offsets are final when its `durable` resolves (AppendResult.firstOffset).
    */
   private rerunRaced(log: JetStreamShardLog): void {
