@@ -37,6 +37,7 @@ const PER_REQUEST = 500;
 /** Publishes in flight for the plain publisher (its acks are awaited in windows of this size). */
 const PUBLISH_WINDOW = 2000;
 
+const loadAtStart = loadavg()[0]!;
 const nats = await startNatsCluster({ size: 3 });
 let streamNo = 0;
 const streamName = (): string => `js${process.pid}x${streamNo++}`.padEnd(STREAM_NAME_LENGTH, 'z');
@@ -131,7 +132,7 @@ const md = `${machineLine()}, load average ${loadavg()[0]!.toFixed(1)} at the en
 
 \`node --import tsx bench/jetstream/run.ts --rounds ${ROUNDS} --seconds ${SECONDS} --concurrency ${CONCURRENCY} --shards ${SHARDS}\`
 
-1 KiB records; Freshet: PutRecords of ${PER_REQUEST} records from ${CONCURRENCY} keep-alive HTTP clients to a ${SHARDS}-shard stream; plain: \`js.publish\` of the same ${RECORD_BYTES + 22}-byte payloads, ${PUBLISH_WINDOW} in flight, round-robin over ${SHARDS} streams (Freshet has one per shard). Records/s acknowledged, medians of ${ROUNDS} alternating rounds; the ratio is the median of per-round ratios (target ≥ 0.6×). Read-back: GetRecords of everything written, all shards in parallel (the last 4 MiB per shard from the tail cache, the rest by the stream leader's message gets, pipelined). The plain publisher is nats.js's own \`js.publish\` (a request with its own promise and timer per message); Freshet publishes with one reply inbox and one promise per batch, so on this CPU-bound machine (one-minute load average 20–36 from other sessions during the runs) Freshet outruns the "plain" client: the ratio says Freshet's overhead over JetStream is not the limit here, not that it beats a tuned publisher.
+1 KiB records; Freshet: PutRecords of ${PER_REQUEST} records from ${CONCURRENCY} keep-alive HTTP clients to a ${SHARDS}-shard stream; plain: \`js.publish\` of the same ${RECORD_BYTES + 22}-byte payloads, ${PUBLISH_WINDOW} in flight, round-robin over ${SHARDS} streams (Freshet has one per shard). Records/s acknowledged, medians of ${ROUNDS} alternating rounds; the ratio is the median of per-round ratios (target ≥ 0.6×). Read-back: GetRecords of everything written, all shards in parallel (the last 4 MiB per shard from the tail cache, the rest by the stream leader's message gets, pipelined). The plain publisher is nats.js's own \`js.publish\` (a request with its own promise and timer per message); Freshet publishes with one reply inbox and one promise per batch, so on this CPU-bound machine (one-minute load average ${loadAtStart.toFixed(1)} at the start of the run, ${loadavg()[0]!.toFixed(1)} at the end, from other sessions) Freshet outruns the "plain" client: the ratio says Freshet's overhead over JetStream is not the limit here, not that it beats a tuned publisher.
 
 | replicas | plain publisher | Freshet PutRecords | ratio | Freshet read-back | acked records lost |
 |---|---|---|---|---|---|
