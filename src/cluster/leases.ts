@@ -27,7 +27,7 @@ import { Kvm } from '@nats-io/kv';
 import type { Clock, TimerHandle } from '../core/index.ts';
 import { log } from '../core/index.ts';
 import type { JetStreamStorage, NodeInfo } from '../storage/index.ts';
-import { decodeKvKey, encodeKvKey } from '../storage/index.ts';
+import { decodeKvKey, encodeKvKey, listKvKeys } from '../storage/index.ts';
 
 /** Clock time a lease lasts without renewal (failover takes about this long plus one renewal period). */
 export const LEASE_TTL_MS = 5_000;
@@ -92,7 +92,8 @@ function decode(e: Pick<KvEntry, 'operation' | 'value' | 'revision' | 'string'>)
 /** Every lease in the namespace's bucket (also for `freshet cluster status`), ordered by resource. */
 export async function readLeases(kv: KV, nowMs: number): Promise<LeaseInfo[]> {
   const out: LeaseInfo[] = [];
-  for await (const k of await kv.keys()) {
+  // Not kv.keys(): it does not end while holders renew faster than it reads (storage/jetstream/kv-list.ts).
+  for (const k of await listKvKeys(kv)) {
     const e = await kv.get(k);
     const v = e ? decode(e) : undefined;
     if (v) out.push({ ...v, resource: decodeKvKey(k), expired: v.expiresMs <= nowMs });

@@ -9,4 +9,5 @@ export { createJetStreamStorage, readClusterStatus } from './jetstream/open.ts';
 export type { ClusterStatus, LeaseStatus, LogPlacement } from './jetstream/status.ts';
 export type { NodeInfo } from './jetstream/membership.ts';
 export { decodeKvKey, encodeKvKey, FENCE_FIELD } from './jetstream/kv-keys.ts';
+export { listKvKeys } from './jetstream/kv-list.ts';
 export type { JetStreamStorage, JetStreamStorageOptions } from './jetstream/jetstream-storage.ts';

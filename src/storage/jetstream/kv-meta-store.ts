@@ -15,6 +15,7 @@ import type { MetaStore } from '../types.ts';
 import { StorageError } from '../types.ts';
 import { encodeKvKey, decodeKvKey } from './kv-keys.ts';
 import { kvCompareAndSet, kvCreateIfAbsent } from './kv-cas.ts';
+import { listKvKeys } from './kv-list.ts';
 
 export { decodeKvKey, encodeKvKey } from './kv-keys.ts';
 
@@ -57,8 +58,8 @@ export class KvMetaStore implements MetaStore {
     const w = await this.kv.watch({ include: KvWatchInclude.UpdatesOnly });
     this.watcher = w;
     void this.follow(w);
-    const keys = await this.kv.keys();
-    for await (const k of keys) {
+    // Not kv.keys(): it does not end while other nodes write faster than it reads (kv-list.ts).
+    for (const k of await listKvKeys(this.kv)) {
       const e = await this.kv.get(k);
       if (e) this.apply(e);
     }

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
+import { listKvKeys } from './kv-list.ts';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 export const HEARTBEAT_MS = 2000;
@@ -77,11 +78,8 @@ export class NodeMembership {
 /** Every live node's entry, oldest first. */
 export async function listNodes(kv: KV): Promise<NodeInfo[]> {
   const out: NodeInfo[] = [];
-  // keys() may name a key twice when it is written while the listing runs (a node's heartbeat): read each once.
-  const seen = new Set<string>();
-  for await (const k of await kv.keys()) {
-    if (seen.has(k)) continue;
-    seen.add(k);
+  // Not kv.keys(): it does not end while heartbeats keep coming faster than it reads (kv-list.ts).
+  for (const k of await listKvKeys(kv)) {
     const e = await kv.get(k);
     if (e && e.operation === 'PUT' && e.value.byteLength > 0) out.push(JSON.parse(e.string()) as NodeInfo);
   }

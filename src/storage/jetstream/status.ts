@@ -9,6 +9,7 @@ import { listNodes, nodesBucket, NODE_TTL_MS } from './membership.ts';
 import type { NodeInfo } from './membership.ts';
 import { Kvm } from '@nats-io/kv';
 import { decodeKvKey } from './kv-keys.ts';
+import { listKvKeys } from './kv-list.ts';
 
 export interface LogPlacement {
   stream: string;
@@ -55,10 +56,7 @@ export async function readClusterStatus(opts: { servers: string[]; namespace?: s
     const leases: LeaseStatus[] = [];
     try {
       const kv = await new Kvm(nc).open(`${ns}-leases`);
-      const seen = new Set<string>(); // a lease renewed while the listing runs may be named twice
-      for await (const k of await kv.keys()) {
-        if (seen.has(k)) continue;
-        seen.add(k);
+      for (const k of await listKvKeys(kv)) {
         const e = await kv.get(k);
         if (e?.operation !== 'PUT' || e.value.byteLength === 0) continue;
         const v = JSON.parse(e.string()) as LeaseStatus;
