@@ -124,6 +124,11 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   readonly graceMs: number;
   readonly readBatch: number;
   private readonly runners = new Map<string, AppRunner>();
+  /**
+   * Starts in flight, by application: a runner is registered only once its start is done (its first checkpoint
+   * written), and a stop meanwhile must not find nothing and return — see stop().
+   */
+  private readonly starts = new Map<string, Promise<void>>();
   /** Final counters of applications that stopped since `runningStats` was last read (one per name). */
   private readonly ended = new Map<string, RunningStats>();
   private closing = false;
@@ -153,6 +158,16 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
 
   async start(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>, options?: { resuming?: boolean }): Promise<void> {
     await this.stop(app.name, { checkpoint: true });
+    const p = this.startNow(app, positions, options);
+    this.starts.set(app.name, p);
+    try {
+      await p;
+    } finally {
+      if (this.starts.get(app.name) === p) this.starts.delete(app.name);
+    }
+  }
+
+  private async startNow(app: ApplicationConfig, positions: ReadonlyMap<string, StartingPosition>, options?: { resuming?: boolean }): Promise<void> {
     // Another node holds the lease: it runs the application (and picks up a new configuration from the metadata).
     if (this.gate && !(await this.gate.mayRun(`analytics/${app.name}`))) return;
     const runner = new AppRunner(structuredClone(app), this);
@@ -164,6 +179,12 @@ export class AnalyticsHost implements ApplicationRuntime, RunnerHost {
   }
 
   async stop(name: string, options: { checkpoint: boolean }): Promise<void> {
+    // A start in flight is waited for, and what it started is stopped. Before, a StartApplication through this node
+    // that the lease manager handed over to balance the nodes while it was starting was "stopped" before its runner
+    // existed: the lease went to the other node, then the start ended and registered its runner here, so both nodes
+    // ran the application (issue 19: S2 on two nodes, its periodic checkpoints refused by fencing on the old node).
+    const starting = this.starts.get(name);
+    if (starting) await starting.catch(() => undefined);
     const runner = this.runners.get(name);
     if (!runner) return;
     this.runners.delete(name);
