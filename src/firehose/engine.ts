@@ -259,7 +259,11 @@ export class FirehoseEngine {
 
   private async materialise(meta: DeliveryStreamMeta, run = true): Promise<Runtime> {
     const id = this.logId(meta);
-    const log = this.deps.storage.getLog(id) ?? (await this.deps.storage.createLog(id));
+    // Opened, not created, where the storage can (JetStream): a delivery stream created through another node has its
+    // log already, and createLog's EXISTS left this node without the delivery stream (issue 19: the S1 application
+    // handed over to it failed to start, its output "does not exist", and ran nowhere).
+    const storage = this.deps.storage;
+    const log = storage.getLog(id) ?? (storage.openLog ? await storage.openLog(id) : await storage.createLog(id));
     const metrics = new DeliveryMetrics();
     const saved = this.deps.storage.meta.get<Record<string, unknown>>(METRICS_PREFIX + meta.name);
     if (saved) {
