@@ -283,7 +283,10 @@ export class LeaseManager {
   private launchStart(resource: string, h: Held, version: number | undefined): void {
     const p = this.startKind(resource)
       .then((started) => {
-        if (started && this.held.get(resource) === h) h.version = version;
+        // A failed start is tried again at the next pass. The engine's start asked mayRun, which recorded the version as
+        // started before the start failed: left so, the resource ran nowhere while this node held its lease (issue 19:
+        // the S1 application taken over by a node that did not yet know its output delivery stream).
+        if (this.held.get(resource) === h) h.version = started ? version : undefined;
       })
       .finally(() => {
         if (this.starting.get(resource) === p) this.starting.delete(resource);
