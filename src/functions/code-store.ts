@@ -120,6 +120,11 @@ export class CodeStore {
     return join(this.root, key);
   }
 
+  /** Whether the package is stored (and extracted) here. */
+  has(key: string): boolean {
+    return existsSync(join(this.dirOf(key), COMPLETE));
+  }
+
   zipPathOf(key: string): string {
     return join(this.root, `${key}.zip`);
   }

@@ -17,7 +17,7 @@ import type { Clock, Logger, TimerHandle } from '../core/index.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { lambdaError } from './errors.ts';
 import type { LogStorage } from '../storage/index.ts';
 import type { RoleAuthorizer } from '../aws/index.ts';
@@ -30,7 +30,9 @@ import { FunctionMetrics } from './metrics.ts';
 import { AsyncEventLog } from './async-events.ts';
 import type { AsyncEvent } from './async-events.ts';
 import { CodeStore } from './code-store.ts';
+import type { StoredCode } from './code-store.ts';
 import { EventSourceMappings } from './esm/mappings.ts';
+import type { MappingLeases } from './esm/mappings.ts';
 import { Environment } from './environment.ts';
 import type { EnvironmentSpec, InitFailure, InvocationOutcome } from './environment.ts';
 import { FunctionLogs, logStreamName, tailBase64 } from './logs.ts';
@@ -78,7 +80,17 @@ export interface FunctionsEngineOptions {
    * initialise meanwhile; READY once both are done). Default 5 s (AWS: a minute or two).
    */
   provisionedReadyMs?: number;
+  /**
+   * Several nodes on one JetStream namespace: event source mappings poll only where their lease (`esm/<uuid>`) is
+   * held, and deployment packages are also kept in the shared storage (`functions/code/<sha256 hex>`), so a node
+   * runs a function whose code was uploaded through another node.
+   */
+  leases?: MappingLeases;
 }
+
+/** Shared deployment packages (a cluster): one storage log per package, its zip in records of this size. */
+export const CODE_LOG_PREFIX = 'functions/code/';
+const CODE_CHUNK_BYTES = 256 * 1024;
 
 /** The live side of one provisioned concurrency configuration: the environments kept warm for it. */
 interface Allocation {
@@ -180,6 +192,11 @@ export class FunctionsEngine {
   /** Provisioned concurrency: `name\u0000qualifier` → its warm environments. */
   private readonly allocations = new Map<string, Allocation>();
   private readonly provisionedReadyMs: number;
+  /** A cluster: packages are also written to the shared storage, and read from it when missing here. */
+  private readonly shareCode: boolean;
+  private unwatch: (() => void) | undefined;
+  /** Packages being fetched from the shared storage, by hex key. */
+  private readonly fetching = new Map<string, Promise<void>>();
 
   private constructor(opts: FunctionsEngineOptions) {
     this.roles = opts.roles;
@@ -222,8 +239,10 @@ export class FunctionsEngine {
       retryInitialMs: opts.mappingRetryInitialMs ?? 1000,
       retryMaxMs: opts.mappingRetryMaxMs ?? 30_000,
       ...(opts.roles ? { roles: opts.roles } : {}),
+      ...(opts.leases ? { leases: opts.leases } : {}),
       report: (what, err) => this.report(what, err),
     });
+    this.shareCode = opts.leases !== undefined;
     this.asyncLog = new AsyncEventLog(opts.storage, opts.clock, (what, err) => this.report(what, err));
     if (opts.dataDir) {
       this.code = new CodeStore(join(opts.dataDir, 'functions', 'code'));
@@ -239,6 +258,8 @@ export class FunctionsEngine {
       const rec = opts.storage.meta.get<FunctionRecord>(key);
       if (rec) engine.functions.set(rec.name, rec);
     }
+    // Functions created, changed or deleted through other nodes (a cluster): this node's view follows them.
+    engine.unwatch = opts.storage.meta.watch?.(FUNCTION_META_PREFIX, (key) => engine.followed(key.slice(FUNCTION_META_PREFIX.length)));
     // Provisioned concurrency configurations warm their environments again after a restart.
     for (const rec of engine.functions.values()) {
       for (const q of Object.keys(rec.provisionedConcurrency ?? {})) engine.allocate(rec, q);
@@ -248,6 +269,69 @@ export class FunctionsEngine {
     for (const ev of await engine.asyncLog.open()) engine.enqueueAsync(ev);
     await engine.mappings.open();
     return engine;
+  }
+
+  /** A function another node wrote or deleted: the copy here follows; environments of changed versions retire. */
+  private followed(name: string): void {
+    const rec = this.storage.meta.get<FunctionRecord>(FUNCTION_META_PREFIX + name);
+    if (rec) this.functions.set(name, rec);
+    else {
+      this.functions.delete(name);
+      this.retirePools(name, undefined);
+    }
+  }
+
+  /** Stores a package here and, in a cluster, in the shared storage (once per package). */
+  private async storeCode(code: CodeSource): Promise<StoredCode> {
+    const stored = await this.code.put(code);
+    if (!this.shareCode) return stored;
+    const id = CODE_LOG_PREFIX + stored.key;
+    const st = this.storage;
+    const log = st.getLog(id) ?? (st.openLog ? await st.openLog(id) : await st.createLog(id));
+    await log.refresh?.();
+    if (log.endOffset > log.startOffset) return stored;
+    const zip = await this.code.readZip(stored.key);
+    const records = [];
+    for (let at = 0; at < zip.length || at === 0; at += CODE_CHUNK_BYTES) {
+      records.push({ key: String(zip.length), data: zip.subarray(at, at + CODE_CHUNK_BYTES), timestampMs: this.clock.now() });
+      if (zip.length === 0) break;
+    }
+    // One append per chunk: a record stays well under a NATS message's size limit.
+    for (const r of records) await log.append([r]).durable;
+    return stored;
+  }
+
+  /** Makes a package this node has not stored (uploaded through another node) present here, from the shared storage. */
+  private async ensureCode(key: string): Promise<void> {
+    if (!this.shareCode || this.code.has(key)) return;
+    let p = this.fetching.get(key);
+    if (!p) {
+      p = (async () => {
+        const st = this.storage;
+        const id = CODE_LOG_PREFIX + key;
+        const log = st.getLog(id) ?? (st.openLog ? await st.openLog(id) : undefined);
+        if (!log) return;
+        await log.refresh?.();
+        const parts: Buffer[] = [];
+        let size = -1;
+        let got = 0;
+        for (let at = log.startOffset; at < log.endOffset && got !== size; ) {
+          const { records } = await log.read(at, { maxRecords: 16, maxBytes: 8 * CODE_CHUNK_BYTES });
+          if (records.length === 0) break;
+          for (const r of records) {
+            size = Number(r.key);
+            parts.push(Buffer.from(r.data));
+            got += r.data.length;
+            at = r.offset + 1;
+          }
+        }
+        // Not shared (a package stored before the node joined a cluster): the environment fails to start, as before.
+        if (parts.length === 0 || got !== size) return;
+        await this.code.put({ zip: Buffer.concat(parts) });
+      })().finally(() => this.fetching.delete(key));
+      this.fetching.set(key, p);
+    }
+    await p;
   }
 
   setEndpointUrl(url: string): void {
@@ -369,7 +453,7 @@ export class FunctionsEngine {
       if (this.functions.has(name)) {
         throw lambdaError('ResourceConflictException', `Function already exist: ${name}`);
       }
-      const stored = await this.code.put(code);
+      const stored = await this.storeCode(code);
       const now = this.clock.now();
       const latest: VersionRecord = {
         version: '$LATEST',
@@ -415,7 +499,7 @@ export class FunctionsEngine {
     opts: { publish?: boolean; revisionId?: string } = {},
   ): Promise<{ record: FunctionRecord; version: VersionRecord }> {
     const { name } = this.resolveName(ref);
-    const stored = await this.code.put(code);
+    const stored = await this.storeCode(code);
     return this.withLock(name, async () => {
       const record = this.get(name);
       this.checkRevision(record.latest, opts.revisionId);
@@ -1044,6 +1128,12 @@ export class FunctionsEngine {
       ...(this.roles ? { credentials: this.roles.credentials(pool.spec.roleArn, pool.spec.functionName, ROLE_SESSION_SECONDS) } : {}),
       logStreamName: logStreamName(this.clock.now(), pool.spec.version, randomBytes(16).toString('hex')),
     };
+    // A package uploaded through another node is fetched from the shared storage first (a cluster).
+    try {
+      await this.ensureCode(basename(pool.spec.codeDir));
+    } catch (e) {
+      this.report(`fetching the code of ${pool.spec.functionName} from the shared storage`, e);
+    }
     const env = new Environment(spec, this.clock);
     pool.envs.add(env);
     env.onStrayOutput = (text) => this.logs.append(spec.functionName, spec.logStreamName, this.clock.now(), text);
@@ -1445,6 +1535,7 @@ export class FunctionsEngine {
   async close(): Promise<void> {
     // Pollers stop first: a batch cut short by the environments stopping is not a failure.
     const stopping = this.mappings.close();
+    this.unwatch?.();
     this.closed = true;
     this.reaper?.cancel();
     for (const t of this.asyncTimers) t.cancel();

@@ -51,8 +51,13 @@ export interface ServiceDeps {
   resourcePolicies?: ResourcePolicyStore;
   /** `--auth enforce`: delivery streams, SQL applications and event source mappings act with their roles (src/iam). */
   roles?: RoleAuthorizer;
-  /** Several nodes on one JetStream namespace: SQL and Flink applications and delivery streams run where their lease is held. */
-  leases?: { mayRun(resource: string): Promise<boolean>; holds(resource: string): boolean; register(kind: LeasedKind): void };
+  /** Several nodes on one JetStream namespace: SQL and Flink applications, delivery streams and event source mappings run where their lease is held. */
+  leases?: {
+    mayRun(resource: string): Promise<boolean>;
+    holds(resource: string): boolean;
+    token(resource: string): number | undefined;
+    register(kind: LeasedKind): void;
+  };
 }
 
 /** The AWS services, and the non-AWS routes of functions and ingest (`buildRoutes` adds the services' own). */
@@ -71,6 +76,8 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
     ...(deps.dataDir !== undefined ? { dataDir: deps.dataDir } : {}),
     endpointUrl: deps.serverUrl,
     ...(deps.roles ? { roles: deps.roles } : {}),
+    // Mappings poll where their lease is held; packages are shared through the storage (a cluster).
+    ...(deps.leases ? { leases: deps.leases } : {}),
   });
   // Lambda processors of delivery streams and SQL applications' Lambda input/output run the server's functions.
   const invoker = functionInvoker(functions);
@@ -139,6 +146,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
       start: (name) => engine.runLeased(name),
       stop: (name) => engine.idleLeased(name),
     });
+    deps.leases.register(functions.mappings.leased());
   }
   // AWS/KinesisAnalytics: every running application's input and output counters, once a second.
   emitApplicationMetrics(metrics.registry, () => analytics.host.runningStats());

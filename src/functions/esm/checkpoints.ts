@@ -10,14 +10,32 @@
  * Writes are coalesced: while one is in flight, later requests share the
  * next write, whose snapshot is taken when it starts (so it holds all of
  * their progress). Old segments are trimmed as the log rolls.
+ *
+ * In a cluster the mapping is leased (`esm/<uuid>`, src/cluster/leases.ts) and its checkpoints are fenced: each
+ * record's key carries the writer's fencing token (`cp:<token>`), a write is refused while this node does not hold
+ * the lease, and `load` takes the newest record among those with the largest token in the log's tail, so a stale
+ * owner's late append (written after a newer owner's first checkpoint, with a smaller token) is never resumed from.
+ * A new owner writes a checkpoint as soon as it has opened its shards, so its token is in the log before it invokes.
  */
 import { Encoder } from 'cbor-x';
+import { StorageError } from '../../storage/index.ts';
 import type { LogStorage, ShardLog } from '../../storage/index.ts';
 
 const cbor = new Encoder({ structuredClone: false, useRecords: false });
 export const CHECKPOINT_LOG_PREFIX = 'functions/esm-cp/';
 /** Trim the log behind the latest checkpoint every this many writes. */
 const TRIM_EVERY = 1000;
+/** Records of the tail `load` looks at for the largest token (a stale owner appends at most a few in-flight writes). */
+const FENCE_TAIL = 64;
+
+/** The fencing token of this node's lease on the mapping, null when it holds none (the write is refused). */
+export type CheckpointFence = () => number | null;
+
+/** The token a checkpoint record carries in its key (`cp` from an unleased writer: 0). */
+function tokenOf(key: string | undefined): number {
+  const m = key === undefined ? null : /^cp:(\d+)$/.exec(key);
+  return m ? Number(m[1]) : 0;
+}
 
 export class CheckpointLog<T> {
   private log: ShardLog | undefined;
@@ -30,17 +48,34 @@ export class CheckpointLog<T> {
     private readonly storage: LogStorage,
     private readonly id: string,
     private readonly now: () => number,
+    private readonly fence?: CheckpointFence,
   ) {}
 
   /** The latest checkpoint, or undefined if none was written. */
   async load(): Promise<T | undefined> {
-    const log = this.storage.getLog(this.id) ?? (await this.storage.createLog(this.id));
+    const log = await this.open();
     this.log = log;
+    // Shared storage: another node (the mapping's previous owner) appended since this node last looked.
+    await log.refresh?.();
     this.lastTs = log.lastTimestampMs ?? 0;
     if (log.endOffset <= log.startOffset) return undefined;
-    const { records } = await log.read(log.endOffset - 1, { maxRecords: 1, maxBytes: 64 * 1024 * 1024 });
-    const last = records.at(-1);
-    return last ? (cbor.decode(last.data) as T) : undefined;
+    if (!this.fence) {
+      const { records } = await log.read(log.endOffset - 1, { maxRecords: 1, maxBytes: 64 * 1024 * 1024 });
+      const last = records.at(-1);
+      return last ? (cbor.decode(last.data) as T) : undefined;
+    }
+    // Fenced: the newest record of the largest token in the tail (a stale owner's late appends carry smaller ones).
+    const from = Math.max(log.startOffset, log.endOffset - FENCE_TAIL);
+    const { records } = await log.read(from, { maxRecords: FENCE_TAIL, maxBytes: 64 * 1024 * 1024 });
+    let best: (typeof records)[number] | undefined;
+    for (const r of records) if (best === undefined || tokenOf(r.key) >= tokenOf(best.key)) best = r;
+    return best ? (cbor.decode(best.data) as T) : undefined;
+  }
+
+  /** The log, created unless it exists (in a cluster, another node may have created it). */
+  private async open(): Promise<ShardLog> {
+    const s = this.storage;
+    return s.getLog(this.id) ?? (s.openLog ? await s.openLog(this.id) : await s.createLog(this.id));
   }
 
   /** Writes `snapshot()` (taken when the write starts) durably; concurrent calls share a write. */
@@ -51,12 +86,24 @@ export class CheckpointLog<T> {
       .catch(() => undefined)
       .then(async () => {
         this.next = null;
-        const log = this.log ?? (await this.storage.createLog(this.id));
+        const token = this.fence ? this.fence() : 0;
+        if (token === null) throw new Error(`checkpoint ${this.id}: this node does not hold the mapping's lease (another node runs it)`);
+        const log = this.log ?? (await this.open());
         this.log = log;
         const ts = Math.max(this.lastTs, this.now());
         this.lastTs = ts;
-        const { durable } = log.append([{ key: 'cp', data: cbor.encode(snapshot()), timestampMs: ts }]);
-        await durable;
+        const record = { key: this.fence ? `cp:${token}` : 'cp', data: cbor.encode(snapshot()), timestampMs: ts };
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await log.append([record]).durable;
+            break;
+          } catch (e) {
+            // Shared storage: the first append after another node's (the mapping's previous owner) is refused once
+            // (JetStream's expected last sequence); the log's end is read again and the append tried again.
+            if (!log.refresh || attempt >= 3 || !(e instanceof StorageError) || e.code !== 'EIO') throw e;
+            await log.refresh();
+          }
+        }
         if (++this.writes % TRIM_EVERY === 0) await log.trimBefore(ts);
       });
     this.next = p;

@@ -33,6 +33,7 @@ import { deaggregate, isAggregated } from '../../kinesis/index.ts';
 import type { KinesisEngine, ShardReader } from '../../kinesis/index.ts';
 import type { FunctionsEngine, InvokeResult } from '../engine.ts';
 import { CHECKPOINT_LOG_PREFIX, CheckpointLog } from './checkpoints.ts';
+import type { CheckpointFence } from './checkpoints.ts';
 import type { CompiledFilter } from './filter.ts';
 import { compileCriteria, passes } from './filter.ts';
 import type { StreamRecord } from './events.ts';
@@ -57,6 +58,13 @@ export interface PollerDeps {
   sendToDestination(arn: string, body: string): Promise<void>;
   /** Under `--auth enforce`: why the execution role may not read the stream now, or undefined. */
   access?: () => string | undefined;
+  /**
+   * In a cluster: the fencing token of this node's lease on the mapping (null when it holds none). Checked before
+   * every invocation (a node that lost the lease invokes nothing more and stops) and carried by every checkpoint.
+   */
+  fence?: CheckpointFence;
+  /** Called when `fence` answers null before an invocation: the mapping's lease is gone, the poller is to stop. */
+  onLost?: () => void;
   onResult(uuid: string, result: string): void;
   report(what: string, err?: unknown): void;
 }
@@ -128,7 +136,7 @@ export class KinesisPoller {
     // Tumbling windows keep one state per shard: one lane.
     this.lanesPerShard = m.tumblingWindowSeconds > 0 ? 1 : m.parallelizationFactor;
     this.cap = Math.max(2 * m.batchSize * this.lanesPerShard, 1000);
-    this.checkpoints = new CheckpointLog(deps.functions.storage, CHECKPOINT_LOG_PREFIX + m.uuid, () => deps.clock.now());
+    this.checkpoints = new CheckpointLog(deps.functions.storage, CHECKPOINT_LOG_PREFIX + m.uuid, () => deps.clock.now(), deps.fence);
   }
 
   private readonly checkpoints: CheckpointLog<Record<string, ShardCheckpoint>>;
@@ -363,15 +371,17 @@ export class KinesisPoller {
       return;
     }
     w.finished = true;
-    void this.checkpoint().then(() => {
-      let unseen = false;
-      for (const c of w.reader.childShards()) {
-        const cw = this.shards.get(c.shardId);
-        if (cw) this.kick(cw);
-        else unseen = true;
-      }
-      if (unseen) this.rescan();
-    });
+    void this.checkpoint()
+      .then(() => {
+        let unseen = false;
+        for (const c of w.reader.childShards()) {
+          const cw = this.shards.get(c.shardId);
+          if (cw) this.kick(cw);
+          else unseen = true;
+        }
+        if (unseen) this.rescan();
+      })
+      .catch((e: unknown) => this.deps.report(`event source mapping ${this.m.uuid}: checkpoint at the end of ${w.shardId}`, e));
   }
 
   /** Starts the lane's next batch when it is due (full, window elapsed, or no window). */
@@ -481,6 +491,11 @@ export class KinesisPoller {
     // IteratorAge: how long ago the stream received the batch's last record, as the batch is sent.
     const fm = this.deps.functions.metrics;
     if (fm !== undefined) fm.iteratorAge(this.functionName, Math.max(0, this.deps.clock.now() - records[to - 1]!.arrivalMs));
+    if (this.deps.fence?.() === null) {
+      // The lease moved (this node was late renewing it): the new owner reads on from the last checkpoint.
+      this.deps.onLost?.();
+      return { kind: 'retry-later' };
+    }
     try {
       result = await this.deps.functions.invoke(m.functionArn, payload, { trustedPayload: true });
     } catch (e) {

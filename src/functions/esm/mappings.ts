@@ -28,6 +28,15 @@ import { DEFAULTS, kindOf, streamNameOf, validateMapping } from './model.ts';
 import { SqsPoller } from './sqs-poller.ts';
 
 export const MAPPING_META_PREFIX = 'functions/esm/';
+/** The lease of a mapping's poller in a cluster: `esm/<uuid>` (src/cluster/leases.ts). */
+export const MAPPING_LEASE_PREFIX = 'esm/';
+
+/** The lease manager as the mappings use it (several nodes on one JetStream namespace). */
+export interface MappingLeases {
+  mayRun(resource: string): Promise<boolean>;
+  holds(resource: string): boolean;
+  token(resource: string): number | undefined;
+}
 
 export interface MappingsOptions {
   functions: FunctionsEngine;
@@ -44,6 +53,8 @@ export interface MappingsOptions {
   retryMaxMs: number;
   /** `--auth enforce`: the source is read with the function's execution role, checked like any caller. */
   roles?: RoleAuthorizer;
+  /** In a cluster: a mapping's poller runs only on the node holding its lease (`esm/<uuid>`). */
+  leases?: MappingLeases;
   report(what: string, err?: unknown): void;
 }
 
@@ -66,11 +77,15 @@ export class EventSourceMappings {
   private readonly timers = new Map<string, TimerHandle>();
   private readonly transitions = new Map<string, Promise<void>>();
   private closed = false;
+  private unwatch: (() => void) | undefined;
 
   constructor(private readonly o: MappingsOptions) {}
 
   /** Loads mappings and finishes transitions a restart interrupted. */
   async open(): Promise<void> {
+    // Mappings created, changed or deleted through other nodes (a cluster): this node's view follows them; which
+    // node polls is the lease's business (leased()).
+    this.unwatch = this.o.storage.meta.watch?.(MAPPING_META_PREFIX, (key) => this.followed(key.slice(MAPPING_META_PREFIX.length)));
     for (const key of this.o.storage.meta.keys(MAPPING_META_PREFIX)) {
       const rec = this.o.storage.meta.get<MappingRecord>(key);
       if (!rec) continue;
@@ -81,8 +96,67 @@ export class EventSourceMappings {
       }
       const target: MappingState = rec.enabled ? 'Enabled' : 'Disabled';
       if (rec.state !== target) await this.setState(rec, target);
-      if (target === 'Enabled') this.startPoller(rec);
+      if (target === 'Enabled') await this.startGated(rec);
     }
+  }
+
+  /** A mapping another node wrote or deleted: the copy here follows (its poller, if any, is the lease's). */
+  private followed(uuid: string): void {
+    const rec = this.o.storage.meta.get<MappingRecord>(MAPPING_META_PREFIX + uuid);
+    if (rec) {
+      const mine = this.records.get(uuid);
+      // This node's poller results stay (LastProcessingResult is per node: the poller's own).
+      if (mine && this.pollers.has(uuid)) rec.lastProcessingResult = mine.lastProcessingResult;
+      this.records.set(uuid, rec);
+    } else this.records.delete(uuid);
+  }
+
+  /**
+   * Whether this node can poll the mapping's source: queues are known only to the node they were created through
+   * (src/queues does not follow other nodes), so only such a node asks for an SQS mapping's lease.
+   */
+  private canPoll(r: MappingRecord): boolean {
+    if (r.kind === 'kinesis') return this.o.kinesis !== undefined;
+    const name = queueNameFromArn(r.eventSourceArn);
+    return this.o.queues !== undefined && name !== undefined && this.o.queues.has(name);
+  }
+
+  /** Starts the poller here, through the lease in a cluster (false: another node polls it). */
+  private async startGated(rec: MappingRecord): Promise<void> {
+    const leases = this.o.leases;
+    if (leases && !(await leases.mayRun(MAPPING_LEASE_PREFIX + rec.uuid))) return;
+    const current = this.records.get(rec.uuid);
+    if (current && current.state === 'Enabled') this.startPoller(current);
+  }
+
+  /**
+   * The leased kind (`esm/<uuid>`): every Enabled mapping should poll somewhere, versioned by its last modification
+   * (an update through any node restarts the poller on its owner with the new settings, from its checkpoint).
+   */
+  leased(): {
+    prefix: string;
+    desired(): ReadonlyMap<string, number>;
+    start(uuid: string): Promise<void>;
+    stop(uuid: string, checkpoint: boolean): Promise<void>;
+  } {
+    return {
+      prefix: MAPPING_LEASE_PREFIX,
+      desired: () => {
+        const out = new Map<string, number>();
+        for (const r of this.records.values()) if (r.state === 'Enabled' && this.canPoll(r)) out.set(r.uuid, r.lastModifiedMs);
+        return out;
+      },
+      start: async (uuid) => {
+        const rec = this.records.get(uuid);
+        // A changed version was stopped first (the lease manager stops, then starts).
+        if (rec && rec.state === 'Enabled') this.startPoller(rec);
+      },
+      stop: async (uuid) => {
+        await this.stopPoller(uuid);
+        // Deleted through another node, whose removal of the checkpoint log may have come before this poller's last write.
+        if (!this.records.has(uuid)) await CheckpointLog.remove(this.o.storage, CHECKPOINT_LOG_PREFIX + uuid);
+      },
+    };
   }
 
   private notFound(): AwsError {
@@ -311,7 +385,7 @@ export class EventSourceMappings {
       const current = this.records.get(rec.uuid);
       if (!current || this.closed) return;
       await this.setState(current, target);
-      if (target === 'Enabled') this.startPoller(current);
+      if (target === 'Enabled') await this.startGated(current);
     });
   }
 
@@ -333,6 +407,13 @@ export class EventSourceMappings {
     if (this.closed || this.pollers.has(rec.uuid)) return;
     const o = this.o;
     const access = o.roles ? () => this.accessProblem(rec.functionArn, rec.eventSourceArn) : undefined;
+    const leases = o.leases;
+    const resource = MAPPING_LEASE_PREFIX + rec.uuid;
+    const fence = leases ? () => (leases.holds(resource) ? (leases.token(resource) ?? null) : null) : undefined;
+    const onLost = (): void => {
+      o.report(`event source mapping ${rec.uuid}: its lease moved to another node; polling stops here`);
+      void this.stopPoller(rec.uuid);
+    };
     let poller: Poller;
     if (rec.kind === 'kinesis') {
       if (!o.kinesis) return;
@@ -350,6 +431,7 @@ export class EventSourceMappings {
           await q.sendMessage(name, { body });
         },
         ...(access ? { access } : {}),
+        ...(fence ? { fence, onLost } : {}),
         onResult: this.onResult,
         report: o.report,
       });
@@ -362,6 +444,7 @@ export class EventSourceMappings {
         region: o.region,
         retryInitialMs: o.retryInitialMs,
         ...(access ? { access } : {}),
+        ...(leases ? { holds: () => leases.holds(resource), onLost } : {}),
         onResult: this.onResult,
         report: o.report,
       });
@@ -386,6 +469,7 @@ export class EventSourceMappings {
   /** Stops every poller at once (no result is recorded after this call returns control), then waits for them. */
   async close(): Promise<void> {
     this.closed = true;
+    this.unwatch?.();
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     const stopping = [...this.pollers.keys()].map((u) => this.stopPoller(u));

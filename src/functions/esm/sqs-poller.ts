@@ -29,6 +29,10 @@ export interface SqsPollerDeps {
   retryInitialMs: number;
   /** Under `--auth enforce`: why the execution role may not read the queue now, or undefined. */
   access?: () => string | undefined;
+  /** In a cluster: whether this node still holds the mapping's lease (checked before every invocation). */
+  holds?: () => boolean;
+  /** Called when `holds` answers false before an invocation: the poller is to stop. */
+  onLost?: () => void;
   onResult(uuid: string, result: string): void;
   report(what: string, err?: unknown): void;
 }
@@ -146,6 +150,11 @@ export class SqsPoller {
       if (keep.length === 0) return;
     }
     let result;
+    if (this.deps.holds?.() === false) {
+      // The lease moved: the messages return after their visibility timeout, to the new owner's poller.
+      this.deps.onLost?.();
+      return;
+    }
     try {
       result = await this.deps.functions.invoke(m.functionArn, sqsEvent(keep, m.eventSourceArn, this.deps.region), { trustedPayload: true });
     } catch (e) {
