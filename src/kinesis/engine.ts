@@ -17,6 +17,7 @@
  */
 import type { AwsError } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
+import type { MetaStore } from '../storage/index.ts';
 import { Consumers } from './engine/consumers.ts';
 import { EngineContext } from './engine/context.ts';
 import { streamNotFound } from './engine/errors.ts';
@@ -119,6 +120,11 @@ export class KinesisEngine {
     e.retention.schedule();
     e.resharding.scheduleScaling();
     return e;
+  }
+
+  /** The storage's metadata (enhanced fan-out keeps its one-subscription-per-consumer-and-shard entries there on shared storage). */
+  get meta(): MetaStore {
+    return this.ctx.storage.meta;
   }
 
   /** Timer-started work that failed so far (each one also logged as `kinesis: … failed: …`). */

@@ -9,7 +9,15 @@
  *  - at the end of a closed shard the last event carries ChildShards and no ContinuationSequenceNumber.
  * Events are written only when there is something to say: records, the shard's end, and a heartbeat (an empty
  * event with the continuation point) after 5 s of clock time without one.
+ *
+ * Several nodes on one shared storage (JetStream): the rule holds across nodes. Each live subscription has an entry
+ * in the shared metadata (`kinesis/efo-subscription/<consumer ARN>|<shard>`: the hub and subscription ids, start
+ * time), written before the subscription starts; every node's hub follows those entries through the metadata
+ * watch, so a subscription taken through another node ends this node's one for the same consumer and shard within
+ * the watch's delay (milliseconds), and a second call within 5 s of another node's is refused the same way.
  */
+import { randomUUID } from 'node:crypto';
+import { log } from '../core/index.ts';
 import { kinesisErrors } from './errors.ts';
 import type { TimerHandle } from '../core/clock.ts';
 import type { ResponseSink } from '../aws/index.ts';
@@ -22,6 +30,17 @@ export const HEARTBEAT_MS = 5_000;
 /** Per event, at most this many records / bytes (AWS pushes up to 2 MiB/s per shard and consumer). */
 export const EVENT_MAX_RECORDS = 10_000;
 export const EVENT_MAX_BYTES = 1024 * 1024;
+/** Shared metadata: one entry per consumer and shard with a live subscription (on storage several nodes share). */
+export const SUBSCRIPTION_META_PREFIX = 'kinesis/efo-subscription/';
+
+/** A live subscription's entry in the shared metadata. */
+interface SubscriptionEntry {
+  hub: string;
+  subscription: string;
+  startedMs: number;
+}
+
+const logger = log.child('kinesis');
 
 /** The content of one SubscribeToShardEvent, before the wire encoding. */
 export interface ShardEvent {
@@ -53,6 +72,8 @@ export class Subscription {
   /** Settles once the client has had an event-loop turn to read the last write on its own (see afterClientRead). */
   private spacing: Promise<void> | null = null;
   readonly startedMs: number;
+  /** Names this subscription in the shared metadata's entry of its consumer and shard. */
+  readonly id = randomUUID();
 
   constructor(
     private readonly hub: SubscriptionHub,
@@ -215,14 +236,24 @@ function afterClientRead(): Promise<void> {
   return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
-/** All live subscriptions of one engine, with AWS's one-subscription-per-consumer-and-shard rule. */
+/** All live subscriptions of one engine, with AWS's one-subscription-per-consumer-and-shard rule (across nodes on shared storage). */
 export class SubscriptionHub {
   private readonly live = new Map<string, Subscription>();
   private readonly stopConsumerWatch: () => void;
+  /** Names this node's hub in the shared entries. */
+  private readonly id = randomUUID();
+  /** Stops following the shared entries (undefined: storage one process owns, the rule is this hub's alone). */
+  private readonly stopSharedWatch: (() => void) | undefined;
 
   constructor(readonly engine: KinesisEngine) {
     this.stopConsumerWatch = engine.onConsumerGone((arn) => {
       for (const s of [...this.live.values()]) if (s.consumerArn === arn) s.stop(true);
+    });
+    // Another node's entry for a consumer and shard this node serves: its subscription took over, this one ends.
+    this.stopSharedWatch = engine.meta.watch?.(SUBSCRIPTION_META_PREFIX, (metaKey) => {
+      const sub = this.live.get(metaKey.slice(SUBSCRIPTION_META_PREFIX.length));
+      const entry = engine.meta.get<SubscriptionEntry>(metaKey);
+      if (sub && entry && entry.subscription !== sub.id) sub.stop(true);
     });
   }
 
@@ -235,8 +266,11 @@ export class SubscriptionHub {
     const key = `${consumerArn}|${cursor.shardId}`;
     const existing = this.live.get(key);
     const now = engine.clock.now();
-    if (existing && !existing.isEnded) {
-      if (now - existing.startedMs < RESUBSCRIBE_GUARD_MS) {
+    // Another node's subscription (shared storage): its entry says when it started.
+    const shared = this.stopSharedWatch ? engine.meta.get<SubscriptionEntry>(SUBSCRIPTION_META_PREFIX + key) : undefined;
+    const elsewhere = shared !== undefined && shared.hub !== this.id && now - shared.startedMs < RESUBSCRIBE_GUARD_MS;
+    if ((existing && !existing.isEnded) || elsewhere) {
+      if (elsewhere || now - existing!.startedMs < RESUBSCRIBE_GUARD_MS) {
         kinesisMetricsOf(engine)?.stream(streamName, cursor.shardLevelMetrics).subscribe(false);
         throw kinesisErrors.format('ResourceInUseException', 'activeSubscription', {
           account: engine.accountId,
@@ -245,16 +279,32 @@ export class SubscriptionHub {
           consumer: consumer.name,
         });
       }
-      existing.stop(true);
+      existing?.stop(true);
     }
     const sub = new Subscription(this, key, consumerArn, cursor, encoder);
     this.live.set(key, sub);
+    if (this.stopSharedWatch) {
+      // Written before the subscription starts: the node serving the older one sees it and ends that one.
+      const entry: SubscriptionEntry = { hub: this.id, subscription: sub.id, startedMs: now };
+      try {
+        await engine.meta.put(SUBSCRIPTION_META_PREFIX + key, entry);
+      } catch (e) {
+        this.live.delete(key);
+        throw e;
+      }
+    }
     kinesisMetricsOf(engine)?.stream(streamName, cursor.shardLevelMetrics).subscribe(true);
     return sub;
   }
 
   forget(sub: Subscription): void {
     if (this.live.get(sub.key) === sub) this.live.delete(sub.key);
+    if (!this.stopSharedWatch) return;
+    // Its shared entry goes, unless a newer subscription (through any node) has replaced it.
+    const metaKey = SUBSCRIPTION_META_PREFIX + sub.key;
+    if (this.engine.meta.get<SubscriptionEntry>(metaKey)?.subscription === sub.id) {
+      this.engine.meta.delete(metaKey).catch((e: unknown) => logger.swallowed('removing a subscription entry', e, { key: sub.key }));
+    }
   }
 
   get size(): number {
@@ -263,6 +313,7 @@ export class SubscriptionHub {
 
   closeAll(): void {
     this.stopConsumerWatch();
+    this.stopSharedWatch?.();
     for (const s of [...this.live.values()]) s.stop(true);
   }
 }
