@@ -1,0 +1,265 @@
+/**
+ * More background work across two Freshet nodes on one NATS JetStream cluster (issue 19): an enhanced fan-out
+ * subscription taken through one node ends the other node's subscription for the same consumer and shard (and a
+ * second one within 5 s is refused through either node); a Kinesis event source mapping created through one node
+ * for a function created through the other polls on one node only (its lease `esm/<uuid>`; the other node,
+ * restarted, finds it Enabled and leaves it), runs the function whose package was uploaded through the other node,
+ * and moves to the other node when its owner stops, with no gap
+ * in the records the function sees; a mapping checkpoint written by a stale owner (smaller fencing token) is never
+ * resumed from.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as K from '@aws-sdk/client-kinesis';
+import * as L from '@aws-sdk/client-lambda';
+import { strToU8, zipSync } from 'fflate';
+import type { NatsCluster } from '../../src/cluster/index.ts';
+import { systemClock } from '../../src/core/index.ts';
+import { startServer } from '../../src/server/index.ts';
+import type { FreshetServer } from '../../src/server/index.ts';
+import { createJetStreamStorage } from '../../src/storage/index.ts';
+import type { JetStreamStorage } from '../../src/storage/index.ts';
+import { CheckpointLog } from '../../src/functions/esm/checkpoints.ts';
+import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
+
+const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let nats: NatsCluster;
+const namespace = `more${process.pid}`;
+let nodeA: FreshetServer;
+let nodeB: FreshetServer | undefined;
+let ka: K.KinesisClient;
+let kb: K.KinesisClient;
+const work = mkdtempSync(join(tmpdir(), 'freshet-leases-more-'));
+const storages: JetStreamStorage[] = [];
+
+/** A node on the namespace; leases renewed every 250 ms and expiring after 3 s, so a released one moves in about a second. */
+function node(): Promise<FreshetServer> {
+  return startServer({
+    port: 0,
+    storage: 'jetstream',
+    nats: { servers: nats.urls, namespace },
+    createDelayMs: 0,
+    deleteDelayMs: 0,
+    leases: { ttlMs: 3000, renewMs: 250 },
+  });
+}
+
+function kinesisClient(s: FreshetServer): K.KinesisClient {
+  return new K.KinesisClient({ endpoint: s.url, region: 'us-east-1', credentials, maxAttempts: 5 });
+}
+
+async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > until) throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
+      await sleep(25);
+    }
+  }
+}
+
+async function activeStream(client: K.KinesisClient, name: string): Promise<string> {
+  await client.send(new K.CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+  return eventually(async () => {
+    const d = await client.send(new K.DescribeStreamSummaryCommand({ StreamName: name }));
+    assert.equal(d.StreamDescriptionSummary!.StreamStatus, 'ACTIVE');
+    return d.StreamDescriptionSummary!.StreamARN!;
+  }, `stream ${name} ACTIVE`);
+}
+
+before(async () => {
+  nats = await testNatsCluster();
+  // One after another: the first node creates the buckets.
+  nodeA = await node();
+  nodeB = await node();
+  ka = kinesisClient(nodeA);
+  kb = kinesisClient(nodeB);
+});
+
+after(async () => {
+  ka?.destroy();
+  kb?.destroy();
+  await nodeB?.close();
+  await nodeA?.close();
+  for (const s of storages) await s.close().catch(() => undefined);
+  await dropNamespace(nats.urls, namespace);
+  await nats?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('leased background work and enhanced fan-out across nodes', () => {
+  it('a subscription through one node ends the other node’s subscription of the same consumer and shard', async () => {
+    const streamArn = await activeStream(ka, `efo${process.pid}`);
+    const consumerArn = (await ka.send(new K.RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: 'push' }))).Consumer!.ConsumerARN!;
+    await eventually(async () => {
+      const d = await kb.send(new K.DescribeStreamConsumerCommand({ ConsumerARN: consumerArn }));
+      assert.equal(d.ConsumerDescription!.ConsumerStatus, 'ACTIVE');
+    }, 'consumer ACTIVE through B');
+    const shard = { ConsumerARN: consumerArn, ShardId: 'shardId-000000000000' };
+    const subA = await ka.send(new K.SubscribeToShardCommand({ ...shard, StartingPosition: { Type: 'TRIM_HORIZON' } }));
+    const startedA = Date.now();
+    // A reads until its stream ends; what it saw and when it ended are checked below.
+    const seenA: string[] = [];
+    let endedA = 0;
+    const readerA = (async () => {
+      for await (const e of subA.EventStream!) for (const r of e.SubscribeToShardEvent?.Records ?? []) seenA.push(Buffer.from(r.Data!).toString());
+      endedA = Date.now();
+    })();
+    await ka.send(new K.PutRecordCommand({ StreamName: `efo${process.pid}`, PartitionKey: 'k', Data: Buffer.from('first') }));
+    await eventually(async () => assert.deepEqual(seenA, ['first']), 'A’s subscription delivers');
+    // Within 5 s of A's subscription, B refuses a second one (B learns of A's through the shared metadata).
+    await assert.rejects(
+      kb.send(new K.SubscribeToShardCommand({ ...shard, StartingPosition: { Type: 'LATEST' } })),
+      (e: Error) => e.name === 'ResourceInUseException' && e.message.startsWith('Another active subscription exists for this consumer'),
+    );
+    assert.equal(endedA, 0, 'the refused call did not end A’s subscription');
+    await sleep(Math.max(0, startedA + 5_200 - Date.now()));
+    // After 5 s a subscription through B takes over: A's ends within about a second.
+    const subB = await kb.send(new K.SubscribeToShardCommand({ ...shard, StartingPosition: { Type: 'LATEST' } }));
+    const tookOver = Date.now();
+    const seenB: string[] = [];
+    const readerB = (async () => {
+      for await (const e of subB.EventStream!) {
+        for (const r of e.SubscribeToShardEvent?.Records ?? []) seenB.push(Buffer.from(r.Data!).toString());
+        if (seenB.length >= 1) break;
+      }
+    })();
+    await readerA;
+    assert.ok(endedA - tookOver < 1_500, `A's subscription ended ${endedA - tookOver} ms after B's took over`);
+    await ka.send(new K.PutRecordCommand({ StreamName: `efo${process.pid}`, PartitionKey: 'k', Data: Buffer.from('second') }));
+    await readerB;
+    assert.deepEqual(seenB, ['second']);
+    assert.deepEqual(seenA, ['first'], 'A delivered nothing after the takeover');
+  });
+
+  it('a mapping checkpoint appended by a stale owner (smaller fencing token) is not resumed from, and a node without the lease cannot write one', async () => {
+    const open = async (): Promise<JetStreamStorage> => {
+      const s = await createJetStreamStorage({ servers: nats.urls, namespace: `${namespace}cp` });
+      await s.open();
+      storages.push(s);
+      return s;
+    };
+    const [s1, s2] = [await open(), await open()];
+    const id = `functions/esm-cp/fenced-${process.pid}`;
+    let token1: number | null = 5;
+    const stale = new CheckpointLog<{ at: number }>(
+      s1,
+      id,
+      () => systemClock.now(),
+      () => token1,
+    );
+    const fresh = new CheckpointLog<{ at: number }>(
+      s2,
+      id,
+      () => systemClock.now(),
+      () => 9,
+    );
+    assert.equal(await stale.load(), undefined);
+    await stale.write(() => ({ at: 1 }));
+    assert.deepEqual(await fresh.load(), { at: 1 });
+    await fresh.write(() => ({ at: 2 }));
+    // The old owner, paused past its lease, appends once more: after the new owner's, with token 5 < 9.
+    await stale.write(() => ({ at: 3 }));
+    const reader = new CheckpointLog<{ at: number }>(
+      s1,
+      id,
+      () => systemClock.now(),
+      () => 11,
+    );
+    assert.deepEqual(await reader.load(), { at: 2 });
+    token1 = null;
+    await assert.rejects(
+      stale.write(() => ({ at: 4 })),
+      /does not hold the mapping's lease/,
+    );
+    await dropNamespace(nats.urls, `${namespace}cp`);
+  });
+
+  it('an event source mapping polls on one node, runs a function uploaded through the other, and moves on when its owner stops, with no gap', async () => {
+    const out = join(work, 'invocations.jsonl');
+    const stream = `esm${process.pid}`;
+    const streamArn = await activeStream(ka, stream);
+    let la = new L.LambdaClient({ endpoint: nodeA.url, region: 'us-east-1', credentials });
+    const lb = new L.LambdaClient({ endpoint: nodeB!.url, region: 'us-east-1', credentials });
+    try {
+      // Each invocation records which node invoked it (its AWS_ENDPOINT_URL) and the records' data.
+      const code = `const fs = require('fs'); exports.handler = async (e) => { fs.appendFileSync(process.env.OUT, JSON.stringify({ node: process.env.AWS_ENDPOINT_URL, data: e.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString()) }) + '\\n'); };`;
+      await la.send(
+        new L.CreateFunctionCommand({
+          FunctionName: 'counter',
+          Runtime: 'nodejs20.x',
+          Role: ROLE,
+          Handler: 'index.handler',
+          Code: { ZipFile: zipSync({ 'index.js': strToU8(code) }) },
+          Environment: { Variables: { OUT: out } },
+        }),
+      );
+      // B knows the stream and the function (metadata watch) and creates the mapping: B's transition takes the lease.
+      await eventually(() => kb.send(new K.DescribeStreamSummaryCommand({ StreamName: stream })), 'stream visible through B');
+      await eventually(() => lb.send(new L.GetFunctionCommand({ FunctionName: 'counter' })), 'function visible through B');
+      const mapping = await lb.send(
+        new L.CreateEventSourceMappingCommand({ FunctionName: 'counter', EventSourceArn: streamArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 10 }),
+      );
+      await eventually(async () => {
+        const g = await la.send(new L.GetEventSourceMappingCommand({ UUID: mapping.UUID! }));
+        assert.equal(g.State, 'Enabled');
+      }, 'mapping Enabled through A');
+      const put = async (from: number, to: number): Promise<void> => {
+        const Records = [];
+        for (let i = from; i < to; i++) Records.push({ PartitionKey: `k${i}`, Data: Buffer.from(`r${i}`) });
+        const r = await ka.send(new K.PutRecordsCommand({ StreamName: stream, Records }));
+        assert.equal(r.FailedRecordCount, 0);
+      };
+      const lines = (): Array<{ node: string; data: string[] }> =>
+        existsSync(out)
+          ? readFileSync(out, 'utf8')
+              .split('\n')
+              .filter((l) => l !== '')
+              .map((l) => JSON.parse(l))
+          : [];
+      const seen = (): Set<string> => new Set(lines().flatMap((l) => l.data));
+      // A restarts: it finds the Enabled mapping in the shared metadata, and leaves it to B, which holds its lease.
+      await nodeA.close();
+      ka.destroy();
+      la.destroy();
+      nodeA = await node();
+      ka = kinesisClient(nodeA);
+      la = new L.LambdaClient({ endpoint: nodeA.url, region: 'us-east-1', credentials });
+      await put(0, 30);
+      await eventually(async () => assert.equal(seen().size, 30), 'the first 30 records invoked', 30_000);
+      // Let a rival poller (had there been one on A) show itself.
+      await sleep(1_000);
+      const first = lines();
+      assert.deepEqual([...new Set(first.map((l) => l.node))], [nodeB!.url], 'every batch was invoked by B, the lease owner (not by A, restarted)');
+      assert.equal(first.flatMap((l) => l.data).length, 30, 'no record invoked twice while one node polls');
+      // B stops: it checkpoints, releases the lease, and A takes it and reads on from B's checkpoint.
+      const before = first.length;
+      await nodeB!.close();
+      nodeB = undefined;
+      await put(30, 60);
+      await eventually(async () => assert.equal(seen().size, 60), 'the next 30 records invoked on A', 30_000);
+      const later = lines().slice(before);
+      assert.deepEqual([...new Set(later.map((l) => l.node))], [nodeA.url], 'after B stopped, A invoked');
+      // No gap, in order: every record in the order written, duplicates (at-least-once) only of records before B's checkpoint.
+      const all = lines().flatMap((l) => l.data);
+      const firstSeen = all.filter((d, i) => all.indexOf(d) === i);
+      assert.deepEqual(
+        firstSeen,
+        Array.from({ length: 60 }, (_, i) => `r${i}`),
+      );
+      const duplicates = all.length - 60;
+      assert.equal(duplicates, 0, 'a clean hand-over (checkpoint, release) repeats nothing');
+    } finally {
+      la.destroy();
+      lb.destroy();
+    }
+  });
+});
