@@ -79,7 +79,10 @@ export class AsyncEventLog {
   private creating: Promise<ShardLog> | undefined;
 
   private async append(key: string, value: unknown): Promise<void> {
-    const log = this.log ?? (await (this.creating ??= (async () => this.storage.getLog(ASYNC_LOG_ID) ?? this.storage.createLog(ASYNC_LOG_ID))()));
+    // Shared storage: another node may have made the log since this one opened (its create would fail with EXISTS).
+    const s = this.storage;
+    const log =
+      this.log ?? (await (this.creating ??= (async () => s.getLog(ASYNC_LOG_ID) ?? (s.openLog ? s.openLog(ASYNC_LOG_ID) : s.createLog(ASYNC_LOG_ID)))()));
     this.log = log;
     const ts = Math.max(this.lastTs, this.clock.now());
     this.lastTs = ts;

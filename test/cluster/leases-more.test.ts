@@ -191,7 +191,7 @@ describe('leased background work and enhanced fan-out across nodes', () => {
     const lb = new L.LambdaClient({ endpoint: nodeB!.url, region: 'us-east-1', credentials });
     try {
       // Each invocation records which node invoked it (its AWS_ENDPOINT_URL) and the records' data.
-      const code = `const fs = require('fs'); exports.handler = async (e) => { fs.appendFileSync(process.env.OUT, JSON.stringify({ node: process.env.AWS_ENDPOINT_URL, data: e.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString()) }) + '\\n'); };`;
+      const code = `const fs = require('fs'); exports.handler = async (e) => { if (!e.Records) return; fs.appendFileSync(process.env.OUT, JSON.stringify({ node: process.env.AWS_ENDPOINT_URL, data: e.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString()) }) + '\\n'); };`;
       await la.send(
         new L.CreateFunctionCommand({
           FunctionName: 'counter',
@@ -202,6 +202,12 @@ describe('leased background work and enhanced fan-out across nodes', () => {
           Environment: { Variables: { OUT: out } },
         }),
       );
+      // Event invocations through both nodes: the second node appends to the event log the first one created.
+      await eventually(() => lb.send(new L.GetFunctionCommand({ FunctionName: 'counter' })), 'function visible through B');
+      for (const client of [la, lb]) {
+        const r = await client.send(new L.InvokeCommand({ FunctionName: 'counter', InvocationType: 'Event', Payload: strToU8('{}') }));
+        assert.equal(r.StatusCode, 202);
+      }
       // B knows the stream and the function (metadata watch) and creates the mapping: B's transition takes the lease.
       await eventually(() => kb.send(new K.DescribeStreamSummaryCommand({ StreamName: stream })), 'stream visible through B');
       await eventually(() => lb.send(new L.GetFunctionCommand({ FunctionName: 'counter' })), 'function visible through B');
