@@ -9,6 +9,7 @@ import type { Clock } from '../core/index.ts';
 import type { MetaStore } from '../storage/index.ts';
 import { ActionDispatcher, type AlarmActionsConfig } from './alarms/actions.ts';
 import { AlarmEngine } from './alarms/engine.ts';
+import type { AlarmLeases } from './alarms/engine.ts';
 import { Dashboards } from './dashboards.ts';
 import { forecastBand } from './band.ts';
 import { type GetMetricDataInput, type GetMetricDataOutput, getMetricData } from './get-metric-data.ts';
@@ -47,6 +48,8 @@ export interface MetricsEngineOptions {
   /** Start the emission registry (default true). */
   emit?: boolean;
   onWarning?: (message: string) => void;
+  /** Several nodes on one JetStream namespace: each metric alarm is evaluated on the node holding its lease (`alarm/<name>`). */
+  leases?: AlarmLeases;
 }
 
 export class MetricsEngine {
@@ -77,6 +80,7 @@ export class MetricsEngine {
       band: this.band,
       onWarning: opts.onWarning,
       beforeEvaluation: () => void this.registry.flush(),
+      ...(opts.leases ? { leases: opts.leases } : {}),
     });
     this.dashboards = new Dashboards(opts.meta, clock, accountId);
   }

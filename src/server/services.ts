@@ -94,6 +94,8 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
     // Metrics are as durable as the streams: over in-memory streams (tests, `--storage memory` with a data dir) their
     // block files are written without fsync, which otherwise costs a sync per block at every checkpoint.
     fsync: deps.metrics?.fsync ?? !(deps.storage instanceof MemoryStorage),
+    // A cluster: each metric alarm is evaluated, and acts, on one node.
+    ...(deps.leases ? { leases: deps.leases } : {}),
   });
   // Alarm actions on arn:aws:lambda:…:function:… invoke the server's functions asynchronously.
   if (!deps.metrics?.actions?.invokeFunction) metrics.actions.setFunctionInvoker(alarmActionInvoker(functions));
@@ -147,6 +149,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
       stop: (name) => engine.idleLeased(name),
     });
     deps.leases.register(functions.mappings.leased());
+    deps.leases.register(metrics.alarms.leased());
   }
   // AWS/KinesisAnalytics: every running application's input and output counters, once a second.
   emitApplicationMetrics(metrics.registry, () => analytics.host.runningStats());

@@ -160,7 +160,21 @@ export interface AlarmEngineOptions {
   onWarning?: (message: string) => void;
   /** Runs before each evaluation (the metrics engine flushes emitted samples into the store). */
   beforeEvaluation?: () => void;
+  /**
+   * Several nodes on one JetStream namespace: a metric alarm is evaluated (and its actions run) only on the node
+   * holding its lease `alarm/<name>` (src/cluster/leases.ts), so a state change and its actions happen once.
+   */
+  leases?: AlarmLeases;
 }
+
+/** The lease manager as the alarms use it. */
+export interface AlarmLeases {
+  mayRun(resource: string): Promise<boolean>;
+  holds(resource: string): boolean;
+}
+
+/** The lease of a metric alarm's evaluation: `alarm/<name>`. */
+export const ALARM_LEASE_PREFIX = 'alarm/';
 
 const logger = log.child('metrics').child('alarms');
 
@@ -192,6 +206,7 @@ export class AlarmEngine {
   private readonly band: BandFunction;
   private readonly warn: (message: string) => void;
   private readonly beforeEvaluation: () => void;
+  private readonly leases: AlarmLeases | undefined;
   private closed = false;
 
   constructor(opts: AlarmEngineOptions) {
@@ -205,6 +220,30 @@ export class AlarmEngine {
     this.band = opts.band ?? forecastBand;
     this.warn = opts.onWarning ?? ((message) => logger.warn(message));
     this.beforeEvaluation = opts.beforeEvaluation ?? (() => undefined);
+    this.leases = opts.leases;
+  }
+
+  /**
+   * The leased kind (a cluster): every metric alarm this node knows is evaluated on one node. Taking the lease reads
+   * the alarm's state as its previous owner stored it, so a transition that node already made (and acted on) is
+   * not made again here.
+   */
+  leased(): { prefix: string; desired(): ReadonlyMap<string, number>; start(name: string): Promise<void>; stop(name: string): Promise<void> } {
+    return {
+      prefix: ALARM_LEASE_PREFIX,
+      desired: () => {
+        const out = new Map<string, number>();
+        for (const a of this.alarms.values()) if (a.type === 'MetricAlarm') out.set(a.name, 1);
+        return out;
+      },
+      start: async (name) => {
+        const a = this.alarms.get(name);
+        const stored = this.meta.get<StoredAlarm>(ALARM_KEY + name);
+        if (a && stored && stored.state.updatedMs >= a.state.updatedMs) a.state = stored.state;
+      },
+      // Evaluations ask for the lease at each period boundary: nothing runs between them.
+      stop: async () => undefined,
+    };
   }
 
   /** Loads alarms and history from the MetaStore and starts evaluating. */
@@ -229,6 +268,34 @@ export class AlarmEngine {
     }
     this.history.sort((a, b) => a.timestampMs - b.timestampMs);
     for (const a of this.alarms.values()) if (a.type === 'MetricAlarm') this.schedule(a);
+    // Shared metadata (a cluster): alarms put, changed or deleted through other nodes, and states their evaluating
+    // node stored, are followed here (only the lease owner evaluates a metric alarm; see leased()).
+    this.unwatch = this.meta.watch?.(ALARM_KEY, (key) => this.followed(key.slice(ALARM_KEY.length)));
+  }
+
+  private unwatch: (() => void) | undefined;
+
+  /** An alarm another node wrote or deleted: the copy here follows it. */
+  private followed(name: string): void {
+    if (this.closed) return;
+    const stored = this.meta.get<StoredAlarm>(ALARM_KEY + name);
+    const existing = this.alarms.get(name);
+    if (!stored) {
+      existing?.timer?.cancel();
+      this.alarms.delete(name);
+      return;
+    }
+    if (existing && existing.configurationUpdatedMs === stored.configurationUpdatedMs) {
+      // Only its state or tags moved (another node evaluated it): the schedule here stays.
+      existing.state = stored.state;
+      existing.tags = stored.tags;
+      return;
+    }
+    existing?.timer?.cancel();
+    const live = this.live(name, stored);
+    if (existing) live.chain = existing.chain;
+    this.alarms.set(name, live);
+    if (live.type === 'MetricAlarm') this.schedule(live);
   }
 
   arnOf(name: string): string {
@@ -467,6 +534,8 @@ export class AlarmEngine {
         ? JSON.stringify({ version: '1.0', type: 'Update', updatedAlarm: view, originalAlarm: this.configJson(existing) })
         : JSON.stringify({ version: '1.0', type: 'Create', createdAlarm: view }),
     });
+    // A cluster: the node the alarm was put through evaluates it (unless another node already does).
+    if (type === 'MetricAlarm' && this.leases) await this.leases.mayRun(ALARM_LEASE_PREFIX + name);
     if (type === 'MetricAlarm') this.schedule(live);
   }
 
@@ -511,6 +580,11 @@ export class AlarmEngine {
     a.timer = this.clock.setTimer(
       () => {
         if (this.alarms.get(a.name) !== a) return;
+        // Another node holds this alarm's lease (a cluster): it evaluates, and acts.
+        if (this.leases && !this.leases.holds(ALARM_LEASE_PREFIX + a.name)) {
+          this.schedule(a);
+          return;
+        }
         a.chain = a.chain.then(() => this.evaluateMetricAlarm(a, boundary)).catch((e: unknown) => this.warn(`alarm ${a.name}: ${(e as Error).message}`));
         this.schedule(a);
       },
@@ -1029,6 +1103,7 @@ export class AlarmEngine {
 
   close(): void {
     this.closed = true;
+    this.unwatch?.();
     for (const a of this.alarms.values()) a.timer?.cancel();
   }
 }
