@@ -153,8 +153,10 @@ export class EventSourceMappings {
       },
       stop: async (uuid) => {
         await this.stopPoller(uuid);
-        // Deleted through another node, whose removal of the checkpoint log may have come before this poller's last write.
-        if (!this.records.has(uuid)) await CheckpointLog.remove(this.o.storage, CHECKPOINT_LOG_PREFIX + uuid);
+        // Deleted through another node, whose removal of the checkpoint log may have come before this poller's last
+        // write (or found no log: a node knows a log it has not opened only once it opens it).
+        const rec = this.records.get(uuid);
+        if (!rec || rec.state === 'Deleting') await CheckpointLog.remove(this.o.storage, CHECKPOINT_LOG_PREFIX + uuid);
       },
     };
   }
