@@ -19,6 +19,7 @@ import type { FlinkApplication, FlinkState, Row, SourceRecord } from '../../sql/
 import { KEY_GROUPS, parallelLayout, subtaskOfKeyGroup } from '../../sql/index.ts';
 import type { Clock } from '../../core/index.ts';
 import type { SubtaskInit, SubtaskMessage, SubtaskReply } from './subtask.ts';
+import { packRecords, type RecordNeeds } from './wire.ts';
 
 /** Messages a subtask may have unanswered before the reader waits (backpressure). */
 const MAX_IN_FLIGHT = 8;
@@ -181,8 +182,15 @@ export class Subtasks {
   private readonly clock: Clock;
   private readonly onOutput: SubtasksOptions['onOutput'];
   private readonly onError: SubtasksOptions['onError'];
+  /** Per source table, the metadata its records must carry to the subtasks (wire.ts). */
+  private readonly needs = new Map<string, RecordNeeds>();
 
   private constructor(o: SubtasksOptions) {
+    for (const table of o.app.sourceNames()) {
+      const keys = new Set<string>();
+      for (const src of o.app.stream(table).flink?.sources ?? []) if (src.kind === 'metadata') keys.add(src.key);
+      this.needs.set(table, { keys: keys.has('partition-key'), seqs: keys.has('sequence-number') });
+    }
     this.n = o.n;
     this.layout = o.layout;
     this.clock = o.clock;
@@ -414,10 +422,11 @@ export class Subtasks {
     }
   }
 
-  /** hot path: a batch of records read from one shard, to the subtask that reads it. */
+  /** hot path: a batch of records read from one shard, packed into one transferred buffer, to the subtask that reads it. */
   push(table: string, records: SourceRecord[], arrivalMs: number, split: string): void {
     const i = this.splitOwner.get(`${table}\u0000${split}`) ?? 0;
-    this.send(i, { t: 'records', table, split, records, arrivalMs, now: this.clock.now() });
+    const packed = packRecords(records, this.needs.get(table) ?? { keys: true, seqs: true });
+    this.send(i, { t: 'records', table, split, packed, arrivalMs, now: this.clock.now() }, [packed.buf]);
   }
 
   /** Processing time moved (idle shards, processing-time windows, TTL). */

@@ -16,7 +16,8 @@
  */
 import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { Clock } from '../../core/index.ts';
-import { FlinkApplication, type FlinkState, type Row, type SourceRecord, keyGroupOf, subtaskOfKeyGroup } from '../../sql/index.ts';
+import { FlinkApplication, type FlinkState, type Row, keyGroupOf, subtaskOfKeyGroup } from '../../sql/index.ts';
+import { type PackedRecords, type PackedRows, RowDecoder, RowEncoder, unpackRecords } from './wire.ts';
 
 /** Where the worker code is (the main thread starts workers from it; in the built CLI, its own chunk). */
 export const SUBTASK_URL = import.meta.url;
@@ -54,7 +55,8 @@ export type SubtaskMessage =
   /** A pooled worker takes a job (answered once it is planned), or drops it (not answered). */
   | { t: 'init'; job: number; init: SubtaskInit }
   | { t: 'reset' }
-  | { t: 'records'; table: string; split: string; records: SourceRecord[]; arrivalMs: number; now: number }
+  /** Records read from one shard (wire.ts; the buffer is transferred). */
+  | { t: 'records'; table: string; split: string; packed: PackedRecords; arrivalMs: number; now: number }
   | { t: 'splits'; table: string; ids: string[]; now: number }
   /** 'keyed': a table whose shards attached after the start (its stream was CREATING): the subtasks that read them. */
   | { t: 'upstreams'; table: string; owners: number[]; now: number }
@@ -62,8 +64,8 @@ export type SubtaskMessage =
   /** A barrier: answered once every subtask's rows sent before it are handled (with the state when `checkpoint`). */
   | { t: 'sync'; now: number; checkpoint: boolean };
 
-/** Between subtasks ('keyed'): rows of the receiver's key groups, and the sender's watermark of the table. */
-type Exchange = { t: 'x'; table: string; rows: Row[]; groups: Uint8Array; wm: number; idle: boolean; now: number } | { t: 'barrier' };
+/** Between subtasks ('keyed'): rows of the receiver's key groups (wire.ts; the buffer is transferred), and the sender's watermark of the table. */
+type Exchange = { t: 'x'; table: string; packed: PackedRows | null; wm: number; idle: boolean; now: number } | { t: 'barrier' };
 
 export interface SubtaskReply {
   /** The job the reply belongs to (a pooled worker's earlier job may still be answering). */
@@ -113,7 +115,7 @@ function plan(job: number, init: SubtaskInit, post: (r: SubtaskReply) => void): 
         const reply: SubtaskReply = { job, out: [], wms: {} };
         if (m.t === 'init' || m.t === 'reset' || m.t === 'upstreams') return reply;
         if (m.now > now) now = m.now;
-        if (m.t === 'records') first.pushRecords(m.table, m.records, m.arrivalMs, m.split);
+        if (m.t === 'records') first.pushRecords(m.table, unpackRecords(m.packed, m.split, readsText(first, m.table)), m.arrivalMs, m.split);
         else if (m.t === 'splits') {
           first.registerSplits(m.table, m.ids, m.now);
           splits.set(m.table, (splits.get(m.table) ?? 0) + m.ids.length);
@@ -196,21 +198,19 @@ function keyed(
     return active > 0 ? min : max;
   };
 
-  /** hot path: rows of this subtask's key groups from upstream `from`, with its watermark. */
-  const receive = (from: number, x: Extract<Exchange, { t: 'x' }>): void => {
-    setNow(x.now);
-    const ups = upWm.get(x.table)!;
+  /** hot path: rows of this subtask's key groups (and each row's group) from upstream `from`, with its watermark. */
+  const receive = (from: number, table: string, rows: Row[], groups: ArrayLike<number>, upWmMs: number, idle: boolean, nowMs: number): void => {
+    setNow(nowMs);
+    const ups = upWm.get(table)!;
     const u = ups.get(from);
-    if (u === undefined) ups.set(from, { wm: x.wm, idle: x.idle });
+    if (u === undefined) ups.set(from, { wm: upWmMs, idle });
     else {
-      if (x.wm > u.wm) u.wm = x.wm;
-      u.idle = x.idle;
+      if (upWmMs > u.wm) u.wm = upWmMs;
+      u.idle = idle;
     }
-    const wm = tableWm(x.table);
-    const moved = wm > (given.get(x.table) ?? -Infinity);
-    if (moved) given.set(x.table, wm);
-    const rows = x.rows;
-    const groups = x.groups;
+    const wm = tableWm(table);
+    const moved = wm > (given.get(table) ?? -Infinity);
+    if (moved) given.set(table, wm);
     for (let i = 0; i < rows.length; i++) {
       const g = groups[i]!;
       let b = buckets[g];
@@ -220,9 +220,9 @@ function keyed(
     for (const g of init.groups) {
       const b = buckets[g];
       if (b !== undefined && b.length > 0) {
-        byGroup[g]!.pushExchanged(x.table, b, wm, x.now);
+        byGroup[g]!.pushExchanged(table, b, wm, nowMs);
         buckets[g] = [];
-      } else if (moved) byGroup[g]!.pushExchanged(x.table, [], wm, x.now);
+      } else if (moved) byGroup[g]!.pushExchanged(table, [], wm, nowMs);
     }
   };
 
@@ -250,33 +250,46 @@ function keyed(
     return k > 0 && router.metrics().sources[t]?.idleSplits === k;
   };
 
-  /** Sends each subtask its rows of the batch (or, with none, the watermark when it moved). */
+  /** Per other subtask: the encoder of the rows sent to it (wire.ts); per upstream subtask, the decoder of its rows. */
+  const encoders = Array.from({ length: n }, (_, j) => (j === index ? null : new RowEncoder()));
+  const decoders = Array.from({ length: n }, (_, j) => (j === index ? null : new RowDecoder()));
+  /** This subtask's own rows of a batch, and their key groups. */
+  let ownRows: Row[] = [];
+  let ownGroups: number[] = [];
+
+  /** hot path: sends each subtask its rows of the batch (or, with none, the watermark when it moved). */
   const route = (table: string, rows: Row[], idle: boolean, nowMs: number): void => {
     const wm = router.watermark(table) ?? -Infinity;
     const slot = init.keys[table]!;
-    const parts: Row[][] = [];
-    const groups: number[][] = [];
-    for (let j = 0; j < n; j++) {
-      parts.push([]);
-      groups.push([]);
-    }
     for (let k = 0; k < rows.length; k++) {
       const r = rows[k]!;
       const g = keyGroupOf(r[slot]);
       const j = subtaskOfKeyGroup(g, n);
-      parts[j]!.push(r);
-      groups[j]!.push(g);
+      if (j === index) {
+        ownRows.push(r);
+        ownGroups.push(g);
+      } else encoders[j]!.add(r, g);
     }
     let last = sent.get(table);
     if (!last) sent.set(table, (last = Array.from({ length: n }, () => ({ wm: -Infinity, idle: false }))));
     for (let j = 0; j < n; j++) {
       const s = last[j]!;
-      if (parts[j]!.length === 0 && s.wm >= wm && s.idle === idle) continue;
+      const enc = encoders[j];
+      const count = enc ? enc.size : ownRows.length;
+      if (count === 0 && s.wm >= wm && s.idle === idle) continue;
       s.wm = wm;
       s.idle = idle;
-      const x: Exchange = { t: 'x', table, rows: parts[j]!, groups: Uint8Array.from(groups[j]!), wm, idle, now: nowMs };
-      if (j === index) receive(index, x);
-      else init.out[j]!.postMessage(x, [x.groups.buffer as ArrayBuffer]);
+      if (enc === null) {
+        const mine = ownRows;
+        const groups = ownGroups;
+        ownRows = [];
+        ownGroups = [];
+        receive(index, table, mine, groups, wm, idle, nowMs);
+      } else {
+        const packed = count > 0 ? enc!.take() : null;
+        const x: Exchange = { t: 'x', table, packed, wm, idle, now: nowMs };
+        init.out[j]!.postMessage(x, packed ? [packed.buf] : []);
+      }
     }
   };
 
@@ -288,7 +301,11 @@ function keyed(
       let reply: SubtaskReply | null = null;
       try {
         if (x.t === 'barrier') reply = barrier();
-        else receive(from, x);
+        else if (x.packed === null) receive(from, x.table, [], [], x.wm, x.idle, x.now);
+        else {
+          const { rows, groups } = decoders[from]!.read(x.packed);
+          receive(from, x.table, rows, groups, x.wm, x.idle, x.now);
+        }
       } catch (e) {
         reply = { job, out: [], wms: {}, error: e instanceof Error ? e.message : String(e) };
         if (waiting === null) reply.extra = true;
@@ -317,7 +334,7 @@ function keyed(
       switch (m.t) {
         case 'records':
           routed = [];
-          router.pushRecords(m.table, m.records, m.arrivalMs, m.split);
+          router.pushRecords(m.table, unpackRecords(m.packed, m.split, readsText(first, m.table)), m.arrivalMs, m.split);
           route(m.table, routed, false, m.now);
           routed = [];
           break;
@@ -347,6 +364,12 @@ function keyed(
       return reply;
     },
   };
+}
+
+/** Whether a table's format reads records as text (wire.ts then hands it an ASCII batch's records as substrings). */
+function readsText(app: FlinkApplication, table: string): boolean {
+  const f = app.stream(table).flink?.connector.format?.name;
+  return f === 'json' || f === 'csv' || f === 'debezium-json';
 }
 
 /** A worker serves one job at a time; between jobs it waits in parallel.ts's pool. */
