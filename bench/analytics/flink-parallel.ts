@@ -7,10 +7,11 @@
  * after a warm-up run per configuration (which also starts the pooled subtask workers); the two parallelisms'
  * runs alternate, so a change in the machine's load meets both.
  *
- *   node --import tsx bench/analytics/flink-parallel.ts [--records 200000] [--runs 5] [--write]
+ *   node --import tsx bench/analytics/flink-parallel.ts [--records 200000] [--runs 5] [--only keyed] [--write]
  *
  * `--write` records the figures in docs/benchmarks.md (section analytics-flink-parallel).
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     records: { type: 'string', default: '200000' },
     runs: { type: 'string', default: '5' },
     write: { type: 'boolean', default: false },
+    /** Only the jobs whose label contains this (profiling one of them). */
+    only: { type: 'string', default: '' },
   },
 });
 const N = Number(values.records);
@@ -85,8 +88,19 @@ for (let i = 0; i < N; i += 500) {
   await kinesis.send(new PutRecordsCommand({ StreamName: 'ticks', Records: records }));
 }
 
+/** The main thread's CPU time in ms (Linux: /proc/self/task/<pid>/stat, in clock ticks of 10 ms); NaN elsewhere. */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 let apps = 0;
-async function runOnce(sql: string, parallelism: number): Promise<{ ms: number; cpuMs: number }> {
+async function runOnce(sql: string, parallelism: number): Promise<{ ms: number; cpuMs: number; mainMs: number }> {
   const name = `bench-${++apps}`;
   await v2.send(
     new CreateApplicationCommand({
@@ -101,6 +115,7 @@ async function runOnce(sql: string, parallelism: number): Promise<{ ms: number; 
   );
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const m0 = mainThreadCpuMs();
   await v2.send(new StartApplicationCommand({ ApplicationName: name }));
   await service.registry.whenSettled();
   const job = service.registry.job(name)!;
@@ -108,33 +123,37 @@ async function runOnce(sql: string, parallelism: number): Promise<{ ms: number; 
   const ms = performance.now() - t0;
   const c = process.cpuUsage(c0);
   const cpuMs = (c.user + c.system) / 1000;
+  const mainMs = mainThreadCpuMs() - m0;
   if (job.stats().recordsRead !== N) throw new Error(`${name} read ${job.stats().recordsRead} of ${N} records`);
   if (job.parallel.n !== parallelism) throw new Error(`${name} ran as ${job.parallel.n} subtasks, not ${parallelism}`);
   await v2.send(new StopApplicationCommand({ ApplicationName: name, Force: true }));
   await service.registry.whenSettled();
-  return { ms, cpuMs };
+  return { ms, cpuMs, mainMs };
 }
 
 const lines: string[] = [];
 for (const [label, sql] of Object.entries(JOBS)) {
+  if (!label.includes(values.only)) continue;
   const times: Record<number, number[]> = { 1: [], 2: [] };
   const cpu: Record<number, number[]> = { 1: [], 2: [] };
+  const main: Record<number, number[]> = { 1: [], 2: [] };
   await runOnce(sql, 1);
   await runOnce(sql, 2);
   for (let r = 0; r < RUNS; r++)
     for (const p of [1, 2]) {
-      const { ms, cpuMs } = await runOnce(sql, p);
+      const { ms, cpuMs, mainMs } = await runOnce(sql, p);
       times[p]!.push(ms);
       cpu[p]!.push(cpuMs);
+      main[p]!.push(mainMs);
     }
   const rate = (p: number): number => N / (median(times[p]!) / 1000);
   for (const p of [1, 2])
     console.log(
-      `${label} at parallelism ${p}: wall ${times[p]!.map((t) => t.toFixed(0)).join(', ')} ms; CPU ${cpu[p]!.map((t) => t.toFixed(0)).join(', ')} ms`,
+      `${label} at parallelism ${p}: wall ${times[p]!.map((t) => t.toFixed(0)).join(', ')} ms; CPU ${cpu[p]!.map((t) => t.toFixed(0)).join(', ')} ms (main thread ${main[p]!.map((t) => t.toFixed(0)).join(', ')} ms)`,
     );
   const k = (x: number): string => `${(x / 1000).toFixed(1)}k records/s`;
   lines.push(
-    `| ${label} | ${k(rate(1))} | ${k(rate(2))} | ${(rate(2) / rate(1)).toFixed(2)}× | ${median(cpu[1]!).toFixed(0)} ms | ${median(cpu[2]!).toFixed(0)} ms | ${(median(cpu[2]!) / median(cpu[1]!)).toFixed(2)}× |`,
+    `| ${label} | ${k(rate(1))} | ${k(rate(2))} | ${(rate(2) / rate(1)).toFixed(2)}× | ${median(cpu[1]!).toFixed(0)} ms | ${median(cpu[2]!).toFixed(0)} ms (main thread ${median(main[2]!).toFixed(0)} ms) | ${(median(cpu[2]!) / median(cpu[1]!)).toFixed(2)}× | ${((median(cpu[1]!) * 1000) / N).toFixed(2)} / ${((median(cpu[2]!) * 1000) / N).toFixed(2)} µs |`,
   );
 }
 v2.destroy();
@@ -144,8 +163,8 @@ await server.close();
 const md = `${machineLine()}; load average ${load.toFixed(1)} at the start; ${N.toLocaleString('en-US')} JSON records in a ${SHARDS}-shard stream, read from TRIM_HORIZON by a v2 application; wall-clock time from StartApplication until every record has gone through, median of ${RUNS} runs after a warm-up.
 Command: \`node --import tsx bench/analytics/flink-parallel.ts --records ${N} --runs ${RUNS} --write\`
 
-| job | Parallelism 1 | Parallelism 2 | throughput ratio | CPU time at 1 | CPU time at 2 | CPU ratio |
-|---|---|---|---|---|---|---|
+| job | Parallelism 1 | Parallelism 2 | throughput ratio | CPU time at 1 | CPU time at 2 | CPU ratio | CPU per record at 1 / 2 |
+|---|---|---|---|---|---|---|---|
 ${lines.join('\n')}
 
 The wall-clock ratio is what parallelism buys when a second core is free${load > 2 ? "; with the load average above this machine's 2 cores it partly measures the other work" : ''}. Read it with the CPU ratio: what the same records cost in all threads at 2 subtasks against 1 (messages between threads, structured clones of records and rows, a router per subtask).`;
