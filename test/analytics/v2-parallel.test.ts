@@ -73,6 +73,28 @@ INSERT INTO out_t
 SELECT t.ticker, t.price, q.bid FROM ticks t JOIN quotes q
   ON t.ticker = q.symbol AND q.quote_time BETWEEN t.event_time - INTERVAL '5' SECOND AND t.event_time;`;
 
+const NOTES = `CREATE TABLE notes (
+  event_time TIMESTAMP(3),
+  who STRING,
+  n INT,
+  pk STRING METADATA FROM 'partition-key' VIRTUAL,
+  shard STRING METADATA FROM 'shard-id' VIRTUAL,
+  seq STRING METADATA FROM 'sequence-number' VIRTUAL,
+  arrival TIMESTAMP_LTZ(3) METADATA FROM 'timestamp' VIRTUAL,
+  WATERMARK FOR event_time AS event_time - INTERVAL '1' SECOND
+) WITH ('connector' = 'kinesis', 'stream' = 'notes', 'scan.stream.initpos' = 'TRIM_HORIZON', 'format' = 'json',
+        'json.timestamp-format.standard' = 'ISO-8601');`;
+
+const NOTES_COPY = (out: string) => `${NOTES}
+${sink(out, 'who STRING, n INT, pk STRING, shard STRING, seq STRING, arrival TIMESTAMP(3)')}
+INSERT INTO out_t SELECT who, n, pk, shard, seq, CAST(arrival AS TIMESTAMP(3)) FROM notes;`;
+
+const NOTES_BY_KEY = (out: string) => `${NOTES}
+${sink(out, 'pk STRING, window_start TIMESTAMP(3), n BIGINT, total INT, names STRING')}
+INSERT INTO out_t
+SELECT pk, window_start, COUNT(*), SUM(n), MAX(who) FROM TABLE(TUMBLE(TABLE notes, DESCRIPTOR(event_time), INTERVAL '1' MINUTE))
+GROUP BY pk, window_start, window_end;`;
+
 /** The hash key that lands in shard i of a stream with SHARDS shards. */
 function hashKey(shard: number): string {
   return ((BigInt(shard) * 2n ** 128n) / BigInt(SHARDS) + 7n).toString();
@@ -233,6 +255,63 @@ describe('ParallelismConfiguration: Flink SQL jobs in parallel subtasks', () => 
       'the log says how the job runs',
     );
     await stop('filter-1', 'filter-4');
+  });
+
+  it('gives the subtasks each record’s Kinesis metadata and its UTF-8 text as 1 subtask reads them, and routes by a metadata column', async () => {
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'notes', ShardCount: SHARDS }));
+    clock.advance(1);
+    // Shard 0 carries names outside ASCII (its batches are decoded as bytes), the others only ASCII (decoded as one string).
+    const NAMES = ['Zoë', 'Łukasz', '李雷', 'Ana ✓'];
+    for (let i = 0; i < 200; i += 50) {
+      await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: 'notes',
+          Records: Array.from({ length: 50 }, (_, k) => {
+            const j = i + k;
+            const shard = j % SHARDS;
+            const who = shard === 0 ? NAMES[(j >> 2) % NAMES.length] : `user${j % 9}`;
+            const body = { event_time: new Date(T0 + j * 1000).toISOString(), who, n: j };
+            return { PartitionKey: `pk-${j % 5}`, ExplicitHashKey: hashKey(shard), Data: Buffer.from(JSON.stringify(body)) };
+          }),
+        }),
+      );
+      clock.advance(250);
+    }
+    await kinesis.send(
+      new PutRecordsCommand({
+        StreamName: 'notes',
+        Records: Array.from({ length: SHARDS }, (_, s) => ({
+          PartitionKey: 'end',
+          ExplicitHashKey: hashKey(s),
+          Data: Buffer.from(JSON.stringify({ event_time: new Date(T0 + 3_600_000).toISOString(), who: 'end', n: 0 })),
+        })),
+      }),
+    );
+    await create('notes-copy-1', NOTES_COPY('notes-copy-1-out'), 1);
+    await create('notes-copy-2', NOTES_COPY('notes-copy-2-out'), 2);
+    await create('notes-key-1', NOTES_BY_KEY('notes-key-1-out'), 1);
+    await create('notes-key-2', NOTES_BY_KEY('notes-key-2-out'), 2);
+    for (const name of ['notes-copy-1', 'notes-copy-2', 'notes-key-1', 'notes-key-2']) await start(name);
+    assert.equal(await current('notes-copy-2'), 2);
+    assert.equal(await current('notes-key-2'), 2);
+    const copied = await output('notes-copy-1');
+    assert.equal(copied.length, 200 + SHARDS);
+    const first = JSON.parse(copied.find((t) => t.includes('"n":0,') && t.includes('Zo'))!) as Record<string, unknown>;
+    assert.deepEqual({ who: first.who, pk: first.pk, shard: first.shard }, { who: 'Zoë', pk: 'pk-0', shard: 'shardId-000000000000' });
+    assert.match(String(first.seq), /^\d{56}$/);
+    assert.deepEqual(await output('notes-copy-2'), copied);
+    const keyed = await output('notes-key-1');
+    assert.equal(keyed.length, 5 * 4, 'a row per partition key and minute');
+    assert.ok(
+      keyed.some((t) => t.includes('李雷')),
+      keyed.join('\n'),
+    );
+    assert.deepEqual(await output('notes-key-2'), keyed);
+    assert.ok(
+      (await logLines('notes-key-2')).some((l) => l.message === 'Job runs as 2 parallel subtasks (rows routed by key: notes.pk)'),
+      'routed by the partition key',
+    );
+    await stop('notes-copy-1', 'notes-copy-2', 'notes-key-1', 'notes-key-2');
   });
 
   it('routes a windowed aggregation by its key to 4 subtasks with one watermark, and fires the same windows as 1 subtask', async () => {
