@@ -167,6 +167,6 @@ Command: \`node --import tsx bench/analytics/flink-parallel.ts --records ${N} --
 |---|---|---|---|---|---|---|---|
 ${lines.join('\n')}
 
-The wall-clock ratio is what parallelism buys when a second core is free${load > 2 ? "; with the load average above this machine's 2 cores it partly measures the other work" : ''}. Read it with the CPU ratio: what the same records cost in all threads at 2 subtasks against 1 (messages between threads, structured clones of records and rows, a router per subtask).`;
+The wall-clock ratio is what parallelism buys when a second core is free${load > 2 ? "; with the load average above this machine's 2 cores it partly measures the other work" : ''}. Read it with the CPU ratio: what the same records cost in all threads at 2 subtasks against 1, and CPU per record, which a loaded machine changes far less than wall-clock time. At 2 subtasks the main thread reads the shards and packs each batch of records into one transferred ArrayBuffer (its share is in brackets); the subtasks decode them, and for a keyed job route rows by key group to each other as packed rows (src/analytics/v2/wire.ts). What 2 subtasks cost beyond 1: packing and unpacking batches, for a keyed job a router per subtask and an operator instance per key group.`;
 console.log(md);
 if (values.write) writeSection('analytics-flink-parallel', 'Flink SQL applications: Parallelism 1 against 2', md);
