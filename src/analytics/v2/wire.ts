@@ -22,8 +22,8 @@ export interface PackedRecords {
   /** [arrival ms: float64 × n][end offset: uint32 × n][record bytes], transferred. */
   buf: ArrayBuffer;
   /** Present when the table reads the metadata. */
-  keys?: string[];
-  seqs?: string[];
+  keys?: (string | undefined)[];
+  seqs?: (string | undefined)[];
 }
 
 /** The metadata a table's records must carry across: partition keys and/or sequence numbers. */
@@ -63,8 +63,16 @@ export function packRecords(records: readonly SourceRecord[], needs: RecordNeeds
     arrival[i] = r.arrivalMs ?? Number.NaN;
   }
   const out: PackedRecords = { n, buf };
-  if (needs.keys) out.keys = records.map((r) => r.partitionKey ?? '');
-  if (needs.seqs) out.seqs = records.map((r) => r.sequenceNumber ?? '');
+  if (needs.keys) {
+    const keys = new Array<string | undefined>(n);
+    for (let i = 0; i < n; i++) keys[i] = records[i]!.partitionKey;
+    out.keys = keys;
+  }
+  if (needs.seqs) {
+    const seqs = new Array<string | undefined>(n);
+    for (let i = 0; i < n; i++) seqs[i] = records[i]!.sequenceNumber;
+    out.seqs = seqs;
+  }
   return out;
 }
 
@@ -89,8 +97,10 @@ export function unpackRecords(p: PackedRecords, shardId: string, text: boolean):
       shardId,
     };
     if (!Number.isNaN(a)) rec.arrivalMs = a;
-    if (p.keys) rec.partitionKey = p.keys[i]!;
-    if (p.seqs) rec.sequenceNumber = p.seqs[i]!;
+    const key = p.keys?.[i];
+    if (key !== undefined) rec.partitionKey = key;
+    const seq = p.seqs?.[i];
+    if (seq !== undefined) rec.sequenceNumber = seq;
     out[i] = rec;
     start = end;
   }
