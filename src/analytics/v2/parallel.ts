@@ -8,6 +8,10 @@
  *   KEY_GROUPS key groups and sends them, one message per subtask per batch over a MessagePort between the two, to
  *   the subtask owning the group, with its watermark (see subtask.ts).
  *
+ * Batches cross threads packed (wire.ts): a batch of records as one transferred ArrayBuffer, rows between subtasks
+ * as tags and numbers with a string dictionary per pair of subtasks — structured clones of each record and row cost
+ * as much CPU as the job itself.
+ *
  * Every message is answered in order with the rows the subtask's sinks received; the main thread hands them to
  * the job's sink writers. A sync is a barrier: every subtask forwards it to every other after the rows it sent, and
  * answers once it has every other's, so the answer covers everything read before it; a checkpoint is a sync that
