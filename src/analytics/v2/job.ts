@@ -366,9 +366,10 @@ export class FlinkJob {
   /**
    * Before the first write: this node's view of each sink stream's shard ends is brought up to date (opening a reader
    * at LATEST re-reads the end from shared storage). On JetStream each record of an append expects the sequence
-   * before it, from this node's view; a view behind the stream by fewer records than the batch (a job taken over
-   * from a dead node, which wrote last) has the head of its first batch refused and the rest stored — and the whole
-   * batch retried: most of a resumed job's first output written twice (issue 19).
+   * before it, from this node's view; a view behind the stream (a job taken over from a dead node, which wrote last)
+   * has its first batch refused whole (the batch's records are chained by message id) and placed again at the end
+   * re-read then. Re-reading first saves that refusal and round trip (before the chain, the batch's tail was stored
+   * and the whole batch retried: most of a resumed job's first output written twice, issue 19).
    */
   private async syncSinkEnds(): Promise<void> {
     for (const stream of this.sinkStreams) {
