@@ -117,7 +117,7 @@ after(async () => {
 });
 
 describe('leased background work and enhanced fan-out across nodes', () => {
-  it('a subscription through one node ends the other node’s subscription of the same consumer and shard', async () => {
+  it('a subscription through one node ends the other node’s subscription of the same consumer and shard', async (t) => {
     const streamArn = await activeStream(ka, `efo${process.pid}`);
     const consumerArn = (await ka.send(new K.RegisterStreamConsumerCommand({ StreamARN: streamArn, ConsumerName: 'push' }))).Consumer!.ConsumerARN!;
     await eventually(async () => {
@@ -155,6 +155,7 @@ describe('leased background work and enhanced fan-out across nodes', () => {
     })();
     await readerA;
     assert.ok(endedA - tookOver < 1_500, `A's subscription ended ${endedA - tookOver} ms after B's took over`);
+    t.diagnostic(`A's subscription ended ${endedA - tookOver} ms after B's SubscribeToShard returned`);
     await ka.send(new K.PutRecordCommand({ StreamName: `efo${process.pid}`, PartitionKey: 'k', Data: Buffer.from('second') }));
     await readerB;
     assert.deepEqual(seenB, ['second']);
@@ -184,7 +185,7 @@ describe('leased background work and enhanced fan-out across nodes', () => {
       kb.destroy();
       nodeB = await node('b');
       kb = kinesisClient(nodeB);
-      await eventually(async () => assert.ok(notified.length >= 1), 'the ALARM notification', 15_000);
+      await eventually(async () => assert.ok(notified.length >= 1, 'no notification yet'), 'the ALARM notification', 15_000);
       // A second evaluator would notify within the same boundary's evaluation.
       await sleep(1_000);
       assert.deepEqual(notified, ['/a'], 'one notification, from A (the lease owner)');
@@ -239,7 +240,7 @@ describe('leased background work and enhanced fan-out across nodes', () => {
     await dropNamespace(nats.urls, `${namespace}cp`);
   });
 
-  it('an event source mapping polls on one node, runs a function uploaded through the other, and moves on when its owner stops, with no gap', async () => {
+  it('an event source mapping polls on one node, runs a function uploaded through the other, and moves on when its owner stops, with no gap', async (t) => {
     const out = join(work, 'invocations.jsonl');
     const stream = `esm${process.pid}`;
     const streamArn = await activeStream(ka, stream);
@@ -318,7 +319,10 @@ describe('leased background work and enhanced fan-out across nodes', () => {
         ka = kb;
       }
       nodeB = undefined;
+      const stopped = Date.now();
       await put(30, 60);
+      await eventually(async () => assert.ok(lines().length > before, 'no invocation yet'), 'a first invocation on the survivor', 30_000);
+      t.diagnostic(`the survivor's first invocation came ${Date.now() - stopped} ms after the owner had stopped`);
       await eventually(async () => assert.equal(seen().size, 60), 'the next 30 records invoked on the survivor', 30_000);
       const later = lines().slice(before);
       assert.deepEqual([...new Set(later.map((l) => l.node))], [survivor.url], 'after the owner stopped, the other node invoked');
