@@ -62,12 +62,17 @@ describe('a metric detector under --auth enforce', () => {
   let fnHook: Webhook;
   const logs: string[] = [];
   // Live intervals start at `now`; the history before it warms the model up.
-  const now = Math.floor(Date.now() / FREQ) * FREQ;
+  // Both taken when the suite's hook runs, not when the file is loaded: in a process running several files that can
+  // be minutes earlier, and requests signed by the real clock then fall outside SigV4's 5 minutes of skew from a
+  // server clock started at `now` (a fresh-clone run's first request was 5 min 11 s ahead of it).
+  let now = 0;
   // The data's daily cycle as if `now` were 16:00 UTC, whatever the hour the test runs at: the scores, and so which
   // alerts fire, must not depend on it (at 18:45 UTC the FR drop scored under the alerts' threshold).
-  const DAY_ORIGIN = now - 16 * 3_600_000;
+  let DAY_ORIGIN = 0;
 
   before(async () => {
+    now = Math.floor(Date.now() / FREQ) * FREQ;
+    DAY_ORIGIN = now - 16 * 3_600_000;
     dir = await mkdtemp(join(tmpdir(), 'freshet-l4m-roles-'));
     snsHook = await startWebhook();
     fnHook = await startWebhook();
