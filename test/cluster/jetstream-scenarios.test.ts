@@ -21,6 +21,7 @@
 import { after, before, describe, it } from 'node:test';
 import { CreateDeliveryStreamCommand, DeleteDeliveryStreamCommand, DescribeDeliveryStreamCommand } from '@aws-sdk/client-firehose';
 import assert from 'node:assert/strict';
+import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -234,6 +235,14 @@ async function twoNodeScenario(example: string, app: string, edit: (loaded: Load
   const t0 = Date.now();
   await withClockMoving(() => applyUp(loaded, onA, { waitTimeoutMs: 30_000, stateDir }), 45_000, `${example}: applying it through A`);
   const delivery = loaded.spec.deliveryStreams[0]!.DeliveryStreamName;
+  // `up` waited for ACTIVE through A; B learns of new streams through the metadata watch, and its generator writes
+  // through B (a run under load had B's first PutRecords refused: ResourceNotFoundException, 4 s after the create).
+  for (const { name } of loaded.spec.streams) {
+    await eventually(async () => {
+      const d = await onB.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+      assert.equal(d.StreamDescriptionSummary?.StreamStatus, 'ACTIVE');
+    }, `${name} ACTIVE through B`);
+  }
   const t1 = Date.now();
   const owners = await settlePlacement([`analytics/${app}`, `firehose/${delivery}`], app);
   const t2 = Date.now();
