@@ -179,6 +179,14 @@ export class FirehoseEngine {
         void this.withLock(name, async () => {
           const meta = this.deps.storage.meta.get<DeliveryStreamMeta>(key);
           if (meta && !this.streams.has(name) && !this.closed) await this.materialise(meta, false);
+          const gone = !meta ? this.streams.get(name) : undefined;
+          if (gone) {
+            // Deleted through another node: forgotten here too (it was still described and listed here, issue 19);
+            // its pipeline stops as at shutdown, and the deleting node removes its log.
+            this.streams.delete(name);
+            await gone.source?.stop();
+            await gone.pipeline.stop();
+          }
         }).catch((e) => logger.swallowed('following a delivery stream created on another node', e, { deliveryStream: name }));
       });
     }

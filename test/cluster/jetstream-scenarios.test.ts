@@ -307,7 +307,7 @@ async function twoNodeScenario(example: string, app: string, edit: (loaded: Load
 }
 
 describe('the S1 and S2 example pipelines on two nodes of one JetStream cluster', () => {
-  it('delivery streams created through A are known on B (whichever node creates their log first)', async () => {
+  it('delivery streams created through A are known on B (whichever node creates their log first), and gone from B once deleted through A', async () => {
     // B follows A's new delivery stream through the metadata watch and opens its log while A creates it. Before, both
     // created it: the second got EXISTS — B then did not know the delivery stream (S1's application, handed over to
     // B, failed to start: its output "does not exist"), or A's CreateDeliveryStream failed.
@@ -337,7 +337,23 @@ describe('the S1 and S2 example pipelines on two nodes of one JetStream cluster'
           assert.equal(d.DeliveryStreamDescription?.DeliveryStreamStatus, 'ACTIVE');
         }, `${name} ACTIVE through B`);
       }
+      // Deleted through A, they are gone on B (B followed creations only: it still described them).
+      await withClockMoving(
+        () => Promise.all(names.map((DeliveryStreamName) => onA.firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName })))),
+        30_000,
+        'deleting the delivery streams through A',
+      );
+      for (const name of names) {
+        await eventually(async () => {
+          const e = await onB.firehose.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name })).then(
+            () => undefined,
+            (x: unknown) => x,
+          );
+          assert.equal((e as { name?: string } | undefined)?.name, 'ResourceNotFoundException', `${name} still described through B`);
+        }, `${name} gone through B`);
+      }
     } finally {
+      // (what a failure above left behind)
       await withClockMoving(
         () => Promise.allSettled(names.map((DeliveryStreamName) => onA.firehose.send(new DeleteDeliveryStreamCommand({ DeliveryStreamName })))),
         30_000,
