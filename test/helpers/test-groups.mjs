@@ -45,6 +45,7 @@ export const ISOLATED = new Map([
   ['test/cluster/jetstream-two-nodes.test.ts', 'two Freshet nodes on one NATS cluster'],
   ['test/cluster/leases-failover.test.ts', 'kills the node holding a lease'],
   ['test/cluster/leases.test.ts', 'lease timing on a NATS cluster'],
+  ['test/cluster/jetstream-scenarios.test.ts', 'two Freshet nodes on one NATS cluster running S1 and S2 with real-time waits (30–50 s)'],
   ['test/cluster/leases-more.test.ts', 'two Freshet nodes on one NATS cluster; times a cross-node EFO takeover in real time'],
   ['test/storage/jetstream-model.test.ts', 'NATS server per file'],
   ['test/storage/jetstream-suite.test.ts', 'NATS server per file'],
