@@ -12,7 +12,7 @@
  * run comes due.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { KeyedMutex } from '../core/index.ts';
 import type { Clock, TimerHandle } from '../core/index.ts';
@@ -20,6 +20,8 @@ import type { FunctionInvoker } from '../functions/index.ts';
 import type { RoleAuthorizer } from '../aws/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
 import type { MetricHandle, MetricsRegistry } from '../metrics/index.ts';
+import { FENCE_FIELD } from '../storage/index.ts';
+import type { MetaStore } from '../storage/index.ts';
 import type { Action, AlertFilters, Metric, MetricSetDimensionFilter, MetricSource, TimestampColumn } from '../aws/models/lookoutmetrics.ts';
 import { deliverAlert } from './alerts.ts';
 import type { AlertTarget } from './alerts.ts';
@@ -27,6 +29,7 @@ import { byInterval, parseRows, parseS3Path, readObjects } from './source.ts';
 import type { BucketResolver, ParsedRow, ParseStats, RowSchema } from './source.ts';
 import { alertRoleProblem, s3ReadGuard } from './roles.ts';
 import { MetricSetDetector } from './series.ts';
+import { DirMetaStore } from './store.ts';
 import { StreamSource, parseStreamPath, readStreamRows, sumsToRows } from './stream-source.ts';
 import type { StreamSourceDeps, StreamSourceSpec } from './stream-source.ts';
 import type { IntervalResult, MetricSetDetectorState, SeriesHit, SeriesOptions } from './series.ts';
@@ -164,6 +167,64 @@ export interface DetectorsDeps {
   roles?: RoleAuthorizer;
   /** The server's CloudWatch metrics: alert deliveries are counted there (emitMetrics). */
   metrics?: MetricsRegistry;
+  /**
+   * Where resources, results and models are kept (`storage.meta`); without it, `<data-dir>/detectors/meta/`
+   * (DirMetaStore: a server on in-memory storage), or memory.
+   */
+  meta?: MetaStore;
+  /** Several nodes on one JetStream namespace: each running detector runs on the node holding its lease `detector/<name>`. */
+  leases?: DetectorLeases;
+}
+
+/** The lease manager (src/cluster/leases.ts) as the detectors use it. */
+export interface DetectorLeases {
+  mayRun(resource: string): Promise<boolean>;
+  holds(resource: string): boolean;
+  token(resource: string): number | undefined;
+}
+
+/** The lease of a detector's runs: `detector/<name>`. */
+export const DETECTOR_LEASE_PREFIX = 'detector/';
+
+const KEY_PREFIX = 'detectors/';
+const DEF_PREFIX = 'detectors/d/';
+const GROUP_PREFIX = 'detectors/g/';
+const FENCE = FENCE_FIELD as 'leaseToken';
+const defKey = (name: string): string => `${DEF_PREFIX}${name}`;
+const runKey = (name: string): string => `detectors/r/${name}`;
+const groupKey = (name: string, id: string): string => `${GROUP_PREFIX}${name}/${id}`;
+const modelKey = (name: string): string => `detectors/m/${name}`;
+/** JSON bytes of series per model chunk key (well under JetStream's default 1 MiB message). */
+const MODEL_CHUNK_BYTES = 256 * 1024;
+/** Statuses in which a detector runs somewhere (a timer, a queued run, a backtest). */
+const RUNNING = new Set<DetectorStatus>(['ACTIVATING', 'LEARNING', 'ACTIVE', 'BACK_TEST_ACTIVATING', 'BACK_TEST_ACTIVE']);
+
+/** A detector's definition in the MetaStore: written through whichever node the API call reached. */
+interface StoredDef {
+  detector: Omit<DetectorRecord, 'nextIntervalMs' | 'lastRecordedMs' | 'firstIntervalMs'>;
+  metricSet?: MetricSetRecord;
+  alerts: AlertRecord[];
+  tags: Record<string, Record<string, string>>;
+  feedback: Record<string, boolean>;
+  /** Times the metric set's shape changed (UpdateMetricSet): the running node starts its model again. */
+  resets?: number;
+}
+
+/** A detector's run state: written by the node that runs it. */
+interface StoredRun {
+  nextIntervalMs?: number;
+  lastRecordedMs?: number;
+  firstIntervalMs?: number;
+  executions: ExecutionRecord[];
+  quality?: QualityRecord;
+}
+
+interface StoredModelHead {
+  version: 1;
+  intervals: number;
+  lastStartMs: number | null;
+  gen: number;
+  chunks: number;
 }
 
 interface PersistedState {
@@ -211,11 +272,24 @@ export class DetectorsEngine {
   /** AWS/LookoutMetrics: where alert deliveries are counted (emitMetrics), and each alert's two series. */
   private metrics: MetricsRegistry | undefined;
   private readonly alertMetrics = new Map<string, { delivered: MetricHandle; undelivered: MetricHandle }>();
+  private readonly meta: MetaStore;
+  private readonly leases: DetectorLeases | undefined;
+  /** Each key's value as last written (or read) here: a save writes only what changed. */
+  private readonly written = new Map<string, string>();
+  /** Writes in flight, per key. */
+  private readonly pending = new Map<string, Promise<void>>();
+  /** Metric set shape changes per detector (StoredDef.resets). */
+  private readonly resets = new Map<string, number>();
+  private unwatch: (() => void) | undefined;
+  /** Intervals whose detection this node ran and recorded (not replays): in a cluster, where each detector ran. */
+  recordedHere = 0;
 
   constructor(readonly deps: DetectorsDeps) {
     this.dir = deps.dataDir === undefined ? undefined : join(deps.dataDir, 'detectors');
     this.topics = { ...readTopics(deps.dataDir), ...deps.options?.topics };
     this.metrics = deps.metrics;
+    this.meta = deps.meta ?? new DirMetaStore(this.dir === undefined ? undefined : join(this.dir, 'meta'));
+    this.leases = deps.leases;
     this.load();
   }
 
@@ -237,14 +311,40 @@ export class DetectorsEngine {
   }
 
   // ---- persistence -------------------------------------------------------------------------------
+  //
+  // Keys of one detector in the MetaStore (values bounded per key: JetStream's largest message is 1 MiB by default):
+  //   detectors/d/<name>               definition: detector, metric set, alerts, tags, feedback (written through any node)
+  //   detectors/r/<name>               run state: next and last recorded interval, executions, data quality (owner)
+  //   detectors/g/<name>/<group id>    one anomaly group (owner)
+  //   detectors/m/<name>               model checkpoint head: intervals, last interval, generation, chunk count (owner)
+  //   detectors/m/<name>/<gen>/<i>     the checkpoint's series, in chunks of at most MODEL_CHUNK_BYTES of JSON (owner)
+  // In a cluster the owner's keys are written fenced by the lease `detector/<name>` (putFenced with its token).
 
+  /** Reads the stored detectors (after migrating files of the previous version) and resumes those that run here. */
   private load(): void {
-    if (!this.dir) return;
+    const migrated = this.migrateFiles();
+    if (!migrated) for (const key of this.meta.keys(DEF_PREFIX)) this.readDetector(key.slice(DEF_PREFIX.length), true);
+    for (const d of this.detectors.values()) {
+      if (!migrated) this.readGroups(d.name);
+      this.primeWritten(d);
+    }
+    // Shared metadata (a cluster): detectors created, changed or deleted through other nodes, and the results their
+    // owner writes, are followed here; the leases (leased()) decide where each runs.
+    this.unwatch = this.meta.watch?.(KEY_PREFIX, (key) => this.followed(key));
+    if (!this.leases) for (const d of [...this.detectors.values()]) this.resume(d);
+  }
+
+  /**
+   * `<data-dir>/detectors/state.json` and `<name>.models.json` of the previous version: read once into the
+   * MetaStore, then renamed `state.json.migrated` (the model files are removed). True when there was a state to migrate.
+   */
+  private migrateFiles(): boolean {
+    if (!this.dir || this.meta.keys(DEF_PREFIX).length > 0) return false;
     let state: PersistedState;
     try {
       state = JSON.parse(readFileSync(join(this.dir, 'state.json'), 'utf8')) as PersistedState;
     } catch {
-      return;
+      return false;
     }
     for (const d of state.detectors) this.detectors.set(d.arn, d);
     for (const m of state.metricSets) this.metricSets.set(m.arn, m);
@@ -254,58 +354,370 @@ export class DetectorsEngine {
     for (const [k, v] of Object.entries(state.feedback)) this.feedback.set(k, v);
     for (const [k, v] of Object.entries(state.executions)) this.executions.set(k, v);
     for (const [k, v] of Object.entries(state.quality ?? {})) this.quality.set(k, v);
+    const modelFiles: string[] = [];
     for (const d of this.detectors.values()) {
       const ms = this.metricSetOf(d.arn);
-      if (ms) {
-        try {
-          const saved = JSON.parse(readFileSync(join(this.dir, `${d.name}.models.json`), 'utf8')) as MetricSetDetectorState;
-          this.models.set(
-            d.arn,
-            MetricSetDetector.fromJSON(saved, ms.metricList.map(toSpec), ms.dimensionList, frequencyMs(ms.frequency), this.options.series),
-          );
-        } catch {
-          // No checkpoint yet: the detector learns again from the next interval.
-        }
+      const file = join(this.dir, `${d.name}.models.json`);
+      if (!ms) continue;
+      try {
+        const saved = JSON.parse(readFileSync(file, 'utf8')) as MetricSetDetectorState;
+        this.models.set(d.arn, MetricSetDetector.fromJSON(saved, ms.metricList.map(toSpec), ms.dimensionList, frequencyMs(ms.frequency), this.options.series));
+        modelFiles.push(file);
+      } catch {
+        // No checkpoint yet.
       }
-      // Statuses in passing resume where they were heading.
-      if (d.status === 'ACTIVATING') this.finishActivation(d.arn);
-      else if (d.status === 'ACTIVE' || d.status === 'LEARNING') {
-        // Resume after the last checkpointed interval: later ones are read again from the source.
-        const model = this.models.get(d.arn);
-        if (ms && model?.lastStartMs !== null && model?.lastStartMs !== undefined) d.nextIntervalMs = model.lastStartMs + frequencyMs(ms.frequency);
-        // No interval in the model checkpoint yet: from the first interval after activation.
-        else if (d.firstIntervalMs !== undefined) d.nextIntervalMs = d.firstIntervalMs;
-        this.schedule(d);
-        const src = this.streamSource(d);
-        if (src) void src.start().catch((e: unknown) => this.options.log?.(`detector ${d.name}: ${(e as Error).message}`));
-      } else if (d.status === 'BACK_TEST_ACTIVATING' || d.status === 'BACK_TEST_ACTIVE') this.startBacktest(d.arn);
-      else if (d.status === 'DEACTIVATING') d.status = 'DEACTIVATED';
+    }
+    this.save();
+    for (const d of this.detectors.values()) this.saveModels(d);
+    const dir = this.dir;
+    void this.flushed().then(
+      () => {
+        renameSync(join(dir, 'state.json'), join(dir, 'state.json.migrated'));
+        for (const f of modelFiles) rmSync(f, { force: true });
+      },
+      (e: unknown) => this.options.log?.(`detectors: migrating ${dir} to the metadata store failed: ${(e as Error).message}`),
+    );
+    return true;
+  }
+
+  /** Whether this node runs the detector: always on one machine; in a cluster, while it holds the lease. */
+  private owns(name: string): boolean {
+    return this.leases === undefined || this.leases.holds(DETECTOR_LEASE_PREFIX + name);
+  }
+
+  /** The detector's definition as stored (the run fields are in its run state). */
+  private defValue(d: DetectorRecord): StoredDef {
+    const { nextIntervalMs: _n, lastRecordedMs: _l, firstIntervalMs: _f, ...detector } = d;
+    const ms = this.metricSetOf(d.arn);
+    const alerts = [...this.alerts.values()].filter((a) => a.detectorArn === d.arn).sort((a, b) => a.arn.localeCompare(b.arn));
+    const tags: Record<string, Record<string, string>> = {};
+    for (const arn of [d.arn, ...(ms ? [ms.arn] : []), ...alerts.map((a) => a.arn)]) {
+      const t = this.tags.get(arn);
+      if (t) tags[arn] = t;
+    }
+    const feedback: Record<string, boolean> = {};
+    for (const [k, v] of this.feedback) if (k.startsWith(`${d.arn} `)) feedback[k] = v;
+    return { detector, ...(ms ? { metricSet: ms } : {}), alerts, tags, feedback, resets: this.resets.get(d.arn) ?? 0 };
+  }
+
+  private runValue(d: DetectorRecord): StoredRun {
+    const q = this.quality.get(d.arn);
+    return {
+      ...(d.nextIntervalMs !== undefined ? { nextIntervalMs: d.nextIntervalMs } : {}),
+      ...(d.lastRecordedMs !== undefined ? { lastRecordedMs: d.lastRecordedMs } : {}),
+      ...(d.firstIntervalMs !== undefined ? { firstIntervalMs: d.firstIntervalMs } : {}),
+      executions: this.executions.get(d.arn) ?? [],
+      ...(q ? { quality: q } : {}),
+    };
+  }
+
+  /** Writes what changed since the last write: every definition, and the run state and groups of detectors run here. */
+  save(): void {
+    if (this.closed) return;
+    for (const d of this.detectors.values()) {
+      this.write(defKey(d.name), this.defValue(d));
+      if (!this.owns(d.name)) continue;
+      this.write(runKey(d.name), this.runValue(d));
+      for (const g of this.groups.values()) if (g.detectorArn === d.arn) this.write(groupKey(d.name, g.id), g);
     }
   }
 
-  save(): void {
-    if (!this.dir || this.closed) return;
-    const state: PersistedState = {
-      version: 1,
-      detectors: [...this.detectors.values()],
-      metricSets: [...this.metricSets.values()],
-      alerts: [...this.alerts.values()],
-      tags: Object.fromEntries(this.tags),
-      groups: [...this.groups.values()],
-      feedback: Object.fromEntries(this.feedback),
-      executions: Object.fromEntries(this.executions),
-      quality: Object.fromEntries(this.quality),
-    };
-    writeAtomic(this.dir, 'state.json', JSON.stringify(state));
+  /** Records the detector's keys as written (their stored values are what this node holds): the next save skips them. */
+  private primeWritten(d: DetectorRecord): void {
+    this.written.set(defKey(d.name), JSON.stringify(this.defValue(d)));
+    this.written.set(runKey(d.name), JSON.stringify(this.runValue(d)));
+    for (const g of this.groups.values()) if (g.detectorArn === d.arn) this.written.set(groupKey(d.name, g.id), JSON.stringify(g));
+  }
+
+  private write(key: string, value: unknown): void {
+    const text = JSON.stringify(value);
+    if (this.written.get(key) === text) return;
+    this.written.set(key, text);
+    const copy = JSON.parse(text) as unknown;
+    this.enqueueWrite(key, () => this.put(key, copy));
+  }
+
+  /** A write of the owner's keys is fenced by the detector's lease in a cluster. */
+  private async put(key: string, value: unknown): Promise<void> {
+    const name = key.split('/')[2]!;
+    if (!key.startsWith(DEF_PREFIX) && this.leases) {
+      const token = this.leases.token(DETECTOR_LEASE_PREFIX + name);
+      if (token === undefined || !this.leases.holds(DETECTOR_LEASE_PREFIX + name))
+        throw new Error(`metadata ${key}: this node does not hold the detector's lease (another node runs it)`);
+      const fenced = this.meta as MetaStore & { putFenced?: (k: string, v: unknown, t: number) => Promise<void> };
+      if (fenced.putFenced) return fenced.putFenced(key, value, token);
+    }
+    await this.meta.put(key, value);
+  }
+
+  private dropKey(key: string): void {
+    this.written.delete(key);
+    if (this.meta.get(key) === undefined && !this.pending.has(key)) return;
+    this.enqueueWrite(key, () => this.meta.delete(key));
+  }
+
+  /** Writes of one key go in order; a failed one is written again at the next save. */
+  private enqueueWrite(key: string, fn: () => Promise<void>): void {
+    const prev = this.pending.get(key) ?? Promise.resolve();
+    const p = prev.then(fn).catch((e: unknown) => {
+      this.written.delete(key);
+      this.options.log?.(`detectors: ${key}: ${(e as Error).message}`);
+    });
+    this.pending.set(key, p);
+    void p.finally(() => {
+      if (this.pending.get(key) === p) this.pending.delete(key);
+    });
+  }
+
+  /** Resolves when every write issued so far has been stored (or failed). */
+  async flushed(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending.values());
   }
 
   private saveModels(d: DetectorRecord, force = true): void {
-    if (!this.dir || this.closed) return;
+    if (this.closed || !this.owns(d.name)) return;
     const model = this.models.get(d.arn);
     if (!model || (!force && model.intervals % MODEL_CHECKPOINT_INTERVALS !== 0)) return;
-    writeAtomic(this.dir, `${d.name}.models.json`, JSON.stringify(model));
-    // The models now hold every interval up to lastStartMs: a stream source no longer needs to keep them.
-    if (model.lastStartMs !== null) this.streams.get(d.arn)?.prune(model.lastStartMs);
+    const state = model.toJSON();
+    const head = modelKey(d.name);
+    const gen = (this.meta.get<StoredModelHead>(head)?.gen ?? 0) + 1;
+    const chunks: unknown[][] = [];
+    let size = Infinity;
+    for (const s of state.series) {
+      const n = JSON.stringify(s).length;
+      if (size + n > MODEL_CHUNK_BYTES) {
+        chunks.push([]);
+        size = 0;
+      }
+      chunks.at(-1)!.push(s);
+      size += n;
+    }
+    const src = this.streams.get(d.arn);
+    // Chunks first, then the head that names them, then the previous generation's chunks: a reader sees one whole checkpoint.
+    this.enqueueWrite(head, async () => {
+      for (let i = 0; i < chunks.length; i++) await this.put(`${head}/${gen}/${i}`, { series: chunks[i] });
+      await this.put(head, { version: 1, intervals: state.intervals, lastStartMs: state.lastStartMs, gen, chunks: chunks.length } satisfies StoredModelHead);
+      for (const k of this.meta.keys(`${head}/`)) if (!k.startsWith(`${head}/${gen}/`)) await this.meta.delete(k);
+      // The models now hold every interval up to lastStartMs: a stream source no longer needs to keep them.
+      if (state.lastStartMs !== null) src?.prune(state.lastStartMs);
+    });
+  }
+
+  /** The detector's stored model checkpoint, or undefined. */
+  private loadModel(d: DetectorRecord, ms: MetricSetRecord): MetricSetDetector | undefined {
+    const head = this.meta.get<StoredModelHead>(modelKey(d.name));
+    if (!head) return undefined;
+    const series: MetricSetDetectorState['series'] = [];
+    for (let i = 0; i < head.chunks; i++) {
+      const c = this.meta.get<{ series: MetricSetDetectorState['series'] }>(`${modelKey(d.name)}/${head.gen}/${i}`);
+      if (!c) return undefined;
+      series.push(...c.series);
+    }
+    const state: MetricSetDetectorState = { version: 1, intervals: head.intervals, lastStartMs: head.lastStartMs, series };
+    return MetricSetDetector.fromJSON(state, ms.metricList.map(toSpec), ms.dimensionList, frequencyMs(ms.frequency), this.options.series);
+  }
+
+  /**
+   * Reads one detector's definition (and, with `withRun`, its run state) from the store into the maps, updating the
+   * record in place (runs hold it). Returns it, or undefined when it is gone (its entries are then dropped).
+   */
+  private readDetector(name: string, withRun: boolean): DetectorRecord | undefined {
+    const def = this.meta.get<StoredDef>(defKey(name));
+    const arn = this.arn('AnomalyDetector', name);
+    for (const m of [...this.metricSets.values()]) if (m.detectorArn === arn) this.metricSets.delete(m.arn);
+    for (const a of [...this.alerts.values()]) if (a.detectorArn === arn) this.alerts.delete(a.arn);
+    for (const k of [...this.feedback.keys()]) if (k.startsWith(`${arn} `)) this.feedback.delete(k);
+    const old = this.detectors.get(arn);
+    if (!def) {
+      this.detectors.delete(arn);
+      this.tags.delete(arn);
+      for (const g of [...this.groups.values()]) if (g.detectorArn === arn) this.groups.delete(g.id);
+      this.executions.delete(arn);
+      this.quality.delete(arn);
+      return undefined;
+    }
+    const run = withRun ? this.meta.get<StoredRun>(runKey(name)) : undefined;
+    const next: DetectorRecord = { ...def.detector };
+    const from = withRun ? run : old;
+    if (from?.nextIntervalMs !== undefined) next.nextIntervalMs = from.nextIntervalMs;
+    if (from?.lastRecordedMs !== undefined) next.lastRecordedMs = from.lastRecordedMs;
+    if (from?.firstIntervalMs !== undefined) next.firstIntervalMs = from.firstIntervalMs;
+    let d = old;
+    if (d) {
+      for (const k of Object.keys(d)) if (!(k in next)) delete (d as unknown as Record<string, unknown>)[k];
+      Object.assign(d, next);
+    } else this.detectors.set(arn, (d = next));
+    if (def.metricSet) this.metricSets.set(def.metricSet.arn, def.metricSet);
+    for (const a of def.alerts) this.alerts.set(a.arn, a);
+    for (const [k, v] of Object.entries(def.tags)) this.tags.set(k, v);
+    for (const [k, v] of Object.entries(def.feedback)) this.feedback.set(k, v);
+    this.resets.set(arn, def.resets ?? 0);
+    if (withRun) {
+      this.executions.set(arn, run?.executions ?? []);
+      if (run?.quality) this.quality.set(arn, run.quality);
+      else this.quality.delete(arn);
+    }
+    this.written.set(defKey(name), JSON.stringify(this.defValue(d)));
+    return d;
+  }
+
+  /** Reads one detector's anomaly groups from the store (replacing those held). */
+  private readGroups(name: string): void {
+    const arn = this.arn('AnomalyDetector', name);
+    for (const g of [...this.groups.values()]) if (g.detectorArn === arn) this.groups.delete(g.id);
+    for (const k of this.meta.keys(`${GROUP_PREFIX}${name}/`)) {
+      const g = this.meta.get<AnomalyGroupRecord & { [FENCE]?: number }>(k);
+      if (!g) continue;
+      delete g[FENCE];
+      this.groups.set(g.id, g);
+    }
+  }
+
+  /** Another node changed a key: the copy here follows (the owner's own keys are its to write, and not read back). */
+  private followed(key: string): void {
+    if (this.closed) return;
+    const m = /^detectors\/([dgrm])\/([^/]+)(?:\/(.+))?$/.exec(key);
+    if (!m) return;
+    const [, kind, name, rest] = m as unknown as [string, string, string, string | undefined];
+    const owner = this.leases?.holds(DETECTOR_LEASE_PREFIX + name) === true;
+    if (kind === 'm' || (owner && kind !== 'd')) return;
+    if (kind === 'g') {
+      const g = this.meta.get<AnomalyGroupRecord & { [FENCE]?: number }>(key);
+      if (!g) this.groups.delete(rest ?? '');
+      else {
+        delete g[FENCE];
+        this.groups.set(g.id, g);
+      }
+      return;
+    }
+    const arn = this.arn('AnomalyDetector', name);
+    const before = this.detectors.get(arn);
+    const status = before?.status;
+    const feedback = new Map([...this.feedback].filter(([k]) => k.startsWith(`${arn} `)));
+    const resets = this.resets.get(arn) ?? 0;
+    const d = this.readDetector(name, !owner);
+    if (!owner) return;
+    // This node runs the detector: a change made through another node acts here.
+    if (!d) {
+      this.cancelTimer(arn);
+      this.dropStreamSource(arn);
+      this.models.delete(arn);
+      return;
+    }
+    if ((this.resets.get(arn) ?? 0) !== resets) this.models.delete(arn);
+    for (const [k, v] of this.feedback) {
+      if (feedback.get(k) === v) continue;
+      const [, groupId, seriesId] = k.split(' ') as [string, string, string];
+      const s = this.groups.get(groupId)?.series.find((x) => x.seriesId === seriesId);
+      this.models.get(arn)?.feedback(seriesId, v, s?.severity ?? 0);
+    }
+    if (d.status === status) return;
+    if (d.status === 'ACTIVATING')
+      this.setTimer(
+        arn,
+        this.clock.setTimer(() => this.finishActivation(arn), this.options.activateDelayMs ?? 1000),
+      );
+    else if (d.status === 'BACK_TEST_ACTIVATING')
+      this.setTimer(
+        arn,
+        this.clock.setTimer(() => this.startBacktest(arn), this.options.activateDelayMs ?? 1000),
+      );
+    else if (!RUNNING.has(d.status)) void this.idle(arn, true);
+  }
+
+  /** Stops running the detector here: no timer, runs finished, models checkpointed (when `checkpoint`), stream reader stopped. */
+  private async idle(arn: string, checkpoint: boolean): Promise<void> {
+    this.cancelTimer(arn);
+    await this.runs.run(arn, async () => {
+      const d = this.detectors.get(arn);
+      if (d && checkpoint) {
+        this.save();
+        this.saveModels(d);
+      }
+      await this.streams.get(arn)?.stop();
+    });
+    await this.flushed();
+  }
+
+  /**
+   * The leased kind (a cluster): each detector that should run (activating, learning, active, back-testing) runs
+   * on one node, the holder of `detector/<name>`. Taking the lease reads the detector's run state, groups and model
+   * checkpoint as the previous owner stored them, and resumes where they end: intervals after the checkpoint are
+   * read again to bring the model up to date, and only those after the last recorded one are recorded.
+   */
+  leased(): {
+    prefix: string;
+    desired(): ReadonlyMap<string, number>;
+    start(name: string): Promise<void>;
+    stop(name: string, checkpoint: boolean): Promise<void>;
+  } {
+    return {
+      prefix: DETECTOR_LEASE_PREFIX,
+      desired: () => {
+        const out = new Map<string, number>();
+        for (const d of this.detectors.values()) if (RUNNING.has(d.status)) out.set(d.name, 1);
+        return out;
+      },
+      start: async (name) => {
+        if (this.closed) return;
+        const d = this.takeOver(name);
+        if (d) this.resume(d);
+      },
+      stop: async (name, checkpoint) => {
+        const arn = this.arn('AnomalyDetector', name);
+        await this.idle(arn, checkpoint);
+        this.models.delete(arn);
+        this.streams.delete(arn);
+      },
+    };
+  }
+
+  /** This node has just taken the detector's lease: its state as the store holds it. */
+  private takeOver(name: string): DetectorRecord | undefined {
+    const d = this.readDetector(name, true);
+    if (!d) return undefined;
+    this.readGroups(name);
+    this.models.delete(d.arn);
+    this.primeWritten(d);
+    return d;
+  }
+
+  /** Runs `fn` here if this node runs the detector (one machine; or it holds, or has just taken, its lease). */
+  private whenOwner(name: string, fn: () => void): void {
+    if (!this.leases) {
+      fn();
+      return;
+    }
+    if (this.leases.holds(DETECTOR_LEASE_PREFIX + name)) {
+      fn();
+      return;
+    }
+    void this.leases.mayRun(DETECTOR_LEASE_PREFIX + name).then((ok) => {
+      if (!ok || this.closed) return;
+      this.takeOver(name);
+      fn();
+    });
+  }
+
+  /** Resumes a detector this node runs from its stored state: statuses in passing go on where they were heading. */
+  private resume(d: DetectorRecord): void {
+    const ms = this.metricSetOf(d.arn);
+    if (ms && !this.models.has(d.arn)) {
+      const model = this.loadModel(d, ms);
+      if (model) this.models.set(d.arn, model);
+    }
+    if (d.status === 'ACTIVATING') this.finishActivation(d.arn);
+    else if (d.status === 'ACTIVE' || d.status === 'LEARNING') {
+      // Resume after the last checkpointed interval: later ones are read again from the source.
+      const model = this.models.get(d.arn);
+      if (ms && model?.lastStartMs !== null && model?.lastStartMs !== undefined) d.nextIntervalMs = model.lastStartMs + frequencyMs(ms.frequency);
+      // No interval in the model checkpoint yet: from the first interval after activation.
+      else if (d.firstIntervalMs !== undefined) d.nextIntervalMs = d.firstIntervalMs;
+      this.schedule(d);
+      const src = this.streamSource(d);
+      if (src) void src.start().catch((e: unknown) => this.options.log?.(`detector ${d.name}: ${(e as Error).message}`));
+    } else if (d.status === 'BACK_TEST_ACTIVATING' || d.status === 'BACK_TEST_ACTIVE') this.startBacktest(d.arn);
+    else if (d.status === 'DEACTIVATING') d.status = 'DEACTIVATED';
   }
 
   // ---- life cycle ------------------------------------------------------------------------------------
@@ -322,8 +734,13 @@ export class DetectorsEngine {
     delete d.failureReason;
     delete d.failureType;
     this.save();
-    const t = this.clock.setTimer(() => this.finishActivation(arn), this.options.activateDelayMs ?? 1000);
-    this.setTimer(arn, t);
+    // A cluster: the node holding the detector's lease activates it (this one, if the lease was free).
+    this.whenOwner(d.name, () =>
+      this.setTimer(
+        arn,
+        this.clock.setTimer(() => this.finishActivation(arn), this.options.activateDelayMs ?? 1000),
+      ),
+    );
   }
 
   private finishActivation(arn: string): void {
@@ -332,7 +749,7 @@ export class DetectorsEngine {
       const ms = d && this.metricSetOf(arn);
       if (!d || !ms || d.status !== 'ACTIVATING') return;
       const freq = frequencyMs(ms.frequency);
-      const model = this.models.get(arn) ?? this.newModel(ms);
+      const model = this.models.get(arn) ?? this.loadModel(d, ms) ?? this.newModel(ms);
       this.models.set(arn, model);
       const now = this.clock.now();
       const historical = ms.source.S3SourceConfig?.HistoricalDataPathList ?? [];
@@ -403,12 +820,12 @@ export class DetectorsEngine {
     for (const g of [...this.groups.values()]) if (g.detectorArn === arn) this.groups.delete(g.id);
     this.executions.delete(arn);
     this.quality.delete(arn);
-    const model = this.models.get(arn);
     this.models.delete(arn);
-    if (model && this.dir) {
-      const name = arn.slice(arn.lastIndexOf(':') + 1);
-      rmSync(join(this.dir, `${name}.models.json`), { force: true });
-    }
+    this.resets.delete(arn);
+    const name = arn.slice(arn.lastIndexOf(':') + 1);
+    for (const k of [defKey(name), runKey(name), modelKey(name), ...this.meta.keys(`${modelKey(name)}/`), ...this.meta.keys(`${GROUP_PREFIX}${name}/`)])
+      this.dropKey(k);
+    for (const k of [...this.written.keys()]) if (k.startsWith(`${GROUP_PREFIX}${name}/`)) this.dropKey(k);
     this.save();
   }
 
@@ -427,6 +844,8 @@ export class DetectorsEngine {
   /** A metric set's definition changed: its series start again. */
   resetModel(detectorArn: string): void {
     this.models.delete(detectorArn);
+    // The node running the detector (a cluster) follows the count in its definition.
+    this.resets.set(detectorArn, (this.resets.get(detectorArn) ?? 0) + 1);
   }
 
   /** The detector is gone: its stream reader stops and its files are removed. */
@@ -502,6 +921,8 @@ export class DetectorsEngine {
     const t = this.clock.setTimer(() => {
       const cur = this.detectors.get(d.arn);
       if (!cur || (cur.status !== 'ACTIVE' && cur.status !== 'LEARNING') || cur.nextIntervalMs !== start) return;
+      // The lease moved (a cluster): the new owner resumes from the stored state.
+      if (!this.owns(cur.name)) return;
       cur.nextIntervalMs = start + freq;
       this.enqueue(d.arn, () => this.runLive(d.arn, start));
       this.schedule(cur);
@@ -550,6 +971,7 @@ export class DetectorsEngine {
     const group = this.recordGroup(d, ms, model, result, 'live');
     if (d.status === 'LEARNING' && result.learned) this.touch(d, 'ACTIVE');
     d.lastRecordedMs = startMs;
+    this.recordedHere += 1;
     this.save();
     this.saveModels(d, false);
     if (group) this.fireAlerts(d, group);
@@ -683,7 +1105,11 @@ export class DetectorsEngine {
     const mine = [...this.groups.values()].filter((g) => g.detectorArn === arn);
     if (mine.length <= MAX_GROUPS_PER_DETECTOR) return;
     mine.sort((a, b) => a.startMs - b.startMs);
-    for (const g of mine.slice(0, mine.length - MAX_GROUPS_PER_DETECTOR)) this.groups.delete(g.id);
+    const name = arn.slice(arn.lastIndexOf(':') + 1);
+    for (const g of mine.slice(0, mine.length - MAX_GROUPS_PER_DETECTOR)) {
+      this.groups.delete(g.id);
+      this.dropKey(groupKey(name, g.id));
+    }
   }
 
   // ---- backtest ------------------------------------------------------------------------------------
@@ -696,8 +1122,12 @@ export class DetectorsEngine {
     const d = this.detectors.get(arn)!;
     this.touch(d, 'BACK_TEST_ACTIVATING');
     this.save();
-    const t = this.clock.setTimer(() => this.startBacktest(arn), this.options.activateDelayMs ?? 1000);
-    this.setTimer(arn, t);
+    this.whenOwner(d.name, () =>
+      this.setTimer(
+        arn,
+        this.clock.setTimer(() => this.startBacktest(arn), this.options.activateDelayMs ?? 1000),
+      ),
+    );
   }
 
   private startBacktest(arn: string): void {
@@ -708,7 +1138,11 @@ export class DetectorsEngine {
     this.enqueue(arn, async () => {
       const ms = this.metricSetOf(arn);
       if (!ms || d.status !== 'BACK_TEST_ACTIVE') return;
-      for (const g of [...this.groups.values()]) if (g.detectorArn === arn && g.mode === 'backtest') this.groups.delete(g.id);
+      for (const g of [...this.groups.values()]) {
+        if (g.detectorArn !== arn || g.mode !== 'backtest') continue;
+        this.groups.delete(g.id);
+        this.dropKey(groupKey(d.name, g.id));
+      }
       try {
         const byStart = await this.readHistorical(ms, ms.source.S3SourceConfig?.HistoricalDataPathList ?? []);
         const model = this.newModel(ms);
@@ -812,11 +1246,13 @@ export class DetectorsEngine {
   }
 
   async close(): Promise<void> {
+    this.unwatch?.();
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     await this.settled();
     for (const s of this.streams.values()) await s.stop();
     for (const d of this.detectors.values()) this.saveModels(d);
+    await this.flushed();
     this.closed = true;
   }
 }
@@ -885,11 +1321,4 @@ function readTopics(dataDir: string | undefined): Record<string, string> {
   } catch {
     return {};
   }
-}
-
-function writeAtomic(dir: string, name: string, text: string): void {
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${name}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, join(dir, name));
 }

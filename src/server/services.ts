@@ -138,6 +138,29 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
     ...(deps.analyticsV2 ? { delays: deps.analyticsV2 } : {}),
     ...(deps.leases ? { gate: deps.leases } : {}),
   });
+  // Detectors read buckets where the delivery streams write them: embedded, or mapped to a remote store.
+  const detectors = createDetectorsService({
+    clock: deps.clock,
+    region: deps.region,
+    accountId: deps.accountId,
+    dataDir: deps.dataDir,
+    bucketPath: (bucket) => {
+      const m = deps.firehose?.buckets?.[bucket];
+      return m !== undefined && m.kind !== 'null' && m.kind !== 'directory' ? m : firehose.engine.stores.localPath(bucket);
+    },
+    functions: invoker,
+    // Metric sets may read a stream of this server directly (kinesis://<stream>), with their role under --auth enforce.
+    kinesis: deps.kinesis,
+    // Alert deliveries counted as AWS/LookoutMetrics Delivered / Undelivered.
+    metrics: metrics.registry,
+    ...(deps.roles ? { roles: deps.roles } : {}),
+    ...(deps.detectors ? { options: deps.detectors } : {}),
+    // Definitions, results and models in the storage's metadata (shared in a cluster); over in-memory storage with a
+    // data directory they stay in files there (<data-dir>/detectors/meta/), as durable as before.
+    ...(deps.storage instanceof MemoryStorage && deps.dataDir !== undefined ? {} : { meta: deps.storage.meta }),
+    // A cluster: each running detector runs on one node (lease detector/<name>).
+    ...(deps.leases ? { leases: deps.leases } : {}),
+  });
   if (deps.leases) {
     deps.leases.register(leasedApplications(deps.storage.meta, analytics.host));
     deps.leases.register(leasedFlinkApplications(flink.registry));
@@ -150,6 +173,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
     });
     deps.leases.register(functions.mappings.leased());
     deps.leases.register(metrics.alarms.leased());
+    deps.leases.register(detectors.engine.leased());
   }
   // AWS/KinesisAnalytics: every running application's input and output counters, once a second.
   emitApplicationMetrics(metrics.registry, () => analytics.host.runningStats());
@@ -167,24 +191,7 @@ export async function buildServices(deps: ServiceDeps): Promise<{ services: AwsS
       createLambdaService({ functions, s3Root: deps.dataDir !== undefined ? `${deps.dataDir}/s3` : undefined }),
       // API v2 (Flink SQL applications); v1 applications show through it as SQL-1_0.
       flink,
-      // Detectors read buckets where the delivery streams write them: embedded, or mapped to a remote store.
-      createDetectorsService({
-        clock: deps.clock,
-        region: deps.region,
-        accountId: deps.accountId,
-        dataDir: deps.dataDir,
-        bucketPath: (bucket) => {
-          const m = deps.firehose?.buckets?.[bucket];
-          return m !== undefined && m.kind !== 'null' && m.kind !== 'directory' ? m : firehose.engine.stores.localPath(bucket);
-        },
-        functions: invoker,
-        // Metric sets may read a stream of this server directly (kinesis://<stream>), with their role under --auth enforce.
-        kinesis: deps.kinesis,
-        // Alert deliveries counted as AWS/LookoutMetrics Delivered / Undelivered.
-        metrics: metrics.registry,
-        ...(deps.roles ? { roles: deps.roles } : {}),
-        ...(deps.detectors ? { options: deps.detectors } : {}),
-      }),
+      detectors,
     ],
     routes: [codeDownloadRoute(functions), logsRoute(functions), ...ingestRoutes({ kinesis: deps.kinesis, meta: deps.storage.meta })],
   };
