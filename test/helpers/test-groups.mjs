@@ -46,6 +46,7 @@ export const ISOLATED = new Map([
   ['test/cluster/leases-failover.test.ts', 'kills the node holding a lease'],
   ['test/cluster/leases.test.ts', 'lease timing on a NATS cluster'],
   ['test/cluster/jetstream-scenarios.test.ts', 'two Freshet nodes on one NATS cluster running S1 and S2 with real-time waits (30–50 s)'],
+  ['test/cluster/detectors-leased.test.ts', 'two Freshet nodes on one NATS cluster; a node stops mid-run'],
   ['test/cluster/leases-more.test.ts', 'two Freshet nodes on one NATS cluster; times a cross-node EFO takeover in real time'],
   ['test/storage/jetstream-model.test.ts', 'NATS server per file'],
   ['test/storage/jetstream-suite.test.ts', 'NATS server per file'],
