@@ -1,0 +1,139 @@
+/**
+ * Detectors written by the previous version (`<data-dir>/detectors/state.json` and `<name>.models.json`) are read
+ * into the storage's MetaStore when a server on file storage opens that data directory: the detector, metric set,
+ * alert, tags, anomaly group, executions and model answer as before; the old files are set aside (state.json.migrated)
+ * and a second restart reads everything from the MetaStore alone.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import * as LM from '@aws-sdk/client-lookoutmetrics';
+import { ManualClock } from '../../src/core/index.ts';
+import { MetricSetDetector } from '../../src/detectors/index.ts';
+import type { DetectorsService } from '../../src/detectors/index.ts';
+import { startServer } from '../../src/server/index.ts';
+import { ROLE, T0, TOPIC } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'freshet-l4m-migrate-'));
+const ARN = 'arn:aws:lookoutmetrics:us-east-1:000000000000:AnomalyDetector:legacy';
+const MS_ARN = 'arn:aws:lookoutmetrics:us-east-1:000000000000:MetricSet:legacy/views';
+const ALERT_ARN = 'arn:aws:lookoutmetrics:us-east-1:000000000000:Alert:legacy-alert';
+const FREQ = 300_000;
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function writeLegacy(): number {
+  const model = new MetricSetDetector([{ name: 'views', aggregation: 'SUM' }], ['marketplace'], FREQ);
+  for (let i = 0; i < 5; i++) {
+    model.process(T0 + i * FREQ, [{ timestampMs: T0 + i * FREQ, dimensions: ['DE'], values: [100 + i] }]);
+  }
+  const state = {
+    version: 1,
+    detectors: [
+      { arn: ARN, name: 'legacy', frequency: 'PT5M', creationTime: T0, lastModificationTime: T0, status: 'DEACTIVATED', lastRecordedMs: T0 + 4 * FREQ },
+    ],
+    metricSets: [
+      {
+        arn: MS_ARN,
+        detectorArn: ARN,
+        name: 'views',
+        metricList: [{ MetricName: 'views', AggregationFunction: 'SUM' }],
+        offset: 60,
+        dimensionList: ['marketplace'],
+        frequency: 'PT5M',
+        source: { S3SourceConfig: { RoleArn: ROLE, TemplatedPathList: ['s3://freshet-s3/views/{{yyyyMMdd}}/{{HHmm}}'] } },
+        creationTime: T0,
+        lastModificationTime: T0,
+      },
+    ],
+    alerts: [
+      {
+        arn: ALERT_ARN,
+        detectorArn: ARN,
+        name: 'legacy-alert',
+        sensitivity: 70,
+        action: { SNSConfiguration: { RoleArn: ROLE, SnsTopicArn: TOPIC } },
+        status: 'ACTIVE',
+        creationTime: T0,
+        lastModificationTime: T0,
+      },
+    ],
+    tags: { [ARN]: { team: 'shop' } },
+    groups: [
+      {
+        id: 'b1e4a2c0-0000-4000-8000-000000000001',
+        detectorArn: ARN,
+        metricSetArn: MS_ARN,
+        startMs: T0 + 3 * FREQ,
+        endMs: T0 + 4 * FREQ,
+        score: 80,
+        primaryMetric: 'views',
+        series: [
+          {
+            seriesId: 'views|DE',
+            metric: 'views',
+            dimensions: { marketplace: 'DE' },
+            severity: 80,
+            value: 10,
+            expected: 100,
+            reason: 'drop',
+            values: [100, 10],
+            valuesStartMs: T0 + 2 * FREQ,
+          },
+        ],
+        mode: 'live',
+      },
+    ],
+    feedback: {},
+    executions: { [ARN]: [0, 1, 2, 3, 4].map((i) => ({ startMs: T0 + i * FREQ, status: 'COMPLETED' })) },
+    quality: {},
+  };
+  mkdirSync(join(dir, 'detectors'), { recursive: true });
+  writeFileSync(join(dir, 'detectors', 'state.json'), JSON.stringify(state));
+  writeFileSync(join(dir, 'detectors', 'legacy.models.json'), JSON.stringify(model));
+  return model.intervals;
+}
+
+async function check(): Promise<void> {
+  const server = await startServer({ port: 0, dataDir: dir, clock: new ManualClock(T0 + 10 * FREQ) });
+  const c = new LM.LookoutMetricsClient({
+    endpoint: server.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  });
+  try {
+    const d = await c.send(new LM.DescribeAnomalyDetectorCommand({ AnomalyDetectorArn: ARN }));
+    assert.equal(d.Status, 'DEACTIVATED');
+    assert.equal((await c.send(new LM.DescribeMetricSetCommand({ MetricSetArn: MS_ARN }))).Offset, 60);
+    assert.equal((await c.send(new LM.DescribeAlertCommand({ AlertArn: ALERT_ARN }))).Alert?.AlertSensitivityThreshold, 70);
+    assert.deepEqual((await c.send(new LM.ListTagsForResourceCommand({ ResourceArn: ARN }))).Tags, { team: 'shop' });
+    const groups = (await c.send(new LM.ListAnomalyGroupSummariesCommand({ AnomalyDetectorArn: ARN, SensitivityThreshold: 0 }))).AnomalyGroupSummaryList ?? [];
+    assert.deepEqual(
+      groups.map((g) => [g.AnomalyGroupId, g.AnomalyGroupScore]),
+      [['b1e4a2c0-0000-4000-8000-000000000001', 80]],
+    );
+    const execs = await c.send(new LM.DescribeAnomalyDetectionExecutionsCommand({ AnomalyDetectorArn: ARN }));
+    assert.equal(execs.ExecutionList?.length, 5);
+    const engine = (server.services.find((s) => s.signingName === 'lookoutmetrics') as DetectorsService).engine;
+    assert.equal(engine.model(ARN)?.intervals, 5, 'the model checkpoint came along');
+    assert.equal(engine.model(ARN)?.lastStartMs, T0 + 4 * FREQ);
+  } finally {
+    c.destroy();
+    await server.close();
+  }
+}
+
+describe('detectors of the previous version (files) on file storage', () => {
+  it('are migrated into the MetaStore on open, answer as before, and still do after a second restart', async () => {
+    assert.equal(writeLegacy(), 5);
+    await check();
+    assert.ok(!existsSync(join(dir, 'detectors', 'state.json')), 'state.json is set aside');
+    assert.ok(existsSync(join(dir, 'detectors', 'state.json.migrated')));
+    assert.ok(!existsSync(join(dir, 'detectors', 'legacy.models.json')));
+    // Nothing left in files: the second open reads the MetaStore.
+    await check();
+  });
+});
