@@ -5,8 +5,11 @@
  * interval's detection, which runs `Offset` seconds after the interval closes. Runs of one detector are
  * queued, so a clock that jumps hours ahead still detects every interval, in order.
  *
- * With a data directory the resources, results and each detector's models are kept in
- * `<data-dir>/detectors/` (written atomically after every change and every run) and resumed on start.
+ * Resources, results and each detector's models are kept in the storage's MetaStore (`DetectorsDeps.meta`; see
+ * the key layout under "persistence"), written after every change and every run, and resumed on start; a data
+ * directory of the previous version (`<data-dir>/detectors/state.json`) is migrated into it on open. In a cluster
+ * (JetStream) every node follows the others' writes and answers for every detector, and a running detector runs
+ * on the node holding its lease `detector/<name>` (leased()), whose writes of its results are fenced.
  * A metric set whose source is a Kinesis stream on this server (`kinesis://<stream>`, a Freshet extension)
  * is read by a StreamSource (stream-source.ts), which sums rows into open intervals and seals each when its
  * run comes due.
