@@ -4,6 +4,8 @@
  * models are in the shared metadata); an activated detector runs its detection on one node only, the holder of its
  * lease `detector/<name>`; when that node stops, the other takes the lease and goes on with the next interval from
  * the stored state — every interval recorded once, none skipped — and the anomaly after the handover alerts once.
+ * The stopped node, restarted, knows the detector and leaves it to the owner; feedback put through it reaches the
+ * owner's model, and a deactivation through it stops the detection on the owner.
  * Both nodes share one ManualClock and one directory of embedded buckets (the detector's S3 source).
  */
 import { after, before, describe, it } from 'node:test';
@@ -119,9 +121,9 @@ describe('detectors across nodes', () => {
     const a = client(nodeA!);
     const b = client(nodeB!);
     try {
-      const { AnomalyDetectorArn: arn } = await a.send(
-        new LM.CreateAnomalyDetectorCommand({ AnomalyDetectorName: 'shared', AnomalyDetectorConfig: { AnomalyDetectorFrequency: 'PT5M' } }),
-      );
+      const arn = (
+        await a.send(new LM.CreateAnomalyDetectorCommand({ AnomalyDetectorName: 'shared', AnomalyDetectorConfig: { AnomalyDetectorFrequency: 'PT5M' } }))
+      ).AnomalyDetectorArn!;
       const { MetricSetArn } = await a.send(
         new LM.CreateMetricSetCommand({
           AnomalyDetectorArn: arn,
@@ -220,6 +222,46 @@ describe('detectors across nodes', () => {
       await eventually(async () => assert.equal(notified.length, 1), 'the alert arrives');
       await sleep(200);
       assert.deepEqual(notified, [ownerIsA ? '/b' : '/a'], 'one notification, from the node that runs the detector now');
+
+      // The stopped node comes back: it knows the detector (ACTIVE, from the shared metadata) and leaves it to the lease owner.
+      const back = await node(ownerIsA ? 'a' : 'b');
+      if (ownerIsA) nodeA = back;
+      else nodeB = back;
+      const bc = client(back);
+      try {
+        await eventually(
+          async () => assert.equal((await bc.send(new LM.DescribeAnomalyDetectorCommand({ AnomalyDetectorArn: arn }))).Status, 'ACTIVE'),
+          'the restarted node describes it',
+        );
+        // Feedback through it reaches the model on the node that runs the detector.
+        const group = groups[0]!.AnomalyGroupId!;
+        const series = survivorEngine.groups.get(group)!.series[0]!;
+        await bc.send(
+          new LM.PutFeedbackCommand({
+            AnomalyDetectorArn: arn,
+            AnomalyGroupTimeSeriesFeedback: { AnomalyGroupId: group, TimeSeriesId: series.seriesId, IsAnomaly: false },
+          }),
+        );
+        await eventually(async () => {
+          const s = survivorEngine
+            .model(arn)!
+            .toJSON()
+            .series.find((x) => x.id === series.seriesId)!;
+          assert.equal(s.suppressBelow, Math.min(99, series.severity));
+        }, 'the owner’s model takes the feedback');
+        // Deactivated through it: the owner stops detecting, and neither node runs the next intervals.
+        await bc.send(new LM.DeactivateAnomalyDetectorCommand({ AnomalyDetectorArn: arn }));
+        await eventually(
+          async () => assert.equal((await survivorClient.send(new LM.DescribeAnomalyDetectorCommand({ AnomalyDetectorArn: arn }))).Status, 'DEACTIVATED'),
+          'the owner sees DEACTIVATED',
+        );
+        await sleep(200);
+        await advanceTo(T0 + (N + 5) * FREQ + 60_000, [survivor, back]);
+        assert.equal(survivorEngine.recordedHere, N - HANDOVER, 'the owner detected nothing after the deactivation');
+        assert.equal(engineOf(back).recordedHere, 0);
+      } finally {
+        bc.destroy();
+      }
     } finally {
       a.destroy();
       b.destroy();
