@@ -196,6 +196,10 @@ const FENCE = FENCE_FIELD as 'leaseToken';
 const defKey = (name: string): string => `${DEF_PREFIX}${name}`;
 const runKey = (name: string): string => `detectors/r/${name}`;
 const groupKey = (name: string, id: string): string => `${GROUP_PREFIX}${name}/${id}`;
+/** A large group's series, in chunks: `detectors/gs/<name>/<group id>/<generation>/<i>` (not under GROUP_PREFIX). */
+const groupChunksPrefix = (name: string, id?: string): string => `detectors/gs/${name}/${id === undefined ? '' : `${id}/`}`;
+/** JSON bytes of a group stored in one key; a larger one (about 1.2 KB per anomalous series) is split into chunks of this size. */
+const GROUP_CHUNK_BYTES = 256 * 1024;
 const modelKey = (name: string): string => `detectors/m/${name}`;
 /** JSON bytes of series per model chunk key (well under JetStream's default 1 MiB message). */
 const MODEL_CHUNK_BYTES = 256 * 1024;
@@ -220,6 +224,12 @@ interface StoredRun {
   firstIntervalMs?: number;
   executions: ExecutionRecord[];
   quality?: QualityRecord;
+}
+
+/** A group stored in chunks: the head keeps everything but its series. */
+interface StoredGroupHead extends AnomalyGroupRecord {
+  chunks?: number;
+  gen?: number;
 }
 
 interface StoredModelHead {
@@ -421,8 +431,54 @@ export class DetectorsEngine {
       this.write(defKey(d.name), this.defValue(d));
       if (!this.owns(d.name)) continue;
       this.write(runKey(d.name), this.runValue(d));
-      for (const g of this.groups.values()) if (g.detectorArn === d.arn) this.write(groupKey(d.name, g.id), g);
+      for (const g of this.groups.values()) if (g.detectorArn === d.arn) this.writeGroup(d.name, g);
     }
+  }
+
+  /**
+   * One anomaly group; a group whose JSON exceeds GROUP_CHUNK_BYTES (a broad anomaly over many series) is stored as
+   * its series in chunks, then the head naming them (`chunks`, `gen`), then the previous generation's chunks removed.
+   */
+  private writeGroup(name: string, g: AnomalyGroupRecord): void {
+    const key = groupKey(name, g.id);
+    const text = JSON.stringify(g);
+    if (this.written.get(key) === text) return;
+    this.written.set(key, text);
+    const copy = JSON.parse(text) as AnomalyGroupRecord;
+    const prefix = groupChunksPrefix(name, g.id);
+    this.enqueueWrite(key, async () => {
+      if (text.length <= GROUP_CHUNK_BYTES) {
+        await this.put(key, copy);
+        for (const k of this.meta.keys(prefix)) await this.meta.delete(k);
+        return;
+      }
+      const gen = (this.meta.get<StoredGroupHead>(key)?.gen ?? 0) + 1;
+      const chunks = chunked(copy.series, GROUP_CHUNK_BYTES);
+      for (let i = 0; i < chunks.length; i++) await this.put(`${prefix}${gen}/${i}`, { series: chunks[i] });
+      await this.put(key, { ...copy, series: [], chunks: chunks.length, gen } satisfies StoredGroupHead);
+      for (const k of this.meta.keys(prefix)) if (!k.startsWith(`${prefix}${gen}/`)) await this.meta.delete(k);
+    });
+  }
+
+  /** A stored group (its series gathered from its chunks), or undefined when absent or its chunks are not all there. */
+  private storedGroup(name: string, key: string): AnomalyGroupRecord | undefined {
+    const head = this.meta.get<StoredGroupHead & { [FENCE]?: number }>(key);
+    if (!head) return undefined;
+    delete head[FENCE];
+    const { chunks, gen, ...g } = head;
+    if (chunks === undefined) return g;
+    g.series = [];
+    for (let i = 0; i < chunks; i++) {
+      const c = this.meta.get<{ series: GroupSeries[] }>(`${groupChunksPrefix(name, g.id)}${gen}/${i}`);
+      if (!c) return undefined;
+      g.series.push(...c.series);
+    }
+    return g;
+  }
+
+  private dropGroup(name: string, id: string): void {
+    this.dropKey(groupKey(name, id));
+    for (const k of this.meta.keys(groupChunksPrefix(name, id))) this.dropKey(k);
   }
 
   /** Records the detector's keys as written (their stored values are what this node holds): the next save skips them. */
@@ -484,17 +540,7 @@ export class DetectorsEngine {
     const state = model.toJSON();
     const head = modelKey(d.name);
     const gen = (this.meta.get<StoredModelHead>(head)?.gen ?? 0) + 1;
-    const chunks: unknown[][] = [];
-    let size = Infinity;
-    for (const s of state.series) {
-      const n = JSON.stringify(s).length;
-      if (size + n > MODEL_CHUNK_BYTES) {
-        chunks.push([]);
-        size = 0;
-      }
-      chunks.at(-1)!.push(s);
-      size += n;
-    }
+    const chunks = chunked(state.series, MODEL_CHUNK_BYTES);
     const src = this.streams.get(d.arn);
     // Chunks first, then the head that names them, then the previous generation's chunks: a reader sees one whole checkpoint.
     this.enqueueWrite(head, async () => {
@@ -569,10 +615,8 @@ export class DetectorsEngine {
     const arn = this.arn('AnomalyDetector', name);
     for (const g of [...this.groups.values()]) if (g.detectorArn === arn) this.groups.delete(g.id);
     for (const k of this.meta.keys(`${GROUP_PREFIX}${name}/`)) {
-      const g = this.meta.get<AnomalyGroupRecord & { [FENCE]?: number }>(k);
-      if (!g) continue;
-      delete g[FENCE];
-      this.groups.set(g.id, g);
+      const g = this.storedGroup(name, k);
+      if (g) this.groups.set(g.id, g);
     }
   }
 
@@ -585,12 +629,9 @@ export class DetectorsEngine {
     const owner = this.leases?.holds(DETECTOR_LEASE_PREFIX + name) === true;
     if (kind === 'm' || (owner && kind !== 'd')) return;
     if (kind === 'g') {
-      const g = this.meta.get<AnomalyGroupRecord & { [FENCE]?: number }>(key);
-      if (!g) this.groups.delete(rest ?? '');
-      else {
-        delete g[FENCE];
-        this.groups.set(g.id, g);
-      }
+      const g = this.storedGroup(name, key);
+      if (g) this.groups.set(g.id, g);
+      else if (this.meta.get(key) === undefined) this.groups.delete(rest ?? '');
       return;
     }
     const arn = this.arn('AnomalyDetector', name);
@@ -826,7 +867,14 @@ export class DetectorsEngine {
     this.models.delete(arn);
     this.resets.delete(arn);
     const name = arn.slice(arn.lastIndexOf(':') + 1);
-    for (const k of [defKey(name), runKey(name), modelKey(name), ...this.meta.keys(`${modelKey(name)}/`), ...this.meta.keys(`${GROUP_PREFIX}${name}/`)])
+    for (const k of [
+      defKey(name),
+      runKey(name),
+      modelKey(name),
+      ...this.meta.keys(`${modelKey(name)}/`),
+      ...this.meta.keys(`${GROUP_PREFIX}${name}/`),
+      ...this.meta.keys(groupChunksPrefix(name)),
+    ])
       this.dropKey(k);
     for (const k of [...this.written.keys()]) if (k.startsWith(`${GROUP_PREFIX}${name}/`)) this.dropKey(k);
     this.save();
@@ -1111,7 +1159,7 @@ export class DetectorsEngine {
     const name = arn.slice(arn.lastIndexOf(':') + 1);
     for (const g of mine.slice(0, mine.length - MAX_GROUPS_PER_DETECTOR)) {
       this.groups.delete(g.id);
-      this.dropKey(groupKey(name, g.id));
+      this.dropGroup(name, g.id);
     }
   }
 
@@ -1144,7 +1192,7 @@ export class DetectorsEngine {
       for (const g of [...this.groups.values()]) {
         if (g.detectorArn !== arn || g.mode !== 'backtest') continue;
         this.groups.delete(g.id);
-        this.dropKey(groupKey(d.name, g.id));
+        this.dropGroup(d.name, g.id);
       }
       try {
         const byStart = await this.readHistorical(ms, ms.source.S3SourceConfig?.HistoricalDataPathList ?? []);
@@ -1258,6 +1306,22 @@ export class DetectorsEngine {
     await this.flushed();
     this.closed = true;
   }
+}
+
+/** `items` in consecutive chunks of at most `bytes` of JSON each (an item larger than that alone in its chunk). */
+function chunked<T>(items: readonly T[], bytes: number): T[][] {
+  const out: T[][] = [];
+  let size = Infinity;
+  for (const item of items) {
+    const n = JSON.stringify(item).length;
+    if (size + n > bytes) {
+      out.push([]);
+      size = 0;
+    }
+    out.at(-1)!.push(item);
+    size += n;
+  }
+  return out;
 }
 
 function learned(model: MetricSetDetector): boolean {

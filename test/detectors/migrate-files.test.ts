@@ -24,6 +24,32 @@ const FREQ = 300_000;
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A group over 300 series (about 1.2 KB of JSON each): too large for one key, so it is stored in chunks. */
+const BIG = 'b1e4a2c0-0000-4000-8000-000000000002';
+function bigGroup() {
+  return {
+    id: BIG,
+    detectorArn: ARN,
+    metricSetArn: MS_ARN,
+    startMs: T0 + 2 * FREQ,
+    endMs: T0 + 3 * FREQ,
+    score: 60,
+    primaryMetric: 'views',
+    series: Array.from({ length: 300 }, (_, i) => ({
+      seriesId: `views|M${i}`,
+      metric: 'views',
+      dimensions: { marketplace: `M${i}` },
+      severity: 60,
+      value: 10.123456789,
+      expected: 100.123456789,
+      reason: 'the value is far below its expected range',
+      values: Array.from({ length: 48 }, (_, j) => 100 + j + i / 7),
+      valuesStartMs: T0 - 45 * FREQ,
+    })),
+    mode: 'live',
+  };
+}
+
 function writeLegacy(): number {
   const model = new MetricSetDetector([{ name: 'views', aggregation: 'SUM' }], ['marketplace'], FREQ);
   for (let i = 0; i < 5; i++) {
@@ -85,6 +111,7 @@ function writeLegacy(): number {
         ],
         mode: 'live',
       },
+      bigGroup(),
     ],
     feedback: {},
     executions: { [ARN]: [0, 1, 2, 3, 4].map((i) => ({ startMs: T0 + i * FREQ, status: 'COMPLETED' })) },
@@ -111,15 +138,21 @@ async function check(): Promise<void> {
     assert.equal((await c.send(new LM.DescribeAlertCommand({ AlertArn: ALERT_ARN }))).Alert?.AlertSensitivityThreshold, 70);
     assert.deepEqual((await c.send(new LM.ListTagsForResourceCommand({ ResourceArn: ARN }))).Tags, { team: 'shop' });
     const groups = (await c.send(new LM.ListAnomalyGroupSummariesCommand({ AnomalyDetectorArn: ARN, SensitivityThreshold: 0 }))).AnomalyGroupSummaryList ?? [];
-    assert.deepEqual(
-      groups.map((g) => [g.AnomalyGroupId, g.AnomalyGroupScore]),
-      [['b1e4a2c0-0000-4000-8000-000000000001', 80]],
-    );
+    assert.deepEqual(groups.map((g) => [g.AnomalyGroupId, g.AnomalyGroupScore]).sort(), [
+      ['b1e4a2c0-0000-4000-8000-000000000001', 80],
+      [BIG, 60],
+    ]);
     const execs = await c.send(new LM.DescribeAnomalyDetectionExecutionsCommand({ AnomalyDetectorArn: ARN }));
     assert.equal(execs.ExecutionList?.length, 5);
     const engine = (server.services.find((s) => s.signingName === 'lookoutmetrics') as DetectorsService).engine;
     assert.equal(engine.model(ARN)?.intervals, 5, 'the model checkpoint came along');
     assert.equal(engine.model(ARN)?.lastStartMs, T0 + 4 * FREQ);
+    // The large group: every series back, its value in the store split into chunks of at most 256 KiB.
+    assert.equal(engine.groups.get(BIG)?.series.length, 300);
+    assert.deepEqual(engine.groups.get(BIG)?.series[299], bigGroup().series[299]);
+    const chunks = server.storage.meta.keys(`detectors/gs/legacy/${BIG}/`);
+    assert.ok(chunks.length >= 2, `chunks: ${chunks.join(', ')}`);
+    for (const k of chunks) assert.ok(JSON.stringify(server.storage.meta.get(k)).length <= 256 * 1024);
   } finally {
     c.destroy();
     await server.close();
