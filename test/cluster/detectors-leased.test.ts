@@ -184,6 +184,10 @@ describe('detectors across nodes', () => {
         assert.equal(execs.ExecutionList?.[0]?.Timestamp, new Date(T0 + (HANDOVER - 1) * FREQ).toISOString().replace('.000Z', 'Z'));
       }, 'the other node describes the owner’s last execution');
       assert.deepEqual(notified, [], 'no anomaly before the handover');
+      // The owner's writes carry its fencing token (a stale owner's later write would be refused by the store).
+      const tokenOf = (n: FreshetServer) => (n.storage.meta.get('detectors/r/shared') as { leaseToken?: number } | undefined)?.leaseToken;
+      const firstToken = tokenOf(owner);
+      assert.ok(typeof firstToken === 'number' && firstToken > 0, `run state fenced (token ${firstToken})`);
 
       // The owner stops: it checkpoints and releases the lease; the survivor takes it (a free lease is taken when seen twice).
       await owner.close();
@@ -197,6 +201,7 @@ describe('detectors across nodes', () => {
       }
       await advanceTo(T0 + N * FREQ + 60_000, [survivor]);
       assert.equal(survivorEngine.recordedHere, N - HANDOVER, 'the survivor detected every interval after the handover');
+      assert.ok(tokenOf(survivor)! > firstToken, `the new owner writes with a larger token (${tokenOf(survivor)} > ${firstToken})`);
 
       // Every interval recorded once, in order, none skipped.
       const execs: LM.ExecutionStatus[] = [];
