@@ -1,10 +1,10 @@
 /**
  * Leases for background work across the Freshet nodes of one JetStream namespace (issue 19): each SQL application,
- * Flink application, delivery stream, event source mapping and metric alarm runs on one node at a time, the holder
- * of its lease in the `<ns>-leases` KV bucket.
+ * Flink application, delivery stream, event source mapping, metric alarm and LookoutMetrics detector runs on one
+ * node at a time, the holder of its lease in the `<ns>-leases` KV bucket.
  *
  * - A lease is one KV entry per resource (`analytics/<app>`, `firehose/<delivery stream>`, `flink/<app>`,
- *   `esm/<mapping uuid>`, `alarm/<alarm name>`): owner node,
+ *   `esm/<mapping uuid>`, `alarm/<alarm name>`, `detector/<detector name>`): owner node,
  *   fencing token, expiry. It is taken with a compare-and-set (KV `create` when free, `update` at the revision read
  *   when expired or released), so of two nodes racing for it one wins. The fencing token is the KV revision of the
  *   write that took it: revisions only grow, so a later owner always has a larger token.

@@ -593,7 +593,9 @@ export class DetectorsEngine {
     if (from?.firstIntervalMs !== undefined) next.firstIntervalMs = from.firstIntervalMs;
     let d = old;
     if (d) {
-      for (const k of Object.keys(d)) if (!(k in next)) delete (d as unknown as Record<string, unknown>)[k];
+      // Fields the stored record no longer has (e.g. a cleared description) go from the copy held here too.
+      const held: Partial<Record<keyof DetectorRecord, unknown>> = d;
+      for (const k of Object.keys(d) as (keyof DetectorRecord)[]) if (!(k in next)) delete held[k];
       Object.assign(d, next);
     } else this.detectors.set(arn, (d = next));
     if (def.metricSet) this.metricSets.set(def.metricSet.arn, def.metricSet);
@@ -625,7 +627,9 @@ export class DetectorsEngine {
     if (this.closed) return;
     const m = /^detectors\/([dgrm])\/([^/]+)(?:\/(.+))?$/.exec(key);
     if (!m) return;
-    const [, kind, name, rest] = m as unknown as [string, string, string, string | undefined];
+    const kind = m[1]!;
+    const name = m[2]!;
+    const rest = m[3];
     const owner = this.leases?.holds(DETECTOR_LEASE_PREFIX + name) === true;
     if (kind === 'm' || (owner && kind !== 'd')) return;
     if (kind === 'g') {
