@@ -22,7 +22,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
-import { FlinkApplication, SqlApplication, type ColumnDef, type Row } from '../../src/sql/index.ts';
+import { ColumnBatch, FlinkApplication, SqlApplication, type ColumnDef, type Row } from '../../src/sql/index.ts';
 import { machineLine, median, writeSection } from '../lib/report.ts';
 import { fmtRate, loadNexmarkTables, personsAndAuctions, type Bid } from '../lib/nexmark.ts';
 
@@ -121,7 +121,9 @@ function batches(rows: Row[], size: number): Row[][] {
   for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
   return out;
 }
-const flinkBidBatches = batches(flinkBids, BATCH);
+// The bids as the Kinesis source hands them to a Flink job: pushRecords decodes each page into one vector per
+// column (ColumnBatch; numbers in Float64Arrays) and pushes that (FlinkApplication.pushColumns).
+const flinkBidBatches = batches(flinkBids, BATCH).map((b) => ColumnBatch.fromRows(b, 7));
 const kdaBidBatches = batches(kdaBids, BATCH);
 const flinkPersonBatches = batches(flinkPersons, BATCH / 4);
 const flinkAuctionBatches = batches(flinkAuctions, (BATCH / 4) * 3);
@@ -129,7 +131,7 @@ const kdaPersonBatches = batches(kdaPersons, BATCH / 4);
 const kdaAuctionBatches = batches(kdaAuctions, (BATCH / 4) * 3);
 
 function feedFlinkBids(app: FlinkApplication): void {
-  for (const batch of flinkBidBatches) app.pushRows('bid', batch, batch[batch.length - 1]![6] as number);
+  for (const batch of flinkBidBatches) app.pushColumns('bid', batch, (batch.cols[6] as Float64Array)[batch.length - 1]!);
 }
 function feedFlinkQ8(app: FlinkApplication): void {
   for (let i = 0; i < flinkPersonBatches.length; i++) {

@@ -10,6 +10,7 @@ export { ERROR_STREAM, ERROR_STREAM_COLUMNS, APPROXIMATE_ARRIVAL_TIME, typeToStr
 export type { ApplicationPlan, ColumnDef, SqlType, SqlTypeName } from './plan/index.ts';
 export { SqlApplication } from './runtime/application.ts';
 export { FlinkApplication, FormatError } from './runtime/flink-application.ts';
+export { ColumnBatch } from './runtime/column-batch.ts';
 export type { FlinkApplicationOptions, FlinkListener, FlinkMetrics, FlinkState, SourceRecord } from './runtime/flink-application.ts';
 export { planFlink, planFlinkScript, parseFlinkScript, parseFlinkType, flinkType } from './flink/index.ts';
 export { flinkTimestampText } from './runtime/flink-functions.ts';

@@ -13,6 +13,17 @@ import { SqlError } from '../errors.ts';
 /** Functions whose second argument is a user's regular expression (REGEX_REPLACE; Flink's REGEXP_*). */
 const REGEX_ARGUMENT = new Set(['regexReplace', 'regexpReplace', 'regexpExtract', 'regexp']);
 
+/**
+ * Generated functions by their text. Each build() makes a new closure (over its own constants K) from the one
+ * factory of that text, and closures made at one site share V8's feedback and optimized code: a job compiled
+ * again (a restart, a parallel subtask, an updated application with the same query) runs its generated loops
+ * optimized from the start instead of having them profiled and optimized again. Bounded; cleared when full.
+ */
+const FACTORIES = new Map<string, unknown>();
+const MAX_FACTORIES = 4096;
+/** buildShared's functions by their text. */
+const SHARED = new Map<string, unknown>();
+
 export class ExprCompiler {
   /** Constants referenced as K[n] by generated code (RegExps, types). */
   readonly consts: unknown[] = [];
@@ -31,11 +42,28 @@ export class ExprCompiler {
   /** Slots at or above this index read `A[i - aggBase]` instead of the row (sliding windows' aggregate values). */
   aggBase = Infinity;
 
+  /**
+   * Columnar code (a ColumnBatch loop): when set, a column reads `C<slot>[i]` — row i of that slot's vector —
+   * instead of the row, and its slot is added here; columnPrelude() declares the vectors from the batch `B`.
+   */
+  columnar: Set<number> | null = null;
+
+  /** Declarations of the column vectors columnar code reads, from ColumnBatch `B`. */
+  columnPrelude(): string {
+    const slots = [...(this.columnar ?? [])];
+    return slots.length === 0 ? '' : `const ${slots.map((i) => `C${i} = B.cols[${i}]`).join(', ')};`;
+  }
+
   /** JS source for `p`, reading the row from variable `row`. */
   src(p: PExpr, row = 'r'): string {
     switch (p.k) {
       case 'col':
-        return p.i >= this.aggBase ? `A[${p.i - this.aggBase}]` : `${row}[${p.i}]`;
+        if (p.i >= this.aggBase) return `A[${p.i - this.aggBase}]`;
+        if (this.columnar !== null) {
+          this.columnar.add(p.i);
+          return `C${p.i}[i]`;
+        }
+        return `${row}[${p.i}]`;
       case 'lit':
         return p.v === null ? 'null' : JSON.stringify(p.v);
       case 'case': {
@@ -116,12 +144,32 @@ export class ExprCompiler {
   build<T>(params: string[], body: string): T {
     // eslint-disable-next-line no-new-func -- compiling expressions once is the point (see file comment)
     const decl = this.temps > 0 ? `let ${Array.from({ length: this.temps }, (_x, i) => `t${i}`).join(', ')};` : '';
-    const factory = new Function('F', 'K', 'G', `"use strict"; return function(${params.join(', ')}) { ${decl} ${body} };`) as (
-      f: typeof F,
-      k: unknown[],
-      g: typeof FLINK_FUNCTIONS,
-    ) => T;
+    const text = `"use strict"; return function(${params.join(', ')}) { ${decl} ${body} };`;
+    let factory = FACTORIES.get(text) as ((f: typeof F, k: unknown[], g: typeof FLINK_FUNCTIONS) => T) | undefined;
+    if (factory === undefined) {
+      factory = new Function('F', 'K', 'G', text) as (f: typeof F, k: unknown[], g: typeof FLINK_FUNCTIONS) => T;
+      if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.clear();
+      FACTORIES.set(text, factory);
+    }
     return factory(F, this.consts, FLINK_FUNCTIONS);
+  }
+
+  /**
+   * Like build, but one function for every compiler that builds the same text: its constants come in as the
+   * last parameter, `K` (pass this compiler's `consts`), instead of from the closure. For the few hot loops
+   * (window aggregation over columns): a job compiled again reuses the loop V8 has already optimized, and code
+   * that inlined it does not depend on one job's closure (which would throw that code away with the job).
+   */
+  buildShared<T>(params: string[], body: string): T {
+    const decl = this.temps > 0 ? `let ${Array.from({ length: this.temps }, (_x, i) => `t${i}`).join(', ')};` : '';
+    const text = `"use strict"; return function(${[...params, 'K'].join(', ')}) { ${decl} ${body} };`;
+    let fn = SHARED.get(text) as T | undefined;
+    if (fn === undefined) {
+      fn = (new Function('F', 'G', text) as (f: typeof F, g: typeof FLINK_FUNCTIONS) => T)(F, FLINK_FUNCTIONS);
+      if (SHARED.size >= MAX_FACTORIES) SHARED.clear();
+      SHARED.set(text, fn);
+    }
+    return fn;
   }
 
   fn1(p: PExpr): (r: unknown[]) => unknown {

@@ -32,6 +32,7 @@ import { holdbackMs, ROW_KIND_NAMES, type FlinkOpPlan } from '../plan/flink.ts';
 import type { ApplicationPlan, OpPlan, PExpr, PumpPlan, StreamPlan } from '../plan/plan.ts';
 import type { ColumnDef, SqlType } from '../plan/types.ts';
 import { DEFAULT_MAX_STATE_ROWS, STATE_CHECK_MS, STATE_CHECK_ROWS } from './application.ts';
+import { ColumnBatch, vector, type ColumnVector } from './column-batch.ts';
 import { ExprCompiler } from './compile.ts';
 import { flinkCast } from './flink-functions.ts';
 import { castTo, evalContext } from './functions.ts';
@@ -116,6 +117,17 @@ interface SourceRt {
   splits: Map<string, Split>;
   watermark: number;
   subscribers: Emit[];
+  /**
+   * Parallel to subscribers: the consuming operator when it reads columns (processColumns), else null. The
+   * operator itself rather than a closure over it: an optimized pushColumns then depends on the operator's
+   * class, not on one job's closure, and is not thrown away with the job.
+   */
+  colSubscribers: (Operator | null)[];
+  /**
+   * Whether batches can stay columnar (pushColumns' fast path): no computed or PROCTIME columns to fill, no
+   * row kind, and a rowtime whose watermark is itself less a constant.
+   */
+  columnar: boolean;
   listeners: Set<FlinkListener>;
   rows: number;
   decoder: RecordDecoder | null;
@@ -252,6 +264,8 @@ export class FlinkApplication {
       splits: new Map(),
       watermark: -Infinity,
       subscribers: [],
+      colSubscribers: [],
+      columnar: fill === null && !f.changelog && rowtimeSlot !== null && wmFast !== null && wmFast.slot === rowtimeSlot,
       listeners: new Set(),
       rows: 0,
       decoder,
@@ -284,11 +298,12 @@ export class FlinkApplication {
       sink.rows += out.length;
       for (const l of sink.listeners) l(out, sink.plan.name);
     };
-    const build = (o: OpPlan, emit: Emit): NodeRt => {
+    const build = (o: OpPlan, emit: Emit, colOp: Operator | null = null): NodeRt => {
       if (o.op === 'scan') {
         const src = this.sources.get(o.stream);
         if (!src) throw new SqlError(`internal: scan of unknown source ${o.stream}`);
         src.subscribers.push(emit);
+        src.colSubscribers.push(colOp);
         const node: NodeRt = { op: null, source: src, inputs: [], holdbackMs: 0, wm: -Infinity, outWm: -Infinity };
         nodes.push(node);
         return node;
@@ -310,7 +325,7 @@ export class FlinkApplication {
         case 'union':
           throw new SqlError(`${o.op} is a KDA SQL operator; Flink plans use intervalJoin / unionAll`);
         default:
-          node.inputs.push(build(o.input, (rows) => op.process(rows, 0)));
+          node.inputs.push(build(o.input, (rows) => op.process(rows, 0), op.processColumns ? op : null));
       }
       nodes.push(node);
       return node;
@@ -486,6 +501,10 @@ export class FlinkApplication {
     const s = this.source(table);
     if (!s.decoder) throw new SqlError(`"${table}" has no format to decode records with`);
     const now = arrivalMs ?? (this.clock ? this.clock.now() : Date.now());
+    if (s.columnar) {
+      this.pushColumns(table, this.decodeColumns(s, records, now), now, split ?? records[0]?.shardId ?? '');
+      return;
+    }
     const out: Row[] = [];
     const extra = s.kindSlot !== null ? 1 : 0;
     for (const rec of records) {
@@ -501,6 +520,87 @@ export class FlinkApplication {
       }
     }
     this.pushRows(table, out, now, split ?? records[0]?.shardId ?? '');
+  }
+
+  /** hot path: decodes records once into one vector per column slot (a columnar source, SourceRt.columnar). */
+  private decodeColumns(s: SourceRt, records: readonly SourceRecord[], now: number): ColumnBatch {
+    const physical = s.physical;
+    const metadata = s.metadata;
+    const np = physical.length;
+    const values: unknown[][] = new Array(np);
+    for (let i = 0; i < np; i++) values[i] = [];
+    const meta: unknown[][] = new Array(metadata.length);
+    for (let m = 0; m < metadata.length; m++) meta[m] = [];
+    let n = 0;
+    for (const rec of records) {
+      const d = s.decoder!(rec.data);
+      for (let k = 0; k < d.rows.length; k++) {
+        const row = d.rows[k]!;
+        for (let i = 0; i < np; i++) values[i]![n] = row[i];
+        for (let m = 0; m < metadata.length; m++) meta[m]![n] = metadataValue(metadata[m]!.key, rec, now);
+        n++;
+      }
+    }
+    const cols: (ColumnVector | undefined)[] = new Array(s.width);
+    for (let i = 0; i < np; i++) cols[physical[i]!] = vector(values[i]!);
+    for (let m = 0; m < metadata.length; m++) cols[metadata[m]!.slot] = vector(meta[m]!);
+    return new ColumnBatch(n, cols);
+  }
+
+  /**
+   * hot path: pushes a columnar batch into a source table — one vector per row slot (ColumnBatch; slot 0 is
+   * set here), values already converted to the column types, as pushRecords decodes them. When the table
+   * allows (no computed columns, no row kind, WATERMARK FOR t AS t [- INTERVAL …]) and the rowtime vector
+   * holds no NULL, the batch goes on as columns to the operators that read columns (window aggregation) and
+   * as rows, built once, to the others; otherwise it is pushed as rows.
+   */
+  pushColumns(table: string, batch: ColumnBatch, arrivalMs: number, split = ''): void {
+    if (this.closed) throw new SqlError('the job is closed');
+    const s = this.source(table);
+    const ts = s.rowtimeSlot;
+    const time = ts === null ? undefined : batch.cols[ts];
+    if (!s.columnar || batch.cols.length !== s.width || !(time instanceof Float64Array)) {
+      this.pushRows(table, batch.toRows(), arrivalMs, split);
+      return;
+    }
+    this.startBounded();
+    if (arrivalMs > this.nowMs) this.nowMs = arrivalMs;
+    evalContext.nowMs = this.clock ? this.clock.now() : arrivalMs;
+    evalContext.watermarkMs = s.watermark;
+    batch.cols[0] = time;
+    const n = batch.length;
+    let maxT = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const t = time[i]!;
+      if (t > maxT) maxT = t;
+    }
+    const batchWm = maxT - s.wmFast!.delayMs;
+    s.rows += n;
+    let sp = s.splits.get(split);
+    if (!sp) {
+      sp = { wm: -Infinity, lastMs: arrivalMs, idle: false };
+      s.splits.set(split, sp);
+    }
+    sp.lastMs = arrivalMs;
+    sp.idle = false;
+    if (batchWm > sp.wm) sp.wm = batchWm;
+    if (n > 0) {
+      // Rows only for whoever reads rows, built once.
+      let rows: Row[] | null = null;
+      for (const l of s.listeners) l((rows ??= batch.toRows()), s.plan.name);
+      const subs = s.subscribers;
+      const colSubs = s.colSubscribers;
+      for (let k = 0; k < subs.length; k++) {
+        const c = colSubs[k];
+        if (c != null) c.processColumns!(batch);
+        else subs[k]!((rows ??= batch.toRows()));
+      }
+    }
+    this.updateSourceWatermark(s);
+    this.propagate();
+    this.rowsSinceStateCheck += n;
+    const now = evalContext.nowMs;
+    if (this.rowsSinceStateCheck >= STATE_CHECK_ROWS || now - this.lastStateCheckMs >= STATE_CHECK_MS) this.checkState(now);
   }
 
   /**

@@ -5,6 +5,8 @@
  * ROWTIME will arrive — windows close by the clock this way), `checkpoint` /
  * `restore` JSON-safe state, `close`.
  */
+import type { ColumnBatch } from './column-batch.ts';
+
 /** A row: slot 0 is ROWTIME (epoch ms), then the columns in order. */
 export type Row = unknown[];
 export type Emit = (rows: Row[]) => void;
@@ -39,6 +41,11 @@ export interface FlinkOperatorContext {
 
 export interface Operator {
   process(batch: Row[], port: number): void;
+  /**
+   * A columnar batch straight from a source (port 0; Flink jobs, FlinkApplication.pushColumns): operators
+   * that read columns implement it; the others get the batch as rows through process().
+   */
+  processColumns?(batch: ColumnBatch): void;
   advance(watermarkMs: number): void;
   /** Flink SQL: processing time moved to nowMs (proctime windows, state TTL). */
   onProcessingTime?(nowMs: number): void;

@@ -12,6 +12,7 @@
  */
 import type { OpPlan } from '../../plan/plan.ts';
 import { accFromJson, accToJson, compileAggregateMerge, compileAggregates, ExprCompiler, type AggCode } from '../compile.ts';
+import type { ColumnBatch } from '../column-batch.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
 import { keySource, TimerQueue, windowsOf } from './flink-common.ts';
@@ -55,6 +56,12 @@ export class WindowAggOperator implements Operator {
   private readonly project: (post: Row) => Row;
   private readonly nKeys: number;
   private readonly loop: ((batch: Row[], self: WindowAggOperator) => void) | null;
+  /** The loop over a columnar batch (processColumns), when there is a row loop and the aggregates read only columns. */
+  private readonly colLoop: ((b: ColumnBatch, self: WindowAggOperator, k: unknown[]) => void) | null;
+  /** colLoop's constants (it is shared by every operator with the same loop: ExprCompiler.buildShared). */
+  private readonly colConsts: unknown[];
+  /** A new group's key values from row i of a columnar batch. */
+  private readonly keyValuesAt: ((b: ColumnBatch, i: number) => unknown[]) | null;
   /** @internal read by the generated loop */
   wm = -Infinity;
   /** Windows by end (unique per window for TUMBLE, HOP and CUMULATE). */
@@ -119,20 +126,50 @@ export class WindowAggOperator implements Operator {
         ? compileAggregateMerge(c, plan.aggs, this.agg)
         : null;
     this.sliced = this.sliceMerge !== null;
+    const body = this.loopBody(c, this.agg, ks, false);
+    this.loop = body === null ? null : c.build(['batch', 'self'], body);
+    // The same loop over columns, for batches straight from a columnar source (ColumnBatch): expressions read
+    // the vectors. Not when an aggregate reads the row itself (EXP_AVG's time).
+    const cc = new ExprCompiler();
+    cc.columnar = new Set();
+    this.colConsts = cc.consts;
+    const cagg = compileAggregates(cc, plan.aggs);
+    const cbody = body === null || /\br\[/.test(cagg.updateSrc) ? null : this.loopBody(cc, cagg, keySource(cc, plan.keys), true);
+    if (cbody !== null) {
+      this.colLoop = cc.buildShared(['B', 'self'], `${cc.columnPrelude()}\n${cbody}`);
+      const kc = new ExprCompiler();
+      kc.columnar = new Set();
+      const kv = plan.keys.map((k) => kc.src(k)).join(', ');
+      this.keyValuesAt = kc.build(['B', 'i'], `${kc.columnPrelude()}\nreturn [${kv}];`);
+    } else {
+      this.colLoop = null;
+      this.keyValuesAt = null;
+    }
+  }
+
+  /**
+   * The generated batch loop of this window (null: none; process() loops itself): over a Row[] `batch`, or —
+   * `columnar` — over a ColumnBatch `B` whose vectors `c`'s expressions read (`c.columnar`).
+   */
+  private loopBody(c: ExprCompiler, agg: AggCode, ks: string, columnar: boolean): string | null {
+    const plan = this.plan;
+    const w = plan.window;
+    const rowDecl = columnar ? '' : 'const r = batch[i];';
+    const len = columnar ? 'B.length' : 'batch.length';
+    const R = columnar ? 'B.row(i)' : 'r';
+    const newGroup = columnar ? 'self.newGroupAt(B, i)' : 'self.newGroup(r)';
     // hot path: TUMBLE by event time is one generated loop — window, key and accumulator update inlined.
     if (plan.window.kind === 'TUMBLE' && !plan.proctime) {
       const size = plan.window.sizeMs;
       const off = plan.window.offsetMs;
-      this.loop = c.build(
-        ['batch', 'self'],
-        `
+      return `
         let curStart = NaN, curEnd = NaN, cur = null, curG = null;
         const wm = self.wm;
-        for (let i = 0, n = batch.length; i < n; i++) {
-          const r = batch[i];
+        for (let i = 0, n = ${len}; i < n; i++) {
+          ${rowDecl}
           try {
             const t = ${c.src(plan.time)};
-            if (t === null) { self.nullTime(r); continue; }
+            if (t === null) { self.nullTime(${R}); continue; }
             // A row in the current window skips the division (rows mostly come in time order).
             if (!(t >= curStart && t < curEnd)) {
               const m = (t - ${off}) % ${size};
@@ -141,33 +178,30 @@ export class WindowAggOperator implements Operator {
               cur = self.windowFor(s, s + ${size}).groups; curStart = s; curEnd = s + ${size}; curG = null;
             }
             ${
-              plan.keys.length === 0
+              this.nKeys === 0
                 ? `// No GROUP BY keys besides the window: its one group, looked up once per window.
-            if (curG === null) { curG = cur.get(0); if (curG === undefined) { curG = self.newGroup(r); cur.set(0, curG); } }
+            if (curG === null) { curG = cur.get(0); if (curG === undefined) { curG = ${newGroup}; cur.set(0, curG); } }
             const g = curG;`
                 : `const k = ${ks};
             let g = cur.get(k);
-            if (g === undefined) { g = self.newGroup(r); cur.set(k, g); }`
+            if (g === undefined) { g = ${newGroup}; cur.set(k, g); }`
             }
             const a = g.acc;
-            ${this.agg.updateSrc}
-          } catch (e) { self.rowError(e, r); }
-        }`,
-      );
+            ${agg.updateSrc}
+          } catch (e) { self.rowError(e, ${R}); }
+        }`;
     } else if (plan.window.kind === 'HOP' && this.sliced) {
       // hot path: sliced HOP by event time — a row updates its one slice's group; the slice's group map is
       // cached while rows stay in the same slice (they mostly come in time order).
       const { sizeMs: size, slideMs: slide, offsetMs: off } = plan.window;
-      this.loop = c.build(
-        ['batch', 'self'],
-        `
+      return `
         let curLast = NaN, curEnd = NaN, cur = null;
         const wm = self.wm;
-        for (let i = 0, n = batch.length; i < n; i++) {
-          const r = batch[i];
+        for (let i = 0, n = ${len}; i < n; i++) {
+          ${rowDecl}
           try {
             const t = ${c.src(plan.time)};
-            if (t === null) { self.nullTime(r); continue; }
+            if (t === null) { self.nullTime(${R}); continue; }
             if (!(t >= curLast && t < curEnd)) {
               const m = (t - ${off}) % ${slide};
               const last = t - (m < 0 ? m + ${slide} : m);
@@ -177,28 +211,25 @@ export class WindowAggOperator implements Operator {
             }
             const k = ${ks};
             let g = cur.get(k);
-            if (g === undefined) { g = self.newGroup(r); cur.set(k, g); }
+            if (g === undefined) { g = ${newGroup}; cur.set(k, g); }
             const a = g.acc;
-            ${this.agg.updateSrc}
-          } catch (e) { self.rowError(e, r); }
-        }`,
-      );
+            ${agg.updateSrc}
+          } catch (e) { self.rowError(e, ${R}); }
+        }`;
     } else if (plan.window.kind === 'HOP' && !plan.proctime) {
       // hot path: HOP by event time — the row's size/slide windows, their group maps cached while the
       // last window start stays the same (rows mostly come in time order), the update inlined per window.
       const { sizeMs: size, slideMs: slide, offsetMs: off } = plan.window;
       const per = size / slide;
-      this.loop = c.build(
-        ['batch', 'self'],
-        `
+      return `
         let curLast = NaN;
         const wins = new Array(${per});
         const wm = self.wm;
-        for (let i = 0, n = batch.length; i < n; i++) {
-          const r = batch[i];
+        for (let i = 0, n = ${len}; i < n; i++) {
+          ${rowDecl}
           try {
             const t = ${c.src(plan.time)};
-            if (t === null) { self.nullTime(r); continue; }
+            if (t === null) { self.nullTime(${R}); continue; }
             const m = (t - ${off}) % ${slide};
             const last = t - (m < 0 ? m + ${slide} : m);
             if (last !== curLast) {
@@ -214,40 +245,37 @@ export class WindowAggOperator implements Operator {
               const cur = wins[j];
               if (cur === null) break;
               let g = cur.get(k);
-              if (g === undefined) { g = self.newGroup(r); cur.set(k, g); }
+              if (g === undefined) { g = ${newGroup}; cur.set(k, g); }
               const a = g.acc;
-              ${this.agg.updateSrc}
+              ${agg.updateSrc}
             }
-          } catch (e) { self.rowError(e, r); }
-        }`,
-      );
-    } else if (plan.window.kind === 'SESSION' && this.merge !== null) {
+          } catch (e) { self.rowError(e, ${R}); }
+        }`;
+    } else if (w.kind === 'SESSION' && this.merge !== null) {
       // hot path: a row that falls into (or extends) its key's only open session is handled inline;
       // anything else (a new session, several open ones, a late row) goes to sessionRow().
-      const gap = plan.window.gapMs;
-      this.loop = c.build(
-        ['batch', 'self'],
-        `
+      const gap = w.gapMs;
+      return `
         const sessions = self.sessionMap();
-        for (let i = 0, n = batch.length; i < n; i++) {
-          const r = batch[i];
+        for (let i = 0, n = ${len}; i < n; i++) {
+          ${rowDecl}
           try {
             const t = ${c.src(plan.time)};
-            if (t === null) { self.nullTime(r); continue; }
+            if (t === null) { self.nullTime(${R}); continue; }
             const k = ${ks};
             const v = sessions.get(k);
             if (v !== undefined && v.acc !== undefined && t <= v.end && t + ${gap} >= v.start) {
               if (t < v.start) v.start = t;
               if (t + ${gap} > v.end) { v.end = t + ${gap}; self.sessionTimer(v); }
               const a = v.acc;
-              ${this.agg.updateSrc}
+              ${agg.updateSrc}
               continue;
             }
-            self.sessionRow(r, t, k, v);
-          } catch (e) { self.rowError(e, r); }
-        }`,
-      );
-    } else this.loop = null;
+            self.sessionRow(${R}, t, k, v);
+          } catch (e) { self.rowError(e, ${R}); }
+        }`;
+    }
+    return null;
   }
 
   /** @internal read by the generated session loop */
@@ -362,6 +390,12 @@ export class WindowAggOperator implements Operator {
     return { keys: this.keyValues(r), acc: this.agg.init() };
   }
 
+  /** @internal the generated columnar loops' newGroup: row i of batch b. */
+  newGroupAt(b: ColumnBatch, i: number): Group {
+    this.kept++;
+    return { keys: this.keyValuesAt!(b, i), acc: this.agg.init() };
+  }
+
   /** @internal */
   lateRow(): void {
     this.ctx.flink?.late(1);
@@ -375,6 +409,12 @@ export class WindowAggOperator implements Operator {
   /** @internal */
   rowError(e: unknown, r: Row): void {
     this.ctx.error({ ...errorOf(e), row: r });
+  }
+
+  /** hot path: a batch straight from a columnar source. */
+  processColumns(b: ColumnBatch): void {
+    if (this.colLoop !== null) this.colLoop(b, this, this.colConsts);
+    else this.process(b.toRows());
   }
 
   process(batch: Row[]): void {
