@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FlinkApplication, type Row } from '../../../src/sql/index.ts';
+import { ColumnBatch, FlinkApplication, type Row } from '../../../src/sql/index.ts';
 
 const T0 = Date.UTC(2021, 0, 31, 14, 0, 0);
 const GAP = 2000;
@@ -65,57 +65,57 @@ function sessions(evs: Ev[], keyOf: (e: Ev) => string): string[] {
 }
 
 describe('session window state', () => {
-  it('closes and merges out-of-order sessions exactly like a brute-force sessionisation, across a checkpoint and restore', () => {
-    let x = 42;
-    const rnd = (m: number): number => {
-      x = (x * 1103515245 + 12345) & 0x7fffffff;
-      return x % m;
-    };
-    const keys = [-3, 0, 1, 7, 2147483647, -2147483648, 99999];
-    for (let i = 0; i < 60; i++) keys.push(rnd(100_000) - 50_000);
-    const evs: Ev[] = [];
-    // 20 rows a second for 200 s, each up to 3 s early or late: sessions start, bridge and close all along.
-    for (let i = 0; i < 4000; i++) {
-      const k = keys[rnd(keys.length)]!;
-      evs.push({ k, s: `s${rnd(40)}`, v: rnd(100), ts: T0 + i * 50 + rnd(6000) - 3000 + (i > 2000 ? 15_000 : 0) });
-    }
-    const got: Record<string, string[]> = { by_int: [], by_text: [], by_both: [] };
-    const listen = (app: FlinkApplication): void => {
-      for (const sink of Object.keys(got))
-        app.onOutput(sink, (rows) => {
-          for (const r of rows) got[sink]!.push(r.slice(1).join('|'));
-        });
-    };
-    let app = FlinkApplication.compile(CODE);
-    listen(app);
-    const B = 40;
-    for (let i = 0; i < evs.length; i += B) {
-      if (i === 2000) {
-        const state = JSON.parse(JSON.stringify(app.checkpoint()));
-        app.close();
-        app = FlinkApplication.compile(CODE);
-        listen(app);
-        app.restore(state);
+  // Rows: the row loop; columns: the columnar loop a Kinesis source's batches take (pushRecords → pushColumns).
+  for (const feed of ['rows', 'columns'] as const)
+    it(`closes and merges out-of-order sessions exactly like a brute-force sessionisation, across a checkpoint and restore (${feed})`, () => {
+      let x = 42;
+      const rnd = (m: number): number => {
+        x = (x * 1103515245 + 12345) & 0x7fffffff;
+        return x % m;
+      };
+      const keys = [-3, 0, 1, 7, 2147483647, -2147483648, 99999];
+      for (let i = 0; i < 60; i++) keys.push(rnd(100_000) - 50_000);
+      const evs: Ev[] = [];
+      // 20 rows a second for 200 s, each up to 3 s early or late: sessions start, bridge and close all along.
+      for (let i = 0; i < 4000; i++) {
+        const k = keys[rnd(keys.length)]!;
+        evs.push({ k, s: `s${rnd(40)}`, v: rnd(100), ts: T0 + i * 50 + rnd(6000) - 3000 + (i > 2000 ? 15_000 : 0) });
       }
-      app.pushRows(
-        'ev',
-        evs.slice(i, i + B).map((e): Row => [0, e.k, e.s, e.v, e.ts]),
-        T0 + i * 50,
+      const got: Record<string, string[]> = { by_int: [], by_text: [], by_both: [] };
+      const listen = (app: FlinkApplication): void => {
+        for (const sink of Object.keys(got))
+          app.onOutput(sink, (rows) => {
+            for (const r of rows) got[sink]!.push(r.slice(1).join('|'));
+          });
+      };
+      let app = FlinkApplication.compile(CODE);
+      listen(app);
+      const B = 40;
+      for (let i = 0; i < evs.length; i += B) {
+        if (i === 2000) {
+          const state = JSON.parse(JSON.stringify(app.checkpoint()));
+          app.close();
+          app = FlinkApplication.compile(CODE);
+          listen(app);
+          app.restore(state);
+        }
+        const rows = evs.slice(i, i + B).map((e): Row => [0, e.k, e.s, e.v, e.ts]);
+        if (feed === 'rows') app.pushRows('ev', rows, T0 + i * 50);
+        else app.pushColumns('ev', ColumnBatch.fromRows(rows, 5), T0 + i * 50);
+      }
+      app.finish();
+      assert.equal(app.stateRows(), 0);
+      app.close();
+      const byInt = sessions(evs, (e) => String(e.k));
+      assert.ok(byInt.length > 1000, `many sessions (${byInt.length})`);
+      assert.deepEqual(got.by_int!.sort(), byInt);
+      assert.deepEqual(
+        got.by_text!.sort(),
+        sessions(evs, (e) => e.s),
       );
-    }
-    app.finish();
-    assert.equal(app.stateRows(), 0);
-    app.close();
-    const byInt = sessions(evs, (e) => String(e.k));
-    assert.ok(byInt.length > 1000, `many sessions (${byInt.length})`);
-    assert.deepEqual(got.by_int!.sort(), byInt);
-    assert.deepEqual(
-      got.by_text!.sort(),
-      sessions(evs, (e) => e.s),
-    );
-    assert.deepEqual(
-      got.by_both!.sort(),
-      sessions(evs, (e) => `${e.k}|${e.s}`),
-    );
-  });
+      assert.deepEqual(
+        got.by_both!.sort(),
+        sessions(evs, (e) => `${e.k}|${e.s}`),
+      );
+    });
 });

@@ -60,8 +60,12 @@ export class WindowAggOperator implements Operator {
   private readonly colLoop: ((b: ColumnBatch, self: WindowAggOperator, k: unknown[]) => void) | null;
   /** colLoop's constants (it is shared by every operator with the same loop: ExprCompiler.buildShared). */
   private readonly colConsts: unknown[];
-  /** A new group's key values from row i of a columnar batch. */
-  private readonly keyValuesAt: ((b: ColumnBatch, i: number) => unknown[]) | null;
+  /** A new group's key values from row i of a columnar batch (shared between operators: constants as the last argument). */
+  private readonly keyValuesAt: ((b: ColumnBatch, i: number, k: unknown[]) => unknown[]) | null;
+  private readonly keyConsts: unknown[] = [];
+  /** The aggregates' update from row i of a columnar batch (a new session's first row). */
+  private readonly updateAt: ((a: unknown[], b: ColumnBatch, i: number, k: unknown[]) => void) | null;
+  private readonly updateConsts: unknown[] = [];
   /** @internal read by the generated loop */
   wm = -Infinity;
   /** Windows by end (unique per window for TUMBLE, HOP and CUMULATE). */
@@ -139,11 +143,18 @@ export class WindowAggOperator implements Operator {
       this.colLoop = cc.buildShared(['B', 'self'], `${cc.columnPrelude()}\n${cbody}`);
       const kc = new ExprCompiler();
       kc.columnar = new Set();
+      this.keyConsts = kc.consts;
       const kv = plan.keys.map((k) => kc.src(k)).join(', ');
-      this.keyValuesAt = kc.build(['B', 'i'], `${kc.columnPrelude()}\nreturn [${kv}];`);
+      this.keyValuesAt = kc.buildShared(['B', 'i'], `${kc.columnPrelude()}\nreturn [${kv}];`);
+      const uc = new ExprCompiler();
+      uc.columnar = new Set();
+      this.updateConsts = uc.consts;
+      const upd = compileAggregates(uc, plan.aggs).updateSrc;
+      this.updateAt = uc.buildShared(['a', 'B', 'i'], `${uc.columnPrelude()}\n${upd}`);
     } else {
       this.colLoop = null;
       this.keyValuesAt = null;
+      this.updateAt = null;
     }
   }
 
@@ -271,7 +282,7 @@ export class WindowAggOperator implements Operator {
               ${agg.updateSrc}
               continue;
             }
-            self.sessionRow(${R}, t, k, v);
+            ${columnar ? 'self.sessionRowAt(B, i, t, k, v);' : 'self.sessionRow(r, t, k, v);'}
           } catch (e) { self.rowError(e, ${R}); }
         }`;
     }
@@ -393,7 +404,7 @@ export class WindowAggOperator implements Operator {
   /** @internal the generated columnar loops' newGroup: row i of batch b. */
   newGroupAt(b: ColumnBatch, i: number): Group {
     this.kept++;
-    return { keys: this.keyValuesAt!(b, i), acc: this.agg.init() };
+    return { keys: this.keyValuesAt!(b, i, this.keyConsts), acc: this.agg.init() };
   }
 
   /** @internal */
@@ -532,6 +543,38 @@ export class WindowAggOperator implements Operator {
     }
     merged?.sort((a, b) => a.start - b.start);
     list.push(this.newSession(k, r, start, end, merged));
+  }
+
+  /**
+   * @internal The columnar session loop's slow path: a new key's session from row i of the batch without
+   * building the row; anything else goes to sessionRow with the row.
+   */
+  sessionRowAt(b: ColumnBatch, i: number, t: number, k: unknown, v: Session | Session[] | undefined): void {
+    if (v !== undefined) {
+      this.sessionRow(b.row(i), t, k, v);
+      return;
+    }
+    const gap = (this.plan.window as { gapMs: number }).gapMs;
+    if (!this.plan.proctime && t + gap - 1 <= this.wm) {
+      this.lateRow();
+      return;
+    }
+    const keys = this.nKeys <= 1 ? null : this.keyValuesAt!(b, i, this.keyConsts);
+    const pooled = this.pool.pop();
+    let s: Session;
+    if (pooled !== undefined) {
+      s = pooled;
+      s.key = k;
+      s.keys = keys;
+      s.start = t;
+      s.end = t + gap;
+      s.dead = false;
+      this.agg.reset(s.acc!);
+    } else s = { key: k, keys, start: t, end: t + gap, acc: this.agg.init(), rows: null, dead: false };
+    this.updateAt!(s.acc!, b, i, this.updateConsts);
+    this.kept++;
+    this.sessionHeap.push(s.end, s);
+    this.sessions.set(k, s);
   }
 
   /** A session starting with row r (and the sessions it merges, oldest first). */
