@@ -13,14 +13,8 @@ import { SqlError } from '../errors.ts';
 /** Functions whose second argument is a user's regular expression (REGEX_REPLACE; Flink's REGEXP_*). */
 const REGEX_ARGUMENT = new Set(['regexReplace', 'regexpReplace', 'regexpExtract', 'regexp']);
 
-/**
- * Generated functions by their text. Each build() makes a new closure (over its own constants K) from the one
- * factory of that text, and closures made at one site share V8's feedback and optimized code: a job compiled
- * again (a restart, a parallel subtask, an updated application with the same query) runs its generated loops
- * optimized from the start instead of having them profiled and optimized again. Bounded; cleared when full.
- */
-const FACTORIES = new Map<string, unknown>();
-const MAX_FACTORIES = 4096;
+/** Bound on buildShared's functions (cleared when full). */
+const MAX_SHARED = 4096;
 /** buildShared's functions by their text. */
 const SHARED = new Map<string, unknown>();
 
@@ -144,13 +138,11 @@ export class ExprCompiler {
   build<T>(params: string[], body: string): T {
     // eslint-disable-next-line no-new-func -- compiling expressions once is the point (see file comment)
     const decl = this.temps > 0 ? `let ${Array.from({ length: this.temps }, (_x, i) => `t${i}`).join(', ')};` : '';
-    const text = `"use strict"; return function(${params.join(', ')}) { ${decl} ${body} };`;
-    let factory = FACTORIES.get(text) as ((f: typeof F, k: unknown[], g: typeof FLINK_FUNCTIONS) => T) | undefined;
-    if (factory === undefined) {
-      factory = new Function('F', 'K', 'G', text) as (f: typeof F, k: unknown[], g: typeof FLINK_FUNCTIONS) => T;
-      if (FACTORIES.size >= MAX_FACTORIES) FACTORIES.clear();
-      FACTORIES.set(text, factory);
-    }
+    const factory = new Function('F', 'K', 'G', `"use strict"; return function(${params.join(', ')}) { ${decl} ${body} };`) as (
+      f: typeof F,
+      k: unknown[],
+      g: typeof FLINK_FUNCTIONS,
+    ) => T;
     return factory(F, this.consts, FLINK_FUNCTIONS);
   }
 
@@ -166,7 +158,7 @@ export class ExprCompiler {
     let fn = SHARED.get(text) as T | undefined;
     if (fn === undefined) {
       fn = (new Function('F', 'G', text) as (f: typeof F, g: typeof FLINK_FUNCTIONS) => T)(F, FLINK_FUNCTIONS);
-      if (SHARED.size >= MAX_FACTORIES) SHARED.clear();
+      if (SHARED.size >= MAX_SHARED) SHARED.clear();
       SHARED.set(text, fn);
     }
     return fn;
