@@ -16,107 +16,184 @@ import { keySource, TimerQueue } from './flink-common.ts';
 import { KeyIndex } from './key-index.ts';
 
 /**
- * One side's kept rows, columnar: each kept row gets a sequence number and its row, key and (outer
- * sides) matched flag sit in parallel arrays at seq − base; rows of one key are chained newest to
- * oldest through `prev` (a seq, or −1), and `byKey` (a KeyIndex: int keys in a typed-array hash table)
- * maps a key to its newest live row's seq — one
- * primitive per row, no list, wrapper or Set entry per row. Expiry order comes from a timer queue of
- * seqs (rows mostly arrive in time order, so it is mostly appends). An expired row leaves a hole
- * (undefined) that probes skip; a prefix of holes is cut off now and then.
+ * One side's kept rows in a ring of parallel arrays indexed by seq & mask (a sequence number per kept row,
+ * in arrival order): the row, its time (a Float64Array, so a probe tests the interval without loading the
+ * row), the seq of the key's previous row (an Int32Array: rows of one key are chained newest to oldest)
+ * and, on an outer side, whether it met a partner. `byKey` (a KeyIndex: int keys in a typed-array hash
+ * table) maps a key to its newest row's seq. Rows leave at the front: a row is dead once the watermark
+ * reaches time + bound, and a probe skips dead rows by that test, so the front moves in arrival order and
+ * the key index is never updated on the way out — a key whose newest seq fell behind the front reads as
+ * absent, and the index is rebuilt from the live rows once such stale keys outnumber them. A row kept out
+ * of time order waits behind the front a little longer (dead to probes meanwhile). An outer side must
+ * emit its unmatched rows exactly when they die, so it also queues each row's death time (TimerQueue) and
+ * leaves holes (undefined rows) that the front skips.
  */
-class Side {
+export class JoinSide {
   readonly byKey = new KeyIndex();
-  rows: (Row | undefined)[] = [];
-  keys: unknown[] = [];
-  prev: number[] = [];
+  /** Rows are renumbered from 0 (re-kept) once seqs reach this: they are int32 values in the key index. */
+  static seqLimit = 2 ** 30;
+  /** The key index is rebuilt once it holds more than 2 × live + this many keys. */
+  static reindexSlack = 4096;
+  rows: (Row | undefined)[];
+  times: Float64Array;
+  /** The seq of the key's previous row, or −1. */
+  prev: Int32Array;
   /** Whether each kept row met a partner (outer sides only). */
-  matched: boolean[] | null;
-  /** The seq of rows[0]. */
-  base = 0;
-  private next = 0;
-  /** rows[0 .. lo) are all holes. */
-  private lo = 0;
-  private readonly timers = new TimerQueue<number>();
+  matched: Uint8Array | null;
+  mask: number;
+  /** Seqs [head, tail) are in the ring. */
+  head = 0;
+  tail = 0;
+  /** Rows kept (not yet gone or emptied). */
   live = 0;
+  /** Death times of an outer side's rows, in order, with their seqs. */
+  private readonly timers: TimerQueue<number> | null;
   /** Set by shiftDue: whether the row it returned met a partner. */
   lastMatched = false;
 
-  constructor(private readonly outer: boolean) {
-    this.matched = outer ? [] : null;
+  constructor(
+    /** A row dies once the watermark reaches its time + bound. */
+    readonly bound: number,
+    private readonly keyOf: (r: Row) => unknown,
+    private readonly timeOf: (r: Row) => unknown,
+    outer: boolean,
+  ) {
+    const cap = 1024;
+    this.rows = new Array(cap).fill(undefined);
+    this.times = new Float64Array(cap);
+    this.prev = new Int32Array(cap);
+    this.matched = outer ? new Uint8Array(cap) : null;
+    this.mask = cap - 1;
+    this.timers = outer ? new TimerQueue<number>() : null;
   }
 
-  keep(r: Row, k: unknown, expiry: number, matched: boolean): void {
-    const seq = this.next++;
-    this.rows.push(r);
-    this.keys.push(k);
+  // hot path
+  keep(r: Row, k: unknown, t: number, matched: boolean): void {
+    if (this.tail - this.head > this.mask) this.grow();
+    if (this.tail >= JoinSide.seqLimit) this.renumber();
+    const seq = this.tail++;
+    const i = seq & this.mask;
+    this.rows[i] = r;
+    this.times[i] = t;
     // The key's newest row becomes this one; the one before is its prev (one probe of the key table).
-    this.prev.push(this.byKey.swap(k, seq));
-    if (this.matched !== null) this.matched.push(matched);
-    this.timers.push(expiry, seq);
+    this.prev[i] = this.byKey.swap(k, seq);
+    if (this.matched !== null) {
+      this.matched[i] = matched ? 1 : 0;
+      this.timers!.push(t + this.bound, seq);
+    }
     this.live++;
+    if (this.byKey.size > 2 * this.live + JoinSide.reindexSlack) this.reindex();
   }
 
-  /** The next kept row whose expiry is at or before w (removed), or undefined. */
-  shiftDue(w: number): Row | undefined {
-    const timers = this.timers;
-    // peek() is Infinity when empty, which a final watermark of +Infinity would not stop.
-    if (timers.size === 0 || timers.peek() > w) return undefined;
-    const seq = timers.pop()!;
-    const base = this.base;
-    const i = seq - base;
-    const r = this.rows[i]!;
-    const k = this.keys[i];
-    this.rows[i] = undefined;
-    this.keys[i] = undefined;
-    this.live--;
-    if (this.matched !== null) this.lastMatched = this.matched[i]!;
-    if (this.byKey.get(k) === seq) {
-      // The key's newest row left: its newest live one (if any) heads the chain now.
-      let p = this.prev[i]!;
-      while (p >= base && this.rows[p - base] === undefined) p = this.prev[p - base]!;
-      if (p >= base) this.byKey.set(k, p);
-      else this.byKey.delete(k);
-    }
-    if (i === this.lo) this.compact();
-    return r;
+  /** Marks a kept row as having met a partner (outer sides). */
+  match(seq: number): void {
+    this.matched![seq & this.mask] = 1;
   }
 
-  private compact(): void {
+  /** Inner side: lets go of the rows at the front that are dead at watermark w. */
+  // hot path
+  dropDead(w: number): void {
     const rows = this.rows;
-    let lo = this.lo;
-    while (lo < rows.length && rows[lo] === undefined) lo++;
-    this.lo = lo;
-    if (lo > 4096 && lo * 2 > rows.length) {
-      this.rows = rows.slice(lo);
-      this.keys = this.keys.slice(lo);
-      this.prev = this.prev.slice(lo);
-      if (this.matched !== null) this.matched = this.matched.slice(lo);
-      this.base += lo;
-      this.lo = 0;
+    const times = this.times;
+    const mask = this.mask;
+    const bound = this.bound;
+    let h = this.head;
+    const tail = this.tail;
+    let gone = 0;
+    for (; h < tail; h++) {
+      const i = h & mask;
+      if (times[i]! + bound > w) break;
+      rows[i] = undefined;
+      gone++;
     }
+    this.head = h;
+    this.live -= gone;
   }
 
-  /** The kept rows with their matched flags, oldest first. */
-  entries(): [Row, boolean][] {
-    const out: [Row, boolean][] = [];
-    for (let i = this.lo; i < this.rows.length; i++) {
+  /** Outer side: the next kept row that died by watermark w (removed), or undefined. */
+  shiftDue(w: number): Row | undefined {
+    const timers = this.timers!;
+    // peek() is Infinity when empty, which a final watermark of +Infinity would not stop.
+    while (timers.size > 0 && timers.peek() <= w) {
+      const seq = timers.pop()!;
+      if (seq < this.head) continue;
+      const i = seq & this.mask;
       const r = this.rows[i];
-      if (r !== undefined) out.push([r, this.matched?.[i] ?? false]);
+      if (r === undefined) continue;
+      this.rows[i] = undefined;
+      this.live--;
+      this.lastMatched = this.matched![i] === 1;
+      // The front moves over the holes.
+      let h = this.head;
+      while (h < this.tail && this.rows[h & this.mask] === undefined) h++;
+      this.head = h;
+      return r;
+    }
+    return undefined;
+  }
+
+  /** The live rows (alive at watermark w) with their matched flags, oldest first. */
+  entries(w: number): [Row, boolean][] {
+    const out: [Row, boolean][] = [];
+    for (let s = this.head; s < this.tail; s++) {
+      const i = s & this.mask;
+      const r = this.rows[i];
+      if (r !== undefined && this.times[i]! + this.bound > w) out.push([r, this.matched !== null && this.matched[i] === 1]);
     }
     return out;
   }
 
+  /** A ring twice as large, each seq at its place in it. */
+  private grow(): void {
+    const cap = (this.mask + 1) * 2;
+    const mask = cap - 1;
+    const rows: (Row | undefined)[] = new Array(cap).fill(undefined);
+    const times = new Float64Array(cap);
+    const prev = new Int32Array(cap);
+    const matched = this.matched !== null ? new Uint8Array(cap) : null;
+    for (let s = this.head; s < this.tail; s++) {
+      const i = s & this.mask;
+      const j = s & mask;
+      rows[j] = this.rows[i];
+      times[j] = this.times[i]!;
+      prev[j] = this.prev[i]!;
+      if (matched !== null) matched[j] = this.matched![i]!;
+    }
+    this.rows = rows;
+    this.times = times;
+    this.prev = prev;
+    this.matched = matched;
+    this.mask = mask;
+  }
+
+  /** The key index from the rows in the ring (a stale key — newest seq behind the front — is dropped). */
+  private reindex(): void {
+    this.byKey.clear();
+    for (let s = this.head; s < this.tail; s++) {
+      const r = this.rows[s & this.mask];
+      if (r !== undefined) this.byKey.set(this.keyOf(r), s);
+    }
+  }
+
+  /** Seqs from 0 again: the rows in the ring kept anew (their death times are unchanged). */
+  private renumber(): void {
+    const kept: [Row, boolean][] = [];
+    for (let s = this.head; s < this.tail; s++) {
+      const i = s & this.mask;
+      const r = this.rows[i];
+      if (r !== undefined) kept.push([r, this.matched !== null && this.matched[i] === 1]);
+    }
+    this.clear();
+    for (const [r, m] of kept) this.keep(r, this.keyOf(r), this.timeOf(r) as number, m);
+  }
+
   clear(): void {
     this.byKey.clear();
-    this.rows = [];
-    this.keys = [];
-    this.prev = [];
-    if (this.outer) this.matched = [];
-    this.base = 0;
-    this.next = 0;
-    this.lo = 0;
-    this.timers.clear();
+    this.rows.fill(undefined);
+    this.head = 0;
+    this.tail = 0;
     this.live = 0;
+    this.timers?.clear();
   }
 }
 
@@ -131,8 +208,8 @@ export class IntervalJoinOperator implements Operator {
   private readonly filter: ((l: Row, r: Row) => unknown) | null;
   /** The output row of a pair (the joined row, or the fused SELECT list). */
   private readonly make: (l: Row, r: Row) => Row;
-  private readonly left: Side;
-  private readonly right: Side;
+  private readonly left: JoinSide;
+  private readonly right: JoinSide;
   private wm = -Infinity;
   private readonly leftOuter: boolean;
   private readonly rightOuter: boolean;
@@ -160,9 +237,10 @@ export class IntervalJoinOperator implements Operator {
     this.rightOuter = plan.joinType === 'RIGHT' || plan.joinType === 'FULL';
     this.nullLeft = new Array(plan.leftWidth).fill(null);
     this.nullRight = new Array(plan.rightWidth).fill(null);
-    // Until when a row of the other side could still meet a kept row.
-    this.left = new Side(this.leftOuter);
-    this.right = new Side(this.rightOuter);
+    // A left row can meet right rows until the watermark reaches its time + upperMs; a right row, left
+    // rows until it reaches its time − lowerMs.
+    this.left = new JoinSide(plan.upperMs, this.leftKey, this.leftTime, this.leftOuter);
+    this.right = new JoinSide(-plan.lowerMs, this.rightKey, this.rightTime, this.rightOuter);
   }
 
   // hot path: probe the other side's rows of the key, keep the row while it can still match.
@@ -172,15 +250,20 @@ export class IntervalJoinOperator implements Operator {
     const lo = this.plan.lowerMs;
     const hi = this.plan.upperMs;
     const timeOf = isLeft ? this.leftTime : this.rightTime;
-    const otherTime = isLeft ? this.rightTime : this.leftTime;
     const keyOf = isLeft ? this.leftKey : this.rightKey;
     const other = isLeft ? this.right : this.left;
     const own = isLeft ? this.left : this.right;
     const outer = own.matched !== null;
-    const otherMatched = other.matched;
-    const prev = other.prev;
+    const ownBound = own.bound;
+    // The other side's ring: rows, times, chains and flags by seq & mask for seqs from head on.
+    const index = other.byKey;
     const kept = other.rows;
-    const base = other.base;
+    const times = other.times;
+    const prev = other.prev;
+    const mask = other.mask;
+    const head = other.head;
+    const otherMatched = other.matched;
+    const otherBound = other.bound;
     const on = this.on;
     const filter = this.filter;
     const make = this.make;
@@ -196,27 +279,28 @@ export class IntervalJoinOperator implements Operator {
           continue;
         }
         let matched = false;
-        // The key's rows, newest first (holes of expired rows skipped; a seq below base was cut off; −1: none).
-        for (let seq = other.byKey.get(k); seq >= base; seq = prev[seq - base]!) {
-          const c = kept[seq - base];
-          if (c === undefined) continue;
-          const ct = otherTime(c) as number;
+        // The key's rows, newest first; a seq before head has left (−1: none). A row dead at the
+        // watermark (time + bound ≤ wm) may still be in the ring: the time test skips it.
+        for (let seq = index.get(k); seq >= head; seq = prev[seq & mask]!) {
+          const j = seq & mask;
+          const ct = times[j]!;
           const d = isLeft ? ct - t : t - ct;
-          if (d < lo || d > hi) continue;
+          if (d < lo || d > hi || ct + otherBound <= wm) continue;
+          const c = kept[j];
+          if (c === undefined) continue;
           const l = isLeft ? r : c;
           const rr = isLeft ? c : r;
           if (on !== null && on(l, rr) !== true) continue;
           matched = true;
-          if (otherMatched !== null) otherMatched[seq - base] = true;
+          if (otherMatched !== null) otherMatched[j] = 1;
           if (filter !== null && filter(l, rr) !== true) continue;
           out.push(make(l, rr));
         }
-        const expiry = isLeft ? t + hi : t - lo;
-        if (expiry <= wm) {
+        if (t + ownBound <= wm) {
           if (outer && !matched) this.unmatched(r, isLeft, out);
           continue;
         }
-        own.keep(r, k, expiry, matched);
+        own.keep(r, k, t, matched);
       } catch (e) {
         this.ctx.error({ ...errorOf(e), row: r });
       }
@@ -244,10 +328,13 @@ export class IntervalJoinOperator implements Operator {
     out.push(o);
   }
 
-  private expire(side: Side, w: number, isLeft: boolean, out: Row[]): void {
-    const outer = side.matched !== null;
+  private expire(side: JoinSide, w: number, isLeft: boolean, out: Row[]): void {
+    if (side.matched === null) {
+      side.dropDead(w);
+      return;
+    }
     for (let r = side.shiftDue(w); r !== undefined; r = side.shiftDue(w)) {
-      if (outer && !side.lastMatched) this.unmatched(r, isLeft, out);
+      if (!side.lastMatched) this.unmatched(r, isLeft, out);
     }
   }
 
@@ -266,18 +353,18 @@ export class IntervalJoinOperator implements Operator {
   }
 
   checkpoint(): unknown {
-    return { wm: Number.isFinite(this.wm) ? this.wm : null, left: this.left.entries(), right: this.right.entries() };
+    return { wm: Number.isFinite(this.wm) ? this.wm : null, left: this.left.entries(this.wm), right: this.right.entries(this.wm) };
   }
 
   restore(state: unknown): void {
     const st = state as { wm: number | null; left: [Row, boolean][]; right: [Row, boolean][] };
     this.wm = st.wm ?? -Infinity;
-    const load = (rows: [Row, boolean][], x: Side, timeOf: (r: Row) => unknown, keyOf: (r: Row) => unknown, bound: number): void => {
+    const load = (rows: [Row, boolean][], x: JoinSide, timeOf: (r: Row) => unknown, keyOf: (r: Row) => unknown): void => {
       x.clear();
-      for (const [row, matched] of rows) x.keep(row, keyOf(row), (timeOf(row) as number) + bound, matched);
+      for (const [row, matched] of rows) x.keep(row, keyOf(row), timeOf(row) as number, matched);
     };
-    load(st.left, this.left, this.leftTime, this.leftKey, this.plan.upperMs);
-    load(st.right, this.right, this.rightTime, this.rightKey, -this.plan.lowerMs);
+    load(st.left, this.left, this.leftTime, this.leftKey);
+    load(st.right, this.right, this.rightTime, this.rightKey);
   }
 
   close(): void {
