@@ -48,16 +48,22 @@ export class ExprCompiler {
     return slots.length === 0 ? '' : `const ${slots.map((i) => `C${i} = B.cols[${i}]`).join(', ')};`;
   }
 
+  /** When set, the source of column i where it returns one (the interval join reads kept rows' columns from its own arrays). */
+  colSrc: ((i: number) => string | undefined) | null = null;
+
   /** JS source for `p`, reading the row from variable `row`. */
   src(p: PExpr, row = 'r'): string {
     switch (p.k) {
-      case 'col':
+      case 'col': {
+        const own = this.colSrc?.(p.i);
+        if (own !== undefined) return own;
         if (p.i >= this.aggBase) return `A[${p.i - this.aggBase}]`;
         if (this.columnar !== null) {
           this.columnar.add(p.i);
           return `C${p.i}[i]`;
         }
         return `${row}[${p.i}]`;
+      }
       case 'lit':
         return p.v === null ? 'null' : JSON.stringify(p.v);
       case 'case': {

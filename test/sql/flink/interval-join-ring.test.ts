@@ -2,9 +2,9 @@
  * The interval join's kept rows leave a ring at its front in arrival order and its key index is cleaned
  * only now and then, so rows that are already dead (the watermark reached time + bound) can still sit in
  * the ring: checked here against a model of the join's semantics with rows out of order behind a short
- * watermark delay (many of them late, probing the kept rows of the other side), keys that drift so the
- * key index is rebuilt many times, a checkpoint restored half-way, and sequence numbers that run into the
- * renumbering limit.
+ * watermark delay (many of them late, probing the kept rows of the other side), a checkpoint restored
+ * half-way, the key index rebuilt and sequence numbers renumbered many times, and pairs read from the
+ * kept rows' copied columns or from the rows themselves.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -141,6 +141,19 @@ describe('interval join ring', () => {
     assert.ok(want.full_j!.some((x) => x.startsWith('null,')) && want.full_j!.some((x) => x.endsWith(',null')), 'unmatched rows on both sides');
     const got = run(pushes, pushes.length / 2);
     for (const sink of Object.keys(want)) assert.deepEqual(got[sink]!.sort(), want[sink], sink);
+  });
+
+  it('gives the same rows when pairs read the kept rows themselves (no copied columns)', () => {
+    const { maxCopiedColumns } = JoinSide;
+    JoinSide.maxCopiedColumns = 1;
+    try {
+      const pushes = pushesOf(6000, 25);
+      const got = run(pushes, 101);
+      const want = expected(pushes);
+      for (const sink of Object.keys(want)) assert.deepEqual(got[sink]!.sort(), want[sink], sink);
+    } finally {
+      JoinSide.maxCopiedColumns = maxCopiedColumns;
+    }
   });
 
   it('gives the same rows when the key index is rebuilt and the sequence numbers are renumbered many times', () => {

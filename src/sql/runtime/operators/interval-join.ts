@@ -8,7 +8,7 @@
  * the application holds the watermark back by the bound, so the joined rows
  * are not late downstream.
  */
-import type { OpPlan } from '../../plan/plan.ts';
+import type { OpPlan, PExpr } from '../../plan/plan.ts';
 import { ExprCompiler } from '../compile.ts';
 import type { Emit, Operator, OperatorContext, Row } from '../operator.ts';
 import { errorOf } from '../operator.ts';
@@ -34,12 +34,21 @@ export class JoinSide {
   static seqLimit = 2 ** 30;
   /** The key index is rebuilt once it holds more than 2 × live + this many keys. */
   static reindexSlack = 4096;
+  /** Columns of a side copied per kept row at most: past that, pairs read the kept rows themselves. */
+  static maxCopiedColumns = 16;
   rows: (Row | undefined)[];
   times: Float64Array;
   /** The seq of the key's previous row, or −1. */
   prev: Int32Array;
   /** Whether each kept row met a partner (outer sides only). */
   matched: Uint8Array | null;
+  /**
+   * The columns a pair's ON, WHERE and SELECT list read from this side (`cols`), copied from each kept row
+   * at vals[(seq & mask) * stride ..]: a probe reads them beside the times it has just tested instead of
+   * loading each partner row (a cache miss per pair). Empty when those read too many columns.
+   */
+  vals: unknown[];
+  readonly stride: number;
   mask: number;
   /** Seqs [head, tail) are in the ring. */
   head = 0;
@@ -57,8 +66,11 @@ export class JoinSide {
     private readonly keyOf: (r: Row) => unknown,
     private readonly timeOf: (r: Row) => unknown,
     outer: boolean,
+    private readonly cols: readonly number[],
   ) {
     const cap = 1024;
+    this.stride = cols.length;
+    this.vals = new Array(cap * this.stride).fill(undefined);
     this.rows = new Array(cap).fill(undefined);
     this.times = new Float64Array(cap);
     this.prev = new Int32Array(cap);
@@ -77,6 +89,9 @@ export class JoinSide {
     this.times[i] = t;
     // The key's newest row becomes this one; the one before is its prev (one probe of the key table).
     this.prev[i] = this.byKey.swap(k, seq);
+    const cols = this.cols;
+    const stride = this.stride;
+    for (let c = 0, o = i * stride; c < stride; c++) this.vals[o + c] = r[cols[c]!];
     if (this.matched !== null) {
       this.matched[i] = matched ? 1 : 0;
       this.timers!.push(t + this.bound, seq);
@@ -151,15 +166,19 @@ export class JoinSide {
     const times = new Float64Array(cap);
     const prev = new Int32Array(cap);
     const matched = this.matched !== null ? new Uint8Array(cap) : null;
+    const stride = this.stride;
+    const vals: unknown[] = new Array(cap * stride).fill(undefined);
     for (let s = this.head; s < this.tail; s++) {
       const i = s & this.mask;
       const j = s & mask;
+      for (let c = 0; c < stride; c++) vals[j * stride + c] = this.vals[i * stride + c];
       rows[j] = this.rows[i];
       times[j] = this.times[i]!;
       prev[j] = this.prev[i]!;
       if (matched !== null) matched[j] = this.matched![i]!;
     }
     this.rows = rows;
+    this.vals = vals;
     this.times = times;
     this.prev = prev;
     this.matched = matched;
@@ -190,6 +209,7 @@ export class JoinSide {
   clear(): void {
     this.byKey.clear();
     this.rows.fill(undefined);
+    this.vals.fill(undefined);
     this.head = 0;
     this.tail = 0;
     this.live = 0;
@@ -199,15 +219,51 @@ export class JoinSide {
 
 type Plan = Extract<OpPlan, { op: 'intervalJoin' }>;
 
+/**
+ * What a probe does with a kept partner, for one probing side: p is the probing row, c the kept row, and
+ * vals[o ..] the kept row's copied columns (JoinSide.vals) — the generated functions read those where they
+ * can and never load c.
+ */
+interface Pairing {
+  on: ((p: Row, c: Row, vals: unknown[], o: number) => unknown) | null;
+  filter: ((p: Row, c: Row, vals: unknown[], o: number) => unknown) | null;
+  make: (p: Row, c: Row, vals: unknown[], o: number) => Row;
+}
+
+/** The slots of one side (of width `width` starting at `from` in the joined row) that the expressions read. */
+function slotsRead(exprs: readonly (PExpr | null | undefined)[], from: number, width: number): number[] {
+  const seen = new Set<number>();
+  const walk = (e: PExpr): void => {
+    if (e.k === 'col') {
+      if (e.i >= from && e.i < from + width) seen.add(e.i - from);
+    } else if (e.k === 'call') for (const a of e.args) walk(a);
+    else if (e.k === 'case') {
+      for (const w of e.whens) {
+        walk(w.when);
+        walk(w.then);
+      }
+      if (e.else) walk(e.else);
+    }
+  };
+  for (const e of exprs) if (e) walk(e);
+  // Slot 0: the left row's time, or the right row's where the left's is NULL.
+  seen.add(0);
+  return [...seen].sort((x, y) => x - y);
+}
+
 export class IntervalJoinOperator implements Operator {
   private readonly leftTime: (r: Row) => unknown;
   private readonly rightTime: (r: Row) => unknown;
   private readonly leftKey: (r: Row) => unknown;
   private readonly rightKey: (r: Row) => unknown;
-  private readonly on: ((l: Row, r: Row) => unknown) | null;
   private readonly filter: ((l: Row, r: Row) => unknown) | null;
   /** The output row of a pair (the joined row, or the fused SELECT list). */
   private readonly make: (l: Row, r: Row) => Row;
+  /** The slot of each side's time and key when it is a column (−1: an expression). */
+  private readonly timeSlots: [number, number];
+  private readonly keySlots: [number, number];
+  /** A probe's pairs: [0] a left row probing kept right rows, [1] the other way. */
+  private readonly pairing: [Pairing, Pairing];
   private readonly left: JoinSide;
   private readonly right: JoinSide;
   private wm = -Infinity;
@@ -227,20 +283,63 @@ export class IntervalJoinOperator implements Operator {
     this.leftKey = c.build(['r'], `return ${keySource(c, plan.leftKeys)};`);
     this.rightKey = c.build(['r'], `return ${keySource(c, plan.rightKeys)};`);
     // ON and a fused SELECT list read the left row as r and the right one as A (slots past the left's).
-    c.aggBase = plan.leftWidth;
-    this.on = plan.on ? c.build(['r', 'A'], `return ${c.src(plan.on)};`) : null;
+    const slot = (e: PExpr | undefined): number => (e !== undefined && e.k === 'col' ? e.i : -1);
+    this.timeSlots = [slot(plan.leftTime), slot(plan.rightTime)];
+    this.keySlots = plan.leftKeys.length === 1 ? [slot(plan.leftKeys[0]), slot(plan.rightKeys[0])] : [-1, -1];
+    const lw = plan.leftWidth;
+    c.aggBase = lw;
+    const on = plan.on ? c.build<(l: Row, r: Row) => unknown>(['r', 'A'], `return ${c.src(plan.on)};`) : null;
     this.filter = plan.filter ? c.build(['r', 'A'], `return ${c.src(plan.filter)};`) : null;
-    this.make = plan.project
-      ? c.build(['r', 'A'], `return [r[0] === null ? A[0] : r[0], ${plan.project.map((e) => c.src(e)).join(', ')}];`)
-      : (l: Row, r: Row) => this.join(l, r);
+    // Slot 0 of the output: the left row's time, or the right row's where the left's is NULL (a null-extended row).
+    const time = (i: number): string => c.src({ k: 'col', i, t: { name: 'TIMESTAMP', precision: 3 } });
+    const makeSrc = (): string => `return [${time(0)} === null ? ${time(lw)} : ${time(0)}, ${plan.project!.map((e) => c.src(e)).join(', ')}];`;
+    this.make = plan.project ? c.build(['r', 'A'], makeSrc()) : (l: Row, r: Row) => this.join(l, r);
     this.leftOuter = plan.joinType === 'LEFT' || plan.joinType === 'FULL';
     this.rightOuter = plan.joinType === 'RIGHT' || plan.joinType === 'FULL';
-    this.nullLeft = new Array(plan.leftWidth).fill(null);
+    this.nullLeft = new Array(lw).fill(null);
     this.nullRight = new Array(plan.rightWidth).fill(null);
+    // The columns pairs read from each side, copied into the kept rows' arrays when the SELECT list is
+    // fused and reads few of them.
+    const read = [plan.on, plan.filter, ...(plan.project ?? [])];
+    let leftCols = slotsRead(read, 0, lw);
+    let rightCols = slotsRead(read, lw, plan.rightWidth);
+    if (!plan.project || leftCols.length > JoinSide.maxCopiedColumns || rightCols.length > JoinSide.maxCopiedColumns) {
+      leftCols = [];
+      rightCols = [];
+      const filter = this.filter;
+      const make = this.make;
+      this.pairing = [
+        {
+          on: on && ((p, k) => on(p, k)),
+          filter: filter && ((p, k) => filter(p, k)),
+          make: (p, k) => make(p, k),
+        },
+        {
+          on: on && ((p, k) => on(k, p)),
+          filter: filter && ((p, k) => filter(k, p)),
+          make: (p, k) => make(k, p),
+        },
+      ];
+    } else {
+      // The same expressions with the kept side's columns read from V[o + position] (the probing row is r
+      // when it is a left row, A when it is a right one).
+      const variant = (keptCols: number[], keptFrom: number, keptEnd: number, probe: string): Pairing => {
+        c.colSrc = (i) => (i >= keptFrom && i < keptEnd ? `V[o + ${keptCols.indexOf(i - keptFrom)}]` : undefined);
+        const params = [probe, 'c', 'V', 'o'];
+        const v: Pairing = {
+          on: plan.on ? c.build(params, `return ${c.src(plan.on)};`) : null,
+          filter: plan.filter ? c.build(params, `return ${c.src(plan.filter)};`) : null,
+          make: c.build(params, makeSrc()),
+        };
+        c.colSrc = null;
+        return v;
+      };
+      this.pairing = [variant(rightCols, lw, lw + plan.rightWidth, 'r'), variant(leftCols, 0, lw, 'A')];
+    }
     // A left row can meet right rows until the watermark reaches its time + upperMs; a right row, left
     // rows until it reaches its time − lowerMs.
-    this.left = new JoinSide(plan.upperMs, this.leftKey, this.leftTime, this.leftOuter);
-    this.right = new JoinSide(-plan.lowerMs, this.rightKey, this.rightTime, this.rightOuter);
+    this.left = new JoinSide(plan.upperMs, this.leftKey, this.leftTime, this.leftOuter, leftCols);
+    this.right = new JoinSide(-plan.lowerMs, this.rightKey, this.rightTime, this.rightOuter, rightCols);
   }
 
   // hot path: probe the other side's rows of the key, keep the row while it can still match.
@@ -251,11 +350,14 @@ export class IntervalJoinOperator implements Operator {
     const hi = this.plan.upperMs;
     const timeOf = isLeft ? this.leftTime : this.rightTime;
     const keyOf = isLeft ? this.leftKey : this.rightKey;
+    // A time or key that is a column is read in place (no call per row); −1: computed.
+    const timeSlot = this.timeSlots[port]!;
+    const keySlot = this.keySlots[port]!;
     const other = isLeft ? this.right : this.left;
     const own = isLeft ? this.left : this.right;
     const outer = own.matched !== null;
     const ownBound = own.bound;
-    // The other side's ring: rows, times, chains and flags by seq & mask for seqs from head on.
+    // The other side's ring: rows, times, chains, flags and copied columns by seq & mask for seqs from head on.
     const index = other.byKey;
     const kept = other.rows;
     const times = other.times;
@@ -264,16 +366,19 @@ export class IntervalJoinOperator implements Operator {
     const head = other.head;
     const otherMatched = other.matched;
     const otherBound = other.bound;
-    const on = this.on;
-    const filter = this.filter;
-    const make = this.make;
+    const vals = other.vals;
+    const stride = other.stride;
+    const pairing = this.pairing[port]!;
+    const on = pairing.on;
+    const filter = pairing.filter;
+    const make = pairing.make;
     const wm = this.wm;
     for (let i = 0, n = batch.length; i < n; i++) {
       const r = batch[i]!;
       try {
-        const t = timeOf(r) as number | null;
+        const t = (timeSlot >= 0 ? r[timeSlot] : timeOf(r)) as number | null;
         if (t === null) continue;
-        const k = keyOf(r);
+        const k = keySlot >= 0 ? r[keySlot] : keyOf(r);
         if (k === null) {
           if (outer) this.unmatched(r, isLeft, out);
           continue;
@@ -288,13 +393,12 @@ export class IntervalJoinOperator implements Operator {
           if (d < lo || d > hi || ct + otherBound <= wm) continue;
           const c = kept[j];
           if (c === undefined) continue;
-          const l = isLeft ? r : c;
-          const rr = isLeft ? c : r;
-          if (on !== null && on(l, rr) !== true) continue;
+          const o = j * stride;
+          if (on !== null && on(r, c, vals, o) !== true) continue;
           matched = true;
           if (otherMatched !== null) otherMatched[j] = 1;
-          if (filter !== null && filter(l, rr) !== true) continue;
-          out.push(make(l, rr));
+          if (filter !== null && filter(r, c, vals, o) !== true) continue;
+          out.push(make(r, c, vals, o));
         }
         if (t + ownBound <= wm) {
           if (outer && !matched) this.unmatched(r, isLeft, out);
