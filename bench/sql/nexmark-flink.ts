@@ -273,8 +273,20 @@ async function settle(): Promise<void> {
   await new Promise((r) => setTimeout(r, SETTLE_MS));
 }
 
+/**
+ * The job of each engine's last run, closed but still referenced until the engine's next run has built its
+ * own (as a server's other jobs would be). V8 keeps optimized code that relies on a hidden class only while
+ * some object of that class lives: when DuckDB's run and its forced collections came between two Flink runs
+ * with no FlinkApplication alive, the engine's hidden classes died with their optimized code, and each timed
+ * run paid for compiling the engine's hot functions again (about 20 functions per run instead of 5) — the
+ * warm-up run warmed nothing. q8 on the same code: 148–175 ms of CPU per Flink run without this, 83–127
+ * with --freshet-only (no DuckDB run between), 92–108 (medians of two runs) with this.
+ */
+const lastJobs: { flink: FlinkApplication | null; kda: SqlApplication | null } = { flink: null, kda: null };
+
 async function runFlink(q: Query, prof: { profiler: Session; file: string } | null = null): Promise<{ ms: number; rows: number }> {
   const app = FlinkApplication.compile(q.flink);
+  lastJobs.flink = app;
   await settle();
   let rows = 0;
   app.onOutput(q.sink, (r) => {
@@ -301,6 +313,7 @@ async function runFlink(q: Query, prof: { profiler: Session; file: string } | nu
 async function runKda(q: Query): Promise<{ ms: number; rows: number } | null> {
   if (!q.kda) return null;
   const app = SqlApplication.compile(q.kda.code, { inputs: q.kda.inputs });
+  lastJobs.kda = app;
   await settle();
   let rows = 0;
   app.onOutput('OUT', (r) => {
