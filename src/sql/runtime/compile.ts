@@ -17,6 +17,9 @@ const REGEX_ARGUMENT = new Set(['regexReplace', 'regexpReplace', 'regexpExtract'
 const MAX_SHARED = 4096;
 /** buildShared's functions by their text. */
 const SHARED = new Map<string, unknown>();
+/** Generated functions that read no constants, by source text (see ExprCompiler.build). */
+const BUILT = new Map<string, unknown>();
+const MAX_BUILT = 4096;
 
 export class ExprCompiler {
   /** Constants referenced as K[n] by generated code (RegExps, types). */
@@ -142,14 +145,24 @@ export class ExprCompiler {
 
   /** Builds a function from a body that uses F, K and the given parameter names. */
   build<T>(params: string[], body: string): T {
-    // eslint-disable-next-line no-new-func -- compiling expressions once is the point (see file comment)
     const decl = this.temps > 0 ? `let ${Array.from({ length: this.temps }, (_x, i) => `t${i}`).join(', ')};` : '';
-    const factory = new Function('F', 'K', 'G', `"use strict"; return function(${params.join(', ')}) { ${decl} ${body} };`) as (
-      f: typeof F,
-      k: unknown[],
-      g: typeof FLINK_FUNCTIONS,
-    ) => T;
-    return factory(F, this.consts, FLINK_FUNCTIONS);
+    const text = `"use strict"; return function(${params.join(', ')}) { ${decl} ${body} };`;
+    // A function that reads no constants is the same for every job that compiles the same expressions: one
+    // shared function keeps its optimized code (and the call sites that reach it stay monomorphic) when
+    // a job is rebuilt or another runs the same query.
+    const shared = !text.includes('K[');
+    if (shared) {
+      const f = BUILT.get(text);
+      if (f !== undefined) return f as T;
+    }
+    // eslint-disable-next-line no-new-func -- compiling expressions once is the point (see file comment)
+    const factory = new Function('F', 'K', 'G', text) as (f: typeof F, k: unknown[], g: typeof FLINK_FUNCTIONS) => T;
+    const fn = factory(F, this.consts, FLINK_FUNCTIONS);
+    if (shared) {
+      if (BUILT.size >= MAX_BUILT) BUILT.clear();
+      BUILT.set(text, fn);
+    }
+    return fn;
   }
 
   /**
