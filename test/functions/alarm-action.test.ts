@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { startServer } from '../../src/server/index.ts';
+import { ManualClock } from '../../src/core/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { ROLE, uniqueName, zipOf } from './helpers.ts';
 import { waitUntil } from './esm-harness.ts';
@@ -30,7 +31,9 @@ describe('CloudWatch alarm actions on functions', () => {
   let lambda: LambdaClient;
   let dir: string;
   before(async () => {
-    server = await startServer({ port: 0, storage: 'memory', createDelayMs: 0, metrics: { evaluationDelayMs: 0 } });
+    // A clock that stays put: with the real one, a minute boundary between SetAlarmState ALARM and OK evaluated the
+    // alarm (no data: INSUFFICIENT_DATA), as CloudWatch does, and the OK event's previous state was not ALARM.
+    server = await startServer({ port: 0, storage: 'memory', createDelayMs: 0, metrics: { evaluationDelayMs: 0 }, clock: new ManualClock(Date.now()) });
     const cfg = { endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 };
     cw = new CloudWatchClient(cfg);
     lambda = new LambdaClient(cfg);
