@@ -560,26 +560,36 @@ export class WindowAggOperator implements Operator {
       return;
     }
     const keys = this.nKeys <= 1 ? null : this.keyValuesAt!(b, i, this.keyConsts);
-    const pooled = this.pool.pop();
-    let s: Session;
-    if (pooled !== undefined) {
-      s = pooled;
-      s.key = k;
-      s.keys = keys;
-      s.start = t;
-      s.end = t + gap;
-      s.dead = false;
-      this.agg.reset(s.acc!);
-    } else s = { key: k, keys, start: t, end: t + gap, acc: this.agg.init(), rows: null, dead: false };
+    const s = this.takeSession(k, keys, t, t + gap);
     this.updateAt!(s.acc!, b, i, this.updateConsts);
     this.kept++;
-    this.sessionHeap.push(s.end, s);
     this.sessions.set(k, s);
   }
 
   /** A session starting with row r (and the sessions it merges, oldest first). */
   private newSession(k: unknown, r: Row, start: number, end: number, merged: Session[] | null): Session {
     const keys = this.nKeys <= 1 ? null : (merged?.[0]?.keys ?? this.keyValues(r));
+    const s = this.takeSession(k, keys, start, end);
+    if (this.merge !== null) {
+      if (merged) for (const m of merged) this.merge(s.acc!, m.acc!);
+      this.agg.update(s.acc!, r);
+      this.kept++;
+    } else {
+      s.rows = [];
+      if (merged) for (const m of merged) for (const x of m.rows!) s.rows.push(x);
+      s.rows.push(r);
+      this.kept += s.rows.length;
+    }
+    return s;
+  }
+
+  /**
+   * A new open session for [start, end), pooled if one is free, with its timer queued. With mergeable
+   * aggregates its accumulator is fresh (init or reset); without, acc stays null and the caller sets rows.
+   * The one place sessions are taken, so the row path (newSession) and the columnar one (sessionRowAt)
+   * cannot drift apart.
+   */
+  private takeSession(k: unknown, keys: unknown[] | null, start: number, end: number): Session {
     const pooled = this.pool.pop();
     let s: Session;
     if (pooled !== undefined) {
@@ -593,14 +603,6 @@ export class WindowAggOperator implements Operator {
     if (this.merge !== null) {
       if (s.acc === null) s.acc = this.agg.init();
       else this.agg.reset(s.acc);
-      if (merged) for (const m of merged) this.merge(s.acc, m.acc!);
-      this.agg.update(s.acc, r);
-      this.kept++;
-    } else {
-      s.rows = [];
-      if (merged) for (const m of merged) for (const x of m.rows!) s.rows.push(x);
-      s.rows.push(r);
-      this.kept += s.rows.length;
     }
     this.sessionHeap.push(end, s);
     return s;
