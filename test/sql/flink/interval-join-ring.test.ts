@@ -156,6 +156,49 @@ describe('interval join ring', () => {
     }
   });
 
+  it('lets go of dropped rows and their copied columns, and shrinks each ring back after a burst', () => {
+    // Observes the sides the operators advance (the original method still runs): their rings are internal.
+    const sides = new Set<JoinSide>();
+    const { shrinkAfter } = JoinSide.prototype;
+    JoinSide.prototype.shrinkAfter = function (this: JoinSide, held: number): void {
+      sides.add(this);
+      shrinkAfter.call(this, held);
+    };
+    try {
+      const app = FlinkApplication.compile(CODE);
+      // A burst: 20 000 rows a side within 2 s (nothing dies), then 200 s of 10 rows a second a side.
+      const burst = (v0: number): Row[] => Array.from({ length: 20_000 }, (_, i) => [0, i % 500, v0 + i, T0 + (i % 2000)]);
+      app.pushRows('l', burst(0), T0);
+      app.pushRows('r', burst(1_000_000), T0);
+      const peak = Math.max(...[...sides].map((s) => s.mask + 1));
+      assert.ok(peak >= 32_768, `the rings grew for the burst (${peak})`);
+      for (let i = 0; i < 200; i++) {
+        const t = T0 + 3000 + i * 1000;
+        const rows = (v0: number): Row[] => Array.from({ length: 10 }, (_, j) => [0, j, v0 + i * 10 + j, t + j * 100]);
+        app.pushRows('l', rows(2_000_000), t);
+        app.pushRows('r', rows(3_000_000), t);
+      }
+      assert.equal(sides.size, 8, 'both sides of the four joins');
+      for (const s of sides) {
+        assert.equal(s.mask + 1, JoinSide.minCapacity, 'the ring is back to its least capacity');
+        assert.ok(s.live > 0 && s.live < 100, `a few rows live (${s.live})`);
+        const cap = s.mask + 1;
+        for (let seq = s.tail; seq < s.head + cap; seq++) {
+          const i = seq & s.mask;
+          assert.equal(s.rows[i], undefined, 'no row outside [head, tail)');
+          for (let c = 0; c < s.stride; c++) assert.equal(s.vals[i * s.stride + c], undefined, 'no copied column outside [head, tail)');
+        }
+        for (let seq = s.head; seq < s.tail; seq++) {
+          const i = seq & s.mask;
+          if (s.rows[i] === undefined) for (let c = 0; c < s.stride; c++) assert.equal(s.vals[i * s.stride + c], undefined, 'no copied column of a hole');
+        }
+      }
+      app.close();
+    } finally {
+      JoinSide.prototype.shrinkAfter = shrinkAfter;
+    }
+  });
+
   it('gives the same rows when the key index is rebuilt and the sequence numbers are renumbered many times', () => {
     const { seqLimit, reindexSlack } = JoinSide;
     JoinSide.seqLimit = 700;

@@ -36,6 +36,8 @@ export class JoinSide {
   static reindexSlack = 4096;
   /** Columns of a side copied per kept row at most: past that, pairs read the kept rows themselves. */
   static maxCopiedColumns = 16;
+  /** The ring's capacity when empty, and the least it shrinks to (a power of two). */
+  static minCapacity = 1024;
   rows: (Row | undefined)[];
   times: Float64Array;
   /** The seq of the key's previous row, or −1. */
@@ -68,7 +70,7 @@ export class JoinSide {
     outer: boolean,
     private readonly cols: readonly number[],
   ) {
-    const cap = 1024;
+    const cap = JoinSide.minCapacity;
     this.stride = cols.length;
     this.vals = new Array(cap * this.stride).fill(undefined);
     this.rows = new Array(cap).fill(undefined);
@@ -110,6 +112,8 @@ export class JoinSide {
   dropDead(w: number): void {
     const rows = this.rows;
     const times = this.times;
+    const vals = this.vals;
+    const stride = this.stride;
     const mask = this.mask;
     const bound = this.bound;
     let h = this.head;
@@ -119,6 +123,8 @@ export class JoinSide {
       const i = h & mask;
       if (times[i]! + bound > w) break;
       rows[i] = undefined;
+      // The copied columns go with the row: strings and objects of dead rows stay reachable otherwise.
+      for (let c = 0, o = i * stride; c < stride; c++) vals[o + c] = undefined;
       gone++;
     }
     this.head = h;
@@ -136,6 +142,7 @@ export class JoinSide {
       const r = this.rows[i];
       if (r === undefined) continue;
       this.rows[i] = undefined;
+      for (let c = 0, o = i * this.stride; c < this.stride; c++) this.vals[o + c] = undefined;
       this.live--;
       this.lastMatched = this.matched![i] === 1;
       // The front moves over the holes.
@@ -158,9 +165,27 @@ export class JoinSide {
     return out;
   }
 
+  /**
+   * Halves the ring (as often as fits) if it was at most a quarter full at its fullest since the last
+   * advance: `held`, the seqs it held before this advance's rows left (only keep adds rows between
+   * advances). So a ring that grew for a burst or a watermark stall comes back down, while one whose
+   * every advance starts more than a quarter full keeps its size. Amortised: a shrink to cap/2 follows at
+   * least cap/4 rows leaving since the ring grew to cap, and the next grow needs cap/4 rows kept.
+   */
+  shrinkAfter(held: number): void {
+    let cap = this.mask + 1;
+    if (cap <= JoinSide.minCapacity || held > cap >> 2) return;
+    while (cap > JoinSide.minCapacity && held <= cap >> 2) cap >>= 1;
+    this.resize(cap);
+  }
+
   /** A ring twice as large, each seq at its place in it. */
   private grow(): void {
-    const cap = (this.mask + 1) * 2;
+    this.resize((this.mask + 1) * 2);
+  }
+
+  /** The ring at capacity cap (a power of two, at least tail − head), each seq at its place in it. */
+  private resize(cap: number): void {
     const mask = cap - 1;
     const rows: (Row | undefined)[] = new Array(cap).fill(undefined);
     const times = new Float64Array(cap);
@@ -206,12 +231,16 @@ export class JoinSide {
     for (const [r, m] of kept) this.keep(r, this.keyOf(r), this.timeOf(r) as number, m);
   }
 
+  /** Empties the side, its ring back at the least capacity (emptied first, so resize copies nothing). */
   clear(): void {
     this.byKey.clear();
-    this.rows.fill(undefined);
-    this.vals.fill(undefined);
     this.head = 0;
     this.tail = 0;
+    if (this.mask + 1 > JoinSide.minCapacity) this.resize(JoinSide.minCapacity);
+    else {
+      this.rows.fill(undefined);
+      this.vals.fill(undefined);
+    }
     this.live = 0;
     this.timers?.clear();
   }
@@ -433,13 +462,14 @@ export class IntervalJoinOperator implements Operator {
   }
 
   private expire(side: JoinSide, w: number, isLeft: boolean, out: Row[]): void {
-    if (side.matched === null) {
-      side.dropDead(w);
-      return;
+    const held = side.tail - side.head;
+    if (side.matched === null) side.dropDead(w);
+    else {
+      for (let r = side.shiftDue(w); r !== undefined; r = side.shiftDue(w)) {
+        if (!side.lastMatched) this.unmatched(r, isLeft, out);
+      }
     }
-    for (let r = side.shiftDue(w); r !== undefined; r = side.shiftDue(w)) {
-      if (!side.lastMatched) this.unmatched(r, isLeft, out);
-    }
+    side.shrinkAfter(held);
   }
 
   advance(watermarkMs: number): void {
