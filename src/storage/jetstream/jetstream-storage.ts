@@ -60,6 +60,10 @@ const EXPECTED_LAST_MSG_ID = 'Nats-Expected-Last-Msg-Id';
  * table for the window (the default, 2 min, would hold ~1M ids per stream at 10k records/s), and Freshet never sends
  * an id twice (ids are fresh per sending), so dedupe buys nothing. Not smaller: a restarted server rebuilds its last
  * message id from the messages inside the window only, and a chain in flight across a restart should find it.
+ * Set when a stream is created only: a stream created before batch chains keeps JetStream's default window (it costs
+ * memory, nothing else). Changing it at open would take `jsm.streams.update`, which reads the whole config and writes
+ * it back, subjects included, and could thus undo a `sealLog` another node ran in between (the parent shard written
+ * again after its final end).
  */
 const DUPLICATE_WINDOW_MS = 2000;
 /**
@@ -519,7 +523,6 @@ export class JetStreamStorage implements LogStorage {
       for await (const si of lister) {
         if (!si.config.name.startsWith(this.streamPrefix)) continue;
         const id = decodeLogId(si.config.name.slice(this.streamPrefix.length));
-        await this.adoptStream(si);
         this.logs.set(id, await this.logFromInfo(id, si));
       }
     } catch (e) {
@@ -540,19 +543,6 @@ export class JetStreamStorage implements LogStorage {
     }
     if (si.config.subjects?.[0] !== log.subject) log.sealed = sealedError(id);
     return log;
-  }
-
-  /**
-   * A shard stream created before batch chains has JetStream's default duplicate window (2 min): it is set to
-   * DUPLICATE_WINDOW_MS (see there) once, by the first node that opens it. Best effort: the chain works either way.
-   */
-  private async adoptStream(si: StreamInfo): Promise<void> {
-    if (si.config.duplicate_window === DUPLICATE_WINDOW_MS * 1_000_000) return;
-    try {
-      await this.requireJsm().streams.update(si.config.name, { duplicate_window: DUPLICATE_WINDOW_MS * 1_000_000 });
-    } catch {
-      // Another node updating it at the same moment, or a server too busy to answer: the window only costs memory.
-    }
   }
 
   /** The stream's record at `seq` (its last) as the leader has it: its arrival time and its message id (null: none). */
@@ -640,7 +630,6 @@ export class JetStreamStorage implements LogStorage {
     }
     const again = this.logs.get(id);
     if (again) return again;
-    await this.adoptStream(si);
     const log = await this.logFromInfo(id, si);
     this.logs.set(id, log);
     return log;
