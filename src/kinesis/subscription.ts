@@ -269,7 +269,8 @@ export class SubscriptionHub {
     // Another node's subscription (shared storage): its entry says when it started.
     const shared = this.stopSharedWatch ? engine.meta.get<SubscriptionEntry>(SUBSCRIPTION_META_PREFIX + key) : undefined;
     const elsewhere = shared !== undefined && shared.hub !== this.id && now - shared.startedMs < RESUBSCRIBE_GUARD_MS;
-    if ((existing && !existing.isEnded) || elsewhere) {
+    const replaces = existing !== undefined && !existing.isEnded;
+    if (replaces || elsewhere) {
       if (elsewhere || now - existing!.startedMs < RESUBSCRIBE_GUARD_MS) {
         kinesisMetricsOf(engine)?.stream(streamName, cursor.shardLevelMetrics).subscribe(false);
         throw kinesisErrors.format('ResourceInUseException', 'activeSubscription', {
@@ -279,8 +280,8 @@ export class SubscriptionHub {
           consumer: consumer.name,
         });
       }
-      existing?.stop(true);
     }
+    // Live before the write below: a second open of the same key on this node meanwhile is refused.
     const sub = new Subscription(this, key, consumerArn, cursor, encoder);
     this.live.set(key, sub);
     if (this.stopSharedWatch) {
@@ -289,10 +290,15 @@ export class SubscriptionHub {
       try {
         await engine.meta.put(SUBSCRIPTION_META_PREFIX + key, entry);
       } catch (e) {
-        this.live.delete(key);
+        // Not registered: the new subscription ends unstarted (it has attached no listener to the cursor yet, and
+        // the cursor itself holds nothing), and this node's older one, left running until now, stays the live one.
+        sub.stop(false);
+        if (replaces && !existing.isEnded && !this.live.has(key)) this.live.set(key, existing);
         throw e;
       }
     }
+    // Only once the new one is registered (its entry written): a failed write leaves the older one running.
+    if (replaces) existing.stop(true);
     kinesisMetricsOf(engine)?.stream(streamName, cursor.shardLevelMetrics).subscribe(true);
     return sub;
   }
