@@ -24,6 +24,8 @@
  *
  * Expiry compares the owner's clock with the reader's: nodes' clocks must agree to well under `ttlMs` (docs/architecture.md).
  */
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV, KvEntry } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import type { Clock, TimerHandle } from '../core/index.ts';
@@ -92,10 +94,10 @@ function decode(e: Pick<KvEntry, 'operation' | 'value' | 'revision' | 'string'>)
 }
 
 /** Every lease in the namespace's bucket (also for `freshet cluster status`), ordered by resource. */
-export async function readLeases(kv: KV, nowMs: number): Promise<LeaseInfo[]> {
+export async function readLeases(kv: KV, jsm: JetStreamManager, bucket: string, nowMs: number): Promise<LeaseInfo[]> {
   const out: LeaseInfo[] = [];
   // Not kv.keys(): it does not end while holders renew faster than it reads (storage/jetstream/kv-list.ts).
-  for (const k of await listKvKeys(kv)) {
+  for (const k of await listKvKeys(jsm, bucket)) {
     const e = await kv.get(k);
     const v = e ? decode(e) : undefined;
     if (v) out.push({ ...v, resource: decodeKvKey(k), expired: v.expiresMs <= nowMs });
@@ -482,8 +484,8 @@ export class LeaseManager {
   }
 
   /** Every lease of the namespace (cluster status). */
-  list(): Promise<LeaseInfo[]> {
-    return readLeases(this.kv, this.clock.now());
+  async list(): Promise<LeaseInfo[]> {
+    return readLeases(this.kv, await jetstreamManager(this.storage.connection, { checkAPI: false }), leasesBucket(this.storage.namespace), this.clock.now());
   }
 
   /** Stops renewing; with `release`, stops the resources (checkpointed) and releases their leases. */

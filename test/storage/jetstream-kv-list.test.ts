@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsCluster } from '../../src/cluster/index.ts';
 import { encodeKvKey, listKvKeys, readClusterStatus } from '../../src/storage/index.ts';
@@ -90,7 +91,10 @@ describe('listing a KV bucket that is being written', () => {
         );
       }
       // The bucket's keys themselves: the deleted one is a subject too (its marker), the callers skip it when they read it.
-      assert.deepEqual((await listKvKeys(leases)).sort(), [...resources.map(encodeKvKey), encodeKvKey('firehose/released')].sort());
+      assert.deepEqual(
+        (await listKvKeys(await jetstreamManager(nc), `${ns}-leases`)).sort(),
+        [...resources.map(encodeKvKey), encodeKvKey('firehose/released')].sort(),
+      );
     } finally {
       await w1.stop();
       await w2.stop();

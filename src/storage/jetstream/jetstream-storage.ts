@@ -507,15 +507,16 @@ export class JetStreamStorage implements LogStorage {
       this.sub = nc.subscribe(`${this.inbox}.>`, { callback: (err, msg) => this.onReply(err, msg) });
       // Nodes starting together create the bucket together (an identical create succeeds); a loaded cluster may be slow to answer.
       const kvm = new Kvm(jetstream(nc, { timeout: 10_000 }));
+      const metaBucket = `${this.ns}-meta`;
       let kv: KV | undefined;
       for (let attempt = 1; !kv; attempt++) {
         try {
-          kv = await kvm.create(`${this.ns}-meta`, { replicas: this.replicas, history: 1 });
+          kv = await kvm.create(metaBucket, { replicas: this.replicas, history: 1 });
         } catch (e) {
           if (attempt >= 3) throw e;
         }
       }
-      this.metaStore = new KvMetaStore(kv);
+      this.metaStore = new KvMetaStore(kv, this.jsm, metaBucket);
       await this.metaStore.load();
       this.member = new NodeMembership(await openNodesBucket(nc, this.ns, this.replicas));
       await this.member.start();

@@ -12,26 +12,15 @@
  * each key and skip what is not a PUT, as they already do for keys written between listing and reading.
  */
 import type { JetStreamManager } from '@nats-io/jetstream';
-import type { KV } from '@nats-io/kv';
 
-/** What @nats-io/kv's Bucket (the only KV implementation) keeps of its stream, which the KV interface does not name. */
-interface BucketInternals {
-  jsm: JetStreamManager;
-  /** The bucket's stream (`KV_<bucket>`). */
-  stream: string;
-  /** The subject prefix of its keys (`$KV.<bucket>`). */
-  prefix: string;
-  decodeKey(key: string): string;
-}
-
-function isBucket(kv: KV): kv is KV & BucketInternals {
-  return 'jsm' in kv && 'stream' in kv && typeof kv.stream === 'string' && 'prefix' in kv && typeof kv.prefix === 'string' && 'decodeKey' in kv;
-}
-
-export async function listKvKeys(kv: KV): Promise<string[]> {
-  if (!isBucket(kv)) throw new Error('listKvKeys: not a @nats-io/kv Bucket (its stream and subject prefix are needed)');
-  const b = kv;
-  const si = await b.jsm.streams.info(b.stream, { subjects_filter: `${b.prefix}.>` });
-  const from = b.prefix.length + 1;
-  return Object.keys(si.state.subjects ?? {}).map((s) => b.decodeKey(s.slice(from)));
+/**
+ * The KV keys (as stored: callers decode them with decodeKvKey where they encoded them) of the bucket named
+ * `bucket`. Its stream and subjects are built from the name as the KV protocol defines them (stream `KV_<bucket>`,
+ * keys under `$KV.<bucket>.`), not read from @nats-io/kv's Bucket, whose fields that hold them are not its API.
+ * The buckets are opened without a key codec, so a key is the subject's tail as it is.
+ */
+export async function listKvKeys(jsm: JetStreamManager, bucket: string): Promise<string[]> {
+  const prefix = `$KV.${bucket}.`;
+  const si = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+  return Object.keys(si.state.subjects ?? {}).map((s) => s.slice(prefix.length));
 }

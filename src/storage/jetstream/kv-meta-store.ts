@@ -8,6 +8,7 @@
  * node's CreateStream loses with EXISTS / CONFLICT instead of overwriting).
  */
 import { Encoder } from 'cbor-x';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import { KvWatchInclude } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/transport-node';
@@ -45,7 +46,12 @@ export class KvMetaStore implements MetaStore {
   private bucketSeq = 0;
   private fence: FenceRule | null = null;
 
-  constructor(private readonly kv: KV) {}
+  constructor(
+    private readonly kv: KV,
+    /** Lists the bucket at load (kv-list.ts). */
+    private readonly jsm: JetStreamManager,
+    private readonly bucket: string,
+  ) {}
 
   /** Makes `put` of the keys `rule` names fenced writes (putFenced with the rule's token). */
   setFence(rule: FenceRule | null): void {
@@ -59,7 +65,7 @@ export class KvMetaStore implements MetaStore {
     this.watcher = w;
     void this.follow(w);
     // Not kv.keys(): it does not end while other nodes write faster than it reads (kv-list.ts).
-    for (const k of await listKvKeys(this.kv)) {
+    for (const k of await listKvKeys(this.jsm, this.bucket)) {
       const e = await this.kv.get(k);
       if (e) this.apply(e);
     }

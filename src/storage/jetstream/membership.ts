@@ -6,6 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Kvm } from '@nats-io/kv';
 import { listKvKeys } from './kv-list.ts';
@@ -76,10 +77,10 @@ export class NodeMembership {
 }
 
 /** Every live node's entry, oldest first. */
-export async function listNodes(kv: KV): Promise<NodeInfo[]> {
+export async function listNodes(kv: KV, jsm: JetStreamManager, bucket: string): Promise<NodeInfo[]> {
   const out: NodeInfo[] = [];
   // Not kv.keys(): it does not end while heartbeats keep coming faster than it reads (kv-list.ts).
-  for (const k of await listKvKeys(kv)) {
+  for (const k of await listKvKeys(jsm, bucket)) {
     const e = await kv.get(k);
     if (e && e.operation === 'PUT' && e.value.byteLength > 0) out.push(JSON.parse(e.string()) as NodeInfo);
   }

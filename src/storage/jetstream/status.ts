@@ -49,14 +49,14 @@ export async function readClusterStatus(opts: { servers: string[]; namespace?: s
     const jsm = await jetstreamManager(nc, { timeout: 10_000 });
     let nodes: NodeInfo[] = [];
     try {
-      nodes = await listNodes(await new Kvm(nc).open(nodesBucket(ns)));
+      nodes = await listNodes(await new Kvm(nc).open(nodesBucket(ns)), jsm, nodesBucket(ns));
     } catch {
       // No node has ever started on this namespace: no bucket.
     }
     const leases: LeaseStatus[] = [];
     try {
       const kv = await new Kvm(nc).open(`${ns}-leases`);
-      for (const k of await listKvKeys(kv)) {
+      for (const k of await listKvKeys(jsm, `${ns}-leases`)) {
         const e = await kv.get(k);
         if (e?.operation !== 'PUT' || e.value.byteLength === 0) continue;
         const v = JSON.parse(e.string()) as LeaseStatus;
