@@ -294,6 +294,10 @@ export class DetectorsEngine {
   /** Metric set shape changes per detector (StoredDef.resets). */
   private readonly resets = new Map<string, number>();
   private unwatch: (() => void) | undefined;
+  /** Detectors being migrated from files (migrateFiles): no lease is held yet, so their keys are written unfenced. */
+  private readonly migrating = new Set<string>();
+  /** The migration of files of the previous version: settled once its writes are stored (or failed). */
+  private migration: Promise<void> = Promise.resolve();
   /** Intervals whose detection this node ran and recorded (not replays): in a cluster, where each detector ran. */
   recordedHere = 0;
 
@@ -336,11 +340,13 @@ export class DetectorsEngine {
   /** Reads the stored detectors (after migrating files of the previous version) and resumes those that run here. */
   private load(): void {
     const migrated = this.migrateFiles();
-    if (!migrated) for (const key of this.meta.keys(DEF_PREFIX)) this.readDetector(key.slice(DEF_PREFIX.length), true);
-    for (const d of this.detectors.values()) {
-      if (!migrated) this.readGroups(d.name);
-      this.primeWritten(d);
+    for (const key of this.meta.keys(DEF_PREFIX)) {
+      const name = key.slice(DEF_PREFIX.length);
+      if (migrated.has(name)) continue;
+      this.readDetector(name, true);
+      this.readGroups(name);
     }
+    for (const d of this.detectors.values()) this.primeWritten(d);
     // Shared metadata (a cluster): detectors created, changed or deleted through other nodes, and the results their
     // owner writes, are followed here; the leases (leased()) decide where each runs.
     this.unwatch = this.meta.watch?.(KEY_PREFIX, (key) => this.followed(key));
@@ -348,30 +354,44 @@ export class DetectorsEngine {
   }
 
   /**
-   * `<data-dir>/detectors/state.json` and `<name>.models.json` of the previous version: read once into the
-   * MetaStore, then renamed `state.json.migrated` (the model files are removed). True when there was a state to migrate.
+   * `<data-dir>/detectors/state.json` and `<name>.models.json` of the previous version, read into the MetaStore: each
+   * detector whose definition is not stored yet (in a cluster each node migrates its own, issue 19: a detector lived
+   * on the node it was created through). This runs before any lease is held, so every key (run state, groups, model,
+   * then the definition last, so a definition present means the rest is) is written with plain puts, not fenced.
+   * The files are set aside (state.json.migrated, model files removed) only once every key written reads back; else
+   * they stay and the next start migrates what is still missing. Returns the names migrated (held here already).
    */
-  private migrateFiles(): boolean {
-    if (!this.dir || this.meta.keys(DEF_PREFIX).length > 0) return false;
+  private migrateFiles(): Set<string> {
+    const names = new Set<string>();
+    if (!this.dir) return names;
     let state: PersistedState;
     try {
       state = JSON.parse(readFileSync(join(this.dir, 'state.json'), 'utf8')) as PersistedState;
     } catch {
-      return false;
+      return names;
     }
-    for (const d of state.detectors) this.detectors.set(d.arn, d);
-    for (const m of state.metricSets) this.metricSets.set(m.arn, m);
-    for (const a of state.alerts) this.alerts.set(a.arn, a);
-    for (const [k, v] of Object.entries(state.tags)) this.tags.set(k, v);
-    for (const g of state.groups) this.groups.set(g.id, g);
-    for (const [k, v] of Object.entries(state.feedback)) this.feedback.set(k, v);
-    for (const [k, v] of Object.entries(state.executions)) this.executions.set(k, v);
-    for (const [k, v] of Object.entries(state.quality ?? {})) this.quality.set(k, v);
+    const todo = state.detectors.filter((d) => this.meta.get(defKey(d.name)) === undefined);
+    const arns = new Set(todo.map((d) => d.arn));
+    for (const d of todo) {
+      this.detectors.set(d.arn, d);
+      names.add(d.name);
+    }
+    for (const m of state.metricSets) if (arns.has(m.detectorArn)) this.metricSets.set(m.arn, m);
+    for (const a of state.alerts) if (arns.has(a.detectorArn)) this.alerts.set(a.arn, a);
+    const owned = new Set([...arns, ...[...this.metricSets.values(), ...this.alerts.values()].map((r) => r.arn)]);
+    for (const [k, v] of Object.entries(state.tags)) if (owned.has(k)) this.tags.set(k, v);
+    for (const g of state.groups) if (arns.has(g.detectorArn)) this.groups.set(g.id, g);
+    for (const [k, v] of Object.entries(state.feedback)) if (arns.has(k.slice(0, k.indexOf(' ')))) this.feedback.set(k, v);
+    for (const [k, v] of Object.entries(state.executions)) if (arns.has(k)) this.executions.set(k, v);
+    for (const [k, v] of Object.entries(state.quality ?? {})) if (arns.has(k)) this.quality.set(k, v);
     const modelFiles: string[] = [];
-    for (const d of this.detectors.values()) {
-      const ms = this.metricSetOf(d.arn);
+    for (const d of state.detectors) {
       const file = join(this.dir, `${d.name}.models.json`);
-      if (!ms) continue;
+      const ms = this.metricSetOf(d.arn);
+      if (!arns.has(d.arn) || !ms) {
+        modelFiles.push(file);
+        continue;
+      }
       try {
         const saved = JSON.parse(readFileSync(file, 'utf8')) as MetricSetDetectorState;
         this.models.set(d.arn, MetricSetDetector.fromJSON(saved, ms.metricList.map(toSpec), ms.dimensionList, frequencyMs(ms.frequency), this.options.series));
@@ -380,17 +400,50 @@ export class DetectorsEngine {
         // No checkpoint yet.
       }
     }
-    this.save();
-    for (const d of this.detectors.values()) this.saveModels(d);
+    for (const d of todo) {
+      this.migrating.add(d.name);
+      this.write(runKey(d.name), this.runValue(d));
+      const keys = [runKey(d.name)];
+      for (const g of this.groups.values()) {
+        if (g.detectorArn !== d.arn) continue;
+        this.writeGroup(d.name, g);
+        keys.push(groupKey(d.name, g.id));
+      }
+      if (this.models.has(d.arn)) {
+        this.saveModels(d);
+        keys.push(modelKey(d.name));
+      }
+      const before = keys.map((k) => this.pending.get(k));
+      const def = this.defValue(d);
+      this.written.set(defKey(d.name), JSON.stringify(def));
+      const model = this.models.get(d.arn);
+      const ms = this.metricSetOf(d.arn);
+      this.enqueueWrite(defKey(d.name), async () => {
+        await Promise.all(before);
+        const missing = keys.filter((k) =>
+          k === runKey(d.name)
+            ? this.meta.get(k) === undefined
+            : k === modelKey(d.name)
+              ? model !== undefined && ms !== undefined && this.loadModel(d, ms) === undefined
+              : this.storedGroup(d.name, k) === undefined,
+        );
+        if (missing.length > 0) throw new Error(`migrating detector ${d.name}: ${missing.join(', ')} not stored`);
+        await this.meta.put(defKey(d.name), def);
+      });
+    }
     const dir = this.dir;
-    void this.flushed().then(
-      () => {
-        renameSync(join(dir, 'state.json'), join(dir, 'state.json.migrated'));
-        for (const f of modelFiles) rmSync(f, { force: true });
-      },
-      (e: unknown) => this.options.log?.(`detectors: migrating ${dir} to the metadata store failed: ${(e as Error).message}`),
-    );
-    return true;
+    this.migration = this.flushed().then(() => {
+      for (const n of names) this.migrating.delete(n);
+      const lost = state.detectors.filter((d) => this.meta.get(defKey(d.name)) === undefined).map((d) => d.name);
+      if (lost.length > 0) {
+        this.options.log?.(`detectors: migrating ${dir} to the metadata store left out ${lost.join(', ')}; state.json stays for the next start`);
+        return;
+      }
+      renameSync(join(dir, 'state.json'), join(dir, 'state.json.migrated'));
+      for (const f of modelFiles) rmSync(f, { force: true });
+    });
+    this.migration.catch((e: unknown) => this.options.log?.(`detectors: migrating ${dir} to the metadata store failed: ${(e as Error).message}`));
+    return names;
   }
 
   /** Whether this node runs the detector: always on one machine; in a cluster, while it holds the lease. */
@@ -499,7 +552,7 @@ export class DetectorsEngine {
   /** A write of the owner's keys is fenced by the detector's lease in a cluster. */
   private async put(key: string, value: unknown): Promise<void> {
     const name = key.split('/')[2]!;
-    if (!key.startsWith(DEF_PREFIX) && this.leases) {
+    if (!key.startsWith(DEF_PREFIX) && this.leases && !this.migrating.has(name)) {
       const token = this.leases.token(DETECTOR_LEASE_PREFIX + name);
       if (token === undefined || !this.leases.holds(DETECTOR_LEASE_PREFIX + name))
         throw new Error(`metadata ${key}: this node does not hold the detector's lease (another node runs it)`);
@@ -534,7 +587,7 @@ export class DetectorsEngine {
   }
 
   private saveModels(d: DetectorRecord, force = true): void {
-    if (this.closed || !this.owns(d.name)) return;
+    if (this.closed || (!this.owns(d.name) && !this.migrating.has(d.name))) return;
     const model = this.models.get(d.arn);
     if (!model || (!force && model.intervals % MODEL_CHECKPOINT_INTERVALS !== 0)) return;
     const state = model.toJSON();
@@ -707,6 +760,8 @@ export class DetectorsEngine {
         return out;
       },
       start: async (name) => {
+        // A detector migrated from files here: its stored state is complete once the migration's writes are.
+        await this.migration.catch(() => undefined);
         if (this.closed) return;
         const d = this.takeOver(name);
         if (d) this.resume(d);

@@ -14,6 +14,8 @@ import { ManualClock } from '../../src/core/index.ts';
 import { MetricSetDetector } from '../../src/detectors/index.ts';
 import type { DetectorsService } from '../../src/detectors/index.ts';
 import { startServer } from '../../src/server/index.ts';
+import type { FreshetServer } from '../../src/server/index.ts';
+import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
 import { ROLE, T0, TOPIC } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'freshet-l4m-migrate-'));
@@ -50,7 +52,8 @@ function bigGroup() {
   };
 }
 
-function writeLegacy(): number {
+/** The previous version's files in `<target>/detectors/`: detector `name` (DEACTIVATED) with its metric set, alert, two groups, five executions and a model. */
+function writeLegacy(target = dir, name = 'legacy'): number {
   const model = new MetricSetDetector([{ name: 'views', aggregation: 'SUM' }], ['marketplace'], FREQ);
   for (let i = 0; i < 5; i++) {
     model.process(T0 + i * FREQ, [{ timestampMs: T0 + i * FREQ, dimensions: ['DE'], values: [100 + i] }]);
@@ -117,9 +120,11 @@ function writeLegacy(): number {
     executions: { [ARN]: [0, 1, 2, 3, 4].map((i) => ({ startMs: T0 + i * FREQ, status: 'COMPLETED' })) },
     quality: {},
   };
-  mkdirSync(join(dir, 'detectors'), { recursive: true });
-  writeFileSync(join(dir, 'detectors', 'state.json'), JSON.stringify(state));
-  writeFileSync(join(dir, 'detectors', 'legacy.models.json'), JSON.stringify(model));
+  mkdirSync(join(target, 'detectors'), { recursive: true });
+  // Another detector's names and group ids throughout (the text of the state, renamed).
+  const text = name === 'legacy' ? JSON.stringify(state) : JSON.stringify(state).replaceAll('legacy', name).replaceAll('-4000-', '-4001-');
+  writeFileSync(join(target, 'detectors', 'state.json'), text);
+  writeFileSync(join(target, 'detectors', `${name}.models.json`), JSON.stringify(model));
   return model.intervals;
 }
 
@@ -153,6 +158,8 @@ async function check(): Promise<void> {
     const chunks = server.storage.meta.keys(`detectors/gs/legacy/${BIG}/`);
     assert.ok(chunks.length >= 2, `chunks: ${chunks.join(', ')}`);
     for (const k of chunks) assert.ok(JSON.stringify(server.storage.meta.get(k)).length <= 256 * 1024);
+    await engine.flushed();
+    assertStored(server.storage.meta, 'legacy');
   } finally {
     c.destroy();
     await server.close();
@@ -168,5 +175,69 @@ describe('detectors of the previous version (files) on file storage', () => {
     assert.ok(!existsSync(join(dir, 'detectors', 'legacy.models.json')));
     // Nothing left in files: the second open reads the MetaStore.
     await check();
+  });
+});
+
+/** Every key of detector `name` the migration writes, as `meta` holds them: run state, groups (the large one in chunks), model. */
+function assertStored(meta: FreshetServer['storage']['meta'], name: string): void {
+  const run = meta.get<{ executions: unknown[]; lastRecordedMs?: number }>(`detectors/r/${name}`);
+  assert.equal(run?.executions.length, 5, `${name}: run state`);
+  assert.equal(run?.lastRecordedMs, T0 + 4 * FREQ);
+  assert.equal(meta.keys(`detectors/g/${name}/`).length, 2, `${name}: groups`);
+  assert.ok(meta.keys(`detectors/gs/${name}/`).length >= 2, `${name}: the large group's chunks`);
+  const head = meta.get<{ intervals: number; gen: number; chunks: number }>(`detectors/m/${name}`);
+  assert.equal(head?.intervals, 5, `${name}: model checkpoint`);
+  for (let i = 0; i < head.chunks; i++) assert.ok(meta.get(`detectors/m/${name}/${head.gen}/${i}`), `${name}: model chunk ${i}`);
+}
+
+async function until(what: string, ok: () => boolean): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('detectors of the previous version (files) on a JetStream cluster with leases', () => {
+  it('each node migrates its own detectors with their run state, groups and model, also when the store already has others', async () => {
+    const nats = await testNatsCluster();
+    const namespace = `detmig${process.pid}`;
+    const dirA = join(dir, 'node-a');
+    const dirB = join(dir, 'node-b');
+    writeLegacy(dirA, 'legacy');
+    writeLegacy(dirB, 'other');
+    const node = (dataDir: string) =>
+      startServer({
+        port: 0,
+        storage: 'jetstream',
+        nats: { servers: nats.urls, namespace },
+        dataDir,
+        clock: new ManualClock(T0 + 10 * FREQ),
+        leases: { ttlMs: 24 * 3_600_000, renewMs: 1000 },
+        detectors: { log: () => undefined },
+      });
+    const engineOf = (s: FreshetServer) => (s.services.find((x) => x.signingName === 'lookoutmetrics') as DetectorsService).engine;
+    let a: FreshetServer | undefined;
+    let b: FreshetServer | undefined;
+    try {
+      a = await node(dirA);
+      await until('node A set its state.json aside', () => existsSync(join(dirA, 'detectors', 'state.json.migrated')));
+      assertStored(a.storage.meta, 'legacy');
+      // The store holds a detector now: the second node still migrates its own.
+      b = await node(dirB);
+      await until('node B set its state.json aside', () => existsSync(join(dirB, 'detectors', 'state.json.migrated')));
+      assert.ok(!existsSync(join(dirB, 'detectors', 'other.models.json')));
+      await engineOf(b).flushed();
+      assertStored(b.storage.meta, 'other');
+      const other = 'arn:aws:lookoutmetrics:us-east-1:000000000000:AnomalyDetector:other';
+      await until('node A follows the migrated detector', () => engineOf(a!).executions.get(other)?.length === 5);
+      assert.equal(engineOf(a).detectors.get(other)?.status, 'DEACTIVATED');
+      assert.equal([...engineOf(a).groups.values()].filter((g) => g.detectorArn === other).length, 2);
+    } finally {
+      await b?.close();
+      await a?.close();
+      await dropNamespace(nats.urls, namespace);
+      await nats.stop();
+    }
   });
 });
