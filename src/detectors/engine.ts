@@ -592,11 +592,13 @@ export class DetectorsEngine {
     if (!model || (!force && model.intervals % MODEL_CHECKPOINT_INTERVALS !== 0)) return;
     const state = model.toJSON();
     const head = modelKey(d.name);
-    const gen = (this.meta.get<StoredModelHead>(head)?.gen ?? 0) + 1;
     const chunks = chunked(state.series, MODEL_CHUNK_BYTES);
     const src = this.streams.get(d.arn);
     // Chunks first, then the head that names them, then the previous generation's chunks: a reader sees one whole checkpoint.
     this.enqueueWrite(head, async () => {
+      // The generation after the head as stored when this write runs: two checkpoints queued back to back (a run's,
+      // then deactivate's or close()'s) each get their own, not the second overwriting the first's chunks under its head.
+      const gen = (this.meta.get<StoredModelHead>(head)?.gen ?? 0) + 1;
       for (let i = 0; i < chunks.length; i++) await this.put(`${head}/${gen}/${i}`, { series: chunks[i] });
       await this.put(head, { version: 1, intervals: state.intervals, lastStartMs: state.lastStartMs, gen, chunks: chunks.length } satisfies StoredModelHead);
       for (const k of this.meta.keys(`${head}/`)) if (!k.startsWith(`${head}/${gen}/`)) await this.meta.delete(k);

@@ -198,6 +198,30 @@ async function until(what: string, ok: () => boolean): Promise<void> {
   }
 }
 
+describe('model checkpoints', () => {
+  it('two queued back to back each get their own generation, the head naming only whole chunks of the last', async () => {
+    // Runs after the migration above: the stored checkpoint is the migrated one.
+    const server = await startServer({ port: 0, dataDir: dir, clock: new ManualClock(T0 + 10 * FREQ) });
+    try {
+      const engine = (server.services.find((s) => s.signingName === 'lookoutmetrics') as DetectorsService).engine;
+      const meta = server.storage.meta;
+      const before = meta.get<{ gen: number }>('detectors/m/legacy')?.gen ?? 0;
+      // Feedback checkpoints the model: twice in one tick queues two checkpoints before either runs.
+      engine.putFeedback(ARN, 'b1e4a2c0-0000-4000-8000-000000000001', 'views|DE', true);
+      engine.putFeedback(ARN, 'b1e4a2c0-0000-4000-8000-000000000001', 'views|DE', false);
+      await engine.flushed();
+      const head = meta.get<{ gen: number; chunks: number }>('detectors/m/legacy');
+      assert.equal(head?.gen, before + 2);
+      assert.deepEqual(
+        meta.keys('detectors/m/legacy/'),
+        Array.from({ length: head.chunks }, (_, i) => `detectors/m/legacy/${head.gen}/${i}`),
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('detectors of the previous version (files) on a JetStream cluster with leases', () => {
   it('each node migrates its own detectors with their run state, groups and model, also when the store already has others', async () => {
     const nats = await testNatsCluster();
