@@ -552,6 +552,11 @@ export class DetectorsEngine {
   /** A write of the owner's keys is fenced by the detector's lease in a cluster. */
   private async put(key: string, value: unknown): Promise<void> {
     const name = key.split('/')[2]!;
+    if (!key.startsWith(DEF_PREFIX) && !this.detectors.has(this.arn('AnomalyDetector', name))) {
+      // Deleted (here, or through another node) after this write was queued: its keys are gone for good (purge()).
+      this.written.delete(key);
+      return;
+    }
     if (!key.startsWith(DEF_PREFIX) && this.leases && !this.migrating.has(name)) {
       const token = this.leases.token(DETECTOR_LEASE_PREFIX + name);
       if (token === undefined || !this.leases.holds(DETECTOR_LEASE_PREFIX + name))
@@ -560,6 +565,29 @@ export class DetectorsEngine {
       if (fenced.putFenced) return fenced.putFenced(key, value, token);
     }
     await this.meta.put(key, value);
+  }
+
+  /**
+   * A deleted detector: once the writes of its keys queued before the deletion have run (a model checkpoint queued
+   * before it writes chunks the deletion could not list), every key of it still stored is removed, unless a detector
+   * of that name exists again by then. Later writes of its keys are dropped (put()).
+   */
+  private purge(name: string): void {
+    const owned = (k: string): boolean =>
+      k === runKey(name) || k === modelKey(name) || [`${modelKey(name)}/`, `${GROUP_PREFIX}${name}/`, groupChunksPrefix(name)].some((p) => k.startsWith(p));
+    const before = [...this.pending].filter(([k]) => owned(k)).map(([, p]) => p);
+    this.enqueueWrite(`${KEY_PREFIX}purge/${name}`, async () => {
+      await Promise.all(before);
+      if (this.detectors.has(this.arn('AnomalyDetector', name)) || this.meta.get(defKey(name)) !== undefined) return;
+      const keys = [
+        runKey(name),
+        modelKey(name),
+        ...this.meta.keys(`${modelKey(name)}/`),
+        ...this.meta.keys(`${GROUP_PREFIX}${name}/`),
+        ...this.meta.keys(groupChunksPrefix(name)),
+      ];
+      for (const k of keys) if (this.meta.get(k) !== undefined) await this.meta.delete(k);
+    });
   }
 
   private dropKey(key: string): void {
@@ -705,6 +733,8 @@ export class DetectorsEngine {
       this.cancelTimer(arn);
       this.dropStreamSource(arn);
       this.models.delete(arn);
+      // Its fenced writes in flight could store keys again after the deleting node removed them.
+      this.purge(name);
       return;
     }
     if ((this.resets.get(arn) ?? 0) !== resets) this.models.delete(arn);
@@ -938,6 +968,7 @@ export class DetectorsEngine {
     ])
       this.dropKey(k);
     for (const k of [...this.written.keys()]) if (k.startsWith(`${GROUP_PREFIX}${name}/`)) this.dropKey(k);
+    this.purge(name);
     this.save();
   }
 

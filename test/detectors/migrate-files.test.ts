@@ -222,6 +222,27 @@ describe('model checkpoints', () => {
   });
 });
 
+describe('a deleted detector', () => {
+  it('leaves no key behind, also of a model checkpoint queued just before the deletion', async () => {
+    const server = await startServer({ port: 0, dataDir: dir, clock: new ManualClock(T0 + 10 * FREQ) });
+    try {
+      const engine = (server.services.find((s) => s.signingName === 'lookoutmetrics') as DetectorsService).engine;
+      const meta = server.storage.meta;
+      assert.ok(meta.keys('detectors/m/legacy/').length > 0);
+      // The checkpoint is queued first; the deletion lists the chunks it is about to replace with the next generation's.
+      engine.putFeedback(ARN, 'b1e4a2c0-0000-4000-8000-000000000001', 'views|DE', true);
+      engine.delete(ARN);
+      await engine.flushed();
+      assert.deepEqual(
+        meta.keys('detectors/').filter((k) => k.split('/')[2] === 'legacy'),
+        [],
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('detectors of the previous version (files) on a JetStream cluster with leases', () => {
   it('each node migrates its own detectors with their run state, groups and model, also when the store already has others', async () => {
     const nats = await testNatsCluster();
