@@ -74,6 +74,11 @@ export interface DetectorRecord {
   lastRecordedMs?: number;
   /** The first interval of an activation whose model started empty: where a restart resumes before the first model checkpoint. */
   firstIntervalMs?: number;
+  /**
+   * Status changes made through the API (activate, back-test, deactivate) so far: the owner's own transitions since
+   * the last one (LEARNING, ACTIVE, FAILED, BACK_TEST_*) are stored in its run state for this epoch (StoredRun.state).
+   */
+  epoch?: number;
 }
 
 export interface MetricSetRecord {
@@ -224,6 +229,32 @@ interface StoredRun {
   firstIntervalMs?: number;
   executions: ExecutionRecord[];
   quality?: QualityRecord;
+  /**
+   * The status the owner moved the detector to since the API last set one (epoch): it goes here, not into the
+   * definition, so the owner never rewrites the definition (and never overwrites a change made through another node
+   * meanwhile). It applies while the definition's epoch is the same.
+   */
+  state?: StatusFields & { epoch: number };
+}
+
+type StatusFields = Pick<DetectorRecord, 'status' | 'lastModificationTime' | 'failureReason' | 'failureType'>;
+
+function statusFields(d: StatusFields): StatusFields {
+  return {
+    status: d.status,
+    lastModificationTime: d.lastModificationTime,
+    ...(d.failureReason !== undefined ? { failureReason: d.failureReason } : {}),
+    ...(d.failureType !== undefined ? { failureType: d.failureType } : {}),
+  };
+}
+
+function setStatusFields(d: DetectorRecord, f: StatusFields): void {
+  d.status = f.status;
+  d.lastModificationTime = f.lastModificationTime;
+  if (f.failureReason !== undefined) d.failureReason = f.failureReason;
+  else delete d.failureReason;
+  if (f.failureType !== undefined) d.failureType = f.failureType;
+  else delete d.failureType;
 }
 
 /** A group stored in chunks: the head keeps everything but its series. */
@@ -291,6 +322,11 @@ export class DetectorsEngine {
   private readonly written = new Map<string, string>();
   /** Writes in flight, per key. */
   private readonly pending = new Map<string, Promise<void>>();
+  /**
+   * Detectors whose status the owner moved on since the API last set it (StoredRun.state), by ARN: the epoch and the
+   * status fields as the definition holds them, which the definition keeps while the epoch lasts.
+   */
+  private readonly advanced = new Map<string, { epoch: number; def: StatusFields }>();
   /** Metric set shape changes per detector (StoredDef.resets). */
   private readonly resets = new Map<string, number>();
   private unwatch: (() => void) | undefined;
@@ -331,7 +367,8 @@ export class DetectorsEngine {
   //
   // Keys of one detector in the MetaStore (values bounded per key: JetStream's largest message is 1 MiB by default):
   //   detectors/d/<name>               definition: detector, metric set, alerts, tags, feedback (written through any node)
-  //   detectors/r/<name>               run state: next and last recorded interval, executions, data quality (owner)
+  //   detectors/r/<name>               run state: next and last recorded interval, executions, data quality, the owner's
+  //                                    status transitions since the API's last (StoredRun.state) (owner)
   //   detectors/g/<name>/<group id>    one anomaly group (owner)
   //   detectors/m/<name>               model checkpoint head: intervals, last interval, generation, chunk count (owner)
   //   detectors/m/<name>/<gen>/<i>     the checkpoint's series, in chunks of at most MODEL_CHUNK_BYTES of JSON (owner)
@@ -454,6 +491,12 @@ export class DetectorsEngine {
   /** The detector's definition as stored (the run fields are in its run state). */
   private defValue(d: DetectorRecord): StoredDef {
     const { nextIntervalMs: _n, lastRecordedMs: _l, firstIntervalMs: _f, ...detector } = d;
+    const adv = this.advanced.get(d.arn);
+    if (adv && adv.epoch === (d.epoch ?? 0)) {
+      delete detector.failureReason;
+      delete detector.failureType;
+      Object.assign(detector, adv.def);
+    }
     const ms = this.metricSetOf(d.arn);
     const alerts = [...this.alerts.values()].filter((a) => a.detectorArn === d.arn).sort((a, b) => a.arn.localeCompare(b.arn));
     const tags: Record<string, Record<string, string>> = {};
@@ -474,6 +517,7 @@ export class DetectorsEngine {
       ...(d.firstIntervalMs !== undefined ? { firstIntervalMs: d.firstIntervalMs } : {}),
       executions: this.executions.get(d.arn) ?? [],
       ...(q ? { quality: q } : {}),
+      ...(this.advanced.get(d.arn)?.epoch === (d.epoch ?? 0) ? { state: { ...statusFields(d), epoch: d.epoch ?? 0 } } : {}),
     };
   }
 
@@ -670,6 +714,14 @@ export class DetectorsEngine {
     }
     const run = withRun ? this.meta.get<StoredRun>(runKey(name)) : undefined;
     const next: DetectorRecord = { ...def.detector };
+    const epoch = next.epoch ?? 0;
+    // The owner's transitions since the API last set the status: from its run state, or (the owner) as held here.
+    const adv = this.advanced.get(arn);
+    const state = withRun ? (run?.state?.epoch === epoch ? run.state : undefined) : adv?.epoch === epoch && old ? statusFields(old) : undefined;
+    if (state) {
+      this.advanced.set(arn, { epoch, def: statusFields(def.detector) });
+      setStatusFields(next, state);
+    } else this.advanced.delete(arn);
     const from = withRun ? run : old;
     if (from?.nextIntervalMs !== undefined) next.nextIntervalMs = from.nextIntervalMs;
     if (from?.lastRecordedMs !== undefined) next.lastRecordedMs = from.lastRecordedMs;
@@ -857,7 +909,18 @@ export class DetectorsEngine {
 
   // ---- life cycle ------------------------------------------------------------------------------------
 
+  /** A status change made through the API (stored in the definition): a new epoch. */
   touch(d: DetectorRecord, status: DetectorStatus): void {
+    d.status = status;
+    d.lastModificationTime = this.clock.now();
+    d.epoch = (d.epoch ?? 0) + 1;
+    this.advanced.delete(d.arn);
+  }
+
+  /** A status change the owner makes (stored in its run state, StoredRun.state; the definition keeps the API's). */
+  private advance(d: DetectorRecord, status: DetectorStatus): void {
+    const epoch = d.epoch ?? 0;
+    if (this.advanced.get(d.arn)?.epoch !== epoch) this.advanced.set(d.arn, { epoch, def: statusFields(d) });
     d.status = status;
     d.lastModificationTime = this.clock.now();
   }
@@ -900,7 +963,7 @@ export class DetectorsEngine {
           return;
         }
       }
-      this.touch(d, learned(model) ? 'ACTIVE' : 'LEARNING');
+      this.advance(d, learned(model) ? 'ACTIVE' : 'LEARNING');
       // The first interval is the first one that starts at or after activation: an interval already under way
       // when the detector starts may hold only part of its data.
       const firstFull = intervalStart(now + freq - 1, freq);
@@ -973,7 +1036,7 @@ export class DetectorsEngine {
   }
 
   private fail(d: DetectorRecord, type: NonNullable<DetectorRecord['failureType']>, reason: string): void {
-    this.touch(d, 'FAILED');
+    this.advance(d, 'FAILED');
     d.failureType = type;
     d.failureReason = reason;
     this.options.log?.(`detector ${d.name}: ${reason}`);
@@ -1112,7 +1175,7 @@ export class DetectorsEngine {
     exec.status = 'COMPLETED';
     this.quality.set(arn, { startMs, rows: stats.rows, invalidRows: stats.invalidRows, partialRows: stats.partialRows, seriesCount: result.seriesCount });
     const group = this.recordGroup(d, ms, model, result, 'live');
-    if (d.status === 'LEARNING' && result.learned) this.touch(d, 'ACTIVE');
+    if (d.status === 'LEARNING' && result.learned) this.advance(d, 'ACTIVE');
     d.lastRecordedMs = startMs;
     this.recordedHere += 1;
     this.save();
@@ -1276,7 +1339,7 @@ export class DetectorsEngine {
   private startBacktest(arn: string): void {
     const d = this.detectors.get(arn);
     if (!d) return;
-    this.touch(d, 'BACK_TEST_ACTIVE');
+    this.advance(d, 'BACK_TEST_ACTIVE');
     this.save();
     this.enqueue(arn, async () => {
       const ms = this.metricSetOf(arn);
@@ -1299,7 +1362,7 @@ export class DetectorsEngine {
         this.fail(d, 'BACK_TEST_ACTIVATION_FAILURE', (e as Error).message);
         return;
       }
-      this.touch(d, 'BACK_TEST_COMPLETE');
+      this.advance(d, 'BACK_TEST_COMPLETE');
       this.save();
     });
   }

@@ -183,6 +183,10 @@ describe('detectors across nodes', () => {
         const execs = await survivorClient.send(new LM.DescribeAnomalyDetectionExecutionsCommand({ AnomalyDetectorArn: arn, MaxResults: 1 }));
         assert.equal(execs.ExecutionList?.[0]?.Timestamp, new Date(T0 + (HANDOVER - 1) * FREQ).toISOString().replace('.000Z', 'Z'));
       }, 'the other node describes the owner’s last execution');
+      // The owner's own transitions (ACTIVATING → LEARNING → ACTIVE) are in its run state; the definition keeps what the
+      // API wrote, so the owner never rewrites it (over a change made through the other node meanwhile).
+      assert.equal((survivor.storage.meta.get('detectors/d/shared') as { detector: { status: string } }).detector.status, 'ACTIVATING');
+      assert.equal((survivor.storage.meta.get('detectors/r/shared') as { state?: { status: string } }).state?.status, 'ACTIVE');
       assert.deepEqual(notified, [], 'no anomaly before the handover');
       // The owner's writes carry its fencing token (a stale owner's later write would be refused by the store).
       const tokenOf = (n: FreshetServer) => (n.storage.meta.get('detectors/r/shared') as { leaseToken?: number } | undefined)?.leaseToken;
