@@ -710,6 +710,7 @@ export class DetectorsEngine {
       for (const g of [...this.groups.values()]) if (g.detectorArn === arn) this.groups.delete(g.id);
       this.executions.delete(arn);
       this.quality.delete(arn);
+      this.advanced.delete(arn);
       return undefined;
     }
     const run = withRun ? this.meta.get<StoredRun>(runKey(name)) : undefined;
@@ -879,11 +880,16 @@ export class DetectorsEngine {
       fn();
       return;
     }
-    void this.leases.mayRun(DETECTOR_LEASE_PREFIX + name).then((ok) => {
-      if (!ok || this.closed) return;
-      this.takeOver(name);
-      fn();
-    });
+    // A detector migrated from files here is stored whole (its definition last) once the migration's writes are.
+    const leases = this.leases;
+    void this.migration
+      .catch(() => undefined)
+      .then(() => leases.mayRun(DETECTOR_LEASE_PREFIX + name))
+      .then((ok) => {
+        if (!ok || this.closed) return;
+        this.takeOver(name);
+        fn();
+      });
   }
 
   /** Resumes a detector this node runs from its stored state: statuses in passing go on where they were heading. */
@@ -1020,6 +1026,7 @@ export class DetectorsEngine {
     this.quality.delete(arn);
     this.models.delete(arn);
     this.resets.delete(arn);
+    this.advanced.delete(arn);
     const name = arn.slice(arn.lastIndexOf(':') + 1);
     for (const k of [
       defKey(name),
