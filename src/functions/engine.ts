@@ -14,11 +14,12 @@
  */
 import { AwsError, KeyedMutex, log } from '../core/index.ts';
 import type { Clock, Logger, TimerHandle } from '../core/index.ts';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { lambdaError } from './errors.ts';
+import { StorageError } from '../storage/index.ts';
 import type { LogStorage } from '../storage/index.ts';
 import type { RoleAuthorizer } from '../aws/index.ts';
 import type { KinesisEngine } from '../kinesis/index.ts';
@@ -82,15 +83,22 @@ export interface FunctionsEngineOptions {
   provisionedReadyMs?: number;
   /**
    * Several nodes on one JetStream namespace: event source mappings poll only where their lease (`esm/<uuid>`) is
-   * held, and deployment packages are also kept in the shared storage (`functions/code/<sha256 hex>`), so a node
+   * held, and deployment packages are also kept in the shared storage (a log per upload, named by the marker
+   * `functions/code/<sha256 hex>`: see storeCode), so a node
    * runs a function whose code was uploaded through another node.
    */
   leases?: MappingLeases;
 }
 
-/** Shared deployment packages (a cluster): one storage log per package, its zip in records of this size. */
+/** Shared deployment packages (a cluster): one storage log per upload, its zip in records of this size (see storeCode). */
 export const CODE_LOG_PREFIX = 'functions/code/';
 const CODE_CHUNK_BYTES = 256 * 1024;
+
+/** A shared package's marker (MetaStore `functions/code/<sha256 hex>`): written once all of its log's chunks are durable. */
+interface SharedCode {
+  log: string;
+  size: number;
+}
 
 /** The live side of one provisioned concurrency configuration: the environments kept warm for it. */
 interface Allocation {
@@ -281,53 +289,80 @@ export class FunctionsEngine {
     }
   }
 
-  /** Stores a package here and, in a cluster, in the shared storage (once per package). */
+  /**
+   * Stores a package here and, in a cluster, in the shared storage (once per package). Each upload writes its own log
+   * (`functions/code/<sha256 hex>/<upload id>`, so two nodes uploading the same zip at once never mix their chunks),
+   * then creates the package's marker (the MetaStore key `functions/code/<sha256 hex>`: which log, how long) once every
+   * chunk is durable. Only one node creates the marker; a node that loses that race deletes its log and uses the
+   * winner's. An upload cut short leaves a log without a marker, which no reader takes; the next upload writes anew.
+   */
   private async storeCode(code: CodeSource): Promise<StoredCode> {
     const stored = await this.code.put(code);
     if (!this.shareCode) return stored;
-    const id = CODE_LOG_PREFIX + stored.key;
-    const st = this.storage;
-    const log = st.getLog(id) ?? (st.openLog ? await st.openLog(id) : await st.createLog(id));
-    await log.refresh?.();
-    if (log.endOffset > log.startOffset) return stored;
+    const meta = this.storage.meta;
+    const markerKey = CODE_LOG_PREFIX + stored.key;
+    if (meta.get<SharedCode>(markerKey)) return stored;
+    const id = `${markerKey}/${randomBytes(8).toString('hex')}`;
+    const log = await this.storage.createLog(id);
     const zip = await this.code.readZip(stored.key);
-    const records = [];
-    for (let at = 0; at < zip.length || at === 0; at += CODE_CHUNK_BYTES) {
-      records.push({ key: String(zip.length), data: zip.subarray(at, at + CODE_CHUNK_BYTES), timestampMs: this.clock.now() });
-      if (zip.length === 0) break;
-    }
     // One append per chunk: a record stays well under a NATS message's size limit.
-    for (const r of records) await log.append([r]).durable;
+    for (let at = 0; at < zip.length; at += CODE_CHUNK_BYTES) {
+      await log.append([{ key: String(at), data: zip.subarray(at, at + CODE_CHUNK_BYTES), timestampMs: this.clock.now() }]).durable;
+    }
+    const marker: SharedCode = { log: id, size: zip.length };
+    try {
+      await (meta.create ? meta.create(markerKey, marker) : meta.put(markerKey, marker));
+    } catch (e) {
+      if (!(e instanceof StorageError && e.code === 'EXISTS')) throw e;
+      // Another node shared the same package first: its log is the one readers take.
+      await this.storage.deleteLog(id).catch((e2: unknown) => this.report(`deleting the duplicate code log ${id}`, e2));
+    }
     return stored;
   }
 
-  /** Makes a package this node has not stored (uploaded through another node) present here, from the shared storage. */
+  /**
+   * Makes a package this node has not stored (uploaded through another node) present here, from the shared storage.
+   * A package whose marker is there but whose bytes do not add up to it (length, SHA-256) is refused with a retryable
+   * ServiceException: a corrupt package never runs.
+   */
   private async ensureCode(key: string): Promise<void> {
     if (!this.shareCode || this.code.has(key)) return;
     let p = this.fetching.get(key);
     if (!p) {
       p = (async () => {
         const st = this.storage;
-        const id = CODE_LOG_PREFIX + key;
-        const log = st.getLog(id) ?? (st.openLog ? await st.openLog(id) : undefined);
-        if (!log) return;
-        await log.refresh?.();
-        const parts: Buffer[] = [];
-        let size = -1;
-        let got = 0;
-        for (let at = log.startOffset; at < log.endOffset && got !== size; ) {
-          const { records } = await log.read(at, { maxRecords: 16, maxBytes: 8 * CODE_CHUNK_BYTES });
-          if (records.length === 0) break;
-          for (const r of records) {
-            size = Number(r.key);
-            parts.push(Buffer.from(r.data));
-            got += r.data.length;
-            at = r.offset + 1;
-          }
-        }
+        const marker = st.meta.get<SharedCode>(CODE_LOG_PREFIX + key);
         // Not shared (a package stored before the node joined a cluster): the environment fails to start, as before.
-        if (parts.length === 0 || got !== size) return;
-        await this.code.put({ zip: Buffer.concat(parts) });
+        if (!marker) return;
+        const refuse = (why: string) =>
+          lambdaError('ServiceException', `The deployment package ${key} could not be fetched from the shared storage (${why}). Try again.`, {
+            Type: 'Service',
+          });
+        let zip: Buffer;
+        try {
+          const log = st.getLog(marker.log) ?? (st.openLog ? await st.openLog(marker.log) : undefined);
+          if (!log) throw refuse(`log ${marker.log} is missing`);
+          await log.refresh?.();
+          const parts: Buffer[] = [];
+          let got = 0;
+          for (let at = log.startOffset; at < log.endOffset && got < marker.size; ) {
+            const { records, nextOffset } = await log.read(at, { maxRecords: 16, maxBytes: 8 * CODE_CHUNK_BYTES });
+            if (records.length === 0) break;
+            for (const r of records) {
+              parts.push(Buffer.from(r.data));
+              got += r.data.length;
+            }
+            at = nextOffset;
+          }
+          zip = Buffer.concat(parts);
+        } catch (e) {
+          if (e instanceof AwsError) throw e;
+          throw refuse(e instanceof Error ? e.message : String(e));
+        }
+        if (zip.length !== marker.size) throw refuse(`${zip.length} of ${marker.size} bytes`);
+        const digest = createHash('sha256').update(zip).digest('hex');
+        if (digest !== key) throw refuse(`its SHA-256 is ${digest}`);
+        await this.code.put({ zip });
       })().finally(() => this.fetching.delete(key));
       this.fetching.set(key, p);
     }
@@ -1128,11 +1163,13 @@ export class FunctionsEngine {
       ...(this.roles ? { credentials: this.roles.credentials(pool.spec.roleArn, pool.spec.functionName, ROLE_SESSION_SECONDS) } : {}),
       logStreamName: logStreamName(this.clock.now(), pool.spec.version, randomBytes(16).toString('hex')),
     };
-    // A package uploaded through another node is fetched from the shared storage first (a cluster).
+    // A package uploaded through another node is fetched from the shared storage first (a cluster); a package that
+    // cannot be fetched whole fails the invocation with a retryable ServiceException rather than run.
     try {
       await this.ensureCode(basename(pool.spec.codeDir));
     } catch (e) {
       this.report(`fetching the code of ${pool.spec.functionName} from the shared storage`, e);
+      throw e;
     }
     const env = new Environment(spec, this.clock);
     pool.envs.add(env);

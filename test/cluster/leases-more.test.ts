@@ -6,7 +6,8 @@
  * restarted, finds it Enabled and leaves it), runs the function whose package was uploaded through the other node,
  * and moves to the other node when its owner stops, with no gap
  * in the records the function sees; a mapping checkpoint written by a stale owner (smaller fencing token) is never
- * resumed from; a metric alarm both nodes know is evaluated, and notifies, on one node (its lease `alarm/<name>`).
+ * resumed from; a package uploaded through both nodes at once is shared once, and one whose shared bytes are cut
+ * short or differ is refused (a retryable ServiceException) until they are whole; a metric alarm both nodes know is evaluated, and notifies, on one node (its lease `alarm/<name>`).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import * as K from '@aws-sdk/client-kinesis';
 import * as L from '@aws-sdk/client-lambda';
 import * as CW from '@aws-sdk/client-cloudwatch';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { strToU8, zipSync } from 'fflate';
@@ -238,6 +240,75 @@ describe('leased background work and enhanced fan-out across nodes', () => {
       /does not hold the mapping's lease/,
     );
     await dropNamespace(nats.urls, `${namespace}cp`);
+  });
+
+  it('a package uploaded through both nodes at once is shared once and whole; one whose shared bytes do not match is refused, retryably, and runs once they do', async () => {
+    const la = new L.LambdaClient({ endpoint: nodeA.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const lb = new L.LambdaClient({ endpoint: nodeB!.url, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const s = await createJetStreamStorage({ servers: nats.urls, namespace });
+    await s.open();
+    storages.push(s);
+    try {
+      // Over two chunks (256 KiB each), incompressible: a mix of two uploads or a cut-short one would show.
+      const filler = randomBytes(300 * 1024).toString('base64');
+      const zip = zipSync(
+        { 'index.js': strToU8(`exports.handler = async () => ({ ok: ${JSON.stringify(filler.length)} });`), 'pad.txt': strToU8(filler) },
+        { level: 0 },
+      );
+      const sha = createHash('sha256').update(zip).digest('hex');
+      const create = (client: L.LambdaClient, name: string, ZipFile = zip) =>
+        client.send(new L.CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile } }));
+      await Promise.all([create(la, 'twin-a'), create(lb, 'twin-b')]);
+      // Each runs through the node it was not created through (B may have fetched A's upload or kept its own).
+      for (const [client, name] of [
+        [lb, 'twin-a'],
+        [la, 'twin-b'],
+      ] as const) {
+        const r = await eventually(() => client.send(new L.InvokeCommand({ FunctionName: name, Payload: strToU8('{}') })), `${name} invoked`);
+        assert.equal(r.FunctionError, undefined);
+        assert.deepEqual(JSON.parse(Buffer.from(r.Payload!).toString()), { ok: filler.length });
+      }
+      const marker = await eventually(async () => {
+        const m = s.meta.get<{ log: string; size: number }>(`functions/code/${sha}`);
+        assert.ok(m);
+        return m;
+      }, 'the package marker');
+      assert.equal(marker.size, zip.length);
+      // A package whose marker (put before the function is created, so A does not upload it) names a log cut short:
+      // B refuses to run it; then one of the right length with other bytes; then the whole package runs.
+      const other = zipSync({ 'index.js': strToU8('exports.handler = async () => "whole";') });
+      const otherKey = `functions/code/${createHash('sha256').update(other).digest('hex')}`;
+      const shared = async (suffix: string, data: Uint8Array): Promise<string> => {
+        const log = await s.createLog(`${otherKey}/${suffix}`);
+        await log.append([{ key: '0', data, timestampMs: Date.now() }]).durable;
+        return log.id;
+      };
+      const flipped = Buffer.from(other);
+      const last = flipped.length - 1;
+      flipped[last] = flipped[last]! ^ 1;
+      const [cut, wrong, whole] = [await shared('cut', other.subarray(0, other.length - 10)), await shared('wrong', flipped), await shared('whole', other)];
+      await s.meta.put(otherKey, { log: cut, size: other.length });
+      await create(la, 'tampered', other);
+      await eventually(() => lb.send(new L.GetFunctionCommand({ FunctionName: 'tampered' })), 'tampered visible through B');
+      const refused = async (why: RegExp): Promise<void> => {
+        const e = await lb.send(new L.InvokeCommand({ FunctionName: 'tampered', Payload: strToU8('{}') })).then(
+          (ok) => assert.fail(`a corrupt package ran: ${ok.FunctionError} ${Buffer.from(ok.Payload ?? []).toString()}`),
+          (err: unknown) => err as L.ServiceException,
+        );
+        assert.equal(e.name, 'ServiceException');
+        assert.equal(e.$metadata.httpStatusCode, 500);
+        assert.match(e.message, why);
+      };
+      await refused(/\d+ of \d+ bytes/);
+      await s.meta.put(otherKey, { log: wrong, size: other.length });
+      await eventually(() => refused(/its SHA-256 is/), 'refused for its SHA-256');
+      await s.meta.put(otherKey, { log: whole, size: other.length });
+      const r = await eventually(() => lb.send(new L.InvokeCommand({ FunctionName: 'tampered', Payload: strToU8('{}') })), 'the whole package runs');
+      assert.equal(Buffer.from(r.Payload!).toString(), '"whole"');
+    } finally {
+      la.destroy();
+      lb.destroy();
+    }
   });
 
   it('an event source mapping polls on one node, runs a function uploaded through the other, and moves on when its owner stops, with no gap', async (t) => {
