@@ -18,6 +18,7 @@
  * A new owner writes a checkpoint as soon as it has opened its shards, so its token is in the log before it invokes.
  */
 import { Encoder } from 'cbor-x';
+import { retry } from '../../core/index.ts';
 import { StorageError } from '../../storage/index.ts';
 import type { LogStorage, ShardLog } from '../../storage/index.ts';
 
@@ -30,6 +31,11 @@ const FENCE_TAIL = 64;
 
 /** The fencing token of this node's lease on the mapping, null when it holds none (the write is refused). */
 export type CheckpointFence = () => number | null;
+
+/** A storage refusal for now (a shared log recovering from a failed append); anything else fails the write. */
+export function isRetryableAppend(e: unknown): boolean {
+  return e instanceof StorageError && e.code === 'EIO';
+}
 
 /** The token a checkpoint record carries in its key (`cp` from an unleased writer: 0). */
 function tokenOf(key: string | undefined): number {
@@ -86,24 +92,22 @@ export class CheckpointLog<T> {
       .catch(() => undefined)
       .then(async () => {
         this.next = null;
-        const token = this.fence ? this.fence() : 0;
-        if (token === null) throw new Error(`checkpoint ${this.id}: this node does not hold the mapping's lease (another node runs it)`);
         const log = this.log ?? (await this.open());
         this.log = log;
         const ts = Math.max(this.lastTs, this.now());
         this.lastTs = ts;
-        const record = { key: this.fence ? `cp:${token}` : 'cp', data: cbor.encode(snapshot()), timestampMs: ts };
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await log.append([record]).durable;
-            break;
-          } catch (e) {
-            // Shared storage: the first append after another node's (the mapping's previous owner) is refused once
-            // (JetStream's expected last sequence); the log's end is read again and the append tried again.
-            if (!log.refresh || attempt >= 3 || !(e instanceof StorageError) || e.code !== 'EIO') throw e;
-            await log.refresh();
-          }
-        }
+        const data = cbor.encode(snapshot());
+        // A shared log (JetStream) whose append failed refuses every append with a retryable EIO until it has read
+        // its end from the stream again (its `resync`, a round trip or more): the append is retried with backoff while
+        // that lasts. The lease is asked again before each try, and a refusal (this node no longer holds it) is not retried.
+        await retry(
+          async () => {
+            const token = this.fence ? this.fence() : 0;
+            if (token === null) throw new Error(`checkpoint ${this.id}: this node does not hold the mapping's lease (another node runs it)`);
+            await log.append([{ key: this.fence ? `cp:${token}` : 'cp', data, timestampMs: ts }]).durable;
+          },
+          { initialDelayMs: 20, maxDelayMs: 1_000, maxElapsedMs: 15_000, jitter: 0.5, isRetryable: isRetryableAppend },
+        );
         if (++this.writes % TRIM_EVERY === 0) await log.trimBefore(ts);
       });
     this.next = p;
