@@ -279,13 +279,27 @@ export class FunctionsEngine {
     return engine;
   }
 
-  /** A function another node wrote or deleted: the copy here follows; environments of changed versions retire. */
+  /**
+   * A function another node wrote or deleted: the copy here follows. Environments of revisions it no longer has (its
+   * code or configuration updated, a version deleted) retire as they would had the change been made here; a deleted
+   * function's environments, provisioned concurrency, logs and metrics go.
+   */
   private followed(name: string): void {
     const rec = this.storage.meta.get<FunctionRecord>(FUNCTION_META_PREFIX + name);
-    if (rec) this.functions.set(name, rec);
-    else {
+    if (rec) {
+      this.functions.set(name, rec);
+      for (const [key, pool] of this.pools) {
+        if (pool.spec.functionName !== name) continue;
+        const v = pool.spec.version === '$LATEST' ? rec.latest : rec.versions[pool.spec.version];
+        if (!v || this.poolKey(name, v) !== key) this.retirePool(key, pool);
+      }
+    } else {
+      const old = this.functions.get(name);
       this.functions.delete(name);
+      for (const q of Object.keys(old?.provisionedConcurrency ?? {})) this.deallocate(name, q);
       this.retirePools(name, undefined);
+      this.logs.forget(name);
+      this.metrics?.forget(name);
     }
   }
 
@@ -1122,13 +1136,17 @@ export class FunctionsEngine {
   private retirePools(name: string, version: string | undefined): void {
     for (const [key, pool] of this.pools) {
       if (pool.spec.functionName !== name || (version !== undefined && pool.spec.version !== version)) continue;
-      pool.retired = true;
-      this.pools.delete(key);
-      for (const a of pool.allocations) a.cancelled = true;
-      pool.allocations.clear();
-      for (const e of pool.idle) e.kill();
-      pool.idle.length = 0;
+      this.retirePool(key, pool);
     }
+  }
+
+  private retirePool(key: string, pool: Pool): void {
+    pool.retired = true;
+    this.pools.delete(key);
+    for (const a of pool.allocations) a.cancelled = true;
+    pool.allocations.clear();
+    for (const e of pool.idle) e.kill();
+    pool.idle.length = 0;
   }
 
   private async acquireEnvironment(pool: Pool): Promise<{ env: Environment; failure: InitFailure | undefined; cold: boolean }> {

@@ -7,7 +7,8 @@
  * and moves to the other node when its owner stops, with no gap
  * in the records the function sees; a mapping checkpoint written by a stale owner (smaller fencing token) is never
  * resumed from; a package uploaded through both nodes at once is shared once, and one whose shared bytes are cut
- * short or differ is refused (a retryable ServiceException) until they are whole; a metric alarm both nodes know is evaluated, and notifies, on one node (its lease `alarm/<name>`).
+ * short or differ is refused (a retryable ServiceException) until they are whole; a function updated or deleted
+ * through one node retires the other node's environments of the old revision; a metric alarm both nodes know is evaluated, and notifies, on one node (its lease `alarm/<name>`).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +29,7 @@ import type { FreshetServer } from '../../src/server/index.ts';
 import { createJetStreamStorage } from '../../src/storage/index.ts';
 import type { JetStreamStorage } from '../../src/storage/index.ts';
 import { CheckpointLog } from '../../src/functions/esm/checkpoints.ts';
+import { FunctionsEngine } from '../../src/functions/index.ts';
 import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
 
 const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
@@ -308,6 +310,48 @@ describe('leased background work and enhanced fan-out across nodes', () => {
     } finally {
       la.destroy();
       lb.destroy();
+    }
+  });
+
+  it('a function updated or deleted through one node retires the other node’s environments of the old revision', async () => {
+    // The servers' namespace, whose buckets are in place (both engines follow them from their start).
+    const fn = `warm${process.pid}`;
+    const engines: FunctionsEngine[] = [];
+    try {
+      const open = async (): Promise<FunctionsEngine> => {
+        const s = await createJetStreamStorage({ servers: nats.urls, namespace });
+        await s.open();
+        storages.push(s);
+        // No mapping runs here: a lease holder that holds nothing (leases also make packages shared).
+        const leases = { mayRun: async () => false, holds: () => false, token: () => undefined };
+        const e = await FunctionsEngine.open({ storage: s, clock: systemClock, region: 'us-east-1', accountId: '000000000000', leases });
+        engines.push(e);
+        return e;
+      };
+      const [a, b] = [await open(), await open()];
+      const source = (answer: string) => zipSync({ 'index.js': strToU8(`exports.handler = async () => ${JSON.stringify(answer)};`) });
+      const answer = async (e: FunctionsEngine): Promise<string> => JSON.parse(Buffer.from((await e.invoke(fn, new Uint8Array())).payload).toString());
+      await a.createFunction(fn, { runtime: 'nodejs20.x', handler: 'index.handler', role: ROLE }, { zip: source('one') });
+      await eventually(async () => assert.ok(b.has(fn)), 'the function known on B');
+      assert.equal(await answer(b), 'one');
+      assert.equal(b.environmentCount(fn), 1);
+      // The code changes through A: B's warm environment of the old revision stops, and B runs the new code.
+      const { record } = await a.updateFunctionCode(fn, { zip: source('two') });
+      await eventually(async () => assert.equal(b.get(fn).latest.revisionId, record.latest.revisionId), 'the update seen on B');
+      assert.equal(b.environmentCount(fn), 0);
+      assert.equal(await answer(b), 'two');
+      assert.equal(b.environmentCount(fn), 1);
+      // A configuration change through A: the same.
+      const changed = await a.updateFunctionConfiguration(fn, { description: 'changed' });
+      await eventually(async () => assert.equal(b.get(fn).latest.revisionId, changed.record.latest.revisionId), 'the change seen on B');
+      assert.equal(b.environmentCount(fn), 0);
+      assert.equal(await answer(b), 'two');
+      // Deleted through A: B's environments stop.
+      await a.deleteFunction(fn);
+      await eventually(async () => assert.ok(!b.has(fn)), 'the deletion seen on B');
+      assert.equal(b.environmentCount(fn), 0);
+    } finally {
+      for (const e of engines) await e.close();
     }
   });
 
