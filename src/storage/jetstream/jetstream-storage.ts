@@ -665,7 +665,8 @@ export class JetStreamStorage implements LogStorage {
    * after a pause) the meta leader answers instead, from its own replica — which may lag, or be empty while it
    * catches up (messages 0, first sequence past records that exist): a log's start and end must never move on such
    * a view (a start moved past stored records hides them from every later read on this node), so it is asked again,
-   * READ_TRIES times LEADER_TIMEOUT_MS at most, then the read fails retryably.
+   * READ_TRIES times LEADER_TIMEOUT_MS at most, then the read fails retryably. So does a view from a leader that has
+   * not heard from a quorum of its replicas (lacksQuorum) after STALE_LEADER_WAIT_MS of asking again.
    */
   async leaderInfo(log: JetStreamShardLog): Promise<StreamInfo> {
     let last: unknown;
@@ -696,8 +697,14 @@ export class JetStreamStorage implements LogStorage {
       }
       last = new Error('the stream has no leader right now');
     }
-    // (a leader that really lost touch with its followers for this long: its end is the best there is)
-    if (suspect) return suspect;
+    // A leader that has not heard from a quorum for this long cannot commit anything, and its end may be one a paused
+    // server kept (a fresh-clone run read 0 of 200 acknowledged records through such a view, with no error): the read
+    // fails retryably instead, and the reader asks again once a leader with a quorum answers.
+    if (suspect)
+      throw new StorageError(
+        `read the end of ${log.id}: the stream's leader has not heard from a quorum of its replicas for ${STALE_LEADER_WAIT_MS / 1000} s`,
+        'EIO',
+      );
     throw apiError(last, `read the end of ${log.id}`);
   }
 
