@@ -26,6 +26,7 @@ import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
 import { intervalRows, writeInterval } from '../detectors/data.ts';
 import type { Injection } from '../detectors/data.ts';
 import { ROLE, T0, TOPIC } from '../detectors/helpers.ts';
+import { eventually as waitFor } from '../helpers/eventually.ts';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,17 +70,7 @@ function engineOf(s: FreshetServer) {
   return (s.services.find((x) => x.signingName === 'lookoutmetrics') as DetectorsService).engine;
 }
 
-async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
-      await sleep(25);
-    }
-  }
-}
+const eventually = <T>(check: () => Promise<T>, what: string, timeoutMs = 10_000): Promise<T> => waitFor(check, what, timeoutMs, 25);
 
 /** Moves the clock to `t` and waits until both nodes have run (and stored) what came due. */
 async function advanceTo(t: number, nodes: FreshetServer[]): Promise<void> {

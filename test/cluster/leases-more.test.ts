@@ -31,6 +31,7 @@ import type { JetStreamStorage } from '../../src/storage/index.ts';
 import { CheckpointLog } from '../../src/functions/esm/checkpoints.ts';
 import { FunctionsEngine } from '../../src/functions/index.ts';
 import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -67,18 +68,6 @@ function node(label: string): Promise<FreshetServer> {
 
 function kinesisClient(s: FreshetServer): K.KinesisClient {
   return new K.KinesisClient({ endpoint: s.url, region: 'us-east-1', credentials, maxAttempts: 5 });
-}
-
-async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
-      await sleep(25);
-    }
-  }
 }
 
 async function activeStream(client: K.KinesisClient, name: string): Promise<string> {

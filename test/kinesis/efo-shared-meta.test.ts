@@ -13,6 +13,7 @@ import { RESUBSCRIBE_GUARD_MS } from '../../src/kinesis/subscription.ts';
 import { startServer } from '../../src/server/index.ts';
 import type { FreshetServer } from '../../src/server/index.ts';
 import { dropNamespace, testNatsCluster } from '../helpers/nats-cluster.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,18 +22,6 @@ let nats: NatsCluster;
 const namespace = `efometa${process.pid}`;
 let node: FreshetServer;
 let client: K.KinesisClient;
-
-async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
-      await sleep(25);
-    }
-  }
-}
 
 before(async () => {
   nats = await testNatsCluster();
